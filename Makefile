@@ -1,0 +1,41 @@
+# The two commands a learner or contributor needs: `make lab` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.kcourse-installed
+PORT   ?= 8888
+
+.PHONY: lab test notebooks bench soak lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kcourse needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+lab: $(STAMP)
+	@scripts/system-deps.sh dot
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks 00-index.ipynb
+
+test: $(STAMP)
+	@scripts/system-deps.sh dot chromium etcd
+	$(BIN)/kcourse quiz lint quizzes/
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	@scripts/system-deps.sh dot
+	$(BIN)/python scripts/execute_notebooks.py
+
+bench: $(STAMP)
+	@scripts/system-deps.sh dot
+	$(BIN)/python benchmarks/run.py
+
+soak: $(STAMP)
+	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest tests/properties
+
+lint: $(STAMP)
+	$(BIN)/ruff check kcourse tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) build *.egg-info test-artifacts
