@@ -17,16 +17,28 @@ Simplified: one member (no Raft), no leases on keys, values are bytes.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 __all__ = [
-    "Etcd", "KeyValue", "WatchEvent", "Watcher", "EtcdError", "ErrCompacted", "ErrFutureRev",
-    "Compare", "Op",
+    "Compare",
+    "ErrCompacted",
+    "ErrDuplicateKey",
+    "ErrEmptyKey",
+    "ErrFutureRev",
+    "Etcd",
+    "EtcdError",
+    "KeyValue",
+    "Op",
+    "WatchEvent",
+    "Watcher",
+    "prefix_end",
 ]
 
 ErrCompacted = "mvcc: required revision has been compacted"
 ErrFutureRev = "mvcc: required revision is a future revision"
+ErrEmptyKey = "etcdserver: key is not provided"
+ErrDuplicateKey = "etcdserver: duplicate key given in txn request"
 
 
 class EtcdError(Exception):
@@ -97,15 +109,39 @@ def _in_range(key: str, start: str, end: str | None) -> bool:
     return start <= key < end
 
 
+def _mod_revision(kv: KeyValue) -> int:
+    return kv.mod_revision
+
+
+def _check_key(key: str) -> None:
+    """etcd refuses an empty key before it reaches the store."""
+    if not key:
+        raise EtcdError(ErrEmptyKey)
+
+
+def _check_ops(ops: list[Op]) -> None:
+    """etcd refuses a transaction branch that writes one key twice (``checkIntervals`` in etcd's v3rpc)."""
+    puts: set[str] = set()
+    deletes = [(op.key, op.range_end) for op in ops if op.kind == "delete"]
+    for op in ops:
+        _check_key(op.key)
+        if op.kind != "put":
+            continue
+        if op.key in puts or any(_in_range(op.key, start, end) for start, end in deletes):
+            raise EtcdError(ErrDuplicateKey)
+        puts.add(op.key)
+
+
 class Watcher:
     """A live watch; ``cancel()`` stops delivery."""
 
-    def __init__(self, store: "Etcd", start: str, end: str | None, callback: Callable[[list[WatchEvent]], None],
-                 prev_kv: bool):
+    def __init__(self, store: Etcd, start: str, end: str | None, callback: Callable[[list[WatchEvent]], None],
+                 prev_kv: bool, min_revision: int = 0):
         self._store = store
         self.start, self.end = start, end
         self.callback = callback
         self.prev_kv = prev_kv
+        self.min_revision = min_revision   # a watch from a future revision ignores the writes before it
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -115,18 +151,31 @@ class Watcher:
     def matches(self, key: str) -> bool:
         return _in_range(key, self.start, self.end)
 
+    def _deliver(self, events: list[WatchEvent]) -> None:
+        self.callback(events if self.prev_kv else [WatchEvent(e.type, e.kv) for e in events])
+
 
 class Etcd:
-    """A single-member etcd with an MVCC history."""
+    """A single-member etcd with an MVCC history.
+
+    Costs are kept proportional to what a call touches, so a store holding a
+    150,000-pod cluster stays usable: reads at the latest revision use the
+    latest version of each key directly, reads at an old revision bisect the
+    key's versions, and ``compact`` visits only the keys written since the
+    previous compaction (plus those still holding older versions).
+    """
 
     def __init__(self) -> None:
         self.revision = 1          # etcd starts at revision 1 with an empty store
         self.compact_revision = 0
         self._history: dict[str, list[KeyValue]] = {}  # key -> versions; version 0 marks a delete
         self._latest: dict[str, KeyValue] = {}
-        self._keys: list[str] = []                              # sorted keys with any history
-        self._log: list[tuple[int, WatchEvent]] = []           # (revision, event) for watches
+        self._keys: list[str] = []                     # sorted keys with any history
+        self._dirty: set[str] = set()                  # keys that may hold versions a compaction drops
+        self._log_revs: list[int] = []                 # revision of each logged event, for watches
+        self._log: list[WatchEvent] = []
         self._watchers: list[Watcher] = []
+        self._size = 0
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -137,44 +186,77 @@ class Etcd:
             raise EtcdError(ErrCompacted, self.compact_revision)
 
     def _at(self, key: str, revision: int) -> KeyValue | None:
-        if revision <= 0:
+        if revision <= 0 or revision >= self.revision:
             return self._latest.get(key)
-        found = None
-        for kv in self._history.get(key, ()):
-            if kv.mod_revision > revision:
-                break
-            found = kv
-        return found if found is not None and found.version else None
+        versions = self._history.get(key)
+        if not versions:
+            return None
+        i = bisect.bisect_right(versions, revision, key=_mod_revision)
+        return versions[i - 1] if i and versions[i - 1].version else None
 
     def get(self, key: str, revision: int = 0) -> KeyValue | None:
         """The key's value at ``revision`` (0: the latest), or None."""
+        _check_key(key)
         self._check_rev(revision)
         return self._at(key, revision)
 
+    @staticmethod
+    def _bounds(key: str, range_end: str | None, prefix: bool) -> tuple[str, str | None]:
+        if prefix:
+            if not key:  # clientv3 turns a prefix query for "" into "every key"
+                return "\0", "\0"
+            return key, prefix_end(key)
+        return key, range_end
+
     def range(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0,
               limit: int = 0, keys_only: bool = False, count_only: bool = False) -> list[KeyValue]:
-        """Keys in ``[key, range_end)`` (or with ``prefix``) at ``revision``, sorted by key."""
+        """Keys in ``[key, range_end)`` (or with ``prefix``) at ``revision``, sorted by key.
+
+        ``range_end="\\0"`` means every key from ``key`` on.  ``keys_only``
+        leaves values empty; ``count_only`` returns no keys at all, as etcd
+        does (``count()`` gives the number).
+        """
+        key, range_end = self._bounds(key, range_end, prefix)
+        _check_key(key)
         self._check_rev(revision)
-        if prefix:
-            range_end = prefix_end(key)
+        if count_only:
+            return []
         if range_end is None:
             kv = self._at(key, revision)
-            return [kv] if kv is not None else []
-        lo = bisect.bisect_left(self._keys, key)
-        hi = len(self._keys) if range_end == "\0" else bisect.bisect_left(self._keys, range_end)
-        out = []
-        for k in self._keys[lo:hi]:
-            kv = self._at(k, revision)
-            if kv is not None:
-                out.append(kv)
-                if limit and len(out) >= limit:
-                    break
-        return out
+            found = [kv] if kv is not None else []
+        else:
+            lo = bisect.bisect_left(self._keys, key)
+            hi = len(self._keys) if range_end == "\0" else bisect.bisect_left(self._keys, range_end)
+            found = []
+            if revision <= 0 or revision >= self.revision:
+                latest = self._latest
+                for k in self._keys[lo:hi]:
+                    kv = latest.get(k)
+                    if kv is not None:
+                        found.append(kv)
+                        if limit and len(found) >= limit:
+                            break
+            else:
+                for k in self._keys[lo:hi]:
+                    kv = self._at(k, revision)
+                    if kv is not None:
+                        found.append(kv)
+                        if limit and len(found) >= limit:
+                            break
+        if keys_only:
+            return [KeyValue(kv.key, b"", kv.create_revision, kv.mod_revision, kv.version) for kv in found]
+        return found
 
-    def count(self, key: str, range_end: str | None = None, *, prefix: bool = False) -> int:
-        return len(self.range(key, range_end, prefix=prefix))
+    def count(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0) -> int:
+        """How many keys the range holds (etcd's ``count_only``)."""
+        return len(self.range(key, range_end, prefix=prefix, revision=revision))
 
     # --- writes ------------------------------------------------------------------------------
+
+    def _append(self, kv: KeyValue) -> None:
+        self._history[kv.key].append(kv)
+        self._dirty.add(kv.key)
+        self._size += len(kv.key) + len(kv.value)
 
     def _apply_put(self, key: str, value: bytes, rev: int) -> WatchEvent:
         prev = self._latest.get(key)
@@ -185,30 +267,37 @@ class Etcd:
                 self._history[key] = []
         else:
             kv = KeyValue(key, value, prev.create_revision, rev, prev.version + 1)
-        self._history[key].append(kv)
+        self._append(kv)
         self._latest[key] = kv
         return WatchEvent("PUT", kv, prev)
 
     def _apply_delete(self, key: str, rev: int) -> WatchEvent:
         prev = self._latest.pop(key)
         tombstone = KeyValue(key, b"", 0, rev, 0)
-        self._history[key].append(tombstone)
+        self._append(tombstone)
         return WatchEvent("DELETE", tombstone, prev)
 
     def _commit(self, events: list[WatchEvent]) -> int:
         if not events:
             return self.revision
         rev = self.revision
-        for ev in events:
-            self._log.append((rev, ev))
+        self._log_revs.extend([rev] * len(events))
+        self._log.extend(events)
         for w in list(self._watchers):
+            if rev < w.min_revision or w.cancelled:
+                continue
             mine = [e for e in events if w.matches(e.kv.key)]
-            if mine and not w.cancelled:
-                w.callback(mine if w.prev_kv else [WatchEvent(e.type, e.kv) for e in mine])
+            if mine:
+                w._deliver(mine)
         return rev
 
     def put(self, key: str, value: bytes | str) -> int:
-        """Write ``value`` under ``key`` as a new revision; returns that revision."""
+        """Write ``value`` under ``key`` as a new revision; returns that revision.
+
+        Writing the value a key already holds is still a write: a new
+        revision, a higher ``version`` and a watch event, as in etcd.
+        """
+        _check_key(key)
         if isinstance(value, str):
             value = value.encode()
         self.revision += 1
@@ -225,12 +314,22 @@ class Etcd:
 
     def txn(self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
             ) -> tuple[bool, list[list[KeyValue] | int]]:
-        """If every ``compare`` holds run ``success`` else ``failure``, atomically, at one revision."""
+        """If every ``compare`` holds run ``success`` else ``failure``, atomically, at one revision.
+
+        Results follow the ops: a list of KeyValue for ``get``, the revision
+        for ``put``, the number deleted for ``delete``.  Both branches are
+        checked first: one that writes a key twice is refused, as etcd does,
+        even when it would not run.  Ops see the writes made before them in
+        the same transaction; only a transaction that changed something gets
+        a new revision.
+        """
+        success, failure = list(success), list(failure)
+        _check_ops(success)
+        _check_ops(failure)
         ok = all(self._holds(c) for c in compare)
-        ops = list(success if ok else failure)
+        ops = success if ok else failure
         results: list[list[KeyValue] | int] = []
-        writes = any(op.kind in ("put", "delete") for op in ops)
-        rev = self.revision + 1 if writes else self.revision
+        rev = self.revision + 1
         events: list[WatchEvent] = []
         for op in ops:
             if op.kind == "get":
@@ -251,40 +350,58 @@ class Etcd:
 
     def _holds(self, c: Compare) -> bool:
         kv = self._latest.get(c.key)
-        actual = {
-            "value": kv.value if kv else None,
-            "version": kv.version if kv else 0,
-            "create": kv.create_revision if kv else 0,
-            "mod": kv.mod_revision if kv else 0,
-        }[c.target]
-        operand = c.operand.encode() if isinstance(c.operand, str) else c.operand
-        if actual is None:
-            return c.result == "!="
+        if c.target == "value":
+            if kv is None:
+                return False  # etcd: comparing the value of a missing key always fails, even with "!="
+            actual: object = kv.value
+            operand = c.operand.encode() if isinstance(c.operand, str) else c.operand
+        else:
+            actual = getattr(kv, _COMPARE_FIELDS[c.target]) if kv else 0  # a missing key compares as 0
+            operand = c.operand
         return {"=": actual == operand, "!=": actual != operand,
-                "<": actual < operand, ">": actual > operand}[c.result]
+                "<": actual < operand, ">": actual > operand}[c.result]  # type: ignore[operator]
 
     # --- compaction --------------------------------------------------------------------------
 
     def compact(self, revision: int) -> None:
-        """Drop every version superseded at ``revision``; reads before it then fail."""
-        if revision > self.revision:
-            raise EtcdError(ErrFutureRev)
+        """Drop every version superseded at ``revision``; reads before it then fail.
+
+        As in etcd, each key keeps its last version at or before ``revision``
+        unless that version is a delete; so a watch from exactly ``revision``
+        still sees the puts made at it but not the deletes.
+        """
         if revision <= self.compact_revision:
             raise EtcdError(ErrCompacted, self.compact_revision)
-        for key in list(self._history):
+        if revision > self.revision:
+            raise EtcdError(ErrFutureRev)
+        still_dirty: set[str] = set()
+        gone: set[str] = set()
+        for key in self._dirty:
             versions = self._history[key]
-            keep_from = 0
-            for i, kv in enumerate(versions):
-                if kv.mod_revision <= revision:
-                    keep_from = i
-            del versions[:keep_from]
-            if not versions[0].version and versions[0].mod_revision <= revision:
-                versions.pop(0)  # deleted by then: the key's old life is gone
+            keep_from = bisect.bisect_right(versions, revision, key=_mod_revision) - 1
+            if keep_from >= 0:
+                dropped = versions[:keep_from]
+                if not versions[keep_from].version:
+                    dropped.append(versions[keep_from])  # deleted by then: the key's old life is gone
+                    keep_from += 1
+                self._size -= sum(len(kv.key) + len(kv.value) for kv in dropped)
+                del versions[:keep_from]
             if not versions:
                 del self._history[key]
+                gone.add(key)
+            elif len(versions) > 1 or not versions[-1].version:
+                still_dirty.add(key)
+        self._dirty = still_dirty
+        if len(gone) < 64:
+            for key in gone:
                 del self._keys[bisect.bisect_left(self._keys, key)]
-        cut = bisect.bisect_left(self._log, revision, key=lambda entry: entry[0])
-        del self._log[:cut]
+        elif gone:
+            self._keys = [k for k in self._keys if k not in gone]
+        cut = bisect.bisect_left(self._log_revs, revision)
+        end = bisect.bisect_right(self._log_revs, revision)
+        kept = [ev for ev in self._log[cut:end] if ev.type == "PUT"]
+        self._log[:end] = kept
+        self._log_revs[:end] = [revision] * len(kept)
         self.compact_revision = revision
 
     # --- watch -------------------------------------------------------------------------------
@@ -293,31 +410,39 @@ class Etcd:
               prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> Watcher:
         """Deliver every change to ``key`` (or its range) from ``start_revision`` on, inclusive.
 
-        A start revision in the past replays the history first; one before the
-        compaction point fails with ``ErrCompacted``, as etcd cancels such a watch.
+        A start revision in the past replays the history first, one call per
+        revision; one before the compaction point fails with ``ErrCompacted``,
+        as etcd cancels such a watch.  A start revision in the future skips
+        the writes before it.  The callback runs inside the write that caused
+        it.  ``prev_kv`` is left out where the previous version has been
+        compacted away, as etcd reads it at ``mod_revision - 1``.
         """
-        if prefix:
-            range_end = prefix_end(key)
+        key, range_end = self._bounds(key, range_end, prefix)
         if 0 < start_revision < self.compact_revision:
             raise EtcdError(ErrCompacted, self.compact_revision)
-        w = Watcher(self, key, range_end, callback, prev_kv)
+        w = Watcher(self, key, range_end, callback, prev_kv, min_revision=start_revision)
         if 0 < start_revision <= self.revision:
-            lo = bisect.bisect_left(self._log, start_revision, key=lambda entry: entry[0])
+            lo = bisect.bisect_left(self._log_revs, start_revision)
             batch: list[WatchEvent] = []
-            last_rev = None
-            for rev, ev in self._log[lo:]:
+            batch_rev = 0
+            for rev, ev in zip(self._log_revs[lo:], self._log[lo:]):
                 if not w.matches(ev.kv.key):
                     continue
-                if last_rev is not None and rev != last_rev and batch:
-                    callback(batch if prev_kv else [WatchEvent(e.type, e.kv) for e in batch])
+                if rev != batch_rev and batch:
+                    w._deliver(batch)
                     batch = []
+                if rev <= self.compact_revision and ev.prev_kv is not None:
+                    ev = WatchEvent(ev.type, ev.kv)
                 batch.append(ev)
-                last_rev = rev
+                batch_rev = rev
             if batch:
-                callback(batch if prev_kv else [WatchEvent(e.type, e.kv) for e in batch])
+                w._deliver(batch)
         self._watchers.append(w)
         return w
 
     def db_size(self) -> int:
-        """Bytes of stored values across all retained revisions (a stand-in for etcd's DB size)."""
-        return sum(len(kv.key) + len(kv.value) for versions in self._history.values() for kv in versions)
+        """Bytes of stored keys and values across all retained revisions (a stand-in for etcd's DB size)."""
+        return self._size
+
+
+_COMPARE_FIELDS = {"version": "version", "create": "create_revision", "mod": "mod_revision"}

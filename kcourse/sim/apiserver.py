@@ -1,0 +1,770 @@
+"""kube-apiserver: the front door of the cluster and the only client of etcd.
+
+Every component — scheduler, controllers, kubelets, kube-proxies, kubectl —
+reads and writes the cluster's state through the API server; none of them
+touches etcd.  The server here does what the real one does on each request:
+
+* decode and type-check, fill in defaults, validate (422 Invalid with field
+  paths), run the admission the chapter needs;
+* write to etcd with an optimistic-concurrency check: an update that carries
+  a stale ``metadata.resourceVersion`` is refused with 409 Conflict;
+* serve reads from a *watch cache* that follows etcd (the real ``cacher``),
+  and ``resourceVersion`` is etcd's revision of the object's last change;
+* stream watch events ADDED / MODIFIED / DELETED / BOOKMARK; a watch from a
+  version etcd has compacted away gets 410 Gone ("too old resource version").
+
+A refused request never writes, so the store's revision is unchanged.
+
+Simplified: one logical server (several masters share it), no
+authentication or RBAC inside the simulation, admission limited to
+defaulting, ServiceAccount, DefaultTolerationSeconds and NamespaceLifecycle.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from . import errors
+from .clock import Clock
+from .defaults import apply_defaults
+from .errors import ApiError
+from .etcd import Etcd, EtcdError, WatchEvent
+from .labels import parse_field_selector, parse_selector
+from .objects import deep_copy, timestamp
+from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
+from .validation import check_types, validate, validate_update
+
+__all__ = ["APIServer", "Client", "WatchHandle", "Request", "Unreachable"]
+
+NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3
+
+
+class Unreachable(ConnectionError):
+    """The caller cannot reach any API server (its node is partitioned, or every master is down)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One API request, as the audit log would record it."""
+
+    seq: int
+    time: float
+    user: str
+    verb: str
+    resource: str
+    namespace: str
+    name: str
+    code: int
+    subresource: str = ""
+
+
+class WatchHandle:
+    """A live watch; events go to ``handler(type, obj)``; ``stop()`` ends it."""
+
+    def __init__(self, server: "APIServer", rt: ResourceType, handler: Callable[[str, dict], None],
+                 namespace: str | None, label_selector: str | None, field_selector: str | None,
+                 allow_bookmarks: bool, user: str):
+        self.server, self.rt, self.handler = server, rt, handler
+        self.namespace = namespace
+        self.labels = parse_selector(label_selector)
+        self.fields = parse_field_selector(field_selector)
+        self.allow_bookmarks = allow_bookmarks
+        self.user = user
+        self.stopped = False
+        self.delivered = 0
+
+    def matches(self, obj: dict | None) -> bool:
+        if obj is None:
+            return False
+        md = obj["metadata"]
+        if self.namespace and md.get("namespace") != self.namespace:
+            return False
+        return self.labels.matches(md.get("labels")) and self.fields(obj)
+
+    def deliver(self, etype: str, obj: dict) -> None:
+        if not self.stopped:
+            self.delivered += 1
+            self.handler(etype, obj)
+
+    def stop(self) -> None:
+        self.stopped = True
+        watchers = self.server._watchers.get(self.rt.plural, [])
+        if self in watchers:
+            watchers.remove(self)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: ``null`` deletes, objects merge, everything else replaces."""
+    if not isinstance(patch, dict):
+        return deep_copy(patch)
+    result = deep_copy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+# Lists that strategic merge patch merges element-wise, and the key it matches elements by.
+MERGE_KEYS = {"containers": "name", "initContainers": "name", "ports": "containerPort", "env": "name",
+              "volumes": "name", "volumeMounts": "mountPath", "conditions": "type", "taints": "key",
+              "imagePullSecrets": "name", "ownerReferences": "uid", "addresses": "type"}
+
+
+def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
+    """Strategic merge patch as kubectl sends it: like a merge patch, but known lists merge by key."""
+    if isinstance(patch, list) and field in MERGE_KEYS and isinstance(target, list):
+        key = MERGE_KEYS[field]
+        result = deep_copy(target)
+        for item in patch:
+            if isinstance(item, dict) and item.get("$patch") == "delete":
+                result = [r for r in result if r.get(key) != item.get(key)]
+                continue
+            for i, existing in enumerate(result):
+                if isinstance(existing, dict) and isinstance(item, dict) and existing.get(key) == item.get(key):
+                    result[i] = strategic_merge_patch(existing, item)
+                    break
+            else:
+                result.append(deep_copy(item))
+        return result
+    if not isinstance(patch, dict):
+        return deep_copy(patch)
+    if patch.get("$patch") == "replace":
+        return {k: deep_copy(v) for k, v in patch.items() if k != "$patch"}
+    result = deep_copy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if key.startswith("$"):
+            continue
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = strategic_merge_patch(result.get(key), value, key)
+    return result
+
+
+def json_patch(target: Any, ops: list[dict]) -> Any:
+    """RFC 6902 JSON patch (add, remove, replace, test)."""
+    doc = deep_copy(target)
+    for op in ops:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        parent = doc
+        for p in parts[:-1]:
+            parent = parent[int(p)] if isinstance(parent, list) else parent[p]
+        last = parts[-1] if parts else ""
+        kind = op["op"]
+        if kind == "test":
+            cur = parent[int(last)] if isinstance(parent, list) else parent.get(last)
+            if cur != op.get("value"):
+                raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
+                                      f"request: testing value {op['path']} failed")
+        elif kind in ("add", "replace"):
+            if isinstance(parent, list):
+                idx = len(parent) if last == "-" else int(last)
+                if kind == "add":
+                    parent.insert(idx, deep_copy(op["value"]))
+                else:
+                    parent[idx] = deep_copy(op["value"])
+            else:
+                parent[last] = deep_copy(op["value"])
+        elif kind == "remove":
+            if isinstance(parent, list):
+                del parent[int(last)]
+            else:
+                parent.pop(last)
+        else:
+            raise errors.bad_request(f"Unexpected kind: {kind}")
+    return doc
+
+
+class APIServer:
+    """The API server's storage and watch layers over one :class:`Etcd`."""
+
+    def __init__(self, etcd: Etcd, clock: Clock, rng: random.Random, *, record_events: bool = True):
+        self.etcd = etcd
+        self.clock = clock
+        self.rng = rng
+        self.record_events_enabled = record_events
+        self.allocator: Any = None  # ClusterIP and NodePort allocation, set by the cluster (network.py)
+        self.reachable: Callable[[str | None], bool] = lambda node: True
+        self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
+        self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
+        self._prefixes = sorted(((r.etcd_prefix + "/", r) for r in RESOURCES), key=lambda p: -len(p[0]))
+        self._pending: dict[str, tuple[bytes, dict]] = {}
+        self._uid_counter = 0
+        self._event_index: dict[tuple, str] = {}
+        self.request_seq = 0
+        self.request_counts: Counter[tuple[str, str]] = Counter()
+        self.recent_requests: deque[Request] = deque(maxlen=500)
+        self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
+
+    # --- the watch cache -----------------------------------------------------------------------
+
+    def _resource_of_key(self, key: str) -> tuple[ResourceType, str] | None:
+        for prefix, rt in self._prefixes:
+            if key.startswith(prefix):
+                return rt, key[len(prefix):]
+        return None
+
+    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> dict:
+        pending = self._pending.pop(kv_key, None)
+        if pending is not None and pending[0] is value:
+            obj = pending[1]
+        else:
+            obj = json.loads(value)
+        obj["metadata"]["resourceVersion"] = str(mod_revision)
+        return obj
+
+    def _on_etcd(self, events: list[WatchEvent]) -> None:
+        for ev in events:
+            found = self._resource_of_key(ev.kv.key)
+            if found is None:
+                continue
+            rt, rest = found
+            cache = self._cache[rt.plural]
+            old = cache.get(rest)
+            if ev.type == "PUT":
+                obj = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
+                cache[rest] = obj
+                self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
+            else:
+                cache.pop(rest, None)
+                if old is not None:
+                    gone = deep_copy(old)
+                    gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                    self._fan_out(rt, old, gone, "DELETED")
+
+    def _fan_out(self, rt: ResourceType, old: dict | None, new: dict, etype: str) -> None:
+        for w in list(self._watchers[rt.plural]):
+            if etype == "MODIFIED":
+                was, now = w.matches(old), w.matches(new)
+                if was and now:
+                    w.deliver("MODIFIED", new)
+                elif now:
+                    w.deliver("ADDED", new)
+                elif was:
+                    w.deliver("DELETED", new)
+            elif w.matches(new):
+                w.deliver(etype, new)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def resource(self, resource: str) -> ResourceType:
+        rt = by_plural(resource)
+        if rt is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return rt
+
+    def _record(self, user: str, verb: str, rt_plural: str, namespace: str | None, name: str, code: int,
+                subresource: str = "") -> None:
+        self.request_seq += 1
+        self.request_counts[(verb, rt_plural)] += 1
+        self.recent_requests.append(Request(self.request_seq, self.clock.now, user, verb, rt_plural,
+                                            namespace or "", name, code, subresource))
+
+    def _check_reachable(self, node: str | None) -> None:
+        if not self.reachable(node):
+            raise Unreachable(f"dial tcp: connect to the API server from {node or 'client'}: connection timed out")
+
+    def _new_uid(self) -> str:
+        self._uid_counter += 1
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+
+    def generate_name(self, base: str) -> str:
+        """``generateName`` + five random characters from the cluster's seeded RNG, as the real server."""
+        return base + "".join(self.rng.choice(NAME_SUFFIX_ALPHABET) for _ in range(5))
+
+    def _encode(self, obj: dict) -> bytes:
+        stored = dict(obj)
+        md = dict(obj["metadata"])
+        md.pop("resourceVersion", None)  # the revision is etcd's, never stored inside the value
+        stored["metadata"] = md
+        return json.dumps(stored, separators=(",", ":")).encode()
+
+    def _write(self, rt: ResourceType, obj: dict) -> dict:
+        key = rt.etcd_key(obj["metadata"].get("namespace"), obj["metadata"]["name"])
+        data = self._encode(obj)
+        self._pending[key] = (data, obj)
+        self.etcd.put(key, data)
+        return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
+
+    def _cache_key(self, rt: ResourceType, namespace: str | None, name: str) -> str:
+        return f"{namespace}/{name}" if rt.namespaced else name
+
+    def _get(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        obj = self._cache[rt.plural].get(self._cache_key(rt, namespace, name))
+        if obj is None:
+            raise errors.not_found(rt.plural, name, rt.group)
+        return obj
+
+    def _namespace_of(self, rt: ResourceType, namespace: str | None) -> str | None:
+        if not rt.namespaced:
+            return None
+        return namespace or "default"
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def get(self, resource: str, name: str, namespace: str | None = None, *, user: str = "") -> dict:
+        """The object as stored now (shared: do not mutate)."""
+        rt = self.resource(resource)
+        try:
+            obj = self._get(rt, self._namespace_of(rt, namespace), name)
+        except ApiError as e:
+            self._record(user, "get", rt.plural, namespace, name, e.code)
+            raise
+        self._record(user, "get", rt.plural, namespace, name, 200)
+        return obj
+
+    def peek(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
+        """Read the cache without an API request (for views that only look)."""
+        rt = self.resource(resource)
+        return self._cache[rt.plural].get(self._cache_key(rt, self._namespace_of(rt, namespace), name))
+
+    def list(self, resource: str, namespace: str | None = None, *, label_selector: str | None = None,
+             field_selector: str | None = None, user: str = "") -> dict:
+        """A ``<Kind>List`` with the current resourceVersion and matching items, sorted by key."""
+        rt = self.resource(resource)
+        labels = parse_selector(label_selector)
+        fields = parse_field_selector(field_selector)
+        cache = self._cache[rt.plural]
+        items = []
+        for key in sorted(cache):
+            obj = cache[key]
+            md = obj["metadata"]
+            if namespace and rt.namespaced and md.get("namespace") != namespace:
+                continue
+            if labels.matches(md.get("labels")) and fields(obj):
+                items.append(obj)
+        self._record(user, "list", rt.plural, namespace, "", 200)
+        return {"apiVersion": rt.api_version, "kind": f"{rt.kind}List",
+                "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
+
+    def items(self, resource: str, namespace: str | None = None) -> list[dict]:
+        """Current objects of a resource without an API request (for views and tests that only look)."""
+        rt = self.resource(resource)
+        cache = self._cache[rt.plural]
+        return [cache[k] for k in sorted(cache)
+                if not namespace or not rt.namespaced or cache[k]["metadata"].get("namespace") == namespace]
+
+    # --- watch -----------------------------------------------------------------------------------
+
+    def watch(self, resource: str, handler: Callable[[str, dict], None], *, namespace: str | None = None,
+              resource_version: str | None = None, label_selector: str | None = None,
+              field_selector: str | None = None, allow_bookmarks: bool = False, user: str = "") -> WatchHandle:
+        """Stream changes from ``resource_version`` (exclusive); none: the current state as ADDED first."""
+        rt = self.resource(resource)
+        w = WatchHandle(self, rt, handler, namespace if rt.namespaced else None, label_selector, field_selector,
+                        allow_bookmarks, user)
+        if resource_version in (None, ""):
+            for obj in self.items(resource, namespace):
+                if w.matches(obj):
+                    w.deliver("ADDED", obj)
+        elif resource_version != "0":
+            try:
+                rv = int(resource_version)
+            except ValueError:
+                raise errors.bad_request(f'invalid resource version "{resource_version}"') from None
+            if rv < self.etcd.revision:
+                self._replay(rt, w, rv)
+        self._record(user, "watch", rt.plural, namespace, "", 200)
+        self._watchers[rt.plural].append(w)
+        return w
+
+    def _replay(self, rt: ResourceType, w: WatchHandle, rv: int) -> None:
+        """Send what changed after ``rv`` from etcd's history, or 410 Gone if it was compacted."""
+        backlog: list[WatchEvent] = []
+        try:
+            probe = self.etcd.watch(rt.etcd_prefix + "/", backlog.extend, prefix=True, start_revision=rv + 1,
+                                    prev_kv=True)
+        except EtcdError as e:
+            raise errors.gone(f"too old resource version: {rv} ({e.compact_revision})") from None
+        probe.cancel()
+        for ev in backlog:
+            if ev.type == "PUT":
+                obj = json.loads(ev.kv.value)
+                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                old = None
+                if ev.prev_kv is not None:
+                    old = json.loads(ev.prev_kv.value)
+                    old["metadata"]["resourceVersion"] = str(ev.prev_kv.mod_revision)
+                if old is not None and w.matches(old):
+                    w.deliver("MODIFIED" if w.matches(obj) else "DELETED", obj)
+                elif w.matches(obj):
+                    w.deliver("ADDED", obj)
+            elif ev.prev_kv is not None:
+                obj = json.loads(ev.prev_kv.value)
+                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                if w.matches(obj):
+                    w.deliver("DELETED", obj)
+
+    def send_bookmarks(self) -> None:
+        """Tell every watcher that asked for bookmarks how far the store has got (BOOKMARK events)."""
+        rv = str(self.etcd.revision)
+        for rt in RESOURCES:
+            for w in list(self._watchers[rt.plural]):
+                if w.allow_bookmarks:
+                    w.deliver("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version,
+                                           "metadata": {"resourceVersion": rv}})
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def _prepare(self, obj: Any, user: str, verb: str) -> tuple[ResourceType, dict]:
+        if not isinstance(obj, dict):
+            raise errors.bad_request("Object 'Kind' is missing in the request body")
+        kind = obj.get("kind")
+        if not kind:
+            raise errors.bad_request("Object 'Kind' is missing in the request body")
+        rt = by_kind(kind)
+        if rt is None:
+            raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
+        if obj.get("apiVersion") != rt.api_version:
+            raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
+        check_types(obj)
+        obj = deep_copy(obj)
+        obj.setdefault("metadata", {})
+        return rt, obj
+
+    def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False) -> dict:
+        """Create an object: defaults, validation, admission, then one etcd write."""
+        rt: ResourceType | None = None
+        name = ""
+        try:
+            rt, obj = self._prepare(obj, user, "create")
+            md = obj["metadata"]
+            if rt.namespaced:
+                ns = md.get("namespace") or namespace or "default"
+                if namespace and md.get("namespace") and md["namespace"] != namespace:
+                    raise errors.bad_request("the namespace of the provided object does not match the namespace "
+                                             "sent on the request")
+                md["namespace"] = ns
+                nsobj = self._cache["namespaces"].get(ns)
+                if nsobj is None:
+                    raise errors.not_found("namespaces", ns)
+                if nsobj["status"].get("phase") == "Terminating":
+                    raise ApiError(403, "Forbidden", f'{rt.plural} "{md.get("name") or md.get("generateName")}" is '
+                                   f"forbidden: unable to create new content in namespace {ns} because it is being "
+                                   "terminated")
+            else:
+                md.pop("namespace", None)
+            if not md.get("name") and md.get("generateName"):
+                for _ in range(8):
+                    candidate = self.generate_name(md["generateName"])
+                    if self._cache_key(rt, md.get("namespace"), candidate) not in self._cache[rt.plural]:
+                        md["name"] = candidate
+                        break
+            name = md.get("name") or ""
+            apply_defaults(obj)
+            validate(obj)
+            if self._cache_key(rt, md.get("namespace"), name) in self._cache[rt.plural]:
+                raise errors.already_exists(rt.plural, name, rt.group)
+            if rt.kind == "Service" and self.allocator is not None:
+                self.allocator.allocate_service(obj)
+            for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
+                md.pop(field, None)
+            md["uid"] = self._new_uid()
+            md["creationTimestamp"] = timestamp(self.clock.now)
+            if "spec" in obj and rt.kind not in ("Node", "Namespace", "Service", "Pod"):
+                md["generation"] = 1
+            self._order_fields(obj)
+            if dry_run:
+                obj["metadata"]["resourceVersion"] = ""
+                self._record(user, "create", rt.plural, md.get("namespace"), name, 201)
+                return obj
+            stored = self._write(rt, obj)
+        except ApiError as e:
+            self._record(user, "create", rt.plural if rt else "", namespace, name, e.code)
+            raise
+        self._record(user, "create", rt.plural, stored["metadata"].get("namespace"), name, 201)
+        return stored
+
+    @staticmethod
+    def _order_fields(obj: dict) -> None:
+        """apiVersion, kind, metadata, spec, status — the order kubectl shows."""
+        ordered = {k: obj.pop(k) for k in ("apiVersion", "kind", "metadata") if k in obj}
+        rest = {k: obj.pop(k) for k in list(obj) if k not in ("spec", "status")}
+        spec, status = obj.pop("spec", None), obj.pop("status", None)
+        obj.update(ordered)
+        obj.update(rest)
+        if spec is not None:
+            obj["spec"] = spec
+        if status is not None:
+            obj["status"] = status
+
+    def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None) -> dict:
+        """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale."""
+        rt: ResourceType | None = None
+        name = ""
+        try:
+            rt, obj = self._prepare(obj, user, "update")
+            md = obj["metadata"]
+            name = md.get("name", "")
+            ns = self._namespace_of(rt, md.get("namespace") or namespace)
+            current = self._get(rt, ns, name)
+            new = self._merge_update(rt, current, obj, subresource)
+            stored = self._commit_update(rt, current, new, md.get("resourceVersion"))
+        except ApiError as e:
+            self._record(user, "update", rt.plural if rt else "", namespace, name, e.code, subresource)
+            raise
+        self._record(user, "update", rt.plural, ns, name, 200, subresource)
+        return stored
+
+    def _merge_update(self, rt: ResourceType, current: dict, obj: dict, subresource: str) -> dict:
+        if subresource == "status":
+            new = deep_copy(current)
+            new["status"] = obj.get("status", {})
+            return new
+        new = obj
+        new["metadata"]["namespace"] = current["metadata"].get("namespace")
+        if not rt.namespaced:
+            new["metadata"].pop("namespace", None)
+        if rt.has_status and rt.kind != "Namespace":
+            new["status"] = deep_copy(current.get("status", {}))  # status changes only via the subresource
+        apply_defaults(new)
+        validate(new)
+        validate_update(new, current)
+        return new
+
+    def _commit_update(self, rt: ResourceType, current: dict, new: dict, resource_version: str | None) -> dict:
+        cmd, md = current["metadata"], new["metadata"]
+        if resource_version and resource_version != cmd["resourceVersion"]:
+            raise errors.conflict(rt.plural, cmd["name"], rt.group)
+        for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+            if field in cmd:
+                md[field] = cmd[field]
+            else:
+                md.pop(field, None)
+        md.pop("resourceVersion", None)
+        if "generation" in cmd:
+            md["generation"] = cmd["generation"] + (1 if new.get("spec") != current.get("spec") else 0)
+        self._order_fields(new)
+        if md.get("deletionTimestamp") and not md.get("finalizers") and rt.kind != "Pod" and not (
+                rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
+            self._delete_now(rt, current)
+            return new
+        if new == current or (self._encode(new) == self._encode(current)):
+            return current  # a no-op update does not write (the real server skips it too)
+        return self._write(rt, new)
+
+    def update_status(self, obj: dict, *, user: str = "") -> dict:
+        return self.update(obj, subresource="status", user=user)
+
+    def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
+              patch_type: str = "merge", subresource: str = "", user: str = "") -> dict:
+        """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902)."""
+        rt = self.resource(resource)
+        ns = self._namespace_of(rt, namespace)
+        try:
+            current = self._get(rt, ns, name)
+            if patch_type == "merge":
+                patched = merge_patch(current, patch)
+            elif patch_type == "strategic":
+                patched = strategic_merge_patch(current, patch)
+            elif patch_type == "json":
+                patched = json_patch(current, patch)
+            else:
+                raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
+                               f"accepted media types include: application/json-patch+json, "
+                               f"application/merge-patch+json, application/apply-patch+yaml")
+            rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
+            patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
+            _, obj = self._prepare(patched, user, "patch")
+            new = self._merge_update(rt, current, obj, subresource)
+            stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"])
+        except ApiError as e:
+            self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
+            raise
+        self._record(user, "patch", rt.plural, ns, name, 200, subresource)
+        return stored
+
+    def delete(self, resource: str, name: str, namespace: str | None = None, *,
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
+               preconditions_uid: str | None = None, user: str = "") -> dict:
+        """Delete an object: Pods on a node terminate gracefully, others go at once (or wait for finalizers)."""
+        rt = self.resource(resource)
+        ns = self._namespace_of(rt, namespace)
+        try:
+            current = self._get(rt, ns, name)
+            if preconditions_uid and current["metadata"]["uid"] != preconditions_uid:
+                raise errors.conflict(rt.plural, name, rt.group,
+                                      f"Precondition failed: UID in precondition: {preconditions_uid}, UID in "
+                                      f"object meta: {current['metadata']['uid']}")
+            result = self._delete(rt, current, grace_period_seconds, propagation_policy)
+        except ApiError as e:
+            self._record(user, "delete", rt.plural, ns, name, e.code)
+            raise
+        self._record(user, "delete", rt.plural, ns, name, 200)
+        return result
+
+    def _delete(self, rt: ResourceType, current: dict, grace: int | None, propagation: str | None) -> dict:
+        md = current["metadata"]
+        finalizers = list(md.get("finalizers") or [])
+        if propagation == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        elif propagation == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        if rt.kind == "Pod":
+            spec_grace = current["spec"].get("terminationGracePeriodSeconds", 30)
+            grace = spec_grace if grace is None else grace
+            if md.get("deletionTimestamp") and grace >= (md.get("deletionGracePeriodSeconds") or 0) and not (
+                    grace == 0):
+                return current  # already terminating
+            if current["spec"].get("nodeName") and grace > 0 and current["status"].get("phase") not in (
+                    "Succeeded", "Failed"):
+                return self._mark_deleting(rt, current, grace, finalizers)
+            if finalizers:
+                return self._mark_deleting(rt, current, 0, finalizers)
+            return self._delete_now(rt, current)
+        if rt.kind == "Namespace":
+            if md.get("deletionTimestamp"):
+                return current
+            new = deep_copy(current)
+            new["metadata"]["deletionTimestamp"] = timestamp(self.clock.now)
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
+            new["status"]["phase"] = "Terminating"
+            return self._write(rt, new)
+        if finalizers:
+            return self._mark_deleting(rt, current, 0, finalizers)
+        return self._delete_now(rt, current)
+
+    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int, finalizers: list[str]) -> dict:
+        new = deep_copy(current)
+        md = new["metadata"]
+        md.setdefault("deletionTimestamp", timestamp(self.clock.now + grace))
+        md["deletionGracePeriodSeconds"] = grace
+        if finalizers:
+            md["finalizers"] = finalizers
+        return self._write(rt, new)
+
+    def _delete_now(self, rt: ResourceType, current: dict) -> dict:
+        md = current["metadata"]
+        if rt.kind == "Service" and self.allocator is not None:
+            self.allocator.release_service(current)
+        self.etcd.delete(rt.etcd_key(md.get("namespace"), md["name"]))
+        return current
+
+    def bind(self, namespace: str, pod_name: str, node_name: str, *, user: str = "") -> dict:
+        """The ``pods/binding`` subresource: the scheduler's one write per pod."""
+        rt = self.resource("pods")
+        try:
+            pod = self._get(rt, namespace, pod_name)
+            if pod["spec"].get("nodeName"):
+                raise errors.conflict("pods", pod_name, detail=f"pod {pod_name} is already assigned to node "
+                                      f'"{pod["spec"]["nodeName"]}"')
+            if pod["metadata"].get("deletionTimestamp"):
+                raise errors.conflict("pods", pod_name, detail="pod is being deleted")
+            new = deep_copy(pod)
+            new["spec"]["nodeName"] = node_name
+            conditions = new["status"].setdefault("conditions", [])
+            conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": timestamp(self.clock.now)})
+            stored = self._write(rt, new)
+        except ApiError as e:
+            self._record(user, "create", "pods", namespace, pod_name, e.code, "binding")
+            raise
+        self._record(user, "create", "pods", namespace, pod_name, 201, "binding")
+        return stored
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def record_event(self, involved: dict, etype: str, reason: str, message: str, component: str,
+                     host: str = "") -> None:
+        """Record a v1 Event about ``involved``; repeats of the same event bump its ``count``."""
+        if not self.record_events_enabled:
+            return
+        md = involved["metadata"]
+        ns = md.get("namespace") or "default"
+        ident = (ns, involved["kind"], md["name"], md.get("uid"), etype, reason, message, component)
+        now = timestamp(self.clock.now)
+        existing_name = self._event_index.get(ident)
+        existing = self._cache["events"].get(f"{ns}/{existing_name}") if existing_name else None
+        rt = self.resource("events")
+        if existing is not None:
+            ev = deep_copy(existing)
+            ev["count"] = ev.get("count", 1) + 1
+            ev["lastTimestamp"] = now
+            self._write(rt, ev)
+            self._record(component, "patch", "events", ns, existing_name or "", 200)
+            return
+        name = f"{md['name']}.{(self.clock.now_ms * 1_000_000 + self.request_seq):x}"
+        ref = {"kind": involved["kind"], "namespace": md.get("namespace"), "name": md["name"],
+               "uid": md.get("uid"), "apiVersion": involved.get("apiVersion"),
+               "resourceVersion": md.get("resourceVersion")}
+        if not md.get("namespace"):
+            ref.pop("namespace")
+        source = {"component": component}
+        if host:
+            source["host"] = host
+        ev = {"apiVersion": "v1", "kind": "Event",
+              "metadata": {"name": name, "namespace": ns, "uid": self._new_uid(),
+                           "creationTimestamp": now},
+              "involvedObject": ref, "reason": reason, "message": message, "source": source,
+              "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": etype,
+              "eventTime": None, "reportingComponent": component, "reportingInstance": host}
+        self._write(rt, ev)
+        self._event_index[ident] = name
+        self._record(component, "create", "events", ns, name, 201)
+
+    def events_for(self, obj: dict) -> list[dict]:
+        uid = obj["metadata"].get("uid")
+        return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
+                      key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
+
+    def client(self, user: str, node: str | None = None) -> "Client":
+        return Client(self, user, node)
+
+
+class Client:
+    """What a component holds to talk to the API server (client-go's clientset).
+
+    It names the caller for the audit log and fails with :class:`Unreachable`
+    when the caller's node cannot reach any API server.
+    """
+
+    def __init__(self, server: APIServer, user: str, node: str | None = None):
+        self.server, self.user, self.node = server, user, node
+
+    def _ok(self) -> APIServer:
+        self.server._check_reachable(self.node)
+        return self.server
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        return self._ok().get(resource, name, namespace, user=self.user)
+
+    def list(self, resource: str, namespace: str | None = None, **kw: Any) -> dict:
+        return self._ok().list(resource, namespace, user=self.user, **kw)
+
+    def watch(self, resource: str, handler: Callable[[str, dict], None], **kw: Any) -> WatchHandle:
+        return self._ok().watch(resource, handler, user=self.user, **kw)
+
+    def create(self, obj: dict, namespace: str | None = None) -> dict:
+        return self._ok().create(obj, namespace=namespace, user=self.user)
+
+    def update(self, obj: dict) -> dict:
+        return self._ok().update(obj, user=self.user)
+
+    def update_status(self, obj: dict) -> dict:
+        return self._ok().update(obj, subresource="status", user=self.user)
+
+    def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict:
+        return self._ok().patch(resource, name, patch, namespace=namespace, user=self.user, **kw)
+
+    def delete(self, resource: str, name: str, namespace: str | None = None, **kw: Any) -> dict:
+        return self._ok().delete(resource, name, namespace, user=self.user, **kw)
+
+    def bind(self, namespace: str, pod_name: str, node_name: str) -> dict:
+        return self._ok().bind(namespace, pod_name, node_name, user=self.user)
+
+    def event(self, involved: dict, etype: str, reason: str, message: str) -> None:
+        """Record an Event (best effort, as client-go's recorder: failures are dropped)."""
+        if self.server.reachable(self.node):
+            self.server.record_event(involved, etype, reason, message, self.user, self.node or "")
+
+
+def sorted_keys(objs: Iterable[dict]) -> list[str]:
+    return sorted(object_key(o) for o in objs)

@@ -1,0 +1,423 @@
+"""The simulated cluster: one object that wires every component together.
+
+``Cluster`` owns the simulated clock, the one seeded random generator, etcd
+and the API server, and the machines — control plane ("master") nodes and
+worker nodes — with the processes each one runs:
+
+* on every control plane node: kube-apiserver and etcd (shared here),
+  kube-scheduler, kube-controller-manager and cloud-controller-manager, the
+  last three electing one leader each through a Lease;
+* on every node: a kubelet with its container runtime (CRI) and, as a
+  DaemonSet Pod, kube-proxy; the addons run as Pods wherever scheduled.
+
+A learner drives it with ``step()`` (one action of one component),
+``run(...)``, ``run_until_stable()`` and ``advance(seconds)``, applies
+manifests, runs ``kubectl``-style commands and breaks things on purpose
+(``fail_node``, ``partition_node``, ``crash_container`` …).  The same seed
+gives the same trace, byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .apiserver import APIServer
+from .clock import Clock, Timer
+from .component import Component, Event
+from .etcd import Etcd
+from .network import Network
+from .objects import timestamp
+
+__all__ = ["Cluster", "Machine", "RUNTIMES"]
+
+RUNTIMES = ("dockershim", "containerd", "cri-o")
+WRITE_VERBS = {"create": "create", "update": "update", "patch": "patch", "delete": "delete"}
+
+
+@dataclass
+class Machine:
+    """A computer in the cluster (a VM of the fake cloud): what fails when a node fails."""
+
+    name: str
+    role: str                       # "control-plane" or "worker"
+    runtime: str
+    powered: bool = True
+    partitioned: bool = False
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def is_master(self) -> bool:
+        return self.role == "control-plane"
+
+    def component(self, name: str) -> Component | None:
+        for c in self.components:
+            if c.name == name:
+                return c
+        return None
+
+
+class Cluster:
+    """A deterministic Kubernetes cluster in one Python process.
+
+    ``runtime`` is ``dockershim`` (removed from Kubernetes in 1.24, kept to
+    show the 2020 picture), ``containerd`` or ``cri-o``; with ``cri-o``,
+    ``oci_runtime`` picks ``runc`` or ``kata`` (Kata Containers, the
+    successor of Clear Containers).  ``runtimes`` may set it per node.
+    """
+
+    def __init__(self, masters: int = 1, workers: int = 3, runtime: str = "containerd", seed: int = 0, *,
+                 oci_runtime: str = "runc", runtimes: dict[str, str] | None = None, cloud: bool = True,
+                 addons: bool = True, record_events: bool = True, bootstrap: bool = True,
+                 node_cpu: str = "2", node_memory: str = "4Gi", max_pods: int = 110,
+                 trace_limit: int | None = None, etcd: Any = None, name: str = "kcourse"):
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        if masters < 1 or workers < 0:
+            raise ValueError("a cluster needs at least one control plane node and zero or more workers")
+        self.name = name
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.clock = Clock()
+        self.etcd = Etcd() if etcd is None else etcd
+        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events)
+        self.network = Network(self.rng)
+        self.api.allocator = self.network
+        self.api.reachable = self.reachable
+        self.runtime = runtime
+        self.oci_runtime = oci_runtime
+        self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
+                              "ephemeral-storage": "20Gi"}
+        self.events: list[Event] = []
+        self.trace_limit = trace_limit
+        self.machines: dict[str, Machine] = {}
+        #: Programs that container images run inside the simulation, by image repository
+        #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
+        self.programs: dict[str, Callable[..., Any]] = {}
+        self._action_seq_start = 0
+        self._event_listeners: list[Callable[[Event], None]] = []
+
+        from .cloud import FakeCloud
+        self.cloud = FakeCloud(self) if cloud else None
+        self._bootstrap_api_objects()
+        runtimes = runtimes or {}
+        for i in range(1, masters + 1):
+            self._add_machine(f"master-{i}", "control-plane", runtimes.get(f"master-{i}", runtime))
+        for i in range(1, workers + 1):
+            self._add_machine(f"worker-{i}", "worker", runtimes.get(f"worker-{i}", runtime))
+        if addons:
+            from .addons import install_addons
+            install_addons(self)
+        if bootstrap:
+            self.run_until_stable()
+
+    # --- construction ------------------------------------------------------------------------------
+
+    def _bootstrap_api_objects(self) -> None:
+        """What kube-apiserver creates for itself on first start: the system namespaces and ``kubernetes``."""
+        for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
+            self.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                            user="system:apiserver")
+        self.api.create({"apiVersion": "v1", "kind": "Service",
+                         "metadata": {"name": "kubernetes", "namespace": "default",
+                                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                         "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
+                                  "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                                             "targetPort": 6443}]}}, user="system:apiserver")
+
+    def _add_machine(self, name: str, role: str, runtime: str) -> Machine:
+        from .kubelet import Kubelet
+        machine = Machine(name, role, runtime)
+        self.machines[name] = machine
+        self.network.node_ip(name)
+        if self.cloud is not None:
+            self.cloud.create_vm(name, role)
+        kubelet = Kubelet(self, name, runtime=runtime, oci_runtime=self.oci_runtime, role=role)
+        machine.components.append(kubelet)
+        if machine.is_master:
+            from .cloud import CloudControllerManager
+            from .controllers import KubeControllerManager
+            from .scheduler import Scheduler
+            machine.components.append(Scheduler(self, name))
+            machine.components.append(KubeControllerManager(self, name))
+            if self.cloud is not None:
+                machine.components.append(CloudControllerManager(self, name))
+        for comp in machine.components:
+            comp.start()
+        return machine
+
+    def add_node(self, name: str | None = None, runtime: str | None = None) -> Machine:
+        """Join a new worker node (a new VM with a kubelet that registers itself)."""
+        name = name or f"worker-{sum(1 for m in self.machines.values() if not m.is_master) + 1}"
+        if name in self.machines:
+            raise ValueError(f"node {name!r} already exists")
+        return self._add_machine(name, "worker", runtime or self.runtime)
+
+    # --- the event loop ----------------------------------------------------------------------------
+
+    def schedule(self, component: Component, delay: float, work: Callable[[], Event | None], *,
+                 background: bool = False, trace_name: str | None = None) -> Timer:
+        """Put a component's next piece of work on the clock (skipped if the process has stopped)."""
+        def action() -> Event | None:
+            if not component.running:
+                return None
+            self._action_seq_start = self.api.request_seq
+            return work()
+        return self.clock.call_later(delay, action, component=trace_name or component.name, background=background)
+
+    def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
+        """An Event for the current action, with the API requests it made."""
+        start = self._action_seq_start
+        requests = tuple(r for r in self.api.recent_requests if r.seq > start)
+        if verb is None:
+            verb = "sync"
+            for r in requests:
+                if r.subresource == "binding":
+                    verb = "bind"
+                    break
+                if r.verb in WRITE_VERBS and r.resource != "events":
+                    verb = WRITE_VERBS[r.verb]
+                    break
+        return Event(self.clock.now, component, node, verb, key, message, requests)
+
+    def ready_components(self) -> list[str]:
+        """Components with work due at the next instant: the learner may pick which one steps."""
+        head = self.clock.peek()
+        if head is None:
+            return []
+        return sorted({t.component for t in self.clock.pending() if t.due_ms == head.due_ms})
+
+    def step(self, component: str | None = None) -> Event | None:
+        """Perform exactly one action of one component and return its Event (None if nothing is left).
+
+        With ``component``, that component acts next — allowed only when it has work due now,
+        so a learner can reorder simultaneous actions but not jump ahead in time.
+        """
+        if component is not None and component not in self.ready_components():
+            raise ValueError(f"{component} has nothing to do now; ready: {', '.join(self.ready_components())}")
+        while True:
+            timer = self.clock.pop(component)
+            if timer is None:
+                return None
+            self._action_seq_start = self.api.request_seq
+            ev = timer.action()
+            if ev is not None:
+                self._record(ev)
+                return ev
+            if component is not None and component not in self.ready_components():
+                return None
+
+    def _record(self, ev: Event) -> None:
+        self.events.append(ev)
+        if self.trace_limit is not None and len(self.events) > self.trace_limit:
+            del self.events[: len(self.events) - self.trace_limit]
+        for listener in self._event_listeners:
+            listener(ev)
+
+    def on_event(self, listener: Callable[[Event], None]) -> None:
+        """Call ``listener(event)`` after every step (views use it to refresh)."""
+        self._event_listeners.append(listener)
+
+    def run(self, until: float | None = None, max_steps: int | None = None) -> list[Event]:
+        """Step until simulated time ``until`` (seconds) or ``max_steps`` events, whichever comes first."""
+        if until is None and max_steps is None:
+            raise ValueError("run() needs until= or max_steps= (or use run_until_stable())")
+        out: list[Event] = []
+        until_ms = None if until is None else round(until * 1000)
+        while max_steps is None or len(out) < max_steps:
+            head = self.clock.peek()
+            if head is None or (until_ms is not None and head.due_ms > until_ms):
+                break
+            ev = self.step()
+            if ev is not None:
+                out.append(ev)
+        if until_ms is not None and (max_steps is None or len(out) < max_steps):
+            self.clock.advance_to_ms(until_ms)
+        return out
+
+    def advance(self, seconds: float) -> list[Event]:
+        """Let ``seconds`` of simulated time pass, running everything that falls due."""
+        return self.run(until=self.clock.now + seconds)
+
+    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None) -> list[Event]:
+        """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass."""
+        out: list[Event] = []
+        deadline = self.clock.now_ms + round(timeout * 1000)
+        while self.clock.has_foreground():
+            head = self.clock.peek()
+            if head is None or head.due_ms > deadline or (max_steps is not None and len(out) >= max_steps):
+                break
+            ev = self.step()
+            if ev is not None:
+                out.append(ev)
+        return out
+
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    # --- reachability and faults ---------------------------------------------------------------------
+
+    def reachable(self, node: str | None) -> bool:
+        """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
+        if not any(m.powered for m in self.machines.values() if m.is_master) and self.machines:
+            return False
+        if node is None:
+            return True
+        m = self.machines.get(node)
+        return m is None or (m.powered and not m.partitioned)
+
+    def machine(self, name: str) -> Machine:
+        try:
+            return self.machines[name]
+        except KeyError:
+            raise ValueError(f"no node named {name!r}; nodes: {', '.join(sorted(self.machines))}") from None
+
+    def kubelet(self, node: str) -> Any:
+        return self.machine(node).component("kubelet")
+
+    def _disconnect(self, machine: Machine) -> None:
+        for comp in machine.components:
+            hook = getattr(comp, "disconnect", None)
+            if hook:
+                hook()
+
+    def _reconnect(self, machine: Machine) -> None:
+        for comp in machine.components:
+            hook = getattr(comp, "reconnect", None)
+            if hook:
+                hook()
+
+    def fail_node(self, name: str) -> None:
+        """Power the machine off: every process on it stops, its containers are gone."""
+        m = self.machine(name)
+        if not m.powered:
+            return
+        m.powered = False
+        for comp in reversed(m.components):
+            comp.stop()
+        if self.cloud is not None:
+            self.cloud.power_off(name)
+        if m.is_master:
+            for other in self.machines.values():
+                if other is not m and other.powered and not self.reachable(other.name):
+                    self._disconnect(other)
+
+    def recover_node(self, name: str) -> None:
+        """Power the machine back on: the kubelet starts and re-syncs the pods bound to it."""
+        m = self.machine(name)
+        if m.powered and not m.partitioned:
+            return
+        if m.partitioned:
+            self.heal_partition(name)
+        if not m.powered:
+            m.powered = True
+            if self.cloud is not None:
+                self.cloud.power_on(name)
+            for comp in m.components:
+                comp.start()
+            if m.is_master:
+                for other in self.machines.values():
+                    if other.powered and self.reachable(other.name):
+                        self._reconnect(other)
+
+    stop_master = fail_node
+
+    def partition_node(self, name: str) -> None:
+        """Cut the node off from the control plane: it keeps running but cannot reach the API server."""
+        m = self.machine(name)
+        m.partitioned = True
+        self._disconnect(m)
+
+    def heal_partition(self, name: str) -> None:
+        m = self.machine(name)
+        if m.partitioned:
+            m.partitioned = False
+            if m.powered:
+                self._reconnect(m)
+
+    def stop_kubelet(self, name: str) -> None:
+        """Stop only the kubelet (containers keep running, nobody reports for the node)."""
+        self.kubelet(name).stop_process()
+
+    def start_kubelet(self, name: str) -> None:
+        self.kubelet(name).start()
+
+    def crash_container(self, pod: str, container: str | None = None, namespace: str = "default",
+                        exit_code: int = 1) -> None:
+        """Make a running container exit with ``exit_code`` (the kubelet will notice and restart it)."""
+        obj = self.api.peek("pods", pod, namespace)
+        if obj is None or not obj["spec"].get("nodeName"):
+            raise ValueError(f'pod "{pod}" is not running on any node')
+        self.kubelet(obj["spec"]["nodeName"]).crash_container(namespace, pod, container, exit_code)
+
+    def fail_image_pull(self, image: str, failing: bool = True) -> None:
+        """Make pulls of ``image`` fail (as an unreachable or misspelled registry would)."""
+        from .cri import REGISTRY
+        REGISTRY.set_failing(self, image, failing)
+
+    def delete_vm(self, name: str) -> None:
+        """Delete the node's VM in the cloud: the machine is gone for good."""
+        if self.cloud is None:
+            raise ValueError("this cluster has no cloud provider (Cluster(cloud=True) adds one)")
+        self.fail_node(name)
+        self.cloud.delete_vm(name)
+
+    # --- what a learner types -------------------------------------------------------------------------
+
+    def apply(self, manifest: Any, namespace: str | None = None) -> Any:
+        """Create or update objects from a dict, YAML text or a file path, as ``kubectl apply``.
+
+        Returns the stored object (a list for several documents).  Bad input
+        raises :class:`kcourse.ApiError` and changes nothing.
+        """
+        from .kubectl import Kubectl
+        return Kubectl(self).apply(manifest, namespace=namespace)
+
+    def kubectl(self, command: str) -> str:
+        """Run a kubectl command line against the cluster and return what kubectl would print."""
+        from .kubectl import Kubectl
+        return Kubectl(self).run(command)
+
+    def get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
+        """A deep copy of one object (404 raises :class:`kcourse.ApiError`)."""
+        from .objects import deep_copy
+        return deep_copy(self.api.get(resource, name, namespace, user="kubectl"))
+
+    def pods(self, namespace: str | None = "default") -> list[dict]:
+        return self.api.items("pods", namespace)
+
+    def nodes(self) -> list[dict]:
+        return self.api.items("nodes")
+
+    @property
+    def scheduler(self) -> Any:
+        """The scheduler currently holding the leader Lease (or the first one)."""
+        scheds = [c for m in self.machines.values() for c in m.components if c.name == "kube-scheduler"]
+        for s in scheds:
+            if getattr(s, "is_leader", False):
+                return s
+        return scheds[0]
+
+    def diagram(self, **options: Any) -> Any:
+        """A Graphviz picture of the live cluster (renders inline in Jupyter)."""
+        from kcourse.diagrams import live
+        return live(self, **options)
+
+    def timestamp(self) -> str:
+        return timestamp(self.clock.now)
+
+    def __repr__(self) -> str:
+        masters = sum(1 for m in self.machines.values() if m.is_master)
+        return (f"<Cluster {self.name!r}: {masters} control plane, {len(self.machines) - masters} workers, "
+                f"runtime={self.runtime}, seed={self.seed}, t={self.clock.now:.3f}s>")
+
+    def trace(self, events: Iterable[Event] | None = None) -> str:
+        """The trace as text, one line per event."""
+        return "\n".join(str(e) for e in (self.events if events is None else events))
+
+
+def load_path(path: str | Path) -> str:
+    return Path(path).read_text()

@@ -1,0 +1,96 @@
+"""The generic controller loop of client-go's sample-controller.
+
+A controller is a watch-loop: informers watch the API server, their handlers
+put ``namespace/name`` keys in a work queue, and the loop takes one key at a
+time and calls ``sync_handler(key)``, which compares the desired state (the
+object's spec) with the current state (the informers' caches) and makes
+API requests to close the gap.  The loop — not the business logic — owns
+retries: a sync that fails is re-queued with exponential back-off; one that
+succeeds is forgotten.  A concrete controller writes only ``sync_handler``
+and the handlers that enqueue keys.
+
+Each loop iteration is one step on the simulated clock, so a learner can
+watch desired and current state converge key by key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .apiserver import Unreachable
+from .clock import Timer
+from .component import Component, Event
+from .errors import ApiError
+from .informer import SharedInformerFactory
+from .resources import object_key
+from .workqueue import WorkQueue
+
+if TYPE_CHECKING:
+    from .informer import Informer
+
+__all__ = ["Controller"]
+
+
+class Controller:
+    """Base class: subclasses set ``name``, register handlers in ``__init__`` and write ``sync_handler``."""
+
+    name = "controller"
+    #: Simulated seconds one pass of the loop takes (the time between two steps of this controller).
+    work_delay = 0.005
+
+    def __init__(self, manager: Component, informers: SharedInformerFactory):
+        self.manager = manager
+        self.cluster = manager.cluster
+        self.clock = manager.clock
+        self.informers = informers
+        self.client = manager.cluster.api.client(self.name, manager.node)
+        self.queue = WorkQueue(self.name, self.clock, on_ready=self._wake)
+        self.active = False
+        self._timer: Timer | None = None
+
+    def informer(self, resource: str) -> "Informer":
+        return self.informers.informer(resource)
+
+    def enqueue(self, obj: dict) -> None:
+        """The only thing an informer handler does: queue the object's key."""
+        self.queue.add(object_key(obj))
+
+    def sync_handler(self, key: str) -> str | None:
+        """Reconcile one object; return a sentence for the trace, raise to retry."""
+        raise NotImplementedError
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Start processing (the manager calls this once it leads and its informers have synced)."""
+        self.active = True
+        if len(self.queue):
+            self._wake()
+
+    def stop(self) -> None:
+        self.active = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _wake(self) -> None:
+        if self.active and self._timer is None and self.manager.running:
+            self._timer = self.manager.after(self.work_delay, self.process_next_work_item, trace_name=self.name)
+
+    def process_next_work_item(self) -> Event | None:
+        """get → sync_handler → forget, or add_rate_limited on failure; always done."""
+        self._timer = None
+        key = self.queue.get()
+        if key is None:
+            return None
+        try:
+            message = self.sync_handler(key)
+            self.queue.forget(key)
+        except (ApiError, Unreachable) as err:
+            self.queue.add_rate_limited(key)
+            message = f"error syncing {key!r}: {err}; requeuing (attempt {self.queue.num_requeues(key)})"
+        finally:
+            self.queue.done(key)
+        if len(self.queue):
+            self._wake()
+        return self.manager.event(key, message or "in sync", component=self.name)

@@ -1,0 +1,224 @@
+"""client-go's informer: a local cache kept current by LIST then WATCH.
+
+An informer LISTs a resource once, remembers the list's resourceVersion,
+and WATCHes from there, applying each event to its cache (the *store*) and
+calling the registered handlers.  When the watch breaks (the node was cut
+off from the API server) it resumes from the last resourceVersion it saw;
+if the API server answers 410 Gone because that version was compacted, it
+LISTs again and reconciles its cache with the fresh list, just as
+``Reflector.ListAndWatch`` does.
+
+Handlers must be cheap and must not mutate objects: controllers' handlers
+only enqueue keys.  ``SharedInformerFactory`` hands every controller in one
+process the same informer per resource, as in kube-controller-manager.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .apiserver import Client, Unreachable, WatchHandle
+from .errors import ApiError
+from .resources import object_key
+
+__all__ = ["Informer", "SharedInformerFactory", "ResourceEventHandler"]
+
+Handler = Callable[..., None]
+IndexFunc = Callable[[dict], list[str]]
+
+
+class ResourceEventHandler:
+    """on_add(obj), on_update(old, new), on_delete(obj) — any may be None."""
+
+    def __init__(self, on_add: Handler | None = None, on_update: Handler | None = None,
+                 on_delete: Handler | None = None):
+        self.on_add, self.on_update, self.on_delete = on_add, on_update, on_delete
+
+
+class Informer:
+    """List-watch cache of one resource (optionally one namespace, or filtered by selectors)."""
+
+    def __init__(self, client: Client, resource: str, *, namespace: str | None = None,
+                 label_selector: str | None = None, field_selector: str | None = None):
+        self.client = client
+        self.resource = resource
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.store: dict[str, dict] = {}
+        self.indexers: dict[str, IndexFunc] = {}
+        self.indices: dict[str, dict[str, set[str]]] = {}
+        self.handlers: list[ResourceEventHandler] = []
+        self.resource_version = ""
+        self.has_synced = False
+        self.relists = 0
+        self._watch: WatchHandle | None = None
+
+    # --- the lister side ---------------------------------------------------------------------------
+
+    def get(self, key: str) -> dict | None:
+        return self.store.get(key)
+
+    def list(self) -> list[dict]:
+        return [self.store[k] for k in sorted(self.store)]
+
+    def by_index(self, index: str, value: str) -> list[dict]:
+        keys = self.indices.get(index, {}).get(value, ())
+        return [self.store[k] for k in sorted(keys)]
+
+    def add_indexer(self, name: str, func: IndexFunc) -> None:
+        self.indexers[name] = func
+        self.indices[name] = {}
+        for key, obj in self.store.items():
+            self._index(key, obj)
+
+    def add_event_handler(self, handler: ResourceEventHandler) -> None:
+        self.handlers.append(handler)
+        if self.has_synced and handler.on_add:
+            for obj in self.list():
+                handler.on_add(obj)
+
+    # --- the reflector side ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """LIST, fill the cache, then WATCH from the list's resourceVersion."""
+        result = self.client.list(self.resource, self.namespace, label_selector=self.label_selector,
+                                  field_selector=self.field_selector)
+        fresh = {object_key(o): o for o in result["items"]}
+        self._replace(fresh)
+        self.resource_version = result["metadata"]["resourceVersion"]
+        self.has_synced = True
+        self._start_watch()
+
+    def _start_watch(self) -> None:
+        self._watch = self.client.watch(self.resource, self._on_event, namespace=self.namespace,
+                                        resource_version=self.resource_version,
+                                        label_selector=self.label_selector, field_selector=self.field_selector,
+                                        allow_bookmarks=True)
+
+    def _replace(self, fresh: dict[str, dict]) -> None:
+        """Reconcile the cache with a new LIST: deletes, adds and updates as events."""
+        old = self.store
+        for key in sorted(set(old) - set(fresh)):
+            self._delete(key, old[key])
+        for key in sorted(fresh):
+            if key in old:
+                if old[key] is not fresh[key] and old[key]["metadata"].get("resourceVersion") != \
+                        fresh[key]["metadata"].get("resourceVersion"):
+                    self._update(key, old[key], fresh[key])
+            else:
+                self._add(key, fresh[key])
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+
+    @property
+    def connected(self) -> bool:
+        return self._watch is not None
+
+    def disconnect(self) -> None:
+        """The watch connection broke (the cache stays, stale, until reconnect)."""
+        self.stop()
+
+    def reconnect(self) -> None:
+        """Resume the watch from the last resourceVersion, or relist after 410 Gone."""
+        if self._watch is not None:
+            return
+        if not self.has_synced:
+            self.start()
+            return
+        try:
+            self._start_watch()
+        except ApiError as e:
+            if e.code != 410:
+                raise
+            self.relists += 1
+            self.start()
+
+    def _on_event(self, etype: str, obj: dict) -> None:
+        rv = obj["metadata"].get("resourceVersion")
+        if rv:
+            self.resource_version = rv
+        if etype == "BOOKMARK":
+            return
+        key = object_key(obj)
+        if etype == "DELETED":
+            old = self.store.get(key)
+            if old is not None:
+                self._delete(key, obj)
+        elif key in self.store:
+            self._update(key, self.store[key], obj)
+        else:
+            self._add(key, obj)
+
+    def _index(self, key: str, obj: dict) -> None:
+        for name, func in self.indexers.items():
+            for value in func(obj):
+                self.indices[name].setdefault(value, set()).add(key)
+
+    def _unindex(self, key: str, obj: dict) -> None:
+        for name, func in self.indexers.items():
+            for value in func(obj):
+                keys = self.indices[name].get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self.indices[name][value]
+
+    def _add(self, key: str, obj: dict) -> None:
+        self.store[key] = obj
+        self._index(key, obj)
+        for h in self.handlers:
+            if h.on_add:
+                h.on_add(obj)
+
+    def _update(self, key: str, old: dict, new: dict) -> None:
+        self._unindex(key, old)
+        self.store[key] = new
+        self._index(key, new)
+        for h in self.handlers:
+            if h.on_update:
+                h.on_update(old, new)
+
+    def _delete(self, key: str, obj: dict) -> None:
+        old = self.store.pop(key)
+        self._unindex(key, old)
+        for h in self.handlers:
+            if h.on_delete:
+                h.on_delete(obj)
+
+
+class SharedInformerFactory:
+    """One informer per resource for every controller in a process."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.informers: dict[str, Informer] = {}
+
+    def informer(self, resource: str) -> Informer:
+        if resource not in self.informers:
+            self.informers[resource] = Informer(self.client, resource)
+        return self.informers[resource]
+
+    def start(self) -> None:
+        for name in sorted(self.informers):
+            inf = self.informers[name]
+            if not inf.has_synced:
+                inf.start()
+
+    def stop(self) -> None:
+        for inf in self.informers.values():
+            inf.stop()
+
+    def disconnect(self) -> None:
+        for inf in self.informers.values():
+            inf.disconnect()
+
+    def reconnect(self) -> None:
+        for name in sorted(self.informers):
+            try:
+                self.informers[name].reconnect()
+            except Unreachable:
+                return

@@ -1,0 +1,108 @@
+"""Small helpers for Kubernetes-shaped objects (plain dicts of JSON data).
+
+Objects that the API server hands to informers are shared and must never be
+mutated in place; a controller that wants to change one takes ``deep_copy``
+first, as client-go's ``DeepCopy()``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+__all__ = ["deep_copy", "timestamp", "EPOCH", "meta", "condition", "set_condition", "owner_reference",
+           "controller_of", "parse_timestamp"]
+
+#: Simulated time 0 is this instant, so timestamps look real and stay the same on every run.
+EPOCH = datetime(2025, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
+
+
+def deep_copy(obj: Any) -> Any:
+    """A deep copy of JSON data, several times faster than ``copy.deepcopy``."""
+    if isinstance(obj, dict):
+        return {k: deep_copy(v) if isinstance(v, (dict, list)) else v for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [deep_copy(v) if isinstance(v, (dict, list)) else v for v in obj]
+    return obj
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339 time of a simulated instant, at whole seconds like metav1.Time."""
+    return (EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def micro_timestamp(seconds: float) -> str:
+    """RFC 3339 with microseconds, like metav1.MicroTime (Leases use it)."""
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> float:
+    """Simulated seconds of a timestamp written by :func:`timestamp` or :func:`micro_timestamp`."""
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
+    when = datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+    return (when - EPOCH).total_seconds()
+
+
+def meta(obj: dict) -> dict:
+    return obj.get("metadata") or {}
+
+
+def condition(obj: dict, ctype: str) -> dict | None:
+    for c in (obj.get("status") or {}).get("conditions") or []:
+        if c.get("type") == ctype:
+            return c
+    return None
+
+
+def set_condition(obj: dict, ctype: str, status: str, now: float, reason: str = "", message: str = "",
+                  heartbeat: bool = False) -> bool:
+    """Set a condition on ``obj`` (a copy); keeps lastTransitionTime unless the status changes.
+
+    Returns True when anything changed.
+    """
+    conditions = obj.setdefault("status", {}).setdefault("conditions", [])
+    for c in conditions:
+        if c.get("type") == ctype:
+            changed = c.get("status") != status or c.get("reason", "") != reason or c.get("message", "") != message
+            if c.get("status") != status:
+                c["lastTransitionTime"] = timestamp(now)
+            c["status"] = status
+            if reason:
+                c["reason"] = reason
+            else:
+                c.pop("reason", None)
+            if message:
+                c["message"] = message
+            else:
+                c.pop("message", None)
+            if heartbeat:
+                if c.get("lastHeartbeatTime") != timestamp(now):
+                    changed = True
+                c["lastHeartbeatTime"] = timestamp(now)
+            return changed
+    new: dict[str, Any] = {"type": ctype, "status": status}
+    if heartbeat:
+        new["lastHeartbeatTime"] = timestamp(now)
+    new["lastProbeTime"] = None
+    new["lastTransitionTime"] = timestamp(now)
+    if reason:
+        new["reason"] = reason
+    if message:
+        new["message"] = message
+    if not heartbeat:
+        pass
+    conditions.append(new)
+    return True
+
+
+def owner_reference(owner: dict, controller: bool = True) -> dict:
+    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
+            "uid": owner["metadata"]["uid"], "controller": controller, "blockOwnerDeletion": True}
+
+
+def controller_of(obj: dict) -> dict | None:
+    """The ownerReference marked ``controller: true``, if any."""
+    for ref in meta(obj).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return ref
+    return None
