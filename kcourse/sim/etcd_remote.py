@@ -110,8 +110,8 @@ class RemoteWatcher:
                 events = [_event(e) for e in message.get("events", ())]
                 if events and not self.cancelled:
                     self.callback(events)
-        except (OSError, ValueError, http.client.HTTPException):
-            pass  # the stream was closed by cancel() or by the server going away
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass  # the stream was closed by cancel() (http.client may trip over it) or by the server
         finally:
             self._conn.close()
 
@@ -161,7 +161,7 @@ class RemoteEtcd:
     def _connect(self, timeout: float | None = None) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self._host, self._port, timeout=timeout or self.timeout)
 
-    def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, path: str, body: dict[str, Any], *, find_compaction: bool = True) -> dict[str, Any]:
         """POST one request on a kept-alive connection; reconnect once if the server closed it."""
         data = json.dumps(body).encode()
         with self._lock:
@@ -180,7 +180,7 @@ class RemoteEtcd:
                         raise
         if response.status != 200:
             error = _error(payload)
-            if error.message == ErrCompacted:
+            if error.message == ErrCompacted and find_compaction:
                 error.compact_revision = self.compact_revision
             raise error
         return payload
@@ -211,7 +211,8 @@ class RemoteEtcd:
         while lo < hi:
             mid = (lo + hi) // 2
             try:
-                self._call("/v3/kv/range", {"key": _b64("\0"), "count_only": True, "revision": str(mid)})
+                self._call("/v3/kv/range", {"key": _b64("\0"), "count_only": True, "revision": str(mid)},
+                           find_compaction=False)
                 hi = mid
             except EtcdError as err:
                 if err.message != ErrCompacted:

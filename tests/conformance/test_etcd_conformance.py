@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from kcourse.sim.etcd import (
-    Compare, ErrCompacted, ErrDuplicateKey, ErrEmptyKey, ErrFutureRev, EtcdError, KeyValue, Op, WatchEvent,
+    Compare,
+    ErrCompacted,
+    ErrDuplicateKey,
+    ErrEmptyKey,
+    ErrFutureRev,
+    EtcdError,
+    KeyValue,
+    Op,
+    WatchEvent,
 )
 
 if TYPE_CHECKING:
@@ -259,8 +267,8 @@ def test_compaction_forgets_deleted_keys(store: Store) -> None:
     store.put("a", "1")
     store.delete("a")
     store.put("b", "1")
-    store.compact(store.revision)
-    assert store.get("a", revision=store.rel(2)) is None
+    store.compact(store.rel(3))
+    assert store.get("a", revision=store.rel(3)) is None
     assert [k.key for k in store.range("\0", "\0")] == ["b"]
 
 
