@@ -6,6 +6,7 @@ Revisions are written relative to the revision a case started at
 
 from __future__ import annotations
 
+import random
 import time
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,13 @@ from kcourse.sim.etcd import (
     ErrDuplicateKey,
     ErrEmptyKey,
     ErrFutureRev,
+    Etcd,
     EtcdError,
     KeyValue,
     Op,
     WatchEvent,
 )
+from kcourse.sim.etcd_remote import RemoteEtcd
 
 if TYPE_CHECKING:
     from conftest import Store  # the fixture's type; pytest loads conftest itself
@@ -534,3 +537,130 @@ def test_txn_branch_that_would_not_run_is_checked_too(store: Store) -> None:
     with raises(ErrDuplicateKey):
         store.txn([], [Op("put", "a", b"1")], [Op("put", "b", b"1"), Op("put", "b", b"2")])
     assert store.get("a") is None
+
+
+def test_callback_watch_below_the_compaction_raises(store: Store) -> None:
+    store.put("a", "1")
+    store.put("a", "2")
+    store.compact(store.rel(2))
+    with raises(ErrCompacted) as err:
+        store.watch("a", start_revision=store.rel(1))
+    assert err.value.compact_revision == store.rel(2)
+
+
+def test_compacted_read_names_the_compact_revision(store: Store) -> None:
+    store.put("a", "1")
+    store.put("a", "2")
+    store.compact(store.rel(2))
+    with raises(ErrCompacted) as err:
+        store.range("a", prefix=True, revision=store.rel(1))
+    assert err.value.compact_revision == store.rel(2)
+
+
+def test_watch_from_now_ignores_the_past(store: Store) -> None:
+    store.put("a", "1")
+    watch = store.watch("a")
+    try:
+        store.put("a", "2")
+        assert watch.wait(1) == [put_event(store, "a", b"2", 1, 2, 2)]
+    finally:
+        watch.cancel()
+
+
+def test_live_watch_with_prev_kv(store: Store) -> None:
+    store.put("a", "1")
+    watch = store.watch("a", prev_kv=True)
+    try:
+        store.delete("a")
+        assert watch.wait(1) == [delete_event(store, "a", 2, prev=kv(store, "a", b"1", 1, 1, 1))]
+    finally:
+        watch.cancel()
+
+
+def test_delete_of_a_half_open_range(store: Store) -> None:
+    for name in ("a", "b", "c", "d"):
+        store.put(name, name)
+    assert store.delete("b", "d") == 2
+    assert [k.key for k in store.range("\0", "\0")] == ["a", "d"]
+
+
+def test_delete_everything_from_a_key_on(store: Store) -> None:
+    for name in ("a", "b", "c"):
+        store.put(name, name)
+    assert store.delete("b", "\0") == 2
+    assert [k.key for k in store.range("\0", "\0")] == ["a"]
+
+
+def test_range_limit_at_an_old_revision(store: Store) -> None:
+    for name in ("a", "b", "c"):
+        store.put(name, "1")
+    store.delete("a")
+    assert [k.key for k in store.range("\0", "\0", limit=2, revision=store.rel(3))] == ["a", "b"]
+    assert [k.key for k in store.range("\0", "\0", limit=2)] == ["b", "c"]
+
+
+# --- random histories ----------------------------------------------------------------------------
+
+
+def _replay(etcd: Etcd | RemoteEtcd, prefix: str, seed: int) -> list[tuple[str, object]]:
+    """Run one seeded random history and record every outcome with revisions relative to the start."""
+    rng = random.Random(seed)
+    start = etcd.revision
+    names = [f"{prefix}{n}" for n in ("a", "b", "c", "d/1", "d/2", "d/3")]
+
+    def rel_kv(kv: KeyValue | None) -> tuple | None:
+        if kv is None:
+            return None
+        return (kv.key, kv.value, kv.create_revision and kv.create_revision - start, kv.mod_revision - start,
+                kv.version)
+
+    trace: list[tuple[str, object]] = []
+    for step in range(120):
+        now = etcd.revision - start
+        at = rng.randint(1, now + 2) + start
+        choice = rng.random()
+        try:
+            if choice < 0.35:
+                result: object = etcd.put(rng.choice(names), rng.choice(["x", "y"])) - start
+            elif choice < 0.45:
+                result = etcd.delete(rng.choice(names)) if rng.random() < 0.7 else etcd.delete(f"{prefix}d/",
+                                                                                             prefix=True)
+            elif choice < 0.65:
+                result = [rel_kv(kv) for kv in etcd.range(prefix, prefix=True, revision=at)]
+            elif choice < 0.75:
+                key = rng.choice(names)
+                ok, results = etcd.txn([Compare(key, "mod", rng.choice(["=", "<", ">"]), at)],
+                                       [Op("put", key, b"t"), Op("get", f"{prefix}d/", range_end=f"{prefix}d0")],
+                                       [Op("delete", rng.choice(names))])
+                if ok:  # [put revision, [keys under d/]]; else [number deleted]
+                    result = (ok, [results[0] - start, [rel_kv(kv) for kv in results[1]]])
+                else:
+                    result = (ok, results)
+            elif choice < 0.85:
+                etcd.compact(at)
+                result = "compacted"
+            elif isinstance(etcd, RemoteEtcd):
+                count = _EMBEDDED_WATCH_COUNTS[(seed, step)]  # the real watch never ends by itself
+                events = etcd.watch_events(prefix, prefix=True, start_revision=at, count=count) if count else []
+            else:
+                _EMBEDDED_WATCH_COUNTS[(seed, step)] = 1  # if it fails here, the real one must fail too
+                events = []
+                etcd.watch(prefix, events.extend, prefix=True, start_revision=at).cancel()
+                _EMBEDDED_WATCH_COUNTS[(seed, step)] = len(events)
+            if choice >= 0.85:
+                result = [(e.type, rel_kv(e.kv)) for e in events]
+        except EtcdError as err:
+            result = ("error", err.message)
+        trace.append((f"{step}:{choice:.2f}", result))
+    return trace
+
+
+_EMBEDDED_WATCH_COUNTS: dict[tuple[int, int], int] = {}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_histories_agree(seed: int, remote: RemoteEtcd) -> None:
+    """The same random mix of writes, reads at any revision, transactions, compactions and watches."""
+    prefix = f"/conformance/random/{seed}/"
+    embedded = _replay(Etcd(), prefix, seed)
+    assert _replay(remote, prefix, seed) == embedded
