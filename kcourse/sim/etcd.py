@@ -191,8 +191,14 @@ class Etcd:
         versions = self._history.get(key)
         if not versions:
             return None
-        i = bisect.bisect_right(versions, revision, key=_mod_revision)
-        return versions[i - 1] if i and versions[i - 1].version else None
+        if versions[-1].mod_revision <= revision:  # unchanged since: the common case
+            found = versions[-1]
+        else:
+            i = bisect.bisect_right(versions, revision, key=_mod_revision)
+            if not i:
+                return None
+            found = versions[i - 1]
+        return found if found.version else None
 
     def get(self, key: str, revision: int = 0) -> KeyValue | None:
         """The key's value at ``revision`` (0: the latest), or None."""
@@ -376,18 +382,21 @@ class Etcd:
             raise EtcdError(ErrFutureRev)
         still_dirty: set[str] = set()
         gone: set[str] = set()
+        history = self._history
         for key in self._dirty:
-            versions = self._history[key]
-            keep_from = bisect.bisect_right(versions, revision, key=_mod_revision) - 1
+            versions = history[key]
+            if versions[-1].mod_revision <= revision:   # the usual case: nothing written since
+                keep_from = len(versions) - 1
+            else:
+                keep_from = bisect.bisect_right(versions, revision, key=_mod_revision) - 1
             if keep_from >= 0:
-                dropped = versions[:keep_from]
                 if not versions[keep_from].version:
-                    dropped.append(versions[keep_from])  # deleted by then: the key's old life is gone
-                    keep_from += 1
-                self._size -= sum(len(kv.key) + len(kv.value) for kv in dropped)
-                del versions[:keep_from]
+                    keep_from += 1  # deleted by then: the key's old life is gone
+                if keep_from:
+                    self._size -= len(key) * keep_from + sum([len(kv.value) for kv in versions[:keep_from]])
+                    del versions[:keep_from]
             if not versions:
-                del self._history[key]
+                del history[key]
                 gone.add(key)
             elif len(versions) > 1 or not versions[-1].version:
                 still_dirty.add(key)
