@@ -241,12 +241,23 @@ def test_read_at_a_future_revision_fails(store: Store) -> None:
 # --- compaction ----------------------------------------------------------------------------------
 
 
-def test_read_below_the_compaction_fails(store: Store) -> None:
+BELOW_THE_COMPACTION = {
+    "get": lambda store, rev: store.get("a", revision=rev),
+    "range": lambda store, rev: store.range("a", prefix=True, revision=rev),
+    "watch": lambda store, rev: store.watch_events("a", start_revision=rev, count=1),
+    "callback watch": lambda store, rev: store.watch("a", start_revision=rev),
+    "compact": lambda store, rev: store.compact(rev),
+}
+
+
+@pytest.mark.parametrize("action", BELOW_THE_COMPACTION)
+def test_below_the_compaction_fails_naming_the_compact_revision(store: Store, action: str) -> None:
     store.put("a", "1")
     store.put("a", "2")
     store.compact(store.rel(2))
-    with raises(ErrCompacted):
-        store.get("a", revision=store.rel(1))
+    with raises(ErrCompacted) as err:
+        BELOW_THE_COMPACTION[action](store, store.rel(1))
+    assert err.value.compact_revision == store.rel(2)
 
 
 def test_read_at_the_compaction_revision_still_works(store: Store) -> None:
@@ -275,6 +286,14 @@ def test_compaction_forgets_deleted_keys(store: Store) -> None:
     assert [k.key for k in store.range("\0", "\0")] == ["b"]
 
 
+def test_compact_revision_is_reported(store: Store) -> None:
+    store.put("a", "1")
+    store.put("a", "2")
+    store.put("a", "3")
+    store.compact(store.rel(2))
+    assert store.etcd.compact_revision == store.rel(2)
+
+
 def test_compact_to_a_future_revision_fails(store: Store) -> None:
     store.put("a", "1")
     with raises(ErrFutureRev):
@@ -284,14 +303,6 @@ def test_compact_to_a_future_revision_fails(store: Store) -> None:
 def test_compact_twice_at_the_same_revision_fails(store: Store) -> None:
     store.put("a", "1")
     store.compact(store.rel(1))
-    with raises(ErrCompacted):
-        store.compact(store.rel(1))
-
-
-def test_compact_below_the_last_compaction_fails(store: Store) -> None:
-    store.put("a", "1")
-    store.put("a", "2")
-    store.compact(store.rel(2))
     with raises(ErrCompacted):
         store.compact(store.rel(1))
 
@@ -365,15 +376,6 @@ def test_watch_sees_a_transaction_as_events_at_one_revision(store: Store) -> Non
     store.txn([], [Op("put", "a", b"1"), Op("delete", "b"), Op("put", "c", b"1")])
     assert store.watch_events("\0", range_end="\0", start_revision=store.rel(2), count=3) == [
         put_event(store, "a", b"1", 2, 2, 1), delete_event(store, "b", 2), put_event(store, "c", b"1", 2, 2, 1)]
-
-
-def test_watch_below_the_compaction_fails_with_the_compact_revision(store: Store) -> None:
-    store.put("a", "1")
-    store.put("a", "2")
-    store.compact(store.rel(2))
-    with raises(ErrCompacted) as err:
-        store.watch_events("a", start_revision=store.rel(1), count=1)
-    assert err.value.compact_revision == store.rel(2)
 
 
 def test_watch_from_the_compaction_revision_sees_its_puts_but_not_its_deletes(store: Store) -> None:
@@ -537,24 +539,6 @@ def test_txn_branch_that_would_not_run_is_checked_too(store: Store) -> None:
     with raises(ErrDuplicateKey):
         store.txn([], [Op("put", "a", b"1")], [Op("put", "b", b"1"), Op("put", "b", b"2")])
     assert store.get("a") is None
-
-
-def test_callback_watch_below_the_compaction_raises(store: Store) -> None:
-    store.put("a", "1")
-    store.put("a", "2")
-    store.compact(store.rel(2))
-    with raises(ErrCompacted) as err:
-        store.watch("a", start_revision=store.rel(1))
-    assert err.value.compact_revision == store.rel(2)
-
-
-def test_compacted_read_names_the_compact_revision(store: Store) -> None:
-    store.put("a", "1")
-    store.put("a", "2")
-    store.compact(store.rel(2))
-    with raises(ErrCompacted) as err:
-        store.range("a", prefix=True, revision=store.rel(1))
-    assert err.value.compact_revision == store.rel(2)
 
 
 def test_watch_from_now_ignores_the_past(store: Store) -> None:
