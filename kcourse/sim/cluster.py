@@ -197,7 +197,7 @@ class Cluster:
         """
         if component is not None and component not in self.ready_components():
             raise ValueError(f"{component} has nothing to do now; ready: {', '.join(self.ready_components())}")
-        while True:
+        for _ in range(1_000_000):
             timer = self.clock.pop(component)
             if timer is None:
                 return None
@@ -208,6 +208,7 @@ class Cluster:
                 return ev
             if component is not None and component not in self.ready_components():
                 return None
+        raise RuntimeError("a million internal timers in a row without an event: a component is spinning")
 
     def _record(self, ev: Event) -> None:
         self.events.append(ev)

@@ -1,0 +1,12 @@
+"""Placeholder: being written."""
+
+from __future__ import annotations
+
+from ..controller import Controller
+
+
+class EndpointSliceController(Controller):
+    name = "endpointslice-controller"
+
+    def sync_handler(self, key: str) -> str | None:
+        return None

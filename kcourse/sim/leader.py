@@ -1,0 +1,142 @@
+"""Leader election through a Lease, as client-go's ``leaderelection`` package.
+
+With several control plane nodes, each runs a kube-scheduler, a
+kube-controller-manager and a cloud-controller-manager, but only one of
+each may act: two schedulers binding the same pod would fight.  Each
+candidate tries to hold a Lease object (``kube-system/kube-scheduler`` …):
+the holder renews it every ``retry_period`` seconds; the others retry
+every ``retry_period`` and may take it over only once ``lease_duration``
+seconds have passed since the last renewal — so when the leader's machine
+dies, another candidate leads about 15 seconds later.
+
+Defaults are the components' real ones: lease 15 s, renew deadline 10 s,
+retry period 2 s.  Writes use the Lease's resourceVersion, so two
+candidates racing for an expired lease cannot both win (one gets 409).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .apiserver import Unreachable
+from .component import Component, Event
+from .errors import ApiError
+from .objects import deep_copy, micro_timestamp, parse_timestamp
+
+__all__ = ["LeaderElector"]
+
+
+class LeaderElector:
+    """Acquire and renew one Lease on behalf of a component."""
+
+    def __init__(self, component: Component, lease_name: str, *, on_started_leading: Callable[[], None],
+                 on_stopped_leading: Callable[[], None], namespace: str = "kube-system",
+                 lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0):
+        self.component = component
+        self.lease_name = lease_name
+        self.namespace = namespace
+        self.identity = f"{component.node}_{component.name}"
+        self.on_started_leading = on_started_leading
+        self.on_stopped_leading = on_stopped_leading
+        self.lease_duration = lease_duration
+        self.renew_deadline = renew_deadline
+        self.retry_period = retry_period
+        self.is_leader = False
+        self.last_renew = -1.0
+        self.transitions = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.lease_name}"
+
+    def start(self) -> None:
+        self.component.after(0, self._try, trace_name=self.component.name)
+
+    def stop(self) -> None:
+        """The process died: it simply stops renewing (the lease expires on its own)."""
+        self.is_leader = False
+
+    def _try(self) -> Event | None:
+        acquired = self._try_acquire_or_renew()
+        now = self.component.clock.now
+        if acquired:
+            self.last_renew = now
+            self.component.after(self.retry_period, self._try, background=True)
+            if not self.is_leader:
+                self.is_leader = True
+                self.on_started_leading()
+                return self.component.event(self.key, f"{self.identity} became leader", verb="lead")
+            return self.component.event(self.key, f"{self.identity} renewed the lease", verb="renew")
+        if self.is_leader and now - self.last_renew >= self.renew_deadline:
+            self.is_leader = False
+            self.on_stopped_leading()
+            self.component.after(self.retry_period, self._try, background=True)
+            return self.component.event(self.key, f"{self.identity} lost the lease (could not renew within "
+                                        f"{self.renew_deadline:g}s)", verb="lead")
+        expiry = self._expiry()
+        holder = self._holder()
+        if expiry is not None and expiry > now and self._holder_gone():
+            # The holder stopped renewing: its lease runs out at ``expiry``, a pending change (foreground).
+            self.component.after(max(self.retry_period, expiry - now), self._try)
+            return self.component.event(self.key, f"lease held by {holder}, not renewed; it expires at "
+                                        f"{expiry:.3f}s", verb="wait")
+        self.component.after(self.retry_period, self._try, background=True)
+        return self.component.event(self.key, f"lease held by {holder}; {self.identity} stays a candidate",
+                                    verb="wait")
+
+    def _holder(self) -> str:
+        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        return (lease or {}).get("spec", {}).get("holderIdentity") or "nobody"
+
+    def _holder_gone(self) -> bool:
+        """True when the holder's renewals have stopped (its lease is running out)."""
+        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        if lease is None:
+            return False
+        renew = lease["spec"].get("renewTime")
+        return renew is not None and self.component.clock.now - parse_timestamp(renew) > self.retry_period * 2
+
+    def _expiry(self) -> float | None:
+        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        if lease is None or lease["spec"].get("holderIdentity") == self.identity:
+            return None
+        renew = lease["spec"].get("renewTime")
+        if renew is None:
+            return None
+        return parse_timestamp(renew) + lease["spec"].get("leaseDurationSeconds", self.lease_duration)
+
+    def _try_acquire_or_renew(self) -> bool:
+        client = self.component.client
+        now = self.component.clock.now
+        stamp = micro_timestamp(now)
+        try:
+            try:
+                lease = client.get("leases", self.lease_name, self.namespace)
+            except ApiError as e:
+                if e.code != 404:
+                    return False
+                client.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                               "metadata": {"name": self.lease_name, "namespace": self.namespace},
+                               "spec": {"holderIdentity": self.identity,
+                                        "leaseDurationSeconds": int(self.lease_duration),
+                                        "acquireTime": stamp, "renewTime": stamp, "leaseTransitions": 0}})
+                return True
+            spec = lease["spec"]
+            holder = spec.get("holderIdentity")
+            if holder != self.identity:
+                renew = spec.get("renewTime")
+                if holder and renew and parse_timestamp(renew) + spec.get("leaseDurationSeconds", 15) > now:
+                    return False
+            new = deep_copy(lease)
+            nspec = new["spec"]
+            if holder != self.identity:
+                nspec["holderIdentity"] = self.identity
+                nspec["acquireTime"] = stamp
+                nspec["leaseTransitions"] = spec.get("leaseTransitions", 0) + 1
+                self.transitions += 1
+            nspec["renewTime"] = stamp
+            nspec["leaseDurationSeconds"] = int(self.lease_duration)
+            client.update(new)
+            return True
+        except (ApiError, Unreachable):
+            return False
