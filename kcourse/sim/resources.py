@@ -57,6 +57,11 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True, "/registry/endpointslices",
                  (), False),
     ResourceType("Lease", "leases", "coordination.k8s.io", "v1", True, "/registry/leases", (), False),
+    ResourceType("PersistentVolume", "persistentvolumes", "", "v1", False, "/registry/persistentvolumes", ("pv",)),
+    ResourceType("PersistentVolumeClaim", "persistentvolumeclaims", "", "v1", True,
+                 "/registry/persistentvolumeclaims", ("pvc",)),
+    ResourceType("StorageClass", "storageclasses", "storage.k8s.io", "v1", False, "/registry/storageclasses",
+                 ("sc",), False),
 )
 
 _BY_KIND = {r.kind: r for r in RESOURCES}
