@@ -1,0 +1,257 @@
+"""The API server: defaults, validation, optimistic concurrency, watch — and nothing written on refusal."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kcourse.sim.apiserver import APIServer
+from kcourse.sim.clock import Clock
+from kcourse.sim.errors import ApiError
+from kcourse.sim.etcd import Etcd
+from kcourse.sim.network import Network
+
+
+@pytest.fixture
+def api() -> APIServer:
+    server = APIServer(Etcd(), Clock(), random.Random(0))
+    server.allocator = Network(random.Random(1))
+    server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+    return server
+
+
+def pod(name: str = "web", image: str = "nginx:1.27", **spec) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": image}], **spec}}
+
+
+def test_create_stores_under_the_registry_key_with_revision_as_resource_version(api):
+    stored = api.create(pod())
+    kv = api.etcd.get("/registry/pods/default/web")
+    assert kv is not None
+    assert stored["metadata"]["resourceVersion"] == str(kv.mod_revision)
+    assert b"resourceVersion" not in kv.value  # the revision is etcd's, not part of the value
+
+
+def test_nodes_live_under_minions_and_services_under_specs(api):
+    api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}})
+    api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                "spec": {"ports": [{"port": 80}]}})
+    assert api.etcd.get("/registry/minions/worker-1") is not None
+    assert api.etcd.get("/registry/services/specs/default/web") is not None
+
+
+def test_defaults_are_filled_in(api):
+    stored = api.create(pod())
+    spec = stored["spec"]
+    assert spec["restartPolicy"] == "Always"
+    assert spec["schedulerName"] == "default-scheduler"
+    assert spec["terminationGracePeriodSeconds"] == 30
+    assert spec["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert {t["key"] for t in spec["tolerations"]} == {"node.kubernetes.io/not-ready",
+                                                       "node.kubernetes.io/unreachable"}
+    assert stored["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+
+
+def test_latest_tag_pulls_always(api):
+    assert api.create(pod(image="nginx"))["spec"]["containers"][0]["imagePullPolicy"] == "Always"
+
+
+def test_invalid_pod_is_refused_with_field_paths_and_nothing_is_written(api):
+    before = api.etcd.revision
+    bad = pod()
+    bad["spec"]["containers"][0].pop("image")
+    bad["spec"]["containers"][0]["ports"] = [{"containerPort": 70000}]
+    with pytest.raises(ApiError) as err:
+        api.create(bad)
+    e = err.value
+    assert e.code == 422 and e.reason == "Invalid"
+    assert [c.field for c in e.causes] == ["spec.containers[0].image", "spec.containers[0].ports[0].containerPort"]
+    assert str(e) == ('Pod "web" is invalid: [spec.containers[0].image: Required value, '
+                      "spec.containers[0].ports[0].containerPort: Invalid value: 70000: "
+                      "must be between 1 and 65535, inclusive]")
+    assert api.etcd.revision == before
+
+
+def test_wrong_type_is_a_decode_error(api):
+    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"replicas": "three"}}
+    with pytest.raises(ApiError) as err:
+        api.create(bad)
+    assert err.value.code == 400
+    assert "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" in str(err.value)
+
+
+def test_deployment_selector_must_match_template_labels(api):
+    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "api"}},
+                                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    with pytest.raises(ApiError) as err:
+        api.create(bad)
+    assert str(err.value) == ('Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: '
+                              'map[string]string{"app":"api"}: `selector` does not match template `labels`')
+
+
+def test_duplicate_create_is_already_exists(api):
+    api.create(pod())
+    with pytest.raises(ApiError) as err:
+        api.create(pod())
+    assert (err.value.code, err.value.reason, str(err.value)) == (409, "AlreadyExists", 'pods "web" already exists')
+
+
+def test_unknown_namespace_is_not_found(api):
+    p = pod()
+    p["metadata"]["namespace"] = "nowhere"
+    with pytest.raises(ApiError) as err:
+        api.create(p)
+    assert str(err.value) == 'namespaces "nowhere" not found'
+
+
+def test_stale_update_is_a_conflict_and_changes_nothing(api):
+    first = api.create(pod())
+    fresh = dict(first, metadata={**first["metadata"], "labels": {"app": "v2"}})
+    api.update(fresh)
+    stale = dict(first, metadata={**first["metadata"], "labels": {"app": "v3"}})
+    before = api.etcd.revision
+    with pytest.raises(ApiError) as err:
+        api.update(stale)
+    assert err.value.code == 409
+    assert str(err.value) == ('Operation cannot be fulfilled on pods "web": the object has been modified; '
+                              "please apply your changes to the latest version and try again")
+    assert api.etcd.revision == before
+    assert api.get("pods", "web", "default")["metadata"]["labels"] == {"app": "v2"}
+
+
+def test_plain_update_ignores_status_and_status_subresource_ignores_spec(api):
+    stored = api.create(pod())
+    changed = {**stored, "status": {"phase": "Running"}}
+    assert api.update(changed)["status"]["phase"] == "Pending"
+    current = api.get("pods", "web", "default")
+    new = {**current, "status": {**current["status"], "phase": "Running"},
+           "metadata": {**current["metadata"], "labels": {"x": "y"}}}
+    result = api.update(new, subresource="status")
+    assert result["status"]["phase"] == "Running"
+    assert result["metadata"]["labels"] == {"app": "web"}
+
+
+def test_pod_spec_is_immutable_except_image(api):
+    stored = api.create(pod())
+    new = {**stored, "spec": {**stored["spec"], "restartPolicy": "Never"}}
+    with pytest.raises(ApiError) as err:
+        api.update(new)
+    assert err.value.code == 422 and "pod updates may not change fields" in str(err.value)
+
+
+def test_generation_bumps_only_on_spec_change(api):
+    d = api.create({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                             "template": {"metadata": {"labels": {"app": "web"}},
+                                          "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+    assert d["metadata"]["generation"] == 1
+    d2 = api.patch("deployments", "web", {"metadata": {"labels": {"a": "b"}}}, namespace="default")
+    assert d2["metadata"]["generation"] == 1
+    d3 = api.patch("deployments", "web", {"spec": {"replicas": 3}}, namespace="default")
+    assert d3["metadata"]["generation"] == 2
+
+
+def test_strategic_merge_patch_merges_containers_by_name(api):
+    p = pod()
+    p["spec"]["containers"].append({"name": "sidecar", "image": "busybox:1.36"})
+    api.create(p)
+    patched = api.patch("pods", "web", {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.28"}]}},
+                        namespace="default", patch_type="strategic")
+    assert [(c["name"], c["image"]) for c in patched["spec"]["containers"]] == [
+        ("nginx", "nginx:1.28"), ("sidecar", "busybox:1.36")]
+
+
+def test_generate_name_uses_the_seeded_alphabet(api):
+    p = pod()
+    p["metadata"] = {"generateName": "web-"}
+    name = api.create(p)["metadata"]["name"]
+    assert name.startswith("web-") and len(name) == 9
+    assert all(ch in "bcdfghjklmnpqrstvwxz2456789" for ch in name[4:])
+
+
+def test_watch_from_a_resource_version_replays_later_changes(api):
+    first = api.create(pod("a"))
+    api.create(pod("b"))
+    api.delete("pods", "a", "default")
+    seen = []
+    api.watch("pods", lambda t, o: seen.append((t, o["metadata"]["name"])),
+              resource_version=first["metadata"]["resourceVersion"])
+    api.create(pod("c"))
+    assert seen == [("ADDED", "b"), ("DELETED", "a"), ("ADDED", "c")]
+
+
+def test_watch_from_a_compacted_version_is_410_gone(api):
+    first = api.create(pod("a"))
+    for i in range(3):
+        api.patch("pods", "a", {"metadata": {"labels": {"n": str(i)}}}, namespace="default")
+    api.etcd.compact(api.etcd.revision)
+    with pytest.raises(ApiError) as err:
+        api.watch("pods", lambda t, o: None, resource_version=first["metadata"]["resourceVersion"])
+    assert (err.value.code, err.value.reason) == (410, "Expired")
+    assert str(err.value).startswith(f"too old resource version: {first['metadata']['resourceVersion']} (")
+
+
+def test_field_selector_watch_sees_objects_enter_and_leave(api):
+    api.create(pod("a"))
+    seen = []
+    api.watch("pods", lambda t, o: seen.append(t), field_selector="spec.nodeName=worker-1",
+              resource_version=str(api.etcd.revision))
+    api.bind("default", "a", "worker-1")
+    api.delete("pods", "a", "default", grace_period_seconds=0)
+    assert seen == ["ADDED", "DELETED"]
+
+
+def test_bookmarks_go_only_to_watchers_that_asked(api):
+    got, plain = [], []
+    api.watch("pods", lambda t, o: got.append((t, o["metadata"]["resourceVersion"])), allow_bookmarks=True,
+              resource_version=str(api.etcd.revision))
+    api.watch("pods", lambda t, o: plain.append(t), resource_version=str(api.etcd.revision))
+    api.send_bookmarks()
+    assert got == [("BOOKMARK", str(api.etcd.revision))]
+    assert plain == []
+
+
+def test_bound_pod_deletes_gracefully_then_for_good(api):
+    api.create(pod())
+    api.bind("default", "web", "worker-1")
+    marked = api.delete("pods", "web", "default")
+    assert marked["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert api.peek("pods", "web", "default") is not None
+    api.delete("pods", "web", "default", grace_period_seconds=0)
+    assert api.peek("pods", "web", "default") is None
+
+
+def test_binding_an_assigned_pod_conflicts(api):
+    api.create(pod())
+    api.bind("default", "web", "worker-1")
+    with pytest.raises(ApiError) as err:
+        api.bind("default", "web", "worker-2")
+    assert err.value.code == 409
+
+
+def test_service_gets_a_cluster_ip_inside_the_service_cidr(api):
+    svc = api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                      "spec": {"ports": [{"port": 80}], "type": "NodePort"}})
+    assert svc["spec"]["clusterIP"].startswith("10.")
+    assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767
+
+
+def test_status_object_of_an_error_is_kubernetes_shaped(api):
+    with pytest.raises(ApiError) as err:
+        api.get("pods", "missing", "default")
+    assert err.value.status() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                  "message": 'pods "missing" not found', "reason": "NotFound",
+                                  "details": {"name": "missing", "kind": "pods"}, "code": 404}
+
+
+def test_events_repeat_by_counting(api):
+    p = api.create(pod())
+    api.record_event(p, "Warning", "BackOff", "Back-off restarting failed container", "kubelet", "worker-1")
+    api.record_event(p, "Warning", "BackOff", "Back-off restarting failed container", "kubelet", "worker-1")
+    events = api.events_for(p)
+    assert len(events) == 1 and events[0]["count"] == 2

@@ -1,0 +1,52 @@
+"""client-go's work queue semantics: de-duplication, one worker per key, back-off."""
+
+from kcourse.sim.clock import Clock
+from kcourse.sim.workqueue import ItemExponentialFailureRateLimiter, WorkQueue
+
+
+def test_adding_a_waiting_key_twice_queues_it_once():
+    q = WorkQueue("q", Clock())
+    q.add("default/web")
+    q.add("default/web")
+    assert len(q) == 1
+
+
+def test_a_key_added_while_processing_is_handed_out_again_only_after_done():
+    q = WorkQueue("q", Clock())
+    q.add("default/web")
+    key = q.get()
+    q.add("default/web")
+    assert q.get() is None  # never to two workers at once
+    q.done(key)
+    assert q.get() == "default/web"
+
+
+def test_rate_limited_adds_back_off_exponentially_and_forget_resets():
+    limiter = ItemExponentialFailureRateLimiter(base_delay=0.005, max_delay=1000)
+    assert [limiter.when("k") for _ in range(4)] == [0.005, 0.01, 0.02, 0.04]
+    limiter.forget("k")
+    assert limiter.when("k") == 0.005
+
+
+def test_back_off_is_capped():
+    limiter = ItemExponentialFailureRateLimiter(base_delay=1, max_delay=8)
+    assert [limiter.when("k") for _ in range(6)] == [1, 2, 4, 8, 8, 8]
+
+
+def test_add_rate_limited_adds_the_key_when_its_delay_has_passed():
+    clock = Clock()
+    q = WorkQueue("q", clock)
+    q.add_rate_limited("k")
+    assert len(q) == 0
+    timer = clock.pop()
+    assert timer.due_ms == 5
+    timer.action()
+    assert q.get() == "k"
+
+
+def test_on_ready_is_called_when_a_key_becomes_available():
+    woken = []
+    q = WorkQueue("q", Clock(), on_ready=lambda: woken.append(1))
+    q.add("a")
+    q.add("a")
+    assert woken == [1]
