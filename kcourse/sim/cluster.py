@@ -97,6 +97,7 @@ class Cluster:
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
         self._action_seq_start = 0
+        self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
 
         from .cloud import FakeCloud
@@ -246,7 +247,7 @@ class Cluster:
         """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass."""
         out: list[Event] = []
         deadline = self.clock.now_ms + round(timeout * 1000)
-        while self.clock.has_foreground():
+        while self.clock.has_foreground() or self.clock.now_ms < self._settle_until_ms:
             head = self.clock.peek()
             if head is None or head.due_ms > deadline or (max_steps is not None and len(out) >= max_steps):
                 break
@@ -260,6 +261,15 @@ class Cluster:
         return self.clock.now
 
     # --- reachability and faults ---------------------------------------------------------------------
+
+    #: After a fault, how long the control plane may take to notice it: node-monitor-grace-period (50 s)
+    #: plus one node-monitor-period (5 s) and a little slack.  Nothing in the cluster knows of a fault
+    #: until a heartbeat is missed, so ``run_until_stable`` lets at least this much time pass.
+    FAULT_DETECTION_WINDOW = 60.0
+
+    def _fault(self) -> None:
+        self._settle_until_ms = max(self._settle_until_ms,
+                                    self.clock.now_ms + round(self.FAULT_DETECTION_WINDOW * 1000))
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
@@ -297,6 +307,7 @@ class Cluster:
         if not m.powered:
             return
         m.powered = False
+        self._fault()
         for comp in reversed(m.components):
             comp.stop()
         if self.cloud is not None:
@@ -329,6 +340,7 @@ class Cluster:
     def partition_node(self, name: str) -> None:
         """Cut the node off from the control plane: it keeps running but cannot reach the API server."""
         m = self.machine(name)
+        self._fault()
         m.partitioned = True
         self._disconnect(m)
 
@@ -341,6 +353,7 @@ class Cluster:
 
     def stop_kubelet(self, name: str) -> None:
         """Stop only the kubelet (containers keep running, nobody reports for the node)."""
+        self._fault()
         self.kubelet(name).stop_process()
 
     def start_kubelet(self, name: str) -> None:
