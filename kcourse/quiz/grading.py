@@ -19,14 +19,16 @@ Partial credit, documented once here:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kcourse.quiz.model import Feedback, Question
 
-__all__ = ["grade", "normalise", "parse_quantity", "UNITS", "MAX_TEXT", "safe_pattern"]
+__all__ = ["MAX_TEXT", "UNITS", "grade", "normalise", "parse_quantity", "safe_pattern"]
 
 #: Longest free-text answer graded; longer ones are refused before any regex runs.
 MAX_TEXT = 200
@@ -86,7 +88,7 @@ def parse_quantity(value: Any, unit: str) -> float:
             raise ValueError(f"{value.strip()[:40]!r} is not a number" if value.strip() else "enter a number")
         number, given = float(m.group(1)), m.group(2)
     else:
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise ValueError(f"expected a number, got {type(value).__name__}")  # noqa: TRY004 - one error type for callers
     if not math.isfinite(number):
         raise ValueError("enter a finite number")
     if not given or given == unit:
@@ -210,7 +212,7 @@ def _ordering(q: Question, answer: Any) -> Feedback:
     if sorted(map(str, answer)) != sorted(q.items) or len(answer) != len(q.items):
         return _invalid("Use every item exactly once.")
     follows = {a: b for a, b in zip(q.items, q.items[1:])}
-    good = sum(follows.get(a) == b for a, b in zip(answer, answer[1:]))
+    good = sum(follows.get(a) == b for a, b in itertools.pairwise(answer))
     n = len(q.items) - 1
     msg = "Correct." if list(answer) == list(q.items) else f"{good} of {n} neighbouring pairs in the right order."
     return _result(q, good / n if n else 1.0, msg)

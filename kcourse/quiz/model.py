@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TYPES", "Option", "Question", "Feedback", "Objective", "Section", "Bank"]
+__all__ = ["TYPES", "Bank", "Feedback", "Objective", "Option", "Question", "Section"]
 
 #: The question types a bank may use, as spelled in YAML.
 TYPES = ("single", "multiple", "true_false", "numeric", "text", "matching", "ordering", "simulation")
