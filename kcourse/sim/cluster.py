@@ -108,6 +108,7 @@ class Cluster:
             self._add_machine(f"master-{i}", "control-plane", runtimes.get(f"master-{i}", runtime))
         for i in range(1, workers + 1):
             self._add_machine(f"worker-{i}", "worker", runtimes.get(f"worker-{i}", runtime))
+        self._reconcile_master_endpoints()
         if addons:
             from .addons import install_addons
             install_addons(self)
@@ -127,6 +128,31 @@ class Cluster:
                          "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                              "targetPort": 6443}]}}, user="system:apiserver")
+
+    def _reconcile_master_endpoints(self) -> None:
+        """kube-apiserver's endpoint reconciler: ``default/kubernetes`` lists the running API servers."""
+        ips = [self.network.node_ip(m.name) for m in self.machines.values() if m.is_master and m.powered]
+        subsets = [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"name": "https", "port": 6443,
+                                                                         "protocol": "TCP"}]}] if ips else []
+        slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                  "metadata": {"name": "kubernetes", "namespace": "default",
+                               "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                  "addressType": "IPv4",
+                  "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
+                  "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}
+        eps = {"apiVersion": "v1", "kind": "Endpoints",
+               "metadata": {"name": "kubernetes", "namespace": "default",
+                            "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+               "subsets": subsets}
+        for obj, resource in ((eps, "endpoints"), (slice_, "endpointslices")):
+            if not self.api.reachable(None):
+                return
+            current = self.api.peek(resource, "kubernetes", "default")
+            if current is None:
+                self.api.create(obj, user="system:apiserver")
+            else:
+                merged = dict(obj, metadata={**current["metadata"], **obj["metadata"]})
+                self.api.update(merged, user="system:apiserver")
 
     def _add_machine(self, name: str, role: str, runtime: str) -> Machine:
         from .kubelet import Kubelet
@@ -313,6 +339,7 @@ class Cluster:
         if self.cloud is not None:
             self.cloud.power_off(name)
         if m.is_master:
+            self._reconcile_master_endpoints()
             for other in self.machines.values():
                 if other is not m and other.powered and not self.reachable(other.name):
                     self._disconnect(other)
@@ -331,6 +358,7 @@ class Cluster:
             for comp in m.components:
                 comp.start()
             if m.is_master:
+                self._reconcile_master_endpoints()
                 for other in self.machines.values():
                     if other.powered and self.reachable(other.name):
                         self._reconnect(other)
