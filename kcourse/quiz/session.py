@@ -105,16 +105,23 @@ class QuizSession:
             self._resolved[q.id] = resolve(q, self.factory)
         return self._resolved[q.id]
 
+    def unavailable(self, qid: str) -> str | None:
+        """Why ``qid`` cannot be checked now (its scenario fails), or None if it can."""
+        try:
+            self._keyed(self.bank.question(qid))
+        except ScenarioError as exc:
+            return f"The scenario could not be run, so this cannot be checked: {exc}"
+        return None
+
     def check(self, qid: str, answer: Any) -> Feedback:
         """Grade one answer and save it if it was a real attempt."""
         q = self.bank.question(qid)
         if self.attempts_left(qid) == 0:
             return Feedback(valid=False, message=f"No attempts left ({q.attempts} allowed).")
-        try:
-            keyed = self._keyed(q)
-        except ScenarioError as exc:
-            return Feedback(valid=False, message=f"The scenario could not be run, so this cannot be checked: {exc}")
-        feedback = grade(keyed, answer)
+        problem = self.unavailable(qid)
+        if problem:
+            return Feedback(valid=False, message=problem)
+        feedback = grade(self._keyed(q), answer)
         if feedback.valid:
             self.progress.record(self.bank.chapter, q, feedback)
         return feedback
