@@ -235,23 +235,17 @@ def _simulation(q: Question, answer: Any) -> Feedback:
     return _result(q, 1.0 if normalise(answer) == normalise(str(q.answer)) else 0.0)
 
 
+_GRADERS = {
+    "single": _single, "multiple": _multiple, "true_false": _true_false, "text": _text,
+    "matching": _matching, "ordering": _ordering, "simulation": _simulation,
+    "numeric": lambda q, a: _numeric(q, a, float(q.answer), q.tolerance, q.unit),
+}
+
+
 def grade(question: Question, answer: Any) -> Feedback:
     """Grade ``answer`` against ``question``'s key; pure and deterministic."""
-    t = question.type
-    if t == "single":
-        return _single(question, answer)
-    if t == "multiple":
-        return _multiple(question, answer)
-    if t == "true_false":
-        return _true_false(question, answer)
-    if t == "numeric":
-        return _numeric(question, answer, float(question.answer), question.tolerance, question.unit)
-    if t == "text":
-        return _text(question, answer)
-    if t == "matching":
-        return _matching(question, answer)
-    if t == "ordering":
-        return _ordering(question, answer)
-    if t == "simulation":
-        return _simulation(question, answer)
-    raise ValueError(f"unknown question type {t!r}")
+    try:
+        grader = _GRADERS[question.type]
+    except KeyError:
+        raise ValueError(f"unknown question type {question.type!r}") from None
+    return grader(question, answer)
