@@ -1,12 +1,248 @@
-"""Placeholder: being written."""
+"""endpoint-controller: the Endpoints object of each Service, from the pods its selector matches.
+
+A Service is a stable virtual IP in front of a changing set of Pods.  Which
+Pods?  Those whose labels match ``spec.selector`` — but only the ones that
+have an IP.  This controller writes them into the Endpoints object of the
+same name: pods whose Ready condition is True go to ``addresses``, the
+others to ``notReadyAddresses`` (kube-proxy and DNS use only the first
+list), each with ``ip``, ``nodeName`` and a ``targetRef`` to the Pod.  Each
+Service port's ``targetPort`` is resolved per pod — a number as it is, a
+name through the pod's container ports — and pods that resolve to the same
+ports share one subset.  Terminating and finished pods are left out;
+``publishNotReadyAddresses: true`` lists every pod as ready.  At most 1000
+addresses are kept (annotation ``endpoints.kubernetes.io/over-capacity:
+truncated``).
+
+A Service without a selector is left alone: its Endpoints are whatever the
+user (or, for ``default/kubernetes``, the API server) writes.  The
+Endpoints API is deprecated since Kubernetes 1.33 in favour of
+EndpointSlices (:mod:`kcourse.sim.controllers.endpointslice`), which
+kube-proxy reads today; the chapter's "controllers create endpoints"
+describes this object.
+
+The helpers here (which pods a Service selects, how a targetPort resolves)
+are shared with the EndpointSlice controller, as ``endpointutil`` is in
+Kubernetes.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..component import Component
 from ..controller import Controller
+from ..errors import ApiError
+from ..informer import Informer, ResourceEventHandler, SharedInformerFactory
+from ..objects import condition
+
+__all__ = [
+    "MAX_ENDPOINTS",
+    "EndpointsController",
+    "find_port",
+    "pod_is_ready",
+    "selected_pods",
+    "services_for_pod",
+    "watch_service_pods",
+]
+
+MAX_ENDPOINTS = 1000
+
+
+def _namespace_index(obj: dict) -> list[str]:
+    return [obj["metadata"].get("namespace") or ""]
+
+
+def _by_namespace(informer: Informer, namespace: str) -> list[dict]:
+    if "namespace" not in informer.indexers:
+        informer.add_indexer("namespace", _namespace_index)
+    return informer.by_index("namespace", namespace)
+
+
+def _selects(selector: dict[str, str] | None, labels: dict[str, str] | None) -> bool:
+    labels = labels or {}
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def selected_pods(pods: Informer, service: dict) -> list[dict]:
+    """Pods in the Service's namespace whose labels match its (map) selector, by name."""
+    selector = service["spec"].get("selector")
+    return [p for p in _by_namespace(pods, service["metadata"]["namespace"])
+            if _selects(selector, p["metadata"].get("labels"))]
+
+
+def services_for_pod(services: Informer, pod: dict) -> list[dict]:
+    """Services whose selector matches ``pod`` (``GetPodServiceMemberships``)."""
+    return [s for s in _by_namespace(services, pod["metadata"]["namespace"])
+            if _selects(s["spec"].get("selector"), pod["metadata"].get("labels"))]
+
+
+def pod_is_ready(pod: dict) -> bool:
+    c = condition(pod, "Ready")
+    return c is not None and c.get("status") == "True"
+
+
+def find_port(pod: dict, service_port: dict) -> int | None:
+    """``podutil.FindPort``: a numeric targetPort as is; a named one through the containers' ports."""
+    target = service_port.get("targetPort", service_port.get("port"))
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str) and target.isdigit():
+        return int(target)
+    proto = service_port.get("protocol", "TCP")
+    for c in pod["spec"].get("containers") or []:
+        for p in c.get("ports") or []:
+            if p.get("name") == target and p.get("protocol", "TCP") == proto:
+                return p["containerPort"]
+    return None
+
+
+def endpoint_ports(service: dict, pod: dict) -> list[dict]:
+    """The Service's ports as this pod serves them (ports whose name does not resolve are skipped)."""
+    out = []
+    for sp in service["spec"].get("ports") or []:
+        number = find_port(pod, sp)
+        if number is None:
+            continue
+        port: dict[str, Any] = {"name": sp.get("name", ""), "port": number, "protocol": sp.get("protocol", "TCP")}
+        if sp.get("appProtocol"):
+            port["appProtocol"] = sp["appProtocol"]
+        out.append(port)
+    return out
+
+
+def target_ref(pod: dict) -> dict:
+    md = pod["metadata"]
+    return {"kind": "Pod", "namespace": md["namespace"], "name": md["name"], "uid": md.get("uid")}
+
+
+def should_set_hostname(pod: dict, service: dict) -> bool:
+    spec = pod["spec"]
+    return bool(spec.get("hostname")) and spec.get("subdomain") == service["metadata"]["name"]
+
+
+def ip_order(ip: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in ip.split("."))
+
+
+def _pod_signature(pod: dict) -> tuple:
+    md, spec, status = pod["metadata"], pod["spec"], pod.get("status") or {}
+    return (md.get("labels"), md.get("deletionTimestamp"), spec.get("nodeName"), spec.get("hostname"),
+            spec.get("subdomain"), status.get("podIP"), status.get("phase"), pod_is_ready(pod))
+
+
+def watch_service_pods(controller: Controller, services: Informer, pods: Informer) -> None:
+    """Handlers: a Service change queues it; a pod change queues the Services that select it (old and new)."""
+    def on_pod(pod: dict) -> None:
+        for svc in services_for_pod(services, pod):
+            controller.enqueue(svc)
+
+    def on_pod_update(old: dict, new: dict) -> None:
+        if _pod_signature(old) == _pod_signature(new):
+            return  # podEndpointsChanged: nothing an endpoint shows has changed
+        if old["metadata"].get("labels") != new["metadata"].get("labels"):
+            on_pod(old)
+        on_pod(new)
+
+    services.add_event_handler(ResourceEventHandler(controller.enqueue, lambda old, new: controller.enqueue(new),
+                                                    controller.enqueue))
+    pods.add_event_handler(ResourceEventHandler(on_pod, on_pod_update, on_pod))
 
 
 class EndpointsController(Controller):
+    """Keys are Services; each sync rewrites the Service's Endpoints if they differ."""
+
     name = "endpoint-controller"
 
+    def __init__(self, manager: Component, informers: SharedInformerFactory):
+        super().__init__(manager, informers)
+        self.services = self.informer("services")
+        self.pods = self.informer("pods")
+        self.endpoints = self.informer("endpoints")
+        watch_service_pods(self, self.services, self.pods)
+        self.endpoints.add_event_handler(ResourceEventHandler(on_delete=self._endpoints_deleted))
+
+    def _endpoints_deleted(self, eps: dict) -> None:
+        if self.services.get(f"{eps['metadata']['namespace']}/{eps['metadata']['name']}") is not None:
+            self.enqueue(eps)
+
     def sync_handler(self, key: str) -> str | None:
-        return None
+        ns, name = key.split("/", 1)
+        svc = self.services.get(key)
+        current = self.endpoints.get(key)
+        if svc is None:
+            if current is None:
+                return f"service {key} is gone"
+            try:
+                self.client.delete("endpoints", name, ns)
+            except ApiError as err:
+                if err.code != 404:
+                    raise
+            return f"deleted Endpoints {key}: the service is gone"
+        if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
+            return f"service {key} has no selector: its Endpoints are not managed here"
+        subsets, ready, not_ready, truncated = self._subsets(svc)
+        labels = dict(svc["metadata"].get("labels") or {})
+        if svc["spec"].get("clusterIP") == "None":
+            labels["service.kubernetes.io/headless"] = ""
+        annotations = {"endpoints.kubernetes.io/over-capacity": "truncated"} if truncated else {}
+        summary = f"{ready} ready, {not_ready} not ready address(es)"
+        if current is not None and current.get("subsets", []) == subsets and \
+                (current["metadata"].get("labels") or {}) == labels and \
+                (current["metadata"].get("annotations") or {}) == annotations:
+            return f"Endpoints {key} up to date: {summary}"
+        md: dict[str, Any] = {"name": name, "namespace": ns}
+        if labels:
+            md["labels"] = labels
+        if annotations:
+            md["annotations"] = annotations
+        obj = {"apiVersion": "v1", "kind": "Endpoints", "metadata": md, "subsets": subsets}
+        if current is None:
+            self.client.create(obj)
+            return f"created Endpoints {key}: {summary}"
+        md["resourceVersion"] = current["metadata"]["resourceVersion"]
+        self.client.update(obj)
+        return f"updated Endpoints {key}: {summary}"
+
+    def _subsets(self, svc: dict) -> tuple[list[dict], int, int, bool]:
+        publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        groups: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}
+        for pod in selected_pods(self.pods, svc):
+            ip = pod["status"].get("podIP")
+            if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
+                continue
+            if pod["metadata"].get("deletionTimestamp") and not publish:
+                continue
+            address: dict[str, Any] = {"ip": ip}
+            if should_set_hostname(pod, svc):
+                address["hostname"] = pod["spec"]["hostname"]
+            if pod["spec"].get("nodeName"):
+                address["nodeName"] = pod["spec"]["nodeName"]
+            address["targetRef"] = target_ref(pod)
+            ports = [{k: v for k, v in p.items() if not (k == "name" and v == "")}
+                     for p in endpoint_ports(svc, pod)]
+            if svc["spec"].get("ports") and not ports:
+                continue
+            group = groups.setdefault(repr(ports), (ports, [], []))
+            (group[1] if publish or pod_is_ready(pod) else group[2]).append(address)
+        subsets, ready, not_ready, kept = [], 0, 0, 0
+        truncated = False
+        for _, (ports, addrs, not_addrs) in sorted(groups.items()):
+            addrs.sort(key=lambda a: ip_order(a["ip"]))
+            not_addrs.sort(key=lambda a: ip_order(a["ip"]))
+            room = MAX_ENDPOINTS - kept
+            if len(addrs) + len(not_addrs) > room:
+                truncated = True
+                addrs = addrs[:room]
+                not_addrs = not_addrs[:max(0, room - len(addrs))]
+            kept += len(addrs) + len(not_addrs)
+            subset: dict[str, Any] = {}
+            if addrs:
+                subset["addresses"] = addrs
+            if not_addrs:
+                subset["notReadyAddresses"] = not_addrs
+            if ports:
+                subset["ports"] = ports
+            if addrs or not_addrs:
+                subsets.append(subset)
+            ready, not_ready = ready + len(addrs), not_ready + len(not_addrs)
+        return subsets, ready, not_ready, truncated

@@ -1,12 +1,199 @@
-"""Placeholder: being written."""
+"""endpointslice-controller: the EndpointSlices of each Service with a selector.
+
+EndpointSlices (``discovery.k8s.io/v1``) replaced the single Endpoints
+object because one object listing every pod of a large Service had to be
+rewritten — and sent to every kube-proxy — whenever any pod changed.
+Slices hold at most 100 endpoints each (``--max-endpoints-per-slice``), so a
+change rewrites one slice.  kube-proxy and CoreDNS read slices today.
+
+Each slice is named ``<service>-<5 random characters>`` (``generateName``),
+is owned by its Service (deleting the Service lets the garbage collector
+remove its slices), and carries the labels ``kubernetes.io/service-name``
+and ``endpointslice.kubernetes.io/managed-by:
+endpointslice-controller.k8s.io``.  ``addressType`` is IPv4.  An endpoint
+lists the pod's ``addresses``, ``conditions`` (``ready`` — serving and not
+terminating —, ``serving`` — the pod's Ready condition —, ``terminating``),
+``nodeName``, the node's ``zone`` when known and a ``targetRef``; ``ports``
+carry the Service port names with the resolved ``targetPort`` numbers.
+Unlike Endpoints, slices keep terminating pods (``ready: false,
+terminating: true``) so that kube-proxy can drain them.  Pods that resolve a
+named targetPort to different numbers land in different slices.  A Service
+that selects no pod keeps one empty placeholder slice.
+
+Simplified: the real reconciler weighs rewriting slices against creating
+new ones; this one keeps endpoints in the slice where they are, fills
+existing slices up to 100 and then creates new ones.  Node label changes do
+not by themselves refresh endpoint zones.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from ..component import Component
 from ..controller import Controller
+from ..errors import ApiError
+from ..informer import ResourceEventHandler, SharedInformerFactory
+from ..objects import owner_reference
+from .endpoints import (
+    endpoint_ports,
+    ip_order,
+    pod_is_ready,
+    selected_pods,
+    should_set_hostname,
+    target_ref,
+    watch_service_pods,
+)
+
+__all__ = ["MANAGED_BY", "MAX_ENDPOINTS_PER_SLICE", "EndpointSliceController"]
+
+MAX_ENDPOINTS_PER_SLICE = 100
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
+MANAGED_BY = "endpointslice-controller.k8s.io"
+
+
+def _slice_service_index(es: dict) -> list[str]:
+    labels = es["metadata"].get("labels") or {}
+    if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
+        return []
+    return [f"{es['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"]
+
+
+def _endpoint_key(ep: dict) -> str:
+    ref = ep.get("targetRef") or {}
+    return ref.get("uid") or ep["addresses"][0]
 
 
 class EndpointSliceController(Controller):
+    """Keys are Services; each sync brings the Service's slices in line with its pods."""
+
     name = "endpointslice-controller"
+    max_endpoints_per_slice = MAX_ENDPOINTS_PER_SLICE
+
+    def __init__(self, manager: Component, informers: SharedInformerFactory):
+        super().__init__(manager, informers)
+        self.services = self.informer("services")
+        self.pods = self.informer("pods")
+        self.nodes = self.informer("nodes")
+        self.slices = self.informer("endpointslices")
+        if "service" not in self.slices.indexers:
+            self.slices.add_indexer("service", _slice_service_index)
+        watch_service_pods(self, self.services, self.pods)
+        self.slices.add_event_handler(ResourceEventHandler(None, self._slice_updated, self._slice_changed))
+
+    def _slice_changed(self, es: dict) -> None:
+        for key in _slice_service_index(es):
+            self.queue.add(key)
+
+    def _slice_updated(self, old: dict, new: dict) -> None:
+        if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
+            self._slice_changed(new)   # someone else changed a slice this controller manages
+
+    def _desired(self, svc: dict) -> dict[str, tuple[list[dict], list[dict]]]:
+        """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
+        publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        groups: dict[str, tuple[list[dict], list[dict]]] = {}
+        for pod in selected_pods(self.pods, svc):
+            ip = pod["status"].get("podIP")
+            if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
+                continue
+            serving = publish or pod_is_ready(pod)
+            terminating = bool(pod["metadata"].get("deletionTimestamp"))
+            ep: dict[str, Any] = {"addresses": [ip],
+                                  "conditions": {"ready": publish or (serving and not terminating),
+                                                 "serving": serving, "terminating": terminating}}
+            if should_set_hostname(pod, svc):
+                ep["hostname"] = pod["spec"]["hostname"]
+            node_name = pod["spec"].get("nodeName")
+            if node_name:
+                ep["nodeName"] = node_name
+                node = self.nodes.get(node_name)
+                zone = ((node or {}).get("metadata", {}).get("labels") or {}).get("topology.kubernetes.io/zone")
+                if zone:
+                    ep["zone"] = zone
+            ep["targetRef"] = target_ref(pod)
+            ports = endpoint_ports(svc, pod)
+            if svc["spec"].get("ports") and not ports:
+                continue
+            groups.setdefault(json.dumps(ports, sort_keys=True), (ports, []))[1].append(ep)
+        for _, eps in groups.values():
+            eps.sort(key=lambda e: ip_order(e["addresses"][0]))
+        return groups
+
+    def _new_slice(self, svc: dict, ports: list[dict], endpoints: list[dict]) -> dict:
+        return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"generateName": f"{svc['metadata']['name']}-", "namespace": svc["metadata"]["namespace"],
+                             "labels": self._labels(svc), "ownerReferences": [owner_reference(svc)]},
+                "addressType": "IPv4", "endpoints": endpoints, "ports": ports}
+
+    @staticmethod
+    def _labels(svc: dict) -> dict[str, str]:
+        labels = dict(svc["metadata"].get("labels") or {})
+        labels[SERVICE_NAME_LABEL] = svc["metadata"]["name"]
+        labels[MANAGED_BY_LABEL] = MANAGED_BY
+        if svc["spec"].get("clusterIP") == "None":
+            labels["service.kubernetes.io/headless"] = ""
+        return labels
 
     def sync_handler(self, key: str) -> str | None:
-        return None
+        svc = self.services.get(key)
+        if svc is None:
+            return f"service {key} is gone: its slices are left to the garbage collector"
+        if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
+            return f"service {key} has no selector: its slices are not managed here"
+        existing = self.slices.by_index("service", key)
+        groups = self._desired(svc)
+        plan: list[tuple[dict | None, list[dict], list[dict]]] = []   # (existing slice or None, ports, endpoints)
+        used: set[str] = set()
+        for ports_key in sorted(groups):
+            ports, wanted = groups[ports_key]
+            remaining = {_endpoint_key(ep): ep for ep in wanted}
+            mine = [es for es in existing if json.dumps(es.get("ports") or [], sort_keys=True) == ports_key]
+            kept = []
+            for es in mine:
+                eps = [remaining.pop(_endpoint_key(ep)) for ep in es.get("endpoints") or []
+                       if _endpoint_key(ep) in remaining]
+                kept.append((es, eps))
+            rest = [ep for ep in wanted if _endpoint_key(ep) in remaining]
+            for es, eps in kept:
+                while rest and len(eps) < self.max_endpoints_per_slice:
+                    eps.append(rest.pop(0))
+                if eps:
+                    plan.append((es, ports, eps))
+                    used.add(es["metadata"]["name"])
+            for i in range(0, len(rest), self.max_endpoints_per_slice):
+                plan.append((None, ports, rest[i:i + self.max_endpoints_per_slice]))
+        if not groups:   # no endpoints: keep (or create) one empty placeholder slice
+            placeholder = next((es for es in existing if not es.get("endpoints")), existing[0] if existing else None)
+            plan.append((placeholder, [], []))
+            if placeholder is not None:
+                used.add(placeholder["metadata"]["name"])
+        created = updated = deleted = 0
+        for es, ports, eps in plan:
+            if es is None:
+                self.client.create(self._new_slice(svc, ports, eps))
+                created += 1
+                continue
+            labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
+            if es.get("endpoints") == eps and (es.get("ports") or []) == ports and \
+                    es["metadata"].get("labels") == labels:
+                continue
+            self.client.update({**es, "metadata": {**es["metadata"], "labels": labels},
+                                "endpoints": eps, "ports": ports})
+            updated += 1
+        for es in existing:
+            if es["metadata"]["name"] not in used:
+                try:
+                    self.client.delete("endpointslices", es["metadata"]["name"], es["metadata"]["namespace"])
+                except ApiError as err:
+                    if err.code != 404:
+                        raise
+                deleted += 1
+        total = sum(len(eps) for _, _, eps in plan)
+        ready = sum(1 for _, _, eps in plan for ep in eps if ep["conditions"]["ready"])
+        changes = ", ".join(f"{n} {what}" for n, what in ((created, "created"), (updated, "updated"),
+                                                          (deleted, "deleted")) if n)
+        return f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)" + \
+            (f": {changes}" if changes else ", up to date")
