@@ -1,0 +1,1292 @@
+"""kubectl as a learner sees it: the same commands, flags, tables and error texts.
+
+``Kubectl(cluster).run("get pods -o wide")`` parses the command line the way
+kubectl's cobra/pflag does (flags anywhere, ``-n ns``, ``-nns``,
+``--namespace=ns``, ``--`` ends flags), talks to the simulated API server
+as a user outside the cluster, and returns what the terminal would show:
+standard output and standard error interleaved in order.  ``run_full``
+returns ``(exit_code, stdout, stderr)`` separately for tests and for
+serving the cluster to a real kubectl.
+
+``apply`` does what ``kubectl apply`` does on the client: it creates an
+object that does not exist, recording the manifest in the
+``kubectl.kubernetes.io/last-applied-configuration`` annotation; for an
+existing object it computes a three-way strategic merge patch from that
+annotation (what you applied last), the new manifest and the live object,
+and sends it only when it changes something (``configured``, else
+``unchanged``).  Each object of a multi-document file is applied on its
+own, as kubectl does: the good ones are applied, the errors of the bad ones
+are printed after them and the exit code is 1.  ``Cluster.apply`` mirrors
+that and then raises the first error; a manifest that cannot be read at all
+changes nothing.
+
+Commands that wait in real kubectl (``drain``, ``rollout status``) run the
+simulation forward until what they wait for has happened, printing the
+same progress lines, for at most ``WAIT_TIMEOUT`` simulated seconds.
+
+Simplified: no kubeconfig (one context, ``kubernetes-admin@<cluster>``),
+no ``--watch``, no ``edit``/``exec``/``port-forward``; ``drain`` deletes
+pods instead of posting Evictions (no PodDisruptionBudgets);
+``rollout undo`` restores the previous ReplicaSet's template; jsonpath is
+the common subset (see ``jsonpath.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..apiserver import Unreachable
+from ..errors import ApiError
+from ..manifests import load_manifests, manifest_sources
+from ..objects import deep_copy
+from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
+from . import jsonpath
+from .describe import describe
+from .printers import resource_prefix, table_rows, tabulate, to_json, to_yaml
+
+__all__ = ["LAST_APPLIED", "VERSION", "WAIT_TIMEOUT", "Kubectl", "KubectlError", "Output"]
+
+VERSION = "v1.32.0"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+WAIT_TIMEOUT = 600.0
+USER = "kubernetes-admin"
+
+#: kubectl's commands in the order cobra holds them (its "Did you mean this?" follows this order).
+COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
+            "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs",
+            "attach", "exec", "port-forward", "proxy", "cp", "auth", "debug", "events", "diff", "apply", "patch",
+            "replace", "wait", "kustomize", "label", "annotate", "completion", "api-versions", "api-resources",
+            "config", "plugin", "version")
+
+#: The ``all`` category, in discovery order.
+ALL = ("pods", "services", "daemonsets", "deployments", "replicasets")
+
+# Flags: long name -> (short, takes a value).
+_F = {
+    "namespace": ("n", True), "all-namespaces": ("A", False), "output": ("o", True), "selector": ("l", True),
+    "field-selector": ("", True), "show-labels": ("", False), "filename": ("f", True), "replicas": ("", True),
+    "image": ("", True), "ignore-daemonsets": ("", False), "delete-emptydir-data": ("", False),
+    "force": ("", False), "grace-period": ("", True), "previous": ("p", False), "container": ("c", True),
+    "tail": ("", True), "sort-by": ("", True), "no-headers": ("", False), "all": ("", False),
+    "dry-run": ("", True), "port": ("", True), "target-port": ("", True), "name": ("", True), "type": ("", True),
+    "overwrite": ("", False), "to-revision": ("", True), "watch": ("w", False), "timeout": ("", True),
+    "recursive": ("R", False), "wide": ("", False), "restart": ("", True), "labels": ("", True),
+    "protocol": ("", True), "revision": ("", True), "client": ("", False), "now": ("", False),
+    "wait": ("", False), "validate": ("", True),
+}
+_COMMON = {"namespace", "all-namespaces"}
+_ALLOWED: dict[str, set[str]] = {
+    "get": {"output", "selector", "field-selector", "show-labels", "filename", "sort-by", "no-headers", "watch",
+            "recursive"},
+    "describe": {"selector", "filename", "recursive"},
+    "apply": {"filename", "output", "dry-run", "recursive", "validate", "selector"},
+    "create": {"filename", "output", "dry-run", "image", "replicas", "port", "recursive", "validate"},
+    "run": {"image", "port", "labels", "restart", "dry-run", "output"},
+    "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
+               "recursive", "output"},
+    "scale": {"replicas", "filename", "output"}, "cordon": {"selector", "dry-run"}, "uncordon": {"selector", "dry-run"},
+    "drain": {"ignore-daemonsets", "delete-emptydir-data", "force", "grace-period", "selector", "timeout",
+              "dry-run"},
+    "logs": {"previous", "container", "tail", "selector"},
+    "rollout": {"watch", "timeout", "to-revision", "revision", "output"},
+    "label": {"overwrite", "selector", "all", "output"}, "annotate": {"overwrite", "selector", "all", "output"},
+    "expose": {"port", "target-port", "name", "type", "protocol", "selector", "output", "dry-run"},
+    "top": {"selector", "no-headers", "sort-by"}, "version": {"client", "output"}, "cluster-info": set(),
+    "api-resources": {"output", "no-headers"}, "config": set(), "events": {"output"},
+}
+
+
+class KubectlError(Exception):
+    """A client-side error: printed as ``error: <message>`` with exit code 1."""
+
+    def __init__(self, message: str, usage: str = ""):
+        super().__init__(message)
+        self.message, self.usage = message, usage
+
+
+class Output(str):
+    """What kubectl printed; in a notebook it displays as the terminal would."""
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.rstrip("\n"))
+
+
+@dataclass
+class Args:
+    command: str
+    positional: list[str]
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.flags.get(name, default)
+
+
+def _levenshtein(a: str, b: str) -> int:
+    a, b = a.lower(), b.lower()
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def suggestions(typed: str) -> list[str]:
+    """cobra's SuggestionsFor: Levenshtein distance ≤ 2 or a prefix."""
+    return [c for c in COMMANDS if _levenshtein(typed, c) <= 2 or c.startswith(typed.lower())]
+
+
+def parse(argv: list[str]) -> Args:
+    """Split a kubectl command line into command, positional arguments and flags (pflag rules)."""
+    if argv and argv[0] == "kubectl":
+        argv = argv[1:]
+    tokens = list(argv)
+    flags: dict[str, Any] = {}
+    positional: list[str] = []
+    command = ""
+    shorts = {short: long for long, (short, _) in _F.items() if short}
+    i = 0
+    pending_errors: list[KubectlError] = []
+
+    def set_flag(name: str, value: Any) -> None:
+        if name in ("filename",):
+            flags.setdefault(name, []).append(value)
+        else:
+            flags[name] = value
+
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok == "--":
+            positional.extend(tokens[i:])
+            break
+        if tok.startswith("--") and len(tok) > 2:
+            name, eq, value = tok[2:].partition("=")
+            if name not in _F:
+                pending_errors.append(KubectlError(f"unknown flag: --{name}", "usage"))
+                continue
+            takes = _F[name][1]
+            if takes and not eq:
+                if i >= len(tokens):
+                    pending_errors.append(KubectlError(f"flag needs an argument: --{name}", "usage"))
+                    continue
+                value = tokens[i]
+                i += 1
+            elif not takes:
+                value = value.lower() not in ("false", "0") if eq else True
+            set_flag(name, value)
+        elif tok.startswith("-") and len(tok) > 1 and not tok[1].isdigit():
+            letters = tok[1:]
+            j = 0
+            while j < len(letters):
+                ch = letters[j]
+                if ch not in shorts:
+                    pending_errors.append(KubectlError(f"unknown shorthand flag: '{ch}' in {tok}", "usage"))
+                    break
+                name = shorts[ch]
+                if _F[name][1]:
+                    rest = letters[j + 1:]
+                    rest = rest.removeprefix("=")
+                    if not rest:
+                        if i >= len(tokens):
+                            pending_errors.append(KubectlError(f"flag needs an argument: '{ch}' in {tok}", "usage"))
+                            break
+                        rest = tokens[i]
+                        i += 1
+                    set_flag(name, rest)
+                    break
+                set_flag(name, True)
+                j += 1
+        elif not command:
+            command = tok
+        else:
+            positional.append(tok)
+    args = Args(command, positional, flags)
+    args.flags["_errors"] = pending_errors
+    return args
+
+
+class Kubectl:
+    """A kubectl client bound to one simulated cluster."""
+
+    def __init__(self, cluster: Any):
+        self.cluster = cluster
+        self.api = cluster.api
+        self._out: list[tuple[str, str]] = []
+
+    # --- output --------------------------------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        self._out.append(("out", text))
+
+    def _eprint(self, text: str) -> None:
+        self._out.append(("err", text))
+
+    @property
+    def now(self) -> float:
+        return self.cluster.clock.now
+
+    # --- entry points ----------------------------------------------------------------------------------
+
+    def run(self, command: str | list[str]) -> Output:
+        """Run a command line and return what the terminal shows (stdout and stderr in order)."""
+        self._execute(command)
+        return Output("".join(text for _, text in self._out))
+
+    def run_full(self, command: str | list[str]) -> tuple[int, str, str]:
+        """``(exit_code, stdout, stderr)`` of a command line."""
+        code = self._execute(command)
+        return (code, "".join(t for s, t in self._out if s == "out"), "".join(t for s, t in self._out if s == "err"))
+
+    def _execute(self, command: str | list[str]) -> int:
+        self._out = []
+        try:
+            argv = shlex.split(command) if isinstance(command, str) else list(command)
+        except ValueError as e:
+            self._eprint(f"error: {e}\n")
+            return 1
+        args = parse(argv)
+        try:
+            return self._dispatch(args) or 0
+        except KubectlError as e:
+            self._eprint(f"error: {e.message}\n")
+            if e.usage == "usage":
+                self._eprint(f"See 'kubectl {args.command} --help' for usage.\n")
+            elif e.usage:
+                self._eprint(e.usage)
+            return 1
+        except ApiError as e:
+            self._eprint(standard_error(e))
+            return 1
+        except Unreachable:
+            self._eprint(f"Unable to connect to the server: dial tcp {self._server_ip()}:6443: i/o timeout\n")
+            return 1
+
+    def _server_ip(self) -> str:
+        masters = sorted(n for n, m in self.cluster.machines.items() if m.is_master)
+        return self.cluster.network.node_ip(masters[0]) if masters else "127.0.0.1"
+
+    def _client(self) -> Any:
+        return self.api.client(USER, None)
+
+    def _dispatch(self, args: Args) -> int:
+        if not args.command:
+            raise KubectlError("no command given: try 'kubectl get pods'")
+        handler = getattr(self, "_cmd_" + args.command.replace("-", "_"), None)
+        if handler is None or args.command not in _ALLOWED:
+            if args.command in COMMANDS:
+                raise KubectlError(f'"{args.command}" is not available in this simulated cluster')
+            similar = suggestions(args.command)
+            text = f'error: unknown command "{args.command}" for "kubectl"\n'
+            if similar:
+                text += "\nDid you mean this?\n" + "".join(f"\t{s}\n" for s in similar)
+            self._eprint(text)
+            return 1
+        errors = args.flags.pop("_errors")
+        if errors:
+            raise errors[0]
+        allowed = _ALLOWED[args.command] | _COMMON
+        for name in args.flags:
+            if name not in allowed:
+                raise KubectlError(f"unknown flag: --{name}", "usage")
+        return handler(args)
+
+    def _namespace(self, args: Args) -> str:
+        return args.get("namespace") or "default"
+
+    def _int_flag(self, args: Args, name: str, default: int | None = None) -> int | None:
+        value = args.get(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise KubectlError(f'invalid argument "{value}" for "--{name}" flag: strconv.ParseInt: parsing '
+                               f'"{value}": invalid syntax', "usage") from None
+
+    # --- resources and names -----------------------------------------------------------------------------
+
+    def _resource(self, name: str) -> ResourceType:
+        rt = lookup(name)
+        if rt is None:
+            raise KubectlError(f'the server doesn\'t have a resource type "{name}"')
+        return rt
+
+    def _targets(self, positional: list[str]) -> tuple[list[tuple[ResourceType, list[str]]], bool]:
+        """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show kinds."""
+        if not positional:
+            return [], False
+        if all("/" in p for p in positional):
+            out: list[tuple[ResourceType, list[str]]] = []
+            for p in positional:
+                type_name, _, name = p.partition("/")
+                rt = self._resource(type_name)
+                for existing in out:
+                    if existing[0] is rt:
+                        existing[1].append(name)
+                        break
+                else:
+                    out.append((rt, [name]))
+            return out, len(out) > 1
+        if any("/" in p for p in positional):
+            raise KubectlError("there is no need to specify a resource type as a separate argument when passing "
+                               "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                               "instead of 'kubectl get resource resource/<resource_name>'")
+        kinds: list[ResourceType] = []
+        for part in positional[0].split(","):
+            if part == "all":
+                kinds.extend(by_plural(p) for p in ALL)  # type: ignore[misc]
+            elif part:
+                kinds.append(self._resource(part))
+        show = "," in positional[0] or positional[0] == "all"
+        names = positional[1:]
+        if names and len(kinds) > 1:
+            raise KubectlError("you may only specify a single resource type")
+        return [(rt, list(names)) for rt in kinds], show
+
+    # --- get ----------------------------------------------------------------------------------------------
+
+    def _cmd_get(self, args: Args) -> int:
+        if args.get("filename"):
+            targets = [(by_kind(o["kind"]), [o["metadata"]["name"]]) for o in self._file_objects(args)]
+            targets = [(rt, n) for rt, n in targets if rt is not None]
+            show_kind = len({rt.plural for rt, _ in targets}) > 1
+        else:
+            targets, show_kind = self._targets(args.positional)
+        if not targets:
+            raise KubectlError("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed "
+                               "description of that resource (e.g. kubectl explain pods).",
+                               "See 'kubectl get -h' for help and examples\n")
+        output = args.get("output") or ""
+        all_ns = bool(args.get("all-namespaces"))
+        ns = None if all_ns else self._namespace(args)
+        client = self._client()
+        groups: list[tuple[ResourceType, list[dict]]] = []
+        errors: list[ApiError] = []
+        single = len(targets) == 1 and len(targets[0][1]) == 1
+        for rt, names in targets:
+            if names:
+                objs = []
+                for name in names:
+                    try:
+                        objs.append(client.get(rt.plural, name, ns if rt.namespaced else None))
+                    except ApiError as e:
+                        errors.append(e)
+            else:
+                objs = client.list(rt.plural, ns if rt.namespaced else None, label_selector=args.get("selector"),
+                                   field_selector=args.get("field-selector"))["items"]
+            if args.get("sort-by"):
+                objs = self._sorted(objs, args.get("sort-by"))
+            groups.append((rt, objs))
+        self._print_objects(groups, output, args, show_kind=show_kind, all_ns=all_ns, single=single and not errors)
+        if not any(objs for _, objs in groups) and not errors and output in ("", "wide", "name") and \
+                not any(names for _, names in targets):
+            namespaced = any(rt.namespaced for rt, _ in targets)
+            self._eprint(f"No resources found in {ns} namespace.\n" if namespaced and ns else "No resources found\n")
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
+    def _sorted(self, objs: list[dict], expr: str) -> list[dict]:
+        expr = expr.strip()
+        if expr.startswith("{") and expr.endswith("}"):
+            expr = expr[1:-1]
+        if not expr.startswith("."):
+            expr = "." + expr
+
+        def key(o: dict) -> tuple:
+            values = jsonpath.evaluate(expr, o)
+            v = values[0] if values else None
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return (0, v, "")
+            return (1, 0, "" if v is None else str(v))
+        return sorted(objs, key=key)
+
+    def _print_objects(self, groups: list[tuple[ResourceType, list[dict]]], output: str, args: Args, *,
+                       show_kind: bool = False, all_ns: bool = False, single: bool = False) -> None:
+        objs = [o for _, group in groups for o in group]
+        kinds = {id(o): rt for rt, group in groups for o in group}
+        if output in ("yaml", "json") or output.startswith("jsonpath"):
+            data: Any = self._typed(objs[0], kinds[id(objs[0])]) if single and objs else {
+                "apiVersion": "v1", "items": [self._typed(o, kinds[id(o)]) for o in objs], "kind": "List",
+                "metadata": {"resourceVersion": ""}}
+            if output == "yaml":
+                self._print(to_yaml(data))
+            elif output == "json":
+                self._print(to_json(data))
+            else:
+                template = output.partition("=")[2]
+                if not template:
+                    raise KubectlError("template format specified but no template given")
+                try:
+                    self._print(jsonpath.render(template, data))
+                except jsonpath.JSONPathError as e:
+                    raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
+            return
+        if output == "name":
+            for o in objs:
+                self._print(f"{resource_prefix(kinds[id(o)])}/{o['metadata']['name']}\n")
+            return
+        if output not in ("", "wide"):
+            raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
+                               "formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,"
+                               "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
+        tables = []
+        for rt, group in groups:
+            if not group:
+                continue
+            rows = table_rows(rt, group, self.now, wide=output == "wide", namespace_column=all_ns and rt.namespaced,
+                              show_kind=show_kind, show_labels=bool(args.get("show-labels")),
+                              headers=not args.get("no-headers"))
+            tables.append(tabulate(rows))
+        self._print("\n".join(tables))
+
+    @staticmethod
+    def _typed(obj: dict, rt: ResourceType) -> dict:
+        if "apiVersion" in obj and "kind" in obj:
+            return obj
+        out = {"apiVersion": rt.api_version, "kind": rt.kind}
+        out.update(obj)
+        return out
+
+    # --- describe -------------------------------------------------------------------------------------------
+
+    def _cmd_describe(self, args: Args) -> int:
+        targets, _ = self._targets(args.positional)
+        if not targets:
+            raise KubectlError("You must specify the type of resource to describe. Use \"kubectl api-resources\" "
+                               "for a complete list of supported resources.")
+        ns = self._namespace(args)
+        client = self._client()
+        texts, errors = [], []
+        for rt, names in targets:
+            rns = ns if rt.namespaced else None
+            if names:
+                objs = []
+                for name in names:
+                    try:
+                        objs.append(client.get(rt.plural, name, rns))
+                    except ApiError as e:
+                        errors.append(e)
+            else:
+                objs = client.list(rt.plural, None if args.get("all-namespaces") else rns,
+                                   label_selector=args.get("selector"))["items"]
+            texts.extend(describe(rt.plural, self._typed(o, rt), self.api, self.now) for o in objs)
+        self._print("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
+        if not texts and not errors:
+            self._eprint(f"No resources found in {ns} namespace.\n")
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
+    # --- apply / create ----------------------------------------------------------------------------------------
+
+    def _file_objects(self, args: Args) -> list[dict]:
+        return [o for _, objs in self._file_sources(args) for o in objs]
+
+    def _file_sources(self, args: Args) -> list[tuple[str, list[dict]]]:
+        return manifest_sources(args.get("filename") or [])
+
+    def _check_namespace(self, obj: dict, namespace: str | None) -> str | None:
+        rt = by_kind(obj.get("kind", ""))
+        if rt is None or not rt.namespaced:
+            return None
+        own = (obj.get("metadata") or {}).get("namespace")
+        if own and namespace and own != namespace:
+            raise KubectlError(f'the namespace from the provided object "{own}" does not match the namespace '
+                               f'"{namespace}". You must pass \'--namespace={own}\' to perform this operation.')
+        return own or namespace or "default"
+
+    def apply(self, manifest: Any, namespace: str | None = None) -> Any:
+        """Apply a manifest (dict, list, YAML/JSON text or path); the stored object, or a list for several.
+
+        Errors from the API server do not stop the other objects (kubectl's
+        behaviour); the first one is raised after the rest were applied.
+        """
+        objs = load_manifests(manifest)
+        results, first_error = [], None
+        for obj in objs:
+            try:
+                stored, _ = self._apply_one(obj, namespace)
+                results.append(stored)
+            except ApiError as e:
+                first_error = first_error or e
+        if first_error is not None:
+            raise first_error
+        return results[0] if len(results) == 1 else results
+
+    def _apply_one(self, obj: dict, namespace: str | None, source: str = "") -> tuple[dict, str]:
+        rt = by_kind(obj.get("kind", ""))
+        if rt is None or obj.get("apiVersion") != rt.api_version:
+            raise ApiError(404, "NotFound", f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
+                           f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
+                           f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
+                           "ensure CRDs are installed first")
+        ns = self._check_namespace(obj, namespace)
+        modified = deep_copy(obj)
+        md = modified.setdefault("metadata", {})
+        if ns:
+            md["namespace"] = ns
+        annotations = dict(md.get("annotations") or {})
+        annotations.pop(LAST_APPLIED, None)
+        md["annotations"] = annotations
+        last_applied = json.dumps(modified, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
+        md["annotations"] = {**annotations, LAST_APPLIED: last_applied}
+        client = self._client()
+        name = md.get("name", "")
+        if not name:
+            raise KubectlError("error when retrieving current configuration of:\nResource: \"" + rt.qualified +
+                               "\", GroupVersionKind: \"" + f"{rt.api_version}, Kind={rt.kind}\"\nName: \"\", "
+                               f"Namespace: \"{ns or ''}\"\nfrom server for: \"{source or 'STDIN'}\": resource name may "
+                               "not be empty")
+        current = self.api.peek(rt.plural, name, ns)
+        if current is None:
+            return client.create(modified, namespace=ns), "created"
+        original_text = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
+        original = json.loads(original_text) if original_text else {}
+        patch = three_way_patch(original, modified, current)
+        if not patch:
+            return current, "unchanged"
+        stored = client.patch(rt.plural, name, patch, namespace=ns, patch_type="strategic")
+        return stored, "configured" if stored is not current else "unchanged"
+
+    def _cmd_apply(self, args: Args) -> int:
+        if not args.get("filename"):
+            raise KubectlError("must specify one of -f and -k", "\n")
+        namespace = args.get("namespace")
+        errors = []
+        dry = args.get("dry-run") not in (None, "none")
+        for source, objs in self._file_sources(args):
+            for obj in objs:
+                rt = by_kind(obj.get("kind", ""))
+                try:
+                    if dry:
+                        self._check_namespace(obj, namespace)
+                        self._print(f"{resource_prefix(rt) if rt else obj['kind'].lower()}/"
+                                    f"{obj['metadata'].get('name')} created (dry run)\n")
+                        continue
+                    stored, verb = self._apply_one(obj, namespace, source)
+                except ApiError as e:
+                    existed = rt is not None and self.api.peek(
+                        rt.plural, (obj.get("metadata") or {}).get("name", ""),
+                        (obj.get("metadata") or {}).get("namespace") or namespace or "default") is not None
+                    verb_text = "patching" if existed else "creating"
+                    errors.append(with_source(e, verb_text, source))
+                    continue
+                self._print(f"{resource_prefix(rt)}/{stored['metadata']['name']} {verb}\n")
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
+    def _cmd_create(self, args: Args) -> int:
+        if args.positional and args.positional[0] in ("deployment", "deploy"):
+            return self._create_deployment(args)
+        if args.positional and args.positional[0] in ("namespace", "ns"):
+            if len(args.positional) < 2:
+                raise KubectlError("exactly one NAME is required, got 0", "See 'kubectl create namespace -h' for "
+                                   "help and examples\n")
+            ns = self._client().create({"apiVersion": "v1", "kind": "Namespace",
+                                        "metadata": {"name": args.positional[1]}})
+            self._print(f"namespace/{ns['metadata']['name']} created\n")
+            return 0
+        if not args.get("filename"):
+            raise KubectlError("must specify one of -f and -k", "\n")
+        errors = []
+        for source, objs in self._file_sources(args):
+            for obj in objs:
+                rt = by_kind(obj.get("kind", ""))
+                try:
+                    ns = self._check_namespace(obj, args.get("namespace"))
+                    stored = self._client().create(obj, namespace=ns)
+                except ApiError as e:
+                    errors.append(with_source(e, "creating", source))
+                    continue
+                self._print(f"{resource_prefix(rt)}/{stored['metadata']['name']} created\n")
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
+    def _create_deployment(self, args: Args) -> int:
+        if len(args.positional) < 2:
+            raise KubectlError("exactly one NAME is required, got 0",
+                               "See 'kubectl create deployment -h' for help and examples\n")
+        name = args.positional[1]
+        image = args.get("image")
+        if not image:
+            raise KubectlError("required flag(s) \"image\" not set")
+        replicas = self._int_flag(args, "replicas", 1)
+        container = {"name": image.rsplit("/", 1)[-1].split(":")[0].split("@")[0], "image": image,
+                     "resources": {}}
+        if args.get("port"):
+            container["ports"] = [{"containerPort": int(args.get("port"))}]
+        obj = {"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": name, "labels": {"app": name}},
+               "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                        "strategy": {}, "template": {"metadata": {"labels": {"app": name}},
+                                                      "spec": {"containers": [container]}}}}
+        try:
+            self._client().create(obj, namespace=self._namespace(args))
+        except ApiError as e:
+            raise KubectlError(f"failed to create deployment: {e.message}") from None
+        self._print(f"deployment.apps/{name} created\n")
+        return 0
+
+    def _cmd_run(self, args: Args) -> int:
+        if not args.positional:
+            raise KubectlError("NAME is required for run", "See 'kubectl run -h' for help and examples\n")
+        name = args.positional[0]
+        image = args.get("image")
+        if not image:
+            raise KubectlError("required flag(s) \"image\" not set")
+        labels = {"run": name}
+        if args.get("labels"):
+            labels = dict(kv.split("=", 1) for kv in args.get("labels").split(","))
+        container: dict[str, Any] = {"name": name, "image": image, "resources": {}}
+        if args.get("port"):
+            container["ports"] = [{"containerPort": int(args.get("port"))}]
+        if len(args.positional) > 1:
+            container["args"] = args.positional[1:]
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
+               "spec": {"containers": [container], "dnsPolicy": "ClusterFirst",
+                        "restartPolicy": args.get("restart") or "Always"}}
+        self._client().create(pod, namespace=self._namespace(args))
+        self._print(f"pod/{name} created\n")
+        return 0
+
+    # --- delete ----------------------------------------------------------------------------------------------------
+
+    def _cmd_delete(self, args: Args) -> int:
+        client = self._client()
+        ns = self._namespace(args)
+        grace = self._int_flag(args, "grace-period")
+        if args.get("now"):
+            grace = 1
+        if args.get("force") and grace is None:
+            grace = 0
+        work: list[tuple[ResourceType, str, str | None]] = []
+        errors: list[ApiError] = []
+        if args.get("filename"):
+            for obj in self._file_objects(args):
+                rt = by_kind(obj["kind"])
+                if rt is not None:
+                    work.append((rt, obj["metadata"]["name"], self._check_namespace(obj, args.get("namespace"))))
+        else:
+            targets, _ = self._targets(args.positional)
+            if not targets:
+                raise KubectlError("You must provide one or more resources by argument or filename.\nExample "
+                                   "resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
+                                   "   '<resource> <name>'\n   '<resource>'")
+            for rt, names in targets:
+                rns = ns if rt.namespaced else None
+                if names:
+                    work.extend((rt, n, rns) for n in names)
+                elif args.get("all") or args.get("selector") or args.get("field-selector"):
+                    items = client.list(rt.plural, rns, label_selector=args.get("selector"),
+                                        field_selector=args.get("field-selector"))["items"]
+                    work.extend((rt, o["metadata"]["name"], rns) for o in items)
+                else:
+                    raise KubectlError("resource(s) were provided, but no name was specified")
+        if args.get("force") and grace == 0:
+            self._eprint("Warning: Immediate deletion does not wait for confirmation that the running resource "
+                         "has been terminated. The resource may continue to run on the cluster indefinitely.\n")
+        if not work and not errors:
+            self._eprint("No resources found\n")
+        for rt, name, rns in work:
+            try:
+                client.delete(rt.plural, name, rns, grace_period_seconds=grace)
+            except ApiError as e:
+                errors.append(e)
+                continue
+            verb = "force deleted" if args.get("force") and grace == 0 else "deleted"
+            self._print(f'{_deleted_name(rt)} "{name}" {verb}\n')
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
+    # --- scale, label, annotate ----------------------------------------------------------------------------------------
+
+    def _one_target(self, args: Args, verb: str) -> tuple[ResourceType, list[str]]:
+        targets, _ = self._targets(args.positional)
+        if not targets or (not targets[0][1] and not args.get("all") and not args.get("selector")):
+            raise KubectlError("resource(s) were provided, but no name was specified")
+        return targets[0]
+
+    def _cmd_scale(self, args: Args) -> int:
+        replicas = self._int_flag(args, "replicas")
+        if replicas is None:
+            raise KubectlError("required flag(s) \"replicas\" not set")
+        rt, names = self._one_target(args, "scale")
+        if rt.plural not in ("deployments", "replicasets", "statefulsets", "replicationcontrollers"):
+            raise KubectlError(f'no objects passed to scale {rt.qualified} "{names[0]}" is not scalable')
+        for name in names:
+            self._client().patch(rt.plural, name, {"spec": {"replicas": replicas}}, namespace=self._namespace(args),
+                                 patch_type="merge")
+            self._print(f"{resource_prefix(rt)}/{name} scaled\n")
+        return 0
+
+    def _metadata_edit(self, args: Args, field: str) -> int:
+        positional = list(args.positional)
+        pairs = [p for p in positional if "=" in p or p.endswith("-")]
+        rest = [p for p in positional if p not in pairs]
+        args = Args(args.command, rest, args.flags)
+        if not pairs:
+            raise KubectlError(f"at least one {field[:-1]} update is required")
+        rt, names = self._one_target(args, args.command)
+        ns = self._namespace(args) if rt.namespaced else None
+        client = self._client()
+        if not names:
+            names = [o["metadata"]["name"] for o in client.list(rt.plural, ns,
+                                                                label_selector=args.get("selector"))["items"]]
+        for name in names:
+            current = client.get(rt.plural, name, ns)
+            existing = current["metadata"].get(field) or {}
+            patch: dict[str, Any] = {}
+            for p in pairs:
+                if p.endswith("-") and "=" not in p:
+                    patch[p[:-1]] = None
+                    continue
+                key, _, value = p.partition("=")
+                if key in existing and existing[key] != value and not args.get("overwrite"):
+                    raise KubectlError(f"'{key}' already has a value ({existing[key]}), and --overwrite is false")
+                patch[key] = value
+            stored = client.patch(rt.plural, name, {"metadata": {field: patch}}, namespace=ns, patch_type="merge")
+            verb = "labeled" if field == "labels" else "annotated"
+            changed = stored is not current
+            self._print(f"{resource_prefix(rt)}/{name} {verb if changed else 'not ' + verb}\n")
+        return 0
+
+    def _cmd_label(self, args: Args) -> int:
+        return self._metadata_edit(args, "labels")
+
+    def _cmd_annotate(self, args: Args) -> int:
+        return self._metadata_edit(args, "annotations")
+
+    # --- nodes: cordon, uncordon, drain ----------------------------------------------------------------------------------
+
+    def _node_names(self, args: Args, verb: str) -> list[str]:
+        if args.get("selector"):
+            return [n["metadata"]["name"] for n in self._client().list(
+                "nodes", label_selector=args.get("selector"))["items"]]
+        names = [p.split("/", 1)[1] if p.startswith(("node/", "nodes/")) else p for p in args.positional]
+        if len(names) != 1:
+            raise KubectlError(f"USAGE: {verb} NODE [flags]", f"See 'kubectl {verb} -h' for help and examples\n")
+        return names
+
+    def _set_unschedulable(self, name: str, value: bool) -> bool:
+        client = self._client()
+        node = client.get("nodes", name)
+        if bool((node.get("spec") or {}).get("unschedulable")) == value:
+            return False
+        client.patch("nodes", name, {"spec": {"unschedulable": True if value else None}}, patch_type="strategic")
+        return True
+
+    def _cmd_cordon(self, args: Args) -> int:
+        for name in self._node_names(args, "cordon"):
+            changed = self._set_unschedulable(name, True)
+            self._print(f"node/{name} {'cordoned' if changed else 'already cordoned'}\n")
+        return 0
+
+    def _cmd_uncordon(self, args: Args) -> int:
+        for name in self._node_names(args, "uncordon"):
+            changed = self._set_unschedulable(name, False)
+            self._print(f"node/{name} {'uncordoned' if changed else 'already uncordoned'}\n")
+        return 0
+
+    def _cmd_drain(self, args: Args) -> int:
+        """Cordon, then evict every pod on the node that a controller will recreate elsewhere."""
+        names = self._node_names(args, "drain")
+        client = self._client()
+        code = 0
+        for name in names:
+            changed = self._set_unschedulable(name, True)
+            self._print(f"node/{name} {'cordoned' if changed else 'already cordoned'}\n")
+            pods = client.list("pods", field_selector=f"spec.nodeName={name}")["items"]
+            to_evict, warnings, problems = [], {}, {}
+            for pod in pods:
+                key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+                owner = next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+                phase = (pod.get("status") or {}).get("phase")
+                if pod["metadata"].get("annotations", {}).get("kubernetes.io/config.mirror"):
+                    warnings.setdefault("ignoring mirror pods", []).append(key)
+                    continue
+                if phase in ("Succeeded", "Failed"):
+                    to_evict.append(pod)
+                    continue
+                if owner is not None and owner.get("kind") == "DaemonSet":
+                    if args.get("ignore-daemonsets"):
+                        warnings.setdefault("ignoring DaemonSet-managed Pods", []).append(key)
+                    else:
+                        problems.setdefault("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to "
+                                            "ignore)", []).append(key)
+                    continue
+                if owner is None:
+                    if args.get("force"):
+                        warnings.setdefault("deleting Pods that declare no controller", []).append(key)
+                    else:
+                        problems.setdefault("cannot delete Pods that declare no controller (use --force to "
+                                            "override)", []).append(key)
+                        continue
+                if any("emptyDir" in v for v in (pod.get("spec") or {}).get("volumes") or []):
+                    if args.get("delete-emptydir-data"):
+                        warnings.setdefault("deleting Pods with local storage", []).append(key)
+                    else:
+                        problems.setdefault("cannot delete Pods with local storage (use --delete-emptydir-data to "
+                                            "override)", []).append(key)
+                        continue
+                to_evict.append(pod)
+            if problems:
+                text = ", ".join(f"{p}: {', '.join(keys)}" for p, keys in problems.items())
+                if len(problems) > 1:
+                    text = "[" + text + "]"
+                self._eprint(f'error: unable to drain node "{name}" due to error: {text}, continuing command...\n'
+                             f"There are pending nodes to be drained:\n {name}\n{text}\n")
+                code = 1
+                continue
+            if warnings:
+                self._eprint("Warning: " + "; ".join(f"{w}: {', '.join(keys)}" for w, keys in warnings.items()) + "\n")
+            grace = self._int_flag(args, "grace-period")
+            for pod in to_evict:
+                self._eprint(f"evicting pod {pod['metadata']['namespace']}/{pod['metadata']['name']}\n")
+                client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"],
+                              grace_period_seconds=None if grace is None or grace < 0 else grace)
+            self._wait(lambda to_evict=to_evict: all(self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"]) is None
+                                   or self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"])
+                                   ["metadata"]["uid"] != p["metadata"]["uid"] for p in to_evict))
+            for pod in to_evict:
+                self._print(f"pod/{pod['metadata']['name']} evicted\n")
+            self._print(f"node/{name} drained\n")
+        return code
+
+    def _wait(self, done: Callable[[], bool], timeout: float = WAIT_TIMEOUT,
+              progress: Callable[[], None] | None = None) -> bool:
+        """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated seconds."""
+        deadline = self.now + timeout
+        while not done():
+            head = self.cluster.clock.peek()
+            if head is None or head.due_ms > round(deadline * 1000):
+                return False
+            self.cluster.step()
+            if progress is not None:
+                progress()
+        return True
+
+    # --- logs ------------------------------------------------------------------------------------------------------
+
+    def _cmd_logs(self, args: Args) -> int:
+        if not args.positional:
+            raise KubectlError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
+                               "required argument for the logs command", "See 'kubectl logs -h' for help and "
+                               "examples\n")
+        ns = self._namespace(args)
+        client = self._client()
+        target = args.positional[0]
+        container = args.get("container") or (args.positional[1] if len(args.positional) > 1 else None)
+        if "/" in target:
+            type_name, _, name = target.partition("/")
+            rt = self._resource(type_name)
+            if rt.plural != "pods":
+                obj = client.get(rt.plural, name, ns)
+                selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+                pods = client.list("pods", ns, label_selector=",".join(f"{k}={v}" for k, v in sorted(selector.items())))
+                if not pods["items"]:
+                    raise KubectlError("timed out waiting for the condition")
+                target = pods["items"][0]["metadata"]["name"]
+            else:
+                target = name
+        pod = client.get("pods", target, ns)
+        containers = [c["name"] for c in pod["spec"].get("containers") or []]
+        if container is None:
+            if len(containers) > 1:
+                default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+                container = default or containers[0]
+                self._eprint(f'Defaulted container "{container}" out of: {", ".join(containers)}\n')
+            else:
+                container = containers[0]
+        elif container not in containers + [c["name"] for c in pod["spec"].get("initContainers") or []]:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {target}")
+        node = pod["spec"].get("nodeName")
+        statuses = {s["name"]: s for s in (pod.get("status") or {}).get("containerStatuses") or []}
+        state = (statuses.get(container) or {}).get("state") or {}
+        if not node or "waiting" in state or not statuses.get(container):
+            reason = ((state.get("waiting") or {}).get("reason")) or "ContainerCreating"
+            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{target}" is waiting to start: '
+                           f"{reason}")
+        if args.get("previous") and not (statuses.get(container) or {}).get("lastState", {}).get("terminated"):
+            raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{target}" not '
+                           "found")
+        kubelet = self.cluster.kubelet(node)
+        tail = self._int_flag(args, "tail", -1)
+        lines = kubelet.logs(ns, target, container, bool(args.get("previous")), tail)
+        if isinstance(lines, str):
+            text = lines
+        else:
+            text = "".join(line if line.endswith("\n") else line + "\n" for line in lines or [])
+        self._print(text)
+        return 0
+
+    # --- rollout ------------------------------------------------------------------------------------------------------
+
+    def _cmd_rollout(self, args: Args) -> int:
+        if not args.positional:
+            raise KubectlError("Required resource not specified.")
+        sub, rest = args.positional[0], args.positional[1:]
+        if sub not in ("status", "history", "restart", "undo", "pause", "resume"):
+            raise KubectlError(f'unknown command "{sub}" for "kubectl rollout"')
+        targets, _ = self._targets(rest)
+        if not targets or not targets[0][1]:
+            raise KubectlError("required resource not specified",
+                               f"See 'kubectl rollout {sub} -h' for help and examples\n")
+        rt, names = targets[0]
+        ns = self._namespace(args)
+        client = self._client()
+        for name in names:
+            obj = client.get(rt.plural, name, ns)
+            if sub == "status":
+                return self._rollout_status(rt, name, ns, args)
+            if sub == "restart":
+                stamp = f"{self.cluster.timestamp()}"
+                client.patch(rt.plural, name, {"spec": {"template": {"metadata": {"annotations": {
+                    "kubectl.kubernetes.io/restartedAt": stamp}}}}}, namespace=ns, patch_type="strategic")
+                self._print(f"{resource_prefix(rt)}/{name} restarted\n")
+            elif sub in ("pause", "resume"):
+                paused = sub == "pause"
+                if bool((obj.get("spec") or {}).get("paused")) == paused:
+                    self._print(f"{resource_prefix(rt)}/{name} already {sub}d\n")
+                    continue
+                client.patch(rt.plural, name, {"spec": {"paused": True if paused else None}}, namespace=ns,
+                             patch_type="merge")
+                self._print(f"{resource_prefix(rt)}/{name} {sub}d\n")
+            elif sub == "history":
+                self._rollout_history(rt, obj)
+            elif sub == "undo":
+                self._rollout_undo(rt, obj, self._int_flag(args, "to-revision", 0) or 0)
+        return 0
+
+    def _owned_replicasets(self, d: dict) -> list[dict]:
+        uid = d["metadata"]["uid"]
+        rss = [rs for rs in self.api.items("replicasets", d["metadata"]["namespace"])
+               if any(r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or [])]
+        return sorted(rss, key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(
+            "deployment.kubernetes.io/revision", "0") or 0))
+
+    def _rollout_history(self, rt: ResourceType, obj: dict) -> None:
+        if rt.plural != "deployments":
+            raise KubectlError(f"no history viewer has been implemented for \"{rt.kind}\"")
+        rows = [["REVISION", "CHANGE-CAUSE"]]
+        for rs in self._owned_replicasets(obj):
+            ann = rs["metadata"].get("annotations") or {}
+            rows.append([ann.get("deployment.kubernetes.io/revision", "0"), ann.get("kubernetes.io/change-cause",
+                                                                                    "<none>")])
+        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n" + tabulate(rows) + "\n")
+
+    def _rollout_undo(self, rt: ResourceType, obj: dict, to_revision: int) -> None:
+        rss = self._owned_replicasets(obj)
+        revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get(
+            "deployment.kubernetes.io/revision", "0") or 0)
+        if to_revision:
+            match = [rs for rs in rss if revision(rs) == to_revision]
+            if not match:
+                raise KubectlError(f"unable to find specified revision {to_revision} in history")
+            target = match[0]
+        else:
+            if len(rss) < 2:
+                raise KubectlError(f"no rollout history found for deployment \"{obj['metadata']['name']}\"")
+            target = rss[-2]
+        template = deep_copy(target["spec"]["template"])
+        template["metadata"].get("labels", {}).pop("pod-template-hash", None)
+        self._client().patch(rt.plural, obj["metadata"]["name"], {"spec": {"template": {"$patch": "replace",
+                                                                                        **template}}},
+                             namespace=obj["metadata"]["namespace"], patch_type="strategic")
+        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} rolled back\n")
+
+    def _rollout_status(self, rt: ResourceType, name: str, ns: str, args: Args) -> int:
+        """``kubectl rollout status``: the DeploymentStatusViewer's messages, waiting as the real command."""
+        watch = args.get("watch", True)
+        last: list[str] = []
+
+        def check() -> tuple[str, bool]:
+            obj = self.api.peek(rt.plural, name, ns)
+            if obj is None:
+                raise ApiError(404, "NotFound", f'{rt.qualified} "{name}" not found')
+            return rollout_message(rt, obj)
+
+        def progress() -> None:
+            msg, _ = check()
+            if msg != last[-1]:
+                last.append(msg)
+                self._print(msg)
+
+        msg, done = check()
+        last.append(msg)
+        self._print(msg)
+        if done or not watch:
+            return 0
+        timeout = WAIT_TIMEOUT
+        if args.get("timeout"):
+            timeout = _parse_go_duration(args.get("timeout"))
+        finished = self._wait(lambda: check()[1], timeout, progress)
+        if not finished:
+            raise KubectlError("timed out waiting for the condition")
+        return 0
+
+    # --- expose -------------------------------------------------------------------------------------------------
+
+    def _cmd_expose(self, args: Args) -> int:
+        targets, _ = self._targets(args.positional)
+        if not targets or not targets[0][1]:
+            raise KubectlError("You must provide one or more resources by argument or filename.")
+        rt, names = targets[0]
+        ns = self._namespace(args)
+        client = self._client()
+        obj = client.get(rt.plural, names[0], ns)
+        if rt.plural == "pods":
+            selector = obj["metadata"].get("labels") or {}
+            ports = [p.get("containerPort") for c in obj["spec"].get("containers") or [] for p in c.get("ports") or []]
+        elif rt.plural in ("deployments", "replicasets", "daemonsets"):
+            selector = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
+            ports = [p.get("containerPort") for c in obj["spec"]["template"]["spec"].get("containers") or []
+                     for p in c.get("ports") or []]
+        elif rt.plural == "services":
+            selector = obj["spec"].get("selector") or {}
+            ports = [p["port"] for p in obj["spec"].get("ports") or []]
+        else:
+            raise KubectlError(f"cannot expose a {rt.kind}")
+        if not selector:
+            raise KubectlError(f"couldn't retrieve selectors via --selector flag or introspection: the {rt.kind} "
+                               "has no labels")
+        port = self._int_flag(args, "port") or (ports[0] if ports else None)
+        if port is None:
+            raise KubectlError("couldn't find port via --port flag or introspection",
+                               "See 'kubectl expose -h' for help and examples\n")
+        target = args.get("target-port")
+        service_port: dict[str, Any] = {"port": port, "protocol": args.get("protocol") or "TCP"}
+        target_value: Any = int(target) if target and target.isdigit() else target or port
+        service_port["targetPort"] = target_value
+        name = args.get("name") or names[0]
+        svc = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": name, "labels": obj["metadata"].get("labels") or {}},
+               "spec": {"ports": [service_port], "selector": selector, "type": args.get("type") or "ClusterIP"}}
+        client.create(svc, namespace=ns)
+        self._print(f"service/{name} exposed\n")
+        return 0
+
+    # --- top, version, cluster-info, api-resources, config ------------------------------------------------------------
+
+    def _cmd_top(self, args: Args) -> int:
+        metrics = getattr(getattr(self.cluster, "addons", None), "metrics", None)
+        if not args.positional or args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
+            raise KubectlError("Required resource not specified.")
+        if metrics is None:
+            raise KubectlError("Metrics API not available")
+        what = args.positional[0]
+        rows: list[list[str]] = []
+        if what.startswith("no"):
+            header = ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+            for node in self._client().list("nodes", label_selector=args.get("selector"))["items"]:
+                usage = metrics.node_usage(node["metadata"]["name"])
+                if usage is None:
+                    continue
+                alloc = node["status"].get("allocatable") or {}
+                from ..quantity import millicores, parse_quantity
+                cpu, mem = millicores(usage["cpu"]), int(parse_quantity(usage["memory"]))
+                cpu_pct = int(cpu * 100 / millicores(alloc["cpu"])) if alloc.get("cpu") else 0
+                mem_pct = int(mem * 100 / int(parse_quantity(alloc["memory"]))) if alloc.get("memory") else 0
+                rows.append([node["metadata"]["name"], f"{cpu}m", f"{cpu_pct}%", f"{mem // 2**20}Mi", f"{mem_pct}%"])
+        else:
+            header = ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+            all_ns = bool(args.get("all-namespaces"))
+            ns = None if all_ns else self._namespace(args)
+            if all_ns:
+                header.insert(0, "NAMESPACE")
+            for pod in self._client().list("pods", ns, label_selector=args.get("selector"))["items"]:
+                usage = metrics.pod_usage(pod["metadata"]["namespace"], pod["metadata"]["name"])
+                if usage is None:
+                    continue
+                from ..quantity import millicores, parse_quantity
+                row = [pod["metadata"]["name"], f"{millicores(usage['cpu'])}m",
+                       f"{int(parse_quantity(usage['memory'])) // 2**20}Mi"]
+                if all_ns:
+                    row.insert(0, pod["metadata"]["namespace"])
+                rows.append(row)
+            if not rows:
+                self._eprint(f"No resources found in {ns} namespace.\n" if ns else "No resources found\n")
+                return 0
+        self._print(tabulate(([] if args.get("no-headers") else [header]) + rows))
+        return 0
+
+    def _cmd_version(self, args: Args) -> int:
+        text = f"Client Version: {VERSION}\nKustomize Version: v5.5.0\n"
+        if not args.get("client"):
+            text += f"Server Version: {VERSION}\n"
+        self._print(text)
+        return 0
+
+    def _cmd_cluster_info(self, args: Args) -> int:
+        ip = self._server_ip()
+        text = f"\x1b[0;32mKubernetes control plane\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443\x1b[0m\n"
+        if self.api.peek("services", "kube-dns", "kube-system") is not None:
+            text += (f"\x1b[0;32mCoreDNS\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443/api/v1/namespaces/"
+                     "kube-system/services/kube-dns:dns/proxy\x1b[0m\n")
+        text += "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
+        self._print(text)
+        return 0
+
+    def _cmd_api_resources(self, args: Args) -> int:
+        rows = [] if args.get("no-headers") else [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
+        for rt in sorted(RESOURCES, key=lambda r: (r.group != "", r.group, r.plural)):
+            rows.append([rt.plural, ",".join(rt.short_names), rt.api_version, str(rt.namespaced).lower(), rt.kind])
+        if args.get("output") == "name":
+            self._print("".join(f"{r[0]}.{by_plural(r[0]).group}\n" if by_plural(r[0]).group else f"{r[0]}\n"
+                                for r in rows[1 if rows and rows[0][0] == "NAME" else 0:]))
+            return 0
+        self._print(tabulate(rows))
+        return 0
+
+    def _cmd_config(self, args: Args) -> int:
+        if args.positional[:1] == ["current-context"]:
+            self._print(f"{USER}@{self.cluster.name}\n")
+            return 0
+        if args.positional[:1] == ["get-contexts"]:
+            self._print(tabulate([["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"],
+                                  ["*", f"{USER}@{self.cluster.name}", self.cluster.name, USER, ""]]))
+            return 0
+        raise KubectlError(f'unknown command "{" ".join(args.positional)}" for "kubectl config"')
+
+    def _cmd_events(self, args: Args) -> int:
+        all_ns = bool(args.get("all-namespaces"))
+        ns = None if all_ns else self._namespace(args)
+        events = sorted(self._client().list("events", ns)["items"],
+                        key=lambda e: e.get("lastTimestamp") or e.get("firstTimestamp") or "")
+        if not events:
+            self._eprint(f"No events found in {ns} namespace.\n" if ns else "No events found.\n")
+            return 0
+        rt = by_plural("events")
+        self._print(tabulate(table_rows(rt, events, self.now, namespace_column=all_ns)))  # type: ignore[arg-type]
+        return 0
+
+
+def _deleted_name(rt: ResourceType) -> str:
+    return rt.singular if not rt.group else f"{rt.singular}.{rt.group}"
+
+
+def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
+    """The DeploymentStatusViewer / DaemonSetStatusViewer line and whether the rollout is done."""
+    name = obj["metadata"]["name"]
+    spec, st = obj.get("spec") or {}, obj.get("status") or {}
+    if rt.plural == "deployments":
+        if obj["metadata"].get("generation", 0) <= st.get("observedGeneration", 0):
+            for c in st.get("conditions") or []:
+                if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded":
+                    raise KubectlError(f'deployment "{name}" exceeded its progress deadline')
+            replicas = spec.get("replicas", 1)
+            updated, total = st.get("updatedReplicas", 0), st.get("replicas", 0)
+            available = st.get("availableReplicas", 0)
+            if updated < replicas:
+                return ((f'Waiting for deployment "{name}" rollout to finish: {updated} out of {replicas} new '
+                        "replicas have been updated...\n"), False)
+            if total > updated:
+                return ((f'Waiting for deployment "{name}" rollout to finish: {total - updated} old replicas are '
+                        "pending termination...\n"), False)
+            if available < updated:
+                return ((f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated '
+                        "replicas are available...\n"), False)
+            return f'deployment "{name}" successfully rolled out\n', True
+        return "Waiting for deployment spec update to be observed...\n", False
+    if rt.plural == "daemonsets":
+        if obj["metadata"].get("generation", 0) <= st.get("observedGeneration", 0):
+            desired, updated = st.get("desiredNumberScheduled", 0), st.get("updatedNumberScheduled", 0)
+            available = st.get("numberAvailable", 0)
+            if updated < desired:
+                return ((f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} new pods have '
+                        "been updated...\n"), False)
+            if available < desired:
+                return ((f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} updated pods '
+                        "are available...\n"), False)
+            return f'daemon set "{name}" successfully rolled out\n', True
+        return "Waiting for daemon set spec update to be observed...\n", False
+    raise KubectlError(f"no status viewer has been implemented for {rt.kind}")
+
+
+def _parse_go_duration(text: str) -> float:
+    import re
+    total = 0.0
+    for number, unit in re.findall(r"([0-9.]+)(ms|s|m|h)", text):
+        total += float(number) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    return total or WAIT_TIMEOUT
+
+
+def three_way_patch(original: Any, modified: Any, current: Any, field: str = "") -> dict:
+    """The strategic merge patch kubectl sends: what ``modified`` changes in ``current``, and deletions.
+
+    A field in the last-applied ``original`` that the new manifest drops is
+    set to null (deleted); a field someone else added (not in ``original``)
+    is left alone.  Lists the API merges by key (containers by name, ports by
+    containerPort…) are patched element by element.
+    """
+    from ..apiserver import MERGE_KEYS
+    patch: dict[str, Any] = {}
+    original = original if isinstance(original, dict) else {}
+    current = current if isinstance(current, dict) else {}
+    for key, value in modified.items():
+        cur = current.get(key)
+        if isinstance(value, dict) and isinstance(cur, dict):
+            sub = three_way_patch(original.get(key), value, cur, key)
+            if sub:
+                patch[key] = sub
+        elif isinstance(value, list) and isinstance(cur, list) and key in MERGE_KEYS and \
+                all(isinstance(v, dict) for v in value + cur):
+            sub_list = _list_patch(original.get(key), value, cur, MERGE_KEYS[key])
+            if sub_list:
+                patch[key] = sub_list
+        elif cur != value or key not in current:
+            patch[key] = deep_copy(value)
+    for key in original:
+        if key not in modified and key in current:
+            patch[key] = None
+    return patch
+
+
+def _list_patch(original: Any, modified: list[dict], current: list[dict], merge_key: str) -> list[dict]:
+    current_by = {c.get(merge_key): c for c in current}
+    original_by = {o.get(merge_key): o for o in original or [] if isinstance(o, dict)}
+    modified_keys = {m.get(merge_key) for m in modified}
+    out: list[dict] = []
+    for item in modified:
+        k = item.get(merge_key)
+        if k not in current_by:
+            out.append(deep_copy(item))
+            continue
+        sub = three_way_patch(original_by.get(k), item, current_by[k])
+        if sub:
+            out.append({merge_key: k, **sub})
+    for k in original_by:
+        if k not in modified_keys and k in current_by:
+            out.append({merge_key: k, "$patch": "delete"})
+    return out
+
+
+def with_source(e: ApiError, verb: str, source: str) -> ApiError:
+    """``cmdutil.AddSourceToErr``: ``error when creating "web.yaml": …`` (the Status stays a Status)."""
+    if not source:
+        return e
+    return ApiError(e.code, e.reason, f'error when {verb} "{source}": {e.message}', kind=e.kind, name=e.name,
+                    group=e.group, causes=list(e.causes))
+
+
+def standard_error(e: ApiError) -> str:
+    """How kubectl's CheckErr prints a Status error (``Error from server (NotFound): …``, ``The Pod "x" is invalid``)."""
+    if e.reason == "Invalid" and e.causes:
+        kind = by_plural(e.kind).kind if by_plural(e.kind) else e.kind
+        qualified = kind if not e.group else f"{kind}.{e.group}"
+        prefix = f'The {qualified} "{e.name}" is invalid: '
+        if len(e.causes) == 1:
+            return f"{prefix}{e.causes[0]}\n"
+        return prefix + "\n" + "".join(f"* {c}\n" for c in e.causes)
+    if not e.reason:
+        return f"Error from server: {e.message}\n"
+    return f"Error from server ({e.reason}): {e.message}\n"
