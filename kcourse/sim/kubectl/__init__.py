@@ -516,6 +516,8 @@ class Kubectl:
                 results.append(stored)
             except ApiError as e:
                 first_error = first_error or e
+            except KubectlError as e:
+                first_error = first_error or ApiError(400, "BadRequest", e.message)
         if first_error is not None:
             raise first_error
         return results[0] if len(results) == 1 else results

@@ -169,15 +169,18 @@ def _state(w: _Writer, level: int, title: str, state: dict) -> None:
         w.write(level, f"{title}:\tWaiting\n")
 
 
-def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[dict] | None, indent: str,
-                level: int = 0) -> None:
-    """``describeContainers``; ``statuses`` is None for a Pod template (no state lines)."""
-    w.write(level, f"{indent}{title}:\n")
+def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[dict] | None, indent: str) -> None:
+    """``describeContainers``; ``statuses`` is None for a Pod template (no state lines).
+
+    A pod's containers are named at two spaces, a template's at three (under
+    ``  Containers:``); their fields are at four in both.
+    """
+    w.write(0, f"{indent}{title}:\n")
     by_name = {s.get("name"): s for s in statuses or []}
     for c in containers:
         status = by_name.get(c["name"], {}) if statuses is not None else None
-        w.write(level + 1, f"{indent}{c['name']}:\n")
-        inner = level + 2
+        w.write(0, f"{' ' if indent else ''}  {c['name']}:\n")
+        inner = 2
         if status is not None:
             w.write(inner, f"Container ID:\t{status.get('containerID', '')}\n")
         w.write(inner, f"Image:\t{c.get('image', '')}\n")
@@ -344,8 +347,8 @@ def _template(w: _Writer, template: dict) -> None:
     if tspec.get("serviceAccountName"):
         w.write(1, f"Service Account:\t{tspec['serviceAccountName']}\n")
     if tspec.get("initContainers"):
-        _containers(w, "Init Containers", tspec["initContainers"], None, " ", 0)
-    _containers(w, "Containers", tspec.get("containers") or [], None, "  ", 0)
+        _containers(w, "Init Containers", tspec["initContainers"], None, "  ")
+    _containers(w, "Containers", tspec.get("containers") or [], None, "  ")
     _volumes(w, 1, tspec.get("volumes"))
     _labels(w, 1, "Node-Selectors", tspec.get("nodeSelector"))
     _tolerations(w, 1, tspec.get("tolerations"))
