@@ -1,0 +1,190 @@
+"""deployment-controller: ReplicaSets per template, rolling updates within maxSurge/maxUnavailable, status."""
+
+from __future__ import annotations
+
+import pytest
+from test_replicaset import Lab, workload
+
+from kcourse.sim.controllers.deployment import (
+    POD_TEMPLATE_HASH,
+    compute_hash,
+    resolve_fenceposts,
+    safe_encode_string,
+)
+from kcourse.sim.objects import deep_copy
+
+
+@pytest.fixture
+def lab(bare) -> Lab:
+    return Lab(bare)
+
+
+def deploy(lab, **spec):
+    lab.create(workload("Deployment", **spec))
+    return lab.controller("deployment-controller"), "default/web"
+
+
+def edit(lab, change):
+    d = deep_copy(lab.api.peek("deployments", "web", "default"))
+    change(d)
+    lab.api.update(d, user="kubectl")
+
+
+def replica_sets(lab):
+    return {rs["metadata"]["name"]: rs["spec"]["replicas"] for rs in lab.api.items("replicasets", "default")}
+
+
+def condition(lab, ctype):
+    st = lab.api.peek("deployments", "web", "default")["status"]
+    return next(c for c in st["conditions"] if c["type"] == ctype)
+
+
+def test_hash_is_fnv32a_rendered_with_safe_encode_string():
+    assert safe_encode_string("0123456789") == "456789bcdf"
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "x"}]}}
+    h = compute_hash(template)
+    assert h == compute_hash(deep_copy(template)) and set(h) <= set("bcdfghjklmnpqrstvwxz2456789")
+    assert compute_hash(template, 1) != h  # a collision count changes the name
+
+
+def test_surge_rounds_up_and_unavailable_rounds_down():
+    assert resolve_fenceposts("25%", "25%", 10) == (3, 2)
+    assert resolve_fenceposts("25%", "25%", 3) == (1, 0)
+    assert resolve_fenceposts(0, 0, 3) == (0, 1)
+
+
+def test_creates_a_replica_set_named_after_the_template_hash(lab):
+    ctl, key = deploy(lab)
+    message, actions = lab.actions(lambda: ctl.sync_handler(key), user="deployment-controller")
+    # The revision annotation, the Progressing condition, then the rollout status (Available) — as upstream.
+    assert actions == ["create replicasets", "create events", "update deployments", "update deployments/status",
+                       "update deployments/status"]
+    d = lab.api.peek("deployments", "web", "default")
+    pod_hash = compute_hash(d["spec"]["template"])
+    rs = lab.api.peek("replicasets", f"web-{pod_hash}", "default")
+    assert rs["spec"]["replicas"] == 3
+    assert rs["spec"]["selector"]["matchLabels"] == {"app": "web", POD_TEMPLATE_HASH: pod_hash}
+    assert rs["spec"]["template"]["metadata"]["labels"] == {"app": "web", POD_TEMPLATE_HASH: pod_hash}
+    assert rs["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1",
+                                             "deployment.kubernetes.io/desired-replicas": "3",
+                                             "deployment.kubernetes.io/max-replicas": "4"}
+    assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
+    assert lab.events("ScalingReplicaSet") == [f"Scaled up replica set web-{pod_hash} from 0 to 3"]
+    assert condition(lab, "Progressing")["reason"] == "NewReplicaSetCreated"
+    assert condition(lab, "Progressing")["message"] == f'Created new replica set "web-{pod_hash}"'
+    assert f"created replica set web-{pod_hash}" in message
+
+
+def test_a_finished_rollout_is_available_and_complete(lab):
+    deploy(lab)
+    lab.settle()
+    st = lab.api.peek("deployments", "web", "default")["status"]
+    assert {k: st.get(k) for k in ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas",
+                                   "availableReplicas")} == {"observedGeneration": 1, "replicas": 3,
+                                                             "updatedReplicas": 3, "readyReplicas": 3,
+                                                             "availableReplicas": 3}
+    assert "unavailableReplicas" not in st
+    assert (condition(lab, "Available")["reason"], condition(lab, "Available")["message"]) == (
+        "MinimumReplicasAvailable", "Deployment has minimum availability.")
+    [rs] = replica_sets(lab)
+    assert condition(lab, "Progressing")["message"] == f'ReplicaSet "{rs}" has successfully progressed.'
+    assert condition(lab, "Progressing")["reason"] == "NewReplicaSetAvailable"
+
+
+def test_does_nothing_when_the_rollout_is_complete(lab):
+    ctl, key = deploy(lab)
+    lab.settle()
+    _, actions = lab.actions(lambda: ctl.sync_handler(key), user="deployment-controller")
+    assert actions == []
+
+
+def test_rolling_update_stays_within_max_surge_and_max_unavailable(lab):
+    ctl, key = deploy(lab, replicas=4)
+    lab.settle()
+    [old] = replica_sets(lab)
+    edit(lab, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"))
+    ctl.sync_handler(key)
+    sizes = replica_sets(lab)
+    [new] = [n for n in sizes if n != old]
+    # One sync: the new ReplicaSet gets 1 (4 + maxSurge 1 Pods at most), the old loses 1 (maxUnavailable 1).
+    assert sizes == {old: 3, new: 1}
+    ctl.sync_handler(key)
+    assert replica_sets(lab) == {old: 3, new: 2}      # back to 5 Pods in all
+    ctl.sync_handler(key)
+    assert replica_sets(lab) == {old: 3, new: 2}      # the new Pods are not available yet: wait
+    lab.settle()
+    assert replica_sets(lab) == {old: 0, new: 4}
+    assert lab.api.peek("deployments", "web", "default")["metadata"]["annotations"][
+        "deployment.kubernetes.io/revision"] == "2"
+    assert f"Scaled down replica set {old} from 4 to 3" in lab.events("ScalingReplicaSet")
+
+
+def test_recreate_scales_the_old_replica_set_to_zero_first(lab):
+    ctl, key = deploy(lab, strategy={"type": "Recreate"})
+    lab.settle()
+    [old] = replica_sets(lab)
+    edit(lab, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"))
+    ctl.sync_handler(key)
+    assert replica_sets(lab) == {old: 0}
+    message = ctl.sync_handler(key)
+    assert "waiting for the old Pods to terminate" in message and len(replica_sets(lab)) == 1
+    lab.settle()
+    assert sorted(replica_sets(lab).values()) == [0, 3]
+
+
+def test_scaling_mid_rollout_is_proportional(lab):
+    ctl, key = deploy(lab, replicas=10)
+    lab.settle()
+    [old] = replica_sets(lab)
+    edit(lab, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"))
+    ctl.sync_handler(key)
+    before = replica_sets(lab)
+    [new] = [n for n in before if n != old]
+    assert before == {old: 8, new: 3}
+    edit(lab, lambda d: d["spec"].update(replicas=20))
+    message = ctl.sync_handler(key)
+    assert message.startswith("scaling event")
+    after = replica_sets(lab)
+    assert sum(after.values()) == 20 + 5 and after[old] > 8 and after[new] > 3
+
+
+def test_a_paused_deployment_does_not_roll_out(lab):
+    ctl, key = deploy(lab)
+    lab.settle()
+    edit(lab, lambda d: (d["spec"].update(paused=True),
+                         d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28")))
+    message = ctl.sync_handler(key)
+    assert message.startswith("paused")
+    assert len(replica_sets(lab)) == 1
+    assert (condition(lab, "Progressing")["reason"], condition(lab, "Progressing")["message"]) == (
+        "DeploymentPaused", "Deployment is paused")
+
+
+def test_old_replica_sets_beyond_the_history_limit_are_deleted(lab):
+    deploy(lab, replicas=1, revisionHistoryLimit=1)
+    lab.settle()
+    for tag in ("1.28", "1.29"):
+        edit(lab, lambda d, t=tag: d["spec"]["template"]["spec"]["containers"][0].update(image=f"nginx:{t}"))
+        lab.settle()
+    revisions = sorted(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                       for rs in lab.api.items("replicasets", "default"))
+    assert revisions == ["2", "3"]
+
+
+def test_a_learner_scales_updates_and_deletes_a_deployment(lab):
+    lab.create(workload("Deployment", replicas=3))
+    lab.settle()
+    assert len(lab.pods()) == 3
+    edit(lab, lambda d: d["spec"].update(replicas=5))
+    lab.settle()
+    assert len(lab.pods()) == 5
+    edit(lab, lambda d: d["spec"].update(replicas=2))
+    lab.settle()
+    assert len(lab.pods()) == 2
+    edit(lab, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"))
+    lab.settle()
+    assert {p["spec"]["containers"][0]["image"] for p in lab.pods()} == {"nginx:1.28"}
+    assert len(lab.pods()) == 2
+    lab.api.delete("deployments", "web", "default", user="kubectl")
+    lab.settle()
+    assert lab.api.items("replicasets", "default") == [] and lab.pods() == []
