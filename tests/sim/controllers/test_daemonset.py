@@ -1,0 +1,136 @@
+"""daemonset-controller: one Pod per eligible node, pinned by node affinity, default tolerations, rolling update."""
+
+from __future__ import annotations
+
+import pytest
+from test_replicaset import Lab, workload
+
+from kcourse.sim.controllers.daemonset import CONTROLLER_REVISION_HASH, daemon_pod_tolerations
+from kcourse.sim.objects import deep_copy
+
+CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+
+
+@pytest.fixture
+def lab(bare) -> Lab:
+    lab = Lab(bare)
+    lab.node("master-1", taints=[CONTROL_PLANE])
+    lab.node("worker-1")
+    lab.node("worker-2")
+    return lab
+
+
+def daemonset(lab, **spec):
+    lab.create(workload("DaemonSet", name="agent", replicas=None, namespace="kube-system", **spec))
+    return lab.controller("daemonset-controller"), "kube-system/agent"
+
+
+def nodes_of(lab):
+    out = {}
+    for pod in lab.pods("kube-system"):
+        term = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        [field] = term["nodeSelectorTerms"][0]["matchFields"]
+        out[field["values"][0]] = pod
+    return out
+
+
+def test_one_pod_per_worker_pinned_by_match_fields(lab):
+    ctl, key = daemonset(lab)
+    message, actions = lab.actions(lambda: ctl.sync_handler(key), user="daemonset-controller")
+    assert actions == ["create pods", "create events"] * 2 + ["update daemonsets/status"]
+    pods = nodes_of(lab)
+    assert sorted(pods) == ["worker-1", "worker-2"]        # the master's taint is not tolerated
+    term = pods["worker-1"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term == {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In",
+                                                            "values": ["worker-1"]}]}]}
+    assert not pods["worker-1"]["spec"].get("nodeName")    # the scheduler binds it
+    assert pods["worker-1"]["metadata"]["generateName"] == "agent-"
+    assert CONTROLLER_REVISION_HASH in pods["worker-1"]["metadata"]["labels"]
+    assert "created agent-" in message
+
+
+def test_tolerating_the_control_plane_taint_includes_masters(lab):
+    ctl, key = daemonset(lab)
+    ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
+    ds["spec"]["template"]["spec"]["tolerations"] = [{"key": "node-role.kubernetes.io/control-plane",
+                                                      "operator": "Exists", "effect": "NoSchedule"}]
+    lab.api.update(ds, user="kubectl")
+    ctl.sync_handler(key)
+    assert sorted(nodes_of(lab)) == ["master-1", "worker-1", "worker-2"]
+
+
+def test_daemon_pods_get_the_default_tolerations_without_a_time_limit(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    tolerations = nodes_of(lab)["worker-1"]["spec"]["tolerations"]
+    assert {(t["key"], t["effect"]) for t in tolerations} == {
+        ("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable", "NoSchedule")}
+    assert all("tolerationSeconds" not in t for t in tolerations)  # never evicted for a sick node
+
+
+def test_host_network_pods_also_tolerate_network_unavailable():
+    keys = {t["key"] for t in daemon_pod_tolerations({"hostNetwork": True})}
+    assert "node.kubernetes.io/network-unavailable" in keys
+
+
+def test_node_selector_limits_the_nodes(lab):
+    lab.node("gpu-1", labels={"gpu": "true"})
+    ctl, key = daemonset(lab)
+    ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {"gpu": "true"}
+    lab.api.update(ds, user="kubectl")
+    ctl.sync_handler(key)
+    assert sorted(nodes_of(lab)) == ["gpu-1"]
+
+
+def test_status_counts_scheduled_ready_and_updated(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    for node, pod in nodes_of(lab).items():
+        lab.run_pod(pod, node)
+    ctl.sync_handler(key)
+    st = lab.api.peek("daemonsets", "agent", "kube-system")["status"]
+    assert {k: st.get(k, 0) for k in ("desiredNumberScheduled", "currentNumberScheduled", "numberReady",
+                                      "numberAvailable", "updatedNumberScheduled", "numberMisscheduled",
+                                      "observedGeneration")} == {
+        "desiredNumberScheduled": 2, "currentNumberScheduled": 2, "numberReady": 2, "numberAvailable": 2,
+        "updatedNumberScheduled": 2, "numberMisscheduled": 0, "observedGeneration": 1}
+
+
+def test_an_untolerated_no_execute_taint_removes_the_pod(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    lab.run_pod(nodes_of(lab)["worker-2"], "worker-2")
+    node = deep_copy(lab.api.peek("nodes", "worker-2"))
+    node["spec"]["taints"] = [{"key": "dedicated", "value": "db", "effect": "NoExecute"}]
+    lab.api.update(node, user="kubectl")
+    message = ctl.sync_handler(key)
+    assert "deleted agent-" in message
+    assert lab.api.peek("daemonsets", "agent", "kube-system")["status"]["desiredNumberScheduled"] == 1
+
+
+def test_a_new_node_gets_a_daemon_pod(lab):
+    daemonset(lab)
+    lab.cluster.run(until=lab.cluster.now + 1)
+    lab.node("worker-3")
+    lab.cluster.run(until=lab.cluster.now + 1)
+    assert sorted(nodes_of(lab)) == ["worker-1", "worker-2", "worker-3"]
+
+
+def test_rolling_update_replaces_one_pod_at_a_time(lab):
+    lab.node("worker-3")
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    for node, pod in nodes_of(lab).items():
+        lab.run_pod(pod, node)
+    ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    lab.api.update(ds, user="kubectl")
+    message = ctl.sync_handler(key)
+    assert "rolling update (maxUnavailable 1)" in message
+    terminating = [p for p in lab.pods("kube-system") if p["metadata"].get("deletionTimestamp")]
+    assert len(terminating) == 1
+    ctl.sync_handler(key)
+    assert len([p for p in lab.pods("kube-system") if p["metadata"].get("deletionTimestamp")]) == 1  # still 1
