@@ -389,7 +389,8 @@ def scheduling(cluster: Any, pod: str | None = None, namespace: str = "default")
         left = [a + b for a, b in zip(left, vals)]
     ax.set_xlabel("Pods")
     ax.invert_yaxis()
-    ax.legend(fontsize=8, loc="lower right")
+    if ax.containers:
+        ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Pods per node", fontsize=10)
     if key:
         _plot_decision(fig.add_subplot(1, 2, 2), key, decisions[key])

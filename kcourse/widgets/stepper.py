@@ -165,18 +165,18 @@ class Stepper(widgets.VBox):
         self.reset_button = _button("Reset", "Rebuild the cluster from its arguments and seed", "refresh")
         self.component_dropdown = widgets.Dropdown(
             description="Next:", options=[("clock order", "")],
-            description_tooltip="Which of the components with work due now acts on the next Step")
+            tooltip="Which of the components with work due now acts on the next Step")
         self.node_dropdown = widgets.Dropdown(description="Node:", options=sorted(cluster.machines),
-                                              description_tooltip="The node to fail or recover")
+                                              tooltip="The node to fail or recover")
         self.fail_button = _button("Fail node", "Power the selected node off", "power-off")
         self.recover_button = _button("Recover node", "Power the selected node back on", "plug")
         self.pod_dropdown = widgets.Dropdown(description="Pod:", options=[],
-                                             description_tooltip="A running Pod whose container to crash")
+                                             tooltip="A running Pod whose container to crash")
         self.crash_button = _button("Crash container", "Make the Pod's first container exit with code 1", "bomb")
         self.deployment_dropdown = widgets.Dropdown(description="Deployment:", options=[],
-                                                    description_tooltip="The Deployment to scale")
+                                                    tooltip="The Deployment to scale")
         self.replicas_input = widgets.BoundedIntText(value=3, min=0, max=50, description="Replicas:",
-                                                     description_tooltip="The new spec.replicas",
+                                                     tooltip="The new spec.replicas",
                                                      layout=widgets.Layout(width="160px"))
         self.scale_button = _button("Scale", "kubectl scale the Deployment to this many replicas", "arrows-v")
         self.status = widgets.HTML(value="")
