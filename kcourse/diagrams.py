@@ -607,16 +607,16 @@ def live(cluster: Any, highlight_last: bool = True, max_pods_per_node: int = 8,
     leftovers = {k: v for k, v in pods_by_node.items() if k not in cluster.machines or focus == "worker"}
     if leftovers.get(""):
         _pod_group(g, "unscheduled", "Pending: not yet scheduled", leftovers.pop(""), max_pods_per_node)
-        if focus != "worker":  # place the waiting Pods under the scheduler that will pick them up
-            g.edge(node_id(up_masters[0].name, "kube-scheduler"), node_id("unscheduled", "pods"), style="invis")
     for name in sorted(k for k in leftovers if k and k not in cluster.machines):
         _pod_group(g, f"gone/{name}", f"{name}: node gone", leftovers[name], max_pods_per_node)
     highlighted = _highlight(g, cluster, last, api) if last is not None else None
     _legend(g, _LEGEND_KINDS + [
         ("#009E73", "&#9634;", "node Ready (solid)"), ("#E69F00", "&#9634;", "node Unknown (dashed)"),
         ("#D55E00", "&#9634;", "node NotReady (bold)"), (HIGHLIGHT, "&#9654;", "last action and its requests")])
-    not_ready = sorted(n for n in cluster.machines if _ready_state(nodes.get(n)) != "Ready")
-    alt = (f"{title}. Nodes not Ready: {', '.join(not_ready) or 'none'}. "
+    states: dict[str, list[str]] = {}
+    for n in sorted(cluster.machines):
+        states.setdefault(_ready_state(nodes.get(n)), []).append(n)
+    alt = (f"{title}. " + "; ".join(f"{state}: {', '.join(names)}" for state, names in sorted(states.items())) + ". "
            + (f"Last action: {last.component} on {last.node}: {last.verb} {last.key} ({last.message})."
               if highlighted else "No action highlighted."))
     return Diagram(g, title, alt)
