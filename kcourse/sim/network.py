@@ -10,17 +10,37 @@ ranges:
 * the *service CIDR* (``10.96.0.0/12``), from which the API server gives
   each Service a virtual ClusterIP (the first one, ``10.96.0.1``, is the
   ``kubernetes`` Service; cluster DNS conventionally takes ``10.96.0.10``).
+
+A packet from one node's Pods to another node's podCIDR needs a route.
+With a cloud, cloud-controller-manager's route controller programs one
+route per node in the cloud's route table (``routes[podCIDR] = node``).
+Without a cloud, the CNI plugin — here a stand-in for flannel's VXLAN
+overlay — makes every node that has a podCIDR reachable: each node learns
+the others' subnets and encapsulates packets to them over ``flannel.1``.
+
+:func:`reach` follows one connection hop by hop — Pod, veth and ``cni0``
+bridge, the node's kube-proxy rules for Service IPs and NodePorts, the
+route to the destination node, the destination Pod — and explains where
+and why it fails.
+
+Simplified: no return path, conntrack or source NAT is shown; a partitioned
+node is cut off from every other machine (not only from the control
+plane); a Pod "listens" on every port unless it declares containerPorts.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, Cause, invalid
 
-__all__ = ["Network"]
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+__all__ = ["Hop", "Network", "Path", "machine_up", "reach"]
 
 
 class Network:
@@ -44,6 +64,7 @@ class Network:
         self.service_ips: dict[str, str] = {}       # IP -> namespace/name
         self.node_ports: dict[int, str] = {}        # nodePort -> namespace/name
         self.routes: dict[str, str] = {}            # podCIDR -> node (programmed by the route controller)
+        self.iptables: dict[str, Any] = {}          # node -> its kube-proxy rules (kubeproxy.RuleTable)
 
     # --- nodes ---------------------------------------------------------------------------------
 
@@ -66,6 +87,23 @@ class Network:
 
     def release_pod_cidr(self, node: str) -> None:
         self.node_cidrs.pop(node, None)
+
+    def owner_node(self, ip: str) -> str | None:
+        """The node whose podCIDR contains ``ip``."""
+        addr = ipaddress.ip_address(ip)
+        for node in sorted(self.node_cidrs):
+            if addr in ipaddress.ip_network(self.node_cidrs[node]):
+                return node
+        return None
+
+    def route_via(self, node: str, cloud: bool) -> str | None:
+        """How packets reach ``node``'s podCIDR: a cloud route, the overlay, or None (no route yet)."""
+        cidr = self.node_cidrs.get(node)
+        if cidr is None:
+            return None
+        if cloud:
+            return "via the cloud route table" if self.routes.get(cidr) == node else None
+        return "via the flannel VXLAN overlay (flannel.1)"
 
     # --- pods ----------------------------------------------------------------------------------
 
@@ -172,3 +210,171 @@ class Network:
         for port in spec.get("ports") or []:
             if port.get("nodePort"):
                 self.node_ports.pop(port["nodePort"], None)
+
+
+# --- following a packet ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a packet's path: where it is and what happened there."""
+
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where:<28} {self.what}"
+
+
+@dataclass
+class Path:
+    """The answer of :func:`reach`: the hops in order and a verdict."""
+
+    source: str
+    destination: str
+    hops: list[Hop] = field(default_factory=list)
+    ok: bool = False
+    verdict: str = ""
+    endpoint: str | None = None     # the podIP:port finally reached
+
+    def hop(self, where: str, what: str) -> None:
+        self.hops.append(Hop(where, what))
+
+    def fail(self, verdict: str) -> Path:
+        self.ok, self.verdict = False, verdict
+        return self
+
+    def __str__(self) -> str:
+        lines = [f"{self.source} -> {self.destination}"]
+        lines += [f"  {i:>2}. {h}" for i, h in enumerate(self.hops, 1)]
+        lines.append(("  OK: " if self.ok else "  FAILED: ") + self.verdict)
+        return "\n".join(lines)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _pod_key(from_pod: Any) -> str:
+    if isinstance(from_pod, dict):
+        return f"{from_pod['metadata'].get('namespace', 'default')}/{from_pod['metadata']['name']}"
+    return from_pod if "/" in from_pod else f"default/{from_pod}"
+
+
+def machine_up(cluster: Cluster, node: str) -> bool:
+    """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""
+    m = cluster.machines.get(node)
+    return m is not None and m.powered and not m.partitioned
+
+
+def pod_node_and_ip(cluster: Cluster, key: str) -> tuple[dict | None, str | None, str | None]:
+    ns, name = key.split("/", 1)
+    pod = cluster.api.peek("pods", name, ns)
+    if pod is None:
+        return None, None, None
+    return pod, pod["spec"].get("nodeName"), (pod.get("status") or {}).get("podIP")
+
+
+def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "TCP") -> Path:
+    """Follow a connection from a Pod to an IP or DNS name, hop by hop, and say whether it gets there.
+
+    ``to`` is a Pod IP, a Service ClusterIP, a node IP (for a NodePort) or a
+    DNS name, which is resolved through cluster DNS first (itself a
+    connection to the ``kube-dns`` ClusterIP, through kube-proxy).
+    """
+    key = _pod_key(from_pod)
+    path = Path(key, f"{to}:{port}/{protocol}")
+    pod, node, ip = pod_node_and_ip(cluster, key)
+    if pod is None:
+        return path.fail(f'pod "{key}" not found')
+    phase = (pod.get("status") or {}).get("phase", "Pending")
+    if phase != "Running" or not node or not ip:
+        return path.fail(f"pod {key} is not Running (phase {phase}): it has no network namespace to send from")
+    if not (cluster.machines.get(node) and cluster.machines[node].powered):
+        return path.fail(f"pod {key}'s node {node} is down: its containers are gone")
+    host_network = bool(pod["spec"].get("hostNetwork"))
+    path.hop(f"pod {key}", f"sends from {ip} (eth0)" + ("" if host_network else f" through its veth to the "
+                                                         f"cni0 bridge of {node}"))
+    if not _is_ip(to):
+        from .addons.dns import resolve
+        answer = resolve(cluster, to, "A", from_pod=key)
+        for h in answer.hops:
+            path.hops.append(h)
+        if not answer.addresses:
+            return path.fail(f"cannot resolve {to}: {answer.error or answer.rcode}")
+        to = answer.addresses[0]
+        path.hop("resolver", f"uses {to}")
+    return _deliver(cluster, path, node, to, port, protocol)
+
+
+def _deliver(cluster: Cluster, path: Path, node: str, dst: str, port: int, protocol: str) -> Path:
+    from .kubeproxy import connect
+    net = cluster.network
+    addr = ipaddress.ip_address(dst)
+    if addr in net.service_cidr:
+        result = connect(cluster, node, dst, port, protocol)
+        for rule in result.rules:
+            path.hop(f"iptables on {node}", rule)
+        if result.endpoint is None:
+            return path.fail(result.verdict)
+        path.hop(f"iptables on {node}", f"DNAT {dst}:{port} -> {result.endpoint}")
+        dst, port = result.endpoint.rsplit(":", 1)[0], int(result.endpoint.rsplit(":", 1)[1])
+        addr = ipaddress.ip_address(dst)
+    elif dst in net.node_ips.values() and port in net.node_ports:
+        target = next(n for n, i in net.node_ips.items() if i == dst)
+        if target != node:
+            if not machine_up(cluster, node) or not machine_up(cluster, target):
+                return path.fail(f"node {target} ({dst}) does not answer: connection timed out")
+            path.hop(f"node {node}", f"routes {dst} on the node network to {target}")
+        result = connect(cluster, target, dst, port, protocol)
+        for rule in result.rules:
+            path.hop(f"iptables on {target}", rule)
+        if result.endpoint is None:
+            return path.fail(result.verdict)
+        path.hop(f"iptables on {target}", f"DNAT {dst}:{port} -> {result.endpoint}")
+        node = target
+        dst, port = result.endpoint.rsplit(":", 1)[0], int(result.endpoint.rsplit(":", 1)[1])
+        addr = ipaddress.ip_address(dst)
+    if addr not in net.cluster_cidr:
+        if dst in net.node_ips.values():
+            target = next(n for n, i in net.node_ips.items() if i == dst)
+            if target == node or (machine_up(cluster, node) and machine_up(cluster, target)):
+                path.ok, path.endpoint = True, f"{dst}:{port}"
+                path.hop(f"node {target}", f"host network {dst}:{port}")
+                path.verdict = f"connected to {dst}:{port} on node {target} (host network)"
+                return path
+            return path.fail(f"node {target} ({dst}) does not answer: connection timed out")
+        return path.fail(f"no route to host {dst}: outside the cluster network (no simulated internet)")
+    owner = net.owner_node(dst)
+    if owner is None:
+        return path.fail(f"no route to host {dst}: no node owns a podCIDR containing it")
+    if owner != node:
+        via = net.route_via(owner, cloud=cluster.cloud is not None)
+        if via is None:
+            return path.fail(f"no route to {net.node_cidrs[owner]} (node {owner}): the route controller "
+                             "has not programmed it yet")
+        path.hop(f"node {node}", f"route {net.node_cidrs[owner]} -> {owner} ({net.node_ip(owner)}) {via}")
+        if not machine_up(cluster, node):
+            return path.fail(f"node {node} is cut off from the network: connection timed out")
+        if not machine_up(cluster, owner):
+            state = "partitioned" if cluster.machines[owner].powered else "down"
+            return path.fail(f"node {owner} is {state}: connection timed out")
+        path.hop(f"node {owner}", "receives it" + (" and decapsulates (flannel.1)" if "overlay" in via else ""))
+    pod_key = net.pod_at(dst)
+    if pod_key is None:
+        return path.fail(f"no pod has IP {dst} on node {owner}: connection timed out")
+    pod, _, _ = pod_node_and_ip(cluster, pod_key)
+    phase = (pod or {}).get("status", {}).get("phase") if pod else None
+    if pod is None or phase != "Running":
+        return path.fail(f"pod {pod_key} ({dst}) is not Running (phase {phase}): connection refused")
+    path.hop(f"node {owner}", f"cni0 bridge -> veth -> pod {pod_key} ({dst})")
+    declared = [p.get("containerPort") for c in pod["spec"].get("containers", []) for p in c.get("ports") or []
+                if p.get("protocol", "TCP") == protocol]
+    if declared and port not in declared:
+        return path.fail(f"pod {pod_key} has no container listening on {port}/{protocol}: connection refused")
+    path.ok, path.endpoint = True, f"{dst}:{port}"
+    path.verdict = f"connected to pod {pod_key} at {dst}:{port} (no NAT between Pods)"
+    return path

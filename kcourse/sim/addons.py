@@ -1,5 +1,0 @@
-"""Placeholder: being written."""
-
-
-def install_addons(cluster):
-    pass

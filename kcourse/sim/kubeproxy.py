@@ -1,0 +1,410 @@
+"""kube-proxy in iptables mode: every node's rules for reaching Services.
+
+A Service's ClusterIP belongs to no machine; nothing listens on it.  It
+works because kube-proxy, a DaemonSet Pod on every node, watches Services
+and EndpointSlices and writes NAT rules into the node's kernel.  A packet
+to ``10.96.x.y:80`` walks the chains
+
+* ``KUBE-SERVICES`` — one rule per Service port matching the ClusterIP
+  (``-d 10.96.x.y/32 -p tcp --dport 80``), jumping to
+* ``KUBE-SVC-<hash>`` — one rule per ready endpoint, the k-th of n taken
+  with probability 1/(n-k+1) (``-m statistic --mode random``), so each
+  endpoint gets 1/n of the new connections; the last has no statistic;
+* ``KUBE-SEP-<hash>`` — DNAT to ``podIP:targetPort`` (and, for hairpin
+  traffic from the endpoint itself, ``KUBE-MARK-MASQ``);
+* ``KUBE-NODEPORTS`` → ``KUBE-EXT-<hash>`` for NodePort and LoadBalancer
+  traffic arriving at a node's own address; ``KUBE-MARK-MASQ`` marks
+  packets (``0x4000``) that ``KUBE-POSTROUTING`` must MASQUERADE.
+
+A Service port without endpoints gets a ``REJECT`` in the filter table, so
+a client is refused at once instead of waiting for a timeout.
+
+Chain names are upstream's (``servicePortChainName``): base32 of the
+SHA-256 of ``namespace/name:port`` + protocol (+ ``ip:port`` for an
+endpoint), first 16 characters — so ``iptables-save`` here reads like on a
+real node.  Rules live in the node's kernel (``cluster.network.iptables``):
+they survive kube-proxy's own crash, go stale on a node cut off from the API
+server, and vanish only when the machine powers off.
+
+Simplified: only IPv4 and TCP/UDP/SCTP ClusterIP, NodePort and
+LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
+``externalIPs``, the firewall (``KUBE-FW``) chain and the periodic 30 s
+resync are left out; one sync per batch of changes, at most one a second
+(``--iptables-min-sync-period``); packet counters stay ``[0:0]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from .addons.program import ContainerProgram
+from .informer import ResourceEventHandler
+from .objects import EPOCH
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+__all__ = [
+    "IMAGE",
+    "ConnectResult",
+    "KubeProxy",
+    "Rule",
+    "RuleTable",
+    "build_rules",
+    "connect",
+    "endpoint_chain_name",
+    "iptables_save",
+    "probability",
+    "service_port_chain_name",
+]
+
+IMAGE = "registry.k8s.io/kube-proxy:v1.32.0"
+MASQ_MARK = "0x4000"
+NODEPORTS_COMMENT = "kubernetes service nodeports; NOTE: this must be the last rule in this chain"
+
+
+def _hash(text: str) -> str:
+    return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:16]
+
+
+def service_port_name(namespace: str, name: str, port_name: str) -> str:
+    """``ServicePortName.String()``: ``ns/name:port`` (``ns/name`` for an unnamed port)."""
+    return f"{namespace}/{name}" + (f":{port_name}" if port_name else "")
+
+
+def service_port_chain_name(spn: str, protocol: str) -> str:
+    """``KUBE-SVC-`` + base32(sha256(servicePortName + lower(protocol)))[:16], as upstream."""
+    return "KUBE-SVC-" + _hash(spn + protocol.lower())
+
+
+def external_chain_name(spn: str, protocol: str) -> str:
+    return "KUBE-EXT-" + _hash(spn + protocol.lower())
+
+
+def endpoint_chain_name(spn: str, protocol: str, endpoint: str) -> str:
+    """``KUBE-SEP-`` + the same hash over servicePortName + protocol + ``ip:port``."""
+    return "KUBE-SEP-" + _hash(spn + protocol.lower() + endpoint)
+
+
+def probability(n: int) -> str:
+    """``--probability`` for 1/n as ``iptables-save`` prints it (the kernel keeps it as a 31-bit fraction)."""
+    return f"{round((1.0 / n) * 0x80000000) / 0x80000000:.11f}"
+
+
+@dataclass
+class Rule:
+    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on."""
+
+    chain: str
+    text: str
+    jump: str = ""
+    dst: str | None = None
+    proto: str | None = None
+    dport: int | None = None
+    local: bool = False
+    probability: float | None = None
+    dnat: str | None = None
+    reject: bool = False
+
+    def __str__(self) -> str:
+        return f"-A {self.chain} {self.text}"
+
+
+@dataclass
+class RuleTable:
+    """A node's kube-proxy rules (``filter`` and ``nat`` tables) as installed in its kernel."""
+
+    node: str
+    node_ip: str
+    synced_at: float = 0.0
+    filter_chains: list[str] = field(default_factory=list)
+    nat_chains: list[str] = field(default_factory=list)
+    filter: list[Rule] = field(default_factory=list)
+    nat: list[Rule] = field(default_factory=list)
+
+    def chain(self, name: str, table: str = "nat") -> list[Rule]:
+        return [r for r in (self.nat if table == "nat" else self.filter) if r.chain == name]
+
+    def save(self) -> str:
+        """``iptables-save`` text: builtin chains, then kube-proxy's in name order (as libiptc keeps them)."""
+        when = (EPOCH + timedelta(seconds=int(self.synced_at))).strftime("%a %b %e %H:%M:%S %Y")
+        out: list[str] = []
+        for table, builtins, chains, rules in (
+                ("filter", ("INPUT", "FORWARD", "OUTPUT"), self.filter_chains, self.filter),
+                ("nat", ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"), self.nat_chains, self.nat)):
+            out.append(f"# Generated by iptables-save v1.8.9 (nf_tables) on {when}")
+            out.append(f"*{table}")
+            out += [f":{c} ACCEPT [0:0]" for c in builtins]
+            out += [f":{c} - [0:0]" for c in sorted(chains)]
+            for c in (*builtins, *sorted(chains)):
+                out += [str(r) for r in rules if r.chain == c]
+            out.append("COMMIT")
+            out.append(f"# Completed on {when}")
+        return "\n".join(out) + "\n"
+
+    def connect(self, dst: str, port: int, protocol: str, rng: Any, *, local_ips: tuple[str, ...] = ()
+                ) -> ConnectResult:
+        """Walk the chains as the kernel would for a new connection to ``dst:port``."""
+        proto = protocol.lower()
+        result = ConnectResult(self.node, f"{dst}:{port}/{protocol}")
+        for r in self.filter:
+            if r.reject and r.proto == proto and r.dport == port and (
+                    r.dst == dst or (r.local and dst in local_ips)):
+                result.rules.append(str(r))
+                result.verdict = (f"REJECT (icmp-port-unreachable): {r.text.split(chr(34))[1]}: "
+                                  "connection refused")
+                return result
+        chain = "KUBE-SERVICES"
+        for _ in range(10):
+            rules = self.chain(chain)
+            if chain == "KUBE-SERVICES" and dst not in local_ips:
+                rules = [r for r in rules if not r.local]
+            taken = None
+            for r in rules:
+                if r.dst is not None and r.dst != dst:
+                    continue
+                if r.proto is not None and r.proto != proto:
+                    continue
+                if r.dport is not None and r.dport != port:
+                    continue
+                if r.jump == "KUBE-MARK-MASQ":
+                    continue  # marks the packet and carries on in this chain
+                if r.probability is not None and rng.random() >= r.probability:
+                    continue
+                taken = r
+                break
+            if taken is None:
+                result.verdict = (f"no rule for {dst}:{port}/{protocol} in {chain} on {self.node}: the packet "
+                                  "leaves unchanged and nothing answers (connection timed out)")
+                return result
+            result.rules.append(str(taken))
+            if taken.dnat:
+                result.endpoint = taken.dnat
+                result.verdict = f"DNAT to {taken.dnat}"
+                return result
+            chain = taken.jump
+        result.verdict = "rule loop"
+        return result
+
+
+@dataclass
+class ConnectResult:
+    """Which rules a new connection matched, and the endpoint it was DNATed to (None if it failed)."""
+
+    node: str
+    destination: str
+    rules: list[str] = field(default_factory=list)
+    endpoint: str | None = None
+    verdict: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.endpoint is not None
+
+
+def _endpoints_for(slices: list[dict], port_name: str, protocol: str) -> list[str]:
+    """``ip:port`` of the usable endpoints: ready ones, else serving-and-terminating ones (as upstream)."""
+    ready: set[str] = set()
+    terminating: set[str] = set()
+    for sl in slices:
+        number = None
+        for p in sl.get("ports") or []:
+            if (p.get("name") or "") == port_name and p.get("protocol", "TCP") == protocol:
+                number = p.get("port")
+        if number is None:
+            continue
+        for ep in sl.get("endpoints") or []:
+            cond = ep.get("conditions") or {}
+            for addr in ep.get("addresses") or []:
+                hostport = f"{addr}:{number}"
+                if cond.get("ready") is not False:
+                    ready.add(hostport)
+                elif cond.get("serving") and cond.get("terminating"):
+                    terminating.add(hostport)
+    chosen = ready or terminating
+    return sorted(chosen, key=lambda hp: (tuple(int(x) for x in hp.split(":")[0].split(".")), hp))
+
+
+def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
+                now: float = 0.0) -> RuleTable:
+    """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices."""
+    t = RuleTable(node, node_ip, synced_at=now)
+    t.filter_chains = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
+                       "KUBE-SERVICES"]
+    t.nat_chains = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"]
+    f, n = t.filter.append, t.nat.append
+    for c in ("INPUT", "FORWARD", "OUTPUT"):
+        f(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
+    f(Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
+                    "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"))
+    f(Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"))
+    f(Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"))
+    f(Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
+                           f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"))
+    f(Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
+                           "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"))
+    for c in ("PREROUTING", "OUTPUT"):
+        n(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
+    n(Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+           "KUBE-POSTROUTING"))
+    n(Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"))
+    n(Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"))
+    n(Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"))
+    n(Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
+                               "-j MASQUERADE --random-fully", "MASQUERADE"))
+    by_service: dict[str, list[dict]] = {}
+    for sl in slices:
+        owner = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        if owner:
+            by_service.setdefault(f"{sl['metadata']['namespace']}/{owner}", []).append(sl)
+    service_rules: list[tuple[str, Rule]] = []
+    for svc in sorted(services, key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])):
+        spec = svc.get("spec") or {}
+        ip = spec.get("clusterIP")
+        if not ip or ip == "None" or spec.get("type") == "ExternalName":
+            continue
+        ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+        lb_ips = [i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+                  if i.get("ip")]
+        for sp in spec.get("ports") or []:
+            proto = sp.get("protocol", "TCP")
+            p = proto.lower()
+            spn = service_port_name(ns, name, sp.get("name") or "")
+            svc_chain = service_port_chain_name(spn, proto)
+            ext_chain = external_chain_name(spn, proto)
+            endpoints = _endpoints_for(by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
+            port = sp["port"]
+            node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
+            match = f"-d {ip}/32 -p {p} -m comment --comment \"{spn} cluster IP\" -m {p} --dport {port}"
+            if not endpoints:
+                f(Rule("KUBE-SERVICES", f'-d {ip}/32 -p {p} -m comment --comment "{spn} has no endpoints" '
+                                        f"-m {p} --dport {port} -j REJECT --reject-with icmp-port-unreachable",
+                       "REJECT", dst=ip, proto=p, dport=port, reject=True))
+                if node_port:
+                    f(Rule("KUBE-EXTERNAL-SERVICES", f'-p {p} -m comment --comment "{spn} has no endpoints" '
+                                                     f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
+                                                     "-j REJECT --reject-with icmp-port-unreachable",
+                           "REJECT", proto=p, dport=node_port, local=True, reject=True))
+                continue
+            t.nat_chains.append(svc_chain)
+            service_rules.append((spn, Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip,
+                                            proto=p, dport=port)))
+            n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
+                   proto=p, dport=port))
+            for k, ep in enumerate(endpoints):
+                sep = endpoint_chain_name(spn, proto, ep)
+                left = len(endpoints) - k
+                stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
+                n(Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
+                       probability=float(probability(left)) if left > 1 else None))
+                t.nat_chains.append(sep)
+                ep_ip = ep.rsplit(":", 1)[0]
+                n(Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ"))
+                n(Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
+                       proto=p, dnat=ep))
+            if node_port or lb_ips:
+                t.nat_chains.append(ext_chain)
+                n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
+                                  "-j KUBE-MARK-MASQ", "KUBE-MARK-MASQ"))
+                n(Rule(ext_chain, f"-j {svc_chain}", svc_chain))
+            for lb in lb_ips:
+                service_rules.append((spn, Rule("KUBE-SERVICES", f'-d {lb}/32 -p {p} -m comment --comment '
+                                                                 f'"{spn} loadbalancer IP" -m {p} --dport {port} '
+                                                                 f"-j {ext_chain}", ext_chain, dst=lb, proto=p,
+                                                dport=port)))
+            if node_port:
+                n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
+                                         f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
+    for _, r in service_rules:
+        n(r)
+    n(Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
+                            "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True))
+    return t
+
+
+# --- the kube-proxy process -------------------------------------------------------------------------
+
+class KubeProxy(ContainerProgram):
+    """The kube-proxy container of the ``kube-proxy`` DaemonSet Pod on one node."""
+
+    program_name = "kube-proxy"
+    resources = ("services", "endpointslices")
+    #: ``--iptables-min-sync-period``: changes within a second are batched into one sync.
+    min_sync_period = 1.0
+
+    def setup(self) -> None:
+        self._last_sync: float | None = None
+        self._pending = False
+        handler = ResourceEventHandler(lambda o: self.request_sync(), lambda o, n: self.request_sync(),
+                                       lambda o: self.request_sync())
+        for r in self.resources:
+            self.informers.informer(r).add_event_handler(handler)
+
+    def on_synced(self) -> None:
+        self.log(f"Using iptables Proxier on node {self.node}")
+        self.request_sync()
+
+    def request_sync(self) -> None:
+        if self._pending or not self.running:
+            return
+        self._pending = True
+        delay = 0.01
+        if self._last_sync is not None:
+            delay = max(delay, self._last_sync + self.min_sync_period - self.clock.now)
+        self.after(delay, self.sync_proxy_rules, trace_name=self.program_name)
+
+    def sync_proxy_rules(self) -> Any:
+        """Rewrite the node's whole rule set from the informers' caches (iptables-restore)."""
+        self._pending = False
+        self._last_sync = self.clock.now
+        net = self.cluster.network
+        table = build_rules(self.node, net.node_ip(self.node), self.informers.informer("services").list(),
+                            self.informers.informer("endpointslices").list(), str(net.cluster_cidr),
+                            self.clock.now)
+        net.iptables[self.node] = table
+        svc_chains = [c for c in table.nat_chains if c.startswith("KUBE-SVC-")]
+        seps = [c for c in table.nat_chains if c.startswith("KUBE-SEP-")]
+        rejects = sum(1 for r in table.filter if r.reject)
+        msg = (f"synced iptables rules: {len(svc_chains)} service ports with endpoints, {len(seps)} endpoints, "
+               f"{rejects} without endpoints (REJECT)")
+        self.log(msg)
+        return self.event(self.node, msg, verb="sync")
+
+    def on_stop(self, machine_off: bool) -> None:
+        # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
+        if machine_off:
+            self.cluster.network.iptables.pop(self.node, None)
+
+
+# --- what a learner calls -----------------------------------------------------------------------------
+
+def iptables_save(cluster: Cluster, node: str) -> str:
+    """``iptables-save`` on ``node``: the rules kube-proxy last installed there."""
+    if not (cluster.machine(node).powered):
+        raise ValueError(f"node {node} is down: there is no kernel to ask")
+    table = cluster.network.iptables.get(node)
+    if table is None:
+        return "# no kube-proxy rules on this node yet (kube-proxy has not synced)\n"
+    return table.save()
+
+
+def connect(cluster: Cluster, node: str, dst_ip: str, port: int, protocol: str = "TCP") -> ConnectResult:
+    """A new connection from ``node`` (or a Pod on it) to ``dst_ip:port``, through that node's rules."""
+    m = cluster.machine(node)
+    if not m.powered:
+        return ConnectResult(node, f"{dst_ip}:{port}/{protocol}", verdict=f"node {node} is down: no rules")
+    table = cluster.network.iptables.get(node)
+    if table is None:
+        return ConnectResult(node, f"{dst_ip}:{port}/{protocol}",
+                             verdict=f"kube-proxy has not synced on {node}: no rule for {dst_ip}:{port} "
+                                     "(connection timed out)")
+    return table.connect(dst_ip, port, protocol, cluster.rng, local_ips=(cluster.network.node_ip(node),))
+
+
+def kube_proxy_program(ctx: Any) -> KubeProxy:
+    """The program behind the ``registry.k8s.io/kube-proxy`` image."""
+    return KubeProxy(ctx)
