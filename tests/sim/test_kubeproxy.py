@@ -5,8 +5,15 @@ import random
 import pytest
 
 import kcourse
-from kcourse.sim.kubeproxy import (KubeProxy, build_rules, connect, endpoint_chain_name, iptables_save,
-                                   probability, service_port_chain_name)
+from kcourse.sim.kubeproxy import (
+    KubeProxy,
+    build_rules,
+    connect,
+    endpoint_chain_name,
+    iptables_save,
+    probability,
+    service_port_chain_name,
+)
 
 
 def service(name="web", ip="10.96.0.50", ports=None, stype="ClusterIP", ns="default"):
