@@ -41,8 +41,8 @@ def slice_for(service, ips, ns="default", ports=(("http", 80, "TCP"),), name=Non
 
 @pytest.fixture
 def dns_cluster():
-    """A booted cluster with two CoreDNS programs behind kube-dns and kube-proxy on worker-1."""
-    c = kcourse.Cluster(seed=0, workers=2)
+    """A booted cluster (flannel-like overlay, no cloud) with two CoreDNS programs behind kube-dns."""
+    c = kcourse.Cluster(seed=0, workers=2, cloud=False)
     servers = [start(CoreDNS, c, "worker-1", "coredns-a"), start(CoreDNS, c, "worker-2", "coredns-b")]
     ips = [c.network.pod_ips[s.pod_key] for s in servers]
     c.api.create(slice_for("kube-dns", ips, "kube-system", (("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"))),

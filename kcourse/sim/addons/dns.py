@@ -353,7 +353,9 @@ def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) ->
         ip = res.endpoint.rsplit(":", 1)[0]
         server = dns.servers.get(ip) if dns else None
         owner = cluster.network.owner_node(ip)
-        reachable = owner is not None and (owner == node or (machine_up(cluster, node) and machine_up(cluster, owner)))
+        reachable = owner is not None and (owner == node or (
+            machine_up(cluster, node) and machine_up(cluster, owner)
+            and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
         if server is None or not server.ready() or not reachable:
             out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "
                                                       "or unreachable): timed out after 5s"))
