@@ -65,3 +65,20 @@ def test_a_service_without_a_selector_is_left_alone(web):
     web.run_until_stable()
     assert web.api.peek("endpoints", "external", "default") is None
     assert web.api.peek("endpoints", "kubernetes", "default") == before
+
+
+def test_in_a_running_cluster_endpoints_list_exactly_the_ready_pods():
+    import kcourse
+    c = kcourse.Cluster(seed=0)
+    if c.api.peek("nodes", "worker-1") is None:
+        pytest.skip("needs kubelets that register their nodes and run pods")
+    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}},
+                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    c.apply(dict(SERVICE, spec={"selector": {"app": "web"}, "ports": [{"port": 80}]}))
+    c.run_until_stable()
+    ready = sorted(p["status"]["podIP"] for p in c.pods() if p["metadata"]["labels"].get("app") == "web"
+                   and any(x["type"] == "Ready" and x["status"] == "True" for x in p["status"].get("conditions", [])))
+    [subset] = c.api.peek("endpoints", "web", "default")["subsets"]
+    assert sorted(a["ip"] for a in subset["addresses"]) == ready and len(ready) == 3

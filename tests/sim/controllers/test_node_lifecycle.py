@@ -198,3 +198,35 @@ def test_every_node_is_registered_with_an_event_on_the_next_monitor_pass(two_nod
     assert [e["message"] for e in events(two_nodes, "RegisteredNode")] == [
         "Node node-a event: Registered Node node-a in Controller",
         "Node node-b event: Registered Node node-b in Controller"]
+
+
+# --- a learner's session (needs the kubelet, scheduler and ReplicaSet controller) --------------
+
+def test_a_failed_worker_is_detected_tainted_and_its_pods_replaced():
+    import kcourse
+    c = kcourse.Cluster(seed=0)
+    if c.api.peek("nodes", "worker-2") is None:
+        pytest.skip("needs kubelets that register their nodes")
+    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}},
+                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    c.run_until_stable()
+    doomed = [p["metadata"]["name"] for p in c.pods() if p["spec"].get("nodeName") == "worker-2"]
+    assert doomed, "the scheduler spreads three replicas over three workers"
+    c.fail_node("worker-2")
+    failed_at = c.now
+    c.run_until_stable()
+    unknown_at = ready_time(c, "worker-2")
+    assert 40 < unknown_at - failed_at <= 55            # grace period 50 s after the last renewal (≤ 10 s before)
+    assert (UNREACHABLE, "NoExecute") in taints(c, "worker-2")
+    evicted = {e["involvedObject"]["name"]: parse_timestamp(e["firstTimestamp"])
+               for e in events(c, "TaintManagerEviction")}
+    assert sorted(evicted) == sorted(doomed)
+    assert all(0 <= t - (unknown_at + 300) <= 1 for t in evicted.values())   # the 300 s toleration
+    for name in doomed:                                   # Terminating on the dead node: nobody confirms
+        assert c.api.peek("pods", name, "default")["metadata"]["deletionTimestamp"]
+    running = [p for p in c.pods() if not p["metadata"].get("deletionTimestamp")
+               and p["metadata"]["labels"].get("app") == "web"]
+    assert len(running) == 3 and all(p["spec"]["nodeName"] != "worker-2" for p in running)
+    assert all(p["status"].get("phase") == "Running" for p in running)
