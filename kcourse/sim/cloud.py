@@ -309,33 +309,48 @@ class CloudNodeController(Controller):
                 f"{meta['region']}/{meta['zone']}, removed taint {UNINITIALIZED_TAINT}:NoSchedule")
 
 
-class CloudNodeLifecycleController(Controller):
-    """Every 5 s: delete Nodes whose VM is gone, taint Nodes whose VM is shut down."""
+class _PeriodicController(Controller):
+    """A controller that also runs ``periodic()`` every ``period`` seconds while it runs (a background timer)."""
 
-    name = "cloud-node-lifecycle-controller"
-    node_monitor_period = 5.0
+    period = 10.0
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
         super().__init__(manager, informers)
-        self.nodes = self.informer("nodes")
-        self.nodes.add_event_handler(ResourceEventHandler(on_update=self._updated))
         self._tick: Timer | None = None
-
-    def _updated(self, old: dict, new: dict) -> None:
-        if _ready(old) and not _ready(new) and self._tick is not None:
-            # The node just stopped being Ready: the next pass will look at it — pending work.
-            self.queue.add_after(new["metadata"]["name"], self._tick.due - self.clock.now)
 
     def run(self) -> None:
         super().run()
-        self._tick = self.manager.after(self.node_monitor_period, self.monitor, background=True,
-                                        trace_name=self.name)
+        self._tick = self.manager.after(self.period, self._pass, background=True, trace_name=self.name)
 
     def stop(self) -> None:
         super().stop()
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
+
+    def _pass(self) -> Event | None:
+        self._tick = self.manager.after(self.period, self._pass, background=True, trace_name=self.name)
+        return self.periodic()
+
+    def periodic(self) -> Event | None:
+        raise NotImplementedError
+
+
+class CloudNodeLifecycleController(_PeriodicController):
+    """Every 5 s: delete Nodes whose VM is gone, taint Nodes whose VM is shut down."""
+
+    name = "cloud-node-lifecycle-controller"
+    period = 5.0          # node-monitor-period
+
+    def __init__(self, manager: Component, informers: SharedInformerFactory):
+        super().__init__(manager, informers)
+        self.nodes = self.informer("nodes")
+        self.nodes.add_event_handler(ResourceEventHandler(on_update=self._updated))
+
+    def _updated(self, old: dict, new: dict) -> None:
+        if _ready(old) and not _ready(new) and self._tick is not None:
+            # The node just stopped being Ready: the next pass will look at it — pending work.
+            self.queue.add_after(new["metadata"]["name"], self._tick.due - self.clock.now)
 
     def _needs_action(self, node: dict) -> bool:
         cloud = _cloud(self)
@@ -345,9 +360,7 @@ class CloudNodeLifecycleController(Controller):
             return not _has_taint(node, SHUTDOWN_TAINT)
         return not cloud.instance_exists(node)
 
-    def monitor(self) -> Event | None:
-        self._tick = self.manager.after(self.node_monitor_period, self.monitor, background=True,
-                                        trace_name=self.name)
+    def periodic(self) -> Event | None:
         nodes = self.nodes.list()
         due = [n for n in nodes if self._needs_action(n)]
         for node in due:
@@ -475,17 +488,16 @@ class ServiceLBController(Controller):
         return f"deleted load balancer {name} of {key}"
 
 
-class NodeRouteController(Controller):
+class NodeRouteController(_PeriodicController):
     """One cloud route per node podCIDR; routes of deleted nodes go.  The single key is ``routes``."""
 
     name = "node-route-controller"
-    route_reconciliation_period = 10.0
+    period = 10.0         # --route-reconciliation-period
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
         super().__init__(manager, informers)
         self.nodes = self.informer("nodes")
         self.nodes.add_event_handler(ResourceEventHandler(self._changed, self._updated, self._changed))
-        self._tick: Timer | None = None
 
     def _changed(self, _node: dict) -> None:
         self.queue.add("routes")
@@ -501,20 +513,7 @@ class NodeRouteController(Controller):
         c = condition(node, "NetworkUnavailable")
         return c is None or c.get("status") != "False"
 
-    def run(self) -> None:
-        super().run()
-        self._tick = self.manager.after(self.route_reconciliation_period, self._periodic, background=True,
-                                        trace_name=self.name)
-
-    def stop(self) -> None:
-        super().stop()
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
-
-    def _periodic(self) -> Event | None:
-        self._tick = self.manager.after(self.route_reconciliation_period, self._periodic, background=True,
-                                        trace_name=self.name)
+    def periodic(self) -> Event | None:
         try:
             message = self.sync_handler("routes")
         except (ApiError, Unreachable) as err:

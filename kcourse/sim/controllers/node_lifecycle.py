@@ -58,6 +58,7 @@ from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
 from ..objects import condition, deep_copy, parse_timestamp, set_condition, timestamp
+from ..scheduler import tolerates
 
 if TYPE_CHECKING:
     from ..component import Component
@@ -109,18 +110,6 @@ def pods_on_node(pods: Informer, node: str) -> list[dict]:
     if "nodeName" not in pods.indexers:
         pods.add_indexer("nodeName", lambda p: [p["spec"]["nodeName"]] if p["spec"].get("nodeName") else [])
     return pods.by_index("nodeName", node)
-
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """``Toleration.ToleratesTaint``: effect, key and value (operator Equal or Exists) must match."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def zone_of(node: dict) -> str:
