@@ -1,0 +1,780 @@
+"""The Container Runtime Interface (CRI) and the runtimes behind it.
+
+The kubelet never starts a container itself.  It is a gRPC client of two
+services that every container runtime implements, defined by
+``k8s.io/cri-api`` (package ``runtime.v1``):
+
+* **RuntimeService** — pod sandboxes and containers: ``Version``, ``Status``,
+  ``RunPodSandbox``, ``StopPodSandbox``, ``RemovePodSandbox``,
+  ``PodSandboxStatus``, ``ListPodSandbox``, ``CreateContainer``,
+  ``StartContainer``, ``StopContainer``, ``RemoveContainer``,
+  ``ListContainers``, ``ContainerStatus``, ``ExecSync``,
+  ``UpdateRuntimeConfig``;
+* **ImageService** — ``PullImage``, ``ImageStatus``, ``ListImages``,
+  ``RemoveImage``, ``ImageFsInfo``.
+
+The request and response classes here are shaped like those protobuf
+messages (snake_case fields, ``ContainerState.CONTAINER_RUNNING`` …), so a
+learner can read them next to ``api.proto``.
+
+Which program answers the calls is the node's choice, and each has its own
+chain down to the OCI runtime that finally creates the Linux namespaces and
+cgroups:
+
+* ``dockershim`` — kubelet → dockershim (a CRI server that lived *inside*
+  the kubelet) → dockerd → containerd → containerd-shim-runc-v2 → runc.
+  **dockershim was removed in Kubernetes 1.24**; Docker Engine users now
+  run ``cri-dockerd``, its out-of-tree successor.  Kept to show the 2020
+  picture of the course.
+* ``containerd`` — kubelet → containerd's built-in CRI plugin (what the
+  separate ``cri-containerd`` daemon became in containerd 1.1) →
+  containerd-shim-runc-v2 → runc.
+* ``cri-o`` — kubelet → CRI-O → conmon → runc, or, with
+  ``oci_runtime="kata"``, kata-runtime: Kata Containers, the successor of
+  Intel's Clear Containers, running each Pod in a lightweight VM with its
+  own guest kernel.
+
+Every call is recorded (``ContainerRuntime.calls``) with the hop chain it
+travelled, so the kubelet can put it in the trace as a step of the runtime.
+
+Image pulls go to a simulated registry, :data:`REGISTRY`; a learner can make
+an image fail to pull (``cluster.fail_image_pull(image)``), per cluster.
+
+Simplified: no gRPC, no streaming calls (Exec/Attach/PortForward), no
+checkpointing, no container stats; ``ExecSync`` answers from the container's
+program; the sandbox (``pause``) image is present on every node; with Kata,
+modern CRI-O would call ``containerd-shim-kata-v2`` instead of conmon.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+__all__ = [
+    "REGISTRY",
+    "RUNTIME_INFO",
+    "SANDBOX_IMAGE",
+    "Container",
+    "ContainerConfig",
+    "ContainerFilter",
+    "ContainerMetadata",
+    "ContainerRuntime",
+    "ContainerState",
+    "ContainerStatus",
+    "CriError",
+    "DNSConfig",
+    "ExecSyncResponse",
+    "FilesystemUsage",
+    "Image",
+    "ImageService",
+    "ImageSpec",
+    "KeyValue",
+    "PodSandbox",
+    "PodSandboxConfig",
+    "PodSandboxFilter",
+    "PodSandboxMetadata",
+    "PodSandboxState",
+    "PodSandboxStatus",
+    "PortMapping",
+    "RunPodSandboxRequest",
+    "RunPodSandboxResponse",
+    "RuntimeCondition",
+    "RuntimeService",
+    "RuntimeStatus",
+    "VersionResponse",
+    "go_duration",
+    "image_repository",
+    "image_size",
+    "normalize_image",
+]
+
+SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
+
+
+class CriError(Exception):
+    """A failed CRI call (gRPC status), with the text the kubelet would show."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"rpc error: code = {code} desc = {message}")
+        self.code = code
+        self.desc = message
+
+
+# --- messages (runtime.v1) ---------------------------------------------------------------------
+
+@dataclass
+class PodSandboxMetadata:
+    name: str
+    uid: str
+    namespace: str
+    attempt: int = 0
+
+
+@dataclass
+class DNSConfig:
+    servers: list[str] = field(default_factory=list)
+    searches: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PortMapping:
+    protocol: str = "TCP"
+    container_port: int = 0
+    host_port: int = 0
+    host_ip: str = ""
+
+
+@dataclass
+class PodSandboxConfig:
+    metadata: PodSandboxMetadata
+    hostname: str = ""
+    log_directory: str = ""
+    dns_config: DNSConfig | None = None
+    port_mappings: list[PortMapping] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    host_network: bool = False       # linux.security_context.namespace_options.network == NODE
+
+
+@dataclass
+class RunPodSandboxRequest:
+    config: PodSandboxConfig
+    runtime_handler: str = ""
+
+
+@dataclass
+class RunPodSandboxResponse:
+    pod_sandbox_id: str
+
+
+class PodSandboxState(Enum):
+    SANDBOX_READY = 0
+    SANDBOX_NOTREADY = 1
+
+
+@dataclass
+class PodSandboxStatus:
+    id: str
+    metadata: PodSandboxMetadata
+    state: PodSandboxState
+    created_at: int
+    ip: str = ""                     # network.ip
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    runtime_handler: str = ""
+
+
+@dataclass
+class PodSandbox:
+    id: str
+    metadata: PodSandboxMetadata
+    state: PodSandboxState
+    created_at: int
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ContainerMetadata:
+    name: str
+    attempt: int = 0
+
+
+@dataclass
+class ImageSpec:
+    image: str
+
+
+@dataclass
+class KeyValue:
+    key: str
+    value: str
+
+
+@dataclass
+class ContainerConfig:
+    metadata: ContainerMetadata
+    image: ImageSpec
+    command: list[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
+    working_dir: str = ""
+    envs: list[KeyValue] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    log_path: str = ""
+
+
+class ContainerState(Enum):
+    CONTAINER_CREATED = 0
+    CONTAINER_RUNNING = 1
+    CONTAINER_EXITED = 2
+    CONTAINER_UNKNOWN = 3
+
+
+@dataclass
+class ContainerStatus:
+    id: str
+    metadata: ContainerMetadata
+    state: ContainerState
+    created_at: int
+    started_at: int = 0
+    finished_at: int = 0
+    exit_code: int = 0
+    image: ImageSpec | None = None
+    image_ref: str = ""
+    reason: str = ""
+    message: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    log_path: str = ""
+
+
+@dataclass
+class Container:
+    id: str
+    pod_sandbox_id: str
+    metadata: ContainerMetadata
+    image: ImageSpec
+    image_ref: str
+    state: ContainerState
+    created_at: int
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ContainerFilter:
+    id: str = ""
+    state: ContainerState | None = None
+    pod_sandbox_id: str = ""
+
+
+@dataclass
+class PodSandboxFilter:
+    id: str = ""
+    state: PodSandboxState | None = None
+
+
+@dataclass
+class ExecSyncResponse:
+    stdout: bytes = b""
+    stderr: bytes = b""
+    exit_code: int = 0
+
+
+@dataclass
+class VersionResponse:
+    version: str
+    runtime_name: str
+    runtime_version: str
+    runtime_api_version: str
+
+
+@dataclass
+class RuntimeCondition:
+    type: str
+    status: bool
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass
+class RuntimeStatus:
+    conditions: list[RuntimeCondition]
+
+
+@dataclass
+class Image:
+    id: str
+    repo_tags: list[str]
+    repo_digests: list[str]
+    size: int
+
+
+@dataclass
+class FilesystemUsage:
+    timestamp: int
+    mountpoint: str
+    used_bytes: int
+    inodes_used: int
+
+
+# --- images and the registry -------------------------------------------------------------------
+
+#: Compressed sizes (bytes) of well-known images, so pull times look like real ones.
+IMAGE_SIZES = {
+    "nginx": 72_099_501, "busybox": 4_269_694, "httpd": 58_353_434, "redis": 45_072_839,
+    "postgres": 153_963_426, "alpine": 3_623_807, "ubuntu": 29_754_290, "python": 392_734_128,
+    "registry.k8s.io/pause": 320_368, "registry.k8s.io/etcd": 56_909_194,
+    "registry.k8s.io/kube-apiserver": 28_058_428, "registry.k8s.io/kube-controller-manager": 26_261_286,
+    "registry.k8s.io/kube-scheduler": 20_636_446, "registry.k8s.io/kube-proxy": 30_229_978,
+    "registry.k8s.io/coredns/coredns": 18_562_039, "registry.k8s.io/metrics-server/metrics-server": 19_475_128,
+    "cr.fluentbit.io/fluent/fluent-bit": 35_128_400, "kubernetesui/dashboard": 75_788_960,
+}
+#: Simulated registry bandwidth (bytes per second) and round-trip overhead of a pull.
+PULL_BANDWIDTH = 30_000_000
+PULL_LATENCY = 0.4
+
+
+def image_repository(image: str) -> str:
+    """``nginx:1.27`` → ``nginx``; ``registry.k8s.io/etcd:3.5.16-0`` → ``registry.k8s.io/etcd`` (no tag, no digest)."""
+    repo = image.split("@", 1)[0]
+    last = repo.rsplit("/", 1)
+    if ":" in last[-1]:
+        repo = repo[: len(repo) - len(last[-1]) + last[-1].index(":")]
+    return repo
+
+
+def normalize_image(image: str) -> str:
+    """The fully qualified reference a runtime resolves: ``nginx:1.27`` → ``docker.io/library/nginx:1.27``."""
+    ref = image if ("@" in image or ":" in image.rsplit("/", 1)[-1]) else image + ":latest"
+    first = ref.split("/", 1)[0]
+    if "/" not in ref:
+        return f"docker.io/library/{ref}"
+    if "." not in first and ":" not in first and first != "localhost":
+        return f"docker.io/{ref}"
+    return ref
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def image_size(image: str) -> int:
+    """The image's compressed size in bytes: from the table, or a stable value derived from its name."""
+    repo = image_repository(image)
+    if repo in IMAGE_SIZES:
+        return IMAGE_SIZES[repo]
+    return 5_000_000 + int(_digest(repo)[:8], 16) % 120_000_000
+
+
+def go_duration(seconds: float) -> str:
+    """A duration printed like Go's ``time.Duration`` truncated to milliseconds (``2.5s``, ``806ms``)."""
+    ms = round(seconds * 1000)
+    if ms < 1000:
+        return f"{ms}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.3f}".rstrip("0").rstrip(".") + "s"
+    m, rest = divmod(ms, 60_000)
+    return f"{m}m" + (f"{rest / 1000:.3f}".rstrip("0").rstrip(".") + "s")
+
+
+class Registry:
+    """The container registries every node pulls from; failures are kept per cluster."""
+
+    def __init__(self) -> None:
+        self._failing: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+    def set_failing(self, cluster: Cluster, image: str, failing: bool = True) -> None:
+        images = self._failing.setdefault(cluster, set())
+        (images.add if failing else images.discard)(image)
+
+    def is_failing(self, cluster: Cluster, image: str) -> bool:
+        return image in self._failing.get(cluster, ())
+
+    def resolve(self, cluster: Cluster, image: str) -> tuple[str, int]:
+        """The image's digest reference and size, or :class:`CriError` as a missing image would give."""
+        ref = normalize_image(image)
+        if self.is_failing(cluster, image):
+            raise CriError("NotFound", f'failed to pull and unpack image "{ref}": failed to resolve reference '
+                                       f'"{ref}": {ref}: not found')
+        repo = ref.split("@", 1)[0].rsplit(":", 1)[0] if "@" not in ref else ref.split("@", 1)[0]
+        return f"{repo}@sha256:{_digest('manifest ' + ref)}", image_size(image)
+
+
+REGISTRY = Registry()
+
+
+# --- the runtimes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    """How one runtime answers CRI: its name, version and the hops below the kubelet."""
+
+    name: str              # the trace's component name
+    runtime_name: str      # VersionResponse.runtime_name
+    version: str
+    scheme: str            # containerID prefix in Pod status
+    daemon_hops: tuple[str, ...]   # kubelet → … the process that owns images
+    shim_hops: tuple[str, ...]     # … → the per-container helper(s) down to the OCI runtime
+    socket: str
+
+
+RUNTIME_INFO = {
+    "dockershim": RuntimeInfo("dockershim", "docker", "20.10.24", "docker",
+                              ("dockershim", "dockerd", "containerd"), ("containerd-shim-runc-v2",),
+                              "unix:///var/run/dockershim.sock"),
+    "containerd": RuntimeInfo("containerd", "containerd", "1.7.24", "containerd",
+                              ("containerd (CRI plugin)",), ("containerd-shim-runc-v2",),
+                              "unix:///run/containerd/containerd.sock"),
+    "cri-o": RuntimeInfo("cri-o", "cri-o", "1.32.0", "cri-o", ("CRI-O",), ("conmon",),
+                         "unix:///var/run/crio/crio.sock"),
+}
+
+
+@dataclass
+class CallRecord:
+    """One CRI call as the trace shows it."""
+
+    time: float
+    service: str           # RuntimeService or ImageService
+    rpc: str
+    subject: str           # namespace/pod (or the image)
+    chain: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.rpc} {self.subject}: {self.chain}"
+
+
+@dataclass
+class _Sandbox:
+    id: str
+    config: PodSandboxConfig
+    state: PodSandboxState
+    created_at: int
+    ip: str
+    handler: str
+
+
+@dataclass
+class _Container:
+    id: str
+    sandbox_id: str
+    config: ContainerConfig
+    image_ref: str
+    state: ContainerState
+    created_at: int
+    started_at: int = 0
+    finished_at: int = 0
+    exit_code: int = 0
+    reason: str = ""
+    message: str = ""
+
+
+class ContainerRuntime:
+    """The container runtime of one node: its state, its two CRI services and the call log."""
+
+    def __init__(self, cluster: Cluster, node: str, runtime: str = "containerd", oci_runtime: str = "runc"):
+        if runtime not in RUNTIME_INFO:
+            raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIME_INFO)}")
+        if oci_runtime not in ("runc", "kata"):
+            raise ValueError(f"unknown OCI runtime {oci_runtime!r}: choose runc or kata")
+        if oci_runtime == "kata" and runtime != "cri-o":
+            oci_runtime = "runc"   # Kata is offered here through CRI-O only
+        self.cluster = cluster
+        self.node = node
+        self.info = RUNTIME_INFO[runtime]
+        self.oci_runtime = oci_runtime
+        self.sandboxes: dict[str, _Sandbox] = {}
+        self.containers: dict[str, _Container] = {}
+        self.images: dict[str, Image] = {}
+        self.calls: list[CallRecord] = []
+        self.pod_cidr = ""
+        self.runtime_service = RuntimeService(self)
+        self.image_service = ImageService(self)
+        ref, size = f"{SANDBOX_IMAGE.rsplit(':', 1)[0]}@sha256:{_digest('manifest ' + SANDBOX_IMAGE)}", \
+            image_size(SANDBOX_IMAGE)
+        self._store_image(SANDBOX_IMAGE, ref, size)
+
+    # --- naming -------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def oci(self) -> str:
+        return "kata-runtime" if self.oci_runtime == "kata" else "runc"
+
+    @property
+    def version_string(self) -> str:
+        """``containerRuntimeVersion`` of the Node: ``containerd://1.7.24``."""
+        return f"{self.info.scheme}://{self.info.version}"
+
+    def new_id(self) -> str:
+        """A 64-hex-digit ID, as runtimes give sandboxes and containers (from the cluster's seeded RNG)."""
+        return f"{self.cluster.rng.getrandbits(256):064x}"
+
+    def _now_ns(self) -> int:
+        return self.cluster.clock.now_ms * 1_000_000
+
+    def chain(self, rpc: str, action: str = "", oci: bool = True) -> str:
+        """``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create (…)``."""
+        hops = ["kubelet", *self.info.daemon_hops]
+        if oci:
+            hops += [*self.info.shim_hops, self.oci + (f" {action}" if action else "")]
+        elif action:
+            hops[-1] += f" {action}"
+        return " → ".join(hops)
+
+    def _record(self, service: str, rpc: str, subject: str, chain: str) -> CallRecord:
+        rec = CallRecord(self.cluster.clock.now, service, rpc, subject, chain)
+        self.calls.append(rec)
+        return rec
+
+    @property
+    def last_call(self) -> CallRecord | None:
+        return self.calls[-1] if self.calls else None
+
+    def _store_image(self, image: str, ref: str, size: int) -> Image:
+        img = self.images.get(ref)
+        if img is None:
+            img = self.images[ref] = Image(f"sha256:{_digest('config ' + ref)}", [], [ref], size)
+        tag = normalize_image(image)
+        if "@" not in tag and tag not in img.repo_tags:
+            img.repo_tags.append(tag)
+        return img
+
+    def find_image(self, image: str) -> Image | None:
+        tag = normalize_image(image)
+        for img in self.images.values():
+            if tag in img.repo_tags or tag in img.repo_digests:
+                return img
+        return None
+
+    def power_off(self) -> None:
+        """The machine lost power: every process is gone; the runtime's records (on disk) stay."""
+        now = self._now_ns()
+        for c in self.containers.values():
+            if c.state in (ContainerState.CONTAINER_RUNNING, ContainerState.CONTAINER_CREATED):
+                c.state, c.finished_at, c.exit_code, c.reason = ContainerState.CONTAINER_EXITED, now, 255, "Unknown"
+        for s in self.sandboxes.values():
+            s.state = PodSandboxState.SANDBOX_NOTREADY
+
+    def exit_container(self, container_id: str, exit_code: int, reason: str = "") -> None:
+        """The container's main process ended on its own (it crashed or finished)."""
+        c = self.containers.get(container_id)
+        if c is not None and c.state == ContainerState.CONTAINER_RUNNING:
+            c.state, c.finished_at, c.exit_code = ContainerState.CONTAINER_EXITED, self._now_ns(), exit_code
+            c.reason = reason or ("Completed" if exit_code == 0 else "Error")
+
+
+class RuntimeService:
+    """``runtime.v1.RuntimeService``: sandboxes and containers."""
+
+    def __init__(self, rt: ContainerRuntime):
+        self.rt = rt
+
+    def _sandbox(self, sandbox_id: str) -> _Sandbox:
+        s = self.rt.sandboxes.get(sandbox_id)
+        if s is None:
+            raise CriError("NotFound", f'an error occurred when try to find sandbox "{sandbox_id}": not found')
+        return s
+
+    def _container(self, container_id: str) -> _Container:
+        c = self.rt.containers.get(container_id)
+        if c is None:
+            raise CriError("NotFound", f'an error occurred when try to find container "{container_id}": not found')
+        return c
+
+    @staticmethod
+    def _subject(meta: PodSandboxMetadata) -> str:
+        return f"{meta.namespace}/{meta.name}"
+
+    def Version(self, version: str = "v1") -> VersionResponse:
+        rt = self.rt
+        rt._record("RuntimeService", "Version", rt.node, rt.chain("Version", oci=False))
+        return VersionResponse("0.1.0", rt.info.runtime_name, rt.info.version, "v1")
+
+    def Status(self) -> RuntimeStatus:
+        rt = self.rt
+        rt._record("RuntimeService", "Status", rt.node, rt.chain("Status", oci=False))
+        net = bool(rt.pod_cidr)
+        return RuntimeStatus([RuntimeCondition("RuntimeReady", True),
+                              RuntimeCondition("NetworkReady", net, "" if net else "NetworkPluginNotReady",
+                                               "" if net else "Network plugin returns error: cni plugin not "
+                                                              "initialized")])
+
+    def UpdateRuntimeConfig(self, pod_cidr: str) -> None:
+        """The kubelet hands the node's podCIDR to the runtime (and so to the CNI plugin)."""
+        rt = self.rt
+        rt.pod_cidr = pod_cidr
+        rt._record("RuntimeService", "UpdateRuntimeConfig", rt.node,
+                   rt.chain("UpdateRuntimeConfig", f"(podCIDR {pod_cidr})", oci=False))
+
+    def RunPodSandbox(self, request: RunPodSandboxRequest, ip: str) -> RunPodSandboxResponse:
+        """Create the Pod's sandbox: the ``pause`` container holding its namespaces, plus the CNI's IP.
+
+        ``ip`` is what the CNI plugin's IPAM gave (the kubelet's caller asks the network for it).
+        """
+        rt = self.rt
+        sid = rt.new_id()
+        cfg = request.config
+        rt.sandboxes[sid] = _Sandbox(sid, cfg, PodSandboxState.SANDBOX_READY, rt._now_ns(), ip,
+                                     request.runtime_handler)
+        if rt.oci_runtime == "kata":
+            what = f"create (boots a lightweight VM for the pod: guest kernel + kata-agent; sandbox {sid[:4]}…)"
+        else:
+            what = f"create ({SANDBOX_IMAGE.rsplit('/', 1)[-1]} sandbox {sid[:4]}…)"
+        net = "host network" if cfg.host_network else f"CNI gave {ip}"
+        rt._record("RuntimeService", "RunPodSandbox", self._subject(cfg.metadata),
+                   rt.chain("RunPodSandbox", what) + f"; {net}")
+        return RunPodSandboxResponse(sid)
+
+    def PodSandboxStatus(self, pod_sandbox_id: str) -> PodSandboxStatus:
+        rt = self.rt
+        s = self._sandbox(pod_sandbox_id)
+        rt._record("RuntimeService", "PodSandboxStatus", self._subject(s.config.metadata),
+                   rt.chain("PodSandboxStatus", oci=False) + f" (sandbox {s.id[:4]}… {s.state.name}, IP {s.ip})")
+        return PodSandboxStatus(s.id, s.config.metadata, s.state, s.created_at, s.ip, dict(s.config.labels),
+                                dict(s.config.annotations), s.handler)
+
+    def StopPodSandbox(self, pod_sandbox_id: str) -> None:
+        rt = self.rt
+        s = self._sandbox(pod_sandbox_id)
+        for c in rt.containers.values():
+            if c.sandbox_id == s.id and c.state == ContainerState.CONTAINER_RUNNING:
+                c.state, c.finished_at, c.exit_code, c.reason = (ContainerState.CONTAINER_EXITED, rt._now_ns(),
+                                                                  137, "Error")
+        s.state = PodSandboxState.SANDBOX_NOTREADY
+        what = "kill (shuts the pod's VM down)" if rt.oci_runtime == "kata" else f"kill (pause {s.id[:4]}…)"
+        rt._record("RuntimeService", "StopPodSandbox", self._subject(s.config.metadata),
+                   rt.chain("StopPodSandbox", what) + "; CNI DEL releases the pod's IP"
+                   if not s.config.host_network else rt.chain("StopPodSandbox", what))
+
+    def RemovePodSandbox(self, pod_sandbox_id: str) -> None:
+        rt = self.rt
+        s = self.rt.sandboxes.pop(pod_sandbox_id, None)
+        if s is None:
+            return   # removing a removed sandbox is not an error in CRI
+        for cid in [c.id for c in rt.containers.values() if c.sandbox_id == s.id]:
+            del rt.containers[cid]
+        rt._record("RuntimeService", "RemovePodSandbox", self._subject(s.config.metadata),
+                   rt.chain("RemovePodSandbox", f"delete (sandbox {s.id[:4]}…)"))
+
+    def ListPodSandbox(self, filter: PodSandboxFilter | None = None) -> list[PodSandbox]:
+        out = []
+        for s in sorted(self.rt.sandboxes.values(), key=lambda s: (s.created_at, s.id)):
+            if filter and ((filter.id and s.id != filter.id) or (filter.state is not None and s.state != filter.state)):
+                continue
+            out.append(PodSandbox(s.id, s.config.metadata, s.state, s.created_at, dict(s.config.labels)))
+        return out
+
+    def CreateContainer(self, pod_sandbox_id: str, config: ContainerConfig,
+                        sandbox_config: PodSandboxConfig) -> str:
+        rt = self.rt
+        self._sandbox(pod_sandbox_id)
+        img = rt.find_image(config.image.image)
+        if img is None:
+            raise CriError("NotFound", f'failed to create containerd container: image "{config.image.image}": '
+                                       "not found")
+        cid = rt.new_id()
+        rt.containers[cid] = _Container(cid, pod_sandbox_id, config, img.repo_digests[0],
+                                        ContainerState.CONTAINER_CREATED, rt._now_ns())
+        rt._record("RuntimeService", "CreateContainer", self._subject(sandbox_config.metadata),
+                   rt.chain("CreateContainer", f"create ({config.metadata.name} {cid[:4]}… from "
+                                               f"{config.image.image})"))
+        return cid
+
+    def StartContainer(self, container_id: str) -> None:
+        rt = self.rt
+        c = self._container(container_id)
+        c.state, c.started_at = ContainerState.CONTAINER_RUNNING, rt._now_ns()
+        meta = rt.sandboxes[c.sandbox_id].config.metadata
+        where = "inside the pod's VM" if rt.oci_runtime == "kata" else f"in sandbox {c.sandbox_id[:4]}…"
+        rt._record("RuntimeService", "StartContainer", self._subject(meta),
+                   rt.chain("StartContainer", f"start ({c.config.metadata.name} {c.id[:4]}… {where})"))
+
+    def StopContainer(self, container_id: str, timeout: int, exit_code: int = 0, killed: bool = False) -> None:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; ``exit_code``/``killed`` say how the process ended."""
+        rt = self.rt
+        c = self._container(container_id)
+        if c.state == ContainerState.CONTAINER_RUNNING:
+            c.state, c.finished_at = ContainerState.CONTAINER_EXITED, rt._now_ns()
+            c.exit_code = 137 if killed else exit_code
+            c.reason = "Error" if c.exit_code else "Completed"
+        meta = rt.sandboxes[c.sandbox_id].config.metadata
+        how = f"SIGTERM, SIGKILL after {timeout}s" if killed else "SIGTERM"
+        rt._record("RuntimeService", "StopContainer", self._subject(meta),
+                   rt.chain("StopContainer", f"kill ({c.config.metadata.name} {c.id[:4]}…: {how})"))
+
+    def RemoveContainer(self, container_id: str) -> None:
+        rt = self.rt
+        c = rt.containers.pop(container_id, None)
+        if c is None:
+            return
+        meta = rt.sandboxes[c.sandbox_id].config.metadata if c.sandbox_id in rt.sandboxes else None
+        rt._record("RuntimeService", "RemoveContainer", self._subject(meta) if meta else c.id[:12],
+                   rt.chain("RemoveContainer", f"delete ({c.config.metadata.name} {c.id[:4]}…)"))
+
+    def ListContainers(self, filter: ContainerFilter | None = None) -> list[Container]:
+        out = []
+        for c in sorted(self.rt.containers.values(), key=lambda c: (c.created_at, c.id)):
+            if filter and ((filter.id and c.id != filter.id) or (filter.state is not None and c.state != filter.state)
+                           or (filter.pod_sandbox_id and c.sandbox_id != filter.pod_sandbox_id)):
+                continue
+            out.append(Container(c.id, c.sandbox_id, c.config.metadata, c.config.image, c.image_ref, c.state,
+                                 c.created_at, dict(c.config.labels)))
+        return out
+
+    def ContainerStatus(self, container_id: str) -> ContainerStatus:
+        c = self._container(container_id)
+        return ContainerStatus(c.id, c.config.metadata, c.state, c.created_at, c.started_at, c.finished_at,
+                               c.exit_code, c.config.image, c.image_ref, c.reason, c.message,
+                               dict(c.config.labels), dict(c.config.annotations), c.config.log_path)
+
+    def ExecSync(self, container_id: str, cmd: list[str], timeout: int = 0,
+                 healthy: bool = True) -> ExecSyncResponse:
+        """Run ``cmd`` in the container (exec probes); the answer comes from the container's program."""
+        rt = self.rt
+        c = self._container(container_id)
+        if c.state != ContainerState.CONTAINER_RUNNING:
+            raise CriError("NotFound", f"container is not created or running: checking if container "
+                                       f"{container_id} is running: container not running")
+        meta = rt.sandboxes[c.sandbox_id].config.metadata
+        rt._record("RuntimeService", "ExecSync", self._subject(meta),
+                   rt.chain("ExecSync", f"exec ({' '.join(cmd)})"))
+        return ExecSyncResponse(b"", b"" if healthy else b"probe command failed", 0 if healthy else 1)
+
+
+class ImageService:
+    """``runtime.v1.ImageService``: images on the node."""
+
+    def __init__(self, rt: ContainerRuntime):
+        self.rt = rt
+
+    def PullImage(self, image: ImageSpec, sandbox_config: PodSandboxConfig | None = None) -> str:
+        """Pull from the registry; returns the image reference (digest).  Fails with :class:`CriError`."""
+        rt = self.rt
+        subject = f"{sandbox_config.metadata.namespace}/{sandbox_config.metadata.name}" if sandbox_config \
+            else image.image
+        try:
+            ref, size = REGISTRY.resolve(rt.cluster, image.image)
+        except CriError:
+            rt._record("ImageService", "PullImage", subject,
+                       rt.chain("PullImage", f"← registry: {image.image} not found", oci=False))
+            raise
+        rt._store_image(image.image, ref, size)
+        rt._record("ImageService", "PullImage", subject,
+                   rt.chain("PullImage", f"← registry ({image.image}, {size} bytes)", oci=False))
+        return ref
+
+    def ImageStatus(self, image: ImageSpec, subject: str = "") -> Image | None:
+        rt = self.rt
+        img = rt.find_image(image.image)
+        rt._record("ImageService", "ImageStatus", subject or image.image,
+                   rt.chain("ImageStatus", f"({image.image}: {'present' if img else 'not present'})", oci=False))
+        return img
+
+    def ListImages(self) -> list[Image]:
+        return [self.rt.images[k] for k in sorted(self.rt.images)]
+
+    def RemoveImage(self, image: ImageSpec) -> None:
+        rt = self.rt
+        img = rt.find_image(image.image)
+        if img is not None:
+            rt.images = {k: v for k, v in rt.images.items() if v is not img}
+            rt._record("ImageService", "RemoveImage", image.image, rt.chain("RemoveImage", oci=False))
+
+    def ImageFsInfo(self) -> list[FilesystemUsage]:
+        used = sum(i.size for i in self.rt.images.values())
+        mount = {"dockershim": "/var/lib/docker", "cri-o": "/var/lib/containers/storage"}.get(
+            self.rt.name, "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs")
+        return [FilesystemUsage(self.rt._now_ns(), mount, used, len(self.rt.images) * 40)]
