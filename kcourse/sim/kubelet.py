@@ -188,7 +188,10 @@ def lifetime(spec: dict) -> tuple[float, int] | None:
     if re.search(r"\b(?:sleep\s+(?:infinity|inf)|tail\s+-f)\b", script):
         return None
     if not sleeps and not exits:
-        if script and (spec.get("command") or [""])[0] in ("echo", "true", "/bin/true", "date", "env"):
+        cmd = (spec.get("command") or [""])[0].rsplit("/", 1)[-1]
+        if re.search(r"\bwhile\b", script) or not cmd:
+            return None
+        if cmd in ("echo", "true", "date", "env") or (cmd in ("sh", "bash", "ash") and "-c" in script):
             return (0.05, 0)
         return None
     return (sum(sleeps) or 0.05, int(exits[0]) if exits else 0)
@@ -232,6 +235,7 @@ class _Ctr:
     not_before: float = 0.0         # back-off: no (re)start or pull before this time
     stopping: bool = False
     kill_reason: str = ""
+    cid_old: str = ""
     timers: list[Timer] = field(default_factory=list)
 
 
@@ -702,7 +706,7 @@ class Kubelet(Component):
     def _start_steps(self, p: _Pod, c: _Ctr) -> tuple[float, str, Callable[[], Event | None]] | None:
         rt = self.runtime_name
         now = self.clock.now
-        if c.not_before > now:
+        if c.not_before > now + 1e-6:
             return None   # a back-off timer will kick the worker
         if not c.image_checked:
             return (DURATIONS["ImageStatus"], rt, lambda: self._image_status(p, c))
@@ -749,7 +753,7 @@ class Kubelet(Component):
         if p.start_time is None:
             p.start_time = self.clock.now
         for c in p.ctrs.values():
-            c.cid = ""
+            c.cid_old, c.cid = c.cid or c.cid_old, ""
         self._mark_status(p)
         return self._cri_event(p.key)
 
@@ -832,6 +836,8 @@ class Kubelet(Component):
 
     def _create_container(self, p: _Pod, c: _Ctr) -> Event | None:
         md = p.pod["metadata"]
+        if c.state == "terminated" or c.reason == "CrashLoopBackOff":
+            c.restart_count += 1   # restartCount: how many times this container was started again
         attempt = c.attempts
         log_path = f"{c.name}/{attempt}.log"
         cfg = ContainerConfig(ContainerMetadata(c.name, attempt), ImageSpec(c.spec["image"]),
@@ -981,10 +987,8 @@ class Kubelet(Component):
         ran = now - (c.started_at or now)
         if ran >= BACKOFF_RESET:
             c.backoff = 0.0
-        c.restart_count += 1
         c.image_checked = c.image_ready = False
-        c.cid_old = c.cid  # type: ignore[attr-defined]
-        c.cid = ""
+        c.cid_old, c.cid = c.cid, ""
         if c.backoff == 0.0:
             c.backoff = BACKOFF_INITIAL
             return "; restarting"
@@ -992,6 +996,7 @@ class Kubelet(Component):
         c.backoff = min(c.backoff * 2, BACKOFF_MAX)
         c.not_before = now + delay
         md = p.pod["metadata"]
+        c.last = self._terminated_dict(c)
         c.state, c.reason = "waiting", "CrashLoopBackOff"
         c.message = f"back-off {delay:g}s restarting failed container={c.name} pod={md['name']}_{md['namespace']}" \
                     f"({md['uid']})"
@@ -1012,7 +1017,7 @@ class Kubelet(Component):
     def _terminated_dict(self, c: _Ctr) -> dict:
         return {"terminated": {"exitCode": c.exit_code, "reason": c.term_reason,
                                "startedAt": timestamp(c.started_at or 0), "finishedAt": timestamp(c.finished_at or 0),
-                               "containerID": f"{self.cri.info.scheme}://{getattr(c, 'cid_old', '') or c.cid}"}}
+                               "containerID": f"{self.cri.info.scheme}://{c.cid_old or c.cid}"}}
 
     def _start_probes(self, p: _Pod, c: _Ctr) -> None:
         for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
@@ -1281,8 +1286,8 @@ class Kubelet(Component):
                                "imageID": c.image_ref}
         if c.cid and c.state != "waiting":
             out["containerID"] = f"{self.cri.info.scheme}://{c.cid}"
-        elif getattr(c, "cid_old", ""):
-            out["containerID"] = f"{self.cri.info.scheme}://{c.cid_old}"  # type: ignore[attr-defined]
+        elif c.cid_old:
+            out["containerID"] = f"{self.cri.info.scheme}://{c.cid_old}"
         if not c.init:
             out["started"] = c.state == "running" and c.started
         return out
