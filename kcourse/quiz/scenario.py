@@ -104,17 +104,11 @@ def _count_pods(c: Any, node: str | None = None, namespace: str | None = None, p
 
 
 def _deciding_plugin(c: Any, pod: str) -> str:
-    """The score plugin that put the chosen node furthest ahead of the runner-up."""
-    d = _decision(c, pod)
-    scores: dict[str, dict[str, float]] = d.get("scores") or {}
-    chosen = d["node"]
-    others = sorted((n for n in scores if n != chosen), key=lambda n: (-sum(scores[n].values()), n))
-    if chosen not in scores or not others:
-        raise ScenarioError(f"pod {pod}: only one node was scored, so filtering decided, not a score plugin")
-    runner_up = others[0]
-    plugins = sorted(set(scores[chosen]) | set(scores[runner_up]))
-    # max() keeps the first of equal margins, so ties go to the alphabetically first plugin.
-    return max(plugins, key=lambda p: scores[chosen].get(p, 0) - scores[runner_up].get(p, 0))
+    """The score plugin that put the chosen node furthest ahead of the runner-up, as the scheduler recorded it."""
+    plugin = _decision(c, pod).get("decided_by")
+    if plugin is None:
+        raise ScenarioError(f"pod {pod}: no score plugin separated the nodes (filtering decided, or a tie)")
+    return plugin
 
 
 def _node_condition(c: Any, node: str, type: str = "Ready") -> str:

@@ -32,8 +32,9 @@ class FakeCluster:
         self.decisions = {"default/probe": {"node": "worker-3", "filtered": {}, "scores": {
             "worker-1": {"NodeResourcesFit": 20, "ImageLocality": 0, "TaintToleration": 100},
             "worker-2": {"NodeResourcesFit": 40, "ImageLocality": 10, "TaintToleration": 100},
-            "worker-3": {"NodeResourcesFit": 90, "ImageLocality": 0, "TaintToleration": 100}}},
-            "default/lonely": {"node": "worker-1", "scores": {"worker-1": {"NodeResourcesFit": 1}}}}
+            "worker-3": {"NodeResourcesFit": 90, "ImageLocality": 0, "TaintToleration": 100}},
+            "decided_by": "NodeResourcesFit"},
+            "default/lonely": {"node": "worker-1", "scores": {"worker-1": {"NodeResourcesFit": 1}}, "decided_by": None}}
         self.pods = [self._pod("web-a", "worker-1", "Running"), self._pod("web-b", "worker-1", "Running"),
                      self._pod("web-c", "worker-2", "Pending"), self._pod("db-a", "worker-1", "Running", app="db"),
                      self._pod("web-d", "worker-2", "Running", deleting=True)]
@@ -108,7 +109,7 @@ def test_queries(query, expected):
 @pytest.mark.parametrize("query,message", [
     ({"pod_node": {"pod": "default/ghost"}}, "does not exist"),
     ({"scheduled_node": {"pod": "default/ghost"}}, "no decision"),
-    ({"deciding_plugin": {"pod": "default/lonely"}}, "only one node"),
+    ({"deciding_plugin": {"pod": "default/lonely"}}, "no score plugin"),
     ({"node_condition": {"node": "worker-9"}}, "does not exist"),
     ({"field": {"resource": "deployments", "name": "web", "path": "spec.nope"}}, "no field"),
     ({"launch_missiles": {}}, "unknown query"),
