@@ -104,6 +104,12 @@ class WorkQueue:
 
         self._waiting[key] = self.clock.call_at_ms(due, fire, component=self.name, priority=-1)
 
+    def cancel_after(self, key: str) -> None:
+        """Drop a delayed add of ``key`` that is no longer wanted (a deadline check after the goal was met)."""
+        pending = self._waiting.pop(key, None)
+        if pending is not None:
+            pending.cancel()  # type: ignore[attr-defined]
+
     def add_rate_limited(self, key: str) -> None:
         """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s."""
         self.add_after(key, self.rate_limiter.when(key))

@@ -820,6 +820,7 @@ class DeploymentController(Controller):
         cond = _condition(d.get("status") or {}, "Progressing")
         if not self._has_deadline(d) or cond is None or self._complete(d, status) or \
                 cond.get("reason") == TIMED_OUT_REASON:
+            self.queue.cancel_after(object_key(d))  # the deadline no longer matters
             return
         after = parse_timestamp(cond["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"] - self.clock.now
         key = object_key(d)
