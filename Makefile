@@ -22,6 +22,7 @@ test: $(STAMP)
 	@scripts/system-deps.sh dot chromium etcd
 	$(BIN)/kcourse quiz lint quizzes/
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
 
 notebooks: $(STAMP)
 	@scripts/system-deps.sh dot
