@@ -504,8 +504,9 @@ def _leaders(cluster: Any) -> dict[str, str]:
     return out
 
 
-def event_host(cluster: Any, event: Any) -> str | None:
-    """The process (graph node id) that made ``event``: controllers belong to their manager process."""
+def event_host(cluster: Any, event: Any, max_pods_per_node: int = 8) -> str | None:
+    """The process (graph node id) that made ``event``: controllers belong to their manager process,
+    a program in a container to its Pod's box (or its node's Pod counts when the Pods are collapsed)."""
     machine = cluster.machines.get(event.node)
     if machine is not None:
         for comp in machine.components:
@@ -522,7 +523,17 @@ def event_host(cluster: Any, event: Any) -> str | None:
         return node_id(event.node, "kube-controller-manager")
     if name in ("kube-proxy", "kubelet", "kube-scheduler", "kube-apiserver", "etcd"):
         return node_id(event.node, name)
-    return None
+    return _pod_host(cluster, event, max_pods_per_node)
+
+
+def _pod_host(cluster: Any, event: Any, max_pods: int) -> str | None:
+    namespace, _, pod_name = event.key.rpartition("/")
+    pod = cluster.api.peek("pods", pod_name, namespace) if namespace else None
+    if pod is None or pod["spec"].get("nodeName") != event.node:
+        return None
+    drawn = [p for p in cluster.api.items("pods") if p["spec"].get("nodeName") == event.node
+             and p["metadata"].get("labels", {}).get("k8s-app") != "kube-proxy"]
+    return node_id(event.node, "pods") if len(drawn) > max_pods else node_id("pod", namespace, pod_name)
 
 
 _HTTP = {"create": "POST", "update": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET", "list": "GET",
@@ -609,7 +620,7 @@ def live(cluster: Any, highlight_last: bool = True, max_pods_per_node: int = 8,
         _pod_group(g, "unscheduled", "Pending: not yet scheduled", leftovers.pop(""), max_pods_per_node)
     for name in sorted(k for k in leftovers if k and k not in cluster.machines):
         _pod_group(g, f"gone/{name}", f"{name}: node gone", leftovers[name], max_pods_per_node)
-    highlighted = _highlight(g, cluster, last, api) if last is not None else None
+    highlighted = _highlight(g, cluster, last, api, max_pods_per_node) if last is not None else None
     _legend(g, _LEGEND_KINDS + [
         ("#009E73", "&#9634;", "node Ready (solid)"), ("#E69F00", "&#9634;", "node Unknown (dashed)"),
         ("#D55E00", "&#9634;", "node NotReady (bold)"), (HIGHLIGHT, "&#9654;", "last action and its requests")])
@@ -729,9 +740,9 @@ def _pod_group(g: graphviz.Digraph, group: str, label: str, pods: list[dict], ma
                 _pod_box(c, pod)
 
 
-def _highlight(g: graphviz.Digraph, cluster: Any, event: Any, api: str) -> str | None:
+def _highlight(g: graphviz.Digraph, cluster: Any, event: Any, api: str, max_pods: int) -> str | None:
     """Mark the process that made the last event and draw its API requests as a labelled edge."""
-    target = event_host(cluster, event)
+    target = event_host(cluster, event, max_pods)
     if target is None:
         return None
     g.node(target, color=HIGHLIGHT, penwidth="3", fontname=f"{_FONT} Bold")

@@ -20,9 +20,10 @@ gives the same trace, byte for byte.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .apiserver import APIServer
 from .clock import Clock, Timer
@@ -31,7 +32,7 @@ from .etcd import Etcd
 from .network import Network
 from .objects import timestamp
 
-__all__ = ["Cluster", "Machine", "RUNTIMES"]
+__all__ = ["RUNTIMES", "Cluster", "Machine"]
 
 RUNTIMES = ("dockershim", "containerd", "cri-o")
 WRITE_VERBS = {"create": "create", "update": "update", "patch": "patch", "delete": "delete"}
@@ -224,7 +225,15 @@ class Cluster:
         """
         if component is not None and component not in self.ready_components():
             raise ValueError(f"{component} has nothing to do now; ready: {', '.join(self.ready_components())}")
+        return self._step(component)
+
+    def _step(self, component: str | None = None, until_ms: int | None = None) -> Event | None:
+        """One action; internal timers that make no event are run on the way, but none due after ``until_ms``."""
         for _ in range(1_000_000):
+            if until_ms is not None:
+                head = self.clock.peek()
+                if head is None or head.due_ms > until_ms:
+                    return None
             timer = self.clock.pop(component)
             if timer is None:
                 return None
@@ -258,7 +267,7 @@ class Cluster:
             head = self.clock.peek()
             if head is None or (until_ms is not None and head.due_ms > until_ms):
                 break
-            ev = self.step()
+            ev = self._step(until_ms=until_ms)
             if ev is not None:
                 out.append(ev)
         if until_ms is not None and (max_steps is None or len(out) < max_steps):
@@ -277,7 +286,7 @@ class Cluster:
             head = self.clock.peek()
             if head is None or head.due_ms > deadline or (max_steps is not None and len(out) >= max_steps):
                 break
-            ev = self.step()
+            ev = self._step(until_ms=deadline)
             if ev is not None:
                 out.append(ev)
         return out

@@ -6,7 +6,7 @@ import itertools
 import re
 
 import pytest
-from conftest import add_node, add_pod, populate
+from builders import add_node, add_pod, populate
 
 import kcourse
 from kcourse import diagrams
@@ -187,7 +187,11 @@ def test_pods_collapse_to_counts_per_phase_beyond_the_threshold(drawn):
     for i in range(6):
         add_pod(drawn, f"many-{i}", "worker-3", phase="Pending" if i % 2 else "Running")
     src = diagrams.live(drawn, max_pods_per_node=4).source
-    assert '"worker-3/pods"' in src and "8 Pods\\nPending 3 · Running 5" in src
+    on_worker_3 = [p for p in drawn.api.items("pods") if p["spec"].get("nodeName") == "worker-3"
+                   and p["metadata"].get("labels", {}).get("k8s-app") != "kube-proxy"]
+    running = sum(p["status"].get("phase") == "Running" for p in on_worker_3)
+    assert '"worker-3/pods"' in src
+    assert f"{len(on_worker_3)} Pods\\nPending 3 · Running {running}" in src
     assert '"pod/default/many-0"' not in src
     assert '"pod/default/worker-1-web-0"' in src  # below the threshold: one box per Pod
 

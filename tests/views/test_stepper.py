@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pytest
-from conftest import populate
+from builders import populate
 
 import kcourse
 from kcourse.widgets.stepper import Stepper, explain
