@@ -78,6 +78,12 @@ class Cluster:
             raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if masters < 1 or workers < 0:
             raise ValueError("a cluster needs at least one control plane node and zero or more workers")
+        #: What this cluster was built from, so a view can build the same cluster again (a "Reset" button).
+        self.init_args: dict[str, Any] = {
+            "masters": masters, "workers": workers, "runtime": runtime, "seed": seed, "oci_runtime": oci_runtime,
+            "runtimes": dict(runtimes) if runtimes else None, "cloud": cloud, "addons": addons,
+            "record_events": record_events, "bootstrap": bootstrap, "node_cpu": node_cpu,
+            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd, "name": name}
         self.name = name
         self.seed = seed
         self.rng = random.Random(seed)

@@ -11,11 +11,13 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "QuizWidget": "kcourse.widgets.quiz",
+    "Dashboard": "kcourse.widgets.dashboard",
     "QuestionWidget": "kcourse.widgets.quiz",
+    "QuizWidget": "kcourse.widgets.quiz",
+    "Stepper": "kcourse.widgets.stepper",
 }
 
-__all__ = ["QuestionWidget", "QuizWidget"]
+__all__ = ["Dashboard", "QuestionWidget", "QuizWidget", "Stepper"]
 
 
 def __getattr__(name: str) -> Any:
