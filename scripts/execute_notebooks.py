@@ -71,14 +71,14 @@ class NotebookFailed(Exception):
     """A cell raised; the message names the notebook and the cell."""
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
-    """Run every code cell of ``path`` in a fresh kernel and return the executed notebook."""
+def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
+    """Run every code cell of ``path`` in a fresh kernel (in ``cwd``, default its folder); return it."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd or path.parent)}},
         record_timing=False,
         coalesce_streams=True,
         store_widget_state=True,
@@ -180,6 +180,12 @@ def _normalise_widgets(nb: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     return nb
 
 
+def serialise(nb: nbformat.NotebookNode) -> bytes:
+    """The file's bytes, exactly as ``nbformat.write`` stores them."""
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
@@ -195,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(path.name)
             continue
         nbformat.validate(nb)
-        nbformat.write(nb, path)
+        path.write_bytes(serialise(nb))
         print(f"executed {path.name} in {time.monotonic() - started:.1f} s")
     if failures:
         print(f"{len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
