@@ -52,3 +52,11 @@ def test_ci_runs_the_readme_test_command_and_nothing_else():
           if line.strip() and not line.startswith("#") and not line.startswith("set ") and not line.startswith("cd ")]
     assert ci == ["make test"]
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_readme_pictures_are_committed_and_linked():
+    readme = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]+\]\((docs/[^)]+\.png)\)", readme)
+    assert sorted(pictures) == ["docs/architecture.png", "docs/live-failure.png"]
+    for picture in pictures:
+        assert (ROOT / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
