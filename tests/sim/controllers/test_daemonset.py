@@ -13,8 +13,9 @@ CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSc
 
 @pytest.fixture
 def lab(bare) -> Lab:
+    """The bare control plane (its kubelet registered master-1, tainted) and two hand-made workers."""
     lab = Lab(bare)
-    lab.node("master-1", taints=[CONTROL_PLANE])
+    assert CONTROL_PLANE in lab.api.peek("nodes", "master-1")["spec"]["taints"]
     lab.node("worker-1")
     lab.node("worker-2")
     return lab
@@ -28,6 +29,8 @@ def daemonset(lab, **spec):
 def nodes_of(lab):
     out = {}
     for pod in lab.pods("kube-system"):
+        if not any(ref["kind"] == "DaemonSet" for ref in pod["metadata"].get("ownerReferences") or []):
+            continue                                        # the control plane's static (mirror) Pods
         term = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
         [field] = term["nodeSelectorTerms"][0]["matchFields"]
         out[field["values"][0]] = pod
