@@ -177,9 +177,11 @@ def test_when_every_node_is_silent_nothing_is_evicted(bare, heartbeats):
     add_node(bare, "node-b", heartbeats=heartbeats)
     bare.run_until_stable()
     heartbeats.alive.clear()
+    bare.stop_kubelet("master-1")                       # master-1's own kubelet falls silent too
     bare.advance(120)
     assert condition(bare.api.peek("nodes", "node-a"), "Ready")["status"] == "Unknown"
-    assert (UNREACHABLE, "NoExecute") not in taints(bare, "node-a") + taints(bare, "node-b")
+    assert condition(bare.api.peek("nodes", "master-1"), "Ready")["status"] == "Unknown"
+    assert (UNREACHABLE, "NoExecute") not in taints(bare, "node-a") + taints(bare, "node-b") + taints(bare, "master-1")
     assert (UNREACHABLE, "NoSchedule") in taints(bare, "node-a")
 
 
@@ -196,6 +198,7 @@ def test_a_node_that_never_reports_is_unknown_after_the_startup_grace_period(bar
 def test_every_node_is_registered_with_an_event_on_the_next_monitor_pass(two_nodes):
     two_nodes.advance(5)
     assert [e["message"] for e in events(two_nodes, "RegisteredNode")] == [
+        "Node master-1 event: Registered Node master-1 in Controller",     # registered by its kubelet at boot
         "Node node-a event: Registered Node node-a in Controller",
         "Node node-b event: Registered Node node-b in Controller"]
 
@@ -212,20 +215,28 @@ def test_a_failed_worker_is_detected_tainted_and_its_pods_replaced():
                       "template": {"metadata": {"labels": {"app": "web"}},
                                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
     c.run_until_stable()
-    doomed = [p["metadata"]["name"] for p in c.pods() if p["spec"].get("nodeName") == "worker-2"]
-    assert doomed, "the scheduler spreads three replicas over three workers"
+    on_worker_2 = [p for p in c.pods(None) if p["spec"].get("nodeName") == "worker-2"]
+    assert any(p["metadata"]["labels"].get("app") == "web" for p in on_worker_2), \
+        "the scheduler spreads three replicas over three workers"
+    # Every Pod there is evicted (the addons' too) but the DaemonSet Pods, which tolerate unreachable forever.
+    daemons = sorted((p["metadata"]["namespace"], p["metadata"]["name"]) for p in on_worker_2
+                     if any(r["kind"] == "DaemonSet" for r in p["metadata"].get("ownerReferences") or []))
+    doomed = sorted({(p["metadata"]["namespace"], p["metadata"]["name"]) for p in on_worker_2} - set(daemons))
+    assert daemons, "kube-proxy runs on every node"
     c.fail_node("worker-2")
     failed_at = c.now
     c.run_until_stable()
     unknown_at = ready_time(c, "worker-2")
     assert 40 < unknown_at - failed_at <= 55            # grace period 50 s after the last renewal (≤ 10 s before)
     assert (UNREACHABLE, "NoExecute") in taints(c, "worker-2")
-    evicted = {e["involvedObject"]["name"]: parse_timestamp(e["firstTimestamp"])
+    evicted = {(e["involvedObject"]["namespace"], e["involvedObject"]["name"]): parse_timestamp(e["firstTimestamp"])
                for e in events(c, "TaintManagerEviction")}
-    assert sorted(evicted) == sorted(doomed)
+    assert sorted(evicted) == doomed
     assert all(0 <= t - (unknown_at + 300) <= 1 for t in evicted.values())   # the 300 s toleration
-    for name in doomed:                                   # Terminating on the dead node: nobody confirms
-        assert c.api.peek("pods", name, "default")["metadata"]["deletionTimestamp"]
+    for ns, name in doomed:                               # Terminating on the dead node: nobody confirms
+        assert c.api.peek("pods", name, ns)["metadata"]["deletionTimestamp"]
+    for ns, name in daemons:
+        assert not c.api.peek("pods", name, ns)["metadata"].get("deletionTimestamp")
     running = [p for p in c.pods() if not p["metadata"].get("deletionTimestamp")
                and p["metadata"]["labels"].get("app") == "web"]
     assert len(running) == 3 and all(p["spec"]["nodeName"] != "worker-2" for p in running)
