@@ -38,10 +38,12 @@ def test_a_deleted_nodes_range_returns_to_the_pool(bare):
 
 
 def test_an_exhausted_cluster_cidr_is_reported_on_the_node(bare):
-    bare.network._pod_cidrs = bare.network._pod_cidrs[:2]   # room for one node (x.x.0.0/24 stays unused)
+    assert list(bare.network.node_cidrs) == ["master-1"]    # registered by its kubelet at boot
+    bare.network._pod_cidrs = bare.network._pod_cidrs[:3]   # room for one more node (x.x.0.0/24 stays unused)
     add_node(bare, "node-a")
     add_node(bare, "node-b")
     bare.run_until_stable()
+    assert "podCIDR" in bare.api.peek("nodes", "node-a")["spec"]
     assert "podCIDR" not in bare.api.peek("nodes", "node-b")["spec"]
     [ev] = events(bare, "CIDRNotAvailable")
     assert ev["involvedObject"]["name"] == "node-b"
