@@ -1,12 +1,13 @@
 """The addons: manifests through the API server, CoreDNS answers, metrics, logs, the Dashboard summary."""
 
+from itertools import pairwise
+
 import pytest
 
 import kcourse
 from kcourse.sim.addons import dashboard_summary, resolve
 from kcourse.sim.addons.dns import CoreDNS, candidates
 from kcourse.sim.addons.logging import FluentBit
-from kcourse.sim.addons.monitoring import MetricsServer
 from kcourse.sim.kubeproxy import KubeProxy
 
 
@@ -156,41 +157,46 @@ def test_without_a_ready_coredns_a_query_fails(dns_cluster):
 
 @pytest.fixture
 def monitored():
+    """The cluster's own metrics-server Pod, one minute after boot; returns (cluster, server, boot time)."""
     c = kcourse.Cluster(seed=0, workers=2)
-    for node in ("worker-1", "worker-2"):
-        if c.api.peek("nodes", node) is None:
-            c.api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}}, user="test")
-    server = start(MetricsServer, c, "worker-1", "metrics-server-x")
+    [server] = c.addons.metrics.servers
+    assert server.pod_key.startswith("kube-system/metrics-server-")
+    booted = c.now
     c.advance(60)
-    return c, server
+    return c, server, booted
 
 
 def test_metrics_server_samples_every_15_seconds_into_a_time_series(monitored):
-    c, _ = monitored
-    series = c.addons.metrics.series("node", "worker-1", "cpu")
-    assert len(series) == 4 and [t for t, _ in series] == sorted(t for t, _ in series)
+    c, _, booted = monitored
+    series = c.addons.metrics.series("node", "worker-1", "cpu", since=booted)
+    times = [t for t, _ in series]
+    assert len(series) == 4 and all(round(b - a, 3) == 15 for a, b in pairwise(times))
     assert all(v > 0 for _, v in series)
 
 
 def test_a_dead_node_gets_no_sample_and_shows_unknown(monitored):
-    c, _ = monitored
-    c.fail_node("worker-2")
+    c, server, _ = monitored
+    alive = server.node                                   # fail the other worker, not metrics-server's
+    dead = "worker-1" if alive == "worker-2" else "worker-2"
+    c.fail_node(dead)
     c.advance(60)
     rows = {r["name"]: r for r in c.addons.metrics.top_nodes()}
-    assert rows["worker-2"]["cpu"] is None and rows["worker-1"]["cpu"] > 0
+    assert rows[dead]["cpu"] is None and rows[alive]["cpu"] > 0
     assert "<unknown>" in c.addons.metrics.top_nodes_text()
 
 
 def test_top_fails_while_metrics_server_is_not_running(monitored):
-    c, server = monitored
+    c, server, _ = monitored
+    c.addons.metrics.top_nodes()
     server.stop()
     with pytest.raises(kcourse.ApiError, match="unable to handle the request"):
         c.addons.metrics.top_nodes()
 
 
 def test_metrics_server_traces_each_scrape(monitored):
-    c, _ = monitored
-    assert sum(1 for e in c.events if e.component == "metrics-server" and "scraped" in e.message) == 4
+    c, _, booted = monitored
+    assert sum(1 for e in c.events if e.component == "metrics-server" and "scraped" in e.message
+               and e.time >= booted) == 4
 
 
 # --- logging ----------------------------------------------------------------------------------------------
