@@ -20,6 +20,7 @@ gives the same trace, byte for byte.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,8 @@ class Cluster:
         self._action_seq_start = 0
         self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
+        #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
+        self.lock = threading.RLock()
 
         from .cloud import FakeCloud
         self.cloud = FakeCloud(self) if cloud else None
@@ -235,6 +238,10 @@ class Cluster:
 
     def _step(self, component: str | None = None, until_ms: int | None = None) -> Event | None:
         """One action; internal timers that make no event are run on the way, but none due after ``until_ms``."""
+        with self.lock:
+            return self._step_locked(component, until_ms)
+
+    def _step_locked(self, component: str | None, until_ms: int | None) -> Event | None:
         for _ in range(1_000_000):
             if until_ms is not None:
                 head = self.clock.peek()
@@ -431,12 +438,23 @@ class Cluster:
         raises :class:`kcourse.ApiError` and changes nothing.
         """
         from .kubectl import Kubectl
-        return Kubectl(self).apply(manifest, namespace=namespace)
+        with self.lock:
+            return Kubectl(self).apply(manifest, namespace=namespace)
 
     def kubectl(self, command: str) -> str:
         """Run a kubectl command line against the cluster and return what kubectl would print."""
         from .kubectl import Kubectl
-        return Kubectl(self).run(command)
+        with self.lock:
+            return Kubectl(self).run(command)
+
+    def serve(self, port: int = 0, **options: Any) -> Any:
+        """Serve the Kubernetes API on 127.0.0.1 so the real ``kubectl`` can drive this cluster.
+
+        Returns a handle with ``url``, ``kubeconfig``, ``token`` and ``stop()`` (also a context
+        manager); see :mod:`kcourse.serve` for the options and for how time moves meanwhile.
+        """
+        from kcourse.serve import serve
+        return serve(self, port=port, **options)
 
     def get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
         """A deep copy of one object (404 raises :class:`kcourse.ApiError`)."""

@@ -1,0 +1,478 @@
+"""The REST verbs of kube-apiserver, mapped onto the simulated API server.
+
+A URL names a resource the way the real server routes it::
+
+    /api/v1/namespaces/{ns}/pods/{name}/log        core group
+    /apis/apps/v1/namespaces/{ns}/deployments/{name}/scale
+
+and the HTTP method plus the query pick the verb: GET is ``get``, ``list``
+or (``?watch=true``) ``watch``; POST ``create``; PUT ``update``; PATCH
+``patch``; DELETE ``delete`` or, without a name, ``deletecollection``.
+Every verb calls the same :class:`~kcourse.sim.apiserver.APIServer` method
+the simulated components and notebooks call, under the cluster's lock, as
+a client named after the caller's user agent; a refused request comes back
+as the ``Status`` object the real server sends.
+
+Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
+Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
+deletes the Pod gracefully), ``log`` (served by the node's kubelet).
+
+Simplified: no pagination (``limit`` is ignored, everything comes in one
+page); ``dryRun`` only on create; server-side apply
+(``application/apply-patch+yaml``) creates the object or strategic-merges
+the applied configuration into it, without managedFields, so it never
+reports a field-manager conflict; evictions check no PodDisruptionBudget.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from kcourse.sim import errors
+from kcourse.sim.errors import ApiError
+from kcourse.sim.resources import ResourceType, by_plural
+
+from .tables import table, wants_table
+
+if TYPE_CHECKING:
+    from .server import App
+
+__all__ = ["Reply", "Request", "Target", "handle_resource", "parse_target"]
+
+PATCH_TYPES = {"application/merge-patch+json": "merge", "application/strategic-merge-patch+json": "strategic",
+               "application/json-patch+json": "json", "application/apply-patch+yaml": "apply"}
+
+#: Chunk writer given to a streaming reply: returns False once the client has gone.
+Write = Callable[[bytes], bool]
+
+
+@dataclass
+class Reply:
+    """What to send back: a JSON body (dict), a text body (str) or a stream of chunks."""
+
+    code: int
+    body: Any = None
+    content_type: str = "application/json"
+    stream: Callable[[Write], None] | None = None
+
+
+@dataclass
+class Request:
+    method: str
+    query: dict[str, str]
+    accept: str
+    content_type: str
+    body: bytes
+    user: str
+    alive: Callable[[], bool] = field(default=lambda: True)
+
+
+@dataclass(frozen=True)
+class Target:
+    rt: ResourceType
+    namespace: str | None
+    name: str
+    subresource: str
+
+    @property
+    def resource(self) -> str:
+        """``pods`` or ``pods/log``: how audit logs and the request counts name the endpoint."""
+        return f"{self.rt.plural}/{self.subresource}" if self.subresource else self.rt.plural
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def parse_target(group: str, version: str, parts: list[str]) -> Target:
+    """Resolve the path after ``/api/v1`` or ``/apis/<group>/<version>`` to a resource, namespace and name."""
+    def served(plural: str) -> ResourceType | None:
+        rt = by_plural(plural)
+        return rt if rt is not None and (rt.group, rt.version) == (group, version) else None
+
+    namespace = None
+    if len(parts) >= 3 and parts[0] == "namespaces" and served(parts[2]) is not None:
+        namespace, parts = parts[1], parts[2:]
+    rt = served(parts[0]) if parts else None
+    if rt is None or len(parts) > 3 or (namespace is not None and not rt.namespaced):
+        raise not_found()
+    return Target(rt, namespace, parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "")
+
+
+def status_success(code: int = 200, details: dict | None = None) -> dict:
+    out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+    if details:
+        out["details"] = details
+    out["code"] = code
+    return out
+
+
+def decode_body(req: Request) -> Any:
+    """JSON (or YAML, for apply patches) as the request's Content-Type says."""
+    if not req.body:
+        raise errors.bad_request("the body of the request was empty")
+    try:
+        if req.content_type.startswith("application/apply-patch+yaml") or "yaml" in req.content_type:
+            return yaml.safe_load(req.body)
+        return json.loads(req.body)
+    except (ValueError, yaml.YAMLError) as e:
+        raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+
+
+def _truthy(value: str | None) -> bool:
+    return value in ("true", "1", "True")
+
+
+def _int(query: dict[str, str], name: str) -> int | None:
+    value = query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise errors.bad_request(f'invalid value "{value}" for {name}') from None
+
+
+def handle_resource(app: App, req: Request, t: Target) -> Reply:
+    """Dispatch one resource request by method and subresource."""
+    if t.subresource == "log":
+        return _logs(app, req, t) if req.method == "GET" else _method_not_allowed(t, req)
+    if t.subresource == "scale":
+        return _scale(app, req, t)
+    if t.subresource in ("eviction", "binding"):
+        if req.method != "POST":
+            return _method_not_allowed(t, req)
+        return _evict(app, req, t) if t.subresource == "eviction" else _bind(app, req, t)
+    if t.subresource not in ("", "status"):
+        raise not_found()
+    m = req.method
+    if not t.name:
+        if m == "GET":
+            return _watch(app, req, t) if _truthy(req.query.get("watch")) else _list(app, req, t)
+        if m == "POST" and not t.subresource:
+            return _create(app, req, t)
+        if m == "DELETE":
+            return _delete_collection(app, req, t)
+        return _method_not_allowed(t, req)
+    if m == "GET":
+        return _get(app, req, t)
+    if m == "PUT":
+        return _update(app, req, t)
+    if m == "PATCH":
+        return _patch(app, req, t)
+    if m == "DELETE" and not t.subresource:
+        return _delete(app, req, t)
+    return _method_not_allowed(t, req)
+
+
+def _method_not_allowed(t: Target, req: Request) -> Reply:
+    raise errors.method_not_supported(t.rt.plural, req.method.lower())
+
+
+def _as_table(app: App, req: Request, t: Target, objs: list[dict], rv: str) -> dict:
+    return table(t.rt, objs, app.cluster.clock.now, resource_version=rv,
+                 include_object=req.query.get("includeObject") or "Metadata")
+
+
+# --- reads ----------------------------------------------------------------------------------------------------
+
+
+def _get(app: App, req: Request, t: Target) -> Reply:
+    with app.cluster.lock:
+        obj = app.client(req).get(t.rt.plural, t.name, t.namespace)
+        if wants_table(req.accept):
+            return Reply(200, _as_table(app, req, t, [obj], obj["metadata"].get("resourceVersion", "")))
+    return Reply(200, obj)
+
+
+def _list(app: App, req: Request, t: Target) -> Reply:
+    with app.cluster.lock:
+        result = app.client(req).list(t.rt.plural, t.namespace, label_selector=req.query.get("labelSelector"),
+                                      field_selector=req.query.get("fieldSelector"))
+        if wants_table(req.accept):
+            return Reply(200, _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"]))
+    return Reply(200, result)
+
+
+def _watch(app: App, req: Request, t: Target) -> Reply:
+    """A streamed watch: one JSON line per event, until ``timeoutSeconds``, the client leaves or the server stops.
+
+    Events are encoded when the simulation delivers them (inside the step that wrote), queued, and
+    written by this request's thread, so a slow client never holds the cluster up.
+    """
+    events: queue.Queue[bytes] = queue.Queue()
+    as_table = wants_table(req.accept)
+    include = req.query.get("includeObject") or "Metadata"
+    cluster = app.cluster
+
+    def line(etype: str, obj: dict) -> bytes:
+        return (json.dumps({"type": etype, "object": obj}, separators=(",", ":")) + "\n").encode()
+
+    def handler(etype: str, obj: dict) -> None:
+        if as_table and etype != "BOOKMARK":
+            obj = table(t.rt, [obj], cluster.clock.now, resource_version=obj["metadata"].get("resourceVersion", ""),
+                        include_object=include)
+        events.put(line(etype, obj))
+
+    bookmarks = _truthy(req.query.get("allowWatchBookmarks"))
+    try:
+        with cluster.lock:
+            watch = cluster.api.watch(t.rt.plural, handler, namespace=t.namespace,
+                                      resource_version=req.query.get("resourceVersion"),
+                                      label_selector=req.query.get("labelSelector"),
+                                      field_selector=req.query.get("fieldSelector"),
+                                      allow_bookmarks=bookmarks, user=req.user)
+    except ApiError as e:
+        if e.code != 410:
+            raise
+        # The watch cache answers a too-old resourceVersion with one ERROR event carrying the 410 Status.
+        gone = line("ERROR", e.status())
+
+        def once(write: Write) -> None:
+            write(gone)
+
+        return Reply(200, stream=once)
+    timeout = _int(req.query, "timeoutSeconds")
+    deadline = time.monotonic() + (timeout if timeout is not None else app.watch_timeout)
+
+    def stream(write: Write) -> None:
+        last_bookmark = time.monotonic()
+        try:
+            while not app.stopping.is_set():
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                try:
+                    chunk = events.get(timeout=min(0.1, deadline - now))
+                except queue.Empty:
+                    if not req.alive():
+                        break
+                    if bookmarks and time.monotonic() - last_bookmark >= app.bookmark_interval:
+                        last_bookmark = time.monotonic()
+                        with cluster.lock:
+                            rv = str(cluster.etcd.revision)
+                        events.put(line("BOOKMARK", {"kind": t.rt.kind, "apiVersion": t.rt.api_version,
+                                                     "metadata": {"resourceVersion": rv}}))
+                    continue
+                if not write(chunk):
+                    break
+        finally:
+            with cluster.lock:
+                watch.stop()
+
+    return Reply(200, stream=stream)
+
+
+# --- writes ---------------------------------------------------------------------------------------------------
+
+
+def _check_name(t: Target, obj: Any) -> None:
+    name = ((obj.get("metadata") or {}).get("name") if isinstance(obj, dict) else None) or ""
+    if name and name != t.name:
+        raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({t.name})")
+
+
+def _create(app: App, req: Request, t: Target) -> Reply:
+    obj = decode_body(req)
+    dry_run = req.query.get("dryRun") == "All"
+    with app.cluster.lock:
+        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=dry_run)
+    return Reply(201, stored)
+
+
+def _update(app: App, req: Request, t: Target) -> Reply:
+    obj = decode_body(req)
+    _check_name(t, obj)
+    with app.cluster.lock:
+        stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace)
+    return Reply(200, stored)
+
+
+def _patch(app: App, req: Request, t: Target) -> Reply:
+    patch_type = PATCH_TYPES.get(req.content_type.split(";")[0].strip())
+    if patch_type is None:
+        raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
+                       f"media types include: {', '.join(PATCH_TYPES)}")
+    patch = decode_body(req)
+    client = app.client(req)
+    with app.cluster.lock:
+        if patch_type == "apply":
+            _check_name(t, patch)
+            if app.cluster.api.peek(t.rt.plural, t.name, t.namespace) is None:
+                return Reply(201, client.create(patch, t.namespace))
+            patch_type = "strategic"
+        stored = client.patch(t.rt.plural, t.name, patch, t.namespace, patch_type=patch_type,
+                              subresource=t.subresource)
+    return Reply(200, stored)
+
+
+def _delete_options(req: Request) -> dict:
+    opts = json.loads(req.body) if req.body.strip() else {}
+    grace = _int(req.query, "gracePeriodSeconds")
+    if grace is not None:
+        opts["gracePeriodSeconds"] = grace
+    if req.query.get("propagationPolicy"):
+        opts["propagationPolicy"] = req.query["propagationPolicy"]
+    return opts
+
+
+def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
+    return app.client(req).delete(t.rt.plural, name, t.namespace,
+                                  grace_period_seconds=opts.get("gracePeriodSeconds"),
+                                  propagation_policy=opts.get("propagationPolicy"),
+                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"))
+
+
+def _delete(app: App, req: Request, t: Target) -> Reply:
+    opts = _delete_options(req)
+    with app.cluster.lock:
+        return Reply(200, _delete_one(app, req, t, t.name, opts))
+
+
+def _delete_collection(app: App, req: Request, t: Target) -> Reply:
+    opts = _delete_options(req)
+    with app.cluster.lock:
+        found = app.client(req).list(t.rt.plural, t.namespace, label_selector=req.query.get("labelSelector"),
+                                     field_selector=req.query.get("fieldSelector"))
+        deleted = [_delete_one(app, req, t, o["metadata"]["name"], opts) for o in found["items"]]
+    return Reply(200, dict(found, items=deleted))
+
+
+# --- subresources ---------------------------------------------------------------------------------------------
+
+
+def scale_of(obj: dict) -> dict:
+    """The ``autoscaling/v1`` Scale of a Deployment or ReplicaSet."""
+    md = obj["metadata"]
+    selector = ",".join(f"{k}={v}" for k, v in sorted(((obj["spec"].get("selector") or {})
+                                                       .get("matchLabels") or {}).items()))
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                         if k in md},
+            "spec": {"replicas": obj["spec"].get("replicas", 1)},
+            "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": selector}}
+
+
+def _scale(app: App, req: Request, t: Target) -> Reply:
+    """GET/PUT/PATCH ``…/scale``: read or set ``spec.replicas`` through the Scale object."""
+    api, client = app.cluster.api, app.client(req)
+    if req.method not in ("GET", "PUT", "PATCH"):
+        return _method_not_allowed(t, req)
+    body = decode_body(req) if req.method != "GET" else None
+    with app.cluster.lock:
+        current = client.get(t.rt.plural, t.name, t.namespace)
+        scale = scale_of(current)
+        if req.method == "GET":
+            return Reply(200, scale)
+        if req.method == "PUT":
+            wanted = body
+        else:
+            from kcourse.sim.apiserver import json_patch, merge_patch
+            patch_type = PATCH_TYPES.get(req.content_type.split(";")[0].strip(), "merge")
+            wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
+        rv = ((wanted or {}).get("metadata") or {}).get("resourceVersion")
+        if rv and rv != current["metadata"]["resourceVersion"]:
+            raise errors.conflict(t.rt.plural, t.name, t.rt.group)
+        replicas = ((wanted or {}).get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise errors.invalid("Scale", t.name, [errors.Cause("spec.replicas", f"Invalid value: {replicas}: must "
+                                                                "be greater than or equal to 0")], "autoscaling")
+        stored = api.patch(t.rt.plural, t.name, {"spec": {"replicas": replicas}}, namespace=t.namespace,
+                           patch_type="merge", subresource="scale", user=req.user)
+    return Reply(200, scale_of(stored))
+
+
+def _evict(app: App, req: Request, t: Target) -> Reply:
+    """``policy/v1`` Eviction: the API-initiated, graceful delete ``kubectl drain`` asks for."""
+    if t.rt.plural != "pods":
+        raise not_found()
+    body = decode_body(req)
+    opts = body.get("deleteOptions") or {} if isinstance(body, dict) else {}
+    with app.cluster.lock:
+        _delete_one(app, req, t, t.name, opts)
+    return Reply(201, status_success(201))
+
+
+def _bind(app: App, req: Request, t: Target) -> Reply:
+    """``pods/binding``: what a scheduler posts to put a Pod on a node."""
+    if t.rt.plural != "pods":
+        raise not_found()
+    body = decode_body(req)
+    node = ((body or {}).get("target") or {}).get("name")
+    if not node:
+        raise errors.invalid("Binding", t.name, [errors.Cause("target.name", "Required value",
+                                                              "FieldValueRequired")])
+    with app.cluster.lock:
+        app.client(req).bind(t.namespace or "default", t.name, node)
+    return Reply(201, status_success(201))
+
+
+def _pod_log(app: App, req: Request, t: Target) -> tuple[Any, str, str | None]:
+    """The kubelet that holds the container's log, the container and the node (under the lock)."""
+    api = app.cluster.api
+    ns = t.namespace or "default"
+    pod = api.peek("pods", t.name, ns)
+    if pod is None:
+        api._record(req.user, "get", "pods", ns, t.name, 404, "log")
+        raise errors.not_found("pods", t.name)
+    containers = [c["name"] for c in pod["spec"].get("containers") or []]
+    inits = [c["name"] for c in pod["spec"].get("initContainers") or []]
+    container = req.query.get("container")
+    try:
+        if not container:
+            if len(containers) != 1:
+                raise errors.bad_request(f"a container name must be specified for pod {t.name}, choose one of: "
+                                         f"[{' '.join(containers)}]")
+            container = containers[0]
+        if container not in containers + inits:
+            raise errors.bad_request(f"container {container} is not valid for pod {t.name}")
+        node = pod["spec"].get("nodeName")
+        if not node:
+            raise errors.bad_request(f'container "{container}" in pod "{t.name}" is waiting to start: '
+                                     "ContainerCreating")
+    except ApiError as e:
+        api._record(req.user, "get", "pods", ns, t.name, e.code, "log")
+        raise
+    api._record(req.user, "get", "pods", ns, t.name, 200, "log")
+    return app.cluster.kubelet(node), container, node
+
+
+def _logs(app: App, req: Request, t: Target) -> Reply:
+    """``pods/log``: the kubelet's container log; ``follow`` streams new lines for a bounded time."""
+    ns = t.namespace or "default"
+    previous, timestamps = _truthy(req.query.get("previous")), _truthy(req.query.get("timestamps"))
+    tail = _int(req.query, "tailLines")
+    with app.cluster.lock:
+        kubelet, container, _node = _pod_log(app, req, t)
+        text = kubelet.logs(ns, t.name, container, previous, tail, timestamps)
+        sent = len(kubelet.logs(ns, t.name, container, previous, None, timestamps).splitlines())
+    if not _truthy(req.query.get("follow")):
+        return Reply(200, text, "text/plain")
+    deadline = time.monotonic() + app.follow_limit
+
+    def stream(write: Write) -> None:
+        nonlocal sent
+        if text and not write(text.encode()):
+            return
+        while not app.stopping.is_set() and time.monotonic() < deadline and req.alive():
+            time.sleep(0.1)
+            with app.cluster.lock:
+                if app.cluster.api.peek("pods", t.name, ns) is None:
+                    return
+                try:
+                    lines = kubelet.logs(ns, t.name, container, previous, None, timestamps).splitlines()
+                except ApiError:
+                    return
+            if len(lines) > sent:
+                new, sent = lines[sent:], len(lines)
+                if not write("".join(line + "\n" for line in new).encode()):
+                    return
+
+    return Reply(200, "", "text/plain", stream=stream)
