@@ -46,6 +46,7 @@ class Informer:
         self.label_selector = label_selector
         self.field_selector = field_selector
         self.store: dict[str, dict] = {}
+        self._sorted_keys: list[str] | None = None  # the store's keys in order, kept until one comes or goes
         self.indexers: dict[str, IndexFunc] = {}
         self.indices: dict[str, dict[str, set[str]]] = {}
         self.handlers: list[ResourceEventHandler] = []
@@ -60,7 +61,11 @@ class Informer:
         return self.store.get(key)
 
     def list(self) -> list[dict]:
-        return [self.store[k] for k in sorted(self.store)]
+        keys = self._sorted_keys
+        if keys is None:  # sorted once per change of membership, not once per call
+            keys = self._sorted_keys = sorted(self.store)
+        store = self.store
+        return [store[k] for k in keys]
 
     def by_index(self, index: str, value: str) -> list[dict]:
         keys = self.indices.get(index, {}).get(value, ())
@@ -169,6 +174,7 @@ class Informer:
 
     def _add(self, key: str, obj: dict) -> None:
         self.store[key] = obj
+        self._sorted_keys = None
         self._index(key, obj)
         for h in self.handlers:
             if h.on_add:
@@ -184,6 +190,7 @@ class Informer:
 
     def _delete(self, key: str, obj: dict) -> None:
         old = self.store.pop(key)
+        self._sorted_keys = None
         self._unindex(key, old)
         for h in self.handlers:
             if h.on_delete:
