@@ -207,7 +207,12 @@ class Cluster:
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
         """An Event for the current action, with the API requests it made."""
         start = self._action_seq_start
-        requests = tuple(r for r in self.api.recent_requests if r.seq > start)
+        newest: list = []
+        for r in reversed(self.api.recent_requests):  # newest first: stop at the action's start
+            if r.seq <= start:
+                break
+            newest.append(r)
+        requests = tuple(reversed(newest))
         if verb is None:
             verb = "sync"
             for r in requests:
