@@ -18,7 +18,7 @@ from collections.abc import Sequence
 __all__ = ["COMMAND_GROUPS", "build_parser", "main"]
 
 #: Modules whose ``register(subparsers)`` adds a command group, in help order.
-COMMAND_GROUPS = ("kcourse.quiz.cli",)
+COMMAND_GROUPS = ("kcourse.quiz.cli", "kcourse.serve.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,14 @@ verbs and subresources), ``discovery``, ``openapi``, ``tables`` (the
 
 from __future__ import annotations
 
-from .server import ServeHandle, serve
+from typing import Any
 
 __all__ = ["ServeHandle", "serve"]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the HTTP machinery on first use, so ``kcourse --help`` stays quick."""
+    if name in __all__:
+        from . import server
+        return getattr(server, name)
+    raise AttributeError(name)

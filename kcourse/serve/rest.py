@@ -362,12 +362,16 @@ def scale_of(obj: dict) -> dict:
 
 def _scale(app: App, req: Request, t: Target) -> Reply:
     """GET/PUT/PATCH ``…/scale``: read or set ``spec.replicas`` through the Scale object."""
-    api, client = app.cluster.api, app.client(req)
+    api = app.cluster.api
     if req.method not in ("GET", "PUT", "PATCH"):
         return _method_not_allowed(t, req)
     body = decode_body(req) if req.method != "GET" else None
     with app.cluster.lock:
-        current = client.get(t.rt.plural, t.name, t.namespace)
+        current = api.peek(t.rt.plural, t.name, t.namespace)
+        if req.method == "GET":
+            api._record(req.user, "get", t.rt.plural, t.namespace, t.name, 404 if current is None else 200, "scale")
+        if current is None:
+            raise errors.not_found(t.rt.plural, t.name, t.rt.group)
         scale = scale_of(current)
         if req.method == "GET":
             return Reply(200, scale)

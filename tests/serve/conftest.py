@@ -1,0 +1,158 @@
+"""Fixtures for the served API: a cluster behind a real HTTPS port, the real kubectl, an HTTP helper.
+
+The request counts of every server started here are summed and written to
+``test-artifacts/serve-requests.txt`` at the end of the session.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import ssl
+import subprocess
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kcourse
+
+KUBECTL = Path("/usr/bin/kubectl")
+MANIFESTS = Path(__file__).parent / "manifests"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REQUESTS: Counter = Counter()
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    if not REQUESTS:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    rows = sorted(REQUESTS.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = "".join(f"{n:6d}  {verb:<16} {resource}\n" for (verb, resource), n in rows)
+    (ARTIFACTS / "serve-requests.txt").write_text(f"{sum(REQUESTS.values())} requests\n{text}")
+
+
+def serve(cluster: Any, **options: Any) -> Any:
+    """Start serving and remember to count the handle's requests when it stops."""
+    handle = cluster.serve(**options)
+    original = handle.stop
+
+    def stop() -> None:
+        if handle.running:
+            original()
+            REQUESTS.update(handle.requests)
+
+    handle.stop = stop
+    return handle
+
+
+@pytest.fixture(scope="session")
+def kubectl_path() -> Path:
+    """The real kubectl; missing fails in CI and skips loudly elsewhere."""
+    if not KUBECTL.exists():
+        message = f"{KUBECTL} is missing: the real-client tests need it (scripts/system-deps.sh kubectl installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+    return KUBECTL
+
+
+class Kubectl:
+    """Run the real kubectl against a served cluster, with a private HOME for its discovery cache."""
+
+    def __init__(self, path: Path, kubeconfig: Path, home: Path):
+        self.path, self.kubeconfig, self.home = path, kubeconfig, home
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home),
+                "KUBECONFIG": str(self.kubeconfig), "NO_PROXY": "127.0.0.1", "LANG": "C.UTF-8"}
+
+    def __call__(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.path), *args], check=False, env=self.env, capture_output=True, text=True,
+                              timeout=timeout, cwd=self.home)
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([str(self.path), *args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=self.home)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    """A booted cluster served in real time at 10x, so rollouts and drains finish by themselves."""
+    cluster = kcourse.Cluster(seed=0)
+    handle = serve(cluster, realtime=True, speed=10.0, kubeconfig=tmp_path_factory.mktemp("kube") / "config")
+    yield cluster, handle
+    handle.stop()
+
+
+@pytest.fixture(scope="module")
+def kubectl(live: tuple[Any, Any], kubectl_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    return Kubectl(kubectl_path, live[1].kubeconfig, tmp_path_factory.mktemp("home"))
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something true (real time: the cluster runs in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {check.__name__}")
+        time.sleep(interval)
+
+
+class Http:
+    """Plain HTTPS requests to a served cluster (trusting its CA), for what kubectl does not show."""
+
+    def __init__(self, handle: Any):
+        import base64
+
+        import yaml
+        config = yaml.safe_load(Path(handle.kubeconfig).read_text())
+        ca = base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
+        self.context = ssl.create_default_context(cadata=ca.decode())
+        self.port = int(handle.url.rsplit(":", 1)[1])
+        self.token = handle.token
+
+    def request(self, method: str, path: str, body: Any = None, *, token: str | None = "",
+                headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=timeout)
+        hdrs = {"User-Agent": "kcourse-tests/1.0", **(headers or {})}
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token or self.token}"
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=hdrs)
+        resp = conn.getresponse()
+        out = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        conn.close()
+        return out
+
+    def json(self, method: str, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        code, _, data = self.request(method, path, body, **kw)
+        return code, json.loads(data) if data else None
+
+
+@pytest.fixture
+def http_for() -> Callable[[Any], Http]:
+    return Http
+
+
+@pytest.fixture(name="wait_for", scope="session")
+def wait_for_fixture() -> Callable[..., Any]:
+    return wait_for
+
+
+@pytest.fixture(scope="session")
+def manifests() -> Path:
+    return MANIFESTS
