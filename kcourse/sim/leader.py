@@ -6,17 +6,25 @@ each may act: two schedulers binding the same pod would fight.  Each
 candidate tries to hold a Lease object (``kube-system/kube-scheduler`` …):
 the holder renews it every ``retry_period`` seconds; the others retry
 every ``retry_period`` and may take it over only once ``lease_duration``
-seconds have passed since the last renewal — so when the leader's machine
-dies, another candidate leads about 15 seconds later.
+seconds have passed since *they last saw the record change* — measured on
+their own clock, never against the holder's ``renewTime`` (client-go's
+``observedTime``, which makes it tolerant to clock skew) — so when the
+leader's machine dies, another candidate leads 15 to 19 seconds after the
+last renewal (up to one retry period to see it, the lease, then up to one
+retry period until the next try).
 
 Defaults are the components' real ones: lease 15 s, renew deadline 10 s,
 retry period 2 s.  Writes use the Lease's resourceVersion, so two
 candidates racing for an expired lease cannot both win (one gets 409).
+
+Simplified: the retry period has no jitter (client-go's ``JitterUntil``
+waits up to 2.2 × longer); the leader always renews by GET then UPDATE
+(no optimistic fast path).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .apiserver import Unreachable
 from .component import Component, Event
@@ -44,12 +52,16 @@ class LeaderElector:
         self.is_leader = False
         self.last_renew = -1.0
         self.transitions = 0
+        #: The Lease spec as this candidate last saw it change, and when (on its own clock).
+        self.observed_spec: dict | None = None
+        self.observed_time = -1.0
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.lease_name}"
 
     def start(self) -> None:
+        self.observed_spec, self.observed_time = None, -1.0     # a new process has seen nothing yet
         self.component.after(0, self._try, trace_name=self.component.name)
 
     def stop(self) -> None:
@@ -77,7 +89,7 @@ class LeaderElector:
         holder = self._holder()
         if expiry is not None and expiry > now and self._holder_gone():
             # The holder stopped renewing: its lease runs out at ``expiry``, a pending change (foreground).
-            self.component.after(max(self.retry_period, expiry - now), self._try)
+            self.component.after(self.retry_period, self._try)
             return self.component.event(self.key, f"lease held by {holder}, not renewed; it expires at "
                                         f"{expiry:.3f}s", verb="wait")
         self.component.after(self.retry_period, self._try, background=True)
@@ -97,13 +109,16 @@ class LeaderElector:
         return renew is not None and self.component.clock.now - parse_timestamp(renew) > self.retry_period * 2
 
     def _expiry(self) -> float | None:
-        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
-        if lease is None or lease["spec"].get("holderIdentity") == self.identity:
+        """When another holder's lease runs out for this candidate: its last observed change + the duration."""
+        spec = self.observed_spec
+        if spec is None or spec.get("holderIdentity") in (None, "", self.identity):
             return None
-        renew = lease["spec"].get("renewTime")
-        if renew is None:
-            return None
-        return parse_timestamp(renew) + lease["spec"].get("leaseDurationSeconds", self.lease_duration)
+        return self.observed_time + spec.get("leaseDurationSeconds", self.lease_duration)
+
+    def _observe(self, spec: dict) -> None:
+        """``setObservedRecord``: remember the record and when this candidate saw it."""
+        self.observed_spec = deep_copy(spec)
+        self.observed_time = self.component.clock.now
 
     def _try_acquire_or_renew(self) -> bool:
         client = self.component.client
@@ -115,18 +130,21 @@ class LeaderElector:
             except ApiError as e:
                 if e.code != 404:
                     return False
-                client.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                               "metadata": {"name": self.lease_name, "namespace": self.namespace},
-                               "spec": {"holderIdentity": self.identity,
-                                        "leaseDurationSeconds": int(self.lease_duration),
-                                        "acquireTime": stamp, "renewTime": stamp, "leaseTransitions": 0}})
+                created = client.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                                         "metadata": {"name": self.lease_name, "namespace": self.namespace},
+                                         "spec": {"holderIdentity": self.identity,
+                                                  "leaseDurationSeconds": int(self.lease_duration),
+                                                  "acquireTime": stamp, "renewTime": stamp,
+                                                  "leaseTransitions": 0}})
+                self._observe(created["spec"])
                 return True
             spec = lease["spec"]
             holder = spec.get("holderIdentity")
-            if holder != self.identity:
-                renew = spec.get("renewTime")
-                if holder and renew and parse_timestamp(renew) + spec.get("leaseDurationSeconds", 15) > now:
-                    return False
+            if spec != self.observed_spec:
+                self._observe(spec)
+            expiry = self._expiry()
+            if holder and expiry is not None and expiry > now:     # held by another, not yet expired for us
+                return False
             new = deep_copy(lease)
             nspec = new["spec"]
             if holder != self.identity:
@@ -136,7 +154,7 @@ class LeaderElector:
                 self.transitions += 1
             nspec["renewTime"] = stamp
             nspec["leaseDurationSeconds"] = int(self.lease_duration)
-            client.update(new)
+            self._observe(client.update(new)["spec"])
             return True
         except (ApiError, Unreachable):
             return False
