@@ -85,6 +85,7 @@ from .leader import LeaderElector
 from .objects import controller_of, deep_copy, set_condition
 from .quantity import millicores, units
 from .resources import object_key
+from .taints import tolerated
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -483,22 +484,6 @@ class Plugin:
         self.handle = handle
 
 
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """``Toleration.ToleratesTaint``: empty effect or key match any; Exists ignores the value."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
-
-
-def _tolerated(tolerations: list[dict], taint: dict) -> bool:
-    return any(tolerates(t, taint) for t in tolerations)
-
-
 class NodeUnschedulable(Plugin):
     """Filter: a cordoned node (``spec.unschedulable``) takes only pods tolerating its taint."""
 
@@ -510,7 +495,7 @@ class NodeUnschedulable(Plugin):
         if not ((ni.node or {}).get("spec") or {}).get("unschedulable"):
             return None
         taint = {"key": TAINT_UNSCHEDULABLE, "effect": "NoSchedule"}
-        if _tolerated(pod["spec"].get("tolerations") or [], taint):
+        if tolerated(pod["spec"].get("tolerations") or [], taint):
             return None
         return _unresolvable(self.reason)
 
@@ -539,7 +524,7 @@ class TaintToleration(Plugin):
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         tolerations = pod["spec"].get("tolerations") or []
         for taint in ni.taints:
-            if taint.get("effect") in ("NoSchedule", "NoExecute") and not _tolerated(tolerations, taint):
+            if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(tolerations, taint):
                 return _unresolvable(f"node(s) had untolerated taint {{{taint.get('key')}: "
                                      f"{taint.get('value') or ''}}}")
         return None
@@ -547,7 +532,7 @@ class TaintToleration(Plugin):
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
         tolerations = [t for t in pod["spec"].get("tolerations") or []
                        if not t.get("effect") or t.get("effect") == "PreferNoSchedule"]
-        return sum(1 for t in ni.taints if t.get("effect") == "PreferNoSchedule" and not _tolerated(tolerations, t))
+        return sum(1 for t in ni.taints if t.get("effect") == "PreferNoSchedule" and not tolerated(tolerations, t))
 
     def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
         default_normalize(scores, reverse=True)

@@ -45,6 +45,7 @@ from ..informer import ResourceEventHandler
 from ..labels import selector_from_spec
 from ..objects import controller_of, deep_copy, parse_timestamp
 from ..resources import object_key
+from ..taints import tolerated
 from .deployment import compute_hash, scaled_value
 from .replicaset import (
     ControllerExpectations,
@@ -87,21 +88,6 @@ def daemon_pod_tolerations(spec: dict) -> list[dict]:
         else:
             tolerations.append(tol)
     return tolerations
-
-
-def _tolerates(taint: dict, tolerations: list[dict]) -> bool:
-    for t in tolerations:
-        if t.get("effect") and t["effect"] != taint.get("effect"):
-            continue
-        if not t.get("key"):
-            if t.get("operator") == "Exists":
-                return True
-            continue
-        if t["key"] != taint.get("key"):
-            continue
-        if t.get("operator") == "Exists" or t.get("value", "") == taint.get("value", ""):
-            return True
-    return False
 
 
 def _match_requirement(req: dict, value: str | None) -> bool:
@@ -152,7 +138,7 @@ def node_should_run_daemon_pod(node: dict, ds: dict) -> tuple[bool, bool]:
         return False, False
     tolerations = daemon_pod_tolerations(spec)
     taints = (node.get("spec") or {}).get("taints") or []
-    untolerated = [t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute") and not _tolerates(t, tolerations)]
+    untolerated = [t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(tolerations, t)]
     if untolerated:
         return False, not any(t.get("effect") == "NoExecute" for t in untolerated)
     return True, True

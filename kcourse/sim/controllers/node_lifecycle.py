@@ -58,7 +58,7 @@ from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
 from ..objects import condition, deep_copy, parse_timestamp, set_condition, timestamp
-from ..scheduler import tolerates
+from ..taints import tolerates
 
 if TYPE_CHECKING:
     from ..component import Component
