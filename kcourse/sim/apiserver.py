@@ -673,8 +673,11 @@ class APIServer:
     # --- events ----------------------------------------------------------------------------------
 
     def record_event(self, involved: dict, etype: str, reason: str, message: str, component: str,
-                     host: str = "") -> None:
-        """Record a v1 Event about ``involved``; repeats of the same event bump its ``count``."""
+                     host: str = "", user: str | None = None) -> None:
+        """Record a v1 Event about ``involved``; repeats of the same event bump its ``count``.
+
+        ``component`` is the Event's source; ``user`` the client writing it (default: the same).
+        """
         if not self.record_events_enabled:
             return
         md = involved["metadata"]
@@ -689,7 +692,7 @@ class APIServer:
             ev["count"] = ev.get("count", 1) + 1
             ev["lastTimestamp"] = now
             self._write(rt, ev)
-            self._record(component, "patch", "events", ns, existing_name or "", 200)
+            self._record(user or component, "patch", "events", ns, existing_name or "", 200)
             return
         name = f"{md['name']}.{(self.clock.now_ms * 1_000_000 + self.request_seq):x}"
         ref = {"kind": involved["kind"], "namespace": md.get("namespace"), "name": md["name"],
@@ -708,7 +711,7 @@ class APIServer:
               "eventTime": None, "reportingComponent": component, "reportingInstance": host}
         self._write(rt, ev)
         self._event_index[ident] = name
-        self._record(component, "create", "events", ns, name, 201)
+        self._record(user or component, "create", "events", ns, name, 201)
 
     def events_for(self, obj: dict) -> list[dict]:
         uid = obj["metadata"].get("uid")
@@ -760,10 +763,15 @@ class Client:
     def bind(self, namespace: str, pod_name: str, node_name: str) -> dict:
         return self._ok().bind(namespace, pod_name, node_name, user=self.user)
 
-    def event(self, involved: dict, etype: str, reason: str, message: str) -> None:
-        """Record an Event (best effort, as client-go's recorder: failures are dropped)."""
+    def event(self, involved: dict, etype: str, reason: str, message: str, *, source: str | None = None) -> None:
+        """Record an Event (best effort, as client-go's recorder: failures are dropped).
+
+        ``source`` is the recorder's component when it is not the client's name (the scheduler
+        reports as its profile, ``default-scheduler``).
+        """
         if self.server.reachable(self.node):
-            self.server.record_event(involved, etype, reason, message, self.user, self.node or "")
+            self.server.record_event(involved, etype, reason, message, source or self.user, self.node or "",
+                                     user=self.user)
 
 
 def sorted_keys(objs: Iterable[dict]) -> list[str]:

@@ -1570,7 +1570,8 @@ class Scheduler(Component):
         except (ApiError, Unreachable) as err:
             where = self.queue.add_unschedulable(pinfo, set(), error=True)
             return self.event(key, f"binding {key} to {node} failed: {err}; retrying from {where}")
-        self.client.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
+        self.client.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}",
+                          source=self.scheduler_name)
         return self.event(key, f"bound {key} to {node}")
 
     def _fail(self, pinfo: QueuedPodInfo, result: CycleResult) -> Event:
@@ -1582,7 +1583,7 @@ class Scheduler(Component):
         where = self.queue.add_unschedulable(pinfo, result.unschedulable_plugins, error=result.error)
         reason = "SchedulerError" if result.error else "Unschedulable"
         try:
-            self.client.event(pod, "Warning", "FailedScheduling", result.message)
+            self.client.event(pod, "Warning", "FailedScheduling", result.message, source=self.scheduler_name)
             current = self.pods.get(key) or pod
             new = deep_copy(current)
             changed = set_condition(new, "PodScheduled", "False", self.clock.now, reason, result.message)
@@ -1612,6 +1613,7 @@ class Scheduler(Component):
                 self.client.delete("pods", name, ns)
             except (ApiError, Unreachable):
                 continue
-            self.client.event(v.pod, "Normal", "Preempted", f"Preempted by pod {uid} on node {node}")
+            self.client.event(v.pod, "Normal", "Preempted", f"Preempted by pod {uid} on node {node}",
+                              source=self.scheduler_name)
             names.append(v.key)
         return f"nominated {node}, preempting {', '.join(names)}"

@@ -393,6 +393,15 @@ def test_a_terminating_pod_is_skipped_not_bound(small):
     assert any(e.message == "skip schedule deleting pod default/going" for e in small.events)
 
 
+def test_the_scheduler_reports_its_events_as_default_scheduler(small):
+    small.apply(web_pod())
+    small.run_until_stable()
+    [ev] = [e for e in small.api.items("events", "default") if e["reason"] == "Scheduled"]
+    assert ev["source"]["component"] == "default-scheduler"     # the profile's name, as kubectl shows it
+    assert "  Normal  Scheduled  " in small.kubectl("describe pod web")
+    assert "default-scheduler  Successfully assigned default/web" in small.kubectl("describe pod web")
+
+
 def test_decisions_record_scores_filters_and_the_winner(small):
     small.apply(web_pod())
     small.run_until_stable()
