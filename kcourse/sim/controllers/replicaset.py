@@ -99,6 +99,27 @@ def is_pod_active(pod: dict) -> bool:
         not pod["metadata"].get("deletionTimestamp")
 
 
+#: ``controller.PodControllerUIDIndex``: the pod informer's index of Pods by their controller's UID,
+#: with orphans under one key, so a sync reads its own Pods instead of the whole namespace.
+POD_CONTROLLER_UID_INDEX = "podControllerUID"
+ORPHAN_POD_INDEX_KEY = "_ORPHAN_POD"
+
+
+def pod_controller_uid_index(pod: dict) -> list[str]:
+    ref = controller_of(pod)
+    return [ref["uid"]] if ref is not None and ref.get("uid") else [ORPHAN_POD_INDEX_KEY]
+
+
+def pods_by_owner(pod_informer: Any, owner: dict, include_orphans: bool) -> list[dict]:
+    """``controller.FilterPodsByOwner``: the owner's Pods (and its namespace's orphans), in key order."""
+    md = owner["metadata"]
+    pods = pod_informer.by_index(POD_CONTROLLER_UID_INDEX, md["uid"])
+    if include_orphans:
+        pods += pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
+        pods.sort(key=object_key)
+    return [p for p in pods if p["metadata"]["namespace"] == md["namespace"]]
+
+
 # --- expectations ----------------------------------------------------------------------------------
 
 class ControllerExpectations:
@@ -358,6 +379,8 @@ class ReplicaSetController(Controller):
         super().__init__(manager, informers)
         self.rs_informer = self.informer("replicasets")
         self.pod_informer = self.informer("pods")
+        if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
+            self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.burst_replicas = BURST_REPLICAS
@@ -438,8 +461,7 @@ class ReplicaSetController(Controller):
             return f"ReplicaSet {key} has been deleted; forgot its expectations"
         needs_sync = self.expectations.satisfied(key)
         selector = selector_from_spec(rs["spec"].get("selector"))
-        ns = rs["metadata"]["namespace"]
-        active = [p for p in self.pod_informer.list() if p["metadata"]["namespace"] == ns and is_pod_active(p)]
+        active = [p for p in pods_by_owner(self.pod_informer, rs, include_orphans=True) if is_pod_active(p)]
         pods, notes = claim_objects(self.client, rs, selector, active, "pods", lambda: self._can_adopt(rs))
         action, error = None, None
         if needs_sync and not rs["metadata"].get("deletionTimestamp"):
@@ -531,9 +553,7 @@ class ReplicaSetController(Controller):
         if owner is not None:
             sets = [r for r in self.rs_informer.list() if r["metadata"]["namespace"] == ns
                     and (controller_of(r) or {}).get("uid") == owner.get("uid")]
-        uids = {r["metadata"]["uid"] for r in sets}
-        return [p for p in self.pod_informer.list() if p["metadata"]["namespace"] == ns
-                and (controller_of(p) or {}).get("uid") in uids]
+        return [p for r in sets for p in pods_by_owner(self.pod_informer, r, include_orphans=False)]
 
     def calculate_status(self, rs: dict, pods: list[dict], error: Exception | None) -> dict:
         """The status the ReplicaSet should have, from the Pods it owns."""
