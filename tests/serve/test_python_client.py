@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 

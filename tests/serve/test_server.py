@@ -1,0 +1,225 @@
+"""The served API at the HTTP level: authentication, discovery, Tables, watches, errors, time and the lock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import kcourse
+from kcourse.serve.discovery import AGGREGATED
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A booted cluster served with its clock standing still; bookmarks every half second."""
+    from conftest import Http, serve
+
+    cluster = kcourse.Cluster(seed=0)
+    handle = serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config", bookmark_interval=0.5)
+    yield cluster, handle, Http(handle)
+    handle.stop()
+
+
+def test_a_request_without_the_token_gets_401_unauthorized(served: Any) -> None:
+    _, _, http = served
+    code, body = http.json("GET", "/api/v1/pods", token=None)
+    assert code == 401
+    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+
+
+def test_version_and_health(served: Any) -> None:
+    _, _, http = served
+    code, version = http.json("GET", "/version")
+    assert (code, version["gitVersion"], version["major"], version["minor"]) == (200, "v1.32.0", "1", "32")
+    for path in ("/healthz", "/livez", "/readyz"):
+        assert http.request("GET", path)[::2] == (200, b"ok")
+    code, _, text = http.request("GET", "/readyz?verbose")
+    assert text.decode().endswith("[+]etcd ok\n[+]poststarthook/start-apiextensions-informers ok\n"
+                                  "[+]poststarthook/bootstrap-controller ok\nreadyz check passed\n")
+
+
+def test_the_kubeconfig_names_a_context_after_the_cluster(served: Any) -> None:
+    import yaml
+    _, handle, _ = served
+    config = yaml.safe_load(handle.kubeconfig.read_text())
+    assert config["current-context"] == "kubernetes-admin@kcourse"
+    assert config["clusters"][0] == {"name": "kcourse", "cluster": {
+        "server": handle.url, "certificate-authority-data": config["clusters"][0]["cluster"][
+            "certificate-authority-data"]}}
+    assert config["users"][0] == {"name": "kubernetes-admin", "user": {"token": handle.token}}
+    assert handle.url.startswith("https://127.0.0.1:")
+
+
+def test_legacy_discovery_lists_subresources_with_their_groups(served: Any) -> None:
+    _, _, http = served
+    code, core = http.json("GET", "/api/v1")
+    by_name = {r["name"]: r for r in core["resources"]}
+    assert by_name["pods"]["shortNames"] == ["po"] and by_name["pods"]["namespaced"] is True
+    assert (by_name["pods/eviction"]["group"], by_name["pods/eviction"]["version"],
+            by_name["pods/eviction"]["kind"]) == ("policy", "v1", "Eviction")
+    code, apps = http.json("GET", "/apis/apps/v1")
+    assert {r["name"]: r.get("group") for r in apps["resources"]}["deployments/scale"] == "autoscaling"
+    code, groups = http.json("GET", "/apis")
+    assert code == 200
+    assert [g["name"] for g in groups["groups"]] == ["apps", "discovery.k8s.io", "coordination.k8s.io",
+                                                     "storage.k8s.io"]
+
+
+def test_aggregated_discovery_when_the_client_asks_for_it(served: Any) -> None:
+    _, _, http = served
+    code, headers, data = http.request("GET", "/apis", headers={"Accept": AGGREGATED + ",application/json"})
+    assert code == 200
+    assert headers["content-type"] == AGGREGATED
+    body = json.loads(data)
+    assert body["kind"] == "APIGroupDiscoveryList"
+    apps = next(i for i in body["items"] if i["metadata"]["name"] == "apps")
+    deployments = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
+    assert {"subresource": "scale", "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+            "verbs": ["get", "patch", "update"]} in deployments["subresources"]
+
+
+def test_a_table_has_the_printed_columns_with_wide_ones_at_priority_1(served: Any) -> None:
+    _, _, http = served
+    code, table = http.json("GET", "/api/v1/nodes", headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    assert (code, table["kind"]) == (200, "Table")
+    columns = [(c["name"], c["priority"]) for c in table["columnDefinitions"]]
+    assert columns[:5] == [("NAME", 0), ("STATUS", 0), ("ROLES", 0), ("AGE", 0), ("VERSION", 0)]
+    assert ("INTERNAL-IP", 1) in columns
+    assert table["rows"][0]["cells"][:3] == ["master-1", "Ready", "control-plane"]
+    assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_field_selectors_on_events_involved_object(served: Any) -> None:
+    _, _, http = served
+    code, events = http.json("GET", "/api/v1/events?fieldSelector=involvedObject.kind%3DNode,"
+                                    "involvedObject.name%3Dworker-2")
+    assert code == 200 and events["items"]
+    assert {e["involvedObject"]["name"] for e in events["items"]} == {"worker-2"}
+
+
+def test_errors_are_status_objects_with_the_real_reason(served: Any) -> None:
+    _, _, http = served
+    code, body = http.json("GET", "/api/v1/namespaces/default/pods/nosuch")
+    assert (code, body["reason"], body["message"], body["details"]) == (
+        404, "NotFound", 'pods "nosuch" not found', {"name": "nosuch", "kind": "pods"})
+    code, body = http.json("GET", "/apis/apps/v1/namespaces/default/widgets")
+    assert (code, body["message"]) == (404, "the server could not find the requested resource")
+    code, body = http.json("PATCH", "/api/v1/namespaces/default/pods/x", {}, headers={"Content-Type": "text/plain"})
+    assert (code, body["reason"]) == (415, "UnsupportedMediaType")
+
+
+def test_create_with_dry_run_does_not_store(served: Any) -> None:
+    cluster, _, http = served
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "dry"},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    code, body = http.json("POST", "/api/v1/namespaces/default/pods?dryRun=All", pod)
+    assert code == 201 and body["metadata"]["uid"]
+    assert cluster.api.peek("pods", "dry", "default") is None
+
+
+def read_events(http: Any, path: str, seconds: float) -> list[dict]:
+    """A watch's events, read until the server ends it."""
+    code, _, data = http.request("GET", path, timeout=seconds + 5)
+    assert code == 200
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def test_watch_streams_changes_made_while_it_runs(served: Any) -> None:
+    cluster, _, http = served
+    rv = cluster.api.list("namespaces")["metadata"]["resourceVersion"]
+
+    def create_later() -> None:
+        time.sleep(0.3)
+        with cluster.lock:
+            cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}, user="t")
+
+    threading.Thread(target=create_later).start()
+    events = read_events(http, f"/api/v1/namespaces?watch=true&resourceVersion={rv}&timeoutSeconds=1", 1)
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "team-a")]
+
+
+def test_watch_sends_bookmarks_when_allowed(served: Any) -> None:
+    _, _, http = served
+    events = read_events(http, "/api/v1/pods?watch=1&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=2", 2)
+    bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
+    assert bookmarks and bookmarks[0]["object"]["kind"] == "Pod"
+    assert int(bookmarks[0]["object"]["metadata"]["resourceVersion"]) > 0
+
+
+def test_watch_from_a_compacted_version_ends_with_a_410_error_event(served: Any) -> None:
+    cluster, _, http = served
+    with cluster.lock:
+        old = cluster.etcd.revision - 10
+        cluster.etcd.compact(cluster.etcd.revision)
+    events = read_events(http, f"/api/v1/pods?watch=true&resourceVersion={old}", 1)
+    assert len(events) == 1 and events[0]["type"] == "ERROR"
+    status = events[0]["object"]
+    assert (status["code"], status["reason"]) == (410, "Expired")
+    assert status["message"].startswith(f"too old resource version: {old} (")
+
+
+def test_requests_are_counted_per_verb_and_resource(served: Any) -> None:
+    _, handle, http = served
+    before = handle.requests[("list", "nodes")]
+    http.json("GET", "/api/v1/nodes")
+    assert handle.requests[("list", "nodes")] == before + 1
+
+
+def test_a_request_waits_for_the_step_in_progress(served: Any) -> None:
+    cluster, _, http = served
+    with cluster.lock:  # as if a notebook step were running
+        result: list[int] = []
+        t = threading.Thread(target=lambda: result.append(http.json("GET", "/api/v1/nodes")[0]))
+        t.start()
+        time.sleep(0.3)
+        assert result == []
+    t.join(5)
+    assert result == [200]
+
+
+def test_the_clock_moves_only_when_the_cluster_runs(served: Any) -> None:
+    cluster, _, http = served
+    before = cluster.now
+    http.json("GET", "/api/v1/pods")
+    time.sleep(0.2)
+    assert cluster.now == before
+
+
+def test_real_time_mode_advances_the_simulated_clock() -> None:
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, cloud=False, seed=0)
+    with cluster.serve(realtime=True, speed=20.0) as handle:
+        before = cluster.now
+        time.sleep(0.5)
+        assert cluster.now - before >= 5
+    assert not handle.running
+
+
+def test_stop_closes_the_port(tmp_path: Any) -> None:
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, cloud=False, seed=0)
+    handle = cluster.serve(kubeconfig=tmp_path / "config")
+    from conftest import Http
+    http = Http(handle)
+    assert http.json("GET", "/version")[0] == 200
+    handle.stop()
+    with pytest.raises(OSError):
+        http.json("GET", "/version", timeout=2)
+
+
+def test_the_simulation_loads_no_http_machinery() -> None:
+    code = ("import sys, kcourse; kcourse.Cluster(masters=1, workers=1, seed=0); "
+            "print(sorted(m for m in ('http.server', 'ssl', 'kcourse.serve') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_kcourse_serve_is_a_command() -> None:
+    from kcourse.cli import build_parser
+    args = build_parser().parse_args(["serve", "--port", "0", "--speed", "5"])
+    assert (args.command, args.speed, args.port) == ("serve", 5.0, 0)
