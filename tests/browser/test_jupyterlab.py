@@ -1,0 +1,168 @@
+"""A learner's session in real JupyterLab, driven through headless Chromium.
+
+The server is the venv's ``jupyter lab`` on a free loopback port with a
+token; the browser is Debian's Chromium (``/usr/bin/chromium``) driven by
+Playwright — no browser download.  The learner opens a chapter notebook with
+a Stepper and a knowledge check, runs all cells, steps the cluster and sees
+the event table change, answers a question wrongly and then rightly and reads
+the feedback.  A screenshot is left in ``test-artifacts/jupyterlab.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kcourse import quiz
+from kcourse.quiz.model import Question
+
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, REPO, require_chromium
+
+CHAPTER_NOTEBOOK = "05-controller-managers.ipynb"
+SHOW = re.compile(r"quiz\.show\(\s*[\"']ch04[\"']\s*,\s*(?:section\s*=\s*)?[\"']([\w-]+)[\"']")
+FALLBACK_SOURCE = '''import kcourse
+from kcourse.widgets.stepper import Stepper
+
+c = kcourse.Cluster(masters=1, workers=2, seed=0)
+c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                  "template": {"metadata": {"labels": {"app": "web"}},
+                               "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})
+Stepper(c)'''
+
+
+def notebook_under_test(root: Path) -> tuple[str, str]:
+    """The chapter notebook with a Stepper and a quiz, or a small stand-in until that notebook exists."""
+    path = root / CHAPTER_NOTEBOOK
+    if path.exists():
+        source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        sections = SHOW.findall(source)
+        if "Stepper(" in source and sections:
+            return path.name, sections[0]
+    stand_in = new_notebook(cells=[new_markdown_cell("# A Stepper and a knowledge check"),
+                                   new_code_cell(FALLBACK_SOURCE),
+                                   new_code_cell('kcourse.quiz.show("ch04", "controllers")')])
+    stand_in.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    nbformat.write(stand_in, root / "browser-check.ipynb")
+    return "browser-check.ipynb", "controllers"
+
+
+def choice_question(section: str) -> tuple[Question, str, str]:
+    """The section's first single-choice or true/false question, with a wrong and the right answer."""
+    bank = quiz.load("ch04")
+    for q in bank.in_section(section):
+        if q.type == "true_false" and (q.attempts or 2) >= 2:
+            return q, str(not q.answer), str(q.answer)
+        if q.type == "single" and (q.attempts or 2) >= 2:
+            return q, next(t for t in q.option_texts if t != q.answer), q.answer
+    raise AssertionError(f"section {section!r} has no choice question to answer")
+
+
+def button(scope, label: str):
+    """An ipywidgets button by its label (its accessible name also holds the icon's glyph)."""
+    return scope.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+
+
+def wait_until_all_cells_ran(panel, timeout: float) -> None:
+    """Every code cell's prompt shows an execution count (none queued ``[*]`` or unrun ``[ ]``)."""
+    deadline = time.monotonic() + timeout
+    prompts: list[str] = []
+    while time.monotonic() < deadline:
+        prompts = [p.strip() for p in panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"cells did not finish within {timeout} s: {prompts}")
+
+
+def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_factory, course_copy: Path):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    started = time.monotonic()
+    name, section = notebook_under_test(course_copy)
+    question, wrong, right = choice_question(section)
+    lab = lab_factory([str(JUPYTER), "lab", f"--ServerApp.root_dir={course_copy}"], course_copy)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(lab.url(f"/lab/tree/{name}", "reset"))
+            panel = page.locator(".jp-NotebookPanel").first
+            expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
+            expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile("Idle"))).to_be_visible(
+                timeout=60_000)
+
+            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))").click()
+            wait_until_all_cells_ran(panel, timeout=120)
+            errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            assert errors.count() == 0, errors.all_inner_texts()
+
+            # The Stepper: one click on Step adds an event to its table.
+            step = button(panel, "Step").first
+            table = panel.locator("table:has(th:text-is('component'))").first
+            expect(table).to_be_visible(timeout=30_000)
+            before = table.inner_text()
+            step.scroll_into_view_if_needed()
+            step.click()
+            expect(table).not_to_have_text(before, timeout=15_000)
+
+            # The knowledge check: wrong, then right, and the feedback says so.
+            box = panel.locator(".widget-vbox", has=page.get_by_text(question.prompt, exact=True)).last
+            feedback = box.locator("[role=status]")
+            check = button(box, "Check")
+            box.scroll_into_view_if_needed()
+            box.get_by_label(wrong, exact=True).check()
+            check.click()
+            expect(feedback).to_contain_text("✘ Not quite.", timeout=30_000)
+            box.get_by_label(right, exact=True).check()
+            check.click()
+            expect(feedback).to_contain_text("✔ Correct.", timeout=30_000)
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
+            raise
+        finally:
+            browser.close()
+
+    progress = json.loads((course_copy.parent / "progress" / "progress.json").read_text())
+    entry = progress["chapters"]["ch04"][question.id]
+    assert (entry["attempts"], entry["correct"]) == (2, True)
+    print(f"\nbrowser session on {name}: {time.monotonic() - started:.1f} s")
+
+
+def test_make_lab_opens_the_index_notebook(lab_factory):
+    """The command `make lab` runs, given --no-browser and a test port and token, serves and opens 00-index."""
+    dry_run = subprocess.run(["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in dry_run.splitlines() if re.search(r"\bjupyter lab\b", line))
+    command = shlex.split(line)
+    if "--port" in command:
+        at = command.index("--port")
+        del command[at:at + 2]
+    lab = lab_factory(command, root=REPO / "notebooks", cwd=REPO)
+    assert lab.get("/api/contents/00-index.ipynb") == 200
+    assert lab.get("/lab/tree/00-index.ipynb") == 200
+    # What the browser is sent to: Jupyter writes it to a file-to-run page in its runtime directory.
+    pages = sorted(lab.runtime.glob("jpserver-file-to-run-*-open.html"))
+    assert pages, f"`make lab` names no notebook to open: {line}"
+    assert "/lab/tree/00-index.ipynb" in pages[0].read_text()
+
+
+def test_the_server_refuses_a_wrong_token(lab_factory):
+    lab = lab_factory([str(JUPYTER), "lab", f"--ServerApp.root_dir={REPO / 'notebooks'}"], REPO / "notebooks")
+    assert lab.get("/api/contents/00-index.ipynb") == 200
+    lab.token = "wrong"
+    assert lab.get("/api/contents/00-index.ipynb") == 403
+    assert lab.get("/lab/tree/00-index.ipynb") == 302  # to the login page
