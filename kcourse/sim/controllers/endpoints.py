@@ -63,11 +63,26 @@ def _selects(selector: dict[str, str] | None, labels: dict[str, str] | None) -> 
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
+def _label_index(obj: dict) -> list[str]:
+    ns = obj["metadata"].get("namespace") or ""
+    return [f"{ns}/{k}={v}" for k, v in (obj["metadata"].get("labels") or {}).items()]
+
+
 def selected_pods(pods: Informer, service: dict) -> list[dict]:
-    """Pods in the Service's namespace whose labels match its (map) selector, by name."""
+    """Pods in the Service's namespace whose labels match its (map) selector, by name.
+
+    The Pods carrying the selector's rarest label come from an index, so a
+    sync costs what the Service selects, not what the namespace holds.
+    """
     selector = service["spec"].get("selector")
-    return [p for p in _by_namespace(pods, service["metadata"]["namespace"])
-            if _selects(selector, p["metadata"].get("labels"))]
+    if not selector:
+        return []
+    if "label" not in pods.indexers:
+        pods.add_indexer("label", _label_index)
+    ns = service["metadata"]["namespace"]
+    index = pods.indices["label"]
+    rarest = min((f"{ns}/{k}={v}" for k, v in sorted(selector.items())), key=lambda e: len(index.get(e, ())))
+    return [p for p in pods.by_index("label", rarest) if _selects(selector, p["metadata"].get("labels"))]
 
 
 def services_for_pod(services: Informer, pod: dict) -> list[dict]:
