@@ -88,7 +88,7 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
     key = id(value)
     if key in memo:
         return memo[key]
-    memo[key] = 1  # guards against recursive aliases
+    memo[key] = MAX_EXPANDED_NODES + 1  # a value that contains itself (a recursive alias) never ends
     children = value.values() if isinstance(value, dict) else value
     total = 1
     for child in children:
@@ -108,11 +108,12 @@ def _parse_text(text: str, source: str) -> list[tuple[Any, int]]:
     if stripped.startswith("{"):
         try:
             return [(json.loads(text), 1)]
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pass  # YAML flow style or several JSON objects: the YAML reader decides
     docs: list[tuple[Any, int]] = []
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         while loader.check_node():
             node = loader.get_node()
             line = node.start_mark.line + 1 if node is not None else 1
@@ -128,10 +129,16 @@ def _parse_text(text: str, source: str) -> list[tuple[Any, int]]:
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = e.problem or e.context or "invalid YAML"
         raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: {where}{problem}") from None
+    except yaml.reader.ReaderError:
+        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: control characters are not "
+                     "allowed") from None
     except yaml.YAMLError as e:
         raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: {e}") from None
+    except RecursionError:
+        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: exceeded max depth") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return docs
 
 
@@ -156,6 +163,12 @@ def _check(doc: Any, source: str, line: int) -> list[dict]:
         where = f" (document at line {line})" if line > 1 else ""
         raise _error(f'error validating "{source}"{where}: error validating data: {listed}; if you choose to '
                      "ignore these errors, turn validation off with --validate=false")
+    for field in ("apiVersion", "kind"):
+        if not isinstance(doc[field], str):
+            gotype = "array" if isinstance(doc[field], list) else "object" if isinstance(doc[field], dict) else \
+                "number" if isinstance(doc[field], (int, float)) and not isinstance(doc[field], bool) else "bool"
+            raise _error(f'unable to decode "{source}": json: cannot unmarshal {gotype} into Go struct field '
+                         f".{field} of type string")
     if not isinstance(doc.get("metadata", {}), dict):
         raise _error(f'unable to decode "{source}": .metadata: expected an object')
     if str(doc["kind"]).endswith("List") and isinstance(doc.get("items"), list):
@@ -199,7 +212,11 @@ def load_manifests(source: Any, *, filename: str | None = None) -> list[dict]:
             out.extend(load_manifests(f.read_text(), filename=str(f) if filename is None else filename))
         return out
     if isinstance(source, bytes):
-        source = source.decode("utf-8")
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _error(f"error parsing {filename or 'STDIN'}: error converting YAML to JSON: yaml: invalid "
+                         "leading UTF-8 octet") from None
     if not isinstance(source, str):
         raise _error(f"cannot read a manifest from a {type(source).__name__}")
     name = filename or "STDIN"
