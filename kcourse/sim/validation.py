@@ -26,6 +26,7 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 MSG_SUBDOMAIN = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
@@ -127,11 +128,41 @@ def check_types(obj: dict) -> None:
         ok = isinstance(cur, pytype) and not (pytype is int and isinstance(cur, bool))
         if pytype is int and isinstance(cur, float) and cur.is_integer():
             ok = True
+        if ok and pytype is int and not -2 ** (int(goname[3:]) - 1) <= cur < 2 ** (int(goname[3:]) - 1):
+            ok = False  # Go's decoder refuses a number that does not fit the field
         if not ok:
             field = _GO_STRUCT.get(path, f"{kind}.{path}") if kind == "Deployment" else f"{kind}.{path}"
             raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot unmarshal "
                               f"{_type_name(cur)} into Go struct field {field} of type {goname}")
-    for path in ("metadata.labels", "metadata.annotations", "spec.selector.matchLabels", "spec.nodeSelector"):
+    for path in ("spec.containers", "spec.template.spec.containers", "spec.initContainers",
+                 "spec.template.spec.initContainers"):
+        cur = obj
+        for part in path.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        for c in cur if isinstance(cur, list) else ():
+            if not isinstance(c, dict):
+                raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
+                                  f"unmarshal {_type_name(c)} into Go struct field PodSpec.{path} of type "
+                                  "v1.Container")
+            for field in ("name", "image"):
+                if c.get(field) is not None and not isinstance(c[field], str):
+                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
+                                      f"unmarshal {_type_name(c[field])} into Go struct field Container.{path}."
+                                      f"{field} of type string")
+            for field in ("command", "args"):
+                if c.get(field) is not None and not (isinstance(c[field], list)
+                                                     and all(isinstance(a, str) for a in c[field])):
+                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
+                                      f"unmarshal {_type_name(c[field])} into Go struct field Container.{path}."
+                                      f"{field} of type []string")
+            for env in c.get("env") or []:
+                value = env.get("value") if isinstance(env, dict) else env
+                if value is not None and not isinstance(value, str):
+                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
+                                      f"unmarshal {_type_name(value)} into Go struct field EnvVar.{path}.env.value "
+                                      "of type string")
+    for path in ("metadata.labels", "metadata.annotations", "spec.selector.matchLabels", "spec.nodeSelector",
+                 "data"):
         cur = obj
         for part in path.split("."):
             cur = cur.get(part) if isinstance(cur, dict) else None
@@ -376,6 +407,12 @@ def validate(obj: dict) -> None:
         _validate_workload(errs, obj, kind)
     elif kind == "Service":
         _validate_service(errs, obj)
+    elif kind in ("ConfigMap", "Secret"):
+        for key in sorted(obj.get("data") or {}):
+            if len(key) > 253 or not CONFIG_KEY.fullmatch(key):
+                errs.invalid(f"data[{key}]", key, "a valid config key must consist of alphanumeric characters, "
+                             "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                             "validation is '[-._a-zA-Z0-9]+')")
     if errs:
         raise _invalid(obj, errs)
 
