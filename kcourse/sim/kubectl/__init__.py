@@ -509,6 +509,8 @@ class Kubectl:
         behaviour); the first one is raised after the rest were applied.
         """
         objs = load_manifests(manifest)
+        if not objs:
+            raise ApiError(400, "BadRequest", "no objects passed to apply")
         results, first_error = [], None
         for obj in objs:
             try:
@@ -563,7 +565,10 @@ class Kubectl:
         namespace = args.get("namespace")
         errors = []
         dry = args.get("dry-run") not in (None, "none")
-        for source, objs in self._file_sources(args):
+        sources = self._file_sources(args)
+        if not any(objs for _, objs in sources):
+            raise KubectlError("no objects passed to apply")
+        for source, objs in sources:
             for obj in objs:
                 rt = by_kind(obj.get("kind", ""))
                 try:
