@@ -39,6 +39,7 @@ from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
+from . import protobuf
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -115,7 +116,9 @@ def status_success(code: int = 200, details: dict | None = None) -> dict:
 
 
 def decode_body(req: Request) -> Any:
-    """JSON (or YAML, for apply patches) as the request's Content-Type says."""
+    """JSON, YAML (apply patches) or Kubernetes protobuf, as the request's Content-Type says."""
+    if req.content_type.startswith("application/vnd.kubernetes.protobuf"):
+        return protobuf.decode(req.body)  # kubectl's typed clients (``kubectl create deployment …``)
     if not req.body:
         raise errors.bad_request("the body of the request was empty")
     try:

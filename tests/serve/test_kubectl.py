@@ -176,3 +176,22 @@ def test_delete_the_deployment_and_its_pods_go(kubectl: Any, deployed: Any, live
     wait_for(lambda: not nginx_pods(live[0]), timeout=60)
     r = kubectl("get", "deployments")
     assert (r.returncode, r.stderr) == (0, "No resources found in default namespace.\n")
+
+
+def test_create_subcommands_send_protobuf_and_the_objects_arrive_intact(kubectl: Any, live: tuple[Any, Any]) -> None:
+    cluster = live[0]
+    for args, printed in ((["deployment", "web", "--image=nginx:1.25", "--port=80", "--replicas=0"],
+                           "deployment.apps/web created"),
+                          (["namespace", "team-a"], "namespace/team-a created"),
+                          (["configmap", "settings", "--from-literal=color=blue"], "configmap/settings created"),
+                          (["secret", "generic", "token", "--from-literal=key=s3cr3t"], "secret/token created"),
+                          (["service", "clusterip", "web", "--tcp=80:80"], "service/web created")):
+        r = kubectl("create", *args)
+        assert (r.returncode, r.stdout) == (0, printed + "\n"), r.stderr
+    web = cluster.api.peek("deployments", "web", "default")
+    assert web["spec"]["replicas"] == 0  # a pointer field: zero is kept
+    assert web["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    assert cluster.api.peek("configmaps", "settings", "default")["data"] == {"color": "blue"}
+    assert cluster.api.peek("secrets", "token", "default")["data"] == {"key": "czNjcjN0"}
+    assert cluster.api.peek("services", "web", "default")["spec"]["ports"][0]["targetPort"] == 80
+    assert cluster.api.peek("namespaces", "team-a") is not None

@@ -1,0 +1,208 @@
+"""Decode the protobuf bodies kubectl's typed clients send.
+
+``kubectl create deployment|namespace|configmap|secret|service|serviceaccount``
+use client-go's generated clientset, which encodes request bodies as
+Kubernetes protobuf (``Content-Type: application/vnd.kubernetes.protobuf``)
+and never falls back to JSON.  The encoding is a 4-byte magic ``k8s\\0``
+and a ``runtime.Unknown`` envelope (``typeMeta``, ``raw``) whose ``raw``
+is the object in the message types of ``k8s.io/api``'s ``generated.proto``.
+
+go-to-protobuf writes every non-pointer field, zero or not, so zero values
+are dropped here (as ``omitempty`` would in JSON) except for pointer fields
+such as ``spec.replicas``, where 0 means 0.
+
+Simplified: only the message types of the objects kubectl creates this way
+(and what they contain in everyday manifests) are known; a body using a
+field outside them is refused with 415 and asks for JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from kcourse.sim.errors import ApiError
+
+__all__ = ["MAGIC", "decode"]
+
+MAGIC = b"k8s\x00"
+
+# message → field number → (JSON name, type).  Types: string, int, bool, bytes, Time, IntOrString, Quantity,
+# "*int"/"*bool" (pointers: zero is kept), "[]T" (repeated), "map:T" (map<string, T>), "-" (ignored) or a message.
+_META = {1: ("name", "string"), 2: ("generateName", "string"), 3: ("namespace", "string"), 4: ("selfLink", "string"),
+         5: ("uid", "string"), 6: ("resourceVersion", "string"), 7: ("generation", "int"),
+         8: ("creationTimestamp", "Time"), 9: ("deletionTimestamp", "Time"), 10: ("deletionGracePeriodSeconds", "*int"),
+         11: ("labels", "map:string"), 12: ("annotations", "map:string"), 13: ("ownerReferences", "[]OwnerReference"),
+         14: ("finalizers", "[]string"), 17: ("managedFields", "-")}
+SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
+    "ObjectMeta": _META,
+    "OwnerReference": {1: ("kind", "string"), 3: ("name", "string"), 4: ("uid", "string"), 5: ("apiVersion", "string"),
+                       6: ("controller", "*bool"), 7: ("blockOwnerDeletion", "*bool")},
+    "LabelSelector": {1: ("matchLabels", "map:string"), 2: ("matchExpressions", "[]LabelSelectorRequirement")},
+    "LabelSelectorRequirement": {1: ("key", "string"), 2: ("operator", "string"), 3: ("values", "[]string")},
+    "Deployment": {1: ("metadata", "ObjectMeta"), 2: ("spec", "DeploymentSpec"), 3: ("status", "-")},
+    "DeploymentSpec": {1: ("replicas", "*int"), 2: ("selector", "LabelSelector"), 3: ("template", "PodTemplateSpec"),
+                       4: ("strategy", "DeploymentStrategy"), 5: ("minReadySeconds", "int"),
+                       6: ("revisionHistoryLimit", "*int"), 7: ("paused", "bool"),
+                       9: ("progressDeadlineSeconds", "*int")},
+    "DeploymentStrategy": {1: ("type", "string"), 2: ("rollingUpdate", "RollingUpdateDeployment")},
+    "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString"), 2: ("maxSurge", "IntOrString")},
+    "ReplicaSet": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ReplicaSetSpec"), 3: ("status", "-")},
+    "ReplicaSetSpec": {1: ("replicas", "*int"), 2: ("selector", "LabelSelector"), 3: ("template", "PodTemplateSpec"),
+                       4: ("minReadySeconds", "int")},
+    "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
+    "Pod": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec"), 3: ("status", "-")},
+    "PodSpec": {2: ("containers", "[]Container"), 3: ("restartPolicy", "string"),
+                4: ("terminationGracePeriodSeconds", "*int"), 5: ("activeDeadlineSeconds", "*int"),
+                6: ("dnsPolicy", "string"), 7: ("nodeSelector", "map:string"), 8: ("serviceAccountName", "string"),
+                9: ("serviceAccount", "string"), 10: ("nodeName", "string"), 11: ("hostNetwork", "bool"),
+                12: ("hostPID", "bool"), 13: ("hostIPC", "bool"), 16: ("hostname", "string"),
+                17: ("subdomain", "string"), 19: ("schedulerName", "string"), 20: ("initContainers", "[]Container"),
+                21: ("automountServiceAccountToken", "*bool"), 22: ("tolerations", "[]Toleration"),
+                24: ("priorityClassName", "string"), 25: ("priority", "*int"),
+                30: ("enableServiceLinks", "*bool"), 31: ("preemptionPolicy", "string")},
+    "Container": {1: ("name", "string"), 2: ("image", "string"), 3: ("command", "[]string"), 4: ("args", "[]string"),
+                  5: ("workingDir", "string"), 6: ("ports", "[]ContainerPort"), 7: ("env", "[]EnvVar"),
+                  8: ("resources", "ResourceRequirements"), 13: ("terminationMessagePath", "string"),
+                  14: ("imagePullPolicy", "string"), 16: ("stdin", "bool"), 17: ("stdinOnce", "bool"),
+                  18: ("tty", "bool"), 20: ("terminationMessagePolicy", "string"), 24: ("restartPolicy", "string")},
+    "ContainerPort": {1: ("name", "string"), 2: ("hostPort", "int"), 3: ("containerPort", "int"),
+                      4: ("protocol", "string"), 5: ("hostIP", "string")},
+    "EnvVar": {1: ("name", "string"), 2: ("value", "string")},
+    "ResourceRequirements": {1: ("limits", "map:Quantity"), 2: ("requests", "map:Quantity")},
+    "Toleration": {1: ("key", "string"), 2: ("operator", "string"), 3: ("value", "string"), 4: ("effect", "string"),
+                   5: ("tolerationSeconds", "*int")},
+    "Namespace": {1: ("metadata", "ObjectMeta"), 2: ("spec", "NamespaceSpec"), 3: ("status", "-")},
+    "NamespaceSpec": {1: ("finalizers", "[]string")},
+    "ConfigMap": {1: ("metadata", "ObjectMeta"), 2: ("data", "map:string"), 3: ("binaryData", "map:bytes"),
+                  4: ("immutable", "*bool")},
+    "Secret": {1: ("metadata", "ObjectMeta"), 2: ("data", "map:bytes"), 3: ("type", "string"),
+               4: ("stringData", "map:string"), 5: ("immutable", "*bool")},
+    "ServiceAccount": {1: ("metadata", "ObjectMeta"), 2: ("secrets", "[]ObjectReference"),
+                       3: ("imagePullSecrets", "[]LocalObjectReference"),
+                       4: ("automountServiceAccountToken", "*bool")},
+    "LocalObjectReference": {1: ("name", "string")},
+    "ObjectReference": {1: ("kind", "string"), 2: ("namespace", "string"), 3: ("name", "string"), 4: ("uid", "string"),
+                        5: ("apiVersion", "string"), 6: ("resourceVersion", "string"), 7: ("fieldPath", "string")},
+    "Service": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ServiceSpec"), 3: ("status", "-")},
+    "ServiceSpec": {1: ("ports", "[]ServicePort"), 2: ("selector", "map:string"), 3: ("clusterIP", "string"),
+                    4: ("type", "string"), 5: ("externalIPs", "[]string"), 7: ("sessionAffinity", "string"),
+                    8: ("loadBalancerIP", "string"), 10: ("externalName", "string"),
+                    9: ("loadBalancerSourceRanges", "[]string"), 11: ("externalTrafficPolicy", "string"),
+                    12: ("healthCheckNodePort", "int"), 13: ("publishNotReadyAddresses", "bool"),
+                    17: ("ipFamilyPolicy", "string"), 18: ("clusterIPs", "[]string"), 19: ("ipFamilies", "[]string"),
+                    20: ("allocateLoadBalancerNodePorts", "*bool"), 21: ("loadBalancerClass", "*string"),
+                    22: ("internalTrafficPolicy", "*string"), 23: ("trafficDistribution", "*string")},
+    "ServicePort": {1: ("name", "string"), 2: ("protocol", "string"), 3: ("port", "int"),
+                    4: ("targetPort", "IntOrString"), 5: ("nodePort", "int"), 6: ("appProtocol", "string")},
+    "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
+    "DeleteOptions": {1: ("gracePeriodSeconds", "*int"), 2: ("preconditions", "Preconditions"),
+                      3: ("orphanDependents", "*bool"), 4: ("propagationPolicy", "string"), 5: ("dryRun", "[]string")},
+    "Preconditions": {1: ("uid", "string"), 2: ("resourceVersion", "string")},
+    "Binding": {1: ("metadata", "ObjectMeta"), 2: ("target", "ObjectReference")},
+    "Scale": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ScaleSpec"), 3: ("status", "-")},
+    "ScaleSpec": {1: ("replicas", "int")},
+}
+_ZERO: tuple[Any, ...] = ("", 0, False, None, [], {})
+
+
+def _unsupported(detail: str) -> ApiError:
+    return ApiError(415, "UnsupportedMediaType", f"the protobuf body uses {detail}, which this simulated API server "
+                    "does not decode - send it as application/json")
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        if i >= len(buf):
+            raise _unsupported("a truncated varint")
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, i
+        shift += 7
+
+
+def _fields(buf: bytes) -> list[tuple[int, Any]]:
+    out: list[tuple[int, Any]] = []
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            length, i = _varint(buf, i)
+            value, i = buf[i:i + length], i + length
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, i = buf[i:i + size], i + size
+        else:
+            raise _unsupported(f"wire type {wire}")
+        out.append((number, value))
+    return out
+
+
+def _signed(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _scalar(kind: str, raw: Any) -> Any:
+    if kind in ("string", "*string"):
+        return raw.decode()
+    if kind in ("int", "*int"):
+        return _signed(raw)
+    if kind in ("bool", "*bool"):
+        return bool(raw)
+    if kind == "bytes":
+        return base64.b64encode(raw).decode()
+    if kind == "Time":
+        f = dict(_fields(raw))
+        seconds = _signed(f.get(1, 0))
+        if not seconds:
+            return None
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if kind == "Quantity":
+        return dict(_fields(raw)).get(1, b"").decode()
+    if kind == "IntOrString":
+        f = dict(_fields(raw))
+        return f.get(3, b"").decode() if f.get(1, 0) == 1 else _signed(f.get(2, 0))
+    return _message(kind, raw)
+
+
+def _message(name: str, buf: bytes) -> dict[str, Any]:
+    schema = SCHEMA.get(name)
+    if schema is None:
+        raise _unsupported(f"the message {name}")
+    out: dict[str, Any] = {}
+    pointers: set[str] = set()
+    for number, raw in _fields(buf):
+        if number not in schema:
+            raise _unsupported(f"field {number} of {name}")
+        field, kind = schema[number]
+        if kind == "-":
+            continue
+        if kind.startswith("*"):
+            pointers.add(field)
+        if kind.startswith("[]"):
+            out.setdefault(field, []).append(_scalar(kind[2:], raw))
+        elif kind.startswith("map:"):
+            entry = dict(_fields(raw))
+            out.setdefault(field, {})[entry.get(1, b"").decode()] = _scalar(kind[4:], entry.get(2, b""))
+        else:
+            out[field] = _scalar(kind, raw)
+    return {k: v for k, v in out.items() if k in pointers or not any(v == z and type(v) is type(z) for z in _ZERO)
+            and v is not None}
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    """A Kubernetes protobuf request body as the JSON object it stands for."""
+    if not body.startswith(MAGIC):
+        raise _unsupported("no k8s magic prefix")
+    envelope = dict(_fields(body[len(MAGIC):]))
+    type_meta = dict(_fields(envelope.get(1, b"")))
+    api_version, kind = type_meta.get(1, b"").decode(), type_meta.get(2, b"").decode()
+    obj = _message(kind, envelope.get(2, b""))
+    return {"apiVersion": api_version, "kind": kind, **obj}
