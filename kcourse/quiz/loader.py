@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,9 +155,26 @@ def _where(data: Any, path: tuple) -> str:
     return prefix + (f"{field!r}: " if field else "")
 
 
+def _import_jsonschema() -> Any:
+    """jsonschema without the optional IRI format checker, whose grammar takes seconds to compile.
+
+    The bank's schema uses no ``format`` keywords, and every notebook loads a bank, so those
+    seconds would be paid in every notebook for nothing.  Another importer gets the real module later.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
 def _schema_problems(data: Any, lines: Lines, file: str) -> list[tuple[tuple, Problem]]:
     """Every schema violation, with the path into the bank it was found at."""
-    import jsonschema
+    jsonschema = _import_jsonschema()
 
     from kcourse.quiz.schema import SCHEMA, question_fields
 
