@@ -57,6 +57,11 @@ class WorkQueue:
         self.shutting_down = False
         self.adds = 0
 
+    def __repr__(self) -> str:
+        """What a learner printing the queue wants to see: the keys waiting, in order."""
+        return (f"<WorkQueue {self.name}: queued={list(self._queue)} processing={sorted(self._processing)} "
+                f"waiting={sorted(self._waiting)}>")
+
     def add(self, key: str) -> None:
         """Queue ``key`` unless it is already waiting; if it is in flight, redo it after ``done``."""
         if self.shutting_down or key in self._dirty:

@@ -50,3 +50,11 @@ def test_on_ready_is_called_when_a_key_becomes_available():
     q.add("a")
     q.add("a")
     assert woken == [1]
+
+
+def test_repr_lists_the_keys_in_order_without_a_memory_address():
+    q = WorkQueue("replicaset", Clock())
+    q.add("default/b")
+    q.add("default/a")
+    q.add_after("default/c", 5)
+    assert repr(q) == "<WorkQueue replicaset: queued=['default/b', 'default/a'] processing=[] waiting=['default/c']>"
