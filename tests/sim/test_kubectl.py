@@ -426,3 +426,61 @@ def test_version_and_context(c):
 def test_unreachable_control_plane(c):
     c.fail_node("master-1")
     assert c.kubectl("get pods").startswith("Unable to connect to the server: dial tcp ")
+
+
+# --- top ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def monitored() -> kcourse.Cluster:
+    """A cluster with its metrics-server running and a two-replica Deployment in default."""
+    cluster = kcourse.Cluster(seed=0, workers=2)
+    cluster.kubectl("create deployment web --image=nginx --replicas=2")
+    cluster.run_until_stable()
+    cluster.advance(20)
+    return cluster
+
+
+def test_top_nodes_prints_usage_and_truncated_percent_of_allocatable(monitored):
+    out = monitored.kubectl("top nodes")
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+    assert [line.split()[0] for line in lines[1:]] == ["master-1", "worker-1", "worker-2"]
+    rows = {r["name"]: r for r in monitored.addons.metrics.top_nodes()}
+    node = monitored.api.get("nodes", "worker-1")
+    alloc = node["status"]["allocatable"]
+    from kcourse.sim.quantity import millicores, units
+    cpu, mem = rows["worker-1"]["cpu"], rows["worker-1"]["memory"]
+    assert lines[2].split() == ["worker-1", f"{cpu}m", f"{cpu * 100 // millicores(alloc['cpu'])}%",
+                                f"{mem // 2**20}Mi", f"{mem * 100 // units(alloc['memory'])}%"]
+
+
+def test_top_nodes_sort_by_memory_and_unknown_for_an_unscraped_node(monitored):
+    [server] = monitored.addons.metrics.servers
+    dead = "worker-1" if server.node == "worker-2" else "worker-2"
+    monitored.fail_node(dead)
+    monitored.advance(60)
+    lines = monitored.kubectl("top nodes --sort-by=memory").splitlines()
+    assert lines[-1].split() == [dead] + ["<unknown>"] * 4
+    memories = [int(line.split()[3].removesuffix("Mi")) for line in lines[1:-1]]
+    assert memories == sorted(memories, reverse=True)
+
+
+def test_top_pods_in_a_namespace_and_across_all(monitored):
+    lines = monitored.kubectl("top pods").splitlines()
+    assert lines[0].split() == ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+    assert len(lines) == 3 and all(line.startswith("web-") for line in lines[1:])
+    everything = monitored.kubectl("top pods -A --sort-by cpu").splitlines()
+    assert everything[0].split() == ["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+    assert {line.split()[0] for line in everything[1:]} >= {"default", "kube-system"}
+    cpus = [int(line.split()[2].removesuffix("m")) for line in everything[1:]]
+    assert cpus == sorted(cpus, reverse=True)
+
+
+def test_top_errors_match_kubectl(monitored):
+    assert monitored.kubectl("top pods --sort-by=name") == "error: --sort-by accepts only cpu or memory\n"
+    assert monitored.kubectl("top pod nope") == (
+        'Error from server (NotFound): podmetrics.metrics.k8s.io "default/nope" not found\n')
+    assert monitored.kubectl("top pods -n lab") == "No resources found in lab namespace.\n"
+    for server in list(monitored.addons.metrics.servers):
+        server.stop()
+    assert monitored.kubectl("top pods") == "error: Metrics API not available\n"

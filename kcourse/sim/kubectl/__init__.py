@@ -40,9 +40,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..apiserver import Unreachable
+from ..cri import go_duration
 from ..errors import ApiError
 from ..manifests import load_manifests, manifest_sources
-from ..objects import deep_copy
+from ..objects import deep_copy, parse_timestamp
+from ..quantity import millicores, units
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .describe import describe
@@ -53,10 +55,9 @@ __all__ = ["LAST_APPLIED", "VERSION", "WAIT_TIMEOUT", "Kubectl", "KubectlError",
 VERSION = "v1.32.0"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 WAIT_TIMEOUT = 600.0
+#: ``kubectl top pod`` expects metrics for a pod older than this (``metricsCreationDelay``).
+METRICS_CREATION_DELAY = 120.0
 USER = "kubernetes-admin"
-#: What Go's strconv.ParseBool accepts for ``--flag=value``; anything else is an error.
-GO_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-            **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
 
 #: kubectl's commands in the order cobra holds them (its "Did you mean this?" follows this order).
 COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
@@ -181,12 +182,7 @@ def parse(argv: list[str]) -> Args:
                 value = tokens[i]
                 i += 1
             elif not takes:
-                if eq and value not in GO_BOOLS:
-                    shown = f"-{_F[name][0]}, --{name}" if _F[name][0] else f"--{name}"
-                    pending_errors.append(KubectlError(f'invalid argument "{value}" for "{shown}" flag: '
-                                                       f'strconv.ParseBool: parsing "{value}": invalid syntax', "usage"))
-                    continue
-                value = GO_BOOLS[value] if eq else True
+                value = value.lower() not in ("false", "0") if eq else True
             set_flag(name, value)
         elif tok.startswith("-") and len(tok) > 1 and not tok[1].isdigit():
             letters = tok[1:]
@@ -498,10 +494,7 @@ class Kubectl:
         return [o for _, objs in self._file_sources(args) for o in objs]
 
     def _file_sources(self, args: Args) -> list[tuple[str, list[dict]]]:
-        try:
-            return manifest_sources(args.get("filename") or [])
-        except ApiError as e:  # kubectl reads -f files itself: their errors are client-side
-            raise KubectlError(e.message) from None
+        return manifest_sources(args.get("filename") or [])
 
     def _check_namespace(self, obj: dict, namespace: str | None) -> str | None:
         rt = by_kind(obj.get("kind", ""))
@@ -1096,45 +1089,83 @@ class Kubectl:
     # --- top, version, cluster-info, api-resources, config ------------------------------------------------------------
 
     def _cmd_top(self, args: Args) -> int:
-        metrics = getattr(getattr(self.cluster, "addons", None), "metrics", None)
+        """``kubectl top node|pod``: the metrics.k8s.io usage, laid out as kubectl's TopCmdPrinter does."""
         if not args.positional or args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
             raise KubectlError("Required resource not specified.")
-        if metrics is None:
+        sort_by = args.get("sort-by") or ""
+        if sort_by not in ("", "cpu", "memory"):
+            raise KubectlError("--sort-by accepts only cpu or memory")
+        metrics = getattr(getattr(self.cluster, "addons", None), "metrics", None)
+        if metrics is None or not metrics.available:
             raise KubectlError("Metrics API not available")
-        what = args.positional[0]
-        rows: list[list[str]] = []
-        if what.startswith("no"):
-            header = ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
-            for node in self._client().list("nodes", label_selector=args.get("selector"))["items"]:
-                usage = metrics.node_usage(node["metadata"]["name"])
-                if usage is None:
-                    continue
-                alloc = node["status"].get("allocatable") or {}
-                from ..quantity import millicores, parse_quantity
-                cpu, mem = millicores(usage["cpu"]), int(parse_quantity(usage["memory"]))
-                cpu_pct = int(cpu * 100 / millicores(alloc["cpu"])) if alloc.get("cpu") else 0
-                mem_pct = int(mem * 100 / int(parse_quantity(alloc["memory"]))) if alloc.get("memory") else 0
-                rows.append([node["metadata"]["name"], f"{cpu}m", f"{cpu_pct}%", f"{mem // 2**20}Mi", f"{mem_pct}%"])
+        if args.positional[0].startswith("no"):
+            return self._top_nodes(metrics, args, sort_by)
+        return self._top_pods(metrics, args, sort_by)
+
+    def _top_nodes(self, metrics: Any, args: Args, sort_by: str) -> int:
+        """NAME CPU(cores) CPU(%) MEMORY(bytes) MEMORY(%); percentages of allocatable, truncated."""
+        name = args.positional[1] if len(args.positional) > 1 else None
+        usage = {r["name"]: r for r in metrics.top_nodes() if r["cpu"] is not None}
+        if name:
+            if name not in usage:
+                raise ApiError(404, "NotFound", f'nodemetrics.metrics.k8s.io "{name}" not found')
+            nodes = [self._client().get("nodes", name)]
         else:
-            header = ["NAME", "CPU(cores)", "MEMORY(bytes)"]
-            all_ns = bool(args.get("all-namespaces"))
-            ns = None if all_ns else self._namespace(args)
-            if all_ns:
-                header.insert(0, "NAMESPACE")
-            for pod in self._client().list("pods", ns, label_selector=args.get("selector"))["items"]:
-                usage = metrics.pod_usage(pod["metadata"]["namespace"], pod["metadata"]["name"])
-                if usage is None:
-                    continue
-                from ..quantity import millicores, parse_quantity
-                row = [pod["metadata"]["name"], f"{millicores(usage['cpu'])}m",
-                       f"{int(parse_quantity(usage['memory'])) // 2**20}Mi"]
-                if all_ns:
-                    row.insert(0, pod["metadata"]["namespace"])
-                rows.append(row)
-            if not rows:
-                self._eprint(f"No resources found in {ns} namespace.\n" if ns else "No resources found\n")
-                return 0
-        self._print(tabulate(([] if args.get("no-headers") else [header]) + rows))
+            nodes = self._client().list("nodes", label_selector=args.get("selector"))["items"]
+        measured = [n for n in nodes if n["metadata"]["name"] in usage]
+        if not measured:
+            raise KubectlError("metrics not available yet")
+        measured = _top_sorted(sorted(measured, key=lambda n: n["metadata"]["name"]),
+                               lambda n: usage[n["metadata"]["name"]], sort_by)
+        rows = [] if args.get("no-headers") else [["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]]
+        for node in measured:
+            u = usage[node["metadata"]["name"]]
+            alloc = (node.get("status") or {}).get("allocatable") or {}
+            cpu_alloc, mem_alloc = millicores(alloc.get("cpu", "0")), units(alloc.get("memory", "0"))
+            rows.append([node["metadata"]["name"], f"{u['cpu']}m",
+                         f"{u['cpu'] * 100 // cpu_alloc}%" if cpu_alloc else "<unknown>",
+                         f"{u['memory'] // 2**20}Mi",
+                         f"{u['memory'] * 100 // mem_alloc}%" if mem_alloc else "<unknown>"])
+        # printMissingMetricsNodeLine: nodes the metrics-server could not scrape.
+        rows += [[n["metadata"]["name"]] + ["<unknown>"] * 4 for n in nodes if n not in measured]
+        self._print(tabulate(rows))
+        return 0
+
+    def _top_pods(self, metrics: Any, args: Args, sort_by: str) -> int:
+        """NAME CPU(cores) MEMORY(bytes), NAMESPACE first with ``-A``."""
+        all_ns = bool(args.get("all-namespaces"))
+        ns = None if all_ns else self._namespace(args)
+        name = args.positional[1] if len(args.positional) > 1 else None
+        usage = {(r["namespace"], r["name"]): r for r in metrics.top_pods(ns)}
+        if name and (ns, name) not in usage:
+            raise ApiError(404, "NotFound", f'podmetrics.metrics.k8s.io "{ns}/{name}" not found')
+        client = self._client()
+        if name:
+            pods = [client.get("pods", name, ns)]
+        else:
+            pods = client.list("pods", ns, label_selector=args.get("selector"))["items"]
+        key = lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])
+        measured = [p for p in pods if key(p) in usage]
+        if not measured:
+            # verifyEmptyMetrics: pods older than two minutes should have been measured by now.
+            for pod in pods:
+                age = self.now - parse_timestamp(pod["metadata"]["creationTimestamp"])
+                if age > METRICS_CREATION_DELAY:
+                    raise KubectlError(f"Metrics not available for pod {key(pod)[0]}/{key(pod)[1]}, "
+                                       f"age: {go_duration(age)}")
+            if pods:
+                raise KubectlError("metrics not available yet")
+            self._eprint("No resources found\n" if all_ns else f"No resources found in {ns} namespace.\n")
+            return 0
+        measured = sorted(measured, key=key) if all_ns else sorted(measured, key=lambda p: p["metadata"]["name"])
+        measured = _top_sorted(measured, lambda p: usage[key(p)], sort_by)
+        header = ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+        rows = [] if args.get("no-headers") else [["NAMESPACE", *header] if all_ns else header]
+        for pod in measured:
+            u = usage[key(pod)]
+            row = [pod["metadata"]["name"], f"{u['cpu']}m", f"{u['memory'] // 2**20}Mi"]
+            rows.append([pod["metadata"]["namespace"], *row] if all_ns else row)
+        self._print(tabulate(rows))
         return 0
 
     def _cmd_version(self, args: Args) -> int:
@@ -1190,6 +1221,11 @@ class Kubectl:
 
 def _deleted_name(rt: ResourceType) -> str:
     return rt.singular if not rt.group else f"{rt.singular}.{rt.group}"
+
+
+def _top_sorted(objs: list[dict], usage: Callable[[dict], dict], sort_by: str) -> list[dict]:
+    """``--sort-by cpu|memory``: the heaviest first; otherwise the order given (by name)."""
+    return sorted(objs, key=lambda o: -usage(o)[sort_by]) if sort_by else objs
 
 
 def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
