@@ -909,23 +909,56 @@ class Kubelet(Component):
         return {link: self.log_store[target] for link, target in sorted(self._links.items())
                 if target in self.log_store}
 
+    def _log_container_id(self, p: _Pod, c: _Ctr, previous: bool) -> str:
+        """``validateContainerLogStatus``: which container instance ``kubectl logs`` reads."""
+        status = self._container_status(p, c)
+        last = (status.get("lastState") or {}).get("terminated") or {}
+        state = status["state"]
+        if previous:
+            if not last.get("containerID"):
+                raise ApiError(400, "BadRequest", f'previous terminated container "{c.name}" in pod "{p.name}" '
+                                                  "not found")
+            return last["containerID"]
+        if "running" in state:
+            return status["containerID"]
+        if "terminated" in state or last:
+            cid = state.get("terminated", {}).get("containerID") or last.get("containerID")
+            if not cid:
+                raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{p.name}" is terminated')
+            return cid
+        reason = state["waiting"].get("reason", "")
+        reason = {"ErrImagePull": "image can't be pulled",
+                  "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+        raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{p.name}" is waiting to start: {reason}')
+
+    def _log_path(self, p: _Pod, container_id: str) -> str:
+        """The instance's log file, found as CRI's ContainerStatus.LogPath would give it."""
+        md = p.pod["metadata"]
+        cid = container_id.split("://", 1)[-1]
+        prefix = f"/var/log/containers/{md['name']}_{md['namespace']}_"
+        return next((target for link, target in self._links.items()
+                     if link.startswith(prefix) and link.endswith(f"-{cid}.log")), "")
+
     def logs(self, namespace: str, pod: str, container: str | None = None, previous: bool = False,
              tail: int | None = None, timestamps: bool = False) -> str:
-        """What ``kubectl logs`` shows (served by the kubelet's ``/containerLogs`` endpoint)."""
+        """What ``kubectl logs`` shows (served by the kubelet's ``/containerLogs`` endpoint).
+
+        The container is chosen as ``validateContainerLogStatus`` does, from
+        the status the kubelet reports: ``previous`` reads the last terminated
+        instance; otherwise the running one, else the one that just ended —
+        so a container waiting in CrashLoopBackOff still shows the log of its
+        last run.  Only a container that never ran is "waiting to start".
+        """
         p = self.pods.get(f"{namespace}/{pod}")
         if p is None:
             raise ApiError(404, "NotFound", f'pods "{pod}" not found')
         c = p.ctrs.get(container) if container else next(iter(c for c in p.ctrs.values() if not c.init), None)
         if c is None:
             raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
-        attempt = c.attempts - (2 if previous else 1)
-        md = p.pod["metadata"]
-        path = f"/var/log/pods/{md['namespace']}_{md['name']}_{md['uid']}/{c.name}/{attempt}.log"
-        if attempt < 0 or path not in self.log_store:
-            if previous:
-                raise ApiError(400, "BadRequest", f'previous terminated container "{c.name}" in pod "{pod}" not found')
-            raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{pod}" is waiting to start: '
-                                              f"{c.reason or 'ContainerCreating'}")
+        path = self._log_path(p, self._log_container_id(p, c, previous))
+        if path not in self.log_store:
+            raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{pod}" is waiting to start - no logs '
+                                              "yet")
         lines = self.log_store[path]
         if tail is not None and tail >= 0:
             lines = lines[-tail:] if tail else []

@@ -484,3 +484,17 @@ def test_top_errors_match_kubectl(monitored):
     for server in list(monitored.addons.metrics.servers):
         server.stop()
     assert monitored.kubectl("top pods") == "error: Metrics API not available\n"
+
+
+# --- logs ---------------------------------------------------------------------------------------------------
+
+def test_logs_of_a_pod_in_crash_loop_back_off_show_its_last_run():
+    c = kcourse.Cluster(masters=1, workers=1, addons=False, seed=0)
+    c.kubectl(["run", "crash", "--image=busybox", "--", "sh", "-c", "echo starting; sleep 2; exit 1"])
+    assert c.kubectl("logs crash") == ('Error from server (BadRequest): container "crash" in pod "crash" is '
+                                       "waiting to start: ContainerCreating\n")
+    c.advance(60)
+    assert "CrashLoopBackOff" in c.kubectl("get pod crash")
+    assert c.kubectl("logs crash") == "starting\n"
+    assert c.kubectl("logs crash --previous") == "starting\n"
+    assert c.kubectl("logs crash -p --tail=0") == ""

@@ -292,6 +292,34 @@ def test_logs_serve_the_container_output_and_the_previous_error(c):
     assert path.startswith("/var/log/containers/web_default_nginx-")
 
 
+
+def test_logs_of_a_crash_looping_container_serve_its_last_run_and_previous_the_one_before(c):
+    c.apply(pod())
+    c.run_until_stable()
+    kubelet = c.kubelet("worker-1")
+    first = kubelet.logs("default", "web", timestamps=True)
+    c.advance(5)
+    c.crash_container("web", "nginx")                  # the first restart is immediate
+    c.advance(5)
+    second = kubelet.logs("default", "web", timestamps=True)
+    assert second != first and kubelet.logs("default", "web", previous=True, timestamps=True) == first
+    c.crash_container("web", "nginx")                  # now it waits in CrashLoopBackOff
+    c.advance(3)
+    state = c.api.peek("pods", "web", "default")["status"]["containerStatuses"][0]["state"]
+    assert state["waiting"]["reason"] == "CrashLoopBackOff"
+    # validateContainerLogStatus: both read lastState.terminated, the run that just ended.
+    assert kubelet.logs("default", "web", timestamps=True) == second
+    assert kubelet.logs("default", "web", previous=True, timestamps=True) == second
+
+
+def test_logs_of_a_container_that_never_ran_say_why_it_waits(c):
+    c.fail_image_pull("nginx:9.99")
+    c.apply(pod(image="nginx:9.99"))
+    c.run(until=c.now + 5)
+    with pytest.raises(ApiError, match='container "nginx" in pod "web" is waiting to start: trying and failing '
+                                       "to pull image"):
+        c.kubelet("worker-1").logs("default", "web")
+
 def test_the_same_seed_gives_the_same_trace():
     traces = []
     for _ in range(2):

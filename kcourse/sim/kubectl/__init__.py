@@ -58,6 +58,9 @@ WAIT_TIMEOUT = 600.0
 #: ``kubectl top pod`` expects metrics for a pod older than this (``metricsCreationDelay``).
 METRICS_CREATION_DELAY = 120.0
 USER = "kubernetes-admin"
+#: What Go's strconv.ParseBool accepts for ``--flag=value``; anything else is an error.
+GO_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+            **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
 
 #: kubectl's commands in the order cobra holds them (its "Did you mean this?" follows this order).
 COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
@@ -182,7 +185,12 @@ def parse(argv: list[str]) -> Args:
                 value = tokens[i]
                 i += 1
             elif not takes:
-                value = value.lower() not in ("false", "0") if eq else True
+                if eq and value not in GO_BOOLS:
+                    shown = f"-{_F[name][0]}, --{name}" if _F[name][0] else f"--{name}"
+                    pending_errors.append(KubectlError(f'invalid argument "{value}" for "{shown}" flag: '
+                                                       f'strconv.ParseBool: parsing "{value}": invalid syntax', "usage"))
+                    continue
+                value = GO_BOOLS[value] if eq else True
             set_flag(name, value)
         elif tok.startswith("-") and len(tok) > 1 and not tok[1].isdigit():
             letters = tok[1:]
@@ -494,7 +502,10 @@ class Kubectl:
         return [o for _, objs in self._file_sources(args) for o in objs]
 
     def _file_sources(self, args: Args) -> list[tuple[str, list[dict]]]:
-        return manifest_sources(args.get("filename") or [])
+        try:
+            return manifest_sources(args.get("filename") or [])
+        except ApiError as e:  # kubectl reads -f files itself: their errors are client-side
+            raise KubectlError(e.message) from None
 
     def _check_namespace(self, obj: dict, namespace: str | None) -> str | None:
         rt = by_kind(obj.get("kind", ""))
@@ -921,15 +932,10 @@ class Kubectl:
         elif container not in containers + [c["name"] for c in pod["spec"].get("initContainers") or []]:
             raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {target}")
         node = pod["spec"].get("nodeName")
-        statuses = {s["name"]: s for s in (pod.get("status") or {}).get("containerStatuses") or []}
-        state = (statuses.get(container) or {}).get("state") or {}
-        if not node or "waiting" in state or not statuses.get(container):
-            reason = ((state.get("waiting") or {}).get("reason")) or "ContainerCreating"
+        if not node:
             raise ApiError(400, "BadRequest", f'container "{container}" in pod "{target}" is waiting to start: '
-                           f"{reason}")
-        if args.get("previous") and not (statuses.get(container) or {}).get("lastState", {}).get("terminated"):
-            raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{target}" not '
-                           "found")
+                           "ContainerCreating")
+        # The API server proxies to the node's kubelet, which picks the container instance (or refuses).
         kubelet = self.cluster.kubelet(node)
         tail = self._int_flag(args, "tail", -1)
         lines = kubelet.logs(ns, target, container, bool(args.get("previous")), tail)
