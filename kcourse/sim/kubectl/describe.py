@@ -27,6 +27,9 @@ __all__ = ["DESCRIBERS", "describe", "go_tabwriter"]
 _RFC1123Z = "%a, %d %b %Y %H:%M:%S +0000"
 
 
+GO_ZERO_TIME = "Mon, 01 Jan 0001 00:00:00 +0000"
+
+
 def rfc1123(ts: str | None) -> str:
     if not ts:
         return "<unset>"
@@ -487,8 +490,10 @@ def describe_node(node: dict, ctx: Context) -> str:
         w.write(1, "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n")
         w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
         for c in conditions:
-            w.write(1, f"{c['type']} \t{c['status']} \t{rfc1123(c.get('lastHeartbeatTime'))} \t"
-                       f"{rfc1123(c.get('lastTransitionTime'))} \t{c.get('reason', '')} \t{c.get('message', '')}\n")
+            # A nil metav1.Time prints as Go's zero time (the route controller sets no heartbeat).
+            beat, moved = (rfc1123(c[k]) if c.get(k) else GO_ZERO_TIME for k in ("lastHeartbeatTime",
+                                                                                   "lastTransitionTime"))
+            w.write(1, f"{c['type']} \t{c['status']} \t{beat} \t{moved} \t{c.get('reason', '')} \t{c.get('message', '')}\n")
     addresses = st.get("addresses") or []
     if addresses:
         w.write(0, "Addresses:\n")
@@ -515,8 +520,9 @@ def describe_node(node: dict, ctx: Context) -> str:
     pods = ctx.pods_on(md["name"])
     allocatable = st.get("allocatable") or {}
     w.write(0, f"Non-terminated Pods:\t({len(pods)} in total)\n")
-    w.write(1, "Namespace\tName\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
-    w.write(1, "---------\t----\t------------\t----------\t---------------\t-------------\t---\n")
+    # describe.go leaves an empty column after Name ("\t\t"), which widens it by the padding.
+    w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
+    w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n")
     totals = {"cpu": [0, 0], "memory": [0, 0]}
     for p in pods:
         req, lim = _pod_resources(p)
@@ -526,7 +532,7 @@ def describe_node(node: dict, ctx: Context) -> str:
                 amount = amounts.get(res, 0)
                 totals[res][i] += amount
                 cells.append(_fraction(res, amount, allocatable.get(res)))
-        w.write(1, f"{p['metadata'].get('namespace')}\t{p['metadata']['name']}\t{cells[0]}\t{cells[1]}\t"
+        w.write(1, f"{p['metadata'].get('namespace')}\t{p['metadata']['name']}\t\t{cells[0]}\t{cells[1]}\t"
                    f"{cells[2]}\t{cells[3]}\t{since(p['metadata'].get('creationTimestamp'), ctx.now)}\n")
     w.write(0, "Allocated resources:\n")
     w.write(1, "(Total limits may be over 100 percent, i.e., overcommitted.)\n")
