@@ -21,6 +21,7 @@ from kcourse.sim.resources import RESOURCES, ResourceType
 
 __all__ = [
     "AGGREGATED",
+    "EXTRA_GROUPS",
     "SUBRESOURCES",
     "aggregated",
     "api_group_list",
@@ -44,6 +45,13 @@ SUBRESOURCES: dict[str, list[tuple[str, str, str, str, list[str]]]] = {
                     ("status", "apps", "v1", "ReplicaSet", ["get", "patch", "update"])],
 }
 
+#: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced, verbs)].
+EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {
+    ("metrics.k8s.io", "v1beta1"): [("nodes", "NodeMetrics", False, ["get", "list"]),
+                                    ("pods", "PodMetrics", True, ["get", "list"])],
+    ("authorization.k8s.io", "v1"): [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])],
+}
+
 #: The ``all`` category (``kubectl get all``), as the real server marks it.
 ALL_CATEGORY = {"pods", "services", "daemonsets", "deployments", "replicasets"}
 
@@ -54,7 +62,7 @@ def group_versions() -> list[tuple[str, str]]:
     for rt in RESOURCES:
         if (rt.group, rt.version) not in seen:
             seen.append((rt.group, rt.version))
-    return sorted(seen, key=lambda gv: gv[0] != "")
+    return sorted(seen, key=lambda gv: gv[0] != "") + list(EXTRA_GROUPS)
 
 
 def _verbs(rt: ResourceType) -> list[str]:
@@ -87,6 +95,11 @@ def api_group_list() -> dict[str, Any]:
 
 def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     """``GET /api/v1`` or ``/apis/<group>/<version>``: the resources and subresources of one version."""
+    gv = f"{group}/{version}" if group else version
+    if (group, version) in EXTRA_GROUPS:
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": [
+            {"name": name, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": verbs}
+            for name, kind, namespaced, verbs in EXTRA_GROUPS[(group, version)]]}
     rts = [rt for rt in RESOURCES if rt.group == group and rt.version == version]
     if not rts:
         return None
@@ -105,7 +118,6 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             if (sgroup, sversion) != (rt.group, rt.version):
                 sentry["group"], sentry["version"] = sgroup, sversion
             resources.append(sentry)
-    gv = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
@@ -130,6 +142,10 @@ def aggregated(legacy: bool) -> dict[str, Any]:
             if subs:
                 entry["subresources"] = subs
             resources.append(entry)
+        for name, kind, namespaced, verbs in EXTRA_GROUPS.get((group, version), []):
+            resources.append({"resource": name, "responseKind": {"group": group, "version": version, "kind": kind},
+                              "scope": "Namespaced" if namespaced else "Cluster", "singularResource": "",
+                              "verbs": verbs})
         items.append({"metadata": {"name": group, "creationTimestamp": None},
                       "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
     return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}

@@ -77,7 +77,8 @@ def group_version_document(group: str, version: str) -> dict[str, Any] | None:
             "put": _operation(rt, "put", f"replace{name}", _QUERY),
             "patch": _operation(rt, "patch", f"patch{name}", {**_QUERY, **_PATCH_ONLY}),
             "delete": _operation(rt, "delete", f"delete{name}", {"dryRun": _QUERY["dryRun"]})}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION}, "paths": paths}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION}, "paths": paths,
+            "components": {"schemas": {}}}
 
 
 def _hash(doc: dict[str, Any]) -> str:
@@ -90,7 +91,8 @@ def root() -> dict[str, Any]:
     for group, version in group_versions():
         path = _gv_path(group, version)
         doc = group_version_document(group, version)
-        out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={_hash(doc or {})}"}
+        if doc is not None:
+            out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={_hash(doc)}"}
     return {"paths": out}
 
 

@@ -45,7 +45,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from kcourse.sim.errors import ApiError
 
-from . import discovery, openapi
+from . import aggregated, discovery, openapi
 from .kubeconfig import write_kubeconfig
 from .rest import Reply, Request, handle_resource, parse_target
 from .tls import certificates, server_context
@@ -215,6 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
             if found is None or method != "GET":
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             return Reply(200, found)
+        if (group, version) in discovery.EXTRA_GROUPS:
+            plain = rest[2:] if rest[:1] == ["namespaces"] and len(rest) >= 3 else rest  # [resource, name?]
+            app.count(_verb(method, req.query, len(plain) > 1), f"{plain[0]}.{group}")
+            return aggregated.handle(app, req, group, rest)
         target = parse_target(group, version, rest)
         app.count(_verb(method, req.query, bool(target.name)), target.resource)
         if not app.cluster.reachable(None):

@@ -195,3 +195,16 @@ def test_create_subcommands_send_protobuf_and_the_objects_arrive_intact(kubectl:
     assert cluster.api.peek("secrets", "token", "default")["data"] == {"key": "czNjcjN0"}
     assert cluster.api.peek("services", "web", "default")["spec"]["ports"][0]["targetPort"] == 80
     assert cluster.api.peek("namespaces", "team-a") is not None
+
+
+def test_top_nodes_reads_the_metrics_api(kubectl: Any) -> None:
+    r = kubectl("top", "nodes")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+    assert [line.split()[0] for line in r.stdout.splitlines()[1:]] == ["master-1", "worker-1", "worker-2",
+                                                                       "worker-3"]
+
+
+def test_auth_can_i_answers_yes_for_the_admin(kubectl: Any) -> None:
+    r = kubectl("auth", "can-i", "create", "deployments")
+    assert (r.returncode, r.stdout) == (0, "yes\n"), r.stderr

@@ -19,7 +19,8 @@ NGINX = Path(__file__).parent / "manifests" / "nginx-deployment.yaml"
 
 COMMANDS = ["get pods -o wide", "get pods -A -o wide", "get nodes", "get nodes -o wide", "get deployments -o wide",
             "get replicasets -A", "get daemonsets -A -o wide", "get services -A -o wide", "get namespaces",
-            "get endpoints -A", "get pods -n kube-system --show-labels", "get events -n kube-system -o wide"]
+            "get endpoints -A", "get pods -n kube-system --show-labels", "get events -n kube-system -o wide",
+            "top nodes", "top pods -A"]
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +62,18 @@ def test_simulated_kubectl_prints_what_the_real_one_prints(still: Any, command: 
 def test_with_the_clock_standing_still_even_the_age_column_agrees(still: Any) -> None:
     cluster, kubectl = still
     assert cluster.kubectl("get pods -o wide") == kubectl("get", "pods", "-o", "wide").stdout
+
+
+@pytest.mark.parametrize("command", ["describe node worker-1", "describe deployment nginx-deployment"])
+def test_simulated_describe_matches_the_real_one_but_for_ages(still: Any, command: str) -> None:
+    """Real describe computes ages from the wall clock, the simulation from its own: those cells aside."""
+    import re
+    cluster, kubectl = still
+    real = kubectl(*command.split())
+    assert real.returncode == 0, real.stderr
+
+    def aged(text: str) -> list[str]:
+        return [re.sub(r"\s+\S+$", "", line) if re.search(r"\s(\d+[smhdy])+$", line) or "  From  " in line else line
+                for line in text.splitlines() if not re.match(r"^\s+Normal\s|^\s+Warning\s", line)]
+
+    assert aged(cluster.kubectl(command)) == aged(real.stdout)
