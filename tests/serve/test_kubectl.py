@@ -109,6 +109,27 @@ def test_logs_of_the_deployment_come_from_the_kubelet(kubectl: Any, deployed: An
     assert "[notice] 1#1: start worker processes" in r.stdout
 
 
+def test_logs_follow_streams_until_kubectl_is_stopped(kubectl: Any, deployed: Any) -> None:
+    proc = kubectl.popen("logs", "-f", "deployment/nginx-deployment")
+    time.sleep(2.0)
+    assert proc.poll() is None  # still following
+    proc.terminate()
+    out, _ = proc.communicate(timeout=10)
+    assert "[notice] 1#1: nginx/1.14.2" in out
+
+
+def test_server_side_apply_creates_then_updates(kubectl: Any, live: tuple[Any, Any], manifests: Path) -> None:
+    manifest = kubectl.home / "ssa.yaml"
+    manifest.write_text((manifests / "nginx-deployment.yaml").read_text().replace("nginx-deployment", "ssa-demo"))
+    r = kubectl("apply", "--server-side", "-f", str(manifest))
+    assert (r.returncode, r.stdout) == (0, "deployment.apps/ssa-demo serverside-applied\n"), r.stderr
+    manifest.write_text(manifest.read_text().replace("replicas: 3", "replicas: 1"))
+    r = kubectl("apply", "--server-side", "-f", str(manifest))
+    assert (r.returncode, r.stdout) == (0, "deployment.apps/ssa-demo serverside-applied\n"), r.stderr
+    assert live[0].api.peek("deployments", "ssa-demo", "default")["spec"]["replicas"] == 1
+    assert kubectl("delete", "-f", str(manifest)).stdout == 'deployment.apps "ssa-demo" deleted\n'
+
+
 def test_cordon_then_drain_evicts_everything_but_daemonset_pods(kubectl: Any, deployed: Any,
                                                                  live: tuple[Any, Any]) -> None:
     cluster = live[0]

@@ -69,7 +69,7 @@ def test_legacy_discovery_lists_subresources_with_their_groups(served: Any) -> N
     code, groups = http.json("GET", "/apis")
     assert code == 200
     assert [g["name"] for g in groups["groups"]] == ["apps", "discovery.k8s.io", "coordination.k8s.io",
-                                                     "storage.k8s.io"]
+                                                     "storage.k8s.io", "metrics.k8s.io", "authorization.k8s.io"]
 
 
 def test_aggregated_discovery_when_the_client_asks_for_it(served: Any) -> None:
@@ -122,6 +122,17 @@ def test_create_with_dry_run_does_not_store(served: Any) -> None:
     code, body = http.json("POST", "/api/v1/namespaces/default/pods?dryRun=All", pod)
     assert code == 201 and body["metadata"]["uid"]
     assert cluster.api.peek("pods", "dry", "default") is None
+
+
+def test_delete_collection_by_label(served: Any) -> None:
+    cluster, _, http = served
+    for name in ("a", "b"):
+        code, _ = http.json("POST", "/api/v1/namespaces/default/configmaps",
+                            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": {"x": "1"}}})
+        assert code == 201
+    code, body = http.json("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=x%3D1")
+    assert (code, sorted(i["metadata"]["name"] for i in body["items"])) == (200, ["a", "b"])
+    assert cluster.api.peek("configmaps", "a", "default") is None
 
 
 def read_events(http: Any, path: str, seconds: float) -> list[dict]:
