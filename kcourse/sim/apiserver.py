@@ -33,12 +33,17 @@ from .clock import Clock
 from .defaults import apply_defaults
 from .errors import ApiError
 from .etcd import Etcd, EtcdError, WatchEvent
-from .labels import parse_field_selector, parse_selector
+from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
 from .validation import check_types, validate, validate_update
 
 __all__ = ["APIServer", "Client", "WatchHandle", "Request", "Unreachable"]
+
+#: The cacher's indexed triggers (``TriggerFunc`` in the pod and node registries): a watch whose field
+#: selector pins this field is woken only by objects whose old or new value is the one it asked for,
+#: so a kubelet's watch of its own Pods costs nothing when another node's Pod changes.
+TRIGGER_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
 
 NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3
 
@@ -76,6 +81,8 @@ class WatchHandle:
         self.user = user
         self.stopped = False
         self.delivered = 0
+        self.seq = 0   # registration order: deliveries follow it
+        self.trigger = _trigger_value(field_selector, TRIGGER_FIELDS.get(rt.plural))
 
     def matches(self, obj: dict | None) -> bool:
         if obj is None:
@@ -95,6 +102,18 @@ class WatchHandle:
         watchers = self.server._watchers.get(self.rt.plural, [])
         if self in watchers:
             watchers.remove(self)
+            self.server._untrigger(self)
+
+
+def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
+    """The value an equality term of the selector requires for the resource's trigger field, if any."""
+    if not field_selector or field is None:
+        return None
+    for term in field_selector.split(","):
+        name, sep, value = term.partition("=")
+        if sep and not name.endswith("!") and name.strip() == field:
+            return value.lstrip("=").strip()
+    return None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -193,6 +212,9 @@ class APIServer:
         self.reachable: Callable[[str | None], bool] = lambda node: True
         self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
         self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
+        self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
+        self._untriggered: dict[str, list[WatchHandle]] = {r: [] for r in TRIGGER_FIELDS}
+        self._watch_seq = 0
         self._prefixes = sorted(((r.etcd_prefix + "/", r) for r in RESOURCES), key=lambda p: -len(p[0]))
         self._pending: dict[str, tuple[bytes, dict]] = {}
         self._uid_counter = 0
@@ -238,8 +260,34 @@ class APIServer:
                     gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
                     self._fan_out(rt, old, gone, "DELETED")
 
+    def _woken(self, rt: ResourceType, old: dict | None, new: dict) -> list[WatchHandle]:
+        """The watchers an event can concern, in registration order (indexed triggers skip the rest)."""
+        index = self._triggered.get(rt.plural)
+        if not index:
+            return list(self._watchers[rt.plural])
+        field = TRIGGER_FIELDS[rt.plural]
+        values = {_get_path(new, field)}
+        if old is not None:
+            values.add(_get_path(old, field))
+        picked = list(self._untriggered[rt.plural])
+        for value in values:
+            picked.extend(index.get(value, ()))
+        picked.sort(key=lambda w: w.seq)
+        return picked
+
+    def _untrigger(self, w: WatchHandle) -> None:
+        if w.rt.plural not in TRIGGER_FIELDS:
+            return
+        if w.trigger is None:
+            self._untriggered[w.rt.plural].remove(w)
+            return
+        bucket = self._triggered[w.rt.plural][w.trigger]
+        bucket.remove(w)
+        if not bucket:
+            del self._triggered[w.rt.plural][w.trigger]
+
     def _fan_out(self, rt: ResourceType, old: dict | None, new: dict, etype: str) -> None:
-        for w in list(self._watchers[rt.plural]):
+        for w in self._woken(rt, old, new):
             if etype == "MODIFIED":
                 was, now = w.matches(old), w.matches(new)
                 if was and now:
@@ -372,7 +420,13 @@ class APIServer:
             if rv < self.etcd.revision:
                 self._replay(rt, w, rv)
         self._record(user, "watch", rt.plural, namespace, "", 200)
+        self._watch_seq += 1
+        w.seq = self._watch_seq
         self._watchers[rt.plural].append(w)
+        if w.trigger is not None and rt.plural in TRIGGER_FIELDS:
+            self._triggered[rt.plural].setdefault(w.trigger, []).append(w)
+        elif rt.plural in TRIGGER_FIELDS:
+            self._untriggered[rt.plural].append(w)
         return w
 
     def _replay(self, rt: ResourceType, w: WatchHandle, rv: int) -> None:
