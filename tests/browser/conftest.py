@@ -1,7 +1,7 @@
 """A real JupyterLab for the browser tests: loopback port, token, and nothing shared with the learner.
 
-Each server gets its own temporary Jupyter config, runtime, settings and
-workspace directories and its own progress file, so a test never restores a
+Each server gets its own temporary Jupyter config, data (with the
+notebook-trust database), runtime, settings and workspace directories and its own progress file, so a test never restores a
 learner's tabs, never reads their settings and never records quiz answers in
 their progress.  Lab settings turn off notebook windowing (every cell stays in
 the page, so locators find cells below the fold) and the news/update toasts.
@@ -98,9 +98,10 @@ def lab_environment(tmp: Path) -> dict[str, str]:
         plugin, _, file = name.rpartition("/")
         (settings / plugin).mkdir(parents=True, exist_ok=True)
         (settings / plugin / file).write_text(json.dumps(value))
-    for sub in ("config", "runtime", "workspaces"):
+    for sub in ("config", "data", "runtime", "workspaces"):
         (tmp / sub).mkdir(exist_ok=True)
     return {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+            "JUPYTER_DATA_DIR": str(tmp / "data"),  # holds the notebook-trust database
             "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
             "KCOURSE_PROGRESS": str(tmp / "progress" / "progress.json"), "PYTHONHASHSEED": "0"}
 

@@ -23,7 +23,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from kcourse import quiz
 from kcourse.quiz.model import Question
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, REPO, require_chromium
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, REPO, lab_environment, require_chromium
 
 CHAPTER_NOTEBOOK = "05-controller-managers.ipynb"
 SHOW = re.compile(r"quiz\.show\(\s*[\"']ch04[\"']\s*,\s*(?:section\s*=\s*)?[\"']([\w-]+)[\"']")
@@ -143,21 +143,47 @@ def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_fact
     print(f"\nbrowser session on {name}: {time.monotonic() - started:.1f} s")
 
 
-def test_make_lab_opens_the_index_notebook(lab_factory):
-    """The command `make lab` runs, given --no-browser and a test port and token, serves and opens 00-index."""
+def test_make_lab_opens_the_index_notebook_with_its_pictures(lab_factory, tmp_path: Path):
+    """A newcomer's path: what `make lab` runs (with --no-browser, a test port and token) opens 00-index.
+
+    The page it sends the browser to shows the index with its stored outputs as the learner will see
+    them before running anything: diagrams as pictures and widgets restored, which JupyterLab only
+    does for trusted notebooks.
+    """
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
     dry_run = subprocess.run(["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, check=True).stdout
-    line = next(line for line in dry_run.splitlines() if re.search(r"\bjupyter lab\b", line))
-    command = shlex.split(line)
+    lines = [line for line in dry_run.splitlines() if re.search(r"\bjupyter\b", line)]
+    *before, lab_line = lines
+    assert re.search(r"\bjupyter lab\b", lab_line), dry_run
+    for line in before:  # e.g. `jupyter trust`, in the same (temporary) Jupyter directories as the server
+        subprocess.run(line, shell=True, cwd=REPO, env=lab_environment(tmp_path), check=True)
+    command = shlex.split(lab_line)
     if "--port" in command:
         at = command.index("--port")
         del command[at:at + 2]
     lab = lab_factory(command, root=REPO / "notebooks", cwd=REPO)
     assert lab.get("/api/contents/00-index.ipynb") == 200
-    assert lab.get("/lab/tree/00-index.ipynb") == 200
-    # What the browser is sent to: Jupyter writes it to a file-to-run page in its runtime directory.
     pages = sorted(lab.runtime.glob("jpserver-file-to-run-*-open.html"))
-    assert pages, f"`make lab` names no notebook to open: {line}"
-    assert "/lab/tree/00-index.ipynb" in pages[0].read_text()
+    assert pages, f"`make lab` names no notebook to open: {lab_line}"
+    opened = re.search(r'url=([^"]+)"', pages[0].read_text()).group(1)
+    assert f"{lab.base}/lab/tree/00-index.ipynb?" in opened
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(opened.replace("/lab/tree/00-index.ipynb?", "/lab/tree/00-index.ipynb?reset&"))
+            panel = page.locator(".jp-NotebookPanel").first
+            expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("00-index.ipynb",
+                                                                                   timeout=60_000)
+            expect(panel.locator(".jp-OutputArea-output[data-mime-type='image/svg+xml']").first).to_be_visible(
+                timeout=30_000)
+            assert panel.locator(".jp-OutputArea-output", has_text="<kcourse diagram").count() == 0
+            assert panel.get_by_text("Error displaying widget").count() == 0
+        finally:
+            browser.close()
 
 
 def test_the_server_refuses_a_wrong_token(lab_factory):
