@@ -147,6 +147,21 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return not ready  # a watching client sends nothing more: anything readable is its goodbye
 
+    def _read_body(self) -> bytes:
+        """The request body, sized by Content-Length or sent in chunks (Go does when it cannot know the size)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
     def _send(self, reply: Reply) -> None:
         if isinstance(reply.body, (dict, list)):
             import json
@@ -184,8 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         split = urlsplit(self.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
         req = Request(method, query, self.headers.get("Accept") or "", self.headers.get("Content-Type") or "",
                       body, user_of(self.headers.get("User-Agent") or ""), self._alive)
         try:

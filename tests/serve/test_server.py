@@ -135,6 +135,15 @@ def test_delete_collection_by_label(served: Any) -> None:
     assert cluster.api.peek("configmaps", "a", "default") is None
 
 
+def test_a_chunked_request_body_is_read(served: Any) -> None:
+    cluster, _, http = served
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chunked"}}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:])) + b"0\r\n\r\n"
+    code, _, _ = http.request("POST", "/api/v1/namespaces/default/configmaps", chunked,
+                              headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"})
+    assert code == 201 and cluster.api.peek("configmaps", "chunked", "default") is not None
+
+
 def read_events(http: Any, path: str, seconds: float) -> list[dict]:
     """A watch's events, read until the server ends it."""
     code, _, data = http.request("GET", path, timeout=seconds + 5)
