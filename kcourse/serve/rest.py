@@ -50,6 +50,9 @@ __all__ = ["Reply", "Request", "Target", "handle_resource", "parse_target"]
 PATCH_TYPES = {"application/merge-patch+json": "merge", "application/strategic-merge-patch+json": "strategic",
                "application/json-patch+json": "json", "application/apply-patch+yaml": "apply"}
 
+#: Subresources real kubectl reaches with an upgraded (WebSocket or SPDY) connection: not served.
+STREAMING = ("exec", "attach", "portforward", "proxy")
+
 #: Chunk writer given to a streaming reply: returns False once the client has gone.
 Write = Callable[[bytes], bool]
 
@@ -145,6 +148,9 @@ def _int(query: dict[str, str], name: str) -> int | None:
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:
     """Dispatch one resource request by method and subresource."""
+    if t.subresource in STREAMING:
+        raise errors.bad_request(f"{t.subresource} is not supported by the simulated cluster: its containers are "
+                                 "simulated programs, with no process to stream to or from")
     if t.subresource == "log":
         return _logs(app, req, t) if req.method == "GET" else _method_not_allowed(t, req)
     if t.subresource == "scale":

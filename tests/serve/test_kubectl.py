@@ -229,3 +229,10 @@ def test_top_nodes_reads_the_metrics_api(kubectl: Any) -> None:
 def test_auth_can_i_answers_yes_for_the_admin(kubectl: Any) -> None:
     r = kubectl("auth", "can-i", "create", "deployments")
     assert (r.returncode, r.stdout) == (0, "yes\n"), r.stderr
+
+
+def test_exec_is_refused_with_a_reason(kubectl: Any) -> None:
+    r = kubectl("exec", "-n", "kube-system", "etcd-master-1", "--", "ls")
+    assert r.returncode == 1
+    assert r.stderr == ("Error from server (BadRequest): exec is not supported by the simulated cluster: its "
+                        "containers are simulated programs, with no process to stream to or from\n")
