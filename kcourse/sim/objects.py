@@ -7,6 +7,7 @@ first, as client-go's ``DeepCopy()``.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -36,6 +37,7 @@ def micro_timestamp(seconds: float) -> str:
     return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # strptime is slow and controllers sort by the same few timestamps
 def parse_timestamp(text: str) -> float:
     """Simulated seconds of a timestamp written by :func:`timestamp` or :func:`micro_timestamp`."""
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
