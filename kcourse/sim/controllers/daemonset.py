@@ -48,11 +48,14 @@ from ..resources import object_key
 from ..taints import tolerated
 from .deployment import compute_hash, scaled_value
 from .replicaset import (
+    POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
     PodControl,
     claim_objects,
     is_pod_available,
     is_pod_ready,
+    pod_controller_uid_index,
+    pods_by_owner,
     resolve_controller_ref,
     slow_start_batch,
 )
@@ -136,9 +139,11 @@ def node_should_run_daemon_pod(node: dict, ds: dict) -> tuple[bool, bool]:
         return False, False
     if not _fits_affinity(spec, node):
         return False, False
+    taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
+    if not taints:  # most nodes: no toleration to work out
+        return True, True
     tolerations = daemon_pod_tolerations(spec)
-    taints = (node.get("spec") or {}).get("taints") or []
-    untolerated = [t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(tolerations, t)]
+    untolerated = [t for t in taints if not tolerated(tolerations, t)]
     if untolerated:
         return False, not any(t.get("effect") == "NoExecute" for t in untolerated)
     return True, True
@@ -184,6 +189,8 @@ class DaemonSetController(Controller):
         super().__init__(manager, informers)
         self.ds_informer = self.informer("daemonsets")
         self.pod_informer = self.informer("pods")
+        if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
+            self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.node_informer = self.informer("nodes")
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
@@ -282,7 +289,7 @@ class DaemonSetController(Controller):
 
     def _node_to_daemon_pods(self, ds: dict) -> tuple[dict[str, list[dict]], list[str]]:
         ns = ds["metadata"]["namespace"]
-        pods = [p for p in self.pod_informer.list() if p["metadata"]["namespace"] == ns]
+        pods = pods_by_owner(self.pod_informer, ds, include_orphans=True)
 
         def can_adopt() -> bool:
             fresh = self.client.get("daemonsets", ds["metadata"]["name"], ns)
@@ -411,9 +418,8 @@ class DaemonSetController(Controller):
 
     def _update_status(self, ds: dict, nodes: list[dict], pod_hash: str) -> dict:
         node_pods: dict[str, list[dict]] = {}
-        for pod in self.pod_informer.list():
-            if (controller_of(pod) or {}).get("uid") == ds["metadata"]["uid"]:
-                node_pods.setdefault(target_node_name(pod), []).append(pod)
+        for pod in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ds["metadata"]["uid"]):
+            node_pods.setdefault(target_node_name(pod), []).append(pod)
         generation = ds["metadata"].get("generation", 1)
         min_ready, now = ds["spec"].get("minReadySeconds") or 0, self.clock.now
         desired = current = ready = available = updated = misscheduled = 0
