@@ -498,3 +498,31 @@ def test_logs_of_a_pod_in_crash_loop_back_off_show_its_last_run():
     assert c.kubectl("logs crash") == "starting\n"
     assert c.kubectl("logs crash --previous") == "starting\n"
     assert c.kubectl("logs crash -p --tail=0") == ""
+
+
+# --- custom columns -----------------------------------------------------------------------------------------
+
+def test_custom_columns_print_headers_as_given_and_none_for_missing_values(c):
+    add_pod(c, "web")
+    add_pod(c, "pending", node=None)
+    assert c.kubectl("get pods -n lab -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName") == (
+        "NAME      NODE\n"
+        "pending   <none>\n"
+        "web       worker-1\n")
+    assert c.kubectl("get pod web -n lab -o custom-columns=Name:metadata.name,Images:{.spec.containers[*].image} "
+                     "--no-headers") == "web   nginx:1.27\n"
+
+
+def test_custom_columns_join_several_values_and_read_a_columns_file(c, tmp_path):
+    add_pod(c, "web", containers=2)
+    assert c.kubectl("get pods -n lab -o custom-columns=C:.spec.containers[].name").splitlines()[1] == "c0,c1"
+    spec = tmp_path / "columns.txt"
+    spec.write_text("NAME          NODE\n.metadata.name  .spec.nodeName\n")
+    assert c.kubectl(f"get pods -n lab -o custom-columns-file={spec}") == "NAME   NODE\nweb    worker-1\n"
+
+
+def test_custom_columns_spec_errors(c):
+    assert c.kubectl("get pods -o custom-columns=NAME") == (
+        "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>\n")
+    assert c.kubectl("get pods -o custom-columns=") == (
+        "error: custom-columns format specified but no custom columns given\n")

@@ -48,7 +48,16 @@ from ..quantity import millicores, units
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .describe import describe
-from .printers import resource_prefix, table_rows, tabulate, to_json, to_yaml
+from .printers import (
+    custom_column_rows,
+    custom_columns,
+    custom_columns_from_template,
+    resource_prefix,
+    table_rows,
+    tabulate,
+    to_json,
+    to_yaml,
+)
 
 __all__ = ["LAST_APPLIED", "VERSION", "WAIT_TIMEOUT", "Kubectl", "KubectlError", "Output"]
 
@@ -444,6 +453,11 @@ class Kubectl:
             for o in objs:
                 self._print(f"{resource_prefix(kinds[id(o)])}/{o['metadata']['name']}\n")
             return
+        if output.startswith(("custom-columns=", "custom-columns-file=")) or output in ("custom-columns",
+                                                                                         "custom-columns-file"):
+            self._print(tabulate(custom_column_rows(self._custom_columns(output), objs,
+                                                    headers=not args.get("no-headers"))))
+            return
         if output not in ("", "wide"):
             raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
                                "formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,"
@@ -457,6 +471,23 @@ class Kubectl:
                               headers=not args.get("no-headers"))
             tables.append(tabulate(rows))
         self._print("\n".join(tables))
+
+    @staticmethod
+    def _custom_columns(output: str) -> list[tuple[str, str]]:
+        """The columns of ``-o custom-columns=…`` or ``-o custom-columns-file=…``."""
+        kind, _, spec = output.partition("=")
+        try:
+            if kind == "custom-columns":
+                return custom_columns(spec)
+            try:
+                with open(spec, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError as e:
+                raise KubectlError(f"error reading template {spec}, {e.strerror.lower() if e.strerror else e}"
+                                   "\n") from None
+            return custom_columns_from_template(text)
+        except ValueError as e:
+            raise KubectlError(str(e)) from None
 
     @staticmethod
     def _typed(obj: dict, rt: ResourceType) -> dict:

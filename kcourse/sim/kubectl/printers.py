@@ -24,10 +24,14 @@ import yaml
 
 from ..objects import parse_timestamp
 from ..resources import ResourceType
+from . import jsonpath
 
 __all__ = [
     "COLUMNS",
     "WIDE_COLUMNS",
+    "custom_column_rows",
+    "custom_columns",
+    "custom_columns_from_template",
     "format_labels",
     "human_duration",
     "pod_status",
@@ -533,6 +537,81 @@ def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = F
         rows.append(row)
     return rows
 
+
+# --- custom columns ----------------------------------------------------------------------------------
+
+_RELAXED = re.compile(r"^\{\.?([^{}]+)\}$|^\.?([^{}]+)$")
+
+
+def relaxed_jsonpath(expr: str) -> str:
+    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` → ``.metadata.name``."""
+    m = _RELAXED.match(expr)
+    if m is None:
+        raise ValueError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or "
+                         "'{.name1.name2}'")
+    return "." + (m.group(1) or m.group(2))
+
+
+def custom_columns(spec: str) -> list[tuple[str, str]]:
+    """``-o custom-columns=HEADER:path,…`` → ``[(header, path)]``; the header is printed as given."""
+    if not spec:
+        raise ValueError("custom-columns format specified but no custom columns given")
+    columns = []
+    for part in spec.split(","):
+        header, sep, path = part.partition(":")
+        if not sep:
+            raise ValueError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
+        columns.append((header, relaxed_jsonpath(path) if path else ""))
+    return columns
+
+
+def custom_columns_from_template(text: str) -> list[tuple[str, str]]:
+    """``-o custom-columns-file=…``: a line of headers over a line of paths, whitespace separated."""
+    lines = text.splitlines()
+    if not lines:
+        raise ValueError("invalid template, missing header line. Expected format is one line of space separated "
+                         "headers, one line of space separated column specs.")
+    if len(lines) < 2:
+        raise ValueError("invalid template, missing spec line. Expected format is one line of space separated "
+                         "headers, one line of space separated column specs.")
+    headers, specs = lines[0].split(), lines[1].split()
+    if len(headers) != len(specs):
+        raise ValueError(f"number of headers ({len(headers)}) and field specifications ({len(specs)}) don't match")
+    return [(h, relaxed_jsonpath(p)) for h, p in zip(headers, specs, strict=True)]
+
+
+def _go_sprint(value: Any) -> str:
+    """``fmt.Sprint`` of a decoded JSON value, as the custom-columns printer writes a cell."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_sprint(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_sprint(v) for v in value) + "]"
+    return str(value)
+
+
+def custom_column_rows(columns: list[tuple[str, str]], objs: list[dict], headers: bool = True) -> list[list[str]]:
+    """The custom-columns table: one header for every object, ``<none>`` where a path finds nothing.
+
+    Values a path finds are joined by commas; a missing key is not an error
+    (``AllowMissingKeys``), nor is an index past the end of a list.
+    """
+    rows = [[h for h, _ in columns]] if headers else []
+    for obj in objs:
+        row = []
+        for _, path in columns:
+            try:
+                values = jsonpath.evaluate(path.replace("[]", "[*]"), obj) if path else []
+            except jsonpath.JSONPathError as e:
+                if "out of bounds" not in str(e):
+                    raise
+                values = []
+            row.append(",".join(_go_sprint(v) for v in values) if values else "<none>")
+        rows.append(row)
+    return rows
 
 # --- YAML and JSON -------------------------------------------------------------------------------------
 
