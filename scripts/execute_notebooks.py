@@ -13,7 +13,8 @@ library rewrites the file byte for byte and ``git diff`` shows only real changes
 * widget model ids (random uuids) become ids derived from the notebook's name
   and the cell and output that display the widget; the widget state saved in the
   notebook's metadata is renamed to match (so JupyterLab still shows the widgets
-  before the kernel runs) and keeps only the models a stored output reaches;
+  before the kernel runs) and keeps only the models a stored output reaches,
+  without the null (default) properties of Layout models;
 * per-cell execution timings are not recorded;
 * the kernel's interpreter version is not recorded (``language_info`` keeps
   only what selects the syntax highlighting);
@@ -165,6 +166,10 @@ def _normalise_widgets(nb: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     for model in kept.values():
         if model.get("model_name") == "OutputModel" and "msg_id" in model.get("state", {}):
             model["state"]["msg_id"] = ""  # the capturing message's id; empty once capture ends
+        if model.get("model_name") == "LayoutModel":
+            # Every CSS property of a Layout defaults to null in the front end too; a quiz has
+            # hundreds of Layouts, and storing their nulls would make up half of its notebook.
+            model["state"] = {k: v for k, v in model.get("state", {}).items() if v is not None}
     text = json.dumps({"cells": nb.cells, "state": kept})
     for old, new in renamed.items():
         text = text.replace(old, new)
