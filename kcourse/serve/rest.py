@@ -231,10 +231,14 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
         events.put(line(etype, obj))
 
     bookmarks = _truthy(req.query.get("allowWatchBookmarks"))
+    # "0" is "start at any version": the watch cache begins with synthetic ADDED events, as for no version.
+    resource_version = req.query.get("resourceVersion")
+    if resource_version == "0":
+        resource_version = None
     try:
         with cluster.lock:
             watch = cluster.api.watch(t.rt.plural, handler, namespace=t.namespace,
-                                      resource_version=req.query.get("resourceVersion"),
+                                      resource_version=resource_version,
                                       label_selector=req.query.get("labelSelector"),
                                       field_selector=req.query.get("fieldSelector"),
                                       allow_bookmarks=bookmarks, user=req.user)

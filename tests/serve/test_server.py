@@ -165,6 +165,13 @@ def test_watch_streams_changes_made_while_it_runs(served: Any) -> None:
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "team-a")]
 
 
+def test_watch_from_version_0_starts_with_the_current_state(served: Any) -> None:
+    cluster, _, http = served
+    events = read_events(http, "/api/v1/nodes?watch=true&resourceVersion=0&timeoutSeconds=1", 1)
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
+        ("ADDED", n["metadata"]["name"]) for n in cluster.api.items("nodes")]
+
+
 def test_watch_sends_bookmarks_when_allowed(served: Any) -> None:
     _, _, http = served
     events = read_events(http, "/api/v1/pods?watch=1&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=2", 2)
@@ -239,7 +246,15 @@ def test_the_simulation_loads_no_http_machinery() -> None:
     assert out.strip() == "[]"
 
 
-def test_kcourse_serve_is_a_command() -> None:
+def test_kcourse_serve_prints_the_kubeconfig_to_export(tmp_path: Any) -> None:
+    import io
+
     from kcourse.cli import build_parser
-    args = build_parser().parse_args(["serve", "--port", "0", "--speed", "5"])
-    assert (args.command, args.speed, args.port) == ("serve", 5.0, 0)
+    from kcourse.serve.cli import _serve
+    args = build_parser().parse_args(["serve", "--workers", "0", "--speed", "5", "--kubeconfig",
+                                      str(tmp_path / "config")])
+    out = io.StringIO()
+    assert _serve(args, out, forever=False) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Serving cluster 'kcourse' at https://127.0.0.1:")
+    assert lines[1] == f"export KUBECONFIG={tmp_path / 'config'}"
