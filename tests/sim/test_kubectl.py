@@ -526,3 +526,17 @@ def test_custom_columns_spec_errors(c):
         "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>\n")
     assert c.kubectl("get pods -o custom-columns=") == (
         "error: custom-columns format specified but no custom columns given\n")
+
+
+def test_several_types_with_a_name_print_each_as_type_slash_name(c):
+    c.apply(MANIFESTS / "web.yaml")
+    c.advance(5)
+    out = c.kubectl("get svc,endpoints web")
+    service, endpoints = out.split("\n\n")
+    assert service.splitlines()[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert service.splitlines()[1].startswith("service/web ") and len(service.splitlines()) == 2
+    assert endpoints.splitlines()[0].split() == ["NAME", "ENDPOINTS", "AGE"]
+    assert endpoints.splitlines()[1].startswith("endpoints/web ")
+    assert c.kubectl("get svc,ep web -o name") == "service/web\nendpoints/web\n"
+    assert c.kubectl("get svc,ep nope").endswith('Error from server (NotFound): services "nope" not found\n'
+                                                  'Error from server (NotFound): endpoints "nope" not found\n')

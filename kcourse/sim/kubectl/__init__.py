@@ -367,7 +367,11 @@ class Kubectl:
         show = "," in positional[0] or positional[0] == "all"
         names = positional[1:]
         if names and len(kinds) > 1:
-            raise KubectlError("you may only specify a single resource type")
+            if positional[0] == "all" or "all" in positional[0].split(","):
+                raise KubectlError("you may only specify a single resource type")
+            # normalizeMultipleResourcesArgs: "svc,ep web" means "svc/web ep/web".
+            return self._targets([f"{part}/{name}" for part in positional[0].split(",") if part
+                                  for name in names])
         return [(rt, list(names)) for rt in kinds], show
 
     # --- get ----------------------------------------------------------------------------------------------
