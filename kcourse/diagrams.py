@@ -222,6 +222,12 @@ def node_id(*parts: str) -> str:
 
 
 def _new_graph(name: str, title: str, rankdir: str = "TB") -> graphviz.Digraph:
+    """A graph in the chapter's style.
+
+    With ``newrank``, dot (2.43) fails with "trouble in init_rank" when a
+    ``constraint=false`` edge between clusters carries a ``label`` (dot
+    ranks a virtual node for it); such edges take an ``xlabel`` instead.
+    """
     g = graphviz.Digraph(name=name)
     g.attr(label=title, labelloc="t", labeljust="c", fontsize="20", fontname=f"{_FONT} Bold", rankdir=rankdir,
            newrank="true", compound="true", nodesep="0.25", ranksep="0.45", bgcolor="white")
@@ -328,7 +334,7 @@ def architecture(masters: int = 1, workers: int = 2, runtime: str = "containerd"
                 g.edge("users", "master-1/kube-apiserver", label="HTTPS", **_EDGE_API)
             g.edge(f"master-{i}/cloud-controller-manager", "cloud", **_EDGE_CLOUD)
         for i in range(1, masters):
-            g.edge(f"master-{i}/etcd", f"master-{i + 1}/etcd", label="Raft peers", style="dashed",
+            g.edge(f"master-{i}/etcd", f"master-{i + 1}/etcd", xlabel="Raft peers", style="dashed",
                    constraint="false", dir="both", color="#CC79A7")
     if focus == "control-plane":
         _box(g, "workers", f"{_plural(workers, 'worker node')}\\nkubelet (Kubelet), kube-proxy (KubeProxy)",
@@ -467,7 +473,7 @@ def _network_static(workers: int) -> Diagram:
                 g.edge("svc", pid, label="DNAT 1/n" if (j, k) == (1, 2) else "", color="#0072B2",
                        style="dashed")
     if workers > 1:
-        g.edge("worker-1/pod-2", "worker-2/pod-2", label="pod to pod, no NAT", dir="both", color="#009E73",
+        g.edge("worker-1/pod-2", "worker-2/pod-2", xlabel="pod to pod, no NAT", dir="both", color="#009E73",
                constraint="false")
     _legend(g, [(_KIND["control"][1], "fill", "Service (virtual IP)"), (_KIND["pod"][1], "fill", "Pod (own IP)"),
                 (_KIND["agent"][1], "fill", "kube-proxy (iptables rules)")])
@@ -751,7 +757,7 @@ def _highlight(g: graphviz.Digraph, cluster: Any, event: Any, api: str, max_pods
     local_api = node_id(host, "kube-apiserver")
     dest = local_api if host in cluster.machines and cluster.machines[host].is_master else api
     if event.requests and target != dest:
-        g.edge(target, dest, label=f"{what}\\n{request_label(event.requests)}", color=HIGHLIGHT,
+        g.edge(target, dest, xlabel=f"{what}\\n{request_label(event.requests)}", color=HIGHLIGHT,
                fontcolor=HIGHLIGHT, penwidth="2.5", constraint="false")
     else:  # no API request (or the API server itself): a note beside the process
         g.node("last-action", what, shape="note", color=HIGHLIGHT, fontcolor=HIGHLIGHT, style="filled",

@@ -76,6 +76,13 @@ def test_network_focus_shows_pod_ips_in_podcidrs_and_a_service():
     assert "podCIDR 10.244.1.0/24" in src and "10.244.1.2" in src and "ClusterIP" in src
 
 
+
+@pytest.mark.parametrize("focus", diagrams.FOCUSES)
+def test_every_focus_renders_for_one_to_six_workers(focus):
+    for workers in range(1, 7):      # dot 2.43 once failed at 3, 5 and 6 workers ("trouble in init_rank")
+        svg = diagrams.architecture(workers=workers, focus=focus).pipe(format="svg").decode()
+        assert svg.rstrip().endswith("</svg>")
+
 def test_unknown_focus_is_refused():
     with pytest.raises(ValueError, match="focus"):
         diagrams.architecture(focus="storage")
