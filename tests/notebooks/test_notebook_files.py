@@ -7,6 +7,8 @@ re-execution of the smallest notebook to prove the stored bytes are reproducible
 
 from __future__ import annotations
 
+import functools
+import html
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +25,17 @@ COMPONENTS = [
     "API server", "scheduler", "kube-controller-manager", "cloud-controller-manager", "etcd", "kubelet",
     "CRI", "dockershim", "containerd", "CRI-O", "kube-proxy", "DNS", "Dashboard", "monitoring", "logging", "Pod",
 ]
+
+
+#: How each component shows up in a stored diagram (SVG) and in the output of a simulated run.
+EVIDENCE = {
+    "API server": r"kube-apiserver", "scheduler": r"kube-scheduler",
+    "kube-controller-manager": r"kube-controller-manager", "cloud-controller-manager": r"cloud-controller-manager",
+    "etcd": r"\betcd\b", "kubelet": r"\bkubelet\b", "CRI": r"\bCRI\b|RunPodSandbox|CreateContainer",
+    "dockershim": r"dockershim", "containerd": r"containerd", "CRI-O": r"\bcri-o\b", "kube-proxy": r"kube-proxy",
+    "DNS": r"coredns", "Dashboard": r"dashboard", "monitoring": r"metrics-server|monitoring",
+    "logging": r"fluent-bit|logging", "Pod": r"\bpods?\b",
+}
 
 
 def code_cells(path: Path) -> list:
@@ -64,6 +77,7 @@ def test_stored_as_the_execute_script_writes_it(path: Path, execute_notebooks):
     assert execute_notebooks.serialise(nb) == path.read_bytes(), "run `make notebooks`"
 
 
+@functools.cache
 def _prose() -> str:
     return "\n".join(c.source for p in PATHS for c in read(p).cells if c.cell_type == "markdown")
 
@@ -71,6 +85,30 @@ def _prose() -> str:
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_every_component_of_the_chapter_appears_in_the_prose(component: str):
     assert re.search(rf"(?<![\w-]){re.escape(component)}(?![\w-])", _prose(), re.IGNORECASE), component
+
+
+@functools.cache
+def _outputs() -> tuple[str, str]:
+    """(all stored diagrams' SVG text, all other stored output text) of every notebook."""
+    svg, runs = [], []
+    for path in PATHS:
+        for cell in code_cells(path):
+            for out in cell.outputs:
+                data = out.get("data", {})
+                if "image/svg+xml" in data:
+                    svg.append(data["image/svg+xml"])
+                elif "<svg" in data.get("text/html", ""):
+                    svg.append(data["text/html"])
+                runs.append(out.get("text", "") if out.output_type == "stream" else data.get("text/plain", ""))
+    return html.unescape("\n".join(svg)), "\n".join(runs)
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_every_component_of_the_chapter_appears_in_a_diagram_and_in_a_run(component: str):
+    svg, runs = _outputs()
+    pattern = re.compile(EVIDENCE[component], re.IGNORECASE)
+    assert pattern.search(svg), f"{component} in no stored diagram"
+    assert pattern.search(runs), f"{component} in no stored output of a simulated run"
 
 
 def test_re_executing_the_index_notebook_reproduces_it_byte_for_byte(tmp_path: Path, execute_notebooks):
