@@ -15,13 +15,21 @@ as the ``Status`` object the real server sends.
 
 Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
 Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
-deletes the Pod gracefully), ``log`` (served by the node's kubelet).
+deletes the Pod gracefully), ``log`` (served by the node's kubelet, ``follow``
+streamed for at most five minutes).  Bodies come as JSON, YAML or, from
+kubectl's typed clients, Kubernetes protobuf (``protobuf.py``).  A watch
+streams one JSON line per event; a too-old ``resourceVersion`` gets the
+cacher's answer, one ERROR event carrying the 410 Expired Status.
 
 Simplified: no pagination (``limit`` is ignored, everything comes in one
-page); ``dryRun`` only on create; server-side apply
+page); ``dryRun`` only on create (refused elsewhere rather than ignored);
+``fieldValidation`` is accepted and ignored (unknown fields are dropped by
+no one, and rejected by no one); server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
 the applied configuration into it, without managedFields, so it never
-reports a field-manager conflict; evictions check no PodDisruptionBudget.
+reports a field-manager conflict and never removes a field; evictions check
+no PodDisruptionBudget; ``exec``, ``attach``, ``portforward`` and ``proxy``
+need an upgraded connection and are refused with 400.
 """
 
 from __future__ import annotations
@@ -148,6 +156,9 @@ def _int(query: dict[str, str], name: str) -> int | None:
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:
     """Dispatch one resource request by method and subresource."""
+    if req.query.get("dryRun") and not (req.method == "POST" and not t.subresource):
+        # Better refused than done for real: the simulated store has no dry run but for create.
+        raise errors.bad_request("dryRun is supported only when creating objects in the simulated cluster")
     if t.subresource in STREAMING:
         raise errors.bad_request(f"{t.subresource} is not supported by the simulated cluster: its containers are "
                                  "simulated programs, with no process to stream to or from")

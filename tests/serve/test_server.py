@@ -144,6 +144,14 @@ def test_a_chunked_request_body_is_read(served: Any) -> None:
     assert code == 201 and cluster.api.peek("configmaps", "chunked", "default") is not None
 
 
+def test_dry_run_of_an_update_is_refused_rather_than_done(served: Any) -> None:
+    cluster, _, http = served
+    code, body = http.json("PATCH", "/api/v1/nodes/worker-1?dryRun=All", {"spec": {"unschedulable": True}},
+                           headers={"Content-Type": "application/merge-patch+json"})
+    assert (code, body["reason"]) == (400, "BadRequest")
+    assert not cluster.api.peek("nodes", "worker-1")["spec"].get("unschedulable")
+
+
 def read_events(http: Any, path: str, seconds: float) -> list[dict]:
     """A watch's events, read until the server ends it."""
     code, _, data = http.request("GET", path, timeout=seconds + 5)
