@@ -7,25 +7,28 @@ stream while other requests come in) and serialises every request with the
 cluster's steps through ``cluster.lock``: the simulation itself stays
 single-threaded and deterministic between requests.
 
-Every request needs the bearer token written into the kubeconfig; without
-it the answer is the real ``401 Unauthorized`` Status.  Requests are
-counted per endpoint (verb and resource) in ``ServeHandle.requests``; the
-simulated API server records them too, under the caller's name (``kubectl``
-or ``kubernetes-python``, from the User-Agent), so they show in a step's
-requests and in ``cluster.api.request_counts`` beside the components'.
+It speaks HTTPS with a certificate of its own CA (``tls.py``), because
+kubectl sends a kubeconfig's token only over TLS; every request needs that
+bearer token, without it the answer is the real ``401 Unauthorized``
+Status.  Requests are counted per endpoint (verb and resource) in
+``ServeHandle.requests``; the simulated API server records them too, under
+the caller's name (``kubectl`` or ``kubernetes-python``, from the
+User-Agent), in ``cluster.api.recent_requests`` and ``request_counts``
+beside the components' own.
 
 How time moves: the simulated clock advances only when something runs the
-cluster — the notebook's ``step()``/``run()``/``advance()``, or, with
+cluster: the notebook's ``step()``/``run()``/``advance()``, or, with
 ``realtime=True``, a thread that runs it along with the wall clock
-(``speed`` simulated seconds per second).  Without it, ``kubectl rollout
-status`` waits until the notebook runs the cluster.
+(``speed`` simulated seconds per second).  Without it, a learner typing in
+a terminal sees a frozen cluster: ``kubectl apply`` is stored at once, but
+``kubectl rollout status`` waits until the notebook runs the cluster.  The
+AGE columns are simulated time (the server prints them); ages kubectl
+computes itself (``describe``'s event ages) use the wall clock against the
+simulation's 2025 timestamps, so they read in hundreds of days.
 
-It speaks HTTPS with a certificate of its own CA (``tls.py``): kubectl sends a token only over
-TLS.
-
-Simplified: one token and no RBAC (the token is
-``kubernetes-admin``, a cluster admin); an unreachable control plane
-answers 503 instead of refusing the connection.
+Simplified: one token and no RBAC (its user is ``kubernetes-admin``, a
+cluster admin); an unreachable control plane answers 503 instead of
+refusing the connection.
 """
 
 from __future__ import annotations

@@ -247,6 +247,17 @@ def test_stop_closes_the_port(tmp_path: Any) -> None:
         http.json("GET", "/version", timeout=2)
 
 
+def test_with_every_master_down_requests_get_503(tmp_path: Any) -> None:
+    from conftest import Http
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, cloud=False, seed=0)
+    with cluster.serve(kubeconfig=tmp_path / "config") as handle:
+        http = Http(handle)
+        cluster.fail_node("master-1")
+        code, body = http.json("GET", "/api/v1/nodes")
+        assert (code, body["reason"]) == (503, "ServiceUnavailable")
+        assert http.request("GET", "/readyz")[0] == 500
+
+
 def test_the_simulation_loads_no_http_machinery() -> None:
     code = ("import sys, kcourse; kcourse.Cluster(masters=1, workers=1, seed=0); "
             "print(sorted(m for m in ('http.server', 'ssl', 'kcourse.serve') if m in sys.modules))")
