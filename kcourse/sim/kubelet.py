@@ -630,7 +630,18 @@ class Kubelet(Component):
         p.pod = pod
         if pod["metadata"].get("deletionTimestamp"):
             p.terminating = True
+        if self._ready_drifted(p, pod):
+            self._mark_status(p)  # the status manager's needsReconcile: someone else rewrote our status
         self._kick(p)
+
+    @staticmethod
+    def _ready_drifted(p: _Pod, pod: dict) -> bool:
+        """Does the API server show another Ready than the kubelet knows (node-lifecycle marked it False)?"""
+        mains = [c for c in p.ctrs.values() if not c.init]
+        ours = "True" if mains and all(c.ready for c in mains) else "False"
+        theirs = next((c.get("status") for c in (pod.get("status") or {}).get("conditions") or []
+                       if c.get("type") == "Ready"), None)
+        return theirs is not None and theirs != ours
 
     def _pod_deleted(self, pod: dict) -> None:
         p = self.pods.get(object_key(pod))
