@@ -440,7 +440,12 @@ class Kubelet(Component):
                                                                      self._pod_deleted))
             self.pod_informer.start()
         for key in sorted(self.pods):
-            self._kick(self.pods[key])
+            p = self.pods[key]
+            for c in p.ctrs.values():  # PLEG's first relist: containers that died while the kubelet was down
+                rc = self.cri.containers.get(c.cid) if c.cid else None
+                if c.state == "running" and rc is not None and rc.state.name == "CONTAINER_EXITED":
+                    self.after(PLEG_DELAY, lambda p=p, c=c, cid=c.cid: self._pleg(p, c, cid))
+            self._kick(p)
 
     def _node_changed(self, node: dict) -> None:
         cidr = node["spec"].get("podCIDR")
