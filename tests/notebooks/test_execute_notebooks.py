@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -80,3 +81,29 @@ def test_the_kernel_runs_with_an_empty_progress_file_of_its_own(tmp_path: Path, 
     nb = execute_notebooks.execute(path)
     assert nb.cells[0].outputs[0].text == f"False {tmp_path}\n"
 
+
+
+def test_nbval_kernels_get_a_fresh_progress_file_too(tmp_path: Path):
+    """notebooks/conftest.py gives every notebook nbval runs the same clean environment as the script."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import NOTEBOOKS
+
+    shutil.copy(NOTEBOOKS / "conftest.py", tmp_path / "conftest.py")
+    home = tmp_path / "home"
+    (home / ".kcourse").mkdir(parents=True)
+    (home / ".kcourse" / "progress.json").write_text('{"version": 1, "chapters": {"ch04": {}}}')
+    source = ("import os\nfrom kcourse.quiz import Progress\n"
+              "print(Progress().path.exists(), os.environ['PYTHONHASHSEED'])")
+    cell = new_code_cell(source, execution_count=1,
+                         outputs=[new_output("stream", name="stdout", text="False 0\n")])
+    nbformat.write(new_notebook(cells=[cell], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
+                   tmp_path / "env.ipynb")
+    env = {k: v for k, v in os.environ.items() if k not in ("KCOURSE_PROGRESS", "PYTHONHASHSEED")}
+    env["HOME"] = str(home)
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider",
+                             "--rootdir", str(tmp_path), str(tmp_path / "env.ipynb")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
