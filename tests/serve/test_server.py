@@ -152,6 +152,32 @@ def test_dry_run_of_an_update_is_refused_rather_than_done(served: Any) -> None:
     assert not cluster.api.peek("nodes", "worker-1")["spec"].get("unschedulable")
 
 
+def test_binding_puts_a_pod_on_a_node_once(served: Any) -> None:
+    cluster, _, http = served
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bind-me"},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    assert http.json("POST", "/api/v1/namespaces/default/pods", pod)[0] == 201
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bind-me"},
+               "target": {"apiVersion": "v1", "kind": "Node", "name": "worker-2"}}
+    code, body = http.json("POST", "/api/v1/namespaces/default/pods/bind-me/binding", binding)
+    assert (code, body["status"]) == (201, "Success")
+    assert cluster.api.peek("pods", "bind-me", "default")["spec"]["nodeName"] == "worker-2"
+    code, body = http.json("POST", "/api/v1/namespaces/default/pods/bind-me/binding", binding)
+    assert (code, body["message"]) == (409, ('Operation cannot be fulfilled on pods "bind-me": pod bind-me is '
+                                            'already assigned to node "worker-2"'))
+
+
+def test_status_changes_only_through_the_status_subresource(served: Any) -> None:
+    cluster, _, http = served
+    patch = {"status": {"phase": "Failed"}}
+    headers = {"Content-Type": "application/merge-patch+json"}
+    pod = "/api/v1/namespaces/kube-system/pods/etcd-master-1"
+    assert http.json("PATCH", pod, patch, headers=headers)[0] == 200
+    assert cluster.api.peek("pods", "etcd-master-1", "kube-system")["status"]["phase"] == "Running"
+    code, body = http.json("PATCH", pod + "/status", patch, headers=headers)
+    assert (code, body["status"]["phase"]) == (200, "Failed")
+
+
 def read_events(http: Any, path: str, seconds: float) -> list[dict]:
     """A watch's events, read until the server ends it."""
     code, _, data = http.request("GET", path, timeout=seconds + 5)
