@@ -26,7 +26,8 @@ It
 
 A container runs a *program* chosen by its image repository
 (``cluster.programs``); other images run a generic program that writes a few
-log lines and, for ``sleep``/``exit`` commands, ends as the shell would.
+log lines and ends when ``lifetime()``'s reading of its command says the
+shell would (``sleep``, ``exit``, loops) — nothing is ever executed.
 
 Simplified: Node Ready waits for ``spec.podCIDR`` (the node-ipam
 controller's) and the runtime's ``UpdateRuntimeConfig`` — a stand-in for a
@@ -180,21 +181,134 @@ def _echoes(spec: dict) -> list[str]:
     return out
 
 
+_SHELLS = ("sh", "bash", "ash", "dash", "zsh")
+#: Commands that run until killed, whatever their arguments.
+_FOREVER = ("tail -f", "tail -F", "sleep infinity", "sleep inf")
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_OPENERS = {"while": "done", "until": "done", "for": "done", "if": "fi", "case": "esac"}
+
+
+def _argv(spec: dict) -> list[str]:
+    return [str(x) for x in (spec.get("command") or []) + (spec.get("args") or [])]
+
+
 def lifetime(spec: dict) -> tuple[float, int] | None:
-    """When a generic container ends on its own: ``sleep N`` then ``exit C`` (or 0); None if it serves forever."""
-    script = _script(spec)
-    sleeps = [float(s) for s in re.findall(r"\bsleep\s+(\d+(?:\.\d+)?)", script)]
-    exits = re.findall(r"\bexit\s+(\d+)", script)
-    if re.search(r"\b(?:sleep\s+(?:infinity|inf)|tail\s+-f)\b", script):
+    """When a generic container ends on its own, as ``(seconds, exit code)``; None if it runs until stopped.
+
+    A small reading of what the command would do, never running it.  A
+    shell script (``sh -c '…'``) is read statement by statement, taking
+    time only from ``sleep``:
+
+    * ``sleep N`` (``s``/``m``/``h``/``d`` suffixes) waits N seconds;
+      ``sleep infinity`` and ``tail -f`` never return;
+    * ``exit C`` ends the container with code C; otherwise it ends after the
+      last statement with that statement's status (``false`` is 1, any
+      other command returns at once with 0);
+    * ``a && b`` / ``a || b`` follow that status; ``cmd &`` takes no time;
+    * a ``while``/``until`` loop never ends (its condition is not
+      evaluated) unless its body reaches ``exit``; a ``for`` loop repeats
+      its body once per word of its list (``$(seq A B)`` counts B-A+1);
+    * ``if``/``case`` blocks are skipped (their conditions are unknown).
+
+    A single command that is not a shell runs until stopped (a server),
+    except ``sleep``, ``echo``, ``true``, ``false``, ``date`` and ``env``.
+    """
+    argv = _argv(spec)
+    if not argv:
         return None
-    if not sleeps and not exits:
-        cmd = (spec.get("command") or [""])[0].rsplit("/", 1)[-1]
-        if re.search(r"\bwhile\b", script) or not cmd:
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog in _SHELLS:
+        if "-c" not in argv[1:-1]:
             return None
-        if cmd in ("echo", "true", "date", "env") or (cmd in ("sh", "bash", "ash") and "-c" in script):
-            return (0.05, 0)
+        script = argv[argv.index("-c", 1) + 1]
+    elif prog in ("sleep", "echo", "true", "false", "date", "env"):
+        script = shlex.join(argv)
+    else:
         return None
-    return (sum(sleeps) or 0.05, int(exits[0]) if exits else 0)
+    try:
+        tokens = _tokens(script)
+    except ValueError:
+        return None
+    outcome, seconds, status = _run(tokens)
+    if outcome == "forever":
+        return None
+    return (seconds or 0.05, status)
+
+
+def _tokens(script: str) -> list[str]:
+    lexer = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    return list(lexer)
+
+
+def _block(tokens: list[str], i: int) -> tuple[list[str], int]:
+    """The tokens of a compound command starting at ``tokens[i]`` and the index after its closing word."""
+    depth, j = 0, i
+    while j < len(tokens):
+        word = tokens[j]
+        starts = j == i or tokens[j - 1] in (";", "&&", "||", "|", "&", "do", "then", "else")
+        if starts and word in _OPENERS:
+            depth += 1
+        elif starts and word in ("done", "fi", "esac"):
+            depth -= 1
+            if depth == 0:
+                return tokens[i:j + 1], j + 1
+        j += 1
+    raise ValueError(f"unterminated {tokens[i]}")
+
+
+def _loop_body(block: list[str]) -> list[str]:
+    start = block.index("do") + 1
+    return block[start:-1]
+
+
+def _for_count(block: list[str]) -> int:
+    words = block[3:block.index("do")] if len(block) > 3 and block[2] == "in" else []
+    words = [w for w in words if w != ";"]
+    seq = re.fullmatch(r"\$\(seq\s+(?:(\d+)\s+)?(\d+)\)", " ".join(words))
+    if seq:
+        return max(0, int(seq.group(2)) - int(seq.group(1) or 1) + 1)
+    return len(words)
+
+
+def _run(tokens: list[str]) -> tuple[str, float, int]:
+    """``("done"|"exit"|"forever", seconds, status)`` of a statement list."""
+    seconds, status, i, skip = 0.0, 0, 0, False
+    while i < len(tokens):
+        word = tokens[i]
+        if word in (";", "&", "&&", "||", "|"):
+            skip = (word == "&&" and status != 0) or (word == "||" and status == 0)
+            i += 1
+            continue
+        if word in _OPENERS:
+            block, i = _block(tokens, i)
+            if skip or word in ("if", "case"):
+                continue
+            outcome, took, code = _run(_loop_body(block))
+            if outcome != "done":
+                return outcome, seconds + took, code
+            if word in ("while", "until"):
+                return "forever", seconds, 0
+            seconds, status = seconds + took * _for_count(block), code
+            continue
+        j = i
+        while j < len(tokens) and tokens[j] not in (";", "&", "&&", "||", "|"):
+            j += 1
+        command, i = tokens[i:j], j
+        background = i < len(tokens) and tokens[i] in ("&", "|")
+        if skip or background:
+            continue
+        text = " ".join(command)
+        if any(text == f or text.startswith(f + " ") for f in _FOREVER):
+            return "forever", seconds, 0
+        if command[0] == "exit":
+            return "exit", seconds, int(command[1]) if len(command) > 1 and command[1].isdigit() else status
+        if command[0] == "sleep" and len(command) > 1:
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", command[1])
+            seconds += float(m.group(1)) * _UNITS[m.group(2)] if m else 0.0
+        status = 1 if command[0] == "false" else 0
+    return "done", seconds, status
 
 
 def ignores_sigterm(spec: dict) -> bool:
@@ -1115,7 +1229,9 @@ class Kubelet(Component):
             c.fails[kind] = c.fails.get(kind, 0) + 1
             self._record(p, "Warning", "Unhealthy", f"{name} probe failed: {self._probe_failure(p, probe)}", c)
             threshold = probe.get("failureThreshold", 3)
-            msg = f"{name} probe of {c.name} failed ({c.fails[kind]}/{threshold})"
+            # Count up to the threshold (what it takes to act); past it, a readiness probe just keeps failing.
+            count = f" ({c.fails[kind]}/{threshold})" if c.fails[kind] <= threshold else ""
+            msg = f"{name} probe of {c.name} failed{count}"
             if kind == "readinessProbe" and c.ready and c.fails[kind] >= threshold:
                 c.ready = False
                 self._push_status(p)

@@ -10,6 +10,7 @@ import pytest
 
 import kcourse
 from kcourse import ApiError
+from kcourse.sim.kubelet import lifetime
 from kcourse.sim.objects import condition, parse_timestamp
 
 
@@ -202,6 +203,17 @@ def test_a_readiness_probe_decides_the_ready_condition(c):
     assert condition(p, "Ready")["status"] == "False" and p["status"]["containerStatuses"][0]["restartCount"] == 0
 
 
+def test_a_readiness_probe_failing_past_its_threshold_stops_counting(c):
+    c.apply(pod(readinessProbe={"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10}))
+    c.run_until_stable()
+    c.kubelet("worker-1").set_unhealthy("default", "web", readiness_only=True)
+    events = c.run(until=c.now + 60)
+    trace = [e.message for e in events if e.key == "default/web" and "probe of nginx failed" in e.message]
+    assert trace[:3] == ["Readiness probe of nginx failed (1/3)", "Readiness probe of nginx failed (2/3)",
+                         "Readiness probe of nginx failed (3/3): not ready"]
+    assert trace[3:] and all(m == "Readiness probe of nginx failed" for m in trace[3:])
+    assert set(messages(c, "web", "Unhealthy")) == {"Readiness probe failed: HTTP probe failed with statuscode: 500"}
+
 def test_an_image_that_cannot_be_pulled_goes_to_image_pull_back_off(c):
     c.fail_image_pull("nginx:9.99")
     c.apply(pod(image="nginx:9.99"))
@@ -275,6 +287,34 @@ def test_a_stopped_kubelet_leaves_containers_running(c):
     c.advance(30)
     assert c.kubelet("worker-1").cri.runtime_service.ListContainers()[0].state.name == "CONTAINER_RUNNING"
 
+
+# --- how long a generic container runs ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "expected"), [
+    (["sh", "-c", "while true; do echo hi; sleep 10; done"], None),
+    (["/bin/sh", "-c", "while :; do date; sleep 1; done"], None),
+    (["sh", "-c", "until false; do sleep 5; done"], None),
+    (["sleep", "30"], (30.0, 0)),
+    (["sleep", "infinity"], None),
+    (["sh", "-c", "exit 3"], (0.05, 3)),
+    (["sh", "-c", "echo start; sleep 2; exit 1"], (2.0, 1)),
+    (["sh", "-c", "sleep 1m && exit 2"], (60.0, 2)),
+    (["sh", "-c", "[ -f /ready ] || exit 1; sleep 10"], (10.0, 0)),
+    (["sh", "-c", "for i in 1 2 3; do echo $i; sleep 2; done"], (6.0, 0)),
+    (["sh", "-c", "while true; do sleep 5; exit 4; done"], (5.0, 4)),
+    (["sh", "-c", "false"], (0.05, 1)),
+    (["sh", "-c", "tail -f /dev/null"], None),
+    (["nginx", "-g", "daemon off;"], None),
+])
+def test_lifetime_reads_common_shell_commands(command, expected):
+    assert lifetime({"command": command}) == expected
+
+
+def test_a_while_true_loop_with_a_sleep_keeps_running(c):
+    c.apply(pod("loop", "busybox:1.36", cname="app", command=["sh", "-c", "while true; do echo hi; sleep 10; done"]))
+    c.advance(120)
+    cs = c.api.peek("pods", "loop", "default")["status"]["containerStatuses"][0]
+    assert "running" in cs["state"] and cs["restartCount"] == 0
 
 # --- logs and determinism ---------------------------------------------------------------------------------
 
