@@ -1,0 +1,40 @@
+"""Shrunk counterexamples the fault schedules found, kept as plain tests of the behaviour that was wrong."""
+
+from __future__ import annotations
+
+import kcourse
+
+from .harness import convergence_gaps, fresh_copy
+from .test_fault_schedules import APPS, WORKLOAD
+
+
+def _ready(pod: dict) -> str:
+    return next(c["status"] for c in pod["status"]["conditions"] if c["type"] == "Ready")
+
+
+def _web_pods_on(cluster: kcourse.Cluster, node: str) -> list[dict]:
+    return [p for p in cluster.pods() if p["spec"].get("nodeName") == node]
+
+
+def test_pods_marked_not_ready_while_the_kubelet_was_down_are_ready_again_after_it_restarts() -> None:
+    """node-lifecycle sets Ready=False on a silent node's pods; the restarted kubelet must put it back."""
+    c = fresh_copy(masters=3, workers=2, workload=WORKLOAD)
+    c.stop_kubelet("worker-1")
+    c.advance(120)  # past node-monitor-grace-period: the node and its pods are marked NotReady
+    assert {_ready(p) for p in _web_pods_on(c, "worker-1")} == {"False"}
+    c.start_kubelet("worker-1")
+    c.advance(30)
+    assert {_ready(p) for p in _web_pods_on(c, "worker-1")} == {"True"}
+    assert convergence_gaps(c, APPS) == []
+
+
+def test_a_container_that_crashed_while_the_kubelet_was_down_is_restarted_when_it_comes_back() -> None:
+    c = fresh_copy(masters=1, workers=2, workload=WORKLOAD)
+    pod = _web_pods_on(c, "worker-1")[0]["metadata"]["name"]
+    c.stop_kubelet("worker-1")
+    c.crash_container(pod)
+    c.start_kubelet("worker-1")
+    c.advance(30)
+    status = c.get("pods", pod)["status"]["containerStatuses"][0]
+    assert status["restartCount"] == 1
+    assert status["lastState"]["terminated"]["exitCode"] == 1
