@@ -118,7 +118,11 @@ class _Walker:
 
 
 def _parse(text: str) -> tuple[Any, Lines]:
-    loader = _BankLoader(text)
+    try:
+        loader = _BankLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while the text is first scanned: NUL, BEL and the like
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise _Stop(line, f"YAML error: control character {exc.character!r} is not allowed") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -128,6 +132,8 @@ def _parse(text: str) -> tuple[Any, Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _Stop(mark.line + 1 if mark else 1, f"YAML error: {exc.problem or exc}") from None
+    except RecursionError:  # nesting far past MAX_DEPTH exhausts the YAML composer before the walker sees it
+        raise _Stop(1, f"bank nests deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
 
