@@ -74,7 +74,8 @@ class Cluster:
                  oci_runtime: str = "runc", runtimes: dict[str, str] | None = None, cloud: bool = True,
                  addons: bool = True, record_events: bool = True, bootstrap: bool = True,
                  node_cpu: str = "2", node_memory: str = "4Gi", max_pods: int = 110,
-                 trace_limit: int | None = None, etcd: Any = None, name: str = "kcourse"):
+                 trace_limit: int | None = None, etcd: Any = None, name: str = "kcourse",
+                 cluster_cidr: str = "10.244.0.0/16"):
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if masters < 1 or workers < 0:
@@ -84,14 +85,16 @@ class Cluster:
             "masters": masters, "workers": workers, "runtime": runtime, "seed": seed, "oci_runtime": oci_runtime,
             "runtimes": dict(runtimes) if runtimes else None, "cloud": cloud, "addons": addons,
             "record_events": record_events, "bootstrap": bootstrap, "node_cpu": node_cpu,
-            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd, "name": name}
+            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd, "name": name,
+            "cluster_cidr": cluster_cidr}
         self.name = name
         self.seed = seed
         self.rng = random.Random(seed)
         self.clock = Clock()
         self.etcd = Etcd() if etcd is None else etcd
         self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events)
-        self.network = Network(self.rng)
+        # ``--cluster-cidr``: kubeadm's /16 holds 255 nodes' /24 podCIDRs; a 5,000-node cluster needs a /11.
+        self.network = Network(self.rng, cluster_cidr=cluster_cidr)
         self.api.allocator = self.network
         self.api.reachable = self.reachable
         self.runtime = runtime
