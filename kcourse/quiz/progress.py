@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import tempfile
 import warnings
@@ -60,7 +61,7 @@ def _valid(data: Any) -> bool:
         for entry in chapter.values():
             if not isinstance(entry, dict) or not isinstance(entry.get("attempts"), int):
                 return False
-            if not all(isinstance(entry.get(k), (int, float)) for k in ("best", "points")):
+            if not all(isinstance(entry.get(k), (int, float)) and math.isfinite(entry[k]) for k in ("best", "points")):
                 return False
     return True
 
@@ -97,7 +98,7 @@ class Progress:
             return _empty()
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             data, why = None, f"not JSON: {exc.__class__.__name__}"
         else:
             why = "not a kcourse progress file"
