@@ -22,7 +22,7 @@ streams one JSON line per event; a too-old ``resourceVersion`` gets the
 cacher's answer, one ERROR event carrying the 410 Expired Status.
 
 Simplified: no pagination (``limit`` is ignored, everything comes in one
-page); ``dryRun`` only on create (refused elsewhere rather than ignored);
+page); a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
 ``fieldValidation`` is accepted and ignored (unknown fields are dropped by
 no one, and rejected by no one); server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
@@ -140,6 +140,11 @@ def decode_body(req: Request) -> Any:
         raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
 
 
+def _dry(req: Request) -> bool:
+    """``?dryRun=All``: check and answer as for real, store nothing."""
+    return req.query.get("dryRun") == "All"
+
+
 def _truthy(value: str | None) -> bool:
     return value in ("true", "1", "True")
 
@@ -156,9 +161,9 @@ def _int(query: dict[str, str], name: str) -> int | None:
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:
     """Dispatch one resource request by method and subresource."""
-    if req.query.get("dryRun") and not (req.method == "POST" and not t.subresource):
-        # Better refused than done for real: the simulated store has no dry run but for create.
-        raise errors.bad_request("dryRun is supported only when creating objects in the simulated cluster")
+    if _dry(req) and t.subresource in ("eviction", "binding"):
+        # Better refused than done for real.
+        raise errors.bad_request(f"dryRun is not supported for {t.subresource} by the simulated cluster")
     if t.subresource in STREAMING:
         raise errors.bad_request(f"{t.subresource} is not supported by the simulated cluster: its containers are "
                                  "simulated programs, with no process to stream to or from")
@@ -305,9 +310,8 @@ def _check_name(t: Target, obj: Any) -> None:
 
 def _create(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req)
-    dry_run = req.query.get("dryRun") == "All"
     with app.cluster.lock:
-        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=dry_run)
+        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req))
     return Reply(201, stored)
 
 
@@ -315,7 +319,8 @@ def _update(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req)
     _check_name(t, obj)
     with app.cluster.lock:
-        stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace)
+        stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
+                                        dry_run=_dry(req))
     return Reply(200, stored)
 
 
@@ -330,10 +335,11 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
         if patch_type == "apply":
             _check_name(t, patch)
             if app.cluster.api.peek(t.rt.plural, t.name, t.namespace) is None:
-                return Reply(201, client.create(patch, t.namespace))
+                return Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
+                                                         dry_run=_dry(req)))
             patch_type = "strategic"
         stored = client.patch(t.rt.plural, t.name, patch, t.namespace, patch_type=patch_type,
-                              subresource=t.subresource)
+                              subresource=t.subresource, dry_run=_dry(req))
     return Reply(200, stored)
 
 
@@ -348,6 +354,8 @@ def _delete_options(req: Request) -> dict:
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
+    if _dry(req):  # simplified: the object as it is, not as a graceful delete would mark it
+        return app.client(req).get(t.rt.plural, name, t.namespace)
     return app.client(req).delete(t.rt.plural, name, t.namespace,
                                   grace_period_seconds=opts.get("gracePeriodSeconds"),
                                   propagation_policy=opts.get("propagationPolicy"),
@@ -413,7 +421,7 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
             raise errors.invalid("Scale", t.name, [errors.Cause("spec.replicas", f"Invalid value: {replicas}: must "
                                                                 "be greater than or equal to 0")], "autoscaling")
         stored = api.patch(t.rt.plural, t.name, {"spec": {"replicas": replicas}}, namespace=t.namespace,
-                           patch_type="merge", subresource="scale", user=req.user)
+                           patch_type="merge", subresource="scale", user=req.user, dry_run=_dry(req))
     return Reply(200, scale_of(stored))
 
 

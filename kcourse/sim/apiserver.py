@@ -549,7 +549,8 @@ class APIServer:
         if status is not None:
             obj["status"] = status
 
-    def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None) -> dict:
+    def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None,
+               dry_run: bool = False) -> dict:
         """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale."""
         rt: ResourceType | None = None
         name = ""
@@ -560,7 +561,7 @@ class APIServer:
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
             current = self._get(rt, ns, name)
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, md.get("resourceVersion"))
+            stored = self._commit_update(rt, current, new, md.get("resourceVersion"), dry_run)
         except ApiError as e:
             self._record(user, "update", rt.plural if rt else "", namespace, name, e.code, subresource)
             raise
@@ -583,7 +584,8 @@ class APIServer:
         validate_update(new, current)
         return new
 
-    def _commit_update(self, rt: ResourceType, current: dict, new: dict, resource_version: str | None) -> dict:
+    def _commit_update(self, rt: ResourceType, current: dict, new: dict, resource_version: str | None,
+                       dry_run: bool = False) -> dict:
         cmd, md = current["metadata"], new["metadata"]
         if resource_version and resource_version != cmd["resourceVersion"]:
             raise errors.conflict(rt.plural, cmd["name"], rt.group)
@@ -596,6 +598,9 @@ class APIServer:
         if "generation" in cmd:
             md["generation"] = cmd["generation"] + (1 if new.get("spec") != current.get("spec") else 0)
         self._order_fields(new)
+        if dry_run:  # everything a write would check, and what it would store, but no write
+            md["resourceVersion"] = cmd["resourceVersion"]
+            return new
         if md.get("deletionTimestamp") and not md.get("finalizers") and rt.kind != "Pod" and not (
                 rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             self._delete_now(rt, current)
@@ -608,7 +613,7 @@ class APIServer:
         return self.update(obj, subresource="status", user=user)
 
     def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
-              patch_type: str = "merge", subresource: str = "", user: str = "") -> dict:
+              patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False) -> dict:
         """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902)."""
         rt = self.resource(resource)
         ns = self._namespace_of(rt, namespace)
@@ -628,7 +633,7 @@ class APIServer:
             patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
             _, obj = self._prepare(patched, user, "patch")
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"])
+            stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"], dry_run)
         except ApiError as e:
             self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
             raise

@@ -130,6 +130,15 @@ def test_server_side_apply_creates_then_updates(kubectl: Any, live: tuple[Any, A
     assert kubectl("delete", "-f", str(manifest)).stdout == 'deployment.apps "ssa-demo" deleted\n'
 
 
+def test_diff_shows_the_change_without_making_it(kubectl: Any, deployed: Any, live: tuple[Any, Any]) -> None:
+    changed = kubectl.home / "nginx-7.yaml"
+    changed.write_text(Path(NGINX).read_text().replace("replicas: 3", "replicas: 7"))
+    r = kubectl("diff", "-f", str(changed))
+    assert r.returncode == 1, r.stderr  # 1: differences found
+    assert "-  replicas: " in r.stdout and "+  replicas: 7" in r.stdout
+    assert live[0].api.peek("deployments", "nginx-deployment", "default")["spec"]["replicas"] != 7
+
+
 def test_cordon_then_drain_evicts_everything_but_daemonset_pods(kubectl: Any, deployed: Any,
                                                                  live: tuple[Any, Any]) -> None:
     cluster = live[0]

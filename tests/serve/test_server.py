@@ -144,12 +144,14 @@ def test_a_chunked_request_body_is_read(served: Any) -> None:
     assert code == 201 and cluster.api.peek("configmaps", "chunked", "default") is not None
 
 
-def test_dry_run_of_an_update_is_refused_rather_than_done(served: Any) -> None:
+def test_dry_run_patch_answers_the_result_and_stores_nothing(served: Any) -> None:
     cluster, _, http = served
+    before = cluster.etcd.revision
     code, body = http.json("PATCH", "/api/v1/nodes/worker-1?dryRun=All", {"spec": {"unschedulable": True}},
                            headers={"Content-Type": "application/merge-patch+json"})
-    assert (code, body["reason"]) == (400, "BadRequest")
+    assert (code, body["spec"]["unschedulable"]) == (200, True)
     assert not cluster.api.peek("nodes", "worker-1")["spec"].get("unschedulable")
+    assert cluster.etcd.revision == before
 
 
 def test_binding_puts_a_pod_on_a_node_once(served: Any) -> None:
