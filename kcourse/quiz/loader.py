@@ -122,7 +122,8 @@ def _parse(text: str) -> tuple[Any, Lines]:
         loader = _BankLoader(text)
     except yaml.reader.ReaderError as exc:  # raised while the text is first scanned: NUL, BEL and the like
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise _Stop(line, f"YAML error: control character {exc.character!r} is not allowed") from None
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise _Stop(line, f"YAML error: control character #x{code:04x} is not allowed") from None
     try:
         node = loader.get_single_node()
         if node is None:
