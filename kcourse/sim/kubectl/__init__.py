@@ -33,6 +33,7 @@ the common subset (see ``jsonpath.py``).
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 from collections.abc import Callable
@@ -92,15 +93,18 @@ _F = {
     "overwrite": ("", False), "to-revision": ("", True), "watch": ("w", False), "timeout": ("", True),
     "recursive": ("R", False), "wide": ("", False), "restart": ("", True), "labels": ("", True),
     "protocol": ("", True), "revision": ("", True), "client": ("", False), "now": ("", False),
-    "wait": ("", False), "validate": ("", True),
+    "wait": ("", False), "validate": ("", True), "label-columns": ("L", True), "from-literal": ("", True),
 }
+#: Flags that may be given more than once, their values collected in order.
+_REPEATED = {"filename", "label-columns", "from-literal"}
 _COMMON = {"namespace", "all-namespaces"}
 _ALLOWED: dict[str, set[str]] = {
     "get": {"output", "selector", "field-selector", "show-labels", "filename", "sort-by", "no-headers", "watch",
-            "recursive"},
+            "recursive", "label-columns"},
     "describe": {"selector", "filename", "recursive"},
     "apply": {"filename", "output", "dry-run", "recursive", "validate", "selector"},
-    "create": {"filename", "output", "dry-run", "image", "replicas", "port", "recursive", "validate"},
+    "create": {"filename", "output", "dry-run", "image", "replicas", "port", "recursive", "validate",
+               "from-literal"},
     "run": {"image", "port", "labels", "restart", "dry-run", "output"},
     "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
                "recursive", "output"},
@@ -170,7 +174,7 @@ def parse(argv: list[str]) -> Args:
     pending_errors: list[KubectlError] = []
 
     def set_flag(name: str, value: Any) -> None:
-        if name in ("filename",):
+        if name in _REPEATED:
             flags.setdefault(name, []).append(value)
         else:
             flags[name] = value
@@ -408,7 +412,9 @@ class Kubectl:
             if args.get("sort-by"):
                 objs = self._sorted(objs, args.get("sort-by"))
             groups.append((rt, objs))
-        self._print_objects(groups, output, args, show_kind=show_kind, all_ns=all_ns, single=single and not errors)
+        if any(objs for _, objs in groups) or not errors:  # every named object missing: only the errors print
+            self._print_objects(groups, output, args, show_kind=show_kind, all_ns=all_ns,
+                                single=single and not errors)
         if not any(objs for _, objs in groups) and not errors and output in ("", "wide", "name") and \
                 not any(names for _, names in targets):
             namespaced = any(rt.namespaced for rt, _ in targets)
@@ -472,6 +478,7 @@ class Kubectl:
                 continue
             rows = table_rows(rt, group, self.now, wide=output == "wide", namespace_column=all_ns and rt.namespaced,
                               show_kind=show_kind, show_labels=bool(args.get("show-labels")),
+                              label_columns=[k for v in args.get("label-columns") or [] for k in v.split(",") if k],
                               headers=not args.get("no-headers"))
             tables.append(tabulate(rows))
         self._print("\n".join(tables))
@@ -643,6 +650,8 @@ class Kubectl:
     def _cmd_create(self, args: Args) -> int:
         if args.positional and args.positional[0] in ("deployment", "deploy"):
             return self._create_deployment(args)
+        if args.positional and args.positional[0] in ("configmap", "cm") or args.positional[:2] == ["secret", "generic"]:
+            return self._create_from_literals(args)
         if args.positional and args.positional[0] in ("namespace", "ns"):
             if len(args.positional) < 2:
                 raise KubectlError("exactly one NAME is required, got 0", "See 'kubectl create namespace -h' for "
@@ -667,6 +676,37 @@ class Kubectl:
         for e in errors:
             self._eprint(standard_error(e))
         return 1 if errors else 0
+
+    def _create_from_literals(self, args: Args) -> int:
+        """``create configmap NAME --from-literal=k=v`` and ``create secret generic NAME …`` (data base64-encoded)."""
+        secret = args.positional[0] == "secret"
+        words = args.positional[2:] if secret else args.positional[1:]
+        what = "secret generic" if secret else "configmap"
+        if len(words) != 1:
+            raise KubectlError(f"exactly one NAME is required, got {len(words)}",
+                               f"See 'kubectl create {what} -h' for help and examples\n")
+        data: dict[str, str] = {}
+        for literal in args.get("from-literal") or []:
+            key, eq, value = literal.partition("=")
+            if not eq or not key:
+                raise KubectlError(f'invalid literal source {literal}, expected key=value')
+            if key in data:
+                raise KubectlError(f'cannot add key "{key}", another key by that name already exists in Data for '
+                                   f'{"Secret" if secret else "ConfigMap"} "{words[0]}"')
+            data[key] = base64.b64encode(value.encode()).decode() if secret else value
+        obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret" if secret else "ConfigMap",
+                               "metadata": {"name": words[0]}}
+        if secret:
+            obj["type"] = "Opaque"
+        if data:
+            obj["data"] = data
+        try:
+            self._client().create(obj, namespace=self._namespace(args))
+        except ApiError as e:
+            self._eprint(standard_error(e))
+            return 1
+        self._print(f"{'secret' if secret else 'configmap'}/{words[0]} created\n")
+        return 0
 
     def _create_deployment(self, args: Args) -> int:
         if len(args.positional) < 2:

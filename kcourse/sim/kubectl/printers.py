@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
@@ -513,13 +513,20 @@ def resource_prefix(rt: ResourceType) -> str:
     return f"{rt.singular}.{rt.group}" if rt.group else rt.singular
 
 
+def label_column_header(key: str) -> str:
+    """``-L app.kubernetes.io/name`` heads its column ``NAME``: the key's last segment, upper-cased."""
+    return key.rsplit("/", 1)[-1].upper()
+
+
 def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = False, namespace_column: bool = False,
-               show_kind: bool = False, show_labels: bool = False, headers: bool = True) -> list[list[str]]:
-    """Header and rows of ``kubectl get`` for one resource type."""
+               show_kind: bool = False, show_labels: bool = False, headers: bool = True,
+               label_columns: Sequence[str] = ()) -> list[list[str]]:
+    """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's own)."""
     header, row_of = COLUMNS.get(rt.plural, (["NAME", "AGE"], lambda o, n, w: [o["metadata"]["name"], _age(o, n)]))
     header = list(header)
     if wide:
         header = _WIDE_EVENTS if rt.plural == "events" else header + WIDE_COLUMNS.get(rt.plural, [])
+    header += [label_column_header(key) for key in label_columns]
     if show_labels:
         header.append("LABELS")
     if namespace_column:
@@ -530,6 +537,8 @@ def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = F
         row = row_of(obj, now, wide)
         if show_kind and name_index is not None:
             row[name_index] = f"{resource_prefix(rt)}/{row[name_index]}"
+        labels = obj["metadata"].get("labels") or {}
+        row += [labels.get(key, "") for key in label_columns]
         if show_labels:
             row.append(format_labels(obj["metadata"].get("labels")))
         if namespace_column:

@@ -540,3 +540,33 @@ def test_several_types_with_a_name_print_each_as_type_slash_name(c):
     assert c.kubectl("get svc,ep web -o name") == "service/web\nendpoints/web\n"
     assert c.kubectl("get svc,ep nope").endswith('Error from server (NotFound): services "nope" not found\n'
                                                   'Error from server (NotFound): endpoints "nope" not found\n')
+
+
+def test_label_columns_head_with_the_keys_last_segment_and_leave_missing_labels_empty(cluster):
+    out = cluster.kubectl("get pods -n kube-system -L k8s-app -L app.kubernetes.io/name,tier")
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "K8S-APP", "NAME", "TIER"]
+    coredns = next(r for r in rows if r.startswith("coredns-"))
+    etcd = next(r for r in rows if r.startswith("etcd-master-1"))
+    assert coredns.split()[5:] == ["kube-dns"] and etcd.split()[5:] == ["control-plane"]
+
+
+def test_create_configmap_and_secret_from_literals(cluster):
+    assert cluster.kubectl("create configmap demo --from-literal=color=blue --from-literal=size=L") == \
+        "configmap/demo created\n"
+    assert cluster.api.peek("configmaps", "demo", "default")["data"] == {"color": "blue", "size": "L"}
+    assert cluster.kubectl("create secret generic pw --from-literal=password=s3cret") == "secret/pw created\n"
+    secret = cluster.api.peek("secrets", "pw", "default")
+    assert secret["type"] == "Opaque" and secret["data"] == {"password": "czNjcmV0"}
+
+
+def test_create_configmap_refuses_a_literal_without_a_value_and_writes_nothing(cluster):
+    revision = cluster.etcd.revision
+    assert cluster.kubectl("create configmap x --from-literal=bad") == \
+        "error: invalid literal source bad, expected key=value\n"
+    assert cluster.etcd.revision == revision
+
+
+def test_a_missing_object_as_yaml_prints_only_the_error(cluster):
+    assert cluster.kubectl("get configmap nope -o yaml") == \
+        'Error from server (NotFound): configmaps "nope" not found\n'
