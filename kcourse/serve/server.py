@@ -359,4 +359,6 @@ def serve(cluster: Any, port: int = 0, *, kubeconfig: str | Path | None = None, 
                                         name="kcourse-realtime", daemon=True))
     for t in threads:
         t.start()
+    # Deriving the OpenAPI schemas takes a few seconds: do it now, not in the learner's first kubectl apply.
+    threading.Thread(target=openapi.component_schemas, name="kcourse-openapi", daemon=True).start()
     return ServeHandle(app, httpd, path, threads)

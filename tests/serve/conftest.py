@@ -143,9 +143,22 @@ class Http:
         return code, json.loads(data) if data else None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def http_for() -> Callable[[Any], Http]:
+    """Make an :class:`Http` for a served cluster (a fixture, since test modules cannot import conftest)."""
     return Http
+
+
+@pytest.fixture(scope="session")
+def counted_serve() -> Callable[..., Any]:
+    """``serve(cluster, **options)`` whose requests are added to the session's counts when it stops."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def kubectl_for(kubectl_path: Path) -> Callable[[Any, Path], Kubectl]:
+    """Make a :class:`Kubectl` for a served cluster's handle, with ``home`` as its HOME."""
+    return lambda handle, home: Kubectl(kubectl_path, handle.kubeconfig, home)
 
 
 @pytest.fixture(name="wait_for", scope="session")

@@ -245,3 +245,12 @@ def test_exec_is_refused_with_a_reason(kubectl: Any) -> None:
     assert r.returncode == 1
     assert r.stderr == ("Error from server (BadRequest): exec is not supported by the simulated cluster: its "
                         "containers are simulated programs, with no process to stream to or from\n")
+
+
+def test_explain_reads_the_openapi_schemas(kubectl: Any) -> None:
+    r = kubectl("explain", "deployment.spec.replicas")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: replicas <integer>\n")
+    assert "Number of desired pods." in r.stdout
+    r = kubectl("explain", "pod.spec.containers.ports")
+    assert "containerPort\t<integer> -required-" in r.stdout

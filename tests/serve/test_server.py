@@ -16,13 +16,11 @@ from kcourse.serve.discovery import AGGREGATED
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def served(tmp_path_factory: pytest.TempPathFactory, counted_serve: Any, http_for: Any) -> Any:
     """A booted cluster served with its clock standing still; bookmarks every half second."""
-    from conftest import Http, serve
-
     cluster = kcourse.Cluster(seed=0)
-    handle = serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config", bookmark_interval=0.5)
-    yield cluster, handle, Http(handle)
+    handle = counted_serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config", bookmark_interval=0.5)
+    yield cluster, handle, http_for(handle)
     handle.stop()
 
 
@@ -264,22 +262,20 @@ def test_real_time_mode_advances_the_simulated_clock() -> None:
     assert not handle.running
 
 
-def test_stop_closes_the_port(tmp_path: Any) -> None:
+def test_stop_closes_the_port(tmp_path: Any, http_for: Any) -> None:
     cluster = kcourse.Cluster(masters=1, workers=0, addons=False, cloud=False, seed=0)
     handle = cluster.serve(kubeconfig=tmp_path / "config")
-    from conftest import Http
-    http = Http(handle)
+    http = http_for(handle)
     assert http.json("GET", "/version")[0] == 200
     handle.stop()
     with pytest.raises(OSError):
         http.json("GET", "/version", timeout=2)
 
 
-def test_with_every_master_down_requests_get_503(tmp_path: Any) -> None:
-    from conftest import Http
+def test_with_every_master_down_requests_get_503(tmp_path: Any, http_for: Any) -> None:
     cluster = kcourse.Cluster(masters=1, workers=0, addons=False, cloud=False, seed=0)
     with cluster.serve(kubeconfig=tmp_path / "config") as handle:
-        http = Http(handle)
+        http = http_for(handle)
         cluster.fail_node("master-1")
         code, body = http.json("GET", "/api/v1/nodes")
         assert (code, body["reason"]) == (503, "ServiceUnavailable")

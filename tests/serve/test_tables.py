@@ -24,15 +24,13 @@ COMMANDS = ["get pods -o wide", "get pods -A -o wide", "get nodes", "get nodes -
 
 
 @pytest.fixture(scope="module")
-def still(tmp_path_factory: pytest.TempPathFactory, kubectl_path: Path) -> Any:
+def still(tmp_path_factory: pytest.TempPathFactory, counted_serve: Any, kubectl_for: Any) -> Any:
     """A served cluster with the nginx Deployment rolled out, its clock standing still."""
-    from conftest import Kubectl, serve  # the fixtures' helpers, importable under pytest's rootdir
-
     cluster = kcourse.Cluster(seed=0)
     cluster.apply(NGINX.read_text())
     cluster.run_until_stable()
-    handle = serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config")
-    yield cluster, Kubectl(kubectl_path, handle.kubeconfig, tmp_path_factory.mktemp("home"))
+    handle = counted_serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config")
+    yield cluster, kubectl_for(handle, tmp_path_factory.mktemp("home"))
     handle.stop()
 
 
