@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 _COMMON = {"deadline": None, "database": None, "print_blob": True,
            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
-settings.register_profile("ci", derandomize=True, max_examples=1000, stateful_step_count=8, **_COMMON)
+settings.register_profile("ci", derandomize=True, max_examples=1000, stateful_step_count=6, **_COMMON)
 settings.register_profile("soak", max_examples=20000, stateful_step_count=20, **_COMMON)
-settings.register_profile("dev", derandomize=True, max_examples=50, stateful_step_count=8, **_COMMON)
+settings.register_profile("dev", derandomize=True, max_examples=50, stateful_step_count=6, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

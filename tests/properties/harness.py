@@ -77,12 +77,12 @@ def boot(masters: int = 1, workers: int = 2, seed: int = 0, workload: list[dict]
     return c
 
 
-_TEMPLATES: dict[tuple[int, int], kcourse.Cluster] = {}
+_TEMPLATES: dict[tuple[int, int, str], kcourse.Cluster] = {}
 
 
 def fresh_copy(masters: int = 1, workers: int = 2, workload: list[dict] | None = None) -> kcourse.Cluster:
     """An independent copy of a cluster booted once per shape (the workload is the same every time)."""
-    key = (masters, workers)
+    key = (masters, workers, repr(workload))
     if key not in _TEMPLATES:
         _TEMPLATES[key] = boot(masters, workers, workload=workload)
     with _closures_copied():
