@@ -91,6 +91,9 @@ def parse_selector(text: str | None) -> Selector:
             raise bad_request(f"unable to parse requirement: found '{term.strip()}', expected: in, notin, =, ==, "
                               "!=, gt, lt")
         neg, key, op, value, setop, setvalues = m.groups()
+        if len(key.rsplit("/", 1)[-1]) > 63:
+            raise bad_request(f'unable to parse requirement: <nil>: Invalid value: "{key}": name part must be no '
+                              "more than 63 characters")
         if neg:
             if op or setop:
                 raise bad_request(f"unable to parse requirement: {term.strip()}")
