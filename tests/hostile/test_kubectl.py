@@ -35,8 +35,10 @@ def test_bad_command_exits_1_with_kubectls_message(command: str, expected: str, 
 
 
 @pytest.mark.parametrize("argv", [["get", "\x00"], ["get", "pods", "x" * 100_000], ["get", "pods", "-o", "\udcff"],
-                                  ["delete", "pod", "../../etc/passwd"], ["get", "pods", "-l", "(" * 10_000]],
-                         ids=["nul", "huge-name", "lone-surrogate", "path-traversal", "huge-selector"])
+                                  ["delete", "pod", "../../etc/passwd"], ["get", "pods", "-l", "(" * 10_000],
+                                  ["get", "pods", "-l", "a" * 64 + "=x"]],
+                         ids=["nul", "huge-name", "lone-surrogate", "path-traversal", "huge-selector",
+                              "selector-key-too-long"])
 def test_odd_argv_is_refused_cleanly(argv: list[str], cluster: kcourse.Cluster) -> None:
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full(argv)
