@@ -19,7 +19,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks 00-index.ipynb
 
 test: $(STAMP)
-	@scripts/system-deps.sh dot chromium etcd kubectl
+	@scripts/system-deps.sh dot chromium etcd kubectl openssl
 	$(BIN)/kcourse quiz lint quizzes/
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg

@@ -27,7 +27,7 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
     assert {CONDA_NAME.get(n, n) for n in wanted} <= conda
     assert "graphviz" in conda  # the `dot` binary itself
-    extra = conda - {CONDA_NAME.get(n, n) for n in wanted} - {"python", "pip", "graphviz"}
+    extra = conda - {CONDA_NAME.get(n, n) for n in wanted} - {"python", "pip", "graphviz", "openssl"}
     assert not extra, f"environment.yml has packages pyproject.toml lacks: {sorted(extra)}"
 
 
