@@ -404,15 +404,15 @@ class APIServer:
     def watch(self, resource: str, handler: Callable[[str, dict], None], *, namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None, allow_bookmarks: bool = False, user: str = "") -> WatchHandle:
-        """Stream changes from ``resource_version`` (exclusive); none: the current state as ADDED first."""
+        """Stream changes from ``resource_version`` (exclusive); unset or "0": the current state as ADDED first."""
         rt = self.resource(resource)
         w = WatchHandle(self, rt, handler, namespace if rt.namespaced else None, label_selector, field_selector,
                         allow_bookmarks, user)
-        if resource_version in (None, ""):
+        if resource_version in (None, "", "0"):  # unset or "any": the cache's current state first, as ADDED
             for obj in self.items(resource, namespace):
                 if w.matches(obj):
                     w.deliver("ADDED", obj)
-        elif resource_version != "0":
+        else:
             try:
                 rv = int(resource_version)
             except ValueError:

@@ -255,3 +255,12 @@ def test_events_repeat_by_counting(api):
     api.record_event(p, "Warning", "BackOff", "Back-off restarting failed container", "kubelet", "worker-1")
     events = api.events_for(p)
     assert len(events) == 1 and events[0]["count"] == 2
+
+
+def test_watch_from_resource_version_zero_starts_with_the_current_state(api):
+    api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}})
+    seen = []
+    api.watch("configmaps", lambda etype, obj: seen.append((etype, obj["metadata"]["name"])),
+              namespace="default", resource_version="0")
+    api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "default"}})
+    assert [s for s in seen if s[1] in ("a", "b")] == [("ADDED", "a"), ("ADDED", "b")]
