@@ -36,6 +36,7 @@ resync are left out; one sync per batch of changes, at most one a second
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -229,6 +230,65 @@ def _endpoints_for(slices: list[dict], port_name: str, protocol: str) -> list[st
     return sorted(chosen, key=lambda hp: (tuple(int(x) for x in hp.split(":")[0].split(".")), hp))
 
 
+@functools.lru_cache(maxsize=8192)
+def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tuple[str, ...], node_port: int | None,
+                        lb_ips: tuple[str, ...], cluster_cidr: str
+                        ) -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...], tuple[Rule, ...]]:
+    """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps).
+
+    They depend on the Service port and its endpoints only, never on the node, so every node (and every
+    later sync while the Service is unchanged) shares them: kube-proxy's partial sync likewise rewrites
+    only the chains of Services that changed.  Rules are never modified once built.
+    """
+    filters: list[Rule] = []
+    nats: list[Rule] = []
+    chains: list[str] = []
+    service_rules: list[Rule] = []
+    f, n = filters.append, nats.append
+    p = proto.lower()
+    svc_chain = service_port_chain_name(spn, proto)
+    ext_chain = external_chain_name(spn, proto)
+    match = f"-d {ip}/32 -p {p} -m comment --comment \"{spn} cluster IP\" -m {p} --dport {port}"
+    if not endpoints:
+        f(Rule("KUBE-SERVICES", f'-d {ip}/32 -p {p} -m comment --comment "{spn} has no endpoints" '
+                                f"-m {p} --dport {port} -j REJECT --reject-with icmp-port-unreachable",
+               "REJECT", dst=ip, proto=p, dport=port, reject=True))
+        if node_port:
+            f(Rule("KUBE-EXTERNAL-SERVICES", f'-p {p} -m comment --comment "{spn} has no endpoints" '
+                                             f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
+                                             "-j REJECT --reject-with icmp-port-unreachable",
+                   "REJECT", proto=p, dport=node_port, local=True, reject=True))
+        return tuple(filters), (), (), ()
+    chains.append(svc_chain)
+    service_rules.append(Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip, proto=p, dport=port))
+    n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
+           proto=p, dport=port))
+    for k, ep in enumerate(endpoints):
+        sep = endpoint_chain_name(spn, proto, ep)
+        left = len(endpoints) - k
+        stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
+        n(Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
+               probability=float(probability(left)) if left > 1 else None))
+        chains.append(sep)
+        ep_ip = ep.rsplit(":", 1)[0]
+        n(Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ"))
+        n(Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
+               proto=p, dnat=ep))
+    if node_port or lb_ips:
+        chains.append(ext_chain)
+        n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
+                          "-j KUBE-MARK-MASQ", "KUBE-MARK-MASQ"))
+        n(Rule(ext_chain, f"-j {svc_chain}", svc_chain))
+    for lb in lb_ips:
+        service_rules.append(Rule("KUBE-SERVICES", f'-d {lb}/32 -p {p} -m comment --comment '
+                                                   f'"{spn} loadbalancer IP" -m {p} --dport {port} '
+                                                   f"-j {ext_chain}", ext_chain, dst=lb, proto=p, dport=port))
+    if node_port:
+        n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
+                                 f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
+    return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules)
+
+
 def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
                 now: float = 0.0) -> RuleTable:
     """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices."""
@@ -272,53 +332,15 @@ def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict
                   if i.get("ip")]
         for sp in spec.get("ports") or []:
             proto = sp.get("protocol", "TCP")
-            p = proto.lower()
             spn = service_port_name(ns, name, sp.get("name") or "")
-            svc_chain = service_port_chain_name(spn, proto)
-            ext_chain = external_chain_name(spn, proto)
             endpoints = _endpoints_for(by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
-            port = sp["port"]
             node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
-            match = f"-d {ip}/32 -p {p} -m comment --comment \"{spn} cluster IP\" -m {p} --dport {port}"
-            if not endpoints:
-                f(Rule("KUBE-SERVICES", f'-d {ip}/32 -p {p} -m comment --comment "{spn} has no endpoints" '
-                                        f"-m {p} --dport {port} -j REJECT --reject-with icmp-port-unreachable",
-                       "REJECT", dst=ip, proto=p, dport=port, reject=True))
-                if node_port:
-                    f(Rule("KUBE-EXTERNAL-SERVICES", f'-p {p} -m comment --comment "{spn} has no endpoints" '
-                                                     f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
-                                                     "-j REJECT --reject-with icmp-port-unreachable",
-                           "REJECT", proto=p, dport=node_port, local=True, reject=True))
-                continue
-            t.nat_chains.append(svc_chain)
-            service_rules.append((spn, Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip,
-                                            proto=p, dport=port)))
-            n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
-                   proto=p, dport=port))
-            for k, ep in enumerate(endpoints):
-                sep = endpoint_chain_name(spn, proto, ep)
-                left = len(endpoints) - k
-                stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
-                n(Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
-                       probability=float(probability(left)) if left > 1 else None))
-                t.nat_chains.append(sep)
-                ep_ip = ep.rsplit(":", 1)[0]
-                n(Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ"))
-                n(Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
-                       proto=p, dnat=ep))
-            if node_port or lb_ips:
-                t.nat_chains.append(ext_chain)
-                n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
-                                  "-j KUBE-MARK-MASQ", "KUBE-MARK-MASQ"))
-                n(Rule(ext_chain, f"-j {svc_chain}", svc_chain))
-            for lb in lb_ips:
-                service_rules.append((spn, Rule("KUBE-SERVICES", f'-d {lb}/32 -p {p} -m comment --comment '
-                                                                 f'"{spn} loadbalancer IP" -m {p} --dport {port} '
-                                                                 f"-j {ext_chain}", ext_chain, dst=lb, proto=p,
-                                                dport=port)))
-            if node_port:
-                n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
-                                         f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
+            filters, nats, chains, svc_rules = _service_port_rules(spn, proto, ip, sp["port"], tuple(endpoints),
+                                                                    node_port, tuple(lb_ips), cluster_cidr)
+            t.filter.extend(filters)
+            t.nat.extend(nats)
+            t.nat_chains.extend(chains)
+            service_rules.extend((spn, r) for r in svc_rules)
     for _, r in service_rules:
         n(r)
     n(Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
