@@ -42,7 +42,7 @@ from kcourse.sim.etcd import (
     prefix_end,
 )
 
-__all__ = ["RemoteEtcd", "RemoteWatcher"]
+__all__ = ["RemoteEtcd", "RemoteWatcher", "SyncRemoteEtcd"]
 
 _RESULTS = {"=": "EQUAL", "!=": "NOT_EQUAL", "<": "LESS", ">": "GREATER"}
 _TARGETS = {"value": ("VALUE", "value"), "version": ("VERSION", "version"),
@@ -370,3 +370,90 @@ class RemoteEtcd:
         finally:
             _shutdown(conn)
         raise TimeoutError(f"watch on {key!r} from {start_revision}: {len(events)} events after {timeout}s")
+
+
+class _SyncWatcher:
+    """A watch of :class:`SyncRemoteEtcd`: its callback runs inside the write, as the embedded store's does."""
+
+    def __init__(self, owner: SyncRemoteEtcd, start: str, end: str | None, callback: Callable[[list[WatchEvent]], None],
+                 prev_kv: bool):
+        self._owner, self.start, self.end, self.callback, self.prev_kv = owner, start, end, callback, prev_kv
+        self.cancelled = False
+
+    def matches(self, key: str) -> bool:
+        if self.end is None:
+            return key == self.start
+        return key >= self.start and (self.end == "\0" or key < self.end)
+
+    def deliver(self, events: list[WatchEvent]) -> None:
+        mine = [e if self.prev_kv else WatchEvent(e.type, e.kv) for e in events if self.matches(e.kv.key)]
+        if mine and not self.cancelled:
+            self.callback(mine)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self in self._owner._sync_watchers:
+            self._owner._sync_watchers.remove(self)
+
+
+class SyncRemoteEtcd(RemoteEtcd):
+    """A real etcd server as the simulated API server's store: ``Cluster(etcd="http://127.0.0.1:2379")``.
+
+    The API server expects etcd's watch events inside the write that caused
+    them (that is what keeps the simulation deterministic), while a real
+    watch is a stream beside the caller.  So this client builds the events
+    of its own writes from the server's answers — a put or delete asks for
+    ``prev_kv`` and gets the revision in the header — and replays history
+    for a watch from a past revision by reading the server's own watch up to
+    the current revision.  Every write still goes to the real server, so its
+    revisions, history and compaction are the real ones.
+
+    Simplified: only this client's writes are seen (one API server, as in
+    the simulation); transactions are not watched.
+    """
+
+    def __init__(self, endpoint: str, timeout: float = 10.0):
+        super().__init__(endpoint, timeout)
+        self._sync_watchers: list[_SyncWatcher] = []
+
+    def _deliver(self, events: list[WatchEvent]) -> None:
+        for w in list(self._sync_watchers):
+            w.deliver(events)
+
+    def put(self, key: str, value: bytes | str) -> int:
+        raw = value.encode() if isinstance(value, str) else value
+        payload = self._call("/v3/kv/put", {"key": _b64(key), "value": _b64(raw), "prev_kv": True})
+        rev = int(payload["header"]["revision"])
+        prev = _kv(payload["prev_kv"]) if payload.get("prev_kv") else None
+        kv = KeyValue(key, raw, prev.create_revision if prev else rev, rev, prev.version + 1 if prev else 1)
+        self._deliver([WatchEvent("PUT", kv, prev)])
+        return rev
+
+    def delete(self, key: str, range_end: str | None = None, *, prefix: bool = False) -> int:
+        payload = self._call("/v3/kv/deleterange", _range_body(key, range_end, prefix) | {"prev_kv": True})
+        rev = int(payload["header"]["revision"])
+        prevs = [_kv(kv) for kv in payload.get("prev_kvs", ())]
+        if prevs:
+            self._deliver([WatchEvent("DELETE", KeyValue(p.key, b"", 0, rev, 0), p) for p in prevs])
+        return int(payload.get("deleted", 0))
+
+    def watch(self, key: str, callback: Callable[[list[WatchEvent]], None], *, range_end: str | None = None,
+              prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> _SyncWatcher:  # type: ignore[override]
+        """Like the embedded store's watch: history from ``start_revision`` first, then every write of this client."""
+        end = prefix_end(key) if prefix else range_end
+        w = _SyncWatcher(self, key, end, callback, prev_kv)
+        now = self.revision
+        if 0 < start_revision <= now:
+            # Every revision has at least one event somewhere, so a watch of the whole key space ends at ``now``.
+            history = self.watch_events("\0", range_end="\0", start_revision=start_revision, prev_kv=True,
+                                        until_revision=now, timeout=self.timeout)
+            batch: list[WatchEvent] = []
+            for ev in history:
+                if batch and ev.kv.mod_revision != batch[0].kv.mod_revision:
+                    w.deliver(batch)
+                    batch = []
+                batch.append(ev)
+            if batch:
+                w.deliver(batch)
+        self._sync_watchers.append(w)
+        return w
