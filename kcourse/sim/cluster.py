@@ -91,6 +91,9 @@ class Cluster:
         self.seed = seed
         self.rng = random.Random(seed)
         self.clock = Clock()
+        if isinstance(etcd, str):  # the URL of a real etcd server to persist to
+            from .etcd_remote import SyncRemoteEtcd
+            etcd = SyncRemoteEtcd(etcd)
         self.etcd = Etcd() if etcd is None else etcd
         self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events)
         # ``--cluster-cidr``: kubeadm's /16 holds 255 nodes' /24 podCIDRs; a 5,000-node cluster needs a /11.
