@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import ipaddress
 import threading
 import types
@@ -85,8 +86,12 @@ def fresh_copy(masters: int = 1, workers: int = 2, workload: list[dict] | None =
     key = (masters, workers, repr(workload))
     if key not in _TEMPLATES:
         _TEMPLATES[key] = boot(masters, workers, workload=workload)
-    with _closures_copied():
-        return copy.deepcopy(_TEMPLATES[key])
+    gc.disable()  # the copy makes ~10^4 objects at once: collecting halfway through is wasted work
+    try:
+        with _closures_copied():
+            return copy.deepcopy(_TEMPLATES[key])
+    finally:
+        gc.enable()
 
 
 # --- observing the store -----------------------------------------------------------------------------
