@@ -18,41 +18,23 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from kcourse import quiz
 from kcourse.quiz.model import Question
+from kcourse.review import taught_in
 
 from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, REPO, lab_environment, require_chromium
 
 CHAPTER_NOTEBOOK = "05-controller-managers.ipynb"
-SHOW = re.compile(r"quiz\.show\(\s*[\"']ch04[\"']\s*,\s*(?:section\s*=\s*)?[\"']([\w-]+)[\"']")
-FALLBACK_SOURCE = '''import kcourse
-from kcourse.widgets.stepper import Stepper
-
-c = kcourse.Cluster(masters=1, workers=2, seed=0)
-c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                  "template": {"metadata": {"labels": {"app": "web"}},
-                               "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})
-Stepper(c)'''
 
 
 def notebook_under_test(root: Path) -> tuple[str, str]:
-    """The chapter notebook with a Stepper and a quiz, or a small stand-in until that notebook exists."""
+    """The chapter notebook with the Stepper and its section's knowledge check."""
     path = root / CHAPTER_NOTEBOOK
-    if path.exists():
-        source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-        sections = SHOW.findall(source)
-        if "Stepper(" in source and sections:
-            return path.name, sections[0]
-    stand_in = new_notebook(cells=[new_markdown_cell("# A Stepper and a knowledge check"),
-                                   new_code_cell(FALLBACK_SOURCE),
-                                   new_code_cell('kcourse.quiz.show("ch04", "controllers")')])
-    stand_in.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                       "language": "python"}
-    nbformat.write(stand_in, root / "browser-check.ipynb")
-    return "browser-check.ipynb", "controllers"
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    sections = [section for section, names in taught_in(root, "ch04").items() if path.name in names]
+    assert "Stepper(" in source and sections, f"{CHAPTER_NOTEBOOK} should show a Stepper and a knowledge check"
+    return path.name, sections[0]
 
 
 def choice_question(section: str) -> tuple[Question, str, str]:
