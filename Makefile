@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	@scripts/system-deps.sh dot
-	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks 00-index.ipynb
+	@$(BIN)/jupyter trust notebooks/*.ipynb >/dev/null
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) "$(CURDIR)/notebooks/00-index.ipynb"
 
 test: $(STAMP)
 	@scripts/system-deps.sh dot chromium etcd kubectl openssl
