@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -289,9 +290,26 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
     return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules)
 
 
+def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, protocol: str) -> tuple[str, ...]:
+    """``_endpoints_for``, remembered by the slices' uid and resourceVersion (one cluster's writes never repeat them)."""
+    ids = tuple((sl["metadata"].get("uid"), sl["metadata"].get("resourceVersion")) for sl in slices)
+    if memo is None or not all(uid and rv for uid, rv in ids):
+        return tuple(_endpoints_for(slices, port_name, protocol))
+    key = (port_name, protocol, ids)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) > 100_000:
+            memo.clear()
+        found = memo[key] = tuple(_endpoints_for(slices, port_name, protocol))
+    return found
+
+
 def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
-                now: float = 0.0) -> RuleTable:
-    """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices."""
+                now: float = 0.0, memo: dict | None = None) -> RuleTable:
+    """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices.
+
+    ``memo`` (one per cluster) keeps each Service port's endpoints between syncs and nodes.
+    """
     t = RuleTable(node, node_ip, synced_at=now)
     t.filter_chains = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
                        "KUBE-SERVICES"]
@@ -333,9 +351,9 @@ def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict
         for sp in spec.get("ports") or []:
             proto = sp.get("protocol", "TCP")
             spn = service_port_name(ns, name, sp.get("name") or "")
-            endpoints = _endpoints_for(by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
+            endpoints = _cached_endpoints(memo, by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
             node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
-            filters, nats, chains, svc_rules = _service_port_rules(spn, proto, ip, sp["port"], tuple(endpoints),
+            filters, nats, chains, svc_rules = _service_port_rules(spn, proto, ip, sp["port"], endpoints,
                                                                     node_port, tuple(lb_ips), cluster_cidr)
             t.filter.extend(filters)
             t.nat.extend(nats)
@@ -349,6 +367,10 @@ def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict
 
 
 # --- the kube-proxy process -------------------------------------------------------------------------
+
+#: Per cluster: every node's kube-proxy shares the endpoints it worked out for a Service port's slices.
+_MEMOS: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
+
 
 class KubeProxy(ContainerProgram):
     """The kube-proxy container of the ``kube-proxy`` DaemonSet Pod on one node."""
@@ -386,7 +408,7 @@ class KubeProxy(ContainerProgram):
         net = self.cluster.network
         table = build_rules(self.node, net.node_ip(self.node), self.informers.informer("services").list(),
                             self.informers.informer("endpointslices").list(), str(net.cluster_cidr),
-                            self.clock.now)
+                            self.clock.now, memo=_MEMOS.setdefault(self.cluster, {}))
         net.iptables[self.node] = table
         svc_chains = [c for c in table.nat_chains if c.startswith("KUBE-SVC-")]
         seps = [c for c in table.nat_chains if c.startswith("KUBE-SEP-")]
