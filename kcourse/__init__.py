@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Cluster", "ApiError", "sim", "quiz", "diagrams", "plots", "widgets", "__version__"]
+__all__ = ["ApiError", "Cluster", "__version__", "diagrams", "plots", "quiz", "sim", "widgets"]
 __version__ = "0.1.0"
 
 _LAZY = {

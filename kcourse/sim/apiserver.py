@@ -25,8 +25,9 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import errors
 from .clock import Clock
@@ -38,7 +39,7 @@ from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
 from .validation import check_types, validate, validate_update
 
-__all__ = ["APIServer", "Client", "WatchHandle", "Request", "Unreachable"]
+__all__ = ["APIServer", "Client", "Request", "Unreachable", "WatchHandle"]
 
 #: The cacher's indexed triggers (``TriggerFunc`` in the pod and node registries): a watch whose field
 #: selector pins this field is woken only by objects whose old or new value is the one it asked for,
@@ -70,7 +71,7 @@ class Request:
 class WatchHandle:
     """A live watch; events go to ``handler(type, obj)``; ``stop()`` ends it."""
 
-    def __init__(self, server: "APIServer", rt: ResourceType, handler: Callable[[str, dict], None],
+    def __init__(self, server: APIServer, rt: ResourceType, handler: Callable[[str, dict], None],
                  namespace: str | None, label_selector: str | None, field_selector: str | None,
                  allow_bookmarks: bool, user: str):
         self.server, self.rt, self.handler = server, rt, handler
@@ -626,9 +627,9 @@ class APIServer:
             elif patch_type == "json":
                 patched = json_patch(current, patch)
             else:
-                raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                               f"accepted media types include: application/json-patch+json, "
-                               f"application/merge-patch+json, application/apply-patch+yaml")
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                               "accepted media types include: application/json-patch+json, "
+                               "application/merge-patch+json, application/apply-patch+yaml")
             rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
             patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
             _, obj = self._prepare(patched, user, "patch")
@@ -669,8 +670,7 @@ class APIServer:
         if rt.kind == "Pod":
             spec_grace = current["spec"].get("terminationGracePeriodSeconds", 30)
             grace = spec_grace if grace is None else grace
-            if md.get("deletionTimestamp") and grace >= (md.get("deletionGracePeriodSeconds") or 0) and not (
-                    grace == 0):
+            if md.get("deletionTimestamp") and grace >= (md.get("deletionGracePeriodSeconds") or 0) and grace != 0:
                 return current  # already terminating
             if current["spec"].get("nodeName") and grace > 0 and current["status"].get("phase") not in (
                     "Succeeded", "Failed"):
@@ -777,7 +777,7 @@ class APIServer:
         return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
                       key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
 
-    def client(self, user: str, node: str | None = None) -> "Client":
+    def client(self, user: str, node: str | None = None) -> Client:
         return Client(self, user, node)
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["Clock", "Timer"]
 
@@ -32,7 +33,7 @@ class Timer:
     component: str = field(compare=False, default="")
     background: bool = field(compare=False, default=False)
     cancelled: bool = field(compare=False, default=False)
-    clock: "Clock | None" = field(compare=False, default=None, repr=False)
+    clock: Clock | None = field(compare=False, default=None, repr=False)
 
     @property
     def due(self) -> float:

@@ -8,8 +8,9 @@ learner should see returns an :class:`Event` — one line of the trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .apiserver import Request
 from .clock import Timer
@@ -17,7 +18,7 @@ from .clock import Timer
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-__all__ = ["Event", "Component"]
+__all__ = ["Component", "Event"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Event:
 class Component:
     """A process of the cluster, living on one node (machine)."""
 
-    def __init__(self, cluster: "Cluster", name: str, node: str):
+    def __init__(self, cluster: Cluster, name: str, node: str):
         self.cluster = cluster
         self.name = name
         self.node = node

@@ -48,7 +48,7 @@ class Controller:
         self.active = False
         self._timer: Timer | None = None
 
-    def informer(self, resource: str) -> "Informer":
+    def informer(self, resource: str) -> Informer:
         return self.informers.informer(resource)
 
     def enqueue(self, obj: dict) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .quantity import millicores, parse_quantity
 
-__all__ = ["apply_defaults", "DEFAULT_TOLERATIONS", "qos_class"]
+__all__ = ["DEFAULT_TOLERATIONS", "apply_defaults", "qos_class"]
 
 DEFAULT_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},

@@ -12,8 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ApiError", "Cause", "not_found", "already_exists", "conflict", "invalid", "gone", "bad_request",
-           "method_not_supported", "service_unavailable"]
+__all__ = [
+    "ApiError",
+    "Cause",
+    "already_exists",
+    "bad_request",
+    "conflict",
+    "gone",
+    "invalid",
+    "method_not_supported",
+    "not_found",
+    "service_unavailable",
+]
 
 
 @dataclass(frozen=True)

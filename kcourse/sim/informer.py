@@ -15,13 +15,13 @@ process the same informer per resource, as in kube-controller-manager.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .apiserver import Client, Unreachable, WatchHandle
 from .errors import ApiError
 from .resources import object_key
 
-__all__ = ["Informer", "SharedInformerFactory", "ResourceEventHandler"]
+__all__ = ["Informer", "ResourceEventHandler", "SharedInformerFactory"]
 
 Handler = Callable[..., None]
 IndexFunc = Callable[[dict], list[str]]

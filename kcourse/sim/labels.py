@@ -9,11 +9,12 @@ Field selectors support ``=``, ``==`` and ``!=`` on dotted paths such as
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import bad_request
 
-__all__ = ["parse_selector", "selector_from_spec", "parse_field_selector", "Selector", "everything"]
+__all__ = ["Selector", "everything", "parse_field_selector", "parse_selector", "selector_from_spec"]
 
 Requirement = tuple[str, str, tuple[str, ...]]  # (key, operator, values)
 
@@ -37,9 +38,8 @@ class Selector:
             elif op == "exists":
                 if not present:
                     return False
-            elif op == "!":
-                if present:
-                    return False
+            elif op == "!" and present:
+                return False
         return True
 
     def empty(self) -> bool:

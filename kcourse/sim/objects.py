@@ -8,14 +8,23 @@ first, as client-go's ``DeepCopy()``.
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["deep_copy", "timestamp", "EPOCH", "meta", "condition", "set_condition", "owner_reference",
-           "controller_of", "parse_timestamp"]
+__all__ = [
+    "EPOCH",
+    "condition",
+    "controller_of",
+    "deep_copy",
+    "meta",
+    "owner_reference",
+    "parse_timestamp",
+    "set_condition",
+    "timestamp",
+]
 
 #: Simulated time 0 is this instant, so timestamps look real and stay the same on every run.
-EPOCH = datetime(2025, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 1, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def deep_copy(obj: Any) -> Any:
@@ -41,7 +50,7 @@ def micro_timestamp(seconds: float) -> str:
 def parse_timestamp(text: str) -> float:
     """Simulated seconds of a timestamp written by :func:`timestamp` or :func:`micro_timestamp`."""
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
-    when = datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+    when = datetime.strptime(text, fmt).replace(tzinfo=UTC)
     return (when - EPOCH).total_seconds()
 
 

@@ -12,7 +12,7 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["parse_quantity", "millicores", "format_millicores", "format_bytes", "QUANTITY_ERROR"]
+__all__ = ["QUANTITY_ERROR", "format_bytes", "format_millicores", "millicores", "parse_quantity"]
 
 _SUFFIX = {
     "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
@@ -25,7 +25,7 @@ QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)(
 def parse_quantity(value: object) -> Decimal:
     """The exact value of a quantity; raises ValueError with the API server's message."""
     if isinstance(value, bool):
-        raise ValueError(QUANTITY_ERROR)
+        raise ValueError(QUANTITY_ERROR)  # noqa: TRY004 -- the API server reports every bad quantity alike
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(QUANTITY_ERROR)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ResourceType", "RESOURCES", "by_kind", "by_plural", "lookup", "object_key"]
+__all__ = ["RESOURCES", "ResourceType", "by_kind", "by_plural", "lookup", "object_key"]
 
 
 @dataclass(frozen=True)

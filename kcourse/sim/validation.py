@@ -20,7 +20,7 @@ from .errors import ApiError, Cause, bad_request, invalid
 from .labels import selector_from_spec
 from .quantity import millicores, parse_quantity
 
-__all__ = ["validate", "validate_update", "check_types"]
+__all__ = ["check_types", "validate", "validate_update"]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -167,7 +167,7 @@ def check_types(obj: dict) -> None:
         for part in path.split("."):
             cur = cur.get(part) if isinstance(cur, dict) else None
         if isinstance(cur, dict):
-            for k, v in cur.items():
+            for v in cur.values():
                 if not isinstance(v, str):
                     raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
                                       f"unmarshal {_type_name(v)} into Go struct field {kind}.{path} of type string")
@@ -284,7 +284,7 @@ def _validate_containers(errs: _Errors, containers: Any, path: str) -> None:
                 errs.required(f"{pp}.containerPort")
             else:
                 _validate_port(errs, port["containerPort"], f"{pp}.containerPort")
-            if "hostPort" in port and port["hostPort"]:
+            if port.get("hostPort"):
                 _validate_port(errs, port["hostPort"], f"{pp}.hostPort")
             proto = port.get("protocol", "TCP")
             if proto not in ("TCP", "UDP", "SCTP"):

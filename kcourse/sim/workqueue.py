@@ -15,11 +15,11 @@ cap of 1000 s), reset by ``forget`` after a success.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from .clock import Clock
 
-__all__ = ["WorkQueue", "ItemExponentialFailureRateLimiter"]
+__all__ = ["ItemExponentialFailureRateLimiter", "WorkQueue"]
 
 
 class ItemExponentialFailureRateLimiter:

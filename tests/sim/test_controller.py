@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from kcourse.sim.apiserver import Unreachable
 from kcourse.sim.controller import Controller
 from kcourse.sim.errors import ApiError
@@ -48,7 +50,7 @@ def test_each_step_syncs_one_key_and_failures_retry_with_growing_back_off(bare):
     assert ctl.calls == ["default/a"] * 3
     assert messages[0].startswith("error syncing 'default/a': boom; requeuing (attempt 1)")
     assert messages[-1] == "synced default/a"
-    gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(times)]
     assert gaps[1] > gaps[0]  # 5 ms then 10 ms back-off (plus the loop's own pass time)
     assert ctl.queue.num_requeues("default/a") == 0  # forgotten after success
 

@@ -19,7 +19,7 @@ from ..leader import LeaderElector
 if TYPE_CHECKING:
     from ..cluster import Cluster
 
-__all__ = ["KubeControllerManager", "CONTROLLERS"]
+__all__ = ["CONTROLLERS", "KubeControllerManager"]
 
 
 def _controller_classes() -> list[type[Controller]]:
@@ -48,7 +48,7 @@ CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-to
 class KubeControllerManager(Component):
     """The kube-controller-manager process on one control plane node."""
 
-    def __init__(self, cluster: "Cluster", node: str):
+    def __init__(self, cluster: Cluster, node: str):
         super().__init__(cluster, "kube-controller-manager", node)
         self._build()
         self.elector = LeaderElector(self, "kube-controller-manager", on_started_leading=self._lead,
