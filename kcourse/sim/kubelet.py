@@ -1288,6 +1288,8 @@ class Kubelet(Component):
         if p.sandbox_id:
             return (DURATIONS["RemovePodSandbox"], rt, lambda: self._remove_sandbox(p))
         if not p.deleted_sent:
+            if not self.cluster.reachable(self.node):
+                return None  # the final status waits for the API server: reconnect() kicks every pod
             return (0.0, "kubelet", lambda: self._finish_delete(p))
         return None
 
