@@ -38,3 +38,20 @@ def test_a_container_that_crashed_while_the_kubelet_was_down_is_restarted_when_i
     status = c.get("pods", pod)["status"]["containerStatuses"][0]
     assert status["restartCount"] == 1
     assert status["lastState"]["terminated"]["exitCode"] == 1
+
+
+def test_a_kubelet_cut_off_while_finishing_a_pod_deletion_waits_instead_of_spinning() -> None:
+    """The final status write failed as Unreachable and was retried at once, forever, at the same instant."""
+    c = fresh_copy(masters=1, workers=2, workload=WORKLOAD)
+    pod = _web_pods_on(c, "worker-1")[0]["metadata"]["name"]
+    c.api.delete("pods", pod, "default", user="kubectl")
+    for _ in range(200):  # up to the runtime's RemovePodSandbox: next comes the kubelet's final status write
+        if c.step().message.startswith(f"RemovePodSandbox default/{pod}"):
+            break
+    c.partition_node("worker-1")
+    start = c.now
+    c.run(until=start + 30, max_steps=5_000)
+    assert c.now == start + 30, "the simulation stopped advancing: an action repeats at one instant"
+    c.heal_partition("worker-1")
+    c.advance(30)
+    assert c.api.peek("pods", pod, "default") is None
