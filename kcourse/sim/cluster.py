@@ -113,6 +113,7 @@ class Cluster:
         self._action_seq_start = 0
         self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
+        self._instant_ms, self._instant_events = -1, 0
         #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
         self.lock = threading.RLock()
 
@@ -270,7 +271,18 @@ class Cluster:
                 return None
         raise RuntimeError("a million internal timers in a row without an event: a component is spinning")
 
+    #: More events than this at one simulated instant means components are feeding each other without
+    #: time passing (a retry with no back-off): stop with a clear error instead of hanging the notebook.
+    MAX_EVENTS_PER_INSTANT = 1_000_000
+
     def _record(self, ev: Event) -> None:
+        if self.clock.now_ms == self._instant_ms:
+            self._instant_events += 1
+            if self._instant_events > self.MAX_EVENTS_PER_INSTANT:
+                raise RuntimeError(f"{self._instant_events} events at t={self.clock.now:.3f}s without time passing; "
+                                   f"the last: {ev}")
+        else:
+            self._instant_ms, self._instant_events = self.clock.now_ms, 1
         self.events.append(ev)
         if self.trace_limit is not None and len(self.events) > self.trace_limit:
             del self.events[: len(self.events) - self.trace_limit]

@@ -111,3 +111,15 @@ def test_the_same_seed_gives_the_same_trace_and_kubectl_output_byte_for_byte():
 
 def test_another_seed_gives_other_generated_names():
     assert session(5)[1][0] != session(6)[1][0]
+
+
+def test_components_that_spin_without_time_passing_stop_with_a_clear_error(cluster, monkeypatch):
+    monkeypatch.setattr(type(cluster), "MAX_EVENTS_PER_INSTANT", 50)
+    kubelet = cluster.machines["worker-1"].component("kubelet")
+
+    def spin():
+        kubelet.after(0, spin)
+        return kubelet.event("worker-1", "retrying at once")
+    kubelet.after(0, spin)
+    with pytest.raises(RuntimeError, match=r"events at t=.* without time passing; the last: .*retrying at once"):
+        cluster.run_until_stable()
