@@ -433,12 +433,20 @@ class APIServer:
     def _replay(self, rt: ResourceType, w: WatchHandle, rv: int) -> None:
         """Send what changed after ``rv`` from etcd's history, or 410 Gone if it was compacted."""
         backlog: list[WatchEvent] = []
+        if rv < self.etcd.compact_revision:
+            # The client's version is itself compacted: a deletion right at the compaction point has lost its
+            # tombstone in etcd, so only a relist can tell the client about it.
+            raise errors.gone(f"too old resource version: {rv} ({self.etcd.compact_revision})")
         try:
             probe = self.etcd.watch(rt.etcd_prefix + "/", backlog.extend, prefix=True, start_revision=rv + 1,
                                     prev_kv=True)
         except EtcdError as e:
             raise errors.gone(f"too old resource version: {rv} ({e.compact_revision})") from None
         probe.cancel()
+        if any(ev.type != "PUT" and ev.prev_kv is None for ev in backlog):
+            # A deletion whose last state was compacted away cannot be told to the watcher as an object:
+            # send it to relist (the real watch cache would serve it from its own window).
+            raise errors.gone(f"too old resource version: {rv} ({self.etcd.compact_revision})")
         for ev in backlog:
             if ev.type == "PUT":
                 obj = json.loads(ev.kv.value)

@@ -55,3 +55,20 @@ def test_a_kubelet_cut_off_while_finishing_a_pod_deletion_waits_instead_of_spinn
     c.heal_partition("worker-1")
     c.advance(30)
     assert c.api.peek("pods", pod, "default") is None
+
+
+def test_a_deletion_at_the_compaction_point_reaches_a_controller_that_was_cut_off() -> None:
+    """Shrunk schedule: partition the control plane node, delete a Deployment, compact at once, heal.
+
+    etcd drops a tombstone that sits exactly at the compaction revision, so a watch resumed from just
+    before it never hears of the deletion; the API server must send the informer to relist (410) instead,
+    or the garbage collector never learns the owner is gone and the ReplicaSet's Pods run forever.
+    """
+    c = fresh_copy(masters=1, workers=2, workload=WORKLOAD)
+    c.partition_node("master-1")
+    c.api.delete("deployments", "web", "default", user="kubectl")
+    c.etcd.compact(c.etcd.revision)
+    c.heal_partition("master-1")
+    c.advance(120)
+    assert [p["metadata"]["name"] for p in c.api.items("pods", "default")] == []
+    assert convergence_gaps(c, APPS) == []
