@@ -443,10 +443,6 @@ class APIServer:
         except EtcdError as e:
             raise errors.gone(f"too old resource version: {rv} ({e.compact_revision})") from None
         probe.cancel()
-        if any(ev.type != "PUT" and ev.prev_kv is None for ev in backlog):
-            # A deletion whose last state was compacted away cannot be told to the watcher as an object:
-            # send it to relist (the real watch cache would serve it from its own window).
-            raise errors.gone(f"too old resource version: {rv} ({self.etcd.compact_revision})")
         for ev in backlog:
             if ev.type == "PUT":
                 obj = json.loads(ev.kv.value)

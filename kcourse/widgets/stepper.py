@@ -13,10 +13,9 @@ Where widgets are not live (nbconvert HTML, GitHub), the output's
 (the last events as trace lines, deterministic for a seeded cluster) are
 what readers see.
 
-Reset rebuilds the cluster from the arguments it was built with: the
-cluster's ``init_args`` when it keeps them, otherwise what the stepper
-read from it when it was created (nodes, runtimes, seed, capacity …), or a
-``rebuild`` function given by the notebook.  The new cluster is
+Reset rebuilds the cluster from the arguments it was built with (the
+cluster's ``init_args``), or with a ``rebuild`` function given by the
+notebook.  The new cluster is
 ``stepper.cluster``.
 """
 
@@ -113,29 +112,6 @@ def _button(description: str, tooltip: str, icon: str = "") -> widgets.Button:
                           layout=widgets.Layout(width="auto"))
 
 
-def _inferred_args(cluster: Any) -> dict[str, Any]:
-    """Constructor arguments read back from a cluster that does not keep its own ``init_args``."""
-    machines = cluster.machines.values()
-    runtimes = {m.name: m.runtime for m in machines if m.runtime != cluster.runtime}
-    capacity = getattr(cluster, "node_capacity", {})
-    args: dict[str, Any] = {
-        "masters": sum(1 for m in machines if m.is_master), "workers": sum(1 for m in machines if not m.is_master),
-        "runtime": cluster.runtime, "seed": cluster.seed, "oci_runtime": getattr(cluster, "oci_runtime", "runc"),
-        "cloud": getattr(cluster, "cloud", None) is not None, "name": cluster.name,
-        "trace_limit": getattr(cluster, "trace_limit", None),
-        "record_events": getattr(cluster.api, "record_events_enabled", True),
-        "bootstrap": bool(cluster.events) or cluster.clock.now > 0,
-    }
-    if runtimes:
-        args["runtimes"] = runtimes
-    for key, arg in (("cpu", "node_cpu"), ("memory", "node_memory")):
-        if key in capacity:
-            args[arg] = capacity[key]
-    if "pods" in capacity:
-        args["max_pods"] = int(capacity["pods"])
-    return args
-
-
 def events_table(events: list[Any]) -> str:
     """The events as an HTML table: time, component, verb, object, message."""
     rows = "".join(
@@ -155,7 +131,7 @@ class Stepper(widgets.VBox):
     def __init__(self, cluster: Any, rebuild: Callable[[], Any] | None = None, events_shown: int = 8,
                  max_pods_per_node: int = 8):
         self.cluster = cluster
-        self.init_args = dict(getattr(cluster, "init_args", None) or _inferred_args(cluster))
+        self.init_args = dict(cluster.init_args)
         self._rebuild = rebuild
         self.events_shown = events_shown
         self.max_pods_per_node = max_pods_per_node
