@@ -532,13 +532,18 @@ def event_host(cluster: Any, event: Any, max_pods_per_node: int = 8) -> str | No
     return _pod_host(cluster, event, max_pods_per_node)
 
 
+def _is_kube_proxy(pod: dict) -> bool:
+    """kube-proxy's Pod is drawn as the node's kube-proxy box, not among the node's Pods."""
+    return pod["metadata"].get("labels", {}).get("k8s-app") == "kube-proxy"
+
+
 def _pod_host(cluster: Any, event: Any, max_pods: int) -> str | None:
     namespace, _, pod_name = event.key.rpartition("/")
     pod = cluster.api.peek("pods", pod_name, namespace) if namespace else None
     if pod is None or pod["spec"].get("nodeName") != event.node:
         return None
     drawn = [p for p in cluster.api.items("pods") if p["spec"].get("nodeName") == event.node
-             and p["metadata"].get("labels", {}).get("k8s-app") != "kube-proxy"]
+             and not _is_kube_proxy(p)]
     return node_id(event.node, "pods") if len(drawn) > max_pods else node_id("pod", namespace, pod_name)
 
 
@@ -694,7 +699,7 @@ def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Any, m: Any, pods
     kid = node_id(m.name, "kubelet")
     _component(c, kid, "kubelet", "agent" if up else "off", "" if up else "stopped")
     g.edge(api, kid, constraint="true" if constraint else "false", **_EDGE_API)
-    proxy_pods = [p for p in pods if p["metadata"].get("labels", {}).get("k8s-app") == "kube-proxy"]
+    proxy_pods = [p for p in pods if _is_kube_proxy(p)]
     if proxy_pods or m.component("kube-proxy") is not None:
         running = bool(proxy_pods) and _pod_phase(proxy_pods[0]) == "Running" and m.powered
         pid = node_id(m.name, "kube-proxy")
