@@ -28,6 +28,18 @@ A template change rolls out with ``RollingUpdate`` (default ``maxUnavailable:
 next sync creates their replacements.  Pods carry ``controller-revision-hash``
 and ``pod-template-generation`` labels to tell revisions apart.
 
+A sync costs what changed, not the size of the cluster: the real controller
+walks every node on each sync (in Go), which in Python made booting N nodes
+cost N² node evaluations.  So the controller keeps, per DaemonSet, what each
+node contributes to a sync (should run / may continue, the Pods to create or
+delete there, its rolling-update verdict and its status counts), and
+recomputes only the nodes an informer event touched since (a node's labels
+or taints, a daemon Pod on it); daemon Pods are indexed by owner and node.  A
+new template, selector, hash or generation starts over from scratch, and with
+``minReadySeconds`` (availability then depends on the clock) every node is
+recomputed on every sync.  The decisions, requests and Events are the same
+as a full walk's, in the same (node name) order.
+
 Simplified: no ControllerRevision objects (the hash is ``ComputeHash`` of the
 template, shared with the Deployment controller); no ``maxSurge`` (surge
 rollouts); no back-off for failed daemon Pods; creations within a batch run
@@ -48,6 +60,7 @@ from ..resources import object_key
 from ..taints import tolerated
 from .deployment import compute_hash, scaled_value
 from .replicaset import (
+    ORPHAN_POD_INDEX_KEY,
     POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
     PodControl,
@@ -55,15 +68,16 @@ from .replicaset import (
     is_pod_available,
     is_pod_ready,
     pod_controller_uid_index,
-    pods_by_owner,
     resolve_controller_ref,
     slow_start_batch,
 )
 
 __all__ = [
     "CONTROLLER_REVISION_HASH",
+    "DAEMON_POD_NODE_INDEX",
     "TEMPLATE_GENERATION",
     "DaemonSetController",
+    "daemon_pod_node_index",
     "daemon_pod_tolerations",
     "node_should_run_daemon_pod",
     "target_node_name",
@@ -132,8 +146,11 @@ def _fits_affinity(spec: dict, node: dict) -> bool:
     return False
 
 
-def node_should_run_daemon_pod(node: dict, ds: dict) -> tuple[bool, bool]:
-    """``NodeShouldRunDaemonPod``: (should run a new Pod here, may keep an existing one)."""
+def node_should_run_daemon_pod(node: dict, ds: dict, tolerations: list[dict] | None = None) -> tuple[bool, bool]:
+    """``NodeShouldRunDaemonPod``: (should run a new Pod here, may keep an existing one).
+
+    ``tolerations`` are the template's ``daemon_pod_tolerations``, when the caller has them already.
+    """
     spec = ds["spec"]["template"].get("spec") or {}
     if spec.get("nodeName") and spec["nodeName"] != node["metadata"]["name"]:
         return False, False
@@ -142,7 +159,8 @@ def node_should_run_daemon_pod(node: dict, ds: dict) -> tuple[bool, bool]:
     taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
     if not taints:  # most nodes: no toleration to work out
         return True, True
-    tolerations = daemon_pod_tolerations(spec)
+    if tolerations is None:
+        tolerations = daemon_pod_tolerations(spec)
     untolerated = [t for t in taints if not tolerated(tolerations, t)]
     if untolerated:
         return False, not any(t.get("effect") == "NoExecute" for t in untolerated)
@@ -160,6 +178,17 @@ def target_node_name(pod: dict) -> str:
             if req.get("key") == "metadata.name" and req.get("operator") == "In" and len(req.get("values") or []) == 1:
                 return req["values"][0]
     return ""
+
+
+#: The pod informer's index of daemon Pods by ``<DaemonSet uid>/<target node>``: a sync reads one node's Pods.
+DAEMON_POD_NODE_INDEX = "daemonPodNode"
+
+
+def daemon_pod_node_index(pod: dict) -> list[str]:
+    ref = controller_of(pod)
+    if ref is None or ref.get("kind") != "DaemonSet" or not ref.get("uid"):
+        return []
+    return [f"{ref['uid']}/{target_node_name(pod)}"]
 
 
 def _with_node_affinity(spec: dict, node: str) -> None:
@@ -180,6 +209,193 @@ def _by_age(pods: list[dict]) -> list[dict]:
     return sorted(pods, key=lambda p: (parse_timestamp(p["metadata"]["creationTimestamp"]), p["metadata"]["name"]))
 
 
+def _is_updated(pod: dict, pod_hash: str, generation: int) -> bool:
+    labels = pod["metadata"].get("labels") or {}
+    return labels.get(CONTROLLER_REVISION_HASH) == pod_hash or labels.get(TEMPLATE_GENERATION) == str(generation)
+
+
+class DaemonSetView:
+    """One DaemonSet's per-node verdicts, recomputed only for the nodes touched since the last sync.
+
+    Two views of a node are kept because a sync reads the Pods twice: ``manage`` and the rolling
+    update read them as they were when the sync began (before its own creations and deletions),
+    the status counts read them after.  ``touch(node)`` marks a node for both; ``None`` means
+    every node.  Everything here derives from the DaemonSet's template, selector, hash and
+    generation (``fits``): when one changes the controller builds a new view.
+    """
+
+    def __init__(self, ds: dict, pod_hash: str, node_informer: Any, pod_informer: Any):
+        md, spec = ds["metadata"], ds["spec"]
+        self.uid, self.namespace, self.generation = md["uid"], md["namespace"], md.get("generation", 1)
+        self.template, self.selector_spec = spec["template"], spec.get("selector")
+        self.pod_spec = self.template.get("spec") or {}
+        self.selector = selector_from_spec(self.selector_spec)
+        self.tolerations = daemon_pod_tolerations(self.pod_spec)
+        self.pod_hash = pod_hash
+        self.min_ready = spec.get("minReadySeconds") or 0
+        self.nodes, self.pods = node_informer, pod_informer
+        self.snap_dirty: set[str] | None = None
+        self.status_dirty: set[str] | None = None
+        self.should: dict[str, tuple[str, bool, bool]] = {}  # node -> (its resourceVersion, should run, may continue)
+        # as the sync began: nodes with something to manage (need a Pod?, Pods to delete, failed Pods to report)
+        self.manage: dict[str, tuple[bool, list[dict], list[dict]]] = {}
+        self.unmatched: dict[str, list[str]] = {}  # node -> our Pods there that the selector no longer matches
+        self.runs: set[str] = set()  # existing nodes that should run the Pod (the rolling update's "desired")
+        self.unavailable: set[str] = set()  # rolling update: nodes counted unavailable
+        self.replace: dict[str, dict] = {}  # rolling update: node -> its old, unavailable Pod
+        self.old: dict[str, dict] = {}  # rolling update: node -> its old, available Pod
+        # after the sync's writes: node -> (desired, current, ready, available, updated, misscheduled)
+        self.counts: dict[str, tuple[int, int, int, int, int, int]] = {}
+        self.totals = [0] * 6
+
+    def fits(self, ds: dict, pod_hash: str) -> bool:
+        md, spec = ds["metadata"], ds["spec"]
+        return (md["uid"] == self.uid and md.get("generation", 1) == self.generation and pod_hash == self.pod_hash
+                and (spec.get("minReadySeconds") or 0) == self.min_ready and spec["template"] == self.template
+                and spec.get("selector") == self.selector_spec)
+
+    def touch(self, node: str) -> None:
+        if self.snap_dirty is not None:
+            self.snap_dirty.add(node)
+        if self.status_dirty is not None:
+            self.status_dirty.add(node)
+
+    def _everything(self) -> set[str]:
+        names = set(self.nodes.store) | set(self.should) | set(self.manage) | set(self.counts)
+        names |= self.runs | self.unavailable | set(self.replace) | set(self.old)
+        names.update(target_node_name(p) for p in self.pods.by_index(POD_CONTROLLER_UID_INDEX, self.uid))
+        return names
+
+    def _should_run(self, name: str) -> tuple[bool, bool]:
+        node = self.nodes.get(name)
+        if node is None:
+            self.should.pop(name, None)
+            return False, False
+        rv = node["metadata"].get("resourceVersion", "")
+        cached = self.should.get(name)
+        if cached is None or cached[0] != rv:
+            should_run, may_continue = node_should_run_daemon_pod(node, {"spec": {"template": self.template}},
+                                                                  self.tolerations)
+            cached = self.should[name] = (rv, should_run, may_continue)
+        return cached[1], cached[2]
+
+    def _pods_on(self, name: str) -> list[dict]:
+        return self.pods.by_index(DAEMON_POD_NODE_INDEX, f"{self.uid}/{name}")
+
+    # --- as the sync begins ----------------------------------------------------------------------------
+
+    def refresh_snapshot(self, now: float) -> None:
+        dirty = self._everything() if self.snap_dirty is None or self.min_ready else self.snap_dirty
+        self.snap_dirty = set()
+        for name in dirty:
+            self._snapshot_node(name, now)
+
+    def _snapshot_node(self, name: str, now: float) -> None:
+        for table in (self.manage, self.unmatched, self.replace, self.old):
+            table.pop(name, None)
+        self.runs.discard(name)
+        self.unavailable.discard(name)
+        exists = name in self.nodes.store
+        should_run, may_continue = self._should_run(name)
+        pods, unmatched = [], []
+        for pod in self._pods_on(name):
+            md = pod["metadata"]
+            if md["namespace"] != self.namespace:
+                continue
+            if self.selector.matches(md.get("labels")):
+                pods.append(pod)
+            else:
+                unmatched.append(object_key(pod))
+        if unmatched:
+            self.unmatched[name] = unmatched
+        if exists:
+            self._snapshot_manage(name, should_run, may_continue, pods)
+            if should_run:
+                self.runs.add(name)
+        if pods or (exists and should_run):
+            self._snapshot_rolling(name, pods, now)
+
+    def _snapshot_manage(self, name: str, should_run: bool, may_continue: bool, pods: list[dict]) -> None:
+        """``podsShouldBeOnNode``: does this node need a Pod, which Pods go, which failed ones to report."""
+        delete: list[dict] = []
+        failed: list[dict] = []
+        if should_run and not pods:
+            self.manage[name] = (True, delete, failed)
+            return
+        if may_continue and pods:
+            running = []
+            for pod in pods:
+                if pod["metadata"].get("deletionTimestamp"):
+                    continue
+                phase = (pod.get("status") or {}).get("phase")
+                if phase == "Failed":
+                    failed.append(pod)
+                    delete.append(pod)
+                elif phase == "Succeeded":
+                    delete.append(pod)
+                else:
+                    running.append(pod)
+            delete += _by_age(running)[1:]  # more than one on a node: keep the oldest
+        elif not may_continue and pods:
+            delete = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+        if delete:
+            self.manage[name] = (False, delete, failed)
+
+    def _snapshot_rolling(self, name: str, pods: list[dict], now: float) -> None:
+        new = old = None
+        ok = True
+        for pod in pods:
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            if _is_updated(pod, self.pod_hash, self.generation):
+                ok, new = ok and new is None, pod
+            else:
+                ok, old = ok and old is None, pod
+        if not ok or (new is None) == (old is None):
+            self.unavailable.add(name)  # the manage loop creates or deletes here: count it as unavailable
+        elif new is not None:
+            if not is_pod_available(new, self.min_ready, now):
+                self.unavailable.add(name)
+        elif not is_pod_available(old, self.min_ready, now):
+            self.replace[name] = old
+        else:
+            self.old[name] = old
+
+    # --- after the sync's writes -------------------------------------------------------------------------
+
+    def refresh_status(self, now: float) -> tuple[int, int, int, int, int, int]:
+        """(desired, current, ready, available, updated, misscheduled) over the nodes that exist."""
+        dirty = self._everything() if self.status_dirty is None or self.min_ready else self.status_dirty
+        self.status_dirty = set()
+        totals = self.totals
+        for name in dirty:
+            before = self.counts.pop(name, None)
+            if before is not None:
+                for i, n in enumerate(before):
+                    totals[i] -= n
+            after = self._status_node(name, now)
+            if after is not None:
+                self.counts[name] = after
+                for i, n in enumerate(after):
+                    totals[i] += n
+        return tuple(totals)  # type: ignore[return-value]
+
+    def _status_node(self, name: str, now: float) -> tuple[int, int, int, int, int, int] | None:
+        if name not in self.nodes.store:
+            return None
+        should_run, _ = self._should_run(name)
+        pods = self._pods_on(name)
+        if not should_run:
+            return (0, 0, 0, 0, 0, 1 if pods else 0)
+        if not pods:
+            return (1, 0, 0, 0, 0, 0)
+        pod = min(pods, key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
+                                       parse_timestamp(p["metadata"]["creationTimestamp"]), p["metadata"]["name"]))
+        ready = is_pod_ready(pod)
+        available = ready and is_pod_available(pod, self.min_ready, now)
+        return (1, 1, int(ready), int(available), int(_is_updated(pod, self.pod_hash, self.generation)), 0)
+
+
 class DaemonSetController(Controller):
     """Runs one copy of each DaemonSet's Pod on every node that should run it."""
 
@@ -191,32 +407,61 @@ class DaemonSetController(Controller):
         self.pod_informer = self.informer("pods")
         if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
             self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
+        if DAEMON_POD_NODE_INDEX not in self.pod_informer.indexers:
+            self.pod_informer.add_indexer(DAEMON_POD_NODE_INDEX, daemon_pod_node_index)
         self.node_informer = self.informer("nodes")
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
+        self.views: dict[str, DaemonSetView] = {}  # DaemonSet key -> its view
+        self._views_by_uid: dict[str, DaemonSetView] = {}
         self.ds_informer.add_event_handler(ResourceEventHandler(
             on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self._delete_ds))
         self.pod_informer.add_event_handler(ResourceEventHandler(
             on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
+        self.pod_informer.add_event_handler(ResourceEventHandler(
+            on_add=lambda pod: self._touch_pod(pod), on_update=lambda old, cur: self._touch_pod(old, cur),
+            on_delete=lambda pod: self._touch_pod(pod)))
         self.node_informer.add_event_handler(ResourceEventHandler(
-            on_add=lambda node: self._enqueue_all(), on_update=self._update_node,
-            on_delete=lambda node: self._enqueue_all()))
+            on_add=self._add_node, on_update=self._update_node, on_delete=self._delete_node))
 
     # --- informer handlers -------------------------------------------------------------------------
 
     def _delete_ds(self, ds: dict) -> None:
         self.expectations.delete(object_key(ds))
+        self._forget_view(object_key(ds))
         self.enqueue(ds)
 
     def _enqueue_all(self) -> None:
         for ds in self.ds_informer.list():
             self.enqueue(ds)
 
+    def _touch_node(self, name: str) -> None:
+        for view in self.views.values():
+            view.touch(name)
+
+    def _add_node(self, node: dict) -> None:
+        self._touch_node(node["metadata"]["name"])
+        self._enqueue_all()
+
+    def _delete_node(self, node: dict) -> None:
+        self._touch_node(node["metadata"]["name"])
+        self._enqueue_all()
+
     def _update_node(self, old: dict, cur: dict) -> None:
         """Only what changes eligibility matters: labels and taints (not every heartbeat)."""
         if old["metadata"].get("labels") != cur["metadata"].get("labels") or \
                 (old.get("spec") or {}).get("taints") != (cur.get("spec") or {}).get("taints"):
+            self._touch_node(cur["metadata"]["name"])
             self._enqueue_all()
+
+    def _touch_pod(self, *pods: dict) -> None:
+        """A daemon Pod changed: its node's verdict for its DaemonSet is stale."""
+        for pod in pods:
+            ref = controller_of(pod)
+            if ref is not None and ref.get("kind") == "DaemonSet":
+                view = self._views_by_uid.get(ref.get("uid"))
+                if view is not None:
+                    view.touch(target_node_name(pod))
 
     def _owner(self, pod: dict) -> dict | None:
         return resolve_controller_ref(self.ds_informer, pod["metadata"]["namespace"], controller_of(pod), "DaemonSet")
@@ -257,78 +502,86 @@ class DaemonSetController(Controller):
 
     # --- the sync ----------------------------------------------------------------------------------
 
+    def view(self, ds: dict, pod_hash: str) -> DaemonSetView:
+        """The DaemonSet's view, started afresh when what every node's verdict depends on changed."""
+        key = object_key(ds)
+        view = self.views.get(key)
+        if view is None or not view.fits(ds, pod_hash):
+            self._forget_view(key)
+            view = self.views[key] = DaemonSetView(ds, pod_hash, self.node_informer, self.pod_informer)
+            self._views_by_uid[view.uid] = view
+        return view
+
+    def _forget_view(self, key: str) -> None:
+        view = self.views.pop(key, None)
+        if view is not None and self._views_by_uid.get(view.uid) is view:
+            del self._views_by_uid[view.uid]
+
     def sync_handler(self, key: str) -> str | None:
         ds = self.ds_informer.get(key)
         if ds is None:
             self.expectations.delete(key)
+            self._forget_view(key)
             return f"DaemonSet {key} has been deleted; forgot its expectations"
         if ds["metadata"].get("deletionTimestamp"):
             return "being deleted: nothing to do"
-        nodes = self.node_informer.list()
         pod_hash = compute_hash(ds["spec"]["template"], (ds.get("status") or {}).get("collisionCount"))
+        view = self.view(ds, pod_hash)
         if not self.expectations.satisfied(key):
-            self._update_status(ds, nodes, pod_hash)
+            self._update_status(ds, view)
             adds, dels = self.expectations.pending(key)
             return f"waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) (expectations)"
-        node_pods, notes = self._node_to_daemon_pods(ds)
-        actions = list(notes)
+        actions = self._claim_pods(ds, view)
         error: Exception | None = None
         try:
-            actions += self._manage(ds, nodes, node_pods, pod_hash)
+            actions += self._manage(ds, view, pod_hash)
             strategy = ds["spec"].get("updateStrategy") or {}
             if self.expectations.satisfied(key) and strategy.get("type", "RollingUpdate") == "RollingUpdate":
-                actions += self._rolling_update(ds, nodes, node_pods, pod_hash)
+                actions += self._rolling_update(ds, view, pod_hash)
         except (ApiError, Unreachable) as err:
             error = err
-        status = self._update_status(ds, nodes, pod_hash)
+        status = self._update_status(ds, view)
         if error is not None:
             raise error
         summary = (f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} scheduled, "
                    f"{status.get('numberReady', 0)} ready, {status.get('updatedNumberScheduled', 0)} updated")
         return f"{'; '.join(actions) if actions else 'nothing to change'} — {summary}"
 
-    def _node_to_daemon_pods(self, ds: dict) -> tuple[dict[str, list[dict]], list[str]]:
+    def _claim_pods(self, ds: dict, view: DaemonSetView) -> list[str]:
+        """``ClaimPods``, asked only of the Pods it can change: orphans here, and ours the selector dropped.
+
+        The Pods we own that still match need no request; they are the view's, node by node.
+        """
+        view.refresh_snapshot(self.clock.now)
         ns = ds["metadata"]["namespace"]
-        pods = pods_by_owner(self.pod_informer, ds, include_orphans=True)
+        keys = {k for keys in view.unmatched.values() for k in keys}
+        keys.update(object_key(p) for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
+                    if p["metadata"]["namespace"] == ns)
+        if not keys:
+            return []
 
         def can_adopt() -> bool:
             fresh = self.client.get("daemonsets", ds["metadata"]["name"], ns)
             return fresh["metadata"]["uid"] == ds["metadata"]["uid"] and not fresh["metadata"].get("deletionTimestamp")
 
-        claimed, notes = claim_objects(self.client, ds, selector_from_spec(ds["spec"].get("selector")), pods, "pods",
-                                       can_adopt)
-        out: dict[str, list[dict]] = {}
-        for pod in claimed:
-            out.setdefault(target_node_name(pod), []).append(pod)
-        return out, notes
+        pods = [self.pod_informer.get(k) for k in sorted(keys)]
+        _, notes = claim_objects(self.client, ds, view.selector, [p for p in pods if p is not None], "pods",
+                                 can_adopt)
+        view.refresh_snapshot(self.clock.now)  # adopted and released Pods moved in or out of their nodes
+        return notes
 
-    def _manage(self, ds: dict, nodes: list[dict], node_pods: dict[str, list[dict]], pod_hash: str) -> list[str]:
+    def _manage(self, ds: dict, view: DaemonSetView, pod_hash: str) -> list[str]:
         """Create the missing daemon Pods and delete the ones that must go (``manage`` + ``podsShouldBeOnNode``)."""
         need, delete = [], []
-        for node in nodes:
-            name = node["metadata"]["name"]
-            should_run, may_continue = node_should_run_daemon_pod(node, ds)
-            pods = node_pods.get(name)
-            if should_run and not pods:
+        for name in sorted(view.manage):
+            wanted, doomed, failed = view.manage[name]
+            if wanted:
                 need.append(name)
-            elif may_continue and pods:
-                running = []
-                for pod in pods:
-                    if pod["metadata"].get("deletionTimestamp"):
-                        continue
-                    phase = (pod.get("status") or {}).get("phase")
-                    if phase == "Failed":
-                        self.client.event(ds, "Warning", "FailedDaemonPod",
-                                          f"Found failed daemon pod {pod['metadata']['namespace']}/"
-                                          f"{pod['metadata']['name']} on node {name}, will try to kill it")
-                        delete.append(pod)
-                    elif phase == "Succeeded":
-                        delete.append(pod)
-                    else:
-                        running.append(pod)
-                delete += _by_age(running)[1:]  # more than one on a node: keep the oldest
-            elif not may_continue and pods:
-                delete += [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+            for pod in failed:
+                self.client.event(ds, "Warning", "FailedDaemonPod",
+                                  f"Found failed daemon pod {pod['metadata']['namespace']}/"
+                                  f"{pod['metadata']['name']} on node {name}, will try to kill it")
+            delete += doomed
         return self._sync_nodes(ds, delete, need, pod_hash)
 
     def _sync_nodes(self, ds: dict, delete: list[dict], need: list[str], pod_hash: str) -> list[str]:
@@ -373,75 +626,28 @@ class DaemonSetController(Controller):
             raise err
         return actions
 
-    @staticmethod
-    def _is_updated(pod: dict, pod_hash: str, generation: int) -> bool:
-        labels = pod["metadata"].get("labels") or {}
-        return labels.get(CONTROLLER_REVISION_HASH) == pod_hash or labels.get(TEMPLATE_GENERATION) == str(generation)
+    def _rolling_update(self, ds: dict, view: DaemonSetView, pod_hash: str) -> list[str]:
+        """Delete old Pods, at most ``maxUnavailable`` unavailable at once; ``manage`` replaces them next sync.
 
-    def _rolling_update(self, ds: dict, nodes: list[dict], node_pods: dict[str, list[dict]], pod_hash: str) -> list[str]:
-        """Delete old Pods, at most ``maxUnavailable`` unavailable at once; ``manage`` replaces them next sync."""
-        generation = ds["metadata"].get("generation", 1)
-        desired, pods_by_node = 0, dict(node_pods)
-        for node in nodes:
-            if node_should_run_daemon_pod(node, ds)[0]:
-                desired += 1
-                pods_by_node.setdefault(node["metadata"]["name"], [])
+        Walking the nodes in name order, an old available Pod is a candidate while fewer than
+        ``maxUnavailable`` nodes before it count unavailable; the budget left after *all* unavailable
+        nodes caps the candidates taken, so when any candidate is taken every one qualified.
+        """
         ru = (ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}
-        max_unavailable = scaled_value(ru.get("maxUnavailable", 1), desired, True) or 1
-        min_ready, now = ds["spec"].get("minReadySeconds") or 0, self.clock.now
-        unavailable, replace, candidates = 0, [], []
-        for node_name in sorted(pods_by_node):
-            new = old = None
-            ok = True
-            for pod in pods_by_node[node_name]:
-                if pod["metadata"].get("deletionTimestamp"):
-                    continue
-                if self._is_updated(pod, pod_hash, generation):
-                    ok, new = ok and new is None, pod
-                else:
-                    ok, old = ok and old is None, pod
-            if not ok or (new is None) == (old is None):
-                unavailable += 1  # the manage loop creates or deletes here: count it as unavailable
-            elif new is not None:
-                if not is_pod_available(new, min_ready, now):
-                    unavailable += 1
-            elif not is_pod_available(old, min_ready, now):
-                replace.append(old)
-            elif unavailable < max_unavailable:
-                candidates.append(old)
-        budget = min(max(max_unavailable - unavailable, 0), len(candidates))
-        victims = replace + candidates[:budget]
+        max_unavailable = scaled_value(ru.get("maxUnavailable", 1), len(view.runs), True) or 1
+        budget = max(max_unavailable - len(view.unavailable), 0)
+        victims = [view.replace[n] for n in sorted(view.replace)]
+        if budget:
+            victims += [view.old[n] for n in sorted(view.old)[:budget]]
         if not victims:
             return []
         return [f"rolling update (maxUnavailable {max_unavailable}): "
                 + "; ".join(self._sync_nodes(ds, victims, [], pod_hash))]
 
-    def _update_status(self, ds: dict, nodes: list[dict], pod_hash: str) -> dict:
-        node_pods: dict[str, list[dict]] = {}
-        for pod in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ds["metadata"]["uid"]):
-            node_pods.setdefault(target_node_name(pod), []).append(pod)
+    def _update_status(self, ds: dict, view: DaemonSetView) -> dict:
         generation = ds["metadata"].get("generation", 1)
         min_ready, now = ds["spec"].get("minReadySeconds") or 0, self.clock.now
-        desired = current = ready = available = updated = misscheduled = 0
-        for node in nodes:
-            should_run, _ = node_should_run_daemon_pod(node, ds)
-            pods = node_pods.get(node["metadata"]["name"])
-            if should_run:
-                desired += 1
-                if not pods:
-                    continue
-                current += 1
-                pod = min(pods, key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
-                                               parse_timestamp(p["metadata"]["creationTimestamp"]),
-                                               p["metadata"]["name"]))
-                if is_pod_ready(pod):
-                    ready += 1
-                    if is_pod_available(pod, min_ready, now):
-                        available += 1
-                if self._is_updated(pod, pod_hash, generation):
-                    updated += 1
-            elif pods:
-                misscheduled += 1
+        desired, current, ready, available, updated, misscheduled = view.refresh_status(now)
         status = deep_copy(ds.get("status") or {})
         status.update({"currentNumberScheduled": current, "numberMisscheduled": misscheduled,
                        "desiredNumberScheduled": desired, "numberReady": ready, "observedGeneration": generation,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_replicaset import Lab, workload
 
-from kcourse.sim.controllers.daemonset import CONTROLLER_REVISION_HASH, daemon_pod_tolerations
+from kcourse.sim.controllers.daemonset import CONTROLLER_REVISION_HASH, DaemonSetView, daemon_pod_tolerations
 from kcourse.sim.objects import deep_copy
 
 CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
@@ -137,3 +137,96 @@ def test_rolling_update_replaces_one_pod_at_a_time(lab):
     assert len(terminating) == 1
     ctl.sync_handler(key)
     assert len([p for p in lab.pods("kube-system") if p["metadata"].get("deletionTimestamp")]) == 1  # still 1
+
+
+# --- the per-node view: recomputed where something changed, equal to a full walk ---------------------
+
+def assert_view_matches_a_full_walk(ctl, key):
+    """The controller's incremental view of every node equals one built from scratch now."""
+    view = ctl.views[key]
+    fresh = DaemonSetView(ctl.ds_informer.get(key), view.pod_hash, ctl.node_informer, ctl.pod_informer)
+    now = ctl.clock.now
+    view.refresh_snapshot(now)
+    fresh.refresh_snapshot(now)
+    for table in ("manage", "unmatched", "runs", "unavailable", "replace", "old"):
+        assert getattr(view, table) == getattr(fresh, table), table
+    assert view.refresh_status(now) == fresh.refresh_status(now)
+    assert view.counts == fresh.counts
+
+
+def test_a_pod_event_makes_only_its_node_stale(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    ctl.sync_handler(key)
+    view = ctl.views[key]
+    assert view.snap_dirty == set() and view.status_dirty == set()
+    lab.run_pod(nodes_of(lab)["worker-2"], "worker-2")
+    assert view.snap_dirty == {"worker-2"} and view.status_dirty == {"worker-2"}
+
+
+def test_a_heartbeat_leaves_the_view_alone_but_a_taint_does_not(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    ctl.sync_handler(key)  # the first one's creations touched the nodes
+    view = ctl.views[key]
+    assert view.snap_dirty == set()
+    node = deep_copy(lab.api.peek("nodes", "worker-1"))
+    node["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
+    lab.api.update_status(node, user="kubelet")
+    assert view.snap_dirty == set()
+    node = deep_copy(lab.api.peek("nodes", "worker-1"))
+    node["spec"]["taints"] = [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]
+    lab.api.update(node, user="kubectl")
+    assert view.snap_dirty == {"worker-1"}
+
+
+def test_a_new_template_starts_a_new_view(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    before = ctl.views[key]
+    ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    lab.api.update(ds, user="kubectl")
+    ctl.sync_handler(key)
+    assert ctl.views[key] is not before
+
+
+def test_the_view_stays_equal_to_a_full_walk_through_a_learners_session(lab):
+    lab.node("worker-3")
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    for node, pod in nodes_of(lab).items():
+        lab.run_pod(pod, node)
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    # a NoExecute taint the Pod does not tolerate, and a label the selector no longer matches
+    node = deep_copy(lab.api.peek("nodes", "worker-3"))
+    node["spec"]["taints"] = [{"key": "dedicated", "value": "db", "effect": "NoExecute"}]
+    lab.api.update(node, user="kubectl")
+    pod = deep_copy(nodes_of(lab)["worker-2"])
+    pod["metadata"]["labels"]["app"] = "debug"
+    lab.api.update(pod, user="kubectl")
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    # a failed daemon Pod, a node going away, then a rollout
+    failed = deep_copy(lab.api.peek("pods", nodes_of(lab)["worker-1"]["metadata"]["name"], "kube-system"))
+    failed["status"]["phase"] = "Failed"
+    lab.api.update_status(failed, user="kubelet")
+    lab.api.delete("nodes", "worker-3", user="kubectl")
+    lab.cluster.run(until=lab.cluster.now + 1)
+    lab.finish_terminating("kube-system")
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    for node, pod in nodes_of(lab).items():
+        if not pod["metadata"].get("deletionTimestamp"):
+            lab.run_pod(pod, node)
+    ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    lab.api.update(ds, user="kubectl")
+    for _ in range(4):
+        ctl.sync_handler(key)
+        assert_view_matches_a_full_walk(ctl, key)
+        lab.finish_terminating("kube-system")
+        lab.cluster.run(until=lab.cluster.now + 1)
+    assert lab.events("FailedDaemonPod")
