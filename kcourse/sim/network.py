@@ -56,6 +56,8 @@ class Network:
         self.node_cidr_mask = node_cidr_mask
         self.node_port_range = node_port_range
         self._pod_cidrs = list(self.cluster_cidr.subnets(new_prefix=node_cidr_mask))
+        self._cidrs_used_below = 1  # every podCIDR before this index is taken: allocation starts here
+        self._cidrs_used: set[str] = set()  # node_cidrs' values, kept as they come and go
         self.node_cidrs: dict[str, str] = {}        # node -> podCIDR
         self.node_ips: dict[str, str] = {}          # node -> InternalIP
         self.pod_ips: dict[str, str] = {}           # namespace/name -> IP
@@ -78,15 +80,21 @@ class Network:
         """node-ipam: the next free podCIDR (the first one, x.x.0.0/24, is left unused as kubeadm does)."""
         if node in self.node_cidrs:
             return self.node_cidrs[node]
-        used = set(self.node_cidrs.values())
-        for cidr in self._pod_cidrs[1:]:
-            if str(cidr) not in used:
-                self.node_cidrs[node] = str(cidr)
-                return str(cidr)
+        used = self._cidrs_used
+        if len(used) != len(self.node_cidrs):
+            used = self._cidrs_used = set(self.node_cidrs.values())
+        for i in range(self._cidrs_used_below, len(self._pod_cidrs)):
+            cidr = str(self._pod_cidrs[i])
+            if cidr not in used:
+                self.node_cidrs[node] = cidr
+                used.add(cidr)
+                self._cidrs_used_below = i + 1
+                return cidr
         raise RuntimeError(f"no podCIDR left in {self.cluster_cidr} for node {node}")
 
     def release_pod_cidr(self, node: str) -> None:
-        self.node_cidrs.pop(node, None)
+        self._cidrs_used.discard(self.node_cidrs.pop(node, ""))
+        self._cidrs_used_below = 1
 
     def owner_node(self, ip: str) -> str | None:
         """The node whose podCIDR contains ``ip``."""

@@ -48,3 +48,20 @@ def test_an_exhausted_cluster_cidr_is_reported_on_the_node(bare):
     [ev] = events(bare, "CIDRNotAvailable")
     assert ev["involvedObject"]["name"] == "node-b"
     assert ev["message"] == "Node node-b status is now: CIDRNotAvailable"
+
+
+def test_a_freed_range_is_the_next_one_given_then_allocation_carries_on_after_the_last(bare):
+    for name in ("node-a", "node-b", "node-c"):
+        add_node(bare, name)
+    bare.run_until_stable()
+    cidrs = dict(bare.network.node_cidrs)
+    bare.api.delete("nodes", "node-b")
+    bare.run_until_stable()
+    add_node(bare, "node-d")
+    add_node(bare, "node-e")
+    bare.run_until_stable()
+    given = bare.network.node_cidrs
+    assert given["node-d"] == cidrs["node-b"]                   # the lowest free range first
+    ranges = [ipaddress.ip_network(c) for c in bare.network.node_cidrs.values()]
+    assert ipaddress.ip_network(given["node-e"]) == max(ranges)  # then the one after the highest in use
+    assert len(set(ranges)) == len(ranges)
