@@ -231,7 +231,7 @@ class DaemonSetView:
         self.pod_spec = self.template.get("spec") or {}
         self.selector = selector_from_spec(self.selector_spec)
         self.tolerations = daemon_pod_tolerations(self.pod_spec)
-        self.pod_hash = pod_hash
+        self.pod_hash, self.collision_count = pod_hash, (ds.get("status") or {}).get("collisionCount")
         self.min_ready = spec.get("minReadySeconds") or 0
         self.nodes, self.pods = node_informer, pod_informer
         self.snap_dirty: set[str] | None = None
@@ -502,6 +502,13 @@ class DaemonSetController(Controller):
 
     # --- the sync ----------------------------------------------------------------------------------
 
+    def _pod_hash(self, ds: dict) -> str:
+        """The template's hash, taken from the view while template and collisionCount are the same."""
+        view, collision_count = self.views.get(object_key(ds)), (ds.get("status") or {}).get("collisionCount")
+        if view is not None and view.collision_count == collision_count and view.template == ds["spec"]["template"]:
+            return view.pod_hash
+        return compute_hash(ds["spec"]["template"], collision_count)
+
     def view(self, ds: dict, pod_hash: str) -> DaemonSetView:
         """The DaemonSet's view, started afresh when what every node's verdict depends on changed."""
         key = object_key(ds)
@@ -525,7 +532,7 @@ class DaemonSetController(Controller):
             return f"DaemonSet {key} has been deleted; forgot its expectations"
         if ds["metadata"].get("deletionTimestamp"):
             return "being deleted: nothing to do"
-        pod_hash = compute_hash(ds["spec"]["template"], (ds.get("status") or {}).get("collisionCount"))
+        pod_hash = self._pod_hash(ds)
         view = self.view(ds, pod_hash)
         if not self.expectations.satisfied(key):
             self._update_status(ds, view)
