@@ -157,6 +157,7 @@ class NodeLifecycleController(Controller):
         self.zone_states: dict[str, str] = {}
         self.all_disrupted = False
         self._next_token: dict[str, float] = {}    # per zone: when the eviction limiter has a token again
+        self._probes: dict[str, tuple[str | None, str | None, float | None]] = {}  # node -> (renewTime, beat, probe)
         self._tick: Timer | None = None
 
     # handlers: only enqueue node names
@@ -187,15 +188,22 @@ class NodeLifecycleController(Controller):
     # --- monitorNodeHealth: the periodic pass ---------------------------------------------
 
     def _probe_time(self, node: dict) -> float | None:
-        """The last heartbeat: Lease renewTime or the Ready condition's lastHeartbeatTime, whichever is later."""
-        times = []
-        lease = self.leases.get(f"kube-node-lease/{node['metadata']['name']}")
-        if lease and lease["spec"].get("renewTime"):
-            times.append(parse_timestamp(lease["spec"]["renewTime"]))
+        """The last heartbeat: Lease renewTime or the Ready condition's lastHeartbeatTime, whichever is later.
+
+        Parsed once per new pair of timestamps: every tick reads every node, most unchanged since.
+        """
+        name = node["metadata"]["name"]
+        lease = self.leases.get(f"kube-node-lease/{name}")
+        renew = lease["spec"].get("renewTime") if lease else None
         ready = condition(node, "Ready")
-        if ready and ready.get("lastHeartbeatTime"):
-            times.append(parse_timestamp(ready["lastHeartbeatTime"]))
-        return max(times) if times else None
+        beat = ready.get("lastHeartbeatTime") if ready else None
+        cached = self._probes.get(name)
+        if cached is not None and cached[0] == renew and cached[1] == beat:
+            return cached[2]
+        times = [parse_timestamp(t) for t in (renew, beat) if t]
+        probe = max(times) if times else None
+        self._probes[name] = (renew, beat, probe)
+        return probe
 
     def _grace_expired(self, node: dict, now: float) -> str | None:
         """The reason to write Unknown now (NodeStatusUnknown / NodeStatusNeverUpdated), or None."""
@@ -267,6 +275,7 @@ class NodeLifecycleController(Controller):
             self.client.event(self.known.pop(name), "Normal", "RemovingNode",
                               f"Node {name} event: Removing Node {name} from Controller")
             self.observed_ready.pop(name, None)
+            self._probes.pop(name, None)
             notes.append(f"removed {name}")
         return notes
 

@@ -241,3 +241,14 @@ def test_a_failed_worker_is_detected_tainted_and_its_pods_replaced():
                and p["metadata"]["labels"].get("app") == "web"]
     assert len(running) == 3 and all(p["spec"]["nodeName"] != "worker-2" for p in running)
     assert all(p["status"].get("phase") == "Running" for p in running)
+
+
+def test_the_remembered_heartbeat_follows_each_lease_renewal(two_nodes, heartbeats):
+    c = two_nodes
+    ctl = kcm_controller(c, "node-lifecycle-controller")
+    node = ctl.nodes.get("node-a")
+    first = ctl._probe_time(node)
+    c.advance(12)                                   # the stand-in kubelet renewed node-a's Lease meanwhile
+    node = ctl.nodes.get("node-a")
+    lease = ctl.leases.get("kube-node-lease/node-a")
+    assert ctl._probe_time(node) == parse_timestamp(lease["spec"]["renewTime"]) > first
