@@ -230,3 +230,16 @@ def test_the_view_stays_equal_to_a_full_walk_through_a_learners_session(lab):
         lab.finish_terminating("kube-system")
         lab.cluster.run(until=lab.cluster.now + 1)
     assert lab.events("FailedDaemonPod")
+
+
+def test_an_orphan_the_selector_matches_is_adopted_into_its_nodes_view(lab):
+    ctl, key = daemonset(lab)
+    ctl.sync_handler(key)
+    orphan = deep_copy(nodes_of(lab)["worker-1"])
+    for field in ("name", "uid", "resourceVersion", "creationTimestamp", "ownerReferences", "generateName"):
+        orphan["metadata"].pop(field, None)
+    orphan["metadata"]["name"] = "agent-by-hand"
+    lab.api.create(orphan, user="kubectl")
+    message = ctl.sync_handler(key)
+    assert "adopted agent-by-hand" in message
+    assert_view_matches_a_full_walk(ctl, key)
