@@ -261,7 +261,7 @@ class DaemonSetView:
             self.status_dirty.add(node)
 
     def _everything(self) -> set[str]:
-        names = set(self.nodes.store) | set(self.should) | set(self.manage) | set(self.counts)
+        names = set(self.nodes.store) | set(self.should) | set(self.manage) | set(self.unmatched) | set(self.counts)
         names |= self.runs | self.unavailable | set(self.replace) | set(self.old)
         names.update(target_node_name(p) for p in self.pods.by_index(POD_CONTROLLER_UID_INDEX, self.uid))
         return names

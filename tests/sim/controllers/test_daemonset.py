@@ -243,3 +243,17 @@ def test_an_orphan_the_selector_matches_is_adopted_into_its_nodes_view(lab):
     message = ctl.sync_handler(key)
     assert "adopted agent-by-hand" in message
     assert_view_matches_a_full_walk(ctl, key)
+
+
+def test_with_min_ready_seconds_availability_follows_the_clock(lab):
+    ctl, key = daemonset(lab, minReadySeconds=5)
+    ctl.sync_handler(key)
+    for node, pod in nodes_of(lab).items():
+        lab.run_pod(pod, node)
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    assert lab.api.peek("daemonsets", "agent", "kube-system")["status"].get("numberAvailable", 0) == 0
+    lab.cluster.run(until=lab.cluster.now + 10)   # no Pod event: only time passed
+    ctl.sync_handler(key)
+    assert_view_matches_a_full_walk(ctl, key)
+    assert lab.api.peek("daemonsets", "agent", "kube-system")["status"]["numberAvailable"] == 2
