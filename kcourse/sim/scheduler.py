@@ -915,21 +915,21 @@ class PodTopologySpread(Plugin):
             for i, c in enumerate(constraints):
                 value = ni.labels[c.topology_key]
                 counts[i][value] = counts[i].get(value, 0) + matching[i].get(ni.name, 0)
-        state["spread_filter"] = (constraints, counts)
+        labels = state["pod_info"].labels
+        state["spread_filter"] = [
+            (c, per_domain, min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0,
+             1 if c.selector.matches(labels) else 0)
+            for c, per_domain in zip(constraints, counts)]
         return None
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         pre = state.get("spread_filter")
         if not pre:
             return None
-        constraints, counts = pre
-        labels = state["pod_info"].labels
-        for c, per_domain in zip(constraints, counts):
+        for c, per_domain, minimum, self_match in pre:
             value = ni.labels.get(c.topology_key)
             if value is None:
                 return _unresolvable(self.reason_label)
-            minimum = min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0
-            self_match = 1 if c.selector.matches(labels) else 0
             if per_domain.get(value, 0) + self_match - minimum > c.max_skew:
                 return _unschedulable(self.reason)
         return None
@@ -1545,8 +1545,10 @@ def _node_events(old: dict, new: dict) -> set[str]:
     return events
 
 
-def _by_namespace(obj: dict) -> list[str]:
-    return [obj["metadata"].get("namespace") or ""]
+def _by_selector_label(svc: dict) -> list[str]:
+    """A Service under each ``namespace/key=value`` of its selector: the pods it may select share one."""
+    ns = svc["metadata"].get("namespace") or "default"
+    return [f"{ns}/{k}={v}" for k, v in ((svc.get("spec") or {}).get("selector") or {}).items()]
 
 
 class Scheduler(Component):
@@ -1584,8 +1586,7 @@ class Scheduler(Component):
         self.nodes = Informer(self.client, "nodes")
         self.services = Informer(self.client, "services")
         self.replicasets = Informer(self.client, "replicasets")
-        by_namespace = lambda obj: [obj["metadata"].get("namespace") or ""]
-        self.services.add_indexer("namespace", by_namespace)
+        self.services.add_indexer("selector", _by_selector_label)
         self.cache = Cache()
         self.framework = Framework(self.cache, self.cluster.rng,
                                    percentage_of_nodes_to_score=self.percentage_of_nodes_to_score,
@@ -1684,10 +1685,11 @@ class Scheduler(Component):
         ns = pod["metadata"].get("namespace") or "default"
         labels = pod["metadata"].get("labels") or {}
         merged: dict[str, str] = {}
-        for svc in self.services.by_index("namespace", ns):
-            sel = (svc.get("spec") or {}).get("selector") or {}
-            if sel and all(labels.get(k) == v for k, v in sel.items()):
-                merged.update(sel)
+        for k, v in labels.items():  # only Services sharing a label with the pod can select it
+            for svc in self.services.by_index("selector", f"{ns}/{k}={v}"):
+                sel = (svc.get("spec") or {}).get("selector") or {}
+                if all(labels.get(key) == value for key, value in sel.items()):
+                    merged.update(sel)
         reqs = [(k, "=", (str(v),)) for k, v in sorted(merged.items())]
         owner = controller_of(pod)
         if owner and owner.get("kind") == "ReplicaSet" and owner.get("apiVersion") == "apps/v1":
