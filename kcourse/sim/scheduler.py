@@ -72,6 +72,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -805,15 +806,12 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
         want = state["pod_info"].requests
-        fractions = []
-        for name in ("cpu", "memory"):
-            capacity = ni.allocatable[name]
-            if capacity == 0:
-                continue
-            fractions.append(min(1.0, (ni.requested[name] + want[name]) / capacity))
-        std = 0.0
-        if len(fractions) == 2:
-            std = abs((fractions[0] - fractions[1]) / 2)
+        cpu, memory = ni.allocatable["cpu"], ni.allocatable["memory"]
+        if cpu == 0 or memory == 0:
+            return MAX_NODE_SCORE  # fewer than two fractions: nothing to be unbalanced
+        cpu_fraction = min(1.0, (ni.requested["cpu"] + want["cpu"]) / cpu)
+        memory_fraction = min(1.0, (ni.requested["memory"] + want["memory"]) / memory)
+        std = abs((cpu_fraction - memory_fraction) / 2)
         return int((1 - std) * MAX_NODE_SCORE)
 
 
@@ -941,15 +939,16 @@ class PodTopologySpread(Plugin):
         if not constraints:
             return False
         require_all = explicit
-        ignored = {ni.name for ni in nodes if require_all and not all(c.topology_key in ni.labels
-                                                                         for c in constraints)}
+        ignored = {ni.name for ni in nodes if not all(c.topology_key in ni.labels for c in constraints)
+                   } if require_all else set()
         pairs: list[dict[str, int]] = [{} for _ in constraints]
-        for ni in nodes:
-            if ni.name in ignored:
-                continue
-            for i, c in enumerate(constraints):
-                if c.topology_key != LABEL_HOSTNAME and c.topology_key in ni.labels:
-                    pairs[i].setdefault(ni.labels[c.topology_key], 0)
+        for i, c in enumerate(constraints):
+            if c.topology_key == LABEL_HOSTNAME:
+                continue  # a node is its own domain: Score looks its count up directly
+            for ni in nodes:
+                value = ni.labels.get(c.topology_key)
+                if value is not None and ni.name not in ignored:
+                    pairs[i].setdefault(value, 0)
         ns = state["pod_info"].namespace
         matching = [self._matching(c, ns) for c in constraints]
         # Pods on nodes outside the sampled ones count too: every eligible node holding matching pods.
@@ -1114,16 +1113,16 @@ class CycleResult:
     """What one cycle decided (``ScheduleResult`` plus the diagnosis).
 
     ``scores`` (node → plugin → weighted score) and ``total`` (node → sum)
-    are built when first read: a cycle keeps them as one list per plugin
-    over the scored nodes (``scored``), which is what selectHost needs, and
-    most results are never read plugin by plugin.
+    are built when first read: a cycle keeps one compact array per plugin
+    over the scored nodes (``scored``), as most results are never read plugin
+    by plugin, and ``scheduler.decisions`` holds a thousand of them.
     """
 
     def __init__(self, node: str | None, feasible: int, evaluated: int, statuses: dict[str, Status],
                  scores: dict[str, dict[str, int]] | None = None, total: dict[str, int] | None = None,
                  message: str = "", unschedulable_plugins: set[str] | None = None, nominated: str | None = None,
                  victims: list[PodInfo] | None = None, error: bool = False, *,
-                 scored: tuple[list[str], dict[str, list[int]], list[int]] | None = None):
+                 scored: tuple[list[str], dict[str, array]] | None = None):
         self.node = node
         self.feasible = feasible
         self.evaluated = evaluated
@@ -1133,7 +1132,7 @@ class CycleResult:
         self.nominated = nominated
         self.victims = victims if victims is not None else []
         self.error = error
-        self._scored = scored or ([], {}, [])
+        self._scored = scored or ([], {})
         if scores is not None:
             self.scores = scores
         if total is not None:
@@ -1141,13 +1140,13 @@ class CycleResult:
 
     @cached_property
     def scores(self) -> dict[str, dict[str, int]]:
-        names, columns, _ = self._scored
+        names, columns = self._scored
         return {name: {plugin: column[i] for plugin, column in columns.items()} for i, name in enumerate(names)}
 
     @cached_property
     def total(self) -> dict[str, int]:
-        names, _, totals = self._scored
-        return dict(zip(names, totals))
+        names, columns = self._scored
+        return dict(zip(names, map(sum, zip(*columns.values())))) if columns else dict.fromkeys(names, 0)
 
     @property
     def decided_by(self) -> str | None:
@@ -1247,8 +1246,9 @@ class Framework:
         if len(feasible) == 1:
             return CycleResult(feasible[0].name, 1, evaluated, statuses, {}, {})
         columns, totals = self._score(state, pod, feasible)
+        compact = {plugin: array("i", column) for plugin, column in columns.items()}
         return CycleResult(self._select_host(feasible, totals), len(feasible), evaluated, statuses,
-                           scored=([ni.name for ni in feasible], columns, totals))
+                           scored=([ni.name for ni in feasible], compact))
 
     def _find_feasible(self, state: CycleState, pod: dict, nodes: list[NodeInfo]
                        ) -> tuple[list[NodeInfo], dict[str, Status]]:
@@ -1260,14 +1260,18 @@ class Framework:
         feasible: list[NodeInfo] = []
         statuses: dict[str, Status] = {}
         start = self.next_start_node_index % n
+        filters = state["filters"]
         for ni in itertools.chain(itertools.islice(nodes, start, None), itertools.islice(nodes, start)):
-            st = self.run_filters(state, pod, ni)
-            if st.ok:
+            for p in filters:  # run_filters, unrolled: this loop is the hot path of a cycle
+                st = p.filter(state, pod, ni)
+                if st is not None and not st.ok:
+                    st.plugin = p.name
+                    statuses[ni.name] = st
+                    break
+            else:
                 feasible.append(ni)
                 if len(feasible) >= want:
                     break
-            else:
-                statuses[ni.name] = st
         self.next_start_node_index = (start + len(feasible) + len(statuses)) % n
         return feasible, statuses
 
@@ -1283,7 +1287,7 @@ class Framework:
                 p.normalize(state, pod, raw)  # type: ignore[attr-defined]
             weight = p.weight
             columns[p.name] = [s * weight for s in raw]
-        totals = [sum(per_node) for per_node in zip(*columns.values())] if columns else [0] * len(nodes)
+        totals = list(map(sum, zip(*columns.values()))) if columns else [0] * len(nodes)
         return columns, totals
 
     def _select_host(self, nodes: list[NodeInfo], totals: list[int]) -> str:
