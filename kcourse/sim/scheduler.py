@@ -3,9 +3,15 @@
 The scheduler watches Pods and Nodes.  A Pod without ``spec.nodeName`` whose
 ``schedulerName`` is ``default-scheduler`` enters the *scheduling queue*; a
 Pod already bound to a node updates the *node-info cache* (what is requested
-on each node, which host ports are used, which images are present).  The
-cache is kept incrementally from watch events, never rebuilt per cycle, so
-a cycle costs what the real one costs: it touches the nodes it evaluates.
+on each node, which host ports are used, which images are present, how many
+pods of each label group run where).  The cache is kept incrementally from
+watch events, never rebuilt per cycle, so a cycle costs what the real one
+costs: it touches the nodes it evaluates.  What is the same on every node —
+the pod's requests, tolerations, images, spreading selector and counts — is
+worked out once per cycle at PreFilter and PreScore, and a Filter with
+nothing to check for the pod (no ``nodeName``, no node selector or required
+affinity, no host ports, no DoNotSchedule constraint) is skipped, as a
+PreFilter returning ``Skip`` does upstream.
 
 **The queue** has three parts, as ``PriorityQueue`` in
 ``pkg/scheduler/backend/queue``: *activeQ*, a heap ordered by the queue-sort
@@ -46,7 +52,8 @@ plugin's weighted score per node, totals, the chosen node and ``decided_by``
 — the score plugin whose weighted score differs most (winner minus
 runner-up, the runner-up being the best other node); None when one node was
 feasible, when the winner tied with the runner-up (the RNG chose), or when
-the pod was not scheduled.
+the pod was not scheduled.  The dicts are built when first read: a cycle
+keeps one array of scores per plugin.
 
 Only the instance holding the ``kube-system/kube-scheduler`` Lease
 schedules; a new leader starts afresh (new informers, a new LIST).
@@ -64,7 +71,8 @@ Services and ReplicaSets (ReplicationControllers and StatefulSets are not
 served); preemption ignores PodDisruptionBudgets and evicts by deleting the
 victims after marking them ``DisruptionTarget``; "no nodes available to
 schedule pods" waits for a node to be added instead of retrying with
-back-off.
+back-off; NodeName has a PreFilter (skipping its Filter for pods without
+``spec.nodeName``) where upstream has none — the verdicts are the same.
 """
 
 from __future__ import annotations
@@ -96,6 +104,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SCHEDULER_NAME",
     "MAX_NODE_SCORE",
+    "SKIP",
     "CycleResult",
     "DefaultPreemption",
     "Framework",
