@@ -411,6 +411,7 @@ class Cache:
         self.image_nodes: dict[str, set[str]] = {}
         self._zones: dict[str, list[str]] = {}
         self._list: list[NodeInfo] | None = None
+        self._positions: dict[str, int] | None = None
         #: label group → node → pods of the group on it (terminating pods aside, as ``countPodsMatchSelector``)
         self.group_nodes: dict[tuple, dict[str, int]] = {}
         self._group_labels: dict[tuple, dict[str, str]] = {}
@@ -436,7 +437,7 @@ class Cache:
             if old_zone is not None:
                 self._zones[old_zone].remove(name)
             self._zones.setdefault(zone, []).append(name)
-            self._list = None
+            self._list = self._positions = None
 
     def remove_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
@@ -445,7 +446,7 @@ class Cache:
             return
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
-        self._list = None
+        self._list = self._positions = None
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
         else:
@@ -538,6 +539,14 @@ class Cache:
                         out.append(self.nodes[names[i]])
             self._list = out
         return self._list
+
+    def nodes_named(self, names: Iterable[str]) -> list[NodeInfo]:
+        """The named nodes in ``node_list`` order: a cycle PreFilter narrowed (a DaemonSet pod) walks only those."""
+        nodes = self.node_list()
+        if self._positions is None:
+            self._positions = {ni.name: i for i, ni in enumerate(nodes)}
+        positions = self._positions
+        return [nodes[i] for i in sorted(positions[n] for n in names if n in positions)]
 
 
 def _zone(node: dict | None) -> str:
@@ -1233,7 +1242,7 @@ class Framework:
         candidates = all_nodes
         absent: Status | None = None
         if narrowed is not None:
-            candidates = [ni for ni in all_nodes if ni.name in narrowed]
+            candidates = self.cache.nodes_named(narrowed)
             absent = _unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(narrowing))}]")
         nominated = (pod.get("status") or {}).get("nominatedNodeName")
         if nominated:

@@ -178,14 +178,20 @@ def reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nod
     return out
 
 
-def reference_cycle(nodes, pod, pods, start, rng, default_selector, image_nodes):
+def reference_cycle(all_nodes, pod, pods, start, rng, default_selector, image_nodes):
     """One cycle, the long way: (node, feasible names, reasons per rejected node, scores, next start)."""
+    terms = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms")
+    nodes = all_nodes
+    if terms:  # a DaemonSet pod: only the nodes its terms name are walked
+        named = {v for t in terms for f in t.get("matchFields") or [] for v in f["values"]}
+        nodes = [n for n in all_nodes if n["metadata"]["name"] in named]
     n = len(nodes)
     want = num_feasible_nodes_to_find(n)
     feasible, reasons = [], {}
     for i in range(n):
         node = nodes[(start + i) % n]
-        why = reference_filter(node, pod, pods, nodes)
+        why = reference_filter(node, pod, pods, all_nodes)
         if why is None:
             feasible.append(node)
             if len(feasible) >= want:
@@ -195,7 +201,7 @@ def reference_cycle(nodes, pod, pods, start, rng, default_selector, image_nodes)
     next_start = (start + len(feasible) + len(reasons)) % n
     if len(feasible) < 2:
         return (feasible[0]["metadata"]["name"] if feasible else None), feasible, reasons, {}, next_start
-    columns = reference_scores(feasible, pod, pods, nodes, default_selector, image_nodes)
+    columns = reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nodes)
     names = [f["metadata"]["name"] for f in feasible]
     totals = [sum(col[i] for col in columns.values()) for i in range(len(names))]
     chosen, best, count = 0, totals[0], 1
@@ -249,6 +255,10 @@ def random_pod(r, i, nodes):
             {"weight": 7, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}}]}}
     if r.random() < 0.05:
         spec["nodeName"] = r.choice(nodes)["metadata"]["name"]
+    elif r.random() < 0.05:  # a DaemonSet pod
+        spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [n["metadata"]["name"]]}]}
+            for n in r.sample(nodes, r.choice([1, 2]))]}}}
     if r.random() < 0.2:
         spec["topologySpreadConstraints"] = [
             {"maxSkew": r.choice([1, 2]), "topologyKey": r.choice([LABEL_HOSTNAME, LABEL_ZONE]),
