@@ -3,9 +3,15 @@
 The scheduler watches Pods and Nodes.  A Pod without ``spec.nodeName`` whose
 ``schedulerName`` is ``default-scheduler`` enters the *scheduling queue*; a
 Pod already bound to a node updates the *node-info cache* (what is requested
-on each node, which host ports are used, which images are present).  The
-cache is kept incrementally from watch events, never rebuilt per cycle, so
-a cycle costs what the real one costs: it touches the nodes it evaluates.
+on each node, which host ports are used, which images are present, how many
+pods of each label group run where).  The cache is kept incrementally from
+watch events, never rebuilt per cycle, so a cycle costs what the real one
+costs: it touches the nodes it evaluates.  What is the same on every node —
+the pod's requests, tolerations, images, spreading selector and counts — is
+worked out once per cycle at PreFilter and PreScore, and a Filter with
+nothing to check for the pod (no ``nodeName``, no node selector or required
+affinity, no host ports, no DoNotSchedule constraint) is skipped, as a
+PreFilter returning ``Skip`` does upstream.
 
 **The queue** has three parts, as ``PriorityQueue`` in
 ``pkg/scheduler/backend/queue``: *activeQ*, a heap ordered by the queue-sort
@@ -46,7 +52,8 @@ plugin's weighted score per node, totals, the chosen node and ``decided_by``
 — the score plugin whose weighted score differs most (winner minus
 runner-up, the runner-up being the best other node); None when one node was
 feasible, when the winner tied with the runner-up (the RNG chose), or when
-the pod was not scheduled.
+the pod was not scheduled.  The dicts are built when first read: a cycle
+keeps one array of scores per plugin.
 
 Only the instance holding the ``kube-system/kube-scheduler`` Lease
 schedules; a new leader starts afresh (new informers, a new LIST).
@@ -64,16 +71,20 @@ Services and ReplicaSets (ReplicationControllers and StatefulSets are not
 served); preemption ignores PodDisruptionBudgets and evicts by deleting the
 victims after marking them ``DisruptionTarget``; "no nodes available to
 schedule pods" waits for a node to be added instead of retrying with
-back-off.
+back-off; NodeName has a PreFilter (skipping its Filter for pods without
+``spec.nodeName``) where upstream has none — the verdicts are the same.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import Unreachable
@@ -93,6 +104,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SCHEDULER_NAME",
     "MAX_NODE_SCORE",
+    "SKIP",
     "CycleResult",
     "DefaultPreemption",
     "Framework",
@@ -176,6 +188,10 @@ class Status:
         return ", ".join(self.reasons)
 
 
+#: What Filter returns for a node that fits (shared: a success carries no reasons).
+_FEASIBLE = Status()
+
+
 def _unschedulable(*reasons: str) -> Status:
     return Status(UNSCHEDULABLE, list(reasons))
 
@@ -214,6 +230,11 @@ class PodInfo:
         self._group = (self.namespace, tuple(sorted(self.labels.items())))
 
 
+#: Quantities parsed once per distinct text: every update of a bound pod rebuilds its PodInfo.
+_millicores = lru_cache(maxsize=1024, typed=True)(millicores)
+_units = lru_cache(maxsize=1024, typed=True)(units)
+
+
 def _container_requests(c: dict) -> dict[str, int]:
     """A container's requests; a limit stands in for a missing request, as API defaulting does."""
     res = c.get("resources") or {}
@@ -222,7 +243,7 @@ def _container_requests(c: dict) -> dict[str, int]:
     for name in ("cpu", "memory", "ephemeral-storage"):
         value = req.get(name, lim.get(name))
         if value is not None:
-            out[name] = millicores(value) if name == "cpu" else units(value)
+            out[name] = _millicores(value) if name == "cpu" else _units(value)
     return out
 
 
@@ -247,7 +268,7 @@ def _pod_requests(spec: dict) -> tuple[dict[str, int], dict[str, int]]:
         non_zero["cpu"] = max(non_zero["cpu"], r.get("cpu", DEFAULT_MILLI_CPU_REQUEST))
         non_zero["memory"] = max(non_zero["memory"], r.get("memory", DEFAULT_MEMORY_REQUEST))
     for k, v in (spec.get("overhead") or {}).items():
-        amount = millicores(v) if k == "cpu" else units(v)
+        amount = _millicores(v) if k == "cpu" else _units(v)
         if k in total:
             total[k] += amount
         if k in non_zero:
@@ -264,7 +285,7 @@ def _host_ports(spec: dict) -> list[tuple[str, str, int]]:
     return out
 
 
-def _ports_conflict(used: set[tuple[str, str, int]], want: tuple[str, str, int]) -> bool:
+def _ports_conflict(used: Collection[tuple[str, str, int]], want: tuple[str, str, int]) -> bool:
     """``HostPortInfo.CheckConflict``: 0.0.0.0 clashes with every address on the same protocol and port."""
     ip, proto, port = want
     if ip == "0.0.0.0":
@@ -281,7 +302,12 @@ def normalized_image_name(name: str) -> str:
 
 
 class NodeInfo:
-    """What the scheduler knows about one node, kept up to date pod by pod (``framework.NodeInfo``)."""
+    """What the scheduler knows about one node, kept up to date pod by pod (``framework.NodeInfo``).
+
+    What plugins read on every node of every cycle is computed once per node
+    update: allocatable as integers, the labels, and the taints sorted by
+    what they do (NoSchedule/NoExecute for Filter, PreferNoSchedule for Score).
+    """
 
     def __init__(self, name: str, node: dict | None = None):
         self.name = name
@@ -292,8 +318,11 @@ class NodeInfo:
         self.pods: dict[str, PodInfo] = {}
         self.used_ports: dict[tuple[str, str, int], int] = {}
         self.images: dict[str, int] = {}
-        #: pods counted per (namespace, labels): PodTopologySpread counts groups, not pods.
-        self.label_groups: dict[tuple, list] = {}
+        self.labels: dict[str, str] = {}
+        self.taints: list[dict] = []
+        self.unschedulable = False
+        self.hard_taints: list[dict] = []
+        self.prefer_taints: list[dict] = []
         if node is not None:
             self.set_node(node)
 
@@ -310,22 +339,20 @@ class NodeInfo:
         status = node.get("status") or {}
         alloc = status.get("allocatable") or status.get("capacity") or {}
         self.allocatable = {
-            "cpu": millicores(alloc.get("cpu", 0)), "memory": units(alloc.get("memory", 0)),
-            "ephemeral-storage": units(alloc.get("ephemeral-storage", 0)), "pods": units(alloc.get("pods", 0)),
+            "cpu": _millicores(alloc.get("cpu", 0)), "memory": _units(alloc.get("memory", 0)),
+            "ephemeral-storage": _units(alloc.get("ephemeral-storage", 0)), "pods": _units(alloc.get("pods", 0)),
         }
         images: dict[str, int] = {}
         for img in status.get("images") or []:
             for n in img.get("names") or []:
                 images[n] = int(img.get("sizeBytes") or 0)
         self.images = images
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return ((self.node or {}).get("metadata") or {}).get("labels") or {}
-
-    @property
-    def taints(self) -> list[dict]:
-        return ((self.node or {}).get("spec") or {}).get("taints") or []
+        spec = node.get("spec") or {}
+        self.labels = (node.get("metadata") or {}).get("labels") or {}
+        self.taints = spec.get("taints") or []
+        self.unschedulable = bool(spec.get("unschedulable"))
+        self.hard_taints = [t for t in self.taints if t.get("effect") in ("NoSchedule", "NoExecute")]
+        self.prefer_taints = [t for t in self.taints if t.get("effect") == "PreferNoSchedule"]
 
     def add_pod(self, pi: PodInfo) -> None:
         self.pods[pi.key] = pi
@@ -335,8 +362,6 @@ class NodeInfo:
             self.non_zero_requested[k] += pi.non_zero[k]
         for port in pi.host_ports:
             self.used_ports[port] = self.used_ports.get(port, 0) + 1
-        if not pi.terminating:
-            self.label_groups.setdefault(pi._group, [pi.labels, 0])[1] += 1
 
     def remove_pod(self, key: str) -> PodInfo | None:
         pi = self.pods.pop(key, None)
@@ -350,25 +375,14 @@ class NodeInfo:
             self.used_ports[port] -= 1
             if not self.used_ports[port]:
                 del self.used_ports[port]
-        if not pi.terminating:
-            group = self.label_groups[pi._group]
-            group[1] -= 1
-            if not group[1]:
-                del self.label_groups[pi._group]
         return pi
-
-    def count_matching(self, selector: Selector, namespace: str) -> int:
-        """``countPodsMatchSelector``: pods of ``namespace`` matching ``selector``, terminating ones aside."""
-        n = 0
-        for (ns, _), (labels, count) in self.label_groups.items():
-            if ns == namespace and selector.matches(labels):
-                n += count
-        return n
 
     def clone(self) -> NodeInfo:
         """A copy to try evictions on (preemption's dry run)."""
         ni = NodeInfo(self.name)
         ni.node, ni.allocatable, ni.images = self.node, dict(self.allocatable), self.images
+        ni.labels, ni.taints, ni.unschedulable = self.labels, self.taints, self.unschedulable
+        ni.hard_taints, ni.prefer_taints = self.hard_taints, self.prefer_taints
         for pi in self.pods.values():
             ni.add_pod(pi)
         return ni
@@ -378,7 +392,18 @@ class NodeInfo:
 
 
 class Cache:
-    """The scheduler's incremental view of nodes and the pods bound to them."""
+    """The scheduler's incremental view of nodes and the pods bound to them.
+
+    Besides the node infos it keeps, for PodTopologySpread, how many pods
+    of each *label group* (pods of one namespace with identical labels — the
+    replicas of one ReplicaSet) run on each node, and which groups the
+    selectors recently asked about pick.  Counting a Deployment's pods on a
+    node is then a dictionary lookup, not a walk over the node's pods: the
+    counts change as pods are bound and deleted, not per cycle.
+    """
+
+    #: How many selectors' group lists are kept (the most recently used ones).
+    SELECTIONS_LIMIT = 256
 
     def __init__(self) -> None:
         self.nodes: dict[str, NodeInfo] = {}
@@ -386,6 +411,12 @@ class Cache:
         self.image_nodes: dict[str, set[str]] = {}
         self._zones: dict[str, list[str]] = {}
         self._list: list[NodeInfo] | None = None
+        self._positions: dict[str, int] | None = None
+        #: label group → node → pods of the group on it (terminating pods aside, as ``countPodsMatchSelector``)
+        self.group_nodes: dict[tuple, dict[str, int]] = {}
+        self._group_labels: dict[tuple, dict[str, str]] = {}
+        #: (namespace, selector requirements) → (selector, the label groups it matches)
+        self._selections: OrderedDict[tuple, tuple[Selector, list[tuple]]] = OrderedDict()
 
     def _info(self, name: str) -> NodeInfo:
         ni = self.nodes.get(name)
@@ -406,7 +437,7 @@ class Cache:
             if old_zone is not None:
                 self._zones[old_zone].remove(name)
             self._zones.setdefault(zone, []).append(name)
-            self._list = None
+            self._list = self._positions = None
 
     def remove_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
@@ -415,7 +446,7 @@ class Cache:
             return
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
-        self._list = None
+        self._list = self._positions = None
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
         else:
@@ -433,8 +464,11 @@ class Cache:
         key = object_key(pod)
         node = pod["spec"]["nodeName"]
         self.remove_pod(key)
-        self._info(node).add_pod(PodInfo(pod))
+        pi = PodInfo(pod)
+        self._info(node).add_pod(pi)
         self.pod_nodes[key] = node
+        if not pi.terminating:
+            self._count(pi, node, 1)
 
     def remove_pod(self, key: str) -> None:
         node = self.pod_nodes.pop(key, None)
@@ -442,9 +476,56 @@ class Cache:
             return
         ni = self.nodes.get(node)
         if ni is not None:
-            ni.remove_pod(key)
+            pi = ni.remove_pod(key)
+            if pi is not None and not pi.terminating:
+                self._count(pi, node, -1)
             if ni.node is None and not ni.pods:
                 del self.nodes[node]
+
+    def _count(self, pi: PodInfo, node: str, delta: int) -> None:
+        """Count a pod in (or out of) its label group; a new group joins the selections that match it."""
+        group = pi._group
+        counts = self.group_nodes.get(group)
+        if counts is None:
+            counts = self.group_nodes[group] = {}
+            self._group_labels[group] = pi.labels
+            for (ns, _), (selector, groups) in self._selections.items():
+                if ns == pi.namespace and selector.matches(pi.labels):
+                    groups.append(group)
+        n = counts.get(node, 0) + delta
+        if n:
+            counts[node] = n
+        else:
+            del counts[node]
+            if not counts:
+                del self.group_nodes[group], self._group_labels[group]
+                for _, groups in self._selections.values():
+                    if group in groups:
+                        groups.remove(group)
+
+    def matching_counts(self, selector: Selector, namespace: str) -> Mapping[str, int]:
+        """``countPodsMatchSelector`` for every node at once: node → pods of ``namespace`` matching ``selector``.
+
+        Nodes without a matching pod are absent.  The mapping is the cache's
+        own when one label group matches: read it, never change it.
+        """
+        key = (namespace, tuple((k, op, tuple(v)) for k, op, v in selector.requirements))
+        entry = self._selections.get(key)
+        if entry is None:
+            groups = [g for g, labels in self._group_labels.items() if g[0] == namespace and selector.matches(labels)]
+            entry = self._selections[key] = (selector, groups)
+            if len(self._selections) > self.SELECTIONS_LIMIT:
+                self._selections.popitem(last=False)
+        else:
+            self._selections.move_to_end(key)
+        groups = entry[1]
+        if len(groups) == 1:
+            return self.group_nodes[groups[0]]
+        merged: dict[str, int] = {}
+        for g in groups:
+            for node, n in self.group_nodes[g].items():
+                merged[node] = merged.get(node, 0) + n
+        return merged
 
     def node_list(self) -> list[NodeInfo]:
         """Nodes in the order cycles walk them: zones interleaved, as upstream's ``nodeTree``."""
@@ -459,6 +540,14 @@ class Cache:
             self._list = out
         return self._list
 
+    def nodes_named(self, names: Iterable[str]) -> list[NodeInfo]:
+        """The named nodes in ``node_list`` order: a cycle PreFilter narrowed (a DaemonSet pod) walks only those."""
+        nodes = self.node_list()
+        if self._positions is None:
+            self._positions = {ni.name: i for i, ni in enumerate(nodes)}
+        positions = self._positions
+        return [nodes[i] for i in sorted(positions[n] for n in names if n in positions)]
+
 
 def _zone(node: dict | None) -> str:
     labels = ((node or {}).get("metadata") or {}).get("labels") or {}
@@ -470,6 +559,11 @@ def _zone(node: dict | None) -> str:
 
 class CycleState(dict):
     """Data plugins pass between extension points within one cycle (``framework.CycleState``)."""
+
+
+#: What a PreFilter (PreScore) returns when its plugin has nothing to check (score) for this pod: the
+#: framework then leaves the plugin's Filter out of the cycle (upstream's ``Skip`` status).
+SKIP = "Skip"
 
 
 class Plugin:
@@ -492,7 +586,7 @@ class NodeUnschedulable(Plugin):
     reason = "node(s) were unschedulable"
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
-        if not ((ni.node or {}).get("spec") or {}).get("unschedulable"):
+        if not ni.unschedulable:
             return None
         taint = {"key": TAINT_UNSCHEDULABLE, "effect": "NoSchedule"}
         if tolerated(pod["spec"].get("tolerations") or [], taint):
@@ -506,6 +600,9 @@ class NodeName(Plugin):
     name = "NodeName"
     events = frozenset({"NodeAdd"})
     reason = "node(s) didn't match the requested node name"
+
+    def pre_filter(self, state: CycleState, pod: dict) -> str | None:
+        return None if pod["spec"].get("nodeName") else SKIP
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         wanted = pod["spec"].get("nodeName")
@@ -522,33 +619,42 @@ class TaintToleration(Plugin):
     events = frozenset({"NodeAdd", "NodeTaint"})
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+        if not ni.hard_taints:
+            return None
         tolerations = pod["spec"].get("tolerations") or []
-        for taint in ni.taints:
-            if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerated(tolerations, taint):
+        for taint in ni.hard_taints:
+            if not tolerated(tolerations, taint):
                 return _unresolvable(f"node(s) had untolerated taint {{{taint.get('key')}: "
                                      f"{taint.get('value') or ''}}}")
         return None
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
-        tolerations = [t for t in pod["spec"].get("tolerations") or []
-                       if not t.get("effect") or t.get("effect") == "PreferNoSchedule"]
-        return sum(1 for t in ni.taints if t.get("effect") == "PreferNoSchedule" and not tolerated(tolerations, t))
+    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> bool:
+        state["prefer_no_schedule_tolerations"] = [
+            t for t in pod["spec"].get("tolerations") or []
+            if not t.get("effect") or t.get("effect") == "PreferNoSchedule"]
+        return True
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+        if not ni.prefer_taints:
+            return 0
+        tolerations = state["prefer_no_schedule_tolerations"]
+        return sum(1 for t in ni.prefer_taints if not tolerated(tolerations, t))
+
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize(scores, reverse=True)
 
 
-def default_normalize(scores: dict[str, int], reverse: bool = False) -> None:
+def default_normalize(scores: list[int], reverse: bool = False) -> None:
     """``helper.DefaultNormalizeScore``: scale to 0..100 by the maximum (reversed: fewer is better)."""
-    top = max(scores.values(), default=0)
+    top = max(scores, default=0)
     if top == 0:
         if reverse:
-            for n in scores:
-                scores[n] = MAX_NODE_SCORE
+            scores[:] = [MAX_NODE_SCORE] * len(scores)
         return
-    for n, s in scores.items():
-        s = MAX_NODE_SCORE * s // top
-        scores[n] = MAX_NODE_SCORE - s if reverse else s
+    if reverse:
+        scores[:] = [MAX_NODE_SCORE - MAX_NODE_SCORE * s // top for s in scores]
+    else:
+        scores[:] = [MAX_NODE_SCORE * s // top for s in scores]
 
 
 def _match_expression(expr: dict, value: str | None) -> bool:
@@ -611,10 +717,15 @@ class NodeAffinity(Plugin):
     events = frozenset({"NodeAdd", "NodeLabel"})
     reason = "node(s) didn't match Pod's node affinity/selector"
 
-    def pre_filter(self, state: CycleState, pod: dict) -> set[str] | None:
-        """Terms that all name nodes by ``matchFields`` narrow the cycle to those nodes (DaemonSet pods)."""
+    def pre_filter(self, state: CycleState, pod: dict) -> set[str] | str | None:
+        """Terms that all name nodes by ``matchFields`` narrow the cycle to those nodes (DaemonSet pods).
+
+        A pod with neither ``nodeSelector`` nor required node affinity skips the Filter.
+        """
         required = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
                     .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+        if not required and not pod["spec"].get("nodeSelector"):
+            return SKIP
         terms = required.get("nodeSelectorTerms") or []
         if not terms:
             return None
@@ -635,13 +746,19 @@ class NodeAffinity(Plugin):
             return None
         return _unresolvable(self.reason)
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
-        preferred = ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> bool:
+        state["preferred_node_affinity"] = ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
             "preferredDuringSchedulingIgnoredDuringExecution") or []
+        return True
+
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+        preferred = state["preferred_node_affinity"]
+        if not preferred:
+            return 0
         return sum(int(p.get("weight") or 0) for p in preferred
                    if node_selector_term_matches(p.get("preference") or {}, ni.node or {"metadata": {}}))
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize(scores)
 
 
@@ -652,11 +769,13 @@ class NodePorts(Plugin):
     events = frozenset({"NodeAdd", "PodDelete"})
     reason = "node(s) didn't have free ports for the requested pod ports"
 
+    def pre_filter(self, state: CycleState, pod: dict) -> str | None:
+        return None if state["pod_info"].host_ports else SKIP
+
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         pi: PodInfo = state["pod_info"]
-        used = set(ni.used_ports)
         for port in pi.host_ports:
-            if _ports_conflict(used, port):
+            if _ports_conflict(ni.used_ports.keys(), port):
                 return _unschedulable(self.reason)
         return None
 
@@ -668,13 +787,19 @@ class NodeResourcesFit(Plugin):
     weight = 1
     events = frozenset({"NodeAdd", "NodeAllocatable", "PodDelete"})
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def pre_filter(self, state: CycleState, pod: dict) -> None:
+        """The resources the pod requests at all: only those can be insufficient."""
         req = state["pod_info"].requests
+        state["fit_requests"] = [(name, req[name]) for name in ("cpu", "memory", "ephemeral-storage")
+                                 if req[name] > 0]
+
+    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+        alloc, requested = ni.allocatable, ni.requested
         reasons = []
-        if len(ni.pods) + 1 > ni.allocatable["pods"]:
+        if len(ni.pods) + 1 > alloc["pods"]:
             reasons.append("Too many pods")
-        for name in ("cpu", "memory", "ephemeral-storage"):
-            if req[name] > 0 and req[name] > ni.allocatable[name] - ni.requested[name]:
+        for name, amount in state["fit_requests"]:
+            if amount > alloc[name] - requested[name]:
                 reasons.append(f"Insufficient {name}")
         return _unschedulable(*reasons) if reasons else None
 
@@ -699,15 +824,12 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
         want = state["pod_info"].requests
-        fractions = []
-        for name in ("cpu", "memory"):
-            capacity = ni.allocatable[name]
-            if capacity == 0:
-                continue
-            fractions.append(min(1.0, (ni.requested[name] + want[name]) / capacity))
-        std = 0.0
-        if len(fractions) == 2:
-            std = abs((fractions[0] - fractions[1]) / 2)
+        cpu, memory = ni.allocatable["cpu"], ni.allocatable["memory"]
+        if cpu == 0 or memory == 0:
+            return MAX_NODE_SCORE  # fewer than two fractions: nothing to be unbalanced
+        cpu_fraction = min(1.0, (ni.requested["cpu"] + want["cpu"]) / cpu)
+        memory_fraction = min(1.0, (ni.requested["memory"] + want["memory"]) / memory)
+        std = abs((cpu_fraction - memory_fraction) / 2)
         return int((1 - std) * MAX_NODE_SCORE)
 
 
@@ -720,22 +842,29 @@ class ImageLocality(Plugin):
     MIN_THRESHOLD = 23 * MB
     MAX_CONTAINER_THRESHOLD = 1000 * MB
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> bool:
+        """Each container's image and its spread (the share of nodes holding it): the same on every node."""
         spec = pod["spec"]
         containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
         total_nodes = state["num_all_nodes"]
         image_nodes = self.handle.cache.image_nodes if self.handle else {}
-        total = 0
+        images = []
         for c in containers:
             name = normalized_image_name(c.get("image") or "")
-            size = ni.images.get(name)
-            if size is not None:
-                spread = len(image_nodes.get(name, ())) / total_nodes if total_nodes else 0.0
-                total += int(size * spread)
-        high = self.MAX_CONTAINER_THRESHOLD * len(containers)
-        total = min(max(total, self.MIN_THRESHOLD), high)
+            images.append((name, len(image_nodes.get(name, ())) / total_nodes if total_nodes else 0.0))
+        state["image_spread"] = (images, self.MAX_CONTAINER_THRESHOLD * len(containers))
+        return True
+
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+        images, high = state["image_spread"]
         if high <= self.MIN_THRESHOLD:
             return 0
+        total = 0
+        for name, spread in images:
+            size = ni.images.get(name)
+            if size is not None:
+                total += int(size * spread)
+        total = min(max(total, self.MIN_THRESHOLD), high)
         return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
 
 
@@ -753,6 +882,9 @@ class PodTopologySpread(Plugin):
     A pod without constraints is spread by the system defaults — maxSkew 3
     per hostname and 5 per zone — over the pods its Services and ReplicaSet
     select, which is why replicas of a Deployment land on different nodes.
+    The matching pods per node come from the cache's incremental counts
+    (``Cache.matching_counts``), so PreScore walks only the nodes that hold
+    matching pods, and Score on a node is a lookup.
     """
 
     name = "PodTopologySpread"
@@ -782,34 +914,38 @@ class PodTopologySpread(Plugin):
             return False
         return not require_all or all(c.topology_key in ni.labels for c in constraints)
 
-    def pre_filter(self, state: CycleState, pod: dict) -> None:
+    def _matching(self, c: SpreadConstraint, namespace: str) -> Mapping[str, int]:
+        return self.handle.cache.matching_counts(c.selector, namespace) if self.handle else {}
+
+    def pre_filter(self, state: CycleState, pod: dict) -> str | None:
         constraints = self._constraints(pod, "DoNotSchedule")
         state["spread_filter"] = None
         if not constraints:
-            return
+            return SKIP
         ns = state["pod_info"].namespace
+        matching = [self._matching(c, ns) for c in constraints]
         counts: list[dict[str, int]] = [{} for _ in constraints]
         for ni in state["all_nodes"]:
             if not self._eligible(pod, ni, constraints, True):
                 continue
             for i, c in enumerate(constraints):
                 value = ni.labels[c.topology_key]
-                counts[i][value] = counts[i].get(value, 0) + ni.count_matching(c.selector, ns)
-        state["spread_filter"] = (constraints, counts)
-        return
+                counts[i][value] = counts[i].get(value, 0) + matching[i].get(ni.name, 0)
+        labels = state["pod_info"].labels
+        state["spread_filter"] = [
+            (c, per_domain, min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0,
+             1 if c.selector.matches(labels) else 0)
+            for c, per_domain in zip(constraints, counts)]
+        return None
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         pre = state.get("spread_filter")
         if not pre:
             return None
-        constraints, counts = pre
-        labels = state["pod_info"].labels
-        for c, per_domain in zip(constraints, counts):
+        for c, per_domain, minimum, self_match in pre:
             value = ni.labels.get(c.topology_key)
             if value is None:
                 return _unresolvable(self.reason_label)
-            minimum = min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0
-            self_match = 1 if c.selector.matches(labels) else 0
             if per_domain.get(value, 0) + self_match - minimum > c.max_skew:
                 return _unschedulable(self.reason)
         return None
@@ -821,56 +957,61 @@ class PodTopologySpread(Plugin):
         if not constraints:
             return False
         require_all = explicit
-        ignored = {ni.name for ni in nodes if require_all and not all(c.topology_key in ni.labels
-                                                                         for c in constraints)}
+        ignored = {ni.name for ni in nodes if not all(c.topology_key in ni.labels for c in constraints)
+                   } if require_all else set()
         pairs: list[dict[str, int]] = [{} for _ in constraints]
-        for ni in nodes:
-            if ni.name in ignored:
-                continue
-            for i, c in enumerate(constraints):
-                if c.topology_key != LABEL_HOSTNAME and c.topology_key in ni.labels:
-                    pairs[i].setdefault(ni.labels[c.topology_key], 0)
-        ns = state["pod_info"].namespace
-        if any(pairs):
-            for ni in state["all_nodes"]:
-                if not self._eligible(pod, ni, constraints, require_all):
-                    continue
-                for i, c in enumerate(constraints):
-                    value = ni.labels.get(c.topology_key)
-                    if value is not None and value in pairs[i]:
-                        pairs[i][value] += ni.count_matching(c.selector, ns)
-        weights = []
         for i, c in enumerate(constraints):
-            size = len(nodes) - len(ignored) if c.topology_key == LABEL_HOSTNAME else len(pairs[i])
-            weights.append(math.log(size + 2))
-        state["spread_score"] = (constraints, pairs, weights, ignored)
+            if c.topology_key == LABEL_HOSTNAME:
+                continue  # a node is its own domain: Score looks its count up directly
+            for ni in nodes:
+                value = ni.labels.get(c.topology_key)
+                if value is not None and ni.name not in ignored:
+                    pairs[i].setdefault(value, 0)
+        ns = state["pod_info"].namespace
+        matching = [self._matching(c, ns) for c in constraints]
+        # Pods on nodes outside the sampled ones count too: every eligible node holding matching pods.
+        for i, c in enumerate(constraints):
+            if not pairs[i]:
+                continue
+            for name, count in matching[i].items():
+                ni = self.handle.cache.nodes.get(name) if self.handle else None
+                if ni is None or not self._eligible(pod, ni, constraints, require_all):
+                    continue
+                value = ni.labels.get(c.topology_key)
+                if value is not None and value in pairs[i]:
+                    pairs[i][value] += count
+        terms = []
+        for i, c in enumerate(constraints):
+            host = c.topology_key == LABEL_HOSTNAME
+            size = len(nodes) - len(ignored) if host else len(pairs[i])
+            terms.append((c.topology_key, host, matching[i] if host else pairs[i], math.log(size + 2), c.max_skew - 1))
+        state["spread_score"] = (terms, ignored, [ni.name in ignored for ni in nodes] if ignored else None)
         return True
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
-        constraints, pairs, weights, ignored = state["spread_score"]
-        if ni.name in ignored:
+        terms, ignored, _ = state["spread_score"]
+        if ignored and ni.name in ignored:
             return 0
-        ns = state["pod_info"].namespace
         total = 0.0
-        for i, c in enumerate(constraints):
-            value = ni.labels.get(c.topology_key)
+        for key, host, counts, weight, extra in terms:
+            value = ni.labels.get(key)
             if value is None:
                 continue
-            count = ni.count_matching(c.selector, ns) if c.topology_key == LABEL_HOSTNAME else pairs[i].get(value, 0)
-            total += count * weights[i] + (c.max_skew - 1)
+            count = counts.get(ni.name if host else value, 0)
+            total += count * weight + extra
         return _round_half_away(total)
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
-        ignored = state["spread_score"][3]
-        valid = [s for n, s in scores.items() if n not in ignored]
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+        ignored = state["spread_score"][2]
+        valid = scores if ignored is None else [s for s, skip in zip(scores, ignored) if not skip]
         low, high = min(valid, default=0), max(valid, default=0)
-        for n, s in scores.items():
-            if n in ignored:
-                scores[n] = 0
-            elif high == 0:
-                scores[n] = MAX_NODE_SCORE
-            else:
-                scores[n] = MAX_NODE_SCORE * (high + low - s) // high
+        if high == 0:
+            normalized = [MAX_NODE_SCORE] * len(scores)
+        else:
+            normalized = [MAX_NODE_SCORE * (high + low - s) // high for s in scores]
+        if ignored is not None:
+            normalized = [0 if skip else s for s, skip in zip(normalized, ignored)]
+        scores[:] = normalized
 
 
 def _round_half_away(x: float) -> int:
@@ -986,21 +1127,44 @@ def fit_error_message(num_all_nodes: int, statuses: dict[str, Status], absent: S
 # --- the framework: one scheduling cycle over a list of node infos ------------------------------------------
 
 
-@dataclass
 class CycleResult:
-    """What one cycle decided (``ScheduleResult`` plus the diagnosis)."""
+    """What one cycle decided (``ScheduleResult`` plus the diagnosis).
 
-    node: str | None
-    feasible: int
-    evaluated: int
-    statuses: dict[str, Status]
-    scores: dict[str, dict[str, int]]
-    total: dict[str, int]
-    message: str = ""
-    unschedulable_plugins: set[str] = field(default_factory=set)
-    nominated: str | None = None
-    victims: list[PodInfo] = field(default_factory=list)
-    error: bool = False
+    ``scores`` (node → plugin → weighted score) and ``total`` (node → sum)
+    are built when first read: a cycle keeps one compact array per plugin
+    over the scored nodes (``scored``), as most results are never read plugin
+    by plugin, and ``scheduler.decisions`` holds a thousand of them.
+    """
+
+    def __init__(self, node: str | None, feasible: int, evaluated: int, statuses: dict[str, Status],
+                 scores: dict[str, dict[str, int]] | None = None, total: dict[str, int] | None = None,
+                 message: str = "", unschedulable_plugins: set[str] | None = None, nominated: str | None = None,
+                 victims: list[PodInfo] | None = None, error: bool = False, *,
+                 scored: tuple[list[str], dict[str, array]] | None = None):
+        self.node = node
+        self.feasible = feasible
+        self.evaluated = evaluated
+        self.statuses = statuses
+        self.message = message
+        self.unschedulable_plugins = unschedulable_plugins if unschedulable_plugins is not None else set()
+        self.nominated = nominated
+        self.victims = victims if victims is not None else []
+        self.error = error
+        self._scored = scored or ([], {})
+        if scores is not None:
+            self.scores = scores
+        if total is not None:
+            self.total = total
+
+    @cached_property
+    def scores(self) -> dict[str, dict[str, int]]:
+        names, columns = self._scored
+        return {name: {plugin: column[i] for plugin, column in columns.items()} for i, name in enumerate(names)}
+
+    @cached_property
+    def total(self) -> dict[str, int]:
+        names, columns = self._scored
+        return dict(zip(names, map(sum, zip(*columns.values())))) if columns else dict.fromkeys(names, 0)
 
     @property
     def decided_by(self) -> str | None:
@@ -1015,9 +1179,21 @@ class CycleResult:
         best = max(win, key=lambda p: (win[p] - run.get(p, 0), p in win))
         return best if win[best] - run.get(best, 0) > 0 else None
 
+    def decision(self) -> dict:
+        """What ``scheduler.decisions`` shows for this cycle."""
+        return {"node": self.node, "scores": self.scores, "total": self.total,
+                "filtered": {n: st.message() for n, st in sorted(self.statuses.items())},
+                "feasible": self.feasible, "evaluated": self.evaluated, "decided_by": self.decided_by}
+
 
 class Framework:
-    """The default profile: plugins run at their extension points over the cache's node infos."""
+    """The default profile: plugins run at their extension points over the cache's node infos.
+
+    Per-pod work is done once per cycle, at PreFilter and PreScore (the
+    pod's requests, tolerations, images, spreading counts), so the per-node
+    Filter and Score calls stay small; a plugin whose PreFilter returns
+    ``SKIP`` has nothing to check for this pod and its Filter is left out.
+    """
 
     def __init__(self, cache: Cache | None = None, rng: Any = None, *, percentage_of_nodes_to_score: int = 0,
                  default_selector: Callable[[dict], Selector] | None = None):
@@ -1037,32 +1213,36 @@ class Framework:
         return self._default_selector(pod) if self._default_selector else Selector([])
 
     def run_filters(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
-        """Filter plugins in order; the first one that rejects the node gives its status."""
-        for p in self.filters:
+        """Filter plugins in order (those PreFilter did not skip); the first that rejects gives the status."""
+        for p in state.get("filters", self.filters):
             st = p.filter(state, pod, ni)  # type: ignore[attr-defined]
             if st is not None and not st.ok:
                 st.plugin = p.name
                 return st
-        return Status()
+        return _FEASIBLE
 
-    def schedule(self, pod: dict, nodes: list[NodeInfo] | None = None) -> CycleResult:
+    def schedule(self, pod: dict) -> CycleResult:
         """One scheduling cycle up to (not including) Reserve: the node to bind to, or why none fits."""
-        all_nodes = self.cache.node_list() if nodes is None else nodes
+        all_nodes = self.cache.node_list()
         state = CycleState(pod_info=PodInfo(pod), all_nodes=all_nodes, num_all_nodes=len(all_nodes))
         if not all_nodes:
             return CycleResult(None, 0, 0, {}, {}, {}, "no nodes available to schedule pods", error=True)
         narrowed: set[str] | None = None
         narrowing: list[str] = []
+        skipped: set[str] = set()
         for p in self.plugins:
             if hasattr(p, "pre_filter"):
                 names = p.pre_filter(state, pod)  # type: ignore[attr-defined]
-                if names is not None:
+                if names == SKIP:
+                    skipped.add(p.name)
+                elif names is not None:
                     narrowed = names if narrowed is None else narrowed & names
                     narrowing.append(p.name)
+        state["filters"] = [p for p in self.filters if p.name not in skipped]
         candidates = all_nodes
         absent: Status | None = None
         if narrowed is not None:
-            candidates = [ni for ni in all_nodes if ni.name in narrowed]
+            candidates = self.cache.nodes_named(narrowed)
             absent = _unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(narrowing))}]")
         nominated = (pod.get("status") or {}).get("nominatedNodeName")
         if nominated:
@@ -1083,8 +1263,10 @@ class Framework:
             return CycleResult(None, 0, evaluated, full, {}, {}, message, plugins, node, victims)
         if len(feasible) == 1:
             return CycleResult(feasible[0].name, 1, evaluated, statuses, {}, {})
-        scores, total = self._score(state, pod, feasible)
-        return CycleResult(self._select_host(feasible, total), len(feasible), evaluated, statuses, scores, total)
+        columns, totals = self._score(state, pod, feasible)
+        compact = {plugin: array("i", column) for plugin, column in columns.items()}
+        return CycleResult(self._select_host(feasible, totals), len(feasible), evaluated, statuses,
+                           scored=([ni.name for ni in feasible], compact))
 
     def _find_feasible(self, state: CycleState, pod: dict, nodes: list[NodeInfo]
                        ) -> tuple[list[NodeInfo], dict[str, Status]]:
@@ -1096,47 +1278,50 @@ class Framework:
         feasible: list[NodeInfo] = []
         statuses: dict[str, Status] = {}
         start = self.next_start_node_index % n
-        for i in range(n):
-            ni = nodes[(start + i) % n]
-            st = self.run_filters(state, pod, ni)
-            if st.ok:
+        filters = state["filters"]
+        for ni in itertools.chain(itertools.islice(nodes, start, None), itertools.islice(nodes, start)):
+            for p in filters:  # run_filters, unrolled: this loop is the hot path of a cycle
+                st = p.filter(state, pod, ni)
+                if st is not None and not st.ok:
+                    st.plugin = p.name
+                    statuses[ni.name] = st
+                    break
+            else:
                 feasible.append(ni)
                 if len(feasible) >= want:
                     break
-            else:
-                statuses[ni.name] = st
         self.next_start_node_index = (start + len(feasible) + len(statuses)) % n
         return feasible, statuses
 
-    def _score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]
-               ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-        """PreScore, Score, NormalizeScore, × weight; per node and plugin."""
-        scores: dict[str, dict[str, int]] = {ni.name: {} for ni in nodes}
+    def _score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[dict[str, list[int]], list[int]]:
+        """PreScore, Score, NormalizeScore, × weight: one list per plugin over ``nodes``, and the totals."""
+        columns: dict[str, list[int]] = {}
         for p in self.scorers:
             if hasattr(p, "pre_score") and not p.pre_score(state, pod, nodes):  # type: ignore[attr-defined]
                 continue
-            raw = {ni.name: p.score(state, pod, ni) for ni in nodes}  # type: ignore[attr-defined]
+            score = p.score  # type: ignore[attr-defined]
+            raw = [score(state, pod, ni) for ni in nodes]
             if hasattr(p, "normalize"):
                 p.normalize(state, pod, raw)  # type: ignore[attr-defined]
-            for name, s in raw.items():
-                scores[name][p.name] = s * p.weight
-        total = {name: sum(s.values()) for name, s in scores.items()}
-        return scores, total
+            weight = p.weight
+            columns[p.name] = [s * weight for s in raw]
+        totals = list(map(sum, zip(*columns.values()))) if columns else [0] * len(nodes)
+        return columns, totals
 
-    def _select_host(self, nodes: list[NodeInfo], total: dict[str, int]) -> str:
+    def _select_host(self, nodes: list[NodeInfo], totals: list[int]) -> str:
         """Highest total wins; ties by reservoir sampling (each tied node equally likely)."""
-        selected = nodes[0].name
-        best = total[selected]
+        selected = 0
+        best = totals[0]
         count = 1
-        for ni in nodes[1:]:
-            s = total[ni.name]
+        for i in range(1, len(nodes)):
+            s = totals[i]
             if s > best:
-                selected, best, count = ni.name, s, 1
+                selected, best, count = i, s, 1
             elif s == best:
                 count += 1
                 if self.rng is not None and self.rng.randrange(count) == 0:
-                    selected = ni.name
-        return selected
+                    selected = i
+        return nodes[selected].name
 
 
 # --- the scheduling queue -------------------------------------------------------------------------------------
@@ -1337,18 +1522,35 @@ class SchedulingQueue:
 # --- the process ------------------------------------------------------------------------------------------------
 
 
-class Decisions(OrderedDict):
-    """``pod key → decision`` for the last ``limit`` pods scheduled or tried."""
+class Decisions(Mapping):
+    """``pod key → decision`` for the last ``limit`` pods scheduled or tried, oldest first.
+
+    A cycle records its CycleResult; the decision dict (scores per node and
+    plugin, filter reasons …) is built the first time someone reads it, so
+    cycles nobody looks at never pay for it.
+    """
 
     def __init__(self, limit: int = 1000):
-        super().__init__()
         self.limit = limit
+        self._entries: OrderedDict[str, CycleResult | dict] = OrderedDict()
 
-    def record(self, key: str, decision: dict) -> None:
-        self.pop(key, None)
-        self[key] = decision
-        while len(self) > self.limit:
-            self.popitem(last=False)
+    def record(self, key: str, decision: CycleResult | dict) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = decision
+        while len(self._entries) > self.limit:
+            self._entries.popitem(last=False)
+
+    def __getitem__(self, key: str) -> dict:
+        decision = self._entries[key]
+        if isinstance(decision, CycleResult):
+            decision = self._entries[key] = decision.decision()
+        return decision
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _node_events(old: dict, new: dict) -> set[str]:
@@ -1365,8 +1567,10 @@ def _node_events(old: dict, new: dict) -> set[str]:
     return events
 
 
-def _by_namespace(obj: dict) -> list[str]:
-    return [obj["metadata"].get("namespace") or ""]
+def _by_selector_label(svc: dict) -> list[str]:
+    """A Service under each ``namespace/key=value`` of its selector: the pods it may select share one."""
+    ns = svc["metadata"].get("namespace") or "default"
+    return [f"{ns}/{k}={v}" for k, v in ((svc.get("spec") or {}).get("selector") or {}).items()]
 
 
 class Scheduler(Component):
@@ -1404,8 +1608,7 @@ class Scheduler(Component):
         self.nodes = Informer(self.client, "nodes")
         self.services = Informer(self.client, "services")
         self.replicasets = Informer(self.client, "replicasets")
-        by_namespace = lambda obj: [obj["metadata"].get("namespace") or ""]
-        self.services.add_indexer("namespace", by_namespace)
+        self.services.add_indexer("selector", _by_selector_label)
         self.cache = Cache()
         self.framework = Framework(self.cache, self.cluster.rng,
                                    percentage_of_nodes_to_score=self.percentage_of_nodes_to_score,
@@ -1504,10 +1707,11 @@ class Scheduler(Component):
         ns = pod["metadata"].get("namespace") or "default"
         labels = pod["metadata"].get("labels") or {}
         merged: dict[str, str] = {}
-        for svc in self.services.by_index("namespace", ns):
-            sel = (svc.get("spec") or {}).get("selector") or {}
-            if sel and all(labels.get(k) == v for k, v in sel.items()):
-                merged.update(sel)
+        for k, v in labels.items():  # only Services sharing a label with the pod can select it
+            for svc in self.services.by_index("selector", f"{ns}/{k}={v}"):
+                sel = (svc.get("spec") or {}).get("selector") or {}
+                if all(labels.get(key) == value for key, value in sel.items()):
+                    merged.update(sel)
         reqs = [(k, "=", (str(v),)) for k, v in sorted(merged.items())]
         owner = controller_of(pod)
         if owner and owner.get("kind") == "ReplicaSet" and owner.get("apiVersion") == "apps/v1":
@@ -1552,11 +1756,7 @@ class Scheduler(Component):
         if pinfo.initial_attempt_timestamp is None:
             pinfo.initial_attempt_timestamp = self.clock.now
         result = self.framework.schedule(pod)
-        self.decisions.record(key, {
-            "node": result.node, "scores": result.scores, "total": result.total,
-            "filtered": {n: st.message() for n, st in sorted(result.statuses.items())},
-            "feasible": result.feasible, "evaluated": result.evaluated, "decided_by": result.decided_by,
-        })
+        self.decisions.record(key, result)
         if result.node is not None:
             return self._bind(pinfo, result.node)
         return self._fail(pinfo, result)

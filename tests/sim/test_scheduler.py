@@ -8,6 +8,7 @@ import kcourse
 from kcourse.sim.labels import Selector
 from kcourse.sim.objects import parse_timestamp
 from kcourse.sim.scheduler import (
+    SKIP,
     Cache,
     CycleResult,
     Decisions,
@@ -72,6 +73,28 @@ def test_large_clusters_are_searched_round_robin_from_where_the_last_cycle_stopp
     assert fw.next_start_node_index == 100
     fw.schedule(pod("b"))
     assert fw.next_start_node_index == 0
+
+
+def test_prefilter_leaves_out_the_filters_with_nothing_to_check_for_a_plain_pod():
+    fw = framework(node("w1"), node("w2"))
+    plain = fw.schedule(pod("a"))
+    assert plain.node is not None
+    state = {"pod_info": PodInfo(pod("b")), "all_nodes": fw.cache.node_list(), "num_all_nodes": 2}
+    skipped = {p.name for p in fw.plugins if hasattr(p, "pre_filter") and p.pre_filter(state, pod("b")) == SKIP}
+    assert skipped == {"NodeName", "NodeAffinity", "NodePorts", "PodTopologySpread"}
+    picky = pod("c", nodeSelector={"disk": "ssd"})
+    assert fw.plugin("NodeAffinity").pre_filter(state, picky) is None
+    assert fw.schedule(picky).message.startswith("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity")
+
+
+def test_a_node_update_refreshes_what_filters_read():
+    fw = framework(node("w1"))
+    fw.cache.add_node(node("w1", unschedulable=True, taints=[CONTROL_PLANE_TAINT]))
+    assert filter_status(fw, pod("a"), "w1").reasons == ["node(s) were unschedulable"]
+    fw.cache.add_node(node("w1", taints=[CONTROL_PLANE_TAINT]))
+    assert filter_status(fw, pod("a"), "w1").plugin == "TaintToleration"
+    fw.cache.add_node(node("w1"))
+    assert filter_status(fw, pod("a"), "w1").ok
 
 
 # --- filter plugins -----------------------------------------------------------------------------------------
@@ -211,6 +234,22 @@ def test_pod_topology_spread_scores_the_node_with_fewer_matching_pods_higher():
     assert (s["w1"]["PodTopologySpread"], s["w2"]["PodTopologySpread"]) == (0, 200)
 
 
+def test_spreading_counts_follow_pods_bound_deleted_and_terminating():
+    web = {"app": "web"}
+    fw = framework(node("w1"), node("w2"), pods=[pod("a", node_name="w1", labels=web)])
+    selector = Selector([("app", "=", ("web",))])
+    assert fw.cache.matching_counts(selector, "default") == {"w1": 1}
+    fw.cache.add_pod(pod("b", node_name="w2", labels=web))
+    fw.cache.add_pod(pod("c", node_name="w2", labels={"app": "web", "tier": "x"}))
+    assert fw.cache.matching_counts(selector, "default") == {"w1": 1, "w2": 2}
+    leaving = pod("b", node_name="w2", labels=web)
+    leaving["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+    fw.cache.add_pod(leaving)
+    fw.cache.remove_pod("default/a")
+    assert fw.cache.matching_counts(selector, "default") == {"w2": 1}
+    assert fw.cache.matching_counts(selector, "other") == {}
+
+
 def test_system_default_spreading_applies_to_pods_a_service_selects():
     web = {"app": "web"}
     fw = framework(node("w1"), node("w2"), pods=[pod("a", node_name="w1", labels=web)],
@@ -247,6 +286,22 @@ def test_decisions_keep_only_the_last_n_pods():
     for key in ("a", "b", "c"):
         d.record(key, {})
     assert list(d) == ["b", "c"]
+
+
+def test_a_recorded_cycle_reads_as_scores_per_node_and_plugin():
+    fw = framework(node("m", taints=[CONTROL_PLANE_TAINT]), node("w1"), node("w2", cpu="4"))
+    result = fw.schedule(pod("a", cpu="1"))
+    d = Decisions()
+    d.record("default/a", result)
+    decision = d["default/a"]
+    assert decision["filtered"] == {"m": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"}
+    assert list(decision["scores"]) == ["w1", "w2"]
+    assert list(decision["scores"]["w1"]) == ["TaintToleration", "NodeAffinity", "NodeResourcesFit",
+                                              "NodeResourcesBalancedAllocation", "ImageLocality"]
+    assert decision["total"] == {n: sum(s.values()) for n, s in decision["scores"].items()}
+    assert (decision["node"], decision["feasible"], decision["evaluated"]) == ("w2", 2, 3)
+    assert decision["decided_by"] == "NodeResourcesFit"
+    assert dict(d) == {"default/a": decision}
 
 
 # --- the cluster: a learner's session ------------------------------------------------------------------------------
@@ -411,6 +466,17 @@ def test_decisions_record_scores_filters_and_the_winner(small):
     assert (d["feasible"], d["evaluated"]) == (3, 4)
     assert set(d["total"]) == {"worker-1", "worker-2", "worker-3"}
     assert d["total"][d["node"]] == max(d["total"].values())
+
+
+def test_default_spreading_selects_through_the_services_sharing_a_label_with_the_pod(small):
+    for name, selector in (("web", {"app": "web"}), ("db", {"app": "db"}), ("frontend", {"app": "web", "tier": "fe"})):
+        small.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+                     "spec": {"selector": selector, "ports": [{"port": 80}]}})
+    small.run_until_stable()
+    fw = small.scheduler.framework
+    assert str(fw.default_selector(web_pod(labels={"app": "web"}))) == "app=web"
+    assert str(fw.default_selector(web_pod(labels={"app": "web", "tier": "fe"}))) == "app=web,tier=fe"
+    assert fw.default_selector(web_pod(labels={"tier": "fe"})).empty()
 
 
 def test_a_higher_priority_pod_preempts_a_lower_priority_one(small):
