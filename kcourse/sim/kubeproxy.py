@@ -39,6 +39,7 @@ import base64
 import functools
 import hashlib
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -116,20 +117,174 @@ class Rule:
         return f"-A {self.chain} {self.text}"
 
 
-@dataclass
-class RuleTable:
-    """A node's kube-proxy rules (``filter`` and ``nat`` tables) as installed in its kernel."""
+#: The rules every node has whatever its Services: the builtin chains' jumps, KUBE-FORWARD, masquerading.
+_BASE_FILTER = (
+    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+      for c in ("INPUT", "FORWARD", "OUTPUT")),
+    Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
+                  "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"),
+    Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"),
+    Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"),
+    Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
+                         f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"),
+    Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
+                         "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"),
+)
+_BASE_NAT = (
+    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+      for c in ("PREROUTING", "OUTPUT")),
+    Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+         "KUBE-POSTROUTING"),
+    Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"),
+    Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"),
+    Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"),
+    Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
+                             "-j MASQUERADE --random-fully", "MASQUERADE"),
+)
+_NODEPORTS_JUMP = Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
+                                        "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True)
+_BASE_FILTER_CHAINS = ("KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
+                       "KUBE-SERVICES")
+_BASE_NAT_CHAINS = ("KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES")
 
-    node: str
-    node_ip: str
-    synced_at: float = 0.0
-    filter_chains: list[str] = field(default_factory=list)
-    nat_chains: list[str] = field(default_factory=list)
-    filter: list[Rule] = field(default_factory=list)
-    nat: list[Rule] = field(default_factory=list)
+#: One Service port's rules, as ``_service_port_rules`` returns them: (filter, nat, nat chains, KUBE-SERVICES
+#: jumps, (KUBE-SVC chains, KUBE-SEP chains, REJECT rules)).
+PortRules = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...], tuple[Rule, ...], tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """One Service's rules (its ports' groups in spec order) and what the sync log line counts of them."""
+
+    ports: tuple[PortRules, ...]
+    svc_chains: int
+    endpoints: int
+    rejects: int
+
+
+def _service_rules(ports: tuple[PortRules, ...]) -> ServiceRules:
+    return ServiceRules(ports, sum(p[4][0] for p in ports), sum(p[4][1] for p in ports), sum(p[4][2] for p in ports))
+
+
+class RuleSet:
+    """Every Service's rules at one moment: immutable, so every table synced from it shares it.
+
+    A new RuleSet is made from the previous one by replacing only the Services that changed (the
+    rules themselves are shared per Service port), so a sync costs what changed, and the tables of
+    many nodes cost one reference each.
+    """
+
+    __slots__ = ("_by_chain", "endpoints", "order", "rejects", "services", "svc_chains")
+
+    def __init__(self, services: dict[tuple[str, str], ServiceRules], order: list[tuple[str, str]] | None = None):
+        self.services = services
+        self.order = sorted(services) if order is None else order
+        values = services.values()
+        self.svc_chains = sum(s.svc_chains for s in values)
+        self.endpoints = sum(s.endpoints for s in values)
+        self.rejects = sum(s.rejects for s in values)
+        self._by_chain: dict[tuple[str, str], list[Rule]] | None = None
+
+    def changed(self, updates: dict[tuple[str, str], ServiceRules | None]) -> RuleSet:
+        """A new RuleSet with ``updates`` applied (None: the Service has no rules any more)."""
+        services = dict(self.services)
+        new = RuleSet.__new__(RuleSet)
+        svc_chains, endpoints, rejects = self.svc_chains, self.endpoints, self.rejects
+        members = False
+        for key, rules in updates.items():
+            old = services.get(key)
+            if old is rules:
+                continue
+            if old is not None:
+                svc_chains, endpoints, rejects = (svc_chains - old.svc_chains, endpoints - old.endpoints,
+                                                  rejects - old.rejects)
+            if rules is None:
+                if old is not None:
+                    del services[key]
+                    members = True
+                continue
+            services[key] = rules
+            members = members or old is None
+            svc_chains, endpoints, rejects = (svc_chains + rules.svc_chains, endpoints + rules.endpoints,
+                                              rejects + rules.rejects)
+        new.services = services
+        new.order = sorted(services) if members else self.order
+        new.svc_chains, new.endpoints, new.rejects = svc_chains, endpoints, rejects
+        new._by_chain = None
+        return new
+
+    def _groups(self) -> Iterator[PortRules]:
+        services = self.services
+        for key in self.order:
+            yield from services[key].ports
+
+    def filter_rules(self) -> list[Rule]:
+        out = list(_BASE_FILTER)
+        for g in self._groups():
+            out.extend(g[0])
+        return out
+
+    def nat_rules(self) -> list[Rule]:
+        out = list(_BASE_NAT)
+        jumps: list[Rule] = []
+        for g in self._groups():
+            out.extend(g[1])
+            jumps.extend(g[3])
+        out.extend(jumps)
+        out.append(_NODEPORTS_JUMP)
+        return out
+
+    def nat_chains(self) -> list[str]:
+        out = list(_BASE_NAT_CHAINS)
+        for g in self._groups():
+            out.extend(g[2])
+        return out
+
+    def chain(self, name: str, table: str) -> list[Rule]:
+        if self._by_chain is None:  # built once per RuleSet, on the first question (connect, a learner's look)
+            by_chain: dict[tuple[str, str], list[Rule]] = {}
+            for t, rules in (("filter", self.filter_rules()), ("nat", self.nat_rules())):
+                for r in rules:
+                    by_chain.setdefault((t, r.chain), []).append(r)
+            self._by_chain = by_chain
+        return list(self._by_chain.get((table, name), ()))
+
+
+EMPTY_RULES = RuleSet({})
+
+
+class RuleTable:
+    """A node's kube-proxy rules (``filter`` and ``nat`` tables) as installed in its kernel.
+
+    The table is the node's name and address, when it synced, and the :class:`RuleSet` it installed
+    (shared with every node that installed the same one); ``filter``/``nat`` list the rules in order.
+    """
+
+    def __init__(self, node: str, node_ip: str, synced_at: float = 0.0, rules: RuleSet = EMPTY_RULES):
+        self.node, self.node_ip, self.synced_at, self.rules = node, node_ip, synced_at, rules
+
+    def __repr__(self) -> str:
+        return (f"RuleTable(node={self.node!r}, synced_at={self.synced_at}, {self.rules.svc_chains} service ports "
+                f"with endpoints, {self.rules.endpoints} endpoints, {self.rules.rejects} REJECT)")
+
+    @property
+    def filter_chains(self) -> list[str]:
+        return list(_BASE_FILTER_CHAINS)
+
+    @property
+    def nat_chains(self) -> list[str]:
+        return self.rules.nat_chains()
+
+    @property
+    def filter(self) -> list[Rule]:
+        return self.rules.filter_rules()
+
+    @property
+    def nat(self) -> list[Rule]:
+        return self.rules.nat_rules()
 
     def chain(self, name: str, table: str = "nat") -> list[Rule]:
-        return [r for r in (self.nat if table == "nat" else self.filter) if r.chain == name]
+        return self.rules.chain(name, "nat" if table == "nat" else "filter")
 
     def save(self) -> str:
         """``iptables-save`` text: builtin chains, then kube-proxy's in name order (as libiptc keeps them)."""
@@ -138,12 +293,15 @@ class RuleTable:
         for table, builtins, chains, rules in (
                 ("filter", ("INPUT", "FORWARD", "OUTPUT"), self.filter_chains, self.filter),
                 ("nat", ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"), self.nat_chains, self.nat)):
+            by_chain: dict[str, list[str]] = {}
+            for r in rules:
+                by_chain.setdefault(r.chain, []).append(str(r))
             out.append(f"# Generated by iptables-save v1.8.9 (nf_tables) on {when}")
             out.append(f"*{table}")
             out += [f":{c} ACCEPT [0:0]" for c in builtins]
             out += [f":{c} - [0:0]" for c in sorted(chains)]
             for c in (*builtins, *sorted(chains)):
-                out += [str(r) for r in rules if r.chain == c]
+                out += by_chain.get(c, ())
             out.append("COMMIT")
             out.append(f"# Completed on {when}")
         return "\n".join(out) + "\n"
@@ -233,9 +391,9 @@ def _endpoints_for(slices: list[dict], port_name: str, protocol: str) -> list[st
 
 @functools.lru_cache(maxsize=8192)
 def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tuple[str, ...], node_port: int | None,
-                        lb_ips: tuple[str, ...], cluster_cidr: str
-                        ) -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...], tuple[Rule, ...]]:
-    """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps).
+                        lb_ips: tuple[str, ...], cluster_cidr: str) -> PortRules:
+    """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps, the counts
+    of its KUBE-SVC chains, KUBE-SEP chains and REJECT rules for the sync log line).
 
     They depend on the Service port and its endpoints only, never on the node, so every node (and every
     later sync while the Service is unchanged) shares them: kube-proxy's partial sync likewise rewrites
@@ -259,7 +417,7 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
                                              f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
                                              "-j REJECT --reject-with icmp-port-unreachable",
                    "REJECT", proto=p, dport=node_port, local=True, reject=True))
-        return tuple(filters), (), (), ()
+        return tuple(filters), (), (), (), (0, 0, len(filters))
     chains.append(svc_chain)
     service_rules.append(Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip, proto=p, dport=port))
     n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
@@ -287,7 +445,7 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
     if node_port:
         n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
                                  f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
-    return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules)
+    return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules), (1, len(endpoints), 0)
 
 
 def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, protocol: str) -> tuple[str, ...]:
@@ -304,66 +462,107 @@ def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, pro
     return found
 
 
+def _rules_of_service(svc: dict, slices: list[dict], cluster_cidr: str, memo: dict | None) -> ServiceRules | None:
+    """One Service's rules from its object and its EndpointSlices (None: it gets none, e.g. headless)."""
+    spec = svc.get("spec") or {}
+    ip = spec.get("clusterIP")
+    if not ip or ip == "None" or spec.get("type") == "ExternalName":
+        return None
+    ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+    lb_ips = tuple(i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+                   if i.get("ip"))
+    ports = []
+    for sp in spec.get("ports") or []:
+        proto = sp.get("protocol", "TCP")
+        spn = service_port_name(ns, name, sp.get("name") or "")
+        endpoints = _cached_endpoints(memo, slices, sp.get("name") or "", proto)
+        node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
+        ports.append(_service_port_rules(spn, proto, ip, sp["port"], endpoints, node_port, lb_ips, cluster_cidr))
+    return _service_rules(tuple(ports))
+
+
+def _owner(sl: dict) -> tuple[str, str] | None:
+    """The Service an EndpointSlice belongs to (its ``kubernetes.io/service-name`` label)."""
+    owner = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+    return (sl["metadata"]["namespace"], owner) if owner else None
+
+
 def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
                 now: float = 0.0, memo: dict | None = None) -> RuleTable:
-    """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices.
+    """``syncProxyRules`` from scratch: the whole rule set for one node from Services and EndpointSlices.
 
     ``memo`` (one per cluster) keeps each Service port's endpoints between syncs and nodes.
     """
-    t = RuleTable(node, node_ip, synced_at=now)
-    t.filter_chains = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
-                       "KUBE-SERVICES"]
-    t.nat_chains = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"]
-    f, n = t.filter.append, t.nat.append
-    for c in ("INPUT", "FORWARD", "OUTPUT"):
-        f(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
-    f(Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
-                    "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"))
-    f(Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"))
-    f(Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"))
-    f(Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
-                           f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"))
-    f(Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
-                           "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"))
-    for c in ("PREROUTING", "OUTPUT"):
-        n(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
-    n(Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-           "KUBE-POSTROUTING"))
-    n(Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"))
-    n(Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"))
-    n(Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"))
-    n(Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
-                               "-j MASQUERADE --random-fully", "MASQUERADE"))
-    by_service: dict[str, list[dict]] = {}
+    by_service: dict[tuple[str, str], list[dict]] = {}
     for sl in slices:
-        owner = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        owner = _owner(sl)
         if owner:
-            by_service.setdefault(f"{sl['metadata']['namespace']}/{owner}", []).append(sl)
-    service_rules: list[tuple[str, Rule]] = []
-    for svc in sorted(services, key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])):
-        spec = svc.get("spec") or {}
-        ip = spec.get("clusterIP")
-        if not ip or ip == "None" or spec.get("type") == "ExternalName":
-            continue
-        ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
-        lb_ips = [i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-                  if i.get("ip")]
-        for sp in spec.get("ports") or []:
-            proto = sp.get("protocol", "TCP")
-            spn = service_port_name(ns, name, sp.get("name") or "")
-            endpoints = _cached_endpoints(memo, by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
-            node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
-            filters, nats, chains, svc_rules = _service_port_rules(spn, proto, ip, sp["port"], endpoints,
-                                                                    node_port, tuple(lb_ips), cluster_cidr)
-            t.filter.extend(filters)
-            t.nat.extend(nats)
-            t.nat_chains.extend(chains)
-            service_rules.extend((spn, r) for r in svc_rules)
-    for _, r in service_rules:
-        n(r)
-    n(Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
-                            "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True))
-    return t
+            by_service.setdefault(owner, []).append(sl)
+    entries: dict[tuple[str, str], ServiceRules] = {}
+    for svc in services:
+        key = (svc["metadata"]["namespace"], svc["metadata"]["name"])
+        rules = _rules_of_service(svc, by_service.get(key, []), cluster_cidr, memo)
+        if rules is not None:
+            entries[key] = rules
+    return RuleTable(node, node_ip, synced_at=now, rules=RuleSet(entries))
+
+
+class RuleState:
+    """Incremental ``syncProxyRules``: the RuleSet of an informer pair's caches, redone only where they changed.
+
+    The informers' handlers call :meth:`service_changed` and :meth:`slice_changed`; :meth:`rules`
+    recomputes the Services touched since the last call and reuses everything else (upstream's
+    partial sync likewise rewrites only the chains of changed Services).
+    """
+
+    def __init__(self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str,
+                 memo: dict | None = None):
+        self.services, self.slices = services, slices  # the informers' stores, read at sync time
+        self.cluster_cidr, self.memo = cluster_cidr, memo
+        self.slice_keys: dict[tuple[str, str], set[str]] = {}  # Service -> its EndpointSlices' keys
+        self.dirty: set[tuple[str, str]] = set()
+        self.current = EMPTY_RULES
+        for key in self.services:
+            self.dirty.add(tuple(key.split("/", 1)))  # type: ignore[arg-type]
+        for key, sl in self.slices.items():
+            self.slice_changed(None, sl, key)
+
+    def service_changed(self, obj: dict) -> None:
+        self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+
+    def slice_changed(self, old: dict | None, new: dict | None, key: str | None = None) -> None:
+        """An EndpointSlice was added (old None), updated, or deleted (new None)."""
+        some = new if new is not None else old
+        assert some is not None
+        key = key or f"{some['metadata']['namespace']}/{some['metadata']['name']}"
+        was = _owner(old) if old is not None else None
+        now = _owner(new) if new is not None else None
+        if was is not None and was != now:
+            keys = self.slice_keys.get(was)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.slice_keys[was]
+            self.dirty.add(was)
+        if now is not None:
+            self.slice_keys.setdefault(now, set()).add(key)
+            self.dirty.add(now)
+
+    def rules(self) -> RuleSet:
+        """The current RuleSet (the same object as last time if nothing changed)."""
+        if not self.dirty:
+            return self.current
+        updates: dict[tuple[str, str], ServiceRules | None] = {}
+        for ns, name in sorted(self.dirty):
+            svc = self.services.get(f"{ns}/{name}")
+            rules = None
+            if svc is not None:
+                slices = [self.slices[k] for k in sorted(self.slice_keys.get((ns, name), ())) if k in self.slices]
+                rules = _rules_of_service(svc, slices, self.cluster_cidr, self.memo)
+            updates[(ns, name)] = rules
+        self.dirty.clear()
+        self.current = self.current.changed(updates)
+        return self.current
 
 
 # --- the kube-proxy process -------------------------------------------------------------------------
@@ -383,10 +582,29 @@ class KubeProxy(ContainerProgram):
     def setup(self) -> None:
         self._last_sync: float | None = None
         self._pending = False
-        handler = ResourceEventHandler(lambda o: self.request_sync(), lambda o, n: self.request_sync(),
-                                       lambda o: self.request_sync())
-        for r in self.resources:
-            self.informers.informer(r).add_event_handler(handler)
+        self.state: RuleState | None = None
+        services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
+
+        def on_service(obj: dict) -> None:
+            if self.state is not None:
+                self.state.service_changed(obj)
+            self.request_sync()
+
+        def on_slice(old: dict | None, new: dict | None) -> None:
+            if self.state is not None:
+                self.state.slice_changed(old, new)
+            self.request_sync()
+
+        services.add_event_handler(ResourceEventHandler(on_service, lambda o, n: on_service(n), on_service))
+        slices.add_event_handler(ResourceEventHandler(lambda o: on_slice(None, o), on_slice,
+                                                      lambda o: on_slice(o, None)))
+
+    def _rule_state(self) -> RuleState:
+        if self.state is None:
+            self.state = RuleState(self.informers.informer("services").store,
+                                   self.informers.informer("endpointslices").store,
+                                   str(self.cluster.network.cluster_cidr), _MEMOS.setdefault(self.cluster, {}))
+        return self.state
 
     def on_synced(self) -> None:
         self.log(f"Using iptables Proxier on node {self.node}")
@@ -402,19 +620,14 @@ class KubeProxy(ContainerProgram):
         self.after(delay, self.sync_proxy_rules, trace_name=self.program_name)
 
     def sync_proxy_rules(self) -> Any:
-        """Rewrite the node's whole rule set from the informers' caches (iptables-restore)."""
+        """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
         self._last_sync = self.clock.now
         net = self.cluster.network
-        table = build_rules(self.node, net.node_ip(self.node), self.informers.informer("services").list(),
-                            self.informers.informer("endpointslices").list(), str(net.cluster_cidr),
-                            self.clock.now, memo=_MEMOS.setdefault(self.cluster, {}))
-        net.iptables[self.node] = table
-        svc_chains = [c for c in table.nat_chains if c.startswith("KUBE-SVC-")]
-        seps = [c for c in table.nat_chains if c.startswith("KUBE-SEP-")]
-        rejects = sum(1 for r in table.filter if r.reject)
-        msg = (f"synced iptables rules: {len(svc_chains)} service ports with endpoints, {len(seps)} endpoints, "
-               f"{rejects} without endpoints (REJECT)")
+        rules = self._rule_state().rules()
+        net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
+        msg = (f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
+               f"endpoints, {rules.rejects} without endpoints (REJECT)")
         self.log(msg)
         return self.event(self.node, msg, verb="sync")
 
