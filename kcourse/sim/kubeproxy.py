@@ -26,6 +26,18 @@ real node.  Rules live in the node's kernel (``cluster.network.iptables``):
 they survive kube-proxy's own crash, go stale on a node cut off from the API
 server, and vanish only when the machine powers off.
 
+A sync costs what changed since the node's last one, as upstream's partial
+sync rewrites only the chains of changed Services: the rules of each Service
+port are built once and shared (by every node and every later sync), a
+node's table is an immutable :class:`RuleSet` of them, and a new RuleSet
+replaces only the Services whose object or EndpointSlices changed.  The
+kube-proxies of connected nodes share one cache of Services and
+EndpointSlices (what each would hold is identical: same watch stream, same
+resourceVersions), so an event is applied once and wakes only those with no
+sync pending; a kube-proxy splits off with its own copy on the next event
+after its node is cut off, or when it stops, so a partition still leaves
+stale rules.
+
 Simplified: only IPv4 and TCP/UDP/SCTP ClusterIP, NodePort and
 LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
 ``externalIPs``, the firewall (``KUBE-FW``) chain and the periodic 30 s
@@ -38,14 +50,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .addons.program import ContainerProgram
-from .informer import ResourceEventHandler
+from .addons.program import ContainerProgram, GuardedInformer
+from .informer import Informer, ResourceEventHandler
 from .objects import EPOCH
 
 if TYPE_CHECKING:
@@ -98,9 +111,9 @@ def probability(n: int) -> str:
     return f"{round((1.0 / n) * 0x80000000) / 0x80000000:.11f}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Rule:
-    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on."""
+    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on (slots: there are many)."""
 
     chain: str
     text: str
@@ -423,16 +436,12 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
     n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
            proto=p, dport=port))
     for k, ep in enumerate(endpoints):
-        sep = endpoint_chain_name(spn, proto, ep)
         left = len(endpoints) - k
-        stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
-        n(Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
-               probability=float(probability(left)) if left > 1 else None))
+        jump, sep, masq, dnat = _endpoint_rules(spn, proto, svc_chain, ep, max(1, left))
+        n(jump)
         chains.append(sep)
-        ep_ip = ep.rsplit(":", 1)[0]
-        n(Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ"))
-        n(Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
-               proto=p, dnat=ep))
+        n(masq)
+        n(dnat)
     if node_port or lb_ips:
         chains.append(ext_chain)
         n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
@@ -446,6 +455,25 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
         n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
                                  f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
     return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules), (1, len(endpoints), 0)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _endpoint_rules(spn: str, proto: str, svc_chain: str, ep: str, left: int) -> tuple[Rule, str, Rule, Rule]:
+    """One endpoint's jump (the k-th of n, ``left`` = n-k+1) and its KUBE-SEP chain's rules.
+
+    Cached: a Service whose endpoints change keeps the rules of the endpoints that stayed (their jump
+    too while their place from the end is the same), so rebuilding it costs what changed.
+    """
+    p = proto.lower()
+    sep = endpoint_chain_name(spn, proto, ep)
+    stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
+    jump = Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
+                probability=float(probability(left)) if left > 1 else None)
+    ep_ip = ep.rsplit(":", 1)[0]
+    masq = Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ")
+    dnat = Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
+                proto=p, dnat=ep)
+    return jump, sep, masq, dnat
 
 
 def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, protocol: str) -> tuple[str, ...]:
@@ -548,6 +576,14 @@ class RuleState:
             self.slice_keys.setdefault(now, set()).add(key)
             self.dirty.add(now)
 
+    def copy(self, services: dict[str, dict], slices: dict[str, dict]) -> RuleState:
+        """The same state over copies of the stores (a kube-proxy leaving a shared cache keeps its own)."""
+        new = RuleState.__new__(RuleState)
+        new.services, new.slices, new.cluster_cidr, new.memo = services, slices, self.cluster_cidr, self.memo
+        new.slice_keys = {k: set(v) for k, v in self.slice_keys.items()}
+        new.dirty, new.current = set(self.dirty), self.current
+        return new
+
     def rules(self) -> RuleSet:
         """The current RuleSet (the same object as last time if nothing changed)."""
         if not self.dirty:
@@ -569,6 +605,163 @@ class RuleState:
 
 #: Per cluster: every node's kube-proxy shares the endpoints it worked out for a Service port's slices.
 _MEMOS: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
+_RESOURCES = ("endpointslices", "services")  # in the order a kube-proxy's informers start (sorted)
+
+
+class _ProxyInformer(GuardedInformer):
+    """A kube-proxy's informer; while its node is connected it may read a :class:`_SharedCache` instead."""
+
+    cache: _SharedCache | None = None
+    owner: KubeProxy
+    _rv = ""
+    _joined_at = 0  # the shared watch's deliveries when this informer joined
+
+    @property  # type: ignore[override]
+    def resource_version(self) -> str:
+        """Its own last version until the shared watch delivers something after it joined, then the shared one."""
+        cache = self.cache
+        if cache is None:
+            return self._rv
+        shared = cache.informers[self.resource]
+        return shared.resource_version if shared._watch.delivered > self._joined_at else self._rv  # type: ignore
+
+    @resource_version.setter
+    def resource_version(self, value: str) -> None:
+        self._rv = value
+
+    def list(self) -> list[dict]:
+        if self.cache is not None:
+            self._sorted_keys = None  # the shared store changes under this informer
+        return super().list()
+
+    def stop(self) -> None:
+        if self.cache is not None:
+            self.cache.detach(self.owner)
+        super().stop()
+
+
+class _Caches:
+    """One cluster's shared kube-proxy caches, and which kube-proxy runs on which node."""
+
+    def __init__(self, cluster: Cluster):
+        self.server = cluster.api
+        self.by_handle: dict[int, _SharedCache] = {}
+        self.by_node: dict[str, dict[int, KubeProxy]] = {}
+        self.seq = itertools.count()
+        hooks = getattr(cluster, "disconnect_hooks", None)
+        if hooks is not None:
+            hooks.append(self.node_lost)
+
+    def node_lost(self, node: str) -> None:
+        """A node lost the API server: its kube-proxies notice on their next watch event (as their informers would)."""
+        for proxy in self.by_node.get(node, {}).values():
+            if proxy.cache is not None:
+                proxy.cache.suspects[proxy.cache_seq] = proxy
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _Caches] = weakref.WeakKeyDictionary()
+
+
+class _SharedCache:
+    """The Services and EndpointSlices caches that connected kube-proxies share: one watch each, one store.
+
+    While connected, every kube-proxy's informers would hold the same objects at the same
+    resourceVersions (same watch stream), so one copy serves them all; the rules they compute from it
+    are shared too.  A kube-proxy joins only when no other watcher has registered since the cache's
+    last member (so events reach everybody in the same order as with one watch each), and splits off
+    with its own copy when its node is cut off (on the next event, as its own informer would notice)
+    or when it stops.  An event wakes only the kube-proxies that have no sync pending.
+    """
+
+    def __init__(self, caches: _Caches, founder: KubeProxy):
+        self.caches = caches
+        self.members: dict[int, KubeProxy] = {}
+        self.idle: dict[int, KubeProxy] = {}
+        self.suspects: dict[int, KubeProxy] = {}
+        self.informers: dict[str, Informer] = {}
+        self.state = founder._rule_state()
+        for r in _RESOURCES:
+            own = founder.informers.informers[r]
+            inf = Informer(own.client, r)
+            inf.store = own.store  # the founder's store and watch become the shared ones
+            inf.resource_version = own.resource_version
+            inf._watch = own._watch
+            assert inf._watch is not None
+            inf._watch.handler = functools.partial(self._on_event, r)
+            caches.by_handle[id(inf._watch)] = self
+            self.informers[r] = inf
+        state = self.state
+
+        def changed_service(obj: dict) -> None:
+            state.service_changed(obj)
+            self._wake()
+
+        def changed_slice(old: dict | None, new: dict | None) -> None:
+            state.slice_changed(old, new)
+            self._wake()
+
+        self.informers["services"].add_event_handler(ResourceEventHandler(
+            changed_service, lambda o, n: changed_service(n), changed_service))
+        self.informers["endpointslices"].add_event_handler(ResourceEventHandler(
+            lambda o: changed_slice(None, o), changed_slice, lambda o: changed_slice(o, None)))
+        for inf in self.informers.values():
+            inf.has_synced = True
+        self.attach(founder, joining=False)
+
+    def attach(self, proxy: KubeProxy, *, joining: bool = True) -> None:
+        for r in _RESOURCES:
+            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
+            shared = self.informers[r]
+            if joining:
+                assert own._watch is not None
+                own._watch.stop()  # its own watch is redundant: the shared one carries the same events
+                own.store = shared.store
+                own._sorted_keys = None
+            own._watch = shared._watch
+            own.cache = self
+            own._joined_at = shared._watch.delivered  # type: ignore[union-attr]
+        seq = next(self.caches.seq)
+        proxy.cache, proxy.cache_seq, proxy.state = self, seq, self.state
+        self.members[seq] = proxy
+        if not proxy._pending:
+            self.idle[seq] = proxy
+
+    def detach(self, proxy: KubeProxy) -> None:
+        """``proxy`` goes on with its own copy of the caches (stale from now on, until it reconnects)."""
+        seq = proxy.cache_seq
+        del self.members[seq]
+        self.idle.pop(seq, None)
+        self.suspects.pop(seq, None)
+        stores = {r: dict(self.informers[r].store) for r in _RESOURCES}
+        for r in _RESOURCES:
+            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
+            own._rv = own.resource_version
+            own.cache = None
+            own.store, own._sorted_keys, own._watch = stores[r], None, None
+        proxy.state = self.state.copy(stores["services"], stores["endpointslices"])
+        proxy.cache = None
+        if not self.members:
+            for inf in self.informers.values():
+                self.caches.by_handle.pop(id(inf._watch), None)
+                inf.stop()
+
+    def _on_event(self, resource: str, etype: str, obj: dict) -> None:
+        if self.suspects:
+            reachable = self.caches.server.reachable
+            for seq in sorted(self.suspects):
+                proxy = self.suspects.get(seq)
+                if proxy is not None and proxy.cache is self and not reachable(proxy.node):
+                    proxy._lost()  # drops this event and splits off, as its own informer would
+            self.suspects.clear()
+        if self.members:
+            self.informers[resource]._on_event(etype, obj)
+
+    def _wake(self) -> None:
+        idle = self.idle
+        if idle:
+            for seq in sorted(idle):
+                proxy = idle.pop(seq)
+                proxy.request_sync()
 
 
 class KubeProxy(ContainerProgram):
@@ -576,6 +769,7 @@ class KubeProxy(ContainerProgram):
 
     program_name = "kube-proxy"
     resources = ("services", "endpointslices")
+    informer_class = _ProxyInformer
     #: ``--iptables-min-sync-period``: changes within a second are batched into one sync.
     min_sync_period = 1.0
 
@@ -583,7 +777,11 @@ class KubeProxy(ContainerProgram):
         self._last_sync: float | None = None
         self._pending = False
         self.state: RuleState | None = None
+        self.cache: _SharedCache | None = None
+        self.cache_seq = -1
         services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
+        for inf in (services, slices):
+            inf.owner = self  # type: ignore[attr-defined]
 
         def on_service(obj: dict) -> None:
             if self.state is not None:
@@ -610,10 +808,34 @@ class KubeProxy(ContainerProgram):
         self.log(f"Using iptables Proxier on node {self.node}")
         self.request_sync()
 
+    def on_connected(self) -> None:
+        """Connected and watching: join the shared cache if nobody else started watching since its last member."""
+        if self.cache is not None or not self.running:
+            return
+        caches = _CACHES.get(self.cluster)
+        if caches is None:
+            caches = _CACHES[self.cluster] = _Caches(self.cluster)
+        caches.by_node.setdefault(self.node, {})[id(self)] = self
+        target: _SharedCache | None = None
+        for i, r in enumerate(_RESOURCES):
+            own = self.informers.informers[r]._watch
+            watchers = caches.server._watchers[r]
+            found = caches.by_handle.get(id(watchers[-2])) if len(watchers) > 1 and watchers[-1] is own else None
+            if found is None or (i and found is not target):
+                target = None
+                break
+            target = found
+        if target is not None:
+            target.attach(self)
+        else:
+            _SharedCache(caches, self)
+
     def request_sync(self) -> None:
         if self._pending or not self.running:
             return
         self._pending = True
+        if self.cache is not None:
+            self.cache.idle.pop(self.cache_seq, None)
         delay = 0.01
         if self._last_sync is not None:
             delay = max(delay, self._last_sync + self.min_sync_period - self.clock.now)
@@ -623,6 +845,12 @@ class KubeProxy(ContainerProgram):
         """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
         self._last_sync = self.clock.now
+        cache = self.cache
+        if cache is not None:
+            if self.cache_seq not in cache.suspects and not self.client.server.reachable(self.node):
+                self._lost()  # cut off without the cluster saying so (a test's doing): notice it now
+            else:
+                cache.idle[self.cache_seq] = self
         net = self.cluster.network
         rules = self._rule_state().rules()
         net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
@@ -632,6 +860,9 @@ class KubeProxy(ContainerProgram):
         return self.event(self.node, msg, verb="sync")
 
     def on_stop(self, machine_off: bool) -> None:
+        caches = _CACHES.get(self.cluster)
+        if caches is not None:
+            caches.by_node.get(self.node, {}).pop(id(self), None)
         # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
         if machine_off:
             self.cluster.network.iptables.pop(self.node, None)
