@@ -662,6 +662,20 @@ class _Caches:
 _CACHES: weakref.WeakKeyDictionary[Any, _Caches] = weakref.WeakKeyDictionary()
 
 
+def _caches_of(cluster: Cluster) -> _Caches:
+    """The cluster's shared caches (a deep copy of a cluster finds its own copy through its disconnect hook)."""
+    found = _CACHES.get(cluster)
+    if found is None:
+        for hook in getattr(cluster, "disconnect_hooks", ()):
+            if isinstance(getattr(hook, "__self__", None), _Caches):
+                found = hook.__self__
+                break
+        else:
+            found = _Caches(cluster)
+        _CACHES[cluster] = found
+    return found
+
+
 class _SharedCache:
     """The Services and EndpointSlices caches that connected kube-proxies share: one watch each, one store.
 
@@ -812,9 +826,7 @@ class KubeProxy(ContainerProgram):
         """Connected and watching: join the shared cache if nobody else started watching since its last member."""
         if self.cache is not None or not self.running:
             return
-        caches = _CACHES.get(self.cluster)
-        if caches is None:
-            caches = _CACHES[self.cluster] = _Caches(self.cluster)
+        caches = _caches_of(self.cluster)
         caches.by_node.setdefault(self.node, {})[id(self)] = self
         target: _SharedCache | None = None
         for i, r in enumerate(_RESOURCES):
