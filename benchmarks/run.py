@@ -182,13 +182,17 @@ def _stale_proxies(cluster: kcourse.Cluster, wanted: dict[str, int]) -> list[str
     from kcourse.sim.kubeproxy import service_port_chain_name, service_port_name
     stale = []
     chains = {service_port_chain_name(service_port_name("default", app, ""), "TCP"): n for app, n in wanted.items()}
+    checked: dict[int, bool] = {}  # nodes that installed the same (shared) rule set are checked once
     for node in sorted(cluster.machines):
         table = cluster.network.iptables.get(node)
         if table is None:
             stale.append(node)
             continue
-        rules = Counter(r.chain for r in table.nat if r.jump.startswith("KUBE-SEP-"))
-        if any(rules[chain] != n for chain, n in chains.items()):
+        key = id(getattr(table, "rules", table))
+        if key not in checked:
+            rules = Counter(r.chain for r in table.nat if r.jump.startswith("KUBE-SEP-"))
+            checked[key] = any(rules[chain] != n for chain, n in chains.items())
+        if checked[key]:
             stale.append(node)
     return stale
 

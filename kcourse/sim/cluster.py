@@ -107,6 +107,8 @@ class Cluster:
         self.events: list[Event] = []
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
+        #: Called with a machine's name when it loses the API server (partitioned, or every master down).
+        self.disconnect_hooks: list[Callable[[str], None]] = []
         #: Programs that container images run inside the simulation, by image repository
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
@@ -365,6 +367,8 @@ class Cluster:
             hook = getattr(comp, "disconnect", None)
             if hook:
                 hook()
+        for told in self.disconnect_hooks:
+            told(machine.name)
 
     def _reconnect(self, machine: Machine) -> None:
         for comp in machine.components:

@@ -26,6 +26,18 @@ real node.  Rules live in the node's kernel (``cluster.network.iptables``):
 they survive kube-proxy's own crash, go stale on a node cut off from the API
 server, and vanish only when the machine powers off.
 
+A sync costs what changed since the node's last one, as upstream's partial
+sync rewrites only the chains of changed Services: the rules of each Service
+port are built once and shared (by every node and every later sync), a
+node's table is an immutable :class:`RuleSet` of them, and a new RuleSet
+replaces only the Services whose object or EndpointSlices changed.  The
+kube-proxies of connected nodes share one cache of Services and
+EndpointSlices (what each would hold is identical: same watch stream, same
+resourceVersions), so an event is applied once and wakes only those with no
+sync pending; a kube-proxy splits off with its own copy on the next event
+after its node is cut off, or when it stops, so a partition still leaves
+stale rules.
+
 Simplified: only IPv4 and TCP/UDP/SCTP ClusterIP, NodePort and
 LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
 ``externalIPs``, the firewall (``KUBE-FW``) chain and the periodic 30 s
@@ -38,13 +50,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .addons.program import ContainerProgram
-from .informer import ResourceEventHandler
+from .addons.program import ContainerProgram, GuardedInformer
+from .informer import Informer, ResourceEventHandler
 from .objects import EPOCH
 
 if TYPE_CHECKING:
@@ -97,9 +111,9 @@ def probability(n: int) -> str:
     return f"{round((1.0 / n) * 0x80000000) / 0x80000000:.11f}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Rule:
-    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on."""
+    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on (slots: there are many)."""
 
     chain: str
     text: str
@@ -116,20 +130,174 @@ class Rule:
         return f"-A {self.chain} {self.text}"
 
 
-@dataclass
-class RuleTable:
-    """A node's kube-proxy rules (``filter`` and ``nat`` tables) as installed in its kernel."""
+#: The rules every node has whatever its Services: the builtin chains' jumps, KUBE-FORWARD, masquerading.
+_BASE_FILTER = (
+    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+      for c in ("INPUT", "FORWARD", "OUTPUT")),
+    Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
+                  "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"),
+    Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"),
+    Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"),
+    Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
+                         f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"),
+    Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
+                         "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"),
+)
+_BASE_NAT = (
+    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+      for c in ("PREROUTING", "OUTPUT")),
+    Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+         "KUBE-POSTROUTING"),
+    Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"),
+    Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"),
+    Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"),
+    Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
+                             "-j MASQUERADE --random-fully", "MASQUERADE"),
+)
+_NODEPORTS_JUMP = Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
+                                        "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True)
+_BASE_FILTER_CHAINS = ("KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
+                       "KUBE-SERVICES")
+_BASE_NAT_CHAINS = ("KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES")
 
-    node: str
-    node_ip: str
-    synced_at: float = 0.0
-    filter_chains: list[str] = field(default_factory=list)
-    nat_chains: list[str] = field(default_factory=list)
-    filter: list[Rule] = field(default_factory=list)
-    nat: list[Rule] = field(default_factory=list)
+#: One Service port's rules, as ``_service_port_rules`` returns them: (filter, nat, nat chains, KUBE-SERVICES
+#: jumps, (KUBE-SVC chains, KUBE-SEP chains, REJECT rules)).
+PortRules = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...], tuple[Rule, ...], tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """One Service's rules (its ports' groups in spec order) and what the sync log line counts of them."""
+
+    ports: tuple[PortRules, ...]
+    svc_chains: int
+    endpoints: int
+    rejects: int
+
+
+def _service_rules(ports: tuple[PortRules, ...]) -> ServiceRules:
+    return ServiceRules(ports, sum(p[4][0] for p in ports), sum(p[4][1] for p in ports), sum(p[4][2] for p in ports))
+
+
+class RuleSet:
+    """Every Service's rules at one moment: immutable, so every table synced from it shares it.
+
+    A new RuleSet is made from the previous one by replacing only the Services that changed (the
+    rules themselves are shared per Service port), so a sync costs what changed, and the tables of
+    many nodes cost one reference each.
+    """
+
+    __slots__ = ("_by_chain", "endpoints", "order", "rejects", "services", "svc_chains")
+
+    def __init__(self, services: dict[tuple[str, str], ServiceRules], order: list[tuple[str, str]] | None = None):
+        self.services = services
+        self.order = sorted(services) if order is None else order
+        values = services.values()
+        self.svc_chains = sum(s.svc_chains for s in values)
+        self.endpoints = sum(s.endpoints for s in values)
+        self.rejects = sum(s.rejects for s in values)
+        self._by_chain: dict[tuple[str, str], list[Rule]] | None = None
+
+    def changed(self, updates: dict[tuple[str, str], ServiceRules | None]) -> RuleSet:
+        """A new RuleSet with ``updates`` applied (None: the Service has no rules any more)."""
+        services = dict(self.services)
+        new = RuleSet.__new__(RuleSet)
+        svc_chains, endpoints, rejects = self.svc_chains, self.endpoints, self.rejects
+        members = False
+        for key, rules in updates.items():
+            old = services.get(key)
+            if old is rules:
+                continue
+            if old is not None:
+                svc_chains, endpoints, rejects = (svc_chains - old.svc_chains, endpoints - old.endpoints,
+                                                  rejects - old.rejects)
+            if rules is None:
+                if old is not None:
+                    del services[key]
+                    members = True
+                continue
+            services[key] = rules
+            members = members or old is None
+            svc_chains, endpoints, rejects = (svc_chains + rules.svc_chains, endpoints + rules.endpoints,
+                                              rejects + rules.rejects)
+        new.services = services
+        new.order = sorted(services) if members else self.order
+        new.svc_chains, new.endpoints, new.rejects = svc_chains, endpoints, rejects
+        new._by_chain = None
+        return new
+
+    def _groups(self) -> Iterator[PortRules]:
+        services = self.services
+        for key in self.order:
+            yield from services[key].ports
+
+    def filter_rules(self) -> list[Rule]:
+        out = list(_BASE_FILTER)
+        for g in self._groups():
+            out.extend(g[0])
+        return out
+
+    def nat_rules(self) -> list[Rule]:
+        out = list(_BASE_NAT)
+        jumps: list[Rule] = []
+        for g in self._groups():
+            out.extend(g[1])
+            jumps.extend(g[3])
+        out.extend(jumps)
+        out.append(_NODEPORTS_JUMP)
+        return out
+
+    def nat_chains(self) -> list[str]:
+        out = list(_BASE_NAT_CHAINS)
+        for g in self._groups():
+            out.extend(g[2])
+        return out
+
+    def chain(self, name: str, table: str) -> list[Rule]:
+        if self._by_chain is None:  # built once per RuleSet, on the first question (connect, a learner's look)
+            by_chain: dict[tuple[str, str], list[Rule]] = {}
+            for t, rules in (("filter", self.filter_rules()), ("nat", self.nat_rules())):
+                for r in rules:
+                    by_chain.setdefault((t, r.chain), []).append(r)
+            self._by_chain = by_chain
+        return list(self._by_chain.get((table, name), ()))
+
+
+EMPTY_RULES = RuleSet({})
+
+
+class RuleTable:
+    """A node's kube-proxy rules (``filter`` and ``nat`` tables) as installed in its kernel.
+
+    The table is the node's name and address, when it synced, and the :class:`RuleSet` it installed
+    (shared with every node that installed the same one); ``filter``/``nat`` list the rules in order.
+    """
+
+    def __init__(self, node: str, node_ip: str, synced_at: float = 0.0, rules: RuleSet = EMPTY_RULES):
+        self.node, self.node_ip, self.synced_at, self.rules = node, node_ip, synced_at, rules
+
+    def __repr__(self) -> str:
+        return (f"RuleTable(node={self.node!r}, synced_at={self.synced_at}, {self.rules.svc_chains} service ports "
+                f"with endpoints, {self.rules.endpoints} endpoints, {self.rules.rejects} REJECT)")
+
+    @property
+    def filter_chains(self) -> list[str]:
+        return list(_BASE_FILTER_CHAINS)
+
+    @property
+    def nat_chains(self) -> list[str]:
+        return self.rules.nat_chains()
+
+    @property
+    def filter(self) -> list[Rule]:
+        return self.rules.filter_rules()
+
+    @property
+    def nat(self) -> list[Rule]:
+        return self.rules.nat_rules()
 
     def chain(self, name: str, table: str = "nat") -> list[Rule]:
-        return [r for r in (self.nat if table == "nat" else self.filter) if r.chain == name]
+        return self.rules.chain(name, "nat" if table == "nat" else "filter")
 
     def save(self) -> str:
         """``iptables-save`` text: builtin chains, then kube-proxy's in name order (as libiptc keeps them)."""
@@ -138,12 +306,15 @@ class RuleTable:
         for table, builtins, chains, rules in (
                 ("filter", ("INPUT", "FORWARD", "OUTPUT"), self.filter_chains, self.filter),
                 ("nat", ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"), self.nat_chains, self.nat)):
+            by_chain: dict[str, list[str]] = {}
+            for r in rules:
+                by_chain.setdefault(r.chain, []).append(str(r))
             out.append(f"# Generated by iptables-save v1.8.9 (nf_tables) on {when}")
             out.append(f"*{table}")
             out += [f":{c} ACCEPT [0:0]" for c in builtins]
             out += [f":{c} - [0:0]" for c in sorted(chains)]
             for c in (*builtins, *sorted(chains)):
-                out += [str(r) for r in rules if r.chain == c]
+                out += by_chain.get(c, ())
             out.append("COMMIT")
             out.append(f"# Completed on {when}")
         return "\n".join(out) + "\n"
@@ -233,9 +404,9 @@ def _endpoints_for(slices: list[dict], port_name: str, protocol: str) -> list[st
 
 @functools.lru_cache(maxsize=8192)
 def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tuple[str, ...], node_port: int | None,
-                        lb_ips: tuple[str, ...], cluster_cidr: str
-                        ) -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...], tuple[Rule, ...]]:
-    """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps).
+                        lb_ips: tuple[str, ...], cluster_cidr: str) -> PortRules:
+    """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps, the counts
+    of its KUBE-SVC chains, KUBE-SEP chains and REJECT rules for the sync log line).
 
     They depend on the Service port and its endpoints only, never on the node, so every node (and every
     later sync while the Service is unchanged) shares them: kube-proxy's partial sync likewise rewrites
@@ -259,22 +430,18 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
                                              f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
                                              "-j REJECT --reject-with icmp-port-unreachable",
                    "REJECT", proto=p, dport=node_port, local=True, reject=True))
-        return tuple(filters), (), (), ()
+        return tuple(filters), (), (), (), (0, 0, len(filters))
     chains.append(svc_chain)
     service_rules.append(Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip, proto=p, dport=port))
     n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
            proto=p, dport=port))
     for k, ep in enumerate(endpoints):
-        sep = endpoint_chain_name(spn, proto, ep)
         left = len(endpoints) - k
-        stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
-        n(Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
-               probability=float(probability(left)) if left > 1 else None))
+        jump, sep, masq, dnat = _endpoint_rules(spn, proto, svc_chain, ep, max(1, left))
+        n(jump)
         chains.append(sep)
-        ep_ip = ep.rsplit(":", 1)[0]
-        n(Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ"))
-        n(Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
-               proto=p, dnat=ep))
+        n(masq)
+        n(dnat)
     if node_port or lb_ips:
         chains.append(ext_chain)
         n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
@@ -287,7 +454,26 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
     if node_port:
         n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
                                  f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
-    return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules)
+    return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules), (1, len(endpoints), 0)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _endpoint_rules(spn: str, proto: str, svc_chain: str, ep: str, left: int) -> tuple[Rule, str, Rule, Rule]:
+    """One endpoint's jump (the k-th of n, ``left`` = n-k+1) and its KUBE-SEP chain's rules.
+
+    Cached: a Service whose endpoints change keeps the rules of the endpoints that stayed (their jump
+    too while their place from the end is the same), so rebuilding it costs what changed.
+    """
+    p = proto.lower()
+    sep = endpoint_chain_name(spn, proto, ep)
+    stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
+    jump = Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
+                probability=float(probability(left)) if left > 1 else None)
+    ep_ip = ep.rsplit(":", 1)[0]
+    masq = Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ")
+    dnat = Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
+                proto=p, dnat=ep)
+    return jump, sep, masq, dnat
 
 
 def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, protocol: str) -> tuple[str, ...]:
@@ -304,72 +490,292 @@ def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, pro
     return found
 
 
+def _rules_of_service(svc: dict, slices: list[dict], cluster_cidr: str, memo: dict | None) -> ServiceRules | None:
+    """One Service's rules from its object and its EndpointSlices (None: it gets none, e.g. headless)."""
+    spec = svc.get("spec") or {}
+    ip = spec.get("clusterIP")
+    if not ip or ip == "None" or spec.get("type") == "ExternalName":
+        return None
+    ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+    lb_ips = tuple(i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+                   if i.get("ip"))
+    ports = []
+    for sp in spec.get("ports") or []:
+        proto = sp.get("protocol", "TCP")
+        spn = service_port_name(ns, name, sp.get("name") or "")
+        endpoints = _cached_endpoints(memo, slices, sp.get("name") or "", proto)
+        node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
+        ports.append(_service_port_rules(spn, proto, ip, sp["port"], endpoints, node_port, lb_ips, cluster_cidr))
+    return _service_rules(tuple(ports))
+
+
+def _owner(sl: dict) -> tuple[str, str] | None:
+    """The Service an EndpointSlice belongs to (its ``kubernetes.io/service-name`` label)."""
+    owner = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+    return (sl["metadata"]["namespace"], owner) if owner else None
+
+
 def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
                 now: float = 0.0, memo: dict | None = None) -> RuleTable:
-    """``syncProxyRules``: the whole rule set for one node from Services and EndpointSlices.
+    """``syncProxyRules`` from scratch: the whole rule set for one node from Services and EndpointSlices.
 
     ``memo`` (one per cluster) keeps each Service port's endpoints between syncs and nodes.
     """
-    t = RuleTable(node, node_ip, synced_at=now)
-    t.filter_chains = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
-                       "KUBE-SERVICES"]
-    t.nat_chains = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"]
-    f, n = t.filter.append, t.nat.append
-    for c in ("INPUT", "FORWARD", "OUTPUT"):
-        f(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
-    f(Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
-                    "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"))
-    f(Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"))
-    f(Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"))
-    f(Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
-                           f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"))
-    f(Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
-                           "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"))
-    for c in ("PREROUTING", "OUTPUT"):
-        n(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES"))
-    n(Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-           "KUBE-POSTROUTING"))
-    n(Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"))
-    n(Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"))
-    n(Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"))
-    n(Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
-                               "-j MASQUERADE --random-fully", "MASQUERADE"))
-    by_service: dict[str, list[dict]] = {}
+    by_service: dict[tuple[str, str], list[dict]] = {}
     for sl in slices:
-        owner = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        owner = _owner(sl)
         if owner:
-            by_service.setdefault(f"{sl['metadata']['namespace']}/{owner}", []).append(sl)
-    service_rules: list[tuple[str, Rule]] = []
-    for svc in sorted(services, key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])):
-        spec = svc.get("spec") or {}
-        ip = spec.get("clusterIP")
-        if not ip or ip == "None" or spec.get("type") == "ExternalName":
-            continue
-        ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
-        lb_ips = [i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-                  if i.get("ip")]
-        for sp in spec.get("ports") or []:
-            proto = sp.get("protocol", "TCP")
-            spn = service_port_name(ns, name, sp.get("name") or "")
-            endpoints = _cached_endpoints(memo, by_service.get(f"{ns}/{name}", []), sp.get("name") or "", proto)
-            node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
-            filters, nats, chains, svc_rules = _service_port_rules(spn, proto, ip, sp["port"], endpoints,
-                                                                    node_port, tuple(lb_ips), cluster_cidr)
-            t.filter.extend(filters)
-            t.nat.extend(nats)
-            t.nat_chains.extend(chains)
-            service_rules.extend((spn, r) for r in svc_rules)
-    for _, r in service_rules:
-        n(r)
-    n(Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
-                            "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True))
-    return t
+            by_service.setdefault(owner, []).append(sl)
+    entries: dict[tuple[str, str], ServiceRules] = {}
+    for svc in services:
+        key = (svc["metadata"]["namespace"], svc["metadata"]["name"])
+        rules = _rules_of_service(svc, by_service.get(key, []), cluster_cidr, memo)
+        if rules is not None:
+            entries[key] = rules
+    return RuleTable(node, node_ip, synced_at=now, rules=RuleSet(entries))
+
+
+class RuleState:
+    """Incremental ``syncProxyRules``: the RuleSet of an informer pair's caches, redone only where they changed.
+
+    The informers' handlers call :meth:`service_changed` and :meth:`slice_changed`; :meth:`rules`
+    recomputes the Services touched since the last call and reuses everything else (upstream's
+    partial sync likewise rewrites only the chains of changed Services).
+    """
+
+    def __init__(self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str,
+                 memo: dict | None = None):
+        self.services, self.slices = services, slices  # the informers' stores, read at sync time
+        self.cluster_cidr, self.memo = cluster_cidr, memo
+        self.slice_keys: dict[tuple[str, str], set[str]] = {}  # Service -> its EndpointSlices' keys
+        self.dirty: set[tuple[str, str]] = set()
+        self.current = EMPTY_RULES
+        for key in self.services:
+            self.dirty.add(tuple(key.split("/", 1)))  # type: ignore[arg-type]
+        for key, sl in self.slices.items():
+            self.slice_changed(None, sl, key)
+
+    def service_changed(self, obj: dict) -> None:
+        self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+
+    def slice_changed(self, old: dict | None, new: dict | None, key: str | None = None) -> None:
+        """An EndpointSlice was added (old None), updated, or deleted (new None)."""
+        some = new if new is not None else old
+        assert some is not None
+        key = key or f"{some['metadata']['namespace']}/{some['metadata']['name']}"
+        was = _owner(old) if old is not None else None
+        now = _owner(new) if new is not None else None
+        if was is not None and was != now:
+            keys = self.slice_keys.get(was)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.slice_keys[was]
+            self.dirty.add(was)
+        if now is not None:
+            self.slice_keys.setdefault(now, set()).add(key)
+            self.dirty.add(now)
+
+    def copy(self, services: dict[str, dict], slices: dict[str, dict]) -> RuleState:
+        """The same state over copies of the stores (a kube-proxy leaving a shared cache keeps its own)."""
+        new = RuleState.__new__(RuleState)
+        new.services, new.slices, new.cluster_cidr, new.memo = services, slices, self.cluster_cidr, self.memo
+        new.slice_keys = {k: set(v) for k, v in self.slice_keys.items()}
+        new.dirty, new.current = set(self.dirty), self.current
+        return new
+
+    def rules(self) -> RuleSet:
+        """The current RuleSet (the same object as last time if nothing changed)."""
+        if not self.dirty:
+            return self.current
+        updates: dict[tuple[str, str], ServiceRules | None] = {}
+        for ns, name in sorted(self.dirty):
+            svc = self.services.get(f"{ns}/{name}")
+            rules = None
+            if svc is not None:
+                slices = [self.slices[k] for k in sorted(self.slice_keys.get((ns, name), ())) if k in self.slices]
+                rules = _rules_of_service(svc, slices, self.cluster_cidr, self.memo)
+            updates[(ns, name)] = rules
+        self.dirty.clear()
+        self.current = self.current.changed(updates)
+        return self.current
 
 
 # --- the kube-proxy process -------------------------------------------------------------------------
 
 #: Per cluster: every node's kube-proxy shares the endpoints it worked out for a Service port's slices.
 _MEMOS: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
+_RESOURCES = ("endpointslices", "services")  # in the order a kube-proxy's informers start (sorted)
+
+
+class _ProxyInformer(GuardedInformer):
+    """A kube-proxy's informer; while its node is connected it may read a :class:`_SharedCache` instead."""
+
+    cache: _SharedCache | None = None
+    owner: KubeProxy
+    _rv = ""
+    _joined_at = 0  # the shared watch's deliveries when this informer joined
+
+    @property  # type: ignore[override]
+    def resource_version(self) -> str:
+        """Its own last version until the shared watch delivers something after it joined, then the shared one."""
+        cache = self.cache
+        if cache is None:
+            return self._rv
+        shared = cache.informers[self.resource]
+        return shared.resource_version if shared._watch.delivered > self._joined_at else self._rv  # type: ignore
+
+    @resource_version.setter
+    def resource_version(self, value: str) -> None:
+        self._rv = value
+
+    def list(self) -> list[dict]:
+        if self.cache is not None:
+            self._sorted_keys = None  # the shared store changes under this informer
+        return super().list()
+
+    def stop(self) -> None:
+        if self.cache is not None:
+            self.cache.detach(self.owner)
+        super().stop()
+
+
+class _Caches:
+    """One cluster's shared kube-proxy caches, and which kube-proxy runs on which node."""
+
+    def __init__(self, cluster: Cluster):
+        self.server = cluster.api
+        self.by_handle: dict[int, _SharedCache] = {}
+        self.by_node: dict[str, dict[int, KubeProxy]] = {}
+        self.seq = itertools.count()
+        hooks = getattr(cluster, "disconnect_hooks", None)
+        if hooks is not None:
+            hooks.append(self.node_lost)
+
+    def node_lost(self, node: str) -> None:
+        """A node lost the API server: its kube-proxies notice on their next watch event (as their informers would)."""
+        for proxy in self.by_node.get(node, {}).values():
+            if proxy.cache is not None:
+                proxy.cache.suspects[proxy.cache_seq] = proxy
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _Caches] = weakref.WeakKeyDictionary()
+
+
+def _caches_of(cluster: Cluster) -> _Caches:
+    """The cluster's shared caches (a deep copy of a cluster finds its own copy through its disconnect hook)."""
+    found = _CACHES.get(cluster)
+    if found is None:
+        for hook in getattr(cluster, "disconnect_hooks", ()):
+            if isinstance(getattr(hook, "__self__", None), _Caches):
+                found = hook.__self__
+                break
+        else:
+            found = _Caches(cluster)
+        _CACHES[cluster] = found
+    return found
+
+
+class _SharedCache:
+    """The Services and EndpointSlices caches that connected kube-proxies share: one watch each, one store.
+
+    While connected, every kube-proxy's informers would hold the same objects at the same
+    resourceVersions (same watch stream), so one copy serves them all; the rules they compute from it
+    are shared too.  A kube-proxy joins only when no other watcher has registered since the cache's
+    last member (so events reach everybody in the same order as with one watch each), and splits off
+    with its own copy when its node is cut off (on the next event, as its own informer would notice)
+    or when it stops.  An event wakes only the kube-proxies that have no sync pending.
+    """
+
+    def __init__(self, caches: _Caches, founder: KubeProxy):
+        self.caches = caches
+        self.members: dict[int, KubeProxy] = {}
+        self.idle: dict[int, KubeProxy] = {}
+        self.suspects: dict[int, KubeProxy] = {}
+        self.informers: dict[str, Informer] = {}
+        self.state = founder._rule_state()
+        for r in _RESOURCES:
+            own = founder.informers.informers[r]
+            inf = Informer(own.client, r)
+            inf.store = own.store  # the founder's store and watch become the shared ones
+            inf.resource_version = own.resource_version
+            inf._watch = own._watch
+            assert inf._watch is not None
+            inf._watch.handler = functools.partial(self._on_event, r)
+            caches.by_handle[id(inf._watch)] = self
+            self.informers[r] = inf
+        state = self.state
+
+        def changed_service(obj: dict) -> None:
+            state.service_changed(obj)
+            self._wake()
+
+        def changed_slice(old: dict | None, new: dict | None) -> None:
+            state.slice_changed(old, new)
+            self._wake()
+
+        self.informers["services"].add_event_handler(ResourceEventHandler(
+            changed_service, lambda o, n: changed_service(n), changed_service))
+        self.informers["endpointslices"].add_event_handler(ResourceEventHandler(
+            lambda o: changed_slice(None, o), changed_slice, lambda o: changed_slice(o, None)))
+        for inf in self.informers.values():
+            inf.has_synced = True
+        self.attach(founder, joining=False)
+
+    def attach(self, proxy: KubeProxy, *, joining: bool = True) -> None:
+        for r in _RESOURCES:
+            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
+            shared = self.informers[r]
+            if joining:
+                assert own._watch is not None
+                own._watch.stop()  # its own watch is redundant: the shared one carries the same events
+                own.store = shared.store
+                own._sorted_keys = None
+            own._watch = shared._watch
+            own.cache = self
+            own._joined_at = shared._watch.delivered  # type: ignore[union-attr]
+        seq = next(self.caches.seq)
+        proxy.cache, proxy.cache_seq, proxy.state = self, seq, self.state
+        self.members[seq] = proxy
+        if not proxy._pending:
+            self.idle[seq] = proxy
+
+    def detach(self, proxy: KubeProxy) -> None:
+        """``proxy`` goes on with its own copy of the caches (stale from now on, until it reconnects)."""
+        seq = proxy.cache_seq
+        del self.members[seq]
+        self.idle.pop(seq, None)
+        self.suspects.pop(seq, None)
+        stores = {r: dict(self.informers[r].store) for r in _RESOURCES}
+        for r in _RESOURCES:
+            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
+            own._rv = own.resource_version
+            own.cache = None
+            own.store, own._sorted_keys, own._watch = stores[r], None, None
+        proxy.state = self.state.copy(stores["services"], stores["endpointslices"])
+        proxy.cache = None
+        if not self.members:
+            for inf in self.informers.values():
+                self.caches.by_handle.pop(id(inf._watch), None)
+                inf.stop()
+
+    def _on_event(self, resource: str, etype: str, obj: dict) -> None:
+        if self.suspects:
+            reachable = self.caches.server.reachable
+            for seq in sorted(self.suspects):
+                proxy = self.suspects.get(seq)
+                if proxy is not None and proxy.cache is self and not reachable(proxy.node):
+                    proxy._lost()  # drops this event and splits off, as its own informer would
+            self.suspects.clear()
+        if self.members:
+            self.informers[resource]._on_event(etype, obj)
+
+    def _wake(self) -> None:
+        idle = self.idle
+        if idle:
+            for seq in sorted(idle):
+                proxy = idle.pop(seq)
+                proxy.request_sync()
 
 
 class KubeProxy(ContainerProgram):
@@ -377,48 +783,98 @@ class KubeProxy(ContainerProgram):
 
     program_name = "kube-proxy"
     resources = ("services", "endpointslices")
+    informer_class = _ProxyInformer
     #: ``--iptables-min-sync-period``: changes within a second are batched into one sync.
     min_sync_period = 1.0
 
     def setup(self) -> None:
         self._last_sync: float | None = None
         self._pending = False
-        handler = ResourceEventHandler(lambda o: self.request_sync(), lambda o, n: self.request_sync(),
-                                       lambda o: self.request_sync())
-        for r in self.resources:
-            self.informers.informer(r).add_event_handler(handler)
+        self.state: RuleState | None = None
+        self.cache: _SharedCache | None = None
+        self.cache_seq = -1
+        services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
+        for inf in (services, slices):
+            inf.owner = self  # type: ignore[attr-defined]
+
+        def on_service(obj: dict) -> None:
+            if self.state is not None:
+                self.state.service_changed(obj)
+            self.request_sync()
+
+        def on_slice(old: dict | None, new: dict | None) -> None:
+            if self.state is not None:
+                self.state.slice_changed(old, new)
+            self.request_sync()
+
+        services.add_event_handler(ResourceEventHandler(on_service, lambda o, n: on_service(n), on_service))
+        slices.add_event_handler(ResourceEventHandler(lambda o: on_slice(None, o), on_slice,
+                                                      lambda o: on_slice(o, None)))
+
+    def _rule_state(self) -> RuleState:
+        if self.state is None:
+            self.state = RuleState(self.informers.informer("services").store,
+                                   self.informers.informer("endpointslices").store,
+                                   str(self.cluster.network.cluster_cidr), _MEMOS.setdefault(self.cluster, {}))
+        return self.state
 
     def on_synced(self) -> None:
         self.log(f"Using iptables Proxier on node {self.node}")
         self.request_sync()
 
+    def on_connected(self) -> None:
+        """Connected and watching: join the shared cache if nobody else started watching since its last member."""
+        if self.cache is not None or not self.running:
+            return
+        caches = _caches_of(self.cluster)
+        caches.by_node.setdefault(self.node, {})[id(self)] = self
+        target: _SharedCache | None = None
+        for i, r in enumerate(_RESOURCES):
+            own = self.informers.informers[r]._watch
+            watchers = caches.server._watchers[r]
+            found = caches.by_handle.get(id(watchers[-2])) if len(watchers) > 1 and watchers[-1] is own else None
+            if found is None or (i and found is not target):
+                target = None
+                break
+            target = found
+        if target is not None:
+            target.attach(self)
+        else:
+            _SharedCache(caches, self)
+
     def request_sync(self) -> None:
         if self._pending or not self.running:
             return
         self._pending = True
+        if self.cache is not None:
+            self.cache.idle.pop(self.cache_seq, None)
         delay = 0.01
         if self._last_sync is not None:
             delay = max(delay, self._last_sync + self.min_sync_period - self.clock.now)
         self.after(delay, self.sync_proxy_rules, trace_name=self.program_name)
 
     def sync_proxy_rules(self) -> Any:
-        """Rewrite the node's whole rule set from the informers' caches (iptables-restore)."""
+        """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
         self._last_sync = self.clock.now
+        cache = self.cache
+        if cache is not None:
+            if self.cache_seq not in cache.suspects and not self.client.server.reachable(self.node):
+                self._lost()  # cut off without the cluster saying so (a test's doing): notice it now
+            else:
+                cache.idle[self.cache_seq] = self
         net = self.cluster.network
-        table = build_rules(self.node, net.node_ip(self.node), self.informers.informer("services").list(),
-                            self.informers.informer("endpointslices").list(), str(net.cluster_cidr),
-                            self.clock.now, memo=_MEMOS.setdefault(self.cluster, {}))
-        net.iptables[self.node] = table
-        svc_chains = [c for c in table.nat_chains if c.startswith("KUBE-SVC-")]
-        seps = [c for c in table.nat_chains if c.startswith("KUBE-SEP-")]
-        rejects = sum(1 for r in table.filter if r.reject)
-        msg = (f"synced iptables rules: {len(svc_chains)} service ports with endpoints, {len(seps)} endpoints, "
-               f"{rejects} without endpoints (REJECT)")
+        rules = self._rule_state().rules()
+        net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
+        msg = (f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
+               f"endpoints, {rules.rejects} without endpoints (REJECT)")
         self.log(msg)
         return self.event(self.node, msg, verb="sync")
 
     def on_stop(self, machine_off: bool) -> None:
+        caches = _CACHES.get(self.cluster)
+        if caches is not None:
+            caches.by_node.get(self.node, {}).pop(id(self), None)
         # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
         if machine_off:
             self.cluster.network.iptables.pop(self.node, None)
