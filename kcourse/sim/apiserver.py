@@ -11,7 +11,10 @@ touches etcd.  The server here does what the real one does on each request:
 * serve reads from a *watch cache* that follows etcd (the real ``cacher``),
   and ``resourceVersion`` is etcd's revision of the object's last change;
 * stream watch events ADDED / MODIFIED / DELETED / BOOKMARK; a watch from a
-  version etcd has compacted away gets 410 Gone ("too old resource version").
+  version etcd has compacted away gets 410 Gone ("too old resource version");
+* compact etcd every ``--etcd-compaction-interval`` (5 minutes) to the
+  revision it saw one interval earlier (:class:`Compactor`), so the store
+  keeps at least one interval of history and no more than two.
 
 A refused request never writes, so the store's revision is unchanged.
 
@@ -33,13 +36,16 @@ from . import errors
 from .clock import Clock
 from .defaults import apply_defaults
 from .errors import ApiError
-from .etcd import Etcd, EtcdError, WatchEvent
+from .etcd import Compare, Etcd, EtcdError, Op, WatchEvent
 from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
 from .validation import check_types, validate, validate_update
 
-__all__ = ["APIServer", "Client", "Request", "Unreachable", "WatchHandle"]
+__all__ = ["COMPACTION_INTERVAL", "APIServer", "Client", "Compactor", "Request", "Unreachable", "WatchHandle"]
+
+#: ``--etcd-compaction-interval``: kube-apiserver compacts etcd this often (seconds; its default, 5m).
+COMPACTION_INTERVAL = 300.0
 
 #: The cacher's indexed triggers (``TriggerFunc`` in the pod and node registries): a watch whose field
 #: selector pins this field is woken only by objects whose old or new value is the one it asked for,
@@ -66,6 +72,49 @@ class Request:
     name: str
     code: int
     subresource: str = ""
+
+
+class Compactor:
+    """kube-apiserver's etcd compactor (``k8s.io/apiserver/pkg/storage/etcd3/compact.go``).
+
+    Every interval it writes the revision it recorded at the previous interval
+    to ``compact_rev_key`` in a transaction guarded by that key's ``version``,
+    then compacts etcd to that revision and records the current one.  So the
+    first interval only records, each later one compacts to where the store
+    stood an interval before: a watcher that falls less than one interval
+    behind can always resume, one further behind gets 410 Gone and relists.
+    The guard is how several API servers share one etcd without compacting
+    twice: the one whose transaction fails adopts the winner's count instead.
+    The key lies outside ``/registry/``, so no API object ever shows it, but
+    its write is a revision like any other.
+    """
+
+    KEY = "compact_rev_key"
+
+    def __init__(self, etcd: Etcd):
+        self.etcd = etcd
+        self.time = 0   # how many compaction rounds the key has seen (its ``version``)
+        self.rev = 0    # the revision recorded at the previous round, the next compaction point
+
+    def run_once(self) -> str:
+        """One round; returns what it did, for the trace."""
+        ok, results = self.etcd.txn([Compare(self.KEY, "version", "=", self.time)],
+                                    [Op("put", self.KEY, str(self.rev).encode())], [Op("get", self.KEY)])
+        current = self.etcd.revision
+        if not ok:  # another API server compacted this round: take its count and wait for the next
+            found = results[0]
+            self.time = found[0].version if isinstance(found, list) and found else 0
+            self.rev = current
+            return f"another API server compacted; recorded revision {current}"
+        self.time += 1
+        target, self.rev = self.rev, current
+        if not target:  # the first round only records where the store is
+            return f"recorded revision {current} to compact to in {COMPACTION_INTERVAL:g}s"
+        try:
+            self.etcd.compact(target)
+        except EtcdError as e:  # compacted further already (by hand): nothing to drop
+            return f"compaction at revision {target} skipped: {e}"
+        return f"compacted etcd to revision {target}; recorded revision {current}"
 
 
 class WatchHandle:
@@ -223,6 +272,7 @@ class APIServer:
         self.request_seq = 0
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.recent_requests: deque[Request] = deque(maxlen=500)
+        self.compactor = Compactor(etcd)
         self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
 
     # --- the watch cache -----------------------------------------------------------------------

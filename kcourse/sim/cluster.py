@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apiserver import APIServer
+from .apiserver import COMPACTION_INTERVAL, APIServer
 from .clock import Clock, Timer
 from .component import Component, Event
 from .etcd import Etcd
@@ -116,6 +116,7 @@ class Cluster:
         self._instant_ms, self._instant_events = -1, 0
         #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
         self.lock = threading.RLock()
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
 
         from .cloud import FakeCloud
         self.cloud = FakeCloud(self) if cloud else None
@@ -230,6 +231,14 @@ class Cluster:
                     verb = WRITE_VERBS[r.verb]
                     break
         return Event(self.clock.now, component, node, verb, key, message, requests)
+
+    def _compact_etcd(self) -> Event | None:
+        """kube-apiserver's periodic etcd compaction (``--etcd-compaction-interval``), while one is up."""
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
+        master = next((m.name for m in self.machines.values() if m.is_master and m.powered), None)
+        if master is None:
+            return None  # every API server is down: nobody compacts
+        return self.make_event("kube-apiserver", master, "etcd", self.api.compactor.run_once(), verb="compact")
 
     def ready_components(self) -> list[str]:
         """Components with work due at the next instant: the learner may pick which one steps."""
