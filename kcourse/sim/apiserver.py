@@ -385,9 +385,10 @@ class APIServer:
         stored["metadata"] = md
         return json.dumps(stored, separators=(",", ":")).encode()
 
-    def _write(self, rt: ResourceType, obj: dict) -> dict:
+    def _write(self, rt: ResourceType, obj: dict, data: bytes | None = None) -> dict:
         key = rt.etcd_key(obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        data = self._encode(obj)
+        if data is None:
+            data = self._encode(obj)
         self._pending[key] = (data, obj)
         self.etcd.put(key, data)
         return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
@@ -522,7 +523,9 @@ class APIServer:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, user: str, verb: str) -> tuple[ResourceType, dict]:
+    def _prepare(self, obj: Any, user: str, verb: str, copy: bool = True) -> tuple[ResourceType, dict]:
+        """Check the request's kind and types; ``copy=False`` when the caller's object is only read
+        (a status update takes nothing but its status) or already the server's own (a patch result)."""
         if not isinstance(obj, dict):
             raise errors.bad_request("Object 'Kind' is missing in the request body")
         kind = obj.get("kind")
@@ -534,8 +537,9 @@ class APIServer:
         if obj.get("apiVersion") != rt.api_version:
             raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
         check_types(obj)
-        obj = deep_copy(obj)
-        obj.setdefault("metadata", {})
+        if copy or "metadata" not in obj:
+            obj = deep_copy(obj)
+            obj.setdefault("metadata", {})
         return rt, obj
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False) -> dict:
@@ -610,7 +614,7 @@ class APIServer:
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, user, "update")
+            rt, obj = self._prepare(obj, user, "update", copy=subresource != "status")
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
@@ -625,15 +629,20 @@ class APIServer:
 
     def _merge_update(self, rt: ResourceType, current: dict, obj: dict, subresource: str) -> dict:
         if subresource == "status":
-            new = deep_copy(current)
-            new["status"] = obj.get("status", {})
+            # Versions in the cache are never mutated, so the new one shares what did not change with the
+            # old one: only the metadata (the server writes resourceVersion into it) and the status are new.
+            new = dict(current)
+            new["metadata"] = dict(current["metadata"])
+            new["status"] = deep_copy(obj.get("status", {}))
             return new
         new = obj
         new["metadata"]["namespace"] = current["metadata"].get("namespace")
         if not rt.namespaced:
             new["metadata"].pop("namespace", None)
         if rt.has_status and rt.kind != "Namespace":
-            new["status"] = deep_copy(current.get("status", {}))  # status changes only via the subresource
+            # Status changes only via the subresource.  Defaulting may add top-level fields to it, so the new
+            # version gets its own top-level dict; what lies below is shared with the (immutable) cached one.
+            new["status"] = dict(current.get("status", {}))
         apply_defaults(new)
         validate(new)
         validate_update(new, current)
@@ -660,9 +669,11 @@ class APIServer:
                 rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             self._delete_now(rt, current)
             return new
-        if new == current or (self._encode(new) == self._encode(current)):
-            return current  # a no-op update does not write (the real server skips it too)
-        return self._write(rt, new)
+        data = self._encode(new)
+        stored = self.etcd.get(rt.etcd_key(cmd.get("namespace"), cmd["name"]))
+        if stored is not None and stored.value == data:
+            return current  # a no-op update does not write: the real server compares the bytes it would store
+        return self._write(rt, new, data)
 
     def update_status(self, obj: dict, *, user: str = "") -> dict:
         return self.update(obj, subresource="status", user=user)
@@ -686,7 +697,7 @@ class APIServer:
                                "application/merge-patch+json, application/apply-patch+yaml")
             rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
             patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
-            _, obj = self._prepare(patched, user, "patch")
+            _, obj = self._prepare(patched, user, "patch", copy=False)  # the patch result is the server's own
             new = self._merge_update(rt, current, obj, subresource)
             stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"], dry_run)
         except ApiError as e:
@@ -770,12 +781,13 @@ class APIServer:
                                       f'"{pod["spec"]["nodeName"]}"')
             if pod["metadata"].get("deletionTimestamp"):
                 raise errors.conflict("pods", pod_name, detail="pod is being deleted")
-            new = deep_copy(pod)
+            # A new version sharing the unchanged parts with the cached one (which nobody mutates).
+            new = dict(pod, metadata=dict(pod["metadata"]), spec=dict(pod["spec"]), status=dict(pod["status"]))
             new["spec"]["nodeName"] = node_name
-            conditions = new["status"].setdefault("conditions", [])
-            conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
+            conditions = [c for c in new["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                                "lastTransitionTime": timestamp(self.clock.now)})
+            new["status"]["conditions"] = conditions
             stored = self._write(rt, new)
         except ApiError as e:
             self._record(user, "create", "pods", namespace, pod_name, e.code, "binding")
@@ -801,7 +813,7 @@ class APIServer:
         existing = self._cache["events"].get(f"{ns}/{existing_name}") if existing_name else None
         rt = self.resource("events")
         if existing is not None:
-            ev = deep_copy(existing)
+            ev = dict(existing, metadata=dict(existing["metadata"]))  # shares the rest with the cached version
             ev["count"] = ev.get("count", 1) + 1
             ev["lastTimestamp"] = now
             self._write(rt, ev)
