@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,15 @@ class Machine:
             if c.name == name:
                 return c
         return None
+
+
+class BoundedTrace(deque):
+    """The newest ``maxlen`` events: dropping the oldest costs O(1), and slices read like a list's."""
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [deque.__getitem__(self, i) for i in range(*index.indices(len(self)))]
+        return deque.__getitem__(self, index)
 
 
 class Cluster:
@@ -104,7 +114,7 @@ class Cluster:
         self.oci_runtime = oci_runtime
         self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
                               "ephemeral-storage": "20Gi"}
-        self.events: list[Event] = []
+        self.events: list[Event] | BoundedTrace = [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
         #: Programs that container images run inside the simulation, by image repository
@@ -293,8 +303,6 @@ class Cluster:
         else:
             self._instant_ms, self._instant_events = self.clock.now_ms, 1
         self.events.append(ev)
-        if self.trace_limit is not None and len(self.events) > self.trace_limit:
-            del self.events[: len(self.events) - self.trace_limit]
         for listener in self._event_listeners:
             listener(ev)
 
