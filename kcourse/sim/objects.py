@@ -45,7 +45,12 @@ def deep_copy(obj: Any) -> Any:
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 time of a simulated instant, at whole seconds like metav1.Time."""
-    return (EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _timestamp(int(seconds))
+
+
+@functools.lru_cache(maxsize=1 << 12)  # strftime is slow, and every write of a second stamps the same text
+def _timestamp(whole: int) -> str:
+    return (EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def micro_timestamp(seconds: float) -> str:
