@@ -265,7 +265,7 @@ class APIServer:
         self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
         self._untriggered: dict[str, list[WatchHandle]] = {r: [] for r in TRIGGER_FIELDS}
         self._watch_seq = 0
-        self._prefixes = sorted(((r.etcd_prefix + "/", r) for r in RESOURCES), key=lambda p: -len(p[0]))
+        self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
         self._pending: dict[str, tuple[bytes, dict]] = {}
         self._uid_counter = 0
         self._event_index: dict[tuple, str] = {}
@@ -278,9 +278,13 @@ class APIServer:
     # --- the watch cache -----------------------------------------------------------------------
 
     def _resource_of_key(self, key: str) -> tuple[ResourceType, str] | None:
-        for prefix, rt in self._prefixes:
-            if key.startswith(prefix):
-                return rt, key[len(prefix):]
+        """The resource whose longest prefix the key starts with: a few dict lookups, longest cut first."""
+        end = key.rfind("/")
+        while end > 0:
+            rt = self._by_prefix.get(key[:end + 1])
+            if rt is not None:
+                return rt, key[end + 1:]
+            end = key.rfind("/", 0, end)
         return None
 
     def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> dict:
