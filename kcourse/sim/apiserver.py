@@ -11,7 +11,10 @@ touches etcd.  The server here does what the real one does on each request:
 * serve reads from a *watch cache* that follows etcd (the real ``cacher``),
   and ``resourceVersion`` is etcd's revision of the object's last change;
 * stream watch events ADDED / MODIFIED / DELETED / BOOKMARK; a watch from a
-  version etcd has compacted away gets 410 Gone ("too old resource version").
+  version etcd has compacted away gets 410 Gone ("too old resource version");
+* compact etcd every ``--etcd-compaction-interval`` (5 minutes) to the
+  revision it saw one interval earlier (:class:`Compactor`), so the store
+  keeps at least one interval of history and no more than two.
 
 A refused request never writes, so the store's revision is unchanged.
 
@@ -33,13 +36,16 @@ from . import errors
 from .clock import Clock
 from .defaults import apply_defaults
 from .errors import ApiError
-from .etcd import Etcd, EtcdError, WatchEvent
+from .etcd import Compare, Etcd, EtcdError, Op, WatchEvent
 from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
 from .validation import check_types, validate, validate_update
 
-__all__ = ["APIServer", "Client", "Request", "Unreachable", "WatchHandle"]
+__all__ = ["COMPACTION_INTERVAL", "APIServer", "Client", "Compactor", "Request", "Unreachable", "WatchHandle"]
+
+#: ``--etcd-compaction-interval``: kube-apiserver compacts etcd this often (seconds; its default, 5m).
+COMPACTION_INTERVAL = 300.0
 
 #: The cacher's indexed triggers (``TriggerFunc`` in the pod and node registries): a watch whose field
 #: selector pins this field is woken only by objects whose old or new value is the one it asked for,
@@ -66,6 +72,49 @@ class Request:
     name: str
     code: int
     subresource: str = ""
+
+
+class Compactor:
+    """kube-apiserver's etcd compactor (``k8s.io/apiserver/pkg/storage/etcd3/compact.go``).
+
+    Every interval it writes the revision it recorded at the previous interval
+    to ``compact_rev_key`` in a transaction guarded by that key's ``version``,
+    then compacts etcd to that revision and records the current one.  So the
+    first interval only records, each later one compacts to where the store
+    stood an interval before: a watcher that falls less than one interval
+    behind can always resume, one further behind gets 410 Gone and relists.
+    The guard is how several API servers share one etcd without compacting
+    twice: the one whose transaction fails adopts the winner's count instead.
+    The key lies outside ``/registry/``, so no API object ever shows it, but
+    its write is a revision like any other.
+    """
+
+    KEY = "compact_rev_key"
+
+    def __init__(self, etcd: Etcd):
+        self.etcd = etcd
+        self.time = 0   # how many compaction rounds the key has seen (its ``version``)
+        self.rev = 0    # the revision recorded at the previous round, the next compaction point
+
+    def run_once(self) -> str:
+        """One round; returns what it did, for the trace."""
+        ok, results = self.etcd.txn([Compare(self.KEY, "version", "=", self.time)],
+                                    [Op("put", self.KEY, str(self.rev).encode())], [Op("get", self.KEY)])
+        current = self.etcd.revision
+        if not ok:  # another API server compacted this round: take its count and wait for the next
+            found = results[0]
+            self.time = found[0].version if isinstance(found, list) and found else 0
+            self.rev = current
+            return f"another API server compacted; recorded revision {current}"
+        self.time += 1
+        target, self.rev = self.rev, current
+        if not target:  # the first round only records where the store is
+            return f"recorded revision {current} to compact to in {COMPACTION_INTERVAL:g}s"
+        try:
+            self.etcd.compact(target)
+        except EtcdError as e:  # compacted further already (by hand): nothing to drop
+            return f"compaction at revision {target} skipped: {e}"
+        return f"compacted etcd to revision {target}; recorded revision {current}"
 
 
 class WatchHandle:
@@ -216,21 +265,26 @@ class APIServer:
         self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
         self._untriggered: dict[str, list[WatchHandle]] = {r: [] for r in TRIGGER_FIELDS}
         self._watch_seq = 0
-        self._prefixes = sorted(((r.etcd_prefix + "/", r) for r in RESOURCES), key=lambda p: -len(p[0]))
+        self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
         self._pending: dict[str, tuple[bytes, dict]] = {}
         self._uid_counter = 0
         self._event_index: dict[tuple, str] = {}
         self.request_seq = 0
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.recent_requests: deque[Request] = deque(maxlen=500)
+        self.compactor = Compactor(etcd)
         self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
 
     # --- the watch cache -----------------------------------------------------------------------
 
     def _resource_of_key(self, key: str) -> tuple[ResourceType, str] | None:
-        for prefix, rt in self._prefixes:
-            if key.startswith(prefix):
-                return rt, key[len(prefix):]
+        """The resource whose longest prefix the key starts with: a few dict lookups, longest cut first."""
+        end = key.rfind("/")
+        while end > 0:
+            rt = self._by_prefix.get(key[:end + 1])
+            if rt is not None:
+                return rt, key[end + 1:]
+            end = key.rfind("/", 0, end)
         return None
 
     def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> dict:
@@ -335,9 +389,10 @@ class APIServer:
         stored["metadata"] = md
         return json.dumps(stored, separators=(",", ":")).encode()
 
-    def _write(self, rt: ResourceType, obj: dict) -> dict:
+    def _write(self, rt: ResourceType, obj: dict, data: bytes | None = None) -> dict:
         key = rt.etcd_key(obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        data = self._encode(obj)
+        if data is None:
+            data = self._encode(obj)
         self._pending[key] = (data, obj)
         self.etcd.put(key, data)
         return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
@@ -472,7 +527,9 @@ class APIServer:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, user: str, verb: str) -> tuple[ResourceType, dict]:
+    def _prepare(self, obj: Any, user: str, verb: str, copy: bool = True) -> tuple[ResourceType, dict]:
+        """Check the request's kind and types; ``copy=False`` when the caller's object is only read
+        (a status update takes nothing but its status) or already the server's own (a patch result)."""
         if not isinstance(obj, dict):
             raise errors.bad_request("Object 'Kind' is missing in the request body")
         kind = obj.get("kind")
@@ -484,8 +541,9 @@ class APIServer:
         if obj.get("apiVersion") != rt.api_version:
             raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
         check_types(obj)
-        obj = deep_copy(obj)
-        obj.setdefault("metadata", {})
+        if copy or "metadata" not in obj:
+            obj = deep_copy(obj)
+            obj.setdefault("metadata", {})
         return rt, obj
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False) -> dict:
@@ -560,7 +618,7 @@ class APIServer:
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, user, "update")
+            rt, obj = self._prepare(obj, user, "update", copy=subresource != "status")
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
@@ -575,15 +633,20 @@ class APIServer:
 
     def _merge_update(self, rt: ResourceType, current: dict, obj: dict, subresource: str) -> dict:
         if subresource == "status":
-            new = deep_copy(current)
-            new["status"] = obj.get("status", {})
+            # Versions in the cache are never mutated, so the new one shares what did not change with the
+            # old one: only the metadata (the server writes resourceVersion into it) and the status are new.
+            new = dict(current)
+            new["metadata"] = dict(current["metadata"])
+            new["status"] = deep_copy(obj.get("status", {}))
             return new
         new = obj
         new["metadata"]["namespace"] = current["metadata"].get("namespace")
         if not rt.namespaced:
             new["metadata"].pop("namespace", None)
         if rt.has_status and rt.kind != "Namespace":
-            new["status"] = deep_copy(current.get("status", {}))  # status changes only via the subresource
+            # Status changes only via the subresource.  Defaulting may add top-level fields to it, so the new
+            # version gets its own top-level dict; what lies below is shared with the (immutable) cached one.
+            new["status"] = dict(current.get("status", {}))
         apply_defaults(new)
         validate(new)
         validate_update(new, current)
@@ -610,9 +673,11 @@ class APIServer:
                 rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             self._delete_now(rt, current)
             return new
-        if new == current or (self._encode(new) == self._encode(current)):
-            return current  # a no-op update does not write (the real server skips it too)
-        return self._write(rt, new)
+        data = self._encode(new)
+        stored = self.etcd.get(rt.etcd_key(cmd.get("namespace"), cmd["name"]))
+        if stored is not None and stored.value == data:
+            return current  # a no-op update does not write: the real server compares the bytes it would store
+        return self._write(rt, new, data)
 
     def update_status(self, obj: dict, *, user: str = "") -> dict:
         return self.update(obj, subresource="status", user=user)
@@ -636,7 +701,7 @@ class APIServer:
                                "application/merge-patch+json, application/apply-patch+yaml")
             rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
             patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
-            _, obj = self._prepare(patched, user, "patch")
+            _, obj = self._prepare(patched, user, "patch", copy=False)  # the patch result is the server's own
             new = self._merge_update(rt, current, obj, subresource)
             stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"], dry_run)
         except ApiError as e:
@@ -720,12 +785,13 @@ class APIServer:
                                       f'"{pod["spec"]["nodeName"]}"')
             if pod["metadata"].get("deletionTimestamp"):
                 raise errors.conflict("pods", pod_name, detail="pod is being deleted")
-            new = deep_copy(pod)
+            # A new version sharing the unchanged parts with the cached one (which nobody mutates).
+            new = dict(pod, metadata=dict(pod["metadata"]), spec=dict(pod["spec"]), status=dict(pod["status"]))
             new["spec"]["nodeName"] = node_name
-            conditions = new["status"].setdefault("conditions", [])
-            conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
+            conditions = [c for c in new["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                                "lastTransitionTime": timestamp(self.clock.now)})
+            new["status"]["conditions"] = conditions
             stored = self._write(rt, new)
         except ApiError as e:
             self._record(user, "create", "pods", namespace, pod_name, e.code, "binding")
@@ -751,7 +817,7 @@ class APIServer:
         existing = self._cache["events"].get(f"{ns}/{existing_name}") if existing_name else None
         rt = self.resource("events")
         if existing is not None:
-            ev = deep_copy(existing)
+            ev = dict(existing, metadata=dict(existing["metadata"]))  # shares the rest with the cached version
             ev["count"] = ev.get("count", 1) + 1
             ev["lastTimestamp"] = now
             self._write(rt, ev)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apiserver import APIServer
+from .apiserver import COMPACTION_INTERVAL, APIServer
 from .clock import Clock, Timer
 from .component import Component, Event
 from .etcd import Etcd
@@ -59,6 +60,15 @@ class Machine:
             if c.name == name:
                 return c
         return None
+
+
+class BoundedTrace(deque):
+    """The newest ``maxlen`` events: dropping the oldest costs O(1), and slices read like a list's."""
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [deque.__getitem__(self, i) for i in range(*index.indices(len(self)))]
+        return deque.__getitem__(self, index)
 
 
 class Cluster:
@@ -104,7 +114,7 @@ class Cluster:
         self.oci_runtime = oci_runtime
         self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
                               "ephemeral-storage": "20Gi"}
-        self.events: list[Event] = []
+        self.events: list[Event] | BoundedTrace = [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
         #: Called with a machine's name when it loses the API server (partitioned, or every master down).
@@ -118,6 +128,7 @@ class Cluster:
         self._instant_ms, self._instant_events = -1, 0
         #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
         self.lock = threading.RLock()
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
 
         from .cloud import FakeCloud
         self.cloud = FakeCloud(self) if cloud else None
@@ -233,6 +244,14 @@ class Cluster:
                     break
         return Event(self.clock.now, component, node, verb, key, message, requests)
 
+    def _compact_etcd(self) -> Event | None:
+        """kube-apiserver's periodic etcd compaction (``--etcd-compaction-interval``), while one is up."""
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
+        master = next((m.name for m in self.machines.values() if m.is_master and m.powered), None)
+        if master is None:
+            return None  # every API server is down: nobody compacts
+        return self.make_event("kube-apiserver", master, "etcd", self.api.compactor.run_once(), verb="compact")
+
     def ready_components(self) -> list[str]:
         """Components with work due at the next instant: the learner may pick which one steps."""
         head = self.clock.peek()
@@ -286,8 +305,6 @@ class Cluster:
         else:
             self._instant_ms, self._instant_events = self.clock.now_ms, 1
         self.events.append(ev)
-        if self.trace_limit is not None and len(self.events) > self.trace_limit:
-            del self.events[: len(self.events) - self.trace_limit]
         for listener in self._event_listeners:
             listener(ev)
 

@@ -162,7 +162,10 @@ class Etcd:
     150,000-pod cluster stays usable: reads at the latest revision use the
     latest version of each key directly, reads at an old revision bisect the
     key's versions, and ``compact`` visits only the keys written since the
-    previous compaction (plus those still holding older versions).
+    previous compaction (plus those still holding older versions).  A new
+    key is appended to a short unsorted list, merged into the sorted key
+    list by the next range read (one sort of an almost sorted list), so a
+    create does not move a million keys to keep them in order.
     """
 
     def __init__(self) -> None:
@@ -170,7 +173,8 @@ class Etcd:
         self.compact_revision = 0
         self._history: dict[str, list[KeyValue]] = {}  # key -> versions; version 0 marks a delete
         self._latest: dict[str, KeyValue] = {}
-        self._keys: list[str] = []                     # sorted keys with any history
+        self._keys: list[str] = []                     # sorted keys with any history (but the new ones)
+        self._new_keys: list[str] = []                 # keys with history that _keys does not hold yet
         self._dirty: set[str] = set()                  # keys that may hold versions a compaction drops
         self._log_revs: list[int] = []                 # revision of each logged event, for watches
         self._log: list[WatchEvent] = []
@@ -231,19 +235,20 @@ class Etcd:
             kv = self._at(key, revision)
             found = [kv] if kv is not None else []
         else:
-            lo = bisect.bisect_left(self._keys, key)
-            hi = len(self._keys) if range_end == "\0" else bisect.bisect_left(self._keys, range_end)
+            keys = self._sorted_keys()
+            lo = bisect.bisect_left(keys, key)
+            hi = len(keys) if range_end == "\0" else bisect.bisect_left(keys, range_end)
             found = []
             if revision <= 0 or revision >= self.revision:
                 latest = self._latest
-                for k in self._keys[lo:hi]:
+                for k in keys[lo:hi]:
                     kv = latest.get(k)
                     if kv is not None:
                         found.append(kv)
                         if limit and len(found) >= limit:
                             break
             else:
-                for k in self._keys[lo:hi]:
+                for k in keys[lo:hi]:
                     kv = self._at(k, revision)
                     if kv is not None:
                         found.append(kv)
@@ -252,6 +257,14 @@ class Etcd:
         if keys_only:
             return [KeyValue(kv.key, b"", kv.create_revision, kv.mod_revision, kv.version) for kv in found]
         return found
+
+    def _sorted_keys(self) -> list[str]:
+        """Every key with history, sorted: the new ones are merged in on the first read that needs them."""
+        if self._new_keys:
+            self._keys.extend(self._new_keys)
+            self._keys.sort()   # a sorted run and a short tail: about one pass
+            self._new_keys.clear()
+        return self._keys
 
     def count(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0) -> int:
         """How many keys the range holds (etcd's ``count_only``)."""
@@ -269,7 +282,7 @@ class Etcd:
         if prev is None:
             kv = KeyValue(key, value, rev, rev, 1)
             if key not in self._history:
-                bisect.insort(self._keys, key)
+                self._new_keys.append(key)
                 self._history[key] = []
         else:
             kv = KeyValue(key, value, prev.create_revision, rev, prev.version + 1)
@@ -401,6 +414,7 @@ class Etcd:
             elif len(versions) > 1 or not versions[-1].version:
                 still_dirty.add(key)
         self._dirty = still_dirty
+        self._sorted_keys()
         if len(gone) < 64:
             for key in gone:
                 del self._keys[bisect.bisect_left(self._keys, key)]

@@ -28,17 +28,29 @@ EPOCH = datetime(2025, 1, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def deep_copy(obj: Any) -> Any:
-    """A deep copy of JSON data, several times faster than ``copy.deepcopy``."""
-    if isinstance(obj, dict):
-        return {k: deep_copy(v) if isinstance(v, (dict, list)) else v for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [deep_copy(v) if isinstance(v, (dict, list)) else v for v in obj]
+    """A deep copy of JSON data, several times faster than ``copy.deepcopy``.
+
+    Strings, ints, booleans and None — nearly every leaf — are kept by an exact type test, the cheapest
+    check there is; anything else goes through the recursion, which copies dicts and lists (subclasses
+    too) and keeps every other value as it is.
+    """
+    t = type(obj)
+    if t is dict or (t is not list and isinstance(obj, dict)):
+        return {k: v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v)
+                for k, v in obj.items()}
+    if t is list or isinstance(obj, list):
+        return [v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v) for v in obj]
     return obj
 
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 time of a simulated instant, at whole seconds like metav1.Time."""
-    return (EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _timestamp(int(seconds))
+
+
+@functools.lru_cache(maxsize=1 << 12)  # strftime is slow, and every write of a second stamps the same text
+def _timestamp(whole: int) -> str:
+    return (EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def micro_timestamp(seconds: float) -> str:

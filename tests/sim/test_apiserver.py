@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from kcourse.sim.apiserver import APIServer
+import kcourse
+from kcourse.sim.apiserver import APIServer, Compactor
 from kcourse.sim.clock import Clock
 from kcourse.sim.errors import ApiError
 from kcourse.sim.etcd import Etcd
@@ -264,3 +265,46 @@ def test_watch_from_resource_version_zero_starts_with_the_current_state(api):
               namespace="default", resource_version="0")
     api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "default"}})
     assert [s for s in seen if s[1] in ("a", "b")] == [("ADDED", "a"), ("ADDED", "b")]
+
+
+def test_the_compactor_first_records_then_compacts_to_the_revision_it_recorded(api):
+    api.create(pod("a"))
+    recorded = api.etcd.revision + 1  # its own write of compact_rev_key is a revision too
+    api.compactor.run_once()
+    assert (api.etcd.revision, api.etcd.compact_revision) == (recorded, 0)
+    api.patch("pods", "a", {"metadata": {"labels": {"n": "1"}}}, namespace="default")
+    api.compactor.run_once()
+    assert api.etcd.compact_revision == recorded
+    assert api.etcd.get("compact_rev_key").value == str(recorded).encode()
+
+
+def test_two_api_servers_sharing_etcd_compact_once_per_round(api):
+    other = Compactor(api.etcd)
+    api.compactor.run_once()
+    assert other.run_once().startswith("another API server")
+    api.create(pod("a"))
+    api.compactor.run_once()
+    first = api.etcd.compact_revision
+    assert first > 0 and other.run_once().startswith("another API server")
+    assert api.etcd.compact_revision == first and api.etcd.get("compact_rev_key").version == 2
+
+
+def test_the_cluster_compacts_every_five_minutes_keeping_one_interval_of_history():
+    c = kcourse.Cluster(seed=0)
+    c.run(until=599)
+    assert c.etcd.compact_revision == 0
+    revision_at_300 = c.etcd.get("compact_rev_key").mod_revision  # the revision the first round recorded
+    c.run(until=601)
+    assert c.etcd.compact_revision == revision_at_300
+    assert [e.time for e in c.events if e.component == "kube-apiserver" and e.verb == "compact"] == [300, 600]
+
+
+def test_a_kubelet_cut_off_longer_than_the_history_relists_after_410():
+    c = kcourse.Cluster(seed=0)
+    c.partition_node("worker-1")
+    c.run(until=c.now + 700)
+    c.heal_partition("worker-1")
+    c.run(until=c.now + 30)
+    kubelet = c.kubelet("worker-1")
+    assert kubelet.pod_informer.relists == 1
+    assert kubelet.node_informer.relists == 1

@@ -123,3 +123,11 @@ def test_components_that_spin_without_time_passing_stop_with_a_clear_error(clust
     kubelet.after(0, spin)
     with pytest.raises(RuntimeError, match=r"events at t=.* without time passing; the last: .*retrying at once"):
         cluster.run_until_stable()
+
+
+def test_a_trace_limit_keeps_the_newest_events_and_slices_like_a_list():
+    full = kcourse.Cluster(seed=0)
+    bounded = kcourse.Cluster(seed=0, trace_limit=40)
+    assert len(bounded.events) == 40
+    assert bounded.events[-5:] == full.events[-5:] and bounded.events[0] == full.events[-40]
+    assert bounded.trace() == full.trace(full.events[-40:])

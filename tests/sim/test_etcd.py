@@ -7,6 +7,8 @@ cancel, ``db_size`` and large stores.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from kcourse.sim.etcd import ErrCompacted, Etcd, EtcdError, KeyValue, Op, WatchEvent, prefix_end
@@ -154,3 +156,24 @@ def test_compaction_keeps_history_after_its_revision(etcd: Etcd) -> None:
     assert [etcd.get("a", revision=r).value for r in range(6, 12)] == [b"4", b"5", b"6", b"7", b"8", b"9"]
     etcd.compact(etcd.revision)
     assert etcd.get("a").value == b"9"
+
+
+def test_ranges_list_every_key_in_order_while_keys_come_and_go(etcd: Etcd) -> None:
+    rng = random.Random(7)
+    model: dict[str, bytes] = {}
+    for step in range(3_000):
+        key = f"/r/{rng.choice('abc')}/{rng.randrange(300):03d}"
+        if rng.random() < 0.25 and model:
+            gone = rng.choice(sorted(model))
+            etcd.delete(gone)
+            del model[gone]
+        else:
+            model[key] = str(step).encode()
+            etcd.put(key, model[key])
+        if step % 401 == 0:
+            etcd.compact(etcd.revision)
+        if step % 97 == 0:
+            prefix = rng.choice(["/r/", "/r/a/", "/r/b/0", "/r/c/2"])
+            got = [(kv.key, kv.value) for kv in etcd.range(prefix, prefix=True)]
+            assert got == [(k, model[k]) for k in sorted(model) if k.startswith(prefix)]
+    assert [kv.key for kv in etcd.range("/r/", prefix=True)] == sorted(model)

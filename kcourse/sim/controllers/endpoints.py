@@ -27,6 +27,7 @@ Kubernetes.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..component import Component
@@ -46,16 +47,6 @@ __all__ = [
 ]
 
 MAX_ENDPOINTS = 1000
-
-
-def _namespace_index(obj: dict) -> list[str]:
-    return [obj["metadata"].get("namespace") or ""]
-
-
-def _by_namespace(informer: Informer, namespace: str) -> list[dict]:
-    if "namespace" not in informer.indexers:
-        informer.add_indexer("namespace", _namespace_index)
-    return informer.by_index("namespace", namespace)
 
 
 def _selects(selector: dict[str, str] | None, labels: dict[str, str] | None) -> bool:
@@ -85,10 +76,31 @@ def selected_pods(pods: Informer, service: dict) -> list[dict]:
     return [p for p in pods.by_index("label", rarest) if _selects(selector, p["metadata"].get("labels"))]
 
 
+def _selector_index(obj: dict) -> list[str]:
+    ns = obj["metadata"].get("namespace") or ""
+    return [f"{ns}/{k}={v}" for k, v in ((obj.get("spec") or {}).get("selector") or {}).items()]
+
+
 def services_for_pod(services: Informer, pod: dict) -> list[dict]:
-    """Services whose selector matches ``pod`` (``GetPodServiceMemberships``)."""
-    return [s for s in _by_namespace(services, pod["metadata"]["namespace"])
-            if _selects(s["spec"].get("selector"), pod["metadata"].get("labels"))]
+    """Services whose selector matches ``pod`` (``GetPodServiceMemberships``), by key.
+
+    A Service can select the pod only if one of its selector's pairs is one
+    of the pod's labels, so the candidates come from an index on selector
+    pairs: a pod change costs the Services that may select it, not every
+    Service of the namespace.
+    """
+    if "selector" not in services.indexers:
+        services.add_indexer("selector", _selector_index)
+    labels = pod["metadata"].get("labels")
+    if not labels:
+        return []
+    ns = pod["metadata"]["namespace"]
+    index = services.indices["selector"]
+    keys: set[str] = set()
+    for k, v in labels.items():
+        keys.update(index.get(f"{ns}/{k}={v}", ()))
+    store = services.store
+    return [store[key] for key in sorted(keys) if _selects(store[key]["spec"].get("selector"), labels)]
 
 
 def pod_is_ready(pod: dict) -> bool:
@@ -135,6 +147,7 @@ def should_set_hostname(pod: dict, service: dict) -> bool:
     return bool(spec.get("hostname")) and spec.get("subdomain") == service["metadata"]["name"]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every sync sorts the same Pod IPs again
 def ip_order(ip: str) -> tuple[int, ...]:
     return tuple(int(x) for x in ip.split("."))
 

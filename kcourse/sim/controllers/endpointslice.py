@@ -95,6 +95,7 @@ class EndpointSliceController(Controller):
         """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         groups: dict[str, tuple[list[dict], list[dict]]] = {}
+        group_keys: dict[tuple, str] = {}   # the Pods of a Service mostly resolve to the same ports: encode once
         for pod in selected_pods(self.pods, svc):
             ip = pod["status"].get("podIP")
             if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
@@ -117,7 +118,11 @@ class EndpointSliceController(Controller):
             ports = endpoint_ports(svc, pod)
             if svc["spec"].get("ports") and not ports:
                 continue
-            groups.setdefault(json.dumps(ports, sort_keys=True), (ports, []))[1].append(ep)
+            shape = tuple(tuple(p.items()) for p in ports)
+            group = group_keys.get(shape)
+            if group is None:
+                group = group_keys[shape] = json.dumps(ports, sort_keys=True)
+            groups.setdefault(group, (ports, []))[1].append(ep)
         for _, eps in groups.values():
             eps.sort(key=lambda e: ip_order(e["addresses"][0]))
         return groups

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from nodekit import add_node, add_pod, set_pod_status
 
+from kcourse.sim.controllers.endpoints import services_for_pod
+from kcourse.sim.informer import Informer
+
 SERVICE = {"apiVersion": "v1", "kind": "Service",
            "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
@@ -82,3 +85,22 @@ def test_in_a_running_cluster_endpoints_list_exactly_the_ready_pods():
                    and any(x["type"] == "Ready" and x["status"] == "True" for x in p["status"].get("conditions", [])))
     [subset] = c.api.peek("endpoints", "web", "default")["subsets"]
     assert sorted(a["ip"] for a in subset["addresses"]) == ready and len(ready) == 3
+
+
+def test_the_services_of_a_pod_come_from_the_selector_index_as_a_scan_would_find_them(bare):
+    services = Informer(bare.api.client("test"), "services")
+    services.start()
+    selectors = {"web": {"app": "web"}, "web-canary": {"app": "web", "track": "canary"}, "db": {"app": "db"},
+                 "tier": {"tier": "front"}, "none": None}
+    for name, selector in selectors.items():
+        spec = {"ports": [{"port": 80}]} | ({"selector": selector} if selector else {})
+        bare.api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec})
+    tier = bare.api.get("services", "tier", "default")
+    bare.api.update(dict(tier, spec=dict(tier["spec"], selector={"tier": "back"})))   # the index must follow
+    bare.api.delete("services", "db", "default")
+    for labels in ({"app": "web"}, {"app": "web", "track": "canary"}, {"app": "db"}, {"tier": "front"},
+                   {"tier": "back", "app": "web"}, {}, {"track": "canary"}):
+        pod = {"metadata": {"name": "p", "namespace": "default", "labels": labels}}
+        scan = [s for s in services.list() if s["spec"].get("selector")
+                and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
+        assert services_for_pod(services, pod) == scan, labels
