@@ -49,7 +49,13 @@ from ..informer import ResourceEventHandler
 from ..labels import selector_from_spec
 from ..objects import controller_of, deep_copy, owner_reference, parse_timestamp, timestamp
 from ..resources import object_key
-from .replicaset import claim_objects, resolve_controller_ref
+from .replicaset import (
+    POD_CONTROLLER_UID_INDEX,
+    claim_objects,
+    pod_controller_uid_index,
+    pods_by_owner,
+    resolve_controller_ref,
+)
 
 __all__ = [
     "DESIRED_REPLICAS",
@@ -203,6 +209,9 @@ class DeploymentController(Controller):
         self.d_informer = self.informer("deployments")
         self.rs_informer = self.informer("replicasets")
         self.pod_informer = self.informer("pods")
+        # The controller-UID index serves ReplicaSets as it serves Pods: a sync reads its own and the orphans.
+        if POD_CONTROLLER_UID_INDEX not in self.rs_informer.indexers:
+            self.rs_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.d_informer.add_event_handler(ResourceEventHandler(
             on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self.enqueue))
         self.rs_informer.add_event_handler(ResourceEventHandler(
@@ -300,7 +309,8 @@ class DeploymentController(Controller):
     def _replica_sets_for(self, d: dict) -> list[dict]:
         """Every ReplicaSet of the namespace this Deployment controls, adopting and releasing as needed."""
         ns = d["metadata"]["namespace"]
-        candidates = [rs for rs in self.rs_informer.list() if rs["metadata"]["namespace"] == ns]
+        # Ours and the orphans, in key order: another controller's ReplicaSets are never claimed anyway.
+        candidates = pods_by_owner(self.rs_informer, d, include_orphans=True)
 
         def can_adopt() -> bool:
             fresh = self.client.get("deployments", d["metadata"]["name"], ns)

@@ -188,3 +188,25 @@ def test_a_learner_scales_updates_and_deletes_a_deployment(lab):
     lab.api.delete("deployments", "web", "default", user="kubectl")
     lab.settle()
     assert lab.api.items("replicasets", "default") == [] and lab.pods() == []
+
+
+def test_a_deployment_adopts_a_matching_orphan_replicaset_and_leaves_other_owners_alone():
+    import kcourse
+
+    c = kcourse.Cluster(workers=1, addons=False, cloud=False, seed=0)
+    template = {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}
+    c.apply({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-orphan", "namespace": "default",
+                                                                  "labels": {"app": "web"}},
+             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+    c.kubectl("create deployment other --image=nginx:1.27")
+    c.run_until_stable()
+    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+    c.run_until_stable()
+    web_uid = c.api.peek("deployments", "web", "default")["metadata"]["uid"]
+    owners = {rs["metadata"]["name"]: [r["uid"] for r in rs["metadata"].get("ownerReferences", [])]
+              for rs in c.api.items("replicasets", "default")}
+    assert owners["web-orphan"] == [web_uid]
+    other = [name for name in owners if name.startswith("other-")]
+    assert other and all(owners[name] != [web_uid] for name in other)
