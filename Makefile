@@ -29,7 +29,7 @@ notebooks: $(STAMP)
 	@scripts/system-deps.sh dot
 	$(BIN)/python scripts/execute_notebooks.py
 
-# The full size (NODES=5000 PODS=150000) takes about an hour and 15 GiB here (benchmarks/README.md), so the default is smaller.
+# The full size (NODES=5000 PODS=150000) took 66 min and 14.4 GiB here (benchmarks/README.md), so the default is smaller.
 NODES ?= 200
 PODS  ?= 6000
 bench: $(STAMP)
