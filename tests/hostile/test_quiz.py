@@ -95,16 +95,18 @@ CORRUPT = {
 
 
 @pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
-def test_corrupt_progress_is_set_aside_with_a_warning(content: bytes, tmp_path: Path, session_bank) -> None:
+def test_corrupt_progress_is_set_aside_with_one_line(content: bytes, tmp_path: Path, session_bank, capsys) -> None:
     path = tmp_path / "progress.json"
     path.write_bytes(content)
-    with pytest.warns(RuntimeWarning, match="moved it to progress.json.corrupt-1"):
-        data = Progress(path).load()
+    data = Progress(path).load()
     assert data == {"version": 1, "chapters": {}}
-    assert (tmp_path / "progress.json.corrupt-1").read_bytes() == content
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "moved it to progress.json.bad-1" in err
+    assert (tmp_path / "progress.json.bad-1").read_bytes() == content
     q = next(q for q in session_bank.questions if q.type == "true_false")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         feedback = QuizSession(session_bank, progress=Progress(path)).check(q.id, True)
     assert feedback.valid
     assert json.loads(path.read_text())["chapters"][session_bank.chapter][q.id]["attempts"] == 1
+    assert capsys.readouterr().err == ""
