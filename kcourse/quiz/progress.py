@@ -165,7 +165,7 @@ class Progress:
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
-            return {}, ""
+            return ({}, "") if not os.path.islink(self.path) else (None, "a symbolic link to a missing file")
         except OSError as exc:
             if not os.path.lexists(self.path):  # a dangling symlink counts as unusable, anything else as impossible
                 raise self._fail("read", exc) from None
