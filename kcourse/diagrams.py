@@ -695,8 +695,8 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
     mine = list(ADDONS) if detail else [a for k, a in enumerate(ADDONS) if k % max(workers, 1) == j - 1]
     with g.subgraph(name=f"cluster_{w}") as c:
         _node_cluster(c, [f"{w}: worker node"], GREEN)
-        _component(c, f"{w}/kubelet", "kubelet", "agent", "node agent")
-        _component(c, f"{w}/kube-proxy", "kube-proxy", "agent", "Service rules")
+        _component(c, f"{w}/kubelet", "kubelet", "agent", "runs Pods,\\nreports status")
+        _component(c, f"{w}/kube-proxy", "kube-proxy", "agent", "Service rules\\nfrom EndpointSlices")
         rows: list[list[str]] = [[f"{w}/kubelet", f"{w}/kube-proxy"]]
         if detail:
             prev = f"{w}/kubelet"
@@ -725,8 +725,8 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
             pods.append(nid)
         rows.extend(pods[i:i + 2] for i in range(0, len(pods), 2))
         block = _grid(c, rows)
-    _edge(g, api, f"{w}/kubelet", "Pods to run /\\nnode status" if j == 1 else "", **_EDGE_API)
-    _edge(g, api, f"{w}/kube-proxy", "Services,\\nEndpointSlices" if j == 1 else "", **_EDGE_API)
+    _edge(g, api, f"{w}/kubelet", down=True, **_EDGE_API)
+    _edge(g, api, f"{w}/kube-proxy", down=True, **_EDGE_API)
     return block
 
 
