@@ -406,6 +406,11 @@ DELETE_OPTION_TYPES = {"kind": "string", "apiVersion": "string", "gracePeriodSec
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 
 
+def go_string_slice(values: list[str]) -> str:
+    """A ``[]string`` as Go's ``%#v`` prints it in a field error: ``[]string{"a", "b"}``."""
+    return "[]string{" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "}"
+
+
 def _fits(value: Any, go_type: str) -> bool:
     if value is None:
         return True
@@ -448,10 +453,10 @@ def delete_options(opts: Any, where: str = "DeleteOptions") -> dict:
     if policy is not None and policy not in PROPAGATION_POLICIES:
         causes.append(errors.Cause("propagationPolicy", f'Unsupported value: "{policy}": supported values: '
                                    '"Foreground", "Background", "Orphan", "nil"', "FieldValueNotSupported"))
-    for value in out.get("dryRun") or []:
-        if value != "All":
-            causes.append(errors.Cause("dryRun", f'Unsupported value: "{value}": supported values: "All"',
-                                       "FieldValueNotSupported"))
+    dry_run = out.get("dryRun") or []
+    if any(value != "All" for value in dry_run):
+        causes.append(errors.Cause("dryRun", f'Unsupported value: {go_string_slice(dry_run)}: supported values: '
+                                   '"All"', "FieldValueNotSupported"))
     if causes:
         raise errors.invalid("DeleteOptions", "", causes, "meta.k8s.io")
     return out

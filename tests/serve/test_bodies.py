@@ -265,8 +265,8 @@ def test_an_unknown_content_type_gets_415(served: Any) -> None:
     (b'{"propagationPolicy":"Sideways"}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
                                                'Unsupported value: "Sideways": supported values: "Foreground", '
                                                '"Background", "Orphan", "nil"')),
-    (b'{"dryRun":["Some"]}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: "Some": '
-                                  'supported values: "All"')),
+    (b'{"dryRun":["Some"]}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                                  '[]string{"Some"}: supported values: "All"')),
     (b'{"orphanDependents":true,"propagationPolicy":"Orphan"}', 422,
      ('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and '
      "deletionPropagation cannot be both set")),
@@ -408,3 +408,22 @@ def test_yaml_with_control_characters_is_refused(served: Any, char: bytes) -> No
     message = refused(served, "PATCH", f"{CONFIGMAPS}/target", b"data: {a: x" + char + b"}\n",
                       "application/apply-patch+yaml")
     assert message == "error converting YAML to JSON: yaml: control characters are not allowed"
+
+
+@pytest.mark.parametrize(("method", "path", "query", "kind"), [
+    ("POST", CONFIGMAPS, "dryRun=Nope", "CreateOptions"),
+    ("PUT", f"{CONFIGMAPS}/target", "dryRun=All&dryRun=", "UpdateOptions"),
+    ("PATCH", f"{CONFIGMAPS}/target", "dryRun=all", "PatchOptions"),
+    ("DELETE", f"{CONFIGMAPS}/target", "dryRun=true", "DeleteOptions"),
+])
+def test_a_dry_run_other_than_all_is_refused_before_anything_happens(served: Any, method: str, path: str,
+                                                                    query: str, kind: str) -> None:
+    """``ValidateDryRun``: the only value is ``All``; anything else is 422, never a real write."""
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"target"},"data":{"a":"b"}}'
+    ctype = "application/merge-patch+json" if method == "PATCH" else "application/json"
+    message = refused(served, method, f"{path}?{query}", body if method != "DELETE" else b"", ctype, code=422)
+    values = [v.partition("=")[2] for v in query.split("&")]
+    shown = ", ".join(f'"{v}"' for v in values)
+    assert message == (f'{kind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{{{shown}}}: '
+                       'supported values: "All"')
+    assert served.cluster.api.peek("configmaps", "target", "default") is not None
