@@ -13,6 +13,16 @@ the simulated components and notebooks call, under the cluster's lock, as
 a client named after the caller's user agent; a refused request comes back
 as the ``Status`` object the real server sends.
 
+Before anything is stored, a request is checked in kube-apiserver's order:
+its options from the query (``dryRun`` must be ``All``, as ``ValidateDryRun``
+says; a server-side apply needs a ``fieldManager``, as
+``ValidatePatchOptions`` says; DeleteOptions, from the body or the query, are
+typed and validated), then its body, decoded within the limits of
+``serializers.py`` and refused in the words of whichever upstream decoder
+would have read it: the serializer behind ``transformDecodeError`` for a
+create or update, the apply patcher (``error decoding YAML``), the merge and
+JSON patchers (``error decoding patch``).
+
 Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
 Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
 deletes the Pod gracefully), ``log`` (served by the node's kubelet, ``follow``
