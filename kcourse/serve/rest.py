@@ -54,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
-from kcourse.sim.validation import _type_name
 
 from . import protobuf, serializers
 from .discovery import SUBRESOURCES
@@ -216,7 +215,11 @@ def patch_decoding_error(reason: str, patch_type: str, req: Request) -> str:
 
 def _go_type(value: Any) -> str:
     """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
-    return "object" if value is None else _type_name(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
 
 
 def _check_object(obj: Any, kind: str, req: Request) -> None:
