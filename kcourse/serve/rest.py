@@ -41,13 +41,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
+from kcourse.sim.validation import _type_name
 
-from . import protobuf
+from . import protobuf, serializers
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -73,6 +72,7 @@ class Reply:
     body: Any = None
     content_type: str = "application/json"
     stream: Callable[[Write], None] | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)  # extra response headers (``Warning``)
 
 
 @dataclass
@@ -126,18 +126,71 @@ def status_success(code: int = 200, details: dict | None = None) -> dict:
     return out
 
 
-def decode_body(req: Request) -> Any:
-    """JSON, YAML (apply patches) or Kubernetes protobuf, as the request's Content-Type says."""
-    if req.content_type.startswith("application/vnd.kubernetes.protobuf"):
+#: What a create or update body may be (``NegotiateInputSerializer``: the first one when none is given).
+BODY_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
+
+
+def unsupported_media_type(accepted: tuple[str, ...] | list[str]) -> ApiError:
+    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
+                    f"types include: {', '.join(accepted)}")
+
+
+def media_type(req: Request) -> str:
+    return req.content_type.split(";")[0].strip().lower()
+
+
+def decode_body(req: Request, kind: str = "") -> Any:
+    """JSON, YAML (apply patches) or Kubernetes protobuf, as the request's Content-Type says.
+
+    ``kind`` (the resource's kind) asks for an object: anything else is refused as apimachinery refuses
+    it, and so is a ``metadata`` that is not an object.
+    """
+    mtype = media_type(req)
+    if mtype == "application/vnd.kubernetes.protobuf":
         return protobuf.decode(req.body)  # kubectl's typed clients (``kubectl create deployment …``)
+    if mtype not in ("", "application/json", "application/yaml", *PATCH_TYPES):
+        raise unsupported_media_type(BODY_TYPES)
     if not req.body:
         raise errors.bad_request("the body of the request was empty")
+    yaml_body = mtype in ("application/apply-patch+yaml", "application/yaml")
     try:
-        if req.content_type.startswith("application/apply-patch+yaml") or "yaml" in req.content_type:
-            return yaml.safe_load(req.body)
-        return json.loads(req.body)
-    except (ValueError, yaml.YAMLError) as e:
+        obj = serializers.decode_yaml(req.body) if yaml_body else serializers.decode_json(req.body)
+    except serializers.DecodeError as e:
+        if yaml_body:
+            raise errors.bad_request(str(e)) from None
         raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+    if kind:
+        _check_object(obj, kind, yaml_body)
+    return obj
+
+
+def _go_type(value: Any) -> str:
+    """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
+    return "object" if value is None else _type_name(value)
+
+
+def _check_object(obj: Any, kind: str, yaml_body: bool) -> None:
+    if obj is None:
+        raise errors.bad_request("the body of the request was empty" if not yaml_body else
+                                 f"Object '{kind}' is missing in 'null'")
+    if not isinstance(obj, dict):
+        raise errors.bad_request('couldn\'t get version/kind; json parse error: json: cannot unmarshal '
+                                 f'{_go_type(obj)} into Go value of type struct {{ APIVersion string '
+                                 '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
+    for key in ("apiVersion", "kind"):
+        if key in obj and not isinstance(obj[key], str):
+            raise errors.bad_request('couldn\'t get version/kind; json parse error: json: cannot unmarshal '
+                                     f'{_go_type(obj[key])} into Go struct field .{key} of type string')
+    md = obj.get("metadata")
+    if md is not None and not isinstance(md, dict):
+        raise errors.bad_request(f'{kind} in version "{_version_of(obj)}" cannot be handled as a {kind}: json: '
+                                 f"cannot unmarshal {_go_type(md)} into Go struct field {kind}.metadata of type "
+                                 "v1.ObjectMeta")
+
+
+def _version_of(obj: dict) -> str:
+    api_version = obj.get("apiVersion")
+    return api_version.rsplit("/", 1)[-1] if isinstance(api_version, str) and api_version else "v1"
 
 
 def _dry(req: Request) -> bool:
@@ -309,14 +362,14 @@ def _check_name(t: Target, obj: Any) -> None:
 
 
 def _create(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req)
+    obj = decode_body(req, t.rt.kind)
     with app.cluster.lock:
         stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req))
     return Reply(201, stored)
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req)
+    obj = decode_body(req, t.rt.kind)
     _check_name(t, obj)
     with app.cluster.lock:
         stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
@@ -329,7 +382,8 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     if patch_type is None:
         raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
                        f"media types include: {', '.join(PATCH_TYPES)}")
-    patch = decode_body(req)
+    patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
+    check_patch(patch, patch_type)
     client = app.client(req)
     with app.cluster.lock:
         if patch_type == "apply":
@@ -343,14 +397,92 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, stored)
 
 
+#: DeleteOptions' fields and their Go types (``meta/v1`` ``types.go``).
+DELETE_OPTION_TYPES = {"kind": "string", "apiVersion": "string", "gracePeriodSeconds": "int64",
+                       "preconditions": "v1.Preconditions", "orphanDependents": "bool",
+                       "propagationPolicy": "v1.DeletionPropagation", "dryRun": "[]string",
+                       "ignoreStoreReadErrorWithClusterBreakingPotential": "bool"}
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+
+
+def _fits(value: Any, go_type: str) -> bool:
+    if value is None:
+        return True
+    if go_type in ("string", "v1.DeletionPropagation"):
+        return isinstance(value, str)
+    if go_type == "int64":
+        return isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < (1 << 63) \
+            or isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63
+    if go_type == "bool":
+        return isinstance(value, bool)
+    if go_type == "[]string":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, dict)
+
+
+def delete_options(opts: Any, where: str = "DeleteOptions") -> dict:
+    """A DeleteOptions body checked field by field, as its decoding and ``ValidateDeleteOptions`` check it."""
+    if opts is None:
+        return {}
+    if not isinstance(opts, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_go_type(opts)} into Go value of type v1.DeleteOptions")
+    for key, go_type in DELETE_OPTION_TYPES.items():
+        value = opts.get(key)
+        if not _fits(value, go_type):
+            raise errors.bad_request(f"json: cannot unmarshal {_go_type(value)} into Go struct field "
+                                     f"{where}.{key} of type {go_type}")
+    pre = opts.get("preconditions") or {}
+    for key in ("uid", "resourceVersion"):
+        if not _fits(pre.get(key), "string"):
+            raise errors.bad_request(f"json: cannot unmarshal {_go_type(pre.get(key))} into Go struct field "
+                                     f"Preconditions.{where}.preconditions.{key} of type string")
+    out = dict(opts)
+    if isinstance(out.get("gracePeriodSeconds"), float):
+        out["gracePeriodSeconds"] = int(out["gracePeriodSeconds"])
+    causes = []
+    policy = out.get("propagationPolicy")
+    if out.get("orphanDependents") is not None and policy is not None:
+        causes.append(errors.Cause("propagationPolicy", f'Invalid value: "{policy}": orphanDependents and '
+                                   "deletionPropagation cannot be both set"))
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        causes.append(errors.Cause("propagationPolicy", f'Unsupported value: "{policy}": supported values: '
+                                   '"Foreground", "Background", "Orphan", "nil"', "FieldValueNotSupported"))
+    for value in out.get("dryRun") or []:
+        if value != "All":
+            causes.append(errors.Cause("dryRun", f'Unsupported value: "{value}": supported values: "All"',
+                                       "FieldValueNotSupported"))
+    if causes:
+        raise errors.invalid("DeleteOptions", "", causes, "meta.k8s.io")
+    return out
+
+
 def _delete_options(req: Request) -> dict:
-    opts = json.loads(req.body) if req.body.strip() else {}
+    body = decode_body(req) if req.body.strip() else None
+    opts = delete_options(body)
     grace = _int(req.query, "gracePeriodSeconds")
     if grace is not None:
         opts["gracePeriodSeconds"] = grace
     if req.query.get("propagationPolicy"):
-        opts["propagationPolicy"] = req.query["propagationPolicy"]
+        opts = delete_options(dict(opts, propagationPolicy=req.query["propagationPolicy"], orphanDependents=None))
     return opts
+
+
+def check_patch(patch: Any, patch_type: str) -> None:
+    """A merge or apply patch is a JSON object; a JSON patch is a list of operations."""
+    if patch_type == "json":
+        if not isinstance(patch, list):
+            raise errors.bad_request(f"json: cannot unmarshal {_go_type(patch)} into Go value of type jsonpatch.Patch")
+        for op in patch:
+            if not isinstance(op, dict):
+                raise errors.bad_request(f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                                         "jsonpatch.Operation")
+            for key in ("op", "path", "from"):
+                if key in op and not isinstance(op[key], str):
+                    raise errors.bad_request(f"json: cannot unmarshal {_go_type(op[key])} into Go value of type "
+                                             "string")
+    elif not isinstance(patch, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+                                 "map[string]interface {}")
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
@@ -397,7 +529,9 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
     api = app.cluster.api
     if req.method not in ("GET", "PUT", "PATCH"):
         return _method_not_allowed(t, req)
-    body = decode_body(req) if req.method != "GET" else None
+    body = decode_body(req, "Scale" if req.method == "PUT" else "") if req.method != "GET" else None
+    if req.method == "PATCH":
+        check_patch(body, PATCH_TYPES.get(media_type(req), "merge"))
     with app.cluster.lock:
         current = api.peek(t.rt.plural, t.name, t.namespace)
         if req.method == "GET":
@@ -429,8 +563,8 @@ def _evict(app: App, req: Request, t: Target) -> Reply:
     """``policy/v1`` Eviction: the API-initiated, graceful delete ``kubectl drain`` asks for."""
     if t.rt.plural != "pods":
         raise not_found()
-    body = decode_body(req)
-    opts = body.get("deleteOptions") or {} if isinstance(body, dict) else {}
+    body = decode_body(req, "Eviction")
+    opts = delete_options(body.get("deleteOptions"), "Eviction.deleteOptions")
     with app.cluster.lock:
         _delete_one(app, req, t, t.name, opts)
     return Reply(201, status_success(201))
@@ -440,8 +574,15 @@ def _bind(app: App, req: Request, t: Target) -> Reply:
     """``pods/binding``: what a scheduler posts to put a Pod on a node."""
     if t.rt.plural != "pods":
         raise not_found()
-    body = decode_body(req)
-    node = ((body or {}).get("target") or {}).get("name")
+    body = decode_body(req, "Binding")
+    target = body.get("target")
+    if target is not None and not isinstance(target, dict):
+        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+                                 f"{_go_type(target)} into Go struct field Binding.target of type v1.ObjectReference")
+    node = (target or {}).get("name")
+    if node is not None and not isinstance(node, str):
+        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+                                 f"{_go_type(node)} into Go struct field ObjectReference.target.name of type string")
     if not node:
         raise errors.invalid("Binding", t.name, [errors.Cause("target.name", "Required value",
                                                               "FieldValueRequired")])

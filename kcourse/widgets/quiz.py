@@ -22,11 +22,13 @@ import ipywidgets as w
 from kcourse.quiz.model import Feedback, Question
 from kcourse.quiz.render import LETTERS, question_html, quiz_html, quiz_text
 from kcourse.quiz.session import QuizSession
+from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
 __all__ = ["QuestionWidget", "QuizWidget"]
 
 _WIDE = {"description_width": "initial"}
 _CHOOSE = "choose…"
+RUN_MESSAGE = "Run this cell to check your answers."
 
 
 def _control(q: Question, session: QuizSession, number: int) -> tuple[w.Widget, Callable[[], Any]]:
@@ -130,12 +132,29 @@ class QuizWidget(w.VBox):
         earned, possible = self.session.score()
         self.score.value = f"{earned:g} / {possible:g} points"
 
+    def static_html(self) -> str:
+        """The questions as HTML without answers: what a page without a kernel shows."""
+        return quiz_html(self.session.bank, self.session.section, self.session.seed)
+
+    def static_text(self) -> str:
+        return quiz_text(self.session.bank, self.session.section, self.session.seed)
+
+    def summary(self) -> str:
+        """The live view's one line of ``text/plain``."""
+        return f"{self.static_text().split(chr(10), 1)[0]}: interactive"
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """The mime bundles a notebook stores for this quiz: the static copy, then the live view."""
+        return fallback_outputs(self, self.static_html(), self.static_text(), summary=self.summary(),
+                                message=RUN_MESSAGE)
+
+    def _ipython_display_(self) -> None:
+        display_with_fallback(self, self.static_html(), self.static_text(), summary=self.summary(),
+                              message=RUN_MESSAGE)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget view for live front ends, readable questions for every other one."""
-        data = super()._repr_mimebundle_(**kwargs) or {}
-        data["text/plain"] = quiz_text(self.session.bank, self.session.section, self.session.seed)
-        data["text/html"] = quiz_html(self.session.bank, self.session.section, self.session.seed)
-        return data
+        """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
+        return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
         return f"<QuizWidget {self.session.bank.chapter} section={self.session.section} " \

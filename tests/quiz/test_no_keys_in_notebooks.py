@@ -122,12 +122,11 @@ def test_no_notebook_in_the_repository_leaks_a_key(bank: Bank):
 
 
 def test_the_rendered_quiz_and_plain_prose_are_not_leaks(bank: Bank, progress):
-    bundles = [QuizWidget(QuizSession(bank, section=s.id, progress=progress))._repr_mimebundle_()
-               for s in bank.sections]
-    whole = QuizWidget(QuizSession(bank, progress=progress))._repr_mimebundle_()
+    bundles = [b for s in bank.sections for b in QuizWidget(QuizSession(bank, section=s.id, progress=progress)).outputs()]
+    whole = QuizWidget(QuizSession(bank, progress=progress)).outputs()
     prose = ("etcd stores the state; kube-apiserver is its only client. The answer: etcd. It takes 50 s and "
              "300 s. Pods run on worker-1. True. CoreDNS and dockershim (removed in 1.24).")
-    outputs = [{k: v for k, v in b.items() if k.startswith("text/")} for b in [*bundles, whole]]
+    outputs = [{k: v for k, v in b.items() if k.startswith("text/")} for b in [*bundles, *whole]]
     text = notebook_text(notebook(*outputs, {"text/plain": prose}, source="kcourse.quiz.show('ch04')"))
     assert leaks(text, bank) == []
 

@@ -143,16 +143,18 @@ def test_controls_are_labelled_for_keyboard_and_screen_reader_users(widget: Quiz
         assert all(c.description for c in controls)
 
 
-def test_mime_bundle_has_readable_deterministic_fallbacks(widget: QuizWidget, progress: Progress):
-    bundle = widget._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    plain, html = bundle["text/plain"], bundle["text/html"]
-    assert plain.startswith("Knowledge check ch99: Test bank (6 questions)")
+def test_the_quiz_is_displayed_as_a_readable_static_copy_then_the_live_view(widget: QuizWidget,
+                                                                             progress: Progress):
+    static, live = widget.outputs()
+    assert set(static) == {"text/plain", "text/html"} and "application/vnd.jupyter.widget-view+json" in live
+    plain, html = static["text/plain"], static["text/html"]
+    assert plain.startswith("Run this cell to check your answers.\n\nKnowledge check ch99: Test bank (6 questions)")
     assert "Which component stores cluster state?\n  a) " in plain and "kubelet" in plain
     assert "<li>etcd</li>" in html or "<li>kubelet</li>" in html
-    again = QuizWidget(QuizSession(load_text(TEXT), progress=progress))._repr_mimebundle_()
-    assert again["text/plain"] == plain and again["text/html"] == html
-    assert widget.model_id not in plain + html
+    assert live["text/plain"] == "Knowledge check ch99: Test bank (6 questions): interactive"
+    again = QuizWidget(QuizSession(load_text(TEXT), progress=progress)).outputs()
+    assert again[0] == static and again[1]["text/plain"] == live["text/plain"]
+    assert widget.model_id not in plain + html + live["text/plain"]
 
 
 def tree(widget: w.Widget) -> list[w.Widget]:
@@ -165,7 +167,7 @@ def tree(widget: w.Widget) -> list[w.Widget]:
 
 def test_no_key_or_feedback_in_bundle_or_widget_state(widget: QuizWidget):
     """What a saved notebook can hold: the bundle and every widget's synced state."""
-    bundle = json.dumps(widget._repr_mimebundle_())
+    bundle = json.dumps(widget.outputs()[0])
     state = json.dumps([x.get_state() for x in tree(widget)], default=str)
     for secret in ("The store itself - correct.", "Only etcd persists state.", "It is a key-value store.",
                    "first step → second step", '"answer"', "300"):
@@ -184,7 +186,7 @@ def test_show_builds_a_section_widget_from_the_chapter_bank():
     widget = show("ch04", section="etcd")
     bank = load_bank(BANK)
     assert [x.question.id for x in widget.questions] == [x.id for x in bank.in_section("etcd")]
-    assert "etcd" in widget._repr_mimebundle_()["text/plain"]
+    assert "etcd" in widget.outputs()[0]["text/plain"]
 
 
 def test_importing_the_quiz_engine_does_not_import_ipywidgets():
