@@ -8,10 +8,11 @@ of the last event.  The explanation is a table of what each component is
 for plus the event's own message; no behaviour of the simulation lives
 here.
 
-Where widgets are not live (nbconvert HTML, GitHub), the output's
-``text/html`` (the diagram as SVG and the events table) and ``text/plain``
-(the last events as trace lines, deterministic for a seeded cluster) are
-what readers see.
+Where widgets are not live (nbconvert HTML, Jupyter Book, GitHub, a
+notebook not yet run), readers see the static copy displayed before the live
+view (``kcourse.widgets.static``): the explanation, the diagram as inline SVG
+and the events table in ``text/html``, the last events as trace lines in
+``text/plain`` (deterministic for a seeded cluster).
 
 Reset rebuilds the cluster from the arguments it was built with (the
 cluster's ``init_args``), or with a ``rebuild`` function given by the
@@ -28,6 +29,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kcourse import diagrams
+from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
 __all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "event_kind", "explain", "failed"]
 
@@ -307,7 +309,8 @@ def diagram_html(diagram: Any) -> str:
         bundle = bundle[0]
     markup = bundle.get("text/html") or (diagram._repr_html_() if hasattr(diagram, "_repr_html_") else None)
     if not markup:
-        svg = bundle.get("image/svg+xml") or diagram._repr_svg_()
+        svg = bundle.get("image/svg+xml") or (diagram._repr_svg_() if hasattr(diagram, "_repr_svg_")
+                                              else diagram.svg())
         markup = svg[svg.index("<svg"):] if "<svg" in svg else svg
     return f'<div class="kcourse-stepper-diagram" style="max-width:100%;overflow-x:auto">{markup}</div>'
 
@@ -589,22 +592,36 @@ class Stepper(widgets.VBox):
         last = c.events[-1] if c.events else None
         self.explanation.value = f"<p style='max-width:60em'>{html.escape(explain(last))}</p>"
 
-    # --- the static fallback ------------------------------------------------------------------------
+    # --- the static copy ----------------------------------------------------------------------------
+    #
+    # Displayed, the Stepper is two outputs (kcourse.widgets.static): an HTML-only copy of what it shows
+    # now — the explanation, the live diagram and the events table — which nbconvert, Jupyter Book and a
+    # notebook not yet run all read without JavaScript, then the live view, which hides that copy.
 
     def text(self) -> str:
         """Deterministic plain text: the cluster and its last events as trace lines."""
         return "\n".join([repr(self)] + [str(e) for e in self.last_events()])
 
     def static_html(self) -> str:
+        """What the Stepper shows now, as HTML: its state, the last event explained, the diagram, the events."""
         return (f"<div><p>{html.escape(repr(self))}</p>{self.explanation.value}{self.diagram.value}"
                 f"{self.table.value}</div>")
+
+    def summary(self) -> str:
+        """The live view's one line of ``text/plain``."""
+        return f"{self!r}: interactive"
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """The mime bundles a notebook stores for the Stepper: the static copy, then the live view."""
+        return fallback_outputs(self, self.static_html(), self.text(), summary=self.summary())
+
+    def _ipython_display_(self) -> None:
+        display_with_fallback(self, self.static_html(), self.text(), summary=self.summary())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
+        return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
         return (f"<kcourse Stepper: {self.cluster.name!r} seed={self.cluster.seed}, t={self.cluster.clock.now:.3f}s, "
                 f"{len(self.cluster.events)} events>")
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.text()
-        bundle["text/html"] = self.static_html()
-        return bundle

@@ -98,20 +98,25 @@ def test_every_control_says_what_it_does(stepper):
 
 
 def test_static_fallback_has_text_and_html(stepper):
+    """Displayed, the Stepper is an HTML-only copy first, then the live view (kcourse.widgets.static)."""
     stepper.step_button.click()
-    bundle = stepper._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
-    text = bundle["text/plain"]
-    assert text.startswith("<kcourse Stepper: 'kcourse' seed=0, t=")
+    static, live = stepper.outputs()
+    assert set(static) == {"text/html", "text/plain"}
+    assert "application/vnd.jupyter.widget-view+json" in live and "text/html" not in live
+    assert "<svg" in static["text/html"] and "<table" in static["text/html"]
+    assert stepper.cluster.events[-1].message.split(" (")[0] in static["text/html"]
+    assert "Run this cell" in static["text/html"]
+    text = static["text/plain"]
+    assert "<kcourse Stepper: 'kcourse' seed=0, t=" in text
     assert str(stepper.cluster.events[-1]) in text
+    assert live["text/plain"].startswith("<kcourse Stepper: 'kcourse' seed=0")
 
 
 def test_static_text_is_deterministic():
     def text():
         s = Stepper(kcourse.Cluster(seed=3))
         s.step10_button.click()
-        return s._repr_mimebundle_()["text/plain"]
+        return s.outputs()[0]["text/plain"]
     assert text() == text()
 
 
