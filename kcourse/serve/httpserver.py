@@ -739,7 +739,7 @@ class HttpServer:
             length = body_framing(version, headers)
             expect = headers.get("Expect")
             if expect and expect.lower() != "100-continue":
-                raise FramingError(417, body="")
+                raise FramingError(417, body="")  # net/http's sendExpectationFailed: an empty answer
         except FramingError as e:
             self._answer_blocking(conn, e)
             return False
@@ -757,8 +757,9 @@ class HttpServer:
     def _answer_blocking(self, conn: _Conn, e: FramingError) -> None:
         public = f"{e.code} {REASONS.get(e.code, 'Status')}" + (f": {e.text}" if e.text else "")
         payload = public if e.body is None else e.body
-        data = (f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
-                f"{payload}").encode()
+        length = "Content-Length: 0\r\n" if e.code == 417 else ""
+        data = (f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\n{length}Connection: close\r\n"
+                f"\r\n{payload}").encode()
         try:
             conn.sock.settimeout(self.limits.write_timeout)
             conn.sock.sendall(data)

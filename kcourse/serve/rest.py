@@ -47,6 +47,7 @@ from kcourse.sim.resources import ResourceType, by_plural
 from kcourse.sim.validation import _type_name
 
 from . import protobuf, serializers
+from .discovery import SUBRESOURCES
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -467,6 +468,10 @@ def _delete_options(req: Request) -> dict:
     return opts
 
 
+#: RFC 6902 operations (evanphx/json-patch answers ``Unexpected kind`` for any other).
+JSON_PATCH_OPS = ("add", "remove", "replace", "move", "copy", "test")
+
+
 def check_patch(patch: Any, patch_type: str) -> None:
     """A merge or apply patch is a JSON object; a JSON patch is a list of operations."""
     if patch_type == "json":
@@ -480,6 +485,15 @@ def check_patch(patch: Any, patch_type: str) -> None:
                 if key in op and not isinstance(op[key], str):
                     raise errors.bad_request(f"json: cannot unmarshal {_go_type(op[key])} into Go value of type "
                                              "string")
+            if op.get("op") not in JSON_PATCH_OPS:
+                raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
+                               f"Unexpected kind: {op.get('op', '')}")
+            if not isinstance(op.get("path"), str):
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
+                               f"{op['op']} operation missing path")
+            if op["op"] in ("add", "replace", "test") and "value" not in op:
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
+                               f"{op['op']} operation missing value")
     elif not isinstance(patch, dict):
         raise errors.bad_request(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
                                  "map[string]interface {}")
@@ -527,6 +541,8 @@ def scale_of(obj: dict) -> dict:
 def _scale(app: App, req: Request, t: Target) -> Reply:
     """GET/PUT/PATCH ``…/scale``: read or set ``spec.replicas`` through the Scale object."""
     api = app.cluster.api
+    if not any(sub == "scale" for sub, *_rest in SUBRESOURCES.get(t.rt.plural, ())):
+        raise not_found()
     if req.method not in ("GET", "PUT", "PATCH"):
         return _method_not_allowed(t, req)
     body = decode_body(req, "Scale" if req.method == "PUT" else "") if req.method != "GET" else None
@@ -545,18 +561,49 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
             wanted = body
         else:
             from kcourse.sim.apiserver import json_patch, merge_patch
-            patch_type = PATCH_TYPES.get(req.content_type.split(";")[0].strip(), "merge")
-            wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
-        rv = ((wanted or {}).get("metadata") or {}).get("resourceVersion")
+            patch_type = PATCH_TYPES.get(media_type(req), "merge")
+            try:
+                wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our "
+                               "request") from None
+        replicas = _scale_replicas(wanted)
+        rv = wanted["metadata"].get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
             raise errors.conflict(t.rt.plural, t.name, t.rt.group)
-        replicas = ((wanted or {}).get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int) or replicas < 0:
+        if replicas < 0:
             raise errors.invalid("Scale", t.name, [errors.Cause("spec.replicas", f"Invalid value: {replicas}: must "
                                                                 "be greater than or equal to 0")], "autoscaling")
         stored = api.patch(t.rt.plural, t.name, {"spec": {"replicas": replicas}}, namespace=t.namespace,
                            patch_type="merge", subresource="scale", user=req.user, dry_run=_dry(req))
     return Reply(200, scale_of(stored))
+
+
+def _scale_replicas(wanted: Any) -> int:
+    """``spec.replicas`` of a Scale body, typed as ``autoscaling/v1`` types it (``int32``)."""
+    prefix = 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal'
+    if not isinstance(wanted, dict):
+        raise errors.bad_request(f"{prefix} {_go_type(wanted)} into Go value of type v1.Scale")
+    for key, go_type in (("metadata", "v1.ObjectMeta"), ("spec", "v1.ScaleSpec")):
+        value = wanted.setdefault(key, {})
+        if value is None:
+            wanted[key] = {}
+        elif not isinstance(value, dict):
+            raise errors.bad_request(f"{prefix} {_go_type(value)} into Go struct field Scale.{key} of type {go_type}")
+    rv = wanted["metadata"].get("resourceVersion")
+    if rv is not None and not isinstance(rv, str):
+        raise errors.bad_request(f"{prefix} {_go_type(rv)} into Go struct field ObjectMeta.metadata.resourceVersion "
+                                 "of type string")
+    replicas = wanted["spec"].get("replicas", 0)
+    if replicas is None:
+        replicas = 0
+    if isinstance(replicas, float) and replicas.is_integer():
+        replicas = int(replicas)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or not -(2 ** 31) <= replicas < 2 ** 31:
+        shown = f"number {replicas}" if isinstance(replicas, (int, float)) and not isinstance(replicas, bool) \
+            else _go_type(replicas)
+        raise errors.bad_request(f"{prefix} {shown} into Go struct field ScaleSpec.spec.replicas of type int32")
+    return replicas
 
 
 def _evict(app: App, req: Request, t: Target) -> Reply:

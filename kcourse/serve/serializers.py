@@ -283,7 +283,10 @@ def decode_yaml(body: bytes) -> Any:
         # PyYAML's scanner slows down with every open flow collection: count brackets first (loosely, as
         # quoting in YAML has more forms than JSON's; the exact depth is checked on the parsed nodes).
         raise DecodeError(f"yaml: exceeded max depth of {MAX_DEPTH}")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError:
+        raise DecodeError("error converting YAML to JSON: yaml: control characters are not allowed") from None
     try:
         node = loader.get_node() if loader.check_node() else None
         if node is None:

@@ -340,3 +340,71 @@ def test_protobuf_strings_with_invalid_utf8_are_kept_as_replacement_characters(s
                                   content_type="application/vnd.kubernetes.protobuf")
     assert response.status == 201
     assert response.json()["metadata"]["annotations"] == {"k": "v\ufffd\ufffd"}
+
+
+# --- subresources and JSON patch operations -------------------------------------------------------------------
+
+
+def test_scale_exists_only_where_discovery_lists_it(served: Any) -> None:
+    """``autoscaling/v1`` Scale is served for Deployments and ReplicaSets, not for a ConfigMap."""
+    response = served.raw.request("GET", f"{CONFIGMAPS}/target/scale")
+    assert response.status == 404
+    assert response.json()["message"] == "the server could not find the requested resource"
+
+
+@pytest.fixture(scope="module")
+def deployment(served: Any) -> str:
+    manifest = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                         "template": {"metadata": {"labels": {"app": "web"}},
+                                      "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    assert served.raw.request("POST", "/apis/apps/v1/namespaces/default/deployments", manifest).status == 201
+    return "/apis/apps/v1/namespaces/default/deployments/web/scale"
+
+
+@pytest.mark.parametrize(("method", "content_type", "body", "code", "message"), [
+    ("PUT", "application/json", b'{"spec":{"replicas":"3"}}', 400,
+     ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field '
+     "ScaleSpec.spec.replicas of type int32")),
+    ("PUT", "application/json", b'{"spec":{"replicas":true}}', 400,
+     ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal bool into Go struct field '
+     "ScaleSpec.spec.replicas of type int32")),
+    ("PUT", "application/json", b'{"spec":{"replicas":3000000000}}', 400,
+     ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number 3000000000 into Go struct '
+     "field ScaleSpec.spec.replicas of type int32")),
+    ("PUT", "application/json", b'{"spec":[]}', 400,
+     ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal array into Go struct field '
+     "Scale.spec of type v1.ScaleSpec")),
+    ("PATCH", "application/merge-patch+json", b'{"metadata":5}', 400,
+     ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number into Go struct field '
+     "Scale.metadata of type v1.ObjectMeta")),
+    ("PATCH", "application/json-patch+json", b'[{"op":"replace","path":"/spec/nope/deeper","value":1}]', 422,
+     "the server rejected our request due to an error in our request"),
+    ("PATCH", "application/json-patch+json", b'[{"op":"remove","path":"/spec/replicas/3"}]', 422,
+     "the server rejected our request due to an error in our request"),
+    ("PATCH", "application/json-patch+json", b'[{"op":"jump","path":"/spec"}]', 422,
+     "the server rejected our request due to an error in our request: Unexpected kind: jump"),
+    ("PATCH", "application/json-patch+json", b'[{"op":"add","value":1}]', 422,
+     "the server rejected our request due to an error in our request: add operation missing path"),
+    ("PATCH", "application/json-patch+json", b'[{"op":"replace","path":"/spec/replicas"}]', 422,
+     "the server rejected our request due to an error in our request: replace operation missing value"),
+])
+def test_a_scale_of_the_wrong_type_changes_nothing(served: Any, deployment: str, method: str, content_type: str,
+                                                   body: bytes, code: int, message: str) -> None:
+    """``autoscaling/v1`` Scale decodes ``spec.replicas`` as ``int32``; a JSON patch that does not apply is 422."""
+    assert refused(served, method, deployment, body, content_type, code=code) == message
+    assert served.cluster.api.peek("deployments", "web", "default")["spec"]["replicas"] == 1
+
+
+@pytest.mark.parametrize("body", [b"[1]", b'"review"', b"5"])
+def test_a_self_subject_access_review_must_be_an_object(served: Any, body: bytes) -> None:
+    message = refused(served, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
+    assert message.startswith("couldn't get version/kind; json parse error: json: cannot unmarshal")
+
+
+@pytest.mark.parametrize("char", [b"\x00", b"\x03", b"\x1b", b"\x7f"])
+def test_yaml_with_control_characters_is_refused(served: Any, char: bytes) -> None:
+    """go-yaml: ``yaml: control characters are not allowed``."""
+    message = refused(served, "PATCH", f"{CONFIGMAPS}/target", b"data: {a: x" + char + b"}\n",
+                      "application/apply-patch+yaml")
+    assert message == "error converting YAML to JSON: yaml: control characters are not allowed"

@@ -38,6 +38,7 @@ import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..apiserver import Unreachable
@@ -81,6 +82,16 @@ COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete"
             "replace", "wait", "kustomize", "label", "annotate", "completion", "api-versions", "api-resources",
             "config", "plugin", "version")
 
+#: The resource builder's error when a command names nothing (``cli-runtime`` ``resource/builder.go``).
+NO_RESOURCES = ("You must provide one or more resources by argument or filename.\nExample resource specifications "
+                "include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+#: What the generic printer flags accept (``cli-runtime`` ``PrintFlags.AllowedFormats``), as kubectl lists them.
+PRINTER_FORMATS = ("go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,"
+                   "templatefile,yaml")
+TEMPLATE_FORMATS = ("go-template", "go-template-file", "template", "templatefile", "jsonpath", "jsonpath-file",
+                    "jsonpath-as-json")
+#: Flags cobra itself requires (``MarkFlagRequired``), checked before the command runs.
+REQUIRED = {"create deployment": ("image",), "run": ("image",), "scale": ("replicas",)}
 #: The ``all`` category, in discovery order.
 ALL = ("pods", "services", "daemonsets", "deployments", "replicasets")
 
@@ -222,10 +233,11 @@ class Kubectl:
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            self._eprint(f"error: {e.message}\n")
+            # CheckErr prints several errors one a line, without the "error: " of a single one.
+            self._eprint(f"{e.message}\n" if e.usage == "multiple" else f"error: {e.message}\n")
             if e.usage == "usage":
                 self._eprint(args.cmd.usage_hint() + "\n")
-            elif e.usage:
+            elif e.usage and e.usage != "multiple":
                 self._eprint(e.usage)
             return 1
         except ApiError as e:
@@ -276,6 +288,12 @@ class Kubectl:
 
         Runs before the command does anything, so a wrong value changes nothing.
         """
+        path = args.cmd.path
+        missing = [name for name in REQUIRED.get(path, ()) if name not in args.flags]
+        if missing:
+            raise KubectlError("required flag(s) " + ", ".join(f'"{m}"' for m in missing) + " not set")
+        self._check_values(args)
+        self._check_output(args)
         known = args.cmd.flags()
         for name, value in args.flags.items():
             if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command]:
@@ -283,6 +301,37 @@ class Kubectl:
             if value != known[name].default():
                 raise KubectlError(f"the --{name} flag of \"kubectl {args.cmd.path}\" is not available in this "
                                    "simulated cluster")
+
+    def _check_output(self, args: Args) -> None:
+        """``-o``: the formats each command's printer flags accept, and their error texts."""
+        output = args.get("output")
+        if output is None:
+            return
+        path, (fmt, _, template) = args.cmd.path, output.partition("=")
+        if path == "version":
+            if output not in ("", "yaml", "json"):
+                raise KubectlError("--output must be 'yaml' or 'json'")
+        elif path == "api-resources":
+            if output not in ("", "wide", "name"):
+                raise KubectlError(f"--output {output} is not available")
+            if output == "wide":
+                raise KubectlError('the --output=wide flag of "kubectl api-resources" is not available in this '
+                                   "simulated cluster")
+        elif path == "delete":
+            if output not in ("", "name"):
+                raise KubectlError(f"unexpected -o output mode: {output}. We only support '-o name'")
+        elif output and fmt in TEMPLATE_FORMATS and not template:
+            raise KubectlError("template format specified but no template given")
+        elif path == "get":
+            if fmt in TEMPLATE_FORMATS and fmt != "jsonpath":
+                raise KubectlError(f'the --output={fmt} flag of "kubectl get" is not available in this simulated '
+                                   "cluster")
+        elif output and fmt not in PRINTER_FORMATS.split(","):
+            raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
+                               f"formats are: {PRINTER_FORMATS}")
+
+    def _check_values(self, args: Args) -> None:
+        """The values kubectl's Complete checks for every command that has the flag."""
         dry = args.get("dry-run")
         if dry is not None and dry not in ("none", "client", "server", "unchanged"):
             raise KubectlError(f'Invalid dry-run value ({dry}). Must be "none", "server", or "client".')
@@ -314,6 +363,29 @@ class Kubectl:
             raise KubectlError(f'the server doesn\'t have a resource type "{name}"')
         return rt
 
+    def _list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
+              field_selector: str | None = None) -> list[dict]:
+        """A list as kubectl's resource builder makes it: a 400 or 404 names the resource and the selectors.
+
+        ``cli-runtime`` ``resource/selector.go`` rewrites the Status message (``Unable to find "/v1,
+        Resource=pods" that match label selector …``) and keeps its reason.
+        """
+        try:
+            return self._client().list(rt.plural, namespace, label_selector=label_selector,
+                                       field_selector=field_selector)["items"]
+        except ApiError as e:
+            if e.code not in (400, 404):
+                raise
+            gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
+            resource = f"{gv}, Resource={rt.plural}"
+            if label_selector or field_selector:
+                message = (f'Unable to find "{resource}" that match label selector "{label_selector or ""}", '
+                           f'field selector "{field_selector or ""}": {e.message}')
+            else:
+                message = f'Unable to list "{resource}": {e.message}'
+            raise ApiError(e.code, e.reason, message, kind=e.kind, name=e.name, group=e.group,
+                           causes=list(e.causes)) from None
+
     def _targets(self, positional: list[str]) -> tuple[list[tuple[ResourceType, list[str]]], bool]:
         """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show kinds."""
         if not positional:
@@ -322,6 +394,10 @@ class Kubectl:
             out: list[tuple[ResourceType, list[str]]] = []
             for p in positional:
                 type_name, _, name = p.partition("/")
+                if "/" in name:
+                    raise KubectlError("arguments in resource/name form may not have more than one slash")
+                if not type_name or not name or "," in type_name:
+                    raise KubectlError("arguments in resource/name form must have a single resource and name")
                 rt = self._resource(type_name)
                 for existing in out:
                     if existing[0] is rt:
@@ -363,6 +439,8 @@ class Kubectl:
         else:
             targets, show_kind = self._targets(args.positional)
         if not targets:
+            self._eprint('You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
+                         "list of supported resources.\n\n")
             raise KubectlError("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed "
                                "description of that resource (e.g. kubectl explain pods).",
                                "See 'kubectl get -h' for help and examples\n")
@@ -382,8 +460,8 @@ class Kubectl:
                     except ApiError as e:
                         errors.append(e)
             else:
-                objs = client.list(rt.plural, ns if rt.namespaced else None, label_selector=args.get("selector"),
-                                   field_selector=args.get("field-selector"))["items"]
+                objs = self._list(rt, ns if rt.namespaced else None, args.get("selector"),
+                                  args.get("field-selector"))
             if args.get("sort-by"):
                 objs = self._sorted(objs, args.get("sort-by"))
             groups.append((rt, objs))
@@ -512,8 +590,7 @@ class Kubectl:
                     except ApiError as e:
                         errors.append(e)
             else:
-                objs = client.list(rt.plural, None if args.get("all-namespaces") else rns,
-                                   label_selector=args.get("selector"))["items"]
+                objs = self._list(rt, None if args.get("all-namespaces") else rns, args.get("selector"))
             texts.extend(describe(rt.plural, self._typed(o, rt), self.api, self.now) for o in objs)
         self._print("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
         if not texts and not errors:
@@ -528,8 +605,15 @@ class Kubectl:
         return [o for _, objs in self._file_sources(args) for o in objs]
 
     def _file_sources(self, args: Args) -> list[tuple[str, list[dict]]]:
+        """The objects of each ``-f`` file; paths that do not exist are reported together, as the builder does."""
+        paths = args.get("filename") or []
+        missing = [p for p in paths if not p or not Path(p).exists()]
+        if len(missing) == 1:
+            raise KubectlError(f'the path "{missing[0]}" does not exist')
+        if missing:
+            raise KubectlError("\n".join(f'the path "{p}" does not exist' for p in missing), "multiple")
         try:
-            return manifest_sources(args.get("filename") or [])
+            return manifest_sources(paths)
         except ApiError as e:  # kubectl reads -f files itself: their errors are client-side
             raise KubectlError(e.message) from None
 
@@ -605,7 +689,7 @@ class Kubectl:
 
     def _cmd_apply(self, args: Args) -> int:
         if not args.get("filename"):
-            raise KubectlError("must specify one of -f and -k", "\n")
+            raise KubectlError("must specify one of -f and -k")
         namespace = args.get("namespace")
         errors = []
         dry = args.get("dry-run") not in (None, "none")
@@ -646,7 +730,7 @@ class Kubectl:
             self._print(f"namespace/{ns['metadata']['name']} created\n")
             return 0
         if not args.get("filename"):
-            raise KubectlError("must specify one of -f and -k", "\n")
+            raise KubectlError("must specify one of -f and -k")
         errors = []
         for source, objs in self._file_sources(args):
             for obj in objs:
@@ -771,16 +855,13 @@ class Kubectl:
         else:
             targets, _ = self._targets(args.positional)
             if not targets:
-                raise KubectlError("You must provide one or more resources by argument or filename.\nExample "
-                                   "resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
-                                   "   '<resource> <name>'\n   '<resource>'")
+                raise KubectlError(NO_RESOURCES)
             for rt, names in targets:
                 rns = ns if rt.namespaced else None
                 if names:
                     work.extend((rt, n, rns) for n in names)
                 elif args.get("all") or args.get("selector") or args.get("field-selector"):
-                    items = client.list(rt.plural, rns, label_selector=args.get("selector"),
-                                        field_selector=args.get("field-selector"))["items"]
+                    items = self._list(rt, rns, args.get("selector"), args.get("field-selector"))
                     work.extend((rt, o["metadata"]["name"], rns) for o in items)
                 else:
                     raise KubectlError("resource(s) were provided, but no name was specified")
@@ -810,6 +891,8 @@ class Kubectl:
         return targets[0]
 
     def _cmd_scale(self, args: Args) -> int:
+        if not args.positional and not args.get("filename"):
+            raise KubectlError(NO_RESOURCES)
         replicas = self._int_flag(args, "replicas")
         if replicas is None:
             raise KubectlError("required flag(s) \"replicas\" not set")
@@ -829,14 +912,15 @@ class Kubectl:
         pairs = [p for p in positional if "=" in p or p.endswith("-")]
         rest = [p for p in positional if p not in pairs]
         args = Args(args.command, rest, args.flags)
+        if not rest:
+            raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
         if not pairs:
             raise KubectlError(f"at least one {field[:-1]} update is required")
         rt, names = self._one_target(args, args.command)
         ns = self._namespace(args) if rt.namespaced else None
         client = self._client()
         if not names:
-            names = [o["metadata"]["name"] for o in client.list(rt.plural, ns,
-                                                                label_selector=args.get("selector"))["items"]]
+            names = [o["metadata"]["name"] for o in self._list(rt, ns, args.get("selector"))]
         for name in names:
             current = client.get(rt.plural, name, ns)
             existing = current["metadata"].get(field) or {}
@@ -865,8 +949,7 @@ class Kubectl:
 
     def _node_names(self, args: Args, verb: str) -> list[str]:
         if args.get("selector"):
-            return [n["metadata"]["name"] for n in self._client().list(
-                "nodes", label_selector=args.get("selector"))["items"]]
+            return [n["metadata"]["name"] for n in self._list(by_plural("nodes"), None, args.get("selector"))]
         names = [p.split("/", 1)[1] if p.startswith(("node/", "nodes/")) else p for p in args.positional]
         if len(names) != 1:
             raise KubectlError(f"USAGE: {verb} NODE [flags]", f"See 'kubectl {verb} -h' for help and examples\n")
@@ -1026,7 +1109,8 @@ class Kubectl:
             raise KubectlError("Required resource not specified.")
         sub, rest = args.positional[0], args.positional[1:]
         if sub not in ("status", "history", "restart", "undo", "pause", "resume"):
-            raise KubectlError(f'unknown command "{sub}" for "kubectl rollout"')
+            raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                               "See 'kubectl rollout -h' for help and examples\n")
         targets, _ = self._targets(rest)
         if not targets or not targets[0][1]:
             raise KubectlError("required resource not specified",
@@ -1127,7 +1211,7 @@ class Kubectl:
     def _cmd_expose(self, args: Args) -> int:
         targets, _ = self._targets(args.positional)
         if not targets or not targets[0][1]:
-            raise KubectlError("You must provide one or more resources by argument or filename.")
+            raise KubectlError(NO_RESOURCES)
         rt, names = targets[0]
         ns = self._namespace(args)
         client = self._client()
@@ -1173,8 +1257,11 @@ class Kubectl:
 
     def _cmd_top(self, args: Args) -> int:
         """``kubectl top node|pod``: the metrics.k8s.io usage, laid out as kubectl's TopCmdPrinter does."""
-        if not args.positional or args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
+        if not args.positional:
             raise KubectlError("Required resource not specified.")
+        if args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
+            raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                               "See 'kubectl top -h' for help and examples\n")
         sort_by = args.get("sort-by") or ""
         if sort_by not in ("", "cpu", "memory"):
             raise KubectlError("--sort-by accepts only cpu or memory")
@@ -1287,7 +1374,8 @@ class Kubectl:
             self._print(tabulate([["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"],
                                   ["*", f"{USER}@{self.cluster.name}", self.cluster.name, USER, ""]]))
             return 0
-        raise KubectlError(f'unknown command "{" ".join(args.positional)}" for "kubectl config"')
+        raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                           "See 'kubectl config -h' for help and examples\n")
 
     def _cmd_events(self, args: Args) -> int:
         all_ns = bool(args.get("all-namespaces"))
