@@ -115,6 +115,9 @@ ACTIONS: dict[str, str] = {
     "sync-wrote": "It compared desired with current state and wrote what differed through the API server.",
     "sync-failed": "Its sync of this key failed, so the work queue will hand the key back after a back-off "
                    "(5 ms, doubling on each failure) — nothing is lost, the loop simply tries again.",
+    "sync-dropped": "Its sync of this key failed once more and the controller gave up on it after its "
+                    "maximum number of retries: the key leaves the work queue until an informer event about "
+                    "the object brings it back.",
     "action-failed": "It could not get this done (the message says why); it tries again later.",
     # Leader election: the Lease in kube-system that decides which instance of a component acts.
     "leader-won": "It won the leader election: it wrote its name into the component's Lease (holderIdentity), "
@@ -247,6 +250,8 @@ def event_kind(event: Any) -> str:
         return "ship-logs"
     if verb == "sync" and not bad and _wrote(event):
         return "sync-wrote"
+    if bad and event.message.startswith("error syncing") and "dropping it out of the queue" in event.message:
+        return "sync-dropped"
     if verb == "sync" and bad and not event.message.startswith("error syncing"):
         return "action-failed"  # not a controller's work-queue retry: the component's own
     return f"{verb}{suffix}"

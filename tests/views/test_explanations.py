@@ -22,6 +22,7 @@ from collections.abc import Callable
 import pytest
 
 import kcourse
+from kcourse.sim.component import Event
 from kcourse.widgets.stepper import ACTIONS, EXPLANATIONS, event_kind, explain, failed
 
 
@@ -157,3 +158,15 @@ def test_a_write_the_api_server_refused_is_named_with_its_status_code(events_by_
     assert refused, "the scenarios should include a refused write (a 409 on an existing object)"
     for ev in refused:
         assert "The API server refused" in explain(ev) and "HTTP 4" in explain(ev)
+
+
+def test_a_controller_that_retries_and_one_that_gives_up_are_told_apart():
+    """client-go's loop (sample-controller's processNextWorkItem): requeue rate-limited, or drop the key
+    after maxRetries; both are failures of the sync, with different futures for the key."""
+    retry = Event(1.0, "deployment-controller", "master-1", "sync", "default/web",
+                  "error syncing 'default/web': the API server is unreachable; requeuing (attempt 3)")
+    gave_up = Event(2.0, "deployment-controller", "master-1", "sync", "default/web",
+                    "error syncing 'default/web': Conflict; dropping it out of the queue after 15 retries")
+    assert (event_kind(retry), event_kind(gave_up)) == ("sync-failed", "sync-dropped")
+    assert "back-off" in explain(retry) and "gave up" in explain(gave_up)
+    assert failed(retry) and failed(gave_up)
