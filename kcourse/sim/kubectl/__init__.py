@@ -243,6 +243,9 @@ class Kubectl:
         except ApiError as e:
             self._eprint(standard_error(e))
             return 1
+        except jsonpath.JSONPathError as e:  # a template client-go parses but this evaluator does not follow
+            self._eprint(f"error: {e}\n")
+            return 1
         except Unreachable:
             self._eprint(f"Unable to connect to the server: dial tcp {self._server_ip()}:6443: i/o timeout\n")
             return 1
