@@ -27,6 +27,7 @@ catches a synthetic leak.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 from pathlib import Path
@@ -119,6 +120,20 @@ NOTEBOOKS = sorted((REPO / "notebooks").rglob("*.ipynb"))
 def test_no_notebook_in_the_repository_leaks_a_key(bank: Bank):
     found = {str(p.relative_to(REPO)): leaks(notebook_text(p.read_text()), bank) for p in NOTEBOOKS}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.fixture(scope="module")
+def exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_static_html_export_of_a_notebook_leaks_a_key(bank: Bank, path: Path, exporter):
+    """What nbconvert (and so a static site) publishes from the stored outputs: the static copies included."""
+    page, _ = exporter.from_filename(str(path))
+    assert leaks(html.unescape(page), bank) == []
 
 
 def test_the_rendered_quiz_and_plain_prose_are_not_leaks(bank: Bank, progress):
