@@ -411,11 +411,17 @@ def _component(g: graphviz.Digraph, nid: str, name: str, kind: str, extra: str =
     _box(g, nid, "\\n".join(lines), kind, **attrs)
 
 
-def _edge(g: graphviz.Digraph, a: str, b: str, label: str = "", **attrs: str) -> None:
-    """An edge that leaves the layout to the bands and grids (``constraint=false``), its text on a chip."""
+def _edge(g: graphviz.Digraph, a: str, b: str, label: str = "", down: bool = False, **attrs: str) -> None:
+    """An edge, its text on a chip.
+
+    Most edges leave the layout to the bands and grids (``constraint=false``);
+    ``down=True`` marks one that points down the grid anyway (the API server
+    to a component below it), which lets dot route it straight instead of in
+    a loop around the node's box.
+    """
     if label:
         attrs["xlabel"] = chip(label.split("\\n"))
-    g.edge(a, b, constraint="false", **attrs)
+    g.edge(a, b, constraint="true" if down else "false", **attrs)
 
 
 def _legend(g: graphviz.Digraph, rows: Iterable[tuple[str, str, str]]) -> str:
@@ -511,7 +517,7 @@ def _buses(g: graphviz.Digraph, api: str, count: int, per_row: int) -> list[str]
         if row == 0:
             g.edge(api, bus, **_EDGE_API)
         else:
-            g.edge(junctions[-1], bus, color=BLUE, dir="none", weight="3")
+            g.edge(junctions[-1], bus, color=BLUE, dir="none", constraint="false")
         junctions.append(bus)
     return [junctions[i // per_row] for i in range(count)]
 
@@ -549,11 +555,16 @@ def _fit(build: Any, options: Iterable[Any]) -> graphviz.Digraph:
     return best[1]
 
 
-def _per_row_options(masters: int, workers: int) -> list[tuple[int, int]]:
-    """(control plane nodes per row, workers per row), most compact first."""
+def _per_row_options(masters: int, workers: int, most_masters: int = 3) -> list[tuple[int, int]]:
+    """(control plane nodes per row, workers per row), most compact first.
+
+    ``most_masters``: the live picture's control plane nodes (with their
+    agents and Pods) are too wide to ever sit three abreast, so trying that
+    would only cost a Graphviz run per redraw.
+    """
     out = []
     for w in (3, 2, 1):
-        for m in (min(masters, 3), 2, 1):
+        for m in (min(masters, most_masters), 2, 1):
             if (m, w) not in out and m <= max(masters, 1):
                 out.append((m, w))
     return out
@@ -684,8 +695,8 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
     mine = list(ADDONS) if detail else [a for k, a in enumerate(ADDONS) if k % max(workers, 1) == j - 1]
     with g.subgraph(name=f"cluster_{w}") as c:
         _node_cluster(c, [f"{w}: worker node"], GREEN)
-        _component(c, f"{w}/kubelet", "kubelet", "agent", "node agent")
-        _component(c, f"{w}/kube-proxy", "kube-proxy", "agent", "Service rules")
+        _component(c, f"{w}/kubelet", "kubelet", "agent", "runs Pods,\\nreports status")
+        _component(c, f"{w}/kube-proxy", "kube-proxy", "agent", "Service rules\\nfrom EndpointSlices")
         rows: list[list[str]] = [[f"{w}/kubelet", f"{w}/kube-proxy"]]
         if detail:
             prev = f"{w}/kubelet"
@@ -714,8 +725,8 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
             pods.append(nid)
         rows.extend(pods[i:i + 2] for i in range(0, len(pods), 2))
         block = _grid(c, rows)
-    _edge(g, api, f"{w}/kubelet", "Pods to run /\\nnode status" if j == 1 else "", **_EDGE_API)
-    _edge(g, api, f"{w}/kube-proxy", "Services,\\nEndpointSlices" if j == 1 else "", **_EDGE_API)
+    _edge(g, api, f"{w}/kubelet", down=True, **_EDGE_API)
+    _edge(g, api, f"{w}/kube-proxy", down=True, **_EDGE_API)
     return block
 
 
@@ -851,7 +862,8 @@ def _leaders(cluster: Any) -> dict[str, str]:
 
 def event_host(cluster: Any, event: Any, max_pods_per_node: int = 4) -> str | None:
     """The process (graph node id) that made ``event``: controllers belong to their manager process,
-    a program in a container to its node's Pods table."""
+    a program in a container to its node's Pods table (``max_pods_per_node`` no longer matters: the
+    table lists the Pod that acted last whatever the limit; the parameter stays for existing callers)."""
     machine = cluster.machines.get(event.node)
     if machine is not None:
         for comp in machine.components:
@@ -1014,8 +1026,10 @@ def _live(cluster: Any, highlight_last: bool, max_pods: int, focus: str | None) 
             if cluster.cloud is not None:
                 _box(g, "cloud", "cloud provider API", "cloud", shape="box3d", style="filled")
                 top.append(Block("cloud", "cloud"))
-                for m in masters:
-                    if m.component("cloud-controller-manager") is not None:
+                holder = leaders.get("cloud-controller-manager", "")
+                for m in masters:  # only the leader's controllers call the cloud; standbys wait for the Lease
+                    if m.component("cloud-controller-manager") is not None and (
+                            len(masters) == 1 or holder == f"{m.name}_cloud-controller-manager"):
                         _edge(g, node_id(m.name, "cloud-controller-manager"), "cloud", **_EDGE_CLOUD)
             for a, b in itertools.pairwise(masters):
                 _edge(g, node_id(a.name, "etcd"), node_id(b.name, "etcd"), style="dashed", dir="both", color=PURPLE)
@@ -1053,7 +1067,7 @@ def _live(cluster: Any, highlight_last: bool, max_pods: int, focus: str | None) 
                    *_rows(groups, workers_per_row), [Block(legend, legend)]])
         return g
 
-    g = _fit(build, _per_row_options(len(masters), len(workers)))
+    g = _fit(build, _per_row_options(len(masters), len(workers), most_masters=2 if focus is None else 3))
     states: dict[str, list[str]] = {}
     for n in sorted(cluster.machines):
         states.setdefault(_ready_state(nodes.get(n)), []).append(n)
@@ -1086,7 +1100,7 @@ def _live_master(g: graphviz.Digraph, cluster: Any, m: Any, node: dict | None, p
                 extra = "leader (holds Lease)" if holder == f"{m.name}_{comp.name}" else "standby"
             cid = node_id(m.name, comp.name)
             _component(c, cid, comp.name, kind if comp.running else "off", extra)
-            _edge(g, api, cid, **_EDGE_API)
+            _edge(g, api, cid, down=True, **_EDGE_API)
             comps.append(cid)
         rows = [[api, etcd], *(comps[i:i + 2] for i in range(0, len(comps), 2))]
         if m.component("kubelet") is not None:
@@ -1120,27 +1134,27 @@ def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Any, m: Any, pods
     up = m.powered and kubelet is not None and kubelet.running
     kid = node_id(m.name, "kubelet")
     _component(c, kid, "kubelet", "agent" if up else "off", "" if up else "stopped")
-    _edge(g, api, kid, **_EDGE_API)
+    _edge(g, api, kid, down=True, **_EDGE_API)
     first = [kid]
     proxy_pods = [p for p in pods if _is_kube_proxy(p)]
     if proxy_pods or m.component("kube-proxy") is not None:
         running = bool(proxy_pods) and _pod_phase(proxy_pods[0]) == "Running" and m.powered
         pid = node_id(m.name, "kube-proxy")
         _component(c, pid, "kube-proxy", "agent" if running else "off", "" if running else "not running")
-        _edge(g, api, pid, **_EDGE_API)
+        _edge(g, api, pid, down=True, **_EDGE_API)
         first.append(pid)
     rid = node_id(m.name, "runtime")
     label = RUNTIME_LABEL.get(m.runtime, m.runtime)
     if m.runtime == "cri-o":
         label += f"\\n+ {'kata-runtime' if cluster.oci_runtime == 'kata' else 'runc'}"
     _box(c, rid, f"container runtime\\n{label}", "runtime" if m.powered else "off")
-    _edge(g, kid, rid, "CRI", **_EDGE_CRI)
+    _edge(g, kid, rid, "CRI", down=True, **_EDGE_CRI)
     rows = [first, [rid]]
     others = [p for p in pods if p not in proxy_pods]
     if others:
         tid = node_id(m.name, "pods")
         _pods_table(c, tid, _plural(len(others), "Pod"), others, max_pods, mark)
-        _edge(g, rid, tid, **_EDGE_CRI)
+        _edge(g, rid, tid, down=True, **_EDGE_CRI)
         rows.append([tid])
     return rows
 

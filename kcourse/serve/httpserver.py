@@ -190,7 +190,7 @@ def parse_head(raw: bytes) -> tuple[str, str, tuple[int, int], Headers]:
         raise FramingError(400, "too many Host headers")
     if hosts and _HOST_BAD.search(hosts[0].encode("latin-1")):
         raise FramingError(400, "malformed Host header")
-    return method.decode("ascii"), target.decode("ascii"), version, headers
+    return method.decode("ascii"), target.decode("latin-1"), version, headers
 
 
 def _http_version(proto: bytes) -> tuple[int, int] | None:

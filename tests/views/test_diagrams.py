@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import types
@@ -398,3 +399,23 @@ def test_bad_options_are_refused_and_change_nothing(cluster):
         with pytest.raises((ValueError, TypeError), match="control plane node|whole numbers"):
             diagrams.architecture(masters=masters, workers=workers)
     assert cluster.etcd.revision == before
+
+
+def test_an_nbconvert_html_export_keeps_the_text_alternatives(cluster):
+    """The static page shows the inline SVG (role, title, label) and the plot's <img> with its alt text."""
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    from kcourse import plots
+    cells = []
+    for shown in (diagrams.architecture(), cluster.diagram(), plots.scheduling(cluster)):
+        cell = nbformat.v4.new_code_cell("shown")
+        cell.outputs = [nbformat.v4.new_output("execute_result", data=shown._repr_mimebundle_(), execution_count=1)]
+        cells.append(cell)
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=cells))
+    assert "No description has been provided" not in page
+    svgs = re.findall(r"<svg\b[^>]*>", page)
+    assert len(svgs) == 2 and all('role="img"' in tag and 'aria-label="' in tag for tag in svgs)
+    titles = [html.unescape(t) for t in re.findall(r"<svg\b[^>]*>\s*<g[^>]*>\s*<title>([^<]+)</title>", page)]
+    assert titles == [diagrams.architecture().alt, cluster.diagram().alt]
+    imgs = re.findall(r"<img\b[^>]*>", page)
+    assert len(imgs) == 1 and 'alt="Scheduling. Pods per node by phase: master-1 ' in imgs[0]
