@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kcourse.sim.component import TRACE_WIDTH, Event, trace_lines
@@ -23,11 +23,13 @@ def event(message: str, key: str = "default/web", component: str = "kubelet") ->
     return Event(time=42.459, component=component, node="worker-1", verb="update", key=key, message=message)
 
 
+@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(MESSAGE, KEY)
 def test_no_line_is_wider_than_the_trace_width(message: str, key: str):
     assert all(len(line) <= TRACE_WIDTH for line in trace_lines(event(message, key)))
 
 
+@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(MESSAGE, KEY)
 def test_wrapping_keeps_every_word_whole_and_in_order(message: str, key: str):
     lines = trace_lines(event(message, key))

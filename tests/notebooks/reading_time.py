@@ -145,16 +145,14 @@ def estimate(path: Path) -> Seconds:
         result.add(deep, CELL_S + lines * CODE_LINE_S, "code lines", lines)
         result.add(deep, 0, "code cells")
         questions, seconds = _questions(cell.source)
-        if questions:
+        if questions:  # the widget and its static copy: the questions are what takes time
             result.add(deep, seconds, "questions", questions)
+            continue
+        if "Stepper(" in cell.source:
+            result.add(deep, STEPPER_S, "steppers")
+            continue
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if "application/vnd.jupyter.widget-view+json" in data:
-                if "Stepper(" in cell.source:
-                    result.add(deep, STEPPER_S, "steppers")
-                    continue
-                if questions:
-                    continue
             if _is_picture(data):
                 result.add(deep, PICTURE_S, "pictures")
                 continue
