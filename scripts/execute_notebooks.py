@@ -78,6 +78,7 @@ class NotebookFailed(Exception):
 def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
     """Run every code cell of ``path`` in a fresh kernel (in ``cwd``, default its folder); return it."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state is not stored (see above): drop what an older run saved
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,

@@ -13,6 +13,16 @@ the simulated components and notebooks call, under the cluster's lock, as
 a client named after the caller's user agent; a refused request comes back
 as the ``Status`` object the real server sends.
 
+Before anything is stored, a request is checked in kube-apiserver's order:
+its options from the query (``dryRun`` must be ``All``, as ``ValidateDryRun``
+says; a server-side apply needs a ``fieldManager``, as
+``ValidatePatchOptions`` says; DeleteOptions, from the body or the query, are
+typed and validated), then its body, decoded within the limits of
+``serializers.py`` and refused in the words of whichever upstream decoder
+would have read it: the serializer behind ``transformDecodeError`` for a
+create or update, the apply patcher (``error decoding YAML``), the merge and
+JSON patchers (``error decoding patch``).
+
 Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
 Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
 deletes the Pod gracefully), ``log`` (served by the node's kubelet, ``follow``
@@ -44,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
-from kcourse.sim.validation import _type_name
 
 from . import protobuf, serializers
 from .discovery import SUBRESOURCES
@@ -141,10 +150,14 @@ def media_type(req: Request) -> str:
 
 
 def decode_body(req: Request, kind: str = "") -> Any:
-    """JSON, YAML (apply patches) or Kubernetes protobuf, as the request's Content-Type says.
+    """JSON, YAML or Kubernetes protobuf, as the request's Content-Type says, refused in apimachinery's words.
 
-    ``kind`` (the resource's kind) asks for an object: anything else is refused as apimachinery refuses
-    it, and so is a ``metadata`` that is not an object.
+    ``kind`` (the resource's kind) asks for an object — a create or update body, a server-side apply
+    configuration — and a body that is none is refused as apimachinery refuses it (so is a ``metadata``
+    that is not an object).  The wording depends on who decodes: the serializer for a create or update
+    (``transformDecodeError``: ``the object provided is unrecognized (must be of type Pod): …``), the
+    apply patcher (``error decoding YAML: …``), the patchers (``error decoding patch: …``, checked in
+    :func:`check_patch`).
     """
     mtype = media_type(req)
     if mtype == "application/vnd.kubernetes.protobuf":
@@ -153,35 +166,80 @@ def decode_body(req: Request, kind: str = "") -> Any:
         raise unsupported_media_type(BODY_TYPES)
     if not req.body:
         raise errors.bad_request("the body of the request was empty")
-    yaml_body = mtype in ("application/apply-patch+yaml", "application/yaml")
+    apply = mtype == "application/apply-patch+yaml"
+    yaml_body = apply or mtype == "application/yaml"
     try:
         obj = serializers.decode_yaml(req.body) if yaml_body else serializers.decode_json(req.body)
     except serializers.DecodeError as e:
-        if yaml_body:
-            raise errors.bad_request(str(e)) from None
-        raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+        if apply:
+            raise errors.bad_request(f"error decoding YAML: {e}") from None
+        if mtype in PATCH_TYPES:
+            raise errors.bad_request(patch_decoding_error(str(e), PATCH_TYPES[mtype], req)) from None
+        reason = str(e) if yaml_body else f"couldn't get version/kind; json parse error: {e}"
+        raise errors.bad_request(unrecognized(kind, reason, req.body)) from None
     if kind:
-        _check_object(obj, kind, yaml_body)
+        _check_object(obj, kind, req)
     return obj
+
+
+def unrecognized(kind: str, reason: str, body: bytes) -> str:
+    """``transformDecodeError`` (``endpoints/handlers/rest.go``) for a body whose kind could not be read."""
+    if not kind:
+        return reason
+    return f"the object provided is unrecognized (must be of type {kind}): {reason} ({_summary(body)})"
+
+
+def _summary(data: bytes, limit: int = 30) -> str:
+    """``summarizeData``: a JSON object's first bytes as text, anything else in hex."""
+    if not data:
+        return "<empty>"
+    more = " ..." if len(data) > limit else ""
+    if data[:1] == b"{":
+        return data[:limit].decode("utf-8", "replace") + more
+    return data[:limit].hex() + more
+
+
+def _strict(req: Request) -> bool:
+    """``fieldValidation`` Warn (the default) or Strict: the patchers decode the patch strictly first."""
+    return req.query.get("fieldValidation", "Warn") != "Ignore"
+
+
+def patch_decoding_error(reason: str, patch_type: str, req: Request) -> str:
+    """How each patcher words a patch it cannot decode (``endpoints/handlers/patch.go``)."""
+    if patch_type == "strategic":
+        return reason
+    if _strict(req):
+        return f"error decoding patch: {reason}"
+    return "Invalid JSON Patch" if patch_type == "merge" else reason
 
 
 def _go_type(value: Any) -> str:
     """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
-    return "object" if value is None else _type_name(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
 
 
-def _check_object(obj: Any, kind: str, yaml_body: bool) -> None:
-    if obj is None:
-        raise errors.bad_request("the body of the request was empty" if not yaml_body else
-                                 f"Object '{kind}' is missing in 'null'")
-    if not isinstance(obj, dict):
-        raise errors.bad_request('couldn\'t get version/kind; json parse error: json: cannot unmarshal '
-                                 f'{_go_type(obj)} into Go value of type struct {{ APIVersion string '
-                                 '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
+def _check_object(obj: Any, kind: str, req: Request) -> None:
+    mtype = media_type(req)
+    if mtype == "application/apply-patch+yaml":
+        if not isinstance(obj, dict):
+            raise errors.bad_request("error decoding YAML: error unmarshaling JSON: while decoding JSON: json: "
+                                     f"cannot unmarshal {_go_type(obj)} into Go value of type map[string]interface {{}}")
+    elif obj is None:
+        raise errors.bad_request(unrecognized(kind, "Object 'Kind' is missing in 'null'", req.body))
+    elif not isinstance(obj, dict):
+        raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
+                                              f"unmarshal {_go_type(obj)} into Go value of type struct {{ APIVersion "
+                                              'string "json:\\"apiVersion,omitempty\\""; Kind string '
+                                              '"json:\\"kind,omitempty\\"" }', req.body))
     for key in ("apiVersion", "kind"):
         if key in obj and not isinstance(obj[key], str):
-            raise errors.bad_request('couldn\'t get version/kind; json parse error: json: cannot unmarshal '
-                                     f'{_go_type(obj[key])} into Go struct field .{key} of type string')
+            raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
+                                                  f"unmarshal {_go_type(obj[key])} into Go struct field .{key} of "
+                                                  "type string", req.body))
     md = obj.get("metadata")
     if md is not None and not isinstance(md, dict):
         raise errors.bad_request(f'{kind} in version "{_version_of(obj)}" cannot be handled as a {kind}: json: '
@@ -383,8 +441,9 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     if patch_type is None:
         raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
                        f"media types include: {', '.join(PATCH_TYPES)}")
+    _check_patch_options(req, patch_type)
     patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
-    check_patch(patch, patch_type)
+    check_patch(patch, patch_type, req)
     client = app.client(req)
     with app.cluster.lock:
         if patch_type == "apply":
@@ -404,6 +463,11 @@ DELETE_OPTION_TYPES = {"kind": "string", "apiVersion": "string", "gracePeriodSec
                        "propagationPolicy": "v1.DeletionPropagation", "dryRun": "[]string",
                        "ignoreStoreReadErrorWithClusterBreakingPotential": "bool"}
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+
+
+def go_string_slice(values: list[str]) -> str:
+    """A ``[]string`` as Go's ``%#v`` prints it in a field error: ``[]string{"a", "b"}``."""
+    return "[]string{" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "}"
 
 
 def _fits(value: Any, go_type: str) -> bool:
@@ -448,13 +512,29 @@ def delete_options(opts: Any, where: str = "DeleteOptions") -> dict:
     if policy is not None and policy not in PROPAGATION_POLICIES:
         causes.append(errors.Cause("propagationPolicy", f'Unsupported value: "{policy}": supported values: '
                                    '"Foreground", "Background", "Orphan", "nil"', "FieldValueNotSupported"))
-    for value in out.get("dryRun") or []:
-        if value != "All":
-            causes.append(errors.Cause("dryRun", f'Unsupported value: "{value}": supported values: "All"',
-                                       "FieldValueNotSupported"))
+    dry_run = out.get("dryRun") or []
+    if any(value != "All" for value in dry_run):
+        causes.append(errors.Cause("dryRun", f'Unsupported value: {go_string_slice(dry_run)}: supported values: '
+                                   '"All"', "FieldValueNotSupported"))
     if causes:
         raise errors.invalid("DeleteOptions", "", causes, "meta.k8s.io")
     return out
+
+
+def _check_patch_options(req: Request, patch_type: str) -> None:
+    """``ValidatePatchOptions``: apply needs a field manager; ``force`` belongs to apply alone."""
+    causes = []
+    if patch_type == "apply" and not req.query.get("fieldManager"):
+        causes.append(errors.Cause("fieldManager", "Required value: is required for apply patch",
+                                   "FieldValueRequired"))
+    if patch_type != "apply" and "force" in req.query:
+        causes.append(errors.Cause("force", "Forbidden: may not be specified for non-apply patch",
+                                   "FieldValueForbidden"))
+    manager = req.query.get("fieldManager") or ""
+    if len(manager.encode()) > 128:
+        causes.append(errors.Cause("fieldManager", "Too long: may not be more than 128 bytes", "FieldValueTooLong"))
+    if causes:
+        raise errors.invalid("PatchOptions", "", causes, "meta.k8s.io")
 
 
 def _delete_options(req: Request) -> dict:
@@ -470,24 +550,35 @@ def _delete_options(req: Request) -> dict:
 
 #: RFC 6902 operations (evanphx/json-patch answers ``Unexpected kind`` for any other).
 JSON_PATCH_OPS = ("add", "remove", "replace", "move", "copy", "test")
+#: ``maxJSONPatchOperations`` (``endpoints/handlers/patch.go``).
+MAX_JSON_PATCH_OPERATIONS = 10000
 
 
-def check_patch(patch: Any, patch_type: str) -> None:
-    """A merge or apply patch is a JSON object; a JSON patch is a list of operations."""
+def check_patch(patch: Any, patch_type: str, req: Request) -> None:
+    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a map."""
+    def refuse(reason: str) -> ApiError:
+        return errors.bad_request(patch_decoding_error(reason, patch_type, req))
+
     if patch_type == "json":
+        strict = _strict(req)
         if not isinstance(patch, list):
-            raise errors.bad_request(f"json: cannot unmarshal {_go_type(patch)} into Go value of type jsonpatch.Patch")
+            raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+                         + ("[]handlers.jsonPatchOp" if strict else "jsonpatch.Patch"))
+        if len(patch) > MAX_JSON_PATCH_OPERATIONS:
+            raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: The allowed maximum operations in "
+                           f"a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(patch)}")
         for op in patch:
             if not isinstance(op, dict):
-                raise errors.bad_request(f"json: cannot unmarshal {_go_type(op)} into Go value of type "
-                                         "jsonpatch.Operation")
+                raise refuse(f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                             + ("handlers.jsonPatchOp" if strict else "jsonpatch.Operation"))
             for key in ("op", "path", "from"):
-                if key in op and not isinstance(op[key], str):
-                    raise errors.bad_request(f"json: cannot unmarshal {_go_type(op[key])} into Go value of type "
-                                             "string")
+                if key in op and op[key] is not None and not isinstance(op[key], str):
+                    raise refuse(f"json: cannot unmarshal {_go_type(op[key])} into Go struct field jsonPatchOp.{key} "
+                                 "of type string" if strict else f"json: cannot unmarshal {_go_type(op[key])} into "
+                                 "Go value of type string")
             if op.get("op") not in JSON_PATCH_OPS:
                 raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
-                               f"Unexpected kind: {op.get('op', '')}")
+                               f"Unexpected kind: {op.get('op') or ''}")
             if not isinstance(op.get("path"), str):
                 raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
                                f"{op['op']} operation missing path")
@@ -495,8 +586,7 @@ def check_patch(patch: Any, patch_type: str) -> None:
                 raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
                                f"{op['op']} operation missing value")
     elif not isinstance(patch, dict):
-        raise errors.bad_request(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
-                                 "map[string]interface {}")
+        raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type map[string]interface {{}}")
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
@@ -547,7 +637,7 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
         return _method_not_allowed(t, req)
     body = decode_body(req, "Scale" if req.method == "PUT" else "") if req.method != "GET" else None
     if req.method == "PATCH":
-        check_patch(body, PATCH_TYPES.get(media_type(req), "merge"))
+        check_patch(body, PATCH_TYPES.get(media_type(req), "merge"), req)
     with app.cluster.lock:
         current = api.peek(t.rt.plural, t.name, t.namespace)
         if req.method == "GET":

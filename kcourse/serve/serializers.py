@@ -50,6 +50,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
+#: How ``sigs.k8s.io/yaml`` prefixes every error of go-yaml's.
+TO_JSON = "error converting YAML to JSON: "
+
+
 class DecodeError(ValueError):
     """A body that does not decode; ``str()`` is the Go-worded reason."""
 
@@ -199,7 +203,7 @@ def _check_nodes(root: yaml.Node, anchor_names: dict[int, str]) -> None:
         if key in sizes:
             return sizes[key], depths[key]
         if key in open_nodes:
-            raise DecodeError(f"yaml: anchor '{anchor_names.get(key, '')}' value contains itself")
+            raise DecodeError(f"{TO_JSON}yaml: anchor '{anchor_names.get(key, '')}' value contains itself")
         open_nodes.add(key)
         size, depth = 1, 0
         if isinstance(node, yaml.SequenceNode):
@@ -215,17 +219,17 @@ def _check_nodes(root: yaml.Node, anchor_names: dict[int, str]) -> None:
         open_nodes.discard(key)
         depth += 1 if children or isinstance(node, yaml.CollectionNode) else 0
         if depth > MAX_DEPTH:
-            raise DecodeError(f"yaml: exceeded max depth of {MAX_DEPTH}")
+            raise DecodeError(f"{TO_JSON}yaml: exceeded max depth of {MAX_DEPTH}")
         sizes[key], depths[key] = size, depth
         return size, depth
 
     try:
         decodes, _depth = measure(root)
     except RecursionError:
-        raise DecodeError(f"yaml: exceeded max depth of {MAX_DEPTH}") from None
+        raise DecodeError(f"{TO_JSON}yaml: exceeded max depth of {MAX_DEPTH}") from None
     aliases = decodes - len(sizes)
     if aliases > 100 and decodes > 1000 and aliases / decodes > _allowed_alias_ratio(decodes):
-        raise DecodeError("yaml: document contains excessive aliasing")
+        raise DecodeError(f"{TO_JSON}yaml: document contains excessive aliasing")
 
 
 def _go_key(key: Any) -> str:
@@ -239,7 +243,7 @@ def _go_key(key: Any) -> str:
         return str(key)
     if isinstance(key, float):
         return _go_float(key)
-    raise DecodeError(f"error converting YAML to JSON: unsupported map key of type {type(key).__name__}")
+    raise DecodeError(f"{TO_JSON}unsupported map key of type {type(key).__name__}")
 
 
 def _go_float(value: float) -> str:
@@ -260,7 +264,7 @@ def _to_json_data(value: Any) -> Any:
         return {_go_key(k): None for k in value}
     if isinstance(value, float) and not math.isfinite(value):
         name = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-        raise DecodeError(f"error converting YAML to JSON: json: unsupported value: {name}")
+        raise DecodeError(f"{TO_JSON}json: unsupported value: {name}")
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if value is None or isinstance(value, (bool, int, float)):
@@ -272,8 +276,8 @@ def _yaml_message(e: yaml.YAMLError) -> str:
     mark = getattr(e, "problem_mark", None)
     problem = getattr(e, "problem", None) or str(e).splitlines()[0]
     if mark is not None:
-        return f"error converting YAML to JSON: yaml: line {mark.line + 1}: {problem}"
-    return f"error converting YAML to JSON: yaml: {problem}"
+        return f"{TO_JSON}yaml: line {mark.line + 1}: {problem}"
+    return f"{TO_JSON}yaml: {problem}"
 
 
 def decode_yaml(body: bytes) -> Any:
@@ -282,11 +286,11 @@ def decode_yaml(body: bytes) -> Any:
     if _depth_of_json_text(text) > 2 * MAX_DEPTH:
         # PyYAML's scanner slows down with every open flow collection: count brackets first (loosely, as
         # quoting in YAML has more forms than JSON's; the exact depth is checked on the parsed nodes).
-        raise DecodeError(f"yaml: exceeded max depth of {MAX_DEPTH}")
+        raise DecodeError(f"{TO_JSON}yaml: exceeded max depth of {MAX_DEPTH}")
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError:
-        raise DecodeError("error converting YAML to JSON: yaml: control characters are not allowed") from None
+        raise DecodeError(f"{TO_JSON}yaml: control characters are not allowed") from None
     try:
         node = loader.get_node() if loader.check_node() else None
         if node is None:
@@ -297,10 +301,10 @@ def decode_yaml(body: bytes) -> Any:
     except yaml.YAMLError as e:
         raise DecodeError(_yaml_message(e)) from None
     except RecursionError:
-        raise DecodeError(f"yaml: exceeded max depth of {MAX_DEPTH}") from None
+        raise DecodeError(f"{TO_JSON}yaml: exceeded max depth of {MAX_DEPTH}") from None
     except (TypeError, ValueError, OverflowError) as e:
         if isinstance(e, DecodeError):
             raise
-        raise DecodeError(f"error converting YAML to JSON: {type(e).__name__.lower()} in the document") from None
+        raise DecodeError(f"{TO_JSON}yaml: a value of the document cannot be decoded") from None
     finally:
         loader.dispose()

@@ -80,12 +80,13 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 
 from . import aggregated, discovery, openapi
 from .httpserver import BodyError, Exchange, HttpServer, Limits
 from .kubeconfig import write_kubeconfig
-from .rest import Reply, Request, handle_resource, parse_target
+from .rest import Reply, Request, go_string_slice, handle_resource, parse_target
 from .tls import certificates, server_context
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "VERSION_INFO", "App", "ServeHandle", "serve", "user_of"]
@@ -208,17 +209,21 @@ def handle(app: App, ex: Exchange) -> None:
     method = ex.method
     split = urlsplit(ex.target)
     path = unquote(split.path, errors="replace") or "/"
-    try:
-        query = dict(parse_qsl(split.query, keep_blank_values=True, errors="replace", max_num_fields=1000))
-    except ValueError:
-        query = {}
     headers = ex.headers
     try:
+        try:
+            pairs = parse_qsl(split.query, keep_blank_values=True, errors="replace", max_num_fields=10000)
+        except ValueError:
+            raise ApiError(400, "BadRequest", "the request's query has more than 10000 parameters") from None
+        query: dict[str, str] = {}
+        for key, value in pairs:
+            query.setdefault(key, value)  # Go's ``url.Values.Get``: the first value
         if not app.authenticated(headers.get("Authorization")):
             app.count(method.lower(), "(unauthenticated)")
             raise unauthorized()
         parts = [p for p in path.split("/") if p]
         verb, long_running = _request_info(method, parts, query)
+        _check_dry_run(verb, [v for k, v in pairs if k == "dryRun"])
         if long_running:
             _serve_authenticated(app, ex, method, path, query)
             return
@@ -230,6 +235,20 @@ def handle(app: App, ex: Exchange) -> None:
             _serve_authenticated(app, ex, method, path, query)
     except ApiError as e:
         ex.send(e.code, _status_body(e), "application/json")
+
+
+#: The options kind whose ``dryRun`` a write verb's query fills (``meta/v1``).
+OPTIONS_OF = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions",
+              "delete": "DeleteOptions", "deletecollection": "DeleteOptions"}
+
+
+def _check_dry_run(verb: str, values: list[str]) -> None:
+    """``ValidateDryRun``: every ``dryRun`` value must be ``All`` (``apimachinery/.../meta/v1/validation``)."""
+    kind = OPTIONS_OF.get(verb)
+    if kind and any(v != "All" for v in values):
+        detail = f'Unsupported value: {go_string_slice(values)}: supported values: "All"'
+        raise ApiError(422, "Invalid", f'{kind}.meta.k8s.io "" is invalid: dryRun: {detail}', kind=kind,
+                       group="meta.k8s.io", causes=[errors.Cause("dryRun", detail, "FieldValueNotSupported")])
 
 
 def _serve_authenticated(app: App, ex: Exchange, method: str, path: str, query: dict[str, str]) -> None:

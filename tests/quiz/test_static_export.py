@@ -65,3 +65,19 @@ def test_every_question_prompt_of_the_knowledge_check_reads_in_nbconvert_html(ex
     assert missing == [], f"{len(bank.questions) - len(missing)}/{len(bank.questions)} prompts readable"
     assert "Run this cell to check your answers." in text
     assert leaks(html.unescape(page), bank) == []
+
+
+def test_re_executing_a_notebook_drops_widget_state_an_older_run_saved(tmp_path):
+    """The stored notebooks keep no widget state; state saved by an earlier run must not survive re-execution
+    (its derived model ids would collide with the new outputs' ids)."""
+    script = runpy.run_path(str(REPO / "scripts" / "execute_notebooks.py"))
+    stale = script["_widget_id"]("stale/0/0")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.Button()")])
+    nb.metadata["widgets"] = {STATE: {"version_major": 2, "version_minor": 0, "state": {
+        stale: {"model_name": "ButtonModel", "model_module": "@jupyter-widgets/controls",
+                "model_module_version": "2.0.0", "state": {"description": "old"}}}}}
+    path = tmp_path / "stale.ipynb"
+    nbformat.write(nb, path)
+    done = script["normalise"](script["execute"](path), "stale")
+    assert "widgets" not in done.metadata
+    assert done.cells[0].outputs[0]["data"][VIEW]["model_id"] == stale

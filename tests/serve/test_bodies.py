@@ -21,6 +21,10 @@ from kcourse.serve.protobuf import MAGIC
 LEAKS = ("Traceback", "Error(", "Error:", "object at", "b'", "\\x", "<class", "KeyError", "TypeError",
          "AttributeError", "RecursionError", "UnicodeDecodeError", "line 1 column")
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
+#: How the create handler words a body whose kind it cannot read (``transformDecodeError``).
+UNRECOGNIZED = "the object provided is unrecognized (must be of type ConfigMap): "
+JSON_PARSE = "couldn't get version/kind; json parse error: "
+TO_JSON = "error converting YAML to JSON: "
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +68,11 @@ def test_json_nested_past_the_cap_is_refused_before_parsing(served: Any, method:
     path = CONFIGMAPS if method == "POST" else f"{CONFIGMAPS}/target"
     ctype = "application/merge-patch+json" if method == "PATCH" else "application/json"
     body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"target"},"data":' + nested(50_000) + b"}"
-    message = refused(served, method, path, body, ctype)
-    assert message.endswith("exceeded max depth")
+    expected = {"POST": f"{UNRECOGNIZED}{JSON_PARSE}exceeded max depth (", "PUT": f"{UNRECOGNIZED}{JSON_PARSE}"
+                "exceeded max depth (", "PATCH": "error decoding patch: exceeded max depth"}[method]
+    assert refused(served, method, path, body, ctype).startswith(expected)
     arrays = b'{"x":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-    assert refused(served, method, path, arrays, ctype).endswith("exceeded max depth")
+    assert refused(served, method, path, arrays, ctype).startswith(expected)
 
 
 def test_the_depth_cap_counts_brackets_outside_strings_only() -> None:
@@ -89,7 +94,7 @@ def test_the_depth_cap_counts_brackets_outside_strings_only() -> None:
 ])
 def test_yaml_nested_past_the_cap_is_refused(served: Any, body: bytes) -> None:
     """go-yaml: ``yaml: exceeded max depth of 10000`` (flow and block style alike); here 100 levels."""
-    message = refused(served, "PATCH", f"{CONFIGMAPS}/target", body, "application/apply-patch+yaml")
+    message = refused(served, "PATCH", f"{CONFIGMAPS}/target?fieldManager=tests", body, "application/apply-patch+yaml")
     assert "exceeded max depth" in message or message.startswith("error converting YAML to JSON: yaml: line")
 
 
@@ -108,10 +113,15 @@ def test_a_billion_laughs_is_refused_as_excessive_aliasing(served: Any, content_
     """go-yaml ``decode.go`` ``allowedAliasRatio`` (CVE-2019-11253): ``document contains excessive aliasing``."""
     bomb = laughs(9)
     assert len(bomb) < 600  # a few hundred bytes that would expand to 9^9 (387 million) values
-    method, path = ("PATCH", f"{CONFIGMAPS}/target") if "apply" in content_type else ("POST", CONFIGMAPS)
+    method, path = ("PATCH", f"{CONFIGMAPS}/target?fieldManager=tests") if "apply" in content_type \
+        else ("POST", CONFIGMAPS)
     start = time.monotonic()
     message = refused(served, method, path, bomb, content_type)
-    assert message == "yaml: document contains excessive aliasing"
+    if method == "PATCH":  # the apply patcher (``patch.go``)
+        assert message == f"error decoding YAML: {TO_JSON}yaml: document contains excessive aliasing"
+    else:  # the YAML serializer, behind ``transformDecodeError``
+        assert message == (f"{UNRECOGNIZED}{TO_JSON}yaml: document contains excessive aliasing "
+                           f"({bomb[:30].hex()} ...)")
     assert time.monotonic() - start < 10  # loose: the expansion would take hours and gigabytes
 
 
@@ -129,8 +139,8 @@ def test_moderate_aliasing_is_accepted_and_expanded() -> None:
 @pytest.mark.parametrize("body", [b"a: &x [*x]\n", b"a: &x {b: *x}\n", b"a: &x [1, [2, *x]]\n"])
 def test_an_anchor_that_contains_itself_is_refused(served: Any, body: bytes) -> None:
     """go-yaml: ``anchor 'x' value contains itself``."""
-    message = refused(served, "PATCH", f"{CONFIGMAPS}/target", body, "application/apply-patch+yaml")
-    assert message == "yaml: anchor 'x' value contains itself"
+    message = refused(served, "PATCH", f"{CONFIGMAPS}/target?fieldManager=tests", body, "application/apply-patch+yaml")
+    assert message == f"error decoding YAML: {TO_JSON}yaml: anchor 'x' value contains itself"
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -156,7 +166,7 @@ def test_yaml_becomes_json_data_as_sigs_k8s_io_yaml_converts_it(body: bytes, exp
     (b"a: 1" + b"0" * 5000 + b"\n", "error converting YAML to JSON"),
 ])
 def test_yaml_that_cannot_become_json_is_refused(served: Any, body: bytes, fragment: str) -> None:
-    assert fragment in refused(served, "PATCH", f"{CONFIGMAPS}/target", body, "application/apply-patch+yaml")
+    assert fragment in refused(served, "PATCH", f"{CONFIGMAPS}/target?fieldManager=tests", body, "application/apply-patch+yaml")
 
 
 # --- JSON text ------------------------------------------------------------------------------------------------
@@ -178,9 +188,14 @@ def test_yaml_that_cannot_become_json_is_refused(served: Any, body: bytes, fragm
     (b"\xef\xbb\xbf{}", "invalid character '\u00ef' looking for beginning of value"),
 ])
 def test_malformed_json_gets_go_s_words(served: Any, body: bytes, message: str) -> None:
-    """``encoding/json`` syntax errors, behind ``couldn't get version/kind; json parse error:``."""
+    """``encoding/json`` syntax errors, found by the serializer's ``Interpret`` and wrapped by
+    ``transformDecodeError`` with a summary of the body (text for an object, else hex)."""
     got = refused(served, "POST", CONFIGMAPS, body)
-    assert got.endswith(message) if body else got == message
+    if not body:
+        assert got == message
+        return
+    summary = body[:30].decode() if body.startswith(b"{") else body[:30].hex()
+    assert got == f"{UNRECOGNIZED}{JSON_PARSE}{message} ({summary}{' ...' if len(body) > 30 else ''})"
 
 
 def test_invalid_utf8_and_lone_surrogates_become_replacement_characters(served: Any) -> None:
@@ -202,35 +217,57 @@ def test_invalid_utf8_and_lone_surrogates_become_replacement_characters(served: 
     (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":[1]}',
      ('ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct '
      "field ConfigMap.metadata of type v1.ObjectMeta")),
-    (b"[1, 2]", ("couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type "
-                'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')),
-    (b'"x"', ("couldn't get version/kind; json parse error: json: cannot unmarshal string into Go value of type "
-             'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')),
-    (b'{"apiVersion":5,"kind":"ConfigMap"}', ("couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                             "number into Go struct field .apiVersion of type string")),
-    (b"null", "the body of the request was empty"),
+    (b"[1, 2]", (f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal array into Go value of type struct {{ APIVersion "
+                'string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b312c20325d)')),
+    (b'"x"', (f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal string into Go value of type struct {{ APIVersion "
+             'string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (227822)')),
+    (b'{"apiVersion":5,"kind":"ConfigMap"}', (f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal number into Go "
+                                             'struct field .apiVersion of type string ({"apiVersion":5,"kind":"Config ...)')),
+    (b"null", f"{UNRECOGNIZED}Object 'Kind' is missing in 'null' (6e756c6c)"),
 ])
 def test_a_body_of_the_wrong_shape_is_refused_like_apimachinery(served: Any, body: bytes, message: str) -> None:
     """``endpoints/handlers/create.go`` ``transformDecodeError`` and the JSON serializer's ``Interpret``."""
     assert refused(served, "POST", CONFIGMAPS, body) == message
 
 
-@pytest.mark.parametrize(("content_type", "body", "message"), [
-    ("application/merge-patch+json", b"[1]", ("json: cannot unmarshal array into Go value of type "
-                                             "map[string]interface {}")),
-    ("application/strategic-merge-patch+json", b'"x"', ("json: cannot unmarshal string into Go value of type "
-                                                       "map[string]interface {}")),
-    ("application/json-patch+json", b'{"op":"add"}', ("json: cannot unmarshal object into Go value of type "
-                                                     "jsonpatch.Patch")),
-    ("application/json-patch+json", b"[1]", "json: cannot unmarshal number into Go value of type jsonpatch.Operation"),
-    ("application/json-patch+json", b'[{"op":5,"path":"/a"}]', ("json: cannot unmarshal number into Go value of "
-                                                               "type string")),
-    ("application/apply-patch+yaml", b"- 1\n- 2\n", ("couldn't get version/kind; json parse error: json: cannot "
-                                                    "unmarshal array into Go value of type struct")),
+@pytest.mark.parametrize(("content_type", "query", "body", "message"), [
+    ("application/merge-patch+json", "", b"[1]",
+     "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}"),
+    ("application/merge-patch+json", "", b"{", "error decoding patch: unexpected end of JSON input"),
+    ("application/merge-patch+json", "?fieldValidation=Ignore", b"{", "Invalid JSON Patch"),
+    ("application/strategic-merge-patch+json", "", b'"x"',
+     "json: cannot unmarshal string into Go value of type map[string]interface {}"),
+    ("application/strategic-merge-patch+json", "", b"{x}",
+     "invalid character 'x' looking for beginning of object key string"),
+    ("application/json-patch+json", "", b'{"op":"add"}',
+     "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"),
+    ("application/json-patch+json", "?fieldValidation=Ignore", b'{"op":"add"}',
+     "json: cannot unmarshal object into Go value of type jsonpatch.Patch"),
+    ("application/json-patch+json", "", b"[1]",
+     "error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp"),
+    ("application/json-patch+json", "", b'[{"op":5,"path":"/a"}]',
+     "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string"),
+    ("application/apply-patch+yaml", "", b"- 1\n- 2\n",
+     ("error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value "
+     "of type map[string]interface {}")),
+    ("application/apply-patch+yaml", "", b"a: [1, 2\n", f"error decoding YAML: {TO_JSON}yaml: line "),
 ])
-def test_patches_of_the_wrong_shape_are_refused(served: Any, content_type: str, body: bytes, message: str) -> None:
-    """``endpoints/handlers/patch.go``: each patch type decodes into its own Go type first."""
-    assert refused(served, "PATCH", f"{CONFIGMAPS}/target", body, content_type).startswith(message)
+def test_patches_of_the_wrong_shape_are_refused(served: Any, content_type: str, query: str, body: bytes,
+                                                message: str) -> None:
+    """``endpoints/handlers/patch.go``: each patcher decodes the patch into its own Go type first, strictly unless
+    ``fieldValidation=Ignore``, and words its failure its own way."""
+    if "apply" in content_type:
+        query = "?fieldManager=tests"
+    got = refused(served, "PATCH", f"{CONFIGMAPS}/target{query}", body, content_type)
+    assert got.startswith(message) if message.endswith("line ") else got == message
+
+
+def test_a_json_patch_of_more_than_10000_operations_gets_413(served: Any) -> None:
+    """``patch.go``: ``maxJSONPatchOperations``."""
+    ops = json.dumps([{"op": "test", "path": "/kind", "value": "ConfigMap"}] * 10001).encode()
+    message = refused(served, "PATCH", f"{CONFIGMAPS}/target", ops, "application/json-patch+json", code=413)
+    assert message == ("Request entity too large: The allowed maximum operations in a JSON patch is 10000, "
+                       "got 10001")
 
 
 def test_an_unknown_content_type_gets_415(served: Any) -> None:
@@ -265,8 +302,8 @@ def test_an_unknown_content_type_gets_415(served: Any) -> None:
     (b'{"propagationPolicy":"Sideways"}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
                                                'Unsupported value: "Sideways": supported values: "Foreground", '
                                                '"Background", "Orphan", "nil"')),
-    (b'{"dryRun":["Some"]}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: "Some": '
-                                  'supported values: "All"')),
+    (b'{"dryRun":["Some"]}', 422, ('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                                  '[]string{"Some"}: supported values: "All"')),
     (b'{"orphanDependents":true,"propagationPolicy":"Orphan"}', 422,
      ('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and '
      "deletionPropagation cannot be both set")),
@@ -399,12 +436,48 @@ def test_a_scale_of_the_wrong_type_changes_nothing(served: Any, deployment: str,
 @pytest.mark.parametrize("body", [b"[1]", b'"review"', b"5"])
 def test_a_self_subject_access_review_must_be_an_object(served: Any, body: bytes) -> None:
     message = refused(served, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
-    assert message.startswith("couldn't get version/kind; json parse error: json: cannot unmarshal")
+    assert message.startswith("the object provided is unrecognized (must be of type SelfSubjectAccessReview): "
+                              f"{JSON_PARSE}json: cannot unmarshal")
 
 
 @pytest.mark.parametrize("char", [b"\x00", b"\x03", b"\x1b", b"\x7f"])
 def test_yaml_with_control_characters_is_refused(served: Any, char: bytes) -> None:
     """go-yaml: ``yaml: control characters are not allowed``."""
-    message = refused(served, "PATCH", f"{CONFIGMAPS}/target", b"data: {a: x" + char + b"}\n",
+    message = refused(served, "PATCH", f"{CONFIGMAPS}/target?fieldManager=tests", b"data: {a: x" + char + b"}\n",
                       "application/apply-patch+yaml")
-    assert message == "error converting YAML to JSON: yaml: control characters are not allowed"
+    assert message == f"error decoding YAML: {TO_JSON}yaml: control characters are not allowed"
+
+
+@pytest.mark.parametrize(("method", "path", "query", "kind"), [
+    ("POST", CONFIGMAPS, "dryRun=Nope", "CreateOptions"),
+    ("PUT", f"{CONFIGMAPS}/target", "dryRun=All&dryRun=", "UpdateOptions"),
+    ("PATCH", f"{CONFIGMAPS}/target", "dryRun=all", "PatchOptions"),
+    ("DELETE", f"{CONFIGMAPS}/target", "dryRun=true", "DeleteOptions"),
+])
+def test_a_dry_run_other_than_all_is_refused_before_anything_happens(served: Any, method: str, path: str,
+                                                                    query: str, kind: str) -> None:
+    """``ValidateDryRun``: the only value is ``All``; anything else is 422, never a real write."""
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"target"},"data":{"a":"b"}}'
+    ctype = "application/merge-patch+json" if method == "PATCH" else "application/json"
+    message = refused(served, method, f"{path}?{query}", body if method != "DELETE" else b"", ctype, code=422)
+    values = [v.partition("=")[2] for v in query.split("&")]
+    shown = ", ".join(f'"{v}"' for v in values)
+    assert message == (f'{kind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{{{shown}}}: '
+                       'supported values: "All"')
+    assert served.cluster.api.peek("configmaps", "target", "default") is not None
+
+
+@pytest.mark.parametrize(("content_type", "query", "message"), [
+    ("application/apply-patch+yaml", "", ('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                                         "required for apply patch")),
+    ("application/merge-patch+json", "?force=true", ('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may '
+                                                    "not be specified for non-apply patch")),
+    ("application/apply-patch+yaml", "?fieldManager=" + "m" * 129, ('PatchOptions.meta.k8s.io "" is invalid: '
+                                                                   "fieldManager: Too long: may not be more than "
+                                                                   "128 bytes")),
+])
+def test_patch_options_are_validated_before_the_patch(served: Any, content_type: str, query: str,
+                                                      message: str) -> None:
+    """``ValidatePatchOptions`` (``apimachinery/pkg/apis/meta/v1/validation``), before the body is decoded."""
+    body = b"data: {a: b}\n" if "yaml" in content_type else b'{"data":{"a":"b"}}'
+    assert refused(served, "PATCH", f"{CONFIGMAPS}/target{query}", body, content_type, code=422) == message

@@ -1,12 +1,19 @@
 """kubectl as a learner sees it: the same commands, flags, tables and error texts.
 
-``Kubectl(cluster).run("get pods -o wide")`` parses the command line the way
-kubectl's cobra/pflag does (flags anywhere, ``-n ns``, ``-nns``,
-``--namespace=ns``, ``--`` ends flags), talks to the simulated API server
-as a user outside the cluster, and returns what the terminal would show:
-standard output and standard error interleaved in order.  ``run_full``
-returns ``(exit_code, stdout, stderr)`` separately for tests and for
-serving the cluster to a real kubectl.
+``Kubectl(cluster).run("get pods -o wide")`` reads the command line as
+kubectl does (:mod:`.flags`): cobra finds the command (``create deploy`` is
+``create deployment``), then pflag parses every flag of that command, typed
+from kubectl v1.32's own flag table (:mod:`.flagdefs`) — flags anywhere,
+``-n ns``, ``-nns``, ``--namespace=ns``, ``--`` ends flags.  Then the checks
+kubectl makes in Complete and Validate run (required flags, ``--dry-run``,
+``--cascade``, ``-o`` formats, jsonpath templates, label specs, resource/name
+forms).  Only then does the command act, so a command line with any mistake
+answers with kubectl's text and changes nothing.  It talks to the simulated
+API server as a user outside the cluster, and returns what the terminal would
+show: standard output and standard error interleaved in order.  ``run_full``
+returns ``(exit_code, stdout, stderr)`` separately for tests and for serving
+the cluster to a real kubectl.  Errors are returned as text (``error: …``,
+``Error from server (…): …``), never raised.
 
 ``apply`` does what ``kubectl apply`` does on the client: it creates an
 object that does not exist, recording the manifest in the
@@ -28,7 +35,14 @@ Simplified: no kubeconfig (one context, ``kubernetes-admin@<cluster>``),
 no ``--watch``, no ``edit``/``exec``/``port-forward``; ``drain`` deletes
 pods instead of posting Evictions (no PodDisruptionBudgets);
 ``rollout undo`` restores the previous ReplicaSet's template; jsonpath is
-the common subset (see ``jsonpath.py``).
+the common subset (see ``jsonpath.py``).  A real flag the simulation does not
+model is parsed and checked like the others, then refused unless left at its
+default (``the --raw flag of "kubectl get" is not available in this
+simulated cluster``); flags with no visible effect here (:data:`INERT`) are
+accepted.  ``--help`` prints a pointer to the command's reference page, not
+cobra's help; a bare ``--dry-run`` means ``client`` without klog's
+deprecation warning; ``-o`` other than the table formats is refused outside
+``get``.
 """
 
 from __future__ import annotations
@@ -71,10 +85,6 @@ WAIT_TIMEOUT = 600.0
 #: ``kubectl top pod`` expects metrics for a pod older than this (``metricsCreationDelay``).
 METRICS_CREATION_DELAY = 120.0
 USER = "kubernetes-admin"
-#: What Go's strconv.ParseBool accepts for ``--flag=value``; anything else is an error.
-GO_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-            **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
-
 #: kubectl's commands in the order cobra holds them (its "Did you mean this?" follows this order).
 COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
             "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs",
@@ -242,6 +252,9 @@ class Kubectl:
             return 1
         except ApiError as e:
             self._eprint(standard_error(e))
+            return 1
+        except jsonpath.JSONPathError as e:  # a template client-go parses but this evaluator does not follow
+            self._eprint(f"error: {e}\n")
             return 1
         except Unreachable:
             self._eprint(f"Unable to connect to the server: dial tcp {self._server_ip()}:6443: i/o timeout\n")
@@ -722,9 +735,9 @@ class Kubectl:
         if args.positional and args.positional[0] in ("configmap", "cm") or args.positional[:2] == ["secret", "generic"]:
             return self._create_from_literals(args)
         if args.positional and args.positional[0] in ("namespace", "ns"):
-            if len(args.positional) < 2:
-                raise KubectlError("exactly one NAME is required, got 0", "See 'kubectl create namespace -h' for "
-                                   "help and examples\n")
+            if len(args.positional) != 2:
+                raise KubectlError(f"exactly one NAME is required, got {len(args.positional) - 1}",
+                                   "See 'kubectl create namespace -h' for help and examples\n")
             ns = self._client().create({"apiVersion": "v1", "kind": "Namespace",
                                         "metadata": {"name": args.positional[1]}})
             self._print(f"namespace/{ns['metadata']['name']} created\n")
@@ -778,20 +791,17 @@ class Kubectl:
         return 0
 
     def _create_deployment(self, args: Args) -> int:
-        if len(args.positional) < 2:
-            raise KubectlError("exactly one NAME is required, got 0",
+        if len(args.positional) != 2:
+            raise KubectlError(f"exactly one NAME is required, got {len(args.positional) - 1}",
                                "See 'kubectl create deployment -h' for help and examples\n")
         name = args.positional[1]
-        images = args.get("image")
-        if not images:
-            raise KubectlError("required flag(s) \"image\" not set")
+        images = args.get("image") or []  # --image= is no image: the API server answers for it
         replicas = self._int_flag(args, "replicas", 1)
         containers = [{"name": image.rsplit("/", 1)[-1].split(":")[0].split("@")[0].replace("_", "-"),
                        "image": image, "resources": {}} for image in images]
-        container = containers[0]
         port = self._int_flag(args, "port", -1)
-        if port is not None and port >= 0:
-            container["ports"] = [{"containerPort": port}]
+        if containers and port is not None and port >= 0:
+            containers[0]["ports"] = [{"containerPort": port}]
         obj = {"apiVersion": "apps/v1", "kind": "Deployment",
                "metadata": {"name": name, "labels": {"app": name}},
                "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
@@ -810,7 +820,7 @@ class Kubectl:
         name = args.positional[0]
         image = args.get("image")
         if not image:
-            raise KubectlError("required flag(s) \"image\" not set")
+            raise KubectlError("--image is required")
         restart = args.get("restart") or "Always"
         if restart not in ("Always", "OnFailure", "Never"):
             raise KubectlError(f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n")
@@ -820,7 +830,8 @@ class Kubectl:
         container: dict[str, Any] = {"name": name, "image": image, "resources": {}}
         if args.get("port"):
             try:
-                container["ports"] = [{"containerPort": atoi(args.get("port"))}]
+                port = atoi(args.get("port"))
+                container["ports"] = [{"containerPort": (port + 2**31) % 2**32 - 2**31}]  # Go's int32(port)
             except GoError as e:
                 raise KubectlError(str(e)) from None
         if len(args.positional) > 1:

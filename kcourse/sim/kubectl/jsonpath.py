@@ -5,7 +5,14 @@ Supported: ``{.a.b}``, ``{.items[0]}``, ``{.items[*].metadata.name}``,
 ``{range .items[*]}…{end}`` and quoted literals such as ``{"\\n"}``.
 Several results of one expression are joined by a space, as kubectl does.
 
-Simplified: no slices with steps, no recursive descent (``..``), no ``union``.
+Before a template is used, :func:`check` parses it as client-go's parser
+does and raises its error (``unterminated array``, ``unclosed action``…).
+
+Simplified: no slices, no recursive descent (``..``), no ``union``, no
+comparison filters other than ``==``/``!=`` (client-go parses them; using them
+here is an error that says so); a newline inside a quoted literal is taken as
+it is, where client-go answers ``unterminated quoted string`` (a notebook's
+Python string turns ``{"\\n"}`` into one).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ class JSONPathError(ValueError):
     pass
 
 
-_TOKEN = re.compile(r"\.\.|\.([A-Za-z0-9_\-/]+|\*)|\[\?\(@\.([A-Za-z0-9_.\-/]+)\s*(==|!=)\s*['\"]?([^'\")]*)['\"]?\)\]"
+_TOKEN = re.compile(r"\.\.|\.((?:\\.|[^\s.,\[\]$@{}\\])+|\*)|\[\?\(@\.([A-Za-z0-9_.\-/]+)\s*(==|!=)\s*['\"]?([^'\")]*)['\"]?\)\]"
                     r"|\[(\*|-?[0-9]+)\]|\['([^']*)'\]")
 
 
@@ -34,10 +41,13 @@ def evaluate(expr: str, data: Any) -> list[Any]:
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         if not m:
-            raise JSONPathError(f"unrecognized character in action: {expr[pos:]!r}")
+            # client-go's parser accepted it (see check): a feature this evaluator leaves out
+            raise JSONPathError(f"the jsonpath syntax {expr[pos:]!r} is not available in this simulated cluster")
         pos = m.end()
         name, fpath, fop, fval, index, quoted = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), \
             m.group(6)
+        if name is not None and "\\" in name:
+            name = name.replace("\\", "")  # client-go drops the escapes of a field name
         nxt: list[Any] = []
         for cur in current:
             if name is not None or quoted is not None:
@@ -311,7 +321,7 @@ class _Parser:
     def parse_quote(self, end: str) -> None:
         while True:
             r = self.next()
-            if r in ("", "\n"):
+            if r == "":  # client-go also stops at a newline; see the module's Simplified list
                 raise JSONPathError("unterminated quoted string")
             if r == end and self.input[self.pos - 2] != "\\":
                 break
