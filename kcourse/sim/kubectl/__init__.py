@@ -182,7 +182,9 @@ def _levenshtein(a: str, b: str) -> int:
 
 def suggestions(typed: str) -> list[str]:
     """cobra's SuggestionsFor: Levenshtein distance ≤ 2 or a prefix."""
-    return [c for c in COMMANDS if _levenshtein(typed, c) <= 2 or c.startswith(typed.lower())]
+    # The distance is at least the difference in length: a long word is compared with nothing (linear time).
+    return [c for c in COMMANDS if (abs(len(typed) - len(c)) <= 2 and _levenshtein(typed, c) <= 2)
+            or c.startswith(typed.lower())]
 
 
 def parse(argv: list[str]) -> Args:
@@ -533,6 +535,9 @@ class Kubectl:
                     self._print(jsonpath.render(template, data))
                 except jsonpath.JSONPathError as e:
                     raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
+                except RecursionError:  # thousands of nested {range}: Go's stack grows, Python's does not
+                    raise KubectlError(f"error executing jsonpath {template!r}: its ranges nest too deeply for "
+                                       "this simulated cluster") from None
             return
         if output == "name":
             for o in objs:
