@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .describe import describe
 from .flags import ROOT, Command, FlagError, parse_command_line
-from .goparse import GoError, atoi, parse_duration
+from .goparse import GoError, atoi, go_quote, parse_duration
 from .printers import (
     custom_column_rows,
     custom_columns,
@@ -924,14 +925,23 @@ class Kubectl:
         return 0
 
     def _metadata_edit(self, args: Args, field: str) -> int:
-        positional = list(args.positional)
-        pairs = [p for p in positional if "=" in p or p.endswith("-")]
-        rest = [p for p in positional if p not in pairs]
-        args = Args(args.command, rest, args.flags)
+        """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked before
+        anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``, annotate.go
+        ``parseAnnotations``/``validateAnnotations``)."""
+        kind = field[:-1]
+        rest, pairs = resources_and_pairs(args.positional, kind)
+        sets, removes = parse_labels_spec(pairs) if field == "labels" else parse_annotations_spec(pairs)
+        args = Args(args.command, rest, args.flags, args.cmd)
+        if args.get("all") and args.get("selector"):
+            raise KubectlError("cannot set --all and --selector at the same time")
         if not rest:
             raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
-        if not pairs:
-            raise KubectlError(f"at least one {field[:-1]} update is required")
+        if not sets and not removes:
+            raise KubectlError(f"at least one {kind} update is required")
+        both = [key for key in removes if key in sets]
+        if both and field == "annotations":
+            raise KubectlError("can not both modify and remove the following annotation(s) in the same command: "
+                               + ", ".join(both))
         rt, names = self._one_target(args, args.command)
         ns = self._namespace(args) if rt.namespaced else None
         client = self._client()
@@ -940,12 +950,8 @@ class Kubectl:
         for name in names:
             current = client.get(rt.plural, name, ns)
             existing = current["metadata"].get(field) or {}
-            patch: dict[str, Any] = {}
-            for p in pairs:
-                if p.endswith("-") and "=" not in p:
-                    patch[p[:-1]] = None
-                    continue
-                key, _, value = p.partition("=")
+            patch: dict[str, Any] = dict.fromkeys(removes)
+            for key, value in sets.items():
                 if key in existing and existing[key] != value and not args.get("overwrite"):
                     raise KubectlError(f"'{key}' already has a value ({existing[key]}), and --overwrite is false")
                 patch[key] = value
@@ -1404,6 +1410,65 @@ class Kubectl:
         rt = by_plural("events")
         self._print(tabulate(table_rows(rt, events, self.now, namespace_column=all_ns)))  # type: ignore[arg-type]
         return 0
+
+
+def resources_and_pairs(words: list[str], kind: str) -> tuple[list[str], list[str]]:
+    """``cmdutil.GetResourcesAndPairs``: the resources, then the ``k=v``/``k-`` changes; a resource after a change is
+    an error."""
+    resources: list[str] = []
+    pairs: list[str] = []
+    for word in words:
+        change = ("=" in word and not word.startswith("=")) or (word.endswith("-") and word != "-")
+        if change:
+            pairs.append(word)
+        elif pairs:
+            raise KubectlError(f"all resources must be specified before {kind} changes: {word}")
+        else:
+            resources.append(word)
+    return resources, pairs
+
+
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+
+
+def parse_labels_spec(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
+    """label.go ``parseLabels``: ``k=v`` with a valid label value (``IsValidLabelValue``), ``k-`` to remove."""
+    sets: dict[str, str] = {}
+    removes: list[str] = []
+    for spec in pairs:
+        if "=" in spec:
+            parts = spec.split("=")
+            if len(parts) != 2:
+                raise KubectlError(f"invalid label spec: {spec}")
+            problems = []
+            if len(parts[1]) > 63:
+                problems.append("must be no more than 63 characters")
+            if not _LABEL_VALUE.fullmatch(parts[1]):
+                problems.append("a valid label must be an empty string or consist of alphanumeric characters, '-', "
+                                "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  "
+                                "or 'my_value',  or '12345', regex used for validation is "
+                                "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+            if problems:
+                raise KubectlError(f"invalid label value: {go_quote(spec)}: {';'.join(problems)}")
+            sets[parts[0]] = parts[1]
+        else:
+            removes.append(spec[:-1])
+    if any(key in sets for key in removes):
+        raise KubectlError("can not both modify and remove a label in the same command")
+    return sets, removes
+
+
+def parse_annotations_spec(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
+    """annotate.go ``parseAnnotations``: ``k=v`` (the value may hold ``=``), ``k-`` to remove."""
+    sets: dict[str, str] = {}
+    removes: list[str] = []
+    for spec in pairs:
+        if "=" in spec:
+            key, _, value = spec.partition("=")
+            sets[key] = value
+        else:
+            removes.append(spec[:-1])
+    return sets, removes
 
 
 def parse_labels(spec: str) -> dict[str, str]:
