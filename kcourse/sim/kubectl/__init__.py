@@ -854,11 +854,23 @@ class Kubectl:
     def _cmd_delete(self, args: Args) -> int:
         client = self._client()
         ns = self._namespace(args)
-        grace = self._int_flag(args, "grace-period")
+        # delete.go Complete/Validate, before anything is read: -1 is "the object's own grace period".
+        period = self._int_flag(args, "grace-period", -1)
         if args.get("now"):
-            grace = 1
-        if args.get("force") and grace is None:
-            grace = 0
+            if period != -1:
+                raise KubectlError("--now and --grace-period cannot be specified together")
+            period = 1
+        if period == 0 and not args.get("force"):
+            period = 1  # kubectl turns --grace-period=0 into 1 unless --force says otherwise
+        if args.get("force") and period < 0:
+            period = 0
+        if args.get("all") and (args.get("selector") or args.get("field-selector")):
+            raise KubectlError("setting 'all' parameter but found a non empty selector. ")
+        if args.get("force") and period > 0:
+            raise KubectlError("--force and --grace-period greater than 0 cannot be specified together")
+        if (args.get("selector") or args.get("field-selector")) and len(args.positional) > 1:
+            raise KubectlError("name cannot be provided when a selector is specified")
+        grace = None if period < 0 else period
         work: list[tuple[ResourceType, str, str | None]] = []
         errors: list[ApiError] = []
         if args.get("filename"):
