@@ -145,3 +145,41 @@ def test_bad_commands_answer_as_the_real_kubectl(served: tuple[kcourse.Cluster, 
     assert not differences, "\n".join(f"$ kubectl {cmd}\n  ours: {o!r}\n  real: {r!r}" for cmd, o, r in differences)
     assert all(code == 1 and out == "" for code, out, _ in answers), "every command here is one kubectl refuses"
     print(f"{len(commands)} bad commands, identical to kubectl v1.32")
+
+
+#: Values at the edges of Go's parsers: base prefixes and ``_`` separators of ``strconv.ParseInt(s, 0, 64)``, the
+#: units and fractions of ``time.ParseDuration``, quoting in ``encoding/csv``, and ``%q`` of odd characters.
+EDGE_VALUES = {
+    "--chunk-size": ["0x10", "0X1f", "0o17", "017", "08", "0b101", "1_000", "0_1", "_1", "1__0", "0x_1", "+5", "-0",
+                     "9223372036854775807", "9223372036854775808", "-9223372036854775808", "0x8000000000000000",
+                     " 1", "1 ", "١", "", "0x", "1e3", "\u200b", "a\tb", "\\x00"],
+    "--timeout": ["1h30m", "1.5h", ".5s", "5.s", "-1s", "+1m", "0", "-0", "00", "1us", "1µs", "1μs", "1ns", "1d",
+                  "1", "", "s", "1.2.3s", "9223372036s", "9223372037s", "2562047h", "2562048h", "1H", "1s ", "١s"],
+}
+
+
+def test_value_parsers_agree_with_go(served: tuple[kcourse.Cluster, dict[str, str], Path]) -> None:
+    """The same refused-or-accepted answer, and the same text, as the real binary for values at the edges of Go's
+    ``strconv``, ``time`` and ``%q`` (``get --chunk-size`` is an int flag, ``rollout status --timeout`` a duration;
+    an accepted value goes on to the NotFound of a missing object)."""
+    cluster, env, _ = served
+    commands = [["get", "pods", "nosuch", f"{flag}={v}"] if flag == "--chunk-size" else
+                ["rollout", "status", "deployment/nosuch", f"{flag}={v}"]
+                for flag, values in EDGE_VALUES.items() for v in values]
+
+    def real(argv: list[str]) -> tuple[int, str, str]:
+        r = subprocess.run([str(KUBECTL), *argv], capture_output=True, text=True, env=env, timeout=60,
+                           stdin=subprocess.DEVNULL, check=False)
+        return r.returncode, r.stdout, as_kubectl_prints(r.stderr)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(real, commands))
+    differences = []
+    for argv, answer in zip(commands, answers, strict=True):
+        with cluster.lock:
+            ours = Kubectl(cluster).run_full(argv)
+        if ours != answer:
+            differences.append((argv[-1], ours, answer))
+    assert not differences, "\n".join(f"{v!r}\n  ours: {o!r}\n  real: {r!r}" for v, o, r in differences)
+    accepted = sum("NotFound" in err for _, _, err in answers)
+    assert 10 < accepted < len(commands) - 10, "the edge values are a mix of accepted and refused ones"
