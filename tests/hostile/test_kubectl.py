@@ -54,8 +54,11 @@ def test_odd_argv_is_refused_cleanly(argv: list[str], cluster: kcourse.Cluster) 
 
 
 def test_a_failed_command_through_the_cluster_returns_text(cluster: kcourse.Cluster) -> None:
-    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an exception."""
+    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an exception,
+    even for a command line that is not text at all (``shlex.split(None)`` would read standard input)."""
     assert cluster.kubectl("get pods --bogus").startswith("error: unknown flag: --bogus")
+    for odd in (None, 5, b"get pods", ["get", 5]):
+        assert cluster.kubectl(odd).startswith("error: a command line is text or a list of words")  # type: ignore[arg-type]
 
 
 # --- generated families: every typed flag of every command, from kubectl v1.32's own flag table -------------------

@@ -234,6 +234,10 @@ class Kubectl:
 
     def _execute(self, command: str | list[str]) -> int:
         self._out = []
+        if not isinstance(command, str) and not (isinstance(command, (list, tuple))
+                                                 and all(isinstance(word, str) for word in command)):
+            self._eprint(f"error: a command line is text or a list of words, not {type(command).__name__}\n")
+            return 1
         try:
             argv = shlex.split(command) if isinstance(command, str) else list(command)
         except ValueError as e:
