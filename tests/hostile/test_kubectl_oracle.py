@@ -81,7 +81,8 @@ HAND = [
     "delete -f {dir}/noname.yaml", "delete -f {dir}/nometa.yaml", "get pods -f", "get -f ,", "get -f /nonexistent/a.yaml -f /nonexistent/b.yaml",
     "get pods -o go-template={{.x}} --bogus", "api-resources -o foo --namespaced=true",
     "get pods -n default --all-namespaces=no", "describe nosuch", "describe pod nosuch",
-    "port-forward x 80 --address", "edit pod x --output-patch=maybe",
+    "port-forward x 80 --address", "--context=bogus get pods", "--cluster=bogus get pods", "--user=bogus get pods",
+    "get pods --kubeconfig=/nonexistent", "get pods nosuch --context=kubernetes-admin@kcourse --user=kubernetes-admin", "edit pod x --output-patch=maybe",
 ]
 
 

@@ -250,11 +250,12 @@ class Kubectl:
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            # CheckErr prints several errors one a line, without the "error: " of a single one.
-            self._eprint(f"{e.message}\n" if e.usage == "multiple" else f"error: {e.message}\n")
+            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"), and
+            # some errors carry their own prefix ("bare").
+            self._eprint(f"{e.message}\n" if e.usage in ("multiple", "bare") else f"error: {e.message}\n")
             if e.usage == "usage":
                 self._eprint(args.cmd.usage_hint() + "\n")
-            elif e.usage and e.usage != "multiple":
+            elif e.usage and e.usage not in ("multiple", "bare"):
                 self._eprint(e.usage)
             return 1
         except ApiError as e:
@@ -314,13 +315,33 @@ class Kubectl:
             raise KubectlError("required flag(s) " + ", ".join(f'"{m}"' for m in missing) + " not set")
         self._check_values(args)
         self._check_output(args)
+        ours = self._check_kubeconfig_flags(args)
         known = args.cmd.flags()
         for name, value in args.flags.items():
-            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command]:
+            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command] or name in ours:
                 continue
             if value != known[name].default():
                 raise KubectlError(f"the --{name} flag of \"kubectl {args.cmd.path}\" is not available in this "
                                    "simulated cluster")
+
+    def _check_kubeconfig_flags(self, args: Args) -> set[str]:
+        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or clientcmd's
+        error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own entries."""
+        if args.cmd.path.startswith("config"):
+            return set()
+        own = {"context": f"{USER}@{self.cluster.name}", "cluster": self.cluster.name, "user": USER}
+        context, cluster, user = (args.get(name) for name in ("context", "cluster", "user"))
+        if context and context != own["context"]:
+            raise KubectlError(f"Error in configuration: context was not found for specified context: {context}",
+                               "bare")
+        if cluster and cluster != own["cluster"]:
+            raise KubectlError(f'no server found for cluster "{cluster}"')
+        if user and user != own["user"]:
+            raise KubectlError(f'auth info "{user}" does not exist')
+        kubeconfig = args.get("kubeconfig")
+        if kubeconfig and not Path(kubeconfig).exists():
+            raise KubectlError(f"stat {kubeconfig}: no such file or directory")
+        return {name for name, value in own.items() if args.get(name) == value}
 
     def _check_output(self, args: Args) -> None:
         """``-o``: the formats each command's printer flags accept, and their error texts."""
