@@ -120,7 +120,7 @@ SUPPORTED: dict[str, set[str]] = {
     "describe": {"selector", "all-namespaces"},
     "apply": {"filename", "dry-run", "recursive", "selector"},
     "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
-    "run": {"image", "port", "labels", "restart"},
+    "run": {"image", "port", "labels", "restart", "env", "annotations", "image-pull-policy", "command"},
     "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
                "recursive"},
     "scale": {"replicas", "filename"}, "cordon": {"selector"}, "uncordon": {"selector"},
@@ -855,6 +855,21 @@ class Kubectl:
         restart = args.get("restart") or "Always"
         if restart not in ("Always", "OnFailure", "Never"):
             raise KubectlError(f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n")
+        pull = args.get("image-pull-policy") or ""
+        if pull not in ("", "Always", "IfNotPresent", "Never"):
+            raise KubectlError(f"invalid image pull policy: {pull}", "See 'kubectl run -h' for help and examples\n")
+        env = []
+        for spec in args.get("env") or []:
+            key, eq, value = spec.partition("=")
+            if not eq or not key:
+                raise KubectlError(f"invalid env: {spec}")
+            env.append({"name": key, "value": value})
+        annotations = {}
+        for spec in args.get("annotations") or []:
+            key, eq, value = spec.partition("=")
+            if not eq:
+                raise KubectlError(f"invalid annotations format: {spec}")
+            annotations[key] = value
         labels = {"run": name}
         if args.get("labels"):
             labels = parse_labels(args.get("labels"))
@@ -866,10 +881,16 @@ class Kubectl:
             except GoError as e:
                 raise KubectlError(str(e)) from None
         if len(args.positional) > 1:
-            container["args"] = args.positional[1:]
+            container["command" if args.get("command") else "args"] = args.positional[1:]
+        if env:
+            container["env"] = env
+        if pull:
+            container["imagePullPolicy"] = pull
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
                "spec": {"containers": [container], "dnsPolicy": "ClusterFirst",
                         "restartPolicy": restart}}
+        if annotations:
+            pod["metadata"]["annotations"] = annotations
         self._client().create(pod, namespace=self._namespace(args))
         self._print(f"pod/{name} created\n")
         return 0
