@@ -139,7 +139,7 @@ IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "creat
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
                "version", "cluster-info", "api-resources", "config", "config current-context",
-               "config get-contexts", "events"}
+               "config get-contexts", "config use-context", "events"}
 
 
 class KubectlError(Exception):
@@ -1450,9 +1450,20 @@ class Kubectl:
         if args.positional[:1] == ["current-context"]:
             self._print(f"{USER}@{self.cluster.name}\n")
             return 0
+        context = f"{USER}@{self.cluster.name}"
         if args.positional[:1] == ["get-contexts"]:
-            self._print(tabulate([["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"],
-                                  ["*", f"{USER}@{self.cluster.name}", self.cluster.name, USER, ""]]))
+            header = ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
+            missing = [n for n in args.positional[1:] if n != context]
+            if missing:  # get_contexts.go prints the header, then the error
+                self._print(tabulate([header, *([["*", context, self.cluster.name, USER, ""]]
+                                                if context in args.positional[1:] else [])]))
+                raise KubectlError(f"context {missing[0]} not found")
+            self._print(tabulate([header, ["*", context, self.cluster.name, USER, ""]]))
+            return 0
+        if args.positional[:1] in (["use-context"], ["use"]) and len(args.positional) == 2:
+            if args.positional[1] != context:
+                raise KubectlError(f'no context exists with the name: "{args.positional[1]}"')
+            self._print(f'Switched to context "{context}".\n')
             return 0
         raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
                            "See 'kubectl config -h' for help and examples\n")
