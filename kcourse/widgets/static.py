@@ -13,11 +13,11 @@ kcourse widget is displayed as **two outputs** of its cell:
 
 Why two outputs rather than one bundle holding both the widget view and
 ``text/html``: every front end picks *one* representation per output, and
-they pick the widget view first — JupyterLab always (it then shows
-"Error displaying widget: model not found" when no kernel holds the model),
-nbconvert's HTML exporter whenever the notebook's metadata saves that
-model's state, MyST-NB (Jupyter Book) always, and in each case the view's
-script comes from a CDN.  A separate output that is only HTML is shown by
+they pick the widget view first — JupyterLab whenever a widget manager is
+installed (before the cell runs it shows only a placeholder line), nbconvert's
+HTML exporter whenever the notebook's metadata saves that model's state,
+MyST-NB (Jupyter Book) always — and outside JupyterLab the view's script
+comes from a CDN.  A separate output that is only HTML is shown by
 all of them, with no JavaScript at all.
 
 The live widget hides the static copy in the same cell: it is wrapped in a
