@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,10 +266,10 @@ def _int(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise errors.bad_request(f'invalid value "{value}" for {name}') from None
+    # Go's ``strconv.ParseInt(value, 10, 64)``: an optional sign and decimal digits, within int64.
+    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:  # type: ignore[arg-type]
+        raise errors.bad_request(f'invalid value "{value}" for {name}')
+    return int(value)  # type: ignore[arg-type]
 
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:

@@ -539,3 +539,12 @@ def test_an_http_1_0_request_is_answered_in_http_1_0_and_closed(served: Any) -> 
     response = served.raw.send(f"GET /version HTTP/1.0\r\nAuthorization: Bearer {served.token}\r\n\r\n".encode())
     assert response.head.startswith("HTTP/1.0 200 ")
     assert response.headers["connection"] == "close"
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999", "0x10", " 1"])
+def test_an_integer_query_parameter_must_fit_int64(served: Any, value: str) -> None:
+    """Query parameters decode with ``strconv.ParseInt(…, 10, 64)``: a watch never gets an endless timeout."""
+    from urllib.parse import quote
+    response = served.raw.request("GET", f"/api/v1/namespaces/default/pods?watch=true&timeoutSeconds={quote(value)}")
+    assert response.status == 400
+    assert response.json()["message"] == f'invalid value "{value}" for timeoutSeconds'
