@@ -492,24 +492,40 @@ QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0
 QUANTITY_NUMERIC_ERROR = "unable to parse numeric part of quantity"
 QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
 _QUANTITY_SUFFIXES = {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
-_QUANTITY_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_QUANTITY_REST = re.compile(r"[eEinumkKMGTP]*[-+]?[0-9]*")
+_DIGITS = frozenset("0123456789")
+_SUFFIX_CHARS = frozenset("eEinumkKMGTP")
 
 
 def quantity_error(text: str) -> str | None:
-    """What ``resource.ParseQuantity`` answers for ``text``, or None if it parses."""
+    """What ``resource.ParseQuantity`` answers for ``text``, or None if it parses.
+
+    A port of ``parseQuantityString`` (sign, digits, an optional fraction, then suffix letters, an
+    optional sign and digits) followed by the suffixer's ``interpret``; like Go, ``+``, ``-`` and ``.``
+    alone are zero.
+    """
     text = text.strip(" \t\n\r\v\f")
     if not text:
         return QUANTITY_FORMAT_ERROR
-    m = _QUANTITY_NUMBER.match(text)
-    if not m:
+    pos, end = 0, len(text)
+    if text[0] in "+-":
+        pos = 1
+    while pos < end and text[pos] in _DIGITS:
+        pos += 1
+    if pos < end and text[pos] == ".":
+        pos += 1
+        while pos < end and text[pos] in _DIGITS:
+            pos += 1
+    start = pos
+    while pos < end and text[pos] in _SUFFIX_CHARS:
+        pos += 1
+    if pos < end and text[pos] in "+-":
+        pos += 1
+    while pos < end and text[pos] in _DIGITS:
+        pos += 1
+    if pos < end:
         return QUANTITY_FORMAT_ERROR
-    suffix = text[m.end():]
-    if not _QUANTITY_REST.fullmatch(suffix):
-        return QUANTITY_FORMAT_ERROR
-    if suffix in _QUANTITY_SUFFIXES:
-        return None
-    if suffix[0] in "eE" and re.fullmatch(r"[eE][-+]?[0-9]+", suffix):
+    suffix = text[start:]
+    if suffix in _QUANTITY_SUFFIXES or re.fullmatch(r"[eE][-+]?[0-9]+", suffix):
         return None
     return QUANTITY_SUFFIX_ERROR
 
@@ -549,7 +565,7 @@ class _Time(_Node):
 
     def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
         if v is None:
-            return _DROP
+            return None  # the zero Time, which Go writes back as null (``creationTimestamp: null``)
         if not isinstance(v, str) or isinstance(v, Number):
             raise _Abort(_type_message(_json_kind(v), "string", struct, fpath))
         text = str(v)
