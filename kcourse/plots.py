@@ -24,10 +24,26 @@ Attach a recorder right after building the cluster — or build it with
 
 A plot asked for without a recorder attaches one on the spot, and shows
 what happened from then on plus the current state.
+
+Every figure carries a text alternative computed from the data it plots
+(``fig.alt``: "Replicas over time: desired 3, ready reaches 3 at t=12.0
+s …").  Its rich display is ``text/html`` — an ``<img>`` with that ``alt``
+and the PNG inline, at most as wide as the output area — because
+JupyterLab, nbconvert and Jupyter Book all prefer ``text/html``, and a bare
+``image/png`` output reaches a static page without a description.  nbval
+compares ``text/html``: the notebooks' sanitize file blanks the PNG bytes
+and keeps the alt text, which is deterministic.
+
+Simplified: a plot shows what the recorder saw; writes that happened
+before it was attached appear only as the state they left behind.
 """
 
 from __future__ import annotations
 
+import base64
+import bisect
+import html
+import io
 import json
 import weakref
 from collections import Counter
@@ -55,17 +71,32 @@ _PREFIXES = sorted(((r.etcd_prefix + "/", r.plural) for r in RESOURCES), key=lam
 
 
 class Figure(_MplFigure):
-    """A matplotlib Figure that renders itself as PNG in Jupyter, with or without pyplot."""
+    """A matplotlib Figure that shows itself in Jupyter as a described PNG, with or without pyplot.
+
+    ``alt`` says in words what the figure shows; the plotting functions
+    compute it from the same data they draw.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         FigureCanvasAgg(self)
+        self.alt = ""
 
-    def _repr_png_(self) -> bytes:
-        import io
+    def png(self) -> bytes:
+        """The figure as PNG bytes (100 dpi, trimmed to what is drawn)."""
         buf = io.BytesIO()
         self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
         return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        """An ``<img>`` with the figure's alt text, the PNG inline, never wider than the output area."""
+        data = base64.b64encode(self.png()).decode("ascii")
+        alt = html.escape(self.alt or self.get_suptitle() or "a plot", quote=True)
+        return (f'<img alt="{alt}" src="data:image/png;base64,{data}" '
+                'style="max-width: 100%; height: auto">')
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
 def resource_of(key: str) -> str:
@@ -214,9 +245,18 @@ def _event_times(cluster: Any, rec: Recorder) -> list[tuple[float, dict]]:
     return sorted(out, key=lambda p: (p[0], p[1]["metadata"]["name"]))
 
 
-def _finish(fig: Figure, title: str) -> Figure:
+def _finish(fig: Figure, title: str, alt: str) -> Figure:
     fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.alt = alt
     return fig
+
+
+def _t(when: float) -> str:
+    return f"t={when:.1f} s"
+
+
+def _clip(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- desired vs current replicas -----------------------------------------------------------------------
@@ -243,39 +283,47 @@ def replicas(cluster: Any, name: str, namespace: str = "default", kind: str = "d
         desired.append(spec.get("replicas", 1) if obj else 0)
         have.append(status.get("replicas", 0))
         ready.append(status.get("readyReplicas", 0))
-    fig = Figure(figsize=(9, 4))
+    marks, ticks = _story(cluster, rec, name, namespace)
+    groups = _group_marks(marks, t[0] if t else rec.start, cluster.clock.now)
+    lines = sum(len(g) for g in groups)
+    fig = Figure(figsize=(10, 4 + 0.17 * min(lines, _MAX_CAPTION + 1)))
     ax = fig.add_subplot()
     ax.step(t, desired, where="post", color=BLUE, linestyle="--", linewidth=2, label="desired (spec.replicas)")
     ax.step(t, have, where="post", color=ORANGE, linewidth=2, label="current (status.replicas)")
     ax.step(t, ready, where="post", color=GREEN, linewidth=1.5, linestyle=":",
             label="ready (status.readyReplicas)")
-    _mark_events(ax, cluster, rec, name, namespace, kind.lower())
+    styles = {"SuccessfulCreate": ("^", GREEN), "SuccessfulDelete": ("v", BLUE)}
+    for reason in sorted(ticks):
+        marker, colour = styles.get(reason, ("x", VERMILLION))
+        ax.plot(ticks[reason], [0] * len(ticks[reason]), marker=marker, color=colour, markersize=7,
+                clip_on=False, linestyle="none", label=f"{reason} ({len(ticks[reason])})")
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("replicas")
     ax.set_ylim(bottom=0, top=max([*desired, *have, 1]) + 1)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    return _finish(fig, f"{kind.capitalize()} {namespace}/{name}: desired vs current replicas")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, borderaxespad=0)
+    caption_in = 0.17 * min(lines, _MAX_CAPTION + 1)
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.07, right=0.72, top=1 - 0.75 / height, bottom=(0.6 + caption_in) / height)
+    caption = _draw_marks(fig, ax, groups, top=(0.12 + caption_in) / height)
+    title = f"{kind.capitalize()} {namespace}/{name}: desired vs current replicas"
+    return _finish(fig, title, _replicas_alt(title, t, desired, have, ready, ticks, caption))
 
 
-def _mark_events(ax: Any, cluster: Any, rec: Recorder, name: str, namespace: str, kind: str) -> None:
-    """Lines for what changes the story (failures, scaling, rollouts); ticks for what repeats (Pod events)."""
-    span = max(cluster.clock.now - rec.start, 1.0)
-    last_text: dict[str, float] = {}
+_MAX_CAPTION = 10
 
-    def vline(when: float, colour: str, text: str) -> None:
-        ax.axvline(when, color=colour, linewidth=1, alpha=0.8)
-        if when - last_text.get(text, -span) > span / 40:  # one label per burst of the same thing
-            last_text[text] = when
-            ax.annotate(text, (when, 0.98), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                        color=colour, va="top", ha="right")
 
+def _story(cluster: Any, rec: Recorder, name: str, namespace: str) -> tuple[list[tuple[float, str, str]],
+                                                                             dict[str, list[float]]]:
+    """What changes the story (failures, scaling, rollouts: ``(time, colour, text)``) and what repeats
+    (Pod events: reason -> times)."""
+    marks: list[tuple[float, str, str]] = []
     ticks: dict[str, list[float]] = {}
     for when, node, state in rec.power:
-        vline(when, VERMILLION, f"{node} {'powered off' if state == 'off' else state}")
+        marks.append((when, VERMILLION, f"{node} {'powered off' if state == 'off' else state}"))
     for when, label in rec.marks:
-        vline(when, GREY, label)
+        marks.append((when, GREY, label))
     owned = f"{name}-"
     first_rs: str | None = None
     for when, ev in _event_times(cluster, rec):
@@ -283,7 +331,7 @@ def _mark_events(ax: Any, cluster: Any, rec: Recorder, name: str, namespace: str
         reason = ev.get("reason", "")
         mine = inv.get("name") == name or (inv.get("name") or "").startswith(owned)
         if reason == "NodeNotReady" and inv.get("kind") == "Node":
-            vline(when, VERMILLION, f"{inv.get('name')} NotReady")
+            marks.append((when, VERMILLION, f"{inv.get('name')} NotReady"))
         elif not mine or inv.get("namespace", namespace) != namespace:
             continue
         elif reason == "ScalingReplicaSet":
@@ -291,50 +339,146 @@ def _mark_events(ax: Any, cluster: Any, rec: Recorder, name: str, namespace: str
             rs = message.split("replica set ")[-1].split(" ")[0]
             first_rs = first_rs or rs
             rollout = rs != first_rs and "up" in message
-            vline(when, PURPLE if rollout else BLUE, ("rollout: " if rollout else "") + message)
+            marks.append((when, PURPLE if rollout else BLUE, ("rollout: " if rollout else "") + message))
         elif reason in ("SuccessfulCreate", "SuccessfulDelete") or reason in FAILURE_REASONS:
             ticks.setdefault(reason, []).append(when)
-    styles = {"SuccessfulCreate": ("^", GREEN), "SuccessfulDelete": ("v", BLUE)}
-    for reason in sorted(ticks):
-        marker, colour = styles.get(reason, ("x", VERMILLION))
-        ax.plot(ticks[reason], [0] * len(ticks[reason]), marker=marker, color=colour, markersize=7,
-                clip_on=False, linestyle="none", label=f"{reason} ({len(ticks[reason])})")
+    marks.sort(key=lambda m: m[0])
+    out, seen = [], set()
+    for when, colour, text in marks:  # the same text again at the same time adds nothing
+        if (round(when, 3), text) not in seen:
+            seen.add((round(when, 3), text))
+            out.append((when, colour, text))
+    return out, ticks
+
+
+def _group_marks(marks: list[tuple[float, str, str]], start: float, end: float) -> list[list[tuple[float, str, str]]]:
+    """Marks close in time (within 2.5 % of the plotted span) share one numbered label."""
+    span = max(end - start, 1e-9)
+    groups: list[list[tuple[float, str, str]]] = []
+    for mark in marks:
+        if groups and mark[0] - groups[-1][0][0] <= span * 0.025:
+            groups[-1].append(mark)
+        else:
+            groups.append([mark])
+    return groups
+
+
+def _draw_marks(fig: Figure, ax: Any, groups: list[list[tuple[float, str, str]]], top: float) -> list[str]:
+    """A line per mark, a number above the plot per group of close marks, and a numbered caption below.
+
+    Rotated labels beside each line overlapped as soon as two things
+    happened close together (a scale-up and the next scale-down); numbers
+    spaced by the grouping and a caption of one line per mark cannot.
+    """
+    caption: list[str] = []
+    for number, group in enumerate(groups, start=1):
+        for when, colour, text in group:
+            ax.axvline(when, color=colour, linewidth=1, alpha=0.8)
+            caption.append(f"{number}  {_t(when)}  {_clip(text, 90)}")
+        ax.annotate(str(number), (group[0][0], 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8, fontweight="bold",
+                    color=group[0][1], annotation_clip=False)
+    shown = caption if len(caption) <= _MAX_CAPTION + 1 else caption[:_MAX_CAPTION] + [
+        f"… and {len(caption) - _MAX_CAPTION} more"]
+    height = fig.get_figheight()
+    for i, line in enumerate(shown):
+        fig.text(0.07, top - i * 0.17 / height, line, fontsize=8, va="top", ha="left", color="#333333")
+    return caption
+
+
+def _replicas_alt(title: str, t: list[float], desired: list[int], have: list[int], ready: list[int],
+                  ticks: dict[str, list[float]], caption: list[str]) -> str:
+    if not t:
+        return f"{title}: nothing recorded."
+    steps = [d for i, d in enumerate(desired) if i == 0 or d != desired[i - 1]]
+    goal = desired[-1]
+    since = None
+    for when, r in zip(t, ready):
+        if r == goal and since is None:
+            since = when
+        elif r != goal:
+            since = None
+    reach = (f"ready reaches {goal} at {_t(since)}" if since is not None else
+             f"ready is {ready[-1]} of {goal} at the end")
+    parts = [f"{title}, from {_t(t[0])} to {_t(t[-1])}",
+             "Desired " + (", then ".join(str(d) for d in steps)),
+             f"Current ends at {have[-1]}, {reach}"]
+    if ticks:
+        parts.append("Pod events: " + ", ".join(f"{r} {len(v)}" for r, v in sorted(ticks.items())))
+    if caption:
+        parts.append("Marked: " + "; ".join(line.split("  ", 1)[1].replace("  ", " ") for line in caption[:8])
+                     + ("; …" if len(caption) > 8 else ""))
+    return ". ".join(parts) + "."
 
 
 # --- etcd ----------------------------------------------------------------------------------------------
 
-def etcd_revisions(cluster: Any, rec: Recorder | None = None, top: int = 6) -> Figure:
-    """etcd's revision growing with every write, its compactions, and the keys it holds per resource."""
+def etcd_revisions(cluster: Any, rec: Recorder | None = None, top: int = 6, x: str = "auto") -> Figure:
+    """etcd's revision growing with every write, its compactions, and the keys it holds per resource.
+
+    ``x`` chooses the horizontal axis: ``"time"`` (simulated seconds),
+    ``"writes"`` (the order etcd applied the writes in) or ``"auto"``:
+    write order when at least half the recorded writes share one instant of
+    simulated time — a notebook applying objects without stepping the
+    cluster writes everything at the same ``t``, and on a time axis the
+    climbing revision collapses into one vertical line.
+    """
+    if x not in ("auto", "time", "writes"):
+        raise ValueError(f"x must be 'auto', 'time' or 'writes', not {x!r}")
     rec = rec or record(cluster)
     rec._sample()  # the store now, even if nothing stepped since the last event
     samples = rec.samples
+    writes = sorted((rev, when) for history in rec.writes.values() for when, rev, _ in history)
+    revs = [rev for rev, _ in writes]
+    times = [when for _, when in writes]
+    instant, at_instant = Counter(times).most_common(1)[0] if times else (rec.start, 0)
+    by_order = x == "writes" or (x == "auto" and len(times) > 1 and at_instant * 2 >= len(times))
+
+    def where(revision: int, when: float) -> float:
+        return bisect.bisect_right(revs, revision) if by_order else when
+
     fig = Figure(figsize=(10, 6.5))
     grid = fig.add_gridspec(2, 2, width_ratios=(2.2, 1), height_ratios=(1, 1))
     ax_rev = fig.add_subplot(grid[0, :])
-    t = [s.time for s in samples]
-    ax_rev.step(t, [s.revision for s in samples], where="post", color=PURPLE, linewidth=2,
-                label="current revision")
-    ax_rev.step(t, [s.compact_revision for s in samples], where="post", color=GREY, linestyle="--",
-                label="compacted up to (older revisions unreadable)")
+    if writes:
+        xs = list(range(1, len(revs) + 1)) if by_order else times
+        ax_rev.step(xs, revs, where="post", color=PURPLE, linewidth=2, label="revision after each write",
+                    marker="o" if len(revs) <= 60 else None, markersize=3)
+    else:
+        ax_rev.step([s.time for s in samples], [s.revision for s in samples], where="post", color=PURPLE,
+                    linewidth=2, label="revision after each write")
+    ax_rev.step([where(s.revision, s.time) for s in samples], [s.compact_revision for s in samples], where="post",
+                color=GREY, linestyle="--", label="compacted up to (older revisions unreadable)")
     for when, rev in rec.compactions:
-        ax_rev.axvline(when, color=VERMILLION, linestyle=":", linewidth=1)
-        ax_rev.plot([when], [rev], marker="x", color=VERMILLION, linestyle="none")
-        ax_rev.annotate(f"compact({rev})", (when, rev), fontsize=7, color=VERMILLION, xytext=(3, 3),
-                        textcoords="offset points")
-    ax_rev.set_xlabel("simulated time (s)")
+        at = where(rev, when)
+        ax_rev.axvline(at, color=VERMILLION, linestyle=":", linewidth=1)
+        ax_rev.plot([at], [rev], marker="x", color=VERMILLION, linestyle="none")
+        ax_rev.annotate(f"compact({rev})", (at, rev), fontsize=7, color=VERMILLION, xytext=(-3, 3),
+                        textcoords="offset points", ha="right")
+    if by_order:
+        same = "all" if at_instant == len(times) else f"{at_instant} of {len(times)}"
+        ax_rev.set_xlabel(f"writes in the order etcd applied them ({same} at t={instant:.3f} s of simulated time)")
+    else:
+        ax_rev.set_xlabel("simulated time (s)")
+    if writes:  # the recorded stretch of revisions fills the panel, so each write is a visible step
+        low = min([revs[0] - 1] + [rev for _, rev in rec.compactions])
+        margin = max(1.0, (revs[-1] - low) * 0.08)
+        ax_rev.set_ylim(low - margin, revs[-1] + margin)
+        ax_rev.yaxis.get_major_locator().set_params(integer=True)
     ax_rev.set_ylabel("revision")
     ax_rev.grid(True, alpha=0.3)
     ax_rev.legend(loc="upper left", fontsize=8)
     ax_rev.set_title("every write appends a revision; nothing is overwritten", fontsize=9)
     ax_keys = fig.add_subplot(grid[1, 0])
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for s in samples:
         totals.update(s.keys)
     leaders = [r for r, _ in sorted(totals.items(), key=lambda p: (-p[1], p[0]))[:top]]
+    key_x = [where(s.revision, s.time) for s in samples]
     for i, res in enumerate(leaders):
-        ax_keys.step(t, [s.keys.get(res, 0) for s in samples], where="post", color=CYCLE[i % len(CYCLE)],
+        ax_keys.step(key_x, [s.keys.get(res, 0) for s in samples], where="post", color=CYCLE[i % len(CYCLE)],
                      label=res)
-    ax_keys.set_xlabel("simulated time (s)")
+    ax_keys.set_xlabel("writes in order" if by_order else "simulated time (s)")
     ax_keys.set_ylabel("keys")
     ax_keys.grid(True, alpha=0.3)
     if leaders:
@@ -348,7 +492,19 @@ def etcd_revisions(cluster: Any, rec: Recorder | None = None, top: int = 6) -> F
     ax_bar.tick_params(axis="y", labelsize=7)
     ax_bar.set_title(f"revision {cluster.etcd.revision}, {sum(now.values())} keys", fontsize=9)
     fig.subplots_adjust(hspace=0.45, wspace=0.35)
-    return _finish(fig, "etcd: revisions, compaction and keys")
+    if writes:
+        span = (f"all at t={instant:.3f} s, plotted in write order" if at_instant == len(times) else
+                f"between t={times[0]:.1f} s and t={times[-1]:.1f} s"
+                + (", plotted in write order" if by_order else ""))
+        story = f"revision climbs from {revs[0]} to {revs[-1]} over {len(revs)} recorded writes ({span})"
+    else:
+        story = f"no writes recorded yet; the store is at revision {cluster.etcd.revision}"
+    compacted = (f"; compacted up to revision {rec.compactions[-1][1]}, older revisions unreadable"
+                 if rec.compactions else "; no compaction")
+    biggest = ", ".join(f"{n} {now[n]}" for n in sorted(now, key=lambda r: (-now[r], r))[:4])
+    title = "etcd: revisions, compaction and keys"
+    return _finish(fig, title, f"{title}. The {story}{compacted}. Now {sum(now.values())} keys"
+                               + (f", most: {biggest}" if now else "") + ".")
 
 
 # --- scheduling ----------------------------------------------------------------------------------------
@@ -395,7 +551,29 @@ def scheduling(cluster: Any, pod: str | None = None, namespace: str = "default")
     if key:
         _plot_decision(fig.add_subplot(1, 2, 2), key, decisions[key])
     fig.subplots_adjust(wspace=0.45)
-    return _finish(fig, "Scheduling")
+    per_node = [f"{n} " + " and ".join(f"{counts[n][ph]} {ph}" for ph in sorted(counts[n])) for n in names
+                if counts[n]]
+    shown = per_node[:12] + ([f"{len(per_node) - 12} more nodes"] if len(per_node) > 12 else [])
+    alt = "Scheduling. Pods per node by phase: " + ("; ".join(shown) or "no Pods") + "."
+    if key:
+        alt += " " + _decision_alt(key, decisions[key])
+    return _finish(fig, "Scheduling", alt)
+
+
+def _decision_alt(key: str, decision: dict) -> str:
+    scores: dict[str, dict[str, float]] = decision.get("scores") or {}
+    total = decision.get("total")
+    sums = {n: float(total[n]) if isinstance(total, dict) and n in total else float(sum(s.values()))
+            for n, s in scores.items()}
+    ranked = sorted(sums, key=lambda n: (-sums[n], n))
+    text = f"Why {key} went to {decision.get('node')}: weighted scores " + ", ".join(
+        f"{n} {sums[n]:g}" for n in ranked[:6]) + ("" if len(ranked) <= 6 else ", …")
+    filtered = decision.get("filtered") or {}
+    if filtered:
+        items = [f"{n} ({r})" for n, r in sorted(filtered.items())] if isinstance(filtered, dict) else [
+            str(f) for f in filtered]
+        text += "; filtered out: " + "; ".join(items[:4]) + ("" if len(items) <= 4 else "; …")
+    return text + "."
 
 
 def _scheduler(cluster: Any) -> Any:
@@ -456,6 +634,7 @@ def node_lifecycle(cluster: Any, nodes: list[str] | str | None = None, rec: Reco
     now = cluster.clock.now
     state_colour = {"True": GREEN, "Unknown": ORANGE, "False": VERMILLION}
     evicted = _evictions(cluster, rec)
+    told: list[str] = []
     for y, name in enumerate(names):
         history = rec.history(_key("nodes", name, None))
         current = cluster.api.peek("nodes", name)
@@ -496,6 +675,8 @@ def node_lifecycle(cluster: Any, nodes: list[str] | str | None = None, rec: Reco
             ax.annotate("NoExecute taint", (when, y), xytext=(0, -14), textcoords="offset points", fontsize=7,
                         color=PURPLE, ha="center")
         ev_times = [t for t, node in evicted if node == name]
+        told.append(_node_alt(name, renewals, changes, taint_times, ev_times,
+                              [(when, state) for when, node, state in rec.power if node == name]))
         ax.plot(ev_times, [y + 0.15] * len(ev_times), marker="*", color="#000000", markersize=9,
                 linestyle="none", label="Pod evicted" if ev_times and y == 0 else None)
     ax.set_yticks(range(len(names)), names)
@@ -509,7 +690,20 @@ def node_lifecycle(cluster: Any, nodes: list[str] | str | None = None, rec: Reco
     h, _ = ax.get_legend_handles_labels()
     ax.legend(handles=h + handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.subplots_adjust(right=0.8)
-    return _finish(fig, "Node heartbeats and lifecycle")
+    title = "Node heartbeats and lifecycle"
+    return _finish(fig, title, f"{title}, {_t(rec.start)} to {_t(now)}. " + " ".join(told))
+
+
+def _node_alt(name: str, renewals: list[float], changes: list[tuple[float, str]], taints: list[float],
+              evictions: list[float], power: list[tuple[float, str]]) -> str:
+    parts = [f"Lease renewed {len(renewals)} times" + (f", last at {_t(renewals[-1])}" if renewals else "")]
+    parts += [f"machine {state} at {_t(when)}" for when, state in power]
+    parts.append("Ready=" + ", then ".join(f"{ready} from {_t(when)}" for when, ready in changes))
+    if taints:
+        parts.append("NoExecute taint at " + ", ".join(_t(w) for w in taints))
+    if evictions:
+        parts.append(f"{len(evictions)} Pods evicted from {_t(evictions[0])}")
+    return f"{name}: " + "; ".join(parts) + "."
 
 
 def _ready(node: dict | None) -> str:
@@ -553,6 +747,7 @@ def monitoring(cluster: Any, kind: str = "node", names: list[str] | None = None)
     if store is None:
         raise ValueError("this cluster has no monitoring addon (cluster.addons.metrics)")
     names = names if names is not None else list(store.names(kind))
+    told: list[str] = []
     fig = Figure(figsize=(10, 4.5))
     ax_cpu, ax_mem = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for i, name in enumerate(sorted(names)):
@@ -561,6 +756,11 @@ def monitoring(cluster: Any, kind: str = "node", names: list[str] | None = None)
         colour = CYCLE[i % len(CYCLE)]
         ax_cpu.plot(t, [p[1] * 1000 for p in points], color=colour, label=name)
         ax_mem.plot(t, [p[2] / 2**20 for p in points], color=colour, label=name)
+        if points:
+            cpu = [p[1] * 1000 for p in points]
+            mem = [p[2] / 2**20 for p in points]
+            told.append(f"{name}: CPU {min(cpu):.0f} to {max(cpu):.0f} millicores, "
+                        f"memory {min(mem):.0f} to {max(mem):.0f} MiB")
     ax_cpu.set_ylabel("CPU (millicores)")
     ax_mem.set_ylabel("memory (MiB)")
     for ax in (ax_cpu, ax_mem):
@@ -569,4 +769,6 @@ def monitoring(cluster: Any, kind: str = "node", names: list[str] | None = None)
     if names:
         ax_mem.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.subplots_adjust(right=0.83, wspace=0.3)
-    return _finish(fig, f"Monitoring: {kind} CPU and memory")
+    title = f"Monitoring: {kind} CPU and memory"
+    shown = told[:12] + ([f"{len(told) - 12} more"] if len(told) > 12 else [])
+    return _finish(fig, title, f"{title}. " + ("; ".join(shown) or "no series recorded") + ".")

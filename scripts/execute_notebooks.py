@@ -11,10 +11,13 @@ varies from run to run, so executing an unchanged notebook with an unchanged
 library rewrites the file byte for byte and ``git diff`` shows only real changes:
 
 * widget model ids (random uuids) become ids derived from the notebook's name
-  and the cell and output that display the widget; the widget state saved in the
-  notebook's metadata is renamed to match (so JupyterLab still shows the widgets
-  before the kernel runs) and keeps only the models a stored output reaches,
-  without the null (default) properties of Layout models;
+  and the cell and output that display the widget;
+* no widget state is stored: a restored widget looks live before the kernel
+  runs but answers nothing, and saved state makes nbconvert and Jupyter Book
+  show an empty widget view instead of the widget's static copy (see
+  ``kcourse/widgets/static.py``).  Widget state already in a notebook is
+  renamed to match its outputs and kept only for models a stored output
+  reaches, without the null (default) properties of Layout models;
 * per-cell execution timings are not recorded;
 * the kernel's interpreter version is not recorded (``language_info`` keeps
   only what selects the syntax highlighting);
@@ -75,6 +78,7 @@ class NotebookFailed(Exception):
 def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
     """Run every code cell of ``path`` in a fresh kernel (in ``cwd``, default its folder); return it."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state is not stored (see above): drop what an older run saved
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
@@ -82,7 +86,7 @@ def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
         resources={"metadata": {"path": str(cwd or path.parent)}},
         record_timing=False,
         coalesce_streams=True,
-        store_widget_state=True,
+        store_widget_state=False,
     )
     client.reset_execution_trackers()
     with (

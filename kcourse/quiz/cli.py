@@ -2,9 +2,11 @@
 
 ``quiz take`` reads one line per answer from stdin, so it works in a pipe as
 well as at a prompt: letters pick options (``b``; ``a c`` for several; ``1b
-2a`` to match; ``c a b`` to order), ``?`` shows a hint, ``!`` skips.  Each
-question gets one graded attempt here; an invalid line is explained and asked
-again without counting.
+2a`` to match; ``c a b`` to order), ``?`` shows a hint, ``!`` moves on.
+The rules are the widget's (the session's): a wrong answer may be tried
+again until the explanation shows (after a second wrong answer), and an
+invalid line is explained and asked again without counting.  A progress
+file that cannot be used is reported in one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -96,15 +98,26 @@ def _take(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | N
             print(f"{fb.message} {fb.score:g} / {fb.points:g}", file=out)
             for text in fb.option_feedback:
                 print("  " + text, file=out)
+            if not fb.correct:
+                for _, right, note in fb.items:
+                    print(f"  {'✔' if right else '✘'} {note}", file=out)
+            if fb.outcome:
+                print(fb.outcome, file=out)
+            if fb.key and not fb.correct:
+                print("Answer: " + fb.key, file=out)
             if fb.explanation:
                 print("Explanation: " + fb.explanation, file=out)
-            break
+            if fb.correct or fb.explanation or fb.key or session.attempts_left(q.id) == 0:
+                break
+            print("Try again (? for a hint, ! to move on).", file=out)
     return _finish(session, out)
 
 
 def _finish(session: Any, out: TextIO) -> int:
     earned, possible = session.score()
     print(f"\nScore: {earned:g} / {possible:g} points", file=out)
+    if session.problem:
+        print(f"kcourse: {session.problem}", file=sys.stderr)
     return 0
 
 
@@ -156,6 +169,16 @@ def _progress_rows(progress: Any) -> list[list[str]]:
 
 
 def _progress(args: argparse.Namespace) -> int:
+    from kcourse.quiz.progress import ProgressError
+
+    try:
+        return _progress_command(args)
+    except ProgressError as exc:
+        print(f"kcourse progress: {exc}", file=sys.stderr)
+        return 2
+
+
+def _progress_command(args: argparse.Namespace) -> int:
     from kcourse.quiz.progress import Progress
 
     progress = Progress(args.file)
@@ -165,13 +188,14 @@ def _progress(args: argparse.Namespace) -> int:
         return 0
     if args.export == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["chapter", "question", "section", "attempts", "best", "points", "correct"])
+        writer.writerow(["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"])
         for chapter, entries in sorted(progress.load()["chapters"].items()):
             if args.chapter and chapter != args.chapter:
                 continue
             for qid, e in sorted(entries.items()):
                 writer.writerow([chapter, qid, e.get("section", ""), e["attempts"], f"{e['best']:g}",
-                                 f"{e['points']:g}", "yes" if e.get("correct") else "no"])
+                                 f"{e['points']:g}", "yes" if e.get("correct") else "no",
+                                 "yes" if e.get("revealed") else "no"])
         return 0
     rows = [r for r in _progress_rows(progress) if not args.chapter or r[0] == args.chapter]
     if not rows:

@@ -15,10 +15,20 @@ Partial credit, documented once here:
   an adjacent pair of the answer that is also adjacent, in that order, in the
   key; one item moved costs one or two pairs instead of every later position.
 * every other type is all or nothing.
+
+Feedback names the parts of a matching or ordering answer that are right
+(``items``), what a simulation's scenario produced (``outcome``) and the key
+in words (``key``); :class:`kcourse.quiz.QuizSession` decides when a learner
+may see the last two and the explanation.
+
+Bounded: a learner's number is at most :data:`MAX_NUMBER_TEXT` characters
+and must fit a float; an integer such as ``10**400`` is refused as invalid
+(no attempt), never an ``OverflowError``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -28,10 +38,13 @@ from typing import Any
 
 from kcourse.quiz.model import Feedback, Question
 
-__all__ = ["MAX_TEXT", "UNITS", "grade", "normalise", "parse_quantity", "safe_pattern"]
+__all__ = ["MAX_NUMBER_TEXT", "MAX_TEXT", "UNITS", "grade", "key_text", "normalise", "parse_quantity",
+           "safe_pattern"]
 
 #: Longest free-text answer graded; longer ones are refused before any regex runs.
 MAX_TEXT = 200
+#: Longest typed number accepted (digits, sign, exponent and unit).
+MAX_NUMBER_TEXT = 60
 #: Longest pattern a bank may use.
 MAX_PATTERN = 200
 
@@ -81,8 +94,13 @@ def parse_quantity(value: Any, unit: str) -> float:
     if isinstance(value, bool) or value is None:
         raise ValueError("enter a number")
     if isinstance(value, (int, float)):
-        number, given = float(value), ""
+        try:
+            number, given = float(value), ""
+        except OverflowError:
+            raise ValueError("that number is too large to be an answer") from None
     elif isinstance(value, str):
+        if len(value.strip()) > MAX_NUMBER_TEXT:
+            raise ValueError(f"enter a number of at most {MAX_NUMBER_TEXT} characters")
         m = _NUMBER.match(value.replace(",", ""))
         if not m:
             raise ValueError(f"{value.strip()[:40]!r} is not a number" if value.strip() else "enter a number")
@@ -100,18 +118,40 @@ def parse_quantity(value: Any, unit: str) -> float:
     raise ValueError(f"this answer takes a plain number, without {given!r}")
 
 
+def _number(value: float, unit: str) -> str:
+    return f"{value:g}" + (f" {unit}" if unit else "")
+
+
+def key_text(q: Question) -> str:
+    """The correct answer in words, as a learner would say it ("" while a simulation is unresolved)."""
+    if q.type == "multiple":
+        return "; ".join(t for t in q.option_texts if t in q.answer)
+    if q.type == "true_false":
+        return "True" if q.answer else "False"
+    if q.type == "numeric" or (q.type == "simulation" and q.expect == "number" and q.answer is not None):
+        return _number(float(q.answer), q.unit) + (f" (± {q.tolerance:g})" if q.tolerance else "")
+    if q.type == "text":
+        return q.answer[0] if q.answer else ""
+    if q.type == "matching":
+        return "; ".join(f"{left} → {right}" for left, right in q.pairs)
+    if q.type == "ordering":
+        return " → ".join(q.items)
+    return "" if q.answer is None else str(q.answer)
+
+
 def _invalid(message: str) -> Feedback:
     return Feedback(valid=False, message=message)
 
 
-def _result(q: Question, fraction: float, message: str = "", option_feedback: Iterable[str] = ()) -> Feedback:
+def _result(q: Question, fraction: float, message: str = "", option_feedback: Iterable[str] = (),
+            items: Iterable[tuple[str, bool, str]] = (), outcome: str = "") -> Feedback:
     fraction = min(1.0, max(0.0, fraction))
     correct = fraction >= 1.0
     if not message:
         message = "Correct." if correct else ("Partly correct." if fraction > 0 else "Not quite.")
     return Feedback(valid=True, correct=correct, score=round(q.points * fraction, 6), points=q.points,
                     message=message, option_feedback=tuple(f for f in option_feedback if f),
-                    explanation=q.explanation)
+                    explanation=q.explanation, items=tuple(items), outcome=outcome, key=key_text(q))
 
 
 def _choice(q: Question, answer: Any, options: tuple[str, ...]) -> str | Feedback:
@@ -169,7 +209,7 @@ def _numeric(q: Question, answer: Any, key: float, tolerance: float, unit: str) 
     ok = abs(value - float(key)) <= tolerance + 1e-9 * max(1.0, abs(float(key)))
     if ok:
         return _result(q, 1.0)
-    return _result(q, 0.0, f"Not quite: {value:g}{' ' + unit if unit else ''} is too {'high' if value > key else 'low'}.")
+    return _result(q, 0.0, f"Not quite: {_number(value, unit)} is too {'high' if value > key else 'low'}.")
 
 
 def _text(q: Question, answer: Any) -> Feedback:
@@ -201,38 +241,54 @@ def _matching(q: Question, answer: Any) -> Feedback:
     bad = [v for v in answer.values() if not isinstance(v, str) or v not in rights]
     if bad:
         return _invalid(f"{str(bad[0])[:60]!r} is not one of the choices.")
-    good = sum(answer[left] == right for left, right in q.pairs)
+    marks = [(left, answer[left] == right, f"{left} → {answer[left]}") for left, right in q.pairs]
+    good = sum(right for _, right, _ in marks)
     msg = "Correct." if good == len(q.pairs) else f"{good} of {len(q.pairs)} matched correctly."
-    return _result(q, good / len(q.pairs), msg)
+    return _result(q, good / len(q.pairs), msg, items=marks)
 
 
 def _ordering(q: Question, answer: Any) -> Feedback:
     if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (list, tuple)):
         return _invalid("Expected the items as a list, in your order.")
-    if sorted(map(str, answer)) != sorted(q.items) or len(answer) != len(q.items):
+    if len(answer) != len(q.items) or any(not isinstance(a, str) for a in answer) or sorted(answer) != sorted(q.items):
         return _invalid("Use every item exactly once.")
     follows = {a: b for a, b in zip(q.items, q.items[1:])}
     good = sum(follows.get(a) == b for a, b in itertools.pairwise(answer))
     n = len(q.items) - 1
     msg = "Correct." if list(answer) == list(q.items) else f"{good} of {n} neighbouring pairs in the right order."
-    return _result(q, good / n if n else 1.0, msg)
+    return _result(q, good / n if n else 1.0, msg, items=_order_marks(q, list(answer)))
+
+
+def _order_marks(q: Question, answer: list[str]) -> list[tuple[str, bool, str]]:
+    """Each item of ``answer``: right where it comes straight after the item it follows in the key
+    (the first item: where it is the key's first), the same neighbour rule the score uses."""
+    follows = {b: a for a, b in zip(q.items, q.items[1:])}
+    first = answer[0] == q.items[0]
+    marks = [(answer[0], first, f"“{answer[0]}” {'rightly comes' if first else 'does not come'} first")]
+    for before, item in itertools.pairwise(answer):
+        ok = follows.get(item) == before
+        marks.append((item, ok, f"“{item}” {'rightly comes' if ok else 'does not come'} straight after “{before}”"))
+    return marks
 
 
 def _simulation(q: Question, answer: Any) -> Feedback:
     if q.answer is None:
         raise ValueError(f"simulation question {q.id!r} has no computed answer; "
                          "resolve it with kcourse.quiz.scenario.resolve() first")
+    outcome = f"The scenario's cluster gave: {key_text(q)}."
     if q.expect == "number":
-        return _numeric(q, answer, float(q.answer), q.tolerance, q.unit)
+        fb = _numeric(q, answer, float(q.answer), q.tolerance, q.unit)
+        return dataclasses.replace(fb, outcome=outcome) if fb.valid else fb
     if q.options:
         chosen = _choice(q, answer, q.option_texts)
         if isinstance(chosen, Feedback):
             return chosen
         opt = q.option(chosen)
-        return _result(q, 1.0 if chosen == str(q.answer) else 0.0, option_feedback=[opt.feedback if opt else ""])
+        return _result(q, 1.0 if chosen == str(q.answer) else 0.0, option_feedback=[opt.feedback if opt else ""],
+                       outcome=outcome)
     if not isinstance(answer, str) or not answer.strip():
         return _invalid("Type an answer first.")
-    return _result(q, 1.0 if normalise(answer) == normalise(str(q.answer)) else 0.0)
+    return _result(q, 1.0 if normalise(answer) == normalise(str(q.answer)) else 0.0, outcome=outcome)
 
 
 _GRADERS = {

@@ -4,7 +4,9 @@ Beyond loading (YAML, schema, meaning), lint grades each question's own key
 and requires full marks, so a key the grader cannot accept is caught before a
 learner meets it; and it runs every simulation question's scenario, so a
 query the simulation cannot answer, or an answer that is not among the
-options, fails the build with the question's ``file:line``.
+options, fails the build with the question's ``file:line``.  It also
+requires a hint on every question: a learner who is stuck should have
+something between guessing and "Show answer".
 """
 
 from __future__ import annotations
@@ -42,15 +44,15 @@ def key_answer(q: Question) -> Any:
 
 def _question_problems(bank: Bank, q: Question, factory: ClusterFactory | None) -> list[Problem]:
     where = f"question {q.id!r}: "
+    out = [] if q.hints else [Problem(bank.path, q.line, where + "'hints' is required: give at least one hint")]
     try:
         keyed = resolve(q, factory)
     except ScenarioError as exc:
-        return [Problem(bank.path, q.line, where + f"scenario: {exc}")]
+        return [*out, Problem(bank.path, q.line, where + f"scenario: {exc}")]
     answer = key_answer(keyed)
     if answer is None:  # a pattern-only text question: nothing to grade the key with
-        return []
+        return out
     answers = [answer] + ([f"{answer:g} {q.unit}"] if q.unit and isinstance(answer, (int, float)) else [])
-    out = []
     for a in answers:
         fb = grade(keyed, a)
         if not (fb.valid and fb.correct and fb.score == q.points):

@@ -37,6 +37,10 @@ _CORE_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", 
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 Lines = dict[tuple, int]
+_LONG_NUMBER = re.compile(r"\d{31,}")
+#: Bounds on numbers inside a scenario's manifests: Kubernetes' int64, and replicas a check can run quickly.
+MAX_INT64 = 2**63 - 1
+MAX_SCENARIO_REPLICAS = 100
 _UNEXPECTED = re.compile(r"\('([^']+)'(?:, '[^']+')* (?:was|were) unexpected\)")
 
 
@@ -114,7 +118,10 @@ class _Walker:
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag not in _CORE_TAGS:
             raise _Stop(line, f"tag {node.tag} is not allowed in a bank")
-        return self.loader.construct_object(node)
+        try:
+            return self.loader.construct_object(node)
+        except ValueError:  # Python refuses integers of more than 4,300 digits
+            raise _Stop(line, f"number of {len(str(node.value))} characters is too long for a bank") from None
 
 
 def _parse(text: str) -> tuple[Any, Lines]:
@@ -188,6 +195,7 @@ def _schema_problems(data: Any, lines: Lines, file: str) -> list[tuple[tuple, Pr
     out: list[tuple[tuple, Problem]] = []
 
     def add(path: tuple, where: tuple, message: str) -> None:
+        message = _LONG_NUMBER.sub(lambda m: f"<a {len(m.group())}-digit number>", message)
         out.append((path, Problem(file, _line(lines, path), _where(data, where) + message)))
 
     for err in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data):
@@ -296,10 +304,34 @@ def _meaning_problems(data: dict[str, Any], lines: Lines, file: str) -> list[Pro
             for dup in _duplicates(q["items"]):
                 add(p + ("items",), f"item {dup!r} appears twice")
         elif t == "simulation":
+            for where, message in _scenario_numbers(q["scenario"]):
+                add(p + ("scenario",), f"'scenario' {where}: {message}")
             if q["expect"] == "choice" and not texts:
                 add(p + ("expect",), "a 'choice' simulation question needs 'options'")
             if q["expect"] == "number" and texts:
                 add(p + ("options",), "a 'number' simulation question takes no 'options'")
+    return out
+
+
+def _numbers(node: Any, path: str) -> list[tuple[str, Any]]:
+    if isinstance(node, dict):
+        return [x for k, v in node.items() for x in _numbers(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [x for i, v in enumerate(node) for x in _numbers(v, f"{path}[{i}]")]
+    return [(path, node)] if isinstance(node, (int, float)) and not isinstance(node, bool) else []
+
+
+def _scenario_numbers(scenario: dict[str, Any]) -> list[tuple[str, str]]:
+    """Numbers in a scenario's manifests that no API server would take, or that would make a check crawl."""
+    out = []
+    docs = list(scenario.get("manifests", ())) + [a["apply"] for a in scenario.get("actions", ()) if "apply" in a]
+    for i, doc in enumerate(docs):
+        for path, value in _numbers(doc, ""):
+            if isinstance(value, float) and not math.isfinite(value) or abs(value) > MAX_INT64:
+                out.append((f"manifest {i + 1} {path}", "number out of range"))
+            elif path.endswith("spec.replicas") and value > MAX_SCENARIO_REPLICAS:
+                out.append((f"manifest {i + 1} {path}",
+                            f"more than {MAX_SCENARIO_REPLICAS} replicas would make the check slow"))
     return out
 
 

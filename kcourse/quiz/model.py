@@ -74,7 +74,14 @@ class Question:
 
 @dataclass(frozen=True)
 class Feedback:
-    """What Check says.  ``valid=False`` means the answer was unusable and is no attempt."""
+    """What Check says.  ``valid=False`` means the answer was unusable and is no attempt.
+
+    ``items`` marks each part of a matching or ordering answer right or wrong,
+    as ``(item, right, note)`` in the order the learner gave them.
+    ``outcome`` is what a simulation question's scenario produced, and
+    ``key`` the correct answer in words; a session shows ``explanation``,
+    ``outcome`` and ``key`` only once the question is answered or revealed.
+    """
 
     valid: bool
     correct: bool = False
@@ -83,6 +90,9 @@ class Feedback:
     message: str = ""
     option_feedback: tuple[str, ...] = ()
     explanation: str = ""
+    items: tuple[tuple[str, bool, str], ...] = ()
+    outcome: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)

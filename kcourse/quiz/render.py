@@ -138,5 +138,4 @@ def quiz_html(bank: Bank, section: str | None = None, seed: int | None = None) -
     qs = bank.in_section(section)
     body = "\n".join(f'<div class="kcourse-question">{question_html(q, i + 1, seed)}</div>'
                      for i, q in enumerate(qs))
-    return (f'<div class="kcourse-quiz"><h4>{html.escape(_heading(bank, section))}</h4>\n{body}\n'
-            "<p><em>Run the notebook to answer and check these questions.</em></p></div>")
+    return f'<div class="kcourse-quiz"><h4>{html.escape(_heading(bank, section))}</h4>\n{body}\n</div>'

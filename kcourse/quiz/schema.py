@@ -7,6 +7,12 @@ package; ``quizzes/schema.json`` is this same schema written out for editors
 The scenario vocabulary is closed on purpose: every action and query a bank
 may name is listed here, and :mod:`kcourse.quiz.scenario` maps each to one
 call of the simulated cluster.  Nothing a bank says is ever evaluated.
+
+Every number is bounded, so a 400-digit answer or tolerance is a schema
+error with its line, never an ``OverflowError`` later: keys and tolerances
+within ±:data:`MAX_NUMBER`, seeds within 32 bits.  Every question needs at
+least one hint (a hint-less question leaves a stuck learner nothing between
+guessing and "Show answer").
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["ACTIONS", "KUBECTL_VERBS", "QUERIES", "SCHEMA", "question_fields", "schema_json"]
+__all__ = ["ACTIONS", "KUBECTL_VERBS", "MAX_NUMBER", "QUERIES", "SCHEMA", "question_fields", "schema_json"]
+
+#: Largest key or tolerance of a numeric question: far beyond any quantity in the course, exact in a float.
+MAX_NUMBER = 1e15
+_SEED = {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}
 
 KUBECTL_VERBS = ("scale", "delete", "cordon", "uncordon", "drain", "label", "annotate", "taint", "rollout",
                  "get", "describe", "create")
@@ -58,7 +68,7 @@ ACTIONS: dict[str, Any] = {
     "advance": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
     "run_until": {"type": "number", "minimum": 0, "maximum": 86400},
     "step": {"type": "integer", "minimum": 1, "maximum": 100000},
-    "compact": {"oneOf": [{"const": True}, {"type": "integer", "minimum": 1}],
+    "compact": {"oneOf": [{"const": True}, {"type": "integer", "minimum": 1, "maximum": 10**9}],
                 "description": "compact etcd at the current revision (true) or at a given one"},
 }
 
@@ -90,7 +100,7 @@ _SCENARIO = {
             "workers": {"type": "integer", "minimum": 0, "maximum": 50},
             "runtime": {"enum": ["dockershim", "containerd", "cri-o"]},
             "oci_runtime": {"enum": ["runc", "kata"]},
-            "seed": {"type": "integer", "minimum": 0},
+            "seed": _SEED,
         }),
         "manifests": {"type": "array", "maxItems": 20,
                       "items": {"type": "object", "required": ["apiVersion", "kind"]}},
@@ -106,20 +116,22 @@ _COMMON = {
     "objective": _ID,
     "prompt": _TEXT,
     "points": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
-    "hints": {"type": "array", "items": _TEXT, "maxItems": 5},
+    "hints": {"type": "array", "items": _TEXT, "minItems": 1, "maxItems": 5},
     "explanation": _TEXT,
     "attempts": {"type": "integer", "minimum": 1, "maximum": 20},
     "shuffle": {"type": "boolean"},
 }
 
-_NUMBER_KEY = {"tolerance": {"type": "number", "minimum": 0}, "unit": {"type": "string", "maxLength": 20}}
+_NUMBER_KEY = {"tolerance": {"type": "number", "minimum": 0, "maximum": MAX_NUMBER},
+               "unit": {"type": "string", "maxLength": 20}}
 
 _BY_TYPE: dict[str, dict[str, Any]] = {
     "single": _args(["options", "answer"], {"options": _OPTIONS, "answer": _SHORT}),
     "multiple": _args(["options", "answers"], {"options": _OPTIONS, "answers": _STRINGS}),
     "true_false": _args(["answer"], {"answer": {"type": "boolean"}, "feedback": _args([], {
         "true": _TEXT, "false": _TEXT})}),
-    "numeric": _args(["answer"], {"answer": {"type": "number"}, **_NUMBER_KEY}),
+    "numeric": _args(["answer"], {"answer": {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+                                  **_NUMBER_KEY}),
     "text": {**_args([], {"answers": _STRINGS, "pattern": {"type": "string", "minLength": 4, "maxLength": 200}}),
              "anyOf": [{"required": ["answers"]}, {"required": ["pattern"]}]},
     "matching": _args(["pairs"], {
@@ -158,7 +170,7 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "chapter": {"type": "string", "pattern": "^ch[0-9]{2}$"},
         "title": _SHORT,
-        "seed": {"type": "integer", "minimum": 0, "description": "seed for shuffling options"},
+        "seed": {**_SEED, "description": "seed for shuffling options"},
         "objectives": {"type": "array", "minItems": 1, "items": _args(["id", "text"], {"id": _ID, "text": _TEXT})},
         "sections": {"type": "array", "minItems": 1, "items": _args(["id", "title"], {"id": _ID, "title": _SHORT})},
         "questions": {"type": "array", "minItems": 1, "maxItems": 500, "items": _question_schema()},

@@ -76,7 +76,7 @@ def handle(app: App, req: Request, group: str, parts: list[str]) -> Reply:
     if group == "authorization.k8s.io":
         if parts != ["selfsubjectaccessreviews"] or req.method != "POST":
             raise errors.method_not_supported("selfsubjectaccessreviews", req.method.lower())
-        review = decode_body(req)
+        review = decode_body(req, "SelfSubjectAccessReview")
         return Reply(201, dict(review, status={"allowed": True, "reason": ""}))
     if req.method != "GET":
         raise errors.method_not_supported(parts[-1] if parts else "", req.method.lower())

@@ -23,7 +23,12 @@ def _serve(args: argparse.Namespace, out: TextIO | None = None, *, forever: bool
     out = out or sys.stdout
     cluster = kcourse.Cluster(masters=args.masters, workers=args.workers, runtime=args.runtime, seed=args.seed,
                               name=args.name)
-    handle = cluster.serve(port=args.port, kubeconfig=args.kubeconfig, realtime=True, speed=args.speed)
+    from .kubeconfig import KubeconfigError
+    try:
+        handle = cluster.serve(port=args.port, kubeconfig=args.kubeconfig, realtime=True, speed=args.speed)
+    except (KubeconfigError, OSError) as e:
+        print(f"kcourse serve: error: {e}", file=sys.stderr)
+        return 1
     print(f"Serving cluster {cluster.name!r} at {handle.url} (simulated time runs at {args.speed:g}x).", file=out)
     print(f"export KUBECONFIG={handle.kubeconfig}", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)

@@ -11,6 +11,14 @@ go-to-protobuf writes every non-pointer field, zero or not, so zero values
 are dropped here (as ``omitempty`` would in JSON) except for pointer fields
 such as ``spec.replicas``, where 0 means 0.
 
+A body that is not well-formed protobuf — a truncated varint or length, a
+field sent with the wrong wire type, a varint over 64 bits — is refused with
+400 in gogo-protobuf's words (``proto: wrong wireType = 0 for field Name``,
+``unexpected EOF``, ``proto: integer overflow``), wrapped as apimachinery
+wraps a decoding error (``Deployment in version "v1" cannot be handled as a
+Deployment: …``).  Invalid UTF-8 in a string is kept as gogo keeps it and
+shows as U+FFFD in JSON.
+
 Simplified: only the message types of the objects kubectl creates this way
 (and what they contain in everyday manifests) are known; a body using a
 field outside them is refused with 415 and asks for JSON.
@@ -22,6 +30,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 
 __all__ = ["MAGIC", "decode"]
@@ -120,11 +129,24 @@ def _unsupported(detail: str) -> ApiError:
                     "does not decode - send it as application/json")
 
 
+class ProtobufError(ValueError):
+    """Not well-formed protobuf: gogo-protobuf's error text."""
+
+
+#: The wire type each kind of field must arrive with (0: varint, 2: length-delimited).
+def _wire_for(kind: str) -> int:
+    if kind in ("int", "*int", "bool", "*bool"):
+        return 0
+    return 2
+
+
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
     shift = result = 0
     while True:
+        if shift >= 64:
+            raise ProtobufError("proto: integer overflow")
         if i >= len(buf):
-            raise _unsupported("a truncated varint")
+            raise ProtobufError("unexpected EOF")
         b = buf[i]
         i += 1
         result |= (b & 0x7F) << shift
@@ -133,23 +155,31 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes) -> list[tuple[int, Any]]:
-    out: list[tuple[int, Any]] = []
+def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
+    out: list[tuple[int, int, Any]] = []
     i = 0
     while i < len(buf):
         key, i = _varint(buf, i)
         number, wire = key >> 3, key & 7
+        if number <= 0:
+            raise ProtobufError(f"proto: Unknown: illegal tag {number} (wire type {wire})")
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
             length, i = _varint(buf, i)
+            if length >= 1 << 63:
+                raise ProtobufError("proto: negative length found during unmarshaling")
+            if i + length > len(buf):
+                raise ProtobufError("unexpected EOF")
             value, i = buf[i:i + length], i + length
         elif wire in (1, 5):
             size = 8 if wire == 1 else 4
+            if i + size > len(buf):
+                raise ProtobufError("unexpected EOF")
             value, i = buf[i:i + size], i + size
         else:
-            raise _unsupported(f"wire type {wire}")
-        out.append((number, value))
+            raise ProtobufError(f"proto: illegal wireType {wire}")
+        out.append((number, wire, value))
     return out
 
 
@@ -157,9 +187,24 @@ def _signed(v: int) -> int:
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
+def _by_number(buf: bytes, wires: dict[int, int]) -> dict[int, Any]:
+    """The fields of a small well-known message (Time, Quantity, a map entry …), wire types checked."""
+    out: dict[int, Any] = {}
+    for number, wire, value in _fields(buf):
+        if number in wires:
+            if wire != wires[number]:
+                raise ProtobufError(f"proto: wrong wireType = {wire} for field {number}")
+            out[number] = value
+    return out
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")  # gogo keeps any bytes; JSON shows invalid UTF-8 as U+FFFD
+
+
 def _scalar(kind: str, raw: Any) -> Any:
     if kind in ("string", "*string"):
-        return raw.decode()
+        return _text(raw)
     if kind in ("int", "*int"):
         return _signed(raw)
     if kind in ("bool", "*bool"):
@@ -167,16 +212,19 @@ def _scalar(kind: str, raw: Any) -> Any:
     if kind == "bytes":
         return base64.b64encode(raw).decode()
     if kind == "Time":
-        f = dict(_fields(raw))
+        f = _by_number(raw, {1: 0, 2: 0})
         seconds = _signed(f.get(1, 0))
         if not seconds:
             return None
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (OverflowError, OSError, ValueError):
+            raise ProtobufError("Time.MarshalJSON: year outside of range [0,9999]") from None
     if kind == "Quantity":
-        return dict(_fields(raw)).get(1, b"").decode()
+        return _text(_by_number(raw, {1: 2}).get(1, b""))
     if kind == "IntOrString":
-        f = dict(_fields(raw))
-        return f.get(3, b"").decode() if f.get(1, 0) == 1 else _signed(f.get(2, 0))
+        f = _by_number(raw, {1: 0, 2: 0, 3: 2})
+        return _text(f.get(3, b"")) if f.get(1, 0) == 1 else _signed(f.get(2, 0))
     return _message(kind, raw)
 
 
@@ -186,19 +234,24 @@ def _message(name: str, buf: bytes) -> dict[str, Any]:
         raise _unsupported(f"the message {name}")
     out: dict[str, Any] = {}
     pointers: set[str] = set()
-    for number, raw in _fields(buf):
+    for number, wire, raw in _fields(buf):
         if number not in schema:
             raise _unsupported(f"field {number} of {name}")
         field, kind = schema[number]
         if kind == "-":
             continue
+        element = kind.removeprefix("[]")
+        expected = 2 if kind.startswith("map:") else _wire_for(element)
+        if wire != expected:
+            raise ProtobufError(f"proto: wrong wireType = {wire} for field {field[:1].upper()}{field[1:]}")
         if kind.startswith("*"):
             pointers.add(field)
         if kind.startswith("[]"):
             out.setdefault(field, []).append(_scalar(kind[2:], raw))
         elif kind.startswith("map:"):
-            entry = dict(_fields(raw))
-            out.setdefault(field, {})[entry.get(1, b"").decode()] = _scalar(kind[4:], entry.get(2, b""))
+            value_kind = kind[4:]
+            entry = _by_number(raw, {1: 2, 2: _wire_for(value_kind)})
+            out.setdefault(field, {})[_text(entry.get(1, b""))] = _scalar(value_kind, entry.get(2, b""))
         else:
             out[field] = _scalar(kind, raw)
     return {k: v for k, v in out.items() if k in pointers or not any(v == z and type(v) is type(z) for z in _ZERO)
@@ -208,9 +261,17 @@ def _message(name: str, buf: bytes) -> dict[str, Any]:
 def decode(body: bytes) -> dict[str, Any]:
     """A Kubernetes protobuf request body as the JSON object it stands for."""
     if not body.startswith(MAGIC):
-        raise _unsupported("no k8s magic prefix")
-    envelope = dict(_fields(body[len(MAGIC):]))
-    type_meta = dict(_fields(envelope.get(1, b"")))
-    api_version, kind = type_meta.get(1, b"").decode(), type_meta.get(2, b"").decode()
-    obj = _message(kind, envelope.get(2, b""))
+        raise errors.bad_request("provided data does not appear to be a protobuf message, expected prefix "
+                                 "[107 56 115 0]")
+    api_version = kind = ""
+    try:
+        envelope = _by_number(body[len(MAGIC):], {1: 2, 2: 2})
+        type_meta = _by_number(envelope.get(1, b""), {1: 2, 2: 2})
+        api_version, kind = _text(type_meta.get(1, b"")), _text(type_meta.get(2, b""))
+        obj = _message(kind, envelope.get(2, b""))
+    except ProtobufError as e:
+        version = api_version.rsplit("/", 1)[-1] or "v1"
+        if kind and kind in SCHEMA:
+            raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {e}') from None
+        raise errors.bad_request(f"the object provided is unrecognized: {e}") from None
     return {"apiVersion": api_version, "kind": kind, **obj}

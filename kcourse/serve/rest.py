@@ -41,13 +41,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
+from kcourse.sim.validation import _type_name
 
-from . import protobuf
+from . import protobuf, serializers
+from .discovery import SUBRESOURCES
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class Reply:
     body: Any = None
     content_type: str = "application/json"
     stream: Callable[[Write], None] | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)  # extra response headers (``Warning``)
 
 
 @dataclass
@@ -126,18 +127,116 @@ def status_success(code: int = 200, details: dict | None = None) -> dict:
     return out
 
 
-def decode_body(req: Request) -> Any:
-    """JSON, YAML (apply patches) or Kubernetes protobuf, as the request's Content-Type says."""
-    if req.content_type.startswith("application/vnd.kubernetes.protobuf"):
+#: What a create or update body may be (``NegotiateInputSerializer``: the first one when none is given).
+BODY_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
+
+
+def unsupported_media_type(accepted: tuple[str, ...] | list[str]) -> ApiError:
+    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
+                    f"types include: {', '.join(accepted)}")
+
+
+def media_type(req: Request) -> str:
+    return req.content_type.split(";")[0].strip().lower()
+
+
+def decode_body(req: Request, kind: str = "") -> Any:
+    """JSON, YAML or Kubernetes protobuf, as the request's Content-Type says, refused in apimachinery's words.
+
+    ``kind`` (the resource's kind) asks for an object — a create or update body, a server-side apply
+    configuration — and a body that is none is refused as apimachinery refuses it (so is a ``metadata``
+    that is not an object).  The wording depends on who decodes: the serializer for a create or update
+    (``transformDecodeError``: ``the object provided is unrecognized (must be of type Pod): …``), the
+    apply patcher (``error decoding YAML: …``), the patchers (``error decoding patch: …``, checked in
+    :func:`check_patch`).
+    """
+    mtype = media_type(req)
+    if mtype == "application/vnd.kubernetes.protobuf":
         return protobuf.decode(req.body)  # kubectl's typed clients (``kubectl create deployment …``)
+    if mtype not in ("", "application/json", "application/yaml", *PATCH_TYPES):
+        raise unsupported_media_type(BODY_TYPES)
     if not req.body:
         raise errors.bad_request("the body of the request was empty")
+    apply = mtype == "application/apply-patch+yaml"
+    yaml_body = apply or mtype == "application/yaml"
     try:
-        if req.content_type.startswith("application/apply-patch+yaml") or "yaml" in req.content_type:
-            return yaml.safe_load(req.body)
-        return json.loads(req.body)
-    except (ValueError, yaml.YAMLError) as e:
-        raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+        obj = serializers.decode_yaml(req.body) if yaml_body else serializers.decode_json(req.body)
+    except serializers.DecodeError as e:
+        if apply:
+            raise errors.bad_request(f"error decoding YAML: {e}") from None
+        if mtype in PATCH_TYPES:
+            raise errors.bad_request(patch_decoding_error(str(e), PATCH_TYPES[mtype], req)) from None
+        reason = str(e) if yaml_body else f"couldn't get version/kind; json parse error: {e}"
+        raise errors.bad_request(unrecognized(kind, reason, req.body)) from None
+    if kind:
+        _check_object(obj, kind, req)
+    return obj
+
+
+def unrecognized(kind: str, reason: str, body: bytes) -> str:
+    """``transformDecodeError`` (``endpoints/handlers/rest.go``) for a body whose kind could not be read."""
+    if not kind:
+        return reason
+    return f"the object provided is unrecognized (must be of type {kind}): {reason} ({_summary(body)})"
+
+
+def _summary(data: bytes, limit: int = 30) -> str:
+    """``summarizeData``: a JSON object's first bytes as text, anything else in hex."""
+    if not data:
+        return "<empty>"
+    more = " ..." if len(data) > limit else ""
+    if data[:1] == b"{":
+        return data[:limit].decode("utf-8", "replace") + more
+    return data[:limit].hex() + more
+
+
+def _strict(req: Request) -> bool:
+    """``fieldValidation`` Warn (the default) or Strict: the patchers decode the patch strictly first."""
+    return req.query.get("fieldValidation", "Warn") != "Ignore"
+
+
+def patch_decoding_error(reason: str, patch_type: str, req: Request) -> str:
+    """How each patcher words a patch it cannot decode (``endpoints/handlers/patch.go``)."""
+    if patch_type == "strategic":
+        return reason
+    if _strict(req):
+        return f"error decoding patch: {reason}"
+    return "Invalid JSON Patch" if patch_type == "merge" else reason
+
+
+def _go_type(value: Any) -> str:
+    """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
+    return "object" if value is None else _type_name(value)
+
+
+def _check_object(obj: Any, kind: str, req: Request) -> None:
+    mtype = media_type(req)
+    if mtype == "application/apply-patch+yaml":
+        if not isinstance(obj, dict):
+            raise errors.bad_request("error decoding YAML: error unmarshaling JSON: while decoding JSON: json: "
+                                     f"cannot unmarshal {_go_type(obj)} into Go value of type map[string]interface {{}}")
+    elif obj is None:
+        raise errors.bad_request(unrecognized(kind, "Object 'Kind' is missing in 'null'", req.body))
+    elif not isinstance(obj, dict):
+        raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
+                                              f"unmarshal {_go_type(obj)} into Go value of type struct {{ APIVersion "
+                                              'string "json:\\"apiVersion,omitempty\\""; Kind string '
+                                              '"json:\\"kind,omitempty\\"" }', req.body))
+    for key in ("apiVersion", "kind"):
+        if key in obj and not isinstance(obj[key], str):
+            raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
+                                                  f"unmarshal {_go_type(obj[key])} into Go struct field .{key} of "
+                                                  "type string", req.body))
+    md = obj.get("metadata")
+    if md is not None and not isinstance(md, dict):
+        raise errors.bad_request(f'{kind} in version "{_version_of(obj)}" cannot be handled as a {kind}: json: '
+                                 f"cannot unmarshal {_go_type(md)} into Go struct field {kind}.metadata of type "
+                                 "v1.ObjectMeta")
+
+
+def _version_of(obj: dict) -> str:
+    api_version = obj.get("apiVersion")
+    return api_version.rsplit("/", 1)[-1] if isinstance(api_version, str) and api_version else "v1"
 
 
 def _dry(req: Request) -> bool:
@@ -309,14 +408,14 @@ def _check_name(t: Target, obj: Any) -> None:
 
 
 def _create(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req)
+    obj = decode_body(req, t.rt.kind)
     with app.cluster.lock:
         stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req))
     return Reply(201, stored)
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req)
+    obj = decode_body(req, t.rt.kind)
     _check_name(t, obj)
     with app.cluster.lock:
         stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
@@ -329,7 +428,9 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     if patch_type is None:
         raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
                        f"media types include: {', '.join(PATCH_TYPES)}")
-    patch = decode_body(req)
+    _check_patch_options(req, patch_type)
+    patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
+    check_patch(patch, patch_type, req)
     client = app.client(req)
     with app.cluster.lock:
         if patch_type == "apply":
@@ -343,14 +444,136 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, stored)
 
 
+#: DeleteOptions' fields and their Go types (``meta/v1`` ``types.go``).
+DELETE_OPTION_TYPES = {"kind": "string", "apiVersion": "string", "gracePeriodSeconds": "int64",
+                       "preconditions": "v1.Preconditions", "orphanDependents": "bool",
+                       "propagationPolicy": "v1.DeletionPropagation", "dryRun": "[]string",
+                       "ignoreStoreReadErrorWithClusterBreakingPotential": "bool"}
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+
+
+def go_string_slice(values: list[str]) -> str:
+    """A ``[]string`` as Go's ``%#v`` prints it in a field error: ``[]string{"a", "b"}``."""
+    return "[]string{" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "}"
+
+
+def _fits(value: Any, go_type: str) -> bool:
+    if value is None:
+        return True
+    if go_type in ("string", "v1.DeletionPropagation"):
+        return isinstance(value, str)
+    if go_type == "int64":
+        return isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < (1 << 63) \
+            or isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63
+    if go_type == "bool":
+        return isinstance(value, bool)
+    if go_type == "[]string":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, dict)
+
+
+def delete_options(opts: Any, where: str = "DeleteOptions") -> dict:
+    """A DeleteOptions body checked field by field, as its decoding and ``ValidateDeleteOptions`` check it."""
+    if opts is None:
+        return {}
+    if not isinstance(opts, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_go_type(opts)} into Go value of type v1.DeleteOptions")
+    for key, go_type in DELETE_OPTION_TYPES.items():
+        value = opts.get(key)
+        if not _fits(value, go_type):
+            raise errors.bad_request(f"json: cannot unmarshal {_go_type(value)} into Go struct field "
+                                     f"{where}.{key} of type {go_type}")
+    pre = opts.get("preconditions") or {}
+    for key in ("uid", "resourceVersion"):
+        if not _fits(pre.get(key), "string"):
+            raise errors.bad_request(f"json: cannot unmarshal {_go_type(pre.get(key))} into Go struct field "
+                                     f"Preconditions.{where}.preconditions.{key} of type string")
+    out = dict(opts)
+    if isinstance(out.get("gracePeriodSeconds"), float):
+        out["gracePeriodSeconds"] = int(out["gracePeriodSeconds"])
+    causes = []
+    policy = out.get("propagationPolicy")
+    if out.get("orphanDependents") is not None and policy is not None:
+        causes.append(errors.Cause("propagationPolicy", f'Invalid value: "{policy}": orphanDependents and '
+                                   "deletionPropagation cannot be both set"))
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        causes.append(errors.Cause("propagationPolicy", f'Unsupported value: "{policy}": supported values: '
+                                   '"Foreground", "Background", "Orphan", "nil"', "FieldValueNotSupported"))
+    dry_run = out.get("dryRun") or []
+    if any(value != "All" for value in dry_run):
+        causes.append(errors.Cause("dryRun", f'Unsupported value: {go_string_slice(dry_run)}: supported values: '
+                                   '"All"', "FieldValueNotSupported"))
+    if causes:
+        raise errors.invalid("DeleteOptions", "", causes, "meta.k8s.io")
+    return out
+
+
+def _check_patch_options(req: Request, patch_type: str) -> None:
+    """``ValidatePatchOptions``: apply needs a field manager; ``force`` belongs to apply alone."""
+    causes = []
+    if patch_type == "apply" and not req.query.get("fieldManager"):
+        causes.append(errors.Cause("fieldManager", "Required value: is required for apply patch",
+                                   "FieldValueRequired"))
+    if patch_type != "apply" and "force" in req.query:
+        causes.append(errors.Cause("force", "Forbidden: may not be specified for non-apply patch",
+                                   "FieldValueForbidden"))
+    manager = req.query.get("fieldManager") or ""
+    if len(manager.encode()) > 128:
+        causes.append(errors.Cause("fieldManager", "Too long: may not be more than 128 bytes", "FieldValueTooLong"))
+    if causes:
+        raise errors.invalid("PatchOptions", "", causes, "meta.k8s.io")
+
+
 def _delete_options(req: Request) -> dict:
-    opts = json.loads(req.body) if req.body.strip() else {}
+    body = decode_body(req) if req.body.strip() else None
+    opts = delete_options(body)
     grace = _int(req.query, "gracePeriodSeconds")
     if grace is not None:
         opts["gracePeriodSeconds"] = grace
     if req.query.get("propagationPolicy"):
-        opts["propagationPolicy"] = req.query["propagationPolicy"]
+        opts = delete_options(dict(opts, propagationPolicy=req.query["propagationPolicy"], orphanDependents=None))
     return opts
+
+
+#: RFC 6902 operations (evanphx/json-patch answers ``Unexpected kind`` for any other).
+JSON_PATCH_OPS = ("add", "remove", "replace", "move", "copy", "test")
+#: ``maxJSONPatchOperations`` (``endpoints/handlers/patch.go``).
+MAX_JSON_PATCH_OPERATIONS = 10000
+
+
+def check_patch(patch: Any, patch_type: str, req: Request) -> None:
+    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a map."""
+    def refuse(reason: str) -> ApiError:
+        return errors.bad_request(patch_decoding_error(reason, patch_type, req))
+
+    if patch_type == "json":
+        strict = _strict(req)
+        if not isinstance(patch, list):
+            raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+                         + ("[]handlers.jsonPatchOp" if strict else "jsonpatch.Patch"))
+        if len(patch) > MAX_JSON_PATCH_OPERATIONS:
+            raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: The allowed maximum operations in "
+                           f"a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(patch)}")
+        for op in patch:
+            if not isinstance(op, dict):
+                raise refuse(f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                             + ("handlers.jsonPatchOp" if strict else "jsonpatch.Operation"))
+            for key in ("op", "path", "from"):
+                if key in op and op[key] is not None and not isinstance(op[key], str):
+                    raise refuse(f"json: cannot unmarshal {_go_type(op[key])} into Go struct field jsonPatchOp.{key} "
+                                 "of type string" if strict else f"json: cannot unmarshal {_go_type(op[key])} into "
+                                 "Go value of type string")
+            if op.get("op") not in JSON_PATCH_OPS:
+                raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
+                               f"Unexpected kind: {op.get('op') or ''}")
+            if not isinstance(op.get("path"), str):
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
+                               f"{op['op']} operation missing path")
+            if op["op"] in ("add", "replace", "test") and "value" not in op:
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
+                               f"{op['op']} operation missing value")
+    elif not isinstance(patch, dict):
+        raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type map[string]interface {{}}")
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
@@ -395,9 +618,13 @@ def scale_of(obj: dict) -> dict:
 def _scale(app: App, req: Request, t: Target) -> Reply:
     """GET/PUT/PATCH ``…/scale``: read or set ``spec.replicas`` through the Scale object."""
     api = app.cluster.api
+    if not any(sub == "scale" for sub, *_rest in SUBRESOURCES.get(t.rt.plural, ())):
+        raise not_found()
     if req.method not in ("GET", "PUT", "PATCH"):
         return _method_not_allowed(t, req)
-    body = decode_body(req) if req.method != "GET" else None
+    body = decode_body(req, "Scale" if req.method == "PUT" else "") if req.method != "GET" else None
+    if req.method == "PATCH":
+        check_patch(body, PATCH_TYPES.get(media_type(req), "merge"), req)
     with app.cluster.lock:
         current = api.peek(t.rt.plural, t.name, t.namespace)
         if req.method == "GET":
@@ -411,13 +638,17 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
             wanted = body
         else:
             from kcourse.sim.apiserver import json_patch, merge_patch
-            patch_type = PATCH_TYPES.get(req.content_type.split(";")[0].strip(), "merge")
-            wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
-        rv = ((wanted or {}).get("metadata") or {}).get("resourceVersion")
+            patch_type = PATCH_TYPES.get(media_type(req), "merge")
+            try:
+                wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our "
+                               "request") from None
+        replicas = _scale_replicas(wanted)
+        rv = wanted["metadata"].get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
             raise errors.conflict(t.rt.plural, t.name, t.rt.group)
-        replicas = ((wanted or {}).get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int) or replicas < 0:
+        if replicas < 0:
             raise errors.invalid("Scale", t.name, [errors.Cause("spec.replicas", f"Invalid value: {replicas}: must "
                                                                 "be greater than or equal to 0")], "autoscaling")
         stored = api.patch(t.rt.plural, t.name, {"spec": {"replicas": replicas}}, namespace=t.namespace,
@@ -425,12 +656,39 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, scale_of(stored))
 
 
+def _scale_replicas(wanted: Any) -> int:
+    """``spec.replicas`` of a Scale body, typed as ``autoscaling/v1`` types it (``int32``)."""
+    prefix = 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal'
+    if not isinstance(wanted, dict):
+        raise errors.bad_request(f"{prefix} {_go_type(wanted)} into Go value of type v1.Scale")
+    for key, go_type in (("metadata", "v1.ObjectMeta"), ("spec", "v1.ScaleSpec")):
+        value = wanted.setdefault(key, {})
+        if value is None:
+            wanted[key] = {}
+        elif not isinstance(value, dict):
+            raise errors.bad_request(f"{prefix} {_go_type(value)} into Go struct field Scale.{key} of type {go_type}")
+    rv = wanted["metadata"].get("resourceVersion")
+    if rv is not None and not isinstance(rv, str):
+        raise errors.bad_request(f"{prefix} {_go_type(rv)} into Go struct field ObjectMeta.metadata.resourceVersion "
+                                 "of type string")
+    replicas = wanted["spec"].get("replicas", 0)
+    if replicas is None:
+        replicas = 0
+    if isinstance(replicas, float) and replicas.is_integer():
+        replicas = int(replicas)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or not -(2 ** 31) <= replicas < 2 ** 31:
+        shown = f"number {replicas}" if isinstance(replicas, (int, float)) and not isinstance(replicas, bool) \
+            else _go_type(replicas)
+        raise errors.bad_request(f"{prefix} {shown} into Go struct field ScaleSpec.spec.replicas of type int32")
+    return replicas
+
+
 def _evict(app: App, req: Request, t: Target) -> Reply:
     """``policy/v1`` Eviction: the API-initiated, graceful delete ``kubectl drain`` asks for."""
     if t.rt.plural != "pods":
         raise not_found()
-    body = decode_body(req)
-    opts = body.get("deleteOptions") or {} if isinstance(body, dict) else {}
+    body = decode_body(req, "Eviction")
+    opts = delete_options(body.get("deleteOptions"), "Eviction.deleteOptions")
     with app.cluster.lock:
         _delete_one(app, req, t, t.name, opts)
     return Reply(201, status_success(201))
@@ -440,8 +698,15 @@ def _bind(app: App, req: Request, t: Target) -> Reply:
     """``pods/binding``: what a scheduler posts to put a Pod on a node."""
     if t.rt.plural != "pods":
         raise not_found()
-    body = decode_body(req)
-    node = ((body or {}).get("target") or {}).get("name")
+    body = decode_body(req, "Binding")
+    target = body.get("target")
+    if target is not None and not isinstance(target, dict):
+        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+                                 f"{_go_type(target)} into Go struct field Binding.target of type v1.ObjectReference")
+    node = (target or {}).get("name")
+    if node is not None and not isinstance(node, str):
+        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+                                 f"{_go_type(node)} into Go struct field ObjectReference.target.name of type string")
     if not node:
         raise errors.invalid("Binding", t.name, [errors.Cause("target.name", "Required value",
                                                               "FieldValueRequired")])

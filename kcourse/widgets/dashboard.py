@@ -7,8 +7,10 @@ summary is drawn: a list of records becomes a table, a mapping becomes a
 two-column table, anything else a line of text — so the widget keeps
 working as the summary grows.
 
-Where widgets are not live (nbconvert HTML, GitHub), ``text/html`` shows
-the same tables and ``text/plain`` the summary as aligned text.
+Where widgets are not live (nbconvert HTML, Jupyter Book, GitHub, a notebook
+not yet run), the static copy displayed before the live view
+(``kcourse.widgets.static``) shows the same tables in ``text/html`` and the
+summary as aligned text in ``text/plain``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
+
+from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
 __all__ = ["Dashboard", "summary_html", "summary_text"]
 
@@ -119,8 +123,21 @@ class Dashboard(widgets.VBox):
     def __repr__(self) -> str:
         return f"<kcourse Dashboard: {self._title()}>"
 
+    # --- the static copy (kcourse.widgets.static): HTML-only, then the live view that hides it --------
+
+    def static_html(self) -> str:
+        return f"<div><p><b>{html.escape(self._title())}</b></p>{self.body.value}</div>"
+
+    def static_text(self) -> str:
+        return f"{self._title()}\n\n{summary_text(self.summary)}"
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """The mime bundles a notebook stores for the Dashboard: the static copy, then the live view."""
+        return fallback_outputs(self, self.static_html(), self.static_text(), summary=repr(self))
+
+    def _ipython_display_(self) -> None:
+        display_with_fallback(self, self.static_html(), self.static_text(), summary=repr(self))
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = f"{self._title()}\n\n{summary_text(self.summary)}"
-        bundle["text/html"] = f"<div><p><b>{html.escape(self._title())}</b></p>{self.body.value}</div>"
-        return bundle
+        """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
+        return widget_bundle(self, repr(self))

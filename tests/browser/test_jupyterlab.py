@@ -160,7 +160,8 @@ def test_make_lab_opens_the_index_notebook_with_its_pictures(lab_factory, tmp_pa
             panel = page.locator(".jp-NotebookPanel").first
             expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("00-index.ipynb",
                                                                                    timeout=60_000)
-            expect(panel.locator(".jp-OutputArea-output[data-mime-type='image/svg+xml']").first).to_be_visible(
+            expect(panel.locator(".jp-OutputArea-output[data-mime-type='image/svg+xml'], "
+                                 ".jp-OutputArea-output svg[role='img']").first).to_be_visible(
                 timeout=30_000)
             assert panel.locator(".jp-OutputArea-output", has_text="<kcourse diagram").count() == 0
             assert panel.get_by_text("Error displaying widget").count() == 0

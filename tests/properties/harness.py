@@ -20,6 +20,7 @@ import gc
 import ipaddress
 import threading
 import types
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -152,6 +153,52 @@ class BindingLog:
     def check(self) -> None:
         twice = {uid: nodes for uid, nodes in self.nodes.items() if len(nodes) > 1}
         assert not twice, f"Pods bound to two nodes: {twice}"
+
+
+# --- no component spins ------------------------------------------------------------------------------
+
+#: A *no-op* is an action that wrote nothing: none of its API requests is a successful write (Events
+#: aside, which only narrate).  No component may perform more than ``NOOP_LIMIT`` no-ops on one key
+#: within any ``NOOP_WINDOW`` simulated seconds — 2 per key per second, averaged over 10 s — and why
+#: that bound: the fastest honest periodic no-op is kube-proxy's resync at its 1 s minSyncPeriod
+#: (10 per window); a controller re-syncs a key once per informer event about it, so a burst while
+#: Pods come and go is a handful in a second and averages out over 10 s; a failing key retries with
+#: the work queue's back-off (5 ms doubling: 12 tries in its first 10 s).  A spin is far above it: a
+#: loop requeued after every pass does 200 a second (5 ms passes), and client-go's overall bucket
+#: limiter would still allow 10 a second.
+NOOP_WINDOW = 10.0
+NOOP_LIMIT = 20
+_READS = ("get", "list", "watch")
+
+
+def wrote_nothing(event: Any) -> bool:
+    """Did this action change nothing through the API server (its Events aside)?"""
+    return not any(r.verb not in _READS and r.resource != "events" and r.code < 400 for r in event.requests)
+
+
+class NoOpLog:
+    """The no-op actions of every (component, node, key) in a sliding window, and any that went over the bound."""
+
+    def __init__(self, cluster: kcourse.Cluster):
+        self.recent: dict[tuple[str, str, str], deque[float]] = {}
+        self.worst = 0
+        self.over: list[str] = []
+        cluster.on_event(self._see)
+
+    def _see(self, event: Any) -> None:
+        if not wrote_nothing(event):
+            return
+        times = self.recent.setdefault((event.component, event.node, event.key), deque())
+        times.append(event.time)
+        while times[0] <= event.time - NOOP_WINDOW:
+            times.popleft()
+        self.worst = max(self.worst, len(times))
+        if len(times) > NOOP_LIMIT and len(self.over) < 3:
+            self.over.append(f"{len(times)} no-op actions within {NOOP_WINDOW:g} s up to t={event.time:.3f}s, "
+                             f"the last: {event}")
+
+    def check(self) -> None:
+        assert not self.over, "a component spins on one key:\n" + "\n".join(self.over)
 
 
 # --- invariants over the current state -------------------------------------------------------------

@@ -21,7 +21,16 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import kcourse
 from kcourse.sim.apiserver import Unreachable
 
-from .harness import BindingLog, StoreLog, boot, check_pod_ips, check_queues, convergence_gaps, fresh_copy
+from .harness import (
+    BindingLog,
+    NoOpLog,
+    StoreLog,
+    boot,
+    check_pod_ips,
+    check_queues,
+    convergence_gaps,
+    fresh_copy,
+)
 
 APPS = ["web", "api"]
 IMAGES = ["nginx:1.25", "nginx:1.26"]
@@ -50,9 +59,11 @@ def advance(cluster: kcourse.Cluster, seconds: float) -> None:
     assert cluster.clock.now_ms == target, f"the clock is stuck at {cluster.now:.3f}s: an action repeats at one instant"
 
 
-def deployment(name: str, replicas: int, image: str) -> dict:
+def deployment(name: str, replicas: int, image: str, progress_deadline: int | None = None) -> dict:
+    """A Deployment of nginx Pods; ``progress_deadline`` sets spec.progressDeadlineSeconds (default 600)."""
+    deadline = {} if progress_deadline is None else {"progressDeadlineSeconds": progress_deadline}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+            "spec": {**deadline, "replicas": replicas, "selector": {"matchLabels": {"app": name}},
                      "template": {"metadata": {"labels": {"app": name}},
                                   "spec": {"containers": [{"name": "app", "image": image,
                                                            "ports": [{"containerPort": 80}]}]}}}}
@@ -77,6 +88,7 @@ class FaultSchedule(RuleBasedStateMachine):
         self.cluster = fresh_copy(masters=masters, workers=2, workload=WORKLOAD)
         self.store = StoreLog(self.cluster)
         self.bindings = BindingLog(self.cluster)
+        self.no_ops = NoOpLog(self.cluster)
         self.deleted_vms: set[str] = set()
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -100,9 +112,11 @@ class FaultSchedule(RuleBasedStateMachine):
 
     # --- workloads -------------------------------------------------------------------------------
 
-    @rule(app=st.sampled_from(APPS), replicas=st.integers(0, 4), image=st.sampled_from(IMAGES))
-    def apply_deployment(self, app: str, replicas: int, image: str) -> None:
-        self.user_request(self.cluster.apply, [deployment(app, replicas, image), service(app)])
+    @rule(app=st.sampled_from(APPS), replicas=st.integers(0, 4), image=st.sampled_from(IMAGES),
+          deadline=st.sampled_from([None, 30]))
+    def apply_deployment(self, app: str, replicas: int, image: str, deadline: int | None) -> None:
+        """A short progress deadline (30 s) lets a schedule reach the deadline checks in its few minutes."""
+        self.user_request(self.cluster.apply, [deployment(app, replicas, image, deadline), service(app)])
 
     @rule(app=st.sampled_from(APPS), replicas=st.integers(0, 4))
     def scale(self, app: str, replicas: int) -> None:
@@ -226,6 +240,10 @@ class FaultSchedule(RuleBasedStateMachine):
     def no_controller_loses_a_key(self) -> None:
         check_queues(self.cluster)
 
+    @invariant()
+    def no_component_spins(self) -> None:
+        self.no_ops.check()
+
     def teardown(self) -> None:
         """Repair every fault; the cluster must reach the desired state within the bound."""
         c = self.cluster
@@ -245,6 +263,7 @@ class FaultSchedule(RuleBasedStateMachine):
         self.bindings.check()
         check_pod_ips(c)
         check_queues(c)
+        self.no_ops.check()
 
 
 test_fault_schedules = FaultSchedule.TestCase

@@ -32,6 +32,7 @@ BANK = bank_text("""\
   objective: o1
   prompt: kube-proxy runs on every node.
   answer: true
+  hints: [Services work on every node.]
 - id: steps
   type: ordering
   section: s2
@@ -39,6 +40,7 @@ BANK = bank_text("""\
   prompt: Order them.
   items: [one, two, three]
   points: 2
+  hints: [Count.]
 """)
 
 
@@ -107,7 +109,7 @@ def test_take_ordering_by_letters_and_end_of_input(banks: Path, monkeypatch, cap
     assert "Question 2 [s2] (put in order; 2 points)" in out
     listed = [line.split(") ", 1)[1] for line in out.splitlines() if line.startswith("  ") and ") " in line][-3:]
     letters = " ".join("abc"[listed.index(item)] for item in ("one", "two", "three"))
-    rc, out = take(monkeypatch, capsys, f"f\n{letters}\n", "--section", "s2")
+    rc, out = take(monkeypatch, capsys, f"f\n!\n{letters}\n", "--section", "s2")
     assert "Not quite. 0 / 1" in out and "Correct. 2 / 2" in out
     rc, out = take(monkeypatch, capsys, "")
     assert "(end of input)" in out and rc == 0
@@ -119,7 +121,7 @@ def test_take_unknown_chapter(banks: Path, capsys):
 
 
 def test_progress_table_and_csv(banks: Path, monkeypatch, capsys):
-    take(monkeypatch, capsys, "b\nt\n!\n")
+    take(monkeypatch, capsys, "b\n!\nt\n!\n")
     assert main(["progress"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["chapter", "section", "answered", "points", "score"]
@@ -128,12 +130,35 @@ def test_progress_table_and_csv(banks: Path, monkeypatch, capsys):
     assert table[3].split() == ["ch99", "(all)", "2/3", "1/4", "25%"]
     assert main(["progress", "--export", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [["chapter", "question", "section", "attempts", "best", "points", "correct"],
-                    ["ch99", "pick", "s1", "1", "0", "1", "no"], ["ch99", "yesno", "s2", "1", "1", "1", "yes"]]
+    assert rows == [["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"],
+                    ["ch99", "pick", "s1", "1", "0", "1", "no", "no"],
+                    ["ch99", "yesno", "s2", "1", "1", "1", "yes", "no"]]
     assert main(["progress", "--reset"]) == 0
     capsys.readouterr()
     main(["progress"])
     assert "No answers recorded yet" in capsys.readouterr().out
+
+
+def test_take_offers_a_second_try_then_shows_answer_and_explanation(banks: Path, monkeypatch, capsys):
+    rc, out = take(monkeypatch, capsys, "b\nb\n!\n!\n")
+    assert rc == 0 and out.count("Not quite. 0 / 1") == 2 and "Try again (? for a hint, ! to move on)." in out
+    assert "Answer: etcd" in out and "Explanation: Only etcd persists state." in out
+    assert Progress().entry("ch99", "pick")["revealed"] is True
+
+
+def test_lint_requires_a_hint_on_every_question(banks: Path, capsys: pytest.CaptureFixture):
+    (banks / "ch99.yaml").write_text(BANK.replace("  hints: [Count.]\n", ""))
+    assert main(["quiz", "lint", str(banks)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("'hints' is required") == 1 and "question 'steps': 'hints' is required" in err
+
+
+def test_progress_command_with_an_impossible_file_says_so_in_one_line(tmp_path: Path, capsys):
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x")
+    assert main(["progress", "--reset", "--file", str(blocker / "progress.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kcourse progress: cannot create progress file") and err.count("\n") == 1
 
 
 def test_schema_command_prints_the_shipped_schema(capsys):

@@ -27,6 +27,7 @@ catches a synthetic leak.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 from pathlib import Path
@@ -121,13 +122,26 @@ def test_no_notebook_in_the_repository_leaks_a_key(bank: Bank):
     assert {k: v for k, v in found.items() if v} == {}
 
 
+@pytest.fixture(scope="module")
+def exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_static_html_export_of_a_notebook_leaks_a_key(bank: Bank, path: Path, exporter):
+    """What nbconvert (and so a static site) publishes from the stored outputs: the static copies included."""
+    page, _ = exporter.from_filename(str(path))
+    assert leaks(html.unescape(page), bank) == []
+
+
 def test_the_rendered_quiz_and_plain_prose_are_not_leaks(bank: Bank, progress):
-    bundles = [QuizWidget(QuizSession(bank, section=s.id, progress=progress))._repr_mimebundle_()
-               for s in bank.sections]
-    whole = QuizWidget(QuizSession(bank, progress=progress))._repr_mimebundle_()
+    bundles = [b for s in bank.sections for b in QuizWidget(QuizSession(bank, section=s.id, progress=progress)).outputs()]
+    whole = QuizWidget(QuizSession(bank, progress=progress)).outputs()
     prose = ("etcd stores the state; kube-apiserver is its only client. The answer: etcd. It takes 50 s and "
              "300 s. Pods run on worker-1. True. CoreDNS and dockershim (removed in 1.24).")
-    outputs = [{k: v for k, v in b.items() if k.startswith("text/")} for b in [*bundles, whole]]
+    outputs = [{k: v for k, v in b.items() if k.startswith("text/")} for b in [*bundles, *whole]]
     text = notebook_text(notebook(*outputs, {"text/plain": prose}, source="kcourse.quiz.show('ch04')"))
     assert leaks(text, bank) == []
 

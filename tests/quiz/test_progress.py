@@ -37,7 +37,8 @@ def test_record_keeps_attempts_and_best_score_across_instances(progress_path: Pa
     Progress().record("ch04", Q1, fb(2, correct=True))
     Progress().record("ch04", Q1, fb(0))
     entry = Progress(progress_path).chapter("ch04")["q1"]  # a new instance, as after a kernel restart
-    assert entry == {"section": "s1", "attempts": 2, "last": 0, "best": 2, "points": 2, "correct": True}
+    assert entry == {"section": "s1", "attempts": 2, "last": 0, "best": 2, "points": 2, "correct": True,
+                     "revealed": False}
 
 
 def test_invalid_feedback_is_not_recorded(progress: Progress):
@@ -104,16 +105,42 @@ def test_process_killed_mid_save_leaves_previous_progress_readable(progress: Pro
 
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[]", b'{"version": 1, "chapters": {"ch04": 3}}',
                                      b'{"version": 99, "chapters": {}}'])
-def test_corrupt_file_is_moved_aside_with_a_warning(progress: Progress, content: bytes):
+def test_corrupt_file_is_moved_aside_with_one_line(progress: Progress, content: bytes, capsys):
     progress.path.parent.mkdir(parents=True)
     progress.path.write_bytes(content)
-    with pytest.warns(RuntimeWarning, match="corrupt-1"):
-        assert progress.load()["chapters"] == {}
-    assert (progress.path.parent / "progress.json.corrupt-1").read_bytes() == content
+    assert progress.load()["chapters"] == {}
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "moved it to progress.json.bad-1" in err
+    assert (progress.path.parent / "progress.json.bad-1").read_bytes() == content
     progress.path.write_bytes(content)
-    with pytest.warns(RuntimeWarning, match="corrupt-2"):
-        progress.record("ch04", Q1, fb(1))
+    progress.record("ch04", Q1, fb(1))
+    assert "moved it to progress.json.bad-2" in capsys.readouterr().err
     assert progress.chapter("ch04")["q1"]["attempts"] == 1
+
+
+def test_the_last_answer_is_kept_to_show_again(progress: Progress):
+    progress.record("ch04", Q1, fb(0), answer="kubelet")
+    progress.record("ch04", Q2, fb(1, points=1), answer={"kubelet": "runs pods"})
+    assert Progress(progress.path).entry("ch04", "q1")["answer"] == "kubelet"
+    assert Progress(progress.path).entry("ch04", "q2")["answer"] == {"kubelet": "runs pods"}
+    progress.record("ch04", Q1, fb(0), answer=object())  # not JSON: graded, counted, not kept
+    assert "answer" not in progress.entry("ch04", "q1") and progress.attempts("ch04", "q1") == 2
+
+
+def test_after_a_reveal_attempts_count_but_no_longer_raise_the_best_score(progress: Progress):
+    progress.record("ch04", Q1, fb(1), answer="a")
+    progress.reveal("ch04", Q1)
+    progress.record("ch04", Q1, fb(2, correct=True), answer="b")
+    entry = progress.entry("ch04", "q1")
+    assert entry["revealed"] is True and entry["attempts"] == 2 and entry["last"] == 2
+    assert entry["best"] == 1 and entry["correct"] is False
+    assert progress.score("ch04", [Q1]) == (1, 2)
+
+
+def test_a_reveal_before_any_attempt_keeps_the_question_at_zero(progress: Progress):
+    progress.reveal("ch04", Q2)
+    progress.record("ch04", Q2, fb(1, points=1, correct=True), answer="x")
+    assert progress.score("ch04", [Q2]) == (0, 1) and progress.entry("ch04", "q2")["attempts"] == 1
 
 
 def _answer_many(path: str, prefix: str, n: int, start: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -109,3 +110,100 @@ def test_section_and_chapter_scores(session: QuizSession, progress: Progress):
 def test_unknown_section_is_a_clear_error(session: QuizSession):
     with pytest.raises(KeyError, match="no section 'nope'.*s1, s2"):
         QuizSession(session.bank, section="nope")
+
+
+POLICY_TEXT = bank_text("""\
+- id: pick
+  type: single
+  section: s1
+  objective: o1
+  prompt: Which stores state?
+  options: [etcd, kubelet, kube-proxy]
+  answer: etcd
+  hints: [A key-value store.]
+  explanation: Only etcd persists the cluster's state.
+- id: predict
+  type: simulation
+  section: s1
+  objective: o1
+  prompt: How many web Pods run on worker-1?
+  scenario: {cluster: {workers: 2}}
+  query: {count_pods: {node: worker-1, selector: {app: web}}}
+  expect: number
+  hints: [Count only Running Pods.]
+  explanation: Two web Pods were bound to worker-1.
+""")
+
+
+@pytest.fixture
+def policy(progress: Progress) -> QuizSession:
+    from .test_scenario import FakeCluster
+    return QuizSession(load_text(POLICY_TEXT), progress=progress, factory=FakeCluster)
+
+
+def test_a_first_wrong_answer_shows_neither_explanation_nor_key(policy: QuizSession, progress: Progress):
+    fb = policy.check("pick", "kubelet")
+    assert fb.valid and not fb.correct
+    assert (fb.explanation, fb.key, fb.outcome) == ("", "", "")
+    assert progress.entry("ch99", "pick")["revealed"] is False
+
+
+def test_the_second_wrong_answer_shows_explanation_and_key_and_counts_as_revealed(policy: QuizSession,
+                                                                                  progress: Progress):
+    policy.check("pick", "kubelet")
+    fb = policy.check("pick", "kube-proxy")
+    assert fb.explanation == "Only etcd persists the cluster's state." and fb.key == "etcd"
+    assert progress.entry("ch99", "pick")["revealed"] is True
+    late = policy.check("pick", "etcd")
+    assert late.correct and "earns no points" in late.message
+    assert policy.score() == (0, 2)
+
+
+def test_a_correct_answer_shows_the_explanation_and_earns_the_points(policy: QuizSession, progress: Progress):
+    fb = policy.check("pick", "etcd")
+    assert fb.correct and fb.explanation and "earns no points" not in fb.message
+    assert progress.entry("ch99", "pick")["revealed"] is False and policy.score() == (1, 2)
+
+
+def test_show_answer_reveals_key_and_explanation_and_freezes_the_score(policy: QuizSession, progress: Progress):
+    shown = policy.reveal("pick")
+    assert shown.key == "etcd" and shown.explanation and shown.score == 0
+    assert progress.entry("ch99", "pick") == {"section": "s1", "attempts": 0, "best": 0.0, "points": 1.0,
+                                              "correct": False, "revealed": True}
+    assert policy.check("pick", "etcd").correct and policy.score() == (0, 2)
+
+
+def test_a_simulation_question_shows_what_the_cluster_did_after_checking(policy: QuizSession, progress: Progress):
+    fb = policy.check("predict", 5)
+    assert not fb.correct and fb.outcome == "The scenario's cluster gave: 2."
+    assert fb.explanation == "Two web Pods were bound to worker-1."
+    assert progress.entry("ch99", "predict")["revealed"] is True
+    right = QuizSession(policy.bank, progress=Progress(progress.path.with_name("other.json")),
+                        factory=policy.factory).check("predict", "2")
+    assert right.correct and right.outcome == "The scenario's cluster gave: 2."
+
+
+def test_restore_gives_the_last_answer_and_its_feedback_after_a_restart(policy: QuizSession, progress: Progress):
+    assert policy.restore("pick") == (None, None)
+    policy.check("pick", "kubelet")
+    restarted = QuizSession(policy.bank, progress=Progress(progress.path))
+    answer, fb = restarted.restore("pick")
+    assert answer == "kubelet" and fb.valid and not fb.correct and fb.explanation == ""
+
+
+def test_restore_ignores_a_saved_answer_that_no_longer_fits_the_question(policy: QuizSession, progress: Progress):
+    policy.check("pick", "kubelet")
+    data = json.loads(progress.path.read_text())
+    data["chapters"]["ch99"]["pick"]["answer"] = "an option removed since"
+    progress.path.write_text(json.dumps(data))
+    assert policy.restore("pick") == (None, None)
+
+
+def test_an_impossible_progress_path_is_a_clear_message_not_a_crash(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    session = QuizSession(load_text(POLICY_TEXT), progress=Progress(blocker / "progress.json"))
+    fb = session.check("pick", "etcd")
+    assert fb.correct and "Not saved: cannot create progress file" in fb.message
+    assert session.problem and "\n" not in session.problem
+    assert session.score() == (0, 2) and session.restore("pick") == (None, None)

@@ -169,3 +169,106 @@ def wait_for_fixture() -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def manifests() -> Path:
     return MANIFESTS
+
+
+class Response:
+    """One HTTP response read off a raw socket."""
+
+    def __init__(self, status: int, head: str, headers: dict[str, str], body: bytes):
+        self.status, self.head, self.headers, self.body = status, head, headers, body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.body[:200]!r}>"
+
+
+def read_response(sock: Any, timeout: float = 10.0) -> Response | None:
+    """Read exactly one response (Content-Length, chunked or until close); None if the server just closed."""
+    sock.settimeout(timeout)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        data = sock.recv(65536)
+        if not data:
+            return None if not buf else Response(0, buf.decode("latin-1"), {}, b"")
+        buf += data
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        while len(rest) < n:
+            data = sock.recv(65536)
+            if not data:
+                break
+            rest += data
+        return Response(status, lines[0], headers, rest[:n])
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                rest += sock.recv(65536)
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                rest += sock.recv(65536)
+            body, rest = body + rest[:size], rest[size + 2:]
+            if size == 0:
+                return Response(status, lines[0], headers, body)
+    while True:  # delimited by the connection's end
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            break
+        if not data:
+            break
+        rest += data
+    return Response(status, lines[0], headers, rest)
+
+
+class Raw(Http):
+    """Raw bytes over TLS to a served cluster: for what well-behaved clients never send."""
+
+    read = staticmethod(read_response)
+
+    def connect(self, timeout: float = 10.0) -> ssl.SSLSocket:
+        import socket
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return self.context.wrap_socket(sock, server_hostname="127.0.0.1")
+
+    def head(self, method: str, path: str, *, length: int | None = 0, token: str | None = "",
+             content_type: str = "application/json", extra: str = "", close: bool = True) -> bytes:
+        """A request head; ``length=None`` leaves Content-Length out, ``token=None`` the Authorization."""
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: kcourse-tests/1.0"]
+        if token is not None:
+            lines.append(f"Authorization: Bearer {token or self.token}")
+        if content_type:
+            lines.append(f"Content-Type: {content_type}")
+        if length is not None:
+            lines.append(f"Content-Length: {length}")
+        if close:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n" + extra + "\r\n").encode()
+
+    def send(self, data: bytes, timeout: float = 10.0) -> Response | None:
+        """Send ``data`` on a new connection and read one response."""
+        with self.connect(timeout) as sock:
+            sock.sendall(data)
+            return read_response(sock, timeout)
+
+    def request(self, method: str, path: str, body: bytes | Any = b"", **kw: Any) -> Response:  # type: ignore[override]
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response = self.send(self.head(method, path, length=len(data), **kw) + data)
+        assert response is not None, f"{method} {path}: the server closed the connection without answering"
+        return response
+
+
+@pytest.fixture(scope="session")
+def raw_for() -> Callable[[Any], Raw]:
+    """Make a :class:`Raw` client for a served cluster's handle."""
+    return Raw

@@ -34,9 +34,13 @@ def test_refresh_reads_the_summary_again(cluster, summary):
 
 
 def test_static_fallback_is_readable_text_and_html(cluster, summary):
-    bundle = Dashboard(cluster)._repr_mimebundle_()
-    assert "<table>" in bundle["text/html"]
-    text = bundle["text/plain"]
+    """Displayed, the Dashboard is an HTML-only copy first, then the live view (kcourse.widgets.static)."""
+    d = Dashboard(cluster)
+    static, live = d.outputs()
+    assert set(static) == {"text/html", "text/plain"} and "application/vnd.jupyter.widget-view+json" in live
+    assert "text/html" not in live and "text/html" not in d._repr_mimebundle_()
+    assert "<table>" in static["text/html"] and "kcourse-static" in static["text/html"]
+    text = static["text/plain"].split("\n\n", 1)[1]  # after the line that says to run the cell
     assert text.startswith(f"Dashboard of cluster 'kcourse' at t={cluster.clock.now:.3f}s")
     assert "NAME      STATUS" in text and "worker-1  Ready" in text
 

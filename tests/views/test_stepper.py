@@ -22,7 +22,8 @@ def test_step_runs_one_action_and_updates_table_and_diagram(stepper):
     assert len(stepper.cluster.events) == before_events + 1
     last = stepper.cluster.events[-1]
     assert stepper.table.value != before_table and last.message.split("(")[0] in stepper.table.value
-    assert stepper.diagram.value != before_svg and stepper.diagram.value.lstrip().startswith("<?xml")
+    assert stepper.diagram.value != before_svg and "<svg" in stepper.diagram.value
+    assert "<?xml" not in stepper.diagram.value  # inline in HTML: no XML prologue
     assert last.component in stepper.explanation.value
 
 
@@ -97,20 +98,25 @@ def test_every_control_says_what_it_does(stepper):
 
 
 def test_static_fallback_has_text_and_html(stepper):
+    """Displayed, the Stepper is an HTML-only copy first, then the live view (kcourse.widgets.static)."""
     stepper.step_button.click()
-    bundle = stepper._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
-    text = bundle["text/plain"]
-    assert text.startswith("<kcourse Stepper: 'kcourse' seed=0, t=")
+    static, live = stepper.outputs()
+    assert set(static) == {"text/html", "text/plain"}
+    assert "application/vnd.jupyter.widget-view+json" in live and "text/html" not in live
+    assert "<svg" in static["text/html"] and "<table" in static["text/html"]
+    assert stepper.cluster.events[-1].message.split(" (")[0] in static["text/html"]
+    assert "Run this cell" in static["text/html"]
+    text = static["text/plain"]
+    assert "<kcourse Stepper: 'kcourse' seed=0, t=" in text
     assert str(stepper.cluster.events[-1]) in text
+    assert live["text/plain"].startswith("<kcourse Stepper: 'kcourse' seed=0")
 
 
 def test_static_text_is_deterministic():
     def text():
         s = Stepper(kcourse.Cluster(seed=3))
         s.step10_button.click()
-        return s._repr_mimebundle_()["text/plain"]
+        return s.outputs()[0]["text/plain"]
     assert text() == text()
 
 
@@ -119,3 +125,139 @@ def test_explanation_names_the_role_and_the_message(cluster):
     words = explain(ev)
     assert ev.message in words and f"t={ev.time:.3f}s" in words
     assert explain(None).startswith("Nothing has happened yet")
+
+
+# --- pickers without traps -----------------------------------------------------------------------------
+
+def _powered(cluster) -> dict[str, bool]:
+    return {name: m.powered for name, m in sorted(cluster.machines.items())}
+
+
+@pytest.mark.parametrize("masters", [1, 3])
+def test_the_node_picker_starts_on_the_first_worker_never_on_the_control_plane(masters):
+    s = Stepper(kcourse.Cluster(masters=masters, workers=2, seed=0))
+    assert s.node_dropdown.value == "worker-1"
+    assert [value for _, value in s.node_dropdown.options][:2] == ["worker-1", "worker-2"]
+    assert all("(control plane)" in label for label, value in s.node_dropdown.options if value.startswith("master"))
+
+
+def test_fail_node_then_run_until_stable_keeps_the_control_plane_running(stepper):
+    """What notebook 05 suggests a learner try first: it must break a worker, not the control plane."""
+    stepper.fail_button.click()
+    stepper.stable_button.click()
+    assert _powered(stepper.cluster) == {"master-1": True, "worker-1": False, "worker-2": True, "worker-3": True}
+    assert stepper.cluster.reachable(None)
+    assert "stable after" in stepper.status.value
+
+
+def test_without_a_worker_no_node_is_picked_and_fail_is_disabled_with_a_hint():
+    s = Stepper(kcourse.Cluster(masters=1, workers=0, seed=0))
+    assert s.node_dropdown.value is None
+    assert s.fail_button.disabled and s.recover_button.disabled
+    assert s.node_hint.value == "Pick a node first"
+    s.fail_button.click()  # a click that reaches the kernel anyway changes nothing
+    assert _powered(s.cluster) == {"master-1": True}
+    assert s.status.value == "Pick a node first"
+
+
+def test_the_pod_and_deployment_pickers_start_on_the_first_ones(stepper):
+    c = stepper.cluster
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=2")
+    c.run_until_stable()
+    stepper.refresh()
+    running = stepper.pod_choices()
+    assert running and running == sorted(running) and running[0].startswith("default/web-")
+    assert stepper.pod_dropdown.value == running[0]
+    assert stepper.deployment_dropdown.value == "default/web"
+    assert not stepper.crash_button.disabled and not stepper.scale_button.disabled
+    assert stepper.pod_hint.value == stepper.deployment_hint.value == ""
+
+
+def test_pickers_follow_the_cluster_and_keep_a_choice_while_it_exists(stepper):
+    c = stepper.cluster
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=2")
+    c.run_until_stable()  # no refresh(): the pickers follow the cluster's events
+    web = [p for p in stepper.pod_dropdown.options if p.startswith("default/web-")]
+    assert len(web) == 2 and stepper.deployment_dropdown.value == "default/web"
+    stepper.pod_dropdown.value = web[1]
+    stepper.deployment_dropdown.value = "kube-system/coredns"
+    c.kubectl("scale deployment web --replicas=3")
+    c.run_until_stable()
+    assert stepper.pod_dropdown.value == web[1] and stepper.deployment_dropdown.value == "kube-system/coredns"
+    c.kubectl(f"delete pod {web[1].split('/')[1]}")
+    c.run_until_stable()
+    assert web[1] not in stepper.pod_dropdown.options
+    assert stepper.pod_dropdown.value == stepper.pod_dropdown.options[0]
+
+
+def test_actions_that_need_a_choice_are_disabled_until_there_is_one(bare):
+    s = Stepper(bare)
+    assert s.deployment_dropdown.value is None and s.scale_button.disabled
+    assert s.deployment_hint.value == "No Deployment yet: create one with kubectl create deployment"
+    assert s.pod_dropdown.value == "kube-system/etcd-master-1"  # only the control plane's static Pods run
+    bare.kubectl("create deployment web --image=nginx:1.27 --replicas=1")
+    bare.step()
+    assert s.deployment_dropdown.value == "default/web" and not s.scale_button.disabled
+    s.node_dropdown.value = "master-1"
+    s.fail_button.click()
+    assert s.pod_dropdown.value is None and s.crash_button.disabled
+    assert s.pod_hint.value == "No running Pod to crash yet: step or run the cluster first"
+    s.crash_button.click()
+    assert s.status.value == "No running Pod to crash yet: step or run the cluster first"
+
+
+def test_a_default_choice_follows_the_cluster_a_hand_picked_one_stays(stepper):
+    c = stepper.cluster
+    assert stepper.deployment_dropdown.value == "kube-system/coredns"  # nothing of the learner's yet
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=1")
+    c.step()
+    assert stepper.deployment_dropdown.value == "default/web"  # the learner's own comes first
+    stepper.deployment_dropdown.value = "kube-system/coredns"
+    c.kubectl("create deployment api --image=nginx:1.27 --replicas=1")
+    c.run_until_stable()
+    assert stepper.deployment_dropdown.value == "kube-system/coredns"
+    assert list(stepper.deployment_dropdown.options)[:2] == ["default/api", "default/web"]
+
+
+def test_a_missing_choice_shows_a_hint_never_a_kubectl_error(stepper):
+    """Before: Scale said "error: flag needs an argument: 'n' in -n", Crash said 'pod "" is not running'."""
+    c = stepper.cluster
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=1")
+    c.run_until_stable()
+    stepper.pod_dropdown.value = None
+    stepper.deployment_dropdown.value = None
+    assert stepper.crash_button.disabled and stepper.scale_button.disabled
+    requests, revision = c.api.request_seq, c.etcd.revision
+    stepper.scale_button.click()
+    assert stepper.status.value == "Pick a Deployment first"
+    stepper.crash_button.click()
+    assert stepper.status.value == "Pick a Pod first"
+    assert (c.api.request_seq, c.etcd.revision) == (requests, revision)
+    assert stepper.pod_hint.value == "Pick a Pod first"
+
+
+def test_a_powered_off_node_offers_recover_not_fail(stepper):
+    stepper.node_dropdown.value = "worker-2"
+    assert not stepper.fail_button.disabled and stepper.recover_button.disabled
+    stepper.fail_button.click()
+    assert stepper.fail_button.disabled and not stepper.recover_button.disabled
+    assert "worker-2 is powered off" in stepper.node_hint.value
+    stepper.recover_button.click()
+    assert stepper.cluster.machines["worker-2"].powered and stepper.recover_button.disabled
+
+
+def test_a_node_whose_vm_was_deleted_is_no_longer_offered(stepper):
+    stepper.cluster.delete_vm("worker-1")
+    stepper.refresh()
+    assert "worker-1" not in [value for _, value in stepper.node_dropdown.options]
+    assert stepper.node_dropdown.value == "worker-2"
+
+
+def test_after_reset_the_pickers_follow_the_new_cluster_only(stepper):
+    old = stepper.cluster
+    stepper.node_dropdown.value = "worker-3"
+    stepper.reset_button.click()
+    assert stepper.cluster is not old and stepper.node_dropdown.value == "worker-3"
+    old.kubectl("create deployment gone --image=nginx:1.27")
+    old.run_until_stable()
+    assert "default/gone" not in stepper.deployment_dropdown.options

@@ -550,6 +550,8 @@ class DaemonSetController(Controller):
         status = self._update_status(ds, view)
         if error is not None:
             raise error
+        if status != (ds.get("status") or {}):
+            actions.append("updated status")  # a write happened: the trace must not say "nothing to change"
         summary = (f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} scheduled, "
                    f"{status.get('numberReady', 0)} ready, {status.get('updatedNumberScheduled', 0)} updated")
         return f"{'; '.join(actions) if actions else 'nothing to change'} — {summary}"

@@ -33,7 +33,13 @@ Simplified: the Deployment's revision annotation is written with a plain
 update before the status update (the real controller sends both in one
 UpdateStatus, which keeps annotation changes); no ``rollbackTo`` (it does not
 exist in apps/v1: ``kubectl rollout undo`` works client-side); no
-``ReplicaFailure`` condition copied from ReplicaSets.
+``ReplicaFailure`` condition copied from ReplicaSets.  A rollout already
+complete (``NewReplicaSetAvailable``) is not re-checked for its progress
+deadline after a sync that changed nothing: upstream's
+``requeueStuckDeployment`` re-queues it rate-limited after every such sync,
+a loop of syncs that write nothing while a Pod is missing, though the
+deadline cannot fire for it; a check due within a second comes one second
+after the deadline instead of polling towards it.
 """
 
 from __future__ import annotations
@@ -109,13 +115,29 @@ def compute_hash(template: dict, collision_count: int | None = None) -> str:
 
 
 def scaled_value(value: Any, total: int, round_up: bool) -> int:
-    """``intstr.GetScaledValueFromIntOrPercent``: 2 stays 2; "25%" of 10 is 3 (up) or 2 (down)."""
-    if isinstance(value, int):
+    """``intstr.GetScaledValueFromIntOrPercent``: 2 stays 2; "25%" of 10 is 3 (up) or 2 (down).
+
+    A value it cannot read fails with upstream's error text, which the sync returns (the
+    key is retried with back-off).  Simplified: a string of digits without "%" is read as
+    an integer, as this API server's validation lets it through.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = str(value)
-    if not text.endswith("%"):
-        return int(text)
-    exact = int(text[:-1]) * total / 100
+    if not isinstance(value, str):
+        raise ValueError("invalid value for IntOrString: invalid type: neither int nor percentage")  # noqa: TRY004
+    if not value.endswith("%"):
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            return int(value)
+        raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
+    digits = value[:-1]
+    number = digits[1:] if digits[:1] in ("+", "-") else digits
+    if not (number.isascii() and number.isdigit()):
+        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
+                         f'strconv.Atoi: parsing "{digits}": invalid syntax')
+    if len(number) > 19 or int(number) > 2**63 - 1:
+        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
+                         f'strconv.Atoi: parsing "{digits}": value out of range')
+    exact = int(digits) * total / 100
     return math.ceil(exact) if round_up else math.floor(exact)
 
 
@@ -203,6 +225,7 @@ class DeploymentController(Controller):
     """Rolls each Deployment's template out through its ReplicaSets."""
 
     name = "deployment-controller"
+    max_retries = 15
 
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)
@@ -329,7 +352,11 @@ class DeploymentController(Controller):
             stored = deep_copy(self.client.update(d))
             stored["status"] = d.get("status") or {}
             d = stored
-        return deep_copy(self.client.update_status(d))
+            self._actions.append(f"set revision {(d['metadata'].get('annotations') or {}).get(REVISION)}")
+        written = deep_copy(self.client.update_status(d))
+        if "updated status" not in self._actions:  # the trace says a write happened, not "nothing to change"
+            self._actions.append("updated status")
+        return written
 
     def _now(self) -> str:
         return timestamp(self.clock.now)
@@ -826,16 +853,25 @@ class DeploymentController(Controller):
         return self._write_status(d)
 
     def _requeue_stuck(self, d: dict, status: dict) -> None:
-        """Come back when the progress deadline would pass, to report ProgressDeadlineExceeded."""
+        """``requeueStuckDeployment``: come back when the progress deadline passes, to report ProgressDeadlineExceeded.
+
+        Only a rollout still in progress can time out (``DeploymentTimedOut`` answers no for a
+        ``NewReplicaSetAvailable`` condition), so a finished rollout that later loses a Pod — a node
+        fails — is not re-checked: the deadline cannot fire, and the ReplicaSet status changes that
+        would matter enqueue it anyway.  Upstream re-checks it after every sync, rate-limited
+        (``enqueueRateLimited``, whose back-off the successful sync's ``Forget`` resets), which turns
+        into a loop of syncs that write nothing for as long as a Pod is missing.  Within the last
+        second before the deadline we come back one second after it, as for every later check,
+        instead of polling rate-limited through that second.
+        """
         cond = _condition(d.get("status") or {}, "Progressing")
         if not self._has_deadline(d) or cond is None or self._complete(d, status) or \
-                cond.get("reason") == TIMED_OUT_REASON:
+                cond.get("reason") in (TIMED_OUT_REASON, NEW_RS_AVAILABLE_REASON):
             self.queue.cancel_after(object_key(d))  # the deadline no longer matters
             return
         after = parse_timestamp(cond["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"] - self.clock.now
         key = object_key(d)
-        if after < 1:
-            self.queue.add_rate_limited(key)
+        if after < 0:
+            self.queue.add_rate_limited(key)  # past the deadline yet not timed out: stay on the safe side
         else:
             self.queue.add_after(key, after + 1)  # +1: timestamps have whole-second resolution
-

@@ -1,12 +1,19 @@
 """kubectl as a learner sees it: the same commands, flags, tables and error texts.
 
-``Kubectl(cluster).run("get pods -o wide")`` parses the command line the way
-kubectl's cobra/pflag does (flags anywhere, ``-n ns``, ``-nns``,
-``--namespace=ns``, ``--`` ends flags), talks to the simulated API server
-as a user outside the cluster, and returns what the terminal would show:
-standard output and standard error interleaved in order.  ``run_full``
-returns ``(exit_code, stdout, stderr)`` separately for tests and for
-serving the cluster to a real kubectl.
+``Kubectl(cluster).run("get pods -o wide")`` reads the command line as
+kubectl does (:mod:`.flags`): cobra finds the command (``create deploy`` is
+``create deployment``), then pflag parses every flag of that command, typed
+from kubectl v1.32's own flag table (:mod:`.flagdefs`) — flags anywhere,
+``-n ns``, ``-nns``, ``--namespace=ns``, ``--`` ends flags.  Then the checks
+kubectl makes in Complete and Validate run (required flags, ``--dry-run``,
+``--cascade``, ``-o`` formats, jsonpath templates, label specs, resource/name
+forms).  Only then does the command act, so a command line with any mistake
+answers with kubectl's text and changes nothing.  It talks to the simulated
+API server as a user outside the cluster, and returns what the terminal would
+show: standard output and standard error interleaved in order.  ``run_full``
+returns ``(exit_code, stdout, stderr)`` separately for tests and for serving
+the cluster to a real kubectl.  Errors are returned as text (``error: …``,
+``Error from server (…): …``), never raised.
 
 ``apply`` does what ``kubectl apply`` does on the client: it creates an
 object that does not exist, recording the manifest in the
@@ -28,7 +35,14 @@ Simplified: no kubeconfig (one context, ``kubernetes-admin@<cluster>``),
 no ``--watch``, no ``edit``/``exec``/``port-forward``; ``drain`` deletes
 pods instead of posting Evictions (no PodDisruptionBudgets);
 ``rollout undo`` restores the previous ReplicaSet's template; jsonpath is
-the common subset (see ``jsonpath.py``).
+the common subset (see ``jsonpath.py``).  A real flag the simulation does not
+model is parsed and checked like the others, then refused unless left at its
+default (``the --raw flag of "kubectl get" is not available in this
+simulated cluster``); flags with no visible effect here (:data:`INERT`) are
+accepted.  ``--help`` prints a pointer to the command's reference page, not
+cobra's help; a bare ``--dry-run`` means ``client`` without klog's
+deprecation warning; ``-o`` other than the table formats is refused outside
+``get``.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..apiserver import Unreachable
@@ -49,6 +64,8 @@ from ..quantity import millicores, units
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .describe import describe
+from .flags import ROOT, Command, FlagError, parse_command_line
+from .goparse import GoError, atoi, parse_duration
 from .printers import (
     custom_column_rows,
     custom_columns,
@@ -68,10 +85,6 @@ WAIT_TIMEOUT = 600.0
 #: ``kubectl top pod`` expects metrics for a pod older than this (``metricsCreationDelay``).
 METRICS_CREATION_DELAY = 120.0
 USER = "kubernetes-admin"
-#: What Go's strconv.ParseBool accepts for ``--flag=value``; anything else is an error.
-GO_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-            **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
-
 #: kubectl's commands in the order cobra holds them (its "Did you mean this?" follows this order).
 COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
             "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs",
@@ -79,45 +92,53 @@ COMMANDS = ("create", "expose", "run", "set", "explain", "get", "edit", "delete"
             "replace", "wait", "kustomize", "label", "annotate", "completion", "api-versions", "api-resources",
             "config", "plugin", "version")
 
+#: The resource builder's error when a command names nothing (``cli-runtime`` ``resource/builder.go``).
+NO_RESOURCES = ("You must provide one or more resources by argument or filename.\nExample resource specifications "
+                "include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+#: What the generic printer flags accept (``cli-runtime`` ``PrintFlags.AllowedFormats``), as kubectl lists them.
+PRINTER_FORMATS = ("go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,"
+                   "templatefile,yaml")
+TEMPLATE_FORMATS = ("go-template", "go-template-file", "template", "templatefile", "jsonpath", "jsonpath-file",
+                    "jsonpath-as-json")
+#: Flags cobra itself requires (``MarkFlagRequired``), checked before the command runs.
+REQUIRED = {"create deployment": ("image",), "run": ("image",), "scale": ("replicas",)}
 #: The ``all`` category, in discovery order.
 ALL = ("pods", "services", "daemonsets", "deployments", "replicasets")
 
-# Flags: long name -> (short, takes a value).
-_F = {
-    "namespace": ("n", True), "all-namespaces": ("A", False), "output": ("o", True), "selector": ("l", True),
-    "field-selector": ("", True), "show-labels": ("", False), "filename": ("f", True), "replicas": ("", True),
-    "image": ("", True), "ignore-daemonsets": ("", False), "delete-emptydir-data": ("", False),
-    "force": ("", False), "grace-period": ("", True), "previous": ("p", False), "container": ("c", True),
-    "tail": ("", True), "sort-by": ("", True), "no-headers": ("", False), "all": ("", False),
-    "dry-run": ("", True), "port": ("", True), "target-port": ("", True), "name": ("", True), "type": ("", True),
-    "overwrite": ("", False), "to-revision": ("", True), "watch": ("w", False), "timeout": ("", True),
-    "recursive": ("R", False), "wide": ("", False), "restart": ("", True), "labels": ("", True),
-    "protocol": ("", True), "revision": ("", True), "client": ("", False), "now": ("", False),
-    "wait": ("", False), "validate": ("", True), "label-columns": ("L", True), "from-literal": ("", True),
-}
-#: Flags that may be given more than once, their values collected in order.
-_REPEATED = {"filename", "label-columns", "from-literal"}
-_COMMON = {"namespace", "all-namespaces"}
-_ALLOWED: dict[str, set[str]] = {
+#: Flags that change nothing a learner can see in the simulated cluster: parsed and checked, then ignored.
+INERT = {"request-timeout", "cache-dir", "v", "vmodule", "log-flush-frequency", "disable-compression",
+         "insecure-skip-tls-verify", "tls-server-name", "match-server-version", "warnings-as-errors",
+         "allow-missing-template-keys", "chunk-size", "field-manager", "show-managed-fields", "validate",
+         "server-print", "save-config", "windows-line-endings", "pod-running-timeout", "disable-eviction",
+         "skip-wait-for-delete-timeout"}
+#: The flags each command honours, besides ``-n``, ``--help`` and :data:`INERT` (its other real flags are
+#: parsed and checked, and refused unless left at their defaults).
+SUPPORTED: dict[str, set[str]] = {
     "get": {"output", "selector", "field-selector", "show-labels", "filename", "sort-by", "no-headers", "watch",
-            "recursive", "label-columns"},
-    "describe": {"selector", "filename", "recursive"},
-    "apply": {"filename", "output", "dry-run", "recursive", "validate", "selector"},
-    "create": {"filename", "output", "dry-run", "image", "replicas", "port", "recursive", "validate",
-               "from-literal"},
-    "run": {"image", "port", "labels", "restart", "dry-run", "output"},
+            "recursive", "label-columns", "all-namespaces"},
+    "describe": {"selector", "all-namespaces"},
+    "apply": {"filename", "dry-run", "recursive", "selector"},
+    "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
+    "run": {"image", "port", "labels", "restart"},
     "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
-               "recursive", "output"},
-    "scale": {"replicas", "filename", "output"}, "cordon": {"selector", "dry-run"}, "uncordon": {"selector", "dry-run"},
-    "drain": {"ignore-daemonsets", "delete-emptydir-data", "force", "grace-period", "selector", "timeout",
-              "dry-run"},
+               "recursive"},
+    "scale": {"replicas", "filename"}, "cordon": {"selector"}, "uncordon": {"selector"},
+    "drain": {"ignore-daemonsets", "delete-emptydir-data", "force", "grace-period", "selector", "timeout"},
     "logs": {"previous", "container", "tail", "selector"},
-    "rollout": {"watch", "timeout", "to-revision", "revision", "output"},
-    "label": {"overwrite", "selector", "all", "output"}, "annotate": {"overwrite", "selector", "all", "output"},
-    "expose": {"port", "target-port", "name", "type", "protocol", "selector", "output", "dry-run"},
-    "top": {"selector", "no-headers", "sort-by"}, "version": {"client", "output"}, "cluster-info": set(),
-    "api-resources": {"output", "no-headers"}, "config": set(), "events": {"output"},
+    "rollout": {"watch", "timeout", "to-revision"},
+    "label": {"overwrite", "selector", "all"},
+    "annotate": {"overwrite", "selector", "all"},
+    "expose": {"port", "target-port", "name", "type", "protocol", "selector"},
+    "top": {"selector", "no-headers", "sort-by", "all-namespaces"}, "version": {"client"},
+    "cluster-info": set(), "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces"},
 }
+#: Subcommands the simulated cluster runs (a parent listed here runs its own fallbacks for the rest).
+IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "create namespace", "create configmap",
+               "create secret", "create secret generic", "run", "delete", "scale", "cordon", "uncordon", "drain",
+               "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
+               "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
+               "version", "cluster-info", "api-resources", "config", "config current-context",
+               "config get-contexts", "events"}
 
 
 class KubectlError(Exception):
@@ -137,9 +158,12 @@ class Output(str):
 
 @dataclass
 class Args:
+    """A parsed command line: the top-level command, the words after it, the flags the user set (typed)."""
+
     command: str
     positional: list[str]
     flags: dict[str, Any] = field(default_factory=dict)
+    cmd: Command = field(default_factory=lambda: ROOT)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.flags.get(name, default)
@@ -162,78 +186,15 @@ def suggestions(typed: str) -> list[str]:
 
 
 def parse(argv: list[str]) -> Args:
-    """Split a kubectl command line into command, positional arguments and flags (pflag rules)."""
+    """Find the command and parse every flag, typed, as cobra and pflag do (:mod:`.flags`).
+
+    Raises :class:`FlagError` for the first mistake, before anything runs.
+    """
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
-    tokens = list(argv)
-    flags: dict[str, Any] = {}
-    positional: list[str] = []
-    command = ""
-    shorts = {short: long for long, (short, _) in _F.items() if short}
-    i = 0
-    pending_errors: list[KubectlError] = []
-
-    def set_flag(name: str, value: Any) -> None:
-        if name in _REPEATED:
-            flags.setdefault(name, []).append(value)
-        else:
-            flags[name] = value
-
-    while i < len(tokens):
-        tok = tokens[i]
-        i += 1
-        if tok == "--":
-            positional.extend(tokens[i:])
-            break
-        if tok.startswith("--") and len(tok) > 2:
-            name, eq, value = tok[2:].partition("=")
-            if name not in _F:
-                pending_errors.append(KubectlError(f"unknown flag: --{name}", "usage"))
-                continue
-            takes = _F[name][1]
-            if takes and not eq:
-                if i >= len(tokens):
-                    pending_errors.append(KubectlError(f"flag needs an argument: --{name}", "usage"))
-                    continue
-                value = tokens[i]
-                i += 1
-            elif not takes:
-                if eq and value not in GO_BOOLS:
-                    shown = f"-{_F[name][0]}, --{name}" if _F[name][0] else f"--{name}"
-                    pending_errors.append(KubectlError(f'invalid argument "{value}" for "{shown}" flag: '
-                                                       f'strconv.ParseBool: parsing "{value}": invalid syntax', "usage"))
-                    continue
-                value = GO_BOOLS[value] if eq else True
-            set_flag(name, value)
-        elif tok.startswith("-") and len(tok) > 1 and not tok[1].isdigit():
-            letters = tok[1:]
-            j = 0
-            while j < len(letters):
-                ch = letters[j]
-                if ch not in shorts:
-                    pending_errors.append(KubectlError(f"unknown shorthand flag: '{ch}' in {tok}", "usage"))
-                    break
-                name = shorts[ch]
-                if _F[name][1]:
-                    rest = letters[j + 1:]
-                    rest = rest.removeprefix("=")
-                    if not rest:
-                        if i >= len(tokens):
-                            pending_errors.append(KubectlError(f"flag needs an argument: '{ch}' in {tok}", "usage"))
-                            break
-                        rest = tokens[i]
-                        i += 1
-                    set_flag(name, rest)
-                    break
-                set_flag(name, True)
-                j += 1
-        elif not command:
-            command = tok
-        else:
-            positional.append(tok)
-    args = Args(command, positional, flags)
-    args.flags["_errors"] = pending_errors
-    return args
+    parsed = parse_command_line(list(argv))
+    words = parsed.typed_words
+    return Args(words[0] if words else "", words[1:] + parsed.positional, parsed.values, parsed.command)
 
 
 class Kubectl:
@@ -275,22 +236,43 @@ class Kubectl:
         except ValueError as e:
             self._eprint(f"error: {e}\n")
             return 1
-        args = parse(argv)
+        try:
+            args = parse(argv)
+        except FlagError as e:
+            return self._flag_error(e)
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            self._eprint(f"error: {e.message}\n")
+            # CheckErr prints several errors one a line, without the "error: " of a single one.
+            self._eprint(f"{e.message}\n" if e.usage == "multiple" else f"error: {e.message}\n")
             if e.usage == "usage":
-                self._eprint(f"See 'kubectl {args.command} --help' for usage.\n")
-            elif e.usage:
+                self._eprint(args.cmd.usage_hint() + "\n")
+            elif e.usage and e.usage != "multiple":
                 self._eprint(e.usage)
             return 1
         except ApiError as e:
             self._eprint(standard_error(e))
             return 1
+        except jsonpath.JSONPathError as e:  # a template client-go parses but this evaluator does not follow
+            self._eprint(f"error: {e}\n")
+            return 1
         except Unreachable:
             self._eprint(f"Unable to connect to the server: dial tcp {self._server_ip()}:6443: i/o timeout\n")
             return 1
+
+    def _flag_error(self, e: FlagError) -> int:
+        """A command line refused while reading it: cobra's unknown command, kubectl's plugin check, pflag's errors."""
+        if e.usage == "unknown-command":
+            similar = suggestions(e.message)
+            text = f'error: unknown command "{e.message}" for "kubectl"\n'
+            if similar:
+                text += "\nDid you mean this?\n" + "".join(f"\t{s}\n" for s in similar)
+            self._eprint(text)
+        elif e.usage == "plugin":
+            self._eprint(f"Error: {e.message}\n")  # cmd.go prints this one itself, capitalised
+        else:
+            self._eprint(f"error: {e.message}\n{e.usage}\n")
+        return 1
 
     def _server_ip(self) -> str:
         masters = sorted(n for n, m in self.cluster.machines.items() if m.is_master)
@@ -300,39 +282,91 @@ class Kubectl:
         return self.api.client(USER, None, field_validation="Strict")  # kubectl's --validate=strict
 
     def _dispatch(self, args: Args) -> int:
-        if not args.command:
+        if args.cmd is ROOT:
             raise KubectlError("no command given: try 'kubectl get pods'")
+        path = args.cmd.path
+        if args.flags.get("help"):
+            doc = path.replace(" ", "_")
+            self._print(f"Usage:\n  kubectl {path} [flags] [options]\n\nThe full help of this command is at "
+                        f"https://kubernetes.io/docs/reference/kubectl/generated/kubectl_{doc}/\n")
+            return 0
         handler = getattr(self, "_cmd_" + args.command.replace("-", "_"), None)
-        if handler is None or args.command not in _ALLOWED:
-            if args.command in COMMANDS:
-                raise KubectlError(f'"{args.command}" is not available in this simulated cluster')
-            similar = suggestions(args.command)
-            text = f'error: unknown command "{args.command}" for "kubectl"\n'
-            if similar:
-                text += "\nDid you mean this?\n" + "".join(f"\t{s}\n" for s in similar)
-            self._eprint(text)
-            return 1
-        errors = args.flags.pop("_errors")
-        if errors:
-            raise errors[0]
-        allowed = _ALLOWED[args.command] | _COMMON
-        for name in args.flags:
-            if name not in allowed:
-                raise KubectlError(f"unknown flag: --{name}", "usage")
+        if handler is None or path not in IMPLEMENTED:
+            raise KubectlError(f'"{path}" is not available in this simulated cluster')
+        self._check_flags(args)
         return handler(args)
+
+    def _check_flags(self, args: Args) -> None:
+        """What kubectl's Complete and Validate check of the common flags, and the flags the simulation lacks.
+
+        Runs before the command does anything, so a wrong value changes nothing.
+        """
+        path = args.cmd.path
+        missing = [name for name in REQUIRED.get(path, ()) if name not in args.flags]
+        if missing:
+            raise KubectlError("required flag(s) " + ", ".join(f'"{m}"' for m in missing) + " not set")
+        self._check_values(args)
+        self._check_output(args)
+        known = args.cmd.flags()
+        for name, value in args.flags.items():
+            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command]:
+                continue
+            if value != known[name].default():
+                raise KubectlError(f"the --{name} flag of \"kubectl {args.cmd.path}\" is not available in this "
+                                   "simulated cluster")
+
+    def _check_output(self, args: Args) -> None:
+        """``-o``: the formats each command's printer flags accept, and their error texts."""
+        output = args.get("output")
+        if output is None:
+            return
+        path, (fmt, _, template) = args.cmd.path, output.partition("=")
+        if path == "version":
+            if output not in ("", "yaml", "json"):
+                raise KubectlError("--output must be 'yaml' or 'json'")
+        elif path == "api-resources":
+            if output not in ("", "wide", "name"):
+                raise KubectlError(f"--output {output} is not available")
+            if output == "wide":
+                raise KubectlError('the --output=wide flag of "kubectl api-resources" is not available in this '
+                                   "simulated cluster")
+        elif path == "delete":
+            if output not in ("", "name"):
+                raise KubectlError(f"unexpected -o output mode: {output}. We only support '-o name'")
+        elif output and fmt in TEMPLATE_FORMATS and not template:
+            raise KubectlError("template format specified but no template given")
+        elif path == "get":
+            if fmt in TEMPLATE_FORMATS and fmt != "jsonpath":
+                raise KubectlError(f'the --output={fmt} flag of "kubectl get" is not available in this simulated '
+                                   "cluster")
+        elif output and fmt not in PRINTER_FORMATS.split(","):
+            raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
+                               f"formats are: {PRINTER_FORMATS}")
+
+    def _check_values(self, args: Args) -> None:
+        """The values kubectl's Complete checks for every command that has the flag."""
+        dry = args.get("dry-run")
+        if dry is not None and dry not in ("none", "client", "server", "unchanged"):
+            raise KubectlError(f'Invalid dry-run value ({dry}). Must be "none", "server", or "client".')
+        validate = args.get("validate")
+        if validate is not None and validate.lower() not in ("strict", "true", "warn", "ignore", "false"):
+            raise KubectlError(f'invalid - validate option "{validate}"; must be one of: strict (or true), warn, '
+                               "ignore (or false)")
+        cascade = args.get("cascade")
+        if cascade is not None and cascade not in ("background", "foreground", "orphan", "true", "false"):
+            raise KubectlError(f'invalid cascade value ({cascade}). Must be "background", "foreground", or '
+                               '"orphan"')
+        timeout = args.get("request-timeout")
+        if timeout is not None and not _valid_request_timeout(timeout):
+            raise KubectlError("Invalid timeout value. Timeout must be a single integer in seconds, or an integer "
+                               "followed by a corresponding time unit (e.g. 1s | 2m | 3h)")
 
     def _namespace(self, args: Args) -> str:
         return args.get("namespace") or "default"
 
     def _int_flag(self, args: Args, name: str, default: int | None = None) -> int | None:
         value = args.get(name)
-        if value is None:
-            return default
-        try:
-            return int(value)
-        except ValueError:
-            raise KubectlError(f'invalid argument "{value}" for "--{name}" flag: strconv.ParseInt: parsing '
-                               f'"{value}": invalid syntax', "usage") from None
+        return default if value is None else value
 
     # --- resources and names -----------------------------------------------------------------------------
 
@@ -342,6 +376,29 @@ class Kubectl:
             raise KubectlError(f'the server doesn\'t have a resource type "{name}"')
         return rt
 
+    def _list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
+              field_selector: str | None = None) -> list[dict]:
+        """A list as kubectl's resource builder makes it: a 400 or 404 names the resource and the selectors.
+
+        ``cli-runtime`` ``resource/selector.go`` rewrites the Status message (``Unable to find "/v1,
+        Resource=pods" that match label selector …``) and keeps its reason.
+        """
+        try:
+            return self._client().list(rt.plural, namespace, label_selector=label_selector,
+                                       field_selector=field_selector)["items"]
+        except ApiError as e:
+            if e.code not in (400, 404):
+                raise
+            gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
+            resource = f"{gv}, Resource={rt.plural}"
+            if label_selector or field_selector:
+                message = (f'Unable to find "{resource}" that match label selector "{label_selector or ""}", '
+                           f'field selector "{field_selector or ""}": {e.message}')
+            else:
+                message = f'Unable to list "{resource}": {e.message}'
+            raise ApiError(e.code, e.reason, message, kind=e.kind, name=e.name, group=e.group,
+                           causes=list(e.causes)) from None
+
     def _targets(self, positional: list[str]) -> tuple[list[tuple[ResourceType, list[str]]], bool]:
         """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show kinds."""
         if not positional:
@@ -350,6 +407,10 @@ class Kubectl:
             out: list[tuple[ResourceType, list[str]]] = []
             for p in positional:
                 type_name, _, name = p.partition("/")
+                if "/" in name:
+                    raise KubectlError("arguments in resource/name form may not have more than one slash")
+                if not type_name or not name or "," in type_name:
+                    raise KubectlError("arguments in resource/name form must have a single resource and name")
                 rt = self._resource(type_name)
                 for existing in out:
                     if existing[0] is rt:
@@ -382,12 +443,17 @@ class Kubectl:
 
     def _cmd_get(self, args: Args) -> int:
         if args.get("filename"):
-            targets = [(by_kind(o["kind"]), [o["metadata"]["name"]]) for o in self._file_objects(args)]
+            objs = self._file_objects(args)
+            if any(not (o.get("metadata") or {}).get("name") for o in objs):
+                raise KubectlError("resource name may not be empty")
+            targets = [(by_kind(o["kind"]), [o["metadata"]["name"]]) for o in objs]
             targets = [(rt, n) for rt, n in targets if rt is not None]
             show_kind = len({rt.plural for rt, _ in targets}) > 1
         else:
             targets, show_kind = self._targets(args.positional)
         if not targets:
+            self._eprint('You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
+                         "list of supported resources.\n\n")
             raise KubectlError("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed "
                                "description of that resource (e.g. kubectl explain pods).",
                                "See 'kubectl get -h' for help and examples\n")
@@ -407,8 +473,8 @@ class Kubectl:
                     except ApiError as e:
                         errors.append(e)
             else:
-                objs = client.list(rt.plural, ns if rt.namespaced else None, label_selector=args.get("selector"),
-                                   field_selector=args.get("field-selector"))["items"]
+                objs = self._list(rt, ns if rt.namespaced else None, args.get("selector"),
+                                  args.get("field-selector"))
             if args.get("sort-by"):
                 objs = self._sorted(objs, args.get("sort-by"))
             groups.append((rt, objs))
@@ -424,6 +490,14 @@ class Kubectl:
         return 1 if errors else 0
 
     def _sorted(self, objs: list[dict], expr: str) -> list[dict]:
+        """``--sort-by``: a template that does not parse leaves kubectl with nothing to print (its sorter's error is
+        dropped, and ``No resources found`` follows), as v1.32 does once there are two objects to sort."""
+        if len(objs) < 2:
+            return objs
+        try:
+            jsonpath.check(jsonpath.relaxed(expr))
+        except jsonpath.JSONPathError:
+            return []
         expr = expr.strip()
         if expr.startswith("{") and expr.endswith("}"):
             expr = expr[1:-1]
@@ -455,6 +529,7 @@ class Kubectl:
                 if not template:
                     raise KubectlError("template format specified but no template given")
                 try:
+                    jsonpath.check(template)
                     self._print(jsonpath.render(template, data))
                 except jsonpath.JSONPathError as e:
                     raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
@@ -528,8 +603,7 @@ class Kubectl:
                     except ApiError as e:
                         errors.append(e)
             else:
-                objs = client.list(rt.plural, None if args.get("all-namespaces") else rns,
-                                   label_selector=args.get("selector"))["items"]
+                objs = self._list(rt, None if args.get("all-namespaces") else rns, args.get("selector"))
             texts.extend(describe(rt.plural, self._typed(o, rt), self.api, self.now) for o in objs)
         self._print("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
         if not texts and not errors:
@@ -544,8 +618,15 @@ class Kubectl:
         return [o for _, objs in self._file_sources(args) for o in objs]
 
     def _file_sources(self, args: Args) -> list[tuple[str, list[dict]]]:
+        """The objects of each ``-f`` file; paths that do not exist are reported together, as the builder does."""
+        paths = args.get("filename") or []
+        missing = [p for p in paths if not p or not Path(p).exists()]
+        if len(missing) == 1:
+            raise KubectlError(f'the path "{missing[0]}" does not exist')
+        if missing:
+            raise KubectlError("\n".join(f'the path "{p}" does not exist' for p in missing), "multiple")
         try:
-            return manifest_sources(args.get("filename") or [])
+            return manifest_sources(paths)
         except ApiError as e:  # kubectl reads -f files itself: their errors are client-side
             raise KubectlError(e.message) from None
 
@@ -581,7 +662,7 @@ class Kubectl:
             raise first_error
         return results[0] if len(results) == 1 else results
 
-    def _apply_one(self, obj: dict, namespace: str | None, source: str = "") -> tuple[dict, str]:
+    def _apply_one(self, obj: dict, namespace: str | None, source: str = "", dry: bool = False) -> tuple[dict, str]:
         rt = by_kind(obj.get("kind", ""))
         if rt is None or obj.get("apiVersion") != rt.api_version:
             raise ApiError(404, "NotFound", f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
@@ -601,27 +682,33 @@ class Kubectl:
         client = self._client()
         name = md.get("name", "")
         if not name:
-            raise KubectlError("error when retrieving current configuration of:\nResource: \"" + rt.qualified +
-                               "\", GroupVersionKind: \"" + f"{rt.api_version}, Kind={rt.kind}\"\nName: \"\", "
+            gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
+            raise KubectlError("error when retrieving current configuration of:\nResource: \"" + gv +
+                               f", Resource={rt.plural}\", GroupVersionKind: \"" + f"{gv}, Kind={rt.kind}\"\nName: \"\", "
                                f"Namespace: \"{ns or ''}\"\nfrom server for: \"{source or 'STDIN'}\": resource name may "
                                "not be empty")
         current = self.api.peek(rt.plural, name, ns)
         if current is None:
-            return client.create(modified, namespace=ns), "created"
+            return (modified, "created (dry run)") if dry else (client.create(modified, namespace=ns), "created")
         original_text = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
         original = json.loads(original_text) if original_text else {}
         patch = three_way_patch(original, modified, current)
         if not patch:
-            return current, "unchanged"
+            return current, "unchanged (dry run)" if dry else "unchanged"
+        if dry:
+            return current, "configured (dry run)"
         stored = client.patch(rt.plural, name, patch, namespace=ns, patch_type="strategic")
         return stored, "configured" if stored is not current else "unchanged"
 
     def _cmd_apply(self, args: Args) -> int:
         if not args.get("filename"):
-            raise KubectlError("must specify one of -f and -k", "\n")
+            raise KubectlError("must specify one of -f and -k")
         namespace = args.get("namespace")
         errors = []
         dry = args.get("dry-run") not in (None, "none")
+        if args.get("dry-run") == "server":
+            raise KubectlError('the --dry-run=server flag of "kubectl apply" is not available in this simulated '
+                               "cluster")
         sources = self._file_sources(args)
         if not any(objs for _, objs in sources):
             raise KubectlError("no objects passed to apply")
@@ -629,12 +716,7 @@ class Kubectl:
             for obj in objs:
                 rt = by_kind(obj.get("kind", ""))
                 try:
-                    if dry:
-                        self._check_namespace(obj, namespace)
-                        self._print(f"{resource_prefix(rt) if rt else obj['kind'].lower()}/"
-                                    f"{obj['metadata'].get('name')} created (dry run)\n")
-                        continue
-                    stored, verb = self._apply_one(obj, namespace, source)
+                    stored, verb = self._apply_one(obj, namespace, source, dry=dry)
                 except ApiError as e:
                     existed = rt is not None and self.api.peek(
                         rt.plural, (obj.get("metadata") or {}).get("name", ""),
@@ -653,15 +735,15 @@ class Kubectl:
         if args.positional and args.positional[0] in ("configmap", "cm") or args.positional[:2] == ["secret", "generic"]:
             return self._create_from_literals(args)
         if args.positional and args.positional[0] in ("namespace", "ns"):
-            if len(args.positional) < 2:
-                raise KubectlError("exactly one NAME is required, got 0", "See 'kubectl create namespace -h' for "
-                                   "help and examples\n")
+            if len(args.positional) != 2:
+                raise KubectlError(f"exactly one NAME is required, got {len(args.positional) - 1}",
+                                   "See 'kubectl create namespace -h' for help and examples\n")
             ns = self._client().create({"apiVersion": "v1", "kind": "Namespace",
                                         "metadata": {"name": args.positional[1]}})
             self._print(f"namespace/{ns['metadata']['name']} created\n")
             return 0
         if not args.get("filename"):
-            raise KubectlError("must specify one of -f and -k", "\n")
+            raise KubectlError("must specify one of -f and -k")
         errors = []
         for source, objs in self._file_sources(args):
             for obj in objs:
@@ -709,23 +791,22 @@ class Kubectl:
         return 0
 
     def _create_deployment(self, args: Args) -> int:
-        if len(args.positional) < 2:
-            raise KubectlError("exactly one NAME is required, got 0",
+        if len(args.positional) != 2:
+            raise KubectlError(f"exactly one NAME is required, got {len(args.positional) - 1}",
                                "See 'kubectl create deployment -h' for help and examples\n")
         name = args.positional[1]
-        image = args.get("image")
-        if not image:
-            raise KubectlError("required flag(s) \"image\" not set")
+        images = args.get("image") or []  # --image= is no image: the API server answers for it
         replicas = self._int_flag(args, "replicas", 1)
-        container = {"name": image.rsplit("/", 1)[-1].split(":")[0].split("@")[0], "image": image,
-                     "resources": {}}
-        if args.get("port"):
-            container["ports"] = [{"containerPort": int(args.get("port"))}]
+        containers = [{"name": image.rsplit("/", 1)[-1].split(":")[0].split("@")[0].replace("_", "-"),
+                       "image": image, "resources": {}} for image in images]
+        port = self._int_flag(args, "port", -1)
+        if containers and port is not None and port >= 0:
+            containers[0]["ports"] = [{"containerPort": port}]
         obj = {"apiVersion": "apps/v1", "kind": "Deployment",
                "metadata": {"name": name, "labels": {"app": name}},
                "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
                         "strategy": {}, "template": {"metadata": {"labels": {"app": name}},
-                                                      "spec": {"containers": [container]}}}}
+                                                      "spec": {"containers": containers}}}}
         try:
             self._client().create(obj, namespace=self._namespace(args))
         except ApiError as e:
@@ -739,18 +820,25 @@ class Kubectl:
         name = args.positional[0]
         image = args.get("image")
         if not image:
-            raise KubectlError("required flag(s) \"image\" not set")
+            raise KubectlError("--image is required")
+        restart = args.get("restart") or "Always"
+        if restart not in ("Always", "OnFailure", "Never"):
+            raise KubectlError(f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n")
         labels = {"run": name}
         if args.get("labels"):
-            labels = dict(kv.split("=", 1) for kv in args.get("labels").split(","))
+            labels = parse_labels(args.get("labels"))
         container: dict[str, Any] = {"name": name, "image": image, "resources": {}}
         if args.get("port"):
-            container["ports"] = [{"containerPort": int(args.get("port"))}]
+            try:
+                port = atoi(args.get("port"))
+                container["ports"] = [{"containerPort": (port + 2**31) % 2**32 - 2**31}]  # Go's int32(port)
+            except GoError as e:
+                raise KubectlError(str(e)) from None
         if len(args.positional) > 1:
             container["args"] = args.positional[1:]
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
                "spec": {"containers": [container], "dnsPolicy": "ClusterFirst",
-                        "restartPolicy": args.get("restart") or "Always"}}
+                        "restartPolicy": restart}}
         self._client().create(pod, namespace=self._namespace(args))
         self._print(f"pod/{name} created\n")
         return 0
@@ -768,23 +856,23 @@ class Kubectl:
         work: list[tuple[ResourceType, str, str | None]] = []
         errors: list[ApiError] = []
         if args.get("filename"):
-            for obj in self._file_objects(args):
-                rt = by_kind(obj["kind"])
-                if rt is not None:
-                    work.append((rt, obj["metadata"]["name"], self._check_namespace(obj, args.get("namespace"))))
+            for source, objs in self._file_sources(args):
+                for obj in objs:
+                    if not (obj.get("metadata") or {}).get("name"):
+                        raise KubectlError(f'error when deleting "{source}": resource name may not be empty')
+                    rt = by_kind(obj["kind"])
+                    if rt is not None:
+                        work.append((rt, obj["metadata"]["name"], self._check_namespace(obj, args.get("namespace"))))
         else:
             targets, _ = self._targets(args.positional)
             if not targets:
-                raise KubectlError("You must provide one or more resources by argument or filename.\nExample "
-                                   "resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
-                                   "   '<resource> <name>'\n   '<resource>'")
+                raise KubectlError(NO_RESOURCES)
             for rt, names in targets:
                 rns = ns if rt.namespaced else None
                 if names:
                     work.extend((rt, n, rns) for n in names)
                 elif args.get("all") or args.get("selector") or args.get("field-selector"):
-                    items = client.list(rt.plural, rns, label_selector=args.get("selector"),
-                                        field_selector=args.get("field-selector"))["items"]
+                    items = self._list(rt, rns, args.get("selector"), args.get("field-selector"))
                     work.extend((rt, o["metadata"]["name"], rns) for o in items)
                 else:
                     raise KubectlError("resource(s) were provided, but no name was specified")
@@ -814,9 +902,13 @@ class Kubectl:
         return targets[0]
 
     def _cmd_scale(self, args: Args) -> int:
+        if not args.positional and not args.get("filename"):
+            raise KubectlError(NO_RESOURCES)
         replicas = self._int_flag(args, "replicas")
         if replicas is None:
             raise KubectlError("required flag(s) \"replicas\" not set")
+        if replicas < 0:
+            raise KubectlError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
         rt, names = self._one_target(args, "scale")
         if rt.plural not in ("deployments", "replicasets", "statefulsets", "replicationcontrollers"):
             raise KubectlError(f'no objects passed to scale {rt.qualified} "{names[0]}" is not scalable')
@@ -831,14 +923,15 @@ class Kubectl:
         pairs = [p for p in positional if "=" in p or p.endswith("-")]
         rest = [p for p in positional if p not in pairs]
         args = Args(args.command, rest, args.flags)
+        if not rest:
+            raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
         if not pairs:
             raise KubectlError(f"at least one {field[:-1]} update is required")
         rt, names = self._one_target(args, args.command)
         ns = self._namespace(args) if rt.namespaced else None
         client = self._client()
         if not names:
-            names = [o["metadata"]["name"] for o in client.list(rt.plural, ns,
-                                                                label_selector=args.get("selector"))["items"]]
+            names = [o["metadata"]["name"] for o in self._list(rt, ns, args.get("selector"))]
         for name in names:
             current = client.get(rt.plural, name, ns)
             existing = current["metadata"].get(field) or {}
@@ -867,8 +960,7 @@ class Kubectl:
 
     def _node_names(self, args: Args, verb: str) -> list[str]:
         if args.get("selector"):
-            return [n["metadata"]["name"] for n in self._client().list(
-                "nodes", label_selector=args.get("selector"))["items"]]
+            return [n["metadata"]["name"] for n in self._list(by_plural("nodes"), None, args.get("selector"))]
         names = [p.split("/", 1)[1] if p.startswith(("node/", "nodes/")) else p for p in args.positional]
         if len(names) != 1:
             raise KubectlError(f"USAGE: {verb} NODE [flags]", f"See 'kubectl {verb} -h' for help and examples\n")
@@ -1028,7 +1120,8 @@ class Kubectl:
             raise KubectlError("Required resource not specified.")
         sub, rest = args.positional[0], args.positional[1:]
         if sub not in ("status", "history", "restart", "undo", "pause", "resume"):
-            raise KubectlError(f'unknown command "{sub}" for "kubectl rollout"')
+            raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                               "See 'kubectl rollout -h' for help and examples\n")
         targets, _ = self._targets(rest)
         if not targets or not targets[0][1]:
             raise KubectlError("required resource not specified",
@@ -1118,9 +1211,7 @@ class Kubectl:
         self._print(msg)
         if done or not watch:
             return 0
-        timeout = WAIT_TIMEOUT
-        if args.get("timeout"):
-            timeout = _parse_go_duration(args.get("timeout"))
+        timeout = args.get("timeout") or WAIT_TIMEOUT
         finished = self._wait(lambda: check()[1], timeout, progress)
         if not finished:
             raise KubectlError("timed out waiting for the condition")
@@ -1131,7 +1222,7 @@ class Kubectl:
     def _cmd_expose(self, args: Args) -> int:
         targets, _ = self._targets(args.positional)
         if not targets or not targets[0][1]:
-            raise KubectlError("You must provide one or more resources by argument or filename.")
+            raise KubectlError(NO_RESOURCES)
         rt, names = targets[0]
         ns = self._namespace(args)
         client = self._client()
@@ -1151,7 +1242,13 @@ class Kubectl:
         if not selector:
             raise KubectlError(f"couldn't retrieve selectors via --selector flag or introspection: the {rt.kind} "
                                "has no labels")
-        port = self._int_flag(args, "port") or (ports[0] if ports else None)
+        port: int | None = None
+        if args.get("port"):
+            try:
+                port = atoi(args.get("port"))
+            except GoError as e:
+                raise KubectlError(str(e)) from None
+        port = port or (ports[0] if ports else None)
         if port is None:
             raise KubectlError("couldn't find port via --port flag or introspection",
                                "See 'kubectl expose -h' for help and examples\n")
@@ -1171,8 +1268,11 @@ class Kubectl:
 
     def _cmd_top(self, args: Args) -> int:
         """``kubectl top node|pod``: the metrics.k8s.io usage, laid out as kubectl's TopCmdPrinter does."""
-        if not args.positional or args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
+        if not args.positional:
             raise KubectlError("Required resource not specified.")
+        if args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
+            raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                               "See 'kubectl top -h' for help and examples\n")
         sort_by = args.get("sort-by") or ""
         if sort_by not in ("", "cpu", "memory"):
             raise KubectlError("--sort-by accepts only cpu or memory")
@@ -1285,7 +1385,8 @@ class Kubectl:
             self._print(tabulate([["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"],
                                   ["*", f"{USER}@{self.cluster.name}", self.cluster.name, USER, ""]]))
             return 0
-        raise KubectlError(f'unknown command "{" ".join(args.positional)}" for "kubectl config"')
+        raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
+                           "See 'kubectl config -h' for help and examples\n")
 
     def _cmd_events(self, args: Args) -> int:
         all_ns = bool(args.get("all-namespaces"))
@@ -1298,6 +1399,30 @@ class Kubectl:
         rt = by_plural("events")
         self._print(tabulate(table_rows(rt, events, self.now, namespace_column=all_ns)))  # type: ignore[arg-type]
         return 0
+
+
+def parse_labels(spec: str) -> dict[str, str]:
+    """``generate.ParseLabels``: ``k=v,k2=v2`` for ``kubectl run --labels``."""
+    labels: dict[str, str] = {}
+    for part in spec.split(","):
+        pair = part.split("=")
+        if len(pair) != 2:
+            raise KubectlError(f"unexpected label spec: {part}")
+        if not pair[0]:
+            raise KubectlError("unexpected empty label key")
+        labels[pair[0]] = pair[1]
+    return labels
+
+
+def _valid_request_timeout(text: str) -> bool:
+    """``--request-timeout``: a whole number of seconds or a Go duration (client-go's ``ConfigFlags``)."""
+    if text.isascii() and text.isdigit():
+        return True
+    try:
+        parse_duration(text)
+    except GoError:
+        return False
+    return True
 
 
 def _deleted_name(rt: ResourceType) -> str:
@@ -1345,14 +1470,6 @@ def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
             return f'daemon set "{name}" successfully rolled out\n', True
         return "Waiting for daemon set spec update to be observed...\n", False
     raise KubectlError(f"no status viewer has been implemented for {rt.kind}")
-
-
-def _parse_go_duration(text: str) -> float:
-    import re
-    total = 0.0
-    for number, unit in re.findall(r"([0-9.]+)(ms|s|m|h)", text):
-        total += float(number) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
-    return total or WAIT_TIMEOUT
 
 
 def three_way_patch(original: Any, modified: Any, current: Any, field: str = "") -> dict:

@@ -549,16 +549,15 @@ def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = F
 
 # --- custom columns ----------------------------------------------------------------------------------
 
-_RELAXED = re.compile(r"^\{\.?([^{}]+)\}$|^\.?([^{}]+)$")
-
-
 def relaxed_jsonpath(expr: str) -> str:
-    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` → ``.metadata.name``."""
-    m = _RELAXED.match(expr)
-    if m is None:
-        raise ValueError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or "
-                         "'{.name1.name2}'")
-    return "." + (m.group(1) or m.group(2))
+    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` → ``.metadata.name``.
+
+    The path must also parse as client-go's jsonpath does (the custom-columns printer parses every column when it
+    is made), so ``.spec[`` is refused with client-go's ``unterminated array`` before anything is listed.
+    """
+    template = jsonpath.relaxed(expr)
+    jsonpath.check(template)
+    return template[1:-1]
 
 
 def custom_columns(spec: str) -> list[tuple[str, str]]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 from test_replicaset import Lab, workload
 
+import kcourse
 from kcourse.sim.controllers.deployment import (
     POD_TEMPLATE_HASH,
     compute_hash,
     resolve_fenceposts,
     safe_encode_string,
 )
-from kcourse.sim.objects import deep_copy
+from kcourse.sim.objects import deep_copy, parse_timestamp
 
 
 @pytest.fixture
@@ -210,3 +213,83 @@ def test_a_deployment_adopts_a_matching_orphan_replicaset_and_leaves_other_owner
     assert owners["web-orphan"] == [web_uid]
     other = [name for name in owners if name.startswith("other-")]
     assert other and all(owners[name] != [web_uid] for name in other)
+
+
+# --- progress deadline: re-checks without a sync storm ---------------------------------------------------
+#
+# Upstream: pkg/controller/deployment/progress.go (syncRolloutStatus, requeueStuckDeployment) and
+# pkg/controller/deployment/util/deployment_util.go (DeploymentTimedOut answers no for a
+# NewReplicaSetAvailable condition; DeploymentComplete).
+
+def _stuck_web(progress_deadline: int) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"replicas": 2, "progressDeadlineSeconds": progress_deadline,
+                     "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:0.0-missing"}]}}}}
+
+
+def _progressing(cluster) -> dict:
+    st = cluster.api.peek("deployments", "web", "default")["status"]
+    return next(c for c in st["conditions"] if c["type"] == "Progressing")
+
+
+def test_a_rollout_that_makes_no_progress_times_out_once_its_deadline_passes(cluster):
+    cluster.fail_image_pull("nginx:0.0-missing")
+    cluster.apply(_stuck_web(30))
+    cluster.advance(20)
+    last_progress = parse_timestamp(_progressing(cluster)["lastUpdateTime"])
+    events = cluster.advance(40)
+    cond = _progressing(cluster)
+    rs = cluster.api.items("replicasets", "default")[0]["metadata"]["name"]
+    assert (cond["status"], cond["reason"], cond["message"]) == (
+        "False", "ProgressDeadlineExceeded", f'ReplicaSet "{rs}" has timed out progressing.')
+    # Marked within a second after the deadline (the check is queued for lastUpdateTime + 30 s + 1 s) ...
+    timed_out = next(e for e in events if e.component == "deployment-controller" and
+                     "ProgressDeadlineExceeded" in e.message)
+    assert 30 < timed_out.time - last_progress <= 32
+    # ... by one sync for the check, not a loop polling towards it.
+    syncs = [e for e in events if e.component == "deployment-controller"]
+    assert len(syncs) <= 10, "\n".join(map(str, syncs))
+
+
+def test_a_finished_rollout_that_loses_a_pod_is_not_rechecked_over_and_over(cluster):
+    """After a node failure a complete Deployment (NewReplicaSetAvailable) lacks a Pod for minutes; its
+    deadline can no longer fire, so nothing requeues it: it syncs when its ReplicaSet changes."""
+    cluster.kubectl("create deployment web --image=nginx:1.27 --replicas=3")
+    cluster.run_until_stable()
+    cluster.advance(700)  # the Progressing condition is now older than progressDeadlineSeconds (600)
+    key = "default/web"
+    node = cluster.api.items("pods", "default")[0]["spec"]["nodeName"]
+    cluster.fail_node(node)
+    events = cluster.run_until_stable()
+    deployment_syncs = [e for e in events if e.component == "deployment-controller" and e.key == key]
+    assert _progressing(cluster)["reason"] == "NewReplicaSetAvailable"
+    assert len(deployment_syncs) <= 20, f"{len(deployment_syncs)} syncs of {key}"
+    ctl = cluster.machines["master-1"].component("kube-controller-manager").controller("deployment-controller")
+    assert key not in ctl.queue._waiting
+
+
+def test_the_second_node_failure_of_the_controllers_chapter_settles_in_a_few_hundred_events():
+    """The chapter's cluster loses worker-2, settles, then loses worker-1: the Deployments lack Pods for
+    five minutes (until their tolerations run out), which used to requeue them every 5 ms (34,972 syncs
+    that wrote nothing, 35,929 events).  Now the run is the heartbeats plus the actual work."""
+    c = kcourse.Cluster(masters=1, workers=3, seed=0)
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=3")
+    c.run_until_stable()
+    c.fail_node("worker-2")
+    c.advance(400)
+    c.run_until_stable()
+    c.fail_node("worker-1")
+    events = c.run_until_stable()
+    by_component = collections.Counter(e.component for e in events)
+    assert by_component["deployment-controller"] <= 30, by_component
+    heartbeats = sum(n for comp, n in by_component.items()
+                     if comp in ("kube-scheduler", "kube-controller-manager", "cloud-controller-manager"))
+    assert len(events) - heartbeats <= 500, by_component.most_common(10)
+    assert convergence(c) == {"web": 3}
+
+
+def convergence(c) -> dict[str, int]:
+    return {d["metadata"]["name"]: (d.get("status") or {}).get("availableReplicas", 0)
+            for d in c.api.items("deployments", "default")}

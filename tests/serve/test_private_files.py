@@ -1,0 +1,147 @@
+"""The files a served cluster writes: private from the first byte, never through a link, gone when it stops.
+
+kubeadm writes ``/etc/kubernetes/admin.conf`` and the PKI under
+``/etc/kubernetes/pki`` readable by root only (``cmd/kubeadm/app/util/kubeconfig/kubeconfig.go``
+``WriteToDisk`` → ``clientcmd.WriteToFile`` with mode 0600; ``pkiutil.WriteKey`` 0600).
+Here the kubeconfig holds the bearer token, so the same rules apply, and
+temporary copies do not outlive the server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kcourse
+from kcourse.serve import kubeconfig, tls
+
+
+def private(path: Path) -> bool:
+    return stat.S_IMODE(path.lstat().st_mode) == 0o600
+
+
+def temporary_dirs() -> set[str]:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith(("kcourse-serve-", "kcourse-pki-",
+                                                                         "kcourse-tls-"))}
+
+
+def test_the_kubeconfig_is_created_0600_before_any_byte_is_written(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opened with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600: no moment where the token is world-readable."""
+    opened: list[tuple[str, int, int]] = []
+    real_open = os.open
+
+    def spy(path: Any, flags: int, mode: int = 0o777, **kw: Any) -> int:
+        opened.append((str(path), flags, mode))
+        return real_open(path, flags, mode, **kw)
+
+    monkeypatch.setattr(os, "open", spy)
+    old = os.umask(0)
+    try:
+        path = kubeconfig.write_kubeconfig(tmp_path / "config", "kcourse", "https://127.0.0.1:1", "t0ken")
+    finally:
+        os.umask(old)
+    assert private(path)
+    assert path.read_text().count("t0ken") == 1
+    (_name, flags, mode), = [o for o in opened if "config" in o[0]]
+    assert flags & os.O_CREAT and flags & os.O_EXCL and flags & os.O_NOFOLLOW
+    assert mode == 0o600
+
+
+def test_an_existing_kubeconfig_is_replaced_and_stays_private(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("old")
+    path.chmod(0o644)
+    kubeconfig.write_kubeconfig(path, "kcourse", "https://127.0.0.1:1", "new-token")
+    assert private(path) and "new-token" in path.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]  # no temporary file left behind
+
+
+def test_a_kubeconfig_path_that_is_a_symbolic_link_is_refused(tmp_path: Path) -> None:
+    """Never write a token through a link (it could point at a file another user reads)."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    link = tmp_path / "config"
+    link.symlink_to(victim)
+    with pytest.raises(kubeconfig.KubeconfigError, match="is a symbolic link"):
+        kubeconfig.write_kubeconfig(link, "kcourse", "https://127.0.0.1:1", "t0ken")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(kubeconfig.KubeconfigError, match="is a symbolic link"):
+        kubeconfig.write_kubeconfig(dangling, "kcourse", "https://127.0.0.1:1", "t0ken")
+    assert victim.read_text() == "precious" and not (tmp_path / "nowhere").exists()
+    with pytest.raises(kubeconfig.KubeconfigError, match="is a directory"):
+        kubeconfig.write_kubeconfig(tmp_path, "kcourse", "https://127.0.0.1:1", "t0ken")
+
+
+def test_serve_with_a_symlinked_kubeconfig_fails_clearly_and_leaves_nothing(tmp_path: Path) -> None:
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0)
+    link = tmp_path / "config"
+    link.symlink_to(tmp_path / "elsewhere")
+    threads = threading.active_count()
+    with pytest.raises(kubeconfig.KubeconfigError):
+        cluster.serve(kubeconfig=link)
+    assert not (tmp_path / "elsewhere").exists()
+    assert threading.active_count() <= threads  # no server thread left running
+
+
+def test_kcourse_serve_reports_a_symlinked_kubeconfig_in_one_line(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from kcourse.cli import build_parser
+    from kcourse.serve.cli import _serve
+    link = tmp_path / "config"
+    link.symlink_to(tmp_path / "elsewhere")
+    args = build_parser().parse_args(["serve", "--workers", "0", "--kubeconfig", str(link)])
+    assert _serve(args, io.StringIO(), forever=False) == 1
+    err = capsys.readouterr().err
+    assert err == f"kcourse serve: error: refusing to write the kubeconfig to {link}: it is a symbolic link " \
+                  "(give the path of a regular file)\n"
+
+
+def test_the_temporary_kubeconfig_and_keys_are_gone_when_the_server_stops() -> None:
+    """No CA key, serving key or token stays in the temporary directory after ``stop()``."""
+    before = temporary_dirs()
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0)
+    handle = cluster.serve()
+    path = Path(handle.kubeconfig)
+    assert private(path) and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert temporary_dirs() - before == {path.parent.name}  # no PKI directory: keys live in memory only
+    handle.stop()
+    assert not path.exists() and not path.parent.exists()
+    assert temporary_dirs() - before == set()
+
+
+def test_a_kubeconfig_at_a_given_path_stays_after_stop(tmp_path: Path) -> None:
+    """A path the learner chose is theirs; only the server's own temporary directory is removed."""
+    cluster = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0)
+    with cluster.serve(kubeconfig=tmp_path / "config") as handle:
+        assert private(Path(handle.kubeconfig))
+    assert (tmp_path / "config").exists()
+
+
+def test_servers_left_running_are_cleaned_up_at_interpreter_exit(tmp_path: Path) -> None:
+    code = ("import kcourse; c = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0); "
+            "h = c.serve(); print(h.kubeconfig)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(Path(kcourse.__file__).parents[1])})
+    path = Path(out.stdout.strip())
+    assert path.name == "kubeconfig"
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_key_files_are_private_from_their_first_byte(tmp_path: Path) -> None:
+    """``tls._make`` creates each key file 0600 before openssl writes it, and the PKI stays in memory."""
+    certs = tls._make(tmp_path)
+    for key in ("ca.key", "apiserver.key"):
+        assert private(tmp_path / key)
+    assert certs.key.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert certs.ca.startswith(b"-----BEGIN CERTIFICATE-----")
