@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
-from kcourse.sim.validation import _type_name
+from kcourse.sim.serializer import json_kind as _type_name
 
 from . import protobuf, serializers
 from .discovery import SUBRESOURCES

@@ -40,7 +40,7 @@ from .etcd import Compare, Etcd, EtcdError, Op, WatchEvent
 from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
-from .serializer import check_field_validation, decode
+from .serializer import check_field_validation, decode, json_kind
 from .validation import validate, validate_update
 
 __all__ = ["COMPACTION_INTERVAL", "APIServer", "Client", "Compactor", "Request", "Unreachable", "WatchHandle"]
@@ -162,15 +162,6 @@ class WatchHandle:
         if self in watchers:
             watchers.remove(self)
             self.server._untrigger(self)
-
-
-def _json_kind(v: Any) -> str:
-    """How Go's decoder names a JSON value's type in its errors."""
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, (int, float)):
-        return "number"
-    return "string" if isinstance(v, str) else "array" if isinstance(v, (list, tuple)) else "object"
 
 
 def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
@@ -577,13 +568,13 @@ class APIServer:
         directive = check_field_validation(field_validation, options_kind)
         if not isinstance(obj, dict):
             raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                     f"{_json_kind(obj)} into Go value of type struct {{ APIVersion string "
+                                     f"{json_kind(obj)} into Go value of type struct {{ APIVersion string "
                                      '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         for field, value in (("apiVersion", api_version), ("kind", kind)):
             if value is not None and not isinstance(value, str):
                 raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                         f"{_json_kind(value)} into Go struct field .{field} of type string")
+                                         f"{json_kind(value)} into Go struct field .{field} of type string")
         if not kind:
             raise errors.bad_request("Object 'Kind' is missing in the request body")
         rt = by_kind(kind)

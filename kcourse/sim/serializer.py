@@ -75,7 +75,7 @@ from typing import Any, Self
 
 from .errors import ApiError, Cause, invalid
 
-__all__ = ["FIELD_VALIDATION_DIRECTIVES", "DecodeResult", "decode", "go_quote", "kind_definition", "loads"]
+__all__ = ["FIELD_VALIDATION_DIRECTIVES", "decode", "go_quote", "json_kind", "kind_definition", "loads"]
 
 FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Strict", "Warn")
 #: ``saveStrictError``: at most this many unknown/duplicate field errors are kept.
@@ -237,7 +237,7 @@ def go_quote(s: str) -> str:
     return "".join(out)
 
 
-def _json_kind(v: Any) -> str:
+def json_kind(v: Any) -> str:
     """How Go's decoder names a JSON value in an UnmarshalTypeError (numbers get their literal elsewhere)."""
     if isinstance(v, bool):
         return "bool"
@@ -357,7 +357,7 @@ class _String(_Node):
             return str(v)
         if v is None:
             return _DROP
-        st.type_error(_json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -400,7 +400,7 @@ class _Bool(_Node):
             return v
         if v is None:
             return _DROP
-        st.type_error(_json_kind(v), "bool", struct, fpath)
+        st.type_error(json_kind(v), "bool", struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -437,7 +437,7 @@ class _Int(_Node):
             _refuse_non_finite(v)
             st.type_error(f"number {_number_text(v)}", self.go, struct, fpath)
             return _DROP
-        st.type_error(_json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -459,7 +459,7 @@ class _Float64(_Node):
         if isinstance(v, Number):
             st.type_error(f"number {v}", "float64", struct, fpath)
             return _DROP
-        st.type_error(_json_kind(v), "float64", struct, fpath)
+        st.type_error(json_kind(v), "float64", struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -482,7 +482,7 @@ class _IntOrString(_Node):
                 return n
             _refuse_non_finite(v)
             raise _Abort(_type_message(f"number {_number_text(v)}", "int32", struct, fpath))
-        raise _Abort(_type_message(_json_kind(v), "int32", struct, fpath))
+        raise _Abort(_type_message(json_kind(v), "int32", struct, fpath))
 
     def zero(self) -> Any:
         return 0
@@ -567,7 +567,7 @@ class _Time(_Node):
         if v is None:
             return None  # the zero Time, which Go writes back as null (``creationTimestamp: null``)
         if not isinstance(v, str) or isinstance(v, Number):
-            raise _Abort(_type_message(_json_kind(v), "string", struct, fpath))
+            raise _Abort(_type_message(json_kind(v), "string", struct, fpath))
         text = str(v)
         if not _RFC3339.fullmatch(text):
             raise _Abort(f'parsing time {go_quote(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
@@ -617,7 +617,7 @@ class _Slice(_Node):
             return out
         if v is None:
             return _DROP
-        st.type_error(_json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number",
+        st.type_error(json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number",
                       self.go, struct, fpath)
         return _DROP
 
@@ -647,7 +647,7 @@ class _Map(_Node):
             return out
         if v is None:
             return _DROP
-        st.type_error(_json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -683,7 +683,7 @@ class _Struct(_Node):
             return out
         if v is None:
             return _DROP
-        st.type_error(_json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, fpath)
         return _DROP
 
     def zero(self) -> Any:
@@ -809,15 +809,6 @@ def _decoder(api_version: str, kind: str) -> _Node | None:
 
 
 # --- the door -------------------------------------------------------------------------------------------------
-
-class DecodeResult:
-    """The decoded object and the warnings the response carries (``Warn``)."""
-
-    __slots__ = ("obj", "warnings")
-
-    def __init__(self, obj: dict, warnings: list[str]):
-        self.obj, self.warnings = obj, warnings
-
 
 def check_field_validation(directive: str | None, options_kind: str = "CreateOptions") -> str:
     """The directive a request asks for: absent means ``Warn`` (``fieldValidation()`` in handlers/rest.go).
