@@ -282,20 +282,21 @@ class _State:
         self.strict_errors: list[str] = []
         self.seen: set[str] = set()
 
-    def type_error(self, value: str, go_type: str, struct: str, field: str) -> None:
+    def type_error(self, value: str, go_type: str, struct: str, at: Any) -> None:
         if self.error is None:
-            self.error = _type_message(value, go_type, struct, field)
+            self.error = _type_message(value, go_type, struct, at)
 
-    def strict_error(self, kind: str, path: str) -> None:
+    def strict_error(self, kind: str, at: Any) -> None:
         if not self.strict or len(self.strict_errors) >= MAX_STRICT_ERRORS:
             return
-        text = f"{kind} {go_quote(path)}"
+        text = f"{kind} {go_quote(strict_path(at))}"
         if text not in self.seen:
             self.seen.add(text)
             self.strict_errors.append(text)
 
 
-def _type_message(value: str, go_type: str, struct: str, field: str) -> str:
+def _type_message(value: str, go_type: str, struct: str, at: Any) -> str:
+    field = go_field_path(at)
     if struct or field:
         return f"json: cannot unmarshal {value} into Go struct field {struct}.{field} of type {go_type}"
     return f"json: cannot unmarshal {value} into Go value of type {go_type}"
@@ -304,8 +305,33 @@ def _type_message(value: str, go_type: str, struct: str, field: str) -> str:
 _DROP = object()  # a null (Go's zero value: the field stays unset) or a value that failed to decode
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+# Where a value sits is a chain of small tuples ``(parent, key, how)``, built per field as the decoder walks
+# and turned into text only for an error: the Go field path (struct fields only, the ``Field`` of an
+# UnmarshalTypeError) or the strict path (fields, map keys and ``[index]``: the path of an unknown field).
+_FIELD, _KEY, _INDEX = 0, 1, 2
+
+
+def _chain(at: Any) -> list[tuple[Any, int]]:
+    parts = []
+    while at is not None:
+        at, key, how = at
+        parts.append((key, how))
+    parts.reverse()
+    return parts
+
+
+def go_field_path(at: Any) -> str:
+    return ".".join(str(key) for key, how in _chain(at) if how == _FIELD)
+
+
+def strict_path(at: Any) -> str:
+    out = []
+    for key, how in _chain(at):
+        if how == _INDEX:
+            out.append(f"[{key}]")
+        else:
+            out.append(f".{key}" if out else str(key))
+    return "".join(out)
 
 
 # --- decoders, one per Go type --------------------------------------------------------------------------------
@@ -313,7 +339,7 @@ def _join(path: str, key: str) -> str:
 class _Node:
     go = "interface {}"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         raise NotImplementedError
 
     def zero(self) -> Any:
@@ -323,7 +349,7 @@ class _Node:
 class _Untyped(_Node):
     """``interface{}``, ``runtime.RawExtension``, ``FieldsV1``: any JSON at all, kept as it came."""
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         return _plain(v, st)
 
 
@@ -350,14 +376,14 @@ class _String(_Node):
     def __init__(self, go: str = "string"):
         self.go = go
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if type(v) is str:
             return v
         if isinstance(v, str) and not isinstance(v, Number):
             return str(v)
         if v is None:
             return _DROP
-        st.type_error(json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -370,8 +396,8 @@ class _Bytes(_String):
     def __init__(self) -> None:
         super().__init__("[]uint8")
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
-        out = super().dec(v, st, fpath, struct, spath)
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
+        out = super().dec(v, st, at, struct)
         if isinstance(out, str):
             try:
                 base64.b64decode(out.replace("\r", "").replace("\n", ""), validate=True)
@@ -395,12 +421,12 @@ def _bad_base64_offset(s: str) -> int:
 class _Bool(_Node):
     go = "bool"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if v is True or v is False:
             return v
         if v is None:
             return _DROP
-        st.type_error(json_kind(v), "bool", struct, fpath)
+        st.type_error(json_kind(v), "bool", struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -425,7 +451,7 @@ class _Int(_Node):
         self.bits = bits
         self.go = f"int{bits}"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if type(v) is int and -(1 << (self.bits - 1)) <= v < (1 << (self.bits - 1)):
             return v
         if v is None:
@@ -435,9 +461,9 @@ class _Int(_Node):
             if n is not None:
                 return n
             _refuse_non_finite(v)
-            st.type_error(f"number {_number_text(v)}", self.go, struct, fpath)
+            st.type_error(f"number {_number_text(v)}", self.go, struct, at)
             return _DROP
-        st.type_error(json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -447,19 +473,19 @@ class _Int(_Node):
 class _Float64(_Node):
     go = "float64"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if v is None:
             return _DROP
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             _refuse_non_finite(v)
             if isinstance(v, int) and abs(v).bit_length() > 1024:
-                st.type_error(f"number {_number_text(v)}", "float64", struct, fpath)
+                st.type_error(f"number {_number_text(v)}", "float64", struct, at)
                 return _DROP
             return float(v) if isinstance(v, _Float) else v
         if isinstance(v, Number):
-            st.type_error(f"number {v}", "float64", struct, fpath)
+            st.type_error(f"number {v}", "float64", struct, at)
             return _DROP
-        st.type_error(json_kind(v), "float64", struct, fpath)
+        st.type_error(json_kind(v), "float64", struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -471,7 +497,7 @@ class _IntOrString(_Node):
 
     go = "intstr.IntOrString"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, str) and not isinstance(v, Number):
             return str(v)
         if v is None:
@@ -481,8 +507,8 @@ class _IntOrString(_Node):
             if n is not None:
                 return n
             _refuse_non_finite(v)
-            raise _Abort(_type_message(f"number {_number_text(v)}", "int32", struct, fpath))
-        raise _Abort(_type_message(json_kind(v), "int32", struct, fpath))
+            raise _Abort(_type_message(f"number {_number_text(v)}", "int32", struct, at))
+        raise _Abort(_type_message(json_kind(v), "int32", struct, at))
 
     def zero(self) -> Any:
         return 0
@@ -496,6 +522,7 @@ _DIGITS = frozenset("0123456789")
 _SUFFIX_CHARS = frozenset("eEinumkKMGTP")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few quantities ("100m", "8Gi", "110") come again and again
 def quantity_error(text: str) -> str | None:
     """What ``resource.ParseQuantity`` answers for ``text``, or None if it parses.
 
@@ -535,7 +562,7 @@ class _Quantity(_Node):
 
     go = "resource.Quantity"
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if v is None:
             return _DROP
         if isinstance(v, str) and not isinstance(v, Number):
@@ -563,11 +590,11 @@ class _Time(_Node):
     def __init__(self, go: str):
         self.go = go
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if v is None:
             return None  # the zero Time, which Go writes back as null (``creationTimestamp: null``)
         if not isinstance(v, str) or isinstance(v, Number):
-            raise _Abort(_type_message(json_kind(v), "string", struct, fpath))
+            raise _Abort(_type_message(json_kind(v), "string", struct, at))
         text = str(v)
         if not _RFC3339.fullmatch(text):
             raise _Abort(f'parsing time {go_quote(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
@@ -603,12 +630,14 @@ class _Slice(_Node):
         self.item = item
         self.go = "[]" + item.go
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, (list, tuple)):
-            out = []
             item = self.item
+            if type(item) is _String and all(type(x) is str for x in v):
+                return list(v)  # the common ``[]string``: nothing to look at one by one
+            out = []
             for i, x in enumerate(v):
-                d = item.dec(x, st, fpath, struct, f"{spath}[{i}]")
+                d = item.dec(x, st, (at, i, _INDEX), struct)
                 if d is _DROP:
                     d = item.zero()
                     if d is _DROP:
@@ -618,7 +647,7 @@ class _Slice(_Node):
         if v is None:
             return _DROP
         st.type_error(json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number",
-                      self.go, struct, fpath)
+                      self.go, struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -630,24 +659,27 @@ class _Map(_Node):
         self.value = value
         self.go = go or "map[string]" + value.go
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, dict):
-            out = {}
             value = self.value
+            if type(value) is _String and not getattr(v, "duplicates", ()) and all(
+                    type(k) is str and type(x) is str for k, x in v.items()):
+                return dict(v)  # labels, annotations, selectors: the common ``map[string]string``
+            out = {}
             for k, x in v.items():
                 k = _key_text(k)
-                d = value.dec(x, st, fpath, struct, _join(spath, k))
+                d = value.dec(x, st, (at, k, _KEY), struct)
                 if d is _DROP:
                     d = value.zero()
                     if d is _DROP:
                         continue
                 out[k] = d
             for k in getattr(v, "duplicates", ()):
-                st.strict_error("duplicate field", _join(spath, k))
+                st.strict_error("duplicate field", (at, k, _KEY))
             return out
         if v is None:
             return _DROP
-        st.type_error(json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -661,29 +693,54 @@ class _Struct(_Node):
         self.name = name  # the struct's own name, as UnmarshalTypeError.Struct reports it
         self.go = go
         self.fields: dict[str, _Node] = {}
+        self._plain: tuple[frozenset, frozenset, frozenset, frozenset] | None = None
 
-    def dec(self, v: Any, st: _State, fpath: str, struct: str, spath: str) -> Any:
+    def _plain_fields(self) -> tuple[frozenset, frozenset, frozenset, frozenset]:
+        """The fields whose well-typed values need no decoder call: strings, bools, int32s, int64s."""
+        f = self.fields
+        self._plain = (frozenset(k for k, n in f.items() if type(n) is _String),
+                       frozenset(k for k, n in f.items() if type(n) is _Bool),
+                       frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 32),
+                       frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 64))
+        return self._plain
+
+    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, dict):
             out = {}
             fields = self.fields
             name = self.name
+            strings, bools, int32s, int64s = self._plain or self._plain_fields()
             for k, x in v.items():
+                # The common case first: a well-typed scalar is taken as it is.
+                t = type(x)
+                if t is str:
+                    if k in strings:
+                        out[k] = x
+                        continue
+                elif t is int:
+                    if (k in int32s and -2147483648 <= x <= 2147483647) or (
+                            k in int64s and -9223372036854775808 <= x <= 9223372036854775807):
+                        out[k] = x
+                        continue
+                elif t is bool and k in bools:
+                    out[k] = x
+                    continue
                 if type(k) is not str:
                     k = _key_text(k)
                 node = fields.get(k)
                 if node is None:
-                    st.strict_error("unknown field", _join(spath, k))
+                    st.strict_error("unknown field", (at, k, _FIELD))
                     continue
-                d = node.dec(x, st, _join(fpath, k), name, _join(spath, k))
+                d = node.dec(x, st, (at, k, _FIELD), name)
                 if d is not _DROP:
                     out[k] = d
             for k in getattr(v, "duplicates", ()):
                 if k in fields:
-                    st.strict_error("duplicate field", _join(spath, k))
+                    st.strict_error("duplicate field", (at, k, _KEY))
             return out
         if v is None:
             return _DROP
-        st.type_error(json_kind(v), self.go, struct, fpath)
+        st.type_error(json_kind(v), self.go, struct, at)
         return _DROP
 
     def zero(self) -> Any:
@@ -840,7 +897,7 @@ def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[
     version = api_version.rsplit("/", 1)[-1]
     st = _State(strict=field_validation != "Ignore")
     try:
-        out = root.dec(obj, st, "", "", "")
+        out = root.dec(obj, st, None, "")
     except _Abort as e:
         raise _bad(kind, version, str(e)) from None
     except RecursionError:
