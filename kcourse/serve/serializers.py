@@ -74,7 +74,7 @@ def _go_json_message(e: json.JSONDecodeError) -> str:
     if e.msg.startswith("Unexpected UTF-8 BOM"):
         return "invalid character 'ï' looking for beginning of value"
     char = doc[pos]
-    shown = char if char.isprintable() and char not in "'\\" else json.dumps(char)[1:-1]
+    shown = _quote_char(char)
     where = {
         "Expecting value": "looking for beginning of value",
         "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
@@ -84,11 +84,29 @@ def _go_json_message(e: json.JSONDecodeError) -> str:
     }.get(e.msg)
     if where is None:
         if e.msg.startswith("Invalid control character"):
-            return f"invalid character {shown!r} in string literal".replace('"', "'")
-        if e.msg.startswith("Invalid \\escape") or e.msg.startswith("Invalid \\uXXXX"):
-            return "invalid character in string escape code"
+            return f"invalid character {shown} in string literal"
+        if e.msg.startswith("Invalid \\escape"):
+            return f"invalid character {_quote_char(doc[pos + 1:pos + 2] or ' ')} in string escape code"
+        if e.msg.startswith("Invalid \\uXXXX"):
+            bad = next((c for c in doc[pos + 2:pos + 6] if c not in "0123456789abcdefABCDEF"), " ")
+            return f"invalid character {_quote_char(bad)} in \\u hexadecimal character escape"
         return f"invalid JSON at offset {pos}: {e.msg.lower()}"
-    return f"invalid character '{shown}' {where}"
+    return f"invalid character {shown} {where}"
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+               "\\": "\\\\"}
+
+
+def _quote_char(c: str) -> str:
+    """``encoding/json``'s ``quoteChar``: ``'x'``, ``'\\''``, ``'"'``, ``'\\n'``, ``'\\x01'``."""
+    if c == "'":
+        return "'\\''"
+    if c in _GO_ESCAPES:
+        return f"'{_GO_ESCAPES[c]}'"
+    if c.isprintable():
+        return f"'{c}'"
+    return f"'\\x{ord(c):02x}'" if ord(c) < 0x100 else f"'\\u{ord(c):04x}'"
 
 
 def _in_object(doc: str, pos: int) -> bool:

@@ -143,9 +143,17 @@ class WatchHandle:
         return self.labels.matches(md.get("labels")) and self.fields(obj)
 
     def deliver(self, etype: str, obj: dict) -> None:
+        """Send one event; a handler that raises ends its own watch (its stream broke), never the writer's request."""
         if not self.stopped:
             self.delivered += 1
-            self.handler(etype, obj)
+            try:
+                self.handler(etype, obj)
+            except Exception as err:
+                report = self.server.report_failure
+                if report is None:
+                    raise
+                self.stop()
+                report(self.user, None, self.rt.plural, "watch handler", err)
 
     def stop(self) -> None:
         self.stopped = True
@@ -260,6 +268,8 @@ class APIServer:
         self.record_events_enabled = record_events
         self.allocator: Any = None  # ClusterIP and NodePort allocation, set by the cluster (network.py)
         self.reachable: Callable[[str | None], bool] = lambda node: True
+        #: ``report_failure(component, node, key, where, err)``: a watcher's handler raised (set by the cluster).
+        self.report_failure: Callable[[str, str | None, str, str, Exception], None] | None = None
         self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
         self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
         self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
@@ -305,7 +315,13 @@ class APIServer:
             cache = self._cache[rt.plural]
             old = cache.get(rest)
             if ev.type == "PUT":
-                obj = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
+                try:
+                    obj = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
+                except (ValueError, TypeError, KeyError, AttributeError) as err:  # bytes written past the API
+                    if self.report_failure is None:
+                        raise
+                    self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
+                    continue
                 cache[rest] = obj
                 self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
             else:

@@ -4,6 +4,11 @@ Components never sleep and never call each other: they schedule their next
 piece of work on the cluster's clock and talk to the rest of the cluster
 only through the API server.  Each piece of work that does something a
 learner should see returns an :class:`Event` — one line of the trace.
+
+A component never dies of what it is given: an action that raises is
+reported on the trace and run again after a back-off (the cluster's
+event loop does this for every component, see ``Cluster._run_action``),
+as client-go's ``HandleCrash`` and ``wait.Until`` keep a Go loop alive.
 """
 
 from __future__ import annotations
@@ -14,11 +19,36 @@ from typing import TYPE_CHECKING
 
 from .apiserver import Request
 from .clock import Timer
+from .workqueue import ItemExponentialFailureRateLimiter
 
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-__all__ = ["Component", "Event"]
+__all__ = ["Component", "Event", "action_key", "describe_error"]
+
+
+def action_key(work: Callable[..., object]) -> object:
+    """What identifies "the same action" across runs: a bound method, or the code a closure runs.
+
+    A periodic action reschedules itself as the same bound method, or as a new closure over
+    the same code (``lambda: self._kick(p)``), so either compares equal to the run that failed.
+    """
+    while hasattr(work, "__wrapped__"):  # a decorated action is the action it decorates
+        work = work.__wrapped__
+    func = getattr(work, "__func__", None)
+    if func is not None:
+        return (func, id(getattr(work, "__self__", None)))
+    return getattr(work, "__code__", work)
+
+
+def describe_error(err: BaseException) -> str:
+    """An error as one line of a log: its own message for an error value, else the type and text (a "panic")."""
+    text = " ".join(str(err).split()) or "(no message)"
+    if len(text) > 300:  # a 4,300-digit number in a message would drown the trace
+        text = text[:299] + "…"
+    if type(err).__name__ in ("ApiError", "Unreachable", "EtcdError") or (type(err) is ValueError and str(err)):
+        return text  # an error value with a message of its own, as a Go function returns one
+    return f"{type(err).__name__}: {text}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +85,8 @@ class Component:
         self.client = cluster.api.client(name, node)
         self.running = False
         self._timers: list[Timer] = []
+        #: Back-off for actions of this process that raised: 5 ms doubling to 1000 s, per action.
+        self.crash_backoff = ItemExponentialFailureRateLimiter()
 
     def start(self) -> None:
         self.running = True

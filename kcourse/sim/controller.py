@@ -11,6 +11,15 @@ and the handlers that enqueue keys.
 
 Each loop iteration is one step on the simulated clock, so a learner can
 watch desired and current state converge key by key.
+
+A controller never dies of an object it cannot handle: whatever its sync
+raises is that key's error (a Go ``syncHandler`` returns an error; ours may
+raise any exception), reported on the trace as ``error syncing '<key>': …``
+and retried with the queue's back-off while every other key goes on.
+
+Simplified: one worker per controller; errors are trace lines, not klog
+lines; ``max_retries`` is modelled where upstream has one, but the special
+cases of some ``handleErr`` (a terminating namespace) are not.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from .apiserver import Unreachable
 from .clock import Timer
-from .component import Component, Event
+from .component import Component, Event, describe_error
 from .errors import ApiError
 from .informer import SharedInformerFactory
 from .resources import object_key
@@ -37,6 +46,10 @@ class Controller:
     name = "controller"
     #: Simulated seconds one pass of the loop takes (the time between two steps of this controller).
     work_delay = 0.005
+    #: Requeues after which a key that keeps failing is dropped (``maxRetries``: 15 in the Deployment,
+    #: Endpoints and EndpointSlice controllers, whose ``handleErr`` then forgets it); None retries for ever,
+    #: as most controllers' ``processNextWorkItem`` does.  A dropped key comes back with its object's next change.
+    max_retries: int | None = None
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
         self.manager = manager
@@ -78,7 +91,14 @@ class Controller:
             self._timer = self.manager.after(self.work_delay, self.process_next_work_item, trace_name=self.name)
 
     def process_next_work_item(self) -> Event | None:
-        """get → sync_handler → forget, or add_rate_limited on failure; always done."""
+        """get → sync_handler → forget, or add_rate_limited on failure; always done.
+
+        Whatever the sync raises is its error, as a Go ``syncHandler`` returns one: a typed
+        object the controller cannot handle (``maxSurge: "abc%"``) fails that key only.  The
+        key is retried after its back-off, every other key goes on being processed, and the
+        loop never stops — only a cluster built with ``strict=True`` lets an unexpected
+        exception propagate, so that a bug in a controller fails its test.
+        """
         self._timer = None
         key = self.queue.get()
         if key is None:
@@ -87,10 +107,21 @@ class Controller:
             message = self.sync_handler(key)
             self.queue.forget(key)
         except (ApiError, Unreachable) as err:
-            self.queue.add_rate_limited(key)
-            message = f"error syncing {key!r}: {err}; requeuing (attempt {self.queue.num_requeues(key)})"
+            message = self.handle_err(key, str(err))
+        except Exception as err:
+            if self.cluster.strict:
+                raise
+            message = self.handle_err(key, describe_error(err))
         finally:
             self.queue.done(key)
         if len(self.queue):
             self._wake()
         return self.manager.event(key, message or "in sync", component=self.name)
+
+    def handle_err(self, key: str, error: str) -> str:
+        """``handleErr``: requeue with back-off, or forget a key that failed ``max_retries`` times; the trace line."""
+        if self.max_retries is not None and self.queue.num_requeues(key) >= self.max_retries:
+            self.queue.forget(key)
+            return f"error syncing {key!r}: {error}; dropping it out of the queue after {self.max_retries} retries"
+        self.queue.add_rate_limited(key)
+        return f"error syncing {key!r}: {error}; requeuing (attempt {self.queue.num_requeues(key)})"

@@ -11,7 +11,32 @@ fails with etcd's own error.  Nothing is overwritten in place.
 
 Only the API server talks to etcd in a Kubernetes cluster; here too.
 
-Simplified: one member (no Raft), no leases on keys, values are bytes.
+What the facade accepts is what the etcd3 clients accept, checked before
+anything is written, so a refused call never uses up a revision:
+
+* a key (and a ``range_end``) is ``str`` or ``bytes``; ``str`` is encoded as
+  UTF-8 and ``bytes`` are decoded as UTF-8, so ``put(b"/k", b"v")`` and
+  ``put("/k", "v")`` name the same key.  Anything else is a ``TypeError``;
+  text that is not UTF-8 is a ``ValueError``; an empty key is etcd's
+  ``etcdserver: key is not provided``.
+* a value is ``bytes`` or ``str`` (stored as its UTF-8 bytes); anything else,
+  a list or a number included, is a ``TypeError``.
+* a revision is an ``int`` (not a ``bool``, not a float) in int64's range,
+  refused as etcd's JSON gateway refuses it
+  (``json: cannot unmarshal number 2.5 into Go value of type int64``).
+  A compaction at or below the last one fails with ``mvcc: required
+  revision has been compacted``, one past the current revision with ``mvcc:
+  required revision is a future revision`` (``server/mvcc/kvstore.go``);
+  like etcd, a fresh store may be compacted at revision 0 once.
+* a transaction is all or nothing: every compare and every op of both
+  branches is checked first; then the chosen branch is applied under one new
+  revision (if it writes anything), or nothing is.
+* a watch callback that raises has its watch cancelled (``Watcher.error``
+  keeps what it raised), as etcd cancels a watcher whose stream fails; the
+  write that triggered it, and every later one, succeeds.
+
+Simplified: one member (no Raft), no leases on keys; keys are kept as text,
+so a key that is not UTF-8 is refused (real etcd keys are any bytes).
 """
 
 from __future__ import annotations
@@ -119,6 +144,121 @@ def _check_key(key: str) -> None:
         raise EtcdError(ErrEmptyKey)
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+_GO_KINDS = {bool: "bool", float: "number", str: "string", list: "array", tuple: "array", dict: "object",
+             type(None): "null"}
+
+
+def _text(key: object, what: str = "key") -> str:
+    """A key or range end as the store keeps it: text, from ``str`` or UTF-8 ``bytes``."""
+    if type(key) is str:
+        if key.isascii():
+            return key
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"etcd: {what} {key!r} cannot be encoded as UTF-8") from None
+        return key
+    if isinstance(key, bytes):
+        try:
+            return key.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"etcd: {what} {key!r} is not UTF-8 (this store keeps keys as text)") from None
+    if isinstance(key, str):
+        return str(key)
+    raise TypeError(f"etcd: {what} must be bytes or str, not {type(key).__name__}")
+
+
+def _key(key: object) -> str:
+    text = _text(key)
+    _check_key(text)
+    return text
+
+
+def _end(range_end: object) -> str | None:
+    return None if range_end is None else _text(range_end, "range_end")
+
+
+def _value(value: object) -> bytes:
+    """A value as stored: ``bytes`` as given, ``str`` as UTF-8; nothing else."""
+    if type(value) is bytes:
+        return value
+    if isinstance(value, bytes):
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"etcd: value {value[:40]!r} cannot be encoded as UTF-8") from None
+    raise TypeError(f"etcd: value must be bytes or str, not {type(value).__name__}")
+
+
+def _revision(revision: object, what: str = "revision") -> int:
+    """An int64, as etcd's API declares every revision; refused as its JSON gateway refuses other numbers."""
+    if type(revision) is int and _INT64[0] <= revision <= _INT64[1]:
+        return revision
+    if isinstance(revision, int) and not isinstance(revision, bool):
+        if _INT64[0] <= revision <= _INT64[1]:
+            return int(revision)
+        shown = str(revision) if abs(revision) < 10**40 else f"of {revision.bit_length()} bits"
+        raise ValueError(f"json: cannot unmarshal number {shown} into Go value of type int64 ({what})")
+    kind = _GO_KINDS.get(type(revision), type(revision).__name__)
+    shown = f" {revision!r}" if isinstance(revision, float) else ""
+    raise TypeError(f"json: cannot unmarshal {kind}{shown} into Go value of type int64 ({what})")
+
+
+_COMPARE_TARGETS = ("value", "version", "create", "mod")
+_COMPARE_RESULTS = ("=", "!=", "<", ">")
+_OP_KINDS = ("put", "delete", "get")
+
+
+def _compare(c: object) -> Compare:
+    """A guard checked and normalised: a known target and result, an operand of the target's type."""
+    if not isinstance(c, Compare):
+        raise TypeError(f"etcd: a txn compare must be a Compare, not {type(c).__name__}")
+    if c.target not in _COMPARE_TARGETS:
+        raise ValueError(f"etcd: unknown compare target {c.target!r}; one of {', '.join(_COMPARE_TARGETS)}")
+    if c.result not in _COMPARE_RESULTS:
+        raise ValueError(f"etcd: unknown compare result {c.result!r}; one of {', '.join(_COMPARE_RESULTS)}")
+    operand = _value(c.operand) if c.target == "value" else _revision(c.operand, f"compare {c.target}")
+    key = _key(c.key)
+    if key is c.key and operand is c.operand:
+        return c
+    return Compare(key, c.target, c.result, operand)
+
+
+def _op(op: object) -> Op:
+    """A transaction operation checked and normalised."""
+    if not isinstance(op, Op):
+        raise TypeError(f"etcd: a txn operation must be an Op, not {type(op).__name__}")
+    if op.kind not in _OP_KINDS:
+        raise ValueError(f"etcd: unknown txn op {op.kind!r}; one of {', '.join(_OP_KINDS)}")
+    key, end = _key(op.key), _end(op.range_end)
+    value = _value(op.value) if op.kind == "put" else b""
+    if op.kind == "put" and end is not None:
+        raise ValueError("etcd: a put has no range_end")
+    if key is op.key and end is op.range_end and value is op.value:
+        return op
+    return Op(op.kind, key, value, end)
+
+
+def _ops(ops: object, what: str) -> list[Op]:
+    if isinstance(ops, (str, bytes, Op)) or not isinstance(ops, Iterable):
+        raise TypeError(f"etcd: txn {what} must be a list of Op, not {type(ops).__name__}")
+    return [_op(op) for op in ops]
+
+
+def _txn_args(compare: object, success: object, failure: object) -> tuple[list[Compare], list[Op], list[Op]]:
+    """Every guard and op of both branches, checked and normalised before a transaction touches anything."""
+    if isinstance(compare, (str, bytes, Compare)) or not isinstance(compare, Iterable):
+        raise TypeError(f"etcd: txn compare must be a list of Compare, not {type(compare).__name__}")
+    guards = [_compare(c) for c in compare]
+    then, otherwise = _ops(success, "success"), _ops(failure, "failure")
+    _check_ops(then)
+    _check_ops(otherwise)
+    return guards, then, otherwise
+
+
 def _check_ops(ops: list[Op]) -> None:
     """etcd refuses a transaction branch that writes one key twice (``checkIntervals`` in etcd's v3rpc)."""
     puts: set[str] = set()
@@ -143,6 +283,8 @@ class Watcher:
         self.prev_kv = prev_kv
         self.min_revision = min_revision   # a watch from a future revision ignores the writes before it
         self.cancelled = False
+        #: What the callback raised, if that cancelled the watch.
+        self.error: Exception | None = None
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -152,7 +294,14 @@ class Watcher:
         return _in_range(key, self.start, self.end)
 
     def _deliver(self, events: list[WatchEvent]) -> None:
-        self.callback(events if self.prev_kv else [WatchEvent(e.type, e.kv) for e in events])
+        """Hand events to the callback; one that raises cancels this watch, never the write that caused it."""
+        try:
+            self.callback(events if self.prev_kv else [WatchEvent(e.type, e.kv) for e in events])
+        except Exception as err:
+            if not self._store.cancel_failing_watchers:
+                raise
+            self.error = err
+            self.cancel()
 
 
 class Etcd:
@@ -180,10 +329,14 @@ class Etcd:
         self._log: list[WatchEvent] = []
         self._watchers: list[Watcher] = []
         self._size = 0
+        self._compact_main = -1    # etcd's compactMainRev: a fresh store may be compacted at revision 0
+        #: Cancel a watch whose callback raises, as etcd does (False: let it raise, to debug the callback).
+        self.cancel_failing_watchers = True
 
     # --- reads -------------------------------------------------------------------------------
 
     def _check_rev(self, revision: int) -> None:
+        revision = _revision(revision)
         if revision > self.revision:
             raise EtcdError(ErrFutureRev)
         if 0 < revision < self.compact_revision:
@@ -206,7 +359,7 @@ class Etcd:
 
     def get(self, key: str, revision: int = 0) -> KeyValue | None:
         """The key's value at ``revision`` (0: the latest), or None."""
-        _check_key(key)
+        key = _key(key)
         self._check_rev(revision)
         return self._at(key, revision)
 
@@ -226,9 +379,10 @@ class Etcd:
         leaves values empty; ``count_only`` returns no keys at all, as etcd
         does (``count()`` gives the number).
         """
-        key, range_end = self._bounds(key, range_end, prefix)
+        key, range_end = self._bounds(_text(key), _end(range_end), prefix)
         _check_key(key)
         self._check_rev(revision)
+        limit = _revision(limit, "limit")
         if count_only:
             return []
         if range_end is None:
@@ -245,14 +399,14 @@ class Etcd:
                     kv = latest.get(k)
                     if kv is not None:
                         found.append(kv)
-                        if limit and len(found) >= limit:
+                        if limit > 0 and len(found) >= limit:
                             break
             else:
                 for k in keys[lo:hi]:
                     kv = self._at(k, revision)
                     if kv is not None:
                         found.append(kv)
-                        if limit and len(found) >= limit:
+                        if limit > 0 and len(found) >= limit:
                             break
         if keys_only:
             return [KeyValue(kv.key, b"", kv.create_revision, kv.mod_revision, kv.version) for kv in found]
@@ -316,9 +470,7 @@ class Etcd:
         Writing the value a key already holds is still a write: a new
         revision, a higher ``version`` and a watch event, as in etcd.
         """
-        _check_key(key)
-        if isinstance(value, str):
-            value = value.encode()
+        key, value = _key(key), _value(value)
         self.revision += 1
         return self._commit([self._apply_put(key, value, self.revision)])
 
@@ -342,9 +494,7 @@ class Etcd:
         the same transaction; only a transaction that changed something gets
         a new revision.
         """
-        success, failure = list(success), list(failure)
-        _check_ops(success)
-        _check_ops(failure)
+        compare, success, failure = _txn_args(compare, success, failure)
         ok = all(self._holds(c) for c in compare)
         ops = success if ok else failure
         results: list[list[KeyValue] | int] = []
@@ -360,8 +510,6 @@ class Etcd:
                 doomed = [kv.key for kv in self.range(op.key, op.range_end)]
                 events.extend(self._apply_delete(k, rev) for k in doomed)
                 results.append(len(doomed))
-            else:
-                raise ValueError(f"unknown txn op {op.kind!r}")
         if events:
             self.revision = rev
             self._commit(events)
@@ -389,10 +537,12 @@ class Etcd:
         unless that version is a delete; so a watch from exactly ``revision``
         still sees the puts made at it but not the deletes.
         """
-        if revision <= self.compact_revision:
+        revision = _revision(revision)
+        if revision <= self._compact_main:
             raise EtcdError(ErrCompacted, self.compact_revision)
         if revision > self.revision:
             raise EtcdError(ErrFutureRev)
+        self._compact_main = revision
         still_dirty: set[str] = set()
         gone: set[str] = set()
         history = self._history
@@ -440,7 +590,10 @@ class Etcd:
         it.  ``prev_kv`` is left out where the previous version has been
         compacted away, as etcd reads it at ``mod_revision - 1``.
         """
-        key, range_end = self._bounds(key, range_end, prefix)
+        key, range_end = self._bounds(_text(key), _end(range_end), prefix)
+        start_revision = _revision(start_revision, "start_revision")
+        if not callable(callback):
+            raise TypeError(f"etcd: a watch callback must be callable, not {type(callback).__name__}")
         if 0 < start_revision < self.compact_revision:
             raise EtcdError(ErrCompacted, self.compact_revision)
         w = Watcher(self, key, range_end, callback, prev_kv, min_revision=start_revision)
@@ -454,13 +607,16 @@ class Etcd:
                 if rev != batch_rev and batch:
                     w._deliver(batch)
                     batch = []
+                    if w.cancelled:  # the callback raised on the history: the watch ends there
+                        return w
                 if rev <= self.compact_revision and ev.prev_kv is not None:
                     ev = WatchEvent(ev.type, ev.kv)
                 batch.append(ev)
                 batch_rev = rev
             if batch:
                 w._deliver(batch)
-        self._watchers.append(w)
+        if not w.cancelled:
+            self._watchers.append(w)
         return w
 
     def db_size(self) -> int:

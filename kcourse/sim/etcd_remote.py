@@ -13,6 +13,10 @@ key has no ``value``.  Errors come back as HTTP 400 with gRPC's message,
 ``etcdserver: mvcc: ...``; the ``mvcc:`` ones are raised with the store's
 own message, as the embedded store raises them.
 
+Arguments are checked by the embedded store's own rules before anything is
+sent (keys and values as ``str`` or ``bytes``, revisions as int64, every op
+of a transaction), so both stores refuse the same calls the same way.
+
 Watches differ from the embedded store in one way that cannot be hidden: a
 real watch is a stream that runs beside the caller.  ``watch()`` therefore
 calls its callback from a background thread, some time after the write;
@@ -39,6 +43,12 @@ from kcourse.sim.etcd import (
     KeyValue,
     Op,
     WatchEvent,
+    _end,
+    _key,
+    _revision,
+    _text,
+    _txn_args,
+    _value,
     prefix_end,
 )
 
@@ -97,7 +107,7 @@ class RemoteWatcher:
         self.callback = callback
         self.prev_kv = prev_kv
         self.cancelled = False
-        self.error: EtcdError | None = None
+        self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="etcd-watch", daemon=True)
         self._thread.start()
 
@@ -109,7 +119,11 @@ class RemoteWatcher:
                     return
                 events = [_event(e) for e in message.get("events", ())]
                 if events and not self.cancelled:
-                    self.callback(events)
+                    try:
+                        self.callback(events)
+                    except Exception as err:  # noqa: BLE001 — kept in .error: a failing callback ends its own watch
+                        self.error, self.cancelled = err, True
+                        return
         except (OSError, ValueError, AttributeError, http.client.HTTPException):
             pass  # the stream was closed by cancel() (http.client may trip over it) or by the server
         finally:
@@ -228,6 +242,8 @@ class RemoteEtcd:
     def range(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0,
               limit: int = 0, keys_only: bool = False, count_only: bool = False) -> list[KeyValue]:
         """Keys in ``[key, range_end)`` (or with ``prefix``) at ``revision``, sorted by key."""
+        key, range_end = _text(key), _end(range_end)
+        revision, limit = _revision(revision), _revision(limit, "limit")
         body = _range_body(key, range_end, prefix)
         for name, value in (("revision", revision), ("limit", limit)):
             if value:
@@ -240,6 +256,7 @@ class RemoteEtcd:
 
     def count(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0) -> int:
         """How many keys the range holds (etcd's ``count_only``)."""
+        key, range_end, revision = _text(key), _end(range_end), _revision(revision)
         body = _range_body(key, range_end, prefix) | {"count_only": True}
         if revision:
             body["revision"] = str(revision)
@@ -249,16 +266,19 @@ class RemoteEtcd:
 
     def put(self, key: str, value: bytes | str) -> int:
         """Write ``value`` under ``key``; returns the new revision."""
+        key, value = _key(key), _value(value)
         payload = self._call("/v3/kv/put", {"key": _b64(key), "value": _b64(value)})
         return int(payload["header"]["revision"])
 
     def delete(self, key: str, range_end: str | None = None, *, prefix: bool = False) -> int:
         """Delete a key or range; returns how many keys were deleted."""
+        key, range_end = _text(key), _end(range_end)
         return int(self._call("/v3/kv/deleterange", _range_body(key, range_end, prefix)).get("deleted", 0))
 
     def txn(self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
             ) -> tuple[bool, list[list[KeyValue] | int]]:
         """If every ``compare`` holds run ``success`` else ``failure``, atomically, at one revision."""
+        compare, success, failure = _txn_args(compare, success, failure)
         body = {"compare": [self._compare(c) for c in compare],
                 "success": [self._op(op) for op in success],
                 "failure": [self._op(op) for op in failure]}
@@ -291,6 +311,7 @@ class RemoteEtcd:
 
     def compact(self, revision: int) -> None:
         """Compact the history before ``revision`` (``physical``: wait until it is gone)."""
+        revision = _revision(revision)
         self._call("/v3/kv/compaction", {"revision": str(revision), "physical": True})
 
     def db_size(self) -> int:
@@ -329,6 +350,10 @@ class RemoteEtcd:
         here, as the embedded store does: it is checked with a read first,
         because the server reports it only later, on the stream.
         """
+        key, range_end = _text(key), _end(range_end)
+        start_revision = _revision(start_revision, "start_revision")
+        if not callable(callback):
+            raise TypeError(f"etcd: a watch callback must be callable, not {type(callback).__name__}")
         if start_revision > 0:
             try:
                 self.count(key, range_end, prefix=prefix, revision=start_revision)
@@ -379,6 +404,7 @@ class _SyncWatcher:
                  prev_kv: bool):
         self._owner, self.start, self.end, self.callback, self.prev_kv = owner, start, end, callback, prev_kv
         self.cancelled = False
+        self.error: Exception | None = None
 
     def matches(self, key: str) -> bool:
         if self.end is None:
@@ -388,7 +414,13 @@ class _SyncWatcher:
     def deliver(self, events: list[WatchEvent]) -> None:
         mine = [e if self.prev_kv else WatchEvent(e.type, e.kv) for e in events if self.matches(e.kv.key)]
         if mine and not self.cancelled:
-            self.callback(mine)
+            try:
+                self.callback(mine)
+            except Exception as err:  # as the embedded store: the watch ends, the write stands
+                if not self._owner.cancel_failing_watchers:
+                    raise
+                self.error = err
+                self.cancel()
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -415,13 +447,15 @@ class SyncRemoteEtcd(RemoteEtcd):
     def __init__(self, endpoint: str, timeout: float = 10.0):
         super().__init__(endpoint, timeout)
         self._sync_watchers: list[_SyncWatcher] = []
+        #: As the embedded store's: False lets a failing callback raise into the write (to debug it).
+        self.cancel_failing_watchers = True
 
     def _deliver(self, events: list[WatchEvent]) -> None:
         for w in list(self._sync_watchers):
             w.deliver(events)
 
     def put(self, key: str, value: bytes | str) -> int:
-        raw = value.encode() if isinstance(value, str) else value
+        key, raw = _key(key), _value(value)
         payload = self._call("/v3/kv/put", {"key": _b64(key), "value": _b64(raw), "prev_kv": True})
         rev = int(payload["header"]["revision"])
         prev = _kv(payload["prev_kv"]) if payload.get("prev_kv") else None
@@ -430,6 +464,7 @@ class SyncRemoteEtcd(RemoteEtcd):
         return rev
 
     def delete(self, key: str, range_end: str | None = None, *, prefix: bool = False) -> int:
+        key, range_end = _text(key), _end(range_end)
         payload = self._call("/v3/kv/deleterange", _range_body(key, range_end, prefix) | {"prev_kv": True})
         rev = int(payload["header"]["revision"])
         prevs = [_kv(kv) for kv in payload.get("prev_kvs", ())]
@@ -440,6 +475,8 @@ class SyncRemoteEtcd(RemoteEtcd):
     def watch(self, key: str, callback: Callable[[list[WatchEvent]], None], *, range_end: str | None = None,
               prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> _SyncWatcher:  # type: ignore[override]
         """Like the embedded store's watch: history from ``start_revision`` first, then every write of this client."""
+        key, range_end = _text(key), _end(range_end)
+        start_revision = _revision(start_revision, "start_revision")
         end = prefix_end(key) if prefix else range_end
         w = _SyncWatcher(self, key, end, callback, prev_kv)
         now = self.revision
@@ -455,5 +492,6 @@ class SyncRemoteEtcd(RemoteEtcd):
                 batch.append(ev)
             if batch:
                 w.deliver(batch)
-        self._sync_watchers.append(w)
+        if not w.cancelled:
+            self._sync_watchers.append(w)
         return w

@@ -9,7 +9,11 @@ LISTs again and reconciles its cache with the fresh list, just as
 ``Reflector.ListAndWatch`` does.
 
 Handlers must be cheap and must not mutate objects: controllers' handlers
-only enqueue keys.  ``SharedInformerFactory`` hands every controller in one
+only enqueue keys.  A handler (or an index function) that raises on an
+object it cannot handle loses that one notification and nothing else: the
+failure is reported on the owner's trace and the cache, the other handlers
+and the watch go on, as client-go's ``processorListener`` runs its handlers
+under ``HandleCrash``.  ``SharedInformerFactory`` hands every controller in one
 process the same informer per resource, as in kube-controller-manager.
 """
 
@@ -158,14 +162,31 @@ class Informer:
         else:
             self._add(key, obj)
 
+    def _failed(self, what: str, key: str, err: Exception) -> None:
+        """A handler or index function raised: report it (a strict cluster re-raises) and drop the notification."""
+        report = self.client.server.report_failure
+        if report is None:
+            raise err
+        report(self.client.user, self.client.node, key, f"{self.resource} informer {what}", err)
+
     def _index(self, key: str, obj: dict) -> None:
         for name, func in self.indexers.items():
-            for value in func(obj):
+            try:
+                values = func(obj)
+            except Exception as err:  # noqa: BLE001 — reported by _failed; the object is left out of this index
+                self._failed(f"index {name!r}", key, err)
+                continue
+            for value in values:
                 self.indices[name].setdefault(value, set()).add(key)
 
     def _unindex(self, key: str, obj: dict) -> None:
         for name, func in self.indexers.items():
-            for value in func(obj):
+            try:
+                values = func(obj)
+            except Exception as err:  # noqa: BLE001 — reported by _failed; it was left out of the index then too
+                self._failed(f"index {name!r}", key, err)
+                continue
+            for value in values:
                 keys = self.indices[name].get(value)
                 if keys is not None:
                     keys.discard(key)
@@ -178,7 +199,10 @@ class Informer:
         self._index(key, obj)
         for h in self.handlers:
             if h.on_add:
-                h.on_add(obj)
+                try:
+                    h.on_add(obj)
+                except Exception as err:  # noqa: BLE001 — reported by _failed
+                    self._failed("add handler", key, err)
 
     def _update(self, key: str, old: dict, new: dict) -> None:
         self._unindex(key, old)
@@ -186,7 +210,10 @@ class Informer:
         self._index(key, new)
         for h in self.handlers:
             if h.on_update:
-                h.on_update(old, new)
+                try:
+                    h.on_update(old, new)
+                except Exception as err:  # noqa: BLE001 — reported by _failed
+                    self._failed("update handler", key, err)
 
     def _delete(self, key: str, obj: dict) -> None:
         old = self.store.pop(key)
@@ -194,7 +221,10 @@ class Informer:
         self._unindex(key, old)
         for h in self.handlers:
             if h.on_delete:
-                h.on_delete(obj)
+                try:
+                    h.on_delete(obj)
+                except Exception as err:  # noqa: BLE001 — reported by _failed
+                    self._failed("delete handler", key, err)
 
 
 class SharedInformerFactory:

@@ -1009,7 +1009,8 @@ class Kubelet(Component):
     def _container_timer(self, delay: float, work: Callable[[], Event | None]) -> None:
         """Something a container does on its own (it keeps running even when the kubelet does not)."""
         self._container_timers = [t for t in self._container_timers if not t.cancelled]
-        self._container_timers.append(self.clock.call_later(delay, work, component=self.runtime_name))
+        self._container_timers.append(self.cluster.schedule(self, delay, work, trace_name=self.runtime_name,
+                                                            when_stopped=True))
 
     # --- programs and logs -----------------------------------------------------------------------------
 

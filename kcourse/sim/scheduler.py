@@ -88,7 +88,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import Unreachable
-from .component import Component, Event
+from .component import Component, Event, describe_error
 from .errors import ApiError
 from .informer import Informer, ResourceEventHandler
 from .labels import Selector, selector_from_spec
@@ -1743,6 +1743,10 @@ class Scheduler(Component):
             return None
         try:
             return self._cycle(pinfo)
+        except Exception as err:  # a plugin failed on this pod: an Error status, as handleSchedulingFailure takes it
+            if self.cluster.strict:
+                raise
+            return self._fail(pinfo, CycleResult(None, 0, 0, {}, message=describe_error(err), error=True))
         finally:
             self.queue.done(pinfo.key)
             self._wake()

@@ -7,19 +7,22 @@ waiting) and a *processing* set (keys being handled): adding a key that is
 already waiting does nothing, and adding one that is being processed marks
 it dirty so it is handled again after ``done`` — never twice at once.
 
-Failures are retried with ``add_rate_limited``: the per-item exponential
-back-off of client-go's default controller rate limiter (5 ms doubling to a
-cap of 1000 s), reset by ``forget`` after a success.
+Failures are retried with ``add_rate_limited`` through client-go's
+``DefaultControllerRateLimiter``: the larger of a per-item exponential
+back-off (5 ms doubling to a cap of 1000 s, reset by ``forget`` after a
+success) and one token bucket for the whole queue (10 retries a second,
+bursts of 100), so a storm of failing keys cannot spin the controller.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from .clock import Clock
 
-__all__ = ["ItemExponentialFailureRateLimiter", "WorkQueue"]
+__all__ = ["BucketRateLimiter", "ItemExponentialFailureRateLimiter", "MaxOfRateLimiter", "WorkQueue",
+           "default_controller_rate_limiter"]
 
 
 class ItemExponentialFailureRateLimiter:
@@ -27,29 +30,84 @@ class ItemExponentialFailureRateLimiter:
 
     def __init__(self, base_delay: float = 0.005, max_delay: float = 1000.0):
         self.base_delay, self.max_delay = base_delay, max_delay
-        self.failures: dict[str, int] = {}
+        self.failures: dict[Hashable, int] = {}
 
-    def when(self, key: str) -> float:
+    def when(self, key: Hashable) -> float:
         n = self.failures.get(key, 0)
         self.failures[key] = n + 1
         return min(self.base_delay * (2 ** n), self.max_delay)
 
-    def num_requeues(self, key: str) -> int:
+    def num_requeues(self, key: Hashable) -> int:
         return self.failures.get(key, 0)
 
-    def forget(self, key: str) -> None:
+    def forget(self, key: Hashable) -> None:
         self.failures.pop(key, None)
+
+
+class BucketRateLimiter:
+    """``golang.org/x/time/rate``'s token bucket on the simulated clock: ``qps`` tokens a second, ``burst`` at most.
+
+    Every ``when`` takes a token (the bucket may go into debt), and waits until the debt is
+    paid: with 10 qps and a burst of 100, the 101st retry within an instant waits 100 ms.
+    Tokens are counted in thousandths so that the arithmetic is exact.
+    """
+
+    def __init__(self, clock: Clock, qps: int = 10, burst: int = 100):
+        self.clock, self.qps, self.burst = clock, qps, burst
+        self._milli_tokens = burst * 1000
+        self._last_ms = clock.now_ms
+
+    def when(self, key: Hashable) -> float:
+        now = self.clock.now_ms
+        if now > self._last_ms:
+            self._milli_tokens = min(self.burst * 1000, self._milli_tokens + (now - self._last_ms) * self.qps)
+            self._last_ms = now
+        self._milli_tokens -= 1000
+        if self._milli_tokens >= 0:
+            return 0.0
+        return -(self._milli_tokens // self.qps) / 1000  # ceil(debt / rate), in whole milliseconds
+
+    def num_requeues(self, key: Hashable) -> int:
+        return 0
+
+    def forget(self, key: Hashable) -> None:
+        pass
+
+
+class MaxOfRateLimiter:
+    """The longest wait any of its limiters asks for (each one is asked, as in client-go)."""
+
+    def __init__(self, *limiters: ItemExponentialFailureRateLimiter | BucketRateLimiter):
+        self.limiters = limiters
+
+    def when(self, key: Hashable) -> float:
+        return max([limiter.when(key) for limiter in self.limiters])
+
+    def num_requeues(self, key: Hashable) -> int:
+        return max(limiter.num_requeues(key) for limiter in self.limiters)
+
+    def forget(self, key: Hashable) -> None:
+        for limiter in self.limiters:
+            limiter.forget(key)
+
+
+def default_controller_rate_limiter(clock: Clock) -> MaxOfRateLimiter:
+    """``workqueue.DefaultControllerRateLimiter``: per-item 5 ms → 1000 s, overall 10 qps with a burst of 100."""
+    return MaxOfRateLimiter(ItemExponentialFailureRateLimiter(0.005, 1000.0), BucketRateLimiter(clock, 10, 100))
+
+
+RateLimiter = ItemExponentialFailureRateLimiter | BucketRateLimiter | MaxOfRateLimiter
 
 
 class WorkQueue:
     """A rate-limited, de-duplicating FIFO of keys on the simulated clock."""
 
     def __init__(self, name: str, clock: Clock, on_ready: Callable[[], None] = lambda: None,
-                 rate_limiter: ItemExponentialFailureRateLimiter | None = None):
+                 rate_limiter: RateLimiter | None = None):
         self.name = name
         self.clock = clock
         self.on_ready = on_ready
-        self.rate_limiter = rate_limiter or ItemExponentialFailureRateLimiter()
+        self.rate_limiter = rate_limiter or default_controller_rate_limiter(clock)
         self._queue: deque[str] = deque()
         self._dirty: set[str] = set()
         self._processing: set[str] = set()
@@ -116,7 +174,7 @@ class WorkQueue:
             pending.cancel()  # type: ignore[attr-defined]
 
     def add_rate_limited(self, key: str) -> None:
-        """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s."""
+        """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s (later if the bucket is empty)."""
         self.add_after(key, self.rate_limiter.when(key))
 
     def forget(self, key: str) -> None:

@@ -6,6 +6,7 @@ Revisions are written relative to the revision a case started at
 
 from __future__ import annotations
 
+import base64
 import random
 import time
 from typing import TYPE_CHECKING
@@ -539,6 +540,72 @@ def test_txn_branch_that_would_not_run_is_checked_too(store: Store) -> None:
     with raises(ErrDuplicateKey):
         store.txn([], [Op("put", "a", b"1")], [Op("put", "b", b"1"), Op("put", "b", b"2")])
     assert store.get("a") is None
+
+
+# --- what the API refuses, and that a refusal changes nothing -----------------------------------------
+#
+# The real server is asked through its JSON gateway directly (``_call``), since RemoteEtcd checks its
+# arguments by the embedded store's rules before sending anything.
+
+
+def _raw(store: Store, path: str, body: dict) -> None:
+    """Send ``body`` to the real server as is (the embedded store is asked through its own API)."""
+    store.etcd._call(path, body)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("revision", "text"), [
+    (2.5, "json: cannot unmarshal number 2.5 into Go value of type int64"),
+    (True, "json: cannot unmarshal bool into Go value of type int64"),
+    (10**20, "json: cannot unmarshal number 100000000000000000000 into Go value of type int64"),
+])
+def test_a_compaction_revision_that_is_not_an_int64_is_refused_and_changes_nothing(
+        store: Store, revision: object, text: str) -> None:
+    store.put("a", "1")
+    before = (store.revision, store.etcd.compact_revision)
+    if store.backend == "etcd":
+        with pytest.raises(EtcdError) as err:
+            _raw(store, "/v3/kv/compaction", {"revision": revision})
+    else:
+        with pytest.raises((TypeError, ValueError)) as err:
+            store.compact(revision)  # type: ignore[arg-type]
+    assert str(err.value).startswith(text)
+    assert (store.revision, store.etcd.compact_revision) == before
+
+
+def test_a_negative_compaction_revision_is_already_compacted(store: Store) -> None:
+    store.put("a", "1")
+    with raises(ErrCompacted):
+        store.compact(-1)
+    assert store.revision == store.rel(1)
+
+
+def test_a_txn_with_one_invalid_op_changes_nothing(store: Store) -> None:
+    store.put("a", "1")
+    good = [Op("put", store._key("b"), b"1"), Op("delete", store._key("a"))]
+    if store.backend == "etcd":
+        put = {"request_put": {"key": base64.b64encode(store._key("b").encode()).decode(), "value": "MQ=="}}
+        with raises(ErrEmptyKey):
+            _raw(store, "/v3/kv/txn", {"success": [put, {"request_put": {"key": "", "value": "MQ=="}}]})
+    with raises(ErrEmptyKey):
+        store.etcd.txn([], [*good, Op("put", "", b"1")])
+    assert store.revision == store.rel(1)
+    assert store.get("b") is None and store.get("a") is not None
+    assert store.put("d", "1") == store.rel(2)
+
+
+def test_bytes_and_str_name_the_same_key(store: Store) -> None:
+    store.etcd.put(store._key("k").encode(), b"1")
+    store.put("k", "2")
+    assert store.get("k") == kv(store, "k", b"2", 1, 2, 2)
+    assert store.etcd.get(store._key("k").encode()) == store.etcd.get(store._key("k"))
+    assert [kv.key for kv in store.range("k", prefix=True)] == ["k"]
+
+
+def test_a_negative_limit_means_no_limit(store: Store) -> None:
+    for name in ("a", "b", "c"):
+        store.put(name, name)
+    assert [kv.key for kv in store.range("a", "\0", limit=-1)] == ["a", "b", "c"]
+    assert [kv.key for kv in store.range("a", "\0", limit=2)] == ["a", "b"]
 
 
 def test_watch_from_now_ignores_the_past(store: Store) -> None:

@@ -115,13 +115,29 @@ def compute_hash(template: dict, collision_count: int | None = None) -> str:
 
 
 def scaled_value(value: Any, total: int, round_up: bool) -> int:
-    """``intstr.GetScaledValueFromIntOrPercent``: 2 stays 2; "25%" of 10 is 3 (up) or 2 (down)."""
-    if isinstance(value, int):
+    """``intstr.GetScaledValueFromIntOrPercent``: 2 stays 2; "25%" of 10 is 3 (up) or 2 (down).
+
+    A value it cannot read fails with upstream's error text, which the sync returns (the
+    key is retried with back-off).  Simplified: a string of digits without "%" is read as
+    an integer, as this API server's validation lets it through.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = str(value)
-    if not text.endswith("%"):
-        return int(text)
-    exact = int(text[:-1]) * total / 100
+    if not isinstance(value, str):
+        raise ValueError("invalid value for IntOrString: invalid type: neither int nor percentage")  # noqa: TRY004
+    if not value.endswith("%"):
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            return int(value)
+        raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
+    digits = value[:-1]
+    number = digits[1:] if digits[:1] in ("+", "-") else digits
+    if not (number.isascii() and number.isdigit()):
+        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
+                         f'strconv.Atoi: parsing "{digits}": invalid syntax')
+    if len(number) > 19 or int(number) > 2**63 - 1:
+        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
+                         f'strconv.Atoi: parsing "{digits}": value out of range')
+    exact = int(digits) * total / 100
     return math.ceil(exact) if round_up else math.floor(exact)
 
 
@@ -209,6 +225,7 @@ class DeploymentController(Controller):
     """Rolls each Deployment's template out through its ReplicaSets."""
 
     name = "deployment-controller"
+    max_retries = 15
 
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)

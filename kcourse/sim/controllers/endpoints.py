@@ -180,6 +180,7 @@ class EndpointsController(Controller):
     """Keys are Services; each sync rewrites the Service's Endpoints if they differ."""
 
     name = "endpoint-controller"
+    max_retries = 15
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
         super().__init__(manager, informers)

@@ -70,6 +70,7 @@ class EndpointSliceController(Controller):
     """Keys are Services; each sync brings the Service's slices in line with its pods."""
 
     name = "endpointslice-controller"
+    max_retries = 15
     max_endpoints_per_slice = MAX_ENDPOINTS_PER_SLICE
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
