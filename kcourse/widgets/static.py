@@ -24,7 +24,10 @@ The live widget hides the static copy in the same cell: it is wrapped in a
 box of class ``kcourse-live`` whose stylesheet hides a ``kcourse-static``
 output directly followed by a live view (CSS ``:has()``, JupyterLab 4,
 Notebook 7 and the classic Notebook's output areas).  Without a rendered
-live widget nothing hides it, so a static page always reads.  Front ends that
+live widget nothing hides it, so a static page always reads.  When the
+kernel restarts, ipywidgets marks every view disconnected; the stylesheet
+then hides the dead view and the static copy, with its "run this cell",
+shows again instead of buttons that would do nothing.  Front ends that
 lay outputs out otherwise (VS Code) show both, which is redundant but not
 misleading.
 
@@ -47,7 +50,7 @@ from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["LIVE_CLASS", "RUN_MESSAGE", "STATIC_CLASS", "WIDGET_VIEW", "display_with_fallback",
+__all__ = ["DISCONNECTED_CLASS", "LIVE_CLASS", "RUN_MESSAGE", "STATIC_CLASS", "WIDGET_VIEW", "display_with_fallback",
            "fallback_outputs", "live_view", "static_bundle", "widget_bundle"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -55,11 +58,16 @@ LIVE_CLASS = "kcourse-live"
 STATIC_CLASS = "kcourse-static"
 RUN_MESSAGE = "Run this cell to use the interactive version."
 
-# Hide a static copy whose very next output in the same cell is a live kcourse widget.
+#: ipywidgets' class on a view whose kernel has gone (restarted or shut down): its buttons answer nothing.
+DISCONNECTED_CLASS = "jupyter-widgets-disconnected"
+_LIVE = f".{LIVE_CLASS}:not(.{DISCONNECTED_CLASS})"
+# Hide a static copy whose very next output in the same cell is a connected live kcourse widget;
+# hide a live widget whose kernel has gone, so the static copy (and its "run this cell") shows again.
 _HIDE_STATIC = (
-    f".jp-OutputArea-child:has(+ .jp-OutputArea-child .{LIVE_CLASS}) .{STATIC_CLASS},"
-    f".output_area:has(+ .output_area .{LIVE_CLASS}) .{STATIC_CLASS}"
+    f".jp-OutputArea-child:has(+ .jp-OutputArea-child {_LIVE}) .{STATIC_CLASS},"
+    f".output_area:has(+ .output_area {_LIVE}) .{STATIC_CLASS}"
     "{display:none}"
+    f".{LIVE_CLASS}.{DISCONNECTED_CLASS}{{display:none}}"
 )
 
 
