@@ -13,6 +13,16 @@ the simulated components and notebooks call, under the cluster's lock, as
 a client named after the caller's user agent; a refused request comes back
 as the ``Status`` object the real server sends.
 
+Before anything is stored, a request is checked in kube-apiserver's order:
+its options from the query (``dryRun`` must be ``All``, as ``ValidateDryRun``
+says; a server-side apply needs a ``fieldManager``, as
+``ValidatePatchOptions`` says; DeleteOptions, from the body or the query, are
+typed and validated), then its body, decoded within the limits of
+``serializers.py`` and refused in the words of whichever upstream decoder
+would have read it: the serializer behind ``transformDecodeError`` for a
+create or update, the apply patcher (``error decoding YAML``), the merge and
+JSON patchers (``error decoding patch``).
+
 Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
 Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
 deletes the Pod gracefully), ``log`` (served by the node's kubelet, ``follow``
@@ -35,6 +45,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
-from kcourse.sim.serializer import json_kind as _type_name
 
 from . import protobuf, serializers
 from .discovery import SUBRESOURCES
@@ -205,7 +215,11 @@ def patch_decoding_error(reason: str, patch_type: str, req: Request) -> str:
 
 def _go_type(value: Any) -> str:
     """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
-    return "object" if value is None else _type_name(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
 
 
 def _check_object(obj: Any, kind: str, req: Request) -> None:
@@ -251,10 +265,10 @@ def _int(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise errors.bad_request(f'invalid value "{value}" for {name}') from None
+    # Go's ``strconv.ParseInt(value, 10, 64)``: an optional sign and decimal digits, within int64.
+    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:  # type: ignore[arg-type]
+        raise errors.bad_request(f'invalid value "{value}" for {name}')
+    return int(value)  # type: ignore[arg-type]
 
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:
