@@ -385,7 +385,7 @@ class Cluster:
             self._instant_events += 1
             if self._instant_events > self.MAX_EVENTS_PER_INSTANT:
                 raise RuntimeError(f"{self._instant_events} events at t={self.clock.now:.3f}s without time passing; "
-                                   f"the last: {ev}")
+                                   f"the last: {ev.one_line()}")
         else:
             self._instant_ms, self._instant_events = self.clock.now_ms, 1
         self.events.append(ev)

@@ -7,7 +7,7 @@ import pytest
 from builders import populate
 
 import kcourse
-from kcourse.widgets.stepper import Stepper, explain
+from kcourse.widgets.stepper import Stepper, diagram_html, explain
 
 
 @pytest.fixture
@@ -261,3 +261,14 @@ def test_after_reset_the_pickers_follow_the_new_cluster_only(stepper):
     old.kubectl("create deployment gone --image=nginx:1.27")
     old.run_until_stable()
     assert "default/gone" not in stepper.deployment_dropdown.options
+
+
+def test_the_diagram_is_embedded_as_the_diagram_module_renders_it(stepper):
+    """Whatever the diagrams draw for a notebook (their text/html) is what the Stepper shows."""
+    live = kcourse.diagrams.live(stepper.cluster, max_pods_per_node=stepper.max_pods_per_node)
+    assert live._repr_mimebundle_()["text/html"] in stepper.diagram.value
+
+    class SvgOnly:
+        def _repr_svg_(self) -> str:
+            return '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg role="img" aria-label="x"><title>x</title></svg>'
+    assert diagram_html(SvgOnly()).endswith('<svg role="img" aria-label="x"><title>x</title></svg></div>')
