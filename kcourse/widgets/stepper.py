@@ -522,23 +522,40 @@ class Stepper(widgets.VBox):
             self._update_actions()
         return bool(hint)
 
+    #: How far a Step looks ahead in simulated time for the next action: with every machine off, only
+    #: timers that act on nothing are left, and a Step must say so instead of running them for ever.
+    QUIET_HORIZON = 600.0
+
     def step(self, n: int = 1) -> list[Any]:
         """Step ``n`` times (the first with the component chosen in the dropdown, if any)."""
         out = []
         chosen = self.component_dropdown.value or None
         for i in range(n):
-            ev = self.cluster.step(component=chosen if i == 0 else None)
-            if ev is None and not self.cluster.ready_components():
-                break
+            if i == 0 and chosen:
+                ev = self.cluster.step(component=chosen)
+            else:
+                evs = self.cluster.run(until=self.cluster.now + self.QUIET_HORIZON, max_steps=1)
+                ev = evs[0] if evs else None
+                if ev is None:
+                    break
             if ev is not None:
                 out.append(ev)
         return out
 
+    def _quiet(self) -> str:
+        if self.cluster.clock.peek() is None:
+            return "Nothing left to do: the clock is empty."
+        return (f"Nothing acted in {self.QUIET_HORIZON:g} s of simulated time: every component that could act "
+                f"is stopped. Recover a node.")
+
     def _on_step(self, _: Any = None) -> None:
-        self._act("Step", lambda: "" if self.step(1) else "Nothing left to do: the clock is empty.")
+        self._act("Step", lambda: "" if self.step(1) else self._quiet())
 
     def _on_step10(self, _: Any = None) -> None:
-        self._act("Step ×10", lambda: f"{len(self.step(10))} events")
+        def step10() -> str:
+            events = self.step(10)
+            return f"{len(events)} events" if len(events) == 10 else f"{len(events)} events. {self._quiet()}"
+        self._act("Step ×10", step10)
 
     def _on_stable(self, _: Any = None) -> None:
         self._act("Run until stable", lambda: f"stable after {len(self.cluster.run_until_stable())} events, "

@@ -272,3 +272,21 @@ def test_the_diagram_is_embedded_as_the_diagram_module_renders_it(stepper):
         def _repr_svg_(self) -> str:
             return '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg role="img" aria-label="x"><title>x</title></svg>'
     assert diagram_html(SvgOnly()).endswith('<svg role="img" aria-label="x"><title>x</title></svg></div>')
+
+
+def test_step_with_every_machine_off_says_so_instead_of_running_for_ever():
+    """Only the API server's compaction timer is left, and it acts on nothing while no master runs."""
+    s = Stepper(kcourse.Cluster(masters=1, workers=1, seed=0))
+    for name in ("worker-1", "master-1"):
+        s.node_dropdown.value = name
+        s.fail_button.click()
+    start, events = s.cluster.now, len(s.cluster.events)
+    s.step_button.click()
+    assert "every component that could act is stopped" in s.status.value
+    assert s.cluster.now <= start + s.QUIET_HORIZON and len(s.cluster.events) == events
+    s.step10_button.click()
+    assert "every component that could act is stopped" in s.status.value
+    s.node_dropdown.value = "master-1"
+    s.recover_button.click()
+    s.step_button.click()
+    assert len(s.cluster.events) == events + 1 and s.status.value == ""
