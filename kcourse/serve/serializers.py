@@ -21,10 +21,14 @@ of work, and this module keeps them:
 
 What comes out is plain JSON data (dicts with string keys, lists, strings,
 numbers, booleans, None): YAML's timestamps stay strings, its non-string keys
-become strings as ``sigs.k8s.io/yaml`` converts them.
+become strings as ``sigs.k8s.io/yaml`` converts them.  YAML is scanned and
+parsed by libyaml (go-yaml is a port of it, so its syntax errors read alike)
+when PyYAML was built with it, five times faster than PyYAML's own parser.
 
 Simplified: :data:`MAX_DEPTH` is 100 levels, not 10,000; the alias rule is
-checked on the whole document rather than while decoding it; error texts
+checked on the whole document rather than while decoding it; decoding stays
+Python-speed (a 3 MiB YAML document of tiny values costs tens of seconds of
+one request thread, never the cluster lock); error texts
 follow Go's for the common cases (an unexpected character, the end of the
 input, the depth) and otherwise carry the parser's own description.
 """
@@ -166,11 +170,29 @@ def decode_json(body: bytes) -> Any:
 # --- YAML -----------------------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+try:  # libyaml's scanner and parser, five times faster than PyYAML's own; the rest stays PyYAML's Python
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = None
+
+
+class _LoaderBase(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
     """PyYAML's safe loader as sigs.k8s.io/yaml reads YAML: timestamps stay strings, keys become strings.
 
-    It also remembers anchor names, for go-yaml's message about an anchor that contains itself.
+    It also remembers anchor names, for go-yaml's message about an anchor that contains itself.  Events
+    come from libyaml's parser when PyYAML has it (the same parser go-yaml was ported from).
     """
+
+    def __init__(self, stream: str):
+        if _Parser is not None:
+            _Parser.__init__(self, stream)  # type: ignore[arg-type]
+        else:
+            yaml.reader.Reader.__init__(self, stream)  # type: ignore[arg-type]
+            yaml.scanner.Scanner.__init__(self)  # type: ignore[arg-type]
+            yaml.parser.Parser.__init__(self)  # type: ignore[arg-type]
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
     def compose_document(self) -> Any:
         """PyYAML's ``compose_document``, keeping the anchors' names before it forgets them."""
@@ -193,10 +215,14 @@ class _Loader(yaml.SafeLoader):
         return mapping
 
 
+_PARSER_BASES = (_Parser,) if _Parser is not None else (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+_Loader: Any = type("_Loader", (_LoaderBase, *_PARSER_BASES), {})
+
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.yaml_constructors = dict(yaml.SafeLoader.yaml_constructors)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
@@ -291,8 +317,14 @@ def _to_json_data(value: Any) -> Any:
 
 
 def _yaml_message(e: yaml.YAMLError) -> str:
+    text = str(e)
+    if "control characters are not allowed" in text or isinstance(e, yaml.reader.ReaderError):
+        return f"{TO_JSON}yaml: control characters are not allowed"
+    undefined = re.search(r"found undefined alias '?([^'\s]*)", text)
+    if undefined:
+        return f"{TO_JSON}yaml: unknown anchor '{undefined.group(1)}' referenced"
     mark = getattr(e, "problem_mark", None)
-    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    problem = getattr(e, "problem", None) or text.splitlines()[0]
     if mark is not None:
         return f"{TO_JSON}yaml: line {mark.line + 1}: {problem}"
     return f"{TO_JSON}yaml: {problem}"

@@ -88,7 +88,7 @@ def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_fact
 
             # The Stepper: one click on Step adds an event to its table.
             step = button(panel, "Step").first
-            table = panel.locator("table:has(th:text-is('component'))").first
+            table = panel.locator(".kcourse-live table:has(th:text-is('component'))").first  # not the static copy
             expect(table).to_be_visible(timeout=30_000)
             before = table.inner_text()
             step.scroll_into_view_if_needed()
