@@ -514,8 +514,8 @@ def _buses(g: graphviz.Digraph, api: str, count: int, per_row: int) -> list[str]
     for row in range(-(-count // per_row)):
         bus = "api-bus" if row == 0 else f"api-bus-{row + 1}"
         g.node(bus, "", shape="point", width="0.12", color=BLUE, fillcolor=BLUE)
-        if row == 0:
-            g.edge(api, bus, **_EDGE_API)
+        if row == 0:  # from one API server straight down; from the load balancer, past the control plane
+            _edge(g, api, bus, down=api != "api-lb", **_EDGE_API)
         else:
             g.edge(junctions[-1], bus, color=BLUE, dir="none", constraint="false")
         junctions.append(bus)
@@ -619,7 +619,7 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
             master_blocks = [Block("control-plane", "control-plane")]
         else:
             if masters > 1:
-                _box(g, "api-lb", "load balancer\\nin front of the API servers", "external")
+                _box(g, "api-lb", "load balancer\\nin front of the API servers", "external", ordering="out")
                 _edge(g, "users", "api-lb", "HTTPS", **_EDGE_API)
                 api_target = "api-lb"
                 top.append(Block("api-lb", "api-lb"))
@@ -629,7 +629,7 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
             for i in range(1, masters + 1):
                 master_blocks.append(_static_master(g, i, masters))
                 if masters > 1:
-                    _edge(g, "api-lb", f"master-{i}/kube-apiserver", **_EDGE_API)
+                    _edge(g, "api-lb", f"master-{i}/kube-apiserver", down=True, **_EDGE_API)
                 else:
                     _edge(g, "users", "master-1/kube-apiserver", "HTTPS", **_EDGE_API)
                 _edge(g, f"master-{i}/cloud-controller-manager", "cloud", **_EDGE_CLOUD)
@@ -1015,14 +1015,14 @@ def _live(cluster: Any, highlight_last: bool, max_pods: int, focus: str | None) 
         if focus != "worker" and masters:
             entry = "users"
             if len(masters) > 1:
-                _box(g, "api-lb", "load balancer\\nin front of the API servers", "external")
+                _box(g, "api-lb", "load balancer\\nin front of the API servers", "external", ordering="out")
                 _edge(g, "users", "api-lb", **_EDGE_API)
                 top.append(Block("api-lb", "api-lb"))
                 entry = "api-lb"
             for m in masters:
                 master_blocks.append(_live_master(g, cluster, m, nodes.get(m.name), pods_by_node.pop(m.name, []),
                                                   leaders, max_pods, len(masters) > 1, mark))
-                _edge(g, entry, node_id(m.name, "kube-apiserver"), **_EDGE_API)
+                _edge(g, entry, node_id(m.name, "kube-apiserver"), down=True, **_EDGE_API)
             if cluster.cloud is not None:
                 _box(g, "cloud", "cloud provider API", "cloud", shape="box3d", style="filled")
                 top.append(Block("cloud", "cloud"))

@@ -6,9 +6,12 @@ kubeconfig for it::
     srv = cluster.serve(realtime=True)
     !KUBECONFIG={srv.kubeconfig} kubectl get pods -o wide
 
-Modules: ``server`` (HTTP, authentication, threads, time), ``rest`` (the
-verbs and subresources), ``discovery``, ``openapi``, ``tables`` (the
-``meta.k8s.io/v1`` Table that ``kubectl get`` prints) and ``kubeconfig``.
+Modules: ``httpserver`` (connections, framing, limits and timeouts, as Go's
+``net/http`` serves kube-apiserver), ``server`` (authentication, max-in-flight,
+routing, the real-time clock), ``rest`` (the verbs and subresources),
+``serializers`` and ``protobuf`` (request bodies and their limits),
+``discovery``, ``openapi``, ``tables`` (the ``meta.k8s.io/v1`` Table that
+``kubectl get`` prints), ``kubeconfig`` and ``tls``.
 """
 
 from __future__ import annotations

@@ -362,7 +362,8 @@ class Exchange:
         self.conn.sock.sendall(data)
 
     def _head(self, code: int, headers: list[tuple[str, str]]) -> bytes:
-        lines = [f"HTTP/1.1 {code} {REASONS.get(code, 'Status')}"]
+        proto = "HTTP/1.1" if self.version >= (1, 1) else "HTTP/1.0"  # net/http answers in the request's version
+        lines = [f"{proto} {code} {REASONS.get(code, 'Status')}"]
         lines += [f"{k}: {v}" for k, v in headers]
         lines.append(f"Date: {formatdate(usegmt=True)}")
         if self.close_after:
@@ -465,7 +466,14 @@ class HttpServer:
     def stats(self) -> _Stats:
         with self._workers_lock:
             busy = len(self._workers)
-        conns = list(self._conns)
+        for _ in range(10):  # the selector thread may change the set meanwhile
+            try:
+                conns = list(self._conns)
+                break
+            except RuntimeError:
+                continue
+        else:
+            conns = []
         return _Stats(len(conns), sum(1 for c in conns if not c.busy), busy)
 
     def _wake(self) -> None:
@@ -744,7 +752,17 @@ class HttpServer:
             self._answer_blocking(conn, e)
             return False
         ex = Exchange(self, conn, method, target, version, headers, length)
-        self.handler(ex)
+        try:
+            self.handler(ex)
+        except OSError:
+            raise  # the client went away
+        except Exception:  # kube-apiserver's WithPanicRecovery (``server/filters/wrap.go``) answers and logs
+            log.exception("a request handler failed")
+            if ex.answered:
+                return False
+            ex.close_after = True
+            ex.send(500, b"This request caused apiserver to panic. Look in the logs for details.\n",
+                    "text/plain; charset=utf-8", [("X-Content-Type-Options", "nosniff")])
         if not ex.answered:
             ex.close_after = True
             ex.send(500, b"", "text/plain; charset=utf-8")

@@ -13,6 +13,16 @@ the simulated components and notebooks call, under the cluster's lock, as
 a client named after the caller's user agent; a refused request comes back
 as the ``Status`` object the real server sends.
 
+Before anything is stored, a request is checked in kube-apiserver's order:
+its options from the query (``dryRun`` must be ``All``, as ``ValidateDryRun``
+says; a server-side apply needs a ``fieldManager``, as
+``ValidatePatchOptions`` says; DeleteOptions, from the body or the query, are
+typed and validated), then its body, decoded within the limits of
+``serializers.py`` and refused in the words of whichever upstream decoder
+would have read it: the serializer behind ``transformDecodeError`` for a
+create or update, the apply patcher (``error decoding YAML``), the merge and
+JSON patchers (``error decoding patch``).
+
 Subresources: ``status`` (get/update/patch), ``scale`` (``autoscaling/v1``
 Scale over ``spec.replicas``), ``binding``, ``eviction`` (``policy/v1``:
 deletes the Pod gracefully), ``log`` (served by the node's kubelet, ``follow``
@@ -23,8 +33,7 @@ cacher's answer, one ERROR event carrying the 410 Expired Status.
 
 Simplified: no pagination (``limit`` is ignored, everything comes in one
 page); a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
-``fieldValidation`` is accepted and ignored (unknown fields are dropped by
-no one, and rejected by no one); server-side apply
+server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
 the applied configuration into it, without managedFields, so it never
 reports a field-manager conflict and never removes a field; evictions check
@@ -36,6 +45,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
-from kcourse.sim.validation import _type_name
 
 from . import protobuf, serializers
 from .discovery import SUBRESOURCES
@@ -206,7 +215,11 @@ def patch_decoding_error(reason: str, patch_type: str, req: Request) -> str:
 
 def _go_type(value: Any) -> str:
     """How ``encoding/json`` names a JSON value's type in ``cannot unmarshal X into …``."""
-    return "object" if value is None else _type_name(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "array" if isinstance(value, list) else "object"
 
 
 def _check_object(obj: Any, kind: str, req: Request) -> None:
@@ -252,10 +265,10 @@ def _int(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise errors.bad_request(f'invalid value "{value}" for {name}') from None
+    # Go's ``strconv.ParseInt(value, 10, 64)``: an optional sign and decimal digits, within int64.
+    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:  # type: ignore[arg-type]
+        raise errors.bad_request(f'invalid value "{value}" for {name}')
+    return int(value)  # type: ignore[arg-type]
 
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:
@@ -407,20 +420,35 @@ def _check_name(t: Target, obj: Any) -> None:
         raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({t.name})")
 
 
+def _validation(req: Request) -> dict:
+    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning`` headers)."""
+    return {"field_validation": req.query.get("fieldValidation"), "warnings": []}
+
+
+def _warned(reply: Reply, validation: dict) -> Reply:
+    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8 bytes."""
+    for text in validation["warnings"]:
+        quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        reply.headers.append(("Warning", f"299 - {quoted}".encode("utf-8", "replace").decode("latin-1")))
+    return reply
+
+
 def _create(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req, t.rt.kind)
+    validation = _validation(req)
     with app.cluster.lock:
-        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req))
-    return Reply(201, stored)
+        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation)
+    return _warned(Reply(201, stored), validation)
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req, t.rt.kind)
     _check_name(t, obj)
+    validation = _validation(req)
     with app.cluster.lock:
         stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
-                                        dry_run=_dry(req))
-    return Reply(200, stored)
+                                        dry_run=_dry(req), **validation)
+    return _warned(Reply(200, stored), validation)
 
 
 def _patch(app: App, req: Request, t: Target) -> Reply:
@@ -432,16 +460,17 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
     check_patch(patch, patch_type, req)
     client = app.client(req)
+    validation = _validation(req)
     with app.cluster.lock:
         if patch_type == "apply":
             _check_name(t, patch)
             if app.cluster.api.peek(t.rt.plural, t.name, t.namespace) is None:
-                return Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
-                                                         dry_run=_dry(req)))
+                return _warned(Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
+                                                                 dry_run=_dry(req), **validation)), validation)
             patch_type = "strategic"
         stored = client.patch(t.rt.plural, t.name, patch, t.namespace, patch_type=patch_type,
-                              subresource=t.subresource, dry_run=_dry(req))
-    return Reply(200, stored)
+                              subresource=t.subresource, dry_run=_dry(req), **validation)
+    return _warned(Reply(200, stored), validation)
 
 
 #: DeleteOptions' fields and their Go types (``meta/v1`` ``types.go``).

@@ -13,6 +13,7 @@ as client-go's ``HandleCrash`` and ``wait.Until`` keep a Go loop alive.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from .workqueue import ItemExponentialFailureRateLimiter
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-__all__ = ["Component", "Event", "action_key", "describe_error"]
+__all__ = ["TRACE_WIDTH", "Component", "Event", "action_key", "describe_error", "trace_lines"]
 
 
 def action_key(work: Callable[..., object]) -> object:
@@ -49,6 +50,32 @@ def describe_error(err: BaseException) -> str:
     if type(err).__name__ in ("ApiError", "Unreachable", "EtcdError") or (type(err) is ValueError and str(err)):
         return text  # an error value with a message of its own, as a Go function returns one
     return f"{type(err).__name__}: {text}"
+#: The widest a trace line gets, in characters.  A notebook's output area holds about 120
+#: characters at 1400 px; JupyterLab wraps a longer line at any character ("Con tainerCreating"),
+#: so the trace wraps its own lines, between words, before that can happen.
+TRACE_WIDTH = 100
+_MESSAGE_INDENT = " " * 12
+
+
+def trace_lines(event: Event, width: int = TRACE_WIDTH) -> list[str]:
+    """An event laid out for reading: who acted on what in aligned columns, then what it did.
+
+    The first line holds the time, the component, the verb and the object; the message follows on
+    lines indented under the component, wrapped between words at ``width`` characters, so no
+    line is ever cut inside a word.  When the whole event fits on one line, it stays on one line.
+    A word longer than a line (a long object key) is kept whole rather than split.
+    """
+    head = f"{event.time:9.3f}s  {event.component:<26} {event.verb:<8} {event.key}"
+    one_line = event.one_line()
+    if len(one_line) <= width:
+        return [one_line]
+    message = event.message
+    if len(head) > width:  # a very long object key: it leads the message instead
+        head = f"{event.time:9.3f}s  {event.component:<26} {event.verb}"
+        message = f"{event.key}: {message}"
+    body = textwrap.wrap(message, width=width, initial_indent=_MESSAGE_INDENT,
+                         subsequent_indent=_MESSAGE_INDENT, break_long_words=False, break_on_hyphens=False)
+    return [head.rstrip(), *body]
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,10 @@ class Event:
     requests: tuple[Request, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
+        return "\n".join(trace_lines(self))
+
+    def one_line(self) -> str:
+        """The event on a single line, however long: for logs and error messages."""
         return f"{self.time:9.3f}s  {self.component:<26} {self.verb:<8} {self.key:<36} {self.message}"
 
     def as_row(self) -> tuple[str, str, str, str, str, str]:

@@ -13,18 +13,21 @@ kcourse widget is displayed as **two outputs** of its cell:
 
 Why two outputs rather than one bundle holding both the widget view and
 ``text/html``: every front end picks *one* representation per output, and
-they pick the widget view first — JupyterLab always (it then shows
-"Error displaying widget: model not found" when no kernel holds the model),
-nbconvert's HTML exporter whenever the notebook's metadata saves that
-model's state, MyST-NB (Jupyter Book) always, and in each case the view's
-script comes from a CDN.  A separate output that is only HTML is shown by
+they pick the widget view first — JupyterLab whenever a widget manager is
+installed (before the cell runs it shows only a placeholder line), nbconvert's
+HTML exporter whenever the notebook's metadata saves that model's state,
+MyST-NB (Jupyter Book) always — and outside JupyterLab the view's script
+comes from a CDN.  A separate output that is only HTML is shown by
 all of them, with no JavaScript at all.
 
 The live widget hides the static copy in the same cell: it is wrapped in a
 box of class ``kcourse-live`` whose stylesheet hides a ``kcourse-static``
 output directly followed by a live view (CSS ``:has()``, JupyterLab 4,
 Notebook 7 and the classic Notebook's output areas).  Without a rendered
-live widget nothing hides it, so a static page always reads.  Front ends that
+live widget nothing hides it, so a static page always reads.  When the
+kernel restarts, ipywidgets marks every view disconnected; the stylesheet
+then hides the dead view and the static copy, with its "run this cell",
+shows again instead of buttons that would do nothing.  Front ends that
 lay outputs out otherwise (VS Code) show both, which is redundant but not
 misleading.
 
@@ -47,7 +50,7 @@ from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["LIVE_CLASS", "RUN_MESSAGE", "STATIC_CLASS", "WIDGET_VIEW", "display_with_fallback",
+__all__ = ["DISCONNECTED_CLASS", "LIVE_CLASS", "RUN_MESSAGE", "STATIC_CLASS", "WIDGET_VIEW", "display_with_fallback",
            "fallback_outputs", "live_view", "static_bundle", "widget_bundle"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -55,11 +58,16 @@ LIVE_CLASS = "kcourse-live"
 STATIC_CLASS = "kcourse-static"
 RUN_MESSAGE = "Run this cell to use the interactive version."
 
-# Hide a static copy whose very next output in the same cell is a live kcourse widget.
+#: ipywidgets' class on a view whose kernel has gone (restarted or shut down): its buttons answer nothing.
+DISCONNECTED_CLASS = "jupyter-widgets-disconnected"
+_LIVE = f".{LIVE_CLASS}:not(.{DISCONNECTED_CLASS})"
+# Hide a static copy whose very next output in the same cell is a connected live kcourse widget;
+# hide a live widget whose kernel has gone, so the static copy (and its "run this cell") shows again.
 _HIDE_STATIC = (
-    f".jp-OutputArea-child:has(+ .jp-OutputArea-child .{LIVE_CLASS}) .{STATIC_CLASS},"
-    f".output_area:has(+ .output_area .{LIVE_CLASS}) .{STATIC_CLASS}"
+    f".jp-OutputArea-child:has(+ .jp-OutputArea-child {_LIVE}) .{STATIC_CLASS},"
+    f".output_area:has(+ .output_area {_LIVE}) .{STATIC_CLASS}"
     "{display:none}"
+    f".{LIVE_CLASS}.{DISCONNECTED_CLASS}{{display:none}}"
 )
 
 

@@ -4,9 +4,16 @@ A thin front end over public :class:`kcourse.Cluster` methods — ``step()``,
 ``step(component=…)``, ``run_until_stable()``, ``fail_node()``,
 ``recover_node()``, ``crash_container()``, ``kubectl("scale …")`` — with the
 live diagram, the last events as a table and a plain-language explanation
-of the last event.  The explanation is a table of what each component is
-for plus the event's own message; no behaviour of the simulation lives
-here.
+of the last event.  The explanation is the event's own message, what its
+component is for (``EXPLANATIONS``) and what this kind of event means
+(``ACTIONS``, chosen by ``event_kind``): the verb refined by who acted and by
+the outcome — a node Lease renewal is a kubelet's heartbeat, a leader
+Lease renewal keeps a component leading, and each action that can fail has a
+failure sentence of its own.  No behaviour of the simulation lives here.
+
+The pickers start on targets that cannot hurt the lesson — the first worker
+node, the learner's first Pod and Deployment — and follow the cluster's
+events; an action without a target is disabled and says what to pick.
 
 Where widgets are not live (nbconvert HTML, Jupyter Book, GitHub, a
 notebook not yet run), readers see the static copy displayed before the live
@@ -18,6 +25,10 @@ Reset rebuilds the cluster from the arguments it was built with (the
 cluster's ``init_args``), or with a ``rebuild`` function given by the
 notebook.  The new cluster is
 ``stepper.cluster``.
+
+Simplified: whether an action failed is read from its message (``failed to
+…``, ``error syncing …``) and the status codes of its requests, as a learner
+reads the trace; the events carry no separate outcome field.
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ import ipywidgets as widgets
 from kcourse import diagrams
 from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
-__all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "event_kind", "explain", "failed"]
+__all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "diagram_html", "event_kind", "events_table", "explain", "failed"]
 
 #: What each component is for, in one sentence a learner can read next to the trace.  Keys are the
 #: component names the trace shows.
@@ -511,23 +522,40 @@ class Stepper(widgets.VBox):
             self._update_actions()
         return bool(hint)
 
+    #: How far a Step looks ahead in simulated time for the next action: with every machine off, only
+    #: timers that act on nothing are left, and a Step must say so instead of running them for ever.
+    QUIET_HORIZON = 600.0
+
     def step(self, n: int = 1) -> list[Any]:
         """Step ``n`` times (the first with the component chosen in the dropdown, if any)."""
         out = []
         chosen = self.component_dropdown.value or None
         for i in range(n):
-            ev = self.cluster.step(component=chosen if i == 0 else None)
-            if ev is None and not self.cluster.ready_components():
-                break
+            if i == 0 and chosen:
+                ev = self.cluster.step(component=chosen)
+            else:
+                evs = self.cluster.run(until=self.cluster.now + self.QUIET_HORIZON, max_steps=1)
+                ev = evs[0] if evs else None
+                if ev is None:
+                    break
             if ev is not None:
                 out.append(ev)
         return out
 
+    def _quiet(self) -> str:
+        if self.cluster.clock.peek() is None:
+            return "Nothing left to do: the clock is empty."
+        return (f"Nothing acted in {self.QUIET_HORIZON:g} s of simulated time: every component that could act "
+                f"is stopped. Recover a node.")
+
     def _on_step(self, _: Any = None) -> None:
-        self._act("Step", lambda: "" if self.step(1) else "Nothing left to do: the clock is empty.")
+        self._act("Step", lambda: "" if self.step(1) else self._quiet())
 
     def _on_step10(self, _: Any = None) -> None:
-        self._act("Step ×10", lambda: f"{len(self.step(10))} events")
+        def step10() -> str:
+            events = self.step(10)
+            return f"{len(events)} events" if len(events) == 10 else f"{len(events)} events. {self._quiet()}"
+        self._act("Step ×10", step10)
 
     def _on_stable(self, _: Any = None) -> None:
         self._act("Run until stable", lambda: f"stable after {len(self.cluster.run_until_stable())} events, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -62,6 +63,21 @@ def require_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip("BROWSER TEST NOT RUN: " + message)
+
+
+def wait_until_all_cells_ran(panel, timeout: float) -> None:
+    """Every code cell's prompt shows an execution count (none queued ``[*]`` or unrun ``[ ]``).
+
+    Text contents, not inner texts: a cell under a folded heading is hidden but still runs.
+    """
+    deadline = time.monotonic() + timeout
+    prompts: list[str] = []
+    while time.monotonic() < deadline:
+        prompts = [p.strip() for p in panel.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()]
+        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"cells did not finish within {timeout} s: {prompts}")
 
 
 @dataclass

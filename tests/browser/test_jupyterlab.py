@@ -23,7 +23,16 @@ from kcourse import quiz
 from kcourse.quiz.model import Question
 from kcourse.review import taught_in
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, REPO, lab_environment, require_chromium
+from .conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JUPYTER,
+    REPO,
+    lab_environment,
+    require_chromium,
+    wait_until_all_cells_ran,
+)
 
 CHAPTER_NOTEBOOK = "05-controller-managers.ipynb"
 
@@ -53,18 +62,6 @@ def button(scope, label: str):
     return scope.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
 
 
-def wait_until_all_cells_ran(panel, timeout: float) -> None:
-    """Every code cell's prompt shows an execution count (none queued ``[*]`` or unrun ``[ ]``)."""
-    deadline = time.monotonic() + timeout
-    prompts: list[str] = []
-    while time.monotonic() < deadline:
-        prompts = [p.strip() for p in panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
-        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"cells did not finish within {timeout} s: {prompts}")
-
-
 def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_factory, course_copy: Path):
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
@@ -91,7 +88,7 @@ def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_fact
 
             # The Stepper: one click on Step adds an event to its table.
             step = button(panel, "Step").first
-            table = panel.locator("table:has(th:text-is('component'))").first
+            table = panel.locator(".kcourse-live table:has(th:text-is('component'))").first  # not the static copy
             expect(table).to_be_visible(timeout=30_000)
             before = table.inner_text()
             step.scroll_into_view_if_needed()

@@ -54,8 +54,11 @@ def test_odd_argv_is_refused_cleanly(argv: list[str], cluster: kcourse.Cluster) 
 
 
 def test_a_failed_command_through_the_cluster_returns_text(cluster: kcourse.Cluster) -> None:
-    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an exception."""
+    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an exception,
+    even for a command line that is not text at all (``shlex.split(None)`` would read standard input)."""
     assert cluster.kubectl("get pods --bogus").startswith("error: unknown flag: --bogus")
+    for odd in (None, 5, b"get pods", ["get", 5]):
+        assert cluster.kubectl(odd).startswith("error: a command line is text or a list of words")  # type: ignore[arg-type]
 
 
 # --- generated families: every typed flag of every command, from kubectl v1.32's own flag table -------------------
@@ -298,3 +301,21 @@ def test_mutated_command_lines_answer_in_text_and_a_refusal_changes_nothing(argv
         if not out:
             assert busy.etcd.revision == revision, (argv, err)
     assert isinstance(busy.kubectl(shlex.join(argv)), str)
+
+
+@pytest.mark.parametrize("argv", [
+    ["x" * 200_000], ["get", *["a"] * 100_000], ["get", "pods", *["-L", "a"] * 50_000],
+    ["get", "nodes", "-o", "jsonpath=" + "{range .items[*]}" * 5_000],
+    ["get", "nodes", "-o", "jsonpath=" + "{.a}" * 50_000], ["get", "nodes", "-o", "jsonpath={" + "[" * 100_000],
+    ["get", "nodes", "--sort-by=" + ".a" * 50_000], ["get", "pods", "--bogus", *["a"] * 100_000],
+], ids=["long-unknown-command", "many-names", "many-label-columns", "deeply-nested-ranges", "many-actions",
+        "deep-brackets", "long-sort-key", "many-words-after-a-bad-flag"])
+def test_huge_command_lines_answer_in_text(argv: list[str], cluster: kcourse.Cluster) -> None:
+    """Hundreds of thousands of words or characters: parsed in linear time (cobra's suggestions skip words too long
+    to be two edits away; jsonpath is parsed by a loop, not recursion) and answered with text, never an exception."""
+    revision = cluster.etcd.revision
+    code, out, err = Kubectl(cluster).run_full(argv)
+    assert isinstance(out, str) and code in (0, 1)
+    if code:
+        assert_clear(err)
+    assert cluster.etcd.revision == revision

@@ -54,7 +54,8 @@ HAND = [
     "get pods -L", "get pods -Az", "get pods -lx -z", "get pods ---x", "get pods --=x", "--foo get pods",
     "-A get pods", "gett pods", "get", "delete", "scale", "create", "top foo", "config bogus", "label", "annotate", "expose", "delete pods", "delete pod x --grace-period=1.5",
     "delete pod x --cascade=foo", "delete pod x --dry-run=foo", "delete pod x --timeout=abc",
-    "delete pod x --now=2", "scale deployment x", "scale deployment x --replicas=-5",
+    "delete pod x --now=2", "delete pod x --now --grace-period=5", "delete pod x --grace-period=5 --force",
+    "delete pods --all -l x=y", "delete pods --all --field-selector=a=b", "delete pods -l x=y x", "scale deployment x", "scale deployment x --replicas=-5",
     "scale deployment x --replicas=abc", "scale deployment x --replicas 0x", "scale --replicas=1",
     "create deployment x --image=nginx --port=abc", "create deployment x --image=nginx -r abc",
     "create deployment x --image=nginx --dry-run=foo", "create deployment x --image=nginx -o foo",
@@ -62,23 +63,27 @@ HAND = [
     "create namespace", "create configmap", "create secret generic", "run x --image=nginx --port=abc",
     "run y --image=nginx --labels=foo", "run y --image=nginx --labels==x", "run y --image=nginx -l a=b=c",
     "run z --image=nginx --restart=Foo", "run z --image=nginx -o foo", "run z --image=nginx --dry-run=foo",
-    "run", "run x", "run x --image=", "create namespace x y", "create deployment x y --image=nginx",
+    "run", "run x", "run x --image=nginx --env=A", "run x --image=nginx --env==B",
+    "run x --image=nginx --annotations=foo", "run x --image=nginx --image-pull-policy=Sometimes", "run x --image=", "create namespace x y", "create deployment x y --image=nginx",
     "create configmap x --from-literal=foo", "get pods/x/y", "get pods,/x", "get /x", "drain worker-1 --grace-period=abc", "drain worker-1 --timeout=abc",
     "drain worker-1 --dry-run=foo", "drain worker-1 --force=maybe", "drain", "cordon", "uncordon",
     "cordon worker-1 --dry-run=foo", "logs", "logs x --tail=abc", "logs x --since=5", "logs x --since=abc",
     "logs x -c", "logs x --previous=2", "rollout foo x", "rollout status deploy/x --timeout=abc",
     "rollout status deploy/x -w=maybe", "rollout undo deploy/x --to-revision=abc",
-    "rollout history deploy/x --revision=abc", "label pods", "label pod x a=b --overwrite=2",
+    "rollout history deploy/x --revision=abc", "label pods", "label pod x a=b --overwrite=2", "label pod x a=b=c", "label pod x a=b a-",
+    "label pod x a=bad!", "label pod x a=" + "v" * 64, "label pod x a=b c", "annotate pod x a- a=b", "annotate pod x a=b c",
+    "label pod x a=b --all -l x=y", "annotate pod x",
     "annotate pod x a=b --all=maybe", "expose deploy x --port=80 --dry-run=foo", "top pod --sort-by=foo",
     "top pod -A=2", "top node --no-headers=x", "version --client=maybe", "version --output=foo",
     "api-resources -o foo", "api-resources --namespaced=maybe", "events -o foo", "events --for",
-    "config current-context --bogus", "apply", "apply -f /nonexistent/x.yaml", "apply -f {dir}/noname.yaml",
+    "config current-context --bogus", "config use-context bogus", "config get-contexts bogus", "apply", "apply -f /nonexistent/x.yaml", "apply -f {dir}/noname.yaml",
     "apply --dry-run=client -f {dir}/noname.yaml", "apply --dry-run=client -f {dir}/nometa.yaml",
     "apply -f {dir}/noname.yaml --validate=foo", "apply -f {dir}/noname.yaml --dry-run=foo",
     "delete -f {dir}/noname.yaml", "delete -f {dir}/nometa.yaml", "get pods -f", "get -f ,", "get -f /nonexistent/a.yaml -f /nonexistent/b.yaml",
     "get pods -o go-template={{.x}} --bogus", "api-resources -o foo --namespaced=true",
     "get pods -n default --all-namespaces=no", "describe nosuch", "describe pod nosuch",
-    "port-forward x 80 --address", "edit pod x --output-patch=maybe",
+    "port-forward x 80 --address", "--context=bogus get pods", "--cluster=bogus get pods", "--user=bogus get pods",
+    "get pods --kubeconfig=/nonexistent", "get pods nosuch --context=kubernetes-admin@kcourse --user=kubernetes-admin", "edit pod x --output-patch=maybe",
 ]
 
 
@@ -140,5 +145,43 @@ def test_bad_commands_answer_as_the_real_kubectl(served: tuple[kcourse.Cluster, 
             differences.append((" ".join(argv), ours, answer))
     assert cluster.etcd.revision == revision, "a bad command changed the store"
     assert not differences, "\n".join(f"$ kubectl {cmd}\n  ours: {o!r}\n  real: {r!r}" for cmd, o, r in differences)
-    assert all(code == 1 and out == "" for code, out, _ in answers), "every command here is one kubectl refuses"
+    assert all(code == 1 for code, _, _ in answers), "every command here is one kubectl refuses"
     print(f"{len(commands)} bad commands, identical to kubectl v1.32")
+
+
+#: Values at the edges of Go's parsers: base prefixes and ``_`` separators of ``strconv.ParseInt(s, 0, 64)``, the
+#: units and fractions of ``time.ParseDuration``, quoting in ``encoding/csv``, and ``%q`` of odd characters.
+EDGE_VALUES = {
+    "--chunk-size": ["0x10", "0X1f", "0o17", "017", "08", "0b101", "1_000", "0_1", "_1", "1__0", "0x_1", "+5", "-0",
+                     "9223372036854775807", "9223372036854775808", "-9223372036854775808", "0x8000000000000000",
+                     " 1", "1 ", "١", "", "0x", "1e3", "\u200b", "a\tb", "\\x00"],
+    "--timeout": ["1h30m", "1.5h", ".5s", "5.s", "-1s", "+1m", "0", "-0", "00", "1us", "1µs", "1μs", "1ns", "1d",
+                  "1", "", "s", "1.2.3s", "9223372036s", "9223372037s", "2562047h", "2562048h", "1H", "1s ", "١s"],
+}
+
+
+def test_value_parsers_agree_with_go(served: tuple[kcourse.Cluster, dict[str, str], Path]) -> None:
+    """The same refused-or-accepted answer, and the same text, as the real binary for values at the edges of Go's
+    ``strconv``, ``time`` and ``%q`` (``get --chunk-size`` is an int flag, ``rollout status --timeout`` a duration;
+    an accepted value goes on to the NotFound of a missing object)."""
+    cluster, env, _ = served
+    commands = [["get", "pods", "nosuch", f"{flag}={v}"] if flag == "--chunk-size" else
+                ["rollout", "status", "deployment/nosuch", f"{flag}={v}"]
+                for flag, values in EDGE_VALUES.items() for v in values]
+
+    def real(argv: list[str]) -> tuple[int, str, str]:
+        r = subprocess.run([str(KUBECTL), *argv], capture_output=True, text=True, env=env, timeout=60,
+                           stdin=subprocess.DEVNULL, check=False)
+        return r.returncode, r.stdout, as_kubectl_prints(r.stderr)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(real, commands))
+    differences = []
+    for argv, answer in zip(commands, answers, strict=True):
+        with cluster.lock:
+            ours = Kubectl(cluster).run_full(argv)
+        if ours != answer:
+            differences.append((argv[-1], ours, answer))
+    assert not differences, "\n".join(f"{v!r}\n  ours: {o!r}\n  real: {r!r}" for v, o, r in differences)
+    accepted = sum("NotFound" in err for _, _, err in answers)
+    assert 10 < accepted < len(commands) - 10, "the edge values are a mix of accepted and refused ones"

@@ -10,6 +10,7 @@ a static page cannot rely on the widget JavaScript from a CDN.
 
 from __future__ import annotations
 
+import re
 import runpy
 import shutil
 
@@ -35,6 +36,18 @@ def _static_copies(nb: nbformat.NotebookNode, marker: str) -> list[dict]:
             if set(o.get("data", {})) == {"text/html", "text/plain"} and marker in o["data"]["text/plain"]]
 
 
+def _events(text: str) -> list[list[str]]:
+    """Time, component, verb, object and message of each trace event, whether on one line or wrapped."""
+    events: list[list[str]] = []
+    for line in text.splitlines():
+        if re.match(r"^ *\d+\.\d{3}s  ", line):
+            time, component, verb, key, *message = line.split(None, 4)
+            events.append([time, component, verb, key, " ".join(message)])
+        elif events and line.startswith(" " * 12):
+            events[-1][4] = f"{events[-1][4]} {line.strip()}".strip()
+    return events
+
+
 @pytest.fixture(scope="module")
 def controllers_chapter(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     return _execute("05-controller-managers", tmp_path_factory)
@@ -48,15 +61,14 @@ def addons_chapter(tmp_path_factory: pytest.TempPathFactory) -> nbformat.Noteboo
 @pytest.mark.parametrize("saved_state", [False, True], ids=["as-executed", "widget-state-saved"])
 def test_the_stepper_event_table_reads_in_nbconvert_html(controllers_chapter, saved_state: bool):
     [copy] = _static_copies(controllers_chapter, "<kcourse Stepper:")
-    trace = [line for line in copy["text/plain"].splitlines() if line.startswith(" ") and "s  " in line]
+    trace = _events(copy["text/plain"])
     assert len(trace) == 8  # the notebook shows the last 8 events
     nb = _with_saved_widget_state(controllers_chapter) if saved_state else controllers_chapter
     page, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     text = visible_text(page)
     assert "Last 8 events time (s) component verb object message" in text
-    for line in trace:  # each event's time, component, verb, object and message, as table cells
-        time, component, verb, key, message = line.split(None, 4)
-        assert " ".join([time.rstrip("s"), component, verb, key, message]) in text, line
+    for time, component, verb, key, message in trace:  # each event's cells of the table
+        assert " ".join([time.rstrip("s"), component, verb, key, message]) in text, (time, message)
     assert "Run this cell to use the interactive version." in text
     assert "<svg" in copy["text/html"] and "acted on" in text  # the diagram and the last event explained
 

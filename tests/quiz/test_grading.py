@@ -187,3 +187,23 @@ def test_simulation_choice_and_number():
 def test_grade_is_pure_same_input_same_output():
     assert grade(MULTI, ["a", "c"]) == grade(MULTI, ["a", "c"])
     assert MULTI.answer == ("a", "b")  # the question is untouched
+
+
+@pytest.mark.parametrize("answer", [10**400, -(10**400), "1" + "0" * 400, "9" * 5000, "1e400 s"])
+def test_a_number_too_large_for_a_float_is_an_invalid_answer_not_an_overflow(answer):
+    fb = grade(q("numeric", answer=300, unit="s"), answer)
+    assert not fb.valid and fb.message in ("That number is too large to be an answer.", "Enter a finite number.",
+                                           "Enter a number of at most 60 characters.")
+
+
+def test_matching_feedback_names_each_pair_right_or_wrong():
+    question = q("matching", pairs=(("kubelet", "runs pods"), ("kube-proxy", "service rules")))
+    fb = grade(question, {"kubelet": "runs pods", "kube-proxy": "runs pods"})
+    assert fb.items == (("kubelet", True, "kubelet → runs pods"), ("kube-proxy", False, "kube-proxy → runs pods"))
+
+
+def test_ordering_feedback_marks_items_by_the_neighbour_rule_the_score_uses():
+    question = q("ordering", items=("a", "b", "c", "d", "e"))
+    fb = grade(question, ["e", "a", "b", "c", "d"])
+    assert [ok for _, ok, _ in fb.items] == [False, False, True, True, True]
+    assert fb.score == 0.75 and fb.key == "a → b → c → d → e"

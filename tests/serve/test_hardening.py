@@ -516,3 +516,35 @@ def test_a_clock_that_cannot_move_makes_every_request_503_with_the_reason(counte
             assert "abc%" not in body["message"] and "'" not in body["message"]
         ready = raw.request("GET", "/readyz")
         assert ready.status == 500 and b"[-]simulated-clock failed" in ready.body
+
+
+def test_a_failure_outside_the_handlers_is_answered_like_a_recovered_panic(served: Any,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``server/filters/wrap.go`` ``WithPanicRecovery``: a 500 with its fixed text, and the server goes on."""
+    from kcourse.serve import server
+
+    def broken(*args: Any, **kw: Any) -> Any:
+        raise RuntimeError("the request-info filter broke")
+
+    monkeypatch.setattr(server, "_request_info", broken)
+    response = served.raw.request("GET", "/api/v1/namespaces")
+    assert response.status == 500
+    assert response.body == b"This request caused apiserver to panic. Look in the logs for details.\n"
+    monkeypatch.undo()
+    assert alive(served)
+
+
+def test_an_http_1_0_request_is_answered_in_http_1_0_and_closed(served: Any) -> None:
+    """net/http answers in the request's protocol version; HTTP/1.0 without keep-alive ends the connection."""
+    response = served.raw.send(f"GET /version HTTP/1.0\r\nAuthorization: Bearer {served.token}\r\n\r\n".encode())
+    assert response.head.startswith("HTTP/1.0 200 ")
+    assert response.headers["connection"] == "close"
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999", "0x10", " 1"])
+def test_an_integer_query_parameter_must_fit_int64(served: Any, value: str) -> None:
+    """Query parameters decode with ``strconv.ParseInt(…, 10, 64)``: a watch never gets an endless timeout."""
+    from urllib.parse import quote
+    response = served.raw.request("GET", f"/api/v1/namespaces/default/pods?watch=true&timeoutSeconds={quote(value)}")
+    assert response.status == 400
+    assert response.json()["message"] == f'invalid value "{value}" for timeoutSeconds'

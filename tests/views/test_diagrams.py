@@ -419,3 +419,28 @@ def test_an_nbconvert_html_export_keeps_the_text_alternatives(cluster):
     assert titles == [diagrams.architecture().alt, cluster.diagram().alt]
     imgs = re.findall(r"<img\b[^>]*>", page)
     assert len(imgs) == 1 and 'alt="Scheduling. Pods per node by phase: master-1 ' in imgs[0]
+
+
+def reading_order(svg: str) -> list[str]:
+    """Node names as a reader meets them: row by row (label baselines within 2 units), left to right."""
+    found = [(float(y), float(x), html.unescape(name)) for x, y, name in re.findall(
+        r'<text text-anchor="start" x="([0-9.]+)" y="([-0-9.]+)"[^>]*>((?:master|worker)&#45;\d+):', svg)]
+    found.sort()
+    rows: list[list[tuple[float, float, str]]] = []
+    for y, x, name in found:
+        if rows and abs(rows[-1][0][0] - y) <= 2:
+            rows[-1].append((y, x, name))
+        else:
+            rows.append([(y, x, name)])
+    return [name for row in rows for _, _, name in sorted(row, key=lambda p: p[1])]
+
+
+def test_nodes_read_in_name_order_left_to_right_then_down():
+    for masters in (1, 2, 3):
+        for workers in (1, 2, 4, 6):
+            expected = [f"master-{i}" for i in range(1, masters + 1)] + [f"worker-{j}" for j in range(1, workers + 1)]
+            assert reading_order(diagrams.architecture(masters, workers).svg()) == expected, (masters, workers)
+    for masters, workers in ((1, 3), (3, 2), (2, 5)):
+        c = kcourse.Cluster(masters=masters, workers=workers, seed=0)
+        expected = [f"master-{i}" for i in range(1, masters + 1)] + [f"worker-{j}" for j in range(1, workers + 1)]
+        assert reading_order(c.diagram().svg()) == expected, (masters, workers)

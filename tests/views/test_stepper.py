@@ -7,7 +7,7 @@ import pytest
 from builders import populate
 
 import kcourse
-from kcourse.widgets.stepper import Stepper, explain
+from kcourse.widgets.stepper import Stepper, diagram_html, explain
 
 
 @pytest.fixture
@@ -261,3 +261,32 @@ def test_after_reset_the_pickers_follow_the_new_cluster_only(stepper):
     old.kubectl("create deployment gone --image=nginx:1.27")
     old.run_until_stable()
     assert "default/gone" not in stepper.deployment_dropdown.options
+
+
+def test_the_diagram_is_embedded_as_the_diagram_module_renders_it(stepper):
+    """Whatever the diagrams draw for a notebook (their text/html) is what the Stepper shows."""
+    live = kcourse.diagrams.live(stepper.cluster, max_pods_per_node=stepper.max_pods_per_node)
+    assert live._repr_mimebundle_()["text/html"] in stepper.diagram.value
+
+    class SvgOnly:
+        def _repr_svg_(self) -> str:
+            return '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg role="img" aria-label="x"><title>x</title></svg>'
+    assert diagram_html(SvgOnly()).endswith('<svg role="img" aria-label="x"><title>x</title></svg></div>')
+
+
+def test_step_with_every_machine_off_says_so_instead_of_running_for_ever():
+    """Only the API server's compaction timer is left, and it acts on nothing while no master runs."""
+    s = Stepper(kcourse.Cluster(masters=1, workers=1, seed=0))
+    for name in ("worker-1", "master-1"):
+        s.node_dropdown.value = name
+        s.fail_button.click()
+    start, events = s.cluster.now, len(s.cluster.events)
+    s.step_button.click()
+    assert "every component that could act is stopped" in s.status.value
+    assert s.cluster.now <= start + s.QUIET_HORIZON and len(s.cluster.events) == events
+    s.step10_button.click()
+    assert "every component that could act is stopped" in s.status.value
+    s.node_dropdown.value = "master-1"
+    s.recover_button.click()
+    s.step_button.click()
+    assert len(s.cluster.events) == events + 1 and s.status.value == ""

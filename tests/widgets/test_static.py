@@ -11,6 +11,7 @@ from ipywidgets.widgets.widget import _instances
 from nbconvert import HTMLExporter
 
 from kcourse.widgets.static import (
+    DISCONNECTED_CLASS,
     LIVE_CLASS,
     STATIC_CLASS,
     WIDGET_VIEW,
@@ -42,7 +43,9 @@ def test_the_live_view_wraps_the_widget_in_a_box_that_hides_the_copy():
     assert LIVE_CLASS in box._dom_classes and button in box.children
     style = box.children[0]
     assert style.layout.display == "none"
-    assert re.search(rf":has\(\+ \.jp-OutputArea-child \.{LIVE_CLASS}\) \.{STATIC_CLASS}", style.value)
+    live = rf"\.{LIVE_CLASS}:not\(\.{DISCONNECTED_CLASS}\)"
+    assert re.search(rf":has\(\+ \.jp-OutputArea-child {live}\) \.{STATIC_CLASS}", style.value)
+    assert re.search(rf"\.{LIVE_CLASS}\.{DISCONNECTED_CLASS}\{{display:none\}}", style.value)
 
 
 def test_outputs_carry_no_model_id_outside_the_widget_view():

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .describe import describe
 from .flags import ROOT, Command, FlagError, parse_command_line
-from .goparse import GoError, atoi, parse_duration
+from .goparse import GoError, atoi, go_quote, parse_duration
 from .printers import (
     custom_column_rows,
     custom_columns,
@@ -119,7 +120,7 @@ SUPPORTED: dict[str, set[str]] = {
     "describe": {"selector", "all-namespaces"},
     "apply": {"filename", "dry-run", "recursive", "selector"},
     "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
-    "run": {"image", "port", "labels", "restart"},
+    "run": {"image", "port", "labels", "restart", "env", "annotations", "image-pull-policy", "command"},
     "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
                "recursive"},
     "scale": {"replicas", "filename"}, "cordon": {"selector"}, "uncordon": {"selector"},
@@ -138,7 +139,7 @@ IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "creat
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
                "version", "cluster-info", "api-resources", "config", "config current-context",
-               "config get-contexts", "events"}
+               "config get-contexts", "config use-context", "events"}
 
 
 class KubectlError(Exception):
@@ -182,7 +183,9 @@ def _levenshtein(a: str, b: str) -> int:
 
 def suggestions(typed: str) -> list[str]:
     """cobra's SuggestionsFor: Levenshtein distance ≤ 2 or a prefix."""
-    return [c for c in COMMANDS if _levenshtein(typed, c) <= 2 or c.startswith(typed.lower())]
+    # The distance is at least the difference in length: a long word is compared with nothing (linear time).
+    return [c for c in COMMANDS if (abs(len(typed) - len(c)) <= 2 and _levenshtein(typed, c) <= 2)
+            or c.startswith(typed.lower())]
 
 
 def parse(argv: list[str]) -> Args:
@@ -231,6 +234,10 @@ class Kubectl:
 
     def _execute(self, command: str | list[str]) -> int:
         self._out = []
+        if not isinstance(command, str) and not (isinstance(command, (list, tuple))
+                                                 and all(isinstance(word, str) for word in command)):
+            self._eprint(f"error: a command line is text or a list of words, not {type(command).__name__}\n")
+            return 1
         try:
             argv = shlex.split(command) if isinstance(command, str) else list(command)
         except ValueError as e:
@@ -243,11 +250,12 @@ class Kubectl:
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            # CheckErr prints several errors one a line, without the "error: " of a single one.
-            self._eprint(f"{e.message}\n" if e.usage == "multiple" else f"error: {e.message}\n")
+            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"), and
+            # some errors carry their own prefix ("bare").
+            self._eprint(f"{e.message}\n" if e.usage in ("multiple", "bare") else f"error: {e.message}\n")
             if e.usage == "usage":
                 self._eprint(args.cmd.usage_hint() + "\n")
-            elif e.usage and e.usage != "multiple":
+            elif e.usage and e.usage not in ("multiple", "bare"):
                 self._eprint(e.usage)
             return 1
         except ApiError as e:
@@ -279,7 +287,7 @@ class Kubectl:
         return self.cluster.network.node_ip(masters[0]) if masters else "127.0.0.1"
 
     def _client(self) -> Any:
-        return self.api.client(USER, None)
+        return self.api.client(USER, None, field_validation="Strict")  # kubectl's --validate=strict
 
     def _dispatch(self, args: Args) -> int:
         if args.cmd is ROOT:
@@ -307,13 +315,33 @@ class Kubectl:
             raise KubectlError("required flag(s) " + ", ".join(f'"{m}"' for m in missing) + " not set")
         self._check_values(args)
         self._check_output(args)
+        ours = self._check_kubeconfig_flags(args)
         known = args.cmd.flags()
         for name, value in args.flags.items():
-            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command]:
+            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command] or name in ours:
                 continue
             if value != known[name].default():
                 raise KubectlError(f"the --{name} flag of \"kubectl {args.cmd.path}\" is not available in this "
                                    "simulated cluster")
+
+    def _check_kubeconfig_flags(self, args: Args) -> set[str]:
+        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or clientcmd's
+        error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own entries."""
+        if args.cmd.path.startswith("config"):
+            return set()
+        own = {"context": f"{USER}@{self.cluster.name}", "cluster": self.cluster.name, "user": USER}
+        context, cluster, user = (args.get(name) for name in ("context", "cluster", "user"))
+        if context and context != own["context"]:
+            raise KubectlError(f"Error in configuration: context was not found for specified context: {context}",
+                               "bare")
+        if cluster and cluster != own["cluster"]:
+            raise KubectlError(f'no server found for cluster "{cluster}"')
+        if user and user != own["user"]:
+            raise KubectlError(f'auth info "{user}" does not exist')
+        kubeconfig = args.get("kubeconfig")
+        if kubeconfig and not Path(kubeconfig).exists():
+            raise KubectlError(f"stat {kubeconfig}: no such file or directory")
+        return {name for name, value in own.items() if args.get(name) == value}
 
     def _check_output(self, args: Args) -> None:
         """``-o``: the formats each command's printer flags accept, and their error texts."""
@@ -533,6 +561,9 @@ class Kubectl:
                     self._print(jsonpath.render(template, data))
                 except jsonpath.JSONPathError as e:
                     raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
+                except RecursionError:  # thousands of nested {range}: Go's stack grows, Python's does not
+                    raise KubectlError(f"error executing jsonpath {template!r}: its ranges nest too deeply for "
+                                       "this simulated cluster") from None
             return
         if output == "name":
             for o in objs:
@@ -824,6 +855,21 @@ class Kubectl:
         restart = args.get("restart") or "Always"
         if restart not in ("Always", "OnFailure", "Never"):
             raise KubectlError(f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n")
+        pull = args.get("image-pull-policy") or ""
+        if pull not in ("", "Always", "IfNotPresent", "Never"):
+            raise KubectlError(f"invalid image pull policy: {pull}", "See 'kubectl run -h' for help and examples\n")
+        env = []
+        for spec in args.get("env") or []:
+            key, eq, value = spec.partition("=")
+            if not eq or not key:
+                raise KubectlError(f"invalid env: {spec}")
+            env.append({"name": key, "value": value})
+        annotations = {}
+        for spec in args.get("annotations") or []:
+            key, eq, value = spec.partition("=")
+            if not eq:
+                raise KubectlError(f"invalid annotations format: {spec}")
+            annotations[key] = value
         labels = {"run": name}
         if args.get("labels"):
             labels = parse_labels(args.get("labels"))
@@ -835,10 +881,16 @@ class Kubectl:
             except GoError as e:
                 raise KubectlError(str(e)) from None
         if len(args.positional) > 1:
-            container["args"] = args.positional[1:]
+            container["command" if args.get("command") else "args"] = args.positional[1:]
+        if env:
+            container["env"] = env
+        if pull:
+            container["imagePullPolicy"] = pull
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
                "spec": {"containers": [container], "dnsPolicy": "ClusterFirst",
                         "restartPolicy": restart}}
+        if annotations:
+            pod["metadata"]["annotations"] = annotations
         self._client().create(pod, namespace=self._namespace(args))
         self._print(f"pod/{name} created\n")
         return 0
@@ -848,11 +900,23 @@ class Kubectl:
     def _cmd_delete(self, args: Args) -> int:
         client = self._client()
         ns = self._namespace(args)
-        grace = self._int_flag(args, "grace-period")
+        # delete.go Complete/Validate, before anything is read: -1 is "the object's own grace period".
+        period = self._int_flag(args, "grace-period", -1)
         if args.get("now"):
-            grace = 1
-        if args.get("force") and grace is None:
-            grace = 0
+            if period != -1:
+                raise KubectlError("--now and --grace-period cannot be specified together")
+            period = 1
+        if period == 0 and not args.get("force"):
+            period = 1  # kubectl turns --grace-period=0 into 1 unless --force says otherwise
+        if args.get("force") and period < 0:
+            period = 0
+        if args.get("all") and (args.get("selector") or args.get("field-selector")):
+            raise KubectlError("setting 'all' parameter but found a non empty selector. ")
+        if args.get("force") and period > 0:
+            raise KubectlError("--force and --grace-period greater than 0 cannot be specified together")
+        if (args.get("selector") or args.get("field-selector")) and len(args.positional) > 1:
+            raise KubectlError("name cannot be provided when a selector is specified")
+        grace = None if period < 0 else period
         work: list[tuple[ResourceType, str, str | None]] = []
         errors: list[ApiError] = []
         if args.get("filename"):
@@ -919,14 +983,23 @@ class Kubectl:
         return 0
 
     def _metadata_edit(self, args: Args, field: str) -> int:
-        positional = list(args.positional)
-        pairs = [p for p in positional if "=" in p or p.endswith("-")]
-        rest = [p for p in positional if p not in pairs]
-        args = Args(args.command, rest, args.flags)
+        """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked before
+        anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``, annotate.go
+        ``parseAnnotations``/``validateAnnotations``)."""
+        kind = field[:-1]
+        rest, pairs = resources_and_pairs(args.positional, kind)
+        sets, removes = parse_labels_spec(pairs) if field == "labels" else parse_annotations_spec(pairs)
+        args = Args(args.command, rest, args.flags, args.cmd)
+        if args.get("all") and args.get("selector"):
+            raise KubectlError("cannot set --all and --selector at the same time")
         if not rest:
             raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
-        if not pairs:
-            raise KubectlError(f"at least one {field[:-1]} update is required")
+        if not sets and not removes:
+            raise KubectlError(f"at least one {kind} update is required")
+        both = [key for key in removes if key in sets]
+        if both and field == "annotations":
+            raise KubectlError("can not both modify and remove the following annotation(s) in the same command: "
+                               + ", ".join(both))
         rt, names = self._one_target(args, args.command)
         ns = self._namespace(args) if rt.namespaced else None
         client = self._client()
@@ -935,12 +1008,8 @@ class Kubectl:
         for name in names:
             current = client.get(rt.plural, name, ns)
             existing = current["metadata"].get(field) or {}
-            patch: dict[str, Any] = {}
-            for p in pairs:
-                if p.endswith("-") and "=" not in p:
-                    patch[p[:-1]] = None
-                    continue
-                key, _, value = p.partition("=")
+            patch: dict[str, Any] = dict.fromkeys(removes)
+            for key, value in sets.items():
                 if key in existing and existing[key] != value and not args.get("overwrite"):
                     raise KubectlError(f"'{key}' already has a value ({existing[key]}), and --overwrite is false")
                 patch[key] = value
@@ -1381,9 +1450,20 @@ class Kubectl:
         if args.positional[:1] == ["current-context"]:
             self._print(f"{USER}@{self.cluster.name}\n")
             return 0
+        context = f"{USER}@{self.cluster.name}"
         if args.positional[:1] == ["get-contexts"]:
-            self._print(tabulate([["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"],
-                                  ["*", f"{USER}@{self.cluster.name}", self.cluster.name, USER, ""]]))
+            header = ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
+            missing = [n for n in args.positional[1:] if n != context]
+            if missing:  # get_contexts.go prints the header, then the error
+                self._print(tabulate([header, *([["*", context, self.cluster.name, USER, ""]]
+                                                if context in args.positional[1:] else [])]))
+                raise KubectlError(f"context {missing[0]} not found")
+            self._print(tabulate([header, ["*", context, self.cluster.name, USER, ""]]))
+            return 0
+        if args.positional[:1] in (["use-context"], ["use"]) and len(args.positional) == 2:
+            if args.positional[1] != context:
+                raise KubectlError(f'no context exists with the name: "{args.positional[1]}"')
+            self._print(f'Switched to context "{context}".\n')
             return 0
         raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
                            "See 'kubectl config -h' for help and examples\n")
@@ -1399,6 +1479,65 @@ class Kubectl:
         rt = by_plural("events")
         self._print(tabulate(table_rows(rt, events, self.now, namespace_column=all_ns)))  # type: ignore[arg-type]
         return 0
+
+
+def resources_and_pairs(words: list[str], kind: str) -> tuple[list[str], list[str]]:
+    """``cmdutil.GetResourcesAndPairs``: the resources, then the ``k=v``/``k-`` changes; a resource after a change is
+    an error."""
+    resources: list[str] = []
+    pairs: list[str] = []
+    for word in words:
+        change = ("=" in word and not word.startswith("=")) or (word.endswith("-") and word != "-")
+        if change:
+            pairs.append(word)
+        elif pairs:
+            raise KubectlError(f"all resources must be specified before {kind} changes: {word}")
+        else:
+            resources.append(word)
+    return resources, pairs
+
+
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+
+
+def parse_labels_spec(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
+    """label.go ``parseLabels``: ``k=v`` with a valid label value (``IsValidLabelValue``), ``k-`` to remove."""
+    sets: dict[str, str] = {}
+    removes: list[str] = []
+    for spec in pairs:
+        if "=" in spec:
+            parts = spec.split("=")
+            if len(parts) != 2:
+                raise KubectlError(f"invalid label spec: {spec}")
+            problems = []
+            if len(parts[1]) > 63:
+                problems.append("must be no more than 63 characters")
+            if not _LABEL_VALUE.fullmatch(parts[1]):
+                problems.append("a valid label must be an empty string or consist of alphanumeric characters, '-', "
+                                "'_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  "
+                                "or 'my_value',  or '12345', regex used for validation is "
+                                "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+            if problems:
+                raise KubectlError(f"invalid label value: {go_quote(spec)}: {';'.join(problems)}")
+            sets[parts[0]] = parts[1]
+        else:
+            removes.append(spec[:-1])
+    if any(key in sets for key in removes):
+        raise KubectlError("can not both modify and remove a label in the same command")
+    return sets, removes
+
+
+def parse_annotations_spec(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
+    """annotate.go ``parseAnnotations``: ``k=v`` (the value may hold ``=``), ``k-`` to remove."""
+    sets: dict[str, str] = {}
+    removes: list[str] = []
+    for spec in pairs:
+        if "=" in spec:
+            key, _, value = spec.partition("=")
+            sets[key] = value
+        else:
+            removes.append(spec[:-1])
+    return sets, removes
 
 
 def parse_labels(spec: str) -> dict[str, str]:

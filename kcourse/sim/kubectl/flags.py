@@ -237,9 +237,10 @@ def _strip_flags(args: list[str], cmd: Command) -> list[str]:
     flags = cmd.flags()
     shorts = cmd.shorthands()
     words: list[str] = []
-    rest = list(args)
-    while rest:
-        s = rest.pop(0)
+    i = 0
+    while i < len(args):
+        s = args[i]
+        i += 1
         if s == "--":
             break
         takes_next = False
@@ -250,9 +251,9 @@ def _strip_flags(args: list[str], cmd: Command) -> list[str]:
             f = shorts.get(s[1:])
             takes_next = not (f and f.no_opt)
         if takes_next:
-            if len(rest) <= 1:
+            if len(args) - i <= 1:
                 break
-            rest.pop(0)
+            i += 1
             continue
         if s and not s.startswith("-"):
             words.append(s)
@@ -333,20 +334,21 @@ def parse_flags(cmd: Command, args: list[str]) -> tuple[list[str], dict[str, Any
             raise FlagError(f"invalid argument {go_quote(text)} for {go_quote(flag.display)} flag: {e}",
                             hint) from None
         if flag.is_list and flag.name in values:
-            values[flag.name] = values[flag.name] + value
+            values[flag.name].extend(value)
         else:
             values[flag.name] = value
 
-    rest = list(args)
-    while rest:
-        s = rest.pop(0)
+    i = 0
+    while i < len(args):
+        s = args[i]
+        i += 1
         if len(s) < 2 or s[0] != "-":
             positional.append(s)
             continue
         if s[1] == "-":
             if len(s) == 2:
                 dash_at = len(positional)
-                positional.extend(rest)
+                positional.extend(args[i:])
                 break
             name = s[2:]
             if name[0] in "-=":
@@ -359,15 +361,15 @@ def parse_flags(cmd: Command, args: list[str]) -> tuple[list[str], dict[str, Any
                 pass
             elif flag.no_opt:
                 value = flag.no_opt
-            elif rest:
-                value = rest.pop(0)
+            elif i < len(args):
+                value = args[i]
+                i += 1
             else:
                 raise FlagError(f"flag needs an argument: {s}", hint)
             set_value(flag, value)
             continue
         shorthands = s[1:]
-        remaining = rest  # pflag hands every shorthand the same argument list (parseShortArg)
-        consumed = False
+        consumed = False  # pflag hands every shorthand the same argument list (parseShortArg)
         while shorthands:
             c = shorthands[0]
             flag = shorts.get(c)
@@ -381,13 +383,13 @@ def parse_flags(cmd: Command, args: list[str]) -> tuple[list[str], dict[str, Any
                 value, shorthands = flag.no_opt, shorthands[1:]
             elif len(shorthands) > 1:
                 value, shorthands = shorthands[1:], ""
-            elif remaining:
-                value, shorthands, consumed = remaining[0], "", True
+            elif i < len(args):
+                value, shorthands, consumed = args[i], "", True
             else:
                 raise FlagError(f"flag needs an argument: {go_quote_rune(code)} in -{shorthands}", hint)
             set_value(flag, value)
         if consumed:
-            rest.pop(0)
+            i += 1
     return positional, values, dash_at
 
 

@@ -194,23 +194,24 @@ class _Parser:
         return value
 
     def parse_text(self) -> None:
+        """Text up to each ``{``, then the action (a loop where client-go recurses, for any number of actions)."""
         while True:
-            if self.input.startswith("{", self.pos):
-                self.pos += 1
-                self.consume()
-                self.last_recursive = False
-                return self.parse_inside_action()
-            if self.next() == "":
-                return None
+            start = self.input.find("{", self.pos)
+            if start < 0:
+                return
+            self.pos = start + 1
+            self.consume()
+            self.last_recursive = False
+            self.parse_inside_action()
 
     def parse_inside_action(self) -> None:
-        # Iterative where client-go recurses, so a long template cannot exhaust Python's stack.
+        """One action, up to and including its ``}``."""
         while True:
-            rest = self.input[self.pos:]
+            rest = self.input[self.pos:self.pos + 3]
             if rest.startswith("}"):
                 self.pos += 1
                 self.consume()
-                return self.parse_text()
+                return
             if rest.startswith("[?("):
                 self.parse_filter()
                 continue
