@@ -382,7 +382,8 @@ class Stepper(widgets.VBox):
         self.crash_button = _button("Crash container", "Make the Pod's first container exit with code 1", "bomb")
         self.pod_hint = widgets.HTML(value="")
         self.deployment_dropdown = widgets.Dropdown(description="Deployment:", options=[], value=None,
-                                                    tooltip="The Deployment to scale")
+                                                    tooltip="The Deployment to scale",
+                                                    style={"description_width": "initial"})  # not "Deployme…"
         self.replicas_input = widgets.BoundedIntText(value=3, min=0, max=50, description="Replicas:",
                                                      tooltip="The new spec.replicas",
                                                      layout=widgets.Layout(width="160px"))
