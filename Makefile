@@ -21,7 +21,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	@scripts/system-deps.sh dot chromium etcd kubectl openssl
-	$(BIN)/kcourse quiz lint quizzes/
+	$(BIN)/kcourse quiz lint kcourse/quiz/banks/
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
 

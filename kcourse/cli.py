@@ -18,11 +18,14 @@ from collections.abc import Sequence
 __all__ = ["COMMAND_GROUPS", "build_parser", "main"]
 
 #: Modules whose ``register(subparsers)`` adds a command group, in help order.
-COMMAND_GROUPS = ("kcourse.quiz.cli", "kcourse.serve.cli")
+COMMAND_GROUPS = ("kcourse.course", "kcourse.quiz.cli", "kcourse.serve.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kcourse import __version__
+
     parser = argparse.ArgumentParser(prog="kcourse", description="Learn Kubernetes architecture by running one.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_GROUPS:
         importlib.import_module(module).register(subparsers)

@@ -1,7 +1,10 @@
 """Knowledge checks: question banks, pure grading, progress, and their front ends.
 
-A chapter's questions live in ``quizzes/<chapter>.yaml`` (checked against
-``quizzes/schema.json``).  :func:`grade` is pure; :class:`QuizSession` adds
+A chapter's questions live in ``kcourse/quiz/banks/<chapter>.yaml`` (checked
+against ``banks/schema.json``), shipped inside the package and found with
+:mod:`importlib.resources`, so a notebook finds them wherever it runs: the
+repository, a course copied out with ``kcourse notebooks``, or a lone
+``notebooks/`` folder on a JupyterHub.  :func:`grade` is pure; :class:`QuizSession` adds
 order, hints, attempts and saving; :func:`show` puts a session in a notebook
 as a widget (ipywidgets loads only then), and ``kcourse quiz take`` in a
 terminal.  Simulation questions compute their answers by running a seeded
@@ -11,6 +14,7 @@ scenario on :class:`kcourse.Cluster`.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +41,22 @@ __all__ = [
     "show",
 ]
 
-#: Environment variable naming a directory of banks to use instead of the repository's ``quizzes/``.
+#: Environment variable naming a directory of banks to use instead of the ones shipped in the package.
 BANKS_ENV = "KCOURSE_QUIZZES"
 
 
+def shipped_banks() -> Path:
+    """The package's own ``banks/`` directory (package data; a real directory in every pip or editable install)."""
+    return Path(str(resources.files(__name__) / "banks"))
+
+
 def banks_dir() -> Path:
-    """Where chapter banks are looked up: ``$KCOURSE_QUIZZES``, the repository's ``quizzes/``, or ``./quizzes``."""
+    """Where chapter banks are looked up: ``$KCOURSE_QUIZZES`` if set, else the banks shipped in the package.
+
+    Never the working directory: a notebook run from anywhere gets the same banks.
+    """
     env = os.environ.get(BANKS_ENV)
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[2] / "quizzes"
-    return repo if repo.is_dir() else Path("quizzes")
+    return Path(env) if env else shipped_banks()
 
 
 def find_bank(name: str | os.PathLike[str]) -> Path:

@@ -122,9 +122,10 @@ def _finish(session: Any, out: TextIO) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from kcourse.quiz import banks_dir
     from kcourse.quiz.lint import lint
 
-    problems, banks = lint(args.paths or ["quizzes"])
+    problems, banks = lint(args.paths or [str(banks_dir())])
     for p in problems:
         print(p, file=sys.stderr)
     for bank in banks:
@@ -214,7 +215,7 @@ def register(subparsers: Any) -> None:
     qsub = quiz.add_subparsers(dest="quiz_command", metavar="SUBCOMMAND", required=True)
 
     p = qsub.add_parser("lint", help="check banks: schema, keys gradable, simulation scenarios run")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="bank files or directories (default: quizzes)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="bank files or directories (default: the shipped banks, or $KCOURSE_QUIZZES)")
     p.set_defaults(func=_lint)
 
     p = qsub.add_parser("take", help="answer a chapter's questions in the terminal (one line per answer)")

@@ -1,6 +1,10 @@
 """A learner's progress, kept in one JSON file across kernel restarts.
 
-Where: ``$KCOURSE_PROGRESS`` if set, else ``~/.kcourse/progress.json``.  The
+Where: ``$KCOURSE_PROGRESS`` if set, else ``progress.json`` in the platform's
+user data directory (``platformdirs``: ``~/.local/share/kcourse`` on Linux,
+``~/Library/Application Support/kcourse`` on macOS, ``%LOCALAPPDATA%\\kcourse``
+on Windows); a file already kept at the old place, ``~/.kcourse/progress.json``,
+goes on being used so no learner loses their answers.  The
 file is the learner's own, outside every notebook: it holds their last answer
 to each question (so a widget shows it again after a restart), never a key.
 
@@ -10,7 +14,8 @@ Why it is written the way it is:
   ``os.replace``-s it over the old one, so a crash mid-save leaves the previous
   file whole.  Stray temporary files from such a crash are ignored.
 * Concurrent: two notebooks (or a notebook and the terminal quiz) may answer
-  at the same time.  Every save takes an exclusive ``flock`` on a lock file
+  at the same time.  Every save takes an exclusive lock (``filelock``: ``flock``
+  on POSIX, ``msvcrt`` locking on Windows, so the module imports everywhere) on a lock file
   beside the data, re-reads the file, merges its one change and writes; so no
   answer is lost, whatever the interleaving.
 * Forgiving: anything at the path that is not usable progress — not JSON,
@@ -39,7 +44,6 @@ answer adds what its best earlier attempt earned, often 0.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import os
@@ -49,6 +53,9 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import filelock
+import platformdirs
 
 from kcourse.quiz.model import Feedback, Question
 
@@ -70,9 +77,14 @@ class ProgressError(OSError):
 
 
 def default_path() -> Path:
-    """``$KCOURSE_PROGRESS`` or ``~/.kcourse/progress.json``."""
+    """``$KCOURSE_PROGRESS``, else ``progress.json`` in the user data directory (or the older ``~/.kcourse``)."""
     env = os.environ.get(ENV_VAR)
-    return Path(env).expanduser() if env else Path.home() / ".kcourse" / "progress.json"
+    if env:
+        return Path(env).expanduser()
+    legacy = Path.home() / ".kcourse" / "progress.json"
+    if os.path.lexists(legacy):
+        return legacy
+    return Path(platformdirs.user_data_dir("kcourse", appauthor=False)) / "progress.json"
 
 
 def _empty() -> dict[str, Any]:
@@ -137,17 +149,16 @@ class Progress:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        lock = filelock.FileLock(self.path.with_name(self.path.name + ".lock"), thread_local=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115 - held while yielding
+            lock.acquire()
         except OSError as exc:
             raise self._fail("create", exc) from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _move_aside(self, why: str) -> None:
         n = 1

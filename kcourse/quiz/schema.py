@@ -1,8 +1,8 @@
 """The JSON Schema of a question bank.
 
 Kept as Python data so the loader needs no file next to the installed
-package; ``quizzes/schema.json`` is this same schema written out for editors
-(``kcourse quiz schema > quizzes/schema.json``), and a test keeps the two equal.
+package; ``kcourse/quiz/banks/schema.json`` is this same schema written out for editors
+(``kcourse quiz schema > kcourse/quiz/banks/schema.json``), and a test keeps the two equal.
 
 The scenario vocabulary is closed on purpose: every action and query a bank
 may name is listed here, and :mod:`kcourse.quiz.scenario` maps each to one
@@ -179,5 +179,5 @@ SCHEMA: dict[str, Any] = {
 
 
 def schema_json() -> str:
-    """The schema as the text of ``quizzes/schema.json``."""
+    """The schema as the text of ``kcourse/quiz/banks/schema.json``."""
     return json.dumps(SCHEMA, indent=2, sort_keys=True) + "\n"

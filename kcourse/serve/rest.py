@@ -33,8 +33,7 @@ cacher's answer, one ERROR event carrying the 410 Expired Status.
 
 Simplified: no pagination (``limit`` is ignored, everything comes in one
 page); a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
-``fieldValidation`` is accepted and ignored (unknown fields are dropped by
-no one, and rejected by no one); server-side apply
+server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
 the applied configuration into it, without managedFields, so it never
 reports a field-manager conflict and never removes a field; evictions check
@@ -421,20 +420,35 @@ def _check_name(t: Target, obj: Any) -> None:
         raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({t.name})")
 
 
+def _validation(req: Request) -> dict:
+    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning`` headers)."""
+    return {"field_validation": req.query.get("fieldValidation"), "warnings": []}
+
+
+def _warned(reply: Reply, validation: dict) -> Reply:
+    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8 bytes."""
+    for text in validation["warnings"]:
+        quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        reply.headers.append(("Warning", f"299 - {quoted}".encode("utf-8", "replace").decode("latin-1")))
+    return reply
+
+
 def _create(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req, t.rt.kind)
+    validation = _validation(req)
     with app.cluster.lock:
-        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req))
-    return Reply(201, stored)
+        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation)
+    return _warned(Reply(201, stored), validation)
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
     obj = decode_body(req, t.rt.kind)
     _check_name(t, obj)
+    validation = _validation(req)
     with app.cluster.lock:
         stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
-                                        dry_run=_dry(req))
-    return Reply(200, stored)
+                                        dry_run=_dry(req), **validation)
+    return _warned(Reply(200, stored), validation)
 
 
 def _patch(app: App, req: Request, t: Target) -> Reply:
@@ -446,16 +460,17 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
     patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
     check_patch(patch, patch_type, req)
     client = app.client(req)
+    validation = _validation(req)
     with app.cluster.lock:
         if patch_type == "apply":
             _check_name(t, patch)
             if app.cluster.api.peek(t.rt.plural, t.name, t.namespace) is None:
-                return Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
-                                                         dry_run=_dry(req)))
+                return _warned(Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
+                                                                 dry_run=_dry(req), **validation)), validation)
             patch_type = "strategic"
         stored = client.patch(t.rt.plural, t.name, patch, t.namespace, patch_type=patch_type,
-                              subresource=t.subresource, dry_run=_dry(req))
-    return Reply(200, stored)
+                              subresource=t.subresource, dry_run=_dry(req), **validation)
+    return _warned(Reply(200, stored), validation)
 
 
 #: DeleteOptions' fields and their Go types (``meta/v1`` ``types.go``).

@@ -40,7 +40,8 @@ from .etcd import Compare, Etcd, EtcdError, Op, WatchEvent
 from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
-from .validation import check_types, validate, validate_update
+from .serializer import check_field_validation, decode, json_kind
+from .validation import validate, validate_update
 
 __all__ = ["COMPACTION_INTERVAL", "APIServer", "Client", "Compactor", "Request", "Unreachable", "WatchHandle"]
 
@@ -256,6 +257,19 @@ def json_patch(target: Any, ops: list[dict]) -> Any:
         else:
             raise errors.bad_request(f"Unexpected kind: {kind}")
     return doc
+
+
+def _json_patch_or_422(target: Any, ops: Any) -> Any:
+    """A JSON patch that cannot be applied is the client's error (422), never the server's."""
+    if not isinstance(ops, list) or not all(isinstance(op, dict) for op in ops):
+        raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    try:
+        return json_patch(target, ops)
+    except ApiError:
+        raise
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        raise errors.ApiError(422, "Invalid", "the server rejected our request due to an error in our "
+                              "request") from None
 
 
 class APIServer:
@@ -543,31 +557,45 @@ class APIServer:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, user: str, verb: str, copy: bool = True) -> tuple[ResourceType, dict]:
-        """Check the request's kind and types; ``copy=False`` when the caller's object is only read
-        (a status update takes nothing but its status) or already the server's own (a patch result)."""
+    def _prepare(self, obj: Any, field_validation: str | None, warnings: list[str] | None,
+                 options_kind: str = "CreateOptions") -> tuple[ResourceType, dict]:
+        """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
+
+        The result is the server's own, well-typed copy: defaulting and admission may change it.
+        ``field_validation`` is the request's ``?fieldValidation=`` (absent: ``Warn``); the warnings
+        a ``Warn`` request earns are appended to ``warnings``.
+        """
+        directive = check_field_validation(field_validation, options_kind)
         if not isinstance(obj, dict):
-            raise errors.bad_request("Object 'Kind' is missing in the request body")
-        kind = obj.get("kind")
+            raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
+                                     f"{json_kind(obj)} into Go value of type struct {{ APIVersion string "
+                                     '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        for field, value in (("apiVersion", api_version), ("kind", kind)):
+            if value is not None and not isinstance(value, str):
+                raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
+                                         f"{json_kind(value)} into Go struct field .{field} of type string")
         if not kind:
             raise errors.bad_request("Object 'Kind' is missing in the request body")
         rt = by_kind(kind)
-        if rt is None:
-            raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
-        if obj.get("apiVersion") != rt.api_version:
-            raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{obj.get("apiVersion", "")}"')
-        check_types(obj)
-        if copy or "metadata" not in obj:
-            obj = deep_copy(obj)
-            obj.setdefault("metadata", {})
+        if rt is None or api_version != rt.api_version:
+            raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version or ""}"')
+        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append)
+        obj.setdefault("metadata", {})
         return rt, obj
 
-    def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False) -> dict:
-        """Create an object: defaults, validation, admission, then one etcd write."""
+    def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
+               field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+        """Create an object: decode, defaults, validation, admission, then one etcd write.
+
+        ``field_validation`` (``Strict``, ``Warn`` — the default, as when the query parameter is
+        absent — or ``Ignore``) decides about unknown and duplicate fields; ``warnings``, if given,
+        receives what a ``Warn`` request is told (the REST layer sends them as ``Warning`` headers).
+        """
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, user, "create")
+            rt, obj = self._prepare(obj, field_validation, warnings)
             md = obj["metadata"]
             if rt.namespaced:
                 ns = md.get("namespace") or namespace or "default"
@@ -629,12 +657,16 @@ class APIServer:
             obj["status"] = status
 
     def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None,
-               dry_run: bool = False) -> dict:
-        """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale."""
+               dry_run: bool = False, field_validation: str | None = None, warnings: list[str] | None = None
+               ) -> dict:
+        """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale.
+
+        The body is decoded as for :meth:`create`.
+        """
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, user, "update", copy=subresource != "status")
+            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions")
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
@@ -653,7 +685,7 @@ class APIServer:
             # old one: only the metadata (the server writes resourceVersion into it) and the status are new.
             new = dict(current)
             new["metadata"] = dict(current["metadata"])
-            new["status"] = deep_copy(obj.get("status", {}))
+            new["status"] = obj.get("status", {})  # the decoded body is already the server's own copy
             return new
         new = obj
         new["metadata"]["namespace"] = current["metadata"].get("namespace")
@@ -699,8 +731,13 @@ class APIServer:
         return self.update(obj, subresource="status", user=user)
 
     def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
-              patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False) -> dict:
-        """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902)."""
+              patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False,
+              field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+        """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902).
+
+        The patched object is decoded as a body would be (:meth:`create`), so a patch cannot
+        smuggle in a wrongly typed or unknown field.
+        """
         rt = self.resource(resource)
         ns = self._namespace_of(rt, namespace)
         try:
@@ -710,16 +747,17 @@ class APIServer:
             elif patch_type == "strategic":
                 patched = strategic_merge_patch(current, patch)
             elif patch_type == "json":
-                patched = json_patch(current, patch)
+                patched = _json_patch_or_422(current, patch)
             else:
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                                "accepted media types include: application/json-patch+json, "
                                "application/merge-patch+json, application/apply-patch+yaml")
-            rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
-            patched["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
-            _, obj = self._prepare(patched, user, "patch", copy=False)  # the patch result is the server's own
+            _, obj = self._prepare(patched, field_validation, warnings, "PatchOptions")
+            # The patch's resourceVersion, if it names one, is a precondition; otherwise the current one.
+            rv = obj["metadata"].get("resourceVersion") or current["metadata"]["resourceVersion"]
+            obj["metadata"]["resourceVersion"] = rv
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, patched["metadata"]["resourceVersion"], dry_run)
+            stored = self._commit_update(rt, current, new, rv, dry_run)
         except ApiError as e:
             self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
             raise
@@ -863,8 +901,8 @@ class APIServer:
         return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
                       key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
 
-    def client(self, user: str, node: str | None = None) -> Client:
-        return Client(self, user, node)
+    def client(self, user: str, node: str | None = None, field_validation: str | None = None) -> Client:
+        return Client(self, user, node, field_validation)
 
 
 class Client:
@@ -874,8 +912,12 @@ class Client:
     when the caller's node cannot reach any API server.
     """
 
-    def __init__(self, server: APIServer, user: str, node: str | None = None):
+    def __init__(self, server: APIServer, user: str, node: str | None = None,
+                 field_validation: str | None = None):
         self.server, self.user, self.node = server, user, node
+        # What the client sends as ``?fieldValidation=`` on writes: client-go sends nothing (the server's
+        # ``Warn``), kubectl sends ``Strict``.
+        self.field_validation = field_validation
 
     def _ok(self) -> APIServer:
         self.server._check_reachable(self.node)
@@ -890,16 +932,19 @@ class Client:
     def watch(self, resource: str, handler: Callable[[str, dict], None], **kw: Any) -> WatchHandle:
         return self._ok().watch(resource, handler, user=self.user, **kw)
 
-    def create(self, obj: dict, namespace: str | None = None) -> dict:
-        return self._ok().create(obj, namespace=namespace, user=self.user)
+    def create(self, obj: dict, namespace: str | None = None, **kw: Any) -> dict:
+        kw.setdefault("field_validation", self.field_validation)
+        return self._ok().create(obj, namespace=namespace, user=self.user, **kw)
 
-    def update(self, obj: dict) -> dict:
-        return self._ok().update(obj, user=self.user)
+    def update(self, obj: dict, **kw: Any) -> dict:
+        kw.setdefault("field_validation", self.field_validation)
+        return self._ok().update(obj, user=self.user, **kw)
 
     def update_status(self, obj: dict) -> dict:
-        return self._ok().update(obj, subresource="status", user=self.user)
+        return self._ok().update(obj, subresource="status", user=self.user, field_validation=self.field_validation)
 
     def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict:
+        kw.setdefault("field_validation", self.field_validation)
         return self._ok().patch(resource, name, patch, namespace=namespace, user=self.user, **kw)
 
     def delete(self, resource: str, name: str, namespace: str | None = None, **kw: Any) -> dict:

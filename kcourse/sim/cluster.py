@@ -417,10 +417,21 @@ class Cluster:
         """Let ``seconds`` of simulated time pass, running everything that falls due."""
         return self.run(until=self.clock.now + seconds)
 
-    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None) -> list[Event]:
-        """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass."""
+    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None,
+                         progress: bool = False) -> list[Event]:
+        """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass.
+
+        ``progress=True`` shows a bar of simulated seconds (``tqdm.auto``: a widget in a notebook, a line
+        on stderr in a terminal) for big clusters; it changes nothing that is simulated.
+        """
         out: list[Event] = []
-        deadline = self.clock.now_ms + round(timeout * 1000)
+        start = self.clock.now_ms
+        deadline = start + round(timeout * 1000)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm  # only when asked: the simulation itself imports nothing of the UI
+
+            bar = tqdm(total=round(timeout, 3), unit="s", desc="simulated time", leave=False)
         while self.clock.has_foreground() or self.clock.now_ms < self._settle_until_ms:
             head = self.clock.peek()
             if head is None or head.due_ms > deadline or (max_steps is not None and len(out) >= max_steps):
@@ -428,6 +439,10 @@ class Cluster:
             ev = self._step(until_ms=deadline)
             if ev is not None:
                 out.append(ev)
+            if bar is not None:
+                bar.update(round((self.clock.now_ms - start) / 1000 - bar.n, 3))
+        if bar is not None:
+            bar.close()
         return out
 
     @property
@@ -562,12 +577,34 @@ class Cluster:
     def apply(self, manifest: Any, namespace: str | None = None) -> Any:
         """Create or update objects from a dict, YAML text or a file path, as ``kubectl apply``.
 
-        Returns the stored object (a list for several documents).  Bad input
-        raises :class:`kcourse.ApiError` and changes nothing.
+        Returns the stored object (a list for several documents).  Bad input raises
+        :class:`kcourse.ApiError`:
+
+        * A document kubectl cannot read (broken YAML, no ``kind``, a file that is not a
+          regular file or is over 3 MiB) or that does not decode into its kind's schema
+          (a wrongly typed field, an unknown or duplicate field: kubectl's ``--validate=strict``)
+          stops the apply before anything is written.
+        * The API server's refusal of one object (422 Invalid, 409, a missing namespace)
+          does not stop the others: as ``kubectl apply`` does, every other object is applied
+          and the first refusal is raised at the end.  Each refused object is left as it was.
+
+        Simplified: kubectl 1.32 leaves the schema check to the server (its ``paramVerifyingSchema``
+        skips the client-side check when the server supports ``fieldValidation``), so a real
+        ``kubectl apply`` of a wrongly typed second document writes the first one; here every
+        document is decoded before the first write, as kubectl's client-side validation does
+        against a server without field validation.
         """
         from .kubectl import Kubectl
+        from .manifests import load_manifests
+        from .resources import by_kind
+        from .serializer import decode
         with self.lock:
-            return Kubectl(self).apply(manifest, namespace=namespace)
+            objs = load_manifests(manifest)
+            for obj in objs:
+                rt = by_kind(obj.get("kind", ""))
+                if rt is not None and obj.get("apiVersion") == rt.api_version:
+                    decode(obj, "Strict")  # refuses with the API server's own 400 before any write
+            return Kubectl(self).apply(objs, namespace=namespace)
 
     def kubectl(self, command: str) -> str:
         """Run a kubectl command line against the cluster and return what kubectl would print."""
@@ -623,4 +660,11 @@ class Cluster:
 
 
 def load_path(path: str | Path) -> str:
-    return Path(path).read_text()
+    """A manifest file's text, read as ``apply`` reads it: a regular file of at most 3 MiB, never blocking."""
+    from .manifests import load_manifests, read_manifest_file
+    data = read_manifest_file(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        load_manifests(data, filename=str(path))  # raises kubectl's "invalid leading UTF-8 octet"
+        raise

@@ -129,9 +129,12 @@ def _default_workload(obj: dict) -> None:
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
     elif kind == "DaemonSet":
-        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
-        if strategy.get("type") == "RollingUpdate":
-            strategy.setdefault("rollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
+        strategy = spec.setdefault("updateStrategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            ru = strategy.setdefault("rollingUpdate", {})
+            ru.setdefault("maxUnavailable", 1)
+            ru.setdefault("maxSurge", 0)
         spec.setdefault("revisionHistoryLimit", 10)
     obj.setdefault("status", {})
 

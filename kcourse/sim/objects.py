@@ -106,14 +106,13 @@ def set_condition(obj: dict, ctype: str, status: str, now: float, reason: str = 
     new: dict[str, Any] = {"type": ctype, "status": status}
     if heartbeat:
         new["lastHeartbeatTime"] = timestamp(now)
-    new["lastProbeTime"] = None
+    if obj.get("kind") != "Node":  # a PodCondition has a lastProbeTime; a NodeCondition has no such field
+        new["lastProbeTime"] = None
     new["lastTransitionTime"] = timestamp(now)
     if reason:
         new["reason"] = reason
     if message:
         new["message"] = message
-    if not heartbeat:
-        pass
     conditions.append(new)
     return True
 

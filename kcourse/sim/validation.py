@@ -5,10 +5,15 @@ An invalid object is refused with 422 Invalid, listing every problem as
 Required value``), exactly as ``kubectl`` prints them from a real cluster.
 Wrong JSON types are a 400 from the decoder, as in the real server.
 
-Modelled: names, labels, the Pod spec (containers, ports, resources,
-restart policy, probes' shape), Deployments, ReplicaSets, DaemonSets,
-Services, and the fields that may not change on update.  Unknown fields are
-ignored (the real server can be told to reject them; kubectl's default warns).
+Validation runs on what the decoder (:mod:`.serializer`) let through, so
+every field already has its Go type: a string where a string belongs, an
+``int32`` in range, an IntOrString that is an int or a string.  What is
+left is what the real ``validation.go`` files check: names, labels, the Pod
+spec (containers, ports, resources, restart policy, probes' shape), label
+selectors, Deployments (rolling-update ``maxSurge``/``maxUnavailable`` as
+``apps/validation``'s ``ValidatePositiveIntOrPercent``), ReplicaSets,
+DaemonSets (update strategy), Services, and the fields that may not change
+on update.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import ApiError, Cause, bad_request, invalid
+from .errors import ApiError, Cause, invalid
 from .labels import selector_from_spec
 from .quantity import millicores, parse_quantity
 
-__all__ = ["check_types", "validate", "validate_update"]
+__all__ = ["validate", "validate_update"]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -72,108 +77,6 @@ class _Errors(list):
 
     def forbidden(self, path: str, detail: str) -> None:
         self.append(Cause(path, f"Forbidden: {detail}", "FieldValueForbidden"))
-
-
-# --- types: the decoder's 400 -------------------------------------------------------------------
-
-_INT = ("int32", int)
-_STR = ("string", str)
-_BOOL = ("bool", bool)
-_MAP = ("map", dict)
-_LIST = ("slice", list)
-TYPES: dict[str, tuple[str, type]] = {
-    "metadata": ("ObjectMeta", dict), "metadata.name": _STR, "metadata.namespace": _STR,
-    "metadata.generateName": _STR, "metadata.labels": _MAP, "metadata.annotations": _MAP,
-    "spec": ("Spec", dict), "status": ("Status", dict),
-    "spec.replicas": _INT, "spec.minReadySeconds": _INT, "spec.revisionHistoryLimit": _INT,
-    "spec.progressDeadlineSeconds": _INT, "spec.paused": _BOOL, "spec.selector": _MAP,
-    "spec.template": _MAP, "spec.template.spec": _MAP, "spec.template.metadata": _MAP,
-    "spec.containers": _LIST, "spec.template.spec.containers": _LIST, "spec.nodeName": _STR,
-    "spec.nodeSelector": _MAP, "spec.tolerations": _LIST, "spec.ports": _LIST, "spec.type": _STR,
-    "spec.clusterIP": _STR, "spec.unschedulable": _BOOL, "spec.taints": _LIST,
-    "spec.terminationGracePeriodSeconds": ("int64", int), "spec.restartPolicy": _STR,
-    "data": _MAP,
-}
-_GO_STRUCT = {"spec.replicas": "DeploymentSpec.spec.replicas"}
-
-
-def _type_name(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, dict):
-        return "object"
-    return "null"
-
-
-def check_types(obj: dict) -> None:
-    """Refuse values of the wrong JSON type with the decoder's 400, as the real API server does."""
-    if not isinstance(obj, dict):
-        raise bad_request(f"Object 'Kind' is missing in '{obj!r:.80}'")
-    kind = obj.get("kind", "")
-    for path, (goname, pytype) in TYPES.items():
-        cur: Any = obj
-        for part in path.split("."):
-            if not isinstance(cur, dict) or part not in cur:
-                cur = _MISSING
-                break
-            cur = cur[part]
-        if cur is _MISSING or cur is None:
-            continue
-        ok = isinstance(cur, pytype) and not (pytype is int and isinstance(cur, bool))
-        if pytype is int and isinstance(cur, float) and cur.is_integer():
-            ok = True
-        if ok and pytype is int and not -2 ** (int(goname[3:]) - 1) <= cur < 2 ** (int(goname[3:]) - 1):
-            ok = False  # Go's decoder refuses a number that does not fit the field
-        if not ok:
-            field = _GO_STRUCT.get(path, f"{kind}.{path}") if kind == "Deployment" else f"{kind}.{path}"
-            raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot unmarshal "
-                              f"{_type_name(cur)} into Go struct field {field} of type {goname}")
-    for path in ("spec.containers", "spec.template.spec.containers", "spec.initContainers",
-                 "spec.template.spec.initContainers"):
-        cur = obj
-        for part in path.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        for c in cur if isinstance(cur, list) else ():
-            if not isinstance(c, dict):
-                raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
-                                  f"unmarshal {_type_name(c)} into Go struct field PodSpec.{path} of type "
-                                  "v1.Container")
-            for field in ("name", "image"):
-                if c.get(field) is not None and not isinstance(c[field], str):
-                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
-                                      f"unmarshal {_type_name(c[field])} into Go struct field Container.{path}."
-                                      f"{field} of type string")
-            for field in ("command", "args"):
-                if c.get(field) is not None and not (isinstance(c[field], list)
-                                                     and all(isinstance(a, str) for a in c[field])):
-                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
-                                      f"unmarshal {_type_name(c[field])} into Go struct field Container.{path}."
-                                      f"{field} of type []string")
-            for env in c.get("env") or []:
-                value = env.get("value") if isinstance(env, dict) else env
-                if value is not None and not isinstance(value, str):
-                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
-                                      f"unmarshal {_type_name(value)} into Go struct field EnvVar.{path}.env.value "
-                                      "of type string")
-    for path in ("metadata.labels", "metadata.annotations", "spec.selector.matchLabels", "spec.nodeSelector",
-                 "data"):
-        cur = obj
-        for part in path.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        if isinstance(cur, dict):
-            for v in cur.values():
-                if not isinstance(v, str):
-                    raise bad_request(f"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot "
-                                      f"unmarshal {_type_name(v)} into Go struct field {kind}.{path} of type string")
-
-
-_MISSING = object()
 
 
 # --- metadata ------------------------------------------------------------------------------------
@@ -325,6 +228,68 @@ def _validate_pod_spec(errs: _Errors, spec: Any, path: str, restart_policies: tu
     _validate_labels(errs, spec.get("nodeSelector"), f"{path}.nodeSelector")
 
 
+# --- label selectors and int-or-percent fields ----------------------------------------------------
+
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+PERCENT = re.compile(r"^[0-9]+%$")
+MSG_PERCENT = ("a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', "
+               "regex used for validation is '[0-9]+%')")
+
+
+def _validate_selector(errs: _Errors, selector: dict, path: str) -> bool:
+    """metav1 ``ValidateLabelSelector``; True when the selector can be evaluated."""
+    before = len(errs)
+    _validate_labels(errs, selector.get("matchLabels"), f"{path}.matchLabels")
+    for i, req in enumerate(selector.get("matchExpressions") or []):
+        p = f"{path}.matchExpressions[{i}]"
+        op, values = req.get("operator", ""), req.get("values") or []
+        if op in ("In", "NotIn"):
+            if not values:
+                errs.required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+        elif op in ("Exists", "DoesNotExist"):
+            if values:
+                errs.forbidden(f"{p}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+        else:
+            errs.invalid(f"{p}.operator", op, "not a valid selector operator")
+        key = req.get("key", "")
+        if not key:
+            errs.invalid(f"{p}.key", key, "name part must be non-empty")
+        else:
+            _validate_labels(errs, {key: ""}, f"{p}.key")
+    return len(errs) == before
+
+
+def intstr_repr(value: int | str) -> str:
+    """An IntOrString as validation prints it: Go's ``%#v`` of the struct (``Type:1`` is a string)."""
+    if isinstance(value, str):
+        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_repr(value)}}}'
+    return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
+
+
+def _intstr_value(value: int | str) -> int:
+    """apps/validation ``getIntOrPercentValue``: the percent's number, an int, or Atoi of a string (0 if not)."""
+    if isinstance(value, str):
+        if PERCENT.match(value):
+            return int(value[:-1])
+        return int(value) if re.fullmatch(r"[+-]?[0-9]{1,18}", value) else 0
+    return value
+
+
+def _validate_int_or_percent(errs: _Errors, value: int | str | None, path: str) -> None:
+    """apps/validation ``ValidatePositiveIntOrPercent``."""
+    if isinstance(value, str):
+        if not PERCENT.match(value):
+            errs.append(Cause(path, f"Invalid value: {intstr_repr(value)}: {MSG_PERCENT}", "FieldValueInvalid"))
+    elif isinstance(value, int) and value < 0:
+        errs.invalid(path, value, "must be greater than or equal to 0")
+
+
+def _validate_not_over_100(errs: _Errors, value: int | str | None, path: str) -> None:
+    if isinstance(value, str) and PERCENT.match(value) and int(value[:-1]) > 100:
+        errs.append(Cause(path, f"Invalid value: {intstr_repr(value)}: must not be greater than 100%",
+                          "FieldValueInvalid"))
+
+
 # --- workloads and services ------------------------------------------------------------------------
 
 def _validate_workload(errs: _Errors, obj: dict, kind: str) -> None:
@@ -340,9 +305,8 @@ def _validate_workload(errs: _Errors, obj: dict, kind: str) -> None:
     tlabels = (template.get("metadata") or {}).get("labels") or {}
     if not selector or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         errs.required("spec.selector")
-    else:
-        if not selector_from_spec(selector).matches(tlabels):
-            errs.invalid("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`")
+    elif _validate_selector(errs, selector, "spec.selector") and not selector_from_spec(selector).matches(tlabels):
+        errs.invalid("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`")
     _validate_labels(errs, tlabels, "spec.template.metadata.labels")
     policies = ("Always",)
     _validate_pod_spec(errs, template.get("spec"), "spec.template.spec", policies)
@@ -354,10 +318,45 @@ def _validate_workload(errs: _Errors, obj: dict, kind: str) -> None:
         ru = strategy.get("rollingUpdate") or {}
         if stype == "Recreate" and strategy.get("rollingUpdate"):
             errs.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
-        surge, unavailable = ru.get("maxSurge", "25%"), ru.get("maxUnavailable", "25%")
-        if surge in (0, "0", "0%") and unavailable in (0, "0", "0%"):
-            errs.invalid("spec.strategy.rollingUpdate.maxUnavailable", unavailable,
-                         "may not be 0 when `maxSurge` is 0")
+        if stype == "RollingUpdate":
+            path = "spec.strategy.rollingUpdate"
+            surge, unavailable = ru.get("maxSurge", "25%"), ru.get("maxUnavailable", "25%")
+            _validate_int_or_percent(errs, unavailable, f"{path}.maxUnavailable")
+            _validate_int_or_percent(errs, surge, f"{path}.maxSurge")
+            if _intstr_value(unavailable) == 0 and _intstr_value(surge) == 0:
+                errs.append(Cause(f"{path}.maxUnavailable", f"Invalid value: {intstr_repr(unavailable)}: may not be 0 "
+                                  "when `maxSurge` is 0", "FieldValueInvalid"))
+            _validate_not_over_100(errs, unavailable, f"{path}.maxUnavailable")
+    elif kind == "DaemonSet":
+        _validate_daemonset_strategy(errs, spec.get("updateStrategy") or {})
+
+
+def _validate_daemonset_strategy(errs: _Errors, strategy: dict) -> None:
+    """apps/validation ``ValidateDaemonSetUpdateStrategy`` and ``ValidateRollingUpdateDaemonSet``."""
+    stype = strategy.get("type", "")
+    if stype == "OnDelete":
+        return
+    if stype != "RollingUpdate":
+        errs.append(Cause("spec.updateStrategy", f"Unsupported value: apps.DaemonSetUpdateStrategy{{Type:{go_repr(stype)}"
+                          ', RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", '
+                          '"OnDelete"', "FieldValueNotSupported"))
+        return
+    ru = strategy.get("rollingUpdate")
+    path = "spec.updateStrategy.rollingUpdate"
+    if ru is None:
+        errs.required(path)
+        return
+    unavailable, surge = ru.get("maxUnavailable", 0), ru.get("maxSurge", 0)
+    _validate_int_or_percent(errs, unavailable, f"{path}.maxUnavailable")
+    _validate_int_or_percent(errs, surge, f"{path}.maxSurge")
+    _validate_not_over_100(errs, unavailable, f"{path}.maxUnavailable")
+    _validate_not_over_100(errs, surge, f"{path}.maxSurge")
+    has_unavailable, has_surge = _intstr_value(unavailable) != 0, _intstr_value(surge) != 0
+    if has_unavailable and has_surge:
+        errs.append(Cause(f"{path}.maxSurge", f"Invalid value: {intstr_repr(surge)}: may not be set when "
+                          "maxUnavailable is non-zero", "FieldValueInvalid"))
+    elif not has_unavailable and not has_surge:
+        errs.required(f"{path}.maxUnavailable", "cannot be 0 when maxSurge is 0")
 
 
 def _validate_service(errs: _Errors, obj: dict) -> None:

@@ -28,7 +28,7 @@ from kcourse.quiz.session import QuizSession
 from .conftest import CORPUS, assert_clear, expectation
 
 BANKS = sorted((CORPUS / "banks").glob("*.yaml"))
-REAL_BANK = CORPUS.parents[1] / "quizzes" / "ch04.yaml"
+REAL_BANK = CORPUS.parents[1] / "kcourse" / "quiz" / "banks" / "ch04.yaml"
 
 
 @pytest.mark.parametrize("path", BANKS, ids=[p.stem for p in BANKS])

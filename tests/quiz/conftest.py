@@ -11,7 +11,7 @@ from kcourse.quiz.model import Option, Question
 from kcourse.quiz.progress import ENV_VAR, Progress
 
 REPO = Path(__file__).resolve().parents[2]
-BANK = REPO / "quizzes" / "ch04.yaml"
+BANK = REPO / "kcourse" / "quiz" / "banks" / "ch04.yaml"
 
 
 @pytest.fixture(autouse=True)

@@ -163,7 +163,7 @@ def test_progress_command_with_an_impossible_file_says_so_in_one_line(tmp_path: 
 
 def test_schema_command_prints_the_shipped_schema(capsys):
     assert main(["quiz", "schema"]) == 0
-    assert capsys.readouterr().out == (REPO / "quizzes" / "schema.json").read_text()
+    assert capsys.readouterr().out == (REPO / "kcourse" / "quiz" / "banks" / "schema.json").read_text()
 
 
 def test_command_groups_register_through_one_function():

@@ -172,7 +172,7 @@ def test_bank_starts_with_the_editor_schema_line():
 
 
 def test_schema_file_matches_the_schema_the_loader_uses():
-    assert (REPO / "quizzes" / "schema.json").read_text() == schema_json()
+    assert (REPO / "kcourse" / "quiz" / "banks" / "schema.json").read_text() == schema_json()
     json.loads(schema_json())
 
 

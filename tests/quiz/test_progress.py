@@ -30,7 +30,23 @@ def fb(score: float, points: float = 2, correct: bool = False) -> Feedback:
 def test_default_path_follows_the_environment(progress_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert default_path() == progress_path
     monkeypatch.delenv("KCOURSE_PROGRESS")
-    assert default_path() == Path.home() / ".kcourse" / "progress.json"
+    home = progress_path.parent.parent / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    # without the variable: the platform's user data directory (platformdirs), nothing in the working directory
+    assert default_path() == home / "data" / "kcourse" / "progress.json"
+    # a learner who already has progress at the older place keeps it
+    legacy = home / ".kcourse" / "progress.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("{}")
+    assert default_path() == legacy
+
+
+def test_progress_module_imports_without_posix_only_modules():
+    code = ("import sys; sys.modules.update(fcntl=None, termios=None, pwd=None, grp=None, resource=None); "
+            "import kcourse.quiz, kcourse.quiz.progress, kcourse.quiz.cli; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (out.returncode, out.stdout.strip()) == (0, "ok"), out.stderr
 
 
 def test_record_keeps_attempts_and_best_score_across_instances(progress_path: Path):

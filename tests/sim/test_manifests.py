@@ -56,9 +56,20 @@ def test_dict_and_list_inputs():
     assert load_manifests([ns, ns]) == [ns, ns]
 
 
-def test_timestamps_and_versions_stay_strings():
-    [cm] = load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  when: 2025-01-01\n")
-    assert cm["data"]["when"] == "2025-01-01"
+def test_unquoted_dates_become_rfc3339_timestamps_as_kubectl_sends_them():
+    """go-yaml v2 resolves an unquoted date as a timestamp and ``YAMLToJSON`` writes the ``time.Time``
+    in RFC 3339 (sigs.k8s.io/yaml v1.4.0 ``goyaml.v2/resolve.go`` ``parseTimestamp``); quoted stays text."""
+    [cm] = load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  when: 2025-01-01\n"
+                          "  at: 2025-1-2 3:04:05.50\n  quoted: '2025-01-01'\n  version: 1.10\n")
+    assert cm["data"] == {"when": "2025-01-01T00:00:00Z", "at": "2025-01-02T03:04:05.5Z", "quoted": "2025-01-01",
+                          "version": 1.1}
+
+
+def test_yaml_1_1_words_and_odd_numbers_read_as_go_yaml_reads_them():
+    """``y``/``off`` are booleans; ``0x_``, ``1:20`` and a 400-digit integer stay strings (go-yaml v2 ``resolve``)."""
+    [obj] = load_manifests("apiVersion: v1\nkind: X\na: [y, off, 0x_, '1', 1:20, 0x1F, 010, 1_000, "
+                           + "9" * 400 + ", 100000000000000000000000]\n")
+    assert obj["a"] == [True, False, "0x_", "1", "1:20", 31, 8, 1000, "9" * 400, 1e23]
 
 
 def _error(text: str) -> str:
@@ -109,8 +120,8 @@ def test_alias_bomb_is_refused():
 
 
 def test_small_aliases_are_fine():
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {x: y}, annotations: *l}\n"
-    assert load_manifests(text)[0]["metadata"]["annotations"] == {"x": "y"}
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {x: z}, annotations: *l}\n"
+    assert load_manifests(text)[0]["metadata"]["annotations"] == {"x": "z"}
 
 
 def test_huge_document_is_refused():

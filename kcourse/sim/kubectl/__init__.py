@@ -287,7 +287,7 @@ class Kubectl:
         return self.cluster.network.node_ip(masters[0]) if masters else "127.0.0.1"
 
     def _client(self) -> Any:
-        return self.api.client(USER, None)
+        return self.api.client(USER, None, field_validation="Strict")  # kubectl's --validate=strict
 
     def _dispatch(self, args: Args) -> int:
         if args.cmd is ROOT:
