@@ -60,3 +60,27 @@ def test_a_word_longer_than_a_line_is_kept_whole():
 def test_one_line_is_what_logs_and_error_messages_use():
     ev = event("a message " * 20)
     assert "\n" not in ev.one_line() and ev.one_line().endswith(ev.message)
+
+
+def test_a_packets_path_wraps_its_hops_between_words_under_their_column():
+    """reach() prints iptables rules up to 180 characters long: they wrap, words whole, column kept."""
+    import kcourse
+    from kcourse.sim.network import reach
+
+    c = kcourse.Cluster(seed=9)
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    c.kubectl("expose deployment web --port=80")
+    c.kubectl("run client --image=busybox:1.36 -- sleep infinity")
+    c.run_until_stable()
+    path = reach(c, "client", "web", 80)
+    lines = str(path).splitlines()
+    assert all(len(line) <= TRACE_WIDTH for line in lines)
+    assert " ".join(" ".join(lines).split()) == " ".join(str_unwrapped(path).split())
+    continued = [line for line in lines[1:] if line.startswith(" " * 35)]
+    assert continued and all(not line.startswith(" " * 36) for line in continued)
+
+
+def str_unwrapped(path) -> str:
+    return "\n".join([f"{path.source} -> {path.destination}", *(f"{i}. {h.where} {h.what}" for i, h in
+                                                                enumerate(path.hops, 1)),
+                      ("OK: " if path.ok else "FAILED: ") + path.verdict])

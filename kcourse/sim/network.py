@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .component import TRACE_WIDTH
 from .errors import ApiError, Cause, invalid
 
 if TYPE_CHECKING:
@@ -252,10 +254,18 @@ class Path:
         return self
 
     def __str__(self) -> str:
+        """Hop by hop, each hop's text wrapped between words under its column (a rule can be long)."""
         lines = [f"{self.source} -> {self.destination}"]
-        lines += [f"  {i:>2}. {h}" for i, h in enumerate(self.hops, 1)]
-        lines.append(("  OK: " if self.ok else "  FAILED: ") + self.verdict)
+        for i, h in enumerate(self.hops, 1):
+            lines += _wrapped(f"  {i:>2}. {h.where:<28} ", h.what)
+        lines += _wrapped("  OK: " if self.ok else "  FAILED: ", self.verdict)
         return "\n".join(lines)
+
+
+def _wrapped(prefix: str, text: str) -> list[str]:
+    """``prefix`` then ``text``, wrapped at the trace width with the text's column kept."""
+    return textwrap.wrap(text, width=TRACE_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+                         break_long_words=False, break_on_hyphens=False) or [prefix.rstrip()]
 
 
 def _is_ip(text: str) -> bool:
