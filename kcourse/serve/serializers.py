@@ -43,6 +43,8 @@ from typing import Any
 
 import yaml
 
+from kcourse.sim.serializer import object_pairs
+
 __all__ = ["MAX_DEPTH", "DecodeError", "decode_json", "decode_yaml"]
 
 #: How deeply a body's values may nest (Go: 10,000).
@@ -153,7 +155,8 @@ def decode_json(body: bytes) -> Any:
     if _depth_of_json_text(text) > MAX_DEPTH:
         raise DecodeError("exceeded max depth")
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
+                           object_pairs_hook=object_pairs)  # duplicate keys: for fieldValidation
     except json.JSONDecodeError as e:
         raise DecodeError(_go_json_message(e)) from None
     except RecursionError:

@@ -4,7 +4,9 @@ Every component — scheduler, controllers, kubelets, kube-proxies, kubectl —
 reads and writes the cluster's state through the API server; none of them
 touches etcd.  The server here does what the real one does on each request:
 
-* decode and type-check, fill in defaults, validate (422 Invalid with field
+* decode the body into its kind's Go types (:mod:`.serializer`: a wrongly
+  typed field is 400 BadRequest, unknown and duplicate fields follow
+  ``fieldValidation``), fill in defaults, validate (422 Invalid with field
   paths), run the admission the chapter needs;
 * write to etcd with an optimistic-concurrency check: an update that carries
   a stale ``metadata.resourceVersion`` is refused with 409 Conflict;
@@ -17,6 +19,12 @@ touches etcd.  The server here does what the real one does on each request:
   keeps at least one interval of history and no more than two.
 
 A refused request never writes, so the store's revision is unchanged.
+
+Every write is decoded, the components' own included: they build their
+objects from decoded ones and are typed already, but checking costs little
+(about 4% of the CPU time of ``benchmarks/run.py`` at 50 nodes and 1,500 Pods,
+same events, same revisions) and keeps the promise that nothing in the store
+is malformed without an argument that every component, forever, gets it right.
 
 Simplified: one logical server (several masters share it), no
 authentication or RBAC inside the simulation, admission limited to

@@ -417,10 +417,21 @@ class Cluster:
         """Let ``seconds`` of simulated time pass, running everything that falls due."""
         return self.run(until=self.clock.now + seconds)
 
-    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None) -> list[Event]:
-        """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass."""
+    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None,
+                         progress: bool = False) -> list[Event]:
+        """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass.
+
+        ``progress=True`` shows a bar of simulated seconds (``tqdm.auto``: a widget in a notebook, a line
+        on stderr in a terminal) for big clusters; it changes nothing that is simulated.
+        """
         out: list[Event] = []
-        deadline = self.clock.now_ms + round(timeout * 1000)
+        start = self.clock.now_ms
+        deadline = start + round(timeout * 1000)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm  # only when asked: the simulation itself imports nothing of the UI
+
+            bar = tqdm(total=round(timeout, 3), unit="s", desc="simulated time", leave=False)
         while self.clock.has_foreground() or self.clock.now_ms < self._settle_until_ms:
             head = self.clock.peek()
             if head is None or head.due_ms > deadline or (max_steps is not None and len(out) >= max_steps):
@@ -428,6 +439,10 @@ class Cluster:
             ev = self._step(until_ms=deadline)
             if ev is not None:
                 out.append(ev)
+            if bar is not None:
+                bar.update(round((self.clock.now_ms - start) / 1000 - bar.n, 3))
+        if bar is not None:
+            bar.close()
         return out
 
     @property

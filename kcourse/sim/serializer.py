@@ -75,7 +75,8 @@ from typing import Any, Self
 
 from .errors import ApiError, Cause, invalid
 
-__all__ = ["FIELD_VALIDATION_DIRECTIVES", "decode", "go_quote", "json_kind", "kind_definition", "loads"]
+__all__ = ["FIELD_VALIDATION_DIRECTIVES", "decode", "go_quote", "json_kind", "kind_definition", "loads",
+           "object_pairs"]
 
 FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Strict", "Warn")
 #: ``saveStrictError``: at most this many unknown/duplicate field errors are kept.
@@ -152,7 +153,8 @@ class _Object(dict):
     duplicates: tuple[str, ...] = ()
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+def object_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    """``json.loads``' ``object_pairs_hook``: a dict that remembers the keys it was given twice."""
     obj = _Object(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
@@ -174,7 +176,7 @@ def loads(body: bytes | str) -> Any:
 
     Raises ``ValueError`` (``json.JSONDecodeError``) or ``RecursionError`` for text that is not JSON.
     """
-    return json.loads(body, object_pairs_hook=_pairs, parse_int=_parse_int, parse_float=_Float)
+    return json.loads(body, object_pairs_hook=object_pairs, parse_int=_parse_int, parse_float=_Float)
 
 
 def _int_text(n: int) -> str:

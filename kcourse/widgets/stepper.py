@@ -297,6 +297,10 @@ def explain(event: Any) -> str:
             f"{_role(event)} {action}{_requests(event)}")
 
 
+#: A control's label as wide as its text (the default 80 px cuts "Deployment:" off).
+_LABEL_FITS = {"description_width": "initial"}
+
+
 def _button(description: str, tooltip: str, icon: str = "") -> widgets.Button:
     return widgets.Button(description=description, tooltip=tooltip, icon=icon,
                           layout=widgets.Layout(width="auto"))
@@ -382,10 +386,9 @@ class Stepper(widgets.VBox):
         self.crash_button = _button("Crash container", "Make the Pod's first container exit with code 1", "bomb")
         self.pod_hint = widgets.HTML(value="")
         self.deployment_dropdown = widgets.Dropdown(description="Deployment:", options=[], value=None,
-                                                    tooltip="The Deployment to scale",
-                                                    style={"description_width": "initial"})  # not "Deployme…"
+                                                    tooltip="The Deployment to scale", style=_LABEL_FITS)
         self.replicas_input = widgets.BoundedIntText(value=3, min=0, max=50, description="Replicas:",
-                                                     tooltip="The new spec.replicas",
+                                                     tooltip="The new spec.replicas", style=_LABEL_FITS,
                                                      layout=widgets.Layout(width="160px"))
         self.scale_button = _button("Scale", "kubectl scale the Deployment to this many replicas", "arrows-v")
         self.deployment_hint = widgets.HTML(value="")
@@ -404,7 +407,9 @@ class Stepper(widgets.VBox):
         for what, dropdown in (("node", self.node_dropdown), ("pod", self.pod_dropdown),
                                ("deployment", self.deployment_dropdown)):
             dropdown.observe(self._picked(what), names="value")
-        row = widgets.HBox
+        def row(children: list) -> widgets.HBox:
+            """A row of controls that wraps (a hint included) instead of running past the output's width."""
+            return widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         super().__init__(children=[
             row([self.step_button, self.step10_button, self.stable_button, self.reset_button,
                  self.component_dropdown]),

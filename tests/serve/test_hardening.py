@@ -548,3 +548,18 @@ def test_an_integer_query_parameter_must_fit_int64(served: Any, value: str) -> N
     response = served.raw.request("GET", f"/api/v1/namespaces/default/pods?watch=true&timeoutSeconds={quote(value)}")
     assert response.status == 400
     assert response.json()["message"] == f'invalid value "{value}" for timeoutSeconds'
+
+
+def test_transfer_encoding_overrides_content_length_so_nothing_is_smuggled(served: Any) -> None:
+    """``transfer.go`` ``parseTransferEncoding``: with both, the chunks frame the body and Content-Length is dropped;
+    the bytes after the last chunk are a second request, answered as such (here: unauthenticated, 401)."""
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "framed"}}).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    smuggled = b"GET /api/v1/secrets HTTP/1.1\r\nHost: x\r\n\r\n"
+    head = served.raw.head("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", length=len(chunked) + 10,
+                           extra="Transfer-Encoding: chunked\r\n", close=False)
+    with served.raw.connect() as sock:
+        sock.sendall(head + chunked + smuggled)
+        first, second = served.raw.read(sock), served.raw.read(sock)
+    assert first.status == 201 and first.json()["metadata"]["name"] == "framed"
+    assert second.status == 401
