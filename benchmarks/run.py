@@ -88,23 +88,35 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _progress(total: int | None, desc: str, enabled: bool) -> Any:
+def _progress(total: int, desc: str, unit: str, enabled: bool) -> Any:
+    """A bar on stderr (never stdout, which carries the JSON), or None when progress is off."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, unit="ev", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
 
-def settle(cluster: kcourse.Cluster, bar: Any = None, chunk: int = 5_000, timeout: float = 3_600) -> int:
-    """``run_until_stable`` in chunks, so a progress bar can follow; returns the number of events."""
+def nodes_ready(cluster: kcourse.Cluster) -> int:
+    return sum(1 for n in cluster.api.items("nodes") if any(c["type"] == "Ready" and c["status"] == "True"
+                                                            for c in n.get("status", {}).get("conditions", [])))
+
+
+def pods_running(cluster: kcourse.Cluster) -> int:
+    return sum(1 for p in cluster.api.items("pods", "default") if p.get("status", {}).get("phase") == "Running")
+
+
+def settle(cluster: kcourse.Cluster, bar: Any = None, count: Any = None, chunk: int = 5_000,
+           timeout: float = 3_600) -> int:
+    """``run_until_stable`` in chunks, so a progress bar can follow ``count(cluster)``; returns the events."""
     total = 0
     start = cluster.now
     while True:
         events = cluster.run_until_stable(timeout=max(1.0, timeout - (cluster.now - start)), max_steps=chunk)
         total += len(events)
         if bar is not None:
-            bar.update(len(events))
-            bar.set_postfix_str(f"t={cluster.now:.0f}s")
+            bar.n = count(cluster) if count is not None else bar.n + len(events)
+            bar.set_postfix_str(f"{total} events, t={cluster.now:.0f}s", refresh=False)
+            bar.refresh()
         if len(events) < chunk:
             return total
 
@@ -112,22 +124,28 @@ def settle(cluster: kcourse.Cluster, bar: Any = None, chunk: int = 5_000, timeou
 # --- the scale scenario ----------------------------------------------------------------------------
 
 def build(nodes: int, pods: int, seed: int = 0, progress: bool = False) -> tuple[kcourse.Cluster, dict]:
-    """Boot ``nodes`` workers, apply the Deployments and Services, run to a steady state."""
-    bar = _progress(None, f"{nodes} nodes / {pods} pods", progress)
+    """Boot ``nodes`` workers, apply the Deployments and Services, run to a steady state.
+
+    With ``progress`` a bar per phase goes to stderr: nodes Ready while booting, Pods Running while scaling.
+    """
     start, cpu = time.perf_counter(), time.process_time()
     # Bare metal (no fake cloud): its documentation address block (203.0.113.0/24) has room for 245 VMs.
     # A /11 cluster CIDR: kubeadm's default /16 has podCIDRs for 255 nodes only.
     cluster = kcourse.Cluster(masters=1, workers=nodes, seed=seed, bootstrap=False, cloud=False,
                               cluster_cidr=CLUSTER_CIDR if nodes > 250 else "10.244.0.0/16", trace_limit=10_000)
-    boot_events = settle(cluster, bar)
+    bar = _progress(nodes + 1, "boot: nodes Ready", "node", progress)
+    boot_events = settle(cluster, bar, nodes_ready)
+    if bar is not None:
+        bar.close()
     booted = time.perf_counter()
     for name, replicas in workloads(pods):
         cluster.apply(service(name))
         cluster.apply(deployment(name, replicas))
-    events = settle(cluster, bar)
-    wall = time.perf_counter() - start
+    bar = _progress(pods, "scale: Pods Running", "pod", progress)
+    events = settle(cluster, bar, pods_running)
     if bar is not None:
         bar.close()
+    wall = time.perf_counter() - start
     return cluster, {"boot_s": round(booted - start, 2), "boot_events": boot_events,
                      "scale_s": round(wall, 2), "scale_cpu_s": round(time.process_time() - cpu, 2),
                      "scale_events": boot_events + events,
@@ -137,9 +155,7 @@ def build(nodes: int, pods: int, seed: int = 0, progress: bool = False) -> tuple
 def check(cluster: kcourse.Cluster, nodes: int, pods: int) -> dict:
     """What the steady state must hold; ``problems`` lists what does not."""
     problems: list[str] = []
-    node_objs = cluster.api.items("nodes")
-    ready = sum(1 for n in node_objs if any(c["type"] == "Ready" and c["status"] == "True"
-                                            for c in n.get("status", {}).get("conditions", [])))
+    ready = nodes_ready(cluster)
     if ready != nodes + 1:
         problems.append(f"{ready} of {nodes + 1} nodes Ready")
     wanted = dict(workloads(pods))
@@ -342,7 +358,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--skip-nbval", action="store_true")
     ap.add_argument("--skip-widget", action="store_true")
     ap.add_argument("--clicks", type=int, default=200, help="Step clicks for the widget figure")
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (off when not a terminal)")
     args = ap.parse_args(argv)
     progress = not args.no_progress and sys.stderr.isatty()
 

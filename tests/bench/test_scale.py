@@ -66,3 +66,20 @@ def test_the_benchmark_prints_one_json_object_with_every_figure(capsys):
                 "step_ratio_large_small", "import_s", "bytes_per_pod"):
         assert key in result
     assert result["scale_ok"] is True
+
+
+def test_the_progress_bars_follow_nodes_and_pods_on_stderr_only(capsys):
+    """Boot counts nodes Ready, scale counts Pods Running; stdout (the JSON's stream) stays empty."""
+    run.build(3, 12, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "boot: nodes Ready" in captured.err and "4/4" in captured.err
+    assert "scale: Pods Running" in captured.err and "12/12" in captured.err
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(capsys):
+    """``make bench`` piped or in CI: the JSON alone, and nothing drawn on stderr."""
+    run.main(["--nodes", "3", "--pods", "12", "--json", "--skip-nbval", "--skip-widget"])
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1 and captured.out.startswith("{")
+    assert "Pods Running" not in captured.err and "nodes Ready" not in captured.err
