@@ -20,7 +20,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) "$(CURDIR)/notebooks/00-index.ipynb"
 
 test: $(STAMP)
-	@scripts/system-deps.sh dot chromium etcd kubectl openssl
+	@scripts/system-deps.sh dot chromium etcd kubectl
 	$(BIN)/kcourse quiz lint kcourse/quiz/banks/
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the system programs kcourse needs, by the command each one provides.
 #   scripts/system-deps.sh dot                 -> Graphviz (for `make lab`)
-#   scripts/system-deps.sh dot chromium etcd kubectl openssl -> everything `make test` drives
+#   scripts/system-deps.sh dot chromium etcd kubectl -> everything `make test` drives
 # As root on Debian/Ubuntu the packages are installed with apt-get; otherwise a
 # one-line instruction says what to install, and the script fails.
 set -u
-declare -A PKG=( [dot]=graphviz [chromium]="chromium chromium-driver" [etcd]="etcd-server etcd-client" [kubectl]=kubernetes-client [openssl]=openssl )
-declare -A BIN=( [dot]=dot [chromium]=chromium [etcd]=etcd [kubectl]=kubectl [openssl]=openssl )
+declare -A PKG=( [dot]=graphviz [chromium]="chromium chromium-driver" [etcd]="etcd-server etcd-client" [kubectl]=kubernetes-client )
+declare -A BIN=( [dot]=dot [chromium]=chromium [etcd]=etcd [kubectl]=kubectl )
 missing=()
 for want in "$@"; do
   command -v "${BIN[$want]}" >/dev/null 2>&1 || missing+=("${PKG[$want]}")

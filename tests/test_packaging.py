@@ -37,7 +37,7 @@ def _wanted(*groups: str) -> set[str]:
 
 # Not on conda-forge under these names: installed by pip with kcourse itself.
 PIP_ONLY = {"kubernetes-validate"}
-NOT_PYTHON = {"python", "pip", "graphviz", "openssl"}
+NOT_PYTHON = {"python", "pip", "graphviz"}
 
 
 def test_learner_environment_names_the_runtime_packages_and_nothing_more():

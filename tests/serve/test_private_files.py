@@ -138,10 +138,52 @@ def test_servers_left_running_are_cleaned_up_at_interpreter_exit(tmp_path: Path)
     assert not path.exists() and not path.parent.exists()
 
 
-def test_key_files_are_private_from_their_first_byte(tmp_path: Path) -> None:
-    """``tls._make`` creates each key file 0600 before openssl writes it, and the PKI stays in memory."""
-    certs = tls._make(tmp_path)
-    for key in ("ca.key", "apiserver.key"):
-        assert private(tmp_path / key)
+def test_the_pki_is_made_in_memory_without_writing_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tls._make`` opens no file at all: the CA key and the serving key exist in memory only."""
+    opened: list[Any] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    certs = tls._make()
+    assert opened == []
     assert certs.key.startswith(b"-----BEGIN PRIVATE KEY-----")
     assert certs.ca.startswith(b"-----BEGIN CERTIFICATE-----")
+    assert certs.cert.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_the_served_certificate_files_are_private_from_their_first_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``server_context`` hands the key to TLS through a 0600 file that is removed at once."""
+    seen: list[tuple[str, int]] = []
+    real_load = tls.ssl.SSLContext.load_cert_chain
+
+    def load(self: Any, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
+        seen.extend((Path(f).name, stat.S_IMODE(Path(f).lstat().st_mode)) for f in (certfile, keyfile))
+        real_load(self, certfile, keyfile, password)
+
+    monkeypatch.setattr(tls.ssl.SSLContext, "load_cert_chain", load)
+    tls.server_context(tls.certificates())
+    assert seen == [("apiserver.crt", 0o600), ("apiserver.key", 0o600)]
+    assert not any(p.startswith("kcourse-tls-") for p in os.listdir(tempfile.gettempdir()))
+
+def test_serving_needs_no_openssl_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          kubectl_path: Path) -> None:
+    """With nothing on PATH the PKI is still made, and the real kubectl trusts the kubeconfig's CA.
+
+    kubectl verifies the serving certificate against ``certificate-authority-data`` (client-go
+    ``rest.TLSClientConfig.CAData``): a wrong SAN, key usage or CA flag makes it fail with an x509 error.
+    """
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(tls, "_cached", None)
+    c = kcourse.Cluster(masters=1, workers=1, addons=False, seed=0)
+    handle = c.serve()
+    try:
+        env = {"PATH": str(empty), "HOME": str(tmp_path), "KUBECONFIG": str(handle.kubeconfig),
+               "NO_PROXY": "127.0.0.1"}
+        r = subprocess.run([str(kubectl_path), "get", "pods", "-A"], env=env, capture_output=True, text=True,
+                           timeout=60, check=False)
+        assert r.returncode == 0, r.stderr
+        assert "kube-apiserver-master-1" in r.stdout
+        assert "x509" not in r.stderr
+    finally:
+        handle.stop()
