@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kcourse-installed
 PORT   ?= 8888
 
-.PHONY: lab test notebooks bench soak lint clean
+.PHONY: lab test notebooks site bench soak lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kcourse needs Python 3.11 or newer")'
@@ -28,6 +28,10 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	@scripts/system-deps.sh dot
 	$(BIN)/python scripts/execute_notebooks.py
+
+# The static course site (Jupyter Book 1, offline, from the stored outputs) into build/site/.
+site: $(STAMP)
+	$(BIN)/python scripts/build_site.py
 
 # The full size (NODES=5000 PODS=150000) took 66 min and 14.4 GiB here (benchmarks/README.md), so the default is smaller.
 NODES ?= 200
