@@ -187,3 +187,15 @@ def test_serving_needs_no_openssl_program(tmp_path: Path, monkeypatch: pytest.Mo
         assert "x509" not in r.stderr
     finally:
         handle.stop()
+
+
+def test_private_files_are_made_where_the_platform_has_no_o_nofollow(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' ``os`` has no ``O_NOFOLLOW`` or ``O_CLOEXEC``: the file is still made, once, from its first byte."""
+    monkeypatch.delattr(os, "O_NOFOLLOW")
+    monkeypatch.delattr(os, "O_CLOEXEC")
+    tls.create_private(tmp_path / "apiserver.key", b"key")
+    assert (tmp_path / "apiserver.key").read_bytes() == b"key"
+    assert private(tmp_path / "apiserver.key")
+    with pytest.raises(FileExistsError):
+        tls.create_private(tmp_path / "apiserver.key", b"other")
