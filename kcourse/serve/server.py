@@ -69,6 +69,7 @@ import json
 import logging
 import secrets
 import shutil
+import ssl
 import tempfile
 import threading
 import time
@@ -360,12 +361,22 @@ class ServeHandle:
     """A running server: ``url``, ``kubeconfig`` (a path), ``token``, ``requests`` and ``stop()``."""
 
     def __init__(self, app: App, httpd: HttpServer, kubeconfig: Path, threads: list[threading.Thread],
-                 private_dir: Path | None = None):
+                 private_dir: Path | None = None, ca: bytes = b""):
         self.app, self._httpd, self._threads = app, httpd, threads
         self.url = app.url
         self.token = app.token
         self.kubeconfig = kubeconfig
+        self.ca = ca
         self._private_dir = private_dir
+
+    @property
+    def port(self) -> int:
+        """The loopback port the API server listens on."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    def client_context(self) -> ssl.SSLContext:
+        """A TLS client context that trusts this server's CA, as kubectl trusts ``certificate-authority-data``."""
+        return ssl.create_default_context(cadata=self.ca.decode())
 
     @property
     def requests(self) -> Counter:
@@ -518,6 +529,6 @@ def serve(cluster: Any, port: int = 0, *, kubeconfig: str | Path | None = None, 
         t.start()
     # Deriving the OpenAPI schemas takes a few seconds: do it now, not in the learner's first kubectl apply.
     threading.Thread(target=openapi.component_schemas, name="kcourse-openapi", daemon=True).start()
-    handle_ = ServeHandle(app, httpd, path, threads, private_dir)
+    handle_ = ServeHandle(app, httpd, path, threads, private_dir, certs.ca)
     _HANDLES.add(handle_)
     return handle_

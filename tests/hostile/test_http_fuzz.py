@@ -27,7 +27,6 @@ update, patch, delete) for bodies, ``filters/authentication.go`` and
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os
@@ -113,10 +112,8 @@ PATHS = ("/version", "/api", "/apis", "/api/v1", "/api/v1/namespaces/default/pod
 
 class Client:
     def __init__(self, handle: Any):
-        config = yaml.safe_load(Path(handle.kubeconfig).read_text())
-        ca = base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
-        self.context = ssl.create_default_context(cadata=ca.decode())
-        self.port = int(handle.url.rsplit(":", 1)[1])
+        self.context = handle.client_context()
+        self.port = handle.port
         self.token = handle.token
 
     def exchange(self, data: bytes, timeout: float = 15.0) -> list[tuple[int, dict[str, str], bytes]]:

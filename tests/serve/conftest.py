@@ -113,13 +113,8 @@ class Http:
     """Plain HTTPS requests to a served cluster (trusting its CA), for what kubectl does not show."""
 
     def __init__(self, handle: Any):
-        import base64
-
-        import yaml
-        config = yaml.safe_load(Path(handle.kubeconfig).read_text())
-        ca = base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
-        self.context = ssl.create_default_context(cadata=ca.decode())
-        self.port = int(handle.url.rsplit(":", 1)[1])
+        self.context = handle.client_context()
+        self.port = handle.port
         self.token = handle.token
 
     def request(self, method: str, path: str, body: Any = None, *, token: str | None = "",
