@@ -136,7 +136,7 @@ class Cluster:
         self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
 
         from .cloud import FakeCloud
-        self.cloud = FakeCloud(self) if cloud else None
+        self.cloud = FakeCloud(self.network) if cloud else None
         self._bootstrap_api_objects()
         runtimes = runtimes or {}
         for i in range(1, masters + 1):
@@ -205,7 +205,7 @@ class Cluster:
             machine.components.append(Scheduler(self, name))
             machine.components.append(KubeControllerManager(self, name))
             if self.cloud is not None:
-                machine.components.append(CloudControllerManager(self, name))
+                machine.components.append(CloudControllerManager(self, name, self.cloud))
         for comp in machine.components:
             comp.start()
         return machine

@@ -58,8 +58,7 @@ from ..labels import selector_from_spec
 from ..objects import controller_of, deep_copy, parse_timestamp
 from ..resources import object_key
 from ..taints import tolerated
-from .deployment import compute_hash, scaled_value
-from .replicaset import (
+from .controller_utils import (
     ORPHAN_POD_INDEX_KEY,
     POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
@@ -71,6 +70,7 @@ from .replicaset import (
     resolve_controller_ref,
     slow_start_batch,
 )
+from .deployment import compute_hash, scaled_value
 
 __all__ = [
     "CONTROLLER_REVISION_HASH",
