@@ -64,7 +64,8 @@ from ..objects import deep_copy, parse_timestamp
 from ..quantity import millicores, units
 from ..resources import ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
-from .describe import describe
+from .auth import run_can_i, run_whoami
+from .describe import describe, go_tabwriter, pod_template_text
 from .events import run_events
 from .flags import ROOT, Command, FlagError, parse_command_line
 from .goparse import GoError, atoi, go_quote, parse_duration
@@ -122,24 +123,26 @@ SUPPORTED: dict[str, set[str]] = {
     "apply": {"filename", "dry-run", "recursive", "selector"},
     "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
     "run": {"image", "port", "labels", "restart", "env", "annotations", "image-pull-policy", "command"},
-    "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
+    "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector", "dry-run",
+               "output",
                "recursive"},
     "scale": {"replicas", "filename"}, "cordon": {"selector"}, "uncordon": {"selector"},
     "drain": {"ignore-daemonsets", "delete-emptydir-data", "force", "grace-period", "selector", "timeout"},
-    "logs": {"previous", "container", "tail", "selector"},
-    "rollout": {"watch", "timeout", "to-revision"},
+    "logs": {"previous", "container", "tail", "selector", "follow"},
+    "rollout": {"watch", "timeout", "to-revision", "revision"},
     "label": {"overwrite", "selector", "all"},
     "annotate": {"overwrite", "selector", "all"},
     "expose": {"port", "target-port", "name", "type", "protocol", "selector"},
     "top": {"selector", "no-headers", "sort-by", "all-namespaces"}, "version": {"client"},
-    "cluster-info": set(), "api-versions": set(), "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces", "for", "types", "output", "no-headers"},
+    "cluster-info": set(), "api-versions": set(),
+    "auth": {"all-namespaces", "subresource", "quiet", "list", "no-headers", "output"}, "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces", "for", "types", "output", "no-headers"},
 }
 #: Subcommands the simulated cluster runs (a parent listed here runs its own fallbacks for the rest).
 IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "create namespace", "create configmap",
                "create secret", "create secret generic", "run", "delete", "scale", "cordon", "uncordon", "drain",
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
-               "version", "cluster-info", "api-resources", "api-versions", "config", "config current-context",
+               "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "config current-context",
                "config get-contexts", "config use-context", "events"}
 
 
@@ -962,14 +965,24 @@ class Kubectl:
                          "has been terminated. The resource may continue to run on the cluster indefinitely.\n")
         if not work and not errors:
             self._eprint("No resources found\n")
+        dry = args.get("dry-run") or "none"
+        dry = "client" if dry == "unchanged" else dry
         for rt, name, rns in work:
-            try:
-                client.delete(rt.plural, name, rns, grace_period_seconds=grace)
-            except ApiError as e:
-                errors.append(e)
+            if dry != "client":  # a client dry run asks nothing (delete.go deleteResource)
+                try:
+                    if dry == "server":  # the API server checks everything and stores nothing
+                        client.get(rt.plural, name, rns)
+                    else:
+                        client.delete(rt.plural, name, rns, grace_period_seconds=grace)
+                except ApiError as e:
+                    errors.append(e)
+                    continue
+            if args.get("output") == "name":
+                self._print(f"{resource_prefix(rt)}/{name}\n")
                 continue
             verb = "force deleted" if args.get("force") and grace == 0 else "deleted"
-            self._print(f'{_deleted_name(rt)} "{name}" {verb}\n')
+            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
+            self._print(f'{_deleted_name(rt)} "{name}" {verb}{suffix}\n')
         for e in errors:
             self._eprint(standard_error(e))
         return 1 if errors else 0
@@ -1163,6 +1176,8 @@ class Kubectl:
                 if not pods["items"]:
                     raise KubectlError("timed out waiting for the condition")
                 target = pods["items"][0]["metadata"]["name"]
+                if len(pods["items"]) > 1:  # polymorphichelpers attachablePodForObject
+                    self._eprint(f"Found {len(pods['items'])} pods, using pod/{target}\n")
             else:
                 target = name
         pod = client.get("pods", target, ns)
@@ -1189,6 +1204,10 @@ class Kubectl:
         else:
             text = "".join(line if line.endswith("\n") else line + "\n" for line in lines or [])
         self._print(text)
+        if args.get("follow") and _request_timeout(args.get("request-timeout")):
+            # The stream stays open until the container ends; the simulated clock moves only when the learner
+            # steps the cluster, so the client's deadline is what ends it, as against a real idle container.
+            raise KubectlError("context deadline exceeded")
         return 0
 
     # --- rollout ------------------------------------------------------------------------------------------------------
@@ -1225,7 +1244,11 @@ class Kubectl:
                              patch_type="merge")
                 self._print(f"{resource_prefix(rt)}/{name} {sub}d\n")
             elif sub == "history":
-                self._rollout_history(rt, obj)
+                revision = self._int_flag(args, "revision", 0) or 0
+                if revision:
+                    self._rollout_revision(rt, obj, revision)
+                else:
+                    self._rollout_history(rt, obj)
             elif sub == "undo":
                 self._rollout_undo(rt, obj, self._int_flag(args, "to-revision", 0) or 0)
         return 0
@@ -1245,7 +1268,26 @@ class Kubectl:
             ann = rs["metadata"].get("annotations") or {}
             rows.append([ann.get("deployment.kubernetes.io/revision", "0"), ann.get("kubernetes.io/change-cause",
                                                                                     "<none>")])
-        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n" + tabulate(rows) + "\n")
+        # history.go writes the table through describe's tabbedString (padding 2), not the printers' tabwriter.
+        table = go_tabwriter("".join("\t".join(r) + "\n" for r in rows))
+        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n{table}\n")
+
+    def _rollout_revision(self, rt: ResourceType, obj: dict, revision: int) -> None:
+        """``rollout history --revision=N``: the ReplicaSet's Pod template as ``DescribePodTemplate`` writes it,
+        without a tabwriter (``polymorphichelpers/history.go`` ``printTemplate``)."""
+        if rt.plural != "deployments":
+            raise KubectlError(f"no history viewer has been implemented for \"{rt.kind}\"")
+        for rs in self._owned_replicasets(obj):
+            ann = rs["metadata"].get("annotations") or {}
+            if ann.get("deployment.kubernetes.io/revision") == str(revision):
+                template = deep_copy((rs.get("spec") or {}).get("template") or {})
+                if ann.get("kubernetes.io/change-cause"):
+                    template.setdefault("metadata", {}).setdefault("annotations", {})[
+                        "kubernetes.io/change-cause"] = ann["kubernetes.io/change-cause"]
+                self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} with revision #{revision}\n"
+                            f"{pod_template_text(template)}\n")
+                return
+        raise KubectlError("unable to find the specified revision")
 
     def _rollout_undo(self, rt: ResourceType, obj: dict, to_revision: int) -> None:
         rss = self._owned_replicasets(obj)
@@ -1489,6 +1531,10 @@ class Kubectl:
         raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
                            "See 'kubectl config -h' for help and examples\n")
 
+    def _cmd_auth(self, args: Args) -> int:
+        sub = Args(args.command, args.positional[1:], args.flags, args.cmd)
+        return run_whoami(self, sub) if args.cmd.path == "auth whoami" else run_can_i(self, sub)
+
     def _cmd_events(self, args: Args) -> int:
         return run_events(self, args)
 
@@ -1575,6 +1621,16 @@ def parse_labels(spec: str) -> dict[str, str]:
             raise KubectlError("unexpected empty label key")
         labels[pair[0]] = pair[1]
     return labels
+
+
+def _request_timeout(text: str | None) -> float:
+    """``--request-timeout`` in seconds (0: none): a bare integer is seconds, else a Go duration."""
+    if not text:
+        return 0.0
+    try:
+        return float(int(text)) if text.isdigit() else parse_duration(text)
+    except (GoError, ValueError):
+        return 0.0
 
 
 def _valid_request_timeout(text: str) -> bool:

@@ -23,7 +23,7 @@ from ..quantity import format_millicores, millicores, parse_quantity
 from .gosort import go_sort
 from .printers import format_labels, human_duration, node_roles, since
 
-__all__ = ["DESCRIBERS", "describe", "go_tabwriter"]
+__all__ = ["DESCRIBERS", "describe", "go_tabwriter", "pod_template_text"]
 
 _RFC1123Z = "%a, %d %b %Y %H:%M:%S +0000"
 
@@ -91,7 +91,7 @@ def _multiline(w: _Writer, level: int, title: str, items: dict | None, sep: str 
         return
     for i, key in enumerate(sorted(items)):
         if i:
-            w.write(level, "\t")
+            w.write(0, "\t")  # describe.go's continuation lines carry no indent of their own
         w.write(0, f"{key}{sep}{items[key]}\n")
 
 
@@ -113,7 +113,7 @@ def _annotations(w: _Writer, level: int, annotations: dict | None) -> None:
         return
     for i, key in enumerate(sorted(items)):
         if i:
-            w.write(level, "\t")
+            w.write(0, "\t")
         value = str(items[key]).removesuffix("\n")
         if len(value) + len(key) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
             w.write(0, f"{key}:\n")
@@ -131,7 +131,7 @@ def _tolerations(w: _Writer, level: int, tolerations: list[dict] | None) -> None
         return
     for i, t in enumerate(tolerations):
         if i:
-            w.write(level, "\t")
+            w.write(0, "\t")
         text = t.get("key", "")
         if t.get("value"):
             text += f"={t['value']}"
@@ -420,6 +420,14 @@ def _template(w: _Writer, template: dict) -> None:
         w.write(1, f"Priority Class Name:\t{tspec['priorityClassName']}\n")
     _labels(w, 1, "Node-Selectors", tspec.get("nodeSelector"))
     _tolerations(w, 1, tspec.get("tolerations"))
+
+
+def pod_template_text(template: dict) -> str:
+    """``DescribePodTemplate`` written straight to a buffer, tabs and all (what ``rollout history --revision``
+    prints)."""
+    w = _Writer()
+    _template(w, template)
+    return "".join(w.parts)
 
 
 def _selector(sel: dict | None) -> str:
