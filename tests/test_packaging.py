@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import subprocess
 import sys
@@ -93,3 +95,189 @@ def test_readme_pictures_are_committed_and_linked():
     assert {"docs/architecture.png", "docs/live-failure.png"} <= set(pictures)
     for picture in pictures:
         assert (ROOT / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the simulation's import graph ----------------------------------------------------------------------
+
+#: Views, the server and the course around the simulation: ``kcourse.sim`` may import none of them.
+VIEW_PACKAGES = ("diagrams", "plots", "widgets", "quiz", "serve", "review", "challenges")
+SIM = ROOT / "kcourse" / "sim"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _imports(path: Path) -> list[tuple[str, bool, int]]:
+    """Every module ``path`` imports, wherever the import statement is (a function, ``if TYPE_CHECKING:``),
+    as ``(absolute name, typing only, line)``; ``from pkg import name`` yields ``pkg.name`` when that is a
+    module, else ``pkg``; ``importlib.import_module("…")`` and ``__import__("…")`` with a literal count too."""
+    module = _module_name(path)
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    found: list[tuple[str, bool, int]] = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
+            names = [f"{base}.{a.name}" if _is_module(f"{base}.{a.name}") else base for a in node.names]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and ast.unparse(node.func) in ("importlib.import_module",
+                                                                                      "import_module", "__import__"):
+            names = [node.args[0].value]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "kcourse":
+            names = [f"kcourse.{node.attr}"]  # ``import kcourse`` then ``kcourse.diagrams.live(...)``
+        found += [(n, id(node) in typing_only, node.lineno) for n in names]
+    return found
+
+
+def _sim_graph(include_typing: bool) -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in sorted(SIM.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        graph[name] = {target for target, typing, _ in _imports(path)
+                       if target in modules and target != name and (include_typing or not typing)}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def test_the_simulation_imports_no_view_server_or_course_module():
+    """``kcourse.sim`` knows no view: no import of diagrams, plots, widgets, quiz, serve, review or challenges,
+    in any form (``import``, ``from … import``, relative, inside a function or ``TYPE_CHECKING``, ``importlib``)."""
+    forbidden = tuple(f"kcourse.{p}" for p in VIEW_PACKAGES)
+    offenders = [f"{path.relative_to(ROOT)}:{line}: {name}"
+                 for path in sorted(SIM.rglob("*.py")) for name, _, line in _imports(path)
+                 if name in forbidden or name.startswith(tuple(f + "." for f in forbidden))]
+    assert offenders == []
+
+
+def test_the_import_check_sees_every_form_of_import(tmp_path):
+    """The check above is only as good as ``_imports``: each way of writing an import is seen."""
+    probe = SIM / "_probe_for_the_import_check.py"
+    probe.write_text("from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
+                     "import kcourse.plots\nfrom kcourse import widgets\nfrom .. import quiz\n"
+                     "if TYPE_CHECKING:\n    from kcourse.serve.server import App\n"
+                     "def f():\n    import importlib\n    importlib.import_module('kcourse.review')\n"
+                     "    from kcourse.challenges import start\n    import kcourse\n    return kcourse.diagrams\n")
+    try:
+        seen = {name for name, _, _ in _imports(probe)}
+    finally:
+        probe.unlink()
+    assert {"kcourse.plots", "kcourse.widgets", "kcourse.quiz", "kcourse.serve.server", "kcourse.review",
+            "kcourse.challenges", "kcourse.diagrams"} <= seen
+
+
+#: Cycles among imports that run (module level or inside a function), as they are today: each found cycle must
+#: lie inside one of these, so a cycle may shrink or go but never grow or appear.
+RUNTIME_CYCLES = [
+    {"kcourse.sim.addons.dns", "kcourse.sim.network"},   # reach() resolves names; resolve() dials through rules
+    {"kcourse.sim.kubectl", "kcourse.sim.kubectl.auth", "kcourse.sim.kubectl.events"},
+]
+#: With ``if TYPE_CHECKING:`` imports counted too: one cycle, through ``cluster`` — the modules whose functions
+#: take the whole cluster (``kubectl``, ``reach``, ``resolve``, ``connect``, the kubelet, CRI, the scheduler)
+#: annotate it, and the cluster builds every component.
+TYPING_CYCLES = [
+    {"kcourse.sim.addons", "kcourse.sim.addons.dns", "kcourse.sim.addons.logging", "kcourse.sim.addons.monitoring",
+     "kcourse.sim.addons.program", "kcourse.sim.cloud", "kcourse.sim.cluster", "kcourse.sim.component",
+     "kcourse.sim.controller", "kcourse.sim.controllers", "kcourse.sim.controllers.daemonset",
+     "kcourse.sim.controllers.deployment", "kcourse.sim.controllers.endpoints", "kcourse.sim.controllers.endpointslice",
+     "kcourse.sim.controllers.garbagecollector", "kcourse.sim.controllers.namespace",
+     "kcourse.sim.controllers.node_lifecycle", "kcourse.sim.controllers.nodeipam", "kcourse.sim.controllers.podgc",
+     "kcourse.sim.controllers.replicaset", "kcourse.sim.controllers.serviceaccount", "kcourse.sim.controllers.token",
+     "kcourse.sim.cri", "kcourse.sim.host", "kcourse.sim.kubectl", "kcourse.sim.kubectl.auth",
+     "kcourse.sim.kubectl.events", "kcourse.sim.kubelet", "kcourse.sim.kubeproxy", "kcourse.sim.leader",
+     "kcourse.sim.network", "kcourse.sim.scheduler"},
+]
+
+
+def _new_cycles(found: list[list[str]], known: list[set[str]]) -> list[list[str]]:
+    return [c for c in found if not any(set(c) <= k for k in known)]
+
+
+def test_the_simulation_import_cycles_at_run_time_are_only_the_known_ones():
+    """Imports that run form no cycle inside ``kcourse.sim`` beyond the listed ones (none through ``cluster``)."""
+    found = _cycles(_sim_graph(include_typing=False))
+    assert _new_cycles(found, RUNTIME_CYCLES) == []
+    assert not any("kcourse.sim.cluster" in c for c in found)
+
+
+def test_the_simulation_import_cycles_with_type_annotations_are_only_the_known_ones():
+    """With ``if TYPE_CHECKING:`` imports counted, no cycle beyond the listed one (so none grows unseen)."""
+    assert _new_cycles(_cycles(_sim_graph(include_typing=True)), TYPING_CYCLES) == []
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_cycles():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _cycles(graph) == [["a", "b", "c"]]
+    assert _new_cycles([["a", "b"]], [{"a", "b", "c"}]) == [] and _new_cycles([["a", "d"]], [{"a", "b"}]) == [["a", "d"]]
+
+
+def test_a_learners_cluster_has_views_the_simulations_has_none():
+    import kcourse
+    from kcourse.sim.cluster import Cluster as SimCluster
+    assert issubclass(kcourse.Cluster, SimCluster)
+    assert callable(kcourse.Cluster.diagram) and callable(kcourse.Cluster.serve)
+    assert not hasattr(SimCluster, "diagram") and not hasattr(SimCluster, "serve")
+
+
+def test_notebooks_build_their_clusters_as_kcourse_cluster():
+    """Every notebook's cluster has ``diagram()`` and ``serve()``: it is built as ``kcourse.Cluster(...)``
+    (or handed out by ``kcourse.challenges``, whose clusters are ``kcourse.Cluster`` too)."""
+    import kcourse
+    from kcourse.challenges.model import ChallengeCluster
+    assert issubclass(ChallengeCluster, kcourse.Cluster)
+    built = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"])
+                built += [(nb.name, m.group(0)) for m in re.finditer(r"[\w.]*Cluster\(", source)]
+    assert built and {call for _, call in built} == {"kcourse.Cluster("}

@@ -15,6 +15,10 @@ A learner drives it with ``step()`` (one action of one component),
 manifests, runs ``kubectl``-style commands and breaks things on purpose
 (``fail_node``, ``partition_node``, ``crash_container`` …).  The same seed
 gives the same trace, byte for byte.
+
+It knows no view and no server: ``kcourse.Cluster`` (:mod:`kcourse.cluster`) is this
+class with ``diagram()`` and ``serve()``, what notebooks build.  Each component is
+given the cluster as its :class:`~kcourse.sim.host.Host` and uses nothing else of it.
 """
 
 from __future__ import annotations
@@ -660,15 +664,6 @@ class Cluster:
         with self.lock:
             return Kubectl(self).run(command)
 
-    def serve(self, port: int = 0, **options: Any) -> Any:
-        """Serve the Kubernetes API on 127.0.0.1 so the real ``kubectl`` can drive this cluster.
-
-        Returns a handle with ``url``, ``kubeconfig``, ``token`` and ``stop()`` (also a context
-        manager); see :mod:`kcourse.serve` for the options and for how time moves meanwhile.
-        """
-        from kcourse.serve import serve
-        return serve(self, port=port, **options)
-
     def get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
         """A deep copy of one object (404 raises :class:`kcourse.ApiError`)."""
         from .objects import deep_copy
@@ -688,11 +683,6 @@ class Cluster:
             if getattr(s, "is_leader", False):
                 return s
         return scheds[0]
-
-    def diagram(self, **options: Any) -> Any:
-        """A Graphviz picture of the live cluster (renders inline in Jupyter)."""
-        from kcourse.diagrams import live
-        return live(self, **options)
 
     def timestamp(self) -> str:
         return timestamp(self.clock.now)
