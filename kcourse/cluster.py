@@ -16,6 +16,7 @@ from kcourse.sim.cluster import Cluster as SimCluster
 
 if TYPE_CHECKING:
     from kcourse.diagrams import Diagram
+    from kcourse.plots import Recorder
     from kcourse.serve.server import ServeHandle
 
 __all__ = ["Cluster"]
@@ -27,6 +28,11 @@ class Cluster(SimCluster):
     Everything the simulation does is :class:`kcourse.sim.cluster.Cluster`'s (see there for
     the arguments); this class adds what a learner looks at it with.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        #: The history the plots draw from, once :func:`kcourse.plots.record` attached it.
+        self.recorder: Recorder | None = None
+        super().__init__(*args, **kwargs)
 
     def diagram(self, **options: Any) -> Diagram:
         """A Graphviz picture of the live cluster (renders inline in Jupyter); options as :func:`kcourse.diagrams.live`."""

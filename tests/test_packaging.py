@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,3 +284,24 @@ def test_notebooks_build_their_clusters_as_kcourse_cluster():
                 source = "".join(cell["source"])
                 built += [(nb.name, m.group(0)) for m in re.finditer(r"[\w.]*Cluster\(", source)]
     assert built and {call for _, call in built} == {"kcourse.Cluster("}
+
+
+# --- types ------------------------------------------------------------------------------------------------
+
+def test_mypy_finds_no_type_error_in_kcourse(tmp_path_factory):
+    """``mypy`` (configured in pyproject.toml: every function body checked) passes on the whole package.
+
+    Its cache lives in the temporary directory, keyed by this checkout, so a second run takes seconds.
+    """
+    pytest.importorskip("mypy")
+    cache = Path(tempfile.gettempdir()) / f"kcourse-mypy-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
+    done = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(cache)], cwd=ROOT, check=False,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Success: no issues found")
+
+
+def test_the_type_checker_is_part_of_lint_and_of_the_test_extra():
+    assert "$(BIN)/mypy" in (ROOT / "Makefile").read_text().split("\nlint:")[1].split("\n\n")[0]
+    test_extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    assert "mypy" in {_name(r) for r in test_extra}

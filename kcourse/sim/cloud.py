@@ -537,8 +537,8 @@ class NodeRouteController(_PeriodicController):
             cidr = node["spec"].get("podCIDR")
             if not cidr:
                 continue
-            route = cloud.routes.get(cidr)
-            if route is None or route.node != name:
+            existing = cloud.routes.get(cidr)
+            if existing is None or existing.node != name:
                 cloud.create_route(f"{self.host.name}-{name}", name, cidr)
                 created.append(f"{cidr} -> {name}")
             network.routes[cidr] = name

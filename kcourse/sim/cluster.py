@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
@@ -70,10 +70,16 @@ class Machine:
         return None
 
 
-class BoundedTrace(deque):
+class BoundedTrace(deque[Event]):
     """The newest ``maxlen`` events: dropping the oldest costs O(1), and slices read like a list's."""
 
-    def __getitem__(self, index: int | slice) -> Any:
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Event | list[Event]:
         if isinstance(index, slice):
             return [deque.__getitem__(self, i) for i in range(*index.indices(len(self)))]
         return deque.__getitem__(self, index)
@@ -190,13 +196,13 @@ class Cluster:
         ips = [self.network.node_ip(m.name) for m in self.machines.values() if m.is_master and m.powered]
         subsets = [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"name": "https", "port": 6443,
                                                                          "protocol": "TCP"}]}] if ips else []
-        slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        slice_: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                   "metadata": {"name": "kubernetes", "namespace": "default",
                                "labels": {"kubernetes.io/service-name": "kubernetes"}},
                   "addressType": "IPv4",
                   "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
                   "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}
-        eps = {"apiVersion": "v1", "kind": "Endpoints",
+        eps: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
                "metadata": {"name": "kubernetes", "namespace": "default",
                             "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
                "subsets": subsets}
@@ -288,7 +294,7 @@ class Cluster:
         and what a learner calls (``apply``, ``kubectl``, ``fail_node`` …) run outside any
         action, so their errors propagate; and a ``strict`` cluster re-raises here too.
         """
-        outer, scheduled = self._acting, []
+        outer, scheduled = self._acting, list[Work]()
         self._acting = (component, scheduled)
         try:
             ev = work()

@@ -24,6 +24,8 @@ __all__ = ["IMAGE", "NAMESPACE", "Dashboard", "DashboardSource", "dashboard_summ
 IMAGE = "kubernetesui/dashboard:v2.7.0"
 NAMESPACE = "kubernetes-dashboard"
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+#: The Ready condition's status as the Dashboard's node list shows it.
+_NODE_STATUS: dict[Any, str] = {"True": "Ready", "False": "NotReady"}
 
 
 def manifests() -> list[dict]:
@@ -71,8 +73,7 @@ class DashboardSource(Protocol):
 def _node_row(node: dict, metrics: Any) -> dict[str, Any]:
     name = node["metadata"]["name"]
     ready = condition(node, "Ready")
-    status = "Unknown" if ready is None else {"True": "Ready", "False": "NotReady"}.get(ready.get("status"),
-                                                                                          "Unknown")
+    status = "Unknown" if ready is None else _NODE_STATUS.get(ready.get("status"), "Unknown")
     if node["spec"].get("unschedulable"):
         status += ",SchedulingDisabled"
     labels = node["metadata"].get("labels") or {}

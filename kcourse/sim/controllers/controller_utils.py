@@ -288,7 +288,7 @@ def resolve_controller_ref(informer: Any, namespace: str, ref: dict | None, kind
 
 # --- which pods to delete first (controller.ActivePodsWithRanks) -------------------------------------
 
-_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
+_PHASE_ORDINAL: dict[Any, int] = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
 def _log_rank(when: float, now: float) -> int:

@@ -356,6 +356,8 @@ class DaemonSetView:
         elif new is not None:
             if not is_pod_available(new, self.min_ready, now):
                 self.unavailable.add(name)
+        elif old is None:  # cannot be: exactly one of the two is set here
+            self.unavailable.add(name)
         elif not is_pod_available(old, self.min_ready, now):
             self.replace[name] = old
         else:
@@ -413,7 +415,7 @@ class DaemonSetController(Controller):
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.views: dict[str, DaemonSetView] = {}  # DaemonSet key -> its view
-        self._views_by_uid: dict[str, DaemonSetView] = {}
+        self._views_by_uid: dict[Any, DaemonSetView] = {}
         self.ds_informer.add_event_handler(ResourceEventHandler(
             on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self._delete_ds))
         self.pod_informer.add_event_handler(ResourceEventHandler(

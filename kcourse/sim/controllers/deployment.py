@@ -477,12 +477,12 @@ class DeploymentController(Controller):
         selector = deep_copy(d["spec"]["selector"])
         selector.setdefault("matchLabels", {})[POD_TEMPLATE_HASH] = pod_hash
         name = f"{d['metadata']['name']}-{pod_hash}"
-        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-              "metadata": {"name": name, "namespace": d["metadata"]["namespace"],
-                           "labels": dict(template["metadata"]["labels"]),
-                           "ownerReferences": [owner_reference(d)]},
-              "spec": {"replicas": 0, "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
-                       "selector": selector, "template": template}}
+        rs: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                              "metadata": {"name": name, "namespace": d["metadata"]["namespace"],
+                                           "labels": dict(template["metadata"]["labels"]),
+                                           "ownerReferences": [owner_reference(d)]},
+                              "spec": {"replicas": 0, "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
+                                       "selector": selector, "template": template}}
         new_replicas = self._new_rs_new_replicas(d, old + [rs], rs)
         rs["spec"]["replicas"] = new_replicas
         self._set_new_rs_annotations(d, rs, new_revision, False)

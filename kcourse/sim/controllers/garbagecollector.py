@@ -136,7 +136,8 @@ class GarbageCollector(Controller):
                     not (deleting and "orphan" in finalizers):
                 return  # nothing that matters to the graph changed (a status update, a heartbeat)
         node.owners = owners
-        old_uids, new_uids = {r.get("uid") for r in old_owners}, {r.get("uid") for r in owners}
+        old_uids: set[Any] = {r.get("uid") for r in old_owners}
+        new_uids: set[Any] = {r.get("uid") for r in owners}
         for gone in old_uids - new_uids:
             owner = self.nodes.get(gone)
             if owner is not None:
@@ -219,7 +220,9 @@ class GarbageCollector(Controller):
         owners = md.get("ownerReferences") or []
         if not owners:
             return f"{node.key} has no owners"
-        solid, dangling, waiting = [], [], []
+        solid: list[dict] = []
+        dangling: list[dict] = []
+        waiting: list[dict] = []
         for ref in owners:
             owner = self._owner_state(ref, node.namespace)
             {"solid": solid, "dangling": dangling, "waiting": waiting}[owner].append(ref)
