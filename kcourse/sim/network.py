@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from .component import TRACE_WIDTH
 from .errors import ApiError, Cause, invalid
+from .kubeproxy import RuleSetMemo, connect
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -69,6 +70,8 @@ class Network:
         self.node_ports: dict[int, str] = {}        # nodePort -> namespace/name
         self.routes: dict[str, str] = {}            # podCIDR -> node (programmed by the route controller)
         self.iptables: dict[str, Any] = {}          # node -> its kube-proxy rules (kubeproxy.RuleTable)
+        #: The rule sets kube-proxies computed, for others with the same input (immutable, so safely shared).
+        self.rule_sets = RuleSetMemo()
 
     # --- nodes ---------------------------------------------------------------------------------
 
@@ -329,7 +332,6 @@ def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "
 
 
 def _deliver(cluster: Cluster, path: Path, node: str, dst: str, port: int, protocol: str) -> Path:
-    from .kubeproxy import connect
     net = cluster.network
     addr = ipaddress.ip_address(dst)
     if addr in net.service_cidr:

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
 from ..network import machine_up
+from ..program import ContainerProgram
 from ..quantity import millicores, units
-from .program import ContainerProgram
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
