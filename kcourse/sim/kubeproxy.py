@@ -689,7 +689,7 @@ class KubeProxy(ContainerProgram):
 
     def _rule_state(self) -> RuleState:
         if self.state is None:
-            net = self.cluster.network
+            net = self.host.network
             self.state = RuleState(self.informers.informer("services").store,
                                    self.informers.informer("endpointslices").store,
                                    str(net.cluster_cidr), net.rule_sets.endpoints)
@@ -712,7 +712,7 @@ class KubeProxy(ContainerProgram):
         """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
         self._last_sync = self.clock.now
-        net = self.cluster.network
+        net = self.host.network
         informers = self.informers.informers
         key = (informers["services"].resource_version, informers["endpointslices"].resource_version)
         rules = self._rule_state().rules(net.rule_sets, key)
@@ -725,7 +725,7 @@ class KubeProxy(ContainerProgram):
     def on_stop(self, machine_off: bool) -> None:
         # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
         if machine_off:
-            self.cluster.network.iptables.pop(self.node, None)
+            self.host.network.iptables.pop(self.node, None)
 
 
 # --- what a learner calls -----------------------------------------------------------------------------
