@@ -32,13 +32,14 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import Unreachable
-from ..component import Component, Event, describe_error
+from ..component import Component, describe_error
 from ..errors import ApiError
 from ..informer import Informer, ResourceEventHandler
 from ..labels import Selector, selector_from_spec
 from ..leader import LeaderElector
 from ..objects import controller_of, deep_copy, set_condition
 from ..resources import object_key
+from ..trace import Event
 from .cache import Cache
 from .framework.cycle_state import CycleState
 from .framework.runtime import Framework
@@ -49,7 +50,7 @@ from .queue import node_scheduling_properties_change as _node_events
 from .schedule_one import CycleResult
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..host import Host
 
 __all__ = ["CYCLE_TIME", "UNSCHEDULABLE_FLUSH_PERIOD", "Decisions", "Scheduler"]
 
@@ -98,12 +99,12 @@ def _by_selector_label(svc: dict) -> list[str]:
 class Scheduler(Component):
     """The kube-scheduler process on one control plane node."""
 
-    def __init__(self, cluster: Cluster, node: str, *, percentage_of_nodes_to_score: int = 0,
+    def __init__(self, host: Host, node: str, *, percentage_of_nodes_to_score: int = 0,
                  decisions_limit: int = 1000, scheduler_name: str = DEFAULT_SCHEDULER_NAME):
-        super().__init__(cluster, "kube-scheduler", node)
+        super().__init__(host, "kube-scheduler", node)
         self.scheduler_name = scheduler_name
         self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
-        self.rng = cluster.rng
+        self.rng = host.rng
         self.decisions = Decisions(decisions_limit)
         self.active = False
         self._build()
@@ -277,7 +278,7 @@ class Scheduler(Component):
         try:
             return self._cycle(pinfo)
         except Exception as err:  # a plugin failed on this pod: an Error status for handleSchedulingFailure
-            if self.cluster.strict:
+            if self.host.strict:
                 raise
             return self._fail(pinfo, CycleResult(None, 0, 0, {}, message=describe_error(err), error=True))
         finally:
