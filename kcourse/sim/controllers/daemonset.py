@@ -59,8 +59,7 @@ from ..nodeaffinity import required_node_affinity_matches
 from ..objects import controller_of, deep_copy, parse_timestamp
 from ..resources import object_key
 from ..taints import tolerated
-from .deployment import compute_hash, scaled_value
-from .replicaset import (
+from .controller_utils import (
     ORPHAN_POD_INDEX_KEY,
     POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
@@ -72,6 +71,7 @@ from .replicaset import (
     resolve_controller_ref,
     slow_start_batch,
 )
+from .deployment import compute_hash, scaled_value
 
 __all__ = [
     "CONTROLLER_REVISION_HASH",
