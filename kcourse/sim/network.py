@@ -40,9 +40,9 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .component import TRACE_WIDTH
 from .errors import ApiError, Cause, invalid
 from .kubeproxy import RuleSetMemo, connect
+from .trace import TRACE_WIDTH
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -524,7 +524,7 @@ def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) ->
         server = servers.get(ip)
         owner = cluster.network.owner_node(ip)
         reachable = owner is not None and (owner == node or (
-            machine_up(cluster, node) and machine_up(cluster, owner)
+            cluster.machine_up(node) and cluster.machine_up(owner)
             and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
         if server is None or not server.ready() or not reachable:
             out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "

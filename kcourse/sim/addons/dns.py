@@ -30,14 +30,12 @@ NXDOMAIN.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from ..informer import ResourceEventHandler
 from ..network import CLUSTER_DNS_IP, DOMAIN, DnsAnswer, Record, candidates, resolve
 from ..program import ContainerProgram
-
-if TYPE_CHECKING:
-    from ..cluster import Cluster
 
 __all__ = [
     "CLUSTER_DNS_IP",
@@ -137,8 +135,13 @@ class CoreDNS(ContainerProgram):
         noop = ResourceEventHandler()
         self.services.add_event_handler(noop)
 
+    def __init__(self, ctx: Any, dns: ClusterDNS | None = None):
+        #: Where this replica registers while it serves (``cluster.addons.dns``), if anywhere.
+        self.dns = dns
+        super().__init__(ctx)
+
     def on_synced(self) -> None:
-        dns = _dns(self.cluster)
+        dns = self.dns
         if dns is not None and self.pod_ip:
             dns.servers[self.pod_ip] = self
         self.log(".:53")
@@ -147,7 +150,7 @@ class CoreDNS(ContainerProgram):
         self.log("linux/amd64, go1.21.11, a6338e9")
 
     def on_stop(self, machine_off: bool) -> None:
-        dns = _dns(self.cluster)
+        dns = self.dns
         if dns is not None:
             for ip, server in list(dns.servers.items()):
                 if server is self:
@@ -240,22 +243,21 @@ class CoreDNS(ContainerProgram):
 
 
 class ClusterDNS:
-    """The cluster's DNS as a learner queries it (``cluster.addons.dns``)."""
+    """The cluster's DNS as a learner queries it (``cluster.addons.dns``).
 
-    def __init__(self, cluster: Cluster):
-        self.cluster = cluster
+    ``lookup(name, rtype, from_pod)`` is :func:`resolve` bound to the cluster, given by whoever
+    installs the addon.
+    """
+
+    def __init__(self, lookup: Callable[[str, str, Any], DnsAnswer]):
+        self._lookup = lookup
         #: CoreDNS replicas currently serving, by Pod IP (what kube-proxy's DNAT reaches).
         self.servers: dict[str, CoreDNS] = {}
 
     def resolve(self, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
-        return resolve(self.cluster, name, rtype, from_pod)
+        return self._lookup(name, rtype, from_pod)
 
 
-def _dns(cluster: Cluster) -> ClusterDNS | None:
-    addons = getattr(cluster, "addons", None)
-    return getattr(addons, "dns", None)
-
-
-def coredns_program(ctx: Any) -> CoreDNS:
-    """The program behind the ``registry.k8s.io/coredns/coredns`` image."""
-    return CoreDNS(ctx)
+def coredns_program(dns: ClusterDNS | None) -> Callable[[Any], CoreDNS]:
+    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with ``dns``."""
+    return lambda ctx: CoreDNS(ctx, dns)
