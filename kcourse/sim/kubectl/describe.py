@@ -15,14 +15,14 @@ knows on the node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..objects import EPOCH, parse_timestamp
 from ..quantity import format_millicores, millicores, parse_quantity
+from ..resources import by_plural
 from .printers import format_labels, human_duration, node_roles, since
 
-__all__ = ["DESCRIBERS", "describe", "go_tabwriter"]
+__all__ = ["describe", "go_tabwriter"]
 
 _RFC1123Z = "%a, %d %b %Y %H:%M:%S +0000"
 
@@ -658,12 +658,10 @@ class Context:
                 and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
 
 
-DESCRIBERS: dict[str, Callable[[dict, Context], str]] = {
-    "pods": describe_pod, "nodes": describe_node, "deployments": describe_deployment,
-    "replicasets": describe_replicaset, "services": describe_service,
-}
-
-
 def describe(resource: str, obj: dict, api: Any, now: float) -> str:
-    """The describe text of one object (ends with a newline)."""
-    return DESCRIBERS.get(resource, describe_generic)(obj, Context(api, now))
+    """The describe text of one object (ends with a newline), by the describer its kind's entry names."""
+    rt = by_plural(resource)
+    describer = rt.describe if rt is not None else None
+    if isinstance(describer, str):
+        describer = globals()[describer]
+    return (describer or describe_generic)(obj, Context(api, now))
