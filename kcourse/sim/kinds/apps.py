@@ -44,5 +44,6 @@ DAEMON_SET = Kind(
     validate_update=validation.validate_selector_update,
     printer=Printer(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
                     "_daemonset_row", _WIDE),
+    describe="describe_daemonset",
     controllers=(("daemonset-controller", ("The DaemonSet controller keeps one Pod of each DaemonSet on every "
                   "eligible node.")),))

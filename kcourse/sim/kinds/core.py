@@ -22,7 +22,7 @@ NAMESPACE = Kind(
     "Namespace", "namespaces", "", "v1", False, "/registry/namespaces", ("ns",),
     verbs=tuple(v for v in ALL_VERBS if v != "deletecollection"), generation=False, name_format="label",
     default=defaults.default_namespace,
-    printer=Printer(("NAME", "STATUS", "AGE"), "_namespace_row"))
+    printer=Printer(("NAME", "STATUS", "AGE"), "_namespace_row"), describe="describe_namespace")
 
 NODE = Kind(
     "Node", "nodes", "", "v1", False, "/registry/minions", ("no",), generation=False,
@@ -57,16 +57,16 @@ ENDPOINTS = Kind(
 
 SERVICE_ACCOUNT = Kind(
     "ServiceAccount", "serviceaccounts", "", "v1", True, "/registry/serviceaccounts", ("sa",), False,
-    printer=Printer(("NAME", "SECRETS", "AGE"), "_serviceaccount_row"))
+    printer=Printer(("NAME", "SECRETS", "AGE"), "_serviceaccount_row"), describe="describe_serviceaccount")
 
 SECRET = Kind(
     "Secret", "secrets", "", "v1", True, "/registry/secrets", (), False, validate=validation.validate_config_data,
-    printer=Printer(("NAME", "TYPE", "DATA", "AGE"), "_secret_row"))
+    printer=Printer(("NAME", "TYPE", "DATA", "AGE"), "_secret_row"), describe="describe_secret")
 
 CONFIG_MAP = Kind(
     "ConfigMap", "configmaps", "", "v1", True, "/registry/configmaps", ("cm",), False,
     validate=validation.validate_config_data,
-    printer=Printer(("NAME", "DATA", "AGE"), "_configmap_row"))
+    printer=Printer(("NAME", "DATA", "AGE"), "_configmap_row"), describe="describe_configmap")
 
 EVENT = Kind(
     "Event", "events", "", "v1", True, "/registry/events", ("ev",), False,

@@ -8,4 +8,5 @@ __all__ = ["ENDPOINT_SLICE"]
 
 ENDPOINT_SLICE = Kind(
     "EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True, "/registry/endpointslices", (), False,
-    printer=Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), "_endpointslice_row"))
+    printer=Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), "_endpointslice_row"),
+    describe="describe_endpointslice")
