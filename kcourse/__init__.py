@@ -2,7 +2,8 @@
 
 The simulated cluster lives in :mod:`kcourse.sim` (pure Python); diagrams,
 plots, widgets and quizzes are views on it.  ``kcourse.Cluster`` is the
-simulation's cluster with ``diagram()`` and ``serve()`` (:mod:`kcourse.cluster`).  Heavy modules load on first use,
+simulation's cluster with ``diagram()`` and ``serve()`` (:mod:`kcourse.cluster`).  Heavy modules load on
+first use,
 so ``import kcourse`` stays quick.
 """
 

@@ -35,7 +35,8 @@ class Cluster(SimCluster):
         super().__init__(*args, **kwargs)
 
     def diagram(self, **options: Any) -> Diagram:
-        """A Graphviz picture of the live cluster (renders inline in Jupyter); options as :func:`kcourse.diagrams.live`."""
+        """A Graphviz picture of the live cluster (renders inline in Jupyter); options as
+        :func:`kcourse.diagrams.live`."""
         from kcourse.diagrams import live
         return live(self, **options)
 

@@ -81,10 +81,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from kcourse.sim import errors
+from kcourse.sim import discovery, errors
 from kcourse.sim.errors import ApiError
 
-from . import aggregated, discovery, openapi
+from . import aggregated, openapi
 from .httpserver import BodyError, Exchange, HttpServer, Limits
 from .kubeconfig import write_kubeconfig
 from .rest import Reply, Request, go_string_slice, handle_resource, parse_target
