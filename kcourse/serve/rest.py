@@ -31,8 +31,10 @@ kubectl's typed clients, Kubernetes protobuf (``protobuf.py``).  A watch
 streams one JSON line per event; a too-old ``resourceVersion`` gets the
 cacher's answer, one ERROR event carrying the 410 Expired Status.
 
-Simplified: no pagination (``limit`` is ignored, everything comes in one
-page); a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
+Lists come in chunks when asked (``limit``/``continue``, ``resourceVersionMatch``:
+``pagination.py``).
+
+Simplified: a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
 server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
 the applied configuration into it, without managedFields, so it never
@@ -55,7 +57,7 @@ from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
-from . import protobuf, serializers
+from . import pagination, protobuf, serializers
 from .discovery import SUBRESOURCES
 from .tables import table, wants_table
 
@@ -330,11 +332,16 @@ def _get(app: App, req: Request, t: Target) -> Reply:
 
 
 def _list(app: App, req: Request, t: Target) -> Reply:
+    """A LIST, in chunks when asked (``limit``/``continue``, see pagination.py)."""
+    opts = pagination.list_options(req.query, _int(req.query, "limit"))
     with app.cluster.lock:
-        result = app.client(req).list(t.rt.plural, t.namespace, label_selector=req.query.get("labelSelector"),
-                                      field_selector=req.query.get("fieldSelector"))
+        result = pagination.paged_list(app.cluster.api, t.rt, t.namespace, opts, user=req.user,
+                                       label_selector=req.query.get("labelSelector"),
+                                       field_selector=req.query.get("fieldSelector"))
         if wants_table(req.accept):
-            return Reply(200, _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"]))
+            tab = _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"])
+            tab["metadata"] = result["metadata"]
+            return Reply(200, tab)
     return Reply(200, result)
 
 
