@@ -62,7 +62,7 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                        4: ("minReadySeconds", "int")},
     "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
     "Pod": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec"), 3: ("status", "-")},
-    "PodSpec": {2: ("containers", "[]Container"), 3: ("restartPolicy", "string"),
+    "PodSpec": {1: ("volumes", "[]Volume"), 2: ("containers", "[]Container"), 3: ("restartPolicy", "string"),
                 4: ("terminationGracePeriodSeconds", "*int"), 5: ("activeDeadlineSeconds", "*int"),
                 6: ("dnsPolicy", "string"), 7: ("nodeSelector", "map:string"), 8: ("serviceAccountName", "string"),
                 9: ("serviceAccount", "string"), 10: ("nodeName", "string"), 11: ("hostNetwork", "bool"),
@@ -73,11 +73,26 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                 30: ("enableServiceLinks", "*bool"), 31: ("preemptionPolicy", "string")},
     "Container": {1: ("name", "string"), 2: ("image", "string"), 3: ("command", "[]string"), 4: ("args", "[]string"),
                   5: ("workingDir", "string"), 6: ("ports", "[]ContainerPort"), 7: ("env", "[]EnvVar"),
-                  8: ("resources", "ResourceRequirements"), 13: ("terminationMessagePath", "string"),
+                  8: ("resources", "ResourceRequirements"), 9: ("volumeMounts", "[]VolumeMount"), 13: ("terminationMessagePath", "string"),
                   14: ("imagePullPolicy", "string"), 16: ("stdin", "bool"), 17: ("stdinOnce", "bool"),
                   18: ("tty", "bool"), 20: ("terminationMessagePolicy", "string"), 24: ("restartPolicy", "string")},
     "ContainerPort": {1: ("name", "string"), 2: ("hostPort", "int"), 3: ("containerPort", "int"),
                       4: ("protocol", "string"), 5: ("hostIP", "string")},
+    "VolumeMount": {1: ("name", "string"), 2: ("readOnly", "bool"), 3: ("mountPath", "string"), 4: ("subPath", "string"),
+                    5: ("mountPropagation", "*string"), 6: ("subPathExpr", "string"),
+                    7: ("recursiveReadOnly", "*string")},
+    # A Volume's source is inlined in JSON (``VolumeSource `json:",inline"```) but a field of its own in protobuf.
+    "Volume": {1: ("name", "string"), 2: ("", "inline:VolumeSource")},
+    "VolumeSource": {1: ("hostPath", "*HostPathVolumeSource"), 2: ("emptyDir", "*EmptyDirVolumeSource"),
+                     6: ("secret", "*SecretVolumeSource"),
+                     10: ("persistentVolumeClaim", "*PersistentVolumeClaimVolumeSource"),
+                     19: ("configMap", "*ConfigMapVolumeSource")},
+    "HostPathVolumeSource": {1: ("path", "string"), 2: ("type", "*string")},
+    "EmptyDirVolumeSource": {1: ("medium", "string"), 2: ("sizeLimit", "*Quantity")},
+    "SecretVolumeSource": {1: ("secretName", "string"), 3: ("defaultMode", "*int"), 4: ("optional", "*bool")},
+    "ConfigMapVolumeSource": {1: ("", "inline:LocalObjectReference"), 3: ("defaultMode", "*int"),
+                              4: ("optional", "*bool")},
+    "PersistentVolumeClaimVolumeSource": {1: ("claimName", "string"), 2: ("readOnly", "bool")},
     "EnvVar": {1: ("name", "string"), 2: ("value", "string")},
     "ResourceRequirements": {1: ("limits", "map:Quantity"), 2: ("requests", "map:Quantity")},
     "Toleration": {1: ("key", "string"), 2: ("operator", "string"), 3: ("value", "string"), 4: ("effect", "string"),
@@ -110,6 +125,7 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                       3: ("orphanDependents", "*bool"), 4: ("propagationPolicy", "string"), 5: ("dryRun", "[]string")},
     "Preconditions": {1: ("uid", "string"), 2: ("resourceVersion", "string")},
     "Binding": {1: ("metadata", "ObjectMeta"), 2: ("target", "ObjectReference")},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", "-")},
     "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectAccessReviewSpec"),
                                 3: ("status", "-")},
     "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes"),
@@ -220,12 +236,12 @@ def _scalar(kind: str, raw: Any) -> Any:
             return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         except (OverflowError, OSError, ValueError):
             raise ProtobufError("Time.MarshalJSON: year outside of range [0,9999]") from None
-    if kind == "Quantity":
+    if kind in ("Quantity", "*Quantity"):
         return _text(_by_number(raw, {1: 2}).get(1, b""))
     if kind == "IntOrString":
         f = _by_number(raw, {1: 0, 2: 0, 3: 2})
         return _text(f.get(3, b"")) if f.get(1, 0) == 1 else _signed(f.get(2, 0))
-    return _message(kind, raw)
+    return _message(kind.removeprefix("*"), raw)   # a message; a pointer one is kept even when empty
 
 
 def _message(name: str, buf: bytes) -> dict[str, Any]:
@@ -246,7 +262,9 @@ def _message(name: str, buf: bytes) -> dict[str, Any]:
             raise ProtobufError(f"proto: wrong wireType = {wire} for field {field[:1].upper()}{field[1:]}")
         if kind.startswith("*"):
             pointers.add(field)
-        if kind.startswith("[]"):
+        if kind.startswith("inline:"):
+            out.update(_message(kind[len("inline:"):], raw))
+        elif kind.startswith("[]"):
             out.setdefault(field, []).append(_scalar(kind[2:], raw))
         elif kind.startswith("map:"):
             value_kind = kind[4:]

@@ -289,6 +289,11 @@ def handle_resource(app: App, req: Request, t: Target) -> Reply:
         if req.method != "POST":
             return _method_not_allowed(t, req)
         return _evict(app, req, t) if t.subresource == "eviction" else _bind(app, req, t)
+    if t.subresource == "ephemeralcontainers":
+        # Not served: the simulated kubelet runs no debug containers.  Refused as a server without the
+        # subresource refuses it — 404 NotFound whose details are empty, which kubectl debug
+        # (``debugByEphemeralContainer``) reports as "ephemeral containers are disabled for this cluster".
+        return Reply(404, dict(not_found().status(), details={}, code=404))
     if t.subresource not in ("", "status"):
         raise not_found()
     m = req.method
@@ -440,8 +445,32 @@ def _warned(reply: Reply, validation: dict) -> Reply:
     return reply
 
 
+def with_url_kind(obj: Any, rt: ResourceType) -> Any:
+    """``gvkWithDefaults``: a body without ``kind`` or ``apiVersion`` takes them from the URL.
+
+    The create and update handlers decode the body with the resource's GroupVersionKind as the default
+    (apimachinery ``runtime/serializer/json`` ``Decode``), so ``{"metadata": {"name": "x"}}`` POSTed to
+    ``/api/v1/namespaces/default/configmaps`` is a ConfigMap.  An apiVersion with only a group
+    (``apps/``) keeps its group and takes the URL's version when the groups agree.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    out = dict(obj)
+    if not out.get("kind"):
+        out["kind"] = rt.kind
+    api_version = out.get("apiVersion") or ""
+    group, _, version = api_version.rpartition("/") if "/" in api_version else ("", "", api_version)
+    if not version and not group:
+        group, version = rt.group, rt.version
+    if not version and group == rt.group:
+        version = rt.version
+    out["apiVersion"] = f"{group}/{version}" if group else version
+    # kind and apiVersion first, where the decoder's TypeMeta puts them.
+    return {"apiVersion": out.pop("apiVersion"), "kind": out.pop("kind"), **out}
+
+
 def _create(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req, t.rt.kind)
+    obj = with_url_kind(decode_body(req, t.rt.kind), t.rt)
     validation = _validation(req)
     with app.cluster.lock:
         stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation)
@@ -449,7 +478,7 @@ def _create(app: App, req: Request, t: Target) -> Reply:
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req, t.rt.kind)
+    obj = with_url_kind(decode_body(req, t.rt.kind), t.rt)
     _check_name(t, obj)
     validation = _validation(req)
     with app.cluster.lock:
