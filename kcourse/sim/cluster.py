@@ -30,6 +30,7 @@ from typing import Any
 from .apiserver import COMPACTION_INTERVAL, APIServer
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
+from .cri import Registry
 from .etcd import Etcd
 from .network import Network
 from .objects import timestamp
@@ -128,6 +129,8 @@ class Cluster:
         #: Programs that container images run inside the simulation, by image repository
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
+        #: The container registry every node pulls images from (``fail_image_pull`` makes it refuse one).
+        self.registry = Registry()
         self._action_seq_start = 0
         self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
@@ -562,8 +565,7 @@ class Cluster:
 
     def fail_image_pull(self, image: str, failing: bool = True) -> None:
         """Make pulls of ``image`` fail (as an unreachable or misspelled registry would)."""
-        from .cri import REGISTRY
-        REGISTRY.set_failing(self, image, failing)
+        self.registry.set_failing(image, failing)
 
     def delete_vm(self, name: str) -> None:
         """Delete the node's VM in the cloud: the machine is gone for good."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..informer import ResourceEventHandler
 from ..network import Hop, machine_up
-from .program import ContainerProgram
+from ..programs import ContainerProgram
 
 if TYPE_CHECKING:
     from ..cluster import Cluster

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..objects import parse_timestamp
-from .program import ContainerProgram
+from ..programs import ContainerProgram
 
 if TYPE_CHECKING:
     from ..cluster import Cluster

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ApiError
 from ..network import machine_up
 from ..quantity import millicores, units
-from .program import ContainerProgram
+from ..programs import ContainerProgram
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
