@@ -23,6 +23,9 @@ library rewrites the file byte for byte and ``git diff`` shows only real changes
   only what selects the syntax highlighting);
 * execution counts are sequential, 1..n.
 
+A progress bar on stderr (``tqdm``, shown only when stderr is a terminal) counts the code cells of
+all the notebooks; it lives in this process, never in a kernel, so no stored output carries it.
+
 A cell that raises stops that notebook: the script names the notebook and the
 cell, leaves the file untouched and exits non-zero after trying the others.
 """
@@ -75,8 +78,11 @@ class NotebookFailed(Exception):
     """A cell raised; the message names the notebook and the cell."""
 
 
-def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
-    """Run every code cell of ``path`` in a fresh kernel (in ``cwd``, default its folder); return it."""
+def execute(path: Path, cwd: Path | None = None, bar: Any = None) -> nbformat.NotebookNode:
+    """Run every code cell of ``path`` in a fresh kernel (in ``cwd``, default its folder); return it.
+
+    ``bar``, a progress bar, advances by one per code cell run.
+    """
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # widget state is not stored (see above): drop what an older run saved
     client = NotebookClient(
@@ -96,6 +102,8 @@ def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
         for index, cell in enumerate(nb.cells):
             try:
                 client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if bar is not None and cell.cell_type == "code":
+                    bar.update()
             except CellExecutionError as error:
                 first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
                 raise NotebookFailed(f"{path.name}: cell {index} ({first_line!r}) raised:\n{error}") from None
@@ -195,23 +203,33 @@ def serialise(nb: nbformat.NotebookNode) -> bytes:
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
+def progress_bar(paths: list[Path], disable: bool | None = None) -> Any:
+    """One bar over every code cell of ``paths``, on stderr; ``disable=None`` hides it off a terminal."""
+    from tqdm.auto import tqdm
+    cells = sum(1 for path in paths for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    return tqdm(total=cells, unit="cell", file=sys.stderr, disable=disable, dynamic_ncols=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
     failures = []
+    bar = progress_bar(paths)
     for path in paths:
         started = time.monotonic()
+        bar.set_description(path.stem)
         try:
-            nb = normalise(execute(path), path.stem)
+            nb = normalise(execute(path, bar=bar), path.stem)
         except NotebookFailed as failure:
-            print(f"FAILED {failure}", file=sys.stderr)
+            bar.write(f"FAILED {failure}", file=sys.stderr)
             failures.append(path.name)
             continue
         nbformat.validate(nb)
         path.write_bytes(serialise(nb))
-        print(f"executed {path.name} in {time.monotonic() - started:.1f} s")
+        bar.write(f"executed {path.name} in {time.monotonic() - started:.1f} s", file=sys.stdout)
+    bar.close()
     if failures:
         print(f"{len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -84,6 +85,26 @@ def test_the_wheel_carries_the_course_licence_and_typing_marker(wheel: Path):
     assert not any(n.endswith(("conftest.py", "sanitize.cfg")) for n in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: Apache-2.0" in metadata
+
+
+def test_the_package_index_page_shows_the_readme_pictures(wheel: Path):
+    """A package index renders the long description away from the repository: no link may be relative.
+
+    Every picture the README shows must come out as an absolute address into the repository named in
+    site/_config.yml, at this version's tag, so PyPI's page shows the same pictures as GitHub's.
+    """
+    names = zipfile.ZipFile(wheel).namelist()
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    description = metadata.split("\n\n", 1)[1]
+    readme = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures and all(not p.startswith("http") for p in pictures)  # the repository view stays relative
+    repository = re.search(r"^  url: (\S+)", (ROOT / "site" / "_config.yml").read_text(), re.MULTILINE).group(1)
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "kcourse" / "__init__.py").read_text(), re.MULTILINE).group(1)
+    for picture in pictures:
+        assert f"({repository}/raw/v{version}/{picture})" in description
+    relative = re.findall(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)]+)\)", description)
+    assert relative == [], f"relative links left on the package index page: {relative}"
 
 
 def test_every_declared_runtime_requirement_is_satisfied(learner: dict):

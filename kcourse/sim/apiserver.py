@@ -38,7 +38,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import errors
 from .clock import Clock
@@ -280,18 +280,31 @@ def _json_patch_or_422(target: Any, ops: Any) -> Any:
                               "request") from None
 
 
+class ServiceAllocator(Protocol):
+    """What hands out a Service's ClusterIP and NodePorts (kube-apiserver's service IP and port allocators)."""
+
+    def allocate_service(self, svc: dict) -> None: ...
+
+    def release_service(self, svc: dict) -> None: ...
+
+
 class APIServer:
     """The API server's storage and watch layers over one :class:`Etcd`."""
 
-    def __init__(self, etcd: Etcd, clock: Clock, rng: random.Random, *, record_events: bool = True):
+    def __init__(self, etcd: Etcd, clock: Clock, rng: random.Random, *, record_events: bool = True,
+                 allocator: ServiceAllocator | None = None,
+                 reachable: Callable[[str | None], bool] | None = None,
+                 report_failure: Callable[[str, str | None, str, str, Exception], None] | None = None):
         self.etcd = etcd
         self.clock = clock
         self.rng = rng
         self.record_events_enabled = record_events
-        self.allocator: Any = None  # ClusterIP and NodePort allocation, set by the cluster (network.py)
-        self.reachable: Callable[[str | None], bool] = lambda node: True
-        #: ``report_failure(component, node, key, where, err)``: a watcher's handler raised (set by the cluster).
-        self.report_failure: Callable[[str, str | None, str, str, Exception], None] | None = None
+        #: ClusterIP and NodePort allocation (the cluster's network); None allocates nothing.
+        self.allocator = allocator
+        #: Can a process on a node (None: a user) reach a running API server?  Always, by default.
+        self.reachable: Callable[[str | None], bool] = reachable or (lambda node: True)
+        #: ``report_failure(component, node, key, where, err)``: a watcher's handler raised.
+        self.report_failure = report_failure
         self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
         self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
         self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}

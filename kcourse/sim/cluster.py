@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apiserver import COMPACTION_INTERVAL, APIServer
+from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
 from .cri import Registry
 from .etcd import Etcd
+from .host import Process, Work
 from .network import Network
 from .objects import timestamp
 
@@ -101,7 +102,7 @@ class Cluster:
         self.name = name
         #: Re-raise a component's failure instead of reporting it and carrying on (see ``STRICT``).
         self.strict = self.STRICT if strict is None else strict
-        self._acting: tuple[Component, list[Callable[[], Event | None]]] | None = None
+        self._acting: tuple[Process, list[Work]] | None = None
         self.seed = seed
         self.rng = random.Random(seed)
         self.clock = Clock()
@@ -111,12 +112,10 @@ class Cluster:
         self.etcd = Etcd() if etcd is None else etcd
         if self.strict and hasattr(self.etcd, "cancel_failing_watchers"):
             self.etcd.cancel_failing_watchers = False  # a watcher that raises is a bug of ours: let it surface
-        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events)
         # ``--cluster-cidr``: kubeadm's /16 holds 255 nodes' /24 podCIDRs; a 5,000-node cluster needs a /11.
         self.network = Network(self.rng, cluster_cidr=cluster_cidr)
-        self.api.allocator = self.network
-        self.api.reachable = self.reachable
-        self.api.report_failure = self.report_failure
+        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events, allocator=self.network,
+                             reachable=self.reachable, report_failure=self.report_failure)
         self.runtime = runtime
         self.oci_runtime = oci_runtime
         self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
@@ -230,7 +229,11 @@ class Cluster:
     #: ``STRICT`` for the same reason (``tests/conftest.py``), and the hostile tests turn it off.
     STRICT = False
 
-    def schedule(self, component: Component, delay: float, work: Callable[[], Event | None], *,
+    def client(self, user: str, node: str | None = None) -> Client:
+        """An API client acting as ``user`` from ``node``: what a component talks to the cluster through."""
+        return self.api.client(user, node)
+
+    def schedule(self, component: Process, delay: float, work: Work, *,
                  background: bool = False, trace_name: str | None = None, when_stopped: bool = False) -> Timer:
         """Put a component's next piece of work on the clock (skipped if the process has stopped by then).
 
@@ -252,7 +255,7 @@ class Cluster:
             return self._run_action(component, work, background, trace_name, when_stopped)
         return self.clock.call_later(delay, action, component=trace_name or component.name, background=background)
 
-    def _run_action(self, component: Component, work: Callable[[], Event | None], background: bool,
+    def _run_action(self, component: Process, work: Work, background: bool,
                     trace_name: str | None, when_stopped: bool = False) -> Event | None:
         """Run one action as ``wait.Until`` runs its function under ``HandleCrash``: a failure never kills the loop.
 
@@ -279,8 +282,8 @@ class Cluster:
             component.crash_backoff.forget(action_key(work))
         return ev
 
-    def _handle_crash(self, component: Component, work: Callable[[], Event | None], err: Exception,
-                      scheduled: list[Callable[[], Event | None]], background: bool, trace_name: str | None,
+    def _handle_crash(self, component: Process, work: Work, err: Exception,
+                      scheduled: list[Work], background: bool, trace_name: str | None,
                       when_stopped: bool) -> Event:
         key = action_key(work)
         if any(action_key(w) == key for w in scheduled):
@@ -399,6 +402,24 @@ class Cluster:
         """Call ``listener(event)`` after every step (views use it to refresh)."""
         self._event_listeners.append(listener)
 
+    def run_until(self, done: Callable[[], bool], deadline: float,
+                  after_step: Callable[[], None] | None = None) -> bool:
+        """Step until ``done()`` holds; False once nothing is due by ``deadline`` (simulated seconds).
+
+        What a client waiting on a condition does (``kubectl wait``, ``rollout status``, ``--wait``):
+        it checks, and while the condition does not hold the cluster takes one more step.
+        ``after_step`` is called after each step (a progress line).
+        """
+        deadline_ms = round(deadline * 1000)
+        while not done():
+            head = self.clock.peek()
+            if head is None or head.due_ms > deadline_ms:
+                return False
+            self.step()
+            if after_step is not None:
+                after_step()
+        return True
+
     def run(self, until: float | None = None, max_steps: int | None = None) -> list[Event]:
         """Step until simulated time ``until`` (seconds) or ``max_steps`` events, whichever comes first."""
         if until is None and max_steps is None:
@@ -471,6 +492,16 @@ class Cluster:
             return True
         m = self.machines.get(node)
         return m is None or (m.powered and not m.partitioned)
+
+    def machine_up(self, node: str) -> bool:
+        """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""
+        m = self.machines.get(node)
+        return m is not None and m.powered and not m.partitioned
+
+    def powered(self, node: str) -> bool:
+        """Is the machine named ``node`` powered on (partitioned or not)?"""
+        m = self.machines.get(node)
+        return m is not None and m.powered
 
     def machine(self, name: str) -> Machine:
         try:

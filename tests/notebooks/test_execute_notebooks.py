@@ -107,3 +107,18 @@ def test_nbval_kernels_get_a_fresh_progress_file_too(tmp_path: Path):
                              "--rootdir", str(tmp_path), str(tmp_path / "env.ipynb")],
                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_progress_bar_counts_every_code_cell_and_stays_out_of_the_outputs(tmp_path: Path, execute_notebooks, capsys):
+    """The bar runs in the executing process: it advances once per code cell, and no stored output shows it."""
+    path = tmp_path / "bar.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("print('one')"),
+                                       new_code_cell("2 + 2")]), path)
+    bar = execute_notebooks.progress_bar([path, path], disable=False)
+    assert bar.total == 4
+    nb = execute_notebooks.execute(path, bar=bar)
+    assert bar.n == 2
+    bar.close()
+    stored = nbformat.writes(nb)
+    assert "cell/s" not in stored and "it/s" not in stored and "%|" not in stored
+    assert "2/4" in capsys.readouterr().err  # the bar itself went to stderr

@@ -1123,15 +1123,7 @@ class Kubectl:
     def _wait(self, done: Callable[[], bool], timeout: float = WAIT_TIMEOUT,
               progress: Callable[[], None] | None = None) -> bool:
         """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated seconds."""
-        deadline = self.now + timeout
-        while not done():
-            head = self.cluster.clock.peek()
-            if head is None or head.due_ms > round(deadline * 1000):
-                return False
-            self.cluster.step()
-            if progress is not None:
-                progress()
-        return True
+        return self.cluster.run_until(done, self.now + timeout, after_step=progress)
 
     # --- logs ------------------------------------------------------------------------------------------------------
 
