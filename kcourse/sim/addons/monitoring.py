@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
 from ..network import machine_up
-from ..quantity import millicores, units
 from ..programs import ContainerProgram
+from ..quantity import millicores, units
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
