@@ -9,7 +9,10 @@ taught wherever the sections of its questions are.
 How the learner did comes from the progress file (``$KCOURSE_PROGRESS`` or
 ``~/.kcourse/progress.json``) through :class:`kcourse.quiz.Progress`; with no
 progress every objective is "not started", so an executed notebook stores
-the same output on every machine.
+the same output on every machine.  The hands-on challenges
+(:mod:`kcourse.challenges`) record their checks in the same file; each
+objective shows how many of its challenges are solved, beside its quiz
+score, and a second table lists every challenge.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from kcourse.quiz import Bank, Progress
 
-__all__ = ["ObjectiveReview", "Review", "review", "section_scores", "taught_in"]
+__all__ = ["ChallengeRow", "ObjectiveReview", "Review", "challenge_rows", "review", "section_scores", "taught_in"]
 
 _SHOW = r"quiz\.show\(\s*[\"']{chapter}[\"']\s*,\s*(?:section\s*=\s*)?[\"']([\w-]+)[\"']"
 
@@ -56,6 +59,8 @@ class ObjectiveReview:
     correct: int
     earned: float
     possible: float
+    challenges: int = 0
+    solved: int = 0
 
     @property
     def status(self) -> str:
@@ -66,12 +71,50 @@ class ObjectiveReview:
         return "in progress"
 
 
+@dataclass(frozen=True)
+class ChallengeRow:
+    """One hands-on challenge and how the learner did: never tried, tried, solved."""
+
+    name: str
+    title: str
+    section: str
+    objective: str
+    checks: int
+    solved: bool
+    revealed: bool
+
+    @property
+    def status(self) -> str:
+        if self.solved:
+            return "solved"
+        if self.checks == 0:
+            return "revealed" if self.revealed else "not started"
+        return "solution shown" if self.revealed else "in progress"
+
+
+def challenge_rows(chapter: str, progress: Progress | None = None) -> list[ChallengeRow]:
+    """Every challenge of ``chapter`` in course order, with its checks from the progress file ([] if none)."""
+    from kcourse import challenges
+    from kcourse.challenges.progress import results
+
+    try:
+        specs = [challenges.spec(name) for name in challenges.names(chapter)]
+    except ValueError:
+        return []
+    progress = progress if progress is not None else Progress()
+    entries = results(chapter, progress)
+    return [ChallengeRow(s.name, s.title, s.section, s.objective, int(entries.get(s.name, {}).get("attempts", 0)),
+                         bool(entries.get(s.name, {}).get("correct")), bool(entries.get(s.name, {}).get("revealed")))
+            for s in specs]
+
+
 def review(bank: Bank, progress: Progress | None = None,
            notebooks: str | Path | None = None) -> list[ObjectiveReview]:
     """Every objective of ``bank`` in bank order, with where it is taught and the learner's results."""
     progress = progress if progress is not None else Progress()
     entries = progress.chapter(bank.chapter)
     where = taught_in(notebooks, bank.chapter) if notebooks is not None else {}
+    tried = challenge_rows(bank.chapter, progress)
     out = []
     for objective in bank.objectives:
         questions = [q for q in bank.questions if q.objective == objective.id]
@@ -83,7 +126,9 @@ def review(bank: Bank, progress: Progress | None = None,
             questions=len(questions),
             answered=sum(1 for q in questions if entries.get(q.id, {}).get("attempts", 0) > 0),
             correct=sum(1 for q in questions if entries.get(q.id, {}).get("correct")),
-            earned=earned, possible=possible))
+            earned=earned, possible=possible,
+            challenges=sum(1 for c in tried if c.objective == objective.id),
+            solved=sum(1 for c in tried if c.objective == objective.id and c.solved)))
     return out
 
 
@@ -106,6 +151,7 @@ class Review:
     def __init__(self, bank: Bank, progress: Progress | None = None, notebooks: str | Path = "."):
         self.bank = bank
         self.rows = review(bank, progress, notebooks)
+        self.challenges = challenge_rows(bank.chapter, progress)
 
     def text(self) -> str:
         lines = [f"Learning objectives of {self.bank.chapter}: {self.bank.title}"]
@@ -114,21 +160,36 @@ class Review:
                       f"   taught in: {', '.join(r.notebooks) or '(no notebook checks it yet)'}",
                       (f"   quiz: {r.answered}/{r.questions} questions answered, {r.correct} correct, "
                       f"{r.earned:g}/{r.possible:g} points: {r.status}")]
+            if r.challenges:
+                lines.append(f"   challenges: {r.solved} of {r.challenges} solved")
+        if self.challenges:
+            lines.append(f"Hands-on challenges of {self.bank.chapter}:")
+            lines += [f"- {c.title} ({c.name}): {c.status}" for c in self.challenges]
         return "\n".join(lines)
 
     def html(self) -> str:
         e = html.escape
         head = "".join(f'<th style="text-align:left">{h}</th>'
-                       for h in ("Objective", "Taught in", "Answered", "Points", "Status"))
+                       for h in ("Objective", "Taught in", "Answered", "Points", "Status", "Challenges"))
         body = []
         for r in self.rows:
             links = "<br>".join(f'<a href="{e(n)}">{e(n.removesuffix(".ipynb"))}</a>' for n in r.notebooks)
             body.append("<tr>" + "".join(f'<td style="text-align:left;vertical-align:top">{c}</td>' for c in (
                 e(r.text), links or "—", f"{r.answered} / {r.questions}", f"{r.earned:g} / {r.possible:g}",
-                e(r.status))) + "</tr>")
-        return (f"<table><caption style='text-align:left'>Learning objectives of {e(self.bank.chapter)}: "
-                f"{e(self.bank.title)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-                "</tbody></table>")
+                e(r.status), f"{r.solved} / {r.challenges} solved" if r.challenges else "—")) + "</tr>")
+        table = (f"<table><caption style='text-align:left'>Learning objectives of {e(self.bank.chapter)}: "
+                 f"{e(self.bank.title)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+                 "</tbody></table>")
+        if not self.challenges:
+            return table
+        cells = "".join(
+            "<tr>" + "".join(f'<td style="text-align:left">{c}</td>' for c in (
+                e(ch.title), f"<code>{e(ch.name)}</code>", e(ch.section), str(ch.checks), e(ch.status))) + "</tr>"
+            for ch in self.challenges)
+        head2 = "".join(f'<th style="text-align:left">{h}</th>' for h in ("Challenge", "Name", "Section", "Checks",
+                                                                          "Status"))
+        return (table + f"<table><caption style='text-align:left'>Hands-on challenges of "
+                f"{e(self.bank.chapter)}</caption><thead><tr>{head2}</tr></thead><tbody>{cells}</tbody></table>")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"text/plain": self.text(), "text/html": self.html()}

@@ -606,7 +606,8 @@ def check_patch(patch: Any, patch_type: str, req: Request) -> None:
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
-    if _dry(req):  # simplified: the object as it is, not as a graceful delete would mark it
+    # kubectl sends dryRun in the DeleteOptions body; the query works as well.
+    if _dry(req) or "All" in (opts.get("dryRun") or []):  # simplified: the object as it is, not as marked
         return app.client(req).get(t.rt.plural, name, t.namespace)
     return app.client(req).delete(t.rt.plural, name, t.namespace,
                                   grace_period_seconds=opts.get("gracePeriodSeconds"),

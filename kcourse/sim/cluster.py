@@ -25,13 +25,16 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
 from .cri import Registry
 from .etcd import Etcd
+
+if TYPE_CHECKING:
+    from .addons import Addons
 from .host import Process, Work
 from .network import Network
 from .objects import timestamp
@@ -130,6 +133,8 @@ class Cluster:
         self.programs: dict[str, Callable[..., Any]] = {}
         #: The container registry every node pulls images from (``fail_image_pull`` makes it refuse one).
         self.registry = Registry()
+        #: What the addons keep (``dns``, ``metrics``, ``logs``, ``dashboard``); None without addons.
+        self.addons: Addons | None = None
         self._action_seq_start = 0
         self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
@@ -139,7 +144,7 @@ class Cluster:
         self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
 
         from .cloud import FakeCloud
-        self.cloud = FakeCloud(self) if cloud else None
+        self.cloud = FakeCloud(self.network) if cloud else None
         self._bootstrap_api_objects()
         runtimes = runtimes or {}
         for i in range(1, masters + 1):
@@ -148,8 +153,7 @@ class Cluster:
             self._add_machine(f"worker-{i}", "worker", runtimes.get(f"worker-{i}", runtime))
         self._reconcile_master_endpoints()
         if addons:
-            from .addons import install_addons
-            install_addons(self)
+            self._install_addons()
         if bootstrap:
             self.run_until_stable()
 
@@ -166,6 +170,19 @@ class Cluster:
                          "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                              "targetPort": 6443}]}}, user="system:apiserver")
+
+    def _install_addons(self) -> None:
+        """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API server."""
+        from .addons import Addons, ClusterDNS, Dashboard, LogStore, MetricsStore, install_addons, resolve
+        self.addons = Addons(ClusterDNS(lambda name, rtype, from_pod: resolve(self, name, rtype, from_pod)),
+                             MetricsStore(self.clock, lambda: self.api.items("nodes"), self.node_capacity),
+                             LogStore(), Dashboard(self))
+        install_addons(self.api, self.programs, self.addons, node_logs=self._node_logs)
+
+    def _node_logs(self, node: str) -> dict[str, list[str]] | None:
+        """The node's container log files as its kubelet keeps them (what a log shipper mounts)."""
+        reader = getattr(self.machines[node].component("kubelet"), "log_files", None)
+        return None if reader is None else reader()
 
     def _reconcile_master_endpoints(self) -> None:
         """kube-apiserver's endpoint reconciler: ``default/kubernetes`` lists the running API servers."""
@@ -208,7 +225,7 @@ class Cluster:
             machine.components.append(Scheduler(self, name))
             machine.components.append(KubeControllerManager(self, name))
             if self.cloud is not None:
-                machine.components.append(CloudControllerManager(self, name))
+                machine.components.append(CloudControllerManager(self, name, self.cloud))
         for comp in machine.components:
             comp.start()
         return machine

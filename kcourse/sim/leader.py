@@ -17,6 +17,12 @@ Defaults are the components' real ones: lease 15 s, renew deadline 10 s,
 retry period 2 s.  Writes use the Lease's resourceVersion, so two
 candidates racing for an expired lease cannot both win (one gets 409).
 
+:class:`LeaderElected` is the glue every such process shares, written once: it builds the
+process's state, campaigns for the Lease when the process starts, runs the process's loops
+(``lead``) while it holds the Lease, and stops them (``follow``) when it loses it or dies —
+after which the next term starts from freshly built state, as the real process exits and is
+restarted by its supervisor (``leaderelection.RunOrDie`` with ``ReleaseOnCancel`` off).
+
 Simplified: the retry period has no jitter (client-go's ``JitterUntil``
 waits up to 2.2 × longer); the leader always renews by GET then UPDATE
 (no optimistic fast path).
@@ -29,9 +35,10 @@ from collections.abc import Callable
 from .apiserver import Unreachable
 from .component import Component, Event
 from .errors import ApiError
+from .host import Host
 from .objects import deep_copy, micro_timestamp, parse_timestamp
 
-__all__ = ["LeaderElector"]
+__all__ = ["LeaderElected", "LeaderElector"]
 
 
 class LeaderElector:
@@ -97,12 +104,12 @@ class LeaderElector:
                                     verb="wait")
 
     def _holder(self) -> str:
-        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
         return (lease or {}).get("spec", {}).get("holderIdentity") or "nobody"
 
     def _holder_gone(self) -> bool:
         """True when the holder's renewals have stopped (its lease is running out)."""
-        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
         if lease is None:
             return False
         renew = lease["spec"].get("renewTime")
@@ -158,3 +165,54 @@ class LeaderElector:
             return True
         except (ApiError, Unreachable):
             return False
+
+
+class LeaderElected(Component):
+    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller managers).
+
+    Subclasses write three methods: ``build`` (fresh state: informers, queues, controllers),
+    ``lead`` (start the loops once the Lease is held) and ``follow`` (stop them).  The Lease
+    is named after the process unless ``lease_name`` says otherwise.
+    """
+
+    def __init__(self, host: Host, name: str, node: str, *, lease_name: str | None = None):
+        super().__init__(host, name, node)
+        self._stale = False
+        self.build()
+        self.elector = LeaderElector(self, lease_name or name, on_started_leading=self._started_leading,
+                                     on_stopped_leading=self._stopped_leading)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.elector.is_leader
+
+    def build(self) -> None:
+        """Build the state a newly started process has (informers, caches, queues)."""
+        raise NotImplementedError
+
+    def lead(self) -> None:
+        """Became leader: start the process's loops."""
+        raise NotImplementedError
+
+    def follow(self) -> None:
+        """Lost the Lease or died: stop the loops (the next term rebuilds everything)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        super().start()
+        self.elector.start()
+
+    def stop(self) -> None:
+        self._stopped_leading()
+        self.elector.stop()
+        super().stop()
+
+    def _started_leading(self) -> None:
+        if self._stale:
+            self.build()
+            self._stale = False
+        self.lead()
+
+    def _stopped_leading(self) -> None:
+        self.follow()
+        self._stale = True

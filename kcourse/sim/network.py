@@ -36,8 +36,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .component import TRACE_WIDTH
 from .errors import ApiError, Cause, invalid
+from .trace import TRACE_WIDTH
 
 if TYPE_CHECKING:
     from .cluster import Cluster

@@ -19,14 +19,14 @@ def _kubelet_landed() -> bool:
 needs_kubelet = pytest.mark.skipif(not _kubelet_landed(), reason="needs the kubelet to run addon Pods")
 
 
-def start(program_cls, c, node, name, ns="kube-system", ip=True):
+def start(program_cls, c, node, name, ns="kube-system", ip=True, **given):
     key = f"{ns}/{name}"
     if ip:
         c.network.allocate_pod_cidr(node)
         c.network.allocate_pod_ip(node, key)
     lines = []
     prog = program_cls({"cluster": c, "node": node, "log": lines.append, "container": {"name": name},
-                        "pod": {"metadata": {"name": name, "namespace": ns}, "spec": {}}})
+                        "pod": {"metadata": {"name": name, "namespace": ns}, "spec": {}}}, **given)
     prog.start()
     prog.lines = lines
     return prog
@@ -44,7 +44,8 @@ def slice_for(service, ips, ns="default", ports=(("http", 80, "TCP"),), name=Non
 def dns_cluster():
     """A booted cluster (flannel-like overlay, no cloud) with two CoreDNS programs behind kube-dns."""
     c = kcourse.Cluster(seed=0, workers=2, cloud=False)
-    servers = [start(CoreDNS, c, "worker-1", "coredns-a"), start(CoreDNS, c, "worker-2", "coredns-b")]
+    servers = [start(CoreDNS, c, "worker-1", "coredns-a", dns=c.addons.dns),
+               start(CoreDNS, c, "worker-2", "coredns-b", dns=c.addons.dns)]
     ips = [c.network.pod_ips[s.pod_key] for s in servers]
     c.api.create(slice_for("kube-dns", ips, "kube-system", (("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"))),
                  user="test")
@@ -216,7 +217,8 @@ def test_fluent_bit_ships_new_lines_once_into_the_queryable_store():
     kubelet = c.machines["worker-1"].component("kubelet")
     fake = FakeLogs()
     kubelet.log_files = fake.log_files
-    start(FluentBit, c, "worker-1", "fluent-bit-x", ip=False)
+    start(FluentBit, c, "worker-1", "fluent-bit-x", ip=False, store=c.addons.logs,
+          node_logs=lambda node: c.kubelet(node).log_files())
     c.advance(11)
     fake.files["/var/log/containers/web-1_default_nginx-0123abcd.log"].append(
         "2025-01-01T09:15:10.000000000Z stdout F GET / 200")

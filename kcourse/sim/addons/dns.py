@@ -29,11 +29,12 @@ NXDOMAIN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..informer import ResourceEventHandler
-from ..network import Hop, machine_up
+from ..network import Hop
 from ..programs import ContainerProgram
 
 if TYPE_CHECKING:
@@ -188,8 +189,13 @@ class CoreDNS(ContainerProgram):
         noop = ResourceEventHandler()
         self.services.add_event_handler(noop)
 
+    def __init__(self, ctx: Any, dns: ClusterDNS | None = None):
+        #: Where this replica registers while it serves (``cluster.addons.dns``), if anywhere.
+        self.dns = dns
+        super().__init__(ctx)
+
     def on_synced(self) -> None:
-        dns = _dns(self.cluster)
+        dns = self.dns
         if dns is not None and self.pod_ip:
             dns.servers[self.pod_ip] = self
         self.log(".:53")
@@ -198,7 +204,7 @@ class CoreDNS(ContainerProgram):
         self.log("linux/amd64, go1.21.11, a6338e9")
 
     def on_stop(self, machine_off: bool) -> None:
-        dns = _dns(self.cluster)
+        dns = self.dns
         if dns is not None:
             for ip, server in list(dns.servers.items()):
                 if server is self:
@@ -291,20 +297,24 @@ class CoreDNS(ContainerProgram):
 
 
 class ClusterDNS:
-    """The cluster's DNS as a learner queries it (``cluster.addons.dns``)."""
+    """The cluster's DNS as a learner queries it (``cluster.addons.dns``).
 
-    def __init__(self, cluster: Cluster):
-        self.cluster = cluster
+    ``lookup(name, rtype, from_pod)`` is :func:`resolve` bound to the cluster, given by whoever
+    installs the addon.
+    """
+
+    def __init__(self, lookup: Callable[[str, str, Any], DnsAnswer]):
+        self._lookup = lookup
         #: CoreDNS replicas currently serving, by Pod IP (what kube-proxy's DNAT reaches).
         self.servers: dict[str, CoreDNS] = {}
 
     def resolve(self, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
-        return resolve(self.cluster, name, rtype, from_pod)
+        return self._lookup(name, rtype, from_pod)
 
 
 def _dns(cluster: Cluster) -> ClusterDNS | None:
-    addons = getattr(cluster, "addons", None)
-    return getattr(addons, "dns", None)
+    addons = cluster.addons
+    return None if addons is None else addons.dns
 
 
 def search_list(namespace: str) -> list[str]:
@@ -354,7 +364,7 @@ def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) ->
         server = dns.servers.get(ip) if dns else None
         owner = cluster.network.owner_node(ip)
         reachable = owner is not None and (owner == node or (
-            machine_up(cluster, node) and machine_up(cluster, owner)
+            cluster.machine_up(node) and cluster.machine_up(owner)
             and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
         if server is None or not server.ready() or not reachable:
             out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "
@@ -406,6 +416,6 @@ def resolve(cluster: Cluster, name: str, rtype: str = "A", from_pod: Any = None)
     return out
 
 
-def coredns_program(ctx: Any) -> CoreDNS:
-    """The program behind the ``registry.k8s.io/coredns/coredns`` image."""
-    return CoreDNS(ctx)
+def coredns_program(dns: ClusterDNS | None) -> Callable[[Any], CoreDNS]:
+    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with ``dns``."""
+    return lambda ctx: CoreDNS(ctx, dns)

@@ -62,9 +62,11 @@ from ..errors import ApiError
 from ..manifests import load_manifests, manifest_sources
 from ..objects import deep_copy, parse_timestamp
 from ..quantity import millicores, units
-from ..resources import RESOURCES, ResourceType, by_kind, by_plural, lookup
+from ..resources import ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
-from .describe import describe
+from .auth import run_can_i, run_whoami
+from .describe import describe, go_tabwriter, pod_template_text
+from .events import run_events
 from .flags import ROOT, Command, FlagError, parse_command_line
 from .goparse import GoError, atoi, go_quote, parse_duration
 from .printers import (
@@ -121,24 +123,26 @@ SUPPORTED: dict[str, set[str]] = {
     "apply": {"filename", "dry-run", "recursive", "selector"},
     "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
     "run": {"image", "port", "labels", "restart", "env", "annotations", "image-pull-policy", "command"},
-    "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector",
+    "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector", "dry-run",
+               "output",
                "recursive"},
     "scale": {"replicas", "filename"}, "cordon": {"selector"}, "uncordon": {"selector"},
     "drain": {"ignore-daemonsets", "delete-emptydir-data", "force", "grace-period", "selector", "timeout"},
-    "logs": {"previous", "container", "tail", "selector"},
-    "rollout": {"watch", "timeout", "to-revision"},
+    "logs": {"previous", "container", "tail", "selector", "follow"},
+    "rollout": {"watch", "timeout", "to-revision", "revision"},
     "label": {"overwrite", "selector", "all"},
     "annotate": {"overwrite", "selector", "all"},
     "expose": {"port", "target-port", "name", "type", "protocol", "selector"},
     "top": {"selector", "no-headers", "sort-by", "all-namespaces"}, "version": {"client"},
-    "cluster-info": set(), "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces"},
+    "cluster-info": set(), "api-versions": set(),
+    "auth": {"all-namespaces", "subresource", "quiet", "list", "no-headers", "output"}, "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces", "for", "types", "output", "no-headers"},
 }
 #: Subcommands the simulated cluster runs (a parent listed here runs its own fallbacks for the rest).
 IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "create namespace", "create configmap",
                "create secret", "create secret generic", "run", "delete", "scale", "cordon", "uncordon", "drain",
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
-               "version", "cluster-info", "api-resources", "config", "config current-context",
+               "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "config current-context",
                "config get-contexts", "config use-context", "events"}
 
 
@@ -203,9 +207,12 @@ def parse(argv: list[str]) -> Args:
 class Kubectl:
     """A kubectl client bound to one simulated cluster."""
 
-    def __init__(self, cluster: Any):
+    def __init__(self, cluster: Any, *, age_clock: Callable[[], float] | None = None):
+        """``age_clock`` gives the simulated instant that ages (``AGE``, ``LAST SEEN``) are measured from: the
+        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall clock)."""
         self.cluster = cluster
         self.api = cluster.api
+        self.age_clock = age_clock
         self._out: list[tuple[str, str]] = []
 
     # --- output --------------------------------------------------------------------------------------
@@ -219,6 +226,11 @@ class Kubectl:
     @property
     def now(self) -> float:
         return self.cluster.clock.now
+
+    @property
+    def age_now(self) -> float:
+        """The instant the printed ages are measured from (see ``__init__``)."""
+        return self.age_clock() if self.age_clock else self.cluster.clock.now
 
     # --- entry points ----------------------------------------------------------------------------------
 
@@ -548,22 +560,7 @@ class Kubectl:
             data: Any = self._typed(objs[0], kinds[id(objs[0])]) if single and objs else {
                 "apiVersion": "v1", "items": [self._typed(o, kinds[id(o)]) for o in objs], "kind": "List",
                 "metadata": {"resourceVersion": ""}}
-            if output == "yaml":
-                self._print(to_yaml(data))
-            elif output == "json":
-                self._print(to_json(data))
-            else:
-                template = output.partition("=")[2]
-                if not template:
-                    raise KubectlError("template format specified but no template given")
-                try:
-                    jsonpath.check(template)
-                    self._print(jsonpath.render(template, data))
-                except jsonpath.JSONPathError as e:
-                    raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
-                except RecursionError:  # thousands of nested {range}: Go's stack grows, Python's does not
-                    raise KubectlError(f"error executing jsonpath {template!r}: its ranges nest too deeply for "
-                                       "this simulated cluster") from None
+            self._print_data(data, output)
             return
         if output == "name":
             for o in objs:
@@ -588,6 +585,29 @@ class Kubectl:
                               headers=not args.get("no-headers"))
             tables.append(tabulate(rows))
         self._print("\n".join(tables))
+
+    def _print_data(self, data: Any, output: str) -> None:
+        """``-o yaml``, ``-o json`` or ``-o jsonpath=…`` of one object or list."""
+        if output == "yaml":
+            self._print(to_yaml(data))
+        elif output == "json":
+            self._print(to_json(data))
+        elif output == "name":
+            for o in data.get("items", [data]):
+                rt = lookup(o["kind"].lower())
+                self._print(f"{resource_prefix(rt) if rt else o['kind'].lower()}/{o['metadata']['name']}\n")
+        else:
+            template = output.partition("=")[2]
+            if not template:
+                raise KubectlError("template format specified but no template given")
+            try:
+                jsonpath.check(template)
+                self._print(jsonpath.render(template, data))
+            except jsonpath.JSONPathError as e:
+                raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
+            except RecursionError:  # thousands of nested {range}: Go's stack grows, Python's does not
+                raise KubectlError(f"error executing jsonpath {template!r}: its ranges nest too deeply for "
+                                   "this simulated cluster") from None
 
     @staticmethod
     def _custom_columns(output: str) -> list[tuple[str, str]]:
@@ -635,8 +655,8 @@ class Kubectl:
                         errors.append(e)
             else:
                 objs = self._list(rt, None if args.get("all-namespaces") else rns, args.get("selector"))
-            texts.extend(describe(rt.plural, self._typed(o, rt), self.api, self.now) for o in objs)
-        self._print("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
+            texts.extend(describe(rt.plural, self._typed(o, rt), self.api, self.age_now) for o in objs)
+        self._print("\n\n".join(texts))  # describe.go writes "\n\n" before every object but the first
         if not texts and not errors:
             self._eprint(f"No resources found in {ns} namespace.\n")
         for e in errors:
@@ -945,14 +965,24 @@ class Kubectl:
                          "has been terminated. The resource may continue to run on the cluster indefinitely.\n")
         if not work and not errors:
             self._eprint("No resources found\n")
+        dry = args.get("dry-run") or "none"
+        dry = "client" if dry == "unchanged" else dry
         for rt, name, rns in work:
-            try:
-                client.delete(rt.plural, name, rns, grace_period_seconds=grace)
-            except ApiError as e:
-                errors.append(e)
+            if dry != "client":  # a client dry run asks nothing (delete.go deleteResource)
+                try:
+                    if dry == "server":  # the API server checks everything and stores nothing
+                        client.get(rt.plural, name, rns)
+                    else:
+                        client.delete(rt.plural, name, rns, grace_period_seconds=grace)
+                except ApiError as e:
+                    errors.append(e)
+                    continue
+            if args.get("output") == "name":
+                self._print(f"{resource_prefix(rt)}/{name}\n")
                 continue
             verb = "force deleted" if args.get("force") and grace == 0 else "deleted"
-            self._print(f'{_deleted_name(rt)} "{name}" {verb}\n')
+            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
+            self._print(f'{_deleted_name(rt)} "{name}" {verb}{suffix}\n')
         for e in errors:
             self._eprint(standard_error(e))
         return 1 if errors else 0
@@ -1146,6 +1176,8 @@ class Kubectl:
                 if not pods["items"]:
                     raise KubectlError("timed out waiting for the condition")
                 target = pods["items"][0]["metadata"]["name"]
+                if len(pods["items"]) > 1:  # polymorphichelpers attachablePodForObject
+                    self._eprint(f"Found {len(pods['items'])} pods, using pod/{target}\n")
             else:
                 target = name
         pod = client.get("pods", target, ns)
@@ -1172,6 +1204,10 @@ class Kubectl:
         else:
             text = "".join(line if line.endswith("\n") else line + "\n" for line in lines or [])
         self._print(text)
+        if args.get("follow") and _request_timeout(args.get("request-timeout")):
+            # The stream stays open until the container ends; the simulated clock moves only when the learner
+            # steps the cluster, so the client's deadline is what ends it, as against a real idle container.
+            raise KubectlError("context deadline exceeded")
         return 0
 
     # --- rollout ------------------------------------------------------------------------------------------------------
@@ -1208,7 +1244,11 @@ class Kubectl:
                              patch_type="merge")
                 self._print(f"{resource_prefix(rt)}/{name} {sub}d\n")
             elif sub == "history":
-                self._rollout_history(rt, obj)
+                revision = self._int_flag(args, "revision", 0) or 0
+                if revision:
+                    self._rollout_revision(rt, obj, revision)
+                else:
+                    self._rollout_history(rt, obj)
             elif sub == "undo":
                 self._rollout_undo(rt, obj, self._int_flag(args, "to-revision", 0) or 0)
         return 0
@@ -1228,7 +1268,26 @@ class Kubectl:
             ann = rs["metadata"].get("annotations") or {}
             rows.append([ann.get("deployment.kubernetes.io/revision", "0"), ann.get("kubernetes.io/change-cause",
                                                                                     "<none>")])
-        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n" + tabulate(rows) + "\n")
+        # history.go writes the table through describe's tabbedString (padding 2), not the printers' tabwriter.
+        table = go_tabwriter("".join("\t".join(r) + "\n" for r in rows))
+        self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n{table}\n")
+
+    def _rollout_revision(self, rt: ResourceType, obj: dict, revision: int) -> None:
+        """``rollout history --revision=N``: the ReplicaSet's Pod template as ``DescribePodTemplate`` writes it,
+        without a tabwriter (``polymorphichelpers/history.go`` ``printTemplate``)."""
+        if rt.plural != "deployments":
+            raise KubectlError(f"no history viewer has been implemented for \"{rt.kind}\"")
+        for rs in self._owned_replicasets(obj):
+            ann = rs["metadata"].get("annotations") or {}
+            if ann.get("deployment.kubernetes.io/revision") == str(revision):
+                template = deep_copy((rs.get("spec") or {}).get("template") or {})
+                if ann.get("kubernetes.io/change-cause"):
+                    template.setdefault("metadata", {}).setdefault("annotations", {})[
+                        "kubernetes.io/change-cause"] = ann["kubernetes.io/change-cause"]
+                self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} with revision #{revision}\n"
+                            f"{pod_template_text(template)}\n")
+                return
+        raise KubectlError("unable to find the specified revision")
 
     def _rollout_undo(self, rt: ResourceType, obj: dict, to_revision: int) -> None:
         rss = self._owned_replicasets(obj)
@@ -1419,23 +1478,35 @@ class Kubectl:
 
     def _cmd_cluster_info(self, args: Args) -> int:
         ip = self._server_ip()
-        text = f"\x1b[0;32mKubernetes control plane\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443\x1b[0m\n"
+        # go-colortext colours the names and URLs only on a terminal; a notebook's output is not one.
+        text = f"Kubernetes control plane is running at https://{ip}:6443\n"
         if self.api.peek("services", "kube-dns", "kube-system") is not None:
-            text += (f"\x1b[0;32mCoreDNS\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443/api/v1/namespaces/"
-                     "kube-system/services/kube-dns:dns/proxy\x1b[0m\n")
+            text += (f"CoreDNS is running at https://{ip}:6443/api/v1/namespaces/kube-system/services/"
+                     "kube-dns:dns/proxy\n")
         text += "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
         self._print(text)
         return 0
 
     def _cmd_api_resources(self, args: Args) -> int:
         rows = [] if args.get("no-headers") else [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
-        for rt in sorted(RESOURCES, key=lambda r: (r.group != "", r.group, r.plural)):
-            rows.append([rt.plural, ",".join(rt.short_names), rt.api_version, str(rt.namespaced).lower(), rt.kind])
+        listed = []
+        for group, version, resource in _discovered():
+            if "/" not in resource["name"]:
+                listed.append((group, resource["name"], version, resource))
+        for group, name, version, r in sorted(listed, key=lambda x: (x[0], x[1])):
+            rows.append([name, ",".join(r.get("shortNames") or []), f"{group}/{version}" if group else version,
+                         str(r["namespaced"]).lower(), r["kind"]])
         if args.get("output") == "name":
-            self._print("".join(f"{r[0]}.{by_plural(r[0]).group}\n" if by_plural(r[0]).group else f"{r[0]}\n"
-                                for r in rows[1 if rows and rows[0][0] == "NAME" else 0:]))
+            self._print("".join(f"{name}.{group}\n" if group else f"{name}\n"
+                                for group, name, _, _ in sorted(listed, key=lambda x: (x[0], x[1]))))
             return 0
         self._print(tabulate(rows))
+        return 0
+
+    def _cmd_api_versions(self, args: Args) -> int:
+        """``apiversions.go``: every group version the server announces, sorted as strings."""
+        versions = sorted({f"{g}/{v}" if g else v for g, v, _ in _discovered()})
+        self._print("".join(f"{v}\n" for v in versions))
         return 0
 
     def _cmd_config(self, args: Args) -> int:
@@ -1460,17 +1531,24 @@ class Kubectl:
         raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
                            "See 'kubectl config -h' for help and examples\n")
 
+    def _cmd_auth(self, args: Args) -> int:
+        sub = Args(args.command, args.positional[1:], args.flags, args.cmd)
+        return run_whoami(self, sub) if args.cmd.path == "auth whoami" else run_can_i(self, sub)
+
     def _cmd_events(self, args: Args) -> int:
-        all_ns = bool(args.get("all-namespaces"))
-        ns = None if all_ns else self._namespace(args)
-        events = sorted(self._client().list("events", ns)["items"],
-                        key=lambda e: e.get("lastTimestamp") or e.get("firstTimestamp") or "")
-        if not events:
-            self._eprint(f"No events found in {ns} namespace.\n" if ns else "No events found.\n")
-            return 0
-        rt = by_plural("events")
-        self._print(tabulate(table_rows(rt, events, self.now, namespace_column=all_ns)))  # type: ignore[arg-type]
-        return 0
+        return run_events(self, args)
+
+def _discovered() -> list[tuple[str, str, dict]]:
+    """(group, version, APIResource) of everything the API server announces in discovery.
+
+    The announcement is the served API's own (``kcourse.serve.discovery``, plain data with no HTTP in it), so
+    ``api-resources`` here and against the served cluster list the same resources."""
+    from kcourse.serve import discovery
+    out = []
+    for group, version in discovery.group_versions():
+        listing = discovery.api_resource_list(group, version) or {"resources": []}
+        out.extend((group, version, r) for r in listing["resources"])
+    return out
 
 
 def resources_and_pairs(words: list[str], kind: str) -> tuple[list[str], list[str]]:
@@ -1543,6 +1621,16 @@ def parse_labels(spec: str) -> dict[str, str]:
             raise KubectlError("unexpected empty label key")
         labels[pair[0]] = pair[1]
     return labels
+
+
+def _request_timeout(text: str | None) -> float:
+    """``--request-timeout`` in seconds (0: none): a bare integer is seconds, else a Go duration."""
+    if not text:
+        return 0.0
+    try:
+        return float(int(text)) if text.isdigit() else parse_duration(text)
+    except (GoError, ValueError):
+        return 0.0
 
 
 def _valid_request_timeout(text: str) -> bool:

@@ -20,9 +20,10 @@ from typing import Any
 
 from ..objects import EPOCH, parse_timestamp
 from ..quantity import format_millicores, millicores, parse_quantity
+from .gosort import go_sort
 from .printers import format_labels, human_duration, node_roles, since
 
-__all__ = ["DESCRIBERS", "describe", "go_tabwriter"]
+__all__ = ["DESCRIBERS", "describe", "go_tabwriter", "pod_template_text"]
 
 _RFC1123Z = "%a, %d %b %Y %H:%M:%S +0000"
 
@@ -90,7 +91,7 @@ def _multiline(w: _Writer, level: int, title: str, items: dict | None, sep: str 
         return
     for i, key in enumerate(sorted(items)):
         if i:
-            w.write(level, "\t")
+            w.write(0, "\t")  # describe.go's continuation lines carry no indent of their own
         w.write(0, f"{key}{sep}{items[key]}\n")
 
 
@@ -98,8 +99,29 @@ def _labels(w: _Writer, level: int, title: str, labels: dict | None) -> None:
     _multiline(w, level, title, labels)
 
 
+#: describe.go's ``maxAnnotationLen``: a longer annotation goes on lines of its own, each cut at this length.
+MAX_ANNOTATION_LEN = 140
+
+
 def _annotations(w: _Writer, level: int, annotations: dict | None) -> None:
-    _multiline(w, level, "Annotations", annotations, ": ", ("kubectl.kubernetes.io/last-applied-configuration",))
+    """``printAnnotationsMultiline``: sorted, the last-applied configuration left out, long or multi-line
+    values on their own lines."""
+    items = {k: v for k, v in (annotations or {}).items() if k != "kubectl.kubernetes.io/last-applied-configuration"}
+    w.write(level, "Annotations:\t")
+    if not items:
+        w.write(0, "<none>\n")
+        return
+    for i, key in enumerate(sorted(items)):
+        if i:
+            w.write(0, "\t")
+        value = str(items[key]).removesuffix("\n")
+        if len(value) + len(key) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
+            w.write(0, f"{key}:\n")
+            for line in value.split("\n"):
+                cut = MAX_ANNOTATION_LEN - 2
+                w.write(0, f"\t  {line[:cut] + '...' if len(line) > cut else line}\n")
+        else:
+            w.write(0, f"{key}: {value}\n")
 
 
 def _tolerations(w: _Writer, level: int, tolerations: list[dict] | None) -> None:
@@ -109,7 +131,7 @@ def _tolerations(w: _Writer, level: int, tolerations: list[dict] | None) -> None
         return
     for i, t in enumerate(tolerations):
         if i:
-            w.write(level, "\t")
+            w.write(0, "\t")
         text = t.get("key", "")
         if t.get("value"):
             text += f"={t['value']}"
@@ -122,6 +144,10 @@ def _tolerations(w: _Writer, level: int, tolerations: list[dict] | None) -> None
         w.write(0, text + "\n")
 
 
+def _last_seen(e: dict) -> float:
+    return parse_timestamp(e["lastTimestamp"]) if e.get("lastTimestamp") else float("-inf")
+
+
 def _events(w: _Writer, events: list[dict], now: float) -> None:
     if not events:
         w.write(0, "Events:\t<none>\n")
@@ -129,7 +155,7 @@ def _events(w: _Writer, events: list[dict], now: float) -> None:
     w.write(0, "Events:\n")
     w.write(1, "Type\tReason\tAge\tFrom\tMessage\n")
     w.write(1, "----\t------\t----\t----\t-------\n")
-    for e in sorted(events, key=lambda e: e.get("lastTimestamp") or ""):
+    for e in go_sort(events, lambda a, b: _last_seen(a) < _last_seen(b)):
         first = since(e.get("firstTimestamp"), now)
         count = e.get("count") or 1
         interval = f"{since(e.get('lastTimestamp'), now)} (x{count} over {first})" if count > 1 else first
@@ -172,7 +198,43 @@ def _state(w: _Writer, level: int, title: str, state: dict) -> None:
         w.write(level, f"{title}:\tWaiting\n")
 
 
-def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[dict] | None, indent: str) -> None:
+def _env_var(w: _Writer, level: int, e: dict, pod: dict | None) -> None:
+    """``describeContainerEnvVars``: a value line by line, or where ``valueFrom`` takes it from (a field of the
+    Pod resolved when describing a Pod, not a template)."""
+    source = e.get("valueFrom")
+    if source is None:
+        for i, line in enumerate(str(e.get("value", "")).split("\n")):
+            w.write(level, f"{e['name']}:\t{line}\n" if i == 0 else f"\t{line}\n")
+    elif source.get("fieldRef") is not None:
+        ref = source["fieldRef"]
+        value = _field_value(pod, ref.get("fieldPath", "")) if pod is not None else ""
+        w.write(level, f"{e['name']}:\t{value} ({ref.get('apiVersion', '')}:{ref.get('fieldPath', '')})\n")
+    elif source.get("resourceFieldRef") is not None:
+        w.write(level, f"{e['name']}:\t ({source['resourceFieldRef'].get('resource', '')})\n")
+    elif source.get("secretKeyRef") is not None:
+        ref = source["secretKeyRef"]
+        w.write(level, f"{e['name']}:\t<set to the key '{ref.get('key', '')}' in secret '{ref.get('name', '')}'>\t"
+                       f"Optional: {str(bool(ref.get('optional'))).lower()}\n")
+    elif source.get("configMapKeyRef") is not None:
+        ref = source["configMapKeyRef"]
+        w.write(level, f"{e['name']}:\t<set to the key '{ref.get('key', '')}' of config map '{ref.get('name', '')}'>"
+                       f"\tOptional: {str(bool(ref.get('optional'))).lower()}\n")
+
+
+def _field_value(pod: dict, path: str) -> str:
+    """``fieldpath.ExtractFieldPathAsString`` for the paths the downward API allows."""
+    import re
+    m = re.fullmatch(r"metadata\.(labels|annotations)\['(.*)'\]", path)
+    if m:
+        return str((pod["metadata"].get(m.group(1)) or {}).get(m.group(2), ""))
+    node: Any = pod
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return "" if node is None else str(node)
+
+
+def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[dict] | None, indent: str,
+                pod: dict | None = None) -> None:
     """``describeContainers``; ``statuses`` is None for a Pod template (no state lines).
 
     A pod's containers are named at two spaces, a template's at three (under
@@ -181,7 +243,8 @@ def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[d
     w.write(0, f"{indent}{title}:\n")
     by_name = {s.get("name"): s for s in statuses or []}
     for c in containers:
-        status = by_name.get(c["name"], {}) if statuses is not None else None
+        # A container the kubelet has not reported on (an unscheduled Pod's) has no state lines at all.
+        status = by_name.get(c["name"]) if statuses is not None else None
         w.write(0, f"{' ' if indent else ''}  {c['name']}:\n")
         inner = 2
         if status is not None:
@@ -223,10 +286,7 @@ def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[d
         else:
             w.write(inner, "Environment:\n")
             for e in env:
-                value = e.get("value", "")
-                if "valueFrom" in e:
-                    value = "<set to the key or field named in valueFrom>"
-                w.write(inner + 1, f"{e['name']}:\t{value}\n")
+                _env_var(w, inner + 1, e, pod)
         mounts = c.get("volumeMounts") or []
         if not mounts:
             w.write(inner, "Mounts:\t<none>\n")
@@ -234,6 +294,8 @@ def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[d
             w.write(inner, "Mounts:\n")
             for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
                 flags = "ro" if m.get("readOnly") else "rw"
+                if m.get("subPath"):
+                    flags += f',path="{m["subPath"]}"'
                 w.write(inner + 1, f"{m.get('mountPath')} from {m.get('name')} ({flags})\n")
 
 
@@ -252,37 +314,38 @@ def _probe(p: dict) -> str:
             f"#failure={p.get('failureThreshold', 3)}")
 
 
-def _volumes(w: _Writer, level: int, volumes: list[dict] | None) -> None:
+def _volumes(w: _Writer, space: str, volumes: list[dict] | None) -> None:
+    """``describeVolumes``: a template's volume names one space further in than a Pod's, their fields at four."""
     if not volumes:
-        w.write(level, "Volumes:\t<none>\n")
+        w.write(0, f"{space}Volumes:\t<none>\n")
         return
-    w.write(level, "Volumes:\n")
+    w.write(0, f"{space}Volumes:\n")
     for v in volumes:
-        w.write(level + 1, f"{v['name']}:\n")
+        w.write(1, f"{' ' if space else ''}{v['name']}:\n")
         if "emptyDir" in v:
-            w.write(level + 2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n")
-            w.write(level + 2, f"Medium:\t{v['emptyDir'].get('medium', '')}\n")
-            w.write(level + 2, f"SizeLimit:\t{v['emptyDir'].get('sizeLimit', '<unset>')}\n")
+            w.write(2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n")
+            w.write(2, f"Medium:\t{v['emptyDir'].get('medium', '')}\n")
+            w.write(2, f"SizeLimit:\t{v['emptyDir'].get('sizeLimit', '<unset>')}\n")
         elif "configMap" in v:
-            w.write(level + 2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n")
-            w.write(level + 2, f"Name:\t{v['configMap'].get('name', '')}\n")
-            w.write(level + 2, f"Optional:\t{str(v['configMap'].get('optional', False)).lower()}\n")
+            w.write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n")
+            w.write(2, f"Name:\t{v['configMap'].get('name', '')}\n")
+            w.write(2, f"Optional:\t{str(v['configMap'].get('optional', False)).lower()}\n")
         elif "secret" in v:
-            w.write(level + 2, "Type:\tSecret (a volume populated by a Secret)\n")
-            w.write(level + 2, f"SecretName:\t{v['secret'].get('secretName', '')}\n")
-            w.write(level + 2, f"Optional:\t{str(v['secret'].get('optional', False)).lower()}\n")
+            w.write(2, "Type:\tSecret (a volume populated by a Secret)\n")
+            w.write(2, f"SecretName:\t{v['secret'].get('secretName', '')}\n")
+            w.write(2, f"Optional:\t{str(v['secret'].get('optional', False)).lower()}\n")
         elif "persistentVolumeClaim" in v:
-            w.write(level + 2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same "
+            w.write(2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same "
                                "namespace)\n")
-            w.write(level + 2, f"ClaimName:\t{v['persistentVolumeClaim'].get('claimName', '')}\n")
-            w.write(level + 2, f"ReadOnly:\t{str(v['persistentVolumeClaim'].get('readOnly', False)).lower()}\n")
+            w.write(2, f"ClaimName:\t{v['persistentVolumeClaim'].get('claimName', '')}\n")
+            w.write(2, f"ReadOnly:\t{str(v['persistentVolumeClaim'].get('readOnly', False)).lower()}\n")
         elif "hostPath" in v:
-            w.write(level + 2, "Type:\tHostPath (bare host directory volume)\n")
-            w.write(level + 2, f"Path:\t{v['hostPath'].get('path', '')}\n")
-            w.write(level + 2, f"HostPathType:\t{v['hostPath'].get('type', '')}\n")
+            w.write(2, "Type:\tHostPath (bare host directory volume)\n")
+            w.write(2, f"Path:\t{v['hostPath'].get('path', '')}\n")
+            w.write(2, f"HostPathType:\t{v['hostPath'].get('type', '<none>')}\n")
         else:
             kind = next((k for k in v if k != "name"), "Unknown")
-            w.write(level + 2, f"Type:\t{kind}\n")
+            w.write(2, f"Type:\t{kind}\n")
 
 
 def _controlled_by(w: _Writer, obj: dict) -> None:
@@ -326,14 +389,14 @@ def describe_pod(pod: dict, ctx: Context) -> str:
         w.write(0, "IPs:\t<none>\n")
     _controlled_by(w, pod)
     if spec.get("initContainers"):
-        _containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "")
-    _containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "")
+        _containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "", pod)
+    _containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "", pod)
     if st.get("conditions"):
         w.write(0, "Conditions:\n")
         w.write(1, "Type\tStatus\n")
         for c in st["conditions"]:
             w.write(1, f"{c['type']} \t{c['status']} \n")
-    _volumes(w, 0, spec.get("volumes"))
+    _volumes(w, "", spec.get("volumes"))
     w.write(0, f"QoS Class:\t{st.get('qosClass', '')}\n")
     _labels(w, 0, "Node-Selectors", spec.get("nodeSelector"))
     _tolerations(w, 0, spec.get("tolerations"))
@@ -352,9 +415,19 @@ def _template(w: _Writer, template: dict) -> None:
     if tspec.get("initContainers"):
         _containers(w, "Init Containers", tspec["initContainers"], None, "  ")
     _containers(w, "Containers", tspec.get("containers") or [], None, "  ")
-    _volumes(w, 1, tspec.get("volumes"))
+    _volumes(w, "  ", tspec.get("volumes"))
+    if tspec.get("priorityClassName"):
+        w.write(1, f"Priority Class Name:\t{tspec['priorityClassName']}\n")
     _labels(w, 1, "Node-Selectors", tspec.get("nodeSelector"))
     _tolerations(w, 1, tspec.get("tolerations"))
+
+
+def pod_template_text(template: dict) -> str:
+    """``DescribePodTemplate`` written straight to a buffer, tabs and all (what ``rollout history --revision``
+    prints)."""
+    w = _Writer()
+    _template(w, template)
+    return "".join(w.parts)
 
 
 def _selector(sel: dict | None) -> str:
@@ -577,20 +650,244 @@ def _memory(n: int) -> str:
     return str(n)
 
 
+def describe_daemonset(ds: dict, ctx: Context) -> str:
+    md, spec, st = ds["metadata"], ds.get("spec") or {}, ds.get("status") or {}
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    w.write(0, f"Selector:\t{_selector(spec.get('selector'))}\n")
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    w.write(0, f"Node-Selector:\t{format_labels(node_selector) if node_selector else '<none>'}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    w.write(0, f"Desired Number of Nodes Scheduled: {st.get('desiredNumberScheduled', 0)}\n")
+    w.write(0, f"Current Number of Nodes Scheduled: {st.get('currentNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Up-to-date Pods: {st.get('updatedNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Available Pods: {st.get('numberAvailable', 0)}\n")
+    w.write(0, f"Number of Nodes Misscheduled: {st.get('numberMisscheduled', 0)}\n")
+    phases = ctx.pod_phases(ds)
+    w.write(0, f"Pods Status:\t{phases['Running']} Running / {phases['Pending']} Waiting / "
+               f"{phases['Succeeded']} Succeeded / {phases['Failed']} Failed\n")
+    _template(w, spec.get("template") or {})
+    _events(w, ctx.events_for(ds), ctx.now)
+    return w.text()
+
+
+def describe_namespace(ns: dict, ctx: Context) -> str:
+    """``describeNamespace``: no Events; quotas and limit ranges only where the server serves them."""
+    md, st = ns["metadata"], ns.get("status") or {}
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    w.write(0, f"Status:\t{st.get('phase', '')}\n")
+    if st.get("conditions"):
+        w.write(0, "Conditions:\n")
+        w.write(1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n")
+        w.write(1, "----\t------\t------------------\t------\t-------\n")
+        for c in st["conditions"]:
+            w.write(1, f"{c.get('type', '')}\t{c.get('status', '')}\t{rfc1123(c.get('lastTransitionTime'))}\t"
+                       f"{c.get('reason', '')}\t{c.get('message', '')}\n")
+    if ctx.serves("resourcequotas"):
+        w.write(0, "\n")
+        if not ctx.api.items("resourcequotas", md["name"]):
+            w.write(0, "No resource quota.\n")
+    if ctx.serves("limitranges"):
+        w.write(0, "\n")
+        if not ctx.api.items("limitranges", md["name"]):
+            w.write(0, "No LimitRange resource.\n")
+    return w.text()
+
+
+def describe_configmap(cm: dict, ctx: Context) -> str:
+    """``ConfigMapDescriber``: each key, a ``----`` rule and the value as it is.
+
+    kubectl ranges over a Go map, so with several keys its order changes from run to run; here the keys are
+    sorted.
+    """
+    md = cm["metadata"]
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    w.write(0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    w.write(0, "\nData\n====\n")
+    for key, value in sorted((cm.get("data") or {}).items()):
+        w.write(0, f"{key}:\n----\n")
+        w.write(0, f"{value}\n")
+        w.write(0, "\n")
+    w.write(0, "\nBinaryData\n====\n")
+    for key, value in sorted((cm.get("binaryData") or {}).items()):
+        w.write(0, f"{key}: {len(_b64decode(value))} bytes\n")
+    w.write(0, "\n")
+    _events(w, ctx.events_for(cm), ctx.now)
+    return w.text()
+
+
+def _b64decode(value: str) -> bytes:
+    import base64
+    try:
+        return base64.b64decode(value)
+    except ValueError:
+        return b""
+
+
+def describe_secret(secret: dict, ctx: Context) -> str:
+    """``describeSecret``: sizes, never values (the token of a service-account token Secret excepted); no Events.
+    Keys sorted, where kubectl ranges over a Go map."""
+    md = secret["metadata"]
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    w.write(0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    w.write(0, f"\nType:\t{secret.get('type', '')}\n")
+    w.write(0, "\nData\n====\n")
+    for key, value in sorted((secret.get("data") or {}).items()):
+        raw = _b64decode(value)
+        if key == "token" and secret.get("type") == "kubernetes.io/service-account-token":
+            w.write(0, f"{key}:\t{raw.decode('utf-8', 'replace')}\n")
+        else:
+            w.write(0, f"{key}:\t{len(raw)} bytes\n")
+    return w.text()
+
+
+_SA_TOKENS = "Tokens:            "
+
+
+def describe_serviceaccount(sa: dict, ctx: Context) -> str:
+    md = sa["metadata"]
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    w.write(0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    secrets = ctx.api.items("secrets", md.get("namespace"))
+    existing = {s["metadata"]["name"] for s in secrets}
+    tokens = [s["metadata"]["name"] for s in secrets if s.get("type") == "kubernetes.io/service-account-token"
+              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == md["name"]
+              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.uid") == md.get("uid")]
+    sections = {"Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
+                "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
+                _SA_TOKENS: tokens}
+    for header in sorted(sections):
+        names = sections[header]
+        if not names:
+            w.write(0, f"{header}\t<none>\n")
+        for i, name in enumerate(names):
+            missing = " (not found)" if name not in existing and header != _SA_TOKENS else ""
+            w.write(0, f"{header if i == 0 else ' ' * 19}\t{name}{missing}\n")
+    _events(w, ctx.events_for(sa), ctx.now)
+    return w.text()
+
+
+def describe_endpointslice(eps: dict, ctx: Context) -> str:
+    md = eps["metadata"]
+    w = _Writer()
+    w.write(0, f"Name:\t{md['name']}\n")
+    w.write(0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _labels(w, 0, "Labels", md.get("labels"))
+    _annotations(w, 0, md.get("annotations"))
+    w.write(0, f"AddressType:\t{eps.get('addressType', '')}\n")
+    if not eps.get("ports"):
+        w.write(0, "Ports: <unset>\n")
+    else:
+        w.write(0, "Ports:\n")
+        w.write(1, "Name\tPort\tProtocol\n")
+        w.write(1, "----\t----\t--------\n")
+        for port in eps["ports"]:
+            number = port.get("port")
+            w.write(1, f"{port.get('name') or '<unset>'}\t{'<unset>' if number is None else number}\t"
+                       f"{port.get('protocol', '')}\n")
+    if not eps.get("endpoints"):
+        w.write(0, "Endpoints: <none>\n")
+    else:
+        w.write(0, "Endpoints:\n")
+        for ep in eps["endpoints"]:
+            w.write(1, f"- Addresses:\t{', '.join(ep.get('addresses') or []) or '<none>'}\n")
+            w.write(2, "Conditions:\n")
+            ready = (ep.get("conditions") or {}).get("ready")
+            w.write(3, f"Ready:\t{'<unset>' if ready is None else str(ready).lower()}\n")
+            w.write(2, f"Hostname:\t{ep.get('hostname', '<unset>')}\n")
+            ref = ep.get("targetRef")
+            if ref:
+                w.write(2, f"TargetRef:\t{ref.get('kind', '')}/{ref.get('name', '')}\n")
+            w.write(2, f"NodeName:\t{ep.get('nodeName', '<unset>')}\n")
+            w.write(2, f"Zone:\t{ep.get('zone', '<unset>')}\n")
+    _events(w, ctx.events_for(eps), ctx.now)
+    return w.text()
+
+
+_ACRONYMS = {"API", "URL", "UID", "OSB", "GUID"}
+
+
+def _camel_split(field: str) -> list[str]:
+    """``fatih/camelcase.Split``: runs of one character class, an upper-case letter moved to the lower-case run
+    after it (``HTTPServer`` → ``HTTP``, ``Server``)."""
+    runs: list[str] = []
+    last = None
+    for ch in field:
+        cls = 1 if ch.islower() else 2 if ch.isupper() else 3 if ch.isdigit() else 4
+        if cls == last:
+            runs[-1] += ch
+        else:
+            runs.append(ch)
+        last = cls
+    for i in range(len(runs) - 1):
+        if runs[i][0].isupper() and runs[i + 1][0].islower():
+            runs[i + 1] = runs[i][-1] + runs[i + 1]
+            runs[i] = runs[i][:-1]
+    return [r for r in runs if r]
+
+
+def smart_label(field: str) -> str:
+    """``smartLabelFor``: ``holderIdentity`` → ``Holder Identity``, ``apiVersion`` → ``API Version``."""
+    if any(not (ch.isalpha() or ch == "-") for ch in field):
+        return field
+    return " ".join(part.upper() if part.upper() in _ACRONYMS else part[:1].upper() + part[1:]
+                    for part in _camel_split(field) if part != "_")
+
+
+def _go_value(v: Any) -> str:
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return str(v).lower()
+    return str(v)
+
+
+_GENERIC_SKIP = {".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels",
+                 ".metadata.annotations"}
+
+
+def _unstructured(w: _Writer, level: int, content: dict, prefix: str) -> None:
+    """``printUnstructuredContent``: every field, sorted, with smart labels."""
+    for field in sorted(content):
+        value, path = content[field], f"{prefix}.{field}"
+        if path in _GENERIC_SKIP:
+            continue
+        if isinstance(value, dict):
+            w.write(level, f"{smart_label(field)}:\n")
+            _unstructured(w, level + 1, value, path)
+        elif isinstance(value, list):
+            w.write(level, f"{smart_label(field)}:\n")
+            for child in value:
+                if isinstance(child, dict):
+                    _unstructured(w, level + 1, child, path)
+                else:
+                    w.write(level + 1, f"{_go_value(child)}\n")
+        else:
+            w.write(level, f"{smart_label(field)}:\t{_go_value(value)}\n")
+
+
 def describe_generic(obj: dict, ctx: Context) -> str:
+    """``genericDescriber``: every field of the object as read, for kinds without a describer of their own."""
     md = obj["metadata"]
     w = _Writer()
     w.write(0, f"Name:\t{md['name']}\n")
-    if md.get("namespace"):
-        w.write(0, f"Namespace:\t{md['namespace']}\n")
+    w.write(0, f"Namespace:\t{md.get('namespace', '')}\n")
     _labels(w, 0, "Labels", md.get("labels"))
     _annotations(w, 0, md.get("annotations"))
-    for key in ("data", "spec", "status"):
-        if obj.get(key):
-            from .printers import to_yaml
-            w.write(0, f"{key.capitalize()}:\n")
-            for line in to_yaml(obj[key]).splitlines():
-                w.write(1, line.replace("\t", " ") + "\n")
+    _unstructured(w, 0, obj, "")
     _events(w, ctx.events_for(obj), ctx.now)
     return w.text()
 
@@ -600,6 +897,11 @@ class Context:
 
     def __init__(self, api: Any, now: float):
         self.api, self.now = api, now
+
+    def serves(self, plural: str) -> bool:
+        """Whether the API server has this resource (a describer leaves out what the server does not serve)."""
+        from ..resources import by_plural
+        return by_plural(plural) is not None
 
     def events_for(self, obj: dict) -> list[dict]:
         uid = obj["metadata"].get("uid")
@@ -660,7 +962,9 @@ class Context:
 
 DESCRIBERS: dict[str, Callable[[dict, Context], str]] = {
     "pods": describe_pod, "nodes": describe_node, "deployments": describe_deployment,
-    "replicasets": describe_replicaset, "services": describe_service,
+    "replicasets": describe_replicaset, "services": describe_service, "daemonsets": describe_daemonset,
+    "namespaces": describe_namespace, "configmaps": describe_configmap, "secrets": describe_secret,
+    "serviceaccounts": describe_serviceaccount, "endpointslices": describe_endpointslice,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kcourse.sim.controllers.replicaset import (
+from kcourse.sim.controllers.controller_utils import (
     ControllerExpectations,
     rank_pods_for_deletion,
     slow_start_batch,
