@@ -28,7 +28,7 @@ from typing import Any
 
 from ..clock import Clock
 from ..errors import ApiError
-from ..programs import ContainerProgram
+from ..program import ContainerProgram
 from ..quantity import millicores, units
 
 __all__ = ["IMAGE", "RESOLUTION", "MetricsServer", "MetricsStore", "Sample", "manifests"]
