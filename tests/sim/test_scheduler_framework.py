@@ -331,3 +331,21 @@ def test_required_terms_naming_no_common_node_reject_the_pod_at_pre_filter_as_up
     assert {st.code for st in result.statuses.values()} == {Code.UNSCHEDULABLE_AND_UNRESOLVABLE}
     assert result.message == ("0/2 nodes are available: pod affinity terms conflict. preemption: 0/2 nodes are "
                               "available: 2 Preemption is not helpful for scheduling.")
+
+
+class SkipsAtFilter(Plugin):
+    """A Filter that answers Skip, which only PreFilter and PreScore may."""
+
+    name = "SkipsAtFilter"
+
+    def filter(self, state, pod, ni):
+        return SKIP
+
+
+def test_a_filter_answering_neither_yes_nor_no_is_an_error_and_the_shared_skip_stays_untouched():
+    registry = new_in_tree_registry() | {"SkipsAtFilter": SkipsAtFilter}
+    fw = framework(node("w1"), registry=registry, profile=custom("SkipsAtFilter"))
+    status = fw.run_filter_plugins(CycleState(PodInfo(pod("a")), fw.cache.node_list()), pod("a"),
+                                   fw.cache.nodes["w1"])
+    assert (status.code, status.plugin) == (Code.ERROR, "SkipsAtFilter")
+    assert SKIP == Status(Code.SKIP) and SKIP.plugin == ""
