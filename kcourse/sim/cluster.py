@@ -125,8 +125,6 @@ class Cluster:
         self.events: list[Event] | BoundedTrace = [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
-        #: Called with a machine's name when it loses the API server (partitioned, or every master down).
-        self.disconnect_hooks: list[Callable[[str], None]] = []
         #: Programs that container images run inside the simulation, by image repository
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
@@ -531,8 +529,6 @@ class Cluster:
             hook = getattr(comp, "disconnect", None)
             if hook:
                 hook()
-        for told in self.disconnect_hooks:
-            told(machine.name)
 
     def _reconnect(self, machine: Machine) -> None:
         for comp in machine.components:

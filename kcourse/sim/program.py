@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver import Unreachable
-from ..component import Component, Event
-from ..informer import Informer, SharedInformerFactory
+from .apiserver import Unreachable
+from .component import Component, Event
+from .informer import Informer, SharedInformerFactory
 
 if TYPE_CHECKING:
-    from ..apiserver import Client
+    from .apiserver import Client
 
 __all__ = ["ContainerProgram", "GuardedInformer", "context_value"]
 
@@ -52,14 +52,13 @@ class GuardedInformer(Informer):
 
 
 class _GuardedFactory(SharedInformerFactory):
-    def __init__(self, client: Client, on_lost: Callable[[], None], informer_class: type[GuardedInformer]):
+    def __init__(self, client: Client, on_lost: Callable[[], None]):
         super().__init__(client)
         self._on_lost = on_lost
-        self._class = informer_class
 
     def informer(self, resource: str) -> Informer:
         if resource not in self.informers:
-            self.informers[resource] = self._class(self.client, resource, self._on_lost)
+            self.informers[resource] = GuardedInformer(self.client, resource, self._on_lost)
         return self.informers[resource]
 
 
@@ -70,8 +69,6 @@ class ContainerProgram(Component):
     resources: tuple[str, ...] = ()
     #: How often a broken watch is retried (client-go backs off from 800 ms; a few seconds here).
     retry_period = 5.0
-    #: The informers' class (a program may hand its caches to a shared one, as kube-proxy does).
-    informer_class: type[GuardedInformer] = GuardedInformer
 
     def __init__(self, ctx: Any):
         cluster = context_value(ctx, "cluster")
@@ -81,7 +78,7 @@ class ContainerProgram(Component):
         self.pod: dict | None = context_value(ctx, "pod")
         self.container: Any = context_value(ctx, "container")
         self._log: Callable[[str], None] | None = context_value(ctx, "log")
-        self.informers = _GuardedFactory(self.client, self._lost, self.informer_class)
+        self.informers = _GuardedFactory(self.client, self._lost)
         self.connected = False
         self._retrying = False
         self.setup()
@@ -93,9 +90,6 @@ class ContainerProgram(Component):
 
     def on_synced(self) -> None:
         """The informers have listed: the program can do its work."""
-
-    def on_connected(self) -> None:
-        """Every informer is listed and watching again (after start or after a reconnect)."""
 
     def on_stop(self, machine_off: bool) -> None:
         """The container stopped (``machine_off``: because the whole machine powered off)."""
@@ -149,7 +143,6 @@ class ContainerProgram(Component):
         self.connected = True
         if not was:
             self.on_synced()
-        self.on_connected()
         return None
 
     def _lost(self) -> None:
