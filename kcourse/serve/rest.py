@@ -58,7 +58,6 @@ from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
 from . import pagination, protobuf, serializers
-from .discovery import SUBRESOURCES
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -684,7 +683,7 @@ def scale_of(obj: dict) -> dict:
 def _scale(app: App, req: Request, t: Target) -> Reply:
     """GET/PUT/PATCH ``…/scale``: read or set ``spec.replicas`` through the Scale object."""
     api = app.cluster.api
-    if not any(sub == "scale" for sub, *_rest in SUBRESOURCES.get(t.rt.plural, ())):
+    if not any(sub.name == "scale" for sub in t.rt.subresources):
         raise not_found()
     if req.method not in ("GET", "PUT", "PATCH"):
         return _method_not_allowed(t, req)

@@ -641,8 +641,8 @@ class APIServer:
                         md["name"] = candidate
                         break
             name = md.get("name") or ""
-            apply_defaults(obj)
-            validate(obj)
+            apply_defaults(obj, rt)
+            validate(obj, rt)
             if self._cache_key(rt, md.get("namespace"), name) in self._cache[rt.plural]:
                 raise errors.already_exists(rt.plural, name, rt.group)
             if rt.kind == "Service" and self.allocator is not None:
@@ -651,7 +651,7 @@ class APIServer:
                 md.pop(field, None)
             md["uid"] = self._new_uid()
             md["creationTimestamp"] = timestamp(self.clock.now)
-            if "spec" in obj and rt.kind not in ("Node", "Namespace", "Service", "Pod"):
+            if "spec" in obj and rt.generation:
                 md["generation"] = 1
             self._order_fields(obj)
             if dry_run:
@@ -717,9 +717,9 @@ class APIServer:
             # Status changes only via the subresource.  Defaulting may add top-level fields to it, so the new
             # version gets its own top-level dict; what lies below is shared with the (immutable) cached one.
             new["status"] = dict(current.get("status", {}))
-        apply_defaults(new)
-        validate(new)
-        validate_update(new, current)
+        apply_defaults(new, rt)
+        validate(new, rt)
+        validate_update(new, current, rt)
         return new
 
     def _commit_update(self, rt: ResourceType, current: dict, new: dict, resource_version: str | None,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..objects import parse_timestamp
-from .program import ContainerProgram
+from ..program import ContainerProgram
 
 __all__ = ["FLUSH_INTERVAL", "IMAGE", "FluentBit", "LogRecord", "LogStore", "manifests", "parse_log_path"]
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from ..clock import Clock
 from ..errors import ApiError
+from ..program import ContainerProgram
 from ..quantity import millicores, units
-from .program import ContainerProgram
 
 __all__ = ["IMAGE", "RESOLUTION", "MetricsServer", "MetricsStore", "Sample", "manifests"]
 
