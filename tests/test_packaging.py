@@ -238,8 +238,8 @@ RUNTIME_CYCLES = [
 #: lazy ``kcourse.sim.Cluster`` and the learner-facing functions and components that take the whole cluster.
 #: Every other module is given what it uses (a :class:`~kcourse.sim.host.Host`, a client, a store); with
 #: type-only imports counted, each module here closes a cycle through ``cluster``, which builds everything.
-STILL_IMPORT_CLUSTER = {"kcourse.sim", "kcourse.sim.cri", "kcourse.sim.kubelet.kubelet", "kcourse.sim.kubeproxy",
-                        "kcourse.sim.network", "kcourse.sim.programs"}
+STILL_IMPORT_CLUSTER = {"kcourse.sim", "kcourse.sim.cri", "kcourse.sim.kubelet.kubelet",
+                        "kcourse.sim.kubeproxy", "kcourse.sim.network", "kcourse.sim.programs"}
 
 
 def _new_cycles(found: list[list[str]], known: list[set[str]]) -> list[list[str]]:
