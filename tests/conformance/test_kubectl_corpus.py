@@ -38,7 +38,7 @@ KUBECTL = Path("/usr/bin/kubectl")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 #: At least this share of the corpus must be equal: what is equal today, so nothing slips back.  The aim is 0.95;
 #: the commands still missing are listed with their reasons in ``KNOWN``.
-REQUIRED_RATE = 0.47
+REQUIRED_RATE = 0.85
 #: The installed binary's own version: a build of v1.32 (see ``tests/hostile/test_kubectl_oracle.py``).
 DISPATCHER = "v1.32.4-dispatcher"
 DIFF_TEMP = re.compile(r"/tmp/(LIVE|MERGED)-\d+")
@@ -63,7 +63,7 @@ def _run_scenario(scenario: Scenario, home: Path, manifests: Path) -> list[tuple
     handle = theirs_cluster.serve(kubeconfig=home / f"{scenario.name}.kubeconfig")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "KUBECONFIG": str(handle.kubeconfig), "LANG": "C.UTF-8",
            "TZ": "UTC", "NO_PROXY": "127.0.0.1", "KUBE_EDITOR": "/nonexistent/editor"}
-    ours = Kubectl(ours_cluster, age_clock=_wall_age)
+    ours = Kubectl(ours_cluster, age_clock=_wall_age, environ={"KUBE_EDITOR": env["KUBE_EDITOR"]})
     ours_url = f"https://{ours._server_ip()}:6443"
 
     def real(line: str) -> Answer:
