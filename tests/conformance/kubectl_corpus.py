@@ -160,57 +160,13 @@ BARE_READS = [
 
 SCENARIOS = [Scenario("web", _web, WEB_READS, WEB_STEPS), Scenario("bare", _bare, BARE_READS, [])]
 
-NOT_BUILT = "the simulated kubectl does not have this command yet: it answers that it is not available here"
-NOT_BUILT_EXPLAIN = NOT_BUILT + " (explain will read the served OpenAPI v3 schemas)"
-NOT_BUILT_TAINT = NOT_BUILT + " (taint)"
-NOT_BUILT_SET = NOT_BUILT + " (set image|env|resources|selector)"
-NOT_BUILT_PATCH = NOT_BUILT + " (patch)"
-NOT_BUILT_WAIT = NOT_BUILT + " (wait)"
-NOT_BUILT_DIFF = NOT_BUILT + " (diff)"
-NOT_BUILT_REPLACE = NOT_BUILT + " (replace)"
-NOT_BUILT_EDIT = NOT_BUILT + " (edit: kubectl runs $KUBE_EDITOR; the corpus sets one that does not exist)"
-NOT_BUILT_SSA = NOT_BUILT + " (apply --server-side: the served API has no apply-patch either, 415)"
-NOT_BUILT_RAW = NOT_BUILT + " (get --raw)"
-NOT_BUILT_TOKEN = NOT_BUILT + " (create token: the served API has no TokenRequest, kubectl says 404)"
-UID_AFTER_DIFF = ("the real kubectl's diff had the server dry-run a create of this ConfigMap, which draws a UID from "
-                  "the cluster's seeded source; ours has no diff yet, so the object created later has another UID")
-AFTER_UNBUILT = "reads what a command above changed on the real side only (one not built yet), so the twins differ"
-EVENT_TIES = ("events of the same second come out in another order than kubectl's sort.Sort leaves them: the "
-              "pdqsort port (gosort.py) disagrees with Go on this input, not found yet why")
 LOGS_RACE = ("the real kubectl's error when --request-timeout cuts the stream depends on where the cut falls "
              "(context deadline exceeded, or net/http: request canceled ... while reading body)")
-KLOG = ("a bare --dry-run makes kubectl log a klog deprecation warning with the wall time and its process id; "
-        "the simulation prints none")
-
 #: Commands whose text still differs from the real kubectl's, with the reason.  The test fails when one of them
 #: becomes equal (take it out of here) and reports any other difference.
 KNOWN: dict[str, str] = {
-    'web: explain pods': NOT_BUILT_EXPLAIN,
-    'web: explain pods.spec.containers.image': NOT_BUILT_EXPLAIN,
-    'web: explain deployment.spec.replicas': NOT_BUILT_EXPLAIN,
-    'web: explain svc': NOT_BUILT_EXPLAIN,
-    'web: explain pods.spec.nosuch': NOT_BUILT_EXPLAIN,
-    'web: explain nosuch': NOT_BUILT_EXPLAIN,
-    'web: explain deployments --api-version=apps/v1': NOT_BUILT_EXPLAIN,
-    'web: explain cm.data': NOT_BUILT_EXPLAIN,
-    'web: explain pods.metadata': NOT_BUILT_EXPLAIN,
-    'web: explain nodes.spec.taints': NOT_BUILT_EXPLAIN,
-    'web: explain pods --recursive': NOT_BUILT_EXPLAIN,
-    'web: explain': NOT_BUILT_EXPLAIN,
-    'web: explain pods.spec.containers.ports': NOT_BUILT_EXPLAIN,
     'web: logs -f deployment/web --request-timeout=1s': LOGS_RACE,
     'web: logs --follow deployment/web --tail=1 --request-timeout=1s': LOGS_RACE,
-    'web: diff -f {dir}/cfg-same.yaml': NOT_BUILT_DIFF,
-    'web: diff -f {dir}/cfg-changed.yaml': NOT_BUILT_DIFF,
-    'web: diff -f {dir}/cfg-new.yaml': NOT_BUILT_DIFF,
-    'web: diff -f {dir}/web-scaled.yaml': NOT_BUILT_DIFF,
-    'web: diff': NOT_BUILT_DIFF,
-    'web: diff -f {dir}/cfg-nons.yaml': NOT_BUILT_DIFF,
-    'web: delete deployment web --dry-run': KLOG,
-    'web: get cm fresh -o yaml': UID_AFTER_DIFF,
-    'bare: explain nodes': NOT_BUILT_EXPLAIN,
-    'bare: diff -f {dir}/cfg-changed.yaml': NOT_BUILT_DIFF,
-    'bare: diff -f {dir}/cfg-same.yaml': NOT_BUILT_DIFF,
 }
 
 #: Reasons of differences that come and go with timing: such a command may also come out equal.

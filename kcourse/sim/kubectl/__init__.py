@@ -27,22 +27,32 @@ are printed after them and the exit code is 1.  ``Cluster.apply`` mirrors
 that and then raises the first error; a manifest that cannot be read at all
 changes nothing.
 
-Commands that wait in real kubectl (``drain``, ``rollout status``) run the
+Commands that wait in real kubectl (``drain``, ``rollout status``, ``wait``) run the
 simulation forward until what they wait for has happened, printing the
-same progress lines, for at most ``WAIT_TIMEOUT`` simulated seconds.
+same progress lines, for at most their timeout in simulated seconds.
+``logs -f`` is the exception: the simulation moves only when the learner
+steps it, so a follow prints what the container has written by now and
+ends there, or, with ``--request-timeout``, with the client's
+``context deadline exceeded`` as against a real idle container.
+
+The newer commands live in modules of their own, each a port of its
+``pkg/cmd`` package: ``events``, ``explain``, ``diff``, ``wait``, ``taint``,
+``patch`` (with ``replace`` and ``edit``), ``setcmd`` (``set …``), ``auth``
+and ``raw`` (``get --raw``); ``gosort`` is Go's unstable ``sort.Sort``, whose
+order kubectl's event lists show.
 
 Simplified: no kubeconfig (one context, ``kubernetes-admin@<cluster>``),
-no ``--watch``, no ``edit``/``exec``/``port-forward``; ``drain`` deletes
+no ``--watch``, no ``exec``/``port-forward``; ``edit`` runs no editor (it
+answers as kubectl does when the editor cannot run); ``drain`` deletes
 pods instead of posting Evictions (no PodDisruptionBudgets);
 ``rollout undo`` restores the previous ReplicaSet's template; jsonpath is
 the common subset (see ``jsonpath.py``).  A real flag the simulation does not
 model is parsed and checked like the others, then refused unless left at its
-default (``the --raw flag of "kubectl get" is not available in this
+default (``the --watch flag of "kubectl events" is not available in this
 simulated cluster``); flags with no visible effect here (:data:`INERT`) are
 accepted.  ``--help`` prints a pointer to the command's reference page, not
-cobra's help; a bare ``--dry-run`` means ``client`` without klog's
-deprecation warning; ``-o`` other than the table formats is refused outside
-``get``.
+cobra's help; klog's lines carry the simulated time and thread id 1; ``-o``
+other than the table formats is refused outside ``get``.
 """
 
 from __future__ import annotations
@@ -66,7 +76,9 @@ from ..resources import ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .auth import run_can_i, run_whoami
 from .describe import describe, go_tabwriter, pod_template_text
+from .diff import run_diff
 from .events import run_events
+from .explain import run_explain
 from .flags import ROOT, Command, FlagError, parse_command_line
 from .goparse import GoError, atoi, go_quote, parse_duration
 from .patch import run_edit, run_patch, run_replace
@@ -141,6 +153,7 @@ SUPPORTED: dict[str, set[str]] = {
     "top": {"selector", "no-headers", "sort-by", "all-namespaces"}, "version": {"client"},
     "cluster-info": set(), "api-versions": set(),
     "taint": {"all", "selector", "overwrite", "dry-run"},
+    "diff": {"filename", "recursive"}, "explain": {"recursive", "api-version"},
     "wait": {"for", "timeout", "selector", "all", "all-namespaces", "field-selector", "filename", "recursive"},
     "set": {"dry-run", "filename", "recursive", "list", "containers", "limits", "requests"},
     "patch": {"patch", "patch-file", "type", "dry-run", "output", "filename", "recursive"},
@@ -153,7 +166,7 @@ IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "creat
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
                "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "taint", "patch", "replace", "edit", "set", "set image", "set env",
-               "set resources", "set selector", "wait", "config current-context",
+               "set resources", "set selector", "wait", "diff", "explain", "config current-context",
                "config get-contexts", "config use-context", "events"}
 
 
@@ -405,6 +418,9 @@ class Kubectl:
         dry = args.get("dry-run")
         if dry is not None and dry not in ("none", "client", "server", "unchanged"):
             raise KubectlError(f'Invalid dry-run value ({dry}). Must be "none", "server", or "client".')
+        if dry == "unchanged":  # cmdutil.GetDryRunStrategy logs this through klog, with klog's header
+            self._eprint(f"{klog_header('W', self.now)} helpers.go:702] --dry-run is deprecated and can be replaced "
+                         "with --dry-run=client.\n")
         validate = args.get("validate")
         if validate is not None and validate.lower() not in ("strict", "true", "warn", "ignore", "false"):
             raise KubectlError(f'invalid - validate option "{validate}"; must be one of: strict (or true), warn, '
@@ -1592,8 +1608,22 @@ class Kubectl:
 #: Commands whose code lives in a module of their own: ``run(kubectl, args)``.
 RUNNERS: dict[str, Callable[[Kubectl, Args], int]] = {
     "events": run_events, "wait": run_wait, "set": run_set, "patch": run_patch, "replace": run_replace,
-    "edit": run_edit, "taint": run_taint,
+    "edit": run_edit, "taint": run_taint, "diff": run_diff,
+    "explain": run_explain,
 }
+
+
+#: The thread id klog writes in its header; a simulated kubectl is process 1.
+KLOG_THREAD = 1
+
+
+def klog_header(severity: str, now: float) -> str:
+    """klog's ``Lmmdd hh:mm:ss.uuuuuu threadid``, at the simulated instant."""
+    from datetime import timedelta
+
+    from ..objects import EPOCH
+    when = EPOCH + timedelta(seconds=now)
+    return f"{severity}{when:%m%d %H:%M:%S.%f} {KLOG_THREAD:7d}"
 
 
 def dry_run_strategy(args: Args) -> str:
