@@ -151,8 +151,21 @@ def _lab(args: argparse.Namespace) -> int:
     return subprocess.call(command)
 
 
+def _challenge(args: argparse.Namespace) -> int:
+    from kcourse.challenges import terminal
+
+    if args.challenge_command == "list":
+        return terminal.cmd_list()
+    if args.challenge_command == "start":
+        return terminal.cmd_start(args.name, seed=args.seed, speed=args.speed, port=args.port,
+                                  kubeconfig=args.kubeconfig)
+    if args.challenge_command == "hint":
+        return terminal.cmd_hint(args.name, args.number)
+    return terminal.cmd_check(args.name)
+
+
 def register(subparsers: Any) -> None:
-    """Add the ``notebooks`` and ``lab`` commands."""
+    """Add the ``notebooks``, ``lab`` and ``challenge`` commands."""
     p = subparsers.add_parser("notebooks", help="copy the course notebooks into a directory of your choice")
     p.add_argument("directory", metavar="DIR", help="where to put the notebooks (created if missing)")
     p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
@@ -164,3 +177,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=8888, help="port for JupyterLab (default: 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(func=_lab)
+
+    p = subparsers.add_parser("challenge", help="hands-on challenges: fix a broken cluster with the real kubectl")
+    sub = p.add_subparsers(dest="challenge_command", metavar="SUBCOMMAND", required=True)
+    sub.add_parser("list", help="the challenges, with the section each trains").set_defaults(func=_challenge)
+    q = sub.add_parser("start", help="serve a challenge's cluster and print its goal (until Ctrl-C)")
+    q.add_argument("name", metavar="NAME", help="the challenge (see: kcourse challenge list)")
+    q.add_argument("--seed", type=int, default=0, help="which instance (default 0)")
+    q.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (default 1)")
+    q.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    q.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a new temporary directory)")
+    q.set_defaults(func=_challenge)
+    q = sub.add_parser("check", help="check the challenge served by `kcourse challenge start` or a notebook")
+    q.add_argument("name", metavar="NAME")
+    q.set_defaults(func=_challenge)
+    q = sub.add_parser("hint", help="print the served challenge's hints")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("number", type=int, nargs="?", help="only the first NUMBER hints")
+    q.set_defaults(func=_challenge)

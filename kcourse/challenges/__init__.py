@@ -25,7 +25,7 @@ from typing import Any
 
 from .model import Challenge, ChallengeSpec, CheckResult
 
-__all__ = ["Challenge", "CheckResult", "names", "show", "spec", "start"]
+__all__ = ["Challenge", "CheckResult", "Overview", "names", "overview", "show", "spec", "start"]
 
 #: Challenge definitions per chapter.
 _CHAPTERS = ("ch04",)
@@ -67,3 +67,36 @@ def show(name: str, seed: int = 0, **options: Any) -> Any:
     """The notebook widget of challenge ``name``: goal, live status, Check, Hint, Reset, Show solution."""
     from .widget import ChallengeWidget
     return ChallengeWidget(name, seed, **options)
+
+
+class Overview:
+    """The chapter's challenges as a table: title, name, and the section and objective each trains."""
+
+    def __init__(self, chapter: str = "ch04"):
+        self.chapter = chapter
+        self.specs = _specs(chapter)
+
+    def text(self) -> str:
+        width = max(len(s.name) for s in self.specs)
+        lines = [f"{len(self.specs)} challenges of {self.chapter}:"]
+        lines += [f"  {s.name:{width}}  {s.section:11}  {s.title}" for s in self.specs]
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        import html
+        e = html.escape
+        rows = "".join(f"<tr><td style='text-align:left'>{e(s.title)}</td><td style='text-align:left'>"
+                       f"<code>{e(s.name)}</code></td><td style='text-align:left'>{e(s.section)}</td>"
+                       f"<td style='text-align:left'>{e(s.objective)}</td></tr>" for s in self.specs)
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("Challenge", "Name", "Section",
+                                                                          "Objective"))
+        return (f"<table><caption style='text-align:left'>{len(self.specs)} challenges of {e(self.chapter)}"
+                f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.text(), "text/html": self.html()}
+
+
+def overview(chapter: str = "ch04") -> Overview:
+    """A table of ``chapter``'s challenges, for a notebook or ``print``."""
+    return Overview(chapter)

@@ -164,8 +164,14 @@ INSUFFICIENT_CPU = ChallengeSpec(
 
 # --- 2. Pending: a cordoned node ------------------------------------------------------------------------------
 
+def _pods(replicas: int, name: str) -> str:
+    """"its Pod" or "all 2 of its Pods", as a goal says it."""
+    return f"the {name} Pod" if replicas == 1 else f"all {replicas} {name} Pods"
+
+
 def _cordon_params(rng: random.Random) -> dict[str, Any]:
-    return {"node": rng.choice(WORKERS), "replicas": rng.choice([1, 2])}
+    replicas = rng.choice([1, 2])
+    return {"node": rng.choice(WORKERS), "replicas": replicas, "pods": _pods(replicas, "cache")}
 
 
 def _cordon_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
@@ -191,7 +197,7 @@ CORDONED = ChallengeSpec(
     objective="control-plane",
     goal=("The cache Deployment must run on the one node with an SSD, {node} (labelled disktype=ssd), but its "
           "Pods stay Pending. The disk firmware update that {node} was taken out of scheduling for is done. "
-          "Get all {replicas} cache Pod(s) Running and Ready on {node}."),
+          "Get {pods} Running and Ready on {node}."),
     hints=("Read the FailedScheduling event of a cache Pod: the scheduler gives one reason per node.",
            ("'node(s) were unschedulable' means the node is cordoned (spec.unschedulable: true); "
            "`kubectl get nodes` shows it as SchedulingDisabled."),
@@ -502,7 +508,9 @@ SCALE = ChallengeSpec(
 # --- 9. Pending with no events: no such scheduler -------------------------------------------------------------
 
 def _sched_params(rng: random.Random) -> dict[str, Any]:
-    return {"scheduler": rng.choice(["batch-scheduler", "volcano", "my-scheduler"]), "replicas": rng.choice([1, 2])}
+    replicas = rng.choice([1, 2])
+    return {"scheduler": rng.choice(["batch-scheduler", "volcano", "my-scheduler"]), "replicas": replicas,
+            "pods": _pods(replicas, "reports")}
 
 
 def _reports(p: dict[str, Any], scheduler: str | None) -> dict[str, Any]:
@@ -530,8 +538,8 @@ NO_SCHEDULER = ChallengeSpec(
     name="pending-no-scheduler", title="Pending with no events: which scheduler?", chapter=CHAPTER,
     section="scheduler", objective="control-plane",
     goal=("The reports Deployment's Pods stay Pending, and unlike other Pending Pods they have no "
-          "FailedScheduling event at all. Find which scheduler is supposed to place them, and get all "
-          "{replicas} reports Pods Running and Ready (this cluster runs only kube-scheduler)."),
+          "FailedScheduling event at all. Find which scheduler is supposed to place them, and get "
+          "{pods} Running and Ready (this cluster runs only kube-scheduler)."),
     hints=(("No event at all means no scheduler even tried. `kubectl get pods -n kube-system` shows which "
            "scheduler runs: kube-scheduler, whose profile is called default-scheduler."),
            ("Each scheduler only takes Pods whose spec.schedulerName names it: `kubectl get pod POD -o "
@@ -706,6 +714,6 @@ KUBE_PROXY = ChallengeSpec(
     workload=(("daemonsets", "kube-system", "kube-proxy"),))
 
 
-CHALLENGES: tuple[ChallengeSpec, ...] = (
-    INSUFFICIENT_CPU, CORDONED, UNTOLERATED_TAINT, NODE_SELECTOR, NO_SCHEDULER, CRASHLOOP, NO_ENDPOINTS,
-    KUBE_PROXY, DNS, NODE_FAILURE, SCALE, ETCD_HISTORY)
+CHALLENGES: tuple[ChallengeSpec, ...] = (  # in the order of the chapter's sections
+    CORDONED, UNTOLERATED_TAINT, NODE_SELECTOR, NO_SCHEDULER, NODE_FAILURE, SCALE, ETCD_HISTORY, CRASHLOOP,
+    KUBE_PROXY, DNS, INSUFFICIENT_CPU, NO_ENDPOINTS)

@@ -6,7 +6,9 @@ under ``~/.kube/cache/discovery``); they build their REST mapping from it
 ("``po``" → ``pods`` in ``v1``, namespaced, kind Pod).  Subresources are
 listed as ``pods/log``, ``pods/eviction`` … and name the group and version
 of the kind they take: ``kubectl drain`` finds ``policy/v1`` Eviction that
-way, ``kubectl scale`` finds ``autoscaling/v1`` Scale.
+way, ``kubectl scale`` finds ``autoscaling/v1`` Scale.  What each kind
+serves (verbs, subresources, short names, categories) comes from its entry
+in :mod:`kcourse.sim.kinds`.
 
 Aggregated discovery (``apidiscovery.k8s.io/v2``, one document for all
 groups) is served when the client asks for it, as kube-apiserver 1.30+ does;
@@ -17,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kcourse.sim.kinds import group_versions as kind_group_versions
 from kcourse.sim.resources import RESOURCES, ResourceType
 
 __all__ = [
     "AGGREGATED",
     "EXTRA_GROUPS",
-    "SUBRESOURCES",
     "aggregated",
     "api_group_list",
     "api_resource_list",
@@ -32,49 +34,25 @@ __all__ = [
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
-READ = ["get", "list", "watch"]
-ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-
-#: Subresources served: plural → [(subresource, group, version, kind, verbs)]; "" means the parent's own.
-SUBRESOURCES: dict[str, list[tuple[str, str, str, str, list[str]]]] = {
-    "pods": [("binding", "", "v1", "Binding", ["create"]), ("eviction", "policy", "v1", "Eviction", ["create"]),
-             ("log", "", "v1", "Pod", ["get"]), ("status", "", "v1", "Pod", ["get", "patch", "update"])],
-    "deployments": [("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]),
-                    ("status", "apps", "v1", "Deployment", ["get", "patch", "update"])],
-    "replicasets": [("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]),
-                    ("status", "apps", "v1", "ReplicaSet", ["get", "patch", "update"])],
-}
-
 #: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced, verbs)].
 EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {
     ("metrics.k8s.io", "v1beta1"): [("nodes", "NodeMetrics", False, ["get", "list"]),
                                     ("pods", "PodMetrics", True, ["get", "list"])],
     ("authorization.k8s.io", "v1"): [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])],
+    ("authentication.k8s.io", "v1"): [("selfsubjectreviews", "SelfSubjectReview", False, ["create"])],
 }
-
-#: The ``all`` category (``kubectl get all``), as the real server marks it.
-ALL_CATEGORY = {"pods", "services", "daemonsets", "deployments", "replicasets"}
-
 
 def group_versions() -> list[tuple[str, str]]:
     """(group, version) pairs served, core first, then groups in order of first appearance."""
-    seen: list[tuple[str, str]] = []
-    for rt in RESOURCES:
-        if (rt.group, rt.version) not in seen:
-            seen.append((rt.group, rt.version))
-    return sorted(seen, key=lambda gv: gv[0] != "") + list(EXTRA_GROUPS)
+    return kind_group_versions() + list(EXTRA_GROUPS)
 
 
 def _verbs(rt: ResourceType) -> list[str]:
-    return ALL_VERBS if rt.kind not in ("Namespace", "Node") else [
-        v for v in ALL_VERBS if not (v == "deletecollection" and rt.kind == "Namespace")]
+    return list(rt.verbs)
 
 
 def _subresources(rt: ResourceType) -> list[tuple[str, str, str, str, list[str]]]:
-    subs = list(SUBRESOURCES.get(rt.plural, []))
-    if rt.has_status and not any(s[0] == "status" for s in subs):
-        subs.append(("status", rt.group, rt.version, rt.kind, ["get", "patch", "update"]))
-    return subs
+    return [(s.name, s.group, s.version, s.kind, list(s.verbs)) for s in rt.all_subresources]
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -109,8 +87,8 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
                                  "kind": rt.kind, "verbs": _verbs(rt)}
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
-        if rt.plural in ALL_CATEGORY:
-            entry["categories"] = ["all"]
+        if rt.categories:
+            entry["categories"] = list(rt.categories)
         resources.append(entry)
         for sub, sgroup, sversion, skind, verbs in _subresources(rt):
             sentry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
@@ -135,8 +113,8 @@ def aggregated(legacy: bool) -> dict[str, Any]:
                 "verbs": _verbs(rt)}
             if rt.short_names:
                 entry["shortNames"] = list(rt.short_names)
-            if rt.plural in ALL_CATEGORY:
-                entry["categories"] = ["all"]
+            if rt.categories:
+                entry["categories"] = list(rt.categories)
             subs = [{"subresource": sub, "responseKind": {"group": sg, "version": sv, "kind": sk}, "verbs": verbs}
                     for sub, sg, sv, sk, verbs in _subresources(rt)]
             if subs:

@@ -58,20 +58,18 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .apiserver import Unreachable
 from .clock import Timer
 from .component import Component, Event
 from .controller import Controller
-from .controllers import KubeControllerManager
+from .controllers import ControllerFactory, ControllerManager
 from .errors import ApiError
+from .host import Host
 from .informer import ResourceEventHandler, SharedInformerFactory
-from .leader import LeaderElector
+from .network import Network
 from .objects import condition, deep_copy, set_condition
-
-if TYPE_CHECKING:
-    from .cluster import Cluster
 
 __all__ = ["CLOUD_CONTROLLERS", "PROVIDER", "REGION", "ZONES", "CloudControllerManager", "CloudNodeController",
            "CloudNodeLifecycleController", "FakeCloud", "NodeRouteController", "ServiceLBController",
@@ -137,8 +135,9 @@ class Disk:
 class FakeCloud:
     """An in-memory cloud: instances, a route table, load balancers and disks."""
 
-    def __init__(self, cluster: Cluster, region: str = REGION, zones: tuple[str, ...] = ZONES):
-        self.cluster = cluster
+    def __init__(self, network: Network, region: str = REGION, zones: tuple[str, ...] = ZONES):
+        #: Where a VM's internal address comes from: the cluster network's node addresses.
+        self.network = network
         self.region = region
         self.zones = zones
         self.vms: dict[str, VM] = {}
@@ -160,7 +159,7 @@ class FakeCloud:
         used = {vm.external_ip for vm in self.vms.values()}
         external = next(str(self._external.network_address + i) for i in range(10, 255)
                         if str(self._external.network_address + i) not in used)
-        vm = VM(name, role, zone, INSTANCE_TYPE, self.cluster.network.node_ip(name), external)
+        vm = VM(name, role, zone, INSTANCE_TYPE, self.network.node_ip(name), external)
         self.vms[name] = vm
         return vm
 
@@ -249,11 +248,12 @@ class FakeCloud:
 
 # --- the controllers ------------------------------------------------------------------------------
 
-def _cloud(controller: Controller) -> FakeCloud:
-    cloud = controller.cluster.cloud
-    if cloud is None:
-        raise RuntimeError("cloud-controller-manager needs a cloud provider")
-    return cloud
+class CloudController(Controller):
+    """A controller of cloud-controller-manager: built, as upstream's, with the cloud provider it drives."""
+
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers)
+        self.cloud = cloud
 
 
 def _has_taint(node: dict, key: str) -> bool:
@@ -273,13 +273,13 @@ def _ready(node: dict) -> bool:
     return c is not None and c.get("status") == "True"
 
 
-class CloudNodeController(Controller):
+class CloudNodeController(CloudController):
     """Initialise Nodes that carry the uninitialized taint with what the cloud knows about their VM."""
 
     name = "cloud-node-controller"
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self.nodes = self.informer("nodes")
         self.nodes.add_event_handler(ResourceEventHandler(self._maybe, lambda old, new: self._maybe(new)))
 
@@ -291,7 +291,7 @@ class CloudNodeController(Controller):
         node = self.nodes.get(key)
         if node is None or not _has_taint(node, UNINITIALIZED_TAINT):
             return f"node {key} needs no initialisation"
-        meta = _cloud(self).instance_metadata(node)
+        meta = self.cloud.instance_metadata(node)
         if meta is None:
             return f"node {key} has no instance in the cloud: left for cloud-node-lifecycle"
         status = deep_copy(node)
@@ -309,13 +309,13 @@ class CloudNodeController(Controller):
                 f"{meta['region']}/{meta['zone']}, removed taint {UNINITIALIZED_TAINT}:NoSchedule")
 
 
-class _PeriodicController(Controller):
+class _PeriodicController(CloudController):
     """A controller that also runs ``periodic()`` every ``period`` seconds while it runs (a background timer)."""
 
     period = 10.0
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self._tick: Timer | None = None
 
     def run(self) -> None:
@@ -342,8 +342,8 @@ class CloudNodeLifecycleController(_PeriodicController):
     name = "cloud-node-lifecycle-controller"
     period = 5.0          # node-monitor-period
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self.nodes = self.informer("nodes")
         self.nodes.add_event_handler(ResourceEventHandler(on_update=self._updated))
 
@@ -353,7 +353,7 @@ class CloudNodeLifecycleController(_PeriodicController):
             self.queue.add_after(new["metadata"]["name"], self._tick.due - self.clock.now)
 
     def _needs_action(self, node: dict) -> bool:
-        cloud = _cloud(self)
+        cloud = self.cloud
         if _ready(node):
             return _has_taint(node, SHUTDOWN_TAINT)
         if cloud.instance_shutdown(node):
@@ -375,7 +375,7 @@ class CloudNodeLifecycleController(_PeriodicController):
         node = self.nodes.get(key)
         if node is None:
             return f"node {key} is gone"
-        cloud = _cloud(self)
+        cloud = self.cloud
         if _ready(node):
             if _has_taint(node, SHUTDOWN_TAINT):
                 self.client.update(_without_taint(node, SHUTDOWN_TAINT))
@@ -405,13 +405,13 @@ def load_balancer_name(service: dict) -> str:
     return ("a" + service["metadata"]["uid"].replace("-", ""))[:32]
 
 
-class ServiceLBController(Controller):
+class ServiceLBController(CloudController):
     """Keys are Services: LoadBalancer Services get a cloud load balancer; others (and deleted ones) lose it."""
 
     name = "service-lb-controller"
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self.services = self.informer("services")
         self.nodes = self.informer("nodes")
         self.services.add_event_handler(ResourceEventHandler(self._maybe, lambda old, new: self._maybe(new),
@@ -443,7 +443,7 @@ class ServiceLBController(Controller):
         svc = self.services.get(key)
         if svc is None:
             return f"service {key} is gone"
-        cloud = _cloud(self)
+        cloud = self.cloud
         name = load_balancer_name(svc)
         finalizers = list(svc["metadata"].get("finalizers") or [])
         wanted = svc["spec"].get("type") == "LoadBalancer" and not svc["metadata"].get("deletionTimestamp")
@@ -472,7 +472,7 @@ class ServiceLBController(Controller):
         return f"ensured load balancer {name} for {key}: {lb.ip} -> {len(nodes)} node(s)"
 
     def _delete(self, svc: dict, key: str, name: str, finalizers: list[str]) -> str:
-        cloud = _cloud(self)
+        cloud = self.cloud
         if cloud.get_load_balancer(name) is None and LB_FINALIZER not in finalizers:
             return f"service {key} needs no load balancer"
         self.client.event(svc, "Normal", "DeletingLoadBalancer", "Deleting load balancer")
@@ -494,8 +494,8 @@ class NodeRouteController(_PeriodicController):
     name = "node-route-controller"
     period = 10.0         # --route-reconciliation-period
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self.nodes = self.informer("nodes")
         self.nodes.add_event_handler(ResourceEventHandler(self._changed, self._updated, self._changed))
 
@@ -521,8 +521,8 @@ class NodeRouteController(_PeriodicController):
         return self.manager.event("routes", message or "", verb=None, component=self.name)
 
     def sync_handler(self, key: str) -> str | None:
-        cloud = _cloud(self)
-        network = self.cluster.network
+        cloud = self.cloud
+        network = self.host.network
         nodes = {n["metadata"]["name"]: n for n in self.nodes.list()}
         routes = {r.destination: r for r in cloud.list_routes()}
         created, deleted, marked = [], [], []
@@ -539,7 +539,7 @@ class NodeRouteController(_PeriodicController):
                 continue
             route = cloud.routes.get(cidr)
             if route is None or route.node != name:
-                cloud.create_route(f"{self.cluster.name}-{name}", name, cidr)
+                cloud.create_route(f"{self.host.name}-{name}", name, cidr)
                 created.append(f"{cidr} -> {name}")
             network.routes[cidr] = name
             c = condition(node, "NetworkUnavailable")
@@ -564,13 +564,13 @@ def _claim_index(pv: dict) -> list[str]:
     return [f"{ref['namespace']}/{ref['name']}"] if ref.get("name") else []
 
 
-class VolumeController(Controller):
+class VolumeController(CloudController):
     """Keys are PersistentVolumeClaims: provision a fake disk and a PV, then bind them."""
 
     name = "fake-disk-provisioner"
 
-    def __init__(self, manager: Component, informers: SharedInformerFactory):
-        super().__init__(manager, informers)
+    def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
+        super().__init__(manager, informers, cloud)
         self.claims = self.informer("persistentvolumeclaims")
         self.volumes = self.informer("persistentvolumes")
         self.classes = self.informer("storageclasses")
@@ -615,10 +615,10 @@ class VolumeController(Controller):
                           f'External provisioner is provisioning volume for claim "{key}"')
         node = self.nodes.get(selected) if selected else None
         zone = ((node or {}).get("metadata", {}).get("labels") or {}).get("topology.kubernetes.io/zone") or \
-            _cloud(self).zones[0]
+            self.cloud.zones[0]
         size = ((claim["spec"].get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
         name = f"pvc-{md['uid']}"
-        disk = _cloud(self).create_disk(name, size, zone)
+        disk = self.cloud.create_disk(name, size, zone)
         pv: dict[str, Any] = {
             "apiVersion": "v1", "kind": "PersistentVolume",
             "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": FAKE_DISK_PROVISIONER}},
@@ -664,7 +664,7 @@ class VolumeController(Controller):
                 FAKE_DISK_PROVISIONER
             if not ours or pv["spec"].get("persistentVolumeReclaimPolicy", "Delete") != "Delete":
                 continue
-            _cloud(self).delete_disk(pv["metadata"]["name"])
+            self.cloud.delete_disk(pv["metadata"]["name"])
             try:
                 self.client.delete("persistentvolumes", pv["metadata"]["name"])
             except ApiError as err:
@@ -674,25 +674,23 @@ class VolumeController(Controller):
         return f"claim {key} is gone" + (f": deleted volume(s) {', '.join(gone)} and their disks" if gone else "")
 
 
-CLOUD_CONTROLLERS: tuple[type[Controller], ...] = (CloudNodeController, CloudNodeLifecycleController,
-                                                   ServiceLBController, NodeRouteController, VolumeController)
+CLOUD_CONTROLLERS: tuple[type[CloudController], ...] = (CloudNodeController, CloudNodeLifecycleController,
+                                                        ServiceLBController, NodeRouteController, VolumeController)
 
 
-class CloudControllerManager(KubeControllerManager):
+class CloudControllerManager(ControllerManager):
     """The cloud-controller-manager process on one control plane node.
 
     The same process shape as kube-controller-manager — shared informers,
     controllers that run only while this instance holds its Lease — with
-    the cloud's controllers.
+    the cloud's controllers, each given the cloud provider.
     """
 
-    def __init__(self, cluster: Cluster, node: str):
-        Component.__init__(self, cluster, "cloud-controller-manager", node)
-        self._build()
-        self.elector = LeaderElector(self, "cloud-controller-manager", on_started_leading=self._lead,
-                                     on_stopped_leading=self._follow)
+    def __init__(self, host: Host, node: str, cloud: FakeCloud):
+        self.cloud = cloud
+        super().__init__(host, "cloud-controller-manager", node, self._cloud_controllers)
 
-    def _build(self) -> None:
-        self.informers = SharedInformerFactory(self.client)
-        self.controllers: list[Controller] = [cls(self, self.informers) for cls in CLOUD_CONTROLLERS]
-        self._stale = False
+    def _cloud_controllers(self) -> list[ControllerFactory]:
+        def factory(cls: type[CloudController]) -> ControllerFactory:
+            return lambda manager, informers: cls(manager, informers, self.cloud)
+        return [factory(cls) for cls in CLOUD_CONTROLLERS]

@@ -25,12 +25,16 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
+from .cri import Registry
 from .etcd import Etcd
+
+if TYPE_CHECKING:
+    from .addons import Addons
 from .host import Process, Work
 from .network import Network
 from .objects import timestamp
@@ -122,11 +126,13 @@ class Cluster:
         self.events: list[Event] | BoundedTrace = [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
-        #: Called with a machine's name when it loses the API server (partitioned, or every master down).
-        self.disconnect_hooks: list[Callable[[str], None]] = []
         #: Programs that container images run inside the simulation, by image repository
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
+        #: The container registry every node pulls images from (``fail_image_pull`` makes it refuse one).
+        self.registry = Registry()
+        #: What the addons keep (``dns``, ``metrics``, ``logs``, ``dashboard``); None without addons.
+        self.addons: Addons | None = None
         self._action_seq_start = 0
         self._settle_until_ms = 0
         self._event_listeners: list[Callable[[Event], None]] = []
@@ -136,7 +142,7 @@ class Cluster:
         self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
 
         from .cloud import FakeCloud
-        self.cloud = FakeCloud(self) if cloud else None
+        self.cloud = FakeCloud(self.network) if cloud else None
         self._bootstrap_api_objects()
         runtimes = runtimes or {}
         for i in range(1, masters + 1):
@@ -145,8 +151,7 @@ class Cluster:
             self._add_machine(f"worker-{i}", "worker", runtimes.get(f"worker-{i}", runtime))
         self._reconcile_master_endpoints()
         if addons:
-            from .addons import install_addons
-            install_addons(self)
+            self._install_addons()
         if bootstrap:
             self.run_until_stable()
 
@@ -163,6 +168,19 @@ class Cluster:
                          "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                              "targetPort": 6443}]}}, user="system:apiserver")
+
+    def _install_addons(self) -> None:
+        """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API server."""
+        from .addons import Addons, ClusterDNS, Dashboard, LogStore, MetricsStore, install_addons, resolve
+        self.addons = Addons(ClusterDNS(lambda name, rtype, from_pod: resolve(self, name, rtype, from_pod)),
+                             MetricsStore(self.clock, lambda: self.api.items("nodes"), self.node_capacity),
+                             LogStore(), Dashboard(self))
+        install_addons(self.api, self.programs, self.addons, node_logs=self._node_logs)
+
+    def _node_logs(self, node: str) -> dict[str, list[str]] | None:
+        """The node's container log files as its kubelet keeps them (what a log shipper mounts)."""
+        reader = getattr(self.machines[node].component("kubelet"), "log_files", None)
+        return None if reader is None else reader()
 
     def _reconcile_master_endpoints(self) -> None:
         """kube-apiserver's endpoint reconciler: ``default/kubernetes`` lists the running API servers."""
@@ -205,7 +223,7 @@ class Cluster:
             machine.components.append(Scheduler(self, name))
             machine.components.append(KubeControllerManager(self, name))
             if self.cloud is not None:
-                machine.components.append(CloudControllerManager(self, name))
+                machine.components.append(CloudControllerManager(self, name, self.cloud))
         for comp in machine.components:
             comp.start()
         return machine
@@ -514,8 +532,6 @@ class Cluster:
             hook = getattr(comp, "disconnect", None)
             if hook:
                 hook()
-        for told in self.disconnect_hooks:
-            told(machine.name)
 
     def _reconnect(self, machine: Machine) -> None:
         for comp in machine.components:
@@ -593,8 +609,7 @@ class Cluster:
 
     def fail_image_pull(self, image: str, failing: bool = True) -> None:
         """Make pulls of ``image`` fail (as an unreachable or misspelled registry would)."""
-        from .cri import REGISTRY
-        REGISTRY.set_failing(self, image, failing)
+        self.registry.set_failing(image, failing)
 
     def delete_vm(self, name: str) -> None:
         """Delete the node's VM in the cloud: the machine is gone for good."""

@@ -53,10 +53,10 @@ class Controller:
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
         self.manager = manager
-        self.cluster = manager.cluster
+        self.host = manager.host
         self.clock = manager.clock
         self.informers = informers
-        self.client = manager.cluster.api.client(self.name, manager.node)
+        self.client = self.host.client(self.name, manager.node)
         self.queue = WorkQueue(self.name, self.clock, on_ready=self._wake)
         self.active = False
         self._timer: Timer | None = None
@@ -109,7 +109,7 @@ class Controller:
         except (ApiError, Unreachable) as err:
             message = self.handle_err(key, str(err))
         except Exception as err:
-            if self.cluster.strict:
+            if self.host.strict:
                 raise
             message = self.handle_err(key, describe_error(err))
         finally:

@@ -11,11 +11,15 @@ rolling-update strategy, and a Service's type, protocol and target port.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .quantity import millicores, parse_quantity
 
-__all__ = ["DEFAULT_TOLERATIONS", "apply_defaults", "qos_class"]
+if TYPE_CHECKING:
+    from .kinds import Kind
+
+__all__ = ["DEFAULT_TOLERATIONS", "apply_defaults", "default_namespace", "default_node", "default_pod", "default_pod_spec",
+           "default_service", "default_workload", "qos_class"]
 
 DEFAULT_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
@@ -63,7 +67,7 @@ def default_pod_spec(spec: dict) -> None:
     spec.setdefault("enableServiceLinks", True)
 
 
-def _default_pod(obj: dict) -> None:
+def default_pod(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     default_pod_spec(spec)
     # Admission: ServiceAccount, DefaultTolerationSeconds, Priority.
@@ -113,7 +117,7 @@ def _default_template(spec: dict) -> None:
     default_pod_spec(tspec)
 
 
-def _default_workload(obj: dict) -> None:
+def default_workload(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     kind = obj["kind"]
     if kind != "DaemonSet":
@@ -139,7 +143,7 @@ def _default_workload(obj: dict) -> None:
     obj.setdefault("status", {})
 
 
-def _default_service(obj: dict) -> None:
+def default_service(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     spec.setdefault("type", "ClusterIP")
     spec.setdefault("sessionAffinity", "None")
@@ -155,27 +159,19 @@ def _default_service(obj: dict) -> None:
     obj.setdefault("status", {"loadBalancer": {}})
 
 
-def _default_namespace(obj: dict) -> None:
+def default_namespace(obj: dict) -> None:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     obj.setdefault("status", {}).setdefault("phase", "Active")
     labels = obj["metadata"].setdefault("labels", {})
     labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
 
 
-def _default_node(obj: dict) -> None:
+def default_node(obj: dict) -> None:
     obj.setdefault("spec", {})
     obj.setdefault("status", {})
 
 
-_DEFAULTERS: dict[str, Any] = {
-    "Pod": _default_pod, "Deployment": _default_workload, "ReplicaSet": _default_workload,
-    "DaemonSet": _default_workload, "Service": _default_service, "Namespace": _default_namespace,
-    "Node": _default_node,
-}
-
-
-def apply_defaults(obj: dict) -> None:
-    """Fill in defaults in place (on the API server's own copy of a request)."""
-    defaulter = _DEFAULTERS.get(obj.get("kind", ""))
-    if defaulter:
-        defaulter(obj)
+def apply_defaults(obj: dict, kind: Kind) -> None:
+    """Fill in the kind's defaults in place (on the API server's own copy of a request)."""
+    if kind.default is not None:
+        kind.default(obj)

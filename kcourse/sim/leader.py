@@ -17,6 +17,12 @@ Defaults are the components' real ones: lease 15 s, renew deadline 10 s,
 retry period 2 s.  Writes use the Lease's resourceVersion, so two
 candidates racing for an expired lease cannot both win (one gets 409).
 
+:class:`LeaderElected` is the glue every such process shares, written once: it builds the
+process's state, campaigns for the Lease when the process starts, runs the process's loops
+(``lead``) while it holds the Lease, and stops them (``follow``) when it loses it or dies —
+after which the next term starts from freshly built state, as the real process exits and is
+restarted by its supervisor (``leaderelection.RunOrDie`` with ``ReleaseOnCancel`` off).
+
 Simplified: the retry period has no jitter (client-go's ``JitterUntil``
 waits up to 2.2 × longer); the leader always renews by GET then UPDATE
 (no optimistic fast path).
@@ -29,9 +35,10 @@ from collections.abc import Callable
 from .apiserver import Unreachable
 from .component import Component, Event
 from .errors import ApiError
+from .host import Host
 from .objects import deep_copy, micro_timestamp, parse_timestamp
 
-__all__ = ["LeaderElector"]
+__all__ = ["LeaderElected", "LeaderElector"]
 
 
 class LeaderElector:
@@ -55,6 +62,8 @@ class LeaderElector:
         #: The Lease spec as this candidate last saw it change, and when (on its own clock).
         self.observed_spec: dict | None = None
         self.observed_time = -1.0
+        #: The Lease as this candidate last wrote it (the subject of its LeaderElection events).
+        self.lease: dict | None = None
 
     @property
     def key(self) -> str:
@@ -77,11 +86,13 @@ class LeaderElector:
             if not self.is_leader:
                 self.is_leader = True
                 self.on_started_leading()
+                self._record_event("became leader")
                 return self.component.event(self.key, f"{self.identity} became leader", verb="lead")
             return self.component.event(self.key, f"{self.identity} renewed the lease", verb="renew")
         if self.is_leader and now - self.last_renew >= self.renew_deadline:
             self.is_leader = False
             self.on_stopped_leading()
+            self._record_event("stopped leading")
             self.component.after(self.retry_period, self._try, background=True)
             return self.component.event(self.key, f"{self.identity} lost the lease (could not renew within "
                                         f"{self.renew_deadline:g}s)", verb="lead")
@@ -96,13 +107,18 @@ class LeaderElector:
         return self.component.event(self.key, f"lease held by {holder}; {self.identity} stays a candidate",
                                     verb="wait")
 
+    def _record_event(self, what: str) -> None:
+        """``LeaseLock.RecordEvent``: a ``LeaderElection`` Event on the Lease, "<identity> <what>"."""
+        if self.lease is not None:
+            self.component.client.event(self.lease, "Normal", "LeaderElection", f"{self.identity} {what}")
+
     def _holder(self) -> str:
-        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
         return (lease or {}).get("spec", {}).get("holderIdentity") or "nobody"
 
     def _holder_gone(self) -> bool:
         """True when the holder's renewals have stopped (its lease is running out)."""
-        lease = self.component.cluster.api.peek("leases", self.lease_name, self.namespace)
+        lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
         if lease is None:
             return False
         renew = lease["spec"].get("renewTime")
@@ -136,6 +152,7 @@ class LeaderElector:
                                                   "leaseDurationSeconds": int(self.lease_duration),
                                                   "acquireTime": stamp, "renewTime": stamp,
                                                   "leaseTransitions": 0}})
+                self.lease = created
                 self._observe(created["spec"])
                 return True
             spec = lease["spec"]
@@ -154,7 +171,59 @@ class LeaderElector:
                 self.transitions += 1
             nspec["renewTime"] = stamp
             nspec["leaseDurationSeconds"] = int(self.lease_duration)
-            self._observe(client.update(new)["spec"])
+            self.lease = client.update(new)
+            self._observe(self.lease["spec"])
             return True
         except (ApiError, Unreachable):
             return False
+
+
+class LeaderElected(Component):
+    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller managers).
+
+    Subclasses write three methods: ``build`` (fresh state: informers, queues, controllers),
+    ``lead`` (start the loops once the Lease is held) and ``follow`` (stop them).  The Lease
+    is named after the process unless ``lease_name`` says otherwise.
+    """
+
+    def __init__(self, host: Host, name: str, node: str, *, lease_name: str | None = None):
+        super().__init__(host, name, node)
+        self._stale = False
+        self.build()
+        self.elector = LeaderElector(self, lease_name or name, on_started_leading=self._started_leading,
+                                     on_stopped_leading=self._stopped_leading)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.elector.is_leader
+
+    def build(self) -> None:
+        """Build the state a newly started process has (informers, caches, queues)."""
+        raise NotImplementedError
+
+    def lead(self) -> None:
+        """Became leader: start the process's loops."""
+        raise NotImplementedError
+
+    def follow(self) -> None:
+        """Lost the Lease or died: stop the loops (the next term rebuilds everything)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        super().start()
+        self.elector.start()
+
+    def stop(self) -> None:
+        self._stopped_leading()
+        self.elector.stop()
+        super().stop()
+
+    def _started_leading(self) -> None:
+        if self._stale:
+            self.build()
+            self._stale = False
+        self.lead()
+
+    def _stopped_leading(self) -> None:
+        self.follow()
+        self._stale = True

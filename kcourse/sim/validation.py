@@ -19,13 +19,18 @@ on update.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, Cause, invalid
 from .labels import selector_from_spec
 from .quantity import millicores, parse_quantity
 
-__all__ = ["validate", "validate_update"]
+if TYPE_CHECKING:
+    from .kinds import Kind
+
+__all__ = ["ErrorList", "go_repr", "validate", "validate_config_data", "validate_daemonset", "validate_deployment",
+           "validate_pod", "validate_pod_update", "validate_replicaset", "validate_selector_update",
+           "validate_service", "validate_service_update", "validate_update"]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -60,7 +65,9 @@ def go_repr(value: Any) -> str:
     return str(value)
 
 
-class _Errors(list):
+class ErrorList(list):
+    """apimachinery's ``field.ErrorList``: every problem found, each with its field path."""
+
     def required(self, path: str, detail: str = "") -> None:
         self.append(Cause(path, "Required value" + (f": {detail}" if detail else ""), "FieldValueRequired"))
 
@@ -81,7 +88,7 @@ class _Errors(list):
 
 # --- metadata ------------------------------------------------------------------------------------
 
-def _validate_name(errs: _Errors, name: Any, path: str, pattern: re.Pattern = DNS1123_SUBDOMAIN,
+def _validate_name(errs: ErrorList, name: Any, path: str, pattern: re.Pattern = DNS1123_SUBDOMAIN,
                    message: str = MSG_SUBDOMAIN, max_len: int = 253) -> None:
     if not name:
         errs.required(path, "name or generateName is required")
@@ -92,7 +99,7 @@ def _validate_name(errs: _Errors, name: Any, path: str, pattern: re.Pattern = DN
         errs.invalid(path, name, message)
 
 
-def _validate_labels(errs: _Errors, labels: dict | None, path: str) -> None:
+def _validate_labels(errs: ErrorList, labels: dict | None, path: str) -> None:
     for key, value in sorted((labels or {}).items()):
         name = key.rsplit("/", 1)[-1]
         prefix = key[: -len(name) - 1] if "/" in key else ""
@@ -107,26 +114,25 @@ def _validate_labels(errs: _Errors, labels: dict | None, path: str) -> None:
             errs.invalid(path, value, MSG_LABEL_VALUE)
 
 
-def _validate_meta(errs: _Errors, obj: dict, rt_kind: str) -> None:
+_NAME_FORMATS = {"subdomain": (DNS1123_SUBDOMAIN, MSG_SUBDOMAIN, 253), "label": (DNS1123_LABEL, MSG_LABEL, 63),
+                 "dns1035": (DNS1035_LABEL, MSG_1035, 63)}
+
+
+def _validate_meta(errs: ErrorList, obj: dict, kind: Kind) -> None:
     meta = obj.get("metadata") or {}
-    name = meta.get("name")
-    if rt_kind in ("Namespace", "Service"):
-        pattern, message, max_len = (DNS1123_LABEL, MSG_LABEL, 63) if rt_kind == "Namespace" else (
-            DNS1035_LABEL, MSG_1035, 63)
-        _validate_name(errs, name, "metadata.name", pattern, message, max_len)
-    else:
-        _validate_name(errs, name, "metadata.name")
+    pattern, message, max_len = _NAME_FORMATS[kind.name_format]
+    _validate_name(errs, meta.get("name"), "metadata.name", pattern, message, max_len)
     _validate_labels(errs, meta.get("labels"), "metadata.labels")
 
 
 # --- pods ------------------------------------------------------------------------------------------
 
-def _validate_port(errs: _Errors, port: Any, path: str) -> None:
+def _validate_port(errs: ErrorList, port: Any, path: str) -> None:
     if not isinstance(port, int) or not 1 <= port <= 65535:
         errs.invalid(path, port, "must be between 1 and 65535, inclusive")
 
 
-def _validate_resources(errs: _Errors, res: dict, path: str) -> None:
+def _validate_resources(errs: ErrorList, res: dict, path: str) -> None:
     parsed: dict[str, dict[str, int]] = {}
     for section in ("limits", "requests"):
         for name, value in sorted((res.get(section) or {}).items()):
@@ -146,7 +152,7 @@ def _validate_resources(errs: _Errors, res: dict, path: str) -> None:
                          f"must be less than or equal to {name} limit of {limit_text}")
 
 
-def _validate_probe(errs: _Errors, probe: Any, path: str) -> None:
+def _validate_probe(errs: ErrorList, probe: Any, path: str) -> None:
     if probe is None:
         return
     handlers = [h for h in ("exec", "httpGet", "tcpSocket", "grpc") if h in probe]
@@ -159,7 +165,7 @@ def _validate_probe(errs: _Errors, probe: Any, path: str) -> None:
             errs.invalid(f"{path}.{f}", probe[f], "must be greater than or equal to 1")
 
 
-def _validate_containers(errs: _Errors, containers: Any, path: str) -> None:
+def _validate_containers(errs: ErrorList, containers: Any, path: str) -> None:
     if not containers:
         errs.required(path)
         return
@@ -204,7 +210,7 @@ def _validate_containers(errs: _Errors, containers: Any, path: str) -> None:
             errs.unsupported(f"{p}.imagePullPolicy", policy, ["Always", "IfNotPresent", "Never"])
 
 
-def _validate_pod_spec(errs: _Errors, spec: Any, path: str, restart_policies: tuple[str, ...] = (
+def _validate_pod_spec(errs: ErrorList, spec: Any, path: str, restart_policies: tuple[str, ...] = (
         "Always", "OnFailure", "Never")) -> None:
     if not isinstance(spec, dict):
         errs.required(path)
@@ -236,7 +242,7 @@ MSG_PERCENT = ("a valid percent string must be a numeric string followed by an e
                "regex used for validation is '[0-9]+%')")
 
 
-def _validate_selector(errs: _Errors, selector: dict, path: str) -> bool:
+def _validate_selector(errs: ErrorList, selector: dict, path: str) -> bool:
     """metav1 ``ValidateLabelSelector``; True when the selector can be evaluated."""
     before = len(errs)
     _validate_labels(errs, selector.get("matchLabels"), f"{path}.matchLabels")
@@ -275,7 +281,7 @@ def _intstr_value(value: int | str) -> int:
     return value
 
 
-def _validate_int_or_percent(errs: _Errors, value: int | str | None, path: str) -> None:
+def _validate_int_or_percent(errs: ErrorList, value: int | str | None, path: str) -> None:
     """apps/validation ``ValidatePositiveIntOrPercent``."""
     if isinstance(value, str):
         if not PERCENT.match(value):
@@ -284,7 +290,7 @@ def _validate_int_or_percent(errs: _Errors, value: int | str | None, path: str) 
         errs.invalid(path, value, "must be greater than or equal to 0")
 
 
-def _validate_not_over_100(errs: _Errors, value: int | str | None, path: str) -> None:
+def _validate_not_over_100(errs: ErrorList, value: int | str | None, path: str) -> None:
     if isinstance(value, str) and PERCENT.match(value) and int(value[:-1]) > 100:
         errs.append(Cause(path, f"Invalid value: {intstr_repr(value)}: must not be greater than 100%",
                           "FieldValueInvalid"))
@@ -292,7 +298,7 @@ def _validate_not_over_100(errs: _Errors, value: int | str | None, path: str) ->
 
 # --- workloads and services ------------------------------------------------------------------------
 
-def _validate_workload(errs: _Errors, obj: dict, kind: str) -> None:
+def _validate_workload(errs: ErrorList, obj: dict, kind: str) -> None:
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         errs.required("spec")
@@ -331,7 +337,7 @@ def _validate_workload(errs: _Errors, obj: dict, kind: str) -> None:
         _validate_daemonset_strategy(errs, spec.get("updateStrategy") or {})
 
 
-def _validate_daemonset_strategy(errs: _Errors, strategy: dict) -> None:
+def _validate_daemonset_strategy(errs: ErrorList, strategy: dict) -> None:
     """apps/validation ``ValidateDaemonSetUpdateStrategy`` and ``ValidateRollingUpdateDaemonSet``."""
     stype = strategy.get("type", "")
     if stype == "OnDelete":
@@ -359,7 +365,7 @@ def _validate_daemonset_strategy(errs: _Errors, strategy: dict) -> None:
         errs.required(f"{path}.maxUnavailable", "cannot be 0 when maxSurge is 0")
 
 
-def _validate_service(errs: _Errors, obj: dict) -> None:
+def _validate_service(errs: ErrorList, obj: dict) -> None:
     spec = obj.get("spec") or {}
     stype = spec.get("type", "ClusterIP")
     if stype not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
@@ -395,23 +401,41 @@ def _validate_service(errs: _Errors, obj: dict) -> None:
                              "valid ports is 30000-32767")
 
 
-def validate(obj: dict) -> None:
-    """Raise 422 Invalid listing every problem with a new object."""
-    kind = obj.get("kind", "")
-    errs = _Errors()
+def validate_pod(errs: ErrorList, obj: dict) -> None:
+    _validate_pod_spec(errs, obj.get("spec"), "spec")
+
+
+def validate_deployment(errs: ErrorList, obj: dict) -> None:
+    _validate_workload(errs, obj, "Deployment")
+
+
+def validate_replicaset(errs: ErrorList, obj: dict) -> None:
+    _validate_workload(errs, obj, "ReplicaSet")
+
+
+def validate_daemonset(errs: ErrorList, obj: dict) -> None:
+    _validate_workload(errs, obj, "DaemonSet")
+
+
+def validate_service(errs: ErrorList, obj: dict) -> None:
+    _validate_service(errs, obj)
+
+
+def validate_config_data(errs: ErrorList, obj: dict) -> None:
+    """The keys of a ConfigMap's or a Secret's ``data``."""
+    for key in sorted(obj.get("data") or {}):
+        if len(key) > 253 or not CONFIG_KEY.fullmatch(key):
+            errs.invalid(f"data[{key}]", key, "a valid config key must consist of alphanumeric characters, "
+                         "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                         "validation is '[-._a-zA-Z0-9]+')")
+
+
+def validate(obj: dict, kind: Kind) -> None:
+    """Raise 422 Invalid listing every problem with a new object (its metadata, then the kind's own checks)."""
+    errs = ErrorList()
     _validate_meta(errs, obj, kind)
-    if kind == "Pod":
-        _validate_pod_spec(errs, obj.get("spec"), "spec")
-    elif kind in ("Deployment", "ReplicaSet", "DaemonSet"):
-        _validate_workload(errs, obj, kind)
-    elif kind == "Service":
-        _validate_service(errs, obj)
-    elif kind in ("ConfigMap", "Secret"):
-        for key in sorted(obj.get("data") or {}):
-            if len(key) > 253 or not CONFIG_KEY.fullmatch(key):
-                errs.invalid(f"data[{key}]", key, "a valid config key must consist of alphanumeric characters, "
-                             "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
-                             "validation is '[-._a-zA-Z0-9]+')")
+    if kind.validate is not None:
+        kind.validate(errs, obj)
     if errs:
         raise _invalid(obj, errs)
 
@@ -423,31 +447,39 @@ def _invalid(obj: dict, errs: list[Cause]) -> ApiError:
     return invalid(obj.get("kind", ""), name, errs, group)
 
 
-def validate_update(new: dict, old: dict) -> None:
+def validate_pod_update(errs: ErrorList, new: dict, old: dict) -> None:
+    def strip(spec: dict) -> dict:
+        spec = dict(spec)
+        spec["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get("containers", [])]
+        spec.pop("activeDeadlineSeconds", None)
+        spec.pop("tolerations", None)
+        return spec
+    if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
+        errs.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,"
+                       "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+                       "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+                       "(allow it to be set to 1 if it was previously negative)")
+
+
+def validate_selector_update(errs: ErrorList, new: dict, old: dict) -> None:
+    """A workload's ``spec.selector`` is immutable in apps/v1."""
+    if (new.get("spec") or {}).get("selector") != (old.get("spec") or {}).get("selector"):
+        sel = (new.get("spec") or {}).get("selector") or {}
+        errs.invalid("spec.selector", f"v1.LabelSelector{{MatchLabels:{go_repr(sel.get('matchLabels') or {})}}}",
+                     "field is immutable")
+
+
+def validate_service_update(errs: ErrorList, new: dict, old: dict) -> None:
+    old_ip = (old.get("spec") or {}).get("clusterIP")
+    new_ip = (new.get("spec") or {}).get("clusterIP")
+    if new_ip and new_ip != old_ip:
+        errs.invalid("spec.clusterIPs[0]", [new_ip], "may not change once set")
+
+
+def validate_update(new: dict, old: dict, kind: Kind) -> None:
     """Refuse changes to fields the API server keeps immutable."""
-    kind = new.get("kind", "")
-    errs = _Errors()
-    if kind == "Pod":
-        def strip(spec: dict) -> dict:
-            spec = dict(spec)
-            spec["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get("containers", [])]
-            spec.pop("activeDeadlineSeconds", None)
-            spec.pop("tolerations", None)
-            return spec
-        if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
-            errs.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,"
-                           "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                           "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                           "(allow it to be set to 1 if it was previously negative)")
-    elif kind in ("Deployment", "ReplicaSet", "DaemonSet"):
-        if (new.get("spec") or {}).get("selector") != (old.get("spec") or {}).get("selector"):
-            sel = (new.get("spec") or {}).get("selector") or {}
-            errs.invalid("spec.selector", f"v1.LabelSelector{{MatchLabels:{go_repr(sel.get('matchLabels') or {})}}}",
-                         "field is immutable")
-    elif kind == "Service":
-        old_ip = (old.get("spec") or {}).get("clusterIP")
-        new_ip = (new.get("spec") or {}).get("clusterIP")
-        if new_ip and new_ip != old_ip:
-            errs.invalid("spec.clusterIPs[0]", [new_ip], "may not change once set")
+    errs = ErrorList()
+    if kind.validate_update is not None:
+        kind.validate_update(errs, new, old)
     if errs:
         raise _invalid(new, errs)

@@ -40,6 +40,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kcourse import diagrams
+from kcourse.sim.kinds import KINDS
 from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
 __all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "diagram_html", "event_kind", "events_table", "explain", "failed"]
@@ -55,11 +56,8 @@ EXPLANATIONS: dict[str, str] = {
                                "plane nodes only the holder of its Lease acts.",
     "cloud-controller-manager": "cloud-controller-manager runs the controllers that talk to the cloud "
                                 "provider; only the holder of its Lease acts.",
-    "replicaset-controller": "The ReplicaSet controller compares each ReplicaSet's spec.replicas with the "
-                             "Pods it owns and creates or deletes Pods to close the gap.",
-    "deployment-controller": "The Deployment controller turns a Deployment into ReplicaSets and rolls out "
-                             "changes by scaling a new ReplicaSet up and the old one down.",
-    "daemonset-controller": "The DaemonSet controller keeps one Pod of each DaemonSet on every eligible node.",
+    # The controllers of each kind explain themselves in the kind's entry (kcourse.sim.kinds).
+    **{component: text for kind in KINDS for component, text in kind.controllers},
     "node-lifecycle-controller": "The node-lifecycle controller watches node heartbeats (node Leases and "
                                  "status); a node silent for the grace period is marked Unknown and tainted.",
     "taint-eviction-controller": "The taint manager evicts Pods from nodes with a NoExecute taint once their "

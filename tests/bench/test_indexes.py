@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import kcourse
+from kcourse.sim.controllers.controller_utils import pods_by_owner
 from kcourse.sim.controllers.endpoints import selected_pods
-from kcourse.sim.controllers.replicaset import pods_by_owner
 from kcourse.sim.informer import Informer
 
 WEB = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
@@ -34,7 +34,7 @@ def _pods(c: kcourse.Cluster) -> Informer:
 def test_pods_by_owner_returns_the_owners_pods_in_key_order(cluster):
     rs = cluster.api.items("replicasets", "default")[0]
     pods = _pods(cluster)
-    from kcourse.sim.controllers.replicaset import POD_CONTROLLER_UID_INDEX, pod_controller_uid_index
+    from kcourse.sim.controllers.controller_utils import POD_CONTROLLER_UID_INDEX, pod_controller_uid_index
     pods.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
     owned = pods_by_owner(pods, rs, include_orphans=False)
     scanned = [p for p in pods.list() if any(r.get("controller") and r["uid"] == rs["metadata"]["uid"]
@@ -46,7 +46,7 @@ def test_pods_by_owner_returns_the_owners_pods_in_key_order(cluster):
 def test_pods_by_owner_adds_the_namespaces_orphans(cluster):
     rs = cluster.api.items("replicasets", "default")[0]
     pods = _pods(cluster)
-    from kcourse.sim.controllers.replicaset import POD_CONTROLLER_UID_INDEX, pod_controller_uid_index
+    from kcourse.sim.controllers.controller_utils import POD_CONTROLLER_UID_INDEX, pod_controller_uid_index
     pods.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
     names = [p["metadata"]["name"] for p in pods_by_owner(pods, rs, include_orphans=True)]
     assert "stray" in names and names == sorted(names)

@@ -17,7 +17,7 @@ EXPECTED = [
     "00-index", "01-introduction", "02-architecture", "03-api-server", "04-scheduler",
     "05-controller-managers", "06-etcd", "07-worker-node-kubelet", "08-container-runtimes",
     "09-kube-proxy-and-services", "10-addons", "11-pods-and-networking", "12-at-scale",
-    "13-knowledge-check", "14-review",
+    "13-knowledge-check", "14-review", "15-challenges",
 ]
 
 

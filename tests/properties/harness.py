@@ -70,7 +70,7 @@ def boot(masters: int = 1, workers: int = 2, seed: int = 0, workload: list[dict]
     """A stable cluster with kube-proxy but none of the optional addons, running ``workload``."""
     c = kcourse.Cluster(masters=masters, workers=workers, seed=seed, addons=False, record_events=False,
                         trace_limit=200)
-    register_programs(c)
+    register_programs(c.programs)
     for obj in kube_proxy_manifests():
         c.api.create(obj, user="kubeadm")
     if workload:

@@ -11,6 +11,7 @@ from kcourse.sim.scheduler import (
     SKIP,
     Cache,
     CycleResult,
+    CycleState,
     Decisions,
     Framework,
     PodInfo,
@@ -51,11 +52,10 @@ def framework(*nodes, pods=(), seed=0, **kw):
 
 
 def filter_status(fw, p, name) -> Status:
-    state = {"pod_info": PodInfo(p), "all_nodes": fw.cache.node_list(), "num_all_nodes": len(fw.cache.nodes)}
-    for plugin in fw.plugins:
-        if hasattr(plugin, "pre_filter"):
-            plugin.pre_filter(state, p)
-    return fw.run_filters(state, p, fw.cache.nodes[name])
+    state = CycleState(PodInfo(p), fw.cache.node_list())
+    for plugin in fw.pre_filter_plugins:
+        plugin.pre_filter(state, p)
+    return fw.run_filter_plugins(state, p, fw.cache.nodes[name])
 
 
 # --- percentageOfNodesToScore ------------------------------------------------------------------------------
@@ -79,8 +79,8 @@ def test_prefilter_leaves_out_the_filters_with_nothing_to_check_for_a_plain_pod(
     fw = framework(node("w1"), node("w2"))
     plain = fw.schedule(pod("a"))
     assert plain.node is not None
-    state = {"pod_info": PodInfo(pod("b")), "all_nodes": fw.cache.node_list(), "num_all_nodes": 2}
-    skipped = {p.name for p in fw.plugins if hasattr(p, "pre_filter") and p.pre_filter(state, pod("b")) == SKIP}
+    state = CycleState(PodInfo(pod("b")), fw.cache.node_list())
+    skipped = {p.name for p in fw.pre_filter_plugins if p.pre_filter(state, pod("b")) == SKIP}
     assert skipped == {"NodeName", "NodeAffinity", "NodePorts", "PodTopologySpread"}
     picky = pod("c", nodeSelector={"disk": "ssd"})
     assert fw.plugin("NodeAffinity").pre_filter(state, picky) is None

@@ -11,7 +11,8 @@ DaemonSet kubeadm installs the same way, comes along.
 
 The stores the addons fill are reachable as ``cluster.addons.dns``,
 ``.metrics``, ``.logs`` and ``.dashboard``, so views never need their
-internals.
+internals; each program is given the store it fills when it is registered,
+so no program looks for it through the cluster.
 
 Simplified: RBAC objects (ClusterRoles, bindings), the metrics APIService
 and PodDisruptionBudgets are not created; ``kubernetes.io/os`` node
@@ -20,18 +21,23 @@ selectors are left out of the manifests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..apiserver import APIServer
 from .dashboard import Dashboard, dashboard_summary
 from .dns import ClusterDNS, resolve
 from .logging import LogStore
 from .monitoring import MetricsStore
 
-if TYPE_CHECKING:
-    from ..cluster import Cluster
+__all__ = ["Addons", "ClusterDNS", "Dashboard", "LogStore", "MetricsStore", "ProgramFactory", "dashboard_summary",
+           "install_addons", "kube_proxy_manifests", "register_programs", "resolve"]
 
-__all__ = ["Addons", "dashboard_summary", "install_addons", "kube_proxy_manifests", "resolve"]
+#: What the kubelet calls with a container's context to get the program its image runs.
+ProgramFactory = Callable[[Any], Any]
+#: A node's ``/var/log/containers`` files (path → lines), as a log shipper's hostPath mount shows them.
+NodeLogs = Callable[[str], "dict[str, list[str]] | None"]
 
 INSTALLER = "kubernetes-admin"
 
@@ -90,31 +96,37 @@ def kube_proxy_manifests() -> list[dict]:
     ]
 
 
-def register_programs(cluster: Cluster) -> None:
-    """Tell the simulation which program each addon image runs (by image repository)."""
+def register_programs(programs: dict[str, ProgramFactory], addons: Addons | None = None,
+                      node_logs: NodeLogs | None = None) -> None:
+    """Tell the simulation which program each addon image runs (by image repository).
+
+    The programs report to ``addons``' stores (CoreDNS replicas to ``dns``, scrapes to
+    ``metrics``, shipped lines to ``logs``), or to none when the cluster has no addons.
+    """
     from ..kubeproxy import IMAGE as PROXY_IMAGE
     from ..kubeproxy import kube_proxy_program
     from . import dns, logging, monitoring
-    for image, factory in ((PROXY_IMAGE, kube_proxy_program), (dns.IMAGE, dns.coredns_program),
-                           (monitoring.IMAGE, monitoring.metrics_server_program),
-                           (logging.IMAGE, logging.fluent_bit_program)):
-        cluster.programs[image.rsplit(":", 1)[0]] = factory
+    for image, factory in ((PROXY_IMAGE, kube_proxy_program),
+                           (dns.IMAGE, dns.coredns_program(addons.dns if addons else None)),
+                           (monitoring.IMAGE, monitoring.metrics_server_program(addons.metrics if addons else None)),
+                           (logging.IMAGE, logging.fluent_bit_program(addons.logs if addons else None, node_logs))):
+        programs[image.rsplit(":", 1)[0]] = factory
 
 
-def install_addons(cluster: Cluster) -> Addons:
-    """Create kube-proxy and the addons through the API server and set ``cluster.addons``."""
+def install_addons(api: APIServer, programs: dict[str, ProgramFactory], addons: Addons,
+                   node_logs: NodeLogs | None = None) -> Addons:
+    """Register the addons' programs and create kube-proxy and the addons through the API server."""
     from . import dashboard, dns, logging, monitoring
-    cluster.addons = Addons(ClusterDNS(cluster), MetricsStore(cluster), LogStore(cluster), Dashboard(cluster))
-    register_programs(cluster)
+    register_programs(programs, addons, node_logs)
     for obj in (*kube_proxy_manifests(), *dns.manifests(), *monitoring.manifests(), *logging.manifests(),
                 *dashboard.manifests()):
-        _create(cluster, obj)
-    return cluster.addons
+        _create(api, obj)
+    return addons
 
 
-def _create(cluster: Cluster, obj: dict[str, Any]) -> None:
+def _create(api: APIServer, obj: dict[str, Any]) -> None:
     md = obj["metadata"]
     resource = {"Namespace": "namespaces", "ServiceAccount": "serviceaccounts", "ConfigMap": "configmaps",
                 "Deployment": "deployments", "DaemonSet": "daemonsets", "Service": "services"}[obj["kind"]]
-    if cluster.api.peek(resource, md["name"], md.get("namespace")) is None:
-        cluster.api.create(obj, user=INSTALLER)
+    if api.peek(resource, md["name"], md.get("namespace")) is None:
+        api.create(obj, user=INSTALLER)

@@ -14,14 +14,12 @@ token; the summary reads the API server's cache directly (as a view does).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..apiserver import APIServer
 from ..objects import condition
 
-if TYPE_CHECKING:
-    from ..cluster import Cluster
-
-__all__ = ["IMAGE", "NAMESPACE", "Dashboard", "dashboard_summary", "manifests"]
+__all__ = ["IMAGE", "NAMESPACE", "Dashboard", "DashboardSource", "dashboard_summary", "manifests"]
 
 IMAGE = "kubernetesui/dashboard:v2.7.0"
 NAMESPACE = "kubernetes-dashboard"
@@ -55,6 +53,21 @@ def manifests() -> list[dict]:
     ]
 
 
+class DashboardSource(Protocol):
+    """What the Dashboard reads: the API server's cache (as a view does), the cluster's name and time.
+
+    Metrics come from ``addons.metrics`` when the source has them (a cluster with the monitoring addon).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def api(self) -> APIServer: ...
+
+    def timestamp(self) -> str: ...
+
+
 def _node_row(node: dict, metrics: Any) -> dict[str, Any]:
     name = node["metadata"]["name"]
     ready = condition(node, "Ready")
@@ -72,17 +85,17 @@ def _node_row(node: dict, metrics: Any) -> dict[str, Any]:
     return row
 
 
-def _workloads(cluster: Cluster) -> list[dict[str, Any]]:
+def _workloads(api: APIServer) -> list[dict[str, Any]]:
     rows = []
-    for d in cluster.api.items("deployments", None):
+    for d in api.items("deployments", None):
         st = d.get("status") or {}
         rows.append({"kind": "Deployment", "namespace": d["metadata"]["namespace"], "name": d["metadata"]["name"],
                      "desired": d["spec"].get("replicas", 1), "ready": st.get("readyReplicas", 0)})
-    for ds in cluster.api.items("daemonsets", None):
+    for ds in api.items("daemonsets", None):
         st = ds.get("status") or {}
         rows.append({"kind": "DaemonSet", "namespace": ds["metadata"]["namespace"], "name": ds["metadata"]["name"],
                      "desired": st.get("desiredNumberScheduled", 0), "ready": st.get("numberReady", 0)})
-    for rs in cluster.api.items("replicasets", None):
+    for rs in api.items("replicasets", None):
         if rs["metadata"].get("ownerReferences"):
             continue
         st = rs.get("status") or {}
@@ -93,12 +106,12 @@ def _workloads(cluster: Cluster) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["namespace"], r["kind"], r["name"]))
 
 
-def dashboard_running(cluster: Cluster) -> bool:
-    return any((p.get("status") or {}).get("phase") == "Running" for p in cluster.api.items("pods", NAMESPACE)
+def dashboard_running(api: APIServer) -> bool:
+    return any((p.get("status") or {}).get("phase") == "Running" for p in api.items("pods", NAMESPACE)
                if (p["metadata"].get("labels") or {}).get("k8s-app") == "kubernetes-dashboard")
 
 
-def dashboard_summary(cluster: Cluster, warnings: int = 10) -> dict[str, Any]:
+def dashboard_summary(cluster: DashboardSource, warnings: int = 10) -> dict[str, Any]:
     """The Dashboard's overview as plain data: sections of rows, mappings or text."""
     metrics = getattr(getattr(cluster, "addons", None), "metrics", None)
     if metrics is not None and not metrics.available:
@@ -118,11 +131,11 @@ def dashboard_summary(cluster: Cluster, warnings: int = 10) -> dict[str, Any]:
     ready_nodes = sum(1 for n in nodes if n["status"].startswith("Ready"))
     return {
         "Cluster": {"name": cluster.name, "time": cluster.timestamp(),
-                    "dashboard": "serving" if dashboard_running(cluster) else "not running (no Dashboard pod)",
+                    "dashboard": "serving" if dashboard_running(cluster.api) else "not running (no Dashboard pod)",
                     "nodes ready": f"{ready_nodes}/{len(nodes)}",
                     "metrics": "available" if metrics is not None else "not available"},
         "Nodes": nodes,
-        "Workloads": _workloads(cluster),
+        "Workloads": _workloads(cluster.api),
         "Pods by phase": phases,
         "Recent warnings": recent,
     }
@@ -131,12 +144,12 @@ def dashboard_summary(cluster: Cluster, warnings: int = 10) -> dict[str, Any]:
 class Dashboard:
     """``cluster.addons.dashboard``: the summary on demand."""
 
-    def __init__(self, cluster: Cluster):
-        self.cluster = cluster
+    def __init__(self, source: DashboardSource):
+        self.source = source
 
     @property
     def running(self) -> bool:
-        return dashboard_running(self.cluster)
+        return dashboard_running(self.source.api)
 
     def summary(self) -> dict[str, Any]:
-        return dashboard_summary(self.cluster)
+        return dashboard_summary(self.source)

@@ -21,14 +21,12 @@ rotation; an action is traced only when it shipped something.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..objects import parse_timestamp
-from .program import ContainerProgram
-
-if TYPE_CHECKING:
-    from ..cluster import Cluster
+from ..program import ContainerProgram
 
 __all__ = ["FLUSH_INTERVAL", "IMAGE", "FluentBit", "LogRecord", "LogStore", "manifests", "parse_log_path"]
 
@@ -129,8 +127,7 @@ def _parse_line(line: Any, default_time: float) -> tuple[float, str, str]:
 class LogStore:
     """The central log store (``cluster.addons.logs``)."""
 
-    def __init__(self, cluster: Cluster):
-        self.cluster = cluster
+    def __init__(self) -> None:
         self.records: list[LogRecord] = []
         #: fluent-bit's read offsets per node and file (its DB on the node's disk).
         self.offsets: dict[str, dict[str, int]] = {}
@@ -155,6 +152,14 @@ class FluentBit(ContainerProgram):
     program_name = "fluent-bit"
     resources = ()
 
+    def __init__(self, ctx: Any, store: LogStore | None = None,
+                 node_logs: Callable[[str], dict[str, list[str]] | None] | None = None):
+        #: Where shipped lines go (``cluster.addons.logs``), if anywhere.
+        self.store = store
+        #: The node's ``/var/log/containers`` (a hostPath mount of the kubelet's files), by node name.
+        self._node_logs = node_logs
+        super().__init__(ctx)
+
     def start(self) -> None:
         super().start()
         self.log("[ info] [fluent bit] version=3.1.9, commit=, pid=1")
@@ -165,17 +170,13 @@ class FluentBit(ContainerProgram):
         return self.running
 
     def _files(self) -> dict[str, list[Any]]:
-        kubelet = self.cluster.machines[self.node].component("kubelet")
-        reader = getattr(kubelet, "log_files", None)
-        if reader is None:
-            return {}
-        files = reader()
+        files = self._node_logs(self.node) if self._node_logs is not None else None
         return dict(files) if files else {}
 
     def flush(self) -> Any:
         """Read what is new in every log file on the node and send it to the store."""
         self.after(FLUSH_INTERVAL, self.flush, background=True, trace_name=self.program_name)
-        store = getattr(getattr(self.cluster, "addons", None), "logs", None)
+        store = self.store
         if store is None:
             return None
         offsets = store.offsets.setdefault(self.node, {})
@@ -197,6 +198,7 @@ class FluentBit(ContainerProgram):
         return self.event(self.pod_key or self.node, f"shipped {shipped} log lines from {self.node}", verb="sync")
 
 
-def fluent_bit_program(ctx: Any) -> FluentBit:
-    """The program behind the ``cr.fluentbit.io/fluent/fluent-bit`` image."""
-    return FluentBit(ctx)
+def fluent_bit_program(store: LogStore | None,
+                       node_logs: Callable[[str], dict[str, list[str]] | None] | None) -> Callable[[Any], FluentBit]:
+    """The program behind the ``cr.fluentbit.io/fluent/fluent-bit`` image: ``node_logs(node)`` into ``store``."""
+    return lambda ctx: FluentBit(ctx, store, node_logs)

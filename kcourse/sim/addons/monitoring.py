@@ -22,16 +22,14 @@ Running are recorded at zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..clock import Clock
 from ..errors import ApiError
-from ..network import machine_up
+from ..program import ContainerProgram
 from ..quantity import millicores, units
-from .program import ContainerProgram
-
-if TYPE_CHECKING:
-    from ..cluster import Cluster
 
 __all__ = ["IMAGE", "RESOLUTION", "MetricsServer", "MetricsStore", "Sample", "manifests"]
 
@@ -89,8 +87,12 @@ class MetricsStore:
     #: A sample older than this is not "current" (metrics-server keeps the last two scrapes).
     FRESH = 2 * RESOLUTION + 5
 
-    def __init__(self, cluster: Cluster):
-        self.cluster = cluster
+    def __init__(self, clock: Clock, nodes: Callable[[], list[dict]], node_capacity: dict[str, str]):
+        self.clock = clock
+        #: The Nodes as the API server has them (``kubectl top nodes`` lists every Node).
+        self._nodes = nodes
+        #: What a Node that reports no allocatable resources is taken to have.
+        self._node_capacity = node_capacity
         self.samples: dict[tuple[str, str], list[Sample]] = {}
         self.servers: list[MetricsServer] = []
 
@@ -122,7 +124,7 @@ class MetricsStore:
 
     def _latest(self, kind: str, name: str) -> Sample | None:
         got = self.samples.get((kind, name))
-        if got and got[-1].time >= self.cluster.clock.now - self.FRESH:
+        if got and got[-1].time >= self.clock.now - self.FRESH:
             return got[-1]
         return None
 
@@ -130,9 +132,9 @@ class MetricsStore:
         """``kubectl top nodes`` rows; ``cpu``/``memory`` None (``<unknown>``) without a fresh sample."""
         self._require("nodes")
         rows = []
-        for node in self.cluster.api.items("nodes"):
+        for node in self._nodes():
             name = node["metadata"]["name"]
-            alloc = (node.get("status") or {}).get("allocatable") or self.cluster.node_capacity
+            alloc = (node.get("status") or {}).get("allocatable") or self._node_capacity
             s = self._latest("node", name)
             cap_cpu, cap_mem = millicores(alloc.get("cpu", "0")), units(alloc.get("memory", "0"))
             rows.append({"name": name, "cpu": s.cpu if s else None, "memory": s.memory if s else None,
@@ -185,13 +187,18 @@ class MetricsServer(ContainerProgram):
     program_name = "metrics-server"
     resources = ("nodes", "pods")
 
+    def __init__(self, ctx: Any, store: MetricsStore | None = None):
+        #: Where scrapes go (``cluster.addons.metrics``), if anywhere.
+        self.store = store
+        super().__init__(ctx)
+
     def setup(self) -> None:
         self.nodes = self.informers.informer("nodes")
         self.pods = self.informers.informer("pods")
         self._scheduled = False
 
     def on_synced(self) -> None:
-        store = _store(self.cluster)
+        store = self.store
         if store is not None and self not in store.servers:
             store.servers.append(self)
         if not self._scheduled:
@@ -200,18 +207,18 @@ class MetricsServer(ContainerProgram):
         self.log("I0101 09:00:00.000000       1 secure_serving.go:213] Serving securely on [::]:10250")
 
     def on_stop(self, machine_off: bool) -> None:
-        store = _store(self.cluster)
+        store = self.store
         if store is not None and self in store.servers:
             store.servers.remove(self)
 
     def scrape(self) -> Any:
         """One scrape of every reachable kubelet (``/metrics/resource``)."""
         self.after(RESOLUTION, self.scrape, background=True, trace_name=self.program_name)
-        store = _store(self.cluster)
+        store = self.store
         if store is None:
             return None
         now = self.clock.now
-        rng = self.cluster.rng
+        rng = self.host.rng
         by_node: dict[str, list[dict]] = {}
         for pod in self.pods.list():
             if pod["spec"].get("nodeName"):
@@ -219,7 +226,7 @@ class MetricsServer(ContainerProgram):
         scraped, missed = 0, []
         for node in self.nodes.list():
             name = node["metadata"]["name"]
-            if not (machine_up(self.cluster, name) and machine_up(self.cluster, self.node)) and name != self.node:
+            if not (self.host.machine_up(name) and self.host.machine_up(self.node)) and name != self.node:
                 missed.append(name)
                 continue
             node_cpu, node_mem = SYSTEM_CPU_M + round(40 * rng.random()), SYSTEM_MEMORY + round(80 * MI * rng.random())
@@ -240,10 +247,6 @@ class MetricsServer(ContainerProgram):
         return self.event(self.pod_key or self.node, msg, verb="sync")
 
 
-def _store(cluster: Cluster) -> MetricsStore | None:
-    return getattr(getattr(cluster, "addons", None), "metrics", None)
-
-
-def metrics_server_program(ctx: Any) -> MetricsServer:
-    """The program behind the ``registry.k8s.io/metrics-server/metrics-server`` image."""
-    return MetricsServer(ctx)
+def metrics_server_program(store: MetricsStore | None) -> Callable[[Any], MetricsServer]:
+    """The program behind the ``registry.k8s.io/metrics-server/metrics-server`` image, scraping into ``store``."""
+    return lambda ctx: MetricsServer(ctx, store)

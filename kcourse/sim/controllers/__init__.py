@@ -9,17 +9,15 @@ control plane nodes the others wait, ready to take over.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 from ..component import Component
 from ..controller import Controller
+from ..host import Host
 from ..informer import SharedInformerFactory
-from ..leader import LeaderElector
+from ..leader import LeaderElected
 
-if TYPE_CHECKING:
-    from ..cluster import Cluster
-
-__all__ = ["CONTROLLERS", "KubeControllerManager"]
+__all__ = ["CONTROLLERS", "ControllerManager", "KubeControllerManager"]
 
 
 def _controller_classes() -> list[type[Controller]]:
@@ -45,18 +43,20 @@ CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-to
                "replicaset", "daemonset", "endpoints", "endpointslice", "garbagecollector", "podgc")
 
 
-class KubeControllerManager(Component):
-    """The kube-controller-manager process on one control plane node."""
+#: What builds one controller of a manager: ``NewController(manager, informers)``.
+ControllerFactory = Callable[[Component, SharedInformerFactory], Controller]
 
-    def __init__(self, cluster: Cluster, node: str):
-        super().__init__(cluster, "kube-controller-manager", node)
-        self._build()
-        self.elector = LeaderElector(self, "kube-controller-manager", on_started_leading=self._lead,
-                                     on_stopped_leading=self._follow)
 
-    @property
-    def is_leader(self) -> bool:
-        return self.elector.is_leader
+class ControllerManager(LeaderElected):
+    """A controller-manager process: shared informers and controllers that run only while it leads.
+
+    ``controllers`` lists what builds each controller, in start-up order; a new term
+    (after a lost Lease or a restart) builds them all again, with fresh informers.
+    """
+
+    def __init__(self, host: Host, name: str, node: str, controllers: Callable[[], Sequence[ControllerFactory]]):
+        self._factories = controllers
+        super().__init__(host, name, node)
 
     def controller(self, name: str) -> Controller:
         for c in self.controllers:
@@ -64,37 +64,31 @@ class KubeControllerManager(Component):
                 return c
         raise KeyError(name)
 
-    def start(self) -> None:
-        super().start()
-        self.elector.start()
-
-    def stop(self) -> None:
-        self._follow()
-        self.elector.stop()
-        super().stop()
-
-    def _build(self) -> None:
+    def build(self) -> None:
         self.informers = SharedInformerFactory(self.client)
-        self.controllers: list[Controller] = [cls(self, self.informers) for cls in _controller_classes()]
-        self._stale = False
+        self.controllers: list[Controller] = [new(self, self.informers) for new in self._factories()]
 
-    def _lead(self) -> None:
+    def lead(self) -> None:
         """Became leader: sync the informers, then start every controller's loop."""
-        if self._stale:
-            self._build()
         self.informers.start()
         for c in self.controllers:
             c.run()
 
-    def _follow(self) -> None:
+    def follow(self) -> None:
         """Lost the lease or died: the real process exits and restarts; the next term starts afresh."""
         for c in self.controllers:
             c.stop()
         self.informers.stop()
-        self._stale = True
 
     def disconnect(self) -> None:
         self.informers.disconnect()
 
     def reconnect(self) -> None:
         self.informers.reconnect()
+
+
+class KubeControllerManager(ControllerManager):
+    """The kube-controller-manager process on one control plane node."""
+
+    def __init__(self, host: Host, node: str):
+        super().__init__(host, "kube-controller-manager", node, _controller_classes)

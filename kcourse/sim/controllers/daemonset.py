@@ -55,11 +55,11 @@ from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
 from ..labels import selector_from_spec
+from ..nodeaffinity import required_node_affinity_matches
 from ..objects import controller_of, deep_copy, parse_timestamp
 from ..resources import object_key
 from ..taints import tolerated
-from .deployment import compute_hash, scaled_value
-from .replicaset import (
+from .controller_utils import (
     ORPHAN_POD_INDEX_KEY,
     POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
@@ -71,6 +71,7 @@ from .replicaset import (
     resolve_controller_ref,
     slow_start_batch,
 )
+from .deployment import compute_hash, scaled_value
 
 __all__ = [
     "CONTROLLER_REVISION_HASH",
@@ -107,45 +108,6 @@ def daemon_pod_tolerations(spec: dict) -> list[dict]:
     return tolerations
 
 
-def _match_requirement(req: dict, value: str | None) -> bool:
-    op, values = req.get("operator"), req.get("values") or []
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt") and value is not None and values:
-        try:
-            return int(value) > int(values[0]) if op == "Gt" else int(value) < int(values[0])
-        except ValueError:
-            return False
-    return False
-
-
-def _fits_affinity(spec: dict, node: dict) -> bool:
-    labels = node["metadata"].get("labels") or {}
-    for k, v in (spec.get("nodeSelector") or {}).items():
-        if labels.get(k) != v:
-            return False
-    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
-    terms = required.get("nodeSelectorTerms")
-    if not terms:
-        return True
-    fields = {"metadata.name": node["metadata"]["name"]}
-    for term in terms:
-        exprs, mfields = term.get("matchExpressions") or [], term.get("matchFields") or []
-        if not exprs and not mfields:
-            continue
-        if all(_match_requirement(r, labels.get(r["key"])) for r in exprs) and \
-                all(_match_requirement(r, fields.get(r["key"])) for r in mfields):
-            return True
-    return False
-
-
 def node_should_run_daemon_pod(node: dict, ds: dict, tolerations: list[dict] | None = None) -> tuple[bool, bool]:
     """``NodeShouldRunDaemonPod``: (should run a new Pod here, may keep an existing one).
 
@@ -154,7 +116,7 @@ def node_should_run_daemon_pod(node: dict, ds: dict, tolerations: list[dict] | N
     spec = ds["spec"]["template"].get("spec") or {}
     if spec.get("nodeName") and spec["nodeName"] != node["metadata"]["name"]:
         return False, False
-    if not _fits_affinity(spec, node):
+    if not required_node_affinity_matches({"spec": spec}, node):
         return False, False
     taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
     if not taints:  # most nodes: no toleration to work out

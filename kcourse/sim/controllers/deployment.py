@@ -55,7 +55,7 @@ from ..informer import ResourceEventHandler
 from ..labels import selector_from_spec
 from ..objects import controller_of, deep_copy, owner_reference, parse_timestamp, timestamp
 from ..resources import object_key
-from .replicaset import (
+from .controller_utils import (
     POD_CONTROLLER_UID_INDEX,
     claim_objects,
     pod_controller_uid_index,

@@ -44,7 +44,7 @@ class NodeIpamController(Controller):
             self.enqueue(new)
 
     def sync_handler(self, key: str) -> str | None:
-        network = self.cluster.network
+        network = self.host.network
         node = self.nodes.get(key)
         if node is None:
             cidr = network.node_cidrs.get(key)

@@ -21,11 +21,10 @@ asking for 3 creations it waits until its informer has seen 3 Pods appear
 ``fullyLabeledReplicas``, ``readyReplicas``, ``availableReplicas``,
 ``observedGeneration``) goes through the ``status`` subresource.
 
-This module also holds the helpers kube-controller-manager's workload
-controllers share (in Kubernetes they live in ``pkg/controller/controller_utils.go``
-and ``ref_manager.go``): expectations, ``slow_start_batch``, the Pod control
-that creates/deletes Pods and records Events, controller-ref claiming, and
-Pod readiness.
+The helpers it shares with the other workload controllers — expectations,
+``slow_start_batch``, the Pod control, controller-ref claiming, the deletion
+ranking — live in :mod:`.controller_utils`, as upstream keeps them in
+``pkg/controller/controller_utils.go``.
 
 Simplified: creations within a batch run one after another (the real
 controller runs a batch in parallel goroutines); burstReplicas is 500 as in
@@ -35,339 +34,35 @@ instead of by an immediate GET-and-retry.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from functools import cmp_to_key
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..apiserver import Unreachable
 from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
-from ..labels import Selector, parse_selector, selector_from_spec
-from ..objects import condition, controller_of, deep_copy, owner_reference, parse_timestamp
+from ..labels import parse_selector, selector_from_spec
+from ..objects import controller_of, deep_copy
 from ..resources import object_key
+from .controller_utils import (
+    POD_CONTROLLER_UID_INDEX,
+    SLOW_START_INITIAL_BATCH_SIZE,
+    ControllerExpectations,
+    PodControl,
+    claim_objects,
+    is_pod_active,
+    is_pod_available,
+    is_pod_ready,
+    pod_controller_uid_index,
+    pods_by_owner,
+    rank_pods_for_deletion,
+    resolve_controller_ref,
+    slow_start_batch,
+)
 
-if TYPE_CHECKING:
-    from ..apiserver import Client
-    from ..clock import Clock
-
-__all__ = [
-    "BURST_REPLICAS",
-    "EXPECTATIONS_TIMEOUT",
-    "SLOW_START_INITIAL_BATCH_SIZE",
-    "ControllerExpectations",
-    "PodControl",
-    "ReplicaSetController",
-    "claim_objects",
-    "is_pod_active",
-    "is_pod_available",
-    "is_pod_ready",
-    "rank_pods_for_deletion",
-    "slow_start_batch",
-]
+__all__ = ["BURST_REPLICAS", "ReplicaSetController"]
 
 #: kube-controller-manager's ``--concurrent-…`` sibling: at most this many creations/deletions per sync.
 BURST_REPLICAS = 500
-#: ``controller.SlowStartInitialBatchSize``: the first batch of creations has one Pod.
-SLOW_START_INITIAL_BATCH_SIZE = 1
-#: ``controller.ExpectationsTimeout``: unmet expectations are ignored after five minutes.
-EXPECTATIONS_TIMEOUT = 300.0
-POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
-
-
-# --- pod helpers (k8s.io/kubernetes/pkg/api/v1/pod) ------------------------------------------------
-
-def is_pod_ready(pod: dict) -> bool:
-    c = condition(pod, "Ready")
-    return c is not None and c.get("status") == "True"
-
-
-def is_pod_available(pod: dict, min_ready_seconds: int, now: float) -> bool:
-    """Ready, and ready for longer than ``minReadySeconds`` (``podutil.IsPodAvailable``)."""
-    if not is_pod_ready(pod):
-        return False
-    if not min_ready_seconds:
-        return True
-    ltt = (condition(pod, "Ready") or {}).get("lastTransitionTime")
-    return bool(ltt) and parse_timestamp(ltt) + min_ready_seconds < now
-
-
-def is_pod_active(pod: dict) -> bool:
-    """Counts towards replicas: not Succeeded, not Failed, not being deleted (``FilterActivePods``)."""
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and \
-        not pod["metadata"].get("deletionTimestamp")
-
-
-#: ``controller.PodControllerUIDIndex``: the pod informer's index of Pods by their controller's UID,
-#: with orphans under one key, so a sync reads its own Pods instead of the whole namespace.
-POD_CONTROLLER_UID_INDEX = "podControllerUID"
-ORPHAN_POD_INDEX_KEY = "_ORPHAN_POD"
-
-
-def pod_controller_uid_index(pod: dict) -> list[str]:
-    ref = controller_of(pod)
-    return [ref["uid"]] if ref is not None and ref.get("uid") else [ORPHAN_POD_INDEX_KEY]
-
-
-def pods_by_owner(pod_informer: Any, owner: dict, include_orphans: bool) -> list[dict]:
-    """``controller.FilterPodsByOwner``: the owner's Pods (and its namespace's orphans), in key order."""
-    md = owner["metadata"]
-    pods = pod_informer.by_index(POD_CONTROLLER_UID_INDEX, md["uid"])
-    if include_orphans:
-        pods += pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
-        pods.sort(key=object_key)
-    return [p for p in pods if p["metadata"]["namespace"] == md["namespace"]]
-
-
-# --- expectations ----------------------------------------------------------------------------------
-
-class ControllerExpectations:
-    """How many creations and which deletions a controller still waits to *see* in its informer.
-
-    The informer's cache lags behind the controller's own writes in a real
-    cluster; without expectations a second sync would count the Pods again
-    and create duplicates.  ``satisfied`` is True once every expected event
-    was observed, or the record is older than five minutes.
-    """
-
-    def __init__(self, clock: Clock):
-        self.clock = clock
-        self._records: dict[str, dict[str, Any]] = {}
-
-    def set_expectations(self, key: str, adds: int, pod_keys: list[str]) -> None:
-        self._records[key] = {"add": adds, "del": set(pod_keys), "at": self.clock.now}
-
-    def expect_creations(self, key: str, adds: int) -> None:
-        self.set_expectations(key, adds, [])
-
-    def expect_deletions(self, key: str, pod_keys: list[str]) -> None:
-        self.set_expectations(key, 0, pod_keys)
-
-    def creation_observed(self, key: str) -> None:
-        rec = self._records.get(key)
-        if rec is not None and rec["add"] > 0:
-            rec["add"] -= 1
-
-    def deletion_observed(self, key: str, pod_key: str) -> None:
-        rec = self._records.get(key)
-        if rec is not None:
-            rec["del"].discard(pod_key)
-
-    def satisfied(self, key: str) -> bool:
-        rec = self._records.get(key)
-        if rec is None:
-            return True
-        if rec["add"] <= 0 and not rec["del"]:
-            return True
-        return self.clock.now - rec["at"] > EXPECTATIONS_TIMEOUT
-
-    def pending(self, key: str) -> tuple[int, int]:
-        rec = self._records.get(key)
-        return (0, 0) if rec is None else (max(rec["add"], 0), len(rec["del"]))
-
-    def delete(self, key: str) -> None:
-        self._records.pop(key, None)
-
-
-# --- slow start --------------------------------------------------------------------------------------
-
-def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], Any]) -> tuple[int, list[int], Exception | None]:
-    """Call ``fn`` ``count`` times in batches of 1, 2, 4, …; stop after the first batch with an error.
-
-    Returns ``(successes, batch sizes attempted, first error)`` — the real
-    ``slowStartBatch`` returns the first two without the sizes.
-    """
-    remaining, successes, batches = count, 0, []
-    batch = min(remaining, initial_batch_size)
-    while batch > 0:
-        batches.append(batch)
-        error: Exception | None = None
-        for _ in range(batch):
-            try:
-                fn()
-                successes += 1
-            except (ApiError, Unreachable) as err:
-                error = error or err
-        if error is not None:
-            return successes, batches, error
-        remaining -= batch
-        batch = min(2 * batch, remaining)
-    return successes, batches, None
-
-
-# --- pod control -------------------------------------------------------------------------------------
-
-class PodControl:
-    """``controller.RealPodControl``: create Pods from a template, delete them, record the Events."""
-
-    def __init__(self, client: Client):
-        self.client = client
-
-    @staticmethod
-    def pod_from_template(template: dict, owner: dict) -> dict:
-        """What ``GetPodFromTemplate`` builds: labels, annotations, finalizers and spec from the template."""
-        tmeta = template.get("metadata") or {}
-        md: dict[str, Any] = {"generateName": f"{owner['metadata']['name']}-",
-                              "namespace": owner["metadata"]["namespace"],
-                              "labels": dict(tmeta.get("labels") or {})}
-        if tmeta.get("annotations"):
-            md["annotations"] = dict(tmeta["annotations"])
-        if tmeta.get("finalizers"):
-            md["finalizers"] = list(tmeta["finalizers"])
-        md["ownerReferences"] = [owner_reference(owner)]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": deep_copy(template.get("spec") or {})}
-
-    def create_pod(self, template: dict, owner: dict) -> dict:
-        pod = self.pod_from_template(template, owner)
-        if not pod["metadata"]["labels"]:
-            raise ApiError(400, "BadRequest", "unable to create pods, no labels")
-        try:
-            created = self.client.create(pod)
-        except ApiError as err:
-            self.client.event(owner, "Warning", "FailedCreate", f"Error creating: {err}")
-            raise
-        self.client.event(owner, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
-        return created
-
-    def delete_pod(self, namespace: str, name: str, owner: dict) -> None:
-        try:
-            self.client.delete("pods", name, namespace)
-        except ApiError as err:
-            if err.code != 404:
-                self.client.event(owner, "Warning", "FailedDelete", f"Error deleting: {err}")
-            raise
-        self.client.event(owner, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
-
-
-# --- controller references (ref_manager.go) ---------------------------------------------------------
-
-def claim_objects(client: Client, owner: dict, selector: Selector, objects: list[dict], resource: str,
-                  can_adopt: Callable[[], bool] | None = None) -> tuple[list[dict], list[str]]:
-    """``ClaimObject`` for each object: keep ours, adopt matching orphans, release non-matching ones.
-
-    Returns the claimed objects and a list of ``adopted x`` / ``released x`` notes.
-    Adopting and releasing are strategic merge patches on ``metadata.ownerReferences``,
-    as the real ``ControllerRefManager`` sends them.
-    """
-    uid = owner["metadata"]["uid"]
-    owner_deleting = bool(owner["metadata"].get("deletionTimestamp"))
-    claimed, notes = [], []
-    adoption_ok: bool | None = None
-    for obj in objects:
-        md = obj["metadata"]
-        ref = controller_of(obj)
-        matches = selector.matches(md.get("labels"))
-        if ref is not None:
-            if ref.get("uid") != uid:
-                continue  # another controller's
-            if matches:
-                claimed.append(obj)
-            elif not owner_deleting:
-                patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}], "uid": md["uid"]}}
-                try:
-                    client.patch(resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic")
-                    notes.append(f"released {md['name']}")
-                except ApiError as err:
-                    if err.code != 404:
-                        raise
-            continue
-        if owner_deleting or not matches or md.get("deletionTimestamp"):
-            continue
-        if adoption_ok is None:
-            adoption_ok = can_adopt() if can_adopt else True
-        if not adoption_ok:
-            continue
-        patch = {"metadata": {"ownerReferences": [owner_reference(owner)], "uid": md["uid"]}}
-        try:
-            adopted = client.patch(resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic")
-        except ApiError as err:
-            if err.code == 404:
-                continue
-            raise
-        claimed.append(adopted)
-        notes.append(f"adopted {md['name']}")
-    return claimed, notes
-
-
-def resolve_controller_ref(informer: Any, namespace: str, ref: dict | None, kind: str) -> dict | None:
-    """The owner a controllerRef points to, if it is of ``kind`` and its uid still matches."""
-    if ref is None or ref.get("kind") != kind:
-        return None
-    obj = informer.get(f"{namespace}/{ref.get('name')}")
-    if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
-        return None
-    return obj
-
-
-# --- which pods to delete first (controller.ActivePodsWithRanks) -------------------------------------
-
-_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
-
-
-def _log_rank(when: float, now: float) -> int:
-    d = (now - when) * 1e9  # Go durations are nanoseconds
-    return int(math.log2(d)) if d > 0 else -1
-
-
-def _max_restarts(pod: dict) -> int:
-    return max((c.get("restartCount", 0) for c in (pod.get("status") or {}).get("containerStatuses") or []),
-               default=0)
-
-
-def _deletion_cost(pod: dict) -> int:
-    try:
-        return int((pod["metadata"].get("annotations") or {}).get(POD_DELETION_COST, 0))
-    except ValueError:
-        return 0
-
-
-def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) -> list[dict]:
-    """Sort Pods so the ones to delete first come first, as ``ActivePodsWithRanks.Less``.
-
-    ``ranks`` counts, per Pod name, the related Pods on its node (doubled-up Pods go first).
-    LogarithmicScaleDown (on by default since 1.22) compares ready and creation
-    times by powers of two of their age, and breaks ties by UID.
-    """
-    def less(a: dict, b: dict) -> int:
-        sa, sb = a["spec"].get("nodeName") or "", b["spec"].get("nodeName") or ""
-        if sa != sb and (not sa or not sb):                                    # 1. unassigned first
-            return -1 if not sa else 1
-        pa, pb = (_PHASE_ORDINAL.get((p.get("status") or {}).get("phase"), 0) for p in (a, b))
-        if pa != pb:                                                           # 2. Pending < Unknown < Running
-            return -1 if pa < pb else 1
-        ra, rb = is_pod_ready(a), is_pod_ready(b)
-        if ra != rb:                                                           # 3. not ready first
-            return -1 if not ra else 1
-        ca, cb = _deletion_cost(a), _deletion_cost(b)
-        if ca != cb:                                                           # 4. lower deletion cost first
-            return -1 if ca < cb else 1
-        ka, kb = ranks.get(a["metadata"]["name"], 0), ranks.get(b["metadata"]["name"], 0)
-        if ka != kb:                                                           # 5. doubled up first
-            return -1 if ka > kb else 1
-        if ra and rb:                                                          # 6. ready for less time first
-            ta = parse_timestamp((condition(a, "Ready") or {}).get("lastTransitionTime") or "2025-01-01T09:00:00Z")
-            tb = parse_timestamp((condition(b, "Ready") or {}).get("lastTransitionTime") or "2025-01-01T09:00:00Z")
-            if ta != tb:
-                diff = _log_rank(ta, now) - _log_rank(tb, now)
-                if diff != 0:
-                    return -1 if diff < 0 else 1
-                return -1 if a["metadata"]["uid"] < b["metadata"]["uid"] else 1
-        xa, xb = _max_restarts(a), _max_restarts(b)
-        if xa != xb:                                                           # 7. more restarts first
-            return -1 if xa > xb else 1
-        ta = parse_timestamp(a["metadata"]["creationTimestamp"])
-        tb = parse_timestamp(b["metadata"]["creationTimestamp"])
-        if ta != tb:                                                           # 8. newer first
-            diff = _log_rank(ta, now) - _log_rank(tb, now)
-            if diff != 0:
-                return -1 if diff < 0 else 1
-            return -1 if a["metadata"]["uid"] < b["metadata"]["uid"] else 1
-        return 0
-
-    return sorted(pods, key=cmp_to_key(less))
-
-
 # --- the controller ----------------------------------------------------------------------------------
 
 class ReplicaSetController(Controller):
@@ -574,7 +269,7 @@ class ReplicaSetController(Controller):
         if error is not None:
             reason = "FailedCreate" if len(pods) < rs["spec"].get("replicas", 1) else "FailedDelete"
             failure = failure or {"type": "ReplicaFailure", "status": "True",
-                                  "lastTransitionTime": self.cluster.timestamp(), "reason": reason,
+                                  "lastTransitionTime": self.host.timestamp(), "reason": reason,
                                   "message": str(error)}
             conditions.append(failure)
         if conditions:

@@ -32,15 +32,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import TYPE_CHECKING
 
 from ..component import Component
 from ..controller import Controller
 from ..errors import ApiError
+from ..host import Host
 from ..informer import ResourceEventHandler, SharedInformerFactory
-
-if TYPE_CHECKING:
-    from ..cluster import Cluster
 
 __all__ = ["ROOT_CA_CONFIGMAP", "SA_TOKEN_TYPE", "RootCACertPublisher", "TokensController", "cluster_ca_cert",
            "legacy_token"]
@@ -54,9 +51,9 @@ ROOT_CA_DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube
                        "guaranteed across distributions of Kubernetes clusters.")
 
 
-def cluster_ca_cert(cluster: Cluster) -> str:
+def cluster_ca_cert(host: Host) -> str:
     """The cluster's CA certificate (PEM text), the same for the same cluster name and seed."""
-    seed = f"kubernetes-ca/{cluster.name}/{cluster.seed}".encode()
+    seed = f"kubernetes-ca/{host.name}/{host.seed}".encode()
     raw = b"".join(hashlib.sha256(seed + bytes([i])).digest() for i in range(24))
     body = base64.b64encode(raw).decode()
     lines = [body[i:i + 64] for i in range(0, len(body), 64)]
@@ -67,9 +64,9 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def legacy_token(cluster: Cluster, namespace: str, secret: str, account: str, uid: str) -> str:
+def legacy_token(host: Host, namespace: str, secret: str, account: str, uid: str) -> str:
     """A JWT shaped like the legacy service-account tokens: header.claims.signature, base64url."""
-    kid = _b64url(hashlib.sha256(cluster_ca_cert(cluster).encode()).digest())
+    kid = _b64url(hashlib.sha256(cluster_ca_cert(host).encode()).digest())
     header = {"alg": "RS256", "kid": kid}
     claims = {"iss": "kubernetes/serviceaccount",
               "kubernetes.io/serviceaccount/namespace": namespace,
@@ -77,7 +74,7 @@ def legacy_token(cluster: Cluster, namespace: str, secret: str, account: str, ui
               "kubernetes.io/serviceaccount/service-account.name": account,
               "kubernetes.io/serviceaccount/service-account.uid": uid,
               "sub": f"system:serviceaccount:{namespace}:{account}"}
-    signature = cluster.rng.getrandbits(2048).to_bytes(256, "big")
+    signature = host.rng.getrandbits(2048).to_bytes(256, "big")
     parts = [json.dumps(header, separators=(",", ":")).encode(), json.dumps(claims, separators=(",", ":")).encode()]
     return ".".join([_b64url(parts[0]), _b64url(parts[1]), _b64url(signature)])
 
@@ -138,8 +135,8 @@ class TokensController(Controller):
             return f"token secret {key} is populated"
         uid = sa["metadata"]["uid"]
         new = {**secret, "metadata": {**md, "annotations": {**(md.get("annotations") or {}), SA_UID_ANNOTATION: uid}},
-               "data": {**data, "ca.crt": _b64(cluster_ca_cert(self.cluster)), "namespace": _b64(ns),
-                        "token": _b64(legacy_token(self.cluster, ns, md["name"], account, uid))}}
+               "data": {**data, "ca.crt": _b64(cluster_ca_cert(self.host)), "namespace": _b64(ns),
+                        "token": _b64(legacy_token(self.host, ns, md["name"], account, uid))}}
         self.client.update(new)
         return f"populated token secret {key} for service account {ns}/{account}"
 
@@ -179,7 +176,7 @@ class RootCACertPublisher(Controller):
         ns = self.namespaces.get(key)
         if ns is None or ns["status"].get("phase") != "Active":
             return f"namespace {key} is not active"
-        data = {"ca.crt": cluster_ca_cert(self.cluster)}
+        data = {"ca.crt": cluster_ca_cert(self.host)}
         cm = self.configmaps.get(f"{key}/{ROOT_CA_CONFIGMAP}")
         if cm is None:
             try:

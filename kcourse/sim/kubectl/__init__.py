@@ -69,6 +69,7 @@ from typing import Any
 from ..apiserver import Unreachable
 from ..cri import go_duration
 from ..errors import ApiError
+from ..kinds import category
 from ..manifests import load_manifests, manifest_sources
 from ..objects import deep_copy, parse_timestamp
 from ..quantity import millicores, units
@@ -123,7 +124,7 @@ TEMPLATE_FORMATS = ("go-template", "go-template-file", "template", "templatefile
 #: Flags cobra itself requires (``MarkFlagRequired``), checked before the command runs.
 REQUIRED = {"create deployment": ("image",), "run": ("image",), "scale": ("replicas",)}
 #: The ``all`` category, in discovery order.
-ALL = ("pods", "services", "daemonsets", "deployments", "replicasets")
+ALL = tuple(kind.plural for kind in category("all"))
 
 #: Flags that change nothing a learner can see in the simulated cluster: parsed and checked, then ignored.
 INERT = {"request-timeout", "cache-dir", "v", "vmodule", "log-flush-frequency", "disable-compression",

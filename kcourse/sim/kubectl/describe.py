@@ -15,15 +15,15 @@ knows on the node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..objects import EPOCH, parse_timestamp
 from ..quantity import format_millicores, millicores, parse_quantity
+from ..resources import by_plural
 from .gosort import go_sort
 from .printers import format_labels, human_duration, node_roles, since
 
-__all__ = ["DESCRIBERS", "describe", "go_tabwriter", "pod_template_text"]
+__all__ = ["describe", "go_tabwriter", "pod_template_text"]
 
 _RFC1123Z = "%a, %d %b %Y %H:%M:%S +0000"
 
@@ -960,14 +960,10 @@ class Context:
                 and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
 
 
-DESCRIBERS: dict[str, Callable[[dict, Context], str]] = {
-    "pods": describe_pod, "nodes": describe_node, "deployments": describe_deployment,
-    "replicasets": describe_replicaset, "services": describe_service, "daemonsets": describe_daemonset,
-    "namespaces": describe_namespace, "configmaps": describe_configmap, "secrets": describe_secret,
-    "serviceaccounts": describe_serviceaccount, "endpointslices": describe_endpointslice,
-}
-
-
 def describe(resource: str, obj: dict, api: Any, now: float) -> str:
-    """The describe text of one object (ends with a newline)."""
-    return DESCRIBERS.get(resource, describe_generic)(obj, Context(api, now))
+    """The describe text of one object (ends with a newline), by the describer its kind's entry names."""
+    rt = by_plural(resource)
+    describer = rt.describe if rt is not None else None
+    if isinstance(describer, str):
+        describer = globals()[describer]
+    return (describer or describe_generic)(obj, Context(api, now))

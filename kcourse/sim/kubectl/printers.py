@@ -27,8 +27,6 @@ from ..resources import ResourceType
 from . import jsonpath
 
 __all__ = [
-    "COLUMNS",
-    "WIDE_COLUMNS",
     "custom_column_rows",
     "custom_columns",
     "custom_columns_from_template",
@@ -468,42 +466,6 @@ def _storageclass_row(sc: dict, now: float, wide: bool) -> list[str]:
             _age(sc, now)]
 
 
-Row = Callable[[dict, float, bool], list[str]]
-
-COLUMNS: dict[str, tuple[list[str], Row]] = {
-    "pods": (["NAME", "READY", "STATUS", "RESTARTS", "AGE"], _pod_row),
-    "nodes": (["NAME", "STATUS", "ROLES", "AGE", "VERSION"], _node_row),
-    "deployments": (["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], _deployment_row),
-    "replicasets": (["NAME", "DESIRED", "CURRENT", "READY", "AGE"], _replicaset_row),
-    "daemonsets": (["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
-                   _daemonset_row),
-    "services": (["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], _service_row),
-    "endpoints": (["NAME", "ENDPOINTS", "AGE"], _endpoints_row),
-    "endpointslices": (["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], _endpointslice_row),
-    "namespaces": (["NAME", "STATUS", "AGE"], _namespace_row),
-    "events": (["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], _event_row),
-    "leases": (["NAME", "HOLDER", "AGE"], _lease_row),
-    "serviceaccounts": (["NAME", "SECRETS", "AGE"], _serviceaccount_row),
-    "secrets": (["NAME", "TYPE", "DATA", "AGE"], _secret_row),
-    "configmaps": (["NAME", "DATA", "AGE"], _configmap_row),
-    "persistentvolumes": (["NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM", "STORAGECLASS",
-                           "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"], _pv_row),
-    "persistentvolumeclaims": (["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
-                                "VOLUMEATTRIBUTESCLASS", "AGE"], _pvc_row),
-    "storageclasses": (["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"],
-                       _storageclass_row),
-}
-
-WIDE_COLUMNS: dict[str, list[str]] = {
-    "pods": ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-    "nodes": ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
-    "deployments": ["CONTAINERS", "IMAGES", "SELECTOR"],
-    "replicasets": ["CONTAINERS", "IMAGES", "SELECTOR"],
-    "daemonsets": ["CONTAINERS", "IMAGES", "SELECTOR"],
-    "services": ["SELECTOR"],
-    "persistentvolumes": ["VOLUMEMODE"],
-    "persistentvolumeclaims": ["VOLUMEMODE"],
-}
 _WIDE_EVENTS = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT",
                 "NAME"]
 
@@ -518,14 +480,20 @@ def label_column_header(key: str) -> str:
     return key.rsplit("/", 1)[-1].upper()
 
 
+def _row_function(row: Callable[[dict, float, bool], list[str]] | str) -> Callable[[dict, float, bool], list[str]]:
+    """A kind's row printer: its own function, or one of this module's named by the kind's entry."""
+    return globals()[row] if isinstance(row, str) else row
+
+
 def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = False, namespace_column: bool = False,
                show_kind: bool = False, show_labels: bool = False, headers: bool = True,
                label_columns: Sequence[str] = ()) -> list[list[str]]:
     """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's own)."""
-    header, row_of = COLUMNS.get(rt.plural, (["NAME", "AGE"], lambda o, n, w: [o["metadata"]["name"], _age(o, n)]))
-    header = list(header)
+    printer = rt.printer  # the kind's columns, from its entry in kcourse.sim.kinds
+    header = list(printer.columns) if printer else ["NAME", "AGE"]
+    row_of = _row_function(printer.row) if printer else (lambda o, n, w: [o["metadata"]["name"], _age(o, n)])
     if wide:
-        header = _WIDE_EVENTS if rt.plural == "events" else header + WIDE_COLUMNS.get(rt.plural, [])
+        header = _WIDE_EVENTS if rt.plural == "events" else header + list(printer.wide if printer else ())
     header += [label_column_header(key) for key in label_columns]
     if show_labels:
         header.append("LABELS")

@@ -1,0 +1,218 @@
+"""One scheduling cycle: find the nodes that fit, score them, pick one (``pkg/scheduler/schedule_one.go``).
+
+:func:`schedule_pod` is upstream's ``schedulePod``: PreFilter, then Filter on
+each node (:func:`find_nodes_that_fit_pod`; the first failing plugin gives
+the node's reason), PostFilter when no node fits (DefaultPreemption), then
+PreScore, Score, NormalizeScore and × weight (``prioritizeNodes``) and
+:func:`select_host` (highest total; ties broken by reservoir sampling with
+the cluster's seeded RNG).  A :class:`CycleResult` is what the cycle decided
+and why, which ``scheduler.decisions`` keeps.
+
+Not every node is filtered: with 100 nodes or more the cycle stops once it
+has found :func:`num_feasible_nodes_to_find` feasible ones (50% minus 1% per
+125 nodes, at least 5%, at least 100 nodes), searching round-robin from where
+the previous cycle stopped — the real ``percentageOfNodesToScore``.
+
+Simplified: a pod with ``status.nominatedNodeName`` is tried on that node
+first and bound there if it fits, without scoring (upstream also checks that
+no higher-priority pod is nominated to it); "no nodes available to schedule
+pods" is an Error status, as upstream.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from .framework.cycle_state import CycleState
+from .framework.interface import Status
+from .framework.types import NodeInfo, PodInfo, fit_error_message, histogram_message
+
+if TYPE_CHECKING:
+    from .framework.runtime import Framework
+
+__all__ = [
+    "CycleResult", "find_nodes_that_fit_pod", "num_feasible_nodes_to_find", "schedule_pod", "select_host"]
+
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+def num_feasible_nodes_to_find(num_all_nodes: int, percentage: int = 0) -> int:
+    """How many feasible nodes a cycle looks for, as upstream ``numFeasibleNodesToFind``.
+
+    Small clusters are searched whole; bigger ones only until enough feasible
+    nodes are found, so a cycle's cost does not grow with the cluster.
+    """
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return num_all_nodes
+    if percentage == 0:
+        percentage = 50 - num_all_nodes // 125
+        percentage = max(percentage, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    num_nodes = num_all_nodes * percentage // 100
+    return max(num_nodes, MIN_FEASIBLE_NODES_TO_FIND)
+
+
+class CycleResult:
+    """What one cycle decided (``ScheduleResult`` plus the diagnosis).
+
+    ``scores`` (node → plugin → weighted score) and ``total`` (node → sum)
+    are built when first read: a cycle keeps one compact array per plugin
+    over the scored nodes (``scored``), as most results are never read plugin
+    by plugin, and ``scheduler.decisions`` holds a thousand of them.
+    ``state`` is the cycle's CycleState, which the binding cycle (Reserve,
+    Bind) reads; the Scheduler drops it once the pod is bound or requeued.
+    """
+
+    def __init__(self, node: str | None, feasible: int, evaluated: int, statuses: dict[str, Status],
+                 scores: dict[str, dict[str, int]] | None = None, total: dict[str, int] | None = None,
+                 message: str = "", unschedulable_plugins: set[str] | None = None,
+                 nominated: str | None = None, victims: list[PodInfo] | None = None, error: bool = False, *,
+                 scored: tuple[list[str], dict[str, array]] | None = None, state: CycleState | None = None):
+        self.node = node
+        self.feasible = feasible
+        self.evaluated = evaluated
+        self.statuses = statuses
+        self.message = message
+        self.unschedulable_plugins = unschedulable_plugins if unschedulable_plugins is not None else set()
+        self.nominated = nominated
+        self.victims = victims if victims is not None else []
+        self.error = error
+        self.state = state
+        self._scored = scored or ([], {})
+        if scores is not None:
+            self.scores = scores
+        if total is not None:
+            self.total = total
+
+    @cached_property
+    def scores(self) -> dict[str, dict[str, int]]:
+        names, columns = self._scored
+        return {name: {plugin: column[i] for plugin, column in columns.items()}
+                for i, name in enumerate(names)}
+
+    @cached_property
+    def total(self) -> dict[str, int]:
+        names, columns = self._scored
+        return dict(zip(names, map(sum, zip(*columns.values())))) if columns else dict.fromkeys(names, 0)
+
+    @property
+    def decided_by(self) -> str | None:
+        """The plugin whose weighted score differs most between the winner and the runner-up."""
+        if self.node is None or len(self.total) < 2:
+            return None
+        others = sorted((n for n in self.total if n != self.node), key=lambda n: -self.total[n])
+        runner = others[0]
+        if self.total[runner] == self.total[self.node]:
+            return None
+        win, run = self.scores[self.node], self.scores[runner]
+        best = max(win, key=lambda p: (win[p] - run.get(p, 0), p in win))
+        return best if win[best] - run.get(best, 0) > 0 else None
+
+    def decision(self) -> dict:
+        """What ``scheduler.decisions`` shows for this cycle."""
+        return {"node": self.node, "scores": self.scores, "total": self.total,
+                "filtered": {n: st.message() for n, st in sorted(self.statuses.items())},
+                "feasible": self.feasible, "evaluated": self.evaluated, "decided_by": self.decided_by}
+
+
+def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
+    """``schedulePod``: one scheduling cycle up to (not including) Reserve."""
+    all_nodes = fw.cache.node_list()
+    state = CycleState(PodInfo(pod), all_nodes)
+    if not all_nodes:
+        return CycleResult(None, 0, 0, {}, {}, {}, "no nodes available to schedule pods", error=True,
+                           state=state)
+    pre_result, pre_status, narrowing = fw.run_pre_filter_plugins(state, pod)
+    if not pre_status.ok:
+        return _pre_filter_failure(fw, state, pod, pre_status)
+    candidates = all_nodes
+    absent: Status | None = None
+    if pre_result is not None:
+        candidates = fw.cache.nodes_named(pre_result.node_names)
+        absent = Status.unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(narrowing))}]")
+    nominated = (pod.get("status") or {}).get("nominatedNodeName")
+    if nominated:
+        ni = fw.cache.nodes.get(nominated)
+        if ni is not None and ni.node is not None and fw.run_filter_plugins(state, pod, ni).ok:
+            return CycleResult(nominated, 1, 1, {}, {}, {}, state=state)
+    feasible, statuses = find_nodes_that_fit_pod(fw, state, pod, candidates)
+    evaluated = len(feasible) + len(statuses)
+    if not feasible:
+        plugins = {st.plugin for st in statuses.values()} | (set(narrowing) if absent else set())
+        full = dict(statuses)
+        if absent is not None:
+            for ni in all_nodes:
+                full.setdefault(ni.name, absent)
+        result, post_status = fw.run_post_filter_plugins(state, pod, full)
+        post_message = "" if post_status.ok else post_status.message()
+        message = fit_error_message(len(all_nodes), statuses, absent, post_message)
+        return CycleResult(None, 0, evaluated, full, {}, {}, message, plugins,
+                           result.nominated_node_name if result else None, result.victims if result else None,
+                           state=state)
+    if len(feasible) == 1:
+        return CycleResult(feasible[0].name, 1, evaluated, statuses, {}, {}, state=state)
+    pre_score_status = fw.run_pre_score_plugins(state, pod, feasible)
+    if not pre_score_status.ok:
+        return CycleResult(None, 0, evaluated, statuses, {}, {}, pre_score_status.message(), error=True,
+                           state=state)
+    columns, totals = fw.run_score_plugins(state, pod, feasible)
+    compact = {plugin: array("i", column) for plugin, column in columns.items()}
+    return CycleResult(select_host(fw, feasible, totals), len(feasible), evaluated, statuses,
+                       scored=([ni.name for ni in feasible], compact), state=state)
+
+
+def _pre_filter_failure(fw: Framework, state: CycleState, pod: dict, status: Status) -> CycleResult:
+    """A PreFilter rejected the pod outright: every node shares its status, and preemption may still try."""
+    if not status.rejected:
+        return CycleResult(None, 0, 0, {}, {}, {}, status.message(), error=True, state=state)
+    full = {ni.name: status for ni in state.all_nodes}
+    result, post_status = fw.run_post_filter_plugins(state, pod, full)
+    message = histogram_message(state.num_all_nodes, {}, status.message())
+    if not post_status.ok and post_status.message():
+        message += f" {post_status.message()}"
+    return CycleResult(None, 0, 0, full, {}, {}, message, {status.plugin},
+                       result.nominated_node_name if result else None, result.victims if result else None,
+                       state=state)
+
+
+def find_nodes_that_fit_pod(fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo]
+                            ) -> tuple[list[NodeInfo], dict[str, Status]]:
+    """``findNodesThatPassFilters``: Filter round-robin from ``next_start_node_index`` until enough fit."""
+    n = len(nodes)
+    if n == 0:
+        return [], {}
+    want = num_feasible_nodes_to_find(n, fw.percentage_of_nodes_to_score)
+    feasible: list[NodeInfo] = []
+    statuses: dict[str, Status] = {}
+    start = fw.next_start_node_index % n
+    run_filter_plugins = fw.run_filter_plugins
+    for ni in itertools.chain(itertools.islice(nodes, start, None), itertools.islice(nodes, start)):
+        st = run_filter_plugins(state, pod, ni)
+        if st.ok:
+            feasible.append(ni)
+            if len(feasible) >= want:
+                break
+        else:
+            statuses[ni.name] = st
+    fw.next_start_node_index = (start + len(feasible) + len(statuses)) % n
+    return feasible, statuses
+
+
+def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:
+    """``selectHost``: highest total wins; ties by reservoir sampling (each tied node equally likely)."""
+    selected = 0
+    best = totals[0]
+    count = 1
+    rng = fw.rng
+    for i in range(1, len(nodes)):
+        s = totals[i]
+        if s > best:
+            selected, best, count = i, s, 1
+        elif s == best:
+            count += 1
+            if rng is not None and rng.randrange(count) == 0:
+                selected = i
+    return nodes[selected].name
