@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
+from .cri import Registry
 from .etcd import Etcd
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class Cluster:
         #: Programs that container images run inside the simulation, by image repository
         #: (kube-proxy, CoreDNS, the addons); other images run a generic program.
         self.programs: dict[str, Callable[..., Any]] = {}
+        #: The container registry every node pulls images from (``fail_image_pull`` makes it refuse one).
+        self.registry = Registry()
         #: What the addons keep (``dns``, ``metrics``, ``logs``, ``dashboard``); None without addons.
         self.addons: Addons | None = None
         self._action_seq_start = 0
@@ -610,8 +613,7 @@ class Cluster:
 
     def fail_image_pull(self, image: str, failing: bool = True) -> None:
         """Make pulls of ``image`` fail (as an unreachable or misspelled registry would)."""
-        from .cri import REGISTRY
-        REGISTRY.set_failing(self, image, failing)
+        self.registry.set_failing(image, failing)
 
     def delete_vm(self, name: str) -> None:
         """Delete the node's VM in the cloud: the machine is gone for good."""

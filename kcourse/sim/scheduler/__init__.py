@@ -169,6 +169,8 @@ __all__ = [
 
 
 def default_plugins(handle: Framework | None = None) -> list[Plugin]:
-    """The default profile's plugins, built from the registry, in the profile's order."""
+    """The default profile's plugins, built from the registry for ``handle`` (a new Framework's when None)."""
+    if handle is None:
+        return Framework().plugins
     registry = new_in_tree_registry()
-    return [registry[spec.name](handle) for spec in DEFAULT_PROFILE.plugins]  # type: ignore[arg-type]
+    return [registry[spec.name](handle) for spec in DEFAULT_PROFILE.plugins]
