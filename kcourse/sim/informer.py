@@ -19,6 +19,7 @@ process the same informer per resource, as in kube-controller-manager.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 from .apiserver import Client, Unreachable, WatchHandle
@@ -71,7 +72,7 @@ class Informer:
         store = self.store
         return [store[k] for k in keys]
 
-    def by_index(self, index: str, value: str) -> list[dict]:
+    def by_index(self, index: str, value: str) -> builtins.list[dict]:
         keys = self.indices.get(index, {}).get(value, ())
         return [self.store[k] for k in sorted(keys)]
 
