@@ -528,8 +528,12 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        if not any(m.powered for m in self.machines.values() if m.is_master) and self.machines:
-            return False
+        for m in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
+            if m.is_master and m.powered:
+                break
+        else:
+            if self.machines:
+                return False
         if node is None:
             return True
         m = self.machines.get(node)

@@ -206,9 +206,11 @@ class Informer:
                     self._failed("add handler", key, err)
 
     def _update(self, key: str, old: dict, new: dict) -> None:
-        self._unindex(key, old)
+        if self.indexers:  # most informers have none, and every watch event comes through here
+            self._unindex(key, old)
         self.store[key] = new
-        self._index(key, new)
+        if self.indexers:
+            self._index(key, new)
         for h in self.handlers:
             if h.on_update:
                 try:
