@@ -536,8 +536,8 @@ class Cluster:
                 return False
         if node is None:
             return True
-        m = self.machines.get(node)
-        return m is None or (m.powered and not m.partitioned)
+        machine = self.machines.get(node)
+        return machine is None or (machine.powered and not machine.partitioned)
 
     def machine_up(self, node: str) -> bool:
         """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""
