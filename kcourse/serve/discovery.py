@@ -39,6 +39,7 @@ EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {
     ("metrics.k8s.io", "v1beta1"): [("nodes", "NodeMetrics", False, ["get", "list"]),
                                     ("pods", "PodMetrics", True, ["get", "list"])],
     ("authorization.k8s.io", "v1"): [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])],
+    ("authentication.k8s.io", "v1"): [("selfsubjectreviews", "SelfSubjectReview", False, ["create"])],
 }
 
 def group_versions() -> list[tuple[str, str]]:

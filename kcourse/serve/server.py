@@ -335,7 +335,7 @@ def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
         if aggregated:
             return Reply(200, discovery.aggregated(legacy=False), discovery.AGGREGATED)
         return Reply(200, discovery.api_group_list())
-    if path == "/version":
+    if path in ("/version", "/version/"):     # go-restful serves the version WebService's "/" route at both
         return Reply(200, VERSION_INFO)
     if path in ("/healthz", "/livez", "/readyz"):
         failed = [] if app.cluster.reachable(None) else ["etcd"]

@@ -62,6 +62,8 @@ class LeaderElector:
         #: The Lease spec as this candidate last saw it change, and when (on its own clock).
         self.observed_spec: dict | None = None
         self.observed_time = -1.0
+        #: The Lease as this candidate last wrote it (the subject of its LeaderElection events).
+        self.lease: dict | None = None
 
     @property
     def key(self) -> str:
@@ -84,11 +86,13 @@ class LeaderElector:
             if not self.is_leader:
                 self.is_leader = True
                 self.on_started_leading()
+                self._record_event("became leader")
                 return self.component.event(self.key, f"{self.identity} became leader", verb="lead")
             return self.component.event(self.key, f"{self.identity} renewed the lease", verb="renew")
         if self.is_leader and now - self.last_renew >= self.renew_deadline:
             self.is_leader = False
             self.on_stopped_leading()
+            self._record_event("stopped leading")
             self.component.after(self.retry_period, self._try, background=True)
             return self.component.event(self.key, f"{self.identity} lost the lease (could not renew within "
                                         f"{self.renew_deadline:g}s)", verb="lead")
@@ -102,6 +106,11 @@ class LeaderElector:
         self.component.after(self.retry_period, self._try, background=True)
         return self.component.event(self.key, f"lease held by {holder}; {self.identity} stays a candidate",
                                     verb="wait")
+
+    def _record_event(self, what: str) -> None:
+        """``LeaseLock.RecordEvent``: a ``LeaderElection`` Event on the Lease, "<identity> <what>"."""
+        if self.lease is not None:
+            self.component.client.event(self.lease, "Normal", "LeaderElection", f"{self.identity} {what}")
 
     def _holder(self) -> str:
         lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
@@ -143,6 +152,7 @@ class LeaderElector:
                                                   "leaseDurationSeconds": int(self.lease_duration),
                                                   "acquireTime": stamp, "renewTime": stamp,
                                                   "leaseTransitions": 0}})
+                self.lease = created
                 self._observe(created["spec"])
                 return True
             spec = lease["spec"]
@@ -161,7 +171,8 @@ class LeaderElector:
                 self.transitions += 1
             nspec["renewTime"] = stamp
             nspec["leaseDurationSeconds"] = int(self.lease_duration)
-            self._observe(client.update(new)["spec"])
+            self.lease = client.update(new)
+            self._observe(self.lease["spec"])
             return True
         except (ApiError, Unreachable):
             return False
