@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from kcourse.sim.cluster import Cluster
+from kcourse.cluster import Cluster
 from kcourse.sim.cri import image_repository
 
 from .intent import (
