@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kcourse.sim.cluster import Cluster
+from kcourse.cluster import Cluster
 from kcourse.sim.errors import ApiError
 
 __all__ = ["SETTLE", "Challenge", "ChallengeCluster", "ChallengeSpec", "CheckResult", "LocalReader", "Reader"]

@@ -37,8 +37,9 @@ cgroups:
 Every call is recorded (``ContainerRuntime.calls``) with the hop chain it
 travelled, so the kubelet can put it in the trace as a step of the runtime.
 
-Image pulls go to a simulated registry, :data:`REGISTRY`; a learner can make
-an image fail to pull (``cluster.fail_image_pull(image)``), per cluster.
+Image pulls go to the cluster's simulated :class:`Registry` (each cluster
+owns one, handed to every node's runtime); a learner can make an image fail
+to pull (``cluster.fail_image_pull(image)``).
 
 Simplified: no gRPC, no streaming calls (Exec/Attach/PortForward), no
 checkpointing, no container stats; ``ExecSync`` answers from the container's
@@ -49,16 +50,14 @@ modern CRI-O would call ``containerd-shim-kata-v2`` instead of conmon.
 from __future__ import annotations
 
 import hashlib
-import weakref
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .cluster import Cluster
 
 __all__ = [
-    "REGISTRY",
     "RUNTIME_INFO",
     "SANDBOX_IMAGE",
     "Container",
@@ -83,6 +82,7 @@ __all__ = [
     "PodSandboxState",
     "PodSandboxStatus",
     "PortMapping",
+    "Registry",
     "RunPodSandboxRequest",
     "RunPodSandboxResponse",
     "RuntimeCondition",
@@ -366,29 +366,25 @@ def go_duration(seconds: float) -> str:
 
 
 class Registry:
-    """The container registries every node pulls from; failures are kept per cluster."""
+    """The container registries a cluster's nodes pull from (one per cluster: each keeps its own failures)."""
 
     def __init__(self) -> None:
-        self._failing: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+        self._failing: set[str] = set()
 
-    def set_failing(self, cluster: Cluster, image: str, failing: bool = True) -> None:
-        images = self._failing.setdefault(cluster, set())
-        (images.add if failing else images.discard)(image)
+    def set_failing(self, image: str, failing: bool = True) -> None:
+        (self._failing.add if failing else self._failing.discard)(image)
 
-    def is_failing(self, cluster: Cluster, image: str) -> bool:
-        return image in self._failing.get(cluster, ())
+    def is_failing(self, image: str) -> bool:
+        return image in self._failing
 
-    def resolve(self, cluster: Cluster, image: str) -> tuple[str, int]:
+    def resolve(self, image: str) -> tuple[str, int]:
         """The image's digest reference and size, or :class:`CriError` as a missing image would give."""
         ref = normalize_image(image)
-        if self.is_failing(cluster, image):
+        if self.is_failing(image):
             raise CriError("NotFound", f'failed to pull and unpack image "{ref}": failed to resolve reference '
                                        f'"{ref}": {ref}: not found')
         repo = ref.split("@", 1)[0].rsplit(":", 1)[0] if "@" not in ref else ref.split("@", 1)[0]
         return f"{repo}@sha256:{_digest('manifest ' + ref)}", image_size(image)
-
-
-REGISTRY = Registry()
 
 
 # --- the runtimes --------------------------------------------------------------------------------
@@ -461,7 +457,8 @@ class _Container:
 class ContainerRuntime:
     """The container runtime of one node: its state, its two CRI services and the call log."""
 
-    def __init__(self, cluster: Cluster, node: str, runtime: str = "containerd", oci_runtime: str = "runc"):
+    def __init__(self, cluster: Cluster, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
+                 registry: Registry | None = None):
         if runtime not in RUNTIME_INFO:
             raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIME_INFO)}")
         if oci_runtime not in ("runc", "kata"):
@@ -470,6 +467,8 @@ class ContainerRuntime:
             oci_runtime = "runc"   # Kata is offered here through CRI-O only
         self.cluster = cluster
         self.node = node
+        #: Where PullImage goes: the cluster's registry, or a private one for a runtime made on its own.
+        self.registry = registry if registry is not None else Registry()
         self.info = RUNTIME_INFO[runtime]
         self.oci_runtime = oci_runtime
         self.sandboxes: dict[str, _Sandbox] = {}
@@ -746,7 +745,7 @@ class ImageService:
         subject = f"{sandbox_config.metadata.namespace}/{sandbox_config.metadata.name}" if sandbox_config \
             else image.image
         try:
-            ref, size = REGISTRY.resolve(rt.cluster, image.image)
+            ref, size = rt.registry.resolve(image.image)
         except CriError:
             rt._record("ImageService", "PullImage", subject,
                        rt.chain("PullImage", f"← registry: {image.image} not found", oci=False))
