@@ -415,8 +415,10 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def record(self, p: PodRecord, etype: str, reason: str, message: str, c: ContainerRecord | None = None) -> None:
         """A v1 Event about the pod (``involvedObject.fieldPath`` names the container in the real kubelet)."""
+        # ref.GetPartialReference(pod, "spec.containers{name}") as the kubelet's container events carry it.
+        field_path = f"spec.{'initContainers' if c.init else 'containers'}{{{c.name}}}" if c else ""
         try:
-            self.client.event(p.pod, etype, reason, message)
+            self.client.event(p.pod, etype, reason, message, field_path=field_path)
         except Unreachable:
             pass
 
