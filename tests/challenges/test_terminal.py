@@ -43,7 +43,7 @@ def test_serve_prints_the_one_export_line(capsys: pytest.CaptureFixture[str]):
         handle.stop()
 
 
-@pytest.mark.parametrize("name", ["pending-cordoned-node", "service-no-endpoints", "node-failure",
+@pytest.mark.parametrize("name", ["pending-cordoned-node", "service-no-endpoints", "pending-no-scheduler", "node-failure",
                                   "etcd-deleted-revision"])
 def test_the_reference_solution_typed_into_bash_with_the_real_kubectl_solves_the_served_cluster(
         name: str, kubectl_path: Path, tmp_path: Path):
