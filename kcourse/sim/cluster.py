@@ -528,7 +528,8 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        for master in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
+        # A loop, not any(): every watch event to a node's program asks this.
+        for master in self.machines.values():
             if master.is_master and master.powered:
                 break
         else:
