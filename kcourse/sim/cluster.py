@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
-from .cri import Registry
 from .etcd import Etcd
 
 if TYPE_CHECKING:
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
 from .host import Process, Work
 from .network import Network
 from .objects import timestamp
+from .registry import Registry
 
 __all__ = ["RUNTIMES", "Cluster", "Machine"]
 
