@@ -28,7 +28,8 @@ is malformed without an argument that every component, forever, gets it right.
 
 Simplified: one logical server (several masters share it), no
 authentication or RBAC inside the simulation, admission limited to
-defaulting, ServiceAccount, DefaultTolerationSeconds and NamespaceLifecycle.
+defaulting, ServiceAccount, DefaultTolerationSeconds, NamespaceLifecycle and
+Priority (the kinds' ``admit`` hooks, :mod:`kcourse.sim.kinds.scheduling`).
 """
 
 from __future__ import annotations
@@ -652,6 +653,7 @@ class APIServer:
                                    "terminated")
             else:
                 md.pop("namespace", None)
+            requested = md.get("name") or md.get("generateName") or ""  # what an admission error quotes
             if not md.get("name") and md.get("generateName"):
                 for _ in range(8):
                     candidate = self.generate_name(md["generateName"])
@@ -660,6 +662,11 @@ class APIServer:
                         break
             name = md.get("name") or ""
             apply_defaults(obj, rt)
+            if rt.admit is not None:  # admission (Priority): after decoding and defaulting, before validation
+                rt.admit(obj, None, self.items, requested)
+            if rt.prepare_for_create is not None:  # the strategy needs the UID (a Job's selector): fill it first
+                md["uid"] = self._new_uid()
+                rt.prepare_for_create(obj)
             validate(obj, rt)
             if self._cache_key(rt, md.get("namespace"), name) in self._cache[rt.plural]:
                 raise errors.already_exists(rt.plural, name, rt.group)
@@ -667,7 +674,8 @@ class APIServer:
                 self.allocator.allocate_service(obj)
             for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 md.pop(field, None)
-            md["uid"] = self._new_uid()
+            if rt.prepare_for_create is None:
+                md["uid"] = self._new_uid()
             md["creationTimestamp"] = timestamp(self.clock.now)
             if "spec" in obj and rt.generation:
                 md["generation"] = 1
@@ -738,6 +746,8 @@ class APIServer:
             # version gets its own top-level dict; what lies below is shared with the (immutable) cached one.
             new["status"] = dict(current.get("status", {}))
         apply_defaults(new, rt)
+        if rt.admit is not None:
+            rt.admit(new, current, self.items, current["metadata"]["name"])
         validate(new, rt)
         validate_update(new, current, rt)
         return new

@@ -59,7 +59,7 @@ from typing import Any
 from ..apiserver import Unreachable
 from ..cri import go_duration
 from ..errors import ApiError
-from ..kinds import category
+from ..kinds import KINDS, category
 from ..manifests import load_manifests, manifest_sources
 from ..objects import deep_copy, parse_timestamp
 from ..quantity import millicores, units
@@ -145,6 +145,9 @@ IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "creat
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
                "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "config current-context",
                "config get-contexts", "config use-context", "events"}
+#: ``kubectl create <kind>`` for the kinds whose entry builds the object, with the flags it reads.
+IMPLEMENTED |= {f"create {kind.singular}" for kind in KINDS if kind.kubectl_create is not None}
+SUPPORTED["create"] |= {flag for kind in KINDS for flag in kind.create_flags}
 
 
 class KubectlError(Exception):
@@ -782,6 +785,9 @@ class Kubectl:
         return 1 if errors else 0
 
     def _cmd_create(self, args: Args) -> int:
+        generated = lookup(args.positional[0]) if args.positional else None
+        if generated is not None and generated.kubectl_create is not None:
+            return self._create_generated(generated, generated.kubectl_create, args)
         if args.positional and args.positional[0] in ("deployment", "deploy"):
             return self._create_deployment(args)
         if args.positional and args.positional[0] in ("configmap", "cm") or args.positional[:2] == ["secret", "generic"]:
@@ -810,6 +816,21 @@ class Kubectl:
         for e in errors:
             self._eprint(standard_error(e))
         return 1 if errors else 0
+
+    def _create_generated(self, kind: ResourceType, build: Callable[[list[str], dict[str, Any]], dict],
+                          args: Args) -> int:
+        """``kubectl create <kind> NAME …`` for a kind whose entry (kcourse.sim.kinds) builds the object."""
+        try:
+            obj = build(args.positional[1:], args.flags)
+        except ValueError as e:
+            raise KubectlError(str(e), f"See 'kubectl create {kind.singular} -h' for help and examples\n"
+                               if "NAME" in str(e) else "") from None
+        try:
+            stored = self._client().create(obj, namespace=self._namespace(args))
+        except ApiError as e:
+            raise KubectlError(f"failed to create {kind.singular}: {e.message}") from None
+        self._print(f"{resource_prefix(kind)}/{stored['metadata']['name']} created\n")
+        return 0
 
     def _create_from_literals(self, args: Args) -> int:
         """``create configmap NAME --from-literal=k=v`` and ``create secret generic NAME …`` (data base64-encoded)."""
