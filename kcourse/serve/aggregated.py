@@ -8,6 +8,10 @@
 * ``authorization.k8s.io/v1`` SelfSubjectAccessReview answers ``kubectl auth
   can-i``: the kubeconfig's user is ``kubernetes-admin``, a cluster admin, so
   the answer is always yes.
+* ``authentication.k8s.io/v1`` SelfSubjectReview (GA in 1.28) answers ``kubectl
+  auth whoami`` with the attributes the authenticator gave the request
+  (``pkg/registry/authentication/selfsubjectreview/rest.go``): the admin of a
+  kubeadm cluster, ``kubernetes-admin`` in ``kubeadm:cluster-admins``.
 
 Simplified: a Pod's usage is reported for its first container; metrics
 carry the sample's instant as ``timestamp`` and the metrics-server's 15 s
@@ -22,6 +26,7 @@ from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.objects import timestamp
 
+from .kubeconfig import USER
 from .rest import Reply, Request, decode_body
 
 if TYPE_CHECKING:
@@ -71,6 +76,20 @@ def _pod_metrics(app: App, namespace: str | None, name: str) -> list[dict]:
     return out
 
 
+#: Who the kubeconfig's token authenticates as: kubeadm's admin.conf user (1.29+ puts it in
+#: ``kubeadm:cluster-admins``, bound to cluster-admin) plus the group every authenticated user gets.
+ADMIN = {"username": USER, "groups": ["kubeadm:cluster-admins", "system:authenticated"]}
+
+
+def self_subject_review(app: App, review: Any) -> dict:
+    """The SelfSubjectReview REST's Create: whatever the body says, the answer is the requester's user info."""
+    if not isinstance(review, dict) or review.get("kind") not in (None, "", "SelfSubjectReview"):
+        raise errors.bad_request(f"not a SelfSubjectReview: {review!r}"[:200])
+    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": timestamp(app.cluster.clock.now)},
+            "status": {"userInfo": dict(ADMIN, groups=list(ADMIN["groups"]))}}
+
+
 def handle(app: App, req: Request, group: str, parts: list[str]) -> Reply:
     """Serve ``parts`` (the path after ``/apis/<group>/<version>``) of one of :data:`GROUPS`."""
     if group == "authorization.k8s.io":
@@ -78,6 +97,10 @@ def handle(app: App, req: Request, group: str, parts: list[str]) -> Reply:
             raise errors.method_not_supported("selfsubjectaccessreviews", req.method.lower())
         review = decode_body(req, "SelfSubjectAccessReview")
         return Reply(201, dict(review, status={"allowed": True, "reason": ""}))
+    if group == "authentication.k8s.io":
+        if parts != ["selfsubjectreviews"] or req.method != "POST":
+            raise errors.method_not_supported("selfsubjectreviews", req.method.lower())
+        return Reply(201, self_subject_review(app, decode_body(req, "SelfSubjectReview")))
     if req.method != "GET":
         raise errors.method_not_supported(parts[-1] if parts else "", req.method.lower())
     namespace = None

@@ -19,6 +19,14 @@ wraps a decoding error (``Deployment in version "v1" cannot be handled as a
 Deployment: …``).  Invalid UTF-8 in a string is kept as gogo keeps it and
 shows as U+FFFD in JSON.
 
+The same format is what kube-apiserver stores in etcd unless it runs with
+``--storage-media-type=application/json``: :func:`encode` writes an object
+the way go-to-protobuf's generated ``Marshal`` does — fields in ascending
+number order, every non-pointer field even when zero (``generateName: ""``
+is two bytes on disk), map entries sorted by key, an empty ``Time`` as an
+empty message — inside the ``runtime.Unknown`` envelope, whose empty
+``contentEncoding`` and ``contentType`` end every value with ``1a 00 22 00``.
+
 Simplified: only the message types of the objects kubectl creates this way
 (and what they contain in everyday manifests) are known; a body using a
 field outside them is refused with 415 and asks for JSON.
@@ -33,7 +41,7 @@ from typing import Any
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 
-__all__ = ["MAGIC", "decode"]
+__all__ = ["MAGIC", "decode", "encode", "envelope", "field", "varint"]
 
 MAGIC = b"k8s\x00"
 
@@ -41,7 +49,7 @@ MAGIC = b"k8s\x00"
 # "*int"/"*bool" (pointers: zero is kept), "[]T" (repeated), "map:T" (map<string, T>), "-" (ignored) or a message.
 _META = {1: ("name", "string"), 2: ("generateName", "string"), 3: ("namespace", "string"), 4: ("selfLink", "string"),
          5: ("uid", "string"), 6: ("resourceVersion", "string"), 7: ("generation", "int"),
-         8: ("creationTimestamp", "Time"), 9: ("deletionTimestamp", "Time"), 10: ("deletionGracePeriodSeconds", "*int"),
+         8: ("creationTimestamp", "Time"), 9: ("deletionTimestamp", "*Time"), 10: ("deletionGracePeriodSeconds", "*int"),
          11: ("labels", "map:string"), 12: ("annotations", "map:string"), 13: ("ownerReferences", "[]OwnerReference"),
          14: ("finalizers", "[]string"), 17: ("managedFields", "-")}
 SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
@@ -62,7 +70,7 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                        4: ("minReadySeconds", "int")},
     "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
     "Pod": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec"), 3: ("status", "-")},
-    "PodSpec": {2: ("containers", "[]Container"), 3: ("restartPolicy", "string"),
+    "PodSpec": {1: ("volumes", "[]Volume"), 2: ("containers", "[]Container"), 3: ("restartPolicy", "string"),
                 4: ("terminationGracePeriodSeconds", "*int"), 5: ("activeDeadlineSeconds", "*int"),
                 6: ("dnsPolicy", "string"), 7: ("nodeSelector", "map:string"), 8: ("serviceAccountName", "string"),
                 9: ("serviceAccount", "string"), 10: ("nodeName", "string"), 11: ("hostNetwork", "bool"),
@@ -73,11 +81,26 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                 30: ("enableServiceLinks", "*bool"), 31: ("preemptionPolicy", "string")},
     "Container": {1: ("name", "string"), 2: ("image", "string"), 3: ("command", "[]string"), 4: ("args", "[]string"),
                   5: ("workingDir", "string"), 6: ("ports", "[]ContainerPort"), 7: ("env", "[]EnvVar"),
-                  8: ("resources", "ResourceRequirements"), 13: ("terminationMessagePath", "string"),
+                  8: ("resources", "ResourceRequirements"), 9: ("volumeMounts", "[]VolumeMount"), 13: ("terminationMessagePath", "string"),
                   14: ("imagePullPolicy", "string"), 16: ("stdin", "bool"), 17: ("stdinOnce", "bool"),
                   18: ("tty", "bool"), 20: ("terminationMessagePolicy", "string"), 24: ("restartPolicy", "string")},
     "ContainerPort": {1: ("name", "string"), 2: ("hostPort", "int"), 3: ("containerPort", "int"),
                       4: ("protocol", "string"), 5: ("hostIP", "string")},
+    "VolumeMount": {1: ("name", "string"), 2: ("readOnly", "bool"), 3: ("mountPath", "string"), 4: ("subPath", "string"),
+                    5: ("mountPropagation", "*string"), 6: ("subPathExpr", "string"),
+                    7: ("recursiveReadOnly", "*string")},
+    # A Volume's source is inlined in JSON (``VolumeSource `json:",inline"```) but a field of its own in protobuf.
+    "Volume": {1: ("name", "string"), 2: ("", "inline:VolumeSource")},
+    "VolumeSource": {1: ("hostPath", "*HostPathVolumeSource"), 2: ("emptyDir", "*EmptyDirVolumeSource"),
+                     6: ("secret", "*SecretVolumeSource"),
+                     10: ("persistentVolumeClaim", "*PersistentVolumeClaimVolumeSource"),
+                     19: ("configMap", "*ConfigMapVolumeSource")},
+    "HostPathVolumeSource": {1: ("path", "string"), 2: ("type", "*string")},
+    "EmptyDirVolumeSource": {1: ("medium", "string"), 2: ("sizeLimit", "*Quantity")},
+    "SecretVolumeSource": {1: ("secretName", "string"), 3: ("defaultMode", "*int"), 4: ("optional", "*bool")},
+    "ConfigMapVolumeSource": {1: ("", "inline:LocalObjectReference"), 3: ("defaultMode", "*int"),
+                              4: ("optional", "*bool")},
+    "PersistentVolumeClaimVolumeSource": {1: ("claimName", "string"), 2: ("readOnly", "bool")},
     "EnvVar": {1: ("name", "string"), 2: ("value", "string")},
     "ResourceRequirements": {1: ("limits", "map:Quantity"), 2: ("requests", "map:Quantity")},
     "Toleration": {1: ("key", "string"), 2: ("operator", "string"), 3: ("value", "string"), 4: ("effect", "string"),
@@ -110,6 +133,7 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
                       3: ("orphanDependents", "*bool"), 4: ("propagationPolicy", "string"), 5: ("dryRun", "[]string")},
     "Preconditions": {1: ("uid", "string"), 2: ("resourceVersion", "string")},
     "Binding": {1: ("metadata", "ObjectMeta"), 2: ("target", "ObjectReference")},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", "-")},
     "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectAccessReviewSpec"),
                                 3: ("status", "-")},
     "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes"),
@@ -163,6 +187,7 @@ def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
         number, wire = key >> 3, key & 7
         if number <= 0:
             raise ProtobufError(f"proto: Unknown: illegal tag {number} (wire type {wire})")
+        value: Any
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
@@ -211,7 +236,7 @@ def _scalar(kind: str, raw: Any) -> Any:
         return bool(raw)
     if kind == "bytes":
         return base64.b64encode(raw).decode()
-    if kind == "Time":
+    if kind in ("Time", "*Time"):
         f = _by_number(raw, {1: 0, 2: 0})
         seconds = _signed(f.get(1, 0))
         if not seconds:
@@ -220,12 +245,12 @@ def _scalar(kind: str, raw: Any) -> Any:
             return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         except (OverflowError, OSError, ValueError):
             raise ProtobufError("Time.MarshalJSON: year outside of range [0,9999]") from None
-    if kind == "Quantity":
+    if kind in ("Quantity", "*Quantity"):
         return _text(_by_number(raw, {1: 2}).get(1, b""))
     if kind == "IntOrString":
         f = _by_number(raw, {1: 0, 2: 0, 3: 2})
         return _text(f.get(3, b"")) if f.get(1, 0) == 1 else _signed(f.get(2, 0))
-    return _message(kind, raw)
+    return _message(kind.removeprefix("*"), raw)   # a message; a pointer one is kept even when empty
 
 
 def _message(name: str, buf: bytes) -> dict[str, Any]:
@@ -246,7 +271,9 @@ def _message(name: str, buf: bytes) -> dict[str, Any]:
             raise ProtobufError(f"proto: wrong wireType = {wire} for field {field[:1].upper()}{field[1:]}")
         if kind.startswith("*"):
             pointers.add(field)
-        if kind.startswith("[]"):
+        if kind.startswith("inline:"):
+            out.update(_message(kind[len("inline:"):], raw))
+        elif kind.startswith("[]"):
             out.setdefault(field, []).append(_scalar(kind[2:], raw))
         elif kind.startswith("map:"):
             value_kind = kind[4:]
@@ -275,3 +302,111 @@ def decode(body: bytes) -> dict[str, Any]:
             raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {e}') from None
         raise errors.bad_request(f"the object provided is unrecognized: {e}") from None
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+# --- encoding -------------------------------------------------------------------------------------------------
+
+
+def varint(n: int) -> bytes:
+    """A base-128 varint; a negative int64 as its 64-bit two's complement (ten bytes), as Go writes it."""
+    if n < 0:
+        n += 1 << 64
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number: int, value: bytes | int, wire: int | None = None) -> bytes:
+    """One field: an int as a varint (wire type 0), bytes length-delimited (wire type 2)."""
+    if wire is None:
+        wire = 0 if isinstance(value, int) else 2
+    if wire == 0:
+        return varint(number << 3) + varint(int(value))
+    assert isinstance(value, bytes)
+    return varint(number << 3 | wire) + varint(len(value)) + value
+
+
+def envelope(api_version: str, kind: str, raw: bytes) -> bytes:
+    """``k8s\\0`` and a ``runtime.Unknown``: typeMeta, raw, and the (empty) contentEncoding and contentType."""
+    type_meta = field(1, api_version.encode()) + field(2, kind.encode())
+    return MAGIC + field(1, type_meta) + field(2, raw) + field(3, b"") + field(4, b"")
+
+
+def _encode_time(value: Any) -> bytes:
+    if not value:
+        return b""        # metav1.Time's Marshal: a zero time is an empty message
+    when = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return field(1, int(when.timestamp())) + field(2, 0)
+
+
+def _encode_value(kind: str, value: Any) -> bytes:
+    """The payload of one field of ``kind`` (the key is the caller's)."""
+    base = kind.removeprefix("*")
+    if base == "string":
+        return str(value).encode()
+    if base in ("int", "bool"):
+        raise AssertionError("varints are written by the caller")
+    if base == "bytes":
+        return base64.b64decode(value)
+    if base == "Time":
+        return _encode_time(value)
+    if base == "Quantity":
+        return field(1, str(value).encode())
+    if base == "IntOrString":
+        if isinstance(value, str):
+            return field(1, 1) + field(2, 0) + field(3, value.encode())
+        return field(1, 0) + field(2, int(value)) + field(3, b"")
+    return _encode_message(base, value or {})
+
+
+def _encode_message(name: str, obj: dict) -> bytes:
+    schema = SCHEMA.get(name)
+    if schema is None:
+        raise ValueError(f"the message {name} is not modelled")
+    out = bytearray()
+    for number in sorted(schema):
+        json_name, kind = schema[number]
+        if kind == "-":
+            if json_name in ("status", "spec"):
+                raise ValueError(f"the {json_name} of {name} is not modelled")
+            continue      # managedFields: never kept by this simulation
+        if kind.startswith("inline:"):
+            out += field(number, _encode_message(kind[len("inline:"):], obj))
+            continue
+        pointer = kind.startswith("*")
+        if json_name not in obj or obj[json_name] is None:
+            if pointer or kind.startswith(("[]", "map:")):
+                continue    # nil pointers, empty lists and maps are not written
+            value: Any = {"string": "", "int": 0, "bool": False}.get(kind, None)
+        else:
+            value = obj[json_name]
+        if kind.startswith("[]"):
+            element = kind[2:]
+            for item in value:
+                out += field(number, int(item)) if element in ("int", "bool") else \
+                    field(number, _encode_value(element, item))
+        elif kind.startswith("map:"):
+            value_kind = kind[4:]
+            for key in sorted(value):
+                out += field(number, field(1, key.encode()) + field(2, _encode_value(value_kind, value[key])))
+        elif kind.removeprefix("*") in ("int", "bool"):
+            out += field(number, int(value or 0))
+        else:
+            out += field(number, _encode_value(kind, value))
+    return bytes(out)
+
+
+def encode(obj: dict) -> bytes:
+    """``obj`` as kube-apiserver stores it with the default ``--storage-media-type`` (protobuf).
+
+    Its ``resourceVersion`` is left out, as the API server leaves it out of what it stores (the
+    revision is etcd's).  Kinds whose every field is modelled here can be encoded (ConfigMap, Secret,
+    Namespace, ServiceAccount …); others raise ``ValueError``.
+    """
+    md = dict(obj.get("metadata") or {})
+    md.pop("resourceVersion", None)
+    raw = _encode_message(obj["kind"], dict(obj, metadata=md))
+    return envelope(obj["apiVersion"], obj["kind"], raw)

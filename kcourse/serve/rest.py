@@ -31,8 +31,10 @@ kubectl's typed clients, Kubernetes protobuf (``protobuf.py``).  A watch
 streams one JSON line per event; a too-old ``resourceVersion`` gets the
 cacher's answer, one ERROR event carrying the 410 Expired Status.
 
-Simplified: no pagination (``limit`` is ignored, everything comes in one
-page); a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
+Lists come in chunks when asked (``limit``/``continue``, ``resourceVersionMatch``:
+``pagination.py``).
+
+Simplified: a ``dryRun`` delete answers the object as it is (no deletionTimestamp);
 server-side apply
 (``application/apply-patch+yaml``) creates the object or strategic-merges
 the applied configuration into it, without managedFields, so it never
@@ -55,7 +57,7 @@ from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
-from . import protobuf, serializers
+from . import pagination, protobuf, serializers
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -286,6 +288,11 @@ def handle_resource(app: App, req: Request, t: Target) -> Reply:
         if req.method != "POST":
             return _method_not_allowed(t, req)
         return _evict(app, req, t) if t.subresource == "eviction" else _bind(app, req, t)
+    if t.subresource == "ephemeralcontainers":
+        # Not served: the simulated kubelet runs no debug containers.  Refused as a server without the
+        # subresource refuses it — 404 NotFound whose details are empty, which kubectl debug
+        # (``debugByEphemeralContainer``) reports as "ephemeral containers are disabled for this cluster".
+        return Reply(404, dict(not_found().status(), details={}, code=404))
     if t.subresource not in ("", "status"):
         raise not_found()
     m = req.method
@@ -329,11 +336,16 @@ def _get(app: App, req: Request, t: Target) -> Reply:
 
 
 def _list(app: App, req: Request, t: Target) -> Reply:
+    """A LIST, in chunks when asked (``limit``/``continue``, see pagination.py)."""
+    opts = pagination.list_options(req.query, _int(req.query, "limit"))
     with app.cluster.lock:
-        result = app.client(req).list(t.rt.plural, t.namespace, label_selector=req.query.get("labelSelector"),
-                                      field_selector=req.query.get("fieldSelector"))
+        result = pagination.paged_list(app.cluster.api, t.rt, t.namespace, opts, user=req.user,
+                                       label_selector=req.query.get("labelSelector"),
+                                       field_selector=req.query.get("fieldSelector"))
         if wants_table(req.accept):
-            return Reply(200, _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"]))
+            tab = _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"])
+            tab["metadata"] = result["metadata"]
+            return Reply(200, tab)
     return Reply(200, result)
 
 
@@ -432,8 +444,32 @@ def _warned(reply: Reply, validation: dict) -> Reply:
     return reply
 
 
+def with_url_kind(obj: Any, rt: ResourceType) -> Any:
+    """``gvkWithDefaults``: a body without ``kind`` or ``apiVersion`` takes them from the URL.
+
+    The create and update handlers decode the body with the resource's GroupVersionKind as the default
+    (apimachinery ``runtime/serializer/json`` ``Decode``), so ``{"metadata": {"name": "x"}}`` POSTed to
+    ``/api/v1/namespaces/default/configmaps`` is a ConfigMap.  An apiVersion with only a group
+    (``apps/``) keeps its group and takes the URL's version when the groups agree.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    out = dict(obj)
+    if not out.get("kind"):
+        out["kind"] = rt.kind
+    api_version = out.get("apiVersion") or ""
+    group, _, version = api_version.rpartition("/") if "/" in api_version else ("", "", api_version)
+    if not version and not group:
+        group, version = rt.group, rt.version
+    if not version and group == rt.group:
+        version = rt.version
+    out["apiVersion"] = f"{group}/{version}" if group else version
+    # kind and apiVersion first, where the decoder's TypeMeta puts them.
+    return {"apiVersion": out.pop("apiVersion"), "kind": out.pop("kind"), **out}
+
+
 def _create(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req, t.rt.kind)
+    obj = with_url_kind(decode_body(req, t.rt.kind), t.rt)
     validation = _validation(req)
     with app.cluster.lock:
         stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation)
@@ -441,7 +477,7 @@ def _create(app: App, req: Request, t: Target) -> Reply:
 
 
 def _update(app: App, req: Request, t: Target) -> Reply:
-    obj = decode_body(req, t.rt.kind)
+    obj = with_url_kind(decode_body(req, t.rt.kind), t.rt)
     _check_name(t, obj)
     validation = _validation(req)
     with app.cluster.lock:
@@ -664,6 +700,7 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
         scale = scale_of(current)
         if req.method == "GET":
             return Reply(200, scale)
+        wanted: Any
         if req.method == "PUT":
             wanted = body
         else:

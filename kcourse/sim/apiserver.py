@@ -34,6 +34,7 @@ Priority (the kinds' ``admit`` hooks, :mod:`kcourse.sim.kinds.scheduling`).
 
 from __future__ import annotations
 
+import builtins
 import json
 import random
 from collections import Counter, deque
@@ -48,6 +49,7 @@ from .errors import ApiError
 from .etcd import Compare, Etcd, EtcdError, Op, WatchEvent
 from .labels import _get_path, parse_field_selector, parse_selector
 from .objects import deep_copy, timestamp
+from .record import EventRecorder, NanoClock, event_source
 from .resources import RESOURCES, ResourceType, by_kind, by_plural, object_key
 from .serializer import check_field_validation, decode, json_kind
 from .validation import validate, validate_update
@@ -333,7 +335,7 @@ class APIServer:
         self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
         self._pending: dict[str, tuple[bytes, dict]] = {}
         self._uid_counter = 0
-        self._event_index: dict[tuple, str] = {}
+        self.event_clock = NanoClock(clock)  # Event names: UnixNano of the simulated clock (record.py)
         self.request_seq = 0
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.recent_requests: deque[Request] = deque(maxlen=500)
@@ -519,7 +521,7 @@ class APIServer:
         return {"apiVersion": rt.api_version, "kind": f"{rt.kind}List",
                 "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
 
-    def items(self, resource: str, namespace: str | None = None) -> list[dict]:
+    def items(self, resource: str, namespace: str | None = None) -> builtins.list[dict]:
         """Current objects of a resource without an API request (for views and tests that only look)."""
         rt = self.resource(resource)
         cache = self._cache[rt.plural]
@@ -598,7 +600,7 @@ class APIServer:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, field_validation: str | None, warnings: list[str] | None,
+    def _prepare(self, obj: Any, field_validation: str | None, warnings: builtins.list[str] | None,
                  options_kind: str = "CreateOptions") -> tuple[ResourceType, dict]:
         """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
 
@@ -626,7 +628,7 @@ class APIServer:
         return rt, obj
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
-               field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+               field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
         """Create an object: decode, defaults, validation, admission, then one etcd write.
 
         ``field_validation`` (``Strict``, ``Warn`` — the default, as when the query parameter is
@@ -705,8 +707,8 @@ class APIServer:
             obj["status"] = status
 
     def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None,
-               dry_run: bool = False, field_validation: str | None = None, warnings: list[str] | None = None
-               ) -> dict:
+               dry_run: bool = False, field_validation: str | None = None,
+               warnings: builtins.list[str] | None = None) -> dict:
         """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale.
 
         The body is decoded as for :meth:`create`.
@@ -781,7 +783,7 @@ class APIServer:
 
     def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
               patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False,
-              field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+              field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
         """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902).
 
         The patched object is decoded as a body would be (:meth:`create`), so a patch cannot
@@ -865,7 +867,8 @@ class APIServer:
             return self._mark_deleting(rt, current, 0, finalizers)
         return self._delete_now(rt, current)
 
-    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int, finalizers: list[str]) -> dict:
+    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int,
+                       finalizers: builtins.list[str]) -> dict:
         new = deep_copy(current)
         md = new["metadata"]
         md.setdefault("deletionTimestamp", timestamp(self.clock.now + grace))
@@ -907,48 +910,7 @@ class APIServer:
 
     # --- events ----------------------------------------------------------------------------------
 
-    def record_event(self, involved: dict, etype: str, reason: str, message: str, component: str,
-                     host: str = "", user: str | None = None) -> None:
-        """Record a v1 Event about ``involved``; repeats of the same event bump its ``count``.
-
-        ``component`` is the Event's source; ``user`` the client writing it (default: the same).
-        """
-        if not self.record_events_enabled:
-            return
-        md = involved["metadata"]
-        ns = md.get("namespace") or "default"
-        ident = (ns, involved["kind"], md["name"], md.get("uid"), etype, reason, message, component)
-        now = timestamp(self.clock.now)
-        existing_name = self._event_index.get(ident)
-        existing = self._cache["events"].get(f"{ns}/{existing_name}") if existing_name else None
-        rt = self.resource("events")
-        if existing is not None:
-            ev = dict(existing, metadata=dict(existing["metadata"]))  # shares the rest with the cached version
-            ev["count"] = ev.get("count", 1) + 1
-            ev["lastTimestamp"] = now
-            self._write(rt, ev)
-            self._record(user or component, "patch", "events", ns, existing_name or "", 200)
-            return
-        name = f"{md['name']}.{(self.clock.now_ms * 1_000_000 + self.request_seq):x}"
-        ref = {"kind": involved["kind"], "namespace": md.get("namespace"), "name": md["name"],
-               "uid": md.get("uid"), "apiVersion": involved.get("apiVersion"),
-               "resourceVersion": md.get("resourceVersion")}
-        if not md.get("namespace"):
-            ref.pop("namespace")
-        source = {"component": component}
-        if host:
-            source["host"] = host
-        ev = {"apiVersion": "v1", "kind": "Event",
-              "metadata": {"name": name, "namespace": ns, "uid": self._new_uid(),
-                           "creationTimestamp": now},
-              "involvedObject": ref, "reason": reason, "message": message, "source": source,
-              "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": etype,
-              "eventTime": None, "reportingComponent": component, "reportingInstance": host}
-        self._write(rt, ev)
-        self._event_index[ident] = name
-        self._record(user or component, "create", "events", ns, name, 201)
-
-    def events_for(self, obj: dict) -> list[dict]:
+    def events_for(self, obj: dict) -> builtins.list[dict]:
         uid = obj["metadata"].get("uid")
         return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
                       key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
@@ -970,6 +932,7 @@ class Client:
         # What the client sends as ``?fieldValidation=`` on writes: client-go sends nothing (the server's
         # ``Warn``), kubectl sends ``Strict``.
         self.field_validation = field_validation
+        self._recorders: dict[str, EventRecorder] = {}
 
     def _ok(self) -> APIServer:
         self.server._check_reachable(self.node)
@@ -1005,15 +968,20 @@ class Client:
     def bind(self, namespace: str, pod_name: str, node_name: str) -> dict:
         return self._ok().bind(namespace, pod_name, node_name, user=self.user)
 
-    def event(self, involved: dict, etype: str, reason: str, message: str, *, source: str | None = None) -> None:
-        """Record an Event (best effort, as client-go's recorder: failures are dropped).
+    def event(self, involved: dict, etype: str, reason: str, message: str, *, source: str | None = None,
+              field_path: str = "") -> dict | None:
+        """Record an Event through this process's recorder (client-go's ``EventRecorder``, see record.py).
 
-        ``source`` is the recorder's component when it is not the client's name (the scheduler
-        reports as its profile, ``default-scheduler``).
+        Best effort, as client-go's: a refused or unreachable write is dropped.  ``source`` is the
+        recorder's component when it is not the upstream name of this client's component.
         """
-        if self.server.reachable(self.node):
-            self.server.record_event(involved, etype, reason, message, source or self.user, self.node or "",
-                                     user=self.user)
+        if not self.server.record_events_enabled or not self.server.reachable(self.node):
+            return None
+        src = {"component": source} if source else event_source(self.user, self.node)
+        recorder = self._recorders.get(src["component"])
+        if recorder is None:
+            recorder = self._recorders[src["component"]] = EventRecorder(self, src, self.server.event_clock)
+        return recorder.event(involved, etype, reason, message, field_path=field_path)
 
 
 def sorted_keys(objs: Iterable[dict]) -> list[str]:

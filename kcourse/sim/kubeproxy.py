@@ -30,13 +30,12 @@ A sync costs what changed since the node's last one, as upstream's partial
 sync rewrites only the chains of changed Services: the rules of each Service
 port are built once and shared (by every node and every later sync), a
 node's table is an immutable :class:`RuleSet` of them, and a new RuleSet
-replaces only the Services whose object or EndpointSlices changed.  The
-kube-proxies of connected nodes share one cache of Services and
-EndpointSlices (what each would hold is identical: same watch stream, same
-resourceVersions), so an event is applied once and wakes only those with no
-sync pending; a kube-proxy splits off with its own copy on the next event
-after its node is cut off, or when it stops, so a partition still leaves
-stale rules.
+replaces only the Services whose object or EndpointSlices changed.  Each
+node's kube-proxy has its own Services and EndpointSlices informers, as on a
+real node, so a node cut off from the API server keeps stale rules; what
+nodes share is the result: the cluster's :class:`RuleSetMemo` hands the
+RuleSet one kube-proxy computed to every other whose informers stand at the
+same resourceVersions, so identical input on many nodes is worked out once.
 
 Simplified: only IPv4 and TCP/UDP/SCTP ClusterIP, NodePort and
 LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
@@ -50,16 +49,14 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import itertools
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .addons.program import ContainerProgram, GuardedInformer
-from .informer import Informer, ResourceEventHandler
+from .informer import ResourceEventHandler
 from .objects import EPOCH
+from .program import ContainerProgram
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -69,6 +66,9 @@ __all__ = [
     "ConnectResult",
     "KubeProxy",
     "Rule",
+    "RuleSet",
+    "RuleSetMemo",
+    "RuleState",
     "RuleTable",
     "build_rules",
     "connect",
@@ -538,9 +538,13 @@ def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict
 class RuleState:
     """Incremental ``syncProxyRules``: the RuleSet of an informer pair's caches, redone only where they changed.
 
-    The informers' handlers call :meth:`service_changed` and :meth:`slice_changed`; :meth:`rules`
-    recomputes the Services touched since the last call and reuses everything else (upstream's
-    partial sync likewise rewrites only the chains of changed Services).
+    The informers' handlers call :meth:`service_changed` and queue EndpointSlice changes in
+    ``slice_changes`` (upstream's ``EndpointsChangeTracker``: a handler only records the change, the
+    sync applies them); :meth:`rules` recomputes the Services touched since the last call and
+    reuses everything else (upstream's partial sync likewise rewrites only the chains of changed
+    Services).  A sync that takes the RuleSet another kube-proxy computed from the same input
+    skips working out what changed; the next sync that computes rebuilds its index of which
+    EndpointSlices belong to which Service and redoes every Service (from shared, cached parts).
     """
 
     def __init__(self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str,
@@ -549,11 +553,21 @@ class RuleState:
         self.cluster_cidr, self.memo = cluster_cidr, memo
         self.slice_keys: dict[tuple[str, str], set[str]] = {}  # Service -> its EndpointSlices' keys
         self.dirty: set[tuple[str, str]] = set()
+        #: (old, new) EndpointSlices changed since the last sync, in the order the watch delivered them.
+        self.slice_changes: list[tuple[dict | None, dict | None]] = []
         self.current = EMPTY_RULES
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Which EndpointSlices belong to which Service, from the caches; every Service to be redone."""
+        self.slice_keys = {}
+        self.dirty.update(self.current.services)
         for key in self.services:
-            self.dirty.add(tuple(key.split("/", 1)))  # type: ignore[arg-type]
+            ns, _, name = key.partition("/")
+            self.dirty.add((ns, name))
         for key, sl in self.slices.items():
             self.slice_changed(None, sl, key)
+        self._index_stale = False
 
     def service_changed(self, obj: dict) -> None:
         self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
@@ -576,16 +590,29 @@ class RuleState:
             self.slice_keys.setdefault(now, set()).add(key)
             self.dirty.add(now)
 
-    def copy(self, services: dict[str, dict], slices: dict[str, dict]) -> RuleState:
-        """The same state over copies of the stores (a kube-proxy leaving a shared cache keeps its own)."""
-        new = RuleState.__new__(RuleState)
-        new.services, new.slices, new.cluster_cidr, new.memo = services, slices, self.cluster_cidr, self.memo
-        new.slice_keys = {k: set(v) for k, v in self.slice_keys.items()}
-        new.dirty, new.current = set(self.dirty), self.current
-        return new
+    def rules(self, shared: RuleSetMemo | None = None, key: tuple[str, str] = ("", "")) -> RuleSet:
+        """The current RuleSet (the same object as last time if nothing changed).
 
-    def rules(self) -> RuleSet:
-        """The current RuleSet (the same object as last time if nothing changed)."""
+        With ``shared``, the RuleSet another kube-proxy computed from the same Services and
+        EndpointSlices (``key``: their informers' resourceVersions) is taken instead of computing it.
+        """
+        changes = self.slice_changes
+        if not changes and not self.dirty:
+            return self.current
+        found = shared.get(key) if shared is not None else None
+        if found is not None:
+            if changes:
+                changes.clear()
+                self._index_stale = True
+            self.dirty.clear()
+            self.current = found
+            return found
+        if self._index_stale:
+            self._reindex()
+        else:
+            for old, new in changes:
+                self.slice_changed(old, new)
+        changes.clear()
         if not self.dirty:
             return self.current
         updates: dict[tuple[str, str], ServiceRules | None] = {}
@@ -598,192 +625,55 @@ class RuleState:
             updates[(ns, name)] = rules
         self.dirty.clear()
         self.current = self.current.changed(updates)
+        if shared is not None:
+            shared.put(key, self.current)
         return self.current
+
+
+class RuleSetMemo:
+    """The rule sets a cluster's kube-proxies computed, by the Services and EndpointSlices they came from.
+
+    Every kube-proxy keeps its own informers and works out its own rules, as on real nodes.  But an
+    informer at resourceVersion R holds exactly its resource's objects as of R (a watch delivers one
+    resource's events in order, and a relist replaces the cache with the list at its version), so two
+    kube-proxies whose Services and EndpointSlices informers stand at the same pair of resourceVersions
+    would compute the same rules.  The first one to sync computes them; the others take its RuleSet,
+    which is immutable, so sharing it shares no state: identical input on 5,000 nodes is worked out
+    once.  A kube-proxy that is behind (cut off, restarted) misses and computes its own.
+
+    It also keeps each Service port's endpoints by the uid and resourceVersion of its EndpointSlices
+    (``endpoints``), which every rebuild of a changed Service looks up.  The cluster's network owns one.
+    Both are bounded: only recent rule sets are kept, since connected kube-proxies sync in step.
+    """
+
+    #: How many rule sets are kept (the most recent ones: connected kube-proxies ask for the same few).
+    size = 8
+
+    def __init__(self) -> None:
+        self._rule_sets: dict[tuple[str, str], RuleSet] = {}
+        self.endpoints: dict[tuple, tuple[str, ...]] = {}
+
+    def get(self, key: tuple[str, str]) -> RuleSet | None:
+        return self._rule_sets.get(key)
+
+    def put(self, key: tuple[str, str], rules: RuleSet) -> None:
+        sets = self._rule_sets
+        sets[key] = rules
+        if len(sets) > self.size:
+            del sets[next(iter(sets))]
 
 
 # --- the kube-proxy process -------------------------------------------------------------------------
 
-#: Per cluster: every node's kube-proxy shares the endpoints it worked out for a Service port's slices.
-_MEMOS: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
-_RESOURCES = ("endpointslices", "services")  # in the order a kube-proxy's informers start (sorted)
-
-
-class _ProxyInformer(GuardedInformer):
-    """A kube-proxy's informer; while its node is connected it may read a :class:`_SharedCache` instead."""
-
-    cache: _SharedCache | None = None
-    owner: KubeProxy
-    _rv = ""
-    _joined_at = 0  # the shared watch's deliveries when this informer joined
-
-    @property  # type: ignore[override]
-    def resource_version(self) -> str:
-        """Its own last version until the shared watch delivers something after it joined, then the shared one."""
-        cache = self.cache
-        if cache is None:
-            return self._rv
-        shared = cache.informers[self.resource]
-        return shared.resource_version if shared._watch.delivered > self._joined_at else self._rv  # type: ignore
-
-    @resource_version.setter
-    def resource_version(self, value: str) -> None:
-        self._rv = value
-
-    def list(self) -> list[dict]:
-        if self.cache is not None:
-            self._sorted_keys = None  # the shared store changes under this informer
-        return super().list()
-
-    def stop(self) -> None:
-        if self.cache is not None:
-            self.cache.detach(self.owner)
-        super().stop()
-
-
-class _Caches:
-    """One cluster's shared kube-proxy caches, and which kube-proxy runs on which node."""
-
-    def __init__(self, cluster: Cluster):
-        self.server = cluster.api
-        self.by_handle: dict[int, _SharedCache] = {}
-        self.by_node: dict[str, dict[int, KubeProxy]] = {}
-        self.seq = itertools.count()
-        hooks = getattr(cluster, "disconnect_hooks", None)
-        if hooks is not None:
-            hooks.append(self.node_lost)
-
-    def node_lost(self, node: str) -> None:
-        """A node lost the API server: its kube-proxies notice on their next watch event (as their informers would)."""
-        for proxy in self.by_node.get(node, {}).values():
-            if proxy.cache is not None:
-                proxy.cache.suspects[proxy.cache_seq] = proxy
-
-
-_CACHES: weakref.WeakKeyDictionary[Any, _Caches] = weakref.WeakKeyDictionary()
-
-
-def _caches_of(cluster: Cluster) -> _Caches:
-    """The cluster's shared caches (a deep copy of a cluster finds its own copy through its disconnect hook)."""
-    found = _CACHES.get(cluster)
-    if found is None:
-        for hook in getattr(cluster, "disconnect_hooks", ()):
-            if isinstance(getattr(hook, "__self__", None), _Caches):
-                found = hook.__self__
-                break
-        else:
-            found = _Caches(cluster)
-        _CACHES[cluster] = found
-    return found
-
-
-class _SharedCache:
-    """The Services and EndpointSlices caches that connected kube-proxies share: one watch each, one store.
-
-    While connected, every kube-proxy's informers would hold the same objects at the same
-    resourceVersions (same watch stream), so one copy serves them all; the rules they compute from it
-    are shared too.  A kube-proxy joins only when no other watcher has registered since the cache's
-    last member (so events reach everybody in the same order as with one watch each), and splits off
-    with its own copy when its node is cut off (on the next event, as its own informer would notice)
-    or when it stops.  An event wakes only the kube-proxies that have no sync pending.
-    """
-
-    def __init__(self, caches: _Caches, founder: KubeProxy):
-        self.caches = caches
-        self.members: dict[int, KubeProxy] = {}
-        self.idle: dict[int, KubeProxy] = {}
-        self.suspects: dict[int, KubeProxy] = {}
-        self.informers: dict[str, Informer] = {}
-        self.state = founder._rule_state()
-        for r in _RESOURCES:
-            own = founder.informers.informers[r]
-            inf = Informer(own.client, r)
-            inf.store = own.store  # the founder's store and watch become the shared ones
-            inf.resource_version = own.resource_version
-            inf._watch = own._watch
-            assert inf._watch is not None
-            inf._watch.handler = functools.partial(self._on_event, r)
-            caches.by_handle[id(inf._watch)] = self
-            self.informers[r] = inf
-        state = self.state
-
-        def changed_service(obj: dict) -> None:
-            state.service_changed(obj)
-            self._wake()
-
-        def changed_slice(old: dict | None, new: dict | None) -> None:
-            state.slice_changed(old, new)
-            self._wake()
-
-        self.informers["services"].add_event_handler(ResourceEventHandler(
-            changed_service, lambda o, n: changed_service(n), changed_service))
-        self.informers["endpointslices"].add_event_handler(ResourceEventHandler(
-            lambda o: changed_slice(None, o), changed_slice, lambda o: changed_slice(o, None)))
-        for inf in self.informers.values():
-            inf.has_synced = True
-        self.attach(founder, joining=False)
-
-    def attach(self, proxy: KubeProxy, *, joining: bool = True) -> None:
-        for r in _RESOURCES:
-            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
-            shared = self.informers[r]
-            if joining:
-                assert own._watch is not None
-                own._watch.stop()  # its own watch is redundant: the shared one carries the same events
-                own.store = shared.store
-                own._sorted_keys = None
-            own._watch = shared._watch
-            own.cache = self
-            own._joined_at = shared._watch.delivered  # type: ignore[union-attr]
-        seq = next(self.caches.seq)
-        proxy.cache, proxy.cache_seq, proxy.state = self, seq, self.state
-        self.members[seq] = proxy
-        if not proxy._pending:
-            self.idle[seq] = proxy
-
-    def detach(self, proxy: KubeProxy) -> None:
-        """``proxy`` goes on with its own copy of the caches (stale from now on, until it reconnects)."""
-        seq = proxy.cache_seq
-        del self.members[seq]
-        self.idle.pop(seq, None)
-        self.suspects.pop(seq, None)
-        stores = {r: dict(self.informers[r].store) for r in _RESOURCES}
-        for r in _RESOURCES:
-            own: _ProxyInformer = proxy.informers.informers[r]  # type: ignore[assignment]
-            own._rv = own.resource_version
-            own.cache = None
-            own.store, own._sorted_keys, own._watch = stores[r], None, None
-        proxy.state = self.state.copy(stores["services"], stores["endpointslices"])
-        proxy.cache = None
-        if not self.members:
-            for inf in self.informers.values():
-                self.caches.by_handle.pop(id(inf._watch), None)
-                inf.stop()
-
-    def _on_event(self, resource: str, etype: str, obj: dict) -> None:
-        if self.suspects:
-            reachable = self.caches.server.reachable
-            for seq in sorted(self.suspects):
-                proxy = self.suspects.get(seq)
-                if proxy is not None and proxy.cache is self and not reachable(proxy.node):
-                    proxy._lost()  # drops this event and splits off, as its own informer would
-            self.suspects.clear()
-        if self.members:
-            self.informers[resource]._on_event(etype, obj)
-
-    def _wake(self) -> None:
-        idle = self.idle
-        if idle:
-            for seq in sorted(idle):
-                proxy = idle.pop(seq)
-                proxy.request_sync()
-
-
 class KubeProxy(ContainerProgram):
-    """The kube-proxy container of the ``kube-proxy`` DaemonSet Pod on one node."""
+    """The kube-proxy container of the ``kube-proxy`` DaemonSet Pod on one node.
+
+    Like upstream's (``pkg/proxy/config``), it has its own Services and EndpointSlices informers;
+    their handlers mark the Services whose rules must be redone and ask for a sync.
+    """
 
     program_name = "kube-proxy"
     resources = ("services", "endpointslices")
-    informer_class = _ProxyInformer
     #: ``--iptables-min-sync-period``: changes within a second are batched into one sync.
     min_sync_period = 1.0
 
@@ -791,63 +681,45 @@ class KubeProxy(ContainerProgram):
         self._last_sync: float | None = None
         self._pending = False
         self.state: RuleState | None = None
-        self.cache: _SharedCache | None = None
-        self.cache_seq = -1
         services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
-        for inf in (services, slices):
-            inf.owner = self  # type: ignore[attr-defined]
 
         def on_service(obj: dict) -> None:
             if self.state is not None:
                 self.state.service_changed(obj)
             self.request_sync()
 
+        # Every kube-proxy gets every EndpointSlice event: its handlers only record the change for the next sync.
         def on_slice(old: dict | None, new: dict | None) -> None:
             if self.state is not None:
-                self.state.slice_changed(old, new)
-            self.request_sync()
+                self.state.slice_changes.append((old, new))
+            if not self._pending:
+                self.request_sync()
+
+        def on_slice_add(obj: dict) -> None:
+            on_slice(None, obj)
+
+        def on_slice_delete(obj: dict) -> None:
+            on_slice(obj, None)
 
         services.add_event_handler(ResourceEventHandler(on_service, lambda o, n: on_service(n), on_service))
-        slices.add_event_handler(ResourceEventHandler(lambda o: on_slice(None, o), on_slice,
-                                                      lambda o: on_slice(o, None)))
+        slices.add_event_handler(ResourceEventHandler(on_slice_add, on_slice, on_slice_delete))
 
     def _rule_state(self) -> RuleState:
         if self.state is None:
+            net = self.host.network
             self.state = RuleState(self.informers.informer("services").store,
                                    self.informers.informer("endpointslices").store,
-                                   str(self.cluster.network.cluster_cidr), _MEMOS.setdefault(self.cluster, {}))
+                                   str(net.cluster_cidr), net.rule_sets.endpoints)
         return self.state
 
     def on_synced(self) -> None:
         self.log(f"Using iptables Proxier on node {self.node}")
         self.request_sync()
 
-    def on_connected(self) -> None:
-        """Connected and watching: join the shared cache if nobody else started watching since its last member."""
-        if self.cache is not None or not self.running:
-            return
-        caches = _caches_of(self.cluster)
-        caches.by_node.setdefault(self.node, {})[id(self)] = self
-        target: _SharedCache | None = None
-        for i, r in enumerate(_RESOURCES):
-            own = self.informers.informers[r]._watch
-            watchers = caches.server._watchers[r]
-            found = caches.by_handle.get(id(watchers[-2])) if len(watchers) > 1 and watchers[-1] is own else None
-            if found is None or (i and found is not target):
-                target = None
-                break
-            target = found
-        if target is not None:
-            target.attach(self)
-        else:
-            _SharedCache(caches, self)
-
     def request_sync(self) -> None:
         if self._pending or not self.running:
             return
         self._pending = True
-        if self.cache is not None:
-            self.cache.idle.pop(self.cache_seq, None)
         delay = 0.01
         if self._last_sync is not None:
             delay = max(delay, self._last_sync + self.min_sync_period - self.clock.now)
@@ -857,14 +729,10 @@ class KubeProxy(ContainerProgram):
         """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
         self._last_sync = self.clock.now
-        cache = self.cache
-        if cache is not None:
-            if self.cache_seq not in cache.suspects and not self.client.server.reachable(self.node):
-                self._lost()  # cut off without the cluster saying so (a test's doing): notice it now
-            else:
-                cache.idle[self.cache_seq] = self
-        net = self.cluster.network
-        rules = self._rule_state().rules()
+        net = self.host.network
+        informers = self.informers.informers
+        key = (informers["services"].resource_version, informers["endpointslices"].resource_version)
+        rules = self._rule_state().rules(net.rule_sets, key)
         net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
         msg = (f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
                f"endpoints, {rules.rejects} without endpoints (REJECT)")
@@ -872,12 +740,9 @@ class KubeProxy(ContainerProgram):
         return self.event(self.node, msg, verb="sync")
 
     def on_stop(self, machine_off: bool) -> None:
-        caches = _CACHES.get(self.cluster)
-        if caches is not None:
-            caches.by_node.get(self.node, {}).pop(id(self), None)
         # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
         if machine_off:
-            self.cluster.network.iptables.pop(self.node, None)
+            self.host.network.iptables.pop(self.node, None)
 
 
 # --- what a learner calls -----------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class LeaderElector:
         #: The Lease spec as this candidate last saw it change, and when (on its own clock).
         self.observed_spec: dict | None = None
         self.observed_time = -1.0
+        #: The Lease as this candidate last wrote it (the subject of its LeaderElection events).
+        self.lease: dict | None = None
 
     @property
     def key(self) -> str:
@@ -84,11 +86,13 @@ class LeaderElector:
             if not self.is_leader:
                 self.is_leader = True
                 self.on_started_leading()
+                self._record_event("became leader")
                 return self.component.event(self.key, f"{self.identity} became leader", verb="lead")
             return self.component.event(self.key, f"{self.identity} renewed the lease", verb="renew")
         if self.is_leader and now - self.last_renew >= self.renew_deadline:
             self.is_leader = False
             self.on_stopped_leading()
+            self._record_event("stopped leading")
             self.component.after(self.retry_period, self._try, background=True)
             return self.component.event(self.key, f"{self.identity} lost the lease (could not renew within "
                                         f"{self.renew_deadline:g}s)", verb="lead")
@@ -103,6 +107,11 @@ class LeaderElector:
         return self.component.event(self.key, f"lease held by {holder}; {self.identity} stays a candidate",
                                     verb="wait")
 
+    def _record_event(self, what: str) -> None:
+        """``LeaseLock.RecordEvent``: a ``LeaderElection`` Event on the Lease, "<identity> <what>"."""
+        if self.lease is not None:
+            self.component.client.event(self.lease, "Normal", "LeaderElection", f"{self.identity} {what}")
+
     def _holder(self) -> str:
         lease = self.component.client.server.peek("leases", self.lease_name, self.namespace)
         return (lease or {}).get("spec", {}).get("holderIdentity") or "nobody"
@@ -116,7 +125,8 @@ class LeaderElector:
         return renew is not None and self.component.clock.now - parse_timestamp(renew) > self.retry_period * 2
 
     def _expiry(self) -> float | None:
-        """When another holder's lease runs out for this candidate: its last observed change + the duration."""
+        """When another holder's lease runs out for this candidate: its last observed change + the
+        duration."""
         spec = self.observed_spec
         if spec is None or spec.get("holderIdentity") in (None, "", self.identity):
             return None
@@ -143,6 +153,7 @@ class LeaderElector:
                                                   "leaseDurationSeconds": int(self.lease_duration),
                                                   "acquireTime": stamp, "renewTime": stamp,
                                                   "leaseTransitions": 0}})
+                self.lease = created
                 self._observe(created["spec"])
                 return True
             spec = lease["spec"]
@@ -161,14 +172,16 @@ class LeaderElector:
                 self.transitions += 1
             nspec["renewTime"] = stamp
             nspec["leaseDurationSeconds"] = int(self.lease_duration)
-            self._observe(client.update(new)["spec"])
+            self.lease = client.update(new)
+            self._observe(self.lease["spec"])
             return True
         except (ApiError, Unreachable):
             return False
 
 
 class LeaderElected(Component):
-    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller managers).
+    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller
+    managers).
 
     Subclasses write three methods: ``build`` (fresh state: informers, queues, controllers),
     ``lead`` (start the loops once the Lease is held) and ``follow`` (stop them).  The Lease

@@ -21,7 +21,11 @@ the others' subnets and encapsulates packets to them over ``flannel.1``.
 :func:`reach` follows one connection hop by hop — Pod, veth and ``cni0``
 bridge, the node's kube-proxy rules for Service IPs and NodePorts, the
 route to the destination node, the destination Pod — and explains where
-and why it fails.
+and why it fails.  A name is looked up first by the Pod's resolver
+(:func:`resolve`): the ``resolv.conf`` the kubelet wrote (nameserver
+``10.96.0.10``, the search list, ``ndots:5``), each query a UDP packet through
+the node's kube-proxy rules to whichever DNS server listens behind them — the
+DNS addon's CoreDNS replicas (:mod:`kcourse.sim.addons.dns`), or nothing.
 
 Simplified: no return path, conntrack or source NAT is shown; a partitioned
 node is cut off from every other machine (not only from the control
@@ -34,15 +38,25 @@ import ipaddress
 import random
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ApiError, Cause, invalid
+from .kubeproxy import RuleSetMemo, connect
 from .trace import TRACE_WIDTH
 
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-__all__ = ["Hop", "Network", "Path", "machine_up", "reach"]
+__all__ = ["CLUSTER_DNS_IP", "DOMAIN", "DnsAnswer", "Hop", "Network", "Path", "Record", "candidates",
+           "machine_up", "reach", "resolve", "search_list"]
+
+#: The kubelet's ``clusterDNS`` (the ``kube-dns`` Service's ClusterIP) and ``clusterDomain``, the records' TTL
+#: (the Corefile's ``ttl 30``) and the resolver's ``options ndots:5`` and ``attempts:2``.
+CLUSTER_DNS_IP = "10.96.0.10"
+DOMAIN = "cluster.local"
+TTL = 30
+NDOTS = 5
+ATTEMPTS = 2
 
 
 class Network:
@@ -69,6 +83,8 @@ class Network:
         self.node_ports: dict[int, str] = {}        # nodePort -> namespace/name
         self.routes: dict[str, str] = {}            # podCIDR -> node (programmed by the route controller)
         self.iptables: dict[str, Any] = {}          # node -> its kube-proxy rules (kubeproxy.RuleTable)
+        #: The rule sets kube-proxies computed, for others with the same input (immutable, so safely shared).
+        self.rule_sets = RuleSetMemo()
 
     # --- nodes ---------------------------------------------------------------------------------
 
@@ -317,7 +333,6 @@ def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "
     path.hop(f"pod {key}", f"sends from {ip} (eth0)" + ("" if host_network else f" through its veth to the "
                                                          f"cni0 bridge of {node}"))
     if not _is_ip(to):
-        from .addons.dns import resolve
         answer = resolve(cluster, to, "A", from_pod=key)
         for h in answer.hops:
             path.hops.append(h)
@@ -329,7 +344,6 @@ def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "
 
 
 def _deliver(cluster: Cluster, path: Path, node: str, dst: str, port: int, protocol: str) -> Path:
-    from .kubeproxy import connect
     net = cluster.network
     addr = ipaddress.ip_address(dst)
     if addr in net.service_cidr:
@@ -396,3 +410,168 @@ def _deliver(cluster: Cluster, path: Path, node: str, dst: str, port: int, proto
     path.ok, path.endpoint = True, f"{dst}:{port}"
     path.verdict = f"connected to pod {pod_key} at {dst}:{port} (no NAT between Pods)"
     return path
+
+
+# --- a Pod's DNS resolver --------------------------------------------------------------------------
+
+class DnsServer(Protocol):
+    """A DNS server listening on a Pod IP (a CoreDNS replica of the DNS addon)."""
+
+    pod_key: str
+
+    def ready(self) -> bool: ...
+
+    def answer(self, qname: str, qtype: str) -> tuple[str, list[Record], list[Record]]: ...
+
+
+def _dns_servers(cluster: Cluster) -> dict[str, DnsServer]:
+    """The DNS servers answering, by Pod IP: the DNS addon's CoreDNS replicas (none without the addon)."""
+    addons = getattr(cluster, "addons", None)
+    return getattr(getattr(addons, "dns", None), "servers", None) or {}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One resource record, printed as in a zone file or ``dig``'s ANSWER SECTION."""
+
+    name: str
+    rtype: str
+    data: str
+    ttl: int = TTL
+
+    def __str__(self) -> str:
+        return f"{self.name}\t{self.ttl}\tIN\t{self.rtype}\t{self.data}"
+
+
+@dataclass
+class DnsAnswer:
+    """What the resolver got: rcode (NOERROR, NXDOMAIN, SERVFAIL), records, and the path of each query."""
+
+    name: str
+    rtype: str
+    rcode: str = "SERVFAIL"
+    records: list[Record] = field(default_factory=list)
+    additional: list[Record] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    hops: list[Hop] = field(default_factory=list)
+    server: str | None = None
+    error: str = ""
+
+    @property
+    def addresses(self) -> list[str]:
+        return [r.data for r in self.records if r.rtype == "A"]
+
+    def __str__(self) -> str:
+        lines = [f";; {q}" for q in self.queries]
+        lines.append(f";; ->>HEADER<<- status: {self.rcode}")
+        if self.error:
+            lines.append(f";; {self.error}")
+        if self.records:
+            lines.append(";; ANSWER SECTION:")
+            lines += [str(r) for r in self.records]
+        if self.additional:
+            lines.append(";; ADDITIONAL SECTION:")
+            lines += [str(r) for r in self.additional]
+        if self.server:
+            lines.append(f";; SERVER: {CLUSTER_DNS_IP}#53 (answered by CoreDNS pod {self.server})")
+        return "\n".join(lines)
+
+
+
+def search_list(namespace: str) -> list[str]:
+    """The ``search`` line the kubelet writes for a ClusterFirst Pod in ``namespace``."""
+    return [f"{namespace}.svc.{DOMAIN}", f"svc.{DOMAIN}", DOMAIN]
+
+
+def candidates(name: str, namespace: str) -> list[str]:
+    """The names the resolver asks for, in order (``ndots:5``)."""
+    if name.endswith("."):
+        return [name]
+    searched = [f"{name}.{s}." for s in search_list(namespace)]
+    return [name + ".", *searched] if name.count(".") >= NDOTS else [*searched, name + "."]
+
+
+def _querier(cluster: Cluster, from_pod: Any) -> tuple[str | None, str, dict | None]:
+    if from_pod is None:
+        workers = sorted(n for n, m in cluster.machines.items() if m.powered and not m.is_master)
+        nodes = workers or sorted(n for n, m in cluster.machines.items() if m.powered)
+        return (nodes[0] if nodes else None), "default", None
+    pod: dict | None
+    if isinstance(from_pod, dict):
+        pod = from_pod
+    else:
+        ns, _, pname = from_pod.rpartition("/")
+        pod = cluster.api.peek("pods", pname, ns or "default")
+        if pod is None:
+            raise ValueError(f'pod "{from_pod}" not found')
+    return pod["spec"].get("nodeName"), pod["metadata"].get("namespace", "default"), pod
+
+
+def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) -> tuple[str, Any] | None:
+    """One query over UDP to the kube-dns ClusterIP; None when it timed out or was refused."""
+    servers = _dns_servers(cluster)
+    for attempt in range(1, ATTEMPTS + 1):
+        res = connect(cluster, node, CLUSTER_DNS_IP, 53, "UDP")
+        where = f"iptables on {node}"
+        for rule in res.rules:
+            out.hops.append(Hop(where, rule))
+        if res.endpoint is None:
+            out.error = f"{res.verdict}"
+            if "REJECT" in res.verdict:
+                out.error = "connection refused: the kube-dns Service has no ready endpoints"
+                return None
+            continue
+        ip = res.endpoint.rsplit(":", 1)[0]
+        server = servers.get(ip)
+        owner = cluster.network.owner_node(ip)
+        reachable = owner is not None and (owner == node or (
+            cluster.machine_up(node) and cluster.machine_up(owner)
+            and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
+        if server is None or not server.ready() or not reachable:
+            out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "
+                                                      "or unreachable): timed out after 5s"))
+            out.error = "connection timed out; no servers could be reached"
+            continue
+        out.hops.append(Hop(f"node {owner}", f"CoreDNS pod {server.pod_key} ({ip}) answers {qname} {qtype}"))
+        out.server = server.pod_key
+        return server.pod_key, server.answer(qname, qtype)
+    return None
+
+
+def resolve(cluster: Cluster, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
+    """Look ``name`` up as a Pod's resolver would (``from_pod``: "ns/name", a Pod dict, or None).
+
+    With ``from_pod=None`` the query comes from a Pod in ``default`` on the
+    first running worker.
+    """
+    rtype = rtype.upper()
+    out = DnsAnswer(name, rtype)
+    node, namespace, pod = _querier(cluster, from_pod)
+    if node is None:
+        out.error = "the querying pod is not on any node"
+        return out
+    policy = (pod or {}).get("spec", {}).get("dnsPolicy", "ClusterFirst")
+    host_net = bool((pod or {}).get("spec", {}).get("hostNetwork"))
+    if policy == "Default" or (host_net and policy == "ClusterFirst"):
+        out.rcode = "NXDOMAIN"
+        out.error = (f"dnsPolicy {policy}{' with hostNetwork' if host_net else ''}: the pod uses its node's "
+                     "resolver, which knows nothing of cluster.local")
+        return out
+    out.hops.append(Hop("resolv.conf", f"nameserver {CLUSTER_DNS_IP} search {' '.join(search_list(namespace))} "
+                                       f"options ndots:{NDOTS}"))
+    for qname in candidates(name, namespace):
+        out.queries.append(f"QUESTION: {qname} IN {rtype}")
+        got = _ask(cluster, node, qname, rtype, out)
+        if got is None:
+            out.rcode = "SERVFAIL"
+            return out
+        _, (rcode, records, extra) = got
+        out.rcode = rcode
+        if rcode == "NOERROR" and records:
+            out.records, out.additional, out.error = records, extra, ""
+            return out
+        if rcode == "SERVFAIL":
+            out.error = f"{qname} is outside {DOMAIN}: forwarded upstream, which the simulation does not have"
+            return out
+    out.error = ""
+    return out

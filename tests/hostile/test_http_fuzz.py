@@ -45,6 +45,7 @@ import pytest
 import yaml
 
 import kcourse
+from kcourse.serve import protobuf
 from kcourse.serve.httpserver import Limits
 from kcourse.serve.protobuf import MAGIC
 
@@ -204,17 +205,8 @@ def parse_response(buf: bytes) -> tuple[tuple[int, dict[str, str], bytes], bytes
 # --- case generation ------------------------------------------------------------------------------------------
 
 
-def varint(n: int) -> bytes:
-    out = b""
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out += bytes([byte | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
 def pb(number: int, payload: bytes) -> bytes:
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
+    return protobuf.field(number, payload)
 
 
 def configmap_protobuf(name: str, data: dict[str, str]) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import kcourse
-from kcourse.serve import serializers
+from kcourse.serve import protobuf, serializers
 from kcourse.serve.protobuf import MAGIC
 
 #: What a Python representation or traceback would show in a message.
@@ -335,18 +335,7 @@ def test_a_bad_propagation_policy_in_the_query_is_refused_too(served: Any) -> No
 
 
 def field(number: int, wire: int, payload: bytes | int) -> bytes:
-    def varint(n: int) -> bytes:
-        out = b""
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out += bytes([byte | (0x80 if n else 0)])
-            if not n:
-                return out
-    key = varint(number << 3 | wire)
-    if wire == 0:
-        return key + varint(int(payload))
-    assert isinstance(payload, bytes)
-    return key + varint(len(payload)) + payload
+    return protobuf.field(number, payload, wire)
 
 
 def envelope(kind: str, raw: bytes, api_version: str = "v1") -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import kcourse
-from kcourse.serve.discovery import AGGREGATED
+from kcourse.sim.discovery import AGGREGATED
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_legacy_discovery_lists_subresources_with_their_groups(served: Any) -> N
     assert code == 200
     assert [g["name"] for g in groups["groups"]] == ["apps", "discovery.k8s.io", "coordination.k8s.io",
                                                      "storage.k8s.io", "batch", "scheduling.k8s.io",
-                                                     "metrics.k8s.io", "authorization.k8s.io"]
+                                                     "metrics.k8s.io", "authorization.k8s.io", "authentication.k8s.io"]
 
 
 def test_aggregated_discovery_when_the_client_asks_for_it(served: Any) -> None:

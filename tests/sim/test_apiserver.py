@@ -252,8 +252,9 @@ def test_status_object_of_an_error_is_kubernetes_shaped(api):
 
 def test_events_repeat_by_counting(api):
     p = api.create(pod())
-    api.record_event(p, "Warning", "BackOff", "Back-off restarting failed container", "kubelet", "worker-1")
-    api.record_event(p, "Warning", "BackOff", "Back-off restarting failed container", "kubelet", "worker-1")
+    kubelet = api.client("kubelet", "worker-1")
+    kubelet.event(p, "Warning", "BackOff", "Back-off restarting failed container")
+    kubelet.event(p, "Warning", "BackOff", "Back-off restarting failed container")
     events = api.events_for(p)
     assert len(events) == 1 and events[0]["count"] == 2
 

@@ -8,7 +8,6 @@ import pytest
 
 import kcourse
 from kcourse.sim.cri import (
-    REGISTRY,
     ContainerRuntime,
     ContainerState,
     go_duration,
@@ -90,7 +89,7 @@ def test_version_and_status_answer_like_the_runtime():
 def test_a_failing_image_fails_only_in_its_own_cluster():
     a, b = small(), small()
     a.fail_image_pull("nginx:1.27")
-    assert REGISTRY.is_failing(a, "nginx:1.27") and not REGISTRY.is_failing(b, "nginx:1.27")
+    assert a.registry.is_failing("nginx:1.27") and not b.registry.is_failing("nginx:1.27")
 
 
 def test_kata_is_offered_through_cri_o_only():

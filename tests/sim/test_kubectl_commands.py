@@ -370,8 +370,8 @@ def test_service_table(c):
 
 def test_describe_pod_layout(c):
     add_pod(c, "web", status={"phase": "Running", "podIP": "10.244.1.5", "containerStatuses": [running()]})
-    c.api.record_event(c.api.get("pods", "web", "lab"), "Normal", "Scheduled",
-                       "Successfully assigned lab/web to worker-1", "default-scheduler")
+    c.api.client("kube-scheduler").event(c.api.get("pods", "web", "lab"), "Normal", "Scheduled",
+                                         "Successfully assigned lab/web to worker-1")
     out = c.kubectl("describe pod web -n lab")
     lines = out.splitlines()
     assert lines[:4] == ["Name:             web", "Namespace:        lab", "Priority:         0",
@@ -394,7 +394,7 @@ def test_describe_deployment_template_and_no_events(c):
 
 def test_get_events_columns(c):
     cm = c.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "lab"}})
-    c.api.record_event(cm, "Warning", "Broken", "the value  is bad ", "someone")
+    c.api.client("someone").event(cm, "Warning", "Broken", "the value  is bad ")
     c.advance(30)
     assert c.kubectl("get events -n lab") == (
         "LAST SEEN   TYPE      REASON   OBJECT          MESSAGE\n"

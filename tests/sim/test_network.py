@@ -125,3 +125,28 @@ def test_the_path_prints_hop_by_hop(net):
     c, ips = net
     text = str(reach(c, "client", ips["web-1"], 80))
     assert text.splitlines()[0] == f"default/client -> {ips['web-1']}:80/TCP" and "OK:" in text
+
+
+def _imports(module: str) -> set[str]:
+    """The kcourse.sim modules a module imports, resolved from its relative imports (lazy ones too)."""
+    import ast
+    from pathlib import Path
+    path = Path(kcourse.__file__).parent / "sim" / (module.replace(".", "/") + ".py")
+    package = ["sim", *module.split(".")[:-1]]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]
+            target = ".".join([*base, node.module] if node.module else base)
+            out.update({target} if node.module else {f"{target}.{a.name}" for a in node.names})
+    return out
+
+
+@pytest.mark.parametrize("module", ["network", "kubeproxy", "program"])
+def test_the_pod_network_and_kube_proxy_know_nothing_of_the_addons(module):
+    """The addons (CoreDNS, …) are workloads built on the network and kube-proxy, never the other way round."""
+    assert not {m for m in _imports(module) if m.startswith("sim.addons")}
+
+
+def test_the_dns_addon_uses_the_pod_resolver_of_the_network_module():
+    assert "sim.network" in _imports("addons.dns")

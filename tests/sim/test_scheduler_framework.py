@@ -317,3 +317,35 @@ def test_after_a_pre_filter_rejection_preemption_tries_only_the_filters_whose_pr
     # NodeResourcesFit's Filter, whose PreFilter never ran, was left out of the dry run instead of failing on
     # the state its PreFilter did not write; without it nothing needs evicting.
     assert result.nominated is None and not result.error
+
+
+def test_required_terms_naming_no_common_node_reject_the_pod_at_pre_filter_as_upstream():
+    """``nodeaffinity/node_affinity.go`` PreFilter: ``errReasonConflict``, UnschedulableAndUnresolvable."""
+    fw = framework(node("w1"), node("w2"))
+    names = [{"key": "metadata.name", "operator": "In", "values": ["w1"]},
+             {"key": "metadata.name", "operator": "In", "values": ["w2"]}]
+    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchFields": names}]}}}
+    result = fw.schedule(pod("ds", affinity=affinity))
+    assert result.node is None and result.unschedulable_plugins == {"NodeAffinity"}
+    assert {st.code for st in result.statuses.values()} == {Code.UNSCHEDULABLE_AND_UNRESOLVABLE}
+    assert result.message == ("0/2 nodes are available: pod affinity terms conflict. preemption: 0/2 nodes are "
+                              "available: 2 Preemption is not helpful for scheduling.")
+
+
+class SkipsAtFilter(Plugin):
+    """A Filter that answers Skip, which only PreFilter and PreScore may."""
+
+    name = "SkipsAtFilter"
+
+    def filter(self, state, pod, ni):
+        return SKIP
+
+
+def test_a_filter_answering_neither_yes_nor_no_is_an_error_and_the_shared_skip_stays_untouched():
+    registry = new_in_tree_registry() | {"SkipsAtFilter": SkipsAtFilter}
+    fw = framework(node("w1"), registry=registry, profile=custom("SkipsAtFilter"))
+    status = fw.run_filter_plugins(CycleState(PodInfo(pod("a")), fw.cache.node_list()), pod("a"),
+                                   fw.cache.nodes["w1"])
+    assert (status.code, status.plugin) == (Code.ERROR, "SkipsAtFilter")
+    assert SKIP == Status(Code.SKIP) and SKIP.plugin == ""

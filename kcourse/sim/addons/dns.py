@@ -1,4 +1,4 @@
-"""Cluster DNS: CoreDNS as the ``kube-dns`` Service, and the resolver in every Pod.
+"""Cluster DNS: CoreDNS as the ``kube-dns`` Service that every Pod's resolver asks.
 
 CoreDNS runs as the Deployment ``coredns`` (2 replicas) in ``kube-system``
 behind the Service ``kube-dns`` at ``10.96.0.10`` — the address the kubelet
@@ -14,7 +14,8 @@ watches Services and EndpointSlices and answers from that cache:
 
 A Pod's resolver tries the search list ``<ns>.svc.cluster.local
 svc.cluster.local cluster.local`` first when a name has fewer than 5 dots
-(``options ndots:5``), which is why plain ``web`` works in ``default``.
+(``options ndots:5``), which is why plain ``web`` works in ``default``.  The resolver is part of the
+Pod's network (:func:`kcourse.sim.network.resolve`); this module is the server.
 Each query is a UDP packet to ``10.96.0.10:53`` and so goes through the
 querying node's kube-proxy rules to one CoreDNS Pod: a replica on a dead
 node times out (the resolver tries twice, ``attempts:2``), and with no ready
@@ -30,15 +31,11 @@ NXDOMAIN.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..informer import ResourceEventHandler
-from ..network import Hop
-from .program import ContainerProgram
-
-if TYPE_CHECKING:
-    from ..cluster import Cluster
+from ..network import CLUSTER_DNS_IP, DOMAIN, DnsAnswer, Record, candidates, resolve
+from ..program import ContainerProgram
 
 __all__ = [
     "CLUSTER_DNS_IP",
@@ -48,16 +45,12 @@ __all__ = [
     "CoreDNS",
     "DnsAnswer",
     "Record",
+    "candidates",
     "manifests",
     "resolve",
 ]
 
 IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3"
-CLUSTER_DNS_IP = "10.96.0.10"
-DOMAIN = "cluster.local"
-TTL = 30
-NDOTS = 5
-ATTEMPTS = 2
 
 COREFILE = """.:53 {
     errors
@@ -86,7 +79,8 @@ def manifests() -> list[dict]:
     """CoreDNS as kubeadm installs it: ServiceAccount, ConfigMap, Deployment, Service ``kube-dns``."""
     labels = {"k8s-app": "kube-dns"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns", "namespace": "kube-system"}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns",
+                                                                    "namespace": "kube-system"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
          "data": {"Corefile": COREFILE}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -97,17 +91,21 @@ def manifests() -> list[dict]:
                       "priorityClassName": "system-cluster-critical",
                       "serviceAccountName": "coredns",
                       "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                      {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
+                                      {"key": "node-role.kubernetes.io/control-plane",
+                                       "effect": "NoSchedule"}],
                       "containers": [{
                           "name": "coredns", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
                           "args": ["-conf", "/etc/coredns/Corefile"],
-                          "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
-                          "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+                          "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m",
+                                                                                    "memory": "70Mi"}},
+                          "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns",
+                                            "readOnly": True}],
                           "ports": [{"containerPort": 53, "name": "dns", "protocol": "UDP"},
                                     {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
                                     {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
                           "livenessProbe": {"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
-                                            "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
+                                            "initialDelaySeconds": 60, "timeoutSeconds": 5,
+                                            "successThreshold": 1,
                                             "failureThreshold": 5},
                           "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}}}],
                       "dnsPolicy": "Default",
@@ -115,7 +113,8 @@ def manifests() -> list[dict]:
                           "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]}}}},
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                      "labels": {**labels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+                      "labels": {**labels, "kubernetes.io/cluster-service": "true",
+                                 "kubernetes.io/name": "CoreDNS"},
                       "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
          "spec": {"selector": dict(labels), "clusterIP": CLUSTER_DNS_IP,
                   "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
@@ -124,55 +123,14 @@ def manifests() -> list[dict]:
     ]
 
 
-@dataclass(frozen=True)
-class Record:
-    """One resource record, printed as in a zone file or ``dig``'s ANSWER SECTION."""
-
-    name: str
-    rtype: str
-    data: str
-    ttl: int = TTL
-
-    def __str__(self) -> str:
-        return f"{self.name}\t{self.ttl}\tIN\t{self.rtype}\t{self.data}"
-
-
-@dataclass
-class DnsAnswer:
-    """What the resolver got: rcode (NOERROR, NXDOMAIN, SERVFAIL), records, and the path of each query."""
-
-    name: str
-    rtype: str
-    rcode: str = "SERVFAIL"
-    records: list[Record] = field(default_factory=list)
-    additional: list[Record] = field(default_factory=list)
-    queries: list[str] = field(default_factory=list)
-    hops: list[Hop] = field(default_factory=list)
-    server: str | None = None
-    error: str = ""
-
-    @property
-    def addresses(self) -> list[str]:
-        return [r.data for r in self.records if r.rtype == "A"]
-
-    def __str__(self) -> str:
-        lines = [f";; {q}" for q in self.queries]
-        lines.append(f";; ->>HEADER<<- status: {self.rcode}")
-        if self.error:
-            lines.append(f";; {self.error}")
-        if self.records:
-            lines.append(";; ANSWER SECTION:")
-            lines += [str(r) for r in self.records]
-        if self.additional:
-            lines.append(";; ADDITIONAL SECTION:")
-            lines += [str(r) for r in self.additional]
-        if self.server:
-            lines.append(f";; SERVER: {CLUSTER_DNS_IP}#53 (answered by CoreDNS pod {self.server})")
-        return "\n".join(lines)
-
-
 def _dashed(ip: str) -> str:
     return ip.replace(".", "-")
+
+
+def _by_service(s: dict) -> list[str]:
+    """An EndpointSlice under ``namespace/service``, the Service its ``kubernetes.io/service-name`` names."""
+    service = (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+    return [f"{s['metadata']['namespace']}/{service}"]
 
 
 class CoreDNS(ContainerProgram):
@@ -184,8 +142,7 @@ class CoreDNS(ContainerProgram):
     def setup(self) -> None:
         self.services = self.informers.informer("services")
         self.slices = self.informers.informer("endpointslices")
-        self.slices.add_indexer("service", lambda s: [
-            f"{s['metadata']['namespace']}/{(s['metadata'].get('labels') or {}).get('kubernetes.io/service-name')}"])
+        self.slices.add_indexer("service", _by_service)
         noop = ResourceEventHandler()
         self.services.add_event_handler(noop)
 
@@ -199,11 +156,12 @@ class CoreDNS(ContainerProgram):
         if dns is not None and self.pod_ip:
             dns.servers[self.pod_ip] = self
         self.log(".:53")
-        self.log("[INFO] plugin/reload: Running configuration SHA512 = 591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908")
+        self.log("[INFO] plugin/reload: Running configuration SHA512 = "
+                 "591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908")
         self.log("CoreDNS-1.11.3")
         self.log("linux/amd64, go1.21.11, a6338e9")
 
-    def on_stop(self, machine_off: bool) -> None:
+    def on_stop(self, _machine_off: bool) -> None:
         dns = self.dns
         if dns is not None:
             for ip, server in list(dns.servers.items()):
@@ -312,110 +270,7 @@ class ClusterDNS:
         return self._lookup(name, rtype, from_pod)
 
 
-def _dns(cluster: Cluster) -> ClusterDNS | None:
-    addons = cluster.addons
-    return None if addons is None else addons.dns
-
-
-def search_list(namespace: str) -> list[str]:
-    """The ``search`` line the kubelet writes for a ClusterFirst Pod in ``namespace``."""
-    return [f"{namespace}.svc.{DOMAIN}", f"svc.{DOMAIN}", DOMAIN]
-
-
-def candidates(name: str, namespace: str) -> list[str]:
-    """The names the resolver asks for, in order (``ndots:5``)."""
-    if name.endswith("."):
-        return [name]
-    searched = [f"{name}.{s}." for s in search_list(namespace)]
-    return [name + ".", *searched] if name.count(".") >= NDOTS else [*searched, name + "."]
-
-
-def _querier(cluster: Cluster, from_pod: Any) -> tuple[str | None, str, dict | None]:
-    if from_pod is None:
-        workers = sorted(n for n, m in cluster.machines.items() if m.powered and not m.is_master)
-        nodes = workers or sorted(n for n, m in cluster.machines.items() if m.powered)
-        return (nodes[0] if nodes else None), "default", None
-    if isinstance(from_pod, dict):
-        pod = from_pod
-    else:
-        ns, _, pname = from_pod.rpartition("/")
-        pod = cluster.api.peek("pods", pname, ns or "default")
-        if pod is None:
-            raise ValueError(f'pod "{from_pod}" not found')
-    return pod["spec"].get("nodeName"), pod["metadata"].get("namespace", "default"), pod
-
-
-def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) -> tuple[str, Any] | None:
-    """One query over UDP to the kube-dns ClusterIP; None when it timed out or was refused."""
-    from ..kubeproxy import connect
-    dns = _dns(cluster)
-    for attempt in range(1, ATTEMPTS + 1):
-        res = connect(cluster, node, CLUSTER_DNS_IP, 53, "UDP")
-        where = f"iptables on {node}"
-        for rule in res.rules:
-            out.hops.append(Hop(where, rule))
-        if res.endpoint is None:
-            out.error = f"{res.verdict}"
-            if "REJECT" in res.verdict:
-                out.error = "connection refused: the kube-dns Service has no ready endpoints"
-                return None
-            continue
-        ip = res.endpoint.rsplit(":", 1)[0]
-        server = dns.servers.get(ip) if dns else None
-        owner = cluster.network.owner_node(ip)
-        reachable = owner is not None and (owner == node or (
-            cluster.machine_up(node) and cluster.machine_up(owner)
-            and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
-        if server is None or not server.ready() or not reachable:
-            out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "
-                                                      "or unreachable): timed out after 5s"))
-            out.error = "connection timed out; no servers could be reached"
-            continue
-        out.hops.append(Hop(f"node {owner}", f"CoreDNS pod {server.pod_key} ({ip}) answers {qname} {qtype}"))
-        out.server = server.pod_key
-        return server.pod_key, server.answer(qname, qtype)
-    return None
-
-
-def resolve(cluster: Cluster, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
-    """Look ``name`` up as a Pod's resolver would (``from_pod``: "ns/name", a Pod dict, or None).
-
-    With ``from_pod=None`` the query comes from a Pod in ``default`` on the
-    first running worker.
-    """
-    rtype = rtype.upper()
-    out = DnsAnswer(name, rtype)
-    node, namespace, pod = _querier(cluster, from_pod)
-    if node is None:
-        out.error = "the querying pod is not on any node"
-        return out
-    policy = (pod or {}).get("spec", {}).get("dnsPolicy", "ClusterFirst")
-    host_net = bool((pod or {}).get("spec", {}).get("hostNetwork"))
-    if policy == "Default" or (host_net and policy == "ClusterFirst"):
-        out.rcode = "NXDOMAIN"
-        out.error = (f"dnsPolicy {policy}{' with hostNetwork' if host_net else ''}: the pod uses its node's "
-                     "resolver, which knows nothing of cluster.local")
-        return out
-    out.hops.append(Hop("resolv.conf", f"nameserver {CLUSTER_DNS_IP} search {' '.join(search_list(namespace))} "
-                                       f"options ndots:{NDOTS}"))
-    for qname in candidates(name, namespace):
-        out.queries.append(f"QUESTION: {qname} IN {rtype}")
-        got = _ask(cluster, node, qname, rtype, out)
-        if got is None:
-            out.rcode = "SERVFAIL"
-            return out
-        _, (rcode, records, extra) = got
-        out.rcode = rcode
-        if rcode == "NOERROR" and records:
-            out.records, out.additional, out.error = records, extra, ""
-            return out
-        if rcode == "SERVFAIL":
-            out.error = f"{qname} is outside {DOMAIN}: forwarded upstream, which the simulation does not have"
-            return out
-    out.error = ""
-    return out
-
-
 def coredns_program(dns: ClusterDNS | None) -> Callable[[Any], CoreDNS]:
-    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with ``dns``."""
+    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with
+    ``dns``."""
     return lambda ctx: CoreDNS(ctx, dns)

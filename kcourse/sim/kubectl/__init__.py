@@ -27,22 +27,32 @@ are printed after them and the exit code is 1.  ``Cluster.apply`` mirrors
 that and then raises the first error; a manifest that cannot be read at all
 changes nothing.
 
-Commands that wait in real kubectl (``drain``, ``rollout status``) run the
+Commands that wait in real kubectl (``drain``, ``rollout status``, ``wait``) run the
 simulation forward until what they wait for has happened, printing the
-same progress lines, for at most ``WAIT_TIMEOUT`` simulated seconds.
+same progress lines, for at most their timeout in simulated seconds.
+``logs -f`` is the exception: the simulation moves only when the learner
+steps it, so a follow prints what the container has written by now and
+ends there, or, with ``--request-timeout``, with the client's
+``context deadline exceeded`` as against a real idle container.
+
+The newer commands live in modules of their own, each a port of its
+``pkg/cmd`` package: ``events``, ``explain``, ``diff``, ``wait``, ``taint``,
+``patch`` (with ``replace`` and ``edit``), ``setcmd`` (``set …``), ``auth``
+and ``raw`` (``get --raw``); ``gosort`` is Go's unstable ``sort.Sort``, whose
+order kubectl's event lists show.
 
 Simplified: no kubeconfig (one context, ``kubernetes-admin@<cluster>``),
-no ``--watch``, no ``edit``/``exec``/``port-forward``; ``drain`` deletes
+no ``--watch``, no ``exec``/``port-forward``; ``edit`` runs no editor (it
+answers as kubectl does when the editor cannot run); ``drain`` deletes
 pods instead of posting Evictions (no PodDisruptionBudgets);
 ``rollout undo`` restores the previous ReplicaSet's template; jsonpath is
 the common subset (see ``jsonpath.py``).  A real flag the simulation does not
 model is parsed and checked like the others, then refused unless left at its
-default (``the --raw flag of "kubectl get" is not available in this
+default (``the --watch flag of "kubectl events" is not available in this
 simulated cluster``); flags with no visible effect here (:data:`INERT`) are
 accepted.  ``--help`` prints a pointer to the command's reference page, not
-cobra's help; a bare ``--dry-run`` means ``client`` without klog's
-deprecation warning; ``-o`` other than the table formats is refused outside
-``get``.
+cobra's help; klog's lines carry the simulated time and thread id 1; ``-o``
+other than the table formats is refused outside ``get``.
 """
 
 from __future__ import annotations
@@ -67,9 +77,12 @@ from ..resources import ResourceType, by_kind, by_plural, lookup
 from . import jsonpath
 from .auth import run_can_i, run_whoami
 from .describe import describe, go_tabwriter, pod_template_text
+from .diff import run_diff
 from .events import run_events
+from .explain import run_explain
 from .flags import ROOT, Command, FlagError, parse_command_line
 from .goparse import GoError, atoi, go_quote, parse_duration
+from .patch import run_edit, run_patch, run_replace
 from .printers import (
     custom_column_rows,
     custom_columns,
@@ -80,6 +93,10 @@ from .printers import (
     to_json,
     to_yaml,
 )
+from .raw import run_raw
+from .setcmd import run_set
+from .taint import run_taint
+from .wait import run_wait
 
 __all__ = ["LAST_APPLIED", "VERSION", "WAIT_TIMEOUT", "Kubectl", "KubectlError", "Output"]
 
@@ -118,10 +135,10 @@ INERT = {"request-timeout", "cache-dir", "v", "vmodule", "log-flush-frequency", 
 #: The flags each command honours, besides ``-n``, ``--help`` and :data:`INERT` (its other real flags are
 #: parsed and checked, and refused unless left at their defaults).
 SUPPORTED: dict[str, set[str]] = {
-    "get": {"output", "selector", "field-selector", "show-labels", "filename", "sort-by", "no-headers", "watch",
+    "get": {"raw", "output", "selector", "field-selector", "show-labels", "filename", "sort-by", "no-headers", "watch",
             "recursive", "label-columns", "all-namespaces"},
     "describe": {"selector", "all-namespaces"},
-    "apply": {"filename", "dry-run", "recursive", "selector"},
+    "apply": {"filename", "dry-run", "recursive", "selector", "server-side", "force-conflicts"},
     "create": {"filename", "image", "replicas", "port", "recursive", "from-literal"},
     "run": {"image", "port", "labels", "restart", "env", "annotations", "image-pull-policy", "command"},
     "delete": {"filename", "selector", "all", "force", "grace-period", "now", "wait", "field-selector", "dry-run",
@@ -136,14 +153,21 @@ SUPPORTED: dict[str, set[str]] = {
     "expose": {"port", "target-port", "name", "type", "protocol", "selector"},
     "top": {"selector", "no-headers", "sort-by", "all-namespaces"}, "version": {"client"},
     "cluster-info": set(), "api-versions": set(),
+    "taint": {"all", "selector", "overwrite", "dry-run"},
+    "diff": {"filename", "recursive"}, "explain": {"recursive", "api-version"},
+    "wait": {"for", "timeout", "selector", "all", "all-namespaces", "field-selector", "filename", "recursive"},
+    "set": {"dry-run", "filename", "recursive", "list", "containers", "limits", "requests"},
+    "patch": {"patch", "patch-file", "type", "dry-run", "output", "filename", "recursive"},
+    "replace": {"filename", "dry-run", "recursive"}, "edit": {"filename", "recursive", "output"},
     "auth": {"all-namespaces", "subresource", "quiet", "list", "no-headers", "output"}, "api-resources": {"output", "no-headers"}, "config": set(), "events": {"all-namespaces", "for", "types", "output", "no-headers"},
 }
 #: Subcommands the simulated cluster runs (a parent listed here runs its own fallbacks for the rest).
 IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "create namespace", "create configmap",
-               "create secret", "create secret generic", "run", "delete", "scale", "cordon", "uncordon", "drain",
+               "create secret", "create secret generic", "create token", "run", "delete", "scale", "cordon", "uncordon", "drain",
                "logs", "rollout", "rollout status", "rollout history", "rollout restart", "rollout undo",
                "rollout pause", "rollout resume", "label", "annotate", "expose", "top", "top node", "top pod",
-               "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "config current-context",
+               "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "taint", "patch", "replace", "edit", "set", "set image", "set env",
+               "set resources", "set selector", "wait", "diff", "explain", "config current-context",
                "config get-contexts", "config use-context", "events"}
 #: ``kubectl create <kind>`` for the kinds whose entry builds the object, with the flags it reads.
 IMPLEMENTED |= {f"create {kind.singular}" for kind in KINDS if kind.kubectl_create is not None}
@@ -211,12 +235,16 @@ def parse(argv: list[str]) -> Args:
 class Kubectl:
     """A kubectl client bound to one simulated cluster."""
 
-    def __init__(self, cluster: Any, *, age_clock: Callable[[], float] | None = None):
+    def __init__(self, cluster: Any, *, age_clock: Callable[[], float] | None = None,
+                 environ: dict[str, str] | None = None):
         """``age_clock`` gives the simulated instant that ages (``AGE``, ``LAST SEEN``) are measured from: the
-        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall clock)."""
+        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall clock).
+        ``environ`` is the environment kubectl would see (``KUBE_EDITOR``, ``EDITOR``); none by default, so the
+        answers never depend on the process's own."""
         self.cluster = cluster
         self.api = cluster.api
         self.age_clock = age_clock
+        self.environ = dict(environ or {})
         self._out: list[tuple[str, str]] = []
 
     # --- output --------------------------------------------------------------------------------------
@@ -314,7 +342,9 @@ class Kubectl:
             self._print(f"Usage:\n  kubectl {path} [flags] [options]\n\nThe full help of this command is at "
                         f"https://kubernetes.io/docs/reference/kubectl/generated/kubectl_{doc}/\n")
             return 0
-        handler = getattr(self, "_cmd_" + args.command.replace("-", "_"), None)
+        runner = RUNNERS.get(args.command)
+        handler = (lambda a: runner(self, a)) if runner else getattr(self, "_cmd_" + args.command.replace("-", "_"),
+                                                                       None)
         if handler is None or path not in IMPLEMENTED:
             raise KubectlError(f'"{path}" is not available in this simulated cluster')
         self._check_flags(args)
@@ -392,6 +422,9 @@ class Kubectl:
         dry = args.get("dry-run")
         if dry is not None and dry not in ("none", "client", "server", "unchanged"):
             raise KubectlError(f'Invalid dry-run value ({dry}). Must be "none", "server", or "client".')
+        if dry == "unchanged":  # cmdutil.GetDryRunStrategy logs this through klog, with klog's header
+            self._eprint(f"{klog_header('W', self.now)} helpers.go:702] --dry-run is deprecated and can be replaced "
+                         "with --dry-run=client.\n")
         validate = args.get("validate")
         if validate is not None and validate.lower() not in ("strict", "true", "warn", "ignore", "false"):
             raise KubectlError(f'invalid - validate option "{validate}"; must be one of: strict (or true), warn, '
@@ -486,6 +519,8 @@ class Kubectl:
     # --- get ----------------------------------------------------------------------------------------------
 
     def _cmd_get(self, args: Args) -> int:
+        if args.get("raw"):
+            return run_raw(self, args)
         if args.get("filename"):
             objs = self._file_objects(args)
             if any(not (o.get("metadata") or {}).get("name") for o in objs):
@@ -761,6 +796,8 @@ class Kubectl:
         namespace = args.get("namespace")
         errors = []
         dry = args.get("dry-run") not in (None, "none")
+        if args.get("server-side"):
+            return self._apply_server_side(args)
         if args.get("dry-run") == "server":
             raise KubectlError('the --dry-run=server flag of "kubectl apply" is not available in this simulated '
                                "cluster")
@@ -784,6 +821,41 @@ class Kubectl:
             self._eprint(standard_error(e))
         return 1 if errors else 0
 
+    def _apply_server_side(self, args: Args) -> int:
+        """``apply --server-side``: each manifest sent as an apply patch; the server creates the object or merges the
+        configuration into it (``serverside-applied``).  Simplified as the served API is: no managedFields, so no
+        conflicts."""
+        dry = dry_run_strategy(args)
+
+        def act(obj: dict, rt: ResourceType, ns: str | None) -> str:
+            if dry != "client":
+                name = obj["metadata"]["name"]
+                if self.api.peek(rt.plural, name, ns if rt.namespaced else None) is None:
+                    self._client().create(obj, namespace=ns, dry_run=dry == "server")
+                else:
+                    self._client().patch(rt.plural, name, obj, namespace=ns, patch_type="strategic",
+                                         dry_run=dry == "server")
+            return f"{resource_prefix(rt)}/{obj['metadata']['name']} serverside-applied{DRY_SUFFIX.get(dry, '')}\n"
+        return self._each_manifest(args, "patching", act)
+
+    def _each_manifest(self, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]) -> int:
+        """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed after
+        all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
+        errors = []
+        for source, objs in self._file_sources(args):
+            for obj in objs:
+                rt = by_kind(obj.get("kind", ""))
+                try:
+                    ns = self._check_namespace(obj, args.get("namespace"))
+                    line = act(obj, rt, ns)  # type: ignore[arg-type]
+                except ApiError as e:
+                    errors.append(with_source(e, verb, source))
+                    continue
+                self._print(line)
+        for e in errors:
+            self._eprint(standard_error(e))
+        return 1 if errors else 0
+
     def _cmd_create(self, args: Args) -> int:
         generated = lookup(args.positional[0]) if args.positional else None
         if generated is not None and generated.kubectl_create is not None:
@@ -800,22 +872,21 @@ class Kubectl:
                                         "metadata": {"name": args.positional[1]}})
             self._print(f"namespace/{ns['metadata']['name']} created\n")
             return 0
+        if args.positional and args.positional[0] == "token":
+            return self._create_token(args)
         if not args.get("filename"):
             raise KubectlError("must specify one of -f and -k")
-        errors = []
-        for source, objs in self._file_sources(args):
-            for obj in objs:
-                rt = by_kind(obj.get("kind", ""))
-                try:
-                    ns = self._check_namespace(obj, args.get("namespace"))
-                    stored = self._client().create(obj, namespace=ns)
-                except ApiError as e:
-                    errors.append(with_source(e, "creating", source))
-                    continue
-                self._print(f"{resource_prefix(rt)}/{stored['metadata']['name']} created\n")
-        for e in errors:
-            self._eprint(standard_error(e))
-        return 1 if errors else 0
+        return self._each_manifest(args, "creating", lambda obj, rt, ns: (
+            f"{resource_prefix(rt)}/{self._client().create(obj, namespace=ns)['metadata']['name']} created\n"))
+
+    def _create_token(self, args: Args) -> int:
+        """``create token``: a TokenRequest on the ServiceAccount's ``token`` subresource.  The simulated API
+        server has no TokenRequest API, so the answer is kubectl's for a server without it (a 404 for the
+        subresource, whatever the account)."""
+        if len(args.positional) != 2:
+            raise KubectlError("exactly one NAME is required", "See 'kubectl create token -h' for help and "
+                               "examples\n")
+        raise KubectlError("failed to create token: the server could not find the requested resource")
 
     def _create_generated(self, kind: ResourceType, build: Callable[[list[str], dict[str, Any]], dict],
                           args: Args) -> int:
@@ -987,8 +1058,7 @@ class Kubectl:
                          "has been terminated. The resource may continue to run on the cluster indefinitely.\n")
         if not work and not errors:
             self._eprint("No resources found\n")
-        dry = args.get("dry-run") or "none"
-        dry = "client" if dry == "unchanged" else dry
+        dry = dry_run_strategy(args)
         for rt, name, rns in work:
             if dry != "client":  # a client dry run asks nothing (delete.go deleteResource)
                 try:
@@ -1003,8 +1073,7 @@ class Kubectl:
                 self._print(f"{resource_prefix(rt)}/{name}\n")
                 continue
             verb = "force deleted" if args.get("force") and grace == 0 else "deleted"
-            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
-            self._print(f'{_deleted_name(rt)} "{name}" {verb}{suffix}\n')
+            self._print(f'{_deleted_name(rt)} "{name}" {verb}{DRY_SUFFIX.get(dry, "")}\n')
         for e in errors:
             self._eprint(standard_error(e))
         return 1 if errors else 0
@@ -1557,15 +1626,44 @@ class Kubectl:
         sub = Args(args.command, args.positional[1:], args.flags, args.cmd)
         return run_whoami(self, sub) if args.cmd.path == "auth whoami" else run_can_i(self, sub)
 
-    def _cmd_events(self, args: Args) -> int:
-        return run_events(self, args)
+
+#: Commands whose code lives in a module of their own: ``run(kubectl, args)``.
+RUNNERS: dict[str, Callable[[Kubectl, Args], int]] = {
+    "events": run_events, "wait": run_wait, "set": run_set, "patch": run_patch, "replace": run_replace,
+    "edit": run_edit, "taint": run_taint, "diff": run_diff,
+    "explain": run_explain,
+}
+
+
+#: The thread id klog writes in its header; a simulated kubectl is process 1.
+KLOG_THREAD = 1
+
+
+def klog_header(severity: str, now: float) -> str:
+    """klog's ``Lmmdd hh:mm:ss.uuuuuu threadid``, at the simulated instant."""
+    from datetime import timedelta
+
+    from ..objects import EPOCH
+    when = EPOCH + timedelta(seconds=now)
+    return f"{severity}{when:%m%d %H:%M:%S.%f} {KLOG_THREAD:7d}"
+
+
+def dry_run_strategy(args: Args) -> str:
+    """``cmdutil.GetDryRunStrategy``: ``none``, ``client`` (also a bare ``--dry-run``) or ``server``."""
+    dry = args.get("dry-run") or "none"
+    return "client" if dry == "unchanged" else dry
+
+
+#: What a printer with the dry-run strategy adds after the operation (``PrintFlagsWithDryRunStrategy``).
+DRY_SUFFIX = {"client": " (dry run)", "server": " (server dry run)"}
+
 
 def _discovered() -> list[tuple[str, str, dict]]:
     """(group, version, APIResource) of everything the API server announces in discovery.
 
-    The announcement is the served API's own (``kcourse.serve.discovery``, plain data with no HTTP in it), so
+    The announcement is the API server's own (``kcourse.sim.discovery``, which the served API serves too), so
     ``api-resources`` here and against the served cluster list the same resources."""
-    from kcourse.serve import discovery
+    from .. import discovery
     out = []
     for group, version in discovery.group_versions():
         listing = discovery.api_resource_list(group, version) or {"resources": []}
@@ -1573,14 +1671,18 @@ def _discovered() -> list[tuple[str, str, dict]]:
     return out
 
 
-def resources_and_pairs(words: list[str], kind: str) -> tuple[list[str], list[str]]:
-    """``cmdutil.GetResourcesAndPairs``: the resources, then the ``k=v``/``k-`` changes; a resource after a change is
-    an error."""
+def _is_pair(word: str) -> bool:
+    return ("=" in word and not word.startswith("=")) or (word.endswith("-") and word != "-")
+
+
+def resources_and_pairs(words: list[str], kind: str, is_change: Callable[[str], bool] = _is_pair
+                        ) -> tuple[list[str], list[str]]:
+    """``cmdutil.GetResourcesAndPairs``: the resources, then the ``k=v``/``k-`` changes (or what ``is_change``
+    says is one); a resource after a change is an error."""
     resources: list[str] = []
     pairs: list[str] = []
     for word in words:
-        change = ("=" in word and not word.startswith("=")) or (word.endswith("-") and word != "-")
-        if change:
+        if is_change(word):
             pairs.append(word)
         elif pairs:
             raise KubectlError(f"all resources must be specified before {kind} changes: {word}")
@@ -1780,6 +1882,8 @@ def standard_error(e: ApiError) -> str:
         if len(e.causes) == 1:
             return f"{prefix}{e.causes[0]}\n"
         return prefix + "\n" + "".join(f"* {c}\n" for c in e.causes)
+    if e.reason == "Invalid" and not (e.kind or e.name or e.group):  # a Status with no details (helpers.go)
+        return f"The request is invalid: {e.message}\n" if e.message else "The request is invalid\n"
     if not e.reason:
         return f"Error from server: {e.message}\n"
     return f"Error from server ({e.reason}): {e.message}\n"

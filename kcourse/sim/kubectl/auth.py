@@ -88,11 +88,18 @@ def run_whoami(k: Kubectl, args: Args) -> int:
     if not any(g == "authentication.k8s.io" and r["name"] == "selfsubjectreviews" for g, _, r in _discovered()):
         from . import KubectlError
         raise KubectlError(NOT_ENABLED)
+    from ..objects import timestamp
     from . import USER
+    # The server stamps the review with its clock (selfsubjectreview/rest.go); kubectl prints the typed
+    # object, so -o json keeps the struct's field order (kind before apiVersion).
     review = {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-              "metadata": {"creationTimestamp": None},
+              "metadata": {"creationTimestamp": timestamp(k.cluster.clock.now)},
               "status": {"userInfo": {"username": USER, "groups": ADMIN_GROUPS}}}
     output = args.get("output") or ""
+    if output == "json":
+        import json
+        k._print(json.dumps(review, indent=4) + "\n")
+        return 0
     if output:
         k._print_data(review, output)
         return 0

@@ -178,9 +178,9 @@ class _Sorter:
             random = length
             modulus = 1 << length.bit_length()
             for idx in range(a + (length // 4) * 2 - 1, a + (length // 4) * 2 + 2):
-                random ^= (random << 13) & _MASK
-                random ^= random >> 7
-                random ^= (random << 17) & _MASK
+                random ^= (random << 13) & _MASK  # Go 1.21+ sort.go xorshift: 13, 17, 5
+                random ^= random >> 17
+                random ^= (random << 5) & _MASK
                 other = random & (modulus - 1)
                 if other >= length:
                     other -= length

@@ -81,8 +81,13 @@ from .framework import (
     fit_error_message,
 )
 from .framework.runtime import Framework
-from .framework.types import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, LABEL_HOSTNAME, LABEL_ZONE
-from .framework.types import ports_conflict as _ports_conflict
+from .framework.types import (
+    DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
+    LABEL_HOSTNAME,
+    LABEL_ZONE,
+    ports_conflict,
+)
 from .plugins import (
     DefaultBinder,
     DefaultPreemption,
@@ -156,7 +161,6 @@ __all__ = [
     "ScorePlugin",
     "Status",
     "TaintToleration",
-    "_ports_conflict",
     "default_normalize_score",
     "default_plugins",
     "fit_error_message",
@@ -164,11 +168,14 @@ __all__ = [
     "node_selector_term_matches",
     "normalized_image_name",
     "num_feasible_nodes_to_find",
+    "ports_conflict",
     "required_node_affinity_matches",
 ]
 
 
 def default_plugins(handle: Framework | None = None) -> list[Plugin]:
-    """The default profile's plugins, built from the registry, in the profile's order."""
+    """The default profile's plugins, built from the registry for ``handle`` (a new Framework's when None)."""
+    if handle is None:
+        return Framework().plugins
     registry = new_in_tree_registry()
-    return [registry[spec.name](handle) for spec in DEFAULT_PROFILE.plugins]  # type: ignore[arg-type]
+    return [registry[spec.name](handle) for spec in DEFAULT_PROFILE.plugins]

@@ -246,7 +246,7 @@ class Scheduler(Component):
                 sel = (svc.get("spec") or {}).get("selector") or {}
                 if all(labels.get(key) == value for key, value in sel.items()):
                     merged.update(sel)
-        reqs = [(k, "=", (str(v),)) for k, v in sorted(merged.items())]
+        reqs: list[tuple[str, str, tuple[str, ...]]] = [(k, "=", (str(v),)) for k, v in sorted(merged.items())]
         owner = controller_of(pod)
         if owner and owner.get("kind") == "ReplicaSet" and owner.get("apiVersion") == "apps/v1":
             rs = self.replicasets.get(f"{ns}/{owner['name']}")

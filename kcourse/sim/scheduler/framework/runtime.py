@@ -60,6 +60,14 @@ __all__ = ["Framework"]
 _FEASIBLE = Status()
 
 
+def _said_by(status: Status, plugin: str) -> Status:
+    """``status`` naming the plugin that returned it; the shared SKIP is copied, never changed."""
+    if status is SKIP:
+        return Status(status.code, [], plugin)
+    status.plugin = plugin
+    return status
+
+
 class Framework:
     """The plugins of one profile, placed on their extension points, and the cycle that runs them."""
 
@@ -145,7 +153,7 @@ class Framework:
             elif answer.skipped:
                 skip.add(p.name)
             elif not answer.ok:
-                answer.plugin = p.name
+                answer = _said_by(answer, p.name)
                 # The PreFilters after this one did not run: their Filters have nothing to read (preemption's
                 # dry run leaves them out).
                 skip.update(later.name for later in self.pre_filter_plugins[i + 1:])
@@ -160,6 +168,8 @@ class Framework:
         for p in self.filter_plugins if plugins is None else plugins:
             st = p.filter(state, pod, ni)
             if st is not None and not st.ok:
+                if not st.rejected:  # a Filter can only accept or reject: anything else is an error, as upstream
+                    return Status(Code.ERROR, list(st.reasons), p.name)
                 st.plugin = p.name
                 return st
         return _FEASIBLE
@@ -172,8 +182,7 @@ class Framework:
         for p in self.post_filter_plugins:
             r, st = p.post_filter(state, pod, statuses)
             if st.ok or not st.rejected or st.code == Code.UNSCHEDULABLE_AND_UNRESOLVABLE:
-                st.plugin = st.plugin or p.name
-                return r, st
+                return r, st if st.plugin else _said_by(st, p.name)
             result = r or result
             reasons += st.reasons
         return result, Status.unschedulable(*reasons)
@@ -187,8 +196,7 @@ class Framework:
             if st.skipped:
                 state.skip_score_plugins.add(p.name)
             elif not st.ok:
-                st.plugin = p.name
-                return st
+                return _said_by(st, p.name)
         return _FEASIBLE
 
     def run_score_plugins(self, state: CycleState, pod: dict, nodes: list[NodeInfo]
@@ -214,8 +222,7 @@ class Framework:
         for p in self.reserve_plugins:
             st = p.reserve(state, pod, node_name)
             if st is not None and not st.ok:
-                st.plugin = p.name
-                return st
+                return _said_by(st, p.name)
         return _FEASIBLE
 
     def run_reserve_plugins_unreserve(self, state: CycleState, pod: dict, node_name: str) -> None:
@@ -230,7 +237,6 @@ class Framework:
             if st is not None and st.skipped:
                 continue
             if st is not None and not st.ok:
-                st.plugin = p.name
-                return st
+                return _said_by(st, p.name)
             return _FEASIBLE
         return SKIP

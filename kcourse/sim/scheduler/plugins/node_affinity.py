@@ -10,9 +10,10 @@ DaemonSet pod is filtered on its one node, not on all of them.  Score sums the
 weights of the preferred terms a node matches.  Extension points: PreFilter,
 Filter, PreScore, Score, NormalizeScore; weight 2 in the default profile.
 
-Simplified: no ``addedAffinity`` plugin argument; terms that name no common
-node narrow the cycle to no node (upstream rejects the pod at PreFilter with
-"pod affinity terms conflict").
+Terms that each name nodes, none in common, reject the pod at PreFilter:
+"pod affinity terms conflict".
+
+Simplified: no ``addedAffinity`` plugin argument.
 """
 
 from __future__ import annotations
@@ -44,11 +45,13 @@ class NodeAffinity(Plugin):
     name = "NodeAffinity"
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_LABEL_CHANGE})
     reason = "node(s) didn't match Pod's node affinity/selector"
+    reason_conflict = "pod affinity terms conflict"
 
     def pre_filter(self, state: CycleState, pod: dict) -> PreFilterResult | Status | None:
         """Terms that all name nodes by ``matchFields`` narrow the cycle to those nodes (DaemonSet pods).
 
-        A pod with neither ``nodeSelector`` nor required node affinity skips the Filter.
+        A pod with neither ``nodeSelector`` nor required node affinity skips the Filter; terms
+        that name nodes but no node in common leave nothing to filter: the pod is rejected.
         """
         required = required_node_affinity(pod)
         if not required and not pod["spec"].get("nodeSelector"):
@@ -66,6 +69,8 @@ class NodeAffinity(Plugin):
             if picked is None:
                 return None
             names |= picked
+        if not names:  # every term names nodes, and none names one the others allow
+            return Status.unresolvable(self.reason_conflict)
         return PreFilterResult(frozenset(names))
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:

@@ -156,10 +156,10 @@ class PodTopologySpread(Plugin):
             if not pairs[i]:
                 continue
             for name, count in matching[i].items():
-                ni = self.handle.cache.nodes.get(name) if self.handle else None
-                if ni is None or not self._eligible(pod, ni, constraints, require_all):
+                holder = self.handle.cache.nodes.get(name) if self.handle else None
+                if holder is None or not self._eligible(pod, holder, constraints, require_all):
                     continue
-                value = ni.labels.get(c.topology_key)
+                value = holder.labels.get(c.topology_key)
                 if value is not None and value in pairs[i]:
                     pairs[i][value] += count
         terms = []

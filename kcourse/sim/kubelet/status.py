@@ -1,0 +1,180 @@
+"""The status manager: what the kubelet writes to a Pod's ``status``, and when.
+
+Like upstream's ``pkg/kubelet/status`` (``status_manager.go``), the pod
+worker never writes a status itself: it tells the manager that the status
+changed (:meth:`StatusManager.mark`), and the manager writes it a moment
+later — one pending write per Pod, so a burst of changes is one PUT of
+``pods/<name>/status``.  The status is computed from the kubelet's records:
+
+* ``phase`` as ``getPhase`` does (init containers first; ``restartPolicy``
+  decides whether exited containers make the Pod Succeeded, Failed or keep
+  it Running);
+* the conditions ``PodReadyToStartContainers``, ``Initialized``, ``Ready``,
+  ``ContainersReady`` and ``PodScheduled``, with upstream's reasons and
+  messages (``ContainersNotReady``, ``containers with unready status: […]``);
+* ``containerStatuses`` and ``initContainerStatuses`` from each container's
+  explicit state, ``lastState``, ``restartCount`` and ``imageID``.
+
+Simplified: the write is an update of the whole status from the kubelet's
+informer copy, not a strategic-merge patch; a write that fails with a
+conflict is retried at once, one that cannot reach the API server waits for
+the reconnect.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..apiserver import Unreachable
+from ..component import Event
+from ..errors import ApiError
+from ..objects import deep_copy, set_condition, timestamp
+from .container import ContainerRecord, PodRecord, Terminated
+
+if TYPE_CHECKING:
+    from .kubelet import Kubelet
+
+__all__ = ["CONDITION_ORDER", "StatusManager"]
+
+#: The order kubectl shows a Pod's conditions in (the order the kubelet generates them).
+CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+
+
+class StatusManager:
+    """Computes Pod status from the kubelet's records and writes it through the API server."""
+
+    def __init__(self, kubelet: Kubelet):
+        self.kubelet = kubelet
+
+    def mark(self, p: PodRecord) -> None:
+        """Schedule a write of the pod's status (one pending write per pod)."""
+        kl = self.kubelet
+        if p.status_timer is not None and not p.status_timer.cancelled or not kl.running or p.deleted_sent:
+            return
+
+        def write() -> Event | None:
+            p.status_timer = None
+            if p.removed or p.deleted_sent:
+                return None
+            try:
+                phase = self.write(p)
+            except Unreachable:
+                return None   # written again on reconnect
+            except ApiError as err:
+                if err.code == 404:
+                    return None
+                self.mark(p)
+                return kl.event(p.key, f"failed to update pod status: {err}; retrying")
+            ready = sum(1 for c in p.mains() if c.ready)
+            total = len(p.mains())
+            return kl.event(p.key, f"status: {phase}, {ready}/{total} ready, {self.summary(p)}")
+        p.status_timer = kl.after(0.01, write)
+
+    @staticmethod
+    def summary(p: PodRecord) -> str:
+        """``nginx running, sidecar CrashLoopBackOff``: the trace's one-line view of the containers."""
+        parts = []
+        for c in p.ordered():
+            cur = c.current
+            what = cur.reason if cur.key == "waiting" else cur.key
+            if isinstance(cur, Terminated):
+                what = f"terminated ({cur.reason}, exit {cur.exit_code})"
+            parts.append(f"{c.name} {what}")
+        return ", ".join(parts)
+
+    @staticmethod
+    def phase(p: PodRecord) -> str:
+        """``getPhase``: Pending, Running, Succeeded or Failed, from the containers' states."""
+        restart = p.restart_policy
+        inits, mains = p.inits(), p.mains()
+
+        def failed(c: ContainerRecord) -> bool:
+            return isinstance(c.current, Terminated) and c.current.exit_code != 0
+        if any(failed(c) for c in inits) and restart == "Never":
+            return "Failed"
+        if not all(c.succeeded for c in inits):
+            return "Pending"
+        if any(c.state == "running" for c in mains):
+            return "Running"
+        if all(c.state == "terminated" for c in mains) and mains:
+            if restart == "Always" and not p.terminating:
+                return "Running"
+            if all(c.succeeded for c in mains):
+                return "Succeeded"
+            if restart == "Never" or p.terminating:
+                return "Failed"
+            return "Running"
+        if any(c.restart_count for c in mains) and restart != "Never":
+            return "Running"
+        return "Pending"
+
+    def container_status(self, c: ContainerRecord) -> dict:
+        """One entry of ``containerStatuses`` (or ``initContainerStatuses``)."""
+        scheme = self.kubelet.cri.info.scheme
+        cur = c.current
+        if isinstance(cur, Terminated):
+            state = cur.as_dict(f"{scheme}://{c.cid or c.cid_old}")
+        else:
+            state = cur.as_dict()
+        last = c.last.as_dict(f"{scheme}://{c.last.container_id}") if c.last else {}
+        out: dict[str, Any] = {"name": c.name, "state": state, "lastState": last, "ready": c.ready,
+                               "restartCount": c.restart_count, "image": c.spec["image"],
+                               "imageID": c.image_ref}
+        if c.cid and c.state != "waiting":
+            out["containerID"] = f"{scheme}://{c.cid}"
+        elif c.cid_old:
+            out["containerID"] = f"{scheme}://{c.cid_old}"
+        if not c.init:
+            out["started"] = c.state == "running" and c.started
+        return out
+
+    def write(self, p: PodRecord) -> str:
+        """Write the pod's status now; returns its phase (raises what the API server answers)."""
+        kl = self.kubelet
+        current = kl.pod_informer.get(p.key) if kl.pod_informer else None
+        if current is None or current["metadata"]["uid"] != p.uid:
+            raise ApiError(404, "NotFound", f'pods "{p.name}" not found')
+        now = kl.clock.now
+        for c in p.mains():
+            if c.state == "running" and c.started and not c.spec.get("readinessProbe"):
+                c.ready = True
+        new = deep_copy(current)
+        st = new.setdefault("status", {})
+        phase = self.phase(p)
+        st["phase"] = phase
+        st["hostIP"] = kl.cluster.network.node_ip(kl.node)
+        st["hostIPs"] = [{"ip": st["hostIP"]}]
+        if p.ip and p.sandbox_ok:
+            st["podIP"], st["podIPs"] = p.ip, [{"ip": p.ip}]
+        if p.start_time is not None:
+            st["startTime"] = timestamp(p.start_time)
+        inits, mains = p.inits(), p.mains()
+        initialized = all(c.succeeded for c in inits)
+        all_ready = bool(mains) and all(c.ready for c in mains)
+        conds = {
+            "PodReadyToStartContainers": "True" if p.sandbox_ok and p.sandbox_status_known else "False",
+            "Initialized": "True" if initialized else "False",
+            "Ready": "True" if all_ready else "False",
+            "ContainersReady": "True" if all_ready else "False",
+            "PodScheduled": "True",
+        }
+        not_ready = [c.name for c in mains if not c.ready]
+        for ctype in CONDITION_ORDER:
+            reason = message = ""
+            if ctype == "Initialized" and not initialized:
+                pending = [c.name for c in inits if not c.succeeded]
+                reason, message = "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(pending)}]"
+            if ctype in ("Ready", "ContainersReady") and not all_ready:
+                reason = "ContainersNotReady"
+                message = f"containers with unready status: [{' '.join(not_ready)}]"
+                if phase in ("Succeeded", "Failed"):
+                    reason = "PodCompleted"
+                    message = ""
+            set_condition(new, ctype, conds[ctype], now, reason, message)
+        st["conditions"] = sorted(st["conditions"], key=lambda c: CONDITION_ORDER.index(c["type"])
+                                  if c["type"] in CONDITION_ORDER else 9)
+        if inits:
+            st["initContainerStatuses"] = [self.container_status(c) for c in inits]
+        st["containerStatuses"] = [self.container_status(c) for c in mains]
+        kl.client.update_status(new)
+        return phase

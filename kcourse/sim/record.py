@@ -1,0 +1,396 @@
+"""Events as client-go's recorder writes them (``k8s.io/client-go/tools/record``).
+
+A component does not write Events itself: it calls ``recorder.Eventf(obj, type, reason, message)``
+and client-go's ``EventRecorder`` turns that into a v1 Event, runs it through an ``EventCorrelator``
+and sends what survives to the API server.  The correlator is why ``kubectl describe`` shows
+``Back-off restarting failed container (x6 over 2m)`` rather than six lines, and why a crash-looping
+pod cannot flood etcd with Events.  In the order ``EventCorrelate`` applies them
+(``tools/record/events_cache.go``):
+
+1. **EventAggregator** — events that differ *only in their message* (same source, object, type and
+   reason) are *similar*.  Once 10 distinct messages were seen within 600 s
+   (``defaultAggregateMaxEvents``, ``defaultAggregateIntervalInSeconds``), further ones are folded into
+   one Event whose message starts with ``(combined from similar events): ``.
+2. **eventLogger** — an *identical* event (same source, object, type, reason and message) is not
+   created again: the first one is PATCHed with ``count + 1`` and a new ``lastTimestamp``.
+3. **EventSourceObjectSpamFilter** — a token bucket per source + object (+ type): 25 events at once
+   (``defaultSpamBurst``), then one more every 300 s (``defaultSpamQPS``); the rest are dropped.
+
+Each cache is an LRU of 4096 entries (``maxLruCacheEntries``) and lives in the recording process —
+one per ``EventBroadcaster``, here one per client and source — so a restarted process starts counting
+afresh, as the real one does.
+
+The Event's name is ``<object name>.<UnixNano in hex>`` (``makeEvent``): with 2025's clock that is
+16 hex digits, so names sort in time order and ``kubectl get events`` (which sorts by name) lists
+them as they happened.  ``source.component`` is the name the upstream binary gives its recorder —
+``default-scheduler``, ``kubelet`` (with ``source.host``), ``node-controller``,
+``replicaset-controller`` …: see :data:`EVENT_SOURCES`.
+
+Simplified: an event is written at once (client-go queues it on a broadcaster and writes from a
+goroutine); when the API server cannot be reached the event is dropped (client-go retries 12 times,
+10 s apart); the LRU caches are exact, not ``k8s.io/utils/lru``'s approximate eviction order; the
+two-way strategic merge patch is always ``{count, lastTimestamp, message}``, which is what
+``CreateTwoWayMergePatch`` yields for a repeat.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .errors import ApiError
+from .objects import EPOCH, timestamp
+
+__all__ = [
+    "DEFAULT_AGGREGATE_INTERVAL_SECONDS",
+    "DEFAULT_AGGREGATE_MAX_EVENTS",
+    "DEFAULT_SPAM_BURST",
+    "DEFAULT_SPAM_QPS",
+    "EVENT_SOURCES",
+    "MAX_LRU_CACHE_ENTRIES",
+    "EventAggregator",
+    "EventCorrelateResult",
+    "EventCorrelator",
+    "EventLogger",
+    "EventRecorder",
+    "EventSourceObjectSpamFilter",
+    "NanoClock",
+    "TokenBucket",
+    "event_source",
+]
+
+# The constants of ``tools/record/events_cache.go``.
+MAX_LRU_CACHE_ENTRIES = 4096
+DEFAULT_AGGREGATE_MAX_EVENTS = 10
+DEFAULT_AGGREGATE_INTERVAL_SECONDS = 600
+DEFAULT_SPAM_BURST = 25
+DEFAULT_SPAM_QPS = 1.0 / 300.0
+
+#: The ``v1.EventSource`` each simulated component's recorder uses, as the upstream binary names it:
+#: ``(component, whether source.host is the node name)``.  Components not listed use their own name.
+EVENT_SOURCES: dict[str, tuple[str, bool]] = {
+    # cmd/kube-scheduler/app/server.go: the recorder of the first profile, ``DefaultSchedulerName``.
+    "kube-scheduler": ("default-scheduler", False),
+    # pkg/kubelet/kubelet.go (``makeEventRecorder``): ``EventSource{Component: "kubelet", Host: nodeName}``.
+    "kubelet": ("kubelet", True),
+    # pkg/proxy: ``EventSource{Component: "kube-proxy", Host: hostname}``.
+    "kube-proxy": ("kube-proxy", True),
+    # pkg/controller/nodelifecycle/node_lifecycle_controller.go.
+    "node-lifecycle-controller": ("node-controller", False),
+    # pkg/controller/endpointslice/endpointslice_controller.go.
+    "endpointslice-controller": ("endpoint-slice-controller", False),
+    # pkg/controller/nodeipam/ipam/range_allocator.go.
+    "node-ipam-controller": ("cidrAllocator", False),
+    # staging/src/k8s.io/cloud-provider/controllers/service/controller.go.
+    "service-lb-controller": ("service-controller", False),
+    # staging/src/k8s.io/cloud-provider/controllers/route/route_controller.go.
+    "node-route-controller": ("route_controller", False),
+    # Named as upstream already: replicaset-controller, deployment-controller, daemonset-controller,
+    # endpoint-controller, taint-eviction-controller, cloud-node-controller, cloud-node-lifecycle-controller,
+    # kube-controller-manager and cloud-controller-manager (their leader election).
+}
+
+
+def event_source(component: str, node: str | None = None) -> dict:
+    """The ``source`` of the Events ``component`` (running on ``node``) records."""
+    name, with_host = EVENT_SOURCES.get(component, (component, False))
+    return {"component": name, "host": node} if with_host and node else {"component": name}
+
+
+class NanoClock:
+    """The simulated clock read with nanosecond resolution, for Event names (``t.UnixNano()``).
+
+    The simulated clock ticks in milliseconds, and many events happen in the same one; a real clock is
+    never read twice at the same nanosecond, so consecutive reads within one millisecond advance by
+    one nanosecond.  One per cluster: names stay unique and in time order across all recorders.
+    """
+
+    #: Unix nanoseconds of simulated time 0.
+    BASE_NS = int(EPOCH.timestamp()) * 1_000_000_000
+
+    def __init__(self, clock: Any):
+        self.clock = clock
+        self._ms = -1
+        self._seq = 0
+
+    def unix_nano(self) -> int:
+        ms = self.clock.now_ms
+        if ms != self._ms:
+            self._ms, self._seq = ms, 0
+        else:
+            self._seq += 1
+        return self.BASE_NS + ms * 1_000_000 + self._seq
+
+
+class _LRU:
+    """``k8s.io/utils/lru``: a bounded map that forgets the least recently used key."""
+
+    def __init__(self, size: int = MAX_LRU_CACHE_ENTRIES):
+        self.size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable) -> Any:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def add(self, key: Hashable, value: Any) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class TokenBucket:
+    """``flowcontrol.NewTokenBucketPassiveRateLimiterWithClock``: ``TryAccept`` never waits.
+
+    The bucket starts full (``burst`` tokens) and refills at ``qps`` tokens a second, never above
+    ``burst`` (``golang.org/x/time/rate``'s ``AllowN``).
+    """
+
+    def __init__(self, qps: float, burst: int, now: float):
+        self.qps, self.burst = qps, burst
+        self.tokens = float(burst)
+        self.last = now
+
+    def try_accept(self, now: float) -> bool:
+        self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.qps)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def _ref(ev: dict) -> dict:
+    return ev["involvedObject"]
+
+
+def event_key(ev: dict) -> tuple:
+    """``getEventKey``: source, object (with its fieldPath), type, reason and message."""
+    src, ref = ev.get("source") or {}, _ref(ev)
+    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
+            ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
+            ev.get("type", ""), ev.get("reason", ""), ev.get("message", ""))
+
+
+def spam_key(ev: dict) -> tuple:
+    """``getSpamKey``: source, object and type — not the reason, not the message."""
+    src, ref = ev.get("source") or {}, _ref(ev)
+    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
+            ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""))
+
+
+def aggregate_key(ev: dict) -> tuple[tuple, str]:
+    """``EventAggregatorByReasonFunc``: (the group of similar events, the message within the group)."""
+    src, ref = ev.get("source") or {}, _ref(ev)
+    return ((src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
+             ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""),
+             ev.get("reason", ""), ev.get("reportingComponent", ""), ev.get("reportingInstance", "")),
+            ev.get("message", ""))
+
+
+def aggregate_message(ev: dict) -> str:
+    """``EventAggregatorByReasonMessageFunc``."""
+    return "(combined from similar events): " + ev.get("message", "")
+
+
+class EventSourceObjectSpamFilter:
+    """Throttles how many events one source may record about one object (a token bucket per spam key)."""
+
+    def __init__(self, clock: NanoClock, burst: int = DEFAULT_SPAM_BURST, qps: float = DEFAULT_SPAM_QPS,
+                 size: int = MAX_LRU_CACHE_ENTRIES):
+        self.clock, self.burst, self.qps = clock, burst, qps
+        self.cache = _LRU(size)
+
+    def filter(self, ev: dict) -> bool:
+        """True when ``ev`` must be dropped."""
+        key = spam_key(ev)
+        now = self.clock.clock.now
+        bucket = self.cache.get(key)
+        if bucket is None:
+            bucket = TokenBucket(self.qps, self.burst, now)
+        skip = not bucket.try_accept(now)
+        self.cache.add(key, bucket)
+        return skip
+
+
+@dataclass
+class _AggregateRecord:
+    local_keys: set[str]
+    last_timestamp: float
+
+
+class EventAggregator:
+    """Folds similar events (all but the message equal) into one once there are too many of them."""
+
+    def __init__(self, clock: NanoClock, max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
+                 max_interval: int = DEFAULT_AGGREGATE_INTERVAL_SECONDS, size: int = MAX_LRU_CACHE_ENTRIES):
+        self.clock, self.max_events, self.max_interval = clock, max_events, max_interval
+        self.cache = _LRU(size)
+
+    def aggregate(self, ev: dict) -> tuple[dict, tuple]:
+        """``EventAggregate``: the event to write (``ev`` or an aggregate) and its key for the logger."""
+        now = self.clock.clock.now
+        key, local = aggregate_key(ev)
+        record: _AggregateRecord | None = self.cache.get(key)
+        # A group last seen longer ago than the interval starts afresh (a new one has no timestamp).
+        if record is None or now - record.last_timestamp > self.max_interval:
+            record = _AggregateRecord(set(), now)
+        record.local_keys.add(local)
+        record.last_timestamp = now
+        self.cache.add(key, record)
+        if len(record.local_keys) < self.max_events:
+            return ev, event_key(ev)
+        # Do not let the set grow past the maximum (upstream pops an arbitrary one; the smallest here).
+        record.local_keys.discard(min(record.local_keys))
+        # The aggregate: a fresh Event without reportingComponent/Instance, keyed by the group so that
+        # every later similar event bumps its count.
+        stamp = timestamp(now)
+        ref = _ref(ev)
+        agg = {"apiVersion": "v1", "kind": "Event",
+               "metadata": {"name": f"{ref['name']}.{self.clock.unix_nano():x}",
+                            "namespace": ev["metadata"]["namespace"]},
+               "involvedObject": ref, "reason": ev.get("reason", ""), "message": aggregate_message(ev),
+               "source": ev.get("source") or {}, "firstTimestamp": stamp, "lastTimestamp": stamp,
+               "count": 1, "type": ev.get("type", ""), "eventTime": None,
+               "reportingComponent": "", "reportingInstance": ""}
+        return agg, key
+
+
+@dataclass
+class _EventLog:
+    count: int
+    first_timestamp: str
+    name: str
+    resource_version: str
+
+
+class EventLogger:
+    """``eventLogger``: remembers each event it has written, so a repeat becomes a count + 1 patch."""
+
+    def __init__(self, size: int = MAX_LRU_CACHE_ENTRIES):
+        self.cache = _LRU(size)
+
+    def observe(self, ev: dict, key: Hashable) -> tuple[dict, dict | None]:
+        """``eventObserve``: the event as it will be written, and the patch if it updates an old one."""
+        event = dict(ev, metadata=dict(ev["metadata"]))
+        last: _EventLog | None = self.cache.get(key)
+        patch = None
+        if last is not None and last.count > 0:
+            event["metadata"]["name"] = last.name
+            event["metadata"]["resourceVersion"] = last.resource_version
+            event["firstTimestamp"] = last.first_timestamp
+            event["count"] = last.count + 1
+            patch = {"count": event["count"], "lastTimestamp": event["lastTimestamp"],
+                     "message": event["message"]}
+        self.cache.add(key, _EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
+                                      event["metadata"].get("resourceVersion", "")))
+        return event, patch
+
+    def update_state(self, ev: dict) -> None:
+        """``updateState``: what the server returned (its name and resourceVersion) is the new truth."""
+        md = ev["metadata"]
+        self.cache.add(event_key(ev), _EventLog(ev.get("count") or 1, ev.get("firstTimestamp") or "",
+                                                md["name"], md.get("resourceVersion", "")))
+
+
+@dataclass
+class EventCorrelateResult:
+    event: dict | None
+    patch: dict | None = None
+    skip: bool = False
+
+
+class EventCorrelator:
+    """``EventCorrelator``: aggregate, then count, then filter spam — in that order, as upstream."""
+
+    def __init__(self, clock: NanoClock):
+        self.aggregator = EventAggregator(clock)
+        self.logger = EventLogger()
+        self.spam_filter = EventSourceObjectSpamFilter(clock)
+
+    def correlate(self, ev: dict) -> EventCorrelateResult:
+        aggregated, key = self.aggregator.aggregate(ev)
+        observed, patch = self.logger.observe(aggregated, key)
+        # The spam filter comes last: a dropped repeat has still been counted by the logger (upstream too).
+        if self.spam_filter.filter(observed):
+            return EventCorrelateResult(None, skip=True)
+        return EventCorrelateResult(observed, patch)
+
+    def update_state(self, ev: dict) -> None:
+        self.logger.update_state(ev)
+
+
+class EventSink(Protocol):
+    """``EventSinkImpl``: the events client of the recording process."""
+
+    def create(self, obj: dict, namespace: str | None = None, **kw: Any) -> dict: ...
+
+    def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict: ...
+
+
+class EventRecorder:
+    """``recorderImpl``: makes Events about objects and writes them through the correlator."""
+
+    def __init__(self, sink: EventSink, source: dict, clock: NanoClock):
+        self.sink, self.source, self.clock = sink, source, clock
+        self.correlator = EventCorrelator(clock)
+
+    def event(self, obj: dict, etype: str, reason: str, message: str, *, field_path: str = "") -> dict | None:
+        """``Event``: record one; returns the Event as stored, or None when it was dropped.
+
+        As ``generateEvent``: an unsupported type is refused (``util.ValidateEventType``); the
+        reference is ``ref.GetReference`` of the object (kind, namespace, name, uid, apiVersion,
+        resourceVersion, and the container's ``fieldPath`` when given).
+        """
+        if etype not in ("Normal", "Warning"):
+            return None
+        ev = self.make_event(obj, etype, reason, message, field_path)
+        result = self.correlator.correlate(ev)
+        if result.skip or result.event is None:
+            return None
+        return self._record(result.event, result.patch)
+
+    def make_event(self, obj: dict, etype: str, reason: str, message: str, field_path: str = "") -> dict:
+        """``makeEvent`` plus the source ``generateEvent`` sets."""
+        md = obj["metadata"]
+        ref = {"kind": obj.get("kind"), "namespace": md.get("namespace"), "name": md["name"],
+               "uid": md.get("uid"), "apiVersion": obj.get("apiVersion"), "resourceVersion": md.get("resourceVersion")}
+        if not md.get("namespace"):
+            ref.pop("namespace")
+        if field_path:
+            ref["fieldPath"] = field_path
+        stamp = timestamp(self.clock.clock.now)
+        return {"apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": f"{md['name']}.{self.clock.unix_nano():x}",
+                             "namespace": md.get("namespace") or "default"},
+                "involvedObject": ref, "reason": reason, "message": message, "source": dict(self.source),
+                "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": etype, "eventTime": None,
+                "reportingComponent": self.source["component"], "reportingInstance": self.source.get("host", "")}
+
+    def _record(self, ev: dict, patch: dict | None) -> dict | None:
+        """``recordEvent``: PATCH a repeat (CREATE if it vanished), CREATE a new one; a refusal drops it."""
+        ns = ev["metadata"]["namespace"]
+        stored: dict | None = None
+        try:
+            if patch is not None:
+                try:
+                    stored = self.sink.patch("events", ev["metadata"]["name"], patch, ns, patch_type="strategic")
+                except ApiError as e:
+                    if e.code != 404:
+                        raise
+            if stored is None:
+                new = dict(ev, metadata=dict(ev["metadata"]))
+                new["metadata"].pop("resourceVersion", None)
+                stored = self.sink.create(new, ns)
+        except ApiError:
+            return None     # AlreadyExists, a terminating namespace, invalid: "will not retry!"
+        self.correlator.update_state(stored)
+        return stored
