@@ -528,8 +528,8 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        for m in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
-            if m.is_master and m.powered:
+        for master in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
+            if master.is_master and master.powered:
                 break
         else:
             if self.machines:
