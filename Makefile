@@ -45,6 +45,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kcourse tests benchmarks scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

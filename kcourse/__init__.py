@@ -1,7 +1,9 @@
 """kcourse: learn the architecture of a Kubernetes cluster by running one.
 
 The simulated cluster lives in :mod:`kcourse.sim` (pure Python); diagrams,
-plots, widgets and quizzes are views on it.  Heavy modules load on first use,
+plots, widgets and quizzes are views on it.  ``kcourse.Cluster`` is the
+simulation's cluster with ``diagram()`` and ``serve()`` (:mod:`kcourse.cluster`).  Heavy modules load on
+first use,
 so ``import kcourse`` stays quick.
 """
 
@@ -14,7 +16,7 @@ __all__ = ["ApiError", "Cluster", "__version__", "diagrams", "plots", "quiz", "s
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Cluster": ("kcourse.sim.cluster", "Cluster"),
+    "Cluster": ("kcourse.cluster", "Cluster"),
     "ApiError": ("kcourse.sim.errors", "ApiError"),
 }
 

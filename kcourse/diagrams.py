@@ -76,9 +76,12 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import graphviz
+
+if TYPE_CHECKING:
+    from .sim.cluster import Cluster
 
 __all__ = ["MAX_ASPECT", "MAX_WIDTH_PT", "OKABE_ITO", "Diagram", "SvgSize", "architecture", "contrast", "live",
            "render_svg", "save", "svg_size"]
@@ -135,10 +138,10 @@ _NODE_STATE = {  # Node Ready condition -> (border colour, style)
 }
 HIGHLIGHT = VERMILLION
 _FONT = "Helvetica"
-_EDGE_API = {"color": BLUE, "dir": "both", "arrowsize": "0.6"}
-_EDGE_ETCD = {"color": PURPLE, "dir": "both", "penwidth": "2", "arrowsize": "0.6"}
-_EDGE_CRI = {"color": AMBER, "penwidth": "1.5", "arrowsize": "0.6"}
-_EDGE_CLOUD = {"color": OLIVE, "style": "dashed", "dir": "both", "arrowsize": "0.6"}
+_EDGE_API: dict[str, Any] = {"color": BLUE, "dir": "both", "arrowsize": "0.6"}
+_EDGE_ETCD: dict[str, Any] = {"color": PURPLE, "dir": "both", "penwidth": "2", "arrowsize": "0.6"}
+_EDGE_CRI: dict[str, Any] = {"color": AMBER, "penwidth": "1.5", "arrowsize": "0.6"}
+_EDGE_CLOUD: dict[str, Any] = {"color": OLIVE, "style": "dashed", "dir": "both", "arrowsize": "0.6"}
 
 FOCUSES = (None, "control-plane", "worker", "cri", "network")
 CONTROL_PLANE = ("kube-apiserver", "kube-scheduler", "kube-controller-manager", "cloud-controller-manager", "etcd")
@@ -510,7 +513,7 @@ def _buses(g: graphviz.Digraph, api: str, count: int, per_row: int) -> list[str]
     long loops around the whole picture.  Returns the junction of each
     worker, in order.
     """
-    junctions = []
+    junctions: list[str] = []
     for row in range(-(-count // per_row)):
         bus = "api-bus" if row == 0 else f"api-bus-{row + 1}"
         g.node(bus, "", shape="point", width="0.12", color=BLUE, fillcolor=BLUE)
@@ -850,7 +853,7 @@ def _pod_key(pod: dict) -> str:
     return f"{pod['metadata'].get('namespace', '')}/{pod['metadata']['name']}"
 
 
-def _leaders(cluster: Any) -> dict[str, str]:
+def _leaders(cluster: Cluster) -> dict[str, str]:
     """Lease name -> holder identity (``master-1_kube-scheduler``) for the kube-system leader Leases."""
     out = {}
     for lease in cluster.api.items("leases", "kube-system"):
@@ -860,7 +863,7 @@ def _leaders(cluster: Any) -> dict[str, str]:
     return out
 
 
-def event_host(cluster: Any, event: Any, max_pods_per_node: int = 4) -> str | None:
+def event_host(cluster: Cluster, event: Any, max_pods_per_node: int = 4) -> str | None:
     """The process (graph node id) that made ``event``: controllers belong to their manager process,
     a program in a container to its node's Pods table (``max_pods_per_node`` no longer matters: the
     table lists the Pod that acted last whatever the limit; the parameter stays for existing callers)."""
@@ -888,7 +891,7 @@ def _is_kube_proxy(pod: dict) -> bool:
     return pod["metadata"].get("labels", {}).get("k8s-app") == "kube-proxy"
 
 
-def _event_pod(cluster: Any, event: Any) -> dict | None:
+def _event_pod(cluster: Cluster, event: Any) -> dict | None:
     """The Pod a program in a container acted from, if the event came from one on its node."""
     namespace, _, pod_name = event.key.rpartition("/")
     pod = cluster.api.peek("pods", pod_name, namespace) if namespace else None
@@ -897,7 +900,7 @@ def _event_pod(cluster: Any, event: Any) -> dict | None:
     return pod
 
 
-def _pod_host(cluster: Any, event: Any) -> str | None:
+def _pod_host(cluster: Cluster, event: Any) -> str | None:
     pod = _event_pod(cluster, event)
     return None if pod is None else node_id(event.node, "pods")
 
@@ -964,7 +967,7 @@ def _pods_table(c: graphviz.Digraph, nid: str, title: str, pods: list[dict], max
     return ports
 
 
-def live(cluster: Any, highlight_last: bool = True, max_pods_per_node: int = 4,
+def live(cluster: Cluster, highlight_last: bool = True, max_pods_per_node: int = 4,
          focus: str | None = None, full: bool = False) -> Diagram:
     """The live cluster: nodes and their state, Pods, leader Leases and the last action.
 
@@ -986,7 +989,7 @@ def live(cluster: Any, highlight_last: bool = True, max_pods_per_node: int = 4,
     return d
 
 
-def _live(cluster: Any, highlight_last: bool, max_pods: int, focus: str | None) -> Diagram:
+def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | None) -> Diagram:
     machines = [cluster.machines[n] for n in sorted(cluster.machines)]
     masters = [m for m in machines if m.is_master]
     workers = [m for m in machines if not m.is_master]
@@ -1073,11 +1076,11 @@ def _live(cluster: Any, highlight_last: bool, max_pods: int, focus: str | None) 
         states.setdefault(_ready_state(nodes.get(n)), []).append(n)
     alt = (f"{title}. " + "; ".join(f"{state}: {', '.join(names)}" for state, names in sorted(states.items())) + ". "
            + (f"Last action: {last.component} on {last.node}: {last.verb} {last.key} ({last.message})."
-              if highlighted[0] else "No action highlighted."))
+              if highlighted[0] and last is not None else "No action highlighted."))
     return Diagram(g, title, alt)
 
 
-def _live_master(g: graphviz.Digraph, cluster: Any, m: Any, node: dict | None, pods: list[dict],
+def _live_master(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | None, pods: list[dict],
                  leaders: dict[str, str], max_pods: int, ha: bool, mark: str | None) -> Block:
     state = "powered off" if not m.powered else _ready_state(node)
     border, style = _NODE_STATE.get(state, (GREY, "rounded,dashed"))
@@ -1108,7 +1111,7 @@ def _live_master(g: graphviz.Digraph, cluster: Any, m: Any, node: dict | None, p
         return _grid(c, rows)
 
 
-def _live_machine(g: graphviz.Digraph, cluster: Any, m: Any, node: dict | None, pods: list[dict],
+def _live_machine(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | None, pods: list[dict],
                   max_pods: int, api: str, mark: str | None) -> Block:
     ready = _ready_state(node)
     border, style = _NODE_STATE.get(ready, (GREY, "rounded,dashed"))
@@ -1127,7 +1130,7 @@ def _live_machine(g: graphviz.Digraph, cluster: Any, m: Any, node: dict | None, 
         return _grid(c, _agents(g, c, cluster, m, pods, max_pods, api, mark))
 
 
-def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Any, m: Any, pods: list[dict], max_pods: int,
+def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Cluster, m: Any, pods: list[dict], max_pods: int,
             api: str, mark: str | None) -> list[list[str]]:
     """kubelet, kube-proxy, the runtime and the node's Pods table inside the node's box, as grid rows."""
     kubelet = m.component("kubelet")
@@ -1168,7 +1171,7 @@ def _pod_group(g: graphviz.Digraph, group: str, label: str, pods: list[dict], ma
         return Block(tid, tid)
 
 
-def _highlight(g: graphviz.Digraph, cluster: Any, event: Any, api: str) -> str | None:
+def _highlight(g: graphviz.Digraph, cluster: Cluster, event: Any, api: str) -> str | None:
     """Mark the process that made the last event and draw its API requests as a labelled edge."""
     target = event_host(cluster, event)
     if target is None or f'"{target}" [' not in g.source and f"\t{target} [" not in g.source:
@@ -1188,7 +1191,7 @@ def _highlight(g: graphviz.Digraph, cluster: Any, event: Any, api: str) -> str |
     return target
 
 
-def _network_live(cluster: Any, max_pods: int) -> Diagram:
+def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
     """Pod IPs inside each node's podCIDR, and each Service's ClusterIP with the Pods it forwards to."""
     pods = cluster.api.items("pods")
     title = (f"Cluster {short(cluster.name, 24)!r} network at t={cluster.clock.now:.3f}s: "

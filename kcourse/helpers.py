@@ -17,12 +17,15 @@ Simplified:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcourse.sim.component import Event
 from kcourse.sim.errors import ApiError
 from kcourse.sim.labels import parse_selector
 from kcourse.sim.manifests import load_manifests
+
+if TYPE_CHECKING:
+    from kcourse.sim.cluster import Cluster
 
 __all__ = ["a_pod", "first", "grep", "node_of", "node_statuses", "only", "pod_ip", "pods", "replace_pod",
            "runtime_containers", "runtime_images", "sandbox_of", "scheduling_decision"]
@@ -50,14 +53,14 @@ def first(events: Iterable[Event], **criteria: Any) -> Event:
     return found[0]
 
 
-def pods(cluster: Any, selector: str = "", namespace: str = "default") -> list[dict]:
+def pods(cluster: Cluster, selector: str = "", namespace: str = "default") -> list[dict]:
     """The Pods whose labels match ``selector`` (``"app=web"``; empty: all), sorted by name."""
     wanted = parse_selector(selector)
     return sorted((p for p in cluster.pods(namespace) if wanted.matches(p["metadata"].get("labels"))),
                   key=_name)
 
 
-def a_pod(cluster: Any, selector: str = "", namespace: str = "default", *, on: str | None = None,
+def a_pod(cluster: Cluster, selector: str = "", namespace: str = "default", *, on: str | None = None,
           not_on: str | None = None) -> dict:
     """The first Pod (by name) matching ``selector``, optionally on node ``on`` or not on ``not_on``."""
     for pod in pods(cluster, selector, namespace):
@@ -68,17 +71,17 @@ def a_pod(cluster: Any, selector: str = "", namespace: str = "default", *, on: s
     raise LookupError(f"no Pod matches {selector or 'any labels'} in namespace {namespace}{where}")
 
 
-def node_of(cluster: Any, pod: str, namespace: str = "default") -> str:
+def node_of(cluster: Cluster, pod: str, namespace: str = "default") -> str:
     """The node a Pod is bound to ('' while it waits for the scheduler)."""
     return cluster.get("pods", pod, namespace)["spec"].get("nodeName", "")
 
 
-def pod_ip(cluster: Any, pod: str, namespace: str = "default") -> str:
+def pod_ip(cluster: Cluster, pod: str, namespace: str = "default") -> str:
     """The Pod's IP address ('' before its sandbox has one)."""
     return cluster.get("pods", pod, namespace).get("status", {}).get("podIP", "")
 
 
-def node_statuses(cluster: Any) -> str:
+def node_statuses(cluster: Cluster) -> str:
     """Every node and its STATUS column on one line: ``master-1=Ready worker-1=NotReady …``."""
     rows = cluster.kubectl("get nodes --no-headers").splitlines()
     return " ".join("=".join(row.split()[:2]) for row in rows if row.strip())
@@ -89,7 +92,7 @@ def grep(text: str, *words: str) -> str:
     return "\n".join(line for line in text.splitlines() if all(w in line for w in words))
 
 
-def replace_pod(cluster: Any, manifest: Any, timeout: float = 120.0) -> dict:
+def replace_pod(cluster: Cluster, manifest: Any, timeout: float = 120.0) -> dict:
     """Delete the Pod if it exists, wait until it is gone, then create it from ``manifest``.
 
     A Pod's spec cannot be changed once it is created (apart from a few fields such as a
@@ -114,7 +117,7 @@ def replace_pod(cluster: Any, manifest: Any, timeout: float = 120.0) -> dict:
     return cluster.apply(documents[0])
 
 
-def _exists(cluster: Any, name: str, namespace: str) -> bool:
+def _exists(cluster: Cluster, name: str, namespace: str) -> bool:
     try:
         cluster.get("pods", name, namespace)
     except ApiError as error:
@@ -124,7 +127,7 @@ def _exists(cluster: Any, name: str, namespace: str) -> bool:
     return True
 
 
-def scheduling_decision(cluster: Any, pod: str, namespace: str = "default") -> str:
+def scheduling_decision(cluster: Cluster, pod: str, namespace: str = "default") -> str:
     """What kube-scheduler's last cycle for a Pod saw: the nodes filtered out and why, and the scores.
 
     The scores are the plugins' weighted scores (0–100 times the plugin's weight) per feasible
@@ -148,7 +151,7 @@ def scheduling_decision(cluster: Any, pod: str, namespace: str = "default") -> s
     return "\n".join(lines)
 
 
-def sandbox_of(cluster: Any, pod: str, namespace: str = "default") -> Any:
+def sandbox_of(cluster: Cluster, pod: str, namespace: str = "default") -> Any:
     """The CRI Pod sandbox the Pod's node runs for it (a ``LookupError`` if there is none)."""
     runtime = cluster.kubelet(node_of(cluster, pod, namespace)).cri.runtime_service
     for sandbox in runtime.ListPodSandbox():
@@ -157,7 +160,7 @@ def sandbox_of(cluster: Any, pod: str, namespace: str = "default") -> Any:
     raise LookupError(f"the runtime has no sandbox for pod {namespace}/{pod}")
 
 
-def runtime_containers(cluster: Any, node: str, pod: str | None = None) -> str:
+def runtime_containers(cluster: Cluster, node: str, pod: str | None = None) -> str:
     """The containers a node's runtime reports (CRI ``ListContainers``), one line each, by name."""
     runtime = cluster.kubelet(node).cri.runtime_service
     rows = [(c.id[:13], c.metadata.name, c.state.name, str(c.metadata.attempt),
@@ -167,7 +170,7 @@ def runtime_containers(cluster: Any, node: str, pod: str | None = None) -> str:
     return _table(("CONTAINER", "NAME", "STATE", "ATTEMPT", "POD"), sorted(rows, key=_second))
 
 
-def runtime_images(cluster: Any, node: str) -> str:
+def runtime_images(cluster: Cluster, node: str) -> str:
     """The images a node's runtime holds (CRI ``ListImages``), by name, with their size in MB."""
     images = cluster.kubelet(node).cri.image_service.ListImages()
     rows = [((i.repo_tags or i.repo_digests or [i.id])[0], f"{i.size / 1e6:.1f}MB") for i in images]

@@ -45,16 +45,19 @@ import bisect
 import html
 import io
 import json
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as _MplFigure
+from matplotlib.ticker import MaxNLocator
 
 from .sim.objects import parse_timestamp
 from .sim.resources import RESOURCES
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 __all__ = ["Figure", "Recorder", "etcd_revisions", "monitoring", "node_lifecycle", "record", "recorder",
            "replicas", "scheduling"]
@@ -129,7 +132,7 @@ class Recorder:
     dated at the last moment the recorder saw the machine healthy).
     """
 
-    cluster: Any
+    cluster: Cluster
     start: float = 0.0
     writes: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)
     samples: list[Sample] = field(default_factory=list)
@@ -209,14 +212,11 @@ class Recorder:
         return out
 
 
-_RECORDERS: weakref.WeakKeyDictionary[Any, Recorder] = weakref.WeakKeyDictionary()
-
-
-def record(cluster: Any) -> Recorder:
-    """The cluster's recorder, attached now if it has none yet."""
-    rec = _RECORDERS.get(cluster)
+def record(cluster: Cluster) -> Recorder:
+    """The cluster's recorder (``cluster.recorder``), attached now if it has none yet."""
+    rec = cluster.recorder
     if rec is None:
-        rec = _RECORDERS[cluster] = Recorder(cluster)
+        rec = cluster.recorder = Recorder(cluster)
     return rec
 
 
@@ -231,9 +231,9 @@ def _key(resource: str, name: str, namespace: str | None) -> str:
     return rt.etcd_key(namespace if rt.namespaced else None, name)
 
 
-def _event_times(cluster: Any, rec: Recorder) -> list[tuple[float, dict]]:
+def _event_times(cluster: Cluster, rec: Recorder) -> list[tuple[float, dict]]:
     """Every v1 Event object with the time(s) it was recorded (count bumps included)."""
-    out = []
+    out: list[tuple[float, dict]] = []
     for ev in cluster.api.items("events"):
         md = ev["metadata"]
         key = _key("events", md["name"], md.get("namespace"))
@@ -261,7 +261,7 @@ def _clip(text: str, limit: int = 70) -> str:
 
 # --- desired vs current replicas -----------------------------------------------------------------------
 
-def replicas(cluster: Any, name: str, namespace: str = "default", kind: str = "deployment",
+def replicas(cluster: Cluster, name: str, namespace: str = "default", kind: str = "deployment",
              rec: Recorder | None = None) -> Figure:
     """Desired, current and ready replicas of a Deployment (or ReplicaSet) over simulated time.
 
@@ -300,7 +300,7 @@ def replicas(cluster: Any, name: str, namespace: str = "default", kind: str = "d
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("replicas")
     ax.set_ylim(bottom=0, top=max([*desired, *have, 1]) + 1)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    cast(MaxNLocator, ax.yaxis.get_major_locator()).set_params(integer=True)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, borderaxespad=0)
     caption_in = 0.17 * min(lines, _MAX_CAPTION + 1)
@@ -314,7 +314,7 @@ def replicas(cluster: Any, name: str, namespace: str = "default", kind: str = "d
 _MAX_CAPTION = 10
 
 
-def _story(cluster: Any, rec: Recorder, name: str, namespace: str) -> tuple[list[tuple[float, str, str]],
+def _story(cluster: Cluster, rec: Recorder, name: str, namespace: str) -> tuple[list[tuple[float, str, str]],
                                                                              dict[str, list[float]]]:
     """What changes the story (failures, scaling, rollouts: ``(time, colour, text)``) and what repeats
     (Pod events: reason -> times)."""
@@ -413,7 +413,7 @@ def _replicas_alt(title: str, t: list[float], desired: list[int], have: list[int
 
 # --- etcd ----------------------------------------------------------------------------------------------
 
-def etcd_revisions(cluster: Any, rec: Recorder | None = None, top: int = 6, x: str = "auto") -> Figure:
+def etcd_revisions(cluster: Cluster, rec: Recorder | None = None, top: int = 6, x: str = "auto") -> Figure:
     """etcd's revision growing with every write, its compactions, and the keys it holds per resource.
 
     ``x`` chooses the horizontal axis: ``"time"`` (simulated seconds),
@@ -464,7 +464,7 @@ def etcd_revisions(cluster: Any, rec: Recorder | None = None, top: int = 6, x: s
         low = min([revs[0] - 1] + [rev for _, rev in rec.compactions])
         margin = max(1.0, (revs[-1] - low) * 0.08)
         ax_rev.set_ylim(low - margin, revs[-1] + margin)
-        ax_rev.yaxis.get_major_locator().set_params(integer=True)
+        cast(MaxNLocator, ax_rev.yaxis.get_major_locator()).set_params(integer=True)
     ax_rev.set_ylabel("revision")
     ax_rev.grid(True, alpha=0.3)
     ax_rev.legend(loc="upper left", fontsize=8)
@@ -515,7 +515,7 @@ def _pod_phase(pod: dict) -> str:
     return pod.get("status", {}).get("phase") or "Pending"
 
 
-def scheduling(cluster: Any, pod: str | None = None, namespace: str = "default") -> Figure:
+def scheduling(cluster: Cluster, pod: str | None = None, namespace: str = "default") -> Figure:
     """Pods per node by phase, and the per-plugin scores behind one Pod's placement.
 
     ``pod`` names the Pod (``web-7x2kq`` or ``default/web-7x2kq``); without
@@ -576,7 +576,7 @@ def _decision_alt(key: str, decision: dict) -> str:
     return text + "."
 
 
-def _scheduler(cluster: Any) -> Any:
+def _scheduler(cluster: Cluster) -> Any:
     try:
         return cluster.scheduler
     except (IndexError, AttributeError):
@@ -615,7 +615,7 @@ def _plot_decision(ax: Any, key: str, decision: dict) -> None:
 
 # --- node heartbeats and the lifecycle of a failure ----------------------------------------------------
 
-def node_lifecycle(cluster: Any, nodes: list[str] | str | None = None, rec: Recorder | None = None) -> Figure:
+def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: Recorder | None = None) -> Figure:
     """Lease renewals per node, Ready condition over time, taints, grace periods and evictions.
 
     The story of a failed worker: its kubelet stops renewing the Lease in
@@ -713,7 +713,7 @@ def _ready(node: dict | None) -> str:
     return "none"
 
 
-def _evictions(cluster: Any, rec: Recorder) -> list[tuple[float, str]]:
+def _evictions(cluster: Cluster, rec: Recorder) -> list[tuple[float, str]]:
     """(time, node) of each TaintManagerEviction 'Marking for deletion', the node read from the Pod's history."""
     out = []
     for when, ev in _event_times(cluster, rec):
@@ -735,7 +735,7 @@ def _evictions(cluster: Any, rec: Recorder) -> list[tuple[float, str]]:
 
 # --- monitoring ----------------------------------------------------------------------------------------
 
-def monitoring(cluster: Any, kind: str = "node", names: list[str] | None = None) -> Figure:
+def monitoring(cluster: Cluster, kind: str = "node", names: list[str] | None = None) -> Figure:
     """CPU and memory usage series from the monitoring addon (``cluster.addons.metrics``).
 
     ``kind`` is ``"node"`` or ``"pod"``.  The store is read through its

@@ -27,9 +27,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import yaml
-
-from kcourse.sim.cluster import Cluster
+from kcourse.cluster import Cluster
 from kcourse.sim.cri import image_repository
 
 from .intent import (
@@ -82,16 +80,6 @@ def kubectl(cluster: Cluster, command: str) -> str:
 
 def uid(cluster: Cluster, resource: str, name: str, namespace: str | None = "default") -> str:
     return str(cluster.get(resource, name, namespace)["metadata"]["uid"])
-
-
-def apply_text(manifest: dict[str, Any]) -> str:
-    """A manifest as the YAML of a ``kubectl apply -f - <<'EOF'`` here-document."""
-    return yaml.safe_dump(manifest, sort_keys=False).rstrip("\n")
-
-
-def heredoc(manifest: dict[str, Any]) -> str:
-    """One solution line: ``kubectl apply`` of ``manifest`` from a here-document (runs as-is in bash)."""
-    return "kubectl apply -f - <<'EOF'\n" + apply_text(manifest).replace("{", "{{").replace("}", "}}") + "\nEOF"
 
 
 def settle(cluster: Cluster, seconds: float = SETTLE) -> None:
@@ -400,9 +388,9 @@ NO_ENDPOINTS = ChallengeSpec(
     hints=(("`kubectl get endpointslices -l kubernetes.io/service-name=web` shows no endpoints: kube-proxy has "
            "nowhere to send the Service's traffic."),
            "Compare `kubectl get service web -o wide` (its SELECTOR) with `kubectl get pods --show-labels`.",
-           ("Fix the selector in the Service's manifest and apply it again (or `kubectl edit service web`); "
-           "deleting the Service would give it a new ClusterIP.")),
-    solution=(heredoc(_svc_service({"key": "tier"}, "frontend")),),
+           ("`kubectl set selector service web KEY=VALUE,…` replaces the selector (so does `kubectl edit "
+            "service web`); deleting the Service would give it a new ClusterIP.")),
+    solution=("kubectl set selector service web app=web,tier=frontend",),
     success="The Service's EndpointSlice lists every Ready web Pod, so kube-proxy on every node forwards to them.",
     params=_svc_params, setup=_svc_setup, check=_svc_check,
     workload=(("deployments", "default", "web"), ("services", "default", "web")))
@@ -544,9 +532,10 @@ NO_SCHEDULER = ChallengeSpec(
            "scheduler runs: kube-scheduler, whose profile is called default-scheduler."),
            ("Each scheduler only takes Pods whose spec.schedulerName names it: `kubectl get pod POD -o "
            "jsonpath='{{.spec.schedulerName}}'`."),
-           ("Remove schedulerName from the Deployment's Pod template (its default is default-scheduler) and "
-           "apply the manifest again, or `kubectl edit deployment reports`.")),
-    solution=(heredoc(_reports({"replicas": 1}, None)).replace("replicas: 1", "replicas: {replicas}"),),
+           ("Set the Pod template's schedulerName to default-scheduler, its default: `kubectl patch`, or "
+            "`kubectl edit deployment reports`.")),
+    solution=(("kubectl patch deployment reports -p "
+              "'{{\"spec\":{{\"template\":{{\"spec\":{{\"schedulerName\":\"default-scheduler\"}}}}}}}}'"),),
     success="reports runs: kube-scheduler places Pods whose schedulerName is default-scheduler.",
     params=_sched_params, setup=_sched_setup, check=_sched_check, workload=(("deployments", "default", "reports"),))
 

@@ -105,10 +105,16 @@ def deployment_problems(reader: Reader, namespace: str, name: str, uid: str, rep
     pods = [p for p in controlled_pods(reader, namespace, uid) if not p["metadata"].get("deletionTimestamp")]
     allowed = None if nodes is None else set(nodes)
     healthy = 0
+    events: list[dict] | None = None
     for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
         name_ = pod["metadata"]["name"]
         if not ready(pod):
-            problems.append(pod_state(pod))
+            state = pod_state(pod)
+            if state.endswith("Running but not Ready"):
+                events = reader.list("events", namespace) if events is None else events
+                why = last_warning(events, pod)
+                state += f" ({why})" if why else ""
+            problems.append(state)
             continue
         images = [image_repository(c.get("image", "")) for c in pod["spec"].get("containers") or []]
         if any(i != image for i in images):
@@ -123,6 +129,17 @@ def deployment_problems(reader: Reader, namespace: str, name: str, uid: str, rep
     elif healthy < replicas:
         problems.append(f"{healthy} of {replicas} Pods are Running and Ready")
     return problems
+
+
+def last_warning(events: list[dict], pod: dict) -> str:
+    """The newest Warning event's message about ``pod`` (an ``Unhealthy`` probe, say), or ""."""
+    uid = pod["metadata"]["uid"]
+    mine = [e for e in events if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("uid") == uid]
+    if not mine:
+        return ""
+    newest = max(mine, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
+                                      e["metadata"].get("resourceVersion", "")))
+    return f"{newest.get('reason', '')}: {newest.get('message', '')}".strip(": ")
 
 
 def service_problems(reader: Reader, namespace: str, name: str, uid: str, pods: list[dict], port: int) -> list[str]:

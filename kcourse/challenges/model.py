@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kcourse.sim.cluster import Cluster
+from kcourse.cluster import Cluster
 from kcourse.sim.errors import ApiError
 
 __all__ = ["SETTLE", "Challenge", "ChallengeCluster", "ChallengeSpec", "CheckResult", "LocalReader", "Reader"]
@@ -62,7 +63,13 @@ class LocalReader:
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
 
+    def _reachable(self) -> None:
+        """With every control plane node down there is no API server to ask (the served API answers 503 too)."""
+        if not self.cluster.reachable(None):
+            raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
+        self._reachable()
         try:
             return self.cluster.api.get(resource, name, namespace, user=CHECK_USER)
         except ApiError as e:
@@ -71,6 +78,7 @@ class LocalReader:
             raise
 
     def list(self, resource: str, namespace: str | None = None) -> list[dict]:
+        self._reachable()
         return list(self.cluster.api.list(resource, namespace, user=CHECK_USER)["items"])
 
 
@@ -225,13 +233,25 @@ class Challenge:
 
     # --- checking ------------------------------------------------------------------------------------
 
-    def check(self, *, settle: bool = True) -> CheckResult:
-        """Let the cluster settle (unless ``settle=False``), then read it through the API and judge."""
+    def check(self, *, settle: bool = True, record: bool = True) -> CheckResult:
+        """Let the cluster settle (unless ``settle=False``), then read it through the API and judge.
+
+        The result is recorded in the learner's progress file unless ``record=False``; a progress
+        file that cannot be written costs a line on stderr, never the check.
+        """
         with self.cluster.lock:
             if settle:
                 self.cluster.run_until_stable(timeout=SETTLE)
             outcome = judge(self.spec, LocalReader(self.cluster), self.params, self.baseline)
         self.checks += 1
+        if record:
+            from kcourse.quiz.progress import ProgressError
+
+            from .progress import record as record_check
+            try:
+                record_check(self.spec, outcome)
+            except ProgressError as e:
+                print(f"kcourse: the result was not saved: {e}", file=sys.stderr)
         return outcome
 
     def __repr__(self) -> str:
@@ -239,5 +259,9 @@ class Challenge:
 
 
 def judge(spec: ChallengeSpec, reader: Reader, params: dict[str, Any], baseline: Baseline) -> CheckResult:
-    """Run ``spec``'s check on what ``reader`` returns."""
-    return result(spec.check(reader, params, baseline), spec.success.format(**params, **baseline))
+    """Run ``spec``'s check on what ``reader`` returns; an API server that refuses is a problem, not a crash."""
+    try:
+        problems = spec.check(reader, params, baseline)
+    except ApiError as e:
+        problems = [f"the API server answered {e.code} {e.reason}: {e.message}"]
+    return result(problems, spec.success.format(**params, **baseline))

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 
-from kcourse.sim.cluster import Cluster
+from kcourse.cluster import Cluster
 
 __all__ = ["SolutionError", "run_solution"]
 

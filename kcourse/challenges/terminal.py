@@ -45,6 +45,7 @@ from typing import Any, TextIO
 import yaml
 
 from kcourse.quiz.progress import default_path
+from kcourse.sim.errors import ApiError
 
 from .model import Challenge, CheckResult, judge
 
@@ -136,7 +137,11 @@ class RemoteReader:
         except urllib.error.HTTPError as e:
             if e.code == 404:
                 return None
-            raise
+            try:  # the API server's Status object, as kubectl would print it
+                status = json.loads(e.read())
+                raise ApiError(e.code, str(status.get("reason", "")), str(status.get("message", ""))) from None
+            except (ValueError, AttributeError):
+                raise ApiError(e.code, str(e.reason), f"the server answered {e.code}") from None
 
     @staticmethod
     def _path(resource: str, namespace: str | None) -> str:

@@ -152,7 +152,7 @@ def _progress_rows(progress: Any) -> list[list[str]]:
             sections = [(s.id, bank.in_section(s.id)) for s in bank.sections]
             questions = bank.questions
         except BankError:
-            bank, sections, questions = None, [], []
+            bank, sections, questions = None, [], ()
         for sid, qs in sections + [("(all)", questions)]:
             if bank is None and sid == "(all)":
                 qids = sorted(entries)

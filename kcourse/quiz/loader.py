@@ -246,7 +246,10 @@ def _question(raw: dict[str, Any], line: int) -> Question:
 
 def _duplicates(values: list[str]) -> list[str]:
     seen: set[str] = set()
-    return sorted({v for v in values if v in seen or seen.add(v)})
+    twice: set[str] = set()
+    for v in values:
+        (twice if v in seen else seen).add(v)
+    return sorted(twice)
 
 
 def _meaning_problems(data: dict[str, Any], lines: Lines, file: str) -> list[Problem]:

@@ -33,10 +33,9 @@ import re
 from functools import cache
 from typing import Any
 
+from kcourse.sim.discovery import group_versions
 from kcourse.sim.kubectl import VERSION
 from kcourse.sim.resources import RESOURCES, ResourceType
-
-from .discovery import group_versions
 
 __all__ = ["component_schemas", "document", "group_version_document", "root"]
 

@@ -59,6 +59,8 @@ class StatusWithListMeta(ApiError):
     def status(self) -> dict[str, Any]:
         out = super().status()
         out["metadata"] = dict(self.list_meta)
+        if not out["reason"]:
+            del out["reason"]           # StatusReasonUnknown is "" and omitted
         for cause in out.get("details", {}).get("causes", []):
             if not cause["field"]:
                 del cause["field"]      # omitempty
@@ -148,10 +150,24 @@ def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
 _RAW_URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def _parse_rv(text: str) -> int:
-    if not text.isdigit():
-        raise errors.bad_request(f'invalid resource version: strconv.ParseUint: parsing "{text}": invalid syntax')
-    return int(text)
+def _parse_rv(text: str, *, storage: bool) -> int:
+    """``APIObjectVersioner.ParseResourceVersion``.
+
+    Its InvalidError reaches the client in two ways: the etcd3 store wraps it as a 400 (``invalid resource
+    version: …``), the watch cache returns it as it is, which the handler answers as a 500 without reason.
+    """
+    if text.isascii() and text.isdigit() and int(text) < 1 << 64:
+        return int(text)
+    why = "value out of range" if text.isascii() and text.isdigit() else "invalid syntax"
+    invalid = f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{_go_quote(text)}": {why}'
+    if storage:
+        raise errors.bad_request(f"invalid resource version: {invalid}")
+    raise StatusWithListMeta(500, "", invalid)
+
+
+def _go_quote(text: str) -> str:
+    """The inside of Go's ``%q`` for ``strconv.Quote`` (as ``ParseUint`` quotes its input)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def _too_large(wanted: int, current: int, retry: int) -> ApiError:
@@ -187,7 +203,7 @@ def _list_key(rt: ResourceType, namespace: str | None) -> str:
 def _from_cache(api: Any, rt: ResourceType, namespace: str | None, opts: ListOptions, result: dict,
                 empty_predicate: bool, current: int) -> dict:
     if opts.resource_version not in ("", "0"):
-        wanted = _parse_rv(opts.resource_version)
+        wanted = _parse_rv(opts.resource_version, storage=False)
         if wanted > current:
             raise _too_large(wanted, current, 1)
     limit = 0 if opts.resource_version == "0" else opts.limit
@@ -229,7 +245,7 @@ def _from_etcd(api: Any, rt: ResourceType, namespace: str | None, opts: ListOpti
             raise errors.bad_request("specifying resource version is not allowed when using continue")
         with_rev = max(continue_rv, 0)
     elif opts.resource_version:
-        with_rev = _parse_rv(opts.resource_version)
+        with_rev = _parse_rv(opts.resource_version, storage=True)
     try:
         kvs = api.etcd.range(start, prefix_end(key_prefix), revision=with_rev)
     except EtcdError as e:
@@ -238,7 +254,7 @@ def _from_etcd(api: Any, rt: ResourceType, namespace: str | None, opts: ListOpti
                 token = encode_continue(start, key_prefix, -1)
                 raise StatusWithListMeta(410, "Expired", INCONSISTENT_CONTINUE, list_meta={"continue": token}) from None
             raise errors.gone(EXPIRED) from None
-        raise ApiError(500, "", f"etcdserver: {e.message}") from None
+        raise StatusWithListMeta(500, "", f"etcdserver: {e.message}") from None
     rev = with_rev or current
     items: list[dict] = []
     has_more = False

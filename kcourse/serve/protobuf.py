@@ -187,6 +187,7 @@ def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
         number, wire = key >> 3, key & 7
         if number <= 0:
             raise ProtobufError(f"proto: Unknown: illegal tag {number} (wire type {wire})")
+        value: Any
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:

@@ -699,6 +699,7 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
         scale = scale_of(current)
         if req.method == "GET":
             return Reply(200, scale)
+        wanted: Any
         if req.method == "PUT":
             wanted = body
         else:

@@ -78,17 +78,20 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from kcourse.sim import errors
+from kcourse.sim import discovery, errors
 from kcourse.sim.errors import ApiError
 
-from . import aggregated, discovery, openapi
+from . import aggregated, openapi
 from .httpserver import BodyError, Exchange, HttpServer, Limits
 from .kubeconfig import write_kubeconfig
 from .rest import Reply, Request, go_string_slice, handle_resource, parse_target
 from .tls import certificates, server_context
+
+if TYPE_CHECKING:
+    from kcourse.sim.cluster import Cluster
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "VERSION_INFO", "App", "ServeHandle", "serve", "user_of"]
 
@@ -130,7 +133,7 @@ def unauthorized() -> ApiError:
 class App:
     """What every request handler shares: the cluster, the token, the counters and the options."""
 
-    cluster: Any
+    cluster: Cluster
     token: str
     url: str = ""
     watch_timeout: float = 1800.0    # kube-apiserver's --min-request-timeout
@@ -452,7 +455,7 @@ def _at_exit() -> None:
         _remove_private(directory)
 
 
-def _run_in_real_time(cluster: Any, app: App, speed: float, tick: float = 0.02) -> None:
+def _run_in_real_time(cluster: Cluster, app: App, speed: float, tick: float = 0.02) -> None:
     """Advance the simulated clock with the wall clock, ``speed`` simulated seconds per second.
 
     A step that raises is logged and the next tick goes on (client-go's ``HandleCrash`` keeps a
@@ -490,7 +493,7 @@ def _run_in_real_time(cluster: Any, app: App, speed: float, tick: float = 0.02) 
         raise
 
 
-def serve(cluster: Any, port: int = 0, *, kubeconfig: str | Path | None = None, token: str | None = None,
+def serve(cluster: Cluster, port: int = 0, *, kubeconfig: str | Path | None = None, token: str | None = None,
           realtime: bool = False, speed: float = 1.0, watch_timeout: float = 1800.0,
           bookmark_interval: float = 60.0, limits: Limits | None = None, max_requests_inflight: int = 400,
           max_mutating_requests_inflight: int = 200) -> ServeHandle:

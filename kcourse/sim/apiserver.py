@@ -33,6 +33,7 @@ defaulting, ServiceAccount, DefaultTolerationSeconds and NamespaceLifecycle.
 
 from __future__ import annotations
 
+import builtins
 import json
 import random
 from collections import Counter, deque
@@ -500,7 +501,7 @@ class APIServer:
         return {"apiVersion": rt.api_version, "kind": f"{rt.kind}List",
                 "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
 
-    def items(self, resource: str, namespace: str | None = None) -> list[dict]:
+    def items(self, resource: str, namespace: str | None = None) -> builtins.list[dict]:
         """Current objects of a resource without an API request (for views and tests that only look)."""
         rt = self.resource(resource)
         cache = self._cache[rt.plural]
@@ -579,7 +580,7 @@ class APIServer:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, field_validation: str | None, warnings: list[str] | None,
+    def _prepare(self, obj: Any, field_validation: str | None, warnings: builtins.list[str] | None,
                  options_kind: str = "CreateOptions") -> tuple[ResourceType, dict]:
         """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
 
@@ -607,7 +608,7 @@ class APIServer:
         return rt, obj
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
-               field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+               field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
         """Create an object: decode, defaults, validation, admission, then one etcd write.
 
         ``field_validation`` (``Strict``, ``Warn`` — the default, as when the query parameter is
@@ -679,8 +680,8 @@ class APIServer:
             obj["status"] = status
 
     def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None,
-               dry_run: bool = False, field_validation: str | None = None, warnings: list[str] | None = None
-               ) -> dict:
+               dry_run: bool = False, field_validation: str | None = None,
+               warnings: builtins.list[str] | None = None) -> dict:
         """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale.
 
         The body is decoded as for :meth:`create`.
@@ -754,7 +755,7 @@ class APIServer:
 
     def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
               patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False,
-              field_validation: str | None = None, warnings: list[str] | None = None) -> dict:
+              field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
         """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902).
 
         The patched object is decoded as a body would be (:meth:`create`), so a patch cannot
@@ -835,7 +836,8 @@ class APIServer:
             return self._mark_deleting(rt, current, 0, finalizers)
         return self._delete_now(rt, current)
 
-    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int, finalizers: list[str]) -> dict:
+    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int,
+                       finalizers: builtins.list[str]) -> dict:
         new = deep_copy(current)
         md = new["metadata"]
         md.setdefault("deletionTimestamp", timestamp(self.clock.now + grace))
@@ -877,7 +879,7 @@ class APIServer:
 
     # --- events ----------------------------------------------------------------------------------
 
-    def events_for(self, obj: dict) -> list[dict]:
+    def events_for(self, obj: dict) -> builtins.list[dict]:
         uid = obj["metadata"].get("uid")
         return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
                       key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))

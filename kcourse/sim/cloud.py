@@ -71,7 +71,8 @@ from .informer import ResourceEventHandler, SharedInformerFactory
 from .network import Network
 from .objects import condition, deep_copy, set_condition
 
-__all__ = ["CLOUD_CONTROLLERS", "PROVIDER", "REGION", "ZONES", "CloudControllerManager", "CloudNodeController",
+__all__ = ["CLOUD_CONTROLLERS", "PROVIDER", "REGION", "ZONES", "CloudControllerManager",
+           "CloudNodeController",
            "CloudNodeLifecycleController", "FakeCloud", "NodeRouteController", "ServiceLBController",
            "VolumeController"]
 
@@ -218,7 +219,8 @@ class FakeCloud:
     def get_load_balancer(self, name: str) -> LoadBalancer | None:
         return self.load_balancers.get(name)
 
-    def ensure_load_balancer(self, name: str, service: str, ports: list[dict], nodes: list[str]) -> LoadBalancer:
+    def ensure_load_balancer(self, name: str, service: str, ports: list[dict],
+                             nodes: list[str]) -> LoadBalancer:
         """Create or update the load balancer; its IP stays the same for its lifetime."""
         lb = self.load_balancers.get(name)
         if lb is None:
@@ -281,7 +283,7 @@ class CloudNodeController(CloudController):
     def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
         super().__init__(manager, informers, cloud)
         self.nodes = self.informer("nodes")
-        self.nodes.add_event_handler(ResourceEventHandler(self._maybe, lambda old, new: self._maybe(new)))
+        self.nodes.add_event_handler(ResourceEventHandler(self._maybe, lambda _old, new: self._maybe(new)))
 
     def _maybe(self, node: dict) -> None:
         if _has_taint(node, UNINITIALIZED_TAINT):
@@ -310,7 +312,8 @@ class CloudNodeController(CloudController):
 
 
 class _PeriodicController(CloudController):
-    """A controller that also runs ``periodic()`` every ``period`` seconds while it runs (a background timer)."""
+    """A controller that also runs ``periodic()`` every ``period`` seconds while it runs (a background
+    timer)."""
 
     period = 10.0
 
@@ -406,7 +409,8 @@ def load_balancer_name(service: dict) -> str:
 
 
 class ServiceLBController(CloudController):
-    """Keys are Services: LoadBalancer Services get a cloud load balancer; others (and deleted ones) lose it."""
+    """Keys are Services: LoadBalancer Services get a cloud load balancer; others (and deleted ones) lose
+    it."""
 
     name = "service-lb-controller"
 
@@ -414,14 +418,15 @@ class ServiceLBController(CloudController):
         super().__init__(manager, informers, cloud)
         self.services = self.informer("services")
         self.nodes = self.informer("nodes")
-        self.services.add_event_handler(ResourceEventHandler(self._maybe, lambda old, new: self._maybe(new),
+        self.services.add_event_handler(ResourceEventHandler(self._maybe, lambda _old, new: self._maybe(new),
                                                              self._maybe))
         self.nodes.add_event_handler(ResourceEventHandler(self._nodes_changed,
                                                           lambda old, new: self._node_updated(old, new),
                                                           self._nodes_changed))
 
     def _maybe(self, svc: dict) -> None:
-        if svc["spec"].get("type") == "LoadBalancer" or LB_FINALIZER in (svc["metadata"].get("finalizers") or []):
+        if svc["spec"].get("type") == "LoadBalancer" or LB_FINALIZER in (svc["metadata"].get("finalizers")
+                                                                         or []):
             self.enqueue(svc)
 
     def _nodes_changed(self, _node: dict) -> None:
@@ -462,11 +467,13 @@ class ServiceLBController(CloudController):
             self.client.event(svc, "Normal", "UpdatedLoadBalancer", "Updated load balancer with new hosts")
             return f"load balancer {name} for {key} now sends to {len(nodes)} node(s)"
         if LB_FINALIZER not in finalizers:
-            svc = self.client.update({**svc, "metadata": {**svc["metadata"], "finalizers": finalizers + [LB_FINALIZER]}})
+            svc = self.client.update({**svc, "metadata": {**svc["metadata"],
+                                                          "finalizers": finalizers + [LB_FINALIZER]}})
         self.client.event(svc, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer")
         lb = cloud.ensure_load_balancer(name, key, ports, nodes)
         status = deep_copy(svc)
-        status["status"] = {**(svc.get("status") or {}), "loadBalancer": {"ingress": [{"ip": lb.ip, "ipMode": "VIP"}]}}
+        status["status"] = {**(svc.get("status") or {}), "loadBalancer": {"ingress": [{"ip": lb.ip,
+                                                                                       "ipMode": "VIP"}]}}
         self.client.update_status(status)
         self.client.event(svc, "Normal", "EnsuredLoadBalancer", "Ensured load balancer")
         return f"ensured load balancer {name} for {key}: {lb.ip} -> {len(nodes)} node(s)"
@@ -484,7 +491,8 @@ class ServiceLBController(CloudController):
             svc = self.client.update_status(status)
         if LB_FINALIZER in finalizers:
             self.client.update({**svc, "metadata": {**svc["metadata"],
-                                                    "finalizers": [f for f in finalizers if f != LB_FINALIZER]}})
+                                                    "finalizers": [f for f in finalizers
+                                                                   if f != LB_FINALIZER]}})
         return f"deleted load balancer {name} of {key}"
 
 
@@ -520,7 +528,7 @@ class NodeRouteController(_PeriodicController):
             message = f"error reconciling routes: {err}"
         return self.manager.event("routes", message or "", verb=None, component=self.name)
 
-    def sync_handler(self, key: str) -> str | None:
+    def sync_handler(self, _key: str) -> str | None:
         cloud = self.cloud
         network = self.host.network
         nodes = {n["metadata"]["name"]: n for n in self.nodes.list()}
@@ -537,8 +545,8 @@ class NodeRouteController(_PeriodicController):
             cidr = node["spec"].get("podCIDR")
             if not cidr:
                 continue
-            route = cloud.routes.get(cidr)
-            if route is None or route.node != name:
+            existing = cloud.routes.get(cidr)
+            if existing is None or existing.node != name:
                 cloud.create_route(f"{self.host.name}-{name}", name, cidr)
                 created.append(f"{cidr} -> {name}")
             network.routes[cidr] = name
@@ -577,7 +585,7 @@ class VolumeController(CloudController):
         self.nodes = self.informer("nodes")
         if "claim" not in self.volumes.indexers:
             self.volumes.add_indexer("claim", _claim_index)
-        self.claims.add_event_handler(ResourceEventHandler(self.enqueue, lambda old, new: self.enqueue(new),
+        self.claims.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old, new: self.enqueue(new),
                                                            self.enqueue))
 
     def _storage_class(self, claim: dict) -> dict | None:
@@ -585,7 +593,8 @@ class VolumeController(CloudController):
         if name:
             return self.classes.get(name)
         for sc in self.classes.list():
-            if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
+            if (sc["metadata"].get("annotations")
+                or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
                 return sc
         return None
 
@@ -621,13 +630,15 @@ class VolumeController(CloudController):
         disk = self.cloud.create_disk(name, size, zone)
         pv: dict[str, Any] = {
             "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": FAKE_DISK_PROVISIONER}},
+            "metadata": {"name": name,
+                         "annotations": {"pv.kubernetes.io/provisioned-by": FAKE_DISK_PROVISIONER}},
             "spec": {"capacity": {"storage": size},
                      "accessModes": claim["spec"].get("accessModes") or ["ReadWriteOnce"],
                      "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
                      "storageClassName": sc["metadata"]["name"],
                      "volumeMode": claim["spec"].get("volumeMode", "Filesystem"),
-                     "claimRef": {"kind": "PersistentVolumeClaim", "namespace": md["namespace"], "name": md["name"],
+                     "claimRef": {"kind": "PersistentVolumeClaim", "namespace": md["namespace"],
+                                  "name": md["name"],
                                   "uid": md["uid"], "apiVersion": "v1"},
                      "csi": {"driver": FAKE_DISK_PROVISIONER, "volumeHandle": disk.id, "fsType": "ext4"},
                      "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
@@ -671,11 +682,13 @@ class VolumeController(CloudController):
                 if err.code != 404:
                     raise
             gone.append(pv["metadata"]["name"])
-        return f"claim {key} is gone" + (f": deleted volume(s) {', '.join(gone)} and their disks" if gone else "")
+        return f"claim {key} is gone" + (f": deleted volume(s) {', '.join(gone)} and their disks" if gone
+                                         else "")
 
 
 CLOUD_CONTROLLERS: tuple[type[CloudController], ...] = (CloudNodeController, CloudNodeLifecycleController,
-                                                        ServiceLBController, NodeRouteController, VolumeController)
+                                                        ServiceLBController, NodeRouteController,
+                                                        VolumeController)
 
 
 class CloudControllerManager(ControllerManager):

@@ -15,6 +15,10 @@ A learner drives it with ``step()`` (one action of one component),
 manifests, runs ``kubectl``-style commands and breaks things on purpose
 (``fail_node``, ``partition_node``, ``crash_container`` …).  The same seed
 gives the same trace, byte for byte.
+
+It knows no view and no server: ``kcourse.Cluster`` (:mod:`kcourse.cluster`) is this
+class with ``diagram()`` and ``serve()``, what notebooks build.  Each component is
+given the cluster as its :class:`~kcourse.sim.host.Host` and uses nothing else of it.
 """
 
 from __future__ import annotations
@@ -25,12 +29,11 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from .apiserver import COMPACTION_INTERVAL, APIServer, Client
 from .clock import Clock, Timer
 from .component import Component, Event, action_key, describe_error
-from .cri import Registry
 from .etcd import Etcd
 
 if TYPE_CHECKING:
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 from .host import Process, Work
 from .network import Network
 from .objects import timestamp
+from .registry import Registry
 
 __all__ = ["RUNTIMES", "Cluster", "Machine"]
 
@@ -67,10 +71,16 @@ class Machine:
         return None
 
 
-class BoundedTrace(deque):
+class BoundedTrace(deque[Event]):
     """The newest ``maxlen`` events: dropping the oldest costs O(1), and slices read like a list's."""
 
-    def __getitem__(self, index: int | slice) -> Any:
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Event | list[Event]:
         if isinstance(index, slice):
             return [deque.__getitem__(self, i) for i in range(*index.indices(len(self)))]
         return deque.__getitem__(self, index)
@@ -97,10 +107,12 @@ class Cluster:
             raise ValueError("a cluster needs at least one control plane node and zero or more workers")
         #: What this cluster was built from, so a view can build the same cluster again (a "Reset" button).
         self.init_args: dict[str, Any] = {
-            "masters": masters, "workers": workers, "runtime": runtime, "seed": seed, "oci_runtime": oci_runtime,
+            "masters": masters, "workers": workers, "runtime": runtime, "seed": seed,
+            "oci_runtime": oci_runtime,
             "runtimes": dict(runtimes) if runtimes else None, "cloud": cloud, "addons": addons,
             "record_events": record_events, "bootstrap": bootstrap, "node_cpu": node_cpu,
-            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd, "name": name,
+            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd,
+            "name": name,
             "cluster_cidr": cluster_cidr, "strict": strict}
         self.name = name
         #: Re-raise a component's failure instead of reporting it and carrying on (see ``STRICT``).
@@ -114,16 +126,19 @@ class Cluster:
             etcd = SyncRemoteEtcd(etcd)
         self.etcd = Etcd() if etcd is None else etcd
         if self.strict and hasattr(self.etcd, "cancel_failing_watchers"):
-            self.etcd.cancel_failing_watchers = False  # a watcher that raises is a bug of ours: let it surface
+            # A watcher that raises is a bug of ours: let it surface.
+            self.etcd.cancel_failing_watchers = False
         # ``--cluster-cidr``: kubeadm's /16 holds 255 nodes' /24 podCIDRs; a 5,000-node cluster needs a /11.
         self.network = Network(self.rng, cluster_cidr=cluster_cidr)
-        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events, allocator=self.network,
+        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events,
+                             allocator=self.network,
                              reachable=self.reachable, report_failure=self.report_failure)
         self.runtime = runtime
         self.oci_runtime = oci_runtime
         self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
                               "ephemeral-storage": "20Gi"}
-        self.events: list[Event] | BoundedTrace = [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
+        self.events: list[Event] | BoundedTrace = ([] if trace_limit is None
+                                                   else BoundedTrace(maxlen=trace_limit))
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
         #: Programs that container images run inside the simulation, by image repository
@@ -139,7 +154,8 @@ class Cluster:
         self._instant_ms, self._instant_events = -1, 0
         #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
         self.lock = threading.RLock()
-        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver",
+                              background=True)
 
         from .cloud import FakeCloud
         self.cloud = FakeCloud(self.network) if cloud else None
@@ -170,7 +186,8 @@ class Cluster:
                                              "targetPort": 6443}]}}, user="system:apiserver")
 
     def _install_addons(self) -> None:
-        """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API server."""
+        """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API
+        server."""
         from .addons import Addons, ClusterDNS, Dashboard, LogStore, MetricsStore, install_addons, resolve
         self.addons = Addons(ClusterDNS(lambda name, rtype, from_pod: resolve(self, name, rtype, from_pod)),
                              MetricsStore(self.clock, lambda: self.api.items("nodes"), self.node_capacity),
@@ -187,13 +204,13 @@ class Cluster:
         ips = [self.network.node_ip(m.name) for m in self.machines.values() if m.is_master and m.powered]
         subsets = [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"name": "https", "port": 6443,
                                                                          "protocol": "TCP"}]}] if ips else []
-        slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        slice_: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                   "metadata": {"name": "kubernetes", "namespace": "default",
                                "labels": {"kubernetes.io/service-name": "kubernetes"}},
                   "addressType": "IPv4",
                   "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
                   "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}
-        eps = {"apiVersion": "v1", "kind": "Endpoints",
+        eps: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
                "metadata": {"name": "kubernetes", "namespace": "default",
                             "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
                "subsets": subsets}
@@ -249,7 +266,8 @@ class Cluster:
         return self.api.client(user, node)
 
     def schedule(self, component: Process, delay: float, work: Work, *,
-                 background: bool = False, trace_name: str | None = None, when_stopped: bool = False) -> Timer:
+                 background: bool = False, trace_name: str | None = None,
+                 when_stopped: bool = False) -> Timer:
         """Put a component's next piece of work on the clock (skipped if the process has stopped by then).
 
         ``when_stopped`` work runs even so: what a container does on its own, which the
@@ -268,11 +286,13 @@ class Cluster:
             if self.strict:
                 return work()
             return self._run_action(component, work, background, trace_name, when_stopped)
-        return self.clock.call_later(delay, action, component=trace_name or component.name, background=background)
+        return self.clock.call_later(delay, action, component=trace_name or component.name,
+                                     background=background)
 
     def _run_action(self, component: Process, work: Work, background: bool,
                     trace_name: str | None, when_stopped: bool = False) -> Event | None:
-        """Run one action as ``wait.Until`` runs its function under ``HandleCrash``: a failure never kills the loop.
+        """Run one action as ``wait.Until`` runs its function under ``HandleCrash``: a failure never kills
+        the loop.
 
         An action that raises is reported (a warning line on the component's trace, in
         ``HandleCrash``'s words) and, unless it already put its own next run on the clock
@@ -285,7 +305,7 @@ class Cluster:
         and what a learner calls (``apply``, ``kubectl``, ``fail_node`` …) run outside any
         action, so their errors propagate; and a ``strict`` cluster re-raises here too.
         """
-        outer, scheduled = self._acting, []
+        outer, scheduled = self._acting, list[Work]()
         self._acting = (component, scheduled)
         try:
             ev = work()
@@ -306,7 +326,8 @@ class Cluster:
         else:
             delay = component.crash_backoff.when(key)
             if when_stopped:
-                self.schedule(component, delay, work, background=background, trace_name=trace_name, when_stopped=True)
+                self.schedule(component, delay, work, background=background, trace_name=trace_name,
+                              when_stopped=True)
             else:
                 component.after(delay, work, background=background, trace_name=trace_name)
             then = f"running it again in {delay * 1000:g}ms"
@@ -315,7 +336,8 @@ class Cluster:
                                f'Observed a panic: "{describe_error(err)}"; {then}', verb="error")
 
     def report_failure(self, component: str, node: str | None, key: str, where: str, err: Exception) -> None:
-        """A failure outside any action of ``component`` (a watch handler it registered raised inside a write).
+        """A failure outside any action of ``component`` (a watch handler it registered raised inside a
+        write).
 
         The writer is never harmed: the failure becomes a warning line on ``component``'s trace at
         this instant (its own clock entry, so the current action's line stays as it was).  A
@@ -351,11 +373,13 @@ class Cluster:
 
     def _compact_etcd(self) -> Event | None:
         """kube-apiserver's periodic etcd compaction (``--etcd-compaction-interval``), while one is up."""
-        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True)
+        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver",
+                              background=True)
         master = next((m.name for m in self.machines.values() if m.is_master and m.powered), None)
         if master is None:
             return None  # every API server is down: nobody compacts
-        return self.make_event("kube-apiserver", master, "etcd", self.api.compactor.run_once(), verb="compact")
+        return self.make_event("kube-apiserver", master, "etcd", self.api.compactor.run_once(),
+                               verb="compact")
 
     def ready_components(self) -> list[str]:
         """Components with work due at the next instant: the learner may pick which one steps."""
@@ -371,11 +395,13 @@ class Cluster:
         so a learner can reorder simultaneous actions but not jump ahead in time.
         """
         if component is not None and component not in self.ready_components():
-            raise ValueError(f"{component} has nothing to do now; ready: {', '.join(self.ready_components())}")
+            ready = ", ".join(self.ready_components())
+            raise ValueError(f"{component} has nothing to do now; ready: {ready}")
         return self._step(component)
 
     def _step(self, component: str | None = None, until_ms: int | None = None) -> Event | None:
-        """One action; internal timers that make no event are run on the way, but none due after ``until_ms``."""
+        """One action; internal timers that make no event are run on the way, but none due after
+        ``until_ms``."""
         with self.lock:
             return self._step_locked(component, until_ms)
 
@@ -405,7 +431,8 @@ class Cluster:
         if self.clock.now_ms == self._instant_ms:
             self._instant_events += 1
             if self._instant_events > self.MAX_EVENTS_PER_INSTANT:
-                raise RuntimeError(f"{self._instant_events} events at t={self.clock.now:.3f}s without time passing; "
+                raise RuntimeError(f"{self._instant_events} events at t={self.clock.now:.3f}s without time "
+                                   "passing; "
                                    f"the last: {ev.one_line()}")
         else:
             self._instant_ms, self._instant_events = self.clock.now_ms, 1
@@ -501,8 +528,12 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        if not any(m.powered for m in self.machines.values() if m.is_master) and self.machines:
-            return False
+        for master in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
+            if master.is_master and master.powered:
+                break
+        else:
+            if self.machines:
+                return False
         if node is None:
             return True
         m = self.machines.get(node)
@@ -658,15 +689,6 @@ class Cluster:
         with self.lock:
             return Kubectl(self).run(command)
 
-    def serve(self, port: int = 0, **options: Any) -> Any:
-        """Serve the Kubernetes API on 127.0.0.1 so the real ``kubectl`` can drive this cluster.
-
-        Returns a handle with ``url``, ``kubeconfig``, ``token`` and ``stop()`` (also a context
-        manager); see :mod:`kcourse.serve` for the options and for how time moves meanwhile.
-        """
-        from kcourse.serve import serve
-        return serve(self, port=port, **options)
-
     def get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
         """A deep copy of one object (404 raises :class:`kcourse.ApiError`)."""
         from .objects import deep_copy
@@ -686,11 +708,6 @@ class Cluster:
             if getattr(s, "is_leader", False):
                 return s
         return scheds[0]
-
-    def diagram(self, **options: Any) -> Any:
-        """A Graphviz picture of the live cluster (renders inline in Jupyter)."""
-        from kcourse.diagrams import live
-        return live(self, **options)
 
     def timestamp(self) -> str:
         return timestamp(self.clock.now)

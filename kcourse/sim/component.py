@@ -44,11 +44,13 @@ def action_key(work: Callable[..., object]) -> object:
 
 
 def describe_error(err: BaseException) -> str:
-    """An error as one line of a log: its own message for an error value, else the type and text (a "panic")."""
+    """An error as one line of a log: its own message for an error value, else the type and text (a
+    "panic")."""
     text = " ".join(str(err).split()) or "(no message)"
     if len(text) > 300:  # a 4,300-digit number in a message would drown the trace
         text = text[:299] + "…"
-    if type(err).__name__ in ("ApiError", "Unreachable", "EtcdError") or (type(err) is ValueError and str(err)):
+    if type(err).__name__ in ("ApiError", "Unreachable",
+                              "EtcdError") or (type(err) is ValueError and str(err)):
         return text  # an error value with a message of its own, as a Go function returns one
     return f"{type(err).__name__}: {text}"
 class Component:
@@ -79,7 +81,8 @@ class Component:
 
     def after(self, delay: float, work: Work, *, background: bool = False,
               trace_name: str | None = None) -> Timer:
-        """Schedule ``work`` on the clock; it is skipped if the process has stopped by then (and dropped by ``stop``)."""
+        """Schedule ``work`` on the clock; it is skipped if the process has stopped by then (and dropped by
+        ``stop``)."""
         self._timers = [t for t in self._timers if not t.cancelled and t.due_ms >= self.clock.now_ms]
         timer = self.host.schedule(self, delay, work, background=background, trace_name=trace_name)
         self._timers.append(timer)

@@ -48,7 +48,8 @@ class Controller:
     work_delay = 0.005
     #: Requeues after which a key that keeps failing is dropped (``maxRetries``: 15 in the Deployment,
     #: Endpoints and EndpointSlice controllers, whose ``handleErr`` then forgets it); None retries for ever,
-    #: as most controllers' ``processNextWorkItem`` does.  A dropped key comes back with its object's next change.
+    #: as most controllers' ``processNextWorkItem`` does.  A dropped key comes back with its object's next
+    #: change.
     max_retries: int | None = None
 
     def __init__(self, manager: Component, informers: SharedInformerFactory):
@@ -88,7 +89,8 @@ class Controller:
 
     def _wake(self) -> None:
         if self.active and self._timer is None and self.manager.running:
-            self._timer = self.manager.after(self.work_delay, self.process_next_work_item, trace_name=self.name)
+            self._timer = self.manager.after(self.work_delay, self.process_next_work_item,
+                                             trace_name=self.name)
 
     def process_next_work_item(self) -> Event | None:
         """get → sync_handler → forget, or add_rate_limited on failure; always done.
@@ -119,9 +121,11 @@ class Controller:
         return self.manager.event(key, message or "in sync", component=self.name)
 
     def handle_err(self, key: str, error: str) -> str:
-        """``handleErr``: requeue with back-off, or forget a key that failed ``max_retries`` times; the trace line."""
+        """``handleErr``: requeue with back-off, or forget a key that failed ``max_retries`` times; the trace
+        line."""
         if self.max_retries is not None and self.queue.num_requeues(key) >= self.max_retries:
             self.queue.forget(key)
-            return f"error syncing {key!r}: {error}; dropping it out of the queue after {self.max_retries} retries"
+            return (f"error syncing {key!r}: {error}; dropping it out of the queue after {self.max_retries} "
+                    "retries")
         self.queue.add_rate_limited(key)
         return f"error syncing {key!r}: {error}; requeuing (attempt {self.queue.num_requeues(key)})"

@@ -37,9 +37,9 @@ cgroups:
 Every call is recorded (``ContainerRuntime.calls``) with the hop chain it
 travelled, so the kubelet can put it in the trace as a step of the runtime.
 
-Image pulls go to the cluster's simulated :class:`Registry` (each cluster
-owns one, handed to every node's runtime); a learner can make an image fail
-to pull (``cluster.fail_image_pull(image)``).
+Image pulls go to the cluster's :class:`~kcourse.sim.registry.Registry`
+(each cluster owns one and hands it to every node's runtime): an image it
+does not hold fails to pull with containerd's text.
 
 Simplified: no gRPC, no streaming calls (Exec/Attach/PortForward), no
 checkpointing, no container stats; ``ExecSync`` answers from the container's
@@ -50,12 +50,14 @@ modern CRI-O would call ``containerd-shim-kata-v2`` instead of conmon.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .cluster import Cluster
+    from .registry import Registry
 
 __all__ = [
     "RUNTIME_INFO",
@@ -82,7 +84,6 @@ __all__ = [
     "PodSandboxState",
     "PodSandboxStatus",
     "PortMapping",
-    "Registry",
     "RunPodSandboxRequest",
     "RunPodSandboxResponse",
     "RuntimeCondition",
@@ -91,7 +92,6 @@ __all__ = [
     "VersionResponse",
     "go_duration",
     "image_repository",
-    "image_size",
     "normalize_image",
 ]
 
@@ -307,21 +307,6 @@ class FilesystemUsage:
 
 # --- images and the registry -------------------------------------------------------------------
 
-#: Compressed sizes (bytes) of well-known images, so pull times look like real ones.
-IMAGE_SIZES = {
-    "nginx": 72_099_501, "busybox": 4_269_694, "httpd": 58_353_434, "redis": 45_072_839,
-    "postgres": 153_963_426, "alpine": 3_623_807, "ubuntu": 29_754_290, "python": 392_734_128,
-    "registry.k8s.io/pause": 320_368, "registry.k8s.io/etcd": 56_909_194,
-    "registry.k8s.io/kube-apiserver": 28_058_428, "registry.k8s.io/kube-controller-manager": 26_261_286,
-    "registry.k8s.io/kube-scheduler": 20_636_446, "registry.k8s.io/kube-proxy": 30_229_978,
-    "registry.k8s.io/coredns/coredns": 18_562_039, "registry.k8s.io/metrics-server/metrics-server": 19_475_128,
-    "cr.fluentbit.io/fluent/fluent-bit": 35_128_400, "kubernetesui/dashboard": 75_788_960,
-}
-#: Simulated registry bandwidth (bytes per second) and round-trip overhead of a pull.
-PULL_BANDWIDTH = 30_000_000
-PULL_LATENCY = 0.4
-
-
 def image_repository(image: str) -> str:
     """``nginx:1.27`` → ``nginx``; ``registry.k8s.io/etcd:3.5.16-0`` → ``registry.k8s.io/etcd`` (no tag, no digest)."""
     repo = image.split("@", 1)[0]
@@ -346,14 +331,6 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def image_size(image: str) -> int:
-    """The image's compressed size in bytes: from the table, or a stable value derived from its name."""
-    repo = image_repository(image)
-    if repo in IMAGE_SIZES:
-        return IMAGE_SIZES[repo]
-    return 5_000_000 + int(_digest(repo)[:8], 16) % 120_000_000
-
-
 def go_duration(seconds: float) -> str:
     """A duration printed like Go's ``time.Duration`` truncated to milliseconds (``2.5s``, ``806ms``)."""
     ms = round(seconds * 1000)
@@ -363,28 +340,6 @@ def go_duration(seconds: float) -> str:
         return f"{ms / 1000:.3f}".rstrip("0").rstrip(".") + "s"
     m, rest = divmod(ms, 60_000)
     return f"{m}m" + (f"{rest / 1000:.3f}".rstrip("0").rstrip(".") + "s")
-
-
-class Registry:
-    """The container registries a cluster's nodes pull from (one per cluster: each keeps its own failures)."""
-
-    def __init__(self) -> None:
-        self._failing: set[str] = set()
-
-    def set_failing(self, image: str, failing: bool = True) -> None:
-        (self._failing.add if failing else self._failing.discard)(image)
-
-    def is_failing(self, image: str) -> bool:
-        return image in self._failing
-
-    def resolve(self, image: str) -> tuple[str, int]:
-        """The image's digest reference and size, or :class:`CriError` as a missing image would give."""
-        ref = normalize_image(image)
-        if self.is_failing(image):
-            raise CriError("NotFound", f'failed to pull and unpack image "{ref}": failed to resolve reference '
-                                       f'"{ref}": {ref}: not found')
-        repo = ref.split("@", 1)[0].rsplit(":", 1)[0] if "@" not in ref else ref.split("@", 1)[0]
-        return f"{repo}@sha256:{_digest('manifest ' + ref)}", image_size(image)
 
 
 # --- the runtimes --------------------------------------------------------------------------------
@@ -459,6 +414,8 @@ class ContainerRuntime:
 
     def __init__(self, cluster: Cluster, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
                  registry: Registry | None = None):
+        from .registry import Registry
+
         if runtime not in RUNTIME_INFO:
             raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIME_INFO)}")
         if oci_runtime not in ("runc", "kata"):
@@ -478,9 +435,8 @@ class ContainerRuntime:
         self.pod_cidr = ""
         self.runtime_service = RuntimeService(self)
         self.image_service = ImageService(self)
-        ref, size = f"{SANDBOX_IMAGE.rsplit(':', 1)[0]}@sha256:{_digest('manifest ' + SANDBOX_IMAGE)}", \
-            image_size(SANDBOX_IMAGE)
-        self._store_image(SANDBOX_IMAGE, ref, size)
+        sandbox = self.registry.resolve(SANDBOX_IMAGE)
+        self._store_image(SANDBOX_IMAGE, sandbox.repo_digest, sandbox.size)
 
     # --- naming -------------------------------------------------------------------------------
 
@@ -720,8 +676,8 @@ class RuntimeService:
                                dict(c.config.labels), dict(c.config.annotations), c.config.log_path)
 
     def ExecSync(self, container_id: str, cmd: list[str], timeout: int = 0,
-                 healthy: bool = True) -> ExecSyncResponse:
-        """Run ``cmd`` in the container (exec probes); the answer comes from the container's program."""
+                 answer: Callable[[list[str]], tuple[int, str]] | None = None) -> ExecSyncResponse:
+        """Run ``cmd`` in the container (exec probes); ``answer`` is the container's program reading it."""
         rt = self.rt
         c = self._container(container_id)
         if c.state != ContainerState.CONTAINER_RUNNING:
@@ -729,8 +685,9 @@ class RuntimeService:
                                        f"{container_id} is running: container not running")
         meta = rt.sandboxes[c.sandbox_id].config.metadata
         rt._record("RuntimeService", "ExecSync", self._subject(meta),
-                   rt.chain("ExecSync", f"exec ({' '.join(cmd)})"))
-        return ExecSyncResponse(b"", b"" if healthy else b"probe command failed", 0 if healthy else 1)
+                   rt.chain("ExecSync", f"exec ({' '.join(cmd)}, timeout {timeout}s)"))
+        code, output = answer(cmd) if answer is not None else (0, "")
+        return ExecSyncResponse(output.encode(), b"", code)
 
 
 class ImageService:
@@ -745,15 +702,15 @@ class ImageService:
         subject = f"{sandbox_config.metadata.namespace}/{sandbox_config.metadata.name}" if sandbox_config \
             else image.image
         try:
-            ref, size = rt.registry.resolve(image.image)
+            manifest = rt.registry.resolve(image.image)
         except CriError:
             rt._record("ImageService", "PullImage", subject,
                        rt.chain("PullImage", f"← registry: {image.image} not found", oci=False))
             raise
-        rt._store_image(image.image, ref, size)
+        rt._store_image(image.image, manifest.repo_digest, manifest.size)
         rt._record("ImageService", "PullImage", subject,
-                   rt.chain("PullImage", f"← registry ({image.image}, {size} bytes)", oci=False))
-        return ref
+                   rt.chain("PullImage", f"← registry ({image.image}, {manifest.size} bytes)", oci=False))
+        return manifest.repo_digest
 
     def ImageStatus(self, image: ImageSpec, subject: str = "") -> Image | None:
         rt = self.rt

@@ -19,6 +19,7 @@ process the same informer per resource, as in kube-controller-manager.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 from .apiserver import Client, Unreachable, WatchHandle
@@ -71,7 +72,7 @@ class Informer:
         store = self.store
         return [store[k] for k in keys]
 
-    def by_index(self, index: str, value: str) -> list[dict]:
+    def by_index(self, index: str, value: str) -> builtins.list[dict]:
         keys = self.indices.get(index, {}).get(value, ())
         return [self.store[k] for k in sorted(keys)]
 
@@ -205,9 +206,11 @@ class Informer:
                     self._failed("add handler", key, err)
 
     def _update(self, key: str, old: dict, new: dict) -> None:
-        self._unindex(key, old)
+        if self.indexers:  # most informers have none, and every watch event comes through here
+            self._unindex(key, old)
         self.store[key] = new
-        self._index(key, new)
+        if self.indexers:
+            self._index(key, new)
         for h in self.handlers:
             if h.on_update:
                 try:

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 from .informer import ResourceEventHandler
 from .objects import EPOCH
-from .program import ContainerProgram
+from .programs import ContainerProgram
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -542,7 +542,9 @@ class RuleState:
     ``slice_changes`` (upstream's ``EndpointsChangeTracker``: a handler only records the change, the
     sync applies them); :meth:`rules` recomputes the Services touched since the last call and
     reuses everything else (upstream's partial sync likewise rewrites only the chains of changed
-    Services).
+    Services).  A sync that takes the RuleSet another kube-proxy computed from the same input
+    skips working out what changed; the next sync that computes rebuilds its index of which
+    EndpointSlices belong to which Service and redoes every Service (from shared, cached parts).
     """
 
     def __init__(self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str,
@@ -554,11 +556,18 @@ class RuleState:
         #: (old, new) EndpointSlices changed since the last sync, in the order the watch delivered them.
         self.slice_changes: list[tuple[dict | None, dict | None]] = []
         self.current = EMPTY_RULES
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Which EndpointSlices belong to which Service, from the caches; every Service to be redone."""
+        self.slice_keys = {}
+        self.dirty.update(self.current.services)
         for key in self.services:
             ns, _, name = key.partition("/")
             self.dirty.add((ns, name))
         for key, sl in self.slices.items():
             self.slice_changed(None, sl, key)
+        self._index_stale = False
 
     def service_changed(self, obj: dict) -> None:
         self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
@@ -587,17 +596,25 @@ class RuleState:
         With ``shared``, the RuleSet another kube-proxy computed from the same Services and
         EndpointSlices (``key``: their informers' resourceVersions) is taken instead of computing it.
         """
-        if self.slice_changes:
-            for old, new in self.slice_changes:
-                self.slice_changed(old, new)
-            self.slice_changes.clear()
-        if not self.dirty:
+        changes = self.slice_changes
+        if not changes and not self.dirty:
             return self.current
         found = shared.get(key) if shared is not None else None
         if found is not None:
+            if changes:
+                changes.clear()
+                self._index_stale = True
             self.dirty.clear()
             self.current = found
             return found
+        if self._index_stale:
+            self._reindex()
+        else:
+            for old, new in changes:
+                self.slice_changed(old, new)
+        changes.clear()
+        if not self.dirty:
+            return self.current
         updates: dict[tuple[str, str], ServiceRules | None] = {}
         for ns, name in sorted(self.dirty):
             svc = self.services.get(f"{ns}/{name}")

@@ -125,7 +125,8 @@ class LeaderElector:
         return renew is not None and self.component.clock.now - parse_timestamp(renew) > self.retry_period * 2
 
     def _expiry(self) -> float | None:
-        """When another holder's lease runs out for this candidate: its last observed change + the duration."""
+        """When another holder's lease runs out for this candidate: its last observed change + the
+        duration."""
         spec = self.observed_spec
         if spec is None or spec.get("holderIdentity") in (None, "", self.identity):
             return None
@@ -179,7 +180,8 @@ class LeaderElector:
 
 
 class LeaderElected(Component):
-    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller managers).
+    """A control plane process that acts only while it holds its Lease (kube-scheduler, the controller
+    managers).
 
     Subclasses write three methods: ``build`` (fresh state: informers, queues, controllers),
     ``lead`` (start the loops once the Lease is held) and ``follow`` (stop them).  The Lease

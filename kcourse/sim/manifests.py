@@ -199,7 +199,7 @@ class _Loader(yaml.SafeLoader):
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         return self._go_typed(node, (int,), "int")
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]  # Go reads a string
         return str(self._go_typed(node, (Timestamp,), "timestamp"))
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:

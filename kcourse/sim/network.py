@@ -496,6 +496,7 @@ def _querier(cluster: Cluster, from_pod: Any) -> tuple[str | None, str, dict | N
         workers = sorted(n for n, m in cluster.machines.items() if m.powered and not m.is_master)
         nodes = workers or sorted(n for n, m in cluster.machines.items() if m.powered)
         return (nodes[0] if nodes else None), "default", None
+    pod: dict | None
     if isinstance(from_pod, dict):
         pod = from_pod
     else:

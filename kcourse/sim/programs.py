@@ -72,6 +72,8 @@ class ProgramContext:
     log: Callable[[str], None]
     pod: dict
     spec: dict = field(default_factory=dict)
+    #: What the image's program listens on (:class:`kcourse.sim.registry.Endpoint`), from the registry.
+    serves: tuple = ()
 
 
 class GenericProgram:
@@ -97,6 +99,19 @@ class GenericProgram:
     def stop(self) -> None:
         self.running = False
 
+    @property
+    def serves(self) -> tuple:
+        """What the image's server listens on — nothing when the container runs a shell or a tool instead."""
+        argv = _argv(self.ctx.spec)
+        if argv and argv[0].rsplit("/", 1)[-1] in _SHELLS + _TOOLS:
+            return ()
+        return tuple(self.ctx.serves)
+
+    def exec(self, argv: list[str], running_for: float) -> tuple[int, str]:
+        """An exec probe's command run inside the container (see :func:`exec_answer`)."""
+        repo = image_repository(self.ctx.spec.get("image", "")).rsplit("/", 1)[-1]
+        return exec_answer(argv, self.ctx.spec, running_for, busybox=repo in ("busybox", "alpine"))
+
 
 def _script(spec: dict) -> str:
     return " ".join(str(x) for x in (spec.get("command") or []) + (spec.get("args") or []))
@@ -113,6 +128,8 @@ def _echoes(spec: dict) -> list[str]:
 
 
 _SHELLS = ("sh", "bash", "ash", "dash", "zsh")
+#: Commands that replace an image's server when a Pod's ``command``/``args`` start with them.
+_TOOLS = ("sleep", "echo", "true", "false", "date", "env", "tail", "cat", "ls", "printenv", "wget", "curl")
 #: Commands that run until killed, whatever their arguments.
 _FOREVER = ("tail -f", "tail -F", "sleep infinity", "sleep inf")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -203,8 +220,13 @@ def _for_count(block: list[str]) -> int:
     return len(words)
 
 
-def _run(tokens: list[str]) -> tuple[str, float, int]:
-    """``("done"|"exit"|"forever", seconds, status)`` of a statement list."""
+def _run(tokens: list[str], files: list[tuple[float, str, str]] | None = None,
+         start: float = 0.0) -> tuple[str, float, int]:
+    """``("done"|"exit"|"forever", seconds, status)`` of a statement list.
+
+    ``files`` collects ``(time, "write"|"remove", path)`` for each ``touch``,
+    ``>`` redirection and ``rm`` the script makes (time from ``start``).
+    """
     seconds, status, i, skip = 0.0, 0, 0, False
     while i < len(tokens):
         word = tokens[i]
@@ -216,7 +238,7 @@ def _run(tokens: list[str]) -> tuple[str, float, int]:
             block, i = _block(tokens, i)
             if skip or word in ("if", "case"):
                 continue
-            outcome, took, code = _run(_loop_body(block))
+            outcome, took, code = _run(_loop_body(block), files, start + seconds)
             if outcome != "done":
                 return outcome, seconds + took, code
             if word in ("while", "until"):
@@ -228,7 +250,11 @@ def _run(tokens: list[str]) -> tuple[str, float, int]:
             j += 1
         command, i = tokens[i:j], j
         background = i < len(tokens) and tokens[i] in ("&", "|")
-        if skip or background:
+        if skip:
+            continue
+        if files is not None:
+            _file_ops(command, start + seconds, files)
+        if background:
             continue
         text = " ".join(command)
         if any(text == f or text.startswith(f + " ") for f in _FOREVER):
@@ -240,6 +266,104 @@ def _run(tokens: list[str]) -> tuple[str, float, int]:
             seconds += float(m.group(1)) * _UNITS[m.group(2)] if m else 0.0
         status = 1 if command[0] == "false" else 0
     return "done", seconds, status
+
+
+def _file_ops(command: list[str], when: float, files: list[tuple[float, str, str]]) -> None:
+    for k, word in enumerate(command):
+        if word in (">", ">>") and k + 1 < len(command):
+            files.append((when, "write", command[k + 1]))
+        elif word.startswith(">") and len(word.lstrip(">")) > 0:
+            files.append((when, "write", word.lstrip(">")))
+    if command[0] == "touch":
+        files.extend((when, "write", path) for path in command[1:] if not path.startswith("-"))
+    elif command[0] == "rm":
+        files.extend((when, "remove", path) for path in command[1:] if not path.startswith("-"))
+
+
+def file_timeline(spec: dict) -> list[tuple[float, str, str]]:
+    """The files the container's shell script writes and removes, with when (seconds after start)."""
+    argv = _argv(spec)
+    if len(argv) < 3 or argv[0].rsplit("/", 1)[-1] not in _SHELLS or "-c" not in argv[1:-1]:
+        return []
+    files: list[tuple[float, str, str]] = []
+    try:
+        _run(_tokens(argv[argv.index("-c", 1) + 1]), files)
+    except ValueError:
+        return []
+    return files
+
+
+#: Directories an image ships files in; any other path exists only once the container writes it.
+_IMAGE_DIRS = ("/etc/", "/usr/", "/bin/", "/sbin/", "/lib/", "/proc/", "/sys/", "/var/lib/", "/opt/")
+
+
+def exec_answer(argv: list[str], spec: dict, running_for: float, busybox: bool) -> tuple[int, str]:
+    """What ``argv`` run inside the container answers (exit code, output): an exec probe's result.
+
+    Reads the files the container's own script wrote and removed by now (``touch``,
+    ``echo … > f``, ``rm``) and answers ``cat``, ``test``/``[``, ``ls``, ``true``, ``false``,
+    ``exit`` and ``sh -c`` lists of them, with busybox's or GNU coreutils' error texts.
+    Simplified: any other command succeeds with no output.
+    """
+    present: dict[str, bool] = {}
+    for when, op, path in file_timeline(spec):
+        if when <= running_for + 1e-9:
+            present[path] = op == "write"
+
+    def exists(path: str) -> bool:
+        return present.get(path, path.startswith(_IMAGE_DIRS))
+
+    def one(cmd: list[str]) -> tuple[int, str]:
+        prog = cmd[0].rsplit("/", 1)[-1]
+        args = [a for a in cmd[1:] if not a.startswith("-")]
+        if prog in ("false",):
+            return 1, ""
+        if prog == "exit":
+            return (int(cmd[1]) if len(cmd) > 1 and cmd[1].isdigit() else 0), ""
+        if prog == "cat":
+            missing = [a for a in args if not exists(a)]
+            if missing:
+                return 1, "".join(f"cat: can't open '{a}': No such file or directory\n" if busybox
+                                  else f"cat: {a}: No such file or directory\n" for a in missing)
+            return 0, ""
+        if prog == "ls":
+            missing = [a for a in args if not exists(a)]
+            if missing:
+                return (1 if busybox else 2), "".join(
+                    f"ls: {a}: No such file or directory\n" if busybox
+                    else f"ls: cannot access '{a}': No such file or directory\n" for a in missing)
+            return 0, "".join(a + "\n" for a in args)
+        if prog in ("test", "["):
+            operands = [a for a in cmd[1:] if a != "]"]
+            if len(operands) == 2 and operands[0] in ("-e", "-f", "-s", "-r"):
+                return (0 if exists(operands[1]) else 1), ""
+            return 0, ""
+        if prog == "echo":
+            return 0, " ".join(cmd[1:]) + "\n"
+        return 0, ""
+
+    words = [str(a) for a in argv]
+    if not words:
+        return 0, ""
+    if words[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in words[1:-1]:
+        try:
+            tokens = _tokens(words[words.index("-c", 1) + 1])
+        except ValueError:
+            return 2, "sh: syntax error: unterminated quoted string\n"
+        code, out, skip, cmd = 0, "", False, []
+        for tok in [*tokens, ";"]:
+            if tok in (";", "&&", "||", "&", "|"):
+                if cmd and not skip:
+                    code, more = one(cmd)
+                    out += more
+                    if cmd[0] == "exit":
+                        return code, out
+                cmd = []
+                skip = (tok == "&&" and code != 0) or (tok == "||" and code == 0)
+            else:
+                cmd.append(tok)
+        return code, out
+    return one(words)
 
 
 def ignores_sigterm(spec: dict) -> bool:
@@ -380,6 +504,15 @@ class ContainerProgram(Component):
     def reconnect(self) -> None:
         if self.running and not self.connected:
             self._connect()
+
+    @property
+    def serves(self) -> tuple:
+        """What the program listens on: its image's endpoints (from the registry, through the context)."""
+        return tuple(context_value(self.ctx, "serves", ()) or ())
+
+    def exec(self, argv: list[str], running_for: float) -> tuple[int, str]:
+        """An exec probe's command: a program with informers answers every command with success."""
+        return 0, ""
 
     def ready(self) -> bool:
         """Would the container's readiness probe pass?  (Synced with the API server at least once.)"""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Hashable
 
-from .clock import Clock
+from .clock import Clock, Timer
 
 __all__ = ["BucketRateLimiter", "ItemExponentialFailureRateLimiter", "MaxOfRateLimiter", "WorkQueue",
            "default_controller_rate_limiter"]
@@ -111,7 +111,7 @@ class WorkQueue:
         self._queue: deque[str] = deque()
         self._dirty: set[str] = set()
         self._processing: set[str] = set()
-        self._waiting: dict[str, object] = {}
+        self._waiting: dict[str, Timer] = {}
         self.shutting_down = False
         self.adds = 0
 
@@ -156,10 +156,10 @@ class WorkQueue:
             return
         due = self.clock.now_ms + round(delay * 1000)
         pending = self._waiting.get(key)
-        if pending is not None and pending.due_ms <= due:  # type: ignore[attr-defined]
+        if pending is not None and pending.due_ms <= due:
             return
         if pending is not None:
-            pending.cancel()  # type: ignore[attr-defined]
+            pending.cancel()
 
         def fire() -> None:
             self._waiting.pop(key, None)
@@ -171,7 +171,7 @@ class WorkQueue:
         """Drop a delayed add of ``key`` that is no longer wanted (a deadline check after the goal was met)."""
         pending = self._waiting.pop(key, None)
         if pending is not None:
-            pending.cancel()  # type: ignore[attr-defined]
+            pending.cancel()
 
     def add_rate_limited(self, key: str) -> None:
         """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s (later if the bucket is empty)."""
@@ -194,7 +194,7 @@ class WorkQueue:
     def shut_down(self) -> None:
         self.shutting_down = True
         for timer in self._waiting.values():
-            timer.cancel()  # type: ignore[attr-defined]
+            timer.cancel()
         self._waiting.clear()
         self._queue.clear()
         self._dirty.clear()

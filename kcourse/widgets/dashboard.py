@@ -16,16 +16,19 @@ summary as aligned text in ``text/plain``.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
 
+if TYPE_CHECKING:
+    from kcourse.sim.cluster import Cluster
+
 __all__ = ["Dashboard", "summary_html", "summary_text"]
 
 
-def _summary(cluster: Any) -> dict[str, Any]:
+def _summary(cluster: Cluster) -> dict[str, Any]:
     try:
         from kcourse.sim.addons import dashboard_summary
     except ImportError:
@@ -102,7 +105,7 @@ def summary_text(summary: dict[str, Any]) -> str:
 class Dashboard(widgets.VBox):
     """The Dashboard addon's view of the cluster; press Refresh after the cluster moved on."""
 
-    def __init__(self, cluster: Any):
+    def __init__(self, cluster: Cluster):
         self.cluster = cluster
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
                                              tooltip="Read the Dashboard addon's summary again")

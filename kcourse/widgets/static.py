@@ -117,6 +117,7 @@ def display_with_fallback(widget: w.Widget, html: str, text: str, *, summary: st
     ``append``-like function).
     """
     if display is None:
-        from IPython.display import display
+        from IPython.display import display as ipython_display
+        display = ipython_display
     for bundle in fallback_outputs(widget, html, text, summary=summary, message=message):
         display(bundle, raw=True)

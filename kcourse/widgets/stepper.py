@@ -35,13 +35,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from kcourse import diagrams
 from kcourse.sim.kinds import KINDS
 from kcourse.widgets.static import display_with_fallback, fallback_outputs, widget_bundle
+
+if TYPE_CHECKING:
+    from kcourse.sim.cluster import Cluster
 
 __all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "diagram_html", "event_kind", "events_table", "explain", "failed"]
 
@@ -360,7 +363,7 @@ class Stepper(widgets.VBox):
     An action whose choice is missing is disabled, with a hint saying what to pick.
     """
 
-    def __init__(self, cluster: Any, rebuild: Callable[[], Any] | None = None, events_shown: int = 8,
+    def __init__(self, cluster: Cluster, rebuild: Callable[[], Any] | None = None, events_shown: int = 8,
                  max_pods_per_node: int = 8):
         self.cluster = cluster
         self.init_args = dict(cluster.init_args)
@@ -420,7 +423,7 @@ class Stepper(widgets.VBox):
 
     # --- following the cluster ----------------------------------------------------------------------
 
-    def _watch(self, cluster: Any) -> None:
+    def _watch(self, cluster: Cluster) -> None:
         """Refresh the pickers when a step creates, deletes or changes Pods, Deployments or Nodes."""
         def on_event(event: Any) -> None:
             if cluster is self.cluster and any(r.resource in ("pods", "deployments", "nodes") and r.code < 400
@@ -582,21 +585,29 @@ class Stepper(widgets.VBox):
         if not self.cluster.machine(node).powered:
             self._act(f"Fail {node}", lambda: f"{node} is already powered off")
             return
-        self._act(f"Fail {node}", lambda: self.cluster.fail_node(node) or f"{node} powered off")
+        def fail() -> str:
+            self.cluster.fail_node(node)
+            return f"{node} powered off"
+        self._act(f"Fail {node}", fail)
 
     def _on_recover(self, _: Any = None) -> None:
         if self._hint_instead("node", self.node_dropdown):
             return
         node = self.node_dropdown.value
-        self._act(f"Recover {node}", lambda: self.cluster.recover_node(node) or f"{node} powered on")
+        def recover() -> str:
+            self.cluster.recover_node(node)
+            return f"{node} powered on"
+        self._act(f"Recover {node}", recover)
 
     def _on_crash(self, _: Any = None) -> None:
         if self._hint_instead("pod", self.pod_dropdown):
             return
         key = self.pod_dropdown.value
         namespace, _slash, pod = key.partition("/")
-        self._act(f"Crash {key}", lambda: self.cluster.crash_container(pod, None, namespace) or
-                  f"a container of {key} exited with code 1")
+        def crash() -> str:
+            self.cluster.crash_container(pod, None, namespace)
+            return f"a container of {key} exited with code 1"
+        self._act(f"Crash {key}", crash)
 
     def _on_scale(self, _: Any = None) -> None:
         if self._hint_instead("deployment", self.deployment_dropdown):

@@ -132,3 +132,23 @@ def test_an_unknown_challenge_name_says_which_exist():
         challenges.names("ch99")
     with pytest.raises(TypeError):
         challenges.start("node-failure", seed="1")  # type: ignore[arg-type]
+
+
+def test_a_check_is_recorded_in_the_progress_file_beside_the_quiz(_private_progress):
+    import json
+    ch = challenges.start("dns-coredns-scaled-to-zero", seed=0)
+    ch.check()
+    run_solution(ch.cluster, ch.solution)
+    ch.check()
+    ch.check(record=False)
+    entry = json.loads(_private_progress.read_text())["chapters"]["ch04-challenges"]["dns-coredns-scaled-to-zero"]
+    assert (entry["attempts"], entry["correct"], entry["section"]) == (2, True, "addons")
+
+
+def test_with_the_control_plane_down_the_check_says_the_api_server_does_not_answer():
+    ch = challenges.start("pending-cordoned-node", seed=0)
+    ch.cluster.fail_node("master-1")
+    result = ch.check(settle=False)
+    assert not result.passed
+    assert result.problems == (("the API server answered 503 ServiceUnavailable: the server is currently unable to "
+                               "handle the request"),)

@@ -43,7 +43,7 @@ def test_serve_prints_the_one_export_line(capsys: pytest.CaptureFixture[str]):
         handle.stop()
 
 
-@pytest.mark.parametrize("name", ["pending-cordoned-node", "service-no-endpoints", "node-failure",
+@pytest.mark.parametrize("name", ["pending-cordoned-node", "service-no-endpoints", "pending-no-scheduler", "node-failure",
                                   "etcd-deleted-revision"])
 def test_the_reference_solution_typed_into_bash_with_the_real_kubectl_solves_the_served_cluster(
         name: str, kubectl_path: Path, tmp_path: Path):
@@ -136,3 +136,16 @@ def test_kcourse_challenge_start_serves_until_stopped_and_check_reads_it_from_an
     assert not terminal.state_path("dns-coredns-scaled-to-zero").exists()
     gone = _kcourse("challenge", "check", "dns-coredns-scaled-to-zero", env=env)
     assert gone.returncode == 2
+
+
+def test_a_served_cluster_whose_control_plane_is_down_is_answered_in_the_api_servers_words():
+    ch = challenges.start("pending-cordoned-node")
+    handle = ch.cluster.serve(realtime=False)
+    try:
+        ch.cluster.fail_node("master-1")
+        result = terminal.check_served("pending-cordoned-node")
+        assert not result.passed
+        assert result.problems == (
+            "the API server answered 503 ServiceUnavailable: the server is currently unable to handle the request",)
+    finally:
+        handle.stop()

@@ -224,3 +224,22 @@ def test_kubectl_get_in_chunks_of_two_prints_the_same_table(served: Any, kubectl
     assert chunked.stderr.count("/api/v1/namespaces/pages/configmaps?continue=") == 3
     whole = kubectl("get", "configmaps", "-n", "pages", "--chunk-size=0")
     assert chunked.stdout == whole.stdout and whole.stdout.count("\ncm-") == 7
+
+
+def test_a_resource_version_that_is_not_a_number(served: Any) -> None:
+    """APIObjectVersioner.ParseResourceVersion's InvalidError: the etcd3 store wraps it in a 400
+    (resolveGetListRev), the watch cache hands it on as is, which the handler answers with a 500 without reason."""
+    _, _, http = served
+    invalid = 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
+    code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=abc")
+    assert (code, status["message"], "reason" in status) == (500, invalid, False)
+    code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=abc&limit=2")
+    assert (code, status["reason"], status["message"]) == (400, "BadRequest", f"invalid resource version: {invalid}")
+
+
+def test_an_exact_read_of_a_future_revision_is_etcds_error(served: Any) -> None:
+    cluster, _, http = served
+    future = cluster.etcd.revision + 5
+    code, status = http.json("GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={future}"
+                             "&resourceVersionMatch=Exact")
+    assert (code, status["message"]) == (500, "etcdserver: mvcc: required revision is a future revision")

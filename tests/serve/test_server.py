@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import kcourse
-from kcourse.serve.discovery import AGGREGATED
+from kcourse.sim.discovery import AGGREGATED
 
 
 @pytest.fixture(scope="module")

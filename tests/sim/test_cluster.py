@@ -71,7 +71,8 @@ def test_an_invalid_pod_is_refused_with_422_naming_the_field(cluster):
                        "spec": {"containers": [{"name": "app"}]}})
     assert err.value.code == 422 and err.value.reason == "Invalid"
     assert 'Pod "Bad_Name" is invalid' in err.value.message
-    assert "metadata.name" in err.value.message and "spec.containers[0].image: Required value" in err.value.message
+    assert ("metadata.name" in err.value.message
+            and "spec.containers[0].image: Required value" in err.value.message)
     assert cluster.etcd.revision == revision
 
 
@@ -121,7 +122,8 @@ def test_components_that_spin_without_time_passing_stop_with_a_clear_error(clust
         kubelet.after(0, spin)
         return kubelet.event("worker-1", "retrying at once")
     kubelet.after(0, spin)
-    with pytest.raises(RuntimeError, match=r"events at t=.* without time passing; the last: .*retrying at once"):
+    with pytest.raises(RuntimeError,
+                       match=r"events at t=.* without time passing; the last: .*retrying at once"):
         cluster.run_until_stable()
 
 

@@ -34,6 +34,8 @@ class BareHost:
         self.api = APIServer(Etcd(), self.clock, self.rng, allocator=self.network)
         self.scheduled: list[tuple[str, float, bool]] = []
         self.trace: list[Event] = []
+        #: Machines that are off (every other name is a machine that is up).
+        self.down: set[str | None] = set()
 
     def client(self, user: str, node: str | None = None) -> Client:
         return self.api.client(user, node)
@@ -44,7 +46,8 @@ class BareHost:
 
         def action() -> Event | None:
             return work() if component.running or when_stopped else None
-        return self.clock.call_later(delay, action, component=trace_name or component.name, background=background)
+        return self.clock.call_later(delay, action, component=trace_name or component.name,
+                                     background=background)
 
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
         ev = Event(self.clock.now, component, node, verb or "sync", key, message)
@@ -52,16 +55,16 @@ class BareHost:
         return ev
 
     def report_failure(self, component: str, node: str | None, key: str, where: str, err: Exception) -> None:
-        raise err
+        raise RuntimeError(f"{component} on {node}: {key} in {where}") from err
 
     def reachable(self, node: str | None) -> bool:
-        return True
+        return node not in self.down
 
     def machine_up(self, node: str) -> bool:
-        return True
+        return node not in self.down
 
     def powered(self, node: str) -> bool:
-        return True
+        return node not in self.down
 
     def timestamp(self) -> str:
         return "1970-01-01T00:00:00Z"
@@ -83,7 +86,8 @@ def test_a_component_schedules_its_work_through_its_host_and_names_itself_on_the
     comp.after(1.5, lambda: comp.event("default/x", "ticked"), background=True)
     [ev] = run(host.clock)
     assert host.scheduled == [("ticker", 1.5, True)]
-    assert (ev.time, ev.component, ev.node, ev.key, ev.message) == (1.5, "ticker", "node-a", "default/x", "ticked")
+    assert (ev.time, ev.component, ev.node, ev.key, ev.message) == (1.5, "ticker", "node-a", "default/x",
+                                                                    "ticked")
 
 
 def test_a_component_talks_to_the_api_server_its_host_gives_as_itself() -> None:
@@ -120,7 +124,8 @@ def test_run_until_steps_until_the_condition_holds_and_stops_there(cluster: Clus
     cluster.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                             "template": {"metadata": {"labels": {"app": "web"}},
-                                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})
+                                         "spec": {"containers": [{"name": "nginx",
+                                                                  "image": "nginx:1.27"}]}}}})
     steps = []
 
     def running() -> bool:

@@ -181,7 +181,7 @@ def test_crash_container_restarts_it_with_a_higher_restart_count(c):
 
 
 def test_a_failing_liveness_probe_kills_and_restarts_the_container(c):
-    c.apply(pod(livenessProbe={"httpGet": {"path": "/healthz", "port": 80}, "periodSeconds": 10}))
+    c.apply(pod(livenessProbe={"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10}))
     c.run_until_stable()
     c.kubelet("worker-1").set_unhealthy("default", "web", "nginx")
     c.advance(40)
@@ -215,14 +215,14 @@ def test_a_readiness_probe_failing_past_its_threshold_stops_counting(c):
     assert set(messages(c, "web", "Unhealthy")) == {"Readiness probe failed: HTTP probe failed with statuscode: 500"}
 
 def test_an_image_that_cannot_be_pulled_goes_to_image_pull_back_off(c):
-    c.fail_image_pull("nginx:9.99")
-    c.apply(pod(image="nginx:9.99"))
+    c.fail_image_pull("nginx:1.27")
+    c.apply(pod(image="nginx:1.27"))
     c.run(until=c.now + 5)
     waiting = c.api.peek("pods", "web", "default")["status"]["containerStatuses"][0]["state"]["waiting"]
     assert waiting["reason"] == "ImagePullBackOff"
-    assert 'Back-off pulling image "nginx:9.99"' in messages(c, "web", "BackOff")
+    assert 'Back-off pulling image "nginx:1.27"' in messages(c, "web", "BackOff")
     assert "Error: ErrImagePull" in messages(c, "web", "Failed")
-    c.fail_image_pull("nginx:9.99", failing=False)
+    c.fail_image_pull("nginx:1.27", failing=False)
     c.run(until=c.now + 30)
     assert c.api.peek("pods", "web", "default")["status"]["phase"] == "Running"
 

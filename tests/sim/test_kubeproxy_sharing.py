@@ -72,6 +72,38 @@ def test_incremental_rules_equal_a_from_scratch_build_after_every_change():
     assert RuleTable("n", "10.0.0.9", 0.0, state.rules()).save() == from_scratch(services, slices)
 
 
+def test_a_kube_proxy_that_took_shared_rule_sets_computes_the_right_rules_when_it_misses():
+    """A follower takes the leader's RuleSets without working out what changed; its own sync after that is exact."""
+    rng = random.Random(11)
+    memo = RuleSetMemo()
+    stores = {"leader": ({}, {}), "follower": ({}, {})}
+    states = {who: RuleState(*pair, CIDR, memo={}) for who, pair in stores.items()}
+    for step in range(300):
+        name = f"s{rng.randrange(4)}"
+        if rng.random() < 0.2:
+            svc = service(name, f"10.96.0.{10 + int(name[1:])}", stype=rng.choice(["ClusterIP", "NodePort"]))
+            for who, (services, _) in stores.items():
+                services[f"default/{name}"] = svc
+                states[who].service_changed(svc)
+        else:
+            slice_name = f"sl{rng.randrange(6)}"
+            new = endpoint_slice(slice_name, name, [f"10.244.1.{rng.randrange(1, 9)}" for _ in range(rng.randrange(3))],
+                                 step) if rng.random() < 0.85 else None
+            for who, (_, slices) in stores.items():
+                old = slices.pop(f"default/{slice_name}", None)
+                if new is not None:
+                    slices[f"default/{slice_name}"] = new
+                if old is not None or new is not None:
+                    states[who].slice_changes.append((old, new))
+        key = (str(step), "")
+        if step % 3 == 0:
+            states["leader"].rules(memo, key)
+            assert states["follower"].rules(memo, key) is memo.get(key)  # taken, not computed
+        elif step % 11 == 0:
+            mine = states["follower"].rules(memo, (f"follower-{step}", ""))  # nobody computed this: a miss
+            assert RuleTable("n", "10.0.0.9", 0.0, mine).save() == from_scratch(*stores["follower"]), step
+
+
 def test_an_unchanged_state_gives_the_same_rule_set_object():
     services = {"default/web": service("web", "10.96.0.50")}
     slices = {"default/web-1": endpoint_slice("web-1", "web", ["10.244.1.2"], 1)}

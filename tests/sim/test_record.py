@@ -213,6 +213,10 @@ def test_components_record_under_their_upstream_names_in_a_running_cluster():
     assert {s for r, s, _ in sources if r in ("Pulled", "Created", "Started")} == {"kubelet"}
     assert {h for r, _, h in sources if r == "Started"} <= {"master-1", "worker-1", "worker-2"}
     assert not {s for _, s, _ in sources} & {"node-lifecycle-controller", "kube-scheduler"}
+    # The kubelet's container events name the container (ref.GetPartialReference with "spec.containers{name}").
+    paths = {e["involvedObject"].get("fieldPath") for e in c.api.items("events", "default")
+             if e["reason"] in ("Pulling", "Created", "Started")}
+    assert paths == {"spec.containers{nginx}"}
 
 
 def test_each_leader_records_that_it_became_leader_on_its_lease():

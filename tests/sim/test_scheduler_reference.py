@@ -24,10 +24,10 @@ from kcourse.sim.scheduler import (
     Decisions,
     Framework,
     PodInfo,
-    _ports_conflict,
     node_selector_term_matches,
     normalized_image_name,
     num_feasible_nodes_to_find,
+    ports_conflict,
     required_node_affinity_matches,
 )
 from kcourse.sim.taints import tolerated
@@ -69,7 +69,7 @@ def reference_filter(node, pod, pods, all_nodes):
         return ["node(s) didn't match Pod's node affinity/selector"]
     on_node = [p for p in pods if p["spec"]["nodeName"] == name]
     used = {port for p in on_node for port in PodInfo(p).host_ports}
-    if any(_ports_conflict(used, port) for port in PodInfo(pod).host_ports):
+    if any(ports_conflict(used, port) for port in PodInfo(pod).host_ports):
         return ["node(s) didn't have free ports for the requested pod ports"]
     alloc = node["status"]["allocatable"]
     capacity = {"cpu": int(alloc["cpu"]) * 1000, "memory": int(alloc["memory"][:-2]) * MB, "ephemeral-storage": 0}

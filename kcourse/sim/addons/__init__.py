@@ -31,7 +31,8 @@ from .dns import ClusterDNS, resolve
 from .logging import LogStore
 from .monitoring import MetricsStore
 
-__all__ = ["Addons", "ClusterDNS", "Dashboard", "LogStore", "MetricsStore", "ProgramFactory", "dashboard_summary",
+__all__ = ["Addons", "ClusterDNS", "Dashboard", "LogStore", "MetricsStore", "ProgramFactory",
+           "dashboard_summary",
            "install_addons", "kube_proxy_manifests", "register_programs", "resolve"]
 
 #: What the kubelet calls with a container's context to get the program its image runs.
@@ -67,8 +68,10 @@ def kube_proxy_manifests() -> list[dict]:
     from ..kubeproxy import IMAGE
     labels = {"k8s-app": "kube-proxy"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "kube-proxy", "namespace": "kube-system"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-proxy", "namespace": "kube-system",
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "kube-proxy",
+                                                                    "namespace": "kube-system"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-proxy",
+                                                               "namespace": "kube-system",
                                                                "labels": {"app": "kube-proxy"}},
          "data": {"config.conf": KUBE_PROXY_CONFIG}},
         {"apiVersion": "apps/v1", "kind": "DaemonSet",
@@ -84,11 +87,13 @@ def kube_proxy_manifests() -> list[dict]:
                           "name": "kube-proxy", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
                           "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
                                       "--hostname-override=$(NODE_NAME)"],
-                          "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                          "env": [{"name": "NODE_NAME",
+                                   "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
                           "securityContext": {"privileged": True},
                           "volumeMounts": [{"name": "kube-proxy", "mountPath": "/var/lib/kube-proxy"},
                                            {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
-                                           {"name": "lib-modules", "mountPath": "/lib/modules", "readOnly": True}]}],
+                                           {"name": "lib-modules", "mountPath": "/lib/modules",
+                                            "readOnly": True}]}],
                       "volumes": [{"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
                                   {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock",
                                                                         "type": "FileOrCreate"}},
@@ -108,8 +113,10 @@ def register_programs(programs: dict[str, ProgramFactory], addons: Addons | None
     from . import dns, logging, monitoring
     for image, factory in ((PROXY_IMAGE, kube_proxy_program),
                            (dns.IMAGE, dns.coredns_program(addons.dns if addons else None)),
-                           (monitoring.IMAGE, monitoring.metrics_server_program(addons.metrics if addons else None)),
-                           (logging.IMAGE, logging.fluent_bit_program(addons.logs if addons else None, node_logs))):
+                           (monitoring.IMAGE,
+                            monitoring.metrics_server_program(addons.metrics if addons else None)),
+                           (logging.IMAGE, logging.fluent_bit_program(addons.logs if addons else None,
+                                                                      node_logs))):
         programs[image.rsplit(":", 1)[0]] = factory
 
 

@@ -24,6 +24,8 @@ __all__ = ["IMAGE", "NAMESPACE", "Dashboard", "DashboardSource", "dashboard_summ
 IMAGE = "kubernetesui/dashboard:v2.7.0"
 NAMESPACE = "kubernetes-dashboard"
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+#: The Ready condition's status as the Dashboard's node list shows it.
+_NODE_STATUS: dict[Any, str] = {"True": "Ready", "False": "NotReady"}
 
 
 def manifests() -> list[dict]:
@@ -71,8 +73,7 @@ class DashboardSource(Protocol):
 def _node_row(node: dict, metrics: Any) -> dict[str, Any]:
     name = node["metadata"]["name"]
     ready = condition(node, "Ready")
-    status = "Unknown" if ready is None else {"True": "Ready", "False": "NotReady"}.get(ready.get("status"),
-                                                                                          "Unknown")
+    status = "Unknown" if ready is None else _NODE_STATUS.get(ready.get("status"), "Unknown")
     if node["spec"].get("unschedulable"):
         status += ",SchedulingDisabled"
     labels = node["metadata"].get("labels") or {}
@@ -89,17 +90,20 @@ def _workloads(api: APIServer) -> list[dict[str, Any]]:
     rows = []
     for d in api.items("deployments", None):
         st = d.get("status") or {}
-        rows.append({"kind": "Deployment", "namespace": d["metadata"]["namespace"], "name": d["metadata"]["name"],
+        rows.append({"kind": "Deployment", "namespace": d["metadata"]["namespace"],
+                     "name": d["metadata"]["name"],
                      "desired": d["spec"].get("replicas", 1), "ready": st.get("readyReplicas", 0)})
     for ds in api.items("daemonsets", None):
         st = ds.get("status") or {}
-        rows.append({"kind": "DaemonSet", "namespace": ds["metadata"]["namespace"], "name": ds["metadata"]["name"],
+        rows.append({"kind": "DaemonSet", "namespace": ds["metadata"]["namespace"],
+                     "name": ds["metadata"]["name"],
                      "desired": st.get("desiredNumberScheduled", 0), "ready": st.get("numberReady", 0)})
     for rs in api.items("replicasets", None):
         if rs["metadata"].get("ownerReferences"):
             continue
         st = rs.get("status") or {}
-        rows.append({"kind": "ReplicaSet", "namespace": rs["metadata"]["namespace"], "name": rs["metadata"]["name"],
+        rows.append({"kind": "ReplicaSet", "namespace": rs["metadata"]["namespace"],
+                     "name": rs["metadata"]["name"],
                      "desired": rs["spec"].get("replicas", 1), "ready": st.get("readyReplicas", 0)})
     for r in rows:
         r["health"] = "OK" if r["ready"] >= r["desired"] else "Degraded"
@@ -131,7 +135,8 @@ def dashboard_summary(cluster: DashboardSource, warnings: int = 10) -> dict[str,
     ready_nodes = sum(1 for n in nodes if n["status"].startswith("Ready"))
     return {
         "Cluster": {"name": cluster.name, "time": cluster.timestamp(),
-                    "dashboard": "serving" if dashboard_running(cluster.api) else "not running (no Dashboard pod)",
+                    "dashboard": "serving" if dashboard_running(cluster.api) else "not running (no "
+                                                                                  "Dashboard pod)",
                     "nodes ready": f"{ready_nodes}/{len(nodes)}",
                     "metrics": "available" if metrics is not None else "not available"},
         "Nodes": nodes,

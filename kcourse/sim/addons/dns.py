@@ -35,7 +35,7 @@ from typing import Any
 
 from ..informer import ResourceEventHandler
 from ..network import CLUSTER_DNS_IP, DOMAIN, DnsAnswer, Record, candidates, resolve
-from ..program import ContainerProgram
+from ..programs import ContainerProgram
 
 __all__ = [
     "CLUSTER_DNS_IP",
@@ -79,7 +79,8 @@ def manifests() -> list[dict]:
     """CoreDNS as kubeadm installs it: ServiceAccount, ConfigMap, Deployment, Service ``kube-dns``."""
     labels = {"k8s-app": "kube-dns"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns", "namespace": "kube-system"}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns",
+                                                                    "namespace": "kube-system"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
          "data": {"Corefile": COREFILE}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -90,17 +91,21 @@ def manifests() -> list[dict]:
                       "priorityClassName": "system-cluster-critical",
                       "serviceAccountName": "coredns",
                       "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                      {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
+                                      {"key": "node-role.kubernetes.io/control-plane",
+                                       "effect": "NoSchedule"}],
                       "containers": [{
                           "name": "coredns", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
                           "args": ["-conf", "/etc/coredns/Corefile"],
-                          "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
-                          "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+                          "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m",
+                                                                                    "memory": "70Mi"}},
+                          "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns",
+                                            "readOnly": True}],
                           "ports": [{"containerPort": 53, "name": "dns", "protocol": "UDP"},
                                     {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
                                     {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
                           "livenessProbe": {"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
-                                            "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
+                                            "initialDelaySeconds": 60, "timeoutSeconds": 5,
+                                            "successThreshold": 1,
                                             "failureThreshold": 5},
                           "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}}}],
                       "dnsPolicy": "Default",
@@ -108,7 +113,8 @@ def manifests() -> list[dict]:
                           "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]}}}},
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                      "labels": {**labels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+                      "labels": {**labels, "kubernetes.io/cluster-service": "true",
+                                 "kubernetes.io/name": "CoreDNS"},
                       "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
          "spec": {"selector": dict(labels), "clusterIP": CLUSTER_DNS_IP,
                   "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
@@ -121,6 +127,12 @@ def _dashed(ip: str) -> str:
     return ip.replace(".", "-")
 
 
+def _by_service(s: dict) -> list[str]:
+    """An EndpointSlice under ``namespace/service``, the Service its ``kubernetes.io/service-name`` names."""
+    service = (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+    return [f"{s['metadata']['namespace']}/{service}"]
+
+
 class CoreDNS(ContainerProgram):
     """The ``coredns`` container: the kubernetes plugin answering from its informers."""
 
@@ -130,8 +142,7 @@ class CoreDNS(ContainerProgram):
     def setup(self) -> None:
         self.services = self.informers.informer("services")
         self.slices = self.informers.informer("endpointslices")
-        self.slices.add_indexer("service", lambda s: [
-            f"{s['metadata']['namespace']}/{(s['metadata'].get('labels') or {}).get('kubernetes.io/service-name')}"])
+        self.slices.add_indexer("service", _by_service)
         noop = ResourceEventHandler()
         self.services.add_event_handler(noop)
 
@@ -145,11 +156,12 @@ class CoreDNS(ContainerProgram):
         if dns is not None and self.pod_ip:
             dns.servers[self.pod_ip] = self
         self.log(".:53")
-        self.log("[INFO] plugin/reload: Running configuration SHA512 = 591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908")
+        self.log("[INFO] plugin/reload: Running configuration SHA512 = "
+                 "591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908")
         self.log("CoreDNS-1.11.3")
         self.log("linux/amd64, go1.21.11, a6338e9")
 
-    def on_stop(self, machine_off: bool) -> None:
+    def on_stop(self, _machine_off: bool) -> None:
         dns = self.dns
         if dns is not None:
             for ip, server in list(dns.servers.items()):
@@ -259,5 +271,6 @@ class ClusterDNS:
 
 
 def coredns_program(dns: ClusterDNS | None) -> Callable[[Any], CoreDNS]:
-    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with ``dns``."""
+    """The program behind the ``registry.k8s.io/coredns/coredns`` image, registering its replicas with
+    ``dns``."""
     return lambda ctx: CoreDNS(ctx, dns)

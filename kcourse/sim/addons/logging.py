@@ -64,8 +64,10 @@ def manifests() -> list[dict]:
     """fluent-bit as a DaemonSet in ``kube-system`` with its ConfigMap."""
     labels = {"app.kubernetes.io/name": "fluent-bit"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "fluent-bit", "namespace": "kube-system"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fluent-bit", "namespace": "kube-system"},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "fluent-bit",
+                                                                    "namespace": "kube-system"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fluent-bit",
+                                                               "namespace": "kube-system"},
          "data": {"fluent-bit.conf": FLUENT_BIT_CONF}},
         {"apiVersion": "apps/v1", "kind": "DaemonSet",
          "metadata": {"name": "fluent-bit", "namespace": "kube-system", "labels": dict(labels)},
@@ -111,7 +113,8 @@ def _parse_line(line: Any, default_time: float) -> tuple[float, str, str]:
     if isinstance(line, dict):
         return float(line.get("time", default_time)), line.get("stream", "stdout"), str(line.get("text", ""))
     if isinstance(line, (tuple, list)):
-        t, stream, text = (list(line) + ["stdout", ""])[:3] if len(line) >= 3 else (default_time, "stdout", line[-1])
+        t, stream, text = (list(line) + ["stdout", ""])[:3] if len(line) >= 3 else (default_time, "stdout",
+                                                                                    line[-1])
         return float(t), str(stream), str(text)
     parts = str(line).split(" ", 3)
     if len(parts) == 4 and parts[1] in ("stdout", "stderr") and parts[2] in ("F", "P"):
@@ -133,7 +136,8 @@ class LogStore:
         self.offsets: dict[str, dict[str, int]] = {}
 
     def query(self, namespace: str | None = None, pod: str | None = None, container: str | None = None,
-              since: float | None = None, until: float | None = None, text: str | None = None) -> list[LogRecord]:
+              since: float | None = None, until: float | None = None,
+              text: str | None = None) -> list[LogRecord]:
         """Records matching every given filter (``text``: substring), in time order."""
         out = [r for r in self.records
                if (namespace is None or r.namespace == namespace) and (pod is None or r.pod == pod)
@@ -195,10 +199,13 @@ class FluentBit(ContainerProgram):
             offsets[path] = len(lines)
         if not shipped:
             return None
-        return self.event(self.pod_key or self.node, f"shipped {shipped} log lines from {self.node}", verb="sync")
+        return self.event(self.pod_key or self.node, f"shipped {shipped} log lines from {self.node}",
+                          verb="sync")
 
 
 def fluent_bit_program(store: LogStore | None,
-                       node_logs: Callable[[str], dict[str, list[str]] | None] | None) -> Callable[[Any], FluentBit]:
-    """The program behind the ``cr.fluentbit.io/fluent/fluent-bit`` image: ``node_logs(node)`` into ``store``."""
+                       node_logs: Callable[[str], dict[str, list[str]] | None] | None) -> Callable[[Any],
+                                                                                                   FluentBit]:
+    """The program behind the ``cr.fluentbit.io/fluent/fluent-bit`` image: ``node_logs(node)`` into
+    ``store``."""
     return lambda ctx: FluentBit(ctx, store, node_logs)

@@ -59,7 +59,8 @@ def manifests() -> list[dict]:
                                    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
                                    "--kubelet-use-node-status-port", "--metric-resolution=15s"],
                           "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
-                          "readinessProbe": {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
+                          "readinessProbe": {"httpGet": {"path": "/readyz", "port": "https",
+                                                         "scheme": "HTTPS"},
                                              "initialDelaySeconds": 20, "periodSeconds": 10,
                                              "failureThreshold": 3},
                           "livenessProbe": {"httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
@@ -152,7 +153,8 @@ class MetricsStore:
                 continue
             s = self._latest(kind, name)
             if s is not None:
-                rows.append({"namespace": ns, "name": name.split("/", 1)[1], "cpu": s.cpu, "memory": s.memory})
+                rows.append({"namespace": ns, "name": name.split("/", 1)[1], "cpu": s.cpu,
+                             "memory": s.memory})
         return rows
 
     def top_nodes_text(self) -> str:
@@ -160,7 +162,8 @@ class MetricsStore:
         lines = [f"{'NAME':<12} {'CPU(cores)':<11} {'CPU(%)':<7} {'MEMORY(bytes)':<14} MEMORY(%)"]
         for r in self.top_nodes():
             if r["cpu"] is None:
-                lines.append(f"{r['name']:<12} {'<unknown>':<11} {'<unknown>':<7} {'<unknown>':<14} <unknown>")
+                unknown = "<unknown>"
+                lines.append(f"{r['name']:<12} {unknown:<11} {unknown:<7} {unknown:<14} {unknown}")
             else:
                 lines.append(f"{r['name']:<12} {str(r['cpu']) + 'm':<11} {str(r['cpu_percent']) + '%':<7} "
                              f"{str(r['memory'] // MI) + 'Mi':<14} {r['memory_percent']}%")
@@ -206,7 +209,7 @@ class MetricsServer(ContainerProgram):
             self.after(RESOLUTION, self.scrape, background=True, trace_name=self.program_name)
         self.log("I0101 09:00:00.000000       1 secure_serving.go:213] Serving securely on [::]:10250")
 
-    def on_stop(self, machine_off: bool) -> None:
+    def on_stop(self, _machine_off: bool) -> None:
         store = self.store
         if store is not None and self in store.servers:
             store.servers.remove(self)
@@ -229,7 +232,8 @@ class MetricsServer(ContainerProgram):
             if not (self.host.machine_up(name) and self.host.machine_up(self.node)) and name != self.node:
                 missed.append(name)
                 continue
-            node_cpu, node_mem = SYSTEM_CPU_M + round(40 * rng.random()), SYSTEM_MEMORY + round(80 * MI * rng.random())
+            node_cpu = SYSTEM_CPU_M + round(40 * rng.random())
+            node_mem = SYSTEM_MEMORY + round(80 * MI * rng.random())
             for pod in by_node.get(name, []):
                 key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
                 cpu = mem = 0
@@ -248,5 +252,6 @@ class MetricsServer(ContainerProgram):
 
 
 def metrics_server_program(store: MetricsStore | None) -> Callable[[Any], MetricsServer]:
-    """The program behind the ``registry.k8s.io/metrics-server/metrics-server`` image, scraping into ``store``."""
+    """The program behind the ``registry.k8s.io/metrics-server/metrics-server`` image, scraping into
+    ``store``."""
     return lambda ctx: MetricsServer(ctx, store)

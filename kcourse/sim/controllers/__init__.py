@@ -39,7 +39,8 @@ def _controller_classes() -> list[type[Controller]]:
             EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
 
 
-CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-token", "namespace", "deployment",
+CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-token", "namespace",
+               "deployment",
                "replicaset", "daemonset", "endpoints", "endpointslice", "garbagecollector", "podgc")
 
 
@@ -54,7 +55,8 @@ class ControllerManager(LeaderElected):
     (after a lost Lease or a restart) builds them all again, with fresh informers.
     """
 
-    def __init__(self, host: Host, name: str, node: str, controllers: Callable[[], Sequence[ControllerFactory]]):
+    def __init__(self, host: Host, name: str, node: str, controllers: Callable[[],
+                                                                               Sequence[ControllerFactory]]):
         self._factories = controllers
         super().__init__(host, name, node)
 

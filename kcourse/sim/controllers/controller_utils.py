@@ -158,7 +158,8 @@ class ControllerExpectations:
 
 # --- slow start --------------------------------------------------------------------------------------
 
-def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], Any]) -> tuple[int, list[int], Exception | None]:
+def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], Any]) -> tuple[int, list[int],
+                                                                                          Exception | None]:
     """Call ``fn`` ``count`` times in batches of 1, 2, 4, …; stop after the first batch with an error.
 
     Returns ``(successes, batch sizes attempted, first error)`` — the real
@@ -202,7 +203,8 @@ class PodControl:
         if tmeta.get("finalizers"):
             md["finalizers"] = list(tmeta["finalizers"])
         md["ownerReferences"] = [owner_reference(owner)]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": deep_copy(template.get("spec") or {})}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": md,
+                "spec": deep_copy(template.get("spec") or {})}
 
     def create_pod(self, template: dict, owner: dict) -> dict:
         pod = self.pod_from_template(template, owner)
@@ -250,9 +252,11 @@ def claim_objects(client: Client, owner: dict, selector: Selector, objects: list
             if matches:
                 claimed.append(obj)
             elif not owner_deleting:
-                patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}], "uid": md["uid"]}}
+                patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}],
+                                      "uid": md["uid"]}}
                 try:
-                    client.patch(resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic")
+                    client.patch(resource, md["name"], patch, namespace=md.get("namespace"),
+                                 patch_type="strategic")
                     notes.append(f"released {md['name']}")
                 except ApiError as err:
                     if err.code != 404:
@@ -266,7 +270,8 @@ def claim_objects(client: Client, owner: dict, selector: Selector, objects: list
             continue
         patch = {"metadata": {"ownerReferences": [owner_reference(owner)], "uid": md["uid"]}}
         try:
-            adopted = client.patch(resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic")
+            adopted = client.patch(resource, md["name"], patch, namespace=md.get("namespace"),
+                                   patch_type="strategic")
         except ApiError as err:
             if err.code == 404:
                 continue
@@ -288,7 +293,7 @@ def resolve_controller_ref(informer: Any, namespace: str, ref: dict | None, kind
 
 # --- which pods to delete first (controller.ActivePodsWithRanks) -------------------------------------
 
-_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
+_PHASE_ORDINAL: dict[Any, int] = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
 def _log_rank(when: float, now: float) -> int:
@@ -308,6 +313,11 @@ def _deletion_cost(pod: dict) -> int:
         return 0
 
 
+def _ready_since(pod: dict) -> float:
+    ready = condition(pod, "Ready") or {}
+    return parse_timestamp(ready.get("lastTransitionTime") or "2025-01-01T09:00:00Z")
+
+
 def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) -> list[dict]:
     """Sort Pods so the ones to delete first come first, as ``ActivePodsWithRanks.Less``.
 
@@ -320,7 +330,7 @@ def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) 
         if sa != sb and (not sa or not sb):                                    # 1. unassigned first
             return -1 if not sa else 1
         pa, pb = (_PHASE_ORDINAL.get((p.get("status") or {}).get("phase"), 0) for p in (a, b))
-        if pa != pb:                                                           # 2. Pending < Unknown < Running
+        if pa != pb:                                                      # 2. Pending < Unknown < Running
             return -1 if pa < pb else 1
         ra, rb = is_pod_ready(a), is_pod_ready(b)
         if ra != rb:                                                           # 3. not ready first
@@ -332,8 +342,8 @@ def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) 
         if ka != kb:                                                           # 5. doubled up first
             return -1 if ka > kb else 1
         if ra and rb:                                                          # 6. ready for less time first
-            ta = parse_timestamp((condition(a, "Ready") or {}).get("lastTransitionTime") or "2025-01-01T09:00:00Z")
-            tb = parse_timestamp((condition(b, "Ready") or {}).get("lastTransitionTime") or "2025-01-01T09:00:00Z")
+            ta = _ready_since(a)
+            tb = _ready_since(b)
             if ta != tb:
                 diff = _log_rank(ta, now) - _log_rank(tb, now)
                 if diff != 0:

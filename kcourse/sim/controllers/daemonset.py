@@ -93,8 +93,10 @@ def daemon_pod_tolerations(spec: dict) -> list[dict]:
     """The pod spec's tolerations plus ``AddOrUpdateDaemonPodTolerations``'s (replacing equal keys)."""
     tolerations = [dict(t) for t in spec.get("tolerations") or []]
     wanted = [("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
-              ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-              ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable", "NoSchedule")]
+              ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure",
+                                                                   "NoSchedule"),
+              ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable",
+                                                                  "NoSchedule")]
     if spec.get("hostNetwork"):
         wanted.append(("node.kubernetes.io/network-unavailable", "NoSchedule"))
     for key, effect in wanted:
@@ -108,7 +110,8 @@ def daemon_pod_tolerations(spec: dict) -> list[dict]:
     return tolerations
 
 
-def node_should_run_daemon_pod(node: dict, ds: dict, tolerations: list[dict] | None = None) -> tuple[bool, bool]:
+def node_should_run_daemon_pod(node: dict, ds: dict,
+                               tolerations: list[dict] | None = None) -> tuple[bool, bool]:
     """``NodeShouldRunDaemonPod``: (should run a new Pod here, may keep an existing one).
 
     ``tolerations`` are the template's ``daemon_pod_tolerations``, when the caller has them already.
@@ -118,7 +121,8 @@ def node_should_run_daemon_pod(node: dict, ds: dict, tolerations: list[dict] | N
         return False, False
     if not required_node_affinity_matches({"spec": spec}, node):
         return False, False
-    taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
+    taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule",
+                                                                                             "NoExecute")]
     if not taints:  # most nodes: no toleration to work out
         return True, True
     if tolerations is None:
@@ -137,7 +141,8 @@ def target_node_name(pod: dict) -> str:
                  .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
     for term in required:
         for req in term.get("matchFields") or []:
-            if req.get("key") == "metadata.name" and req.get("operator") == "In" and len(req.get("values") or []) == 1:
+            if req.get("key") == "metadata.name" and req.get("operator") == "In" and len(req.get("values")
+                                                                                         or []) == 1:
                 return req["values"][0]
     return ""
 
@@ -168,12 +173,14 @@ def _with_node_affinity(spec: dict, node: str) -> None:
 
 
 def _by_age(pods: list[dict]) -> list[dict]:
-    return sorted(pods, key=lambda p: (parse_timestamp(p["metadata"]["creationTimestamp"]), p["metadata"]["name"]))
+    return sorted(pods, key=lambda p: (parse_timestamp(p["metadata"]["creationTimestamp"]),
+                                       p["metadata"]["name"]))
 
 
 def _is_updated(pod: dict, pod_hash: str, generation: int) -> bool:
     labels = pod["metadata"].get("labels") or {}
-    return labels.get(CONTROLLER_REVISION_HASH) == pod_hash or labels.get(TEMPLATE_GENERATION) == str(generation)
+    return (labels.get(CONTROLLER_REVISION_HASH) == pod_hash
+            or labels.get(TEMPLATE_GENERATION) == str(generation))
 
 
 class DaemonSetView:
@@ -198,10 +205,13 @@ class DaemonSetView:
         self.nodes, self.pods = node_informer, pod_informer
         self.snap_dirty: set[str] | None = None
         self.status_dirty: set[str] | None = None
-        self.should: dict[str, tuple[str, bool, bool]] = {}  # node -> (its resourceVersion, should run, may continue)
-        # as the sync began: nodes with something to manage (need a Pod?, Pods to delete, failed Pods to report)
+        self.should: dict[str, tuple[str, bool,
+                                     bool]] = {}  # node -> (its resourceVersion, should run, may continue)
+        # as the sync began: nodes with something to manage (need a Pod?, Pods to delete, failed Pods to
+        # report)
         self.manage: dict[str, tuple[bool, list[dict], list[dict]]] = {}
-        self.unmatched: dict[str, list[str]] = {}  # node -> our Pods there that the selector no longer matches
+        self.unmatched: dict[str,
+                             list[str]] = {}  # node -> our Pods there that the selector no longer matches
         self.runs: set[str] = set()  # existing nodes that should run the Pod (the rolling update's "desired")
         self.unavailable: set[str] = set()  # rolling update: nodes counted unavailable
         self.replace: dict[str, dict] = {}  # rolling update: node -> its old, unavailable Pod
@@ -212,7 +222,8 @@ class DaemonSetView:
 
     def fits(self, ds: dict, pod_hash: str) -> bool:
         md, spec = ds["metadata"], ds["spec"]
-        return (md["uid"] == self.uid and md.get("generation", 1) == self.generation and pod_hash == self.pod_hash
+        return (md["uid"] == self.uid and md.get("generation",
+                                                 1) == self.generation and pod_hash == self.pod_hash
                 and (spec.get("minReadySeconds") or 0) == self.min_ready and spec["template"] == self.template
                 and spec.get("selector") == self.selector_spec)
 
@@ -223,7 +234,8 @@ class DaemonSetView:
             self.status_dirty.add(node)
 
     def _everything(self) -> set[str]:
-        names = set(self.nodes.store) | set(self.should) | set(self.manage) | set(self.unmatched) | set(self.counts)
+        names = set(self.nodes.store) | set(self.should) | set(self.manage) | set(self.unmatched)
+        names |= set(self.counts)
         names |= self.runs | self.unavailable | set(self.replace) | set(self.old)
         names.update(target_node_name(p) for p in self.pods.by_index(POD_CONTROLLER_UID_INDEX, self.uid))
         return names
@@ -318,6 +330,8 @@ class DaemonSetView:
         elif new is not None:
             if not is_pod_available(new, self.min_ready, now):
                 self.unavailable.add(name)
+        elif old is None:  # cannot be: exactly one of the two is set here
+            self.unavailable.add(name)
         elif not is_pod_available(old, self.min_ready, now):
             self.replace[name] = old
         else:
@@ -340,7 +354,8 @@ class DaemonSetView:
                 self.counts[name] = after
                 for i, n in enumerate(after):
                     totals[i] += n
-        return tuple(totals)  # type: ignore[return-value]
+        desired, current, ready, available, updated, misscheduled = totals
+        return desired, current, ready, available, updated, misscheduled
 
     def _status_node(self, name: str, now: float) -> tuple[int, int, int, int, int, int] | None:
         if name not in self.nodes.store:
@@ -352,7 +367,8 @@ class DaemonSetView:
         if not pods:
             return (1, 0, 0, 0, 0, 0)
         pod = min(pods, key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
-                                       parse_timestamp(p["metadata"]["creationTimestamp"]), p["metadata"]["name"]))
+                                       parse_timestamp(p["metadata"]["creationTimestamp"]),
+                                       p["metadata"]["name"]))
         ready = is_pod_ready(pod)
         available = ready and is_pod_available(pod, self.min_ready, now)
         return (1, 1, int(ready), int(available), int(_is_updated(pod, self.pod_hash, self.generation)), 0)
@@ -375,9 +391,9 @@ class DaemonSetController(Controller):
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.views: dict[str, DaemonSetView] = {}  # DaemonSet key -> its view
-        self._views_by_uid: dict[str, DaemonSetView] = {}
+        self._views_by_uid: dict[Any, DaemonSetView] = {}
         self.ds_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self._delete_ds))
+            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_ds))
         self.pod_informer.add_event_handler(ResourceEventHandler(
             on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
         self.pod_informer.add_event_handler(ResourceEventHandler(
@@ -426,7 +442,8 @@ class DaemonSetController(Controller):
                     view.touch(target_node_name(pod))
 
     def _owner(self, pod: dict) -> dict | None:
-        return resolve_controller_ref(self.ds_informer, pod["metadata"]["namespace"], controller_of(pod), "DaemonSet")
+        return resolve_controller_ref(self.ds_informer, pod["metadata"]["namespace"], controller_of(pod),
+                                      "DaemonSet")
 
     def _add_pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
@@ -467,7 +484,8 @@ class DaemonSetController(Controller):
     def _pod_hash(self, ds: dict) -> str:
         """The template's hash, taken from the view while template and collisionCount are the same."""
         view, collision_count = self.views.get(object_key(ds)), (ds.get("status") or {}).get("collisionCount")
-        if view is not None and view.collision_count == collision_count and view.template == ds["spec"]["template"]:
+        if (view is not None and view.collision_count == collision_count
+                and view.template == ds["spec"]["template"]):
             return view.pod_hash
         return compute_hash(ds["spec"]["template"], collision_count)
 
@@ -499,7 +517,8 @@ class DaemonSetController(Controller):
         if not self.expectations.satisfied(key):
             self._update_status(ds, view)
             adds, dels = self.expectations.pending(key)
-            return f"waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) (expectations)"
+            return (f"waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
+                    "(expectations)")
         actions = self._claim_pods(ds, view)
         error: Exception | None = None
         try:
@@ -514,7 +533,8 @@ class DaemonSetController(Controller):
             raise error
         if status != (ds.get("status") or {}):
             actions.append("updated status")  # a write happened: the trace must not say "nothing to change"
-        summary = (f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} scheduled, "
+        summary = (f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} "
+                   "scheduled, "
                    f"{status.get('numberReady', 0)} ready, {status.get('updatedNumberScheduled', 0)} updated")
         return f"{'; '.join(actions) if actions else 'nothing to change'} — {summary}"
 
@@ -526,14 +546,16 @@ class DaemonSetController(Controller):
         view.refresh_snapshot(self.clock.now)
         ns = ds["metadata"]["namespace"]
         keys = {k for keys in view.unmatched.values() for k in keys}
-        keys.update(object_key(p) for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
+        keys.update(object_key(p) for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX,
+                                                                      ORPHAN_POD_INDEX_KEY)
                     if p["metadata"]["namespace"] == ns)
         if not keys:
             return []
 
         def can_adopt() -> bool:
             fresh = self.client.get("daemonsets", ds["metadata"]["name"], ns)
-            return fresh["metadata"]["uid"] == ds["metadata"]["uid"] and not fresh["metadata"].get("deletionTimestamp")
+            return (fresh["metadata"]["uid"] == ds["metadata"]["uid"]
+                    and not fresh["metadata"].get("deletionTimestamp"))
 
         pods = [self.pod_informer.get(k) for k in sorted(keys)]
         _, notes = claim_objects(self.client, ds, view.selector, [p for p in pods if p is not None], "pods",
@@ -542,7 +564,8 @@ class DaemonSetController(Controller):
         return notes
 
     def _manage(self, ds: dict, view: DaemonSetView, pod_hash: str) -> list[str]:
-        """Create the missing daemon Pods and delete the ones that must go (``manage`` + ``podsShouldBeOnNode``)."""
+        """Create the missing daemon Pods and delete the ones that must go (``manage`` +
+        ``podsShouldBeOnNode``)."""
         need, delete = [], []
         for name in sorted(view.manage):
             wanted, doomed, failed = view.manage[name]
@@ -598,7 +621,8 @@ class DaemonSetController(Controller):
         return actions
 
     def _rolling_update(self, ds: dict, view: DaemonSetView, pod_hash: str) -> list[str]:
-        """Delete old Pods, at most ``maxUnavailable`` unavailable at once; ``manage`` replaces them next sync.
+        """Delete old Pods, at most ``maxUnavailable`` unavailable at once; ``manage`` replaces them next
+        sync.
 
         Walking the nodes in name order, an old available Pod is a candidate while fewer than
         ``maxUnavailable`` nodes before it count unavailable; the budget left after *all* unavailable
@@ -621,7 +645,8 @@ class DaemonSetController(Controller):
         desired, current, ready, available, updated, misscheduled = view.refresh_status(now)
         status = deep_copy(ds.get("status") or {})
         status.update({"currentNumberScheduled": current, "numberMisscheduled": misscheduled,
-                       "desiredNumberScheduled": desired, "numberReady": ready, "observedGeneration": generation,
+                       "desiredNumberScheduled": desired, "numberReady": ready,
+                       "observedGeneration": generation,
                        "updatedNumberScheduled": updated, "numberAvailable": available,
                        "numberUnavailable": desired - available})
         for field in ("updatedNumberScheduled", "numberAvailable", "numberUnavailable"):

@@ -236,7 +236,7 @@ class DeploymentController(Controller):
         if POD_CONTROLLER_UID_INDEX not in self.rs_informer.indexers:
             self.rs_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.d_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self.enqueue))
+            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self.enqueue))
         self.rs_informer.add_event_handler(ResourceEventHandler(
             on_add=self._add_rs, on_update=self._update_rs, on_delete=self._delete_rs))
         self.pod_informer.add_event_handler(ResourceEventHandler(on_delete=self._delete_pod))
@@ -289,7 +289,8 @@ class DeploymentController(Controller):
 
     def _delete_pod(self, pod: dict) -> None:
         """A Recreate rollout waits for old Pods to be gone: their deletion may unblock it."""
-        rs = resolve_controller_ref(self.rs_informer, pod["metadata"]["namespace"], controller_of(pod), "ReplicaSet")
+        rs = resolve_controller_ref(self.rs_informer, pod["metadata"]["namespace"], controller_of(pod),
+                                    "ReplicaSet")
         d = self._owner(rs) if rs is not None else None
         if d is not None and (d["spec"].get("strategy") or {}).get("type") == "Recreate":
             self.enqueue(d)
@@ -337,9 +338,11 @@ class DeploymentController(Controller):
 
         def can_adopt() -> bool:
             fresh = self.client.get("deployments", d["metadata"]["name"], ns)
-            return fresh["metadata"]["uid"] == d["metadata"]["uid"] and not fresh["metadata"].get("deletionTimestamp")
+            return (fresh["metadata"]["uid"] == d["metadata"]["uid"]
+                    and not fresh["metadata"].get("deletionTimestamp"))
 
-        claimed, notes = claim_objects(self.client, d, selector_from_spec(d["spec"].get("selector")), candidates,
+        claimed, notes = claim_objects(self.client, d, selector_from_spec(d["spec"].get("selector")),
+                                       candidates,
                                        "replicasets", can_adopt)
         self._actions.extend(notes)
         return claimed
@@ -370,11 +373,13 @@ class DeploymentController(Controller):
     def _set_condition(status: dict, cond: dict) -> None:
         """``SetDeploymentCondition``: same status and reason is a no-op; keep the transition time."""
         current = _condition(status, cond["type"])
-        if current is not None and current["status"] == cond["status"] and current.get("reason") == cond["reason"]:
+        if (current is not None and current["status"] == cond["status"]
+                and current.get("reason") == cond["reason"]):
             return
         if current is not None and current["status"] == cond["status"]:
             cond["lastTransitionTime"] = current["lastTransitionTime"]
-        status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != cond["type"]] + [cond]
+        status["conditions"] = [c for c in status.get("conditions") or []
+                                if c["type"] != cond["type"]] + [cond]
 
     @staticmethod
     def _remove_condition(status: dict, ctype: str) -> None:
@@ -405,11 +410,12 @@ class DeploymentController(Controller):
 
     # --- finding and creating ReplicaSets ----------------------------------------------------------
 
-    def _all_replica_sets(self, d: dict, rs_list: list[dict], create: bool) -> tuple[dict, dict | None, list[dict]]:
+    def _all_replica_sets(self, d: dict, rs_list: list[dict], create: bool) -> tuple[dict, dict | None,
+                                                                                     list[dict]]:
         """``getAllReplicaSetsAndSyncRevision``: (deployment, new ReplicaSet or None, old ReplicaSets)."""
         new = self._find_new(d, rs_list)
         old = [rs for rs in rs_list if new is None or rs["metadata"]["uid"] != new["metadata"]["uid"]]
-        d, new = self._get_new_replica_set(d, rs_list, new, old, create)
+        d, new = self._get_new_replica_set(d, new, old, create)
         return d, new, old
 
     @staticmethod
@@ -447,7 +453,7 @@ class DeploymentController(Controller):
         ann.update(wanted)
         return True
 
-    def _get_new_replica_set(self, d: dict, rs_list: list[dict], existing: dict | None, old: list[dict],
+    def _get_new_replica_set(self, d: dict, existing: dict | None, old: list[dict],
                              create: bool) -> tuple[dict, dict | None]:
         new_revision = str(max((_revision(rs) for rs in old), default=0) + 1)
         st = d.setdefault("status", {})
@@ -477,12 +483,13 @@ class DeploymentController(Controller):
         selector = deep_copy(d["spec"]["selector"])
         selector.setdefault("matchLabels", {})[POD_TEMPLATE_HASH] = pod_hash
         name = f"{d['metadata']['name']}-{pod_hash}"
-        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-              "metadata": {"name": name, "namespace": d["metadata"]["namespace"],
-                           "labels": dict(template["metadata"]["labels"]),
-                           "ownerReferences": [owner_reference(d)]},
-              "spec": {"replicas": 0, "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
-                       "selector": selector, "template": template}}
+        rs: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                              "metadata": {"name": name, "namespace": d["metadata"]["namespace"],
+                                           "labels": dict(template["metadata"]["labels"]),
+                                           "ownerReferences": [owner_reference(d)]},
+                              "spec": {"replicas": 0,
+                                       "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
+                                       "selector": selector, "template": template}}
         new_replicas = self._new_rs_new_replicas(d, old + [rs], rs)
         rs["spec"]["replicas"] = new_replicas
         self._set_new_rs_annotations(d, rs, new_revision, False)
@@ -503,7 +510,8 @@ class DeploymentController(Controller):
             else:
                 msg = f'Failed to create new replica set "{name}": {err}'
                 if self._has_deadline(d):
-                    self._set_condition(st, self._new_condition("Progressing", "False", FAILED_RS_CREATE_REASON, msg))
+                    self._set_condition(st, self._new_condition("Progressing", "False",
+                                                                FAILED_RS_CREATE_REASON, msg))
                     self._write_status(d)
                 self.client.event(d, "Warning", FAILED_RS_CREATE_REASON, msg)
                 raise
@@ -541,11 +549,13 @@ class DeploymentController(Controller):
     # --- scaling a ReplicaSet --------------------------------------------------------------------
 
     def _record_scaling(self, d: dict, op: str, name: str, old: int, new: int) -> None:
-        self.client.event(d, "Normal", "ScalingReplicaSet", f"Scaled {op} replica set {name} from {old} to {new}")
+        self.client.event(d, "Normal", "ScalingReplicaSet",
+                          f"Scaled {op} replica set {name} from {old} to {new}")
         self._actions.append(f"scaled {op} {name} from {old} to {new}")
 
     def _scale(self, rs: dict, new_scale: int, d: dict, op: str | None = None) -> tuple[bool, dict]:
-        """``scaleReplicaSet``: update spec.replicas and the replicas annotations; Event if the size changed."""
+        """``scaleReplicaSet``: update spec.replicas and the replicas annotations; Event if the size
+        changed."""
         old_scale = _replicas(rs)
         size_changed = old_scale != new_scale
         ann = rs["metadata"].get("annotations") or {}
@@ -608,7 +618,8 @@ class DeploymentController(Controller):
         total = 0
         result = []
         for rs in sorted(old, key=_created):
-            if total >= max_cleanup or _replicas(rs) == 0 or _replicas(rs) == _status(rs, "availableReplicas"):
+            if total >= max_cleanup or _replicas(rs) == 0 or _replicas(rs) == _status(rs,
+                                                                                      "availableReplicas"):
                 result.append(rs)
                 continue
             count = min(max_cleanup - total, _replicas(rs) - _status(rs, "availableReplicas"))
@@ -644,7 +655,7 @@ class DeploymentController(Controller):
             scaled_down = self._scale_and_record(rs, 0, d) or scaled_down
         if scaled_down:
             return self._sync_rollout_status(all_rss, new, d)
-        if self._old_pods_running(new, old):
+        if self._old_pods_running(old):
             self._actions.append("waiting for the old Pods to terminate")
             return self._sync_rollout_status(all_rss, new, d)
         if new is None:
@@ -656,13 +667,14 @@ class DeploymentController(Controller):
             self._cleanup(old, d)
         return self._sync_rollout_status(all_rss, new, d)
 
-    def _old_pods_running(self, new: dict | None, old: list[dict]) -> bool:
+    def _old_pods_running(self, old: list[dict]) -> bool:
         if sum(_status(rs, "replicas") for rs in old) > 0:
             return True
         old_uids = {rs["metadata"]["uid"] for rs in old}
         for pod in self.pod_informer.list():
             ref = controller_of(pod) or {}
-            if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
+            if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in ("Failed",
+                                                                                             "Succeeded"):
                 return True
         return False
 
@@ -701,7 +713,8 @@ class DeploymentController(Controller):
             if lone is not None and _replicas(lone) != desired:
                 self._scale_and_record(lone, desired, d)
             return
-        if new is not None and _int_annotation(new, DESIRED_REPLICAS) == desired and _replicas(new) == desired \
+        if new is not None and _int_annotation(new,
+                                               DESIRED_REPLICAS) == desired and _replicas(new) == desired \
                 and _status(new, "availableReplicas") == desired:
             for rs in _active(old):
                 self._scale_and_record(rs, 0, d)
@@ -761,7 +774,8 @@ class DeploymentController(Controller):
                 continue
             try:
                 self.client.delete("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
-                self._actions.append(f"deleted old replica set {rs['metadata']['name']} (revisionHistoryLimit {limit})")
+                self._actions.append(f"deleted old replica set {rs['metadata']['name']} "
+                                     f"(revisionHistoryLimit {limit})")
             except ApiError as err:
                 if err.code != 404:
                     raise
@@ -834,7 +848,8 @@ class DeploymentController(Controller):
             if self._complete(d, status):
                 msg = f'ReplicaSet "{name}" has successfully progressed.' if new else \
                     "Deployment has successfully progressed."
-                self._set_condition(status, self._new_condition("Progressing", "True", NEW_RS_AVAILABLE_REASON, msg))
+                self._set_condition(status, self._new_condition("Progressing", "True",
+                                                                NEW_RS_AVAILABLE_REASON, msg))
             elif self._progressing(d, status):
                 msg = f'ReplicaSet "{name}" is progressing.' if new else "Deployment is progressing."
                 cond = self._new_condition("Progressing", "True", RS_UPDATED_REASON, msg)
@@ -845,7 +860,8 @@ class DeploymentController(Controller):
             elif self._timed_out(d, status):
                 msg = f'ReplicaSet "{name}" has timed out progressing.' if new else \
                     "Deployment has timed out progressing."
-                self._set_condition(status, self._new_condition("Progressing", "False", TIMED_OUT_REASON, msg))
+                self._set_condition(status, self._new_condition("Progressing", "False", TIMED_OUT_REASON,
+                                                                msg))
         if status == (d.get("status") or {}):
             self._requeue_stuck(d, status)
             return d
@@ -853,7 +869,8 @@ class DeploymentController(Controller):
         return self._write_status(d)
 
     def _requeue_stuck(self, d: dict, status: dict) -> None:
-        """``requeueStuckDeployment``: come back when the progress deadline passes, to report ProgressDeadlineExceeded.
+        """``requeueStuckDeployment``: come back when the progress deadline passes, to report
+        ProgressDeadlineExceeded.
 
         Only a rollout still in progress can time out (``DeploymentTimedOut`` answers no for a
         ``NewReplicaSetAvailable`` condition), so a finished rollout that later loses a Pod — a node
@@ -869,7 +886,8 @@ class DeploymentController(Controller):
                 cond.get("reason") in (TIMED_OUT_REASON, NEW_RS_AVAILABLE_REASON):
             self.queue.cancel_after(object_key(d))  # the deadline no longer matters
             return
-        after = parse_timestamp(cond["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"] - self.clock.now
+        deadline = parse_timestamp(cond["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"]
+        after = deadline - self.clock.now
         key = object_key(d)
         if after < 0:
             self.queue.add_rate_limited(key)  # past the deadline yet not timed out: stay on the safe side

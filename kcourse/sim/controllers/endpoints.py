@@ -23,11 +23,21 @@ describes this object.
 The helpers here (which pods a Service selects, how a targetPort resolves)
 are shared with the EndpointSlice controller, as ``endpointutil`` is in
 Kubernetes.
+
+A sync costs what changed, not what the Service selects: :class:`ServicePods`
+keeps one entry per Service × Pod (what the Pod shows in the Service's
+object), redone only for the Pods whose events arrived since the last sync
+(upstream's reconcilers likewise compare per endpoint).  The object is built
+from those entries, so an unchanged Pod's entry is the same object from one
+version to the next; and when no entry changed and the Endpoints in the cache
+are the version this controller left, the sync knows it is up to date without
+building or comparing anything.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..component import Component
@@ -39,6 +49,7 @@ from ..objects import condition
 __all__ = [
     "MAX_ENDPOINTS",
     "EndpointsController",
+    "ServicePods",
     "find_port",
     "pod_is_ready",
     "selected_pods",
@@ -158,11 +169,92 @@ def _pod_signature(pod: dict) -> tuple:
             spec.get("subdomain"), status.get("podIP"), status.get("phase"), pod_is_ready(pod))
 
 
-def watch_service_pods(controller: Controller, services: Informer, pods: Informer) -> None:
-    """Handlers: a Service change queues it; a pod change queues the Services that select it (old and new)."""
+class ServicePods:
+    """One entry per Service × Pod, kept up to date from Pod events: what each Pod shows in the Service's object.
+
+    ``entry(service, pod)`` builds a Pod's entry (None: the Pod shows nothing, e.g. it has no IP).
+    The Pod handlers call :meth:`pod_changed`; :meth:`entries` redoes the entries of those Pods
+    only, or all of a Service's when the Service object itself changed (or :meth:`invalidate`
+    said something every entry reads did).  An entry equal to the one it replaces is not replaced,
+    so an unchanged Pod's entry stays the same object; :meth:`version` moves only when one changes.
+    Entries are never modified once built: objects written from them share them safely.
+    """
+
+    def __init__(self, pods: Informer, entry: Callable[[dict, dict], Any]):
+        self.pods = pods
+        self._entry = entry
+        self._entries: dict[str, dict[str, Any]] = {}    # Service key -> Pod key -> entry
+        self._built_for: dict[str, tuple[dict, int]] = {}  # Service key -> (the Service object, epoch)
+        self._changed: dict[str, set[str]] = {}          # Service key -> Pods with events since its last sync
+        self._versions: dict[str, int] = {}
+        self._epoch = 0
+
+    def pod_changed(self, service_key: str, pod_key: str) -> None:
+        self._changed.setdefault(service_key, set()).add(pod_key)
+
+    def invalidate(self) -> None:
+        """Something every entry may read changed (a node's zone): each Service redoes all its entries next time."""
+        self._epoch += 1
+
+    def forget(self, service_key: str) -> None:
+        """The Service is gone or not managed here: drop what was kept for it."""
+        for kept in (self._entries, self._built_for, self._changed, self._versions):
+            kept.pop(service_key, None)
+
+    def version(self, service_key: str) -> int:
+        return self._versions.get(service_key, 0)
+
+    def entries(self, svc: dict) -> dict[str, Any]:
+        """The Service's entries by Pod key, brought up to date with the Pod events since the last call."""
+        key = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
+        old = self._entries.get(key)
+        changed = self._changed.pop(key, set())
+        built = self._built_for.get(key)
+        if old is None or built is None or built[0] is not svc or built[1] != self._epoch:
+            fresh: dict[str, Any] = {}
+            for pod in selected_pods(self.pods, svc):
+                entry = self._entry(svc, pod)
+                if entry is not None:
+                    pk = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+                    was = old.get(pk) if old is not None else None
+                    fresh[pk] = was if was is not None and was == entry else entry
+            moved = old is None or fresh.keys() != old.keys() or any(fresh[k] is not old[k] for k in fresh)
+            self._entries[key], self._built_for[key] = fresh, (svc, self._epoch)
+        else:
+            fresh, moved = old, False
+            ns, selector = svc["metadata"]["namespace"], svc["spec"].get("selector")
+            for pk in changed:
+                pod = self.pods.get(pk)
+                entry = None
+                if pod is not None and pod["metadata"]["namespace"] == ns and \
+                        _selects(selector, pod["metadata"].get("labels")):
+                    entry = self._entry(svc, pod)
+                was = fresh.get(pk)
+                if entry is None:
+                    if was is not None:
+                        del fresh[pk]
+                        moved = True
+                elif was is None or was != entry:
+                    fresh[pk] = entry
+                    moved = True
+        if moved:
+            self._versions[key] = self.version(key) + 1
+        return fresh
+
+
+def watch_service_pods(controller: Controller, services: Informer, pods: Informer,
+                       members: ServicePods | None = None) -> None:
+    """Handlers: a Service change queues it; a pod change queues the Services that select it (old and new).
+
+    With ``members``, the pod is also marked changed for each of those Services.
+    """
     def on_pod(pod: dict) -> None:
         for svc in services_for_pod(services, pod):
             controller.enqueue(svc)
+            if members is not None:
+                md = svc["metadata"]
+                members.pod_changed(f"{md['namespace']}/{md['name']}",
+                                    f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
 
     def on_pod_update(old: dict, new: dict) -> None:
         if _pod_signature(old) == _pod_signature(new):
@@ -187,7 +279,11 @@ class EndpointsController(Controller):
         self.services = self.informer("services")
         self.pods = self.informer("pods")
         self.endpoints = self.informer("endpoints")
-        watch_service_pods(self, self.services, self.pods)
+        self.members = ServicePods(self.pods, self._address)
+        #: Service key -> (the Service, its entries' version, the Endpoints' resourceVersion, the summary) of
+        #: the last sync that left the Endpoints as its entries say.
+        self._in_sync: dict[str, tuple[dict, int, str, str]] = {}
+        watch_service_pods(self, self.services, self.pods, self.members)
         self.endpoints.add_event_handler(ResourceEventHandler(on_delete=self._endpoints_deleted))
 
     def _endpoints_deleted(self, eps: dict) -> None:
@@ -198,7 +294,9 @@ class EndpointsController(Controller):
         ns, name = key.split("/", 1)
         svc = self.services.get(key)
         current = self.endpoints.get(key)
+        synced = self._in_sync.pop(key, None)
         if svc is None:
+            self.members.forget(key)
             if current is None:
                 return f"service {key} is gone"
             try:
@@ -208,8 +306,15 @@ class EndpointsController(Controller):
                     raise
             return f"deleted Endpoints {key}: the service is gone"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
+            self.members.forget(key)
             return f"service {key} has no selector: its Endpoints are not managed here"
-        subsets, ready, not_ready, truncated = self._subsets(svc)
+        entries = self.members.entries(svc)
+        version = self.members.version(key)
+        if synced is not None and synced[0] is svc and synced[1] == version and current is not None and \
+                current["metadata"].get("resourceVersion") == synced[2]:
+            self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
+            return f"Endpoints {key} up to date: {synced[3]}"
+        subsets, ready, not_ready, truncated = self._subsets(svc, entries)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -218,6 +323,7 @@ class EndpointsController(Controller):
         if current is not None and current.get("subsets", []) == subsets and \
                 (current["metadata"].get("labels") or {}) == labels and \
                 (current["metadata"].get("annotations") or {}) == annotations:
+            self._in_sync[key] = (svc, version, current["metadata"].get("resourceVersion", ""), summary)
             return f"Endpoints {key} up to date: {summary}"
         md: dict[str, Any] = {"name": name, "namespace": ns}
         if labels:
@@ -226,33 +332,41 @@ class EndpointsController(Controller):
             md["annotations"] = annotations
         obj = {"apiVersion": "v1", "kind": "Endpoints", "metadata": md, "subsets": subsets}
         if current is None:
-            self.client.create(obj)
-            return f"created Endpoints {key}: {summary}"
-        md["resourceVersion"] = current["metadata"]["resourceVersion"]
-        self.client.update(obj)
-        return f"updated Endpoints {key}: {summary}"
+            written = self.client.create(obj)
+            verb = "created"
+        else:
+            md["resourceVersion"] = current["metadata"]["resourceVersion"]
+            written = self.client.update(obj)
+            verb = "updated"
+        self._in_sync[key] = (svc, version, written["metadata"].get("resourceVersion", ""), summary)
+        return f"{verb} Endpoints {key}: {summary}"
 
-    def _subsets(self, svc: dict) -> tuple[list[dict], int, int, bool]:
+    @staticmethod
+    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool] | None:
+        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?); None if not listed."""
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        ip = pod["status"].get("podIP")
+        if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
+            return None
+        if pod["metadata"].get("deletionTimestamp") and not publish:
+            return None
+        address: dict[str, Any] = {"ip": ip}
+        if should_set_hostname(pod, svc):
+            address["hostname"] = pod["spec"]["hostname"]
+        if pod["spec"].get("nodeName"):
+            address["nodeName"] = pod["spec"]["nodeName"]
+        address["targetRef"] = target_ref(pod)
+        ports = [{k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)]
+        if svc["spec"].get("ports") and not ports:
+            return None
+        return repr(ports), ports, address, publish or pod_is_ready(pod)
+
+    def _subsets(self, svc: dict, entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
         groups: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}
-        for pod in selected_pods(self.pods, svc):
-            ip = pod["status"].get("podIP")
-            if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
-                continue
-            if pod["metadata"].get("deletionTimestamp") and not publish:
-                continue
-            address: dict[str, Any] = {"ip": ip}
-            if should_set_hostname(pod, svc):
-                address["hostname"] = pod["spec"]["hostname"]
-            if pod["spec"].get("nodeName"):
-                address["nodeName"] = pod["spec"]["nodeName"]
-            address["targetRef"] = target_ref(pod)
-            ports = [{k: v for k, v in p.items() if not (k == "name" and v == "")}
-                     for p in endpoint_ports(svc, pod)]
-            if svc["spec"].get("ports") and not ports:
-                continue
-            group = groups.setdefault(repr(ports), (ports, [], []))
-            (group[1] if publish or pod_is_ready(pod) else group[2]).append(address)
+        for pod_key in sorted(entries):
+            group_key, ports, address, ready = entries[pod_key]
+            group = groups.setdefault(group_key, (ports, [], []))
+            (group[1] if ready else group[2]).append(address)
         subsets, ready, not_ready, kept = [], 0, 0, 0
         truncated = False
         for _, (ports, addrs, not_addrs) in sorted(groups.items()):

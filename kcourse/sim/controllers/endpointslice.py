@@ -20,6 +20,12 @@ terminating: true``) so that kube-proxy can drain them.  Pods that resolve a
 named targetPort to different numbers land in different slices.  A Service
 that selects no pod keeps one empty placeholder slice.
 
+A sync costs what changed: the endpoints come from the Service × Pod entries
+of :class:`~kcourse.sim.controllers.endpoints.ServicePods` (redone only for
+Pods with events, or for every Pod of a node whose zone changed), and when no
+entry changed and the Service's slices in the cache are the versions this
+controller left, it is up to date without building or comparing anything.
+
 Simplified: the real reconciler weighs rewriting slices against creating
 new ones; this one keeps endpoints in the slice where they are, fills
 existing slices up to 100 and then creates new ones.  Node label changes do
@@ -37,10 +43,10 @@ from ..errors import ApiError
 from ..informer import ResourceEventHandler, SharedInformerFactory
 from ..objects import owner_reference
 from .endpoints import (
+    ServicePods,
     endpoint_ports,
     ip_order,
     pod_is_ready,
-    selected_pods,
     should_set_hostname,
     target_ref,
     watch_service_pods,
@@ -59,6 +65,10 @@ def _slice_service_index(es: dict) -> list[str]:
     if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
         return []
     return [f"{es['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"]
+
+
+def _zone(node: dict | None) -> str | None:
+    return ((node or {}).get("metadata", {}).get("labels") or {}).get("topology.kubernetes.io/zone")
 
 
 def _endpoint_key(ep: dict) -> str:
@@ -81,8 +91,22 @@ class EndpointSliceController(Controller):
         self.slices = self.informer("endpointslices")
         if "service" not in self.slices.indexers:
             self.slices.add_indexer("service", _slice_service_index)
-        watch_service_pods(self, self.services, self.pods)
+        self.members = ServicePods(self.pods, self._endpoint)
+        #: Service key -> (the Service, its entries' version, its slices' names and resourceVersions, the
+        #: message) of the last sync that left the slices as its entries say.
+        self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
+        watch_service_pods(self, self.services, self.pods, self.members)
         self.slices.add_event_handler(ResourceEventHandler(None, self._slice_updated, self._slice_changed))
+        self.nodes.add_event_handler(ResourceEventHandler(self._node_changed, self._node_updated,
+                                                          self._node_changed))
+
+    def _node_changed(self, node: dict) -> None:
+        if _zone(node):
+            self.members.invalidate()  # endpoints read their node's zone when they are next built
+
+    def _node_updated(self, old: dict, new: dict) -> None:
+        if _zone(old) != _zone(new):
+            self.members.invalidate()
 
     def _slice_changed(self, es: dict) -> None:
         for key in _slice_service_index(es):
@@ -92,37 +116,36 @@ class EndpointSliceController(Controller):
         if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
             self._slice_changed(new)   # someone else changed a slice this controller manages
 
-    def _desired(self, svc: dict) -> dict[str, tuple[list[dict], list[dict]]]:
-        """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
+    def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict] | None:
+        """A Pod's entry: (its ports' group, the ports, its endpoint); None if it has no endpoint."""
+        ip = pod["status"].get("podIP")
+        if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
+            return None
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        serving = publish or pod_is_ready(pod)
+        terminating = bool(pod["metadata"].get("deletionTimestamp"))
+        ep: dict[str, Any] = {"addresses": [ip],
+                              "conditions": {"ready": publish or (serving and not terminating),
+                                             "serving": serving, "terminating": terminating}}
+        if should_set_hostname(pod, svc):
+            ep["hostname"] = pod["spec"]["hostname"]
+        node_name = pod["spec"].get("nodeName")
+        if node_name:
+            ep["nodeName"] = node_name
+            zone = _zone(self.nodes.get(node_name))
+            if zone:
+                ep["zone"] = zone
+        ep["targetRef"] = target_ref(pod)
+        ports = endpoint_ports(svc, pod)
+        if svc["spec"].get("ports") and not ports:
+            return None
+        return json.dumps(ports, sort_keys=True), ports, ep
+
+    def _desired(self, entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[dict]]]:
+        """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
         groups: dict[str, tuple[list[dict], list[dict]]] = {}
-        group_keys: dict[tuple, str] = {}   # the Pods of a Service mostly resolve to the same ports: encode once
-        for pod in selected_pods(self.pods, svc):
-            ip = pod["status"].get("podIP")
-            if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
-                continue
-            serving = publish or pod_is_ready(pod)
-            terminating = bool(pod["metadata"].get("deletionTimestamp"))
-            ep: dict[str, Any] = {"addresses": [ip],
-                                  "conditions": {"ready": publish or (serving and not terminating),
-                                                 "serving": serving, "terminating": terminating}}
-            if should_set_hostname(pod, svc):
-                ep["hostname"] = pod["spec"]["hostname"]
-            node_name = pod["spec"].get("nodeName")
-            if node_name:
-                ep["nodeName"] = node_name
-                node = self.nodes.get(node_name)
-                zone = ((node or {}).get("metadata", {}).get("labels") or {}).get("topology.kubernetes.io/zone")
-                if zone:
-                    ep["zone"] = zone
-            ep["targetRef"] = target_ref(pod)
-            ports = endpoint_ports(svc, pod)
-            if svc["spec"].get("ports") and not ports:
-                continue
-            shape = tuple(tuple(p.items()) for p in ports)
-            group = group_keys.get(shape)
-            if group is None:
-                group = group_keys[shape] = json.dumps(ports, sort_keys=True)
+        for pod_key in sorted(entries):
+            group, ports, ep = entries[pod_key]
             groups.setdefault(group, (ports, []))[1].append(ep)
         for _, eps in groups.values():
             eps.sort(key=lambda e: ip_order(e["addresses"][0]))
@@ -145,12 +168,21 @@ class EndpointSliceController(Controller):
 
     def sync_handler(self, key: str) -> str | None:
         svc = self.services.get(key)
+        synced = self._in_sync.pop(key, None)
         if svc is None:
+            self.members.forget(key)
             return f"service {key} is gone: its slices are left to the garbage collector"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
+            self.members.forget(key)
             return f"service {key} has no selector: its slices are not managed here"
         existing = self.slices.by_index("service", key)
-        groups = self._desired(svc)
+        entries = self.members.entries(svc)
+        version = self.members.version(key)
+        if synced is not None and synced[0] is svc and synced[1] == version and \
+                synced[2] == {es["metadata"]["name"]: es["metadata"].get("resourceVersion") for es in existing}:
+            self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
+            return synced[3]
+        groups = self._desired(entries)
         plan: list[tuple[dict | None, list[dict], list[dict]]] = []   # (existing slice or None, ports, endpoints)
         used: set[str] = set()
         for ports_key in sorted(groups):
@@ -177,17 +209,21 @@ class EndpointSliceController(Controller):
             if placeholder is not None:
                 used.add(placeholder["metadata"]["name"])
         created = updated = deleted = 0
+        left: dict[str, str] = {}  # the slices as this sync leaves them: name -> resourceVersion
         for es, ports, eps in plan:
             if es is None:
-                self.client.create(self._new_slice(svc, ports, eps))
+                written = self.client.create(self._new_slice(svc, ports, eps))
+                left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
                 created += 1
                 continue
             labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
             if es.get("endpoints") == eps and (es.get("ports") or []) == ports and \
                     es["metadata"].get("labels") == labels:
+                left[es["metadata"]["name"]] = es["metadata"].get("resourceVersion")
                 continue
-            self.client.update({**es, "metadata": {**es["metadata"], "labels": labels},
-                                "endpoints": eps, "ports": ports})
+            written = self.client.update({**es, "metadata": {**es["metadata"], "labels": labels},
+                                          "endpoints": eps, "ports": ports})
+            left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
             updated += 1
         for es in existing:
             if es["metadata"]["name"] not in used:
@@ -201,5 +237,6 @@ class EndpointSliceController(Controller):
         ready = sum(1 for _, _, eps in plan for ep in eps if ep["conditions"]["ready"])
         changes = ", ".join(f"{n} {what}" for n, what in ((created, "created"), (updated, "updated"),
                                                           (deleted, "deleted")) if n)
-        return f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)" + \
-            (f": {changes}" if changes else ", up to date")
+        summary = f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)"
+        self._in_sync[key] = (svc, version, left, summary + ", up to date")
+        return summary + (f": {changes}" if changes else ", up to date")

@@ -58,7 +58,8 @@ class GraphNode:
 
     @property
     def key(self) -> str:
-        return f"{self.resource}/{self.namespace}/{self.name}" if self.namespace else f"{self.resource}/{self.name}"
+        return (f"{self.resource}/{self.namespace}/{self.name}" if self.namespace
+                else f"{self.resource}/{self.name}")
 
 
 def _identity(obj: dict, resource: str) -> tuple[str, str, str]:
@@ -77,12 +78,13 @@ class GarbageCollector(Controller):
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)
         self.nodes: dict[str, GraphNode] = {}        # uid → node
-        self.by_key: dict[str, set[str]] = {}         # queue key → uids (a real object and maybe a virtual one)
+        self.by_key: dict[str,
+                          set[str]] = {}         # queue key → uids (a real object and maybe a virtual one)
         for resource in self.WATCHED:
             self.informer(resource).add_event_handler(ResourceEventHandler(
                 on_add=lambda obj, r=resource: self._observe(obj, r),
-                on_update=lambda old, new, r=resource: self._observe(new, r, old),
-                on_delete=lambda obj, r=resource: self._forget(obj, r)))
+                on_update=lambda _old, new, r=resource: self._observe(new, r),
+                on_delete=self._forget))
 
     # --- GraphBuilder: keep the graph in step with the informers ---------------------------------
 
@@ -104,13 +106,14 @@ class GarbageCollector(Controller):
         rt = by_kind(ref.get("kind", ""))
         if rt is None:
             return None
-        node = GraphNode(ref["uid"], rt.plural, namespace if rt.namespaced else "", ref.get("name", ""), virtual=True)
+        node = GraphNode(ref["uid"], rt.plural, namespace if rt.namespaced else "", ref.get("name", ""),
+                         virtual=True)
         self.nodes[node.uid] = node
         self._index(node)
         self.queue.add(node.key)
         return node
 
-    def _observe(self, obj: dict, resource: str, old: dict | None = None) -> None:
+    def _observe(self, obj: dict, resource: str) -> None:
         md = obj["metadata"]
         uid = md.get("uid")
         if not uid:
@@ -136,7 +139,8 @@ class GarbageCollector(Controller):
                     not (deleting and "orphan" in finalizers):
                 return  # nothing that matters to the graph changed (a status update, a heartbeat)
         node.owners = owners
-        old_uids, new_uids = {r.get("uid") for r in old_owners}, {r.get("uid") for r in owners}
+        old_uids: set[Any] = {r.get("uid") for r in old_owners}
+        new_uids: set[Any] = {r.get("uid") for r in owners}
         for gone in old_uids - new_uids:
             owner = self.nodes.get(gone)
             if owner is not None:
@@ -158,7 +162,7 @@ class GarbageCollector(Controller):
         if deleting and "orphan" in finalizers:
             self.queue.add(node.key)
 
-    def _forget(self, obj: dict, resource: str) -> None:
+    def _forget(self, obj: dict) -> None:
         uid = obj["metadata"].get("uid")
         node = self.nodes.pop(uid, None) if uid else None
         if node is None:
@@ -187,7 +191,8 @@ class GarbageCollector(Controller):
         uids = sorted(self.by_key.get(key, ()))
         if not uids:
             return f"{key} is no longer in the graph"
-        return "; ".join(self._attempt(self.nodes[uid]) for uid in uids if uid in self.nodes) or "nothing to do"
+        return "; ".join(self._attempt(self.nodes[uid]) for uid in uids
+                         if uid in self.nodes) or "nothing to do"
 
     def _live(self, resource: str, namespace: str, name: str) -> dict | None:
         rt = by_plural(resource)
@@ -219,7 +224,9 @@ class GarbageCollector(Controller):
         owners = md.get("ownerReferences") or []
         if not owners:
             return f"{node.key} has no owners"
-        solid, dangling, waiting = [], [], []
+        solid: list[dict] = []
+        dangling: list[dict] = []
+        waiting: list[dict] = []
         for ref in owners:
             owner = self._owner_state(ref, node.namespace)
             {"solid": solid, "dangling": dangling, "waiting": waiting}[owner].append(ref)
@@ -258,8 +265,8 @@ class GarbageCollector(Controller):
         owner = self._live(rt.plural, namespace if rt.namespaced else "", ref.get("name", ""))
         if owner is None or owner["metadata"]["uid"] != ref.get("uid"):
             return "dangling"
-        if owner["metadata"].get("deletionTimestamp") and "foregroundDeletion" in (owner["metadata"].get("finalizers")
-                                                                                    or []):
+        finalizers = owner["metadata"].get("finalizers") or []
+        if owner["metadata"].get("deletionTimestamp") and "foregroundDeletion" in finalizers:
             return "waiting"
         return "solid"
 
@@ -276,7 +283,7 @@ class GarbageCollector(Controller):
     def _process_deleting_dependents(self, node: GraphNode, latest: dict) -> str:
         blocking = self._blocking(node)
         if not blocking:
-            self._remove_finalizer(latest, node, "foregroundDeletion")
+            self._remove_finalizer(latest, "foregroundDeletion")
             return f"{node.key}: no blocking dependents left, removed the foregroundDeletion finalizer"
         for dep in blocking:
             if not dep.deleting_dependents:
@@ -298,12 +305,14 @@ class GarbageCollector(Controller):
             except ApiError as err:
                 if err.code != 404:
                     raise
-        self._remove_finalizer(latest, node, "orphan")
-        return f"orphaned {len(orphaned)} dependent(s) of {node.key} ({', '.join(orphaned)}), removed the orphan finalizer"
+        self._remove_finalizer(latest, "orphan")
+        return (f"orphaned {len(orphaned)} dependent(s) of {node.key} ({', '.join(orphaned)}), removed the "
+                "orphan finalizer")
 
-    def _remove_finalizer(self, latest: dict, node: GraphNode, finalizer: str) -> None:
+    def _remove_finalizer(self, latest: dict, finalizer: str) -> None:
         copy = deep_copy(latest)
-        copy["metadata"]["finalizers"] = [f for f in copy["metadata"].get("finalizers") or [] if f != finalizer]
+        copy["metadata"]["finalizers"] = [f for f in copy["metadata"].get("finalizers") or []
+                                          if f != finalizer]
         if not copy["metadata"]["finalizers"]:
             del copy["metadata"]["finalizers"]
         try:

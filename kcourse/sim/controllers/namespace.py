@@ -51,7 +51,7 @@ class NamespaceController(Controller):
         super().__init__(manager, informers)
         self.ns_informer = self.informer("namespaces")
         self.ns_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._enqueue_deleted, on_update=lambda old, new: self._enqueue_deleted(new)))
+            on_add=self._enqueue_deleted, on_update=lambda _old, new: self._enqueue_deleted(new)))
 
     def _enqueue_deleted(self, ns: dict) -> None:
         """Only namespaces being deleted need work; start after the deletion grace period."""
@@ -84,7 +84,8 @@ class NamespaceController(Controller):
         self.client.update(copy)
         return f"{done}namespace {key} is empty: removed the {FINALIZER} finalizer, the API server deletes it"
 
-    def _delete_all_content(self, namespace: str, ns: dict) -> tuple[list[str], dict[str, int], dict[str, int], float]:
+    def _delete_all_content(self, namespace: str,
+                            ns: dict) -> tuple[list[str], dict[str, int], dict[str, int], float]:
         deleted: list[str] = []
         remaining: dict[str, int] = {}
         by_finalizer: dict[str, int] = {}
@@ -132,7 +133,8 @@ class NamespaceController(Controller):
         now = timestamp(self.clock.now)
 
         def cond(ctype: str, status: str, reason: str, message: str) -> dict:
-            return {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason, "message": message}
+            return {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason,
+                    "message": message}
 
         wanted = [
             cond("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered",
@@ -147,11 +149,13 @@ class NamespaceController(Controller):
                                "Some resources are remaining: " + ", ".join(
                                    f"{r} has {n} resource instances" for r, n in sorted(remaining.items()))))
         else:
-            wanted.append(cond("NamespaceContentRemaining", "False", "ContentRemoved", "All content successfully removed"))
+            wanted.append(cond("NamespaceContentRemaining", "False", "ContentRemoved",
+                               "All content successfully removed"))
         if by_finalizer:
             wanted.append(cond("NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
                                "Some content in the namespace has finalizers remaining: " + ", ".join(
-                                   f"{f} in {n} resource instances" for f, n in sorted(by_finalizer.items()))))
+                                   f"{f} in {n} resource instances" for f,
+                                   n in sorted(by_finalizer.items()))))
         else:
             wanted.append(cond("NamespaceFinalizersRemaining", "False", "ContentHasNoFinalizers",
                                "All content-preserving finalizers finished"))

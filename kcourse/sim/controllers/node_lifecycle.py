@@ -115,7 +115,8 @@ def pods_on_node(pods: Informer, node: str) -> list[dict]:
 def zone_of(node: dict) -> str:
     """The node's zone key (region and zone labels, as ``GetZoneKey``); "" when the node has none."""
     labels = node["metadata"].get("labels") or {}
-    region, zone = labels.get("topology.kubernetes.io/region", ""), labels.get("topology.kubernetes.io/zone", "")
+    region, zone = labels.get("topology.kubernetes.io/region", ""), labels.get("topology.kubernetes.io/zone",
+                                                                               "")
     return f"{region}:{zone}" if region or zone else ""
 
 
@@ -126,7 +127,8 @@ def _ready_status(node: dict) -> str | None:
 
 def _taint_signature(node: dict) -> tuple:
     """What the taint pass depends on: condition statuses, unschedulable, taints, zone."""
-    conds = tuple(sorted((c.get("type"), c.get("status")) for c in (node.get("status") or {}).get("conditions") or []))
+    conds = tuple(sorted((c.get("type"),
+                          c.get("status")) for c in (node.get("status") or {}).get("conditions") or []))
     taints = tuple((t.get("key"), t.get("effect")) for t in node["spec"].get("taints") or [])
     return conds, bool(node["spec"].get("unschedulable")), taints, zone_of(node)
 
@@ -157,7 +159,8 @@ class NodeLifecycleController(Controller):
         self.zone_states: dict[str, str] = {}
         self.all_disrupted = False
         self._next_token: dict[str, float] = {}    # per zone: when the eviction limiter has a token again
-        self._probes: dict[str, tuple[str | None, str | None, float | None]] = {}  # node -> (renewTime, beat, probe)
+        self._probes: dict[str, tuple[str | None, str | None,
+                                      float | None]] = {}  # node -> (renewTime, beat, probe)
         self._tick: Timer | None = None
 
     # handlers: only enqueue node names
@@ -214,7 +217,8 @@ class NodeLifecycleController(Controller):
         if ready.get("status") == "Unknown":
             return None
         probe = self._probe_time(node)
-        return "NodeStatusUnknown" if probe is not None and now > probe + self.node_monitor_grace_period else None
+        return ("NodeStatusUnknown" if probe is not None and now > probe + self.node_monitor_grace_period
+                else None)
 
     def _running_out(self, node: dict, now: float) -> bool:
         """True while a node's heartbeat is stale but its grace period has not run out yet."""
@@ -241,7 +245,8 @@ class NodeLifecycleController(Controller):
                     notes.append(f"{name}: Ready=Unknown ({reason})")
                 status = _ready_status(node) or "Unknown"
                 if self.observed_ready.get(name) == "True" and status != "True":
-                    self.client.event(node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady")
+                    self.client.event(node, "Normal", "NodeNotReady",
+                                      f"Node {name} status is now: NodeNotReady")
                     marked = self._mark_pods_not_ready(name)
                     notes.append(f"{name}: NodeNotReady, {marked} pod(s) marked Ready=False")
                 self.observed_ready[name] = status
@@ -300,7 +305,8 @@ class NodeLifecycleController(Controller):
                      "lastTransitionTime": timestamp(now), "reason": "NodeStatusNeverUpdated",
                      "message": "Kubelet never posted node status."})
             elif c.get("status") != "Unknown":
-                set_condition(new, ctype, "Unknown", now, "NodeStatusUnknown", "Kubelet stopped posting node status.")
+                set_condition(new, ctype, "Unknown", now, "NodeStatusUnknown",
+                              "Kubelet stopped posting node status.")
         return self.client.update_status(new)
 
     def _mark_pods_not_ready(self, node_name: str) -> int:
@@ -379,7 +385,8 @@ class NodeLifecycleController(Controller):
         if node is None:
             return f"node {key} is gone"
         taints = node["spec"].get("taints") or []
-        keep = [t for t in taints if not (t.get("effect") == "NoSchedule" and t.get("key") in MANAGED_NO_SCHEDULE)
+        keep = [t for t in taints if not (t.get("effect") == "NoSchedule"
+                                          and t.get("key") in MANAGED_NO_SCHEDULE)
                 and not (t.get("effect") == "NoExecute" and t.get("key") in NO_EXECUTE_KEYS)]
         # doNoScheduleTaintingPass: conditions (and spec.unschedulable) -> NoSchedule taints, no rate limit.
         no_schedule = []
@@ -406,12 +413,14 @@ class NodeLifecycleController(Controller):
             else:
                 wait = self._take_token(zone_of(node))
                 if wait == 0:
-                    no_execute = [{"key": want, "effect": "NoExecute", "timeAdded": timestamp(self.clock.now)}]
+                    no_execute = [{"key": want, "effect": "NoExecute",
+                                   "timeAdded": timestamp(self.clock.now)}]
                 elif wait > 0:
                     self.queue.add_after(key, wait)
                     notes.append(f"{want}:NoExecute waits {wait:g}s for the eviction rate limiter")
                 else:
-                    notes.append(f"{want}:NoExecute held: evictions stopped in zone {zone_of(node) or '(none)'}")
+                    notes.append(f"{want}:NoExecute held: evictions stopped in zone "
+                                 f"{zone_of(node) or '(none)'}")
         new_taints = _merge_taints(taints, keep, no_schedule + no_execute)
         if new_taints == taints:
             return "; ".join(notes) or "taints in sync"
@@ -455,8 +464,9 @@ class NoExecuteTaintManager(Controller):
         super().__init__(manager, informers)
         self.nodes = self.informer("nodes")
         self.pods = self.informer("pods")
-        self.nodes.add_event_handler(_handler(self._node_changed, lambda old, new: self._node_changed(new, old),
-                                              self._node_changed))
+        def node_updated(old: dict, new: dict) -> None:
+            self._node_changed(new, old)
+        self.nodes.add_event_handler(_handler(self._node_changed, node_updated, self._node_changed))
         self.pods.add_event_handler(_handler(self._pod_added, self._pod_updated, self.enqueue))
         #: pod key -> (time the eviction was scheduled, deadline, timer)
         self.scheduled: dict[str, tuple[float, float, Timer]] = {}
@@ -500,7 +510,9 @@ class NoExecuteTaintManager(Controller):
         node = self.nodes.get(node_name)
         taints = _no_execute(node) if node is not None else []
         if not taints:
-            return f"cancelled the deletion of {key}" if self._cancel(key, pod) else f"no NoExecute taint on {node_name}"
+            if self._cancel(key, pod):
+                return f"cancelled the deletion of {key}"
+            return f"no NoExecute taint on {node_name}"
         tolerations = pod["spec"].get("tolerations") or []
         used = []
         for taint in taints:

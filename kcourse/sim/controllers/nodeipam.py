@@ -39,7 +39,7 @@ class NodeIpamController(Controller):
         if not node["spec"].get("podCIDR"):
             self.enqueue(node)
 
-    def _updated(self, old: dict, new: dict) -> None:
+    def _updated(self, _old: dict, new: dict) -> None:
         if not new["spec"].get("podCIDR"):
             self.enqueue(new)
 
@@ -57,7 +57,8 @@ class NodeIpamController(Controller):
         try:
             cidr = network.allocate_pod_cidr(key)
         except RuntimeError as err:
-            self.client.event(node, "Normal", "CIDRNotAvailable", f"Node {key} status is now: CIDRNotAvailable")
+            self.client.event(node, "Normal", "CIDRNotAvailable",
+                              f"Node {key} status is now: CIDRNotAvailable")
             return f"failed to allocate a podCIDR for {key}: {err}"
         try:
             self.client.patch("nodes", key, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})

@@ -88,7 +88,8 @@ class PodGCController(Controller):
         return self.manager.event("pods", "; ".join(notes), component=self.name)
 
     def _force_delete(self, pod: dict, *, fail: bool = True, disruption: str | None = None) -> None:
-        """``markFailedAndDeletePod``: phase Failed (and a DisruptionTarget condition), then delete with grace 0."""
+        """``markFailedAndDeletePod``: phase Failed (and a DisruptionTarget condition), then delete with
+        grace 0."""
         md = pod["metadata"]
         if fail and pod["status"].get("phase") not in ("Succeeded", "Failed"):
             new = deep_copy(pod)
@@ -122,8 +123,10 @@ class PodGCController(Controller):
                           if p["spec"].get("nodeName") and self.nodes.get(p["spec"]["nodeName"]) is None})
         for name in missing:
             self.queue.add_after(name, self.quarantine_time)
-        return [f"pods on missing node(s) {', '.join(missing)}: checking again after {self.quarantine_time:g}s"] \
-            if missing else []
+        if not missing:
+            return []
+        after = f"{self.quarantine_time:g}s"
+        return [f"pods on missing node(s) {', '.join(missing)}: checking again after {after}"]
 
     def sync_handler(self, key: str) -> str | None:
         """A node that was missing after the quarantine: confirm with the API server, then delete its pods."""
@@ -144,7 +147,8 @@ class PodGCController(Controller):
         return f"force-deleted {len(orphans)} orphaned pod(s) of deleted node {key}: {names}"
 
     def _gc_unscheduled_terminating(self) -> list[str]:
-        pods = [p for p in self.pods.list() if p["metadata"].get("deletionTimestamp") and not p["spec"].get("nodeName")]
+        pods = [p for p in self.pods.list() if p["metadata"].get("deletionTimestamp")
+                and not p["spec"].get("nodeName")]
         for pod in pods:
             self._force_delete(pod)
         return [f"force-deleted {len(pods)} unscheduled terminating pod(s)"] if pods else []

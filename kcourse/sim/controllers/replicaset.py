@@ -80,7 +80,7 @@ class ReplicaSetController(Controller):
         self.pod_control = PodControl(self.client)
         self.burst_replicas = BURST_REPLICAS
         self.rs_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self._delete_rs))
+            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_rs))
         self.pod_informer.add_event_handler(ResourceEventHandler(
             on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
 
@@ -183,13 +183,15 @@ class ReplicaSetController(Controller):
             return (f"{head}: waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
                     "(expectations) before acting again")
         verb = "wrote status" if updated is not rs else "status already says"
-        return (f"{head}: nothing to do; {verb} replicas={st.get('replicas', 0)} ready={st.get('readyReplicas', 0)} "
+        return (f"{head}: nothing to do; {verb} replicas={st.get('replicas', 0)} "
+                f"ready={st.get('readyReplicas', 0)} "
                 f"available={st.get('availableReplicas', 0)}")
 
     def _can_adopt(self, rs: dict) -> bool:
         """Re-read the ReplicaSet from the API server: never adopt for an owner that is being deleted."""
         fresh = self.client.get("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
-        return fresh["metadata"]["uid"] == rs["metadata"]["uid"] and not fresh["metadata"].get("deletionTimestamp")
+        return (fresh["metadata"]["uid"] == rs["metadata"]["uid"]
+                and not fresh["metadata"].get("deletionTimestamp"))
 
     def manage_replicas(self, pods: list[dict], rs: dict) -> str | None:
         """Create or delete Pods to reach ``spec.replicas``; return what was done (None: nothing)."""
@@ -209,7 +211,8 @@ class ReplicaSetController(Controller):
             if err is not None:
                 raise err
             sizes = ", ".join(str(b) for b in batches)
-            return f"created {', '.join(created)} ({'batch of' if len(batches) == 1 else 'slow-start batches'} {sizes})"
+            return (f"created {', '.join(created)} "
+                    f"({'batch of' if len(batches) == 1 else 'slow-start batches'} {sizes})")
         if diff > 0:
             diff = min(diff, self.burst_replicas)
             victims = self.pods_to_delete(pods, rs, diff)
@@ -258,7 +261,8 @@ class ReplicaSetController(Controller):
         min_ready = rs["spec"].get("minReadySeconds") or 0
         now = self.clock.now
         status["replicas"] = len(pods)
-        status["fullyLabeledReplicas"] = sum(1 for p in pods if template_selector.matches(p["metadata"].get("labels")))
+        status["fullyLabeledReplicas"] = sum(1 for p in pods
+                                             if template_selector.matches(p["metadata"].get("labels")))
         status["readyReplicas"] = sum(1 for p in pods if is_pod_ready(p))
         status["availableReplicas"] = sum(1 for p in pods if is_pod_available(p, min_ready, now))
         for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
@@ -280,7 +284,8 @@ class ReplicaSetController(Controller):
 
     def _update_status(self, rs: dict, status: dict) -> dict:
         generation = rs["metadata"].get("generation", 1)
-        if status == (rs.get("status") or {}) and (rs.get("status") or {}).get("observedGeneration") == generation:
+        current = rs.get("status") or {}
+        if status == current and current.get("observedGeneration") == generation:
             return rs
         status["observedGeneration"] = generation
         copy = deep_copy(rs)

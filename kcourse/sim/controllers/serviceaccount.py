@@ -33,7 +33,8 @@ class ServiceAccountsController(Controller):
         super().__init__(manager, informers)
         self.namespaces = self.informer("namespaces")
         self.accounts = self.informer("serviceaccounts")
-        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda old, new: self.enqueue(new)))
+        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old,
+                                                               new: self.enqueue(new)))
         self.accounts.add_event_handler(ResourceEventHandler(on_delete=self._account_deleted))
 
     def _account_deleted(self, sa: dict) -> None:

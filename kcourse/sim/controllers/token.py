@@ -46,8 +46,10 @@ SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
 SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
 SA_UID_ANNOTATION = "kubernetes.io/service-account.uid"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
-ROOT_CA_DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
-                       "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
+ROOT_CA_DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using "
+                       "internal "
+                       "endpoints such as the internal service IP or kubernetes.default.svc. No other usage "
+                       "is "
                        "guaranteed across distributions of Kubernetes clusters.")
 
 
@@ -75,7 +77,8 @@ def legacy_token(host: Host, namespace: str, secret: str, account: str, uid: str
               "kubernetes.io/serviceaccount/service-account.uid": uid,
               "sub": f"system:serviceaccount:{namespace}:{account}"}
     signature = host.rng.getrandbits(2048).to_bytes(256, "big")
-    parts = [json.dumps(header, separators=(",", ":")).encode(), json.dumps(claims, separators=(",", ":")).encode()]
+    parts = [json.dumps(header, separators=(",", ":")).encode(), json.dumps(claims, separators=(",",
+                                                                                                ":")).encode()]
     return ".".join([_b64url(parts[0]), _b64url(parts[1]), _b64url(signature)])
 
 
@@ -94,7 +97,8 @@ class TokensController(Controller):
         self.secrets = self.informer("secrets")
         if "serviceAccount" not in self.secrets.indexers:
             self.secrets.add_indexer("serviceAccount", _account_index)
-        self.secrets.add_event_handler(ResourceEventHandler(self._secret, lambda old, new: self._secret(new)))
+        self.secrets.add_event_handler(ResourceEventHandler(self._secret, lambda _old,
+                                                            new: self._secret(new)))
         self.accounts.add_event_handler(ResourceEventHandler(on_delete=self._account_deleted))
         self.root_ca_publisher = RootCACertPublisher(manager, informers)
 
@@ -134,7 +138,8 @@ class TokensController(Controller):
         if _populated(secret):
             return f"token secret {key} is populated"
         uid = sa["metadata"]["uid"]
-        new = {**secret, "metadata": {**md, "annotations": {**(md.get("annotations") or {}), SA_UID_ANNOTATION: uid}},
+        new = {**secret, "metadata": {**md, "annotations": {**(md.get("annotations") or {}),
+                                                            SA_UID_ANNOTATION: uid}},
                "data": {**data, "ca.crt": _b64(cluster_ca_cert(self.host)), "namespace": _b64(ns),
                         "token": _b64(legacy_token(self.host, ns, md["name"], account, uid))}}
         self.client.update(new)
@@ -164,8 +169,9 @@ class RootCACertPublisher(Controller):
         super().__init__(manager, informers)
         self.namespaces = self.informer("namespaces")
         self.configmaps = self.informer("configmaps")
-        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda old, new: self.enqueue(new)))
-        self.configmaps.add_event_handler(ResourceEventHandler(None, lambda old, new: self._configmap(new),
+        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old,
+                                                               new: self.enqueue(new)))
+        self.configmaps.add_event_handler(ResourceEventHandler(None, lambda _old, new: self._configmap(new),
                                                                self._configmap))
 
     def _configmap(self, cm: dict) -> None:
@@ -180,9 +186,10 @@ class RootCACertPublisher(Controller):
         cm = self.configmaps.get(f"{key}/{ROOT_CA_CONFIGMAP}")
         if cm is None:
             try:
+                described = {"kubernetes.io/description": ROOT_CA_DESCRIPTION}
                 self.client.create({"apiVersion": "v1", "kind": "ConfigMap",
                                     "metadata": {"name": ROOT_CA_CONFIGMAP, "namespace": key,
-                                                 "annotations": {"kubernetes.io/description": ROOT_CA_DESCRIPTION}},
+                                                 "annotations": described},
                                     "data": data})
             except ApiError as err:
                 if err.code in (403, 409):

@@ -1653,9 +1653,9 @@ DRY_SUFFIX = {"client": " (dry run)", "server": " (server dry run)"}
 def _discovered() -> list[tuple[str, str, dict]]:
     """(group, version, APIResource) of everything the API server announces in discovery.
 
-    The announcement is the served API's own (``kcourse.serve.discovery``, plain data with no HTTP in it), so
+    The announcement is the API server's own (``kcourse.sim.discovery``, which the served API serves too), so
     ``api-resources`` here and against the served cluster list the same resources."""
-    from kcourse.serve import discovery
+    from .. import discovery
     out = []
     for group, version in discovery.group_versions():
         listing = discovery.api_resource_list(group, version) or {"resources": []}

@@ -14,10 +14,9 @@
 from __future__ import annotations
 
 from ..programs import GenericProgram, ProgramContext, lifetime
-from .images import image_pull_seconds
 from .kubelet import Kubelet
 from .node_status import KUBELET_VERSION, hash_text
 from .static_pods import STATIC_PODS
 
 __all__ = ["KUBELET_VERSION", "STATIC_PODS", "GenericProgram", "Kubelet", "ProgramContext", "hash_text",
-           "image_pull_seconds", "lifetime"]
+           "lifetime"]

@@ -105,6 +105,7 @@ class ContainerRecord:
     image_checked: bool = False
     image_ready: bool = False
     image_backoff: float = 0.0
+    image_backoff_at: float = -1e9          # when the last pull failed (the back-off's lastUpdate)
     # the prober's counters and what a learner made the program answer
     unhealthy: bool = False
     unready: bool = False

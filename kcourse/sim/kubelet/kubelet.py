@@ -59,7 +59,7 @@ from ..objects import micro_timestamp
 from ..programs import GenericProgram, ProgramContext, ignores_sigterm, lifetime
 from ..resources import object_key
 from .container import ContainerRecord, PodRecord, Terminated, Waiting, should_restart, status_of
-from .images import BACKOFF_INITIAL, BACKOFF_MAX, ImageManager, image_pull_seconds
+from .images import BACKOFF_INITIAL, BACKOFF_MAX, ImageManager
 from .logs import ContainerLogsMixin
 from .node_status import KUBELET_VERSION, NodeStatusMixin
 from .pleg import GenericPLEG
@@ -350,7 +350,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         if not c.image_checked:
             return (DURATIONS["ImageStatus"], rt, lambda: self.image_manager.image_status(p, c))
         if not c.image_ready:
-            seconds = image_pull_seconds(c.spec["image"])
+            seconds = self.image_manager.pull_seconds(c)
             return (seconds, rt, lambda: self.image_manager.pull(p, c, seconds))
         if not c.cid:
             return (DURATIONS["CreateContainer"], rt, lambda: self._create_container(p, c))
@@ -415,8 +415,10 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def record(self, p: PodRecord, etype: str, reason: str, message: str, c: ContainerRecord | None = None) -> None:
         """A v1 Event about the pod (``involvedObject.fieldPath`` names the container in the real kubelet)."""
+        # ref.GetPartialReference(pod, "spec.containers{name}") as the kubelet's container events carry it.
+        field_path = f"spec.{'initContainers' if c.init else 'containers'}{{{c.name}}}" if c else ""
         try:
-            self.client.event(p.pod, etype, reason, message)
+            self.client.event(p.pod, etype, reason, message, field_path=field_path)
         except Unreachable:
             pass
 
@@ -478,7 +480,8 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         def log(line: str, stream: str = "stdout") -> None:
             stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
             lines.append(f"{stamp} {stream} F {line}")
-        ctx = ProgramContext(self.cluster, self.node, md["namespace"], md["name"], c.name, log, p.pod, c.spec)
+        ctx = ProgramContext(self.cluster, self.node, md["namespace"], md["name"], c.name, log, p.pod, c.spec,
+                             self.cri.registry.serves(c.spec["image"]))
         factory = self._program_factory(c)
         c.program = factory(ctx) if factory is not None else GenericProgram(ctx)
         c.program.start()

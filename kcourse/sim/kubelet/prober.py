@@ -1,9 +1,10 @@
 """The prober: startup, liveness and readiness probes of running containers.
 
-As upstream's ``pkg/kubelet/prober`` (``prober_manager.go``, ``worker.go``),
-each probe of a running container is a worker that runs every
-``periodSeconds`` after ``initialDelaySeconds``, counts consecutive
-results against ``successThreshold`` and ``failureThreshold``, and acts:
+As upstream's ``pkg/kubelet/prober`` (``prober_manager.go``, ``worker.go``,
+``prober.go``), each probe of a running container is a worker that runs
+every ``periodSeconds`` once ``initialDelaySeconds`` have passed, counts
+consecutive results against ``successThreshold`` and ``failureThreshold``,
+and acts:
 
 * a **startup** probe holds the other two back until it succeeds; failing
   past its threshold restarts the container;
@@ -14,22 +15,40 @@ results against ``successThreshold`` and ``failureThreshold``, and acts:
   Ready condition (and, through the endpoints controllers, its Service
   endpoints).
 
-Every failed run is a ``Warning Unhealthy`` event; runs that change nothing
-leave no trace line.
+Every failed run is a ``Warning Unhealthy`` event ("Liveness probe failed:
+…").  A run asks the container's program what it serves
+(:class:`~kcourse.sim.registry.Endpoint`), as the real prober asks the
+network:
 
-Simplified: the probe's answer comes from the container's program
-(``healthy()``/``ready()``) or from what a learner set with
-``set_unhealthy``; a failing httpGet reads "statuscode: 500" whatever the
-path or port; ``timeoutSeconds`` is not modelled.
+* ``httpGet`` (``pkg/probe/http``): a port nobody listens on is ``Get
+  "http://10.244.1.5:8080/": dial tcp 10.244.1.5:8080: connect: connection
+  refused``; a status of 200–399 passes, another is "HTTP probe failed with
+  statuscode: 404"; an answer slower than ``timeoutSeconds`` is "context
+  deadline exceeded (Client.Timeout exceeded while awaiting headers)";
+* ``tcpSocket`` (``pkg/probe/tcp``): a listening port passes; else ``dial
+  tcp …: connect: connection refused``;
+* ``grpc`` (``pkg/probe/grpc``): the gRPC health service answers SERVING,
+  NOT_SERVING, or nobody answers within ``timeoutSeconds``;
+* ``exec`` (``pkg/probe/exec``): the command runs in the container through
+  CRI ``ExecSync``; exit code 0 passes, else the output is the message.
+
+Runs that change nothing leave no trace line.
+
+Simplified: the first run comes ``initialDelaySeconds`` after the container
+started (upstream's ticker starts with the worker, at a random offset), and
+a probe with none runs right away; ``set_unhealthy`` makes a program answer
+every HTTP request with 500, its exec commands still succeed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..component import Event
-from .container import ContainerRecord, PodRecord
+from ..cri import CriError
+from ..registry import Endpoint
+from .container import ContainerRecord, PodRecord, Running
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -38,6 +57,18 @@ __all__ = ["PROBE_NAMES", "ProberManager"]
 
 #: The probe kinds, in the order a container's workers start, and the word events use for each.
 PROBE_NAMES = {"startupProbe": "Startup", "livenessProbe": "Liveness", "readinessProbe": "Readiness"}
+
+
+def _resolve_port(port: Any, container: dict) -> int:
+    """``ResolveContainerPort``: a number, or the name of one of the container's ports."""
+    if isinstance(port, int) and not isinstance(port, bool):
+        return port
+    if isinstance(port, str) and port.isdigit():
+        return int(port)
+    for p in container.get("ports") or []:
+        if p.get("name") == port:
+            return int(p.get("containerPort", 0))
+    raise LookupError(f"port {port} not found")
 
 
 class ProberManager:
@@ -72,8 +103,8 @@ class ProberManager:
             return None
         if kind == "startupProbe" and c.started:
             return None
-        ok = self._passes(c, kind)
         name = PROBE_NAMES[kind]
+        ok, output, errored = self.run(p, c, kind, probe)
         ev: Event | None = None
         if ok:
             c.fails[kind] = 0
@@ -94,7 +125,8 @@ class ProberManager:
         else:
             c.oks[kind] = 0
             c.fails[kind] = c.fails.get(kind, 0) + 1
-            kl.record(p, "Warning", "Unhealthy", f"{name} probe failed: {self._failure(p, probe)}", c)
+            verb = "errored" if errored else "failed"
+            kl.record(p, "Warning", "Unhealthy", f"{name} probe {verb}: {output}", c)
             threshold = probe.get("failureThreshold", 3)
             # Count up to the threshold (what it takes to act); past it, a readiness probe just keeps failing.
             count = f" ({c.fails[kind]}/{threshold})" if c.fails[kind] <= threshold else ""
@@ -113,25 +145,81 @@ class ProberManager:
         c.timers.append(kl.after(period, self._worker(p, c, kind, cid), background=True))
         return ev
 
-    @staticmethod
-    def _passes(c: ContainerRecord, kind: str) -> bool:
-        program = c.program
-        if kind == "readinessProbe":
-            if c.unready:
-                return False
-            ready = getattr(program, "ready", None)
-            return bool(ready()) if callable(ready) else True
-        if c.unhealthy:
-            return False
-        healthy = getattr(program, "healthy", None)
-        return bool(healthy()) if callable(healthy) else True
+    # --- one run ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _failure(p: PodRecord, probe: dict) -> str:
+    def run(self, p: PodRecord, c: ContainerRecord, kind: str, probe: dict) -> tuple[bool, str, bool]:
+        """``runProbe``: (passed, output, errored) — errored when the probe itself was wrong (a port name)."""
+        program = c.program
+        healthy = not c.unhealthy and _ask(program, "healthy")
+        if kind == "readinessProbe":
+            healthy = healthy and not c.unready
+        ready = _ask(program, "ready")
+        timeout = float(probe.get("timeoutSeconds", 1))
+        running_for = self.kubelet.clock.now - (c.current.started_at if isinstance(c.current, Running) else 0.0)
+        endpoints: tuple[Endpoint, ...] = tuple(getattr(program, "serves", ()) or ())
+        try:
+            if "exec" in probe:
+                if not healthy:
+                    return False, "", False
+                return self._exec(c, probe["exec"].get("command") or [], timeout, running_for)
+            action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
+            port = _resolve_port(action.get("port"), c.spec)
+        except LookupError as err:
+            return False, str(err), True
+        host = action.get("host") or p.ip
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        listening = [e for e in endpoints if e.port == port and e.protocol != "UDP"]
         if "httpGet" in probe:
-            return "HTTP probe failed with statuscode: 500"
+            scheme = str(action.get("scheme") or "HTTP").upper()
+            path = action.get("path") or "/"
+            url = f"{scheme.lower()}://{address}{path if path.startswith('/') else '/' + path}"
+            if not listening:
+                return False, f'Get "{url}": dial tcp {address}: connect: connection refused', False
+            ep = listening[0]
+            if not ep.speaks_http:
+                return False, f'Get "{url}": {ep.http_error}', False
+            if ep.protocol == "HTTP" and scheme == "HTTPS":
+                return False, f'Get "{url}": http: server gave HTTP response to HTTPS client', False
+            if ep.latency >= timeout:
+                return False, (f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting '
+                               'headers)'), False
+            code = 400 if ep.protocol == "HTTPS" and scheme == "HTTP" else \
+                ep.status(path, running_for, healthy, ready)
+            if 200 <= code < 400:
+                return True, "", False
+            return False, f"HTTP probe failed with statuscode: {code}", False
         if "tcpSocket" in probe:
-            return f"dial tcp {p.ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
-        if "grpc" in probe:
-            return f'timeout: failed to connect service ":{probe["grpc"].get("port")}" within 1s'
-        return ""
+            if listening:
+                return True, "", False
+            return False, f"dial tcp {address}: connect: connection refused", False
+        grpc = [e for e in listening if e.protocol == "GRPC"]
+        seconds = f"{timeout:g}s"
+        if not grpc:
+            return False, (f'timeout: failed to connect service "{address}" within {seconds}: context deadline '
+                           'exceeded'), False
+        if grpc[0].latency >= timeout:
+            return False, f"timeout: health rpc did not complete within {seconds}", False
+        if not healthy or (kind == "readinessProbe" and not ready):
+            return False, 'service unhealthy (responded with "NOT_SERVING")', False
+        return True, "", False
+
+    def _exec(self, c: ContainerRecord, command: list, timeout: float, running_for: float) -> tuple[bool, str, bool]:
+        """An exec probe: the command runs in the container through CRI ExecSync."""
+        program = c.program
+        answer = getattr(program, "exec", None)
+        argv = [str(a) for a in command]
+
+        def run(cmd: list[str]) -> tuple[int, str]:
+            return answer(cmd, running_for) if callable(answer) else (0, "")
+        try:
+            resp = self.kubelet.cri.runtime_service.ExecSync(c.cid, argv, int(timeout), run)
+        except CriError as err:
+            return False, str(err), True
+        output = resp.stdout.decode()
+        return resp.exit_code == 0, output.rstrip("\n"), False
+
+
+def _ask(program: object, what: str) -> bool:
+    """The program's own answer (``healthy()``/``ready()``), true for a program that has none."""
+    method = getattr(program, what, None)
+    return bool(method()) if callable(method) else True

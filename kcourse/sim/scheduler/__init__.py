@@ -81,8 +81,13 @@ from .framework import (
     fit_error_message,
 )
 from .framework.runtime import Framework
-from .framework.types import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, LABEL_HOSTNAME, LABEL_ZONE
-from .framework.types import ports_conflict as _ports_conflict
+from .framework.types import (
+    DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
+    LABEL_HOSTNAME,
+    LABEL_ZONE,
+    ports_conflict,
+)
 from .plugins import (
     DefaultBinder,
     DefaultPreemption,
@@ -156,7 +161,6 @@ __all__ = [
     "ScorePlugin",
     "Status",
     "TaintToleration",
-    "_ports_conflict",
     "default_normalize_score",
     "default_plugins",
     "fit_error_message",
@@ -164,6 +168,7 @@ __all__ = [
     "node_selector_term_matches",
     "normalized_image_name",
     "num_feasible_nodes_to_find",
+    "ports_conflict",
     "required_node_affinity_matches",
 ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nodekit import add_node, add_pod, set_pod_status
+from nodekit import add_node, add_pod, kcm_controller, set_pod_status
 
 from kcourse.sim.controllers.endpoints import services_for_pod
 from kcourse.sim.informer import Informer
@@ -104,3 +104,82 @@ def test_the_services_of_a_pod_come_from_the_selector_index_as_a_scan_would_find
         scan = [s for s in services.list() if s["spec"].get("selector")
                 and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
         assert services_for_pod(services, pod) == scan, labels
+
+
+# --- a sync costs what changed -------------------------------------------------------------------------
+
+def requests_of(c, user):
+    return [(r.verb, r.resource) for ev in c.events for r in ev.requests if r.user == user]
+
+
+def test_a_pod_event_redoes_that_pods_entry_only_and_unchanged_entries_stay_the_same_objects(web):
+    members = kcm_controller(web, "endpoint-controller").members
+    svc = web.api.peek("services", "web", "default")
+    before = dict(members.entries(svc))
+    version = members.version("default/web")
+    pod = web.api.peek("pods", "web-3", "default")
+    set_pod_status(web, "web-3", conditions=[dict(pod["status"]["conditions"][0], status="True")])
+    web.run_until_stable()
+    after = members.entries(web.api.peek("services", "web", "default"))
+    assert after["default/web-1"] is before["default/web-1"] and after["default/web-2"] is before["default/web-2"]
+    assert after["default/web-3"] is not before["default/web-3"] and after["default/web-3"][3] is True
+    assert members.version("default/web") > version
+
+
+def test_a_sync_with_nothing_changed_knows_it_without_a_request(web):
+    ctrl = kcm_controller(web, "endpoint-controller")
+    seen = len(requests_of(web, "endpoint-controller"))
+    ctrl.queue.add("default/web")
+    web.run_until_stable()
+    assert requests_of(web, "endpoint-controller")[seen:] == []
+    assert [e.message for e in web.events if e.component == "endpoint-controller"][-1] == \
+        "Endpoints default/web up to date: 2 ready, 1 not ready address(es)"
+
+
+def test_endpoints_edited_by_hand_are_put_back_at_the_services_next_sync(web):
+    """The controller owns the object; it watches only deletions of Endpoints (endpoints_controller.go's
+    ``DeleteFunc: e.onEndpointsDelete``), so a hand edit is undone when the Service is next synced."""
+    eps = web.api.peek("endpoints", "web", "default")
+    web.api.update(dict(eps, subsets=[]), user="admin")
+    web.run_until_stable()
+    assert web.api.peek("endpoints", "web", "default")["subsets"] == []
+    kcm_controller(web, "endpoint-controller").queue.add("default/web")
+    web.run_until_stable()
+    [subset] = web.api.peek("endpoints", "web", "default")["subsets"]
+    assert [a["ip"] for a in subset["addresses"]] == ["10.244.1.8", "10.244.1.9"]
+
+
+def test_a_relabelled_service_gets_its_labels_on_the_endpoints_though_no_pod_changed(web):
+    svc = web.api.peek("services", "web", "default")
+    web.api.update(dict(svc, metadata=dict(svc["metadata"], labels={"app": "web", "tier": "front"})), user="admin")
+    web.run_until_stable()
+    assert web.api.peek("endpoints", "web", "default")["metadata"]["labels"] == {"app": "web", "tier": "front"}
+
+
+def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web):
+    """Entries kept from events equal what a from-scratch pass over the Pods would build."""
+    import random
+
+    from kcourse.sim.controllers.endpoints import ServicePods
+    from kcourse.sim.objects import timestamp
+    rng = random.Random(5)
+    ctrl = kcm_controller(web, "endpoint-controller")
+    for step in range(60):
+        name = f"web-{rng.randrange(1, 7)}"
+        pod = web.api.peek("pods", name, "default")
+        action = rng.random()
+        if pod is None:
+            add_pod(web, name, "node-a", labels={"app": rng.choice(["web", "db"])}, ip=f"10.244.1.{30 + step}",
+                    ready=rng.random() < 0.5, containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}])
+        elif action < 0.4:
+            set_pod_status(web, name, conditions=[{"type": "Ready", "status": rng.choice(["True", "False"]),
+                                                   "lastTransitionTime": timestamp(web.now)}])
+        elif action < 0.7:
+            web.api.update(dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),
+                           user="admin")
+        else:
+            web.api.delete("pods", name, "default", grace_period_seconds=0)
+        if step % 4 == 0:
+            web.run_until_stable()
+            svc = web.api.peek("services", "web", "default")
+            assert ctrl.members.entries(svc) == ServicePods(ctrl.pods, ctrl._address).entries(svc), step

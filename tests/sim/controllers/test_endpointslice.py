@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nodekit import add_node, add_pod
+from nodekit import add_node, add_pod, kcm_controller, set_pod_status
 
 SERVICE = {"apiVersion": "v1", "kind": "Service",
            "metadata": {"name": "web", "namespace": "default"},
@@ -77,3 +77,46 @@ def test_pods_leaving_shrink_the_slice_in_place(web):
     web.run_until_stable()
     [es] = slices(web)
     assert es["metadata"]["name"] == name and [e["targetRef"]["name"] for e in es["endpoints"]] == ["web-1"]
+
+
+# --- a sync costs what changed -------------------------------------------------------------------------
+
+def test_a_sync_with_nothing_changed_knows_it_without_a_request(web):
+    seen = sum(1 for ev in web.events for r in ev.requests if r.user == "endpointslice-controller")
+    kcm_controller(web, "endpointslice-controller").queue.add("default/web")
+    web.run_until_stable()
+    assert sum(1 for ev in web.events for r in ev.requests if r.user == "endpointslice-controller") == seen
+    assert [e.message for e in web.events if e.component == "endpointslice-controller"][-1] == \
+        "1 slice(s) for default/web, 2 endpoint(s) (1 ready), up to date"
+
+
+def test_a_slice_edited_by_hand_is_put_back(web):
+    """Updates of its slices by others requeue the Service (endpointslice_controller.go onEndpointSliceUpdate)."""
+    [es] = slices(web)
+    web.api.update(dict(es, endpoints=[]), user="admin")
+    web.run_until_stable()
+    assert [e["addresses"] for e in slices(web)[0]["endpoints"]] == [["10.244.1.5"], ["10.244.1.6"]]
+
+
+def test_a_zone_moved_shows_on_every_endpoint_of_the_node_at_the_next_sync(web):
+    """Node changes do not queue Services, but what a sync writes reads each endpoint's node as it is then."""
+    node = web.api.peek("nodes", "node-a")
+    labels = dict(node["metadata"]["labels"], **{"topology.kubernetes.io/zone": "zone-c"})
+    web.api.update(dict(node, metadata=dict(node["metadata"], labels=labels)), user="admin")
+    web.run_until_stable()
+    assert {e["zone"] for e in slices(web)[0]["endpoints"]} == {"zone-b"}
+    pod = web.api.peek("pods", "web-2", "default")
+    set_pod_status(web, "web-2", conditions=[dict(pod["status"]["conditions"][0], status="True")])
+    web.run_until_stable()
+    assert {e["zone"] for e in slices(web)[0]["endpoints"]} == {"zone-c"}
+
+
+def test_an_unchanged_pods_endpoint_is_the_same_object_from_one_version_to_the_next(web):
+    members = kcm_controller(web, "endpointslice-controller").members
+    before = dict(members.entries(web.api.peek("services", "web", "default")))
+    pod = web.api.peek("pods", "web-2", "default")
+    set_pod_status(web, "web-2", conditions=[dict(pod["status"]["conditions"][0], status="True")])
+    web.run_until_stable()
+    after = members.entries(web.api.peek("services", "web", "default"))
+    assert after["default/web-1"] is before["default/web-1"]
+    assert after["default/web-2"][2]["conditions"]["ready"] and not before["default/web-2"][2]["conditions"]["ready"]

@@ -7,8 +7,7 @@ check that the readers (resources, discovery, kubectl) see the same kinds.
 
 import importlib
 
-from kcourse.serve import discovery
-from kcourse.sim import kinds, resources
+from kcourse.sim import discovery, kinds, resources
 from kcourse.sim.kubectl import ALL, printers
 
 describe_module = importlib.import_module("kcourse.sim.kubectl.describe")
