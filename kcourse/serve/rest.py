@@ -53,11 +53,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kcourse.sim import codecs as serializers
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
-from . import pagination, protobuf, serializers
+from . import pagination, protobuf
 from .tables import table, wants_table
 
 if TYPE_CHECKING:

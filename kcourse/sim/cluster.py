@@ -532,16 +532,17 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        for m in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
-            if m.is_master and m.powered:
+        # A loop, not any(): every watch event to a node's program asks this.
+        for master in self.machines.values():
+            if master.is_master and master.powered:
                 break
         else:
             if self.machines:
                 return False
         if node is None:
             return True
-        m = self.machines.get(node)
-        return m is None or (m.powered and not m.partitioned)
+        machine = self.machines.get(node)
+        return machine is None or (machine.powered and not machine.partitioned)
 
     def machine_up(self, node: str) -> bool:
         """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 from .informer import ResourceEventHandler
 from .objects import EPOCH
-from .program import ContainerProgram
+from .programs import ContainerProgram
 
 if TYPE_CHECKING:
     from .cluster import Cluster

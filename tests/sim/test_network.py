@@ -142,7 +142,7 @@ def _imports(module: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("module", ["network", "kubeproxy", "program"])
+@pytest.mark.parametrize("module", ["network", "kubeproxy", "programs"])
 def test_the_pod_network_and_kube_proxy_know_nothing_of_the_addons(module):
     """The addons (CoreDNS, …) are workloads built on the network and kube-proxy, never the other way round."""
     assert not {m for m in _imports(module) if m.startswith("sim.addons")}

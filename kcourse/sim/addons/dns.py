@@ -35,7 +35,7 @@ from typing import Any
 
 from ..informer import ResourceEventHandler
 from ..network import CLUSTER_DNS_IP, DOMAIN, DnsAnswer, Record, candidates, resolve
-from ..program import ContainerProgram
+from ..programs import ContainerProgram
 
 __all__ = [
     "CLUSTER_DNS_IP",

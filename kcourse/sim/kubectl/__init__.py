@@ -1249,6 +1249,17 @@ class Kubectl:
     # --- logs ------------------------------------------------------------------------------------------------------
 
     def _cmd_logs(self, args: Args) -> int:
+        if not args.positional and args.get("selector"):
+            # Every Pod the selector matches, one after the other (kubectl streams them concurrently, so the
+            # real order of their lines depends on timing).
+            pods = self._list(by_plural("pods"), self._namespace(args), args.get("selector"))  # type: ignore[arg-type]
+            if not pods:
+                self._eprint(f"No resources found in {self._namespace(args)} namespace.\n")
+                return 0
+            code = 0
+            for pod in pods:
+                code = self._cmd_logs(Args(args.command, [pod["metadata"]["name"]], args.flags, args.cmd)) or code
+            return code
         if not args.positional:
             raise KubectlError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
                                "required argument for the logs command", "See 'kubectl logs -h' for help and "
@@ -1488,8 +1499,10 @@ class Kubectl:
         if sort_by not in ("", "cpu", "memory"):
             raise KubectlError("--sort-by accepts only cpu or memory")
         metrics = getattr(getattr(self.cluster, "addons", None), "metrics", None)
-        if metrics is None or not metrics.available:
+        if metrics is None:  # no metrics-server installed: no metrics.k8s.io APIService in discovery
             raise KubectlError("Metrics API not available")
+        if not metrics.available:  # the APIService is there, its backend is not
+            raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         if args.positional[0].startswith("no"):
             return self._top_nodes(metrics, args, sort_by)
         return self._top_pods(metrics, args, sort_by)
