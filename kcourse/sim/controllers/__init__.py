@@ -36,8 +36,8 @@ def _controller_classes() -> list[type[Controller]]:
     from .serviceaccount import ServiceAccountsController
     from .token import TokensController
     return [NodeIpamController, NodeLifecycleController, ServiceAccountsController, TokensController,
-            NamespaceController, DeploymentController, ReplicaSetController, DaemonSetController, JobController,
-            EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
+            NamespaceController, DeploymentController, ReplicaSetController, DaemonSetController,
+            JobController, EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
 
 
 CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-token", "namespace",

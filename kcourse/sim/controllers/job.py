@@ -67,8 +67,13 @@ from .controller_utils import (
     slow_start_batch,
 )
 
-__all__ = ["DEFAULT_POD_FAILURE_BACKOFF", "MAX_POD_CREATE_DELETE_PER_SYNC", "MAX_POD_FAILURE_BACKOFF",
-           "SYNC_JOB_BATCH_PERIOD", "JobController"]
+__all__ = [
+    "DEFAULT_POD_FAILURE_BACKOFF",
+    "MAX_POD_CREATE_DELETE_PER_SYNC",
+    "MAX_POD_FAILURE_BACKOFF",
+    "SYNC_JOB_BATCH_PERIOD",
+    "JobController",
+]
 
 #: ``DefaultJobPodFailureBackOff`` and ``MaxJobPodFailureBackOff`` (seconds).
 DEFAULT_POD_FAILURE_BACKOFF = 10.0
@@ -85,9 +90,11 @@ COMPLETIONS_MESSAGE = "Reached expected number of succeeded pods"
 
 def _finished_time(pod: dict, now: float) -> float:
     """``getFinishedTime``: when the last container ended, else when the Pod was deleted, else now."""
-    ends = [parse_timestamp(c["state"]["terminated"]["finishedAt"])
-            for c in (pod.get("status") or {}).get("containerStatuses") or []
-            if ((c.get("state") or {}).get("terminated") or {}).get("finishedAt")]
+    ends = [
+        parse_timestamp(c["state"]["terminated"]["finishedAt"])
+        for c in (pod.get("status") or {}).get("containerStatuses") or []
+        if ((c.get("state") or {}).get("terminated") or {}).get("finishedAt")
+    ]
     if ends:
         return max(ends)
     deleted = pod["metadata"].get("deletionTimestamp")
@@ -95,8 +102,10 @@ def _finished_time(pod: dict, now: float) -> float:
 
 
 def _is_finished(job: dict) -> bool:
-    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-               for c in (job.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions") or []
+    )
 
 
 def _counted_failed(pod: dict) -> bool:
@@ -152,13 +161,19 @@ class JobController(Controller):
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.backoff: dict[str, _Backoff] = {}
-        self._deleted_uids: dict[str, str] = {}  # key of a deleted Job → its UID, to free its Pods' finalizers
-        self.job_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new), on_delete=self._delete_job))
-        self.pod_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
+        self._deleted_uids: dict[
+            str, str
+        ] = {}  # key of a deleted Job → its UID, to free its Pods' finalizers
+        self.job_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_job
+            )
+        )
+        self.pod_informer.add_event_handler(
+            ResourceEventHandler(on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod)
+        )
 
-    # --- informer handlers: bookkeeping and enqueue, nothing else ---------------------------------------------
+    # --- informer handlers: bookkeeping and enqueue, nothing else -------------------------------------------
 
     def _delete_job(self, job: dict) -> None:
         key = object_key(job)
@@ -167,7 +182,9 @@ class JobController(Controller):
         self.enqueue(job)
 
     def _owner(self, pod: dict) -> dict | None:
-        return resolve_controller_ref(self.job_informer, pod["metadata"]["namespace"], controller_of(pod), "Job")
+        return resolve_controller_ref(
+            self.job_informer, pod["metadata"]["namespace"], controller_of(pod), "Job"
+        )
 
     def _enqueue_batched(self, job: dict) -> None:
         self.queue.add_after(object_key(job), SYNC_JOB_BATCH_PERIOD)
@@ -191,7 +208,7 @@ class JobController(Controller):
             self.expectations.deletion_observed(object_key(job), object_key(pod))
             self._enqueue_batched(job)
 
-    # --- the sync ---------------------------------------------------------------------------------------------
+    # --- the sync -------------------------------------------------------------------------------------------
 
     def sync_handler(self, key: str) -> str | None:
         job = self.job_informer.get(key)
@@ -199,7 +216,9 @@ class JobController(Controller):
             self.expectations.delete(key)
             self.backoff.pop(key, None)
             freed = self._free_orphans(self._deleted_uids.pop(key, ""))
-            return f"Job {key} has been deleted" + (f"; removed the tracking finalizer of {freed}" if freed else "")
+            return f"Job {key} has been deleted" + (
+                f"; removed the tracking finalizer of {freed}" if freed else ""
+            )
         if _is_finished(job):
             self.backoff.pop(key, None)
             return f"Job {key} has finished"
@@ -207,14 +226,24 @@ class JobController(Controller):
         spec = job["spec"]
         satisfied = self.expectations.satisfied(key)
         owned = pods_by_owner(self.pod_informer, job, include_orphans=True)
-        pods, notes = claim_objects(self.client, job, selector_from_spec(spec.get("selector")), owned, "pods",
-                                    lambda: self._can_adopt(job))
+        pods, notes = claim_objects(
+            self.client,
+            job,
+            selector_from_spec(spec.get("selector")),
+            owned,
+            "pods",
+            lambda: self._can_adopt(job),
+        )
         status = deep_copy(job.get("status") or {})
         uncounted = status.setdefault("uncountedTerminatedPods", {})
         in_uncounted = set(uncounted.get("succeeded") or []) | set(uncounted.get("failed") or [])
         active = [p for p in pods if is_pod_active(p)]
-        tracked = [p for p in pods if JOB_TRACKING_FINALIZER in (p["metadata"].get("finalizers") or [])
-                   and p["metadata"]["uid"] not in in_uncounted]
+        tracked = [
+            p
+            for p in pods
+            if JOB_TRACKING_FINALIZER in (p["metadata"].get("finalizers") or [])
+            and p["metadata"]["uid"] not in in_uncounted
+        ]
         new_succeeded = [p for p in tracked if (p.get("status") or {}).get("phase") == "Succeeded"]
         new_failed = [p for p in tracked if _counted_failed(p)]
         succeeded = status.get("succeeded", 0) + len(new_succeeded) + len(uncounted.get("succeeded") or [])
@@ -223,8 +252,10 @@ class JobController(Controller):
         if not status.get("startTime") and not suspended:
             status["startTime"] = timestamp(now)
         backoff = self.backoff.setdefault(key, _Backoff())
-        backoff.record(sorted(_finished_time(p, now) for p in new_succeeded),
-                       sorted(_finished_time(p, now) for p in new_failed))
+        backoff.record(
+            sorted(_finished_time(p, now) for p in new_succeeded),
+            sorted(_finished_time(p, now) for p in new_failed),
+        )
 
         failure: tuple[str, str] | None = None
         if self._has_condition(job, "FailureTarget"):
@@ -235,14 +266,18 @@ class JobController(Controller):
         elif self._past_active_deadline(job, status, now):
             failure = ("DeadlineExceeded", DEADLINE_MESSAGE)
         elif spec.get("activeDeadlineSeconds") is not None and not suspended:
-            self.queue.add_after(key, spec["activeDeadlineSeconds"] - (now - parse_timestamp(status["startTime"])))
+            self.queue.add_after(
+                key, spec["activeDeadlineSeconds"] - (now - parse_timestamp(status["startTime"]))
+            )
 
         actions: list[str] = []
         error: Exception | None = None
         success = False
         if failure is not None:
             actions += self._delete_pods(job, active, "the Job failed")
-            new_failed += [p for p in active if p not in new_failed and p in tracked]  # all its Pods count failed
+            new_failed += [
+                p for p in active if p not in new_failed and p in tracked
+            ]  # all its Pods count failed
             active = []
         else:
             if satisfied and not job["metadata"].get("deletionTimestamp"):
@@ -257,43 +292,58 @@ class JobController(Controller):
             if not success and satisfied:
                 self._suspend_condition(job, status, suspended, now)
 
-        terminating = sum(1 for p in pods if p["metadata"].get("deletionTimestamp")
-                          and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))
+        terminating = sum(
+            1
+            for p in pods
+            if p["metadata"].get("deletionTimestamp")
+            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+        )
         status["active"] = len(active)
         status["ready"] = sum(1 for p in active if is_pod_ready(p))
         status["terminating"] = terminating
         wrote = self._track_and_finish(job, status, new_succeeded, new_failed, failure, success, terminating)
         if error is not None:
             raise error
-        head = (f"{succeeded} succeeded, {failed} failed, {len(active)} active"
-                + (f" ({', '.join(notes)})" if notes else ""))
+        head = f"{succeeded} succeeded, {failed} failed, {len(active)} active" + (
+            f" ({', '.join(notes)})" if notes else ""
+        )
         said = actions + wrote
         if said:
             return f"{head}: {'; '.join(said)}"
         if not satisfied:
             adds, dels = self.expectations.pending(key)
-            return (f"{head}: waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
-                    "(expectations) before acting again")
+            return (
+                f"{head}: waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
+                "(expectations) before acting again"
+            )
         return f"{head}: nothing to do"
 
     def _can_adopt(self, job: dict) -> bool:
         fresh = self.client.get("jobs", job["metadata"]["name"], job["metadata"]["namespace"])
-        return fresh["metadata"]["uid"] == job["metadata"]["uid"] and not fresh["metadata"].get("deletionTimestamp")
+        return fresh["metadata"]["uid"] == job["metadata"]["uid"] and not fresh["metadata"].get(
+            "deletionTimestamp"
+        )
 
     @staticmethod
     def _has_condition(job: dict, ctype: str) -> bool:
-        return any(c.get("type") == ctype and c.get("status") == "True"
-                   for c in (job.get("status") or {}).get("conditions") or [])
+        return any(
+            c.get("type") == ctype and c.get("status") == "True"
+            for c in (job.get("status") or {}).get("conditions") or []
+        )
 
     @staticmethod
     def _past_backoff_limit_on_failure(job: dict, active: list[dict]) -> bool:
-        """``pastBackoffLimitOnFailure``: with OnFailure, container restarts of running Pods count as failures."""
+        """``pastBackoffLimitOnFailure``: with OnFailure, container restarts of running Pods count as
+        failures."""
         if job["spec"]["template"]["spec"].get("restartPolicy") != "OnFailure":
             return False
-        restarts = sum(c.get("restartCount", 0) for p in active
-                       if (p.get("status") or {}).get("phase") in ("Running", "Pending")
-                       for c in ((p.get("status") or {}).get("initContainerStatuses") or [])
-                       + ((p.get("status") or {}).get("containerStatuses") or []))
+        restarts = sum(
+            c.get("restartCount", 0)
+            for p in active
+            if (p.get("status") or {}).get("phase") in ("Running", "Pending")
+            for c in ((p.get("status") or {}).get("initContainerStatuses") or [])
+            + ((p.get("status") or {}).get("containerStatuses") or [])
+        )
         limit = job["spec"].get("backoffLimit", 6)
         return restarts > 0 if limit == 0 else restarts >= limit
 
@@ -304,9 +354,11 @@ class JobController(Controller):
             return False
         return now - parse_timestamp(status["startTime"]) >= deadline
 
-    def _manage_job(self, job: dict, active: list[dict], succeeded: int, backoff: _Backoff
-                    ) -> tuple[list[dict], str | None]:
-        """``manageJob``: create or delete Pods towards ``wantActive``; returns the active Pods and what it did."""
+    def _manage_job(
+        self, job: dict, active: list[dict], succeeded: int, backoff: _Backoff
+    ) -> tuple[list[dict], str | None]:
+        """``manageJob``: create or delete Pods towards ``wantActive``; returns the active Pods and what it
+        did."""
         key, spec = object_key(job), job["spec"]
         parallelism = spec.get("parallelism", 1)
         if spec.get("suspend"):
@@ -316,8 +368,9 @@ class JobController(Controller):
         else:
             want = max(0, min(spec["completions"] - succeeded, parallelism))
         if len(active) > want:
-            victims = rank_pods_for_deletion(active, {}, self.clock.now)[:min(len(active) - want,
-                                                                              MAX_POD_CREATE_DELETE_PER_SYNC)]
+            victims = rank_pods_for_deletion(active, {}, self.clock.now)[
+                : min(len(active) - want, MAX_POD_CREATE_DELETE_PER_SYNC)
+            ]
             self.expectations.expect_deletions(key, [object_key(p) for p in victims])
             said = self._delete_pods(job, victims, "too many active")
             return [p for p in active if p not in victims], "; ".join(said) or None
@@ -326,15 +379,20 @@ class JobController(Controller):
         wait = backoff.remaining(self.clock.now)
         if wait > 0:
             self.queue.add_after(key, wait)
-            return active, (f"waiting {wait:g}s (back-off after {backoff.failures_after_last_success} failed "
-                            "Pod(s)) before creating a replacement")
+            return active, (
+                f"waiting {wait:g}s (back-off after {backoff.failures_after_last_success} failed "
+                "Pod(s)) before creating a replacement"
+            )
         count = min(want - len(active), MAX_POD_CREATE_DELETE_PER_SYNC)
         self.expectations.expect_creations(key, count)
         template = deep_copy(spec["template"])
         template["metadata"]["finalizers"] = [JOB_TRACKING_FINALIZER]
         created: list[dict] = []
         ok, _, err = slow_start_batch(
-            count, SLOW_START_INITIAL_BATCH_SIZE, lambda: created.append(self.pod_control.create_pod(template, job)))
+            count,
+            SLOW_START_INITIAL_BATCH_SIZE,
+            lambda: created.append(self.pod_control.create_pod(template, job)),
+        )
         for _ in range(count - ok):
             self.expectations.creation_observed(key)  # never coming: do not wait for them
         if err is not None:
@@ -365,29 +423,47 @@ class JobController(Controller):
             if not conditions:
                 status.pop("conditions")
             return
-        new = {"type": "Suspended", "status": "True" if suspended else "False", "lastProbeTime": timestamp(now),
-               "lastTransitionTime": timestamp(now), "reason": reason, "message": message}
+        new = {
+            "type": "Suspended",
+            "status": "True" if suspended else "False",
+            "lastProbeTime": timestamp(now),
+            "lastTransitionTime": timestamp(now),
+            "reason": reason,
+            "message": message,
+        }
         status["conditions"] = [c for c in conditions if c.get("type") != "Suspended"] + [new]
         self.client.event(job, "Normal", event, message)
 
-    # --- status: count finished Pods, free them, finish the Job (trackJobStatusAndRemoveFinalizers) ----------
+    # --- status: count finished Pods, free them, finish the Job (trackJobStatusAndRemoveFinalizers) ---------
 
-    def _track_and_finish(self, job: dict, status: dict, new_succeeded: list[dict], new_failed: list[dict],
-                          failure: tuple[str, str] | None, success: bool, terminating: int) -> list[str]:
+    def _track_and_finish(
+        self,
+        job: dict,
+        status: dict,
+        new_succeeded: list[dict],
+        new_failed: list[dict],
+        failure: tuple[str, str] | None,
+        success: bool,
+        terminating: int,
+    ) -> list[str]:
         said: list[str] = []
         now = self.clock.now
         uncounted = status["uncountedTerminatedPods"]
         if failure is not None and not self._has_condition(job, "FailureTarget"):
             self._add_condition(status, "FailureTarget", failure, now)
         if success and not self._has_condition(job, "SuccessCriteriaMet"):
-            self._add_condition(status, "SuccessCriteriaMet", ("CompletionsReached", COMPLETIONS_MESSAGE), now)
+            self._add_condition(
+                status, "SuccessCriteriaMet", ("CompletionsReached", COMPLETIONS_MESSAGE), now
+            )
         for field, pods in (("succeeded", new_succeeded), ("failed", new_failed)):
             if pods:
                 uncounted[field] = list(uncounted.get(field) or []) + [p["metadata"]["uid"] for p in pods]
         if new_succeeded or new_failed:
             job = self._write_status(job, status)  # 1. the UIDs are recorded before the finalizers go
-            said.append(f"recorded {len(new_succeeded)} succeeded and {len(new_failed)} failed Pod(s) as uncounted")
-            freed = self._remove_finalizers(new_succeeded + new_failed)   # 2. the Pods may now go
+            said.append(
+                f"recorded {len(new_succeeded)} succeeded and {len(new_failed)} failed Pod(s) as uncounted"
+            )
+            freed = self._remove_finalizers(new_succeeded + new_failed)  # 2. the Pods may now go
             said.append(f"removed the tracking finalizer of {', '.join(freed)}")
             status = deep_copy(job["status"])
             counted = status["uncountedTerminatedPods"]
@@ -397,8 +473,11 @@ class JobController(Controller):
                     del status[field]
         finished = (failure is not None or success) and terminating == 0
         if finished:
-            ctype, reason_message = ("Failed", failure) if failure is not None else (
-                "Complete", ("CompletionsReached", COMPLETIONS_MESSAGE))
+            ctype, reason_message = (
+                ("Failed", failure)
+                if failure is not None
+                else ("Complete", ("CompletionsReached", COMPLETIONS_MESSAGE))
+            )
             self._add_condition(status, ctype, reason_message, now)
             if ctype == "Complete":
                 status["completionTime"] = timestamp(now)
@@ -418,9 +497,16 @@ class JobController(Controller):
     @staticmethod
     def _add_condition(status: dict, ctype: str, reason_message: tuple[str, str], now: float) -> None:
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != ctype]
-        conditions.append({"type": ctype, "status": "True", "lastProbeTime": timestamp(now),
-                           "lastTransitionTime": timestamp(now), "reason": reason_message[0],
-                           "message": reason_message[1]})
+        conditions.append(
+            {
+                "type": ctype,
+                "status": "True",
+                "lastProbeTime": timestamp(now),
+                "lastTransitionTime": timestamp(now),
+                "reason": reason_message[0],
+                "message": reason_message[1],
+            }
+        )
         status["conditions"] = conditions
 
     def _write_status(self, job: dict, status: dict) -> dict:
@@ -434,8 +520,13 @@ class JobController(Controller):
             md = pod["metadata"]
             rest = [f for f in md.get("finalizers") or [] if f != JOB_TRACKING_FINALIZER]
             try:
-                self.client.patch("pods", md["name"], {"metadata": {"finalizers": rest or None}},
-                                  namespace=md["namespace"], patch_type="merge")
+                self.client.patch(
+                    "pods",
+                    md["name"],
+                    {"metadata": {"finalizers": rest or None}},
+                    namespace=md["namespace"],
+                    patch_type="merge",
+                )
                 freed.append(md["name"])
             except ApiError as err:
                 if err.code != 404:
@@ -446,6 +537,9 @@ class JobController(Controller):
         """A deleted Job's Pods keep its finalizer: remove it so they can go (``cleanupPodFinalizers``)."""
         if not uid:
             return ""
-        pods = [p for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, uid)
-                if JOB_TRACKING_FINALIZER in (p["metadata"].get("finalizers") or [])]
+        pods = [
+            p
+            for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, uid)
+            if JOB_TRACKING_FINALIZER in (p["metadata"].get("finalizers") or [])
+        ]
         return ", ".join(self._remove_finalizers(sorted(pods, key=object_key)))

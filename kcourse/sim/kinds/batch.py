@@ -55,11 +55,13 @@ CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 LEGACY_CONTROLLER_UID_LABEL = "controller-uid"
 LEGACY_JOB_NAME_LABEL = "job-name"
-#: The finalizer the Job controller puts on its Pods until it has counted them (``batch.JobTrackingFinalizer``).
+#: The finalizer the Job controller puts on its Pods until it has counted them
+# (``batch.JobTrackingFinalizer``).
 JOB_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 
 
-# --- defaulting and the generated selector --------------------------------------------------------------------
+# --- defaulting and the generated selector ------------------------------------------------------------------
+
 
 def default_job(obj: dict) -> None:
     """``SetDefaults_Job``, then the Pod template's defaults (``SetDefaults_PodSpec``)."""
@@ -75,14 +77,17 @@ def default_job(obj: dict) -> None:
         obj["metadata"]["labels"] = dict(tlabels)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
-    spec.setdefault("podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed")
+    spec.setdefault(
+        "podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
+    )
     spec.setdefault("manualSelector", False)
     template.setdefault("metadata", {})
     defaults.default_pod_spec(template.setdefault("spec", {}))
 
 
 def generate_selector(obj: dict) -> None:
-    """``PrepareForCreate``: the status starts empty, and unless ``manualSelector`` the selector is generated."""
+    """``PrepareForCreate``: the status starts empty, and unless ``manualSelector`` the selector is
+    generated."""
     obj["status"] = {}
     spec, md = obj["spec"], obj["metadata"]
     if spec.get("manualSelector"):
@@ -99,10 +104,17 @@ def generate_selector(obj: dict) -> None:
         md["labels"] = dict(labels)
 
 
-# --- validation -----------------------------------------------------------------------------------------------
+# --- validation ---------------------------------------------------------------------------------------------
 
-_COUNTS = ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished",
-           "backoffLimitPerIndex", "maxFailedIndexes")
+_COUNTS = (
+    "parallelism",
+    "completions",
+    "activeDeadlineSeconds",
+    "backoffLimit",
+    "ttlSecondsAfterFinished",
+    "backoffLimitPerIndex",
+    "maxFailedIndexes",
+)
 
 
 def _has_label(errs: ErrorList, labels: dict, key: str, value: str) -> None:
@@ -124,8 +136,12 @@ def _validate_generated_selector(errs: ErrorList, obj: dict) -> None:
     if not uid:
         errs.required("metadata.uid")
     expected = {}
-    for key, value in ((LEGACY_CONTROLLER_UID_LABEL, uid), (LEGACY_JOB_NAME_LABEL, name),
-                       (CONTROLLER_UID_LABEL, uid), (JOB_NAME_LABEL, name)):
+    for key, value in (
+        (LEGACY_CONTROLLER_UID_LABEL, uid),
+        (LEGACY_JOB_NAME_LABEL, name),
+        (CONTROLLER_UID_LABEL, uid),
+        (JOB_NAME_LABEL, name),
+    ):
         _has_label(errs, labels, key, value)
         expected[key] = value
     if not selector_from_spec(spec["selector"]).matches(expected):
@@ -161,16 +177,19 @@ def validate_job(errs: ErrorList, obj: dict) -> None:
     selector = spec.get("selector")
     if selector is None:
         errs.required("spec.selector")
-    elif validate_label_selector(errs, selector, "spec.selector") and \
-            not selector_from_spec(selector).matches(tlabels):
+    elif validate_label_selector(errs, selector, "spec.selector") and not selector_from_spec(
+        selector
+    ).matches(tlabels):
         errs.invalid("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`")
 
 
 def validate_job_update(errs: ErrorList, new: dict, old: dict) -> None:
-    """``ValidateJobSpecUpdate``: selector, completions (NonIndexed), template and completion mode are immutable."""
+    """``ValidateJobSpecUpdate``: selector, completions (NonIndexed), template and completion mode are
+    immutable."""
     spec, old_spec = new.get("spec") or {}, old.get("spec") or {}
     if spec.get("completionMode", "NonIndexed") == "NonIndexed" and spec.get("completions") != old_spec.get(
-            "completions"):
+        "completions"
+    ):
         errs.invalid("spec.completions", spec.get("completions"), "field is immutable")
     validate_selector_update(errs, new, old)
     if spec.get("template") != old_spec.get("template"):
@@ -179,15 +198,19 @@ def validate_job_update(errs: ErrorList, new: dict, old: dict) -> None:
         errs.invalid("spec.completionMode", spec.get("completionMode"), "field is immutable")
 
 
-# --- kubectl --------------------------------------------------------------------------------------------------
+# --- kubectl ------------------------------------------------------------------------------------------------
+
 
 def _has_condition(job: dict, ctype: str) -> bool:
-    return any(c.get("type") == ctype and c.get("status") == "True"
-               for c in (job.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == ctype and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions") or []
+    )
 
 
 def job_status(job: dict) -> str:
-    """The STATUS column: ``Complete``, ``Failed``, ``Terminating``, ``Suspended``, ``FailureTarget`` or ``Running``."""
+    """The STATUS column: ``Complete``, ``Failed``, ``Terminating``, ``Suspended``, ``FailureTarget`` or
+    ``Running``."""
     if _has_condition(job, "Complete"):
         return "Complete"
     if _has_condition(job, "Failed"):
@@ -205,6 +228,7 @@ def job_row(job: dict, now: float, wide: bool) -> list[str]:
     """``printJob``: NAME, STATUS, COMPLETIONS, DURATION, AGE (and, wide, CONTAINERS, IMAGES, SELECTOR)."""
     from ..kubectl.printers import _age, _containers_images, _selector_string, human_duration
     from ..objects import parse_timestamp
+
     spec, st = job.get("spec") or {}, job.get("status") or {}
     succeeded = st.get("succeeded", 0)
     if spec.get("completions") is not None:
@@ -225,7 +249,8 @@ def job_row(job: dict, now: float, wide: bool) -> list[str]:
 
 
 def kubectl_create_job(words: list[str], flags: dict[str, Any]) -> dict:
-    """``createJob``: one container named after the Job, the words after ``--`` as its command, restartPolicy Never."""
+    """``createJob``: one container named after the Job, the words after ``--`` as its command,
+    restartPolicy Never."""
     if not words:
         raise ValueError("exactly one NAME is required, got 0")
     image, source = flags.get("image") or "", flags.get("from") or ""
@@ -237,17 +262,40 @@ def kubectl_create_job(words: list[str], flags: dict[str, Any]) -> dict:
     container: dict[str, Any] = {"name": name, "image": image, "resources": {}}
     if command:
         container["command"] = command
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
-            "spec": {"template": {"metadata": {}, "spec": {"containers": [container], "restartPolicy": "Never"}}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {"template": {"metadata": {}, "spec": {"containers": [container], "restartPolicy": "Never"}}},
+    }
 
 
 JOB = Kind(
-    "Job", "jobs", "batch", "v1", True, "/registry/jobs", categories=("all",),
-    default=default_job, prepare_for_create=generate_selector, validate=validate_job,
+    "Job",
+    "jobs",
+    "batch",
+    "v1",
+    True,
+    "/registry/jobs",
+    categories=("all",),
+    default=default_job,
+    prepare_for_create=generate_selector,
+    validate=validate_job,
     validate_update=validate_job_update,
-    printer=Printer(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), job_row,
-                    ("CONTAINERS", "IMAGES", "SELECTOR")),
-    controllers=(("job-controller", ("The Job controller runs each Job's Pods to completion: it keeps up to "
-                  "parallelism Pods active until completions of them have succeeded, replaces failed ones after a "
-                  "back-off, and fails the Job once more than backoffLimit have failed.")),),
-    kubectl_create=kubectl_create_job, create_flags=("image", "from"))
+    printer=Printer(
+        ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), job_row, ("CONTAINERS", "IMAGES", "SELECTOR")
+    ),
+    controllers=(
+        (
+            "job-controller",
+            (
+                "The Job controller runs each Job's Pods to completion: it keeps up to "
+                "parallelism Pods active until completions of them have succeeded, replaces failed ones "
+                "after a "
+                "back-off, and fails the Job once more than backoffLimit have failed."
+            ),
+        ),
+    ),
+    kubectl_create=kubectl_create_job,
+    create_flags=("image", "from"),
+)

@@ -30,8 +30,14 @@ from ..errors import ApiError
 from ..validation import ErrorList
 from . import Kind, Printer
 
-__all__ = ["HIGHEST_USER_DEFINABLE_PRIORITY", "PRIORITY_CLASS", "SYSTEM_CRITICAL_PRIORITY",
-           "SYSTEM_PRIORITY_CLASSES", "admit_pod", "admit_priority_class"]
+__all__ = [
+    "HIGHEST_USER_DEFINABLE_PRIORITY",
+    "PRIORITY_CLASS",
+    "SYSTEM_CRITICAL_PRIORITY",
+    "SYSTEM_PRIORITY_CLASSES",
+    "admit_pod",
+    "admit_priority_class",
+]
 
 HIGHEST_USER_DEFINABLE_PRIORITY = 1000000000
 SYSTEM_CRITICAL_PRIORITY = 2 * HIGHEST_USER_DEFINABLE_PRIORITY
@@ -40,13 +46,23 @@ SYSTEM_PRIORITY_CLASS_PREFIX = "system-"
 DEFAULT_PRIORITY = 0
 
 SYSTEM_PRIORITY_CLASSES: tuple[dict, ...] = (
-    {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "system-node-critical"},
-     "value": SYSTEM_CRITICAL_PRIORITY + 1000,
-     "description": "Used for system critical pods that must not be moved from their current node."},
-    {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "system-cluster-critical"},
-     "value": SYSTEM_CRITICAL_PRIORITY,
-     "description": "Used for system critical pods that must run in the cluster, but can be moved to another node if "
-                    "necessary."},
+    {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": "system-node-critical"},
+        "value": SYSTEM_CRITICAL_PRIORITY + 1000,
+        "description": "Used for system critical pods that must not be moved from their current node.",
+    },
+    {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": "system-cluster-critical"},
+        "value": SYSTEM_CRITICAL_PRIORITY,
+        "description": (
+            "Used for system critical pods that must run in the cluster, but can be moved to another node if "
+            "necessary."
+        ),
+    },
 )
 
 #: What the plugin reads: the current objects of a resource (``lister.List``).
@@ -72,15 +88,21 @@ def _known_system_class_error(pc: dict) -> str | None:
 
 
 def validate_priority_class(errs: ErrorList, pc: dict) -> None:
-    """``ValidatePriorityClass``: the reserved prefix, the highest user-definable value, the preemption policy."""
+    """``ValidatePriorityClass``: the reserved prefix, the highest user-definable value, the preemption
+    policy."""
     name = pc["metadata"].get("name") or ""
     if name.startswith(SYSTEM_PRIORITY_CLASS_PREFIX):
         problem = _known_system_class_error(pc)
         if problem is not None:
-            errs.forbidden("metadata.name", f"priority class names with '{SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are "
-                           f"reserved for system use only. error: {problem}")
+            errs.forbidden(
+                "metadata.name",
+                f"priority class names with '{SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are "
+                f"reserved for system use only. error: {problem}",
+            )
     elif pc.get("value", 0) > HIGHEST_USER_DEFINABLE_PRIORITY:
-        errs.forbidden("value", f"maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE_PRIORITY}")
+        errs.forbidden(
+            "value", f"maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE_PRIORITY}"
+        )
     policy = pc.get("preemptionPolicy")
     if policy is not None and policy not in ("PreemptLowerPriority", "Never"):
         errs.unsupported("preemptionPolicy", policy, ["Never", "PreemptLowerPriority"])
@@ -94,11 +116,14 @@ def validate_priority_class_update(errs: ErrorList, new: dict, old: dict) -> Non
         errs.invalid("preemptionPolicy", new.get("preemptionPolicy"), "field is immutable")
 
 
-# --- the Priority admission plugin ------------------------------------------------------------------------------
+# --- the Priority admission plugin --------------------------------------------------------------------------
+
 
 def _forbidden(resource: str, name: str, message: str) -> ApiError:
     """``admission.NewForbidden``: the object's name, or its generateName before one is generated."""
-    return ApiError(403, "Forbidden", f'{resource} "{name}" is forbidden: {message}', kind=resource, name=name)
+    return ApiError(
+        403, "Forbidden", f'{resource} "{name}" is forbidden: {message}', kind=resource, name=name
+    )
 
 
 def _default_class(lister: Lister) -> dict | None:
@@ -111,7 +136,8 @@ def _default_class(lister: Lister) -> dict | None:
 
 
 def admit_pod(pod: dict, old: dict | None, lister: Lister, name: str) -> None:
-    """``admitPod``: on create resolve ``priorityClassName`` into ``priority`` and ``preemptionPolicy``; on update
+    """``admitPod``: on create resolve ``priorityClassName`` into ``priority`` and ``preemptionPolicy``; on
+    update
     keep what creation set (validation forbids changing them)."""
     spec = pod.setdefault("spec", {})
     if old is not None:
@@ -133,15 +159,23 @@ def admit_pod(pod: dict, old: dict | None, lister: Lister, name: str) -> None:
             raise _forbidden("pods", name, f"no PriorityClass with name {class_name} was found")
         priority, policy = pc.get("value", 0), pc.get("preemptionPolicy")
     if spec.get("priority") is not None and spec["priority"] != priority:
-        raise _forbidden("pods", name, f"the integer value of priority ({spec['priority']}) must not be provided in "
-                         f"pod spec; priority admission controller computed {priority} from the given PriorityClass "
-                         "name")
+        raise _forbidden(
+            "pods",
+            name,
+            f"the integer value of priority ({spec['priority']}) must not be provided in "
+            f"pod spec; priority admission controller computed {priority} from the given PriorityClass "
+            "name",
+        )
     spec["priority"] = priority
     if policy is not None:
         if spec.get("preemptionPolicy") is not None and spec["preemptionPolicy"] != policy:
-            raise _forbidden("pods", name, f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must "
-                             f"not be provided in pod spec; priority admission controller computed {policy} from the "
-                             "given PriorityClass name")
+            raise _forbidden(
+                "pods",
+                name,
+                f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must "
+                f"not be provided in pod spec; priority admission controller computed {policy} from the "
+                "given PriorityClass name",
+            )
         spec["preemptionPolicy"] = policy
 
 
@@ -151,26 +185,42 @@ def admit_priority_class(pc: dict, old: dict | None, lister: Lister, name: str) 
         return
     current = _default_class(lister)
     if current is not None and (old is None or current["metadata"]["name"] != pc["metadata"].get("name")):
-        raise _forbidden("priorityclasses.scheduling.k8s.io", name, f"PriorityClass {current['metadata']['name']} is "
-                         "already marked as default. Only one default can exist")
+        raise _forbidden(
+            "priorityclasses.scheduling.k8s.io",
+            name,
+            f"PriorityClass {current['metadata']['name']} is "
+            "already marked as default. Only one default can exist",
+        )
 
 
-# --- kubectl ----------------------------------------------------------------------------------------------------
+# --- kubectl ------------------------------------------------------------------------------------------------
 
-def priority_class_row(pc: dict, now: float, wide: bool) -> list[str]:
+
+def priority_class_row(pc: dict, now: float, _wide: bool) -> list[str]:
     """``printPriorityClass``: NAME, VALUE, GLOBAL-DEFAULT, AGE, PREEMPTIONPOLICY."""
     from ..kubectl.printers import _age
-    return [pc["metadata"]["name"], str(pc.get("value", 0)), "true" if pc.get("globalDefault") else "false",
-            _age(pc, now), pc.get("preemptionPolicy") or ""]
+
+    return [
+        pc["metadata"]["name"],
+        str(pc.get("value", 0)),
+        "true" if pc.get("globalDefault") else "false",
+        _age(pc, now),
+        pc.get("preemptionPolicy") or "",
+    ]
 
 
 def kubectl_create_priority_class(words: list[str], flags: dict[str, Any]) -> dict:
-    """``kubectl create priorityclass NAME --value=… [--global-default] [--description=…] [--preemption-policy=…]``
+    """``kubectl create priorityclass NAME --value=… [--global-default] [--description=…]
+    [--preemption-policy=…]``
     (``kubectl/pkg/cmd/create/create_priorityclass.go``)."""
     if len(words) != 1:
         raise ValueError(f"exactly one NAME is required, got {len(words)}")
-    obj: dict[str, Any] = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
-                           "metadata": {"name": words[0]}, "value": flags.get("value", 0)}
+    obj: dict[str, Any] = {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": words[0]},
+        "value": flags.get("value", 0),
+    }
     if flags.get("global-default"):  # globalDefault and description are omitempty
         obj["globalDefault"] = True
     if flags.get("description"):
@@ -180,9 +230,19 @@ def kubectl_create_priority_class(words: list[str], flags: dict[str, Any]) -> di
 
 
 PRIORITY_CLASS = Kind(
-    "PriorityClass", "priorityclasses", "scheduling.k8s.io", "v1", False, "/registry/priorityclasses", ("pc",),
-    has_status=False, default=default_priority_class, validate=validate_priority_class,
-    validate_update=validate_priority_class_update, admit=admit_priority_class,
+    "PriorityClass",
+    "priorityclasses",
+    "scheduling.k8s.io",
+    "v1",
+    False,
+    "/registry/priorityclasses",
+    ("pc",),
+    has_status=False,
+    default=default_priority_class,
+    validate=validate_priority_class,
+    validate_update=validate_priority_class_update,
+    admit=admit_priority_class,
     printer=Printer(("NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"), priority_class_row),
     kubectl_create=kubectl_create_priority_class,
-    create_flags=("value", "global-default", "description", "preemption-policy"))
+    create_flags=("value", "global-default", "description", "preemption-policy"),
+)

@@ -23,18 +23,27 @@ def cluster() -> kcourse.Cluster:
 
 def job(name: str, script: str, restart: str = "Never", **spec) -> dict:
     container = {"name": "work", "image": "busybox", "command": ["sh", "-c", script]}
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"template": {"spec": {"containers": [container], "restartPolicy": restart}}, **spec}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"template": {"spec": {"containers": [container], "restartPolicy": restart}}, **spec},
+    }
 
 
 def pods_of(cluster, name: str) -> list[dict]:
-    return [p for p in cluster.api.items("pods", "default") if (p["metadata"].get("labels") or {}).get(
-        "batch.kubernetes.io/job-name") == name]
+    return [
+        p
+        for p in cluster.api.items("pods", "default")
+        if (p["metadata"].get("labels") or {}).get("batch.kubernetes.io/job-name") == name
+    ]
 
 
 def events_of(cluster, name: str) -> list[tuple[str, str, str]]:
     uid = cluster.api.get("jobs", name, "default")["metadata"]["uid"]
-    return [(e["type"], e["reason"], e["message"]) for e in cluster.api.events_for({"metadata": {"uid": uid}})]
+    return [
+        (e["type"], e["reason"], e["message"]) for e in cluster.api.events_for({"metadata": {"uid": uid}})
+    ]
 
 
 def test_a_job_runs_its_pod_to_completion(cluster):
@@ -44,10 +53,16 @@ def test_a_job_runs_its_pod_to_completion(cluster):
     cluster.advance(30)
     st = cluster.api.get("jobs", "hello", "default")["status"]
     assert (st["succeeded"], st["active"], st["ready"], st["terminating"], st["uncountedTerminatedPods"]) == (
-        1, 0, 0, 0, {})
+        1,
+        0,
+        0,
+        0,
+        {},
+    )
     assert [(c["type"], c["reason"], c["message"]) for c in st["conditions"]] == [
         ("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
-        ("Complete", "CompletionsReached", "Reached expected number of succeeded pods")]
+        ("Complete", "CompletionsReached", "Reached expected number of succeeded pods"),
+    ]
     assert parse_timestamp(st["completionTime"]) - parse_timestamp(st["startTime"]) >= 5
     (pod,) = pods_of(cluster, "hello")
     assert pod["status"]["phase"] == "Succeeded"
@@ -77,7 +92,9 @@ def test_parallelism_bounds_the_active_pods_until_completions_succeed(cluster):
     most = 0
     for _ in range(40):
         cluster.advance(5)
-        active = [p for p in pods_of(cluster, "batch") if p["status"].get("phase") not in ("Succeeded", "Failed")]
+        active = [
+            p for p in pods_of(cluster, "batch") if p["status"].get("phase") not in ("Succeeded", "Failed")
+        ]
         most = max(most, len(active))
     st = cluster.api.get("jobs", "batch", "default")["status"]
     assert most == 2
@@ -90,7 +107,9 @@ def test_failed_pods_are_replaced_after_a_doubling_back_off_until_the_backoff_li
     backoffLimit failures fail the Job: FailureTarget then Failed, BackoffLimitExceeded, a Warning Event."""
     cluster.apply(job("flaky", "sleep 1; exit 1", backoffLimit=3))
     cluster.advance(400)
-    pods = sorted(pods_of(cluster, "flaky"), key=lambda p: parse_timestamp(p["metadata"]["creationTimestamp"]))
+    pods = sorted(
+        pods_of(cluster, "flaky"), key=lambda p: parse_timestamp(p["metadata"]["creationTimestamp"])
+    )
     assert len(pods) == 4 and all(p["status"]["phase"] == "Failed" for p in pods)
     starts = [parse_timestamp(p["metadata"]["creationTimestamp"]) for p in pods]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
@@ -100,9 +119,13 @@ def test_failed_pods_are_replaced_after_a_doubling_back_off_until_the_backoff_li
     assert st["failed"] == 4 and "succeeded" not in st and "completionTime" not in st
     assert [(c["type"], c["reason"], c["message"]) for c in st["conditions"]] == [
         ("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-        ("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")]
-    assert events_of(cluster, "flaky")[-1] == ("Warning", "BackoffLimitExceeded",
-                                               "Job has reached the specified backoff limit")
+        ("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+    ]
+    assert events_of(cluster, "flaky")[-1] == (
+        "Warning",
+        "BackoffLimitExceeded",
+        "Job has reached the specified backoff limit",
+    )
     assert cluster.kubectl("get jobs").splitlines()[1].split()[:3] == ["flaky", "Failed", "0/1"]
 
 
@@ -132,11 +155,15 @@ def test_a_suspended_job_runs_nothing_until_resumed(cluster):
     cluster.advance(10)
     assert pods_of(cluster, "later") == []
     st = cluster.api.get("jobs", "later", "default")["status"]
-    assert [(c["type"], c["status"], c["reason"]) for c in st["conditions"]] == [("Suspended", "True", "JobSuspended")]
+    assert [(c["type"], c["status"], c["reason"]) for c in st["conditions"]] == [
+        ("Suspended", "True", "JobSuspended")
+    ]
     assert "startTime" not in st
     assert cluster.kubectl("get jobs").splitlines()[1].split()[1] == "Suspended"
     cluster.api.patch("jobs", "later", {"spec": {"suspend": False}}, namespace="default")
     cluster.advance(30)
     st = cluster.api.get("jobs", "later", "default")["status"]
     assert st["succeeded"] == 1
-    assert ("Suspended", "False", "JobResumed") in [(c["type"], c["status"], c["reason"]) for c in st["conditions"]]
+    assert ("Suspended", "False", "JobResumed") in [
+        (c["type"], c["status"], c["reason"]) for c in st["conditions"]
+    ]
