@@ -53,11 +53,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kcourse.sim import codecs as serializers
 from kcourse.sim import errors
 from kcourse.sim.errors import ApiError
 from kcourse.sim.resources import ResourceType, by_plural
 
-from . import pagination, protobuf, serializers
+from . import pagination, protobuf
 from .tables import table, wants_table
 
 if TYPE_CHECKING:
@@ -647,7 +648,8 @@ def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dic
     return app.client(req).delete(t.rt.plural, name, t.namespace,
                                   grace_period_seconds=opts.get("gracePeriodSeconds"),
                                   propagation_policy=opts.get("propagationPolicy"),
-                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"))
+                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"),
+                                  preconditions_resource_version=(opts.get("preconditions") or {}).get("resourceVersion"))
 
 
 def _delete(app: App, req: Request, t: Target) -> Reply:

@@ -81,10 +81,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from kcourse.sim import discovery, errors
+from kcourse.sim import discovery, errors, openapi
+from kcourse.sim.discovery import VERSION_INFO
 from kcourse.sim.errors import ApiError
 
-from . import aggregated, openapi
+from . import aggregated
 from .httpserver import BodyError, Exchange, HttpServer, Limits
 from .kubeconfig import write_kubeconfig
 from .rest import Reply, Request, go_string_slice, handle_resource, parse_target
@@ -97,10 +98,6 @@ __all__ = ["MAX_REQUEST_BODY_BYTES", "VERSION_INFO", "App", "ServeHandle", "serv
 
 log = logging.getLogger("kcourse.serve")
 
-VERSION_INFO = {"major": "1", "minor": "32", "gitVersion": "v1.32.0",
-                "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53", "gitTreeState": "clean",
-                "buildDate": "2024-12-11T17:59:15Z", "goVersion": "go1.23.3", "compiler": "gc",
-                "platform": "linux/amd64"}
 
 HEALTH_CHECKS = ("ping", "log", "etcd", "poststarthook/start-apiextensions-informers",
                  "poststarthook/bootstrap-controller")

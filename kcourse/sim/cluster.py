@@ -184,6 +184,10 @@ class Cluster:
                          "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                              "targetPort": 6443}]}}, user="system:apiserver")
+        # The scheduling/bootstrap-system-priority-classes post-start hook: the two system PriorityClasses.
+        from .kinds.scheduling import SYSTEM_PRIORITY_CLASSES
+        for pc in SYSTEM_PRIORITY_CLASSES:
+            self.api.create(dict(pc), user="system:apiserver")
 
     def _install_addons(self) -> None:
         """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API
@@ -528,7 +532,8 @@ class Cluster:
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        for master in self.machines.values():  # a loop, not any(): every watch event to a node's program asks this
+        # A loop, not any(): every watch event to a node's program asks this.
+        for master in self.machines.values():
             if master.is_master and master.powered:
                 break
         else:
@@ -536,8 +541,8 @@ class Cluster:
                 return False
         if node is None:
             return True
-        m = self.machines.get(node)
-        return m is None or (m.powered and not m.partitioned)
+        machine = self.machines.get(node)
+        return machine is None or (machine.powered and not machine.partitioned)
 
     def machine_up(self, node: str) -> bool:
         """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""

@@ -28,6 +28,7 @@ from kcourse.sim.resources import RESOURCES, ResourceType
 __all__ = [
     "AGGREGATED",
     "EXTRA_GROUPS",
+    "VERSION_INFO",
     "aggregated",
     "api_group_list",
     "api_resource_list",
@@ -36,6 +37,12 @@ __all__ = [
 ]
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+#: ``GET /version``: the build kube-apiserver reports.
+VERSION_INFO = {"major": "1", "minor": "32", "gitVersion": "v1.32.0",
+                "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53", "gitTreeState": "clean",
+                "buildDate": "2024-12-11T17:59:15Z", "goVersion": "go1.23.3", "compiler": "gc",
+                "platform": "linux/amd64"}
 
 #: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced, verbs)].
 EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {

@@ -30,7 +30,8 @@ Simplified: an event is written at once (client-go queues it on a broadcaster an
 goroutine); when the API server cannot be reached the event is dropped (client-go retries 12 times,
 10 s apart); the LRU caches are exact, not ``k8s.io/utils/lru``'s approximate eviction order; the
 two-way strategic merge patch is always ``{count, lastTimestamp, message}``, which is what
-``CreateTwoWayMergePatch`` yields for a repeat.
+``CreateTwoWayMergePatch`` yields for a repeat; a component that restarts keeps its recorder's caches
+(a real restarted process starts with empty ones, so its next repeat creates a new Event).
 """
 
 from __future__ import annotations
@@ -352,6 +353,8 @@ class EventRecorder:
         """
         if etype not in ("Normal", "Warning"):
             return None
+        if not isinstance(obj.get("metadata"), dict) or not obj["metadata"].get("name") or not obj.get("kind"):
+            return None     # "Could not construct reference, will not report event"
         ev = self.make_event(obj, etype, reason, message, field_path)
         result = self.correlator.correlate(ev)
         if result.skip or result.event is None:

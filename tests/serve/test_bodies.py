@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import kcourse
-from kcourse.serve import protobuf, serializers
+from kcourse.serve import protobuf
 from kcourse.serve.protobuf import MAGIC
+from kcourse.sim import codecs as serializers
 
 #: What a Python representation or traceback would show in a message.
 LEAKS = ("Traceback", "Error(", "Error:", "object at", "<class", "KeyError", "TypeError", "AttributeError",

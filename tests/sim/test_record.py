@@ -247,3 +247,11 @@ def test_a_new_leader_after_a_failover_records_its_own_event():
     messages = [e["message"] for e in c.api.items("events", "kube-system")
                 if e["reason"] == "LeaderElection" and e["involvedObject"]["name"] == "kube-scheduler"]
     assert f"{holder} became leader" in messages and f"{new} became leader" in messages
+
+
+def test_an_object_without_a_reference_is_not_reported(bare):
+    """generateEvent: ref.GetReference fails → "Could not construct reference, will not report event"."""
+    client = bare.api.client("someone")
+    assert client.event({"metadata": {}}, "Normal", "Tested", "no") is None
+    assert client.event({"kind": "ConfigMap", "metadata": {"namespace": "default"}}, "Normal", "Tested", "no") is None
+    assert bare.api.items("events", "default") == []

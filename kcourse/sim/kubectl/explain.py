@@ -1,7 +1,7 @@
 """``kubectl explain``: a kind's or a field's documentation, from the server's OpenAPI v3 document.
 
 This is kubectl's ``pkg/explain/v2`` step for step: the resource is mapped to its group, version and
-resource, the group version's document is the one the served API publishes (``kcourse.serve.openapi``, plain
+resource, the group version's document is the one the served API publishes (``kcourse.sim.openapi``, plain
 data), and the text is what ``templates/plaintext.tmpl`` renders: ``KIND``/``VERSION`` (``GROUP`` for a named
 group), then for a field path ``FIELD: name <type>``, the ``DESCRIPTION`` word-wrapped at 76 columns
 (``mitchellh/go-wordwrap``) and indented, and the ``FIELDS`` with their type guesses (``[]Container``,
@@ -185,8 +185,7 @@ class _Explainer:
 
 
 def run_explain(k: Kubectl, args: Args) -> int:
-    from kcourse.serve.openapi import group_version_document
-
+    from ..openapi import group_version_document
     from . import KubectlError
     if not args.positional:
         raise KubectlError('You must specify the type of resource to explain. Use "kubectl api-resources" for a '

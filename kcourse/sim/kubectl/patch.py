@@ -43,7 +43,7 @@ def _to_json(text: str) -> Any:
 
 def _decode_patch(text: str, patch_type: str) -> Any:
     """What the API server's patchers decode, refused in their words (``endpoints/handlers/patch.go``)."""
-    from kcourse.serve import serializers
+    from .. import codecs as serializers
     try:
         patch = serializers.decode_json(text.encode())
     except serializers.DecodeError as e:

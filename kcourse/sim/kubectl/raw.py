@@ -1,6 +1,6 @@
 """``kubectl get --raw PATH``: the API server's answer to a GET, byte for byte (``pkg/cmd/get`` ``rawhttp``).
 
-The answers are the served API's own: version information, discovery documents (``kcourse.serve.discovery``,
+The answers are the served API's own: version information, discovery documents (``kcourse.sim.discovery``,
 plain data) and objects or lists as JSON without spaces; a path the server does not have is NotFound.
 
 Simplified: only GET paths of the version, health, discovery and stored resources (no ``/openapi``, no
@@ -25,8 +25,8 @@ NOT_FOUND = "the server could not find the requested resource"
 
 
 def _body(k: Kubectl, path: str) -> Any:
-    from kcourse.serve import discovery
-    from kcourse.serve.server import VERSION_INFO
+    from .. import discovery
+    from ..discovery import VERSION_INFO
     parts = [p for p in path.split("/") if p]
     if path == "/version":
         return VERSION_INFO

@@ -3,7 +3,8 @@
 kube-apiserver decodes JSON with Go's ``encoding/json`` rules (``sigs.k8s.io/json``)
 and YAML by converting it to JSON first (``sigs.k8s.io/yaml`` over go-yaml).
 Both have limits that keep a small hostile body from costing a large amount
-of work, and this module keeps them:
+of work, and this module keeps them (the served API decodes its request bodies
+with it, ``kubectl patch`` its patches, as the API server would):
 
 * nesting depth: Go stops at 10,000 levels (``exceeded max depth``; go-yaml
   ``yaml: exceeded max depth of 10000``).  Python's own recursion would fail

@@ -7,7 +7,9 @@ operation of the object's kind (marked ``x-kubernetes-group-version-kind``)
 with a ``fieldValidation`` query parameter; when it is there, kubectl leaves
 validation to the server and sends ``?fieldValidation=Strict``.  That is
 all these documents describe: the resource paths and their operations,
-with the query parameters the real server declares.
+with the query parameters the real server declares.  They are the API
+server's own, so they live with the simulation: ``kubectl explain`` reads
+them directly and the served API (:mod:`kcourse.serve`) sends them.
 
 The component schemas, which ``kubectl explain`` reads (descriptions,
 types, required fields), are derived from the models of the official
@@ -33,8 +35,7 @@ import re
 from functools import cache
 from typing import Any
 
-from kcourse.sim.discovery import group_versions
-from kcourse.sim.kubectl import VERSION
+from kcourse.sim.discovery import VERSION_INFO, group_versions
 from kcourse.sim.resources import RESOURCES, ResourceType
 
 __all__ = ["component_schemas", "document", "group_version_document", "root"]
@@ -87,8 +88,8 @@ def group_version_document(group: str, version: str) -> dict[str, Any] | None:
             "put": _operation(rt, "put", f"replace{name}", _QUERY),
             "patch": _operation(rt, "patch", f"patch{name}", {**_QUERY, **_PATCH_ONLY}),
             "delete": _operation(rt, "delete", f"delete{name}", {"dryRun": _QUERY["dryRun"]})}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION}, "paths": paths,
-            "components": {"schemas": _reachable(rts)}}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
+            "paths": paths, "components": {"schemas": _reachable(rts)}}
 
 
 # --- component schemas, from the kubernetes client's models ---------------------------------------------------
