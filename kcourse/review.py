@@ -163,8 +163,9 @@ class Review:
             if r.challenges:
                 lines.append(f"   challenges: {r.solved} of {r.challenges} solved")
         if self.challenges:
-            lines.append(f"Hands-on challenges of {self.bank.chapter}:")
-            lines += [f"- {c.title} ({c.name}): {c.status}" for c in self.challenges]
+            solved = sum(1 for c in self.challenges if c.solved)
+            lines.append(f"Hands-on challenges of {self.bank.chapter}: {solved} of {len(self.challenges)} solved"
+                         + "".join(f"; {c.name} {c.status}" for c in self.challenges if c.status != "not started"))
         return "\n".join(lines)
 
     def html(self) -> str:

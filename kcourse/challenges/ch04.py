@@ -1,14 +1,16 @@
-"""The chapter's challenges: twelve broken clusters, each fixed with a few ``kubectl`` commands.
+"""The chapter's challenges: fourteen broken clusters, each fixed with a few ``kubectl`` commands.
 
 Each challenge trains one section of the chapter and one of its learning
 objectives (the ids of ``kcourse/quiz/banks/ch04.yaml``).  The faults are
 ones the simulated cluster reproduces faithfully today: the scheduler's
 reasons for leaving a Pod Pending (``Insufficient cpu``, a cordoned node, an
 untolerated taint, a node selector nothing matches, no scheduler by that
-name), a container that exits (``CrashLoopBackOff``), a Service whose
-selector matches no Pod, a node that powers off, a Deployment to scale, a
-deleted object to find in etcd's history, CoreDNS scaled to zero, and a
-kube-proxy DaemonSet Pod missing from one node.
+name), a container that exits (``CrashLoopBackOff``), a readiness probe on
+the wrong port, an image tag the registry does not have
+(``ImagePullBackOff``), a Service whose selector matches no Pod, a node
+that powers off, a Deployment to scale, a deleted object to find in etcd's
+history, CoreDNS scaled to zero, and a kube-proxy DaemonSet Pod missing
+from one node.
 
 How a challenge is built: the starting state comes from manifests applied
 as ``kubectl apply`` applies them (so a learner's later ``kubectl apply``
@@ -703,6 +705,84 @@ KUBE_PROXY = ChallengeSpec(
     workload=(("daemonsets", "kube-system", "kube-proxy"),))
 
 
+# --- 13. ImagePullBackOff: a tag the registry does not have ----------------------------------------------------
+
+def _image_params(rng: random.Random) -> dict[str, Any]:
+    return {"replicas": rng.choice([2, 3]), "good": "1.27", "bad": rng.choice(["1.27.99", "1.72", "1,27"])}
+
+
+def _image_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
+    web = deployment("web", p["replicas"], f"nginx:{p['good']}", container={"ports": [{"containerPort": 80}]})
+    cluster.apply(web)
+    settle(cluster)
+    kubectl(cluster, f"set image deployment/web web=nginx:{p['bad']}")
+    with cluster.lock:
+        cluster.advance(SETTLE)  # the pull fails, then backs off: ErrImagePull, ImagePullBackOff
+    return {"web": uid(cluster, "deployments", "web")}
+
+
+def _image_check(r: Reader, p: dict[str, Any], b: Baseline) -> list[str]:
+    return deployment_problems(r, "default", "web", b["web"], p["replicas"], "nginx")
+
+
+BAD_IMAGE = ChallengeSpec(
+    name="image-pull-backoff", title="ImagePullBackOff: a tag that does not exist", chapter=CHAPTER, section="cri",
+    objective="runtimes",
+    goal=("Someone updated the web Deployment's image, and its new Pod never starts while the old ones still "
+          "run. Get web rolled out to {replicas} Running and Ready nginx Pods, all of one revision."),
+    hints=(("`kubectl get pods` shows ErrImagePull, then ImagePullBackOff: the kubelet asked the container "
+           "runtime to pull the image through the CRI, and the pull failed; it retries with a growing back-off."),
+           "`kubectl describe pod` shows the runtime's error under Events: which image, which tag?",
+           "Set the image back to a tag that exists (`kubectl set image`), or roll back the Deployment."),
+    solution=("kubectl rollout undo deployment/web",),
+    success="web runs {replicas} nginx Pods again: the runtime pulled an image that exists.",
+    params=_image_params, setup=_image_setup, check=_image_check, workload=(("deployments", "default", "web"),))
+
+
+# --- 14. A readiness probe on the wrong port -------------------------------------------------------------------
+
+def _probe_params(rng: random.Random) -> dict[str, Any]:
+    return {"replicas": rng.choice([2, 3]), "port": rng.choice([8080, 8000, 3000])}
+
+
+def _probe_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
+    cluster.apply(deployment("web", p["replicas"], "nginx:1.27", container={
+        "ports": [{"containerPort": 80}],
+        "readinessProbe": {"httpGet": {"path": "/", "port": p["port"]}, "periodSeconds": 5}}))
+    cluster.apply(service("web", {"app": "web"}, 80, 80))
+    settle(cluster)
+    return {"web": uid(cluster, "deployments", "web"), "service": uid(cluster, "services", "web")}
+
+
+def _probe_check(r: Reader, p: dict[str, Any], b: Baseline) -> list[str]:
+    problems = deployment_problems(r, "default", "web", b["web"], p["replicas"], "nginx")
+    obj = r.get("deployments", "web", "default")
+    if obj is not None and not all(c.get("readinessProbe") for c in obj["spec"]["template"]["spec"]["containers"]):
+        problems.append("web must keep a readiness probe: without one, a Pod receives traffic before nginx "
+                        "answers")
+    pods = deployment_pods(r, "default", b["web"])
+    return problems + service_problems(r, "default", "web", b["service"], pods, 80)
+
+
+READINESS = ChallengeSpec(
+    name="readiness-wrong-port", title="Running but not Ready: a probe on the wrong port", chapter=CHAPTER,
+    section="kubelet", objective="worker-node",
+    goal=("The web Pods are Running, yet none is Ready and the web Service has no endpoints. Get all "
+          "{replicas} web Pods Ready behind the Service, keeping a readiness probe that checks nginx."),
+    hints=(("`kubectl describe pod` shows Unhealthy events from the kubelet: its prober checks each container "
+           "every periodSeconds and marks the Pod Ready only when the probe succeeds."),
+           ("Which port does the probe ask, and which port does nginx listen on (the container's "
+           "containerPort)?"),
+           ("Point the probe's httpGet port at nginx's port: `kubectl patch` (strategic merge on the "
+           "container named web), or `kubectl edit deployment web`.")),
+    solution=(("kubectl patch deployment web -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"containers\":"
+              "[{{\"name\":\"web\",\"readinessProbe\":{{\"httpGet\":{{\"port\":80}}}}}}]}}}}}}}}'"),),
+    success="web's Pods are Ready: the kubelet's prober reaches nginx on port 80, so the Service's endpoints "
+            "list them.",
+    params=_probe_params, setup=_probe_setup, check=_probe_check,
+    workload=(("deployments", "default", "web"), ("services", "default", "web")))
+
+
 CHALLENGES: tuple[ChallengeSpec, ...] = (  # in the order of the chapter's sections
     CORDONED, UNTOLERATED_TAINT, NODE_SELECTOR, NO_SCHEDULER, NODE_FAILURE, SCALE, ETCD_HISTORY, CRASHLOOP,
-    KUBE_PROXY, DNS, INSUFFICIENT_CPU, NO_ENDPOINTS)
+    READINESS, BAD_IMAGE, KUBE_PROXY, DNS, INSUFFICIENT_CPU, NO_ENDPOINTS)

@@ -648,7 +648,8 @@ def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dic
     return app.client(req).delete(t.rt.plural, name, t.namespace,
                                   grace_period_seconds=opts.get("gracePeriodSeconds"),
                                   propagation_policy=opts.get("propagationPolicy"),
-                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"))
+                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"),
+                                  preconditions_resource_version=(opts.get("preconditions") or {}).get("resourceVersion"))
 
 
 def _delete(app: App, req: Request, t: Target) -> Reply:

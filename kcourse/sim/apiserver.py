@@ -28,7 +28,8 @@ is malformed without an argument that every component, forever, gets it right.
 
 Simplified: one logical server (several masters share it), no
 authentication or RBAC inside the simulation, admission limited to
-defaulting, ServiceAccount, DefaultTolerationSeconds and NamespaceLifecycle.
+defaulting, ServiceAccount, DefaultTolerationSeconds, NamespaceLifecycle and
+Priority (the kinds' ``admit`` hooks, :mod:`kcourse.sim.kinds.scheduling`).
 """
 
 from __future__ import annotations
@@ -183,6 +184,25 @@ def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
         if sep and not name.endswith("!") and name.strip() == field:
             return value.lstrip("=").strip()
     return None
+
+
+def check_preconditions(rt: ResourceType, current: dict, uid: str | None, resource_version: str | None, *,
+                        stated: bool = False) -> None:
+    """The storage preconditions of a write, checked before anything validates it (409 Conflict).
+
+    As ``GuaranteedUpdate`` (``apiserver/pkg/storage/etcd3/store.go``) and the generic registry's
+    ``Update`` do: the UID precondition first (``storage.Preconditions.Check``), then the
+    resourceVersion.  An update's stale resourceVersion is the optimistic-lock error; a
+    delete's stated preconditions (``stated``) name what they expected.
+    """
+    md = current["metadata"]
+    if uid and uid != md.get("uid"):
+        raise errors.conflict(rt.plural, md["name"], rt.group, f"Precondition failed: UID in precondition: {uid}, "
+                              f"UID in object meta: {md.get('uid')}")
+    if resource_version and resource_version != md["resourceVersion"]:
+        raise errors.conflict(rt.plural, md["name"], rt.group, (
+            f"Precondition failed: ResourceVersion in precondition: {resource_version}, ResourceVersion in "
+            f"object meta: {md['resourceVersion']}") if stated else "")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -635,6 +655,7 @@ class APIServer:
                                    "terminated")
             else:
                 md.pop("namespace", None)
+            requested = md.get("name") or md.get("generateName") or ""  # what an admission error quotes
             if not md.get("name") and md.get("generateName"):
                 for _ in range(8):
                     candidate = self.generate_name(md["generateName"])
@@ -643,6 +664,11 @@ class APIServer:
                         break
             name = md.get("name") or ""
             apply_defaults(obj, rt)
+            if rt.admit is not None:  # admission (Priority): after decoding and defaulting, before validation
+                rt.admit(obj, None, self.items, requested)
+            if rt.prepare_for_create is not None:  # the strategy needs the UID (a Job's selector): fill it first
+                md["uid"] = self._new_uid()
+                rt.prepare_for_create(obj)
             validate(obj, rt)
             if self._cache_key(rt, md.get("namespace"), name) in self._cache[rt.plural]:
                 raise errors.already_exists(rt.plural, name, rt.group)
@@ -650,7 +676,8 @@ class APIServer:
                 self.allocator.allocate_service(obj)
             for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 md.pop(field, None)
-            md["uid"] = self._new_uid()
+            if rt.prepare_for_create is None:
+                md["uid"] = self._new_uid()
             md["creationTimestamp"] = timestamp(self.clock.now)
             if "spec" in obj and rt.generation:
                 md["generation"] = 1
@@ -694,8 +721,10 @@ class APIServer:
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
             current = self._get(rt, ns, name)
+            # GuaranteedUpdate: the request's UID precondition, then its resourceVersion, before validation.
+            check_preconditions(rt, current, md.get("uid"), md.get("resourceVersion"))
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, md.get("resourceVersion"), dry_run)
+            stored = self._commit_update(rt, current, new, dry_run)
         except ApiError as e:
             self._record(user, "update", rt.plural if rt else "", namespace, name, e.code, subresource)
             raise
@@ -719,15 +748,14 @@ class APIServer:
             # version gets its own top-level dict; what lies below is shared with the (immutable) cached one.
             new["status"] = dict(current.get("status", {}))
         apply_defaults(new, rt)
+        if rt.admit is not None:
+            rt.admit(new, current, self.items, current["metadata"]["name"])
         validate(new, rt)
         validate_update(new, current, rt)
         return new
 
-    def _commit_update(self, rt: ResourceType, current: dict, new: dict, resource_version: str | None,
-                       dry_run: bool = False) -> dict:
+    def _commit_update(self, rt: ResourceType, current: dict, new: dict, dry_run: bool = False) -> dict:
         cmd, md = current["metadata"], new["metadata"]
-        if resource_version and resource_version != cmd["resourceVersion"]:
-            raise errors.conflict(rt.plural, cmd["name"], rt.group)
         for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
             if field in cmd:
                 md[field] = cmd[field]
@@ -779,8 +807,9 @@ class APIServer:
             # The patch's resourceVersion, if it names one, is a precondition; otherwise the current one.
             rv = obj["metadata"].get("resourceVersion") or current["metadata"]["resourceVersion"]
             obj["metadata"]["resourceVersion"] = rv
+            check_preconditions(rt, current, None, rv)
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, rv, dry_run)
+            stored = self._commit_update(rt, current, new, dry_run)
         except ApiError as e:
             self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
             raise
@@ -789,16 +818,18 @@ class APIServer:
 
     def delete(self, resource: str, name: str, namespace: str | None = None, *,
                grace_period_seconds: int | None = None, propagation_policy: str | None = None,
-               preconditions_uid: str | None = None, user: str = "") -> dict:
-        """Delete an object: Pods on a node terminate gracefully, others go at once (or wait for finalizers)."""
+               preconditions_uid: str | None = None, preconditions_resource_version: str | None = None,
+               user: str = "") -> dict:
+        """Delete an object: Pods on a node terminate gracefully, others go at once (or wait for finalizers).
+
+        ``preconditions_uid`` and ``preconditions_resource_version`` are DeleteOptions' preconditions:
+        the object must still be that one, at that version, or the answer is 409 Conflict.
+        """
         rt = self.resource(resource)
         ns = self._namespace_of(rt, namespace)
         try:
             current = self._get(rt, ns, name)
-            if preconditions_uid and current["metadata"]["uid"] != preconditions_uid:
-                raise errors.conflict(rt.plural, name, rt.group,
-                                      f"Precondition failed: UID in precondition: {preconditions_uid}, UID in "
-                                      f"object meta: {current['metadata']['uid']}")
+            check_preconditions(rt, current, preconditions_uid, preconditions_resource_version, stated=True)
             result = self._delete(rt, current, grace_period_seconds, propagation_policy)
         except ApiError as e:
             self._record(user, "delete", rt.plural, ns, name, e.code)

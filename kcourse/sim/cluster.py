@@ -184,6 +184,10 @@ class Cluster:
                          "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
                                   "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                              "targetPort": 6443}]}}, user="system:apiserver")
+        # The scheduling/bootstrap-system-priority-classes post-start hook: the two system PriorityClasses.
+        from .kinds.scheduling import SYSTEM_PRIORITY_CLASSES
+        for pc in SYSTEM_PRIORITY_CLASSES:
+            self.api.create(dict(pc), user="system:apiserver")
 
     def _install_addons(self) -> None:
         """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API

@@ -78,8 +78,6 @@ def default_pod(obj: dict) -> None:
         if not any(t.get("key") == default["key"] and t.get("effect") in (None, "", "NoExecute")
                    for t in tolerations):
             tolerations.append(dict(default))
-    spec.setdefault("priority", 0)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     status = obj.setdefault("status", {})
     status.setdefault("phase", "Pending")
     status.setdefault("qosClass", qos_class(spec))

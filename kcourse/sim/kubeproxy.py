@@ -41,7 +41,9 @@ Simplified: only IPv4 and TCP/UDP/SCTP ClusterIP, NodePort and
 LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
 ``externalIPs``, the firewall (``KUBE-FW``) chain and the periodic 30 s
 resync are left out; one sync per batch of changes, at most one a second
-(``--iptables-min-sync-period``); packet counters stay ``[0:0]``.
+(``--iptables-min-sync-period``); packet counters stay ``[0:0]``; no Node
+informer (upstream's ``NodeConfig`` serves topology-aware routing and the
+node's podCIDR, neither of which is modelled).
 """
 
 from __future__ import annotations

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from .kinds import Kind
 
 __all__ = ["ErrorList", "go_repr", "validate", "validate_config_data", "validate_daemonset", "validate_deployment",
-           "validate_pod", "validate_pod_update", "validate_replicaset", "validate_selector_update",
-           "validate_service", "validate_service_update", "validate_update"]
+           "validate_label_selector", "validate_labels", "validate_pod", "validate_pod_spec", "validate_pod_update",
+           "validate_replicaset", "validate_selector_update", "validate_service", "validate_service_update",
+           "validate_update"]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -428,6 +429,12 @@ def validate_config_data(errs: ErrorList, obj: dict) -> None:
             errs.invalid(f"data[{key}]", key, "a valid config key must consist of alphanumeric characters, "
                          "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
                          "validation is '[-._a-zA-Z0-9]+')")
+
+
+#: The checks other kinds' validation (kcourse.sim.kinds) builds on, by upstream's names.
+validate_pod_spec = _validate_pod_spec
+validate_labels = _validate_labels
+validate_label_selector = _validate_selector
 
 
 def validate(obj: dict, kind: Kind) -> None:

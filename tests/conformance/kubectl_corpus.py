@@ -60,6 +60,21 @@ def _bare() -> kcourse.Cluster:
     return c
 
 
+def _trouble() -> kcourse.Cluster:
+    """A day-one mess: a typo in an image, a container that crashed, a node that went away."""
+    c = kcourse.Cluster(masters=1, workers=2, addons=False, seed=11)
+    c.run_until_stable()
+    c.kubectl("create deployment typo --image=ngnix:latest")
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=2")
+    c.run_until_stable()
+    web = sorted(p["metadata"]["name"] for p in c.pods() if p["metadata"]["name"].startswith("web-"))
+    c.crash_container(web[0])
+    c.advance(30)
+    c.fail_node("worker-2")
+    c.advance(60)
+    return c
+
+
 MANIFESTS = {
     "cfg-changed.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: c\n",
     "cfg-same.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n",
@@ -158,16 +173,35 @@ BARE_READS = [
     "auth can-i watch leases", "diff -f {dir}/cfg-changed.yaml", "diff -f {dir}/cfg-same.yaml",
 ]
 
-SCENARIOS = [Scenario("web", _web, WEB_READS, WEB_STEPS), Scenario("bare", _bare, BARE_READS, [])]
+TROUBLE_READS = [
+    "get pods -o wide", "get nodes", "get deploy", "get rs", "describe deploy typo", "describe node worker-2",
+    "describe pods -l app=typo", "describe pods -l app=web", "events", "events --types=Warning",
+    "events --for deployment/web", "get events --field-selector=type=Warning", "rollout history deployment/typo",
+    "rollout status deployment/typo --timeout=1s", "wait --for=condition=Available deployment/typo --timeout=0",
+    "wait --for=jsonpath={.status.phase}=Running pods -l app=web --timeout=0", "logs deployment/typo",
+    "logs -l app=web --tail=1", "describe rs -l app=web", "get pods --field-selector=status.phase!=Running",
+    "top nodes", "top pods", "explain pods.status.containerStatuses.state", "taint nodes --all x=y:NoSchedule --dry-run=client",
+]
+
+SCENARIOS = [Scenario("web", _web, WEB_READS, WEB_STEPS), Scenario("bare", _bare, BARE_READS, []),
+             Scenario("trouble", _trouble, TROUBLE_READS, [])]
 
 LOGS_RACE = ("the real kubectl's error when --request-timeout cuts the stream depends on where the cut falls "
              "(context deadline exceeded, or net/http: request canceled ... while reading body)")
+LOGS_CONCURRENT = ("kubectl logs -l reads the Pods' streams concurrently, so whose lines come first depends on "
+                   "timing; the simulation prints them Pod after Pod")
+METRICS_DISCOVERY = ("the served API announces metrics.k8s.io even in a cluster without the metrics addon, so the "
+                     "real kubectl asks and gets 503; a real cluster without metrics-server has no such "
+                     "APIService, and kubectl says 'Metrics API not available' as the simulation does")
 #: Commands whose text still differs from the real kubectl's, with the reason.  The test fails when one of them
 #: becomes equal (take it out of here) and reports any other difference.
 KNOWN: dict[str, str] = {
     'web: logs -f deployment/web --request-timeout=1s': LOGS_RACE,
     'web: logs --follow deployment/web --tail=1 --request-timeout=1s': LOGS_RACE,
+    'trouble: logs -l app=web --tail=1': LOGS_CONCURRENT,
+    'trouble: top nodes': METRICS_DISCOVERY,
+    'trouble: top pods': METRICS_DISCOVERY,
 }
 
 #: Reasons of differences that come and go with timing: such a command may also come out equal.
-RACY = {LOGS_RACE}
+RACY = {LOGS_RACE, LOGS_CONCURRENT}

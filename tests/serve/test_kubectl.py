@@ -144,7 +144,7 @@ def test_cordon_then_drain_evicts_everything_but_daemonset_pods(kubectl: Any, de
     cluster = live[0]
     r = kubectl("cordon", "worker-1")
     assert (r.returncode, r.stdout) == (0, "node/worker-1 cordoned\n"), r.stderr
-    r = kubectl("drain", "worker-1", "--ignore-daemonsets", "--timeout=60s")
+    r = kubectl("drain", "worker-1", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=60s")
     assert r.returncode == 0, r.stderr
     assert "Warning: ignoring DaemonSet-managed Pods: kube-system/fluent-bit-" in r.stderr
     assert r.stdout.splitlines()[-1] == "node/worker-1 drained"

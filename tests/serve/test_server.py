@@ -67,8 +67,8 @@ def test_legacy_discovery_lists_subresources_with_their_groups(served: Any) -> N
     code, groups = http.json("GET", "/apis")
     assert code == 200
     assert [g["name"] for g in groups["groups"]] == ["apps", "discovery.k8s.io", "coordination.k8s.io",
-                                                     "storage.k8s.io", "metrics.k8s.io", "authorization.k8s.io",
-                                                     "authentication.k8s.io"]
+                                                     "storage.k8s.io", "batch", "scheduling.k8s.io",
+                                                     "metrics.k8s.io", "authorization.k8s.io", "authentication.k8s.io"]
 
 
 def test_aggregated_discovery_when_the_client_asks_for_it(served: Any) -> None:

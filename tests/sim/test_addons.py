@@ -44,6 +44,9 @@ def slice_for(service, ips, ns="default", ports=(("http", 80, "TCP"),), name=Non
 def dns_cluster():
     """A booted cluster (flannel-like overlay, no cloud) with two CoreDNS programs behind kube-dns."""
     c = kcourse.Cluster(seed=0, workers=2, cloud=False)
+    # Only the two programs below answer: the addon's own CoreDNS Pods are scaled away.
+    c.api.patch("deployments", "coredns", {"spec": {"replicas": 0}}, namespace="kube-system")
+    c.run_until_stable()
     servers = [start(CoreDNS, c, "worker-1", "coredns-a", dns=c.addons.dns),
                start(CoreDNS, c, "worker-2", "coredns-b", dns=c.addons.dns)]
     ips = [c.network.pod_ips[s.pod_key] for s in servers]

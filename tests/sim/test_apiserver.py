@@ -309,3 +309,93 @@ def test_a_kubelet_cut_off_longer_than_the_history_relists_after_410():
     kubelet = c.kubelet("worker-1")
     assert kubelet.pod_informer.relists == 1
     assert kubelet.node_informer.relists == 1
+
+
+# --- preconditions come before validation ---------------------------------------------------------------------
+
+OPTIMISTIC_LOCK = ("the object has been modified; please apply your changes to the latest version and try "
+                   "again")
+
+
+def _deployment(name: str = "web") -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}}
+
+
+def test_a_stale_put_that_also_breaks_validation_is_a_conflict_not_invalid(api):
+    """``GuaranteedUpdate`` checks the resourceVersion before ``BeforeUpdate`` validates
+    (``apiserver/pkg/registry/generic/registry/store.go``, ``Update``): a stale PUT whose spec
+    would be refused anyway gets 409 with the optimistic-lock text, and nothing is written."""
+    first = api.create(pod())
+    api.update(dict(first, metadata=dict(first["metadata"], labels={"app": "web", "v": "2"})))
+    stale = dict(first, spec=dict(first["spec"], restartPolicy="Sometimes"))  # also invalid and immutable
+    revision = api.etcd.revision
+    with pytest.raises(ApiError) as err:
+        api.update(stale)
+    assert (err.value.code, err.value.reason) == (409, "Conflict")
+    assert str(err.value) == f'Operation cannot be fulfilled on pods "web": {OPTIMISTIC_LOCK}'
+    assert api.etcd.revision == revision
+
+
+def test_a_current_put_that_breaks_validation_is_still_invalid(api):
+    first = api.create(pod())
+    with pytest.raises(ApiError) as err:
+        api.update(dict(first, spec=dict(first["spec"], restartPolicy="Sometimes")))
+    assert err.value.code == 422
+
+
+def test_a_stale_status_update_with_a_bad_status_is_a_conflict(api):
+    """The status subresource goes through the same store ``Update``: preconditions first."""
+    first = api.create(_deployment())
+    api.update(dict(first, metadata=dict(first["metadata"], labels={"x": "y"})))
+    with pytest.raises(ApiError) as err:
+        api.update(dict(first, status={"replicas": 1}), subresource="status")
+    assert str(err.value) == f'Operation cannot be fulfilled on deployments.apps "web": {OPTIMISTIC_LOCK}'
+
+
+def test_a_patch_naming_a_stale_resource_version_is_a_conflict_before_validation(api):
+    """A patch that carries ``metadata.resourceVersion`` makes it a precondition (``patch.go`` hands the
+    patched object to the same ``Update``); an invalid patched spec does not change the answer."""
+    first = api.create(_deployment())
+    api.patch("deployments", "web", {"metadata": {"labels": {"x": "y"}}})
+    with pytest.raises(ApiError) as err:
+        api.patch("deployments", "web", {"metadata": {"resourceVersion": first["metadata"]["resourceVersion"]},
+                                         "spec": {"replicas": -1}})
+    assert err.value.code == 409
+    with pytest.raises(ApiError) as err:
+        api.patch("deployments", "web", {"spec": {"replicas": -1}})
+    assert err.value.code == 422
+
+
+def test_a_put_for_a_recreated_object_fails_its_uid_precondition(api):
+    """The body's UID is a precondition of the update (``defaultUpdatedObjectInfo.Preconditions``), checked
+    as ``storage.Preconditions.Check`` does (``apiserver/pkg/storage/interfaces.go``), before the version."""
+    first = api.create(pod())
+    api.delete("pods", "web", grace_period_seconds=0)
+    second = api.create(pod())
+    body = dict(second, metadata=dict(second["metadata"], uid=first["metadata"]["uid"]))
+    with pytest.raises(ApiError) as err:
+        api.update(body)
+    assert str(err.value) == (f'Operation cannot be fulfilled on pods "web": Precondition failed: UID in '
+                              f'precondition: {first["metadata"]["uid"]}, UID in object meta: '
+                              f'{second["metadata"]["uid"]}')
+
+
+def test_delete_preconditions_name_what_they_expected(api):
+    """DeleteOptions' preconditions, UID then ResourceVersion, with ``Preconditions.Check``'s texts."""
+    first = api.create(_deployment())
+    rv = first["metadata"]["resourceVersion"]
+    api.patch("deployments", "web", {"metadata": {"labels": {"x": "y"}}})
+    current = api.get("deployments", "web")["metadata"]["resourceVersion"]
+    with pytest.raises(ApiError) as err:
+        api.delete("deployments", "web", preconditions_uid="nope", preconditions_resource_version=rv)
+    assert "Precondition failed: UID in precondition: nope, UID in object meta:" in str(err.value)
+    with pytest.raises(ApiError) as err:
+        api.delete("deployments", "web", preconditions_resource_version=rv)
+    assert err.value.code == 409
+    assert str(err.value) == (f'Operation cannot be fulfilled on deployments.apps "web": Precondition failed: '
+                              f'ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current}')
+    api.delete("deployments", "web", preconditions_resource_version=current)
+    assert api.peek("deployments", "web") is None

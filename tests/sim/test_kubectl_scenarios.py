@@ -40,7 +40,7 @@ def test_nodes_are_ready_with_roles(c):
 def test_drain_moves_pods_away(c):
     c.apply(MANIFESTS / "nginx-deployment.yaml")
     c.run_until_stable()
-    out = c.kubectl("drain worker-1 --ignore-daemonsets")
+    out = c.kubectl("drain worker-1 --ignore-daemonsets --delete-emptydir-data")  # the dashboard may run here
     assert out.startswith("node/worker-1 cordoned\n") and out.endswith("node/worker-1 drained\n")
     c.run_until_stable()
     assert all(p["spec"].get("nodeName") != "worker-1" for p in c.pods())

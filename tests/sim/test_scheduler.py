@@ -421,8 +421,10 @@ def test_higher_priority_pods_are_popped_first(small):
     sched = small.scheduler
     sched.active = False  # hold the loop while both pods queue
     small.apply(web_pod("low"))
+    small.apply({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
+                 "value": 1000})  # the Priority admission plugin turns the class into spec.priority
     high = web_pod("high")
-    high["spec"]["priority"] = 1000
+    high["spec"]["priorityClassName"] = "high"
     small.apply(high)
     assert sched.queue.active_keys() == ["default/high", "default/low"]
 
@@ -484,8 +486,10 @@ def test_a_higher_priority_pod_preempts_a_lower_priority_one(small):
         small.apply(web_pod(f"filler-{i}", cpu="1500m"))
     small.run_until_stable()
     placed = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in small.pods()}
+    small.apply({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
+                 "value": 1000})  # the Priority admission plugin turns the class into spec.priority
     vip = web_pod("vip", cpu="1")
-    vip["spec"]["priority"] = 1000
+    vip["spec"]["priorityClassName"] = "high"
     small.apply(vip)
     small.run_until_stable()
     nominated = small.get("pods", "vip")["status"]["nominatedNodeName"]

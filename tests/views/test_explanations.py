@@ -77,6 +77,11 @@ def _lose_the_only_api_server(c: kcourse.Cluster) -> None:
     c.advance(30)
     c.recover_node("master-1")
     c.run_until_stable()
+    # A node cut off for longer than nodeStatusReportFrequency (5 min): its kubelet's status report fails.
+    c.partition_node("worker-1")
+    c.advance(310)
+    c.heal_partition("worker-1")
+    c.run_until_stable()
 
 
 SCENARIOS: list[tuple[dict, Callable[[kcourse.Cluster], None]]] = [

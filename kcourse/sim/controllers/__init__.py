@@ -27,6 +27,7 @@ def _controller_classes() -> list[type[Controller]]:
     from .endpoints import EndpointsController
     from .endpointslice import EndpointSliceController
     from .garbagecollector import GarbageCollector
+    from .job import JobController
     from .namespace import NamespaceController
     from .node_lifecycle import NodeLifecycleController
     from .nodeipam import NodeIpamController
@@ -36,12 +37,12 @@ def _controller_classes() -> list[type[Controller]]:
     from .token import TokensController
     return [NodeIpamController, NodeLifecycleController, ServiceAccountsController, TokensController,
             NamespaceController, DeploymentController, ReplicaSetController, DaemonSetController,
-            EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
+            JobController, EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
 
 
 CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-token", "namespace",
                "deployment",
-               "replicaset", "daemonset", "endpoints", "endpointslice", "garbagecollector", "podgc")
+               "replicaset", "daemonset", "job", "endpoints", "endpointslice", "garbagecollector", "podgc")
 
 
 #: What builds one controller of a manager: ``NewController(manager, informers)``.

@@ -88,6 +88,13 @@ class Kind:
     name_format: str = "subdomain"
     #: Defaulting: fills in the server's own copy of a request in place.
     default: Callable[[dict], None] | None = None
+    #: An admission plugin's say on a create (``old`` None) or an update: may change the object, or raise 403.
+    #: It gets ``(obj, old, lister, name)``: ``lister(resource)`` lists current objects, ``name`` is the one
+    #: errors quote (the request's name, or its generateName).
+    admit: Callable[[dict, dict | None, Callable[[str], list[dict]], str], None] | None = None
+    #: The REST strategy's ``PrepareForCreate`` that needs the object's UID (a Job's generated selector): the
+    #: server fills in the UID first for such a kind, then calls it, then validates.
+    prepare_for_create: Callable[[dict], None] | None = None
     #: Validation of a new (or updated) object: appends to the error list.
     validate: Callable[[ErrorList, dict], None] | None = None
     #: The checks only an update has (immutable fields): ``(errors, new, old)``.
@@ -97,6 +104,10 @@ class Kind:
     describe: Callable[[dict, Any], str] | str | None = None
     #: The controllers that act on this kind: (component name in the trace, what it does, in one sentence).
     controllers: tuple[tuple[str, str], ...] = field(default=())
+    #: ``kubectl create <kind> NAME …``: builds the object from the words after the kind and the flags, or
+    #: raises ValueError with kubectl's message; ``create_flags`` are the flags it reads.
+    kubectl_create: Callable[[list[str], dict[str, Any]], dict] | None = None
+    create_flags: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -125,11 +136,11 @@ class Kind:
 
 def _registry() -> tuple[Kind, ...]:
     # The order is the API server's: its caches, bookmarks and the namespace controller's deletions follow it.
-    from . import apps, coordination, core, discovery, storage
+    from . import apps, batch, coordination, core, discovery, scheduling, storage
     return (core.NAMESPACE, core.NODE, core.POD, core.SERVICE, core.ENDPOINTS, core.SERVICE_ACCOUNT, core.SECRET,
             core.CONFIG_MAP, core.EVENT, apps.DEPLOYMENT, apps.REPLICA_SET, apps.DAEMON_SET,
             discovery.ENDPOINT_SLICE, coordination.LEASE, core.PERSISTENT_VOLUME, core.PERSISTENT_VOLUME_CLAIM,
-            storage.STORAGE_CLASS)
+            storage.STORAGE_CLASS, batch.JOB, scheduling.PRIORITY_CLASS)
 
 
 KINDS: tuple[Kind, ...] = _registry()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import defaults, validation
 from . import ALL_VERBS, Kind, Printer, Subresource
+from .scheduling import admit_pod
 
 __all__ = ["CONFIG_MAP", "ENDPOINTS", "EVENT", "NAMESPACE", "NODE", "PERSISTENT_VOLUME", "PERSISTENT_VOLUME_CLAIM",
            "POD", "SECRET", "SERVICE", "SERVICE_ACCOUNT"]
@@ -38,7 +39,8 @@ POD = Kind(
                   Subresource("log", "", "v1", "Pod", ("get",)),
                   Subresource("status", "", "v1", "Pod", ("get", "patch", "update"))),
     categories=("all",), generation=False,
-    default=defaults.default_pod, validate=validation.validate_pod, validate_update=validation.validate_pod_update,
+    default=defaults.default_pod, admit=admit_pod, validate=validation.validate_pod,
+    validate_update=validation.validate_pod_update,
     printer=Printer(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), "_pod_row",
                     ("IP", "NODE", "NOMINATED NODE", "READINESS GATES")),
     describe="describe_pod")

@@ -69,7 +69,7 @@ from typing import Any
 from ..apiserver import Unreachable
 from ..cri import go_duration
 from ..errors import ApiError
-from ..kinds import category
+from ..kinds import KINDS, category
 from ..manifests import load_manifests, manifest_sources
 from ..objects import deep_copy, parse_timestamp
 from ..quantity import millicores, units
@@ -169,6 +169,9 @@ IMPLEMENTED = {"get", "describe", "apply", "create", "create deployment", "creat
                "version", "cluster-info", "api-resources", "api-versions", "config", "auth", "auth can-i", "auth whoami", "taint", "patch", "replace", "edit", "set", "set image", "set env",
                "set resources", "set selector", "wait", "diff", "explain", "config current-context",
                "config get-contexts", "config use-context", "events"}
+#: ``kubectl create <kind>`` for the kinds whose entry builds the object, with the flags it reads.
+IMPLEMENTED |= {f"create {kind.singular}" for kind in KINDS if kind.kubectl_create is not None}
+SUPPORTED["create"] |= {flag for kind in KINDS for flag in kind.create_flags}
 
 
 class KubectlError(Exception):
@@ -854,6 +857,9 @@ class Kubectl:
         return 1 if errors else 0
 
     def _cmd_create(self, args: Args) -> int:
+        generated = lookup(args.positional[0]) if args.positional else None
+        if generated is not None and generated.kubectl_create is not None:
+            return self._create_generated(generated, generated.kubectl_create, args)
         if args.positional and args.positional[0] in ("deployment", "deploy"):
             return self._create_deployment(args)
         if args.positional and args.positional[0] in ("configmap", "cm") or args.positional[:2] == ["secret", "generic"]:
@@ -881,6 +887,21 @@ class Kubectl:
             raise KubectlError("exactly one NAME is required", "See 'kubectl create token -h' for help and "
                                "examples\n")
         raise KubectlError("failed to create token: the server could not find the requested resource")
+
+    def _create_generated(self, kind: ResourceType, build: Callable[[list[str], dict[str, Any]], dict],
+                          args: Args) -> int:
+        """``kubectl create <kind> NAME …`` for a kind whose entry (kcourse.sim.kinds) builds the object."""
+        try:
+            obj = build(args.positional[1:], args.flags)
+        except ValueError as e:
+            raise KubectlError(str(e), f"See 'kubectl create {kind.singular} -h' for help and examples\n"
+                               if "NAME" in str(e) else "") from None
+        try:
+            stored = self._client().create(obj, namespace=self._namespace(args))
+        except ApiError as e:
+            raise KubectlError(f"failed to create {kind.singular}: {e.message}") from None
+        self._print(f"{resource_prefix(kind)}/{stored['metadata']['name']} created\n")
+        return 0
 
     def _create_from_literals(self, args: Args) -> int:
         """``create configmap NAME --from-literal=k=v`` and ``create secret generic NAME …`` (data base64-encoded)."""
@@ -1228,6 +1249,17 @@ class Kubectl:
     # --- logs ------------------------------------------------------------------------------------------------------
 
     def _cmd_logs(self, args: Args) -> int:
+        if not args.positional and args.get("selector"):
+            # Every Pod the selector matches, one after the other (kubectl streams them concurrently, so the
+            # real order of their lines depends on timing).
+            pods = self._list(by_plural("pods"), self._namespace(args), args.get("selector"))  # type: ignore[arg-type]
+            if not pods:
+                self._eprint(f"No resources found in {self._namespace(args)} namespace.\n")
+                return 0
+            code = 0
+            for pod in pods:
+                code = self._cmd_logs(Args(args.command, [pod["metadata"]["name"]], args.flags, args.cmd)) or code
+            return code
         if not args.positional:
             raise KubectlError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
                                "required argument for the logs command", "See 'kubectl logs -h' for help and "
@@ -1467,8 +1499,10 @@ class Kubectl:
         if sort_by not in ("", "cpu", "memory"):
             raise KubectlError("--sort-by accepts only cpu or memory")
         metrics = getattr(getattr(self.cluster, "addons", None), "metrics", None)
-        if metrics is None or not metrics.available:
+        if metrics is None:  # no metrics-server installed: no metrics.k8s.io APIService in discovery
             raise KubectlError("Metrics API not available")
+        if not metrics.available:  # the APIService is there, its backend is not
+            raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         if args.positional[0].startswith("no"):
             return self._top_nodes(metrics, args, sort_by)
         return self._top_pods(metrics, args, sort_by)

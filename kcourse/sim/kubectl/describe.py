@@ -22,6 +22,7 @@ from ..quantity import format_millicores, millicores, parse_quantity
 from ..resources import by_plural
 from .gosort import go_sort
 from .printers import format_labels, human_duration, node_roles, since
+from .taint import taint_text
 
 __all__ = ["describe", "go_tabwriter", "pod_template_text"]
 
@@ -545,11 +546,13 @@ def describe_node(node: dict, ctx: Context) -> str:
     w.write(0, "Taints:\t")
     if not taints:
         w.write(0, "<none>\n")
-    for i, t in enumerate(taints):
+    # printTaintsMultilineWithIndent sorts by "effect,key" with sort.Slice (Go's unstable sort).
+    ordered = go_sort(taints, lambda a, b: f"{a.get('effect', '')},{a.get('key', '')}" <
+                      f"{b.get('effect', '')},{b.get('key', '')}")
+    for i, t in enumerate(ordered):
         if i:
             w.write(0, "\t")
-        value = f"={t['value']}" if t.get("value") else ""
-        w.write(0, f"{t['key']}{value}:{t['effect']}\n")
+        w.write(0, f"{taint_text(t)}\n")
     w.write(0, f"Unschedulable:\t{'true' if spec.get('unschedulable') else 'false'}\n")
     lease = ctx.lease_of(md["name"])
     w.write(0, "Lease:\n")
