@@ -1,7 +1,8 @@
 """``kubectl apply``: create what is missing, or send a three-way strategic merge patch computed from the
 last-applied annotation, the manifest and the live object (a port of ``pkg/cmd/apply``).
 
-Simplified: ``--server-side`` answers as client-side apply does; no ``--prune``.
+Simplified: ``--server-side`` keeps no managedFields, so it meets no conflicts;
+flags outside :data:`.cmdutil.SUPPORTED` are refused unless left at their default.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``kubectl delete``: delete by name, label selector, ``--all`` or file, with the cascade policy asked for
 (a port of ``pkg/cmd/delete``).
 
-Simplified: ``--wait`` runs the simulation forward instead of watching.
+Simplified: flags outside :data:`.cmdutil.SUPPORTED` are refused unless left at their default.
 """
 
 from __future__ import annotations

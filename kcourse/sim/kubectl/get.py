@@ -1,7 +1,7 @@
 """``kubectl get``: list or fetch objects and print them as a table, ``-o wide``, names, JSON/YAML, jsonpath,
 custom columns or Go templates (a port of ``pkg/cmd/get``).
 
-Simplified: no ``--watch``; no server-side table columns beyond those the kinds' registry declares.
+Simplified: flags outside :data:`.cmdutil.SUPPORTED` are refused unless left at their default.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``kubectl scale``: set ``spec.replicas`` through the scale subresource (a port of ``pkg/cmd/scale``).
 
-Simplified: no ``--current-replicas`` precondition beyond what the code below checks.
+Simplified: flags outside :data:`.cmdutil.SUPPORTED` are refused unless left at their default.
 """
 
 from __future__ import annotations

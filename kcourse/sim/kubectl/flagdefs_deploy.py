@@ -1,0 +1,111 @@
+"""The flags of kubectl's "Deploy Commands" (as ``kubectl --help`` groups them):
+rollout, scale and autoscale.
+
+Same provenance and entry format as :mod:`.flagdefs`, which merges the groups into one tree.
+
+Simplified: hidden and deprecated flags are not listed.
+"""
+
+# fmt: off
+TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+'autoscale': ((), (
+    '- allow-missing-template-keys bool true',
+    '- cpu-percent int32 -1',
+    '- dry-run string=unchanged none',
+    '- field-manager string kubectl-autoscale',
+    'f filename stringSlice []',
+    'k kustomize string',
+    '- max int32 -1',
+    '- min int32 -1',
+    '- name string',
+    'o output string',
+    'R recursive bool false',
+    '- save-config bool false',
+    '- show-managed-fields bool false',
+    '- template string',
+)),
+'rollout': ((), (
+)),
+'rollout history': ((), (
+    '- allow-missing-template-keys bool true',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    '- revision int 0',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+)),
+'rollout pause': ((), (
+    '- allow-missing-template-keys bool true',
+    '- field-manager string kubectl-rollout',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+)),
+'rollout restart': ((), (
+    '- allow-missing-template-keys bool true',
+    '- field-manager string kubectl-rollout',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+)),
+'rollout resume': ((), (
+    '- allow-missing-template-keys bool true',
+    '- field-manager string kubectl-rollout',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+)),
+'rollout status': ((), (
+    'f filename stringSlice []',
+    'k kustomize string',
+    'R recursive bool false',
+    '- revision int 0',
+    'l selector string',
+    '- timeout duration 0s',
+    'w watch bool true',
+)),
+'rollout undo': ((), (
+    '- allow-missing-template-keys bool true',
+    '- dry-run string=unchanged none',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+    '- to-revision int 0',
+)),
+'scale': ((), (
+    '- all bool false',
+    '- allow-missing-template-keys bool true',
+    '- current-replicas int -1',
+    '- dry-run string=unchanged none',
+    'f filename stringSlice []',
+    'k kustomize string',
+    'o output string',
+    'R recursive bool false',
+    '- replicas int 0',
+    '- resource-version string',
+    'l selector string',
+    '- show-managed-fields bool false',
+    '- template string',
+    '- timeout duration 0s',
+)),
+}
+# fmt: on
