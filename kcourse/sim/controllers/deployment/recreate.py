@@ -1,0 +1,50 @@
+"""The Recreate strategy (upstream ``recreate.go``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...objects import controller_of
+from .util import (
+    _active,
+    _status,
+)
+
+if TYPE_CHECKING:
+    from .deployment_controller import DeploymentController
+
+
+# --- recreate (recreate.go) --------------------------------------------------------------------
+
+
+def rollout_recreate(self: DeploymentController, d: dict, rs_list: list[dict]) -> dict:
+    d, new, old = self._all_replica_sets(d, rs_list, False)
+    all_rss = old + ([new] if new else [])
+    scaled_down = False
+    for rs in _active(old):
+        scaled_down = self._scale_and_record(rs, 0, d) or scaled_down
+    if scaled_down:
+        return self._sync_rollout_status(all_rss, new, d)
+    if self._old_pods_running(old):
+        self._actions.append("waiting for the old Pods to terminate")
+        return self._sync_rollout_status(all_rss, new, d)
+    if new is None:
+        d, new, old = self._all_replica_sets(d, rs_list, True)
+        all_rss = old + ([new] if new else [])
+    if new is not None:
+        self._scale_and_record(new, d["spec"].get("replicas", 1), d)
+    if self._complete(d, d.get("status") or {}):
+        self._cleanup(old, d)
+    return self._sync_rollout_status(all_rss, new, d)
+
+
+def old_pods_running(self: DeploymentController, old: list[dict]) -> bool:
+    if sum(_status(rs, "replicas") for rs in old) > 0:
+        return True
+    old_uids = {rs["metadata"]["uid"] for rs in old}
+    for pod in self.pod_informer.list():
+        ref = controller_of(pod) or {}
+        if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in ("Failed",
+                                                                                         "Succeeded"):
+            return True
+    return False
