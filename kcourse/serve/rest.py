@@ -265,12 +265,12 @@ def _truthy(value: str | None) -> bool:
 
 def _int(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     # Go's ``strconv.ParseInt(value, 10, 64)``: an optional sign and decimal digits, within int64.
-    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:  # type: ignore[arg-type]
+    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:
         raise errors.bad_request(f'invalid value "{value}" for {name}')
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def handle_resource(app: App, req: Request, t: Target) -> Reply:

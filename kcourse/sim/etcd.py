@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
     "Compare",
@@ -520,13 +521,9 @@ class Etcd:
         if c.target == "value":
             if kv is None:
                 return False  # etcd: comparing the value of a missing key always fails, even with "!="
-            actual: object = kv.value
-            operand = c.operand.encode() if isinstance(c.operand, str) else c.operand
-        else:
-            actual = getattr(kv, _COMPARE_FIELDS[c.target]) if kv else 0  # a missing key compares as 0
-            operand = c.operand
-        return {"=": actual == operand, "!=": actual != operand,
-                "<": actual < operand, ">": actual > operand}[c.result]  # type: ignore[operator]
+            return _compare_result(kv.value, _value(c.operand), c.result)  # normalised by txn: the same bytes
+        actual: int = getattr(kv, _COMPARE_FIELDS[c.target]) if kv else 0  # a missing key compares as 0
+        return _compare_result(actual, _revision(c.operand, f"compare {c.target}"), c.result)
 
     # --- compaction --------------------------------------------------------------------------
 
@@ -622,6 +619,14 @@ class Etcd:
     def db_size(self) -> int:
         """Bytes of stored keys and values across all retained revisions (a stand-in for etcd's DB size)."""
         return self._size
+
+
+_Operand = TypeVar("_Operand", bytes, int)
+
+
+def _compare_result(actual: _Operand, operand: _Operand, result: str) -> bool:
+    """A compare's ``result`` between a key's value (bytes) or revision field (int) and the operand."""
+    return {"=": actual == operand, "!=": actual != operand, "<": actual < operand, ">": actual > operand}[result]
 
 
 _COMPARE_FIELDS = {"version": "version", "create": "create_revision", "mod": "mod_revision"}

@@ -296,7 +296,7 @@ class RemoteEtcd:
     @staticmethod
     def _compare(c: Compare) -> dict[str, Any]:
         target, field = _TARGETS[c.target]
-        operand = _b64(c.operand) if c.target == "value" else str(c.operand)  # type: ignore[arg-type]
+        operand = _b64(_value(c.operand)) if c.target == "value" else str(c.operand)  # normalised: no copy
         return {"key": _b64(c.key), "target": target, "result": _RESULTS[c.result], field: operand}
 
     @staticmethod

@@ -199,7 +199,8 @@ class _Loader(yaml.SafeLoader):
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         return self._go_typed(node, (int,), "int")
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]  # Go reads a string
+    def construct_go_timestamp(self, node: yaml.ScalarNode) -> str:
+        """A ``!!timestamp`` as Go reads it into an interface: the string, not a datetime."""
         return str(self._go_typed(node, (Timestamp,), "timestamp"))
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
@@ -229,8 +230,9 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-for _name in ("null", "bool", "int", "float", "timestamp"):
+for _name in ("null", "bool", "int", "float"):
     _Loader.add_constructor(_TAG + _name, getattr(_Loader, f"construct_yaml_{_name}"))
+_Loader.add_constructor(_TAG + "timestamp", _Loader.construct_go_timestamp)
 
 
 class _DuplicateKey(Exception):

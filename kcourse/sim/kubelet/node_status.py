@@ -31,6 +31,7 @@ from ..objects import deep_copy, micro_timestamp, set_condition
 from ..quantity import format_bytes, units
 
 if TYPE_CHECKING:
+    from ..clock import Timer
     from ..cri import ContainerRuntime
     from ..informer import Informer
 
@@ -63,6 +64,8 @@ class NodeStatusMixin(Component):
     _last_status_post: float
     _posted_ready: str | None
     role: str
+    #: The timer of the next node-status post, while one is pending among the process's timers.
+    _node_status_timer: Timer | None = None
 
     @property
     def runtime_name(self) -> str:
@@ -191,11 +194,10 @@ class NodeStatusMixin(Component):
                           + ("" if net_ready else f" ({reason}: waiting for spec.podCIDR)"))
 
     def _schedule_node_status(self) -> None:
-        timers = [t for t in self._timers if getattr(t, "_node_status", False) and not t.cancelled]
-        if timers:
+        pending = self._node_status_timer
+        if pending is not None and not pending.cancelled and any(t is pending for t in self._timers):
             return
-        t = self.after(NODE_STATUS_UPDATE, self._node_status, background=True)
-        t._node_status = True  # type: ignore[attr-defined]
+        self._node_status_timer = self.after(NODE_STATUS_UPDATE, self._node_status, background=True)
 
     @staticmethod
     def _cond_status(node: dict, ctype: str) -> str | None:
