@@ -1,0 +1,70 @@
+"""The door: a request's ``fieldValidation`` directive (Strict, Warn, Ignore) and the decoding of its body.
+
+As ``handlers/create.go``, ``update.go`` and ``patch.go`` do: type errors are 400 BadRequest, unknown and
+duplicate fields are refused (``Strict``), warned about (``Warn``, the default) or dropped (``Ignore``).
+
+Simplified: see :mod:`kcourse.sim.serializer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import ApiError, Cause, invalid
+from .gojson import _Abort, _State, go_quote
+from .schema import _decoder
+
+FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Strict", "Warn")
+
+
+# --- the door -------------------------------------------------------------------------------------------------
+
+def check_field_validation(directive: str | None, options_kind: str = "CreateOptions") -> str:
+    """The directive a request asks for: absent means ``Warn`` (``fieldValidation()`` in handlers/rest.go).
+
+    Anything else than ``Ignore``, ``Warn`` or ``Strict`` is refused before the body is read, as
+    ``ValidateCreateOptions`` (``ValidateFieldValidation``) refuses it.
+    """
+    if directive in (None, ""):
+        return "Warn"
+    if directive not in FIELD_VALIDATION_DIRECTIVES:
+        raise invalid(options_kind, "", [Cause("fieldValidation", f"Unsupported value: {go_quote(directive)}: "
+                                               'supported values: "", "Ignore", "Strict", "Warn"',
+                                               "FieldValueNotSupported")], "meta.k8s.io")
+    return directive
+
+
+def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[[str], None] | None = None
+           ) -> dict:
+    """Decode a request body (already parsed JSON/YAML, ``apiVersion`` and ``kind`` checked) into its kind.
+
+    Returns a new, well-typed object.  Raises :class:`ApiError` 400 BadRequest for a type error,
+    and for unknown or duplicate fields under ``Strict``; under ``Warn`` each is passed to
+    ``on_warning`` and the field is dropped; under ``Ignore`` it is dropped silently.
+    """
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    root = _decoder(api_version, kind) if isinstance(api_version, str) and isinstance(kind, str) else None
+    if root is None:
+        raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version}"')
+    version = api_version.rsplit("/", 1)[-1]
+    st = _State(strict=field_validation != "Ignore")
+    try:
+        out = root.dec(obj, st, None, "")
+    except _Abort as e:
+        raise _bad(kind, version, str(e)) from None
+    except RecursionError:
+        raise _bad(kind, version, "json: exceeded max depth") from None
+    if st.error is not None:
+        raise _bad(kind, version, st.error)
+    if st.strict_errors:
+        if field_validation == "Strict":
+            raise _bad(kind, version, "strict decoding error: " + ", ".join(st.strict_errors))
+        if on_warning is not None:
+            for w in st.strict_errors:
+                on_warning(w)
+    return out
+
+
+def _bad(kind: str, version: str, message: str) -> ApiError:
+    """``transformDecodeError`` (handlers/rest.go): the kind, its version, then the decoder's words."""
+    return ApiError(400, "BadRequest", f'{kind} in version "{version}" cannot be handled as a {kind}: {message}')
