@@ -156,3 +156,20 @@ def test_events_for_an_object_filters_by_kind_and_name_and_checks_types() -> Non
     assert code == 0 and out.splitlines()[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
     assert all("Pod/pending" in line for line in out.splitlines()[1:]) and "FailedScheduling" in out
     assert Kubectl(c).run_full("events --types=Bogus") == (1, "", "error: valid --types are Normal or Warning\n")
+
+
+def test_create_deployment_takes_the_first_containers_command_after_the_dash():
+    """``kubectl create deployment NAME --image=… -- COMMAND [args…]`` (staging/src/k8s.io/kubectl/pkg/cmd/
+    create/create_deployment.go: NameFromCommandArgs counts only the words before ``--``; the rest is the
+    container's command; several images with a command are refused in Validate).  Texts checked against
+    the real kubectl v1.32 with ``--dry-run=client``."""
+    c = kcourse.Cluster(seed=0)
+    assert c.kubectl("create deployment batch --image=busybox:1.36 -- sleep 3600") == "deployment.apps/batch created\n"
+    assert c.kubectl("get deploy batch -o jsonpath={.spec.template.spec.containers[0].command}") == '["sleep","3600"]'
+    assert c.kubectl("create deployment b2 --image=busybox:1.36 --image=nginx:1.27 -- sleep 1") == (
+        "error: cannot specify multiple --image options and command\n")
+    assert c.kubectl("create deployment --image=busybox:1.36 -- sleep 1").startswith(
+        "error: exactly one NAME is required, got 0\n")
+    assert c.kubectl("create deployment a b --image=busybox:1.36").startswith(
+        "error: exactly one NAME is required, got 2\n")
+    assert [d["metadata"]["name"] for d in c.api.items("deployments", "default")] == ["batch"]

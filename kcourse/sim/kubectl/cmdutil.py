@@ -116,6 +116,8 @@ class Args:
     positional: list[str]
     flags: dict[str, Any] = field(default_factory=dict)
     cmd: Command = field(default_factory=lambda: ROOT)
+    #: How many of ``positional`` came before ``--`` (cobra's ArgsLenAtDash), or -1 without ``--``.
+    dash_at: int = -1
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.flags.get(name, default)
@@ -148,7 +150,8 @@ def parse(argv: list[str]) -> Args:
         argv = argv[1:]
     parsed = parse_command_line(list(argv))
     words = parsed.typed_words
-    return Args(words[0] if words else "", words[1:] + parsed.positional, parsed.values, parsed.command)
+    dash_at = len(words[1:]) + parsed.dash_at if parsed.dash_at >= 0 else -1
+    return Args(words[0] if words else "", words[1:] + parsed.positional, parsed.values, parsed.command, dash_at)
 
 
 

@@ -108,17 +108,25 @@ def _create_from_literals(self: Kubectl, args: Args) -> int:
 
 
 def _create_deployment(self: Kubectl, args: Args) -> int:
-    if len(args.positional) != 2:
-        raise KubectlError(f"exactly one NAME is required, got {len(args.positional) - 1}",
+    """``create deployment NAME --image=… [-- COMMAND [args…]]``: words after ``--`` are the first
+    container's command (create_deployment.go: NameFromCommandArgs counts the words before the dash)."""
+    before_dash = args.positional[1:args.dash_at] if args.dash_at >= 0 else args.positional[1:]
+    command = args.positional[args.dash_at:] if args.dash_at >= 0 else []
+    if len(before_dash) != 1:
+        raise KubectlError(f"exactly one NAME is required, got {len(before_dash)}",
                            "See 'kubectl create deployment -h' for help and examples\n")
-    name = args.positional[1]
+    name = before_dash[0]
     images = args.get("image") or []  # --image= is no image: the API server answers for it
+    if len(images) > 1 and command:
+        raise KubectlError("cannot specify multiple --image options and command")
     replicas = self._int_flag(args, "replicas", 1)
     containers = [{"name": image.rsplit("/", 1)[-1].split(":")[0].split("@")[0].replace("_", "-"),
                    "image": image, "resources": {}} for image in images]
     port = self._int_flag(args, "port", -1)
     if containers and port is not None and port >= 0:
         containers[0]["ports"] = [{"containerPort": port}]
+    if containers and command:
+        containers[0] = {"command": command, **containers[0]}
     obj = {"apiVersion": "apps/v1", "kind": "Deployment",
            "metadata": {"name": name, "labels": {"app": name}},
            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
