@@ -166,6 +166,22 @@ def _validate_probe(errs: ErrorList, probe: Any, path: str) -> None:
             errs.invalid(f"{path}.{f}", probe[f], "must be greater than or equal to 1")
 
 
+#: validation.IsRelaxedEnvVarName's message (RelaxedEnvironmentVariableValidation, beta and on in v1.32).
+MSG_ENV_NAME = "a valid environment variable name must consist only of printable ASCII characters other than '='"
+
+
+def _validate_env(errs: ErrorList, env: Any, path: str) -> None:
+    """ValidateEnv: every variable has a name of printable ASCII without '=' (the relaxed rule of v1.32)."""
+    for i, var in enumerate(env):
+        if not isinstance(var, dict):
+            continue  # the typed decoder refused a non-object already
+        name = var.get("name") or ""
+        if not name:
+            errs.required(f"{path}[{i}].name")
+        elif any(not (32 <= ord(ch) <= 126) or ch == "=" for ch in name):
+            errs.invalid(f"{path}[{i}].name", name, MSG_ENV_NAME)
+
+
 def _validate_containers(errs: ErrorList, containers: Any, path: str) -> None:
     if not containers:
         errs.required(path)
@@ -203,6 +219,7 @@ def _validate_containers(errs: ErrorList, containers: Any, path: str) -> None:
                 if port["name"] in port_names:
                     errs.duplicate(f"{pp}.name", port["name"])
                 port_names.add(port["name"])
+        _validate_env(errs, c.get("env") or [], f"{p}.env")
         _validate_resources(errs, c.get("resources") or {}, f"{p}.resources")
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             _validate_probe(errs, c.get(probe), f"{p}.{probe}")

@@ -399,3 +399,26 @@ def test_delete_preconditions_name_what_they_expected(api):
                               f'ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current}')
     api.delete("deployments", "web", preconditions_resource_version=current)
     assert api.peek("deployments", "web") is None
+
+
+def test_environment_variables_need_a_name_of_printable_ascii_without_equals():
+    """ValidateEnv (pkg/apis/core/validation/validation.go): a variable without a name is Required; with
+    RelaxedEnvironmentVariableValidation (beta, on in v1.32) a name is any printable ASCII but '=', refused
+    with IsRelaxedEnvVarName's message.  Nothing is stored for a refused Pod."""
+    c = kcourse.Cluster(seed=0)
+
+    def pod(env: list) -> dict:
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "envy"},
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.27", "env": env}]}}
+
+    for env, want in (([{"value": "x"}], 'Pod "envy" is invalid: spec.containers[0].env[0].name: Required value'),
+                      ([{"name": "A", "value": "1"}, {"name": "KEY=1"}],
+                       ('Pod "envy" is invalid: spec.containers[0].env[1].name: Invalid value: "KEY=1": a valid '
+                       "environment variable name must consist only of printable ASCII characters other than '='")),
+                      ([{"name": "tab\there"}], "env[0].name: Invalid value")):
+        with pytest.raises(kcourse.ApiError) as err:
+            c.apply(pod(env))
+        assert want in str(err.value)
+        assert c.api.items("pods", "default") == []
+    c.apply(pod([{"name": "1st.relaxed-name", "value": "ok"}]))  # allowed by the relaxed rule
+    assert [p["metadata"]["name"] for p in c.api.items("pods", "default")] == ["envy"]
