@@ -80,6 +80,25 @@ def wait_until_all_cells_ran(panel, timeout: float) -> None:
     raise AssertionError(f"cells did not finish within {timeout} s: {prompts}")
 
 
+def button(scope, label: str):
+    """An ipywidgets button by its label (its accessible name also holds the icon's glyph)."""
+    return scope.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+
+
+def open_and_run_all(page, lab: Lab, notebook: str, timeout: float = 120):
+    """Open ``notebook`` in a fresh Lab layout, wait for its kernel, Run → Run All Cells; return its panel."""
+    from playwright.sync_api import expect
+
+    page.goto(lab.url(f"/lab/tree/{notebook}", "reset"))
+    panel = page.locator(".jp-NotebookPanel").first
+    expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile("Idle"))).to_be_visible(timeout=60_000)
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))").click()
+    wait_until_all_cells_ran(panel, timeout=timeout)
+    return panel
+
+
 @dataclass
 class Lab:
     process: subprocess.Popen

@@ -20,16 +20,11 @@ import pytest
 
 from kcourse import challenges
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, require_chromium, wait_until_all_cells_ran
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, JUPYTER, button, open_and_run_all, require_chromium
 
 NOTEBOOK = "15-challenges.ipynb"
 CHALLENGE = "pending-cordoned-node"
 KUBECTL = Path("/usr/bin/kubectl")
-
-
-def button(scope, label: str):
-    """An ipywidgets button by its label (its accessible name also holds the icon's glyph)."""
-    return scope.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
 
 
 def test_a_learner_fixes_a_challenge_with_kubectl_in_a_terminal_and_the_notebook_checks_it(
@@ -47,14 +42,7 @@ def test_a_learner_fixes_a_challenge_with_kubectl_in_a_terminal_and_the_notebook
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(lab.url(f"/lab/tree/{NOTEBOOK}", "reset"))
-            panel = page.locator(".jp-NotebookPanel").first
-            expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
-            expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile("Idle"))).to_be_visible(
-                timeout=60_000)
-            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))").click()
-            wait_until_all_cells_ran(panel, timeout=120)
+            panel = open_and_run_all(page, lab, NOTEBOOK)
 
             widget = panel.locator(".kcourse-live", has_text="Challenge: Pending: a cordoned node").first
             expect(widget).to_be_visible(timeout=30_000)

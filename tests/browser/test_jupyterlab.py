@@ -29,9 +29,10 @@ from .conftest import (
     CHROMIUM_ARGS,
     JUPYTER,
     REPO,
+    button,
     lab_environment,
+    open_and_run_all,
     require_chromium,
-    wait_until_all_cells_ran,
 )
 
 CHAPTER_NOTEBOOK = "05-controller-managers.ipynb"
@@ -57,11 +58,6 @@ def choice_question(section: str) -> tuple[Question, str, str]:
     raise AssertionError(f"section {section!r} has no choice question to answer")
 
 
-def button(scope, label: str):
-    """An ipywidgets button by its label (its accessible name also holds the icon's glyph)."""
-    return scope.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-
-
 def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_factory, course_copy: Path):
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
@@ -74,15 +70,7 @@ def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_fact
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(lab.url(f"/lab/tree/{name}", "reset"))
-            panel = page.locator(".jp-NotebookPanel").first
-            expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
-            expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile("Idle"))).to_be_visible(
-                timeout=60_000)
-
-            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))").click()
-            wait_until_all_cells_ran(panel, timeout=120)
+            panel = open_and_run_all(page, lab, name)
             errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert errors.count() == 0, errors.all_inner_texts()
 
