@@ -64,6 +64,9 @@ class APIServer:
         self._watch_seq = 0
         self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
         self._pending: dict[str, tuple[bytes, dict]] = {}
+        #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
+        #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
+        self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
         self._uid_counter = 0
         self.event_clock = NanoClock(clock)  # Event names: UnixNano of the simulated clock (record.py)
         self.request_seq = 0
@@ -84,14 +87,13 @@ class APIServer:
             end = key.rfind("/", 0, end)
         return None
 
-    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> dict:
+    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> tuple[dict, bool]:
+        """The object a PUT stored, and whether the server built it (else it is read back from the bytes)."""
         pending = self._pending.pop(kv_key, None)
-        if pending is not None and pending[0] is value:
-            obj = pending[1]
-        else:
-            obj = json.loads(value)
+        typed = pending is not None and pending[0] is value
+        obj = pending[1] if pending is not None and typed else json.loads(value)
         obj["metadata"]["resourceVersion"] = str(mod_revision)
-        return obj
+        return obj, typed
 
     def _on_etcd(self, events: list[WatchEvent]) -> None:
         for ev in events:
@@ -103,16 +105,19 @@ class APIServer:
             old = cache.get(rest)
             if ev.type == "PUT":
                 try:
-                    obj = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
+                    obj, typed = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
                 except (ValueError, TypeError, KeyError, AttributeError) as err:  # bytes written past the API
                     if self.report_failure is None:
                         raise
                     self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
                     continue
                 cache[rest] = obj
+                if not typed:
+                    self._untyped[rt.plural].add(rest)
                 self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
             else:
                 cache.pop(rest, None)
+                self._untyped[rt.plural].discard(rest)
                 if old is not None:
                     gone = deep_copy(old)
                     gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
@@ -331,12 +336,15 @@ class APIServer:
     # --- writes ----------------------------------------------------------------------------------
 
     def _prepare(self, obj: Any, field_validation: str | None, warnings: builtins.list[str] | None,
-                 options_kind: str = "CreateOptions") -> tuple[ResourceType, dict]:
+                 options_kind: str = "CreateOptions", *, namespace: str | None = None,
+                 subresource: str | None = None) -> tuple[ResourceType, dict]:
         """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
 
         The result is the server's own, well-typed copy: defaulting and admission may change it.
         ``field_validation`` is the request's ``?fieldValidation=`` (absent: ``Warn``); the warnings
-        a ``Warn`` request earns are appended to ``warnings``.
+        a ``Warn`` request earns are appended to ``warnings``.  For an update (``subresource`` not
+        None), the fields the update cannot change are not walked where they are exactly the stored
+        version's (:func:`.serializer.decode`): the result shares them with the cache.
         """
         directive = check_field_validation(field_validation, options_kind)
         if not isinstance(obj, dict):
@@ -353,9 +361,35 @@ class APIServer:
         rt = by_kind(kind)
         if rt is None or api_version != rt.api_version:
             raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version or ""}"')
-        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append)
+        stored, unused = (None, ()) if subresource is None else self._unchangeable(rt, obj, namespace, subresource)
+        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append, stored=stored,
+                     unused=unused)
         obj.setdefault("metadata", {})
         return rt, obj
+
+    def _unchangeable(self, rt: ResourceType, body: dict, namespace: str | None,
+                      subresource: str) -> tuple[dict | None, tuple[str, ...]]:
+        """The stored version a body names, if the server built it, and the fields an update leaves alone.
+
+        The status subresource takes only ``status`` from the body; a plain update keeps the stored
+        ``status`` (:meth:`_merge_update`).  The body's name is read raw, before decoding: whichever
+        stored object it finds, a field exactly equal to that well-typed object's is well typed too.
+        """
+        md = body.get("metadata")
+        if type(md) is not dict or type(md.get("name")) is not str:
+            return None, ()
+        ns = md.get("namespace") or namespace
+        if ns is not None and type(ns) is not str:
+            return None, ()
+        key = self._cache_key(rt, self._namespace_of(rt, ns), md["name"])
+        current = self._cache[rt.plural].get(key)
+        if current is None or key in self._untyped[rt.plural]:
+            return None, ()
+        if subresource == "status":
+            return current, tuple(k for k in body if k not in ("apiVersion", "kind", "status"))
+        if rt.has_status and rt.kind != "Namespace":
+            return current, ("status",)
+        return None, ()
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
                field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
@@ -446,7 +480,8 @@ class APIServer:
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions")
+            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions", namespace=namespace,
+                                    subresource=subresource)
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
