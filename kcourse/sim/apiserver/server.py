@@ -22,6 +22,7 @@ from ..objects import deep_copy, timestamp
 from ..record import NanoClock
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural
 from ..serializer import check_field_validation, decode, json_kind
+from ..serializer.storage import encode, encode_reference
 from ..validation import validate, validate_update
 from .cacher import TRIGGER_FIELDS, WatchHandle
 from .client import Client, Request, Unreachable
@@ -73,6 +74,9 @@ class APIServer:
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.recent_requests: deque[Request] = deque(maxlen=500)
         self.compactor = Compactor(etcd)
+        #: What writes an object's bytes for etcd: orjson where it spells as the standard library, which
+        #: :func:`.serializer.storage.encode_reference` is (set it here to compare the two).
+        self.encode_value: Callable[[Any], bytes] = encode
         self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
 
     # --- the watch cache -----------------------------------------------------------------------
@@ -190,17 +194,25 @@ class APIServer:
         """``generateName`` + five random characters from the cluster's seeded RNG, as the real server."""
         return base + "".join(self.rng.choice(NAME_SUFFIX_ALPHABET) for _ in range(5))
 
-    def _encode(self, obj: dict) -> bytes:
+    def _encode(self, rt: ResourceType, obj: dict) -> bytes:
+        """The bytes etcd stores: the object without its resourceVersion (:mod:`.serializer.storage`).
+
+        An object of a key read back from bytes written past the API may hold what only the reference
+        encoder spells right (``NaN``), so it takes that one.
+        """
         stored = dict(obj)
         md = dict(obj["metadata"])
         md.pop("resourceVersion", None)  # the revision is etcd's, never stored inside the value
         stored["metadata"] = md
-        return json.dumps(stored, separators=(",", ":")).encode()
+        if self._untyped[rt.plural] and self._cache_key(rt, md.get("namespace"), md["name"]) in self._untyped[
+                rt.plural]:
+            return encode_reference(stored)
+        return self.encode_value(stored)
 
     def _write(self, rt: ResourceType, obj: dict, data: bytes | None = None) -> dict:
         key = rt.etcd_key(obj["metadata"].get("namespace"), obj["metadata"]["name"])
         if data is None:
-            data = self._encode(obj)
+            data = self._encode(rt, obj)
         self._pending[key] = (data, obj)
         self.etcd.put(key, data)
         return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
@@ -537,7 +549,7 @@ class APIServer:
                 rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             self._delete_now(rt, current)
             return new
-        data = self._encode(new)
+        data = self._encode(rt, new)
         stored = self.etcd.get(rt.etcd_key(cmd.get("namespace"), cmd["name"]))
         if stored is not None and stored.value == data:
             return current  # a no-op update does not write: the real server compares the bytes it would store
