@@ -72,8 +72,9 @@ def load(name: str | os.PathLike[str]) -> Bank:
     return load_bank(find_bank(name))
 
 
-def show(chapter: str, section: str | None = None, *, seed: int | None = None,
-         progress: Progress | None = None) -> Any:
+def show(
+    chapter: str, section: str | None = None, *, seed: int | None = None, progress: Progress | None = None
+) -> Any:
     """A quiz widget for ``chapter`` (or one ``section`` of it); the last expression of a cell shows it."""
     from kcourse.widgets.quiz import QuizWidget
 
