@@ -98,6 +98,7 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         import html
+
         mark = "✔" if self.passed else "✘"
         return f'<p role="status"><strong>{mark}</strong> {html.escape(self.message)}</p>'
 
@@ -164,6 +165,7 @@ class ChallengeCluster(Cluster):
         handle = super().serve(port=port, **options)
         if self.challenge is not None:
             from .terminal import note_served
+
             note_served(self.challenge, handle)
         print(f"export KUBECONFIG={handle.kubeconfig}", flush=True)
         return handle
@@ -248,6 +250,7 @@ class Challenge:
             from kcourse.quiz.progress import ProgressError
 
             from .progress import record as record_check
+
             try:
                 record_check(self.spec, outcome)
             except ProgressError as e:
