@@ -58,8 +58,10 @@ def _check_namespace(self: Kubectl, obj: dict, namespace: str | None) -> str | N
         return None
     own = (obj.get("metadata") or {}).get("namespace")
     if own and namespace and own != namespace:
-        raise KubectlError(f'the namespace from the provided object "{own}" does not match the namespace '
-                           f'"{namespace}". You must pass \'--namespace={own}\' to perform this operation.')
+        raise KubectlError(
+            f'the namespace from the provided object "{own}" does not match the namespace '
+            f"\"{namespace}\". You must pass '--namespace={own}' to perform this operation."
+        )
     return own or namespace or "default"
 
 
@@ -86,13 +88,19 @@ def apply(self: Kubectl, manifest: Any, namespace: str | None = None) -> Any:
     return results[0] if len(results) == 1 else results
 
 
-def _apply_one(self: Kubectl, obj: dict, namespace: str | None, source: str = "", dry: bool = False) -> tuple[dict, str]:
+def _apply_one(
+    self: Kubectl, obj: dict, namespace: str | None, source: str = "", dry: bool = False
+) -> tuple[dict, str]:
     rt = by_kind(obj.get("kind", ""))
     if rt is None or obj.get("apiVersion") != rt.api_version:
-        raise ApiError(404, "NotFound", f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
-                       f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
-                       f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
-                       "ensure CRDs are installed first")
+        raise ApiError(
+            404,
+            "NotFound",
+            f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
+            f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
+            f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
+            "ensure CRDs are installed first",
+        )
     ns = self._check_namespace(obj, namespace)
     modified = deep_copy(obj)
     md = modified.setdefault("metadata", {})
@@ -107,10 +115,14 @@ def _apply_one(self: Kubectl, obj: dict, namespace: str | None, source: str = ""
     name = md.get("name", "")
     if not name:
         gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
-        raise KubectlError("error when retrieving current configuration of:\nResource: \"" + gv +
-                           f", Resource={rt.plural}\", GroupVersionKind: \"" + f"{gv}, Kind={rt.kind}\"\nName: \"\", "
-                           f"Namespace: \"{ns or ''}\"\nfrom server for: \"{source or 'STDIN'}\": resource name may "
-                           "not be empty")
+        raise KubectlError(
+            'error when retrieving current configuration of:\nResource: "'
+            + gv
+            + f', Resource={rt.plural}", GroupVersionKind: "'
+            + f'{gv}, Kind={rt.kind}"\nName: "", '
+            f'Namespace: "{ns or ""}"\nfrom server for: "{source or "STDIN"}": resource name may '
+            "not be empty"
+        )
     current = self.api.peek(rt.plural, name, ns)
     if current is None:
         return (modified, "created (dry run)") if dry else (client.create(modified, namespace=ns), "created")
@@ -134,8 +146,9 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
     if args.get("server-side"):
         return self._apply_server_side(args)
     if args.get("dry-run") == "server":
-        raise KubectlError('the --dry-run=server flag of "kubectl apply" is not available in this simulated '
-                           "cluster")
+        raise KubectlError(
+            'the --dry-run=server flag of "kubectl apply" is not available in this simulated cluster'
+        )
     sources = self._file_sources(args)
     if not any(objs for _, objs in sources):
         raise KubectlError("no objects passed to apply")
@@ -145,9 +158,15 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
             try:
                 stored, verb = self._apply_one(obj, namespace, source, dry=dry)
             except ApiError as e:
-                existed = rt is not None and self.api.peek(
-                    rt.plural, (obj.get("metadata") or {}).get("name", ""),
-                    (obj.get("metadata") or {}).get("namespace") or namespace or "default") is not None
+                existed = (
+                    rt is not None
+                    and self.api.peek(
+                        rt.plural,
+                        (obj.get("metadata") or {}).get("name", ""),
+                        (obj.get("metadata") or {}).get("namespace") or namespace or "default",
+                    )
+                    is not None
+                )
                 verb_text = "patching" if existed else "creating"
                 errors.append(with_source(e, verb_text, source))
                 continue
@@ -169,13 +188,19 @@ def _apply_server_side(self: Kubectl, args: Args) -> int:
             if self.api.peek(rt.plural, name, ns if rt.namespaced else None) is None:
                 self._client().create(obj, namespace=ns, dry_run=dry == "server")
             else:
-                self._client().patch(rt.plural, name, obj, namespace=ns, patch_type="strategic",
-                                     dry_run=dry == "server")
-        return f"{resource_prefix(rt)}/{obj['metadata']['name']} serverside-applied{DRY_SUFFIX.get(dry, '')}\n"
+                self._client().patch(
+                    rt.plural, name, obj, namespace=ns, patch_type="strategic", dry_run=dry == "server"
+                )
+        return (
+            f"{resource_prefix(rt)}/{obj['metadata']['name']} serverside-applied{DRY_SUFFIX.get(dry, '')}\n"
+        )
+
     return self._each_manifest(args, "patching", act)
 
 
-def _each_manifest(self: Kubectl, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]) -> int:
+def _each_manifest(
+    self: Kubectl, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]
+) -> int:
     """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed after
     all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
     errors = []

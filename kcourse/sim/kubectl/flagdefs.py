@@ -34,12 +34,16 @@ from . import (
     flagdefs_troubleshooting,
 )
 
-TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = dict(sorted([
-    *flagdefs_basic.TREE.items(),
-    *flagdefs_deploy.TREE.items(),
-    *flagdefs_cluster.TREE.items(),
-    *flagdefs_troubleshooting.TREE.items(),
-    *flagdefs_advanced.TREE.items(),
-    *flagdefs_settings.TREE.items(),
-    *flagdefs_other.TREE.items(),
-]))
+TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = dict(
+    sorted(
+        [
+            *flagdefs_basic.TREE.items(),
+            *flagdefs_deploy.TREE.items(),
+            *flagdefs_cluster.TREE.items(),
+            *flagdefs_troubleshooting.TREE.items(),
+            *flagdefs_advanced.TREE.items(),
+            *flagdefs_settings.TREE.items(),
+            *flagdefs_other.TREE.items(),
+        ]
+    )
+)

@@ -29,8 +29,10 @@ class GoError(ValueError):
     """A Go ``error``: ``str()`` is exactly what Go's ``err.Error()`` returns."""
 
 
-_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-          **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
+_BOOLS = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
+}
 
 
 def _go_bytes(s: str) -> bytes:
@@ -50,12 +52,12 @@ def go_quote(s: str) -> str:
     for ch in text:
         code = ord(ch)
         if "\udc80" <= ch <= "\udcff":
-            out.append(f"\\x{code - 0xdc00:02x}")
+            out.append(f"\\x{code - 0xDC00:02x}")
         elif ch in ('"', "\\"):
             out.append("\\" + ch)
         elif ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif ch == " " or (code >= 0x20 and code != 0x7f and unicodedata.category(ch)[0] in "LMNPS"):
+        elif ch == " " or (code >= 0x20 and code != 0x7F and unicodedata.category(ch)[0] in "LMNPS"):
             out.append(ch)
         elif code < 0x10000:
             out.append(f"\\u{code:04x}" if code >= 0x80 else f"\\x{code:02x}")
@@ -77,7 +79,7 @@ def go_quote_rune(code: int) -> str:
         return "'\\\\'"
     if ch in _ESCAPES:
         return f"'{_ESCAPES[ch]}'"
-    if ch == " " or (code >= 0x20 and code != 0x7f and unicodedata.category(ch)[0] in "LMNPS"):
+    if ch == " " or (code >= 0x20 and code != 0x7F and unicodedata.category(ch)[0] in "LMNPS"):
         return f"'{ch}'"
     return f"'\\x{code:02x}'" if code < 0x80 else f"'\\u{code:04x}'"
 
@@ -188,8 +190,16 @@ def atoi(s: str) -> int:
 
 # --- time.ParseDuration ---------------------------------------------------------------------------------------
 
-_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-          "m": 60_000_000_000, "h": 3_600_000_000_000}
+_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _UNIT_BYTES = {k.encode(): v for k, v in _UNITS.items()}
 
 
@@ -319,7 +329,7 @@ def read_csv_record(text: str) -> list[str]:
                 raise _csv_error(start, num_line, col + j, _BARE_QUOTE)
             fields.append(field)
             if i >= 0:
-                line, col = line[i + 1:], col + i + 1
+                line, col = line[i + 1 :], col + i + 1
                 continue
             break
         line, col = line[1:], col + 1
@@ -328,7 +338,7 @@ def read_csv_record(text: str) -> list[str]:
             i = line.find(b'"')
             if i >= 0:
                 buf += line[:i]
-                line, col = line[i + 1:], col + i + 1
+                line, col = line[i + 1 :], col + i + 1
                 if line[:1] == b'"':
                     buf += b'"'
                     line, col = line[1:], col + 1

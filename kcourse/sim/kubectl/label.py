@@ -34,13 +34,17 @@ def _metadata_edit(self: Kubectl, args: Args, field: str) -> int:
     if args.get("all") and args.get("selector"):
         raise KubectlError("cannot set --all and --selector at the same time")
     if not rest:
-        raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
+        raise KubectlError(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"
+        )
     if not sets and not removes:
         raise KubectlError(f"at least one {kind} update is required")
     both = [key for key in removes if key in sets]
     if both and field == "annotations":
-        raise KubectlError("can not both modify and remove the following annotation(s) in the same command: "
-                           + ", ".join(both))
+        raise KubectlError(
+            "can not both modify and remove the following annotation(s) in the same command: "
+            + ", ".join(both)
+        )
     rt, names = self._one_target(args, args.command)
     ns = self._namespace(args) if rt.namespaced else None
     client = self._client()
