@@ -46,7 +46,8 @@ BANKS_ENV = "KCOURSE_QUIZZES"
 
 
 def shipped_banks() -> Path:
-    """The package's own ``banks/`` directory (package data; a real directory in every pip or editable install)."""
+    """The package's own ``banks/`` directory (package data; a real directory in every pip or editable
+    install)."""
     return Path(str(resources.files(__name__) / "banks"))
 
 

@@ -142,7 +142,7 @@ def _lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(_args: argparse.Namespace) -> int:
     from kcourse.quiz.schema import schema_json
 
     sys.stdout.write(schema_json())

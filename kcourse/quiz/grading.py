@@ -191,7 +191,7 @@ def _result(
     )
 
 
-def _choice(q: Question, answer: Any, options: tuple[str, ...]) -> str | Feedback:
+def _choice(answer: Any, options: tuple[str, ...]) -> str | Feedback:
     """The chosen option, or an invalid Feedback."""
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return _invalid("Choose one of the options.")
@@ -203,7 +203,7 @@ def _choice(q: Question, answer: Any, options: tuple[str, ...]) -> str | Feedbac
 
 
 def _single(q: Question, answer: Any) -> Feedback:
-    chosen = _choice(q, answer, q.option_texts)
+    chosen = _choice(answer, q.option_texts)
     if isinstance(chosen, Feedback):
         return chosen
     opt = q.option(chosen)
@@ -229,7 +229,8 @@ def _multiple(q: Question, answer: Any) -> Feedback:
         "Correct."
         if chosen == key
         else (
-            f"{right} of {len(key)} correct options selected, {wrong} wrong; {missed} correct option(s) missed."
+            f"{right} of {len(key)} correct options selected, {wrong} wrong; {missed} correct option(s) "
+            "missed."
         )
     )
     feedback = [o.feedback for o in q.options if o.text in chosen]
@@ -335,7 +336,7 @@ def _simulation(q: Question, answer: Any) -> Feedback:
         fb = _numeric(q, answer, float(q.answer), q.tolerance, q.unit)
         return dataclasses.replace(fb, outcome=outcome) if fb.valid else fb
     if q.options:
-        chosen = _choice(q, answer, q.option_texts)
+        chosen = _choice(answer, q.option_texts)
         if isinstance(chosen, Feedback):
             return chosen
         opt = q.option(chosen)

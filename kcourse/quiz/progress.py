@@ -77,7 +77,8 @@ class ProgressError(OSError):
 
 
 def default_path() -> Path:
-    """``$KCOURSE_PROGRESS``, else ``progress.json`` in the user data directory (or the older ``~/.kcourse``)."""
+    """``$KCOURSE_PROGRESS``, else ``progress.json`` in the user data directory (or the older
+    ``~/.kcourse``)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
@@ -176,7 +177,8 @@ class Progress:
         except OSError as exc:
             raise self._fail("move aside the unusable", exc) from None
         _say(
-            f"progress file {self.path} could not be used ({why}); moved it to {aside.name} and started afresh"
+            f"progress file {self.path} could not be used ({why}); moved it to {aside.name} and started "
+            "afresh"
         )
 
     def _problem(self) -> tuple[dict[str, Any] | None, str]:

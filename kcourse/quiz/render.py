@@ -84,7 +84,7 @@ def scenario_summary(scenario: dict[str, Any]) -> str:
     return "; ".join(parts) + "."
 
 
-def _choice_lines(q: Question, lay: Layout) -> list[str]:
+def _choice_lines(lay: Layout) -> list[str]:
     if lay.options:
         return [f"  {LETTERS[i]}) {t}" for i, t in enumerate(lay.options)]
     if lay.lefts:
@@ -103,7 +103,7 @@ def question_text(q: Question, number: int, seed: int) -> str:
     lines = [f"Question {number} [{q.section}] ({_kind(q)}; {_points(q.points)})", q.prompt]
     if q.type == "simulation":
         lines.append("Scenario: " + scenario_summary(q.scenario))
-    lines += _choice_lines(q, layout(q, seed))
+    lines += _choice_lines(layout(q, seed))
     return "\n".join(lines)
 
 
@@ -115,7 +115,10 @@ def question_html(q: Question, number: int, seed: int, with_choices: bool = True
     e = html.escape
     lay = layout(q, seed)
     out = [
-        f"<p><strong>Question {number}</strong> <em>[{e(q.section)}] ({e(_kind(q))}; {_points(q.points)})</em></p>",
+        (
+            f"<p><strong>Question {number}</strong> <em>[{e(q.section)}] ({e(_kind(q))}; "
+            f"{_points(q.points)})</em></p>"
+        ),
         f"<p>{e(q.prompt)}</p>",
     ]
     if q.type == "simulation":

@@ -110,7 +110,8 @@ def _count_pods(
 
 
 def _deciding_plugin(c: Any, pod: str) -> str:
-    """The score plugin that put the chosen node furthest ahead of the runner-up, as the scheduler recorded it."""
+    """The score plugin that put the chosen node furthest ahead of the runner-up, as the scheduler recorded
+    it."""
     plugin = _decision(c, pod).get("decided_by")
     if plugin is None:
         raise ScenarioError(f"pod {pod}: no score plugin separated the nodes (filtering decided, or a tie)")

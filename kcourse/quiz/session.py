@@ -154,7 +154,7 @@ class QuizSession:
             or (q.attempts is not None and used >= q.attempts)
         )
 
-    def _shown(self, q: Question, fb: Feedback, entry: dict[str, Any]) -> Feedback:
+    def _shown(self, fb: Feedback, entry: dict[str, Any]) -> Feedback:
         """``fb`` with what the learner may see now, given the question's saved ``entry``."""
         if not (fb.correct or entry.get("revealed")):
             return dataclasses.replace(fb, explanation="", outcome="", key="")
@@ -183,9 +183,9 @@ class QuizSession:
             )
         except ProgressError as exc:
             self.problem = str(exc)
-            shown = self._shown(q, feedback, {"revealed": opens})
+            shown = self._shown(feedback, {"revealed": opens})
             return dataclasses.replace(shown, message=f"{shown.message} (Not saved: {exc})")
-        return self._shown(q, feedback, entry)
+        return self._shown(feedback, entry)
 
     def reveal(self, qid: str) -> Feedback:
         """ "Show answer": the key, the explanation and (simulation) the outcome; recorded as revealed."""
@@ -227,7 +227,7 @@ class QuizSession:
         fb = grade(self._keyed(q), entry["answer"])
         if not fb.valid:
             return None, None
-        return entry["answer"], self._shown(q, fb, entry)
+        return entry["answer"], self._shown(fb, entry)
 
     def score(self, section: str | None = None) -> tuple[float, float]:
         """(points earned, points possible) for a section, or for this session's questions."""
