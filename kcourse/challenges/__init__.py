@@ -105,7 +105,7 @@ class Overview:
             f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/plain": self.text(), "text/html": self.html()}
 
 

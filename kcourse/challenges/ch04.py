@@ -51,7 +51,7 @@ WORKERS = ("worker-1", "worker-2", "worker-3")
 SETTLE = 120.0
 
 
-# --- building blocks ------------------------------------------------------------------------------------------
+# --- building blocks ----------------------------------------------------------------------------------------
 
 
 def deployment(
@@ -127,7 +127,7 @@ def requests_of(reader: Reader, name: str, namespace: str = "default") -> dict[s
     return dict((containers[0].get("resources") or {}).get("requests") or {})
 
 
-# --- 1. Pending: Insufficient cpu -----------------------------------------------------------------------------
+# --- 1. Pending: Insufficient cpu ---------------------------------------------------------------------------
 
 
 def _cpu_params(rng: random.Random) -> dict[str, Any]:
@@ -191,16 +191,16 @@ INSUFFICIENT_CPU = ChallengeSpec(
     ),
     hints=(
         (
-            "`kubectl describe pod` on a Pending Pod shows the scheduler's FailedScheduling event: which filter "
-            "rejected each node?"
+            "`kubectl describe pod` on a Pending Pod shows the scheduler's FailedScheduling event: which "
+            "filter rejected each node?"
         ),
         (
-            "`kubectl describe node worker-1` lists the CPU every Pod on it requests under 'Non-terminated Pods'. "
-            "Which workload holds most of it, and is it still needed?"
+            "`kubectl describe node worker-1` lists the CPU every Pod on it requests under 'Non-terminated "
+            "Pods'. Which workload holds most of it, and is it still needed?"
         ),
         (
-            "The scheduler counts requests, not use: a Deployment of idle Pods that request CPU still fills the "
-            "nodes. Scaling it down frees its requests at once."
+            "The scheduler counts requests, not use: a Deployment of idle Pods that request CPU still fills "
+            "the nodes. Scaling it down frees its requests at once."
         ),
     ),
     solution=("kubectl scale deployment {hog} --replicas=0",),
@@ -213,7 +213,7 @@ INSUFFICIENT_CPU = ChallengeSpec(
 )
 
 
-# --- 2. Pending: a cordoned node ------------------------------------------------------------------------------
+# --- 2. Pending: a cordoned node ----------------------------------------------------------------------------
 
 
 def _pods(replicas: int, name: str) -> str:
@@ -287,7 +287,7 @@ CORDONED = ChallengeSpec(
 )
 
 
-# --- 3. Pending: an untolerated taint (a rollout stuck on it) -------------------------------------------------
+# --- 3. Pending: an untolerated taint (a rollout stuck on it) -----------------------------------------------
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
 
@@ -296,7 +296,7 @@ def _taint_params(rng: random.Random) -> dict[str, Any]:
     return {"node": rng.choice(WORKERS), "epochs": rng.choice([10, 20, 50])}
 
 
-def _trainer(p: dict[str, Any], tolerate: bool, epochs: int) -> dict[str, Any]:
+def _trainer(tolerate: bool, epochs: int) -> dict[str, Any]:
     pod: dict[str, Any] = {"nodeSelector": {"accelerator": "nvidia-gpu"}}
     if tolerate:
         pod["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
@@ -319,9 +319,9 @@ def _taint_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
         node["spec"]["taints"] = list(node["spec"].get("taints") or []) + [dict(GPU_TAINT)]
         cluster.api.update(node, user="kubernetes-admin")
     settle(cluster, 30)
-    cluster.apply(_trainer(p, True, p["epochs"]))
+    cluster.apply(_trainer(True, p["epochs"]))
     settle(cluster)
-    cluster.apply(_trainer(p, False, p["epochs"] * 2))  # "tidied up": the toleration went with the old lines
+    cluster.apply(_trainer(False, p["epochs"] * 2))  # "tidied up": the toleration went with the old lines
     settle(cluster)
     return {"trainer": uid(cluster, "deployments", "trainer")}
 
@@ -360,9 +360,9 @@ UNTOLERATED_TAINT = ChallengeSpec(
     section="scheduler",
     objective="control-plane",
     goal=(
-        "A colleague tidied up the trainer Deployment's manifest and applied it; its rollout has not finished "
-        "since: the new Pod stays Pending while the old one still runs on the GPU node {node}. Get trainer "
-        "rolled out to one Running and Ready Pod on {node}, and leave the node's taint in place."
+        "A colleague tidied up the trainer Deployment's manifest and applied it; its rollout has not "
+        "finished since: the new Pod stays Pending while the old one still runs on the GPU node {node}. Get "
+        "trainer rolled out to one Running and Ready Pod on {node}, and leave the node's taint in place."
     ),
     hints=(
         (
@@ -374,13 +374,15 @@ UNTOLERATED_TAINT = ChallengeSpec(
             "`kubectl rollout history deployment/trainer --revision=1` and `--revision=2`."
         ),
         (
-            "The tidied manifest lost the Pod's toleration of nvidia.com/gpu. Bring back the revision that had "
-            "it, or add the toleration again."
+            "The tidied manifest lost the Pod's toleration of nvidia.com/gpu. Bring back the revision that "
+            "had it, or add the toleration again."
         ),
     ),
     solution=("kubectl rollout undo deployment/trainer",),
-    success="trainer runs on the GPU node again: its Pods tolerate the node's taint, and the taint still keeps "
-    "everything else off.",
+    success=(
+        "trainer runs on the GPU node again: its Pods tolerate the node's taint, and the taint still keeps "
+        "everything else off."
+    ),
     params=_taint_params,
     setup=_taint_setup,
     check=_taint_check,
@@ -388,7 +390,7 @@ UNTOLERATED_TAINT = ChallengeSpec(
 )
 
 
-# --- 4. Pending: a node selector that matches nothing ---------------------------------------------------------
+# --- 4. Pending: a node selector that matches nothing -------------------------------------------------------
 
 
 def _selector_params(rng: random.Random) -> dict[str, Any]:
@@ -463,7 +465,7 @@ NODE_SELECTOR = ChallengeSpec(
 )
 
 
-# --- 5. CrashLoopBackOff: a command that exits ----------------------------------------------------------------
+# --- 5. CrashLoopBackOff: a command that exits --------------------------------------------------------------
 
 
 def _crash_params(rng: random.Random) -> dict[str, Any]:
@@ -517,12 +519,12 @@ CRASHLOOP = ChallengeSpec(
             "container, it exits, and the kubelet waits longer each time before starting it again."
         ),
         (
-            "`kubectl logs POD --previous` shows what the container printed before it exited; `kubectl describe "
-            "pod` shows its exit code."
+            "`kubectl logs POD --previous` shows what the container printed before it exited; `kubectl "
+            "describe pod` shows its exit code."
         ),
         (
-            "The container's command is wrong in the new revision. `kubectl rollout history deployment/worker` "
-            "lists the revisions; the previous one worked."
+            "The container's command is wrong in the new revision. `kubectl rollout history "
+            "deployment/worker` lists the revisions; the previous one worked."
         ),
     ),
     solution=("kubectl rollout undo deployment/worker",),
@@ -534,7 +536,7 @@ CRASHLOOP = ChallengeSpec(
 )
 
 
-# --- 6. A Service with no endpoints ---------------------------------------------------------------------------
+# --- 6. A Service with no endpoints -------------------------------------------------------------------------
 
 
 def _svc_params(rng: random.Random) -> dict[str, Any]:
@@ -544,12 +546,12 @@ def _svc_params(rng: random.Random) -> dict[str, Any]:
     return {"replicas": rng.choice([2, 3]), "key": key, "good": good, "typo": typo}
 
 
-def _svc_labels(p: dict[str, Any]) -> dict[str, str]:
+def _svc_labels() -> dict[str, str]:
     return {"app": "web", "tier": "frontend"}
 
 
 def _svc_service(p: dict[str, Any], value: str) -> dict[str, Any]:
-    selector = dict(_svc_labels(p))
+    selector = dict(_svc_labels())
     selector[p["key"]] = value
     return service("web", selector, 80, 80)
 
@@ -560,7 +562,7 @@ def _svc_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
             "web",
             p["replicas"],
             "nginx:1.27",
-            labels=_svc_labels(p),
+            labels=_svc_labels(),
             container={"ports": [{"containerPort": 80}]},
         )
     )
@@ -588,8 +590,8 @@ NO_ENDPOINTS = ChallengeSpec(
     ),
     hints=(
         (
-            "`kubectl get endpointslices -l kubernetes.io/service-name=web` shows no endpoints: kube-proxy has "
-            "nowhere to send the Service's traffic."
+            "`kubectl get endpointslices -l kubernetes.io/service-name=web` shows no endpoints: kube-proxy "
+            "has nowhere to send the Service's traffic."
         ),
         "Compare `kubectl get service web -o wide` (its SELECTOR) with `kubectl get pods --show-labels`.",
         (
@@ -598,7 +600,9 @@ NO_ENDPOINTS = ChallengeSpec(
         ),
     ),
     solution=("kubectl set selector service web app=web,tier=frontend",),
-    success="The Service's EndpointSlice lists every Ready web Pod, so kube-proxy on every node forwards to them.",
+    success=(
+        "The Service's EndpointSlice lists every Ready web Pod, so kube-proxy on every node forwards to them."
+    ),
     params=_svc_params,
     setup=_svc_setup,
     check=_svc_check,
@@ -606,7 +610,7 @@ NO_ENDPOINTS = ChallengeSpec(
 )
 
 
-# --- 7. A worker node fails -----------------------------------------------------------------------------------
+# --- 7. A worker node fails ---------------------------------------------------------------------------------
 
 
 def _node_params(rng: random.Random) -> dict[str, Any]:
@@ -660,13 +664,13 @@ NODE_FAILURE = ChallengeSpec(
     objective="reconcile",
     goal=(
         "A worker node has just lost power, and the api Deployment ({replicas} replicas) is short of Ready "
-        "Pods. Find the node, take it out of scheduling, and get api back to {replicas} Running and Ready Pods "
-        "on the working nodes now, instead of waiting five minutes for the Pods to be evicted."
+        "Pods. Find the node, take it out of scheduling, and get api back to {replicas} Running and Ready "
+        "Pods on the working nodes now, instead of waiting five minutes for the Pods to be evicted."
     ),
     hints=(
         (
-            "`kubectl get nodes` shows which node is NotReady; `kubectl get pods -o wide` shows which api Pods "
-            "were on it."
+            "`kubectl get nodes` shows which node is NotReady; `kubectl get pods -o wide` shows which api "
+            "Pods were on it."
         ),
         (
             "The ReplicaSet controller counts a Pod on a dead node as existing until it is deleted; the node "
@@ -682,7 +686,9 @@ NODE_FAILURE = ChallengeSpec(
         "kubectl cordon {node}",
         "kubectl delete pods -l app=api --field-selector spec.nodeName={node} --grace-period=0 --force",
     ),
-    success="api is back to {replicas} Ready Pods on the working nodes, and the failed node takes no new Pods.",
+    success=(
+        "api is back to {replicas} Ready Pods on the working nodes, and the failed node takes no new Pods."
+    ),
     params=_node_params,
     setup=_node_setup,
     check=_node_check,
@@ -690,14 +696,14 @@ NODE_FAILURE = ChallengeSpec(
 )
 
 
-# --- 8. Scale without downtime --------------------------------------------------------------------------------
+# --- 8. Scale without downtime ------------------------------------------------------------------------------
 
 
 def _scale_params(rng: random.Random) -> dict[str, Any]:
     return {"replicas": rng.choice([4, 5, 6])}
 
 
-def _scale_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
+def _scale_setup(cluster: Cluster, _p: dict[str, Any]) -> Baseline:
     cluster.apply(deployment("shop", 2, "nginx:1.27", container={"ports": [{"containerPort": 80}]}))
     cluster.apply(service("shop", {"app": "shop"}, 80, 80))
     settle(cluster)
@@ -744,18 +750,20 @@ SCALE = ChallengeSpec(
     ),
     hints=(
         (
-            "Change the desired state; the Deployment and ReplicaSet controllers compare it with the Pods that "
-            "exist and create only what is missing."
+            "Change the desired state; the Deployment and ReplicaSet controllers compare it with the Pods "
+            "that exist and create only what is missing."
         ),
         (
-            "A new Pod template (`kubectl rollout restart`, a changed image) would replace the running Pods; the "
-            "replica count alone does not."
+            "A new Pod template (`kubectl rollout restart`, a changed image) would replace the running "
+            "Pods; the replica count alone does not."
         ),
         "`kubectl scale` changes spec.replicas and nothing else.",
     ),
     solution=("kubectl scale deployment shop --replicas={replicas}",),
-    success="shop runs {replicas} Ready Pods, the original two among them: the controllers only added what was "
-    "missing.",
+    success=(
+        "shop runs {replicas} Ready Pods, the original two among them: the controllers only added what was "
+        "missing."
+    ),
     params=_scale_params,
     setup=_scale_setup,
     check=_scale_check,
@@ -763,7 +771,7 @@ SCALE = ChallengeSpec(
 )
 
 
-# --- 9. Pending with no events: no such scheduler -------------------------------------------------------------
+# --- 9. Pending with no events: no such scheduler -----------------------------------------------------------
 
 
 def _sched_params(rng: random.Random) -> dict[str, Any]:
@@ -842,7 +850,7 @@ NO_SCHEDULER = ChallengeSpec(
 )
 
 
-# --- 10. etcd's history: the revision of a deletion ------------------------------------------------------------
+# --- 10. etcd's history: the revision of a deletion ---------------------------------------------------------
 
 ANNOTATION = "kcourse.dev/deleted-at-revision"
 
@@ -880,12 +888,13 @@ def _etcd_setup(cluster: Cluster, p: dict[str, Any]) -> Baseline:
     }
 
 
-def _etcd_check(r: Reader, p: dict[str, Any], b: Baseline) -> list[str]:
+def _etcd_check(r: Reader, _p: dict[str, Any], b: Baseline) -> list[str]:
     cm = r.get("configmaps", "feature-flags", "default")
     if cm is None:
         return [
             (
-                'configmap "feature-flags" does not exist: recreate it with the data it held just before it was '
+                'configmap "feature-flags" does not exist: recreate it with the data it held just before it '
+                "was "
                 "deleted"
             )
         ]
@@ -914,8 +923,8 @@ ETCD_HISTORY = ChallengeSpec(
     hints=(
         (
             "Every write to etcd makes a new revision. In this notebook, `ch.cluster.etcd.revision` is the "
-            "newest, and `ch.cluster.etcd.get('/registry/configmaps/default/feature-flags', revision=N)` reads "
-            "the key as it was at revision N (None: it did not exist)."
+            "newest, and `ch.cluster.etcd.get('/registry/configmaps/default/feature-flags', revision=N)` "
+            "reads the key as it was at revision N (None: it did not exist)."
         ),
         (
             "The key exists at the revision before the delete and not at the delete's own revision: search "
@@ -940,7 +949,7 @@ ETCD_HISTORY = ChallengeSpec(
 )
 
 
-# --- 11. DNS: CoreDNS scaled to zero ---------------------------------------------------------------------------
+# --- 11. DNS: CoreDNS scaled to zero ------------------------------------------------------------------------
 
 
 def _dns_params(rng: random.Random) -> dict[str, Any]:
@@ -978,10 +987,13 @@ DNS = ChallengeSpec(
     ),
     hints=(
         (
-            "Pods send DNS queries to the ClusterIP of the kube-dns Service in kube-system; "
-            "`kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns` shows who answers."
+            "Pods send DNS queries to the ClusterIP of the kube-dns Service in kube-system; `kubectl -n "
+            "kube-system get endpointslices -l kubernetes.io/service-name=kube-dns` shows who answers."
         ),
-        "The addon is the coredns Deployment in kube-system: `kubectl -n kube-system get deployment coredns`.",
+        (
+            "The addon is the coredns Deployment in kube-system: `kubectl -n kube-system get deployment "
+            "coredns`."
+        ),
         "Its desired replica count was set to 0; set it back.",
     ),
     solution=("kubectl -n kube-system scale deployment coredns --replicas={replicas}",),
@@ -993,7 +1005,7 @@ DNS = ChallengeSpec(
 )
 
 
-# --- 12. kube-proxy missing from one node ---------------------------------------------------------------------
+# --- 12. kube-proxy missing from one node -------------------------------------------------------------------
 
 
 def _proxy_params(rng: random.Random) -> dict[str, Any]:
@@ -1055,21 +1067,21 @@ KUBE_PROXY = ChallengeSpec(
     objective="worker-node",
     goal=(
         "Since this morning, Pods on one node cannot reach any Service, while Pods on the other nodes can. "
-        "Find which node and why its kube-proxy is not running, and get a Ready kube-proxy Pod onto every node "
-        "again."
+        "Find which node and why its kube-proxy is not running, and get a Ready kube-proxy Pod onto every "
+        "node again."
     ),
     hints=(
         (
-            "kube-proxy runs as a DaemonSet: `kubectl -n kube-system get daemonset kube-proxy` and `kubectl -n "
-            "kube-system get pods -l k8s-app=kube-proxy -o wide` show on how many nodes, and which."
+            "kube-proxy runs as a DaemonSet: `kubectl -n kube-system get daemonset kube-proxy` and `kubectl "
+            "-n kube-system get pods -l k8s-app=kube-proxy -o wide` show on how many nodes, and which."
         ),
         (
-            "A DaemonSet places its Pods on the nodes its nodeSelector matches: compare its NODE SELECTOR column "
-            "with `kubectl get nodes -L kubernetes.io/os`."
+            "A DaemonSet places its Pods on the nodes its nodeSelector matches: compare its NODE SELECTOR "
+            "column with `kubectl get nodes -L kubernetes.io/os`."
         ),
         (
-            "All the nodes run Linux; one was labelled otherwise by mistake. `kubectl label --overwrite` corrects "
-            "a label."
+            "All the nodes run Linux; one was labelled otherwise by mistake. `kubectl label --overwrite` "
+            "corrects a label."
         ),
     ),
     solution=("kubectl label node {node} kubernetes.io/os=linux --overwrite",),
@@ -1081,7 +1093,7 @@ KUBE_PROXY = ChallengeSpec(
 )
 
 
-# --- 13. ImagePullBackOff: a tag the registry does not have ----------------------------------------------------
+# --- 13. ImagePullBackOff: a tag the registry does not have -------------------------------------------------
 
 
 def _image_params(rng: random.Random) -> dict[str, Any]:
@@ -1115,7 +1127,8 @@ BAD_IMAGE = ChallengeSpec(
     hints=(
         (
             "`kubectl get pods` shows ErrImagePull, then ImagePullBackOff: the kubelet asked the container "
-            "runtime to pull the image through the CRI, and the pull failed; it retries with a growing back-off."
+            "runtime to pull the image through the CRI, and the pull failed; it retries with a growing "
+            "back-off."
         ),
         "`kubectl describe pod` shows the runtime's error under Events: which image, which tag?",
         "Set the image back to a tag that exists (`kubectl set image`), or roll back the Deployment.",
@@ -1129,7 +1142,7 @@ BAD_IMAGE = ChallengeSpec(
 )
 
 
-# --- 14. A readiness probe on the wrong port -------------------------------------------------------------------
+# --- 14. A readiness probe on the wrong port ----------------------------------------------------------------
 
 
 def _probe_params(rng: random.Random) -> dict[str, Any]:
@@ -1178,8 +1191,8 @@ READINESS = ChallengeSpec(
     ),
     hints=(
         (
-            "`kubectl describe pod` shows Unhealthy events from the kubelet: its prober checks each container "
-            "every periodSeconds and marks the Pod Ready only when the probe succeeds."
+            "`kubectl describe pod` shows Unhealthy events from the kubelet: its prober checks each "
+            "container every periodSeconds and marks the Pod Ready only when the probe succeeds."
         ),
         (
             "Which port does the probe ask, and which port does nginx listen on (the container's "

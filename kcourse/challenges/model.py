@@ -64,7 +64,8 @@ class LocalReader:
         self.cluster = cluster
 
     def _reachable(self) -> None:
-        """With every control plane node down there is no API server to ask (the served API answers 503 too)."""
+        """With every control plane node down there is no API server to ask (the served API answers 503
+        too)."""
         if not self.cluster.reachable(None):
             raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
 
@@ -104,7 +105,8 @@ class CheckResult:
 
 
 def result(problems: list[str], success: str) -> CheckResult:
-    """A passed result saying ``success``, or a failed one listing ``problems`` (the first ones in its message)."""
+    """A passed result saying ``success``, or a failed one listing ``problems`` (the first ones in its
+    message)."""
     if not problems:
         return CheckResult(True, success)
     shown = problems[:3]
@@ -262,7 +264,8 @@ class Challenge:
 
 
 def judge(spec: ChallengeSpec, reader: Reader, params: dict[str, Any], baseline: Baseline) -> CheckResult:
-    """Run ``spec``'s check on what ``reader`` returns; an API server that refuses is a problem, not a crash."""
+    """Run ``spec``'s check on what ``reader`` returns; an API server that refuses is a problem, not a
+    crash."""
     try:
         problems = spec.check(reader, params, baseline)
     except ApiError as e:

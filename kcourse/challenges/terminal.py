@@ -1,4 +1,5 @@
-"""The terminal's path: ``kcourse challenge start NAME`` serves a challenge, ``kcourse challenge check NAME`` checks it.
+"""The terminal's path: ``kcourse challenge start NAME`` serves a challenge, ``kcourse challenge check NAME``
+checks it.
 
 How ``check`` finds the cluster that ``start`` serves (another process,
 another terminal): serving a challenge — from ``kcourse challenge start``
@@ -82,7 +83,8 @@ def state_path(name: str) -> Path:
 
 
 def note_served(challenge: Challenge, handle: Any) -> Path | None:
-    """Record that ``challenge`` is served by ``handle`` in this process (None, with a warning, if impossible)."""
+    """Record that ``challenge`` is served by ``handle`` in this process (None, with a warning, if
+    impossible)."""
     from kcourse.serve.tls import create_private
 
     path = state_path(challenge.name)
@@ -230,7 +232,7 @@ def check_served(name: str) -> CheckResult:
         ) from None
 
 
-# --- the commands ---------------------------------------------------------------------------------------------
+# --- the commands -------------------------------------------------------------------------------------------
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -258,7 +260,8 @@ def cmd_start(
     out: TextIO | None = None,
     forever: bool = True,
 ) -> int:
-    """Start challenge ``name``, serve it in real time and print its goal; until Ctrl-C (or ``forever=False``)."""
+    """Start challenge ``name``, serve it in real time and print its goal; until Ctrl-C (or
+    ``forever=False``)."""
     from kcourse.serve.kubeconfig import KubeconfigError
 
     from . import start
@@ -300,14 +303,15 @@ def cmd_start(
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C, and a ``kill`` (SIGTERM), stop the server cleanly, even where the shell started us ignoring SIGINT."""
+    """Ctrl-C, and a ``kill`` (SIGTERM), stop the server cleanly, even where the shell started us ignoring
+    SIGINT."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)

@@ -173,7 +173,8 @@ class ChallengeWidget(w.VBox):
         return self.challenge.cluster
 
     def serve(self, **options: Any) -> Any:
-        """Serve the cluster to a terminal (prints ``export KUBECONFIG=…``); Reset serves the new one there."""
+        """Serve the cluster to a terminal (prints ``export KUBECONFIG=…``); Reset serves the new one
+        there."""
         self._handle = self.cluster.serve(**options)
         self._refresh_status(force=True)
         return self._handle
@@ -185,7 +186,7 @@ class ChallengeWidget(w.VBox):
     # --- behaviour -----------------------------------------------------------------------------------
 
     def _watch(self) -> None:
-        self.cluster.on_event(lambda ev: self._refresh_status())
+        self.cluster.on_event(lambda _ev: self._refresh_status())
 
     def _render(self) -> None:
         self.goal.value = f"<p>{html.escape(self.challenge.goal)}</p>"
@@ -325,7 +326,7 @@ class ChallengeWidget(w.VBox):
             message=RUN_MESSAGE,
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
