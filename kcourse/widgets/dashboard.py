@@ -148,6 +148,6 @@ class Dashboard(widgets.VBox):
     def _ipython_display_(self) -> None:
         display_with_fallback(self, self.static_html(), self.static_text(), summary=repr(self))
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, repr(self))

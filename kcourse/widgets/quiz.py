@@ -46,18 +46,19 @@ _CHOOSE = "choose…"
 LIVE_CLASS = "kcourse-quiz-live"
 # Radio and checkbox labels are one fixed-height, non-wrapping line in ipywidgets' own CSS;
 # let them wrap so a long option reads in full.
+_LIVE = f".{LIVE_CLASS}"  # the selector of a live quiz
 _STYLE = f"""<style>
-.{LIVE_CLASS} .widget-radio-box label, .{LIVE_CLASS} .jupyter-widget-radio-box label,
-.{LIVE_CLASS} .widget-checkbox .widget-label-basic, .{LIVE_CLASS} .jupyter-widget-checkbox .widget-label-basic {{
+{_LIVE} .widget-radio-box label, {_LIVE} .jupyter-widget-radio-box label,
+{_LIVE} .widget-checkbox .widget-label-basic, {_LIVE} .jupyter-widget-checkbox .widget-label-basic {{
   height: auto; min-height: var(--jp-widgets-inline-height); line-height: 1.4; white-space: normal;
   overflow: visible; text-overflow: clip; display: flex; align-items: flex-start; padding: 3px 0;
 }}
-.{LIVE_CLASS} .widget-radio-box input, .{LIVE_CLASS} .jupyter-widget-radio-box input,
-.{LIVE_CLASS} .widget-checkbox input, .{LIVE_CLASS} .jupyter-widget-checkbox input {{
+{_LIVE} .widget-radio-box input, {_LIVE} .jupyter-widget-radio-box input,
+{_LIVE} .widget-checkbox input, {_LIVE} .jupyter-widget-checkbox input {{
   flex: 0 0 auto; order: -1; margin: 2px 8px 0 1px; height: auto;
 }}
-.{LIVE_CLASS} .widget-checkbox, .{LIVE_CLASS} .jupyter-widget-checkbox {{ width: auto; height: auto; }}
-.{LIVE_CLASS} .widget-html-content {{ line-height: 1.4; white-space: normal; }}
+{_LIVE} .widget-checkbox, {_LIVE} .jupyter-widget-checkbox {{ width: auto; height: auto; }}
+{_LIVE} .widget-html-content {{ line-height: 1.4; white-space: normal; }}
 </style>"""
 
 _RIGHT = '<span role="img" aria-label="right" title="right">✔</span>'
@@ -140,7 +141,7 @@ class _Matching(_Control):
         self.marks = [w.HTML("", layout=w.Layout(width="1.5em", flex="0 0 auto")) for _ in lefts]
         self.chosen = [w.HTML("", layout=w.Layout(flex="1 1 40%")) for _ in lefts]
         for i, menu in enumerate(self.menus):
-            menu.observe(lambda change, i=i: self._picked(i), names="value")
+            menu.observe(lambda _change, i=i: self._picked(i), names="value")
         rows = [
             w.HBox(
                 [
@@ -452,7 +453,7 @@ class QuizWidget(w.VBox):
             self, self.static_html(), self.static_text(), summary=self.summary(), message=RUN_MESSAGE
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, self.summary())
 

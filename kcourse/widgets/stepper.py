@@ -90,11 +90,14 @@ EXPLANATIONS: dict[str, str] = {
     "terminated Pods.",
     "cloud-node-controller": "The cloud node controller fills in a new node's addresses from the cloud and "
     "removes its 'uninitialized' taint.",
-    "cloud-node-lifecycle-controller": "The cloud node-lifecycle controller asks the cloud about nodes that are "
-    "not Ready: it taints a shut-down VM's Node and deletes a Node whose VM "
-    "is gone.",
+    "cloud-node-lifecycle-controller": (
+        "The cloud node-lifecycle controller asks the cloud about nodes that are not Ready: it taints a "
+        "shut-down VM's Node and deletes a Node whose VM is gone."
+    ),
     "service-lb-controller": "The service controller creates cloud load balancers for LoadBalancer Services.",
-    "node-route-controller": "The route controller programs cloud routes so each node's podCIDR is reachable.",
+    "node-route-controller": (
+        "The route controller programs cloud routes so each node's podCIDR is reachable."
+    ),
     "fake-disk-provisioner": "The volume provisioner creates a disk for each PersistentVolumeClaim that asks "
     "for one.",
     "kubelet": "The kubelet is the node agent: it runs the Pods bound to its node through the container "
@@ -121,7 +124,9 @@ ACTIONS: dict[str, str] = {
     "create": "It asked the API server to create an object.",
     "create-failed": "It tried to create an object, but the request did not succeed; it will try again.",
     "update": "It wrote a changed copy of an object back through the API server.",
-    "update-failed": "It tried to write a changed object, but the request did not succeed; it will try again.",
+    "update-failed": (
+        "It tried to write a changed object, but the request did not succeed; it will try again."
+    ),
     "patch": "It patched an object through the API server.",
     "patch-failed": "It tried to patch an object, but the request did not succeed; it will try again.",
     "delete": "It asked the API server to delete an object.",
@@ -129,9 +134,10 @@ ACTIONS: dict[str, str] = {
     "bind": "It bound a Pod to a node (a Binding sets the Pod's spec.nodeName).",
     "bind-failed": "It tried to bind a Pod to a node, but the Binding did not succeed; the Pod goes back to "
     "the scheduling queue.",
-    "unschedulable": "No node passed every filter, so the Pod stays Pending: the scheduler wrote why into the "
-    "Pod's PodScheduled condition (reason Unschedulable) and tries again when the cluster "
-    "changes.",
+    "unschedulable": (
+        "No node passed every filter, so the Pod stays Pending: the scheduler wrote why into the Pod's "
+        "PodScheduled condition (reason Unschedulable) and tries again when the cluster changes."
+    ),
     # A controller's sync of one key.
     "sync": "It compared desired with current state and wrote nothing through the API server: nothing "
     "had to change.",
@@ -143,30 +149,45 @@ ACTIONS: dict[str, str] = {
     "the object brings it back.",
     "action-failed": "It could not get this done (the message says why); it tries again later.",
     # Leader election: the Lease in kube-system that decides which instance of a component acts.
-    "leader-won": "It won the leader election: it wrote its name into the component's Lease (holderIdentity), "
-    "so this instance now runs the loops while the others stand by.",
-    "leader-renew": "It renewed its leader-election Lease (renewTime): it is still the leader, and the standbys "
-    "keep waiting.",
-    "leader-renew-failed": "It could not renew its leader-election Lease; if that lasts past the renew deadline "
-    "(10 s) it stops leading.",
-    "leader-lost": "It could not renew its leader-election Lease within the renew deadline (10 s), so it stops "
-    "acting as leader; another instance may take over once the Lease expires.",
-    "leader-standby": "Another instance holds the Lease, so this one waits as a standby and tries again every "
-    "retry period (2 s).",
+    "leader-won": (
+        "It won the leader election: it wrote its name into the component's Lease (holderIdentity), so this "
+        "instance now runs the loops while the others stand by."
+    ),
+    "leader-renew": (
+        "It renewed its leader-election Lease (renewTime): it is still the leader, and the standbys keep "
+        "waiting."
+    ),
+    "leader-renew-failed": (
+        "It could not renew its leader-election Lease; if that lasts past the renew deadline (10 s) it "
+        "stops leading."
+    ),
+    "leader-lost": (
+        "It could not renew its leader-election Lease within the renew deadline (10 s), so it stops acting "
+        "as leader; another instance may take over once the Lease expires."
+    ),
+    "leader-standby": (
+        "Another instance holds the Lease, so this one waits as a standby and tries again every retry "
+        "period (2 s)."
+    ),
     "leader-holder-silent": "The Lease's holder stopped renewing it: this standby waits for the Lease to "
     "expire (15 s after it last saw it change), then tries to take it.",
     "leader-cut-off": "The Lease still names this very instance, but it cannot reach an API server to renew "
     "it: it stops leading once the renew deadline passes, and another instance may take "
     "over when the Lease expires.",
     # The kubelet's node Lease in kube-node-lease: a heartbeat, not leader election.
-    "node-lease-renew": "It renewed its node's Lease in kube-node-lease: a heartbeat every 10 s that tells the "
-    "node-lifecycle controller this node is alive. (Each node has a Lease of its own: it "
-    "elects nothing.)",
-    "node-lease-renew-failed": "Its node-Lease heartbeat did not get through. If no heartbeat arrives for the "
-    "node-monitor grace period (50 s), the node-lifecycle controller marks the node "
-    "Unknown and taints it, and its Pods are evicted later.",
-    "node-lease-create": "It created its node's Lease in kube-node-lease, the heartbeat object it renews every "
-    "10 s.",
+    "node-lease-renew": (
+        "It renewed its node's Lease in kube-node-lease: a heartbeat every 10 s that tells the "
+        "node-lifecycle controller this node is alive. (Each node has a Lease of its own: it elects "
+        "nothing.)"
+    ),
+    "node-lease-renew-failed": (
+        "Its node-Lease heartbeat did not get through. If no heartbeat arrives for the node-monitor grace "
+        "period (50 s), the node-lifecycle controller marks the node Unknown and taints it, and its Pods "
+        "are evicted later."
+    ),
+    "node-lease-create": (
+        "It created its node's Lease in kube-node-lease, the heartbeat object it renews every 10 s."
+    ),
     "register": "The kubelet registered its node: it created the Node object (or found it already there).",
     "register-failed": "The kubelet could not register its node with the API server; it tries again.",
     "node-status": "It posted its node's status (conditions such as Ready, capacity, addresses, images).",
@@ -185,13 +206,19 @@ ACTIONS: dict[str, str] = {
     "receives Service traffic, a liveness or startup probe whether the container is restarted.",
     "probe-failed": "The kubelet ran a container probe and it failed: after failureThreshold failures a "
     "readiness probe takes the Pod out of its Services, a liveness probe restarts the container.",
-    "cri": "A call over the CRI from the kubelet to the container runtime: how a Pod's sandbox and containers "
-    "are created, started and stopped.",
-    "cri-failed": "A CRI call from the kubelet to the container runtime returned an error; the kubelet retries "
-    "with a back-off.",
+    "cri": (
+        "A call over the CRI from the kubelet to the container runtime: how a Pod's sandbox and containers "
+        "are created, started and stopped."
+    ),
+    "cri-failed": (
+        "A CRI call from the kubelet to the container runtime returned an error; the kubelet retries with a "
+        "back-off."
+    ),
     "gc": "A periodic garbage-collection pass: nothing was due for deletion this time.",
-    "flush": "A periodic housekeeping pass of the scheduling queue: Pods unschedulable for over 5 minutes get "
-    "another try.",
+    "flush": (
+        "A periodic housekeeping pass of the scheduling queue: Pods unschedulable for over 5 minutes get "
+        "another try."
+    ),
     "compact": "The API server's periodic etcd compaction: etcd drops old revisions of its keys so it stays "
     "small (a watch can resume only from a revision after the compaction).",
     "proxy-sync": "kube-proxy rewrote this node's iptables rules from the Services and EndpointSlices it "
@@ -243,7 +270,8 @@ def _leader_kind(event: Any) -> str:
 
 
 def event_kind(event: Any) -> str:
-    """Which entry of :data:`ACTIONS` explains this event: its verb, refined by who acted and whether it failed."""
+    """Which entry of :data:`ACTIONS` explains this event: its verb, refined by who acted and whether it
+    failed."""
     verb, bad = event.verb, failed(event)
     suffix = "-failed" if bad else ""
     if event.component == "kubelet":
@@ -296,7 +324,10 @@ def _requests(event: Any) -> str:
     if not event.requests:
         return " It made no API request."
     writes = [r for r in event.requests if r.verb not in _READS]
-    said = f" Requests: {'; '.join(diagrams.request_label(writes or event.requests, limit=3).split(chr(92) + 'n'))}."
+    said = (
+        " Requests: "
+        f"{'; '.join(diagrams.request_label(writes or event.requests, limit=3).split(chr(92) + 'n'))}."
+    )
     refused = [r for r in writes if r.code >= 400]
     if refused:
         said += (
@@ -331,7 +362,8 @@ _CELL = 'style="text-align:left;vertical-align:top;padding:1px 6px;overflow-wrap
 
 
 def events_table(events: list[Any]) -> str:
-    """The events as an HTML table: time, component, verb, object, message (long words wrap, never mid-word)."""
+    """The events as an HTML table: time, component, verb, object, message (long words wrap, never
+    mid-word)."""
     rows = "".join(
         "<tr>"
         + "".join(
@@ -343,7 +375,8 @@ def events_table(events: list[Any]) -> str:
     )
     head = "".join(f"<th {_CELL}>{h}</th>" for h in ("time (s)", "component", "verb", "object", "message"))
     return (
-        f'<table class="kcourse-events" style="font-family:monospace;font-size:12px;border-collapse:collapse">'
+        '<table class="kcourse-events" '
+        'style="font-family:monospace;font-size:12px;border-collapse:collapse">'
         f"<caption style='text-align:left'>Last {len(events)} events</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
@@ -767,7 +800,8 @@ class Stepper(widgets.VBox):
         return "\n".join([repr(self)] + [str(e) for e in self.last_events()])
 
     def static_html(self) -> str:
-        """What the Stepper shows now, as HTML: its state, the last event explained, the diagram, the events."""
+        """What the Stepper shows now, as HTML: its state, the last event explained, the diagram, the
+        events."""
         return (
             f"<div><p>{html.escape(repr(self))}</p>{self.explanation.value}{self.diagram.value}"
             f"{self.table.value}</div>"
@@ -784,12 +818,12 @@ class Stepper(widgets.VBox):
     def _ipython_display_(self) -> None:
         display_with_fallback(self, self.static_html(), self.text(), summary=self.summary())
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
         return (
-            f"<kcourse Stepper: {self.cluster.name!r} seed={self.cluster.seed}, t={self.cluster.clock.now:.3f}s, "
-            f"{len(self.cluster.events)} events>"
+            f"<kcourse Stepper: {self.cluster.name!r} seed={self.cluster.seed}, "
+            f"t={self.cluster.clock.now:.3f}s, {len(self.cluster.events)} events>"
         )
