@@ -93,7 +93,8 @@ ADMIN = {"username": USER, "groups": ["kubeadm:cluster-admins", "system:authenti
 
 
 def self_subject_review(app: App, review: Any) -> dict:
-    """The SelfSubjectReview REST's Create: whatever the body says, the answer is the requester's user info."""
+    """The SelfSubjectReview REST's Create: whatever the body says, the answer is the requester's user
+    info."""
     if not isinstance(review, dict) or review.get("kind") not in (None, "", "SelfSubjectReview"):
         raise errors.bad_request(f"not a SelfSubjectReview: {review!r}"[:200])
     return {

@@ -274,7 +274,7 @@ class Exchange:
         conn.buf = bytearray()
         self._continue_pending = (headers.get("Expect") or "").lower() == "100-continue"
 
-    # --- reading ---------------------------------------------------------------------------------------------
+    # --- reading --------------------------------------------------------------------------------------------
 
     def _fill(self, deadline: float) -> None:
         remaining = deadline - time.monotonic()
@@ -395,7 +395,7 @@ class Exchange:
         """Bytes read past this request (a pipelined next request)."""
         return self._buf[self._pos :]
 
-    # --- writing ---------------------------------------------------------------------------------------------
+    # --- writing --------------------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
         self.conn.sock.settimeout(self.server.limits.write_timeout)
@@ -505,7 +505,7 @@ class HttpServer:
         self._workers: set[threading.Thread] = set()
         self._workers_lock = threading.Lock()
 
-    # --- life cycle ------------------------------------------------------------------------------------------
+    # --- life cycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._thread.start()
@@ -539,7 +539,7 @@ class HttpServer:
         except OSError:
             pass
 
-    # --- the selector thread ---------------------------------------------------------------------------------
+    # --- the selector thread --------------------------------------------------------------------------------
 
     def _loop(self) -> None:
         next_sweep = time.monotonic()
@@ -770,7 +770,7 @@ class HttpServer:
         except (OSError, ValueError):
             pass
 
-    # --- the request threads ---------------------------------------------------------------------------------
+    # --- the request threads --------------------------------------------------------------------------------
 
     def _serve(self, conn: _Conn, head: bytes) -> None:
         keep = False

@@ -46,7 +46,8 @@ __all__ = ["MAGIC", "decode", "encode", "envelope", "field", "varint"]
 MAGIC = b"k8s\x00"
 
 # message → field number → (JSON name, type).  Types: string, int, bool, bytes, Time, IntOrString, Quantity,
-# "*int"/"*bool" (pointers: zero is kept), "[]T" (repeated), "map:T" (map<string, T>), "-" (ignored) or a message.
+# "*int"/"*bool" (pointers: zero is kept), "[]T" (repeated), "map:T" (map<string, T>), "-" (ignored) or a
+# message.
 _META = {
     1: ("name", "string"),
     2: ("generateName", "string"),
@@ -160,7 +161,8 @@ SCHEMA: dict[str, dict[int, tuple[str, str]]] = {
         6: ("subPathExpr", "string"),
         7: ("recursiveReadOnly", "*string"),
     },
-    # A Volume's source is inlined in JSON (``VolumeSource `json:",inline"```) but a field of its own in protobuf.
+    # A Volume's source is inlined in JSON (``VolumeSource `json:",inline"```) but a field of its own in
+    # protobuf.
     "Volume": {1: ("name", "string"), 2: ("", "inline:VolumeSource")},
     "VolumeSource": {
         1: ("hostPath", "*HostPathVolumeSource"),
@@ -450,7 +452,7 @@ def decode(body: bytes) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, **obj}
 
 
-# --- encoding -------------------------------------------------------------------------------------------------
+# --- encoding -----------------------------------------------------------------------------------------------
 
 
 def varint(n: int) -> bytes:
@@ -476,7 +478,8 @@ def field(number: int, value: bytes | int, wire: int | None = None) -> bytes:
 
 
 def envelope(api_version: str, kind: str, raw: bytes) -> bytes:
-    """``k8s\\0`` and a ``runtime.Unknown``: typeMeta, raw, and the (empty) contentEncoding and contentType."""
+    """``k8s\\0`` and a ``runtime.Unknown``: typeMeta, raw, and the (empty) contentEncoding and
+    contentType."""
     type_meta = field(1, api_version.encode()) + field(2, kind.encode())
     return MAGIC + field(1, type_meta) + field(2, raw) + field(3, b"") + field(4, b"")
 

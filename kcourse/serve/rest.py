@@ -357,7 +357,7 @@ def _as_table(app: App, req: Request, t: Target, objs: list[dict], rv: str) -> d
     )
 
 
-# --- reads ----------------------------------------------------------------------------------------------------
+# --- reads --------------------------------------------------------------------------------------------------
 
 
 def _get(app: App, req: Request, t: Target) -> Reply:
@@ -389,7 +389,8 @@ def _list(app: App, req: Request, t: Target) -> Reply:
 
 
 def _watch(app: App, req: Request, t: Target) -> Reply:
-    """A streamed watch: one JSON line per event, until ``timeoutSeconds``, the client leaves or the server stops.
+    """A streamed watch: one JSON line per event, until ``timeoutSeconds``, the client leaves or the server
+    stops.
 
     Events are encoded when the simulation delivers them (inside the step that wrote), queued, and
     written by this request's thread, so a slow client never holds the cluster up.
@@ -479,7 +480,7 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, stream=stream)
 
 
-# --- writes ---------------------------------------------------------------------------------------------------
+# --- writes -------------------------------------------------------------------------------------------------
 
 
 def _check_name(t: Target, obj: Any) -> None:
@@ -491,12 +492,14 @@ def _check_name(t: Target, obj: Any) -> None:
 
 
 def _validation(req: Request) -> dict:
-    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning`` headers)."""
+    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning``
+    headers)."""
     return {"field_validation": req.query.get("fieldValidation"), "warnings": []}
 
 
 def _warned(reply: Reply, validation: dict) -> Reply:
-    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8 bytes."""
+    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8
+    bytes."""
     for text in validation["warnings"]:
         quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         reply.headers.append(("Warning", f"299 - {quoted}".encode("utf-8", "replace").decode("latin-1")))
@@ -733,7 +736,8 @@ MAX_JSON_PATCH_OPERATIONS = 10000
 
 
 def check_patch(patch: Any, patch_type: str, req: Request) -> None:
-    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a map."""
+    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a
+    map."""
 
     def refuse(reason: str) -> ApiError:
         return errors.bad_request(patch_decoding_error(reason, patch_type, req))
@@ -827,7 +831,7 @@ def _delete_collection(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, dict(found, items=deleted))
 
 
-# --- subresources ---------------------------------------------------------------------------------------------
+# --- subresources -------------------------------------------------------------------------------------------
 
 
 def scale_of(obj: dict) -> dict:

@@ -262,7 +262,8 @@ OPTIONS_OF = {
 
 
 def _check_dry_run(verb: str, values: list[str]) -> None:
-    """``ValidateDryRun``: every ``dryRun`` value must be ``All`` (``apimachinery/.../meta/v1/validation``)."""
+    """``ValidateDryRun``: every ``dryRun`` value must be ``All``
+    (``apimachinery/.../meta/v1/validation``)."""
     kind = OPTIONS_OF.get(verb)
     if kind and any(v != "All" for v in values):
         detail = f'Unsupported value: {go_string_slice(values)}: supported values: "All"'
@@ -382,7 +383,7 @@ def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
             return Reply(200, f"{lines}{path[1:]} check passed\n", "text/plain")
         return Reply(200, "ok", "text/plain")
     if path.startswith("/openapi/"):
-        doc = openapi.document(path, req.query)
+        doc = openapi.document(path)
         if doc is not None:
             return Reply(200, doc)
     if path.startswith("/api"):
@@ -415,12 +416,14 @@ class ServeHandle:
         return int(self.url.rsplit(":", 1)[1])
 
     def client_context(self) -> ssl.SSLContext:
-        """A TLS client context that trusts this server's CA, as kubectl trusts ``certificate-authority-data``."""
+        """A TLS client context that trusts this server's CA, as kubectl trusts
+        ``certificate-authority-data``."""
         return ssl.create_default_context(cadata=self.ca.decode())
 
     @property
     def requests(self) -> Counter:
-        """Requests served so far, per (verb, resource) — ``("list", "pods")``, ``("create", "pods/eviction")``."""
+        """Requests served so far, per (verb, resource) — ``("list", "pods")``,
+        ``("create", "pods/eviction")``."""
         with self.app.counts_lock:
             return Counter(self.app.requests)
 
@@ -449,7 +452,8 @@ class ServeHandle:
         return self._httpd.bytes_received
 
     def stop(self) -> None:
-        """Stop serving: watches end, the port closes, a temporary kubeconfig is removed; the cluster stays."""
+        """Stop serving: watches end, the port closes, a temporary kubeconfig is removed; the cluster
+        stays."""
         if self.app.stopping.is_set():
             return
         self.app.stopping.set()
