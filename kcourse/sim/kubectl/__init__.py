@@ -134,9 +134,9 @@ class Kubectl:
         environ: dict[str, str] | None = None,
     ):
         """``age_clock`` gives the simulated instant that ages (``AGE``, ``LAST SEEN``) are measured from: the
-        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall clock).
-        ``environ`` is the environment kubectl would see (``KUBE_EDITOR``, ``EDITOR``); none by default, so the
-        answers never depend on the process's own."""
+        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall
+        clock). ``environ`` is the environment kubectl would see (``KUBE_EDITOR``, ``EDITOR``); none by
+        default, so the answers never depend on the process's own."""
         self.cluster = cluster
         self.api = cluster.api
         self.age_clock = age_clock
@@ -195,8 +195,8 @@ class Kubectl:
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"), and
-            # some errors carry their own prefix ("bare").
+            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"),
+            # and some errors carry their own prefix ("bare").
             self._eprint(f"{e.message}\n" if e.usage in ("multiple", "bare") else f"error: {e.message}\n")
             if e.usage == "usage":
                 self._eprint(args.cmd.usage_hint() + "\n")
@@ -214,7 +214,8 @@ class Kubectl:
             return 1
 
     def _flag_error(self, e: FlagError) -> int:
-        """A command line refused while reading it: cobra's unknown command, kubectl's plugin check, pflag's errors."""
+        """A command line refused while reading it: cobra's unknown command, kubectl's plugin check, pflag's
+        errors."""
         if e.usage == "unknown-command":
             similar = suggestions(e.message)
             text = f'error: unknown command "{e.message}" for "kubectl"\n'
@@ -284,8 +285,9 @@ class Kubectl:
                 )
 
     def _check_kubeconfig_flags(self, args: Args) -> set[str]:
-        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or clientcmd's
-        error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own entries."""
+        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or
+        clientcmd's error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own
+        entries."""
         if args.cmd.path.startswith("config"):
             return set()
         own = {"context": f"{USER}@{self.cluster.name}", "cluster": self.cluster.name, "user": USER}
@@ -412,7 +414,8 @@ class Kubectl:
             ) from None
 
     def _targets(self, positional: list[str]) -> tuple[list[tuple[ResourceType, list[str]]], bool]:
-        """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show kinds."""
+        """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show
+        kinds."""
         if not positional:
             return [], False
         if all("/" in p for p in positional):
@@ -462,10 +465,11 @@ class Kubectl:
         timeout: float = WAIT_TIMEOUT,
         progress: Callable[[], None] | None = None,
     ) -> bool:
-        """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated seconds."""
+        """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated
+        seconds."""
         return self.cluster.run_until(done, self.now + timeout, after_step=progress)
 
-    # --- logs ------------------------------------------------------------------------------------------------------
+    # --- logs -----------------------------------------------------------------------------------------------
 
     # --- commands, each in the module named after its kubectl package -----------------------------
     _cmd_get = get_cmd._cmd_get

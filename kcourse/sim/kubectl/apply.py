@@ -38,7 +38,7 @@ def _file_objects(self: Kubectl, args: Args) -> list[dict]:
     return [o for _, objs in self._file_sources(args) for o in objs]
 
 
-def _file_sources(self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
+def _file_sources(_self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
     """The objects of each ``-f`` file; paths that do not exist are reported together, as the builder does."""
     paths = args.get("filename") or []
     missing = [p for p in paths if not p or not Path(p).exists()]
@@ -52,7 +52,7 @@ def _file_sources(self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
         raise KubectlError(e.message) from None
 
 
-def _check_namespace(self: Kubectl, obj: dict, namespace: str | None) -> str | None:
+def _check_namespace(_self: Kubectl, obj: dict, namespace: str | None) -> str | None:
     rt = by_kind(obj.get("kind", ""))
     if rt is None or not rt.namespaced:
         return None
@@ -177,9 +177,9 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
 
 
 def _apply_server_side(self: Kubectl, args: Args) -> int:
-    """``apply --server-side``: each manifest sent as an apply patch; the server creates the object or merges the
-    configuration into it (``serverside-applied``).  Simplified as the served API is: no managedFields, so no
-    conflicts."""
+    """``apply --server-side``: each manifest sent as an apply patch; the server creates the object or merges
+    the configuration into it (``serverside-applied``).  Simplified as the served API is: no managedFields, so
+    no conflicts."""
     dry = dry_run_strategy(args)
 
     def act(obj: dict, rt: ResourceType, ns: str | None) -> str:
@@ -201,8 +201,8 @@ def _apply_server_side(self: Kubectl, args: Args) -> int:
 def _each_manifest(
     self: Kubectl, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]
 ) -> int:
-    """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed after
-    all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
+    """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed
+    after all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
     errors = []
     for source, objs in self._file_sources(args):
         for obj in objs:

@@ -32,7 +32,7 @@ def _cmd_version(self: Kubectl, args: Args) -> int:
     return 0
 
 
-def _cmd_cluster_info(self: Kubectl, args: Args) -> int:
+def _cmd_cluster_info(self: Kubectl, _args: Args) -> int:
     ip = self._server_ip()
     # go-colortext colours the names and URLs only on a terminal; a notebook's output is not one.
     text = f"Kubernetes control plane is running at https://{ip}:6443\n"
@@ -74,7 +74,7 @@ def _cmd_api_resources(self: Kubectl, args: Args) -> int:
     return 0
 
 
-def _cmd_api_versions(self: Kubectl, args: Args) -> int:
+def _cmd_api_versions(self: Kubectl, _args: Args) -> int:
     """``apiversions.go``: every group version the server announces, sorted as strings."""
     versions = sorted({f"{g}/{v}" if g else v for g, v, _ in _discovered()})
     self._print("".join(f"{v}\n" for v in versions))

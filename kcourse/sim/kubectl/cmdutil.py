@@ -76,7 +76,8 @@ NO_RESOURCES = (
     "You must provide one or more resources by argument or filename.\nExample resource specifications "
     "include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'"
 )
-#: What the generic printer flags accept (``cli-runtime`` ``PrintFlags.AllowedFormats``), as kubectl lists them.
+#: What the generic printer flags accept (``cli-runtime`` ``PrintFlags.AllowedFormats``), as kubectl lists
+#: them.
 PRINTER_FORMATS = (
     "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,"
     "templatefile,yaml"
@@ -261,7 +262,7 @@ class KubectlError(Exception):
 class Output(str):
     """What kubectl printed; in a notebook it displays as the terminal would."""
 
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, p: Any, _cycle: bool) -> None:
         p.text(self.rstrip("\n"))
 
 
@@ -379,7 +380,8 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
 def parse_labels_spec(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
-    """label.go ``parseLabels``: ``k=v`` with a valid label value (``IsValidLabelValue``), ``k-`` to remove."""
+    """label.go ``parseLabels``: ``k=v`` with a valid label value (``IsValidLabelValue``), ``k-`` to
+    remove."""
     sets: dict[str, str] = {}
     removes: list[str] = []
     for spec in pairs:
@@ -486,16 +488,16 @@ def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
             if total > updated:
                 return (
                     (
-                        f'Waiting for deployment "{name}" rollout to finish: {total - updated} old replicas are '
-                        "pending termination...\n"
+                        f'Waiting for deployment "{name}" rollout to finish: {total - updated} old '
+                        "replicas are pending termination...\n"
                     ),
                     False,
                 )
             if available < updated:
                 return (
                     (
-                        f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated '
-                        "replicas are available...\n"
+                        f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} '
+                        "updated replicas are available...\n"
                     ),
                     False,
                 )
@@ -508,16 +510,16 @@ def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
             if updated < desired:
                 return (
                     (
-                        f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} new pods have '
-                        "been updated...\n"
+                        f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} '
+                        "new pods have been updated...\n"
                     ),
                     False,
                 )
             if available < desired:
                 return (
                     (
-                        f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} updated pods '
-                        "are available...\n"
+                        f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} '
+                        "updated pods are available...\n"
                     ),
                     False,
                 )
@@ -526,7 +528,7 @@ def rollout_message(rt: ResourceType, obj: dict) -> tuple[str, bool]:
     raise KubectlError(f"no status viewer has been implemented for {rt.kind}")
 
 
-def three_way_patch(original: Any, modified: Any, current: Any, field: str = "") -> dict:
+def three_way_patch(original: Any, modified: Any, current: Any) -> dict:
     """The strategic merge patch kubectl sends: what ``modified`` changes in ``current``, and deletions.
 
     A field in the last-applied ``original`` that the new manifest drops is
@@ -542,7 +544,7 @@ def three_way_patch(original: Any, modified: Any, current: Any, field: str = "")
     for key, value in modified.items():
         cur = current.get(key)
         if isinstance(value, dict) and isinstance(cur, dict):
-            sub = three_way_patch(original.get(key), value, cur, key)
+            sub = three_way_patch(original.get(key), value, cur)
             if sub:
                 patch[key] = sub
         elif (
@@ -597,7 +599,8 @@ def with_source(e: ApiError, verb: str, source: str) -> ApiError:
 
 
 def standard_error(e: ApiError) -> str:
-    """How kubectl's CheckErr prints a Status error (``Error from server (NotFound): …``, ``The Pod "x" is invalid``)."""
+    """How kubectl's CheckErr prints a Status error (``Error from server (NotFound): …``, ``The Pod "x" is
+    invalid``)."""
     if e.reason == "Invalid" and e.causes:
         kind = by_plural(e.kind).kind if by_plural(e.kind) else e.kind
         qualified = kind if not e.group else f"{kind}.{e.group}"

@@ -61,7 +61,7 @@ def _cmd_create(self: Kubectl, args: Args) -> int:
     )
 
 
-def _create_token(self: Kubectl, args: Args) -> int:
+def _create_token(_self: Kubectl, args: Args) -> int:
     """``create token``: a TokenRequest on the ServiceAccount's ``token`` subresource.  The simulated API
     server has no TokenRequest API, so the answer is kubectl's for a server without it (a 404 for the
     subresource, whatever the account)."""
@@ -92,7 +92,8 @@ def _create_generated(
 
 
 def _create_from_literals(self: Kubectl, args: Args) -> int:
-    """``create configmap NAME --from-literal=k=v`` and ``create secret generic NAME …`` (data base64-encoded)."""
+    """``create configmap NAME --from-literal=k=v`` and ``create secret generic NAME …`` (data
+    base64-encoded)."""
     secret = args.positional[0] == "secret"
     words = args.positional[2:] if secret else args.positional[1:]
     what = "secret generic" if secret else "configmap"

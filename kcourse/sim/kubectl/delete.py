@@ -100,7 +100,7 @@ def _cmd_delete(self: Kubectl, args: Args) -> int:
     return 1 if errors else 0
 
 
-def _one_target(self: Kubectl, args: Args, verb: str) -> tuple[ResourceType, list[str]]:
+def _one_target(self: Kubectl, args: Args) -> tuple[ResourceType, list[str]]:
     targets, _ = self._targets(args.positional)
     if not targets or (not targets[0][1] and not args.get("all") and not args.get("selector")):
         raise KubectlError("resource(s) were provided, but no name was specified")

@@ -74,7 +74,8 @@ class Context:
         self.api, self.now = api, now
 
     def serves(self, plural: str) -> bool:
-        """Whether the API server has this resource (a describer leaves out what the server does not serve)."""
+        """Whether the API server has this resource (a describer leaves out what the server does not
+        serve)."""
         from ..resources import by_plural
 
         return by_plural(plural) is not None

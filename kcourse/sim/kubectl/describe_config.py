@@ -83,9 +83,9 @@ def _b64decode(value: str) -> bytes:
         return b""
 
 
-def describe_secret(secret: dict, ctx: Context) -> str:
-    """``describeSecret``: sizes, never values (the token of a service-account token Secret excepted); no Events.
-    Keys sorted, where kubectl ranges over a Go map."""
+def describe_secret(secret: dict, _ctx: Context) -> str:
+    """``describeSecret``: sizes, never values (the token of a service-account token Secret excepted); no
+    Events. Keys sorted, where kubectl ranges over a Go map."""
     md = secret["metadata"]
     w = _Writer()
     w.write(0, f"Name:\t{md['name']}\n")

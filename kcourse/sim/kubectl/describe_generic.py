@@ -23,8 +23,8 @@ _ACRONYMS = {"API", "URL", "UID", "OSB", "GUID"}
 
 
 def _camel_split(field: str) -> list[str]:
-    """``fatih/camelcase.Split``: runs of one character class, an upper-case letter moved to the lower-case run
-    after it (``HTTPServer`` → ``HTTP``, ``Server``)."""
+    """``fatih/camelcase.Split``: runs of one character class, an upper-case letter moved to the lower-case
+    run after it (``HTTPServer`` → ``HTTP``, ``Server``)."""
     runs: list[str] = []
     last = None
     for ch in field:

@@ -69,7 +69,8 @@ def describe_node(node: dict, ctx: Context) -> str:
             )
             w.write(
                 1,
-                f"{c['type']} \t{c['status']} \t{beat} \t{moved} \t{c.get('reason', '')} \t{c.get('message', '')}\n",
+                f"{c['type']} \t{c['status']} \t{beat} \t{moved} \t{c.get('reason', '')} "
+                f"\t{c.get('message', '')}\n",
             )
     addresses = st.get("addresses") or []
     if addresses:

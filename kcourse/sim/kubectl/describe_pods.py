@@ -58,8 +58,8 @@ def _state(w: _Writer, level: int, title: str, state: dict) -> None:
 
 
 def _env_var(w: _Writer, level: int, e: dict, pod: dict | None) -> None:
-    """``describeContainerEnvVars``: a value line by line, or where ``valueFrom`` takes it from (a field of the
-    Pod resolved when describing a Pod, not a template)."""
+    """``describeContainerEnvVars``: a value line by line, or where ``valueFrom`` takes it from (a field of
+    the Pod resolved when describing a Pod, not a template)."""
     source = e.get("valueFrom")
     if source is None:
         for i, line in enumerate(str(e.get("value", "")).split("\n")):
@@ -192,7 +192,8 @@ def _probe(p: dict) -> str:
 
 
 def _volumes(w: _Writer, space: str, volumes: list[dict] | None) -> None:
-    """``describeVolumes``: a template's volume names one space further in than a Pod's, their fields at four."""
+    """``describeVolumes``: a template's volume names one space further in than a Pod's, their fields at
+    four."""
     if not volumes:
         w.write(0, f"{space}Volumes:\t<none>\n")
         return

@@ -5,8 +5,8 @@ For each manifest the live object is read and the merged one is asked of the API
 dry-run create when there is no live object, else the apply patcher's three-way strategic merge patch of the
 manifest (its ``GetModifiedConfiguration`` without the last-applied annotation, so an object that had no
 annotations gets an empty ``annotations: {}``).  Both are written as YAML into a ``LIVE-…`` and a ``MERGED-…``
-directory, one file ``[group.]version.Kind.namespace.name`` each, and compared as GNU ``diff -u -N`` compares the
-two directories.  The exit status is kubectl's: 0 no difference, 1 differences, 2 an error.
+directory, one file ``[group.]version.Kind.namespace.name`` each, and compared as GNU ``diff -u -N`` compares
+the two directories.  The exit status is kubectl's: 0 no difference, 1 differences, 2 an error.
 
 Simplified: the directories are not written to disk (their names are made from the command line, the file
 times are the simulated clock's); no ``--server-side``, ``--prune`` or ``KUBECTL_EXTERNAL_DIFF``; Secret

@@ -285,7 +285,8 @@ def _minus_first(args: list[str], word: str, cmd: Command) -> list[str]:
 
 
 def find(argv: list[str]) -> tuple[Command, list[str], list[str]]:
-    """cobra's ``Find``: the command, the arguments left for its flag parsing, and the subcommand words used."""
+    """cobra's ``Find``: the command, the arguments left for its flag parsing, and the subcommand words
+    used."""
     cmd, args, used = ROOT, list(argv), []
     while True:
         words = _strip_flags(args, cmd)

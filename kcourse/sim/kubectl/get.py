@@ -95,9 +95,9 @@ def _cmd_get(self: Kubectl, args: Args) -> int:
     return 1 if errors else 0
 
 
-def _sorted(self: Kubectl, objs: list[dict], expr: str) -> list[dict]:
-    """``--sort-by``: a template that does not parse leaves kubectl with nothing to print (its sorter's error is
-    dropped, and ``No resources found`` follows), as v1.32 does once there are two objects to sort."""
+def _sorted(_self: Kubectl, objs: list[dict], expr: str) -> list[dict]:
+    """``--sort-by``: a template that does not parse leaves kubectl with nothing to print (its sorter's error
+    is dropped, and ``No resources found`` follows), as v1.32 does once there are two objects to sort."""
     if len(objs) < 2:
         return objs
     try:

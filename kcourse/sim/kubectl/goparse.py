@@ -121,7 +121,8 @@ def _underscore_ok(s: str) -> bool:
 
 
 def _parse_uint(s: str, bits: int) -> tuple[int, str]:
-    """``strconv.ParseUint(s, 0, bits)``: the value and "" or the error ("invalid syntax", "value out of range")."""
+    """``strconv.ParseUint(s, 0, bits)``: the value and "" or the error ("invalid syntax", "value out of
+    range")."""
     if not s:
         return 0, "invalid syntax"
     s0, base = s, 10
@@ -160,7 +161,8 @@ def _parse_uint(s: str, bits: int) -> tuple[int, str]:
 
 
 def parse_int(s: str, bits: int = 64) -> int:
-    """``strconv.ParseInt(s, 0, bits)``: decimal, ``0x``/``0o``/``0b``/leading-``0`` octal, ``_`` separators."""
+    """``strconv.ParseInt(s, 0, bits)``: decimal, ``0x``/``0o``/``0b``/leading-``0`` octal, ``_``
+    separators."""
     if not s:
         raise _num_error("ParseInt", s, "invalid syntax")
     body, neg = s, False
@@ -188,7 +190,7 @@ def atoi(s: str) -> int:
     return value
 
 
-# --- time.ParseDuration ---------------------------------------------------------------------------------------
+# --- time.ParseDuration -------------------------------------------------------------------------------------
 
 _UNITS = {
     "ns": 1,
@@ -279,7 +281,7 @@ def parse_duration(text: str) -> float:
     return (-total if neg else total) / 1e9
 
 
-# --- encoding/csv: one record, as pflag's readAsCSV reads a stringSlice value ----------------------------------------
+# --- encoding/csv: one record, as pflag's readAsCSV reads a stringSlice value -------------------------------
 
 _BARE_QUOTE = 'bare " in non-quoted-field'
 _QUOTE = 'extraneous or missing " in quoted-field'

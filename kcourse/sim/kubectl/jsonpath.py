@@ -163,7 +163,7 @@ def _render(parts: list[tuple[str, str]], i: int, data: Any) -> tuple[str, int]:
     return "".join(out), i
 
 
-# --- client-go's parser, for its syntax errors ----------------------------------------------------------------------
+# --- client-go's parser, for its syntax errors --------------------------------------------------------------
 
 _DICT_KEY = re.compile(r"^'([^']*)'$")
 _SLICE = re.compile(r"^(-?\d*)(:-?\d*)?(:-?\d*)?$")
@@ -206,7 +206,8 @@ class _Parser:
         return value
 
     def parse_text(self) -> None:
-        """Text up to each ``{``, then the action (a loop where client-go recurses, for any number of actions)."""
+        """Text up to each ``{``, then the action (a loop where client-go recurses, for any number of
+        actions)."""
         while True:
             start = self.input.find("{", self.pos)
             if start < 0:

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 
 def _metadata_edit(self: Kubectl, args: Args, field: str) -> int:
-    """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked before
-    anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``, annotate.go
-    ``parseAnnotations``/``validateAnnotations``)."""
+    """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked
+    before anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``,
+    annotate.go ``parseAnnotations``/``validateAnnotations``)."""
     kind = field[:-1]
     rest, pairs = resources_and_pairs(args.positional, kind)
     sets, removes = parse_labels_spec(pairs) if field == "labels" else parse_annotations_spec(pairs)
@@ -45,7 +45,7 @@ def _metadata_edit(self: Kubectl, args: Args, field: str) -> int:
             "can not both modify and remove the following annotation(s) in the same command: "
             + ", ".join(both)
         )
-    rt, names = self._one_target(args, args.command)
+    rt, names = self._one_target(args)
     ns = self._namespace(args) if rt.namespaced else None
     client = self._client()
     if not names:

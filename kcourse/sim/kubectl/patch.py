@@ -1,10 +1,10 @@
 """``kubectl patch``, ``replace`` and ``edit``: changing an object that exists (``pkg/cmd/patch``,
 ``pkg/cmd/replace``, ``pkg/cmd/edit``).
 
-``patch`` reads ``-p`` or ``--patch-file`` as apimachinery's ``yaml.ToJSON`` does (text that starts like JSON is
-sent as it is, so the server is the one to refuse it), sends it as a strategic merge (the default), JSON merge
-or JSON patch, and prints ``patched`` or ``patched (no change)``; a client dry run patches the object read
-from the server locally.  ``replace -f`` sends each manifest as a PUT.  ``edit`` reads the objects, then
+``patch`` reads ``-p`` or ``--patch-file`` as apimachinery's ``yaml.ToJSON`` does (text that starts like JSON
+is sent as it is, so the server is the one to refuse it), sends it as a strategic merge (the default), JSON
+merge or JSON patch, and prints ``patched`` or ``patched (no change)``; a client dry run patches the object
+read from the server locally.  ``replace -f`` sends each manifest as a PUT.  ``edit`` reads the objects, then
 would open ``$KUBE_EDITOR`` or ``$EDITOR`` (``vi`` by default) on them: the simulated cluster runs no program,
 so it answers as kubectl does when the editor cannot run.
 
@@ -174,8 +174,8 @@ def run_replace(k: Kubectl, args: Args) -> int:
 
 
 def editor_args(environ: dict[str, str]) -> list[str]:
-    """``defaultEnvEditor``: ``$KUBE_EDITOR``, else ``$EDITOR``, else ``vi``; a command line with quotes runs in
-    ``$SHELL -c``."""
+    """``defaultEnvEditor``: ``$KUBE_EDITOR``, else ``$EDITOR``, else ``vi``; a command line with quotes runs
+    in ``$SHELL -c``."""
     editor = environ.get("KUBE_EDITOR") or environ.get("EDITOR") or "vi"
     if " " not in editor:
         return [editor]

@@ -420,7 +420,7 @@ def format_endpoints(ep: dict) -> str:
     return f"{text} + {count - 3} more..." if more else text
 
 
-def _endpoints_row(ep: dict, now: float, wide: bool) -> list[str]:
+def _endpoints_row(ep: dict, now: float, _wide: bool) -> list[str]:
     return [ep["metadata"]["name"], format_endpoints(ep), _age(ep, now)]
 
 
@@ -430,7 +430,7 @@ def _list_with_more(items: list[str]) -> str:
     return ",".join(items) or "<unset>"
 
 
-def _endpointslice_row(s: dict, now: float, wide: bool) -> list[str]:
+def _endpointslice_row(s: dict, now: float, _wide: bool) -> list[str]:
     ports = [
         str(p["port"]) if p.get("port") is not None else (p.get("name") or "*") for p in s.get("ports") or []
     ]
@@ -447,7 +447,7 @@ def _endpointslice_row(s: dict, now: float, wide: bool) -> list[str]:
 # --- the rest ------------------------------------------------------------------------------------------
 
 
-def _namespace_row(ns: dict, now: float, wide: bool) -> list[str]:
+def _namespace_row(ns: dict, now: float, _wide: bool) -> list[str]:
     return [ns["metadata"]["name"], (ns.get("status") or {}).get("phase", ""), _age(ns, now)]
 
 
@@ -483,7 +483,7 @@ def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
     ]
 
 
-def _lease_row(lease: dict, now: float, wide: bool) -> list[str]:
+def _lease_row(lease: dict, now: float, _wide: bool) -> list[str]:
     return [
         lease["metadata"]["name"],
         (lease.get("spec") or {}).get("holderIdentity") or "<unset>",
@@ -491,15 +491,15 @@ def _lease_row(lease: dict, now: float, wide: bool) -> list[str]:
     ]
 
 
-def _serviceaccount_row(sa: dict, now: float, wide: bool) -> list[str]:
+def _serviceaccount_row(sa: dict, now: float, _wide: bool) -> list[str]:
     return [sa["metadata"]["name"], str(len(sa.get("secrets") or [])), _age(sa, now)]
 
 
-def _secret_row(s: dict, now: float, wide: bool) -> list[str]:
+def _secret_row(s: dict, now: float, _wide: bool) -> list[str]:
     return [s["metadata"]["name"], s.get("type", "Opaque"), str(len(s.get("data") or {})), _age(s, now)]
 
 
-def _configmap_row(cm: dict, now: float, wide: bool) -> list[str]:
+def _configmap_row(cm: dict, now: float, _wide: bool) -> list[str]:
     return [
         cm["metadata"]["name"],
         str(len(cm.get("data") or {}) + len(cm.get("binaryData") or {})),
@@ -560,7 +560,7 @@ def _pvc_row(pvc: dict, now: float, wide: bool) -> list[str]:
     return row
 
 
-def _storageclass_row(sc: dict, now: float, wide: bool) -> list[str]:
+def _storageclass_row(sc: dict, now: float, _wide: bool) -> list[str]:
     name = sc["metadata"]["name"]
     if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
         name += " (default)"
@@ -617,10 +617,11 @@ def table_rows(
     headers: bool = True,
     label_columns: Sequence[str] = (),
 ) -> list[list[str]]:
-    """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's own)."""
+    """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's
+    own)."""
     printer = rt.printer  # the kind's columns, from its entry in kcourse.sim.kinds
     header = list(printer.columns) if printer else ["NAME", "AGE"]
-    row_of = _row_function(printer.row) if printer else (lambda o, n, w: [o["metadata"]["name"], _age(o, n)])
+    row_of = _row_function(printer.row) if printer else (lambda o, n, _w: [o["metadata"]["name"], _age(o, n)])
     if wide:
         header = _WIDE_EVENTS if rt.plural == "events" else header + list(printer.wide if printer else ())
     header += [label_column_header(key) for key in label_columns]
@@ -648,10 +649,11 @@ def table_rows(
 
 
 def relaxed_jsonpath(expr: str) -> str:
-    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` → ``.metadata.name``.
+    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` →
+    ``.metadata.name``.
 
-    The path must also parse as client-go's jsonpath does (the custom-columns printer parses every column when it
-    is made), so ``.spec[`` is refused with client-go's ``unterminated array`` before anything is listed.
+    The path must also parse as client-go's jsonpath does (the custom-columns printer parses every column when
+    it is made), so ``.spec[`` is refused with client-go's ``unterminated array`` before anything is listed.
     """
     template = jsonpath.relaxed(expr)
     jsonpath.check(template)

@@ -30,7 +30,7 @@ def _cmd_scale(self: Kubectl, args: Args) -> int:
         raise KubectlError(
             "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"
         )
-    rt, names = self._one_target(args, "scale")
+    rt, names = self._one_target(args)
     if rt.plural not in ("deployments", "replicasets", "statefulsets", "replicationcontrollers"):
         raise KubectlError(f'no objects passed to scale {rt.qualified} "{names[0]}" is not scalable')
     for name in names:

@@ -8,7 +8,8 @@ strategic merge patch of them).  The printed operation is the one each command's
 ``(dry run)`` or ``(server dry run)`` after it.
 
 Simplified: ``set env`` takes ``KEY=value`` and ``KEY-`` only (no ``--from``, ``--keys``, ``--prefix``, ``-e``
-files); ``set selector`` replaces ``spec.selector`` of Services only (as kubectl does for non-Services it refuses).
+files); ``set selector`` replaces ``spec.selector`` of Services only (as kubectl does for non-Services it
+refuses).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``kubectl wait``: block until each object meets a condition, on the cluster's own clock (``pkg/cmd/wait``).
 
-``--for`` is ``delete``, ``create``, ``condition=NAME[=VALUE]`` (a ``status.conditions`` entry, names and values
-compared case-insensitively, a condition whose ``observedGeneration`` lags the object's generation not yet
-met) or ``jsonpath=EXPR[=VALUE]``.  With ``--timeout=0`` each object is read once (``condition not met for
+``--for`` is ``delete``, ``create``, ``condition=NAME[=VALUE]`` (a ``status.conditions`` entry, names and
+values compared case-insensitively, a condition whose ``observedGeneration`` lags the object's generation not
+yet met) or ``jsonpath=EXPR[=VALUE]``.  With ``--timeout=0`` each object is read once (``condition not met for
 …``); otherwise the simulation runs forward (the watch kubectl would hold open) until the condition holds or
 the simulated timeout passes (``timed out waiting for the condition on <resource>/<name>``).  Each object that
 meets it prints ``<resource>/<name> condition met``.
