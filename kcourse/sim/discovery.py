@@ -51,7 +51,8 @@ VERSION_INFO = {
     "platform": "linux/amd64",
 }
 
-#: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced, verbs)].
+#: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced,
+#: verbs)].
 EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {
     ("metrics.k8s.io", "v1beta1"): [
         ("nodes", "NodeMetrics", False, ["get", "list"]),

@@ -393,7 +393,8 @@ class RemoteEtcd:
         start_revision: int = 0,
         prev_kv: bool = False,
     ) -> RemoteWatcher:
-        """Deliver every change to ``key`` (or its range) from ``start_revision`` on, from a background thread.
+        """Deliver every change to ``key`` (or its range) from ``start_revision`` on, from a background
+        thread.
 
         A start revision below the compaction point raises ``ErrCompacted``
         here, as the embedded store does: it is checked with a read first,
@@ -456,7 +457,8 @@ class RemoteEtcd:
 
 
 class _SyncWatcher:
-    """A watch of :class:`SyncRemoteEtcd`: its callback runs inside the write, as the embedded store's does."""
+    """A watch of :class:`SyncRemoteEtcd`: its callback runs inside the write, as the embedded store's
+    does."""
 
     def __init__(
         self,
@@ -546,14 +548,16 @@ class SyncRemoteEtcd(RemoteEtcd):
         start_revision: int = 0,
         prev_kv: bool = False,
     ) -> _SyncWatcher:  # type: ignore[override]
-        """Like the embedded store's watch: history from ``start_revision`` first, then every write of this client."""
+        """Like the embedded store's watch: history from ``start_revision`` first, then every write of this
+        client."""
         key, range_end = _text(key), _end(range_end)
         start_revision = _revision(start_revision, "start_revision")
         end = prefix_end(key) if prefix else range_end
         w = _SyncWatcher(self, key, end, callback, prev_kv)
         now = self.revision
         if 0 < start_revision <= now:
-            # Every revision has at least one event somewhere, so a watch of the whole key space ends at ``now``.
+            # Every revision has at least one event somewhere, so a watch of the whole key space ends at
+            # ``now``.
             history = self.watch_events(
                 "\0",
                 range_end="\0",

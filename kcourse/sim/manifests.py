@@ -80,7 +80,8 @@ _BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
 
 
 def _go_int(plain: str) -> int | None:
-    """``strconv.ParseInt(plain, 0, 64)`` then ``ParseUint``: the integer, or None if Go would not read one."""
+    """``strconv.ParseInt(plain, 0, 64)`` then ``ParseUint``: the integer, or None if Go would not read
+    one."""
     m = _GO_INT.fullmatch(plain)
     if m is None or len(plain) > 70:  # no 64-bit integer is that long (and Python's int() must not see it)
         return None
@@ -146,8 +147,9 @@ _TIMESTAMP = re.compile(
 
 
 def _go_timestamp(value: str) -> str | None:
-    """go-yaml's ``parseTimestamp``: ``2006-1-2T15:4:5.999999999Z07:00`` (or ``t``), ``2006-1-2 15:4:5.999999999``
-    (no zone: UTC) or ``2006-1-2``; the result as ``time.Time`` marshals to JSON (RFC 3339, nanoseconds trimmed)."""
+    """go-yaml's ``parseTimestamp``: ``2006-1-2T15:4:5.999999999Z07:00`` (or ``t``),
+    ``2006-1-2 15:4:5.999999999`` (no zone: UTC) or ``2006-1-2``; the result as ``time.Time`` marshals to
+    JSON (RFC 3339, nanoseconds trimmed)."""
     m = _TIMESTAMP.fullmatch(value)
     if m is None:
         return None

@@ -42,7 +42,9 @@ __all__ = ["component_schemas", "document", "group_version_document", "root"]
 
 _QUERY = {
     "dryRun": "When present, indicates that modifications should not be persisted.",
-    "fieldManager": "fieldManager is a name associated with the actor or entity that is making these changes.",
+    "fieldManager": (
+        "fieldManager is a name associated with the actor or entity that is making these changes."
+    ),
     "fieldValidation": "fieldValidation instructs the server on how to handle objects in the request "
     "(POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, "
     "Warn (the default), Strict.",
@@ -110,7 +112,7 @@ def group_version_document(group: str, version: str) -> dict[str, Any] | None:
     }
 
 
-# --- component schemas, from the kubernetes client's models ---------------------------------------------------
+# --- component schemas, from the kubernetes client's models -------------------------------------------------
 
 _VERSION_PREFIX = re.compile(r"^(?:[A-Z][a-z]+)?V\d+(?:alpha\d+|beta\d+)?(?=[A-Z])")
 _REF = "#/components/schemas/"
@@ -238,7 +240,7 @@ def root() -> dict[str, Any]:
     return {"paths": out}
 
 
-def document(path: str, query: dict[str, str]) -> dict[str, Any] | None:
+def document(path: str) -> dict[str, Any] | None:
     """The document at ``path`` (``/openapi/v3`` or ``/openapi/v3/apis/apps/v1``), or None: 404."""
     parts = [p for p in path.split("/") if p]
     if parts == ["openapi", "v3"]:

@@ -353,7 +353,8 @@ def intstr_repr(value: int | str) -> str:
 
 
 def _intstr_value(value: int | str) -> int:
-    """apps/validation ``getIntOrPercentValue``: the percent's number, an int, or Atoi of a string (0 if not)."""
+    """apps/validation ``getIntOrPercentValue``: the percent's number, an int, or Atoi of a string (0 if
+    not)."""
     if isinstance(value, str):
         if PERCENT.match(value):
             return int(value[:-1])
@@ -552,7 +553,8 @@ validate_label_selector = _validate_selector
 
 
 def validate(obj: dict, kind: Kind) -> None:
-    """Raise 422 Invalid listing every problem with a new object (its metadata, then the kind's own checks)."""
+    """Raise 422 Invalid listing every problem with a new object (its metadata, then the kind's own
+    checks)."""
     errs = ErrorList()
     _validate_meta(errs, obj, kind)
     if kind.validate is not None:

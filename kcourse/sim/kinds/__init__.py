@@ -53,7 +53,8 @@ Row = Callable[[dict, float, bool], list[str]]
 
 @dataclass(frozen=True)
 class Subresource:
-    """``pods/log``, ``deployments/scale`` …: what discovery lists under a resource, with the kind it takes."""
+    """``pods/log``, ``deployments/scale`` …: what discovery lists under a resource, with the kind it
+    takes."""
 
     name: str
     group: str
@@ -77,7 +78,8 @@ class Printer:
 
 @dataclass(frozen=True)
 class Kind:
-    """Everything the simulation knows about one kind: REST mapping, storage, defaulting, validation, printing."""
+    """Everything the simulation knows about one kind: REST mapping, storage, defaulting, validation,
+    printing."""
 
     kind: str
     plural: str
@@ -198,7 +200,8 @@ def group_versions() -> list[tuple[str, str]]:
 
 
 def category(name: str) -> tuple[Kind, ...]:
-    """The kinds in a category (``all`` for ``kubectl get all``), in discovery's order: by group, then plural."""
+    """The kinds in a category (``all`` for ``kubectl get all``), in discovery's order: by group, then
+    plural."""
     order = {gv: i for i, gv in enumerate(group_versions())}
     return tuple(
         sorted(
