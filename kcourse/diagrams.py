@@ -219,7 +219,8 @@ RUNTIME_LABEL = {
 
 @dataclass(frozen=True)
 class SvgSize:
-    """What a rendered SVG needs on a page: its size in points (Graphviz's user units) and its smallest font."""
+    """What a rendered SVG needs on a page: its size in points (Graphviz's user units) and its smallest
+    font."""
 
     width_pt: float
     height_pt: float
@@ -361,7 +362,7 @@ class Diagram:
             return f'<div class="kcourse-diagram" style="overflow-x: auto; max-width: 100%">{svg}</div>'
         return f'<div class="kcourse-diagram" style="max-width: 100%">{svg}</div>'
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
@@ -409,7 +410,8 @@ def node_id(*parts: str) -> str:
 
 
 def short(text: str, limit: int = 30) -> str:
-    """``text`` shortened in the middle to at most ``limit`` characters, so one long name cannot widen a box."""
+    """``text`` shortened in the middle to at most ``limit`` characters, so one long name cannot widen a
+    box."""
     if len(text) <= limit:
         return text
     tail = limit // 3
@@ -571,7 +573,8 @@ def _grid(g: graphviz.Digraph, rows: Sequence[Sequence[str]]) -> Block:
 
 
 def _stack(g: graphviz.Digraph, bands: Sequence[Sequence[Block]]) -> None:
-    """Put each band of blocks below the one before: every bottom of a band points to every top of the next."""
+    """Put each band of blocks below the one before: every bottom of a band points to every top of the
+    next."""
     bands = [b for b in bands if b]
     for band in bands:
         if len(band) > 1:  # the band's blocks side by side, in the order given
@@ -638,7 +641,7 @@ def _fit(build: Any, options: Iterable[Any]) -> graphviz.Digraph:
     return best[1]
 
 
-def _per_row_options(masters: int, workers: int, most_masters: int = 3) -> list[tuple[int, int]]:
+def _per_row_options(masters: int, most_masters: int = 3) -> list[tuple[int, int]]:
     """(control plane nodes per row, workers per row), most compact first.
 
     ``most_masters``: the live picture's control plane nodes (with their
@@ -697,7 +700,9 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
     title = (
         f"Kubernetes architecture ({_plural(masters, 'control plane node')}, {_plural(workers, 'worker')})"
         if focus is None
-        else f"Kubernetes architecture: {'the control plane' if focus == 'control-plane' else 'a worker node'}"
+        else (
+            f"Kubernetes architecture: {'the control plane' if focus == 'control-plane' else 'a worker node'}"
+        )
     )
 
     def build(per_row: tuple[int, int]) -> graphviz.Digraph:
@@ -762,7 +767,7 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
                     _static_worker(g, j, workers, runtime, buses[j - 1], detail=focus == "worker")
                 )
             if workers == 0:
-                worker_blocks.append(_addon_pods(g, "master-1", list(ADDONS), api_target))
+                worker_blocks.append(_addon_pods(g, "master-1", list(ADDONS)))
         legend = Block(*[_legend(g, _LEGEND_KINDS)] * 2)
         _stack(
             g,
@@ -775,7 +780,7 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
         )
         return g
 
-    g = _fit(build, _per_row_options(masters, workers))
+    g = _fit(build, _per_row_options(masters))
     alt = (
         f"{title}. {_plural(masters, 'control plane node')} running kube-apiserver, kube-scheduler, "
         f"kube-controller-manager, cloud-controller-manager and etcd; {_plural(workers, 'worker node')} "
@@ -796,7 +801,8 @@ def _node_cluster(
     c.attr(
         label=(
             f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{LABEL_BG}">'
-            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{MIN_FONT_PT + 1}" COLOR="{TEXT}">{body}</FONT>'
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{MIN_FONT_PT + 1}" '
+            f'COLOR="{TEXT}">{body}</FONT>'
             "</TD></TR></TABLE>>"
         ),
         style=style,
@@ -868,7 +874,7 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
     return block
 
 
-def _addon_pods(g: graphviz.Digraph, host: str, addons: list[tuple[str, str]], api: str) -> Block:
+def _addon_pods(g: graphviz.Digraph, host: str, addons: list[tuple[str, str]]) -> Block:
     with g.subgraph(name=f"cluster_{host}-addons") as c:
         _node_cluster(c, [f"{host}: addon Pods"], SKY)
         ids = []
@@ -990,7 +996,7 @@ def _network_static(workers: int) -> Diagram:
         _stack(g, [[Block("svc", "svc")], *_rows(blocks, per_row[1]), [Block(legend, legend)]])
         return g
 
-    g = _fit(build, _per_row_options(1, workers))
+    g = _fit(build, _per_row_options(1))
     alt = (
         f"{title}: every Pod gets its own IP from its node's podCIDR inside the cluster CIDR 10.244.0.0/16; "
         "Pods reach each other without NAT; a Service's ClusterIP is translated by kube-proxy's iptables "
@@ -1031,10 +1037,10 @@ def _leaders(cluster: Cluster) -> dict[str, str]:
     return out
 
 
-def event_host(cluster: Cluster, event: Any, max_pods_per_node: int = 4) -> str | None:
+def event_host(cluster: Cluster, event: Any) -> str | None:
     """The process (graph node id) that made ``event``: controllers belong to their manager process,
-    a program in a container to its node's Pods table (``max_pods_per_node`` no longer matters: the
-    table lists the Pod that acted last whatever the limit; the parameter stays for existing callers)."""
+    a program in a container to its node's Pods table (which lists the Pod that acted last whatever
+    the picture's ``max_pods_per_node``)."""
     machine = cluster.machines.get(event.node)
     if machine is not None:
         for comp in machine.components:
@@ -1312,7 +1318,7 @@ def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | No
         )
         return g
 
-    g = _fit(build, _per_row_options(len(masters), len(workers), most_masters=2 if focus is None else 3))
+    g = _fit(build, _per_row_options(len(masters), most_masters=2 if focus is None else 3))
     states: dict[str, list[str]] = {}
     for n in sorted(cluster.machines):
         states.setdefault(_ready_state(nodes.get(n)), []).append(n)
@@ -1584,7 +1590,7 @@ def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
         _stack(g, [*_rows(svc_blocks, per_row[1]), *_rows(blocks, per_row[1]), [Block(legend, legend)]])
         return g
 
-    g = _fit(build, _per_row_options(1, len(cluster.machines)))
+    g = _fit(build, _per_row_options(1))
     alt = (
         f"{title}. Cluster CIDR {net.cluster_cidr}, service CIDR {net.service_cidr}; each node's Pods take "
         "IPs from its podCIDR; each Service forwards to its ready Pods."

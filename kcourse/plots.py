@@ -120,7 +120,7 @@ class Figure(_MplFigure):
         alt = html.escape(self.alt or self.get_suptitle() or "a plot", quote=True)
         return f'<img alt="{alt}" src="data:image/png;base64,{data}" style="max-width: 100%; height: auto">'
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
@@ -948,7 +948,8 @@ def _ready(node: dict | None) -> str:
 
 
 def _evictions(cluster: Cluster, rec: Recorder) -> list[tuple[float, str]]:
-    """(time, node) of each TaintManagerEviction 'Marking for deletion', the node read from the Pod's history."""
+    """(time, node) of each TaintManagerEviction 'Marking for deletion', the node read from the Pod's
+    history."""
     out = []
     for when, ev in _event_times(cluster, rec):
         if ev.get("reason") != "TaintManagerEviction" or not ev.get("message", "").startswith("Marking"):

@@ -254,7 +254,7 @@ class Review:
             f"{e(self.bank.chapter)}</caption><thead><tr>{head2}</tr></thead><tbody>{cells}</tbody></table>"
         )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/plain": self.text(), "text/html": self.html()}
 
     def __repr__(self) -> str:
