@@ -18,7 +18,9 @@ The table is kept per command group, as ``kubectl --help`` lists them
 ``_advanced``, ``_settings``, ``_other``), and merged here in the order
 of the command paths.
 
-Each entry: ``path: (aliases, ("<shorthand or -> <name> <type> [<default>]", ...))``.
+Each entry: ``path: (aliases, ("<shorthand or -> <name> <type> [<default>]", ...))``; the flag sets
+several commands add together (kubectl's ``PrintFlags``, ``FileNameFlags``, ``DeleteFlags``) are named
+once in :mod:`.flagsets`.
 
 Simplified: hidden and deprecated flags (not in ``--help``) are not listed,
 so they are unknown flags here.
