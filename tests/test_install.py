@@ -184,7 +184,8 @@ def test_quiz_and_progress_work_without_fcntl(learner: dict):
         import kcourse.quiz as quiz
         from kcourse.quiz.model import Feedback
         question = quiz.load("ch04").questions[0]
-        entry = quiz.Progress().record("ch04", question, Feedback(valid=True, correct=True, score=1, points=1))
+        right = Feedback(valid=True, correct=True, score=1, points=1)
+        entry = quiz.Progress().record("ch04", question, right)
         print(entry["attempts"], quiz.Progress().attempts("ch04", question.id))
     """)
     assert _in(learner, code=code).stdout.split() == ["1", "1"]

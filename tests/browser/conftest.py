@@ -1,10 +1,10 @@
 """A real JupyterLab for the browser tests: loopback port, token, and nothing shared with the learner.
 
 Each server gets its own temporary Jupyter config, data (with the
-notebook-trust database), runtime, settings and workspace directories and its own progress file, so a test never restores a
-learner's tabs, never reads their settings and never records quiz answers in
-their progress.  Lab settings turn off notebook windowing (every cell stays in
-the page, so locators find cells below the fold) and the news/update toasts.
+notebook-trust database), runtime, settings and workspace directories and its own progress file, so a test
+never restores a learner's tabs, never reads their settings and never records quiz answers in their progress.
+Lab settings turn off notebook windowing (every cell stays in the page, so locators find cells below the fold)
+and the news/update toasts.
 """
 
 from __future__ import annotations
@@ -157,7 +157,8 @@ def lab_environment(tmp: Path) -> dict[str, str]:
 
 
 def start_lab(command: Sequence[str], tmp: Path, root: Path, cwd: Path, timeout: float = 60) -> Lab:
-    """Start ``command`` (a ``jupyter lab`` command line) with a token on a free port; wait until it answers."""
+    """Start ``command`` (a ``jupyter lab`` command line) with a token on a free port; wait until it
+    answers."""
     port, token = free_port(), secrets.token_hex(16)
     log = tmp / "lab.log"
     full = [

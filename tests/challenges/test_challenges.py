@@ -1,4 +1,5 @@
-"""Every challenge: starts unsolved, is solved by its reference solution, is never solved by deleting its workload.
+"""Every challenge: starts unsolved, is solved by its reference solution, is never solved by deleting its
+workload.
 
 The checks read the cluster through the API server, so these tests change the
 cluster only as a learner would: with kubectl command lines

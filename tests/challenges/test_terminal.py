@@ -184,7 +184,10 @@ def test_a_served_cluster_whose_control_plane_is_down_is_answered_in_the_api_ser
         result = terminal.check_served("pending-cordoned-node")
         assert not result.passed
         assert result.problems == (
-            "the API server answered 503 ServiceUnavailable: the server is currently unable to handle the request",
+            (
+                "the API server answered 503 ServiceUnavailable: the server is currently unable to handle "
+                "the request"
+            ),
         )
     finally:
         handle.stop()

@@ -1,4 +1,5 @@
-"""The challenge widget: buttons that call the challenge, progress recorded, no solution before it is asked for."""
+"""The challenge widget: buttons that call the challenge, progress recorded, no solution before it is asked
+for."""
 
 from __future__ import annotations
 

@@ -84,7 +84,9 @@ MANIFESTS = {
     "cfg-changed.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: c\n",
     "cfg-same.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n",
     "cfg-new.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\ndata:\n  k: v\n",
-    "cfg-nons.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: nowhere\ndata:\n  a: b\n",
+    "cfg-nons.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: nowhere\ndata:\n  a: b\n"
+    ),
     "web-scaled.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n"
         "  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
@@ -348,8 +350,8 @@ METRICS_DISCOVERY = (
     "real kubectl asks and gets 503; a real cluster without metrics-server has no such "
     "APIService, and kubectl says 'Metrics API not available' as the simulation does"
 )
-#: Commands whose text still differs from the real kubectl's, with the reason.  The test fails when one of them
-#: becomes equal (take it out of here) and reports any other difference.
+#: Commands whose text still differs from the real kubectl's, with the reason.  The test fails when one of
+#: them becomes equal (take it out of here) and reports any other difference.
 KNOWN: dict[str, str] = {
     "web: logs -f deployment/web --request-timeout=1s": LOGS_RACE,
     "web: logs --follow deployment/web --tail=1 --request-timeout=1s": LOGS_RACE,

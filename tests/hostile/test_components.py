@@ -1,4 +1,5 @@
-"""Components and controllers that never die: a failing action is reported, retried with back-off, and the rest goes on.
+"""Components and controllers that never die: a failing action is reported, retried with back-off, and the
+rest goes on.
 
 Modelled on client-go and apimachinery:
 

@@ -301,8 +301,8 @@ TYPE_CASES = [
         "spec.strategy",
         {"rollingUpdate": {"maxUnavailable": 0.5}},
         (
-            "json: cannot unmarshal number 0.5 "
-            "into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxUnavailable of type int32"
+            "json: cannot unmarshal number 0.5 into Go struct field "
+            "RollingUpdateDeployment.spec.strategy.rollingUpdate.maxUnavailable of type int32"
         ),
     ),
     (
@@ -433,7 +433,7 @@ def test_a_body_that_is_not_an_object_is_a_bad_request(cluster: kcourse.Cluster)
     )
 
 
-# --- unknown and duplicate fields under each fieldValidation -------------------------------------------------
+# --- unknown and duplicate fields under each fieldValidation ------------------------------------------------
 
 
 def _typo() -> dict:
@@ -491,9 +491,9 @@ def test_duplicate_fields_in_the_json_text_follow_field_validation(cluster: kcou
     """``duplicate field "spec.replicas"`` for a struct field, ``"metadata.labels.app"`` for a map key;
     Strict refuses, Warn warns and keeps the last value (Go decodes both, the second wins)."""
     text = (
-        '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "dup%s", "labels": {"app": "x", '
-        '"app": "y"}}, "spec": {"replicas": 1, "replicas": 2, "selector": {"matchLabels": {"app": "a"}}, '
-        '"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", '
+        '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "dup%s", "labels": {"app": '
+        '"x", "app": "y"}}, "spec": {"replicas": 1, "replicas": 2, "selector": {"matchLabels": {"app": '
+        '"a"}}, "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", '
         '"image": "nginx"}]}}}}'
     )
     message = _refused(cluster, loads(text % "1"))
@@ -565,7 +565,7 @@ def test_updates_and_patches_are_decoded_too(cluster: kcourse.Cluster) -> None:
     assert cluster.etcd.revision == revision
 
 
-# --- atomicity: a refused write stores nothing ---------------------------------------------------------------
+# --- atomicity: a refused write stores nothing --------------------------------------------------------------
 
 
 def test_objects_that_used_to_raise_after_storing_are_refused_before(cluster: kcourse.Cluster) -> None:
@@ -580,8 +580,9 @@ def test_objects_that_used_to_raise_after_storing_are_refused_before(cluster: kc
 
 
 def test_a_bad_max_surge_is_refused_by_validation_so_no_controller_sees_it(cluster: kcourse.Cluster) -> None:
-    """apps/validation ``ValidatePositiveIntOrPercent`` (``IsValidPercent``): 422, with the IntOrString printed
-    as Go's ``%#v`` does (field/errors.go ``ErrorBody``: the value's String() has a pointer receiver)."""
+    """apps/validation ``ValidatePositiveIntOrPercent`` (``IsValidPercent``): 422, with the IntOrString
+    printed as Go's ``%#v`` does (field/errors.go ``ErrorBody``: the value's String() has a pointer
+    receiver)."""
     dep = _deployment(strategy={"rollingUpdate": {"maxSurge": "abc%"}})
     message = _refused(cluster, dep, code=422)
     assert message == (
@@ -628,7 +629,7 @@ def test_a_bad_selector_operator_is_refused(cluster: kcourse.Cluster) -> None:
     )
 
 
-# --- multi-document apply and files that are not files -------------------------------------------------------
+# --- multi-document apply and files that are not files ------------------------------------------------------
 
 
 def test_a_decode_error_in_any_document_stops_apply_before_any_write(cluster: kcourse.Cluster) -> None:

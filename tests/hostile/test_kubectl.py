@@ -66,14 +66,15 @@ def test_odd_argv_is_refused_cleanly(argv: list[str], cluster: kcourse.Cluster) 
 
 
 def test_a_failed_command_through_the_cluster_returns_text(cluster: kcourse.Cluster) -> None:
-    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an exception,
-    even for a command line that is not text at all (``shlex.split(None)`` would read standard input)."""
+    """``cluster.kubectl`` is what a notebook calls: errors come back as kubectl's text, never as an
+    exception, even for a command line that is not text at all (``shlex.split(None)`` would read standard
+    input)."""
     assert cluster.kubectl("get pods --bogus").startswith("error: unknown flag: --bogus")
     for odd in (None, 5, b"get pods", ["get", 5]):
         assert cluster.kubectl(odd).startswith("error: a command line is text or a list of words")  # type: ignore[arg-type]
 
 
-# --- generated families: every typed flag of every command, from kubectl v1.32's own flag table -------------------
+# --- generated families: every typed flag of every command, from kubectl v1.32's own flag table -------------
 
 FAMILIES = {
     "wrong-value": flag_value_cases(),
@@ -94,9 +95,9 @@ BY_COMMAND = sorted(
 def test_every_flag_of_every_command_is_parsed_before_anything_runs(
     family: str, path: str, cluster: kcourse.Cluster
 ) -> None:
-    """Each typed flag given a value its Go type refuses, each value-taking flag given none, unknown flags and bad
-    flag syntax: pflag's message, kubectl's usage line, exit 1, and the store untouched — whatever the command
-    would have done (drain's cordon, create, delete) never starts.
+    """Each typed flag given a value its Go type refuses, each value-taking flag given none, unknown flags and
+    bad flag syntax: pflag's message, kubectl's usage line, exit 1, and the store untouched — whatever the
+    command would have done (drain's cordon, create, delete) never starts.
 
     Texts: spf13/pflag ``flag.go`` (``parseLongArg``, ``parseSingleShortArg``, ``Set``), Go ``strconv``,
     ``time.ParseDuration``, ``encoding/csv``; kubectl ``pkg/util/templates/templater.go`` (``FlagErrorFunc``).
@@ -126,7 +127,7 @@ def test_the_families_cover_every_typed_flag_of_every_command() -> None:
     assert len(flag_value_cases()) > 1500 and len(missing_value_cases()) > 1000
 
 
-# --- what kubectl checks in Complete/Validate, before any request ------------------------------------------------------
+# --- what kubectl checks in Complete/Validate, before any request -------------------------------------------
 
 PRINTING = [
     p
@@ -139,8 +140,9 @@ PRINTING = [
 def test_an_unknown_output_format_is_refused_by_the_printer_flags(
     path: str, cluster: kcourse.Cluster
 ) -> None:
-    """``-o xyz``: cli-runtime's ``PrintFlags.ToPrinter`` answers ``unable to match a printer suitable for the output
-    format`` with the formats it allows, before the command acts (``genericclioptions/print_flags.go``)."""
+    """``-o xyz``: cli-runtime's ``PrintFlags.ToPrinter`` answers ``unable to match a printer suitable for the
+    output format`` with the formats it allows, before the command acts
+    (``genericclioptions/print_flags.go``)."""
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full([*BASE[path].split(), "-o", "xyz"])
     assert (code, out) == (1, "")
@@ -160,7 +162,8 @@ DRY_RUN = [p for p in sorted(BASE) if "dry-run" in command(p).flags()]
 def test_a_dry_run_value_other_than_none_server_client_is_refused(
     path: str, value: str, cluster: kcourse.Cluster
 ) -> None:
-    """``--dry-run``: ``cmdutil.GetDryRunStrategy`` accepts none, server, client (``pkg/cmd/util/helpers.go``)."""
+    """``--dry-run``: ``cmdutil.GetDryRunStrategy`` accepts none, server, client
+    (``pkg/cmd/util/helpers.go``)."""
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full([*BASE[path].split(), f"--dry-run={value}"])
     assert (code, out, err) == (
@@ -172,7 +175,8 @@ def test_a_dry_run_value_other_than_none_server_client_is_refused(
 
 
 def test_drain_with_a_bad_flag_leaves_the_node_schedulable(cluster: kcourse.Cluster) -> None:
-    """``drain worker-1 --grace-period=abc`` fails in pflag, before drain's cordon: the node stays schedulable."""
+    """``drain worker-1 --grace-period=abc`` fails in pflag, before drain's cordon: the node stays
+    schedulable."""
     revision = cluster.etcd.revision
     for bad in ("--grace-period=abc", "--timeout=abc", "--force=maybe", "--dry-run=bogus", "--bogus"):
         code, _, err = Kubectl(cluster).run_full(["drain", "worker-1", bad])
@@ -187,15 +191,15 @@ def test_drain_with_a_bad_flag_leaves_the_node_schedulable(cluster: kcourse.Clus
         (
             "create deployment x --image=nginx --port=abc",
             (
-                'error: invalid argument "abc" for "--port" flag: strconv.ParseInt: parsing "abc": invalid syntax\n'
-                "See 'kubectl create deployment --help' for usage.\n"
+                'error: invalid argument "abc" for "--port" flag: strconv.ParseInt: parsing "abc": '
+                "invalid syntax\nSee 'kubectl create deployment --help' for usage.\n"
             ),
         ),
         (
             "create deploy x --image=nginx --port=99999999999",
             (
-                'error: invalid argument "99999999999" for "--port" flag: strconv.ParseInt: parsing "99999999999": value out '
-                "of range\nSee 'kubectl create deployment --help' for usage.\n"
+                'error: invalid argument "99999999999" for "--port" flag: strconv.ParseInt: parsing '
+                "\"99999999999\": value out of range\nSee 'kubectl create deployment --help' for usage.\n"
             ),
         ),
         ("run x --image=nginx --port=abc", 'error: strconv.Atoi: parsing "abc": invalid syntax\n'),
@@ -257,10 +261,10 @@ def test_drain_with_a_bad_flag_leaves_the_node_schedulable(cluster: kcourse.Clus
     ],
 )
 def test_values_kubectl_checks_before_acting(command: str, expected: str, cluster: kcourse.Cluster) -> None:
-    """Values pflag accepts but kubectl's Complete/Validate refuse (``run.go`` ``generate.ParseLabels``, ``Atoi``;
-    ``scale.go``; ``version.go``; ``apiresources.go``; ``delete_flags.go``; client-go ``jsonpath/parser.go``;
-    cli-runtime ``resource/builder.go`` and ``selector.go``), and cobra's own ordering (``Find`` before flags;
-    kubectl's plugin check in ``cmd.go``): kubectl's text, exit 1, nothing stored."""
+    """Values pflag accepts but kubectl's Complete/Validate refuse (``run.go`` ``generate.ParseLabels``,
+    ``Atoi``; ``scale.go``; ``version.go``; ``apiresources.go``; ``delete_flags.go``; client-go
+    ``jsonpath/parser.go``; cli-runtime ``resource/builder.go`` and ``selector.go``), and cobra's own ordering
+    (``Find`` before flags; kubectl's plugin check in ``cmd.go``): kubectl's text, exit 1, nothing stored."""
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full(command)
     assert (code, out, err) == (1, "", expected)
@@ -280,8 +284,9 @@ def test_values_kubectl_checks_before_acting(command: str, expected: str, cluste
 def test_a_manifest_without_a_name_is_refused_by_every_verb(
     manifest: str, verb: str, tmp_path: Path, cluster: kcourse.Cluster
 ) -> None:
-    """``get``/``delete``/``apply`` of an object without ``metadata.name``: the builder's ``resource name may not be
-    empty`` (cli-runtime ``resource/helper.go``; apply's ``error when retrieving current configuration of``)."""
+    """``get``/``delete``/``apply`` of an object without ``metadata.name``: the builder's ``resource name may
+    not be empty`` (cli-runtime ``resource/helper.go``; apply's ``error when retrieving current configuration
+    of``)."""
     path = tmp_path / "noname.yaml"
     path.write_text(manifest)
     revision = cluster.etcd.revision
@@ -293,16 +298,17 @@ def test_a_manifest_without_a_name_is_refused_by_every_verb(
 
 
 def test_a_sort_by_template_that_does_not_parse_leaves_nothing_to_print(busy: kcourse.Cluster) -> None:
-    """kubectl v1.32 drops the sorter's parse error of ``--sort-by={.metadata.name[``: with two or more objects it
-    prints ``No resources found`` and exits 0 (``get.go``/``sorter.go``; the real binary answers so), and with one it
-    prints it unsorted."""
+    """kubectl v1.32 drops the sorter's parse error of ``--sort-by={.metadata.name[``: with two or more
+    objects it prints ``No resources found`` and exits 0 (``get.go``/``sorter.go``; the real binary answers
+    so), and with one it prints it unsorted."""
     assert busy.kubectl("get pods --sort-by={.metadata.name[") == "No resources found in default namespace.\n"
     assert busy.kubectl("get pods -A --sort-by=.metadata.name[") == "No resources found\n"
     assert busy.kubectl("get node worker-1 --sort-by={{.x}}").startswith("NAME ")
 
 
 def test_a_list_flag_splits_on_commas_as_csv(cluster: kcourse.Cluster, tmp_path: Path) -> None:
-    """``-f a,b`` is two files (pflag's stringSlice reads CSV) and every missing one is named, one per line."""
+    """``-f a,b`` is two files (pflag's stringSlice reads CSV) and every missing one is named, one per
+    line."""
     code, out, err = Kubectl(cluster).run_full(["get", "-f", f"{tmp_path}/a.yaml,{tmp_path}/b.yaml"])
     assert (code, out) == (1, "")
     assert (
@@ -310,7 +316,7 @@ def test_a_list_flag_splits_on_commas_as_csv(cluster: kcourse.Cluster, tmp_path:
     )
 
 
-# --- a property: mutated valid command lines never escape as exceptions, and a refusal changes nothing --------------
+# --- a property: mutated valid command lines never escape as exceptions, and a refusal changes nothing ------
 
 VALID = [
     "get pods",
@@ -437,9 +443,9 @@ def busy() -> kcourse.Cluster:
 def test_mutated_command_lines_answer_in_text_and_a_refusal_changes_nothing(
     argv: list[str], busy: kcourse.Cluster
 ) -> None:
-    """Valid command lines with tokens dropped, duplicated, swapped or garbled, flags given junk values, stray dashes:
-    no exception escapes, the answer is text, and when kubectl refuses (exit 1, nothing done on stdout) the store
-    is at the same revision."""
+    """Valid command lines with tokens dropped, duplicated, swapped or garbled, flags given junk values, stray
+    dashes: no exception escapes, the answer is text, and when kubectl refuses (exit 1, nothing done on
+    stdout) the store is at the same revision."""
     revision = busy.etcd.revision
     code, out, err = Kubectl(busy).run_full(argv)
     event("refused" if code else "accepted")
@@ -476,8 +482,9 @@ def test_mutated_command_lines_answer_in_text_and_a_refusal_changes_nothing(
     ],
 )
 def test_huge_command_lines_answer_in_text(argv: list[str], cluster: kcourse.Cluster) -> None:
-    """Hundreds of thousands of words or characters: parsed in linear time (cobra's suggestions skip words too long
-    to be two edits away; jsonpath is parsed by a loop, not recursion) and answered with text, never an exception."""
+    """Hundreds of thousands of words or characters: parsed in linear time (cobra's suggestions skip words too
+    long to be two edits away; jsonpath is parsed by a loop, not recursion) and answered with text, never an
+    exception."""
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full(argv)
     assert isinstance(out, str) and code in (0, 1)

@@ -250,8 +250,8 @@ def served(
 
 
 def _sample() -> list[tuple[str, list[str]]]:
-    """Every hand-picked line and a seeded sample of the generated families (``--help`` left out: the dispatcher
-    build answers a bad ``--help`` value with its own flag dump)."""
+    """Every hand-picked line and a seeded sample of the generated families (``--help`` left out: the
+    dispatcher build answers a bad ``--help`` value with its own flag dump)."""
     families = [(cid, argv) for cid, argv, _ in all_cases() if "--help" not in cid]
     return random.Random(13).sample(families, 30)
 
@@ -292,8 +292,9 @@ def test_bad_commands_answer_as_the_real_kubectl(
     print(f"{len(commands)} bad commands, identical to kubectl v1.32")
 
 
-#: Values at the edges of Go's parsers: base prefixes and ``_`` separators of ``strconv.ParseInt(s, 0, 64)``, the
-#: units and fractions of ``time.ParseDuration``, quoting in ``encoding/csv``, and ``%q`` of odd characters.
+#: Values at the edges of Go's parsers: base prefixes and ``_`` separators of ``strconv.ParseInt(s, 0, 64)``,
+#: the units and fractions of ``time.ParseDuration``, quoting in ``encoding/csv``, and ``%q`` of odd
+#: characters.
 EDGE_VALUES = {
     "--chunk-size": [
         "0x10",
@@ -354,9 +355,9 @@ EDGE_VALUES = {
 
 
 def test_value_parsers_agree_with_go(served: tuple[kcourse.Cluster, dict[str, str], Path]) -> None:
-    """The same refused-or-accepted answer, and the same text, as the real binary for values at the edges of Go's
-    ``strconv``, ``time`` and ``%q`` (``get --chunk-size`` is an int flag, ``rollout status --timeout`` a duration;
-    an accepted value goes on to the NotFound of a missing object)."""
+    """The same refused-or-accepted answer, and the same text, as the real binary for values at the edges of
+    Go's ``strconv``, ``time`` and ``%q`` (``get --chunk-size`` is an int flag, ``rollout status --timeout`` a
+    duration; an accepted value goes on to the NotFound of a missing object)."""
     cluster, env, _ = served
     commands = [
         ["get", "pods", "nosuch", f"{flag}={v}"]

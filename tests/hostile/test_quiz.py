@@ -107,7 +107,9 @@ CORRUPT = {
     "json-string": b'"progress"',
     "wrong-version": b'{"version": 99, "chapters": {}}',
     "chapters-list": b'{"version": 1, "chapters": []}',
-    "attempts-string": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": "1", "best": 1, "points": 1}}}}',
+    "attempts-string": (
+        b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": "1", "best": 1, "points": 1}}}}'
+    ),
     "best-null": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": 1, "best": null, "points": 1}}}}',
     "nan": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": 1, "best": NaN, "points": 1}}}}',
     "deep": b"[" * 100_000 + b"]" * 100_000,
@@ -184,7 +186,8 @@ def _numeric_bank(fields: dict[str, object], seed: object) -> str:
     seed=st.one_of(st.integers(min_value=0, max_value=2**32 - 1), ODD_NUMBERS),
 )
 def test_generated_numbers_in_a_bank_load_or_are_refused_with_file_and_line(fields, seed, tmp_path_factory):
-    """Whatever number sits in a bank field, lint answers with ``file:line`` problems or passes; it never raises."""
+    """Whatever number sits in a bank field, lint answers with ``file:line`` problems or passes; it never
+    raises."""
     from kcourse.quiz.lint import lint
 
     path = tmp_path_factory.mktemp("bank") / "ch99.yaml"
@@ -210,7 +213,8 @@ def test_generated_numbers_in_a_bank_load_or_are_refused_with_file_and_line(fiel
     )
 )
 def test_generated_answers_to_a_numeric_question_never_raise(answer, session_bank):
-    """``grade(numeric, 10**400)`` and its family: a wrong answer or an invalid one with a message, never an error."""
+    """``grade(numeric, 10**400)`` and its family: a wrong answer or an invalid one with a message, never an
+    error."""
     for q in (x for x in session_bank.questions if x.type == "numeric"):
         fb = grade(q, answer)
         assert fb.valid or fb.message

@@ -79,7 +79,8 @@ def _originals() -> dict[str, dict]:
 
 
 def _paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every field below ``metadata.labels``, ``spec`` and ``status`` (names and namespaces stay: they are the key)."""
+    """Every field below ``metadata.labels``, ``spec`` and ``status`` (names and namespaces stay: they are the
+    key)."""
     out: list[tuple] = []
     if isinstance(obj, dict):
         for k, v in obj.items():

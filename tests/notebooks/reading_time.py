@@ -15,11 +15,11 @@ prints and answers the questions; nobody studies a 40-line iptables dump line by
   or ordering; a simulation question adds 15 s for its scenario;
 * the Stepper: 3 minutes of clicking.
 
-The navigation lines (previous · index · next) are not counted.  The *core path* is every cell not tagged ``deep-dive`` and the Markdown outside ``<details>``
-blocks; the deep dives are the rest.  Each notebook declares its estimate right under its title:
-"*About 8 minutes; the deep dives add 12.*"  ``python tests/notebooks/reading_time.py`` prints the
-table;
-``--write`` puts the computed estimates into the notebooks and the map in ``00-index``.
+The navigation lines (previous · index · next) are not counted.  The *core path* is every cell not tagged
+``deep-dive`` and the Markdown outside ``<details>`` blocks; the deep dives are the rest.  Each notebook
+declares its estimate right under its title: "*About 8 minutes; the deep dives add 12.*"  ``python
+tests/notebooks/reading_time.py`` prints the table; ``--write`` puts the computed estimates into the notebooks
+and the map in ``00-index``.
 """
 
 from __future__ import annotations

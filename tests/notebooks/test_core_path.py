@@ -1,4 +1,5 @@
-"""The chapter's shape: a core path of about 90 minutes, optional deep dives, one style of heading and navigation.
+"""The chapter's shape: a core path of about 90 minutes, optional deep dives, one style of heading and
+navigation.
 
 The reading-time model is in ``reading_time.py`` (prose at 200 words a minute, so many seconds per
 code cell, line of code, line of output, picture and question).  These tests recompute every
@@ -70,7 +71,8 @@ def test_every_notebook_opens_and_closes_with_the_same_navigation(path: Path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_every_notebook_has_one_title_its_estimate_and_what_you_will_do(path: Path):
-    """H1 = the map's topic (the index keeps its own title), then the estimate, then 'In this notebook you will'."""
+    """H1 = the map's topic (the index keeps its own title), then the estimate, then 'In this notebook you
+    will'."""
     cells = read(path).cells
     titles = [
         (c.source, m)

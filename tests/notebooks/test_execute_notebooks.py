@@ -147,7 +147,8 @@ def test_nbval_kernels_get_a_fresh_progress_file_too(tmp_path: Path):
 def test_the_progress_bar_counts_every_code_cell_and_stays_out_of_the_outputs(
     tmp_path: Path, execute_notebooks, capsys
 ):
-    """The bar runs in the executing process: it advances once per code cell, and no stored output shows it."""
+    """The bar runs in the executing process: it advances once per code cell, and no stored output shows
+    it."""
     path = tmp_path / "bar.ipynb"
     nbformat.write(
         new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("print('one')"), new_code_cell("2 + 2")]),

@@ -1,4 +1,5 @@
-"""Static HTML exports of the chapters with live widgets read: the Stepper's events and the Dashboard's tables.
+"""Static HTML exports of the chapters with live widgets read: the Stepper's events and the Dashboard's
+tables.
 
 Each notebook is executed into a temporary copy the way ``scripts/execute_notebooks.py``
 refreshes the stored notebooks, then exported with nbconvert's HTML exporter (the

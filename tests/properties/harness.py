@@ -189,7 +189,8 @@ def wrote_nothing(event: Any) -> bool:
 
 
 class NoOpLog:
-    """The no-op actions of every (component, node, key) in a sliding window, and any that went over the bound."""
+    """The no-op actions of every (component, node, key) in a sliding window, and any that went over the
+    bound."""
 
     def __init__(self, cluster: kcourse.Cluster):
         self.recent: dict[tuple[str, str, str], deque[float]] = {}

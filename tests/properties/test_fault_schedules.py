@@ -94,7 +94,8 @@ WORKLOAD = [deployment("web", 3, IMAGES[0]), service("web")]
 
 
 class FaultSchedule(RuleBasedStateMachine):
-    """One schedule: a copy of a booted cluster, the logs that watch it from the start, and the faults applied."""
+    """One schedule: a copy of a booted cluster, the logs that watch it from the start, and the faults
+    applied."""
 
     cluster: kcourse.Cluster
 

@@ -227,5 +227,8 @@ def test_a_real_notebook_file_on_disk_is_scanned(bank: Bank, tmp_path: Path):
         )
     )
     assert leaks(notebook_text(path.read_text()), bank) == [
-        "etcd-compaction: serialised key 'To drop revisions older than a chosen point so the store stays bounded'"
+        (
+            "etcd-compaction: serialised key 'To drop revisions older than a chosen point so the store stays "
+            "bounded'"
+        )
     ]

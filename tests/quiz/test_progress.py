@@ -33,7 +33,8 @@ def test_default_path_follows_the_environment(progress_path: Path, monkeypatch: 
     home = progress_path.parent.parent / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    # without the variable: the platform's user data directory (platformdirs), nothing in the working directory
+    # without the variable: the platform's user data directory (platformdirs), nothing in the working
+    # directory
     assert default_path() == home / "data" / "kcourse" / "progress.json"
     # a learner who already has progress at the older place keeps it
     legacy = home / ".kcourse" / "progress.json"

@@ -195,7 +195,10 @@ def test_ordering_marks_each_item_by_the_item_it_follows(widget: QuizWidget):
 
 
 def test_option_texts_are_shown_in_full_and_allowed_to_wrap(progress: Progress):
-    long = "A consistent key-value store holding the cluster state, which every other component reads through the API"
+    long = (
+        "A consistent key-value store holding the cluster state, which every other component reads through "
+        "the API"
+    )
     text = bank_text(f"""\
     - id: long
       type: multiple

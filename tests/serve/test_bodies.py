@@ -80,7 +80,7 @@ def nested(depth: int, leaf: str = "1") -> bytes:
     return ('{"a":' * depth + leaf + "}" * depth).encode()
 
 
-# --- nesting depth --------------------------------------------------------------------------------------------
+# --- nesting depth ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
@@ -133,7 +133,7 @@ def test_yaml_nested_past_the_cap_is_refused(served: Any, body: bytes) -> None:
     assert "exceeded max depth" in message or message.startswith("error converting YAML to JSON: yaml: line")
 
 
-# --- YAML aliases ---------------------------------------------------------------------------------------------
+# --- YAML aliases -------------------------------------------------------------------------------------------
 
 
 def laughs(levels: int, fanout: int = 9) -> bytes:
@@ -145,7 +145,8 @@ def laughs(levels: int, fanout: int = 9) -> bytes:
 
 @pytest.mark.parametrize("content_type", ["application/apply-patch+yaml", "application/yaml"])
 def test_a_billion_laughs_is_refused_as_excessive_aliasing(served: Any, content_type: str) -> None:
-    """go-yaml ``decode.go`` ``allowedAliasRatio`` (CVE-2019-11253): ``document contains excessive aliasing``."""
+    """go-yaml ``decode.go`` ``allowedAliasRatio`` (CVE-2019-11253): ``document contains excessive
+    aliasing``."""
     bomb = laughs(9)
     assert len(bomb) < 600  # a few hundred bytes that would expand to 9^9 (387 million) values
     method, path = (
@@ -198,7 +199,8 @@ def test_an_anchor_that_contains_itself_is_refused(served: Any, body: bytes) -> 
     ],
 )
 def test_yaml_becomes_json_data_as_sigs_k8s_io_yaml_converts_it(body: bytes, expected: Any) -> None:
-    """``sigs.k8s.io/yaml`` YAMLToJSON: keys become strings, the first document counts, timestamps stay text."""
+    """``sigs.k8s.io/yaml`` YAMLToJSON: keys become strings, the first document counts, timestamps stay
+    text."""
     assert serializers.decode_yaml(body) == expected
 
 
@@ -228,7 +230,7 @@ def test_yaml_that_cannot_become_json_is_refused(served: Any, body: bytes, fragm
     )
 
 
-# --- JSON text ------------------------------------------------------------------------------------------------
+# --- JSON text ----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -275,7 +277,7 @@ def test_invalid_utf8_and_lone_surrogates_become_replacement_characters(served: 
     assert response.json()["data"] == {"a": "x\ufffd\ufffdy", "b": "\ufffdz", "c": "\U0001f600"}
 
 
-# --- the shape of the object ----------------------------------------------------------------------------------
+# --- the shape of the object --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -284,29 +286,31 @@ def test_invalid_utf8_and_lone_surrogates_become_replacement_characters(served: 
         (
             b'{"apiVersion":"v1","kind":"ConfigMap","metadata":"x"}',
             (
-                'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal string into Go struct '
-                "field ConfigMap.metadata of type v1.ObjectMeta"
+                'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
+                "string into Go struct field ConfigMap.metadata of type v1.ObjectMeta"
             ),
         ),
         (
             b'{"apiVersion":"v1","kind":"ConfigMap","metadata":[1]}',
             (
-                'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct '
-                "field ConfigMap.metadata of type v1.ObjectMeta"
+                'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal array '
+                "into Go struct field ConfigMap.metadata of type v1.ObjectMeta"
             ),
         ),
         (
             b"[1, 2]",
             (
-                f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal array into Go value of type struct {{ APIVersion "
-                'string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b312c20325d)'
+                f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal array into Go value of type struct {{ "
+                'APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string '
+                '"json:\\"kind,omitempty\\"" } (5b312c20325d)'
             ),
         ),
         (
             b'"x"',
             (
-                f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal string into Go value of type struct {{ APIVersion "
-                'string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (227822)'
+                f"{UNRECOGNIZED}{JSON_PARSE}json: cannot unmarshal string into Go value of type struct {{ "
+                'APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string '
+                '"json:\\"kind,omitempty\\"" } (227822)'
             ),
         ),
         (
@@ -333,7 +337,10 @@ def test_a_body_of_the_wrong_shape_is_refused_like_apimachinery(
             "application/merge-patch+json",
             "",
             b"[1]",
-            "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}",
+            (
+                "error decoding patch: json: cannot unmarshal array into Go value of type "
+                "map[string]interface {}"
+            ),
         ),
         ("application/merge-patch+json", "", b"{", "error decoding patch: unexpected end of JSON input"),
         ("application/merge-patch+json", "?fieldValidation=Ignore", b"{", "Invalid JSON Patch"),
@@ -353,7 +360,10 @@ def test_a_body_of_the_wrong_shape_is_refused_like_apimachinery(
             "application/json-patch+json",
             "",
             b'{"op":"add"}',
-            "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp",
+            (
+                "error decoding patch: json: cannot unmarshal object into Go value of type "
+                "[]handlers.jsonPatchOp"
+            ),
         ),
         (
             "application/json-patch+json",
@@ -371,15 +381,18 @@ def test_a_body_of_the_wrong_shape_is_refused_like_apimachinery(
             "application/json-patch+json",
             "",
             b'[{"op":5,"path":"/a"}]',
-            "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string",
+            (
+                "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of "
+                "type string"
+            ),
         ),
         (
             "application/apply-patch+yaml",
             "",
             b"- 1\n- 2\n",
             (
-                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value "
-                "of type map[string]interface {}"
+                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+                "array into Go value of type map[string]interface {}"
             ),
         ),
         ("application/apply-patch+yaml", "", b"a: [1, 2\n", f"error decoding YAML: {TO_JSON}yaml: line "),
@@ -388,8 +401,8 @@ def test_a_body_of_the_wrong_shape_is_refused_like_apimachinery(
 def test_patches_of_the_wrong_shape_are_refused(
     served: Any, content_type: str, query: str, body: bytes, message: str
 ) -> None:
-    """``endpoints/handlers/patch.go``: each patcher decodes the patch into its own Go type first, strictly unless
-    ``fieldValidation=Ignore``, and words its failure its own way."""
+    """``endpoints/handlers/patch.go``: each patcher decodes the patch into its own Go type first, strictly
+    unless ``fieldValidation=Ignore``, and words its failure its own way."""
     if "apply" in content_type:
         query = "?fieldManager=tests"
     got = refused(served, "PATCH", f"{CONFIGMAPS}/target{query}", body, content_type)
@@ -414,7 +427,7 @@ def test_an_unknown_content_type_gets_415(served: Any) -> None:
     )
 
 
-# --- DeleteOptions --------------------------------------------------------------------------------------------
+# --- DeleteOptions ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -504,8 +517,8 @@ def test_an_unknown_content_type_gets_415(served: Any) -> None:
             b'{"orphanDependents":true,"propagationPolicy":"Orphan"}',
             422,
             (
-                'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and '
-                "deletionPropagation cannot be both set"
+                'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": '
+                "orphanDependents and deletionPropagation cannot be both set"
             ),
         ),
     ],
@@ -525,7 +538,7 @@ def test_a_bad_propagation_policy_in_the_query_is_refused_too(served: Any) -> No
     assert served.cluster.etcd.revision == rev
 
 
-# --- protobuf -------------------------------------------------------------------------------------------------
+# --- protobuf -----------------------------------------------------------------------------------------------
 
 
 def field(number: int, wire: int, payload: bytes | int) -> bytes:
@@ -575,13 +588,17 @@ def envelope(kind: str, raw: bytes, api_version: str = "v1") -> bytes:
         (b"{}", "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"),
         (
             envelope("ConfigMap", field(1, 2, field(8, 2, field(1, 0, 10**15)))),
-            'ConfigMap in version "v1" cannot be handled as a ConfigMap: Time.MarshalJSON: year outside of range [0,9999]',
+            (
+                'ConfigMap in version "v1" cannot be handled as a ConfigMap: Time.MarshalJSON: year '
+                "outside of range [0,9999]"
+            ),
         ),
     ],
 )
 def test_broken_protobuf_gets_400_in_gogo_protobuf_s_words(served: Any, body: bytes, message: str) -> None:
     """gogo-protobuf's generated ``Unmarshal`` (``k8s.io/api/core/v1/generated.pb.go``), wrapped by
-    ``transformDecodeError``; the protobuf serializer (``runtime/serializer/protobuf/protobuf.go``) for the prefix."""
+    ``transformDecodeError``; the protobuf serializer (``runtime/serializer/protobuf/protobuf.go``) for the
+    prefix."""
     assert refused(served, "POST", CONFIGMAPS, body, "application/vnd.kubernetes.protobuf") == message
 
 
@@ -598,7 +615,7 @@ def test_protobuf_strings_with_invalid_utf8_are_kept_as_replacement_characters(s
     assert response.json()["metadata"]["annotations"] == {"k": "v\ufffd\ufffd"}
 
 
-# --- subresources and JSON patch operations -------------------------------------------------------------------
+# --- subresources and JSON patch operations -----------------------------------------------------------------
 
 
 def test_scale_exists_only_where_discovery_lists_it(served: Any) -> None:
@@ -636,8 +653,8 @@ def deployment(served: Any) -> str:
             b'{"spec":{"replicas":"3"}}',
             400,
             (
-                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field '
-                "ScaleSpec.spec.replicas of type int32"
+                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into '
+                "Go struct field ScaleSpec.spec.replicas of type int32"
             ),
         ),
         (
@@ -646,8 +663,8 @@ def deployment(served: Any) -> str:
             b'{"spec":{"replicas":true}}',
             400,
             (
-                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal bool into Go struct field '
-                "ScaleSpec.spec.replicas of type int32"
+                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal bool into Go '
+                "struct field ScaleSpec.spec.replicas of type int32"
             ),
         ),
         (
@@ -656,8 +673,8 @@ def deployment(served: Any) -> str:
             b'{"spec":{"replicas":3000000000}}',
             400,
             (
-                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number 3000000000 into Go struct '
-                "field ScaleSpec.spec.replicas of type int32"
+                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number '
+                "3000000000 into Go struct field ScaleSpec.spec.replicas of type int32"
             ),
         ),
         (
@@ -666,8 +683,8 @@ def deployment(served: Any) -> str:
             b'{"spec":[]}',
             400,
             (
-                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal array into Go struct field '
-                "Scale.spec of type v1.ScaleSpec"
+                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal array into Go '
+                "struct field Scale.spec of type v1.ScaleSpec"
             ),
         ),
         (
@@ -676,8 +693,8 @@ def deployment(served: Any) -> str:
             b'{"metadata":5}',
             400,
             (
-                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number into Go struct field '
-                "Scale.metadata of type v1.ObjectMeta"
+                'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number into '
+                "Go struct field Scale.metadata of type v1.ObjectMeta"
             ),
         ),
         (
@@ -720,7 +737,8 @@ def deployment(served: Any) -> str:
 def test_a_scale_of_the_wrong_type_changes_nothing(
     served: Any, deployment: str, method: str, content_type: str, body: bytes, code: int, message: str
 ) -> None:
-    """``autoscaling/v1`` Scale decodes ``spec.replicas`` as ``int32``; a JSON patch that does not apply is 422."""
+    """``autoscaling/v1`` Scale decodes ``spec.replicas`` as ``int32``; a JSON patch that does not apply is
+    422."""
     assert refused(served, method, deployment, body, content_type, code=code) == message
     assert served.cluster.api.peek("deployments", "web", "default")["spec"]["replicas"] == 1
 

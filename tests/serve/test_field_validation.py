@@ -67,7 +67,10 @@ def test_ignore_sends_no_warning(served: Any) -> None:
 
 
 def test_a_duplicate_key_in_the_json_text_is_a_strict_error(served: Any) -> None:
-    text = b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dup"}, "data": {"a": "1", "a": "2"}}'
+    text = (
+        b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dup"}, "data": {"a": "1", "a": '
+        b'"2"}}'
+    )
     code, _, body = served.http.request("POST", CONFIGMAPS + "?fieldValidation=Strict", text)
     assert code == 400 and json.loads(body)["message"].endswith(
         'strict decoding error: duplicate field "data.a"'

@@ -49,7 +49,7 @@ def alive(handle: Any) -> bool:
     return response.status == 200 and response.json()["gitVersion"] == "v1.32.0"
 
 
-# --- authentication before the body ---------------------------------------------------------------------------
+# --- authentication before the body -------------------------------------------------------------------------
 
 
 def test_an_unauthenticated_64_mib_body_gets_401_before_the_body_is_read(served: Any) -> None:
@@ -126,8 +126,8 @@ def test_an_unauthenticated_64_mib_body_gets_401_before_the_body_is_read(served:
 def test_the_authorization_header_is_read_as_kube_apiserver_reads_it(
     served: Any, authorization: str, status: int
 ) -> None:
-    """``authentication/request/bearertoken/bearertoken.go``: trimmed, split on spaces, ``bearer`` in any case,
-    the second word is the token; anything else is 401."""
+    """``authentication/request/bearertoken/bearertoken.go``: trimmed, split on spaces, ``bearer`` in any
+    case, the second word is the token; anything else is 401."""
     value = authorization.format(token=served.token, short=served.token[:-1])
     extra = f"Authorization: {value}\r\n" if value else ""
     data = served.raw.head("GET", "/api/v1/namespaces", token=None, extra=extra)
@@ -151,11 +151,12 @@ def test_the_token_is_compared_in_constant_time() -> None:
     assert not app.authenticated("Bearer s\udcff")  # surrogate-escaped bytes do not crash the comparison
 
 
-# --- the request body limit -----------------------------------------------------------------------------------
+# --- the request body limit ---------------------------------------------------------------------------------
 
 
 def test_a_body_over_3_mib_gets_413_in_kube_apiservers_words(served: Any) -> None:
-    """``endpoints/handlers/rest.go`` ``limitedReadBody`` with ``MaxRequestBodyBytes`` = 3 MiB (``server/config.go``)."""
+    """``endpoints/handlers/rest.go`` ``limitedReadBody`` with ``MaxRequestBodyBytes`` = 3 MiB
+    (``server/config.go``)."""
     rev = served.cluster.etcd.revision
     too_big = b"x" * (3 * 1024 * 1024 + 1)
     response = served.raw.request("POST", "/api/v1/namespaces/default/configmaps", too_big)
@@ -172,7 +173,8 @@ def test_a_body_over_3_mib_gets_413_in_kube_apiservers_words(served: Any) -> Non
 
 
 def test_a_body_of_exactly_3_mib_is_read(served: Any) -> None:
-    """The limit is inclusive: 3,145,728 bytes are read and then decoded (here: a ConfigMap that is too big)."""
+    """The limit is inclusive: 3,145,728 bytes are read and then decoded (here: a ConfigMap that is too
+    big)."""
     padding = 3 * 1024 * 1024 - len(
         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":""}}'
     )
@@ -199,7 +201,7 @@ def test_a_chunked_body_over_3_mib_gets_413(served: Any) -> None:
     assert response.json()["message"] == "Request entity too large: limit is 3145728"
 
 
-# --- Content-Length and request framing -----------------------------------------------------------------------
+# --- Content-Length and request framing ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -273,8 +275,8 @@ def test_two_different_content_lengths_are_refused_and_equal_ones_accepted(serve
         ),
         (
             (
-                b"POST /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
-                b"\r\n\r\n"
+                b"POST /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                b"chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
             ),
             501,
             b"Unsupported transfer encoding",
@@ -289,7 +291,8 @@ def test_two_different_content_lengths_are_refused_and_equal_ones_accepted(serve
 def test_broken_framing_gets_net_http_s_plain_text_answer(
     served: Any, request_bytes: bytes, status: int, text: bytes
 ) -> None:
-    """``net/http/server.go`` ``readRequest`` and ``c.serve``: framing errors are answered before any handler."""
+    """``net/http/server.go`` ``readRequest`` and ``c.serve``: framing errors are answered before any
+    handler."""
     response = served.raw.send(request_bytes)
     assert response is not None
     assert (response.status, response.body) == (status, text)
@@ -345,7 +348,7 @@ def test_expect_100_continue_gets_continue_then_the_answer(served: Any) -> None:
     assert response.status == 201
 
 
-# --- chunked bodies -------------------------------------------------------------------------------------------
+# --- chunked bodies -----------------------------------------------------------------------------------------
 
 
 def test_a_chunked_body_with_extensions_and_trailers_is_read(served: Any) -> None:
@@ -412,7 +415,7 @@ def test_malformed_chunks_get_400_and_close_the_connection(served: Any, chunks: 
     assert alive(served)
 
 
-# --- timeouts and idle connections ----------------------------------------------------------------------------
+# --- timeouts and idle connections --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -467,7 +470,8 @@ def test_a_body_that_stops_arriving_times_out_with_504(quick_timeouts: Any) -> N
 def test_200_idle_connections_hold_no_thread_and_kubectl_still_answers(
     served: Any, kubectl_for: Any, tmp_path: Path
 ) -> None:
-    """Idle keep-alive connections wait in one selector (Go parks them on cheap goroutines), not on threads."""
+    """Idle keep-alive connections wait in one selector (Go parks them on cheap goroutines), not on
+    threads."""
     kubectl = kubectl_for(served, tmp_path)
     assert kubectl("get", "pods", "-A").returncode == 0  # discovery cache warm, as for a learner
     idle = [served.raw.connect() for _ in range(200)]
@@ -510,13 +514,14 @@ def test_the_oldest_idle_connection_makes_room_at_the_connection_limit(
             sock.close()
 
 
-# --- max-in-flight --------------------------------------------------------------------------------------------
+# --- max-in-flight ------------------------------------------------------------------------------------------
 
 
 def test_one_request_over_the_in_flight_limit_gets_429_and_watches_are_exempt(
     counted_serve: Any, raw_for: Any, tmp_path: Path
 ) -> None:
-    """``filters/maxinflight.go``: 429, ``Retry-After: 1``, its text; long-running requests are not counted."""
+    """``filters/maxinflight.go``: 429, ``Retry-After: 1``, its text; long-running requests are not
+    counted."""
     cluster = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0)
     with counted_serve(
         cluster, kubeconfig=tmp_path / "config", max_requests_inflight=1, max_mutating_requests_inflight=1
@@ -565,13 +570,14 @@ def test_one_request_over_the_in_flight_limit_gets_429_and_watches_are_exempt(
     assert results["write"].status == 201
 
 
-# --- the catch-all: an unexpected error is a 500 Status without the exception's insides ------------------------
+# --- the catch-all: an unexpected error is a 500 Status without the exception's insides ---------------------
 
 
 def test_an_unexpected_error_is_a_generic_500_status_and_a_log_line(
     served: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``responsewriters/status.go`` ``ErrorToAPIStatus``: an error that is no Status becomes an InternalError."""
+    """``responsewriters/status.go`` ``ErrorToAPIStatus``: an error that is no Status becomes an
+    InternalError."""
     from kcourse.serve import server
 
     def broken(*args: Any, **kw: Any) -> Any:
@@ -593,7 +599,7 @@ def test_an_unexpected_error_is_a_generic_500_status_and_a_log_line(
     assert alive(served)
 
 
-# --- the real-time clock --------------------------------------------------------------------------------------
+# --- the real-time clock ------------------------------------------------------------------------------------
 
 
 def test_the_clock_thread_survives_a_failing_step(counted_serve: Any, raw_for: Any, tmp_path: Path) -> None:
@@ -689,8 +695,9 @@ def test_an_integer_query_parameter_must_fit_int64(served: Any, value: str) -> N
 
 
 def test_transfer_encoding_overrides_content_length_so_nothing_is_smuggled(served: Any) -> None:
-    """``transfer.go`` ``parseTransferEncoding``: with both, the chunks frame the body and Content-Length is dropped;
-    the bytes after the last chunk are a second request, answered as such (here: unauthenticated, 401)."""
+    """``transfer.go`` ``parseTransferEncoding``: with both, the chunks frame the body and Content-Length is
+    dropped; the bytes after the last chunk are a second request, answered as such (here: unauthenticated,
+    401)."""
     body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "framed"}}).encode()
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     smuggled = b"GET /api/v1/secrets HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -1,4 +1,5 @@
-"""Lists in chunks over HTTP: limit, continue, remainingItemCount, resourceVersionMatch (kcourse/serve/pagination.py).
+"""Lists in chunks over HTTP: limit, continue, remainingItemCount, resourceVersionMatch
+(kcourse/serve/pagination.py).
 
 Upstream: k8s.io/apiserver pkg/storage/continue.go (the token), pkg/storage/etcd3/store.go GetList and
 etcd3/errors.go (pages from etcd, the 410 for a compacted token), pkg/storage/cacher/cacher.go GetList and
@@ -127,11 +128,11 @@ def test_an_expired_continue_token_gets_410_with_a_token_to_go_on_inconsistently
     code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=2&continue=" + token)
     assert (code, status["reason"], status["code"]) == (410, "Expired", 410)
     assert status["message"] == (
-        "The provided continue parameter is too old to display a consistent list result. You can start a new list "
-        "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
-        "the results. Continuing with the provided token results in an inconsistent list - objects that were "
-        "created, modified, or deleted between the time the first chunk was returned and now may show up in the "
-        "list."
+        "The provided continue parameter is too old to display a consistent list result. You can start a "
+        "new list without the continue parameter, or use the continue token in this response to retrieve "
+        "the remainder of the results. Continuing with the provided token results in an inconsistent list - "
+        "objects that were created, modified, or deleted between the time the first chunk was returned and "
+        "now may show up in the list."
     )
     assert token_of(status["metadata"]["continue"]) == {
         "v": "meta.k8s.io/v1",
@@ -151,7 +152,10 @@ def test_an_expired_continue_token_gets_410_with_a_token_to_go_on_inconsistently
         ("ab!!", "invalid continue token: continue key is not valid: illegal base64 data at input byte 2"),
         (
             base64.urlsafe_b64encode(b'{"v":"v2","rv":5,"start":"a"}').decode().rstrip("="),
-            "invalid continue token: continue key is not valid: server does not recognize this encoded version v2",
+            (
+                "invalid continue token: continue key is not valid: server does not recognize this encoded "
+                "version v2"
+            ),
         ),
         (
             base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').decode().rstrip("="),
@@ -162,7 +166,10 @@ def test_an_expired_continue_token_gets_410_with_a_token_to_go_on_inconsistently
         ),
         (
             base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":""}').decode().rstrip("="),
-            "invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)",
+            (
+                "invalid continue token: continue key is not valid: encoded start key empty (version "
+                "meta.k8s.io/v1)"
+            ),
         ),
         (
             base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":"../secrets/x"}')
@@ -197,15 +204,24 @@ def test_continue_with_a_resource_version_is_a_400(served: Any) -> None:
     [
         (
             "resourceVersionMatch=Exact",
-            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+            (
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion "
+                "is provided"
+            ),
         ),
         (
             "resourceVersionMatch=Sometime&resourceVersion=5",
-            'resourceVersionMatch: Unsupported value: "Sometime": supported values: "Exact", "NotOlderThan", ""',
+            (
+                'resourceVersionMatch: Unsupported value: "Sometime": supported values: "Exact", '
+                '"NotOlderThan", ""'
+            ),
         ),
         (
             "resourceVersionMatch=Exact&resourceVersion=0",
-            'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+            (
+                'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for '
+                'resourceVersion "0"'
+            ),
         ),
         (
             "resourceVersionMatch=NotOlderThan&resourceVersion=5&continue=abc",
@@ -303,7 +319,8 @@ def test_kubectl_get_in_chunks_of_two_prints_the_same_table(
 
 def test_a_resource_version_that_is_not_a_number(served: Any) -> None:
     """APIObjectVersioner.ParseResourceVersion's InvalidError: the etcd3 store wraps it in a 400
-    (resolveGetListRev), the watch cache hands it on as is, which the handler answers with a 500 without reason."""
+    (resolveGetListRev), the watch cache hands it on as is, which the handler answers with a 500 without
+    reason."""
     _, _, http = served
     invalid = 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
     code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=abc")

@@ -222,7 +222,8 @@ def test_serving_needs_no_openssl_program(
 def test_private_files_are_made_where_the_platform_has_no_o_nofollow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Windows' ``os`` has no ``O_NOFOLLOW`` or ``O_CLOEXEC``: the file is still made, once, from its first byte."""
+    """Windows' ``os`` has no ``O_NOFOLLOW`` or ``O_CLOEXEC``: the file is still made, once, from its first
+    byte."""
     monkeypatch.delattr(os, "O_NOFOLLOW")
     monkeypatch.delattr(os, "O_CLOEXEC")
     tls.create_private(tmp_path / "apiserver.key", b"key")

@@ -32,12 +32,12 @@ def test_an_unknown_field_is_refused_with_415() -> None:
     assert "field 99 of ConfigMap" in e.value.message
 
 
-# --- what a real API server stores ---------------------------------------------------------------------------
+# --- what a real API server stores --------------------------------------------------------------------------
 
 
 def test_a_stored_configmap_is_the_envelope_every_real_value_starts_and_ends_with() -> None:
-    """k8s.io/apimachinery runtime/serializer/protobuf: ``k8s\\0`` + runtime.Unknown{typeMeta{v1, ConfigMap}, raw,
-    contentEncoding "", contentType ""}; go-to-protobuf writes every non-pointer field, zero or not."""
+    """k8s.io/apimachinery runtime/serializer/protobuf: ``k8s\\0`` + runtime.Unknown{typeMeta{v1, ConfigMap},
+    raw, contentEncoding "", contentType ""}; go-to-protobuf writes every non-pointer field, zero or not."""
     from kcourse.serve.protobuf import encode
 
     cm = {

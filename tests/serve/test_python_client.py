@@ -1,4 +1,5 @@
-"""The official ``kubernetes`` Python client against the served cluster: list, watch, create, patch, delete."""
+"""The official ``kubernetes`` Python client against the served cluster: list, watch, create, patch,
+delete."""
 
 from __future__ import annotations
 

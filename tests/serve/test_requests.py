@@ -3,8 +3,8 @@
 Upstream: apimachinery runtime/serializer/json (``gvkWithDefaults``: kind and apiVersion from the URL),
 kube-apiserver's version WebService (``/version`` and ``/version/``), pkg/registry/authentication/
 selfsubjectreview/rest.go (``kubectl auth whoami``, staging/src/k8s.io/kubectl/pkg/cmd/auth/whoami.go), and
-kubectl's cmd/debug/debug.go (``debugByNode`` creates a Pod with a hostPath volume; ``debugByEphemeralContainer``
-reads a 404 with empty details as "ephemeral containers are disabled").
+kubectl's cmd/debug/debug.go (``debugByNode`` creates a Pod with a hostPath volume;
+``debugByEphemeralContainer`` reads a 404 with empty details as "ephemeral containers are disabled").
 """
 
 from __future__ import annotations

@@ -434,7 +434,8 @@ def test_every_text_sits_on_a_light_fill_with_enough_contrast(cluster):
 
 
 def test_lines_show_on_white_and_on_a_dark_page(cluster):
-    """WCAG's 3:1 for graphics, against both of JupyterLab's backgrounds; the page itself stays transparent."""
+    """WCAG's 3:1 for graphics, against both of JupyterLab's backgrounds; the page itself stays
+    transparent."""
     for d in (
         diagrams.architecture(masters=2, workers=2),
         cluster.diagram(),

@@ -1,4 +1,5 @@
-"""The Stepper's explanation of each trace event matches the event: who acted, what it did, and whether it failed.
+"""The Stepper's explanation of each trace event matches the event: who acted, what it did, and whether it
+failed.
 
 The scenarios below produce every kind of event a learner can meet in the
 chapters — booting, rolling out, scaling, crashing a container, failing,

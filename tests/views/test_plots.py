@@ -236,7 +236,8 @@ def controller_story() -> kcourse.Cluster:
 
 
 def overlapping_texts(fig) -> list[tuple[str, str]]:
-    """Pairs of visible texts (titles, labels, tick labels, numbers, caption, legend) whose boxes intersect."""
+    """Pairs of visible texts (titles, labels, tick labels, numbers, caption, legend) whose boxes
+    intersect."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     found = fig.findobj(matplotlib.text.Text)
@@ -293,7 +294,8 @@ def test_replicas_alt_text_comes_from_the_data():
 
 
 def test_etcd_revisions_climb_in_write_order_when_the_clock_stands_still():
-    """Applying objects without stepping writes everything at one simulated instant: the axis is write order."""
+    """Applying objects without stepping writes everything at one simulated instant: the axis is write
+    order."""
     c = kcourse.Cluster(masters=1, workers=1, seed=0)
     rec = plots.record(c)
     for colour in ("blue", "green", "red"):

@@ -1,4 +1,5 @@
-"""A widget is displayed as a static copy followed by its live view, and every static front end reads the copy."""
+"""A widget is displayed as a static copy followed by its live view, and every static front end reads the
+copy."""
 
 from __future__ import annotations
 
