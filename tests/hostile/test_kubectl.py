@@ -316,6 +316,73 @@ def test_a_list_flag_splits_on_commas_as_csv(cluster: kcourse.Cluster, tmp_path:
     )
 
 
+LONG_NAME = "a" * 300  # longer than a file name may be (NAME_MAX, 255)
+
+
+@pytest.mark.parametrize("verb", ["get", "apply", "delete", "create", "replace", "diff"])
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        (LONG_NAME, "file name too long"),
+        ("{file}/x", "not a directory"),
+        ("a\0b", "invalid argument"),
+    ],
+    ids=["too-long", "through-a-file", "nul-byte"],
+)
+def test_a_path_the_system_refuses_cannot_be_accessed(
+    verb: str, path: str, why: str, cluster: kcourse.Cluster, tmp_path: Path
+) -> None:
+    """``-f PATH`` that ``os.Stat`` fails on for a reason other than a missing file: cli-runtime
+    ``resource/builder.go`` ``Path`` answers ``the path "PATH" cannot be accessed: stat PATH: <errno>`` (the
+    v1.32 binary answers so for a 300-character name and a path through a file), and nothing is read or
+    sent (``diff`` exits 2 on an error, as it does for every error)."""
+    (tmp_path / "file").write_text("")
+    path = path.replace("{file}", str(tmp_path / "file"))
+    revision = cluster.etcd.revision
+    code, out, err = Kubectl(cluster).run_full([verb, "-f", path])
+    expected = f'the path "{path}" cannot be accessed: stat {path}: {why}'
+    assert (code, out) == (2 if verb == "diff" else 1, ""), err
+    assert expected in err
+    assert cluster.etcd.revision == revision
+
+
+def test_every_refused_path_is_named_one_per_line(cluster: kcourse.Cluster, tmp_path: Path) -> None:
+    """Missing and inaccessible ``-f`` paths together: each of builder.go's errors on a line of its own."""
+    missing = f"{tmp_path}/missing.yaml"
+    code, out, err = Kubectl(cluster).run_full(["apply", "-f", missing, "-f", LONG_NAME])
+    assert (code, out) == (1, "")
+    assert err == (
+        f'the path "{missing}" does not exist\n'
+        f'the path "{LONG_NAME}" cannot be accessed: stat {LONG_NAME}: file name too long\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (LONG_NAME, f'error loading config file "{LONG_NAME}": open {LONG_NAME}: file name too long'),
+        ("{file}/x", 'error loading config file "{file}/x": open {file}/x: not a directory'),
+        ("/", 'error loading config file "/": read /: is a directory'),
+        ("a\0b", 'error loading config file "a\0b": open a\0b: invalid argument'),
+        ("/nonexistent/config", "stat /nonexistent/config: no such file or directory"),
+    ],
+    ids=["too-long", "through-a-file", "a-directory", "nul-byte", "missing"],
+)
+def test_a_kubeconfig_that_cannot_be_loaded_is_clientcmds_error(
+    path: str, expected: str, cluster: kcourse.Cluster, tmp_path: Path
+) -> None:
+    """``--kubeconfig=PATH``: client-go ``tools/clientcmd/loader.go`` ``Load`` returns ``os.Stat``'s error
+    for a missing file and otherwise wraps ``os.ReadFile``'s (``error loading config file``), as the v1.32
+    binary prints them; the command never runs."""
+    file = str(tmp_path / "file")
+    (tmp_path / "file").write_text("")
+    path, expected = path.replace("{file}", file), expected.replace("{file}", file)
+    revision = cluster.etcd.revision
+    code, out, err = Kubectl(cluster).run_full(["get", "pods", f"--kubeconfig={path}"])
+    assert (code, out, err) == (1, "", f"error: {expected}\n")
+    assert cluster.etcd.revision == revision
+
+
 # --- a property: mutated valid command lines never escape as exceptions, and a refusal changes nothing ------
 
 VALID = [

@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..apiserver import Unreachable
@@ -102,6 +101,7 @@ from .cmdutil import (
     Output,
     _valid_request_timeout,
     klog_header,
+    kubeconfig_problem,
     parse,
     standard_error,
     suggestions,
@@ -301,8 +301,9 @@ class Kubectl:
         if user and user != own["user"]:
             raise KubectlError(f'auth info "{user}" does not exist')
         kubeconfig = args.get("kubeconfig")
-        if kubeconfig and not Path(kubeconfig).exists():
-            raise KubectlError(f"stat {kubeconfig}: no such file or directory")
+        problem = kubeconfig_problem(kubeconfig) if kubeconfig else None
+        if problem:
+            raise KubectlError(problem)
         return {name for name, value in own.items() if args.get(name) == value}
 
     def _check_output(self, args: Args) -> None:

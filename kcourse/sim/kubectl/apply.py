@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
@@ -22,6 +21,7 @@ from .cmdutil import (
     Args,
     KubectlError,
     dry_run_strategy,
+    path_problem,
     standard_error,
     three_way_patch,
     with_source,
@@ -41,11 +41,11 @@ def _file_objects(self: Kubectl, args: Args) -> list[dict]:
 def _file_sources(_self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
     """The objects of each ``-f`` file; paths that do not exist are reported together, as the builder does."""
     paths = args.get("filename") or []
-    missing = [p for p in paths if not p or not Path(p).exists()]
-    if len(missing) == 1:
-        raise KubectlError(f'the path "{missing[0]}" does not exist')
-    if missing:
-        raise KubectlError("\n".join(f'the path "{p}" does not exist' for p in missing), "multiple")
+    problems = [problem for p in paths if (problem := path_problem(p))]
+    if len(problems) == 1:
+        raise KubectlError(problems[0])
+    if problems:
+        raise KubectlError("\n".join(problems), "multiple")
     try:
         return manifest_sources(paths)
     except ApiError as e:  # kubectl reads -f files itself: their errors are client-side

@@ -7,7 +7,9 @@ Simplified: see the package's docstring.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -581,6 +583,44 @@ def _list_patch(original: Any, modified: list[dict], current: list[dict], merge_
         if k not in modified_keys and k in current_by:
             out.append({merge_key: k, "$patch": "delete"})
     return out
+
+
+def go_errno_text(e: OSError | ValueError) -> str:
+    """A system call's error as Go's ``syscall.Errno`` prints it: glibc's text with a lower-case first
+    letter (``file name too long``); a path with a NUL byte never reaches the kernel (``invalid
+    argument``)."""
+    text = getattr(e, "strerror", None) or "invalid argument"
+    return text[:1].lower() + text[1:]
+
+
+def path_problem(path: str) -> str | None:
+    """Why a ``-f`` path is refused before anything is read, or None (cli-runtime ``resource/builder.go``
+    ``Path``: ``os.Stat``'s not-exist error is ``does not exist``, any other ``cannot be accessed``)."""
+    try:
+        os.stat(path) if path else None
+    except FileNotFoundError:
+        return f'the path "{path}" does not exist'
+    except (OSError, ValueError) as e:
+        return f'the path "{path}" cannot be accessed: stat {path}: {go_errno_text(e)}'
+    return None if path else f'the path "{path}" does not exist'
+
+
+def kubeconfig_problem(path: str) -> str | None:
+    """Why ``--kubeconfig=PATH`` is refused, or None (client-go ``tools/clientcmd/loader.go`` ``Load``: a
+    path ``os.Stat`` finds missing is that error; any other is read with ``os.ReadFile``, whose error is
+    wrapped as ``error loading config file``).  The file's content is not read: the simulated cluster's
+    kubectl talks to its own API server whatever the file says."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"stat {path}: no such file or directory"
+    except (OSError, ValueError) as e:
+        return f'error loading config file "{path}": open {path}: {go_errno_text(e)}'
+    if stat.S_ISDIR(info.st_mode):
+        return f'error loading config file "{path}": read {path}: is a directory'
+    if not os.access(path, os.R_OK):
+        return f'error loading config file "{path}": open {path}: permission denied'
+    return None
 
 
 def with_source(e: ApiError, verb: str, source: str) -> ApiError:
