@@ -33,15 +33,15 @@ import pytest
 from kcourse.sim.etcd import Compare, Etcd, KeyValue, Op, WatchEvent, prefix_end
 from kcourse.sim.etcd_remote import RemoteEtcd
 
-#: "packed" is the embedded store packing every version as soon as it is superseded (``raw_history_bytes``
-#: 0), so reads at old revisions and watches from them are checked on packed history too.
+#: "packed" is the embedded store packing every version as soon as it is superseded, and every latest
+#: one 100 bytes of writes later, so reads at any revision and watches are checked on packed values too.
 BACKENDS = ["embedded", "packed", "etcd"]
 
 
 def packed_etcd() -> Etcd:
-    """An embedded store that keeps no superseded version unpacked."""
+    """An embedded store that keeps next to nothing unpacked."""
     etcd = Etcd()
-    etcd.raw_history_bytes = 0
+    etcd.raw_history_bytes, etcd.raw_latest_bytes = 0, 100
     return etcd
 
 

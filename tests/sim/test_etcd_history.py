@@ -1,7 +1,8 @@
 """A lean history: superseded versions are packed, and nothing a reader can see changes.
 
 The embedded store packs a version once it is superseded and the unpacked history passes
-``Etcd.raw_history_bytes`` (see ``kcourse.sim.etcd``).  Real etcd keeps every revision as written
+``Etcd.raw_history_bytes``, and a latest version once ``Etcd.raw_latest_bytes`` were written after it
+(see ``kcourse.sim.etcd``).  Real etcd keeps every revision as written
 (``server/mvcc/kvstore_txn.go`` puts each one into bbolt under its revision), so every read must give
 back the same bytes: ``get``/``range`` at an old revision, a watch from an old revision with
 ``prev_kv``, ``db_size()`` and compaction.  Each case compares a packing store with one that keeps
@@ -22,13 +23,23 @@ import kcourse
 from kcourse.sim.etcd import KEYFRAME_VERSIONS, Etcd, KeyValue, WatchEvent
 from tests.sim.fingerprints.scenarios import digests, measure, read_golden
 
+#: (raw_history_bytes, raw_latest_bytes) of a store that packs: history only, latest only, both, a mix.
+PACKING = {"history": (0, 1 << 62), "latest": (1 << 62, 0), "both": (0, 0), "mixed": (2_000, 5_000)}
 
-def _stores() -> tuple[Etcd, Etcd]:
-    """A store that never packs and one that packs every version as soon as it is superseded."""
-    plain, packed = Etcd(), Etcd()
-    plain.raw_history_bytes = 1 << 62
-    packed.raw_history_bytes = 0
-    return plain, packed
+
+def _store(history: int, latest: int) -> Etcd:
+    etcd = Etcd()
+    etcd.raw_history_bytes, etcd.raw_latest_bytes = history, latest
+    return etcd
+
+
+def _stores(packing: str = "history") -> tuple[Etcd, Etcd]:
+    """A store that never packs and one that packs as ``packing`` says."""
+    return _store(1 << 62, 1 << 62), _store(*PACKING[packing])
+
+
+def _packed(kv: KeyValue) -> bool:
+    return kv._value.__class__ is not bytes
 
 
 def _endpoints(n: int) -> bytes:
@@ -66,16 +77,18 @@ def _everything(etcd: Etcd) -> list:
     return [seen, batches, etcd.db_size(), etcd.revision, etcd.compact_revision]
 
 
+@pytest.mark.parametrize("packing", sorted(PACKING))
 @pytest.mark.parametrize("seed", range(3))
-def test_packed_history_reads_the_same_at_every_revision(seed: int) -> None:
-    plain, packed = _stores()
+def test_packed_history_reads_the_same_at_every_revision(seed: int, packing: str) -> None:
+    plain, packed = _stores(packing)
     _random_writes((plain, packed), seed)
-    assert any(kv._value.__class__ is not bytes for vs in packed._history.values() for kv in vs)
+    assert any(_packed(kv) for vs in packed._history.values() for kv in vs)
     assert _everything(packed) == _everything(plain)
 
 
-def test_a_hot_key_reads_back_every_version_across_keyframes() -> None:
-    plain, packed = _stores()
+@pytest.mark.parametrize("packing", sorted(PACKING))
+def test_a_hot_key_reads_back_every_version_across_keyframes(packing: str) -> None:
+    plain, packed = _stores(packing)
     for n in range(1, 3 * KEYFRAME_VERSIONS + 5):
         for etcd in (plain, packed):
             etcd.put("/registry/services/endpoints/default/web", _endpoints(n))
@@ -90,7 +103,7 @@ def test_unpacking_follows_at_most_one_keyframe_interval_of_links() -> None:
         packed.put("k", _endpoints(n % 7 + 1))
     for kv in packed._history["k"]:
         links, stored = 0, kv._value
-        while stored.__class__ is not bytes and stored.base is not None:
+        while stored.__class__ is not bytes and stored.base.__class__ is KeyValue:
             links += 1
             stored = stored.base._value
         assert links <= KEYFRAME_VERSIONS
@@ -108,20 +121,47 @@ def test_packing_keeps_a_rewritten_object_small() -> None:
     assert stored * 10 < logical
 
 
-def test_recent_history_stays_unpacked_within_the_budget() -> None:
-    etcd = Etcd()
-    etcd.raw_history_bytes = 10_000
+def test_objects_written_long_ago_are_packed_against_a_sample_of_their_directory() -> None:
+    """Events are written once and rarely read again: the latest version of each is packed too."""
+    plain, packed = _stores("latest")
+    for i in range(300):
+        pod = f"web-{i:05d}"
+        event = {"kind": "Event", "metadata": {"name": f"{pod}.18a2b3c4d5e6f{i:03x}", "namespace": "default"},
+                 "involvedObject": {"kind": "Pod", "name": pod, "namespace": "default"},
+                 "reason": "Scheduled", "message": f"Successfully assigned default/{pod} to worker-{i % 7}",
+                 "source": {"component": "default-scheduler"}, "count": 1, "type": "Normal"}
+        for etcd in (plain, packed):
+            etcd.put(f"/registry/events/default/web-{i:05d}", json.dumps(event))
+    got = packed.range("/registry/events/", prefix=True)
+    assert all(_packed(kv) for kv in got) and got == plain.range("/registry/events/", prefix=True)
+    assert sum(len(kv._value.data) for kv in got) * 2 < sum(len(kv.value) for kv in got)
+    assert list(packed._samples) == ["/registry/events/default/"]
+
+
+def test_recent_writes_stay_unpacked_within_the_budgets() -> None:
+    etcd = _store(10_000, 1 << 62)
     for i in range(200):
         etcd.put(f"k{i % 5}", b"x" * 1_000)
-        unpacked = sum(len(kv._value) for vs in etcd._history.values() for kv in vs[:-1]
-                       if kv._value.__class__ is bytes)
+        unpacked = sum(len(kv._value) for vs in etcd._history.values() for kv in vs[:-1] if not _packed(kv))
         assert unpacked <= 10_000
-    assert etcd._history["k0"][-2]._value.__class__ is bytes       # the newest history is plain bytes
-    assert etcd._history["k0"][0]._value.__class__ is not bytes    # the oldest is packed
+    assert not _packed(etcd._history["k0"][-2])   # the newest history is plain bytes
+    assert _packed(etcd._history["k0"][0])        # the oldest is packed
+    etcd = _store(1 << 62, 10_000)
+    for i in range(200):
+        etcd.put(f"k{i}", b"x" * 1_000)
+    assert [_packed(etcd.get(f"k{i}")) for i in (0, 189, 190, 199)] == [True, True, False, False]
+
+
+def test_a_small_cluster_packs_nothing() -> None:
+    """Under the default budgets the course's clusters read plain bytes: packing costs them nothing."""
+    c = kcourse.Cluster(masters=1, workers=2, seed=3)
+    c.kubectl("create deployment web --image=nginx:1.25 --replicas=3")
+    c.run_until_stable()
+    assert not any(_packed(kv) for vs in c.etcd._history.values() for kv in vs)
 
 
 def test_compaction_counts_packed_versions_by_their_logical_size() -> None:
-    plain, packed = _stores()
+    plain, packed = _stores("mixed")
     for round_ in range(6):
         for etcd in (plain, packed):
             for i in range(30):
@@ -134,12 +174,13 @@ def test_compaction_counts_packed_versions_by_their_logical_size() -> None:
     assert all(kv.mod_revision > packed.compact_revision - 10 for kv, _ in packed._superseded)
 
 
-def test_a_packed_version_behaves_as_any_key_value() -> None:
-    _, packed = _stores()
+@pytest.mark.parametrize("packing", ["both", "history", "latest"])
+def test_a_packed_version_behaves_as_any_key_value(packing: str) -> None:
+    _, packed = _stores(packing)
     packed.put("a", b"one")
     packed.put("a", b"two")
     old = packed.get("a", revision=2)
-    assert old._value.__class__ is not bytes
+    assert _packed(old)
     same = KeyValue("a", b"one", 2, 2, 1)
     assert old == same and hash(old) == hash(same) and repr(old) == repr(same)
     assert copy.deepcopy(old) == same and pickle.loads(pickle.dumps(old)) == same
@@ -161,6 +202,7 @@ def test_every_version_of_a_key_shares_one_key_string() -> None:
 def test_a_cluster_on_packed_history_is_byte_for_byte_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """The chapter's scenario (a node failure, a partition, compactions) with every version packed."""
     monkeypatch.setattr(Etcd, "RAW_HISTORY_BYTES", 0)
+    monkeypatch.setattr(Etcd, "RAW_LATEST_BYTES", 3_000)
     assert digests(measure("chapter")) == read_golden("chapter")
 
 
@@ -178,4 +220,5 @@ def test_a_cluster_reads_the_same_history_packed(monkeypatch: pytest.MonkeyPatch
 
     plain = run()
     monkeypatch.setattr(Etcd, "RAW_HISTORY_BYTES", 0)
+    monkeypatch.setattr(Etcd, "RAW_LATEST_BYTES", 3_000)
     assert run() == plain
