@@ -11,6 +11,9 @@ goroutines, in compiled code); here it is what keeps a cycle at 1,000 nodes
 cheap, and it changes no decision: every node the arrays cannot vouch for
 goes through the plugins' own per-node code.
 
+Image sizes are columns too, one per image name some node holds
+(``image_sizes``), so ImageLocality adds up sizes without visiting nodes.
+
 Each node has a fixed *slot* (its column index) from when it is added until
 it is removed; a NodeInfo writes its row whenever its node or its pods
 change (:meth:`NodeTable.write`), so the table is never rebuilt per cycle.
@@ -64,6 +67,10 @@ class NodeTable:
         self._next = 0
         self.ints = np.zeros((len(INT_COLUMNS), capacity), dtype=np.int64)
         self.flags = np.zeros((len(FLAG_COLUMNS), capacity), dtype=bool)
+        #: image name → the size of that image on each slot's node (0 where it is absent).
+        self.image_sizes: dict[str, np.ndarray] = {}
+        self._slot_images: dict[int, list[str]] = {}
+        self._odd_images: set[int] = set()
 
     def slot(self, name: str) -> int:
         """The node's slot, assigned on first sight (a freed slot is reused: the lowest first)."""
@@ -78,6 +85,8 @@ class NodeTable:
                     grow = self.ints.shape[1]
                     self.ints = np.concatenate([self.ints, np.zeros_like(self.ints[:, :grow])], axis=1)
                     self.flags = np.concatenate([self.flags, np.zeros_like(self.flags[:, :grow])], axis=1)
+                    for image, sizes in self.image_sizes.items():
+                        self.image_sizes[image] = np.concatenate([sizes, np.zeros_like(sizes)])
             self.slots[name] = s
         return s
 
@@ -99,15 +108,39 @@ class NodeTable:
         s = self.slots.get(ni.name)
         if s is None:
             s = self.slot(ni.name)
-        odd = min(row) < 0 or max(row) >= EXACT_LIMIT
+        odd = min(row) < 0 or max(row) >= EXACT_LIMIT or s in self._odd_images
         if not odd:
             self.ints[:, s] = row
         self.flags[:, s] = (ni.unschedulable, bool(ni.hard_taints), bool(ni.prefer_taints), odd)
+
+    def write_images(self, ni: NodeInfo) -> None:
+        """Copy the node's image sizes into the image columns (called when the node changes)."""
+        s = self.slot(ni.name)
+        self._drop_images(s)
+        if any(not 0 <= size < EXACT_LIMIT for size in ni.images.values()):
+            self._odd_images.add(s)
+            return
+        capacity = self.ints.shape[1]
+        for name, size in ni.images.items():
+            sizes = self.image_sizes.get(name)
+            if sizes is None:
+                sizes = self.image_sizes[name] = np.zeros(capacity, dtype=np.int64)
+            sizes[s] = size
+        self._slot_images[s] = list(ni.images)
+
+    def _drop_images(self, s: int) -> None:
+        self._odd_images.discard(s)
+        for name in self._slot_images.pop(s, ()):
+            sizes = self.image_sizes[name]
+            sizes[s] = 0
+            if not sizes.any():
+                del self.image_sizes[name]
 
     def remove(self, name: str) -> None:
         """Free the node's slot (its row is overwritten by the next node to take it)."""
         s = self.slots.pop(name, None)
         if s is not None:
+            self._drop_images(s)
             self.flags[:, s] = False
             self.ints[:, s] = 0
             self._free.append(s)
