@@ -5,7 +5,9 @@ NodeInfo when its watch event arrives, a node's facts are refreshed when the
 node changes — and never rebuilt per cycle, so a cycle costs what the real
 one costs: it touches the nodes it evaluates.  It also keeps the order cycles
 walk the nodes in, zones interleaved (upstream's ``node_tree.go``), and which
-nodes hold each image (ImageLocality's spread).
+nodes hold each image (ImageLocality's spread).  The facts Filter and Score
+read on every node are also kept as columns (:class:`NodeTable`), which each
+NodeInfo updates in place when its node or its pods change.
 
 Simplified: no *assumed* pods (the binding cycle runs in the same step, and
 the bind's watch event updates the cache at once) and no snapshot: a cycle
@@ -18,9 +20,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from ..labels import Selector
 from ..resources import object_key
 from .framework.types import LABEL_ZONE, NodeInfo, PodInfo
+from .node_table import NodeTable
 
 __all__ = ["Cache"]
 
@@ -46,6 +51,9 @@ class Cache:
         self._zones: dict[str, list[str]] = {}
         self._list: list[NodeInfo] | None = None
         self._positions: dict[str, int] | None = None
+        self._slots: np.ndarray | None = None
+        #: The nodes' facts as columns, a row per node (what the cycle's array path reads).
+        self.table = NodeTable()
         #: label group → node → pods of the group on it (terminating pods aside: ``countPodsMatchSelector``)
         self.group_nodes: dict[tuple, dict[str, int]] = {}
         self._group_labels: dict[tuple, dict[str, str]] = {}
@@ -56,6 +64,8 @@ class Cache:
         ni = self.nodes.get(name)
         if ni is None:
             ni = self.nodes[name] = NodeInfo(name)
+            ni.table = self.table
+            self.table.slot(name)
         return ni
 
     def add_node(self, node: dict) -> None:
@@ -71,7 +81,7 @@ class Cache:
             if old_zone is not None:
                 self._zones[old_zone].remove(name)
             self._zones.setdefault(zone, []).append(name)
-            self._list = self._positions = None
+            self._list = self._positions = self._slots = None
 
     def remove_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
@@ -80,11 +90,13 @@ class Cache:
             return
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
-        self._list = self._positions = None
+        self._list = self._positions = self._slots = None
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
+            self.table.set_absent(name)
         else:
             del self.nodes[name]
+            self.table.remove(name)
 
     def _drop_images(self, ni: NodeInfo) -> None:
         for image in ni.images:
@@ -115,6 +127,7 @@ class Cache:
                 self._count(pi, node, -1)
             if ni.node is None and not ni.pods:
                 del self.nodes[node]
+                self.table.remove(node)
 
     def _count(self, pi: PodInfo, node: str, delta: int) -> None:
         """Count a pod in (or out of) its label group; a new group joins the selections that match it."""
@@ -126,13 +139,14 @@ class Cache:
             for (ns, _), (selector, groups) in self._selections.items():
                 if ns == pi.namespace and selector.matches(pi.labels):
                     groups.append(group)
+        self.table.count(group, node, delta)
         n = counts.get(node, 0) + delta
         if n:
             counts[node] = n
         else:
             del counts[node]
             if not counts:
-                del self.group_nodes[group], self._group_labels[group]
+                del self.group_nodes[group], self._group_labels[group], self.table.group_counts[group]
                 for _, groups in self._selections.values():
                     if group in groups:
                         groups.remove(group)
@@ -143,6 +157,31 @@ class Cache:
         Nodes without a matching pod are absent.  The mapping is the cache's
         own when one label group matches: read it, never change it.
         """
+        groups = self._groups(selector, namespace)
+        if len(groups) == 1:
+            return self.group_nodes[groups[0]]
+        merged: dict[str, int] = {}
+        for g in groups:
+            for node, n in self.group_nodes[g].items():
+                merged[node] = merged.get(node, 0) + n
+        return merged
+
+    def matching_array(self, selector: Selector, namespace: str) -> np.ndarray:
+        """``matching_counts`` by table slot: pods of ``namespace`` matching ``selector`` on each slot's node.
+
+        The array is the table's own when one label group matches: read it, never change it.
+        """
+        groups = self._groups(selector, namespace)
+        counts = self.table.group_counts
+        if len(groups) == 1:
+            return counts[groups[0]]
+        total = np.zeros(self.table.ints.shape[1], dtype=np.int64)
+        for g in groups:
+            total += counts[g]
+        return total
+
+    def _groups(self, selector: Selector, namespace: str) -> list[tuple]:
+        """The label groups of ``namespace`` that ``selector`` matches (kept for the recently used)."""
         key = (namespace, tuple((k, op, tuple(v)) for k, op, v in selector.requirements))
         entry = self._selections.get(key)
         if entry is None:
@@ -153,14 +192,7 @@ class Cache:
                 self._selections.popitem(last=False)
         else:
             self._selections.move_to_end(key)
-        groups = entry[1]
-        if len(groups) == 1:
-            return self.group_nodes[groups[0]]
-        merged: dict[str, int] = {}
-        for g in groups:
-            for node, n in self.group_nodes[g].items():
-                merged[node] = merged.get(node, 0) + n
-        return merged
+        return entry[1]
 
     def node_list(self) -> list[NodeInfo]:
         """Nodes in the order cycles walk them: zones interleaved, as upstream's ``nodeTree``."""
@@ -174,6 +206,12 @@ class Cache:
                         out.append(self.nodes[names[i]])
             self._list = out
         return self._list
+
+    def node_slots(self) -> np.ndarray:
+        """The table slots of ``node_list()``, in its order."""
+        if self._slots is None:
+            self._slots = self.table.slots_of(self.node_list())
+        return self._slots
 
     def nodes_named(self, names: Iterable[str]) -> list[NodeInfo]:
         """The named nodes in ``node_list`` order: a narrowed cycle (a DaemonSet pod's) walks those."""

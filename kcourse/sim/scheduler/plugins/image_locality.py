@@ -7,15 +7,26 @@ image everyone has does not pull pods together; the sum is clamped between
 23 MB and 1000 MB per container and scaled to 0..100.  Extension points:
 PreScore, Score; weight 1 in the default profile.
 
+Over many nodes at once (``score_nodes``) the sizes come from the node
+table's image columns, with the same float product and truncation.
+
 Simplified: image names are normalised only by adding ``:latest`` to a name
 without tag or digest (upstream also adds ``docker.io/library/``).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from ..framework.cycle_state import CycleState
-from ..framework.interface import MAX_NODE_SCORE, Plugin, PreScorePlugin, ScorePlugin, Status
+from ..framework.interface import MAX_NODE_SCORE, Plugin, PreScorePlugin, ScoreArrays, ScorePlugin, Status
 from ..framework.types import NodeInfo
+from ..node_table import EXACT_LIMIT
+
+if TYPE_CHECKING:
+    from ..node_table import NodeView
 
 __all__ = ["ImageLocality", "normalized_image_name"]
 
@@ -63,6 +74,23 @@ class ImageLocality(Plugin):
         total = min(max(total, self.MIN_THRESHOLD), high)
         return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
 
+    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
+        """``score`` on every node at once: image sizes × spread summed, clamped, scaled."""
+        images, high = state.read(_PRE_SCORE_KEY)
+        if high <= self.MIN_THRESHOLD:
+            return np.zeros(len(nodes), dtype=np.int64)
+        if high >= EXACT_LIMIT:
+            return None
+        columns = nodes.table.image_sizes
+        total = np.zeros(len(nodes), dtype=np.int64)
+        for name, spread in images:
+            sizes = columns.get(name)
+            if sizes is not None:
+                total += (sizes[nodes.slots] * spread).astype(np.int64)  # int(size * spread), node by node
+        total = np.clip(total, self.MIN_THRESHOLD, high)
+        return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
+
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.ScorePlugin = …``).
-_implements: tuple[type[PreScorePlugin], type[ScorePlugin]] = (ImageLocality, ImageLocality)
+_implements: tuple[type[PreScorePlugin], type[ScorePlugin], type[ScoreArrays]] = (
+    ImageLocality, ImageLocality, ImageLocality)
