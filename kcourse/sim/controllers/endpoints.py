@@ -314,7 +314,7 @@ class EndpointsController(Controller):
                 current["metadata"].get("resourceVersion") == synced[2]:
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return f"Endpoints {key} up to date: {synced[3]}"
-        subsets, ready, not_ready, truncated = self._subsets(svc, entries)
+        subsets, ready, not_ready, truncated = self._subsets(entries)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -342,8 +342,12 @@ class EndpointsController(Controller):
         return f"{verb} Endpoints {key}: {summary}"
 
     @staticmethod
-    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool] | None:
-        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?); None if not listed."""
+    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[int, ...]] | None:
+        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?, its IP's order).
+
+        None if not listed.  The IP's order is kept with the entry so that a sync sorts addresses
+        without computing it again for every Pod.
+        """
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         ip = pod["status"].get("podIP")
         if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
@@ -359,19 +363,23 @@ class EndpointsController(Controller):
         ports = [{k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)]
         if svc["spec"].get("ports") and not ports:
             return None
-        return repr(ports), ports, address, publish or pod_is_ready(pod)
+        return repr(ports), ports, address, publish or pod_is_ready(pod), ip_order(ip)
 
-    def _subsets(self, svc: dict, entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
-        groups: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}
+    @staticmethod
+    def _subsets(entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
+        """The subsets: one per group of resolved ports, addresses in IP order (Pods with the same IP by key)."""
+        groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
         for pod_key in sorted(entries):
-            group_key, ports, address, ready = entries[pod_key]
+            group_key, ports, address, ready, order = entries[pod_key]
             group = groups.setdefault(group_key, (ports, [], []))
-            (group[1] if ready else group[2]).append(address)
+            (group[1] if ready else group[2]).append((order, pod_key, address))
         subsets, ready, not_ready, kept = [], 0, 0, 0
         truncated = False
-        for _, (ports, addrs, not_addrs) in sorted(groups.items()):
-            addrs.sort(key=lambda a: ip_order(a["ip"]))
-            not_addrs.sort(key=lambda a: ip_order(a["ip"]))
+        for _, (ports, ordered, not_ordered) in sorted(groups.items()):
+            ordered.sort()
+            not_ordered.sort()
+            addrs = [address for _, _, address in ordered]
+            not_addrs = [address for _, _, address in not_ordered]
             room = MAX_ENDPOINTS - kept
             if len(addrs) + len(not_addrs) > room:
                 truncated = True

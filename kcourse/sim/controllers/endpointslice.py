@@ -116,8 +116,12 @@ class EndpointSliceController(Controller):
         if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
             self._slice_changed(new)   # someone else changed a slice this controller manages
 
-    def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict] | None:
-        """A Pod's entry: (its ports' group, the ports, its endpoint); None if it has no endpoint."""
+    def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict, str, tuple[int, ...]] | None:
+        """A Pod's entry: (its ports' group, the ports, its endpoint, the endpoint's key, its IP's order).
+
+        None if it has no endpoint.  The key and the order are kept with the entry so that a sync
+        sorts and matches endpoints without computing them again for every Pod.
+        """
         ip = pod["status"].get("podIP")
         if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
             return None
@@ -139,16 +143,20 @@ class EndpointSliceController(Controller):
         ports = endpoint_ports(svc, pod)
         if svc["spec"].get("ports") and not ports:
             return None
-        return json.dumps(ports, sort_keys=True), ports, ep
+        return json.dumps(ports, sort_keys=True), ports, ep, _endpoint_key(ep), ip_order(ip)
 
-    def _desired(self, entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[dict]]]:
-        """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
-        groups: dict[str, tuple[list[dict], list[dict]]] = {}
+    @staticmethod
+    def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
+        """Endpoints grouped by their resolved ports: {ports-json: (ports, [(IP order, Pod key, key, endpoint)])}.
+
+        Each group is in IP order, Pods with the same IP by key.
+        """
+        groups: dict[str, tuple[list[dict], list[tuple]]] = {}
         for pod_key in sorted(entries):
-            group, ports, ep = entries[pod_key]
-            groups.setdefault(group, (ports, []))[1].append(ep)
+            group, ports, ep, ep_key, order = entries[pod_key]
+            groups.setdefault(group, (ports, []))[1].append((order, pod_key, ep_key, ep))
         for _, eps in groups.values():
-            eps.sort(key=lambda e: ip_order(e["addresses"][0]))
+            eps.sort()
         return groups
 
     def _new_slice(self, svc: dict, ports: list[dict], endpoints: list[dict]) -> dict:
@@ -185,16 +193,21 @@ class EndpointSliceController(Controller):
         groups = self._desired(entries)
         plan: list[tuple[dict | None, list[dict], list[dict]]] = []   # (existing slice or None, ports, endpoints)
         used: set[str] = set()
+        existing_ports = [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
         for ports_key in sorted(groups):
             ports, wanted = groups[ports_key]
-            remaining = {_endpoint_key(ep): ep for ep in wanted}
-            mine = [es for es in existing if json.dumps(es.get("ports") or [], sort_keys=True) == ports_key]
+            remaining = {ep_key: ep for _, _, ep_key, ep in wanted}
             kept = []
-            for es in mine:
-                eps = [remaining.pop(_endpoint_key(ep)) for ep in es.get("endpoints") or []
-                       if _endpoint_key(ep) in remaining]
+            for es, es_ports in zip(existing, existing_ports, strict=True):
+                if es_ports != ports_key:
+                    continue
+                eps = []
+                for ep in es.get("endpoints") or []:
+                    ep_key = _endpoint_key(ep)
+                    if ep_key in remaining:
+                        eps.append(remaining.pop(ep_key))
                 kept.append((es, eps))
-            rest = [ep for ep in wanted if _endpoint_key(ep) in remaining]
+            rest = [ep for _, _, ep_key, ep in wanted if ep_key in remaining]
             for es, eps in kept:
                 while rest and len(eps) < self.max_endpoints_per_slice:
                     eps.append(rest.pop(0))

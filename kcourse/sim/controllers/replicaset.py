@@ -90,6 +90,7 @@ class ReplicaSetController(Controller):
         if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
             self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.pod_counts = ActivePodCounts(self.pod_informer)
+        self._template_selectors: dict[str, tuple[dict, Selector]] = {}
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.burst_replicas = BURST_REPLICAS
@@ -102,6 +103,7 @@ class ReplicaSetController(Controller):
 
     def _delete_rs(self, rs: dict) -> None:
         self.expectations.delete(object_key(rs))
+        self._template_selectors.pop(object_key(rs), None)
         self.enqueue(rs)
 
     def _owner(self, pod: dict) -> dict | None:
@@ -324,11 +326,18 @@ class ReplicaSetController(Controller):
         return (len(owned), owned.count_labeled(self._template_selector(rs)), len(owned.ready),
                 owned.count_available(min_ready, self.clock.now))
 
-    @staticmethod
-    def _template_selector(rs: dict) -> Selector:
-        """Matches Pods that carry every label of the template (``fullyLabeledReplicas``)."""
+    def _template_selector(self, rs: dict) -> Selector:
+        """Matches Pods that carry every label of the template (``fullyLabeledReplicas``).
+
+        Parsed once per version of the template's labels, not once per sync.
+        """
         template_labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
-        return parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+        key = object_key(rs)
+        kept = self._template_selectors.get(key)
+        if kept is None or kept[0] != template_labels:
+            selector = parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+            kept = self._template_selectors[key] = (template_labels, selector)
+        return kept[1]
 
     def _status(self, rs: dict, replicas: int, fully_labeled: int, ready: int, available: int,
                 error: Exception | None) -> dict:
