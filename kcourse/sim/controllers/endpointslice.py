@@ -97,8 +97,9 @@ class EndpointSliceController(Controller):
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
         watch_service_pods(self, self.services, self.pods, self.members)
         self.slices.add_event_handler(ResourceEventHandler(None, self._slice_updated, self._slice_changed))
-        self.nodes.add_event_handler(ResourceEventHandler(self._node_changed, self._node_updated,
-                                                          self._node_changed))
+        self.nodes.add_event_handler(
+            ResourceEventHandler(self._node_changed, self._node_updated, self._node_changed)
+        )
 
     def _node_changed(self, node: dict) -> None:
         if _zone(node):
@@ -114,7 +115,7 @@ class EndpointSliceController(Controller):
 
     def _slice_updated(self, old: dict, new: dict) -> None:
         if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
-            self._slice_changed(new)   # someone else changed a slice this controller manages
+            self._slice_changed(new)  # someone else changed a slice this controller manages
 
     def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict, str, tuple[int, ...]] | None:
         """A Pod's entry: (its ports' group, the ports, its endpoint, the endpoint's key, its IP's order).
@@ -128,9 +129,14 @@ class EndpointSliceController(Controller):
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         serving = publish or pod_is_ready(pod)
         terminating = bool(pod["metadata"].get("deletionTimestamp"))
-        ep: dict[str, Any] = {"addresses": [ip],
-                              "conditions": {"ready": publish or (serving and not terminating),
-                                             "serving": serving, "terminating": terminating}}
+        ep: dict[str, Any] = {
+            "addresses": [ip],
+            "conditions": {
+                "ready": publish or (serving and not terminating),
+                "serving": serving,
+                "terminating": terminating,
+            },
+        }
         if should_set_hostname(pod, svc):
             ep["hostname"] = pod["spec"]["hostname"]
         node_name = pod["spec"].get("nodeName")
@@ -147,7 +153,7 @@ class EndpointSliceController(Controller):
 
     @staticmethod
     def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
-        """Endpoints grouped by their resolved ports: {ports-json: (ports, [(IP order, Pod key, key, endpoint)])}.
+        """Endpoints grouped by resolved ports: {ports-json: (ports, [(IP order, Pod key, key, endpoint)])}.
 
         Each group is in IP order, Pods with the same IP by key.
         """
@@ -160,10 +166,19 @@ class EndpointSliceController(Controller):
         return groups
 
     def _new_slice(self, svc: dict, ports: list[dict], endpoints: list[dict]) -> dict:
-        return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                "metadata": {"generateName": f"{svc['metadata']['name']}-", "namespace": svc["metadata"]["namespace"],
-                             "labels": self._labels(svc), "ownerReferences": [owner_reference(svc)]},
-                "addressType": "IPv4", "endpoints": endpoints, "ports": ports}
+        return {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "generateName": f"{svc['metadata']['name']}-",
+                "namespace": svc["metadata"]["namespace"],
+                "labels": self._labels(svc),
+                "ownerReferences": [owner_reference(svc)],
+            },
+            "addressType": "IPv4",
+            "endpoints": endpoints,
+            "ports": ports,
+        }
 
     @staticmethod
     def _labels(svc: dict) -> dict[str, str]:
@@ -186,14 +201,23 @@ class EndpointSliceController(Controller):
         existing = self.slices.by_index("service", key)
         entries = self.members.entries(svc)
         version = self.members.version(key)
-        if synced is not None and synced[0] is svc and synced[1] == version and \
-                synced[2] == {es["metadata"]["name"]: es["metadata"].get("resourceVersion") for es in existing}:
+        if (
+            synced is not None
+            and synced[0] is svc
+            and synced[1] == version
+            and synced[2]
+            == {es["metadata"]["name"]: es["metadata"].get("resourceVersion") for es in existing}
+        ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return synced[3]
         groups = self._desired(entries)
-        plan: list[tuple[dict | None, list[dict], list[dict]]] = []   # (existing slice or None, ports, endpoints)
+        plan: list[
+            tuple[dict | None, list[dict], list[dict]]
+        ] = []  # (existing slice or None, ports, endpoints)
         used: set[str] = set()
-        existing_ports = [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
+        existing_ports = (
+            [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
+        )
         for ports_key in sorted(groups):
             ports, wanted = groups[ports_key]
             remaining = {ep_key: ep for _, _, ep_key, ep in wanted}
@@ -215,9 +239,11 @@ class EndpointSliceController(Controller):
                     plan.append((es, ports, eps))
                     used.add(es["metadata"]["name"])
             for i in range(0, len(rest), self.max_endpoints_per_slice):
-                plan.append((None, ports, rest[i:i + self.max_endpoints_per_slice]))
-        if not groups:   # no endpoints: keep (or create) one empty placeholder slice
-            placeholder = next((es for es in existing if not es.get("endpoints")), existing[0] if existing else None)
+                plan.append((None, ports, rest[i : i + self.max_endpoints_per_slice]))
+        if not groups:  # no endpoints: keep (or create) one empty placeholder slice
+            placeholder = next(
+                (es for es in existing if not es.get("endpoints")), existing[0] if existing else None
+            )
             plan.append((placeholder, [], []))
             if placeholder is not None:
                 used.add(placeholder["metadata"]["name"])
@@ -230,12 +256,16 @@ class EndpointSliceController(Controller):
                 created += 1
                 continue
             labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
-            if es.get("endpoints") == eps and (es.get("ports") or []) == ports and \
-                    es["metadata"].get("labels") == labels:
+            if (
+                es.get("endpoints") == eps
+                and (es.get("ports") or []) == ports
+                and es["metadata"].get("labels") == labels
+            ):
                 left[es["metadata"]["name"]] = es["metadata"].get("resourceVersion")
                 continue
-            written = self.client.update({**es, "metadata": {**es["metadata"], "labels": labels},
-                                          "endpoints": eps, "ports": ports})
+            written = self.client.update(
+                {**es, "metadata": {**es["metadata"], "labels": labels}, "endpoints": eps, "ports": ports}
+            )
             left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
             updated += 1
         for es in existing:
@@ -248,8 +278,11 @@ class EndpointSliceController(Controller):
                 deleted += 1
         total = sum(len(eps) for _, _, eps in plan)
         ready = sum(1 for _, _, eps in plan for ep in eps if ep["conditions"]["ready"])
-        changes = ", ".join(f"{n} {what}" for n, what in ((created, "created"), (updated, "updated"),
-                                                          (deleted, "deleted")) if n)
+        changes = ", ".join(
+            f"{n} {what}"
+            for n, what in ((created, "created"), (updated, "updated"), (deleted, "deleted"))
+            if n
+        )
         summary = f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)"
         self._in_sync[key] = (svc, version, left, summary + ", up to date")
         return summary + (f": {changes}" if changes else ", up to date")
