@@ -410,12 +410,9 @@ class Cluster:
             return self._step_locked(component, until_ms)
 
     def _step_locked(self, component: str | None, until_ms: int | None) -> Event | None:
+        pop = self.clock.pop
         for _ in range(1_000_000):
-            if until_ms is not None:
-                head = self.clock.peek()
-                if head is None or head.due_ms > until_ms:
-                    return None
-            timer = self.clock.pop(component)
+            timer = pop(component, until_ms)
             if timer is None:
                 return None
             self._action_seq_start = self.api.request_seq
