@@ -287,7 +287,7 @@ class Cluster:
 
     def schedule(self, component: Process, delay: float, work: Work, *,
                  background: bool = False, trace_name: str | None = None,
-                 when_stopped: bool = False) -> Timer:
+                 when_stopped: bool = False, priority: int = 0) -> Timer:
         """Put a component's next piece of work on the clock (skipped if the process has stopped by then).
 
         ``when_stopped`` work runs even so: what a container does on its own, which the
@@ -307,7 +307,7 @@ class Cluster:
                 return work()
             return self._run_action(component, work, background, trace_name, when_stopped)
         return self.clock.call_later(delay, action, component=trace_name or component.name,
-                                     background=background)
+                                     background=background, priority=priority)
 
     def _run_action(self, component: Process, work: Work, background: bool,
                     trace_name: str | None, when_stopped: bool = False) -> Event | None:
