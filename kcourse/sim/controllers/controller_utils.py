@@ -13,7 +13,9 @@ each once here, next to upstream's file:
 * ``PodControl`` (``RealPodControl``): create Pods from a template, delete them, record Events;
 * ``claim_objects`` and ``resolve_controller_ref`` (``ref_manager.go``): adopt matching
   orphans, release what no longer matches, follow a controllerRef back to its owner;
-* ``rank_pods_for_deletion`` (``ActivePodsWithRanks``): which Pods a scale-down deletes first.
+* ``rank_pods_for_deletion`` (``ActivePodsWithRanks``): which Pods a scale-down deletes first;
+* ``ActivePodCounts``: per owner, the active Pods' counts a status needs, kept from the Pod
+  informer's events so a sync reads counters instead of listing and re-checking every Pod.
 
 Simplified: expectations are one record per controller key (upstream keeps add and delete
 counters under a TTL store); a batch runs its creations one after another.
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..apiserver import Unreachable
 from ..errors import ApiError
+from ..informer import ResourceEventHandler
 from ..labels import Selector
 from ..objects import condition, controller_of, deep_copy, owner_reference, parse_timestamp
 from ..resources import object_key
@@ -42,7 +45,9 @@ __all__ = [
     "POD_CONTROLLER_UID_INDEX",
     "POD_DELETION_COST",
     "SLOW_START_INITIAL_BATCH_SIZE",
+    "ActivePodCounts",
     "ControllerExpectations",
+    "OwnedPods",
     "PodControl",
     "claim_objects",
     "is_pod_active",
@@ -104,6 +109,123 @@ def pods_by_owner(pod_informer: Any, owner: dict, include_orphans: bool) -> list
         pods += pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
         pods.sort(key=object_key)
     return [p for p in pods if p["metadata"]["namespace"] == md["namespace"]]
+
+
+# --- counters of active pods per owner ------------------------------------------------------------
+
+class OwnedPods:
+    """The active Pods of one owner (or a namespace's orphans): their keys, the ready ones, their label sets.
+
+    ``ready`` maps each ready Pod's key to its Ready condition's ``lastTransitionTime`` ("" if it has
+    none); ``label_sets`` maps each distinct set of labels to ``[how many Pods carry it, the labels]``.
+    A ReplicaSet's Pods come from one template, so there is usually a single label set.
+    """
+
+    __slots__ = ("keys", "label_sets", "ready")
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.ready: dict[str, str] = {}
+        self.label_sets: dict[tuple[tuple[str, str], ...], list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def labels(self) -> list[dict | None]:
+        """One representative labels mapping per distinct label set."""
+        return [entry[1] for entry in self.label_sets.values()]
+
+    def count_labeled(self, selector: Selector) -> int:
+        """How many of these Pods carry labels the selector matches."""
+        return sum(count for count, labels in self.label_sets.values() if selector.matches(labels))
+
+    def count_available(self, min_ready_seconds: int, now: float) -> int:
+        """``is_pod_available`` over these Pods, from the Ready times recorded when they changed."""
+        if not min_ready_seconds:
+            return len(self.ready)
+        return sum(1 for ltt in self.ready.values() if ltt and parse_timestamp(ltt) + min_ready_seconds < now)
+
+
+_NO_PODS = OwnedPods()
+
+
+class ActivePodCounts:
+    """Per owner UID, the active Pods a workload controller's status counts, kept from Pod events.
+
+    Upstream's ``calculateStatus`` lists the owner's Pods on every sync and checks each one
+    (labels, the Ready condition, how long it has been ready).  Here every add, update and
+    delete the Pod informer delivers moves that one Pod between per-owner records, so a sync
+    reads the counts in time proportional to its owner's label sets, not to its Pods.
+
+    It gives the same answer as listing because the informer calls its handlers synchronously
+    right after it changes its cache, and a sync only runs between deliveries: the records
+    always describe exactly the Pods in the cache, classified by the same functions
+    (``is_pod_active``, ``controller_of``, ``is_pod_ready``).  What depends on the owner rather
+    than on the Pod (its selector, its template's labels, ``minReadySeconds`` and the clock) is
+    applied when the counts are read, to the distinct label sets and the recorded Ready times.
+
+    Simplified: Pods whose controllerRef has no UID are not recorded (no claim ever takes them);
+    availability with ``minReadySeconds`` is still a pass over the owner's ready Pods.
+    """
+
+    def __init__(self, pod_informer: Any):
+        self._groups: dict[tuple[str, str | None], OwnedPods] = {}
+        self._where: dict[str, tuple[tuple[str, str | None], tuple[tuple[str, str], ...]]] = {}
+        pod_informer.add_event_handler(ResourceEventHandler(
+            on_add=self._observe, on_update=lambda _old, new: self._observe(new), on_delete=self._forget))
+
+    def owned(self, namespace: str, uid: str) -> OwnedPods:
+        """The active Pods in ``namespace`` whose controllerRef carries ``uid``."""
+        return self._groups.get((namespace, uid), _NO_PODS)
+
+    def orphans(self, namespace: str) -> OwnedPods:
+        """The active Pods in ``namespace`` with no controllerRef: candidates for adoption."""
+        return self._groups.get((namespace, None), _NO_PODS)
+
+    def _observe(self, pod: dict) -> None:
+        md = pod["metadata"]
+        key = f"{md.get('namespace')}/{md.get('name')}"
+        self._remove(key)
+        if not is_pod_active(pod):
+            return
+        ref = controller_of(pod)
+        owner = None if ref is None else ref.get("uid")
+        if ref is not None and not owner:
+            return
+        labels = md.get("labels")
+        label_key = tuple(sorted(labels.items())) if labels else ()
+        group_key = (md.get("namespace"), owner)
+        group = self._groups.get(group_key)
+        if group is None:
+            group = self._groups[group_key] = OwnedPods()
+        group.keys.add(key)
+        if is_pod_ready(pod):
+            group.ready[key] = (condition(pod, "Ready") or {}).get("lastTransitionTime") or ""
+        entry = group.label_sets.get(label_key)
+        if entry is None:
+            group.label_sets[label_key] = [1, labels]
+        else:
+            entry[0] += 1
+        self._where[key] = (group_key, label_key)
+
+    def _forget(self, pod: dict) -> None:
+        md = pod["metadata"]
+        self._remove(f"{md.get('namespace')}/{md.get('name')}")
+
+    def _remove(self, key: str) -> None:
+        where = self._where.pop(key, None)
+        if where is None:
+            return
+        group_key, label_key = where
+        group = self._groups[group_key]
+        group.keys.discard(key)
+        group.ready.pop(key, None)
+        entry = group.label_sets[label_key]
+        entry[0] -= 1
+        if not entry[0]:
+            del group.label_sets[label_key]
+        if not group.keys:
+            del self._groups[group_key]
 
 
 # --- expectations ----------------------------------------------------------------------------------

@@ -21,6 +21,15 @@ asking for 3 creations it waits until its informer has seen 3 Pods appear
 ``fullyLabeledReplicas``, ``readyReplicas``, ``availableReplicas``,
 ``observedGeneration``) goes through the ``status`` subresource.
 
+Upstream lists the ReplicaSet's Pods on every sync to claim and count them.
+Here an :class:`~.controller_utils.ActivePodCounts` keeps, per owner, the
+active Pods' keys, ready times and label sets from the Pod informer's events,
+so a sync whose claim would change nothing (every owned Pod still matches the
+selector, no orphan does) reads counters instead of checking each Pod; only a
+sync that adopts or releases, or a scale-down that ranks Pods, reads the Pods
+themselves.  The counts are read before the sync writes anything, as the
+listing would have been, so its own creations do not count until the next sync.
+
 The helpers it shares with the other workload controllers — expectations,
 ``slow_start_batch``, the Pod control, controller-ref claiming, the deletion
 ranking — live in :mod:`.controller_utils`, as upstream keeps them in
@@ -29,24 +38,28 @@ ranking — live in :mod:`.controller_utils`, as upstream keeps them in
 Simplified: creations within a batch run one after another (the real
 controller runs a batch in parallel goroutines); burstReplicas is 500 as in
 kube-controller-manager; a failed status update is retried by the queue
-instead of by an immediate GET-and-retry.
+instead of by an immediate GET-and-retry; ``availableReplicas`` with
+``minReadySeconds`` is still a pass over the ready Pods' recorded times.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..apiserver import Unreachable
 from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
-from ..labels import parse_selector, selector_from_spec
+from ..labels import Selector, parse_selector, selector_from_spec
 from ..objects import controller_of, deep_copy
 from ..resources import object_key
 from .controller_utils import (
     POD_CONTROLLER_UID_INDEX,
     SLOW_START_INITIAL_BATCH_SIZE,
+    ActivePodCounts,
     ControllerExpectations,
+    OwnedPods,
     PodControl,
     claim_objects,
     is_pod_active,
@@ -76,6 +89,7 @@ class ReplicaSetController(Controller):
         self.pod_informer = self.informer("pods")
         if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
             self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
+        self.pod_counts = ActivePodCounts(self.pod_informer)
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.burst_replicas = BURST_REPLICAS
@@ -156,15 +170,28 @@ class ReplicaSetController(Controller):
             return f"ReplicaSet {key} has been deleted; forgot its expectations"
         needs_sync = self.expectations.satisfied(key)
         selector = selector_from_spec(rs["spec"].get("selector"))
-        active = [p for p in pods_by_owner(self.pod_informer, rs, include_orphans=True) if is_pod_active(p)]
-        pods, notes = claim_objects(self.client, rs, selector, active, "pods", lambda: self._can_adopt(rs))
+        owned = self._claimed_without_changes(rs, selector)
+        claimed: list[dict] = []
+        notes: list[str] = []
+        if owned is None:  # something to adopt or release: list and claim Pod by Pod, as upstream
+            candidates = pods_by_owner(self.pod_informer, rs, include_orphans=True)
+            active = [p for p in candidates if is_pod_active(p)]
+            claimed, notes = claim_objects(self.client, rs, selector, active, "pods",
+                                           lambda: self._can_adopt(rs))
+            counts = self.count_pods(rs, claimed)
+        else:  # read now: this sync's own creations and deletions reach the counters as they happen
+            counts = self.read_counts(rs, owned)
+        current = counts[0]
         action, error = None, None
         if needs_sync and not rs["metadata"].get("deletionTimestamp"):
             try:
-                action = self.manage_replicas(pods, rs)
+                if owned is None:
+                    action = self.manage_replicas(claimed, rs)
+                else:  # the Pods themselves are read only if a scale-down has to rank them
+                    action = self._manage(current, rs, lambda: self._pods(owned))
             except (ApiError, Unreachable) as err:
                 error = err
-        new_status = self.calculate_status(rs, pods, error)
+        new_status = self._status(rs, *counts, error)
         updated = self._update_status(rs, new_status)
         desired = rs["spec"].get("replicas", 1)
         if error is not None:
@@ -173,7 +200,7 @@ class ReplicaSetController(Controller):
         st = updated.get("status") or {}
         if min_ready and st.get("readyReplicas", 0) == desired and st.get("availableReplicas", 0) != desired:
             self.queue.add_after(key, min_ready + 1)
-        head = f"desired {desired}, current {len(pods)}"
+        head = f"desired {desired}, current {current}"
         if notes:
             head += f" ({', '.join(notes)})"
         if action:
@@ -187,6 +214,27 @@ class ReplicaSetController(Controller):
                 f"ready={st.get('readyReplicas', 0)} "
                 f"available={st.get('availableReplicas', 0)}")
 
+    def _claimed_without_changes(self, rs: dict, selector: Selector) -> OwnedPods | None:
+        """The ReplicaSet's active Pods when claiming them would change nothing, else None.
+
+        ``claim_objects`` keeps every owned Pod its selector matches, releases the others and
+        adopts matching orphans.  If every label set among the owned Pods matches and none among
+        the namespace's active orphans does, it would neither adopt nor release: the claimed Pods
+        are exactly the owned ones, and their counters stand for them.
+        """
+        md = rs["metadata"]
+        owned = self.pod_counts.owned(md["namespace"], md["uid"])
+        if not all(selector.matches(labels) for labels in owned.labels()):
+            return None
+        if any(selector.matches(labels) for labels in self.pod_counts.orphans(md["namespace"]).labels()):
+            return None
+        return owned
+
+    def _pods(self, owned: OwnedPods) -> list[dict]:
+        """The Pods behind a record, in key order as ``pods_by_owner`` lists them."""
+        store = self.pod_informer.store
+        return [store[k] for k in sorted(owned.keys)]
+
     def _can_adopt(self, rs: dict) -> bool:
         """Re-read the ReplicaSet from the API server: never adopt for an owner that is being deleted."""
         fresh = self.client.get("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
@@ -195,8 +243,12 @@ class ReplicaSetController(Controller):
 
     def manage_replicas(self, pods: list[dict], rs: dict) -> str | None:
         """Create or delete Pods to reach ``spec.replicas``; return what was done (None: nothing)."""
+        return self._manage(len(pods), rs, lambda: pods)
+
+    def _manage(self, current: int, rs: dict, pods: Callable[[], list[dict]]) -> str | None:
+        """``manage_replicas`` for ``current`` claimed Pods, read through ``pods()`` only to delete some."""
         key = object_key(rs)
-        diff = len(pods) - rs["spec"].get("replicas", 1)
+        diff = current - rs["spec"].get("replicas", 1)
         if diff < 0:
             want = min(-diff, self.burst_replicas)
             self.expectations.expect_creations(key, want)
@@ -215,7 +267,7 @@ class ReplicaSetController(Controller):
                     f"({'batch of' if len(batches) == 1 else 'slow-start batches'} {sizes})")
         if diff > 0:
             diff = min(diff, self.burst_replicas)
-            victims = self.pods_to_delete(pods, rs, diff)
+            victims = self.pods_to_delete(pods(), rs, diff)
             self.expectations.expect_deletions(key, [object_key(p) for p in victims])
             deleted, first_error = [], None
             for pod in victims:
@@ -254,24 +306,44 @@ class ReplicaSetController(Controller):
         return [p for r in sets for p in pods_by_owner(self.pod_informer, r, include_orphans=False)]
 
     def calculate_status(self, rs: dict, pods: list[dict], error: Exception | None) -> dict:
-        """The status the ReplicaSet should have, from the Pods it owns."""
-        status = deep_copy(rs.get("status") or {})
-        template_labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
-        template_selector = parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+        """The status the ReplicaSet should have, from the Pods it owns (upstream's listing way)."""
+        return self._status(rs, *self.count_pods(rs, pods), error)
+
+    def count_pods(self, rs: dict, pods: list[dict]) -> tuple[int, int, int, int]:
+        """Replicas, fully labeled, ready and available among ``pods``, checking each Pod."""
+        template_selector = self._template_selector(rs)
         min_ready = rs["spec"].get("minReadySeconds") or 0
         now = self.clock.now
-        status["replicas"] = len(pods)
-        status["fullyLabeledReplicas"] = sum(1 for p in pods
-                                             if template_selector.matches(p["metadata"].get("labels")))
-        status["readyReplicas"] = sum(1 for p in pods if is_pod_ready(p))
-        status["availableReplicas"] = sum(1 for p in pods if is_pod_available(p, min_ready, now))
+        return (len(pods), sum(1 for p in pods if template_selector.matches(p["metadata"].get("labels"))),
+                sum(1 for p in pods if is_pod_ready(p)),
+                sum(1 for p in pods if is_pod_available(p, min_ready, now)))
+
+    def read_counts(self, rs: dict, owned: OwnedPods) -> tuple[int, int, int, int]:
+        """What ``count_pods`` gives for the owned Pods, read from their counters."""
+        min_ready = rs["spec"].get("minReadySeconds") or 0
+        return (len(owned), owned.count_labeled(self._template_selector(rs)), len(owned.ready),
+                owned.count_available(min_ready, self.clock.now))
+
+    @staticmethod
+    def _template_selector(rs: dict) -> Selector:
+        """Matches Pods that carry every label of the template (``fullyLabeledReplicas``)."""
+        template_labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
+        return parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+
+    def _status(self, rs: dict, replicas: int, fully_labeled: int, ready: int, available: int,
+                error: Exception | None) -> dict:
+        status = deep_copy(rs.get("status") or {})
+        status["replicas"] = replicas
+        status["fullyLabeledReplicas"] = fully_labeled
+        status["readyReplicas"] = ready
+        status["availableReplicas"] = available
         for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
             if not status[field]:
                 del status[field]  # omitempty, as the real API serialises them
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None:
-            reason = "FailedCreate" if len(pods) < rs["spec"].get("replicas", 1) else "FailedDelete"
+            reason = "FailedCreate" if replicas < rs["spec"].get("replicas", 1) else "FailedDelete"
             failure = failure or {"type": "ReplicaFailure", "status": "True",
                                   "lastTransitionTime": self.host.timestamp(), "reason": reason,
                                   "message": str(error)}

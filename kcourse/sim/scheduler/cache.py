@@ -5,7 +5,9 @@ NodeInfo when its watch event arrives, a node's facts are refreshed when the
 node changes — and never rebuilt per cycle, so a cycle costs what the real
 one costs: it touches the nodes it evaluates.  It also keeps the order cycles
 walk the nodes in, zones interleaved (upstream's ``node_tree.go``), and which
-nodes hold each image (ImageLocality's spread).
+nodes hold each image (ImageLocality's spread).  The facts Filter and Score
+read on every node are also kept as columns (:class:`NodeTable`), which each
+NodeInfo updates in place when its node or its pods change.
 
 Simplified: no *assumed* pods (the binding cycle runs in the same step, and
 the bind's watch event updates the cache at once) and no snapshot: a cycle
@@ -18,9 +20,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from ..labels import Selector
 from ..resources import object_key
 from .framework.types import LABEL_ZONE, NodeInfo, PodInfo
+from .node_table import NodeTable
 
 __all__ = ["Cache"]
 
@@ -46,6 +51,9 @@ class Cache:
         self._zones: dict[str, list[str]] = {}
         self._list: list[NodeInfo] | None = None
         self._positions: dict[str, int] | None = None
+        self._slots: np.ndarray | None = None
+        #: The nodes' facts as columns, a row per node (what the cycle's array path reads).
+        self.table = NodeTable()
         #: label group → node → pods of the group on it (terminating pods aside: ``countPodsMatchSelector``)
         self.group_nodes: dict[tuple, dict[str, int]] = {}
         self._group_labels: dict[tuple, dict[str, str]] = {}
@@ -56,6 +64,7 @@ class Cache:
         ni = self.nodes.get(name)
         if ni is None:
             ni = self.nodes[name] = NodeInfo(name)
+            ni.table = self.table
         return ni
 
     def add_node(self, node: dict) -> None:
@@ -71,7 +80,7 @@ class Cache:
             if old_zone is not None:
                 self._zones[old_zone].remove(name)
             self._zones.setdefault(zone, []).append(name)
-            self._list = self._positions = None
+            self._list = self._positions = self._slots = None
 
     def remove_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
@@ -80,7 +89,8 @@ class Cache:
             return
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
-        self._list = self._positions = None
+        self._list = self._positions = self._slots = None
+        self.table.remove(name)
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
         else:
@@ -174,6 +184,12 @@ class Cache:
                         out.append(self.nodes[names[i]])
             self._list = out
         return self._list
+
+    def node_slots(self) -> np.ndarray:
+        """The table slots of ``node_list()``, in its order."""
+        if self._slots is None:
+            self._slots = self.table.slots_of(self.node_list())
+        return self._slots
 
     def nodes_named(self, names: Iterable[str]) -> list[NodeInfo]:
         """The named nodes in ``node_list`` order: a narrowed cycle (a DaemonSet pod's) walks those."""

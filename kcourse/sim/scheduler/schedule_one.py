@@ -13,6 +13,12 @@ has found :func:`num_feasible_nodes_to_find` feasible ones (50% minus 1% per
 125 nodes, at least 5%, at least 100 nodes), searching round-robin from where
 the previous cycle stopped — the real ``percentageOfNodesToScore``.
 
+Filter and Score normally run as array operations over the scheduler's node
+table (:class:`NodeView`); the nodes the arrays cannot vouch for — a taint,
+a cordon, a shortfall whose reason must be told, an unusual pod — go through
+the plugins one node at a time, and the walk, the counts, the tie-break and
+the rotation are the same on both paths.
+
 Simplified: a pod with ``status.nominatedNodeName`` is tried on that node
 first and bound there if it fits, without scoring (upstream also checks that
 no higher-priority pod is nominated to it); "no nodes available to schedule
@@ -26,9 +32,12 @@ from array import array
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .framework.cycle_state import CycleState
 from .framework.interface import Status
 from .framework.types import NodeInfo, PodInfo, fit_error_message, histogram_message
+from .node_table import NodeView
 
 if TYPE_CHECKING:
     from .framework.runtime import Framework
@@ -138,7 +147,8 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         ni = fw.cache.nodes.get(nominated)
         if ni is not None and ni.node is not None and fw.run_filter_plugins(state, pod, ni).ok:
             return CycleResult(nominated, 1, 1, {}, {}, {}, state=state)
-    feasible, statuses = find_nodes_that_fit_pod(fw, state, pod, candidates)
+    view = fw.node_view(state, candidates)
+    feasible, statuses, feasible_view = _find_nodes_that_fit(fw, state, pod, candidates, view)
     evaluated = len(feasible) + len(statuses)
     if not feasible:
         plugins = {st.plugin for st in statuses.values()} | (set(narrowing) if absent else set())
@@ -158,7 +168,10 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
     if not pre_score_status.ok:
         return CycleResult(None, 0, evaluated, statuses, {}, {}, pre_score_status.message(), error=True,
                            state=state)
-    columns, totals = fw.run_score_plugins(state, pod, feasible)
+    if feasible_view is not None:
+        columns, totals = fw.run_score_arrays(state, pod, feasible_view)
+    else:
+        columns, totals = fw.run_score_plugins(state, pod, feasible)
     compact = {plugin: array("i", column) for plugin, column in columns.items()}
     return CycleResult(select_host(fw, feasible, totals), len(feasible), evaluated, statuses,
                        scored=([ni.name for ni in feasible], compact), state=state)
@@ -181,9 +194,20 @@ def _pre_filter_failure(fw: Framework, state: CycleState, pod: dict, status: Sta
 def find_nodes_that_fit_pod(fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo]
                             ) -> tuple[list[NodeInfo], dict[str, Status]]:
     """``findNodesThatPassFilters``: Filter round-robin from ``next_start_node_index`` until enough fit."""
+    feasible, statuses, _ = _find_nodes_that_fit(fw, state, pod, nodes, fw.node_view(state, nodes))
+    return feasible, statuses
+
+
+def _find_nodes_that_fit(fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo],
+                         view: NodeView | None) -> tuple[list[NodeInfo], dict[str, Status], NodeView | None]:
+    """The feasible nodes, the rejected ones' statuses, and the view over the feasible (array path)."""
     n = len(nodes)
     if n == 0:
-        return [], {}
+        return [], {}, None
+    if view is not None:
+        sure = fw.run_filter_arrays(state, pod, view)
+        if sure is not None:
+            return _walk_arrays(fw, state, pod, view, sure)
     want = num_feasible_nodes_to_find(n, fw.percentage_of_nodes_to_score)
     feasible: list[NodeInfo] = []
     statuses: dict[str, Status] = {}
@@ -198,7 +222,58 @@ def find_nodes_that_fit_pod(fw: Framework, state: CycleState, pod: dict, nodes: 
         else:
             statuses[ni.name] = st
     fw.next_start_node_index = (start + len(feasible) + len(statuses)) % n
-    return feasible, statuses
+    return feasible, statuses, None
+
+
+def _walk_arrays(fw: Framework, state: CycleState, pod: dict, view: NodeView, sure: np.ndarray
+                 ) -> tuple[list[NodeInfo], dict[str, Status], NodeView]:
+    """The same round-robin walk as the per-node loop, with the surely-feasible nodes counted in bulk.
+
+    Only the nodes the arrays could not vouch for are filtered one by one, in walk order, so the
+    statuses, the feasible nodes' order and the stopping point are those of the per-node loop.
+    """
+    nodes = view.nodes
+    n = len(nodes)
+    want = num_feasible_nodes_to_find(n, fw.percentage_of_nodes_to_score)
+    start = fw.next_start_node_index % n
+    walk = np.roll(np.arange(n), -start) if start else np.arange(n)  # walk position → row of the view
+    sure = sure[walk]
+    counted = np.cumsum(sure)  # surely-feasible nodes among walk positions 0..i
+    statuses: dict[str, Status] = {}
+    checked: list[int] = []  # walk positions filtered one by one that fit
+    run_filter_plugins = fw.run_filter_plugins
+    found = 0  # feasible nodes before walk position ``pos``
+    pos = 0
+    stop = n
+    for p in np.flatnonzero(~sure).tolist():
+        before = int(counted[p]) - int(counted[pos - 1] if pos else 0)  # surely feasible in [pos, p)
+        if found + before >= want:
+            stop = int(np.searchsorted(counted, int(counted[pos - 1] if pos else 0) + want - found)) + 1
+            found = want
+            break
+        found += before
+        ni = nodes[walk[p]]
+        st = run_filter_plugins(state, pod, ni)
+        pos = p + 1
+        if st.ok:
+            checked.append(p)
+            found += 1
+            if found >= want:
+                stop = pos
+                break
+        else:
+            statuses[ni.name] = st
+    else:
+        rest = int(counted[-1]) - int(counted[pos - 1] if pos else 0)
+        if found + rest >= want:
+            stop = int(np.searchsorted(counted, int(counted[pos - 1] if pos else 0) + want - found)) + 1
+    positions = np.flatnonzero(sure[:stop])
+    if checked:
+        positions = np.sort(np.concatenate([positions, np.array(checked, dtype=positions.dtype)]))
+    rows = walk[positions]
+    feasible = [nodes[i] for i in rows.tolist()]
+    fw.next_start_node_index = (start + stop) % n
+    return feasible, statuses, view.subset(rows, feasible)
 
 
 def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:

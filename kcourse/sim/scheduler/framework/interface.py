@@ -11,6 +11,12 @@ status too: a PreFilter (PreScore) returning :data:`SKIP` says "nothing to
 check (score) for this pod", and the framework leaves the plugin's Filter
 (Score) out of the cycle.
 
+Two Protocols have no upstream counterpart: :class:`FilterArrays` and
+:class:`ScoreArrays` let a plugin decide many nodes at once from the
+scheduler's node table (``node_table.py``) instead of one call per node; a
+plugin offering them keeps its per-node ``filter`` / ``score`` as the
+reference, and the two must agree exactly.
+
 Simplified: a PreFilter returns *either* a :class:`PreFilterResult` or a
 Status (upstream returns both); Permit, PreBind and PostBind have no
 Protocol here because no default plugin does visible work at them; a plugin
@@ -25,6 +31,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from ..node_table import NodeView
     from ..queue import QueuedPodInfo
     from .cycle_state import CycleState
     from .runtime import Framework
@@ -35,6 +44,7 @@ __all__ = [
     "SKIP",
     "BindPlugin",
     "Code",
+    "FilterArrays",
     "FilterPlugin",
     "Plugin",
     "PostFilterPlugin",
@@ -44,6 +54,7 @@ __all__ = [
     "PreScorePlugin",
     "QueueSortPlugin",
     "ReservePlugin",
+    "ScoreArrays",
     "ScoreExtensions",
     "ScorePlugin",
     "Status",
@@ -187,6 +198,22 @@ class FilterPlugin(Protocol):
 
 
 @runtime_checkable
+class FilterArrays(Protocol):
+    """A Filter plugin's verdict on many nodes at once, from the node table's columns.
+
+    ``filter_nodes`` returns a bool array over ``nodes``: True where the node
+    surely passes the plugin's ``filter``.  False sends the node through the
+    per-node path (the plugins' ``filter``, which also gives the reason);
+    None sends every node there.  It must never say True where ``filter``
+    would reject.
+    """
+
+    name: str
+
+    def filter_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None: ...
+
+
+@runtime_checkable
 class PostFilterPlugin(Protocol):
     """``PostFilterPlugin``: runs when no node fits (DefaultPreemption), with every node's Filter status."""
 
@@ -221,6 +248,20 @@ class ScoreExtensions(Protocol):
     name: str
 
     def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None: ...
+
+
+@runtime_checkable
+class ScoreArrays(Protocol):
+    """A Score plugin's scores of many nodes at once: what ``score`` then ``normalize_score`` give.
+
+    ``score_nodes`` returns an int64 array over ``nodes`` equal, node for
+    node, to the per-node path's normalised scores (before the weight), or
+    None to have the framework take the per-node path.
+    """
+
+    name: str
+
+    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None: ...
 
 
 @runtime_checkable

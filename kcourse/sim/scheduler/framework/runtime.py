@@ -13,6 +13,14 @@ requests, tolerations, images, spreading counts), so the per-node Filter and
 Score calls stay small; a plugin whose PreFilter (PreScore) returns Skip has
 nothing to check (score) for this pod and its Filter (Score) is left out.
 
+A cycle normally decides the nodes with array operations
+(:meth:`Framework.run_filter_arrays`, :meth:`Framework.run_score_arrays`)
+when every Filter (Score) plugin it runs offers them (``FilterArrays``,
+``ScoreArrays``); a pod with unusual constraints, or a node the arrays cannot
+vouch for, takes the per-node path, which stays the reference.  Set
+``use_node_arrays`` to False to run every cycle node by node (the two give
+the same decisions, which the tests check on many random clusters).
+
 Simplified: one profile per scheduler; no Permit, PreBind, PostBind or
 PreEnqueue points; Filters run one node after another (upstream runs 16 in
 parallel, which changes nothing a learner sees: the nodes are still counted
@@ -26,8 +34,11 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ...labels import Selector
 from ..cache import Cache
+from ..node_table import EXACT_LIMIT, NodeView
 from ..profile import DEFAULT_PROFILE, Profile
 from ..registry import new_in_tree_registry
 from ..schedule_one import CycleResult, schedule_pod
@@ -36,6 +47,7 @@ from .interface import (
     SKIP,
     BindPlugin,
     Code,
+    FilterArrays,
     FilterPlugin,
     Plugin,
     PostFilterPlugin,
@@ -45,6 +57,7 @@ from .interface import (
     PreScorePlugin,
     QueueSortPlugin,
     ReservePlugin,
+    ScoreArrays,
     ScoreExtensions,
     ScorePlugin,
     Status,
@@ -112,6 +125,11 @@ class Framework:
                              f"has {len(self.queue_sort_plugins)}")
         #: Where the next cycle's search for feasible nodes starts (``nextStartNodeIndex``).
         self.next_start_node_index = 0
+        #: Decide the common case with array operations over the node table (False: node by node).
+        self.use_node_arrays = True
+        #: The plugins with an array form, found once (a Protocol check is slow on every cycle).
+        self._filter_arrays = {p.name for p in self.filter_plugins if isinstance(p, FilterArrays)}
+        self._score_arrays = {p.name for p in self.score_plugins if isinstance(p, ScoreArrays)}
 
     def plugin(self, name: str) -> Plugin:
         """The profile's plugin called ``name`` (KeyError when the profile has none)."""
@@ -174,6 +192,35 @@ class Framework:
                 return st
         return _FEASIBLE
 
+    def node_view(self, state: CycleState, nodes: list[NodeInfo]) -> NodeView | None:
+        """The node table's columns over ``nodes``, or None when this cycle takes the per-node path.
+
+        The arrays are exact only for requests within ``EXACT_LIMIT``: a pod asking for more goes
+        node by node, as does a cycle when some Filter it runs has no ``filter_nodes``.
+        """
+        if not self.use_node_arrays or not nodes:
+            return None
+        plugins = self.filter_plugins if state.filter_plugins is None else state.filter_plugins
+        if not all(p.name in self._filter_arrays for p in plugins):
+            return None
+        pi = state.pod_info
+        if not all(0 <= v < EXACT_LIMIT for v in (*pi.requests.values(), *pi.non_zero.values())):
+            return None
+        cache = self.cache
+        slots = cache.node_slots() if nodes is state.all_nodes else cache.table.slots_of(nodes)
+        return NodeView(cache.table, nodes, slots)
+
+    def run_filter_arrays(self, state: CycleState, pod: dict, view: NodeView) -> np.ndarray | None:
+        """Filter over the view at once: True where every Filter surely passes (the rest go node by node)."""
+        plugins = self.filter_plugins if state.filter_plugins is None else state.filter_plugins
+        sure = ~view.flag("odd")
+        for p in plugins:
+            mask = p.filter_nodes(state, pod, view)  # type: ignore[attr-defined]
+            if mask is None:
+                return None
+            sure &= mask
+        return sure
+
     def run_post_filter_plugins(self, state: CycleState, pod: dict, statuses: dict[str, Status]
                                 ) -> tuple[PostFilterResult | None, Status]:
         """PostFilter in order until one succeeds (or gives up for good); else the rejections, merged."""
@@ -214,6 +261,41 @@ class Framework:
             columns[p.name] = [s * weight for s in raw]
         totals = list(map(sum, zip(*columns.values()))) if columns else [0] * len(nodes)
         return columns, totals
+
+    def run_score_arrays(self, state: CycleState, pod: dict, view: NodeView
+                         ) -> tuple[dict[str, list[int]], list[int]]:
+        """``run_score_plugins`` over the view's nodes with array operations where the plugins offer them.
+
+        A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path.
+        """
+        if view.flag("odd").any():
+            return self.run_score_plugins(state, pod, view.nodes)
+        columns: dict[str, np.ndarray | list[int]] = {}
+        skipped = state.skip_score_plugins
+        for p, normalize, weight in self._score_plan:
+            if p.name in skipped:
+                continue
+            scores = p.score_nodes(state, pod, view) if p.name in self._score_arrays else None  # type: ignore[attr-defined]
+            if scores is None or abs(weight) >= EXACT_LIMIT // 1024:
+                score = p.score
+                raw = [score(state, pod, ni) for ni in view.nodes]
+                if normalize is not None:
+                    normalize(state, pod, raw)
+                columns[p.name] = [s * weight for s in raw]
+            else:
+                columns[p.name] = scores * weight
+        if not columns:
+            return {}, [0] * len(view)
+        lists = {name: col if isinstance(col, list) else col.tolist() for name, col in columns.items()}
+        arrays = [col for col in columns.values() if isinstance(col, np.ndarray)]
+        if len(arrays) == len(columns):
+            total = np.zeros(len(view), dtype=np.int64)
+            for col in arrays:
+                total += col
+            totals = total.tolist()
+        else:
+            totals = list(map(sum, zip(*lists.values())))
+        return lists, totals
 
     # --- the binding cycle ---------------------------------------------------------------------------------
 

@@ -19,10 +19,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ...quantity import millicores, units
 from ...resources import object_key
 from .interface import Status
+
+if TYPE_CHECKING:
+    from ..node_table import NodeTable
 
 __all__ = [
     "DEFAULT_MEMORY_REQUEST",
@@ -155,6 +159,8 @@ class NodeInfo:
     What plugins read on every node of every cycle is computed once per node
     update: allocatable as integers, the labels, and the taints sorted by
     what they do (NoSchedule/NoExecute for Filter, PreferNoSchedule for Score).
+    A node info of the scheduler's cache also writes those facts into the
+    cache's :class:`NodeTable` row whenever they change (``table``).
     """
 
     def __init__(self, name: str, node: dict | None = None):
@@ -171,6 +177,8 @@ class NodeInfo:
         self.unschedulable = False
         self.hard_taints: list[dict] = []
         self.prefer_taints: list[dict] = []
+        #: The cache's node table this node's row lives in (None: a node info of its own, e.g. a clone).
+        self.table: NodeTable | None = None
         if node is not None:
             self.set_node(node)
 
@@ -202,6 +210,8 @@ class NodeInfo:
         self.unschedulable = bool(spec.get("unschedulable"))
         self.hard_taints = [t for t in self.taints if t.get("effect") in ("NoSchedule", "NoExecute")]
         self.prefer_taints = [t for t in self.taints if t.get("effect") == "PreferNoSchedule"]
+        if self.table is not None:
+            self.table.write(self)
 
     def add_pod(self, pi: PodInfo) -> None:
         self.pods[pi.key] = pi
@@ -211,6 +221,8 @@ class NodeInfo:
             self.non_zero_requested[k] += pi.non_zero[k]
         for port in pi.host_ports:
             self.used_ports[port] = self.used_ports.get(port, 0) + 1
+        if self.table is not None and self.node is not None:
+            self.table.write(self)
 
     def remove_pod(self, key: str) -> PodInfo | None:
         pi = self.pods.pop(key, None)
@@ -224,6 +236,8 @@ class NodeInfo:
             self.used_ports[port] -= 1
             if not self.used_ports[port]:
                 del self.used_ports[port]
+        if self.table is not None and self.node is not None:
+            self.table.write(self)
         return pi
 
     def clone(self) -> NodeInfo:

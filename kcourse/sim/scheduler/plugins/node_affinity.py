@@ -13,10 +13,19 @@ Filter, PreScore, Score, NormalizeScore; weight 2 in the default profile.
 Terms that each name nodes, none in common, reject the pod at PreFilter:
 "pod affinity terms conflict".
 
+Over many nodes at once (``score_nodes``): a pod without preferred terms
+scores 0 everywhere; one with preferred terms is scored node by node.  The
+Filter has no array form: a pod with a selector or required terms is
+filtered node by node.
+
 Simplified: no ``addedAffinity`` plugin argument.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ...nodeaffinity import node_selector_term_matches, required_node_affinity, required_node_affinity_matches
 from ..framework.cycle_state import CycleState
@@ -27,12 +36,16 @@ from ..framework.interface import (
     PreFilterPlugin,
     PreFilterResult,
     PreScorePlugin,
+    ScoreArrays,
     ScoreExtensions,
     ScorePlugin,
     Status,
 )
 from ..framework.types import ClusterEvent, NodeInfo
 from .helper import default_normalize_score
+
+if TYPE_CHECKING:
+    from ..node_table import NodeView
 
 __all__ = ["NodeAffinity"]
 
@@ -93,8 +106,14 @@ class NodeAffinity(Plugin):
     def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores)
 
+    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
+        """0 everywhere for a pod without preferred terms; otherwise None: scored node by node."""
+        if state.read(_PRE_SCORE_KEY):
+            return None
+        return np.zeros(len(nodes), dtype=np.int64)
+
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
 _implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin],
-                   type[ScoreExtensions]] = (
-    NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)
+                   type[ScoreExtensions], type[ScoreArrays]] = (
+    NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)

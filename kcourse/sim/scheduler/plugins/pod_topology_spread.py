@@ -16,6 +16,11 @@ matching pods, and Score on a node is a lookup.  Extension points:
 PreFilter, Filter, PreScore, Score, NormalizeScore; weight 2 in the default
 profile.
 
+Over many nodes at once (``score_nodes``) the same float sums and Go
+rounding run as array operations, and the normalisation in int64.  The
+Filter has no array form: a pod with DoNotSchedule constraints is filtered
+node by node.
+
 Simplified: ``nodeAffinityPolicy: Honor`` and ``nodeTaintsPolicy: Ignore``
 (the defaults) only; ``matchLabelKeys`` is ignored; the system default
 selector comes from Services and ReplicaSets (not ReplicationControllers or
@@ -27,9 +32,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ...labels import Selector, selector_from_spec
-from ...nodeaffinity import required_node_affinity_matches
+from ...nodeaffinity import required_node_affinity, required_node_affinity_matches
 from ..framework.cycle_state import CycleState
 from ..framework.interface import (
     MAX_NODE_SCORE,
@@ -38,11 +46,15 @@ from ..framework.interface import (
     Plugin,
     PreFilterPlugin,
     PreScorePlugin,
+    ScoreArrays,
     ScoreExtensions,
     ScorePlugin,
     Status,
 )
 from ..framework.types import LABEL_HOSTNAME, LABEL_ZONE, ClusterEvent, NodeInfo
+
+if TYPE_CHECKING:
+    from ..node_table import NodeView
 
 __all__ = ["PodTopologySpread", "SpreadConstraint"]
 
@@ -145,23 +157,32 @@ class PodTopologySpread(Plugin):
         for i, c in enumerate(constraints):
             if c.topology_key == LABEL_HOSTNAME:
                 continue  # a node is its own domain: Score looks its count up directly
-            for ni in nodes:
-                value = ni.labels.get(c.topology_key)
-                if value is not None and ni.name not in ignored:
-                    pairs[i].setdefault(value, 0)
+            key = c.topology_key
+            values = {ni.labels.get(key) for ni in nodes if ni.name not in ignored}
+            pairs[i] = dict.fromkeys((v for v in values if v is not None), 0)
         ns = state.pod_info.namespace
         matching = [self._matching(c, ns) for c in constraints]
         # Pods on nodes outside the sampled ones count too: every eligible node holding matching pods.
+        cache_nodes = self.handle.cache.nodes if self.handle else {}
+        spec = pod["spec"]
+        any_node = not spec.get("nodeSelector") and not required_node_affinity(pod)
+        keys = [c.topology_key for c in constraints]
         for i, c in enumerate(constraints):
-            if not pairs[i]:
+            domains = pairs[i]
+            if not domains:
                 continue
+            key = c.topology_key
             for name, count in matching[i].items():
-                holder = self.handle.cache.nodes.get(name) if self.handle else None
-                if holder is None or not self._eligible(pod, holder, constraints, require_all):
+                holder = cache_nodes.get(name)
+                if holder is None or holder.node is None:
                     continue
-                value = holder.labels.get(c.topology_key)
-                if value is not None and value in pairs[i]:
-                    pairs[i][value] += count
+                value = holder.labels.get(key)
+                if value is None or value not in domains:
+                    continue
+                # _eligible, its checks reordered: the cheap ones first.
+                if (any_node or required_node_affinity_matches(pod, holder.node)) and (
+                        not require_all or all(k in holder.labels for k in keys)):
+                    domains[value] += count
         terms = []
         for i, c in enumerate(constraints):
             host = c.topology_key == LABEL_HOSTNAME
@@ -197,8 +218,35 @@ class PodTopologySpread(Plugin):
             normalized = [0 if skip else s for s, skip in zip(normalized, ignored)]
         scores[:] = normalized
 
+    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+        """``score`` then ``normalize_score`` on every node at once, with the same float sums and rounding."""
+        terms, _, skips = state.read(_PRE_SCORE_KEY)
+        infos = nodes.nodes
+        total = np.zeros(len(infos))
+        for key, host, counts, weight, extra in terms:
+            # A node without the label adds nothing (-1 here); the others add count × weight + (maxSkew − 1).
+            if host:
+                found = [-1 if ni.labels.get(key) is None else counts.get(ni.name, 0) for ni in infos]
+            else:
+                found = [-1 if (v := ni.labels.get(key)) is None else counts.get(v, 0) for ni in infos]
+            count = np.array(found, dtype=np.int64)
+            total = total + np.where(count >= 0, count * weight + extra, 0.0)
+        # Go's math.Round: halves away from zero.
+        raw = np.where(total >= 0, np.floor(total + 0.5), -np.floor(-total + 0.5)).astype(np.int64)
+        skip = None if skips is None else np.array(skips, dtype=bool)
+        valid = raw if skip is None else raw[~skip]
+        low, high = (int(valid.min()), int(valid.max())) if valid.size else (0, 0)
+        if high == 0:
+            normalized = np.full(len(infos), MAX_NODE_SCORE, dtype=np.int64)
+        else:
+            normalized = MAX_NODE_SCORE * (high + low - raw) // high
+        if skip is not None:
+            normalized[skip] = 0
+        return normalized
+
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
 _implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin],
-                   type[ScoreExtensions]] = (
-    PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread)
+                   type[ScoreExtensions], type[ScoreArrays]] = (
+    PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread,
+    PodTopologySpread)

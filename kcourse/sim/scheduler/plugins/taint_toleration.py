@@ -7,16 +7,37 @@ meets first.  Score counts the node's untolerated PreferNoSchedule taints,
 normalised in reverse: fewer is better.  Extension points: Filter, PreScore,
 Score, NormalizeScore; weight 3 in the default profile.
 
+Over many nodes at once (``filter_nodes``, ``score_nodes``): a node without
+taints of the kind passes, or scores 0, without looking at the pod's
+tolerations; only the tainted nodes are checked one by one.
+
 Simplified: nothing.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from ...taints import tolerated
 from ..framework.cycle_state import CycleState
-from ..framework.interface import FilterPlugin, Plugin, PreScorePlugin, ScoreExtensions, ScorePlugin, Status
+from ..framework.interface import (
+    MAX_NODE_SCORE,
+    FilterArrays,
+    FilterPlugin,
+    Plugin,
+    PreScorePlugin,
+    ScoreArrays,
+    ScoreExtensions,
+    ScorePlugin,
+    Status,
+)
 from ..framework.types import ClusterEvent, NodeInfo
 from .helper import default_normalize_score
+
+if TYPE_CHECKING:
+    from ..node_table import NodeView
 
 __all__ = ["TaintToleration"]
 
@@ -54,7 +75,23 @@ class TaintToleration(Plugin):
     def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=True)
 
+    def filter_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+        """Nodes without NoSchedule/NoExecute taints surely pass; the others are checked one by one."""
+        return ~nodes.flag("hard_taints")
+
+    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+        """``score`` on the nodes with PreferNoSchedule taints (0 elsewhere), normalised in reverse."""
+        raw = np.zeros(len(nodes), dtype=np.int64)
+        rows = np.flatnonzero(nodes.flag("prefer_taints"))
+        if rows.size:
+            raw[rows] = nodes.per_node(rows, lambda ni: self.score(state, pod, ni))
+        top = int(raw.max())
+        if top == 0:
+            return np.full(len(nodes), MAX_NODE_SCORE, dtype=np.int64)
+        return MAX_NODE_SCORE - MAX_NODE_SCORE * raw // top
+
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin], type[ScoreExtensions]] = (
-    TaintToleration, TaintToleration, TaintToleration, TaintToleration)
+_implements: tuple[type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin], type[ScoreExtensions],
+                   type[FilterArrays], type[ScoreArrays]] = (
+    TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration)
