@@ -22,7 +22,9 @@ measures, on this machine:
 * **import** — a fresh ``python -c "import kcourse"``, best of several.
 * **bytes per Pod** — what one Pod costs in the store (etcd's retained
   versions plus the API server's decoded cache entry, which informers share)
-  against the size of the Pod's JSON.
+  against the size of the Pod's JSON.  The ``etcd_*`` figures count the
+  logical bytes (what etcd's db size shows); the ``*_held_*`` ones what the
+  simulation holds in memory, where etcd keeps old and cold versions packed.
 
 Smaller runs for CI: ``--nodes 200 --pods 6000``; ``--skip-nbval`` and
 ``--skip-widget`` leave out the slow, scale-independent parts.  A progress
@@ -50,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import kcourse
+from kcourse.sim.etcd import held_bytes
 
 #: Kubernetes' scalability thresholds, the targets of the full run.
 FULL_NODES, FULL_PODS = 5_000, 150_000
@@ -315,12 +318,14 @@ def bytes_per_pod(cluster: kcourse.Cluster, sample: int = 500) -> dict:
     """
     pods = cluster.api.items("pods", "default")
     step = max(1, len(pods) // sample)
-    latest, history, cached, json_size = [], [], [], []
+    latest, history, cached, json_size, held_latest, held_history = [], [], [], [], [], []
     for p in pods[::step][:sample]:
         key = f"/registry/pods/default/{p['metadata']['name']}"
         versions = cluster.etcd._history.get(key, [])
         latest.append(len(key) + len(versions[-1].value) if versions else 0)
         history.append(sum(len(kv.key) + len(kv.value) for kv in versions))
+        held_latest.append(len(key) + held_bytes(versions[-1]) if versions else 0)
+        held_history.append(len(key) + sum(held_bytes(kv) for kv in versions))  # one key string for all
         cached.append(_deep_size(p, set()))
         json_size.append(len(json.dumps(p, separators=(",", ":"))))
     per_json = statistics.fmean(json_size)
@@ -332,7 +337,12 @@ def bytes_per_pod(cluster: kcourse.Cluster, sample: int = 500) -> dict:
             "etcd_versions_per_pod": round(statistics.fmean(
                 len(cluster.etcd._history.get(f"/registry/pods/default/{p['metadata']['name']}", []))
                 for p in pods[::step][:sample]), 1),
-            "cache_bytes_per_pod": round(statistics.fmean(cached))}
+            "cache_bytes_per_pod": round(statistics.fmean(cached)),
+            "held_bytes_per_pod": round(statistics.fmean(held_history) + statistics.fmean(cached)),
+            "etcd_held_bytes_per_pod_latest": round(statistics.fmean(held_latest)),
+            "etcd_held_bytes_per_pod_history": round(statistics.fmean(held_history)),
+            "etcd_held_mib": round(sum(len(key) + sum(held_bytes(kv) for kv in versions)
+                                       for key, versions in cluster.etcd._history.items()) / 2**20, 1)}
 
 
 def machine() -> dict:

@@ -33,7 +33,16 @@ import pytest
 from kcourse.sim.etcd import Compare, Etcd, KeyValue, Op, WatchEvent, prefix_end
 from kcourse.sim.etcd_remote import RemoteEtcd
 
-BACKENDS = ["embedded", "etcd"]
+#: "packed" is the embedded store packing every version as soon as it is superseded, and every latest
+#: one 100 bytes of writes later, so reads at any revision and watches are checked on packed values too.
+BACKENDS = ["embedded", "packed", "etcd"]
+
+
+def packed_etcd() -> Etcd:
+    """An embedded store that keeps next to nothing unpacked."""
+    etcd = Etcd()
+    etcd.raw_history_bytes, etcd.raw_latest_bytes = 0, 100
+    return etcd
 
 
 def _free_port() -> int:
@@ -230,8 +239,8 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     """A store under a key prefix private to this case, on each backend."""
     name = request.node.name.replace("[", "/").replace("]", "")
     prefix = f"/conformance/{name}/"
-    if request.param == "embedded":
-        yield Store("embedded", Etcd(), prefix)
+    if request.param in ("embedded", "packed"):
+        yield Store("embedded", Etcd() if request.param == "embedded" else packed_etcd(), prefix)
     else:
         yield Store("etcd", request.getfixturevalue("remote"), prefix)
 

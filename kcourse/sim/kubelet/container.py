@@ -155,12 +155,25 @@ class ContainerRecord:
 
 @dataclass
 class PodRecord:
-    """What the kubelet knows about one of its Pods: the sandbox, the containers, the pod worker's state."""
+    """What the kubelet knows about one of its Pods: the sandbox, the containers, the pod worker's state.
+
+    The record holds no copy of the Pod: the informer's cache has the current one, and the
+    record keeps only what the worker reads when the Pod may be gone from there (deleted from
+    the API server, or a new incarnation under the same name) — references to the spec, the
+    labels and annotations of the version last seen (shared with the cached object, never
+    mutated), its ``resourceVersion`` for Events, and the deletion's grace period.
+    """
 
     key: str
     uid: str
-    pod: dict
+    spec: dict
     ctrs: dict[str, ContainerRecord]
+    #: Of the version last seen: what an Event's ``involvedObject.resourceVersion`` names.
+    resource_version: str | None = None
+    labels: dict | None = None
+    annotations: dict | None = None
+    #: ``metadata.deletionGracePeriodSeconds`` once the Pod is being deleted.
+    deletion_grace: int | None = None
     sandbox_id: str = ""
     sandbox_ok: bool = False
     sandbox_attempt: int = -1
@@ -176,6 +189,21 @@ class PodRecord:
     deleted_sent: bool = False
     network_wait_logged: bool = False
 
+    def observe(self, pod: dict) -> None:
+        """The informer delivered a version of the Pod: keep what the worker reads of it."""
+        md = pod["metadata"]
+        self.spec = pod["spec"]
+        self.resource_version = md.get("resourceVersion")
+        self.labels = md.get("labels")
+        self.annotations = md.get("annotations")
+        self.deletion_grace = md.get("deletionGracePeriodSeconds")
+
+    def reference(self) -> dict:
+        """The Pod as an Event's ``involvedObject`` names it (``ref.GetReference``'s fields)."""
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": self.name, "namespace": self.namespace, "uid": self.uid,
+            "resourceVersion": self.resource_version}}
+
     @property
     def namespace(self) -> str:
         return self.key.split("/", 1)[0]
@@ -186,11 +214,16 @@ class PodRecord:
 
     @property
     def host_network(self) -> bool:
-        return bool(self.pod["spec"].get("hostNetwork"))
+        return bool(self.spec.get("hostNetwork"))
 
     @property
     def restart_policy(self) -> str:
-        return self.pod["spec"].get("restartPolicy", "Always")
+        return self.spec.get("restartPolicy", "Always")
+
+    @property
+    def log_directory(self) -> str:
+        """``/var/log/pods/<namespace>_<name>_<uid>``: where the runtime writes this Pod's container logs."""
+        return f"/var/log/pods/{self.namespace}_{self.name}_{self.uid}"
 
     def ordered(self) -> list[ContainerRecord]:
         """Init containers first, in order, then the app containers."""

@@ -65,9 +65,8 @@ class ContainerLogsMixin(Component):
 
     def _log_path(self, p: PodRecord, container_id: str) -> str:
         """The instance's log file, found as CRI's ContainerStatus.LogPath would give it."""
-        md = p.pod["metadata"]
         cid = container_id.split("://", 1)[-1]
-        prefix = f"/var/log/containers/{md['name']}_{md['namespace']}_"
+        prefix = f"/var/log/containers/{p.name}_{p.namespace}_"
         return next((target for link, target in self._links.items()
                      if link.startswith(prefix) and link.endswith(f"-{cid}.log")), "")
 

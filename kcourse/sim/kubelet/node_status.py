@@ -31,11 +31,14 @@ from ..objects import deep_copy, micro_timestamp, set_condition
 from ..quantity import format_bytes, units
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..clock import Timer
     from ..cri import ContainerRuntime
     from ..informer import Informer
+    from ..network import Network
 
-__all__ = ["KUBELET_VERSION", "NodeStatusMixin", "hash_text"]
+__all__ = ["DEFAULT_CAPACITY", "KUBELET_VERSION", "NodeStatusMixin", "hash_text"]
 
 KUBELET_VERSION = "v1.32.0"
 LEASE_DURATION = 40
@@ -45,6 +48,8 @@ NODE_STATUS_REPORT = 300.0
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 UNINITIALIZED_TAINT = {"key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true",
                        "effect": "NoSchedule"}
+#: A machine's capacity when none is given: kcourse's default VM (2 CPUs, 4 GiB, kubelet's maxPods 110).
+DEFAULT_CAPACITY = {"cpu": "2", "memory": "4Gi", "pods": "110", "ephemeral-storage": "20Gi"}
 NETWORK_NOT_READY = ("container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
                      "message:Network plugin returns error: cni plugin not initialized")
 
@@ -64,6 +69,9 @@ class NodeStatusMixin(Component):
     _last_status_post: float
     _posted_ready: str | None
     role: str
+    network: Network
+    capacity: Mapping[str, str]
+    cloud_provider: bool
     #: The timer of the next node-status post, while one is pending among the process's timers.
     _node_status_timer: Timer | None = None
 
@@ -76,7 +84,7 @@ class NodeStatusMixin(Component):
         return self.role == "control-plane"
 
     def _node_object(self) -> dict:
-        cap = dict(self.cluster.node_capacity)
+        cap = dict(self.capacity)
         alloc = dict(cap)
         alloc["memory"] = format_bytes(units(cap["memory"]) - 100 * 2**20)
         alloc["ephemeral-storage"] = str(units(cap["ephemeral-storage"]) * 9 // 10)
@@ -87,7 +95,7 @@ class NodeStatusMixin(Component):
             labels["node-role.kubernetes.io/control-plane"] = ""
             labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
             taints.append(dict(CONTROL_PLANE_TAINT))
-        if self.cluster.cloud is not None:
+        if self.cloud_provider:
             taints.append(dict(UNINITIALIZED_TAINT))
         spec: dict[str, Any] = {"taints": taints} if taints else {}
         return {"apiVersion": "v1", "kind": "Node",
@@ -97,7 +105,7 @@ class NodeStatusMixin(Component):
                     "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
                 "spec": spec,
                 "status": {"capacity": cap, "allocatable": alloc,
-                           "addresses": [{"type": "InternalIP", "address": self.cluster.network.node_ip(self.node)},
+                           "addresses": [{"type": "InternalIP", "address": self.network.node_ip(self.node)},
                                          {"type": "Hostname", "address": self.node}],
                            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                            "nodeInfo": self._node_info()}}
@@ -141,7 +149,8 @@ class NodeStatusMixin(Component):
         return self.event(key, f"renewed the node lease (leaseDurationSeconds {LEASE_DURATION})", verb="renew")
 
     def _lease_exists(self) -> bool:
-        return self.cluster.api.peek("leases", self.node, "kube-node-lease") is not None
+        """Is there a lease to renew?  Read from the API server's storage, so it leaves no request behind."""
+        return self.client.server.peek("leases", self.node, "kube-node-lease") is not None
 
     def _node_status(self) -> Event | None:
         """tryUpdateNodeStatus: post conditions when they change, or every nodeStatusReportFrequency."""

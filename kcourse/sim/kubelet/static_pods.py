@@ -23,6 +23,7 @@ from .node_status import hash_text
 
 if TYPE_CHECKING:
     from ..informer import Informer
+    from ..network import Network
 
 __all__ = ["STATIC_PODS", "StaticPodsMixin"]
 
@@ -46,10 +47,11 @@ class StaticPodsMixin(Component):
     """The kubelet's methods that run the static pods' manifests and publish their mirror Pods."""
 
     node_informer: Informer | None
+    network: Network
 
     def static_pod_manifests(self) -> list[dict]:
         """The control plane's Pods as kubeadm writes them to ``/etc/kubernetes/manifests``."""
-        ip = self.cluster.network.node_ip(self.node)
+        ip = self.network.node_ip(self.node)
         out = []
         for name, image, command, cpu in STATIC_PODS:
             out.append({"apiVersion": "v1", "kind": "Pod",
@@ -71,7 +73,7 @@ class StaticPodsMixin(Component):
         try:
             for manifest in self.static_pod_manifests():
                 md = manifest["metadata"]
-                if self.cluster.api.peek("pods", md["name"], md["namespace"]) is not None:
+                if self.client.server.peek("pods", md["name"], md["namespace"]) is not None:
                     continue
                 h = f"{abs(hash_text(md['name'])):032x}"[:32]
                 md["annotations"].update({"kubernetes.io/config.hash": h, "kubernetes.io/config.mirror": h,
