@@ -64,7 +64,10 @@ class ImageManager:
         try:
             parse_reference(image)
         except ImageReferenceError as err:
-            msg = f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {err}'
+            msg = (
+                f'Failed to apply default image tag "{image}": '
+                f'couldn\'t parse image reference "{image}": {err}'
+            )
             kl.record(p, "Warning", "InspectFailed", msg, c)
             return self._failed(p, c, "InvalidImageName", msg)
         img = kl.cri.image_service.ImageStatus(ImageSpec(image), p.key)

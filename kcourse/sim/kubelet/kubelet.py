@@ -127,10 +127,18 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.programs: Mapping[str, Callable[..., Any]] = programs if programs is not None else {}
         #: The machine's capacity as the Node reports it (cpu, memory, pods, ephemeral-storage).
         self.capacity: Mapping[str, str] = capacity if capacity is not None else DEFAULT_CAPACITY
-        #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller's initialization.
+        #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller to
+        #: initialize it.
         self.cloud_provider = cloud_provider
-        # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the cluster).
-        self.cri = ContainerRuntime(host, node, runtime, oci_runtime, registry=registry)  # type: ignore[arg-type]
+        # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the
+        # cluster).
+        self.cri = ContainerRuntime(
+            host,  # type: ignore[arg-type]
+            node,
+            runtime,
+            oci_runtime,
+            registry=registry,
+        )
         self.status_manager = StatusManager(self)
         self.prober = ProberManager(self)
         self.pleg = GenericPLEG(self)
@@ -248,7 +256,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         if self.node_informer is None:
             self.node_informer = Informer(self.client, "nodes", field_selector=f"metadata.name={self.node}")
             self.node_informer.add_event_handler(
-                ResourceEventHandler(self._node_changed, lambda old, new: self._node_changed(new))
+                ResourceEventHandler(self._node_changed, lambda _old, new: self._node_changed(new))
             )
             self.node_informer.start()
         if self.pod_informer is None:
@@ -285,7 +293,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
     def _pod_added(self, pod: dict) -> None:
         self._pod_updated(None, pod)
 
-    def _pod_updated(self, old: dict | None, pod: dict) -> None:
+    def _pod_updated(self, _old: dict | None, pod: dict) -> None:
         key = object_key(pod)
         p = self.pods.get(key)
         if p is not None and p.uid != pod["metadata"]["uid"]:
@@ -586,13 +594,14 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
             lines.append(f"{stamp} {stream} F {line}")
 
+        # A program reads only the host's services (the context's field is still typed as the cluster).
         ctx = ProgramContext(
-            self.host,
+            self.host,  # type: ignore[arg-type]
             self.node,
             p.namespace,
             p.name,
             c.name,
-            log,  # type: ignore[arg-type]
+            log,
             self._program_pod(p),
             c.spec,
             self.cri.registry.serves(c.spec["image"]),

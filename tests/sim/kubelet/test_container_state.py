@@ -25,7 +25,8 @@ def test_run_then_terminate_keeps_the_start_time_and_stops_being_ready():
 
 
 def test_a_restart_makes_the_terminated_instance_the_last_state_with_its_container_id():
-    """kuberuntime_container.go: lastState is the previous instance's terminated state, with its containerID."""
+    """kuberuntime_container.go: lastState is the previous instance's terminated state, with its
+    containerID."""
     c = ContainerRecord("app", {"name": "app", "image": "nginx"}, init=False)
     c.cid = "a" * 64
     c.run(1.0)

@@ -50,9 +50,9 @@ def c() -> kcourse.Cluster:
 
 
 def test_a_tag_the_registry_does_not_hold_fails_with_err_image_pull_and_the_runtimes_text(c):
-    """pkg/kubelet/images/image_manager.go: ``Failed to pull image %q: %v`` (event Failed), ErrImagePull with the
-    error as the waiting message; kuberuntime_container.go records ``Error: ErrImagePull``.  containerd's text for a
-    missing tag: ``failed to resolve reference …: not found`` (gRPC NotFound)."""
+    """pkg/kubelet/images/image_manager.go: ``Failed to pull image %q: %v`` (event Failed), ErrImagePull with
+    the error as the waiting message; kuberuntime_container.go records ``Error: ErrImagePull``.  containerd's
+    text for a missing tag: ``failed to resolve reference …: not found`` (gRPC NotFound)."""
     c.apply(pod(image="nginx:doesnotexist"))
     until_waiting(c, "web", "ErrImagePull")
     ref = "docker.io/library/nginx:doesnotexist"
@@ -70,8 +70,8 @@ def test_a_tag_the_registry_does_not_hold_fails_with_err_image_pull_and_the_runt
 
 
 def test_the_next_sync_finds_the_pull_in_back_off_and_keeps_the_pull_error_in_the_message(c):
-    """image_manager.go: in back-off, event BackOff ``Back-off pulling image %q`` and ErrImagePullBackOff whose
-    message wraps the previous pull's error (``prevPullErrMsg``: ``<msg>: ErrImagePull: <error>``)."""
+    """image_manager.go: in back-off, event BackOff ``Back-off pulling image %q`` and ErrImagePullBackOff
+    whose message wraps the previous pull's error (``prevPullErrMsg``: ``<msg>: ErrImagePull: <error>``)."""
     c.apply(pod(image="nginx:doesnotexist"))
     until_waiting(c, "web", "ImagePullBackOff")
     state = waiting(c, "web")
@@ -88,8 +88,8 @@ def test_the_next_sync_finds_the_pull_in_back_off_and_keeps_the_pull_error_in_th
 
 
 def test_pull_attempts_back_off_10_20_40_seconds_up_to_300():
-    """kubelet.go: ``imageBackOff := flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff)`` — 10 s doubling
-    to 300 s (client-go util/flowcontrol/backoff.go ``Next``)."""
+    """kubelet.go: ``imageBackOff := flowcontrol.NewBackOff(backOffPeriod, MaxContainerBackOff)`` — 10 s
+    doubling to 300 s (client-go util/flowcontrol/backoff.go ``Next``)."""
     c = small()
     c.apply(pod(image="nginx:doesnotexist"))
     trace = c.run(until=c.now + 1500)
@@ -101,8 +101,8 @@ def test_pull_attempts_back_off_10_20_40_seconds_up_to_300():
 
 
 def test_a_misspelt_docker_hub_repository_is_pull_access_denied(c):
-    """containerd resolving a Docker Hub repository that does not exist gets 401 insufficient_scope: the familiar
-    "pull access denied, repository does not exist or may require authorization"."""
+    """containerd resolving a Docker Hub repository that does not exist gets 401 insufficient_scope: the
+    familiar "pull access denied, repository does not exist or may require authorization"."""
     c.apply(pod(image="ngnix"))
     until_waiting(c, "web", "ErrImagePull")
     message = waiting(c, "web")["message"]
@@ -134,8 +134,9 @@ def test_an_unknown_registry_host_cannot_be_resolved(c):
     ],
 )
 def test_a_name_that_cannot_be_parsed_is_invalid_image_name_and_is_never_pulled(c, image, text):
-    """image_manager.go: ``applyDefaultImageTag`` fails → event InspectFailed ``Failed to apply default image tag %q:
-    couldn't parse image reference %q: <err>`` and ErrInvalidImageName; distribution/reference's texts."""
+    """image_manager.go: ``applyDefaultImageTag`` fails → event InspectFailed ``Failed to apply default image
+    tag %q: couldn't parse image reference %q: <err>`` and ErrInvalidImageName; distribution/reference's
+    texts."""
     c.apply(pod(image=image))
     c.run(until=c.now + 25)
     msg = f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {text}'
@@ -150,8 +151,8 @@ def test_a_name_that_cannot_be_parsed_is_invalid_image_name_and_is_never_pulled(
 
 
 def test_pull_policy_never_without_the_image_is_err_image_never_pull(c):
-    """image_manager.go ``shouldPullImage``: PullNever and not present → event ErrImageNeverPull ``Container image %q
-    is not present with pull policy of Never``; the worker tries again on its next sync."""
+    """image_manager.go ``shouldPullImage``: PullNever and not present → event ErrImageNeverPull ``Container
+    image %q is not present with pull policy of Never``; the worker tries again on its next sync."""
     c.apply(pod(image="redis:7", imagePullPolicy="Never"))
     c.run(until=c.now + 25)
     msg = 'Container image "redis:7" is not present with pull policy of Never'
@@ -181,7 +182,8 @@ def test_pull_policy_always_pulls_an_image_that_is_present(c):
 
 
 def test_a_successful_pull_reports_the_catalogs_size_and_the_digest_becomes_the_image_id(c):
-    """image_manager.go: ``Successfully pulled image %q in %v (%v including waiting). Image size: %v bytes.``"""
+    """image_manager.go: ``Successfully pulled image %q in %v (%v including waiting). Image size: %v
+    bytes.``"""
     c.apply(pod(image="busybox:1.36", command=["sleep", "3600"]))
     c.run_until_stable()
     manifest = c.registry.lookup("busybox:1.36")

@@ -1,4 +1,5 @@
-"""The registry a cluster pulls from: its catalog, names as the runtime parses them, and a learner's pushes."""
+"""The registry a cluster pulls from: its catalog, names as the runtime parses them, and a learner's
+pushes."""
 
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ def test_every_tag_has_its_own_digest_and_the_catalog_is_the_same_in_every_regis
     ],
 )
 def test_names_are_normalised_as_the_runtime_does(image, expected):
-    """distribution/reference ``ParseNormalizedNamed``: docker.io and library/ are implied, latest is the default
-    tag."""
+    """distribution/reference ``ParseNormalizedNamed``: docker.io and library/ are implied, latest is the
+    default tag."""
     assert str(parse_reference(image)) == expected
 
 
@@ -141,7 +142,8 @@ def test_each_cluster_owns_its_registry():
 
 
 def test_the_catalog_ships_with_the_package():
-    """The catalog is package data: a wheel built from pyproject.toml carries it next to the code that reads it."""
+    """The catalog is package data: a wheel built from pyproject.toml carries it next to the code that reads
+    it."""
     import fnmatch
     import tomllib
     from pathlib import Path

@@ -62,7 +62,7 @@ def watch_cached_pods(c: kcourse.Cluster) -> list[tuple[dict, dict]]:
     kl.pod_informer.add_event_handler(
         ResourceEventHandler(
             lambda obj: seen.append((obj, deep_copy(obj))),
-            lambda old, new: seen.append((new, deep_copy(new))),
+            lambda _old, new: seen.append((new, deep_copy(new))),
         )
     )
     return seen

@@ -1,4 +1,5 @@
-"""Probes that probe: what a container's program serves decides whether httpGet, tcpSocket, grpc and exec pass."""
+"""Probes that probe: what a container's program serves decides whether httpGet, tcpSocket, grpc and exec
+pass."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def c() -> kcourse.Cluster:
 
 
 def test_a_liveness_probe_on_a_port_nobody_listens_on_is_connection_refused_and_restarts_the_container(c):
-    """pkg/probe/http/http.go: a failed request is a failure whose output is the client's error (``Get "url": dial
-    tcp …: connect: connection refused``); prober.go records ``%s probe failed: %s`` (Unhealthy);
+    """pkg/probe/http/http.go: a failed request is a failure whose output is the client's error (``Get "url":
+    dial tcp …: connect: connection refused``); prober.go records ``%s probe failed: %s`` (Unhealthy);
     kuberuntime_manager.go kills with "Container %s failed liveness probe, will be restarted"."""
     c.apply(
         pod(
@@ -148,9 +149,9 @@ def test_https_to_a_plain_http_server_is_refused_by_the_client(c):
 
 def test_exec_probe_follows_the_files_the_containers_script_writes_and_removes(c):
     """The task "Define a liveness command" (kubernetes.io docs): ``touch /tmp/healthy; sleep 30; rm -f
-    /tmp/healthy; sleep 600`` with ``cat /tmp/healthy`` every 5 s after 5 s — healthy for 30 s, then busybox's cat
-    fails and after three failures the kubelet restarts the container.  pkg/probe/exec/exec.go: a non-zero exit is a
-    failure whose output is the message."""
+    /tmp/healthy; sleep 600`` with ``cat /tmp/healthy`` every 5 s after 5 s — healthy for 30 s, then
+    busybox's cat fails and after three failures the kubelet restarts the container.  pkg/probe/exec/exec.go:
+    a non-zero exit is a failure whose output is the message."""
     c.apply(
         pod(
             "liveness-exec",
@@ -212,8 +213,8 @@ def test_the_http_liveness_example_fails_after_ten_seconds():
 
 
 def test_a_grpc_probe_passes_on_etcds_health_service_and_times_out_elsewhere(c):
-    """pkg/probe/grpc/grpc.go: a port without a gRPC server never connects: ``timeout: failed to connect service %q
-    within %v: context deadline exceeded``."""
+    """pkg/probe/grpc/grpc.go: a port without a gRPC server never connects: ``timeout: failed to connect
+    service %q within %v: context deadline exceeded``."""
     c.apply(
         pod(
             "etcd",
@@ -228,13 +229,14 @@ def test_a_grpc_probe_passes_on_etcds_health_service_and_times_out_elsewhere(c):
     ip = status(c, "web")["podIP"]
     assert (
         messages(c, "web", "Unhealthy")[0]
-        == f'Readiness probe failed: timeout: failed to connect service "{ip}:80" within 2s: context deadline exceeded'
+        == f'Readiness probe failed: timeout: failed to connect service "{ip}:80" within 2s: '
+        "context deadline exceeded"
     )
 
 
 def test_a_slow_answer_past_timeout_seconds_fails(c):
-    """http.go: the client's timeout is ``timeoutSeconds``: ``context deadline exceeded (Client.Timeout exceeded
-    while awaiting headers)``."""
+    """http.go: the client's timeout is ``timeoutSeconds``: ``context deadline exceeded (Client.Timeout
+    exceeded while awaiting headers)``."""
     c.registry.push("slow:1", serves=[{"port": 8080, "paths": {"/": 200}, "latency": 2}])
     c.apply(pod("slow", image="slow:1", readinessProbe={"httpGet": {"path": "/", "port": 8080}}))
     c.apply(
@@ -252,8 +254,9 @@ def test_a_slow_answer_past_timeout_seconds_fails(c):
 
 
 def test_a_startup_probe_holds_liveness_back_and_restarts_when_it_runs_out(c):
-    """worker.go: liveness and readiness do not run before the startup probe succeeded; a startup probe failing
-    ``failureThreshold`` times restarts the container (``failed startup probe, will be restarted``)."""
+    """worker.go: liveness and readiness do not run before the startup probe succeeded; a startup probe
+    failing ``failureThreshold`` times restarts the container (``failed startup probe, will be
+    restarted``)."""
     c.apply(
         pod(
             startupProbe={"httpGet": {"path": "/", "port": 8080}, "failureThreshold": 3, "periodSeconds": 5},
