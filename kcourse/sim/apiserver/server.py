@@ -18,7 +18,7 @@ from ..defaults import apply_defaults
 from ..errors import ApiError
 from ..etcd import Etcd, EtcdError, WatchEvent
 from ..labels import _get_path, parse_field_selector, parse_selector
-from ..objects import deep_copy, timestamp
+from ..objects import timestamp
 from ..record import NanoClock
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural
 from ..serializer import check_field_validation, decode, json_kind
@@ -123,8 +123,9 @@ class APIServer:
                 cache.pop(rest, None)
                 self._untyped[rt.plural].discard(rest)
                 if old is not None:
-                    gone = deep_copy(old)
-                    gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                    # The last version as the deletion's revision: only its metadata is new, the rest is
+                    # shared with the cached version (which nobody changes).
+                    gone = dict(old, metadata=dict(old["metadata"], resourceVersion=str(ev.kv.mod_revision)))
                     self._fan_out(rt, old, gone, "DELETED")
 
     def _woken(self, rt: ResourceType, old: dict | None, new: dict) -> list[WatchHandle]:
@@ -646,7 +647,7 @@ class APIServer:
         if rt.kind == "Namespace":
             if md.get("deletionTimestamp"):
                 return current
-            new = deep_copy(current)
+            new = dict(current, metadata=dict(current["metadata"]), status=dict(current["status"]))
             new["metadata"]["deletionTimestamp"] = timestamp(self.clock.now)
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["status"]["phase"] = "Terminating"
@@ -657,7 +658,7 @@ class APIServer:
 
     def _mark_deleting(self, rt: ResourceType, current: dict, grace: int,
                        finalizers: builtins.list[str]) -> dict:
-        new = deep_copy(current)
+        new = dict(current, metadata=dict(current["metadata"]))  # only the metadata changes: share the rest
         md = new["metadata"]
         md.setdefault("deletionTimestamp", timestamp(self.clock.now + grace))
         md["deletionGracePeriodSeconds"] = grace
