@@ -38,13 +38,20 @@ def count(nodes: int, pods: int) -> dict[str, Any]:
     def decode(obj: Any, *args: Any, **kw: Any) -> Any:
         if type(obj) is dict and obj.get("kind") == "Pod":
             stored, unused = kw.get("stored"), kw.get("unused", ())
-            spared = (stored is not None and "spec" in unused and "spec" in obj
-                      and _same(obj["spec"], stored["spec"]))
+            spared = (
+                stored is not None
+                and "spec" in unused
+                and "spec" in obj
+                and _same(obj["spec"], stored["spec"])
+            )
             counts["decoded_without_spec" if spared else "decoded_whole"] += 1
         return original_decode(obj, *args, **kw)
 
-    patched = [m for name, m in sys.modules.items() if name.startswith("kcourse.")
-               and getattr(m, "deep_copy", None) is original_copy]
+    patched = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("kcourse.") and getattr(m, "deep_copy", None) is original_copy
+    ]
     for m in patched:
         m.deep_copy = deep_copy  # type: ignore[attr-defined]
     server.decode = decode
@@ -57,8 +64,12 @@ def count(nodes: int, pods: int) -> dict[str, Any]:
         for m in patched:
             m.deep_copy = original_copy  # type: ignore[attr-defined]
         server.decode = original_decode
-    return {"nodes": nodes, "pods": n, **{f"{k}_per_pod": round(v / n, 2) for k, v in sorted(counts.items())},
-            "full_copies_per_pod": round((counts["deep_copy"] + counts["decoded_whole"]) / n, 2)}
+    return {
+        "nodes": nodes,
+        "pods": n,
+        **{f"{k}_per_pod": round(v / n, 2) for k, v in sorted(counts.items())},
+        "full_copies_per_pod": round((counts["deep_copy"] + counts["decoded_whole"]) / n, 2),
+    }
 
 
 def main() -> None:
