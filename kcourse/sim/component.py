@@ -19,7 +19,6 @@ as client-go's ``HandleCrash`` and ``wait.Until`` keep a Go loop alive.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .clock import Timer
 from .host import Host, Work
@@ -58,8 +57,6 @@ class Component:
 
     def __init__(self, host: Host, name: str, node: str):
         self.host = host
-        #: Transitional: what a component not yet written against ``host`` reads; it is the same object.
-        self.cluster: Any = host
         self.name = name
         self.node = node
         self.clock = host.clock

@@ -113,7 +113,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller's initialization.
         self.cloud_provider = cloud_provider
         # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the cluster).
-        self.cri = ContainerRuntime(host, node, runtime, oci_runtime, registry=registry)  # type: ignore[arg-type]
+        self.cri = ContainerRuntime(host, node, runtime, oci_runtime, registry=registry)
         self.status_manager = StatusManager(self)
         self.prober = ProberManager(self)
         self.pleg = GenericPLEG(self)
@@ -498,7 +498,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         def log(line: str, stream: str = "stdout") -> None:
             stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
             lines.append(f"{stamp} {stream} F {line}")
-        ctx = ProgramContext(self.host, self.node, p.namespace, p.name, c.name, log,  # type: ignore[arg-type]
+        ctx = ProgramContext(self.host, self.node, p.namespace, p.name, c.name, log,
                              self._program_pod(p), c.spec, self.cri.registry.serves(c.spec["image"]))
         factory = self._program_factory(c)
         c.program = factory(ctx) if factory is not None else GenericProgram(ctx)
