@@ -48,10 +48,13 @@ def describe_error(err: BaseException) -> str:
     text = " ".join(str(err).split()) or "(no message)"
     if len(text) > 300:  # a 4,300-digit number in a message would drown the trace
         text = text[:299] + "…"
-    if type(err).__name__ in ("ApiError", "Unreachable",
-                              "EtcdError") or (type(err) is ValueError and str(err)):
+    if type(err).__name__ in ("ApiError", "Unreachable", "EtcdError") or (
+        type(err) is ValueError and str(err)
+    ):
         return text  # an error value with a message of its own, as a Go function returns one
     return f"{type(err).__name__}: {text}"
+
+
 class Component:
     """A process of the cluster, living on one node (machine), given only its :class:`Host`."""
 
@@ -76,8 +79,9 @@ class Component:
             t.cancel()
         self._timers.clear()
 
-    def after(self, delay: float, work: Work, *, background: bool = False,
-              trace_name: str | None = None) -> Timer:
+    def after(
+        self, delay: float, work: Work, *, background: bool = False, trace_name: str | None = None
+    ) -> Timer:
         """Schedule ``work`` on the clock; it is skipped if the process has stopped by then (and dropped by
         ``stop``)."""
         self._timers = [t for t in self._timers if not t.cancelled and t.due_ms >= self.clock.now_ms]
