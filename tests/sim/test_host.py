@@ -61,6 +61,7 @@ class BareHost:
         background: bool = False,
         trace_name: str | None = None,
         when_stopped: bool = False,
+        priority: int = 0,
     ) -> Timer:
         self.scheduled.append((component.name, delay, background))
 
@@ -68,7 +69,7 @@ class BareHost:
             return work() if component.running or when_stopped else None
 
         return self.clock.call_later(
-            delay, action, component=trace_name or component.name, background=background
+            delay, action, component=trace_name or component.name, background=background, priority=priority
         )
 
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
