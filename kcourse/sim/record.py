@@ -26,6 +26,11 @@ them as they happened.  ``source.component`` is the name the upstream binary giv
 ``default-scheduler``, ``kubelet`` (with ``source.host``), ``node-controller``,
 ``replicaset-controller`` …: see :data:`EVENT_SOURCES`.
 
+Each recording process keeps up to three of these small records per object it reports on, so
+a cluster of a thousand kubelets holds hundreds of thousands of them: they are slotted, and the
+aggregator keeps an object's few distinct messages in a tuple rather than a set (a one-message set
+takes four times the memory), while the keys share the strings of the Events they came from.
+
 Simplified: an event is written at once (client-go queues it on a broadcaster and writes from a
 goroutine); when the API server cannot be reached the event is dropped (client-go retries 12 times,
 10 s apart); the LRU caches are exact, not ``k8s.io/utils/lru``'s approximate eviction order; the
@@ -155,6 +160,8 @@ class TokenBucket:
     ``burst`` (``golang.org/x/time/rate``'s ``AllowN``).
     """
 
+    __slots__ = ("burst", "last", "qps", "tokens")
+
     def __init__(self, qps: float, burst: int, now: float):
         self.qps, self.burst = qps, burst
         self.tokens = float(burst)
@@ -222,9 +229,11 @@ class EventSourceObjectSpamFilter:
         return skip
 
 
-@dataclass
+@dataclass(slots=True)
 class _AggregateRecord:
-    local_keys: set[str]
+    """``aggregateRecord``: the distinct messages of a group (at most ``max_events``) and when it was last seen."""
+
+    local_keys: tuple[str, ...]
     last_timestamp: float
 
 
@@ -243,14 +252,16 @@ class EventAggregator:
         record: _AggregateRecord | None = self.cache.get(key)
         # A group last seen longer ago than the interval starts afresh (a new one has no timestamp).
         if record is None or now - record.last_timestamp > self.max_interval:
-            record = _AggregateRecord(set(), now)
-        record.local_keys.add(local)
+            record = _AggregateRecord((), now)
+        if local not in record.local_keys:
+            record.local_keys += (local,)
         record.last_timestamp = now
         self.cache.add(key, record)
         if len(record.local_keys) < self.max_events:
             return ev, event_key(ev)
         # Do not let the set grow past the maximum (upstream pops an arbitrary one; the smallest here).
-        record.local_keys.discard(min(record.local_keys))
+        smallest = min(record.local_keys)
+        record.local_keys = tuple(k for k in record.local_keys if k != smallest)
         # The aggregate: a fresh Event without reportingComponent/Instance, keyed by the group so that
         # every later similar event bumps its count.
         stamp = timestamp(now)
@@ -265,7 +276,7 @@ class EventAggregator:
         return agg, key
 
 
-@dataclass
+@dataclass(slots=True)
 class _EventLog:
     count: int
     first_timestamp: str

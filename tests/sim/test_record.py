@@ -149,6 +149,24 @@ def test_the_tenth_similar_event_is_combined_and_later_ones_count_on_it(bare):
     assert combined[0]["reportingComponent"] == "" and combined[0]["source"] == {"component": "replicaset-controller"}
 
 
+def test_a_repeated_message_counts_once_towards_the_ten_similar_ones(bare):
+    """EventAggregate keeps the group's messages as a set (``localKeys``): nine messages repeated many times
+    are nine, and only a tenth distinct one starts the combined Event; each repeat bumps its own count."""
+    cm = configmap(bare)
+    rs = bare.api.client("replicaset-controller")
+    for _ in range(2):   # 18 events: within the spam filter's burst of 25
+        for i in range(9):
+            rs.event(cm, "Normal", "SuccessfulCreate", f"Created pod: web-{i}")
+            bare.advance(1)
+    evs = events(bare)
+    assert [(e["message"], e["count"]) for e in evs] == [(f"Created pod: web-{i}", 2) for i in range(9)]
+    rs.event(cm, "Normal", "SuccessfulCreate", "Created pod: web-9")
+    rs.event(cm, "Normal", "SuccessfulCreate", "Created pod: web-0")   # the group is full: combined too
+    combined = events(bare)[9:]
+    assert [(e["message"], e["count"]) for e in combined] == [   # the patch carries the latest message
+        ("(combined from similar events): Created pod: web-0", 2)]
+
+
 def test_similar_events_spread_over_more_than_ten_minutes_are_not_combined(bare):
     """The aggregate record is forgotten when its last event is older than maxIntervalInSeconds (600)."""
     cm = configmap(bare)
