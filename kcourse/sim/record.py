@@ -183,25 +183,55 @@ def _ref(ev: dict) -> dict:
 def event_key(ev: dict) -> tuple:
     """``getEventKey``: source, object (with its fieldPath), type, reason and message."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
-            ev.get("type", ""), ev.get("reason", ""), ev.get("message", ""))
+    return (
+        src.get("component", ""),
+        src.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("fieldPath", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        ev.get("message", ""),
+    )
 
 
 def spam_key(ev: dict) -> tuple:
     """``getSpamKey``: source, object and type — not the reason, not the message."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""))
+    return (
+        src.get("component", ""),
+        src.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        ev.get("type", ""),
+    )
 
 
 def aggregate_key(ev: dict) -> tuple[tuple, str]:
     """``EventAggregatorByReasonFunc``: (the group of similar events, the message within the group)."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return ((src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-             ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""),
-             ev.get("reason", ""), ev.get("reportingComponent", ""), ev.get("reportingInstance", "")),
-            ev.get("message", ""))
+    return (
+        (
+            src.get("component", ""),
+            src.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            ev.get("type", ""),
+            ev.get("reason", ""),
+            ev.get("reportingComponent", ""),
+            ev.get("reportingInstance", ""),
+        ),
+        ev.get("message", ""),
+    )
 
 
 def aggregate_message(ev: dict) -> str:
@@ -212,8 +242,13 @@ def aggregate_message(ev: dict) -> str:
 class EventSourceObjectSpamFilter:
     """Throttles how many events one source may record about one object (a token bucket per spam key)."""
 
-    def __init__(self, clock: NanoClock, burst: int = DEFAULT_SPAM_BURST, qps: float = DEFAULT_SPAM_QPS,
-                 size: int = MAX_LRU_CACHE_ENTRIES):
+    def __init__(
+        self,
+        clock: NanoClock,
+        burst: int = DEFAULT_SPAM_BURST,
+        qps: float = DEFAULT_SPAM_QPS,
+        size: int = MAX_LRU_CACHE_ENTRIES,
+    ):
         self.clock, self.burst, self.qps = clock, burst, qps
         self.cache = _LRU(size)
 
@@ -231,7 +266,7 @@ class EventSourceObjectSpamFilter:
 
 @dataclass(slots=True)
 class _AggregateRecord:
-    """``aggregateRecord``: the distinct messages of a group (at most ``max_events``) and when it was last seen."""
+    """``aggregateRecord``: a group's distinct messages (at most ``max_events``) and when it was last seen."""
 
     local_keys: tuple[str, ...]
     last_timestamp: float
@@ -240,8 +275,13 @@ class _AggregateRecord:
 class EventAggregator:
     """Folds similar events (all but the message equal) into one once there are too many of them."""
 
-    def __init__(self, clock: NanoClock, max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
-                 max_interval: int = DEFAULT_AGGREGATE_INTERVAL_SECONDS, size: int = MAX_LRU_CACHE_ENTRIES):
+    def __init__(
+        self,
+        clock: NanoClock,
+        max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
+        max_interval: int = DEFAULT_AGGREGATE_INTERVAL_SECONDS,
+        size: int = MAX_LRU_CACHE_ENTRIES,
+    ):
         self.clock, self.max_events, self.max_interval = clock, max_events, max_interval
         self.cache = _LRU(size)
 
@@ -266,13 +306,25 @@ class EventAggregator:
         # every later similar event bumps its count.
         stamp = timestamp(now)
         ref = _ref(ev)
-        agg = {"apiVersion": "v1", "kind": "Event",
-               "metadata": {"name": f"{ref['name']}.{self.clock.unix_nano():x}",
-                            "namespace": ev["metadata"]["namespace"]},
-               "involvedObject": ref, "reason": ev.get("reason", ""), "message": aggregate_message(ev),
-               "source": ev.get("source") or {}, "firstTimestamp": stamp, "lastTimestamp": stamp,
-               "count": 1, "type": ev.get("type", ""), "eventTime": None,
-               "reportingComponent": "", "reportingInstance": ""}
+        agg = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{ref['name']}.{self.clock.unix_nano():x}",
+                "namespace": ev["metadata"]["namespace"],
+            },
+            "involvedObject": ref,
+            "reason": ev.get("reason", ""),
+            "message": aggregate_message(ev),
+            "source": ev.get("source") or {},
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "type": ev.get("type", ""),
+            "eventTime": None,
+            "reportingComponent": "",
+            "reportingInstance": "",
+        }
         return agg, key
 
 
@@ -300,17 +352,34 @@ class EventLogger:
             event["metadata"]["resourceVersion"] = last.resource_version
             event["firstTimestamp"] = last.first_timestamp
             event["count"] = last.count + 1
-            patch = {"count": event["count"], "lastTimestamp": event["lastTimestamp"],
-                     "message": event["message"]}
-        self.cache.add(key, _EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
-                                      event["metadata"].get("resourceVersion", "")))
+            patch = {
+                "count": event["count"],
+                "lastTimestamp": event["lastTimestamp"],
+                "message": event["message"],
+            }
+        self.cache.add(
+            key,
+            _EventLog(
+                event["count"],
+                event["firstTimestamp"],
+                event["metadata"]["name"],
+                event["metadata"].get("resourceVersion", ""),
+            ),
+        )
         return event, patch
 
     def update_state(self, ev: dict) -> None:
         """``updateState``: what the server returned (its name and resourceVersion) is the new truth."""
         md = ev["metadata"]
-        self.cache.add(event_key(ev), _EventLog(ev.get("count") or 1, ev.get("firstTimestamp") or "",
-                                                md["name"], md.get("resourceVersion", "")))
+        self.cache.add(
+            event_key(ev),
+            _EventLog(
+                ev.get("count") or 1,
+                ev.get("firstTimestamp") or "",
+                md["name"],
+                md.get("resourceVersion", ""),
+            ),
+        )
 
 
 @dataclass
@@ -345,7 +414,9 @@ class EventSink(Protocol):
 
     def create(self, obj: dict, namespace: str | None = None, **kw: Any) -> dict: ...
 
-    def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict: ...
+    def patch(
+        self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any
+    ) -> dict: ...
 
 
 class EventRecorder:
@@ -364,8 +435,12 @@ class EventRecorder:
         """
         if etype not in ("Normal", "Warning"):
             return None
-        if not isinstance(obj.get("metadata"), dict) or not obj["metadata"].get("name") or not obj.get("kind"):
-            return None     # "Could not construct reference, will not report event"
+        if (
+            not isinstance(obj.get("metadata"), dict)
+            or not obj["metadata"].get("name")
+            or not obj.get("kind")
+        ):
+            return None  # "Could not construct reference, will not report event"
         ev = self.make_event(obj, etype, reason, message, field_path)
         result = self.correlator.correlate(ev)
         if result.skip or result.event is None:
@@ -375,19 +450,38 @@ class EventRecorder:
     def make_event(self, obj: dict, etype: str, reason: str, message: str, field_path: str = "") -> dict:
         """``makeEvent`` plus the source ``generateEvent`` sets."""
         md = obj["metadata"]
-        ref = {"kind": obj.get("kind"), "namespace": md.get("namespace"), "name": md["name"],
-               "uid": md.get("uid"), "apiVersion": obj.get("apiVersion"), "resourceVersion": md.get("resourceVersion")}
+        ref = {
+            "kind": obj.get("kind"),
+            "namespace": md.get("namespace"),
+            "name": md["name"],
+            "uid": md.get("uid"),
+            "apiVersion": obj.get("apiVersion"),
+            "resourceVersion": md.get("resourceVersion"),
+        }
         if not md.get("namespace"):
             ref.pop("namespace")
         if field_path:
             ref["fieldPath"] = field_path
         stamp = timestamp(self.clock.clock.now)
-        return {"apiVersion": "v1", "kind": "Event",
-                "metadata": {"name": f"{md['name']}.{self.clock.unix_nano():x}",
-                             "namespace": md.get("namespace") or "default"},
-                "involvedObject": ref, "reason": reason, "message": message, "source": dict(self.source),
-                "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": etype, "eventTime": None,
-                "reportingComponent": self.source["component"], "reportingInstance": self.source.get("host", "")}
+        return {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{md['name']}.{self.clock.unix_nano():x}",
+                "namespace": md.get("namespace") or "default",
+            },
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+            "source": dict(self.source),
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "type": etype,
+            "eventTime": None,
+            "reportingComponent": self.source["component"],
+            "reportingInstance": self.source.get("host", ""),
+        }
 
     def _record(self, ev: dict, patch: dict | None) -> dict | None:
         """``recordEvent``: PATCH a repeat (CREATE if it vanished), CREATE a new one; a refusal drops it."""
@@ -396,7 +490,9 @@ class EventRecorder:
         try:
             if patch is not None:
                 try:
-                    stored = self.sink.patch("events", ev["metadata"]["name"], patch, ns, patch_type="strategic")
+                    stored = self.sink.patch(
+                        "events", ev["metadata"]["name"], patch, ns, patch_type="strategic"
+                    )
                 except ApiError as e:
                     if e.code != 404:
                         raise
@@ -405,6 +501,6 @@ class EventRecorder:
                 new["metadata"].pop("resourceVersion", None)
                 stored = self.sink.create(new, ns)
         except ApiError:
-            return None     # AlreadyExists, a terminating namespace, invalid: "will not retry!"
+            return None  # AlreadyExists, a terminating namespace, invalid: "will not retry!"
         self.correlator.update_state(stored)
         return stored

@@ -65,11 +65,29 @@ def etcd_process(binary: str) -> Iterator[str]:
     data_dir = tempfile.mkdtemp(prefix="kcourse-etcd-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     client, peer = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
     log_path = os.path.join(data_dir, "etcd.log")
-    args = [binary, "--name", "conformance", "--data-dir", os.path.join(data_dir, "data"),
-            "--listen-client-urls", client, "--advertise-client-urls", client,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", f"conformance={peer}", "--initial-cluster-state", "new",
-            "--logger", "zap", "--log-level", "warn"]
+    args = [
+        binary,
+        "--name",
+        "conformance",
+        "--data-dir",
+        os.path.join(data_dir, "data"),
+        "--listen-client-urls",
+        client,
+        "--advertise-client-urls",
+        client,
+        "--listen-peer-urls",
+        peer,
+        "--initial-advertise-peer-urls",
+        peer,
+        "--initial-cluster",
+        f"conformance={peer}",
+        "--initial-cluster-state",
+        "new",
+        "--logger",
+        "zap",
+        "--log-level",
+        "warn",
+    ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
@@ -96,9 +114,11 @@ def etcd_url() -> Iterator[str]:
     """The client URL of a real etcd server shared by the session."""
     binary = shutil.which("etcd")
     if binary is None:
-        reason = ("NO REAL ETCD: the `etcd` binary is not on PATH, so the embedded store is NOT being checked "
-                  "against real etcd. Install it (Debian: apt-get install etcd-server etcd-client, "
-                  "or scripts/system-deps.sh etcd).")
+        reason = (
+            "NO REAL ETCD: the `etcd` binary is not on PATH, so the embedded store is NOT being checked "
+            "against real etcd. Install it (Debian: apt-get install etcd-server etcd-client, "
+            "or scripts/system-deps.sh etcd)."
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -165,7 +185,7 @@ class Store:
         if kv is None:
             return None
         assert kv.key.startswith(self.prefix), kv
-        return replace(kv, key=kv.key[len(self.prefix):])
+        return replace(kv, key=kv.key[len(self.prefix) :])
 
     def _strip_event(self, ev: WatchEvent) -> WatchEvent:
         return WatchEvent(ev.type, self._strip(ev.kv), self._strip(ev.prev_kv))  # type: ignore[arg-type]
@@ -198,10 +218,14 @@ class Store:
     def delete(self, key: str, range_end: str | None = None, **kw: Any) -> int:
         return self.etcd.delete(self._key(key), self._end(range_end), **kw)
 
-    def txn(self, compare: Sequence[Compare], success: Sequence[Op] = (), failure: Sequence[Op] = ()
-            ) -> tuple[bool, list[Any]]:
-        ok, results = self.etcd.txn([replace(c, key=self._key(c.key)) for c in compare],
-                                    [self._op(op) for op in success], [self._op(op) for op in failure])
+    def txn(
+        self, compare: Sequence[Compare], success: Sequence[Op] = (), failure: Sequence[Op] = ()
+    ) -> tuple[bool, list[Any]]:
+        ok, results = self.etcd.txn(
+            [replace(c, key=self._key(c.key)) for c in compare],
+            [self._op(op) for op in success],
+            [self._op(op) for op in failure],
+        )
         return ok, [[self._strip(kv) for kv in r] if isinstance(r, list) else r for r in results]
 
     def compact(self, revision: int) -> None:
@@ -210,21 +234,25 @@ class Store:
     def watch(self, key: str, *, start_revision: int = 0, **kw: Any) -> Collected:
         """A callback watch whose deliveries are collected."""
         collected = Collected(self)
-        collected.watcher = self.etcd.watch(self._key(key), collected, start_revision=start_revision,
-                                            **self._watch_range(kw))
+        collected.watcher = self.etcd.watch(
+            self._key(key), collected, start_revision=start_revision, **self._watch_range(kw)
+        )
         return collected
 
-    def watch_events(self, key: str, *, start_revision: int, count: int, prev_kv: bool = False,
-                     **kw: Any) -> list[WatchEvent]:
+    def watch_events(
+        self, key: str, *, start_revision: int, count: int, prev_kv: bool = False, **kw: Any
+    ) -> list[WatchEvent]:
         """The first ``count`` events a watch from a past ``start_revision`` sees, in order."""
         kw = self._watch_range(kw)
         if isinstance(self.etcd, RemoteEtcd):
-            events = self.etcd.watch_events(self._key(key), start_revision=start_revision, prev_kv=prev_kv,
-                                            count=count, **kw)
+            events = self.etcd.watch_events(
+                self._key(key), start_revision=start_revision, prev_kv=prev_kv, count=count, **kw
+            )
         else:
             got: list[WatchEvent] = []
-            self.etcd.watch(self._key(key), got.extend, start_revision=start_revision, prev_kv=prev_kv,
-                            **kw).cancel()
+            self.etcd.watch(
+                self._key(key), got.extend, start_revision=start_revision, prev_kv=prev_kv, **kw
+            ).cancel()
             events = got  # everything, so extra events show up as a difference
         return [self._strip_event(e) for e in events]
 
@@ -243,4 +271,3 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
         yield Store("embedded", Etcd() if request.param == "embedded" else packed_etcd(), prefix)
     else:
         yield Store("etcd", request.getfixturevalue("remote"), prefix)
-

@@ -36,8 +36,9 @@ def kv(store: Store, key: str, value: bytes, create: int, mod: int, version: int
     return KeyValue(key, value, store.rel(create), store.rel(mod), version)
 
 
-def put_event(store: Store, key: str, value: bytes, create: int, mod: int, version: int,
-              prev: KeyValue | None = None) -> WatchEvent:
+def put_event(
+    store: Store, key: str, value: bytes, create: int, mod: int, version: int, prev: KeyValue | None = None
+) -> WatchEvent:
     return WatchEvent("PUT", kv(store, key, value, create, mod, version), prev)
 
 
@@ -54,8 +55,11 @@ def raises(message: str) -> pytest.RaisesContext:
 
 
 def test_put_returns_the_new_revision(store: Store) -> None:
-    assert [store.put("a", "1"), store.put("b", "2"), store.put("a", "3")] == [store.rel(1), store.rel(2),
-                                                                               store.rel(3)]
+    assert [store.put("a", "1"), store.put("b", "2"), store.put("a", "3")] == [
+        store.rel(1),
+        store.rel(2),
+        store.rel(3),
+    ]
     assert store.revision == store.rel(3)
 
 
@@ -223,7 +227,9 @@ def test_range_at_an_old_revision_shows_old_values_and_deleted_keys(store: Store
     store.delete("k/b")
     store.put("k/c", "1")
     assert store.range("k/", prefix=True, revision=store.rel(3)) == [
-        kv(store, "k/a", b"2", 1, 3, 2), kv(store, "k/b", b"1", 2, 2, 1)]
+        kv(store, "k/a", b"2", 1, 3, 2),
+        kv(store, "k/b", b"1", 2, 2, 1),
+    ]
 
 
 def test_read_at_the_current_revision_works(store: Store) -> None:
@@ -266,8 +272,10 @@ def test_read_at_the_compaction_revision_still_works(store: Store) -> None:
     store.put("b", "1")
     store.put("a", "2")
     store.compact(store.rel(2))
-    assert store.range("\0", "\0", revision=store.rel(2)) == [kv(store, "a", b"1", 1, 1, 1),
-                                                              kv(store, "b", b"1", 2, 2, 1)]
+    assert store.range("\0", "\0", revision=store.rel(2)) == [
+        kv(store, "a", b"1", 1, 1, 1),
+        kv(store, "b", b"1", 2, 2, 1),
+    ]
 
 
 def test_compaction_keeps_latest_values(store: Store) -> None:
@@ -332,8 +340,11 @@ def test_watch_from_a_past_revision_sees_every_event_in_order(store: Store) -> N
     store.delete("a")
     store.put("a", "3")
     assert store.watch_events("a", start_revision=store.rel(1), count=4) == [
-        put_event(store, "a", b"1", 1, 1, 1), put_event(store, "a", b"2", 1, 2, 2),
-        delete_event(store, "a", 3), put_event(store, "a", b"3", 4, 4, 1)]
+        put_event(store, "a", b"1", 1, 1, 1),
+        put_event(store, "a", b"2", 1, 2, 2),
+        delete_event(store, "a", 3),
+        put_event(store, "a", b"3", 4, 4, 1),
+    ]
 
 
 def test_watch_start_revision_is_inclusive(store: Store) -> None:
@@ -341,7 +352,9 @@ def test_watch_start_revision_is_inclusive(store: Store) -> None:
     store.put("a", "2")
     store.put("a", "3")
     assert store.watch_events("a", start_revision=store.rel(2), count=2) == [
-        put_event(store, "a", b"2", 1, 2, 2), put_event(store, "a", b"3", 1, 3, 3)]
+        put_event(store, "a", b"2", 1, 2, 2),
+        put_event(store, "a", b"3", 1, 3, 3),
+    ]
 
 
 def test_watch_of_a_prefix_sees_only_the_prefix(store: Store) -> None:
@@ -351,15 +364,19 @@ def test_watch_of_a_prefix_sees_only_the_prefix(store: Store) -> None:
     store.delete("pods/a")
     store.put("pods/b", "1")
     assert store.watch_events("pods/", prefix=True, start_revision=store.rel(1), count=3) == [
-        put_event(store, "pods/a", b"1", 1, 1, 1), delete_event(store, "pods/a", 4),
-        put_event(store, "pods/b", b"1", 5, 5, 1)]
+        put_event(store, "pods/a", b"1", 1, 1, 1),
+        delete_event(store, "pods/a", 4),
+        put_event(store, "pods/b", b"1", 5, 5, 1),
+    ]
 
 
 def test_watch_of_a_range(store: Store) -> None:
     for name in ("a", "b", "c", "d"):
         store.put(name, name)
     assert store.watch_events("b", range_end="d", start_revision=store.rel(1), count=2) == [
-        put_event(store, "b", b"b", 2, 2, 1), put_event(store, "c", b"c", 3, 3, 1)]
+        put_event(store, "b", b"b", 2, 2, 1),
+        put_event(store, "c", b"c", 3, 3, 1),
+    ]
 
 
 def test_watch_prev_kv_carries_the_version_before(store: Store) -> None:
@@ -368,15 +385,20 @@ def test_watch_prev_kv_carries_the_version_before(store: Store) -> None:
     store.delete("a")
     one, two = kv(store, "a", b"1", 1, 1, 1), kv(store, "a", b"2", 1, 2, 2)
     assert store.watch_events("a", start_revision=store.rel(1), count=3, prev_kv=True) == [
-        put_event(store, "a", b"1", 1, 1, 1), put_event(store, "a", b"2", 1, 2, 2, prev=one),
-        delete_event(store, "a", 3, prev=two)]
+        put_event(store, "a", b"1", 1, 1, 1),
+        put_event(store, "a", b"2", 1, 2, 2, prev=one),
+        delete_event(store, "a", 3, prev=two),
+    ]
 
 
 def test_watch_sees_a_transaction_as_events_at_one_revision(store: Store) -> None:
     store.put("b", "0")
     store.txn([], [Op("put", "a", b"1"), Op("delete", "b"), Op("put", "c", b"1")])
     assert store.watch_events("\0", range_end="\0", start_revision=store.rel(2), count=3) == [
-        put_event(store, "a", b"1", 2, 2, 1), delete_event(store, "b", 2), put_event(store, "c", b"1", 2, 2, 1)]
+        put_event(store, "a", b"1", 2, 2, 1),
+        delete_event(store, "b", 2),
+        put_event(store, "c", b"1", 2, 2, 1),
+    ]
 
 
 def test_watch_from_the_compaction_revision_sees_its_puts_but_not_its_deletes(store: Store) -> None:
@@ -385,7 +407,9 @@ def test_watch_from_the_compaction_revision_sees_its_puts_but_not_its_deletes(st
     store.compact(store.rel(2))
     store.put("c", "1")
     assert store.watch_events("\0", range_end="\0", start_revision=store.rel(2), count=2) == [
-        put_event(store, "b", b"1", 2, 2, 1), put_event(store, "c", b"1", 3, 3, 1)]
+        put_event(store, "b", b"1", 2, 2, 1),
+        put_event(store, "c", b"1", 3, 3, 1),
+    ]
 
 
 def test_watch_prev_kv_is_left_out_when_compacted_away(store: Store) -> None:
@@ -394,7 +418,9 @@ def test_watch_prev_kv_is_left_out_when_compacted_away(store: Store) -> None:
     store.compact(store.rel(2))
     store.put("a", "3")
     assert store.watch_events("a", start_revision=store.rel(2), count=2, prev_kv=True) == [
-        put_event(store, "a", b"2", 1, 2, 2), put_event(store, "a", b"3", 1, 3, 3, prev=kv(store, "a", b"2", 1, 2, 2))]
+        put_event(store, "a", b"2", 1, 2, 2),
+        put_event(store, "a", b"3", 1, 3, 3, prev=kv(store, "a", b"2", 1, 2, 2)),
+    ]
 
 
 def test_live_watch_sees_new_writes(store: Store) -> None:
@@ -483,7 +509,9 @@ def test_txn_compare_greater_and_less(store: Store) -> None:
 
 
 def test_txn_missing_key_compares_as_zero(store: Store) -> None:
-    assert store.txn([Compare("m", "create", "=", 0), Compare("m", "mod", "<", 1), Compare("m", "version", "!=", 1)])[0]
+    assert store.txn(
+        [Compare("m", "create", "=", 0), Compare("m", "mod", "<", 1), Compare("m", "version", "!=", 1)]
+    )[0]
 
 
 def test_txn_every_compare_must_hold(store: Store) -> None:
@@ -553,13 +581,17 @@ def _raw(store: Store, path: str, body: dict) -> None:
     store.etcd._call(path, body)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("revision", "text"), [
-    (2.5, "json: cannot unmarshal number 2.5 into Go value of type int64"),
-    (True, "json: cannot unmarshal bool into Go value of type int64"),
-    (10**20, "json: cannot unmarshal number 100000000000000000000 into Go value of type int64"),
-])
+@pytest.mark.parametrize(
+    ("revision", "text"),
+    [
+        (2.5, "json: cannot unmarshal number 2.5 into Go value of type int64"),
+        (True, "json: cannot unmarshal bool into Go value of type int64"),
+        (10**20, "json: cannot unmarshal number 100000000000000000000 into Go value of type int64"),
+    ],
+)
 def test_a_compaction_revision_that_is_not_an_int64_is_refused_and_changes_nothing(
-        store: Store, revision: object, text: str) -> None:
+    store: Store, revision: object, text: str
+) -> None:
     store.put("a", "1")
     before = (store.revision, store.etcd.compact_revision)
     if store.backend == "etcd":
@@ -662,8 +694,13 @@ def _replay(etcd: Etcd | RemoteEtcd, prefix: str, seed: int) -> list[tuple[str, 
     def rel_kv(kv: KeyValue | None) -> tuple | None:
         if kv is None:
             return None
-        return (kv.key, kv.value, kv.create_revision and kv.create_revision - start, kv.mod_revision - start,
-                kv.version)
+        return (
+            kv.key,
+            kv.value,
+            kv.create_revision and kv.create_revision - start,
+            kv.mod_revision - start,
+            kv.version,
+        )
 
     trace: list[tuple[str, object]] = []
     for step in range(120):
@@ -674,15 +711,20 @@ def _replay(etcd: Etcd | RemoteEtcd, prefix: str, seed: int) -> list[tuple[str, 
             if choice < 0.35:
                 result: object = etcd.put(rng.choice(names), rng.choice(["x", "y"])) - start
             elif choice < 0.45:
-                result = etcd.delete(rng.choice(names)) if rng.random() < 0.7 else etcd.delete(f"{prefix}d/",
-                                                                                             prefix=True)
+                result = (
+                    etcd.delete(rng.choice(names))
+                    if rng.random() < 0.7
+                    else etcd.delete(f"{prefix}d/", prefix=True)
+                )
             elif choice < 0.65:
                 result = [rel_kv(kv) for kv in etcd.range(prefix, prefix=True, revision=at)]
             elif choice < 0.75:
                 key = rng.choice(names)
-                ok, results = etcd.txn([Compare(key, "mod", rng.choice(["=", "<", ">"]), at)],
-                                       [Op("put", key, b"t"), Op("get", f"{prefix}d/", range_end=f"{prefix}d0")],
-                                       [Op("delete", rng.choice(names))])
+                ok, results = etcd.txn(
+                    [Compare(key, "mod", rng.choice(["=", "<", ">"]), at)],
+                    [Op("put", key, b"t"), Op("get", f"{prefix}d/", range_end=f"{prefix}d0")],
+                    [Op("delete", rng.choice(names))],
+                )
                 if ok:  # [put revision, [keys under d/]]; else [number deleted]
                     result = (ok, [results[0] - start, [rel_kv(kv) for kv in results[1]]])
                 else:
@@ -692,7 +734,9 @@ def _replay(etcd: Etcd | RemoteEtcd, prefix: str, seed: int) -> list[tuple[str, 
                 result = "compacted"
             elif isinstance(etcd, RemoteEtcd):
                 count = _EMBEDDED_WATCH_COUNTS[(seed, step)]  # the real watch never ends by itself
-                events = etcd.watch_events(prefix, prefix=True, start_revision=at, count=count) if count else []
+                events = (
+                    etcd.watch_events(prefix, prefix=True, start_revision=at, count=count) if count else []
+                )
             else:
                 _EMBEDDED_WATCH_COUNTS[(seed, step)] = 1  # if it fails here, the real one must fail too
                 events = []
@@ -715,6 +759,6 @@ def test_random_histories_agree(seed: int, remote: RemoteEtcd) -> None:
     prefix = f"/conformance/random/{seed}/"
     embedded = _replay(Etcd(), prefix, seed)
     packed = Etcd()
-    packed.raw_history_bytes, packed.raw_latest_bytes = 0, 100   # next to nothing unpacked: the same reads
+    packed.raw_history_bytes, packed.raw_latest_bytes = 0, 100  # next to nothing unpacked: the same reads
     assert _replay(packed, prefix, seed) == embedded
     assert _replay(remote, prefix, seed) == embedded
