@@ -48,16 +48,19 @@ _RELATIVE = re.compile(r'(\]\(|src=")(?![a-z][a-z0-9+.-]*:|/|#)([^)"\s]+)')
 
 def long_description(readme: str, repository: str, ref: str) -> str:
     """The README with relative links absolute: pictures from the raw files, others to the file view."""
+
     def absolute(m: re.Match) -> str:
         path = m.group(2)
         kind = "raw" if re.search(r"\.(png|jpe?g|gif|svg|webp)$", path, re.IGNORECASE) else "blob"
         return f"{m.group(1)}{repository}/{kind}/{ref}/{path}"
+
     return _RELATIVE.sub(absolute, readme)
 
 
 setup(
     cmdclass={"build_py": build_py_with_course},
-    long_description=long_description((ROOT / "README.md").read_text(encoding="utf-8"), _repository(),
-                                      f"v{_version()}"),
+    long_description=long_description(
+        (ROOT / "README.md").read_text(encoding="utf-8"), _repository(), f"v{_version()}"
+    ),
     long_description_content_type="text/markdown",
 )

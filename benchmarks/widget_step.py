@@ -19,10 +19,19 @@ import kcourse
 from kcourse import diagrams
 from kcourse.widgets.stepper import Stepper
 
-WEB = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-       "spec": {"replicas": 12, "selector": {"matchLabels": {"app": "web"}},
-                "template": {"metadata": {"labels": {"app": "web"}},
-                             "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}
+WEB = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "default"},
+    "spec": {
+        "replicas": 12,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+        },
+    },
+}
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -30,9 +39,14 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
     def pick(q: float) -> float:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-    return {"p50_ms": round(pick(0.5) * 1000, 2), "p95_ms": round(pick(0.95) * 1000, 2),
-            "max_ms": round(ordered[-1] * 1000, 2), "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
-            "n": len(ordered)}
+
+    return {
+        "p50_ms": round(pick(0.5) * 1000, 2),
+        "p95_ms": round(pick(0.95) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+        "n": len(ordered),
+    }
 
 
 def uncached(render) -> float:
@@ -75,8 +89,13 @@ def main(clicks: int = 200) -> dict:
     except Exception as e:  # noqa: BLE001
         print(f"note: no Deployment on the 20-node cluster ({e})", file=sys.stderr)
     result = {
-        "click_step": dict(percentiles(times), svg_cache_hits=cache_hits, pods=pods, events=len(cluster.events),
-                           target_p95_ms=100),
+        "click_step": dict(
+            percentiles(times),
+            svg_cache_hits=cache_hits,
+            pods=pods,
+            events=len(cluster.events),
+            target_p95_ms=100,
+        ),
         "architecture": time_render(lambda: diagrams.architecture()),
         "live_3_workers": time_render(lambda: diagrams.live(cluster)),
         "live_20_workers": dict(time_render(lambda: diagrams.live(big)), pods=len(big.api.items("pods"))),

@@ -24,7 +24,9 @@ COMMAND_GROUPS = ("kcourse.course", "kcourse.quiz.cli", "kcourse.serve.cli")
 def build_parser() -> argparse.ArgumentParser:
     from kcourse import __version__
 
-    parser = argparse.ArgumentParser(prog="kcourse", description="Learn Kubernetes architecture by running one.")
+    parser = argparse.ArgumentParser(
+        prog="kcourse", description="Learn Kubernetes architecture by running one."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_GROUPS:

@@ -38,6 +38,7 @@ class Cluster(SimCluster):
         """A Graphviz picture of the live cluster (renders inline in Jupyter); options as
         :func:`kcourse.diagrams.live`."""
         from kcourse.diagrams import live
+
         return live(self, **options)
 
     def serve(self, port: int = 0, **options: Any) -> ServeHandle:
@@ -47,4 +48,5 @@ class Cluster(SimCluster):
         manager); see :mod:`kcourse.serve` for the options and for how time moves meanwhile.
         """
         from kcourse.serve import serve
+
         return serve(self, port=port, **options)

@@ -50,7 +50,9 @@ def course_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "notebooks"
     if checkout.is_dir() and any(checkout.glob("*.ipynb")):
         return checkout
-    raise CourseError("this kcourse was installed without its notebooks; reinstall it from a wheel or a checkout")
+    raise CourseError(
+        "this kcourse was installed without its notebooks; reinstall it from a wheel or a checkout"
+    )
 
 
 def course_notebooks() -> list[Path]:
@@ -92,8 +94,9 @@ def copy_course(dest: str | os.PathLike[str], *, force: bool = False) -> list[Pa
     present = [s.name for s in sources if os.path.lexists(target / s.name)]
     if present and not force:
         shown = ", ".join(present[:3]) + (f" and {len(present) - 3} more" if len(present) > 3 else "")
-        raise CourseError(f"{target} already has {shown}; choose an empty directory, "
-                          "or add --force to overwrite them")
+        raise CourseError(
+            f"{target} already has {shown}; choose an empty directory, or add --force to overwrite them"
+        )
     clobbered = [name for name in present if (target / name).is_dir()]
     if clobbered:
         raise CourseError(f"{target / clobbered[0]} is a directory; a notebook cannot replace it")
@@ -133,8 +136,10 @@ def _lab_dir(directory: str | None) -> Path:
 def _lab(args: argparse.Namespace) -> int:
     where = _lab_dir(args.directory)
     if importlib.util.find_spec("jupyterlab") is None:
-        print("kcourse lab: JupyterLab is not installed here; install it with: pip install 'kcourse[lab]'",
-              file=sys.stderr)
+        print(
+            "kcourse lab: JupyterLab is not installed here; install it with: pip install 'kcourse[lab]'",
+            file=sys.stderr,
+        )
         return 2
     try:
         if not (where / INDEX).is_file():
@@ -144,8 +149,14 @@ def _lab(args: argparse.Namespace) -> int:
     except (CourseError, OSError, ValueError) as exc:
         print(f"kcourse lab: {exc}", file=sys.stderr)
         return 2
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={where.resolve()}",
-               f"--port={args.port}", str((where / INDEX).resolve())]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={where.resolve()}",
+        f"--port={args.port}",
+        str((where / INDEX).resolve()),
+    ]
     if args.no_browser:
         command.append("--no-browser")
     return subprocess.call(command)
@@ -157,8 +168,9 @@ def _challenge(args: argparse.Namespace) -> int:
     if args.challenge_command == "list":
         return terminal.cmd_list()
     if args.challenge_command == "start":
-        return terminal.cmd_start(args.name, seed=args.seed, speed=args.speed, port=args.port,
-                                  kubeconfig=args.kubeconfig)
+        return terminal.cmd_start(
+            args.name, seed=args.seed, speed=args.speed, port=args.port, kubeconfig=args.kubeconfig
+        )
     if args.challenge_command == "hint":
         return terminal.cmd_hint(args.name, args.number)
     return terminal.cmd_check(args.name)
@@ -171,20 +183,30 @@ def register(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
     p.set_defaults(func=_notebooks)
 
-    p = subparsers.add_parser("lab", help="open the course in JupyterLab (copying it into DIR first if needed)")
-    p.add_argument("directory", metavar="DIR", nargs="?",
-                   help=f"the course directory (default: this one if it holds {INDEX}, else ./{DEFAULT_DIR})")
+    p = subparsers.add_parser(
+        "lab", help="open the course in JupyterLab (copying it into DIR first if needed)"
+    )
+    p.add_argument(
+        "directory",
+        metavar="DIR",
+        nargs="?",
+        help=f"the course directory (default: this one if it holds {INDEX}, else ./{DEFAULT_DIR})",
+    )
     p.add_argument("--port", type=int, default=8888, help="port for JupyterLab (default: 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(func=_lab)
 
-    p = subparsers.add_parser("challenge", help="hands-on challenges: fix a broken cluster with the real kubectl")
+    p = subparsers.add_parser(
+        "challenge", help="hands-on challenges: fix a broken cluster with the real kubectl"
+    )
     sub = p.add_subparsers(dest="challenge_command", metavar="SUBCOMMAND", required=True)
     sub.add_parser("list", help="the challenges, with the section each trains").set_defaults(func=_challenge)
     q = sub.add_parser("start", help="serve a challenge's cluster and print its goal (until Ctrl-C)")
     q.add_argument("name", metavar="NAME", help="the challenge (see: kcourse challenge list)")
     q.add_argument("--seed", type=int, default=0, help="which instance (default 0)")
-    q.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (default 1)")
+    q.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (default 1)"
+    )
     q.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     q.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a new temporary directory)")
     q.set_defaults(func=_challenge)

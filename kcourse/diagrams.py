@@ -83,13 +83,30 @@ import graphviz
 if TYPE_CHECKING:
     from .sim.cluster import Cluster
 
-__all__ = ["MAX_ASPECT", "MAX_WIDTH_PT", "OKABE_ITO", "Diagram", "SvgSize", "architecture", "contrast", "live",
-           "render_svg", "save", "svg_size"]
+__all__ = [
+    "MAX_ASPECT",
+    "MAX_WIDTH_PT",
+    "OKABE_ITO",
+    "Diagram",
+    "SvgSize",
+    "architecture",
+    "contrast",
+    "live",
+    "render_svg",
+    "save",
+    "svg_size",
+]
 
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
     "grey": "#999999",
 }
 
@@ -104,7 +121,7 @@ MAX_WIDTH_PT = PAGE_WIDTH_PX * MIN_FONT_PT / MIN_TEXT_PX
 #: Width to height: wider strips become unreadable once fitted to the page.
 MAX_ASPECT = 2.5
 
-TEXT = "#1A1A1A"    # all text: dark, on a light fill
+TEXT = "#1A1A1A"  # all text: dark, on a light fill
 LABEL_BG = "#FFFFFF"  # the small label behind text that is not inside a filled box
 # Line colours: the palette's hues at mid luminance, >= 3:1 against white and against #111.
 BLUE, PURPLE, AMBER, OLIVE = "#0072B2", "#B5548F", "#B87800", "#8C7F00"
@@ -144,37 +161,66 @@ _EDGE_CRI: dict[str, Any] = {"color": AMBER, "penwidth": "1.5", "arrowsize": "0.
 _EDGE_CLOUD: dict[str, Any] = {"color": OLIVE, "style": "dashed", "dir": "both", "arrowsize": "0.6"}
 
 FOCUSES = (None, "control-plane", "worker", "cri", "network")
-CONTROL_PLANE = ("kube-apiserver", "kube-scheduler", "kube-controller-manager", "cloud-controller-manager", "etcd")
+CONTROL_PLANE = (
+    "kube-apiserver",
+    "kube-scheduler",
+    "kube-controller-manager",
+    "cloud-controller-manager",
+    "etcd",
+)
 _DOC_NAMES = {  # the diagrams vocabulary (mingrammer/diagrams' k8s classes)
-    "kube-apiserver": "APIServer", "kube-scheduler": "Scheduler", "kube-controller-manager": "ControllerManager",
-    "cloud-controller-manager": "CloudControllerManager", "etcd": "ETCD", "kubelet": "Kubelet",
+    "kube-apiserver": "APIServer",
+    "kube-scheduler": "Scheduler",
+    "kube-controller-manager": "ControllerManager",
+    "cloud-controller-manager": "CloudControllerManager",
+    "etcd": "ETCD",
+    "kubelet": "Kubelet",
     "kube-proxy": "KubeProxy",
 }
-ADDONS = (("DNS", "CoreDNS"), ("Dashboard", "kubernetes-dashboard"), ("Monitoring", "metrics-server"),
-          ("Logging", "fluent-bit"))
+ADDONS = (
+    ("DNS", "CoreDNS"),
+    ("Dashboard", "kubernetes-dashboard"),
+    ("Monitoring", "metrics-server"),
+    ("Logging", "fluent-bit"),
+)
 
 # --- the CRI call chains ----------------------------------------------------------------------------
 
 #: runtime -> the processes between the kubelet's CRI client and the OCI runtime, in call order.
 CRI_CHAINS: dict[str, list[tuple[str, str]]] = {
-    "dockershim": [("dockershim", "CRI server inside the kubelet\\n(removed in Kubernetes 1.24)"),
-                   ("dockerd", "Docker Engine API"), ("containerd", "container supervisor"),
-                   ("containerd-shim-runc-v2", "one shim per container"), ("runc", "OCI runtime")],
-    "containerd": [("containerd", "CRI plugin (cri-containerd)"),
-                   ("containerd-shim-runc-v2", "one shim per Pod"), ("runc", "OCI runtime")],
+    "dockershim": [
+        ("dockershim", "CRI server inside the kubelet\\n(removed in Kubernetes 1.24)"),
+        ("dockerd", "Docker Engine API"),
+        ("containerd", "container supervisor"),
+        ("containerd-shim-runc-v2", "one shim per container"),
+        ("runc", "OCI runtime"),
+    ],
+    "containerd": [
+        ("containerd", "CRI plugin (cri-containerd)"),
+        ("containerd-shim-runc-v2", "one shim per Pod"),
+        ("runc", "OCI runtime"),
+    ],
     "cri-o": [("CRI-O", "crio daemon"), ("conmon", "container monitor")],
 }
-_CRI_LINKS = {"dockershim": ["Docker API", "gRPC", "ttrpc", "exec"],
-              "containerd": ["ttrpc", "exec"], "cri-o": ["spawn", "exec"]}
-RUNTIME_LABEL = {"dockershim": "Docker Engine\\n(via dockershim)", "containerd": "containerd\\n(CRI plugin)",
-                 "cri-o": "CRI-O"}
+_CRI_LINKS = {
+    "dockershim": ["Docker API", "gRPC", "ttrpc", "exec"],
+    "containerd": ["ttrpc", "exec"],
+    "cri-o": ["spawn", "exec"],
+}
+RUNTIME_LABEL = {
+    "dockershim": "Docker Engine\\n(via dockershim)",
+    "containerd": "containerd\\n(CRI plugin)",
+    "cri-o": "CRI-O",
+}
 
 
 # --- measuring a picture ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SvgSize:
-    """What a rendered SVG needs on a page: its size in points (Graphviz's user units) and its smallest font."""
+    """What a rendered SVG needs on a page: its size in points (Graphviz's user units) and its smallest
+    font."""
 
     width_pt: float
     height_pt: float
@@ -211,7 +257,7 @@ def _luminance(colour: str) -> float:
     value = colour.lstrip("#")
     if len(value) == 3:
         value = "".join(ch * 2 for ch in value)
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -302,8 +348,10 @@ class Diagram:
             attrs = f'role="img" aria-label="{alt}" '
         else:
             svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", svg, count=1)
-            attrs = (f'role="img" aria-label="{alt}" width="100%" '
-                     f'style="max-width: {size.natural_px[0]}px; height: auto; display: block"')
+            attrs = (
+                f'role="img" aria-label="{alt}" width="100%" '
+                f'style="max-width: {size.natural_px[0]}px; height: auto; display: block"'
+            )
         svg = re.sub(r"<svg\b", lambda _: f"<svg {attrs.strip()}", svg, count=1)
         return re.sub(r"<title>[^<]*</title>", f"<title>{alt}</title>", svg, count=1)
 
@@ -314,7 +362,7 @@ class Diagram:
             return f'<div class="kcourse-diagram" style="overflow-x: auto; max-width: 100%">{svg}</div>'
         return f'<div class="kcourse-diagram" style="max-width: 100%">{svg}</div>'
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
@@ -335,8 +383,11 @@ def save(diagram: Diagram | graphviz.Digraph, path: str | Path, dpi: int | None 
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot save a diagram as {path.suffix!r}: use .svg, .png or .pdf")
     if fmt == "svg":
-        text = diagram.svg(full=True) if isinstance(diagram, Diagram) else _GENERATED.sub(
-            "", diagram.pipe(format="svg", encoding="utf-8"))
+        text = (
+            diagram.svg(full=True)
+            if isinstance(diagram, Diagram)
+            else _GENERATED.sub("", diagram.pipe(format="svg", encoding="utf-8"))
+        )
         path.write_text(text)
         return path
     graph = diagram.graph if isinstance(diagram, Diagram) else diagram
@@ -352,17 +403,19 @@ def save(diagram: Diagram | graphviz.Digraph, path: str | Path, dpi: int | None 
 
 # --- small drawing helpers -----------------------------------------------------------------------------
 
+
 def node_id(*parts: str) -> str:
     """A Graphviz node id from an object key: readable, stable, and free of ':' (Graphviz's port syntax)."""
     return "/".join(re.sub(r"[^A-Za-z0-9_.\-/]", "_", p) for p in parts)
 
 
 def short(text: str, limit: int = 30) -> str:
-    """``text`` shortened in the middle to at most ``limit`` characters, so one long name cannot widen a box."""
+    """``text`` shortened in the middle to at most ``limit`` characters, so one long name cannot widen a
+    box."""
     if len(text) <= limit:
         return text
     tail = limit // 3
-    return text[:limit - tail - 1] + "…" + text[-tail:]
+    return text[: limit - tail - 1] + "…" + text[-tail:]
 
 
 def _esc(text: str) -> str:
@@ -374,8 +427,10 @@ def chip(lines: Sequence[str], bold: bool = False, size: int = MIN_FONT_PT, colo
     body = "<BR/>".join(_esc(line) for line in lines)
     if bold:
         body = f"<B>{body}</B>"
-    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{LABEL_BG}">'
-            f'<TR><TD><FONT POINT-SIZE="{size}" COLOR="{colour}">{body}</FONT></TD></TR></TABLE>>')
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{LABEL_BG}">'
+        f'<TR><TD><FONT POINT-SIZE="{size}" COLOR="{colour}">{body}</FONT></TD></TR></TABLE>>'
+    )
 
 
 def _new_graph(name: str, title: str, rankdir: str = "TB") -> graphviz.Digraph:
@@ -386,11 +441,28 @@ def _new_graph(name: str, title: str, rankdir: str = "TB") -> graphviz.Digraph:
     ranks a virtual node for it); such edges take an ``xlabel`` instead.
     """
     g = graphviz.Digraph(name=name)
-    g.attr(label=chip([title], bold=True, size=15), labelloc="t", labeljust="c", fontname=_FONT, rankdir=rankdir,
-           newrank="true", compound="true", nodesep="0.22", ranksep="0.35", bgcolor="transparent",
-           fontcolor=TEXT)
-    g.attr("node", fontname=_FONT, fontsize=str(MIN_FONT_PT + 1), fontcolor=TEXT, shape="box",
-           style="rounded,filled", margin="0.10,0.04")
+    g.attr(
+        label=chip([title], bold=True, size=15),
+        labelloc="t",
+        labeljust="c",
+        fontname=_FONT,
+        rankdir=rankdir,
+        newrank="true",
+        compound="true",
+        nodesep="0.22",
+        ranksep="0.35",
+        bgcolor="transparent",
+        fontcolor=TEXT,
+    )
+    g.attr(
+        "node",
+        fontname=_FONT,
+        fontsize=str(MIN_FONT_PT + 1),
+        fontcolor=TEXT,
+        shape="box",
+        style="rounded,filled",
+        margin="0.10,0.04",
+    )
     g.attr("edge", fontname=_FONT, fontsize=str(MIN_FONT_PT), fontcolor=TEXT, arrowsize="0.7", color=GREY)
     return g
 
@@ -438,11 +510,20 @@ def _legend(g: graphviz.Digraph, rows: Iterable[tuple[str, str, str]]) -> str:
         cells.append(f'{swatch}<TD ALIGN="LEFT">{_esc(text)}</TD>')
     half = (len(cells) + 1) // 2
     left, right = cells[:half], cells[half:] + ["<TD></TD><TD></TD>"] * (half - len(cells[half:]))
-    body = "".join(f"<TR>{a}<TD WIDTH=\"8\"></TD>{b}</TR>" for a, b in zip(left, right))
-    label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">'
-             f'<TR><TD COLSPAN="5" ALIGN="LEFT"><B>Legend</B></TD></TR>{body}</TABLE>>')
-    g.node("legend", label, shape="box", style="rounded,filled", color=GREY, fillcolor="#FFFFFF",
-           fontsize=str(MIN_FONT_PT))
+    body = "".join(f'<TR>{a}<TD WIDTH="8"></TD>{b}</TR>' for a, b in zip(left, right))
+    label = (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">'
+        f'<TR><TD COLSPAN="5" ALIGN="LEFT"><B>Legend</B></TD></TR>{body}</TABLE>>'
+    )
+    g.node(
+        "legend",
+        label,
+        shape="box",
+        style="rounded,filled",
+        color=GREY,
+        fillcolor="#FFFFFF",
+        fontsize=str(MIN_FONT_PT),
+    )
     return "legend"
 
 
@@ -465,6 +546,7 @@ def _plural(n: int, word: str) -> str:
 
 
 # --- layout: bands of blocks, blocks of rows --------------------------------------------------------
+
 
 @dataclass
 class Block:
@@ -491,7 +573,8 @@ def _grid(g: graphviz.Digraph, rows: Sequence[Sequence[str]]) -> Block:
 
 
 def _stack(g: graphviz.Digraph, bands: Sequence[Sequence[Block]]) -> None:
-    """Put each band of blocks below the one before: every bottom of a band points to every top of the next."""
+    """Put each band of blocks below the one before: every bottom of a band points to every top of the
+    next."""
     bands = [b for b in bands if b]
     for band in bands:
         if len(band) > 1:  # the band's blocks side by side, in the order given
@@ -537,7 +620,7 @@ def _band_rows(blocks: Sequence[Block], buses: Sequence[str], per_row: int) -> l
 
 
 def _rows(blocks: Sequence[Block], per_row: int) -> list[list[Block]]:
-    return [list(blocks[i:i + per_row]) for i in range(0, len(blocks), per_row)] if blocks else []
+    return [list(blocks[i : i + per_row]) for i in range(0, len(blocks), per_row)] if blocks else []
 
 
 def _fit(build: Any, options: Iterable[Any]) -> graphviz.Digraph:
@@ -558,7 +641,7 @@ def _fit(build: Any, options: Iterable[Any]) -> graphviz.Digraph:
     return best[1]
 
 
-def _per_row_options(masters: int, workers: int, most_masters: int = 3) -> list[tuple[int, int]]:
+def _per_row_options(masters: int, most_masters: int = 3) -> list[tuple[int, int]]:
     """(control plane nodes per row, workers per row), most compact first.
 
     ``most_masters``: the live picture's control plane nodes (with their
@@ -575,8 +658,14 @@ def _per_row_options(masters: int, workers: int, most_masters: int = 3) -> list[
 
 # --- the reference architecture ------------------------------------------------------------------------
 
-def architecture(masters: int = 1, workers: int = 2, runtime: str = "containerd",
-                 focus: str | None = None, full: bool = False) -> Diagram:
+
+def architecture(
+    masters: int = 1,
+    workers: int = 2,
+    runtime: str = "containerd",
+    focus: str | None = None,
+    full: bool = False,
+) -> Diagram:
     """The chapter's reference picture of a Kubernetes cluster.
 
     ``focus``: None (everything), ``"control-plane"``, ``"worker"``,
@@ -588,8 +677,12 @@ def architecture(masters: int = 1, workers: int = 2, runtime: str = "containerd"
         raise ValueError(f"unknown focus {focus!r}: choose one of {', '.join(str(f) for f in FOCUSES)}")
     if runtime not in RUNTIME_LABEL:
         raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIME_LABEL)}")
-    if isinstance(masters, bool) or isinstance(workers, bool) or not isinstance(masters, int) \
-            or not isinstance(workers, int):
+    if (
+        isinstance(masters, bool)
+        or isinstance(workers, bool)
+        or not isinstance(masters, int)
+        or not isinstance(workers, int)
+    ):
         raise TypeError("masters and workers are whole numbers of nodes")
     if masters < 1 or workers < 0:
         raise ValueError("a cluster needs at least one control plane node and zero or more workers")
@@ -604,9 +697,13 @@ def architecture(masters: int = 1, workers: int = 2, runtime: str = "containerd"
 
 
 def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -> Diagram:
-    title = (f"Kubernetes architecture ({_plural(masters, 'control plane node')}, {_plural(workers, 'worker')})"
-             if focus is None else
-             f"Kubernetes architecture: {'the control plane' if focus == 'control-plane' else 'a worker node'}")
+    title = (
+        f"Kubernetes architecture ({_plural(masters, 'control plane node')}, {_plural(workers, 'worker')})"
+        if focus is None
+        else (
+            f"Kubernetes architecture: {'the control plane' if focus == 'control-plane' else 'a worker node'}"
+        )
+    )
 
     def build(per_row: tuple[int, int]) -> graphviz.Digraph:
         masters_per_row, workers_per_row = per_row
@@ -626,8 +723,14 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
                 _edge(g, "users", "api-lb", "HTTPS", **_EDGE_API)
                 api_target = "api-lb"
                 top.append(Block("api-lb", "api-lb"))
-            _box(g, "cloud", "cloud provider API\\n(VMs, load balancers,\\nroutes, volumes)", "cloud",
-                 shape="box3d", style="filled")
+            _box(
+                g,
+                "cloud",
+                "cloud provider API\\n(VMs, load balancers,\\nroutes, volumes)",
+                "cloud",
+                shape="box3d",
+                style="filled",
+            )
             top.append(Block("cloud", "cloud"))
             for i in range(1, masters + 1):
                 master_blocks.append(_static_master(g, i, masters))
@@ -637,45 +740,77 @@ def _architecture(masters: int, workers: int, runtime: str, focus: str | None) -
                     _edge(g, "users", "master-1/kube-apiserver", "HTTPS", **_EDGE_API)
                 _edge(g, f"master-{i}/cloud-controller-manager", "cloud", **_EDGE_CLOUD)
             for i in range(1, masters):
-                _edge(g, f"master-{i}/etcd", f"master-{i + 1}/etcd", "Raft peers", style="dashed", dir="both",
-                      color=PURPLE)
+                _edge(
+                    g,
+                    f"master-{i}/etcd",
+                    f"master-{i + 1}/etcd",
+                    "Raft peers",
+                    style="dashed",
+                    dir="both",
+                    color=PURPLE,
+                )
         worker_blocks: list[Block] = []
         buses: list[str] = []
         if focus == "control-plane":
-            _box(g, "workers", f"{_plural(workers, 'worker node')}\\nkubelet (Kubelet), kube-proxy (KubeProxy)",
-                 "agent")
+            _box(
+                g,
+                "workers",
+                f"{_plural(workers, 'worker node')}\\nkubelet (Kubelet), kube-proxy (KubeProxy)",
+                "agent",
+            )
             _edge(g, api_target, "workers", "watch Pods,\\nreport status", **_EDGE_API)
             worker_blocks.append(Block("workers", "workers"))
         else:
             buses = _buses(g, api_target, workers, workers_per_row)
             for j in range(1, workers + 1):
-                worker_blocks.append(_static_worker(g, j, workers, runtime, buses[j - 1], detail=focus == "worker"))
+                worker_blocks.append(
+                    _static_worker(g, j, workers, runtime, buses[j - 1], detail=focus == "worker")
+                )
             if workers == 0:
-                worker_blocks.append(_addon_pods(g, "master-1", list(ADDONS), api_target))
+                worker_blocks.append(_addon_pods(g, "master-1", list(ADDONS)))
         legend = Block(*[_legend(g, _LEGEND_KINDS)] * 2)
-        _stack(g, [top, *_rows(master_blocks, masters_per_row), *_band_rows(worker_blocks, buses, workers_per_row),
-                   [legend]])
+        _stack(
+            g,
+            [
+                top,
+                *_rows(master_blocks, masters_per_row),
+                *_band_rows(worker_blocks, buses, workers_per_row),
+                [legend],
+            ],
+        )
         return g
 
-    g = _fit(build, _per_row_options(masters, workers))
-    alt = (f"{title}. {_plural(masters, 'control plane node')} running kube-apiserver, kube-scheduler, "
-           f"kube-controller-manager, cloud-controller-manager and etcd; {_plural(workers, 'worker node')} "
-           f"running kubelet, kube-proxy and the {runtime} container runtime with Pods; the DNS, Dashboard, "
-           "Monitoring and Logging addons run as Pods. Every component talks only to the API server, only "
-           "the API server talks to etcd, the kubelet drives the runtime through CRI (gRPC) and the "
-           "cloud-controller-manager talks to the cloud provider API.")
+    g = _fit(build, _per_row_options(masters))
+    alt = (
+        f"{title}. {_plural(masters, 'control plane node')} running kube-apiserver, kube-scheduler, "
+        f"kube-controller-manager, cloud-controller-manager and etcd; {_plural(workers, 'worker node')} "
+        f"running kubelet, kube-proxy and the {runtime} container runtime with Pods; the DNS, Dashboard, "
+        "Monitoring and Logging addons run as Pods. Every component talks only to the API server, only "
+        "the API server talks to etcd, the kubelet drives the runtime through CRI (gRPC) and the "
+        "cloud-controller-manager talks to the cloud provider API."
+    )
     return Diagram(g, title, alt)
 
 
-def _node_cluster(c: graphviz.Digraph, lines: Sequence[str], colour: str, style: str = "rounded",
-                  penwidth: str = "1") -> None:
+def _node_cluster(
+    c: graphviz.Digraph, lines: Sequence[str], colour: str, style: str = "rounded", penwidth: str = "1"
+) -> None:
     """A node's outline, its name (bold) and state lines on a light label."""
     first, *rest = lines
     body = f"<B>{_esc(first)}</B>" + "".join(f"<BR/>{_esc(line)}" for line in rest)
-    c.attr(label=(f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{LABEL_BG}">'
-                  f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{MIN_FONT_PT + 1}" COLOR="{TEXT}">{body}</FONT>'
-                  '</TD></TR></TABLE>>'),
-           style=style, color=colour, penwidth=penwidth, labeljust="l", margin="8")
+    c.attr(
+        label=(
+            f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{LABEL_BG}">'
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{MIN_FONT_PT + 1}" '
+            f'COLOR="{TEXT}">{body}</FONT>'
+            "</TD></TR></TABLE>>"
+        ),
+        style=style,
+        color=colour,
+        penwidth=penwidth,
+        labeljust="l",
+        margin="8",
+    )
 
 
 def _static_master(g: graphviz.Digraph, i: int, masters: int) -> Block:
@@ -689,8 +824,14 @@ def _static_master(g: graphviz.Digraph, i: int, masters: int) -> Block:
             _edge(g, f"{m}/kube-apiserver", f"{m}/{name}", **_EDGE_API)
         _component(c, f"{m}/etcd", "etcd", "etcd", "key-value store")
         _edge(g, f"{m}/kube-apiserver", f"{m}/etcd", "only client", **_EDGE_ETCD)
-        return _grid(c, [[f"{m}/kube-apiserver", f"{m}/etcd"], [f"{m}/kube-scheduler", f"{m}/kube-controller-manager"],
-                         [f"{m}/cloud-controller-manager"]])
+        return _grid(
+            c,
+            [
+                [f"{m}/kube-apiserver", f"{m}/etcd"],
+                [f"{m}/kube-scheduler", f"{m}/kube-controller-manager"],
+                [f"{m}/cloud-controller-manager"],
+            ],
+        )
 
 
 def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api: str, detail: bool) -> Block:
@@ -726,14 +867,14 @@ def _static_worker(g: graphviz.Digraph, j: int, workers: int, runtime: str, api:
             nid = f"{w}/addon-{role.lower()}"
             _box(c, nid, f"{role} addon\\n{app} Pod", "addon")
             pods.append(nid)
-        rows.extend(pods[i:i + 2] for i in range(0, len(pods), 2))
+        rows.extend(pods[i : i + 2] for i in range(0, len(pods), 2))
         block = _grid(c, rows)
     _edge(g, api, f"{w}/kubelet", down=True, **_EDGE_API)
     _edge(g, api, f"{w}/kube-proxy", down=True, **_EDGE_API)
     return block
 
 
-def _addon_pods(g: graphviz.Digraph, host: str, addons: list[tuple[str, str]], api: str) -> Block:
+def _addon_pods(g: graphviz.Digraph, host: str, addons: list[tuple[str, str]]) -> Block:
     with g.subgraph(name=f"cluster_{host}-addons") as c:
         _node_cluster(c, [f"{host}: addon Pods"], SKY)
         ids = []
@@ -741,7 +882,7 @@ def _addon_pods(g: graphviz.Digraph, host: str, addons: list[tuple[str, str]], a
             nid = f"{host}/addon-{role.lower()}"
             _box(c, nid, f"{role} addon\\n{app} Pod", "addon")
             ids.append(nid)
-        return _grid(c, [ids[i:i + 2] for i in range(0, len(ids), 2)])
+        return _grid(c, [ids[i : i + 2] for i in range(0, len(ids), 2)])
 
 
 def _cri_steps(runtime: str) -> list[tuple[str, str]]:
@@ -764,9 +905,13 @@ def _cri_diagram(runtime: str) -> Diagram:
             _edge(g, prev, name, links.pop(0), **_EDGE_CRI)
             chain.append([name])
             prev = name
-        for oci, what in (("runc", "OCI runtime\\n(Linux namespaces, cgroups)"),
-                          ("kata-runtime", ("OCI runtime: Kata Containers\\n(successor of Clear Containers;\\n"
-                                           "one light VM per Pod)"))):
+        for oci, what in (
+            ("runc", "OCI runtime\\n(Linux namespaces, cgroups)"),
+            (
+                "kata-runtime",
+                ("OCI runtime: Kata Containers\\n(successor of Clear Containers;\\none light VM per Pod)"),
+            ),
+        ):
             _box(g, oci, f"{oci}\\n{what}", "runtime")
             _edge(g, prev, oci, "exec (runc or kata)" if oci == "runc" else "", **_EDGE_CRI)
             _edge(g, oci, "containers", **_EDGE_CRI)
@@ -781,15 +926,23 @@ def _cri_diagram(runtime: str) -> Diagram:
         _edge(g, prev, "containers", "creates", **_EDGE_CRI)
     _box(g, "containers", "container processes\\nof the Pod", "pod")
     chain.append(["containers"])
-    notes = {"dockershim": "dockershim was removed from the kubelet in Kubernetes 1.24:\\n"
-                           "Docker Engine needs the external cri-dockerd adapter since then.",
-             "containerd": "containerd's built-in CRI plugin (formerly cri-containerd) serves the\\n"
-                           "kubelet directly; dockershim was removed in Kubernetes 1.24.",
-             "cri-o": "CRI-O runs any OCI-compliant runtime: runc by default,\\n"
-                      "Kata Containers for VM isolation. dockershim was removed in 1.24."}
+    notes = {
+        "dockershim": "dockershim was removed from the kubelet in Kubernetes 1.24:\\n"
+        "Docker Engine needs the external cri-dockerd adapter since then.",
+        "containerd": "containerd's built-in CRI plugin (formerly cri-containerd) serves the\\n"
+        "kubelet directly; dockershim was removed in Kubernetes 1.24.",
+        "cri-o": "CRI-O runs any OCI-compliant runtime: runc by default,\\n"
+        "Kata Containers for VM isolation. dockershim was removed in 1.24.",
+    }
     g.node("note", notes[runtime], shape="note", style="filled", fillcolor="#FFFFFF", color=GREY)
-    legend = _legend(g, [(_KIND["agent"][1], "fill", "node agent"), (_KIND["runtime"][1], "fill", "runtime process"),
-                         (AMBER, "line", "call (gRPC, ttrpc or exec)")])
+    legend = _legend(
+        g,
+        [
+            (_KIND["agent"][1], "fill", "node agent"),
+            (_KIND["runtime"][1], "fill", "runtime process"),
+            (AMBER, "line", "call (gRPC, ttrpc or exec)"),
+        ],
+    )
     block = _grid(g, chain)
     _stack(g, [[block], [Block("note", "note")], [Block(legend, legend)]])
     steps = " → ".join(["kubelet"] + [n for n, _ in _cri_steps(runtime)] + ["containers"])
@@ -801,14 +954,27 @@ def _network_static(workers: int) -> Diagram:
 
     def build(per_row: tuple[int, int]) -> graphviz.Digraph:
         g = _new_graph("network", title)
-        _box(g, "svc", "Service web\\nClusterIP 10.96.0.20:80\\n(from the service CIDR 10.96.0.0/12)", "control",
-             shape="hexagon", style="filled")
+        _box(
+            g,
+            "svc",
+            "Service web\\nClusterIP 10.96.0.20:80\\n(from the service CIDR 10.96.0.0/12)",
+            "control",
+            shape="hexagon",
+            style="filled",
+        )
         blocks = []
         for j in range(1, workers + 1):
             with g.subgraph(name=f"cluster_worker-{j}") as c:
-                _node_cluster(c, [f"worker-{j}", f"InternalIP 10.0.0.{10 + j}, podCIDR 10.244.{j}.0/24"], GREEN)
-                _component(c, f"worker-{j}/kube-proxy", "kube-proxy", "agent",
-                           "KUBE-SERVICES → KUBE-SVC-…\\n→ KUBE-SEP-…")
+                _node_cluster(
+                    c, [f"worker-{j}", f"InternalIP 10.0.0.{10 + j}, podCIDR 10.244.{j}.0/24"], GREEN
+                )
+                _component(
+                    c,
+                    f"worker-{j}/kube-proxy",
+                    "kube-proxy",
+                    "agent",
+                    "KUBE-SERVICES → KUBE-SVC-…\\n→ KUBE-SEP-…",
+                )
                 pods = []
                 for k in (2, 3):
                     pid = f"worker-{j}/pod-{k}"
@@ -818,21 +984,29 @@ def _network_static(workers: int) -> Diagram:
                 blocks.append(_grid(c, [[f"worker-{j}/kube-proxy"], pods]))
         if workers > 1:
             _edge(g, "worker-1/pod-2", "worker-2/pod-2", "pod to pod, no NAT", dir="both", color=GREEN)
-        legend = _legend(g, [(_KIND["control"][1], "fill", "Service (virtual IP)"),
-                             (_KIND["pod"][1], "fill", "Pod (own IP)"),
-                             (_KIND["agent"][1], "fill", "kube-proxy (iptables rules)"),
-                             (BLUE, "line", "kube-proxy DNAT (dashed)")])
+        legend = _legend(
+            g,
+            [
+                (_KIND["control"][1], "fill", "Service (virtual IP)"),
+                (_KIND["pod"][1], "fill", "Pod (own IP)"),
+                (_KIND["agent"][1], "fill", "kube-proxy (iptables rules)"),
+                (BLUE, "line", "kube-proxy DNAT (dashed)"),
+            ],
+        )
         _stack(g, [[Block("svc", "svc")], *_rows(blocks, per_row[1]), [Block(legend, legend)]])
         return g
 
-    g = _fit(build, _per_row_options(1, workers))
-    alt = (f"{title}: every Pod gets its own IP from its node's podCIDR inside the cluster CIDR 10.244.0.0/16; "
-           "Pods reach each other without NAT; a Service's ClusterIP is translated by kube-proxy's iptables "
-           "rules to one of its Pods.")
+    g = _fit(build, _per_row_options(1))
+    alt = (
+        f"{title}: every Pod gets its own IP from its node's podCIDR inside the cluster CIDR 10.244.0.0/16; "
+        "Pods reach each other without NAT; a Service's ClusterIP is translated by kube-proxy's iptables "
+        "rules to one of its Pods."
+    )
     return Diagram(g, title, alt)
 
 
 # --- the live cluster ----------------------------------------------------------------------------------
+
 
 def _ready_state(node: dict | None) -> str:
     if node is None:
@@ -863,10 +1037,10 @@ def _leaders(cluster: Cluster) -> dict[str, str]:
     return out
 
 
-def event_host(cluster: Cluster, event: Any, max_pods_per_node: int = 4) -> str | None:
+def event_host(cluster: Cluster, event: Any) -> str | None:
     """The process (graph node id) that made ``event``: controllers belong to their manager process,
-    a program in a container to its node's Pods table (``max_pods_per_node`` no longer matters: the
-    table lists the Pod that acted last whatever the limit; the parameter stays for existing callers)."""
+    a program in a container to its node's Pods table (which lists the Pod that acted last whatever
+    the picture's ``max_pods_per_node``)."""
     machine = cluster.machines.get(event.node)
     if machine is not None:
         for comp in machine.components:
@@ -879,7 +1053,11 @@ def event_host(cluster: Cluster, event: Any, max_pods_per_node: int = 4) -> str 
     name = event.component
     if "cloud" in name or name in ("service-lb-controller", "node-route-controller"):
         return node_id(event.node, "cloud-controller-manager")
-    if "controller" in name or name in ("root-ca-cert-publisher", "garbagecollector", "taint-eviction-controller"):
+    if "controller" in name or name in (
+        "root-ca-cert-publisher",
+        "garbagecollector",
+        "taint-eviction-controller",
+    ):
         return node_id(event.node, "kube-controller-manager")
     if name in ("kube-proxy", "kubelet", "kube-scheduler", "kube-apiserver", "etcd"):
         return node_id(event.node, name)
@@ -905,8 +1083,15 @@ def _pod_host(cluster: Cluster, event: Any) -> str | None:
     return None if pod is None else node_id(event.node, "pods")
 
 
-_HTTP = {"create": "POST", "update": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET", "list": "GET",
-         "watch": "GET"}
+_HTTP = {
+    "create": "POST",
+    "update": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "get": "GET",
+    "list": "GET",
+    "watch": "GET",
+}
 
 
 def request_label(requests: Iterable[Any], limit: int = 3) -> str:
@@ -924,8 +1109,9 @@ def request_label(requests: Iterable[Any], limit: int = 3) -> str:
     return "\\n".join(lines)
 
 
-def _pods_table(c: graphviz.Digraph, nid: str, title: str, pods: list[dict], max_pods: int,
-                mark: str | None = None) -> dict[str, str]:
+def _pods_table(
+    c: graphviz.Digraph, nid: str, title: str, pods: list[dict], max_pods: int, mark: str | None = None
+) -> dict[str, str]:
     """One box listing a node's Pods (phase colour, name, phase and IP), the rest counted ("+7 more Pods").
 
     Returns Pod key -> port of its row (Pods past the limit map to the "more" row), for edges to a Pod.
@@ -933,7 +1119,7 @@ def _pods_table(c: graphviz.Digraph, nid: str, title: str, pods: list[dict], max
     """
     ordered = sorted(pods, key=lambda p: (p["metadata"].get("namespace", "") == "kube-system", _pod_key(p)))
     if len(ordered) > max_pods:
-        shown = ordered[:max(max_pods - 1, 1)]
+        shown = ordered[: max(max_pods - 1, 1)]
         if mark is not None and mark not in {_pod_key(p) for p in shown}:
             shown[-1:] = [p for p in ordered if _pod_key(p) == mark]
         rest = [p for p in ordered if p not in shown]
@@ -953,22 +1139,39 @@ def _pods_table(c: graphviz.Digraph, nid: str, title: str, pods: list[dict], max
         if marked:
             text = f"<B>&#9654; {text}</B>"
         ports[_pod_key(pod)] = f"p{i}"
-        rows.append(f'<TR><TD BGCOLOR="{border}" WIDTH="4"></TD>'
-                    f'<TD BGCOLOR="{fill}" ALIGN="LEFT" BALIGN="LEFT" PORT="p{i}">{text}</TD></TR>')
+        rows.append(
+            f'<TR><TD BGCOLOR="{border}" WIDTH="4"></TD>'
+            f'<TD BGCOLOR="{fill}" ALIGN="LEFT" BALIGN="LEFT" PORT="p{i}">{text}</TD></TR>'
+        )
     if rest:
         counts = Counter(_pod_phase(p) for p in rest)
         text = " · ".join(f"{phase} {n}" for phase, n in sorted(counts.items()))
-        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" BALIGN="LEFT" PORT="more">+{len(rest)} more '
-                    f'{"Pod" if len(rest) == 1 else "Pods"}<BR/>{_esc(text)}</TD></TR>')
+        rows.append(
+            f'<TR><TD></TD><TD ALIGN="LEFT" BALIGN="LEFT" PORT="more">+{len(rest)} more '
+            f"{'Pod' if len(rest) == 1 else 'Pods'}<BR/>{_esc(text)}</TD></TR>"
+        )
         ports.update({_pod_key(p): "more" for p in rest})
-    label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(rows)}</TABLE>>')
-    c.node(nid, label, shape="box", style="rounded,filled", color=GREY, fillcolor="#FFFFFF", margin="0.04",
-           fontsize=str(MIN_FONT_PT))
+    label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+    c.node(
+        nid,
+        label,
+        shape="box",
+        style="rounded,filled",
+        color=GREY,
+        fillcolor="#FFFFFF",
+        margin="0.04",
+        fontsize=str(MIN_FONT_PT),
+    )
     return ports
 
 
-def live(cluster: Cluster, highlight_last: bool = True, max_pods_per_node: int = 4,
-         focus: str | None = None, full: bool = False) -> Diagram:
+def live(
+    cluster: Cluster,
+    highlight_last: bool = True,
+    max_pods_per_node: int = 4,
+    focus: str | None = None,
+    full: bool = False,
+) -> Diagram:
     """The live cluster: nodes and their state, Pods, leader Leases and the last action.
 
     Each node lists at most ``max_pods_per_node`` Pods and counts the rest
@@ -999,9 +1202,11 @@ def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | No
     last = cluster.events[-1] if highlight_last and cluster.events else None
     mark_pod = _event_pod(cluster, last) if last is not None else None
     mark = _pod_key(mark_pod) if mark_pod is not None else None
-    title = (f"Cluster {short(cluster.name, 24)!r} at t={cluster.clock.now:.3f}s: "
-             f"{_plural(len(masters), 'control plane node')}, {_plural(len(workers), 'worker')}, "
-             f"{_plural(len(all_pods), 'Pod')}")
+    title = (
+        f"Cluster {short(cluster.name, 24)!r} at t={cluster.clock.now:.3f}s: "
+        f"{_plural(len(masters), 'control plane node')}, {_plural(len(workers), 'worker')}, "
+        f"{_plural(len(all_pods), 'Pod')}"
+    )
     highlighted: list[str | None] = [None]
 
     def build(per_row: tuple[int, int]) -> graphviz.Digraph:
@@ -1023,8 +1228,19 @@ def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | No
                 top.append(Block("api-lb", "api-lb"))
                 entry = "api-lb"
             for m in masters:
-                master_blocks.append(_live_master(g, cluster, m, nodes.get(m.name), pods_by_node.pop(m.name, []),
-                                                  leaders, max_pods, len(masters) > 1, mark))
+                master_blocks.append(
+                    _live_master(
+                        g,
+                        cluster,
+                        m,
+                        nodes.get(m.name),
+                        pods_by_node.pop(m.name, []),
+                        leaders,
+                        max_pods,
+                        len(masters) > 1,
+                        mark,
+                    )
+                )
                 _edge(g, entry, node_id(m.name, "kube-apiserver"), down=True, **_EDGE_API)
             if cluster.cloud is not None:
                 _box(g, "cloud", "cloud provider API", "cloud", shape="box3d", style="filled")
@@ -1032,10 +1248,18 @@ def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | No
                 holder = leaders.get("cloud-controller-manager", "")
                 for m in masters:  # only the leader's controllers call the cloud; standbys wait for the Lease
                     if m.component("cloud-controller-manager") is not None and (
-                            len(masters) == 1 or holder == f"{m.name}_cloud-controller-manager"):
+                        len(masters) == 1 or holder == f"{m.name}_cloud-controller-manager"
+                    ):
                         _edge(g, node_id(m.name, "cloud-controller-manager"), "cloud", **_EDGE_CLOUD)
             for a, b in itertools.pairwise(masters):
-                _edge(g, node_id(a.name, "etcd"), node_id(b.name, "etcd"), style="dashed", dir="both", color=PURPLE)
+                _edge(
+                    g,
+                    node_id(a.name, "etcd"),
+                    node_id(b.name, "etcd"),
+                    style="dashed",
+                    dir="both",
+                    color=PURPLE,
+                )
         else:
             api = "control-plane"
             _box(g, api, "control plane\\nkube-apiserver (APIServer)", "control")
@@ -1052,41 +1276,86 @@ def _live(cluster: Cluster, highlight_last: bool, max_pods: int, focus: str | No
         else:
             buses = _buses(g, api, len(workers), workers_per_row)
             for w, bus in zip(workers, buses):
-                worker_blocks.append(_live_machine(g, cluster, w, nodes.get(w.name), pods_by_node.pop(w.name, []),
-                                                   max_pods, bus, mark))
+                worker_blocks.append(
+                    _live_machine(
+                        g, cluster, w, nodes.get(w.name), pods_by_node.pop(w.name, []), max_pods, bus, mark
+                    )
+                )
         groups: list[Block] = []
         if focus is None:
             if pods_by_node.get(""):
-                groups.append(_pod_group(g, "unscheduled", "Pending: not yet scheduled", pods_by_node.pop(""),
-                                         max_pods, mark))
+                groups.append(
+                    _pod_group(
+                        g, "unscheduled", "Pending: not yet scheduled", pods_by_node.pop(""), max_pods, mark
+                    )
+                )
             for name in sorted(k for k in pods_by_node if k and k not in cluster.machines):
-                groups.append(_pod_group(g, f"gone/{name}", f"{short(name)}: node gone", pods_by_node[name],
-                                         max_pods, mark))
+                groups.append(
+                    _pod_group(
+                        g, f"gone/{name}", f"{short(name)}: node gone", pods_by_node[name], max_pods, mark
+                    )
+                )
         highlighted[0] = _highlight(g, cluster, last, api) if last is not None else None
-        legend = _legend(g, _LEGEND_KINDS + [
-            (GREEN, "line", "node Ready (solid outline)"), (AMBER, "line", "node Unknown (dashed)"),
-            (VERMILLION, "line", "node NotReady (bold)"), (HIGHLIGHT, "line", "last action and its requests")])
-        _stack(g, [top, *_rows(master_blocks, masters_per_row), *_band_rows(worker_blocks, buses, workers_per_row),
-                   *_rows(groups, workers_per_row), [Block(legend, legend)]])
+        legend = _legend(
+            g,
+            _LEGEND_KINDS
+            + [
+                (GREEN, "line", "node Ready (solid outline)"),
+                (AMBER, "line", "node Unknown (dashed)"),
+                (VERMILLION, "line", "node NotReady (bold)"),
+                (HIGHLIGHT, "line", "last action and its requests"),
+            ],
+        )
+        _stack(
+            g,
+            [
+                top,
+                *_rows(master_blocks, masters_per_row),
+                *_band_rows(worker_blocks, buses, workers_per_row),
+                *_rows(groups, workers_per_row),
+                [Block(legend, legend)],
+            ],
+        )
         return g
 
-    g = _fit(build, _per_row_options(len(masters), len(workers), most_masters=2 if focus is None else 3))
+    g = _fit(build, _per_row_options(len(masters), most_masters=2 if focus is None else 3))
     states: dict[str, list[str]] = {}
     for n in sorted(cluster.machines):
         states.setdefault(_ready_state(nodes.get(n)), []).append(n)
-    alt = (f"{title}. " + "; ".join(f"{state}: {', '.join(names)}" for state, names in sorted(states.items())) + ". "
-           + (f"Last action: {last.component} on {last.node}: {last.verb} {last.key} ({last.message})."
-              if highlighted[0] and last is not None else "No action highlighted."))
+    alt = (
+        f"{title}. "
+        + "; ".join(f"{state}: {', '.join(names)}" for state, names in sorted(states.items()))
+        + ". "
+        + (
+            f"Last action: {last.component} on {last.node}: {last.verb} {last.key} ({last.message})."
+            if highlighted[0] and last is not None
+            else "No action highlighted."
+        )
+    )
     return Diagram(g, title, alt)
 
 
-def _live_master(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | None, pods: list[dict],
-                 leaders: dict[str, str], max_pods: int, ha: bool, mark: str | None) -> Block:
+def _live_master(
+    g: graphviz.Digraph,
+    cluster: Cluster,
+    m: Any,
+    node: dict | None,
+    pods: list[dict],
+    leaders: dict[str, str],
+    max_pods: int,
+    ha: bool,
+    mark: str | None,
+) -> Block:
     state = "powered off" if not m.powered else _ready_state(node)
     border, style = _NODE_STATE.get(state, (GREY, "rounded,dashed"))
     with g.subgraph(name=f"cluster_{node_id(m.name)}") as c:
-        _node_cluster(c, [f"{short(m.name)}: control plane node", state], border, style,
-                      "2" if state != "Ready" else "1")
+        _node_cluster(
+            c,
+            [f"{short(m.name)}: control plane node", state],
+            border,
+            style,
+            "2" if state != "Ready" else "1",
+        )
         kind = "control" if m.powered else "off"
         api = node_id(m.name, "kube-apiserver")
         _component(c, api, "kube-apiserver", kind)
@@ -1105,18 +1374,29 @@ def _live_master(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | Non
             _component(c, cid, comp.name, kind if comp.running else "off", extra)
             _edge(g, api, cid, down=True, **_EDGE_API)
             comps.append(cid)
-        rows = [[api, etcd], *(comps[i:i + 2] for i in range(0, len(comps), 2))]
+        rows = [[api, etcd], *(comps[i : i + 2] for i in range(0, len(comps), 2))]
         if m.component("kubelet") is not None:
             rows += _agents(g, c, cluster, m, pods, max_pods, api, mark)
         return _grid(c, rows)
 
 
-def _live_machine(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | None, pods: list[dict],
-                  max_pods: int, api: str, mark: str | None) -> Block:
+def _live_machine(
+    g: graphviz.Digraph,
+    cluster: Cluster,
+    m: Any,
+    node: dict | None,
+    pods: list[dict],
+    max_pods: int,
+    api: str,
+    mark: str | None,
+) -> Block:
     ready = _ready_state(node)
     border, style = _NODE_STATE.get(ready, (GREY, "rounded,dashed"))
     spec = (node or {}).get("spec", {})
-    lines = [f"{short(m.name)}: worker node", ready + (",SchedulingDisabled" if spec.get("unschedulable") else "")]
+    lines = [
+        f"{short(m.name)}: worker node",
+        ready + (",SchedulingDisabled" if spec.get("unschedulable") else ""),
+    ]
     if not m.powered:
         lines.append("machine powered off")
     elif getattr(m, "partitioned", False):
@@ -1130,8 +1410,16 @@ def _live_machine(g: graphviz.Digraph, cluster: Cluster, m: Any, node: dict | No
         return _grid(c, _agents(g, c, cluster, m, pods, max_pods, api, mark))
 
 
-def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Cluster, m: Any, pods: list[dict], max_pods: int,
-            api: str, mark: str | None) -> list[list[str]]:
+def _agents(
+    g: graphviz.Digraph,
+    c: graphviz.Digraph,
+    cluster: Cluster,
+    m: Any,
+    pods: list[dict],
+    max_pods: int,
+    api: str,
+    mark: str | None,
+) -> list[list[str]]:
     """kubelet, kube-proxy, the runtime and the node's Pods table inside the node's box, as grid rows."""
     kubelet = m.component("kubelet")
     up = m.powered and kubelet is not None and kubelet.running
@@ -1162,8 +1450,9 @@ def _agents(g: graphviz.Digraph, c: graphviz.Digraph, cluster: Cluster, m: Any, 
     return rows
 
 
-def _pod_group(g: graphviz.Digraph, group: str, label: str, pods: list[dict], max_pods: int,
-               mark: str | None) -> Block:
+def _pod_group(
+    g: graphviz.Digraph, group: str, label: str, pods: list[dict], max_pods: int, mark: str | None
+) -> Block:
     with g.subgraph(name=f"cluster_{group}") as c:
         _node_cluster(c, [label], AMBER, "rounded,dashed")
         tid = node_id(group, "pods")
@@ -1185,8 +1474,15 @@ def _highlight(g: graphviz.Digraph, cluster: Cluster, event: Any, api: str) -> s
         lines = [short(what, 48)] + [short(line, 48) for line in request_label(event.requests).split("\\n")]
         _edge(g, target, dest, "\\n".join(lines), color=HIGHLIGHT, penwidth="2.5")
     else:  # no API request (or the API server itself): a note beside the process
-        g.node("last-action", short(what, 48), shape="note", color=HIGHLIGHT, style="filled", fillcolor="#FFFFFF",
-               fontsize=str(MIN_FONT_PT))
+        g.node(
+            "last-action",
+            short(what, 48),
+            shape="note",
+            color=HIGHLIGHT,
+            style="filled",
+            fillcolor="#FFFFFF",
+            fontsize=str(MIN_FONT_PT),
+        )
         _edge(g, "last-action", target, color=HIGHLIGHT, style="dotted", arrowhead="none")
     return target
 
@@ -1194,8 +1490,10 @@ def _highlight(g: graphviz.Digraph, cluster: Cluster, event: Any, api: str) -> s
 def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
     """Pod IPs inside each node's podCIDR, and each Service's ClusterIP with the Pods it forwards to."""
     pods = cluster.api.items("pods")
-    title = (f"Cluster {short(cluster.name, 24)!r} network at t={cluster.clock.now:.3f}s: "
-             f"{_plural(len(pods), 'Pod')}")
+    title = (
+        f"Cluster {short(cluster.name, 24)!r} network at t={cluster.clock.now:.3f}s: "
+        f"{_plural(len(pods), 'Pod')}"
+    )
     net = cluster.network
     by_node: dict[str, list[dict]] = {}
     for pod in pods:
@@ -1210,13 +1508,18 @@ def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
             ref = ep.get("targetRef") or {}
             if ref.get("kind") == "Pod":
                 slices.setdefault(f"{sl['metadata']['namespace']}/{svc}", []).append(
-                    f"{ref.get('namespace') or sl['metadata']['namespace']}/{ref['name']}")
-    services = sorted(cluster.api.items("services"), key=lambda s: (s["metadata"]["namespace"],
-                                                                    s["metadata"]["name"]))
+                    f"{ref.get('namespace') or sl['metadata']['namespace']}/{ref['name']}"
+                )
+    services = sorted(
+        cluster.api.items("services"), key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])
+    )
     shown_services, more_services = services[:6], services[6:]
     # a Service's Pods go first in their node's table, so its edges reach named rows
-    wanted = {k for s in shown_services for k in slices.get(f"{s['metadata']['namespace']}/{s['metadata']['name']}",
-                                                             [])}
+    wanted = {
+        k
+        for s in shown_services
+        for k in slices.get(f"{s['metadata']['namespace']}/{s['metadata']['name']}", [])
+    }
 
     def build(per_row: tuple[int, int]) -> graphviz.Digraph:
         g = _new_graph("network", title)
@@ -1231,8 +1534,14 @@ def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
                     for key, port in _pods_table(c, tid, _plural(len(here), "Pod"), here, max_pods).items():
                         ports[key] = f"{tid}:{port}"
                 else:
-                    c.node(tid, "no Pods with an IP", shape="box", style="rounded,filled", color=GREY,
-                           fillcolor="#FFFFFF")
+                    c.node(
+                        tid,
+                        "no Pods with an IP",
+                        shape="box",
+                        style="rounded,filled",
+                        color=GREY,
+                        fillcolor="#FFFFFF",
+                    )
                 blocks.append(Block(tid, tid))
         svc_blocks = []
         for svc in shown_services:
@@ -1240,24 +1549,50 @@ def _network_live(cluster: Cluster, max_pods: int) -> Diagram:
             key = f"{md['namespace']}/{md['name']}"
             port_list = ",".join(str(p.get("port")) for p in spec.get("ports") or [])
             sid = node_id("svc", md["namespace"], md["name"])
-            _box(g, sid, f"Service {short(key)}\\nClusterIP {spec.get('clusterIP', 'None')}:{port_list}", "control",
-                 shape="hexagon", style="filled")
+            _box(
+                g,
+                sid,
+                f"Service {short(key)}\\nClusterIP {spec.get('clusterIP', 'None')}:{port_list}",
+                "control",
+                shape="hexagon",
+                style="filled",
+            )
             svc_blocks.append(Block(sid, sid))
             targets = sorted({ports[k] for k in slices.get(key, []) if k in ports})
             n = len(set(slices.get(key, [])) & set(ports))
             for t in targets:
-                _edge(g, sid, t, f"1/{n}" if t.endswith(("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"))
-                      else "", color=BLUE, style="dashed")
+                _edge(
+                    g,
+                    sid,
+                    t,
+                    f"1/{n}" if t.endswith(("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8")) else "",
+                    color=BLUE,
+                    style="dashed",
+                )
         if more_services:
-            _box(g, "svc/more", f"+{len(more_services)} more Services", "control", shape="hexagon", style="filled")
+            _box(
+                g,
+                "svc/more",
+                f"+{len(more_services)} more Services",
+                "control",
+                shape="hexagon",
+                style="filled",
+            )
             svc_blocks.append(Block("svc/more", "svc/more"))
-        legend = _legend(g, [(_KIND["control"][1], "fill", "Service (ClusterIP)"),
-                             (_KIND["pod"][1], "fill", "Pod (own IP)"),
-                             (BLUE, "line", "kube-proxy DNAT, probability 1/n (dashed)")])
+        legend = _legend(
+            g,
+            [
+                (_KIND["control"][1], "fill", "Service (ClusterIP)"),
+                (_KIND["pod"][1], "fill", "Pod (own IP)"),
+                (BLUE, "line", "kube-proxy DNAT, probability 1/n (dashed)"),
+            ],
+        )
         _stack(g, [*_rows(svc_blocks, per_row[1]), *_rows(blocks, per_row[1]), [Block(legend, legend)]])
         return g
 
-    g = _fit(build, _per_row_options(1, len(cluster.machines)))
-    alt = (f"{title}. Cluster CIDR {net.cluster_cidr}, service CIDR {net.service_cidr}; each node's Pods take "
-           "IPs from its podCIDR; each Service forwards to its ready Pods.")
+    g = _fit(build, _per_row_options(1))
+    alt = (
+        f"{title}. Cluster CIDR {net.cluster_cidr}, service CIDR {net.service_cidr}; each node's Pods take "
+        "IPs from its podCIDR; each Service forwards to its ready Pods."
+    )
     return Diagram(g, title, alt)

@@ -27,21 +27,46 @@ from kcourse.sim.manifests import load_manifests
 if TYPE_CHECKING:
     from kcourse.sim.cluster import Cluster
 
-__all__ = ["a_pod", "first", "grep", "node_of", "node_statuses", "only", "pod_ip", "pods", "replace_pod",
-           "runtime_containers", "runtime_images", "sandbox_of", "scheduling_decision"]
+__all__ = [
+    "a_pod",
+    "first",
+    "grep",
+    "node_of",
+    "node_statuses",
+    "only",
+    "pod_ip",
+    "pods",
+    "replace_pod",
+    "runtime_containers",
+    "runtime_images",
+    "sandbox_of",
+    "scheduling_decision",
+]
 
 
-def only(events: Iterable[Event], *, component: str | None = None, key: str | None = None,
-         verb: str | None = None, node: str | None = None, text: str | None = None) -> list[Event]:
+def only(
+    events: Iterable[Event],
+    *,
+    component: str | None = None,
+    key: str | None = None,
+    verb: str | None = None,
+    node: str | None = None,
+    text: str | None = None,
+) -> list[Event]:
     """The events that match every criterion given: ``only(events, component="kubelet")``.
 
     ``key`` is the object's ``namespace/name`` as the trace shows it; ``text`` is a piece of the
     message.  With no criterion, every event.
     """
-    return [e for e in events
-            if (component is None or e.component == component) and (key is None or e.key == key)
-            and (verb is None or e.verb == verb) and (node is None or e.node == node)
-            and (text is None or text in e.message)]
+    return [
+        e
+        for e in events
+        if (component is None or e.component == component)
+        and (key is None or e.key == key)
+        and (verb is None or e.verb == verb)
+        and (node is None or e.node == node)
+        and (text is None or text in e.message)
+    ]
 
 
 def first(events: Iterable[Event], **criteria: Any) -> Event:
@@ -56,12 +81,19 @@ def first(events: Iterable[Event], **criteria: Any) -> Event:
 def pods(cluster: Cluster, selector: str = "", namespace: str = "default") -> list[dict]:
     """The Pods whose labels match ``selector`` (``"app=web"``; empty: all), sorted by name."""
     wanted = parse_selector(selector)
-    return sorted((p for p in cluster.pods(namespace) if wanted.matches(p["metadata"].get("labels"))),
-                  key=_name)
+    return sorted(
+        (p for p in cluster.pods(namespace) if wanted.matches(p["metadata"].get("labels"))), key=_name
+    )
 
 
-def a_pod(cluster: Cluster, selector: str = "", namespace: str = "default", *, on: str | None = None,
-          not_on: str | None = None) -> dict:
+def a_pod(
+    cluster: Cluster,
+    selector: str = "",
+    namespace: str = "default",
+    *,
+    on: str | None = None,
+    not_on: str | None = None,
+) -> dict:
     """The first Pod (by name) matching ``selector``, optionally on node ``on`` or not on ``not_on``."""
     for pod in pods(cluster, selector, namespace):
         node = pod["spec"].get("nodeName")
@@ -144,8 +176,10 @@ def scheduling_decision(cluster: Cluster, pod: str, namespace: str = "default") 
     plugins = sorted({plugin for scores in decision["scores"].values() for plugin in scores})
     if nodes:
         lines += ["", f"{'plugin':33}" + "".join(f"{node:>10}" for node in nodes)]
-        lines += [f"{plugin:33}" + "".join(f"{decision['scores'][node].get(plugin, 0):>10}" for node in nodes)
-                  for plugin in plugins]
+        lines += [
+            f"{plugin:33}" + "".join(f"{decision['scores'][node].get(plugin, 0):>10}" for node in nodes)
+            for plugin in plugins
+        ]
         lines.append(f"{'total':33}" + "".join(f"{decision['total'][node]:>10}" for node in nodes))
     lines += ["", f"chosen: {decision['node'] or '(none)'}  (decided by {decision['decided_by']})"]
     return "\n".join(lines)
@@ -163,10 +197,17 @@ def sandbox_of(cluster: Cluster, pod: str, namespace: str = "default") -> Any:
 def runtime_containers(cluster: Cluster, node: str, pod: str | None = None) -> str:
     """The containers a node's runtime reports (CRI ``ListContainers``), one line each, by name."""
     runtime = cluster.kubelet(node).cri.runtime_service
-    rows = [(c.id[:13], c.metadata.name, c.state.name, str(c.metadata.attempt),
-             c.labels.get("io.kubernetes.pod.name", ""))
-            for c in runtime.ListContainers()
-            if pod is None or c.labels.get("io.kubernetes.pod.name") == pod]
+    rows = [
+        (
+            c.id[:13],
+            c.metadata.name,
+            c.state.name,
+            str(c.metadata.attempt),
+            c.labels.get("io.kubernetes.pod.name", ""),
+        )
+        for c in runtime.ListContainers()
+        if pod is None or c.labels.get("io.kubernetes.pod.name") == pod
+    ]
     return _table(("CONTAINER", "NAME", "STATE", "ATTEMPT", "POD"), sorted(rows, key=_second))
 
 
@@ -179,8 +220,10 @@ def runtime_images(cluster: Cluster, node: str) -> str:
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in [head, *rows])
+    return "\n".join(
+        "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [head, *rows]
+    )
 
 
 def _name(pod: dict) -> str:

@@ -59,17 +59,40 @@ from .sim.resources import RESOURCES
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-__all__ = ["Figure", "Recorder", "etcd_revisions", "monitoring", "node_lifecycle", "record", "recorder",
-           "replicas", "scheduling"]
+__all__ = [
+    "Figure",
+    "Recorder",
+    "etcd_revisions",
+    "monitoring",
+    "node_lifecycle",
+    "record",
+    "recorder",
+    "replicas",
+    "scheduling",
+]
 
 # Okabe–Ito (colour-blind safe), the same palette as the diagrams.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, YELLOW, GREY = "#56B4E9", "#CC79A7", "#F0E442", "#999999"
 CYCLE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, "#000000", GREY]
-PHASE_COLOURS = {"Running": GREEN, "Pending": ORANGE, "Succeeded": BLUE, "Failed": VERMILLION,
-                 "Unknown": GREY, "Terminating": GREY}
-FAILURE_REASONS = {"NodeNotReady", "TaintManagerEviction", "BackOff", "Unhealthy", "Failed", "FailedScheduling",
-                   "Killing", "NodeNotSchedulable"}
+PHASE_COLOURS = {
+    "Running": GREEN,
+    "Pending": ORANGE,
+    "Succeeded": BLUE,
+    "Failed": VERMILLION,
+    "Unknown": GREY,
+    "Terminating": GREY,
+}
+FAILURE_REASONS = {
+    "NodeNotReady",
+    "TaintManagerEviction",
+    "BackOff",
+    "Unhealthy",
+    "Failed",
+    "FailedScheduling",
+    "Killing",
+    "NodeNotSchedulable",
+}
 _PREFIXES = sorted(((r.etcd_prefix + "/", r.plural) for r in RESOURCES), key=lambda p: -len(p[0]))
 
 
@@ -95,10 +118,9 @@ class Figure(_MplFigure):
         """An ``<img>`` with the figure's alt text, the PNG inline, never wider than the output area."""
         data = base64.b64encode(self.png()).decode("ascii")
         alt = html.escape(self.alt or self.get_suptitle() or "a plot", quote=True)
-        return (f'<img alt="{alt}" src="data:image/png;base64,{data}" '
-                'style="max-width: 100%; height: auto">')
+        return f'<img alt="{alt}" src="data:image/png;base64,{data}" style="max-width: 100%; height: auto">'
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
@@ -111,6 +133,7 @@ def resource_of(key: str) -> str:
 
 
 # --- recording history ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -143,8 +166,9 @@ class Recorder:
     def __post_init__(self) -> None:
         c = self.cluster
         self.start = c.clock.now
-        self._keys: Counter[str] = Counter(resource_of(kv.key) for kv in c.etcd.range(
-            "/registry/", prefix=True, keys_only=True))
+        self._keys: Counter[str] = Counter(
+            resource_of(kv.key) for kv in c.etcd.range("/registry/", prefix=True, keys_only=True)
+        )
         self._state = self._machine_state()
         self._last_seen = c.clock.now
         self._compact = c.etcd.compact_revision
@@ -153,12 +177,16 @@ class Recorder:
         c.on_event(self._on_event)
 
     def __repr__(self) -> str:
-        return (f"<kcourse Recorder: from t={self.start:.3f}s, {len(self.samples)} samples, "
-                f"{sum(len(v) for v in self.writes.values())} writes>")
+        return (
+            f"<kcourse Recorder: from t={self.start:.3f}s, {len(self.samples)} samples, "
+            f"{sum(len(v) for v in self.writes.values())} writes>"
+        )
 
     def _machine_state(self) -> dict[str, str]:
-        return {name: ("off" if not m.powered else "cut off" if getattr(m, "partitioned", False) else "on")
-                for name, m in sorted(self.cluster.machines.items())}
+        return {
+            name: ("off" if not m.powered else "cut off" if getattr(m, "partitioned", False) else "on")
+            for name, m in sorted(self.cluster.machines.items())
+        }
 
     def _on_write(self, events: list[Any]) -> None:
         now = self.cluster.clock.now
@@ -182,8 +210,14 @@ class Recorder:
         if etcd.compact_revision != self._compact:
             self._compact = etcd.compact_revision
             self.compactions.append((self.cluster.clock.now, self._compact))
-        self.samples.append(Sample(self.cluster.clock.now, etcd.revision, etcd.compact_revision,
-                                   {k: v for k, v in sorted(self._keys.items()) if v}))
+        self.samples.append(
+            Sample(
+                self.cluster.clock.now,
+                etcd.revision,
+                etcd.compact_revision,
+                {k: v for k, v in sorted(self._keys.items()) if v},
+            )
+        )
 
     def _on_event(self, _event: Any) -> None:
         self._notice_faults()
@@ -198,6 +232,7 @@ class Recorder:
     def history(self, key: str) -> list[tuple[float, dict | None]]:
         """``(time, object or None when deleted)`` for each recorded write of an etcd key still readable."""
         from .sim.etcd import EtcdError
+
         out: list[tuple[float, dict | None]] = []
         for when, rev, etype in self.writes.get(key, []):
             if etype == "DELETE":
@@ -225,6 +260,7 @@ recorder = record
 
 def _key(resource: str, name: str, namespace: str | None) -> str:
     from .sim.resources import by_plural
+
     rt = by_plural(resource)
     if rt is None:
         raise ValueError(f"unknown resource {resource!r}")
@@ -256,13 +292,19 @@ def _t(when: float) -> str:
 
 
 def _clip(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- desired vs current replicas -----------------------------------------------------------------------
 
-def replicas(cluster: Cluster, name: str, namespace: str = "default", kind: str = "deployment",
-             rec: Recorder | None = None) -> Figure:
+
+def replicas(
+    cluster: Cluster,
+    name: str,
+    namespace: str = "default",
+    kind: str = "deployment",
+    rec: Recorder | None = None,
+) -> Figure:
     """Desired, current and ready replicas of a Deployment (or ReplicaSet) over simulated time.
 
     Vertical lines mark what moved them: node failures (recorded power
@@ -288,15 +330,32 @@ def replicas(cluster: Cluster, name: str, namespace: str = "default", kind: str 
     lines = sum(len(g) for g in groups)
     fig = Figure(figsize=(10, 4 + 0.17 * min(lines, _MAX_CAPTION + 1)))
     ax = fig.add_subplot()
-    ax.step(t, desired, where="post", color=BLUE, linestyle="--", linewidth=2, label="desired (spec.replicas)")
+    ax.step(
+        t, desired, where="post", color=BLUE, linestyle="--", linewidth=2, label="desired (spec.replicas)"
+    )
     ax.step(t, have, where="post", color=ORANGE, linewidth=2, label="current (status.replicas)")
-    ax.step(t, ready, where="post", color=GREEN, linewidth=1.5, linestyle=":",
-            label="ready (status.readyReplicas)")
+    ax.step(
+        t,
+        ready,
+        where="post",
+        color=GREEN,
+        linewidth=1.5,
+        linestyle=":",
+        label="ready (status.readyReplicas)",
+    )
     styles = {"SuccessfulCreate": ("^", GREEN), "SuccessfulDelete": ("v", BLUE)}
     for reason in sorted(ticks):
         marker, colour = styles.get(reason, ("x", VERMILLION))
-        ax.plot(ticks[reason], [0] * len(ticks[reason]), marker=marker, color=colour, markersize=7,
-                clip_on=False, linestyle="none", label=f"{reason} ({len(ticks[reason])})")
+        ax.plot(
+            ticks[reason],
+            [0] * len(ticks[reason]),
+            marker=marker,
+            color=colour,
+            markersize=7,
+            clip_on=False,
+            linestyle="none",
+            label=f"{reason} ({len(ticks[reason])})",
+        )
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("replicas")
     ax.set_ylim(bottom=0, top=max([*desired, *have, 1]) + 1)
@@ -314,8 +373,9 @@ def replicas(cluster: Cluster, name: str, namespace: str = "default", kind: str 
 _MAX_CAPTION = 10
 
 
-def _story(cluster: Cluster, rec: Recorder, name: str, namespace: str) -> tuple[list[tuple[float, str, str]],
-                                                                             dict[str, list[float]]]:
+def _story(
+    cluster: Cluster, rec: Recorder, name: str, namespace: str
+) -> tuple[list[tuple[float, str, str]], dict[str, list[float]]]:
     """What changes the story (failures, scaling, rollouts: ``(time, colour, text)``) and what repeats
     (Pod events: reason -> times)."""
     marks: list[tuple[float, str, str]] = []
@@ -351,7 +411,9 @@ def _story(cluster: Cluster, rec: Recorder, name: str, namespace: str) -> tuple[
     return out, ticks
 
 
-def _group_marks(marks: list[tuple[float, str, str]], start: float, end: float) -> list[list[tuple[float, str, str]]]:
+def _group_marks(
+    marks: list[tuple[float, str, str]], start: float, end: float
+) -> list[list[tuple[float, str, str]]]:
     """Marks close in time (within 2.5 % of the plotted span) share one numbered label."""
     span = max(end - start, 1e-9)
     groups: list[list[tuple[float, str, str]]] = []
@@ -375,19 +437,39 @@ def _draw_marks(fig: Figure, ax: Any, groups: list[list[tuple[float, str, str]]]
         for when, colour, text in group:
             ax.axvline(when, color=colour, linewidth=1, alpha=0.8)
             caption.append(f"{number}  {_t(when)}  {_clip(text, 90)}")
-        ax.annotate(str(number), (group[0][0], 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=8, fontweight="bold",
-                    color=group[0][1], annotation_clip=False)
-    shown = caption if len(caption) <= _MAX_CAPTION + 1 else caption[:_MAX_CAPTION] + [
-        f"… and {len(caption) - _MAX_CAPTION} more"]
+        ax.annotate(
+            str(number),
+            (group[0][0], 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontweight="bold",
+            color=group[0][1],
+            annotation_clip=False,
+        )
+    shown = (
+        caption
+        if len(caption) <= _MAX_CAPTION + 1
+        else caption[:_MAX_CAPTION] + [f"… and {len(caption) - _MAX_CAPTION} more"]
+    )
     height = fig.get_figheight()
     for i, line in enumerate(shown):
         fig.text(0.07, top - i * 0.17 / height, line, fontsize=8, va="top", ha="left", color="#333333")
     return caption
 
 
-def _replicas_alt(title: str, t: list[float], desired: list[int], have: list[int], ready: list[int],
-                  ticks: dict[str, list[float]], caption: list[str]) -> str:
+def _replicas_alt(
+    title: str,
+    t: list[float],
+    desired: list[int],
+    have: list[int],
+    ready: list[int],
+    ticks: dict[str, list[float]],
+    caption: list[str],
+) -> str:
     if not t:
         return f"{title}: nothing recorded."
     steps = [d for i, d in enumerate(desired) if i == 0 or d != desired[i - 1]]
@@ -398,20 +480,29 @@ def _replicas_alt(title: str, t: list[float], desired: list[int], have: list[int
             since = when
         elif r != goal:
             since = None
-    reach = (f"ready reaches {goal} at {_t(since)}" if since is not None else
-             f"ready is {ready[-1]} of {goal} at the end")
-    parts = [f"{title}, from {_t(t[0])} to {_t(t[-1])}",
-             "Desired " + (", then ".join(str(d) for d in steps)),
-             f"Current ends at {have[-1]}, {reach}"]
+    reach = (
+        f"ready reaches {goal} at {_t(since)}"
+        if since is not None
+        else f"ready is {ready[-1]} of {goal} at the end"
+    )
+    parts = [
+        f"{title}, from {_t(t[0])} to {_t(t[-1])}",
+        "Desired " + (", then ".join(str(d) for d in steps)),
+        f"Current ends at {have[-1]}, {reach}",
+    ]
     if ticks:
         parts.append("Pod events: " + ", ".join(f"{r} {len(v)}" for r, v in sorted(ticks.items())))
     if caption:
-        parts.append("Marked: " + "; ".join(line.split("  ", 1)[1].replace("  ", " ") for line in caption[:8])
-                     + ("; …" if len(caption) > 8 else ""))
+        parts.append(
+            "Marked: "
+            + "; ".join(line.split("  ", 1)[1].replace("  ", " ") for line in caption[:8])
+            + ("; …" if len(caption) > 8 else "")
+        )
     return ". ".join(parts) + "."
 
 
 # --- etcd ----------------------------------------------------------------------------------------------
+
 
 def etcd_revisions(cluster: Cluster, rec: Recorder | None = None, top: int = 6, x: str = "auto") -> Figure:
     """etcd's revision growing with every write, its compactions, and the keys it holds per resource.
@@ -442,22 +533,51 @@ def etcd_revisions(cluster: Cluster, rec: Recorder | None = None, top: int = 6, 
     ax_rev = fig.add_subplot(grid[0, :])
     if writes:
         xs = list(range(1, len(revs) + 1)) if by_order else times
-        ax_rev.step(xs, revs, where="post", color=PURPLE, linewidth=2, label="revision after each write",
-                    marker="o" if len(revs) <= 60 else None, markersize=3)
+        ax_rev.step(
+            xs,
+            revs,
+            where="post",
+            color=PURPLE,
+            linewidth=2,
+            label="revision after each write",
+            marker="o" if len(revs) <= 60 else None,
+            markersize=3,
+        )
     else:
-        ax_rev.step([s.time for s in samples], [s.revision for s in samples], where="post", color=PURPLE,
-                    linewidth=2, label="revision after each write")
-    ax_rev.step([where(s.revision, s.time) for s in samples], [s.compact_revision for s in samples], where="post",
-                color=GREY, linestyle="--", label="compacted up to (older revisions unreadable)")
+        ax_rev.step(
+            [s.time for s in samples],
+            [s.revision for s in samples],
+            where="post",
+            color=PURPLE,
+            linewidth=2,
+            label="revision after each write",
+        )
+    ax_rev.step(
+        [where(s.revision, s.time) for s in samples],
+        [s.compact_revision for s in samples],
+        where="post",
+        color=GREY,
+        linestyle="--",
+        label="compacted up to (older revisions unreadable)",
+    )
     for when, rev in rec.compactions:
         at = where(rev, when)
         ax_rev.axvline(at, color=VERMILLION, linestyle=":", linewidth=1)
         ax_rev.plot([at], [rev], marker="x", color=VERMILLION, linestyle="none")
-        ax_rev.annotate(f"compact({rev})", (at, rev), fontsize=7, color=VERMILLION, xytext=(-3, 3),
-                        textcoords="offset points", ha="right")
+        ax_rev.annotate(
+            f"compact({rev})",
+            (at, rev),
+            fontsize=7,
+            color=VERMILLION,
+            xytext=(-3, 3),
+            textcoords="offset points",
+            ha="right",
+        )
     if by_order:
         same = "all" if at_instant == len(times) else f"{at_instant} of {len(times)}"
-        ax_rev.set_xlabel(f"writes in the order etcd applied them ({same} at t={instant:.3f} s of simulated time)")
+        ax_rev.set_xlabel(
+            f"writes in the order etcd applied them ({same} at t={instant:.3f} s of simulated time)"
+        )
     else:
         ax_rev.set_xlabel("simulated time (s)")
     if writes:  # the recorded stretch of revisions fills the panel, so each write is a visible step
@@ -476,8 +596,9 @@ def etcd_revisions(cluster: Cluster, rec: Recorder | None = None, top: int = 6, 
     leaders = [r for r, _ in sorted(totals.items(), key=lambda p: (-p[1], p[0]))[:top]]
     key_x = [where(s.revision, s.time) for s in samples]
     for i, res in enumerate(leaders):
-        ax_keys.step(key_x, [s.keys.get(res, 0) for s in samples], where="post", color=CYCLE[i % len(CYCLE)],
-                     label=res)
+        ax_keys.step(
+            key_x, [s.keys.get(res, 0) for s in samples], where="post", color=CYCLE[i % len(CYCLE)], label=res
+        )
     ax_keys.set_xlabel("writes in order" if by_order else "simulated time (s)")
     ax_keys.set_ylabel("keys")
     ax_keys.grid(True, alpha=0.3)
@@ -493,21 +614,33 @@ def etcd_revisions(cluster: Cluster, rec: Recorder | None = None, top: int = 6, 
     ax_bar.set_title(f"revision {cluster.etcd.revision}, {sum(now.values())} keys", fontsize=9)
     fig.subplots_adjust(hspace=0.45, wspace=0.35)
     if writes:
-        span = (f"all at t={instant:.3f} s, plotted in write order" if at_instant == len(times) else
-                f"between t={times[0]:.1f} s and t={times[-1]:.1f} s"
-                + (", plotted in write order" if by_order else ""))
+        span = (
+            f"all at t={instant:.3f} s, plotted in write order"
+            if at_instant == len(times)
+            else f"between t={times[0]:.1f} s and t={times[-1]:.1f} s"
+            + (", plotted in write order" if by_order else "")
+        )
         story = f"revision climbs from {revs[0]} to {revs[-1]} over {len(revs)} recorded writes ({span})"
     else:
         story = f"no writes recorded yet; the store is at revision {cluster.etcd.revision}"
-    compacted = (f"; compacted up to revision {rec.compactions[-1][1]}, older revisions unreadable"
-                 if rec.compactions else "; no compaction")
+    compacted = (
+        f"; compacted up to revision {rec.compactions[-1][1]}, older revisions unreadable"
+        if rec.compactions
+        else "; no compaction"
+    )
     biggest = ", ".join(f"{n} {now[n]}" for n in sorted(now, key=lambda r: (-now[r], r))[:4])
     title = "etcd: revisions, compaction and keys"
-    return _finish(fig, title, f"{title}. The {story}{compacted}. Now {sum(now.values())} keys"
-                               + (f", most: {biggest}" if now else "") + ".")
+    return _finish(
+        fig,
+        title,
+        f"{title}. The {story}{compacted}. Now {sum(now.values())} keys"
+        + (f", most: {biggest}" if now else "")
+        + ".",
+    )
 
 
 # --- scheduling ----------------------------------------------------------------------------------------
+
 
 def _pod_phase(pod: dict) -> str:
     if pod["metadata"].get("deletionTimestamp"):
@@ -531,8 +664,10 @@ def scheduling(cluster: Cluster, pod: str | None = None, namespace: str = "defau
     if pod is not None:
         key = pod if "/" in pod else f"{namespace}/{pod}"
         if key not in decisions:
-            raise ValueError(f"the scheduler made no decision for pod {key!r}"
-                             + (f"; it decided for {', '.join(sorted(decisions)[-5:])}" if decisions else ""))
+            raise ValueError(
+                f"the scheduler made no decision for pod {key!r}"
+                + (f"; it decided for {', '.join(sorted(decisions)[-5:])}" if decisions else "")
+            )
     elif decisions:
         key = list(decisions)[-1]
     fig = Figure(figsize=(11 if key else 6, 4.2))
@@ -551,8 +686,11 @@ def scheduling(cluster: Cluster, pod: str | None = None, namespace: str = "defau
     if key:
         _plot_decision(fig.add_subplot(1, 2, 2), key, decisions[key])
     fig.subplots_adjust(wspace=0.45)
-    per_node = [f"{n} " + " and ".join(f"{counts[n][ph]} {ph}" for ph in sorted(counts[n])) for n in names
-                if counts[n]]
+    per_node = [
+        f"{n} " + " and ".join(f"{counts[n][ph]} {ph}" for ph in sorted(counts[n]))
+        for n in names
+        if counts[n]
+    ]
     shown = per_node[:12] + ([f"{len(per_node) - 12} more nodes"] if len(per_node) > 12 else [])
     alt = "Scheduling. Pods per node by phase: " + ("; ".join(shown) or "no Pods") + "."
     if key:
@@ -563,15 +701,23 @@ def scheduling(cluster: Cluster, pod: str | None = None, namespace: str = "defau
 def _decision_alt(key: str, decision: dict) -> str:
     scores: dict[str, dict[str, float]] = decision.get("scores") or {}
     total = decision.get("total")
-    sums = {n: float(total[n]) if isinstance(total, dict) and n in total else float(sum(s.values()))
-            for n, s in scores.items()}
+    sums = {
+        n: float(total[n]) if isinstance(total, dict) and n in total else float(sum(s.values()))
+        for n, s in scores.items()
+    }
     ranked = sorted(sums, key=lambda n: (-sums[n], n))
-    text = f"Why {key} went to {decision.get('node')}: weighted scores " + ", ".join(
-        f"{n} {sums[n]:g}" for n in ranked[:6]) + ("" if len(ranked) <= 6 else ", …")
+    text = (
+        f"Why {key} went to {decision.get('node')}: weighted scores "
+        + ", ".join(f"{n} {sums[n]:g}" for n in ranked[:6])
+        + ("" if len(ranked) <= 6 else ", …")
+    )
     filtered = decision.get("filtered") or {}
     if filtered:
-        items = [f"{n} ({r})" for n, r in sorted(filtered.items())] if isinstance(filtered, dict) else [
-            str(f) for f in filtered]
+        items = (
+            [f"{n} ({r})" for n, r in sorted(filtered.items())]
+            if isinstance(filtered, dict)
+            else [str(f) for f in filtered]
+        )
         text += "; filtered out: " + "; ".join(items[:4]) + ("" if len(items) <= 4 else "; …")
     return text + "."
 
@@ -597,15 +743,32 @@ def _plot_decision(ax: Any, key: str, decision: dict) -> None:
     total = decision.get("total")
     for y, n in enumerate(nodes):
         value = total.get(n, left[y]) if isinstance(total, dict) else left[y]
-        ax.annotate(f"{value:g}" + ("  ← chosen" if n == chosen else ""), (left[y], y), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=8,
-                    fontweight="bold" if n == chosen else "normal")
+        ax.annotate(
+            f"{value:g}" + ("  ← chosen" if n == chosen else ""),
+            (left[y], y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            fontweight="bold" if n == chosen else "normal",
+        )
     filtered = decision.get("filtered") or {}
     if filtered:
-        lines = [f"{n}: {r}" for n, r in sorted(filtered.items())] if isinstance(filtered, dict) else [
-            str(f) for f in filtered]
-        ax.text(0.0, -0.22, "filtered out: " + "; ".join(lines), transform=ax.transAxes, fontsize=7,
-                color=VERMILLION, va="top", wrap=True)
+        lines = (
+            [f"{n}: {r}" for n, r in sorted(filtered.items())]
+            if isinstance(filtered, dict)
+            else [str(f) for f in filtered]
+        )
+        ax.text(
+            0.0,
+            -0.22,
+            "filtered out: " + "; ".join(lines),
+            transform=ax.transAxes,
+            fontsize=7,
+            color=VERMILLION,
+            va="top",
+            wrap=True,
+        )
     ax.invert_yaxis()
     ax.set_xlabel("weighted score")
     ax.legend(fontsize=7, loc="lower right")
@@ -615,7 +778,10 @@ def _plot_decision(ax: Any, key: str, decision: dict) -> None:
 
 # --- node heartbeats and the lifecycle of a failure ----------------------------------------------------
 
-def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: Recorder | None = None) -> Figure:
+
+def node_lifecycle(
+    cluster: Cluster, nodes: list[str] | str | None = None, rec: Recorder | None = None
+) -> Figure:
     """Lease renewals per node, Ready condition over time, taints, grace periods and evictions.
 
     The story of a failed worker: its kubelet stops renewing the Lease in
@@ -625,10 +791,13 @@ def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: 
     manager evicts the node's Pods.
     """
     from .sim.controllers.node_lifecycle import NODE_MONITOR_GRACE_PERIOD
+
     rec = rec or record(cluster)
     if isinstance(nodes, str):
         nodes = [nodes]
-    names = nodes or sorted(n["metadata"]["name"] for n in cluster.api.items("nodes")) or sorted(cluster.machines)
+    names = (
+        nodes or sorted(n["metadata"]["name"] for n in cluster.api.items("nodes")) or sorted(cluster.machines)
+    )
     fig = Figure(figsize=(10, 1.1 + 0.75 * len(names)))
     ax = fig.add_subplot()
     now = cluster.clock.now
@@ -645,8 +814,10 @@ def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: 
             ready = _ready(obj)
             if not changes or changes[-1][1] != ready:
                 changes.append((when, ready))
-            tainted = any(t.get("key", "").startswith("node.kubernetes.io/") and t.get("effect") == "NoExecute"
-                          for t in ((obj or {}).get("spec", {}).get("taints") or []))
+            tainted = any(
+                t.get("key", "").startswith("node.kubernetes.io/") and t.get("effect") == "NoExecute"
+                for t in ((obj or {}).get("spec", {}).get("taints") or [])
+            )
             if tainted and not had_taint:
                 taint_times.append(when)
             had_taint = tainted
@@ -654,39 +825,96 @@ def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: 
             changes = [(rec.start, _ready(current))]
         for i, (start, ready) in enumerate(changes):
             end = changes[i + 1][0] if i + 1 < len(changes) else now
-            ax.broken_barh([(start, max(end - start, 0.01))], (y - 0.3, 0.6),
-                           facecolors=state_colour.get(ready, GREY), alpha=0.35)
-        renewals = [t for t, _, e in rec.writes.get(_key("leases", name, "kube-node-lease"), []) if e == "PUT"]
-        ax.plot(renewals, [y] * len(renewals), "|", color=BLUE, markersize=12, label="Lease renewed" if y == 0 else None)
+            ax.broken_barh(
+                [(start, max(end - start, 0.01))],
+                (y - 0.3, 0.6),
+                facecolors=state_colour.get(ready, GREY),
+                alpha=0.35,
+            )
+        renewals = [
+            t for t, _, e in rec.writes.get(_key("leases", name, "kube-node-lease"), []) if e == "PUT"
+        ]
+        ax.plot(
+            renewals,
+            [y] * len(renewals),
+            "|",
+            color=BLUE,
+            markersize=12,
+            label="Lease renewed" if y == 0 else None,
+        )
         for when, node, state in rec.power:
             if node == name:
                 ax.plot([when], [y], marker="X", color=VERMILLION, markersize=10, linestyle="none")
-                ax.annotate(f"machine {state}", (when, y), xytext=(0, 12), textcoords="offset points", fontsize=7,
-                            color=VERMILLION, ha="center")
+                ax.annotate(
+                    f"machine {state}",
+                    (when, y),
+                    xytext=(0, 12),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=VERMILLION,
+                    ha="center",
+                )
                 if state != "on":
                     last = max((t for t in renewals if t <= when), default=None)
                     if last is not None:
-                        ax.axvspan(last, last + NODE_MONITOR_GRACE_PERIOD, ymin=(y + 0.2) / len(names),
-                                   ymax=(y + 0.8) / len(names), color=ORANGE, alpha=0.15, hatch="//")
-                        ax.annotate(f"grace period {NODE_MONITOR_GRACE_PERIOD:g} s", (last, y - 0.35), fontsize=7,
-                                    color="#8a5d00")
+                        ax.axvspan(
+                            last,
+                            last + NODE_MONITOR_GRACE_PERIOD,
+                            ymin=(y + 0.2) / len(names),
+                            ymax=(y + 0.8) / len(names),
+                            color=ORANGE,
+                            alpha=0.15,
+                            hatch="//",
+                        )
+                        ax.annotate(
+                            f"grace period {NODE_MONITOR_GRACE_PERIOD:g} s",
+                            (last, y - 0.35),
+                            fontsize=7,
+                            color="#8a5d00",
+                        )
         for when in taint_times:
             ax.plot([when], [y], marker="v", color=PURPLE, markersize=9, linestyle="none")
-            ax.annotate("NoExecute taint", (when, y), xytext=(0, -14), textcoords="offset points", fontsize=7,
-                        color=PURPLE, ha="center")
+            ax.annotate(
+                "NoExecute taint",
+                (when, y),
+                xytext=(0, -14),
+                textcoords="offset points",
+                fontsize=7,
+                color=PURPLE,
+                ha="center",
+            )
         ev_times = [t for t, node in evicted if node == name]
-        told.append(_node_alt(name, renewals, changes, taint_times, ev_times,
-                              [(when, state) for when, node, state in rec.power if node == name]))
-        ax.plot(ev_times, [y + 0.15] * len(ev_times), marker="*", color="#000000", markersize=9,
-                linestyle="none", label="Pod evicted" if ev_times and y == 0 else None)
+        told.append(
+            _node_alt(
+                name,
+                renewals,
+                changes,
+                taint_times,
+                ev_times,
+                [(when, state) for when, node, state in rec.power if node == name],
+            )
+        )
+        ax.plot(
+            ev_times,
+            [y + 0.15] * len(ev_times),
+            marker="*",
+            color="#000000",
+            markersize=9,
+            linestyle="none",
+            label="Pod evicted" if ev_times and y == 0 else None,
+        )
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(-0.7, len(names) - 0.3)
     ax.invert_yaxis()
     ax.set_xlabel("simulated time (s)")
     ax.grid(True, axis="x", alpha=0.3)
     from matplotlib.patches import Patch
-    handles = [Patch(color=GREEN, alpha=0.35, label="Ready=True"), Patch(color=ORANGE, alpha=0.35,
-               label="Ready=Unknown"), Patch(color=VERMILLION, alpha=0.35, label="Ready=False")]
+
+    handles = [
+        Patch(color=GREEN, alpha=0.35, label="Ready=True"),
+        Patch(color=ORANGE, alpha=0.35, label="Ready=Unknown"),
+        Patch(color=VERMILLION, alpha=0.35, label="Ready=False"),
+    ]
     h, _ = ax.get_legend_handles_labels()
     ax.legend(handles=h + handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.subplots_adjust(right=0.8)
@@ -694,8 +922,14 @@ def node_lifecycle(cluster: Cluster, nodes: list[str] | str | None = None, rec: 
     return _finish(fig, title, f"{title}, {_t(rec.start)} to {_t(now)}. " + " ".join(told))
 
 
-def _node_alt(name: str, renewals: list[float], changes: list[tuple[float, str]], taints: list[float],
-              evictions: list[float], power: list[tuple[float, str]]) -> str:
+def _node_alt(
+    name: str,
+    renewals: list[float],
+    changes: list[tuple[float, str]],
+    taints: list[float],
+    evictions: list[float],
+    power: list[tuple[float, str]],
+) -> str:
     parts = [f"Lease renewed {len(renewals)} times" + (f", last at {_t(renewals[-1])}" if renewals else "")]
     parts += [f"machine {state} at {_t(when)}" for when, state in power]
     parts.append("Ready=" + ", then ".join(f"{ready} from {_t(when)}" for when, ready in changes))
@@ -714,7 +948,8 @@ def _ready(node: dict | None) -> str:
 
 
 def _evictions(cluster: Cluster, rec: Recorder) -> list[tuple[float, str]]:
-    """(time, node) of each TaintManagerEviction 'Marking for deletion', the node read from the Pod's history."""
+    """(time, node) of each TaintManagerEviction 'Marking for deletion', the node read from the Pod's
+    history."""
     out = []
     for when, ev in _event_times(cluster, rec):
         if ev.get("reason") != "TaintManagerEviction" or not ev.get("message", "").startswith("Marking"):
@@ -734,6 +969,7 @@ def _evictions(cluster: Cluster, rec: Recorder) -> list[tuple[float, str]]:
 
 
 # --- monitoring ----------------------------------------------------------------------------------------
+
 
 def monitoring(cluster: Cluster, kind: str = "node", names: list[str] | None = None) -> Figure:
     """CPU and memory usage series from the monitoring addon (``cluster.addons.metrics``).
@@ -759,8 +995,10 @@ def monitoring(cluster: Cluster, kind: str = "node", names: list[str] | None = N
         if points:
             cpu = [p[1] * 1000 for p in points]
             mem = [p[2] / 2**20 for p in points]
-            told.append(f"{name}: CPU {min(cpu):.0f} to {max(cpu):.0f} millicores, "
-                        f"memory {min(mem):.0f} to {max(mem):.0f} MiB")
+            told.append(
+                f"{name}: CPU {min(cpu):.0f} to {max(cpu):.0f} millicores, "
+                f"memory {min(mem):.0f} to {max(mem):.0f} MiB"
+            )
     ax_cpu.set_ylabel("CPU (millicores)")
     ax_mem.set_ylabel("memory (MiB)")
     for ax in (ax_cpu, ax_mem):

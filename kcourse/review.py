@@ -26,7 +26,15 @@ from typing import Any
 
 from kcourse.quiz import Bank, Progress
 
-__all__ = ["ChallengeRow", "ObjectiveReview", "Review", "challenge_rows", "review", "section_scores", "taught_in"]
+__all__ = [
+    "ChallengeRow",
+    "ObjectiveReview",
+    "Review",
+    "challenge_rows",
+    "review",
+    "section_scores",
+    "taught_in",
+]
 
 _SHOW = r"quiz\.show\(\s*[\"']{chapter}[\"']\s*,\s*(?:section\s*=\s*)?[\"']([\w-]+)[\"']"
 
@@ -103,13 +111,23 @@ def challenge_rows(chapter: str, progress: Progress | None = None) -> list[Chall
         return []
     progress = progress if progress is not None else Progress()
     entries = results(chapter, progress)
-    return [ChallengeRow(s.name, s.title, s.section, s.objective, int(entries.get(s.name, {}).get("attempts", 0)),
-                         bool(entries.get(s.name, {}).get("correct")), bool(entries.get(s.name, {}).get("revealed")))
-            for s in specs]
+    return [
+        ChallengeRow(
+            s.name,
+            s.title,
+            s.section,
+            s.objective,
+            int(entries.get(s.name, {}).get("attempts", 0)),
+            bool(entries.get(s.name, {}).get("correct")),
+            bool(entries.get(s.name, {}).get("revealed")),
+        )
+        for s in specs
+    ]
 
 
-def review(bank: Bank, progress: Progress | None = None,
-           notebooks: str | Path | None = None) -> list[ObjectiveReview]:
+def review(
+    bank: Bank, progress: Progress | None = None, notebooks: str | Path | None = None
+) -> list[ObjectiveReview]:
     """Every objective of ``bank`` in bank order, with where it is taught and the learner's results."""
     progress = progress if progress is not None else Progress()
     entries = progress.chapter(bank.chapter)
@@ -121,14 +139,21 @@ def review(bank: Bank, progress: Progress | None = None,
         sections = tuple(dict.fromkeys(q.section for q in questions))
         names = tuple(sorted({n for s in sections for n in where.get(s, ())}))
         earned, possible = progress.score(bank.chapter, questions) if questions else (0.0, 0.0)
-        out.append(ObjectiveReview(
-            id=objective.id, text=objective.text, sections=sections, notebooks=names,
-            questions=len(questions),
-            answered=sum(1 for q in questions if entries.get(q.id, {}).get("attempts", 0) > 0),
-            correct=sum(1 for q in questions if entries.get(q.id, {}).get("correct")),
-            earned=earned, possible=possible,
-            challenges=sum(1 for c in tried if c.objective == objective.id),
-            solved=sum(1 for c in tried if c.objective == objective.id and c.solved)))
+        out.append(
+            ObjectiveReview(
+                id=objective.id,
+                text=objective.text,
+                sections=sections,
+                notebooks=names,
+                questions=len(questions),
+                answered=sum(1 for q in questions if entries.get(q.id, {}).get("attempts", 0) > 0),
+                correct=sum(1 for q in questions if entries.get(q.id, {}).get("correct")),
+                earned=earned,
+                possible=possible,
+                challenges=sum(1 for c in tried if c.objective == objective.id),
+                solved=sum(1 for c in tried if c.objective == objective.id and c.solved),
+            )
+        )
     return out
 
 
@@ -156,43 +181,80 @@ class Review:
     def text(self) -> str:
         lines = [f"Learning objectives of {self.bank.chapter}: {self.bank.title}"]
         for i, r in enumerate(self.rows, 1):
-            lines += [f"{i}. {r.text}",
-                      f"   taught in: {', '.join(r.notebooks) or '(no notebook checks it yet)'}",
-                      (f"   quiz: {r.answered}/{r.questions} questions answered, {r.correct} correct, "
-                      f"{r.earned:g}/{r.possible:g} points: {r.status}")]
+            lines += [
+                f"{i}. {r.text}",
+                f"   taught in: {', '.join(r.notebooks) or '(no notebook checks it yet)'}",
+                (
+                    f"   quiz: {r.answered}/{r.questions} questions answered, {r.correct} correct, "
+                    f"{r.earned:g}/{r.possible:g} points: {r.status}"
+                ),
+            ]
             if r.challenges:
                 lines.append(f"   challenges: {r.solved} of {r.challenges} solved")
         if self.challenges:
             solved = sum(1 for c in self.challenges if c.solved)
-            lines.append(f"Hands-on challenges of {self.bank.chapter}: {solved} of {len(self.challenges)} solved"
-                         + "".join(f"; {c.name} {c.status}" for c in self.challenges if c.status != "not started"))
+            lines.append(
+                f"Hands-on challenges of {self.bank.chapter}: {solved} of {len(self.challenges)} solved"
+                + "".join(f"; {c.name} {c.status}" for c in self.challenges if c.status != "not started")
+            )
         return "\n".join(lines)
 
     def html(self) -> str:
         e = html.escape
-        head = "".join(f'<th style="text-align:left">{h}</th>'
-                       for h in ("Objective", "Taught in", "Answered", "Points", "Status", "Challenges"))
+        head = "".join(
+            f'<th style="text-align:left">{h}</th>'
+            for h in ("Objective", "Taught in", "Answered", "Points", "Status", "Challenges")
+        )
         body = []
         for r in self.rows:
             links = "<br>".join(f'<a href="{e(n)}">{e(n.removesuffix(".ipynb"))}</a>' for n in r.notebooks)
-            body.append("<tr>" + "".join(f'<td style="text-align:left;vertical-align:top">{c}</td>' for c in (
-                e(r.text), links or "—", f"{r.answered} / {r.questions}", f"{r.earned:g} / {r.possible:g}",
-                e(r.status), f"{r.solved} / {r.challenges} solved" if r.challenges else "—")) + "</tr>")
-        table = (f"<table><caption style='text-align:left'>Learning objectives of {e(self.bank.chapter)}: "
-                 f"{e(self.bank.title)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-                 "</tbody></table>")
+            body.append(
+                "<tr>"
+                + "".join(
+                    f'<td style="text-align:left;vertical-align:top">{c}</td>'
+                    for c in (
+                        e(r.text),
+                        links or "—",
+                        f"{r.answered} / {r.questions}",
+                        f"{r.earned:g} / {r.possible:g}",
+                        e(r.status),
+                        f"{r.solved} / {r.challenges} solved" if r.challenges else "—",
+                    )
+                )
+                + "</tr>"
+            )
+        table = (
+            f"<table><caption style='text-align:left'>Learning objectives of {e(self.bank.chapter)}: "
+            f"{e(self.bank.title)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+            "</tbody></table>"
+        )
         if not self.challenges:
             return table
         cells = "".join(
-            "<tr>" + "".join(f'<td style="text-align:left">{c}</td>' for c in (
-                e(ch.title), f"<code>{e(ch.name)}</code>", e(ch.section), str(ch.checks), e(ch.status))) + "</tr>"
-            for ch in self.challenges)
-        head2 = "".join(f'<th style="text-align:left">{h}</th>' for h in ("Challenge", "Name", "Section", "Checks",
-                                                                          "Status"))
-        return (table + f"<table><caption style='text-align:left'>Hands-on challenges of "
-                f"{e(self.bank.chapter)}</caption><thead><tr>{head2}</tr></thead><tbody>{cells}</tbody></table>")
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:left">{c}</td>'
+                for c in (
+                    e(ch.title),
+                    f"<code>{e(ch.name)}</code>",
+                    e(ch.section),
+                    str(ch.checks),
+                    e(ch.status),
+                )
+            )
+            + "</tr>"
+            for ch in self.challenges
+        )
+        head2 = "".join(
+            f'<th style="text-align:left">{h}</th>'
+            for h in ("Challenge", "Name", "Section", "Checks", "Status")
+        )
+        return (
+            table + f"<table><caption style='text-align:left'>Hands-on challenges of "
+            f"{e(self.bank.chapter)}</caption><thead><tr>{head2}</tr></thead><tbody>{cells}</tbody></table>"
+        )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/plain": self.text(), "text/html": self.html()}
 
     def __repr__(self) -> str:

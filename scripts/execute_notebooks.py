@@ -139,7 +139,7 @@ def _references(value: Any) -> list[str]:
     """Model ids a widget's state refers to, in a deterministic order."""
     found: list[str] = []
     if isinstance(value, str) and value.startswith("IPY_MODEL_"):
-        found.append(value[len("IPY_MODEL_"):])
+        found.append(value[len("IPY_MODEL_") :])
     elif isinstance(value, dict):
         if isinstance(value.get("model_id"), str):
             found.append(value["model_id"])
@@ -191,7 +191,9 @@ def _normalise_widgets(nb: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     data = json.loads(text)
     nb.cells = nbformat.from_dict(data["cells"])
     if data["state"]:
-        nb.metadata["widgets"] = {WIDGET_STATE: {"state": data["state"], "version_major": 2, "version_minor": 0}}
+        nb.metadata["widgets"] = {
+            WIDGET_STATE: {"state": data["state"], "version_major": 2, "version_minor": 0}
+        }
     else:
         nb.metadata.pop("widgets", None)
     return nb
@@ -206,7 +208,10 @@ def serialise(nb: nbformat.NotebookNode) -> bytes:
 def progress_bar(paths: list[Path], disable: bool | None = None) -> Any:
     """One bar over every code cell of ``paths``, on stderr; ``disable=None`` hides it off a terminal."""
     from tqdm.auto import tqdm
-    cells = sum(1 for path in paths for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+
+    cells = sum(
+        1 for path in paths for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+    )
     return tqdm(total=cells, unit="cell", file=sys.stderr, disable=disable, dynamic_ncols=True)
 
 

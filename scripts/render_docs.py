@@ -1,6 +1,6 @@
 """Render the README's pictures from the library, so they always show what the course draws.
 
-    .venv/bin/python scripts/render_docs.py      # writes docs/architecture.png and docs/live-failure.png
+.venv/bin/python scripts/render_docs.py      # writes docs/architecture.png and docs/live-failure.png
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ def live_failure() -> diagrams.Diagram:
 
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
-    for name, diagram in (("architecture.png", diagrams.architecture()), ("live-failure.png", live_failure())):
+    for name, diagram in (
+        ("architecture.png", diagrams.architecture()),
+        ("live-failure.png", live_failure()),
+    ):
         diagram.save(DOCS / name)
         print(f"wrote docs/{name}: {diagram.title}")
 

@@ -14,8 +14,19 @@ TESTS = Path(__file__).parent
 #: ``utilruntime.ReallyCrash`` on: a bug in a component fails the test that hit it instead of becoming a
 #: trace line.  Suites not listed (``hostile`` and any new one) get the learner's default: components
 #: that report a failure and go on.
-STRICT_SUITES = {"sim", "properties", "views", "widgets", "manifests", "serve", "conformance", "bench", "browser",
-                 "notebooks", "quiz"}
+STRICT_SUITES = {
+    "sim",
+    "properties",
+    "views",
+    "widgets",
+    "manifests",
+    "serve",
+    "conformance",
+    "bench",
+    "browser",
+    "notebooks",
+    "quiz",
+}
 
 
 @pytest.fixture(autouse=True)

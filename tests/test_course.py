@@ -24,8 +24,9 @@ def _private_jupyter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_version_prints_the_package_version_and_exits_0():
-    out = subprocess.run([sys.executable, "-m", "kcourse", "--version"], check=False,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "kcourse", "--version"], check=False, capture_output=True, text=True
+    )
     assert (out.returncode, out.stdout) == (0, f"kcourse {kcourse.__version__}\n")
 
 
@@ -43,7 +44,9 @@ def test_notebooks_refuses_to_overwrite_and_changes_nothing(tmp_path: Path, caps
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["notebooks", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"kcourse notebooks: {tmp_path} already has 04-scheduler.ipynb") and "--force" in err
+    assert (
+        err.startswith(f"kcourse notebooks: {tmp_path} already has 04-scheduler.ipynb") and "--force" in err
+    )
     assert err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["04-scheduler.ipynb", "notes.txt"]
     assert (tmp_path / "04-scheduler.ipynb").read_text() == "my own work"
@@ -53,7 +56,9 @@ def test_notebooks_force_overwrites_course_files_only(tmp_path: Path):
     (tmp_path / "04-scheduler.ipynb").write_text("my own work")
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["notebooks", "--force", str(tmp_path)]) == 0
-    assert (tmp_path / "04-scheduler.ipynb").read_bytes() == (ROOT / "notebooks" / "04-scheduler.ipynb").read_bytes()
+    assert (tmp_path / "04-scheduler.ipynb").read_bytes() == (
+        ROOT / "notebooks" / "04-scheduler.ipynb"
+    ).read_bytes()
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -82,7 +87,9 @@ def test_notebooks_impossible_destination_is_one_clear_line(tmp_path: Path, caps
 
 def test_lab_without_jupyterlab_says_how_to_install_it(tmp_path: Path, capsys, monkeypatch):
     real = course.importlib.util.find_spec
-    monkeypatch.setattr(course.importlib.util, "find_spec", lambda name: None if name == "jupyterlab" else real(name))
+    monkeypatch.setattr(
+        course.importlib.util, "find_spec", lambda name: None if name == "jupyterlab" else real(name)
+    )
     assert main(["lab", str(tmp_path / "c")]) == 2
     assert "pip install 'kcourse[lab]'" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()

@@ -41,7 +41,9 @@ def test_first_names_what_was_asked_when_nothing_matches(cluster):
 
 def test_a_pod_picks_by_label_and_node_in_name_order(cluster):
     web = helpers.pods(cluster, "app=web")
-    assert [p["metadata"]["name"] for p in web] == sorted(p["metadata"]["name"] for p in web) and len(web) == 3
+    assert [p["metadata"]["name"] for p in web] == sorted(p["metadata"]["name"] for p in web) and len(
+        web
+    ) == 3
     first = helpers.a_pod(cluster, "app=web")
     assert first == web[0]
     node = first["spec"]["nodeName"]

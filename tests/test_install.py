@@ -52,20 +52,29 @@ def learner(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> dict:
     base = tmp_path_factory.mktemp("learner")
     assert ROOT not in base.parents
     venv = base / "venv"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "KCOURSE_QUIZZES", "VIRTUAL_ENV", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "KCOURSE_QUIZZES", "VIRTUAL_ENV", "PYTHONHOME")
+    }
     _run([sys.executable, "-m", "venv", venv], env=env)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if os.environ.get("KCOURSE_INSTALL_FULL") == "1":
         _run([python, "-m", "pip", "install", "-q", wheel, "nbclient"], env=env, cwd=base)
     else:
         _run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=env, cwd=base)
-        site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env).stdout
+        site = _run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env
+        ).stdout
         (Path(site.strip()) / "zz-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     empty = base / "empty"
     empty.mkdir()
-    env.update(KCOURSE_PROGRESS=str(base / "progress" / "progress.json"), HOME=str(base / "home"),
-               JUPYTER_DATA_DIR=str(base / "jupyter-data"), PYTHONHASHSEED="0")
+    env.update(
+        KCOURSE_PROGRESS=str(base / "progress" / "progress.json"),
+        HOME=str(base / "home"),
+        JUPYTER_DATA_DIR=str(base / "jupyter-data"),
+        PYTHONHASHSEED="0",
+    )
     bindir = python.parent
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     return {"python": python, "kcourse": bindir / "kcourse", "cwd": empty, "env": env, "base": base}
@@ -80,10 +89,14 @@ def test_the_wheel_carries_the_course_licence_and_typing_marker(wheel: Path):
     names = zipfile.ZipFile(wheel).namelist()
     notebooks = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("kcourse/data/notebooks/"))
     assert notebooks == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert {"kcourse/quiz/banks/ch04.yaml", "kcourse/quiz/banks/schema.json", "kcourse/py.typed"} <= set(names)
+    assert {"kcourse/quiz/banks/ch04.yaml", "kcourse/quiz/banks/schema.json", "kcourse/py.typed"} <= set(
+        names
+    )
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.endswith(("conftest.py", "sanitize.cfg")) for n in names)
-    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = (
+        zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    )
     assert "License-Expression: Apache-2.0" in metadata
 
 
@@ -94,13 +107,19 @@ def test_the_package_index_page_shows_the_readme_pictures(wheel: Path):
     site/_config.yml, at this version's tag, so PyPI's page shows the same pictures as GitHub's.
     """
     names = zipfile.ZipFile(wheel).namelist()
-    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = (
+        zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    )
     description = metadata.split("\n\n", 1)[1]
     readme = (ROOT / "README.md").read_text()
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
     assert pictures and all(not p.startswith("http") for p in pictures)  # the repository view stays relative
-    repository = re.search(r"^  url: (\S+)", (ROOT / "site" / "_config.yml").read_text(), re.MULTILINE).group(1)
-    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "kcourse" / "__init__.py").read_text(), re.MULTILINE).group(1)
+    repository = re.search(r"^  url: (\S+)", (ROOT / "site" / "_config.yml").read_text(), re.MULTILINE).group(
+        1
+    )
+    version = re.search(
+        r'^__version__ = "([^"]+)"', (ROOT / "kcourse" / "__init__.py").read_text(), re.MULTILINE
+    ).group(1)
     for picture in pictures:
         assert f"({repository}/raw/v{version}/{picture})" in description
     relative = re.findall(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)]+)\)", description)
@@ -165,7 +184,8 @@ def test_quiz_and_progress_work_without_fcntl(learner: dict):
         import kcourse.quiz as quiz
         from kcourse.quiz.model import Feedback
         question = quiz.load("ch04").questions[0]
-        entry = quiz.Progress().record("ch04", question, Feedback(valid=True, correct=True, score=1, points=1))
+        right = Feedback(valid=True, correct=True, score=1, points=1)
+        entry = quiz.Progress().record("ch04", question, right)
         print(entry["attempts"], quiz.Progress().attempts("ch04", question.id))
     """)
     assert _in(learner, code=code).stdout.split() == ["1", "1"]

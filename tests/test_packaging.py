@@ -73,23 +73,30 @@ def test_simulation_imports_no_jupyter_graphviz_or_matplotlib():
     offenders = []
     for path in sorted((ROOT / "kcourse" / "sim").rglob("*.py")):
         for line in path.read_text().splitlines():
-            if re.match(r"\s*(import|from)\s+(ipywidgets|IPython|graphviz|matplotlib|ipykernel|jupyter)",
-                        line):
+            if re.match(
+                r"\s*(import|from)\s+(ipywidgets|IPython|graphviz|matplotlib|ipykernel|jupyter)", line
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert offenders == []
 
 
 def test_importing_kcourse_loads_no_heavy_module():
-    code = ("import sys, kcourse; heavy = [m for m in ('ipywidgets', 'matplotlib', 'graphviz', 'numpy', "
-            "'yaml', 'IPython') if m in sys.modules]; print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, kcourse; heavy = [m for m in ('ipywidgets', 'matplotlib', 'graphviz', 'numpy', "
+        "'yaml', 'IPython') if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 
 def test_ci_runs_the_readme_test_command_and_nothing_else():
-    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
-          if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    ci = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
     assert ci == ["make test"]
     assert "make test" in (ROOT / "README.md").read_text()
 
@@ -139,17 +146,23 @@ def _imports(path: Path) -> list[tuple[str, bool, int]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module
-                                                                            else []))
+                base = ".".join(
+                    package[: len(package) - node.level + 1] + ([node.module] if node.module else [])
+                )
             names = [f"{base}.{a.name}" if _is_module(f"{base}.{a.name}") else base for a in node.names]
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value,
-                               str) and ast.unparse(node.func) in ("importlib.import_module",
-                                                                                      "import_module",
-                                                                                      "__import__"):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")
+        ):
             names = [node.args[0].value]
-        elif isinstance(node, ast.Attribute) and isinstance(node.value,
-                                                            ast.Name) and node.value.id == "kcourse":
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "kcourse"
+        ):
             names = [f"kcourse.{node.attr}"]  # ``import kcourse`` then ``kcourse.diagrams.live(...)``
         found += [(n, id(node) in typing_only, node.lineno) for n in names]
     return found
@@ -159,8 +172,11 @@ def _sim_graph(include_typing: bool) -> dict[str, set[str]]:
     modules = {_module_name(p): p for p in sorted(SIM.rglob("*.py"))}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        graph[name] = {target for target, typing, _ in _imports(path)
-                       if target in modules and target != name and (include_typing or not typing)}
+        graph[name] = {
+            target
+            for target, typing, _ in _imports(path)
+            if target in modules and target != name and (include_typing or not typing)
+        }
     return graph
 
 
@@ -204,27 +220,39 @@ def test_the_simulation_imports_no_view_server_or_course_module():
     challenges, in any form (``import``, ``from … import``, relative, inside a function or ``TYPE_CHECKING``,
     ``importlib``)."""
     forbidden = tuple(f"kcourse.{p}" for p in VIEW_PACKAGES)
-    offenders = [f"{path.relative_to(ROOT)}:{line}: {name}"
-                 for path in sorted(SIM.rglob("*.py")) for name, _, line in _imports(path)
-                 if name in forbidden or name.startswith(tuple(f + "." for f in forbidden))]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in sorted(SIM.rglob("*.py"))
+        for name, _, line in _imports(path)
+        if name in forbidden or name.startswith(tuple(f + "." for f in forbidden))
+    ]
     assert offenders == []
 
 
 def test_the_import_check_sees_every_form_of_import():
     """The check above is only as good as ``_imports``: each way of writing an import is seen."""
     probe = SIM / "_probe_for_the_import_check.py"
-    probe.write_text("from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
-                     "import kcourse.plots\nfrom kcourse import widgets\nfrom .. import quiz\n"
-                     "if TYPE_CHECKING:\n    from kcourse.serve.server import App\n"
-                     "def f():\n    import importlib\n    importlib.import_module('kcourse.review')\n"
-                     "    from kcourse.challenges import start\n    import kcourse\n    return "
-                     "kcourse.diagrams\n")
+    probe.write_text(
+        "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
+        "import kcourse.plots\nfrom kcourse import widgets\nfrom .. import quiz\n"
+        "if TYPE_CHECKING:\n    from kcourse.serve.server import App\n"
+        "def f():\n    import importlib\n    importlib.import_module('kcourse.review')\n"
+        "    from kcourse.challenges import start\n    import kcourse\n    return "
+        "kcourse.diagrams\n"
+    )
     try:
         seen = {name for name, _, _ in _imports(probe)}
     finally:
         probe.unlink()
-    assert {"kcourse.plots", "kcourse.widgets", "kcourse.quiz", "kcourse.serve.server", "kcourse.review",
-            "kcourse.challenges", "kcourse.diagrams"} <= seen
+    assert {
+        "kcourse.plots",
+        "kcourse.widgets",
+        "kcourse.quiz",
+        "kcourse.serve.server",
+        "kcourse.review",
+        "kcourse.challenges",
+        "kcourse.diagrams",
+    } <= seen
 
 
 #: Where modules import each other at run time, each group a package or a few modules: a cycle inside one
@@ -239,14 +267,19 @@ CYCLIC_PACKAGES: tuple[tuple[str, ...], ...] = (
 #: lazy ``kcourse.sim.Cluster`` and the learner-facing functions and components that take the whole cluster.
 #: Every other module is given what it uses (a :class:`~kcourse.sim.host.Host`, a client, a store); with
 #: type-only imports counted, each module here closes a cycle through ``cluster``, which builds everything.
-STILL_IMPORT_CLUSTER = {"kcourse.sim", "kcourse.sim.cri", "kcourse.sim.kubelet.kubelet",
-                        "kcourse.sim.kubeproxy", "kcourse.sim.network", "kcourse.sim.programs"}
+STILL_IMPORT_CLUSTER = {"kcourse.sim", "kcourse.sim.kubelet.kubelet"}
+#: What a cycle through ``cluster`` may still hold with type-only imports counted: the kubelet's modules,
+#: until the kubelet too is given only what it uses (77 modules took part when the runtime, kube-proxy,
+#: the network and the container programs still took the cluster).
+CLUSTER_CYCLE_MAY_HOLD = (("kcourse.sim.cluster", "kcourse.sim.kubelet"),)
 
 
 def _new_cycles(found: list[list[str]], groups: tuple[tuple[str, ...], ...]) -> list[list[str]]:
     """The cycles that do not lie inside one group of packages or modules."""
+
     def inside(module: str, group: tuple[str, ...]) -> bool:
         return any(module == p or module.startswith(p + ".") for p in group)
+
     return [c for c in found if not any(all(inside(m, g) for m in c) for g in groups)]
 
 
@@ -261,9 +294,19 @@ def test_the_simulation_import_cycles_at_run_time_stay_inside_their_packages():
 def test_no_component_imports_the_cluster_not_even_for_its_types():
     """Components receive what they use: no module of ``kcourse.sim`` imports ``Cluster`` beyond the listed
     ones (which may only shrink), so no new cycle through ``cluster`` appears even among type annotations."""
-    importers = {_module_name(p) for p in SIM.rglob("*.py")
-                 if any(name == "kcourse.sim.cluster" for name, _, _ in _imports(p))}
+    importers = {
+        _module_name(p)
+        for p in SIM.rglob("*.py")
+        if any(name == "kcourse.sim.cluster" for name, _, _ in _imports(p))
+    }
     assert importers <= STILL_IMPORT_CLUSTER, sorted(importers - STILL_IMPORT_CLUSTER)
+
+
+def test_no_cycle_runs_through_the_cluster_even_among_type_annotations():
+    """The cluster builds everything and nothing builds it back: the import graph, type-only imports
+    counted, has no cycle through ``cluster`` beyond the modules still listed."""
+    through_cluster = [c for c in _cycles(_sim_graph(include_typing=True)) if "kcourse.sim.cluster" in c]
+    assert _new_cycles(through_cluster, CLUSTER_CYCLE_MAY_HOLD) == []
 
 
 def test_the_cycle_finder_finds_a_cycle_and_only_cycles():
@@ -277,6 +320,7 @@ def test_the_cycle_finder_finds_a_cycle_and_only_cycles():
 def test_a_learners_cluster_has_views_the_simulations_has_none():
     import kcourse
     from kcourse.sim.cluster import Cluster as SimCluster
+
     assert issubclass(kcourse.Cluster, SimCluster)
     assert callable(kcourse.Cluster.diagram) and callable(kcourse.Cluster.serve)
     assert not hasattr(SimCluster, "diagram") and not hasattr(SimCluster, "serve")
@@ -287,6 +331,7 @@ def test_notebooks_build_their_clusters_as_kcourse_cluster():
     (or handed out by ``kcourse.challenges``, whose clusters are ``kcourse.Cluster`` too)."""
     import kcourse
     from kcourse.challenges.model import ChallengeCluster
+
     assert issubclass(ChallengeCluster, kcourse.Cluster)
     built = []
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -299,6 +344,7 @@ def test_notebooks_build_their_clusters_as_kcourse_cluster():
 
 # --- types ------------------------------------------------------------------------------------------------
 
+
 def test_mypy_finds_no_type_error_in_kcourse():
     """``mypy`` (configured in pyproject.toml: every function body checked) passes on the whole package.
 
@@ -307,8 +353,13 @@ def test_mypy_finds_no_type_error_in_kcourse():
     pytest.importorskip("mypy")
     checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
     cache = Path(tempfile.gettempdir()) / f"kcourse-mypy-{checkout}"
-    done = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(cache)], cwd=ROOT, check=False,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache)],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("Success: no issues found")
 

@@ -13,8 +13,10 @@ from kcourse.review import Review, review, section_scores, taught_in
 
 
 def write_notebook(path: Path, *sources: str) -> None:
-    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
-             for s in sources]
+    cells = [
+        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+        for s in sources
+    ]
     cells.append({"cell_type": "markdown", "source": 'quiz.show("ch04", "etcd")', "metadata": {}})
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
 
@@ -22,8 +24,12 @@ def write_notebook(path: Path, *sources: str) -> None:
 @pytest.fixture
 def notebooks(tmp_path: Path) -> Path:
     write_notebook(tmp_path / "06-etcd.ipynb", 'from kcourse import quiz\nquiz.show("ch04", "etcd")')
-    write_notebook(tmp_path / "07-worker.ipynb", "quiz.show('ch04', section='worker')",
-                   'quiz.show("ch04", section="kubelet")', 'quiz.show("ch05", "etcd")')
+    write_notebook(
+        tmp_path / "07-worker.ipynb",
+        "quiz.show('ch04', section='worker')",
+        'quiz.show("ch04", section="kubelet")',
+        'quiz.show("ch05", "etcd")',
+    )
     return tmp_path
 
 
@@ -38,8 +44,11 @@ def progress(tmp_path: Path) -> Progress:
 
 
 def test_a_section_is_taught_where_its_knowledge_check_is_shown(notebooks: Path):
-    assert taught_in(notebooks, "ch04") == {"etcd": ("06-etcd.ipynb",), "kubelet": ("07-worker.ipynb",),
-                                            "worker": ("07-worker.ipynb",)}
+    assert taught_in(notebooks, "ch04") == {
+        "etcd": ("06-etcd.ipynb",),
+        "kubelet": ("07-worker.ipynb",),
+        "worker": ("07-worker.ipynb",),
+    }
 
 
 def test_an_objective_is_taught_where_the_sections_of_its_questions_are(bank, progress, notebooks: Path):

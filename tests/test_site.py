@@ -34,8 +34,13 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    subprocess.run([sys.executable, str(REPO / "scripts" / "build_site.py")], check=True, cwd=REPO,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_site.py")],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        timeout=300,
+    )
     return SITE
 
 
@@ -82,15 +87,20 @@ def test_the_knowledge_check_shows_every_question_prompt_without_scripts(site: P
 
 def test_the_controller_managers_page_shows_the_steppers_event_table(site: Path):
     stored = json.loads((REPO / "notebooks" / "05-controller-managers.ipynb").read_text())
-    tables = [re.search(r"<table.*?</table>", h, re.DOTALL).group(0)
-              for c in stored["cells"] for o in c.get("outputs", [])
-              for h in ["".join(o.get("data", {}).get("text/html", []))]
-              if "kcourse-static" in h and "Stepper" in h and "<table" in h]
+    tables = [
+        re.search(r"<table.*?</table>", h, re.DOTALL).group(0)
+        for c in stored["cells"]
+        for o in c.get("outputs", [])
+        for h in ["".join(o.get("data", {}).get("text/html", []))]
+        if "kcourse-static" in h and "Stepper" in h and "<table" in h
+    ]
     assert tables, "the stored notebook has no static Stepper copy with an event table"
     text = visible_text((site / "05-controller-managers.html").read_text())
     for table in tables:
-        cells = [_norm(html.unescape(re.sub(r"<[^>]+>", " ", c)))
-                 for c in re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", table, re.DOTALL)]
+        cells = [
+            _norm(html.unescape(re.sub(r"<[^>]+>", " ", c)))
+            for c in re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", table, re.DOTALL)
+        ]
         assert len(cells) > 5
         assert [c for c in cells if c not in text] == []
 
@@ -118,8 +128,11 @@ def test_no_page_leaks_an_answer_key(site: Path):
 
 
 def test_cell_ids_are_unique_across_the_book(site: Path):
-    ids = [c["id"] for p in sorted((REPO / "build" / "site-src").glob("*.ipynb"))
-           for c in json.loads(p.read_text())["cells"]]
+    ids = [
+        c["id"]
+        for p in sorted((REPO / "build" / "site-src").glob("*.ipynb"))
+        for c in json.loads(p.read_text())["cells"]
+    ]
     assert len(ids) == len(set(ids)) > 100
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids)
 

@@ -40,8 +40,11 @@ def test_wrapping_keeps_every_word_whole_and_in_order(message: str, key: str):
 
 def test_a_short_event_stays_on_one_line_with_aligned_columns():
     ev = event("in sync", component="node-lifecycle-controller")
-    assert str(ev) == ev.one_line() == (
-        "   42.459s  node-lifecycle-controller  update   default/web                          in sync")
+    assert (
+        str(ev)
+        == ev.one_line()
+        == ("   42.459s  node-lifecycle-controller  update   default/web                          in sync")
+    )
 
 
 def test_a_long_message_goes_below_its_header_indented_under_the_component():
@@ -81,6 +84,10 @@ def test_a_packets_path_wraps_its_hops_between_words_under_their_column():
 
 
 def str_unwrapped(path) -> str:
-    return "\n".join([f"{path.source} -> {path.destination}", *(f"{i}. {h.where} {h.what}" for i, h in
-                                                                enumerate(path.hops, 1)),
-                      ("OK: " if path.ok else "FAILED: ") + path.verdict])
+    return "\n".join(
+        [
+            f"{path.source} -> {path.destination}",
+            *(f"{i}. {h.where} {h.what}" for i, h in enumerate(path.hops, 1)),
+            ("OK: " if path.ok else "FAILED: ") + path.verdict,
+        ]
+    )

@@ -33,8 +33,11 @@ _CHAPTERS = ("ch04",)
 
 def _specs(chapter: str) -> tuple[ChallengeSpec, ...]:
     if chapter not in _CHAPTERS:
-        raise ValueError(f"no challenges for chapter {chapter!r}; chapters with challenges: {', '.join(_CHAPTERS)}")
+        raise ValueError(
+            f"no challenges for chapter {chapter!r}; chapters with challenges: {', '.join(_CHAPTERS)}"
+        )
     from .ch04 import CHALLENGES
+
     return CHALLENGES
 
 
@@ -52,6 +55,7 @@ def spec(name: str) -> ChallengeSpec:
             if s.name == name:
                 return s
     import difflib
+
     known = [s.name for c in _CHAPTERS for s in _specs(c)]
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; challenges: {', '.join(known)}"
@@ -66,6 +70,7 @@ def start(name: str, seed: int = 0) -> Challenge:
 def show(name: str, seed: int = 0, **options: Any) -> Any:
     """The notebook widget of challenge ``name``: goal, live status, Check, Hint, Reset, Show solution."""
     from .widget import ChallengeWidget
+
     return ChallengeWidget(name, seed, **options)
 
 
@@ -84,16 +89,23 @@ class Overview:
 
     def html(self) -> str:
         import html
-        e = html.escape
-        rows = "".join(f"<tr><td style='text-align:left'>{e(s.title)}</td><td style='text-align:left'>"
-                       f"<code>{e(s.name)}</code></td><td style='text-align:left'>{e(s.section)}</td>"
-                       f"<td style='text-align:left'>{e(s.objective)}</td></tr>" for s in self.specs)
-        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("Challenge", "Name", "Section",
-                                                                          "Objective"))
-        return (f"<table><caption style='text-align:left'>{len(self.specs)} challenges of {e(self.chapter)}"
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{e(s.title)}</td><td style='text-align:left'>"
+            f"<code>{e(s.name)}</code></td><td style='text-align:left'>{e(s.section)}</td>"
+            f"<td style='text-align:left'>{e(s.objective)}</td></tr>"
+            for s in self.specs
+        )
+        head = "".join(
+            f"<th style='text-align:left'>{h}</th>" for h in ("Challenge", "Name", "Section", "Objective")
+        )
+        return (
+            f"<table><caption style='text-align:left'>{len(self.specs)} challenges of {e(self.chapter)}"
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:  # noqa: ARG002  IPython's display protocol passes include/exclude by keyword
         return {"text/plain": self.text(), "text/html": self.html()}
 
 

@@ -22,8 +22,15 @@ from kcourse.sim.cri import image_repository
 
 from .model import Reader
 
-__all__ = ["controlled_pods", "deployment_problems", "node_names", "pod_state", "ready", "service_problems",
-           "the_object"]
+__all__ = [
+    "controlled_pods",
+    "deployment_problems",
+    "node_names",
+    "pod_state",
+    "ready",
+    "service_problems",
+    "the_object",
+]
 
 
 def _condition(obj: dict, ctype: str) -> dict:
@@ -35,8 +42,11 @@ def _condition(obj: dict, ctype: str) -> dict:
 
 def ready(pod: dict) -> bool:
     """Running, Ready, and not being deleted."""
-    return (not pod["metadata"].get("deletionTimestamp") and (pod.get("status") or {}).get("phase") == "Running"
-            and _condition(pod, "Ready").get("status") == "True")
+    return (
+        not pod["metadata"].get("deletionTimestamp")
+        and (pod.get("status") or {}).get("phase") == "Running"
+        and _condition(pod, "Ready").get("status") == "True"
+    )
 
 
 def pod_state(pod: dict) -> str:
@@ -52,43 +62,76 @@ def pod_state(pod: dict) -> str:
     for cs in status.get("containerStatuses") or []:
         waiting = (cs.get("state") or {}).get("waiting")
         if waiting:
-            return f"pod {name} on {pod['spec']['nodeName']} is waiting: {waiting.get('reason', '')}".rstrip(": ")
+            return f"pod {name} on {pod['spec']['nodeName']} is waiting: {waiting.get('reason', '')}".rstrip(
+                ": "
+            )
         terminated = (cs.get("state") or {}).get("terminated")
         if terminated:
-            return (f"pod {name} on {pod['spec']['nodeName']}: container {cs['name']} terminated "
-                    f"({terminated.get('reason', '')}, exit code {terminated.get('exitCode')})")
+            return (
+                f"pod {name} on {pod['spec']['nodeName']}: container {cs['name']} terminated "
+                f"({terminated.get('reason', '')}, exit code {terminated.get('exitCode')})"
+            )
     if status.get("phase") != "Running":
         return f"pod {name} on {pod['spec']['nodeName']} is {status.get('phase') or 'Pending'}"
     return f"pod {name} on {pod['spec']['nodeName']} is Running but not Ready"
 
 
-def the_object(reader: Reader, resource: str, kind: str, name: str, namespace: str | None,
-               uid: str) -> tuple[dict | None, list[str]]:
+def the_object(
+    reader: Reader, resource: str, kind: str, name: str, namespace: str | None, uid: str
+) -> tuple[dict | None, list[str]]:
     """The object if it is the challenge's own (same uid), else None and why not."""
     obj = reader.get(resource, name, namespace)
     where = f' in namespace "{namespace}"' if namespace else ""
     if obj is None:
-        return None, [(f'{kind} "{name}"{where} is gone: it was deleted, and the challenge is about the original '
-                      "one (press Reset to start again)")]
+        return None, [
+            (
+                f'{kind} "{name}"{where} is gone: it was deleted, and the challenge is about the original '
+                "one (press Reset to start again)"
+            )
+        ]
     if obj["metadata"]["uid"] != uid:
-        return None, [(f'{kind} "{name}"{where} is a new object with the same name (its uid changed): the original '
-                      "was deleted, and the challenge is about the original one (press Reset to start again)")]
+        return None, [
+            (
+                f'{kind} "{name}"{where} is a new object with the same name (its uid changed): the original '
+                "was deleted, and the challenge is about the original one (press Reset to start again)"
+            )
+        ]
     return obj, []
 
 
-def controlled_pods(reader: Reader, namespace: str, owner_uid: str, via_replicasets: bool = True) -> list[dict]:
+def controlled_pods(
+    reader: Reader, namespace: str, owner_uid: str, via_replicasets: bool = True
+) -> list[dict]:
     """Pods whose controller is ``owner_uid`` (a DaemonSet), or one of its ReplicaSets (a Deployment)."""
     owners = {owner_uid}
     if via_replicasets:
-        owners = {rs["metadata"]["uid"] for rs in reader.list("replicasets", namespace)
-                  if any(r.get("uid") == owner_uid and r.get("controller")
-                         for r in rs["metadata"].get("ownerReferences") or [])}
-    return [p for p in reader.list("pods", namespace)
-            if any(r.get("uid") in owners and r.get("controller") for r in p["metadata"].get("ownerReferences") or [])]
+        owners = {
+            rs["metadata"]["uid"]
+            for rs in reader.list("replicasets", namespace)
+            if any(
+                r.get("uid") == owner_uid and r.get("controller")
+                for r in rs["metadata"].get("ownerReferences") or []
+            )
+        }
+    return [
+        p
+        for p in reader.list("pods", namespace)
+        if any(
+            r.get("uid") in owners and r.get("controller") for r in p["metadata"].get("ownerReferences") or []
+        )
+    ]
 
 
-def deployment_problems(reader: Reader, namespace: str, name: str, uid: str, replicas: int, image: str,
-                        nodes: Iterable[str] | None = None, node_words: str = "") -> list[str]:
+def deployment_problems(
+    reader: Reader,
+    namespace: str,
+    name: str,
+    uid: str,
+    replicas: int,
+    image: str,
+    nodes: Iterable[str] | None = None,
+    node_words: str = "",
+) -> list[str]:
     """The Deployment is the original, wants ``replicas``, and exactly that many Pods of it are Ready.
 
     Every Pod that is not being deleted must be Running and Ready with the
@@ -134,15 +177,24 @@ def deployment_problems(reader: Reader, namespace: str, name: str, uid: str, rep
 def last_warning(events: list[dict], pod: dict) -> str:
     """The newest Warning event's message about ``pod`` (an ``Unhealthy`` probe, say), or ""."""
     uid = pod["metadata"]["uid"]
-    mine = [e for e in events if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("uid") == uid]
+    mine = [
+        e for e in events if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("uid") == uid
+    ]
     if not mine:
         return ""
-    newest = max(mine, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
-                                      e["metadata"].get("resourceVersion", "")))
+    newest = max(
+        mine,
+        key=lambda e: (
+            e.get("lastTimestamp") or e.get("eventTime") or "",
+            e["metadata"].get("resourceVersion", ""),
+        ),
+    )
     return f"{newest.get('reason', '')}: {newest.get('message', '')}".strip(": ")
 
 
-def service_problems(reader: Reader, namespace: str, name: str, uid: str, pods: list[dict], port: int) -> list[str]:
+def service_problems(
+    reader: Reader, namespace: str, name: str, uid: str, pods: list[dict], port: int
+) -> list[str]:
     """The Service is the original and its EndpointSlices list exactly ``pods``' IPs as ready, on ``port``."""
     service, problems = the_object(reader, "services", "service", name, namespace, uid)
     if service is None:
@@ -159,18 +211,26 @@ def service_problems(reader: Reader, namespace: str, name: str, uid: str, pods: 
         ports.update(p.get("port") for p in s.get("ports") or [])
     if not have:
         selector = ",".join(f"{k}={v}" for k, v in sorted((service["spec"].get("selector") or {}).items()))
-        return [(f'service "{name}" has no ready endpoints: its selector {selector or "(none)"} matches no '
-                "Ready Pod")]
+        return [
+            (
+                f'service "{name}" has no ready endpoints: its selector {selector or "(none)"} matches no '
+                "Ready Pod"
+            )
+        ]
     if have != want:
         missing, extra = sorted(want - have), sorted(have - want)
         if missing:
             problems.append(f'service "{name}" does not reach {", ".join(missing)}')
         if extra:
-            problems.append(f'service "{name}" sends traffic to {", ".join(extra)}, which are not the Ready Pods '
-                            "of the Deployment")
+            problems.append(
+                f'service "{name}" sends traffic to {", ".join(extra)}, which are not the Ready Pods '
+                "of the Deployment"
+            )
     if port not in ports:
-        problems.append(f'service "{name}" forwards to port {", ".join(map(str, sorted(ports)))}, not to the Pods\' '
-                        f"port {port}")
+        problems.append(
+            f'service "{name}" forwards to port {", ".join(map(str, sorted(ports)))}, not to the Pods\' '
+            f"port {port}"
+        )
     return problems
 
 

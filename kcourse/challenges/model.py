@@ -64,7 +64,8 @@ class LocalReader:
         self.cluster = cluster
 
     def _reachable(self) -> None:
-        """With every control plane node down there is no API server to ask (the served API answers 503 too)."""
+        """With every control plane node down there is no API server to ask (the served API answers 503
+        too)."""
         if not self.cluster.reachable(None):
             raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
 
@@ -98,12 +99,14 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         import html
+
         mark = "✔" if self.passed else "✘"
         return f'<p role="status"><strong>{mark}</strong> {html.escape(self.message)}</p>'
 
 
 def result(problems: list[str], success: str) -> CheckResult:
-    """A passed result saying ``success``, or a failed one listing ``problems`` (the first ones in its message)."""
+    """A passed result saying ``success``, or a failed one listing ``problems`` (the first ones in its
+    message)."""
     if not problems:
         return CheckResult(True, success)
     shown = problems[:3]
@@ -164,6 +167,7 @@ class ChallengeCluster(Cluster):
         handle = super().serve(port=port, **options)
         if self.challenge is not None:
             from .terminal import note_served
+
             note_served(self.challenge, handle)
         print(f"export KUBECONFIG={handle.kubeconfig}", flush=True)
         return handle
@@ -248,6 +252,7 @@ class Challenge:
             from kcourse.quiz.progress import ProgressError
 
             from .progress import record as record_check
+
             try:
                 record_check(self.spec, outcome)
             except ProgressError as e:
@@ -259,7 +264,8 @@ class Challenge:
 
 
 def judge(spec: ChallengeSpec, reader: Reader, params: dict[str, Any], baseline: Baseline) -> CheckResult:
-    """Run ``spec``'s check on what ``reader`` returns; an API server that refuses is a problem, not a crash."""
+    """Run ``spec``'s check on what ``reader`` returns; an API server that refuses is a problem, not a
+    crash."""
     try:
         problems = spec.check(reader, params, baseline)
     except ApiError as e:

@@ -32,8 +32,14 @@ def progress_chapter(chapter: str) -> str:
 
 
 def _question(spec: ChallengeSpec) -> Question:
-    return Question(id=spec.name, type="text", prompt=spec.title, section=spec.section, objective=spec.objective,
-                    points=1.0)
+    return Question(
+        id=spec.name,
+        type="text",
+        prompt=spec.title,
+        section=spec.section,
+        objective=spec.objective,
+        points=1.0,
+    )
 
 
 def record(spec: ChallengeSpec, outcome: CheckResult, progress: Progress | None = None) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def run_solution(cluster: Cluster, lines: Iterable[str]) -> list[str]:
         command, _, document = line.partition(" <<'EOF'\n")
         if not command.startswith("kubectl "):
             raise SolutionError(f"not a kubectl command line: {line!r}")
-        words = command[len("kubectl "):]
+        words = command[len("kubectl ") :]
         path = None
         try:
             if document:

@@ -1,4 +1,5 @@
-"""The terminal's path: ``kcourse challenge start NAME`` serves a challenge, ``kcourse challenge check NAME`` checks it.
+"""The terminal's path: ``kcourse challenge start NAME`` serves a challenge, ``kcourse challenge check NAME``
+checks it.
 
 How ``check`` finds the cluster that ``start`` serves (another process,
 another terminal): serving a challenge — from ``kcourse challenge start``
@@ -52,11 +53,20 @@ from .model import Challenge, CheckResult, judge
 __all__ = ["ChallengeNotRunning", "RemoteReader", "check_served", "note_served", "served", "state_path"]
 
 #: Where each resource is served: (API group path, namespaced).
-PATHS = {"pods": ("api/v1", True), "services": ("api/v1", True), "endpoints": ("api/v1", True),
-         "configmaps": ("api/v1", True), "events": ("api/v1", True), "nodes": ("api/v1", False),
-         "namespaces": ("api/v1", False), "deployments": ("apis/apps/v1", True),
-         "replicasets": ("apis/apps/v1", True), "daemonsets": ("apis/apps/v1", True),
-         "endpointslices": ("apis/discovery.k8s.io/v1", True), "leases": ("apis/coordination.k8s.io/v1", True)}
+PATHS = {
+    "pods": ("api/v1", True),
+    "services": ("api/v1", True),
+    "endpoints": ("api/v1", True),
+    "configmaps": ("api/v1", True),
+    "events": ("api/v1", True),
+    "nodes": ("api/v1", False),
+    "namespaces": ("api/v1", False),
+    "deployments": ("apis/apps/v1", True),
+    "replicasets": ("apis/apps/v1", True),
+    "daemonsets": ("apis/apps/v1", True),
+    "endpointslices": ("apis/discovery.k8s.io/v1", True),
+    "leases": ("apis/coordination.k8s.io/v1", True),
+}
 TIMEOUT = 10.0
 
 
@@ -73,13 +83,21 @@ def state_path(name: str) -> Path:
 
 
 def note_served(challenge: Challenge, handle: Any) -> Path | None:
-    """Record that ``challenge`` is served by ``handle`` in this process (None, with a warning, if impossible)."""
+    """Record that ``challenge`` is served by ``handle`` in this process (None, with a warning, if
+    impossible)."""
     from kcourse.serve.tls import create_private
 
     path = state_path(challenge.name)
-    state = {"name": challenge.name, "chapter": challenge.chapter, "seed": challenge.seed,
-             "params": challenge.params, "baseline": challenge.baseline, "pid": os.getpid(),
-             "url": handle.url, "kubeconfig": str(Path(handle.kubeconfig).resolve())}
+    state = {
+        "name": challenge.name,
+        "chapter": challenge.chapter,
+        "seed": challenge.seed,
+        "params": challenge.params,
+        "baseline": challenge.baseline,
+        "pid": os.getpid(),
+        "url": handle.url,
+        "kubeconfig": str(Path(handle.kubeconfig).resolve()),
+    }
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -88,8 +106,11 @@ def note_served(challenge: Challenge, handle: Any) -> Path | None:
     except OSError as e:
         with contextlib.suppress(OSError):
             temporary.unlink()
-        print(f"kcourse: cannot note the served challenge in {path}: {e.strerror or e}; "
-              "`kcourse challenge check` will not find it", file=sys.stderr)
+        print(
+            f"kcourse: cannot note the served challenge in {path}: {e.strerror or e}; "
+            "`kcourse challenge check` will not find it",
+            file=sys.stderr,
+        )
         return None
     return path
 
@@ -128,9 +149,14 @@ class RemoteReader:
         self.context = ssl.create_default_context(cadata=ca) if ca else ssl.create_default_context()
 
     def _get(self, path: str) -> dict | None:
-        request = urllib.request.Request(self.server + path, headers={
-            "Authorization": f"Bearer {self.token}", "Accept": "application/json",
-            "User-Agent": "kcourse-challenge-check"})
+        request = urllib.request.Request(
+            self.server + path,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Accept": "application/json",
+                "User-Agent": "kcourse-challenge-check",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT, context=self.context) as response:
                 return json.loads(response.read())
@@ -139,7 +165,9 @@ class RemoteReader:
                 return None
             try:  # the API server's Status object, as kubectl would print it
                 status = json.loads(e.read())
-                raise ApiError(e.code, str(status.get("reason", "")), str(status.get("message", ""))) from None
+                raise ApiError(
+                    e.code, str(status.get("reason", "")), str(status.get("message", ""))
+                ) from None
             except (ValueError, AttributeError):
                 raise ApiError(e.code, str(e.reason), f"the server answered {e.code}") from None
 
@@ -168,12 +196,17 @@ def served(name: str) -> dict[str, Any]:
         raise ChallengeNotRunning(f"no served cluster of challenge {name} was found; {start}") from None
     except (OSError, ValueError) as e:
         raise ChallengeNotRunning(f"cannot read {path} ({e}); {start}") from None
-    if not isinstance(state, dict) or state.get("name") != name or not isinstance(state.get("kubeconfig"), str):
+    if (
+        not isinstance(state, dict)
+        or state.get("name") != name
+        or not isinstance(state.get("kubeconfig"), str)
+    ):
         raise ChallengeNotRunning(f"{path} is not a served challenge's note; {start}")
     if not _alive(state.get("pid")) or not Path(state["kubeconfig"]).is_file():
         forget_served(name)
-        raise ChallengeNotRunning(f"the cluster of challenge {name} is no longer served (its process ended); "
-                                  f"{start}")
+        raise ChallengeNotRunning(
+            f"the cluster of challenge {name} is no longer served (its process ended); {start}"
+        )
     return state
 
 
@@ -188,22 +221,29 @@ def check_served(name: str) -> CheckResult:
         return judge(spec, reader, state["params"], state["baseline"])
     except (OSError, urllib.error.URLError, ssl.SSLError) as e:
         reason = getattr(e, "reason", None) or e
-        raise ChallengeNotRunning(f"the API of challenge {name}'s cluster at {state.get('url')} does not answer "
-                                  f"({reason}); start it again with: kcourse challenge start {name}") from None
+        raise ChallengeNotRunning(
+            f"the API of challenge {name}'s cluster at {state.get('url')} does not answer "
+            f"({reason}); start it again with: kcourse challenge start {name}"
+        ) from None
     except (KeyError, StopIteration, ValueError, TypeError) as e:
-        raise ChallengeNotRunning(f"the served challenge's note or kubeconfig is not usable ({e}); start it again "
-                                  f"with: kcourse challenge start {name}") from None
+        raise ChallengeNotRunning(
+            f"the served challenge's note or kubeconfig is not usable ({e}); start it again "
+            f"with: kcourse challenge start {name}"
+        ) from None
 
 
-# --- the commands ---------------------------------------------------------------------------------------------
+# --- the commands -------------------------------------------------------------------------------------------
+
 
 def _wrap(text: str, indent: str = "  ") -> str:
     import textwrap
+
     return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent)
 
 
 def cmd_list(out: TextIO | None = None) -> int:
     from . import names, spec
+
     out = out or sys.stdout
     for name in names():
         s = spec(name)
@@ -211,12 +251,21 @@ def cmd_list(out: TextIO | None = None) -> int:
     return 0
 
 
-def cmd_start(name: str, seed: int = 0, speed: float = 1.0, port: int = 0, kubeconfig: str | None = None,
-              out: TextIO | None = None, forever: bool = True) -> int:
-    """Start challenge ``name``, serve it in real time and print its goal; until Ctrl-C (or ``forever=False``)."""
+def cmd_start(
+    name: str,
+    seed: int = 0,
+    speed: float = 1.0,
+    port: int = 0,
+    kubeconfig: str | None = None,
+    out: TextIO | None = None,
+    forever: bool = True,
+) -> int:
+    """Start challenge ``name``, serve it in real time and print its goal; until Ctrl-C (or
+    ``forever=False``)."""
     from kcourse.serve.kubeconfig import KubeconfigError
 
     from . import start
+
     out = out or sys.stdout
     try:
         challenge = start(name, seed=seed)
@@ -225,8 +274,11 @@ def cmd_start(name: str, seed: int = 0, speed: float = 1.0, port: int = 0, kubec
         return 2
     print(f"Challenge {challenge.name} (seed {seed}): {challenge.title}", file=out)
     print(_wrap(challenge.goal), file=out)
-    print(f"Its cluster is served at 127.0.0.1 (simulated time runs at {speed:g}x). In another terminal, run:",
-          file=out, flush=True)
+    print(
+        f"Its cluster is served at 127.0.0.1 (simulated time runs at {speed:g}x). In another terminal, run:",
+        file=out,
+        flush=True,
+    )
     stdout = sys.stdout
     try:
         sys.stdout = out  # serve() prints the export line where this command prints
@@ -251,14 +303,15 @@ def cmd_start(name: str, seed: int = 0, speed: float = 1.0, port: int = 0, kubec
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C, and a ``kill`` (SIGTERM), stop the server cleanly, even where the shell started us ignoring SIGINT."""
+    """Ctrl-C, and a ``kill`` (SIGTERM), stop the server cleanly, even where the shell started us ignoring
+    SIGINT."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)
@@ -268,6 +321,7 @@ def _stop_on_signals() -> None:
 def cmd_check(name: str, out: TextIO | None = None, record: bool = True) -> int:
     """Check the served challenge; exit status 0 solved, 1 not yet, 2 nothing to check."""
     from . import spec
+
     out = out or sys.stdout
     try:
         outcome = check_served(name)
@@ -281,6 +335,7 @@ def cmd_check(name: str, out: TextIO | None = None, record: bool = True) -> int:
         from kcourse.quiz.progress import ProgressError
 
         from .progress import record as record_check
+
         try:
             record_check(spec(name), outcome)
         except ProgressError as e:
@@ -291,6 +346,7 @@ def cmd_check(name: str, out: TextIO | None = None, record: bool = True) -> int:
 def cmd_hint(name: str, number: int | None = None, out: TextIO | None = None) -> int:
     """Print the challenge's hints up to ``number`` (all by default)."""
     from . import spec
+
     out = out or sys.stdout
     try:
         s = spec(name)

@@ -49,6 +49,7 @@ STATUS_EVERY = 1.0
 
 def _objective_text(chapter: str, objective: str) -> str:
     from kcourse.quiz import BankError, load
+
     try:
         texts = {o.id: o.text for o in load(chapter).objectives}
     except BankError:  # a missing bank only loses the objective's wording
@@ -67,15 +68,19 @@ def static_html(name: str, seed: int = 0) -> str:
     s = find_spec(name)
     e = html.escape
     goal = _static_goal(name, seed)
-    return (f"<h4>Challenge: {e(s.title)}</h4>\n<p><em>Trains section {e(s.section)}: "
-            f"{e(_objective_text(s.chapter, s.objective))}</em></p>\n<p>{e(goal)}</p>\n"
-            f"<p>Fix it with <code>kubectl</code> in a cell or in a terminal; Check reads the cluster.</p>")
+    return (
+        f"<h4>Challenge: {e(s.title)}</h4>\n<p><em>Trains section {e(s.section)}: "
+        f"{e(_objective_text(s.chapter, s.objective))}</em></p>\n<p>{e(goal)}</p>\n"
+        f"<p>Fix it with <code>kubectl</code> in a cell or in a terminal; Check reads the cluster.</p>"
+    )
 
 
 def static_text(name: str, seed: int = 0) -> str:
     s = find_spec(name)
-    return (f"Challenge: {s.title}\nTrains section {s.section}: {_objective_text(s.chapter, s.objective)}\n"
-            f"{_static_goal(name, seed)}")
+    return (
+        f"Challenge: {s.title}\nTrains section {s.section}: {_objective_text(s.chapter, s.objective)}\n"
+        f"{_static_goal(name, seed)}"
+    )
 
 
 class _Placeholders(dict):
@@ -89,8 +94,11 @@ def pod_summary(pods: list[dict]) -> str:
     counts: Counter[str] = Counter()
     for pod in pods:
         status = pod.get("status") or {}
-        waiting = [cs["state"]["waiting"].get("reason", "Waiting") for cs in status.get("containerStatuses") or []
-                   if (cs.get("state") or {}).get("waiting")]
+        waiting = [
+            cs["state"]["waiting"].get("reason", "Waiting")
+            for cs in status.get("containerStatuses") or []
+            if (cs.get("state") or {}).get("waiting")
+        ]
         if pod["metadata"].get("deletionTimestamp"):
             counts["Terminating"] += 1
         elif waiting:
@@ -115,14 +123,24 @@ class ChallengeWidget(w.VBox):
         self.hints_shown = 0
         self.hints = w.HTML(value="")
         self.solution = w.HTML(value="")
-        self.check_button = w.Button(description="Check", icon="check", button_style="primary",
-                                     tooltip="Read the cluster through its API and say what is still wrong")
+        self.check_button = w.Button(
+            description="Check",
+            icon="check",
+            button_style="primary",
+            tooltip="Read the cluster through its API and say what is still wrong",
+        )
         self.hint_button = w.Button(description="", icon="lightbulb-o", tooltip="Show the next hint")
-        self.reset_button = w.Button(description="Reset", icon="refresh",
-                                     tooltip="Build the starting state again (a served cluster is served again)")
-        self.solution_button = w.Button(description="Show solution", icon="eye", disabled=True,
-                                        tooltip=f"Offered after {CHECKS_BEFORE_SOLUTION} checks; a pass after it "
-                                                "earns no credit")
+        self.reset_button = w.Button(
+            description="Reset",
+            icon="refresh",
+            tooltip="Build the starting state again (a served cluster is served again)",
+        )
+        self.solution_button = w.Button(
+            description="Show solution",
+            icon="eye",
+            disabled=True,
+            tooltip=f"Offered after {CHECKS_BEFORE_SOLUTION} checks; a pass after it earns no credit",
+        )
         self.check_button.on_click(self._check)
         self.hint_button.on_click(self._hint)
         self.reset_button.on_click(self._reset)
@@ -131,13 +149,21 @@ class ChallengeWidget(w.VBox):
         self._watch()
         self._render()
         self._restore()
-        super().__init__([
-            w.HTML(f"<h4>Challenge: {html.escape(self.spec.title)}</h4><p><em>Trains section "
-                   f"{html.escape(self.spec.section)}: "
-                   f"{html.escape(_objective_text(self.spec.chapter, self.spec.objective))}</em></p>"),
-            self.goal, self.status,
-            w.HBox([self.check_button, self.hint_button, self.reset_button, self.solution_button]),
-            self.feedback, self.hints, self.solution])
+        super().__init__(
+            [
+                w.HTML(
+                    f"<h4>Challenge: {html.escape(self.spec.title)}</h4><p><em>Trains section "
+                    f"{html.escape(self.spec.section)}: "
+                    f"{html.escape(_objective_text(self.spec.chapter, self.spec.objective))}</em></p>"
+                ),
+                self.goal,
+                self.status,
+                w.HBox([self.check_button, self.hint_button, self.reset_button, self.solution_button]),
+                self.feedback,
+                self.hints,
+                self.solution,
+            ]
+        )
 
     # --- what the learner's cells use ----------------------------------------------------------------
 
@@ -147,7 +173,8 @@ class ChallengeWidget(w.VBox):
         return self.challenge.cluster
 
     def serve(self, **options: Any) -> Any:
-        """Serve the cluster to a terminal (prints ``export KUBECONFIG=…``); Reset serves the new one there."""
+        """Serve the cluster to a terminal (prints ``export KUBECONFIG=…``); Reset serves the new one
+        there."""
         self._handle = self.cluster.serve(**options)
         self._refresh_status(force=True)
         return self._handle
@@ -159,7 +186,7 @@ class ChallengeWidget(w.VBox):
     # --- behaviour -----------------------------------------------------------------------------------
 
     def _watch(self) -> None:
-        self.cluster.on_event(lambda ev: self._refresh_status())
+        self.cluster.on_event(lambda _ev: self._refresh_status())
 
     def _render(self) -> None:
         self.goal.value = f"<p>{html.escape(self.challenge.goal)}</p>"
@@ -176,14 +203,23 @@ class ChallengeWidget(w.VBox):
         self._last_status = cluster.now
         pods = cluster.api.items("pods", None)
         mine = [p for p in pods if p["metadata"]["namespace"] == "default"]
-        system_bad = sum(1 for p in pods if p["metadata"]["namespace"] == "kube-system"
-                         and (p.get("status") or {}).get("phase") != "Running")
+        system_bad = sum(
+            1
+            for p in pods
+            if p["metadata"]["namespace"] == "kube-system"
+            and (p.get("status") or {}).get("phase") != "Running"
+        )
         parts = [f"t={cluster.now:.0f}s", f"Pods in default: {pod_summary(mine) or 'none'}"]
         if system_bad:
             parts.append(f"kube-system: {system_bad} Pod(s) not Running")
-        not_ready = [n["metadata"]["name"] for n in cluster.api.items("nodes")
-                     if not any(c.get("type") == "Ready" and c.get("status") == "True"
-                                for c in (n.get("status") or {}).get("conditions") or [])]
+        not_ready = [
+            n["metadata"]["name"]
+            for n in cluster.api.items("nodes")
+            if not any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in (n.get("status") or {}).get("conditions") or []
+            )
+        ]
         if not_ready:
             parts.append(f"NotReady: {', '.join(not_ready)}")
         if self._handle is not None and self._handle.running:
@@ -194,6 +230,7 @@ class ChallengeWidget(w.VBox):
         from kcourse.quiz.progress import ProgressError
 
         from .progress import record
+
         try:
             record(self.spec, outcome, self._progress)
         except ProgressError as e:
@@ -203,24 +240,30 @@ class ChallengeWidget(w.VBox):
         outcome = self.challenge.check(record=False)
         mark = "✔" if outcome.passed else "✘"
         items = "".join(f"<li>{html.escape(p)}</li>" for p in outcome.problems[3:])
-        self.feedback.value = (f'<p role="status"><strong>{mark}</strong> {html.escape(outcome.message)}</p>'
-                               + (f"<ul>{items}</ul>" if items else ""))
+        self.feedback.value = (
+            f'<p role="status"><strong>{mark}</strong> {html.escape(outcome.message)}</p>'
+            + (f"<ul>{items}</ul>" if items else "")
+        )
         self._record(outcome)
-        self.solution_button.disabled = self.challenge.checks < CHECKS_BEFORE_SOLUTION or bool(self.solution.value)
+        self.solution_button.disabled = self.challenge.checks < CHECKS_BEFORE_SOLUTION or bool(
+            self.solution.value
+        )
         self._refresh_status(force=True)
         return outcome
 
     def _update_hint_button(self) -> None:
         total = len(self.challenge.hints)
         self.hint_button.disabled = self.hints_shown >= total
-        self.hint_button.description = (f"Hint {self.hints_shown + 1} of {total}" if self.hints_shown < total
-                                        else f"{total} hints shown")
+        self.hint_button.description = (
+            f"Hint {self.hints_shown + 1} of {total}" if self.hints_shown < total else f"{total} hints shown"
+        )
 
     def _hint(self, _button: w.Button | None = None) -> None:
         hints = self.challenge.hints
         if self.hints_shown < len(hints):
-            self.hints.value += (f"<p><em>Hint {self.hints_shown + 1}:</em> "
-                                 f"{html.escape(hints[self.hints_shown])}</p>")
+            self.hints.value += (
+                f"<p><em>Hint {self.hints_shown + 1}:</em> {html.escape(hints[self.hints_shown])}</p>"
+            )
             self.hints_shown += 1
         self._update_hint_button()
 
@@ -228,6 +271,7 @@ class ChallengeWidget(w.VBox):
         if self.challenge.checks < CHECKS_BEFORE_SOLUTION:
             return
         from .progress import reveal
+
         reveal(self.spec, self._progress)
         lines = "\n".join(self.challenge.solution)
         self.solution.value = f"<p><em>A reference solution:</em></p><pre>{html.escape(lines)}</pre>"
@@ -251,6 +295,7 @@ class ChallengeWidget(w.VBox):
         from kcourse.quiz.progress import ProgressError
 
         from .progress import results
+
         try:
             entry = results(self.spec.chapter, self._progress).get(self.spec.name, {})
         except ProgressError:
@@ -264,14 +309,24 @@ class ChallengeWidget(w.VBox):
         return f"Challenge: {self.spec.title}: interactive"
 
     def outputs(self) -> list[dict[str, Any]]:
-        return fallback_outputs(self, static_html(self.spec.name, self.seed), static_text(self.spec.name, self.seed),
-                                summary=self.summary(), message=RUN_MESSAGE)
+        return fallback_outputs(
+            self,
+            static_html(self.spec.name, self.seed),
+            static_text(self.spec.name, self.seed),
+            summary=self.summary(),
+            message=RUN_MESSAGE,
+        )
 
     def _ipython_display_(self) -> None:
-        display_with_fallback(self, static_html(self.spec.name, self.seed), static_text(self.spec.name, self.seed),
-                              summary=self.summary(), message=RUN_MESSAGE)
+        display_with_fallback(
+            self,
+            static_html(self.spec.name, self.seed),
+            static_text(self.spec.name, self.seed),
+            summary=self.summary(),
+            message=RUN_MESSAGE,
+        )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:

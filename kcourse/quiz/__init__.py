@@ -46,7 +46,8 @@ BANKS_ENV = "KCOURSE_QUIZZES"
 
 
 def shipped_banks() -> Path:
-    """The package's own ``banks/`` directory (package data; a real directory in every pip or editable install)."""
+    """The package's own ``banks/`` directory (package data; a real directory in every pip or editable
+    install)."""
     return Path(str(resources.files(__name__) / "banks"))
 
 
@@ -72,8 +73,9 @@ def load(name: str | os.PathLike[str]) -> Bank:
     return load_bank(find_bank(name))
 
 
-def show(chapter: str, section: str | None = None, *, seed: int | None = None,
-         progress: Progress | None = None) -> Any:
+def show(
+    chapter: str, section: str | None = None, *, seed: int | None = None, progress: Progress | None = None
+) -> Any:
     """A quiz widget for ``chapter`` (or one ``section`` of it); the last expression of a cell shows it."""
     from kcourse.widgets.quiz import QuizWidget
 

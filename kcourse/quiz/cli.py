@@ -36,8 +36,16 @@ def parse_answer(q: Any, lay: Any, line: str) -> Any:
     unchanged so that grading explains what is wrong."""
     line = line.strip()
     if q.type == "true_false":
-        return {"t": True, "true": True, "y": True, "yes": True,
-                "f": False, "false": False, "n": False, "no": False}.get(line.lower(), line)
+        return {
+            "t": True,
+            "true": True,
+            "y": True,
+            "yes": True,
+            "f": False,
+            "false": False,
+            "n": False,
+            "no": False,
+        }.get(line.lower(), line)
     if q.type == "multiple":
         picked = [_letter(t, lay.options) for t in re.split(r"[\s,]+", line) if t]
         return [p for p in picked if p] if picked and all(picked) else line
@@ -134,7 +142,7 @@ def _lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(_args: argparse.Namespace) -> int:
     from kcourse.quiz.schema import schema_json
 
     sys.stdout.write(schema_json())
@@ -189,14 +197,25 @@ def _progress_command(args: argparse.Namespace) -> int:
         return 0
     if args.export == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"])
+        writer.writerow(
+            ["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"]
+        )
         for chapter, entries in sorted(progress.load()["chapters"].items()):
             if args.chapter and chapter != args.chapter:
                 continue
             for qid, e in sorted(entries.items()):
-                writer.writerow([chapter, qid, e.get("section", ""), e["attempts"], f"{e['best']:g}",
-                                 f"{e['points']:g}", "yes" if e.get("correct") else "no",
-                                 "yes" if e.get("revealed") else "no"])
+                writer.writerow(
+                    [
+                        chapter,
+                        qid,
+                        e.get("section", ""),
+                        e["attempts"],
+                        f"{e['best']:g}",
+                        f"{e['points']:g}",
+                        "yes" if e.get("correct") else "no",
+                        "yes" if e.get("revealed") else "no",
+                    ]
+                )
         return 0
     rows = [r for r in _progress_rows(progress) if not args.chapter or r[0] == args.chapter]
     if not rows:
@@ -215,7 +234,12 @@ def register(subparsers: Any) -> None:
     qsub = quiz.add_subparsers(dest="quiz_command", metavar="SUBCOMMAND", required=True)
 
     p = qsub.add_parser("lint", help="check banks: schema, keys gradable, simulation scenarios run")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="bank files or directories (default: the shipped banks, or $KCOURSE_QUIZZES)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="bank files or directories (default: the shipped banks, or $KCOURSE_QUIZZES)",
+    )
     p.set_defaults(func=_lint)
 
     p = qsub.add_parser("take", help="answer a chapter's questions in the terminal (one line per answer)")

@@ -38,8 +38,16 @@ from typing import Any
 
 from kcourse.quiz.model import Feedback, Question
 
-__all__ = ["MAX_NUMBER_TEXT", "MAX_TEXT", "UNITS", "grade", "key_text", "normalise", "parse_quantity",
-           "safe_pattern"]
+__all__ = [
+    "MAX_NUMBER_TEXT",
+    "MAX_TEXT",
+    "UNITS",
+    "grade",
+    "key_text",
+    "normalise",
+    "parse_quantity",
+    "safe_pattern",
+]
 
 #: Longest free-text answer graded; longer ones are refused before any regex runs.
 MAX_TEXT = 200
@@ -50,11 +58,25 @@ MAX_PATTERN = 200
 
 #: Units a numeric answer may be given in, as (dimension, factor to the base unit).
 UNITS: dict[str, tuple[str, float]] = {
-    "ms": ("time", 0.001), "s": ("time", 1.0), "sec": ("time", 1.0), "seconds": ("time", 1.0),
-    "min": ("time", 60.0), "minutes": ("time", 60.0), "h": ("time", 3600.0), "hours": ("time", 3600.0),
-    "B": ("bytes", 1.0), "KB": ("bytes", 1e3), "kB": ("bytes", 1e3), "MB": ("bytes", 1e6),
-    "GB": ("bytes", 1e9), "Ki": ("bytes", 1024.0), "KiB": ("bytes", 1024.0), "Mi": ("bytes", 1024.0**2),
-    "MiB": ("bytes", 1024.0**2), "Gi": ("bytes", 1024.0**3), "GiB": ("bytes", 1024.0**3),
+    "ms": ("time", 0.001),
+    "s": ("time", 1.0),
+    "sec": ("time", 1.0),
+    "seconds": ("time", 1.0),
+    "min": ("time", 60.0),
+    "minutes": ("time", 60.0),
+    "h": ("time", 3600.0),
+    "hours": ("time", 3600.0),
+    "B": ("bytes", 1.0),
+    "KB": ("bytes", 1e3),
+    "kB": ("bytes", 1e3),
+    "MB": ("bytes", 1e6),
+    "GB": ("bytes", 1e9),
+    "Ki": ("bytes", 1024.0),
+    "KiB": ("bytes", 1024.0),
+    "Mi": ("bytes", 1024.0**2),
+    "MiB": ("bytes", 1024.0**2),
+    "Gi": ("bytes", 1024.0**3),
+    "GiB": ("bytes", 1024.0**3),
 }
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$")
@@ -143,18 +165,33 @@ def _invalid(message: str) -> Feedback:
     return Feedback(valid=False, message=message)
 
 
-def _result(q: Question, fraction: float, message: str = "", option_feedback: Iterable[str] = (),
-            items: Iterable[tuple[str, bool, str]] = (), outcome: str = "") -> Feedback:
+def _result(
+    q: Question,
+    fraction: float,
+    message: str = "",
+    option_feedback: Iterable[str] = (),
+    items: Iterable[tuple[str, bool, str]] = (),
+    outcome: str = "",
+) -> Feedback:
     fraction = min(1.0, max(0.0, fraction))
     correct = fraction >= 1.0
     if not message:
         message = "Correct." if correct else ("Partly correct." if fraction > 0 else "Not quite.")
-    return Feedback(valid=True, correct=correct, score=round(q.points * fraction, 6), points=q.points,
-                    message=message, option_feedback=tuple(f for f in option_feedback if f),
-                    explanation=q.explanation, items=tuple(items), outcome=outcome, key=key_text(q))
+    return Feedback(
+        valid=True,
+        correct=correct,
+        score=round(q.points * fraction, 6),
+        points=q.points,
+        message=message,
+        option_feedback=tuple(f for f in option_feedback if f),
+        explanation=q.explanation,
+        items=tuple(items),
+        outcome=outcome,
+        key=key_text(q),
+    )
 
 
-def _choice(q: Question, answer: Any, options: tuple[str, ...]) -> str | Feedback:
+def _choice(answer: Any, options: tuple[str, ...]) -> str | Feedback:
     """The chosen option, or an invalid Feedback."""
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return _invalid("Choose one of the options.")
@@ -166,7 +203,7 @@ def _choice(q: Question, answer: Any, options: tuple[str, ...]) -> str | Feedbac
 
 
 def _single(q: Question, answer: Any) -> Feedback:
-    chosen = _choice(q, answer, q.option_texts)
+    chosen = _choice(answer, q.option_texts)
     if isinstance(chosen, Feedback):
         return chosen
     opt = q.option(chosen)
@@ -188,8 +225,14 @@ def _multiple(q: Question, answer: Any) -> Feedback:
     right, wrong = len(chosen & key), len(chosen - key)
     fraction = max(0.0, (right - wrong) / len(key))
     missed = len(key - chosen)
-    message = "Correct." if chosen == key else (
-        f"{right} of {len(key)} correct options selected, {wrong} wrong; {missed} correct option(s) missed.")
+    message = (
+        "Correct."
+        if chosen == key
+        else (
+            f"{right} of {len(key)} correct options selected, {wrong} wrong; {missed} correct option(s) "
+            "missed."
+        )
+    )
     feedback = [o.feedback for o in q.options if o.text in chosen]
     return _result(q, fraction, message, feedback)
 
@@ -197,8 +240,9 @@ def _multiple(q: Question, answer: Any) -> Feedback:
 def _true_false(q: Question, answer: Any) -> Feedback:
     if not isinstance(answer, bool):
         return _invalid("Answer True or False.")
-    return _result(q, 1.0 if answer == q.answer else 0.0,
-                   option_feedback=[dict(q.feedback).get(str(answer).lower(), "")])
+    return _result(
+        q, 1.0 if answer == q.answer else 0.0, option_feedback=[dict(q.feedback).get(str(answer).lower(), "")]
+    )
 
 
 def _numeric(q: Question, answer: Any, key: float, tolerance: float, unit: str) -> Feedback:
@@ -250,12 +294,20 @@ def _matching(q: Question, answer: Any) -> Feedback:
 def _ordering(q: Question, answer: Any) -> Feedback:
     if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (list, tuple)):
         return _invalid("Expected the items as a list, in your order.")
-    if len(answer) != len(q.items) or any(not isinstance(a, str) for a in answer) or sorted(answer) != sorted(q.items):
+    if (
+        len(answer) != len(q.items)
+        or any(not isinstance(a, str) for a in answer)
+        or sorted(answer) != sorted(q.items)
+    ):
         return _invalid("Use every item exactly once.")
     follows = {a: b for a, b in zip(q.items, q.items[1:])}
     good = sum(follows.get(a) == b for a, b in itertools.pairwise(answer))
     n = len(q.items) - 1
-    msg = "Correct." if list(answer) == list(q.items) else f"{good} of {n} neighbouring pairs in the right order."
+    msg = (
+        "Correct."
+        if list(answer) == list(q.items)
+        else f"{good} of {n} neighbouring pairs in the right order."
+    )
     return _result(q, good / n if n else 1.0, msg, items=_order_marks(q, list(answer)))
 
 
@@ -267,33 +319,46 @@ def _order_marks(q: Question, answer: list[str]) -> list[tuple[str, bool, str]]:
     marks = [(answer[0], first, f"“{answer[0]}” {'rightly comes' if first else 'does not come'} first")]
     for before, item in itertools.pairwise(answer):
         ok = follows.get(item) == before
-        marks.append((item, ok, f"“{item}” {'rightly comes' if ok else 'does not come'} straight after “{before}”"))
+        marks.append(
+            (item, ok, f"“{item}” {'rightly comes' if ok else 'does not come'} straight after “{before}”")
+        )
     return marks
 
 
 def _simulation(q: Question, answer: Any) -> Feedback:
     if q.answer is None:
-        raise ValueError(f"simulation question {q.id!r} has no computed answer; "
-                         "resolve it with kcourse.quiz.scenario.resolve() first")
+        raise ValueError(
+            f"simulation question {q.id!r} has no computed answer; "
+            "resolve it with kcourse.quiz.scenario.resolve() first"
+        )
     outcome = f"The scenario's cluster gave: {key_text(q)}."
     if q.expect == "number":
         fb = _numeric(q, answer, float(q.answer), q.tolerance, q.unit)
         return dataclasses.replace(fb, outcome=outcome) if fb.valid else fb
     if q.options:
-        chosen = _choice(q, answer, q.option_texts)
+        chosen = _choice(answer, q.option_texts)
         if isinstance(chosen, Feedback):
             return chosen
         opt = q.option(chosen)
-        return _result(q, 1.0 if chosen == str(q.answer) else 0.0, option_feedback=[opt.feedback if opt else ""],
-                       outcome=outcome)
+        return _result(
+            q,
+            1.0 if chosen == str(q.answer) else 0.0,
+            option_feedback=[opt.feedback if opt else ""],
+            outcome=outcome,
+        )
     if not isinstance(answer, str) or not answer.strip():
         return _invalid("Type an answer first.")
     return _result(q, 1.0 if normalise(answer) == normalise(str(q.answer)) else 0.0, outcome=outcome)
 
 
 _GRADERS = {
-    "single": _single, "multiple": _multiple, "true_false": _true_false, "text": _text,
-    "matching": _matching, "ordering": _ordering, "simulation": _simulation,
+    "single": _single,
+    "multiple": _multiple,
+    "true_false": _true_false,
+    "text": _text,
+    "matching": _matching,
+    "ordering": _ordering,
+    "simulation": _simulation,
     "numeric": lambda q, a: _numeric(q, a, float(q.answer), q.tolerance, q.unit),
 }
 

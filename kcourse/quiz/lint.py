@@ -44,7 +44,9 @@ def key_answer(q: Question) -> Any:
 
 def _question_problems(bank: Bank, q: Question, factory: ClusterFactory | None) -> list[Problem]:
     where = f"question {q.id!r}: "
-    out = [] if q.hints else [Problem(bank.path, q.line, where + "'hints' is required: give at least one hint")]
+    out = (
+        [] if q.hints else [Problem(bank.path, q.line, where + "'hints' is required: give at least one hint")]
+    )
     try:
         keyed = resolve(q, factory)
     except ScenarioError as exc:
@@ -56,12 +58,17 @@ def _question_problems(bank: Bank, q: Question, factory: ClusterFactory | None) 
     for a in answers:
         fb = grade(keyed, a)
         if not (fb.valid and fb.correct and fb.score == q.points):
-            out.append(Problem(bank.path, q.line, where + f"its own key {a!r} does not grade as correct "
-                                                          f"({fb.message})"))
+            out.append(
+                Problem(
+                    bank.path, q.line, where + f"its own key {a!r} does not grade as correct ({fb.message})"
+                )
+            )
     return out
 
 
-def lint(paths: Iterable[str | Path], factory: ClusterFactory | None = None) -> tuple[list[Problem], list[Bank]]:
+def lint(
+    paths: Iterable[str | Path], factory: ClusterFactory | None = None
+) -> tuple[list[Problem], list[Bank]]:
     """Every problem in the banks under ``paths``, and the banks that loaded."""
     problems: list[Problem] = []
     banks: list[Bank] = []
@@ -75,7 +82,9 @@ def lint(paths: Iterable[str | Path], factory: ClusterFactory | None = None) -> 
             problems += exc.problems
             continue
         if Path(f).stem != bank.chapter:
-            problems.append(Problem(str(f), 1, f"'chapter' is {bank.chapter!r} but the file is {Path(f).name}"))
+            problems.append(
+                Problem(str(f), 1, f"'chapter' is {bank.chapter!r} but the file is {Path(f).name}")
+            )
         for q in bank.questions:
             problems += _question_problems(bank, q, factory)
         banks.append(bank)

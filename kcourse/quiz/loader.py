@@ -177,6 +177,7 @@ def _import_jsonschema() -> Any:
     """
     if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
         import jsonschema
+
         return jsonschema
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
     try:
@@ -232,15 +233,29 @@ def _question(raw: dict[str, Any], line: int) -> Question:
     elif t == "simulation":
         answer = None
     return Question(
-        id=raw["id"], type=t, prompt=raw["prompt"].strip(), section=raw["section"], objective=raw["objective"],
-        points=float(raw.get("points", 1)), hints=tuple(raw.get("hints", ())),
-        explanation=raw.get("explanation", "").strip(), attempts=raw.get("attempts"),
-        shuffle=raw.get("shuffle", True), options=tuple(_option(o) for o in raw.get("options", ())),
-        answer=answer, tolerance=float(raw.get("tolerance", 0)), unit=raw.get("unit", ""),
-        pattern=raw.get("pattern", ""), pairs=tuple((p["left"], p["right"]) for p in raw.get("pairs", ())),
-        distractors=tuple(raw.get("distractors", ())), items=tuple(raw.get("items", ())),
-        feedback=tuple(sorted(raw.get("feedback", {}).items())), scenario=raw.get("scenario", {}),
-        query=raw.get("query", {}), expect=raw.get("expect", ""), line=line,
+        id=raw["id"],
+        type=t,
+        prompt=raw["prompt"].strip(),
+        section=raw["section"],
+        objective=raw["objective"],
+        points=float(raw.get("points", 1)),
+        hints=tuple(raw.get("hints", ())),
+        explanation=raw.get("explanation", "").strip(),
+        attempts=raw.get("attempts"),
+        shuffle=raw.get("shuffle", True),
+        options=tuple(_option(o) for o in raw.get("options", ())),
+        answer=answer,
+        tolerance=float(raw.get("tolerance", 0)),
+        unit=raw.get("unit", ""),
+        pattern=raw.get("pattern", ""),
+        pairs=tuple((p["left"], p["right"]) for p in raw.get("pairs", ())),
+        distractors=tuple(raw.get("distractors", ())),
+        items=tuple(raw.get("items", ())),
+        feedback=tuple(sorted(raw.get("feedback", {}).items())),
+        scenario=raw.get("scenario", {}),
+        query=raw.get("query", {}),
+        expect=raw.get("expect", ""),
+        line=line,
     )
 
 
@@ -258,8 +273,11 @@ def _meaning_problems(data: dict[str, Any], lines: Lines, file: str) -> list[Pro
 
     def add(path: tuple, message: str) -> None:
         # Messages name their field themselves, as in "'answer' must be one of the options".
-        out.append(Problem(file, _line(lines, path), _where(data, path[:2] if path[0] == "questions" else ())
-                           + message))
+        out.append(
+            Problem(
+                file, _line(lines, path), _where(data, path[:2] if path[0] == "questions" else ()) + message
+            )
+        )
 
     for kind in ("objectives", "sections"):
         for dup in _duplicates([o["id"] for o in data[kind]]):
@@ -327,14 +345,20 @@ def _numbers(node: Any, path: str) -> list[tuple[str, Any]]:
 def _scenario_numbers(scenario: dict[str, Any]) -> list[tuple[str, str]]:
     """Numbers in a scenario's manifests that no API server would take, or that would make a check crawl."""
     out = []
-    docs = list(scenario.get("manifests", ())) + [a["apply"] for a in scenario.get("actions", ()) if "apply" in a]
+    docs = list(scenario.get("manifests", ())) + [
+        a["apply"] for a in scenario.get("actions", ()) if "apply" in a
+    ]
     for i, doc in enumerate(docs):
         for path, value in _numbers(doc, ""):
             if isinstance(value, float) and not math.isfinite(value) or abs(value) > MAX_INT64:
                 out.append((f"manifest {i + 1} {path}", "number out of range"))
             elif path.endswith("spec.replicas") and value > MAX_SCENARIO_REPLICAS:
-                out.append((f"manifest {i + 1} {path}",
-                            f"more than {MAX_SCENARIO_REPLICAS} replicas would make the check slow"))
+                out.append(
+                    (
+                        f"manifest {i + 1} {path}",
+                        f"more than {MAX_SCENARIO_REPLICAS} replicas would make the check slow",
+                    )
+                )
     return out
 
 
@@ -373,9 +397,13 @@ def load_text(text: str, file: str = "<bank>") -> Bank:
         raise BankError(problems)
     questions = tuple(_question(q, _line(lines, ("questions", i))) for i, q in enumerate(data["questions"]))
     return Bank(
-        chapter=data["chapter"], title=data["title"], questions=questions, seed=data.get("seed", 0),
+        chapter=data["chapter"],
+        title=data["title"],
+        questions=questions,
+        seed=data.get("seed", 0),
         objectives=tuple(Objective(o["id"], o["text"].strip()) for o in data["objectives"]),
-        sections=tuple(Section(s["id"], s["title"]) for s in data["sections"]), path=file,
+        sections=tuple(Section(s["id"], s["title"]) for s in data["sections"]),
+        path=file,
     )
 
 

@@ -77,7 +77,8 @@ class ProgressError(OSError):
 
 
 def default_path() -> Path:
-    """``$KCOURSE_PROGRESS``, else ``progress.json`` in the user data directory (or the older ``~/.kcourse``)."""
+    """``$KCOURSE_PROGRESS``, else ``progress.json`` in the user data directory (or the older
+    ``~/.kcourse``)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
@@ -115,10 +116,16 @@ def _valid_entry(entry: Any) -> bool:
 
 
 def _valid(data: Any) -> bool:
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("chapters"), dict):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != VERSION
+        or not isinstance(data.get("chapters"), dict)
+    ):
         return False
-    return all(isinstance(chapter, dict) and all(isinstance(k, str) and _valid_entry(e) for k, e in chapter.items())
-               for chapter in data["chapters"].values())
+    return all(
+        isinstance(chapter, dict) and all(isinstance(k, str) and _valid_entry(e) for k, e in chapter.items())
+        for chapter in data["chapters"].values()
+    )
 
 
 def _say(message: str) -> None:
@@ -169,7 +176,10 @@ class Progress:
             os.replace(self.path, aside)
         except OSError as exc:
             raise self._fail("move aside the unusable", exc) from None
-        _say(f"progress file {self.path} could not be used ({why}); moved it to {aside.name} and started afresh")
+        _say(
+            f"progress file {self.path} could not be used ({why}); moved it to {aside.name} and started "
+            "afresh"
+        )
 
     def _problem(self) -> tuple[dict[str, Any] | None, str]:
         """The file's data, or None and why it cannot be used; ({}, "") when there is no file."""
@@ -178,7 +188,9 @@ class Progress:
         except FileNotFoundError:
             return ({}, "") if not os.path.islink(self.path) else (None, "a symbolic link to a missing file")
         except OSError as exc:
-            if not os.path.lexists(self.path):  # a dangling symlink counts as unusable, anything else as impossible
+            if not os.path.lexists(
+                self.path
+            ):  # a dangling symlink counts as unusable, anything else as impossible
                 raise self._fail("read", exc) from None
             return None, exc.strerror or "cannot be read"
         if stat.S_ISDIR(info.st_mode):
@@ -194,7 +206,11 @@ class Progress:
             return None, exc.strerror or "cannot be read"
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSON, or a 5,000-digit integer
+        except (
+            UnicodeDecodeError,
+            ValueError,
+            RecursionError,
+        ) as exc:  # ValueError: JSON, or a 5,000-digit integer
             return None, f"not JSON: {exc.__class__.__name__}"
         if not _valid(data):
             return None, "not a kcourse progress file, or a value out of range"
@@ -260,9 +276,14 @@ class Progress:
             data = self._read()
             entries = data["chapters"].setdefault(chapter, {})
             old = entries.get(question.id, {})
-            entry = {"section": question.section, "attempts": int(old.get("attempts", 0)),
-                     "best": float(old.get("best", 0.0)), "points": question.points,
-                     "correct": bool(old.get("correct", False)), "revealed": bool(old.get("revealed", False))}
+            entry = {
+                "section": question.section,
+                "attempts": int(old.get("attempts", 0)),
+                "best": float(old.get("best", 0.0)),
+                "points": question.points,
+                "correct": bool(old.get("correct", False)),
+                "revealed": bool(old.get("revealed", False)),
+            }
             for k in ("last", "answer"):
                 if k in old:
                     entry[k] = old[k]
@@ -271,8 +292,9 @@ class Progress:
             self._write(data)
             return entry
 
-    def record(self, chapter: str, question: Question, feedback: Feedback, answer: Any = None,
-               reveal: bool = False) -> dict[str, Any]:
+    def record(
+        self, chapter: str, question: Question, feedback: Feedback, answer: Any = None, reveal: bool = False
+    ) -> dict[str, Any]:
         """Count one graded attempt and keep ``answer`` to show again; ``reveal`` marks the key as shown.
 
         Invalid answers are not attempts and are not saved.  After a reveal

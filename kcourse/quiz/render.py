@@ -20,9 +20,14 @@ from kcourse.quiz.session import Layout, layout
 __all__ = ["KIND", "question_html", "question_text", "quiz_html", "quiz_text", "scenario_summary"]
 
 KIND = {
-    "single": "choose one", "multiple": "choose all that apply", "true_false": "true or false",
-    "numeric": "a number", "text": "a short answer", "matching": "match each item",
-    "ordering": "put in order", "simulation": "run the scenario",
+    "single": "choose one",
+    "multiple": "choose all that apply",
+    "true_false": "true or false",
+    "numeric": "a number",
+    "text": "a short answer",
+    "matching": "match each item",
+    "ordering": "put in order",
+    "simulation": "run the scenario",
 }
 
 LETTERS = string.ascii_lowercase
@@ -50,7 +55,7 @@ def _describe_manifest(m: dict[str, Any]) -> str:
 
 
 def _describe_action(action: dict[str, Any]) -> str:
-    (name, arg), = action.items()
+    ((name, arg),) = action.items()
     return {
         "apply": lambda: f"apply {_describe_manifest(arg)}",
         "kubectl": lambda: f"kubectl {arg}",
@@ -67,20 +72,27 @@ def scenario_summary(scenario: dict[str, Any]) -> str:
     c = scenario.get("cluster", {})
     masters, workers = c.get("masters", 1), c.get("workers", 3)
     runtime = c.get("runtime", "containerd") + (f"/{c['oci_runtime']}" if "oci_runtime" in c else "")
-    parts = [(f"A cluster of {masters} control-plane node{'s' if masters != 1 else ''} and {workers} "
-             f"worker{'s' if workers != 1 else ''} ({runtime}, seed {c.get('seed', 0)})")]
+    parts = [
+        (
+            f"A cluster of {masters} control-plane node{'s' if masters != 1 else ''} and {workers} "
+            f"worker{'s' if workers != 1 else ''} ({runtime}, seed {c.get('seed', 0)})"
+        )
+    ]
     if scenario.get("manifests"):
         parts.append("apply " + ", ".join(_describe_manifest(m) for m in scenario["manifests"]))
     parts += [_describe_action(a) for a in scenario.get("actions", ())]
     return "; ".join(parts) + "."
 
 
-def _choice_lines(q: Question, lay: Layout) -> list[str]:
+def _choice_lines(lay: Layout) -> list[str]:
     if lay.options:
         return [f"  {LETTERS[i]}) {t}" for i, t in enumerate(lay.options)]
     if lay.lefts:
-        return ([f"  {i + 1}. {t}" for i, t in enumerate(lay.lefts)] + ["  with one of:"]
-                + [f"  {LETTERS[i]}) {t}" for i, t in enumerate(lay.rights)])
+        return (
+            [f"  {i + 1}. {t}" for i, t in enumerate(lay.lefts)]
+            + ["  with one of:"]
+            + [f"  {LETTERS[i]}) {t}" for i, t in enumerate(lay.rights)]
+        )
     if lay.items:
         return [f"  {LETTERS[i]}) {t}" for i, t in enumerate(lay.items)]
     return []
@@ -91,7 +103,7 @@ def question_text(q: Question, number: int, seed: int) -> str:
     lines = [f"Question {number} [{q.section}] ({_kind(q)}; {_points(q.points)})", q.prompt]
     if q.type == "simulation":
         lines.append("Scenario: " + scenario_summary(q.scenario))
-    lines += _choice_lines(q, layout(q, seed))
+    lines += _choice_lines(layout(q, seed))
     return "\n".join(lines)
 
 
@@ -102,8 +114,13 @@ def question_html(q: Question, number: int, seed: int, with_choices: bool = True
     """
     e = html.escape
     lay = layout(q, seed)
-    out = [f"<p><strong>Question {number}</strong> <em>[{e(q.section)}] ({e(_kind(q))}; {_points(q.points)})</em></p>",
-           f"<p>{e(q.prompt)}</p>"]
+    out = [
+        (
+            f"<p><strong>Question {number}</strong> <em>[{e(q.section)}] ({e(_kind(q))}; "
+            f"{_points(q.points)})</em></p>"
+        ),
+        f"<p>{e(q.prompt)}</p>",
+    ]
     if q.type == "simulation":
         out.append(f"<p><em>Scenario:</em> {e(scenario_summary(q.scenario))}</p>")
     if not with_choices:
@@ -136,6 +153,7 @@ def quiz_html(bank: Bank, section: str | None = None, seed: int | None = None) -
     """The whole check (or one section) as static HTML."""
     seed = bank.seed if seed is None else seed
     qs = bank.in_section(section)
-    body = "\n".join(f'<div class="kcourse-question">{question_html(q, i + 1, seed)}</div>'
-                     for i, q in enumerate(qs))
+    body = "\n".join(
+        f'<div class="kcourse-question">{question_html(q, i + 1, seed)}</div>' for i, q in enumerate(qs)
+    )
     return f'<div class="kcourse-quiz"><h4>{html.escape(_heading(bank, section))}</h4>\n{body}\n</div>'

@@ -67,8 +67,9 @@ def _list(c: Any, resource: str, namespace: str | None = None) -> list[dict]:
 
 
 def _pods(c: Any, namespace: str | None = None) -> list[dict]:
-    return sorted(_list(c, "pods", namespace),
-                  key=lambda p: (p["metadata"].get("namespace", ""), p["metadata"]["name"]))
+    return sorted(
+        _list(c, "pods", namespace), key=lambda p: (p["metadata"].get("namespace", ""), p["metadata"]["name"])
+    )
 
 
 def _pod(c: Any, key: str) -> dict:
@@ -86,8 +87,13 @@ def _decision(c: Any, key: str) -> dict:
         raise ScenarioError(f"the scheduler made no decision for pod {key}") from None
 
 
-def _count_pods(c: Any, node: str | None = None, namespace: str | None = None, phase: str = "Running",
-                selector: dict[str, str] | None = None) -> int:
+def _count_pods(
+    c: Any,
+    node: str | None = None,
+    namespace: str | None = None,
+    phase: str = "Running",
+    selector: dict[str, str] | None = None,
+) -> int:
     n = 0
     for pod in _pods(c, namespace):
         labels = pod["metadata"].get("labels") or {}
@@ -104,7 +110,8 @@ def _count_pods(c: Any, node: str | None = None, namespace: str | None = None, p
 
 
 def _deciding_plugin(c: Any, pod: str) -> str:
-    """The score plugin that put the chosen node furthest ahead of the runner-up, as the scheduler recorded it."""
+    """The score plugin that put the chosen node furthest ahead of the runner-up, as the scheduler recorded
+    it."""
     plugin = _decision(c, pod).get("decided_by")
     if plugin is None:
         raise ScenarioError(f"pod {pod}: no score plugin separated the nodes (filtering decided, or a tie)")
@@ -182,9 +189,9 @@ def run(scenario: dict[str, Any], query: dict[str, Any], factory: ClusterFactory
         for manifest in scenario.get("manifests", ()):
             c.apply(manifest)
         for action in scenario.get("actions", ()):
-            (name, arg), = action.items()
+            ((name, arg),) = action.items()
             _act(c, name, arg)
-        (qname, qargs), = query.items()
+        ((qname, qargs),) = query.items()
         value = _query(c, qname, dict(qargs or {}))
     except ScenarioError:
         raise
@@ -208,7 +215,9 @@ def resolve(question: Question, factory: ClusterFactory | None = None) -> Questi
     else:
         value = str(value)
         if question.options and value not in question.option_texts:
-            raise ScenarioError(f"question {question.id!r}: computed answer {value!r} is not one of the options")
+            raise ScenarioError(
+                f"question {question.id!r}: computed answer {value!r} is not one of the options"
+            )
     return dataclasses.replace(question, answer=value)
 
 

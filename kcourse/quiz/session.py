@@ -37,7 +37,9 @@ __all__ = ["REVEAL_AFTER", "Layout", "QuizSession", "layout", "shuffled"]
 REVEAL_AFTER = 2
 
 
-def shuffled(values: Sequence[str], seed: int, key: str, avoid: Sequence[str] | None = None) -> tuple[str, ...]:
+def shuffled(
+    values: Sequence[str], seed: int, key: str, avoid: Sequence[str] | None = None
+) -> tuple[str, ...]:
     """``values`` in a seeded order; never equal to ``avoid`` when there is any other order.
 
     ``random.Random`` seeded with a string is stable across Python runs and
@@ -54,10 +56,10 @@ def shuffled(values: Sequence[str], seed: int, key: str, avoid: Sequence[str] | 
 class Layout:
     """What the learner sees of a question's choices, in display order; never the key."""
 
-    options: tuple[str, ...] = ()   # single, multiple, true/false, choice simulation
-    lefts: tuple[str, ...] = ()     # matching: items to match, in bank order
-    rights: tuple[str, ...] = ()    # matching: the choices, shuffled
-    items: tuple[str, ...] = ()     # ordering: shuffled, never in the right order
+    options: tuple[str, ...] = ()  # single, multiple, true/false, choice simulation
+    lefts: tuple[str, ...] = ()  # matching: items to match, in bank order
+    rights: tuple[str, ...] = ()  # matching: the choices, shuffled
+    items: tuple[str, ...] = ()  # ordering: shuffled, never in the right order
 
 
 def layout(q: Question, seed: int) -> Layout:
@@ -69,8 +71,9 @@ def layout(q: Question, seed: int) -> Layout:
         return Layout(options=("True", "False"))
     if q.type == "matching":
         rights = [r for _, r in q.pairs] + list(q.distractors)
-        return Layout(lefts=tuple(left for left, _ in q.pairs),
-                      rights=shuffled(rights, seed, q.id, avoid=rights))
+        return Layout(
+            lefts=tuple(left for left, _ in q.pairs), rights=shuffled(rights, seed, q.id, avoid=rights)
+        )
     if q.type == "ordering":
         return Layout(items=shuffled(q.items, seed, q.id, avoid=q.items))
     return Layout()
@@ -79,8 +82,14 @@ def layout(q: Question, seed: int) -> Layout:
 class QuizSession:
     """A bank (or one of its sections) being answered, with progress saved to ``progress``."""
 
-    def __init__(self, bank: Bank, section: str | None = None, progress: Progress | None = None,
-                 seed: int | None = None, factory: ClusterFactory | None = None):
+    def __init__(
+        self,
+        bank: Bank,
+        section: str | None = None,
+        progress: Progress | None = None,
+        seed: int | None = None,
+        factory: ClusterFactory | None = None,
+    ):
         self.bank = bank
         self.section = section
         self.questions = bank.in_section(section)
@@ -138,15 +147,21 @@ class QuizSession:
 
     def _opens(self, q: Question, fb: Feedback, used: int) -> bool:
         """Whether the attempt numbered ``used`` (graded as ``fb``) shows the explanation."""
-        return (fb.correct or q.type == "simulation" or used >= REVEAL_AFTER
-                or (q.attempts is not None and used >= q.attempts))
+        return (
+            fb.correct
+            or q.type == "simulation"
+            or used >= REVEAL_AFTER
+            or (q.attempts is not None and used >= q.attempts)
+        )
 
-    def _shown(self, q: Question, fb: Feedback, entry: dict[str, Any]) -> Feedback:
+    def _shown(self, fb: Feedback, entry: dict[str, Any]) -> Feedback:
         """``fb`` with what the learner may see now, given the question's saved ``entry``."""
         if not (fb.correct or entry.get("revealed")):
             return dataclasses.replace(fb, explanation="", outcome="", key="")
         if entry.get("revealed") and fb.score > float(entry.get("best", 0.0)):
-            return dataclasses.replace(fb, message=fb.message + " The answer had been shown, so this earns no points.")
+            return dataclasses.replace(
+                fb, message=fb.message + " The answer had been shown, so this earns no points."
+            )
         return fb
 
     def check(self, qid: str, answer: Any) -> Feedback:
@@ -163,16 +178,17 @@ class QuizSession:
         before = self._entry(qid)
         opens = self._opens(q, feedback, int(before.get("attempts", 0)) + 1)
         try:
-            entry = self.progress.record(self.bank.chapter, q, feedback, answer=answer,
-                                         reveal=opens and not feedback.correct)
+            entry = self.progress.record(
+                self.bank.chapter, q, feedback, answer=answer, reveal=opens and not feedback.correct
+            )
         except ProgressError as exc:
             self.problem = str(exc)
-            shown = self._shown(q, feedback, {"revealed": opens})
+            shown = self._shown(feedback, {"revealed": opens})
             return dataclasses.replace(shown, message=f"{shown.message} (Not saved: {exc})")
-        return self._shown(q, feedback, entry)
+        return self._shown(feedback, entry)
 
     def reveal(self, qid: str) -> Feedback:
-        """"Show answer": the key, the explanation and (simulation) the outcome; recorded as revealed."""
+        """ "Show answer": the key, the explanation and (simulation) the outcome; recorded as revealed."""
         q = self.bank.question(qid)
         problem = self.unavailable(qid)
         if problem:
@@ -185,9 +201,16 @@ class QuizSession:
             self.problem = str(exc)
             entry, note = {}, f" (Not saved: {exc})"
         outcome = f"The scenario's cluster gave: {key_text(keyed)}." if q.type == "simulation" else ""
-        return Feedback(valid=True, correct=bool(entry.get("correct")), score=float(entry.get("best", 0.0)),
-                        points=q.points, message="Answer shown." + note, explanation=q.explanation,
-                        outcome=outcome, key=key_text(keyed))
+        return Feedback(
+            valid=True,
+            correct=bool(entry.get("correct")),
+            score=float(entry.get("best", 0.0)),
+            points=q.points,
+            message="Answer shown." + note,
+            explanation=q.explanation,
+            outcome=outcome,
+            key=key_text(keyed),
+        )
 
     def restore(self, qid: str) -> tuple[Any, Feedback | None]:
         """The learner's last graded answer to ``qid`` and what Check said of it, from saved progress.
@@ -204,7 +227,7 @@ class QuizSession:
         fb = grade(self._keyed(q), entry["answer"])
         if not fb.valid:
             return None, None
-        return entry["answer"], self._shown(q, fb, entry)
+        return entry["answer"], self._shown(fb, entry)
 
     def score(self, section: str | None = None) -> tuple[float, float]:
         """(points earned, points possible) for a section, or for this session's questions."""

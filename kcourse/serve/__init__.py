@@ -25,5 +25,6 @@ def __getattr__(name: str) -> Any:
     """Load the HTTP machinery on first use, so ``kcourse --help`` stays quick."""
     if name in __all__:
         from . import server
+
         return getattr(server, name)
     raise AttributeError(name)

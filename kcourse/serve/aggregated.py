@@ -50,8 +50,13 @@ def _item(kind: str, name: str, namespace: str | None, now: float) -> dict[str, 
     md: dict[str, Any] = {"name": name, "creationTimestamp": timestamp(now)}
     if namespace:
         md["namespace"] = namespace
-    return {"kind": kind, "apiVersion": "metrics.k8s.io/v1beta1", "metadata": md, "timestamp": timestamp(now),
-            "window": "15s"}
+    return {
+        "kind": kind,
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "metadata": md,
+        "timestamp": timestamp(now),
+        "window": "15s",
+    }
 
 
 def _node_metrics(app: App, name: str) -> list[dict]:
@@ -59,7 +64,9 @@ def _node_metrics(app: App, name: str) -> list[dict]:
     out = []
     for row in _metrics(app).top_nodes():
         if row["cpu"] is not None and (not name or row["name"] == name):
-            out.append(dict(_item("NodeMetrics", row["name"], None, now), usage=_usage(row["cpu"], row["memory"])))
+            out.append(
+                dict(_item("NodeMetrics", row["name"], None, now), usage=_usage(row["cpu"], row["memory"]))
+            )
     return out
 
 
@@ -71,8 +78,12 @@ def _pod_metrics(app: App, namespace: str | None, name: str) -> list[dict]:
             continue
         pod = app.cluster.api.peek("pods", row["name"], row["namespace"])
         containers = [c["name"] for c in (pod or {}).get("spec", {}).get("containers") or []] or [row["name"]]
-        out.append(dict(_item("PodMetrics", row["name"], row["namespace"], now),
-                        containers=[{"name": containers[0], "usage": _usage(row["cpu"], row["memory"])}]))
+        out.append(
+            dict(
+                _item("PodMetrics", row["name"], row["namespace"], now),
+                containers=[{"name": containers[0], "usage": _usage(row["cpu"], row["memory"])}],
+            )
+        )
     return out
 
 
@@ -82,12 +93,16 @@ ADMIN = {"username": USER, "groups": ["kubeadm:cluster-admins", "system:authenti
 
 
 def self_subject_review(app: App, review: Any) -> dict:
-    """The SelfSubjectReview REST's Create: whatever the body says, the answer is the requester's user info."""
+    """The SelfSubjectReview REST's Create: whatever the body says, the answer is the requester's user
+    info."""
     if not isinstance(review, dict) or review.get("kind") not in (None, "", "SelfSubjectReview"):
         raise errors.bad_request(f"not a SelfSubjectReview: {review!r}"[:200])
-    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {"creationTimestamp": timestamp(app.cluster.clock.now)},
-            "status": {"userInfo": dict(ADMIN, groups=list(ADMIN["groups"]))}}
+    return {
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": timestamp(app.cluster.clock.now)},
+        "status": {"userInfo": dict(ADMIN, groups=list(ADMIN["groups"]))},
+    }
 
 
 def handle(app: App, req: Request, group: str, parts: list[str]) -> Reply:
@@ -118,5 +133,6 @@ def handle(app: App, req: Request, group: str, parts: list[str]) -> Reply:
         if not items:
             raise errors.not_found(f"{parts[0][:-1]}metrics", name, "metrics.k8s.io")
         return Reply(200, items[0])
-    return Reply(200, {"kind": f"{kind}List", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {},
-                       "items": items})
+    return Reply(
+        200, {"kind": f"{kind}List", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
+    )

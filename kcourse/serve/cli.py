@@ -21,15 +21,20 @@ def _serve(args: argparse.Namespace, out: TextIO | None = None, *, forever: bool
     import kcourse
 
     out = out or sys.stdout
-    cluster = kcourse.Cluster(masters=args.masters, workers=args.workers, runtime=args.runtime, seed=args.seed,
-                              name=args.name)
+    cluster = kcourse.Cluster(
+        masters=args.masters, workers=args.workers, runtime=args.runtime, seed=args.seed, name=args.name
+    )
     from .kubeconfig import KubeconfigError
+
     try:
         handle = cluster.serve(port=args.port, kubeconfig=args.kubeconfig, realtime=True, speed=args.speed)
     except (KubeconfigError, OSError) as e:
         print(f"kcourse serve: error: {e}", file=sys.stderr)
         return 1
-    print(f"Serving cluster {cluster.name!r} at {handle.url} (simulated time runs at {args.speed:g}x).", file=out)
+    print(
+        f"Serving cluster {cluster.name!r} at {handle.url} (simulated time runs at {args.speed:g}x).",
+        file=out,
+    )
     print(f"export KUBECONFIG={handle.kubeconfig}", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
     try:
@@ -52,5 +57,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--runtime", default="containerd", choices=["containerd", "cri-o", "dockershim"])
     p.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
     p.add_argument("--name", default="kcourse", help="cluster name, used for the kubeconfig context")
-    p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (default 1)")
+    p.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per wall-clock second (default 1)"
+    )
     p.set_defaults(func=_serve)

@@ -10,5 +10,12 @@ from kcourse.sim.discovery import (
     group_versions,
 )
 
-__all__ = ["AGGREGATED", "EXTRA_GROUPS", "aggregated", "api_group_list", "api_resource_list", "api_versions",
-           "group_versions"]
+__all__ = [
+    "AGGREGATED",
+    "EXTRA_GROUPS",
+    "aggregated",
+    "api_group_list",
+    "api_resource_list",
+    "api_versions",
+    "group_versions",
+]

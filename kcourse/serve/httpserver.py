@@ -47,13 +47,33 @@ __all__ = ["BodyError", "Exchange", "Headers", "HttpServer", "Limits"]
 log = logging.getLogger("kcourse.serve")
 
 #: net/http's reason phrases (``http.StatusText``) for the codes this server sends.
-REASONS = {100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
-           400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           406: "Not Acceptable", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Request Entity Too Large",
-           415: "Unsupported Media Type", 417: "Expectation Failed", 422: "Unprocessable Entity",
-           429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
-           501: "Not Implemented", 503: "Service Unavailable", 504: "Gateway Timeout",
-           505: "HTTP Version Not Supported"}
+REASONS = {
+    100: "Continue",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    417: "Expectation Failed",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _HEADER_VALUE_BAD = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -138,9 +158,9 @@ def _head_end(buf: bytearray, start: int) -> int:
     """Offset just past the blank line ending the headers, or -1 (CRLF or bare LF line ends)."""
     i = buf.find(b"\n", start)
     while i != -1:
-        if buf[i + 1:i + 2] == b"\n":
+        if buf[i + 1 : i + 2] == b"\n":
             return i + 2
-        if buf[i + 1:i + 3] == b"\r\n":
+        if buf[i + 1 : i + 3] == b"\r\n":
             return i + 3
         i = buf.find(b"\n", i + 1)
     return -1
@@ -166,8 +186,11 @@ def parse_head(raw: bytes) -> tuple[str, str, tuple[int, int], Headers]:
         raise FramingError(400)  # badStringError("malformed HTTP version", proto)
     if version[0] != 1:
         raise FramingError(505, "unsupported protocol version")
-    if not target or _TARGET_BAD.search(target) or not (target.startswith(b"/") or target == b"*"
-                                                         or re.match(rb"https?://", target)):
+    if (
+        not target
+        or _TARGET_BAD.search(target)
+        or not (target.startswith(b"/") or target == b"*" or re.match(rb"https?://", target))
+    ):
         raise FramingError(400)
     items: list[tuple[str, str]] = []
     for line in header_lines:
@@ -198,8 +221,13 @@ def _http_version(proto: bytes) -> tuple[int, int] | None:
         return 1, 1
     if proto == b"HTTP/1.0":
         return 1, 0
-    if len(proto) != 8 or not proto.startswith(b"HTTP/") or proto[6:7] != b"." \
-            or not proto[5:6].isdigit() or not proto[7:8].isdigit():
+    if (
+        len(proto) != 8
+        or not proto.startswith(b"HTTP/")
+        or proto[6:7] != b"."
+        or not proto[5:6].isdigit()
+        or not proto[7:8].isdigit()
+    ):
         return None
     return int(proto[5:6]), int(proto[7:8])
 
@@ -225,8 +253,16 @@ def body_framing(version: tuple[int, int], headers: Headers) -> int | None:
 class Exchange:
     """One request on a connection and its answer: what a Go handler gets as ``(w, r)``."""
 
-    def __init__(self, server: HttpServer, conn: _Conn, method: str, target: str, version: tuple[int, int],
-                 headers: Headers, length: int | None):
+    def __init__(
+        self,
+        server: HttpServer,
+        conn: _Conn,
+        method: str,
+        target: str,
+        version: tuple[int, int],
+        headers: Headers,
+        length: int | None,
+    ):
         self.server, self.conn = server, conn
         self.method, self.target, self.version, self.headers = method, target, version, headers
         self.length = length  # None: chunked
@@ -238,7 +274,7 @@ class Exchange:
         conn.buf = bytearray()
         self._continue_pending = (headers.get("Expect") or "").lower() == "100-continue"
 
-    # --- reading ---------------------------------------------------------------------------------------------
+    # --- reading --------------------------------------------------------------------------------------------
 
     def _fill(self, deadline: float) -> None:
         remaining = deadline - time.monotonic()
@@ -255,7 +291,7 @@ class Exchange:
             raise BodyError("closed", "unexpected EOF")
         self.conn.received += len(data)
         self.server.bytes_received += len(data)
-        self._buf = self._buf[self._pos:] + data
+        self._buf = self._buf[self._pos :] + data
         self._pos = 0
 
     def _take(self, n: int, deadline: float) -> bytes:
@@ -264,7 +300,7 @@ class Exchange:
                 # Large reads: hand over what is buffered instead of growing one buffer.
                 break
             self._fill(deadline)
-        chunk = self._buf[self._pos:self._pos + n]
+        chunk = self._buf[self._pos : self._pos + n]
         self._pos += len(chunk)
         return chunk
 
@@ -272,7 +308,7 @@ class Exchange:
         while True:
             i = self._buf.find(b"\n", self._pos)
             if i != -1:
-                line = self._buf[self._pos:i + 1]
+                line = self._buf[self._pos : i + 1]
                 self._pos = i + 1
                 if len(line) > limit:
                     raise BodyError("malformed", "header line too long")
@@ -309,8 +345,12 @@ class Exchange:
                     line = self._line(deadline, MAX_CHUNK_LINE).rstrip(b"\r\n")
                     size_text = line.split(b";", 1)[0].strip(b" \t")
                     if not _HEX.match(size_text):
-                        raise BodyError("malformed", "invalid byte in chunk length" if size_text
-                                        else "empty hex number for chunk length")
+                        raise BodyError(
+                            "malformed",
+                            "invalid byte in chunk length"
+                            if size_text
+                            else "empty hex number for chunk length",
+                        )
                     size = int(size_text, 16)
                     if size == 0:
                         break
@@ -353,16 +393,18 @@ class Exchange:
 
     def leftover(self) -> bytes:
         """Bytes read past this request (a pipelined next request)."""
-        return self._buf[self._pos:]
+        return self._buf[self._pos :]
 
-    # --- writing ---------------------------------------------------------------------------------------------
+    # --- writing --------------------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
         self.conn.sock.settimeout(self.server.limits.write_timeout)
         self.conn.sock.sendall(data)
 
     def _head(self, code: int, headers: list[tuple[str, str]]) -> bytes:
-        proto = "HTTP/1.1" if self.version >= (1, 1) else "HTTP/1.0"  # net/http answers in the request's version
+        proto = (
+            "HTTP/1.1" if self.version >= (1, 1) else "HTTP/1.0"
+        )  # net/http answers in the request's version
         lines = [f"{proto} {code} {REASONS.get(code, 'Status')}"]
         lines += [f"{k}: {v}" for k, v in headers]
         lines.append(f"Date: {formatdate(usegmt=True)}")
@@ -373,19 +415,26 @@ class Exchange:
     def send(self, code: int, body: bytes, content_type: str, headers: list[tuple[str, str]] = ()) -> None:
         """Answer with a whole body (closing afterwards if the request's body was left unread)."""
         self.answered = True
-        if not self.body_done and (self.length is None or self.length > MAX_POST_HANDLER_READ
-                                   or self._continue_pending):
+        if not self.body_done and (
+            self.length is None or self.length > MAX_POST_HANDLER_READ or self._continue_pending
+        ):
             self.close_after = True
         all_headers = [("Content-Type", content_type), *headers, ("Content-Length", str(len(body)))]
         self._write(self._head(code, all_headers) + (body if self.method != "HEAD" else b""))
 
-    def send_stream(self, code: int, content_type: str, produce: Callable[[Callable[[bytes], bool]], None],
-                    headers: list[tuple[str, str]] = ()) -> None:
+    def send_stream(
+        self,
+        code: int,
+        content_type: str,
+        produce: Callable[[Callable[[bytes], bool]], None],
+        headers: list[tuple[str, str]] = (),
+    ) -> None:
         """Answer with chunks ``produce(write)`` writes until it returns; the connection closes afterwards."""
         self.answered = True
         self.close_after = True
-        self._write(self._head(code, [("Content-Type", content_type), *headers,
-                                      ("Transfer-Encoding", "chunked")]))
+        self._write(
+            self._head(code, [("Content-Type", content_type), *headers, ("Transfer-Encoding", "chunked")])
+        )
 
         def write(chunk: bytes) -> bool:
             if not chunk:
@@ -405,6 +454,7 @@ class Exchange:
     def client_alive(self) -> bool:
         """Is the client still connected?  (A closed socket reads as ready with no data.)"""
         import select
+
         try:
             ready, _, _ = select.select([self.conn.sock], [], [], 0)
         except (OSError, ValueError):
@@ -425,8 +475,15 @@ class _Stats:
 class HttpServer:
     """Accept TLS connections on ``(host, port)`` and call ``handler(exchange)`` once per request."""
 
-    def __init__(self, context: ssl.SSLContext, handler: Handler, host: str = "127.0.0.1", port: int = 0,
-                 limits: Limits | None = None, name: str = "kcourse-serve"):
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: Limits | None = None,
+        name: str = "kcourse-serve",
+    ):
         self.context, self.handler = context, handler
         self.limits = limits or Limits()
         self.listener = socket.create_server((host, port), backlog=1024)
@@ -448,7 +505,7 @@ class HttpServer:
         self._workers: set[threading.Thread] = set()
         self._workers_lock = threading.Lock()
 
-    # --- life cycle ------------------------------------------------------------------------------------------
+    # --- life cycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._thread.start()
@@ -482,7 +539,7 @@ class HttpServer:
         except OSError:
             pass
 
-    # --- the selector thread ---------------------------------------------------------------------------------
+    # --- the selector thread --------------------------------------------------------------------------------
 
     def _loop(self) -> None:
         next_sweep = time.monotonic()
@@ -551,8 +608,9 @@ class HttpServer:
                 continue
             conn.busy = False
             conn.idle_since = time.monotonic()
-            conn.deadline = conn.idle_since + (self.limits.read_header_timeout if conn.buf
-                                               else self.limits.idle_timeout)
+            conn.deadline = conn.idle_since + (
+                self.limits.read_header_timeout if conn.buf else self.limits.idle_timeout
+            )
             conn.scan = 0
             try:
                 conn.sock.setblocking(False)
@@ -631,8 +689,10 @@ class HttpServer:
         """net/http's answer to a request it cannot parse: plain text, ``Connection: close``."""
         public = f"{code} {REASONS.get(code, 'Status')}" + (f": {text}" if text else "")
         payload = public if body is None else body
-        data = (f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
-                f"{payload}").encode()
+        data = (
+            f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+            f"{payload}"
+        ).encode()
         try:
             conn.sock.setblocking(True)
             conn.sock.settimeout(1.0)
@@ -650,7 +710,9 @@ class HttpServer:
         conn.busy = True
         head = bytes(conn.buf[:end])
         del conn.buf[:end]
-        worker = threading.Thread(target=self._serve, args=(conn, head), name="kcourse-serve-request", daemon=True)
+        worker = threading.Thread(
+            target=self._serve, args=(conn, head), name="kcourse-serve-request", daemon=True
+        )
         with self._workers_lock:
             self._workers.add(worker)
         worker.start()
@@ -708,7 +770,7 @@ class HttpServer:
         except (OSError, ValueError):
             pass
 
-    # --- the request threads ---------------------------------------------------------------------------------
+    # --- the request threads --------------------------------------------------------------------------------
 
     def _serve(self, conn: _Conn, head: bytes) -> None:
         keep = False
@@ -761,8 +823,12 @@ class HttpServer:
             if ex.answered:
                 return False
             ex.close_after = True
-            ex.send(500, b"This request caused apiserver to panic. Look in the logs for details.\n",
-                    "text/plain; charset=utf-8", [("X-Content-Type-Options", "nosniff")])
+            ex.send(
+                500,
+                b"This request caused apiserver to panic. Look in the logs for details.\n",
+                "text/plain; charset=utf-8",
+                [("X-Content-Type-Options", "nosniff")],
+            )
         if not ex.answered:
             ex.close_after = True
             ex.send(500, b"", "text/plain; charset=utf-8")
@@ -776,11 +842,12 @@ class HttpServer:
         public = f"{e.code} {REASONS.get(e.code, 'Status')}" + (f": {e.text}" if e.text else "")
         payload = public if e.body is None else e.body
         length = "Content-Length: 0\r\n" if e.code == 417 else ""
-        data = (f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\n{length}Connection: close\r\n"
-                f"\r\n{payload}").encode()
+        data = (
+            f"HTTP/1.1 {public}\r\nContent-Type: text/plain; charset=utf-8\r\n{length}Connection: close\r\n"
+            f"\r\n{payload}"
+        ).encode()
         try:
             conn.sock.settimeout(self.limits.write_timeout)
             conn.sock.sendall(data)
         except (OSError, ValueError):
             pass
-

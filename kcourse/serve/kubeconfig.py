@@ -34,6 +34,7 @@ __all__ = ["USER", "KubeconfigError", "context_name", "kubeconfig", "write_kubec
 class KubeconfigError(ValueError):
     """The kubeconfig cannot be written where asked (a symbolic link, a directory, …)."""
 
+
 USER = "kubernetes-admin"
 
 
@@ -52,7 +53,9 @@ def kubeconfig(cluster_name: str, url: str, token: str, ca: bytes = b"", namespa
         "kind": "Config",
         "clusters": [{"name": cluster_name, "cluster": server}],
         "users": [{"name": USER, "user": {"token": token}}],
-        "contexts": [{"name": context, "context": {"cluster": cluster_name, "user": USER, "namespace": namespace}}],
+        "contexts": [
+            {"name": context, "context": {"cluster": cluster_name, "user": USER, "namespace": namespace}}
+        ],
         "current-context": context,
         "preferences": {},
     }
@@ -65,8 +68,10 @@ def write_kubeconfig(path: str | Path, cluster_name: str, url: str, token: str, 
     """
     path = Path(path)
     if path.is_symlink():
-        raise KubeconfigError(f"refusing to write the kubeconfig to {path}: it is a symbolic link "
-                              "(give the path of a regular file)")
+        raise KubeconfigError(
+            f"refusing to write the kubeconfig to {path}: it is a symbolic link "
+            "(give the path of a regular file)"
+        )
     if path.is_dir():
         raise KubeconfigError(f"cannot write the kubeconfig to {path}: it is a directory")
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

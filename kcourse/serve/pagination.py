@@ -40,18 +40,28 @@ from kcourse.sim.resources import ResourceType
 __all__ = ["ListOptions", "decode_continue", "encode_continue", "list_options", "paged_list"]
 
 EXPIRED = "The resourceVersion for the provided list is too old."
-INCONSISTENT_CONTINUE = ("The provided continue parameter is too old to display a consistent list result. You can "
-                         "start a new list without the continue parameter, or use the continue token in this "
-                         "response to retrieve the remainder of the results. Continuing with the provided token "
-                         "results in an inconsistent list - objects that were created, modified, or deleted "
-                         "between the time the first chunk was returned and now may show up in the list.")
+INCONSISTENT_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in the list."
+)
 
 
 class StatusWithListMeta(ApiError):
     """A Status that carries ListMeta (``continue``) or ``retryAfterSeconds`` besides the usual fields."""
 
-    def __init__(self, code: int, reason: str, message: str, *, list_meta: dict | None = None,
-                 retry_after: int = 0, causes: list[Cause] | None = None):
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        *,
+        list_meta: dict | None = None,
+        retry_after: int = 0,
+        causes: list[Cause] | None = None,
+    ):
         super().__init__(code, reason, message, causes=list(causes or []))
         self.list_meta = list_meta or {}
         self.retry_after = retry_after
@@ -60,13 +70,13 @@ class StatusWithListMeta(ApiError):
         out = super().status()
         out["metadata"] = dict(self.list_meta)
         if not out["reason"]:
-            del out["reason"]           # StatusReasonUnknown is "" and omitted
+            del out["reason"]  # StatusReasonUnknown is "" and omitted
         for cause in out.get("details", {}).get("causes", []):
             if not cause["field"]:
-                del cause["field"]      # omitempty
+                del cause["field"]  # omitempty
         if self.retry_after:
             out.setdefault("details", {})["retryAfterSeconds"] = self.retry_after
-        if "details" in out:   # keep the wire order: details before code
+        if "details" in out:  # keep the wire order: details before code
             out["details"] = out.pop("details")
             out["code"] = out.pop("code")
         return out
@@ -82,22 +92,47 @@ class ListOptions:
 
 def list_options(query: dict[str, str], limit: int | None) -> ListOptions:
     """The list's options, checked as ``ValidateListOptions`` (apimachinery, internalversion/validation)."""
-    opts = ListOptions(max(limit or 0, 0), query.get("continue") or "", query.get("resourceVersion") or "",
-                       query.get("resourceVersionMatch") or "")
+    opts = ListOptions(
+        max(limit or 0, 0),
+        query.get("continue") or "",
+        query.get("resourceVersion") or "",
+        query.get("resourceVersionMatch") or "",
+    )
     causes = []
     if opts.match:
         if not opts.resource_version:
-            causes.append(Cause("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden unless "
-                                "resourceVersion is provided", "FieldValueForbidden"))
+            causes.append(
+                Cause(
+                    "resourceVersionMatch",
+                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+                    "FieldValueForbidden",
+                )
+            )
         if opts.continue_:
-            causes.append(Cause("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden when continue "
-                                "is provided", "FieldValueForbidden"))
+            causes.append(
+                Cause(
+                    "resourceVersionMatch",
+                    "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+                    "FieldValueForbidden",
+                )
+            )
         if opts.match not in ("Exact", "NotOlderThan"):
-            causes.append(Cause("resourceVersionMatch", f"Unsupported value: {json.dumps(opts.match)}: supported "
-                                'values: "Exact", "NotOlderThan", ""', "FieldValueNotSupported"))
+            causes.append(
+                Cause(
+                    "resourceVersionMatch",
+                    f"Unsupported value: {json.dumps(opts.match)}: supported "
+                    'values: "Exact", "NotOlderThan", ""',
+                    "FieldValueNotSupported",
+                )
+            )
         if opts.match == "Exact" and opts.resource_version == "0":
-            causes.append(Cause("resourceVersionMatch", 'Forbidden: resourceVersionMatch "exact" is forbidden for '
-                                'resourceVersion "0"', "FieldValueForbidden"))
+            causes.append(
+                Cause(
+                    "resourceVersionMatch",
+                    'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                    "FieldValueForbidden",
+                )
+            )
     if causes:
         raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
     return opts
@@ -107,7 +142,7 @@ def encode_continue(key: str, key_prefix: str, rv: int) -> str:
     """``storage.EncodeContinue``."""
     if not key.startswith(key_prefix):
         raise ValueError("unable to encode next field: the key and key prefix do not match")
-    token = {"v": "meta.k8s.io/v1", "rv": rv, "start": key[len(key_prefix):]}
+    token = {"v": "meta.k8s.io/v1", "rv": rv, "start": key[len(key_prefix) :]}
     # Go's json.Marshal: no spaces, and <, > and & escaped for HTML.
     data = json.dumps(token, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -116,28 +151,37 @@ def encode_continue(key: str, key_prefix: str, rv: int) -> str:
 
 def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
     """``storage.DecodeContinue``: the key to start from and the revision; 400 for a token that is not one."""
+
     def invalid(why: str) -> ApiError:
         return errors.bad_request(f"invalid continue token: {why}")
+
     bad = next((i for i, ch in enumerate(token) if ch not in _RAW_URL_ALPHABET), None)
     if bad is None and len(token) % 4 == 1:
         bad = len(token) - 1
-    if bad is not None:     # Go's base64.CorruptInputError
+    if bad is not None:  # Go's base64.CorruptInputError
         raise invalid(f"continue key is not valid: illegal base64 data at input byte {bad}")
     data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     try:
         c = json.loads(data)
     except ValueError:
         first = data.lstrip()[:1].decode("latin-1") or " "
-        raise invalid(f"continue key is not valid: invalid character '{first}' looking for beginning of "
-                      "value") from None
+        raise invalid(
+            f"continue key is not valid: invalid character '{first}' looking for beginning of value"
+        ) from None
     if not isinstance(c, dict):
-        raise invalid("continue key is not valid: json: cannot unmarshal "
-                      f"{'array' if isinstance(c, list) else 'value'} into Go value of type storage.continueToken")
+        raise invalid(
+            "continue key is not valid: json: cannot unmarshal "
+            f"{'array' if isinstance(c, list) else 'value'} into Go value of type storage.continueToken"
+        )
     version, rv, start = c.get("v"), c.get("rv", 0), c.get("start", "")
     if version != "meta.k8s.io/v1":
-        raise invalid(f"continue key is not valid: server does not recognize this encoded version {version or ''}")
+        raise invalid(
+            f"continue key is not valid: server does not recognize this encoded version {version or ''}"
+        )
     if not isinstance(rv, int) or isinstance(rv, bool) or rv == 0:
-        raise invalid("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        raise invalid(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        )
     if not isinstance(start, str) or not start:
         raise invalid("continue key is not valid: encoded start key empty (version meta.k8s.io/v1)")
     key = start if start.startswith("/") else "/" + start
@@ -159,7 +203,9 @@ def _parse_rv(text: str, *, storage: bool) -> int:
     if text.isascii() and text.isdigit() and int(text) < 1 << 64:
         return int(text)
     why = "value out of range" if text.isascii() and text.isdigit() else "invalid syntax"
-    invalid = f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{_go_quote(text)}": {why}'
+    invalid = (
+        f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{_go_quote(text)}": {why}'
+    )
     if storage:
         raise errors.bad_request(f"invalid resource version: {invalid}")
     raise StatusWithListMeta(500, "", invalid)
@@ -172,9 +218,13 @@ def _go_quote(text: str) -> str:
 
 def _too_large(wanted: int, current: int, retry: int) -> ApiError:
     """``storage.NewTooLargeResourceVersionError``: 504 Timeout with a ResourceVersionTooLarge cause."""
-    return StatusWithListMeta(504, "Timeout", f"Timeout: Too large resource version: {wanted}, current: {current}",
-                              retry_after=retry, causes=[Cause("", "Too large resource version",
-                                                               "ResourceVersionTooLarge")])
+    return StatusWithListMeta(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {wanted}, current: {current}",
+        retry_after=retry,
+        causes=[Cause("", "Too large resource version", "ResourceVersionTooLarge")],
+    )
 
 
 def _matcher(label_selector: str | None, field_selector: str | None) -> Any:
@@ -182,17 +232,29 @@ def _matcher(label_selector: str | None, field_selector: str | None) -> Any:
     return lambda obj: labels.matches(obj["metadata"].get("labels")) and fields(obj)
 
 
-def paged_list(api: Any, rt: ResourceType, namespace: str | None, opts: ListOptions, *, user: str,
-               label_selector: str | None = None, field_selector: str | None = None) -> dict:
+def paged_list(
+    api: Any,
+    rt: ResourceType,
+    namespace: str | None,
+    opts: ListOptions,
+    *,
+    user: str,
+    label_selector: str | None = None,
+    field_selector: str | None = None,
+) -> dict:
     """The ``<Kind>List`` one LIST request answers, from the watch cache or from etcd as upstream decides."""
     # The ordinary list validates the selectors and logs the request; its items are the cache's answer.
-    result = api.list(rt.plural, namespace, label_selector=label_selector, field_selector=field_selector, user=user)
+    result = api.list(
+        rt.plural, namespace, label_selector=label_selector, field_selector=field_selector, user=user
+    )
     empty_predicate = not label_selector and not field_selector
     current = api.etcd.revision
     legacy_exact = opts.limit > 0 and not opts.match and opts.resource_version not in ("", "0")
     if not (opts.continue_ or opts.match == "Exact" or legacy_exact):
         return _from_cache(api, rt, namespace, opts, result, empty_predicate, current)
-    return _from_etcd(api, rt, namespace, opts, _matcher(label_selector, field_selector), empty_predicate, current)
+    return _from_etcd(
+        api, rt, namespace, opts, _matcher(label_selector, field_selector), empty_predicate, current
+    )
 
 
 def _list_key(rt: ResourceType, namespace: str | None) -> str:
@@ -200,8 +262,15 @@ def _list_key(rt: ResourceType, namespace: str | None) -> str:
     return f"{rt.etcd_prefix}/{namespace}" if rt.namespaced and namespace else rt.etcd_prefix
 
 
-def _from_cache(api: Any, rt: ResourceType, namespace: str | None, opts: ListOptions, result: dict,
-                empty_predicate: bool, current: int) -> dict:
+def _from_cache(
+    api: Any,
+    rt: ResourceType,
+    namespace: str | None,
+    opts: ListOptions,
+    result: dict,
+    empty_predicate: bool,
+    current: int,
+) -> dict:
     if opts.resource_version not in ("", "0"):
         wanted = _parse_rv(opts.resource_version, storage=False)
         if wanted > current:
@@ -235,8 +304,15 @@ def _decode(value: bytes, mod_revision: int) -> dict:
     return obj
 
 
-def _from_etcd(api: Any, rt: ResourceType, namespace: str | None, opts: ListOptions, matches: Any,
-               empty_predicate: bool, current: int) -> dict:
+def _from_etcd(
+    api: Any,
+    rt: ResourceType,
+    namespace: str | None,
+    opts: ListOptions,
+    matches: Any,
+    empty_predicate: bool,
+    current: int,
+) -> dict:
     key_prefix = _list_key(rt, namespace) + "/"
     start, with_rev = key_prefix, 0
     if opts.continue_:
@@ -252,7 +328,9 @@ def _from_etcd(api: Any, rt: ResourceType, namespace: str | None, opts: ListOpti
         if "compacted" in e.message:
             if opts.continue_:
                 token = encode_continue(start, key_prefix, -1)
-                raise StatusWithListMeta(410, "Expired", INCONSISTENT_CONTINUE, list_meta={"continue": token}) from None
+                raise StatusWithListMeta(
+                    410, "Expired", INCONSISTENT_CONTINUE, list_meta={"continue": token}
+                ) from None
             raise errors.gone(EXPIRED) from None
         raise StatusWithListMeta(500, "", f"etcdserver: {e.message}") from None
     rev = with_rev or current

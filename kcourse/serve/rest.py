@@ -66,8 +66,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Reply", "Request", "Target", "handle_resource", "parse_target"]
 
-PATCH_TYPES = {"application/merge-patch+json": "merge", "application/strategic-merge-patch+json": "strategic",
-               "application/json-patch+json": "json", "application/apply-patch+yaml": "apply"}
+PATCH_TYPES = {
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/json-patch+json": "json",
+    "application/apply-patch+yaml": "apply",
+}
 
 #: Subresources real kubectl reaches with an upgraded (WebSocket or SPDY) connection: not served.
 STREAMING = ("exec", "attach", "portforward", "proxy")
@@ -117,6 +121,7 @@ def not_found() -> ApiError:
 
 def parse_target(group: str, version: str, parts: list[str]) -> Target:
     """Resolve the path after ``/api/v1`` or ``/apis/<group>/<version>`` to a resource, namespace and name."""
+
     def served(plural: str) -> ResourceType | None:
         rt = by_plural(plural)
         return rt if rt is not None and (rt.group, rt.version) == (group, version) else None
@@ -143,8 +148,12 @@ BODY_TYPES = ("application/json", "application/yaml", "application/vnd.kubernete
 
 
 def unsupported_media_type(accepted: tuple[str, ...] | list[str]) -> ApiError:
-    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
-                    f"types include: {', '.join(accepted)}")
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media "
+        f"types include: {', '.join(accepted)}",
+    )
 
 
 def media_type(req: Request) -> str:
@@ -228,25 +237,41 @@ def _check_object(obj: Any, kind: str, req: Request) -> None:
     mtype = media_type(req)
     if mtype == "application/apply-patch+yaml":
         if not isinstance(obj, dict):
-            raise errors.bad_request("error decoding YAML: error unmarshaling JSON: while decoding JSON: json: "
-                                     f"cannot unmarshal {_go_type(obj)} into Go value of type map[string]interface {{}}")
+            raise errors.bad_request(
+                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: "
+                f"cannot unmarshal {_go_type(obj)} into Go value of type map[string]interface {{}}"
+            )
     elif obj is None:
         raise errors.bad_request(unrecognized(kind, "Object 'Kind' is missing in 'null'", req.body))
     elif not isinstance(obj, dict):
-        raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
-                                              f"unmarshal {_go_type(obj)} into Go value of type struct {{ APIVersion "
-                                              'string "json:\\"apiVersion,omitempty\\""; Kind string '
-                                              '"json:\\"kind,omitempty\\"" }', req.body))
+        raise errors.bad_request(
+            unrecognized(
+                kind,
+                "couldn't get version/kind; json parse error: json: cannot "
+                f"unmarshal {_go_type(obj)} into Go value of type struct {{ APIVersion "
+                'string "json:\\"apiVersion,omitempty\\""; Kind string '
+                '"json:\\"kind,omitempty\\"" }',
+                req.body,
+            )
+        )
     for key in ("apiVersion", "kind"):
         if key in obj and not isinstance(obj[key], str):
-            raise errors.bad_request(unrecognized(kind, "couldn't get version/kind; json parse error: json: cannot "
-                                                  f"unmarshal {_go_type(obj[key])} into Go struct field .{key} of "
-                                                  "type string", req.body))
+            raise errors.bad_request(
+                unrecognized(
+                    kind,
+                    "couldn't get version/kind; json parse error: json: cannot "
+                    f"unmarshal {_go_type(obj[key])} into Go struct field .{key} of "
+                    "type string",
+                    req.body,
+                )
+            )
     md = obj.get("metadata")
     if md is not None and not isinstance(md, dict):
-        raise errors.bad_request(f'{kind} in version "{_version_of(obj)}" cannot be handled as a {kind}: json: '
-                                 f"cannot unmarshal {_go_type(md)} into Go struct field {kind}.metadata of type "
-                                 "v1.ObjectMeta")
+        raise errors.bad_request(
+            f'{kind} in version "{_version_of(obj)}" cannot be handled as a {kind}: json: '
+            f"cannot unmarshal {_go_type(md)} into Go struct field {kind}.metadata of type "
+            "v1.ObjectMeta"
+        )
 
 
 def _version_of(obj: dict) -> str:
@@ -268,7 +293,7 @@ def _int(query: dict[str, str], name: str) -> int | None:
     if value is None or value == "":
         return None
     # Go's ``strconv.ParseInt(value, 10, 64)``: an optional sign and decimal digits, within int64.
-    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2 ** 63) <= int(value) < 2 ** 63:
+    if not re.fullmatch(r"[+-]?[0-9]+", value) or not -(2**63) <= int(value) < 2**63:
         raise errors.bad_request(f'invalid value "{value}" for {name}')
     return int(value)
 
@@ -279,8 +304,10 @@ def handle_resource(app: App, req: Request, t: Target) -> Reply:
         # Better refused than done for real.
         raise errors.bad_request(f"dryRun is not supported for {t.subresource} by the simulated cluster")
     if t.subresource in STREAMING:
-        raise errors.bad_request(f"{t.subresource} is not supported by the simulated cluster: its containers are "
-                                 "simulated programs, with no process to stream to or from")
+        raise errors.bad_request(
+            f"{t.subresource} is not supported by the simulated cluster: its containers are "
+            "simulated programs, with no process to stream to or from"
+        )
     if t.subresource == "log":
         return _logs(app, req, t) if req.method == "GET" else _method_not_allowed(t, req)
     if t.subresource == "scale":
@@ -321,11 +348,16 @@ def _method_not_allowed(t: Target, req: Request) -> Reply:
 
 
 def _as_table(app: App, req: Request, t: Target, objs: list[dict], rv: str) -> dict:
-    return table(t.rt, objs, app.cluster.clock.now, resource_version=rv,
-                 include_object=req.query.get("includeObject") or "Metadata")
+    return table(
+        t.rt,
+        objs,
+        app.cluster.clock.now,
+        resource_version=rv,
+        include_object=req.query.get("includeObject") or "Metadata",
+    )
 
 
-# --- reads ----------------------------------------------------------------------------------------------------
+# --- reads --------------------------------------------------------------------------------------------------
 
 
 def _get(app: App, req: Request, t: Target) -> Reply:
@@ -340,9 +372,15 @@ def _list(app: App, req: Request, t: Target) -> Reply:
     """A LIST, in chunks when asked (``limit``/``continue``, see pagination.py)."""
     opts = pagination.list_options(req.query, _int(req.query, "limit"))
     with app.cluster.lock:
-        result = pagination.paged_list(app.cluster.api, t.rt, t.namespace, opts, user=req.user,
-                                       label_selector=req.query.get("labelSelector"),
-                                       field_selector=req.query.get("fieldSelector"))
+        result = pagination.paged_list(
+            app.cluster.api,
+            t.rt,
+            t.namespace,
+            opts,
+            user=req.user,
+            label_selector=req.query.get("labelSelector"),
+            field_selector=req.query.get("fieldSelector"),
+        )
         if wants_table(req.accept):
             tab = _as_table(app, req, t, result["items"], result["metadata"]["resourceVersion"])
             tab["metadata"] = result["metadata"]
@@ -351,7 +389,8 @@ def _list(app: App, req: Request, t: Target) -> Reply:
 
 
 def _watch(app: App, req: Request, t: Target) -> Reply:
-    """A streamed watch: one JSON line per event, until ``timeoutSeconds``, the client leaves or the server stops.
+    """A streamed watch: one JSON line per event, until ``timeoutSeconds``, the client leaves or the server
+    stops.
 
     Events are encoded when the simulation delivers them (inside the step that wrote), queued, and
     written by this request's thread, so a slow client never holds the cluster up.
@@ -366,8 +405,13 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
 
     def handler(etype: str, obj: dict) -> None:
         if as_table and etype != "BOOKMARK":
-            obj = table(t.rt, [obj], cluster.clock.now, resource_version=obj["metadata"].get("resourceVersion", ""),
-                        include_object=include)
+            obj = table(
+                t.rt,
+                [obj],
+                cluster.clock.now,
+                resource_version=obj["metadata"].get("resourceVersion", ""),
+                include_object=include,
+            )
         events.put(line(etype, obj))
 
     bookmarks = _truthy(req.query.get("allowWatchBookmarks"))
@@ -377,11 +421,16 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
         resource_version = None
     try:
         with cluster.lock:
-            watch = cluster.api.watch(t.rt.plural, handler, namespace=t.namespace,
-                                      resource_version=resource_version,
-                                      label_selector=req.query.get("labelSelector"),
-                                      field_selector=req.query.get("fieldSelector"),
-                                      allow_bookmarks=bookmarks, user=req.user)
+            watch = cluster.api.watch(
+                t.rt.plural,
+                handler,
+                namespace=t.namespace,
+                resource_version=resource_version,
+                label_selector=req.query.get("labelSelector"),
+                field_selector=req.query.get("fieldSelector"),
+                allow_bookmarks=bookmarks,
+                user=req.user,
+            )
     except ApiError as e:
         if e.code != 410:
             raise
@@ -411,8 +460,16 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
                         last_bookmark = time.monotonic()
                         with cluster.lock:
                             rv = str(cluster.etcd.revision)
-                        events.put(line("BOOKMARK", {"kind": t.rt.kind, "apiVersion": t.rt.api_version,
-                                                     "metadata": {"resourceVersion": rv}}))
+                        events.put(
+                            line(
+                                "BOOKMARK",
+                                {
+                                    "kind": t.rt.kind,
+                                    "apiVersion": t.rt.api_version,
+                                    "metadata": {"resourceVersion": rv},
+                                },
+                            )
+                        )
                     continue
                 if not write(chunk):
                     break
@@ -423,22 +480,26 @@ def _watch(app: App, req: Request, t: Target) -> Reply:
     return Reply(200, stream=stream)
 
 
-# --- writes ---------------------------------------------------------------------------------------------------
+# --- writes -------------------------------------------------------------------------------------------------
 
 
 def _check_name(t: Target, obj: Any) -> None:
     name = ((obj.get("metadata") or {}).get("name") if isinstance(obj, dict) else None) or ""
     if name and name != t.name:
-        raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({t.name})")
+        raise errors.bad_request(
+            f"the name of the object ({name}) does not match the name on the URL ({t.name})"
+        )
 
 
 def _validation(req: Request) -> dict:
-    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning`` headers)."""
+    """``?fieldValidation=`` for the decoder, and the list its ``Warn`` warnings go to (``Warning``
+    headers)."""
     return {"field_validation": req.query.get("fieldValidation"), "warnings": []}
 
 
 def _warned(reply: Reply, validation: dict) -> Reply:
-    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8 bytes."""
+    """One ``Warning: 299 - "<text>"`` header per warning (apiserver ``warning.AddWarning``), as UTF-8
+    bytes."""
     for text in validation["warnings"]:
         quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         reply.headers.append(("Warning", f"299 - {quoted}".encode("utf-8", "replace").decode("latin-1")))
@@ -473,7 +534,9 @@ def _create(app: App, req: Request, t: Target) -> Reply:
     obj = with_url_kind(decode_body(req, t.rt.kind), t.rt)
     validation = _validation(req)
     with app.cluster.lock:
-        stored = app.cluster.api.create(obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation)
+        stored = app.cluster.api.create(
+            obj, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation
+        )
     return _warned(Reply(201, stored), validation)
 
 
@@ -482,16 +545,26 @@ def _update(app: App, req: Request, t: Target) -> Reply:
     _check_name(t, obj)
     validation = _validation(req)
     with app.cluster.lock:
-        stored = app.cluster.api.update(obj, subresource=t.subresource, user=req.user, namespace=t.namespace,
-                                        dry_run=_dry(req), **validation)
+        stored = app.cluster.api.update(
+            obj,
+            subresource=t.subresource,
+            user=req.user,
+            namespace=t.namespace,
+            dry_run=_dry(req),
+            **validation,
+        )
     return _warned(Reply(200, stored), validation)
 
 
 def _patch(app: App, req: Request, t: Target) -> Reply:
     patch_type = PATCH_TYPES.get(req.content_type.split(";")[0].strip())
     if patch_type is None:
-        raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
-                       f"media types include: {', '.join(PATCH_TYPES)}")
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted "
+            f"media types include: {', '.join(PATCH_TYPES)}",
+        )
     _check_patch_options(req, patch_type)
     patch = decode_body(req, t.rt.kind if patch_type == "apply" else "")
     check_patch(patch, patch_type, req)
@@ -501,19 +574,40 @@ def _patch(app: App, req: Request, t: Target) -> Reply:
         if patch_type == "apply":
             _check_name(t, patch)
             if app.cluster.api.peek(t.rt.plural, t.name, t.namespace) is None:
-                return _warned(Reply(201, app.cluster.api.create(patch, namespace=t.namespace, user=req.user,
-                                                                 dry_run=_dry(req), **validation)), validation)
+                return _warned(
+                    Reply(
+                        201,
+                        app.cluster.api.create(
+                            patch, namespace=t.namespace, user=req.user, dry_run=_dry(req), **validation
+                        ),
+                    ),
+                    validation,
+                )
             patch_type = "strategic"
-        stored = client.patch(t.rt.plural, t.name, patch, t.namespace, patch_type=patch_type,
-                              subresource=t.subresource, dry_run=_dry(req), **validation)
+        stored = client.patch(
+            t.rt.plural,
+            t.name,
+            patch,
+            t.namespace,
+            patch_type=patch_type,
+            subresource=t.subresource,
+            dry_run=_dry(req),
+            **validation,
+        )
     return _warned(Reply(200, stored), validation)
 
 
 #: DeleteOptions' fields and their Go types (``meta/v1`` ``types.go``).
-DELETE_OPTION_TYPES = {"kind": "string", "apiVersion": "string", "gracePeriodSeconds": "int64",
-                       "preconditions": "v1.Preconditions", "orphanDependents": "bool",
-                       "propagationPolicy": "v1.DeletionPropagation", "dryRun": "[]string",
-                       "ignoreStoreReadErrorWithClusterBreakingPotential": "bool"}
+DELETE_OPTION_TYPES = {
+    "kind": "string",
+    "apiVersion": "string",
+    "gracePeriodSeconds": "int64",
+    "preconditions": "v1.Preconditions",
+    "orphanDependents": "bool",
+    "propagationPolicy": "v1.DeletionPropagation",
+    "dryRun": "[]string",
+    "ignoreStoreReadErrorWithClusterBreakingPotential": "bool",
+}
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 
 
@@ -528,8 +622,14 @@ def _fits(value: Any, go_type: str) -> bool:
     if go_type in ("string", "v1.DeletionPropagation"):
         return isinstance(value, str)
     if go_type == "int64":
-        return isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < (1 << 63) \
-            or isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and -(1 << 63) <= value < (1 << 63)
+            or isinstance(value, float)
+            and value.is_integer()
+            and abs(value) < 2**63
+        )
     if go_type == "bool":
         return isinstance(value, bool)
     if go_type == "[]string":
@@ -542,32 +642,53 @@ def delete_options(opts: Any, where: str = "DeleteOptions") -> dict:
     if opts is None:
         return {}
     if not isinstance(opts, dict):
-        raise errors.bad_request(f"json: cannot unmarshal {_go_type(opts)} into Go value of type v1.DeleteOptions")
+        raise errors.bad_request(
+            f"json: cannot unmarshal {_go_type(opts)} into Go value of type v1.DeleteOptions"
+        )
     for key, go_type in DELETE_OPTION_TYPES.items():
         value = opts.get(key)
         if not _fits(value, go_type):
-            raise errors.bad_request(f"json: cannot unmarshal {_go_type(value)} into Go struct field "
-                                     f"{where}.{key} of type {go_type}")
+            raise errors.bad_request(
+                f"json: cannot unmarshal {_go_type(value)} into Go struct field "
+                f"{where}.{key} of type {go_type}"
+            )
     pre = opts.get("preconditions") or {}
     for key in ("uid", "resourceVersion"):
         if not _fits(pre.get(key), "string"):
-            raise errors.bad_request(f"json: cannot unmarshal {_go_type(pre.get(key))} into Go struct field "
-                                     f"Preconditions.{where}.preconditions.{key} of type string")
+            raise errors.bad_request(
+                f"json: cannot unmarshal {_go_type(pre.get(key))} into Go struct field "
+                f"Preconditions.{where}.preconditions.{key} of type string"
+            )
     out = dict(opts)
     if isinstance(out.get("gracePeriodSeconds"), float):
         out["gracePeriodSeconds"] = int(out["gracePeriodSeconds"])
     causes = []
     policy = out.get("propagationPolicy")
     if out.get("orphanDependents") is not None and policy is not None:
-        causes.append(errors.Cause("propagationPolicy", f'Invalid value: "{policy}": orphanDependents and '
-                                   "deletionPropagation cannot be both set"))
+        causes.append(
+            errors.Cause(
+                "propagationPolicy",
+                f'Invalid value: "{policy}": orphanDependents and deletionPropagation cannot be both set',
+            )
+        )
     if policy is not None and policy not in PROPAGATION_POLICIES:
-        causes.append(errors.Cause("propagationPolicy", f'Unsupported value: "{policy}": supported values: '
-                                   '"Foreground", "Background", "Orphan", "nil"', "FieldValueNotSupported"))
+        causes.append(
+            errors.Cause(
+                "propagationPolicy",
+                f'Unsupported value: "{policy}": supported values: '
+                '"Foreground", "Background", "Orphan", "nil"',
+                "FieldValueNotSupported",
+            )
+        )
     dry_run = out.get("dryRun") or []
     if any(value != "All" for value in dry_run):
-        causes.append(errors.Cause("dryRun", f'Unsupported value: {go_string_slice(dry_run)}: supported values: '
-                                   '"All"', "FieldValueNotSupported"))
+        causes.append(
+            errors.Cause(
+                "dryRun",
+                f'Unsupported value: {go_string_slice(dry_run)}: supported values: "All"',
+                "FieldValueNotSupported",
+            )
+        )
     if causes:
         raise errors.invalid("DeleteOptions", "", causes, "meta.k8s.io")
     return out
@@ -577,14 +698,20 @@ def _check_patch_options(req: Request, patch_type: str) -> None:
     """``ValidatePatchOptions``: apply needs a field manager; ``force`` belongs to apply alone."""
     causes = []
     if patch_type == "apply" and not req.query.get("fieldManager"):
-        causes.append(errors.Cause("fieldManager", "Required value: is required for apply patch",
-                                   "FieldValueRequired"))
+        causes.append(
+            errors.Cause("fieldManager", "Required value: is required for apply patch", "FieldValueRequired")
+        )
     if patch_type != "apply" and "force" in req.query:
-        causes.append(errors.Cause("force", "Forbidden: may not be specified for non-apply patch",
-                                   "FieldValueForbidden"))
+        causes.append(
+            errors.Cause(
+                "force", "Forbidden: may not be specified for non-apply patch", "FieldValueForbidden"
+            )
+        )
     manager = req.query.get("fieldManager") or ""
     if len(manager.encode()) > 128:
-        causes.append(errors.Cause("fieldManager", "Too long: may not be more than 128 bytes", "FieldValueTooLong"))
+        causes.append(
+            errors.Cause("fieldManager", "Too long: may not be more than 128 bytes", "FieldValueTooLong")
+        )
     if causes:
         raise errors.invalid("PatchOptions", "", causes, "meta.k8s.io")
 
@@ -596,7 +723,9 @@ def _delete_options(req: Request) -> dict:
     if grace is not None:
         opts["gracePeriodSeconds"] = grace
     if req.query.get("propagationPolicy"):
-        opts = delete_options(dict(opts, propagationPolicy=req.query["propagationPolicy"], orphanDependents=None))
+        opts = delete_options(
+            dict(opts, propagationPolicy=req.query["propagationPolicy"], orphanDependents=None)
+        )
     return opts
 
 
@@ -607,49 +736,80 @@ MAX_JSON_PATCH_OPERATIONS = 10000
 
 
 def check_patch(patch: Any, patch_type: str, req: Request) -> None:
-    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a map."""
+    """Each patch type decodes into its own Go type first: a JSON patch into operations, the others into a
+    map."""
+
     def refuse(reason: str) -> ApiError:
         return errors.bad_request(patch_decoding_error(reason, patch_type, req))
 
     if patch_type == "json":
         strict = _strict(req)
         if not isinstance(patch, list):
-            raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
-                         + ("[]handlers.jsonPatchOp" if strict else "jsonpatch.Patch"))
+            raise refuse(
+                f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+                + ("[]handlers.jsonPatchOp" if strict else "jsonpatch.Patch")
+            )
         if len(patch) > MAX_JSON_PATCH_OPERATIONS:
-            raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: The allowed maximum operations in "
-                           f"a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(patch)}")
+            raise ApiError(
+                413,
+                "RequestEntityTooLarge",
+                "Request entity too large: The allowed maximum operations in "
+                f"a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(patch)}",
+            )
         for op in patch:
             if not isinstance(op, dict):
-                raise refuse(f"json: cannot unmarshal {_go_type(op)} into Go value of type "
-                             + ("handlers.jsonPatchOp" if strict else "jsonpatch.Operation"))
+                raise refuse(
+                    f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                    + ("handlers.jsonPatchOp" if strict else "jsonpatch.Operation")
+                )
             for key in ("op", "path", "from"):
                 if key in op and op[key] is not None and not isinstance(op[key], str):
-                    raise refuse(f"json: cannot unmarshal {_go_type(op[key])} into Go struct field jsonPatchOp.{key} "
-                                 "of type string" if strict else f"json: cannot unmarshal {_go_type(op[key])} into "
-                                 "Go value of type string")
+                    raise refuse(
+                        f"json: cannot unmarshal {_go_type(op[key])} into Go struct field jsonPatchOp.{key} "
+                        "of type string"
+                        if strict
+                        else f"json: cannot unmarshal {_go_type(op[key])} into Go value of type string"
+                    )
             if op.get("op") not in JSON_PATCH_OPS:
-                raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
-                               f"Unexpected kind: {op.get('op') or ''}")
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f"the server rejected our request due to an error in our request: "
+                    f"Unexpected kind: {op.get('op') or ''}",
+                )
             if not isinstance(op.get("path"), str):
-                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
-                               f"{op['op']} operation missing path")
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    "the server rejected our request due to an error in our request: "
+                    f"{op['op']} operation missing path",
+                )
             if op["op"] in ("add", "replace", "test") and "value" not in op:
-                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request: "
-                               f"{op['op']} operation missing value")
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    "the server rejected our request due to an error in our request: "
+                    f"{op['op']} operation missing value",
+                )
     elif not isinstance(patch, dict):
-        raise refuse(f"json: cannot unmarshal {_go_type(patch)} into Go value of type map[string]interface {{}}")
+        raise refuse(
+            f"json: cannot unmarshal {_go_type(patch)} into Go value of type map[string]interface {{}}"
+        )
 
 
 def _delete_one(app: App, req: Request, t: Target, name: str, opts: dict) -> dict:
     # kubectl sends dryRun in the DeleteOptions body; the query works as well.
     if _dry(req) or "All" in (opts.get("dryRun") or []):  # simplified: the object as it is, not as marked
         return app.client(req).get(t.rt.plural, name, t.namespace)
-    return app.client(req).delete(t.rt.plural, name, t.namespace,
-                                  grace_period_seconds=opts.get("gracePeriodSeconds"),
-                                  propagation_policy=opts.get("propagationPolicy"),
-                                  preconditions_uid=(opts.get("preconditions") or {}).get("uid"),
-                                  preconditions_resource_version=(opts.get("preconditions") or {}).get("resourceVersion"))
+    return app.client(req).delete(
+        t.rt.plural,
+        name,
+        t.namespace,
+        grace_period_seconds=opts.get("gracePeriodSeconds"),
+        propagation_policy=opts.get("propagationPolicy"),
+        preconditions_uid=(opts.get("preconditions") or {}).get("uid"),
+        preconditions_resource_version=(opts.get("preconditions") or {}).get("resourceVersion"),
+    )
 
 
 def _delete(app: App, req: Request, t: Target) -> Reply:
@@ -661,25 +821,34 @@ def _delete(app: App, req: Request, t: Target) -> Reply:
 def _delete_collection(app: App, req: Request, t: Target) -> Reply:
     opts = _delete_options(req)
     with app.cluster.lock:
-        found = app.client(req).list(t.rt.plural, t.namespace, label_selector=req.query.get("labelSelector"),
-                                     field_selector=req.query.get("fieldSelector"))
+        found = app.client(req).list(
+            t.rt.plural,
+            t.namespace,
+            label_selector=req.query.get("labelSelector"),
+            field_selector=req.query.get("fieldSelector"),
+        )
         deleted = [_delete_one(app, req, t, o["metadata"]["name"], opts) for o in found["items"]]
     return Reply(200, dict(found, items=deleted))
 
 
-# --- subresources ---------------------------------------------------------------------------------------------
+# --- subresources -------------------------------------------------------------------------------------------
 
 
 def scale_of(obj: dict) -> dict:
     """The ``autoscaling/v1`` Scale of a Deployment or ReplicaSet."""
     md = obj["metadata"]
-    selector = ",".join(f"{k}={v}" for k, v in sorted(((obj["spec"].get("selector") or {})
-                                                       .get("matchLabels") or {}).items()))
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in md},
-            "spec": {"replicas": obj["spec"].get("replicas", 1)},
-            "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": selector}}
+    selector = ",".join(
+        f"{k}={v}" for k, v in sorted(((obj["spec"].get("selector") or {}).get("matchLabels") or {}).items())
+    )
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in md
+        },
+        "spec": {"replicas": obj["spec"].get("replicas", 1)},
+        "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": selector},
+    }
 
 
 def _scale(app: App, req: Request, t: Target) -> Reply:
@@ -695,7 +864,9 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
     with app.cluster.lock:
         current = api.peek(t.rt.plural, t.name, t.namespace)
         if req.method == "GET":
-            api._record(req.user, "get", t.rt.plural, t.namespace, t.name, 404 if current is None else 200, "scale")
+            api._record(
+                req.user, "get", t.rt.plural, t.namespace, t.name, 404 if current is None else 200, "scale"
+            )
         if current is None:
             raise errors.not_found(t.rt.plural, t.name, t.rt.group)
         scale = scale_of(current)
@@ -706,21 +877,39 @@ def _scale(app: App, req: Request, t: Target) -> Reply:
             wanted = body
         else:
             from kcourse.sim.apiserver import json_patch, merge_patch
+
             patch_type = PATCH_TYPES.get(media_type(req), "merge")
             try:
                 wanted = json_patch(scale, body) if patch_type == "json" else merge_patch(scale, body)
             except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-                raise ApiError(422, "Invalid", "the server rejected our request due to an error in our "
-                               "request") from None
+                raise ApiError(
+                    422, "Invalid", "the server rejected our request due to an error in our request"
+                ) from None
         replicas = _scale_replicas(wanted)
         rv = wanted["metadata"].get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
             raise errors.conflict(t.rt.plural, t.name, t.rt.group)
         if replicas < 0:
-            raise errors.invalid("Scale", t.name, [errors.Cause("spec.replicas", f"Invalid value: {replicas}: must "
-                                                                "be greater than or equal to 0")], "autoscaling")
-        stored = api.patch(t.rt.plural, t.name, {"spec": {"replicas": replicas}}, namespace=t.namespace,
-                           patch_type="merge", subresource="scale", user=req.user, dry_run=_dry(req))
+            raise errors.invalid(
+                "Scale",
+                t.name,
+                [
+                    errors.Cause(
+                        "spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0"
+                    )
+                ],
+                "autoscaling",
+            )
+        stored = api.patch(
+            t.rt.plural,
+            t.name,
+            {"spec": {"replicas": replicas}},
+            namespace=t.namespace,
+            patch_type="merge",
+            subresource="scale",
+            user=req.user,
+            dry_run=_dry(req),
+        )
     return Reply(200, scale_of(stored))
 
 
@@ -734,20 +923,28 @@ def _scale_replicas(wanted: Any) -> int:
         if value is None:
             wanted[key] = {}
         elif not isinstance(value, dict):
-            raise errors.bad_request(f"{prefix} {_go_type(value)} into Go struct field Scale.{key} of type {go_type}")
+            raise errors.bad_request(
+                f"{prefix} {_go_type(value)} into Go struct field Scale.{key} of type {go_type}"
+            )
     rv = wanted["metadata"].get("resourceVersion")
     if rv is not None and not isinstance(rv, str):
-        raise errors.bad_request(f"{prefix} {_go_type(rv)} into Go struct field ObjectMeta.metadata.resourceVersion "
-                                 "of type string")
+        raise errors.bad_request(
+            f"{prefix} {_go_type(rv)} into Go struct field ObjectMeta.metadata.resourceVersion of type string"
+        )
     replicas = wanted["spec"].get("replicas", 0)
     if replicas is None:
         replicas = 0
     if isinstance(replicas, float) and replicas.is_integer():
         replicas = int(replicas)
-    if not isinstance(replicas, int) or isinstance(replicas, bool) or not -(2 ** 31) <= replicas < 2 ** 31:
-        shown = f"number {replicas}" if isinstance(replicas, (int, float)) and not isinstance(replicas, bool) \
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or not -(2**31) <= replicas < 2**31:
+        shown = (
+            f"number {replicas}"
+            if isinstance(replicas, (int, float)) and not isinstance(replicas, bool)
             else _go_type(replicas)
-        raise errors.bad_request(f"{prefix} {shown} into Go struct field ScaleSpec.spec.replicas of type int32")
+        )
+        raise errors.bad_request(
+            f"{prefix} {shown} into Go struct field ScaleSpec.spec.replicas of type int32"
+        )
     return replicas
 
 
@@ -769,15 +966,20 @@ def _bind(app: App, req: Request, t: Target) -> Reply:
     body = decode_body(req, "Binding")
     target = body.get("target")
     if target is not None and not isinstance(target, dict):
-        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
-                                 f"{_go_type(target)} into Go struct field Binding.target of type v1.ObjectReference")
+        raise errors.bad_request(
+            f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+            f"{_go_type(target)} into Go struct field Binding.target of type v1.ObjectReference"
+        )
     node = (target or {}).get("name")
     if node is not None and not isinstance(node, str):
-        raise errors.bad_request(f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
-                                 f"{_go_type(node)} into Go struct field ObjectReference.target.name of type string")
+        raise errors.bad_request(
+            f'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+            f"{_go_type(node)} into Go struct field ObjectReference.target.name of type string"
+        )
     if not node:
-        raise errors.invalid("Binding", t.name, [errors.Cause("target.name", "Required value",
-                                                              "FieldValueRequired")])
+        raise errors.invalid(
+            "Binding", t.name, [errors.Cause("target.name", "Required value", "FieldValueRequired")]
+        )
     with app.cluster.lock:
         app.client(req).bind(t.namespace or "default", t.name, node)
     return Reply(201, status_success(201))
@@ -797,15 +999,18 @@ def _pod_log(app: App, req: Request, t: Target) -> tuple[Any, str, str | None]:
     try:
         if not container:
             if len(containers) != 1:
-                raise errors.bad_request(f"a container name must be specified for pod {t.name}, choose one of: "
-                                         f"[{' '.join(containers)}]")
+                raise errors.bad_request(
+                    f"a container name must be specified for pod {t.name}, choose one of: "
+                    f"[{' '.join(containers)}]"
+                )
             container = containers[0]
         if container not in containers + inits:
             raise errors.bad_request(f"container {container} is not valid for pod {t.name}")
         node = pod["spec"].get("nodeName")
         if not node:
-            raise errors.bad_request(f'container "{container}" in pod "{t.name}" is waiting to start: '
-                                     "ContainerCreating")
+            raise errors.bad_request(
+                f'container "{container}" in pod "{t.name}" is waiting to start: ContainerCreating'
+            )
     except ApiError as e:
         api._record(req.user, "get", "pods", ns, t.name, e.code, "log")
         raise

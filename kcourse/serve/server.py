@@ -99,8 +99,13 @@ __all__ = ["MAX_REQUEST_BODY_BYTES", "VERSION_INFO", "App", "ServeHandle", "serv
 log = logging.getLogger("kcourse.serve")
 
 
-HEALTH_CHECKS = ("ping", "log", "etcd", "poststarthook/start-apiextensions-informers",
-                 "poststarthook/bootstrap-controller")
+HEALTH_CHECKS = (
+    "ping",
+    "log",
+    "etcd",
+    "poststarthook/start-apiextensions-informers",
+    "poststarthook/bootstrap-controller",
+)
 
 #: kube-apiserver's ``--max-request-body-bytes`` default (``server/config.go``: 3 * 1024 * 1024).
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
@@ -109,8 +114,10 @@ LONG_RUNNING_VERBS = frozenset({"watch", "proxy"})
 LONG_RUNNING_SUBRESOURCES = frozenset({"attach", "exec", "proxy", "log", "portforward"})
 NON_MUTATING_VERBS = frozenset({"get", "list", "watch"})
 TOO_MANY_REQUESTS = b"Too many requests, please try again later.\n"
-INTERNAL_ERROR = ("Internal error occurred: the simulated API server failed while handling this request "
-                  "(the server log has the details)")
+INTERNAL_ERROR = (
+    "Internal error occurred: the simulated API server failed while handling this request "
+    "(the server log has the details)"
+)
 
 
 def user_of(user_agent: str) -> str:
@@ -133,13 +140,13 @@ class App:
     cluster: Cluster
     token: str
     url: str = ""
-    watch_timeout: float = 1800.0    # kube-apiserver's --min-request-timeout
+    watch_timeout: float = 1800.0  # kube-apiserver's --min-request-timeout
     bookmark_interval: float = 60.0  # the watch cache sends a bookmark about once a minute
-    follow_limit: float = 300.0      # how long ``logs -f`` streams at most
-    max_requests_inflight: int = 400           # --max-requests-inflight
+    follow_limit: float = 300.0  # how long ``logs -f`` streams at most
+    max_requests_inflight: int = 400  # --max-requests-inflight
     max_mutating_requests_inflight: int = 200  # --max-mutating-requests-inflight
     max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
-    stall_after: float = 5.0         # seconds of failing steps without simulated time passing before 503s
+    stall_after: float = 5.0  # seconds of failing steps without simulated time passing before 503s
     stopping: threading.Event = field(default_factory=threading.Event)
     requests: Counter = field(default_factory=Counter)
     counts_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -184,7 +191,9 @@ def _verb(method: str, query: dict[str, str], has_name: bool) -> str:
         return "get" if has_name else ("watch" if query.get("watch") in ("true", "1") else "list")
     if method == "DELETE" and not has_name:
         return "deletecollection"
-    return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
+    return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
+        method, method.lower()
+    )
 
 
 def _request_info(method: str, parts: list[str], query: dict[str, str]) -> tuple[str, bool]:
@@ -230,8 +239,12 @@ def handle(app: App, ex: Exchange) -> None:
             return
         with app.inflight_slot(verb not in NON_MUTATING_VERBS) as free:
             if not free:
-                ex.send(429, TOO_MANY_REQUESTS, "text/plain; charset=utf-8",
-                        [("Retry-After", "1"), ("X-Content-Type-Options", "nosniff")])
+                ex.send(
+                    429,
+                    TOO_MANY_REQUESTS,
+                    "text/plain; charset=utf-8",
+                    [("Retry-After", "1"), ("X-Content-Type-Options", "nosniff")],
+                )
                 return
             _serve_authenticated(app, ex, method, path, query)
     except ApiError as e:
@@ -239,17 +252,29 @@ def handle(app: App, ex: Exchange) -> None:
 
 
 #: The options kind whose ``dryRun`` a write verb's query fills (``meta/v1``).
-OPTIONS_OF = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions",
-              "delete": "DeleteOptions", "deletecollection": "DeleteOptions"}
+OPTIONS_OF = {
+    "create": "CreateOptions",
+    "update": "UpdateOptions",
+    "patch": "PatchOptions",
+    "delete": "DeleteOptions",
+    "deletecollection": "DeleteOptions",
+}
 
 
 def _check_dry_run(verb: str, values: list[str]) -> None:
-    """``ValidateDryRun``: every ``dryRun`` value must be ``All`` (``apimachinery/.../meta/v1/validation``)."""
+    """``ValidateDryRun``: every ``dryRun`` value must be ``All``
+    (``apimachinery/.../meta/v1/validation``)."""
     kind = OPTIONS_OF.get(verb)
     if kind and any(v != "All" for v in values):
         detail = f'Unsupported value: {go_string_slice(values)}: supported values: "All"'
-        raise ApiError(422, "Invalid", f'{kind}.meta.k8s.io "" is invalid: dryRun: {detail}', kind=kind,
-                       group="meta.k8s.io", causes=[errors.Cause("dryRun", detail, "FieldValueNotSupported")])
+        raise ApiError(
+            422,
+            "Invalid",
+            f'{kind}.meta.k8s.io "" is invalid: dryRun: {detail}',
+            kind=kind,
+            group="meta.k8s.io",
+            causes=[errors.Cause("dryRun", detail, "FieldValueNotSupported")],
+        )
 
 
 def _serve_authenticated(app: App, ex: Exchange, method: str, path: str, query: dict[str, str]) -> None:
@@ -260,8 +285,15 @@ def _serve_authenticated(app: App, ex: Exchange, method: str, path: str, query: 
         body = b""
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             body = ex.read_body(app.max_request_body_bytes)
-        req = Request(method, query, headers.get("Accept") or "", headers.get("Content-Type") or "", body,
-                      user_of(headers.get("User-Agent") or ""), ex.client_alive)
+        req = Request(
+            method,
+            query,
+            headers.get("Accept") or "",
+            headers.get("Content-Type") or "",
+            body,
+            user_of(headers.get("User-Agent") or ""),
+            ex.client_alive,
+        )
         reply = _route(app, method, path, req)
     except ApiError as e:
         reply = Reply(e.code, e.status())
@@ -277,8 +309,9 @@ def _body_error(e: BodyError) -> tuple[int, dict]:
     if e.kind == "too-large":
         return 413, ApiError(413, "RequestEntityTooLarge", f"Request entity too large: {e.message}").status()
     if e.kind == "timeout":
-        return 504, ApiError(504, "Timeout", "request did not complete within requested timeout - "
-                             "context deadline exceeded").status()
+        return 504, ApiError(
+            504, "Timeout", "request did not complete within requested timeout - context deadline exceeded"
+        ).status()
     return 400, ApiError(400, "BadRequest", f"the request body could not be read: {e.message}").status()
 
 
@@ -324,8 +357,9 @@ def _route(app: App, method: str, path: str, req: Request) -> Reply:
 
 def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
     if method != "GET":
-        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested "
-                       "resource")
+        raise ApiError(
+            405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+        )
     aggregated = discovery.AGGREGATED.split(";as=")[0] in req.accept.replace(" ", "")
     if path in ("/api", "/api/"):
         if aggregated:
@@ -335,7 +369,7 @@ def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
         if aggregated:
             return Reply(200, discovery.aggregated(legacy=False), discovery.AGGREGATED)
         return Reply(200, discovery.api_group_list())
-    if path in ("/version", "/version/"):     # go-restful serves the version WebService's "/" route at both
+    if path in ("/version", "/version/"):  # go-restful serves the version WebService's "/" route at both
         return Reply(200, VERSION_INFO)
     if path in ("/healthz", "/livez", "/readyz"):
         failed = [] if app.cluster.reachable(None) else ["etcd"]
@@ -349,7 +383,7 @@ def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
             return Reply(200, f"{lines}{path[1:]} check passed\n", "text/plain")
         return Reply(200, "ok", "text/plain")
     if path.startswith("/openapi/"):
-        doc = openapi.document(path, req.query)
+        doc = openapi.document(path)
         if doc is not None:
             return Reply(200, doc)
     if path.startswith("/api"):
@@ -360,8 +394,15 @@ def _non_resource(app: App, method: str, path: str, req: Request) -> Reply:
 class ServeHandle:
     """A running server: ``url``, ``kubeconfig`` (a path), ``token``, ``requests`` and ``stop()``."""
 
-    def __init__(self, app: App, httpd: HttpServer, kubeconfig: Path, threads: list[threading.Thread],
-                 private_dir: Path | None = None, ca: bytes = b""):
+    def __init__(
+        self,
+        app: App,
+        httpd: HttpServer,
+        kubeconfig: Path,
+        threads: list[threading.Thread],
+        private_dir: Path | None = None,
+        ca: bytes = b"",
+    ):
         self.app, self._httpd, self._threads = app, httpd, threads
         self.url = app.url
         self.token = app.token
@@ -375,12 +416,14 @@ class ServeHandle:
         return int(self.url.rsplit(":", 1)[1])
 
     def client_context(self) -> ssl.SSLContext:
-        """A TLS client context that trusts this server's CA, as kubectl trusts ``certificate-authority-data``."""
+        """A TLS client context that trusts this server's CA, as kubectl trusts
+        ``certificate-authority-data``."""
         return ssl.create_default_context(cadata=self.ca.decode())
 
     @property
     def requests(self) -> Counter:
-        """Requests served so far, per (verb, resource) — ``("list", "pods")``, ``("create", "pods/eviction")``."""
+        """Requests served so far, per (verb, resource) — ``("list", "pods")``,
+        ``("create", "pods/eviction")``."""
         with self.app.counts_lock:
             return Counter(self.app.requests)
 
@@ -409,7 +452,8 @@ class ServeHandle:
         return self._httpd.bytes_received
 
     def stop(self) -> None:
-        """Stop serving: watches end, the port closes, a temporary kubeconfig is removed; the cluster stays."""
+        """Stop serving: watches end, the port closes, a temporary kubeconfig is removed; the cluster
+        stays."""
         if self.app.stopping.is_set():
             return
         self.app.stopping.set()
@@ -474,35 +518,54 @@ def _run_in_real_time(cluster: Cluster, app: App, speed: float, tick: float = 0.
                 sim_now = cluster.clock.now
                 if failing_since is None or sim_now > stuck_at:
                     if failing_since is None:
-                        log.exception("a step of the simulated cluster failed at t=%.3fs; the clock goes on",
-                                      sim_now)
+                        log.exception(
+                            "a step of the simulated cluster failed at t=%.3fs; the clock goes on", sim_now
+                        )
                     failing_since, stuck_at = now, sim_now
                 elif now - failing_since >= app.stall_after:
-                    app.halted = (f"the simulated cluster cannot advance its clock: every step since t="
-                                  f"{sim_now:.3f}s failed ({type(e).__name__} in a component); the server log "
-                                  "has the details")
+                    app.halted = (
+                        f"the simulated cluster cannot advance its clock: every step since t="
+                        f"{sim_now:.3f}s failed ({type(e).__name__} in a component); the server log "
+                        "has the details"
+                    )
                     log.error("%s", app.halted)
                     return
             last = now
     except BaseException as e:
-        app.halted = app.halted or (f"the simulated clock thread stopped ({type(e).__name__}); "
-                                    "the server log has the details")
+        app.halted = app.halted or (
+            f"the simulated clock thread stopped ({type(e).__name__}); the server log has the details"
+        )
         raise
 
 
-def serve(cluster: Cluster, port: int = 0, *, kubeconfig: str | Path | None = None, token: str | None = None,
-          realtime: bool = False, speed: float = 1.0, watch_timeout: float = 1800.0,
-          bookmark_interval: float = 60.0, limits: Limits | None = None, max_requests_inflight: int = 400,
-          max_mutating_requests_inflight: int = 200) -> ServeHandle:
+def serve(
+    cluster: Cluster,
+    port: int = 0,
+    *,
+    kubeconfig: str | Path | None = None,
+    token: str | None = None,
+    realtime: bool = False,
+    speed: float = 1.0,
+    watch_timeout: float = 1800.0,
+    bookmark_interval: float = 60.0,
+    limits: Limits | None = None,
+    max_requests_inflight: int = 400,
+    max_mutating_requests_inflight: int = 200,
+) -> ServeHandle:
     """Serve ``cluster``'s API on ``127.0.0.1:port`` (0: any free port) and write a kubeconfig for it.
 
     ``realtime=True`` runs the simulation along with the wall clock (``speed`` simulated seconds per
     second) so waiting commands (``rollout status``, ``drain``, ``delete``) finish by themselves.
     ``limits`` (``httpserver.Limits``) and the in-flight bounds default to kube-apiserver's.
     """
-    app = App(cluster, token or secrets.token_urlsafe(24), watch_timeout=watch_timeout,
-              bookmark_interval=bookmark_interval, max_requests_inflight=max_requests_inflight,
-              max_mutating_requests_inflight=max_mutating_requests_inflight)
+    app = App(
+        cluster,
+        token or secrets.token_urlsafe(24),
+        watch_timeout=watch_timeout,
+        bookmark_interval=bookmark_interval,
+        max_requests_inflight=max_requests_inflight,
+        max_mutating_requests_inflight=max_mutating_requests_inflight,
+    )
     certs = certificates()
     private_dir = None
     if kubeconfig:
@@ -511,8 +574,13 @@ def serve(cluster: Cluster, port: int = 0, *, kubeconfig: str | Path | None = No
         private_dir = Path(tempfile.mkdtemp(prefix="kcourse-serve-"))
         _PRIVATE_DIRS.add(private_dir)
         path = private_dir / "kubeconfig"
-    httpd = HttpServer(server_context(certs), lambda ex: handle(app, ex), port=port, limits=limits,
-                       name=f"kcourse-serve-{port}")
+    httpd = HttpServer(
+        server_context(certs),
+        lambda ex: handle(app, ex),
+        port=port,
+        limits=limits,
+        name=f"kcourse-serve-{port}",
+    )
     app.url = f"https://127.0.0.1:{httpd.address[1]}"
     try:
         write_kubeconfig(path, cluster.name, app.url, app.token, certs.ca)
@@ -522,8 +590,11 @@ def serve(cluster: Cluster, port: int = 0, *, kubeconfig: str | Path | None = No
         raise
     threads: list[threading.Thread] = []
     if realtime:
-        threads.append(threading.Thread(target=_run_in_real_time, args=(cluster, app, speed),
-                                        name="kcourse-realtime", daemon=True))
+        threads.append(
+            threading.Thread(
+                target=_run_in_real_time, args=(cluster, app, speed), name="kcourse-realtime", daemon=True
+            )
+        )
     httpd.start()
     for t in threads:
         t.start()

@@ -38,13 +38,28 @@ def _row_object(obj: dict, include: str) -> dict | None:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
 
 
-def table(rt: ResourceType, objs: list[dict], now: float, *, resource_version: str = "",
-          include_object: str = "Metadata", headers: bool = True) -> dict[str, Any]:
+def table(
+    rt: ResourceType,
+    objs: list[dict],
+    now: float,
+    *,
+    resource_version: str = "",
+    include_object: str = "Metadata",
+    headers: bool = True,
+) -> dict[str, Any]:
     """A Table of ``objs``; wide-only columns get priority 1, as the server's printers mark them."""
     narrow = table_rows(rt, [], now)[0]
     wide_rows = table_rows(rt, objs, now, wide=True)
-    columns = [{"name": name, "type": "string", "format": _FORMATS.get(name, ""), "description": "",
-                "priority": 0 if name in narrow else 1} for name in wide_rows[0]]
+    columns = [
+        {
+            "name": name,
+            "type": "string",
+            "format": _FORMATS.get(name, ""),
+            "description": "",
+            "priority": 0 if name in narrow else 1,
+        }
+        for name in wide_rows[0]
+    ]
     rows = []
     for obj, cells in zip(objs, wide_rows[1:]):
         row: dict[str, Any] = {"cells": cells}
@@ -52,8 +67,11 @@ def table(rt: ResourceType, objs: list[dict], now: float, *, resource_version: s
         if shown is not None:
             row["object"] = shown
         rows.append(row)
-    out: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-                           "metadata": {"resourceVersion": resource_version}}
+    out: dict[str, Any] = {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+    }
     if headers:
         out["columnDefinitions"] = columns
     out["rows"] = rows

@@ -13,5 +13,6 @@ __all__ = ["ApiError", "Cluster"]
 def __getattr__(name: str):
     if name == "Cluster":
         from .cluster import Cluster
+
         return Cluster
     raise AttributeError(name)

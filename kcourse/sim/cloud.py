@@ -71,10 +71,19 @@ from .informer import ResourceEventHandler, SharedInformerFactory
 from .network import Network
 from .objects import condition, deep_copy, set_condition
 
-__all__ = ["CLOUD_CONTROLLERS", "PROVIDER", "REGION", "ZONES", "CloudControllerManager",
-           "CloudNodeController",
-           "CloudNodeLifecycleController", "FakeCloud", "NodeRouteController", "ServiceLBController",
-           "VolumeController"]
+__all__ = [
+    "CLOUD_CONTROLLERS",
+    "PROVIDER",
+    "REGION",
+    "ZONES",
+    "CloudControllerManager",
+    "CloudNodeController",
+    "CloudNodeLifecycleController",
+    "FakeCloud",
+    "NodeRouteController",
+    "ServiceLBController",
+    "VolumeController",
+]
 
 PROVIDER = "kcourse"
 REGION = "region-1"
@@ -89,6 +98,7 @@ EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 
 # --- the provider --------------------------------------------------------------------------------
 
+
 @dataclass
 class VM:
     """A virtual machine: one node of the cluster."""
@@ -99,7 +109,7 @@ class VM:
     instance_type: str
     internal_ip: str
     external_ip: str
-    state: str = "running"          # running | stopped
+    state: str = "running"  # running | stopped
 
     @property
     def provider_id(self) -> str:
@@ -109,9 +119,9 @@ class VM:
 @dataclass
 class LoadBalancer:
     name: str
-    service: str                    # namespace/name
+    service: str  # namespace/name
     ip: str
-    ports: list[dict] = field(default_factory=list)   # {port, nodePort, protocol}
+    ports: list[dict] = field(default_factory=list)  # {port, nodePort, protocol}
     nodes: list[str] = field(default_factory=list)
 
 
@@ -119,7 +129,7 @@ class LoadBalancer:
 class Route:
     name: str
     node: str
-    destination: str                # the node's podCIDR
+    destination: str  # the node's podCIDR
 
 
 @dataclass
@@ -142,7 +152,7 @@ class FakeCloud:
         self.region = region
         self.zones = zones
         self.vms: dict[str, VM] = {}
-        self.routes: dict[str, Route] = {}              # destination CIDR -> route
+        self.routes: dict[str, Route] = {}  # destination CIDR -> route
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.disks: dict[str, Disk] = {}
         self._vms_created = 0
@@ -158,8 +168,11 @@ class FakeCloud:
         zone = self.zones[self._vms_created % len(self.zones)]
         self._vms_created += 1
         used = {vm.external_ip for vm in self.vms.values()}
-        external = next(str(self._external.network_address + i) for i in range(10, 255)
-                        if str(self._external.network_address + i) not in used)
+        external = next(
+            str(self._external.network_address + i)
+            for i in range(10, 255)
+            if str(self._external.network_address + i) not in used
+        )
         vm = VM(name, role, zone, INSTANCE_TYPE, self.network.node_ip(name), external)
         self.vms[name] = vm
         return vm
@@ -179,8 +192,11 @@ class FakeCloud:
 
     def _vm_of(self, node: dict) -> VM | None:
         provider_id = node["spec"].get("providerID") or ""
-        name = provider_id.rsplit("/", 1)[-1] if provider_id.startswith(f"{PROVIDER}://") else \
-            node["metadata"]["name"]
+        name = (
+            provider_id.rsplit("/", 1)[-1]
+            if provider_id.startswith(f"{PROVIDER}://")
+            else node["metadata"]["name"]
+        )
         return self.vms.get(name)
 
     def instance_exists(self, node: dict) -> bool:
@@ -195,11 +211,17 @@ class FakeCloud:
         vm = self._vm_of(node)
         if vm is None:
             return None
-        return {"providerID": vm.provider_id, "instanceType": vm.instance_type, "zone": vm.zone,
-                "region": self.region,
-                "addresses": [{"type": "InternalIP", "address": vm.internal_ip},
-                              {"type": "ExternalIP", "address": vm.external_ip},
-                              {"type": "Hostname", "address": vm.name}]}
+        return {
+            "providerID": vm.provider_id,
+            "instanceType": vm.instance_type,
+            "zone": vm.zone,
+            "region": self.region,
+            "addresses": [
+                {"type": "InternalIP", "address": vm.internal_ip},
+                {"type": "ExternalIP", "address": vm.external_ip},
+                {"type": "Hostname", "address": vm.name},
+            ],
+        }
 
     # --- routes -----------------------------------------------------------------------------------
 
@@ -219,14 +241,18 @@ class FakeCloud:
     def get_load_balancer(self, name: str) -> LoadBalancer | None:
         return self.load_balancers.get(name)
 
-    def ensure_load_balancer(self, name: str, service: str, ports: list[dict],
-                             nodes: list[str]) -> LoadBalancer:
+    def ensure_load_balancer(
+        self, name: str, service: str, ports: list[dict], nodes: list[str]
+    ) -> LoadBalancer:
         """Create or update the load balancer; its IP stays the same for its lifetime."""
         lb = self.load_balancers.get(name)
         if lb is None:
             used = {b.ip for b in self.load_balancers.values()}
-            ip = next(str(self._lb_range.network_address + i) for i in range(10, 255)
-                      if str(self._lb_range.network_address + i) not in used)
+            ip = next(
+                str(self._lb_range.network_address + i)
+                for i in range(10, 255)
+                if str(self._lb_range.network_address + i) not in used
+            )
             lb = self.load_balancers[name] = LoadBalancer(name, service, ip)
         lb.ports, lb.nodes = list(ports), list(nodes)
         return lb
@@ -249,6 +275,7 @@ class FakeCloud:
 
 
 # --- the controllers ------------------------------------------------------------------------------
+
 
 class CloudController(Controller):
     """A controller of cloud-controller-manager: built, as upstream's, with the cloud provider it drives."""
@@ -307,8 +334,10 @@ class CloudNodeController(CloudController):
         labels["topology.kubernetes.io/zone"] = meta["zone"]
         self.client.update(new)
         self.client.event(node, "Normal", "Synced", "Node synced successfully")
-        return (f"initialised node {key}: providerID {meta['providerID']}, {meta['instanceType']} in "
-                f"{meta['region']}/{meta['zone']}, removed taint {UNINITIALIZED_TAINT}:NoSchedule")
+        return (
+            f"initialised node {key}: providerID {meta['providerID']}, {meta['instanceType']} in "
+            f"{meta['region']}/{meta['zone']}, removed taint {UNINITIALIZED_TAINT}:NoSchedule"
+        )
 
 
 class _PeriodicController(CloudController):
@@ -343,7 +372,7 @@ class CloudNodeLifecycleController(_PeriodicController):
     """Every 5 s: delete Nodes whose VM is gone, taint Nodes whose VM is shut down."""
 
     name = "cloud-node-lifecycle-controller"
-    period = 5.0          # node-monitor-period
+    period = 5.0  # node-monitor-period
 
     def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
         super().__init__(manager, informers, cloud)
@@ -393,8 +422,12 @@ class CloudNodeLifecycleController(_PeriodicController):
             return f"node {key}: its VM is shut down, added taint {SHUTDOWN_TAINT}:NoSchedule"
         if cloud.instance_exists(node):
             return f"node {key} is not Ready but its VM exists"
-        self.client.event(node, "Normal", "DeletingNode",
-                          f"Deleting node {key} because it does not exist in the cloud provider")
+        self.client.event(
+            node,
+            "Normal",
+            "DeletingNode",
+            f"Deleting node {key} because it does not exist in the cloud provider",
+        )
         try:
             self.client.delete("nodes", key)
         except ApiError as err:
@@ -418,15 +451,19 @@ class ServiceLBController(CloudController):
         super().__init__(manager, informers, cloud)
         self.services = self.informer("services")
         self.nodes = self.informer("nodes")
-        self.services.add_event_handler(ResourceEventHandler(self._maybe, lambda _old, new: self._maybe(new),
-                                                             self._maybe))
-        self.nodes.add_event_handler(ResourceEventHandler(self._nodes_changed,
-                                                          lambda old, new: self._node_updated(old, new),
-                                                          self._nodes_changed))
+        self.services.add_event_handler(
+            ResourceEventHandler(self._maybe, lambda _old, new: self._maybe(new), self._maybe)
+        )
+        self.nodes.add_event_handler(
+            ResourceEventHandler(
+                self._nodes_changed, lambda old, new: self._node_updated(old, new), self._nodes_changed
+            )
+        )
 
     def _maybe(self, svc: dict) -> None:
-        if svc["spec"].get("type") == "LoadBalancer" or LB_FINALIZER in (svc["metadata"].get("finalizers")
-                                                                         or []):
+        if svc["spec"].get("type") == "LoadBalancer" or LB_FINALIZER in (
+            svc["metadata"].get("finalizers") or []
+        ):
             self.enqueue(svc)
 
     def _nodes_changed(self, _node: dict) -> None:
@@ -435,14 +472,18 @@ class ServiceLBController(CloudController):
                 self.enqueue(svc)
 
     def _node_updated(self, old: dict, new: dict) -> None:
-        if (old["metadata"].get("labels") or {}).get(EXCLUDE_LB_LABEL) != \
-                (new["metadata"].get("labels") or {}).get(EXCLUDE_LB_LABEL):
+        if (old["metadata"].get("labels") or {}).get(EXCLUDE_LB_LABEL) != (
+            new["metadata"].get("labels") or {}
+        ).get(EXCLUDE_LB_LABEL):
             self._nodes_changed(new)
 
     def lb_nodes(self) -> list[str]:
         """Nodes behind every load balancer: all, except those labelled to be excluded."""
-        return [n["metadata"]["name"] for n in self.nodes.list()
-                if EXCLUDE_LB_LABEL not in (n["metadata"].get("labels") or {})]
+        return [
+            n["metadata"]["name"]
+            for n in self.nodes.list()
+            if EXCLUDE_LB_LABEL not in (n["metadata"].get("labels") or {})
+        ]
 
     def sync_handler(self, key: str) -> str | None:
         svc = self.services.get(key)
@@ -455,8 +496,10 @@ class ServiceLBController(CloudController):
         if not wanted:
             return self._delete(svc, key, name, finalizers)
         nodes = self.lb_nodes()
-        ports = [{"port": p["port"], "nodePort": p.get("nodePort"), "protocol": p.get("protocol", "TCP")}
-                 for p in svc["spec"].get("ports") or []]
+        ports = [
+            {"port": p["port"], "nodePort": p.get("nodePort"), "protocol": p.get("protocol", "TCP")}
+            for p in svc["spec"].get("ports") or []
+        ]
         lb = cloud.get_load_balancer(name)
         ingress = [{"ip": lb.ip, "ipMode": "VIP"}] if lb is not None else None
         current_ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress")
@@ -467,13 +510,16 @@ class ServiceLBController(CloudController):
             self.client.event(svc, "Normal", "UpdatedLoadBalancer", "Updated load balancer with new hosts")
             return f"load balancer {name} for {key} now sends to {len(nodes)} node(s)"
         if LB_FINALIZER not in finalizers:
-            svc = self.client.update({**svc, "metadata": {**svc["metadata"],
-                                                          "finalizers": finalizers + [LB_FINALIZER]}})
+            svc = self.client.update(
+                {**svc, "metadata": {**svc["metadata"], "finalizers": finalizers + [LB_FINALIZER]}}
+            )
         self.client.event(svc, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer")
         lb = cloud.ensure_load_balancer(name, key, ports, nodes)
         status = deep_copy(svc)
-        status["status"] = {**(svc.get("status") or {}), "loadBalancer": {"ingress": [{"ip": lb.ip,
-                                                                                       "ipMode": "VIP"}]}}
+        status["status"] = {
+            **(svc.get("status") or {}),
+            "loadBalancer": {"ingress": [{"ip": lb.ip, "ipMode": "VIP"}]},
+        }
         self.client.update_status(status)
         self.client.event(svc, "Normal", "EnsuredLoadBalancer", "Ensured load balancer")
         return f"ensured load balancer {name} for {key}: {lb.ip} -> {len(nodes)} node(s)"
@@ -490,9 +536,15 @@ class ServiceLBController(CloudController):
             status["status"]["loadBalancer"] = {}
             svc = self.client.update_status(status)
         if LB_FINALIZER in finalizers:
-            self.client.update({**svc, "metadata": {**svc["metadata"],
-                                                    "finalizers": [f for f in finalizers
-                                                                   if f != LB_FINALIZER]}})
+            self.client.update(
+                {
+                    **svc,
+                    "metadata": {
+                        **svc["metadata"],
+                        "finalizers": [f for f in finalizers if f != LB_FINALIZER],
+                    },
+                }
+            )
         return f"deleted load balancer {name} of {key}"
 
 
@@ -500,7 +552,7 @@ class NodeRouteController(_PeriodicController):
     """One cloud route per node podCIDR; routes of deleted nodes go.  The single key is ``routes``."""
 
     name = "node-route-controller"
-    period = 10.0         # --route-reconciliation-period
+    period = 10.0  # --route-reconciliation-period
 
     def __init__(self, manager: Component, informers: SharedInformerFactory, cloud: FakeCloud):
         super().__init__(manager, informers, cloud)
@@ -553,8 +605,14 @@ class NodeRouteController(_PeriodicController):
             c = condition(node, "NetworkUnavailable")
             if c is None or c.get("status") != "False" or c.get("reason") != "RouteCreated":
                 new = deep_copy(node)
-                set_condition(new, "NetworkUnavailable", "False", self.clock.now, "RouteCreated",
-                              "RouteController created a route")
+                set_condition(
+                    new,
+                    "NetworkUnavailable",
+                    "False",
+                    self.clock.now,
+                    "RouteCreated",
+                    "RouteController created a route",
+                )
                 self.client.update_status(new)
                 marked.append(name)
         parts = []
@@ -585,16 +643,18 @@ class VolumeController(CloudController):
         self.nodes = self.informer("nodes")
         if "claim" not in self.volumes.indexers:
             self.volumes.add_indexer("claim", _claim_index)
-        self.claims.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old, new: self.enqueue(new),
-                                                           self.enqueue))
+        self.claims.add_event_handler(
+            ResourceEventHandler(self.enqueue, lambda _old, new: self.enqueue(new), self.enqueue)
+        )
 
     def _storage_class(self, claim: dict) -> dict | None:
         name = claim["spec"].get("storageClassName")
         if name:
             return self.classes.get(name)
         for sc in self.classes.list():
-            if (sc["metadata"].get("annotations")
-                or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
+            if (sc["metadata"].get("annotations") or {}).get(
+                "storageclass.kubernetes.io/is-default-class"
+            ) == "true":
                 return sc
         return None
 
@@ -620,29 +680,50 @@ class VolumeController(CloudController):
     def _provision(self, claim: dict, sc: dict, selected: str | None) -> dict:
         md = claim["metadata"]
         key = f"{md['namespace']}/{md['name']}"
-        self.client.event(claim, "Normal", "Provisioning",
-                          f'External provisioner is provisioning volume for claim "{key}"')
+        self.client.event(
+            claim, "Normal", "Provisioning", f'External provisioner is provisioning volume for claim "{key}"'
+        )
         node = self.nodes.get(selected) if selected else None
-        zone = ((node or {}).get("metadata", {}).get("labels") or {}).get("topology.kubernetes.io/zone") or \
-            self.cloud.zones[0]
+        zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(
+            "topology.kubernetes.io/zone"
+        ) or self.cloud.zones[0]
         size = ((claim["spec"].get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
         name = f"pvc-{md['uid']}"
         disk = self.cloud.create_disk(name, size, zone)
         pv: dict[str, Any] = {
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": name,
-                         "annotations": {"pv.kubernetes.io/provisioned-by": FAKE_DISK_PROVISIONER}},
-            "spec": {"capacity": {"storage": size},
-                     "accessModes": claim["spec"].get("accessModes") or ["ReadWriteOnce"],
-                     "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
-                     "storageClassName": sc["metadata"]["name"],
-                     "volumeMode": claim["spec"].get("volumeMode", "Filesystem"),
-                     "claimRef": {"kind": "PersistentVolumeClaim", "namespace": md["namespace"],
-                                  "name": md["name"],
-                                  "uid": md["uid"], "apiVersion": "v1"},
-                     "csi": {"driver": FAKE_DISK_PROVISIONER, "volumeHandle": disk.id, "fsType": "ext4"},
-                     "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                         {"key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone]}]}]}}}}
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {
+                "name": name,
+                "annotations": {"pv.kubernetes.io/provisioned-by": FAKE_DISK_PROVISIONER},
+            },
+            "spec": {
+                "capacity": {"storage": size},
+                "accessModes": claim["spec"].get("accessModes") or ["ReadWriteOnce"],
+                "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                "storageClassName": sc["metadata"]["name"],
+                "volumeMode": claim["spec"].get("volumeMode", "Filesystem"),
+                "claimRef": {
+                    "kind": "PersistentVolumeClaim",
+                    "namespace": md["namespace"],
+                    "name": md["name"],
+                    "uid": md["uid"],
+                    "apiVersion": "v1",
+                },
+                "csi": {"driver": FAKE_DISK_PROVISIONER, "volumeHandle": disk.id, "fsType": "ext4"},
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        }
         created = self.client.create(pv)
         self.client.event(claim, "Normal", "ProvisioningSucceeded", f"Successfully provisioned volume {name}")
         return created
@@ -661,8 +742,11 @@ class VolumeController(CloudController):
         annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
         claim = self.client.update(new)
         status = deep_copy(claim)
-        status["status"] = {"phase": "Bound", "accessModes": pv["spec"]["accessModes"],
-                            "capacity": dict(pv["spec"]["capacity"])}
+        status["status"] = {
+            "phase": "Bound",
+            "accessModes": pv["spec"]["accessModes"],
+            "capacity": dict(pv["spec"]["capacity"]),
+        }
         self.client.update_status(status)
         key = f"{claim['metadata']['namespace']}/{claim['metadata']['name']}"
         return f"bound claim {key} to volume {name}"
@@ -671,8 +755,9 @@ class VolumeController(CloudController):
         """The claim is gone: volumes with reclaim policy Delete go, with their disks."""
         gone = []
         for pv in volumes:
-            ours = (pv["metadata"].get("annotations") or {}).get("pv.kubernetes.io/provisioned-by") == \
-                FAKE_DISK_PROVISIONER
+            ours = (pv["metadata"].get("annotations") or {}).get(
+                "pv.kubernetes.io/provisioned-by"
+            ) == FAKE_DISK_PROVISIONER
             if not ours or pv["spec"].get("persistentVolumeReclaimPolicy", "Delete") != "Delete":
                 continue
             self.cloud.delete_disk(pv["metadata"]["name"])
@@ -682,13 +767,18 @@ class VolumeController(CloudController):
                 if err.code != 404:
                     raise
             gone.append(pv["metadata"]["name"])
-        return f"claim {key} is gone" + (f": deleted volume(s) {', '.join(gone)} and their disks" if gone
-                                         else "")
+        return f"claim {key} is gone" + (
+            f": deleted volume(s) {', '.join(gone)} and their disks" if gone else ""
+        )
 
 
-CLOUD_CONTROLLERS: tuple[type[CloudController], ...] = (CloudNodeController, CloudNodeLifecycleController,
-                                                        ServiceLBController, NodeRouteController,
-                                                        VolumeController)
+CLOUD_CONTROLLERS: tuple[type[CloudController], ...] = (
+    CloudNodeController,
+    CloudNodeLifecycleController,
+    ServiceLBController,
+    NodeRouteController,
+    VolumeController,
+)
 
 
 class CloudControllerManager(ControllerManager):
@@ -706,4 +796,5 @@ class CloudControllerManager(ControllerManager):
     def _cloud_controllers(self) -> list[ControllerFactory]:
         def factory(cls: type[CloudController]) -> ControllerFactory:
             return lambda manager, informers: cls(manager, informers, self.cloud)
+
         return [factory(cls) for cls in CLOUD_CONTROLLERS]

@@ -235,7 +235,9 @@ class Cluster:
         self.network.node_ip(name)
         if self.cloud is not None:
             self.cloud.create_vm(name, role)
-        kubelet = Kubelet(self, name, runtime=runtime, oci_runtime=self.oci_runtime, role=role)
+        kubelet = Kubelet(self, name, runtime=runtime, oci_runtime=self.oci_runtime, role=role,
+                          registry=self.registry, programs=self.programs, capacity=self.node_capacity,
+                          cloud_provider=self.cloud is not None)
         machine.components.append(kubelet)
         if machine.is_master:
             from .cloud import CloudControllerManager

@@ -39,7 +39,10 @@ travelled, so the kubelet can put it in the trace as a step of the runtime.
 
 Image pulls go to the cluster's :class:`~kcourse.sim.registry.Registry`
 (each cluster owns one and hands it to every node's runtime): an image it
-does not hold fails to pull with containerd's text.
+does not hold fails to pull with containerd's text.  A runtime receives
+only what a node's containerd has of the cluster: the clock its timestamps
+come from and the seeded random source its IDs come from (a
+:class:`~kcourse.sim.host.Host`), never the cluster itself.
 
 Simplified: no gRPC, no streaming calls (Exec/Attach/PortForward), no
 checkpointing, no container stats; ``ExecSync`` answers from the container's
@@ -56,7 +59,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .host import Host
     from .registry import Registry
 
 __all__ = [
@@ -412,7 +415,7 @@ class _Container:
 class ContainerRuntime:
     """The container runtime of one node: its state, its two CRI services and the call log."""
 
-    def __init__(self, cluster: Cluster, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
+    def __init__(self, host: Host, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
                  registry: Registry | None = None):
         from .registry import Registry
 
@@ -422,7 +425,7 @@ class ContainerRuntime:
             raise ValueError(f"unknown OCI runtime {oci_runtime!r}: choose runc or kata")
         if oci_runtime == "kata" and runtime != "cri-o":
             oci_runtime = "runc"   # Kata is offered here through CRI-O only
-        self.cluster = cluster
+        self.host = host
         self.node = node
         #: Where PullImage goes: the cluster's registry, or a private one for a runtime made on its own.
         self.registry = registry if registry is not None else Registry()
@@ -455,10 +458,10 @@ class ContainerRuntime:
 
     def new_id(self) -> str:
         """A 64-hex-digit ID, as runtimes give sandboxes and containers (from the cluster's seeded RNG)."""
-        return f"{self.cluster.rng.getrandbits(256):064x}"
+        return f"{self.host.rng.getrandbits(256):064x}"
 
     def _now_ns(self) -> int:
-        return self.cluster.clock.now_ms * 1_000_000
+        return self.host.clock.now_ms * 1_000_000
 
     def chain(self, rpc: str, action: str = "", oci: bool = True) -> str:
         """``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create (…)``."""
@@ -470,7 +473,7 @@ class ContainerRuntime:
         return " → ".join(hops)
 
     def _record(self, service: str, rpc: str, subject: str, chain: str) -> CallRecord:
-        rec = CallRecord(self.cluster.clock.now, service, rpc, subject, chain)
+        rec = CallRecord(self.host.clock.now, service, rpc, subject, chain)
         self.calls.append(rec)
         return rec
 

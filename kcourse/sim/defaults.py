@@ -18,12 +18,31 @@ from .quantity import millicores, parse_quantity
 if TYPE_CHECKING:
     from .kinds import Kind
 
-__all__ = ["DEFAULT_TOLERATIONS", "apply_defaults", "default_namespace", "default_node", "default_pod", "default_pod_spec",
-           "default_service", "default_workload", "qos_class"]
+__all__ = [
+    "DEFAULT_TOLERATIONS",
+    "apply_defaults",
+    "default_namespace",
+    "default_node",
+    "default_pod",
+    "default_pod_spec",
+    "default_service",
+    "default_workload",
+    "qos_class",
+]
 
 DEFAULT_TOLERATIONS = [
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    {
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+    {
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
 ]
 
 
@@ -75,8 +94,9 @@ def default_pod(obj: dict) -> None:
     spec.setdefault("serviceAccount", spec["serviceAccountName"])
     tolerations = spec.setdefault("tolerations", [])
     for default in DEFAULT_TOLERATIONS:
-        if not any(t.get("key") == default["key"] and t.get("effect") in (None, "", "NoExecute")
-                   for t in tolerations):
+        if not any(
+            t.get("key") == default["key"] and t.get("effect") in (None, "", "NoExecute") for t in tolerations
+        ):
             tolerations.append(dict(default))
     status = obj.setdefault("status", {})
     status.setdefault("phase", "Pending")

@@ -39,18 +39,31 @@ __all__ = [
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 #: ``GET /version``: the build kube-apiserver reports.
-VERSION_INFO = {"major": "1", "minor": "32", "gitVersion": "v1.32.0",
-                "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53", "gitTreeState": "clean",
-                "buildDate": "2024-12-11T17:59:15Z", "goVersion": "go1.23.3", "compiler": "gc",
-                "platform": "linux/amd64"}
+VERSION_INFO = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0",
+    "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53",
+    "gitTreeState": "clean",
+    "buildDate": "2024-12-11T17:59:15Z",
+    "goVersion": "go1.23.3",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
-#: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced, verbs)].
+#: APIs served without stored objects (``aggregated.py``): (group, version) → [(resource, kind, namespaced,
+#: verbs)].
 EXTRA_GROUPS: dict[tuple[str, str], list[tuple[str, str, bool, list[str]]]] = {
-    ("metrics.k8s.io", "v1beta1"): [("nodes", "NodeMetrics", False, ["get", "list"]),
-                                    ("pods", "PodMetrics", True, ["get", "list"])],
-    ("authorization.k8s.io", "v1"): [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])],
+    ("metrics.k8s.io", "v1beta1"): [
+        ("nodes", "NodeMetrics", False, ["get", "list"]),
+        ("pods", "PodMetrics", True, ["get", "list"]),
+    ],
+    ("authorization.k8s.io", "v1"): [
+        ("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])
+    ],
     ("authentication.k8s.io", "v1"): [("selfsubjectreviews", "SelfSubjectReview", False, ["create"])],
 }
+
 
 def group_versions() -> list[tuple[str, str]]:
     """(group, version) pairs served, core first, then groups in order of first appearance."""
@@ -67,8 +80,11 @@ def _subresources(rt: ResourceType) -> list[tuple[str, str, str, str, list[str]]
 
 def api_versions(server_address: str) -> dict[str, Any]:
     """``GET /api``: the legacy core group has one version, v1."""
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def api_group_list() -> dict[str, Any]:
@@ -85,24 +101,40 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     """``GET /api/v1`` or ``/apis/<group>/<version>``: the resources and subresources of one version."""
     gv = f"{group}/{version}" if group else version
     if (group, version) in EXTRA_GROUPS:
-        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": [
-            {"name": name, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": verbs}
-            for name, kind, namespaced, verbs in EXTRA_GROUPS[(group, version)]]}
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": gv,
+            "resources": [
+                {"name": name, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": verbs}
+                for name, kind, namespaced, verbs in EXTRA_GROUPS[(group, version)]
+            ],
+        }
     rts = [rt for rt in RESOURCES if rt.group == group and rt.version == version]
     if not rts:
         return None
     resources: list[dict[str, Any]] = []
     for rt in sorted(rts, key=lambda r: r.plural):
-        entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
-                                 "kind": rt.kind, "verbs": _verbs(rt)}
+        entry: dict[str, Any] = {
+            "name": rt.plural,
+            "singularName": rt.singular,
+            "namespaced": rt.namespaced,
+            "kind": rt.kind,
+            "verbs": _verbs(rt),
+        }
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
         if rt.categories:
             entry["categories"] = list(rt.categories)
         resources.append(entry)
         for sub, sgroup, sversion, skind, verbs in _subresources(rt):
-            sentry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                                      "kind": skind, "verbs": verbs}
+            sentry: dict[str, Any] = {
+                "name": f"{rt.plural}/{sub}",
+                "singularName": "",
+                "namespaced": rt.namespaced,
+                "kind": skind,
+                "verbs": verbs,
+            }
             if (sgroup, sversion) != (rt.group, rt.version):
                 sentry["group"], sentry["version"] = sgroup, sversion
             resources.append(sentry)
@@ -116,24 +148,46 @@ def aggregated(legacy: bool) -> dict[str, Any]:
         if (group == "") != legacy:
             continue
         resources = []
-        for rt in sorted((r for r in RESOURCES if r.group == group and r.version == version), key=lambda r: r.plural):
+        for rt in sorted(
+            (r for r in RESOURCES if r.group == group and r.version == version), key=lambda r: r.plural
+        ):
             entry: dict[str, Any] = {
-                "resource": rt.plural, "responseKind": {"group": group, "version": version, "kind": rt.kind},
-                "scope": "Namespaced" if rt.namespaced else "Cluster", "singularResource": rt.singular,
-                "verbs": _verbs(rt)}
+                "resource": rt.plural,
+                "responseKind": {"group": group, "version": version, "kind": rt.kind},
+                "scope": "Namespaced" if rt.namespaced else "Cluster",
+                "singularResource": rt.singular,
+                "verbs": _verbs(rt),
+            }
             if rt.short_names:
                 entry["shortNames"] = list(rt.short_names)
             if rt.categories:
                 entry["categories"] = list(rt.categories)
-            subs = [{"subresource": sub, "responseKind": {"group": sg, "version": sv, "kind": sk}, "verbs": verbs}
-                    for sub, sg, sv, sk, verbs in _subresources(rt)]
+            subs = [
+                {"subresource": sub, "responseKind": {"group": sg, "version": sv, "kind": sk}, "verbs": verbs}
+                for sub, sg, sv, sk, verbs in _subresources(rt)
+            ]
             if subs:
                 entry["subresources"] = subs
             resources.append(entry)
         for name, kind, namespaced, verbs in EXTRA_GROUPS.get((group, version), []):
-            resources.append({"resource": name, "responseKind": {"group": group, "version": version, "kind": kind},
-                              "scope": "Namespaced" if namespaced else "Cluster", "singularResource": "",
-                              "verbs": verbs})
-        items.append({"metadata": {"name": group, "creationTimestamp": None},
-                      "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
-    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}
+            resources.append(
+                {
+                    "resource": name,
+                    "responseKind": {"group": group, "version": version, "kind": kind},
+                    "scope": "Namespaced" if namespaced else "Cluster",
+                    "singularResource": "",
+                    "verbs": verbs,
+                }
+            )
+        items.append(
+            {
+                "metadata": {"name": group, "creationTimestamp": None},
+                "versions": [{"version": version, "resources": resources, "freshness": "Current"}],
+            }
+        )
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": items,
+    }

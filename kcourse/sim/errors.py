@@ -65,9 +65,17 @@ class ApiError(Exception):
         if self.kind:
             details["kind"] = self.kind
         if self.causes:
-            details["causes"] = [{"reason": c.reason, "message": c.message, "field": c.field} for c in self.causes]
-        status: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                  "message": self.message, "reason": self.reason}
+            details["causes"] = [
+                {"reason": c.reason, "message": c.message, "field": c.field} for c in self.causes
+            ]
+        status: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        }
         if details:
             status["details"] = details
         status["code"] = self.code
@@ -81,22 +89,39 @@ def not_found(resource: str, name: str, group: str = "") -> ApiError:
 
 def already_exists(resource: str, name: str, group: str = "") -> ApiError:
     qualified = f"{resource}.{group}" if group else resource
-    return ApiError(409, "AlreadyExists", f'{qualified} "{name}" already exists', kind=resource, name=name,
-                    group=group)
+    return ApiError(
+        409, "AlreadyExists", f'{qualified} "{name}" already exists', kind=resource, name=name, group=group
+    )
 
 
 def conflict(resource: str, name: str, group: str = "", detail: str = "") -> ApiError:
     qualified = f"{resource}.{group}" if group else resource
-    detail = detail or "the object has been modified; please apply your changes to the latest version and try again"
-    return ApiError(409, "Conflict", f'Operation cannot be fulfilled on {qualified} "{name}": {detail}',
-                    kind=resource, name=name, group=group)
+    detail = (
+        detail
+        or "the object has been modified; please apply your changes to the latest version and try again"
+    )
+    return ApiError(
+        409,
+        "Conflict",
+        f'Operation cannot be fulfilled on {qualified} "{name}": {detail}',
+        kind=resource,
+        name=name,
+        group=group,
+    )
 
 
 def invalid(kind: str, name: str, causes: list[Cause], group: str = "") -> ApiError:
     qualified = f"{kind}.{group}" if group else kind
     listed = str(causes[0]) if len(causes) == 1 else "[" + ", ".join(str(c) for c in causes) + "]"
-    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {listed}', kind=kind, name=name, group=group,
-                    causes=list(causes))
+    return ApiError(
+        422,
+        "Invalid",
+        f'{qualified} "{name}" is invalid: {listed}',
+        kind=kind,
+        name=name,
+        group=group,
+        causes=list(causes),
+    )
 
 
 def gone(message: str) -> ApiError:
@@ -108,7 +133,7 @@ def bad_request(message: str) -> ApiError:
 
 
 def method_not_supported(resource: str, verb: str) -> ApiError:
-    return ApiError(405, "MethodNotAllowed", f"{verb} is not supported on resources of kind \"{resource}\"")
+    return ApiError(405, "MethodNotAllowed", f'{verb} is not supported on resources of kind "{resource}"')
 
 
 def service_unavailable(message: str = "the server is currently unable to handle the request") -> ApiError:

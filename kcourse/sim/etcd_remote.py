@@ -55,8 +55,12 @@ from kcourse.sim.etcd import (
 __all__ = ["RemoteEtcd", "RemoteWatcher", "SyncRemoteEtcd"]
 
 _RESULTS = {"=": "EQUAL", "!=": "NOT_EQUAL", "<": "LESS", ">": "GREATER"}
-_TARGETS = {"value": ("VALUE", "value"), "version": ("VERSION", "version"),
-            "create": ("CREATE", "create_revision"), "mod": ("MOD", "mod_revision")}
+_TARGETS = {
+    "value": ("VALUE", "value"),
+    "version": ("VERSION", "version"),
+    "create": ("CREATE", "create_revision"),
+    "mod": ("MOD", "mod_revision"),
+}
 
 
 def _b64(text: str | bytes) -> str:
@@ -68,9 +72,13 @@ def _unb64(field: str | None) -> bytes:
 
 
 def _kv(raw: dict[str, Any]) -> KeyValue:
-    return KeyValue(_unb64(raw.get("key")).decode(), _unb64(raw.get("value")),
-                    int(raw.get("create_revision", 0)), int(raw.get("mod_revision", 0)),
-                    int(raw.get("version", 0)))
+    return KeyValue(
+        _unb64(raw.get("key")).decode(),
+        _unb64(raw.get("value")),
+        int(raw.get("create_revision", 0)),
+        int(raw.get("mod_revision", 0)),
+        int(raw.get("version", 0)),
+    )
 
 
 def _event(raw: dict[str, Any]) -> WatchEvent:
@@ -101,8 +109,13 @@ class RemoteWatcher:
     cancelled the watch (the history was compacted while it was starting).
     """
 
-    def __init__(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse,
-                 callback: Callable[[list[WatchEvent]], None], prev_kv: bool):
+    def __init__(
+        self,
+        conn: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        callback: Callable[[list[WatchEvent]], None],
+        prev_kv: bool,
+    ):
         self._conn, self._response = conn, response
         self.callback = callback
         self.prev_kv = prev_kv
@@ -225,8 +238,11 @@ class RemoteEtcd:
         while lo < hi:
             mid = (lo + hi) // 2
             try:
-                self._call("/v3/kv/range", {"key": _b64("\0"), "count_only": True, "revision": str(mid)},
-                           find_compaction=False)
+                self._call(
+                    "/v3/kv/range",
+                    {"key": _b64("\0"), "count_only": True, "revision": str(mid)},
+                    find_compaction=False,
+                )
                 hi = mid
             except EtcdError as err:
                 if err.message != ErrCompacted:
@@ -239,8 +255,17 @@ class RemoteEtcd:
         found = self.range(key, revision=revision)
         return found[0] if found else None
 
-    def range(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0,
-              limit: int = 0, keys_only: bool = False, count_only: bool = False) -> list[KeyValue]:
+    def range(
+        self,
+        key: str,
+        range_end: str | None = None,
+        *,
+        prefix: bool = False,
+        revision: int = 0,
+        limit: int = 0,
+        keys_only: bool = False,
+        count_only: bool = False,
+    ) -> list[KeyValue]:
         """Keys in ``[key, range_end)`` (or with ``prefix``) at ``revision``, sorted by key."""
         key, range_end = _text(key), _end(range_end)
         revision, limit = _revision(revision), _revision(limit, "limit")
@@ -254,7 +279,9 @@ class RemoteEtcd:
             body["count_only"] = True
         return [_kv(kv) for kv in self._call("/v3/kv/range", body).get("kvs", ())]
 
-    def count(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0) -> int:
+    def count(
+        self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0
+    ) -> int:
         """How many keys the range holds (etcd's ``count_only``)."""
         key, range_end, revision = _text(key), _end(range_end), _revision(revision)
         body = _range_body(key, range_end, prefix) | {"count_only": True}
@@ -275,13 +302,16 @@ class RemoteEtcd:
         key, range_end = _text(key), _end(range_end)
         return int(self._call("/v3/kv/deleterange", _range_body(key, range_end, prefix)).get("deleted", 0))
 
-    def txn(self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
-            ) -> tuple[bool, list[list[KeyValue] | int]]:
+    def txn(
+        self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
+    ) -> tuple[bool, list[list[KeyValue] | int]]:
         """If every ``compare`` holds run ``success`` else ``failure``, atomically, at one revision."""
         compare, success, failure = _txn_args(compare, success, failure)
-        body = {"compare": [self._compare(c) for c in compare],
-                "success": [self._op(op) for op in success],
-                "failure": [self._op(op) for op in failure]}
+        body = {
+            "compare": [self._compare(c) for c in compare],
+            "success": [self._op(op) for op in success],
+            "failure": [self._op(op) for op in failure],
+        }
         payload = self._call("/v3/kv/txn", body)
         results: list[list[KeyValue] | int] = []
         for response in payload.get("responses", ()):
@@ -320,8 +350,15 @@ class RemoteEtcd:
 
     # --- watch -------------------------------------------------------------------------------
 
-    def _open_watch(self, key: str, range_end: str | None, prefix: bool, start_revision: int, prev_kv: bool,
-                    timeout: float) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    def _open_watch(
+        self,
+        key: str,
+        range_end: str | None,
+        prefix: bool,
+        start_revision: int,
+        prev_kv: bool,
+        timeout: float,
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         create: dict[str, Any] = _range_body(key, range_end, prefix)
         if start_revision:
             create["start_revision"] = str(start_revision)
@@ -329,8 +366,12 @@ class RemoteEtcd:
             create["prev_kv"] = True
         conn = self._connect(timeout)
         try:
-            conn.request("POST", "/v3/watch", json.dumps({"create_request": create}).encode(),
-                         {"Content-Type": "application/json"})
+            conn.request(
+                "POST",
+                "/v3/watch",
+                json.dumps({"create_request": create}).encode(),
+                {"Content-Type": "application/json"},
+            )
             response = conn.getresponse()
             if response.status != 200:
                 raise _error(json.loads(response.read() or b"{}"))
@@ -342,9 +383,18 @@ class RemoteEtcd:
             raise
         return conn, response
 
-    def watch(self, key: str, callback: Callable[[list[WatchEvent]], None], *, range_end: str | None = None,
-              prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> RemoteWatcher:
-        """Deliver every change to ``key`` (or its range) from ``start_revision`` on, from a background thread.
+    def watch(
+        self,
+        key: str,
+        callback: Callable[[list[WatchEvent]], None],
+        *,
+        range_end: str | None = None,
+        prefix: bool = False,
+        start_revision: int = 0,
+        prev_kv: bool = False,
+    ) -> RemoteWatcher:
+        """Deliver every change to ``key`` (or its range) from ``start_revision`` on, from a background
+        thread.
 
         A start revision below the compaction point raises ``ErrCompacted``
         here, as the embedded store does: it is checked with a read first,
@@ -364,9 +414,18 @@ class RemoteEtcd:
         conn.sock.settimeout(None)  # an idle watch is not an error
         return RemoteWatcher(conn, response, callback, prev_kv)
 
-    def watch_events(self, key: str, *, range_end: str | None = None, prefix: bool = False,
-                     start_revision: int = 0, prev_kv: bool = False, count: int | None = None,
-                     until_revision: int | None = None, timeout: float = 5.0) -> list[WatchEvent]:
+    def watch_events(
+        self,
+        key: str,
+        *,
+        range_end: str | None = None,
+        prefix: bool = False,
+        start_revision: int = 0,
+        prev_kv: bool = False,
+        count: int | None = None,
+        until_revision: int | None = None,
+        timeout: float = 5.0,
+    ) -> list[WatchEvent]:
         """The events a watch from ``start_revision`` delivers, collected synchronously.
 
         Stops after ``count`` events, or once an event at or after
@@ -398,10 +457,17 @@ class RemoteEtcd:
 
 
 class _SyncWatcher:
-    """A watch of :class:`SyncRemoteEtcd`: its callback runs inside the write, as the embedded store's does."""
+    """A watch of :class:`SyncRemoteEtcd`: its callback runs inside the write, as the embedded store's
+    does."""
 
-    def __init__(self, owner: SyncRemoteEtcd, start: str, end: str | None, callback: Callable[[list[WatchEvent]], None],
-                 prev_kv: bool):
+    def __init__(
+        self,
+        owner: SyncRemoteEtcd,
+        start: str,
+        end: str | None,
+        callback: Callable[[list[WatchEvent]], None],
+        prev_kv: bool,
+    ):
         self._owner, self.start, self.end, self.callback, self.prev_kv = owner, start, end, callback, prev_kv
         self.cancelled = False
         self.error: Exception | None = None
@@ -472,18 +538,34 @@ class SyncRemoteEtcd(RemoteEtcd):
             self._deliver([WatchEvent("DELETE", KeyValue(p.key, b"", 0, rev, 0), p) for p in prevs])
         return int(payload.get("deleted", 0))
 
-    def watch(self, key: str, callback: Callable[[list[WatchEvent]], None], *, range_end: str | None = None,
-              prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> _SyncWatcher:  # type: ignore[override]
-        """Like the embedded store's watch: history from ``start_revision`` first, then every write of this client."""
+    def watch(
+        self,
+        key: str,
+        callback: Callable[[list[WatchEvent]], None],
+        *,
+        range_end: str | None = None,
+        prefix: bool = False,
+        start_revision: int = 0,
+        prev_kv: bool = False,
+    ) -> _SyncWatcher:  # type: ignore[override]
+        """Like the embedded store's watch: history from ``start_revision`` first, then every write of this
+        client."""
         key, range_end = _text(key), _end(range_end)
         start_revision = _revision(start_revision, "start_revision")
         end = prefix_end(key) if prefix else range_end
         w = _SyncWatcher(self, key, end, callback, prev_kv)
         now = self.revision
         if 0 < start_revision <= now:
-            # Every revision has at least one event somewhere, so a watch of the whole key space ends at ``now``.
-            history = self.watch_events("\0", range_end="\0", start_revision=start_revision, prev_kv=True,
-                                        until_revision=now, timeout=self.timeout)
+            # Every revision has at least one event somewhere, so a watch of the whole key space ends at
+            # ``now``.
+            history = self.watch_events(
+                "\0",
+                range_end="\0",
+                start_revision=start_revision,
+                prev_kv=True,
+                until_revision=now,
+                timeout=self.timeout,
+            )
             batch: list[WatchEvent] = []
             for ev in history:
                 if batch and ev.kv.mod_revision != batch[0].kv.mod_revision:

@@ -61,7 +61,7 @@ from .objects import EPOCH
 from .programs import ContainerProgram
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .network import NetworkView
 
 __all__ = [
     "IMAGE",
@@ -749,7 +749,7 @@ class KubeProxy(ContainerProgram):
 
 # --- what a learner calls -----------------------------------------------------------------------------
 
-def iptables_save(cluster: Cluster, node: str) -> str:
+def iptables_save(cluster: NetworkView, node: str) -> str:
     """``iptables-save`` on ``node``: the rules kube-proxy last installed there."""
     if not (cluster.machine(node).powered):
         raise ValueError(f"node {node} is down: there is no kernel to ask")
@@ -759,7 +759,7 @@ def iptables_save(cluster: Cluster, node: str) -> str:
     return table.save()
 
 
-def connect(cluster: Cluster, node: str, dst_ip: str, port: int, protocol: str = "TCP") -> ConnectResult:
+def connect(cluster: NetworkView, node: str, dst_ip: str, port: int, protocol: str = "TCP") -> ConnectResult:
     """A new connection from ``node`` (or a Pod on it) to ``dst_ip:port``, through that node's rules."""
     m = cluster.machine(node)
     if not m.powered:

@@ -44,9 +44,18 @@ __all__ = ["LeaderElected", "LeaderElector"]
 class LeaderElector:
     """Acquire and renew one Lease on behalf of a component."""
 
-    def __init__(self, component: Component, lease_name: str, *, on_started_leading: Callable[[], None],
-                 on_stopped_leading: Callable[[], None], namespace: str = "kube-system",
-                 lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0):
+    def __init__(
+        self,
+        component: Component,
+        lease_name: str,
+        *,
+        on_started_leading: Callable[[], None],
+        on_stopped_leading: Callable[[], None],
+        namespace: str = "kube-system",
+        lease_duration: float = 15.0,
+        renew_deadline: float = 10.0,
+        retry_period: float = 2.0,
+    ):
         self.component = component
         self.lease_name = lease_name
         self.namespace = namespace
@@ -70,7 +79,7 @@ class LeaderElector:
         return f"{self.namespace}/{self.lease_name}"
 
     def start(self) -> None:
-        self.observed_spec, self.observed_time = None, -1.0     # a new process has seen nothing yet
+        self.observed_spec, self.observed_time = None, -1.0  # a new process has seen nothing yet
         self.component.after(0, self._try, trace_name=self.component.name)
 
     def stop(self) -> None:
@@ -94,18 +103,23 @@ class LeaderElector:
             self.on_stopped_leading()
             self._record_event("stopped leading")
             self.component.after(self.retry_period, self._try, background=True)
-            return self.component.event(self.key, f"{self.identity} lost the lease (could not renew within "
-                                        f"{self.renew_deadline:g}s)", verb="lead")
+            return self.component.event(
+                self.key,
+                f"{self.identity} lost the lease (could not renew within {self.renew_deadline:g}s)",
+                verb="lead",
+            )
         expiry = self._expiry()
         holder = self._holder()
         if expiry is not None and expiry > now and self._holder_gone():
             # The holder stopped renewing: its lease runs out at ``expiry``, a pending change (foreground).
             self.component.after(self.retry_period, self._try)
-            return self.component.event(self.key, f"lease held by {holder}, not renewed; it expires at "
-                                        f"{expiry:.3f}s", verb="wait")
+            return self.component.event(
+                self.key, f"lease held by {holder}, not renewed; it expires at {expiry:.3f}s", verb="wait"
+            )
         self.component.after(self.retry_period, self._try, background=True)
-        return self.component.event(self.key, f"lease held by {holder}; {self.identity} stays a candidate",
-                                    verb="wait")
+        return self.component.event(
+            self.key, f"lease held by {holder}; {self.identity} stays a candidate", verb="wait"
+        )
 
     def _record_event(self, what: str) -> None:
         """``LeaseLock.RecordEvent``: a ``LeaderElection`` Event on the Lease, "<identity> <what>"."""
@@ -147,12 +161,20 @@ class LeaderElector:
             except ApiError as e:
                 if e.code != 404:
                     return False
-                created = client.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                                         "metadata": {"name": self.lease_name, "namespace": self.namespace},
-                                         "spec": {"holderIdentity": self.identity,
-                                                  "leaseDurationSeconds": int(self.lease_duration),
-                                                  "acquireTime": stamp, "renewTime": stamp,
-                                                  "leaseTransitions": 0}})
+                created = client.create(
+                    {
+                        "apiVersion": "coordination.k8s.io/v1",
+                        "kind": "Lease",
+                        "metadata": {"name": self.lease_name, "namespace": self.namespace},
+                        "spec": {
+                            "holderIdentity": self.identity,
+                            "leaseDurationSeconds": int(self.lease_duration),
+                            "acquireTime": stamp,
+                            "renewTime": stamp,
+                            "leaseTransitions": 0,
+                        },
+                    }
+                )
                 self.lease = created
                 self._observe(created["spec"])
                 return True
@@ -161,7 +183,7 @@ class LeaderElector:
             if spec != self.observed_spec:
                 self._observe(spec)
             expiry = self._expiry()
-            if holder and expiry is not None and expiry > now:     # held by another, not yet expired for us
+            if holder and expiry is not None and expiry > now:  # held by another, not yet expired for us
                 return False
             new = deep_copy(lease)
             nspec = new["spec"]
@@ -192,8 +214,12 @@ class LeaderElected(Component):
         super().__init__(host, name, node)
         self._stale = False
         self.build()
-        self.elector = LeaderElector(self, lease_name or name, on_started_leading=self._started_leading,
-                                     on_stopped_leading=self._stopped_leading)
+        self.elector = LeaderElector(
+            self,
+            lease_name or name,
+            on_started_leading=self._started_leading,
+            on_stopped_leading=self._stopped_leading,
+        )
 
     @property
     def is_leader(self) -> bool:

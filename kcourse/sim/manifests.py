@@ -44,16 +44,24 @@ import yaml
 
 from .errors import ApiError
 
-__all__ = ["MANIFEST_EXTENSIONS", "MAX_EXPANDED_NODES", "MAX_MANIFEST_BYTES", "go_yaml_scalar", "load_manifests",
-           "read_manifest_file"]
+__all__ = [
+    "MANIFEST_EXTENSIONS",
+    "MAX_EXPANDED_NODES",
+    "MAX_MANIFEST_BYTES",
+    "go_yaml_scalar",
+    "load_manifests",
+    "read_manifest_file",
+]
 
 #: The API server refuses request bodies over 3 MiB; no single manifest can be larger.
 MAX_MANIFEST_BYTES = 3 * 1024 * 1024
 #: Nodes a document may expand to through aliases before it counts as an alias bomb.
 MAX_EXPANDED_NODES = 200_000
 MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
-_STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge",
-                                                     "timestamp")}
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp")
+}
 
 
 def _error(message: str) -> ApiError:
@@ -72,7 +80,8 @@ _BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
 
 
 def _go_int(plain: str) -> int | None:
-    """``strconv.ParseInt(plain, 0, 64)`` then ``ParseUint``: the integer, or None if Go would not read one."""
+    """``strconv.ParseInt(plain, 0, 64)`` then ``ParseUint``: the integer, or None if Go would not read
+    one."""
     m = _GO_INT.fullmatch(plain)
     if m is None or len(plain) > 70:  # no 64-bit integer is that long (and Python's int() must not see it)
         return None
@@ -131,13 +140,16 @@ class Timestamp(str):
     """An unquoted YAML timestamp, already in the RFC 3339 form Go's JSON writes for a ``time.Time``."""
 
 
-_TIMESTAMP = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?"
-                        r"(Z|[+-]\d{2}:\d{2})?)?")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?"
+    r"(Z|[+-]\d{2}:\d{2})?)?"
+)
 
 
 def _go_timestamp(value: str) -> str | None:
-    """go-yaml's ``parseTimestamp``: ``2006-1-2T15:4:5.999999999Z07:00`` (or ``t``), ``2006-1-2 15:4:5.999999999``
-    (no zone: UTC) or ``2006-1-2``; the result as ``time.Time`` marshals to JSON (RFC 3339, nanoseconds trimmed)."""
+    """go-yaml's ``parseTimestamp``: ``2006-1-2T15:4:5.999999999Z07:00`` (or ``t``),
+    ``2006-1-2 15:4:5.999999999`` (no zone: UTC) or ``2006-1-2``; the result as ``time.Time`` marshals to
+    JSON (RFC 3339, nanoseconds trimmed)."""
     m = _TIMESTAMP.fullmatch(value)
     if m is None:
         return None
@@ -187,8 +199,9 @@ class _Loader(yaml.SafeLoader):
             return None
         if isinstance(value, want) and not (bool not in want and isinstance(value, bool)):
             return value
-        raise yaml.constructor.ConstructorError(None, None, f"cannot decode !!str `{node.value}` as a !!{name}",
-                                                node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot decode !!str `{node.value}` as a !!{name}", node.start_mark
+        )
 
     def construct_yaml_null(self, node: yaml.ScalarNode) -> None:
         return self._go_typed(node, (type(None),), "null")
@@ -210,8 +223,11 @@ class _Loader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node.tag not in _STANDARD_TAGS:
             raise yaml.constructor.ConstructorError(
-                None, None, f"tag {node.tag!r} is not allowed in a manifest (only plain YAML/JSON data)",
-                node.start_mark)
+                None,
+                None,
+                f"tag {node.tag!r} is not allowed in a manifest (only plain YAML/JSON data)",
+                node.start_mark,
+            )
         return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -221,8 +237,9 @@ class _Loader(yaml.SafeLoader):
                 continue
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar",
-                                                        key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark
+                )
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise _DuplicateKey(f'line {line}: mapping key "{key}" already defined at line {seen[key]}')
@@ -260,8 +277,10 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
 def _parse_text(text: str, source: str) -> list[tuple[Any, int]]:
     """Documents of a YAML or JSON stream, each with the line where it starts."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_MANIFEST_BYTES:
-        raise _error(f"error parsing {source}: the manifest is larger than the API server's limit of "
-                     f"{MAX_MANIFEST_BYTES} bytes")
+        raise _error(
+            f"error parsing {source}: the manifest is larger than the API server's limit of "
+            f"{MAX_MANIFEST_BYTES} bytes"
+        )
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
@@ -277,23 +296,32 @@ def _parse_text(text: str, source: str) -> list[tuple[Any, int]]:
             line = node.start_mark.line + 1 if node is not None else 1
             value = loader.construct_document(node) if node is not None else None
             if _expanded_size(value, {}) > MAX_EXPANDED_NODES:
-                raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: document contains "
-                             "excessive aliasing")
+                raise _error(
+                    f"error parsing {source}: error converting YAML to JSON: yaml: document contains "
+                    "excessive aliasing"
+                )
             docs.append((value, line))
     except _DuplicateKey as e:
-        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: unmarshal errors:\n  {e}") from None
+        raise _error(
+            f"error parsing {source}: error converting YAML to JSON: yaml: unmarshal errors:\n  {e}"
+        ) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = e.problem or e.context or "invalid YAML"
-        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: {where}{problem}") from None
+        raise _error(
+            f"error parsing {source}: error converting YAML to JSON: yaml: {where}{problem}"
+        ) from None
     except yaml.reader.ReaderError:
-        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: control characters are not "
-                     "allowed") from None
+        raise _error(
+            f"error parsing {source}: error converting YAML to JSON: yaml: control characters are not allowed"
+        ) from None
     except yaml.YAMLError as e:
         raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: {e}") from None
     except RecursionError:
-        raise _error(f"error parsing {source}: error converting YAML to JSON: yaml: exceeded max depth") from None
+        raise _error(
+            f"error parsing {source}: error converting YAML to JSON: yaml: exceeded max depth"
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -311,15 +339,19 @@ def _jsonable(value: Any, source: str) -> Any:
             elif isinstance(k, (int, float)):
                 k = _key_number(k)
             elif not isinstance(k, str):
-                raise _error(f"error parsing {source}: error converting YAML to JSON: unsupported map key of type: "
-                             f"<nil>, key: <nil>, value: {_go_value_text(v)}")
+                raise _error(
+                    f"error parsing {source}: error converting YAML to JSON: unsupported map key of type: "
+                    f"<nil>, key: <nil>, value: {_go_value_text(v)}"
+                )
             out[k] = _jsonable(v, source)
         return out
     if isinstance(value, list):
         return [_jsonable(v, source) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         text = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"
-        raise _error(f"error parsing {source}: error converting YAML to JSON: json: unsupported value: {text}")
+        raise _error(
+            f"error parsing {source}: error converting YAML to JSON: json: unsupported value: {text}"
+        )
     return value
 
 
@@ -344,10 +376,19 @@ def _check(doc: Any, source: str, line: int) -> list[dict]:
         return []
     doc = _jsonable(doc, source)
     if not isinstance(doc, dict):
-        gotype = "array" if isinstance(doc, list) else "string" if isinstance(doc, str) else "number" \
-            if isinstance(doc, (int, float)) and not isinstance(doc, bool) else "bool"
-        raise _error(f'unable to decode "{source}": json: cannot unmarshal {gotype} into Go value of type '
-                     "unstructured.detector")
+        gotype = (
+            "array"
+            if isinstance(doc, list)
+            else "string"
+            if isinstance(doc, str)
+            else "number"
+            if isinstance(doc, (int, float)) and not isinstance(doc, bool)
+            else "bool"
+        )
+        raise _error(
+            f'unable to decode "{source}": json: cannot unmarshal {gotype} into Go value of type '
+            "unstructured.detector"
+        )
     if not doc:
         return []
     problems = []
@@ -358,14 +399,25 @@ def _check(doc: Any, source: str, line: int) -> list[dict]:
     if problems:
         listed = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
         where = f" (document at line {line})" if line > 1 else ""
-        raise _error(f'error validating "{source}"{where}: error validating data: {listed}; if you choose to '
-                     "ignore these errors, turn validation off with --validate=false")
+        raise _error(
+            f'error validating "{source}"{where}: error validating data: {listed}; if you choose to '
+            "ignore these errors, turn validation off with --validate=false"
+        )
     for field in ("apiVersion", "kind"):
         if not isinstance(doc[field], str):
-            gotype = "array" if isinstance(doc[field], list) else "object" if isinstance(doc[field], dict) else \
-                "number" if isinstance(doc[field], (int, float)) and not isinstance(doc[field], bool) else "bool"
-            raise _error(f'unable to decode "{source}": json: cannot unmarshal {gotype} into Go struct field '
-                         f".{field} of type string")
+            gotype = (
+                "array"
+                if isinstance(doc[field], list)
+                else "object"
+                if isinstance(doc[field], dict)
+                else "number"
+                if isinstance(doc[field], (int, float)) and not isinstance(doc[field], bool)
+                else "bool"
+            )
+            raise _error(
+                f'unable to decode "{source}": json: cannot unmarshal {gotype} into Go struct field '
+                f".{field} of type string"
+            )
     if not isinstance(doc.get("metadata", {}), dict):
         raise _error(f'unable to decode "{source}": .metadata: expected an object')
     if str(doc["kind"]).endswith("List") and isinstance(doc.get("items"), list):
@@ -407,8 +459,9 @@ def read_manifest_file(path: str | Path) -> bytes:
         raise _error(f'error reading "{path}": {getattr(e, "strerror", None) or "invalid path"}') from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _error(f'error reading "{path}": not a regular file (a FIFO, socket or device cannot be a '
-                         "manifest)")
+            raise _error(
+                f'error reading "{path}": not a regular file (a FIFO, socket or device cannot be a manifest)'
+            )
         chunks, size = [], 0
         while size <= MAX_MANIFEST_BYTES:
             chunk = os.read(fd, min(1 << 20, MAX_MANIFEST_BYTES + 1 - size))
@@ -421,8 +474,10 @@ def read_manifest_file(path: str | Path) -> bytes:
     finally:
         os.close(fd)
     if size > MAX_MANIFEST_BYTES:
-        raise _error(f"error parsing {path}: the manifest is larger than the API server's limit of "
-                     f"{MAX_MANIFEST_BYTES} bytes")
+        raise _error(
+            f"error parsing {path}: the manifest is larger than the API server's limit of "
+            f"{MAX_MANIFEST_BYTES} bytes"
+        )
     return b"".join(chunks)
 
 
@@ -450,19 +505,26 @@ def load_manifests(source: Any, *, filename: str | None = None) -> list[dict]:
         for item in source:
             out.extend(load_manifests(item, filename=filename))
         return out
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)
-                                    and (_is_path(source) or source.endswith(MANIFEST_EXTENSIONS))):
+    if isinstance(source, Path) or (
+        isinstance(source, str)
+        and _looks_like_path(source)
+        and (_is_path(source) or source.endswith(MANIFEST_EXTENSIONS))
+    ):
         path = Path(source)
         out = []
         for f in _files(path):
-            out.extend(load_manifests(read_manifest_file(f), filename=str(f) if filename is None else filename))
+            out.extend(
+                load_manifests(read_manifest_file(f), filename=str(f) if filename is None else filename)
+            )
         return out
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
-            raise _error(f"error parsing {filename or 'STDIN'}: error converting YAML to JSON: yaml: invalid "
-                         "leading UTF-8 octet") from None
+            raise _error(
+                f"error parsing {filename or 'STDIN'}: error converting YAML to JSON: yaml: invalid "
+                "leading UTF-8 octet"
+            ) from None
     if not isinstance(source, str):
         raise _error(f"cannot read a manifest from a {type(source).__name__}")
     name = filename or "STDIN"

@@ -27,6 +27,10 @@ and why it fails.  A name is looked up first by the Pod's resolver
 the node's kube-proxy rules to whichever DNS server listens behind them — the
 DNS addon's CoreDNS replicas (:mod:`kcourse.sim.addons.dns`), or nothing.
 
+These tools look at a cluster only through :class:`NetworkView` — its network, its machines,
+the Pods as the API server stores them, whether a cloud routes between nodes, the DNS addon —
+which :class:`~kcourse.sim.cluster.Cluster` satisfies; they never import the cluster.
+
 Simplified: no return path, conntrack or source NAT is shown; a partitioned
 node is cut off from every other machine (not only from the control
 plane); a Pod "listens" on every port unless it declares containerPorts.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,10 +50,10 @@ from .kubeproxy import RuleSetMemo, connect
 from .trace import TRACE_WIDTH
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .apiserver import APIServer
 
-__all__ = ["CLUSTER_DNS_IP", "DOMAIN", "DnsAnswer", "Hop", "Network", "Path", "Record", "candidates",
-           "machine_up", "reach", "resolve", "search_list"]
+__all__ = ["CLUSTER_DNS_IP", "DOMAIN", "DnsAnswer", "Hop", "Machine", "Network", "NetworkView", "Path", "Record",
+           "candidates", "machine_up", "reach", "resolve", "search_list"]
 
 #: The kubelet's ``clusterDNS`` (the ``kube-dns`` Service's ClusterIP) and ``clusterDomain``, the records' TTL
 #: (the Corefile's ``ttl 30``) and the resolver's ``options ndots:5`` and ``attempts:2``.
@@ -298,13 +303,63 @@ def _pod_key(from_pod: Any) -> str:
     return from_pod if "/" in from_pod else f"default/{from_pod}"
 
 
-def machine_up(cluster: Cluster, node: str) -> bool:
+class Machine(Protocol):
+    """A machine as the network sees it: on or off, cut off by a partition or not, its role."""
+
+    @property
+    def powered(self) -> bool: ...
+
+    @property
+    def partitioned(self) -> bool: ...
+
+    @property
+    def is_master(self) -> bool: ...
+
+
+class NetworkView(Protocol):
+    """What following a packet or a DNS query looks at (:func:`reach`, :func:`resolve`, and
+    kube-proxy's ``iptables_save`` and ``connect``): a cluster satisfies it.
+
+    ``api`` is read with ``peek`` only (the Pods as stored, without a request: looking at the
+    network is not a client of the API server); ``cloud`` is only asked whether it exists (its
+    route table, else the CNI overlay, carries traffic between nodes); ``addons`` may hold the DNS
+    addon's servers (``addons.dns.servers``).
+    """
+
+    @property
+    def network(self) -> Network: ...
+
+    @property
+    def rng(self) -> random.Random: ...
+
+    @property
+    def api(self) -> APIServer: ...
+
+    @property
+    def machines(self) -> Mapping[str, Machine]: ...
+
+    @property
+    def cloud(self) -> object | None: ...
+
+    @property
+    def addons(self) -> Any: ...
+
+    def machine(self, name: str) -> Machine:
+        """The machine called ``name``; ValueError naming every machine when there is none."""
+        ...
+
+    def machine_up(self, node: str) -> bool:
+        """Is the machine powered and on the network (a partition cuts it off from every other)?"""
+        ...
+
+
+def machine_up(cluster: NetworkView, node: str) -> bool:
     """Is the machine powered and on the network (a partition cuts it off from every other machine)?"""
     m = cluster.machines.get(node)
     return m is not None and m.powered and not m.partitioned
 
 
-def pod_node_and_ip(cluster: Cluster, key: str) -> tuple[dict | None, str | None, str | None]:
+def pod_node_and_ip(cluster: NetworkView, key: str) -> tuple[dict | None, str | None, str | None]:
     ns, name = key.split("/", 1)
     pod = cluster.api.peek("pods", name, ns)
     if pod is None:
@@ -312,7 +367,7 @@ def pod_node_and_ip(cluster: Cluster, key: str) -> tuple[dict | None, str | None
     return pod, pod["spec"].get("nodeName"), (pod.get("status") or {}).get("podIP")
 
 
-def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "TCP") -> Path:
+def reach(cluster: NetworkView, from_pod: Any, to: str, port: int, protocol: str = "TCP") -> Path:
     """Follow a connection from a Pod to an IP or DNS name, hop by hop, and say whether it gets there.
 
     ``to`` is a Pod IP, a Service ClusterIP, a node IP (for a NodePort) or a
@@ -343,7 +398,7 @@ def reach(cluster: Cluster, from_pod: Any, to: str, port: int, protocol: str = "
     return _deliver(cluster, path, node, to, port, protocol)
 
 
-def _deliver(cluster: Cluster, path: Path, node: str, dst: str, port: int, protocol: str) -> Path:
+def _deliver(cluster: NetworkView, path: Path, node: str, dst: str, port: int, protocol: str) -> Path:
     net = cluster.network
     addr = ipaddress.ip_address(dst)
     if addr in net.service_cidr:
@@ -424,7 +479,7 @@ class DnsServer(Protocol):
     def answer(self, qname: str, qtype: str) -> tuple[str, list[Record], list[Record]]: ...
 
 
-def _dns_servers(cluster: Cluster) -> dict[str, DnsServer]:
+def _dns_servers(cluster: NetworkView) -> dict[str, DnsServer]:
     """The DNS servers answering, by Pod IP: the DNS addon's CoreDNS replicas (none without the addon)."""
     addons = getattr(cluster, "addons", None)
     return getattr(getattr(addons, "dns", None), "servers", None) or {}
@@ -491,7 +546,7 @@ def candidates(name: str, namespace: str) -> list[str]:
     return [name + ".", *searched] if name.count(".") >= NDOTS else [*searched, name + "."]
 
 
-def _querier(cluster: Cluster, from_pod: Any) -> tuple[str | None, str, dict | None]:
+def _querier(cluster: NetworkView, from_pod: Any) -> tuple[str | None, str, dict | None]:
     if from_pod is None:
         workers = sorted(n for n, m in cluster.machines.items() if m.powered and not m.is_master)
         nodes = workers or sorted(n for n, m in cluster.machines.items() if m.powered)
@@ -507,7 +562,7 @@ def _querier(cluster: Cluster, from_pod: Any) -> tuple[str | None, str, dict | N
     return pod["spec"].get("nodeName"), pod["metadata"].get("namespace", "default"), pod
 
 
-def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) -> tuple[str, Any] | None:
+def _ask(cluster: NetworkView, node: str, qname: str, qtype: str, out: DnsAnswer) -> tuple[str, Any] | None:
     """One query over UDP to the kube-dns ClusterIP; None when it timed out or was refused."""
     servers = _dns_servers(cluster)
     for attempt in range(1, ATTEMPTS + 1):
@@ -538,7 +593,7 @@ def _ask(cluster: Cluster, node: str, qname: str, qtype: str, out: DnsAnswer) ->
     return None
 
 
-def resolve(cluster: Cluster, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
+def resolve(cluster: NetworkView, name: str, rtype: str = "A", from_pod: Any = None) -> DnsAnswer:
     """Look ``name`` up as a Pod's resolver would (``from_pod``: "ns/name", a Pod dict, or None).
 
     With ``from_pod=None`` the query comes from a Pod in ``default`` on the

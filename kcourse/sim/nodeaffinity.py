@@ -64,7 +64,8 @@ def required_node_affinity(pod: dict) -> dict:
     """The pod's ``requiredDuringSchedulingIgnoredDuringExecution`` node selector, or ``{}``."""
     spec = pod.get("spec") or {}
     return ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution") or {}
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
 
 
 def required_node_affinity_matches(pod: dict, node: dict) -> bool:

@@ -40,13 +40,17 @@ from kcourse.sim.resources import RESOURCES, ResourceType
 
 __all__ = ["component_schemas", "document", "group_version_document", "root"]
 
-_QUERY = {"dryRun": "When present, indicates that modifications should not be persisted.",
-          "fieldManager": "fieldManager is a name associated with the actor or entity that is making these changes.",
-          "fieldValidation": "fieldValidation instructs the server on how to handle objects in the request "
-                             "(POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, "
-                             "Warn (the default), Strict.",
-          "pretty": "If 'true', then the output is pretty printed."}
-_PATCH_ONLY = {"force": "Force is going to \"force\" Apply requests."}
+_QUERY = {
+    "dryRun": "When present, indicates that modifications should not be persisted.",
+    "fieldManager": (
+        "fieldManager is a name associated with the actor or entity that is making these changes."
+    ),
+    "fieldValidation": "fieldValidation instructs the server on how to handle objects in the request "
+    "(POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, "
+    "Warn (the default), Strict.",
+    "pretty": "If 'true', then the output is pretty printed.",
+}
+_PATCH_ONLY = {"force": 'Force is going to "force" Apply requests.'}
 
 
 def _gv_path(group: str, version: str) -> str:
@@ -54,15 +58,25 @@ def _gv_path(group: str, version: str) -> str:
 
 
 def _params(names: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"name": n, "in": "query", "description": d, "schema": {"type": "boolean" if n == "force" else "string",
-                                                                     "uniqueItems": True}}
-            for n, d in names.items()]
+    return [
+        {
+            "name": n,
+            "in": "query",
+            "description": d,
+            "schema": {"type": "boolean" if n == "force" else "string", "uniqueItems": True},
+        }
+        for n, d in names.items()
+    ]
 
 
 def _operation(rt: ResourceType, action: str, op_id: str, params: dict[str, str]) -> dict[str, Any]:
-    return {"operationId": op_id, "parameters": _params(params), "x-kubernetes-action": action,
-            "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
-            "responses": {"200": {"description": "OK"}, "401": {"description": "Unauthorized"}}}
+    return {
+        "operationId": op_id,
+        "parameters": _params(params),
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+        "responses": {"200": {"description": "OK"}, "401": {"description": "Unauthorized"}},
+    }
 
 
 def _op_name(rt: ResourceType) -> str:
@@ -82,26 +96,34 @@ def group_version_document(group: str, version: str) -> dict[str, Any] | None:
         name = _op_name(rt)
         paths[f"{base}/{rt.plural}"] = {
             "get": _operation(rt, "list", f"list{name}", {"pretty": _QUERY["pretty"]}),
-            "post": _operation(rt, "post", f"create{name}", _QUERY)}
+            "post": _operation(rt, "post", f"create{name}", _QUERY),
+        }
         paths[f"{base}/{rt.plural}/{{name}}"] = {
             "get": _operation(rt, "get", f"read{name}", {"pretty": _QUERY["pretty"]}),
             "put": _operation(rt, "put", f"replace{name}", _QUERY),
             "patch": _operation(rt, "patch", f"patch{name}", {**_QUERY, **_PATCH_ONLY}),
-            "delete": _operation(rt, "delete", f"delete{name}", {"dryRun": _QUERY["dryRun"]})}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
-            "paths": paths, "components": {"schemas": _reachable(rts)}}
+            "delete": _operation(rt, "delete", f"delete{name}", {"dryRun": _QUERY["dryRun"]}),
+        }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
+        "paths": paths,
+        "components": {"schemas": _reachable(rts)},
+    }
 
 
-# --- component schemas, from the kubernetes client's models ---------------------------------------------------
+# --- component schemas, from the kubernetes client's models -------------------------------------------------
 
 _VERSION_PREFIX = re.compile(r"^(?:[A-Z][a-z]+)?V\d+(?:alpha\d+|beta\d+)?(?=[A-Z])")
 _REF = "#/components/schemas/"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 _INT_OR_STRING_SCHEMA = {
     "description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML "
-                   "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to "
-                   "have, for example, a JSON field that can accept a name or number.",
-    "format": "int-or-string", "type": "string"}
+    "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to "
+    "have, for example, a JSON field that can accept a name or number.",
+    "format": "int-or-string",
+    "type": "string",
+}
 
 
 def _model_class(models: Any, rt: ResourceType) -> Any:
@@ -174,23 +196,32 @@ def component_schemas() -> dict[str, dict[str, Any]]:
     out[INT_OR_STRING] = _INT_OR_STRING_SCHEMA
     for cls_name, rt in kinds.items():
         out[names[cls_name]]["x-kubernetes-group-version-kind"] = [
-            {"group": rt.group, "kind": rt.kind, "version": rt.version}]
+            {"group": rt.group, "kind": rt.kind, "version": rt.version}
+        ]
     return out
 
 
 def _reachable(rts: list[ResourceType]) -> dict[str, dict[str, Any]]:
     """The schemas of ``rts`` and every schema they refer to."""
     schemas = component_schemas()
-    wanted = [name for name, s in schemas.items()
-              if any(g["kind"] == rt.kind and g["version"] == rt.version and g["group"] == rt.group
-                     for rt in rts for g in s.get("x-kubernetes-group-version-kind", []))]
+    wanted = [
+        name
+        for name, s in schemas.items()
+        if any(
+            g["kind"] == rt.kind and g["version"] == rt.version and g["group"] == rt.group
+            for rt in rts
+            for g in s.get("x-kubernetes-group-version-kind", [])
+        )
+    ]
     seen: dict[str, dict[str, Any]] = {}
     while wanted:
         name = wanted.pop()
         if name in seen or name not in schemas:
             continue
         seen[name] = schemas[name]
-        wanted.extend(m[len(_REF):] for m in re.findall(r'"(#/components/schemas/[^"]+)"', json.dumps(schemas[name])))
+        wanted.extend(
+            m[len(_REF) :] for m in re.findall(r'"(#/components/schemas/[^"]+)"', json.dumps(schemas[name]))
+        )
     return dict(sorted(seen.items()))
 
 
@@ -209,7 +240,7 @@ def root() -> dict[str, Any]:
     return {"paths": out}
 
 
-def document(path: str, query: dict[str, str]) -> dict[str, Any] | None:
+def document(path: str) -> dict[str, Any] | None:
     """The document at ``path`` (``/openapi/v3`` or ``/openapi/v3/apis/apps/v1``), or None: 404."""
     parts = [p for p in path.split("/") if p]
     if parts == ["openapi", "v3"]:

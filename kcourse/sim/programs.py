@@ -2,9 +2,10 @@
 
 Nothing is ever executed.  A container's image picks the program the
 simulation runs in it (``cluster.programs[repository] = factory``): the
-kubelet calls the factory with a :class:`ProgramContext` — ``cluster``,
-``node``, ``pod``, ``container`` and a ``log(line)`` function writing to the
-container's log — and then ``start()``/``stop()``.  So these programs live
+kubelet calls the factory with a :class:`ProgramContext` — the node's
+:class:`~kcourse.sim.host.Host` (never the cluster), ``node``, ``pod``,
+``container`` and a ``log(line)`` function writing to the container's log —
+and then ``start()``/``stop()``.  So these programs live
 and die with their Pod: a failed node takes its CoreDNS replica, its
 kube-proxy and its log shipper with it.
 
@@ -42,7 +43,7 @@ from .objects import timestamp
 
 if TYPE_CHECKING:
     from .apiserver import Client
-    from .cluster import Cluster
+    from .host import Host
 
 __all__ = ["NGINX_START", "ContainerProgram", "GenericProgram", "GuardedInformer", "ProgramContext",
            "context_value", "ignores_sigterm", "lifetime"]
@@ -64,7 +65,7 @@ NGINX_START = (
 class ProgramContext:
     """What a container's program gets: where it runs and how it writes its log."""
 
-    cluster: Cluster
+    host: Host
     node: str
     namespace: str
     pod_name: str
@@ -89,7 +90,7 @@ class GenericProgram:
         if repo.rsplit("/", 1)[-1] == "nginx":
             for line in NGINX_START:
                 self.ctx.log(line)
-            stamp = timestamp(self.ctx.cluster.clock.now).replace("-", "/").replace("T", " ").rstrip("Z")
+            stamp = timestamp(self.ctx.host.clock.now).replace("-", "/").replace("T", " ").rstrip("Z")
             version = (self.ctx.spec.get("image", "").rsplit(":", 1) + ["latest"])[1]
             for line in ('using the "epoll" event method', f"nginx/{version}", "start worker processes"):
                 self.ctx.log(f"{stamp} [notice] 1#1: {line}")
@@ -416,9 +417,9 @@ class ContainerProgram(Component):
     retry_period = 5.0
 
     def __init__(self, ctx: Any):
-        cluster = context_value(ctx, "cluster")
+        host = context_value(ctx, "host")
         node = context_value(ctx, "node")
-        super().__init__(cluster, self.program_name, node)
+        super().__init__(host, self.program_name, node)
         self.ctx = ctx
         self.pod: dict | None = context_value(ctx, "pod")
         self.container: Any = context_value(ctx, "container")
@@ -452,8 +453,8 @@ class ContainerProgram(Component):
     def pod_ip(self) -> str | None:
         """The Pod's IP: the CNI's allocation, or the node's own for a host-network Pod."""
         if self.pod and (self.pod.get("spec") or {}).get("hostNetwork"):
-            return self.cluster.network.node_ip(self.node)
-        ip = self.cluster.network.pod_ips.get(self.pod_key)
+            return self.host.network.node_ip(self.node)
+        ip = self.host.network.pod_ips.get(self.pod_key)
         return ip or ((self.pod or {}).get("status") or {}).get("podIP")
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -465,11 +466,11 @@ class ContainerProgram(Component):
     def stop(self) -> None:
         if not self.running:
             return
-        machine = self.cluster.machines.get(self.node)
+        machine_off = not self.host.powered(self.node)
         self.informers.stop()
         self.connected = False
         super().stop()
-        self.on_stop(machine is not None and not machine.powered)
+        self.on_stop(machine_off)
 
     def _connect(self) -> Event | None:
         self._retrying = False

@@ -28,10 +28,24 @@ from .quantity import millicores, parse_quantity
 if TYPE_CHECKING:
     from .kinds import Kind
 
-__all__ = ["ErrorList", "go_repr", "validate", "validate_config_data", "validate_daemonset", "validate_deployment",
-           "validate_label_selector", "validate_labels", "validate_pod", "validate_pod_spec", "validate_pod_update",
-           "validate_replicaset", "validate_selector_update", "validate_service", "validate_service_update",
-           "validate_update"]
+__all__ = [
+    "ErrorList",
+    "go_repr",
+    "validate",
+    "validate_config_data",
+    "validate_daemonset",
+    "validate_deployment",
+    "validate_label_selector",
+    "validate_labels",
+    "validate_pod",
+    "validate_pod_spec",
+    "validate_pod_update",
+    "validate_replicaset",
+    "validate_selector_update",
+    "validate_service",
+    "validate_service_update",
+    "validate_update",
+]
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -40,18 +54,26 @@ LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
-MSG_SUBDOMAIN = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                 "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-                 "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
-MSG_LABEL = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-             "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-             "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-MSG_1035 = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-            "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
-            "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
-MSG_LABEL_VALUE = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-                   "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  "
-                   "or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+MSG_SUBDOMAIN = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+MSG_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+MSG_1035 = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+    "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+MSG_LABEL_VALUE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  "
+    "or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
 
 
 def go_repr(value: Any) -> str:
@@ -77,8 +99,13 @@ class ErrorList(list):
 
     def unsupported(self, path: str, value: Any, supported: list[str]) -> None:
         listed = ", ".join(f'"{s}"' for s in supported)
-        self.append(Cause(path, f"Unsupported value: {go_repr(value)}: supported values: {listed}",
-                          "FieldValueNotSupported"))
+        self.append(
+            Cause(
+                path,
+                f"Unsupported value: {go_repr(value)}: supported values: {listed}",
+                "FieldValueNotSupported",
+            )
+        )
 
     def duplicate(self, path: str, value: Any) -> None:
         self.append(Cause(path, f"Duplicate value: {go_repr(value)}", "FieldValueDuplicate"))
@@ -89,8 +116,15 @@ class ErrorList(list):
 
 # --- metadata ------------------------------------------------------------------------------------
 
-def _validate_name(errs: ErrorList, name: Any, path: str, pattern: re.Pattern = DNS1123_SUBDOMAIN,
-                   message: str = MSG_SUBDOMAIN, max_len: int = 253) -> None:
+
+def _validate_name(
+    errs: ErrorList,
+    name: Any,
+    path: str,
+    pattern: re.Pattern = DNS1123_SUBDOMAIN,
+    message: str = MSG_SUBDOMAIN,
+    max_len: int = 253,
+) -> None:
     if not name:
         errs.required(path, "name or generateName is required")
         return
@@ -104,19 +138,30 @@ def _validate_labels(errs: ErrorList, labels: dict | None, path: str) -> None:
     for key, value in sorted((labels or {}).items()):
         name = key.rsplit("/", 1)[-1]
         prefix = key[: -len(name) - 1] if "/" in key else ""
-        if not name or len(name) > 63 or not QUALIFIED_NAME.match(name) or (
-                prefix and not DNS1123_SUBDOMAIN.match(prefix)):
-            errs.invalid(path, key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-                         "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-                         "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+        if (
+            not name
+            or len(name) > 63
+            or not QUALIFIED_NAME.match(name)
+            or (prefix and not DNS1123_SUBDOMAIN.match(prefix))
+        ):
+            errs.invalid(
+                path,
+                key,
+                "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+                "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            )
         if len(value) > 63:
             errs.invalid(path, value, "must be no more than 63 characters")
         elif not LABEL_VALUE.match(value):
             errs.invalid(path, value, MSG_LABEL_VALUE)
 
 
-_NAME_FORMATS = {"subdomain": (DNS1123_SUBDOMAIN, MSG_SUBDOMAIN, 253), "label": (DNS1123_LABEL, MSG_LABEL, 63),
-                 "dns1035": (DNS1035_LABEL, MSG_1035, 63)}
+_NAME_FORMATS = {
+    "subdomain": (DNS1123_SUBDOMAIN, MSG_SUBDOMAIN, 253),
+    "label": (DNS1123_LABEL, MSG_LABEL, 63),
+    "dns1035": (DNS1035_LABEL, MSG_1035, 63),
+}
 
 
 def _validate_meta(errs: ErrorList, obj: dict, kind: Kind) -> None:
@@ -127,6 +172,7 @@ def _validate_meta(errs: ErrorList, obj: dict, kind: Kind) -> None:
 
 
 # --- pods ------------------------------------------------------------------------------------------
+
 
 def _validate_port(errs: ErrorList, port: Any, path: str) -> None:
     if not isinstance(port, int) or not 1 <= port <= 65535:
@@ -149,8 +195,11 @@ def _validate_resources(errs: ErrorList, res: dict, path: str) -> None:
         lim = parsed.get("limits", {}).get(name)
         if lim is not None and req > lim:
             limit_text = res["limits"][name]
-            errs.invalid(f"{path}.requests", res["requests"][name],
-                         f"must be less than or equal to {name} limit of {limit_text}")
+            errs.invalid(
+                f"{path}.requests",
+                res["requests"][name],
+                f"must be less than or equal to {name} limit of {limit_text}",
+            )
 
 
 def _validate_probe(errs: ErrorList, probe: Any, path: str) -> None:
@@ -167,7 +216,9 @@ def _validate_probe(errs: ErrorList, probe: Any, path: str) -> None:
 
 
 #: validation.IsRelaxedEnvVarName's message (RelaxedEnvironmentVariableValidation, beta and on in v1.32).
-MSG_ENV_NAME = "a valid environment variable name must consist only of printable ASCII characters other than '='"
+MSG_ENV_NAME = (
+    "a valid environment variable name must consist only of printable ASCII characters other than '='"
+)
 
 
 def _validate_env(errs: ErrorList, env: Any, path: str) -> None:
@@ -228,8 +279,12 @@ def _validate_containers(errs: ErrorList, containers: Any, path: str) -> None:
             errs.unsupported(f"{p}.imagePullPolicy", policy, ["Always", "IfNotPresent", "Never"])
 
 
-def _validate_pod_spec(errs: ErrorList, spec: Any, path: str, restart_policies: tuple[str, ...] = (
-        "Always", "OnFailure", "Never")) -> None:
+def _validate_pod_spec(
+    errs: ErrorList,
+    spec: Any,
+    path: str,
+    restart_policies: tuple[str, ...] = ("Always", "OnFailure", "Never"),
+) -> None:
     if not isinstance(spec, dict):
         errs.required(path)
         return
@@ -247,8 +302,11 @@ def _validate_pod_spec(errs: ErrorList, spec: Any, path: str, restart_policies: 
         if op not in ("Equal", "Exists"):
             errs.unsupported(f"{path}.tolerations[{i}].operator", op, ["Equal", "Exists"])
         if t.get("effect") not in (None, "", "NoSchedule", "PreferNoSchedule", "NoExecute"):
-            errs.unsupported(f"{path}.tolerations[{i}].effect", t.get("effect"),
-                             ["NoExecute", "NoSchedule", "PreferNoSchedule"])
+            errs.unsupported(
+                f"{path}.tolerations[{i}].effect",
+                t.get("effect"),
+                ["NoExecute", "NoSchedule", "PreferNoSchedule"],
+            )
     _validate_labels(errs, spec.get("nodeSelector"), f"{path}.nodeSelector")
 
 
@@ -256,8 +314,10 @@ def _validate_pod_spec(errs: ErrorList, spec: Any, path: str, restart_policies: 
 
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 PERCENT = re.compile(r"^[0-9]+%$")
-MSG_PERCENT = ("a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', "
-               "regex used for validation is '[0-9]+%')")
+MSG_PERCENT = (
+    "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', "
+    "regex used for validation is '[0-9]+%')"
+)
 
 
 def _validate_selector(errs: ErrorList, selector: dict, path: str) -> bool:
@@ -272,7 +332,9 @@ def _validate_selector(errs: ErrorList, selector: dict, path: str) -> bool:
                 errs.required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'")
         elif op in ("Exists", "DoesNotExist"):
             if values:
-                errs.forbidden(f"{p}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+                errs.forbidden(
+                    f"{p}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                )
         else:
             errs.invalid(f"{p}.operator", op, "not a valid selector operator")
         key = req.get("key", "")
@@ -286,12 +348,13 @@ def _validate_selector(errs: ErrorList, selector: dict, path: str) -> bool:
 def intstr_repr(value: int | str) -> str:
     """An IntOrString as validation prints it: Go's ``%#v`` of the struct (``Type:1`` is a string)."""
     if isinstance(value, str):
-        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_repr(value)}}}'
+        return f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_repr(value)}}}"
     return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
 
 
 def _intstr_value(value: int | str) -> int:
-    """apps/validation ``getIntOrPercentValue``: the percent's number, an int, or Atoi of a string (0 if not)."""
+    """apps/validation ``getIntOrPercentValue``: the percent's number, an int, or Atoi of a string (0 if
+    not)."""
     if isinstance(value, str):
         if PERCENT.match(value):
             return int(value[:-1])
@@ -303,18 +366,26 @@ def _validate_int_or_percent(errs: ErrorList, value: int | str | None, path: str
     """apps/validation ``ValidatePositiveIntOrPercent``."""
     if isinstance(value, str):
         if not PERCENT.match(value):
-            errs.append(Cause(path, f"Invalid value: {intstr_repr(value)}: {MSG_PERCENT}", "FieldValueInvalid"))
+            errs.append(
+                Cause(path, f"Invalid value: {intstr_repr(value)}: {MSG_PERCENT}", "FieldValueInvalid")
+            )
     elif isinstance(value, int) and value < 0:
         errs.invalid(path, value, "must be greater than or equal to 0")
 
 
 def _validate_not_over_100(errs: ErrorList, value: int | str | None, path: str) -> None:
     if isinstance(value, str) and PERCENT.match(value) and int(value[:-1]) > 100:
-        errs.append(Cause(path, f"Invalid value: {intstr_repr(value)}: must not be greater than 100%",
-                          "FieldValueInvalid"))
+        errs.append(
+            Cause(
+                path,
+                f"Invalid value: {intstr_repr(value)}: must not be greater than 100%",
+                "FieldValueInvalid",
+            )
+        )
 
 
 # --- workloads and services ------------------------------------------------------------------------
+
 
 def _validate_workload(errs: ErrorList, obj: dict, kind: str) -> None:
     spec = obj.get("spec")
@@ -329,7 +400,9 @@ def _validate_workload(errs: ErrorList, obj: dict, kind: str) -> None:
     tlabels = (template.get("metadata") or {}).get("labels") or {}
     if not selector or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         errs.required("spec.selector")
-    elif _validate_selector(errs, selector, "spec.selector") and not selector_from_spec(selector).matches(tlabels):
+    elif _validate_selector(errs, selector, "spec.selector") and not selector_from_spec(selector).matches(
+        tlabels
+    ):
         errs.invalid("spec.template.metadata.labels", tlabels, "`selector` does not match template `labels`")
     _validate_labels(errs, tlabels, "spec.template.metadata.labels")
     policies = ("Always",)
@@ -341,15 +414,22 @@ def _validate_workload(errs: ErrorList, obj: dict, kind: str) -> None:
             errs.unsupported("spec.strategy.type", stype, ["Recreate", "RollingUpdate"])
         ru = strategy.get("rollingUpdate") or {}
         if stype == "Recreate" and strategy.get("rollingUpdate"):
-            errs.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
+            errs.forbidden(
+                "spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"
+            )
         if stype == "RollingUpdate":
             path = "spec.strategy.rollingUpdate"
             surge, unavailable = ru.get("maxSurge", "25%"), ru.get("maxUnavailable", "25%")
             _validate_int_or_percent(errs, unavailable, f"{path}.maxUnavailable")
             _validate_int_or_percent(errs, surge, f"{path}.maxSurge")
             if _intstr_value(unavailable) == 0 and _intstr_value(surge) == 0:
-                errs.append(Cause(f"{path}.maxUnavailable", f"Invalid value: {intstr_repr(unavailable)}: may not be 0 "
-                                  "when `maxSurge` is 0", "FieldValueInvalid"))
+                errs.append(
+                    Cause(
+                        f"{path}.maxUnavailable",
+                        f"Invalid value: {intstr_repr(unavailable)}: may not be 0 when `maxSurge` is 0",
+                        "FieldValueInvalid",
+                    )
+                )
             _validate_not_over_100(errs, unavailable, f"{path}.maxUnavailable")
     elif kind == "DaemonSet":
         _validate_daemonset_strategy(errs, spec.get("updateStrategy") or {})
@@ -361,9 +441,15 @@ def _validate_daemonset_strategy(errs: ErrorList, strategy: dict) -> None:
     if stype == "OnDelete":
         return
     if stype != "RollingUpdate":
-        errs.append(Cause("spec.updateStrategy", f"Unsupported value: apps.DaemonSetUpdateStrategy{{Type:{go_repr(stype)}"
-                          ', RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", '
-                          '"OnDelete"', "FieldValueNotSupported"))
+        errs.append(
+            Cause(
+                "spec.updateStrategy",
+                f"Unsupported value: apps.DaemonSetUpdateStrategy{{Type:{go_repr(stype)}"
+                ', RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", '
+                '"OnDelete"',
+                "FieldValueNotSupported",
+            )
+        )
         return
     ru = strategy.get("rollingUpdate")
     path = "spec.updateStrategy.rollingUpdate"
@@ -377,8 +463,13 @@ def _validate_daemonset_strategy(errs: ErrorList, strategy: dict) -> None:
     _validate_not_over_100(errs, surge, f"{path}.maxSurge")
     has_unavailable, has_surge = _intstr_value(unavailable) != 0, _intstr_value(surge) != 0
     if has_unavailable and has_surge:
-        errs.append(Cause(f"{path}.maxSurge", f"Invalid value: {intstr_repr(surge)}: may not be set when "
-                          "maxUnavailable is non-zero", "FieldValueInvalid"))
+        errs.append(
+            Cause(
+                f"{path}.maxSurge",
+                f"Invalid value: {intstr_repr(surge)}: may not be set when maxUnavailable is non-zero",
+                "FieldValueInvalid",
+            )
+        )
     elif not has_unavailable and not has_surge:
         errs.required(f"{path}.maxUnavailable", "cannot be 0 when maxSurge is 0")
 
@@ -415,8 +506,11 @@ def _validate_service(errs: ErrorList, obj: dict) -> None:
             if stype == "ClusterIP":
                 errs.forbidden(f"{p}.nodePort", "may not be used when `type` is 'ClusterIP'")
             elif not 30000 <= node_port <= 32767:
-                errs.invalid(f"{p}.nodePort", node_port, "provided port is not in the valid range. The range of "
-                             "valid ports is 30000-32767")
+                errs.invalid(
+                    f"{p}.nodePort",
+                    node_port,
+                    "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                )
 
 
 def validate_pod(errs: ErrorList, obj: dict) -> None:
@@ -443,9 +537,13 @@ def validate_config_data(errs: ErrorList, obj: dict) -> None:
     """The keys of a ConfigMap's or a Secret's ``data``."""
     for key in sorted(obj.get("data") or {}):
         if len(key) > 253 or not CONFIG_KEY.fullmatch(key):
-            errs.invalid(f"data[{key}]", key, "a valid config key must consist of alphanumeric characters, "
-                         "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
-                         "validation is '[-._a-zA-Z0-9]+')")
+            errs.invalid(
+                f"data[{key}]",
+                key,
+                "a valid config key must consist of alphanumeric characters, "
+                "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                "validation is '[-._a-zA-Z0-9]+')",
+            )
 
 
 #: The checks other kinds' validation (kcourse.sim.kinds) builds on, by upstream's names.
@@ -455,7 +553,8 @@ validate_label_selector = _validate_selector
 
 
 def validate(obj: dict, kind: Kind) -> None:
-    """Raise 422 Invalid listing every problem with a new object (its metadata, then the kind's own checks)."""
+    """Raise 422 Invalid listing every problem with a new object (its metadata, then the kind's own
+    checks)."""
     errs = ErrorList()
     _validate_meta(errs, obj, kind)
     if kind.validate is not None:
@@ -474,23 +573,32 @@ def _invalid(obj: dict, errs: list[Cause]) -> ApiError:
 def validate_pod_update(errs: ErrorList, new: dict, old: dict) -> None:
     def strip(spec: dict) -> dict:
         spec = dict(spec)
-        spec["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get("containers", [])]
+        spec["containers"] = [
+            {k: v for k, v in c.items() if k != "image"} for c in spec.get("containers", [])
+        ]
         spec.pop("activeDeadlineSeconds", None)
         spec.pop("tolerations", None)
         return spec
+
     if strip(new.get("spec") or {}) != strip(old.get("spec") or {}):
-        errs.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,"
-                       "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                       "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                       "(allow it to be set to 1 if it was previously negative)")
+        errs.forbidden(
+            "spec",
+            "pod updates may not change fields other than `spec.containers[*].image`,"
+            "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+            "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+            "(allow it to be set to 1 if it was previously negative)",
+        )
 
 
 def validate_selector_update(errs: ErrorList, new: dict, old: dict) -> None:
     """A workload's ``spec.selector`` is immutable in apps/v1."""
     if (new.get("spec") or {}).get("selector") != (old.get("spec") or {}).get("selector"):
         sel = (new.get("spec") or {}).get("selector") or {}
-        errs.invalid("spec.selector", f"v1.LabelSelector{{MatchLabels:{go_repr(sel.get('matchLabels') or {})}}}",
-                     "field is immutable")
+        errs.invalid(
+            "spec.selector",
+            f"v1.LabelSelector{{MatchLabels:{go_repr(sel.get('matchLabels') or {})}}}",
+            "field is immutable",
+        )
 
 
 def validate_service_update(errs: ErrorList, new: dict, old: dict) -> None:

@@ -59,12 +59,16 @@ def _section_html(title: str, value: Any) -> str:
     if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
         cols = _columns(value)
         ths = "".join(f'<th style="text-align:left;padding:1px 8px">{html.escape(str(c))}</th>' for c in cols)
-        rows = "".join("<tr>" + "".join(f"{td}{html.escape(_cell(r.get(c)))}</td>" for c in cols) + "</tr>"
-                       for r in value)
+        rows = "".join(
+            "<tr>" + "".join(f"{td}{html.escape(_cell(r.get(c)))}</td>" for c in cols) + "</tr>"
+            for r in value
+        )
         return f"{head}<table><thead><tr>{ths}</tr></thead><tbody>{rows}</tbody></table>"
     if isinstance(value, dict):
-        rows = "".join(f"<tr>{td}<b>{html.escape(str(k))}</b></td>{td}{html.escape(_cell(v))}</td></tr>"
-                       for k, v in value.items())
+        rows = "".join(
+            f"<tr>{td}<b>{html.escape(str(k))}</b></td>{td}{html.escape(_cell(v))}</td></tr>"
+            for k, v in value.items()
+        )
         return f"{head}<table><tbody>{rows}</tbody></table>"
     if isinstance(value, list):
         items = "".join(f"<li>{html.escape(_cell(v))}</li>" for v in value) or "<li>none</li>"
@@ -83,8 +87,10 @@ def _section_text(title: str, value: Any) -> list[str]:
         cols = _columns(value)
         table = [cols] + [[_cell(r.get(c)) for c in cols] for r in value]
         widths = [max(len(str(row[i])) for row in table) for i in range(len(cols))]
-        lines += ["  ".join((str(v).upper() if n == 0 else str(v)).ljust(w) for v, w in zip(row, widths)).rstrip()
-                  for n, row in enumerate(table)]
+        lines += [
+            "  ".join((str(v).upper() if n == 0 else str(v)).ljust(w) for v, w in zip(row, widths)).rstrip()
+            for n, row in enumerate(table)
+        ]
     elif isinstance(value, dict):
         lines += [f"{k}: {_cell(v)}" for k, v in value.items()]
     elif isinstance(value, list):
@@ -107,8 +113,9 @@ class Dashboard(widgets.VBox):
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
-                                             tooltip="Read the Dashboard addon's summary again")
+        self.refresh_button = widgets.Button(
+            description="Refresh", icon="refresh", tooltip="Read the Dashboard addon's summary again"
+        )
         self.refresh_button.on_click(lambda _: self.refresh())
         self.heading = widgets.HTML(value="")
         self.body = widgets.HTML(value="")
@@ -141,6 +148,6 @@ class Dashboard(widgets.VBox):
     def _ipython_display_(self) -> None:
         display_with_fallback(self, self.static_html(), self.static_text(), summary=repr(self))
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, repr(self))

@@ -46,18 +46,19 @@ _CHOOSE = "choose…"
 LIVE_CLASS = "kcourse-quiz-live"
 # Radio and checkbox labels are one fixed-height, non-wrapping line in ipywidgets' own CSS;
 # let them wrap so a long option reads in full.
+_LIVE = f".{LIVE_CLASS}"  # the selector of a live quiz
 _STYLE = f"""<style>
-.{LIVE_CLASS} .widget-radio-box label, .{LIVE_CLASS} .jupyter-widget-radio-box label,
-.{LIVE_CLASS} .widget-checkbox .widget-label-basic, .{LIVE_CLASS} .jupyter-widget-checkbox .widget-label-basic {{
+{_LIVE} .widget-radio-box label, {_LIVE} .jupyter-widget-radio-box label,
+{_LIVE} .widget-checkbox .widget-label-basic, {_LIVE} .jupyter-widget-checkbox .widget-label-basic {{
   height: auto; min-height: var(--jp-widgets-inline-height); line-height: 1.4; white-space: normal;
   overflow: visible; text-overflow: clip; display: flex; align-items: flex-start; padding: 3px 0;
 }}
-.{LIVE_CLASS} .widget-radio-box input, .{LIVE_CLASS} .jupyter-widget-radio-box input,
-.{LIVE_CLASS} .widget-checkbox input, .{LIVE_CLASS} .jupyter-widget-checkbox input {{
+{_LIVE} .widget-radio-box input, {_LIVE} .jupyter-widget-radio-box input,
+{_LIVE} .widget-checkbox input, {_LIVE} .jupyter-widget-checkbox input {{
   flex: 0 0 auto; order: -1; margin: 2px 8px 0 1px; height: auto;
 }}
-.{LIVE_CLASS} .widget-checkbox, .{LIVE_CLASS} .jupyter-widget-checkbox {{ width: auto; height: auto; }}
-.{LIVE_CLASS} .widget-html-content {{ line-height: 1.4; white-space: normal; }}
+{_LIVE} .widget-checkbox, {_LIVE} .jupyter-widget-checkbox {{ width: auto; height: auto; }}
+{_LIVE} .widget-html-content {{ line-height: 1.4; white-space: normal; }}
 </style>"""
 
 _RIGHT = '<span role="img" aria-label="right" title="right">✔</span>'
@@ -88,8 +89,9 @@ class _Choice(_Control):
 
     def __init__(self, options: Sequence[str], label: str, truth: bool = False):
         self.truth = truth
-        self.widget = w.RadioButtons(options=list(options), value=None, description="", tooltip=label,
-                                     layout=w.Layout(width="auto"))
+        self.widget = w.RadioButtons(
+            options=list(options), value=None, description="", tooltip=label, layout=w.Layout(width="auto")
+        )
 
     def read(self) -> Any:
         value = self.widget.value
@@ -103,8 +105,10 @@ class _Choice(_Control):
 
 class _Multiple(_Control):
     def __init__(self, options: Sequence[str]):
-        self.boxes = [w.Checkbox(value=False, description=t, indent=False, tooltip=t,
-                                 layout=w.Layout(width="auto")) for t in options]
+        self.boxes = [
+            w.Checkbox(value=False, description=t, indent=False, tooltip=t, layout=w.Layout(width="auto"))
+            for t in options
+        ]
         self.widget = w.VBox(self.boxes)
 
     def read(self) -> Any:
@@ -124,15 +128,32 @@ class _Matching(_Control):
         self.rights = list(rights)
         letters = [(_CHOOSE, None)] + [(f"{LETTERS[i]})", r) for i, r in enumerate(rights)]
         choices = "".join(f"<li>{html.escape(r)}</li>" for r in rights)
-        self.menus = [w.Dropdown(options=letters, index=0, tooltip=f"Match for {left}",
-                                 description="", layout=w.Layout(width="7em", flex="0 0 auto")) for left in lefts]
+        self.menus = [
+            w.Dropdown(
+                options=letters,
+                index=0,
+                tooltip=f"Match for {left}",
+                description="",
+                layout=w.Layout(width="7em", flex="0 0 auto"),
+            )
+            for left in lefts
+        ]
         self.marks = [w.HTML("", layout=w.Layout(width="1.5em", flex="0 0 auto")) for _ in lefts]
         self.chosen = [w.HTML("", layout=w.Layout(flex="1 1 40%")) for _ in lefts]
         for i, menu in enumerate(self.menus):
-            menu.observe(lambda change, i=i: self._picked(i), names="value")
-        rows = [w.HBox([self.marks[i], _wrapping_html(f"{i + 1}. {left}", flex="1 1 35%"), self.menus[i],
-                        self.chosen[i]], layout=w.Layout(align_items="flex-start"))
-                for i, left in enumerate(lefts)]
+            menu.observe(lambda _change, i=i: self._picked(i), names="value")
+        rows = [
+            w.HBox(
+                [
+                    self.marks[i],
+                    _wrapping_html(f"{i + 1}. {left}", flex="1 1 35%"),
+                    self.menus[i],
+                    self.chosen[i],
+                ],
+                layout=w.Layout(align_items="flex-start"),
+            )
+            for i, left in enumerate(lefts)
+        ]
         self.widget = w.VBox([w.HTML(f'<p>Choices:</p><ol type="a">{choices}</ol>'), *rows])
 
     def _picked(self, i: int) -> None:
@@ -163,15 +184,38 @@ class _Ordering(_Control):
         n = len(items)
         self.marks = [w.HTML("", layout=w.Layout(width="1.5em", flex="0 0 auto")) for _ in items]
         self.texts = [w.HTML("", layout=w.Layout(flex="1 1 auto")) for _ in items]
-        self.ups = [w.Button(icon="arrow-up", description="", disabled=i == 0, layout=w.Layout(width="3em"),
-                             tooltip=f"Question {number}: move item {i + 1} up") for i in range(n)]
-        self.downs = [w.Button(icon="arrow-down", description="", disabled=i == n - 1, layout=w.Layout(width="3em"),
-                               tooltip=f"Question {number}: move item {i + 1} down") for i in range(n)]
+        self.ups = [
+            w.Button(
+                icon="arrow-up",
+                description="",
+                disabled=i == 0,
+                layout=w.Layout(width="3em"),
+                tooltip=f"Question {number}: move item {i + 1} up",
+            )
+            for i in range(n)
+        ]
+        self.downs = [
+            w.Button(
+                icon="arrow-down",
+                description="",
+                disabled=i == n - 1,
+                layout=w.Layout(width="3em"),
+                tooltip=f"Question {number}: move item {i + 1} down",
+            )
+            for i in range(n)
+        ]
         for i in range(n):
             self.ups[i].on_click(lambda _b, i=i: self.move(i, -1))
             self.downs[i].on_click(lambda _b, i=i: self.move(i, +1))
-        self.widget = w.VBox([w.HBox([self.marks[i], self.texts[i], self.ups[i], self.downs[i]],
-                                     layout=w.Layout(align_items="flex-start")) for i in range(n)])
+        self.widget = w.VBox(
+            [
+                w.HBox(
+                    [self.marks[i], self.texts[i], self.ups[i], self.downs[i]],
+                    layout=w.Layout(align_items="flex-start"),
+                )
+                for i in range(n)
+            ]
+        )
         self._show()
 
     def _show(self) -> None:
@@ -201,10 +245,14 @@ class _Ordering(_Control):
 
 class _Entry(_Control):
     def __init__(self, q: Question, label: str):
-        placeholder = ("a number" + (f" in {q.unit}" if q.unit else "")) if q.unit or q.type != "text" \
+        placeholder = (
+            ("a number" + (f" in {q.unit}" if q.unit else ""))
+            if q.unit or q.type != "text"
             else "your answer"
-        self.widget = w.Text(value="", placeholder=placeholder, description="Answer", tooltip=label,
-                             continuous_update=False)
+        )
+        self.widget = w.Text(
+            value="", placeholder=placeholder, description="Answer", tooltip=label, continuous_update=False
+        )
 
     def read(self) -> Any:
         return self.widget.value
@@ -235,11 +283,16 @@ def _feedback_html(fb: Feedback, attempts_left: int | None, restored: bool = Fal
         return f'<p role="alert"><strong>{e(fb.message)}</strong> (not counted as an attempt)</p>'
     mark = "✔" if fb.correct else ("◐" if fb.score > 0 else "✘")
     lead = "Your last checked answer: " if restored else ""
-    parts = [f'<p role="status">{lead}<strong>{mark} {e(fb.message)}</strong> {fb.score:g} / {fb.points:g}</p>']
+    parts = [
+        f'<p role="status">{lead}<strong>{mark} {e(fb.message)}</strong> {fb.score:g} / {fb.points:g}</p>'
+    ]
     parts += [f"<p>{e(f)}</p>" for f in fb.option_feedback]
     if fb.items and not fb.correct:
-        parts.append("<ul>" + "".join(f"<li>{_RIGHT if ok else _WRONG} {e(note)}</li>" for _, ok, note in fb.items)
-                     + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(f"<li>{_RIGHT if ok else _WRONG} {e(note)}</li>" for _, ok, note in fb.items)
+            + "</ul>"
+        )
     if fb.outcome:
         parts.append(f"<p><em>What the cluster did:</em> {e(fb.outcome)}</p>")
     if fb.key and not fb.correct:
@@ -254,18 +307,30 @@ def _feedback_html(fb: Feedback, attempts_left: int | None, restored: bool = Fal
 class QuestionWidget(w.VBox):
     """One question: prompt, control, Check / Hint / Show answer, then hints and feedback."""
 
-    def __init__(self, session: QuizSession, question: Question, number: int,
-                 on_checked: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        session: QuizSession,
+        question: Question,
+        number: int,
+        on_checked: Callable[[], None] = lambda: None,
+    ):
         self.session, self.question, self.number, self._on_checked = session, question, number, on_checked
         self._control = _control(question, session, number)
         self.control = self._control.widget
-        self.check_button = w.Button(description="Check", icon="check", button_style="primary",
-                                     tooltip=f"Check your answer to question {number}")
-        self.hint_button = w.Button(description="Hint", icon="lightbulb-o",
-                                    tooltip=f"Show a hint for question {number}")
-        self.reveal_button = w.Button(description="Show answer", icon="eye",
-                                      tooltip=f"Show the answer and explanation of question {number}; "
-                                              "it then earns no more points")
+        self.check_button = w.Button(
+            description="Check",
+            icon="check",
+            button_style="primary",
+            tooltip=f"Check your answer to question {number}",
+        )
+        self.hint_button = w.Button(
+            description="Hint", icon="lightbulb-o", tooltip=f"Show a hint for question {number}"
+        )
+        self.reveal_button = w.Button(
+            description="Show answer",
+            icon="eye",
+            tooltip=f"Show the answer and explanation of question {number}; it then earns no more points",
+        )
         self.feedback = w.HTML(value="")
         self.hints = w.HTML(value="")
         self.check_button.on_click(self._check)
@@ -273,9 +338,16 @@ class QuestionWidget(w.VBox):
         self.reveal_button.on_click(self._reveal)
         self._update_hint_button()
         self._restore()
-        super().__init__([w.HTML(question_html(question, number, session.seed, with_choices=False)),
-                          self.control, w.HBox([self.check_button, self.hint_button, self.reveal_button]),
-                          self.hints, self.feedback], layout=w.Layout(margin="0 0 1em 0"))
+        super().__init__(
+            [
+                w.HTML(question_html(question, number, session.seed, with_choices=False)),
+                self.control,
+                w.HBox([self.check_button, self.hint_button, self.reveal_button]),
+                self.hints,
+                self.feedback,
+            ],
+            layout=w.Layout(margin="0 0 1em 0"),
+        )
 
     def answer(self) -> Any:
         return self._control.read()
@@ -314,8 +386,13 @@ class QuestionWidget(w.VBox):
         left = self.session.hints_left(self.question.id)
         shown = total - left
         self.hint_button.disabled = left == 0
-        self.hint_button.description = "No hints" if total == 0 else (
-            f"Hint {shown + 1} of {total}" if left else f"{total} hint{'s' if total != 1 else ''} shown")
+        self.hint_button.description = (
+            "No hints"
+            if total == 0
+            else (
+                f"Hint {shown + 1} of {total}" if left else f"{total} hint{'s' if total != 1 else ''} shown"
+            )
+        )
 
     def _hint(self, _button: w.Button | None = None) -> None:
         shown = len(self.question.hints) - self.session.hints_left(self.question.id)
@@ -331,13 +408,21 @@ class QuizWidget(w.VBox):
     def __init__(self, session: QuizSession):
         self.session = session
         self.score = w.HTML(value="", description="Score", tooltip="Points earned so far")
-        self.questions = [QuestionWidget(session, q, i + 1, self._update_score)
-                          for i, q in enumerate(session.questions)]
+        self.questions = [
+            QuestionWidget(session, q, i + 1, self._update_score) for i, q in enumerate(session.questions)
+        ]
         title = quiz_text(session.bank, session.section, session.seed).split("\n", 1)[0]
         self.problem = w.HTML(value="")
         self._update_score()
-        super().__init__([w.HTML(_STYLE, layout=w.Layout(display="none")), w.HTML(f"<h4>{html.escape(title)}</h4>"),
-                          self.problem, *self.questions, self.score])
+        super().__init__(
+            [
+                w.HTML(_STYLE, layout=w.Layout(display="none")),
+                w.HTML(f"<h4>{html.escape(title)}</h4>"),
+                self.problem,
+                *self.questions,
+                self.score,
+            ]
+        )
         self.add_class(LIVE_CLASS)
 
     def _update_score(self) -> None:
@@ -359,17 +444,21 @@ class QuizWidget(w.VBox):
 
     def outputs(self) -> list[dict[str, Any]]:
         """The mime bundles a notebook stores for this quiz: the static copy, then the live view."""
-        return fallback_outputs(self, self.static_html(), self.static_text(), summary=self.summary(),
-                                message=RUN_MESSAGE)
+        return fallback_outputs(
+            self, self.static_html(), self.static_text(), summary=self.summary(), message=RUN_MESSAGE
+        )
 
     def _ipython_display_(self) -> None:
-        display_with_fallback(self, self.static_html(), self.static_text(), summary=self.summary(),
-                              message=RUN_MESSAGE)
+        display_with_fallback(
+            self, self.static_html(), self.static_text(), summary=self.summary(), message=RUN_MESSAGE
+        )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
-        return f"<QuizWidget {self.session.bank.chapter} section={self.session.section} " \
-               f"questions={len(self.questions)}>"
+        return (
+            f"<QuizWidget {self.session.bank.chapter} section={self.session.section} "
+            f"questions={len(self.questions)}>"
+        )

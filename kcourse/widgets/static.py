@@ -50,8 +50,18 @@ from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["DISCONNECTED_CLASS", "LIVE_CLASS", "RUN_MESSAGE", "STATIC_CLASS", "WIDGET_VIEW", "display_with_fallback",
-           "fallback_outputs", "live_view", "static_bundle", "widget_bundle"]
+__all__ = [
+    "DISCONNECTED_CLASS",
+    "LIVE_CLASS",
+    "RUN_MESSAGE",
+    "STATIC_CLASS",
+    "WIDGET_VIEW",
+    "display_with_fallback",
+    "fallback_outputs",
+    "live_view",
+    "static_bundle",
+    "widget_bundle",
+]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 LIVE_CLASS = "kcourse-live"
@@ -96,19 +106,29 @@ def widget_bundle(widget: w.Widget, text: str) -> dict[str, Any]:
     }
 
 
-def fallback_outputs(widget: w.Widget, html: str, text: str, *, summary: str = "",
-                     message: str = RUN_MESSAGE) -> list[dict[str, Any]]:
+def fallback_outputs(
+    widget: w.Widget, html: str, text: str, *, summary: str = "", message: str = RUN_MESSAGE
+) -> list[dict[str, Any]]:
     """The two mime bundles :func:`display_with_fallback` displays: the static copy, then the live view.
 
     ``summary`` is the live view's one-line ``text/plain`` (what a text-only
     front end shows for it; default: the first line of ``text``).
     """
-    return [static_bundle(html, text, message),
-            widget_bundle(live_view(widget), summary or text.split("\n", 1)[0])]
+    return [
+        static_bundle(html, text, message),
+        widget_bundle(live_view(widget), summary or text.split("\n", 1)[0]),
+    ]
 
 
-def display_with_fallback(widget: w.Widget, html: str, text: str, *, summary: str = "",
-                          message: str = RUN_MESSAGE, display: Callable[..., Any] | None = None) -> None:
+def display_with_fallback(
+    widget: w.Widget,
+    html: str,
+    text: str,
+    *,
+    summary: str = "",
+    message: str = RUN_MESSAGE,
+    display: Callable[..., Any] | None = None,
+) -> None:
     """Display ``widget`` as two outputs: a static copy (``html``, ``text``), then its live view.
 
     Call it from a widget's ``_ipython_display_``, which IPython prefers to
@@ -118,6 +138,7 @@ def display_with_fallback(widget: w.Widget, html: str, text: str, *, summary: st
     """
     if display is None:
         from IPython.display import display as ipython_display
+
         display = ipython_display
     for bundle in fallback_outputs(widget, html, text, summary=summary, message=message):
         display(bundle, raw=True)

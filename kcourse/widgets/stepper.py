@@ -46,63 +46,77 @@ from kcourse.widgets.static import display_with_fallback, fallback_outputs, widg
 if TYPE_CHECKING:
     from kcourse.sim.cluster import Cluster
 
-__all__ = ["ACTIONS", "EXPLANATIONS", "Stepper", "diagram_html", "event_kind", "events_table", "explain", "failed"]
+__all__ = [
+    "ACTIONS",
+    "EXPLANATIONS",
+    "Stepper",
+    "diagram_html",
+    "event_kind",
+    "events_table",
+    "explain",
+    "failed",
+]
 
 #: What each component is for, in one sentence a learner can read next to the trace.  Keys are the
 #: component names the trace shows.
 EXPLANATIONS: dict[str, str] = {
     "kube-apiserver": "The API server is the only door to the cluster's state: it validates requests, "
-                      "stores objects in etcd and tells watchers about every change.",
+    "stores objects in etcd and tells watchers about every change.",
     "kube-scheduler": "The scheduler watches for Pods without a node, filters out the nodes that cannot run "
-                      "them, scores the rest and binds each Pod to the best one.",
+    "them, scores the rest and binds each Pod to the best one.",
     "kube-controller-manager": "kube-controller-manager runs the built-in controllers; with several control "
-                               "plane nodes only the holder of its Lease acts.",
+    "plane nodes only the holder of its Lease acts.",
     "cloud-controller-manager": "cloud-controller-manager runs the controllers that talk to the cloud "
-                                "provider; only the holder of its Lease acts.",
+    "provider; only the holder of its Lease acts.",
     # The controllers of each kind explain themselves in the kind's entry (kcourse.sim.kinds).
     **{component: text for kind in KINDS for component, text in kind.controllers},
     "node-lifecycle-controller": "The node-lifecycle controller watches node heartbeats (node Leases and "
-                                 "status); a node silent for the grace period is marked Unknown and tainted.",
+    "status); a node silent for the grace period is marked Unknown and tainted.",
     "taint-eviction-controller": "The taint manager evicts Pods from nodes with a NoExecute taint once their "
-                                 "toleration runs out.",
+    "toleration runs out.",
     "node-ipam-controller": "The node-IPAM controller gives each node its podCIDR, the range its Pods' IPs "
-                            "come from.",
+    "come from.",
     "endpoint-controller": "The Endpoints controller lists the ready Pods behind each Service.",
     "endpointslice-controller": "The EndpointSlice controller keeps each Service's ready Pod addresses in "
-                                "EndpointSlices of at most 100 endpoints.",
+    "EndpointSlices of at most 100 endpoints.",
     "service-account-controller": "The ServiceAccount controller makes sure every namespace has a 'default' "
-                                  "ServiceAccount.",
+    "ServiceAccount.",
     "root-ca-cert-publisher": "The root CA publisher puts the cluster's CA certificate in every namespace "
-                              "(ConfigMap kube-root-ca.crt) so Pods can trust the API server.",
+    "(ConfigMap kube-root-ca.crt) so Pods can trust the API server.",
     "tokens-controller": "The token controller creates API tokens for ServiceAccounts.",
     "namespace-controller": "The namespace controller deletes everything inside a namespace being deleted.",
     "garbage-collector-controller": "The garbage collector deletes objects whose owners are gone.",
     "pod-garbage-collector": "The Pod garbage collector removes Pods orphaned by deleted nodes and old "
-                             "terminated Pods.",
+    "terminated Pods.",
     "cloud-node-controller": "The cloud node controller fills in a new node's addresses from the cloud and "
-                             "removes its 'uninitialized' taint.",
-    "cloud-node-lifecycle-controller": "The cloud node-lifecycle controller asks the cloud about nodes that are "
-                                       "not Ready: it taints a shut-down VM's Node and deletes a Node whose VM "
-                                       "is gone.",
+    "removes its 'uninitialized' taint.",
+    "cloud-node-lifecycle-controller": (
+        "The cloud node-lifecycle controller asks the cloud about nodes that are not Ready: it taints a "
+        "shut-down VM's Node and deletes a Node whose VM is gone."
+    ),
     "service-lb-controller": "The service controller creates cloud load balancers for LoadBalancer Services.",
-    "node-route-controller": "The route controller programs cloud routes so each node's podCIDR is reachable.",
+    "node-route-controller": (
+        "The route controller programs cloud routes so each node's podCIDR is reachable."
+    ),
     "fake-disk-provisioner": "The volume provisioner creates a disk for each PersistentVolumeClaim that asks "
-                             "for one.",
+    "for one.",
     "kubelet": "The kubelet is the node agent: it runs the Pods bound to its node through the container "
-               "runtime (CRI), probes them, and reports node and Pod status and a Lease heartbeat.",
+    "runtime (CRI), probes them, and reports node and Pod status and a Lease heartbeat.",
     "containerd": "containerd is the container runtime: the kubelet asks it, over the CRI, to pull images "
-                  "and to create, start and stop sandboxes and containers.",
+    "and to create, start and stop sandboxes and containers.",
     "cri-o": "CRI-O is the container runtime: the kubelet asks it, over the CRI, to pull images and to "
-             "create, start and stop sandboxes and containers.",
+    "create, start and stop sandboxes and containers.",
     "kube-proxy": "kube-proxy programs each node's Service rules (iptables chains) from Services and "
-                  "EndpointSlices.",
+    "EndpointSlices.",
     "coredns": "CoreDNS, the cluster DNS addon, answers names like web.default.svc.cluster.local.",
     "metrics-server": "metrics-server, the monitoring addon, scrapes each kubelet's resource usage for "
-                      "kubectl top and autoscalers.",
+    "kubectl top and autoscalers.",
     "fluent-bit": "Fluent Bit, the logging addon, runs on every node and ships container logs.",
 }
-_GENERIC = {"controller": "This controller is a watch-loop: it compares desired and current state and acts on "
-                          "the difference, always through the API server."}
+_GENERIC = {
+    "controller": "This controller is a watch-loop: it compares desired and current state and acts on "
+    "the difference, always through the API server."
+}
 
 #: What each kind of event (see :func:`event_kind`) means: a successful and a failed variant of each.
 ACTIONS: dict[str, str] = {
@@ -110,85 +124,109 @@ ACTIONS: dict[str, str] = {
     "create": "It asked the API server to create an object.",
     "create-failed": "It tried to create an object, but the request did not succeed; it will try again.",
     "update": "It wrote a changed copy of an object back through the API server.",
-    "update-failed": "It tried to write a changed object, but the request did not succeed; it will try again.",
+    "update-failed": (
+        "It tried to write a changed object, but the request did not succeed; it will try again."
+    ),
     "patch": "It patched an object through the API server.",
     "patch-failed": "It tried to patch an object, but the request did not succeed; it will try again.",
     "delete": "It asked the API server to delete an object.",
     "delete-failed": "It tried to delete an object, but the request did not succeed; it will try again.",
     "bind": "It bound a Pod to a node (a Binding sets the Pod's spec.nodeName).",
     "bind-failed": "It tried to bind a Pod to a node, but the Binding did not succeed; the Pod goes back to "
-                   "the scheduling queue.",
-    "unschedulable": "No node passed every filter, so the Pod stays Pending: the scheduler wrote why into the "
-                     "Pod's PodScheduled condition (reason Unschedulable) and tries again when the cluster "
-                     "changes.",
+    "the scheduling queue.",
+    "unschedulable": (
+        "No node passed every filter, so the Pod stays Pending: the scheduler wrote why into the Pod's "
+        "PodScheduled condition (reason Unschedulable) and tries again when the cluster changes."
+    ),
     # A controller's sync of one key.
     "sync": "It compared desired with current state and wrote nothing through the API server: nothing "
-            "had to change.",
+    "had to change.",
     "sync-wrote": "It compared desired with current state and wrote what differed through the API server.",
     "sync-failed": "Its sync of this key failed, so the work queue will hand the key back after a back-off "
-                   "(5 ms, doubling on each failure) — nothing is lost, the loop simply tries again.",
+    "(5 ms, doubling on each failure) — nothing is lost, the loop simply tries again.",
     "sync-dropped": "Its sync of this key failed once more and the controller gave up on it after its "
-                    "maximum number of retries: the key leaves the work queue until an informer event about "
-                    "the object brings it back.",
+    "maximum number of retries: the key leaves the work queue until an informer event about "
+    "the object brings it back.",
     "action-failed": "It could not get this done (the message says why); it tries again later.",
     # Leader election: the Lease in kube-system that decides which instance of a component acts.
-    "leader-won": "It won the leader election: it wrote its name into the component's Lease (holderIdentity), "
-                  "so this instance now runs the loops while the others stand by.",
-    "leader-renew": "It renewed its leader-election Lease (renewTime): it is still the leader, and the standbys "
-                    "keep waiting.",
-    "leader-renew-failed": "It could not renew its leader-election Lease; if that lasts past the renew deadline "
-                           "(10 s) it stops leading.",
-    "leader-lost": "It could not renew its leader-election Lease within the renew deadline (10 s), so it stops "
-                   "acting as leader; another instance may take over once the Lease expires.",
-    "leader-standby": "Another instance holds the Lease, so this one waits as a standby and tries again every "
-                      "retry period (2 s).",
+    "leader-won": (
+        "It won the leader election: it wrote its name into the component's Lease (holderIdentity), so this "
+        "instance now runs the loops while the others stand by."
+    ),
+    "leader-renew": (
+        "It renewed its leader-election Lease (renewTime): it is still the leader, and the standbys keep "
+        "waiting."
+    ),
+    "leader-renew-failed": (
+        "It could not renew its leader-election Lease; if that lasts past the renew deadline (10 s) it "
+        "stops leading."
+    ),
+    "leader-lost": (
+        "It could not renew its leader-election Lease within the renew deadline (10 s), so it stops acting "
+        "as leader; another instance may take over once the Lease expires."
+    ),
+    "leader-standby": (
+        "Another instance holds the Lease, so this one waits as a standby and tries again every retry "
+        "period (2 s)."
+    ),
     "leader-holder-silent": "The Lease's holder stopped renewing it: this standby waits for the Lease to "
-                            "expire (15 s after it last saw it change), then tries to take it.",
+    "expire (15 s after it last saw it change), then tries to take it.",
     "leader-cut-off": "The Lease still names this very instance, but it cannot reach an API server to renew "
-                      "it: it stops leading once the renew deadline passes, and another instance may take "
-                      "over when the Lease expires.",
+    "it: it stops leading once the renew deadline passes, and another instance may take "
+    "over when the Lease expires.",
     # The kubelet's node Lease in kube-node-lease: a heartbeat, not leader election.
-    "node-lease-renew": "It renewed its node's Lease in kube-node-lease: a heartbeat every 10 s that tells the "
-                        "node-lifecycle controller this node is alive. (Each node has a Lease of its own: it "
-                        "elects nothing.)",
-    "node-lease-renew-failed": "Its node-Lease heartbeat did not get through. If no heartbeat arrives for the "
-                               "node-monitor grace period (50 s), the node-lifecycle controller marks the node "
-                               "Unknown and taints it, and its Pods are evicted later.",
-    "node-lease-create": "It created its node's Lease in kube-node-lease, the heartbeat object it renews every "
-                         "10 s.",
+    "node-lease-renew": (
+        "It renewed its node's Lease in kube-node-lease: a heartbeat every 10 s that tells the "
+        "node-lifecycle controller this node is alive. (Each node has a Lease of its own: it elects "
+        "nothing.)"
+    ),
+    "node-lease-renew-failed": (
+        "Its node-Lease heartbeat did not get through. If no heartbeat arrives for the node-monitor grace "
+        "period (50 s), the node-lifecycle controller marks the node Unknown and taints it, and its Pods "
+        "are evicted later."
+    ),
+    "node-lease-create": (
+        "It created its node's Lease in kube-node-lease, the heartbeat object it renews every 10 s."
+    ),
     "register": "The kubelet registered its node: it created the Node object (or found it already there).",
     "register-failed": "The kubelet could not register its node with the API server; it tries again.",
     "node-status": "It posted its node's status (conditions such as Ready, capacity, addresses, images).",
     "node-status-failed": "Its node-status update did not get through; it tries again at the next status "
-                          "period (10 s).",
+    "period (10 s).",
     "pod-status": "It reported a Pod's status (phase, conditions, container states) to the API server.",
     "pod-status-failed": "Its Pod status update did not get through; it tries again.",
     "evict": "A Pod's toleration of its node's NoExecute taint ran out, so the taint manager evicted it: "
-             "it set the Pod's DisruptionTarget condition, then deleted it; its ReplicaSet creates a "
-             "replacement that the scheduler places on a healthy node.",
+    "it set the Pod's DisruptionTarget condition, then deleted it; its ReplicaSet creates a "
+    "replacement that the scheduler places on a healthy node.",
     "pod-worker": "The kubelet's pod worker acted on a Pod of its node: it compares the Pod's spec with what "
-                  "the container runtime runs, and starts, restarts or stops containers to match.",
+    "the container runtime runs, and starts, restarts or stops containers to match.",
     # Periodic passes and node-local work that writes nothing through the API server.
     "monitor": "A periodic pass over every node: it only looks, and writes when something changed.",
     "probe": "The kubelet ran a container probe and it passed: a readiness probe decides whether the Pod "
-             "receives Service traffic, a liveness or startup probe whether the container is restarted.",
+    "receives Service traffic, a liveness or startup probe whether the container is restarted.",
     "probe-failed": "The kubelet ran a container probe and it failed: after failureThreshold failures a "
-                    "readiness probe takes the Pod out of its Services, a liveness probe restarts the container.",
-    "cri": "A call over the CRI from the kubelet to the container runtime: how a Pod's sandbox and containers "
-           "are created, started and stopped.",
-    "cri-failed": "A CRI call from the kubelet to the container runtime returned an error; the kubelet retries "
-                  "with a back-off.",
+    "readiness probe takes the Pod out of its Services, a liveness probe restarts the container.",
+    "cri": (
+        "A call over the CRI from the kubelet to the container runtime: how a Pod's sandbox and containers "
+        "are created, started and stopped."
+    ),
+    "cri-failed": (
+        "A CRI call from the kubelet to the container runtime returned an error; the kubelet retries with a "
+        "back-off."
+    ),
     "gc": "A periodic garbage-collection pass: nothing was due for deletion this time.",
-    "flush": "A periodic housekeeping pass of the scheduling queue: Pods unschedulable for over 5 minutes get "
-             "another try.",
+    "flush": (
+        "A periodic housekeeping pass of the scheduling queue: Pods unschedulable for over 5 minutes get "
+        "another try."
+    ),
     "compact": "The API server's periodic etcd compaction: etcd drops old revisions of its keys so it stays "
-               "small (a watch can resume only from a revision after the compaction).",
+    "small (a watch can resume only from a revision after the compaction).",
     "proxy-sync": "kube-proxy rewrote this node's iptables rules from the Services and EndpointSlices it "
-                  "watches; it writes nothing to the API server.",
+    "watches; it writes nothing to the API server.",
     "scrape": "metrics-server scraped the kubelets' resource usage (CPU, memory) for kubectl top; it writes "
-              "nothing to the API server.",
+    "nothing to the API server.",
     "scrape-failed": "metrics-server could not scrape every kubelet: a node that does not answer has no "
-                     "fresh numbers in kubectl top.",
+    "fresh numbers in kubectl top.",
     "ship-logs": "The logging agent shipped new container log lines from its node.",
 }
 
@@ -232,13 +270,16 @@ def _leader_kind(event: Any) -> str:
 
 
 def event_kind(event: Any) -> str:
-    """Which entry of :data:`ACTIONS` explains this event: its verb, refined by who acted and whether it failed."""
+    """Which entry of :data:`ACTIONS` explains this event: its verb, refined by who acted and whether it
+    failed."""
     verb, bad = event.verb, failed(event)
     suffix = "-failed" if bad else ""
     if event.component == "kubelet":
         if event.key.startswith("kube-node-lease/"):
             return "node-lease-create" if verb == "create" else f"node-lease-renew{suffix}"
-        if verb == "register" or (verb == "create" and event.message.startswith(("registered node", "node "))):
+        if verb == "register" or (
+            verb == "create" and event.message.startswith(("registered node", "node "))
+        ):
             return f"register{suffix}"
         if verb == "update" and event.key.startswith("nodes/"):
             return f"node-status{suffix}"
@@ -272,8 +313,10 @@ def event_kind(event: Any) -> str:
 def _role(event: Any) -> str:
     role = EXPLANATIONS.get(event.component)
     if role is None:
-        role = next((text for word, text in _GENERIC.items() if word in event.component),
-                    f"{event.component} is a process on {event.node}.")
+        role = next(
+            (text for word, text in _GENERIC.items() if word in event.component),
+            f"{event.component} is a process on {event.node}.",
+        )
     return role
 
 
@@ -281,11 +324,16 @@ def _requests(event: Any) -> str:
     if not event.requests:
         return " It made no API request."
     writes = [r for r in event.requests if r.verb not in _READS]
-    said = f" Requests: {'; '.join(diagrams.request_label(writes or event.requests, limit=3).split(chr(92) + 'n'))}."
+    said = (
+        " Requests: "
+        f"{'; '.join(diagrams.request_label(writes or event.requests, limit=3).split(chr(92) + 'n'))}."
+    )
     refused = [r for r in writes if r.code >= 400]
     if refused:
-        said += (f" The API server refused {len(refused)} of its {len(writes)} write(s) "
-                 f"(HTTP {', '.join(sorted({str(r.code) for r in refused}))}).")
+        said += (
+            f" The API server refused {len(refused)} of its {len(writes)} write(s) "
+            f"(HTTP {', '.join(sorted({str(r.code) for r in refused}))})."
+        )
     return said
 
 
@@ -294,8 +342,10 @@ def explain(event: Any) -> str:
     if event is None:
         return "Nothing has happened yet: press Step."
     action = ACTIONS.get(event_kind(event), "")
-    return (f"At t={event.time:.3f}s {event.component} on {event.node} acted on {event.key}: {event.message}. "
-            f"{_role(event)} {action}{_requests(event)}")
+    return (
+        f"At t={event.time:.3f}s {event.component} on {event.node} acted on {event.key}: {event.message}. "
+        f"{_role(event)} {action}{_requests(event)}"
+    )
 
 
 #: A control's label as wide as its text (the default 80 px cuts "Deployment:" off).
@@ -303,23 +353,33 @@ _LABEL_FITS = {"description_width": "initial"}
 
 
 def _button(description: str, tooltip: str, icon: str = "") -> widgets.Button:
-    return widgets.Button(description=description, tooltip=tooltip, icon=icon,
-                          layout=widgets.Layout(width="auto"))
+    return widgets.Button(
+        description=description, tooltip=tooltip, icon=icon, layout=widgets.Layout(width="auto")
+    )
 
 
 _CELL = 'style="text-align:left;vertical-align:top;padding:1px 6px;overflow-wrap:break-word"'
 
 
 def events_table(events: list[Any]) -> str:
-    """The events as an HTML table: time, component, verb, object, message (long words wrap, never mid-word)."""
+    """The events as an HTML table: time, component, verb, object, message (long words wrap, never
+    mid-word)."""
     rows = "".join(
-        "<tr>" + "".join(f"<td {_CELL}>{html.escape(str(v))}</td>"
-                         for v in (f"{e.time:.3f}", e.component, e.verb, e.key, e.message)) + "</tr>"
-        for e in events)
+        "<tr>"
+        + "".join(
+            f"<td {_CELL}>{html.escape(str(v))}</td>"
+            for v in (f"{e.time:.3f}", e.component, e.verb, e.key, e.message)
+        )
+        + "</tr>"
+        for e in events
+    )
     head = "".join(f"<th {_CELL}>{h}</th>" for h in ("time (s)", "component", "verb", "object", "message"))
-    return (f'<table class="kcourse-events" style="font-family:monospace;font-size:12px;border-collapse:collapse">'
-            f"<caption style='text-align:left'>Last {len(events)} events</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return (
+        '<table class="kcourse-events" '
+        'style="font-family:monospace;font-size:12px;border-collapse:collapse">'
+        f"<caption style='text-align:left'>Last {len(events)} events</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def diagram_html(diagram: Any) -> str:
@@ -330,18 +390,21 @@ def diagram_html(diagram: Any) -> str:
         bundle = bundle[0]
     markup = bundle.get("text/html") or (diagram._repr_html_() if hasattr(diagram, "_repr_html_") else None)
     if not markup:
-        svg = bundle.get("image/svg+xml") or (diagram._repr_svg_() if hasattr(diagram, "_repr_svg_")
-                                              else diagram.svg())
-        markup = svg[svg.index("<svg"):] if "<svg" in svg else svg
+        svg = bundle.get("image/svg+xml") or (
+            diagram._repr_svg_() if hasattr(diagram, "_repr_svg_") else diagram.svg()
+        )
+        markup = svg[svg.index("<svg") :] if "<svg" in svg else svg
     return f'<div class="kcourse-stepper-diagram" style="max-width:100%;overflow-x:auto">{markup}</div>'
 
 
 #: Shown instead of an action's result when it needs a choice the learner has not made.
 HINTS = {"node": "Pick a node first", "pod": "Pick a Pod first", "deployment": "Pick a Deployment first"}
 #: Shown when there is nothing to choose from yet.
-NOTHING = {"node": "No node to pick: every machine's VM is gone",
-           "pod": "No running Pod to crash yet: step or run the cluster first",
-           "deployment": "No Deployment yet: create one with kubectl create deployment"}
+NOTHING = {
+    "node": "No node to pick: every machine's VM is gone",
+    "pod": "No running Pod to crash yet: step or run the cluster first",
+    "deployment": "No Deployment yet: create one with kubectl create deployment",
+}
 
 
 def _pick(chosen: str | None, values: list[str], default: str | None) -> str | None:
@@ -363,8 +426,13 @@ class Stepper(widgets.VBox):
     An action whose choice is missing is disabled, with a hint saying what to pick.
     """
 
-    def __init__(self, cluster: Cluster, rebuild: Callable[[], Any] | None = None, events_shown: int = 8,
-                 max_pods_per_node: int = 8):
+    def __init__(
+        self,
+        cluster: Cluster,
+        rebuild: Callable[[], Any] | None = None,
+        events_shown: int = 8,
+        max_pods_per_node: int = 8,
+    ):
         self.cluster = cluster
         self.init_args = dict(cluster.init_args)
         self._rebuild = rebuild
@@ -372,52 +440,98 @@ class Stepper(widgets.VBox):
         self.max_pods_per_node = max_pods_per_node
         self.step_button = _button("Step", "Run the next action of one component", "step-forward")
         self.step10_button = _button("Step ×10", "Run the next ten actions", "forward")
-        self.stable_button = _button("Run until stable", "Run until only periodic heartbeats are left", "play")
+        self.stable_button = _button(
+            "Run until stable", "Run until only periodic heartbeats are left", "play"
+        )
         self.reset_button = _button("Reset", "Rebuild the cluster from its arguments and seed", "refresh")
         self.component_dropdown = widgets.Dropdown(
-            description="Next:", options=[("clock order", "")],
-            tooltip="Which of the components with work due now acts on the next Step")
-        self.node_dropdown = widgets.Dropdown(description="Node:", options=[], value=None,
-                                              tooltip="The node to fail or recover (worker nodes first)")
+            description="Next:",
+            options=[("clock order", "")],
+            tooltip="Which of the components with work due now acts on the next Step",
+        )
+        self.node_dropdown = widgets.Dropdown(
+            description="Node:",
+            options=[],
+            value=None,
+            tooltip="The node to fail or recover (worker nodes first)",
+        )
         self.fail_button = _button("Fail node", "Power the selected node off", "power-off")
         self.recover_button = _button("Recover node", "Power the selected node back on", "plug")
         self.node_hint = widgets.HTML(value="")
-        self.pod_dropdown = widgets.Dropdown(description="Pod:", options=[], value=None,
-                                             tooltip="A running Pod whose container to crash")
-        self.crash_button = _button("Crash container", "Make the Pod's first container exit with code 1", "bomb")
+        self.pod_dropdown = widgets.Dropdown(
+            description="Pod:", options=[], value=None, tooltip="A running Pod whose container to crash"
+        )
+        self.crash_button = _button(
+            "Crash container", "Make the Pod's first container exit with code 1", "bomb"
+        )
         self.pod_hint = widgets.HTML(value="")
-        self.deployment_dropdown = widgets.Dropdown(description="Deployment:", options=[], value=None,
-                                                    tooltip="The Deployment to scale", style=_LABEL_FITS)
-        self.replicas_input = widgets.BoundedIntText(value=3, min=0, max=50, description="Replicas:",
-                                                     tooltip="The new spec.replicas", style=_LABEL_FITS,
-                                                     layout=widgets.Layout(width="160px"))
+        self.deployment_dropdown = widgets.Dropdown(
+            description="Deployment:",
+            options=[],
+            value=None,
+            tooltip="The Deployment to scale",
+            style=_LABEL_FITS,
+        )
+        self.replicas_input = widgets.BoundedIntText(
+            value=3,
+            min=0,
+            max=50,
+            description="Replicas:",
+            tooltip="The new spec.replicas",
+            style=_LABEL_FITS,
+            layout=widgets.Layout(width="160px"),
+        )
         self.scale_button = _button("Scale", "kubectl scale the Deployment to this many replicas", "arrows-v")
         self.deployment_hint = widgets.HTML(value="")
         self.status = widgets.HTML(value="")
         self.diagram = widgets.HTML(value="")
         self.table = widgets.HTML(value="")
         self.explanation = widgets.HTML(value="")
-        for button, handler in ((self.step_button, self._on_step), (self.step10_button, self._on_step10),
-                                (self.stable_button, self._on_stable), (self.reset_button, self._on_reset),
-                                (self.fail_button, self._on_fail), (self.recover_button, self._on_recover),
-                                (self.crash_button, self._on_crash), (self.scale_button, self._on_scale)):
+        for button, handler in (
+            (self.step_button, self._on_step),
+            (self.step10_button, self._on_step10),
+            (self.stable_button, self._on_stable),
+            (self.reset_button, self._on_reset),
+            (self.fail_button, self._on_fail),
+            (self.recover_button, self._on_recover),
+            (self.crash_button, self._on_crash),
+            (self.scale_button, self._on_scale),
+        ):
             button.on_click(handler)
         #: What the learner picked by hand, kept while it exists (a default follows the cluster instead).
         self.chosen: dict[str, str | None] = {"node": None, "pod": None, "deployment": None}
         self._setting = False
-        for what, dropdown in (("node", self.node_dropdown), ("pod", self.pod_dropdown),
-                               ("deployment", self.deployment_dropdown)):
+        for what, dropdown in (
+            ("node", self.node_dropdown),
+            ("pod", self.pod_dropdown),
+            ("deployment", self.deployment_dropdown),
+        ):
             dropdown.observe(self._picked(what), names="value")
+
         def row(children: list) -> widgets.HBox:
             """A row of controls that wraps (a hint included) instead of running past the output's width."""
             return widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        super().__init__(children=[
-            row([self.step_button, self.step10_button, self.stable_button, self.reset_button,
-                 self.component_dropdown]),
-            row([self.node_dropdown, self.fail_button, self.recover_button, self.node_hint]),
-            row([self.pod_dropdown, self.crash_button, self.pod_hint]),
-            row([self.deployment_dropdown, self.replicas_input, self.scale_button, self.deployment_hint]),
-            self.status, self.explanation, self.diagram, self.table])
+
+        super().__init__(
+            children=[
+                row(
+                    [
+                        self.step_button,
+                        self.step10_button,
+                        self.stable_button,
+                        self.reset_button,
+                        self.component_dropdown,
+                    ]
+                ),
+                row([self.node_dropdown, self.fail_button, self.recover_button, self.node_hint]),
+                row([self.pod_dropdown, self.crash_button, self.pod_hint]),
+                row([self.deployment_dropdown, self.replicas_input, self.scale_button, self.deployment_hint]),
+                self.status,
+                self.explanation,
+                self.diagram,
+                self.table,
+            ]
+        )
         self._watch(cluster)
         self.refresh()
 
@@ -425,11 +539,16 @@ class Stepper(widgets.VBox):
 
     def _watch(self, cluster: Cluster) -> None:
         """Refresh the pickers when a step creates, deletes or changes Pods, Deployments or Nodes."""
+
         def on_event(event: Any) -> None:
-            if cluster is self.cluster and any(r.resource in ("pods", "deployments", "nodes") and r.code < 400
-                                               and r.verb in ("create", "delete", "update", "patch")
-                                               for r in event.requests):
+            if cluster is self.cluster and any(
+                r.resource in ("pods", "deployments", "nodes")
+                and r.code < 400
+                and r.verb in ("create", "delete", "update", "patch")
+                for r in event.requests
+            ):
                 self.refresh_pickers()
+
         cluster.on_event(on_event)
 
     def _picked(self, what: str) -> Callable[[dict], None]:
@@ -437,6 +556,7 @@ class Stepper(widgets.VBox):
             if not self._setting:  # the learner's own choice, not a refresh
                 self.chosen[what] = change["new"]
             self._update_actions()
+
         return on_change
 
     def node_choices(self) -> list[tuple[str, str]]:
@@ -454,16 +574,25 @@ class Stepper(widgets.VBox):
         out = []
         for p in c.api.items("pods"):
             machine = c.machines.get(p["spec"].get("nodeName") or "")
-            if (p.get("status") or {}).get("phase") == "Running" and machine is not None and machine.powered \
-                    and not p["metadata"].get("deletionTimestamp"):
+            if (
+                (p.get("status") or {}).get("phase") == "Running"
+                and machine is not None
+                and machine.powered
+                and not p["metadata"].get("deletionTimestamp")
+            ):
                 out.append(f"{p['metadata']['namespace']}/{p['metadata']['name']}")
         return sorted(out, key=_workloads_first)
 
     def deployment_choices(self) -> list[str]:
         """Deployments not being deleted: the learner's own first."""
-        return sorted((f"{d['metadata']['namespace']}/{d['metadata']['name']}"
-                       for d in self.cluster.api.items("deployments") if not d["metadata"].get("deletionTimestamp")),
-                      key=_workloads_first)
+        return sorted(
+            (
+                f"{d['metadata']['namespace']}/{d['metadata']['name']}"
+                for d in self.cluster.api.items("deployments")
+                if not d["metadata"].get("deletionTimestamp")
+            ),
+            key=_workloads_first,
+        )
 
     def _set_choices(self, what: str, dropdown: widgets.Dropdown, options: list, default: str | None) -> None:
         values = [o[1] if isinstance(o, tuple) else o for o in options]
@@ -471,7 +600,9 @@ class Stepper(widgets.VBox):
         self._setting = True
         try:
             if list(dropdown.options) != options:
-                dropdown.options = options  # ipywidgets moves the value to the first option (or None) meanwhile
+                dropdown.options = (
+                    options  # ipywidgets moves the value to the first option (or None) meanwhile
+                )
             if dropdown.value != value:
                 dropdown.value = value
         finally:
@@ -485,7 +616,9 @@ class Stepper(widgets.VBox):
         pods = self.pod_choices()
         self._set_choices("pod", self.pod_dropdown, pods, pods[0] if pods else None)
         deployments = self.deployment_choices()
-        self._set_choices("deployment", self.deployment_dropdown, deployments, deployments[0] if deployments else None)
+        self._set_choices(
+            "deployment", self.deployment_dropdown, deployments, deployments[0] if deployments else None
+        )
         self._update_actions()
 
     def _missing(self, what: str, dropdown: widgets.Dropdown) -> str:
@@ -552,8 +685,10 @@ class Stepper(widgets.VBox):
     def _quiet(self) -> str:
         if self.cluster.clock.peek() is None:
             return "Nothing left to do: the clock is empty."
-        return (f"Nothing acted in {self.QUIET_HORIZON:g} s of simulated time: every component that could act "
-                f"is stopped. Recover a node.")
+        return (
+            f"Nothing acted in {self.QUIET_HORIZON:g} s of simulated time: every component that could act "
+            f"is stopped. Recover a node."
+        )
 
     def _on_step(self, _: Any = None) -> None:
         self._act("Step", lambda: "" if self.step(1) else self._quiet())
@@ -562,11 +697,16 @@ class Stepper(widgets.VBox):
         def step10() -> str:
             events = self.step(10)
             return f"{len(events)} events" if len(events) == 10 else f"{len(events)} events. {self._quiet()}"
+
         self._act("Step ×10", step10)
 
     def _on_stable(self, _: Any = None) -> None:
-        self._act("Run until stable", lambda: f"stable after {len(self.cluster.run_until_stable())} events, "
-                                              f"t={self.cluster.clock.now:.3f}s")
+        self._act(
+            "Run until stable",
+            lambda: (
+                f"stable after {len(self.cluster.run_until_stable())} events, t={self.cluster.clock.now:.3f}s"
+            ),
+        )
 
     def _on_reset(self, _: Any = None) -> None:
         def reset() -> str:
@@ -576,6 +716,7 @@ class Stepper(widgets.VBox):
                 self.cluster = type(self.cluster)(**self.init_args)
             self._watch(self.cluster)
             return f"rebuilt with seed {self.cluster.seed}"
+
         self._act("Reset", reset)
 
     def _on_fail(self, _: Any = None) -> None:
@@ -585,18 +726,22 @@ class Stepper(widgets.VBox):
         if not self.cluster.machine(node).powered:
             self._act(f"Fail {node}", lambda: f"{node} is already powered off")
             return
+
         def fail() -> str:
             self.cluster.fail_node(node)
             return f"{node} powered off"
+
         self._act(f"Fail {node}", fail)
 
     def _on_recover(self, _: Any = None) -> None:
         if self._hint_instead("node", self.node_dropdown):
             return
         node = self.node_dropdown.value
+
         def recover() -> str:
             self.cluster.recover_node(node)
             return f"{node} powered on"
+
         self._act(f"Recover {node}", recover)
 
     def _on_crash(self, _: Any = None) -> None:
@@ -604,9 +749,11 @@ class Stepper(widgets.VBox):
             return
         key = self.pod_dropdown.value
         namespace, _slash, pod = key.partition("/")
+
         def crash() -> str:
             self.cluster.crash_container(pod, None, namespace)
             return f"a container of {key} exited with code 1"
+
         self._act(f"Crash {key}", crash)
 
     def _on_scale(self, _: Any = None) -> None:
@@ -615,13 +762,15 @@ class Stepper(widgets.VBox):
         key = self.deployment_dropdown.value
         namespace, _slash, name = key.partition("/")
         n = self.replicas_input.value
-        self._act(f"Scale {key}", lambda: self.cluster.kubectl(
-            f"scale deployment/{name} --replicas={n} -n {namespace}").strip())
+        self._act(
+            f"Scale {key}",
+            lambda: self.cluster.kubectl(f"scale deployment/{name} --replicas={n} -n {namespace}").strip(),
+        )
 
     # --- views --------------------------------------------------------------------------------------
 
     def last_events(self) -> list[Any]:
-        return self.cluster.events[-self.events_shown:]
+        return self.cluster.events[-self.events_shown :]
 
     def diagram_svg(self) -> str:
         """The live diagram as the notebook would show it, ready to embed in HTML."""
@@ -651,9 +800,12 @@ class Stepper(widgets.VBox):
         return "\n".join([repr(self)] + [str(e) for e in self.last_events()])
 
     def static_html(self) -> str:
-        """What the Stepper shows now, as HTML: its state, the last event explained, the diagram, the events."""
-        return (f"<div><p>{html.escape(repr(self))}</p>{self.explanation.value}{self.diagram.value}"
-                f"{self.table.value}</div>")
+        """What the Stepper shows now, as HTML: its state, the last event explained, the diagram, the
+        events."""
+        return (
+            f"<div><p>{html.escape(repr(self))}</p>{self.explanation.value}{self.diagram.value}"
+            f"{self.table.value}</div>"
+        )
 
     def summary(self) -> str:
         """The live view's one line of ``text/plain``."""
@@ -666,10 +818,12 @@ class Stepper(widgets.VBox):
     def _ipython_display_(self) -> None:
         display_with_fallback(self, self.static_html(), self.text(), summary=self.summary())
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **_kwargs: Any) -> dict[str, Any]:
         """The live view alone (IPython uses ``_ipython_display_``, which adds the static copy)."""
         return widget_bundle(self, self.summary())
 
     def __repr__(self) -> str:
-        return (f"<kcourse Stepper: {self.cluster.name!r} seed={self.cluster.seed}, t={self.cluster.clock.now:.3f}s, "
-                f"{len(self.cluster.events)} events>")
+        return (
+            f"<kcourse Stepper: {self.cluster.name!r} seed={self.cluster.seed}, "
+            f"t={self.cluster.clock.now:.3f}s, {len(self.cluster.events)} events>"
+        )

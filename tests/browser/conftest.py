@@ -1,10 +1,10 @@
 """A real JupyterLab for the browser tests: loopback port, token, and nothing shared with the learner.
 
 Each server gets its own temporary Jupyter config, data (with the
-notebook-trust database), runtime, settings and workspace directories and its own progress file, so a test never restores a
-learner's tabs, never reads their settings and never records quiz answers in
-their progress.  Lab settings turn off notebook windowing (every cell stays in
-the page, so locators find cells below the fold) and the news/update toasts.
+notebook-trust database), runtime, settings and workspace directories and its own progress file, so a test
+never restores a learner's tabs, never reads their settings and never records quiz answers in their progress.
+Lab settings turn off notebook windowing (every cell stays in the page, so locators find cells below the fold)
+and the news/update toasts.
 """
 
 from __future__ import annotations
@@ -30,12 +30,21 @@ REPO = Path(__file__).resolve().parents[2]
 JUPYTER = REPO / ".venv" / "bin" / "jupyter"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 
 
@@ -135,24 +144,39 @@ def lab_environment(tmp: Path) -> dict[str, str]:
         (settings / plugin / file).write_text(json.dumps(value))
     for sub in ("config", "data", "runtime", "workspaces"):
         (tmp / sub).mkdir(exist_ok=True)
-    return {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-            "JUPYTER_DATA_DIR": str(tmp / "data"),  # holds the notebook-trust database
-            "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-            "KCOURSE_PROGRESS": str(tmp / "progress" / "progress.json"), "PYTHONHASHSEED": "0"}
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTER_DATA_DIR": str(tmp / "data"),  # holds the notebook-trust database
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+        "KCOURSE_PROGRESS": str(tmp / "progress" / "progress.json"),
+        "PYTHONHASHSEED": "0",
+    }
 
 
 def start_lab(command: Sequence[str], tmp: Path, root: Path, cwd: Path, timeout: float = 60) -> Lab:
-    """Start ``command`` (a ``jupyter lab`` command line) with a token on a free port; wait until it answers."""
+    """Start ``command`` (a ``jupyter lab`` command line) with a token on a free port; wait until it
+    answers."""
     port, token = free_port(), secrets.token_hex(16)
     log = tmp / "lab.log"
-    full = [*command, "--no-browser", f"--port={port}", f"--IdentityProvider.token={token}",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    full = [
+        *command,
+        "--no-browser",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if not any(arg.startswith("--ip") for arg in command):
         full += ["--ip", "127.0.0.1"]
     if os.geteuid() == 0:
         full.append("--allow-root")  # CI containers run as root; Jupyter refuses that without the flag
     with open(log, "wb") as out:
-        process = subprocess.Popen(full, cwd=cwd, env=lab_environment(tmp), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            full, cwd=cwd, env=lab_environment(tmp), stdout=out, stderr=subprocess.STDOUT
+        )
     lab = Lab(process, port, token, root, log, tmp / "runtime")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

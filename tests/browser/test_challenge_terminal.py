@@ -28,7 +28,8 @@ KUBECTL = Path("/usr/bin/kubectl")
 
 
 def test_a_learner_fixes_a_challenge_with_kubectl_in_a_terminal_and_the_notebook_checks_it(
-        lab_factory, course_copy: Path, tmp_path: Path):
+    lab_factory, course_copy: Path, tmp_path: Path
+):
     require_chromium()
     if not KUBECTL.exists():
         pytest.skip(f"{KUBECTL} is missing (scripts/system-deps.sh kubectl installs it)")
@@ -51,7 +52,9 @@ def test_a_learner_fixes_a_challenge_with_kubectl_in_a_terminal_and_the_notebook
             expect(feedback).to_contain_text("✘ Not yet:", timeout=60_000)
 
             # Serve the challenge's cluster from a new cell below the one that runs kubectl in the notebook.
-            panel.locator(".jp-CodeCell", has_text="first.cluster.kubectl").first.locator(".jp-InputPrompt").click()
+            panel.locator(".jp-CodeCell", has_text="first.cluster.kubectl").first.locator(
+                ".jp-InputPrompt"
+            ).click()
             page.keyboard.press("Escape")
             page.keyboard.press("b")
             page.keyboard.press("Enter")
@@ -70,10 +73,13 @@ def test_a_learner_fixes_a_challenge_with_kubectl_in_a_terminal_and_the_notebook
             time.sleep(2)  # the shell's prompt
             terminal.click()
             page.keyboard.type(f"{line}\n")
-            page.keyboard.type(f"kubectl uncordon {node} > {transcript} 2>&1; kubectl get nodes >> {transcript}\n")
+            page.keyboard.type(
+                f"kubectl uncordon {node} > {transcript} 2>&1; kubectl get nodes >> {transcript}\n"
+            )
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and "uncordoned" not in (
-                    transcript.read_text() if transcript.exists() else ""):
+                transcript.read_text() if transcript.exists() else ""
+            ):
                 time.sleep(0.5)
             assert f"node/{node} uncordoned" in transcript.read_text()
 

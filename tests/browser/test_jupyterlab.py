@@ -43,7 +43,9 @@ def notebook_under_test(root: Path) -> tuple[str, str]:
     path = root / CHAPTER_NOTEBOOK
     source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
     sections = [section for section, names in taught_in(root, "ch04").items() if path.name in names]
-    assert "Stepper(" in source and sections, f"{CHAPTER_NOTEBOOK} should show a Stepper and a knowledge check"
+    assert "Stepper(" in source and sections, (
+        f"{CHAPTER_NOTEBOOK} should show a Stepper and a knowledge check"
+    )
     return path.name, sections[0]
 
 
@@ -76,7 +78,9 @@ def test_a_learner_runs_a_notebook_steps_the_cluster_and_answers_a_quiz(lab_fact
 
             # The Stepper: one click on Step adds an event to its table.
             step = button(panel, "Step").first
-            table = panel.locator(".kcourse-live table:has(th:text-is('component'))").first  # not the static copy
+            table = panel.locator(
+                ".kcourse-live table:has(th:text-is('component'))"
+            ).first  # not the static copy
             expect(table).to_be_visible(timeout=30_000)
             before = table.inner_text()
             step.scroll_into_view_if_needed()
@@ -120,7 +124,9 @@ def test_make_lab_opens_the_index_notebook_with_its_pictures(lab_factory, tmp_pa
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
-    dry_run = subprocess.run(["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    dry_run = subprocess.run(
+        ["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     lines = [line for line in dry_run.splitlines() if re.search(r"\bjupyter\b", line)]
     *before, lab_line = lines
     assert re.search(r"\bjupyter lab\b", lab_line), dry_run
@@ -129,7 +135,7 @@ def test_make_lab_opens_the_index_notebook_with_its_pictures(lab_factory, tmp_pa
     command = shlex.split(lab_line)
     if "--port" in command:
         at = command.index("--port")
-        del command[at:at + 2]
+        del command[at : at + 2]
     lab = lab_factory(command, root=REPO / "notebooks", cwd=REPO)
     assert lab.get("/api/contents/00-index.ipynb") == 200
     pages = sorted(lab.runtime.glob("jpserver-file-to-run-*-open.html"))
@@ -143,11 +149,15 @@ def test_make_lab_opens_the_index_notebook_with_its_pictures(lab_factory, tmp_pa
         try:
             page.goto(opened.replace("/lab/tree/00-index.ipynb?", "/lab/tree/00-index.ipynb?reset&"))
             panel = page.locator(".jp-NotebookPanel").first
-            expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("00-index.ipynb",
-                                                                                   timeout=60_000)
-            expect(panel.locator(".jp-OutputArea-output[data-mime-type='image/svg+xml'], "
-                                 ".jp-OutputArea-output svg[role='img']").first).to_be_visible(
-                timeout=30_000)
+            expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text(
+                "00-index.ipynb", timeout=60_000
+            )
+            expect(
+                panel.locator(
+                    ".jp-OutputArea-output[data-mime-type='image/svg+xml'], "
+                    ".jp-OutputArea-output svg[role='img']"
+                ).first
+            ).to_be_visible(timeout=30_000)
             assert panel.locator(".jp-OutputArea-output", has_text="<kcourse diagram").count() == 0
             assert panel.get_by_text("Error displaying widget").count() == 0
         finally:

@@ -44,12 +44,16 @@ VIEWPORT = {"width": 1400, "height": 1000}
 THEMES = ("JupyterLab Light", "JupyterLab Dark")
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
 ONLY = os.environ.get("KCOURSE_FIT_ONLY", "")  # e.g. "05,13": check only these notebooks (local debugging)
-SCREENSHOTS = {"02-architecture.ipynb": "screenshot-architecture.png",
-               "05-controller-managers.ipynb": "screenshot-stepper-failed-node.png",
-               "13-knowledge-check.ipynb": "screenshot-knowledge-check.png"}
+SCREENSHOTS = {
+    "02-architecture.ipynb": "screenshot-architecture.png",
+    "05-controller-managers.ipynb": "screenshot-stepper-failed-node.png",
+    "13-knowledge-check.ipynb": "screenshot-knowledge-check.png",
+}
 #: What each screenshot shows at the top of the page (05 scrolls to the failed worker itself).
-SCREENSHOT_TOP = {"02-architecture.ipynb": ".jp-OutputArea-output:has(svg)",
-                  "13-knowledge-check.ipynb": ".jp-MarkdownCell:has(h2:text('Your score, section by section'))"}
+SCREENSHOT_TOP = {
+    "02-architecture.ipynb": ".jp-OutputArea-output:has(svg)",
+    "13-knowledge-check.ipynb": ".jp-MarkdownCell:has(h2:text('Your score, section by section'))",
+}
 RUN_TIMEOUT = 180
 
 #: Every output area of the current notebook: which cell, its MIME type and its widths in px.
@@ -96,8 +100,10 @@ def current_panel(page):
 
 
 def command(page, name: str, args: dict | None = None) -> None:
-    page.evaluate("async ([name, args]) => { await window.jupyterapp.commands.execute(name, args); }",
-                  [name, args or {}])
+    page.evaluate(
+        "async ([name, args]) => { await window.jupyterapp.commands.execute(name, args); }",
+        [name, args or {}],
+    )
 
 
 def set_theme(page, theme: str) -> None:
@@ -148,7 +154,9 @@ def shut_down_kernels(lab) -> None:
     with urllib.request.urlopen(urllib.request.Request(f"{lab.base}/api/kernels", headers=headers)) as r:
         kernels = json.load(r)
     for kernel in kernels:
-        request = urllib.request.Request(f"{lab.base}/api/kernels/{kernel['id']}", method="DELETE", headers=headers)
+        request = urllib.request.Request(
+            f"{lab.base}/api/kernels/{kernel['id']}", method="DELETE", headers=headers
+        )
         urllib.request.urlopen(request).close()
 
 
@@ -157,8 +165,10 @@ def test_every_notebook_fits_the_page_in_light_and_dark(lab_factory, course_copy
     from playwright.sync_api import sync_playwright
 
     started = time.monotonic()
-    lab = lab_factory([str(JUPYTER), "lab", f"--ServerApp.root_dir={course_copy}",
-                       "--LabApp.expose_app_in_browser=True"], course_copy)
+    lab = lab_factory(
+        [str(JUPYTER), "lab", f"--ServerApp.root_dir={course_copy}", "--LabApp.expose_app_in_browser=True"],
+        course_copy,
+    )
     take_screenshots = os.environ.get("KCOURSE_SCREENSHOTS") == "1"
     widths: dict[str, dict] = {}
     overflowing: list[str] = []
@@ -169,7 +179,9 @@ def test_every_notebook_fits_the_page_in_light_and_dark(lab_factory, course_copy
         try:
             for name in [n for n in NOTEBOOKS if not ONLY or n[:2] in ONLY.split(",")]:
                 panel = open_and_run(page, lab, name)
-                errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+                errors = panel.locator(
+                    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                )
                 assert errors.count() == 0, (name, errors.all_inner_texts())
                 if name in SCREENSHOTS and name.startswith("05"):
                     fail_a_worker(panel)
@@ -181,17 +193,22 @@ def test_every_notebook_fits_the_page_in_light_and_dark(lab_factory, course_copy
                         "widest": widest["scrollWidth"] if widest else 0,
                         "widest_cell": widest["cell"] if widest else None,
                         "area": max((o["clientWidth"] for o in outputs), default=0),
-                        "outputs": len(outputs)}
-                    overflowing += [f"{name} cell {o['cell']} ({o['mime']}, {theme}): "
-                                    f"{o['scrollWidth']} px in {o['clientWidth']} px {o['culprit']}"
-                                    for o in outputs if o["scrollWidth"] > o["clientWidth"]]
+                        "outputs": len(outputs),
+                    }
+                    overflowing += [
+                        f"{name} cell {o['cell']} ({o['mime']}, {theme}): "
+                        f"{o['scrollWidth']} px in {o['clientWidth']} px {o['culprit']}"
+                        for o in outputs
+                        if o["scrollWidth"] > o["clientWidth"]
+                    ]
                     fits = panel.evaluate(TRACE_FITS, TRACE_WIDTH)
                     if fits:
                         trace_fits[f"{name} ({theme})"] = fits
                     if take_screenshots and name in SCREENSHOTS and theme == THEMES[0]:
                         if name in SCREENSHOT_TOP:
                             panel.locator(SCREENSHOT_TOP[name]).first.evaluate(
-                                "e => e.scrollIntoView({block: 'start'})")
+                                "e => e.scrollIntoView({block: 'start'})"
+                            )
                             page.wait_for_timeout(300)
                         page.screenshot(path=str(REPO / "docs" / SCREENSHOTS[name]))
                 set_theme(page, THEMES[0])  # the theme is a user setting: the next page starts light
@@ -204,13 +221,16 @@ def test_every_notebook_fits_the_page_in_light_and_dark(lab_factory, course_copy
             browser.close()
 
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "output-widths.json").write_text(json.dumps(
-        {"widths": widths, "trace_fits": trace_fits, "overflowing": overflowing}, indent=1))
+    (ARTIFACTS / "output-widths.json").write_text(
+        json.dumps({"widths": widths, "trace_fits": trace_fits, "overflowing": overflowing}, indent=1)
+    )
     print(f"\n{len(NOTEBOOKS)} notebooks in two themes: {time.monotonic() - started:.1f} s")
     for name, themes in widths.items():
         light = themes[THEMES[0]]
-        print(f"  {name:32} widest output {light['widest']:5} px (cell {light['widest_cell']}) "
-              f"in an output area of {light['area']} px")
+        print(
+            f"  {name:32} widest output {light['widest']:5} px (cell {light['widest_cell']}) "
+            f"in an output area of {light['area']} px"
+        )
     assert sorted(widths) == NOTEBOOKS or ONLY
     assert overflowing == [], "\n".join(overflowing)
     too_narrow = {k: v for k, v in trace_fits.items() if v["text"] > v["area"]}

@@ -22,7 +22,10 @@ def _private_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def kubectl_path() -> Path:
     """The real kubectl; missing fails in CI and skips loudly elsewhere."""
     if not KUBECTL.exists():
-        message = f"{KUBECTL} is missing: the real-client tests need it (scripts/system-deps.sh kubectl installs it)"
+        message = (
+            f"{KUBECTL} is missing: the real-client tests need it (scripts/system-deps.sh kubectl installs "
+            "it)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         warnings.warn(message, stacklevel=1)

@@ -1,4 +1,5 @@
-"""Every challenge: starts unsolved, is solved by its reference solution, is never solved by deleting its workload.
+"""Every challenge: starts unsolved, is solved by its reference solution, is never solved by deleting its
+workload.
 
 The checks read the cluster through the API server, so these tests change the
 cluster only as a learner would: with kubectl command lines
@@ -28,6 +29,7 @@ def test_the_chapter_has_at_least_twelve_challenges_with_distinct_names():
 
 def test_each_challenge_trains_a_section_and_an_objective_of_the_chapter():
     from kcourse import quiz
+
     bank = quiz.load("ch04")
     sections = {s.id for s in bank.sections}
     objectives = {o.id for o in bank.objectives}
@@ -73,6 +75,7 @@ def test_a_deployment_deleted_and_created_again_is_not_the_original():
     ch.cluster.kubectl("delete deployment shop")
     ch.cluster.run_until_stable(timeout=60)
     import yaml
+
     obj = yaml.safe_load(manifest)
     obj["metadata"] = {"name": "shop", "namespace": "default"}
     obj["spec"]["replicas"] = ch.params["replicas"]
@@ -136,12 +139,15 @@ def test_an_unknown_challenge_name_says_which_exist():
 
 def test_a_check_is_recorded_in_the_progress_file_beside_the_quiz(_private_progress):
     import json
+
     ch = challenges.start("dns-coredns-scaled-to-zero", seed=0)
     ch.check()
     run_solution(ch.cluster, ch.solution)
     ch.check()
     ch.check(record=False)
-    entry = json.loads(_private_progress.read_text())["chapters"]["ch04-challenges"]["dns-coredns-scaled-to-zero"]
+    entry = json.loads(_private_progress.read_text())["chapters"]["ch04-challenges"][
+        "dns-coredns-scaled-to-zero"
+    ]
     assert (entry["attempts"], entry["correct"], entry["section"]) == (2, True, "addons")
 
 
@@ -150,5 +156,9 @@ def test_with_the_control_plane_down_the_check_says_the_api_server_does_not_answ
     ch.cluster.fail_node("master-1")
     result = ch.check(settle=False)
     assert not result.passed
-    assert result.problems == (("the API server answered 503 ServiceUnavailable: the server is currently unable to "
-                               "handle the request"),)
+    assert result.problems == (
+        (
+            "the API server answered 503 ServiceUnavailable: the server is currently unable to "
+            "handle the request"
+        ),
+    )

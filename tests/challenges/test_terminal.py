@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def shell(line: str, kubeconfig: Path, home: Path) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "KUBECONFIG": str(kubeconfig)}
-    return subprocess.run(["bash", "-c", line], check=False, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["bash", "-c", line], check=False, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_serve_prints_the_one_export_line(capsys: pytest.CaptureFixture[str]):
@@ -43,10 +45,19 @@ def test_serve_prints_the_one_export_line(capsys: pytest.CaptureFixture[str]):
         handle.stop()
 
 
-@pytest.mark.parametrize("name", ["pending-cordoned-node", "service-no-endpoints", "pending-no-scheduler", "node-failure",
-                                  "etcd-deleted-revision"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pending-cordoned-node",
+        "service-no-endpoints",
+        "pending-no-scheduler",
+        "node-failure",
+        "etcd-deleted-revision",
+    ],
+)
 def test_the_reference_solution_typed_into_bash_with_the_real_kubectl_solves_the_served_cluster(
-        name: str, kubectl_path: Path, tmp_path: Path):
+    name: str, kubectl_path: Path, tmp_path: Path
+):
     ch = challenges.start(name, seed=1)
     handle = ch.cluster.serve()
     try:
@@ -78,10 +89,20 @@ def test_a_note_left_by_a_process_that_ended_is_not_trusted(tmp_path: Path):
     path.parent.mkdir(parents=True)
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\n")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=False,
-                          capture_output=True, text=True).stdout.strip()
-    path.write_text(json.dumps({"name": "pending-cordoned-node", "pid": int(dead), "kubeconfig": str(kubeconfig),
-                                "params": {}, "baseline": {}}))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=False, capture_output=True, text=True
+    ).stdout.strip()
+    path.write_text(
+        json.dumps(
+            {
+                "name": "pending-cordoned-node",
+                "pid": int(dead),
+                "kubeconfig": str(kubeconfig),
+                "params": {},
+                "baseline": {},
+            }
+        )
+    )
     with pytest.raises(terminal.ChallengeNotRunning, match="no longer served"):
         terminal.served("pending-cordoned-node")
     assert not path.exists()
@@ -91,16 +112,29 @@ def test_a_note_left_by_a_process_that_ended_is_not_trusted(tmp_path: Path):
 
 
 def _kcourse(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kcourse", *args], check=False, env=env, capture_output=True,
-                          text=True, timeout=60, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "kcourse", *args],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
 
 
 def test_kcourse_challenge_start_serves_until_stopped_and_check_reads_it_from_another_process(
-        kubectl_path: Path, tmp_path: Path, _private_progress: Path):
+    kubectl_path: Path, tmp_path: Path, _private_progress: Path
+):
     env = dict(os.environ, PYTHONPATH=str(REPO), KCOURSE_PROGRESS=str(_private_progress))
-    server = subprocess.Popen([sys.executable, "-m", "kcourse", "challenge", "start", "dns-coredns-scaled-to-zero",
-                               "--seed", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              cwd=REPO)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kcourse", "challenge", "start", "dns-coredns-scaled-to-zero", "--seed", "3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 60
@@ -115,11 +149,13 @@ def test_kcourse_challenge_start_serves_until_stopped_and_check_reads_it_from_an
         kubeconfig = Path(exports[0].split("=", 1)[1].strip())
         first = _kcourse("challenge", "check", "dns-coredns-scaled-to-zero", env=env)
         assert first.returncode == 1, first.stderr
-        assert first.stdout.startswith("✘ Not yet: deployment.apps \"coredns\" has spec.replicas 0")
+        assert first.stdout.startswith('✘ Not yet: deployment.apps "coredns" has spec.replicas 0')
         hint = _kcourse("challenge", "hint", "dns-coredns-scaled-to-zero", "1", env=env)
         assert hint.stdout.startswith("Hint 1 of 3: ") and "Hint 2" not in hint.stdout
         replicas = challenges.spec("dns-coredns-scaled-to-zero").instance(3)["replicas"]
-        done = shell(f"kubectl -n kube-system scale deployment coredns --replicas={replicas}", kubeconfig, tmp_path)
+        done = shell(
+            f"kubectl -n kube-system scale deployment coredns --replicas={replicas}", kubeconfig, tmp_path
+        )
         assert done.returncode == 0, done.stderr
         for _ in range(40):  # the served cluster runs in real time: the Pods start within seconds
             second = _kcourse("challenge", "check", "dns-coredns-scaled-to-zero", env=env)
@@ -128,7 +164,9 @@ def test_kcourse_challenge_start_serves_until_stopped_and_check_reads_it_from_an
             time.sleep(0.5)
         assert second.returncode == 0, second.stdout + second.stderr
         assert second.stdout.startswith("✔ CoreDNS runs")
-        entry = json.loads(_private_progress.read_text())["chapters"]["ch04-challenges"]["dns-coredns-scaled-to-zero"]
+        entry = json.loads(_private_progress.read_text())["chapters"]["ch04-challenges"][
+            "dns-coredns-scaled-to-zero"
+        ]
         assert entry["correct"] and entry["attempts"] >= 2
     finally:
         server.send_signal(signal.SIGTERM)
@@ -146,6 +184,10 @@ def test_a_served_cluster_whose_control_plane_is_down_is_answered_in_the_api_ser
         result = terminal.check_served("pending-cordoned-node")
         assert not result.passed
         assert result.problems == (
-            "the API server answered 503 ServiceUnavailable: the server is currently unable to handle the request",)
+            (
+                "the API server answered 503 ServiceUnavailable: the server is currently unable to handle "
+                "the request"
+            ),
+        )
     finally:
         handle.stop()

@@ -1,4 +1,5 @@
-"""The challenge widget: buttons that call the challenge, progress recorded, no solution before it is asked for."""
+"""The challenge widget: buttons that call the challenge, progress recorded, no solution before it is asked
+for."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ def test_a_fix_in_a_cell_then_check_shows_success_and_records_it(_private_progre
     view.check_button.click()
     assert "✔" in view.feedback.value
     assert entry(_private_progress, "pending-cordoned-node")["correct"]
-    assert "t=" in view.status.value and f"Pods in default: {view.challenge.params['replicas']} Running" in view.status.value
+    assert (
+        "t=" in view.status.value
+        and f"Pods in default: {view.challenge.params['replicas']} Running" in view.status.value
+    )
 
 
 def test_the_solution_is_offered_after_two_checks_and_held_by_no_widget_before(_private_progress: Path):

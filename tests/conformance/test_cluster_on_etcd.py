@@ -17,10 +17,19 @@ import kcourse
 from kcourse.sim.etcd import prefix_end
 from kcourse.sim.etcd_remote import RemoteEtcd
 
-DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-              "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                       "template": {"metadata": {"labels": {"app": "web"}},
-                                    "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+        },
+    },
+}
 
 
 def _scenario(etcd: Any) -> list[tuple[str, str, int, Any]]:

@@ -55,25 +55,44 @@ def _wall_age() -> float:
 
 def _normal(answer: Answer, url: str, ours_url: str) -> Answer:
     def fix(text: str) -> str:
-        text = text.replace(url, ours_url).replace(url.removeprefix("https://"), ours_url.removeprefix("https://")).replace(f"Client Version: {DISPATCHER}", f"Client Version: {VERSION}")
+        text = (
+            text.replace(url, ours_url)
+            .replace(url.removeprefix("https://"), ours_url.removeprefix("https://"))
+            .replace(f"Client Version: {DISPATCHER}", f"Client Version: {VERSION}")
+        )
         text = KLOG_HEADER.sub(r"\1<klog header> ", text)
         return DIFF_TIME.sub(r"\1\t<time>", DIFF_TEMP.sub(r"/tmp/\1-<n>", text))
+
     return answer[0], fix(answer[1]), fix(answer[2])
 
 
 def _run_scenario(scenario: Scenario, home: Path, manifests: Path) -> list[tuple[str, Answer, Answer]]:
     theirs_cluster, ours_cluster = scenario.build(), scenario.build()
     handle = theirs_cluster.serve(kubeconfig=home / f"{scenario.name}.kubeconfig")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "KUBECONFIG": str(handle.kubeconfig), "LANG": "C.UTF-8",
-           "TZ": "UTC", "NO_PROXY": "127.0.0.1", "KUBE_EDITOR": "/nonexistent/editor"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "KUBECONFIG": str(handle.kubeconfig),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "NO_PROXY": "127.0.0.1",
+        "KUBE_EDITOR": "/nonexistent/editor",
+    }
     ours = Kubectl(ours_cluster, age_clock=_wall_age, environ={"KUBE_EDITOR": env["KUBE_EDITOR"]})
     ours_url = f"https://{ours._server_ip()}:6443"
 
     def real(line: str) -> Answer:
         argv = shlex.split(line.replace("{dir}", str(manifests)))
         try:
-            r = subprocess.run([str(KUBECTL), *argv], capture_output=True, text=True, env=env, timeout=30,
-                               stdin=subprocess.DEVNULL, check=False)
+            r = subprocess.run(
+                [str(KUBECTL), *argv],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=30,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return 124, "", "the real kubectl was still running after 30 s\n"
         return _normal((r.returncode, r.stdout, as_kubectl_prints(r.stderr)), handle.url, ours_url)
@@ -117,8 +136,14 @@ def test_kubectl_prints_what_the_real_kubectl_prints(tmp_path: Path) -> None:
     report = [f"{equal} of {len(results)} kubectl commands print what kubectl v1.32 prints ({rate:.1%})"]
     for cmd, o, r in differ:
         reason = KNOWN.get(cmd, "UNEXPECTED")
-        report.append(f"\n$ kubectl {cmd}\n  reason: {reason}\n" + "".join(
-            difflib.unified_diff(_show(r).splitlines(True), _show(o).splitlines(True), "kubectl", "ours", n=2)))
+        report.append(
+            f"\n$ kubectl {cmd}\n  reason: {reason}\n"
+            + "".join(
+                difflib.unified_diff(
+                    _show(r).splitlines(True), _show(o).splitlines(True), "kubectl", "ours", n=2
+                )
+            )
+        )
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "kubectl-corpus.txt").write_text("\n".join(report) + "\n")
     print(report[0])

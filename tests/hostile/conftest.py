@@ -18,15 +18,25 @@ import kcourse
 
 CORPUS = Path(__file__).parent
 #: Words a Python traceback or an internal error would show, and a learner must never see.
-LEAKS = ("Traceback", 'File "', "Error:", "object has no attribute", "unhashable", "KeyError",
-         "TypeError", "AttributeError", "IndexError", "RecursionError")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "Error:",
+    "object has no attribute",
+    "unhashable",
+    "KeyError",
+    "TypeError",
+    "AttributeError",
+    "IndexError",
+    "RecursionError",
+)
 
 
 def expectation(path: Path) -> str:
     """The ``# expect: <fragment>`` a corpus file starts with (empty: any clear refusal will do)."""
     first = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()[0]
     assert first.startswith("# expect:"), f"{path.name} must start with '# expect: <message fragment>'"
-    return first[len("# expect:"):].strip()
+    return first[len("# expect:") :].strip()
 
 
 def assert_clear(message: str) -> None:

@@ -1,4 +1,5 @@
-"""Components and controllers that never die: a failing action is reported, retried with back-off, and the rest goes on.
+"""Components and controllers that never die: a failing action is reported, retried with back-off, and the
+rest goes on.
 
 Modelled on client-go and apimachinery:
 
@@ -57,34 +58,62 @@ class InjectedFault(Exception):
 
 # --- a booted cluster, copied per schedule ------------------------------------------------------------------
 
+
 def _deployment(name: str, replicas: int = 2, **strategy: Any) -> dict:
-    spec: dict[str, Any] = {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                            "template": {"metadata": {"labels": {"app": name}},
-                                         "spec": {"containers": [{"name": name, "image": "nginx",
-                                                                  "ports": [{"containerPort": 80}]}]}}}
+    spec: dict[str, Any] = {
+        "replicas": replicas,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{"name": name, "image": "nginx", "ports": [{"containerPort": 80}]}]},
+        },
+    }
     if strategy:
         spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": strategy}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-            "spec": spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": spec,
+    }
 
 
 def _service(name: str, type_: str = "ClusterIP") -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"type": type_, "selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"type": type_, "selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]},
+    }
 
 
 WORKLOAD: list[dict] = [
-    _deployment("web"), _service("web", "LoadBalancer"),
-    {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "default"},
-     "spec": {"selector": {"matchLabels": {"app": "agent"}},
-              "template": {"metadata": {"labels": {"app": "agent"}},
-                           "spec": {"containers": [{"name": "agent", "image": "busybox",
-                                                    "command": ["sleep", "3600"]}]}}}},
+    _deployment("web"),
+    _service("web", "LoadBalancer"),
+    {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {"containers": [{"name": "agent", "image": "busybox", "command": ["sleep", "3600"]}]},
+            },
+        },
+    },
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}},
     {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot", "namespace": "default"}},
-    {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
-     "metadata": {"name": "robot-token", "namespace": "default",
-                  "annotations": {"kubernetes.io/service-account.name": "robot"}}},
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": {
+            "name": "robot-token",
+            "namespace": "default",
+            "annotations": {"kubernetes.io/service-account.name": "robot"},
+        },
+    },
     _deployment("scratch", 1),
 ]
 
@@ -94,6 +123,7 @@ _TEMPLATE: dict[str, kcourse.Cluster] = {}
 
 def _copied(cluster: kcourse.Cluster) -> kcourse.Cluster:
     from properties.harness import _closures_copied  # the faithful deep copy the fault schedules use
+
     gc.disable()
     try:
         with _closures_copied():
@@ -129,6 +159,7 @@ def exercise(c: kcourse.Cluster) -> list[Event]:
 
 # --- faults -----------------------------------------------------------------------------------------------
 
+
 class ActionFaults:
     """Make runs ``skip+1`` … ``skip+count`` of the actions traced as ``target`` raise.
 
@@ -146,6 +177,7 @@ class ActionFaults:
             if (kw.get("trace_name") or component.name) == target and not hasattr(work, "__wrapped__"):
                 work = self._faulty(work)
             return original(component, delay, work, **kw)
+
         cluster.schedule = schedule  # type: ignore[method-assign]
 
     def _faulty(self, work: Callable[[], Event | None]) -> Callable[[], Event | None]:
@@ -158,6 +190,7 @@ class ActionFaults:
                 self.raised += 1
                 raise InjectedFault(f"injected fault #{self.raised} in {self.target}")
             return work()
+
         return faulty
 
 
@@ -178,14 +211,21 @@ class SyncFaults:
                 self.raised += 1
                 raise InjectedFault(f"injected sync fault #{self.raised} on {key}")
             return sync(key)
+
         return faulty
 
 
 def _controllers(c: kcourse.Cluster) -> list[Any]:
-    return [ctrl for m in c.machines.values() for comp in m.components for ctrl in getattr(comp, "controllers", ())]
+    return [
+        ctrl
+        for m in c.machines.values()
+        for comp in m.components
+        for ctrl in getattr(comp, "controllers", ())
+    ]
 
 
 # --- what "never dies" means ---------------------------------------------------------------------------
+
 
 def _background_loops(c: kcourse.Cluster) -> set[str]:
     """The periodic loops on the clock, by the component that runs them."""
@@ -193,8 +233,10 @@ def _background_loops(c: kcourse.Cluster) -> set[str]:
 
 
 def _ready(obj: dict, kind: str = "Ready") -> bool:
-    return any(cond.get("type") == kind and cond.get("status") == "True"
-               for cond in (obj.get("status") or {}).get("conditions") or [])
+    return any(
+        cond.get("type") == kind and cond.get("status") == "True"
+        for cond in (obj.get("status") or {}).get("conditions") or []
+    )
 
 
 def assert_alive_and_converged(c: kcourse.Cluster, loops: set[str]) -> None:
@@ -206,7 +248,9 @@ def assert_alive_and_converged(c: kcourse.Cluster, loops: set[str]) -> None:
         if ctrl.manager.elector.is_leader:
             assert ctrl.active, f"{ctrl.name} stopped"
             if len(ctrl.queue):
-                assert ctrl._timer is not None and not ctrl._timer.cancelled, f"{ctrl.name} holds keys it never syncs"
+                assert ctrl._timer is not None and not ctrl._timer.cancelled, (
+                    f"{ctrl.name} holds keys it never syncs"
+                )
     missing = loops - _background_loops(c)
     assert not missing, f"periodic loops gone from the clock: {sorted(missing)}"
     assert all(_ready(n) for n in c.nodes()), c.kubectl("get nodes")
@@ -215,15 +259,20 @@ def assert_alive_and_converged(c: kcourse.Cluster, loops: set[str]) -> None:
     ready = [p for p in c.pods() if p["metadata"]["labels"].get("app") == "web" and _ready(p)]
     assert len(ready) == 3
     eps = c.get("endpoints", "web")
-    assert sorted(a["ip"] for s in eps.get("subsets") or [] for a in s.get("addresses") or []) == \
-        sorted(p["status"]["podIP"] for p in ready)
+    assert sorted(a["ip"] for s in eps.get("subsets") or [] for a in s.get("addresses") or []) == sorted(
+        p["status"]["podIP"] for p in ready
+    )
     agents = [p for p in c.pods() if p["metadata"]["labels"].get("app") == "agent" and _ready(p)]
     workers = [n for n in c.nodes() if not n["spec"].get("taints")]
     assert len(agents) == len(workers) == 3, c.kubectl("get ds,pods -o wide")
-    assert c.api.peek("namespaces", "team") is None and c.api.peek("deployments", "scratch", "default") is None
+    assert (
+        c.api.peek("namespaces", "team") is None and c.api.peek("deployments", "scratch", "default") is None
+    )
     assert not [p for p in c.pods() if p["metadata"]["labels"].get("app") == "scratch"]
     lb = c.get("services", "web")
-    assert (lb["status"].get("loadBalancer") or {}).get("ingress"), "the service controller never served the LB"
+    assert (lb["status"].get("loadBalancer") or {}).get("ingress"), (
+        "the service controller never served the LB"
+    )
 
 
 def _reported(events: list[Event]) -> list[Event]:
@@ -233,19 +282,45 @@ def _reported(events: list[Event]) -> list[Event]:
 #: Every kind of component whose actions run through the clock, by the name its trace lines carry.
 #: (CoreDNS answers inside other actions; its only action of its own is a reconnect after a partition.)
 ACTION_TARGETS = [
-    "kubelet", "containerd", "kube-scheduler", "kube-controller-manager", "cloud-controller-manager",
-    "kube-proxy", "fluent-bit", "metrics-server",
-    "deployment-controller", "replicaset-controller", "daemonset-controller", "endpoint-controller",
-    "endpointslice-controller", "namespace-controller", "garbage-collector-controller", "node-lifecycle-controller",
-    "taint-eviction-controller", "node-ipam-controller", "pod-garbage-collector", "service-account-controller",
-    "tokens-controller", "root-ca-cert-publisher",
-    "cloud-node-controller", "cloud-node-lifecycle-controller", "service-lb-controller", "node-route-controller",
+    "kubelet",
+    "containerd",
+    "kube-scheduler",
+    "kube-controller-manager",
+    "cloud-controller-manager",
+    "kube-proxy",
+    "fluent-bit",
+    "metrics-server",
+    "deployment-controller",
+    "replicaset-controller",
+    "daemonset-controller",
+    "endpoint-controller",
+    "endpointslice-controller",
+    "namespace-controller",
+    "garbage-collector-controller",
+    "node-lifecycle-controller",
+    "taint-eviction-controller",
+    "node-ipam-controller",
+    "pod-garbage-collector",
+    "service-account-controller",
+    "tokens-controller",
+    "root-ca-cert-publisher",
+    "cloud-node-controller",
+    "cloud-node-lifecycle-controller",
+    "service-lb-controller",
+    "node-route-controller",
 ]
 #: The controllers whose sync handler is made to raise.
 SYNC_TARGETS = [
-    "deployment-controller", "replicaset-controller", "daemonset-controller", "endpoint-controller",
-    "endpointslice-controller", "namespace-controller", "garbage-collector-controller", "service-account-controller",
-    "service-lb-controller", "node-ipam-controller",
+    "deployment-controller",
+    "replicaset-controller",
+    "daemonset-controller",
+    "endpoint-controller",
+    "endpointslice-controller",
+    "namespace-controller",
+    "garbage-collector-controller",
+    "service-account-controller",
+    "service-lb-controller",
+    "node-ipam-controller",
 ]
 
 
@@ -258,18 +333,28 @@ def _no_escape() -> Iterator[None]:
 
 
 #: Targets that act only a few times in the exercise: their faults start with their first action.
-FEW_ACTIONS = {"tokens-controller", "node-ipam-controller", "cloud-node-controller", "service-account-controller",
-               "garbage-collector-controller", "namespace-controller", "root-ca-cert-publisher"}
+FEW_ACTIONS = {
+    "tokens-controller",
+    "node-ipam-controller",
+    "cloud-node-controller",
+    "service-account-controller",
+    "garbage-collector-controller",
+    "namespace-controller",
+    "root-ca-cert-publisher",
+}
 
 
 def _one_schedule_per_target(test: Callable) -> Callable:
     """An explicit schedule for every target (two faults, half before and half after the work), so each is
     covered whatever the generated ones pick."""
     for i, target in enumerate(ACTION_TARGETS):
-        test = example(schedule={"mode": "action", "target": target, "skip": 0, "count": 2,
-                                 "after": bool(i % 2)})(test)
+        test = example(
+            schedule={"mode": "action", "target": target, "skip": 0, "count": 2, "after": bool(i % 2)}
+        )(test)
     for target in SYNC_TARGETS:
-        test = example(schedule={"mode": "sync", "target": target, "skip": 0, "count": 2, "after": False})(test)
+        test = example(schedule={"mode": "sync", "target": target, "skip": 0, "count": 2, "after": False})(
+            test
+        )
     return test
 
 
@@ -278,13 +363,26 @@ def _schedules(draw: st.DrawFn) -> dict[str, Any]:
     mode = draw(st.sampled_from(["action", "sync"]))
     target = draw(st.sampled_from(ACTION_TARGETS if mode == "action" else SYNC_TARGETS))
     skip = 0 if target in FEW_ACTIONS else draw(st.integers(0, 8 if mode == "action" else 1))
-    return {"mode": mode, "target": target, "skip": skip, "count": draw(st.integers(1, 6)),
-            "after": draw(st.booleans())}
+    return {
+        "mode": mode,
+        "target": target,
+        "skip": skip,
+        "count": draw(st.integers(1, 6)),
+        "after": draw(st.booleans()),
+    }
 
 
-@settings(max_examples=SCHEDULES, derandomize=True, deadline=None, database=None,
-          phases=[Phase.explicit, Phase.generate],  # a failing schedule is printed as drawn: shrinking re-runs clusters
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=SCHEDULES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[
+        Phase.explicit,
+        Phase.generate,
+    ],  # a failing schedule is printed as drawn: shrinking re-runs clusters
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @_one_schedule_per_target
 @given(schedule=_schedules())
 def test_generated_fault_schedules_never_kill_a_component(schedule: dict[str, Any]) -> None:
@@ -294,8 +392,11 @@ def test_generated_fault_schedules_never_kill_a_component(schedule: dict[str, An
 def _run_schedule(mode: str, target: str, skip: int, count: int, after: bool) -> None:
     c = booted()
     loops = _background_loops(c)
-    faults: ActionFaults | SyncFaults = (ActionFaults(c, target, skip, count, after) if mode == "action"
-                                         else SyncFaults(c, target, skip, count))
+    faults: ActionFaults | SyncFaults = (
+        ActionFaults(c, target, skip, count, after)
+        if mode == "action"
+        else SyncFaults(c, target, skip, count)
+    )
     with _no_escape():
         events = exercise(c)
     assert faults.raised >= 1, f"{target} never failed in {faults.runs} runs: the schedule tested nothing"
@@ -319,8 +420,9 @@ def test_every_component_kind_is_covered_by_the_schedules() -> None:
 # --- a controller with an object it cannot handle --------------------------------------------------------
 
 
-def _store_raw(c: kcourse.Cluster, resource: str, name: str, change: Callable[[dict], None],
-               namespace: str = "default") -> None:
+def _store_raw(
+    c: kcourse.Cluster, resource: str, name: str, change: Callable[[dict], None], namespace: str = "default"
+) -> None:
     """Rewrite an object straight in etcd, past the API server's door (as a buggy client of etcd would)."""
     key = f"/registry/{resource}/{namespace}/{name}"
     obj = json.loads(c.etcd.get(key).value)
@@ -329,8 +431,10 @@ def _store_raw(c: kcourse.Cluster, resource: str, name: str, change: Callable[[d
 
 
 def _bad_surge(obj: dict) -> None:
-    obj["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "abc%",
-                                                                          "maxUnavailable": "25%"}}
+    obj["spec"]["strategy"] = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "abc%", "maxUnavailable": "25%"},
+    }
 
 
 def _fault_run() -> tuple[kcourse.Cluster, list[Event]]:
@@ -345,10 +449,13 @@ def _fault_run() -> tuple[kcourse.Cluster, list[Event]]:
 def test_a_deployment_it_cannot_read_is_retried_with_backoff_then_dropped_and_others_go_on() -> None:
     c, events = _fault_run()
     errors = [e for e in events if e.component == "deployment-controller" and "error syncing" in e.message]
-    text = ('error syncing \'default/web\': invalid value for IntOrString: invalid value "abc%": '
-            'strconv.Atoi: parsing "abc": invalid syntax')
-    assert [e.message for e in errors] == [f"{text}; requeuing (attempt {n})" for n in range(1, 16)] + \
-        [f"{text}; dropping it out of the queue after 15 retries"]
+    text = (
+        "error syncing 'default/web': invalid value for IntOrString: invalid value \"abc%\": "
+        'strconv.Atoi: parsing "abc": invalid syntax'
+    )
+    assert [e.message for e in errors] == [f"{text}; requeuing (attempt {n})" for n in range(1, 16)] + [
+        f"{text}; dropping it out of the queue after 15 retries"
+    ]
     # Back-off 5 ms, 10 ms, 20 ms … plus the loop's own 5 ms pass between two syncs of the key.
     gaps = [round((b.time - a.time) * 1000) for a, b in itertools.pairwise(errors)]
     assert gaps == [5 * 2**n + 5 for n in range(15)]
@@ -359,7 +466,9 @@ def test_a_deployment_it_cannot_read_is_retried_with_backoff_then_dropped_and_ot
 
 def test_fixing_the_object_brings_the_deployment_back_to_stable() -> None:
     c, _ = _fault_run()
-    _store_raw(c, "deployments", "web", lambda o: o["spec"].__setitem__("strategy", {"type": "RollingUpdate"}))
+    _store_raw(
+        c, "deployments", "web", lambda o: o["spec"].__setitem__("strategy", {"type": "RollingUpdate"})
+    )
     c.kubectl("scale deployment web --replicas=4")  # a change re-enqueues the dropped key
     events = c.run_until_stable()
     assert not [e for e in events if "error syncing" in e.message]
@@ -405,9 +514,14 @@ def test_a_periodic_action_that_keeps_failing_is_retried_5_10_20_ms_and_keeps_it
     assert len(failed) == faults.raised == 5
     gaps = [round((b.time - a.time) * 1000) for a, b in itertools.pairwise(failed)]
     assert gaps == [5, 10, 20, 40]
-    assert [e.message.split("; ")[1] for e in failed] == [f"running it again in {5 * 2**n}ms" for n in range(5)]
-    runs = [e for e in events if e.component == "pod-garbage-collector" and e.verb != "error"
-            and e.time > failed[-1].time]
+    assert [e.message.split("; ")[1] for e in failed] == [
+        f"running it again in {5 * 2**n}ms" for n in range(5)
+    ]
+    runs = [
+        e
+        for e in events
+        if e.component == "pod-garbage-collector" and e.verb != "error" and e.time > failed[-1].time
+    ]
     assert len(runs) >= 3, "the loop did not go on after the fault"
     assert round(runs[0].time - failed[-1].time, 3) == 0.08  # the fifth back-off, then a normal run
     # Back on its 20 s period once the fault is gone.
@@ -415,8 +529,10 @@ def test_a_periodic_action_that_keeps_failing_is_retried_5_10_20_ms_and_keeps_it
 
 
 def test_a_scheduling_cycle_that_raises_is_a_scheduler_error_with_a_failed_scheduling_event(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kcourse.sim import scheduler as sched
+
     c = kcourse.Cluster(masters=1, workers=1, addons=False, seed=0)
     original = sched.Framework.schedule
     failing = {"n": 3}
@@ -426,10 +542,17 @@ def test_a_scheduling_cycle_that_raises_is_a_scheduler_error_with_a_failed_sched
             failing["n"] -= 1
             raise InjectedFault("plugin exploded")
         return original(self, pod)
+
     monkeypatch.setattr(sched.Framework, "schedule", schedule)
     for name in ("boom", "fine"):
-        c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        c.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            }
+        )
     c.run_until_stable()
     assert "InjectedFault: plugin exploded → backoffQ" in c.trace()
     events = c.kubectl("get events --field-selector involvedObject.name=boom")
@@ -439,7 +562,9 @@ def test_a_scheduling_cycle_that_raises_is_a_scheduler_error_with_a_failed_sched
 
 def test_an_informer_handler_that_raises_loses_one_notification_not_the_watch() -> None:
     c = kcourse.Cluster(masters=1, workers=1, addons=False, seed=0)
-    kcm = next(comp for m in c.machines.values() for comp in m.components if comp.name == "kube-controller-manager")
+    kcm = next(
+        comp for m in c.machines.values() for comp in m.components if comp.name == "kube-controller-manager"
+    )
     rs = kcm.controller("replicaset-controller")
     informer = kcm.informers.informer("replicasets")
     calls = {"n": 0}
@@ -448,7 +573,9 @@ def test_an_informer_handler_that_raises_loses_one_notification_not_the_watch() 
         calls["n"] += 1
         if calls["n"] == 1:
             raise InjectedFault("handler bug")
+
     from kcourse.sim.informer import ResourceEventHandler
+
     informer.add_event_handler(ResourceEventHandler(on_add=explode))
     c.apply(_deployment("web"))  # the write that triggers the handler succeeds
     c.run_until_stable()
@@ -467,7 +594,10 @@ def test_bytes_that_are_no_object_written_straight_to_etcd_leave_the_api_server_
     c.run_until_stable()
     assert c.get("deployments", "web")["status"].get("availableReplicas") == 2
     lines = [e for e in c.events if e.component == "kube-apiserver" and e.verb == "error"]
-    assert [e.key for e in lines] == ["/registry/configmaps/default/junk", "/registry/pods/default/junk",
-                                      "/registry/pods/default/list"]
+    assert [e.key for e in lines] == [
+        "/registry/configmaps/default/junk",
+        "/registry/pods/default/junk",
+        "/registry/pods/default/list",
+    ]
     assert all("watch cache's decoder" in e.message for e in lines)
     assert c.api.peek("pods", "junk", "default") is None

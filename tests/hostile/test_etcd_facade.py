@@ -34,10 +34,33 @@ from kcourse.sim.etcd import (
 from .conftest import assert_clear
 
 #: Arguments of the wrong Python type for a key, a value or a range end.
-NOT_TEXT: list[Any] = [5, 2.5, True, [1], ["/k"], {"k": "v"}, ("/k",), {1}, object(), bytearray(b"/k"),
-                       memoryview(b"/k")]
+NOT_TEXT: list[Any] = [
+    5,
+    2.5,
+    True,
+    [1],
+    ["/k"],
+    {"k": "v"},
+    ("/k",),
+    {1},
+    object(),
+    bytearray(b"/k"),
+    memoryview(b"/k"),
+]
 #: Arguments that are not an int64 revision (or limit).
-NOT_REVISION: list[Any] = [2.5, True, False, "3", b"3", [3], None, float("nan"), 2**63, -(2**63) - 1, 10**5000]
+NOT_REVISION: list[Any] = [
+    2.5,
+    True,
+    False,
+    "3",
+    b"3",
+    [3],
+    None,
+    float("nan"),
+    2**63,
+    -(2**63) - 1,
+    10**5000,
+]
 #: Text the store cannot hold as a key: not UTF-8 bytes, or a str with a lone surrogate.
 NOT_UTF8: list[Any] = [b"\xff\xfe/k", b"/k\x80", "/k\udc80"]
 
@@ -93,7 +116,9 @@ def _entry_points_taking_a_key() -> dict[str, Callable[[Etcd, Any], Any]]:
         "txn put key": lambda e, k: e.txn([], [Op("put", "/ok", b"x"), Op("put", k, b"x")]),
         "txn get key": lambda e, k: e.txn([], [Op("put", "/ok", b"x"), Op("get", k)]),
         "txn delete key": lambda e, k: e.txn([], [Op("put", "/ok", b"x"), Op("delete", k)]),
-        "txn delete range_end": lambda e, k: e.txn([], [Op("put", "/ok", b"x"), Op("delete", "/a", range_end=k)]),
+        "txn delete range_end": lambda e, k: e.txn(
+            [], [Op("put", "/ok", b"x"), Op("delete", "/a", range_end=k)]
+        ),
         "txn failure branch key": lambda e, k: e.txn([], [Op("put", "/ok", b"x")], [Op("put", k, b"x")]),
     }
 
@@ -115,23 +140,35 @@ def _entry_points_taking_a_revision() -> dict[str, Callable[[Etcd, Any], Any]]:
         "compact(revision)": lambda e, r: e.compact(r),
         "watch(start_revision)": lambda e, r: e.watch("/a", lambda events: None, start_revision=r),
         "txn compare mod": lambda e, r: e.txn([Compare("/a", "mod", "=", r)], [Op("put", "/ok", b"x")]),
-        "txn compare version": lambda e, r: e.txn([Compare("/a", "version", ">", r)], [Op("put", "/ok", b"x")]),
+        "txn compare version": lambda e, r: e.txn(
+            [Compare("/a", "version", ">", r)], [Op("put", "/ok", b"x")]
+        ),
     }
 
 
-KEY_CASES = [pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
-             for (name, call), (i, arg) in itertools.product(_entry_points_taking_a_key().items(),
-                                                              enumerate(NOT_TEXT))]
-VALUE_CASES = [pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
-               for (name, call), (i, arg) in itertools.product(_entry_points_taking_a_value().items(),
-                                                                enumerate(NOT_TEXT))]
-REVISION_CASES = [pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
-                  for (name, call), (i, arg) in itertools.product(_entry_points_taking_a_revision().items(),
-                                                                   enumerate(NOT_REVISION))]
-UTF8_CASES = [pytest.param(call, arg, id=f"{name}-{i}")
-              for (name, call), (i, arg) in itertools.product(
-                  {**_entry_points_taking_a_key(), **_entry_points_taking_a_value()}.items(), enumerate(NOT_UTF8))
-              if not (isinstance(arg, bytes) and "value" in name)]  # a value is any bytes
+KEY_CASES = [
+    pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
+    for (name, call), (i, arg) in itertools.product(_entry_points_taking_a_key().items(), enumerate(NOT_TEXT))
+]
+VALUE_CASES = [
+    pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
+    for (name, call), (i, arg) in itertools.product(
+        _entry_points_taking_a_value().items(), enumerate(NOT_TEXT)
+    )
+]
+REVISION_CASES = [
+    pytest.param(call, arg, id=f"{name}-{type(arg).__name__}-{i}")
+    for (name, call), (i, arg) in itertools.product(
+        _entry_points_taking_a_revision().items(), enumerate(NOT_REVISION)
+    )
+]
+UTF8_CASES = [
+    pytest.param(call, arg, id=f"{name}-{i}")
+    for (name, call), (i, arg) in itertools.product(
+        {**_entry_points_taking_a_key(), **_entry_points_taking_a_value()}.items(), enumerate(NOT_UTF8)
+    )
+    if not (isinstance(arg, bytes) and "value" in name)
+]  # a value is any bytes
 
 
 @pytest.mark.parametrize(("call", "key"), KEY_CASES)
@@ -140,12 +177,16 @@ def test_a_key_that_is_not_str_or_bytes_is_refused_before_anything_changes(call:
 
 
 @pytest.mark.parametrize(("call", "value"), VALUE_CASES)
-def test_a_value_that_is_not_str_or_bytes_is_refused_before_anything_changes(call: Callable, value: Any) -> None:
+def test_a_value_that_is_not_str_or_bytes_is_refused_before_anything_changes(
+    call: Callable, value: Any
+) -> None:
     _refused(lambda e: call(e, value), (TypeError,))
 
 
 @pytest.mark.parametrize(("call", "revision"), REVISION_CASES)
-def test_a_revision_that_is_not_an_int64_is_refused_before_anything_changes(call: Callable, revision: Any) -> None:
+def test_a_revision_that_is_not_an_int64_is_refused_before_anything_changes(
+    call: Callable, revision: Any
+) -> None:
     _refused(lambda e: call(e, revision), (TypeError, ValueError))
 
 
@@ -154,13 +195,20 @@ def test_text_that_is_not_utf8_is_refused_before_anything_changes(call: Callable
     _refused(lambda e: call(e, text), (ValueError,))
 
 
-@pytest.mark.parametrize("call", [
-    pytest.param(lambda e: e.put("", "v"), id="put"), pytest.param(lambda e: e.put(b"", "v"), id="put-bytes"),
-    pytest.param(lambda e: e.get(""), id="get"), pytest.param(lambda e: e.range(""), id="range"),
-    pytest.param(lambda e: e.delete(""), id="delete"),
-    pytest.param(lambda e: e.txn([], [Op("put", "/ok", b"x"), Op("put", "", b"x")]), id="txn-put"),
-    pytest.param(lambda e: e.txn([Compare("", "version", "=", 0)], [Op("put", "/ok", b"x")]), id="txn-compare"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda e: e.put("", "v"), id="put"),
+        pytest.param(lambda e: e.put(b"", "v"), id="put-bytes"),
+        pytest.param(lambda e: e.get(""), id="get"),
+        pytest.param(lambda e: e.range(""), id="range"),
+        pytest.param(lambda e: e.delete(""), id="delete"),
+        pytest.param(lambda e: e.txn([], [Op("put", "/ok", b"x"), Op("put", "", b"x")]), id="txn-put"),
+        pytest.param(
+            lambda e: e.txn([Compare("", "version", "=", 0)], [Op("put", "/ok", b"x")]), id="txn-compare"
+        ),
+    ],
+)
 def test_an_empty_key_gets_etcds_error_and_changes_nothing(call: Callable) -> None:
     _refused(call, (EtcdError,))
     with pytest.raises(EtcdError, match=f"^{ErrEmptyKey}$"):
@@ -178,6 +226,7 @@ def test_compacting_at_or_below_the_last_compaction_is_etcds_compacted_error(rev
 def test_compacting_past_the_current_revision_is_etcds_future_revision_error(ahead: int) -> None:
     def compact(e: Etcd) -> None:
         e.compact(e.revision + ahead)
+
     _refused(compact, (EtcdError,))
     with pytest.raises(EtcdError, match=f"^{ErrFutureRev}$"):
         compact(_store())
@@ -191,11 +240,14 @@ def test_a_fresh_store_may_be_compacted_at_revision_zero_once_as_etcd() -> None:
     assert etcd.revision == 1 and etcd.compact_revision == 0
 
 
-@pytest.mark.parametrize(("revision", "text"), [
-    (2.5, "json: cannot unmarshal number 2.5 into Go value of type int64"),
-    (True, "json: cannot unmarshal bool into Go value of type int64"),
-    (10**20, "json: cannot unmarshal number 100000000000000000000 into Go value of type int64"),
-])
+@pytest.mark.parametrize(
+    ("revision", "text"),
+    [
+        (2.5, "json: cannot unmarshal number 2.5 into Go value of type int64"),
+        (True, "json: cannot unmarshal bool into Go value of type int64"),
+        (10**20, "json: cannot unmarshal number 100000000000000000000 into Go value of type int64"),
+    ],
+)
 def test_a_compaction_revision_that_is_not_an_int64_gets_the_gateways_words(revision: Any, text: str) -> None:
     with pytest.raises((TypeError, ValueError)) as info:
         _store().compact(revision)
@@ -230,23 +282,30 @@ def test_a_negative_limit_means_no_limit_as_in_etcd() -> None:
 # --- transactions: all or nothing ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [
-    pytest.param(Op("put", "/x", [1]), id="list-value"),  # type: ignore[arg-type]
-    pytest.param(Op("put", 5, b"x"), id="int-key"),  # type: ignore[arg-type]
-    pytest.param(Op("put", "", b"x"), id="empty-key"),
-    pytest.param(Op("upsert", "/x", b"x"), id="unknown-op"),
-    pytest.param(Op("put", "/x", b"x", range_end="/y"), id="put-with-range"),
-    pytest.param(Op("put", "/ok", b"again"), id="same-key-twice"),
-    pytest.param("put /x", id="not-an-op"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(Op("put", "/x", [1]), id="list-value"),  # type: ignore[arg-type]
+        pytest.param(Op("put", 5, b"x"), id="int-key"),  # type: ignore[arg-type]
+        pytest.param(Op("put", "", b"x"), id="empty-key"),
+        pytest.param(Op("upsert", "/x", b"x"), id="unknown-op"),
+        pytest.param(Op("put", "/x", b"x", range_end="/y"), id="put-with-range"),
+        pytest.param(Op("put", "/ok", b"again"), id="same-key-twice"),
+        pytest.param("put /x", id="not-an-op"),
+    ],
+)
 @pytest.mark.parametrize("branch", ["success", "failure"])
-def test_a_txn_with_one_bad_op_changes_nothing_and_the_next_write_gets_the_next_revision(bad: Any,
-                                                                                        branch: str) -> None:
+def test_a_txn_with_one_bad_op_changes_nothing_and_the_next_write_gets_the_next_revision(
+    bad: Any, branch: str
+) -> None:
     etcd = _store()
     before = _state(etcd)
     good = [Op("put", "/ok", b"x"), Op("delete", "/a")]
-    ops = {"success": good + [bad], "failure": [Op("get", "/b")]} if branch == "success" else \
-        {"success": good, "failure": [Op("put", "/ok", b"y"), bad]}
+    ops = (
+        {"success": good + [bad], "failure": [Op("get", "/b")]}
+        if branch == "success"
+        else {"success": good, "failure": [Op("put", "/ok", b"y"), bad]}
+    )
     with pytest.raises((TypeError, ValueError, EtcdError)) as info:
         etcd.txn([Compare("/a", "version", ">", 0)], ops["success"], ops["failure"])
     assert_clear(str(info.value).replace("TypeError", "Type error"))
@@ -255,24 +314,31 @@ def test_a_txn_with_one_bad_op_changes_nothing_and_the_next_write_gets_the_next_
     assert etcd.put("/next", "1") == before[0] + 1
 
 
-@pytest.mark.parametrize("compare", [
-    pytest.param(Compare("/a", "size", "=", 1), id="unknown-target"),
-    pytest.param(Compare("/a", "version", "==", 1), id="unknown-result"),
-    pytest.param(Compare("/a", "version", ">", "1"), id="str-operand"),
-    pytest.param(Compare("/a", "mod", ">", 1.5), id="float-operand"),
-    pytest.param(Compare("/a", "value", "=", 4), id="int-value-operand"),
-    pytest.param(("/a", "version", ">", 0), id="not-a-compare"),
-])
+@pytest.mark.parametrize(
+    "compare",
+    [
+        pytest.param(Compare("/a", "size", "=", 1), id="unknown-target"),
+        pytest.param(Compare("/a", "version", "==", 1), id="unknown-result"),
+        pytest.param(Compare("/a", "version", ">", "1"), id="str-operand"),
+        pytest.param(Compare("/a", "mod", ">", 1.5), id="float-operand"),
+        pytest.param(Compare("/a", "value", "=", 4), id="int-value-operand"),
+        pytest.param(("/a", "version", ">", 0), id="not-a-compare"),
+    ],
+)
 def test_a_txn_with_a_bad_compare_changes_nothing(compare: Any) -> None:
-    _refused(lambda e: e.txn([compare], [Op("put", "/ok", b"x")], [Op("put", "/ko", b"x")]),
-             (TypeError, ValueError))
+    _refused(
+        lambda e: e.txn([compare], [Op("put", "/ok", b"x")], [Op("put", "/ko", b"x")]),
+        (TypeError, ValueError),
+    )
 
 
 def test_a_txn_that_writes_bumps_the_revision_once_for_all_its_ops() -> None:
     etcd = _store()
     rev = etcd.revision
-    ok, results = etcd.txn([Compare(b"/a", "value", "=", "4")],
-                           [Op("put", b"/x", "1"), Op("put", "/y", b"2"), Op("delete", "/b"), Op("get", "/x")])
+    ok, results = etcd.txn(
+        [Compare(b"/a", "value", "=", "4")],
+        [Op("put", b"/x", "1"), Op("put", "/y", b"2"), Op("delete", "/b"), Op("get", "/x")],
+    )
     assert ok and etcd.revision == rev + 1
     assert results == [rev + 1, rev + 1, 1, [KeyValue("/x", b"1", rev + 1, rev + 1, 1)]]
     assert etcd.put("/z", "3") == rev + 2
@@ -327,9 +393,20 @@ def test_a_raising_watcher_on_a_clusters_store_harms_neither_writes_nor_steps() 
     bad = c.etcd.watch("/registry/", _raise, prefix=True)
     c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {"a": "b"}})
     assert bad.cancelled and isinstance(bad.error, Boom)
-    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                      "template": {"metadata": {"labels": {"app": "web"}},
-                                   "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}})
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                },
+            },
+        }
+    )
     c.run_until_stable()
     assert "1/1" in c.kubectl("get deployment web")

@@ -54,14 +54,21 @@ def test_kubectl_apply_f_refuses(path: Path, cluster: kcourse.Cluster, marker: P
 
 def test_a_manifest_over_the_request_limit_is_refused_before_parsing(cluster: kcourse.Cluster) -> None:
     revision = cluster.etcd.revision
-    huge = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: '" + "a" * MAX_MANIFEST_BYTES + "'\n"
+    huge = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: '"
+        + "a" * MAX_MANIFEST_BYTES
+        + "'\n"
+    )
     with pytest.raises(kcourse.ApiError, match="larger than the API server's limit"):
         cluster.apply(huge)
     assert cluster.etcd.revision == revision
 
 
-@pytest.mark.parametrize("value", [None, 42, 3.5, object(), b"\xff\xfe\x00", {"kind": "Pod"}, [[]]],
-                         ids=["none", "int", "float", "object", "bad-utf8", "no-apiversion", "nested-list"])
+@pytest.mark.parametrize(
+    "value",
+    [None, 42, 3.5, object(), b"\xff\xfe\x00", {"kind": "Pod"}, [[]]],
+    ids=["none", "int", "float", "object", "bad-utf8", "no-apiversion", "nested-list"],
+)
 def test_apply_refuses_what_is_not_a_manifest(value: object, cluster: kcourse.Cluster) -> None:
     revision = cluster.etcd.revision
     with pytest.raises(kcourse.ApiError) as err:
@@ -73,7 +80,8 @@ def test_apply_refuses_what_is_not_a_manifest(value: object, cluster: kcourse.Cl
 def test_templates_in_quoted_strings_are_plain_data(cluster: kcourse.Cluster, marker: Path) -> None:
     """``{{ }}`` and ``$( )`` inside a string are characters, not something to expand or run."""
     value = f"{{{{ lookup('pipe', 'touch {marker}') }}}} $(touch {marker}) `touch {marker}` ${{HOME}}"
-    stored = cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "templated"},
-                            "data": {"cmd": value}})
+    stored = cluster.apply(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "templated"}, "data": {"cmd": value}}
+    )
     assert stored["data"]["cmd"] == value
     assert cluster.get("configmaps", "templated")["data"]["cmd"] == value

@@ -42,7 +42,7 @@ def test_broken_bank_is_refused_with_file_and_line(path: Path, tmp_path: Path, m
     for p in problems:
         assert re.match(rf"{re.escape(str(bank))}:\d+: \S", p), p
         assert_clear(p)
-    assert expectation(path) in problems[0][len(str(bank)):]
+    assert expectation(path) in problems[0][len(str(bank)) :]
 
 
 def test_a_bank_that_is_not_utf8_or_missing_is_a_problem_not_a_crash(tmp_path: Path) -> None:
@@ -54,8 +54,25 @@ def test_a_bank_that_is_not_utf8_or_missing_is_a_problem_not_a_crash(tmp_path: P
         load_bank(tmp_path / "nowhere.yaml")
 
 
-BAD_ANSWERS = [None, "", "   ", 42, -1, math.nan, math.inf, [], {}, {"a": 1}, ["x"] * 1000, object(), b"\xff",
-               "x" * 100_000, "{{ 7*7 }}", "__import__('os').system('true')", True]
+BAD_ANSWERS = [
+    None,
+    "",
+    "   ",
+    42,
+    -1,
+    math.nan,
+    math.inf,
+    [],
+    {},
+    {"a": 1},
+    ["x"] * 1000,
+    object(),
+    b"\xff",
+    "x" * 100_000,
+    "{{ 7*7 }}",
+    "__import__('os').system('true')",
+    True,
+]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +80,9 @@ def session_bank():
     return load_bank(REAL_BANK)
 
 
-@pytest.mark.parametrize("answer", BAD_ANSWERS, ids=[f"{type(a).__name__}-{i}" for i, a in enumerate(BAD_ANSWERS)])
+@pytest.mark.parametrize(
+    "answer", BAD_ANSWERS, ids=[f"{type(a).__name__}-{i}" for i, a in enumerate(BAD_ANSWERS)]
+)
 def test_bad_answers_get_a_message_and_count_no_attempt(answer: object, session_bank, tmp_path: Path) -> None:
     progress = Progress(tmp_path / "progress.json")
     session = QuizSession(session_bank, progress=progress)
@@ -88,17 +107,21 @@ CORRUPT = {
     "json-string": b'"progress"',
     "wrong-version": b'{"version": 99, "chapters": {}}',
     "chapters-list": b'{"version": 1, "chapters": []}',
-    "attempts-string": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": "1", "best": 1, "points": 1}}}}',
+    "attempts-string": (
+        b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": "1", "best": 1, "points": 1}}}}'
+    ),
     "best-null": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": 1, "best": null, "points": 1}}}}',
     "nan": b'{"version": 1, "chapters": {"ch04": {"q": {"attempts": 1, "best": NaN, "points": 1}}}}',
     "deep": b"[" * 100_000 + b"]" * 100_000,
     "yaml-python-tag": b"!!python/object/apply:os.system ['true']\n",
-    "latin1": "{\"version\": 1, \"chapters\": {\"caf\xe9\": {}}}".encode("latin-1"),
+    "latin1": '{"version": 1, "chapters": {"caf\xe9": {}}}'.encode("latin-1"),
 }
 
 
 @pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
-def test_corrupt_progress_is_set_aside_with_one_line(content: bytes, tmp_path: Path, session_bank, capsys) -> None:
+def test_corrupt_progress_is_set_aside_with_one_line(
+    content: bytes, tmp_path: Path, session_bank, capsys
+) -> None:
     path = tmp_path / "progress.json"
     path.write_bytes(content)
     data = Progress(path).load()
@@ -119,7 +142,9 @@ def test_corrupt_progress_is_set_aside_with_one_line(content: bytes, tmp_path: P
 
 HUGE = [10**400, -(10**400), 2**63, 2**1024, 10**4299]
 ODD_NUMBERS = st.one_of(
-    st.sampled_from(HUGE), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(HUGE),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([True, False, None, "", "3", "1e400", "NaN", [], {}, [1], {"a": 1}]),
 )
 
@@ -135,20 +160,34 @@ NUMERIC_FIELDS = ("answer", "tolerance", "points", "attempts")
 
 
 def _numeric_bank(fields: dict[str, object], seed: object) -> str:
-    lines = [f"seed: {_yaml_scalar(seed)}", "chapter: ch99", "title: Test bank",
-             "objectives: [{id: o1, text: An objective}]", 'sections: [{id: s1, title: "9.1 A section"}]',
-             "questions:", "  - id: q1", "    type: numeric", "    section: s1", "    objective: o1",
-             "    prompt: How many?", "    hints: [Count them.]"]
+    lines = [
+        f"seed: {_yaml_scalar(seed)}",
+        "chapter: ch99",
+        "title: Test bank",
+        "objectives: [{id: o1, text: An objective}]",
+        'sections: [{id: s1, title: "9.1 A section"}]',
+        "questions:",
+        "  - id: q1",
+        "    type: numeric",
+        "    section: s1",
+        "    objective: o1",
+        "    prompt: How many?",
+        "    hints: [Count them.]",
+    ]
     lines += [f"    {k}: {_yaml_scalar(v)}" for k, v in fields.items()]
     return "\n".join(lines) + "\n"
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(fields=st.fixed_dictionaries({"answer": ODD_NUMBERS},
-                                    optional={k: ODD_NUMBERS for k in NUMERIC_FIELDS[1:]}),
-       seed=st.one_of(st.integers(min_value=0, max_value=2**32 - 1), ODD_NUMBERS))
+@given(
+    fields=st.fixed_dictionaries(
+        {"answer": ODD_NUMBERS}, optional={k: ODD_NUMBERS for k in NUMERIC_FIELDS[1:]}
+    ),
+    seed=st.one_of(st.integers(min_value=0, max_value=2**32 - 1), ODD_NUMBERS),
+)
 def test_generated_numbers_in_a_bank_load_or_are_refused_with_file_and_line(fields, seed, tmp_path_factory):
-    """Whatever number sits in a bank field, lint answers with ``file:line`` problems or passes; it never raises."""
+    """Whatever number sits in a bank field, lint answers with ``file:line`` problems or passes; it never
+    raises."""
     from kcourse.quiz.lint import lint
 
     path = tmp_path_factory.mktemp("bank") / "ch99.yaml"
@@ -165,10 +204,17 @@ def test_generated_numbers_in_a_bank_load_or_are_refused_with_file_and_line(fiel
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(answer=st.one_of(ODD_NUMBERS, st.text(max_size=80), st.from_regex(r"\A[-+]?[0-9]{300,500}(e[0-9]{1,4})?\Z"),
-                        st.sampled_from(["9" * 5000, "1e999999999 s", "-0", "0x10", "١٢٣", "1_000", "∞"])))
+@given(
+    answer=st.one_of(
+        ODD_NUMBERS,
+        st.text(max_size=80),
+        st.from_regex(r"\A[-+]?[0-9]{300,500}(e[0-9]{1,4})?\Z"),
+        st.sampled_from(["9" * 5000, "1e999999999 s", "-0", "0x10", "١٢٣", "1_000", "∞"]),
+    )
+)
 def test_generated_answers_to_a_numeric_question_never_raise(answer, session_bank):
-    """``grade(numeric, 10**400)`` and its family: a wrong answer or an invalid one with a message, never an error."""
+    """``grade(numeric, 10**400)`` and its family: a wrong answer or an invalid one with a message, never an
+    error."""
     for q in (x for x in session_bank.questions if x.type == "numeric"):
         fb = grade(q, answer)
         assert fb.valid or fb.message
@@ -178,8 +224,14 @@ def test_generated_answers_to_a_numeric_question_never_raise(answer, session_ban
 
 
 JSONISH = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(HUGE), st.floats(allow_nan=False),
-              st.text(max_size=8)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.sampled_from(HUGE),
+        st.floats(allow_nan=False),
+        st.text(max_size=8),
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
@@ -190,16 +242,31 @@ def _progress_like(entry: dict) -> bytes:
     return json.dumps({"version": 1, "chapters": {"ch04": {"etcd-update": entry}}}).encode()
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow,
-                                                                                    HealthCheck.function_scoped_fixture])
-@given(content=st.one_of(
-    st.binary(max_size=200),
-    JSONISH.map(lambda d: json.dumps(d).encode()),
-    st.fixed_dictionaries({"attempts": ENTRY_VALUE, "best": ENTRY_VALUE, "points": ENTRY_VALUE},
-                          optional={"last": ENTRY_VALUE, "correct": ENTRY_VALUE, "revealed": ENTRY_VALUE,
-                                    "section": ENTRY_VALUE, "answer": ENTRY_VALUE}).map(_progress_like),
-))
-def test_generated_progress_files_are_used_or_moved_aside_in_one_line(content, session_bank, tmp_path_factory):
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        JSONISH.map(lambda d: json.dumps(d).encode()),
+        st.fixed_dictionaries(
+            {"attempts": ENTRY_VALUE, "best": ENTRY_VALUE, "points": ENTRY_VALUE},
+            optional={
+                "last": ENTRY_VALUE,
+                "correct": ENTRY_VALUE,
+                "revealed": ENTRY_VALUE,
+                "section": ENTRY_VALUE,
+                "answer": ENTRY_VALUE,
+            },
+        ).map(_progress_like),
+    )
+)
+def test_generated_progress_files_are_used_or_moved_aside_in_one_line(
+    content, session_bank, tmp_path_factory
+):
     """Every file at the progress path is either valid progress or set aside; the quiz goes on either way."""
     import contextlib
     import io
@@ -239,8 +306,12 @@ def _special(kind: str, path: Path) -> None:
         path.write_bytes(b'{"version": 1, "chapters": {}}' + b" " * (9 << 20))
 
 
-@pytest.mark.parametrize("kind", ["directory", "fifo", "symlink-to-dev-zero", "dangling-symlink", "too-large"])
-def test_whatever_sits_at_the_progress_path_is_moved_aside_not_read_forever(kind, tmp_path, session_bank, capsys):
+@pytest.mark.parametrize(
+    "kind", ["directory", "fifo", "symlink-to-dev-zero", "dangling-symlink", "too-large"]
+)
+def test_whatever_sits_at_the_progress_path_is_moved_aside_not_read_forever(
+    kind, tmp_path, session_bank, capsys
+):
     path = tmp_path / "progress.json"
     _special(kind, path)
     session = QuizSession(session_bank, progress=Progress(path))
@@ -265,6 +336,7 @@ def test_an_unreadable_progress_file_is_moved_aside(tmp_path, session_bank, caps
         return real_open(file, *args, **kwargs)
 
     import builtins
+
     monkeypatch.setattr(builtins, "open", refusing)
     assert Progress(path).load() == {"version": 1, "chapters": {}}
     assert "could not be used (Permission denied); moved it to progress.json.bad-1" in capsys.readouterr().err
@@ -274,8 +346,12 @@ def test_an_unreadable_progress_file_is_moved_aside(tmp_path, session_bank, caps
 def test_an_impossible_progress_path_is_one_clear_error(where, tmp_path, session_bank):
     blocker = tmp_path / "plain-file"
     blocker.write_text("x")
-    raw = {"parent-is-a-file": str(blocker / "progress.json"), "nul-byte": str(tmp_path / "pro\0gress.json"),
-           "name-too-long": str(tmp_path / ("p" * 300 + ".json")), "under-dev-null": "/dev/null/progress.json"}[where]
+    raw = {
+        "parent-is-a-file": str(blocker / "progress.json"),
+        "nul-byte": str(tmp_path / "pro\0gress.json"),
+        "name-too-long": str(tmp_path / ("p" * 300 + ".json")),
+        "under-dev-null": "/dev/null/progress.json",
+    }[where]
     q = session_bank.question("etcd-update")
     with pytest.raises(ProgressError) as err:
         Progress(raw).record("ch04", q, grade(q, q.answer))

@@ -33,10 +33,16 @@ from .test_components import _deployment, _ready, _service
 CASES = 40
 
 _POD_SPEC: dict[str, Any] = {
-    "containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 80, "protocol": "TCP"}],
-                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-                    "readinessProbe": {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5},
-                    "env": [{"name": "A", "value": "1"}]}],
+    "containers": [
+        {
+            "name": "app",
+            "image": "nginx",
+            "ports": [{"containerPort": 80, "protocol": "TCP"}],
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            "readinessProbe": {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5},
+            "env": [{"name": "A", "value": "1"}],
+        }
+    ],
     "tolerations": [{"key": "k", "operator": "Exists", "effect": "NoSchedule"}],
     "nodeSelector": {"kubernetes.io/os": "linux"},
     "priority": 0,
@@ -48,28 +54,44 @@ def _originals() -> dict[str, dict]:
     """One valid object per resource, each a target of the mutations (all in namespace default)."""
     dep = _deployment("victim", maxSurge="25%", maxUnavailable=0)
     dep["spec"]["template"]["spec"] = json.loads(json.dumps(_POD_SPEC))
-    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "victim", "namespace": "default"},
-          "spec": {"selector": {"matchLabels": {"app": "victim-ds"}},
-                   "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-                   "template": {"metadata": {"labels": {"app": "victim-ds"}}, "spec": json.loads(json.dumps(_POD_SPEC))}}}
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "victim", "namespace": "default",
-                                                           "labels": {"app": "victim"}},
-           "spec": json.loads(json.dumps(_POD_SPEC))}
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "victim", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "victim-ds"}},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": {"app": "victim-ds"}},
+                "spec": json.loads(json.dumps(_POD_SPEC)),
+            },
+        },
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "victim", "namespace": "default", "labels": {"app": "victim"}},
+        "spec": json.loads(json.dumps(_POD_SPEC)),
+    }
     svc = _service("victim", "NodePort")
     svc["spec"]["ports"][0]["name"] = "http"
     return {"deployments": dep, "daemonsets": ds, "pods": pod, "services": svc}
 
 
 def _paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every field below ``metadata.labels``, ``spec`` and ``status`` (names and namespaces stay: they are the key)."""
+    """Every field below ``metadata.labels``, ``spec`` and ``status`` (names and namespaces stay: they are the
+    key)."""
     out: list[tuple] = []
     if isinstance(obj, dict):
         for k, v in obj.items():
             path = (*prefix, k)
             if len(path) == 1 and k not in ("spec", "metadata"):
                 continue
-            if path[:1] == ("metadata",) and len(path) >= 2 and path[1] in ("name", "namespace", "uid",
-                                                                             "resourceVersion"):
+            if (
+                path[:1] == ("metadata",)
+                and len(path) >= 2
+                and path[1] in ("name", "namespace", "uid", "resourceVersion")
+            ):
                 continue
             out.append(path)
             out.extend(_paths(v, path))
@@ -89,6 +111,7 @@ _STORED: dict[str, kcourse.Cluster] = {}
 def _cluster() -> kcourse.Cluster:
     """A stable cluster (kube-proxy, no optional addons) holding the valid originals, copied per case."""
     from properties.harness import _closures_copied, boot  # the fault schedules' faithful copy
+
     if "c" not in _STORED:
         c = boot(masters=1, workers=2, seed=5)
         c.apply(list(_originals().values()))
@@ -117,8 +140,14 @@ def _mutations(draw: st.DrawFn) -> tuple[str, tuple, Any]:
     return resource, path, draw(st.sampled_from(WRONG))
 
 
-@settings(max_examples=CASES, derandomize=True, deadline=None, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=CASES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(mutation=_mutations())
 def test_an_object_no_api_server_would_store_kills_no_component(mutation: tuple[str, tuple, Any]) -> None:
     resource, path, value = mutation
@@ -140,8 +169,9 @@ def test_an_object_no_api_server_would_store_kills_no_component(mutation: tuple[
             assert comp.running, f"{comp.name} on {m.name} died of {resource} {path} = {value!r}"
     missing = loops - {t.component for t in c.clock.pending() if t.background}
     assert not missing, f"periodic loops gone after {resource} {path} = {value!r}: {sorted(missing)}"
-    assert c.get("deployments", "probe", "probe")["status"].get("availableReplicas") == 2, \
-        c.kubectl("get deploy,rs,pods -n probe -o wide")
+    assert c.get("deployments", "probe", "probe")["status"].get("availableReplicas") == 2, c.kubectl(
+        "get deploy,rs,pods -n probe -o wide"
+    )
     ready = sorted(p["status"]["podIP"] for p in c.pods("probe") if _ready(p))
     eps = c.get("endpoints", "probe", "probe")
     assert len(ready) == 2

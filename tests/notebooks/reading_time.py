@@ -15,11 +15,11 @@ prints and answers the questions; nobody studies a 40-line iptables dump line by
   or ordering; a simulation question adds 15 s for its scenario;
 * the Stepper: 3 minutes of clicking.
 
-The navigation lines (previous · index · next) are not counted.  The *core path* is every cell not tagged ``deep-dive`` and the Markdown outside ``<details>``
-blocks; the deep dives are the rest.  Each notebook declares its estimate right under its title:
-"*About 8 minutes; the deep dives add 12.*"  ``python tests/notebooks/reading_time.py`` prints the
-table;
-``--write`` puts the computed estimates into the notebooks and the map in ``00-index``.
+The navigation lines (previous · index · next) are not counted.  The *core path* is every cell not tagged
+``deep-dive`` and the Markdown outside ``<details>`` blocks; the deep dives are the rest.  Each notebook
+declares its estimate right under its title: "*About 8 minutes; the deep dives add 12.*"  ``python
+tests/notebooks/reading_time.py`` prints the table; ``--write`` puts the computed estimates into the notebooks
+and the map in ``00-index``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ CELL_S = 5
 CODE_LINE_S = 2
 OUTPUT_LINE_S = 1
 PICTURE_S = 20
-QUESTION_S = {"true_false": 20, "single": 30, "text": 30, "numeric": 30, "multiple": 45, "matching": 60,
-              "ordering": 60}
+QUESTION_S = {
+    "true_false": 20,
+    "single": 30,
+    "text": 30,
+    "numeric": 30,
+    "multiple": 45,
+    "matching": 60,
+    "ordering": 60,
+}
 SCENARIO_S = 15
 STEPPER_S = 180
 
@@ -183,7 +190,9 @@ def write(paths: list[Path]) -> None:
     import importlib.util
 
     root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("execute_notebooks", root / "scripts" / "execute_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "execute_notebooks", root / "scripts" / "execute_notebooks.py"
+    )
     assert spec and spec.loader
     execute = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(execute)
@@ -195,8 +204,12 @@ def write(paths: list[Path]) -> None:
                 continue
             cell.source = ESTIMATE.sub(estimate_line(estimates[path.stem]), cell.source, count=1)
             for stem, s in estimates.items():
-                cell.source = re.sub(rf"^(\| \[{re.escape(stem)}\]\({re.escape(stem)}\.ipynb\) \| [^|]+ \| )[^|]+( \|)$",
-                                     rf"\g<1>{map_time(s)}\g<2>", cell.source, flags=re.MULTILINE)
+                cell.source = re.sub(
+                    rf"^(\| \[{re.escape(stem)}\]\({re.escape(stem)}\.ipynb\) \| [^|]+ \| )[^|]+( \|)$",
+                    rf"\g<1>{map_time(s)}\g<2>",
+                    cell.source,
+                    flags=re.MULTILINE,
+                )
         path.write_bytes(execute.serialise(execute.normalise(nb, path.stem)))
 
 

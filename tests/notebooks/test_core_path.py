@@ -1,4 +1,5 @@
-"""The chapter's shape: a core path of about 90 minutes, optional deep dives, one style of heading and navigation.
+"""The chapter's shape: a core path of about 90 minutes, optional deep dives, one style of heading and
+navigation.
 
 The reading-time model is in ``reading_time.py`` (prose at 200 words a minute, so many seconds per
 code cell, line of code, line of output, picture and question).  These tests recompute every
@@ -24,8 +25,9 @@ PATHS = notebook_paths()
 IDS = [p.stem for p in PATHS]
 CORE_BUDGET_MINUTES = 100
 INDEX = NOTEBOOKS / "00-index.ipynb"
-_MAP_ROW = re.compile(r"^\| \[(?P<stem>[\w-]+)\]\((?P=stem)\.ipynb\) \| (?P<topic>[^|]+?) \| (?P<time>[^|]+?) \|$",
-                      re.MULTILINE)
+_MAP_ROW = re.compile(
+    r"^\| \[(?P<stem>[\w-]+)\]\((?P=stem)\.ipynb\) \| (?P<topic>[^|]+?) \| (?P<time>[^|]+?) \|$", re.MULTILINE
+)
 _HEADING = re.compile(r"^(#{1,6}) (.*)$", re.MULTILINE)
 _EVENT_HEAD = re.compile(r"^ *\d+\.\d{3}s  \S")
 _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
@@ -69,10 +71,16 @@ def test_every_notebook_opens_and_closes_with_the_same_navigation(path: Path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_every_notebook_has_one_title_its_estimate_and_what_you_will_do(path: Path):
-    """H1 = the map's topic (the index keeps its own title), then the estimate, then 'In this notebook you will'."""
+    """H1 = the map's topic (the index keeps its own title), then the estimate, then 'In this notebook you
+    will'."""
     cells = read(path).cells
-    titles = [(c.source, m) for c in cells if c.cell_type == "markdown" for m in headings(c.source)
-              if len(m.group(1)) == 1]
+    titles = [
+        (c.source, m)
+        for c in cells
+        if c.cell_type == "markdown"
+        for m in headings(c.source)
+        if len(m.group(1)) == 1
+    ]
     assert len(titles) == 1, [m.group(0) for _, m in titles]
     source, title = titles[0]
     assert cells[1].source == source, "the title comes right after the navigation"
@@ -84,7 +92,9 @@ def test_every_notebook_has_one_title_its_estimate_and_what_you_will_do(path: Pa
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_headings_step_down_one_level_at_a_time(path: Path):
-    levels = [len(m.group(1)) for c in read(path).cells if c.cell_type == "markdown" for m in headings(c.source)]
+    levels = [
+        len(m.group(1)) for c in read(path).cells if c.cell_type == "markdown" for m in headings(c.source)
+    ]
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
 
 
@@ -119,8 +129,12 @@ def test_the_declared_estimate_matches_the_model(path: Path):
 
 
 def test_the_map_shows_each_notebooks_estimate():
-    for stem, time in ((m["stem"], m["time"]) for m in _MAP_ROW.finditer(
-            "\n".join(c.source for c in read(INDEX).cells if c.cell_type == "markdown"))):
+    for stem, time in (
+        (m["stem"], m["time"])
+        for m in _MAP_ROW.finditer(
+            "\n".join(c.source for c in read(INDEX).cells if c.cell_type == "markdown")
+        )
+    ):
         core, deep = reading_time.declared(NOTEBOOKS / f"{stem}.ipynb")
         assert time == (f"{core} min (+{deep})" if deep else f"{core} min"), stem
 
@@ -135,9 +149,13 @@ def test_the_core_path_of_the_chapter_takes_about_ninety_minutes():
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_core_cells_read_without_lambdas_or_next(path: Path):
     """Beginner cells call named helpers (kcourse.helpers) instead of ``lambda`` and ``next(...)``."""
-    bad = [c.source.splitlines()[0] for c in read(path).cells
-           if c.cell_type == "code" and not reading_time.is_deep_dive(c)
-           and re.search(r"\blambda\b|\bnext\(", c.source)]
+    bad = [
+        c.source.splitlines()[0]
+        for c in read(path).cells
+        if c.cell_type == "code"
+        and not reading_time.is_deep_dive(c)
+        and re.search(r"\blambda\b|\bnext\(", c.source)
+    ]
     assert bad == []
 
 
@@ -151,7 +169,7 @@ def test_stored_trace_lines_fit_the_output_area(path: Path):
             lines = text.splitlines()
             for i, line in enumerate(lines):
                 if _EVENT_HEAD.match(line):
-                    block = [line] + [m for m in _continuation(lines[i + 1:])]
+                    block = [line] + [m for m in _continuation(lines[i + 1 :])]
                     too_long += [b for b in block if len(b) > TRACE_WIDTH]
     assert too_long == []
 
@@ -163,8 +181,11 @@ def _continuation(lines: list[str]):
         yield line
 
 
-@pytest.mark.parametrize("path", [p for p in PATHS if any(reading_time.is_deep_dive(c) for c in read(p).cells)],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    [p for p in PATHS if any(reading_time.is_deep_dive(c) for c in read(p).cells)],
+    ids=lambda p: p.stem,
+)
 def test_the_core_path_runs_without_the_deep_dives(path: Path, tmp_path: Path, execute_notebooks):
     """A learner may skip every deep dive: the core cells alone run without an error."""
     nb = read(path)

@@ -15,16 +15,31 @@ BOX, BUTTON, LAYOUT, ORPHAN = "a" * 32, "b" * 32, "c" * 32, "d" * 32
 
 def widget_notebook() -> nbformat.NotebookNode:
     """A VBox holding a Button, shown by cell 1; an orphan model that no output shows."""
-    view = new_output("display_data", data={VIEW: {"model_id": BOX, "version_major": 2, "version_minor": 0},
-                                            "text/plain": "VBox()"})
-    nb = new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("box", outputs=[view], execution_count=7)])
-    nb.metadata["widgets"] = {STATE: {"version_major": 2, "version_minor": 0, "state": {
-        BOX: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{BUTTON}"],
-                                                   "layout": f"IPY_MODEL_{LAYOUT}"}},
-        BUTTON: {"model_name": "ButtonModel", "state": {"description": "Step", "layout": f"IPY_MODEL_{LAYOUT}"}},
-        LAYOUT: {"model_name": "LayoutModel", "state": {}},
-        ORPHAN: {"model_name": "LayoutModel", "state": {}},
-    }}}
+    view = new_output(
+        "display_data",
+        data={VIEW: {"model_id": BOX, "version_major": 2, "version_minor": 0}, "text/plain": "VBox()"},
+    )
+    nb = new_notebook(
+        cells=[new_markdown_cell("# t"), new_code_cell("box", outputs=[view], execution_count=7)]
+    )
+    nb.metadata["widgets"] = {
+        STATE: {
+            "version_major": 2,
+            "version_minor": 0,
+            "state": {
+                BOX: {
+                    "model_name": "VBoxModel",
+                    "state": {"children": [f"IPY_MODEL_{BUTTON}"], "layout": f"IPY_MODEL_{LAYOUT}"},
+                },
+                BUTTON: {
+                    "model_name": "ButtonModel",
+                    "state": {"description": "Step", "layout": f"IPY_MODEL_{LAYOUT}"},
+                },
+                LAYOUT: {"model_name": "LayoutModel", "state": {}},
+                ORPHAN: {"model_name": "LayoutModel", "state": {}},
+            },
+        }
+    }
     nb.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
     nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-11-27T03:30:00.000Z"}
     return nb
@@ -82,7 +97,6 @@ def test_the_kernel_runs_with_an_empty_progress_file_of_its_own(tmp_path: Path, 
     assert nb.cells[0].outputs[0].text == f"False {tmp_path}\n"
 
 
-
 def test_nbval_kernels_get_a_fresh_progress_file_too(tmp_path: Path):
     """notebooks/conftest.py gives every notebook nbval runs the same clean environment as the script."""
     import shutil
@@ -95,25 +109,51 @@ def test_nbval_kernels_get_a_fresh_progress_file_too(tmp_path: Path):
     home = tmp_path / "home"
     (home / ".kcourse").mkdir(parents=True)
     (home / ".kcourse" / "progress.json").write_text('{"version": 1, "chapters": {"ch04": {}}}')
-    source = ("import os\nfrom kcourse.quiz import Progress\n"
-              "print(Progress().path.exists(), os.environ['PYTHONHASHSEED'])")
-    cell = new_code_cell(source, execution_count=1,
-                         outputs=[new_output("stream", name="stdout", text="False 0\n")])
-    nbformat.write(new_notebook(cells=[cell], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
-                   tmp_path / "env.ipynb")
+    source = (
+        "import os\nfrom kcourse.quiz import Progress\n"
+        "print(Progress().path.exists(), os.environ['PYTHONHASHSEED'])"
+    )
+    cell = new_code_cell(
+        source, execution_count=1, outputs=[new_output("stream", name="stdout", text="False 0\n")]
+    )
+    nbformat.write(
+        new_notebook(cells=[cell], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
+        tmp_path / "env.ipynb",
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("KCOURSE_PROGRESS", "PYTHONHASHSEED")}
     env["HOME"] = str(home)
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider",
-                             "--rootdir", str(tmp_path), str(tmp_path / "env.ipynb")],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "env.ipynb"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_progress_bar_counts_every_code_cell_and_stays_out_of_the_outputs(tmp_path: Path, execute_notebooks, capsys):
-    """The bar runs in the executing process: it advances once per code cell, and no stored output shows it."""
+def test_the_progress_bar_counts_every_code_cell_and_stays_out_of_the_outputs(
+    tmp_path: Path, execute_notebooks, capsys
+):
+    """The bar runs in the executing process: it advances once per code cell, and no stored output shows
+    it."""
     path = tmp_path / "bar.ipynb"
-    nbformat.write(new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("print('one')"),
-                                       new_code_cell("2 + 2")]), path)
+    nbformat.write(
+        new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("print('one')"), new_code_cell("2 + 2")]),
+        path,
+    )
     bar = execute_notebooks.progress_bar([path, path], disable=False)
     assert bar.total == 4
     nb = execute_notebooks.execute(path, bar=bar)

@@ -22,19 +22,43 @@ IDS = [p.stem for p in PATHS]
 
 #: Every component the chapter's text names, as a learner would search for it in the prose.
 COMPONENTS = [
-    "API server", "scheduler", "kube-controller-manager", "cloud-controller-manager", "etcd", "kubelet",
-    "CRI", "dockershim", "containerd", "CRI-O", "kube-proxy", "DNS", "Dashboard", "monitoring", "logging", "Pod",
+    "API server",
+    "scheduler",
+    "kube-controller-manager",
+    "cloud-controller-manager",
+    "etcd",
+    "kubelet",
+    "CRI",
+    "dockershim",
+    "containerd",
+    "CRI-O",
+    "kube-proxy",
+    "DNS",
+    "Dashboard",
+    "monitoring",
+    "logging",
+    "Pod",
 ]
 
 
 #: How each component shows up in a stored diagram (SVG) and in the output of a simulated run.
 EVIDENCE = {
-    "API server": r"kube-apiserver", "scheduler": r"kube-scheduler",
-    "kube-controller-manager": r"kube-controller-manager", "cloud-controller-manager": r"cloud-controller-manager",
-    "etcd": r"\betcd\b", "kubelet": r"\bkubelet\b", "CRI": r"\bCRI\b|RunPodSandbox|CreateContainer",
-    "dockershim": r"dockershim", "containerd": r"containerd", "CRI-O": r"\bcri-o\b", "kube-proxy": r"kube-proxy",
-    "DNS": r"coredns", "Dashboard": r"dashboard", "monitoring": r"metrics-server|monitoring",
-    "logging": r"fluent-bit|logging", "Pod": r"\bpods?\b",
+    "API server": r"kube-apiserver",
+    "scheduler": r"kube-scheduler",
+    "kube-controller-manager": r"kube-controller-manager",
+    "cloud-controller-manager": r"cloud-controller-manager",
+    "etcd": r"\betcd\b",
+    "kubelet": r"\bkubelet\b",
+    "CRI": r"\bCRI\b|RunPodSandbox|CreateContainer",
+    "dockershim": r"dockershim",
+    "containerd": r"containerd",
+    "CRI-O": r"\bcri-o\b",
+    "kube-proxy": r"kube-proxy",
+    "DNS": r"coredns",
+    "Dashboard": r"dashboard",
+    "monitoring": r"metrics-server|monitoring",
+    "logging": r"fluent-bit|logging",
+    "Pod": r"\bpods?\b",
 }
 
 
@@ -65,8 +89,12 @@ def test_outputs_are_stored(path: Path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_no_cell_shows_an_error_or_a_warning(path: Path):
-    bad = [(i, o.get("ename") or o.get("text", "")[:200]) for i, c in enumerate(code_cells(path))
-           for o in c.outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    bad = [
+        (i, o.get("ename") or o.get("text", "")[:200])
+        for i, c in enumerate(code_cells(path))
+        for o in c.outputs
+        if o.output_type == "error" or o.get("name") == "stderr"
+    ]
     assert bad == []
 
 
@@ -99,7 +127,9 @@ def _outputs() -> tuple[str, str]:
                     svg.append(data["image/svg+xml"])
                 elif "<svg" in data.get("text/html", ""):
                     svg.append(data["text/html"])
-                runs.append(out.get("text", "") if out.output_type == "stream" else data.get("text/plain", ""))
+                runs.append(
+                    out.get("text", "") if out.output_type == "stream" else data.get("text/plain", "")
+                )
     return html.unescape("\n".join(svg)), "\n".join(runs)
 
 

@@ -1,4 +1,5 @@
-"""Static HTML exports of the chapters with live widgets read: the Stepper's events and the Dashboard's tables.
+"""Static HTML exports of the chapters with live widgets read: the Stepper's events and the Dashboard's
+tables.
 
 Each notebook is executed into a temporary copy the way ``scripts/execute_notebooks.py``
 refreshes the stored notebooks, then exported with nbconvert's HTML exporter (the
@@ -32,8 +33,12 @@ def _execute(name: str, tmp_path_factory: pytest.TempPathFactory) -> nbformat.No
 
 def _static_copies(nb: nbformat.NotebookNode, marker: str) -> list[dict]:
     """The HTML-only outputs (a widget's static copy) whose text/plain contains ``marker``."""
-    return [o["data"] for c in nb.cells for o in c.get("outputs", [])
-            if set(o.get("data", {})) == {"text/html", "text/plain"} and marker in o["data"]["text/plain"]]
+    return [
+        o["data"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if set(o.get("data", {})) == {"text/html", "text/plain"} and marker in o["data"]["text/plain"]
+    ]
 
 
 def _events(text: str) -> list[list[str]]:

@@ -13,8 +13,12 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = {"deadline": None, "database": None, "print_blob": True,
-           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+_COMMON = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 
 settings.register_profile("ci", derandomize=True, max_examples=1000, stateful_step_count=6, **_COMMON)
 settings.register_profile("soak", max_examples=20000, stateful_step_count=20, **_COMMON)

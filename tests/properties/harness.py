@@ -35,6 +35,7 @@ TERMINATED = ("Succeeded", "Failed")
 
 # --- a fast, faithful copy -------------------------------------------------------------------------
 
+
 def _cell(cell: Any, memo: dict) -> Any:
     try:
         contents = cell.cell_contents
@@ -46,8 +47,9 @@ def _cell(cell: Any, memo: dict) -> Any:
 def _deepcopy_function(f: types.FunctionType, memo: dict) -> types.FunctionType:
     if f.__closure__ is None:
         return f
-    g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
-                           tuple(_cell(c, memo) for c in f.__closure__))
+    g = types.FunctionType(
+        f.__code__, f.__globals__, f.__name__, f.__defaults__, tuple(_cell(c, memo) for c in f.__closure__)
+    )
     memo[id(f)] = g
     g.__kwdefaults__, g.__qualname__ = f.__kwdefaults__, f.__qualname__
     return g
@@ -66,10 +68,13 @@ def _closures_copied() -> Iterator[None]:
         dispatch.update(saved)
 
 
-def boot(masters: int = 1, workers: int = 2, seed: int = 0, workload: list[dict] | None = None) -> kcourse.Cluster:
+def boot(
+    masters: int = 1, workers: int = 2, seed: int = 0, workload: list[dict] | None = None
+) -> kcourse.Cluster:
     """A stable cluster with kube-proxy but none of the optional addons, running ``workload``."""
-    c = kcourse.Cluster(masters=masters, workers=workers, seed=seed, addons=False, record_events=False,
-                        trace_limit=200)
+    c = kcourse.Cluster(
+        masters=masters, workers=workers, seed=seed, addons=False, record_events=False, trace_limit=200
+    )
     register_programs(c.programs)
     for obj in kube_proxy_manifests():
         c.api.create(obj, user="kubeadm")
@@ -97,6 +102,7 @@ def fresh_copy(masters: int = 1, workers: int = 2, workload: list[dict] | None =
 
 # --- observing the store -----------------------------------------------------------------------------
 
+
 class StoreLog:
     """A watch on every key opened when the schedule starts, and what it must have seen."""
 
@@ -108,21 +114,26 @@ class StoreLog:
         self.seen: list[int] = []
         self._consumed = 0
         self.revisions: list[int] = [self.start]
-        self.watcher = self.etcd.watch(REGISTRY_PREFIX, self.batches.append, range_end=prefix_end(REGISTRY_PREFIX),
-                                       start_revision=self.start + 1)
+        self.watcher = self.etcd.watch(
+            REGISTRY_PREFIX,
+            self.batches.append,
+            range_end=prefix_end(REGISTRY_PREFIX),
+            start_revision=self.start + 1,
+        )
 
     def check(self) -> None:
         """Revisions only grow; the watch saw each revision once, in order, and replays to the store."""
         rev = self.etcd.revision
         assert rev >= self.revisions[-1], f"store revision went back from {self.revisions[-1]} to {rev}"
         self.revisions.append(rev)
-        fresh, self._consumed = self.batches[self._consumed:], len(self.batches)
+        fresh, self._consumed = self.batches[self._consumed :], len(self.batches)
         for batch in fresh:
             revs = {e.kv.mod_revision for e in batch}
             assert len(revs) == 1, f"one delivery mixes revisions: {batch}"
             self.seen.append(revs.pop())
         assert self.seen == list(range(self.start + 1, rev + 1)), (
-            f"watch from {self.start + 1} saw revisions {self.seen[-10:]}… but the store is at {rev}")
+            f"watch from {self.start + 1} saw revisions {self.seen[-10:]}… but the store is at {rev}"
+        )
         for batch in fresh:
             for ev in batch:
                 if ev.type == "PUT":
@@ -132,7 +143,8 @@ class StoreLog:
                     del self.state[ev.kv.key]
         now = {kv.key: kv for kv in self.etcd.range(REGISTRY_PREFIX, prefix_end(REGISTRY_PREFIX))}
         assert self.state.keys() == now.keys(), (
-            f"replayed watch differs: {sorted(self.state.keys() ^ now.keys())[:5]}")
+            f"replayed watch differs: {sorted(self.state.keys() ^ now.keys())[:5]}"
+        )
         assert self.state == now, "replayed watch has other values or revisions than the store"
 
 
@@ -177,7 +189,8 @@ def wrote_nothing(event: Any) -> bool:
 
 
 class NoOpLog:
-    """The no-op actions of every (component, node, key) in a sliding window, and any that went over the bound."""
+    """The no-op actions of every (component, node, key) in a sliding window, and any that went over the
+    bound."""
 
     def __init__(self, cluster: kcourse.Cluster):
         self.recent: dict[tuple[str, str, str], deque[float]] = {}
@@ -194,8 +207,10 @@ class NoOpLog:
             times.popleft()
         self.worst = max(self.worst, len(times))
         if len(times) > NOOP_LIMIT and len(self.over) < 3:
-            self.over.append(f"{len(times)} no-op actions within {NOOP_WINDOW:g} s up to t={event.time:.3f}s, "
-                             f"the last: {event}")
+            self.over.append(
+                f"{len(times)} no-op actions within {NOOP_WINDOW:g} s up to t={event.time:.3f}s, "
+                f"the last: {event}"
+            )
 
     def check(self) -> None:
         assert not self.over, "a component spins on one key:\n" + "\n".join(self.over)
@@ -203,8 +218,11 @@ class NoOpLog:
 
 # --- invariants over the current state -------------------------------------------------------------
 
+
 def live_pods(cluster: kcourse.Cluster) -> list[dict]:
-    return [p for p in cluster.api.items("pods", None) if (p.get("status") or {}).get("phase") not in TERMINATED]
+    return [
+        p for p in cluster.api.items("pods", None) if (p.get("status") or {}).get("phase") not in TERMINATED
+    ]
 
 
 def check_pod_ips(cluster: kcourse.Cluster) -> None:
@@ -215,19 +233,26 @@ def check_pod_ips(cluster: kcourse.Cluster) -> None:
         ip = (pod.get("status") or {}).get("podIP")
         if not ip or pod["spec"].get("hostNetwork"):
             continue
-        key = f'{pod["metadata"]["namespace"]}/{pod["metadata"]["name"]}'
+        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
         assert ip not in owners, f"{key} and {owners[ip]} both have IP {ip}"
         owners[ip] = key
         node = pod["spec"].get("nodeName")
         cidr = cidrs.get(node)
         if cidr is None:  # the Node object is gone (its VM was deleted); the Pod is being collected
             continue
-        assert ipaddress.ip_address(ip) in ipaddress.ip_network(cidr), f"{key} has {ip}, outside {node}'s {cidr}"
+        assert ipaddress.ip_address(ip) in ipaddress.ip_network(cidr), (
+            f"{key} has {ip}, outside {node}'s {cidr}"
+        )
 
 
 def controllers(cluster: kcourse.Cluster) -> list[Any]:
-    return [(m, c) for m in cluster.machines.values() for comp in m.components
-            if comp.name == "kube-controller-manager" for c in comp.controllers]
+    return [
+        (m, c)
+        for m in cluster.machines.values()
+        for comp in m.components
+        if comp.name == "kube-controller-manager"
+        for c in comp.controllers
+    ]
 
 
 def check_queues(cluster: kcourse.Cluster) -> None:
@@ -240,19 +265,28 @@ def check_queues(cluster: kcourse.Cluster) -> None:
         assert set(q._queue) == q._dirty, f"{where}: dirty {q._dirty} but queued {list(q._queue)}"
         if q._queue and ctrl.active and ctrl.manager.running:
             assert ctrl._timer is not None and not ctrl._timer.cancelled, (
-                f"{where}: keys {list(q._queue)} queued but no pass scheduled: they would never be synced")
+                f"{where}: keys {list(q._queue)} queued but no pass scheduled: they would never be synced"
+            )
 
 
 # --- convergence -------------------------------------------------------------------------------------
 
+
 def _ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )
 
 
 def selected(cluster: kcourse.Cluster, app: str) -> list[dict]:
-    return [p for p in cluster.pods("default") if (p["metadata"].get("labels") or {}).get("app") == app
-            and not p["metadata"].get("deletionTimestamp") and p["status"].get("phase") not in TERMINATED]
+    return [
+        p
+        for p in cluster.pods("default")
+        if (p["metadata"].get("labels") or {}).get("app") == app
+        and not p["metadata"].get("deletionTimestamp")
+        and p["status"].get("phase") not in TERMINATED
+    ]
 
 
 def proxied_endpoints(cluster: kcourse.Cluster, node: str, cluster_ip: str) -> set[str] | None:
@@ -260,7 +294,9 @@ def proxied_endpoints(cluster: kcourse.Cluster, node: str, cluster_ip: str) -> s
     table = cluster.network.iptables.get(node)
     if table is None:
         return None
-    chains = {r.jump for r in table.chain("KUBE-SERVICES") if r.dst == cluster_ip and r.jump.startswith("KUBE-SVC-")}
+    chains = {
+        r.jump for r in table.chain("KUBE-SERVICES") if r.dst == cluster_ip and r.jump.startswith("KUBE-SVC-")
+    }
     seps = {r.jump for c in chains for r in table.chain(c) if r.jump.startswith("KUBE-SEP-")}
     return {r.dnat.rsplit(":", 1)[0] for s in seps for r in table.chain(s) if r.dnat}
 
@@ -273,8 +309,11 @@ def convergence_gaps(cluster: kcourse.Cluster, apps: list[str]) -> list[str]:
         dep = cluster.api.peek("deployments", app, "default")
         pods = selected(cluster, app)
         want = dep["spec"]["replicas"] if dep else 0
-        running = [p for p in pods if p["status"].get("phase") == "Running" and _ready(p)
-                   and p["spec"].get("nodeName") in nodes]
+        running = [
+            p
+            for p in pods
+            if p["status"].get("phase") == "Running" and _ready(p) and p["spec"].get("nodeName") in nodes
+        ]
         if len(running) != want or len(pods) != want:
             gaps.append(f"{app}: {len(running)} Running and Ready of {want} wanted, {len(pods)} pods")
             continue
@@ -294,5 +333,7 @@ def convergence_gaps(cluster: kcourse.Cluster, apps: list[str]) -> list[str]:
 
 
 def _ready_node(node: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (node.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (node.get("status") or {}).get("conditions") or []
+    )

@@ -56,22 +56,37 @@ def advance(cluster: kcourse.Cluster, seconds: float) -> None:
     """Let time pass, failing (instead of hanging) if the simulation stops advancing the clock."""
     target = round((cluster.now + seconds) * 1000)
     cluster.run(until=target / 1000, max_steps=MAX_STEPS_PER_ADVANCE)
-    assert cluster.clock.now_ms == target, f"the clock is stuck at {cluster.now:.3f}s: an action repeats at one instant"
+    assert cluster.clock.now_ms == target, (
+        f"the clock is stuck at {cluster.now:.3f}s: an action repeats at one instant"
+    )
 
 
 def deployment(name: str, replicas: int, image: str, progress_deadline: int | None = None) -> dict:
     """A Deployment of nginx Pods; ``progress_deadline`` sets spec.progressDeadlineSeconds (default 600)."""
     deadline = {} if progress_deadline is None else {"progressDeadlineSeconds": progress_deadline}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-            "spec": {**deadline, "replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "app", "image": image,
-                                                           "ports": [{"containerPort": 80}]}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            **deadline,
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image, "ports": [{"containerPort": 80}]}]},
+            },
+        },
+    }
 
 
 def service(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]},
+    }
 
 
 #: What every schedule starts with: a Deployment of three nginx replicas behind a Service, all Running.
@@ -79,7 +94,8 @@ WORKLOAD = [deployment("web", 3, IMAGES[0]), service("web")]
 
 
 class FaultSchedule(RuleBasedStateMachine):
-    """One schedule: a copy of a booted cluster, the logs that watch it from the start, and the faults applied."""
+    """One schedule: a copy of a booted cluster, the logs that watch it from the start, and the faults
+    applied."""
 
     cluster: kcourse.Cluster
 
@@ -94,8 +110,11 @@ class FaultSchedule(RuleBasedStateMachine):
     # --- helpers ---------------------------------------------------------------------------------
 
     def node(self, i: int, role: str | None = None) -> str:
-        names = sorted(n for n, m in self.cluster.machines.items()
-                       if n not in self.deleted_vms and (role is None or m.role == role))
+        names = sorted(
+            n
+            for n, m in self.cluster.machines.items()
+            if n not in self.deleted_vms and (role is None or m.role == role)
+        )
         return names[i % len(names)]
 
     def user_request(self, fn, *args, **kw):
@@ -112,8 +131,12 @@ class FaultSchedule(RuleBasedStateMachine):
 
     # --- workloads -------------------------------------------------------------------------------
 
-    @rule(app=st.sampled_from(APPS), replicas=st.integers(0, 4), image=st.sampled_from(IMAGES),
-          deadline=st.sampled_from([None, 30]))
+    @rule(
+        app=st.sampled_from(APPS),
+        replicas=st.integers(0, 4),
+        image=st.sampled_from(IMAGES),
+        deadline=st.sampled_from([None, 30]),
+    )
     def apply_deployment(self, app: str, replicas: int, image: str, deadline: int | None) -> None:
         """A short progress deadline (30 s) lets a schedule reach the deadline checks in its few minutes."""
         self.user_request(self.cluster.apply, [deployment(app, replicas, image, deadline), service(app)])
@@ -121,8 +144,14 @@ class FaultSchedule(RuleBasedStateMachine):
     @rule(app=st.sampled_from(APPS), replicas=st.integers(0, 4))
     def scale(self, app: str, replicas: int) -> None:
         if self.cluster.api.peek("deployments", app, "default") is not None:
-            self.user_request(self.cluster.api.patch, "deployments", app, {"spec": {"replicas": replicas}},
-                              namespace="default", user="kubectl")
+            self.user_request(
+                self.cluster.api.patch,
+                "deployments",
+                app,
+                {"spec": {"replicas": replicas}},
+                namespace="default",
+                user="kubectl",
+            )
 
     @rule(app=st.sampled_from(APPS))
     def delete_deployment(self, app: str) -> None:
@@ -140,8 +169,10 @@ class FaultSchedule(RuleBasedStateMachine):
         first["spec"]["replicas"] = replicas
         first["metadata"].setdefault("annotations", {})["who"] = "alice"
         api.update(first, user="alice")
-        if api.peek("deployments", app, "default")["metadata"]["resourceVersion"] == \
-                second["metadata"]["resourceVersion"]:
+        if (
+            api.peek("deployments", app, "default")["metadata"]["resourceVersion"]
+            == second["metadata"]["resourceVersion"]
+        ):
             return  # alice's update was a no-op, so bob's version is not stale
         before, revision = copy.deepcopy(api.peek("deployments", app, "default")), self.cluster.etcd.revision
         second["metadata"].setdefault("annotations", {})["who"] = "bob"

@@ -67,8 +67,13 @@ def _seeds() -> list[dict]:
     for path in sorted((ROOT / "tests" / "manifests").glob("*.yaml")):
         objs.extend(load_manifests(path))
     objs.extend(_notebook_manifests())
-    for group in (kube_proxy_manifests(), dns.manifests(), monitoring.manifests(), logging.manifests(),
-                  dashboard.manifests()):
+    for group in (
+        kube_proxy_manifests(),
+        dns.manifests(),
+        monitoring.manifests(),
+        logging.manifests(),
+        dashboard.manifests(),
+    ):
         objs.extend(group)
     seen, seeds = set(), []
     for obj in objs:
@@ -100,17 +105,80 @@ def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
 
 SEED_PATHS = [[p for p in _paths(s) if p[0] not in ("apiVersion", "kind")] for s in SEEDS]
 
-ODD_TEXT = ["", " ", "x", "abc%", "25%", "150%", "0x_", "80", "-1", "1.5", "1e400", "Always", "TCP", "http",
-            "é", "🙂", "\u202e", "\u0000", "\ud800", "a" * 300, "a/b/c", "UPPER", "null", "true", "{}", "💥" * 64,
-            "2025-01-01", "1Gi", "100m", "lots"]
-ODD_NUMBERS = [0, -1, 1, 3, 65536, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 63, 10 ** 30, 10 ** 5000,
-               1.0, 1.5, -0.0, 1e300, 1e-7, float("nan"), float("inf")]
-ODD_SHAPES = [None, True, False, [], [None], [1], ["80"], [{}], [[]], {}, {"a": 1}, {"": ""}, {"bogus": "x"},
-              {"1": 2}, [{"name": 5}]]
+ODD_TEXT = [
+    "",
+    " ",
+    "x",
+    "abc%",
+    "25%",
+    "150%",
+    "0x_",
+    "80",
+    "-1",
+    "1.5",
+    "1e400",
+    "Always",
+    "TCP",
+    "http",
+    "é",
+    "🙂",
+    "\u202e",
+    "\u0000",
+    "\ud800",
+    "a" * 300,
+    "a/b/c",
+    "UPPER",
+    "null",
+    "true",
+    "{}",
+    "💥" * 64,
+    "2025-01-01",
+    "1Gi",
+    "100m",
+    "lots",
+]
+ODD_NUMBERS = [
+    0,
+    -1,
+    1,
+    3,
+    65536,
+    2**31 - 1,
+    2**31,
+    -(2**31) - 1,
+    2**63,
+    10**30,
+    10**5000,
+    1.0,
+    1.5,
+    -0.0,
+    1e300,
+    1e-7,
+    float("nan"),
+    float("inf"),
+]
+ODD_SHAPES = [
+    None,
+    True,
+    False,
+    [],
+    [None],
+    [1],
+    ["80"],
+    [{}],
+    [[]],
+    {},
+    {"a": 1},
+    {"": ""},
+    {"bogus": "x"},
+    {"1": 2},
+    [{"name": 5}],
+]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=6)
+    max_leaves=6,
+)
 hostile_values = st.sampled_from(ODD_TEXT + ODD_NUMBERS + ODD_SHAPES) | json_values
 
 
@@ -138,15 +206,19 @@ def documents(draw: st.DrawFn) -> tuple[dict, str, str, str | None, dict | None]
             continue
         if not isinstance(parent, (dict, list)):
             continue
-        op = draw(st.sampled_from(["replace", "replace", "replace", "remove", "unknown", "rename", "wrap",
-                                   "duplicate"]))
+        op = draw(
+            st.sampled_from(
+                ["replace", "replace", "replace", "remove", "unknown", "rename", "wrap", "duplicate"]
+            )
+        )
         if op == "replace":
             parent[key] = draw(hostile_values)
         elif op == "remove":
             del parent[key]
         elif op == "unknown" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["bogus", "imagePullPolice", "replica", "Spec", "metdata", "x-y"]))] = \
-                draw(hostile_values)
+            parent[
+                draw(st.sampled_from(["bogus", "imagePullPolice", "replica", "Spec", "metdata", "x-y"]))
+            ] = draw(hostile_values)
         elif op == "rename" and isinstance(parent, dict) and isinstance(key, str):
             parent[key[:1].upper() + key[1:] if key[:1].islower() else key + "s"] = parent.pop(key)
         elif op == "wrap":
@@ -246,12 +318,22 @@ class Fuzz:
         c.run_until_stable(timeout=60, max_steps=20_000)
         self.canaries += 1
         name = f"canary-{self.canaries}"
-        c.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-                      "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "command": ["sleep", "3600"]}]}},
-                     user="fuzz")
+        c.api.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {
+                    "containers": [{"name": "c", "image": "busybox:1.36", "command": ["sleep", "3600"]}]
+                },
+            },
+            user="fuzz",
+        )
         c.run_until_stable(timeout=60, max_steps=20_000)
         pod = c.api.get("pods", name, "default")
-        assert pod["status"].get("phase") == "Running", f"the canary did not run after a batch: {pod['status']}"
+        assert pod["status"].get("phase") == "Running", (
+            f"the canary did not run after a batch: {pod['status']}"
+        )
         for plural, obj_name, ns in [*self.accepted, ("pods", name, "default")]:
             try:
                 c.api.delete(plural, obj_name, ns, grace_period_seconds=0, user="fuzz")
@@ -267,7 +349,9 @@ def fuzz() -> Fuzz:
 
 def test_the_seeds_are_real_manifests_of_several_kinds() -> None:
     kinds = Counter(s["kind"] for s in SEEDS)
-    assert len(SEEDS) >= 15 and {"Deployment", "Service", "Pod", "DaemonSet", "ConfigMap"} <= set(kinds), kinds
+    assert len(SEEDS) >= 15 and {"Deployment", "Service", "Pod", "DaemonSet", "ConfigMap"} <= set(kinds), (
+        kinds
+    )
 
 
 def test_generated_documents_are_refused_cleanly_or_run_harmlessly(fuzz: Fuzz) -> None:
@@ -284,4 +368,6 @@ def test_generated_documents_are_refused_cleanly_or_run_harmlessly(fuzz: Fuzz) -
     counts = fuzz.counts
     print(f"\ngenerated documents: {dict(sorted(counts.items()))}, canaries: {fuzz.canaries}")
     assert counts["documents"] >= examples * DOCS_PER_EXAMPLE
-    assert counts["refused"] > counts["documents"] // 10 and counts["accepted"] > counts["documents"] // 20, counts
+    assert counts["refused"] > counts["documents"] // 10 and counts["accepted"] > counts["documents"] // 20, (
+        counts
+    )

@@ -53,7 +53,9 @@ def banks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-def take(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, lines: str, *args: str) -> tuple[int, str]:
+def take(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, lines: str, *args: str
+) -> tuple[int, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
     rc = main(["quiz", "take", "ch99", *args])
     return rc, capsys.readouterr().out
@@ -65,8 +67,9 @@ def test_lint_passes_a_good_bank(banks: Path, capsys: pytest.CaptureFixture):
 
 
 def test_lint_fails_with_file_line_messages(banks: Path, capsys: pytest.CaptureFixture):
-    (banks / "ch98.yaml").write_text(BANK.replace("chapter: ch99", "chapter: ch98").replace("answer: etcd",
-                                                                                            "answer: etc"))
+    (banks / "ch98.yaml").write_text(
+        BANK.replace("chapter: ch99", "chapter: ch98").replace("answer: etcd", "answer: etc")
+    )
     assert main(["quiz", "lint", str(banks)]) == 1
     err = capsys.readouterr().err
     assert f"{banks / 'ch98.yaml'}:15: question 'pick': 'answer' must be one of the options" in err
@@ -79,9 +82,11 @@ def test_lint_catches_a_chapter_name_that_does_not_match_the_file(banks: Path, c
 
 
 def test_lint_rejects_yaml_booleans_where_text_is_expected(banks: Path, capsys: pytest.CaptureFixture):
-    (banks / "ch99.yaml").write_text(BANK.replace("  items: [one, two, three]", "  items: [one, two, three]")
-                                     + "  - id: txt\n    type: text\n    section: s1\n    objective: o1\n"
-                                       "    prompt: Say it\n    answers: [yes]\n    pattern: 'nope+'\n")
+    (banks / "ch99.yaml").write_text(
+        BANK.replace("  items: [one, two, three]", "  items: [one, two, three]")
+        + "  - id: txt\n    type: text\n    section: s1\n    objective: o1\n"
+        "    prompt: Say it\n    answers: [yes]\n    pattern: 'nope+'\n"
+    )
     # 'yes' is parsed by YAML as the boolean true: the schema catches it before grading could
     assert main(["quiz", "lint", str(banks)]) == 1
     assert "question 'txt': 'answers[0]': True is not of type 'string'" in capsys.readouterr().err
@@ -92,7 +97,9 @@ def test_lint_with_nothing_to_lint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "no question banks" in capsys.readouterr().err
 
 
-def test_take_reads_answers_from_stdin_and_saves_progress(banks: Path, monkeypatch, capsys, progress_path: Path):
+def test_take_reads_answers_from_stdin_and_saves_progress(
+    banks: Path, monkeypatch, capsys, progress_path: Path
+):
     # pick: an unknown letter (refused, asked again), a hint, then a; yesno: t; steps: skipped
     rc, out = take(monkeypatch, capsys, "z\n?\na\nt\n!\n")
     assert rc == 0
@@ -107,7 +114,9 @@ def test_take_reads_answers_from_stdin_and_saves_progress(banks: Path, monkeypat
 def test_take_ordering_by_letters_and_end_of_input(banks: Path, monkeypatch, capsys):
     rc, out = take(monkeypatch, capsys, "!\n!\n", "--section", "s2")
     assert "Question 2 [s2] (put in order; 2 points)" in out
-    listed = [line.split(") ", 1)[1] for line in out.splitlines() if line.startswith("  ") and ") " in line][-3:]
+    listed = [line.split(") ", 1)[1] for line in out.splitlines() if line.startswith("  ") and ") " in line][
+        -3:
+    ]
     letters = " ".join("abc"[listed.index(item)] for item in ("one", "two", "three"))
     rc, out = take(monkeypatch, capsys, f"f\n!\n{letters}\n", "--section", "s2")
     assert "Not quite. 0 / 1" in out and "Correct. 2 / 2" in out
@@ -130,9 +139,11 @@ def test_progress_table_and_csv(banks: Path, monkeypatch, capsys):
     assert table[3].split() == ["ch99", "(all)", "2/3", "1/4", "25%"]
     assert main(["progress", "--export", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"],
-                    ["ch99", "pick", "s1", "1", "0", "1", "no", "no"],
-                    ["ch99", "yesno", "s2", "1", "1", "1", "yes", "no"]]
+    assert rows == [
+        ["chapter", "question", "section", "attempts", "best", "points", "correct", "revealed"],
+        ["ch99", "pick", "s1", "1", "0", "1", "no", "no"],
+        ["ch99", "yesno", "s2", "1", "1", "1", "yes", "no"],
+    ]
     assert main(["progress", "--reset"]) == 0
     capsys.readouterr()
     main(["progress"])
@@ -174,6 +185,10 @@ def test_command_groups_register_through_one_function():
 
 
 def test_python_dash_m_kcourse_runs_the_cli(banks: Path):
-    done = subprocess.run([sys.executable, "-m", "kcourse", "quiz", "lint", str(banks)], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "kcourse", "quiz", "lint", str(banks)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr

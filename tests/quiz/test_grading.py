@@ -11,8 +11,12 @@ from kcourse.quiz.model import Option
 
 from .conftest import q
 
-SINGLE = q("single", options=[Option("etcd", "yes"), Option("Redis", "no: not used"), "MySQL"], answer="etcd",
-           explanation="etcd keeps state.")
+SINGLE = q(
+    "single",
+    options=[Option("etcd", "yes"), Option("Redis", "no: not used"), "MySQL"],
+    answer="etcd",
+    explanation="etcd keeps state.",
+)
 
 
 def test_single_correct_gives_points_feedback_and_explanation():
@@ -38,15 +42,18 @@ def test_single_unusable_answers_are_invalid(answer):
 MULTI = q("multiple", options=["a", "b", "c", "d"], answer=("a", "b"), points=2)
 
 
-@pytest.mark.parametrize("answer,score,correct", [
-    (["a", "b"], 2.0, True),
-    (["b", "a", "a"], 2.0, True),      # order and repeats do not matter
-    (["a"], 1.0, False),               # half the correct ones
-    (["a", "c"], 0.0, False),          # one right minus one wrong
-    (["a", "b", "c"], 1.0, False),     # two right minus one wrong, of two
-    (["a", "b", "c", "d"], 0.0, False),  # ticking everything earns nothing
-    (["c", "d"], 0.0, False),          # floored at zero, never negative
-])
+@pytest.mark.parametrize(
+    "answer,score,correct",
+    [
+        (["a", "b"], 2.0, True),
+        (["b", "a", "a"], 2.0, True),  # order and repeats do not matter
+        (["a"], 1.0, False),  # half the correct ones
+        (["a", "c"], 0.0, False),  # one right minus one wrong
+        (["a", "b", "c"], 1.0, False),  # two right minus one wrong, of two
+        (["a", "b", "c", "d"], 0.0, False),  # ticking everything earns nothing
+        (["c", "d"], 0.0, False),  # floored at zero, never negative
+    ],
+)
 def test_multiple_partial_credit_is_right_minus_wrong_floored(answer, score, correct):
     fb = grade(MULTI, answer)
     assert fb.valid and fb.score == score and fb.correct is correct
@@ -81,8 +88,9 @@ def test_numeric_outside_tolerance_is_wrong(answer):
     assert "too" in fb.message
 
 
-@pytest.mark.parametrize("answer", ["", "abc", "300 MiB", "300 parsecs", True, None, math.nan, math.inf, "1e999",
-                                    [300]])
+@pytest.mark.parametrize(
+    "answer", ["", "abc", "300 MiB", "300 parsecs", True, None, math.nan, math.inf, "1e999", [300]]
+)
 def test_numeric_invalid(answer):
     assert not grade(NUM, answer).valid
 
@@ -103,8 +111,18 @@ def test_parse_quantity_converts_bytes():
 TEXT = q("text", answer=("kube-apiserver", "API server"), pattern=r"(kube[- ]?)?api[- ]?server")
 
 
-@pytest.mark.parametrize("answer", ["kube-apiserver", "KUBE-APISERVER", "  api   server.", "API-Server!",
-                                    "kube apiserver", "kubeapiserver", "Ｋｕｂｅ-apiserver"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "kube-apiserver",
+        "KUBE-APISERVER",
+        "  api   server.",
+        "API-Server!",
+        "kube apiserver",
+        "kubeapiserver",
+        "Ｋｕｂｅ-apiserver",
+    ],
+)
 def test_text_normalises_case_whitespace_punctuation_and_matches_pattern(answer):
     assert grade(TEXT, answer).correct, answer
 
@@ -130,23 +148,39 @@ def test_unsafe_or_broken_patterns_are_refused(pattern):
         safe_pattern(pattern)
 
 
-MATCH = q("matching", pairs=(("kubelet", "runs pods"), ("kube-proxy", "service rules"), ("etcd", "stores state")),
-          distractors=("builds images",), points=3)
+MATCH = q(
+    "matching",
+    pairs=(("kubelet", "runs pods"), ("kube-proxy", "service rules"), ("etcd", "stores state")),
+    distractors=("builds images",),
+    points=3,
+)
 
 
 def test_matching_full_and_partial_credit():
-    assert grade(MATCH, {"kubelet": "runs pods", "kube-proxy": "service rules", "etcd": "stores state"}).score == 3
+    assert (
+        grade(MATCH, {"kubelet": "runs pods", "kube-proxy": "service rules", "etcd": "stores state"}).score
+        == 3
+    )
     fb = grade(MATCH, {"kubelet": "service rules", "kube-proxy": "runs pods", "etcd": "stores state"})
     assert fb.valid and fb.score == 1 and not fb.correct
-    assert grade(MATCH, {"kubelet": "builds images", "kube-proxy": "builds images", "etcd": "builds images"}).score == 0
+    assert (
+        grade(
+            MATCH, {"kubelet": "builds images", "kube-proxy": "builds images", "etcd": "builds images"}
+        ).score
+        == 0
+    )
 
 
-@pytest.mark.parametrize("answer", [
-    {"kubelet": "runs pods"},                                             # incomplete
-    {"kubelet": "runs pods", "kube-proxy": "x", "etcd": "stores state"},  # unknown choice
-    {"kubelet": "runs pods", "kube-proxy": "service rules", "etcd": "stores state", "dns": "x"},
-    ["runs pods"], None,
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"kubelet": "runs pods"},  # incomplete
+        {"kubelet": "runs pods", "kube-proxy": "x", "etcd": "stores state"},  # unknown choice
+        {"kubelet": "runs pods", "kube-proxy": "service rules", "etcd": "stores state", "dns": "x"},
+        ["runs pods"],
+        None,
+    ],
+)
 def test_matching_invalid(answer):
     assert not grade(MATCH, answer).valid
 
@@ -154,18 +188,23 @@ def test_matching_invalid(answer):
 ORDER = q("ordering", items=("a", "b", "c", "d", "e"), points=4)
 
 
-@pytest.mark.parametrize("answer,score", [
-    (["a", "b", "c", "d", "e"], 4.0),
-    (["b", "c", "d", "e", "a"], 3.0),   # one item moved: 3 of 4 neighbour pairs kept
-    (["e", "d", "c", "b", "a"], 0.0),
-    (["a", "c", "b", "d", "e"], 1.0),   # a swap breaks a-c, c-b and b-d; only d-e is kept
-])
+@pytest.mark.parametrize(
+    "answer,score",
+    [
+        (["a", "b", "c", "d", "e"], 4.0),
+        (["b", "c", "d", "e", "a"], 3.0),  # one item moved: 3 of 4 neighbour pairs kept
+        (["e", "d", "c", "b", "a"], 0.0),
+        (["a", "c", "b", "d", "e"], 1.0),  # a swap breaks a-c, c-b and b-d; only d-e is kept
+    ],
+)
 def test_ordering_credit_counts_neighbouring_pairs(answer, score):
     assert grade(ORDER, answer).score == score
 
 
-@pytest.mark.parametrize("answer", [["a", "b", "c", "d"], ["a", "a", "b", "c", "d"], ["a", "b", "c", "d", "x"],
-                                    "abcde", None, [None] * 5])
+@pytest.mark.parametrize(
+    "answer",
+    [["a", "b", "c", "d"], ["a", "a", "b", "c", "d"], ["a", "b", "c", "d", "x"], "abcde", None, [None] * 5],
+)
 def test_ordering_invalid(answer):
     assert not grade(ORDER, answer).valid
 
@@ -192,14 +231,20 @@ def test_grade_is_pure_same_input_same_output():
 @pytest.mark.parametrize("answer", [10**400, -(10**400), "1" + "0" * 400, "9" * 5000, "1e400 s"])
 def test_a_number_too_large_for_a_float_is_an_invalid_answer_not_an_overflow(answer):
     fb = grade(q("numeric", answer=300, unit="s"), answer)
-    assert not fb.valid and fb.message in ("That number is too large to be an answer.", "Enter a finite number.",
-                                           "Enter a number of at most 60 characters.")
+    assert not fb.valid and fb.message in (
+        "That number is too large to be an answer.",
+        "Enter a finite number.",
+        "Enter a number of at most 60 characters.",
+    )
 
 
 def test_matching_feedback_names_each_pair_right_or_wrong():
     question = q("matching", pairs=(("kubelet", "runs pods"), ("kube-proxy", "service rules")))
     fb = grade(question, {"kubelet": "runs pods", "kube-proxy": "runs pods"})
-    assert fb.items == (("kubelet", True, "kubelet → runs pods"), ("kube-proxy", False, "kube-proxy → runs pods"))
+    assert fb.items == (
+        ("kubelet", True, "kubelet → runs pods"),
+        ("kube-proxy", False, "kube-proxy → runs pods"),
+    )
 
 
 def test_ordering_feedback_marks_items_by_the_neighbour_rule_the_score_uses():

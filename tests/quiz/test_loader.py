@@ -39,7 +39,9 @@ def test_a_good_bank_loads():
 
 def test_answer_not_among_options_names_file_line_question_and_field():
     text = bank_text(GOOD.replace("answer: etcd", "answer: Postgres"))
-    assert problems(text) == ["quizzes/ch99.yaml:15: question 'q-single': 'answer' must be one of the options"]
+    assert problems(text) == [
+        "quizzes/ch99.yaml:15: question 'q-single': 'answer' must be one of the options"
+    ]
 
 
 def test_misspelt_field_points_at_its_own_line():
@@ -52,13 +54,19 @@ def test_misspelt_field_points_at_its_own_line():
 
 def test_schema_type_error_names_nested_field():
     text = bank_text(GOOD.replace("options: [etcd, Redis]", "options: [etcd, 7]"))
-    assert problems(text) == [("quizzes/ch99.yaml:14: question 'q-single': 'options[1]': "
-                              "7 is not valid under any of the given schemas")]
+    assert problems(text) == [
+        (
+            "quizzes/ch99.yaml:14: question 'q-single': 'options[1]': "
+            "7 is not valid under any of the given schemas"
+        )
+    ]
 
 
 def test_all_problems_of_several_questions_are_reported_at_once():
     second = GOOD.replace("q-single", "q-two").replace("section: s1", "section: nope")
-    third = GOOD.replace("q-single", "q-three").replace("  objective: o1\n", "  objective: o1\n  points: -1\n")
+    third = GOOD.replace("q-single", "q-three").replace(
+        "  objective: o1\n", "  objective: o1\n  points: -1\n"
+    )
     found = problems(bank_text(GOOD.replace("answer: etcd", "answer: x") + second + third))
     assert len(found) == 3
     assert found[0].startswith("quizzes/ch99.yaml:15: question 'q-single': 'answer'")
@@ -71,18 +79,25 @@ def test_duplicate_question_ids():
     assert found == ["quizzes/ch99.yaml:16: question 'q-single': duplicate question id (first at line 9)"]
 
 
-@pytest.mark.parametrize("yaml_text,line,message", [
-    ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first at line 1)"),
-    ("a: &x [1, 2]\nb: *x\n", 2, "alias *x is not allowed"),
-    ("a: !!python/object/apply:os.system ['true']\n", 1, "tag tag:yaml.org,2002:python/object/apply:os.system"),
-    ("a: !!python/name:os.system\n", 1, "is not allowed in a bank"),
-    ("!!python/object:collections.OrderedDict {}\n", 1, "is not allowed in a bank"),
-    ("a: !custom 3\n", 1, "tag !custom is not allowed"),
-    ("base: &b {x: 1}\nc:\n  <<: {y: 2}\n", 3, "merge keys"),
-    ("a: [1, 2\n", 2, "YAML error"),
-    ("", 1, "bank is empty"),
-    ("1: one\n", 1, "mapping key 1 must be a string"),
-])
+@pytest.mark.parametrize(
+    "yaml_text,line,message",
+    [
+        ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first at line 1)"),
+        ("a: &x [1, 2]\nb: *x\n", 2, "alias *x is not allowed"),
+        (
+            "a: !!python/object/apply:os.system ['true']\n",
+            1,
+            "tag tag:yaml.org,2002:python/object/apply:os.system",
+        ),
+        ("a: !!python/name:os.system\n", 1, "is not allowed in a bank"),
+        ("!!python/object:collections.OrderedDict {}\n", 1, "is not allowed in a bank"),
+        ("a: !custom 3\n", 1, "tag !custom is not allowed"),
+        ("base: &b {x: 1}\nc:\n  <<: {y: 2}\n", 3, "merge keys"),
+        ("a: [1, 2\n", 2, "YAML error"),
+        ("", 1, "bank is empty"),
+        ("1: one\n", 1, "mapping key 1 must be a string"),
+    ],
+)
 def test_yaml_safety(yaml_text, line, message):
     found = problems(yaml_text, "b.yaml")
     assert len(found) == 1 and found[0].startswith(f"b.yaml:{line}: ") and message in found[0], found
@@ -90,7 +105,8 @@ def test_yaml_safety(yaml_text, line, message):
 
 def test_billion_laughs_is_refused_without_expanding():
     lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
     assert "alias" in problems(lol)[0]
 
 
@@ -120,8 +136,12 @@ def test_text_pattern_is_compiled_safely_at_load():
       prompt: Name it
       pattern: "(a+)+b"
     """)
-    assert problems(text) == [("quizzes/ch99.yaml:14: question 'q-text': 'pattern': pattern has a nested "
-                              "quantifier such as (a+)+, which can take exponential time")]
+    assert problems(text) == [
+        (
+            "quizzes/ch99.yaml:14: question 'q-text': 'pattern': pattern has a nested "
+            "quantifier such as (a+)+, which can take exponential time"
+        )
+    ]
 
 
 def test_simulation_vocabulary_is_closed():
@@ -139,8 +159,9 @@ def test_simulation_vocabulary_is_closed():
       expect: number
     """)
     found = problems(text)
-    assert len(found) == 1 and found[0].startswith("quizzes/ch99.yaml:17: question 'q-sim': "
-                                                   "'scenario.actions[0]'")
+    assert len(found) == 1 and found[0].startswith(
+        "quizzes/ch99.yaml:17: question 'q-sim': 'scenario.actions[0]'"
+    )
     assert "exec" in found[0]
 
 
@@ -161,6 +182,7 @@ def test_kubectl_action_only_allows_listed_verbs():
 
 
 # ------------------------------------------------------------------ the chapter's bank
+
 
 @pytest.fixture(scope="module")
 def ch04():
@@ -188,13 +210,42 @@ def test_ch04_every_section_and_objective_is_used(ch04):
     assert {q.objective for q in ch04.questions} == {o.id for o in ch04.objectives}
 
 
-@pytest.mark.parametrize("component", [
-    "apiserver", "scheduler", "controller-manager", "cloud-controller-manager", "etcd", "kubelet", "kube-proxy",
-    "dockershim", "containerd", "CRI-O", "runc", "Kata", "DNS", "Dashboard", "Monitoring", "Logging", "Pod",
-    "compact", "IP", "CRI"])
+@pytest.mark.parametrize(
+    "component",
+    [
+        "apiserver",
+        "scheduler",
+        "controller-manager",
+        "cloud-controller-manager",
+        "etcd",
+        "kubelet",
+        "kube-proxy",
+        "dockershim",
+        "containerd",
+        "CRI-O",
+        "runc",
+        "Kata",
+        "DNS",
+        "Dashboard",
+        "Monitoring",
+        "Logging",
+        "Pod",
+        "compact",
+        "IP",
+        "CRI",
+    ],
+)
 def test_ch04_names_every_component_of_the_chapter(ch04, component):
-    text = " ".join(q.prompt + " " + " ".join(q.option_texts) + " " + " ".join(a for p in q.pairs for a in p)
-                    + " " + q.explanation for q in ch04.questions)
+    text = " ".join(
+        q.prompt
+        + " "
+        + " ".join(q.option_texts)
+        + " "
+        + " ".join(a for p in q.pairs for a in p)
+        + " "
+        + q.explanation
+        for q in ch04.questions
+    )
     assert component.lower() in text.lower()
 
 

@@ -92,20 +92,34 @@ def leaks(text: str, bank: Bank) -> list[str]:
         if q.pattern and q.pattern in text:
             found.append(f"{q.id}: pattern")
         for m in re.finditer(re.escape(q.id), text):
-            window = text[m.end(): m.end() + 600]
-            found += [f"{q.id}: serialised key {v!r}" for v in _key_values(q)
-                      if re.search(_FIELD + re.escape(v) + r"(?![\w.])", window, re.IGNORECASE)]
+            window = text[m.end() : m.end() + 600]
+            found += [
+                f"{q.id}: serialised key {v!r}"
+                for v in _key_values(q)
+                if re.search(_FIELD + re.escape(v) + r"(?![\w.])", window, re.IGNORECASE)
+            ]
         if q.type == "ordering" and _chain(list(q.items)).search(text):
             found.append(f"{q.id}: items in the right order")
         if q.type == "matching":
-            found += [f"{q.id}: pair {left!r}" for left, right in q.pairs if _chain([left, right]).search(text)]
+            found += [
+                f"{q.id}: pair {left!r}" for left, right in q.pairs if _chain([left, right]).search(text)
+            ]
     return found
 
 
 def notebook(*outputs: dict[str, str], source: str = "") -> str:
-    cells = [{"cell_type": "code", "source": source.splitlines(True), "metadata": {}, "execution_count": 1,
-              "outputs": [{"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": 1}
-                          for data in outputs]}]
+    cells = [
+        {
+            "cell_type": "code",
+            "source": source.splitlines(True),
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [
+                {"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": 1}
+                for data in outputs
+            ],
+        }
+    ]
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
 
@@ -137,29 +151,44 @@ def test_no_static_html_export_of_a_notebook_leaks_a_key(bank: Bank, path: Path,
 
 
 def test_the_rendered_quiz_and_plain_prose_are_not_leaks(bank: Bank, progress):
-    bundles = [b for s in bank.sections for b in QuizWidget(QuizSession(bank, section=s.id, progress=progress)).outputs()]
+    bundles = [
+        b
+        for s in bank.sections
+        for b in QuizWidget(QuizSession(bank, section=s.id, progress=progress)).outputs()
+    ]
     whole = QuizWidget(QuizSession(bank, progress=progress)).outputs()
-    prose = ("etcd stores the state; kube-apiserver is its only client. The answer: etcd. It takes 50 s and "
-             "300 s. Pods run on worker-1. True. CoreDNS and dockershim (removed in 1.24).")
+    prose = (
+        "etcd stores the state; kube-apiserver is its only client. The answer: etcd. It takes 50 s and "
+        "300 s. Pods run on worker-1. True. CoreDNS and dockershim (removed in 1.24)."
+    )
     outputs = [{k: v for k, v in b.items() if k.startswith("text/")} for b in [*bundles, *whole]]
     text = notebook_text(notebook(*outputs, {"text/plain": prose}, source="kcourse.quiz.show('ch04')"))
     assert leaks(text, bank) == []
 
 
-@pytest.mark.parametrize("leak,expected", [
-    (lambda q: json.dumps(dataclasses.asdict(q["etcd-compaction"])), "etcd-compaction: private text"),
-    (lambda q: "{'id': 'etcd-revision-count', 'type': 'numeric', 'answer': 14}",
-     "etcd-revision-count: serialised key '14'"),
-    (lambda q: 'question dns-addon\nanswers = ["CoreDNS"]', "dns-addon: serialised key 'CoreDNS'"),
-    (lambda q: "control-plane-brain -> correct: True", "control-plane-brain: serialised key 'True'"),
-    (lambda q: q["only-etcd-client"].explanation, "only-etcd-client: private text"),
-    (lambda q: q["dns-addon"].pattern, "dns-addon: pattern"),
-    (lambda q: "\n".join(f"{i}. {s}" for i, s in enumerate(q["scheduling-cycle"].items, 1)),
-     "scheduling-cycle: items in the right order"),
-    (lambda q: " → ".join(q["apply-path"].items), "apply-path: items in the right order"),
-    (lambda q: "kube-proxy: Programs the node so that traffic to a Service reaches one of its Pods",
-     "component-roles: pair 'kube-proxy'"),
-])
+@pytest.mark.parametrize(
+    "leak,expected",
+    [
+        (lambda q: json.dumps(dataclasses.asdict(q["etcd-compaction"])), "etcd-compaction: private text"),
+        (
+            lambda q: "{'id': 'etcd-revision-count', 'type': 'numeric', 'answer': 14}",
+            "etcd-revision-count: serialised key '14'",
+        ),
+        (lambda q: 'question dns-addon\nanswers = ["CoreDNS"]', "dns-addon: serialised key 'CoreDNS'"),
+        (lambda q: "control-plane-brain -> correct: True", "control-plane-brain: serialised key 'True'"),
+        (lambda q: q["only-etcd-client"].explanation, "only-etcd-client: private text"),
+        (lambda q: q["dns-addon"].pattern, "dns-addon: pattern"),
+        (
+            lambda q: "\n".join(f"{i}. {s}" for i, s in enumerate(q["scheduling-cycle"].items, 1)),
+            "scheduling-cycle: items in the right order",
+        ),
+        (lambda q: " → ".join(q["apply-path"].items), "apply-path: items in the right order"),
+        (
+            lambda q: "kube-proxy: Programs the node so that traffic to a Service reaches one of its Pods",
+            "component-roles: pair 'kube-proxy'",
+        ),
+    ],
+)
 def test_the_checker_catches_a_leaked_key(bank: Bank, leak, expected):
     by_id = {q.id: q for q in bank.questions}
     text = notebook_text(notebook({"text/plain": leak(by_id)}))
@@ -169,15 +198,37 @@ def test_the_checker_catches_a_leaked_key(bank: Bank, leak, expected):
 
 def test_the_checker_reads_widget_state_in_notebook_metadata(bank: Bank):
     nb = json.loads(notebook({"text/plain": "quiz"}))
-    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"m1": {"state": {
-        "value": "<p><em>Explanation:</em> " + bank.question("etcd-update").explanation + "</p>"}}}}}
-    assert leaks(notebook_text(json.dumps(nb)), bank) == [(f"etcd-update: private text "
-                                                         f"{bank.question('etcd-update').explanation[:40]!r}")]
+    nb["metadata"]["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {
+            "state": {
+                "m1": {
+                    "state": {
+                        "value": "<p><em>Explanation:</em> "
+                        + bank.question("etcd-update").explanation
+                        + "</p>"
+                    }
+                }
+            }
+        }
+    }
+    assert leaks(notebook_text(json.dumps(nb)), bank) == [
+        (f"etcd-update: private text {bank.question('etcd-update').explanation[:40]!r}")
+    ]
 
 
 def test_a_real_notebook_file_on_disk_is_scanned(bank: Bank, tmp_path: Path):
     path = tmp_path / "leaky.ipynb"
-    path.write_text(notebook({"text/plain": "etcd-compaction answer: 'To drop revisions older than a chosen "
-                                            "point so the store stays bounded'"}))
+    path.write_text(
+        notebook(
+            {
+                "text/plain": "etcd-compaction answer: 'To drop revisions older than a chosen "
+                "point so the store stays bounded'"
+            }
+        )
+    )
     assert leaks(notebook_text(path.read_text()), bank) == [
-        "etcd-compaction: serialised key 'To drop revisions older than a chosen point so the store stays bounded'"]
+        (
+            "etcd-compaction: serialised key 'To drop revisions older than a chosen point so the store stays "
+            "bounded'"
+        )
+    ]

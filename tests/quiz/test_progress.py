@@ -33,7 +33,8 @@ def test_default_path_follows_the_environment(progress_path: Path, monkeypatch: 
     home = progress_path.parent.parent / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    # without the variable: the platform's user data directory (platformdirs), nothing in the working directory
+    # without the variable: the platform's user data directory (platformdirs), nothing in the working
+    # directory
     assert default_path() == home / "data" / "kcourse" / "progress.json"
     # a learner who already has progress at the older place keeps it
     legacy = home / ".kcourse" / "progress.json"
@@ -43,8 +44,10 @@ def test_default_path_follows_the_environment(progress_path: Path, monkeypatch: 
 
 
 def test_progress_module_imports_without_posix_only_modules():
-    code = ("import sys; sys.modules.update(fcntl=None, termios=None, pwd=None, grp=None, resource=None); "
-            "import kcourse.quiz, kcourse.quiz.progress, kcourse.quiz.cli; print('ok')")
+    code = (
+        "import sys; sys.modules.update(fcntl=None, termios=None, pwd=None, grp=None, resource=None); "
+        "import kcourse.quiz, kcourse.quiz.progress, kcourse.quiz.cli; print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert (out.returncode, out.stdout.strip()) == (0, "ok"), out.stderr
 
@@ -53,8 +56,15 @@ def test_record_keeps_attempts_and_best_score_across_instances(progress_path: Pa
     Progress().record("ch04", Q1, fb(2, correct=True))
     Progress().record("ch04", Q1, fb(0))
     entry = Progress(progress_path).chapter("ch04")["q1"]  # a new instance, as after a kernel restart
-    assert entry == {"section": "s1", "attempts": 2, "last": 0, "best": 2, "points": 2, "correct": True,
-                     "revealed": False}
+    assert entry == {
+        "section": "s1",
+        "attempts": 2,
+        "last": 0,
+        "best": 2,
+        "points": 2,
+        "correct": True,
+        "revealed": False,
+    }
 
 
 def test_invalid_feedback_is_not_recorded(progress: Progress):
@@ -76,8 +86,9 @@ def test_score_and_reset(progress: Progress):
     assert progress.load()["chapters"] == {}
 
 
-def test_interrupted_replace_leaves_previous_progress_and_no_temp_file(progress: Progress,
-                                                                       monkeypatch: pytest.MonkeyPatch):
+def test_interrupted_replace_leaves_previous_progress_and_no_temp_file(
+    progress: Progress, monkeypatch: pytest.MonkeyPatch
+):
     progress.record("ch04", Q1, fb(2, correct=True))
     before = progress.path.read_bytes()
 
@@ -109,8 +120,9 @@ _CRASH_CHILD = textwrap.dedent("""
 
 def test_process_killed_mid_save_leaves_previous_progress_readable(progress: Progress):
     progress.record("ch04", Q1, fb(2, correct=True))
-    child = subprocess.run([sys.executable, "-c", _CRASH_CHILD, str(progress.path)],
-                           check=False, capture_output=True)
+    child = subprocess.run(
+        [sys.executable, "-c", _CRASH_CHILD, str(progress.path)], check=False, capture_output=True
+    )
     assert child.returncode == -signal.SIGKILL
     data = Progress(progress.path).load()
     assert set(data["chapters"]["ch04"]) == {"q1"}
@@ -119,8 +131,16 @@ def test_process_killed_mid_save_leaves_previous_progress_readable(progress: Pro
     assert set(progress.chapter("ch04")) == {"q1", "q2"}
 
 
-@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[]", b'{"version": 1, "chapters": {"ch04": 3}}',
-                                     b'{"version": 99, "chapters": {}}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"\xff\xfe",
+        b"[]",
+        b'{"version": 1, "chapters": {"ch04": 3}}',
+        b'{"version": 99, "chapters": {}}',
+    ],
+)
 def test_corrupt_file_is_moved_aside_with_one_line(progress: Progress, content: bytes, capsys):
     progress.path.parent.mkdir(parents=True)
     progress.path.write_bytes(content)
@@ -164,7 +184,9 @@ def _answer_many(path: str, prefix: str, n: int, start: float) -> None:
         pass
     p = Progress(path)
     for i in range(n):
-        p.record("ch04", q("single", id=f"{prefix}-{i}"), Feedback(valid=True, score=1, points=1, correct=True))
+        p.record(
+            "ch04", q("single", id=f"{prefix}-{i}"), Feedback(valid=True, score=1, points=1, correct=True)
+        )
 
 
 def test_two_processes_saving_at_once_lose_nothing(progress: Progress):

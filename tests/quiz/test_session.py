@@ -20,7 +20,16 @@ from .conftest import BANK, bank_text, q
 def test_shuffle_is_deterministic_and_seed_dependent():
     values = [f"option {i}" for i in range(8)]
     assert shuffled(values, 4, "q1") == shuffled(values, 4, "q1")
-    assert shuffled(values, 4, "q1") == ('option 3', 'option 2', 'option 4', 'option 1', 'option 6', 'option 0', 'option 5', 'option 7')  # pinned: same on every machine and run
+    assert shuffled(values, 4, "q1") == (
+        "option 3",
+        "option 2",
+        "option 4",
+        "option 1",
+        "option 6",
+        "option 0",
+        "option 5",
+        "option 7",
+    )  # pinned: same on every machine and run
     assert shuffled(values, 5, "q1") != shuffled(values, 4, "q1")
     assert shuffled(values, 4, "q2") != shuffled(values, 4, "q1")
     assert sorted(shuffled(values, 4, "q1")) == sorted(values)
@@ -28,8 +37,16 @@ def test_shuffle_is_deterministic_and_seed_dependent():
 
 def test_shuffle_does_not_depend_on_hash_randomisation():
     code = "from kcourse.quiz.session import shuffled; print(shuffled(list('abcdefgh'), 4, 'q1'))"
-    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
     assert len(outs) == 1
 
 
@@ -78,7 +95,9 @@ def session(progress: Progress) -> QuizSession:
     return QuizSession(load_text(BANK_TEXT), progress=progress)
 
 
-def test_attempt_limit_counts_only_valid_answers_and_survives_a_restart(session: QuizSession, progress: Progress):
+def test_attempt_limit_counts_only_valid_answers_and_survives_a_restart(
+    session: QuizSession, progress: Progress
+):
     assert not session.check("limited", "").valid
     assert session.attempts_left("limited") == 2
     assert session.check("limited", 4).valid
@@ -138,6 +157,7 @@ POLICY_TEXT = bank_text("""\
 @pytest.fixture
 def policy(progress: Progress) -> QuizSession:
     from .test_scenario import FakeCluster
+
     return QuizSession(load_text(POLICY_TEXT), progress=progress, factory=FakeCluster)
 
 
@@ -148,8 +168,9 @@ def test_a_first_wrong_answer_shows_neither_explanation_nor_key(policy: QuizSess
     assert progress.entry("ch99", "pick")["revealed"] is False
 
 
-def test_the_second_wrong_answer_shows_explanation_and_key_and_counts_as_revealed(policy: QuizSession,
-                                                                                  progress: Progress):
+def test_the_second_wrong_answer_shows_explanation_and_key_and_counts_as_revealed(
+    policy: QuizSession, progress: Progress
+):
     policy.check("pick", "kubelet")
     fb = policy.check("pick", "kube-proxy")
     assert fb.explanation == "Only etcd persists the cluster's state." and fb.key == "etcd"
@@ -165,25 +186,38 @@ def test_a_correct_answer_shows_the_explanation_and_earns_the_points(policy: Qui
     assert progress.entry("ch99", "pick")["revealed"] is False and policy.score() == (1, 2)
 
 
-def test_show_answer_reveals_key_and_explanation_and_freezes_the_score(policy: QuizSession, progress: Progress):
+def test_show_answer_reveals_key_and_explanation_and_freezes_the_score(
+    policy: QuizSession, progress: Progress
+):
     shown = policy.reveal("pick")
     assert shown.key == "etcd" and shown.explanation and shown.score == 0
-    assert progress.entry("ch99", "pick") == {"section": "s1", "attempts": 0, "best": 0.0, "points": 1.0,
-                                              "correct": False, "revealed": True}
+    assert progress.entry("ch99", "pick") == {
+        "section": "s1",
+        "attempts": 0,
+        "best": 0.0,
+        "points": 1.0,
+        "correct": False,
+        "revealed": True,
+    }
     assert policy.check("pick", "etcd").correct and policy.score() == (0, 2)
 
 
-def test_a_simulation_question_shows_what_the_cluster_did_after_checking(policy: QuizSession, progress: Progress):
+def test_a_simulation_question_shows_what_the_cluster_did_after_checking(
+    policy: QuizSession, progress: Progress
+):
     fb = policy.check("predict", 5)
     assert not fb.correct and fb.outcome == "The scenario's cluster gave: 2."
     assert fb.explanation == "Two web Pods were bound to worker-1."
     assert progress.entry("ch99", "predict")["revealed"] is True
-    right = QuizSession(policy.bank, progress=Progress(progress.path.with_name("other.json")),
-                        factory=policy.factory).check("predict", "2")
+    right = QuizSession(
+        policy.bank, progress=Progress(progress.path.with_name("other.json")), factory=policy.factory
+    ).check("predict", "2")
     assert right.correct and right.outcome == "The scenario's cluster gave: 2."
 
 
-def test_restore_gives_the_last_answer_and_its_feedback_after_a_restart(policy: QuizSession, progress: Progress):
+def test_restore_gives_the_last_answer_and_its_feedback_after_a_restart(
+    policy: QuizSession, progress: Progress
+):
     assert policy.restore("pick") == (None, None)
     policy.check("pick", "kubelet")
     restarted = QuizSession(policy.bank, progress=Progress(progress.path))
@@ -191,7 +225,9 @@ def test_restore_gives_the_last_answer_and_its_feedback_after_a_restart(policy: 
     assert answer == "kubelet" and fb.valid and not fb.correct and fb.explanation == ""
 
 
-def test_restore_ignores_a_saved_answer_that_no_longer_fits_the_question(policy: QuizSession, progress: Progress):
+def test_restore_ignores_a_saved_answer_that_no_longer_fits_the_question(
+    policy: QuizSession, progress: Progress
+):
     policy.check("pick", "kubelet")
     data = json.loads(progress.path.read_text())
     data["chapters"]["ch99"]["pick"]["answer"] = "an option removed since"

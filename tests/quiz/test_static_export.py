@@ -41,10 +41,27 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
 def _with_saved_widget_state(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``nb`` as JupyterLab saves it with "Save Widget State Automatically" on: every shown view has state."""
     nb = nbformat.from_dict(nb)
-    views = [o["data"][VIEW]["model_id"] for c in nb.cells for o in c.get("outputs", []) if VIEW in o.get("data", {})]
-    nb.metadata["widgets"] = {STATE: {"version_major": 2, "version_minor": 0, "state": {
-        m: {"model_name": "VBoxModel", "model_module": "@jupyter-widgets/controls",
-            "model_module_version": "2.0.0", "state": {}} for m in views}}}
+    views = [
+        o["data"][VIEW]["model_id"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if VIEW in o.get("data", {})
+    ]
+    nb.metadata["widgets"] = {
+        STATE: {
+            "version_major": 2,
+            "version_minor": 0,
+            "state": {
+                m: {
+                    "model_name": "VBoxModel",
+                    "model_module": "@jupyter-widgets/controls",
+                    "model_module_version": "2.0.0",
+                    "state": {},
+                }
+                for m in views
+            },
+        }
+    }
     return nb
 
 
@@ -73,9 +90,20 @@ def test_re_executing_a_notebook_drops_widget_state_an_older_run_saved(tmp_path)
     script = runpy.run_path(str(REPO / "scripts" / "execute_notebooks.py"))
     stale = script["_widget_id"]("stale/0/0")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.Button()")])
-    nb.metadata["widgets"] = {STATE: {"version_major": 2, "version_minor": 0, "state": {
-        stale: {"model_name": "ButtonModel", "model_module": "@jupyter-widgets/controls",
-                "model_module_version": "2.0.0", "state": {"description": "old"}}}}}
+    nb.metadata["widgets"] = {
+        STATE: {
+            "version_major": 2,
+            "version_minor": 0,
+            "state": {
+                stale: {
+                    "model_name": "ButtonModel",
+                    "model_module": "@jupyter-widgets/controls",
+                    "model_module_version": "2.0.0",
+                    "state": {"description": "old"},
+                }
+            },
+        }
+    }
     path = tmp_path / "stale.ipynb"
     nbformat.write(nb, path)
     done = script["normalise"](script["execute"](path), "stale")

@@ -78,8 +78,9 @@ def test_check_with_no_answer_is_refused_without_costing_an_attempt(widget: Quiz
     assert progress.attempts("ch99", "pick") == 0
 
 
-def test_wrong_then_right_shows_option_feedback_and_the_explanation_only_when_earned(widget: QuizWidget,
-                                                                                    progress: Progress):
+def test_wrong_then_right_shows_option_feedback_and_the_explanation_only_when_earned(
+    widget: QuizWidget, progress: Progress
+):
     pick = by_id(widget, "pick")
     pick.control.value = "kubelet"
     pick.check_button.click()
@@ -106,10 +107,14 @@ def test_two_wrong_answers_show_answer_and_explanation(widget: QuizWidget, progr
     assert many.reveal_button.disabled and progress.entry("ch99", "many")["revealed"] is True
 
 
-def test_show_answer_shows_key_and_explanation_and_the_score_reflects_it(widget: QuizWidget, progress: Progress):
+def test_show_answer_shows_key_and_explanation_and_the_score_reflects_it(
+    widget: QuizWidget, progress: Progress
+):
     pick = by_id(widget, "pick")
     pick.reveal_button.click()
-    assert "<em>Answer:</em> etcd" in pick.feedback.value and "Only etcd persists state." in pick.feedback.value
+    assert (
+        "<em>Answer:</em> etcd" in pick.feedback.value and "Only etcd persists state." in pick.feedback.value
+    )
     assert progress.entry("ch99", "pick")["revealed"] is True and pick.reveal_button.disabled
     pick.control.value = "etcd"
     pick.check_button.click()
@@ -190,7 +195,10 @@ def test_ordering_marks_each_item_by_the_item_it_follows(widget: QuizWidget):
 
 
 def test_option_texts_are_shown_in_full_and_allowed_to_wrap(progress: Progress):
-    long = "A consistent key-value store holding the cluster state, which every other component reads through the API"
+    long = (
+        "A consistent key-value store holding the cluster state, which every other component reads through "
+        "the API"
+    )
     text = bank_text(f"""\
     - id: long
       type: multiple
@@ -211,7 +219,9 @@ def test_option_texts_are_shown_in_full_and_allowed_to_wrap(progress: Progress):
     assert long in [b.description for b in widget.questions[0]._control.boxes]
     assert long in widget.questions[1].control.options
     style = widget.children[0].value
-    assert "white-space: normal" in style and ".kcourse-quiz-live .widget-checkbox .widget-label-basic" in style
+    assert (
+        "white-space: normal" in style and ".kcourse-quiz-live .widget-checkbox .widget-label-basic" in style
+    )
     assert "kcourse-quiz-live" in widget._dom_classes
 
 
@@ -234,7 +244,8 @@ def test_a_restarted_kernel_shows_each_last_answer_and_its_result(widget: QuizWi
     assert "Your last checked answer" in by_id(again, "pick").feedback.value
     assert "Only etcd persists state." not in by_id(again, "pick").feedback.value
     assert [b.value for b in by_id(again, "many")._control.boxes] == [
-        b.description in ("kubelet", "kube-proxy") for b in by_id(again, "many")._control.boxes]
+        b.description in ("kubelet", "kube-proxy") for b in by_id(again, "many")._control.boxes
+    ]
     assert "Correct" in by_id(again, "many").feedback.value
     assert by_id(again, "order")._control.order == ["second step", "first step", "third step"]
     assert [m.value for m in by_id(again, "pairs")._control.menus] == ["service rules", "runs pods"]
@@ -246,20 +257,28 @@ def test_a_restarted_kernel_shows_each_last_answer_and_its_result(widget: QuizWi
 
 def test_controls_are_labelled_for_keyboard_and_screen_reader_users(widget: QuizWidget):
     for qw in widget.questions:
-        assert qw.check_button.description == "Check" and qw.check_button.tooltip.startswith("Check your answer")
+        assert qw.check_button.description == "Check" and qw.check_button.tooltip.startswith(
+            "Check your answer"
+        )
         assert qw.hint_button.tooltip
         assert qw.reveal_button.tooltip
-        inputs = [c for c in tree(qw.control) if isinstance(c, (w.Checkbox, w.RadioButtons, w.Dropdown, w.Text,
-                                                                 w.Button))]
+        inputs = [
+            c
+            for c in tree(qw.control)
+            if isinstance(c, (w.Checkbox, w.RadioButtons, w.Dropdown, w.Text, w.Button))
+        ]
         assert inputs and all(c.description or c.tooltip for c in inputs), qw.question.id
 
 
-def test_the_quiz_is_displayed_as_a_readable_static_copy_then_the_live_view(widget: QuizWidget,
-                                                                             progress: Progress):
+def test_the_quiz_is_displayed_as_a_readable_static_copy_then_the_live_view(
+    widget: QuizWidget, progress: Progress
+):
     static, live = widget.outputs()
     assert set(static) == {"text/plain", "text/html"} and "application/vnd.jupyter.widget-view+json" in live
     plain, html = static["text/plain"], static["text/html"]
-    assert plain.startswith("Run this cell to check your answers.\n\nKnowledge check ch99: Test bank (6 questions)")
+    assert plain.startswith(
+        "Run this cell to check your answers.\n\nKnowledge check ch99: Test bank (6 questions)"
+    )
     assert "Which component stores cluster state?\n  a) " in plain and "kubelet" in plain
     assert "<li>etcd</li>" in html or "<li>kubelet</li>" in html
     assert live["text/plain"] == "Knowledge check ch99: Test bank (6 questions): interactive"
@@ -280,8 +299,14 @@ def test_no_key_or_feedback_in_bundle_or_widget_state(widget: QuizWidget):
     """What a saved notebook can hold: the bundle and every widget's synced state."""
     bundle = json.dumps(widget.outputs()[0])
     state = json.dumps([x.get_state() for x in tree(widget)], default=str)
-    for secret in ("The store itself - correct.", "Only etcd persists state.", "It is a key-value store.",
-                   "first step → second step", '"answer"', "300"):
+    for secret in (
+        "The store itself - correct.",
+        "Only etcd persists state.",
+        "It is a key-value store.",
+        "first step → second step",
+        '"answer"',
+        "300",
+    ):
         assert secret not in bundle, secret
     for secret in ("The store itself - correct.", "Only etcd persists state.", "It is a key-value store."):
         assert secret not in state, secret
@@ -303,6 +328,7 @@ def test_show_builds_a_section_widget_from_the_chapter_bank():
 def test_importing_the_quiz_engine_does_not_import_ipywidgets():
     import subprocess
     import sys
+
     code = "import sys, kcourse.quiz, kcourse.widgets; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -55,7 +55,10 @@ def serve(cluster: Any, **options: Any) -> Any:
 def kubectl_path() -> Path:
     """The real kubectl; missing fails in CI and skips loudly elsewhere."""
     if not KUBECTL.exists():
-        message = f"{KUBECTL} is missing: the real-client tests need it (scripts/system-deps.sh kubectl installs it)"
+        message = (
+            f"{KUBECTL} is missing: the real-client tests need it (scripts/system-deps.sh kubectl installs "
+            "it)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         warnings.warn(message, stacklevel=1)
@@ -71,16 +74,34 @@ class Kubectl:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home),
-                "KUBECONFIG": str(self.kubeconfig), "NO_PROXY": "127.0.0.1", "LANG": "C.UTF-8"}
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "KUBECONFIG": str(self.kubeconfig),
+            "NO_PROXY": "127.0.0.1",
+            "LANG": "C.UTF-8",
+        }
 
     def __call__(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.path), *args], check=False, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, cwd=self.home)
+        return subprocess.run(
+            [str(self.path), *args],
+            check=False,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.home,
+        )
 
     def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([str(self.path), *args], env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, cwd=self.home)
+        return subprocess.Popen(
+            [str(self.path), *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=self.home,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +138,16 @@ class Http:
         self.port = handle.port
         self.token = handle.token
 
-    def request(self, method: str, path: str, body: Any = None, *, token: str | None = "",
-                headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = "",
+        headers: dict[str, str] | None = None,
+        timeout: float = 10,
+    ) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=timeout)
         hdrs = {"User-Agent": "kcourse-tests/1.0", **(headers or {})}
         if token is not None:
@@ -212,7 +241,7 @@ def read_response(sock: Any, timeout: float = 10.0) -> Response | None:
             size = int(size_line.split(b";")[0], 16)
             while len(rest) < size + 2:
                 rest += sock.recv(65536)
-            body, rest = body + rest[:size], rest[size + 2:]
+            body, rest = body + rest[:size], rest[size + 2 :]
             if size == 0:
                 return Response(status, lines[0], headers, body)
     while True:  # delimited by the connection's end
@@ -233,11 +262,21 @@ class Raw(Http):
 
     def connect(self, timeout: float = 10.0) -> ssl.SSLSocket:
         import socket
+
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         return self.context.wrap_socket(sock, server_hostname="127.0.0.1")
 
-    def head(self, method: str, path: str, *, length: int | None = 0, token: str | None = "",
-             content_type: str = "application/json", extra: str = "", close: bool = True) -> bytes:
+    def head(
+        self,
+        method: str,
+        path: str,
+        *,
+        length: int | None = 0,
+        token: str | None = "",
+        content_type: str = "application/json",
+        extra: str = "",
+        close: bool = True,
+    ) -> bytes:
         """A request head; ``length=None`` leaves Content-Length out, ``token=None`` the Authorization."""
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: kcourse-tests/1.0"]
         if token is not None:

@@ -1,4 +1,5 @@
-"""Lists in chunks over HTTP: limit, continue, remainingItemCount, resourceVersionMatch (kcourse/serve/pagination.py).
+"""Lists in chunks over HTTP: limit, continue, remainingItemCount, resourceVersionMatch
+(kcourse/serve/pagination.py).
 
 Upstream: k8s.io/apiserver pkg/storage/continue.go (the token), pkg/storage/etcd3/store.go GetList and
 etcd3/errors.go (pages from etcd, the 410 for a compacted token), pkg/storage/cacher/cacher.go GetList and
@@ -29,9 +30,18 @@ def served(tmp_path_factory: pytest.TempPathFactory, counted_serve: Any, http_fo
     cluster = kcourse.Cluster(seed=0, workers=1)
     cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "pages"}}, user="test")
     for i in range(7):
-        cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap",
-                            "metadata": {"name": f"cm-{i}", "namespace": "pages",
-                                         "labels": {"odd": "yes"} if i in (1, 5) else {}}}, user="test")
+        cluster.api.create(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": f"cm-{i}",
+                    "namespace": "pages",
+                    "labels": {"odd": "yes"} if i in (1, 5) else {},
+                },
+            },
+            user="test",
+        )
     handle = counted_serve(cluster, kubeconfig=tmp_path_factory.mktemp("kube") / "config")
     yield cluster, handle, http_for(handle)
     handle.stop()
@@ -47,9 +57,12 @@ def test_a_limited_list_returns_a_continue_token_and_the_remaining_count(served:
     code, body = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=2")
     assert code == 200 and names(body) == ["cm-0", "cm-1"]
     assert body["metadata"]["remainingItemCount"] == 5
-    assert token_of(body["metadata"]["continue"]) == {"v": "meta.k8s.io/v1", "rv": cluster.etcd.revision,
-                                                      "start": "/cm-1\u0000"}
-    assert "=" not in body["metadata"]["continue"]            # base64.RawURLEncoding
+    assert token_of(body["metadata"]["continue"]) == {
+        "v": "meta.k8s.io/v1",
+        "rv": cluster.etcd.revision,
+        "start": "/cm-1\u0000",
+    }
+    assert "=" not in body["metadata"]["continue"]  # base64.RawURLEncoding
 
 
 def test_following_continue_tokens_reads_every_item_once_at_one_revision(served: Any) -> None:
@@ -59,8 +72,10 @@ def test_following_continue_tokens_reads_every_item_once_at_one_revision(served:
     code, body = http.json("GET", path)
     rv = body["metadata"]["resourceVersion"]
     seen += names(body)
-    cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap",
-                        "metadata": {"name": "cm-3a", "namespace": "pages"}}, user="test")
+    cluster.api.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-3a", "namespace": "pages"}},
+        user="test",
+    )
     tokens = []
     while body["metadata"].get("continue"):
         tokens.append(token_of(body["metadata"]["continue"]))
@@ -68,7 +83,7 @@ def test_following_continue_tokens_reads_every_item_once_at_one_revision(served:
         assert code == 200 and body["metadata"]["resourceVersion"] == rv
         seen += names(body)
     assert seen == [f"cm-{i}" for i in range(7)]
-    assert tokens[1]["start"] == "cm-5\u0000"                  # etcd's keys: relative to /registry/configmaps/pages/
+    assert tokens[1]["start"] == "cm-5\u0000"  # etcd's keys: relative to /registry/configmaps/pages/
     assert "remainingItemCount" not in body["metadata"]
     cluster.api.delete("configmaps", "cm-3a", "pages", user="test")
 
@@ -78,8 +93,11 @@ def test_a_selector_fills_pages_but_gives_no_remaining_count(served: Any) -> Non
     _, body = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=1&labelSelector=odd%3Dyes")
     assert names(body) == ["cm-1"] and body["metadata"]["continue"]
     assert "remainingItemCount" not in body["metadata"]
-    _, body = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=1&labelSelector=odd%3Dyes&continue="
-                           + body["metadata"]["continue"])
+    _, body = http.json(
+        "GET",
+        "/api/v1/namespaces/pages/configmaps?limit=1&labelSelector=odd%3Dyes&continue="
+        + body["metadata"]["continue"],
+    )
     assert names(body) == ["cm-5"]
     assert token_of(body["metadata"]["continue"])["start"] == "cm-5\u0000"
 
@@ -102,36 +120,65 @@ def test_an_expired_continue_token_gets_410_with_a_token_to_go_on_inconsistently
     cluster, _, http = served
     code, body = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=2")
     token = body["metadata"]["continue"]
-    cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}},
-                       user="test")
+    cluster.api.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}},
+        user="test",
+    )
     cluster.etcd.compact(cluster.etcd.revision)
     code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=2&continue=" + token)
     assert (code, status["reason"], status["code"]) == (410, "Expired", 410)
     assert status["message"] == (
-        "The provided continue parameter is too old to display a consistent list result. You can start a new list "
-        "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
-        "the results. Continuing with the provided token results in an inconsistent list - objects that were "
-        "created, modified, or deleted between the time the first chunk was returned and now may show up in the "
-        "list.")
-    assert token_of(status["metadata"]["continue"]) == {"v": "meta.k8s.io/v1", "rv": -1, "start": "cm-1\u0000"}
-    code, rest = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=10&continue="
-                           + status["metadata"]["continue"])
+        "The provided continue parameter is too old to display a consistent list result. You can start a "
+        "new list without the continue parameter, or use the continue token in this response to retrieve "
+        "the remainder of the results. Continuing with the provided token results in an inconsistent list - "
+        "objects that were created, modified, or deleted between the time the first chunk was returned and "
+        "now may show up in the list."
+    )
+    assert token_of(status["metadata"]["continue"]) == {
+        "v": "meta.k8s.io/v1",
+        "rv": -1,
+        "start": "cm-1\u0000",
+    }
+    code, rest = http.json(
+        "GET", "/api/v1/namespaces/pages/configmaps?limit=10&continue=" + status["metadata"]["continue"]
+    )
     assert code == 200 and names(rest) == [f"cm-{i}" for i in range(2, 7)]
     assert rest["metadata"]["resourceVersion"] == str(cluster.etcd.revision)
 
 
-@pytest.mark.parametrize(("token", "message"), [
-    ("ab!!", "invalid continue token: continue key is not valid: illegal base64 data at input byte 2"),
-    (base64.urlsafe_b64encode(b'{"v":"v2","rv":5,"start":"a"}').decode().rstrip("="),
-     "invalid continue token: continue key is not valid: server does not recognize this encoded version v2"),
-    (base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').decode().rstrip("="),
-     ("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion "
-      "(version meta.k8s.io/v1)")),
-    (base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":""}').decode().rstrip("="),
-     "invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"),
-    (base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":"../secrets/x"}').decode().rstrip("="),
-     "invalid continue token: continue key is not valid: ../secrets/x"),
-])
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("ab!!", "invalid continue token: continue key is not valid: illegal base64 data at input byte 2"),
+        (
+            base64.urlsafe_b64encode(b'{"v":"v2","rv":5,"start":"a"}').decode().rstrip("="),
+            (
+                "invalid continue token: continue key is not valid: server does not recognize this encoded "
+                "version v2"
+            ),
+        ),
+        (
+            base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').decode().rstrip("="),
+            (
+                "invalid continue token: continue key is not valid: incorrect encoded start resourceVersion "
+                "(version meta.k8s.io/v1)"
+            ),
+        ),
+        (
+            base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":""}').decode().rstrip("="),
+            (
+                "invalid continue token: continue key is not valid: encoded start key empty (version "
+                "meta.k8s.io/v1)"
+            ),
+        ),
+        (
+            base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":5,"start":"../secrets/x"}')
+            .decode()
+            .rstrip("="),
+            "invalid continue token: continue key is not valid: ../secrets/x",
+        ),
+    ],
+)
 def test_a_token_that_is_not_one_is_a_400(served: Any, token: str, message: str) -> None:
     """storage.DecodeContinue's errors, wrapped by GetList as ``invalid continue token: …``; path.Clean
     keeps a token from reaching outside the list's prefix."""
@@ -143,20 +190,45 @@ def test_a_token_that_is_not_one_is_a_400(served: Any, token: str, message: str)
 def test_continue_with_a_resource_version_is_a_400(served: Any) -> None:
     _, _, http = served
     token = encode_continue("/registry/configmaps/pages/cm-1\x00", "/registry/configmaps/pages/", 5)
-    code, status = http.json("GET", f"/api/v1/namespaces/pages/configmaps?limit=2&resourceVersion=5&continue={token}")
-    assert (code, status["message"]) == (400, "specifying resource version is not allowed when using continue")
+    code, status = http.json(
+        "GET", f"/api/v1/namespaces/pages/configmaps?limit=2&resourceVersion=5&continue={token}"
+    )
+    assert (code, status["message"]) == (
+        400,
+        "specifying resource version is not allowed when using continue",
+    )
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("resourceVersionMatch=Exact",
-     "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"),
-    ("resourceVersionMatch=Sometime&resourceVersion=5",
-     'resourceVersionMatch: Unsupported value: "Sometime": supported values: "Exact", "NotOlderThan", ""'),
-    ("resourceVersionMatch=Exact&resourceVersion=0",
-     'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"'),
-    ("resourceVersionMatch=NotOlderThan&resourceVersion=5&continue=abc",
-     "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "resourceVersionMatch=Exact",
+            (
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion "
+                "is provided"
+            ),
+        ),
+        (
+            "resourceVersionMatch=Sometime&resourceVersion=5",
+            (
+                'resourceVersionMatch: Unsupported value: "Sometime": supported values: "Exact", '
+                '"NotOlderThan", ""'
+            ),
+        ),
+        (
+            "resourceVersionMatch=Exact&resourceVersion=0",
+            (
+                'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for '
+                'resourceVersion "0"'
+            ),
+        ),
+        (
+            "resourceVersionMatch=NotOlderThan&resourceVersion=5&continue=abc",
+            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided",
+        ),
+    ],
+)
 def test_resource_version_match_is_validated_as_list_options(served: Any, query: str, message: str) -> None:
     _, _, http = served
     code, status = http.json("GET", f"/api/v1/namespaces/pages/configmaps?{query}")
@@ -169,12 +241,17 @@ def test_exact_reads_the_list_as_it_was_at_that_revision(served: Any) -> None:
     """resourceVersionMatch=Exact is served by etcd at that revision (shouldDelegateList)."""
     cluster, _, http = served
     before = str(cluster.etcd.revision)
-    cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late", "namespace": "pages"}},
-                       user="test")
-    code, old = http.json("GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={before}"
-                          "&resourceVersionMatch=Exact")
-    code2, new = http.json("GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={before}"
-                           "&resourceVersionMatch=NotOlderThan")
+    cluster.api.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late", "namespace": "pages"}},
+        user="test",
+    )
+    code, old = http.json(
+        "GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={before}&resourceVersionMatch=Exact"
+    )
+    code2, new = http.json(
+        "GET",
+        f"/api/v1/namespaces/pages/configmaps?resourceVersion={before}&resourceVersionMatch=NotOlderThan",
+    )
     assert (code, code2) == (200, 200)
     assert "late" not in names(old) and old["metadata"]["resourceVersion"] == before
     assert "late" in names(new) and new["metadata"]["resourceVersion"] == str(cluster.etcd.revision)
@@ -184,9 +261,14 @@ def test_exact_reads_the_list_as_it_was_at_that_revision(served: Any) -> None:
 def test_an_exact_read_of_a_compacted_revision_is_410(served: Any) -> None:
     cluster, _, http = served
     cluster.etcd.compact(cluster.etcd.revision)
-    code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=2&resourceVersionMatch=Exact")
-    assert (code, status["reason"], status["message"]) == (410, "Expired",
-                                                           "The resourceVersion for the provided list is too old.")
+    code, status = http.json(
+        "GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=2&resourceVersionMatch=Exact"
+    )
+    assert (code, status["reason"], status["message"]) == (
+        410,
+        "Expired",
+        "The resourceVersion for the provided list is too old.",
+    )
 
 
 def test_a_resource_version_from_the_future_is_a_504_too_large(served: Any) -> None:
@@ -195,15 +277,23 @@ def test_a_resource_version_from_the_future_is_a_504_too_large(served: Any) -> N
     wanted = cluster.etcd.revision + 100
     code, status = http.json("GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={wanted}")
     assert (code, status["reason"]) == (504, "Timeout")
-    assert status["message"] == f"Timeout: Too large resource version: {wanted}, current: {cluster.etcd.revision}"
-    assert status["details"] == {"causes": [{"reason": "ResourceVersionTooLarge",
-                                             "message": "Too large resource version"}], "retryAfterSeconds": 1}
+    assert (
+        status["message"]
+        == f"Timeout: Too large resource version: {wanted}, current: {cluster.etcd.revision}"
+    )
+    assert status["details"] == {
+        "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+        "retryAfterSeconds": 1,
+    }
 
 
 def test_a_table_carries_the_continue_token(served: Any) -> None:
     _, _, http = served
-    _, tab = http.json("GET", "/api/v1/namespaces/pages/configmaps?limit=2",
-                          headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    _, tab = http.json(
+        "GET",
+        "/api/v1/namespaces/pages/configmaps?limit=2",
+        headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+    )
     assert tab["kind"] == "Table" and len(tab["rows"]) == 2
     assert tab["metadata"]["continue"] and tab["metadata"]["remainingItemCount"] == 5
 
@@ -214,8 +304,9 @@ def test_tokens_round_trip() -> None:
     assert decode_continue(token, "/registry/pods/") == ("/registry/pods/default/web\x00", 42)
 
 
-def test_kubectl_get_in_chunks_of_two_prints_the_same_table(served: Any, kubectl_for: Any,
-                                                            tmp_path: Any) -> None:
+def test_kubectl_get_in_chunks_of_two_prints_the_same_table(
+    served: Any, kubectl_for: Any, tmp_path: Any
+) -> None:
     """kubectl get --chunk-size=2 follows the tokens (resource.Helper / pager) and prints one table."""
     _, handle, _ = served
     kubectl = kubectl_for(handle, tmp_path)
@@ -228,18 +319,24 @@ def test_kubectl_get_in_chunks_of_two_prints_the_same_table(served: Any, kubectl
 
 def test_a_resource_version_that_is_not_a_number(served: Any) -> None:
     """APIObjectVersioner.ParseResourceVersion's InvalidError: the etcd3 store wraps it in a 400
-    (resolveGetListRev), the watch cache hands it on as is, which the handler answers with a 500 without reason."""
+    (resolveGetListRev), the watch cache hands it on as is, which the handler answers with a 500 without
+    reason."""
     _, _, http = served
     invalid = 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
     code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=abc")
     assert (code, status["message"], "reason" in status) == (500, invalid, False)
     code, status = http.json("GET", "/api/v1/namespaces/pages/configmaps?resourceVersion=abc&limit=2")
-    assert (code, status["reason"], status["message"]) == (400, "BadRequest", f"invalid resource version: {invalid}")
+    assert (code, status["reason"], status["message"]) == (
+        400,
+        "BadRequest",
+        f"invalid resource version: {invalid}",
+    )
 
 
 def test_an_exact_read_of_a_future_revision_is_etcds_error(served: Any) -> None:
     cluster, _, http = served
     future = cluster.etcd.revision + 5
-    code, status = http.json("GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={future}"
-                             "&resourceVersionMatch=Exact")
+    code, status = http.json(
+        "GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={future}&resourceVersionMatch=Exact"
+    )
     assert (code, status["message"]) == (500, "etcdserver: mvcc: required revision is a future revision")

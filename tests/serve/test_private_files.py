@@ -30,12 +30,16 @@ def private(path: Path) -> bool:
 
 
 def temporary_dirs() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith(("kcourse-serve-", "kcourse-pki-",
-                                                                         "kcourse-tls-"))}
+    return {
+        p
+        for p in os.listdir(tempfile.gettempdir())
+        if p.startswith(("kcourse-serve-", "kcourse-pki-", "kcourse-tls-"))
+    }
 
 
-def test_the_kubeconfig_is_created_0600_before_any_byte_is_written(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_kubeconfig_is_created_0600_before_any_byte_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Opened with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600: no moment where the token is world-readable."""
     opened: list[tuple[str, int, int]] = []
     real_open = os.open
@@ -52,7 +56,7 @@ def test_the_kubeconfig_is_created_0600_before_any_byte_is_written(tmp_path: Pat
         os.umask(old)
     assert private(path)
     assert path.read_text().count("t0ken") == 1
-    (_name, flags, mode), = [o for o in opened if "config" in o[0]]
+    ((_name, flags, mode),) = [o for o in opened if "config" in o[0]]
     assert flags & os.O_CREAT and flags & os.O_EXCL and flags & os.O_NOFOLLOW
     assert mode == 0o600
 
@@ -94,17 +98,21 @@ def test_serve_with_a_symlinked_kubeconfig_fails_clearly_and_leaves_nothing(tmp_
     assert threading.active_count() <= threads  # no server thread left running
 
 
-def test_kcourse_serve_reports_a_symlinked_kubeconfig_in_one_line(tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_kcourse_serve_reports_a_symlinked_kubeconfig_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kcourse.cli import build_parser
     from kcourse.serve.cli import _serve
+
     link = tmp_path / "config"
     link.symlink_to(tmp_path / "elsewhere")
     args = build_parser().parse_args(["serve", "--workers", "0", "--kubeconfig", str(link)])
     assert _serve(args, io.StringIO(), forever=False) == 1
     err = capsys.readouterr().err
-    assert err == f"kcourse serve: error: refusing to write the kubeconfig to {link}: it is a symbolic link " \
-                  "(give the path of a regular file)\n"
+    assert (
+        err == f"kcourse serve: error: refusing to write the kubeconfig to {link}: it is a symbolic link "
+        "(give the path of a regular file)\n"
+    )
 
 
 def test_the_temporary_kubeconfig_and_keys_are_gone_when_the_server_stops() -> None:
@@ -129,10 +137,18 @@ def test_a_kubeconfig_at_a_given_path_stays_after_stop(tmp_path: Path) -> None:
 
 
 def test_servers_left_running_are_cleaned_up_at_interpreter_exit(tmp_path: Path) -> None:
-    code = ("import kcourse; c = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0); "
-            "h = c.serve(); print(h.kubeconfig)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(Path(kcourse.__file__).parents[1])})
+    code = (
+        "import kcourse; c = kcourse.Cluster(masters=1, workers=0, addons=False, seed=0); "
+        "h = c.serve(); print(h.kubeconfig)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(kcourse.__file__).parents[1])},
+    )
     path = Path(out.stdout.strip())
     assert path.name == "kubeconfig"
     assert not path.exists() and not path.parent.exists()
@@ -150,7 +166,9 @@ def test_the_pki_is_made_in_memory_without_writing_a_file(monkeypatch: pytest.Mo
     assert certs.cert.startswith(b"-----BEGIN CERTIFICATE-----")
 
 
-def test_the_served_certificate_files_are_private_from_their_first_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_served_certificate_files_are_private_from_their_first_byte(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """``server_context`` hands the key to TLS through a 0600 file that is removed at once."""
     seen: list[tuple[str, int]] = []
     real_load = tls.ssl.SSLContext.load_cert_chain
@@ -164,8 +182,10 @@ def test_the_served_certificate_files_are_private_from_their_first_byte(monkeypa
     assert seen == [("apiserver.crt", 0o600), ("apiserver.key", 0o600)]
     assert not any(p.startswith("kcourse-tls-") for p in os.listdir(tempfile.gettempdir()))
 
-def test_serving_needs_no_openssl_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          kubectl_path: Path) -> None:
+
+def test_serving_needs_no_openssl_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kubectl_path: Path
+) -> None:
     """With nothing on PATH the PKI is still made, and the real kubectl trusts the kubeconfig's CA.
 
     kubectl verifies the serving certificate against ``certificate-authority-data`` (client-go
@@ -178,10 +198,20 @@ def test_serving_needs_no_openssl_program(tmp_path: Path, monkeypatch: pytest.Mo
     c = kcourse.Cluster(masters=1, workers=1, addons=False, seed=0)
     handle = c.serve()
     try:
-        env = {"PATH": str(empty), "HOME": str(tmp_path), "KUBECONFIG": str(handle.kubeconfig),
-               "NO_PROXY": "127.0.0.1"}
-        r = subprocess.run([str(kubectl_path), "get", "pods", "-A"], env=env, capture_output=True, text=True,
-                           timeout=60, check=False)
+        env = {
+            "PATH": str(empty),
+            "HOME": str(tmp_path),
+            "KUBECONFIG": str(handle.kubeconfig),
+            "NO_PROXY": "127.0.0.1",
+        }
+        r = subprocess.run(
+            [str(kubectl_path), "get", "pods", "-A"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert r.returncode == 0, r.stderr
         assert "kube-apiserver-master-1" in r.stdout
         assert "x509" not in r.stderr
@@ -189,9 +219,11 @@ def test_serving_needs_no_openssl_program(tmp_path: Path, monkeypatch: pytest.Mo
         handle.stop()
 
 
-def test_private_files_are_made_where_the_platform_has_no_o_nofollow(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows' ``os`` has no ``O_NOFOLLOW`` or ``O_CLOEXEC``: the file is still made, once, from its first byte."""
+def test_private_files_are_made_where_the_platform_has_no_o_nofollow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' ``os`` has no ``O_NOFOLLOW`` or ``O_CLOEXEC``: the file is still made, once, from its first
+    byte."""
     monkeypatch.delattr(os, "O_NOFOLLOW")
     monkeypatch.delattr(os, "O_CLOEXEC")
     tls.create_private(tmp_path / "apiserver.key", b"key")

@@ -17,10 +17,22 @@ import kcourse
 
 NGINX = Path(__file__).parent / "manifests" / "nginx-deployment.yaml"
 
-COMMANDS = ["get pods -o wide", "get pods -A -o wide", "get nodes", "get nodes -o wide", "get deployments -o wide",
-            "get replicasets -A", "get daemonsets -A -o wide", "get services -A -o wide", "get namespaces",
-            "get endpoints -A", "get pods -n kube-system --show-labels", "get events -n kube-system -o wide",
-            "top nodes", "top pods -A"]
+COMMANDS = [
+    "get pods -o wide",
+    "get pods -A -o wide",
+    "get nodes",
+    "get nodes -o wide",
+    "get deployments -o wide",
+    "get replicasets -A",
+    "get daemonsets -A -o wide",
+    "get services -A -o wide",
+    "get namespaces",
+    "get endpoints -A",
+    "get pods -n kube-system --show-labels",
+    "get events -n kube-system -o wide",
+    "top nodes",
+    "top pods -A",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +50,7 @@ def without_age(text: str) -> list[list[str]]:
     """Rows as cells split at the header's column starts, with the AGE (or LAST SEEN) cell removed."""
     lines = text.splitlines()
     header = lines[0]
-    starts = [0] + [i for i in range(2, len(header)) if header[i] != " " and header[i - 2:i] == "  "]
+    starts = [0] + [i for i in range(2, len(header)) if header[i] != " " and header[i - 2 : i] == "  "]
     rows = []
     for line in lines:
         cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
@@ -66,12 +78,18 @@ def test_with_the_clock_standing_still_even_the_age_column_agrees(still: Any) ->
 def test_simulated_describe_matches_the_real_one_but_for_ages(still: Any, command: str) -> None:
     """Real describe computes ages from the wall clock, the simulation from its own: those cells aside."""
     import re
+
     cluster, kubectl = still
     real = kubectl(*command.split())
     assert real.returncode == 0, real.stderr
 
     def aged(text: str) -> list[str]:
-        return [re.sub(r"\s+\S+$", "", line) if re.search(r"\s(\d+[smhdy])+$", line) or "  From  " in line else line
-                for line in text.splitlines() if not re.match(r"^\s+Normal\s|^\s+Warning\s", line)]
+        return [
+            re.sub(r"\s+\S+$", "", line)
+            if re.search(r"\s(\d+[smhdy])+$", line) or "  From  " in line
+            else line
+            for line in text.splitlines()
+            if not re.match(r"^\s+Normal\s|^\s+Warning\s", line)
+        ]
 
     assert aged(cluster.kubectl(command)) == aged(real.stdout)

@@ -25,7 +25,7 @@ def start(program_cls, c, node, name, ns="kube-system", ip=True, **given):
         c.network.allocate_pod_cidr(node)
         c.network.allocate_pod_ip(node, key)
     lines = []
-    prog = program_cls({"cluster": c, "node": node, "log": lines.append, "container": {"name": name},
+    prog = program_cls({"host": c, "node": node, "log": lines.append, "container": {"name": name},
                         "pod": {"metadata": {"name": name, "namespace": ns}, "spec": {}}}, **given)
     prog.start()
     prog.lines = lines

@@ -12,27 +12,14 @@ can be compared (``--dump DIR`` on the old tree writes the other side).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.sim.fingerprints.scenarios import SCENARIOS, digests, measure, read_golden
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "fingerprints"
+from tests.sim.fingerprints.scenarios import SCENARIOS, assert_matches_golden, measure
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_scenario_matches_its_fingerprint(scenario: str) -> None:
-    sections = measure(scenario)
-    got, want = digests(sections), read_golden(scenario)
-    changed = sorted(s for s in want.keys() | got.keys() if want.get(s) != got.get(s))
-    if changed:
-        out = ARTIFACTS / scenario
-        out.mkdir(parents=True, exist_ok=True)
-        for section, text in sections.items():
-            (out / f"{section}.txt").write_text(text)
-    assert not changed, (f"{scenario}: sections {', '.join(changed)} differ from the goldens; "
-                         f"full texts in {ARTIFACTS / scenario}")
+    assert_matches_golden(scenario, measure(scenario))
 
 
 def test_every_scenario_has_sections_worth_comparing() -> None:

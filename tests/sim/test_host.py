@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
@@ -15,9 +16,20 @@ from kcourse.sim.apiserver import APIServer, Client
 from kcourse.sim.clock import Clock, Timer
 from kcourse.sim.cluster import Cluster
 from kcourse.sim.component import Component, Event
+from kcourse.sim.cri import (
+    ContainerConfig,
+    ContainerMetadata,
+    ContainerRuntime,
+    ImageSpec,
+    PodSandboxConfig,
+    PodSandboxMetadata,
+    RunPodSandboxRequest,
+)
 from kcourse.sim.etcd import Etcd
 from kcourse.sim.host import Host, Process, Work
+from kcourse.sim.kubeproxy import connect, iptables_save
 from kcourse.sim.network import Network
+from kcourse.sim.programs import ContainerProgram
 
 
 class BareHost:
@@ -150,3 +162,79 @@ def test_run_until_with_a_past_deadline_runs_nothing(cluster: Cluster, deadline:
     before = len(cluster.events)
     assert not cluster.run_until(lambda: False, deadline)
     assert len(cluster.events) == before
+
+
+def test_a_container_runtime_needs_of_its_host_only_the_clock_and_the_seeded_random_source() -> None:
+    """containerd on a node knows no cluster: its IDs come from the host's rng, its times from its clock."""
+    host = BareHost()
+    host.clock.advance_to_ms(2_500)
+    rt = ContainerRuntime(host, "node-a", "containerd")
+    sandbox = PodSandboxConfig(PodSandboxMetadata("web", "uid-1", "default"))
+    sid = rt.runtime_service.RunPodSandbox(RunPodSandboxRequest(sandbox), "10.244.1.2").pod_sandbox_id
+    rt.image_service.PullImage(ImageSpec("nginx:1.27"), sandbox)
+    cid = rt.runtime_service.CreateContainer(sid, ContainerConfig(ContainerMetadata("nginx"),
+                                                                  ImageSpec("nginx:1.27")), sandbox)
+    rt.runtime_service.StartContainer(cid)
+
+    again = random.Random(BareHost.seed)
+    assert [sid, cid] == [f"{again.getrandbits(256):064x}" for _ in range(2)]
+    assert rt.containers[cid].started_at == host.clock.now_ms * 1_000_000
+    assert [c.time for c in rt.calls] == [host.clock.now] * len(rt.calls)
+
+
+def test_kube_proxy_rules_are_read_from_what_the_network_shows_not_from_a_cluster() -> None:
+    """``iptables_save`` and ``connect`` look at a :class:`~kcourse.sim.network.NetworkView`: a stand-in
+    with two machines, one of them off, answers as a cluster would."""
+
+    @dataclass
+    class Box:
+        powered: bool = True
+        partitioned: bool = False
+        is_master: bool = False
+
+    class View:
+        def __init__(self) -> None:
+            self.rng = random.Random(0)
+            self.network = Network(self.rng)
+            self.machines = {"node-a": Box(), "node-b": Box(powered=False)}
+            self.api = APIServer(Etcd(), Clock(), self.rng, allocator=self.network)
+            self.cloud, self.addons = None, None
+
+        def machine(self, name: str) -> Box:
+            if name not in self.machines:
+                raise ValueError(f"no node named {name!r}")
+            return self.machines[name]
+
+        def machine_up(self, node: str) -> bool:
+            return self.machines[node].powered
+
+    view = View()
+    assert iptables_save(view, "node-a").startswith("# no kube-proxy rules on this node yet")
+    with pytest.raises(ValueError, match="node node-b is down"):
+        iptables_save(view, "node-b")
+    with pytest.raises(ValueError, match="no node named 'node-c'"):
+        iptables_save(view, "node-c")
+    assert "kube-proxy has not synced on node-a" in connect(view, "node-a", "10.96.0.1", 443).verdict
+    assert connect(view, "node-b", "10.96.0.1", 443).verdict == "node node-b is down: no rules"
+
+
+def test_a_container_program_runs_on_its_host_and_learns_from_it_whether_its_machine_went_off() -> None:
+    """kube-proxy and the addons are programs given a host in their context, never the cluster."""
+    stops: list[bool] = []
+
+    class Probe(ContainerProgram):
+        program_name = "probe"
+
+        def on_stop(self, machine_off: bool) -> None:
+            stops.append(machine_off)
+
+    host = BareHost()
+    host.network.pod_ips["default/probe"] = "10.244.1.7"
+    pod = {"metadata": {"name": "probe", "namespace": "default"}, "spec": {}}
+    for off in (False, True):
+        program = Probe({"host": host, "node": "node-a", "pod": pod, "log": lambda line: None})
+        assert (program.host, program.pod_ip) == (host, "10.244.1.7")
+        program.start()
+        host.down = {"node-a"} if off else set()
+        program.stop()
+    assert stops == [False, True]

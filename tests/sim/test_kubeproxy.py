@@ -131,7 +131,7 @@ def proxied():
     """A booted cluster with a kube-proxy program started on worker-1, and a selector-less Service."""
     c = kcourse.Cluster(seed=0, workers=2)
     lines = []
-    proxy = KubeProxy({"cluster": c, "node": "worker-1", "log": lines.append,
+    proxy = KubeProxy({"host": c, "node": "worker-1", "log": lines.append,
                        "pod": {"metadata": {"name": "kube-proxy-test", "namespace": "kube-system"},
                                "spec": {"hostNetwork": True}}})
     proxy.start()

@@ -178,7 +178,7 @@ def two():
     c.api.create(endpoint_slice("web-1", "web", ["10.244.1.2", "10.244.2.2"], 0), user="test")
     proxies = {}
     for node in ("worker-1", "worker-2"):
-        proxies[node] = KubeProxy({"cluster": c, "node": node, "log": lambda line: None,
+        proxies[node] = KubeProxy({"host": c, "node": node, "log": lambda line: None,
                                    "pod": {"metadata": {"name": f"kube-proxy-{node}", "namespace": "kube-system"},
                                            "spec": {"hostNetwork": True}}})
         proxies[node].start()

@@ -22,7 +22,7 @@ import pytest
 
 from kcourse.sim.labels import Selector
 from kcourse.sim.scheduler import LABEL_HOSTNAME, LABEL_ZONE, Cache, Framework
-from kcourse.sim.scheduler.node_table import EXACT_LIMIT, NodeView
+from kcourse.sim.scheduler.node_table import EXACT_LIMIT, FLAG_COLUMNS, INT_COLUMNS, NodeView
 
 APPS = ("web", "api", "db", "cache")
 IMAGES = ("nginx:1.25", "redis:7", "registry.local/big:2", "busybox")
@@ -157,6 +157,30 @@ def by_app(pod: dict) -> Selector:
     return Selector([("app", "=", (pod["metadata"]["labels"]["app"],))])
 
 
+def assert_table_matches_cache(cache: Cache) -> None:
+    """The node table's columns say what the NodeInfos and the cache's counts say, slot by slot."""
+    table = cache.table
+    assert set(table.slots) == set(cache.nodes)
+    for name, ni in cache.nodes.items():
+        s = table.slots[name]
+        present = ni.node is not None
+        assert bool(table.flags[FLAG_COLUMNS.index("present"), s]) == present
+        if present and not table.flags[FLAG_COLUMNS.index("odd"), s]:
+            assert table.ints[INT_COLUMNS.index("pods"), s] == len(ni.pods)
+            assert table.ints[INT_COLUMNS.index("requested_cpu"), s] == ni.requested["cpu"]
+            assert {k: int(v[s]) for k, v in table.image_sizes.items() if v[s]} == {
+                k: v for k, v in ni.images.items() if v
+            }
+        for key in (LABEL_ZONE, "disk"):
+            codes, values = table.label_codes(key)
+            assert (values[codes[s]] if codes[s] >= 0 else None) == ni.labels.get(key)
+    assert set(table.group_counts) == set(cache.group_nodes)
+    for group, counts in cache.group_nodes.items():
+        column = table.group_counts[group]
+        assert {n: int(column[table.slots[n]]) for n in counts} == counts
+        assert int(column.sum()) == sum(counts.values())
+
+
 def cycle_facts(fw: Framework, result) -> tuple:
     """Everything a cycle decided and showed, in the order it was produced."""
     return (
@@ -258,6 +282,9 @@ def test_the_array_path_decides_every_cycle_as_the_per_node_path(seed, n_nodes, 
             if name not in nodes:
                 nodes[name] = random_node(r, name, zones)
                 twins.each("add_node", nodes[name])
+        if i % 10 == 0:
+            assert_table_matches_cache(twins.caches[0])
+    assert_table_matches_cache(twins.caches[0])
     assert on_array_path > cycles // 3  # the comparison must be of the two paths, not of one path twice
 
 

@@ -25,8 +25,10 @@ def add_pod(cluster, name: str, node: str | None, phase: str = "Running", namesp
     spec = {"containers": [{"name": "nginx", "image": "nginx"}]}
     if node:
         spec["nodeName"] = node
-    cluster.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
-                        "spec": spec}, user="test")
+    cluster.api.create(
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace}, "spec": spec},
+        user="test",
+    )
     pod = deep_copy(cluster.api.peek("pods", name, namespace))
     status = {"phase": phase}
     if node:

@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PAGE_PX = 960          # a JupyterLab output area at 1400 px window width
-WHITE, DARK = "#FFFFFF", "#111111"   # JupyterLab's light and dark backgrounds
+PAGE_PX = 960  # a JupyterLab output area at 1400 px window width
+WHITE, DARK = "#FFFFFF", "#111111"  # JupyterLab's light and dark backgrounds
 NAMED = {"white": "#FFFFFF", "black": "#000000", "none": None, "transparent": None}
 
 
 @dataclass(frozen=True)
 class Fitted:
-    natural_px: float      # the width the picture asks for (its max-width, or its width at full size)
-    shown_px: float        # its width in a 960 px output area
-    aspect: float          # width : height of the viewBox
-    min_text_px: float     # the smallest font-size once shown at shown_px
+    natural_px: float  # the width the picture asks for (its max-width, or its width at full size)
+    shown_px: float  # its width in a 960 px output area
+    aspect: float  # width : height of the viewBox
+    min_text_px: float  # the smallest font-size once shown at shown_px
 
 
 def _svg_tag(markup: str) -> str:
@@ -33,14 +33,20 @@ def _svg_tag(markup: str) -> str:
 def measure(markup: str, page_px: float = PAGE_PX) -> Fitted:
     """How wide the picture is shown in an output area ``page_px`` wide, and its smallest text there."""
     tag = _svg_tag(markup)
-    _, _, vb_w, vb_h = (float(v) for v in re.search(r'viewBox="([^"]+)"', tag).group(1).replace(",", " ").split())
+    _, _, vb_w, vb_h = (
+        float(v) for v in re.search(r'viewBox="([^"]+)"', tag).group(1).replace(",", " ").split()
+    )
     width = re.search(r'\bwidth="([^"]+)"', tag).group(1)
     max_width = re.search(r"max-width:\s*([0-9.]+)px", tag)
     if width.endswith("%"):
         assert max_width, "a picture scaled to its container needs a max-width, or it blows small pictures up"
         natural = float(max_width.group(1))
     else:
-        natural = float(width.removesuffix("pt")) * 4 / 3 if width.endswith("pt") else float(width.removesuffix("px"))
+        natural = (
+            float(width.removesuffix("pt")) * 4 / 3
+            if width.endswith("pt")
+            else float(width.removesuffix("px"))
+        )
     shown = min(page_px, natural)
     fonts = [float(f) for f in re.findall(r'font-size="([0-9.]+)"', markup)]
     return Fitted(natural, shown, vb_w / vb_h, min(fonts) * shown / vb_w)

@@ -14,8 +14,12 @@ def summary(monkeypatch):
 
     def dashboard_summary(cluster):
         calls.append(cluster.clock.now)
-        return {"Nodes": [{"name": n, "status": "Ready"} for n in sorted(cluster.machines)],
-                "Health": {"time": f"{cluster.clock.now:.3f}s"}, "Warnings": []}
+        return {
+            "Nodes": [{"name": n, "status": "Ready"} for n in sorted(cluster.machines)],
+            "Health": {"time": f"{cluster.clock.now:.3f}s"},
+            "Warnings": [],
+        }
+
     monkeypatch.setattr(addons, "dashboard_summary", dashboard_summary, raising=False)
     return calls
 
@@ -47,8 +51,17 @@ def test_static_fallback_is_readable_text_and_html(cluster, summary):
 
 def test_summary_text_lays_out_tables_mappings_and_lists():
     text = summary_text({"Pods": [{"name": "a", "ready": "1/1"}], "Health": {"ok": True}, "Warnings": []})
-    assert text.splitlines() == ["== Pods ==", "NAME  READY", "a     1/1", "", "== Health ==", "ok: True", "",
-                                 "== Warnings ==", "(none)"]
+    assert text.splitlines() == [
+        "== Pods ==",
+        "NAME  READY",
+        "a     1/1",
+        "",
+        "== Health ==",
+        "ok: True",
+        "",
+        "== Warnings ==",
+        "(none)",
+    ]
 
 
 def test_the_real_addon_summary_renders(cluster):

@@ -25,9 +25,25 @@ def edges(d) -> list[tuple[str, str]]:
 
 def test_architecture_names_every_component_of_the_chapter():
     src = diagrams.architecture().source
-    for name in ("kube-apiserver", "kube-scheduler", "kube-controller-manager", "cloud-controller-manager", "etcd",
-                 "kubelet", "kube-proxy", "container runtime", "DNS addon", "Dashboard addon", "Monitoring addon",
-                 "Logging addon", "cloud provider API", "APIServer", "ETCD", "KubeProxy", "Pod"):
+    for name in (
+        "kube-apiserver",
+        "kube-scheduler",
+        "kube-controller-manager",
+        "cloud-controller-manager",
+        "etcd",
+        "kubelet",
+        "kube-proxy",
+        "container runtime",
+        "DNS addon",
+        "Dashboard addon",
+        "Monitoring addon",
+        "Logging addon",
+        "cloud provider API",
+        "APIServer",
+        "ETCD",
+        "KubeProxy",
+        "Pod",
+    ):
         assert name in src, name
 
 
@@ -55,11 +71,14 @@ def test_the_cloud_controller_manager_talks_to_the_cloud_provider():
     assert ("master-1/cloud-controller-manager", "cloud") in edges(diagrams.architecture())
 
 
-@pytest.mark.parametrize("runtime,chain", [
-    ("dockershim", ["kubelet", "dockershim", "dockerd", "containerd", "containerd-shim-runc-v2", "runc"]),
-    ("containerd", ["kubelet", "containerd", "containerd-shim-runc-v2", "runc"]),
-    ("cri-o", ["kubelet", "CRI-O", "conmon", "runc"]),
-])
+@pytest.mark.parametrize(
+    "runtime,chain",
+    [
+        ("dockershim", ["kubelet", "dockershim", "dockerd", "containerd", "containerd-shim-runc-v2", "runc"]),
+        ("containerd", ["kubelet", "containerd", "containerd-shim-runc-v2", "runc"]),
+        ("cri-o", ["kubelet", "CRI-O", "conmon", "runc"]),
+    ],
+)
 def test_cri_focus_draws_the_runtime_call_chain(runtime, chain):
     d = diagrams.architecture(runtime=runtime, focus="cri")
     assert list(itertools.pairwise(chain)) == [e for e in edges(d) if e[0] in chain and e[1] in chain]
@@ -83,12 +102,12 @@ def test_network_focus_shows_pod_ips_in_podcidrs_and_a_service():
     assert "podCIDR 10.244.1.0/24" in src and "10.244.1.2" in src and "ClusterIP" in src
 
 
-
 @pytest.mark.parametrize("focus", diagrams.FOCUSES)
 def test_every_focus_renders_for_one_to_six_workers(focus):
-    for workers in range(1, 7):      # dot 2.43 once failed at 3, 5 and 6 workers ("trouble in init_rank")
+    for workers in range(1, 7):  # dot 2.43 once failed at 3, 5 and 6 workers ("trouble in init_rank")
         svg = diagrams.architecture(workers=workers, focus=focus).pipe(format="svg").decode()
         assert svg.rstrip().endswith("</svg>")
+
 
 def test_unknown_focus_is_refused():
     with pytest.raises(ValueError, match="focus"):
@@ -125,6 +144,7 @@ def test_save_refuses_an_unknown_extension(tmp_path):
 
 # --- live -------------------------------------------------------------------------------------------------
 
+
 def test_live_shows_nodes_pods_with_phase_and_ip(drawn):
     src = diagrams.live(drawn).source
     for name in sorted(drawn.machines):
@@ -134,8 +154,12 @@ def test_live_shows_nodes_pods_with_phase_and_ip(drawn):
 
 
 def test_live_shows_node_state_and_taints(drawn):
-    add_node(drawn, "worker-2", ready="Unknown",
-             taints=[{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}])
+    add_node(
+        drawn,
+        "worker-2",
+        ready="Unknown",
+        taints=[{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}],
+    )
     add_node(drawn, "worker-3", ready="False")
     src = diagrams.live(drawn).source
     assert "worker-2: worker node</B><BR/>Unknown<BR/>" in src
@@ -191,6 +215,7 @@ def test_same_seed_gives_the_same_dot_bytes():
         populate(c)
         c.run(max_steps=25)
         return diagrams.live(c).source
+
     first, second = build(), build()
     assert first == second
     assert "0x" not in first
@@ -200,24 +225,32 @@ def test_pods_beyond_the_threshold_are_counted_per_phase(drawn):
     for i in range(6):
         add_pod(drawn, f"many-{i}", "worker-3", phase="Pending" if i % 2 else "Running")
     src = diagrams.live(drawn, max_pods_per_node=4, highlight_last=False).source
-    on_worker_3 = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in drawn.api.items("pods")
-                         if p["spec"].get("nodeName") == "worker-3"
-                         and p["metadata"].get("labels", {}).get("k8s-app") != "kube-proxy")
+    on_worker_3 = sorted(
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+        for p in drawn.api.items("pods")
+        if p["spec"].get("nodeName") == "worker-3"
+        and p["metadata"].get("labels", {}).get("k8s-app") != "kube-proxy"
+    )
     listed = [k for k in on_worker_3 if f">{k.removeprefix('default/')}<BR/>" in src]
     hidden = [k for k in on_worker_3 if k not in listed]
     assert len(listed) == 3 and len(hidden) == len(on_worker_3) - 3
-    phases = Counter(drawn.api.peek("pods", k.split("/")[1], k.split("/")[0])["status"]["phase"] for k in hidden)
+    phases = Counter(
+        drawn.api.peek("pods", k.split("/")[1], k.split("/")[0])["status"]["phase"] for k in hidden
+    )
     counts = " · ".join(f"{phase} {n}" for phase, n in sorted(phases.items()))
     assert f"+{len(hidden)} more Pods<BR/>{counts}" in src
-    assert all(f">{k.removeprefix('default/')}<BR/>" in src  # below the threshold: every Pod listed
-               for k in ("worker-1-web-0", "worker-1-web-1"))
+    assert all(
+        f">{k.removeprefix('default/')}<BR/>" in src  # below the threshold: every Pod listed
+        for k in ("worker-1-web-0", "worker-1-web-1")
+    )
 
 
 def test_the_pod_that_acted_last_is_listed_even_past_the_threshold(drawn):
     for i in range(6):
         add_pod(drawn, f"many-{i}", "worker-3")
-    event = types.SimpleNamespace(component="app", node="worker-3", verb="log", key="default/many-5",
-                                  message="", requests=[], time=0.0)
+    event = types.SimpleNamespace(
+        component="app", node="worker-3", verb="log", key="default/many-5", message="", requests=[], time=0.0
+    )
     drawn.events.append(event)
     src = diagrams.live(drawn, max_pods_per_node=2).source
     assert "&#9654; many-5<BR/>" in src
@@ -240,8 +273,15 @@ def test_twenty_nodes_render_in_rows():
 
 
 def test_live_network_focus_shows_services_and_pod_ips(drawn):
-    drawn.api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
-                      "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}, user="test")
+    drawn.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+        },
+        user="test",
+    )
     src = diagrams.live(drawn, focus="network").source
     svc = drawn.api.peek("services", "web", "default")
     assert f"ClusterIP {svc['spec']['clusterIP']}:80" in src
@@ -254,6 +294,7 @@ def test_cluster_diagram_is_the_live_picture(cluster):
 
 # --- on a notebook page -------------------------------------------------------------------------------
 
+
 def assert_fits_the_page(d, what: str) -> None:
     """Measured from the SVG a browser gets: at most 2.5 times wider than tall, no text under 9 px at 960."""
     size = measure(d._repr_html_())
@@ -264,12 +305,16 @@ def assert_fits_the_page(d, what: str) -> None:
 def test_every_reference_picture_fits_a_notebook_page():
     for masters in (1, 2, 3):
         for workers in range(7):
-            assert_fits_the_page(diagrams.architecture(masters=masters, workers=workers), f"{masters}x{workers}")
+            assert_fits_the_page(
+                diagrams.architecture(masters=masters, workers=workers), f"{masters}x{workers}"
+            )
     for focus in diagrams.FOCUSES[1:]:
         for runtime in diagrams.RUNTIME_LABEL:
             for masters, workers in ((1, 1), (3, 6)):
-                assert_fits_the_page(diagrams.architecture(masters, workers, runtime=runtime, focus=focus),
-                                     f"{focus} {runtime} {masters}x{workers}")
+                assert_fits_the_page(
+                    diagrams.architecture(masters, workers, runtime=runtime, focus=focus),
+                    f"{focus} {runtime} {masters}x{workers}",
+                )
 
 
 def test_every_live_picture_fits_a_notebook_page():
@@ -282,7 +327,9 @@ def test_every_live_picture_fits_a_notebook_page():
                     assert_fits_the_page(c.diagram(focus=focus), f"{focus} {masters}x{workers}")
 
 
-@pytest.mark.parametrize("story", ["failed", "partitioned", "many-pods", "long-names", "unscheduled", "cordoned"])
+@pytest.mark.parametrize(
+    "story", ["failed", "partitioned", "many-pods", "long-names", "unscheduled", "cordoned"]
+)
 def test_live_pictures_of_troubled_clusters_fit_the_page(story):
     c = kcourse.Cluster(masters=3 if story == "failed" else 1, workers=6, seed=0)
     if story == "failed":
@@ -298,10 +345,19 @@ def test_live_pictures_of_troubled_clusters_fit_the_page(story):
     elif story == "long-names":
         c.kubectl("create namespace team-payments-and-billing-production-europe-west")
         for i in range(3):
-            add_pod(c, "a-very-long-deployment-name-for-a-payments-service-" + "x" * 60 + f"-{i}", "worker-1",
-                    namespace="team-payments-and-billing-production-europe-west")
-        add_node(c, "worker-4", taints=[{"key": "example.com/" + "dedicated-to-a-very-long-team-name" * 3,
-                                         "effect": "NoSchedule"}])
+            add_pod(
+                c,
+                "a-very-long-deployment-name-for-a-payments-service-" + "x" * 60 + f"-{i}",
+                "worker-1",
+                namespace="team-payments-and-billing-production-europe-west",
+            )
+        add_node(
+            c,
+            "worker-4",
+            taints=[
+                {"key": "example.com/" + "dedicated-to-a-very-long-team-name" * 3, "effect": "NoSchedule"}
+            ],
+        )
     elif story == "unscheduled":
         for i in range(7):
             add_pod(c, f"waiting-{i}", None, phase="Pending")
@@ -321,18 +377,26 @@ def test_the_picture_scales_to_the_output_width_and_opens_at_full_size():
     assert natural > 960  # this one is shrunk to the page ...
     full = d.at_full_size()._repr_html_()
     assert "overflow-x: auto" in full  # ... and the full-size one scrolls sideways in its own box
-    assert measure(full).shown_px == pytest.approx(960) and measure(full, page_px=10_000).natural_px == \
-        pytest.approx(natural, abs=1)
+    assert measure(full).shown_px == pytest.approx(960) and measure(
+        full, page_px=10_000
+    ).natural_px == pytest.approx(natural, abs=1)
     assert "overflow-x: auto" in diagrams.architecture(full=True)._repr_html_()
     c = kcourse.Cluster(seed=0)
     assert c.diagram(full=True).full and not c.diagram().full
 
 
 def test_html_is_the_only_rich_form_and_carries_the_text_alternative(cluster):
-    for d in (diagrams.architecture(), cluster.diagram(), cluster.diagram(focus="network"),
-              diagrams.architecture(focus="cri")):
+    for d in (
+        diagrams.architecture(),
+        cluster.diagram(),
+        cluster.diagram(focus="network"),
+        diagrams.architecture(focus="cri"),
+    ):
         bundle = d._repr_mimebundle_()
-        assert set(bundle) == {"text/html", "text/plain"}  # no image/svg+xml: it would show as an <img> without alt
+        assert set(bundle) == {
+            "text/html",
+            "text/plain",
+        }  # no image/svg+xml: it would show as an <img> without alt
         page = bundle["text/html"]
         assert not page.lstrip().startswith("<?xml") and "<!DOCTYPE" not in page and "<!--" not in page
         tag = re.search(r"<svg\b[^>]*>", page).group(0)
@@ -354,8 +418,13 @@ def test_every_text_sits_on_a_light_fill_with_enough_contrast(cluster):
     """Text stays readable on a white page and on JupyterLab's dark one: each has its own fill, >= 4.5:1."""
     cluster.fail_node("worker-1")
     cluster.advance(70)
-    pictures = [diagrams.architecture(masters=3, workers=2), diagrams.architecture(focus="cri", runtime="cri-o"),
-                diagrams.architecture(focus="network"), cluster.diagram(), cluster.diagram(focus="network")]
+    pictures = [
+        diagrams.architecture(masters=3, workers=2),
+        diagrams.architecture(focus="cri", runtime="cri-o"),
+        diagrams.architecture(focus="network"),
+        cluster.diagram(),
+        cluster.diagram(focus="network"),
+    ]
     for d in pictures:
         texts = text_on_backgrounds(d._repr_html_())
         assert len(texts) > 20
@@ -365,15 +434,22 @@ def test_every_text_sits_on_a_light_fill_with_enough_contrast(cluster):
 
 
 def test_lines_show_on_white_and_on_a_dark_page(cluster):
-    """WCAG's 3:1 for graphics, against both of JupyterLab's backgrounds; the page itself stays transparent."""
-    for d in (diagrams.architecture(masters=2, workers=2), cluster.diagram(), diagrams.architecture(focus="cri")):
+    """WCAG's 3:1 for graphics, against both of JupyterLab's backgrounds; the page itself stays
+    transparent."""
+    for d in (
+        diagrams.architecture(masters=2, workers=2),
+        cluster.diagram(),
+        diagrams.architecture(focus="cri"),
+    ):
         page = d._repr_html_()
         assert "bgcolor=transparent" in d.source  # Graphviz then paints no background at all:
         assert not re.search(r'class="graph">\s*<title>[^<]*</title>\s*<polygon fill="(white|#ffffff)"', page)
         strokes = edge_strokes(page)
         assert strokes
         for stroke in strokes:
-            assert diagrams.contrast(stroke, "#FFFFFF") >= 3 and diagrams.contrast(stroke, "#111111") >= 3, stroke
+            assert diagrams.contrast(stroke, "#FFFFFF") >= 3 and diagrams.contrast(stroke, "#111111") >= 3, (
+                stroke
+            )
 
 
 def test_contrast_follows_wcag():
@@ -387,6 +463,7 @@ def test_the_same_cluster_gives_the_same_svg_bytes():
         c = kcourse.Cluster(masters=2, workers=4, seed=3)
         c.run(max_steps=40)
         return c.diagram()._repr_html_()
+
     assert build() == build()
 
 
@@ -406,10 +483,13 @@ def test_an_nbconvert_html_export_keeps_the_text_alternatives(cluster):
     nbformat = pytest.importorskip("nbformat")
     nbconvert = pytest.importorskip("nbconvert")
     from kcourse import plots
+
     cells = []
     for shown in (diagrams.architecture(), cluster.diagram(), plots.scheduling(cluster)):
         cell = nbformat.v4.new_code_cell("shown")
-        cell.outputs = [nbformat.v4.new_output("execute_result", data=shown._repr_mimebundle_(), execution_count=1)]
+        cell.outputs = [
+            nbformat.v4.new_output("execute_result", data=shown._repr_mimebundle_(), execution_count=1)
+        ]
         cells.append(cell)
     page, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=cells))
     assert "No description has been provided" not in page
@@ -423,8 +503,12 @@ def test_an_nbconvert_html_export_keeps_the_text_alternatives(cluster):
 
 def reading_order(svg: str) -> list[str]:
     """Node names as a reader meets them: row by row (label baselines within 2 units), left to right."""
-    found = [(float(y), float(x), html.unescape(name)) for x, y, name in re.findall(
-        r'<text text-anchor="start" x="([0-9.]+)" y="([-0-9.]+)"[^>]*>((?:master|worker)&#45;\d+):', svg)]
+    found = [
+        (float(y), float(x), html.unescape(name))
+        for x, y, name in re.findall(
+            r'<text text-anchor="start" x="([0-9.]+)" y="([-0-9.]+)"[^>]*>((?:master|worker)&#45;\d+):', svg
+        )
+    ]
     found.sort()
     rows: list[list[tuple[float, float, str]]] = []
     for y, x, name in found:
@@ -438,9 +522,16 @@ def reading_order(svg: str) -> list[str]:
 def test_nodes_read_in_name_order_left_to_right_then_down():
     for masters in (1, 2, 3):
         for workers in (1, 2, 4, 6):
-            expected = [f"master-{i}" for i in range(1, masters + 1)] + [f"worker-{j}" for j in range(1, workers + 1)]
-            assert reading_order(diagrams.architecture(masters, workers).svg()) == expected, (masters, workers)
+            expected = [f"master-{i}" for i in range(1, masters + 1)] + [
+                f"worker-{j}" for j in range(1, workers + 1)
+            ]
+            assert reading_order(diagrams.architecture(masters, workers).svg()) == expected, (
+                masters,
+                workers,
+            )
     for masters, workers in ((1, 3), (3, 2), (2, 5)):
         c = kcourse.Cluster(masters=masters, workers=workers, seed=0)
-        expected = [f"master-{i}" for i in range(1, masters + 1)] + [f"worker-{j}" for j in range(1, workers + 1)]
+        expected = [f"master-{i}" for i in range(1, masters + 1)] + [
+            f"worker-{j}" for j in range(1, workers + 1)
+        ]
         assert reading_order(c.diagram().svg()) == expected, (masters, workers)

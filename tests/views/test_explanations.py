@@ -1,4 +1,5 @@
-"""The Stepper's explanation of each trace event matches the event: who acted, what it did, and whether it failed.
+"""The Stepper's explanation of each trace event matches the event: who acted, what it did, and whether it
+failed.
 
 The scenarios below produce every kind of event a learner can meet in the
 chapters — booting, rolling out, scaling, crashing a container, failing,
@@ -112,9 +113,22 @@ def events_by_kind() -> dict[tuple[str, str, str], list]:
 
 def test_the_scenarios_reach_failures_of_every_kind_that_matters(events_by_kind):
     kinds = {kind for _, _, kind in events_by_kind}
-    assert {"node-lease-renew", "node-lease-renew-failed", "leader-won", "leader-renew", "leader-lost",
-            "leader-standby", "leader-holder-silent", "leader-cut-off", "sync", "sync-failed", "node-status-failed",
-            "unschedulable", "probe", "cri"} <= kinds, sorted(kinds)
+    assert {
+        "node-lease-renew",
+        "node-lease-renew-failed",
+        "leader-won",
+        "leader-renew",
+        "leader-lost",
+        "leader-standby",
+        "leader-holder-silent",
+        "leader-cut-off",
+        "sync",
+        "sync-failed",
+        "node-status-failed",
+        "unschedulable",
+        "probe",
+        "cri",
+    } <= kinds, sorted(kinds)
 
 
 def test_every_event_kind_has_its_own_explanation(events_by_kind):
@@ -137,8 +151,12 @@ def test_a_failed_action_is_explained_as_a_failure_and_a_success_is_not(events_b
 
 
 def test_a_node_lease_is_a_heartbeat_not_leadership(events_by_kind):
-    node_lease = [ev for (component, _, kind), evs in events_by_kind.items() if kind.startswith("node-lease")
-                  for ev in evs]
+    node_lease = [
+        ev
+        for (component, _, kind), evs in events_by_kind.items()
+        if kind.startswith("node-lease")
+        for ev in evs
+    ]
     assert {ev.component for ev in node_lease} == {"kubelet"}
     assert any(failed(ev) for ev in node_lease) and any(not failed(ev) for ev in node_lease)
     for ev in node_lease:
@@ -150,16 +168,23 @@ def test_a_node_lease_is_a_heartbeat_not_leadership(events_by_kind):
 
 def test_leader_election_events_speak_of_leading(events_by_kind):
     leader = [ev for (_, _, kind), evs in events_by_kind.items() if kind.startswith("leader") for ev in evs]
-    assert {ev.component for ev in leader} == {"kube-scheduler", "kube-controller-manager",
-                                               "cloud-controller-manager"}
+    assert {ev.component for ev in leader} == {
+        "kube-scheduler",
+        "kube-controller-manager",
+        "cloud-controller-manager",
+    }
     for ev in leader:
         assert "leader" in ACTIONS[event_kind(ev)] or "Lease" in ACTIONS[event_kind(ev)]
         assert not ev.key.startswith("kube-node-lease/")
 
 
 def test_a_write_the_api_server_refused_is_named_with_its_status_code(events_by_kind):
-    refused = [ev for evs in events_by_kind.values() for ev in evs
-               if any(r.code >= 400 and r.verb not in ("get", "list", "watch") for r in ev.requests)]
+    refused = [
+        ev
+        for evs in events_by_kind.values()
+        for ev in evs
+        if any(r.code >= 400 and r.verb not in ("get", "list", "watch") for r in ev.requests)
+    ]
     assert refused, "the scenarios should include a refused write (a 409 on an existing object)"
     for ev in refused:
         assert "The API server refused" in explain(ev) and "HTTP 4" in explain(ev)
@@ -168,10 +193,22 @@ def test_a_write_the_api_server_refused_is_named_with_its_status_code(events_by_
 def test_a_controller_that_retries_and_one_that_gives_up_are_told_apart():
     """client-go's loop (sample-controller's processNextWorkItem): requeue rate-limited, or drop the key
     after maxRetries; both are failures of the sync, with different futures for the key."""
-    retry = Event(1.0, "deployment-controller", "master-1", "sync", "default/web",
-                  "error syncing 'default/web': the API server is unreachable; requeuing (attempt 3)")
-    gave_up = Event(2.0, "deployment-controller", "master-1", "sync", "default/web",
-                    "error syncing 'default/web': Conflict; dropping it out of the queue after 15 retries")
+    retry = Event(
+        1.0,
+        "deployment-controller",
+        "master-1",
+        "sync",
+        "default/web",
+        "error syncing 'default/web': the API server is unreachable; requeuing (attempt 3)",
+    )
+    gave_up = Event(
+        2.0,
+        "deployment-controller",
+        "master-1",
+        "sync",
+        "default/web",
+        "error syncing 'default/web': Conflict; dropping it out of the queue after 15 retries",
+    )
     assert (event_kind(retry), event_kind(gave_up)) == ("sync-failed", "sync-dropped")
     assert "back-off" in explain(retry) and "gave up" in explain(gave_up)
     assert failed(retry) and failed(gave_up)

@@ -15,10 +15,19 @@ from builders import add_pod, populate
 import kcourse
 from kcourse import plots
 
-DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-              "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
-                       "template": {"metadata": {"labels": {"app": "web"}},
-                                    "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "default"},
+    "spec": {
+        "replicas": 3,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+        },
+    },
+}
 
 
 @pytest.fixture
@@ -49,8 +58,11 @@ def test_a_figure_shows_as_an_img_with_its_alt_text_no_wider_than_the_page(recor
     bundle = fig._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain"}
     img = bundle["text/html"]
-    assert re.fullmatch(r'<img alt="[^"<>]+" src="data:image/png;base64,[A-Za-z0-9+/=]+" '
-                        r'style="max-width: 100%; height: auto">', img)
+    assert re.fullmatch(
+        r'<img alt="[^"<>]+" src="data:image/png;base64,[A-Za-z0-9+/=]+" '
+        r'style="max-width: 100%; height: auto">',
+        img,
+    )
     assert html.unescape(re.search(r'alt="([^"]+)"', img).group(1)) == fig.alt
     png = base64.b64decode(re.search(r"base64,([^\"]+)", img).group(1))
     assert png == fig.png()
@@ -91,9 +103,13 @@ def test_replicas_marks_scaling_and_node_failures(recorded):
     fig = plots.replicas(c, "web")
     caption = [t.get_text() for t in fig.texts if re.match(r"\d+  ", t.get_text())]
     assert any(re.fullmatch(r"\d+  t=[0-9.]+ s  worker-1 powered off", t) for t in caption), caption
-    assert any(re.fullmatch(r"\d+  t=[0-9.]+ s  Scaled up replica set web-\S+ from 0 to 3", t) for t in caption)
+    assert any(
+        re.fullmatch(r"\d+  t=[0-9.]+ s  Scaled up replica set web-\S+ from 0 to 3", t) for t in caption
+    )
     numbers = {t.get_text() for t in fig.axes[0].texts}
-    assert numbers == {line.split()[0] for line in caption}  # every caption line has its number above the plot
+    assert numbers == {
+        line.split()[0] for line in caption
+    }  # every caption line has its number above the plot
     assert "worker-1 powered off" in fig.alt and "Desired 3." in fig.alt
 
 
@@ -108,7 +124,9 @@ def test_etcd_revisions_follow_the_store_and_mark_compactions(recorded):
     assert list(lines["revision after each write"].get_ydata())[-1] == c.etcd.revision
     assert rec.compactions and rec.compactions[-1][1] == c.etcd.compact_revision
     assert any(t.get_text() == f"compact({c.etcd.compact_revision})" for t in ax_rev.texts)
-    keys = {label.get_text(): patch.get_width() for label, patch in zip(ax_bar.get_yticklabels(), ax_bar.patches)}
+    keys = {
+        label.get_text(): patch.get_width() for label, patch in zip(ax_bar.get_yticklabels(), ax_bar.patches)
+    }
     assert keys["namespaces"] == len(c.api.items("namespaces"))
 
 
@@ -119,21 +137,33 @@ def test_scheduling_counts_pods_per_node_by_phase(cluster):
     ax = fig.axes[0]
     running = next(p for p in ax.containers if p.get_label() == "Running")
     widths = {label.get_text(): bar.get_width() for label, bar in zip(ax.get_yticklabels(), running)}
-    running_on = Counter(p["spec"].get("nodeName") for p in cluster.api.items("pods")
-                         if p.get("status", {}).get("phase") == "Running")
+    running_on = Counter(
+        p["spec"].get("nodeName")
+        for p in cluster.api.items("pods")
+        if p.get("status", {}).get("phase") == "Running"
+    )
     assert widths["worker-1"] == running_on["worker-1"] >= 2
     assert widths["master-1"] == running_on["master-1"]
 
 
 def test_scheduling_shows_per_plugin_scores_of_one_decision(cluster, monkeypatch):
-    decision = {"node": "worker-2", "scores": {"worker-1": {"NodeResourcesFit": 50, "TaintToleration": 3},
-                                               "worker-2": {"NodeResourcesFit": 80, "TaintToleration": 3}},
-                "total": {"worker-1": 53, "worker-2": 83}, "filtered": {"worker-3": "node(s) had untolerated taint"},
-                "feasible": 2, "evaluated": 3, "decided_by": "NodeResourcesFit"}
+    decision = {
+        "node": "worker-2",
+        "scores": {
+            "worker-1": {"NodeResourcesFit": 50, "TaintToleration": 3},
+            "worker-2": {"NodeResourcesFit": 80, "TaintToleration": 3},
+        },
+        "total": {"worker-1": 53, "worker-2": 83},
+        "filtered": {"worker-3": "node(s) had untolerated taint"},
+        "feasible": 2,
+        "evaluated": 3,
+        "decided_by": "NodeResourcesFit",
+    }
 
     class Scheduler:
         def __init__(self):
             self.decisions = {"default/web-1": decision}
+
     monkeypatch.setattr(plots, "_scheduler", lambda c: Scheduler())
     ax = plots.scheduling(cluster, "web-1").axes[1]
     assert sorted(c.get_label() for c in ax.containers) == ["NodeResourcesFit", "TaintToleration"]
@@ -175,6 +205,7 @@ def test_monitoring_plots_cpu_and_memory_series(cluster, monkeypatch):
 
     class Addons:
         metrics = Store()
+
     monkeypatch.setattr(cluster, "addons", Addons(), raising=False)
     ax_cpu, ax_mem = plots.monitoring(cluster).axes
     assert list(ax_cpu.get_lines()[0].get_ydata()) == [100.0, 250.0]
@@ -182,6 +213,7 @@ def test_monitoring_plots_cpu_and_memory_series(cluster, monkeypatch):
 
 
 # --- what a learner reads in a plot ----------------------------------------------------------------------
+
 
 def controller_story() -> kcourse.Cluster:
     """The controller chapter's story: create, scale up and down while stepping, then lose a worker."""
@@ -204,14 +236,18 @@ def controller_story() -> kcourse.Cluster:
 
 
 def overlapping_texts(fig) -> list[tuple[str, str]]:
-    """Pairs of visible texts (titles, labels, tick labels, numbers, caption, legend) whose boxes intersect."""
+    """Pairs of visible texts (titles, labels, tick labels, numbers, caption, legend) whose boxes
+    intersect."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     found = fig.findobj(matplotlib.text.Text)
     texts = [t for t in dict.fromkeys(found) if t.get_visible() and t.get_text().strip()]
     boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9)) for t in texts]
-    legends = [(f"legend of {ax.get_title() or 'the plot'}", ax.get_legend().get_window_extent(renderer))
-               for ax in fig.axes if ax.get_legend()]
+    legends = [
+        (f"legend of {ax.get_title() or 'the plot'}", ax.get_legend().get_window_extent(renderer))
+        for ax in fig.axes
+        if ax.get_legend()
+    ]
     clashes = []
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         if box_a.overlaps(box_b):
@@ -258,11 +294,14 @@ def test_replicas_alt_text_comes_from_the_data():
 
 
 def test_etcd_revisions_climb_in_write_order_when_the_clock_stands_still():
-    """Applying objects without stepping writes everything at one simulated instant: the axis is write order."""
+    """Applying objects without stepping writes everything at one simulated instant: the axis is write
+    order."""
     c = kcourse.Cluster(masters=1, workers=1, seed=0)
     rec = plots.record(c)
     for colour in ("blue", "green", "red"):
-        c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"c": colour}})
+        c.apply(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"c": colour}}
+        )
     c.kubectl("delete configmap settings")
     revisions = sorted(rev for history in rec.writes.values() for _, rev, _ in history)
     fig = plots.etcd_revisions(c)
@@ -271,7 +310,9 @@ def test_etcd_revisions_climb_in_write_order_when_the_clock_stands_still():
     assert list(line.get_ydata()) == revisions and len(revisions) >= 4
     assert all(b > a for a, b in itertools.pairwise(line.get_ydata()))
     low, high = fig.axes[0].get_ylim()
-    assert low < revisions[0] and high > revisions[-1] and high - low < 4 * len(revisions)  # each step visible
+    assert (
+        low < revisions[0] and high > revisions[-1] and high - low < 4 * len(revisions)
+    )  # each step visible
     assert fig.axes[0].get_xlabel().startswith("writes in the order etcd applied them (all at t=")
     assert f"climbs from {revisions[0]} to {revisions[-1]} over {len(revisions)} recorded writes" in fig.alt
 
@@ -298,8 +339,11 @@ def test_every_plot_has_alt_text_from_its_data(recorded, monkeypatch):
     assert f"worker-2: Lease renewed {len(renewals)} times, last at t={renewals[-1]:.1f} s" in lifecycle.alt
     assert "machine off at t=" in lifecycle.alt and "Unknown from t=" in lifecycle.alt
     sched = plots.scheduling(c)
-    running = sum(1 for p in c.api.items("pods") if p["spec"].get("nodeName") == "worker-1"
-                  and p["status"].get("phase") == "Running")
+    running = sum(
+        1
+        for p in c.api.items("pods")
+        if p["spec"].get("nodeName") == "worker-1" and p["status"].get("phase") == "Running"
+    )
     assert f"worker-1 {running} Running" in sched.alt
     for fig in (plots.etcd_revisions(c), lifecycle, sched, plots.replicas(c, "coredns", "kube-system")):
         assert len(fig.alt) > 60 and "0x" not in fig.alt

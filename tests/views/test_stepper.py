@@ -90,6 +90,7 @@ def test_every_control_says_what_it_does(stepper):
         yield w
         for child in getattr(w, "children", ()):
             yield from walk(child)
+
     for w in walk(stepper):
         if isinstance(w, widgets.Button):
             assert w.description and w.tooltip, w
@@ -117,6 +118,7 @@ def test_static_text_is_deterministic():
         s = Stepper(kcourse.Cluster(seed=3))
         s.step10_button.click()
         return s.outputs()[0]["text/plain"]
+
     assert text() == text()
 
 
@@ -129,6 +131,7 @@ def test_explanation_names_the_role_and_the_message(cluster):
 
 # --- pickers without traps -----------------------------------------------------------------------------
 
+
 def _powered(cluster) -> dict[str, bool]:
     return {name: m.powered for name, m in sorted(cluster.machines.items())}
 
@@ -138,14 +141,21 @@ def test_the_node_picker_starts_on_the_first_worker_never_on_the_control_plane(m
     s = Stepper(kcourse.Cluster(masters=masters, workers=2, seed=0))
     assert s.node_dropdown.value == "worker-1"
     assert [value for _, value in s.node_dropdown.options][:2] == ["worker-1", "worker-2"]
-    assert all("(control plane)" in label for label, value in s.node_dropdown.options if value.startswith("master"))
+    assert all(
+        "(control plane)" in label for label, value in s.node_dropdown.options if value.startswith("master")
+    )
 
 
 def test_fail_node_then_run_until_stable_keeps_the_control_plane_running(stepper):
     """What notebook 05 suggests a learner try first: it must break a worker, not the control plane."""
     stepper.fail_button.click()
     stepper.stable_button.click()
-    assert _powered(stepper.cluster) == {"master-1": True, "worker-1": False, "worker-2": True, "worker-3": True}
+    assert _powered(stepper.cluster) == {
+        "master-1": True,
+        "worker-1": False,
+        "worker-2": True,
+        "worker-3": True,
+    }
     assert stepper.cluster.reachable(None)
     assert "stable after" in stepper.status.value
 
@@ -270,7 +280,10 @@ def test_the_diagram_is_embedded_as_the_diagram_module_renders_it(stepper):
 
     class SvgOnly:
         def _repr_svg_(self) -> str:
-            return '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg role="img" aria-label="x"><title>x</title></svg>'
+            return (
+                '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg role="img" aria-label="x"><title>x</title></svg>'
+            )
+
     assert diagram_html(SvgOnly()).endswith('<svg role="img" aria-label="x"><title>x</title></svg></div>')
 
 

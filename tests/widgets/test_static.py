@@ -1,4 +1,5 @@
-"""A widget is displayed as a static copy followed by its live view, and every static front end reads the copy."""
+"""A widget is displayed as a static copy followed by its live view, and every static front end reads the
+copy."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ from kcourse.widgets.static import (
 
 def _outputs(widget: w.Widget) -> list[dict]:
     shown: list[dict] = []
-    display_with_fallback(widget, "<p>Readable copy</p>", "Readable copy\nsecond line",
-                          display=lambda bundle, raw: shown.append(bundle))
+    display_with_fallback(
+        widget,
+        "<p>Readable copy</p>",
+        "Readable copy\nsecond line",
+        display=lambda bundle, raw: shown.append(bundle),
+    )
     return shown
 
 
@@ -31,7 +36,9 @@ def test_the_static_copy_comes_first_and_holds_no_widget_view():
     static, live = _outputs(w.Button(description="Go"))
     assert set(static) == {"text/html", "text/plain"}
     assert f'class="{STATIC_CLASS}"' in static["text/html"] and "<p>Readable copy</p>" in static["text/html"]
-    assert "Run this cell" in static["text/html"] and static["text/plain"].endswith("Readable copy\nsecond line")
+    assert "Run this cell" in static["text/html"] and static["text/plain"].endswith(
+        "Readable copy\nsecond line"
+    )
     assert set(live) == {"text/plain", WIDGET_VIEW}
     assert live["text/plain"] == "Readable copy"
 
@@ -58,8 +65,13 @@ def _notebook(outputs: list[dict], widget_state: dict | None) -> nbformat.Notebo
     cell.outputs = [nbformat.v4.new_output("display_data", data=b) for b in outputs]
     nb = nbformat.v4.new_notebook(cells=[cell])
     if widget_state is not None:
-        nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
-            "state": widget_state, "version_major": 2, "version_minor": 0}}
+        nb.metadata["widgets"] = {
+            "application/vnd.jupyter.widget-state+json": {
+                "state": widget_state,
+                "version_major": 2,
+                "version_minor": 0,
+            }
+        }
     return nb
 
 
@@ -73,8 +85,18 @@ def test_nbconvert_html_shows_the_static_copy_with_or_without_saved_widget_state
     (nbconvert/filters/widgetsdatatypefilter.py); a separate output keeps the copy either way."""
     outputs = fallback_outputs(w.Button(description="Go"), "<p>Which component stores state?</p>", "x")
     model_id = outputs[1][WIDGET_VIEW]["model_id"]
-    state = {model_id: {"model_name": "VBoxModel", "model_module": "@jupyter-widgets/controls",
-                        "model_module_version": "2.0.0", "state": {}}} if saved_state else None
+    state = (
+        {
+            model_id: {
+                "model_name": "VBoxModel",
+                "model_module": "@jupyter-widgets/controls",
+                "model_module_version": "2.0.0",
+                "state": {},
+            }
+        }
+        if saved_state
+        else None
+    )
     page, _ = HTMLExporter(template_name="lab").from_notebook_node(_notebook(outputs, state))
     assert "Which component stores state?" in _visible_text(page)
     assert (f'"model_id": "{model_id}"' in page) is saved_state

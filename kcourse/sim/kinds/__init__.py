@@ -30,8 +30,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..validation import ErrorList
 
-__all__ = ["ALL_VERBS", "KINDS", "Kind", "Printer", "Subresource", "by_kind", "by_plural", "category", "group_versions",
-           "lookup"]
+__all__ = [
+    "ALL_VERBS",
+    "KINDS",
+    "Kind",
+    "Printer",
+    "Subresource",
+    "by_kind",
+    "by_plural",
+    "category",
+    "group_versions",
+    "lookup",
+]
 
 #: The verbs of a kind with the generic REST storage (``genericregistry.Store``).
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -43,7 +53,8 @@ Row = Callable[[dict, float, bool], list[str]]
 
 @dataclass(frozen=True)
 class Subresource:
-    """``pods/log``, ``deployments/scale`` …: what discovery lists under a resource, with the kind it takes."""
+    """``pods/log``, ``deployments/scale`` …: what discovery lists under a resource, with the kind it
+    takes."""
 
     name: str
     group: str
@@ -67,7 +78,8 @@ class Printer:
 
 @dataclass(frozen=True)
 class Kind:
-    """Everything the simulation knows about one kind: REST mapping, storage, defaulting, validation, printing."""
+    """Everything the simulation knows about one kind: REST mapping, storage, defaulting, validation,
+    printing."""
 
     kind: str
     plural: str
@@ -137,10 +149,28 @@ class Kind:
 def _registry() -> tuple[Kind, ...]:
     # The order is the API server's: its caches, bookmarks and the namespace controller's deletions follow it.
     from . import apps, batch, coordination, core, discovery, scheduling, storage
-    return (core.NAMESPACE, core.NODE, core.POD, core.SERVICE, core.ENDPOINTS, core.SERVICE_ACCOUNT, core.SECRET,
-            core.CONFIG_MAP, core.EVENT, apps.DEPLOYMENT, apps.REPLICA_SET, apps.DAEMON_SET,
-            discovery.ENDPOINT_SLICE, coordination.LEASE, core.PERSISTENT_VOLUME, core.PERSISTENT_VOLUME_CLAIM,
-            storage.STORAGE_CLASS, batch.JOB, scheduling.PRIORITY_CLASS)
+
+    return (
+        core.NAMESPACE,
+        core.NODE,
+        core.POD,
+        core.SERVICE,
+        core.ENDPOINTS,
+        core.SERVICE_ACCOUNT,
+        core.SECRET,
+        core.CONFIG_MAP,
+        core.EVENT,
+        apps.DEPLOYMENT,
+        apps.REPLICA_SET,
+        apps.DAEMON_SET,
+        discovery.ENDPOINT_SLICE,
+        coordination.LEASE,
+        core.PERSISTENT_VOLUME,
+        core.PERSISTENT_VOLUME_CLAIM,
+        storage.STORAGE_CLASS,
+        batch.JOB,
+        scheduling.PRIORITY_CLASS,
+    )
 
 
 KINDS: tuple[Kind, ...] = _registry()
@@ -149,8 +179,13 @@ _BY_KIND = {k.kind: k for k in KINDS}
 _BY_PLURAL = {k.plural: k for k in KINDS}
 _NAMES: dict[str, Kind] = {}
 for _k in KINDS:
-    for _n in (_k.kind.lower(), _k.plural, _k.qualified, f"{_k.kind.lower()}.{_k.group}" if _k.group else "",
-               *_k.short_names):
+    for _n in (
+        _k.kind.lower(),
+        _k.plural,
+        _k.qualified,
+        f"{_k.kind.lower()}.{_k.group}" if _k.group else "",
+        *_k.short_names,
+    ):
         if _n:
             _NAMES.setdefault(_n, _k)
 
@@ -165,10 +200,14 @@ def group_versions() -> list[tuple[str, str]]:
 
 
 def category(name: str) -> tuple[Kind, ...]:
-    """The kinds in a category (``all`` for ``kubectl get all``), in discovery's order: by group, then plural."""
+    """The kinds in a category (``all`` for ``kubectl get all``), in discovery's order: by group, then
+    plural."""
     order = {gv: i for i, gv in enumerate(group_versions())}
-    return tuple(sorted((k for k in KINDS if name in k.categories),
-                        key=lambda k: (order[(k.group, k.version)], k.plural)))
+    return tuple(
+        sorted(
+            (k for k in KINDS if name in k.categories), key=lambda k: (order[(k.group, k.version)], k.plural)
+        )
+    )
 
 
 def by_kind(kind: str) -> Kind | None:

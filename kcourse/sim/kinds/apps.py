@@ -19,31 +19,79 @@ _WIDE = ("CONTAINERS", "IMAGES", "SELECTOR")
 _SCALE = Subresource("scale", "autoscaling", "v1", "Scale", ("get", "patch", "update"))
 
 DEPLOYMENT = Kind(
-    "Deployment", "deployments", "apps", "v1", True, "/registry/deployments", ("deploy",),
+    "Deployment",
+    "deployments",
+    "apps",
+    "v1",
+    True,
+    "/registry/deployments",
+    ("deploy",),
     subresources=(_SCALE, Subresource("status", "apps", "v1", "Deployment", ("get", "patch", "update"))),
-    categories=("all",), default=defaults.default_workload, validate=validation.validate_deployment,
+    categories=("all",),
+    default=defaults.default_workload,
+    validate=validation.validate_deployment,
     validate_update=validation.validate_selector_update,
     printer=Printer(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), "_deployment_row", _WIDE),
     describe="describe_deployment",
-    controllers=(("deployment-controller", ("The Deployment controller turns a Deployment into ReplicaSets and rolls "
-                  "out changes by scaling a new ReplicaSet up and the old one down.")),))
+    controllers=(
+        (
+            "deployment-controller",
+            (
+                "The Deployment controller turns a Deployment into ReplicaSets and rolls "
+                "out changes by scaling a new ReplicaSet up and the old one down."
+            ),
+        ),
+    ),
+)
 
 REPLICA_SET = Kind(
-    "ReplicaSet", "replicasets", "apps", "v1", True, "/registry/replicasets", ("rs",),
+    "ReplicaSet",
+    "replicasets",
+    "apps",
+    "v1",
+    True,
+    "/registry/replicasets",
+    ("rs",),
     subresources=(_SCALE, Subresource("status", "apps", "v1", "ReplicaSet", ("get", "patch", "update"))),
-    categories=("all",), default=defaults.default_workload, validate=validation.validate_replicaset,
+    categories=("all",),
+    default=defaults.default_workload,
+    validate=validation.validate_replicaset,
     validate_update=validation.validate_selector_update,
     printer=Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), "_replicaset_row", _WIDE),
     describe="describe_replicaset",
-    controllers=(("replicaset-controller", ("The ReplicaSet controller compares each ReplicaSet's spec.replicas with "
-                  "the Pods it owns and creates or deletes Pods to close the gap.")),))
+    controllers=(
+        (
+            "replicaset-controller",
+            (
+                "The ReplicaSet controller compares each ReplicaSet's spec.replicas with "
+                "the Pods it owns and creates or deletes Pods to close the gap."
+            ),
+        ),
+    ),
+)
 
 DAEMON_SET = Kind(
-    "DaemonSet", "daemonsets", "apps", "v1", True, "/registry/daemonsets", ("ds",), categories=("all",),
-    default=defaults.default_workload, validate=validation.validate_daemonset,
+    "DaemonSet",
+    "daemonsets",
+    "apps",
+    "v1",
+    True,
+    "/registry/daemonsets",
+    ("ds",),
+    categories=("all",),
+    default=defaults.default_workload,
+    validate=validation.validate_daemonset,
     validate_update=validation.validate_selector_update,
-    printer=Printer(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
-                    "_daemonset_row", _WIDE),
+    printer=Printer(
+        ("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
+        "_daemonset_row",
+        _WIDE,
+    ),
     describe="describe_daemonset",
-    controllers=(("daemonset-controller", ("The DaemonSet controller keeps one Pod of each DaemonSet on every "
-                  "eligible node.")),))
+    controllers=(
+        (
+            "daemonset-controller",
+            ("The DaemonSet controller keeps one Pod of each DaemonSet on every eligible node."),
+        ),
+    ),
+)

@@ -7,5 +7,13 @@ from . import Kind, Printer
 __all__ = ["LEASE"]
 
 LEASE = Kind(
-    "Lease", "leases", "coordination.k8s.io", "v1", True, "/registry/leases", (), False,
-    printer=Printer(("NAME", "HOLDER", "AGE"), "_lease_row"))
+    "Lease",
+    "leases",
+    "coordination.k8s.io",
+    "v1",
+    True,
+    "/registry/leases",
+    (),
+    False,
+    printer=Printer(("NAME", "HOLDER", "AGE"), "_lease_row"),
+)

@@ -7,6 +7,14 @@ from . import Kind, Printer
 __all__ = ["ENDPOINT_SLICE"]
 
 ENDPOINT_SLICE = Kind(
-    "EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True, "/registry/endpointslices", (), False,
+    "EndpointSlice",
+    "endpointslices",
+    "discovery.k8s.io",
+    "v1",
+    True,
+    "/registry/endpointslices",
+    (),
+    False,
     printer=Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), "_endpointslice_row"),
-    describe="describe_endpointslice")
+    describe="describe_endpointslice",
+)

@@ -7,6 +7,16 @@ from . import Kind, Printer
 __all__ = ["STORAGE_CLASS"]
 
 STORAGE_CLASS = Kind(
-    "StorageClass", "storageclasses", "storage.k8s.io", "v1", False, "/registry/storageclasses", ("sc",), False,
-    printer=Printer(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"),
-                    "_storageclass_row"))
+    "StorageClass",
+    "storageclasses",
+    "storage.k8s.io",
+    "v1",
+    False,
+    "/registry/storageclasses",
+    ("sc",),
+    False,
+    printer=Printer(
+        ("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"),
+        "_storageclass_row",
+    ),
+)

@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..apiserver import Unreachable
@@ -102,6 +101,7 @@ from .cmdutil import (
     Output,
     _valid_request_timeout,
     klog_header,
+    kubeconfig_problem,
     parse,
     standard_error,
     suggestions,
@@ -124,13 +124,19 @@ from .wait import run_wait
 
 __all__ = ["LAST_APPLIED", "VERSION", "WAIT_TIMEOUT", "Kubectl", "KubectlError", "Output"]
 
+
 class Kubectl:
-    def __init__(self, cluster: Any, *, age_clock: Callable[[], float] | None = None,
-                 environ: dict[str, str] | None = None):
+    def __init__(
+        self,
+        cluster: Any,
+        *,
+        age_clock: Callable[[], float] | None = None,
+        environ: dict[str, str] | None = None,
+    ):
         """``age_clock`` gives the simulated instant that ages (``AGE``, ``LAST SEEN``) are measured from: the
-        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall clock).
-        ``environ`` is the environment kubectl would see (``KUBE_EDITOR``, ``EDITOR``); none by default, so the
-        answers never depend on the process's own."""
+        cluster's clock unless told otherwise (a served cluster's real kubectl measures them from the wall
+        clock). ``environ`` is the environment kubectl would see (``KUBE_EDITOR``, ``EDITOR``); none by
+        default, so the answers never depend on the process's own."""
         self.cluster = cluster
         self.api = cluster.api
         self.age_clock = age_clock
@@ -164,12 +170,17 @@ class Kubectl:
     def run_full(self, command: str | list[str]) -> tuple[int, str, str]:
         """``(exit_code, stdout, stderr)`` of a command line."""
         code = self._execute(command)
-        return (code, "".join(t for s, t in self._out if s == "out"), "".join(t for s, t in self._out if s == "err"))
+        return (
+            code,
+            "".join(t for s, t in self._out if s == "out"),
+            "".join(t for s, t in self._out if s == "err"),
+        )
 
     def _execute(self, command: str | list[str]) -> int:
         self._out = []
-        if not isinstance(command, str) and not (isinstance(command, (list, tuple))
-                                                 and all(isinstance(word, str) for word in command)):
+        if not isinstance(command, str) and not (
+            isinstance(command, (list, tuple)) and all(isinstance(word, str) for word in command)
+        ):
             self._eprint(f"error: a command line is text or a list of words, not {type(command).__name__}\n")
             return 1
         try:
@@ -184,8 +195,8 @@ class Kubectl:
         try:
             return self._dispatch(args) or 0
         except KubectlError as e:
-            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"), and
-            # some errors carry their own prefix ("bare").
+            # CheckErr prints several errors one a line, without the "error: " of a single one ("multiple"),
+            # and some errors carry their own prefix ("bare").
             self._eprint(f"{e.message}\n" if e.usage in ("multiple", "bare") else f"error: {e.message}\n")
             if e.usage == "usage":
                 self._eprint(args.cmd.usage_hint() + "\n")
@@ -203,7 +214,8 @@ class Kubectl:
             return 1
 
     def _flag_error(self, e: FlagError) -> int:
-        """A command line refused while reading it: cobra's unknown command, kubectl's plugin check, pflag's errors."""
+        """A command line refused while reading it: cobra's unknown command, kubectl's plugin check, pflag's
+        errors."""
         if e.usage == "unknown-command":
             similar = suggestions(e.message)
             text = f'error: unknown command "{e.message}" for "kubectl"\n'
@@ -229,12 +241,17 @@ class Kubectl:
         path = args.cmd.path
         if args.flags.get("help"):
             doc = path.replace(" ", "_")
-            self._print(f"Usage:\n  kubectl {path} [flags] [options]\n\nThe full help of this command is at "
-                        f"https://kubernetes.io/docs/reference/kubectl/generated/kubectl_{doc}/\n")
+            self._print(
+                f"Usage:\n  kubectl {path} [flags] [options]\n\nThe full help of this command is at "
+                f"https://kubernetes.io/docs/reference/kubectl/generated/kubectl_{doc}/\n"
+            )
             return 0
         runner = RUNNERS.get(args.command)
-        handler = (lambda a: runner(self, a)) if runner else getattr(self, "_cmd_" + args.command.replace("-", "_"),
-                                                                       None)
+        handler = (
+            (lambda a: runner(self, a))
+            if runner
+            else getattr(self, "_cmd_" + args.command.replace("-", "_"), None)
+        )
         if handler is None or path not in IMPLEMENTED:
             raise KubectlError(f'"{path}" is not available in this simulated cluster')
         self._check_flags(args)
@@ -254,29 +271,39 @@ class Kubectl:
         ours = self._check_kubeconfig_flags(args)
         known = args.cmd.flags()
         for name, value in args.flags.items():
-            if name in ("namespace", "help") or name in INERT or name in SUPPORTED[args.command] or name in ours:
+            if (
+                name in ("namespace", "help")
+                or name in INERT
+                or name in SUPPORTED[args.command]
+                or name in ours
+            ):
                 continue
             if value != known[name].default():
-                raise KubectlError(f"the --{name} flag of \"kubectl {args.cmd.path}\" is not available in this "
-                                   "simulated cluster")
+                raise KubectlError(
+                    f'the --{name} flag of "kubectl {args.cmd.path}" is not available in this '
+                    "simulated cluster"
+                )
 
     def _check_kubeconfig_flags(self, args: Args) -> set[str]:
-        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or clientcmd's
-        error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own entries."""
+        """``--context``, ``--cluster``, ``--user``, ``--kubeconfig``: the one kubeconfig entry there is, or
+        clientcmd's error (``client-go/tools/clientcmd``); returns the flags that named this cluster's own
+        entries."""
         if args.cmd.path.startswith("config"):
             return set()
         own = {"context": f"{USER}@{self.cluster.name}", "cluster": self.cluster.name, "user": USER}
         context, cluster, user = (args.get(name) for name in ("context", "cluster", "user"))
         if context and context != own["context"]:
-            raise KubectlError(f"Error in configuration: context was not found for specified context: {context}",
-                               "bare")
+            raise KubectlError(
+                f"Error in configuration: context was not found for specified context: {context}", "bare"
+            )
         if cluster and cluster != own["cluster"]:
             raise KubectlError(f'no server found for cluster "{cluster}"')
         if user and user != own["user"]:
             raise KubectlError(f'auth info "{user}" does not exist')
         kubeconfig = args.get("kubeconfig")
-        if kubeconfig and not Path(kubeconfig).exists():
-            raise KubectlError(f"stat {kubeconfig}: no such file or directory")
+        problem = kubeconfig_problem(kubeconfig) if kubeconfig else None
+        if problem:
+            raise KubectlError(problem)
         return {name for name, value in own.items() if args.get(name) == value}
 
     def _check_output(self, args: Args) -> None:
@@ -292,8 +319,10 @@ class Kubectl:
             if output not in ("", "wide", "name"):
                 raise KubectlError(f"--output {output} is not available")
             if output == "wide":
-                raise KubectlError('the --output=wide flag of "kubectl api-resources" is not available in this '
-                                   "simulated cluster")
+                raise KubectlError(
+                    'the --output=wide flag of "kubectl api-resources" is not available in this '
+                    "simulated cluster"
+                )
         elif path == "delete":
             if output not in ("", "name"):
                 raise KubectlError(f"unexpected -o output mode: {output}. We only support '-o name'")
@@ -301,11 +330,14 @@ class Kubectl:
             raise KubectlError("template format specified but no template given")
         elif path == "get":
             if fmt in TEMPLATE_FORMATS and fmt != "jsonpath":
-                raise KubectlError(f'the --output={fmt} flag of "kubectl get" is not available in this simulated '
-                                   "cluster")
+                raise KubectlError(
+                    f'the --output={fmt} flag of "kubectl get" is not available in this simulated cluster'
+                )
         elif output and fmt not in PRINTER_FORMATS.split(","):
-            raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
-                               f"formats are: {PRINTER_FORMATS}")
+            raise KubectlError(
+                f'unable to match a printer suitable for the output format "{output}", allowed '
+                f"formats are: {PRINTER_FORMATS}"
+            )
 
     def _check_values(self, args: Args) -> None:
         """The values kubectl's Complete checks for every command that has the flag."""
@@ -313,20 +345,27 @@ class Kubectl:
         if dry is not None and dry not in ("none", "client", "server", "unchanged"):
             raise KubectlError(f'Invalid dry-run value ({dry}). Must be "none", "server", or "client".')
         if dry == "unchanged":  # cmdutil.GetDryRunStrategy logs this through klog, with klog's header
-            self._eprint(f"{klog_header('W', self.now)} helpers.go:702] --dry-run is deprecated and can be replaced "
-                         "with --dry-run=client.\n")
+            self._eprint(
+                f"{klog_header('W', self.now)} helpers.go:702] --dry-run is deprecated and can be replaced "
+                "with --dry-run=client.\n"
+            )
         validate = args.get("validate")
         if validate is not None and validate.lower() not in ("strict", "true", "warn", "ignore", "false"):
-            raise KubectlError(f'invalid - validate option "{validate}"; must be one of: strict (or true), warn, '
-                               "ignore (or false)")
+            raise KubectlError(
+                f'invalid - validate option "{validate}"; must be one of: strict (or true), warn, '
+                "ignore (or false)"
+            )
         cascade = args.get("cascade")
         if cascade is not None and cascade not in ("background", "foreground", "orphan", "true", "false"):
-            raise KubectlError(f'invalid cascade value ({cascade}). Must be "background", "foreground", or '
-                               '"orphan"')
+            raise KubectlError(
+                f'invalid cascade value ({cascade}). Must be "background", "foreground", or "orphan"'
+            )
         timeout = args.get("request-timeout")
         if timeout is not None and not _valid_request_timeout(timeout):
-            raise KubectlError("Invalid timeout value. Timeout must be a single integer in seconds, or an integer "
-                               "followed by a corresponding time unit (e.g. 1s | 2m | 3h)")
+            raise KubectlError(
+                "Invalid timeout value. Timeout must be a single integer in seconds, or an integer "
+                "followed by a corresponding time unit (e.g. 1s | 2m | 3h)"
+            )
 
     def _namespace(self, args: Args) -> str:
         return args.get("namespace") or "default"
@@ -343,31 +382,41 @@ class Kubectl:
             raise KubectlError(f'the server doesn\'t have a resource type "{name}"')
         return rt
 
-    def _list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
-              field_selector: str | None = None) -> list[dict]:
+    def _list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[dict]:
         """A list as kubectl's resource builder makes it: a 400 or 404 names the resource and the selectors.
 
         ``cli-runtime`` ``resource/selector.go`` rewrites the Status message (``Unable to find "/v1,
         Resource=pods" that match label selector …``) and keeps its reason.
         """
         try:
-            return self._client().list(rt.plural, namespace, label_selector=label_selector,
-                                       field_selector=field_selector)["items"]
+            return self._client().list(
+                rt.plural, namespace, label_selector=label_selector, field_selector=field_selector
+            )["items"]
         except ApiError as e:
             if e.code not in (400, 404):
                 raise
             gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
             resource = f"{gv}, Resource={rt.plural}"
             if label_selector or field_selector:
-                message = (f'Unable to find "{resource}" that match label selector "{label_selector or ""}", '
-                           f'field selector "{field_selector or ""}": {e.message}')
+                message = (
+                    f'Unable to find "{resource}" that match label selector "{label_selector or ""}", '
+                    f'field selector "{field_selector or ""}": {e.message}'
+                )
             else:
                 message = f'Unable to list "{resource}": {e.message}'
-            raise ApiError(e.code, e.reason, message, kind=e.kind, name=e.name, group=e.group,
-                           causes=list(e.causes)) from None
+            raise ApiError(
+                e.code, e.reason, message, kind=e.kind, name=e.name, group=e.group, causes=list(e.causes)
+            ) from None
 
     def _targets(self, positional: list[str]) -> tuple[list[tuple[ResourceType, list[str]]], bool]:
-        """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show kinds."""
+        """``pods``, ``pods,svc``, ``pod/x pod/y``, ``pods x y`` → types with names; and whether to show
+        kinds."""
         if not positional:
             return [], False
         if all("/" in p for p in positional):
@@ -387,9 +436,11 @@ class Kubectl:
                     out.append((rt, [name]))
             return out, len(out) > 1
         if any("/" in p for p in positional):
-            raise KubectlError("there is no need to specify a resource type as a separate argument when passing "
-                               "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
-                               "instead of 'kubectl get resource resource/<resource_name>'")
+            raise KubectlError(
+                "there is no need to specify a resource type as a separate argument when passing "
+                "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                "instead of 'kubectl get resource resource/<resource_name>'"
+            )
         kinds: list[ResourceType] = []
         for part in positional[0].split(","):
             if part == "all":
@@ -402,18 +453,24 @@ class Kubectl:
             if positional[0] == "all" or "all" in positional[0].split(","):
                 raise KubectlError("you may only specify a single resource type")
             # normalizeMultipleResourcesArgs: "svc,ep web" means "svc/web ep/web".
-            return self._targets([f"{part}/{name}" for part in positional[0].split(",") if part
-                                  for name in names])
+            return self._targets(
+                [f"{part}/{name}" for part in positional[0].split(",") if part for name in names]
+            )
         return [(rt, list(names)) for rt in kinds], show
 
     # --- get ----------------------------------------------------------------------------------------------
 
-    def _wait(self, done: Callable[[], bool], timeout: float = WAIT_TIMEOUT,
-              progress: Callable[[], None] | None = None) -> bool:
-        """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated seconds."""
+    def _wait(
+        self,
+        done: Callable[[], bool],
+        timeout: float = WAIT_TIMEOUT,
+        progress: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run the simulation until ``done()`` (kubectl's watch loop), at most ``timeout`` simulated
+        seconds."""
         return self.cluster.run_until(done, self.now + timeout, after_step=progress)
 
-    # --- logs ------------------------------------------------------------------------------------------------------
+    # --- logs -----------------------------------------------------------------------------------------------
 
     # --- commands, each in the module named after its kubectl package -----------------------------
     _cmd_get = get_cmd._cmd_get
@@ -469,7 +526,13 @@ class Kubectl:
 
 #: Commands whose code lives in a module of their own: ``run(kubectl, args)``.
 RUNNERS: dict[str, Callable[[Kubectl, Args], int]] = {
-    "events": run_events, "wait": run_wait, "set": run_set, "patch": run_patch, "replace": run_replace,
-    "edit": run_edit, "taint": run_taint, "diff": run_diff,
+    "events": run_events,
+    "wait": run_wait,
+    "set": run_set,
+    "patch": run_patch,
+    "replace": run_replace,
+    "edit": run_edit,
+    "taint": run_taint,
+    "diff": run_diff,
     "explain": run_explain,
 }

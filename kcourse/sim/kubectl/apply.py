@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
@@ -22,6 +21,7 @@ from .cmdutil import (
     Args,
     KubectlError,
     dry_run_strategy,
+    path_problem,
     standard_error,
     three_way_patch,
     with_source,
@@ -38,28 +38,30 @@ def _file_objects(self: Kubectl, args: Args) -> list[dict]:
     return [o for _, objs in self._file_sources(args) for o in objs]
 
 
-def _file_sources(self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
+def _file_sources(_self: Kubectl, args: Args) -> list[tuple[str, list[dict]]]:
     """The objects of each ``-f`` file; paths that do not exist are reported together, as the builder does."""
     paths = args.get("filename") or []
-    missing = [p for p in paths if not p or not Path(p).exists()]
-    if len(missing) == 1:
-        raise KubectlError(f'the path "{missing[0]}" does not exist')
-    if missing:
-        raise KubectlError("\n".join(f'the path "{p}" does not exist' for p in missing), "multiple")
+    problems = [problem for p in paths if (problem := path_problem(p))]
+    if len(problems) == 1:
+        raise KubectlError(problems[0])
+    if problems:
+        raise KubectlError("\n".join(problems), "multiple")
     try:
         return manifest_sources(paths)
     except ApiError as e:  # kubectl reads -f files itself: their errors are client-side
         raise KubectlError(e.message) from None
 
 
-def _check_namespace(self: Kubectl, obj: dict, namespace: str | None) -> str | None:
+def _check_namespace(_self: Kubectl, obj: dict, namespace: str | None) -> str | None:
     rt = by_kind(obj.get("kind", ""))
     if rt is None or not rt.namespaced:
         return None
     own = (obj.get("metadata") or {}).get("namespace")
     if own and namespace and own != namespace:
-        raise KubectlError(f'the namespace from the provided object "{own}" does not match the namespace '
-                           f'"{namespace}". You must pass \'--namespace={own}\' to perform this operation.')
+        raise KubectlError(
+            f'the namespace from the provided object "{own}" does not match the namespace '
+            f"\"{namespace}\". You must pass '--namespace={own}' to perform this operation."
+        )
     return own or namespace or "default"
 
 
@@ -86,13 +88,19 @@ def apply(self: Kubectl, manifest: Any, namespace: str | None = None) -> Any:
     return results[0] if len(results) == 1 else results
 
 
-def _apply_one(self: Kubectl, obj: dict, namespace: str | None, source: str = "", dry: bool = False) -> tuple[dict, str]:
+def _apply_one(
+    self: Kubectl, obj: dict, namespace: str | None, source: str = "", dry: bool = False
+) -> tuple[dict, str]:
     rt = by_kind(obj.get("kind", ""))
     if rt is None or obj.get("apiVersion") != rt.api_version:
-        raise ApiError(404, "NotFound", f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
-                       f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
-                       f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
-                       "ensure CRDs are installed first")
+        raise ApiError(
+            404,
+            "NotFound",
+            f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
+            f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
+            f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
+            "ensure CRDs are installed first",
+        )
     ns = self._check_namespace(obj, namespace)
     modified = deep_copy(obj)
     md = modified.setdefault("metadata", {})
@@ -107,10 +115,14 @@ def _apply_one(self: Kubectl, obj: dict, namespace: str | None, source: str = ""
     name = md.get("name", "")
     if not name:
         gv = rt.api_version if "/" in rt.api_version else "/" + rt.api_version
-        raise KubectlError("error when retrieving current configuration of:\nResource: \"" + gv +
-                           f", Resource={rt.plural}\", GroupVersionKind: \"" + f"{gv}, Kind={rt.kind}\"\nName: \"\", "
-                           f"Namespace: \"{ns or ''}\"\nfrom server for: \"{source or 'STDIN'}\": resource name may "
-                           "not be empty")
+        raise KubectlError(
+            'error when retrieving current configuration of:\nResource: "'
+            + gv
+            + f', Resource={rt.plural}", GroupVersionKind: "'
+            + f'{gv}, Kind={rt.kind}"\nName: "", '
+            f'Namespace: "{ns or ""}"\nfrom server for: "{source or "STDIN"}": resource name may '
+            "not be empty"
+        )
     current = self.api.peek(rt.plural, name, ns)
     if current is None:
         return (modified, "created (dry run)") if dry else (client.create(modified, namespace=ns), "created")
@@ -134,8 +146,9 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
     if args.get("server-side"):
         return self._apply_server_side(args)
     if args.get("dry-run") == "server":
-        raise KubectlError('the --dry-run=server flag of "kubectl apply" is not available in this simulated '
-                           "cluster")
+        raise KubectlError(
+            'the --dry-run=server flag of "kubectl apply" is not available in this simulated cluster'
+        )
     sources = self._file_sources(args)
     if not any(objs for _, objs in sources):
         raise KubectlError("no objects passed to apply")
@@ -145,9 +158,15 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
             try:
                 stored, verb = self._apply_one(obj, namespace, source, dry=dry)
             except ApiError as e:
-                existed = rt is not None and self.api.peek(
-                    rt.plural, (obj.get("metadata") or {}).get("name", ""),
-                    (obj.get("metadata") or {}).get("namespace") or namespace or "default") is not None
+                existed = (
+                    rt is not None
+                    and self.api.peek(
+                        rt.plural,
+                        (obj.get("metadata") or {}).get("name", ""),
+                        (obj.get("metadata") or {}).get("namespace") or namespace or "default",
+                    )
+                    is not None
+                )
                 verb_text = "patching" if existed else "creating"
                 errors.append(with_source(e, verb_text, source))
                 continue
@@ -158,9 +177,9 @@ def _cmd_apply(self: Kubectl, args: Args) -> int:
 
 
 def _apply_server_side(self: Kubectl, args: Args) -> int:
-    """``apply --server-side``: each manifest sent as an apply patch; the server creates the object or merges the
-    configuration into it (``serverside-applied``).  Simplified as the served API is: no managedFields, so no
-    conflicts."""
+    """``apply --server-side``: each manifest sent as an apply patch; the server creates the object or merges
+    the configuration into it (``serverside-applied``).  Simplified as the served API is: no managedFields, so
+    no conflicts."""
     dry = dry_run_strategy(args)
 
     def act(obj: dict, rt: ResourceType, ns: str | None) -> str:
@@ -169,15 +188,21 @@ def _apply_server_side(self: Kubectl, args: Args) -> int:
             if self.api.peek(rt.plural, name, ns if rt.namespaced else None) is None:
                 self._client().create(obj, namespace=ns, dry_run=dry == "server")
             else:
-                self._client().patch(rt.plural, name, obj, namespace=ns, patch_type="strategic",
-                                     dry_run=dry == "server")
-        return f"{resource_prefix(rt)}/{obj['metadata']['name']} serverside-applied{DRY_SUFFIX.get(dry, '')}\n"
+                self._client().patch(
+                    rt.plural, name, obj, namespace=ns, patch_type="strategic", dry_run=dry == "server"
+                )
+        return (
+            f"{resource_prefix(rt)}/{obj['metadata']['name']} serverside-applied{DRY_SUFFIX.get(dry, '')}\n"
+        )
+
     return self._each_manifest(args, "patching", act)
 
 
-def _each_manifest(self: Kubectl, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]) -> int:
-    """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed after
-    all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
+def _each_manifest(
+    self: Kubectl, args: Args, verb: str, act: Callable[[dict, ResourceType, str | None], str]
+) -> int:
+    """Each object of the ``-f`` files in turn: ``act`` returns the line to print; an API error is printed
+    after all the others ran, naming the file (``error when <verb> "<file>": …``), and the exit code is 1."""
     errors = []
     for source, objs in self._file_sources(args):
         for obj in objs:

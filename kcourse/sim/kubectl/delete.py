@@ -56,7 +56,9 @@ def _cmd_delete(self: Kubectl, args: Args) -> int:
                     raise KubectlError(f'error when deleting "{source}": resource name may not be empty')
                 rt = by_kind(obj["kind"])
                 if rt is not None:
-                    work.append((rt, obj["metadata"]["name"], self._check_namespace(obj, args.get("namespace"))))
+                    work.append(
+                        (rt, obj["metadata"]["name"], self._check_namespace(obj, args.get("namespace")))
+                    )
     else:
         targets, _ = self._targets(args.positional)
         if not targets:
@@ -71,8 +73,10 @@ def _cmd_delete(self: Kubectl, args: Args) -> int:
             else:
                 raise KubectlError("resource(s) were provided, but no name was specified")
     if args.get("force") and grace == 0:
-        self._eprint("Warning: Immediate deletion does not wait for confirmation that the running resource "
-                     "has been terminated. The resource may continue to run on the cluster indefinitely.\n")
+        self._eprint(
+            "Warning: Immediate deletion does not wait for confirmation that the running resource "
+            "has been terminated. The resource may continue to run on the cluster indefinitely.\n"
+        )
     if not work and not errors:
         self._eprint("No resources found\n")
     dry = dry_run_strategy(args)
@@ -96,7 +100,7 @@ def _cmd_delete(self: Kubectl, args: Args) -> int:
     return 1 if errors else 0
 
 
-def _one_target(self: Kubectl, args: Args, verb: str) -> tuple[ResourceType, list[str]]:
+def _one_target(self: Kubectl, args: Args) -> tuple[ResourceType, list[str]]:
     targets, _ = self._targets(args.positional)
     if not targets or (not targets[0][1] and not args.get("all") and not args.get("selector")):
         raise KubectlError("resource(s) were provided, but no name was specified")

@@ -66,6 +66,7 @@ __all__ = [
     "pod_template_text",
 ]
 
+
 class Context:
     """What a describer may look up besides the object (events, owned objects, pods on a node)."""
 
@@ -73,36 +74,54 @@ class Context:
         self.api, self.now = api, now
 
     def serves(self, plural: str) -> bool:
-        """Whether the API server has this resource (a describer leaves out what the server does not serve)."""
+        """Whether the API server has this resource (a describer leaves out what the server does not
+        serve)."""
         from ..resources import by_plural
+
         return by_plural(plural) is not None
 
     def events_for(self, obj: dict) -> list[dict]:
         uid = obj["metadata"].get("uid")
         ns = obj["metadata"].get("namespace")
-        return [e for e in self.api.items("events", ns)
-                if (e.get("involvedObject") or {}).get("uid") == uid
-                or ((e.get("involvedObject") or {}).get("name") == obj["metadata"]["name"]
-                    and (e.get("involvedObject") or {}).get("kind") == obj.get("kind")
-                    and not (e.get("involvedObject") or {}).get("uid"))]
+        return [
+            e
+            for e in self.api.items("events", ns)
+            if (e.get("involvedObject") or {}).get("uid") == uid
+            or (
+                (e.get("involvedObject") or {}).get("name") == obj["metadata"]["name"]
+                and (e.get("involvedObject") or {}).get("kind") == obj.get("kind")
+                and not (e.get("involvedObject") or {}).get("uid")
+            )
+        ]
 
     def _owned(self, resource: str, owner: dict) -> list[dict]:
         uid = owner["metadata"].get("uid")
-        return [o for o in self.api.items(resource, owner["metadata"].get("namespace"))
-                if any(r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or [])]
+        return [
+            o
+            for o in self.api.items(resource, owner["metadata"].get("namespace"))
+            if any(
+                r.get("uid") == uid and r.get("controller")
+                for r in o["metadata"].get("ownerReferences") or []
+            )
+        ]
 
     def deployment_replicasets(self, d: dict) -> tuple[list[dict], dict | None]:
         rss = self._owned("replicasets", d)
         template = (d.get("spec") or {}).get("template") or {}
         new = None
-        revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get(
-            "deployment.kubernetes.io/revision", "0") or 0)
+        revision = lambda rs: int(
+            (rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "0") or 0
+        )
         for rs in sorted(rss, key=revision, reverse=True):
             rs_template = dict((rs.get("spec") or {}).get("template") or {})
-            labels = {k: v for k, v in ((rs_template.get("metadata") or {}).get("labels") or {}).items()
-                      if k != "pod-template-hash"}
-            if labels == ((template.get("metadata") or {}).get("labels") or {}) and \
-                    (rs_template.get("spec") or {}).get("containers") == (template.get("spec") or {}).get("containers"):
+            labels = {
+                k: v
+                for k, v in ((rs_template.get("metadata") or {}).get("labels") or {}).items()
+                if k != "pod-template-hash"
+            }
+            if labels == ((template.get("metadata") or {}).get("labels") or {}) and (
+                rs_template.get("spec") or {}
+            ).get("containers") == (template.get("spec") or {}).get("containers"):
                 new = rs
                 break
         old = [rs for rs in rss if rs is not new and (rs.get("spec") or {}).get("replicas", 0) > 0]
@@ -123,15 +142,20 @@ class Context:
             for p in ss.get("ports") or [{"name": "", "port": None}]:
                 for a in ss.get("addresses") or []:
                     out.setdefault(p.get("name") or "", []).append(
-                        a["ip"] if p.get("port") is None else f"{a['ip']}:{p['port']}")
+                        a["ip"] if p.get("port") is None else f"{a['ip']}:{p['port']}"
+                    )
         return {k: ",".join(v) for k, v in out.items()}
 
     def lease_of(self, node: str) -> dict | None:
         return self.api.peek("leases", node, "kube-node-lease")
 
     def pods_on(self, node: str) -> list[dict]:
-        return [p for p in self.api.items("pods") if (p.get("spec") or {}).get("nodeName") == node
-                and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+        return [
+            p
+            for p in self.api.items("pods")
+            if (p.get("spec") or {}).get("nodeName") == node
+            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+        ]
 
 
 def describe(resource: str, obj: dict, api: Any, now: float) -> str:

@@ -33,8 +33,11 @@ def describe_namespace(ns: dict, ctx: Context) -> str:
         w.write(1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n")
         w.write(1, "----\t------\t------------------\t------\t-------\n")
         for c in st["conditions"]:
-            w.write(1, f"{c.get('type', '')}\t{c.get('status', '')}\t{rfc1123(c.get('lastTransitionTime'))}\t"
-                       f"{c.get('reason', '')}\t{c.get('message', '')}\n")
+            w.write(
+                1,
+                f"{c.get('type', '')}\t{c.get('status', '')}\t{rfc1123(c.get('lastTransitionTime'))}\t"
+                f"{c.get('reason', '')}\t{c.get('message', '')}\n",
+            )
     if ctx.serves("resourcequotas"):
         w.write(0, "\n")
         if not ctx.api.items("resourcequotas", md["name"]):
@@ -73,15 +76,16 @@ def describe_configmap(cm: dict, ctx: Context) -> str:
 
 def _b64decode(value: str) -> bytes:
     import base64
+
     try:
         return base64.b64decode(value)
     except ValueError:
         return b""
 
 
-def describe_secret(secret: dict, ctx: Context) -> str:
-    """``describeSecret``: sizes, never values (the token of a service-account token Secret excepted); no Events.
-    Keys sorted, where kubectl ranges over a Go map."""
+def describe_secret(secret: dict, _ctx: Context) -> str:
+    """``describeSecret``: sizes, never values (the token of a service-account token Secret excepted); no
+    Events. Keys sorted, where kubectl ranges over a Go map."""
     md = secret["metadata"]
     w = _Writer()
     w.write(0, f"Name:\t{md['name']}\n")
@@ -111,12 +115,18 @@ def describe_serviceaccount(sa: dict, ctx: Context) -> str:
     _annotations(w, 0, md.get("annotations"))
     secrets = ctx.api.items("secrets", md.get("namespace"))
     existing = {s["metadata"]["name"] for s in secrets}
-    tokens = [s["metadata"]["name"] for s in secrets if s.get("type") == "kubernetes.io/service-account-token"
-              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == md["name"]
-              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.uid") == md.get("uid")]
-    sections = {"Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
-                "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
-                _SA_TOKENS: tokens}
+    tokens = [
+        s["metadata"]["name"]
+        for s in secrets
+        if s.get("type") == "kubernetes.io/service-account-token"
+        and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == md["name"]
+        and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.uid") == md.get("uid")
+    ]
+    sections = {
+        "Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
+        "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
+        _SA_TOKENS: tokens,
+    }
     for header in sorted(sections):
         names = sections[header]
         if not names:

@@ -23,8 +23,8 @@ _ACRONYMS = {"API", "URL", "UID", "OSB", "GUID"}
 
 
 def _camel_split(field: str) -> list[str]:
-    """``fatih/camelcase.Split``: runs of one character class, an upper-case letter moved to the lower-case run
-    after it (``HTTPServer`` → ``HTTP``, ``Server``)."""
+    """``fatih/camelcase.Split``: runs of one character class, an upper-case letter moved to the lower-case
+    run after it (``HTTPServer`` → ``HTTP``, ``Server``)."""
     runs: list[str] = []
     last = None
     for ch in field:
@@ -45,8 +45,11 @@ def smart_label(field: str) -> str:
     """``smartLabelFor``: ``holderIdentity`` → ``Holder Identity``, ``apiVersion`` → ``API Version``."""
     if any(not (ch.isalpha() or ch == "-") for ch in field):
         return field
-    return " ".join(part.upper() if part.upper() in _ACRONYMS else part[:1].upper() + part[1:]
-                    for part in _camel_split(field) if part != "_")
+    return " ".join(
+        part.upper() if part.upper() in _ACRONYMS else part[:1].upper() + part[1:]
+        for part in _camel_split(field)
+        if part != "_"
+    )
 
 
 def _go_value(v: Any) -> str:
@@ -57,8 +60,13 @@ def _go_value(v: Any) -> str:
     return str(v)
 
 
-_GENERIC_SKIP = {".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels",
-                 ".metadata.annotations"}
+_GENERIC_SKIP = {
+    ".metadata.managedFields",
+    ".metadata.name",
+    ".metadata.namespace",
+    ".metadata.labels",
+    ".metadata.annotations",
+}
 
 
 def _unstructured(w: _Writer, level: int, content: dict, prefix: str) -> None:

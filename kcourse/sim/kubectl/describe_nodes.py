@@ -39,8 +39,12 @@ def describe_node(node: dict, ctx: Context) -> str:
     if not taints:
         w.write(0, "<none>\n")
     # printTaintsMultilineWithIndent sorts by "effect,key" with sort.Slice (Go's unstable sort).
-    ordered = go_sort(taints, lambda a, b: f"{a.get('effect', '')},{a.get('key', '')}" <
-                      f"{b.get('effect', '')},{b.get('key', '')}")
+    ordered = go_sort(
+        taints,
+        lambda a, b: (
+            f"{a.get('effect', '')},{a.get('key', '')}" < f"{b.get('effect', '')},{b.get('key', '')}"
+        ),
+    )
     for i, t in enumerate(ordered):
         if i:
             w.write(0, "\t")
@@ -59,9 +63,15 @@ def describe_node(node: dict, ctx: Context) -> str:
         w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
         for c in conditions:
             # A nil metav1.Time prints as Go's zero time (the route controller sets no heartbeat).
-            beat, moved = (rfc1123(c[k]) if c.get(k) else GO_ZERO_TIME for k in ("lastHeartbeatTime",
-                                                                                   "lastTransitionTime"))
-            w.write(1, f"{c['type']} \t{c['status']} \t{beat} \t{moved} \t{c.get('reason', '')} \t{c.get('message', '')}\n")
+            beat, moved = (
+                rfc1123(c[k]) if c.get(k) else GO_ZERO_TIME
+                for k in ("lastHeartbeatTime", "lastTransitionTime")
+            )
+            w.write(
+                1,
+                f"{c['type']} \t{c['status']} \t{beat} \t{moved} \t{c.get('reason', '')} "
+                f"\t{c.get('message', '')}\n",
+            )
     addresses = st.get("addresses") or []
     if addresses:
         w.write(0, "Addresses:\n")
@@ -74,11 +84,18 @@ def describe_node(node: dict, ctx: Context) -> str:
                 w.write(1, f"{k}:\t{st[key][k]}\n")
     info = st.get("nodeInfo") or {}
     w.write(0, "System Info:\n")
-    for label, key in (("Machine ID", "machineID"), ("System UUID", "systemUUID"), ("Boot ID", "bootID"),
-                       ("Kernel Version", "kernelVersion"), ("OS Image", "osImage"),
-                       ("Operating System", "operatingSystem"), ("Architecture", "architecture"),
-                       ("Container Runtime Version", "containerRuntimeVersion"),
-                       ("Kubelet Version", "kubeletVersion"), ("Kube-Proxy Version", "kubeProxyVersion")):
+    for label, key in (
+        ("Machine ID", "machineID"),
+        ("System UUID", "systemUUID"),
+        ("Boot ID", "bootID"),
+        ("Kernel Version", "kernelVersion"),
+        ("OS Image", "osImage"),
+        ("Operating System", "operatingSystem"),
+        ("Architecture", "architecture"),
+        ("Container Runtime Version", "containerRuntimeVersion"),
+        ("Kubelet Version", "kubeletVersion"),
+        ("Kube-Proxy Version", "kubeProxyVersion"),
+    ):
         w.write(1, f"{label}:\t{info.get(key, '')}\n")
     if spec.get("podCIDR"):
         w.write(0, f"PodCIDR:\t{spec['podCIDR']}\n")
@@ -100,15 +117,21 @@ def describe_node(node: dict, ctx: Context) -> str:
                 amount = amounts.get(res, 0)
                 totals[res][i] += amount
                 cells.append(_fraction(res, amount, allocatable.get(res)))
-        w.write(1, f"{p['metadata'].get('namespace')}\t{p['metadata']['name']}\t\t{cells[0]}\t{cells[1]}\t"
-                   f"{cells[2]}\t{cells[3]}\t{since(p['metadata'].get('creationTimestamp'), ctx.now)}\n")
+        w.write(
+            1,
+            f"{p['metadata'].get('namespace')}\t{p['metadata']['name']}\t\t{cells[0]}\t{cells[1]}\t"
+            f"{cells[2]}\t{cells[3]}\t{since(p['metadata'].get('creationTimestamp'), ctx.now)}\n",
+        )
     w.write(0, "Allocated resources:\n")
     w.write(1, "(Total limits may be over 100 percent, i.e., overcommitted.)\n")
     w.write(1, "Resource\tRequests\tLimits\n")
     w.write(1, "--------\t--------\t------\n")
     for res in ("cpu", "memory"):
-        w.write(1, f"{res}\t{_fraction(res, totals[res][0], allocatable.get(res))}\t"
-                   f"{_fraction(res, totals[res][1], allocatable.get(res))}\n")
+        w.write(
+            1,
+            f"{res}\t{_fraction(res, totals[res][0], allocatable.get(res))}\t"
+            f"{_fraction(res, totals[res][1], allocatable.get(res))}\n",
+        )
     w.write(1, "ephemeral-storage\t0 (0%)\t0 (0%)\n")
     _events(w, ctx.events_for(node), ctx.now)
     return w.text()

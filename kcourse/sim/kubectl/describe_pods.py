@@ -58,8 +58,8 @@ def _state(w: _Writer, level: int, title: str, state: dict) -> None:
 
 
 def _env_var(w: _Writer, level: int, e: dict, pod: dict | None) -> None:
-    """``describeContainerEnvVars``: a value line by line, or where ``valueFrom`` takes it from (a field of the
-    Pod resolved when describing a Pod, not a template)."""
+    """``describeContainerEnvVars``: a value line by line, or where ``valueFrom`` takes it from (a field of
+    the Pod resolved when describing a Pod, not a template)."""
     source = e.get("valueFrom")
     if source is None:
         for i, line in enumerate(str(e.get("value", "")).split("\n")):
@@ -72,17 +72,24 @@ def _env_var(w: _Writer, level: int, e: dict, pod: dict | None) -> None:
         w.write(level, f"{e['name']}:\t ({source['resourceFieldRef'].get('resource', '')})\n")
     elif source.get("secretKeyRef") is not None:
         ref = source["secretKeyRef"]
-        w.write(level, f"{e['name']}:\t<set to the key '{ref.get('key', '')}' in secret '{ref.get('name', '')}'>\t"
-                       f"Optional: {str(bool(ref.get('optional'))).lower()}\n")
+        w.write(
+            level,
+            f"{e['name']}:\t<set to the key '{ref.get('key', '')}' in secret '{ref.get('name', '')}'>\t"
+            f"Optional: {str(bool(ref.get('optional'))).lower()}\n",
+        )
     elif source.get("configMapKeyRef") is not None:
         ref = source["configMapKeyRef"]
-        w.write(level, f"{e['name']}:\t<set to the key '{ref.get('key', '')}' of config map '{ref.get('name', '')}'>"
-                       f"\tOptional: {str(bool(ref.get('optional'))).lower()}\n")
+        w.write(
+            level,
+            f"{e['name']}:\t<set to the key '{ref.get('key', '')}' of config map '{ref.get('name', '')}'>"
+            f"\tOptional: {str(bool(ref.get('optional'))).lower()}\n",
+        )
 
 
 def _field_value(pod: dict, path: str) -> str:
     """``fieldpath.ExtractFieldPathAsString`` for the paths the downward API allows."""
     import re
+
     m = re.fullmatch(r"metadata\.(labels|annotations)\['(.*)'\]", path)
     if m:
         return str((pod["metadata"].get(m.group(1)) or {}).get(m.group(2), ""))
@@ -92,8 +99,14 @@ def _field_value(pod: dict, path: str) -> str:
     return "" if node is None else str(node)
 
 
-def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[dict] | None, indent: str,
-                pod: dict | None = None) -> None:
+def _containers(
+    w: _Writer,
+    title: str,
+    containers: list[dict],
+    statuses: list[dict] | None,
+    indent: str,
+    pod: dict | None = None,
+) -> None:
     """``describeContainers``; ``statuses`` is None for a Pod template (no state lines).
 
     A pod's containers are named at two spaces, a template's at three (under
@@ -135,8 +148,11 @@ def _containers(w: _Writer, title: str, containers: list[dict], statuses: list[d
                 w.write(inner, f"{section.capitalize()}:\n")
                 for k in sorted(resources[section]):
                     w.write(inner + 1, f"{k}:\t{resources[section][k]}\n")
-        for probe, label in (("livenessProbe", "Liveness"), ("readinessProbe", "Readiness"),
-                             ("startupProbe", "Startup")):
+        for probe, label in (
+            ("livenessProbe", "Liveness"),
+            ("readinessProbe", "Readiness"),
+            ("startupProbe", "Startup"),
+        ):
             if c.get(probe):
                 w.write(inner, f"{label}:\t{_probe(c[probe])}\n")
         env = c.get("env") or []
@@ -168,13 +184,16 @@ def _probe(p: dict) -> str:
         what = "exec [" + " ".join(p["exec"].get("command") or []) + "]"
     else:
         what = "unknown"
-    return (f"{what} delay={p.get('initialDelaySeconds', 0)}s timeout={p.get('timeoutSeconds', 1)}s "
-            f"period={p.get('periodSeconds', 10)}s #success={p.get('successThreshold', 1)} "
-            f"#failure={p.get('failureThreshold', 3)}")
+    return (
+        f"{what} delay={p.get('initialDelaySeconds', 0)}s timeout={p.get('timeoutSeconds', 1)}s "
+        f"period={p.get('periodSeconds', 10)}s #success={p.get('successThreshold', 1)} "
+        f"#failure={p.get('failureThreshold', 3)}"
+    )
 
 
 def _volumes(w: _Writer, space: str, volumes: list[dict] | None) -> None:
-    """``describeVolumes``: a template's volume names one space further in than a Pod's, their fields at four."""
+    """``describeVolumes``: a template's volume names one space further in than a Pod's, their fields at
+    four."""
     if not volumes:
         w.write(0, f"{space}Volumes:\t<none>\n")
         return
@@ -194,8 +213,11 @@ def _volumes(w: _Writer, space: str, volumes: list[dict] | None) -> None:
             w.write(2, f"SecretName:\t{v['secret'].get('secretName', '')}\n")
             w.write(2, f"Optional:\t{str(v['secret'].get('optional', False)).lower()}\n")
         elif "persistentVolumeClaim" in v:
-            w.write(2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same "
-                               "namespace)\n")
+            w.write(
+                2,
+                "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same "
+                "namespace)\n",
+            )
             w.write(2, f"ClaimName:\t{v['persistentVolumeClaim'].get('claimName', '')}\n")
             w.write(2, f"ReadOnly:\t{str(v['persistentVolumeClaim'].get('readOnly', False)).lower()}\n")
         elif "hostPath" in v:
@@ -248,7 +270,9 @@ def describe_pod(pod: dict, ctx: Context) -> str:
         w.write(0, "IPs:\t<none>\n")
     _controlled_by(w, pod)
     if spec.get("initContainers"):
-        _containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "", pod)
+        _containers(
+            w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "", pod
+        )
     _containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "", pod)
     if st.get("conditions"):
         w.write(0, "Conditions:\n")

@@ -38,8 +38,12 @@ def describe_service(svc: dict, ctx: Context) -> str:
         w.write(0, f"External IPs:\t{','.join(spec['externalIPs'])}\n")
     ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
     if ingress:
-        w.write(0, "LoadBalancer Ingress:\t" + ", ".join(i.get("ip") or i.get("hostname", "") for i in ingress)
-                + "\n")
+        w.write(
+            0,
+            "LoadBalancer Ingress:\t"
+            + ", ".join(i.get("ip") or i.get("hostname", "") for i in ingress)
+            + "\n",
+        )
     endpoints = ctx.endpoints_for(svc)
     for p in spec.get("ports") or []:
         name = p.get("name") or "<unset>"
@@ -77,8 +81,11 @@ def describe_endpointslice(eps: dict, ctx: Context) -> str:
         w.write(1, "----\t----\t--------\n")
         for port in eps["ports"]:
             number = port.get("port")
-            w.write(1, f"{port.get('name') or '<unset>'}\t{'<unset>' if number is None else number}\t"
-                       f"{port.get('protocol', '')}\n")
+            w.write(
+                1,
+                f"{port.get('name') or '<unset>'}\t{'<unset>' if number is None else number}\t"
+                f"{port.get('protocol', '')}\n",
+            )
     if not eps.get("endpoints"):
         w.write(0, "Endpoints: <none>\n")
     else:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 def _selector(sel: dict | None) -> str:
     from .printers import _selector_string
+
     return _selector_string(sel)
 
 
@@ -39,16 +40,22 @@ def describe_deployment(d: dict, ctx: Context) -> str:
     _labels(w, 0, "Labels", md.get("labels"))
     _annotations(w, 0, md.get("annotations"))
     w.write(0, f"Selector:\t{_selector(spec.get('selector'))}\n")
-    w.write(0, f"Replicas:\t{spec.get('replicas', 0)} desired | {st.get('updatedReplicas', 0)} updated | "
-               f"{st.get('replicas', 0)} total | {st.get('availableReplicas', 0)} available | "
-               f"{st.get('unavailableReplicas', 0)} unavailable\n")
+    w.write(
+        0,
+        f"Replicas:\t{spec.get('replicas', 0)} desired | {st.get('updatedReplicas', 0)} updated | "
+        f"{st.get('replicas', 0)} total | {st.get('availableReplicas', 0)} available | "
+        f"{st.get('unavailableReplicas', 0)} unavailable\n",
+    )
     strategy = spec.get("strategy") or {}
     w.write(0, f"StrategyType:\t{strategy.get('type', '')}\n")
     w.write(0, f"MinReadySeconds:\t{spec.get('minReadySeconds', 0)}\n")
     ru = strategy.get("rollingUpdate")
     if ru:
-        w.write(0, f"RollingUpdateStrategy:\t{ru.get('maxUnavailable')} max unavailable, "
-                   f"{ru.get('maxSurge')} max surge\n")
+        w.write(
+            0,
+            f"RollingUpdateStrategy:\t{ru.get('maxUnavailable')} max unavailable, "
+            f"{ru.get('maxSurge')} max surge\n",
+        )
     _template(w, spec.get("template") or {})
     if st.get("conditions"):
         w.write(0, "Conditions:\n")
@@ -64,8 +71,10 @@ def describe_deployment(d: dict, ctx: Context) -> str:
 
 
 def _rs_summary(rs: dict) -> str:
-    return f"{rs['metadata']['name']} ({rs.get('status', {}).get('replicas', 0)}/" \
-           f"{rs.get('spec', {}).get('replicas', 0)} replicas created)"
+    return (
+        f"{rs['metadata']['name']} ({rs.get('status', {}).get('replicas', 0)}/"
+        f"{rs.get('spec', {}).get('replicas', 0)} replicas created)"
+    )
 
 
 def describe_replicaset(rs: dict, ctx: Context) -> str:
@@ -79,8 +88,11 @@ def describe_replicaset(rs: dict, ctx: Context) -> str:
     _controlled_by(w, rs)
     w.write(0, f"Replicas:\t{st.get('replicas', 0)} current / {spec.get('replicas', 0)} desired\n")
     phases = ctx.pod_phases(rs)
-    w.write(0, f"Pods Status:\t{phases['Running']} Running / {phases['Pending']} Waiting / "
-               f"{phases['Succeeded']} Succeeded / {phases['Failed']} Failed\n")
+    w.write(
+        0,
+        f"Pods Status:\t{phases['Running']} Running / {phases['Pending']} Waiting / "
+        f"{phases['Succeeded']} Succeeded / {phases['Failed']} Failed\n",
+    )
     _template(w, spec.get("template") or {})
     _events(w, ctx.events_for(rs), ctx.now)
     return w.text()
@@ -101,8 +113,11 @@ def describe_daemonset(ds: dict, ctx: Context) -> str:
     w.write(0, f"Number of Nodes Scheduled with Available Pods: {st.get('numberAvailable', 0)}\n")
     w.write(0, f"Number of Nodes Misscheduled: {st.get('numberMisscheduled', 0)}\n")
     phases = ctx.pod_phases(ds)
-    w.write(0, f"Pods Status:\t{phases['Running']} Running / {phases['Pending']} Waiting / "
-               f"{phases['Succeeded']} Succeeded / {phases['Failed']} Failed\n")
+    w.write(
+        0,
+        f"Pods Status:\t{phases['Running']} Running / {phases['Pending']} Waiting / "
+        f"{phases['Succeeded']} Succeeded / {phases['Failed']} Failed\n",
+    )
     _template(w, spec.get("template") or {})
     _events(w, ctx.events_for(ds), ctx.now)
     return w.text()

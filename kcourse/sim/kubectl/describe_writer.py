@@ -21,6 +21,7 @@ def rfc1123(ts: str | None) -> str:
     if not ts:
         return "<unset>"
     from datetime import timedelta
+
     return (EPOCH + timedelta(seconds=parse_timestamp(ts))).strftime(_RFC1123Z)
 
 
@@ -68,8 +69,9 @@ class _Writer:
         return go_tabwriter("".join(self.parts))
 
 
-def _multiline(w: _Writer, level: int, title: str, items: dict | None, sep: str = "=",
-               skip: tuple[str, ...] = ()) -> None:
+def _multiline(
+    w: _Writer, level: int, title: str, items: dict | None, sep: str = "=", skip: tuple[str, ...] = ()
+) -> None:
     items = {k: v for k, v in (items or {}).items() if k not in skip}
     w.write(level, f"{title}:\t")
     if not items:
@@ -92,7 +94,11 @@ MAX_ANNOTATION_LEN = 140
 def _annotations(w: _Writer, level: int, annotations: dict | None) -> None:
     """``printAnnotationsMultiline``: sorted, the last-applied configuration left out, long or multi-line
     values on their own lines."""
-    items = {k: v for k, v in (annotations or {}).items() if k != "kubectl.kubernetes.io/last-applied-configuration"}
+    items = {
+        k: v
+        for k, v in (annotations or {}).items()
+        if k != "kubectl.kubernetes.io/last-applied-configuration"
+    }
     w.write(level, "Annotations:\t")
     if not items:
         w.write(0, "<none>\n")
@@ -146,5 +152,8 @@ def _events(w: _Writer, events: list[dict], now: float) -> None:
         count = e.get("count") or 1
         interval = f"{since(e.get('lastTimestamp'), now)} (x{count} over {first})" if count > 1 else first
         source = (e.get("source") or {}).get("component") or e.get("reportingComponent", "")
-        w.write(1, f"{e.get('type', '')}\t{e.get('reason', '')}\t{interval}\t{source}\t"
-                   f"{(e.get('message') or '').strip()}\n")
+        w.write(
+            1,
+            f"{e.get('type', '')}\t{e.get('reason', '')}\t{interval}\t{source}\t"
+            f"{(e.get('message') or '').strip()}\n",
+        )

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 def _cmd_describe(self: Kubectl, args: Args) -> int:
     targets, _ = self._targets(args.positional)
     if not targets:
-        raise KubectlError("You must specify the type of resource to describe. Use \"kubectl api-resources\" "
-                           "for a complete list of supported resources.")
+        raise KubectlError(
+            'You must specify the type of resource to describe. Use "kubectl api-resources" '
+            "for a complete list of supported resources."
+        )
     ns = self._namespace(args)
     client = self._client()
     texts, errors = [], []

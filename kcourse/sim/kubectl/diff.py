@@ -5,8 +5,8 @@ For each manifest the live object is read and the merged one is asked of the API
 dry-run create when there is no live object, else the apply patcher's three-way strategic merge patch of the
 manifest (its ``GetModifiedConfiguration`` without the last-applied annotation, so an object that had no
 annotations gets an empty ``annotations: {}``).  Both are written as YAML into a ``LIVE-…`` and a ``MERGED-…``
-directory, one file ``[group.]version.Kind.namespace.name`` each, and compared as GNU ``diff -u -N`` compares the
-two directories.  The exit status is kubectl's: 0 no difference, 1 differences, 2 an error.
+directory, one file ``[group.]version.Kind.namespace.name`` each, and compared as GNU ``diff -u -N`` compares
+the two directories.  The exit status is kubectl's: 0 no difference, 1 differences, 2 an error.
 
 Simplified: the directories are not written to disk (their names are made from the command line, the file
 times are the simulated clock's); no ``--server-side``, ``--prune`` or ``KUBECTL_EXTERNAL_DIFF``; Secret
@@ -40,6 +40,7 @@ def _file_name(rt: Any, obj: dict) -> str:
 def _shown(obj: dict | None) -> str:
     from . import LAST_APPLIED
     from .printers import to_yaml
+
     if obj is None:
         return ""
     out = deep_copy(obj)
@@ -56,13 +57,15 @@ def unified(live: str, merged: str, live_path: str, merged_path: str, stamp: str
     if not lines:
         return ""
     body = "".join(lines[2:])
-    return (f"diff -u -N {live_path} {merged_path}\n--- {live_path}\t{stamp}\n+++ {merged_path}\t{stamp}\n"
-            f"{body}")
+    return (
+        f"diff -u -N {live_path} {merged_path}\n--- {live_path}\t{stamp}\n+++ {merged_path}\t{stamp}\n{body}"
+    )
 
 
 def _merged(k: Kubectl, rt: Any, obj: dict, ns: str | None) -> tuple[dict | None, dict]:
     """(live, merged): the server's dry-run answer to what apply would send."""
     from . import LAST_APPLIED, three_way_patch
+
     client = k._client()
     modified = deep_copy(obj)
     md = modified.setdefault("metadata", {})
@@ -76,17 +79,25 @@ def _merged(k: Kubectl, rt: Any, obj: dict, ns: str | None) -> tuple[dict | None
         return None, client.create(obj, namespace=ns, dry_run=True)
     live = client.get(rt.plural, md["name"], ns if rt.namespaced else None)
     import json
+
     original_text = (live["metadata"].get("annotations") or {}).get(LAST_APPLIED)
     original = json.loads(original_text) if original_text else {}
     patch = three_way_patch(original, modified, live)
     if not patch:
         return live, live
-    return live, client.patch(rt.plural, md["name"], patch, namespace=ns if rt.namespaced else None,
-                              patch_type="strategic", dry_run=True)
+    return live, client.patch(
+        rt.plural,
+        md["name"],
+        patch,
+        namespace=ns if rt.namespaced else None,
+        patch_type="strategic",
+        dry_run=True,
+    )
 
 
 def run_diff(k: Kubectl, args: Args) -> int:
     from . import KubectlError, standard_error
+
     try:
         if not args.get("filename"):
             raise KubectlError("must specify one of -f and -k")
@@ -98,7 +109,9 @@ def run_diff(k: Kubectl, args: Args) -> int:
                     continue
                 ns = k._check_namespace(obj, args.get("namespace"))
                 if rt.namespaced and k.api.peek("namespaces", ns or "default") is None:
-                    raise ApiError(404, "NotFound", f'namespaces "{ns}" not found', kind="namespaces", name=ns)
+                    raise ApiError(
+                        404, "NotFound", f'namespaces "{ns}" not found', kind="namespaces", name=ns
+                    )
                 live, merged = _merged(k, rt, obj, ns)
                 pairs.append((_file_name(rt, merged), _shown(live), _shown(merged)))
     except KubectlError as e:
@@ -110,7 +123,9 @@ def run_diff(k: Kubectl, args: Args) -> int:
     seed = zlib.crc32(" ".join(args.positional + list(args.get("filename") or [])).encode())
     live_dir, merged_dir = f"/tmp/LIVE-{seed % 10**10}", f"/tmp/MERGED-{(seed * 7 + 1) % 10**10}"
     stamp = (EPOCH + timedelta(seconds=k.now)).strftime("%Y-%m-%d %H:%M:%S.%f000 +0000")
-    text = "".join(unified(live, merged, f"{live_dir}/{name}", f"{merged_dir}/{name}", stamp)
-                   for name, live, merged in sorted(pairs))
+    text = "".join(
+        unified(live, merged, f"{live_dir}/{name}", f"{merged_dir}/{name}", stamp)
+        for name, live, merged in sorted(pairs)
+    )
     k._print(text)
     return 1 if text else 0

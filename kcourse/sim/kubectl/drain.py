@@ -62,7 +62,9 @@ def _cmd_drain(self: Kubectl, args: Args) -> int:
         to_evict, warnings, problems = [], {}, {}
         for pod in pods:
             key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-            owner = next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+            owner = next(
+                (r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None
+            )
             phase = (pod.get("status") or {}).get("phase")
             if pod["metadata"].get("annotations", {}).get("kubernetes.io/config.mirror"):
                 warnings.setdefault("ignoring mirror pods", []).append(key)
@@ -74,42 +76,58 @@ def _cmd_drain(self: Kubectl, args: Args) -> int:
                 if args.get("ignore-daemonsets"):
                     warnings.setdefault("ignoring DaemonSet-managed Pods", []).append(key)
                 else:
-                    problems.setdefault("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to "
-                                        "ignore)", []).append(key)
+                    problems.setdefault(
+                        "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)", []
+                    ).append(key)
                 continue
             if owner is None:
                 if args.get("force"):
                     warnings.setdefault("deleting Pods that declare no controller", []).append(key)
                 else:
-                    problems.setdefault("cannot delete Pods that declare no controller (use --force to "
-                                        "override)", []).append(key)
+                    problems.setdefault(
+                        "cannot delete Pods that declare no controller (use --force to override)", []
+                    ).append(key)
                     continue
             if any("emptyDir" in v for v in (pod.get("spec") or {}).get("volumes") or []):
                 if args.get("delete-emptydir-data"):
                     warnings.setdefault("deleting Pods with local storage", []).append(key)
                 else:
-                    problems.setdefault("cannot delete Pods with local storage (use --delete-emptydir-data to "
-                                        "override)", []).append(key)
+                    problems.setdefault(
+                        "cannot delete Pods with local storage (use --delete-emptydir-data to override)", []
+                    ).append(key)
                     continue
             to_evict.append(pod)
         if problems:
             text = ", ".join(f"{p}: {', '.join(keys)}" for p, keys in problems.items())
             if len(problems) > 1:
                 text = "[" + text + "]"
-            self._eprint(f'error: unable to drain node "{name}" due to error: {text}, continuing command...\n'
-                         f"There are pending nodes to be drained:\n {name}\n{text}\n")
+            self._eprint(
+                f'error: unable to drain node "{name}" due to error: {text}, continuing command...\n'
+                f"There are pending nodes to be drained:\n {name}\n{text}\n"
+            )
             code = 1
             continue
         if warnings:
-            self._eprint("Warning: " + "; ".join(f"{w}: {', '.join(keys)}" for w, keys in warnings.items()) + "\n")
+            self._eprint(
+                "Warning: " + "; ".join(f"{w}: {', '.join(keys)}" for w, keys in warnings.items()) + "\n"
+            )
         grace = self._int_flag(args, "grace-period")
         for pod in to_evict:
             self._eprint(f"evicting pod {pod['metadata']['namespace']}/{pod['metadata']['name']}\n")
-            client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"],
-                          grace_period_seconds=None if grace is None or grace < 0 else grace)
-        self._wait(lambda to_evict=to_evict: all(self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"]) is None
-                               or self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"])
-                               ["metadata"]["uid"] != p["metadata"]["uid"] for p in to_evict))
+            client.delete(
+                "pods",
+                pod["metadata"]["name"],
+                pod["metadata"]["namespace"],
+                grace_period_seconds=None if grace is None or grace < 0 else grace,
+            )
+        self._wait(
+            lambda to_evict=to_evict: all(
+                self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"]) is None
+                or self.api.peek("pods", p["metadata"]["name"], p["metadata"]["namespace"])["metadata"]["uid"]
+                != p["metadata"]["uid"]
+                for p in to_evict
+            )
+        )
         for pod in to_evict:
             self._print(f"pod/{pod['metadata']['name']} evicted\n")
         self._print(f"node/{name} drained\n")

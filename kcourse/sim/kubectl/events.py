@@ -62,6 +62,7 @@ def typed_event(e: dict) -> dict:
 
 def run_events(k: Kubectl, args: Args) -> int:
     from . import KubectlError
+
     types = [t for v in args.get("types") or [] for t in ([v] if isinstance(v, str) else v)]
     for t in types:
         if t.lower() not in ("normal", "warning"):
@@ -77,8 +78,10 @@ def run_events(k: Kubectl, args: Args) -> int:
         rt = lookup(parts[0].lower())
         if rt is None:
             raise KubectlError(f'the server doesn\'t have a resource type "{parts[0].lower()}"', "bare")
-        selector = (f"involvedObject.kind={rt.kind},involvedObject.apiVersion={rt.api_version},"
-                    f"involvedObject.name={parts[1]}")
+        selector = (
+            f"involvedObject.kind={rt.kind},involvedObject.apiVersion={rt.api_version},"
+            f"involvedObject.name={parts[1]}"
+        )
     all_ns = bool(args.get("all-namespaces"))
     ns = None if all_ns else k._namespace(args)
     items = k._client().list("events", ns, field_selector=selector)["items"]
@@ -89,8 +92,12 @@ def run_events(k: Kubectl, args: Args) -> int:
     items = go_sort(items, lambda a, b: event_time(a) < event_time(b))
     output = args.get("output") or ""
     if output:
-        data: Any = {"apiVersion": "v1", "items": [typed_event(e) for e in items], "kind": "EventList",
-                     "metadata": {}}
+        data: Any = {
+            "apiVersion": "v1",
+            "items": [typed_event(e) for e in items],
+            "kind": "EventList",
+            "metadata": {},
+        }
         k._print_data(data, output)
         return 0
     now = k.age_now
@@ -99,8 +106,15 @@ def run_events(k: Kubectl, args: Args) -> int:
         rows.append((["NAMESPACE"] if all_ns else []) + ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"])
     for e in items:
         involved = e.get("involvedObject") or {}
-        rows.append(([e["metadata"].get("namespace", "")] if all_ns else [])
-                    + [interval(e, now), e.get("type", ""), e.get("reason", ""),
-                       f"{involved.get('kind', '')}/{involved.get('name', '')}", (e.get("message") or "").strip()])
+        rows.append(
+            ([e["metadata"].get("namespace", "")] if all_ns else [])
+            + [
+                interval(e, now),
+                e.get("type", ""),
+                e.get("reason", ""),
+                f"{involved.get('kind', '')}/{involved.get('name', '')}",
+                (e.get("message") or "").strip(),
+            ]
+        )
     k._print(tabulate(rows))
     return 0

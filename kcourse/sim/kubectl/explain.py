@@ -134,7 +134,10 @@ class _Explainer:
             out += " -required-"
         out += self.enum(f, False, 4, amount) + "\n"
         if not short:
-            out += _indent(amount + 2, word_wrap(f.get("description") or "<no description>", 78 - amount)) + "\n\n"
+            out += (
+                _indent(amount + 2, word_wrap(f.get("description") or "<no description>", 78 - amount))
+                + "\n\n"
+            )
         return out
 
     def field_list(self, s: dict, level: int, history: frozenset[str], recursive: bool) -> str:
@@ -187,9 +190,12 @@ class _Explainer:
 def run_explain(k: Kubectl, args: Args) -> int:
     from ..openapi import group_version_document
     from . import KubectlError
+
     if not args.positional:
-        raise KubectlError('You must specify the type of resource to explain. Use "kubectl api-resources" for a '
-                           "complete list of supported resources.")
+        raise KubectlError(
+            'You must specify the type of resource to explain. Use "kubectl api-resources" for a '
+            "complete list of supported resources."
+        )
     if len(args.positional) > 1:
         raise KubectlError("We accept only this format: explain RESOURCE\n")
     resource, *path = args.positional[0].split(".")
@@ -205,8 +211,12 @@ def run_explain(k: Kubectl, args: Args) -> int:
     gvk = None
     prefix = f"/apis/{group}" if group else "/api"
     base = f"{prefix}/{version}"
-    for search in (f"{base}/{rt.plural}", f"{base}/{rt.plural}/{{name}}", f"{base}/namespaces/{{namespace}}/{rt.plural}",
-                   f"{base}/namespaces/{{namespace}}/{rt.plural}/{{name}}"):
+    for search in (
+        f"{base}/{rt.plural}",
+        f"{base}/{rt.plural}/{{name}}",
+        f"{base}/namespaces/{{namespace}}/{rt.plural}",
+        f"{base}/namespaces/{{namespace}}/{rt.plural}/{{name}}",
+    ):
         element = (doc.get("paths") or {}).get(search) or {}
         for method in ("get", "post", "put", "patch", "delete"):
             gvk = (element.get(method) or {}).get("x-kubernetes-group-version-kind")
@@ -215,9 +225,12 @@ def run_explain(k: Kubectl, args: Args) -> int:
         if gvk:
             break
     if not gvk:
-        raise KubectlError(f"GVR ({group}/{version}, Resource={rt.plural}) not found in OpenAPI schema", "bare")
-    text = (f"GROUP:      {gvk['group']}\n" if gvk.get("group") else "") + \
-        f"KIND:       {gvk['kind']}\nVERSION:    {gvk['version']}\n\n"
+        raise KubectlError(
+            f"GVR ({group}/{version}, Resource={rt.plural}) not found in OpenAPI schema", "bare"
+        )
+    text = (
+        f"GROUP:      {gvk['group']}\n" if gvk.get("group") else ""
+    ) + f"KIND:       {gvk['kind']}\nVERSION:    {gvk['version']}\n\n"
     for _, schema in sorted((doc.get("components") or {}).get("schemas", {}).items()):
         if gvk in (schema.get("x-kubernetes-group-version-kind") or []):
             body = explainer.output(schema, frozenset(), path, bool(args.get("recursive")))

@@ -28,19 +28,25 @@ def _cmd_expose(self: Kubectl, args: Args) -> int:
     obj = client.get(rt.plural, names[0], ns)
     if rt.plural == "pods":
         selector = obj["metadata"].get("labels") or {}
-        ports = [p.get("containerPort") for c in obj["spec"].get("containers") or [] for p in c.get("ports") or []]
+        ports = [
+            p.get("containerPort") for c in obj["spec"].get("containers") or [] for p in c.get("ports") or []
+        ]
     elif rt.plural in ("deployments", "replicasets", "daemonsets"):
         selector = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
-        ports = [p.get("containerPort") for c in obj["spec"]["template"]["spec"].get("containers") or []
-                 for p in c.get("ports") or []]
+        ports = [
+            p.get("containerPort")
+            for c in obj["spec"]["template"]["spec"].get("containers") or []
+            for p in c.get("ports") or []
+        ]
     elif rt.plural == "services":
         selector = obj["spec"].get("selector") or {}
         ports = [p["port"] for p in obj["spec"].get("ports") or []]
     else:
         raise KubectlError(f"cannot expose a {rt.kind}")
     if not selector:
-        raise KubectlError(f"couldn't retrieve selectors via --selector flag or introspection: the {rt.kind} "
-                           "has no labels")
+        raise KubectlError(
+            f"couldn't retrieve selectors via --selector flag or introspection: the {rt.kind} has no labels"
+        )
     port: int | None = None
     if args.get("port"):
         try:
@@ -49,16 +55,21 @@ def _cmd_expose(self: Kubectl, args: Args) -> int:
             raise KubectlError(str(e)) from None
     port = port or (ports[0] if ports else None)
     if port is None:
-        raise KubectlError("couldn't find port via --port flag or introspection",
-                           "See 'kubectl expose -h' for help and examples\n")
+        raise KubectlError(
+            "couldn't find port via --port flag or introspection",
+            "See 'kubectl expose -h' for help and examples\n",
+        )
     target = args.get("target-port")
     service_port: dict[str, Any] = {"port": port, "protocol": args.get("protocol") or "TCP"}
     target_value: Any = int(target) if target and target.isdigit() else target or port
     service_port["targetPort"] = target_value
     name = args.get("name") or names[0]
-    svc = {"apiVersion": "v1", "kind": "Service",
-           "metadata": {"name": name, "labels": obj["metadata"].get("labels") or {}},
-           "spec": {"ports": [service_port], "selector": selector, "type": args.get("type") or "ClusterIP"}}
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": obj["metadata"].get("labels") or {}},
+        "spec": {"ports": [service_port], "selector": selector, "type": args.get("type") or "ClusterIP"},
+    }
     client.create(svc, namespace=ns)
     self._print(f"service/{name} exposed\n")
     return 0

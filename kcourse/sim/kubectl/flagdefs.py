@@ -18,7 +18,9 @@ The table is kept per command group, as ``kubectl --help`` lists them
 ``_advanced``, ``_settings``, ``_other``), and merged here in the order
 of the command paths.
 
-Each entry: ``path: (aliases, ("<shorthand or -> <name> <type> [<default>]", ...))``.
+Each entry: ``path: (aliases, ("<shorthand or -> <name> <type> [<default>]", ...))``; the flag sets
+several commands add together (kubectl's ``PrintFlags``, ``FileNameFlags``, ``DeleteFlags``) are named
+once in :mod:`.flagsets`.
 
 Simplified: hidden and deprecated flags (not in ``--help``) are not listed,
 so they are unknown flags here.
@@ -34,12 +36,16 @@ from . import (
     flagdefs_troubleshooting,
 )
 
-TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = dict(sorted([
-    *flagdefs_basic.TREE.items(),
-    *flagdefs_deploy.TREE.items(),
-    *flagdefs_cluster.TREE.items(),
-    *flagdefs_troubleshooting.TREE.items(),
-    *flagdefs_advanced.TREE.items(),
-    *flagdefs_settings.TREE.items(),
-    *flagdefs_other.TREE.items(),
-]))
+TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = dict(
+    sorted(
+        [
+            *flagdefs_basic.TREE.items(),
+            *flagdefs_deploy.TREE.items(),
+            *flagdefs_cluster.TREE.items(),
+            *flagdefs_troubleshooting.TREE.items(),
+            *flagdefs_advanced.TREE.items(),
+            *flagdefs_settings.TREE.items(),
+            *flagdefs_other.TREE.items(),
+        ]
+    )
+)

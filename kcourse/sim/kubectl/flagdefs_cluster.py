@@ -6,29 +6,21 @@ Same provenance and entry format as :mod:`.flagdefs`, which merges the groups in
 Simplified: hidden and deprecated flags are not listed.
 """
 
+from .flagsets import FILENAME_FLAGS, PRINT_FLAGS, flag_set
+
 # fmt: off
 TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 'certificate': ((), (
 )),
-'certificate approve': ((), (
-    '- allow-missing-template-keys bool true',
-    'f filename stringSlice []',
+'certificate approve': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- force bool false',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'certificate deny': ((), (
-    '- allow-missing-template-keys bool true',
-    'f filename stringSlice []',
+'certificate deny': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- force bool false',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
 'cluster-info': ((), (
 )),
@@ -59,16 +51,13 @@ TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     '- skip-wait-for-delete-timeout int 0',
     '- timeout duration 0s',
 )),
-'taint': ((), (
+'taint': ((), flag_set(
+    PRINT_FLAGS,
     '- all bool false',
-    '- allow-missing-template-keys bool true',
     '- dry-run string=unchanged none',
     '- field-manager string kubectl-taint',
-    'o output string',
     '- overwrite bool false',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
     '- validate string=strict strict',
 )),
 'top': ((), (

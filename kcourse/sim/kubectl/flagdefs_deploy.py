@@ -6,105 +6,70 @@ Same provenance and entry format as :mod:`.flagdefs`, which merges the groups in
 Simplified: hidden and deprecated flags are not listed.
 """
 
+from .flagsets import FILENAME_FLAGS, PRINT_FLAGS, flag_set
+
 # fmt: off
 TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-'autoscale': ((), (
-    '- allow-missing-template-keys bool true',
+'autoscale': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- cpu-percent int32 -1',
     '- dry-run string=unchanged none',
     '- field-manager string kubectl-autoscale',
-    'f filename stringSlice []',
-    'k kustomize string',
     '- max int32 -1',
     '- min int32 -1',
     '- name string',
-    'o output string',
-    'R recursive bool false',
     '- save-config bool false',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
 'rollout': ((), (
 )),
-'rollout history': ((), (
-    '- allow-missing-template-keys bool true',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
+'rollout history': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- revision int 0',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'rollout pause': ((), (
-    '- allow-missing-template-keys bool true',
+'rollout pause': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- field-manager string kubectl-rollout',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'rollout restart': ((), (
-    '- allow-missing-template-keys bool true',
+'rollout restart': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- field-manager string kubectl-rollout',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'rollout resume': ((), (
-    '- allow-missing-template-keys bool true',
+'rollout resume': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- field-manager string kubectl-rollout',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'rollout status': ((), (
-    'f filename stringSlice []',
-    'k kustomize string',
-    'R recursive bool false',
+'rollout status': ((), flag_set(
+    FILENAME_FLAGS,
     '- revision int 0',
     'l selector string',
     '- timeout duration 0s',
     'w watch bool true',
 )),
-'rollout undo': ((), (
-    '- allow-missing-template-keys bool true',
+'rollout undo': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- dry-run string=unchanged none',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
     '- to-revision int 0',
 )),
-'scale': ((), (
+'scale': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- all bool false',
-    '- allow-missing-template-keys bool true',
     '- current-replicas int -1',
     '- dry-run string=unchanged none',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     '- replicas int 0',
     '- resource-version string',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
     '- timeout duration 0s',
 )),
 }

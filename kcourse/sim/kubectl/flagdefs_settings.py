@@ -6,47 +6,39 @@ Same provenance and entry format as :mod:`.flagdefs`, which merges the groups in
 Simplified: hidden and deprecated flags are not listed.
 """
 
+from .flagsets import FILENAME_FLAGS, PRINT_FLAGS, flag_set
+
 # fmt: off
 TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-'annotate': ((), (
+'annotate': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- all bool false',
     'A all-namespaces bool false',
-    '- allow-missing-template-keys bool true',
     '- dry-run string=unchanged none',
     '- field-manager string kubectl-annotate',
     '- field-selector string',
-    'f filename stringSlice []',
-    'k kustomize string',
     '- list bool false',
     '- local bool false',
-    'o output string',
     '- overwrite bool false',
-    'R recursive bool false',
     '- resource-version string',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
 'completion': ((), (
 )),
-'label': ((), (
+'label': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- all bool false',
     'A all-namespaces bool false',
-    '- allow-missing-template-keys bool true',
     '- dry-run string=unchanged none',
     '- field-manager string kubectl-label',
     '- field-selector string',
-    'f filename stringSlice []',
-    'k kustomize string',
     '- list bool false',
     '- local bool false',
-    'o output string',
     '- overwrite bool false',
-    'R recursive bool false',
     '- resource-version string',
     'l selector string',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
 }
 # fmt: on

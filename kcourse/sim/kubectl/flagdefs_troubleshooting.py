@@ -6,6 +6,8 @@ Same provenance and entry format as :mod:`.flagdefs`, which merges the groups in
 Simplified: hidden and deprecated flags are not listed.
 """
 
+from .flagsets import FILENAME_FLAGS, PRINT_FLAGS, flag_set
+
 # fmt: off
 TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 'attach': ((), (
@@ -24,23 +26,15 @@ TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     'q quiet bool false',
     '- subresource string',
 )),
-'auth reconcile': ((), (
-    '- allow-missing-template-keys bool true',
+'auth reconcile': ((), flag_set(
+    PRINT_FLAGS,
+    FILENAME_FLAGS,
     '- dry-run string=unchanged none',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'o output string',
-    'R recursive bool false',
     '- remove-extra-permissions bool false',
     '- remove-extra-subjects bool false',
-    '- show-managed-fields bool false',
-    '- template string',
 )),
-'auth whoami': ((), (
-    '- allow-missing-template-keys bool true',
-    'o output string',
-    '- show-managed-fields bool false',
-    '- template string',
+'auth whoami': ((), flag_set(
+    PRINT_FLAGS,
 )),
 'cp': ((), (
     'c container string',
@@ -73,24 +67,19 @@ TREE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     '- target string',
     't tty bool false',
 )),
-'describe': ((), (
+'describe': ((), flag_set(
+    FILENAME_FLAGS,
     'A all-namespaces bool false',
     '- chunk-size int 500',
-    'f filename stringSlice []',
-    'k kustomize string',
-    'R recursive bool false',
     'l selector string',
     '- show-events bool true',
 )),
-'events': ((), (
+'events': ((), flag_set(
+    PRINT_FLAGS,
     'A all-namespaces bool false',
-    '- allow-missing-template-keys bool true',
     '- chunk-size int 500',
     '- for string',
     '- no-headers bool false',
-    'o output string',
-    '- show-managed-fields bool false',
-    '- template string',
     '- types stringSlice []',
     'w watch bool false',
 )),

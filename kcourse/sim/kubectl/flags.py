@@ -279,13 +279,14 @@ def _minus_first(args: list[str], word: str, cmd: Command) -> list[str]:
                 pos += 2
                 continue
         elif not s.startswith("-") and s == word:
-            return args[:pos] + args[pos + 1:]
+            return args[:pos] + args[pos + 1 :]
         pos += 1
     return args
 
 
 def find(argv: list[str]) -> tuple[Command, list[str], list[str]]:
-    """cobra's ``Find``: the command, the arguments left for its flag parsing, and the subcommand words used."""
+    """cobra's ``Find``: the command, the arguments left for its flag parsing, and the subcommand words
+    used."""
     cmd, args, used = ROOT, list(argv), []
     while True:
         words = _strip_flags(args, cmd)
@@ -331,8 +332,9 @@ def parse_flags(cmd: Command, args: list[str]) -> tuple[list[str], dict[str, Any
         try:
             value = flag.convert(text)
         except GoError as e:
-            raise FlagError(f"invalid argument {go_quote(text)} for {go_quote(flag.display)} flag: {e}",
-                            hint) from None
+            raise FlagError(
+                f"invalid argument {go_quote(text)} for {go_quote(flag.display)} flag: {e}", hint
+            ) from None
         if flag.is_list and flag.name in values:
             values[flag.name].extend(value)
         else:

@@ -45,11 +45,15 @@ def _cmd_get(self: Kubectl, args: Args) -> int:
     else:
         targets, show_kind = self._targets(args.positional)
     if not targets:
-        self._eprint('You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
-                     "list of supported resources.\n\n")
-        raise KubectlError("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed "
-                           "description of that resource (e.g. kubectl explain pods).",
-                           "See 'kubectl get -h' for help and examples\n")
+        self._eprint(
+            'You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
+            "list of supported resources.\n\n"
+        )
+        raise KubectlError(
+            'Required resource not specified.\nUse "kubectl explain <resource>" for a detailed '
+            "description of that resource (e.g. kubectl explain pods).",
+            "See 'kubectl get -h' for help and examples\n",
+        )
     output = args.get("output") or ""
     all_ns = bool(args.get("all-namespaces"))
     ns = None if all_ns else self._namespace(args)
@@ -66,26 +70,34 @@ def _cmd_get(self: Kubectl, args: Args) -> int:
                 except ApiError as e:
                     errors.append(e)
         else:
-            objs = self._list(rt, ns if rt.namespaced else None, args.get("selector"),
-                              args.get("field-selector"))
+            objs = self._list(
+                rt, ns if rt.namespaced else None, args.get("selector"), args.get("field-selector")
+            )
         if args.get("sort-by"):
             objs = self._sorted(objs, args.get("sort-by"))
         groups.append((rt, objs))
     if any(objs for _, objs in groups) or not errors:  # every named object missing: only the errors print
-        self._print_objects(groups, output, args, show_kind=show_kind, all_ns=all_ns,
-                            single=single and not errors)
-    if not any(objs for _, objs in groups) and not errors and output in ("", "wide", "name") and \
-            not any(names for _, names in targets):
+        self._print_objects(
+            groups, output, args, show_kind=show_kind, all_ns=all_ns, single=single and not errors
+        )
+    if (
+        not any(objs for _, objs in groups)
+        and not errors
+        and output in ("", "wide", "name")
+        and not any(names for _, names in targets)
+    ):
         namespaced = any(rt.namespaced for rt, _ in targets)
-        self._eprint(f"No resources found in {ns} namespace.\n" if namespaced and ns else "No resources found\n")
+        self._eprint(
+            f"No resources found in {ns} namespace.\n" if namespaced and ns else "No resources found\n"
+        )
     for e in errors:
         self._eprint(standard_error(e))
     return 1 if errors else 0
 
 
-def _sorted(self: Kubectl, objs: list[dict], expr: str) -> list[dict]:
-    """``--sort-by``: a template that does not parse leaves kubectl with nothing to print (its sorter's error is
-    dropped, and ``No resources found`` follows), as v1.32 does once there are two objects to sort."""
+def _sorted(_self: Kubectl, objs: list[dict], expr: str) -> list[dict]:
+    """``--sort-by``: a template that does not parse leaves kubectl with nothing to print (its sorter's error
+    is dropped, and ``No resources found`` follows), as v1.32 does once there are two objects to sort."""
     if len(objs) < 2:
         return objs
     try:
@@ -104,40 +116,70 @@ def _sorted(self: Kubectl, objs: list[dict], expr: str) -> list[dict]:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return (0, v, "")
         return (1, 0, "" if v is None else str(v))
+
     return sorted(objs, key=key)
 
 
-def _print_objects(self: Kubectl, groups: list[tuple[ResourceType, list[dict]]], output: str, args: Args, *,
-                   show_kind: bool = False, all_ns: bool = False, single: bool = False) -> None:
+def _print_objects(
+    self: Kubectl,
+    groups: list[tuple[ResourceType, list[dict]]],
+    output: str,
+    args: Args,
+    *,
+    show_kind: bool = False,
+    all_ns: bool = False,
+    single: bool = False,
+) -> None:
     objs = [o for _, group in groups for o in group]
     kinds = {id(o): rt for rt, group in groups for o in group}
     if output in ("yaml", "json") or output.startswith("jsonpath"):
-        data: Any = self._typed(objs[0], kinds[id(objs[0])]) if single and objs else {
-            "apiVersion": "v1", "items": [self._typed(o, kinds[id(o)]) for o in objs], "kind": "List",
-            "metadata": {"resourceVersion": ""}}
+        data: Any = (
+            self._typed(objs[0], kinds[id(objs[0])])
+            if single and objs
+            else {
+                "apiVersion": "v1",
+                "items": [self._typed(o, kinds[id(o)]) for o in objs],
+                "kind": "List",
+                "metadata": {"resourceVersion": ""},
+            }
+        )
         self._print_data(data, output)
         return
     if output == "name":
         for o in objs:
             self._print(f"{resource_prefix(kinds[id(o)])}/{o['metadata']['name']}\n")
         return
-    if output.startswith(("custom-columns=", "custom-columns-file=")) or output in ("custom-columns",
-                                                                                     "custom-columns-file"):
-        self._print(tabulate(custom_column_rows(self._custom_columns(output), objs,
-                                                headers=not args.get("no-headers"))))
+    if output.startswith(("custom-columns=", "custom-columns-file=")) or output in (
+        "custom-columns",
+        "custom-columns-file",
+    ):
+        self._print(
+            tabulate(
+                custom_column_rows(self._custom_columns(output), objs, headers=not args.get("no-headers"))
+            )
+        )
         return
     if output not in ("", "wide"):
-        raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed '
-                           "formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,"
-                           "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
+        raise KubectlError(
+            f'unable to match a printer suitable for the output format "{output}", allowed '
+            "formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,"
+            "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
+        )
     tables = []
     for rt, group in groups:
         if not group:
             continue
-        rows = table_rows(rt, group, self.now, wide=output == "wide", namespace_column=all_ns and rt.namespaced,
-                          show_kind=show_kind, show_labels=bool(args.get("show-labels")),
-                          label_columns=[k for v in args.get("label-columns") or [] for k in v.split(",") if k],
-                          headers=not args.get("no-headers"))
+        rows = table_rows(
+            rt,
+            group,
+            self.now,
+            wide=output == "wide",
+            namespace_column=all_ns and rt.namespaced,
+            show_kind=show_kind,
+            show_labels=bool(args.get("show-labels")),
+            label_columns=[k for v in args.get("label-columns") or [] for k in v.split(",") if k],
+            headers=not args.get("no-headers"),
+        )
         tables.append(tabulate(rows))
     self._print("\n".join(tables))
 
@@ -162,8 +204,10 @@ def _print_data(self: Kubectl, data: Any, output: str) -> None:
         except jsonpath.JSONPathError as e:
             raise KubectlError(f"error parsing jsonpath {template}, {e}") from None
         except RecursionError:  # thousands of nested {range}: Go's stack grows, Python's does not
-            raise KubectlError(f"error executing jsonpath {template!r}: its ranges nest too deeply for "
-                               "this simulated cluster") from None
+            raise KubectlError(
+                f"error executing jsonpath {template!r}: its ranges nest too deeply for "
+                "this simulated cluster"
+            ) from None
 
 
 def _custom_columns(output: str) -> list[tuple[str, str]]:
@@ -176,8 +220,9 @@ def _custom_columns(output: str) -> list[tuple[str, str]]:
             with open(spec, encoding="utf-8") as f:
                 text = f.read()
         except OSError as e:
-            raise KubectlError(f"error reading template {spec}, {e.strerror.lower() if e.strerror else e}"
-                               "\n") from None
+            raise KubectlError(
+                f"error reading template {spec}, {e.strerror.lower() if e.strerror else e}\n"
+            ) from None
         return custom_columns_from_template(text)
     except ValueError as e:
         raise KubectlError(str(e)) from None

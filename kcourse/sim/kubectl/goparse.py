@@ -29,8 +29,10 @@ class GoError(ValueError):
     """A Go ``error``: ``str()`` is exactly what Go's ``err.Error()`` returns."""
 
 
-_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-          **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
+_BOOLS = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
+}
 
 
 def _go_bytes(s: str) -> bytes:
@@ -50,12 +52,12 @@ def go_quote(s: str) -> str:
     for ch in text:
         code = ord(ch)
         if "\udc80" <= ch <= "\udcff":
-            out.append(f"\\x{code - 0xdc00:02x}")
+            out.append(f"\\x{code - 0xDC00:02x}")
         elif ch in ('"', "\\"):
             out.append("\\" + ch)
         elif ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif ch == " " or (code >= 0x20 and code != 0x7f and unicodedata.category(ch)[0] in "LMNPS"):
+        elif ch == " " or (code >= 0x20 and code != 0x7F and unicodedata.category(ch)[0] in "LMNPS"):
             out.append(ch)
         elif code < 0x10000:
             out.append(f"\\u{code:04x}" if code >= 0x80 else f"\\x{code:02x}")
@@ -77,7 +79,7 @@ def go_quote_rune(code: int) -> str:
         return "'\\\\'"
     if ch in _ESCAPES:
         return f"'{_ESCAPES[ch]}'"
-    if ch == " " or (code >= 0x20 and code != 0x7f and unicodedata.category(ch)[0] in "LMNPS"):
+    if ch == " " or (code >= 0x20 and code != 0x7F and unicodedata.category(ch)[0] in "LMNPS"):
         return f"'{ch}'"
     return f"'\\x{code:02x}'" if code < 0x80 else f"'\\u{code:04x}'"
 
@@ -119,7 +121,8 @@ def _underscore_ok(s: str) -> bool:
 
 
 def _parse_uint(s: str, bits: int) -> tuple[int, str]:
-    """``strconv.ParseUint(s, 0, bits)``: the value and "" or the error ("invalid syntax", "value out of range")."""
+    """``strconv.ParseUint(s, 0, bits)``: the value and "" or the error ("invalid syntax", "value out of
+    range")."""
     if not s:
         return 0, "invalid syntax"
     s0, base = s, 10
@@ -158,7 +161,8 @@ def _parse_uint(s: str, bits: int) -> tuple[int, str]:
 
 
 def parse_int(s: str, bits: int = 64) -> int:
-    """``strconv.ParseInt(s, 0, bits)``: decimal, ``0x``/``0o``/``0b``/leading-``0`` octal, ``_`` separators."""
+    """``strconv.ParseInt(s, 0, bits)``: decimal, ``0x``/``0o``/``0b``/leading-``0`` octal, ``_``
+    separators."""
     if not s:
         raise _num_error("ParseInt", s, "invalid syntax")
     body, neg = s, False
@@ -186,10 +190,18 @@ def atoi(s: str) -> int:
     return value
 
 
-# --- time.ParseDuration ---------------------------------------------------------------------------------------
+# --- time.ParseDuration -------------------------------------------------------------------------------------
 
-_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-          "m": 60_000_000_000, "h": 3_600_000_000_000}
+_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _UNIT_BYTES = {k.encode(): v for k, v in _UNITS.items()}
 
 
@@ -269,7 +281,7 @@ def parse_duration(text: str) -> float:
     return (-total if neg else total) / 1e9
 
 
-# --- encoding/csv: one record, as pflag's readAsCSV reads a stringSlice value ----------------------------------------
+# --- encoding/csv: one record, as pflag's readAsCSV reads a stringSlice value -------------------------------
 
 _BARE_QUOTE = 'bare " in non-quoted-field'
 _QUOTE = 'extraneous or missing " in quoted-field'
@@ -319,7 +331,7 @@ def read_csv_record(text: str) -> list[str]:
                 raise _csv_error(start, num_line, col + j, _BARE_QUOTE)
             fields.append(field)
             if i >= 0:
-                line, col = line[i + 1:], col + i + 1
+                line, col = line[i + 1 :], col + i + 1
                 continue
             break
         line, col = line[1:], col + 1
@@ -328,7 +340,7 @@ def read_csv_record(text: str) -> list[str]:
             i = line.find(b'"')
             if i >= 0:
                 buf += line[:i]
-                line, col = line[i + 1:], col + i + 1
+                line, col = line[i + 1 :], col + i + 1
                 if line[:1] == b'"':
                     buf += b'"'
                     line, col = line[1:], col + 1

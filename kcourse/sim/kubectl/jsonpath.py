@@ -28,8 +28,10 @@ class JSONPathError(ValueError):
     pass
 
 
-_TOKEN = re.compile(r"\.\.|\.((?:\\.|[^\s.,\[\]$@{}\\])+|\*)|\[\?\(@\.([A-Za-z0-9_.\-/]+)\s*(==|!=)\s*['\"]?([^'\")]*)['\"]?\)\]"
-                    r"|\[(\*|-?[0-9]+)\]|\['([^']*)'\]")
+_TOKEN = re.compile(
+    r"\.\.|\.((?:\\.|[^\s.,\[\]$@{}\\])+|\*)|\[\?\(@\.([A-Za-z0-9_.\-/]+)\s*(==|!=)\s*['\"]?([^'\")]*)['\"]?\)\]"
+    r"|\[(\*|-?[0-9]+)\]|\['([^']*)'\]"
+)
 
 
 def evaluate(expr: str, data: Any) -> list[Any]:
@@ -42,10 +44,18 @@ def evaluate(expr: str, data: Any) -> list[Any]:
         m = _TOKEN.match(expr, pos)
         if not m:
             # client-go's parser accepted it (see check): a feature this evaluator leaves out
-            raise JSONPathError(f"the jsonpath syntax {expr[pos:]!r} is not available in this simulated cluster")
+            raise JSONPathError(
+                f"the jsonpath syntax {expr[pos:]!r} is not available in this simulated cluster"
+            )
         pos = m.end()
-        name, fpath, fop, fval, index, quoted = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), \
-            m.group(6)
+        name, fpath, fop, fval, index, quoted = (
+            m.group(1),
+            m.group(2),
+            m.group(3),
+            m.group(4),
+            m.group(5),
+            m.group(6),
+        )
         if name is not None and "\\" in name:
             name = name.replace("\\", "")  # client-go drops the escapes of a field name
         nxt: list[Any] = []
@@ -53,7 +63,9 @@ def evaluate(expr: str, data: Any) -> list[Any]:
             if name is not None or quoted is not None:
                 key = quoted if quoted is not None else name
                 if key == "*":
-                    nxt.extend(cur.values() if isinstance(cur, dict) else cur if isinstance(cur, list) else [])
+                    nxt.extend(
+                        cur.values() if isinstance(cur, dict) else cur if isinstance(cur, list) else []
+                    )
                 elif isinstance(cur, dict) and key in cur:
                     nxt.append(cur[key])
             elif index is not None:
@@ -66,7 +78,7 @@ def evaluate(expr: str, data: Any) -> list[Any]:
                     if -len(cur) <= i < len(cur):
                         nxt.append(cur[i])
                     else:
-                        raise JSONPathError("array index out of bounds: index " f"{i}, length {len(cur)}")
+                        raise JSONPathError(f"array index out of bounds: index {i}, length {len(cur)}")
             elif fpath is not None:
                 items = cur if isinstance(cur, list) else [cur]
                 for item in items:
@@ -104,7 +116,7 @@ def _split(template: str) -> list[tuple[str, str]]:
         end = template.find("}", start)
         if end < 0:
             raise JSONPathError(f"unclosed action: {template[start:]!r}")
-        parts.append(("action", template[start + 1:end].strip()))
+        parts.append(("action", template[start + 1 : end].strip()))
         pos = end + 1
     return parts
 
@@ -133,7 +145,7 @@ def _render(parts: list[tuple[str, str]], i: int, data: Any) -> tuple[str, int]:
         elif value == "end":
             return "".join(out), i
         elif value.startswith("range "):
-            items = evaluate(value[len("range "):], data)
+            items = evaluate(value[len("range ") :], data)
             body_end = i
             if not items:
                 _, body_end = _render(parts, i + 1, {})
@@ -151,7 +163,7 @@ def _render(parts: list[tuple[str, str]], i: int, data: Any) -> tuple[str, int]:
     return "".join(out), i
 
 
-# --- client-go's parser, for its syntax errors ----------------------------------------------------------------------
+# --- client-go's parser, for its syntax errors --------------------------------------------------------------
 
 _DICT_KEY = re.compile(r"^'([^']*)'$")
 _SLICE = re.compile(r"^(-?\d*)(:-?\d*)?(:-?\d*)?$")
@@ -189,12 +201,13 @@ class _Parser:
             self.pos -= 1
 
     def consume(self) -> str:
-        value = self.input[self.start:self.pos]
+        value = self.input[self.start : self.pos]
         self.start = self.pos
         return value
 
     def parse_text(self) -> None:
-        """Text up to each ``{``, then the action (a loop where client-go recurses, for any number of actions)."""
+        """Text up to each ``{``, then the action (a loop where client-go recurses, for any number of
+        actions)."""
         while True:
             start = self.input.find("{", self.pos)
             if start < 0:
@@ -207,7 +220,7 @@ class _Parser:
     def parse_inside_action(self) -> None:
         """One action, up to and including its ``}``."""
         while True:
-            rest = self.input[self.pos:self.pos + 3]
+            rest = self.input[self.pos : self.pos + 3]
             if rest.startswith("}"):
                 self.pos += 1
                 self.consume()
@@ -366,6 +379,8 @@ def relaxed(path: str) -> str:
         return path
     m = _RELAXED.match(path)
     if m is None:
-        raise JSONPathError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' "
-                            "or '{.name1.name2}'")
+        raise JSONPathError(
+            "unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' "
+            "or '{.name1.name2}'"
+        )
     return "{." + (m.group(1) or m.group(2)) + "}"

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 
 def _metadata_edit(self: Kubectl, args: Args, field: str) -> int:
-    """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked before
-    anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``, annotate.go
-    ``parseAnnotations``/``validateAnnotations``)."""
+    """``kubectl label``/``annotate``: resources first, then ``key=value`` and ``key-`` changes, all checked
+    before anything is read or written (``cmdutil.GetResourcesAndPairs``, label.go ``parseLabels``,
+    annotate.go ``parseAnnotations``/``validateAnnotations``)."""
     kind = field[:-1]
     rest, pairs = resources_and_pairs(args.positional, kind)
     sets, removes = parse_labels_spec(pairs) if field == "labels" else parse_annotations_spec(pairs)
@@ -34,14 +34,18 @@ def _metadata_edit(self: Kubectl, args: Args, field: str) -> int:
     if args.get("all") and args.get("selector"):
         raise KubectlError("cannot set --all and --selector at the same time")
     if not rest:
-        raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
+        raise KubectlError(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"
+        )
     if not sets and not removes:
         raise KubectlError(f"at least one {kind} update is required")
     both = [key for key in removes if key in sets]
     if both and field == "annotations":
-        raise KubectlError("can not both modify and remove the following annotation(s) in the same command: "
-                           + ", ".join(both))
-    rt, names = self._one_target(args, args.command)
+        raise KubectlError(
+            "can not both modify and remove the following annotation(s) in the same command: "
+            + ", ".join(both)
+        )
+    rt, names = self._one_target(args)
     ns = self._namespace(args) if rt.namespaced else None
     client = self._client()
     if not names:

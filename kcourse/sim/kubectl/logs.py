@@ -33,9 +33,11 @@ def _cmd_logs(self: Kubectl, args: Args) -> int:
             code = self._cmd_logs(Args(args.command, [pod["metadata"]["name"]], args.flags, args.cmd)) or code
         return code
     if not args.positional:
-        raise KubectlError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
-                           "required argument for the logs command", "See 'kubectl logs -h' for help and "
-                           "examples\n")
+        raise KubectlError(
+            "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a "
+            "required argument for the logs command",
+            "See 'kubectl logs -h' for help and examples\n",
+        )
     ns = self._namespace(args)
     client = self._client()
     target = args.positional[0]
@@ -46,7 +48,9 @@ def _cmd_logs(self: Kubectl, args: Args) -> int:
         if rt.plural != "pods":
             obj = client.get(rt.plural, name, ns)
             selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-            pods = client.list("pods", ns, label_selector=",".join(f"{k}={v}" for k, v in sorted(selector.items())))
+            pods = client.list(
+                "pods", ns, label_selector=",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+            )
             if not pods["items"]:
                 raise KubectlError("timed out waiting for the condition")
             target = pods["items"][0]["metadata"]["name"]
@@ -58,7 +62,9 @@ def _cmd_logs(self: Kubectl, args: Args) -> int:
     containers = [c["name"] for c in pod["spec"].get("containers") or []]
     if container is None:
         if len(containers) > 1:
-            default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+            default = (pod["metadata"].get("annotations") or {}).get(
+                "kubectl.kubernetes.io/default-container"
+            )
             container = default or containers[0]
             self._eprint(f'Defaulted container "{container}" out of: {", ".join(containers)}\n')
         else:
@@ -67,8 +73,11 @@ def _cmd_logs(self: Kubectl, args: Args) -> int:
         raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {target}")
     node = pod["spec"].get("nodeName")
     if not node:
-        raise ApiError(400, "BadRequest", f'container "{container}" in pod "{target}" is waiting to start: '
-                       "ContainerCreating")
+        raise ApiError(
+            400,
+            "BadRequest",
+            f'container "{container}" in pod "{target}" is waiting to start: ContainerCreating',
+        )
     # The API server proxies to the node's kubelet, which picks the container instance (or refuses).
     kubelet = self.cluster.kubelet(node)
     tail = self._int_flag(args, "tail", -1)

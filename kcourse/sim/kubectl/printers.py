@@ -108,13 +108,18 @@ def _selector_string(selector: dict | None) -> str:
     reqs: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
     for e in selector.get("matchExpressions") or []:
         key, op, values = e["key"], e["operator"], sorted(e.get("values") or [])
-        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
-                "Exists": key, "DoesNotExist": f"!{key}"}[op]
+        text = {
+            "In": f"{key} in ({','.join(values)})",
+            "NotIn": f"{key} notin ({','.join(values)})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }[op]
         reqs.append((key, text))
     return ",".join(t for _, t in sorted(reqs)) or "<none>"
 
 
 # --- pods ----------------------------------------------------------------------------------------------
+
 
 def _terminated_reason(t: dict, prefix: str = "") -> str:
     if t.get("reason"):
@@ -135,7 +140,8 @@ def pod_status(pod: dict, now: float) -> tuple[str, str, str]:
             reason = "SchedulingGated"
     init_specs = {c["name"]: c for c in spec.get("initContainers") or []}
     total = len(spec.get("containers") or []) + sum(
-        1 for c in init_specs.values() if c.get("restartPolicy") == "Always")
+        1 for c in init_specs.values() if c.get("restartPolicy") == "Always"
+    )
     ready = restarts = sidecar_restarts = 0
     last_restart: str = ""
     last_sidecar_restart: str = ""
@@ -197,7 +203,13 @@ def pod_status(pod: dict, now: float) -> tuple[str, str, str]:
 
 def _pod_row(pod: dict, now: float, wide: bool) -> list[str]:
     ready, reason, restarts = pod_status(pod, now)
-    row = [pod["metadata"]["name"], ready, reason, restarts, since(pod["metadata"].get("creationTimestamp"), now)]
+    row = [
+        pod["metadata"]["name"],
+        ready,
+        reason,
+        restarts,
+        since(pod["metadata"].get("creationTimestamp"), now),
+    ]
     if wide:
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
         ips = status.get("podIPs") or ([{"ip": status["podIP"]}] if status.get("podIP") else [])
@@ -206,19 +218,24 @@ def _pod_row(pod: dict, now: float, wide: bool) -> list[str]:
         if gates:
             conds = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
             gate_text = f"{sum(1 for g in gates if conds.get(g.get('conditionType')) == 'True')}/{len(gates)}"
-        row += [(ips[0].get("ip") if ips else "") or "<none>", spec.get("nodeName") or "<none>",
-                status.get("nominatedNodeName") or "<none>", gate_text]
+        row += [
+            (ips[0].get("ip") if ips else "") or "<none>",
+            spec.get("nodeName") or "<none>",
+            status.get("nominatedNodeName") or "<none>",
+            gate_text,
+        ]
     return row
 
 
 # --- nodes ---------------------------------------------------------------------------------------------
 
+
 def node_roles(node: dict) -> str:
     """``findNodeRoles``: ``node-role.kubernetes.io/<role>`` labels and ``kubernetes.io/role``."""
     roles = set()
     for k, v in (node["metadata"].get("labels") or {}).items():
-        if k.startswith("node-role.kubernetes.io/") and k[len("node-role.kubernetes.io/"):]:
-            roles.add(k[len("node-role.kubernetes.io/"):])
+        if k.startswith("node-role.kubernetes.io/") and k[len("node-role.kubernetes.io/") :]:
+            roles.add(k[len("node-role.kubernetes.io/") :])
         elif k == "kubernetes.io/role" and v:
             roles.add(v)
     return ",".join(sorted(roles)) or "<none>"
@@ -245,16 +262,26 @@ def node_address(node: dict, kind: str) -> str:
 
 def _node_row(node: dict, now: float, wide: bool) -> list[str]:
     info = (node.get("status") or {}).get("nodeInfo") or {}
-    row = [node["metadata"]["name"], node_status(node), node_roles(node),
-           since(node["metadata"].get("creationTimestamp"), now), info.get("kubeletVersion", "")]
+    row = [
+        node["metadata"]["name"],
+        node_status(node),
+        node_roles(node),
+        since(node["metadata"].get("creationTimestamp"), now),
+        info.get("kubeletVersion", ""),
+    ]
     if wide:
-        row += [node_address(node, "InternalIP"), node_address(node, "ExternalIP"),
-                info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
-                info.get("containerRuntimeVersion") or "<unknown>"]
+        row += [
+            node_address(node, "InternalIP"),
+            node_address(node, "ExternalIP"),
+            info.get("osImage") or "<unknown>",
+            info.get("kernelVersion") or "<unknown>",
+            info.get("containerRuntimeVersion") or "<unknown>",
+        ]
     return row
 
 
 # --- workloads -----------------------------------------------------------------------------------------
+
 
 def _containers_images(template_spec: dict) -> list[str]:
     cs = template_spec.get("containers") or []
@@ -267,8 +294,13 @@ def _age(obj: dict, now: float) -> str:
 
 def _deployment_row(d: dict, now: float, wide: bool) -> list[str]:
     spec, st = d.get("spec") or {}, d.get("status") or {}
-    row = [d["metadata"]["name"], f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
-           str(st.get("updatedReplicas", 0)), str(st.get("availableReplicas", 0)), _age(d, now)]
+    row = [
+        d["metadata"]["name"],
+        f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+        str(st.get("updatedReplicas", 0)),
+        str(st.get("availableReplicas", 0)),
+        _age(d, now),
+    ]
     if wide:
         row += _containers_images(((spec.get("template") or {}).get("spec")) or {})
         row.append(_selector_string(spec.get("selector")))
@@ -277,8 +309,13 @@ def _deployment_row(d: dict, now: float, wide: bool) -> list[str]:
 
 def _replicaset_row(rs: dict, now: float, wide: bool) -> list[str]:
     spec, st = rs.get("spec") or {}, rs.get("status") or {}
-    row = [rs["metadata"]["name"], str(spec.get("replicas", 0)), str(st.get("replicas", 0)),
-           str(st.get("readyReplicas", 0)), _age(rs, now)]
+    row = [
+        rs["metadata"]["name"],
+        str(spec.get("replicas", 0)),
+        str(st.get("replicas", 0)),
+        str(st.get("readyReplicas", 0)),
+        _age(rs, now),
+    ]
     if wide:
         row += _containers_images(((spec.get("template") or {}).get("spec")) or {})
         row.append(_selector_string(spec.get("selector")))
@@ -288,9 +325,16 @@ def _replicaset_row(rs: dict, now: float, wide: bool) -> list[str]:
 def _daemonset_row(ds: dict, now: float, wide: bool) -> list[str]:
     spec, st = ds.get("spec") or {}, ds.get("status") or {}
     tspec = ((spec.get("template") or {}).get("spec")) or {}
-    row = [ds["metadata"]["name"], str(st.get("desiredNumberScheduled", 0)), str(st.get("currentNumberScheduled", 0)),
-           str(st.get("numberReady", 0)), str(st.get("updatedNumberScheduled", 0)),
-           str(st.get("numberAvailable", 0)), format_labels(tspec.get("nodeSelector")), _age(ds, now)]
+    row = [
+        ds["metadata"]["name"],
+        str(st.get("desiredNumberScheduled", 0)),
+        str(st.get("currentNumberScheduled", 0)),
+        str(st.get("numberReady", 0)),
+        str(st.get("updatedNumberScheduled", 0)),
+        str(st.get("numberAvailable", 0)),
+        format_labels(tspec.get("nodeSelector")),
+        _age(ds, now),
+    ]
     if wide:
         row += _containers_images(tspec)
         row.append(_selector_string(spec.get("selector")))
@@ -299,9 +343,12 @@ def _daemonset_row(ds: dict, now: float, wide: bool) -> list[str]:
 
 # --- services and endpoints ----------------------------------------------------------------------------
 
+
 def _lb_ingress(svc: dict, wide: bool) -> str:
     ingress = (((svc.get("status") or {}).get("loadBalancer")) or {}).get("ingress") or []
-    text = ",".join(i.get("ip") or i.get("hostname") or "" for i in ingress if i.get("ip") or i.get("hostname"))
+    text = ",".join(
+        i.get("ip") or i.get("hostname") or "" for i in ingress if i.get("ip") or i.get("hostname")
+    )
     if not wide and len(text) > 16:
         return text[:13] + "..."
     return text
@@ -334,8 +381,14 @@ def service_ports(svc: dict) -> str:
 def _service_row(svc: dict, now: float, wide: bool) -> list[str]:
     spec = svc.get("spec") or {}
     ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
-    row = [svc["metadata"]["name"], spec.get("type", "ClusterIP"), ips[0] if ips else "<none>",
-           service_external_ip(svc, wide), service_ports(svc), _age(svc, now)]
+    row = [
+        svc["metadata"]["name"],
+        spec.get("type", "ClusterIP"),
+        ips[0] if ips else "<none>",
+        service_external_ip(svc, wide),
+        service_ports(svc),
+        _age(svc, now),
+    ]
     if wide:
         row.append(format_labels(spec.get("selector")))
     return row
@@ -351,8 +404,11 @@ def format_endpoints(ep: dict) -> str:
     for ss in subsets:
         addresses = ss.get("addresses") or []
         ports = ss.get("ports") or []
-        pairs = [(a["ip"], None) for a in addresses] if not ports else [
-            (a["ip"], p["port"]) for p in ports for a in addresses]
+        pairs = (
+            [(a["ip"], None) for a in addresses]
+            if not ports
+            else [(a["ip"], p["port"]) for p in ports for a in addresses]
+        )
         for ip, port in pairs:
             count += 1
             if len(shown) == 3:
@@ -364,7 +420,7 @@ def format_endpoints(ep: dict) -> str:
     return f"{text} + {count - 3} more..." if more else text
 
 
-def _endpoints_row(ep: dict, now: float, wide: bool) -> list[str]:
+def _endpoints_row(ep: dict, now: float, _wide: bool) -> list[str]:
     return [ep["metadata"]["name"], format_endpoints(ep), _age(ep, now)]
 
 
@@ -374,16 +430,24 @@ def _list_with_more(items: list[str]) -> str:
     return ",".join(items) or "<unset>"
 
 
-def _endpointslice_row(s: dict, now: float, wide: bool) -> list[str]:
-    ports = [str(p["port"]) if p.get("port") is not None else (p.get("name") or "*") for p in s.get("ports") or []]
+def _endpointslice_row(s: dict, now: float, _wide: bool) -> list[str]:
+    ports = [
+        str(p["port"]) if p.get("port") is not None else (p.get("name") or "*") for p in s.get("ports") or []
+    ]
     addresses = [a for e in s.get("endpoints") or [] for a in e.get("addresses") or []]
-    return [s["metadata"]["name"], s.get("addressType", ""), _list_with_more(ports), _list_with_more(addresses),
-            _age(s, now)]
+    return [
+        s["metadata"]["name"],
+        s.get("addressType", ""),
+        _list_with_more(ports),
+        _list_with_more(addresses),
+        _age(s, now),
+    ]
 
 
 # --- the rest ------------------------------------------------------------------------------------------
 
-def _namespace_row(ns: dict, now: float, wide: bool) -> list[str]:
+
+def _namespace_row(ns: dict, now: float, _wide: bool) -> list[str]:
     return [ns["metadata"]["name"], (ns.get("status") or {}).get("phase", ""), _age(ns, now)]
 
 
@@ -395,7 +459,9 @@ def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
         last = since(ev["series"].get("lastObservedTime"), now)
         count = ev["series"].get("count", count)
     inv = ev.get("involvedObject") or {}
-    target = f"{inv.get('kind', '').lower()}/{inv['name']}" if inv.get("name") else inv.get("kind", "").lower()
+    target = (
+        f"{inv.get('kind', '').lower()}/{inv['name']}" if inv.get("name") else inv.get("kind", "").lower()
+    )
     message = (ev.get("message") or "").strip()
     if not wide:
         return [last, ev.get("type", ""), ev.get("reason", ""), target, message]
@@ -403,28 +469,51 @@ def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
     component = src.get("component") or ev.get("reportingComponent") or ""
     host = src.get("host") or ev.get("reportingInstance") or ""
     source = f"{component}, {host}" if host else component
-    return [last, ev.get("type", ""), ev.get("reason", ""), target, inv.get("fieldPath", ""), source, message,
-            first, str(count), ev["metadata"]["name"]]
+    return [
+        last,
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        target,
+        inv.get("fieldPath", ""),
+        source,
+        message,
+        first,
+        str(count),
+        ev["metadata"]["name"],
+    ]
 
 
-def _lease_row(lease: dict, now: float, wide: bool) -> list[str]:
-    return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity") or "<unset>", _age(lease, now)]
+def _lease_row(lease: dict, now: float, _wide: bool) -> list[str]:
+    return [
+        lease["metadata"]["name"],
+        (lease.get("spec") or {}).get("holderIdentity") or "<unset>",
+        _age(lease, now),
+    ]
 
 
-def _serviceaccount_row(sa: dict, now: float, wide: bool) -> list[str]:
+def _serviceaccount_row(sa: dict, now: float, _wide: bool) -> list[str]:
     return [sa["metadata"]["name"], str(len(sa.get("secrets") or [])), _age(sa, now)]
 
 
-def _secret_row(s: dict, now: float, wide: bool) -> list[str]:
+def _secret_row(s: dict, now: float, _wide: bool) -> list[str]:
     return [s["metadata"]["name"], s.get("type", "Opaque"), str(len(s.get("data") or {})), _age(s, now)]
 
 
-def _configmap_row(cm: dict, now: float, wide: bool) -> list[str]:
-    return [cm["metadata"]["name"], str(len(cm.get("data") or {}) + len(cm.get("binaryData") or {})), _age(cm, now)]
+def _configmap_row(cm: dict, now: float, _wide: bool) -> list[str]:
+    return [
+        cm["metadata"]["name"],
+        str(len(cm.get("data") or {}) + len(cm.get("binaryData") or {})),
+        _age(cm, now),
+    ]
 
 
 def _access_modes(modes: list[str] | None) -> str:
-    short = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+    short = {
+        "ReadWriteOnce": "RWO",
+        "ReadOnlyMany": "ROX",
+        "ReadWriteMany": "RWX",
+        "ReadWriteOncePod": "RWOP",
+    }
     seen = []
     for m in ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"):
         if m in (modes or []):
@@ -436,10 +525,18 @@ def _pv_row(pv: dict, now: float, wide: bool) -> list[str]:
     spec, st = pv.get("spec") or {}, pv.get("status") or {}
     ref = spec.get("claimRef") or {}
     claim = f"{ref.get('namespace')}/{ref.get('name')}" if ref.get("name") else ""
-    row = [pv["metadata"]["name"], (spec.get("capacity") or {}).get("storage", ""),
-           _access_modes(spec.get("accessModes")), spec.get("persistentVolumeReclaimPolicy", ""),
-           st.get("phase", ""), claim, spec.get("storageClassName", ""),
-           spec.get("volumeAttributesClassName") or "<unset>", st.get("reason", ""), _age(pv, now)]
+    row = [
+        pv["metadata"]["name"],
+        (spec.get("capacity") or {}).get("storage", ""),
+        _access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy", ""),
+        st.get("phase", ""),
+        claim,
+        spec.get("storageClassName", ""),
+        spec.get("volumeAttributesClassName") or "<unset>",
+        st.get("reason", ""),
+        _age(pv, now),
+    ]
     if wide:
         row.append(spec.get("volumeMode", "Filesystem"))
     return row
@@ -448,26 +545,47 @@ def _pv_row(pv: dict, now: float, wide: bool) -> list[str]:
 def _pvc_row(pvc: dict, now: float, wide: bool) -> list[str]:
     spec, st = pvc.get("spec") or {}, pvc.get("status") or {}
     bound = st.get("phase") == "Bound"
-    row = [pvc["metadata"]["name"], st.get("phase", ""), spec.get("volumeName", ""),
-           (st.get("capacity") or {}).get("storage", "") if bound else "",
-           _access_modes(st.get("accessModes")) if bound else "", spec.get("storageClassName", ""),
-           spec.get("volumeAttributesClassName") or "<unset>", _age(pvc, now)]
+    row = [
+        pvc["metadata"]["name"],
+        st.get("phase", ""),
+        spec.get("volumeName", ""),
+        (st.get("capacity") or {}).get("storage", "") if bound else "",
+        _access_modes(st.get("accessModes")) if bound else "",
+        spec.get("storageClassName", ""),
+        spec.get("volumeAttributesClassName") or "<unset>",
+        _age(pvc, now),
+    ]
     if wide:
         row.append(spec.get("volumeMode", "Filesystem"))
     return row
 
 
-def _storageclass_row(sc: dict, now: float, wide: bool) -> list[str]:
+def _storageclass_row(sc: dict, now: float, _wide: bool) -> list[str]:
     name = sc["metadata"]["name"]
     if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
         name += " (default)"
-    return [name, sc.get("provisioner", ""), sc.get("reclaimPolicy", "Delete"),
-            sc.get("volumeBindingMode", "Immediate"), str(bool(sc.get("allowVolumeExpansion"))).lower(),
-            _age(sc, now)]
+    return [
+        name,
+        sc.get("provisioner", ""),
+        sc.get("reclaimPolicy", "Delete"),
+        sc.get("volumeBindingMode", "Immediate"),
+        str(bool(sc.get("allowVolumeExpansion"))).lower(),
+        _age(sc, now),
+    ]
 
 
-_WIDE_EVENTS = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT",
-                "NAME"]
+_WIDE_EVENTS = [
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "SUBOBJECT",
+    "SOURCE",
+    "MESSAGE",
+    "FIRST SEEN",
+    "COUNT",
+    "NAME",
+]
 
 
 def resource_prefix(rt: ResourceType) -> str:
@@ -480,18 +598,30 @@ def label_column_header(key: str) -> str:
     return key.rsplit("/", 1)[-1].upper()
 
 
-def _row_function(row: Callable[[dict, float, bool], list[str]] | str) -> Callable[[dict, float, bool], list[str]]:
+def _row_function(
+    row: Callable[[dict, float, bool], list[str]] | str,
+) -> Callable[[dict, float, bool], list[str]]:
     """A kind's row printer: its own function, or one of this module's named by the kind's entry."""
     return globals()[row] if isinstance(row, str) else row
 
 
-def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = False, namespace_column: bool = False,
-               show_kind: bool = False, show_labels: bool = False, headers: bool = True,
-               label_columns: Sequence[str] = ()) -> list[list[str]]:
-    """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's own)."""
+def table_rows(
+    rt: ResourceType,
+    objs: list[dict],
+    now: float,
+    *,
+    wide: bool = False,
+    namespace_column: bool = False,
+    show_kind: bool = False,
+    show_labels: bool = False,
+    headers: bool = True,
+    label_columns: Sequence[str] = (),
+) -> list[list[str]]:
+    """Header and rows of ``kubectl get`` for one resource type (``-L`` label columns after the type's
+    own)."""
     printer = rt.printer  # the kind's columns, from its entry in kcourse.sim.kinds
     header = list(printer.columns) if printer else ["NAME", "AGE"]
-    row_of = _row_function(printer.row) if printer else (lambda o, n, w: [o["metadata"]["name"], _age(o, n)])
+    row_of = _row_function(printer.row) if printer else (lambda o, n, _w: [o["metadata"]["name"], _age(o, n)])
     if wide:
         header = _WIDE_EVENTS if rt.plural == "events" else header + list(printer.wide if printer else ())
     header += [label_column_header(key) for key in label_columns]
@@ -517,11 +647,13 @@ def table_rows(rt: ResourceType, objs: list[dict], now: float, *, wide: bool = F
 
 # --- custom columns ----------------------------------------------------------------------------------
 
-def relaxed_jsonpath(expr: str) -> str:
-    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` → ``.metadata.name``.
 
-    The path must also parse as client-go's jsonpath does (the custom-columns printer parses every column when it
-    is made), so ``.spec[`` is refused with client-go's ``unterminated array`` before anything is listed.
+def relaxed_jsonpath(expr: str) -> str:
+    """``RelaxedJSONPathExpression``: ``metadata.name``, ``.metadata.name``, ``{metadata.name}`` →
+    ``.metadata.name``.
+
+    The path must also parse as client-go's jsonpath does (the custom-columns printer parses every column when
+    it is made), so ``.spec[`` is refused with client-go's ``unterminated array`` before anything is listed.
     """
     template = jsonpath.relaxed(expr)
     jsonpath.check(template)
@@ -545,14 +677,20 @@ def custom_columns_from_template(text: str) -> list[tuple[str, str]]:
     """``-o custom-columns-file=…``: a line of headers over a line of paths, whitespace separated."""
     lines = text.splitlines()
     if not lines:
-        raise ValueError("invalid template, missing header line. Expected format is one line of space separated "
-                         "headers, one line of space separated column specs.")
+        raise ValueError(
+            "invalid template, missing header line. Expected format is one line of space separated "
+            "headers, one line of space separated column specs."
+        )
     if len(lines) < 2:
-        raise ValueError("invalid template, missing spec line. Expected format is one line of space separated "
-                         "headers, one line of space separated column specs.")
+        raise ValueError(
+            "invalid template, missing spec line. Expected format is one line of space separated "
+            "headers, one line of space separated column specs."
+        )
     headers, specs = lines[0].split(), lines[1].split()
     if len(headers) != len(specs):
-        raise ValueError(f"number of headers ({len(headers)}) and field specifications ({len(specs)}) don't match")
+        raise ValueError(
+            f"number of headers ({len(headers)}) and field specifications ({len(specs)}) don't match"
+        )
     return [(h, relaxed_jsonpath(p)) for h, p in zip(headers, specs, strict=True)]
 
 
@@ -569,7 +707,9 @@ def _go_sprint(value: Any) -> str:
     return str(value)
 
 
-def custom_column_rows(columns: list[tuple[str, str]], objs: list[dict], headers: bool = True) -> list[list[str]]:
+def custom_column_rows(
+    columns: list[tuple[str, str]], objs: list[dict], headers: bool = True
+) -> list[list[str]]:
     """The custom-columns table: one header for every object, ``<none>`` where a path finds nothing.
 
     Values a path finds are joined by commas; a missing key is not an error
@@ -589,9 +729,11 @@ def custom_column_rows(columns: list[tuple[str, str]], objs: list[dict], headers
         rows.append(row)
     return rows
 
+
 # --- YAML and JSON -------------------------------------------------------------------------------------
 
-_YAML11_NON_STRING = re.compile(r"""^(?:
+_YAML11_NON_STRING = re.compile(
+    r"""^(?:
     ~|null|Null|NULL|
     y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|
     [-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|
@@ -599,7 +741,9 @@ _YAML11_NON_STRING = re.compile(r"""^(?:
     [-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|
     [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
         (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?|
-    <<)$""", re.VERBOSE)
+    <<)$""",
+    re.VERBOSE,
+)
 
 
 class _GoYamlDumper(yaml.SafeDumper):
@@ -619,8 +763,9 @@ _GoYamlDumper.add_representer(str, _represent_str)
 
 def to_yaml(obj: Any) -> str:
     """``sigs.k8s.io/yaml.Marshal`` of an object."""
-    text = yaml.dump(obj, Dumper=_GoYamlDumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
-                     width=80)
+    text = yaml.dump(
+        obj, Dumper=_GoYamlDumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=80
+    )
     return text
 
 

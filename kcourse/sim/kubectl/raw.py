@@ -27,6 +27,7 @@ NOT_FOUND = "the server could not find the requested resource"
 def _body(k: Kubectl, path: str) -> Any:
     from .. import discovery
     from ..discovery import VERSION_INFO
+
     parts = [p for p in path.split("/") if p]
     if path == "/version":
         return VERSION_INFO
@@ -57,13 +58,17 @@ def _body(k: Kubectl, path: str) -> Any:
     if len(rest) == 2:
         return k._typed(client.get(rt.plural, rest[1], namespace), rt)
     listed = client.list(rt.plural, namespace)
-    return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
-            "metadata": {"resourceVersion": str(listed.get("metadata", {}).get("resourceVersion", ""))},
-            "items": listed["items"]}
+    return {
+        "kind": f"{rt.kind}List",
+        "apiVersion": rt.api_version,
+        "metadata": {"resourceVersion": str(listed.get("metadata", {}).get("resourceVersion", ""))},
+        "items": listed["items"],
+    }
 
 
 def run_raw(k: Kubectl, args: Args) -> int:
     from . import KubectlError
+
     path = args.get("raw") or ""
     if args.positional:
         raise KubectlError("arguments may not be passed when --raw is specified")

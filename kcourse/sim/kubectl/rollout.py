@@ -31,12 +31,15 @@ def _cmd_rollout(self: Kubectl, args: Args) -> int:
         raise KubectlError("Required resource not specified.")
     sub, rest = args.positional[0], args.positional[1:]
     if sub not in ("status", "history", "restart", "undo", "pause", "resume"):
-        raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
-                           "See 'kubectl rollout -h' for help and examples\n")
+        raise KubectlError(
+            f'unknown command "{" ".join(args.positional)}"',
+            "See 'kubectl rollout -h' for help and examples\n",
+        )
     targets, _ = self._targets(rest)
     if not targets or not targets[0][1]:
-        raise KubectlError("required resource not specified",
-                           f"See 'kubectl rollout {sub} -h' for help and examples\n")
+        raise KubectlError(
+            "required resource not specified", f"See 'kubectl rollout {sub} -h' for help and examples\n"
+        )
     rt, names = targets[0]
     ns = self._namespace(args)
     client = self._client()
@@ -46,16 +49,32 @@ def _cmd_rollout(self: Kubectl, args: Args) -> int:
             return self._rollout_status(rt, name, ns, args)
         if sub == "restart":
             stamp = f"{self.cluster.timestamp()}"
-            client.patch(rt.plural, name, {"spec": {"template": {"metadata": {"annotations": {
-                "kubectl.kubernetes.io/restartedAt": stamp}}}}}, namespace=ns, patch_type="strategic")
+            client.patch(
+                rt.plural,
+                name,
+                {
+                    "spec": {
+                        "template": {
+                            "metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}
+                        }
+                    }
+                },
+                namespace=ns,
+                patch_type="strategic",
+            )
             self._print(f"{resource_prefix(rt)}/{name} restarted\n")
         elif sub in ("pause", "resume"):
             paused = sub == "pause"
             if bool((obj.get("spec") or {}).get("paused")) == paused:
                 self._print(f"{resource_prefix(rt)}/{name} already {sub}d\n")
                 continue
-            client.patch(rt.plural, name, {"spec": {"paused": True if paused else None}}, namespace=ns,
-                         patch_type="merge")
+            client.patch(
+                rt.plural,
+                name,
+                {"spec": {"paused": True if paused else None}},
+                namespace=ns,
+                patch_type="merge",
+            )
             self._print(f"{resource_prefix(rt)}/{name} {sub}d\n")
         elif sub == "history":
             revision = self._int_flag(args, "revision", 0) or 0
@@ -70,20 +89,31 @@ def _cmd_rollout(self: Kubectl, args: Args) -> int:
 
 def _owned_replicasets(self: Kubectl, d: dict) -> list[dict]:
     uid = d["metadata"]["uid"]
-    rss = [rs for rs in self.api.items("replicasets", d["metadata"]["namespace"])
-           if any(r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or [])]
-    return sorted(rss, key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(
-        "deployment.kubernetes.io/revision", "0") or 0))
+    rss = [
+        rs
+        for rs in self.api.items("replicasets", d["metadata"]["namespace"])
+        if any(r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or [])
+    ]
+    return sorted(
+        rss,
+        key=lambda rs: int(
+            (rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "0") or 0
+        ),
+    )
 
 
 def _rollout_history(self: Kubectl, rt: ResourceType, obj: dict) -> None:
     if rt.plural != "deployments":
-        raise KubectlError(f"no history viewer has been implemented for \"{rt.kind}\"")
+        raise KubectlError(f'no history viewer has been implemented for "{rt.kind}"')
     rows = [["REVISION", "CHANGE-CAUSE"]]
     for rs in self._owned_replicasets(obj):
         ann = rs["metadata"].get("annotations") or {}
-        rows.append([ann.get("deployment.kubernetes.io/revision", "0"), ann.get("kubernetes.io/change-cause",
-                                                                                "<none>")])
+        rows.append(
+            [
+                ann.get("deployment.kubernetes.io/revision", "0"),
+                ann.get("kubernetes.io/change-cause", "<none>"),
+            ]
+        )
     # history.go writes the table through describe's tabbedString (padding 2), not the printers' tabwriter.
     table = go_tabwriter("".join("\t".join(r) + "\n" for r in rows))
     self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} \n{table}\n")
@@ -93,24 +123,28 @@ def _rollout_revision(self: Kubectl, rt: ResourceType, obj: dict, revision: int)
     """``rollout history --revision=N``: the ReplicaSet's Pod template as ``DescribePodTemplate`` writes it,
     without a tabwriter (``polymorphichelpers/history.go`` ``printTemplate``)."""
     if rt.plural != "deployments":
-        raise KubectlError(f"no history viewer has been implemented for \"{rt.kind}\"")
+        raise KubectlError(f'no history viewer has been implemented for "{rt.kind}"')
     for rs in self._owned_replicasets(obj):
         ann = rs["metadata"].get("annotations") or {}
         if ann.get("deployment.kubernetes.io/revision") == str(revision):
             template = deep_copy((rs.get("spec") or {}).get("template") or {})
             if ann.get("kubernetes.io/change-cause"):
                 template.setdefault("metadata", {}).setdefault("annotations", {})[
-                    "kubernetes.io/change-cause"] = ann["kubernetes.io/change-cause"]
-            self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} with revision #{revision}\n"
-                        f"{pod_template_text(template)}\n")
+                    "kubernetes.io/change-cause"
+                ] = ann["kubernetes.io/change-cause"]
+            self._print(
+                f"{resource_prefix(rt)}/{obj['metadata']['name']} with revision #{revision}\n"
+                f"{pod_template_text(template)}\n"
+            )
             return
     raise KubectlError("unable to find the specified revision")
 
 
 def _rollout_undo(self: Kubectl, rt: ResourceType, obj: dict, to_revision: int) -> None:
     rss = self._owned_replicasets(obj)
-    revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get(
-        "deployment.kubernetes.io/revision", "0") or 0)
+    revision = lambda rs: int(
+        (rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "0") or 0
+    )
     if to_revision:
         match = [rs for rs in rss if revision(rs) == to_revision]
         if not match:
@@ -118,13 +152,17 @@ def _rollout_undo(self: Kubectl, rt: ResourceType, obj: dict, to_revision: int) 
         target = match[0]
     else:
         if len(rss) < 2:
-            raise KubectlError(f"no rollout history found for deployment \"{obj['metadata']['name']}\"")
+            raise KubectlError(f'no rollout history found for deployment "{obj["metadata"]["name"]}"')
         target = rss[-2]
     template = deep_copy(target["spec"]["template"])
     template["metadata"].get("labels", {}).pop("pod-template-hash", None)
-    self._client().patch(rt.plural, obj["metadata"]["name"], {"spec": {"template": {"$patch": "replace",
-                                                                                    **template}}},
-                         namespace=obj["metadata"]["namespace"], patch_type="strategic")
+    self._client().patch(
+        rt.plural,
+        obj["metadata"]["name"],
+        {"spec": {"template": {"$patch": "replace", **template}}},
+        namespace=obj["metadata"]["namespace"],
+        patch_type="strategic",
+    )
     self._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} rolled back\n")
 
 

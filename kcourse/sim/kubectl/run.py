@@ -27,10 +27,14 @@ def _cmd_run(self: Kubectl, args: Args) -> int:
         raise KubectlError("--image is required")
     restart = args.get("restart") or "Always"
     if restart not in ("Always", "OnFailure", "Never"):
-        raise KubectlError(f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n")
+        raise KubectlError(
+            f"invalid restart policy: {restart}", "See 'kubectl run -h' for help and examples\n"
+        )
     pull = args.get("image-pull-policy") or ""
     if pull not in ("", "Always", "IfNotPresent", "Never"):
-        raise KubectlError(f"invalid image pull policy: {pull}", "See 'kubectl run -h' for help and examples\n")
+        raise KubectlError(
+            f"invalid image pull policy: {pull}", "See 'kubectl run -h' for help and examples\n"
+        )
     env = []
     for spec in args.get("env") or []:
         key, eq, value = spec.partition("=")
@@ -59,9 +63,12 @@ def _cmd_run(self: Kubectl, args: Args) -> int:
         container["env"] = env
     if pull:
         container["imagePullPolicy"] = pull
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
-           "spec": {"containers": [container], "dnsPolicy": "ClusterFirst",
-                    "restartPolicy": restart}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
+    }
     if annotations:
         pod["metadata"]["annotations"] = annotations
     self._client().create(pod, namespace=self._namespace(args))

@@ -25,14 +25,21 @@ def _cmd_scale(self: Kubectl, args: Args) -> int:
         raise KubectlError(NO_RESOURCES)
     replicas = self._int_flag(args, "replicas")
     if replicas is None:
-        raise KubectlError("required flag(s) \"replicas\" not set")
+        raise KubectlError('required flag(s) "replicas" not set')
     if replicas < 0:
-        raise KubectlError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
-    rt, names = self._one_target(args, "scale")
+        raise KubectlError(
+            "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"
+        )
+    rt, names = self._one_target(args)
     if rt.plural not in ("deployments", "replicasets", "statefulsets", "replicationcontrollers"):
         raise KubectlError(f'no objects passed to scale {rt.qualified} "{names[0]}" is not scalable')
     for name in names:
-        self._client().patch(rt.plural, name, {"spec": {"replicas": replicas}}, namespace=self._namespace(args),
-                             patch_type="merge")
+        self._client().patch(
+            rt.plural,
+            name,
+            {"spec": {"replicas": replicas}},
+            namespace=self._namespace(args),
+            patch_type="merge",
+        )
         self._print(f"{resource_prefix(rt)}/{name} scaled\n")
     return 0

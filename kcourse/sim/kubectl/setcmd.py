@@ -8,7 +8,8 @@ strategic merge patch of them).  The printed operation is the one each command's
 ``(dry run)`` or ``(server dry run)`` after it.
 
 Simplified: ``set env`` takes ``KEY=value`` and ``KEY-`` only (no ``--from``, ``--keys``, ``--prefix``, ``-e``
-files); ``set selector`` replaces ``spec.selector`` of Services only (as kubectl does for non-Services it refuses).
+files); ``set selector`` replaces ``spec.selector`` of Services only (as kubectl does for non-Services it
+refuses).
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = ["merge_diff", "run_set"]
 
-OPERATIONS = {"image": "image updated", "env": "env updated", "resources": "resource requirements updated",
-              "selector": "selector updated"}
+OPERATIONS = {
+    "image": "image updated",
+    "env": "env updated",
+    "resources": "resource requirements updated",
+    "selector": "selector updated",
+}
 
 
 def merge_diff(old: Any, new: Any) -> Any:
@@ -99,6 +104,7 @@ def _resources(spec: dict, limits: dict[str, str], requests: dict[str, str], con
 def _quantities(text: str | None) -> dict[str, str]:
     from ..quantity import parse_quantity
     from . import KubectlError
+
     out: dict[str, str] = {}
     for part in (text or "").split(","):
         if not part:
@@ -109,8 +115,9 @@ def _quantities(text: str | None) -> dict[str, str]:
         try:
             parse_quantity(value)
         except (ValueError, ArithmeticError):
-            raise KubectlError("quantities must match the regular expression "
-                               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'") from None
+            raise KubectlError(
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            ) from None
         out[name] = value
     return out
 
@@ -126,11 +133,14 @@ def run_set(k: Kubectl, args: Args) -> int:
         resources_and_pairs,
         standard_error,
     )
+
     sub, words = args.positional[0], args.positional[1:]
     if sub == "image":
         resources, pairs = resources_and_pairs(words, "image", lambda w: "=" in w)
         if not resources:
-            raise KubectlError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
+            raise KubectlError(
+                "one or more resources must be specified as <resource> <name> or <resource>/<name>"
+            )
         if not pairs:
             raise KubectlError("at least one image update is required")
         changes = dict(p.split("=", 1) for p in pairs)
@@ -144,7 +154,9 @@ def run_set(k: Kubectl, args: Args) -> int:
         resources = words
         limits, requests = _quantities(args.get("limits")), _quantities(args.get("requests"))
         if not limits and not requests:
-            raise KubectlError("you must specify an update to requests or limits (in the form of --requests/--limits)")
+            raise KubectlError(
+                "you must specify an update to requests or limits (in the form of --requests/--limits)"
+            )
     else:  # selector
         if len(words) < 2 and not args.get("filename"):
             raise KubectlError("one selector is required")
@@ -158,6 +170,7 @@ def run_set(k: Kubectl, args: Args) -> int:
     client = k._client()
     errors: list[str] = []
     from .patch import _objects
+
     for rt, obj in _objects(k, parsed):
         typed = k._typed(obj, rt)
         if sub == "env" and args.get("list"):
@@ -179,25 +192,38 @@ def run_set(k: Kubectl, args: Args) -> int:
         else:
             spec = _pod_spec(new)
             if spec is None:
-                errors.append(f"error: {rt.plural}/{obj['metadata']['name']} the object is not a pod or does not "
-                              "have a pod template")
+                errors.append(
+                    f"error: {rt.plural}/{obj['metadata']['name']} the object is not a pod or does not "
+                    "have a pod template"
+                )
                 continue
             container = args.get("containers") or args.get("container") or "*"
-            problems = (_image(spec, changes) if sub == "image" else
-                        _env(spec, sets, removes, container) if sub == "env" else
-                        _resources(spec, limits, requests, container))
+            problems = (
+                _image(spec, changes)
+                if sub == "image"
+                else _env(spec, sets, removes, container)
+                if sub == "env"
+                else _resources(spec, limits, requests, container)
+            )
         if problems:
             errors.extend(problems)
             continue
         if dry != "client":
             try:
-                client.patch(rt.plural, obj["metadata"]["name"], merge_diff(typed, new),
-                             namespace=obj["metadata"].get("namespace"), patch_type="merge",
-                             dry_run=dry == "server")
+                client.patch(
+                    rt.plural,
+                    obj["metadata"]["name"],
+                    merge_diff(typed, new),
+                    namespace=obj["metadata"].get("namespace"),
+                    patch_type="merge",
+                    dry_run=dry == "server",
+                )
             except ApiError as e:
                 k._eprint(standard_error(e))
                 return 1
-        k._print(f"{resource_prefix(rt)}/{obj['metadata']['name']} {OPERATIONS[sub]}{DRY_SUFFIX.get(dry, '')}\n")
+        k._print(
+            f"{resource_prefix(rt)}/{obj['metadata']['name']} {OPERATIONS[sub]}{DRY_SUFFIX.get(dry, '')}\n"
+        )
     if errors:
         raise KubectlError("\n".join(e.removeprefix("error: ") for e in errors))
     return 0

@@ -24,9 +24,11 @@ __all__ = ["parse_taint", "run_taint"]
 #: ``cmdutil.UsageErrorf``'s second line.
 _USAGE = "See 'kubectl taint -h' for help and examples\n"
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-_QUALIFIED = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-              "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-              "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+_QUALIFIED = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
 
 
 def qualified_name_errors(value: str) -> list[str]:
@@ -44,8 +46,12 @@ def qualified_name_errors(value: str) -> list[str]:
         elif not DNS1123_SUBDOMAIN.match(prefix):
             errs.append("prefix part " + MSG_SUBDOMAIN)
     else:
-        return [(f"a qualified name {_QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. "
-                 "'example.com/MyName')")]
+        return [
+            (
+                f"a qualified name {_QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. "
+                "'example.com/MyName')"
+            )
+        ]
     if not name:
         errs.append("name part must be non-empty")
     elif len(name) > 63:
@@ -74,6 +80,7 @@ def taint_text(t: dict) -> str:
 def parse_taint(spec: str) -> dict:
     """``parseTaint``: ``key[=value][:effect]``."""
     from . import KubectlError
+
     parts = spec.split(":")
     value, effect = "", ""
     if len(parts) == 1:
@@ -104,6 +111,7 @@ def parse_taint(spec: str) -> dict:
 
 def _parse_taints(specs: list[str]) -> tuple[list[dict], list[dict]]:
     from . import KubectlError
+
     add: list[dict] = []
     remove: list[dict] = []
     seen: set[tuple[str, str]] = set()
@@ -116,15 +124,19 @@ def _parse_taints(specs: list[str]) -> tuple[list[dict], list[dict]]:
         if not t["effect"]:
             raise KubectlError(f"invalid taint spec: {spec}", _USAGE)
         if (t["effect"], t["key"]) in seen:
-            raise KubectlError(f"duplicated taints with the same key and effect: {{{t['key']} {t.get('value', '')} "
-                               f"{t['effect']} <nil>}}", _USAGE)
+            raise KubectlError(
+                f"duplicated taints with the same key and effect: {{{t['key']} {t.get('value', '')} "
+                f"{t['effect']} <nil>}}",
+                _USAGE,
+            )
         seen.add((t["effect"], t["key"]))
         add.append(t)
     return add, remove
 
 
-def _reorganize(old: list[dict], overwrite: bool, add: list[dict], remove: list[dict]) -> tuple[str, list[dict],
-                                                                                               list[str]]:
+def _reorganize(
+    old: list[dict], overwrite: bool, add: list[dict], remove: list[dict]
+) -> tuple[str, list[dict], list[str]]:
     """``reorganizeTaints``: the new taints, then the old ones they do not match (same key and effect)."""
     new = [dict(t) for t in add]
     for t in old:
@@ -134,7 +146,11 @@ def _reorganize(old: list[dict], overwrite: bool, add: list[dict], remove: list[
     errors: list[str] = []
     removed = False
     for r in remove:
-        keep = [t for t in new if not (t.get("key") == r["key"] and (not r["effect"] or t.get("effect") == r["effect"]))]
+        keep = [
+            t
+            for t in new
+            if not (t.get("key") == r["key"] and (not r["effect"] or t.get("effect") == r["effect"]))
+        ]
         removed = len(keep) != len(new)
         new = keep
         if not removed:
@@ -146,6 +162,7 @@ def _reorganize(old: list[dict], overwrite: bool, add: list[dict], remove: list[
 
 def run_taint(k: Kubectl, args: Args) -> int:
     from . import KubectlError, dry_run_strategy, resource_prefix, resources_and_pairs
+
     resources, specs = resources_and_pairs(args.positional, "taint", lambda w: ":" in w or w.endswith("-"))
     if not resources:
         raise KubectlError("one or more resources must be specified as <resource> <name>")
@@ -155,11 +172,17 @@ def run_taint(k: Kubectl, args: Args) -> int:
     rt = k._resource(resources[0].lower())
     if rt.kind != "Node":
         raise KubectlError(f"invalid resource type {resources[0].lower()}, only node types are supported")
-    conflicts = [f"{r['key']}={r['effect']}" for a in add for r in remove
-                 if a["key"] == r["key"] and (not r["effect"] or a["effect"] == r["effect"])]
+    conflicts = [
+        f"{r['key']}={r['effect']}"
+        for a in add
+        for r in remove
+        if a["key"] == r["key"] and (not r["effect"] or a["effect"] == r["effect"])
+    ]
     if conflicts:
-        raise KubectlError("can not both modify and remove the following taint(s) in the same command: "
-                           + ", ".join(conflicts))
+        raise KubectlError(
+            "can not both modify and remove the following taint(s) in the same command: "
+            + ", ".join(conflicts)
+        )
     selector, everything = args.get("selector"), bool(args.get("all"))
     if everything and selector:
         raise KubectlError("setting 'all' parameter with a non empty selector is prohibited")
@@ -175,17 +198,25 @@ def run_taint(k: Kubectl, args: Args) -> int:
     for node in nodes:
         old = (node.get("spec") or {}).get("taints") or []
         if not overwrite:
-            exists = ",".join(a["key"] for a in add for t in old
-                              if a["key"] == t.get("key") and a["effect"] == t.get("effect"))
+            exists = ",".join(
+                a["key"]
+                for a in add
+                for t in old
+                if a["key"] == t.get("key") and a["effect"] == t.get("effect")
+            )
             if exists:
-                raise KubectlError(f"node {node['metadata']['name']} already has {exists} taint(s) with same "
-                                   "effect(s) and --overwrite is false")
+                raise KubectlError(
+                    f"node {node['metadata']['name']} already has {exists} taint(s) with same "
+                    "effect(s) and --overwrite is false"
+                )
         operation, new, errors = _reorganize(old, overwrite, add, remove)
         if errors:
             raise KubectlError(errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
         if dry != "client":
             patch: dict[str, Any] = {"spec": {"taints": new or None}}
-            client.patch("nodes", node["metadata"]["name"], patch, patch_type="merge", dry_run=dry == "server")
+            client.patch(
+                "nodes", node["metadata"]["name"], patch, patch_type="merge", dry_run=dry == "server"
+            )
         # taint's printer is not told the dry-run strategy: no "(dry run)" after the operation.
         k._print(f"{resource_prefix(rt)}/{node['metadata']['name']} {operation}\n")
     return 0

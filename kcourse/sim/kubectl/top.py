@@ -30,8 +30,9 @@ def _cmd_top(self: Kubectl, args: Args) -> int:
     if not args.positional:
         raise KubectlError("Required resource not specified.")
     if args.positional[0] not in ("node", "nodes", "no", "pod", "pods", "po"):
-        raise KubectlError(f'unknown command "{" ".join(args.positional)}"',
-                           "See 'kubectl top -h' for help and examples\n")
+        raise KubectlError(
+            f'unknown command "{" ".join(args.positional)}"', "See 'kubectl top -h' for help and examples\n"
+        )
     sort_by = args.get("sort-by") or ""
     if sort_by not in ("", "cpu", "memory"):
         raise KubectlError("--sort-by accepts only cpu or memory")
@@ -58,17 +59,23 @@ def _top_nodes(self: Kubectl, metrics: Any, args: Args, sort_by: str) -> int:
     measured = [n for n in nodes if n["metadata"]["name"] in usage]
     if not measured:
         raise KubectlError("metrics not available yet")
-    measured = _top_sorted(sorted(measured, key=lambda n: n["metadata"]["name"]),
-                           lambda n: usage[n["metadata"]["name"]], sort_by)
+    measured = _top_sorted(
+        sorted(measured, key=lambda n: n["metadata"]["name"]), lambda n: usage[n["metadata"]["name"]], sort_by
+    )
     rows = [] if args.get("no-headers") else [["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]]
     for node in measured:
         u = usage[node["metadata"]["name"]]
         alloc = (node.get("status") or {}).get("allocatable") or {}
         cpu_alloc, mem_alloc = millicores(alloc.get("cpu", "0")), units(alloc.get("memory", "0"))
-        rows.append([node["metadata"]["name"], f"{u['cpu']}m",
-                     f"{u['cpu'] * 100 // cpu_alloc}%" if cpu_alloc else "<unknown>",
-                     f"{u['memory'] // 2**20}Mi",
-                     f"{u['memory'] * 100 // mem_alloc}%" if mem_alloc else "<unknown>"])
+        rows.append(
+            [
+                node["metadata"]["name"],
+                f"{u['cpu']}m",
+                f"{u['cpu'] * 100 // cpu_alloc}%" if cpu_alloc else "<unknown>",
+                f"{u['memory'] // 2**20}Mi",
+                f"{u['memory'] * 100 // mem_alloc}%" if mem_alloc else "<unknown>",
+            ]
+        )
     # printMissingMetricsNodeLine: nodes the metrics-server could not scrape.
     rows += [[n["metadata"]["name"]] + ["<unknown>"] * 4 for n in nodes if n not in measured]
     self._print(tabulate(rows))
@@ -95,8 +102,9 @@ def _top_pods(self: Kubectl, metrics: Any, args: Args, sort_by: str) -> int:
         for pod in pods:
             age = self.now - parse_timestamp(pod["metadata"]["creationTimestamp"])
             if age > METRICS_CREATION_DELAY:
-                raise KubectlError(f"Metrics not available for pod {key(pod)[0]}/{key(pod)[1]}, "
-                                   f"age: {go_duration(age)}")
+                raise KubectlError(
+                    f"Metrics not available for pod {key(pod)[0]}/{key(pod)[1]}, age: {go_duration(age)}"
+                )
         if pods:
             raise KubectlError("metrics not available yet")
         self._eprint("No resources found\n" if all_ns else f"No resources found in {ns} namespace.\n")

@@ -1,8 +1,8 @@
 """``kubectl wait``: block until each object meets a condition, on the cluster's own clock (``pkg/cmd/wait``).
 
-``--for`` is ``delete``, ``create``, ``condition=NAME[=VALUE]`` (a ``status.conditions`` entry, names and values
-compared case-insensitively, a condition whose ``observedGeneration`` lags the object's generation not yet
-met) or ``jsonpath=EXPR[=VALUE]``.  With ``--timeout=0`` each object is read once (``condition not met for
+``--for`` is ``delete``, ``create``, ``condition=NAME[=VALUE]`` (a ``status.conditions`` entry, names and
+values compared case-insensitively, a condition whose ``observedGeneration`` lags the object's generation not
+yet met) or ``jsonpath=EXPR[=VALUE]``.  With ``--timeout=0`` each object is read once (``condition not met for
 …``); otherwise the simulation runs forward (the watch kubectl would hold open) until the condition holds or
 the simulated timeout passes (``timed out waiting for the condition on <resource>/<name>``).  Each object that
 meets it prints ``<resource>/<name> condition met``.
@@ -35,27 +35,36 @@ def _condition_check(spec: str) -> Callable[[dict], bool]:
             if str(c.get("type", "")).lower() != name.lower():
                 continue
             generation = (obj.get("metadata") or {}).get("generation")
-            if c.get("observedGeneration") is not None and generation is not None \
-                    and c["observedGeneration"] != generation:
+            if (
+                c.get("observedGeneration") is not None
+                and generation is not None
+                and c["observedGeneration"] != generation
+            ):
                 return False
             return str(c.get("status", "")).lower() == value.lower()
         return False
+
     return met
 
 
 def _jsonpath_check(spec: str) -> Callable[[dict], bool]:
     from . import KubectlError
+
     parts = spec.split("=")
     if len(parts) > 2 or not parts[0]:
-        raise KubectlError("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or "
-                           "--for=jsonpath='{.status.readyReplicas}'")
+        raise KubectlError(
+            "jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or "
+            "--for=jsonpath='{.status.readyReplicas}'"
+        )
     expr = parts[0].strip()
     if expr.startswith("{") and expr.endswith("}"):  # get.RelaxedJSONPathExpression
         expr = expr[1:-1]
     value = parts[1].strip("'\"") if len(parts) == 2 else None
     if len(parts) == 2 and not value:
-        raise KubectlError("jsonpath wait has to have a value after equal sign, like "
-                           "--for=jsonpath='{.status.readyReplicas}'=3")
+        raise KubectlError(
+            "jsonpath wait has to have a value after equal sign, like "
+            "--for=jsonpath='{.status.readyReplicas}'=3"
+        )
 
     def met(obj: dict) -> bool:
         try:
@@ -69,20 +78,22 @@ def _jsonpath_check(spec: str) -> Callable[[dict], bool]:
         v = found[0]
         text = str(v).lower() if isinstance(v, bool) else str(v)
         return text == value
+
     return met
 
 
 def run_wait(k: Kubectl, args: Args) -> int:
     from . import KubectlError, resource_prefix
+
     condition = args.get("for") or ""
     lowered = condition.lower()
     check: Callable[[dict], bool] | None
     if lowered in ("delete", "create"):
         check = None
     elif condition.startswith("condition="):
-        check = _condition_check(condition[len("condition="):])
+        check = _condition_check(condition[len("condition=") :])
     elif condition.startswith("jsonpath="):
-        check = _jsonpath_check(condition[len("jsonpath="):])
+        check = _jsonpath_check(condition[len("jsonpath=") :])
     else:
         raise KubectlError(f'unrecognized condition: "{condition}"')
     timeout = float(args.get("timeout") if args.get("timeout") is not None else 30.0)
@@ -91,6 +102,7 @@ def run_wait(k: Kubectl, args: Args) -> int:
     targets, _ = k._targets(args.positional)
     if not targets:
         from . import NO_RESOURCES
+
         raise KubectlError(NO_RESOURCES)
     work: list[tuple[Any, str, str | None]] = []
     for rt, names in targets:
@@ -118,8 +130,10 @@ def run_wait(k: Kubectl, args: Args) -> int:
             k._print(f"{resource_prefix(rt)}/{name} condition met\n")
             continue
         if lowered == "create":
-            if read(rt, name, rns) is None and (timeout == 0 or not k._wait(
-                    lambda rt=rt, name=name, rns=rns: read(rt, name, rns) is not None, timeout)):
+            if read(rt, name, rns) is None and (
+                timeout == 0
+                or not k._wait(lambda rt=rt, name=name, rns=rns: read(rt, name, rns) is not None, timeout)
+            ):
                 raise KubectlError(TIMED_OUT)
             k._print(f"{resource_prefix(rt)}/{name} condition met\n")
             continue
@@ -128,13 +142,21 @@ def run_wait(k: Kubectl, args: Args) -> int:
         if not check(obj):
             if timeout == 0:
                 raise KubectlError(f"condition not met for {rt.plural}/{name}")
+
             def done(rt: Any = rt, name: str = name, rns: str | None = rns) -> bool:
                 current = read(rt, name, rns)
                 return current is None or check(current)
+
             if not k._wait(done, timeout):
                 raise KubectlError(f"{TIMED_OUT} on {where}")
             if read(rt, name, rns) is None:  # deleted while waiting
-                raise ApiError(404, "NotFound", f'{rt.plural if not rt.group else rt.plural + "." + rt.group} '
-                               f'"{name}" not found', kind=rt.plural, name=name, group=rt.group)
+                raise ApiError(
+                    404,
+                    "NotFound",
+                    f'{rt.plural if not rt.group else rt.plural + "." + rt.group} "{name}" not found',
+                    kind=rt.plural,
+                    name=name,
+                    group=rt.group,
+                )
         k._print(f"{resource_prefix(rt)}/{name} condition met\n")
     return 0

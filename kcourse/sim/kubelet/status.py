@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..apiserver import Unreachable
 from ..component import Event
 from ..errors import ApiError
-from ..objects import deep_copy, set_condition, timestamp
+from ..objects import set_condition, timestamp
 from .container import ContainerRecord, PodRecord, Terminated
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class StatusManager:
             try:
                 phase = self.write(p)
             except Unreachable:
-                return None   # written again on reconnect
+                return None  # written again on reconnect
             except ApiError as err:
                 if err.code == 404:
                     return None
@@ -68,6 +68,7 @@ class StatusManager:
             ready = sum(1 for c in p.mains() if c.ready)
             total = len(p.mains())
             return kl.event(p.key, f"status: {phase}, {ready}/{total} ready, {self.summary(p)}")
+
         p.status_timer = kl.after(0.01, write)
 
     @staticmethod
@@ -90,6 +91,7 @@ class StatusManager:
 
         def failed(c: ContainerRecord) -> bool:
             return isinstance(c.current, Terminated) and c.current.exit_code != 0
+
         if any(failed(c) for c in inits) and restart == "Never":
             return "Failed"
         if not all(c.succeeded for c in inits):
@@ -117,9 +119,15 @@ class StatusManager:
         else:
             state = cur.as_dict()
         last = c.last.as_dict(f"{scheme}://{c.last.container_id}") if c.last else {}
-        out: dict[str, Any] = {"name": c.name, "state": state, "lastState": last, "ready": c.ready,
-                               "restartCount": c.restart_count, "image": c.spec["image"],
-                               "imageID": c.image_ref}
+        out: dict[str, Any] = {
+            "name": c.name,
+            "state": state,
+            "lastState": last,
+            "ready": c.ready,
+            "restartCount": c.restart_count,
+            "image": c.spec["image"],
+            "imageID": c.image_ref,
+        }
         if c.cid and c.state != "waiting":
             out["containerID"] = f"{scheme}://{c.cid}"
         elif c.cid_old:
@@ -129,7 +137,12 @@ class StatusManager:
         return out
 
     def write(self, p: PodRecord) -> str:
-        """Write the pod's status now; returns its phase (raises what the API server answers)."""
+        """Write the pod's status now; returns its phase (raises what the API server answers).
+
+        The update body is a new Pod sharing everything it does not change with the informer's
+        cached one (which is never mutated): a new top-level dict, a new ``status`` dict, and
+        new entries only where a condition or a container's status changed.
+        """
         kl = self.kubelet
         current = kl.pod_informer.get(p.key) if kl.pod_informer else None
         if current is None or current["metadata"]["uid"] != p.uid:
@@ -138,16 +151,37 @@ class StatusManager:
         for c in p.mains():
             if c.state == "running" and c.started and not c.spec.get("readinessProbe"):
                 c.ready = True
-        new = deep_copy(current)
-        st = new.setdefault("status", {})
+        old_st = current.get("status")
+        st: dict[str, Any] = dict(old_st) if old_st else {}
         phase = self.phase(p)
         st["phase"] = phase
-        st["hostIP"] = kl.cluster.network.node_ip(kl.node)
-        st["hostIPs"] = [{"ip": st["hostIP"]}]
+        host_ip = kl.network.node_ip(kl.node)
+        st["hostIP"] = host_ip
+        st["hostIPs"] = _shared(old_st, "hostIPs", [{"ip": host_ip}])
         if p.ip and p.sandbox_ok:
-            st["podIP"], st["podIPs"] = p.ip, [{"ip": p.ip}]
+            st["podIP"], st["podIPs"] = p.ip, _shared(old_st, "podIPs", [{"ip": p.ip}])
         if p.start_time is not None:
             st["startTime"] = timestamp(p.start_time)
+        inits, mains = p.inits(), p.mains()
+        st["conditions"] = self._conditions(p, st.get("conditions") or [], phase, now)
+        if inits:
+            st["initContainerStatuses"] = _shared_list(
+                st.get("initContainerStatuses"), [self.container_status(c) for c in inits]
+            )
+        st["containerStatuses"] = _shared_list(
+            st.get("containerStatuses"), [self.container_status(c) for c in mains]
+        )
+        new = dict(current)
+        new["status"] = st
+        kl.client.update_status(new)
+        return phase
+
+    def _conditions(self, p: PodRecord, old: list[dict], phase: str, now: float) -> list[dict]:
+        """The Pod's conditions as ``generateAPIPodStatus`` sets them, in :data:`CONDITION_ORDER`.
+
+        A condition keeps its ``lastTransitionTime`` unless its status changes (``set_condition``,
+        applied to copies); a condition that comes out equal is the old dict itself.
+        """
         inits, mains = p.inits(), p.mains()
         initialized = all(c.succeeded for c in inits)
         all_ready = bool(mains) and all(c.ready for c in mains)
@@ -159,22 +193,43 @@ class StatusManager:
             "PodScheduled": "True",
         }
         not_ready = [c.name for c in mains if not c.ready]
+        holder: dict[str, Any] = {"kind": "Pod", "status": {"conditions": [dict(c) for c in old]}}
         for ctype in CONDITION_ORDER:
             reason = message = ""
             if ctype == "Initialized" and not initialized:
                 pending = [c.name for c in inits if not c.succeeded]
-                reason, message = "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(pending)}]"
+                reason, message = (
+                    "ContainersNotInitialized",
+                    f"containers with incomplete status: [{' '.join(pending)}]",
+                )
             if ctype in ("Ready", "ContainersReady") and not all_ready:
                 reason = "ContainersNotReady"
                 message = f"containers with unready status: [{' '.join(not_ready)}]"
                 if phase in ("Succeeded", "Failed"):
                     reason = "PodCompleted"
                     message = ""
-            set_condition(new, ctype, conds[ctype], now, reason, message)
-        st["conditions"] = sorted(st["conditions"], key=lambda c: CONDITION_ORDER.index(c["type"])
-                                  if c["type"] in CONDITION_ORDER else 9)
-        if inits:
-            st["initContainerStatuses"] = [self.container_status(c) for c in inits]
-        st["containerStatuses"] = [self.container_status(c) for c in mains]
-        kl.client.update_status(new)
-        return phase
+            set_condition(holder, ctype, conds[ctype], now, reason, message)
+        updated: list[dict] = holder["status"]["conditions"]
+        for i, before in enumerate(old):
+            if updated[i] == before:
+                updated[i] = before
+        ordered = sorted(
+            updated, key=lambda c: CONDITION_ORDER.index(c["type"]) if c["type"] in CONDITION_ORDER else 9
+        )
+        return old if len(ordered) == len(old) and all(a is b for a, b in zip(ordered, old)) else ordered
+
+
+def _shared(old_status: dict | None, field: str, value: Any) -> Any:
+    """``value``, or the old status's equal value itself (the update shares what did not change)."""
+    before = old_status.get(field) if old_status else None
+    return before if before == value else value
+
+
+def _shared_list(old: list | None, new: list[dict]) -> list[dict]:
+    """A list of statuses where every entry equal to the old one at its place is the old entry."""
+    if not old:
+        return new
+    for i, entry in enumerate(new[: len(old)]):
+        if entry == old[i]:
+            new[i] = old[i]
+    return old if len(new) == len(old) and all(a is b for a, b in zip(new, old)) else new

@@ -65,6 +65,7 @@ class Cache:
         if ni is None:
             ni = self.nodes[name] = NodeInfo(name)
             ni.table = self.table
+            self.table.slot(name)
         return ni
 
     def add_node(self, node: dict) -> None:
@@ -90,11 +91,12 @@ class Cache:
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
         self._list = self._positions = self._slots = None
-        self.table.remove(name)
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
+            self.table.set_absent(name)
         else:
             del self.nodes[name]
+            self.table.remove(name)
 
     def _drop_images(self, ni: NodeInfo) -> None:
         for image in ni.images:
@@ -125,6 +127,7 @@ class Cache:
                 self._count(pi, node, -1)
             if ni.node is None and not ni.pods:
                 del self.nodes[node]
+                self.table.remove(node)
 
     def _count(self, pi: PodInfo, node: str, delta: int) -> None:
         """Count a pod in (or out of) its label group; a new group joins the selections that match it."""
@@ -136,13 +139,14 @@ class Cache:
             for (ns, _), (selector, groups) in self._selections.items():
                 if ns == pi.namespace and selector.matches(pi.labels):
                     groups.append(group)
+        self.table.count(group, node, delta)
         n = counts.get(node, 0) + delta
         if n:
             counts[node] = n
         else:
             del counts[node]
             if not counts:
-                del self.group_nodes[group], self._group_labels[group]
+                del self.group_nodes[group], self._group_labels[group], self.table.group_counts[group]
                 for _, groups in self._selections.values():
                     if group in groups:
                         groups.remove(group)
@@ -153,6 +157,31 @@ class Cache:
         Nodes without a matching pod are absent.  The mapping is the cache's
         own when one label group matches: read it, never change it.
         """
+        groups = self._groups(selector, namespace)
+        if len(groups) == 1:
+            return self.group_nodes[groups[0]]
+        merged: dict[str, int] = {}
+        for g in groups:
+            for node, n in self.group_nodes[g].items():
+                merged[node] = merged.get(node, 0) + n
+        return merged
+
+    def matching_array(self, selector: Selector, namespace: str) -> np.ndarray:
+        """``matching_counts`` by table slot: pods of ``namespace`` matching ``selector`` on each slot's node.
+
+        The array is the table's own when one label group matches: read it, never change it.
+        """
+        groups = self._groups(selector, namespace)
+        counts = self.table.group_counts
+        if len(groups) == 1:
+            return counts[groups[0]]
+        total = np.zeros(self.table.ints.shape[1], dtype=np.int64)
+        for g in groups:
+            total += counts[g]
+        return total
+
+    def _groups(self, selector: Selector, namespace: str) -> list[tuple]:
+        """The label groups of ``namespace`` that ``selector`` matches (kept for the recently used)."""
         key = (namespace, tuple((k, op, tuple(v)) for k, op, v in selector.requirements))
         entry = self._selections.get(key)
         if entry is None:
@@ -163,14 +192,7 @@ class Cache:
                 self._selections.popitem(last=False)
         else:
             self._selections.move_to_end(key)
-        groups = entry[1]
-        if len(groups) == 1:
-            return self.group_nodes[groups[0]]
-        merged: dict[str, int] = {}
-        for g in groups:
-            for node, n in self.group_nodes[g].items():
-                merged[node] = merged.get(node, 0) + n
-        return merged
+        return entry[1]
 
     def node_list(self) -> list[NodeInfo]:
         """Nodes in the order cycles walk them: zones interleaved, as upstream's ``nodeTree``."""

@@ -11,8 +11,15 @@ goroutines, in compiled code); here it is what keeps a cycle at 1,000 nodes
 cheap, and it changes no decision: every node the arrays cannot vouch for
 goes through the plugins' own per-node code.
 
-Each node has a fixed *slot* (its column index) from when it is added until
-it is removed; a NodeInfo writes its row whenever its node or its pods
+Image sizes are columns too, one per image name some node holds
+(``image_sizes``), so ImageLocality adds up sizes without visiting nodes; so
+are the values of the node labels PodTopologySpread spreads by, as codes
+(``label_codes``), and the count of each label group's pods on every node
+(``group_counts``, the cache's ``group_nodes`` by slot).
+
+Each node has a fixed *slot* (its column index) for as long as the cache
+knows it (a removed node whose pods are still bound keeps its slot, marked
+not ``present``); a NodeInfo writes its row whenever its node or its pods
 change (:meth:`NodeTable.write`), so the table is never rebuilt per cycle.
 
 Simplified: only what the default plugins read is kept; a node with a
@@ -49,7 +56,7 @@ INT_COLUMNS = (
     "pods",
 )
 #: The flag columns, in row order.
-FLAG_COLUMNS = ("unschedulable", "hard_taints", "prefer_taints", "odd")
+FLAG_COLUMNS = ("unschedulable", "hard_taints", "prefer_taints", "odd", "present")
 
 _INT_ROW = {name: i for i, name in enumerate(INT_COLUMNS)}
 _FLAG_ROW = {name: i for i, name in enumerate(FLAG_COLUMNS)}
@@ -64,6 +71,15 @@ class NodeTable:
         self._next = 0
         self.ints = np.zeros((len(INT_COLUMNS), capacity), dtype=np.int64)
         self.flags = np.zeros((len(FLAG_COLUMNS), capacity), dtype=bool)
+        #: image name → the size of that image on each slot's node (0 where it is absent).
+        self.image_sizes: dict[str, np.ndarray] = {}
+        self._slot_images: dict[int, list[str]] = {}
+        self._odd_images: set[int] = set()
+        #: slot → the node's labels; per label key asked for: (slot → value code or -1, value → code, values)
+        self._labels: dict[int, dict[str, str]] = {}
+        self._label_columns: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
+        #: label group → how many of its pods each slot's node runs (the cache's ``group_nodes``)
+        self.group_counts: dict[tuple, np.ndarray] = {}
 
     def slot(self, name: str) -> int:
         """The node's slot, assigned on first sight (a freed slot is reused: the lowest first)."""
@@ -75,11 +91,20 @@ class NodeTable:
                 s = self._next
                 self._next += 1
                 if s >= self.ints.shape[1]:
-                    grow = self.ints.shape[1]
-                    self.ints = np.concatenate([self.ints, np.zeros_like(self.ints[:, :grow])], axis=1)
-                    self.flags = np.concatenate([self.flags, np.zeros_like(self.flags[:, :grow])], axis=1)
+                    self._grow()
             self.slots[name] = s
         return s
+
+    def _grow(self) -> None:
+        """Double every column (slots are indices: the columns must all be as long)."""
+        self.ints = np.concatenate([self.ints, np.zeros_like(self.ints)], axis=1)
+        self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)], axis=1)
+        for image, sizes in self.image_sizes.items():
+            self.image_sizes[image] = np.concatenate([sizes, np.zeros_like(sizes)])
+        for group, counts in self.group_counts.items():
+            self.group_counts[group] = np.concatenate([counts, np.zeros_like(counts)])
+        for key, (codes, code_of, values) in self._label_columns.items():
+            self._label_columns[key] = (np.concatenate([codes, np.full_like(codes, -1)]), code_of, values)
 
     def write(self, ni: NodeInfo) -> None:
         """Copy the node's facts into its row (called whenever its node or its pods change)."""
@@ -99,15 +124,72 @@ class NodeTable:
         s = self.slots.get(ni.name)
         if s is None:
             s = self.slot(ni.name)
-        odd = min(row) < 0 or max(row) >= EXACT_LIMIT
+        odd = min(row) < 0 or max(row) >= EXACT_LIMIT or s in self._odd_images
         if not odd:
             self.ints[:, s] = row
-        self.flags[:, s] = (ni.unschedulable, bool(ni.hard_taints), bool(ni.prefer_taints), odd)
+        self.flags[:, s] = (ni.unschedulable, bool(ni.hard_taints), bool(ni.prefer_taints), odd, True)
+
+    def write_node(self, ni: NodeInfo) -> None:
+        """Copy the node's labels and image sizes into their columns (called when the node changes)."""
+        s = self.slot(ni.name)
+        self._labels[s] = ni.labels
+        for key, (codes, code_of, values) in self._label_columns.items():
+            codes[s] = _code(ni.labels.get(key), code_of, values)
+        self._drop_images(s)
+        if any(not 0 <= size < EXACT_LIMIT for size in ni.images.values()):
+            self._odd_images.add(s)
+            return
+        capacity = self.ints.shape[1]
+        for name, size in ni.images.items():
+            sizes = self.image_sizes.get(name)
+            if sizes is None:
+                sizes = self.image_sizes[name] = np.zeros(capacity, dtype=np.int64)
+            sizes[s] = size
+        self._slot_images[s] = list(ni.images)
+
+    def _drop_images(self, s: int) -> None:
+        self._odd_images.discard(s)
+        for name in self._slot_images.pop(s, ()):
+            sizes = self.image_sizes[name]
+            sizes[s] = 0
+            if not sizes.any():
+                del self.image_sizes[name]
+
+    def label_codes(self, key: str) -> tuple[np.ndarray, list[str]]:
+        """Each slot's value of the node label ``key`` as a code into the returned values (-1: no label)."""
+        column = self._label_columns.get(key)
+        if column is None:
+            codes = np.full(self.ints.shape[1], -1, dtype=np.int64)
+            code_of: dict[str, int] = {}
+            values: list[str] = []
+            for s, labels in self._labels.items():
+                codes[s] = _code(labels.get(key), code_of, values)
+            column = self._label_columns[key] = (codes, code_of, values)
+        return column[0], column[2]
+
+    def count(self, group: tuple, name: str, delta: int) -> None:
+        """``delta`` more pods of the label group on the node (the cache's ``group_nodes`` changed)."""
+        counts = self.group_counts.get(group)
+        if counts is None:
+            counts = self.group_counts[group] = np.zeros(self.ints.shape[1], dtype=np.int64)
+        counts[self.slot(name)] += delta
+
+    def set_absent(self, name: str) -> None:
+        """The node is gone but pods bound to it are not: keep its slot (and their counts), out of cycles."""
+        s = self.slots.get(name)
+        if s is not None:
+            self.flags[:, s] = False
 
     def remove(self, name: str) -> None:
         """Free the node's slot (its row is overwritten by the next node to take it)."""
         s = self.slots.pop(name, None)
         if s is not None:
+            self._drop_images(s)
+            self._labels.pop(s, None)
+            for codes, _, _ in self._label_columns.values():
+                codes[s] = -1
+            for counts in self.group_counts.values():
+                counts[s] = 0
             self.flags[:, s] = False
             self.ints[:, s] = 0
             self._free.append(s)
@@ -117,6 +199,17 @@ class NodeTable:
         """The slots of ``nodes``, in their order."""
         slots = self.slots
         return np.fromiter((slots[ni.name] for ni in nodes), dtype=np.intp, count=len(nodes))
+
+
+def _code(value: str | None, code_of: dict[str, int], values: list[str]) -> int:
+    """The code of a label value (a new one gets the next code); -1 for no label."""
+    if value is None:
+        return -1
+    code = code_of.get(value)
+    if code is None:
+        code = code_of[value] = len(values)
+        values.append(value)
+    return code
 
 
 class NodeView:

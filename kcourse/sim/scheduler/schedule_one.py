@@ -164,6 +164,7 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
                            state=state)
     if len(feasible) == 1:
         return CycleResult(feasible[0].name, 1, evaluated, statuses, {}, {}, state=state)
+    state.node_view = feasible_view
     pre_score_status = fw.run_pre_score_plugins(state, pod, feasible)
     if not pre_score_status.ok:
         return CycleResult(None, 0, evaluated, statuses, {}, {}, pre_score_status.message(), error=True,

@@ -22,6 +22,8 @@ import kcourse
 from kcourse.sim.kubeproxy import iptables_save
 
 GOLDEN_DIR = Path(__file__).resolve().parent
+#: Where a failed comparison leaves the full texts, one folder per scenario or notebook.
+ARTIFACTS = GOLDEN_DIR.parents[2] / "test-artifacts" / "fingerprints"
 
 #: kubectl commands whose output is part of the fingerprint (cluster-wide views and a few details).
 KUBECTL = (
@@ -109,42 +111,59 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class Recording:
+    """What a cluster did, event by event: its trace and the API requests each action made.
+
+    Built right after the cluster, it first takes what happened while booting (before anyone
+    could listen), then listens to every later step.
+    """
+
+    def __init__(self, c: kcourse.sim.cluster.Cluster) -> None:
+        self.cluster = c
+        self.trace: list[str] = []
+        self.requests: list[str] = []
+        for ev in c.events:
+            self.listen(ev)
+        c.on_event(self.listen)
+
+    def listen(self, ev: kcourse.sim.component.Event) -> None:
+        self.trace.append(ev.one_line())
+        self.requests.extend(f"{r.seq} {r.time:.3f} {r.user} {r.verb} {r.resource}/{r.subresource} "
+                             f"{r.namespace}/{r.name} {r.code}" for r in ev.requests)
+
+    def sections(self, proxies: tuple[str, ...]) -> dict[str, str]:
+        """Each section's full text now; ``proxies`` are the nodes whose iptables rules count."""
+        c = self.cluster
+        etcd = [f"{kv.key} {kv.create_revision} {kv.mod_revision} {kv.version} "
+                f"{hashlib.sha256(kv.value).hexdigest()}" for kv in c.etcd.range("/", "\0")]
+        placement = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']} "
+                           f"{p['spec'].get('nodeName', '')}" for p in c.pods(None))
+        sched = [line for line in self.trace if "kube-scheduler" in line]
+        events = sorted(json.dumps(e, sort_keys=True) for e in c.api.items("events"))
+        kubectl = [f"$ kubectl {cmd}\n{c.kubectl(cmd)}" for cmd in KUBECTL]
+        return {
+            "trace": "\n".join(self.trace),
+            "requests": "\n".join(self.requests),
+            "etcd": f"revision {c.etcd.revision}\n" + "\n".join(etcd),
+            "scheduler": "\n".join(placement + sched),
+            "iptables": "\n".join(f"# {n}\n{iptables_save(c, n)}" for n in proxies),
+            "kubectl": "\n".join(kubectl),
+            "events": "\n".join(events),
+        }
+
+
 def measure(name: str) -> dict[str, str]:
     """Run scenario ``name`` from scratch and return each section's full text."""
     options, run, proxies = SCENARIOS[name]
-    trace: list[str] = []
-    requests: list[str] = []
     c = kcourse.Cluster(**options)
-
-    def listen(ev: kcourse.sim.component.Event) -> None:
-        trace.append(ev.one_line())
-        requests.extend(f"{r.seq} {r.time:.3f} {r.user} {r.verb} {r.resource}/{r.subresource} "
-                        f"{r.namespace}/{r.name} {r.code}" for r in ev.requests)
-
-    for ev in c.events:  # what the cluster did while booting, before anyone could listen
-        listen(ev)
-    c.on_event(listen)
+    recording = Recording(c)
     run(c)
-    etcd = [f"{kv.key} {kv.create_revision} {kv.mod_revision} {kv.version} "
-            f"{hashlib.sha256(kv.value).hexdigest()}" for kv in c.etcd.range("/", "\0")]
-    placement = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']} {p['spec'].get('nodeName', '')}"
-                       for p in c.pods(None))
-    sched = [line for line in trace if "kube-scheduler" in line]
-    events = sorted(json.dumps(e, sort_keys=True) for e in c.api.items("events"))
-    kubectl = [f"$ kubectl {cmd}\n{c.kubectl(cmd)}" for cmd in KUBECTL]
-    return {
-        "trace": "\n".join(trace),
-        "requests": "\n".join(requests),
-        "etcd": f"revision {c.etcd.revision}\n" + "\n".join(etcd),
-        "scheduler": "\n".join(placement + sched),
-        "iptables": "\n".join(f"# {n}\n{iptables_save(c, n)}" for n in proxies),
-        "kubectl": "\n".join(kubectl),
-        "events": "\n".join(events),
-    }
+    return recording.sections(proxies)
 
 
 def golden_path(name: str) -> Path:
-    return GOLDEN_DIR / f"{name}.json"
+    """A scenario's golden, or a chapter notebook's (under ``notebooks/``, named after the notebook)."""
+    return GOLDEN_DIR / f"{name}.json" if name in SCENARIOS else GOLDEN_DIR / "notebooks" / f"{name}.json"
 
 
 def digests(sections: dict[str, str]) -> dict[str, str]:
@@ -152,8 +171,23 @@ def digests(sections: dict[str, str]) -> dict[str, str]:
 
 
 def write_golden(name: str, sections: dict[str, str]) -> None:
-    golden_path(name).write_text(json.dumps(digests(sections), indent=1, sort_keys=True) + "\n")
+    path = golden_path(name)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(digests(sections), indent=1, sort_keys=True) + "\n")
 
 
 def read_golden(name: str) -> dict[str, str]:
     return json.loads(golden_path(name).read_text())
+
+
+def assert_matches_golden(name: str, sections: dict[str, str]) -> None:
+    """Every section of ``name`` hashes to its golden; else the full texts go to ``ARTIFACTS/name``."""
+    got, want = digests(sections), read_golden(name)
+    changed = sorted(s for s in want.keys() | got.keys() if want.get(s) != got.get(s))
+    if changed:
+        for section, text in sections.items():
+            out = ARTIFACTS / name / f"{section}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text)
+    assert not changed, (f"{name}: sections {', '.join(changed)} differ from the goldens; "
+                         f"full texts in {ARTIFACTS / name}")

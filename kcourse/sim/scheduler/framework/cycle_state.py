@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..node_table import NodeView
     from .interface import FilterPlugin
     from .types import NodeInfo, PodInfo
 
@@ -26,8 +27,8 @@ __all__ = ["CycleState"]
 class CycleState:
     """One cycle's shared data: typed fields for the framework's, keyed entries for each plugin's."""
 
-    __slots__ = ("_data", "all_nodes", "filter_plugins", "get", "num_all_nodes", "pod_info", "read",
-                 "skip_filter_plugins", "skip_score_plugins", "write")
+    __slots__ = ("_data", "all_nodes", "filter_plugins", "get", "node_view", "num_all_nodes", "pod_info",
+                 "read", "skip_filter_plugins", "skip_score_plugins", "write")
 
     def __init__(self, pod_info: PodInfo, all_nodes: list[NodeInfo]):
         self.pod_info = pod_info
@@ -38,6 +39,8 @@ class CycleState:
         self.skip_score_plugins: set[str] = set()
         #: The Filter plugins this cycle runs, in the profile's order: all of them but the skipped ones.
         self.filter_plugins: list[FilterPlugin] | None = None
+        #: The node table's columns over the nodes being scored, when the cycle takes the array path.
+        self.node_view: NodeView | None = None
         self._data: dict[str, Any] = {}
         # The plugins' entries are read on every node of a cycle: these are the dict's own (C) methods.
         #: ``write(key, value)``: keep a plugin's per-cycle data under ``key`` (``CycleState.Write``).

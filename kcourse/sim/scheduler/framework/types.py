@@ -211,6 +211,7 @@ class NodeInfo:
         self.hard_taints = [t for t in self.taints if t.get("effect") in ("NoSchedule", "NoExecute")]
         self.prefer_taints = [t for t in self.taints if t.get("effect") == "PreferNoSchedule"]
         if self.table is not None:
+            self.table.write_node(self)
             self.table.write(self)
 
     def add_pod(self, pi: PodInfo) -> None:

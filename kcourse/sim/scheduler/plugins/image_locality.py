@@ -7,8 +7,8 @@ image everyone has does not pull pods together; the sum is clamped between
 23 MB and 1000 MB per container and scaled to 0..100.  Extension points:
 PreScore, Score; weight 1 in the default profile.
 
-Over many nodes at once (``score_nodes``) only the nodes holding one of the
-pod's images are visited (the cache knows which); the others score 0.
+Over many nodes at once (``score_nodes``) the sizes come from the node
+table's image columns, with the same float product and truncation.
 
 Simplified: image names are normalised only by adding ``:latest`` to a name
 without tag or digest (upstream also adds ``docker.io/library/``).
@@ -23,6 +23,7 @@ import numpy as np
 from ..framework.cycle_state import CycleState
 from ..framework.interface import MAX_NODE_SCORE, Plugin, PreScorePlugin, ScoreArrays, ScorePlugin, Status
 from ..framework.types import NodeInfo
+from ..node_table import EXACT_LIMIT
 
 if TYPE_CHECKING:
     from ..node_table import NodeView
@@ -74,28 +75,19 @@ class ImageLocality(Plugin):
         return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
 
     def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
-        """``score`` on every node at once: image sizes summed over their holders, clamped, scaled."""
+        """``score`` on every node at once: image sizes × spread summed, clamped, scaled."""
         images, high = state.read(_PRE_SCORE_KEY)
-        n = len(nodes)
-        if high <= self.MIN_THRESHOLD or self.handle is None:
-            return None if self.handle is None else np.zeros(n, dtype=np.int64)
-        cache = self.handle.cache
-        rows = np.full(len(cache.table.ints[0]), -1, dtype=np.intp)  # slot → row of the view
-        rows[nodes.slots] = np.arange(n)
-        slots = cache.table.slots
-        sums = [0] * n
+        if high <= self.MIN_THRESHOLD:
+            return np.zeros(len(nodes), dtype=np.int64)
+        if high >= EXACT_LIMIT:
+            return None
+        columns = nodes.table.image_sizes
+        total = np.zeros(len(nodes), dtype=np.int64)
         for name, spread in images:
-            for holder in cache.image_nodes.get(name, ()):
-                slot = slots.get(holder)
-                row = -1 if slot is None else int(rows[slot])
-                if row >= 0:
-                    sums[row] += int(cache.nodes[holder].images[name] * spread)
-        if max(sums, default=0) >= high or high - self.MIN_THRESHOLD >= 2**56:
-            # Past the cap: clamp in Python (sums may exceed int64); the scale below stays in range.
-            sums = [min(s, high) for s in sums]
-            if high - self.MIN_THRESHOLD >= 2**56:
-                return None
-        total = np.clip(np.array(sums, dtype=np.int64), self.MIN_THRESHOLD, high)
+            sizes = columns.get(name)
+            if sizes is not None:
+                total += (sizes[nodes.slots] * spread).astype(np.int64)  # int(size * spread), node by node
+        total = np.clip(total, self.MIN_THRESHOLD, high)
         return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
 
 

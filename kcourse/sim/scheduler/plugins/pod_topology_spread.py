@@ -17,7 +17,10 @@ PreFilter, Filter, PreScore, Score, NormalizeScore; weight 2 in the default
 profile.
 
 Over many nodes at once (``score_nodes``) the same float sums and Go
-rounding run as array operations, and the normalisation in int64.  The
+rounding run as array operations, and the normalisation in int64; on that
+path PreScore counts the matching pods per domain from the node table's
+label codes and per-group counts (:meth:`PodTopologySpread._pre_score_arrays`)
+unless the pod has a node selector or required node affinity.  The
 Filter has no array form: a pod with DoNotSchedule constraints is filtered
 node by node.
 
@@ -52,6 +55,7 @@ from ..framework.interface import (
     Status,
 )
 from ..framework.types import LABEL_HOSTNAME, LABEL_ZONE, ClusterEvent, NodeInfo
+from ..node_table import FLAG_COLUMNS
 
 if TYPE_CHECKING:
     from ..node_table import NodeView
@@ -60,6 +64,7 @@ __all__ = ["PodTopologySpread", "SpreadConstraint"]
 
 _PRE_FILTER_KEY = "PreFilterPodTopologySpread"
 _PRE_SCORE_KEY = "PreScorePodTopologySpread"
+_PRE_SCORE_ARRAYS_KEY = "PreScorePodTopologySpread/arrays"
 
 
 @dataclass
@@ -150,6 +155,12 @@ class PodTopologySpread(Plugin):
         constraints = self._constraints(pod, "ScheduleAnyway") if explicit else self._default_constraints(pod)
         if not constraints:
             return SKIP
+        spec = pod["spec"]
+        any_node = not spec.get("nodeSelector") and not required_node_affinity(pod)
+        view = state.node_view
+        if view is not None and view.nodes is nodes and any_node and self.handle is not None:
+            self._pre_score_arrays(state, constraints, explicit, view)
+            return None
         require_all = explicit
         ignored = {ni.name for ni in nodes if not all(c.topology_key in ni.labels for c in constraints)
                    } if require_all else set()
@@ -164,8 +175,6 @@ class PodTopologySpread(Plugin):
         matching = [self._matching(c, ns) for c in constraints]
         # Pods on nodes outside the sampled ones count too: every eligible node holding matching pods.
         cache_nodes = self.handle.cache.nodes if self.handle else {}
-        spec = pod["spec"]
-        any_node = not spec.get("nodeSelector") and not required_node_affinity(pod)
         keys = [c.topology_key for c in constraints]
         for i, c in enumerate(constraints):
             domains = pairs[i]
@@ -192,6 +201,48 @@ class PodTopologySpread(Plugin):
         skips = [ni.name in ignored for ni in nodes] if ignored else None
         state.write(_PRE_SCORE_KEY, (terms, ignored, skips))
         return None
+
+    def _pre_score_arrays(self, state: CycleState, constraints: list[SpreadConstraint], require_all: bool,
+                          view: NodeView) -> None:
+        """``pre_score`` for a pod any node may take, from the node table: the same terms, and counts by node.
+
+        Every node the table knows is a holder candidate (present, with every key when ``require_all``);
+        the matching pods per domain are summed with ``bincount`` over the group counts by slot.
+        """
+        assert self.handle is not None
+        cache = self.handle.cache
+        table = view.table
+        nodes, slots = view.nodes, view.slots
+        columns = [table.label_codes(c.topology_key) for c in constraints]
+        eligible = table.flags[FLAG_COLUMNS.index("present")].copy()
+        missing = np.zeros(len(nodes), dtype=bool)
+        if require_all:
+            for codes, _ in columns:
+                missing |= codes[slots] < 0
+                eligible &= codes >= 0
+        ignored = {nodes[i].name for i in np.flatnonzero(missing).tolist()}
+        skips = missing.tolist() if ignored else None
+        ns = state.pod_info.namespace
+        terms, per_node = [], []
+        for c, (codes, values) in zip(constraints, columns):
+            counts = cache.matching_array(c.selector, ns)
+            mine = codes[slots]
+            if c.topology_key == LABEL_HOSTNAME:
+                size = len(nodes) - len(ignored)
+                weight = math.log(size + 2)
+                terms.append((c.topology_key, True, self._matching(c, ns), weight, c.max_skew - 1))
+                per_node.append(np.where(mine >= 0, counts[slots], -1))
+                continue
+            domains = np.unique(mine[(mine >= 0) & ~missing])
+            held = eligible & (codes >= 0)
+            sums = np.bincount(codes[held], weights=counts[held], minlength=len(values)).astype(np.int64)
+            pairs = dict(zip((values[k] for k in domains.tolist()), sums[domains].tolist()))
+            terms.append((c.topology_key, False, pairs, math.log(len(pairs) + 2), c.max_skew - 1))
+            in_domains = np.zeros(len(values) + 1, dtype=np.int64)  # code → its domain's count (-1 → last)
+            in_domains[domains] = sums[domains]
+            per_node.append(np.where(mine >= 0, in_domains[mine], -1))
+        state.write(_PRE_SCORE_KEY, (terms, ignored, skips))
+        state.write(_PRE_SCORE_ARRAYS_KEY, per_node)
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
         terms, ignored, _ = state.read(_PRE_SCORE_KEY)
@@ -222,14 +273,18 @@ class PodTopologySpread(Plugin):
         """``score`` then ``normalize_score`` on every node at once, with the same float sums and rounding."""
         terms, _, skips = state.read(_PRE_SCORE_KEY)
         infos = nodes.nodes
+        per_node = state.get(_PRE_SCORE_ARRAYS_KEY)
         total = np.zeros(len(infos))
-        for key, host, counts, weight, extra in terms:
+        for i, (key, host, counts, weight, extra) in enumerate(terms):
             # A node without the label adds nothing (-1 here); the others add count × weight + (maxSkew − 1).
-            if host:
-                found = [-1 if ni.labels.get(key) is None else counts.get(ni.name, 0) for ni in infos]
+            if per_node is not None:
+                count = per_node[i]
+            elif host:
+                count = np.array([-1 if ni.labels.get(key) is None else counts.get(ni.name, 0)
+                                  for ni in infos], dtype=np.int64)
             else:
-                found = [-1 if (v := ni.labels.get(key)) is None else counts.get(v, 0) for ni in infos]
-            count = np.array(found, dtype=np.int64)
+                count = np.array([-1 if (v := ni.labels.get(key)) is None else counts.get(v, 0)
+                                  for ni in infos], dtype=np.int64)
             total = total + np.where(count >= 0, count * weight + extra, 0.0)
         # Go's math.Round: halves away from zero.
         raw = np.where(total >= 0, np.floor(total + 0.5), -np.floor(-total + 0.5)).astype(np.int64)
