@@ -173,9 +173,18 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         columns, totals = fw.run_score_arrays(state, pod, feasible_view)
     else:
         columns, totals = fw.run_score_plugins(state, pod, feasible)
-    compact = {plugin: array("i", column) for plugin, column in columns.items()}
+    compact = {plugin: _compact(column) for plugin, column in columns.items()}
     return CycleResult(select_host(fw, feasible, totals), len(feasible), evaluated, statuses,
                        scored=([ni.name for ni in feasible], compact), state=state)
+
+
+def _compact(column: list[int] | np.ndarray) -> array:
+    """One plugin's weighted scores as a compact int array (OverflowError past 32 bits, either way)."""
+    if isinstance(column, np.ndarray):
+        if not column.size or -(2**31) <= int(column.min()) and int(column.max()) < 2**31:
+            return array("i", column.astype(np.intc).tobytes())
+        column = column.tolist()
+    return array("i", column)
 
 
 def _pre_filter_failure(fw: Framework, state: CycleState, pod: dict, status: Status) -> CycleResult:
@@ -271,10 +280,9 @@ def _walk_arrays(fw: Framework, state: CycleState, pod: dict, view: NodeView, su
     positions = np.flatnonzero(sure[:stop])
     if checked:
         positions = np.sort(np.concatenate([positions, np.array(checked, dtype=positions.dtype)]))
-    rows = walk[positions]
-    feasible = [nodes[i] for i in rows.tolist()]
+    feasible_view = view.subset(walk[positions])
     fw.next_start_node_index = (start + stop) % n
-    return feasible, statuses, view.subset(rows, feasible)
+    return feasible_view.nodes, statuses, feasible_view
 
 
 def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:

@@ -207,8 +207,9 @@ class Framework:
         if not all(0 <= v < EXACT_LIMIT for v in (*pi.requests.values(), *pi.non_zero.values())):
             return None
         cache = self.cache
-        slots = cache.node_slots() if nodes is state.all_nodes else cache.table.slots_of(nodes)
-        return NodeView(cache.table, nodes, slots)
+        if nodes is state.all_nodes:
+            return NodeView(cache.table, nodes, cache.node_slots(), cache.node_objects())
+        return NodeView(cache.table, nodes, cache.table.slots_of(nodes))
 
     def run_filter_arrays(self, state: CycleState, pod: dict, view: NodeView) -> np.ndarray | None:
         """Filter over the view at once: True where every Filter surely passes (the rest go node by node)."""
@@ -263,10 +264,11 @@ class Framework:
         return columns, totals
 
     def run_score_arrays(self, state: CycleState, pod: dict, view: NodeView
-                         ) -> tuple[dict[str, list[int]], list[int]]:
+                         ) -> tuple[Mapping[str, np.ndarray | list[int]], list[int]]:
         """``run_score_plugins`` over the view's nodes with array operations where the plugins offer them.
 
-        A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path.
+        A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path;
+        its column is a list, the others' int64 arrays.
         """
         if view.flag("odd").any():
             return self.run_score_plugins(state, pod, view.nodes)
@@ -286,16 +288,14 @@ class Framework:
                 columns[p.name] = scores * weight
         if not columns:
             return {}, [0] * len(view)
-        lists = {name: col if isinstance(col, list) else col.tolist() for name, col in columns.items()}
         arrays = [col for col in columns.values() if isinstance(col, np.ndarray)]
         if len(arrays) == len(columns):
             total = np.zeros(len(view), dtype=np.int64)
             for col in arrays:
                 total += col
-            totals = total.tolist()
-        else:
-            totals = list(map(sum, zip(*lists.values())))
-        return lists, totals
+            return columns, total.tolist()
+        lists = [col if isinstance(col, list) else col.tolist() for col in columns.values()]
+        return columns, list(map(sum, zip(*lists)))
 
     # --- the binding cycle ---------------------------------------------------------------------------------
 
