@@ -2,13 +2,18 @@
 
 Every component of the simulated cluster asks the clock to run an action
 later instead of sleeping: the clock is a heap of ``(time, priority, seq,
-action)`` entries, as in CPython's ``sched`` module and simpy.  ``seq`` comes
+timer)`` tuples, as in CPython's ``sched`` module and simpy.  ``seq`` comes
 from ``itertools.count()``, so entries due at the same time and priority run
-first-in first-out and every run of the same scenario is identical.  Nothing
-here reads the wall clock.
+first-in first-out and every run of the same scenario is identical; it is
+also unique, so the heap never compares two timers themselves (plain tuple
+comparison of integers, with no Python-level ``__lt__`` per sift step).
+Nothing here reads the wall clock.
 
 Times are integer milliseconds internally, so that arithmetic is exact; the
 public ``now`` is in seconds.
+
+Simplified: a cancelled timer stays in the heap until it reaches the top (as
+``sched`` and simpy leave it), so the heap may hold more entries than live timers.
 """
 
 from __future__ import annotations
@@ -16,24 +21,30 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Clock", "Timer"]
 
 
-@dataclass(order=True)
 class Timer:
     """One scheduled action; ``cancel()`` makes the clock skip it."""
 
-    due_ms: int
-    priority: int
-    seq: int
-    action: Callable[[], Any] = field(compare=False)
-    component: str = field(compare=False, default="")
-    background: bool = field(compare=False, default=False)
-    cancelled: bool = field(compare=False, default=False)
-    clock: Clock | None = field(compare=False, default=None, repr=False)
+    __slots__ = ("action", "background", "cancelled", "clock", "component", "due_ms", "priority", "seq")
+
+    def __init__(self, due_ms: int, priority: int, seq: int, action: Callable[[], Any], component: str = "",
+                 background: bool = False, clock: Clock | None = None):
+        self.due_ms = due_ms
+        self.priority = priority
+        self.seq = seq
+        self.action = action
+        self.component = component
+        self.background = background
+        self.cancelled = False
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return (f"Timer(due_ms={self.due_ms}, priority={self.priority}, seq={self.seq}, "
+                f"component={self.component!r}, background={self.background}, cancelled={self.cancelled})")
 
     @property
     def due(self) -> float:
@@ -41,9 +52,17 @@ class Timer:
 
     def cancel(self) -> None:
         """Skip this timer; it leaves the heap lazily."""
-        if not self.cancelled and self.clock is not None:
-            self.clock._forget(self)
-        self.cancelled = True
+        if not self.cancelled:
+            clock = self.clock
+            if clock is not None:
+                if not self.background:
+                    clock._foreground -= 1
+                self.clock = None
+            self.cancelled = True
+
+
+#: One heap entry: the order key (due, priority, seq) and the timer it stands for.
+Entry = tuple[int, int, int, Timer]
 
 
 class Clock:
@@ -56,7 +75,7 @@ class Clock:
 
     def __init__(self) -> None:
         self.now_ms = 0
-        self._heap: list[Timer] = []
+        self._heap: list[Entry] = []
         self._seq = itertools.count()
         self._foreground = 0
 
@@ -73,44 +92,52 @@ class Clock:
 
     def call_at_ms(self, due_ms: int, action: Callable[[], Any], *, component: str = "",
                    priority: int = 0, background: bool = False) -> Timer:
-        timer = Timer(max(due_ms, self.now_ms), priority, next(self._seq), action, component, background,
-                      clock=self)
-        heapq.heappush(self._heap, timer)
+        due_ms = max(due_ms, self.now_ms)
+        seq = next(self._seq)
+        timer = Timer(due_ms, priority, seq, action, component, background, self)
+        heapq.heappush(self._heap, (due_ms, priority, seq, timer))
         if not background:
             self._foreground += 1
         return timer
 
-    def _forget(self, timer: Timer) -> None:
-        if not timer.background:
-            self._foreground -= 1
-        timer.clock = None
-
     def _drop_cancelled(self) -> None:
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
+        heap = self._heap
+        while heap and heap[0][3].cancelled:
+            heapq.heappop(heap)
 
     def peek(self) -> Timer | None:
         """The next timer to run, without running it."""
         self._drop_cancelled()
-        return self._heap[0] if self._heap else None
+        return self._heap[0][3] if self._heap else None
 
     def pending(self) -> list[Timer]:
         """Live timers in the order they will run."""
-        return sorted(t for t in self._heap if not t.cancelled)
+        return [entry[3] for entry in sorted(self._heap) if not entry[3].cancelled]
 
     def has_foreground(self) -> bool:
         """True while some non-periodic work is still scheduled."""
         return self._foreground > 0
 
-    def pop(self, component: str | None = None) -> Timer | None:
-        """Remove and return the next timer (or the next one of ``component``), moving time to it."""
+    def pop(self, component: str | None = None, until_ms: int | None = None) -> Timer | None:
+        """Remove and return the next timer (or the next one of ``component``), moving time to it.
+
+        With ``until_ms``, None instead of a timer due later than that (nothing is removed).
+        """
         self._drop_cancelled()
-        if component is None:
-            timer = heapq.heappop(self._heap) if self._heap else None
-        else:
-            timer = min((t for t in self._heap if not t.cancelled and t.component == component), default=None)
-        if timer is None:
+        heap = self._heap
+        if not heap:
             return None
+        if component is None:
+            if until_ms is not None and heap[0][0] > until_ms:
+                return None
+            timer = heapq.heappop(heap)[3]
+        else:
+            if until_ms is not None and heap[0][0] > until_ms:
+                return None
+            entry = min((e for e in heap if not e[3].cancelled and e[3].component == component), default=None)
+            if entry is None:
+                return None
+            timer = entry[3]
         timer.cancel()  # counted as done; one chosen out of order leaves the heap lazily
         self.now_ms = max(self.now_ms, timer.due_ms)
         return timer

@@ -49,6 +49,9 @@ RUNTIMES = ("dockershim", "containerd", "cri-o")
 WRITE_VERBS = {"create": "create", "update": "update", "patch": "patch", "delete": "delete"}
 
 
+_REACHABILITY_FIELDS = frozenset({"role", "powered", "partitioned"})
+
+
 @dataclass
 class Machine:
     """A computer in the cluster (a VM of the fake cloud): what fails when a node fails."""
@@ -59,6 +62,16 @@ class Machine:
     powered: bool = True
     partitioned: bool = False
     components: list[Component] = field(default_factory=list)
+    #: Called after ``role``, ``powered`` or ``partitioned`` changes: the cluster forgets its answers to
+    #: "can this node reach an API server?" (every watch event to a node's program asks that).
+    on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _REACHABILITY_FIELDS:
+            hook = self.__dict__.get("on_change")
+            if hook is not None:
+                hook()
 
     @property
     def is_master(self) -> bool:
@@ -121,6 +134,8 @@ class Cluster:
         self.seed = seed
         self.rng = random.Random(seed)
         self.clock = Clock()
+        #: ``reachable``'s answers by node, forgotten whenever a machine joins, fails, recovers or is cut off.
+        self._reachability: dict[str | None, bool] = {}
         if isinstance(etcd, str):  # the URL of a real etcd server to persist to
             from .etcd_remote import SyncRemoteEtcd
             etcd = SyncRemoteEtcd(etcd)
@@ -230,8 +245,9 @@ class Cluster:
 
     def _add_machine(self, name: str, role: str, runtime: str) -> Machine:
         from .kubelet import Kubelet
-        machine = Machine(name, role, runtime)
+        machine = Machine(name, role, runtime, on_change=self._reachability.clear)
         self.machines[name] = machine
+        self._reachability.clear()
         self.network.node_ip(name)
         if self.cloud is not None:
             self.cloud.create_vm(name, role)
@@ -273,7 +289,7 @@ class Cluster:
 
     def schedule(self, component: Process, delay: float, work: Work, *,
                  background: bool = False, trace_name: str | None = None,
-                 when_stopped: bool = False) -> Timer:
+                 when_stopped: bool = False, priority: int = 0) -> Timer:
         """Put a component's next piece of work on the clock (skipped if the process has stopped by then).
 
         ``when_stopped`` work runs even so: what a container does on its own, which the
@@ -293,7 +309,7 @@ class Cluster:
                 return work()
             return self._run_action(component, work, background, trace_name, when_stopped)
         return self.clock.call_later(delay, action, component=trace_name or component.name,
-                                     background=background)
+                                     background=background, priority=priority)
 
     def _run_action(self, component: Process, work: Work, background: bool,
                     trace_name: str | None, when_stopped: bool = False) -> Event | None:
@@ -412,12 +428,9 @@ class Cluster:
             return self._step_locked(component, until_ms)
 
     def _step_locked(self, component: str | None, until_ms: int | None) -> Event | None:
+        pop = self.clock.pop
         for _ in range(1_000_000):
-            if until_ms is not None:
-                head = self.clock.peek()
-                if head is None or head.due_ms > until_ms:
-                    return None
-            timer = self.clock.pop(component)
+            timer = pop(component, until_ms)
             if timer is None:
                 return None
             self._action_seq_start = self.api.request_seq
@@ -533,8 +546,17 @@ class Cluster:
                                     self.clock.now_ms + round(self.FAULT_DETECTION_WINDOW * 1000))
 
     def reachable(self, node: str | None) -> bool:
-        """Can a process on ``node`` (None: a user's kubectl) reach a running API server?"""
-        # A loop, not any(): every watch event to a node's program asks this.
+        """Can a process on ``node`` (None: a user's kubectl) reach a running API server?
+
+        Every watch event to a node's program asks this, so the answer is remembered per node
+        until a machine joins or its role, power or partition changes (``Machine.on_change``).
+        """
+        answer = self._reachability.get(node)
+        if answer is None:
+            answer = self._reachability[node] = self._reaches_api_server(node)
+        return answer
+
+    def _reaches_api_server(self, node: str | None) -> bool:
         for master in self.machines.values():
             if master.is_master and master.powered:
                 break

@@ -66,6 +66,7 @@ class Component:
         self.client = host.client(name, node)
         self.running = False
         self._timers: list[Timer] = []
+        self._prune_at = 16
         #: Back-off for actions of this process that raised: 5 ms doubling to 1000 s, per action.
         self.crash_backoff = ItemExponentialFailureRateLimiter()
 
@@ -83,9 +84,13 @@ class Component:
               trace_name: str | None = None) -> Timer:
         """Schedule ``work`` on the clock; it is skipped if the process has stopped by then (and dropped by
         ``stop``)."""
-        self._timers = [t for t in self._timers if not t.cancelled and t.due_ms >= self.clock.now_ms]
+        timers = self._timers
+        if len(timers) >= self._prune_at:  # forget run and cancelled timers now and then, not on every call
+            now_ms = self.clock.now_ms
+            timers[:] = [t for t in timers if not t.cancelled and t.due_ms >= now_ms]
+            self._prune_at = max(16, 2 * len(timers))
         timer = self.host.schedule(self, delay, work, background=background, trace_name=trace_name)
-        self._timers.append(timer)
+        timers.append(timer)
         return timer
 
     def event(self, key: str, message: str, verb: str | None = None, component: str | None = None) -> Event:

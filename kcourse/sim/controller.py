@@ -24,6 +24,7 @@ cases of some ``handleErr`` (a terminating namespace) are not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .apiserver import Unreachable
@@ -58,9 +59,15 @@ class Controller:
         self.clock = manager.clock
         self.informers = informers
         self.client = self.host.client(self.name, manager.node)
-        self.queue = WorkQueue(self.name, self.clock, on_ready=self._wake)
+        self.queue = WorkQueue(self.name, self.clock, on_ready=self._wake, schedule=self._schedule_queued)
         self.active = False
         self._timer: Timer | None = None
+
+    def _schedule_queued(self, delay: float, work: Callable[[], None], priority: int) -> Timer:
+        """A delayed add of the queue, on the host's clock as this controller's (it runs even while the
+        manager is stopped: the queue outlives a lost lease)."""
+        return self.host.schedule(self.manager, delay, work, trace_name=self.name, when_stopped=True,
+                                  priority=priority)
 
     def informer(self, resource: str) -> Informer:
         return self.informers.informer(resource)

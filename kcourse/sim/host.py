@@ -95,12 +95,14 @@ class Host(Protocol):
         ...
 
     def schedule(self, component: Process, delay: float, work: Work, *, background: bool = False,
-                 trace_name: str | None = None, when_stopped: bool = False) -> Timer:
+                 trace_name: str | None = None, when_stopped: bool = False, priority: int = 0) -> Timer:
         """Run ``work`` for ``component`` ``delay`` simulated seconds from now: the one way to schedule work.
 
         ``background`` work is periodic (heartbeats, resyncs) and does not keep the cluster
         from being stable; ``trace_name`` names the acting component on the trace when it
-        is not ``component.name``; ``when_stopped`` work runs even after the process stopped.
+        is not ``component.name``; ``when_stopped`` work runs even after the process stopped;
+        work due at the same millisecond runs lowest ``priority`` first (a work queue's delayed
+        add, -1, comes before the worker it wakes), then in the order it was scheduled.
         """
         ...
 

@@ -148,18 +148,20 @@ class Informer:
             self.start()
 
     def _on_event(self, etype: str, obj: dict) -> None:
-        rv = obj["metadata"].get("resourceVersion")
+        md = obj["metadata"]
+        rv = md.get("resourceVersion")
         if rv:
             self.resource_version = rv
         if etype == "BOOKMARK":
             return
-        key = object_key(obj)
+        ns = md.get("namespace")  # object_key, inline: every delivery to every watcher comes through here
+        key = f"{ns}/{md.get('name')}" if ns else str(md.get("name"))
+        old = self.store.get(key)
         if etype == "DELETED":
-            old = self.store.get(key)
             if old is not None:
                 self._delete(key, obj)
-        elif key in self.store:
-            self._update(key, self.store[key], obj)
+        elif old is not None:
+            self._update(key, old, obj)
         else:
             self._add(key, obj)
 
@@ -170,29 +172,57 @@ class Informer:
             raise err
         report(self.client.user, self.client.node, key, f"{self.resource} informer {what}", err)
 
-    def _index(self, key: str, obj: dict) -> None:
+    def _index_values(self, key: str, obj: dict) -> builtins.list[builtins.list[str] | None]:
+        """Each index function's values for ``obj``, in indexer order; None where the function raised."""
+        out: builtins.list[builtins.list[str] | None] = []
         for name, func in self.indexers.items():
             try:
-                values = func(obj)
+                out.append(func(obj))
             except Exception as err:  # noqa: BLE001 — reported by _failed; the object is left out of this index
                 self._failed(f"index {name!r}", key, err)
-                continue
-            for value in values:
-                self.indices[name].setdefault(value, set()).add(key)
+                out.append(None)
+        return out
+
+    def _index(self, key: str, obj: dict) -> None:
+        for name, values in zip(self.indexers, self._index_values(key, obj), strict=True):
+            if values is not None:
+                self._add_to_index(name, key, values)
 
     def _unindex(self, key: str, obj: dict) -> None:
-        for name, func in self.indexers.items():
-            try:
-                values = func(obj)
-            except Exception as err:  # noqa: BLE001 — reported by _failed; it was left out of the index then too
-                self._failed(f"index {name!r}", key, err)
+        for name, values in zip(self.indexers, self._index_values(key, obj), strict=True):
+            if values is not None:
+                self._remove_from_index(name, key, values)
+
+    def _add_to_index(self, name: str, key: str, values: builtins.list[str]) -> None:
+        index = self.indices[name]
+        for value in values:
+            keys = index.get(value)
+            if keys is None:
+                index[value] = {key}
+            else:
+                keys.add(key)
+
+    def _remove_from_index(self, name: str, key: str, values: builtins.list[str]) -> None:
+        index = self.indices[name]
+        for value in values:
+            keys = index.get(value)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del index[value]
+
+    def _reindex(self, key: str, old: dict, new: dict) -> None:
+        """Move ``key`` from ``old``'s index values to ``new``'s, touching only the indices whose values changed
+        (most updates change a status, not a label, a node name or an owner)."""
+        before = self._index_values(key, old)
+        after = self._index_values(key, new)
+        for name, was, now in zip(self.indexers, before, after, strict=True):
+            if was == now:
                 continue
-            for value in values:
-                keys = self.indices[name].get(value)
-                if keys is not None:
-                    keys.discard(key)
-                    if not keys:
-                        del self.indices[name][value]
+            if was is not None:
+                self._remove_from_index(name, key, was)
+            if now is not None:
+                self._add_to_index(name, key, now)
 
     def _add(self, key: str, obj: dict) -> None:
         self.store[key] = obj
@@ -207,10 +237,8 @@ class Informer:
 
     def _update(self, key: str, old: dict, new: dict) -> None:
         if self.indexers:  # most informers have none, and every watch event comes through here
-            self._unindex(key, old)
+            self._reindex(key, old, new)
         self.store[key] = new
-        if self.indexers:
-            self._index(key, new)
         for h in self.handlers:
             if h.on_update:
                 try:

@@ -7,6 +7,11 @@ waiting) and a *processing* set (keys being handled): adding a key that is
 already waiting does nothing, and adding one that is being processed marks
 it dirty so it is handled again after ``done`` — never twice at once.
 
+A delayed add (``add_after``, and so every retry) is a timer put on the clock through
+the ``schedule`` the queue is given — its controller's host's ``schedule``, the one way
+work is scheduled in the cluster — at priority -1, so a key due at the same millisecond
+as its worker's next pass is in the queue when that pass runs.
+
 Failures are retried with ``add_rate_limited`` through client-go's
 ``DefaultControllerRateLimiter``: the larger of a per-item exponential
 back-off (5 ms doubling to a cap of 1000 s, reset by ``forget`` after a
@@ -97,23 +102,33 @@ def default_controller_rate_limiter(clock: Clock) -> MaxOfRateLimiter:
 
 
 RateLimiter = ItemExponentialFailureRateLimiter | BucketRateLimiter | MaxOfRateLimiter
+#: ``schedule(delay, work, priority)``: put ``work`` on the clock ``delay`` simulated seconds from now.
+Schedule = Callable[[float, Callable[[], None], int], Timer]
 
 
 class WorkQueue:
-    """A rate-limited, de-duplicating FIFO of keys on the simulated clock."""
+    """A rate-limited, de-duplicating FIFO of keys on the simulated clock.
+
+    ``schedule`` puts a delayed add on the clock; without one (a queue on its own, in a test)
+    the timer goes straight on ``clock``, named after the queue.
+    """
 
     def __init__(self, name: str, clock: Clock, on_ready: Callable[[], None] = lambda: None,
-                 rate_limiter: RateLimiter | None = None):
+                 rate_limiter: RateLimiter | None = None, schedule: Schedule | None = None):
         self.name = name
         self.clock = clock
         self.on_ready = on_ready
         self.rate_limiter = rate_limiter or default_controller_rate_limiter(clock)
+        self._schedule = schedule or self._on_clock
         self._queue: deque[str] = deque()
         self._dirty: set[str] = set()
         self._processing: set[str] = set()
         self._waiting: dict[str, Timer] = {}
         self.shutting_down = False
         self.adds = 0
+
+    def _on_clock(self, delay: float, work: Callable[[], None], priority: int) -> Timer:
+        return self.clock.call_later(delay, work, component=self.name, priority=priority)
 
     def __repr__(self) -> str:
         """What a learner printing the queue wants to see: the keys waiting, in order."""
@@ -154,7 +169,8 @@ class WorkQueue:
         if delay <= 0:
             self.add(key)
             return
-        due = self.clock.now_ms + round(delay * 1000)
+        wait_ms = round(delay * 1000)
+        due = self.clock.now_ms + wait_ms
         pending = self._waiting.get(key)
         if pending is not None and pending.due_ms <= due:
             return
@@ -165,7 +181,7 @@ class WorkQueue:
             self._waiting.pop(key, None)
             self.add(key)
 
-        self._waiting[key] = self.clock.call_at_ms(due, fire, component=self.name, priority=-1)
+        self._waiting[key] = self._schedule(wait_ms / 1000, fire, -1)
 
     def cancel_after(self, key: str) -> None:
         """Drop a delayed add of ``key`` that is no longer wanted (a deadline check after the goal was met)."""

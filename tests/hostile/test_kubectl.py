@@ -383,6 +383,31 @@ def test_a_kubeconfig_that_cannot_be_loaded_is_clientcmds_error(
     assert cluster.etcd.revision == revision
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (LONG_NAME, f"open {LONG_NAME}: file name too long"),
+        ("{file}/x", "open {file}/x: not a directory"),
+        ("/", "read /: is a directory"),
+        ("a\0b", "open a\0b: invalid argument"),
+        ("/nonexistent/patch.json", "open /nonexistent/patch.json: no such file or directory"),
+    ],
+    ids=["too-long", "through-a-file", "a-directory", "nul-byte", "missing"],
+)
+def test_a_patch_file_that_cannot_be_read_is_refused_before_any_request(
+    path: str, expected: str, busy: kcourse.Cluster, tmp_path: Path
+) -> None:
+    """``patch --patch-file=PATH``: ``os.ReadFile``'s error after ``unable to read patch file:`` (patch.go),
+    as the v1.32 binary prints it, and nothing is patched."""
+    file = str(tmp_path / "file")
+    (tmp_path / "file").write_text("")
+    path, expected = path.replace("{file}", file), expected.replace("{file}", file)
+    revision = busy.etcd.revision
+    code, out, err = Kubectl(busy).run_full(["patch", "deployment", "web", f"--patch-file={path}"])
+    assert (code, out, err) == (1, "", f"error: unable to read patch file: {expected}\n")
+    assert busy.etcd.revision == revision
+
+
 # --- a property: mutated valid command lines never escape as exceptions, and a refusal changes nothing ------
 
 VALID = [

@@ -422,3 +422,47 @@ def test_environment_variables_need_a_name_of_printable_ascii_without_equals():
         assert c.api.items("pods", "default") == []
     c.apply(pod([{"name": "1st.relaxed-name", "value": "ok"}]))  # allowed by the relaxed rule
     assert [p["metadata"]["name"] for p in c.api.items("pods", "default")] == ["envy"]
+
+
+
+def test_watchers_sharing_a_selector_each_get_every_change_in_registration_order(api):
+    """``cacheWatcher`` per watch: an object entering a selector is ADDED, one leaving it DELETED, to each
+    watcher on its own, whichever other watchers with the same or another selector come before it
+    (k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go, ``convertToWatchEvent``)."""
+    api.create({**pod("a"), "metadata": {"name": "a", "labels": {"app": "db"}}})
+    seen: list[tuple[str, str, str]] = []
+    rv = str(api.etcd.revision)
+    for who, selector in (("w1", "app=web"), ("all", None), ("w2", "app=web"), ("not", "app!=web"),
+                          ("w3", "app=web")):
+        api.watch("pods", lambda t, o, who=who: seen.append((who, t, o["metadata"]["name"])),
+                  label_selector=selector, resource_version=rv)
+    api.patch("pods", "a", {"metadata": {"labels": {"app": "web"}}}, namespace="default")
+    assert seen == [("w1", "ADDED", "a"), ("all", "MODIFIED", "a"), ("w2", "ADDED", "a"),
+                    ("not", "DELETED", "a"), ("w3", "ADDED", "a")]
+    seen.clear()
+    api.patch("pods", "a", {"metadata": {"labels": {"app": "db"}}}, namespace="default")
+    assert seen == [("w1", "DELETED", "a"), ("all", "MODIFIED", "a"), ("w2", "DELETED", "a"),
+                    ("not", "ADDED", "a"), ("w3", "DELETED", "a")]
+    seen.clear()
+    api.create(pod("b"))
+    api.delete("pods", "b", "default", grace_period_seconds=0)
+    assert seen == [("w1", "ADDED", "b"), ("all", "ADDED", "b"), ("w2", "ADDED", "b"), ("w3", "ADDED", "b"),
+                    ("w1", "DELETED", "b"), ("all", "DELETED", "b"), ("w2", "DELETED", "b"),
+                    ("w3", "DELETED", "b")]
+
+
+def test_a_watcher_stopped_by_another_ones_handler_gets_nothing_more(api):
+    seen: list[str] = []
+    rv = str(api.etcd.revision)
+    handles = []
+
+    def first(t: str, o: dict) -> None:
+        seen.append("first")
+        handles[1].stop()
+
+    handles.append(api.watch("pods", first, label_selector="app=web", resource_version=rv))
+    handles.append(api.watch("pods", lambda t, o: seen.append("second"), label_selector="app=web",
+                             resource_version=rv))
+    api.create(pod("a"))
+    api.create(pod("b"))
+    assert seen == ["first", "first"]

@@ -133,3 +133,26 @@ def test_a_trace_limit_keeps_the_newest_events_and_slices_like_a_list():
     assert len(bounded.events) == 40
     assert bounded.events[-5:] == full.events[-5:] and bounded.events[0] == full.events[-40]
     assert bounded.trace() == full.trace(full.events[-40:])
+
+
+def test_reachability_answers_follow_partitions_power_and_new_machines():
+    """Every watch event to a node's program asks whether its node reaches an API server; the answer is
+    remembered, so it must be forgotten whenever a machine joins, fails, recovers or is cut off."""
+    c = kcourse.Cluster(workers=2, addons=False, bootstrap=False)
+    assert c.reachable(None) and c.reachable("worker-1") and c.reachable("worker-2")
+    c.partition_node("worker-1")
+    assert not c.reachable("worker-1") and c.reachable("worker-2")
+    c.heal_partition("worker-1")
+    assert c.reachable("worker-1")
+    c.machines["worker-2"].powered = False  # flipped by hand, as a test or a notebook may
+    assert not c.reachable("worker-2")
+    c.machines["worker-2"].powered = True
+    assert c.reachable("worker-2")
+    assert c.reachable("worker-9")  # no such machine (yet): nothing cuts it off
+    c.add_node("worker-9")
+    c.partition_node("worker-9")
+    assert not c.reachable("worker-9")
+    c.fail_node("master-1")
+    assert not c.reachable(None) and not c.reachable("worker-1")
+    c.recover_node("master-1")
+    assert c.reachable(None) and c.reachable("worker-1") and not c.reachable("worker-9")

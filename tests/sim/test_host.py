@@ -53,13 +53,13 @@ class BareHost:
         return self.api.client(user, node)
 
     def schedule(self, component: Process, delay: float, work: Work, *, background: bool = False,
-                 trace_name: str | None = None, when_stopped: bool = False) -> Timer:
+                 trace_name: str | None = None, when_stopped: bool = False, priority: int = 0) -> Timer:
         self.scheduled.append((component.name, delay, background))
 
         def action() -> Event | None:
             return work() if component.running or when_stopped else None
         return self.clock.call_later(delay, action, component=trace_name or component.name,
-                                     background=background)
+                                     background=background, priority=priority)
 
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
         ev = Event(self.clock.now, component, node, verb or "sync", key, message)

@@ -83,3 +83,43 @@ def test_reconnect_after_compaction_relists_and_reconciles(api):
     assert inf.relists == 1
     assert seen[-2:] == [("delete", "old"), ("add", "new")]
     assert sorted(inf.store) == ["default/new"]
+
+
+def test_an_update_moves_a_key_only_between_the_index_values_that_changed(api):
+    """client-go's ``threadSafeMap.updateIndices``: the old object's values are removed and the new one's
+    added, so a Pod bound to a node leaves the "" bucket and joins its node's."""
+    inf = Informer(api.client("test"), "pods")
+    inf.add_indexer("node", lambda o: [o["spec"].get("nodeName") or ""])
+    inf.add_indexer("labels", lambda o: sorted(o["metadata"].get("labels") or {}))
+    inf.start()
+    api.create(pod("a"))
+    api.create(pod("b", "worker-1"))
+    api.bind("default", "a", "worker-2")
+    api.patch("pods", "b", {"metadata": {"labels": {"x": "1"}}}, namespace="default")
+    names = lambda objs: [o["metadata"]["name"] for o in objs]
+    assert names(inf.by_index("node", "")) == []
+    assert "" not in inf.indices["node"]
+    assert names(inf.by_index("node", "worker-2")) == ["a"]
+    assert names(inf.by_index("node", "worker-1")) == ["b"]
+    assert names(inf.by_index("labels", "x")) == ["b"]
+    api.patch("pods", "b", {"metadata": {"labels": None}}, namespace="default")
+    assert inf.by_index("labels", "x") == [] and "x" not in inf.indices["labels"]
+    api.delete("pods", "a", "default", grace_period_seconds=0)
+    assert inf.indices["node"] == {"worker-1": {"default/b"}}
+
+
+def test_an_index_function_that_fails_on_an_update_leaves_that_key_out_and_is_reported(api):
+    reports: list[tuple[str, str]] = []
+    api.report_failure = lambda user, node, key, where, err: reports.append((key, where))
+    inf = Informer(api.client("test"), "pods")
+    inf.add_indexer("node", lambda o: [o["spec"]["nodeName"]])
+    inf.start()
+    api.create(pod("a", "worker-1"))
+    api.patch("pods", "a", {"metadata": {"labels": {"x": "1"}}}, namespace="default")
+    assert reports == []
+    assert [o["metadata"]["labels"] for o in inf.by_index("node", "worker-1")] == [{"x": "1"}]
+    api.create(pod("b"))
+    api.patch("pods", "b", {"metadata": {"labels": {"x": "1"}}}, namespace="default")
+    assert reports == [("default/b", "pods informer index 'node'")] * 3
+    assert inf.indices["node"] == {"worker-1": {"default/a"}}
+    assert inf.get("default/b")["metadata"]["labels"] == {"x": "1"}

@@ -58,3 +58,45 @@ def test_repr_lists_the_keys_in_order_without_a_memory_address():
     q.add("default/a")
     q.add_after("default/c", 5)
     assert repr(q) == "<WorkQueue replicaset: queued=['default/b', 'default/a'] processing=[] waiting=['default/c']>"
+
+
+def test_a_controllers_retries_go_through_its_hosts_schedule_before_its_next_pass():
+    """One way to schedule work: a retry is put on the clock by the host, named after the controller, at
+    priority -1 so that it is in the queue when a pass due at the same millisecond runs."""
+    from kcourse.sim.component import Component
+    from kcourse.sim.controller import Controller
+    from kcourse.sim.errors import ApiError
+    from kcourse.sim.informer import SharedInformerFactory
+    from tests.sim.test_host import BareHost, run
+
+    host = BareHost()
+    scheduled: list[tuple[str, float, dict]] = []
+    schedule = host.schedule
+
+    def recording(component, delay, work, **kw):
+        scheduled.append((component.name, delay, kw))
+        return schedule(component, delay, work, **kw)
+
+    host.schedule = recording
+    manager = Component(host, "kube-controller-manager", "master-1")
+    manager.start()
+    synced: list[tuple[float, str]] = []
+
+    class Flaky(Controller):
+        name = "flaky-controller"
+        work_delay = 0.005
+
+        def sync_handler(self, key: str) -> str:
+            synced.append((self.clock.now, key))
+            if len(synced) < 3:
+                raise ApiError(409, "Conflict", "not yet")
+            return "ok"
+
+    ctl = Flaky(manager, SharedInformerFactory(host.client("flaky-controller")))
+    ctl.run()
+    ctl.queue.add("k")
+    run(host.clock)
+    assert [key for _, key in synced] == ["k", "k", "k"]
+    retries = [kw for name, _, kw in scheduled if kw.get("priority") == -1]
+    assert retries == [{"trace_name": "flaky-controller", "when_stopped": True, "priority": -1}] * 2
+    assert [round(t, 3) for t, _ in synced] == [0.005, 0.015, 0.030]

@@ -68,27 +68,56 @@ def manifests() -> list[dict]:
     """fluent-bit as a DaemonSet in ``kube-system`` with its ConfigMap."""
     labels = {"app.kubernetes.io/name": "fluent-bit"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "fluent-bit",
-                                                                    "namespace": "kube-system"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fluent-bit",
-                                                               "namespace": "kube-system"},
-         "data": {"fluent-bit.conf": FLUENT_BIT_CONF}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet",
-         "metadata": {"name": "fluent-bit", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"selector": {"matchLabels": dict(labels)},
-                  "template": {"metadata": {"labels": dict(labels)}, "spec": {
-                      "serviceAccountName": "fluent-bit",
-                      "tolerations": [{"operator": "Exists", "effect": "NoSchedule"}],
-                      "containers": [{
-                          "name": "fluent-bit", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
-                          "ports": [{"containerPort": 2020, "name": "http", "protocol": "TCP"}],
-                          "resources": {"requests": {"cpu": "10m", "memory": "32Mi"},
-                                        "limits": {"memory": "128Mi"}},
-                          "volumeMounts": [{"name": "config", "mountPath": "/fluent-bit/etc/fluent-bit.conf",
-                                            "subPath": "fluent-bit.conf"},
-                                           {"name": "varlog", "mountPath": "/var/log"}]}],
-                      "volumes": [{"name": "config", "configMap": {"name": "fluent-bit"}},
-                                  {"name": "varlog", "hostPath": {"path": "/var/log"}}]}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "fluent-bit", "namespace": "kube-system"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "fluent-bit", "namespace": "kube-system"},
+            "data": {"fluent-bit.conf": FLUENT_BIT_CONF},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "fluent-bit", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "selector": {"matchLabels": dict(labels)},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "serviceAccountName": "fluent-bit",
+                        "tolerations": [{"operator": "Exists", "effect": "NoSchedule"}],
+                        "containers": [
+                            {
+                                "name": "fluent-bit",
+                                "image": IMAGE,
+                                "imagePullPolicy": "IfNotPresent",
+                                "ports": [{"containerPort": 2020, "name": "http", "protocol": "TCP"}],
+                                "resources": {
+                                    "requests": {"cpu": "10m", "memory": "32Mi"},
+                                    "limits": {"memory": "128Mi"},
+                                },
+                                "volumeMounts": [
+                                    {
+                                        "name": "config",
+                                        "mountPath": "/fluent-bit/etc/fluent-bit.conf",
+                                        "subPath": "fluent-bit.conf",
+                                    },
+                                    {"name": "varlog", "mountPath": "/var/log"},
+                                ],
+                            }
+                        ],
+                        "volumes": [
+                            {"name": "config", "configMap": {"name": "fluent-bit"}},
+                            {"name": "varlog", "hostPath": {"path": "/var/log"}},
+                        ],
+                    },
+                },
+            },
+        },
     ]
 
 
@@ -117,8 +146,9 @@ def _parse_line(line: Any, default_time: float) -> tuple[float, str, str]:
     if isinstance(line, dict):
         return float(line.get("time", default_time)), line.get("stream", "stdout"), str(line.get("text", ""))
     if isinstance(line, (tuple, list)):
-        t, stream, text = (list(line) + ["stdout", ""])[:3] if len(line) >= 3 else (default_time, "stdout",
-                                                                                    line[-1])
+        t, stream, text = (
+            (list(line) + ["stdout", ""])[:3] if len(line) >= 3 else (default_time, "stdout", line[-1])
+        )
         return float(t), str(stream), str(text)
     parts = str(line).split(" ", 3)
     if len(parts) == 4 and parts[1] in ("stdout", "stderr") and parts[2] in ("F", "P"):
@@ -167,8 +197,9 @@ class LogStore:
         #: fluent-bit's read offsets per node and file (its DB on the node's disk).
         self.offsets: dict[str, dict[str, int]] = {}
 
-    def ship(self, node: str, names: tuple[str, str, str], lines: Sequence[Any], start: int, end: int,
-             now: float) -> int:
+    def ship(
+        self, node: str, names: tuple[str, str, str], lines: Sequence[Any], start: int, end: int, now: float
+    ) -> int:
         """Keep lines ``start``–``end`` of a file on ``node`` (its namespace, pod, container): how many."""
         if end > start:
             self._shipped.append(_Shipped(node, names[0], names[1], names[2], lines, start, end, now))
@@ -179,16 +210,27 @@ class LogStore:
         """Every shipped line, in the order it arrived."""
         return [r for chunk in self._shipped for r in chunk.records()]
 
-    def query(self, namespace: str | None = None, pod: str | None = None, container: str | None = None,
-              since: float | None = None, until: float | None = None,
-              text: str | None = None) -> list[LogRecord]:
+    def query(
+        self,
+        namespace: str | None = None,
+        pod: str | None = None,
+        container: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        text: str | None = None,
+    ) -> list[LogRecord]:
         """Records matching every given filter (``text``: substring), in time order."""
-        out = [r for chunk in self._shipped
-               if (namespace is None or chunk.namespace == namespace) and (pod is None or chunk.pod == pod)
-               and (container is None or chunk.container == container)
-               for r in chunk.records()
-               if (since is None or r.time >= since) and (until is None or r.time <= until)
-               and (text is None or text in r.text)]
+        out = [
+            r
+            for chunk in self._shipped
+            if (namespace is None or chunk.namespace == namespace)
+            and (pod is None or chunk.pod == pod)
+            and (container is None or chunk.container == container)
+            for r in chunk.records()
+            if (since is None or r.time >= since)
+            and (until is None or r.time <= until)
+            and (text is None or text in r.text)
+        ]
         return sorted(out, key=lambda r: r.time)
 
     def lines(self, pod: str, container: str | None = None, namespace: str = "default") -> list[str]:
@@ -202,8 +244,12 @@ class FluentBit(ContainerProgram):
     program_name = "fluent-bit"
     resources = ()
 
-    def __init__(self, ctx: Any, store: LogStore | None = None,
-                 node_logs: Callable[[str], dict[str, list[str]] | None] | None = None):
+    def __init__(
+        self,
+        ctx: Any,
+        store: LogStore | None = None,
+        node_logs: Callable[[str], dict[str, list[str]] | None] | None = None,
+    ):
         #: Where shipped lines go (``cluster.addons.logs``), if anywhere.
         self.store = store
         #: The node's ``/var/log/containers`` (a hostPath mount of the kubelet's files), by node name.
@@ -242,13 +288,14 @@ class FluentBit(ContainerProgram):
             offsets[path] = end
         if not shipped:
             return None
-        return self.event(self.pod_key or self.node, f"shipped {shipped} log lines from {self.node}",
-                          verb="sync")
+        return self.event(
+            self.pod_key or self.node, f"shipped {shipped} log lines from {self.node}", verb="sync"
+        )
 
 
-def fluent_bit_program(store: LogStore | None,
-                       node_logs: Callable[[str], dict[str, list[str]] | None] | None) -> Callable[[Any],
-                                                                                                   FluentBit]:
+def fluent_bit_program(
+    store: LogStore | None, node_logs: Callable[[str], dict[str, list[str]] | None] | None
+) -> Callable[[Any], FluentBit]:
     """The program behind the ``cr.fluentbit.io/fluent/fluent-bit`` image: ``node_logs(node)`` into
     ``store``."""
     return lambda ctx: FluentBit(ctx, store, node_logs)

@@ -33,6 +33,9 @@ class WatchHandle:
         self.namespace = namespace
         self.labels = parse_selector(label_selector)
         self.fields = parse_field_selector(field_selector)
+        #: Watchers with the same key select the same objects: a fan-out matches an object once per key,
+        #: not once per watcher (every node's kube-proxy watches EndpointSlices with one selector).
+        self.match_key = (namespace, label_selector, field_selector)
         self.allow_bookmarks = allow_bookmarks
         self.user = user
         self.stopped = False

@@ -145,17 +145,28 @@ class APIServer:
             del self._triggered[w.rt.plural][w.trigger]
 
     def _fan_out(self, rt: ResourceType, old: dict | None, new: dict, etype: str) -> None:
+        """Deliver one change to every watcher it concerns, in registration order.
+
+        A MODIFIED change is an ADDED to a watcher whose selector the object now enters and a
+        DELETED to one it leaves (``cacheWatcher``'s ``convertToWatchEvent``).  Whether the old
+        and new object match is worked out once per distinct selector, not once per watcher.
+        """
+        matched: dict[tuple, tuple[bool, bool]] = {}
+        modified = etype == "MODIFIED"
         for w in self._woken(rt, old, new):
-            if etype == "MODIFIED":
-                was, now = w.matches(old), w.matches(new)
-                if was and now:
-                    w.deliver("MODIFIED", new)
-                elif now:
-                    w.deliver("ADDED", new)
-                elif was:
-                    w.deliver("DELETED", new)
-            elif w.matches(new):
-                w.deliver(etype, new)
+            found = matched.get(w.match_key)
+            if found is None:
+                found = matched[w.match_key] = (modified and w.matches(old), w.matches(new))
+            was, now = found
+            if not modified:
+                if now:
+                    w.deliver(etype, new)
+            elif was and now:
+                w.deliver("MODIFIED", new)
+            elif now:
+                w.deliver("ADDED", new)
+            elif was:
+                w.deliver("DELETED", new)
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -605,6 +605,18 @@ def path_problem(path: str) -> str | None:
     return None if path else f'the path "{path}" does not exist'
 
 
+def read_file(path: str) -> bytes:
+    """Go's ``os.ReadFile``, with its error texts (``open PATH: no such file or directory``, ``read PATH: is
+    a directory``) as :class:`KubectlError` messages."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except IsADirectoryError:
+        raise KubectlError(f"read {path}: is a directory") from None
+    except (OSError, ValueError) as e:
+        raise KubectlError(f"open {path}: {go_errno_text(e)}") from None
+
+
 def kubeconfig_problem(path: str) -> str | None:
     """Why ``--kubeconfig=PATH`` is refused, or None (client-go ``tools/clientcmd/loader.go`` ``Load``: a
     path ``os.Stat`` finds missing is that error; any other is read with ``os.ReadFile``, whose error is

@@ -110,6 +110,7 @@ def _objects(k: Kubectl, args: Args) -> list[tuple[Any, dict]]:
 
 def run_patch(k: Kubectl, args: Args) -> int:
     from . import KubectlError, dry_run_strategy, resource_prefix
+    from .cmdutil import read_file
 
     text, path = args.get("patch") or "", args.get("patch-file") or ""
     if text and path:
@@ -121,11 +122,9 @@ def run_patch(k: Kubectl, args: Args) -> int:
         raise KubectlError(f'--type must be one of [json merge strategic], not "{args.get("type")}"')
     if path:
         try:
-            from pathlib import Path
-
-            text = Path(path).read_text()
-        except OSError as e:
-            raise KubectlError(f"unable to read patch file: open {path}: {e.strerror.lower()}") from None
+            text = read_file(path).decode("utf-8", "replace")
+        except KubectlError as e:
+            raise KubectlError(f"unable to read patch file: {e.message}") from None
     body = _to_json(text)
     dry = dry_run_strategy(args)
     client = k._client()

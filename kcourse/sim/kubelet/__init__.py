@@ -18,5 +18,12 @@ from .kubelet import Kubelet
 from .node_status import KUBELET_VERSION, hash_text
 from .static_pods import STATIC_PODS
 
-__all__ = ["KUBELET_VERSION", "STATIC_PODS", "GenericProgram", "Kubelet", "ProgramContext", "hash_text",
-           "lifetime"]
+__all__ = [
+    "KUBELET_VERSION",
+    "STATIC_PODS",
+    "GenericProgram",
+    "Kubelet",
+    "ProgramContext",
+    "hash_text",
+    "lifetime",
+]

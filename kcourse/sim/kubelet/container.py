@@ -30,8 +30,16 @@ from typing import Any
 from ..clock import Timer
 from ..objects import timestamp
 
-__all__ = ["ContainerRecord", "ContainerState", "PodRecord", "Running", "Terminated", "Waiting", "should_restart",
-           "status_of"]
+__all__ = [
+    "ContainerRecord",
+    "ContainerState",
+    "PodRecord",
+    "Running",
+    "Terminated",
+    "Waiting",
+    "should_restart",
+    "status_of",
+]
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,15 @@ class Terminated:
     key = "terminated"
 
     def as_dict(self, container_id: str = "") -> dict:
-        return {"terminated": {"exitCode": self.exit_code, "reason": self.reason,
-                               "startedAt": timestamp(self.started_at or 0),
-                               "finishedAt": timestamp(self.finished_at or 0),
-                               "containerID": container_id or self.container_id}}
+        return {
+            "terminated": {
+                "exitCode": self.exit_code,
+                "reason": self.reason,
+                "startedAt": timestamp(self.started_at or 0),
+                "finishedAt": timestamp(self.finished_at or 0),
+                "containerID": container_id or self.container_id,
+            }
+        }
 
 
 ContainerState = Waiting | Running | Terminated
@@ -92,11 +105,11 @@ class ContainerRecord:
     spec: dict
     init: bool
     current: ContainerState = field(default_factory=Waiting)
-    last: Terminated | None = None          # lastState.terminated
-    cid: str = ""                           # the runtime's container ID of the current instance
-    cid_old: str = ""                       # … and of the one before it (its logs, lastState)
+    last: Terminated | None = None  # lastState.terminated
+    cid: str = ""  # the runtime's container ID of the current instance
+    cid_old: str = ""  # … and of the one before it (its logs, lastState)
     restart_count: int = 0
-    attempts: int = 0                       # containers created so far (log file index = attempt)
+    attempts: int = 0  # containers created so far (log file index = attempt)
     ready: bool = False
     started: bool = False
     program: Any = None
@@ -105,7 +118,7 @@ class ContainerRecord:
     image_checked: bool = False
     image_ready: bool = False
     image_backoff: float = 0.0
-    image_backoff_at: float = -1e9          # when the last pull failed (the back-off's lastUpdate)
+    image_backoff_at: float = -1e9  # when the last pull failed (the back-off's lastUpdate)
     # the prober's counters and what a learner made the program answer
     unhealthy: bool = False
     unready: bool = False
@@ -113,8 +126,8 @@ class ContainerRecord:
     oks: dict[str, int] = field(default_factory=dict)
     # restarts
     backoff: float = 0.0
-    not_before: float = 0.0                 # back-off: no (re)start or pull before this time
-    stopping: bool = False                  # a failed liveness/startup probe asked for a restart
+    not_before: float = 0.0  # back-off: no (re)start or pull before this time
+    stopping: bool = False  # a failed liveness/startup probe asked for a restart
     timers: list[Timer] = field(default_factory=list)
 
     @property
@@ -138,7 +151,9 @@ class ContainerRecord:
     def terminate(self, exit_code: int, reason: str, now: float) -> None:
         """The process ended; the probes of this instance stop."""
         started = self.current.started_at if isinstance(self.current, Running) else 0.0
-        self.current = Terminated(exit_code, reason or ("Completed" if not exit_code else "Error"), started, now)
+        self.current = Terminated(
+            exit_code, reason or ("Completed" if not exit_code else "Error"), started, now
+        )
         self.ready = False
         self.cancel_timers()
 
@@ -200,9 +215,16 @@ class PodRecord:
 
     def reference(self) -> dict:
         """The Pod as an Event's ``involvedObject`` names it (``ref.GetReference``'s fields)."""
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": {
-            "name": self.name, "namespace": self.namespace, "uid": self.uid,
-            "resourceVersion": self.resource_version}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "uid": self.uid,
+                "resourceVersion": self.resource_version,
+            },
+        }
 
     @property
     def namespace(self) -> str:

@@ -64,7 +64,10 @@ class ImageManager:
         try:
             parse_reference(image)
         except ImageReferenceError as err:
-            msg = f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {err}'
+            msg = (
+                f'Failed to apply default image tag "{image}": '
+                f'couldn\'t parse image reference "{image}": {err}'
+            )
             kl.record(p, "Warning", "InspectFailed", msg, c)
             return self._failed(p, c, "InvalidImageName", msg)
         img = kl.cri.image_service.ImageStatus(ImageSpec(image), p.key)
@@ -94,8 +97,9 @@ class ImageManager:
             now = kl.clock.now
             kl.record(p, "Warning", "Failed", f'Failed to pull image "{image}": {err}', c)
             expired = now - c.image_backoff_at > 2 * BACKOFF_MAX
-            c.image_backoff = BACKOFF_INITIAL if not c.image_backoff or expired else \
-                min(c.image_backoff * 2, BACKOFF_MAX)
+            c.image_backoff = (
+                BACKOFF_INITIAL if not c.image_backoff or expired else min(c.image_backoff * 2, BACKOFF_MAX)
+            )
             c.image_backoff_at = now
             c.image_checked = False
             c.not_before = now + c.image_backoff
@@ -108,8 +112,14 @@ class ImageManager:
         c.image_ready = True
         manifest = kl.cri.registry.lookup(image)
         size = manifest.size if manifest is not None else 0
-        kl.record(p, "Normal", "Pulled", f'Successfully pulled image "{image}" in {go_duration(seconds)} '
-                                         f"({go_duration(seconds)} including waiting). Image size: {size} bytes.", c)
+        kl.record(
+            p,
+            "Normal",
+            "Pulled",
+            f'Successfully pulled image "{image}" in {go_duration(seconds)} '
+            f"({go_duration(seconds)} including waiting). Image size: {size} bytes.",
+            c,
+        )
         return kl.cri_event(p.key)
 
     def _failed(self, p: PodRecord, c: ContainerRecord, reason: str, message: str) -> Event | None:

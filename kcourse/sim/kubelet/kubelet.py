@@ -84,9 +84,17 @@ __all__ = ["DURATIONS", "Kubelet"]
 
 BACKOFF_RESET = 600.0
 #: Simulated time each CRI call takes (seconds); PullImage depends on the image's size.
-DURATIONS = {"RunPodSandbox": 0.5, "PodSandboxStatus": 0.01, "ImageStatus": 0.01, "CreateContainer": 0.1,
-             "StartContainer": 0.2, "StopPodSandbox": 0.2, "RemovePodSandbox": 0.1, "RemoveContainer": 0.05,
-             "UpdateRuntimeConfig": 0.01}
+DURATIONS = {
+    "RunPodSandbox": 0.5,
+    "PodSandboxStatus": 0.01,
+    "ImageStatus": 0.01,
+    "CreateContainer": 0.1,
+    "StartContainer": 0.2,
+    "StopPodSandbox": 0.2,
+    "RemovePodSandbox": 0.1,
+    "RemoveContainer": 0.05,
+    "UpdateRuntimeConfig": 0.01,
+}
 KATA_EXTRA = {"RunPodSandbox": 1.5, "StartContainer": 0.1}
 
 
@@ -98,10 +106,19 @@ def _lost_power(c: ContainerRecord) -> bool:
 class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
     """The node agent (one per machine)."""
 
-    def __init__(self, host: Host, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
-                 role: str = "worker", *, registry: Registry | None = None,
-                 programs: Mapping[str, Callable[..., Any]] | None = None,
-                 capacity: Mapping[str, str] | None = None, cloud_provider: bool = False):
+    def __init__(
+        self,
+        host: Host,
+        node: str,
+        runtime: str = "containerd",
+        oci_runtime: str = "runc",
+        role: str = "worker",
+        *,
+        registry: Registry | None = None,
+        programs: Mapping[str, Callable[..., Any]] | None = None,
+        capacity: Mapping[str, str] | None = None,
+        cloud_provider: bool = False,
+    ):
         super().__init__(host, "kubelet", node)
         self.role = role
         #: Where Pod IPs come from (the CNI's IPAM) and the node's own address.
@@ -110,10 +127,18 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.programs: Mapping[str, Callable[..., Any]] = programs if programs is not None else {}
         #: The machine's capacity as the Node reports it (cpu, memory, pods, ephemeral-storage).
         self.capacity: Mapping[str, str] = capacity if capacity is not None else DEFAULT_CAPACITY
-        #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller's initialization.
+        #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller to
+        #: initialize it.
         self.cloud_provider = cloud_provider
-        # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the cluster).
-        self.cri = ContainerRuntime(host, node, runtime, oci_runtime, registry=registry)  # type: ignore[arg-type]
+        # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the
+        # cluster).
+        self.cri = ContainerRuntime(
+            host,  # type: ignore[arg-type]
+            node,
+            runtime,
+            oci_runtime,
+            registry=registry,
+        )
         self.status_manager = StatusManager(self)
         self.prober = ProberManager(self)
         self.pleg = GenericPLEG(self)
@@ -206,40 +231,53 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
                 what = f"node {self.node} was already registered"
             self.registered = True
             self.client.event(node, "Normal", "Starting", "Starting kubelet.")
-            self.client.event(node, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
+            self.client.event(
+                node, "Normal", "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"
+            )
             self._start_informers()
         except Unreachable:
             self.after(7.0, self._register)
-            return self.event(f"nodes/{self.node}", "Unable to register node with API server: the API server is "
-                                                    "unreachable; retrying", verb="register")
+            return self.event(
+                f"nodes/{self.node}",
+                "Unable to register node with API server: the API server is unreachable; retrying",
+                verb="register",
+            )
         self.after(0, self._renew_lease)
         self.after(0.01, self._node_status)
         if self.is_master:
             self.after(0.02, self._static_pods)
-        return self.event(f"nodes/{self.node}", f"{what} ({version.runtime_name} {version.runtime_version} via CRI "
-                                                f"{version.runtime_api_version}, kubelet {KUBELET_VERSION})")
+        return self.event(
+            f"nodes/{self.node}",
+            f"{what} ({version.runtime_name} {version.runtime_version} via CRI "
+            f"{version.runtime_api_version}, kubelet {KUBELET_VERSION})",
+        )
 
     def _start_informers(self) -> None:
         if self.node_informer is None:
             self.node_informer = Informer(self.client, "nodes", field_selector=f"metadata.name={self.node}")
-            self.node_informer.add_event_handler(ResourceEventHandler(self._node_changed,
-                                                                      lambda old, new: self._node_changed(new)))
+            self.node_informer.add_event_handler(
+                ResourceEventHandler(self._node_changed, lambda _old, new: self._node_changed(new))
+            )
             self.node_informer.start()
         if self.pod_informer is None:
             self.pod_informer = Informer(self.client, "pods", field_selector=f"spec.nodeName={self.node}")
-            self.pod_informer.add_event_handler(ResourceEventHandler(self._pod_added, self._pod_updated,
-                                                                     self._pod_deleted))
+            self.pod_informer.add_event_handler(
+                ResourceEventHandler(self._pod_added, self._pod_updated, self._pod_deleted)
+            )
             self.pod_informer.start()
         for key in sorted(self.pods):
             p = self.pods[key]
-            self.pleg.relist(p)   # containers that died while the kubelet was down
+            self.pleg.relist(p)  # containers that died while the kubelet was down
             self.kick(p)
 
     def _node_changed(self, node: dict) -> None:
         cidr = node["spec"].get("podCIDR")
         if cidr and cidr != self.cri.pod_cidr and self.running:
-            self.after(DURATIONS["UpdateRuntimeConfig"], lambda: self._update_runtime_config(cidr),
-                       trace_name=self.runtime_name)
+            self.after(
+                DURATIONS["UpdateRuntimeConfig"],
+                lambda: self._update_runtime_config(cidr),
+                trace_name=self.runtime_name,
+            )
 
     def _update_runtime_config(self, cidr: str) -> Event | None:
         if self.cri.pod_cidr == cidr:
@@ -255,7 +293,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
     def _pod_added(self, pod: dict) -> None:
         self._pod_updated(None, pod)
 
-    def _pod_updated(self, old: dict | None, pod: dict) -> None:
+    def _pod_updated(self, _old: dict | None, pod: dict) -> None:
         key = object_key(pod)
         p = self.pods.get(key)
         if p is not None and p.uid != pod["metadata"]["uid"]:
@@ -265,11 +303,17 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             key = key + "#new"  # a new incarnation waits until the old one is gone
             return
         if p is None:
-            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and \
-                    not pod["metadata"].get("deletionTimestamp"):
+            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not pod["metadata"].get(
+                "deletionTimestamp"
+            ):
                 return
-            ctrs = {c["name"]: ContainerRecord(c["name"], c, True) for c in pod["spec"].get("initContainers") or []}
-            ctrs.update({c["name"]: ContainerRecord(c["name"], c, False) for c in pod["spec"].get("containers") or []})
+            ctrs = {
+                c["name"]: ContainerRecord(c["name"], c, True)
+                for c in pod["spec"].get("initContainers") or []
+            }
+            ctrs.update(
+                {c["name"]: ContainerRecord(c["name"], c, False) for c in pod["spec"].get("containers") or []}
+            )
             for c in ctrs.values():
                 prev = status_of(pod, c.name, c.init)
                 if prev:
@@ -280,7 +324,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         if pod["metadata"].get("deletionTimestamp"):
             p.terminating = True
         if self._ready_drifted(p, pod):
-            self.status_manager.mark(p)  # the status manager's needsReconcile: someone else rewrote our status
+            self.status_manager.mark(
+                p
+            )  # the status manager's needsReconcile: someone else rewrote our status
         self.kick(p)
 
     @staticmethod
@@ -288,8 +334,14 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         """Does the API server show another Ready than the kubelet knows (node-lifecycle marked it False)?"""
         mains = [c for c in p.ctrs.values() if not c.init]
         ours = "True" if mains and all(c.ready for c in mains) else "False"
-        theirs = next((c.get("status") for c in (pod.get("status") or {}).get("conditions") or []
-                       if c.get("type") == "Ready"), None)
+        theirs = next(
+            (
+                c.get("status")
+                for c in (pod.get("status") or {}).get("conditions") or []
+                if c.get("type") == "Ready"
+            ),
+            None,
+        )
         return theirs is not None and theirs != ours
 
     def _pod_deleted(self, pod: dict) -> None:
@@ -298,8 +350,11 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             return
         p.gone_from_api = True
         p.terminating = True
-        if (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.source") == "file" and \
-                self.is_master and self.running:
+        if (
+            (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.source") == "file"
+            and self.is_master
+            and self.running
+        ):
             self.after(1.0, self._static_pods)
         self.kick(p)
 
@@ -320,6 +375,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             ev = work()
             self.kick(p)
             return ev
+
         p.busy = self.after(delay + duration, run, trace_name=trace)
 
     def _next_step(self, p: PodRecord) -> tuple[float, str, Callable[[], Event | None]] | None:
@@ -329,7 +385,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             return self._next_kill_step(p)
         if not p.sandbox_ok:
             if not p.host_network and not self.cri.pod_cidr:
-                return None   # waits for the network (kicked again by UpdateRuntimeConfig)
+                return None  # waits for the network (kicked again by UpdateRuntimeConfig)
             if p.sandbox_id and any(_lost_power(c) for c in p.ctrs.values()):
                 return (DURATIONS["StopPodSandbox"], rt, lambda: self._stop_old_sandbox(p))
             return (self._duration("RunPodSandbox"), rt, lambda: self._run_sandbox(p))
@@ -363,11 +419,13 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         extra = KATA_EXTRA.get(rpc, 0.0) if self.cri.oci_runtime == "kata" else 0.0
         return DURATIONS[rpc] + extra
 
-    def _start_steps(self, p: PodRecord, c: ContainerRecord) -> tuple[float, str, Callable[[], Event | None]] | None:
+    def _start_steps(
+        self, p: PodRecord, c: ContainerRecord
+    ) -> tuple[float, str, Callable[[], Event | None]] | None:
         rt = self.runtime_name
         now = self.clock.now
         if c.not_before > now + 1e-6:
-            return None   # a back-off timer will kick the worker
+            return None  # a back-off timer will kick the worker
         if not c.image_checked:
             return (DURATIONS["ImageStatus"], rt, lambda: self.image_manager.image_status(p, c))
         if not c.image_ready:
@@ -385,27 +443,44 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def sandbox_config(self, p: PodRecord) -> PodSandboxConfig:
         spec = p.spec
-        ports = [PortMapping(port.get("protocol", "TCP"), port.get("containerPort", 0), port.get("hostPort", 0))
-                 for c in spec.get("containers") or [] for port in c.get("ports") or [] if port.get("hostPort")]
+        ports = [
+            PortMapping(port.get("protocol", "TCP"), port.get("containerPort", 0), port.get("hostPort", 0))
+            for c in spec.get("containers") or []
+            for port in c.get("ports") or []
+            if port.get("hostPort")
+        ]
         dns = None
         if not spec.get("hostNetwork") and spec.get("dnsPolicy", "ClusterFirst") == "ClusterFirst":
             ns = p.namespace
-            dns = DNSConfig(["10.96.0.10"], [f"{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local"],
-                            ["ndots:5"])
+            dns = DNSConfig(
+                ["10.96.0.10"], [f"{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local"], ["ndots:5"]
+            )
         return PodSandboxConfig(
             PodSandboxMetadata(p.name, p.uid, p.namespace, max(p.sandbox_attempt, 0)),
             hostname=self.node if spec.get("hostNetwork") else p.name,
-            log_directory=p.log_directory, dns_config=dns,
-            port_mappings=ports, labels=dict(p.labels or {}, **{
-                "io.kubernetes.pod.name": p.name, "io.kubernetes.pod.namespace": p.namespace,
-                "io.kubernetes.pod.uid": p.uid}),
-            annotations=dict(p.annotations or {}), host_network=bool(spec.get("hostNetwork")))
+            log_directory=p.log_directory,
+            dns_config=dns,
+            port_mappings=ports,
+            labels=dict(
+                p.labels or {},
+                **{
+                    "io.kubernetes.pod.name": p.name,
+                    "io.kubernetes.pod.namespace": p.namespace,
+                    "io.kubernetes.pod.uid": p.uid,
+                },
+            ),
+            annotations=dict(p.annotations or {}),
+            host_network=bool(spec.get("hostNetwork")),
+        )
 
     def _run_sandbox(self, p: PodRecord) -> Event | None:
         p.sandbox_attempt += 1
         cfg = self.sandbox_config(p)
-        ip = self.network.node_ip(self.node) if p.host_network else \
-            self.network.allocate_pod_ip(self.node, p.key)
+        ip = (
+            self.network.node_ip(self.node)
+            if p.host_network
+            else self.network.allocate_pod_ip(self.node, p.key)
+        )
         handler = "kata" if self.cri.oci_runtime == "kata" else ""
         resp = self.cri.runtime_service.RunPodSandbox(RunPodSandboxRequest(cfg, handler), ip)
         p.sandbox_id, p.sandbox_ok, p.sandbox_status_known, p.ip = resp.pod_sandbox_id, True, False, ip
@@ -418,8 +493,12 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def _stop_old_sandbox(self, p: PodRecord) -> Event | None:
         try:
-            self.client.event(p.reference(), "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and "
-                                                                 "re-created.")
+            self.client.event(
+                p.reference(),
+                "Normal",
+                "SandboxChanged",
+                "Pod sandbox changed, it will be killed and re-created.",
+            )
         except Unreachable:
             pass
         self.cri.runtime_service.StopPodSandbox(p.sandbox_id)
@@ -433,7 +512,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.status_manager.mark(p)
         return self.cri_event(p.key)
 
-    def record(self, p: PodRecord, etype: str, reason: str, message: str, c: ContainerRecord | None = None) -> None:
+    def record(
+        self, p: PodRecord, etype: str, reason: str, message: str, c: ContainerRecord | None = None
+    ) -> None:
         """A v1 Event about the pod (``involvedObject.fieldPath`` names the container in the real kubelet)."""
         # ref.GetPartialReference(pod, "spec.containers{name}") as the kubelet's container events carry it.
         field_path = f"spec.{'initContainers' if c.init else 'containers'}{{{c.name}}}" if c else ""
@@ -443,17 +524,30 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             pass
 
     def _create_container(self, p: PodRecord, c: ContainerRecord) -> Event | None:
-        if c.state == "terminated" or isinstance(c.current, Waiting) and c.current.reason == "CrashLoopBackOff":
-            c.restart_count += 1   # restartCount: how many times this container was started again
+        if (
+            c.state == "terminated"
+            or isinstance(c.current, Waiting)
+            and c.current.reason == "CrashLoopBackOff"
+        ):
+            c.restart_count += 1  # restartCount: how many times this container was started again
         attempt = c.attempts
         log_path = f"{c.name}/{attempt}.log"
-        cfg = ContainerConfig(ContainerMetadata(c.name, attempt), ImageSpec(c.spec["image"]),
-                              list(c.spec.get("command") or []), list(c.spec.get("args") or []),
-                              c.spec.get("workingDir", ""),
-                              [KeyValue(e["name"], str(e.get("value", ""))) for e in c.spec.get("env") or []],
-                              {"io.kubernetes.container.name": c.name, "io.kubernetes.pod.name": p.name,
-                               "io.kubernetes.pod.namespace": p.namespace, "io.kubernetes.pod.uid": p.uid},
-                              {"io.kubernetes.container.restartCount": str(c.restart_count)}, log_path)
+        cfg = ContainerConfig(
+            ContainerMetadata(c.name, attempt),
+            ImageSpec(c.spec["image"]),
+            list(c.spec.get("command") or []),
+            list(c.spec.get("args") or []),
+            c.spec.get("workingDir", ""),
+            [KeyValue(e["name"], str(e.get("value", ""))) for e in c.spec.get("env") or []],
+            {
+                "io.kubernetes.container.name": c.name,
+                "io.kubernetes.pod.name": p.name,
+                "io.kubernetes.pod.namespace": p.namespace,
+                "io.kubernetes.pod.uid": p.uid,
+            },
+            {"io.kubernetes.container.restartCount": str(c.restart_count)},
+            log_path,
+        )
         c.cid = self.cri.runtime_service.CreateContainer(p.sandbox_id, cfg, self.sandbox_config(p))
         c.attempts += 1
         pods_path = f"{p.log_directory}/{c.name}/{attempt}.log"
@@ -483,8 +577,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
     def _container_timer(self, delay: float, work: Callable[[], Event | None]) -> None:
         """Something a container does on its own (it keeps running even when the kubelet does not)."""
         self._container_timers = [t for t in self._container_timers if not t.cancelled]
-        self._container_timers.append(self.host.schedule(self, delay, work, trace_name=self.runtime_name,
-                                                         when_stopped=True))
+        self._container_timers.append(
+            self.host.schedule(self, delay, work, trace_name=self.runtime_name, when_stopped=True)
+        )
 
     # --- programs ------------------------------------------------------------------------------------
 
@@ -498,8 +593,19 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         def log(line: str, stream: str = "stdout") -> None:
             stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
             lines.append(f"{stamp} {stream} F {line}")
-        ctx = ProgramContext(self.host, self.node, p.namespace, p.name, c.name, log,  # type: ignore[arg-type]
-                             self._program_pod(p), c.spec, self.cri.registry.serves(c.spec["image"]))
+
+        # A program reads only the host's services (the context's field is still typed as the cluster).
+        ctx = ProgramContext(
+            self.host,  # type: ignore[arg-type]
+            self.node,
+            p.namespace,
+            p.name,
+            c.name,
+            log,
+            self._program_pod(p),
+            c.spec,
+            self.cri.registry.serves(c.spec["image"]),
+        )
         factory = self._program_factory(c)
         c.program = factory(ctx) if factory is not None else GenericProgram(ctx)
         c.program.start()
@@ -507,10 +613,16 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
     def _program_pod(self, p: PodRecord) -> dict:
         """The Pod as its container's program sees it: its name, uid, host network and IP, not a copy."""
         current = self.pod_informer.get(p.key) if self.pod_informer is not None else None
-        status = (current.get("status") or {}) if current is not None and current["metadata"]["uid"] == p.uid \
+        status = (
+            (current.get("status") or {})
+            if current is not None and current["metadata"]["uid"] == p.uid
             else {}
-        return {"metadata": {"name": p.name, "namespace": p.namespace, "uid": p.uid},
-                "spec": {"hostNetwork": p.host_network}, "status": {"podIP": status.get("podIP")}}
+        )
+        return {
+            "metadata": {"name": p.name, "namespace": p.namespace, "uid": p.uid},
+            "spec": {"hostNetwork": p.host_network},
+            "status": {"podIP": status.get("podIP")},
+        }
 
     def stop_program(self, c: ContainerRecord) -> None:
         if c.program is not None:
@@ -519,7 +631,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     # --- what a learner makes happen -------------------------------------------------------------
 
-    def crash_container(self, namespace: str, pod: str, container: str | None = None, exit_code: int = 1) -> None:
+    def crash_container(
+        self, namespace: str, pod: str, container: str | None = None, exit_code: int = 1
+    ) -> None:
         """Make a running container exit with ``exit_code`` (its process crashed)."""
         p = self.pods.get(f"{namespace}/{pod}")
         if p is None:
@@ -529,8 +643,14 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             raise ValueError(f'container "{container or "?"}" of pod "{pod}" is not running')
         self.pleg.exited(p, c, c.cid, exit_code)
 
-    def set_unhealthy(self, namespace: str, pod: str, container: str | None = None, unhealthy: bool = True,
-                      readiness_only: bool = False) -> None:
+    def set_unhealthy(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        unhealthy: bool = True,
+        readiness_only: bool = False,
+    ) -> None:
         """Make a container's program fail its probes (liveness and readiness, or readiness only)."""
         p = self.pods[f"{namespace}/{pod}"]
         c = p.ctrs[container] if container else next(c for c in p.ctrs.values() if not c.init)
@@ -555,10 +675,17 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         c.backoff = min(c.backoff * 2, BACKOFF_MAX)
         c.not_before = now + delay
         c.remember_terminated()
-        c.wait("CrashLoopBackOff", f"back-off {delay:g}s restarting failed container={c.name} "
-                                   f"pod={p.name}_{p.namespace}({p.uid})")
-        self.record(p, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod "
-                                              f"{p.name}_{p.namespace}({p.uid})", c)
+        c.wait(
+            "CrashLoopBackOff",
+            f"back-off {delay:g}s restarting failed container={c.name} pod={p.name}_{p.namespace}({p.uid})",
+        )
+        self.record(
+            p,
+            "Warning",
+            "BackOff",
+            f"Back-off restarting failed container {c.name} in pod {p.name}_{p.namespace}({p.uid})",
+            c,
+        )
         self.after(delay, lambda: self.kick(p))
         return f"; CrashLoopBackOff: back-off {delay:g}s"
 
@@ -595,9 +722,14 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
                 self.record(p, "Normal", "Killing", f"Stopping container {c.name}", c)
                 names.append(c.name)
             c.cancel_timers()
-        why = "deleted from the API server" if p.gone_from_api else \
-            f"deletionTimestamp set, grace period {self._grace(p)}s"
-        return self.event(p.key, f"SyncTerminatingPod: {why}; stopping {', '.join(names) or 'no running containers'}")
+        why = (
+            "deleted from the API server"
+            if p.gone_from_api
+            else f"deletionTimestamp set, grace period {self._grace(p)}s"
+        )
+        return self.event(
+            p.key, f"SyncTerminatingPod: {why}; stopping {', '.join(names) or 'no running containers'}"
+        )
 
     def _stop_container(self, p: PodRecord, c: ContainerRecord, grace: int) -> Event | None:
         killed = ignores_sigterm(c.spec)
@@ -642,8 +774,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             return self.event(p.key, "pod removed from the node")
         try:
             self.status_manager.write(p)
-            self.client.delete("pods", p.name, p.namespace, grace_period_seconds=0,
-                               preconditions_uid=p.uid)
+            self.client.delete("pods", p.name, p.namespace, grace_period_seconds=0, preconditions_uid=p.uid)
         except ApiError as err:
             if err.code not in (404, 409):
                 p.deleted_sent = False
@@ -651,10 +782,15 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
                 return self.event(p.key, f"failed to delete pod: {err}")
         except Unreachable:
             p.deleted_sent = False
-            return self.event(p.key, "failed to delete pod: the API server is unreachable; waiting for reconnect")
+            return self.event(
+                p.key, "failed to delete pod: the API server is unreachable; waiting for reconnect"
+            )
         self._forget(p)
-        return self.event(p.key, "containers stopped and sandbox removed; deleted the pod with grace period 0",
-                          verb="delete")
+        return self.event(
+            p.key,
+            "containers stopped and sandbox removed; deleted the pod with grace period 0",
+            verb="delete",
+        )
 
     def _forget(self, p: PodRecord) -> None:
         p.removed = True
@@ -668,4 +804,3 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             current = self.pod_informer.get(p.key)
             if current is not None and current["metadata"]["uid"] != p.uid:
                 self._pod_added(current)
-

@@ -38,8 +38,11 @@ class ContainerLogsMixin(Component):
 
     def log_files(self) -> dict[str, list[str]]:
         """The node's ``/var/log/containers/*.log`` (symlinks into ``/var/log/pods``), for log shippers."""
-        return {link: self.log_store[target] for link, target in sorted(self._links.items())
-                if target in self.log_store}
+        return {
+            link: self.log_store[target]
+            for link, target in sorted(self._links.items())
+            if target in self.log_store
+        }
 
     def _log_container_id(self, p: PodRecord, c: ContainerRecord, previous: bool) -> str:
         """``validateContainerLogStatus``: which container instance ``kubectl logs`` reads."""
@@ -48,8 +51,9 @@ class ContainerLogsMixin(Component):
         state = status["state"]
         if previous:
             if not last.get("containerID"):
-                raise ApiError(400, "BadRequest", f'previous terminated container "{c.name}" in pod "{p.name}" '
-                                                  "not found")
+                raise ApiError(
+                    400, "BadRequest", f'previous terminated container "{c.name}" in pod "{p.name}" not found'
+                )
             return last["containerID"]
         if "running" in state:
             return status["containerID"]
@@ -59,19 +63,36 @@ class ContainerLogsMixin(Component):
                 raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{p.name}" is terminated')
             return cid
         reason = state["waiting"].get("reason", "")
-        reason = {"ErrImagePull": "image can't be pulled",
-                  "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
-        raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{p.name}" is waiting to start: {reason}')
+        reason = {
+            "ErrImagePull": "image can't be pulled",
+            "ImagePullBackOff": "trying and failing to pull image",
+        }.get(reason, reason)
+        raise ApiError(
+            400, "BadRequest", f'container "{c.name}" in pod "{p.name}" is waiting to start: {reason}'
+        )
 
     def _log_path(self, p: PodRecord, container_id: str) -> str:
         """The instance's log file, found as CRI's ContainerStatus.LogPath would give it."""
         cid = container_id.split("://", 1)[-1]
         prefix = f"/var/log/containers/{p.name}_{p.namespace}_"
-        return next((target for link, target in self._links.items()
-                     if link.startswith(prefix) and link.endswith(f"-{cid}.log")), "")
+        return next(
+            (
+                target
+                for link, target in self._links.items()
+                if link.startswith(prefix) and link.endswith(f"-{cid}.log")
+            ),
+            "",
+        )
 
-    def logs(self, namespace: str, pod: str, container: str | None = None, previous: bool = False,
-             tail: int | None = None, timestamps: bool = False) -> str:
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        previous: bool = False,
+        tail: int | None = None,
+        timestamps: bool = False,
+    ) -> str:
         """What ``kubectl logs`` shows (served by the kubelet's ``/containerLogs`` endpoint).
 
         The container is chosen as ``validateContainerLogStatus`` does, from
@@ -88,8 +109,9 @@ class ContainerLogsMixin(Component):
             raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
         path = self._log_path(p, self._log_container_id(p, c, previous))
         if path not in self.log_store:
-            raise ApiError(400, "BadRequest", f'container "{c.name}" in pod "{pod}" is waiting to start - no logs '
-                                              "yet")
+            raise ApiError(
+                400, "BadRequest", f'container "{c.name}" in pod "{pod}" is waiting to start - no logs yet'
+            )
         lines = self.log_store[path]
         if tail is not None and tail >= 0:
             lines = lines[-tail:] if tail else []
@@ -98,4 +120,3 @@ class ContainerLogsMixin(Component):
             stamp, _stream, _tag, text = (line.split(" ", 3) + ["", "", ""])[:4]
             out.append(f"{stamp} {text}" if timestamps else text)
         return "".join(t + "\n" for t in out)
-

@@ -46,12 +46,17 @@ LEASE_RENEW = 10.0
 NODE_STATUS_UPDATE = 10.0
 NODE_STATUS_REPORT = 300.0
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
-UNINITIALIZED_TAINT = {"key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true",
-                       "effect": "NoSchedule"}
+UNINITIALIZED_TAINT = {
+    "key": "node.cloudprovider.kubernetes.io/uninitialized",
+    "value": "true",
+    "effect": "NoSchedule",
+}
 #: A machine's capacity when none is given: kcourse's default VM (2 CPUs, 4 GiB, kubelet's maxPods 110).
 DEFAULT_CAPACITY = {"cpu": "2", "memory": "4Gi", "pods": "110", "ephemeral-storage": "20Gi"}
-NETWORK_NOT_READY = ("container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
-                     "message:Network plugin returns error: cni plugin not initialized")
+NETWORK_NOT_READY = (
+    "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+    "message:Network plugin returns error: cni plugin not initialized"
+)
 
 
 def hash_text(text: str) -> int:
@@ -88,8 +93,13 @@ class NodeStatusMixin(Component):
         alloc = dict(cap)
         alloc["memory"] = format_bytes(units(cap["memory"]) - 100 * 2**20)
         alloc["ephemeral-storage"] = str(units(cap["ephemeral-storage"]) * 9 // 10)
-        labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": self.node, "kubernetes.io/os": "linux"}
+        labels = {
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": self.node,
+            "kubernetes.io/os": "linux",
+        }
         taints = []
         if self.is_master:
             labels["node-role.kubernetes.io/control-plane"] = ""
@@ -98,23 +108,44 @@ class NodeStatusMixin(Component):
         if self.cloud_provider:
             taints.append(dict(UNINITIALIZED_TAINT))
         spec: dict[str, Any] = {"taints": taints} if taints else {}
-        return {"apiVersion": "v1", "kind": "Node",
-                "metadata": {"name": self.node, "labels": labels, "annotations": {
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": self.node,
+                "labels": labels,
+                "annotations": {
                     "kubeadm.alpha.kubernetes.io/cri-socket": self.cri.info.socket,
                     "node.alpha.kubernetes.io/ttl": "0",
-                    "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-                "spec": spec,
-                "status": {"capacity": cap, "allocatable": alloc,
-                           "addresses": [{"type": "InternalIP", "address": self.network.node_ip(self.node)},
-                                         {"type": "Hostname", "address": self.node}],
-                           "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-                           "nodeInfo": self._node_info()}}
+                    "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+                },
+            },
+            "spec": spec,
+            "status": {
+                "capacity": cap,
+                "allocatable": alloc,
+                "addresses": [
+                    {"type": "InternalIP", "address": self.network.node_ip(self.node)},
+                    {"type": "Hostname", "address": self.node},
+                ],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "nodeInfo": self._node_info(),
+            },
+        }
 
     def _node_info(self) -> dict:
-        return {"architecture": "amd64", "bootID": self.boot_id, "containerRuntimeVersion": self.cri.version_string,
-                "kernelVersion": "6.8.0-51-generic", "kubeProxyVersion": "", "kubeletVersion": KUBELET_VERSION,
-                "machineID": f"{abs(hash_text(self.node)):032x}"[:32], "operatingSystem": "linux",
-                "osImage": "Ubuntu 24.04.1 LTS", "systemUUID": f"{abs(hash_text('uuid' + self.node)):032x}"[:32]}
+        return {
+            "architecture": "amd64",
+            "bootID": self.boot_id,
+            "containerRuntimeVersion": self.cri.version_string,
+            "kernelVersion": "6.8.0-51-generic",
+            "kubeProxyVersion": "",
+            "kubeletVersion": KUBELET_VERSION,
+            "machineID": f"{abs(hash_text(self.node)):032x}"[:32],
+            "operatingSystem": "linux",
+            "osImage": "Ubuntu 24.04.1 LTS",
+            "systemUUID": f"{abs(hash_text('uuid' + self.node)):032x}"[:32],
+        }
 
     @property
     def node_key(self) -> str:
@@ -129,13 +160,25 @@ class NodeStatusMixin(Component):
             lease = self.client.get("leases", self.node, "kube-node-lease") if self._lease_exists() else None
             if lease is None:
                 node = self.node_informer.get(self.node) if self.node_informer else None
-                obj = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                       "metadata": {"name": self.node, "namespace": "kube-node-lease"},
-                       "spec": {"holderIdentity": self.node, "leaseDurationSeconds": LEASE_DURATION,
-                                "renewTime": micro_timestamp(now)}}
+                obj = {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {"name": self.node, "namespace": "kube-node-lease"},
+                    "spec": {
+                        "holderIdentity": self.node,
+                        "leaseDurationSeconds": LEASE_DURATION,
+                        "renewTime": micro_timestamp(now),
+                    },
+                }
                 if node is not None:
-                    obj["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.node,
-                                                           "uid": node["metadata"]["uid"]}]
+                    obj["metadata"]["ownerReferences"] = [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "Node",
+                            "name": self.node,
+                            "uid": node["metadata"]["uid"],
+                        }
+                    ]
                 self.client.create(obj)
                 return self.event(key, "created the node lease", verb="create")
             new = deep_copy(lease)
@@ -146,7 +189,9 @@ class NodeStatusMixin(Component):
             return self.event(key, "failed to renew lease: the API server is unreachable", verb="renew")
         except ApiError as err:
             return self.event(key, f"failed to renew lease: {err}", verb="renew")
-        return self.event(key, f"renewed the node lease (leaseDurationSeconds {LEASE_DURATION})", verb="renew")
+        return self.event(
+            key, f"renewed the node lease (leaseDurationSeconds {LEASE_DURATION})", verb="renew"
+        )
 
     def _lease_exists(self) -> bool:
         """Is there a lease to renew?  Read from the API server's storage, so it leaves no request behind."""
@@ -164,23 +209,33 @@ class NodeStatusMixin(Component):
         net_ready = bool(self.cri.pod_cidr)
         changed = False
         for ctype, reason, message in (
-                ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available")):
-            changed |= set_condition(new, ctype, "False", now, reason, message, heartbeat=True) and \
-                self._cond_status(node, ctype) != "False"
-        ready, reason, message = ("True", "KubeletReady", "kubelet is posting ready status") if net_ready else \
-            ("False", "KubeletNotReady", NETWORK_NOT_READY)
-        changed |= set_condition(new, "Ready", ready, now, reason, message, heartbeat=True) and \
-            self._cond_status(node, "Ready") != ready
+            ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ):
+            changed |= (
+                set_condition(new, ctype, "False", now, reason, message, heartbeat=True)
+                and self._cond_status(node, ctype) != "False"
+            )
+        ready, reason, message = (
+            ("True", "KubeletReady", "kubelet is posting ready status")
+            if net_ready
+            else ("False", "KubeletNotReady", NETWORK_NOT_READY)
+        )
+        changed |= (
+            set_condition(new, "Ready", ready, now, reason, message, heartbeat=True)
+            and self._cond_status(node, "Ready") != ready
+        )
         base = self._node_object()["status"]
         for k in ("capacity", "allocatable", "daemonEndpoints"):
             st[k] = base[k]
         st["nodeInfo"] = self._node_info()
         if not st.get("addresses"):
             st["addresses"] = base["addresses"]
-        images = [{"names": sorted(i.repo_digests + i.repo_tags), "sizeBytes": i.size}
-                  for i in sorted(self.cri.image_service.ListImages(), key=lambda i: -i.size)]
+        images = [
+            {"names": sorted(i.repo_digests + i.repo_tags), "sizeBytes": i.size}
+            for i in sorted(self.cri.image_service.ListImages(), key=lambda i: -i.size)
+        ]
         if st.get("images") != images:
             st["images"] = images
             changed = True
@@ -199,8 +254,11 @@ class NodeStatusMixin(Component):
                 for r in ("NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"):
                     self.client.event(stored, "Normal", r, f"Node {self.node} status is now: {r}")
             self._posted_ready = ready
-        return self.event(self.node_key, f"posted node status: Ready={ready}"
-                          + ("" if net_ready else f" ({reason}: waiting for spec.podCIDR)"))
+        return self.event(
+            self.node_key,
+            f"posted node status: Ready={ready}"
+            + ("" if net_ready else f" ({reason}: waiting for spec.podCIDR)"),
+        )
 
     def _schedule_node_status(self) -> None:
         pending = self._node_status_timer
@@ -214,4 +272,3 @@ class NodeStatusMixin(Component):
             if c.get("type") == ctype:
                 return c.get("status")
         return None
-

@@ -84,8 +84,9 @@ class ProberManager:
             if probe:
                 delay = probe.get("initialDelaySeconds", 0) or probe.get("periodSeconds", 10) * 0
                 first = kind in ("startupProbe", "readinessProbe")
-                c.timers.append(self.kubelet.after(delay or 0.001, self._worker(p, c, kind, c.cid),
-                                                   background=not first))
+                c.timers.append(
+                    self.kubelet.after(delay or 0.001, self._worker(p, c, kind, c.cid), background=not first)
+                )
 
     def _worker(self, p: PodRecord, c: ContainerRecord, kind: str, cid: str) -> Callable[[], Event | None]:
         return lambda: self.probe(p, c, kind, cid)
@@ -115,9 +116,14 @@ class ProberManager:
                     kl.status_manager.mark(p)
                     for other in ("livenessProbe", "readinessProbe"):
                         if c.spec.get(other):
-                            c.timers.append(kl.after(0.001, self._worker(p, c, other, cid),
-                                                     background=other == "livenessProbe"))
-                    ev = kl.event(p.key, f"{name} probe of {c.name} succeeded: container started", verb="probe")
+                            c.timers.append(
+                                kl.after(
+                                    0.001, self._worker(p, c, other, cid), background=other == "livenessProbe"
+                                )
+                            )
+                    ev = kl.event(
+                        p.key, f"{name} probe of {c.name} succeeded: container started", verb="probe"
+                    )
                 elif kind == "readinessProbe" and not c.ready:
                     c.ready = True
                     kl.status_manager.mark(p)
@@ -136,8 +142,13 @@ class ProberManager:
                 kl.status_manager.mark(p)
                 msg += ": not ready"
             if kind in ("livenessProbe", "startupProbe") and c.fails[kind] >= threshold:
-                kl.record(p, "Normal", "Killing", f"Container {c.name} failed {name.lower()} probe, will be "
-                                                  "restarted", c)
+                kl.record(
+                    p,
+                    "Normal",
+                    "Killing",
+                    f"Container {c.name} failed {name.lower()} probe, will be restarted",
+                    c,
+                )
                 c.stopping = True
                 kl.kick(p)
                 return kl.event(p.key, msg + ": killing the container", verb="probe")
@@ -155,7 +166,9 @@ class ProberManager:
             healthy = healthy and not c.unready
         ready = _ask(program, "ready")
         timeout = float(probe.get("timeoutSeconds", 1))
-        running_for = self.kubelet.clock.now - (c.current.started_at if isinstance(c.current, Running) else 0.0)
+        running_for = self.kubelet.clock.now - (
+            c.current.started_at if isinstance(c.current, Running) else 0.0
+        )
         endpoints: tuple[Endpoint, ...] = tuple(getattr(program, "serves", ()) or ())
         try:
             if "exec" in probe:
@@ -181,10 +194,19 @@ class ProberManager:
             if ep.protocol == "HTTP" and scheme == "HTTPS":
                 return False, f'Get "{url}": http: server gave HTTP response to HTTPS client', False
             if ep.latency >= timeout:
-                return False, (f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting '
-                               'headers)'), False
-            code = 400 if ep.protocol == "HTTPS" and scheme == "HTTP" else \
-                ep.status(path, running_for, healthy, ready)
+                return (
+                    False,
+                    (
+                        f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting '
+                        "headers)"
+                    ),
+                    False,
+                )
+            code = (
+                400
+                if ep.protocol == "HTTPS" and scheme == "HTTP"
+                else ep.status(path, running_for, healthy, ready)
+            )
             if 200 <= code < 400:
                 return True, "", False
             return False, f"HTTP probe failed with statuscode: {code}", False
@@ -195,15 +217,23 @@ class ProberManager:
         grpc = [e for e in listening if e.protocol == "GRPC"]
         seconds = f"{timeout:g}s"
         if not grpc:
-            return False, (f'timeout: failed to connect service "{address}" within {seconds}: context deadline '
-                           'exceeded'), False
+            return (
+                False,
+                (
+                    f'timeout: failed to connect service "{address}" within {seconds}: context deadline '
+                    "exceeded"
+                ),
+                False,
+            )
         if grpc[0].latency >= timeout:
             return False, f"timeout: health rpc did not complete within {seconds}", False
         if not healthy or (kind == "readinessProbe" and not ready):
             return False, 'service unhealthy (responded with "NOT_SERVING")', False
         return True, "", False
 
-    def _exec(self, c: ContainerRecord, command: list, timeout: float, running_for: float) -> tuple[bool, str, bool]:
+    def _exec(
+        self, c: ContainerRecord, command: list, timeout: float, running_for: float
+    ) -> tuple[bool, str, bool]:
         """An exec probe: the command runs in the container through CRI ExecSync."""
         program = c.program
         answer = getattr(program, "exec", None)
@@ -211,6 +241,7 @@ class ProberManager:
 
         def run(cmd: list[str]) -> tuple[int, str]:
             return answer(cmd, running_for) if callable(answer) else (0, "")
+
         try:
             resp = self.kubelet.cri.runtime_service.ExecSync(c.cid, argv, int(timeout), run)
         except CriError as err:

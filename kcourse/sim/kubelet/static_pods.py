@@ -29,17 +29,45 @@ __all__ = ["STATIC_PODS", "StaticPodsMixin"]
 
 #: The control plane as kubeadm writes it to /etc/kubernetes/manifests (image, command, CPU request).
 STATIC_PODS = (
-    ("etcd", "registry.k8s.io/etcd:3.5.16-0", ["etcd", "--advertise-client-urls=https://{ip}:2379",
-                                               "--data-dir=/var/lib/etcd", ("--listen-client-urls="
-                                               "https://127.0.0.1:2379,https://{ip}:2379")], "100m"),
-    ("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.32.0",
-     ["kube-apiserver", "--advertise-address={ip}", "--etcd-servers=https://127.0.0.1:2379",
-      "--service-cluster-ip-range=10.96.0.0/12"], "250m"),
-    ("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.32.0",
-     ["kube-controller-manager", "--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16",
-      "--leader-elect=true"], "200m"),
-    ("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.32.0",
-     ["kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"], "100m"),
+    (
+        "etcd",
+        "registry.k8s.io/etcd:3.5.16-0",
+        [
+            "etcd",
+            "--advertise-client-urls=https://{ip}:2379",
+            "--data-dir=/var/lib/etcd",
+            ("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379"),
+        ],
+        "100m",
+    ),
+    (
+        "kube-apiserver",
+        "registry.k8s.io/kube-apiserver:v1.32.0",
+        [
+            "kube-apiserver",
+            "--advertise-address={ip}",
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--service-cluster-ip-range=10.96.0.0/12",
+        ],
+        "250m",
+    ),
+    (
+        "kube-controller-manager",
+        "registry.k8s.io/kube-controller-manager:v1.32.0",
+        [
+            "kube-controller-manager",
+            "--allocate-node-cidrs=true",
+            "--cluster-cidr=10.244.0.0/16",
+            "--leader-elect=true",
+        ],
+        "200m",
+    ),
+    (
+        "kube-scheduler",
+        "registry.k8s.io/kube-scheduler:v1.32.0",
+        ["kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"],
+        "100m",
+    ),
 )
 
 
@@ -54,16 +82,34 @@ class StaticPodsMixin(Component):
         ip = self.network.node_ip(self.node)
         out = []
         for name, image, command, cpu in STATIC_PODS:
-            out.append({"apiVersion": "v1", "kind": "Pod",
-                        "metadata": {"name": f"{name}-{self.node}", "namespace": "kube-system",
-                                     "labels": {"component": name, "tier": "control-plane"},
-                                     "annotations": {"kubernetes.io/config.source": "file"}},
-                        "spec": {"nodeName": self.node, "hostNetwork": True,
-                                 "priorityClassName": "system-node-critical", "priority": 2000001000,
-                                 "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
-                                 "containers": [{"name": name, "image": image, "imagePullPolicy": "IfNotPresent",
-                                                 "command": [c.format(ip=ip) for c in command],
-                                                 "resources": {"requests": {"cpu": cpu}}}]}})
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"{name}-{self.node}",
+                        "namespace": "kube-system",
+                        "labels": {"component": name, "tier": "control-plane"},
+                        "annotations": {"kubernetes.io/config.source": "file"},
+                    },
+                    "spec": {
+                        "nodeName": self.node,
+                        "hostNetwork": True,
+                        "priorityClassName": "system-node-critical",
+                        "priority": 2000001000,
+                        "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
+                        "containers": [
+                            {
+                                "name": name,
+                                "image": image,
+                                "imagePullPolicy": "IfNotPresent",
+                                "command": [c.format(ip=ip) for c in command],
+                                "resources": {"requests": {"cpu": cpu}},
+                            }
+                        ],
+                    },
+                }
+            )
         return out
 
     def _static_pods(self) -> Event | None:
@@ -76,11 +122,23 @@ class StaticPodsMixin(Component):
                 if self.client.server.peek("pods", md["name"], md["namespace"]) is not None:
                     continue
                 h = f"{abs(hash_text(md['name'])):032x}"[:32]
-                md["annotations"].update({"kubernetes.io/config.hash": h, "kubernetes.io/config.mirror": h,
-                                          "kubernetes.io/config.seen": timestamp(self.clock.now)})
+                md["annotations"].update(
+                    {
+                        "kubernetes.io/config.hash": h,
+                        "kubernetes.io/config.mirror": h,
+                        "kubernetes.io/config.seen": timestamp(self.clock.now),
+                    }
+                )
                 if node is not None:
-                    md["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.node,
-                                              "uid": node["metadata"]["uid"], "controller": True}]
+                    md["ownerReferences"] = [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "Node",
+                            "name": self.node,
+                            "uid": node["metadata"]["uid"],
+                            "controller": True,
+                        }
+                    ]
                 self.client.create(manifest)
                 created.append(md["name"])
         except (ApiError, Unreachable) as err:
@@ -88,6 +146,8 @@ class StaticPodsMixin(Component):
             return self.event("kube-system", f"failed to create mirror pods: {err}")
         if not created:
             return None
-        return self.event("kube-system", f"static pods from /etc/kubernetes/manifests: created mirror pods "
-                                         f"{', '.join(created)}", verb="create")
-
+        return self.event(
+            "kube-system",
+            f"static pods from /etc/kubernetes/manifests: created mirror pods {', '.join(created)}",
+            verb="create",
+        )

@@ -59,7 +59,7 @@ class StatusManager:
             try:
                 phase = self.write(p)
             except Unreachable:
-                return None   # written again on reconnect
+                return None  # written again on reconnect
             except ApiError as err:
                 if err.code == 404:
                     return None
@@ -68,6 +68,7 @@ class StatusManager:
             ready = sum(1 for c in p.mains() if c.ready)
             total = len(p.mains())
             return kl.event(p.key, f"status: {phase}, {ready}/{total} ready, {self.summary(p)}")
+
         p.status_timer = kl.after(0.01, write)
 
     @staticmethod
@@ -90,6 +91,7 @@ class StatusManager:
 
         def failed(c: ContainerRecord) -> bool:
             return isinstance(c.current, Terminated) and c.current.exit_code != 0
+
         if any(failed(c) for c in inits) and restart == "Never":
             return "Failed"
         if not all(c.succeeded for c in inits):
@@ -117,9 +119,15 @@ class StatusManager:
         else:
             state = cur.as_dict()
         last = c.last.as_dict(f"{scheme}://{c.last.container_id}") if c.last else {}
-        out: dict[str, Any] = {"name": c.name, "state": state, "lastState": last, "ready": c.ready,
-                               "restartCount": c.restart_count, "image": c.spec["image"],
-                               "imageID": c.image_ref}
+        out: dict[str, Any] = {
+            "name": c.name,
+            "state": state,
+            "lastState": last,
+            "ready": c.ready,
+            "restartCount": c.restart_count,
+            "image": c.spec["image"],
+            "imageID": c.image_ref,
+        }
         if c.cid and c.state != "waiting":
             out["containerID"] = f"{scheme}://{c.cid}"
         elif c.cid_old:
@@ -157,10 +165,12 @@ class StatusManager:
         inits, mains = p.inits(), p.mains()
         st["conditions"] = self._conditions(p, st.get("conditions") or [], phase, now)
         if inits:
-            st["initContainerStatuses"] = _shared_list(st.get("initContainerStatuses"),
-                                                       [self.container_status(c) for c in inits])
-        st["containerStatuses"] = _shared_list(st.get("containerStatuses"),
-                                               [self.container_status(c) for c in mains])
+            st["initContainerStatuses"] = _shared_list(
+                st.get("initContainerStatuses"), [self.container_status(c) for c in inits]
+            )
+        st["containerStatuses"] = _shared_list(
+            st.get("containerStatuses"), [self.container_status(c) for c in mains]
+        )
         new = dict(current)
         new["status"] = st
         kl.client.update_status(new)
@@ -188,7 +198,10 @@ class StatusManager:
             reason = message = ""
             if ctype == "Initialized" and not initialized:
                 pending = [c.name for c in inits if not c.succeeded]
-                reason, message = "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(pending)}]"
+                reason, message = (
+                    "ContainersNotInitialized",
+                    f"containers with incomplete status: [{' '.join(pending)}]",
+                )
             if ctype in ("Ready", "ContainersReady") and not all_ready:
                 reason = "ContainersNotReady"
                 message = f"containers with unready status: [{' '.join(not_ready)}]"
@@ -200,8 +213,9 @@ class StatusManager:
         for i, before in enumerate(old):
             if updated[i] == before:
                 updated[i] = before
-        ordered = sorted(updated, key=lambda c: CONDITION_ORDER.index(c["type"])
-                         if c["type"] in CONDITION_ORDER else 9)
+        ordered = sorted(
+            updated, key=lambda c: CONDITION_ORDER.index(c["type"]) if c["type"] in CONDITION_ORDER else 9
+        )
         return old if len(ordered) == len(old) and all(a is b for a, b in zip(ordered, old)) else ordered
 
 
@@ -215,7 +229,7 @@ def _shared_list(old: list | None, new: list[dict]) -> list[dict]:
     """A list of statuses where every entry equal to the old one at its place is the old entry."""
     if not old:
         return new
-    for i, entry in enumerate(new[:len(old)]):
+    for i, entry in enumerate(new[: len(old)]):
         if entry == old[i]:
             new[i] = old[i]
     return old if len(new) == len(old) and all(a is b for a, b in zip(new, old)) else new

@@ -25,7 +25,8 @@ def test_run_then_terminate_keeps_the_start_time_and_stops_being_ready():
 
 
 def test_a_restart_makes_the_terminated_instance_the_last_state_with_its_container_id():
-    """kuberuntime_container.go: lastState is the previous instance's terminated state, with its containerID."""
+    """kuberuntime_container.go: lastState is the previous instance's terminated state, with its
+    containerID."""
     c = ContainerRecord("app", {"name": "app", "image": "nginx"}, init=False)
     c.cid = "a" * 64
     c.run(1.0)
@@ -34,7 +35,9 @@ def test_a_restart_makes_the_terminated_instance_the_last_state_with_its_contain
     c.run(4.0)
     assert c.current == Running(4.0)
     assert c.last == Terminated(1, "Error", 1.0, 3.0, "a" * 64)
-    assert c.last.as_dict("containerd://" + "a" * 64)["terminated"]["containerID"] == "containerd://" + "a" * 64
+    assert (
+        c.last.as_dict("containerd://" + "a" * 64)["terminated"]["containerID"] == "containerd://" + "a" * 64
+    )
 
 
 def test_a_waiting_state_carries_no_fields_of_a_run():
@@ -53,13 +56,22 @@ def test_the_status_the_api_server_shows_is_the_records_state(reason):
     container = {"name": "app", "image": "busybox:1.36" if command else "nginx:nope"}
     if command:
         container["command"] = command
-    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
-                   "spec": {"nodeName": "worker-1", "containers": [container]}})
+    cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p"},
+            "spec": {"nodeName": "worker-1", "containers": [container]},
+        }
+    )
     record = cluster.kubelet("worker-1").pods["default/p"].ctrs["app"]
 
     def shown() -> dict:
-        statuses = cluster.api.peek("pods", "p", "default")["status"].get("containerStatuses") or [{"state": {}}]
+        statuses = cluster.api.peek("pods", "p", "default")["status"].get("containerStatuses") or [
+            {"state": {}}
+        ]
         return statuses[0]["state"]
+
     assert cluster.run_until(lambda: shown().get("waiting", {}).get("reason") == reason, cluster.now + 30)
     cluster.run(until=cluster.now + 0.05)
     assert isinstance(record.current, Waiting) and record.current.reason == reason

@@ -30,8 +30,12 @@ def pod(name: str = "web", command: list[str] | None = None, **spec) -> dict:
     container: dict = {"name": "app", "image": "busybox:1.36" if command else "nginx:1.27"}
     if command:
         container["command"] = command
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
-            "spec": {"nodeName": "worker-1", "containers": [container], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"nodeName": "worker-1", "containers": [container], **spec},
+    }
 
 
 def spy_status_writes(c: kcourse.Cluster) -> list[tuple[dict, dict, dict]]:
@@ -46,6 +50,7 @@ def spy_status_writes(c: kcourse.Cluster) -> list[tuple[dict, dict, dict]]:
         current = kl.pod_informer.get(f"{body['metadata']['namespace']}/{body['metadata']['name']}")
         writes.append((body, current, deep_copy(current)))
         return real(body)
+
     kl.client.update_status = update_status
     return writes
 
@@ -54,8 +59,12 @@ def watch_cached_pods(c: kcourse.Cluster) -> list[tuple[dict, dict]]:
     """Every Pod worker-1's informer delivers, with a snapshot taken on delivery."""
     seen: list[tuple[dict, dict]] = []
     kl = c.kubelet("worker-1")
-    kl.pod_informer.add_event_handler(ResourceEventHandler(
-        lambda obj: seen.append((obj, deep_copy(obj))), lambda old, new: seen.append((new, deep_copy(new)))))
+    kl.pod_informer.add_event_handler(
+        ResourceEventHandler(
+            lambda obj: seen.append((obj, deep_copy(obj))),
+            lambda _old, new: seen.append((new, deep_copy(new))),
+        )
+    )
     return seen
 
 
@@ -112,8 +121,11 @@ def test_no_cached_pod_is_ever_changed_by_the_kubelet(scenario):
         c.advance(90)
     elif scenario == "probe-restart":
         spec = pod()
-        spec["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/", "port": 81},
-                                                          "periodSeconds": 2, "failureThreshold": 1}
+        spec["spec"]["containers"][0]["livenessProbe"] = {
+            "httpGet": {"path": "/", "port": 81},
+            "periodSeconds": 2,
+            "failureThreshold": 1,
+        }
         c.apply(spec)
         c.advance(40)
     elif scenario == "delete":
@@ -160,8 +172,12 @@ def test_the_kubelets_events_name_the_version_of_the_pod_it_last_saw():
     for e in events:
         ref = e["involvedObject"]
         assert {k: ref[k] for k in ("kind", "apiVersion", "namespace", "name", "uid")} == {
-            "kind": "Pod", "apiVersion": "v1", "namespace": "default", "name": "web",
-            "uid": obj["metadata"]["uid"]}
+            "kind": "Pod",
+            "apiVersion": "v1",
+            "namespace": "default",
+            "name": "web",
+            "uid": obj["metadata"]["uid"],
+        }
         assert ref["fieldPath"] == "spec.containers{app}" and ref["resourceVersion"].isdigit()
         assert int(ref["resourceVersion"]) <= int(obj["metadata"]["resourceVersion"])
         versions.add(ref["resourceVersion"])
@@ -172,8 +188,12 @@ def test_a_program_sees_its_pod_by_name_uid_and_ip_not_a_copy_of_it():
     c = kcourse.Cluster(masters=1, workers=1, seed=0)
     c.run_until_stable()
     kl = c.kubelet("worker-1")
-    programs = [ctr.program for rec in kl.pods.values() for ctr in rec.ctrs.values()
-                if hasattr(ctr.program, "pod_key")]
+    programs = [
+        ctr.program
+        for rec in kl.pods.values()
+        for ctr in rec.ctrs.values()
+        if hasattr(ctr.program, "pod_key")
+    ]
     assert programs
     for program in programs:
         current = c.api.peek("pods", program.pod_key.split("/")[1], program.pod_key.split("/")[0])
@@ -184,16 +204,29 @@ def test_a_program_sees_its_pod_by_name_uid_and_ip_not_a_copy_of_it():
 
 def test_a_kubelet_is_built_from_a_host_and_its_collaborators():
     c = small()
-    kl = Kubelet(c, "spare", registry=c.registry, programs={}, capacity={
-        "cpu": "8", "memory": "16Gi", "pods": "250", "ephemeral-storage": "100Gi"}, cloud_provider=False)
+    kl = Kubelet(
+        c,
+        "spare",
+        registry=c.registry,
+        programs={},
+        capacity={"cpu": "8", "memory": "16Gi", "pods": "250", "ephemeral-storage": "100Gi"},
+        cloud_provider=False,
+    )
     node = kl._node_object()
-    assert node["status"]["capacity"] == {"cpu": "8", "memory": "16Gi", "pods": "250",
-                                          "ephemeral-storage": "100Gi"}
+    assert node["status"]["capacity"] == {
+        "cpu": "8",
+        "memory": "16Gi",
+        "pods": "250",
+        "ephemeral-storage": "100Gi",
+    }
     assert node["status"]["allocatable"]["memory"] == "16284Mi"
     assert "taints" not in node["spec"]
     clouded = Kubelet(c, "spare-2", cloud_provider=True)
-    assert {"key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true",
-            "effect": "NoSchedule"} in clouded._node_object()["spec"]["taints"]
+    assert {
+        "key": "node.cloudprovider.kubernetes.io/uninitialized",
+        "value": "true",
+        "effect": "NoSchedule",
+    } in clouded._node_object()["spec"]["taints"]
     assert clouded._node_object()["status"]["capacity"]["pods"] == "110"
 
 
@@ -203,8 +236,9 @@ def test_the_kubelet_package_knows_no_cluster():
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
-                assert node.module not in ("cluster", "kcourse.sim.cluster") and \
-                    not (node.level and node.module == "cluster"), f"{path.name} imports the cluster"
+                assert node.module not in ("cluster", "kcourse.sim.cluster") and not (
+                    node.level and node.module == "cluster"
+                ), f"{path.name} imports the cluster"
             if isinstance(node, ast.Attribute):
                 assert node.attr != "cluster", f"{path.name}:{node.lineno} reaches for .cluster"
 

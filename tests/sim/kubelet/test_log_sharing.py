@@ -11,8 +11,14 @@ from kcourse.sim.addons.logging import FLUSH_INTERVAL, LogStore
 
 
 def web(c: kcourse.Cluster, name: str = "web") -> None:
-    c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-             "spec": {"nodeName": "worker-1", "containers": [{"name": "nginx", "image": "nginx:1.27"}]}})
+    c.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {"nodeName": "worker-1", "containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+        }
+    )
 
 
 def test_shipped_lines_are_the_kubelets_own_strings_kept_after_the_pod_is_gone():
@@ -51,8 +57,9 @@ def test_a_line_written_after_a_flush_is_shipped_by_the_next_one_only():
 
 def test_a_line_without_its_own_time_takes_the_flush_time():
     store = LogStore()
-    store.ship("worker-1", ("default", "web", "nginx"), ["no stamp here", {"time": 3.5, "text": "dict"}],
-               0, 2, 42.0)
+    store.ship(
+        "worker-1", ("default", "web", "nginx"), ["no stamp here", {"time": 3.5, "text": "dict"}], 0, 2, 42.0
+    )
     records = store.query(pod="web")
     assert [(r.time, r.text) for r in records] == [(3.5, "dict"), (42.0, "no stamp here")]
     assert store.query(pod="web", since=40) == records[1:]
