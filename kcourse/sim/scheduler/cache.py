@@ -186,8 +186,11 @@ class Cache:
         key = (namespace, tuple((k, op, tuple(v)) for k, op, v in selector.requirements))
         entry = self._selections.get(key)
         if entry is None:
-            groups = [g for g, labels in self._group_labels.items()
-                      if g[0] == namespace and selector.matches(labels)]
+            groups = [
+                g
+                for g, labels in self._group_labels.items()
+                if g[0] == namespace and selector.matches(labels)
+            ]
             entry = self._selections[key] = (selector, groups)
             if len(self._selections) > self.SELECTIONS_LIMIT:
                 self._selections.popitem(last=False)

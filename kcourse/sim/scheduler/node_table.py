@@ -226,8 +226,9 @@ class NodeView:
     gathered once, when a plugin first asks for it.
     """
 
-    def __init__(self, table: NodeTable, nodes: list[NodeInfo], slots: np.ndarray,
-                 objects: np.ndarray | None = None):
+    def __init__(
+        self, table: NodeTable, nodes: list[NodeInfo], slots: np.ndarray, objects: np.ndarray | None = None
+    ):
         self.table = table
         self.nodes = nodes
         self.slots = slots

@@ -62,4 +62,6 @@ class NodeResourcesBalancedAllocation(Plugin):
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.ScorePlugin = …``).
 _implements: tuple[type[ScorePlugin], type[ScoreArrays]] = (
-    NodeResourcesBalancedAllocation, NodeResourcesBalancedAllocation)
+    NodeResourcesBalancedAllocation,
+    NodeResourcesBalancedAllocation,
+)

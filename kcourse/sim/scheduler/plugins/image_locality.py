@@ -93,4 +93,7 @@ class ImageLocality(Plugin):
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.ScorePlugin = …``).
 _implements: tuple[type[PreScorePlugin], type[ScorePlugin], type[ScoreArrays]] = (
-    ImageLocality, ImageLocality, ImageLocality)
+    ImageLocality,
+    ImageLocality,
+    ImageLocality,
+)

@@ -92,16 +92,24 @@ class NodeAffinity(Plugin):
         return Status.unresolvable(self.reason)
 
     def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status | None:
-        state.write(_PRE_SCORE_KEY, ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
-            "preferredDuringSchedulingIgnoredDuringExecution") or [])
+        state.write(
+            _PRE_SCORE_KEY,
+            ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "preferredDuringSchedulingIgnoredDuringExecution"
+            )
+            or [],
+        )
         return None
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
         preferred = state.read(_PRE_SCORE_KEY)
         if not preferred:
             return 0
-        return sum(int(p.get("weight") or 0) for p in preferred
-                   if node_selector_term_matches(p.get("preference") or {}, ni.node or {"metadata": {}}))
+        return sum(
+            int(p.get("weight") or 0)
+            for p in preferred
+            if node_selector_term_matches(p.get("preference") or {}, ni.node or {"metadata": {}})
+        )
 
     def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores)
@@ -114,6 +122,11 @@ class NodeAffinity(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin],
-                   type[ScoreExtensions], type[ScoreArrays]] = (
-    NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)
+_implements: tuple[
+    type[PreFilterPlugin],
+    type[FilterPlugin],
+    type[PreScorePlugin],
+    type[ScorePlugin],
+    type[ScoreExtensions],
+    type[ScoreArrays],
+] = (NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)

@@ -50,14 +50,17 @@ class NodeResourcesFit(Plugin):
     """Filter: requests must fit in allocatable minus requested.  Score: LeastAllocated (cpu, memory)."""
 
     name = "NodeResourcesFit"
-    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_ALLOCATABLE_CHANGE,
-                        ClusterEvent.ASSIGNED_POD_DELETE})
+    events = frozenset(
+        {ClusterEvent.NODE_ADD, ClusterEvent.NODE_ALLOCATABLE_CHANGE, ClusterEvent.ASSIGNED_POD_DELETE}
+    )
 
     def pre_filter(self, state: CycleState, pod: dict) -> Status | None:
         """The resources the pod requests at all: only those can be insufficient."""
         req = state.pod_info.requests
-        state.write(_PRE_FILTER_KEY, [(name, req[name]) for name in ("cpu", "memory", "ephemeral-storage")
-                                      if req[name] > 0])
+        state.write(
+            _PRE_FILTER_KEY,
+            [(name, req[name]) for name in ("cpu", "memory", "ephemeral-storage") if req[name] > 0],
+        )
         return None
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
@@ -106,6 +109,6 @@ class NodeResourcesFit(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[ScorePlugin], type[FilterArrays],
-                   type[ScoreArrays]] = (
-    NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit)
+_implements: tuple[
+    type[PreFilterPlugin], type[FilterPlugin], type[ScorePlugin], type[FilterArrays], type[ScoreArrays]
+] = (NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit)

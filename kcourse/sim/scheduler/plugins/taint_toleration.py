@@ -56,14 +56,21 @@ class TaintToleration(Plugin):
         tolerations = pod["spec"].get("tolerations") or []
         for taint in ni.hard_taints:
             if not tolerated(tolerations, taint):
-                return Status.unresolvable(f"node(s) had untolerated taint {{{taint.get('key')}: "
-                                           f"{taint.get('value') or ''}}}")
+                return Status.unresolvable(
+                    f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
+                )
         return None
 
     def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status | None:
         """The tolerations that can tolerate a PreferNoSchedule taint: the same on every node."""
-        state.write(_PRE_SCORE_KEY, [t for t in pod["spec"].get("tolerations") or []
-                                     if not t.get("effect") or t.get("effect") == "PreferNoSchedule"])
+        state.write(
+            _PRE_SCORE_KEY,
+            [
+                t
+                for t in pod["spec"].get("tolerations") or []
+                if not t.get("effect") or t.get("effect") == "PreferNoSchedule"
+            ],
+        )
         return None
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
@@ -92,6 +99,11 @@ class TaintToleration(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin], type[ScoreExtensions],
-                   type[FilterArrays], type[ScoreArrays]] = (
-    TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration)
+_implements: tuple[
+    type[FilterPlugin],
+    type[PreScorePlugin],
+    type[ScorePlugin],
+    type[ScoreExtensions],
+    type[FilterArrays],
+    type[ScoreArrays],
+] = (TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration)
