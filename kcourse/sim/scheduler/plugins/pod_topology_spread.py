@@ -158,7 +158,7 @@ class PodTopologySpread(Plugin):
         )
         return None
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, state: CycleState, _pod: dict, ni: NodeInfo) -> Status | None:
         pre = state.get(_PRE_FILTER_KEY)
         if not pre:
             return None
@@ -271,7 +271,7 @@ class PodTopologySpread(Plugin):
         state.write(_PRE_SCORE_KEY, (terms, ignored, skips))
         state.write(_PRE_SCORE_ARRAYS_KEY, per_node)
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         terms, ignored, _ = state.read(_PRE_SCORE_KEY)
         if ignored and ni.name in ignored:
             return 0
@@ -284,7 +284,7 @@ class PodTopologySpread(Plugin):
             total += count * weight + extra
         return _round_half_away(total)
 
-    def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+    def normalize_score(self, state: CycleState, _pod: dict, scores: list[int]) -> None:
         ignored = state.read(_PRE_SCORE_KEY)[2]
         valid = scores if ignored is None else [s for s, skip in zip(scores, ignored) if not skip]
         low, high = min(valid, default=0), max(valid, default=0)
@@ -296,7 +296,7 @@ class PodTopologySpread(Plugin):
             normalized = [0 if skip else s for s, skip in zip(normalized, ignored)]
         scores[:] = normalized
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """``score`` then ``normalize_score`` on every node at once, with the same float sums and rounding."""
         terms, _, skips = state.read(_PRE_SCORE_KEY)
         infos = nodes.nodes
