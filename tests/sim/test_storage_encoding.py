@@ -106,6 +106,8 @@ HOSTILE = [
     {"tuple": (1, 2, (3,)), "nested": [[[[[]]]]], "empty": {}},
     {"number": Number("1" * 50), "float": _Float("1.50"), "bool": True, "obj": _Object(a=1)},
     {"text": "looks like a number :0.00001, and e-5 in a string", "name": "node-1"},
+    {"quoted": 'a "quote" and e-7', "f": 1e-7, "after": "node-1"},
+    {"f": [1e-5, 2.5e-7], "s": '\\"e-7'},
 ]
 
 
