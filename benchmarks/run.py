@@ -63,18 +63,37 @@ REQUESTS = {"cpu": "10m", "memory": "16Mi"}
 
 
 def deployment(name: str, replicas: int) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25",
-                                                           "ports": [{"containerPort": 80}],
-                                                           "resources": {"requests": dict(REQUESTS)}}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": "nginx:1.25",
+                            "ports": [{"containerPort": 80}],
+                            "resources": {"requests": dict(REQUESTS)},
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 def service(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]},
+    }
 
 
 def workloads(pods: int, per: int = PODS_PER_DEPLOYMENT) -> list[tuple[str, int]]:
@@ -96,20 +115,29 @@ def _progress(total: int, desc: str, unit: str, enabled: bool) -> Any:
     if not enabled:
         return None
     from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
 
 def nodes_ready(cluster: kcourse.Cluster) -> int:
-    return sum(1 for n in cluster.api.items("nodes") if any(c["type"] == "Ready" and c["status"] == "True"
-                                                            for c in n.get("status", {}).get("conditions", [])))
+    return sum(
+        1
+        for n in cluster.api.items("nodes")
+        if any(
+            c["type"] == "Ready" and c["status"] == "True" for c in n.get("status", {}).get("conditions", [])
+        )
+    )
 
 
 def pods_running(cluster: kcourse.Cluster) -> int:
-    return sum(1 for p in cluster.api.items("pods", "default") if p.get("status", {}).get("phase") == "Running")
+    return sum(
+        1 for p in cluster.api.items("pods", "default") if p.get("status", {}).get("phase") == "Running"
+    )
 
 
-def settle(cluster: kcourse.Cluster, bar: Any = None, count: Any = None, chunk: int = 5_000,
-           timeout: float = 3_600) -> int:
+def settle(
+    cluster: kcourse.Cluster, bar: Any = None, count: Any = None, chunk: int = 5_000, timeout: float = 3_600
+) -> int:
     """``run_until_stable`` in chunks, so a progress bar can follow ``count(cluster)``; returns the events."""
     total = 0
     start = cluster.now
@@ -126,6 +154,7 @@ def settle(cluster: kcourse.Cluster, bar: Any = None, count: Any = None, chunk: 
 
 # --- the scale scenario ----------------------------------------------------------------------------
 
+
 def build(nodes: int, pods: int, seed: int = 0, progress: bool = False) -> tuple[kcourse.Cluster, dict]:
     """Boot ``nodes`` workers, apply the Deployments and Services, run to a steady state.
 
@@ -134,8 +163,15 @@ def build(nodes: int, pods: int, seed: int = 0, progress: bool = False) -> tuple
     start, cpu = time.perf_counter(), time.process_time()
     # Bare metal (no fake cloud): its documentation address block (203.0.113.0/24) has room for 245 VMs.
     # A /11 cluster CIDR: kubeadm's default /16 has podCIDRs for 255 nodes only.
-    cluster = kcourse.Cluster(masters=1, workers=nodes, seed=seed, bootstrap=False, cloud=False,
-                              cluster_cidr=CLUSTER_CIDR if nodes > 250 else "10.244.0.0/16", trace_limit=10_000)
+    cluster = kcourse.Cluster(
+        masters=1,
+        workers=nodes,
+        seed=seed,
+        bootstrap=False,
+        cloud=False,
+        cluster_cidr=CLUSTER_CIDR if nodes > 250 else "10.244.0.0/16",
+        trace_limit=10_000,
+    )
     bar = _progress(nodes + 1, "boot: nodes Ready", "node", progress)
     boot_events = settle(cluster, bar, nodes_ready)
     if bar is not None:
@@ -149,10 +185,14 @@ def build(nodes: int, pods: int, seed: int = 0, progress: bool = False) -> tuple
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - start
-    return cluster, {"boot_s": round(booted - start, 2), "boot_events": boot_events,
-                     "scale_s": round(wall, 2), "scale_cpu_s": round(time.process_time() - cpu, 2),
-                     "scale_events": boot_events + events,
-                     "scale_simulated_s": round(cluster.now, 1)}
+    return cluster, {
+        "boot_s": round(booted - start, 2),
+        "boot_events": boot_events,
+        "scale_s": round(wall, 2),
+        "scale_cpu_s": round(time.process_time() - cpu, 2),
+        "scale_events": boot_events + events,
+        "scale_simulated_s": round(cluster.now, 1),
+    }
 
 
 def check(cluster: kcourse.Cluster, nodes: int, pods: int) -> dict:
@@ -174,7 +214,9 @@ def check(cluster: kcourse.Cluster, nodes: int, pods: int) -> dict:
             per_node[node] += 1
         if p.get("status", {}).get("phase") == "Running":
             running += 1
-        if any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", [])):
+        if any(
+            c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", [])
+        ):
             ready_by_app[app] += 1
     if running != pods:
         problems.append(f"{running} of {pods} Pods Running")
@@ -190,17 +232,26 @@ def check(cluster: kcourse.Cluster, nodes: int, pods: int) -> dict:
     if stale:
         problems.append(f"kube-proxy rules out of date on {len(stale)} nodes, e.g. {stale[0]}")
     workers = [per_node.get(f"worker-{i}", 0) for i in range(1, nodes + 1)]
-    return {"scale_ok": not problems, "problems": problems, "pods_running": running,
-            "spread_min": min(workers, default=0), "spread_max": max(workers, default=0),
-            "spread_mean": round(statistics.fmean(workers), 2) if workers else 0.0,
-            "etcd_revision": cluster.etcd.revision, "etcd_db_mib": round(cluster.etcd.db_size() / 2**20, 1)}
+    return {
+        "scale_ok": not problems,
+        "problems": problems,
+        "pods_running": running,
+        "spread_min": min(workers, default=0),
+        "spread_max": max(workers, default=0),
+        "spread_mean": round(statistics.fmean(workers), 2) if workers else 0.0,
+        "etcd_revision": cluster.etcd.revision,
+        "etcd_db_mib": round(cluster.etcd.db_size() / 2**20, 1),
+    }
 
 
 def _stale_proxies(cluster: kcourse.Cluster, wanted: dict[str, int]) -> list[str]:
     """Nodes whose installed rules lack a Service's chain or some of its endpoints."""
     from kcourse.sim.kubeproxy import service_port_chain_name, service_port_name
+
     stale = []
-    chains = {service_port_chain_name(service_port_name("default", app, ""), "TCP"): n for app, n in wanted.items()}
+    chains = {
+        service_port_chain_name(service_port_name("default", app, ""), "TCP"): n for app, n in wanted.items()
+    }
     checked: dict[int, bool] = {}  # nodes that installed the same (shared) rule set are checked once
     for node in sorted(cluster.machines):
         table = cluster.network.iptables.get(node)
@@ -218,13 +269,18 @@ def _stale_proxies(cluster: kcourse.Cluster, wanted: dict[str, int]) -> list[str
 
 # --- step cost -----------------------------------------------------------------------------------------
 
+
 def step_costs(cluster: kcourse.Cluster, app: str, changes: int = 5, max_steps: int = 20_000) -> list[float]:
     """Wall time of each step while the cluster absorbs ``changes`` small changes, one after another."""
     times: list[float] = []
     for i in range(changes):
         if i % 2 == 0:
-            pods = [p for p in cluster.api.items("pods", "default")
-                    if p["metadata"].get("labels", {}).get("app") == app and not p["metadata"].get("deletionTimestamp")]
+            pods = [
+                p
+                for p in cluster.api.items("pods", "default")
+                if p["metadata"].get("labels", {}).get("app") == app
+                and not p["metadata"].get("deletionTimestamp")
+            ]
             cluster.kubectl(f"delete pod {pods[0]['metadata']['name']} --wait=false")
         else:
             dep = cluster.api.peek("deployments", app, "default")
@@ -248,9 +304,11 @@ def small_step_ms(changes: int = 5) -> float:
 
 # --- the rest --------------------------------------------------------------------------------------------
 
+
 def widget_p95(clicks: int) -> float:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import widget_step
+
     return widget_step.main(clicks)["click_step"]["p95_ms"]
 
 
@@ -264,8 +322,18 @@ def import_s(repeat: int = 7) -> float:
 
 
 def _nbval(directory: Path, sanitize: Path | None) -> float:
-    cmd = [sys.executable, "-m", "pytest", "--nbval", str(directory), "-q", "-p", "no:cacheprovider",
-           "--rootdir", str(directory)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval",
+        str(directory),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(directory),
+    ]
     if sanitize is not None:
         cmd += ["--nbval-sanitize-with", str(sanitize)]
     t = time.perf_counter()
@@ -280,6 +348,7 @@ def _nbval(directory: Path, sanitize: Path | None) -> float:
 def nbval_figures() -> dict:
     """The course's notebooks and as many one-cell notebooks, both under strict nbval, in this run."""
     import nbformat
+
     src = ROOT / "notebooks"
     books = sorted(src.glob("*.ipynb"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -294,8 +363,12 @@ def nbval_figures() -> dict:
         # Copies in the same temporary tree: no rootdir conftest or ini of the project changes either run.
         course_s = _nbval(course, course / "sanitize.cfg")
         empty_s = _nbval(empty, None)
-    return {"course_nbval_s": round(course_s, 2), "empty_nbval_s": round(empty_s, 2),
-            "course_ratio": round(course_s / empty_s, 2), "notebooks": len(books)}
+    return {
+        "course_nbval_s": round(course_s, 2),
+        "empty_nbval_s": round(empty_s, 2),
+        "course_ratio": round(course_s / empty_s, 2),
+        "notebooks": len(books),
+    }
 
 
 def _deep_size(obj: Any, seen: set[int]) -> int:
@@ -330,24 +403,42 @@ def bytes_per_pod(cluster: kcourse.Cluster, sample: int = 500) -> dict:
         json_size.append(len(json.dumps(p, separators=(",", ":"))))
     per_json = statistics.fmean(json_size)
     per_pod = statistics.fmean(history) + statistics.fmean(cached)
-    return {"bytes_per_pod": round(per_pod), "pod_json_bytes": round(per_json),
-            "bytes_per_pod_ratio": round(per_pod / per_json, 2),
-            "etcd_bytes_per_pod_latest": round(statistics.fmean(latest)),
-            "etcd_bytes_per_pod_history": round(statistics.fmean(history)),
-            "etcd_versions_per_pod": round(statistics.fmean(
+    return {
+        "bytes_per_pod": round(per_pod),
+        "pod_json_bytes": round(per_json),
+        "bytes_per_pod_ratio": round(per_pod / per_json, 2),
+        "etcd_bytes_per_pod_latest": round(statistics.fmean(latest)),
+        "etcd_bytes_per_pod_history": round(statistics.fmean(history)),
+        "etcd_versions_per_pod": round(
+            statistics.fmean(
                 len(cluster.etcd._history.get(f"/registry/pods/default/{p['metadata']['name']}", []))
-                for p in pods[::step][:sample]), 1),
-            "cache_bytes_per_pod": round(statistics.fmean(cached)),
-            "held_bytes_per_pod": round(statistics.fmean(held_history) + statistics.fmean(cached)),
-            "etcd_held_bytes_per_pod_latest": round(statistics.fmean(held_latest)),
-            "etcd_held_bytes_per_pod_history": round(statistics.fmean(held_history)),
-            "etcd_held_mib": round(sum(len(key) + sum(held_bytes(kv) for kv in versions)
-                                       for key, versions in cluster.etcd._history.items()) / 2**20, 1)}
+                for p in pods[::step][:sample]
+            ),
+            1,
+        ),
+        "cache_bytes_per_pod": round(statistics.fmean(cached)),
+        "held_bytes_per_pod": round(statistics.fmean(held_history) + statistics.fmean(cached)),
+        "etcd_held_bytes_per_pod_latest": round(statistics.fmean(held_latest)),
+        "etcd_held_bytes_per_pod_history": round(statistics.fmean(held_history)),
+        "etcd_held_mib": round(
+            sum(
+                len(key) + sum(held_bytes(kv) for kv in versions)
+                for key, versions in cluster.etcd._history.items()
+            )
+            / 2**20,
+            1,
+        ),
+    }
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "processor": _cpu_model(), "system": f"{platform.system()} {platform.release()}"}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "processor": _cpu_model(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
 
 
 def _cpu_model() -> str:
@@ -368,7 +459,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--skip-nbval", action="store_true")
     ap.add_argument("--skip-widget", action="store_true")
     ap.add_argument("--clicks", type=int, default=200, help="Step clicks for the widget figure")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (off when not a terminal)")
+    ap.add_argument(
+        "--no-progress", action="store_true", help="no progress bars on stderr (off when not a terminal)"
+    )
     args = ap.parse_args(argv)
     progress = not args.no_progress and sys.stderr.isatty()
 
@@ -382,8 +475,11 @@ def main(argv: list[str] | None = None) -> dict:
     large = statistics.median(step_costs(cluster, workloads(args.pods)[0][0])) * 1000
     del cluster
     small = small_step_ms()
-    result.update(step_ms_p50_small=round(small, 3), step_ms_p50_large=round(large, 3),
-                  step_ratio_large_small=round(large / small, 2))
+    result.update(
+        step_ms_p50_small=round(small, 3),
+        step_ms_p50_large=round(large, 3),
+        step_ratio_large_small=round(large / small, 2),
+    )
     if not args.skip_widget:
         result["widget_step_ms_p95"] = widget_p95(args.clicks)
     if not args.skip_nbval:

@@ -129,7 +129,7 @@ def _get_value(kv: KeyValue) -> bytes:
 
 
 def _set_value(kv: KeyValue, value: bytes) -> None:
-    object.__setattr__(kv, "_value", value)   # only the dataclass's own __init__ gets here (it is frozen)
+    object.__setattr__(kv, "_value", value)  # only the dataclass's own __init__ gets here (it is frozen)
 
 
 # ``value`` is a field for the dataclass (its __init__, ==, hash, repr and ``dataclasses.replace`` use
@@ -215,7 +215,10 @@ class Op:
 
 
 def prefix_end(prefix: str) -> str:
-    """The ``range_end`` that makes ``[prefix, range_end)`` a prefix query, as ``clientv3.GetPrefixRangeEnd``."""
+    """The ``range_end`` that makes ``[prefix, range_end)`` a prefix query.
+
+    As ``clientv3.GetPrefixRangeEnd``.
+    """
     if not prefix:
         return "\0"
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -240,8 +243,15 @@ def _check_key(key: str) -> None:
 
 
 _INT64 = (-(2**63), 2**63 - 1)
-_GO_KINDS = {bool: "bool", float: "number", str: "string", list: "array", tuple: "array", dict: "object",
-             type(None): "null"}
+_GO_KINDS = {
+    bool: "bool",
+    float: "number",
+    str: "string",
+    list: "array",
+    tuple: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def _text(key: object, what: str = "key") -> str:
@@ -370,13 +380,20 @@ def _check_ops(ops: list[Op]) -> None:
 class Watcher:
     """A live watch; ``cancel()`` stops delivery."""
 
-    def __init__(self, store: Etcd, start: str, end: str | None, callback: Callable[[list[WatchEvent]], None],
-                 prev_kv: bool, min_revision: int = 0):
+    def __init__(
+        self,
+        store: Etcd,
+        start: str,
+        end: str | None,
+        callback: Callable[[list[WatchEvent]], None],
+        prev_kv: bool,
+        min_revision: int = 0,
+    ):
         self._store = store
         self.start, self.end = start, end
         self.callback = callback
         self.prev_kv = prev_kv
-        self.min_revision = min_revision   # a watch from a future revision ignores the writes before it
+        self.min_revision = min_revision  # a watch from a future revision ignores the writes before it
         self.cancelled = False
         #: What the callback raised, if that cancelled the watch.
         self.error: Exception | None = None
@@ -418,14 +435,14 @@ class Etcd:
     RAW_LATEST_BYTES = 8 << 20
 
     def __init__(self) -> None:
-        self.revision = 1          # etcd starts at revision 1 with an empty store
+        self.revision = 1  # etcd starts at revision 1 with an empty store
         self.compact_revision = 0
         self._history: dict[str, list[KeyValue]] = {}  # key -> versions; version 0 marks a delete
         self._latest: dict[str, KeyValue] = {}
-        self._keys: list[str] = []                     # sorted keys with any history (but the new ones)
-        self._new_keys: list[str] = []                 # keys with history that _keys does not hold yet
-        self._dirty: set[str] = set()                  # keys that may hold versions a compaction drops
-        self._log_revs: list[int] = []                 # revision of each logged event, for watches
+        self._keys: list[str] = []  # sorted keys with any history (but the new ones)
+        self._new_keys: list[str] = []  # keys with history that _keys does not hold yet
+        self._dirty: set[str] = set()  # keys that may hold versions a compaction drops
+        self._log_revs: list[int] = []  # revision of each logged event, for watches
         self._log: list[WatchEvent] = []
         self._watchers: list[Watcher] = []
         self._size = 0
@@ -439,8 +456,8 @@ class Etcd:
         self._written_bytes = 0
         #: How many bytes of the latest writes stay unpacked (0: pack a version once it is written).
         self.raw_latest_bytes = self.RAW_LATEST_BYTES
-        self._samples: dict[str, bytes] = {}   # directory -> the first value packed in it, as dictionary
-        self._compact_main = -1    # etcd's compactMainRev: a fresh store may be compacted at revision 0
+        self._samples: dict[str, bytes] = {}  # directory -> the first value packed in it, as dictionary
+        self._compact_main = -1  # etcd's compactMainRev: a fresh store may be compacted at revision 0
         #: Cancel a watch whose callback raises, as etcd does (False: let it raise, to debug the callback).
         self.cancel_failing_watchers = True
 
@@ -482,8 +499,17 @@ class Etcd:
             return key, prefix_end(key)
         return key, range_end
 
-    def range(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0,
-              limit: int = 0, keys_only: bool = False, count_only: bool = False) -> list[KeyValue]:
+    def range(
+        self,
+        key: str,
+        range_end: str | None = None,
+        *,
+        prefix: bool = False,
+        revision: int = 0,
+        limit: int = 0,
+        keys_only: bool = False,
+        count_only: bool = False,
+    ) -> list[KeyValue]:
         """Keys in ``[key, range_end)`` (or with ``prefix``) at ``revision``, sorted by key.
 
         ``range_end="\\0"`` means every key from ``key`` on.  ``keys_only``
@@ -527,11 +553,13 @@ class Etcd:
         """Every key with history, sorted: the new ones are merged in on the first read that needs them."""
         if self._new_keys:
             self._keys.extend(self._new_keys)
-            self._keys.sort()   # a sorted run and a short tail: about one pass
+            self._keys.sort()  # a sorted run and a short tail: about one pass
             self._new_keys.clear()
         return self._keys
 
-    def count(self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0) -> int:
+    def count(
+        self, key: str, range_end: str | None = None, *, prefix: bool = False, revision: int = 0
+    ) -> int:
         """How many keys the range holds (etcd's ``count_only``)."""
         return len(self.range(key, range_end, prefix=prefix, revision=revision))
 
@@ -545,13 +573,13 @@ class Etcd:
     def _supersede(self, prev: KeyValue, by: KeyValue) -> None:
         """``prev`` is history from now on: queue it to be packed once newer history fills the budget."""
         stored = prev._value  # type: ignore[attr-defined]
-        if prev.version and stored and stored.__class__ is bytes:   # not packed already as a cold latest
+        if prev.version and stored and stored.__class__ is bytes:  # not packed already as a cold latest
             self._superseded.append((prev, by))
             self._superseded_bytes += len(stored)
 
     def _sample(self, kv: KeyValue, value: bytes) -> bytes:
         """The dictionary for a version packed without its successor: its directory's first such value."""
-        directory = kv.key[:kv.key.rfind("/") + 1]
+        directory = kv.key[: kv.key.rfind("/") + 1]
         sample = self._samples.get(directory)
         if sample is None:
             sample = self._samples[directory] = value
@@ -570,7 +598,7 @@ class Etcd:
             self._superseded_bytes -= len(value)
             if newer.version and newer.value and old.version % KEYFRAME_VERSIONS:
                 object.__setattr__(old, "_value", _Packed(value, newer))
-            else:   # a keyframe, or its successor is a delete or empty: nothing to share with it
+            else:  # a keyframe, or its successor is a delete or empty: nothing to share with it
                 object.__setattr__(old, "_value", _Packed(value, self._sample(old, value)))
         written, latest = self._written, self._latest
         while self._written_bytes > self.raw_latest_bytes and written:
@@ -588,7 +616,7 @@ class Etcd:
                 self._new_keys.append(key)
                 self._history[key] = []
             else:
-                key = versions[-1].key   # one string for every version of a key
+                key = versions[-1].key  # one string for every version of a key
             kv = KeyValue(key, value, rev, rev, 1)
         else:
             kv = KeyValue(prev.key, value, prev.create_revision, rev, prev.version + 1)
@@ -642,8 +670,9 @@ class Etcd:
         self._commit([self._apply_delete(k, self.revision) for k in doomed])
         return len(doomed)
 
-    def txn(self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
-            ) -> tuple[bool, list[list[KeyValue] | int]]:
+    def txn(
+        self, compare: Iterable[Compare], success: Iterable[Op] = (), failure: Iterable[Op] = ()
+    ) -> tuple[bool, list[list[KeyValue] | int]]:
         """If every ``compare`` holds run ``success`` else ``failure``, atomically, at one revision.
 
         Results follow the ops: a list of KeyValue for ``get``, the revision
@@ -703,7 +732,7 @@ class Etcd:
         history = self._history
         for key in self._dirty:
             versions = history[key]
-            if versions[-1].mod_revision <= revision:   # the usual case: nothing written since
+            if versions[-1].mod_revision <= revision:  # the usual case: nothing written since
                 keep_from = len(versions) - 1
             else:
                 keep_from = bisect.bisect_right(versions, revision, key=_mod_revision) - 1
@@ -720,7 +749,7 @@ class Etcd:
                 still_dirty.add(key)
         self._dirty = still_dirty
         queue = self._superseded
-        while queue and queue[0][1].mod_revision <= revision:   # superseded by then: compacted away
+        while queue and queue[0][1].mod_revision <= revision:  # superseded by then: compacted away
             self._superseded_bytes -= len(queue.popleft()[0].value)
         self._sorted_keys()
         if len(gone) < 64:
@@ -737,8 +766,16 @@ class Etcd:
 
     # --- watch -------------------------------------------------------------------------------
 
-    def watch(self, key: str, callback: Callable[[list[WatchEvent]], None], *, range_end: str | None = None,
-              prefix: bool = False, start_revision: int = 0, prev_kv: bool = False) -> Watcher:
+    def watch(
+        self,
+        key: str,
+        callback: Callable[[list[WatchEvent]], None],
+        *,
+        range_end: str | None = None,
+        prefix: bool = False,
+        start_revision: int = 0,
+        prev_kv: bool = False,
+    ) -> Watcher:
         """Deliver every change to ``key`` (or its range) from ``start_revision`` on, inclusive.
 
         A start revision in the past replays the history first, one call per
@@ -787,7 +824,9 @@ _Operand = TypeVar("_Operand", bytes, int)
 
 def _compare_result(actual: _Operand, operand: _Operand, result: str) -> bool:
     """A compare's ``result`` between a key's value (bytes) or revision field (int) and the operand."""
-    return {"=": actual == operand, "!=": actual != operand, "<": actual < operand, ">": actual > operand}[result]
+    return {"=": actual == operand, "!=": actual != operand, "<": actual < operand, ">": actual > operand}[
+        result
+    ]
 
 
 _COMPARE_FIELDS = {"version": "version", "create": "create_revision", "mod": "mod_revision"}

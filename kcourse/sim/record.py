@@ -26,6 +26,11 @@ them as they happened.  ``source.component`` is the name the upstream binary giv
 ``default-scheduler``, ``kubelet`` (with ``source.host``), ``node-controller``,
 ``replicaset-controller`` …: see :data:`EVENT_SOURCES`.
 
+Each recording process keeps up to three of these small records per object it reports on, so
+a cluster of a thousand kubelets holds hundreds of thousands of them: they are slotted, and the
+aggregator keeps an object's few distinct messages in a tuple rather than a set (a one-message set
+takes four times the memory), while the keys share the strings of the Events they came from.
+
 Simplified: an event is written at once (client-go queues it on a broadcaster and writes from a
 goroutine); when the API server cannot be reached the event is dropped (client-go retries 12 times,
 10 s apart); the LRU caches are exact, not ``k8s.io/utils/lru``'s approximate eviction order; the
@@ -155,6 +160,8 @@ class TokenBucket:
     ``burst`` (``golang.org/x/time/rate``'s ``AllowN``).
     """
 
+    __slots__ = ("burst", "last", "qps", "tokens")
+
     def __init__(self, qps: float, burst: int, now: float):
         self.qps, self.burst = qps, burst
         self.tokens = float(burst)
@@ -176,25 +183,55 @@ def _ref(ev: dict) -> dict:
 def event_key(ev: dict) -> tuple:
     """``getEventKey``: source, object (with its fieldPath), type, reason and message."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
-            ev.get("type", ""), ev.get("reason", ""), ev.get("message", ""))
+    return (
+        src.get("component", ""),
+        src.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("fieldPath", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        ev.get("message", ""),
+    )
 
 
 def spam_key(ev: dict) -> tuple:
     """``getSpamKey``: source, object and type — not the reason, not the message."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""))
+    return (
+        src.get("component", ""),
+        src.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        ev.get("type", ""),
+    )
 
 
 def aggregate_key(ev: dict) -> tuple[tuple, str]:
     """``EventAggregatorByReasonFunc``: (the group of similar events, the message within the group)."""
     src, ref = ev.get("source") or {}, _ref(ev)
-    return ((src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-             ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), ev.get("type", ""),
-             ev.get("reason", ""), ev.get("reportingComponent", ""), ev.get("reportingInstance", "")),
-            ev.get("message", ""))
+    return (
+        (
+            src.get("component", ""),
+            src.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            ev.get("type", ""),
+            ev.get("reason", ""),
+            ev.get("reportingComponent", ""),
+            ev.get("reportingInstance", ""),
+        ),
+        ev.get("message", ""),
+    )
 
 
 def aggregate_message(ev: dict) -> str:
@@ -205,8 +242,13 @@ def aggregate_message(ev: dict) -> str:
 class EventSourceObjectSpamFilter:
     """Throttles how many events one source may record about one object (a token bucket per spam key)."""
 
-    def __init__(self, clock: NanoClock, burst: int = DEFAULT_SPAM_BURST, qps: float = DEFAULT_SPAM_QPS,
-                 size: int = MAX_LRU_CACHE_ENTRIES):
+    def __init__(
+        self,
+        clock: NanoClock,
+        burst: int = DEFAULT_SPAM_BURST,
+        qps: float = DEFAULT_SPAM_QPS,
+        size: int = MAX_LRU_CACHE_ENTRIES,
+    ):
         self.clock, self.burst, self.qps = clock, burst, qps
         self.cache = _LRU(size)
 
@@ -222,17 +264,24 @@ class EventSourceObjectSpamFilter:
         return skip
 
 
-@dataclass
+@dataclass(slots=True)
 class _AggregateRecord:
-    local_keys: set[str]
+    """``aggregateRecord``: a group's distinct messages (at most ``max_events``) and when it was last seen."""
+
+    local_keys: tuple[str, ...]
     last_timestamp: float
 
 
 class EventAggregator:
     """Folds similar events (all but the message equal) into one once there are too many of them."""
 
-    def __init__(self, clock: NanoClock, max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
-                 max_interval: int = DEFAULT_AGGREGATE_INTERVAL_SECONDS, size: int = MAX_LRU_CACHE_ENTRIES):
+    def __init__(
+        self,
+        clock: NanoClock,
+        max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
+        max_interval: int = DEFAULT_AGGREGATE_INTERVAL_SECONDS,
+        size: int = MAX_LRU_CACHE_ENTRIES,
+    ):
         self.clock, self.max_events, self.max_interval = clock, max_events, max_interval
         self.cache = _LRU(size)
 
@@ -243,29 +292,43 @@ class EventAggregator:
         record: _AggregateRecord | None = self.cache.get(key)
         # A group last seen longer ago than the interval starts afresh (a new one has no timestamp).
         if record is None or now - record.last_timestamp > self.max_interval:
-            record = _AggregateRecord(set(), now)
-        record.local_keys.add(local)
+            record = _AggregateRecord((), now)
+        if local not in record.local_keys:
+            record.local_keys += (local,)
         record.last_timestamp = now
         self.cache.add(key, record)
         if len(record.local_keys) < self.max_events:
             return ev, event_key(ev)
         # Do not let the set grow past the maximum (upstream pops an arbitrary one; the smallest here).
-        record.local_keys.discard(min(record.local_keys))
+        smallest = min(record.local_keys)
+        record.local_keys = tuple(k for k in record.local_keys if k != smallest)
         # The aggregate: a fresh Event without reportingComponent/Instance, keyed by the group so that
         # every later similar event bumps its count.
         stamp = timestamp(now)
         ref = _ref(ev)
-        agg = {"apiVersion": "v1", "kind": "Event",
-               "metadata": {"name": f"{ref['name']}.{self.clock.unix_nano():x}",
-                            "namespace": ev["metadata"]["namespace"]},
-               "involvedObject": ref, "reason": ev.get("reason", ""), "message": aggregate_message(ev),
-               "source": ev.get("source") or {}, "firstTimestamp": stamp, "lastTimestamp": stamp,
-               "count": 1, "type": ev.get("type", ""), "eventTime": None,
-               "reportingComponent": "", "reportingInstance": ""}
+        agg = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{ref['name']}.{self.clock.unix_nano():x}",
+                "namespace": ev["metadata"]["namespace"],
+            },
+            "involvedObject": ref,
+            "reason": ev.get("reason", ""),
+            "message": aggregate_message(ev),
+            "source": ev.get("source") or {},
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "type": ev.get("type", ""),
+            "eventTime": None,
+            "reportingComponent": "",
+            "reportingInstance": "",
+        }
         return agg, key
 
 
-@dataclass
+@dataclass(slots=True)
 class _EventLog:
     count: int
     first_timestamp: str
@@ -289,17 +352,34 @@ class EventLogger:
             event["metadata"]["resourceVersion"] = last.resource_version
             event["firstTimestamp"] = last.first_timestamp
             event["count"] = last.count + 1
-            patch = {"count": event["count"], "lastTimestamp": event["lastTimestamp"],
-                     "message": event["message"]}
-        self.cache.add(key, _EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
-                                      event["metadata"].get("resourceVersion", "")))
+            patch = {
+                "count": event["count"],
+                "lastTimestamp": event["lastTimestamp"],
+                "message": event["message"],
+            }
+        self.cache.add(
+            key,
+            _EventLog(
+                event["count"],
+                event["firstTimestamp"],
+                event["metadata"]["name"],
+                event["metadata"].get("resourceVersion", ""),
+            ),
+        )
         return event, patch
 
     def update_state(self, ev: dict) -> None:
         """``updateState``: what the server returned (its name and resourceVersion) is the new truth."""
         md = ev["metadata"]
-        self.cache.add(event_key(ev), _EventLog(ev.get("count") or 1, ev.get("firstTimestamp") or "",
-                                                md["name"], md.get("resourceVersion", "")))
+        self.cache.add(
+            event_key(ev),
+            _EventLog(
+                ev.get("count") or 1,
+                ev.get("firstTimestamp") or "",
+                md["name"],
+                md.get("resourceVersion", ""),
+            ),
+        )
 
 
 @dataclass
@@ -334,7 +414,9 @@ class EventSink(Protocol):
 
     def create(self, obj: dict, namespace: str | None = None, **kw: Any) -> dict: ...
 
-    def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict: ...
+    def patch(
+        self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any
+    ) -> dict: ...
 
 
 class EventRecorder:
@@ -353,8 +435,12 @@ class EventRecorder:
         """
         if etype not in ("Normal", "Warning"):
             return None
-        if not isinstance(obj.get("metadata"), dict) or not obj["metadata"].get("name") or not obj.get("kind"):
-            return None     # "Could not construct reference, will not report event"
+        if (
+            not isinstance(obj.get("metadata"), dict)
+            or not obj["metadata"].get("name")
+            or not obj.get("kind")
+        ):
+            return None  # "Could not construct reference, will not report event"
         ev = self.make_event(obj, etype, reason, message, field_path)
         result = self.correlator.correlate(ev)
         if result.skip or result.event is None:
@@ -364,19 +450,38 @@ class EventRecorder:
     def make_event(self, obj: dict, etype: str, reason: str, message: str, field_path: str = "") -> dict:
         """``makeEvent`` plus the source ``generateEvent`` sets."""
         md = obj["metadata"]
-        ref = {"kind": obj.get("kind"), "namespace": md.get("namespace"), "name": md["name"],
-               "uid": md.get("uid"), "apiVersion": obj.get("apiVersion"), "resourceVersion": md.get("resourceVersion")}
+        ref = {
+            "kind": obj.get("kind"),
+            "namespace": md.get("namespace"),
+            "name": md["name"],
+            "uid": md.get("uid"),
+            "apiVersion": obj.get("apiVersion"),
+            "resourceVersion": md.get("resourceVersion"),
+        }
         if not md.get("namespace"):
             ref.pop("namespace")
         if field_path:
             ref["fieldPath"] = field_path
         stamp = timestamp(self.clock.clock.now)
-        return {"apiVersion": "v1", "kind": "Event",
-                "metadata": {"name": f"{md['name']}.{self.clock.unix_nano():x}",
-                             "namespace": md.get("namespace") or "default"},
-                "involvedObject": ref, "reason": reason, "message": message, "source": dict(self.source),
-                "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": etype, "eventTime": None,
-                "reportingComponent": self.source["component"], "reportingInstance": self.source.get("host", "")}
+        return {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{md['name']}.{self.clock.unix_nano():x}",
+                "namespace": md.get("namespace") or "default",
+            },
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+            "source": dict(self.source),
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "type": etype,
+            "eventTime": None,
+            "reportingComponent": self.source["component"],
+            "reportingInstance": self.source.get("host", ""),
+        }
 
     def _record(self, ev: dict, patch: dict | None) -> dict | None:
         """``recordEvent``: PATCH a repeat (CREATE if it vanished), CREATE a new one; a refusal drops it."""
@@ -385,7 +490,9 @@ class EventRecorder:
         try:
             if patch is not None:
                 try:
-                    stored = self.sink.patch("events", ev["metadata"]["name"], patch, ns, patch_type="strategic")
+                    stored = self.sink.patch(
+                        "events", ev["metadata"]["name"], patch, ns, patch_type="strategic"
+                    )
                 except ApiError as e:
                     if e.code != 404:
                         raise
@@ -394,6 +501,6 @@ class EventRecorder:
                 new["metadata"].pop("resourceVersion", None)
                 stored = self.sink.create(new, ns)
         except ApiError:
-            return None     # AlreadyExists, a terminating namespace, invalid: "will not retry!"
+            return None  # AlreadyExists, a terminating namespace, invalid: "will not retry!"
         self.correlator.update_state(stored)
         return stored

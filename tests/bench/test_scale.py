@@ -58,12 +58,23 @@ def test_the_store_holds_each_pod_at_a_bounded_cost(scaled):
 
 
 def test_the_benchmark_prints_one_json_object_with_every_figure(capsys):
-    result = run.main(["--nodes", "3", "--pods", "12", "--json", "--skip-nbval", "--skip-widget",
-                       "--no-progress"])
+    result = run.main(
+        ["--nodes", "3", "--pods", "12", "--json", "--skip-nbval", "--skip-widget", "--no-progress"]
+    )
     out = capsys.readouterr().out.strip()
     assert out.count("\n") == 0 and out.startswith("{")
-    for key in ("scale_s", "scale_peak_rss_mib", "scale_pods_per_s", "step_ms_p50_small", "step_ms_p50_large",
-                "step_ratio_large_small", "import_s", "bytes_per_pod", "held_bytes_per_pod", "etcd_held_mib"):
+    for key in (
+        "scale_s",
+        "scale_peak_rss_mib",
+        "scale_pods_per_s",
+        "step_ms_p50_small",
+        "step_ms_p50_large",
+        "step_ratio_large_small",
+        "import_s",
+        "bytes_per_pod",
+        "held_bytes_per_pod",
+        "etcd_held_mib",
+    ):
         assert key in result
     assert result["scale_ok"] is True
 

@@ -319,6 +319,13 @@ def test_a_list_flag_splits_on_commas_as_csv(cluster: kcourse.Cluster, tmp_path:
 LONG_NAME = "a" * 300  # longer than a file name may be (NAME_MAX, 255)
 
 
+def _through_a_file(tmp_path: Path, *texts: str) -> list[str]:
+    """``texts`` with ``{file}`` standing for a regular file in ``tmp_path`` (``{file}/x`` is a path the
+    system refuses with ENOTDIR)."""
+    (tmp_path / "file").write_text("")
+    return [text.replace("{file}", str(tmp_path / "file")) for text in texts]
+
+
 @pytest.mark.parametrize("verb", ["get", "apply", "delete", "create", "replace", "diff"])
 @pytest.mark.parametrize(
     ("path", "why"),
@@ -336,8 +343,7 @@ def test_a_path_the_system_refuses_cannot_be_accessed(
     ``resource/builder.go`` ``Path`` answers ``the path "PATH" cannot be accessed: stat PATH: <errno>`` (the
     v1.32 binary answers so for a 300-character name and a path through a file), and nothing is read or
     sent (``diff`` exits 2 on an error, as it does for every error)."""
-    (tmp_path / "file").write_text("")
-    path = path.replace("{file}", str(tmp_path / "file"))
+    [path] = _through_a_file(tmp_path, path)
     revision = cluster.etcd.revision
     code, out, err = Kubectl(cluster).run_full([verb, "-f", path])
     expected = f'the path "{path}" cannot be accessed: stat {path}: {why}'
@@ -357,54 +363,48 @@ def test_every_refused_path_is_named_one_per_line(cluster: kcourse.Cluster, tmp_
     )
 
 
-@pytest.mark.parametrize(
-    ("path", "expected"),
-    [
-        (LONG_NAME, f'error loading config file "{LONG_NAME}": open {LONG_NAME}: file name too long'),
-        ("{file}/x", 'error loading config file "{file}/x": open {file}/x: not a directory'),
-        ("/", 'error loading config file "/": read /: is a directory'),
-        ("a\0b", 'error loading config file "a\0b": open a\0b: invalid argument'),
-        ("/nonexistent/config", "stat /nonexistent/config: no such file or directory"),
-    ],
-    ids=["too-long", "through-a-file", "a-directory", "nul-byte", "missing"],
-)
+#: Paths Go's ``os.ReadFile`` cannot read, with its error for each (as the v1.32 binary prints them).
+UNREADABLE = [
+    (LONG_NAME, f"open {LONG_NAME}: file name too long"),
+    ("{file}/x", "open {file}/x: not a directory"),
+    ("/", "read /: is a directory"),
+    ("a\0b", "open a\0b: invalid argument"),
+]
+UNREADABLE_IDS = ["too-long", "through-a-file", "a-directory", "nul-byte"]
+
+
+@pytest.mark.parametrize(("path", "why"), UNREADABLE, ids=UNREADABLE_IDS)
 def test_a_kubeconfig_that_cannot_be_loaded_is_clientcmds_error(
-    path: str, expected: str, cluster: kcourse.Cluster, tmp_path: Path
+    path: str, why: str, cluster: kcourse.Cluster, tmp_path: Path
 ) -> None:
     """``--kubeconfig=PATH``: client-go ``tools/clientcmd/loader.go`` ``Load`` returns ``os.Stat``'s error
     for a missing file and otherwise wraps ``os.ReadFile``'s (``error loading config file``), as the v1.32
     binary prints them; the command never runs."""
-    file = str(tmp_path / "file")
-    (tmp_path / "file").write_text("")
-    path, expected = path.replace("{file}", file), expected.replace("{file}", file)
+    path, why = _through_a_file(tmp_path, path, why)
     revision = cluster.etcd.revision
-    code, out, err = Kubectl(cluster).run_full(["get", "pods", f"--kubeconfig={path}"])
-    assert (code, out, err) == (1, "", f"error: {expected}\n")
+    for config, expected in [
+        (path, f'error loading config file "{path}": {why}'),
+        (f"{tmp_path}/missing", f"stat {tmp_path}/missing: no such file or directory"),
+    ]:
+        code, out, err = Kubectl(cluster).run_full(["get", "pods", f"--kubeconfig={config}"])
+        assert (code, out, err) == (1, "", f"error: {expected}\n")
     assert cluster.etcd.revision == revision
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"),
-    [
-        (LONG_NAME, f"open {LONG_NAME}: file name too long"),
-        ("{file}/x", "open {file}/x: not a directory"),
-        ("/", "read /: is a directory"),
-        ("a\0b", "open a\0b: invalid argument"),
-        ("/nonexistent/patch.json", "open /nonexistent/patch.json: no such file or directory"),
-    ],
-    ids=["too-long", "through-a-file", "a-directory", "nul-byte", "missing"],
+    ("path", "why"),
+    [*UNREADABLE, ("/nonexistent/patch.json", "open /nonexistent/patch.json: no such file or directory")],
+    ids=[*UNREADABLE_IDS, "missing"],
 )
 def test_a_patch_file_that_cannot_be_read_is_refused_before_any_request(
-    path: str, expected: str, busy: kcourse.Cluster, tmp_path: Path
+    path: str, why: str, busy: kcourse.Cluster, tmp_path: Path
 ) -> None:
     """``patch --patch-file=PATH``: ``os.ReadFile``'s error after ``unable to read patch file:`` (patch.go),
     as the v1.32 binary prints it, and nothing is patched."""
-    file = str(tmp_path / "file")
-    (tmp_path / "file").write_text("")
-    path, expected = path.replace("{file}", file), expected.replace("{file}", file)
+    path, why = _through_a_file(tmp_path, path, why)
     revision = busy.etcd.revision
     code, out, err = Kubectl(busy).run_full(["patch", "deployment", "web", f"--patch-file={path}"])
-    assert (code, out, err) == (1, "", f"error: unable to read patch file: {expected}\n")
+    assert (code, out, err) == (1, "", f"error: unable to read patch file: {why}\n")
     assert busy.etcd.revision == revision
 
 

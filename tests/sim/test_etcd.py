@@ -102,7 +102,7 @@ def test_db_size_grows_with_history_and_shrinks_with_compaction(etcd: Etcd) -> N
     etcd.put("ab", b"56")
     assert etcd.db_size() == 6 + 4
     etcd.delete("ab")
-    assert etcd.db_size() == 6 + 4 + 2   # a delete is a version too: the key without a value
+    assert etcd.db_size() == 6 + 4 + 2  # a delete is a version too: the key without a value
     etcd.compact(etcd.revision)
     assert etcd.db_size() == 0
 

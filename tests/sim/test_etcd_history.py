@@ -44,12 +44,22 @@ def _packed(kv: KeyValue) -> bool:
 
 def _endpoints(n: int) -> bytes:
     """An Endpoints-like value that grows by one address a version, as the endpoints controller writes."""
-    addresses = [{"ip": f"10.244.{i // 250}.{i % 250 + 2}", "nodeName": f"worker-{i % 40}",
-                  "targetRef": {"kind": "Pod", "name": f"web-7d4b9c-{i:05d}", "uid": f"uid-{i:08d}"}}
-                 for i in range(n)]
-    return json.dumps({"kind": "Endpoints", "metadata": {"name": "web", "namespace": "default"},
-                       "subsets": [{"addresses": addresses, "ports": [{"port": 80}]}]},
-                      separators=(",", ":")).encode()
+    addresses = [
+        {
+            "ip": f"10.244.{i // 250}.{i % 250 + 2}",
+            "nodeName": f"worker-{i % 40}",
+            "targetRef": {"kind": "Pod", "name": f"web-7d4b9c-{i:05d}", "uid": f"uid-{i:08d}"},
+        }
+        for i in range(n)
+    ]
+    return json.dumps(
+        {
+            "kind": "Endpoints",
+            "metadata": {"name": "web", "namespace": "default"},
+            "subsets": [{"addresses": addresses, "ports": [{"port": 80}]}],
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 def _random_writes(stores: tuple[Etcd, ...], seed: int, steps: int = 1_500) -> None:
@@ -61,7 +71,7 @@ def _random_writes(stores: tuple[Etcd, ...], seed: int, steps: int = 1_500) -> N
             if roll < 0.1:
                 etcd.delete(key)
             elif roll < 0.13:
-                etcd.put(key, b"")   # an empty value is a version too
+                etcd.put(key, b"")  # an empty value is a version too
             elif roll < 0.15 and etcd.revision - back > etcd.compact_revision:
                 etcd.compact(etcd.revision - back)
             else:
@@ -126,10 +136,16 @@ def test_objects_written_long_ago_are_packed_against_a_sample_of_their_directory
     plain, packed = _stores("latest")
     for i in range(300):
         pod = f"web-{i:05d}"
-        event = {"kind": "Event", "metadata": {"name": f"{pod}.18a2b3c4d5e6f{i:03x}", "namespace": "default"},
-                 "involvedObject": {"kind": "Pod", "name": pod, "namespace": "default"},
-                 "reason": "Scheduled", "message": f"Successfully assigned default/{pod} to worker-{i % 7}",
-                 "source": {"component": "default-scheduler"}, "count": 1, "type": "Normal"}
+        event = {
+            "kind": "Event",
+            "metadata": {"name": f"{pod}.18a2b3c4d5e6f{i:03x}", "namespace": "default"},
+            "involvedObject": {"kind": "Pod", "name": pod, "namespace": "default"},
+            "reason": "Scheduled",
+            "message": f"Successfully assigned default/{pod} to worker-{i % 7}",
+            "source": {"component": "default-scheduler"},
+            "count": 1,
+            "type": "Normal",
+        }
         for etcd in (plain, packed):
             etcd.put(f"/registry/events/default/web-{i:05d}", json.dumps(event))
     got = packed.range("/registry/events/", prefix=True)
@@ -144,8 +160,8 @@ def test_recent_writes_stay_unpacked_within_the_budgets() -> None:
         etcd.put(f"k{i % 5}", b"x" * 1_000)
         unpacked = sum(len(kv._value) for vs in etcd._history.values() for kv in vs[:-1] if not _packed(kv))
         assert unpacked <= 10_000
-    assert not _packed(etcd._history["k0"][-2])   # the newest history is plain bytes
-    assert _packed(etcd._history["k0"][0])        # the oldest is packed
+    assert not _packed(etcd._history["k0"][-2])  # the newest history is plain bytes
+    assert _packed(etcd._history["k0"][0])  # the oldest is packed
     etcd = _store(1 << 62, 10_000)
     for i in range(200):
         etcd.put(f"k{i}", b"x" * 1_000)
@@ -193,7 +209,7 @@ def test_a_packed_version_behaves_as_any_key_value(packing: str) -> None:
 def test_every_version_of_a_key_shares_one_key_string() -> None:
     etcd, name = Etcd(), "web"
     for i in range(5):
-        etcd.put(f"/registry/pods/default/{name}", str(i))   # a new string each time, as the API server's
+        etcd.put(f"/registry/pods/default/{name}", str(i))  # a new string each time, as the API server's
     etcd.delete("/registry/pods/default/web")
     etcd.put(f"/registry/pods/default/{name}", "again")
     assert len({id(kv.key) for kv in etcd._history["/registry/pods/default/web"]}) == 1
@@ -208,10 +224,17 @@ def test_a_cluster_on_packed_history_is_byte_for_byte_the_same(monkeypatch: pyte
 
 def test_a_cluster_reads_the_same_history_packed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every object at every retained revision and a resumed watch's replay, as etcdctl would show them."""
+
     def run() -> list:
         c = kcourse.Cluster(masters=1, workers=2, seed=11)
-        c.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
-                 "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}})
+        c.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+            }
+        )
         c.kubectl("create deployment web --image=nginx:1.25 --replicas=4")
         c.run_until_stable()
         c.kubectl("scale deployment web --replicas=2")

@@ -27,19 +27,27 @@ def bare():
 
 
 def configmap(c, name="cfg"):
-    return c.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}},
-                        user="test")
+    return c.api.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}},
+        user="test",
+    )
 
 
 def events(c, name="cfg"):
-    return sorted((e for e in c.api.items("events", "default") if e["involvedObject"]["name"] == name),
-                  key=lambda e: e["metadata"]["name"])
+    return sorted(
+        (e for e in c.api.items("events", "default") if e["involvedObject"]["name"] == name),
+        key=lambda e: e["metadata"]["name"],
+    )
 
 
 def test_the_defaults_are_client_gos():
     """events_cache.go: defaultAggregateMaxEvents 10, defaultAggregateIntervalInSeconds 600,
     defaultSpamBurst 25, defaultSpamQPS 1/300."""
-    assert (DEFAULT_AGGREGATE_MAX_EVENTS, DEFAULT_AGGREGATE_INTERVAL_SECONDS, DEFAULT_SPAM_BURST) == (10, 600, 25)
+    assert (DEFAULT_AGGREGATE_MAX_EVENTS, DEFAULT_AGGREGATE_INTERVAL_SECONDS, DEFAULT_SPAM_BURST) == (
+        10,
+        600,
+        25,
+    )
     assert DEFAULT_SPAM_QPS == 1 / 300
 
 
@@ -53,7 +61,7 @@ def test_an_event_is_named_after_its_object_and_the_unix_nanoseconds_in_hex(bare
 
 
 def test_names_sort_in_the_order_events_happened_even_within_one_millisecond(bare):
-    """Several recorders about one object in the same simulated millisecond still get distinct, ordered names."""
+    """Several recorders about one object in the same simulated millisecond get distinct, ordered names."""
     cm = configmap(bare)
     for i, who in enumerate(["kube-scheduler", "kubelet", "someone", "kubelet"]):
         bare.api.client(who, "worker-1").event(cm, "Normal", f"Step{i}", "same instant")
@@ -67,30 +75,40 @@ def test_the_involved_object_is_a_full_reference_and_the_source_the_recorders(ba
     and reportingComponent/Instance from the recorder's EventSource; the kubelet's has the node as host."""
     cm = configmap(bare)
     ev = bare.api.client("kubelet", "worker-1").event(cm, "Warning", "Tested", "hello", field_path="data")
-    assert ev["involvedObject"] == {"kind": "ConfigMap", "namespace": "default", "name": "cfg",
-                                    "uid": cm["metadata"]["uid"], "apiVersion": "v1",
-                                    "resourceVersion": cm["metadata"]["resourceVersion"], "fieldPath": "data"}
+    assert ev["involvedObject"] == {
+        "kind": "ConfigMap",
+        "namespace": "default",
+        "name": "cfg",
+        "uid": cm["metadata"]["uid"],
+        "apiVersion": "v1",
+        "resourceVersion": cm["metadata"]["resourceVersion"],
+        "fieldPath": "data",
+    }
     assert ev["source"] == {"component": "kubelet", "host": "worker-1"}
     assert (ev["reportingComponent"], ev["reportingInstance"]) == ("kubelet", "worker-1")
     assert ev["count"] == 1 and ev["firstTimestamp"] == ev["lastTimestamp"] and ev["type"] == "Warning"
 
 
-@pytest.mark.parametrize(("component", "source"), [
-    ("kube-scheduler", {"component": "default-scheduler"}),
-    ("node-lifecycle-controller", {"component": "node-controller"}),
-    ("taint-eviction-controller", {"component": "taint-eviction-controller"}),
-    ("endpointslice-controller", {"component": "endpoint-slice-controller"}),
-    ("endpoint-controller", {"component": "endpoint-controller"}),
-    ("replicaset-controller", {"component": "replicaset-controller"}),
-    ("node-ipam-controller", {"component": "cidrAllocator"}),
-    ("service-lb-controller", {"component": "service-controller"}),
-    ("node-route-controller", {"component": "route_controller"}),
-    ("kubelet", {"component": "kubelet", "host": "worker-1"}),
-])
+@pytest.mark.parametrize(
+    ("component", "source"),
+    [
+        ("kube-scheduler", {"component": "default-scheduler"}),
+        ("node-lifecycle-controller", {"component": "node-controller"}),
+        ("taint-eviction-controller", {"component": "taint-eviction-controller"}),
+        ("endpointslice-controller", {"component": "endpoint-slice-controller"}),
+        ("endpoint-controller", {"component": "endpoint-controller"}),
+        ("replicaset-controller", {"component": "replicaset-controller"}),
+        ("node-ipam-controller", {"component": "cidrAllocator"}),
+        ("service-lb-controller", {"component": "service-controller"}),
+        ("node-route-controller", {"component": "route_controller"}),
+        ("kubelet", {"component": "kubelet", "host": "worker-1"}),
+    ],
+)
 def test_each_component_records_under_its_upstream_source_name(component, source):
     """The EventSource each binary gives its recorder: pkg/controller/nodelifecycle (``node-controller``),
     endpointslice_controller.go (``endpoint-slice-controller``), ipam/range_allocator.go (``cidrAllocator``),
-    cloud-provider's service and route controllers, kube-scheduler's profile name, the kubelet with its host."""
+    cloud-provider's service and route controllers, kube-scheduler's profile name, the kubelet with its
+    host."""
     assert event_source(component, "worker-1") == source
 
 
@@ -146,7 +164,28 @@ def test_the_tenth_similar_event_is_combined_and_later_ones_count_on_it(bare):
     assert len(combined) == 1 and combined[0]["count"] == 3
     assert combined[0]["message"] == "(combined from similar events): Created pod: web-11"
     assert combined[0]["firstTimestamp"] == "2025-01-01T09:00:09Z"
-    assert combined[0]["reportingComponent"] == "" and combined[0]["source"] == {"component": "replicaset-controller"}
+    assert combined[0]["reportingComponent"] == "" and combined[0]["source"] == {
+        "component": "replicaset-controller"
+    }
+
+
+def test_a_repeated_message_counts_once_towards_the_ten_similar_ones(bare):
+    """EventAggregate keeps the group's messages as a set (``localKeys``): nine messages repeated many times
+    are nine, and only a tenth distinct one starts the combined Event; each repeat bumps its own count."""
+    cm = configmap(bare)
+    rs = bare.api.client("replicaset-controller")
+    for _ in range(2):  # 18 events: within the spam filter's burst of 25
+        for i in range(9):
+            rs.event(cm, "Normal", "SuccessfulCreate", f"Created pod: web-{i}")
+            bare.advance(1)
+    evs = events(bare)
+    assert [(e["message"], e["count"]) for e in evs] == [(f"Created pod: web-{i}", 2) for i in range(9)]
+    rs.event(cm, "Normal", "SuccessfulCreate", "Created pod: web-9")
+    rs.event(cm, "Normal", "SuccessfulCreate", "Created pod: web-0")  # the group is full: combined too
+    combined = events(bare)[9:]
+    assert [(e["message"], e["count"]) for e in combined] == [  # the patch carries the latest message
+        ("(combined from similar events): Created pod: web-0", 2)
+    ]
 
 
 def test_similar_events_spread_over_more_than_ten_minutes_are_not_combined(bare):
@@ -160,13 +199,14 @@ def test_similar_events_spread_over_more_than_ten_minutes_are_not_combined(bare)
 
 
 def test_a_source_may_record_25_events_about_an_object_then_one_every_five_minutes(bare):
-    """EventSourceObjectSpamFilter: a token bucket per source + object (+ type), burst 25, refilled at 1/300 s."""
+    """EventSourceObjectSpamFilter: a token bucket per source + object (+ type), burst 25, refilled at
+    1/300 s."""
     cm, other = configmap(bare), configmap(bare, "other")
     client = bare.api.client("someone")
     for i in range(30):
         client.event(cm, "Normal", f"Reason{i}", "spam")
     assert len(events(bare)) == 25
-    assert client.event(other, "Normal", "Reason0", "spam") is not None       # another object: its own bucket
+    assert client.event(other, "Normal", "Reason0", "spam") is not None  # another object: its own bucket
     assert bare.api.client("another").event(cm, "Normal", "Reason0", "spam")  # another source too
     bare.advance(299)
     assert client.event(cm, "Normal", "Late0", "spam") is None
@@ -185,8 +225,9 @@ def test_an_unsupported_event_type_is_not_recorded(bare):
 def test_an_event_in_a_terminating_namespace_is_dropped(bare):
     """recordEvent: the API server refuses it (NamespaceTerminatingCause) and the recorder will not retry."""
     ns = bare.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "gone"}}, user="test")
-    cm = bare.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "gone"}},
-                         user="test")
+    cm = bare.api.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "gone"}}, user="test"
+    )
     bare.api.update(dict(ns, spec={"finalizers": ["kubernetes"]}), user="test")
     bare.api.delete("namespaces", "gone", user="test")
     assert bare.api.client("someone").event(cm, "Normal", "Tested", "no") is None
@@ -197,42 +238,78 @@ def test_components_record_under_their_upstream_names_in_a_running_cluster():
     """A scheduled Deployment's story, and a node going away, told by default-scheduler, kubelet (with
     host), replicaset-controller, deployment-controller and node-controller."""
     c = kcourse.Cluster(seed=0, workers=2)
-    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-             "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                      "template": {"metadata": {"labels": {"app": "web"}},
-                                   "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}})
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+                },
+            },
+        }
+    )
     c.run_until_stable()
     c.fail_node("worker-2")
     c.advance(60)
     c.run_until_stable()
-    sources = {(e["reason"], e["source"]["component"], e["source"].get("host", ""))
-               for e in c.api.items("events")}
-    assert {("Scheduled", "default-scheduler", ""), ("SuccessfulCreate", "replicaset-controller", ""),
-            ("ScalingReplicaSet", "deployment-controller", ""), ("RegisteredNode", "node-controller", ""),
-            ("NodeNotReady", "node-controller", "")} <= sources
+    sources = {
+        (e["reason"], e["source"]["component"], e["source"].get("host", "")) for e in c.api.items("events")
+    }
+    assert {
+        ("Scheduled", "default-scheduler", ""),
+        ("SuccessfulCreate", "replicaset-controller", ""),
+        ("ScalingReplicaSet", "deployment-controller", ""),
+        ("RegisteredNode", "node-controller", ""),
+        ("NodeNotReady", "node-controller", ""),
+    } <= sources
     assert {s for r, s, _ in sources if r in ("Pulled", "Created", "Started")} == {"kubelet"}
     assert {h for r, _, h in sources if r == "Started"} <= {"master-1", "worker-1", "worker-2"}
     assert not {s for _, s, _ in sources} & {"node-lifecycle-controller", "kube-scheduler"}
-    # The kubelet's container events name the container (ref.GetPartialReference with "spec.containers{name}").
-    paths = {e["involvedObject"].get("fieldPath") for e in c.api.items("events", "default")
-             if e["reason"] in ("Pulling", "Created", "Started")}
+    # The kubelet's container events name the container
+    # (ref.GetPartialReference with "spec.containers{name}").
+    paths = {
+        e["involvedObject"].get("fieldPath")
+        for e in c.api.items("events", "default")
+        if e["reason"] in ("Pulling", "Created", "Started")
+    }
     assert paths == {"spec.containers{nginx}"}
 
 
 def test_each_leader_records_that_it_became_leader_on_its_lease():
-    """leaselock.go RecordEvent: ``<identity> became leader``, reason LeaderElection, on the Lease, recorded by
-    the component's own recorder (kube-scheduler's is its profile's, ``default-scheduler``)."""
+    """leaselock.go RecordEvent: ``<identity> became leader``, reason LeaderElection, on the Lease, recorded
+    by the component's own recorder (kube-scheduler's is its profile's, ``default-scheduler``)."""
     c = kcourse.Cluster(seed=0, workers=1, masters=1)
     c.run_until_stable()
-    got = {(e["involvedObject"]["name"], e["source"]["component"], e["message"])
-           for e in c.api.items("events", "kube-system") if e["reason"] == "LeaderElection"}
-    assert got == {("kube-scheduler", "default-scheduler", "master-1_kube-scheduler became leader"),
-                   ("kube-controller-manager", "kube-controller-manager",
-                    "master-1_kube-controller-manager became leader"),
-                   ("cloud-controller-manager", "cloud-controller-manager",
-                    "master-1_cloud-controller-manager became leader")}
-    [ev] = [e for e in c.api.items("events", "kube-system") if e["involvedObject"]["name"] == "kube-scheduler"]
-    assert ev["involvedObject"]["kind"] == "Lease" and ev["involvedObject"]["apiVersion"] == "coordination.k8s.io/v1"
+    got = {
+        (e["involvedObject"]["name"], e["source"]["component"], e["message"])
+        for e in c.api.items("events", "kube-system")
+        if e["reason"] == "LeaderElection"
+    }
+    assert got == {
+        ("kube-scheduler", "default-scheduler", "master-1_kube-scheduler became leader"),
+        (
+            "kube-controller-manager",
+            "kube-controller-manager",
+            "master-1_kube-controller-manager became leader",
+        ),
+        (
+            "cloud-controller-manager",
+            "cloud-controller-manager",
+            "master-1_cloud-controller-manager became leader",
+        ),
+    }
+    [ev] = [
+        e for e in c.api.items("events", "kube-system") if e["involvedObject"]["name"] == "kube-scheduler"
+    ]
+    assert (
+        ev["involvedObject"]["kind"] == "Lease"
+        and ev["involvedObject"]["apiVersion"] == "coordination.k8s.io/v1"
+    )
 
 
 def test_a_new_leader_after_a_failover_records_its_own_event():
@@ -244,8 +321,11 @@ def test_a_new_leader_after_a_failover_records_its_own_event():
     c.run_until_stable()
     new = c.api.get("leases", "kube-scheduler", "kube-system")["spec"]["holderIdentity"]
     assert new != holder
-    messages = [e["message"] for e in c.api.items("events", "kube-system")
-                if e["reason"] == "LeaderElection" and e["involvedObject"]["name"] == "kube-scheduler"]
+    messages = [
+        e["message"]
+        for e in c.api.items("events", "kube-system")
+        if e["reason"] == "LeaderElection" and e["involvedObject"]["name"] == "kube-scheduler"
+    ]
     assert f"{holder} became leader" in messages and f"{new} became leader" in messages
 
 
@@ -253,5 +333,8 @@ def test_an_object_without_a_reference_is_not_reported(bare):
     """generateEvent: ref.GetReference fails → "Could not construct reference, will not report event"."""
     client = bare.api.client("someone")
     assert client.event({"metadata": {}}, "Normal", "Tested", "no") is None
-    assert client.event({"kind": "ConfigMap", "metadata": {"namespace": "default"}}, "Normal", "Tested", "no") is None
+    assert (
+        client.event({"kind": "ConfigMap", "metadata": {"namespace": "default"}}, "Normal", "Tested", "no")
+        is None
+    )
     assert bare.api.items("events", "default") == []

@@ -30,13 +30,16 @@ class Compactor:
 
     def __init__(self, etcd: Etcd):
         self.etcd = etcd
-        self.time = 0   # how many compaction rounds the key has seen (its ``version``)
-        self.rev = 0    # the revision recorded at the previous round, the next compaction point
+        self.time = 0  # how many compaction rounds the key has seen (its ``version``)
+        self.rev = 0  # the revision recorded at the previous round, the next compaction point
 
     def run_once(self) -> str:
         """One round; returns what it did, for the trace."""
-        ok, results = self.etcd.txn([Compare(self.KEY, "version", "=", self.time)],
-                                    [Op("put", self.KEY, str(self.rev).encode())], [Op("get", self.KEY)])
+        ok, results = self.etcd.txn(
+            [Compare(self.KEY, "version", "=", self.time)],
+            [Op("put", self.KEY, str(self.rev).encode())],
+            [Op("get", self.KEY)],
+        )
         current = self.etcd.revision
         if not ok:  # another API server compacted this round: take its count and wait for the next
             found = results[0]
@@ -52,4 +55,3 @@ class Compactor:
         except EtcdError as e:  # compacted further already (by hand): nothing to drop
             return f"compaction at revision {target} skipped: {e}"
         return f"compacted etcd to revision {target}; recorded revision {current}"
-

@@ -22,6 +22,7 @@ from ..objects import deep_copy, timestamp
 from ..record import NanoClock
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural
 from ..serializer import check_field_validation, decode, json_kind
+from ..serializer.storage import encode, encode_reference
 from ..validation import validate, validate_update
 from .cacher import TRIGGER_FIELDS, WatchHandle
 from .client import Client, Request, Unreachable
@@ -64,12 +65,18 @@ class APIServer:
         self._watch_seq = 0
         self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
         self._pending: dict[str, tuple[bytes, dict]] = {}
+        #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
+        #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
+        self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
         self._uid_counter = 0
         self.event_clock = NanoClock(clock)  # Event names: UnixNano of the simulated clock (record.py)
         self.request_seq = 0
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.recent_requests: deque[Request] = deque(maxlen=500)
         self.compactor = Compactor(etcd)
+        #: What writes an object's bytes for etcd: orjson where it spells as the standard library, which
+        #: :func:`.serializer.storage.encode_reference` is (set it here to compare the two).
+        self.encode_value: Callable[[Any], bytes] = encode
         self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
 
     # --- the watch cache -----------------------------------------------------------------------
@@ -84,14 +91,13 @@ class APIServer:
             end = key.rfind("/", 0, end)
         return None
 
-    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> dict:
+    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> tuple[dict, bool]:
+        """The object a PUT stored, and whether the server built it (else it is read back from the bytes)."""
         pending = self._pending.pop(kv_key, None)
-        if pending is not None and pending[0] is value:
-            obj = pending[1]
-        else:
-            obj = json.loads(value)
+        typed = pending is not None and pending[0] is value
+        obj = pending[1] if pending is not None and typed else json.loads(value)
         obj["metadata"]["resourceVersion"] = str(mod_revision)
-        return obj
+        return obj, typed
 
     def _on_etcd(self, events: list[WatchEvent]) -> None:
         for ev in events:
@@ -103,16 +109,19 @@ class APIServer:
             old = cache.get(rest)
             if ev.type == "PUT":
                 try:
-                    obj = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
+                    obj, typed = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
                 except (ValueError, TypeError, KeyError, AttributeError) as err:  # bytes written past the API
                     if self.report_failure is None:
                         raise
                     self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
                     continue
                 cache[rest] = obj
+                if not typed:
+                    self._untyped[rt.plural].add(rest)
                 self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
             else:
                 cache.pop(rest, None)
+                self._untyped[rt.plural].discard(rest)
                 if old is not None:
                     gone = deep_copy(old)
                     gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
@@ -196,17 +205,25 @@ class APIServer:
         """``generateName`` + five random characters from the cluster's seeded RNG, as the real server."""
         return base + "".join(self.rng.choice(NAME_SUFFIX_ALPHABET) for _ in range(5))
 
-    def _encode(self, obj: dict) -> bytes:
+    def _encode(self, rt: ResourceType, obj: dict) -> bytes:
+        """The bytes etcd stores: the object without its resourceVersion (:mod:`.serializer.storage`).
+
+        An object of a key read back from bytes written past the API may hold what only the reference
+        encoder spells right (``NaN``), so it takes that one.
+        """
         stored = dict(obj)
         md = dict(obj["metadata"])
         md.pop("resourceVersion", None)  # the revision is etcd's, never stored inside the value
         stored["metadata"] = md
-        return json.dumps(stored, separators=(",", ":")).encode()
+        if self._untyped[rt.plural] and self._cache_key(rt, md.get("namespace"), md["name"]) in self._untyped[
+                rt.plural]:
+            return encode_reference(stored)
+        return self.encode_value(stored)
 
     def _write(self, rt: ResourceType, obj: dict, data: bytes | None = None) -> dict:
         key = rt.etcd_key(obj["metadata"].get("namespace"), obj["metadata"]["name"])
         if data is None:
-            data = self._encode(obj)
+            data = self._encode(rt, obj)
         self._pending[key] = (data, obj)
         self.etcd.put(key, data)
         return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
@@ -342,12 +359,15 @@ class APIServer:
     # --- writes ----------------------------------------------------------------------------------
 
     def _prepare(self, obj: Any, field_validation: str | None, warnings: builtins.list[str] | None,
-                 options_kind: str = "CreateOptions") -> tuple[ResourceType, dict]:
+                 options_kind: str = "CreateOptions", *, namespace: str | None = None,
+                 subresource: str | None = None) -> tuple[ResourceType, dict]:
         """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
 
         The result is the server's own, well-typed copy: defaulting and admission may change it.
         ``field_validation`` is the request's ``?fieldValidation=`` (absent: ``Warn``); the warnings
-        a ``Warn`` request earns are appended to ``warnings``.
+        a ``Warn`` request earns are appended to ``warnings``.  For an update (``subresource`` not
+        None), the fields the update cannot change are not walked where they are exactly the stored
+        version's (:func:`.serializer.decode`): the result shares them with the cache.
         """
         directive = check_field_validation(field_validation, options_kind)
         if not isinstance(obj, dict):
@@ -364,9 +384,35 @@ class APIServer:
         rt = by_kind(kind)
         if rt is None or api_version != rt.api_version:
             raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version or ""}"')
-        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append)
+        stored, unused = (None, ()) if subresource is None else self._unchangeable(rt, obj, namespace, subresource)
+        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append, stored=stored,
+                     unused=unused)
         obj.setdefault("metadata", {})
         return rt, obj
+
+    def _unchangeable(self, rt: ResourceType, body: dict, namespace: str | None,
+                      subresource: str) -> tuple[dict | None, tuple[str, ...]]:
+        """The stored version a body names, if the server built it, and the fields an update leaves alone.
+
+        The status subresource takes only ``status`` from the body; a plain update keeps the stored
+        ``status`` (:meth:`_merge_update`).  The body's name is read raw, before decoding: whichever
+        stored object it finds, a field exactly equal to that well-typed object's is well typed too.
+        """
+        md = body.get("metadata")
+        if type(md) is not dict or type(md.get("name")) is not str:
+            return None, ()
+        ns = md.get("namespace") or namespace
+        if ns is not None and type(ns) is not str:
+            return None, ()
+        key = self._cache_key(rt, self._namespace_of(rt, ns), md["name"])
+        current = self._cache[rt.plural].get(key)
+        if current is None or key in self._untyped[rt.plural]:
+            return None, ()
+        if subresource == "status":
+            return current, tuple(k for k in body if k not in ("apiVersion", "kind", "status"))
+        if rt.has_status and rt.kind != "Namespace":
+            return current, ("status",)
+        return None, ()
 
     def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
                field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
@@ -457,7 +503,8 @@ class APIServer:
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions")
+            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions", namespace=namespace,
+                                    subresource=subresource)
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
@@ -513,7 +560,7 @@ class APIServer:
                 rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
             self._delete_now(rt, current)
             return new
-        data = self._encode(new)
+        data = self._encode(rt, new)
         stored = self.etcd.get(rt.etcd_key(cmd.get("namespace"), cmd["name"]))
         if stored is not None and stored.value == data:
             return current  # a no-op update does not write: the real server compares the bytes it would store

@@ -35,14 +35,39 @@ def _controller_classes() -> list[type[Controller]]:
     from .replicaset import ReplicaSetController
     from .serviceaccount import ServiceAccountsController
     from .token import TokensController
-    return [NodeIpamController, NodeLifecycleController, ServiceAccountsController, TokensController,
-            NamespaceController, DeploymentController, ReplicaSetController, DaemonSetController,
-            JobController, EndpointsController, EndpointSliceController, GarbageCollector, PodGCController]
+
+    return [
+        NodeIpamController,
+        NodeLifecycleController,
+        ServiceAccountsController,
+        TokensController,
+        NamespaceController,
+        DeploymentController,
+        ReplicaSetController,
+        DaemonSetController,
+        JobController,
+        EndpointsController,
+        EndpointSliceController,
+        GarbageCollector,
+        PodGCController,
+    ]
 
 
-CONTROLLERS = ("nodeipam", "nodelifecycle", "serviceaccount", "serviceaccount-token", "namespace",
-               "deployment",
-               "replicaset", "daemonset", "job", "endpoints", "endpointslice", "garbagecollector", "podgc")
+CONTROLLERS = (
+    "nodeipam",
+    "nodelifecycle",
+    "serviceaccount",
+    "serviceaccount-token",
+    "namespace",
+    "deployment",
+    "replicaset",
+    "daemonset",
+    "job",
+    "endpoints",
+    "endpointslice",
+    "garbagecollector",
+    "podgc",
+)
 
 
 #: What builds one controller of a manager: ``NewController(manager, informers)``.
@@ -56,8 +81,9 @@ class ControllerManager(LeaderElected):
     (after a lost Lease or a restart) builds them all again, with fresh informers.
     """
 
-    def __init__(self, host: Host, name: str, node: str, controllers: Callable[[],
-                                                                               Sequence[ControllerFactory]]):
+    def __init__(
+        self, host: Host, name: str, node: str, controllers: Callable[[], Sequence[ControllerFactory]]
+    ):
         self._factories = controllers
         super().__init__(host, name, node)
 

@@ -69,6 +69,7 @@ POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 
 # --- pod helpers (k8s.io/kubernetes/pkg/api/v1/pod) ------------------------------------------------
 
+
 def is_pod_ready(pod: dict) -> bool:
     c = condition(pod, "Ready")
     return c is not None and c.get("status") == "True"
@@ -86,8 +87,9 @@ def is_pod_available(pod: dict, min_ready_seconds: int, now: float) -> bool:
 
 def is_pod_active(pod: dict) -> bool:
     """Counts towards replicas: not Succeeded, not Failed, not being deleted (``FilterActivePods``)."""
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and \
-        not pod["metadata"].get("deletionTimestamp")
+    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and not pod["metadata"].get(
+        "deletionTimestamp"
+    )
 
 
 #: ``controller.PodControllerUIDIndex``: the pod informer's index of Pods by their controller's UID,
@@ -112,6 +114,7 @@ def pods_by_owner(pod_informer: Any, owner: dict, include_orphans: bool) -> list
 
 
 # --- counters of active pods per owner ------------------------------------------------------------
+
 
 class OwnedPods:
     """The active Pods of one owner (or a namespace's orphans): their keys, the ready ones, their label sets.
@@ -171,8 +174,11 @@ class ActivePodCounts:
     def __init__(self, pod_informer: Any):
         self._groups: dict[tuple[str, str | None], OwnedPods] = {}
         self._where: dict[str, tuple[tuple[str, str | None], tuple[tuple[str, str], ...]]] = {}
-        pod_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._observe, on_update=lambda _old, new: self._observe(new), on_delete=self._forget))
+        pod_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self._observe, on_update=lambda _old, new: self._observe(new), on_delete=self._forget
+            )
+        )
 
     def owned(self, namespace: str, uid: str) -> OwnedPods:
         """The active Pods in ``namespace`` whose controllerRef carries ``uid``."""
@@ -230,6 +236,7 @@ class ActivePodCounts:
 
 # --- expectations ----------------------------------------------------------------------------------
 
+
 class ControllerExpectations:
     """How many creations and which deletions a controller still waits to *see* in its informer.
 
@@ -280,8 +287,10 @@ class ControllerExpectations:
 
 # --- slow start --------------------------------------------------------------------------------------
 
-def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], Any]) -> tuple[int, list[int],
-                                                                                          Exception | None]:
+
+def slow_start_batch(
+    count: int, initial_batch_size: int, fn: Callable[[], Any]
+) -> tuple[int, list[int], Exception | None]:
     """Call ``fn`` ``count`` times in batches of 1, 2, 4, …; stop after the first batch with an error.
 
     Returns ``(successes, batch sizes attempted, first error)`` — the real
@@ -307,6 +316,7 @@ def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], Any])
 
 # --- pod control -------------------------------------------------------------------------------------
 
+
 class PodControl:
     """``controller.RealPodControl``: create Pods from a template, delete them, record the Events."""
 
@@ -317,16 +327,22 @@ class PodControl:
     def pod_from_template(template: dict, owner: dict) -> dict:
         """What ``GetPodFromTemplate`` builds: labels, annotations, finalizers and spec from the template."""
         tmeta = template.get("metadata") or {}
-        md: dict[str, Any] = {"generateName": f"{owner['metadata']['name']}-",
-                              "namespace": owner["metadata"]["namespace"],
-                              "labels": dict(tmeta.get("labels") or {})}
+        md: dict[str, Any] = {
+            "generateName": f"{owner['metadata']['name']}-",
+            "namespace": owner["metadata"]["namespace"],
+            "labels": dict(tmeta.get("labels") or {}),
+        }
         if tmeta.get("annotations"):
             md["annotations"] = dict(tmeta["annotations"])
         if tmeta.get("finalizers"):
             md["finalizers"] = list(tmeta["finalizers"])
         md["ownerReferences"] = [owner_reference(owner)]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": md,
-                "spec": deep_copy(template.get("spec") or {})}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": md,
+            "spec": deep_copy(template.get("spec") or {}),
+        }
 
     def create_pod(self, template: dict, owner: dict) -> dict:
         pod = self.pod_from_template(template, owner)
@@ -352,8 +368,15 @@ class PodControl:
 
 # --- controller references (ref_manager.go) ---------------------------------------------------------
 
-def claim_objects(client: Client, owner: dict, selector: Selector, objects: list[dict], resource: str,
-                  can_adopt: Callable[[], bool] | None = None) -> tuple[list[dict], list[str]]:
+
+def claim_objects(
+    client: Client,
+    owner: dict,
+    selector: Selector,
+    objects: list[dict],
+    resource: str,
+    can_adopt: Callable[[], bool] | None = None,
+) -> tuple[list[dict], list[str]]:
     """``ClaimObject`` for each object: keep ours, adopt matching orphans, release non-matching ones.
 
     Returns the claimed objects and a list of ``adopted x`` / ``released x`` notes.
@@ -374,11 +397,13 @@ def claim_objects(client: Client, owner: dict, selector: Selector, objects: list
             if matches:
                 claimed.append(obj)
             elif not owner_deleting:
-                patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}],
-                                      "uid": md["uid"]}}
+                patch = {
+                    "metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}], "uid": md["uid"]}
+                }
                 try:
-                    client.patch(resource, md["name"], patch, namespace=md.get("namespace"),
-                                 patch_type="strategic")
+                    client.patch(
+                        resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic"
+                    )
                     notes.append(f"released {md['name']}")
                 except ApiError as err:
                     if err.code != 404:
@@ -392,8 +417,9 @@ def claim_objects(client: Client, owner: dict, selector: Selector, objects: list
             continue
         patch = {"metadata": {"ownerReferences": [owner_reference(owner)], "uid": md["uid"]}}
         try:
-            adopted = client.patch(resource, md["name"], patch, namespace=md.get("namespace"),
-                                   patch_type="strategic")
+            adopted = client.patch(
+                resource, md["name"], patch, namespace=md.get("namespace"), patch_type="strategic"
+            )
         except ApiError as err:
             if err.code == 404:
                 continue
@@ -424,8 +450,10 @@ def _log_rank(when: float, now: float) -> int:
 
 
 def _max_restarts(pod: dict) -> int:
-    return max((c.get("restartCount", 0) for c in (pod.get("status") or {}).get("containerStatuses") or []),
-               default=0)
+    return max(
+        (c.get("restartCount", 0) for c in (pod.get("status") or {}).get("containerStatuses") or []),
+        default=0,
+    )
 
 
 def _deletion_cost(pod: dict) -> int:
@@ -447,23 +475,24 @@ def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) 
     LogarithmicScaleDown (on by default since 1.22) compares ready and creation
     times by powers of two of their age, and breaks ties by UID.
     """
+
     def less(a: dict, b: dict) -> int:
         sa, sb = a["spec"].get("nodeName") or "", b["spec"].get("nodeName") or ""
-        if sa != sb and (not sa or not sb):                                    # 1. unassigned first
+        if sa != sb and (not sa or not sb):  # 1. unassigned first
             return -1 if not sa else 1
         pa, pb = (_PHASE_ORDINAL.get((p.get("status") or {}).get("phase"), 0) for p in (a, b))
-        if pa != pb:                                                      # 2. Pending < Unknown < Running
+        if pa != pb:  # 2. Pending < Unknown < Running
             return -1 if pa < pb else 1
         ra, rb = is_pod_ready(a), is_pod_ready(b)
-        if ra != rb:                                                           # 3. not ready first
+        if ra != rb:  # 3. not ready first
             return -1 if not ra else 1
         ca, cb = _deletion_cost(a), _deletion_cost(b)
-        if ca != cb:                                                           # 4. lower deletion cost first
+        if ca != cb:  # 4. lower deletion cost first
             return -1 if ca < cb else 1
         ka, kb = ranks.get(a["metadata"]["name"], 0), ranks.get(b["metadata"]["name"], 0)
-        if ka != kb:                                                           # 5. doubled up first
+        if ka != kb:  # 5. doubled up first
             return -1 if ka > kb else 1
-        if ra and rb:                                                          # 6. ready for less time first
+        if ra and rb:  # 6. ready for less time first
             ta = _ready_since(a)
             tb = _ready_since(b)
             if ta != tb:
@@ -472,11 +501,11 @@ def rank_pods_for_deletion(pods: list[dict], ranks: dict[str, int], now: float) 
                     return -1 if diff < 0 else 1
                 return -1 if a["metadata"]["uid"] < b["metadata"]["uid"] else 1
         xa, xb = _max_restarts(a), _max_restarts(b)
-        if xa != xb:                                                           # 7. more restarts first
+        if xa != xb:  # 7. more restarts first
             return -1 if xa > xb else 1
         ta = parse_timestamp(a["metadata"]["creationTimestamp"])
         tb = parse_timestamp(b["metadata"]["creationTimestamp"])
-        if ta != tb:                                                           # 8. newer first
+        if ta != tb:  # 8. newer first
             diff = _log_rank(ta, now) - _log_rank(tb, now)
             if diff != 0:
                 return -1 if diff < 0 else 1

@@ -92,11 +92,14 @@ BURST_REPLICAS = 250
 def daemon_pod_tolerations(spec: dict) -> list[dict]:
     """The pod spec's tolerations plus ``AddOrUpdateDaemonPodTolerations``'s (replacing equal keys)."""
     tolerations = [dict(t) for t in spec.get("tolerations") or []]
-    wanted = [("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
-              ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure",
-                                                                   "NoSchedule"),
-              ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable",
-                                                                  "NoSchedule")]
+    wanted = [
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    ]
     if spec.get("hostNetwork"):
         wanted.append(("node.kubernetes.io/network-unavailable", "NoSchedule"))
     for key, effect in wanted:
@@ -110,8 +113,9 @@ def daemon_pod_tolerations(spec: dict) -> list[dict]:
     return tolerations
 
 
-def node_should_run_daemon_pod(node: dict, ds: dict,
-                               tolerations: list[dict] | None = None) -> tuple[bool, bool]:
+def node_should_run_daemon_pod(
+    node: dict, ds: dict, tolerations: list[dict] | None = None
+) -> tuple[bool, bool]:
     """``NodeShouldRunDaemonPod``: (should run a new Pod here, may keep an existing one).
 
     ``tolerations`` are the template's ``daemon_pod_tolerations``, when the caller has them already.
@@ -121,8 +125,11 @@ def node_should_run_daemon_pod(node: dict, ds: dict,
         return False, False
     if not required_node_affinity_matches({"spec": spec}, node):
         return False, False
-    taints = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule",
-                                                                                             "NoExecute")]
+    taints = [
+        t
+        for t in (node.get("spec") or {}).get("taints") or []
+        if t.get("effect") in ("NoSchedule", "NoExecute")
+    ]
     if not taints:  # most nodes: no toleration to work out
         return True, True
     if tolerations is None:
@@ -137,12 +144,19 @@ def target_node_name(pod: dict) -> str:
     """The node a daemon Pod is for: ``spec.nodeName`` once bound, else its ``metadata.name`` affinity."""
     if pod["spec"].get("nodeName"):
         return pod["spec"]["nodeName"]
-    required = ((((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
-                 .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
+    required = (
+        ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+        or {}
+    ).get("nodeSelectorTerms") or []
     for term in required:
         for req in term.get("matchFields") or []:
-            if req.get("key") == "metadata.name" and req.get("operator") == "In" and len(req.get("values")
-                                                                                         or []) == 1:
+            if (
+                req.get("key") == "metadata.name"
+                and req.get("operator") == "In"
+                and len(req.get("values") or []) == 1
+            ):
                 return req["values"][0]
     return ""
 
@@ -173,14 +187,16 @@ def _with_node_affinity(spec: dict, node: str) -> None:
 
 
 def _by_age(pods: list[dict]) -> list[dict]:
-    return sorted(pods, key=lambda p: (parse_timestamp(p["metadata"]["creationTimestamp"]),
-                                       p["metadata"]["name"]))
+    return sorted(
+        pods, key=lambda p: (parse_timestamp(p["metadata"]["creationTimestamp"]), p["metadata"]["name"])
+    )
 
 
 def _is_updated(pod: dict, pod_hash: str, generation: int) -> bool:
     labels = pod["metadata"].get("labels") or {}
-    return (labels.get(CONTROLLER_REVISION_HASH) == pod_hash
-            or labels.get(TEMPLATE_GENERATION) == str(generation))
+    return labels.get(CONTROLLER_REVISION_HASH) == pod_hash or labels.get(TEMPLATE_GENERATION) == str(
+        generation
+    )
 
 
 class DaemonSetView:
@@ -205,13 +221,15 @@ class DaemonSetView:
         self.nodes, self.pods = node_informer, pod_informer
         self.snap_dirty: set[str] | None = None
         self.status_dirty: set[str] | None = None
-        self.should: dict[str, tuple[str, bool,
-                                     bool]] = {}  # node -> (its resourceVersion, should run, may continue)
+        self.should: dict[
+            str, tuple[str, bool, bool]
+        ] = {}  # node -> (its resourceVersion, should run, may continue)
         # as the sync began: nodes with something to manage (need a Pod?, Pods to delete, failed Pods to
         # report)
         self.manage: dict[str, tuple[bool, list[dict], list[dict]]] = {}
-        self.unmatched: dict[str,
-                             list[str]] = {}  # node -> our Pods there that the selector no longer matches
+        self.unmatched: dict[
+            str, list[str]
+        ] = {}  # node -> our Pods there that the selector no longer matches
         self.runs: set[str] = set()  # existing nodes that should run the Pod (the rolling update's "desired")
         self.unavailable: set[str] = set()  # rolling update: nodes counted unavailable
         self.replace: dict[str, dict] = {}  # rolling update: node -> its old, unavailable Pod
@@ -222,10 +240,14 @@ class DaemonSetView:
 
     def fits(self, ds: dict, pod_hash: str) -> bool:
         md, spec = ds["metadata"], ds["spec"]
-        return (md["uid"] == self.uid and md.get("generation",
-                                                 1) == self.generation and pod_hash == self.pod_hash
-                and (spec.get("minReadySeconds") or 0) == self.min_ready and spec["template"] == self.template
-                and spec.get("selector") == self.selector_spec)
+        return (
+            md["uid"] == self.uid
+            and md.get("generation", 1) == self.generation
+            and pod_hash == self.pod_hash
+            and (spec.get("minReadySeconds") or 0) == self.min_ready
+            and spec["template"] == self.template
+            and spec.get("selector") == self.selector_spec
+        )
 
     def touch(self, node: str) -> None:
         if self.snap_dirty is not None:
@@ -248,8 +270,9 @@ class DaemonSetView:
         rv = node["metadata"].get("resourceVersion", "")
         cached = self.should.get(name)
         if cached is None or cached[0] != rv:
-            should_run, may_continue = node_should_run_daemon_pod(node, {"spec": {"template": self.template}},
-                                                                  self.tolerations)
+            should_run, may_continue = node_should_run_daemon_pod(
+                node, {"spec": {"template": self.template}}, self.tolerations
+            )
             cached = self.should[name] = (rv, should_run, may_continue)
         return cached[1], cached[2]
 
@@ -366,9 +389,14 @@ class DaemonSetView:
             return (0, 0, 0, 0, 0, 1 if pods else 0)
         if not pods:
             return (1, 0, 0, 0, 0, 0)
-        pod = min(pods, key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
-                                       parse_timestamp(p["metadata"]["creationTimestamp"]),
-                                       p["metadata"]["name"]))
+        pod = min(
+            pods,
+            key=lambda p: (
+                (p.get("status") or {}).get("phase") != "Running",
+                parse_timestamp(p["metadata"]["creationTimestamp"]),
+                p["metadata"]["name"],
+            ),
+        )
         ready = is_pod_ready(pod)
         available = ready and is_pod_available(pod, self.min_ready, now)
         return (1, 1, int(ready), int(available), int(_is_updated(pod, self.pod_hash, self.generation)), 0)
@@ -392,15 +420,26 @@ class DaemonSetController(Controller):
         self.pod_control = PodControl(self.client)
         self.views: dict[str, DaemonSetView] = {}  # DaemonSet key -> its view
         self._views_by_uid: dict[Any, DaemonSetView] = {}
-        self.ds_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_ds))
-        self.pod_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
-        self.pod_informer.add_event_handler(ResourceEventHandler(
-            on_add=lambda pod: self._touch_pod(pod), on_update=lambda old, cur: self._touch_pod(old, cur),
-            on_delete=lambda pod: self._touch_pod(pod)))
-        self.node_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._add_node, on_update=self._update_node, on_delete=self._delete_node))
+        self.ds_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_ds
+            )
+        )
+        self.pod_informer.add_event_handler(
+            ResourceEventHandler(on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod)
+        )
+        self.pod_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=lambda pod: self._touch_pod(pod),
+                on_update=lambda old, cur: self._touch_pod(old, cur),
+                on_delete=lambda pod: self._touch_pod(pod),
+            )
+        )
+        self.node_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self._add_node, on_update=self._update_node, on_delete=self._delete_node
+            )
+        )
 
     # --- informer handlers -------------------------------------------------------------------------
 
@@ -427,8 +466,9 @@ class DaemonSetController(Controller):
 
     def _update_node(self, old: dict, cur: dict) -> None:
         """Only what changes eligibility matters: labels and taints (not every heartbeat)."""
-        if old["metadata"].get("labels") != cur["metadata"].get("labels") or \
-                (old.get("spec") or {}).get("taints") != (cur.get("spec") or {}).get("taints"):
+        if old["metadata"].get("labels") != cur["metadata"].get("labels") or (old.get("spec") or {}).get(
+            "taints"
+        ) != (cur.get("spec") or {}).get("taints"):
             self._touch_node(cur["metadata"]["name"])
             self._enqueue_all()
 
@@ -442,8 +482,9 @@ class DaemonSetController(Controller):
                     view.touch(target_node_name(pod))
 
     def _owner(self, pod: dict) -> dict | None:
-        return resolve_controller_ref(self.ds_informer, pod["metadata"]["namespace"], controller_of(pod),
-                                      "DaemonSet")
+        return resolve_controller_ref(
+            self.ds_informer, pod["metadata"]["namespace"], controller_of(pod), "DaemonSet"
+        )
 
     def _add_pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
@@ -455,8 +496,9 @@ class DaemonSetController(Controller):
             self.enqueue(ds)
         elif controller_of(pod) is None:
             for ds in self.ds_informer.list():
-                if ds["metadata"]["namespace"] == pod["metadata"]["namespace"] and \
-                        selector_from_spec(ds["spec"].get("selector")).matches(pod["metadata"].get("labels")):
+                if ds["metadata"]["namespace"] == pod["metadata"]["namespace"] and selector_from_spec(
+                    ds["spec"].get("selector")
+                ).matches(pod["metadata"].get("labels")):
                     self.enqueue(ds)
 
     def _update_pod(self, old: dict, cur: dict) -> None:
@@ -484,8 +526,11 @@ class DaemonSetController(Controller):
     def _pod_hash(self, ds: dict) -> str:
         """The template's hash, taken from the view while template and collisionCount are the same."""
         view, collision_count = self.views.get(object_key(ds)), (ds.get("status") or {}).get("collisionCount")
-        if (view is not None and view.collision_count == collision_count
-                and view.template == ds["spec"]["template"]):
+        if (
+            view is not None
+            and view.collision_count == collision_count
+            and view.template == ds["spec"]["template"]
+        ):
             return view.pod_hash
         return compute_hash(ds["spec"]["template"], collision_count)
 
@@ -517,8 +562,10 @@ class DaemonSetController(Controller):
         if not self.expectations.satisfied(key):
             self._update_status(ds, view)
             adds, dels = self.expectations.pending(key)
-            return (f"waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
-                    "(expectations)")
+            return (
+                f"waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
+                "(expectations)"
+            )
         actions = self._claim_pods(ds, view)
         error: Exception | None = None
         try:
@@ -533,9 +580,11 @@ class DaemonSetController(Controller):
             raise error
         if status != (ds.get("status") or {}):
             actions.append("updated status")  # a write happened: the trace must not say "nothing to change"
-        summary = (f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} "
-                   "scheduled, "
-                   f"{status.get('numberReady', 0)} ready, {status.get('updatedNumberScheduled', 0)} updated")
+        summary = (
+            f"{status.get('currentNumberScheduled', 0)}/{status.get('desiredNumberScheduled', 0)} "
+            "scheduled, "
+            f"{status.get('numberReady', 0)} ready, {status.get('updatedNumberScheduled', 0)} updated"
+        )
         return f"{'; '.join(actions) if actions else 'nothing to change'} — {summary}"
 
     def _claim_pods(self, ds: dict, view: DaemonSetView) -> list[str]:
@@ -546,20 +595,24 @@ class DaemonSetController(Controller):
         view.refresh_snapshot(self.clock.now)
         ns = ds["metadata"]["namespace"]
         keys = {k for keys in view.unmatched.values() for k in keys}
-        keys.update(object_key(p) for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX,
-                                                                      ORPHAN_POD_INDEX_KEY)
-                    if p["metadata"]["namespace"] == ns)
+        keys.update(
+            object_key(p)
+            for p in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, ORPHAN_POD_INDEX_KEY)
+            if p["metadata"]["namespace"] == ns
+        )
         if not keys:
             return []
 
         def can_adopt() -> bool:
             fresh = self.client.get("daemonsets", ds["metadata"]["name"], ns)
-            return (fresh["metadata"]["uid"] == ds["metadata"]["uid"]
-                    and not fresh["metadata"].get("deletionTimestamp"))
+            return fresh["metadata"]["uid"] == ds["metadata"]["uid"] and not fresh["metadata"].get(
+                "deletionTimestamp"
+            )
 
         pods = [self.pod_informer.get(k) for k in sorted(keys)]
-        _, notes = claim_objects(self.client, ds, view.selector, [p for p in pods if p is not None], "pods",
-                                 can_adopt)
+        _, notes = claim_objects(
+            self.client, ds, view.selector, [p for p in pods if p is not None], "pods", can_adopt
+        )
         view.refresh_snapshot(self.clock.now)  # adopted and released Pods moved in or out of their nodes
         return notes
 
@@ -572,9 +625,13 @@ class DaemonSetController(Controller):
             if wanted:
                 need.append(name)
             for pod in failed:
-                self.client.event(ds, "Warning", "FailedDaemonPod",
-                                  f"Found failed daemon pod {pod['metadata']['namespace']}/"
-                                  f"{pod['metadata']['name']} on node {name}, will try to kill it")
+                self.client.event(
+                    ds,
+                    "Warning",
+                    "FailedDaemonPod",
+                    f"Found failed daemon pod {pod['metadata']['namespace']}/"
+                    f"{pod['metadata']['name']} on node {name}, will try to kill it",
+                )
             delete += doomed
         return self._sync_nodes(ds, delete, need, pod_hash)
 
@@ -636,19 +693,28 @@ class DaemonSetController(Controller):
             victims += [view.old[n] for n in sorted(view.old)[:budget]]
         if not victims:
             return []
-        return [f"rolling update (maxUnavailable {max_unavailable}): "
-                + "; ".join(self._sync_nodes(ds, victims, [], pod_hash))]
+        return [
+            f"rolling update (maxUnavailable {max_unavailable}): "
+            + "; ".join(self._sync_nodes(ds, victims, [], pod_hash))
+        ]
 
     def _update_status(self, ds: dict, view: DaemonSetView) -> dict:
         generation = ds["metadata"].get("generation", 1)
         min_ready, now = ds["spec"].get("minReadySeconds") or 0, self.clock.now
         desired, current, ready, available, updated, misscheduled = view.refresh_status(now)
         status = deep_copy(ds.get("status") or {})
-        status.update({"currentNumberScheduled": current, "numberMisscheduled": misscheduled,
-                       "desiredNumberScheduled": desired, "numberReady": ready,
-                       "observedGeneration": generation,
-                       "updatedNumberScheduled": updated, "numberAvailable": available,
-                       "numberUnavailable": desired - available})
+        status.update(
+            {
+                "currentNumberScheduled": current,
+                "numberMisscheduled": misscheduled,
+                "desiredNumberScheduled": desired,
+                "numberReady": ready,
+                "observedGeneration": generation,
+                "updatedNumberScheduled": updated,
+                "numberAvailable": available,
+                "numberUnavailable": desired - available,
+            }
+        )
         for field in ("updatedNumberScheduled", "numberAvailable", "numberUnavailable"):
             if not status[field]:
                 del status[field]  # omitempty in the API

@@ -141,7 +141,11 @@ def endpoint_ports(service: dict, pod: dict) -> list[dict]:
         number = find_port(pod, sp)
         if number is None:
             continue
-        port: dict[str, Any] = {"name": sp.get("name", ""), "port": number, "protocol": sp.get("protocol", "TCP")}
+        port: dict[str, Any] = {
+            "name": sp.get("name", ""),
+            "port": number,
+            "protocol": sp.get("protocol", "TCP"),
+        }
         if sp.get("appProtocol"):
             port["appProtocol"] = sp["appProtocol"]
         out.append(port)
@@ -165,12 +169,20 @@ def ip_order(ip: str) -> tuple[int, ...]:
 
 def _pod_signature(pod: dict) -> tuple:
     md, spec, status = pod["metadata"], pod["spec"], pod.get("status") or {}
-    return (md.get("labels"), md.get("deletionTimestamp"), spec.get("nodeName"), spec.get("hostname"),
-            spec.get("subdomain"), status.get("podIP"), status.get("phase"), pod_is_ready(pod))
+    return (
+        md.get("labels"),
+        md.get("deletionTimestamp"),
+        spec.get("nodeName"),
+        spec.get("hostname"),
+        spec.get("subdomain"),
+        status.get("podIP"),
+        status.get("phase"),
+        pod_is_ready(pod),
+    )
 
 
 class ServicePods:
-    """One entry per Service × Pod, kept up to date from Pod events: what each Pod shows in the Service's object.
+    """One entry per Service × Pod, kept from Pod events: what each Pod shows in the Service's object.
 
     ``entry(service, pod)`` builds a Pod's entry (None: the Pod shows nothing, e.g. it has no IP).
     The Pod handlers call :meth:`pod_changed`; :meth:`entries` redoes the entries of those Pods
@@ -183,9 +195,9 @@ class ServicePods:
     def __init__(self, pods: Informer, entry: Callable[[dict, dict], Any]):
         self.pods = pods
         self._entry = entry
-        self._entries: dict[str, dict[str, Any]] = {}    # Service key -> Pod key -> entry
+        self._entries: dict[str, dict[str, Any]] = {}  # Service key -> Pod key -> entry
         self._built_for: dict[str, tuple[dict, int]] = {}  # Service key -> (the Service object, epoch)
-        self._changed: dict[str, set[str]] = {}          # Service key -> Pods with events since its last sync
+        self._changed: dict[str, set[str]] = {}  # Service key -> Pods with events since its last sync
         self._versions: dict[str, int] = {}
         self._epoch = 0
 
@@ -193,7 +205,10 @@ class ServicePods:
         self._changed.setdefault(service_key, set()).add(pod_key)
 
     def invalidate(self) -> None:
-        """Something every entry may read changed (a node's zone): each Service redoes all its entries next time."""
+        """Something every entry may read changed (a node's zone).
+
+        Each Service redoes all its entries next time.
+        """
         self._epoch += 1
 
     def forget(self, service_key: str) -> None:
@@ -226,8 +241,11 @@ class ServicePods:
             for pk in changed:
                 pod = self.pods.get(pk)
                 entry = None
-                if pod is not None and pod["metadata"]["namespace"] == ns and \
-                        _selects(selector, pod["metadata"].get("labels")):
+                if (
+                    pod is not None
+                    and pod["metadata"]["namespace"] == ns
+                    and _selects(selector, pod["metadata"].get("labels"))
+                ):
                     entry = self._entry(svc, pod)
                 was = fresh.get(pk)
                 if entry is None:
@@ -242,19 +260,23 @@ class ServicePods:
         return fresh
 
 
-def watch_service_pods(controller: Controller, services: Informer, pods: Informer,
-                       members: ServicePods | None = None) -> None:
+def watch_service_pods(
+    controller: Controller, services: Informer, pods: Informer, members: ServicePods | None = None
+) -> None:
     """Handlers: a Service change queues it; a pod change queues the Services that select it (old and new).
 
     With ``members``, the pod is also marked changed for each of those Services.
     """
+
     def on_pod(pod: dict) -> None:
         for svc in services_for_pod(services, pod):
             controller.enqueue(svc)
             if members is not None:
                 md = svc["metadata"]
-                members.pod_changed(f"{md['namespace']}/{md['name']}",
-                                    f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+                members.pod_changed(
+                    f"{md['namespace']}/{md['name']}",
+                    f"{pod['metadata']['namespace']}/{pod['metadata']['name']}",
+                )
 
     def on_pod_update(old: dict, new: dict) -> None:
         if _pod_signature(old) == _pod_signature(new):
@@ -263,8 +285,11 @@ def watch_service_pods(controller: Controller, services: Informer, pods: Informe
             on_pod(old)
         on_pod(new)
 
-    services.add_event_handler(ResourceEventHandler(controller.enqueue, lambda old, new: controller.enqueue(new),
-                                                    controller.enqueue))
+    services.add_event_handler(
+        ResourceEventHandler(
+            controller.enqueue, lambda _old, new: controller.enqueue(new), controller.enqueue
+        )
+    )
     pods.add_event_handler(ResourceEventHandler(on_pod, on_pod_update, on_pod))
 
 
@@ -310,19 +335,27 @@ class EndpointsController(Controller):
             return f"service {key} has no selector: its Endpoints are not managed here"
         entries = self.members.entries(svc)
         version = self.members.version(key)
-        if synced is not None and synced[0] is svc and synced[1] == version and current is not None and \
-                current["metadata"].get("resourceVersion") == synced[2]:
+        if (
+            synced is not None
+            and synced[0] is svc
+            and synced[1] == version
+            and current is not None
+            and current["metadata"].get("resourceVersion") == synced[2]
+        ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return f"Endpoints {key} up to date: {synced[3]}"
-        subsets, ready, not_ready, truncated = self._subsets(svc, entries)
+        subsets, ready, not_ready, truncated = self._subsets(entries)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
         annotations = {"endpoints.kubernetes.io/over-capacity": "truncated"} if truncated else {}
         summary = f"{ready} ready, {not_ready} not ready address(es)"
-        if current is not None and current.get("subsets", []) == subsets and \
-                (current["metadata"].get("labels") or {}) == labels and \
-                (current["metadata"].get("annotations") or {}) == annotations:
+        if (
+            current is not None
+            and current.get("subsets", []) == subsets
+            and (current["metadata"].get("labels") or {}) == labels
+            and (current["metadata"].get("annotations") or {}) == annotations
+        ):
             self._in_sync[key] = (svc, version, current["metadata"].get("resourceVersion", ""), summary)
             return f"Endpoints {key} up to date: {summary}"
         md: dict[str, Any] = {"name": name, "namespace": ns}
@@ -342,8 +375,12 @@ class EndpointsController(Controller):
         return f"{verb} Endpoints {key}: {summary}"
 
     @staticmethod
-    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool] | None:
-        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?); None if not listed."""
+    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[int, ...]] | None:
+        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?, its IP's order).
+
+        None if not listed.  The IP's order is kept with the entry so that a sync sorts addresses
+        without computing it again for every Pod.
+        """
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         ip = pod["status"].get("podIP")
         if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
@@ -356,27 +393,36 @@ class EndpointsController(Controller):
         if pod["spec"].get("nodeName"):
             address["nodeName"] = pod["spec"]["nodeName"]
         address["targetRef"] = target_ref(pod)
-        ports = [{k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)]
+        ports = [
+            {k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)
+        ]
         if svc["spec"].get("ports") and not ports:
             return None
-        return repr(ports), ports, address, publish or pod_is_ready(pod)
+        return repr(ports), ports, address, publish or pod_is_ready(pod), ip_order(ip)
 
-    def _subsets(self, svc: dict, entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
-        groups: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}
+    @staticmethod
+    def _subsets(entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
+        """The subsets: one per group of resolved ports, addresses in IP order.
+
+        Pods with the same IP come by key.
+        """
+        groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
         for pod_key in sorted(entries):
-            group_key, ports, address, ready = entries[pod_key]
+            group_key, ports, address, ready, order = entries[pod_key]
             group = groups.setdefault(group_key, (ports, [], []))
-            (group[1] if ready else group[2]).append(address)
+            (group[1] if ready else group[2]).append((order, pod_key, address))
         subsets, ready, not_ready, kept = [], 0, 0, 0
         truncated = False
-        for _, (ports, addrs, not_addrs) in sorted(groups.items()):
-            addrs.sort(key=lambda a: ip_order(a["ip"]))
-            not_addrs.sort(key=lambda a: ip_order(a["ip"]))
+        for _, (ports, ordered, not_ordered) in sorted(groups.items()):
+            ordered.sort()
+            not_ordered.sort()
+            addrs = [address for _, _, address in ordered]
+            not_addrs = [address for _, _, address in not_ordered]
             room = MAX_ENDPOINTS - kept
             if len(addrs) + len(not_addrs) > room:
                 truncated = True
                 addrs = addrs[:room]
-                not_addrs = not_addrs[:max(0, room - len(addrs))]
+                not_addrs = not_addrs[: max(0, room - len(addrs))]
             kept += len(addrs) + len(not_addrs)
             subset: dict[str, Any] = {}
             if addrs:

@@ -97,8 +97,9 @@ class EndpointSliceController(Controller):
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
         watch_service_pods(self, self.services, self.pods, self.members)
         self.slices.add_event_handler(ResourceEventHandler(None, self._slice_updated, self._slice_changed))
-        self.nodes.add_event_handler(ResourceEventHandler(self._node_changed, self._node_updated,
-                                                          self._node_changed))
+        self.nodes.add_event_handler(
+            ResourceEventHandler(self._node_changed, self._node_updated, self._node_changed)
+        )
 
     def _node_changed(self, node: dict) -> None:
         if _zone(node):
@@ -114,19 +115,28 @@ class EndpointSliceController(Controller):
 
     def _slice_updated(self, old: dict, new: dict) -> None:
         if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
-            self._slice_changed(new)   # someone else changed a slice this controller manages
+            self._slice_changed(new)  # someone else changed a slice this controller manages
 
-    def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict] | None:
-        """A Pod's entry: (its ports' group, the ports, its endpoint); None if it has no endpoint."""
+    def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict, str, tuple[int, ...]] | None:
+        """A Pod's entry: (its ports' group, the ports, its endpoint, the endpoint's key, its IP's order).
+
+        None if it has no endpoint.  The key and the order are kept with the entry so that a sync
+        sorts and matches endpoints without computing them again for every Pod.
+        """
         ip = pod["status"].get("podIP")
         if not ip or pod["status"].get("phase") in ("Succeeded", "Failed"):
             return None
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         serving = publish or pod_is_ready(pod)
         terminating = bool(pod["metadata"].get("deletionTimestamp"))
-        ep: dict[str, Any] = {"addresses": [ip],
-                              "conditions": {"ready": publish or (serving and not terminating),
-                                             "serving": serving, "terminating": terminating}}
+        ep: dict[str, Any] = {
+            "addresses": [ip],
+            "conditions": {
+                "ready": publish or (serving and not terminating),
+                "serving": serving,
+                "terminating": terminating,
+            },
+        }
         if should_set_hostname(pod, svc):
             ep["hostname"] = pod["spec"]["hostname"]
         node_name = pod["spec"].get("nodeName")
@@ -139,23 +149,36 @@ class EndpointSliceController(Controller):
         ports = endpoint_ports(svc, pod)
         if svc["spec"].get("ports") and not ports:
             return None
-        return json.dumps(ports, sort_keys=True), ports, ep
+        return json.dumps(ports, sort_keys=True), ports, ep, _endpoint_key(ep), ip_order(ip)
 
-    def _desired(self, entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[dict]]]:
-        """Endpoints grouped by their resolved ports: {ports-json: (ports, endpoints)}."""
-        groups: dict[str, tuple[list[dict], list[dict]]] = {}
+    @staticmethod
+    def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
+        """Endpoints grouped by resolved ports: {ports-json: (ports, [(IP order, Pod key, key, endpoint)])}.
+
+        Each group is in IP order, Pods with the same IP by key.
+        """
+        groups: dict[str, tuple[list[dict], list[tuple]]] = {}
         for pod_key in sorted(entries):
-            group, ports, ep = entries[pod_key]
-            groups.setdefault(group, (ports, []))[1].append(ep)
+            group, ports, ep, ep_key, order = entries[pod_key]
+            groups.setdefault(group, (ports, []))[1].append((order, pod_key, ep_key, ep))
         for _, eps in groups.values():
-            eps.sort(key=lambda e: ip_order(e["addresses"][0]))
+            eps.sort()
         return groups
 
     def _new_slice(self, svc: dict, ports: list[dict], endpoints: list[dict]) -> dict:
-        return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                "metadata": {"generateName": f"{svc['metadata']['name']}-", "namespace": svc["metadata"]["namespace"],
-                             "labels": self._labels(svc), "ownerReferences": [owner_reference(svc)]},
-                "addressType": "IPv4", "endpoints": endpoints, "ports": ports}
+        return {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "generateName": f"{svc['metadata']['name']}-",
+                "namespace": svc["metadata"]["namespace"],
+                "labels": self._labels(svc),
+                "ownerReferences": [owner_reference(svc)],
+            },
+            "addressType": "IPv4",
+            "endpoints": endpoints,
+            "ports": ports,
+        }
 
     @staticmethod
     def _labels(svc: dict) -> dict[str, str]:
@@ -178,23 +201,37 @@ class EndpointSliceController(Controller):
         existing = self.slices.by_index("service", key)
         entries = self.members.entries(svc)
         version = self.members.version(key)
-        if synced is not None and synced[0] is svc and synced[1] == version and \
-                synced[2] == {es["metadata"]["name"]: es["metadata"].get("resourceVersion") for es in existing}:
+        if (
+            synced is not None
+            and synced[0] is svc
+            and synced[1] == version
+            and synced[2]
+            == {es["metadata"]["name"]: es["metadata"].get("resourceVersion") for es in existing}
+        ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return synced[3]
         groups = self._desired(entries)
-        plan: list[tuple[dict | None, list[dict], list[dict]]] = []   # (existing slice or None, ports, endpoints)
+        plan: list[
+            tuple[dict | None, list[dict], list[dict]]
+        ] = []  # (existing slice or None, ports, endpoints)
         used: set[str] = set()
+        existing_ports = (
+            [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
+        )
         for ports_key in sorted(groups):
             ports, wanted = groups[ports_key]
-            remaining = {_endpoint_key(ep): ep for ep in wanted}
-            mine = [es for es in existing if json.dumps(es.get("ports") or [], sort_keys=True) == ports_key]
+            remaining = {ep_key: ep for _, _, ep_key, ep in wanted}
             kept = []
-            for es in mine:
-                eps = [remaining.pop(_endpoint_key(ep)) for ep in es.get("endpoints") or []
-                       if _endpoint_key(ep) in remaining]
+            for es, es_ports in zip(existing, existing_ports, strict=True):
+                if es_ports != ports_key:
+                    continue
+                eps = []
+                for ep in es.get("endpoints") or []:
+                    ep_key = _endpoint_key(ep)
+                    if ep_key in remaining:
+                        eps.append(remaining.pop(ep_key))
                 kept.append((es, eps))
-            rest = [ep for ep in wanted if _endpoint_key(ep) in remaining]
+            rest = [ep for _, _, ep_key, ep in wanted if ep_key in remaining]
             for es, eps in kept:
                 while rest and len(eps) < self.max_endpoints_per_slice:
                     eps.append(rest.pop(0))
@@ -202,9 +239,11 @@ class EndpointSliceController(Controller):
                     plan.append((es, ports, eps))
                     used.add(es["metadata"]["name"])
             for i in range(0, len(rest), self.max_endpoints_per_slice):
-                plan.append((None, ports, rest[i:i + self.max_endpoints_per_slice]))
-        if not groups:   # no endpoints: keep (or create) one empty placeholder slice
-            placeholder = next((es for es in existing if not es.get("endpoints")), existing[0] if existing else None)
+                plan.append((None, ports, rest[i : i + self.max_endpoints_per_slice]))
+        if not groups:  # no endpoints: keep (or create) one empty placeholder slice
+            placeholder = next(
+                (es for es in existing if not es.get("endpoints")), existing[0] if existing else None
+            )
             plan.append((placeholder, [], []))
             if placeholder is not None:
                 used.add(placeholder["metadata"]["name"])
@@ -217,12 +256,16 @@ class EndpointSliceController(Controller):
                 created += 1
                 continue
             labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
-            if es.get("endpoints") == eps and (es.get("ports") or []) == ports and \
-                    es["metadata"].get("labels") == labels:
+            if (
+                es.get("endpoints") == eps
+                and (es.get("ports") or []) == ports
+                and es["metadata"].get("labels") == labels
+            ):
                 left[es["metadata"]["name"]] = es["metadata"].get("resourceVersion")
                 continue
-            written = self.client.update({**es, "metadata": {**es["metadata"], "labels": labels},
-                                          "endpoints": eps, "ports": ports})
+            written = self.client.update(
+                {**es, "metadata": {**es["metadata"], "labels": labels}, "endpoints": eps, "ports": ports}
+            )
             left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
             updated += 1
         for es in existing:
@@ -235,8 +278,11 @@ class EndpointSliceController(Controller):
                 deleted += 1
         total = sum(len(eps) for _, _, eps in plan)
         ready = sum(1 for _, _, eps in plan for ep in eps if ep["conditions"]["ready"])
-        changes = ", ".join(f"{n} {what}" for n, what in ((created, "created"), (updated, "updated"),
-                                                          (deleted, "deleted")) if n)
+        changes = ", ".join(
+            f"{n} {what}"
+            for n, what in ((created, "created"), (updated, "updated"), (deleted, "deleted"))
+            if n
+        )
         summary = f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)"
         self._in_sync[key] = (svc, version, left, summary + ", up to date")
         return summary + (f": {changes}" if changes else ", up to date")

@@ -58,8 +58,11 @@ class GraphNode:
 
     @property
     def key(self) -> str:
-        return (f"{self.resource}/{self.namespace}/{self.name}" if self.namespace
-                else f"{self.resource}/{self.name}")
+        return (
+            f"{self.resource}/{self.namespace}/{self.name}"
+            if self.namespace
+            else f"{self.resource}/{self.name}"
+        )
 
 
 def _identity(obj: dict, resource: str) -> tuple[str, str, str]:
@@ -77,14 +80,16 @@ class GarbageCollector(Controller):
 
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)
-        self.nodes: dict[str, GraphNode] = {}        # uid → node
-        self.by_key: dict[str,
-                          set[str]] = {}         # queue key → uids (a real object and maybe a virtual one)
+        self.nodes: dict[str, GraphNode] = {}  # uid → node
+        self.by_key: dict[str, set[str]] = {}  # queue key → uids (a real object and maybe a virtual one)
         for resource in self.WATCHED:
-            self.informer(resource).add_event_handler(ResourceEventHandler(
-                on_add=lambda obj, r=resource: self._observe(obj, r),
-                on_update=lambda _old, new, r=resource: self._observe(new, r),
-                on_delete=self._forget))
+            self.informer(resource).add_event_handler(
+                ResourceEventHandler(
+                    on_add=lambda obj, r=resource: self._observe(obj, r),
+                    on_update=lambda _old, new, r=resource: self._observe(new, r),
+                    on_delete=self._forget,
+                )
+            )
 
     # --- GraphBuilder: keep the graph in step with the informers ---------------------------------
 
@@ -106,8 +111,9 @@ class GarbageCollector(Controller):
         rt = by_kind(ref.get("kind", ""))
         if rt is None:
             return None
-        node = GraphNode(ref["uid"], rt.plural, namespace if rt.namespaced else "", ref.get("name", ""),
-                         virtual=True)
+        node = GraphNode(
+            ref["uid"], rt.plural, namespace if rt.namespaced else "", ref.get("name", ""), virtual=True
+        )
         self.nodes[node.uid] = node
         self._index(node)
         self.queue.add(node.key)
@@ -134,9 +140,12 @@ class GarbageCollector(Controller):
             old_owners: list[dict] = []
         else:
             old_owners = node.owners
-            if old_owners == owners and node.being_deleted == deleting and \
-                    node.deleting_dependents == (deleting and "foregroundDeletion" in finalizers) and \
-                    not (deleting and "orphan" in finalizers):
+            if (
+                old_owners == owners
+                and node.being_deleted == deleting
+                and node.deleting_dependents == (deleting and "foregroundDeletion" in finalizers)
+                and not (deleting and "orphan" in finalizers)
+            ):
                 return  # nothing that matters to the graph changed (a status update, a heartbeat)
         node.owners = owners
         old_uids: set[Any] = {r.get("uid") for r in old_owners}
@@ -191,8 +200,9 @@ class GarbageCollector(Controller):
         uids = sorted(self.by_key.get(key, ()))
         if not uids:
             return f"{key} is no longer in the graph"
-        return "; ".join(self._attempt(self.nodes[uid]) for uid in uids
-                         if uid in self.nodes) or "nothing to do"
+        return (
+            "; ".join(self._attempt(self.nodes[uid]) for uid in uids if uid in self.nodes) or "nothing to do"
+        )
 
     def _live(self, resource: str, namespace: str, name: str) -> dict | None:
         rt = by_plural(resource)
@@ -234,10 +244,15 @@ class GarbageCollector(Controller):
             if not dangling and not waiting:
                 return f"{node.key} has a live owner"
             gone = {r["uid"] for r in dangling + waiting}
-            patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": u} for u in sorted(gone)],
-                                  "uid": node.uid}}
-            self.client.patch(node.resource, node.name, patch, namespace=node.namespace or None,
-                              patch_type="strategic")
+            patch = {
+                "metadata": {
+                    "ownerReferences": [{"$patch": "delete", "uid": u} for u in sorted(gone)],
+                    "uid": node.uid,
+                }
+            }
+            self.client.patch(
+                node.resource, node.name, patch, namespace=node.namespace or None, patch_type="strategic"
+            )
             return f"removed references to deleted owners from {node.key}"
         if waiting and node.dependents:
             policy = "Foreground"  # an owner waits for us: our own dependents must go first too
@@ -249,8 +264,13 @@ class GarbageCollector(Controller):
             policy = "Background"
         owner_names = ", ".join(f"{r.get('kind')} {r.get('name')}" for r in dangling + waiting)
         try:
-            self.client.delete(node.resource, node.name, node.namespace or None, propagation_policy=policy,
-                               preconditions_uid=node.uid)
+            self.client.delete(
+                node.resource,
+                node.name,
+                node.namespace or None,
+                propagation_policy=policy,
+                preconditions_uid=node.uid,
+            )
         except ApiError as err:
             if err.code != 404:
                 raise
@@ -288,8 +308,10 @@ class GarbageCollector(Controller):
         for dep in blocking:
             if not dep.deleting_dependents:
                 self.queue.add(dep.key)
-        return (f"{node.key}: waiting for {len(blocking)} dependent(s) with blockOwnerDeletion "
-                f"({', '.join(d.name for d in blocking[:5])}{'…' if len(blocking) > 5 else ''})")
+        return (
+            f"{node.key}: waiting for {len(blocking)} dependent(s) with blockOwnerDeletion "
+            f"({', '.join(d.name for d in blocking[:5])}{'…' if len(blocking) > 5 else ''})"
+        )
 
     def _orphan_dependents(self, node: GraphNode, latest: dict) -> str:
         orphaned = []
@@ -299,20 +321,24 @@ class GarbageCollector(Controller):
                 continue
             patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": node.uid}], "uid": dep.uid}}
             try:
-                self.client.patch(dep.resource, dep.name, patch, namespace=dep.namespace or None,
-                                  patch_type="strategic")
+                self.client.patch(
+                    dep.resource, dep.name, patch, namespace=dep.namespace or None, patch_type="strategic"
+                )
                 orphaned.append(dep.name)
             except ApiError as err:
                 if err.code != 404:
                     raise
         self._remove_finalizer(latest, "orphan")
-        return (f"orphaned {len(orphaned)} dependent(s) of {node.key} ({', '.join(orphaned)}), removed the "
-                "orphan finalizer")
+        return (
+            f"orphaned {len(orphaned)} dependent(s) of {node.key} ({', '.join(orphaned)}), removed the "
+            "orphan finalizer"
+        )
 
     def _remove_finalizer(self, latest: dict, finalizer: str) -> None:
         copy = deep_copy(latest)
-        copy["metadata"]["finalizers"] = [f for f in copy["metadata"].get("finalizers") or []
-                                          if f != finalizer]
+        copy["metadata"]["finalizers"] = [
+            f for f in copy["metadata"].get("finalizers") or [] if f != finalizer
+        ]
         if not copy["metadata"]["finalizers"]:
             del copy["metadata"]["finalizers"]
         try:

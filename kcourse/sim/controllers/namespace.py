@@ -50,8 +50,11 @@ class NamespaceController(Controller):
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)
         self.ns_informer = self.informer("namespaces")
-        self.ns_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._enqueue_deleted, on_update=lambda _old, new: self._enqueue_deleted(new)))
+        self.ns_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self._enqueue_deleted, on_update=lambda _old, new: self._enqueue_deleted(new)
+            )
+        )
 
     def _enqueue_deleted(self, ns: dict) -> None:
         """Only namespaces being deleted need work; start after the deletion grace period."""
@@ -84,8 +87,9 @@ class NamespaceController(Controller):
         self.client.update(copy)
         return f"{done}namespace {key} is empty: removed the {FINALIZER} finalizer, the API server deletes it"
 
-    def _delete_all_content(self, namespace: str,
-                            ns: dict) -> tuple[list[str], dict[str, int], dict[str, int], float]:
+    def _delete_all_content(
+        self, namespace: str, ns: dict
+    ) -> tuple[list[str], dict[str, int], dict[str, int], float]:
         deleted: list[str] = []
         remaining: dict[str, int] = {}
         by_finalizer: dict[str, int] = {}
@@ -133,38 +137,79 @@ class NamespaceController(Controller):
         now = timestamp(self.clock.now)
 
         def cond(ctype: str, status: str, reason: str, message: str) -> dict:
-            return {"type": ctype, "status": status, "lastTransitionTime": now, "reason": reason,
-                    "message": message}
+            return {
+                "type": ctype,
+                "status": status,
+                "lastTransitionTime": now,
+                "reason": reason,
+                "message": message,
+            }
 
         wanted = [
-            cond("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered",
-                 "All resources successfully discovered"),
-            cond("NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions",
-                 "All legacy kube types successfully parsed"),
-            cond("NamespaceDeletionContentFailure", "False", "ContentDeleted",
-                 "All content successfully deleted, may be waiting on finalization"),
+            cond(
+                "NamespaceDeletionDiscoveryFailure",
+                "False",
+                "ResourcesDiscovered",
+                "All resources successfully discovered",
+            ),
+            cond(
+                "NamespaceDeletionGroupVersionParsingFailure",
+                "False",
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed",
+            ),
+            cond(
+                "NamespaceDeletionContentFailure",
+                "False",
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization",
+            ),
         ]
         if remaining:
-            wanted.append(cond("NamespaceContentRemaining", "True", "SomeResourcesRemain",
-                               "Some resources are remaining: " + ", ".join(
-                                   f"{r} has {n} resource instances" for r, n in sorted(remaining.items()))))
+            wanted.append(
+                cond(
+                    "NamespaceContentRemaining",
+                    "True",
+                    "SomeResourcesRemain",
+                    "Some resources are remaining: "
+                    + ", ".join(f"{r} has {n} resource instances" for r, n in sorted(remaining.items())),
+                )
+            )
         else:
-            wanted.append(cond("NamespaceContentRemaining", "False", "ContentRemoved",
-                               "All content successfully removed"))
+            wanted.append(
+                cond(
+                    "NamespaceContentRemaining", "False", "ContentRemoved", "All content successfully removed"
+                )
+            )
         if by_finalizer:
-            wanted.append(cond("NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
-                               "Some content in the namespace has finalizers remaining: " + ", ".join(
-                                   f"{f} in {n} resource instances" for f,
-                                   n in sorted(by_finalizer.items()))))
+            wanted.append(
+                cond(
+                    "NamespaceFinalizersRemaining",
+                    "True",
+                    "SomeFinalizersRemain",
+                    "Some content in the namespace has finalizers remaining: "
+                    + ", ".join(f"{f} in {n} resource instances" for f, n in sorted(by_finalizer.items())),
+                )
+            )
         else:
-            wanted.append(cond("NamespaceFinalizersRemaining", "False", "ContentHasNoFinalizers",
-                               "All content-preserving finalizers finished"))
+            wanted.append(
+                cond(
+                    "NamespaceFinalizersRemaining",
+                    "False",
+                    "ContentHasNoFinalizers",
+                    "All content-preserving finalizers finished",
+                )
+            )
         current = {c["type"]: c for c in (ns.get("status") or {}).get("conditions") or []}
         changed = False
         for c in wanted:
             old = current.get(c["type"])
-            if old is not None and old.get("status") == c["status"] and old.get("reason") == c["reason"] \
-                    and old.get("message") == c["message"]:
+            if (
+                old is not None
+                and old.get("status") == c["status"]
+                and old.get("reason") == c["reason"]
+                and old.get("message") == c["message"]
+            ):
                 c["lastTransitionTime"] = old["lastTransitionTime"]
             else:
                 changed = True

@@ -82,7 +82,7 @@ TAINT_UNREACHABLE = "node.kubernetes.io/unreachable"
 TAINT_UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
 NODE_MONITOR_PERIOD = 5.0
-NODE_MONITOR_GRACE_PERIOD = 50.0   # 40.0 before Kubernetes 1.32
+NODE_MONITOR_GRACE_PERIOD = 50.0  # 40.0 before Kubernetes 1.32
 NODE_STARTUP_GRACE_PERIOD = 60.0
 #: A heartbeat older than this (one kubelet renew interval, 10 s, plus a monitor period) means the
 #: node stopped renewing: its grace period is now running out, which is pending work.
@@ -105,6 +105,7 @@ NORMAL, PARTIAL, FULL = "Normal", "PartialDisruption", "FullDisruption"
 
 # --- helpers shared with other controllers ---------------------------------------------------------
 
+
 def pods_on_node(pods: Informer, node: str) -> list[dict]:
     """Pods bound to ``node``, from a pods informer (adds the ``nodeName`` index on first use)."""
     if "nodeName" not in pods.indexers:
@@ -115,8 +116,10 @@ def pods_on_node(pods: Informer, node: str) -> list[dict]:
 def zone_of(node: dict) -> str:
     """The node's zone key (region and zone labels, as ``GetZoneKey``); "" when the node has none."""
     labels = node["metadata"].get("labels") or {}
-    region, zone = labels.get("topology.kubernetes.io/region", ""), labels.get("topology.kubernetes.io/zone",
-                                                                               "")
+    region, zone = (
+        labels.get("topology.kubernetes.io/region", ""),
+        labels.get("topology.kubernetes.io/zone", ""),
+    )
     return f"{region}:{zone}" if region or zone else ""
 
 
@@ -127,13 +130,15 @@ def _ready_status(node: dict) -> str | None:
 
 def _taint_signature(node: dict) -> tuple:
     """What the taint pass depends on: condition statuses, unschedulable, taints, zone."""
-    conds = tuple(sorted((c.get("type"),
-                          c.get("status")) for c in (node.get("status") or {}).get("conditions") or []))
+    conds = tuple(
+        sorted((c.get("type"), c.get("status")) for c in (node.get("status") or {}).get("conditions") or [])
+    )
     taints = tuple((t.get("key"), t.get("effect")) for t in node["spec"].get("taints") or [])
     return conds, bool(node["spec"].get("unschedulable")), taints, zone_of(node)
 
 
 # --- the node lifecycle controller ---------------------------------------------------------------
+
 
 class NodeLifecycleController(Controller):
     """Node health from heartbeats (a monitor tick) and taints from conditions (one node key per sync)."""
@@ -154,13 +159,14 @@ class NodeLifecycleController(Controller):
         self.pods = self.informer("pods")
         self.nodes.add_event_handler(_handler(self._node_added, self._node_updated, self._node_deleted))
         self.taint_manager = NoExecuteTaintManager(manager, informers)
-        self.known: dict[str, dict] = {}           # knownNodeSet: name -> a small reference to the Node
-        self.observed_ready: dict[str, str] = {}   # the Ready status seen on the previous tick
+        self.known: dict[str, dict] = {}  # knownNodeSet: name -> a small reference to the Node
+        self.observed_ready: dict[str, str] = {}  # the Ready status seen on the previous tick
         self.zone_states: dict[str, str] = {}
         self.all_disrupted = False
-        self._next_token: dict[str, float] = {}    # per zone: when the eviction limiter has a token again
-        self._probes: dict[str, tuple[str | None, str | None,
-                                      float | None]] = {}  # node -> (renewTime, beat, probe)
+        self._next_token: dict[str, float] = {}  # per zone: when the eviction limiter has a token again
+        self._probes: dict[
+            str, tuple[str | None, str | None, float | None]
+        ] = {}  # node -> (renewTime, beat, probe)
         self._tick: Timer | None = None
 
     # handlers: only enqueue node names
@@ -217,8 +223,11 @@ class NodeLifecycleController(Controller):
         if ready.get("status") == "Unknown":
             return None
         probe = self._probe_time(node)
-        return ("NodeStatusUnknown" if probe is not None and now > probe + self.node_monitor_grace_period
-                else None)
+        return (
+            "NodeStatusUnknown"
+            if probe is not None and now > probe + self.node_monitor_grace_period
+            else None
+        )
 
     def _running_out(self, node: dict, now: float) -> bool:
         """True while a node's heartbeat is stale but its grace period has not run out yet."""
@@ -245,8 +254,9 @@ class NodeLifecycleController(Controller):
                     notes.append(f"{name}: Ready=Unknown ({reason})")
                 status = _ready_status(node) or "Unknown"
                 if self.observed_ready.get(name) == "True" and status != "True":
-                    self.client.event(node, "Normal", "NodeNotReady",
-                                      f"Node {name} status is now: NodeNotReady")
+                    self.client.event(
+                        node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady"
+                    )
                     marked = self._mark_pods_not_ready(name)
                     notes.append(f"{name}: NodeNotReady, {marked} pod(s) marked Ready=False")
                 self.observed_ready[name] = status
@@ -254,8 +264,9 @@ class NodeLifecycleController(Controller):
         except (ApiError, Unreachable) as err:
             notes.append(f"error: {err}")
         pending = any(self._running_out(n, now) for n in self.nodes.list())
-        self._tick = self.manager.after(self.node_monitor_period, self.monitor_node_health,
-                                        background=not pending, trace_name=self.name)
+        self._tick = self.manager.after(
+            self.node_monitor_period, self.monitor_node_health, background=not pending, trace_name=self.name
+        )
         counts: dict[str, int] = {}
         for n in self.nodes.list():
             s = {"True": "Ready", "False": "NotReady"}.get(_ready_status(n) or "", "Unknown")
@@ -271,14 +282,22 @@ class NodeLifecycleController(Controller):
         current = {n["metadata"]["name"]: n for n in self.nodes.list()}
         for name in sorted(set(current) - set(self.known)):
             node = current[name]
-            self.known[name] = {"apiVersion": "v1", "kind": "Node",
-                                "metadata": {"name": name, "uid": node["metadata"].get("uid")}}
-            self.client.event(node, "Normal", "RegisteredNode",
-                              f"Node {name} event: Registered Node {name} in Controller")
+            self.known[name] = {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": name, "uid": node["metadata"].get("uid")},
+            }
+            self.client.event(
+                node, "Normal", "RegisteredNode", f"Node {name} event: Registered Node {name} in Controller"
+            )
             notes.append(f"registered {name}")
         for name in sorted(set(self.known) - set(current)):
-            self.client.event(self.known.pop(name), "Normal", "RemovingNode",
-                              f"Node {name} event: Removing Node {name} from Controller")
+            self.client.event(
+                self.known.pop(name),
+                "Normal",
+                "RemovingNode",
+                f"Node {name} event: Removing Node {name} from Controller",
+            )
             self.observed_ready.pop(name, None)
             self._probes.pop(name, None)
             notes.append(f"removed {name}")
@@ -289,24 +308,41 @@ class NodeLifecycleController(Controller):
         now = self.clock.now
         new = deep_copy(node)
         ready = condition(new, "Ready")
-        message = "Kubelet never posted node status." if reason == "NodeStatusNeverUpdated" else \
-            "Kubelet stopped posting node status."
+        message = (
+            "Kubelet never posted node status."
+            if reason == "NodeStatusNeverUpdated"
+            else "Kubelet stopped posting node status."
+        )
         if ready is None:
             new.setdefault("status", {}).setdefault("conditions", []).append(
-                {"type": "Ready", "status": "Unknown", "lastHeartbeatTime": timestamp(now),
-                 "lastTransitionTime": timestamp(now), "reason": reason, "message": message})
+                {
+                    "type": "Ready",
+                    "status": "Unknown",
+                    "lastHeartbeatTime": timestamp(now),
+                    "lastTransitionTime": timestamp(now),
+                    "reason": reason,
+                    "message": message,
+                }
+            )
         else:
             set_condition(new, "Ready", "Unknown", now, reason, message)
         for ctype in REMAINING_CONDITIONS:
             c = condition(new, ctype)
             if c is None:
                 new["status"]["conditions"].append(
-                    {"type": ctype, "status": "Unknown", "lastHeartbeatTime": timestamp(now),
-                     "lastTransitionTime": timestamp(now), "reason": "NodeStatusNeverUpdated",
-                     "message": "Kubelet never posted node status."})
+                    {
+                        "type": ctype,
+                        "status": "Unknown",
+                        "lastHeartbeatTime": timestamp(now),
+                        "lastTransitionTime": timestamp(now),
+                        "reason": "NodeStatusNeverUpdated",
+                        "message": "Kubelet never posted node status.",
+                    }
+                )
             elif c.get("status") != "Unknown":
-                set_condition(new, ctype, "Unknown", now, "NodeStatusUnknown",
-                              "Kubelet stopped posting node status.")
+                set_condition(
+                    new, ctype, "Unknown", now, "NodeStatusUnknown", "Kubelet stopped posting node status."
+                )
         return self.client.update_status(new)
 
     def _mark_pods_not_ready(self, node_name: str) -> int:
@@ -344,8 +380,11 @@ class NodeLifecycleController(Controller):
         all_disrupted = bool(states) and all(s == FULL for s in states.values())
         if all_disrupted != self.all_disrupted:
             self.all_disrupted = all_disrupted
-            notes.append("all nodes are not ready: entering master disruption mode, evictions stopped"
-                         if all_disrupted else "some nodes are ready again: exiting master disruption mode")
+            notes.append(
+                "all nodes are not ready: entering master disruption mode, evictions stopped"
+                if all_disrupted
+                else "some nodes are ready again: exiting master disruption mode"
+            )
             for node in self.nodes.list():
                 self.enqueue(node)
         for zone, state in states.items():
@@ -385,9 +424,12 @@ class NodeLifecycleController(Controller):
         if node is None:
             return f"node {key} is gone"
         taints = node["spec"].get("taints") or []
-        keep = [t for t in taints if not (t.get("effect") == "NoSchedule"
-                                          and t.get("key") in MANAGED_NO_SCHEDULE)
-                and not (t.get("effect") == "NoExecute" and t.get("key") in NO_EXECUTE_KEYS)]
+        keep = [
+            t
+            for t in taints
+            if not (t.get("effect") == "NoSchedule" and t.get("key") in MANAGED_NO_SCHEDULE)
+            and not (t.get("effect") == "NoExecute" and t.get("key") in NO_EXECUTE_KEYS)
+        ]
         # doNoScheduleTaintingPass: conditions (and spec.unschedulable) -> NoSchedule taints, no rate limit.
         no_schedule = []
         for ctype, by_status in CONDITION_TAINTS.items():
@@ -408,19 +450,21 @@ class NodeLifecycleController(Controller):
             same = [t for t in current if t["key"] == want]
             if same:
                 no_execute = same[:1]
-            elif current:   # swap not-ready <-> unreachable straight away
+            elif current:  # swap not-ready <-> unreachable straight away
                 no_execute = [{"key": want, "effect": "NoExecute", "timeAdded": timestamp(self.clock.now)}]
             else:
                 wait = self._take_token(zone_of(node))
                 if wait == 0:
-                    no_execute = [{"key": want, "effect": "NoExecute",
-                                   "timeAdded": timestamp(self.clock.now)}]
+                    no_execute = [
+                        {"key": want, "effect": "NoExecute", "timeAdded": timestamp(self.clock.now)}
+                    ]
                 elif wait > 0:
                     self.queue.add_after(key, wait)
                     notes.append(f"{want}:NoExecute waits {wait:g}s for the eviction rate limiter")
                 else:
-                    notes.append(f"{want}:NoExecute held: evictions stopped in zone "
-                                 f"{zone_of(node) or '(none)'}")
+                    notes.append(
+                        f"{want}:NoExecute held: evictions stopped in zone {zone_of(node) or '(none)'}"
+                    )
         new_taints = _merge_taints(taints, keep, no_schedule + no_execute)
         if new_taints == taints:
             return "; ".join(notes) or "taints in sync"
@@ -431,8 +475,9 @@ class NodeLifecycleController(Controller):
         self.client.update(new)
         added = [f"{t['key']}:{t['effect']}" for t in new_taints if t not in taints]
         removed = [f"{t['key']}:{t['effect']}" for t in taints if t not in new_taints]
-        parts = ([f"added taint {', '.join(added)}"] if added else []) + \
-                ([f"removed taint {', '.join(removed)}"] if removed else [])
+        parts = ([f"added taint {', '.join(added)}"] if added else []) + (
+            [f"removed taint {', '.join(removed)}"] if removed else []
+        )
         return "; ".join(parts + notes)
 
 
@@ -451,6 +496,7 @@ def _handler(on_add: Any, on_update: Any, on_delete: Any) -> ResourceEventHandle
 
 # --- the taint manager ---------------------------------------------------------------------------
 
+
 class NoExecuteTaintManager(Controller):
     """Deletes pods from nodes with NoExecute taints they do not tolerate (or no longer tolerate).
 
@@ -464,8 +510,10 @@ class NoExecuteTaintManager(Controller):
         super().__init__(manager, informers)
         self.nodes = self.informer("nodes")
         self.pods = self.informer("pods")
+
         def node_updated(old: dict, new: dict) -> None:
             self._node_changed(new, old)
+
         self.nodes.add_event_handler(_handler(self._node_changed, node_updated, self._node_changed))
         self.pods.add_event_handler(_handler(self._pod_added, self._pod_updated, self.enqueue))
         #: pod key -> (time the eviction was scheduled, deadline, timer)
@@ -482,8 +530,10 @@ class NoExecuteTaintManager(Controller):
             self.enqueue(pod)
 
     def _pod_updated(self, old: dict, new: dict) -> None:
-        if new["spec"].get("nodeName") and (old["spec"].get("nodeName") != new["spec"].get("nodeName") or
-                                            old["spec"].get("tolerations") != new["spec"].get("tolerations")):
+        if new["spec"].get("nodeName") and (
+            old["spec"].get("nodeName") != new["spec"].get("nodeName")
+            or old["spec"].get("tolerations") != new["spec"].get("tolerations")
+        ):
             self.enqueue(new)
 
     def stop(self) -> None:
@@ -523,8 +573,11 @@ class NoExecuteTaintManager(Controller):
             used += match
         seconds = [max(0, t["tolerationSeconds"]) for t in used if t.get("tolerationSeconds") is not None]
         if not seconds:
-            return f"cancelled the deletion of {key}" if self._cancel(key, pod) else \
-                f"{key} tolerates the taints of {node_name} forever"
+            return (
+                f"cancelled the deletion of {key}"
+                if self._cancel(key, pod)
+                else f"{key} tolerates the taints of {node_name} forever"
+            )
         now = self.clock.now
         entry = self.scheduled.get(key)
         start = entry[0] if entry is not None else now
@@ -548,8 +601,14 @@ class NoExecuteTaintManager(Controller):
         """``addConditionAndDeletePod``: a DisruptionTarget condition, then an ordinary (graceful) delete."""
         self.client.event(pod, "Normal", "TaintManagerEviction", f"Marking for deletion Pod {key}")
         new = deep_copy(pod)
-        set_condition(new, "DisruptionTarget", "True", self.clock.now, "DeletionByTaintManager",
-                      "Taint manager: deleting due to NoExecute taint")
+        set_condition(
+            new,
+            "DisruptionTarget",
+            "True",
+            self.clock.now,
+            "DeletionByTaintManager",
+            "Taint manager: deleting due to NoExecute taint",
+        )
         try:
             self.client.update_status(new)
         except ApiError as err:

@@ -57,13 +57,15 @@ class NodeIpamController(Controller):
         try:
             cidr = network.allocate_pod_cidr(key)
         except RuntimeError as err:
-            self.client.event(node, "Normal", "CIDRNotAvailable",
-                              f"Node {key} status is now: CIDRNotAvailable")
+            self.client.event(
+                node, "Normal", "CIDRNotAvailable", f"Node {key} status is now: CIDRNotAvailable"
+            )
             return f"failed to allocate a podCIDR for {key}: {err}"
         try:
             self.client.patch("nodes", key, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})
         except ApiError:
-            self.client.event(node, "Normal", "CIDRAssignmentFailed",
-                              f"Node {key} status is now: CIDRAssignmentFailed")
+            self.client.event(
+                node, "Normal", "CIDRAssignmentFailed", f"Node {key} status is now: CIDRAssignmentFailed"
+            )
             raise
         return f"set podCIDR {cidr} on node {key}"

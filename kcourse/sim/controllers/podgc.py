@@ -119,8 +119,13 @@ class PodGCController(Controller):
 
     def _gc_orphaned(self) -> list[str]:
         """Pods on nodes missing from the cache: check each such node again after the quarantine."""
-        missing = sorted({p["spec"]["nodeName"] for p in self.pods.list()
-                          if p["spec"].get("nodeName") and self.nodes.get(p["spec"]["nodeName"]) is None})
+        missing = sorted(
+            {
+                p["spec"]["nodeName"]
+                for p in self.pods.list()
+                if p["spec"].get("nodeName") and self.nodes.get(p["spec"]["nodeName"]) is None
+            }
+        )
         for name in missing:
             self.queue.add_after(name, self.quarantine_time)
         if not missing:
@@ -147,8 +152,11 @@ class PodGCController(Controller):
         return f"force-deleted {len(orphans)} orphaned pod(s) of deleted node {key}: {names}"
 
     def _gc_unscheduled_terminating(self) -> list[str]:
-        pods = [p for p in self.pods.list() if p["metadata"].get("deletionTimestamp")
-                and not p["spec"].get("nodeName")]
+        pods = [
+            p
+            for p in self.pods.list()
+            if p["metadata"].get("deletionTimestamp") and not p["spec"].get("nodeName")
+        ]
         for pod in pods:
             self._force_delete(pod)
         return [f"force-deleted {len(pods)} unscheduled terminating pod(s)"] if pods else []

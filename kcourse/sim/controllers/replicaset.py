@@ -78,6 +78,7 @@ __all__ = ["BURST_REPLICAS", "ReplicaSetController"]
 BURST_REPLICAS = 500
 # --- the controller ----------------------------------------------------------------------------------
 
+
 class ReplicaSetController(Controller):
     """Keeps each ReplicaSet's count of active Pods equal to ``spec.replicas``."""
 
@@ -90,29 +91,40 @@ class ReplicaSetController(Controller):
         if POD_CONTROLLER_UID_INDEX not in self.pod_informer.indexers:
             self.pod_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.pod_counts = ActivePodCounts(self.pod_informer)
+        self._template_selectors: dict[str, tuple[dict, Selector]] = {}
         self.expectations = ControllerExpectations(self.clock)
         self.pod_control = PodControl(self.client)
         self.burst_replicas = BURST_REPLICAS
-        self.rs_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_rs))
-        self.pod_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod))
+        self.rs_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self._delete_rs
+            )
+        )
+        self.pod_informer.add_event_handler(
+            ResourceEventHandler(on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod)
+        )
 
     # --- informer handlers: bookkeeping and enqueue, nothing else --------------------------------
 
     def _delete_rs(self, rs: dict) -> None:
         self.expectations.delete(object_key(rs))
+        self._template_selectors.pop(object_key(rs), None)
         self.enqueue(rs)
 
     def _owner(self, pod: dict) -> dict | None:
-        return resolve_controller_ref(self.rs_informer, pod["metadata"]["namespace"], controller_of(pod),
-                                      "ReplicaSet")
+        return resolve_controller_ref(
+            self.rs_informer, pod["metadata"]["namespace"], controller_of(pod), "ReplicaSet"
+        )
 
     def _matching_sets(self, pod: dict) -> list[dict]:
         """ReplicaSets whose selector matches an orphan Pod (candidates to adopt it)."""
         ns, labels = pod["metadata"]["namespace"], pod["metadata"].get("labels")
-        return [rs for rs in self.rs_informer.list() if rs["metadata"]["namespace"] == ns
-                and selector_from_spec(rs["spec"].get("selector")).matches(labels)]
+        return [
+            rs
+            for rs in self.rs_informer.list()
+            if rs["metadata"]["namespace"] == ns
+            and selector_from_spec(rs["spec"].get("selector")).matches(labels)
+        ]
 
     def _add_pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
@@ -176,8 +188,9 @@ class ReplicaSetController(Controller):
         if owned is None:  # something to adopt or release: list and claim Pod by Pod, as upstream
             candidates = pods_by_owner(self.pod_informer, rs, include_orphans=True)
             active = [p for p in candidates if is_pod_active(p)]
-            claimed, notes = claim_objects(self.client, rs, selector, active, "pods",
-                                           lambda: self._can_adopt(rs))
+            claimed, notes = claim_objects(
+                self.client, rs, selector, active, "pods", lambda: self._can_adopt(rs)
+            )
             counts = self.count_pods(rs, claimed)
         else:  # read now: this sync's own creations and deletions reach the counters as they happen
             counts = self.read_counts(rs, owned)
@@ -207,12 +220,16 @@ class ReplicaSetController(Controller):
             return f"{head}: {action}"
         if not needs_sync:
             adds, dels = self.expectations.pending(key)
-            return (f"{head}: waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
-                    "(expectations) before acting again")
+            return (
+                f"{head}: waiting for the informer to observe {adds} creation(s) and {dels} deletion(s) "
+                "(expectations) before acting again"
+            )
         verb = "wrote status" if updated is not rs else "status already says"
-        return (f"{head}: nothing to do; {verb} replicas={st.get('replicas', 0)} "
-                f"ready={st.get('readyReplicas', 0)} "
-                f"available={st.get('availableReplicas', 0)}")
+        return (
+            f"{head}: nothing to do; {verb} replicas={st.get('replicas', 0)} "
+            f"ready={st.get('readyReplicas', 0)} "
+            f"available={st.get('availableReplicas', 0)}"
+        )
 
     def _claimed_without_changes(self, rs: dict, selector: Selector) -> OwnedPods | None:
         """The ReplicaSet's active Pods when claiming them would change nothing, else None.
@@ -238,8 +255,9 @@ class ReplicaSetController(Controller):
     def _can_adopt(self, rs: dict) -> bool:
         """Re-read the ReplicaSet from the API server: never adopt for an owner that is being deleted."""
         fresh = self.client.get("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
-        return (fresh["metadata"]["uid"] == rs["metadata"]["uid"]
-                and not fresh["metadata"].get("deletionTimestamp"))
+        return fresh["metadata"]["uid"] == rs["metadata"]["uid"] and not fresh["metadata"].get(
+            "deletionTimestamp"
+        )
 
     def manage_replicas(self, pods: list[dict], rs: dict) -> str | None:
         """Create or delete Pods to reach ``spec.replicas``; return what was done (None: nothing)."""
@@ -263,8 +281,10 @@ class ReplicaSetController(Controller):
             if err is not None:
                 raise err
             sizes = ", ".join(str(b) for b in batches)
-            return (f"created {', '.join(created)} "
-                    f"({'batch of' if len(batches) == 1 else 'slow-start batches'} {sizes})")
+            return (
+                f"created {', '.join(created)} "
+                f"({'batch of' if len(batches) == 1 else 'slow-start batches'} {sizes})"
+            )
         if diff > 0:
             diff = min(diff, self.burst_replicas)
             victims = self.pods_to_delete(pods(), rs, diff)
@@ -301,8 +321,12 @@ class ReplicaSetController(Controller):
         ns = rs["metadata"]["namespace"]
         sets = [rs]
         if owner is not None:
-            sets = [r for r in self.rs_informer.list() if r["metadata"]["namespace"] == ns
-                    and (controller_of(r) or {}).get("uid") == owner.get("uid")]
+            sets = [
+                r
+                for r in self.rs_informer.list()
+                if r["metadata"]["namespace"] == ns
+                and (controller_of(r) or {}).get("uid") == owner.get("uid")
+            ]
         return [p for r in sets for p in pods_by_owner(self.pod_informer, r, include_orphans=False)]
 
     def calculate_status(self, rs: dict, pods: list[dict], error: Exception | None) -> dict:
@@ -314,24 +338,39 @@ class ReplicaSetController(Controller):
         template_selector = self._template_selector(rs)
         min_ready = rs["spec"].get("minReadySeconds") or 0
         now = self.clock.now
-        return (len(pods), sum(1 for p in pods if template_selector.matches(p["metadata"].get("labels"))),
-                sum(1 for p in pods if is_pod_ready(p)),
-                sum(1 for p in pods if is_pod_available(p, min_ready, now)))
+        return (
+            len(pods),
+            sum(1 for p in pods if template_selector.matches(p["metadata"].get("labels"))),
+            sum(1 for p in pods if is_pod_ready(p)),
+            sum(1 for p in pods if is_pod_available(p, min_ready, now)),
+        )
 
     def read_counts(self, rs: dict, owned: OwnedPods) -> tuple[int, int, int, int]:
         """What ``count_pods`` gives for the owned Pods, read from their counters."""
         min_ready = rs["spec"].get("minReadySeconds") or 0
-        return (len(owned), owned.count_labeled(self._template_selector(rs)), len(owned.ready),
-                owned.count_available(min_ready, self.clock.now))
+        return (
+            len(owned),
+            owned.count_labeled(self._template_selector(rs)),
+            len(owned.ready),
+            owned.count_available(min_ready, self.clock.now),
+        )
 
-    @staticmethod
-    def _template_selector(rs: dict) -> Selector:
-        """Matches Pods that carry every label of the template (``fullyLabeledReplicas``)."""
+    def _template_selector(self, rs: dict) -> Selector:
+        """Matches Pods that carry every label of the template (``fullyLabeledReplicas``).
+
+        Parsed once per version of the template's labels, not once per sync.
+        """
         template_labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
-        return parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+        key = object_key(rs)
+        kept = self._template_selectors.get(key)
+        if kept is None or kept[0] != template_labels:
+            selector = parse_selector(",".join(f"{k}={v}" for k, v in sorted(template_labels.items())))
+            kept = self._template_selectors[key] = (template_labels, selector)
+        return kept[1]
 
-    def _status(self, rs: dict, replicas: int, fully_labeled: int, ready: int, available: int,
-                error: Exception | None) -> dict:
+    def _status(
+        self, rs: dict, replicas: int, fully_labeled: int, ready: int, available: int, error: Exception | None
+    ) -> dict:
         status = deep_copy(rs.get("status") or {})
         status["replicas"] = replicas
         status["fullyLabeledReplicas"] = fully_labeled
@@ -344,9 +383,13 @@ class ReplicaSetController(Controller):
         failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None:
             reason = "FailedCreate" if replicas < rs["spec"].get("replicas", 1) else "FailedDelete"
-            failure = failure or {"type": "ReplicaFailure", "status": "True",
-                                  "lastTransitionTime": self.host.timestamp(), "reason": reason,
-                                  "message": str(error)}
+            failure = failure or {
+                "type": "ReplicaFailure",
+                "status": "True",
+                "lastTransitionTime": self.host.timestamp(),
+                "reason": reason,
+                "message": str(error),
+            }
             conditions.append(failure)
         if conditions:
             status["conditions"] = conditions

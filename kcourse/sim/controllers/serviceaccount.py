@@ -33,8 +33,9 @@ class ServiceAccountsController(Controller):
         super().__init__(manager, informers)
         self.namespaces = self.informer("namespaces")
         self.accounts = self.informer("serviceaccounts")
-        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old,
-                                                               new: self.enqueue(new)))
+        self.namespaces.add_event_handler(
+            ResourceEventHandler(self.enqueue, lambda _old, new: self.enqueue(new))
+        )
         self.accounts.add_event_handler(ResourceEventHandler(on_delete=self._account_deleted))
 
     def _account_deleted(self, sa: dict) -> None:
@@ -50,12 +51,17 @@ class ServiceAccountsController(Controller):
             if self.accounts.get(f"{key}/{name}") is not None:
                 continue
             try:
-                self.client.create({"apiVersion": "v1", "kind": "ServiceAccount",
-                                    "metadata": {"name": name, "namespace": key}})
+                self.client.create(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ServiceAccount",
+                        "metadata": {"name": name, "namespace": key},
+                    }
+                )
             except ApiError as err:
-                if err.code == 409:       # the cache was behind: it exists already
+                if err.code == 409:  # the cache was behind: it exists already
                     continue
-                if err.code == 403:       # the namespace started terminating meanwhile
+                if err.code == 403:  # the namespace started terminating meanwhile
                     return f"namespace {key} is terminating"
                 raise
             created.append(name)

@@ -39,18 +39,26 @@ from ..errors import ApiError
 from ..host import Host
 from ..informer import ResourceEventHandler, SharedInformerFactory
 
-__all__ = ["ROOT_CA_CONFIGMAP", "SA_TOKEN_TYPE", "RootCACertPublisher", "TokensController", "cluster_ca_cert",
-           "legacy_token"]
+__all__ = [
+    "ROOT_CA_CONFIGMAP",
+    "SA_TOKEN_TYPE",
+    "RootCACertPublisher",
+    "TokensController",
+    "cluster_ca_cert",
+    "legacy_token",
+]
 
 SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
 SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
 SA_UID_ANNOTATION = "kubernetes.io/service-account.uid"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
-ROOT_CA_DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using "
-                       "internal "
-                       "endpoints such as the internal service IP or kubernetes.default.svc. No other usage "
-                       "is "
-                       "guaranteed across distributions of Kubernetes clusters.")
+ROOT_CA_DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using "
+    "internal "
+    "endpoints such as the internal service IP or kubernetes.default.svc. No other usage "
+    "is "
+    "guaranteed across distributions of Kubernetes clusters."
+)
 
 
 def cluster_ca_cert(host: Host) -> str:
@@ -58,7 +66,7 @@ def cluster_ca_cert(host: Host) -> str:
     seed = f"kubernetes-ca/{host.name}/{host.seed}".encode()
     raw = b"".join(hashlib.sha256(seed + bytes([i])).digest() for i in range(24))
     body = base64.b64encode(raw).decode()
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
 
@@ -70,15 +78,19 @@ def legacy_token(host: Host, namespace: str, secret: str, account: str, uid: str
     """A JWT shaped like the legacy service-account tokens: header.claims.signature, base64url."""
     kid = _b64url(hashlib.sha256(cluster_ca_cert(host).encode()).digest())
     header = {"alg": "RS256", "kid": kid}
-    claims = {"iss": "kubernetes/serviceaccount",
-              "kubernetes.io/serviceaccount/namespace": namespace,
-              "kubernetes.io/serviceaccount/secret.name": secret,
-              "kubernetes.io/serviceaccount/service-account.name": account,
-              "kubernetes.io/serviceaccount/service-account.uid": uid,
-              "sub": f"system:serviceaccount:{namespace}:{account}"}
+    claims = {
+        "iss": "kubernetes/serviceaccount",
+        "kubernetes.io/serviceaccount/namespace": namespace,
+        "kubernetes.io/serviceaccount/secret.name": secret,
+        "kubernetes.io/serviceaccount/service-account.name": account,
+        "kubernetes.io/serviceaccount/service-account.uid": uid,
+        "sub": f"system:serviceaccount:{namespace}:{account}",
+    }
     signature = host.rng.getrandbits(2048).to_bytes(256, "big")
-    parts = [json.dumps(header, separators=(",", ":")).encode(), json.dumps(claims, separators=(",",
-                                                                                                ":")).encode()]
+    parts = [
+        json.dumps(header, separators=(",", ":")).encode(),
+        json.dumps(claims, separators=(",", ":")).encode(),
+    ]
     return ".".join([_b64url(parts[0]), _b64url(parts[1]), _b64url(signature)])
 
 
@@ -97,8 +109,9 @@ class TokensController(Controller):
         self.secrets = self.informer("secrets")
         if "serviceAccount" not in self.secrets.indexers:
             self.secrets.add_indexer("serviceAccount", _account_index)
-        self.secrets.add_event_handler(ResourceEventHandler(self._secret, lambda _old,
-                                                            new: self._secret(new)))
+        self.secrets.add_event_handler(
+            ResourceEventHandler(self._secret, lambda _old, new: self._secret(new))
+        )
         self.accounts.add_event_handler(ResourceEventHandler(on_delete=self._account_deleted))
         self.root_ca_publisher = RootCACertPublisher(manager, informers)
 
@@ -107,8 +120,9 @@ class TokensController(Controller):
             self.enqueue(secret)
 
     def _account_deleted(self, sa: dict) -> None:
-        for secret in self.secrets.by_index("serviceAccount", f"{sa['metadata']['namespace']}/"
-                                                              f"{sa['metadata']['name']}"):
+        for secret in self.secrets.by_index(
+            "serviceAccount", f"{sa['metadata']['namespace']}/{sa['metadata']['name']}"
+        ):
             self.enqueue(secret)
 
     def run(self) -> None:
@@ -138,18 +152,25 @@ class TokensController(Controller):
         if _populated(secret):
             return f"token secret {key} is populated"
         uid = sa["metadata"]["uid"]
-        new = {**secret, "metadata": {**md, "annotations": {**(md.get("annotations") or {}),
-                                                            SA_UID_ANNOTATION: uid}},
-               "data": {**data, "ca.crt": _b64(cluster_ca_cert(self.host)), "namespace": _b64(ns),
-                        "token": _b64(legacy_token(self.host, ns, md["name"], account, uid))}}
+        new = {
+            **secret,
+            "metadata": {**md, "annotations": {**(md.get("annotations") or {}), SA_UID_ANNOTATION: uid}},
+            "data": {
+                **data,
+                "ca.crt": _b64(cluster_ca_cert(self.host)),
+                "namespace": _b64(ns),
+                "token": _b64(legacy_token(self.host, ns, md["name"], account, uid)),
+            },
+        }
         self.client.update(new)
         return f"populated token secret {key} for service account {ns}/{account}"
 
 
 def _populated(secret: dict) -> bool:
     data = secret.get("data") or {}
-    return bool((secret["metadata"].get("annotations") or {}).get(SA_UID_ANNOTATION)) and \
-        all(data.get(k) for k in ("token", "ca.crt", "namespace"))
+    return bool((secret["metadata"].get("annotations") or {}).get(SA_UID_ANNOTATION)) and all(
+        data.get(k) for k in ("token", "ca.crt", "namespace")
+    )
 
 
 def _account_index(secret: dict) -> list[str]:
@@ -169,10 +190,12 @@ class RootCACertPublisher(Controller):
         super().__init__(manager, informers)
         self.namespaces = self.informer("namespaces")
         self.configmaps = self.informer("configmaps")
-        self.namespaces.add_event_handler(ResourceEventHandler(self.enqueue, lambda _old,
-                                                               new: self.enqueue(new)))
-        self.configmaps.add_event_handler(ResourceEventHandler(None, lambda _old, new: self._configmap(new),
-                                                               self._configmap))
+        self.namespaces.add_event_handler(
+            ResourceEventHandler(self.enqueue, lambda _old, new: self.enqueue(new))
+        )
+        self.configmaps.add_event_handler(
+            ResourceEventHandler(None, lambda _old, new: self._configmap(new), self._configmap)
+        )
 
     def _configmap(self, cm: dict) -> None:
         if cm["metadata"]["name"] == ROOT_CA_CONFIGMAP:
@@ -187,10 +210,14 @@ class RootCACertPublisher(Controller):
         if cm is None:
             try:
                 described = {"kubernetes.io/description": ROOT_CA_DESCRIPTION}
-                self.client.create({"apiVersion": "v1", "kind": "ConfigMap",
-                                    "metadata": {"name": ROOT_CA_CONFIGMAP, "namespace": key,
-                                                 "annotations": described},
-                                    "data": data})
+                self.client.create(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {"name": ROOT_CA_CONFIGMAP, "namespace": key, "annotations": described},
+                        "data": data,
+                    }
+                )
             except ApiError as err:
                 if err.code in (403, 409):
                     return f"could not create {key}/{ROOT_CA_CONFIGMAP}: {err}"

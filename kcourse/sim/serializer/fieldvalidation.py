@@ -8,7 +8,10 @@ Simplified: see :mod:`kcourse.sim.serializer`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
+
+import orjson
 
 from ..errors import ApiError, Cause, invalid
 from .gojson import _Abort, _State, go_quote
@@ -34,14 +37,26 @@ def check_field_validation(directive: str | None, options_kind: str = "CreateOpt
     return directive
 
 
-def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[[str], None] | None = None
-           ) -> dict:
+def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[[str], None] | None = None,
+           stored: dict | None = None, unused: Collection[str] = ()) -> dict:
     """Decode a request body (already parsed JSON/YAML, ``apiVersion`` and ``kind`` checked) into its kind.
 
     Returns a new, well-typed object.  Raises :class:`ApiError` 400 BadRequest for a type error,
     and for unknown or duplicate fields under ``Strict``; under ``Warn`` each is passed to
     ``on_warning`` and the field is dropped; under ``Ignore`` it is dropped silently.
+
+    ``stored`` is a well-typed object of the same kind (the version the server holds) and ``unused``
+    the top-level fields the request cannot change (all but ``status`` on the status subresource, the
+    ``status`` of a plain update): such a field whose value is exactly the stored one's cannot be
+    wrong, so it is not walked, and the result holds the stored value itself (shared: the caller must
+    not change it, and does not, since the request cannot change that field).
     """
+    if stored is not None and unused and type(obj) is dict:
+        same = [k for k in unused if k in obj and k in stored and _same(obj[k], stored[k])]
+        if same:
+            out = decode({k: v for k, v in obj.items() if k not in same}, field_validation, on_warning=on_warning)
+            out.update((k, stored[k]) for k in same)
+            return out
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     root = _decoder(api_version, kind) if isinstance(api_version, str) and isinstance(kind, str) else None
     if root is None:
@@ -63,6 +78,26 @@ def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[
             for w in st.strict_errors:
                 on_warning(w)
     return out
+
+
+def _same(value: Any, typed: Any) -> bool:
+    """Is ``value`` exactly ``typed`` — the same JSON, with the same Python types (``1`` is not ``1.0``)?
+
+    ``orjson`` writes both at C speed and refuses what is not plain JSON (the decoder's number and
+    duplicate-key subclasses, non-string keys, surrogates, big integers); ``NaN`` and the infinities
+    are written as ``null``, so a text with a ``null`` is also compared by value.
+    """
+    if value is typed:
+        return True
+    if type(value) is not dict:
+        return False
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+        if text != orjson.dumps(typed, option=orjson.OPT_PASSTHROUGH_SUBCLASS):
+            return False
+    except TypeError:  # orjson.JSONEncodeError
+        return False
+    return b"null" not in text or value == typed
 
 
 def _bad(kind: str, version: str, message: str) -> ApiError:

@@ -36,48 +36,93 @@ def renew_lease(cluster: Any, name: str) -> None:
     cluster.api.update(lease, user="kubelet")
 
 
-def add_node(cluster: Any, name: str, *, ready: str | None = "True", zone: str | None = None,
-             taints: list[dict] | None = None, heartbeats: Heartbeats | None = None) -> dict:
+def add_node(
+    cluster: Any,
+    name: str,
+    *,
+    ready: str | None = "True",
+    zone: str | None = None,
+    taints: list[dict] | None = None,
+    heartbeats: Heartbeats | None = None,
+) -> dict:
     """Register a Node (status as a kubelet would post it) and its Lease in kube-node-lease."""
     now = timestamp(cluster.now)
     labels = {"kubernetes.io/hostname": name}
     if zone:
         labels.update({"topology.kubernetes.io/region": "region-1", "topology.kubernetes.io/zone": zone})
-    node: dict[str, Any] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels},
-                            "spec": {}, "status": {}}
+    node: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {},
+        "status": {},
+    }
     if taints:
         node["spec"]["taints"] = taints
     if ready is not None:
         node["status"]["conditions"] = [
             {"type": t, "status": s, "lastHeartbeatTime": now, "lastTransitionTime": now, "reason": r}
-            for t, s, r in (("MemoryPressure", "False", "KubeletHasSufficientMemory"),
-                            ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
-                            ("PIDPressure", "False", "KubeletHasSufficientPID"),
-                            ("Ready", ready, "KubeletReady" if ready == "True" else "KubeletNotReady"))]
+            for t, s, r in (
+                ("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+                ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+                ("PIDPressure", "False", "KubeletHasSufficientPID"),
+                ("Ready", ready, "KubeletReady" if ready == "True" else "KubeletNotReady"),
+            )
+        ]
     created = cluster.api.create(node, user="kubelet")
-    cluster.api.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                        "metadata": {"name": name, "namespace": "kube-node-lease"},
-                        "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
-                                 "renewTime": micro_timestamp(cluster.now)}}, user="kubelet")
+    cluster.api.create(
+        {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": name, "namespace": "kube-node-lease"},
+            "spec": {
+                "holderIdentity": name,
+                "leaseDurationSeconds": 40,
+                "renewTime": micro_timestamp(cluster.now),
+            },
+        },
+        user="kubelet",
+    )
     if heartbeats is not None:
         heartbeats.alive.add(name)
     return created
 
 
-def add_pod(cluster: Any, name: str, node: str | None, *, labels: dict | None = None, ip: str | None = None,
-            ready: bool = True, namespace: str = "default", **spec: Any) -> dict:
+def add_pod(
+    cluster: Any,
+    name: str,
+    node: str | None,
+    *,
+    labels: dict | None = None,
+    ip: str | None = None,
+    ready: bool = True,
+    namespace: str = "default",
+    **spec: Any,
+) -> dict:
     """A pod already bound to ``node`` (no scheduler involved) with the status its kubelet would report."""
     body: dict[str, Any] = {"containers": [{"name": "app", "image": "nginx:1.27"}], **spec}
     if node:
         body["nodeName"] = node
-    pod = cluster.api.create({"apiVersion": "v1", "kind": "Pod",
-                              "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
-                              "spec": body}, user="test")
+    pod = cluster.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+            "spec": body,
+        },
+        user="test",
+    )
     if ip is not None:
         status = deep_copy(pod)
         status["status"].update({"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]})
-        status["status"]["conditions"] = [{"type": "Ready", "status": "True" if ready else "False",
-                                           "lastProbeTime": None, "lastTransitionTime": timestamp(cluster.now)}]
+        status["status"]["conditions"] = [
+            {
+                "type": "Ready",
+                "status": "True" if ready else "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": timestamp(cluster.now),
+            }
+        ]
         pod = cluster.api.update_status(status, user="kubelet")
     return pod
 
@@ -94,5 +139,7 @@ def kcm_controller(cluster: Any, name: str) -> Any:
 
 def events(cluster: Any, reason: str) -> list[dict]:
     """v1 Events with ``reason``, oldest first."""
-    return sorted((e for e in cluster.api.items("events", None) if e["reason"] == reason),
-                  key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
+    return sorted(
+        (e for e in cluster.api.items("events", None) if e["reason"] == reason),
+        key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]),
+    )

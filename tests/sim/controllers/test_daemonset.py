@@ -1,4 +1,7 @@
-"""daemonset-controller: one Pod per eligible node, pinned by node affinity, default tolerations, rolling update."""
+"""daemonset-controller: one Pod per eligible node.
+
+Pinned by node affinity, with the default tolerations, replaced by a rolling update.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ def nodes_of(lab):
     out = {}
     for pod in lab.pods("kube-system"):
         if not any(ref["kind"] == "DaemonSet" for ref in pod["metadata"].get("ownerReferences") or []):
-            continue                                        # the control plane's static (mirror) Pods
+            continue  # the control plane's static (mirror) Pods
         term = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
         [field] = term["nodeSelectorTerms"][0]["matchFields"]
         out[field["values"][0]] = pod
@@ -42,11 +45,16 @@ def test_one_pod_per_worker_pinned_by_match_fields(lab):
     message, actions = lab.actions(lambda: ctl.sync_handler(key), user="daemonset-controller")
     assert actions == ["create pods", "create events"] * 2 + ["update daemonsets/status"]
     pods = nodes_of(lab)
-    assert sorted(pods) == ["worker-1", "worker-2"]        # the master's taint is not tolerated
-    term = pods["worker-1"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-    assert term == {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In",
-                                                            "values": ["worker-1"]}]}]}
-    assert not pods["worker-1"]["spec"].get("nodeName")    # the scheduler binds it
+    assert sorted(pods) == ["worker-1", "worker-2"]  # the master's taint is not tolerated
+    term = pods["worker-1"]["spec"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
+    assert term == {
+        "nodeSelectorTerms": [
+            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["worker-1"]}]}
+        ]
+    }
+    assert not pods["worker-1"]["spec"].get("nodeName")  # the scheduler binds it
     assert pods["worker-1"]["metadata"]["generateName"] == "agent-"
     assert CONTROLLER_REVISION_HASH in pods["worker-1"]["metadata"]["labels"]
     assert "created agent-" in message
@@ -55,8 +63,9 @@ def test_one_pod_per_worker_pinned_by_match_fields(lab):
 def test_tolerating_the_control_plane_taint_includes_masters(lab):
     ctl, key = daemonset(lab)
     ds = deep_copy(lab.api.peek("daemonsets", "agent", "kube-system"))
-    ds["spec"]["template"]["spec"]["tolerations"] = [{"key": "node-role.kubernetes.io/control-plane",
-                                                      "operator": "Exists", "effect": "NoSchedule"}]
+    ds["spec"]["template"]["spec"]["tolerations"] = [
+        {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
+    ]
     lab.api.update(ds, user="kubectl")
     ctl.sync_handler(key)
     assert sorted(nodes_of(lab)) == ["master-1", "worker-1", "worker-2"]
@@ -67,9 +76,13 @@ def test_daemon_pods_get_the_default_tolerations_without_a_time_limit(lab):
     ctl.sync_handler(key)
     tolerations = nodes_of(lab)["worker-1"]["spec"]["tolerations"]
     assert {(t["key"], t["effect"]) for t in tolerations} == {
-        ("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
-        ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-        ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable", "NoSchedule")}
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    }
     assert all("tolerationSeconds" not in t for t in tolerations)  # never evicted for a sick node
 
 
@@ -95,11 +108,26 @@ def test_status_counts_scheduled_ready_and_updated(lab):
         lab.run_pod(pod, node)
     ctl.sync_handler(key)
     st = lab.api.peek("daemonsets", "agent", "kube-system")["status"]
-    assert {k: st.get(k, 0) for k in ("desiredNumberScheduled", "currentNumberScheduled", "numberReady",
-                                      "numberAvailable", "updatedNumberScheduled", "numberMisscheduled",
-                                      "observedGeneration")} == {
-        "desiredNumberScheduled": 2, "currentNumberScheduled": 2, "numberReady": 2, "numberAvailable": 2,
-        "updatedNumberScheduled": 2, "numberMisscheduled": 0, "observedGeneration": 1}
+    assert {
+        k: st.get(k, 0)
+        for k in (
+            "desiredNumberScheduled",
+            "currentNumberScheduled",
+            "numberReady",
+            "numberAvailable",
+            "updatedNumberScheduled",
+            "numberMisscheduled",
+            "observedGeneration",
+        )
+    } == {
+        "desiredNumberScheduled": 2,
+        "currentNumberScheduled": 2,
+        "numberReady": 2,
+        "numberAvailable": 2,
+        "updatedNumberScheduled": 2,
+        "numberMisscheduled": 0,
+        "observedGeneration": 1,
+    }
 
 
 def test_an_untolerated_no_execute_taint_removes_the_pod(lab):
@@ -140,6 +168,7 @@ def test_rolling_update_replaces_one_pod_at_a_time(lab):
 
 
 # --- the per-node view: recomputed where something changed, equal to a full walk ---------------------
+
 
 def assert_view_matches_a_full_walk(ctl, key):
     """The controller's incremental view of every node equals one built from scratch now."""
@@ -253,7 +282,7 @@ def test_with_min_ready_seconds_availability_follows_the_clock(lab):
     ctl.sync_handler(key)
     assert_view_matches_a_full_walk(ctl, key)
     assert lab.api.peek("daemonsets", "agent", "kube-system")["status"].get("numberAvailable", 0) == 0
-    lab.cluster.run(until=lab.cluster.now + 10)   # no Pod event: only time passed
+    lab.cluster.run(until=lab.cluster.now + 10)  # no Pod event: only time passed
     ctl.sync_handler(key)
     assert_view_matches_a_full_walk(ctl, key)
     assert lab.api.peek("daemonsets", "agent", "kube-system")["status"]["numberAvailable"] == 2

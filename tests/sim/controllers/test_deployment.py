@@ -60,17 +60,24 @@ def test_creates_a_replica_set_named_after_the_template_hash(lab):
     ctl, key = deploy(lab)
     message, actions = lab.actions(lambda: ctl.sync_handler(key), user="deployment-controller")
     # The revision annotation, the Progressing condition, then the rollout status (Available) — as upstream.
-    assert actions == ["create replicasets", "create events", "update deployments", "update deployments/status",
-                       "update deployments/status"]
+    assert actions == [
+        "create replicasets",
+        "create events",
+        "update deployments",
+        "update deployments/status",
+        "update deployments/status",
+    ]
     d = lab.api.peek("deployments", "web", "default")
     pod_hash = compute_hash(d["spec"]["template"])
     rs = lab.api.peek("replicasets", f"web-{pod_hash}", "default")
     assert rs["spec"]["replicas"] == 3
     assert rs["spec"]["selector"]["matchLabels"] == {"app": "web", POD_TEMPLATE_HASH: pod_hash}
     assert rs["spec"]["template"]["metadata"]["labels"] == {"app": "web", POD_TEMPLATE_HASH: pod_hash}
-    assert rs["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1",
-                                             "deployment.kubernetes.io/desired-replicas": "3",
-                                             "deployment.kubernetes.io/max-replicas": "4"}
+    assert rs["metadata"]["annotations"] == {
+        "deployment.kubernetes.io/revision": "1",
+        "deployment.kubernetes.io/desired-replicas": "3",
+        "deployment.kubernetes.io/max-replicas": "4",
+    }
     assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
     assert lab.events("ScalingReplicaSet") == [f"Scaled up replica set web-{pod_hash} from 0 to 3"]
     assert condition(lab, "Progressing")["reason"] == "NewReplicaSetCreated"
@@ -82,13 +89,21 @@ def test_a_finished_rollout_is_available_and_complete(lab):
     deploy(lab)
     lab.settle()
     st = lab.api.peek("deployments", "web", "default")["status"]
-    assert {k: st.get(k) for k in ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas",
-                                   "availableReplicas")} == {"observedGeneration": 1, "replicas": 3,
-                                                             "updatedReplicas": 3, "readyReplicas": 3,
-                                                             "availableReplicas": 3}
+    assert {
+        k: st.get(k)
+        for k in ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+    } == {
+        "observedGeneration": 1,
+        "replicas": 3,
+        "updatedReplicas": 3,
+        "readyReplicas": 3,
+        "availableReplicas": 3,
+    }
     assert "unavailableReplicas" not in st
     assert (condition(lab, "Available")["reason"], condition(lab, "Available")["message"]) == (
-        "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        "MinimumReplicasAvailable",
+        "Deployment has minimum availability.",
+    )
     [rs] = replica_sets(lab)
     assert condition(lab, "Progressing")["message"] == f'ReplicaSet "{rs}" has successfully progressed.'
     assert condition(lab, "Progressing")["reason"] == "NewReplicaSetAvailable"
@@ -112,13 +127,17 @@ def test_rolling_update_stays_within_max_surge_and_max_unavailable(lab):
     # One sync: the new ReplicaSet gets 1 (4 + maxSurge 1 Pods at most), the old loses 1 (maxUnavailable 1).
     assert sizes == {old: 3, new: 1}
     ctl.sync_handler(key)
-    assert replica_sets(lab) == {old: 3, new: 2}      # back to 5 Pods in all
+    assert replica_sets(lab) == {old: 3, new: 2}  # back to 5 Pods in all
     ctl.sync_handler(key)
-    assert replica_sets(lab) == {old: 3, new: 2}      # the new Pods are not available yet: wait
+    assert replica_sets(lab) == {old: 3, new: 2}  # the new Pods are not available yet: wait
     lab.settle()
     assert replica_sets(lab) == {old: 0, new: 4}
-    assert lab.api.peek("deployments", "web", "default")["metadata"]["annotations"][
-        "deployment.kubernetes.io/revision"] == "2"
+    assert (
+        lab.api.peek("deployments", "web", "default")["metadata"]["annotations"][
+            "deployment.kubernetes.io/revision"
+        ]
+        == "2"
+    )
     assert f"Scaled down replica set {old} from 4 to 3" in lab.events("ScalingReplicaSet")
 
 
@@ -154,13 +173,20 @@ def test_scaling_mid_rollout_is_proportional(lab):
 def test_a_paused_deployment_does_not_roll_out(lab):
     ctl, key = deploy(lab)
     lab.settle()
-    edit(lab, lambda d: (d["spec"].update(paused=True),
-                         d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28")))
+    edit(
+        lab,
+        lambda d: (
+            d["spec"].update(paused=True),
+            d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"),
+        ),
+    )
     message = ctl.sync_handler(key)
     assert message.startswith("paused")
     assert len(replica_sets(lab)) == 1
     assert (condition(lab, "Progressing")["reason"], condition(lab, "Progressing")["message"]) == (
-        "DeploymentPaused", "Deployment is paused")
+        "DeploymentPaused",
+        "Deployment is paused",
+    )
 
 
 def test_old_replica_sets_beyond_the_history_limit_are_deleted(lab):
@@ -169,8 +195,10 @@ def test_old_replica_sets_beyond_the_history_limit_are_deleted(lab):
     for tag in ("1.28", "1.29"):
         edit(lab, lambda d, t=tag: d["spec"]["template"]["spec"]["containers"][0].update(image=f"nginx:{t}"))
         lab.settle()
-    revisions = sorted(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
-                       for rs in lab.api.items("replicasets", "default"))
+    revisions = sorted(
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        for rs in lab.api.items("replicasets", "default")
+    )
     assert revisions == ["2", "3"]
 
 
@@ -197,19 +225,34 @@ def test_a_deployment_adopts_a_matching_orphan_replicaset_and_leaves_other_owner
     import kcourse
 
     c = kcourse.Cluster(workers=1, addons=False, cloud=False, seed=0)
-    template = {"metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}
-    c.apply({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-orphan", "namespace": "default",
-                                                                  "labels": {"app": "web"}},
-             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+    template = {
+        "metadata": {"labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+    }
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": "web-orphan", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template},
+        }
+    )
     c.kubectl("create deployment other --image=nginx:1.27")
     c.run_until_stable()
-    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template},
+        }
+    )
     c.run_until_stable()
     web_uid = c.api.peek("deployments", "web", "default")["metadata"]["uid"]
-    owners = {rs["metadata"]["name"]: [r["uid"] for r in rs["metadata"].get("ownerReferences", [])]
-              for rs in c.api.items("replicasets", "default")}
+    owners = {
+        rs["metadata"]["name"]: [r["uid"] for r in rs["metadata"].get("ownerReferences", [])]
+        for rs in c.api.items("replicasets", "default")
+    }
     assert owners["web-orphan"] == [web_uid]
     other = [name for name in owners if name.startswith("other-")]
     assert other and all(owners[name] != [web_uid] for name in other)
@@ -221,12 +264,22 @@ def test_a_deployment_adopts_a_matching_orphan_replicaset_and_leaves_other_owner
 # pkg/controller/deployment/util/deployment_util.go (DeploymentTimedOut answers no for a
 # NewReplicaSetAvailable condition; DeploymentComplete).
 
+
 def _stuck_web(progress_deadline: int) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-            "spec": {"replicas": 2, "progressDeadlineSeconds": progress_deadline,
-                     "selector": {"matchLabels": {"app": "web"}},
-                     "template": {"metadata": {"labels": {"app": "web"}},
-                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:0.0-missing"}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": 2,
+            "progressDeadlineSeconds": progress_deadline,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx:0.0-missing"}]},
+            },
+        },
+    }
 
 
 def _progressing(cluster) -> dict:
@@ -243,10 +296,16 @@ def test_a_rollout_that_makes_no_progress_times_out_once_its_deadline_passes(clu
     cond = _progressing(cluster)
     rs = cluster.api.items("replicasets", "default")[0]["metadata"]["name"]
     assert (cond["status"], cond["reason"], cond["message"]) == (
-        "False", "ProgressDeadlineExceeded", f'ReplicaSet "{rs}" has timed out progressing.')
+        "False",
+        "ProgressDeadlineExceeded",
+        f'ReplicaSet "{rs}" has timed out progressing.',
+    )
     # Marked within a second after the deadline (the check is queued for lastUpdateTime + 30 s + 1 s) ...
-    timed_out = next(e for e in events if e.component == "deployment-controller" and
-                     "ProgressDeadlineExceeded" in e.message)
+    timed_out = next(
+        e
+        for e in events
+        if e.component == "deployment-controller" and "ProgressDeadlineExceeded" in e.message
+    )
     assert 30 < timed_out.time - last_progress <= 32
     # ... by one sync for the check, not a loop polling towards it.
     syncs = [e for e in events if e.component == "deployment-controller"]
@@ -266,7 +325,9 @@ def test_a_finished_rollout_that_loses_a_pod_is_not_rechecked_over_and_over(clus
     deployment_syncs = [e for e in events if e.component == "deployment-controller" and e.key == key]
     assert _progressing(cluster)["reason"] == "NewReplicaSetAvailable"
     assert len(deployment_syncs) <= 20, f"{len(deployment_syncs)} syncs of {key}"
-    ctl = cluster.machines["master-1"].component("kube-controller-manager").controller("deployment-controller")
+    ctl = (
+        cluster.machines["master-1"].component("kube-controller-manager").controller("deployment-controller")
+    )
     assert key not in ctl.queue._waiting
 
 
@@ -284,12 +345,17 @@ def test_the_second_node_failure_of_the_controllers_chapter_settles_in_a_few_hun
     events = c.run_until_stable()
     by_component = collections.Counter(e.component for e in events)
     assert by_component["deployment-controller"] <= 30, by_component
-    heartbeats = sum(n for comp, n in by_component.items()
-                     if comp in ("kube-scheduler", "kube-controller-manager", "cloud-controller-manager"))
+    heartbeats = sum(
+        n
+        for comp, n in by_component.items()
+        if comp in ("kube-scheduler", "kube-controller-manager", "cloud-controller-manager")
+    )
     assert len(events) - heartbeats <= 500, by_component.most_common(10)
     assert convergence(c) == {"web": 3}
 
 
 def convergence(c) -> dict[str, int]:
-    return {d["metadata"]["name"]: (d.get("status") or {}).get("availableReplicas", 0)
-            for d in c.api.items("deployments", "default")}
+    return {
+        d["metadata"]["name"]: (d.get("status") or {}).get("availableReplicas", 0)
+        for d in c.api.items("deployments", "default")
+    }

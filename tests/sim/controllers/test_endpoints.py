@@ -8,9 +8,12 @@ from nodekit import add_node, add_pod, kcm_controller, set_pod_status
 from kcourse.sim.controllers.endpoints import services_for_pod
 from kcourse.sim.informer import Informer
 
-SERVICE = {"apiVersion": "v1", "kind": "Service",
-           "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
-           "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
+    "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+}
 PORTS = [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
 
 
@@ -19,9 +22,16 @@ def web(bare):
     add_node(bare, "node-a")
     bare.api.create(SERVICE, user="admin")
     for i, ready in enumerate((True, True, False), start=1):
-        add_pod(bare, f"web-{i}", "node-a", labels={"app": "web"}, ip=f"10.244.1.{10 - i}", ready=ready,
-                containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}])
-    add_pod(bare, "web-pending", "node-a", labels={"app": "web"})            # no IP yet
+        add_pod(
+            bare,
+            f"web-{i}",
+            "node-a",
+            labels={"app": "web"},
+            ip=f"10.244.1.{10 - i}",
+            ready=ready,
+            containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
+        )
+    add_pod(bare, "web-pending", "node-a", labels={"app": "web"})  # no IP yet
     add_pod(bare, "db-1", "node-a", labels={"app": "db"}, ip="10.244.1.20")  # not selected
     bare.run_until_stable()
     return bare
@@ -49,7 +59,7 @@ def test_a_pod_becoming_ready_moves_to_addresses(web):
 
 
 def test_a_terminating_pod_leaves_the_endpoints(web):
-    web.api.delete("pods", "web-1", "default")      # graceful: it keeps running, Terminating
+    web.api.delete("pods", "web-1", "default")  # graceful: it keeps running, Terminating
     web.run_until_stable()
     [subset] = web.api.peek("endpoints", "web", "default")["subsets"]
     assert [a["targetRef"]["name"] for a in subset["addresses"]] == ["web-2"]
@@ -63,8 +73,15 @@ def test_deleting_the_service_deletes_its_endpoints(web):
 
 def test_a_service_without_a_selector_is_left_alone(web):
     before = web.api.peek("endpoints", "kubernetes", "default")
-    web.api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "external", "namespace": "default"},
-                    "spec": {"ports": [{"port": 5432}]}}, user="admin")
+    web.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "external", "namespace": "default"},
+            "spec": {"ports": [{"port": 5432}]},
+        },
+        user="admin",
+    )
     web.run_until_stable()
     assert web.api.peek("endpoints", "external", "default") is None
     assert web.api.peek("endpoints", "kubernetes", "default") == before
@@ -72,17 +89,33 @@ def test_a_service_without_a_selector_is_left_alone(web):
 
 def test_in_a_running_cluster_endpoints_list_exactly_the_ready_pods():
     import kcourse
+
     c = kcourse.Cluster(seed=0)
     if c.api.peek("nodes", "worker-1") is None:
         pytest.skip("needs kubelets that register their nodes and run pods")
-    c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
-                      "template": {"metadata": {"labels": {"app": "web"}},
-                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "replicas": 3,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+                },
+            },
+        }
+    )
     c.apply(dict(SERVICE, spec={"selector": {"app": "web"}, "ports": [{"port": 80}]}))
     c.run_until_stable()
-    ready = sorted(p["status"]["podIP"] for p in c.pods() if p["metadata"]["labels"].get("app") == "web"
-                   and any(x["type"] == "Ready" and x["status"] == "True" for x in p["status"].get("conditions", [])))
+    ready = sorted(
+        p["status"]["podIP"]
+        for p in c.pods()
+        if p["metadata"]["labels"].get("app") == "web"
+        and any(x["type"] == "Ready" and x["status"] == "True" for x in p["status"].get("conditions", []))
+    )
     [subset] = c.api.peek("endpoints", "web", "default")["subsets"]
     assert sorted(a["ip"] for a in subset["addresses"]) == ready and len(ready) == 3
 
@@ -90,23 +123,39 @@ def test_in_a_running_cluster_endpoints_list_exactly_the_ready_pods():
 def test_the_services_of_a_pod_come_from_the_selector_index_as_a_scan_would_find_them(bare):
     services = Informer(bare.api.client("test"), "services")
     services.start()
-    selectors = {"web": {"app": "web"}, "web-canary": {"app": "web", "track": "canary"}, "db": {"app": "db"},
-                 "tier": {"tier": "front"}, "none": None}
+    selectors = {
+        "web": {"app": "web"},
+        "web-canary": {"app": "web", "track": "canary"},
+        "db": {"app": "db"},
+        "tier": {"tier": "front"},
+        "none": None,
+    }
     for name, selector in selectors.items():
         spec = {"ports": [{"port": 80}]} | ({"selector": selector} if selector else {})
         bare.api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec})
     tier = bare.api.get("services", "tier", "default")
-    bare.api.update(dict(tier, spec=dict(tier["spec"], selector={"tier": "back"})))   # the index must follow
+    bare.api.update(dict(tier, spec=dict(tier["spec"], selector={"tier": "back"})))  # the index must follow
     bare.api.delete("services", "db", "default")
-    for labels in ({"app": "web"}, {"app": "web", "track": "canary"}, {"app": "db"}, {"tier": "front"},
-                   {"tier": "back", "app": "web"}, {}, {"track": "canary"}):
+    for labels in (
+        {"app": "web"},
+        {"app": "web", "track": "canary"},
+        {"app": "db"},
+        {"tier": "front"},
+        {"tier": "back", "app": "web"},
+        {},
+        {"track": "canary"},
+    ):
         pod = {"metadata": {"name": "p", "namespace": "default", "labels": labels}}
-        scan = [s for s in services.list() if s["spec"].get("selector")
-                and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
+        scan = [
+            s
+            for s in services.list()
+            if s["spec"].get("selector") and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())
+        ]
         assert services_for_pod(services, pod) == scan, labels
 
 
 # --- a sync costs what changed -------------------------------------------------------------------------
+
 
 def requests_of(c, user):
     return [(r.verb, r.resource) for ev in c.events for r in ev.requests if r.user == user]
@@ -121,7 +170,10 @@ def test_a_pod_event_redoes_that_pods_entry_only_and_unchanged_entries_stay_the_
     set_pod_status(web, "web-3", conditions=[dict(pod["status"]["conditions"][0], status="True")])
     web.run_until_stable()
     after = members.entries(web.api.peek("services", "web", "default"))
-    assert after["default/web-1"] is before["default/web-1"] and after["default/web-2"] is before["default/web-2"]
+    assert (
+        after["default/web-1"] is before["default/web-1"]
+        and after["default/web-2"] is before["default/web-2"]
+    )
     assert after["default/web-3"] is not before["default/web-3"] and after["default/web-3"][3] is True
     assert members.version("default/web") > version
 
@@ -132,8 +184,9 @@ def test_a_sync_with_nothing_changed_knows_it_without_a_request(web):
     ctrl.queue.add("default/web")
     web.run_until_stable()
     assert requests_of(web, "endpoint-controller")[seen:] == []
-    assert [e.message for e in web.events if e.component == "endpoint-controller"][-1] == \
-        "Endpoints default/web up to date: 2 ready, 1 not ready address(es)"
+    assert [e.message for e in web.events if e.component == "endpoint-controller"][
+        -1
+    ] == "Endpoints default/web up to date: 2 ready, 1 not ready address(es)"
 
 
 def test_endpoints_edited_by_hand_are_put_back_at_the_services_next_sync(web):
@@ -151,9 +204,14 @@ def test_endpoints_edited_by_hand_are_put_back_at_the_services_next_sync(web):
 
 def test_a_relabelled_service_gets_its_labels_on_the_endpoints_though_no_pod_changed(web):
     svc = web.api.peek("services", "web", "default")
-    web.api.update(dict(svc, metadata=dict(svc["metadata"], labels={"app": "web", "tier": "front"})), user="admin")
+    web.api.update(
+        dict(svc, metadata=dict(svc["metadata"], labels={"app": "web", "tier": "front"})), user="admin"
+    )
     web.run_until_stable()
-    assert web.api.peek("endpoints", "web", "default")["metadata"]["labels"] == {"app": "web", "tier": "front"}
+    assert web.api.peek("endpoints", "web", "default")["metadata"]["labels"] == {
+        "app": "web",
+        "tier": "front",
+    }
 
 
 def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web):
@@ -162,6 +220,7 @@ def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web)
 
     from kcourse.sim.controllers.endpoints import ServicePods
     from kcourse.sim.objects import timestamp
+
     rng = random.Random(5)
     ctrl = kcm_controller(web, "endpoint-controller")
     for step in range(60):
@@ -169,14 +228,32 @@ def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web)
         pod = web.api.peek("pods", name, "default")
         action = rng.random()
         if pod is None:
-            add_pod(web, name, "node-a", labels={"app": rng.choice(["web", "db"])}, ip=f"10.244.1.{30 + step}",
-                    ready=rng.random() < 0.5, containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}])
+            add_pod(
+                web,
+                name,
+                "node-a",
+                labels={"app": rng.choice(["web", "db"])},
+                ip=f"10.244.1.{30 + step}",
+                ready=rng.random() < 0.5,
+                containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
+            )
         elif action < 0.4:
-            set_pod_status(web, name, conditions=[{"type": "Ready", "status": rng.choice(["True", "False"]),
-                                                   "lastTransitionTime": timestamp(web.now)}])
+            set_pod_status(
+                web,
+                name,
+                conditions=[
+                    {
+                        "type": "Ready",
+                        "status": rng.choice(["True", "False"]),
+                        "lastTransitionTime": timestamp(web.now),
+                    }
+                ],
+            )
         elif action < 0.7:
-            web.api.update(dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),
-                           user="admin")
+            web.api.update(
+                dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),
+                user="admin",
+            )
         else:
             web.api.delete("pods", name, "default", grace_period_seconds=0)
         if step % 4 == 0:

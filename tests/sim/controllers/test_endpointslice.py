@@ -5,16 +5,24 @@ from __future__ import annotations
 import pytest
 from nodekit import add_node, add_pod, kcm_controller, set_pod_status
 
-SERVICE = {"apiVersion": "v1", "kind": "Service",
-           "metadata": {"name": "web", "namespace": "default"},
-           "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "web", "namespace": "default"},
+    "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+}
 CONTAINERS = [{"name": "app", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 8080}]}]
 
 
 def slices(c, service="web"):
-    return sorted((s for s in c.api.items("endpointslices", "default")
-                   if s["metadata"].get("labels", {}).get("kubernetes.io/service-name") == service),
-                  key=lambda s: s["metadata"]["name"])
+    return sorted(
+        (
+            s
+            for s in c.api.items("endpointslices", "default")
+            if s["metadata"].get("labels", {}).get("kubernetes.io/service-name") == service
+        ),
+        key=lambda s: s["metadata"]["name"],
+    )
 
 
 @pytest.fixture
@@ -22,7 +30,9 @@ def web(bare):
     add_node(bare, "node-a", zone="zone-b")
     bare.api.create(SERVICE, user="admin")
     add_pod(bare, "web-1", "node-a", labels={"app": "web"}, ip="10.244.1.5", containers=CONTAINERS)
-    add_pod(bare, "web-2", "node-a", labels={"app": "web"}, ip="10.244.1.6", ready=False, containers=CONTAINERS)
+    add_pod(
+        bare, "web-2", "node-a", labels={"app": "web"}, ip="10.244.1.6", ready=False, containers=CONTAINERS
+    )
     bare.run_until_stable()
     return bare
 
@@ -59,7 +69,9 @@ def test_more_than_100_pods_fill_several_slices(bare):
     add_node(bare, "node-a")
     bare.api.create(SERVICE, user="admin")
     for i in range(150):
-        add_pod(bare, f"web-{i}", "node-a", labels={"app": "web"}, ip=f"10.244.1.{i + 2}", containers=CONTAINERS)
+        add_pod(
+            bare, f"web-{i}", "node-a", labels={"app": "web"}, ip=f"10.244.1.{i + 2}", containers=CONTAINERS
+        )
     bare.run_until_stable()
     assert sorted(len(s["endpoints"]) for s in slices(bare)) == [50, 100]
 
@@ -81,17 +93,22 @@ def test_pods_leaving_shrink_the_slice_in_place(web):
 
 # --- a sync costs what changed -------------------------------------------------------------------------
 
+
 def test_a_sync_with_nothing_changed_knows_it_without_a_request(web):
     seen = sum(1 for ev in web.events for r in ev.requests if r.user == "endpointslice-controller")
     kcm_controller(web, "endpointslice-controller").queue.add("default/web")
     web.run_until_stable()
     assert sum(1 for ev in web.events for r in ev.requests if r.user == "endpointslice-controller") == seen
-    assert [e.message for e in web.events if e.component == "endpointslice-controller"][-1] == \
-        "1 slice(s) for default/web, 2 endpoint(s) (1 ready), up to date"
+    assert [e.message for e in web.events if e.component == "endpointslice-controller"][
+        -1
+    ] == "1 slice(s) for default/web, 2 endpoint(s) (1 ready), up to date"
 
 
 def test_a_slice_edited_by_hand_is_put_back(web):
-    """Updates of its slices by others requeue the Service (endpointslice_controller.go onEndpointSliceUpdate)."""
+    """Updates of its slices by others requeue the Service.
+
+    endpointslice_controller.go, onEndpointSliceUpdate.
+    """
     [es] = slices(web)
     web.api.update(dict(es, endpoints=[]), user="admin")
     web.run_until_stable()
@@ -119,4 +136,7 @@ def test_an_unchanged_pods_endpoint_is_the_same_object_from_one_version_to_the_n
     web.run_until_stable()
     after = members.entries(web.api.peek("services", "web", "default"))
     assert after["default/web-1"] is before["default/web-1"]
-    assert after["default/web-2"][2]["conditions"]["ready"] and not before["default/web-2"][2]["conditions"]["ready"]
+    assert (
+        after["default/web-2"][2]["conditions"]["ready"]
+        and not before["default/web-2"][2]["conditions"]["ready"]
+    )

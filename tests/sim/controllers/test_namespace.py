@@ -11,7 +11,9 @@ def lab(bare) -> Lab:
     lab = Lab(bare)
     lab.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
     lab.create(workload("Deployment", replicas=2, namespace="shop"))
-    lab.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "shop"}})
+    lab.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "shop"}}
+    )
     lab.cluster.run(until=lab.cluster.now + 1)
     return lab
 
@@ -21,24 +23,29 @@ def test_a_deleted_namespace_terminates_then_goes_once_empty(lab):
     ns = lab.api.peek("namespaces", "shop")
     assert ns["status"]["phase"] == "Terminating" and ns["spec"]["finalizers"] == ["kubernetes"]
     lab.cluster.run(until=lab.cluster.now + 4.9)
-    assert lab.api.peek("configmaps", "settings", "shop") is not None   # the 5 s deletion grace period
+    assert lab.api.peek("configmaps", "settings", "shop") is not None  # the 5 s deletion grace period
     events = lab.cluster.run(until=lab.cluster.now + 1)
     [line] = [e.message for e in events if e.component == "namespace-controller"]
-    assert line.endswith("namespace shop is empty: removed the kubernetes finalizer, the API server deletes it")
+    assert line.endswith(
+        "namespace shop is empty: removed the kubernetes finalizer, the API server deletes it"
+    )
     assert lab.api.peek("namespaces", "shop") is None
     assert lab.api.items("deployments", "shop") == [] and lab.api.items("configmaps", "shop") == []
 
 
 def test_terminating_pods_hold_the_namespace_and_say_so(lab):
     for pod in lab.pods("shop"):
-        lab.run_pod(pod)                      # bound: they terminate gracefully
+        lab.run_pod(pod)  # bound: they terminate gracefully
     lab.api.delete("namespaces", "shop", user="kubectl")
     events = lab.cluster.run(until=lab.cluster.now + 6)
     [line] = [e.message for e in events if e.component == "namespace-controller"]
     assert "waiting for 2 pods to go" in line
     conds = {c["type"]: c for c in lab.api.peek("namespaces", "shop")["status"]["conditions"]}
     assert conds["NamespaceContentRemaining"]["reason"] == "SomeResourcesRemain"
-    assert conds["NamespaceContentRemaining"]["message"] == "Some resources are remaining: pods has 2 resource instances"
+    assert (
+        conds["NamespaceContentRemaining"]["message"]
+        == "Some resources are remaining: pods has 2 resource instances"
+    )
     assert conds["NamespaceDeletionContentFailure"]["reason"] == "ContentDeleted"
     lab.finish_terminating("shop")
     lab.cluster.run(until=lab.cluster.now + 40)
@@ -47,11 +54,14 @@ def test_terminating_pods_hold_the_namespace_and_say_so(lab):
 
 def test_new_objects_are_refused_while_terminating(lab):
     from kcourse.sim.errors import ApiError
+
     for pod in lab.pods("shop"):
         lab.run_pod(pod)
     lab.api.delete("namespaces", "shop", user="kubectl")
     with pytest.raises(ApiError) as err:
-        lab.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late", "namespace": "shop"}})
+        lab.create(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late", "namespace": "shop"}}
+        )
     assert err.value.code == 403
 
 

@@ -38,8 +38,8 @@ def test_a_deleted_nodes_range_returns_to_the_pool(bare):
 
 
 def test_an_exhausted_cluster_cidr_is_reported_on_the_node(bare):
-    assert list(bare.network.node_cidrs) == ["master-1"]    # registered by its kubelet at boot
-    bare.network._pod_cidrs = bare.network._pod_cidrs[:3]   # room for one more node (x.x.0.0/24 stays unused)
+    assert list(bare.network.node_cidrs) == ["master-1"]  # registered by its kubelet at boot
+    bare.network._pod_cidrs = bare.network._pod_cidrs[:3]  # room for one more node (x.x.0.0/24 stays unused)
     add_node(bare, "node-a")
     add_node(bare, "node-b")
     bare.run_until_stable()
@@ -61,7 +61,7 @@ def test_a_freed_range_is_the_next_one_given_then_allocation_carries_on_after_th
     add_node(bare, "node-e")
     bare.run_until_stable()
     given = bare.network.node_cidrs
-    assert given["node-d"] == cidrs["node-b"]                   # the lowest free range first
+    assert given["node-d"] == cidrs["node-b"]  # the lowest free range first
     ranges = [ipaddress.ip_network(c) for c in bare.network.node_cidrs.values()]
     assert ipaddress.ip_network(given["node-e"]) == max(ranges)  # then the one after the highest in use
     assert len(set(ranges)) == len(ranges)

@@ -16,7 +16,7 @@ def test_pods_of_a_deleted_node_are_force_deleted_after_the_quarantine(bare):
     bare.run_until_stable()
     assert bare.api.peek("pods", "web-1", "default") is None
     gc = [e for e in bare.events if e.component == "pod-garbage-collector" and "orphaned" in e.message]
-    assert 40 <= gc[0].time - deleted_at < 41   # the quarantine, then one pass of the loop
+    assert 40 <= gc[0].time - deleted_at < 41  # the quarantine, then one pass of the loop
     assert "force-deleted 1 orphaned pod(s) of deleted node node-a: default/web-1" in gc[0].message
 
 
@@ -34,12 +34,13 @@ def test_terminated_pods_over_the_threshold_go_oldest_first(bare):
 def test_terminating_pods_on_an_out_of_service_node_are_force_deleted(bare):
     add_node(bare, "node-a", ready="False")
     add_pod(bare, "db-0", "node-a", ip="10.244.1.5")
-    bare.api.delete("pods", "db-0", "default")          # graceful: stays Terminating, no kubelet answers
+    bare.api.delete("pods", "db-0", "default")  # graceful: stays Terminating, no kubelet answers
     bare.advance(20)
     assert bare.api.peek("pods", "db-0", "default") is not None
     node = deep_copy(bare.api.peek("nodes", "node-a"))
-    node["spec"]["taints"] = [{"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown",
-                               "effect": "NoExecute"}]
+    node["spec"]["taints"] = [
+        {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
+    ]
     bare.api.update(node, user="admin")
     bare.advance(20)
     assert bare.api.peek("pods", "db-0", "default") is None

@@ -25,7 +25,9 @@ class Lab:
     def __init__(self, cluster: Any):
         self.cluster = cluster
         self.api = cluster.api
-        self.kcm = next(c for c in cluster.machines["master-1"].components if c.name == "kube-controller-manager")
+        self.kcm = next(
+            c for c in cluster.machines["master-1"].components if c.name == "kube-controller-manager"
+        )
 
     def controller(self, name: str) -> Any:
         return self.kcm.controller(name)
@@ -34,9 +36,11 @@ class Lab:
         """Run ``fn`` and list the write requests it made, as ``verb resource[/subresource]``."""
         start = self.api.request_seq
         result = fn()
-        out = [f"{r.verb} {r.resource}{'/' + r.subresource if r.subresource else ''}"
-               for r in self.api.recent_requests
-               if r.seq > start and r.verb not in ("get", "list", "watch") and (user is None or r.user == user)]
+        out = [
+            f"{r.verb} {r.resource}{'/' + r.subresource if r.subresource else ''}"
+            for r in self.api.recent_requests
+            if r.seq > start and r.verb not in ("get", "list", "watch") and (user is None or r.user == user)
+        ]
         return result, out
 
     def create(self, obj: dict) -> dict:
@@ -44,10 +48,14 @@ class Lab:
 
     def node(self, name: str, taints: list[dict] | None = None, labels: dict | None = None) -> dict:
         md = {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}}
-        return self.api.create({"apiVersion": "v1", "kind": "Node", "metadata": md,
-                                "spec": {"taints": taints or []}}, user="kubelet")
+        return self.api.create(
+            {"apiVersion": "v1", "kind": "Node", "metadata": md, "spec": {"taints": taints or []}},
+            user="kubelet",
+        )
 
-    def run_pod(self, pod: dict, node: str = "worker-1", ready: bool = True, ready_at: float | None = None) -> dict:
+    def run_pod(
+        self, pod: dict, node: str = "worker-1", ready: bool = True, ready_at: float | None = None
+    ) -> dict:
         """Bind the Pod and report it Running (and Ready): what the scheduler and kubelet would do."""
         md = pod["metadata"]
         current = self.api.peek("pods", md["name"], md["namespace"])
@@ -56,10 +64,16 @@ class Lab:
         copy = deep_copy(current)
         when = timestamp(self.cluster.now if ready_at is None else ready_at)
         copy["status"]["phase"] = "Running"
-        copy["status"]["conditions"] = [c for c in copy["status"].get("conditions") or []
-                                        if c["type"] != "Ready"] + [
-            {"type": "Ready", "status": "True" if ready else "False", "lastProbeTime": None,
-             "lastTransitionTime": when}]
+        copy["status"]["conditions"] = [
+            c for c in copy["status"].get("conditions") or [] if c["type"] != "Ready"
+        ] + [
+            {
+                "type": "Ready",
+                "status": "True" if ready else "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": when,
+            }
+        ]
         return self.api.update_status(copy, user="kubelet")
 
     def run_all(self, namespace: str = "default", node: str = "worker-1") -> int:
@@ -68,7 +82,9 @@ class Lab:
         for pod in list(self.api.items("pods", namespace)):
             if pod["metadata"].get("deletionTimestamp"):
                 continue
-            ready = any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions") or [])
+            ready = any(
+                c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions") or []
+            )
             if not ready:
                 self.run_pod(pod, node)
                 n += 1
@@ -78,7 +94,9 @@ class Lab:
         """The kubelet's part of a graceful delete: the terminating Pods are gone."""
         for pod in list(self.api.items("pods", namespace)):
             if pod["metadata"].get("deletionTimestamp"):
-                self.api.delete("pods", pod["metadata"]["name"], namespace, grace_period_seconds=0, user="kubelet")
+                self.api.delete(
+                    "pods", pod["metadata"]["name"], namespace, grace_period_seconds=0, user="kubelet"
+                )
 
     def settle(self, seconds: float = 3.0, rounds: int = 30, namespace: str = "default") -> None:
         """Let controllers act, with Pods becoming Ready and terminating Pods vanishing, until quiet."""
@@ -97,16 +115,30 @@ class Lab:
         return [e["message"] for e in self.api.items("events") if e["reason"] == reason]
 
 
-
-def workload(kind: str, name: str = "web", replicas: int | None = 3, image: str = "nginx:1.27",
-             namespace: str = "default", **spec: Any) -> dict:
-    body: dict[str, Any] = {"selector": {"matchLabels": {"app": name}},
-                            "template": {"metadata": {"labels": {"app": name}},
-                                         "spec": {"containers": [{"name": "app", "image": image}]}}}
+def workload(
+    kind: str,
+    name: str = "web",
+    replicas: int | None = 3,
+    image: str = "nginx:1.27",
+    namespace: str = "default",
+    **spec: Any,
+) -> dict:
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{"name": "app", "image": image}]},
+        },
+    }
     if replicas is not None:
         body["replicas"] = replicas
     body.update(spec)
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}, "spec": body}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": body,
+    }
 
 
 @pytest.fixture
@@ -149,9 +181,16 @@ def test_pods_are_generate_named_labelled_and_owned(lab):
     assert pod["metadata"]["generateName"] == "web-"
     assert pod["metadata"]["name"].startswith("web-") and len(pod["metadata"]["name"]) == len("web-") + 5
     assert pod["metadata"]["labels"] == {"app": "web"}
-    assert pod["metadata"]["ownerReferences"] == [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web",
-                                                   "uid": rs["metadata"]["uid"], "controller": True,
-                                                   "blockOwnerDeletion": True}]
+    assert pod["metadata"]["ownerReferences"] == [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "name": "web",
+            "uid": rs["metadata"]["uid"],
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
     assert lab.events("SuccessfulCreate") == [f"Created pod: {pod['metadata']['name']}"]
 
 
@@ -171,8 +210,13 @@ def test_status_goes_through_the_status_subresource(lab):
         lab.run_pod(pod)
     ctl.sync_handler(key)
     status = lab.api.peek("replicasets", "web", "default")["status"]
-    assert status == {"replicas": 2, "observedGeneration": 1, "fullyLabeledReplicas": 2, "readyReplicas": 2,
-                      "availableReplicas": 2}
+    assert status == {
+        "replicas": 2,
+        "observedGeneration": 1,
+        "fullyLabeledReplicas": 2,
+        "readyReplicas": 2,
+        "availableReplicas": 2,
+    }
 
 
 def test_available_waits_for_min_ready_seconds(lab):
@@ -190,30 +234,41 @@ def test_scale_down_deletes_unassigned_then_not_ready_pods_first(lab):
     ctl.sync_handler(key)
     a, b, c = lab.pods()
     lab.run_pod(a, ready=True)
-    lab.run_pod(b, ready=False)          # c stays unassigned (Pending)
+    lab.run_pod(b, ready=False)  # c stays unassigned (Pending)
     rs = deep_copy(lab.api.peek("replicasets", "web", "default"))
     rs["spec"]["replicas"] = 1
     lab.api.update(rs, user="kubectl")
     message, actions = lab.actions(lambda: ctl.sync_handler(key), user="replicaset-controller")
     assert actions[:4] == ["delete pods", "create events", "delete pods", "create events"]
     assert message.endswith(f"deleted {c['metadata']['name']}, {b['metadata']['name']}")
-    assert lab.events("SuccessfulDelete") == [f"Deleted pod: {c['metadata']['name']}",
-                                              f"Deleted pod: {b['metadata']['name']}"]
+    assert lab.events("SuccessfulDelete") == [
+        f"Deleted pod: {c['metadata']['name']}",
+        f"Deleted pod: {b['metadata']['name']}",
+    ]
 
 
 def test_ranking_prefers_newer_ready_pods_and_doubled_up_nodes(lab):
     now = 1000.0
 
     def pod(name: str, node: str, ready_at: float, created: float) -> dict:
-        return {"metadata": {"name": name, "uid": name, "creationTimestamp": timestamp(created)},
-                "spec": {"nodeName": node},
-                "status": {"phase": "Running", "conditions": [
-                    {"type": "Ready", "status": "True", "lastTransitionTime": timestamp(ready_at)}]}}
+        return {
+            "metadata": {"name": name, "uid": name, "creationTimestamp": timestamp(created)},
+            "spec": {"nodeName": node},
+            "status": {
+                "phase": "Running",
+                "conditions": [
+                    {"type": "Ready", "status": "True", "lastTransitionTime": timestamp(ready_at)}
+                ],
+            },
+        }
 
     old, young = pod("old", "n1", 10, 0), pod("young", "n2", 990, 980)
     assert [p["metadata"]["name"] for p in rank_pods_for_deletion([old, young], {}, now)] == ["young", "old"]
-    ranks = {"old": 2, "young": 1}   # old shares its node with a sibling: it goes first
-    assert [p["metadata"]["name"] for p in rank_pods_for_deletion([old, young], ranks, now)] == ["old", "young"]
+    ranks = {"old": 2, "young": 1}  # old shares its node with a sibling: it goes first
+    assert [p["metadata"]["name"] for p in rank_pods_for_deletion([old, young], ranks, now)] == [
+        "old",
+        "young",
+    ]
 
 
 def test_terminating_pods_are_not_active_and_get_replaced(lab):
@@ -227,8 +282,14 @@ def test_terminating_pods_are_not_active_and_get_replaced(lab):
 
 
 def test_adopts_orphans_and_releases_pods_that_stop_matching(lab):
-    lab.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "stray", "labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}})
+    lab.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "stray", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+        }
+    )
     ctl, key = rs_of(lab, replicas=1)
     message, actions = lab.actions(lambda: ctl.sync_handler(key), user="replicaset-controller")
     assert "adopted stray" in message and "create pods" not in actions
@@ -243,11 +304,13 @@ def test_adopts_orphans_and_releases_pods_that_stop_matching(lab):
 
 def test_failed_creations_record_a_warning_and_a_replica_failure(lab):
     ctl, key = rs_of(lab, replicas=2)
-    lab.api.delete("namespaces", "default", user="kubectl")   # Terminating: creations are forbidden
+    lab.api.delete("namespaces", "default", user="kubectl")  # Terminating: creations are forbidden
     with pytest.raises(ApiError) as err:
         ctl.sync_handler(key)
-    assert str(err.value).startswith('pods "web-" is forbidden: unable to create new content in namespace '
-                                     "default because it is being terminated")
+    assert str(err.value).startswith(
+        'pods "web-" is forbidden: unable to create new content in namespace '
+        "default because it is being terminated"
+    )
     # Its FailedCreate Event would be created in the same terminating namespace: the API server refuses it
     # and client-go's recorder drops it ("will not retry!", tools/record/event.go recordEvent).
     assert lab.events("FailedCreate") == []
@@ -265,7 +328,7 @@ def test_expectations_hold_back_a_second_count_until_observed_or_expired(bare):
     exp.deletion_observed("default/web", "default/web-old")
     assert exp.satisfied("default/web")
     exp.expect_creations("default/web", 1)
-    bare.advance(301)   # ExpectationsTimeout: five minutes
+    bare.advance(301)  # ExpectationsTimeout: five minutes
     assert exp.satisfied("default/web")
 
 

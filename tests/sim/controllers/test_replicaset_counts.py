@@ -41,8 +41,9 @@ def check_counters(ctl: Any, key: str) -> bool:
     selector = selector_from_spec(rs["spec"].get("selector"))
     owned, orphans = listed(ctl, rs)
     record = ctl._claimed_without_changes(rs, selector)
-    claim_changes = (any(not selector.matches(p["metadata"].get("labels")) for p in owned)
-                     or any(selector.matches(p["metadata"].get("labels")) for p in orphans))
+    claim_changes = any(not selector.matches(p["metadata"].get("labels")) for p in owned) or any(
+        selector.matches(p["metadata"].get("labels")) for p in orphans
+    )
     assert (record is None) == claim_changes
     if record is None:
         return False
@@ -67,20 +68,36 @@ def random_step(lab: Lab, ctl: Any, key: str, rng: random.Random) -> None:
     if op == 0 or pod is None:
         ctl.sync_handler(key)
     elif op == 1:
-        lab.run_pod(pod, node=rng.choice(["worker-1", "worker-2"]), ready=rng.random() < 0.7,
-                    ready_at=lab.cluster.now - rng.choice([0, 3, 30]))
+        lab.run_pod(
+            pod,
+            node=rng.choice(["worker-1", "worker-2"]),
+            ready=rng.random() < 0.7,
+            ready_at=lab.cluster.now - rng.choice([0, 3, 30]),
+        )
     elif op == 2:
-        edit(lab, pod, lambda p: p["metadata"].__setitem__("labels", rng.choice(
-            [{"app": "web"}, {"app": "web", "extra": "1"}, {"app": "other"}, {}])))
+        edit(
+            lab,
+            pod,
+            lambda p: p["metadata"].__setitem__(
+                "labels", rng.choice([{"app": "web"}, {"app": "web", "extra": "1"}, {"app": "other"}, {}])
+            ),
+        )
     elif op == 3:
         lab.api.delete("pods", pod["metadata"]["name"], "default", user="kubectl")
     elif op == 4:
         lab.finish_terminating()
     elif op == 5:
-        lab.create({"apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": f"stray-{rng.randrange(10**6)}",
-                                 "labels": rng.choice([{"app": "web"}, {"app": "db"}])},
-                    "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}})
+        lab.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"stray-{rng.randrange(10**6)}",
+                    "labels": rng.choice([{"app": "web"}, {"app": "db"}]),
+                },
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+            }
+        )
     elif op == 6:
         current = lab.api.peek("pods", pod["metadata"]["name"], "default")
         copy = deep_copy(current)
@@ -113,7 +130,7 @@ def test_a_restarted_controller_rebuilds_its_counters_from_the_cache(lab):
     lab.create(workload("ReplicaSet", replicas=3))
     lab.settle()
     old = lab.controller("replicaset-controller")
-    fresh = type(old)(old.manager, old.informers)   # handlers replay the cache as adds
+    fresh = type(old)(old.manager, old.informers)  # handlers replay the cache as adds
     rs = fresh.rs_informer.get("default/web")
     record = fresh.pod_counts.owned("default", rs["metadata"]["uid"])
     assert fresh.read_counts(rs, record) == (3, 3, 3, 3)

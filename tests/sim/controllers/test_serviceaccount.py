@@ -5,8 +5,11 @@ from __future__ import annotations
 
 def test_every_system_namespace_has_a_default_service_account(bare):
     namespaces = sorted(ns["metadata"]["name"] for ns in bare.api.items("namespaces"))
-    accounts = sorted(sa["metadata"]["namespace"] for sa in bare.api.items("serviceaccounts", None)
-                      if sa["metadata"]["name"] == "default")
+    accounts = sorted(
+        sa["metadata"]["namespace"]
+        for sa in bare.api.items("serviceaccounts", None)
+        if sa["metadata"]["name"] == "default"
+    )
     assert accounts == namespaces == ["default", "kube-node-lease", "kube-public", "kube-system"]
 
 
@@ -24,8 +27,10 @@ def test_a_deleted_default_account_comes_back(bare):
 
 
 def test_other_accounts_are_left_alone(bare):
-    bare.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ci", "namespace": "default"}},
-                    user="admin")
+    bare.api.create(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ci", "namespace": "default"}},
+        user="admin",
+    )
     bare.run_until_stable()
     bare.api.delete("serviceaccounts", "ci", "default", user="admin")
     bare.run_until_stable()

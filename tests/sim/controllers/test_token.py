@@ -10,9 +10,16 @@ from kcourse.sim.controllers.token import cluster_ca_cert
 
 
 def token_secret(name: str, account: str = "default") -> dict:
-    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
-            "metadata": {"name": name, "namespace": "default",
-                         "annotations": {"kubernetes.io/service-account.name": account}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {"kubernetes.io/service-account.name": account},
+        },
+    }
 
 
 def decode(value: str) -> str:
@@ -44,6 +51,7 @@ def test_tokens_are_the_same_for_the_same_seed():
         c.api.create(token_secret("t"), user="admin")
         c.run_until_stable()
         return c.api.peek("secrets", "t", "default")["data"]["token"]
+
     assert token() == token()
 
 
@@ -54,8 +62,10 @@ def test_a_token_secret_for_a_missing_account_is_deleted(bare):
 
 
 def test_deleting_an_account_deletes_its_token_secrets(bare):
-    bare.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ci", "namespace": "default"}},
-                    user="admin")
+    bare.api.create(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ci", "namespace": "default"}},
+        user="admin",
+    )
     bare.api.create(token_secret("ci-token", account="ci"), user="admin")
     bare.run_until_stable()
     assert bare.api.peek("secrets", "ci-token", "default")["data"]["token"]
@@ -76,4 +86,6 @@ def test_an_edited_root_ca_configmap_is_restored(bare):
     cm = dict(bare.api.peek("configmaps", "kube-root-ca.crt", "default"), data={"ca.crt": "tampered"})
     bare.api.update(cm, user="admin")
     bare.run_until_stable()
-    assert bare.api.peek("configmaps", "kube-root-ca.crt", "default")["data"]["ca.crt"] == cluster_ca_cert(bare)
+    assert bare.api.peek("configmaps", "kube-root-ca.crt", "default")["data"]["ca.crt"] == cluster_ca_cert(
+        bare
+    )

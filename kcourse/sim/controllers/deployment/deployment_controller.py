@@ -35,23 +35,35 @@ class DeploymentController(Controller):
         # The controller-UID index serves ReplicaSets as it serves Pods: a sync reads its own and the orphans.
         if POD_CONTROLLER_UID_INDEX not in self.rs_informer.indexers:
             self.rs_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
-        self.d_informer.add_event_handler(ResourceEventHandler(
-            on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self.enqueue))
-        self.rs_informer.add_event_handler(ResourceEventHandler(
-            on_add=self._add_rs, on_update=self._update_rs, on_delete=self._delete_rs))
+        self.d_informer.add_event_handler(
+            ResourceEventHandler(
+                on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self.enqueue
+            )
+        )
+        self.rs_informer.add_event_handler(
+            ResourceEventHandler(on_add=self._add_rs, on_update=self._update_rs, on_delete=self._delete_rs)
+        )
         self.pod_informer.add_event_handler(ResourceEventHandler(on_delete=self._delete_pod))
         self._actions: list[str] = []
 
     # --- informer handlers -----------------------------------------------------------------------
 
     def _owner(self, rs: dict, ref: dict | None = None) -> dict | None:
-        return resolve_controller_ref(self.d_informer, rs["metadata"]["namespace"],
-                                      ref if ref is not None else controller_of(rs), "Deployment")
+        return resolve_controller_ref(
+            self.d_informer,
+            rs["metadata"]["namespace"],
+            ref if ref is not None else controller_of(rs),
+            "Deployment",
+        )
 
     def _matching(self, rs: dict) -> list[dict]:
         ns, labels = rs["metadata"]["namespace"], rs["metadata"].get("labels")
-        return [d for d in self.d_informer.list() if d["metadata"]["namespace"] == ns
-                and selector_from_spec(d["spec"].get("selector")).matches(labels)]
+        return [
+            d
+            for d in self.d_informer.list()
+            if d["metadata"]["namespace"] == ns
+            and selector_from_spec(d["spec"].get("selector")).matches(labels)
+        ]
 
     def _add_rs(self, rs: dict) -> None:
         if rs["metadata"].get("deletionTimestamp"):
@@ -89,8 +101,9 @@ class DeploymentController(Controller):
 
     def _delete_pod(self, pod: dict) -> None:
         """A Recreate rollout waits for old Pods to be gone: their deletion may unblock it."""
-        rs = resolve_controller_ref(self.rs_informer, pod["metadata"]["namespace"], controller_of(pod),
-                                    "ReplicaSet")
+        rs = resolve_controller_ref(
+            self.rs_informer, pod["metadata"]["namespace"], controller_of(pod), "ReplicaSet"
+        )
         d = self._owner(rs) if rs is not None else None
         if d is not None and (d["spec"].get("strategy") or {}).get("type") == "Recreate":
             self.enqueue(d)
@@ -127,8 +140,10 @@ class DeploymentController(Controller):
         prog = _condition(st, "Progressing")
         tail = f", Progressing={prog['reason']}" if prog else ""
         prefix = f"{what}: " if what else ""
-        return (f"{prefix}{done} — {st.get('updatedReplicas', 0)}/{desired} updated, "
-                f"{st.get('availableReplicas', 0)} available{tail}")
+        return (
+            f"{prefix}{done} — {st.get('updatedReplicas', 0)}/{desired} updated, "
+            f"{st.get('availableReplicas', 0)} available{tail}"
+        )
 
     def _replica_sets_for(self, d: dict) -> list[dict]:
         """Every ReplicaSet of the namespace this Deployment controls, adopting and releasing as needed."""
@@ -138,12 +153,18 @@ class DeploymentController(Controller):
 
         def can_adopt() -> bool:
             fresh = self.client.get("deployments", d["metadata"]["name"], ns)
-            return (fresh["metadata"]["uid"] == d["metadata"]["uid"]
-                    and not fresh["metadata"].get("deletionTimestamp"))
+            return fresh["metadata"]["uid"] == d["metadata"]["uid"] and not fresh["metadata"].get(
+                "deletionTimestamp"
+            )
 
-        claimed, notes = claim_objects(self.client, d, selector_from_spec(d["spec"].get("selector")),
-                                       candidates,
-                                       "replicasets", can_adopt)
+        claimed, notes = claim_objects(
+            self.client,
+            d,
+            selector_from_spec(d["spec"].get("selector")),
+            candidates,
+            "replicasets",
+            can_adopt,
+        )
         self._actions.extend(notes)
         return claimed
 

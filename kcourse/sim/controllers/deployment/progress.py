@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
 def complete(d: dict, st: dict) -> bool:
     desired = d["spec"].get("replicas", 1)
-    return (st.get("updatedReplicas", 0) == desired and st.get("replicas", 0) == desired
-            and st.get("availableReplicas", 0) == desired
-            and st.get("observedGeneration", 0) >= d["metadata"].get("generation", 1))
+    return (
+        st.get("updatedReplicas", 0) == desired
+        and st.get("replicas", 0) == desired
+        and st.get("availableReplicas", 0) == desired
+        and st.get("observedGeneration", 0) >= d["metadata"].get("generation", 1)
+    )
 
 
 def progressing(d: dict, new: dict) -> bool:
@@ -30,10 +33,12 @@ def progressing(d: dict, new: dict) -> bool:
     def old_replicas(s: dict) -> int:
         return s.get("replicas", 0) - s.get("updatedReplicas", 0)
 
-    return (new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0)
-            or old_replicas(new) < old_replicas(old)
-            or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
-            or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+    return (
+        new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0)
+        or old_replicas(new) < old_replicas(old)
+        or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+        or new.get("availableReplicas", 0) > old.get("availableReplicas", 0)
+    )
 
 
 def timed_out(self: DeploymentController, d: dict, st: dict) -> bool:
@@ -50,15 +55,22 @@ def sync_rollout_status(self: DeploymentController, all_rss: list[dict], new: di
     if not self._has_deadline(d) and _condition(status, "Progressing") is not None:
         self._remove_condition(status, "Progressing")
     current = _condition(d.get("status") or {}, "Progressing")
-    complete = (status.get("replicas", 0) == status.get("updatedReplicas", 0) and current is not None
-                and current.get("reason") == NEW_RS_AVAILABLE_REASON)
+    complete = (
+        status.get("replicas", 0) == status.get("updatedReplicas", 0)
+        and current is not None
+        and current.get("reason") == NEW_RS_AVAILABLE_REASON
+    )
     name = new["metadata"]["name"] if new else ""
     if self._has_deadline(d) and not complete:
         if self._complete(d, status):
-            msg = f'ReplicaSet "{name}" has successfully progressed.' if new else \
-                "Deployment has successfully progressed."
-            self._set_condition(status, self._new_condition("Progressing", "True",
-                                                            NEW_RS_AVAILABLE_REASON, msg))
+            msg = (
+                f'ReplicaSet "{name}" has successfully progressed.'
+                if new
+                else "Deployment has successfully progressed."
+            )
+            self._set_condition(
+                status, self._new_condition("Progressing", "True", NEW_RS_AVAILABLE_REASON, msg)
+            )
         elif self._progressing(d, status):
             msg = f'ReplicaSet "{name}" is progressing.' if new else "Deployment is progressing."
             cond = self._new_condition("Progressing", "True", RS_UPDATED_REASON, msg)
@@ -67,10 +79,12 @@ def sync_rollout_status(self: DeploymentController, all_rss: list[dict], new: di
             self._remove_condition(status, "Progressing")
             self._set_condition(status, cond)
         elif self._timed_out(d, status):
-            msg = f'ReplicaSet "{name}" has timed out progressing.' if new else \
-                "Deployment has timed out progressing."
-            self._set_condition(status, self._new_condition("Progressing", "False", TIMED_OUT_REASON,
-                                                            msg))
+            msg = (
+                f'ReplicaSet "{name}" has timed out progressing.'
+                if new
+                else "Deployment has timed out progressing."
+            )
+            self._set_condition(status, self._new_condition("Progressing", "False", TIMED_OUT_REASON, msg))
     if status == (d.get("status") or {}):
         self._requeue_stuck(d, status)
         return d
@@ -92,8 +106,12 @@ def requeue_stuck(self: DeploymentController, d: dict, status: dict) -> None:
     instead of polling rate-limited through that second.
     """
     cond = _condition(d.get("status") or {}, "Progressing")
-    if not self._has_deadline(d) or cond is None or self._complete(d, status) or \
-            cond.get("reason") in (TIMED_OUT_REASON, NEW_RS_AVAILABLE_REASON):
+    if (
+        not self._has_deadline(d)
+        or cond is None
+        or self._complete(d, status)
+        or cond.get("reason") in (TIMED_OUT_REASON, NEW_RS_AVAILABLE_REASON)
+    ):
         self.queue.cancel_after(object_key(d))  # the deadline no longer matters
         return
     deadline = parse_timestamp(cond["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"]

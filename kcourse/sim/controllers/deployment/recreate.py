@@ -44,7 +44,9 @@ def old_pods_running(self: DeploymentController, old: list[dict]) -> bool:
     old_uids = {rs["metadata"]["uid"] for rs in old}
     for pod in self.pod_informer.list():
         ref = controller_of(pod) or {}
-        if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in ("Failed",
-                                                                                         "Succeeded"):
+        if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in (
+            "Failed",
+            "Succeeded",
+        ):
             return True
     return False

@@ -42,8 +42,9 @@ def reconcile_new(self: DeploymentController, all_rss: list[dict], new: dict | N
     return self._scale_and_record(new, self._new_rs_new_replicas(d, all_rss, new), d)
 
 
-def reconcile_old(self: DeploymentController, all_rss: list[dict], old: list[dict], new: dict | None,
-                  d: dict) -> bool:
+def reconcile_old(
+    self: DeploymentController, all_rss: list[dict], old: list[dict], new: dict | None, d: dict
+) -> bool:
     if sum(_replicas(rs) for rs in old) == 0:
         return False  # nothing to scale down
     all_pods = sum(_replicas(rs) for rs in all_rss)
@@ -59,13 +60,13 @@ def reconcile_old(self: DeploymentController, all_rss: list[dict], old: list[dic
     return cleaned + scaled > 0
 
 
-def cleanup_unhealthy(self: DeploymentController, old: list[dict], d: dict,
-                      max_cleanup: int) -> tuple[list[dict], int]:
+def cleanup_unhealthy(
+    self: DeploymentController, old: list[dict], d: dict, max_cleanup: int
+) -> tuple[list[dict], int]:
     total = 0
     result = []
     for rs in sorted(old, key=_created):
-        if total >= max_cleanup or _replicas(rs) == 0 or _replicas(rs) == _status(rs,
-                                                                                  "availableReplicas"):
+        if total >= max_cleanup or _replicas(rs) == 0 or _replicas(rs) == _status(rs, "availableReplicas"):
             result.append(rs)
             continue
         count = min(max_cleanup - total, _replicas(rs) - _status(rs, "availableReplicas"))

@@ -59,20 +59,28 @@ def now(self: DeploymentController) -> str:
 
 def new_condition(self: DeploymentController, ctype: str, status: str, reason: str, message: str) -> dict:
     now = self._now()
-    return {"type": ctype, "status": status, "lastUpdateTime": now, "lastTransitionTime": now,
-            "reason": reason, "message": message}
+    return {
+        "type": ctype,
+        "status": status,
+        "lastUpdateTime": now,
+        "lastTransitionTime": now,
+        "reason": reason,
+        "message": message,
+    }
 
 
 def set_condition(status: dict, cond: dict) -> None:
     """``SetDeploymentCondition``: same status and reason is a no-op; keep the transition time."""
     current = _condition(status, cond["type"])
-    if (current is not None and current["status"] == cond["status"]
-            and current.get("reason") == cond["reason"]):
+    if (
+        current is not None
+        and current["status"] == cond["status"]
+        and current.get("reason") == cond["reason"]
+    ):
         return
     if current is not None and current["status"] == cond["status"]:
         cond["lastTransitionTime"] = current["lastTransitionTime"]
-    status["conditions"] = [c for c in status.get("conditions") or []
-                            if c["type"] != cond["type"]] + [cond]
+    status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != cond["type"]] + [cond]
 
 
 def remove_condition(status: dict, ctype: str) -> None:
@@ -94,11 +102,13 @@ def check_paused_conditions(self: DeploymentController, d: dict) -> dict:
         return d
     paused_exists = cond is not None and cond.get("reason") == PAUSED_REASON
     if d["spec"].get("paused") and not paused_exists:
-        self._set_condition(st, self._new_condition("Progressing", "Unknown", PAUSED_REASON,
-                                                    "Deployment is paused"))
+        self._set_condition(
+            st, self._new_condition("Progressing", "Unknown", PAUSED_REASON, "Deployment is paused")
+        )
     elif not d["spec"].get("paused") and paused_exists:
-        self._set_condition(st, self._new_condition("Progressing", "Unknown", RESUMED_REASON,
-                                                    "Deployment is resumed"))
+        self._set_condition(
+            st, self._new_condition("Progressing", "Unknown", RESUMED_REASON, "Deployment is resumed")
+        )
     else:
         return d
     return self._write_status(d)
@@ -107,8 +117,9 @@ def check_paused_conditions(self: DeploymentController, d: dict) -> dict:
 # --- finding and creating ReplicaSets ----------------------------------------------------------
 
 
-def all_replica_sets(self: DeploymentController, d: dict, rs_list: list[dict],
-                     create: bool) -> tuple[dict, dict | None, list[dict]]:
+def all_replica_sets(
+    self: DeploymentController, d: dict, rs_list: list[dict], create: bool
+) -> tuple[dict, dict | None, list[dict]]:
     """``getAllReplicaSetsAndSyncRevision``: (deployment, new ReplicaSet or None, old ReplicaSets)."""
     new = self._find_new(d, rs_list)
     old = [rs for rs in rs_list if new is None or rs["metadata"]["uid"] != new["metadata"]["uid"]]
@@ -123,8 +134,9 @@ def find_new(d: dict, rs_list: list[dict]) -> dict | None:
     return None
 
 
-def set_new_rs_annotations(self: DeploymentController, d: dict, rs: dict, new_revision: str,
-                           exists: bool) -> bool:
+def set_new_rs_annotations(
+    self: DeploymentController, d: dict, rs: dict, new_revision: str, exists: bool
+) -> bool:
     changed = False
     ann = rs["metadata"].setdefault("annotations", {})
     for k, v in sorted((d["metadata"].get("annotations") or {}).items()):
@@ -154,8 +166,9 @@ def set_replicas_annotations(self: DeploymentController, rs: dict, d: dict) -> b
     return True
 
 
-def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | None, old: list[dict],
-                         create: bool) -> tuple[dict, dict | None]:
+def get_new_replica_set(
+    self: DeploymentController, d: dict, existing: dict | None, old: list[dict], create: bool
+) -> tuple[dict, dict | None]:
     new_revision = str(max((_revision(rs) for rs in old), default=0) + 1)
     st = d.setdefault("status", {})
     if existing is not None:
@@ -170,8 +183,12 @@ def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | No
         needs_update = annotations_changed
         if self._has_deadline(d) and _condition(st, "Progressing") is None:
             name = rs_copy["metadata"]["name"]
-            self._set_condition(st, self._new_condition("Progressing", "True", FOUND_NEW_RS_REASON,
-                                                        f'Found new replica set "{name}"'))
+            self._set_condition(
+                st,
+                self._new_condition(
+                    "Progressing", "True", FOUND_NEW_RS_REASON, f'Found new replica set "{name}"'
+                ),
+            )
             needs_update = True
         if needs_update:
             d = self._write_status(d, annotations_changed)
@@ -184,13 +201,22 @@ def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | No
     selector = deep_copy(d["spec"]["selector"])
     selector.setdefault("matchLabels", {})[POD_TEMPLATE_HASH] = pod_hash
     name = f"{d['metadata']['name']}-{pod_hash}"
-    rs: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                          "metadata": {"name": name, "namespace": d["metadata"]["namespace"],
-                                       "labels": dict(template["metadata"]["labels"]),
-                                       "ownerReferences": [owner_reference(d)]},
-                          "spec": {"replicas": 0,
-                                   "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
-                                   "selector": selector, "template": template}}
+    rs: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": d["metadata"]["namespace"],
+            "labels": dict(template["metadata"]["labels"]),
+            "ownerReferences": [owner_reference(d)],
+        },
+        "spec": {
+            "replicas": 0,
+            "minReadySeconds": d["spec"].get("minReadySeconds") or 0,
+            "selector": selector,
+            "template": template,
+        },
+    }
     new_replicas = self._new_rs_new_replicas(d, old + [rs], rs)
     rs["spec"]["replicas"] = new_replicas
     self._set_new_rs_annotations(d, rs, new_revision, False)
@@ -200,8 +226,11 @@ def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | No
     except ApiError as err:
         if err.code == 409 and err.reason == "AlreadyExists":
             found = self.rs_informer.get(f"{d['metadata']['namespace']}/{name}")
-            if found is not None and (controller_of(found) or {}).get("uid") == d["metadata"]["uid"] and \
-                    equal_ignore_hash(found["spec"]["template"], d["spec"]["template"]):
+            if (
+                found is not None
+                and (controller_of(found) or {}).get("uid") == d["metadata"]["uid"]
+                and equal_ignore_hash(found["spec"]["template"], d["spec"]["template"])
+            ):
                 created, already_exists = deep_copy(found), True
             else:
                 # A hash collision: count it, so the next hash differs (and the name with it).
@@ -211,8 +240,9 @@ def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | No
         else:
             msg = f'Failed to create new replica set "{name}": {err}'
             if self._has_deadline(d):
-                self._set_condition(st, self._new_condition("Progressing", "False",
-                                                            FAILED_RS_CREATE_REASON, msg))
+                self._set_condition(
+                    st, self._new_condition("Progressing", "False", FAILED_RS_CREATE_REASON, msg)
+                )
                 self._write_status(d)
             self.client.event(d, "Warning", FAILED_RS_CREATE_REASON, msg)
             raise
@@ -222,8 +252,9 @@ def get_new_replica_set(self: DeploymentController, d: dict, existing: dict | No
             self._record_scaling(d, "up", name, 0, new_replicas)
     annotations_changed = self._set_deployment_revision(d, new_revision)
     if not already_exists and self._has_deadline(d):
-        self._set_condition(st, self._new_condition("Progressing", "True", NEW_RS_REASON,
-                                                    f'Created new replica set "{name}"'))
+        self._set_condition(
+            st, self._new_condition("Progressing", "True", NEW_RS_REASON, f'Created new replica set "{name}"')
+        )
         d = self._write_status(d, annotations_changed)
     elif annotations_changed:
         d = self._write_status(d, True)
@@ -253,13 +284,13 @@ def new_rs_new_replicas(d: dict, all_rss: list[dict], new: dict) -> int:
 
 
 def record_scaling(self: DeploymentController, d: dict, op: str, name: str, old: int, new: int) -> None:
-    self.client.event(d, "Normal", "ScalingReplicaSet",
-                      f"Scaled {op} replica set {name} from {old} to {new}")
+    self.client.event(d, "Normal", "ScalingReplicaSet", f"Scaled {op} replica set {name} from {old} to {new}")
     self._actions.append(f"scaled {op} {name} from {old} to {new}")
 
 
-def scale(self: DeploymentController, rs: dict, new_scale: int, d: dict,
-          op: str | None = None) -> tuple[bool, dict]:
+def scale(
+    self: DeploymentController, rs: dict, new_scale: int, d: dict, op: str | None = None
+) -> tuple[bool, dict]:
     """``scaleReplicaSet``: update spec.replicas and the replicas annotations; Event if the size
     changed."""
     old_scale = _replicas(rs)
@@ -273,8 +304,9 @@ def scale(self: DeploymentController, rs: dict, new_scale: int, d: dict,
     copy["metadata"].setdefault("annotations", {}).update(wanted)
     updated = deep_copy(self.client.update(copy))
     if size_changed:
-        self._record_scaling(d, op or ("up" if new_scale > old_scale else "down"), rs["metadata"]["name"],
-                             old_scale, new_scale)
+        self._record_scaling(
+            d, op or ("up" if new_scale > old_scale else "down"), rs["metadata"]["name"], old_scale, new_scale
+        )
     return size_changed, updated
 
 
@@ -322,9 +354,12 @@ def proportional_scale(self: DeploymentController, d: dict, new: dict | None, ol
         if lone is not None and _replicas(lone) != desired:
             self._scale_and_record(lone, desired, d)
         return
-    if new is not None and _int_annotation(new,
-                                           DESIRED_REPLICAS) == desired and _replicas(new) == desired \
-            and _status(new, "availableReplicas") == desired:
+    if (
+        new is not None
+        and _int_annotation(new, DESIRED_REPLICAS) == desired
+        and _replicas(new) == desired
+        and _status(new, "availableReplicas") == desired
+    ):
         for rs in _active(old):
             self._scale_and_record(rs, 0, d)
         return
@@ -332,7 +367,7 @@ def proportional_scale(self: DeploymentController, d: dict, new: dict | None, ol
         return
     allowed = desired + max_surge(d) if desired > 0 else 0
     to_add = allowed - sum(_replicas(rs) for rs in active)
-    if to_add > 0:   # newer first among equals when growing, older first when shrinking
+    if to_add > 0:  # newer first among equals when growing, older first when shrinking
         active.sort(key=lambda rs: (-_replicas(rs), -_created(rs)[0], rs["metadata"]["name"]))
     elif to_add < 0:
         active.sort(key=lambda rs: (-_replicas(rs), _created(rs)[0], rs["metadata"]["name"]))
@@ -380,13 +415,17 @@ def cleanup(self: DeploymentController, old: list[dict], d: dict) -> None:
     if diff <= 0:
         return
     for rs in sorted(alive, key=lambda r: (_revision(r), _created(r)))[:diff]:
-        if _status(rs, "replicas") or _replicas(rs) or \
-                rs["metadata"].get("generation", 1) > _status(rs, "observedGeneration"):
+        if (
+            _status(rs, "replicas")
+            or _replicas(rs)
+            or rs["metadata"].get("generation", 1) > _status(rs, "observedGeneration")
+        ):
             continue
         try:
             self.client.delete("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
-            self._actions.append(f"deleted old replica set {rs['metadata']['name']} "
-                                 f"(revisionHistoryLimit {limit})")
+            self._actions.append(
+                f"deleted old replica set {rs['metadata']['name']} (revisionHistoryLimit {limit})"
+            )
         except ApiError as err:
             if err.code != 404:
                 raise
@@ -414,10 +453,15 @@ def calculate_status(self: DeploymentController, all_rss: list[dict], new: dict 
     if old_status.get("conditions"):
         status["conditions"] = deep_copy(old_status["conditions"])
     if available >= desired - max_unavailable(d):
-        cond = self._new_condition("Available", "True", "MinimumReplicasAvailable",
-                                   "Deployment has minimum availability.")
+        cond = self._new_condition(
+            "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."
+        )
     else:
-        cond = self._new_condition("Available", "False", "MinimumReplicasUnavailable",
-                                   "Deployment does not have minimum availability.")
+        cond = self._new_condition(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     self._set_condition(status, cond)
     return status

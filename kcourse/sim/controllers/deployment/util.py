@@ -15,8 +15,14 @@ REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
 POD_TEMPLATE_HASH = "pod-template-hash"
-_SKIP_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", REVISION, REVISION_HISTORY,
-                     DESIRED_REPLICAS, MAX_REPLICAS, "deprecated.deployment.rollback.to"}
+_SKIP_ANNOTATIONS = {
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    REVISION_HISTORY,
+    DESIRED_REPLICAS,
+    MAX_REPLICAS,
+    "deprecated.deployment.rollback.to",
+}
 
 # Condition reasons (pkg/controller/deployment/util/deployment_util.go).
 NEW_RS_REASON = "NewReplicaSetCreated"
@@ -30,6 +36,7 @@ RESUMED_REASON = "DeploymentResumed"
 
 
 # --- hashing and arithmetic ---------------------------------------------------------------------------
+
 
 def safe_encode_string(text: str) -> str:
     """``rand.SafeEncodeString``: each byte mapped onto consonants and digits that spell no words."""
@@ -65,11 +72,15 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
     digits = value[:-1]
     number = digits[1:] if digits[:1] in ("+", "-") else digits
     if not (number.isascii() and number.isdigit()):
-        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
-                         f'strconv.Atoi: parsing "{digits}": invalid syntax')
+        raise ValueError(
+            f'invalid value for IntOrString: invalid value "{value}": '
+            f'strconv.Atoi: parsing "{digits}": invalid syntax'
+        )
     if len(number) > 19 or int(number) > 2**63 - 1:
-        raise ValueError(f'invalid value for IntOrString: invalid value "{value}": '
-                         f'strconv.Atoi: parsing "{digits}": value out of range')
+        raise ValueError(
+            f'invalid value for IntOrString: invalid value "{value}": '
+            f'strconv.Atoi: parsing "{digits}": value out of range'
+        )
     exact = int(digits) * total / 100
     return math.ceil(exact) if round_up else math.floor(exact)
 
@@ -106,6 +117,7 @@ def max_unavailable(d: dict) -> int:
 
 
 # --- replica set bookkeeping ------------------------------------------------------------------------
+
 
 def _replicas(rs: dict | None) -> int:
     return 0 if rs is None else rs["spec"].get("replicas", 1)
