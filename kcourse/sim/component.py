@@ -19,7 +19,6 @@ as client-go's ``HandleCrash`` and ``wait.Until`` keep a Go loop alive.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .clock import Timer
 from .host import Host, Work
@@ -49,17 +48,18 @@ def describe_error(err: BaseException) -> str:
     text = " ".join(str(err).split()) or "(no message)"
     if len(text) > 300:  # a 4,300-digit number in a message would drown the trace
         text = text[:299] + "…"
-    if type(err).__name__ in ("ApiError", "Unreachable",
-                              "EtcdError") or (type(err) is ValueError and str(err)):
+    if type(err).__name__ in ("ApiError", "Unreachable", "EtcdError") or (
+        type(err) is ValueError and str(err)
+    ):
         return text  # an error value with a message of its own, as a Go function returns one
     return f"{type(err).__name__}: {text}"
+
+
 class Component:
     """A process of the cluster, living on one node (machine), given only its :class:`Host`."""
 
     def __init__(self, host: Host, name: str, node: str):
         self.host = host
-        #: Transitional: what a component not yet written against ``host`` reads; it is the same object.
-        self.cluster: Any = host
         self.name = name
         self.node = node
         self.clock = host.clock
@@ -80,8 +80,9 @@ class Component:
             t.cancel()
         self._timers.clear()
 
-    def after(self, delay: float, work: Work, *, background: bool = False,
-              trace_name: str | None = None) -> Timer:
+    def after(
+        self, delay: float, work: Work, *, background: bool = False, trace_name: str | None = None
+    ) -> Timer:
         """Schedule ``work`` on the clock; it is skipped if the process has stopped by then (and dropped by
         ``stop``)."""
         timers = self._timers

@@ -112,6 +112,7 @@ class CriError(Exception):
 
 # --- messages (runtime.v1) ---------------------------------------------------------------------
 
+
 @dataclass
 class PodSandboxMetadata:
     name: str
@@ -144,7 +145,7 @@ class PodSandboxConfig:
     port_mappings: list[PortMapping] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    host_network: bool = False       # linux.security_context.namespace_options.network == NODE
+    host_network: bool = False  # linux.security_context.namespace_options.network == NODE
 
 
 @dataclass
@@ -169,7 +170,7 @@ class PodSandboxStatus:
     metadata: PodSandboxMetadata
     state: PodSandboxState
     created_at: int
-    ip: str = ""                     # network.ip
+    ip: str = ""  # network.ip
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     runtime_handler: str = ""
@@ -310,8 +311,12 @@ class FilesystemUsage:
 
 # --- images and the registry -------------------------------------------------------------------
 
+
 def image_repository(image: str) -> str:
-    """``nginx:1.27`` → ``nginx``; ``registry.k8s.io/etcd:3.5.16-0`` → ``registry.k8s.io/etcd`` (no tag, no digest)."""
+    """``nginx:1.27`` → ``nginx``; ``registry.k8s.io/etcd:3.5.16-0`` → ``registry.k8s.io/etcd``.
+
+    No tag, no digest.
+    """
     repo = image.split("@", 1)[0]
     last = repo.rsplit("/", 1)
     if ":" in last[-1]:
@@ -347,28 +352,42 @@ def go_duration(seconds: float) -> str:
 
 # --- the runtimes --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RuntimeInfo:
     """How one runtime answers CRI: its name, version and the hops below the kubelet."""
 
-    name: str              # the trace's component name
-    runtime_name: str      # VersionResponse.runtime_name
+    name: str  # the trace's component name
+    runtime_name: str  # VersionResponse.runtime_name
     version: str
-    scheme: str            # containerID prefix in Pod status
-    daemon_hops: tuple[str, ...]   # kubelet → … the process that owns images
-    shim_hops: tuple[str, ...]     # … → the per-container helper(s) down to the OCI runtime
+    scheme: str  # containerID prefix in Pod status
+    daemon_hops: tuple[str, ...]  # kubelet → … the process that owns images
+    shim_hops: tuple[str, ...]  # … → the per-container helper(s) down to the OCI runtime
     socket: str
 
 
 RUNTIME_INFO = {
-    "dockershim": RuntimeInfo("dockershim", "docker", "20.10.24", "docker",
-                              ("dockershim", "dockerd", "containerd"), ("containerd-shim-runc-v2",),
-                              "unix:///var/run/dockershim.sock"),
-    "containerd": RuntimeInfo("containerd", "containerd", "1.7.24", "containerd",
-                              ("containerd (CRI plugin)",), ("containerd-shim-runc-v2",),
-                              "unix:///run/containerd/containerd.sock"),
-    "cri-o": RuntimeInfo("cri-o", "cri-o", "1.32.0", "cri-o", ("CRI-O",), ("conmon",),
-                         "unix:///var/run/crio/crio.sock"),
+    "dockershim": RuntimeInfo(
+        "dockershim",
+        "docker",
+        "20.10.24",
+        "docker",
+        ("dockershim", "dockerd", "containerd"),
+        ("containerd-shim-runc-v2",),
+        "unix:///var/run/dockershim.sock",
+    ),
+    "containerd": RuntimeInfo(
+        "containerd",
+        "containerd",
+        "1.7.24",
+        "containerd",
+        ("containerd (CRI plugin)",),
+        ("containerd-shim-runc-v2",),
+        "unix:///run/containerd/containerd.sock",
+    ),
+    "cri-o": RuntimeInfo(
+        "cri-o", "cri-o", "1.32.0", "cri-o", ("CRI-O",), ("conmon",), "unix:///var/run/crio/crio.sock"
+    ),
 }
 
 
@@ -377,9 +396,9 @@ class CallRecord:
     """One CRI call as the trace shows it."""
 
     time: float
-    service: str           # RuntimeService or ImageService
+    service: str  # RuntimeService or ImageService
     rpc: str
-    subject: str           # namespace/pod (or the image)
+    subject: str  # namespace/pod (or the image)
     chain: str
 
     @property
@@ -415,8 +434,14 @@ class _Container:
 class ContainerRuntime:
     """The container runtime of one node: its state, its two CRI services and the call log."""
 
-    def __init__(self, host: Host, node: str, runtime: str = "containerd", oci_runtime: str = "runc",
-                 registry: Registry | None = None):
+    def __init__(
+        self,
+        host: Host,
+        node: str,
+        runtime: str = "containerd",
+        oci_runtime: str = "runc",
+        registry: Registry | None = None,
+    ):
         from .registry import Registry
 
         if runtime not in RUNTIME_INFO:
@@ -424,7 +449,7 @@ class ContainerRuntime:
         if oci_runtime not in ("runc", "kata"):
             raise ValueError(f"unknown OCI runtime {oci_runtime!r}: choose runc or kata")
         if oci_runtime == "kata" and runtime != "cri-o":
-            oci_runtime = "runc"   # Kata is offered here through CRI-O only
+            oci_runtime = "runc"  # Kata is offered here through CRI-O only
         self.host = host
         self.node = node
         #: Where PullImage goes: the cluster's registry, or a private one for a runtime made on its own.
@@ -463,8 +488,11 @@ class ContainerRuntime:
     def _now_ns(self) -> int:
         return self.host.clock.now_ms * 1_000_000
 
-    def chain(self, rpc: str, action: str = "", oci: bool = True) -> str:
-        """``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create (…)``."""
+    def chain(self, _rpc: str, action: str = "", oci: bool = True) -> str:
+        """``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create (…)``.
+
+        ``_rpc`` names the call where it is made; every call travels the same hops.
+        """
         hops = ["kubelet", *self.info.daemon_hops]
         if oci:
             hops += [*self.info.shim_hops, self.oci + (f" {action}" if action else "")]
@@ -502,7 +530,12 @@ class ContainerRuntime:
         now = self._now_ns()
         for c in self.containers.values():
             if c.state in (ContainerState.CONTAINER_RUNNING, ContainerState.CONTAINER_CREATED):
-                c.state, c.finished_at, c.exit_code, c.reason = ContainerState.CONTAINER_EXITED, now, 255, "Unknown"
+                c.state, c.finished_at, c.exit_code, c.reason = (
+                    ContainerState.CONTAINER_EXITED,
+                    now,
+                    255,
+                    "Unknown",
+                )
         for s in self.sandboxes.values():
             s.state = PodSandboxState.SANDBOX_NOTREADY
 
@@ -523,20 +556,24 @@ class RuntimeService:
     def _sandbox(self, sandbox_id: str) -> _Sandbox:
         s = self.rt.sandboxes.get(sandbox_id)
         if s is None:
-            raise CriError("NotFound", f'an error occurred when try to find sandbox "{sandbox_id}": not found')
+            raise CriError(
+                "NotFound", f'an error occurred when try to find sandbox "{sandbox_id}": not found'
+            )
         return s
 
     def _container(self, container_id: str) -> _Container:
         c = self.rt.containers.get(container_id)
         if c is None:
-            raise CriError("NotFound", f'an error occurred when try to find container "{container_id}": not found')
+            raise CriError(
+                "NotFound", f'an error occurred when try to find container "{container_id}": not found'
+            )
         return c
 
     @staticmethod
     def _subject(meta: PodSandboxMetadata) -> str:
         return f"{meta.namespace}/{meta.name}"
 
-    def Version(self, version: str = "v1") -> VersionResponse:
+    def Version(self, _version: str = "v1") -> VersionResponse:
         rt = self.rt
         rt._record("RuntimeService", "Version", rt.node, rt.chain("Version", oci=False))
         return VersionResponse("0.1.0", rt.info.runtime_name, rt.info.version, "v1")
@@ -545,17 +582,28 @@ class RuntimeService:
         rt = self.rt
         rt._record("RuntimeService", "Status", rt.node, rt.chain("Status", oci=False))
         net = bool(rt.pod_cidr)
-        return RuntimeStatus([RuntimeCondition("RuntimeReady", True),
-                              RuntimeCondition("NetworkReady", net, "" if net else "NetworkPluginNotReady",
-                                               "" if net else "Network plugin returns error: cni plugin not "
-                                                              "initialized")])
+        return RuntimeStatus(
+            [
+                RuntimeCondition("RuntimeReady", True),
+                RuntimeCondition(
+                    "NetworkReady",
+                    net,
+                    "" if net else "NetworkPluginNotReady",
+                    "" if net else "Network plugin returns error: cni plugin not initialized",
+                ),
+            ]
+        )
 
     def UpdateRuntimeConfig(self, pod_cidr: str) -> None:
         """The kubelet hands the node's podCIDR to the runtime (and so to the CNI plugin)."""
         rt = self.rt
         rt.pod_cidr = pod_cidr
-        rt._record("RuntimeService", "UpdateRuntimeConfig", rt.node,
-                   rt.chain("UpdateRuntimeConfig", f"(podCIDR {pod_cidr})", oci=False))
+        rt._record(
+            "RuntimeService",
+            "UpdateRuntimeConfig",
+            rt.node,
+            rt.chain("UpdateRuntimeConfig", f"(podCIDR {pod_cidr})", oci=False),
+        )
 
     def RunPodSandbox(self, request: RunPodSandboxRequest, ip: str) -> RunPodSandboxResponse:
         """Create the Pod's sandbox: the ``pause`` container holding its namespaces, plus the CNI's IP.
@@ -565,70 +613,112 @@ class RuntimeService:
         rt = self.rt
         sid = rt.new_id()
         cfg = request.config
-        rt.sandboxes[sid] = _Sandbox(sid, cfg, PodSandboxState.SANDBOX_READY, rt._now_ns(), ip,
-                                     request.runtime_handler)
+        rt.sandboxes[sid] = _Sandbox(
+            sid, cfg, PodSandboxState.SANDBOX_READY, rt._now_ns(), ip, request.runtime_handler
+        )
         if rt.oci_runtime == "kata":
-            what = f"create (boots a lightweight VM for the pod: guest kernel + kata-agent; sandbox {sid[:4]}…)"
+            what = (
+                f"create (boots a lightweight VM for the pod: guest kernel + kata-agent; sandbox {sid[:4]}…)"
+            )
         else:
             what = f"create ({SANDBOX_IMAGE.rsplit('/', 1)[-1]} sandbox {sid[:4]}…)"
         net = "host network" if cfg.host_network else f"CNI gave {ip}"
-        rt._record("RuntimeService", "RunPodSandbox", self._subject(cfg.metadata),
-                   rt.chain("RunPodSandbox", what) + f"; {net}")
+        rt._record(
+            "RuntimeService",
+            "RunPodSandbox",
+            self._subject(cfg.metadata),
+            rt.chain("RunPodSandbox", what) + f"; {net}",
+        )
         return RunPodSandboxResponse(sid)
 
     def PodSandboxStatus(self, pod_sandbox_id: str) -> PodSandboxStatus:
         rt = self.rt
         s = self._sandbox(pod_sandbox_id)
-        rt._record("RuntimeService", "PodSandboxStatus", self._subject(s.config.metadata),
-                   rt.chain("PodSandboxStatus", oci=False) + f" (sandbox {s.id[:4]}… {s.state.name}, IP {s.ip})")
-        return PodSandboxStatus(s.id, s.config.metadata, s.state, s.created_at, s.ip, dict(s.config.labels),
-                                dict(s.config.annotations), s.handler)
+        rt._record(
+            "RuntimeService",
+            "PodSandboxStatus",
+            self._subject(s.config.metadata),
+            rt.chain("PodSandboxStatus", oci=False) + f" (sandbox {s.id[:4]}… {s.state.name}, IP {s.ip})",
+        )
+        return PodSandboxStatus(
+            s.id,
+            s.config.metadata,
+            s.state,
+            s.created_at,
+            s.ip,
+            dict(s.config.labels),
+            dict(s.config.annotations),
+            s.handler,
+        )
 
     def StopPodSandbox(self, pod_sandbox_id: str) -> None:
         rt = self.rt
         s = self._sandbox(pod_sandbox_id)
         for c in rt.containers.values():
             if c.sandbox_id == s.id and c.state == ContainerState.CONTAINER_RUNNING:
-                c.state, c.finished_at, c.exit_code, c.reason = (ContainerState.CONTAINER_EXITED, rt._now_ns(),
-                                                                  137, "Error")
+                c.state, c.finished_at, c.exit_code, c.reason = (
+                    ContainerState.CONTAINER_EXITED,
+                    rt._now_ns(),
+                    137,
+                    "Error",
+                )
         s.state = PodSandboxState.SANDBOX_NOTREADY
         what = "kill (shuts the pod's VM down)" if rt.oci_runtime == "kata" else f"kill (pause {s.id[:4]}…)"
-        rt._record("RuntimeService", "StopPodSandbox", self._subject(s.config.metadata),
-                   rt.chain("StopPodSandbox", what) + "; CNI DEL releases the pod's IP"
-                   if not s.config.host_network else rt.chain("StopPodSandbox", what))
+        rt._record(
+            "RuntimeService",
+            "StopPodSandbox",
+            self._subject(s.config.metadata),
+            rt.chain("StopPodSandbox", what) + "; CNI DEL releases the pod's IP"
+            if not s.config.host_network
+            else rt.chain("StopPodSandbox", what),
+        )
 
     def RemovePodSandbox(self, pod_sandbox_id: str) -> None:
         rt = self.rt
         s = self.rt.sandboxes.pop(pod_sandbox_id, None)
         if s is None:
-            return   # removing a removed sandbox is not an error in CRI
+            return  # removing a removed sandbox is not an error in CRI
         for cid in [c.id for c in rt.containers.values() if c.sandbox_id == s.id]:
             del rt.containers[cid]
-        rt._record("RuntimeService", "RemovePodSandbox", self._subject(s.config.metadata),
-                   rt.chain("RemovePodSandbox", f"delete (sandbox {s.id[:4]}…)"))
+        rt._record(
+            "RuntimeService",
+            "RemovePodSandbox",
+            self._subject(s.config.metadata),
+            rt.chain("RemovePodSandbox", f"delete (sandbox {s.id[:4]}…)"),
+        )
 
     def ListPodSandbox(self, filter: PodSandboxFilter | None = None) -> list[PodSandbox]:
         out = []
         for s in sorted(self.rt.sandboxes.values(), key=lambda s: (s.created_at, s.id)):
-            if filter and ((filter.id and s.id != filter.id) or (filter.state is not None and s.state != filter.state)):
+            if filter and (
+                (filter.id and s.id != filter.id) or (filter.state is not None and s.state != filter.state)
+            ):
                 continue
             out.append(PodSandbox(s.id, s.config.metadata, s.state, s.created_at, dict(s.config.labels)))
         return out
 
-    def CreateContainer(self, pod_sandbox_id: str, config: ContainerConfig,
-                        sandbox_config: PodSandboxConfig) -> str:
+    def CreateContainer(
+        self, pod_sandbox_id: str, config: ContainerConfig, sandbox_config: PodSandboxConfig
+    ) -> str:
         rt = self.rt
         self._sandbox(pod_sandbox_id)
         img = rt.find_image(config.image.image)
         if img is None:
-            raise CriError("NotFound", f'failed to create containerd container: image "{config.image.image}": '
-                                       "not found")
+            raise CriError(
+                "NotFound", f'failed to create containerd container: image "{config.image.image}": not found'
+            )
         cid = rt.new_id()
-        rt.containers[cid] = _Container(cid, pod_sandbox_id, config, img.repo_digests[0],
-                                        ContainerState.CONTAINER_CREATED, rt._now_ns())
-        rt._record("RuntimeService", "CreateContainer", self._subject(sandbox_config.metadata),
-                   rt.chain("CreateContainer", f"create ({config.metadata.name} {cid[:4]}… from "
-                                               f"{config.image.image})"))
+        rt.containers[cid] = _Container(
+            cid, pod_sandbox_id, config, img.repo_digests[0], ContainerState.CONTAINER_CREATED, rt._now_ns()
+        )
+        rt._record(
+            "RuntimeService",
+            "CreateContainer",
+            self._subject(sandbox_config.metadata),
+            rt.chain(
+                "CreateContainer", f"create ({config.metadata.name} {cid[:4]}… from {config.image.image})"
+            ),
+        )
         return cid
 
     def StartContainer(self, container_id: str) -> None:
@@ -637,11 +727,20 @@ class RuntimeService:
         c.state, c.started_at = ContainerState.CONTAINER_RUNNING, rt._now_ns()
         meta = rt.sandboxes[c.sandbox_id].config.metadata
         where = "inside the pod's VM" if rt.oci_runtime == "kata" else f"in sandbox {c.sandbox_id[:4]}…"
-        rt._record("RuntimeService", "StartContainer", self._subject(meta),
-                   rt.chain("StartContainer", f"start ({c.config.metadata.name} {c.id[:4]}… {where})"))
+        rt._record(
+            "RuntimeService",
+            "StartContainer",
+            self._subject(meta),
+            rt.chain("StartContainer", f"start ({c.config.metadata.name} {c.id[:4]}… {where})"),
+        )
 
-    def StopContainer(self, container_id: str, timeout: int, exit_code: int = 0, killed: bool = False) -> None:
-        """SIGTERM, then SIGKILL after ``timeout`` seconds; ``exit_code``/``killed`` say how the process ended."""
+    def StopContainer(
+        self, container_id: str, timeout: int, exit_code: int = 0, killed: bool = False
+    ) -> None:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+        ``exit_code`` and ``killed`` say how the process ended.
+        """
         rt = self.rt
         c = self._container(container_id)
         if c.state == ContainerState.CONTAINER_RUNNING:
@@ -650,8 +749,12 @@ class RuntimeService:
             c.reason = "Error" if c.exit_code else "Completed"
         meta = rt.sandboxes[c.sandbox_id].config.metadata
         how = f"SIGTERM, SIGKILL after {timeout}s" if killed else "SIGTERM"
-        rt._record("RuntimeService", "StopContainer", self._subject(meta),
-                   rt.chain("StopContainer", f"kill ({c.config.metadata.name} {c.id[:4]}…: {how})"))
+        rt._record(
+            "RuntimeService",
+            "StopContainer",
+            self._subject(meta),
+            rt.chain("StopContainer", f"kill ({c.config.metadata.name} {c.id[:4]}…: {how})"),
+        )
 
     def RemoveContainer(self, container_id: str) -> None:
         rt = self.rt
@@ -659,36 +762,78 @@ class RuntimeService:
         if c is None:
             return
         meta = rt.sandboxes[c.sandbox_id].config.metadata if c.sandbox_id in rt.sandboxes else None
-        rt._record("RuntimeService", "RemoveContainer", self._subject(meta) if meta else c.id[:12],
-                   rt.chain("RemoveContainer", f"delete ({c.config.metadata.name} {c.id[:4]}…)"))
+        rt._record(
+            "RuntimeService",
+            "RemoveContainer",
+            self._subject(meta) if meta else c.id[:12],
+            rt.chain("RemoveContainer", f"delete ({c.config.metadata.name} {c.id[:4]}…)"),
+        )
 
     def ListContainers(self, filter: ContainerFilter | None = None) -> list[Container]:
         out = []
         for c in sorted(self.rt.containers.values(), key=lambda c: (c.created_at, c.id)):
-            if filter and ((filter.id and c.id != filter.id) or (filter.state is not None and c.state != filter.state)
-                           or (filter.pod_sandbox_id and c.sandbox_id != filter.pod_sandbox_id)):
+            if filter and (
+                (filter.id and c.id != filter.id)
+                or (filter.state is not None and c.state != filter.state)
+                or (filter.pod_sandbox_id and c.sandbox_id != filter.pod_sandbox_id)
+            ):
                 continue
-            out.append(Container(c.id, c.sandbox_id, c.config.metadata, c.config.image, c.image_ref, c.state,
-                                 c.created_at, dict(c.config.labels)))
+            out.append(
+                Container(
+                    c.id,
+                    c.sandbox_id,
+                    c.config.metadata,
+                    c.config.image,
+                    c.image_ref,
+                    c.state,
+                    c.created_at,
+                    dict(c.config.labels),
+                )
+            )
         return out
 
     def ContainerStatus(self, container_id: str) -> ContainerStatus:
         c = self._container(container_id)
-        return ContainerStatus(c.id, c.config.metadata, c.state, c.created_at, c.started_at, c.finished_at,
-                               c.exit_code, c.config.image, c.image_ref, c.reason, c.message,
-                               dict(c.config.labels), dict(c.config.annotations), c.config.log_path)
+        return ContainerStatus(
+            c.id,
+            c.config.metadata,
+            c.state,
+            c.created_at,
+            c.started_at,
+            c.finished_at,
+            c.exit_code,
+            c.config.image,
+            c.image_ref,
+            c.reason,
+            c.message,
+            dict(c.config.labels),
+            dict(c.config.annotations),
+            c.config.log_path,
+        )
 
-    def ExecSync(self, container_id: str, cmd: list[str], timeout: int = 0,
-                 answer: Callable[[list[str]], tuple[int, str]] | None = None) -> ExecSyncResponse:
+    def ExecSync(
+        self,
+        container_id: str,
+        cmd: list[str],
+        timeout: int = 0,
+        answer: Callable[[list[str]], tuple[int, str]] | None = None,
+    ) -> ExecSyncResponse:
         """Run ``cmd`` in the container (exec probes); ``answer`` is the container's program reading it."""
         rt = self.rt
         c = self._container(container_id)
         if c.state != ContainerState.CONTAINER_RUNNING:
-            raise CriError("NotFound", f"container is not created or running: checking if container "
-                                       f"{container_id} is running: container not running")
+            raise CriError(
+                "NotFound",
+                f"container is not created or running: checking if container "
+                f"{container_id} is running: container not running",
+            )
         meta = rt.sandboxes[c.sandbox_id].config.metadata
-        rt._record("RuntimeService", "ExecSync", self._subject(meta),
-                   rt.chain("ExecSync", f"exec ({' '.join(cmd)}, timeout {timeout}s)"))
+        rt._record(
+            "RuntimeService",
+            "ExecSync",
+            self._subject(meta),
+            rt.chain("ExecSync", f"exec ({' '.join(cmd)}, timeout {timeout}s)"),
+        )
         code, output = answer(cmd) if answer is not None else (0, "")
         return ExecSyncResponse(output.encode(), b"", code)
 
@@ -702,24 +847,39 @@ class ImageService:
     def PullImage(self, image: ImageSpec, sandbox_config: PodSandboxConfig | None = None) -> str:
         """Pull from the registry; returns the image reference (digest).  Fails with :class:`CriError`."""
         rt = self.rt
-        subject = f"{sandbox_config.metadata.namespace}/{sandbox_config.metadata.name}" if sandbox_config \
+        subject = (
+            f"{sandbox_config.metadata.namespace}/{sandbox_config.metadata.name}"
+            if sandbox_config
             else image.image
+        )
         try:
             manifest = rt.registry.resolve(image.image)
         except CriError:
-            rt._record("ImageService", "PullImage", subject,
-                       rt.chain("PullImage", f"← registry: {image.image} not found", oci=False))
+            rt._record(
+                "ImageService",
+                "PullImage",
+                subject,
+                rt.chain("PullImage", f"← registry: {image.image} not found", oci=False),
+            )
             raise
         rt._store_image(image.image, manifest.repo_digest, manifest.size)
-        rt._record("ImageService", "PullImage", subject,
-                   rt.chain("PullImage", f"← registry ({image.image}, {manifest.size} bytes)", oci=False))
+        rt._record(
+            "ImageService",
+            "PullImage",
+            subject,
+            rt.chain("PullImage", f"← registry ({image.image}, {manifest.size} bytes)", oci=False),
+        )
         return manifest.repo_digest
 
     def ImageStatus(self, image: ImageSpec, subject: str = "") -> Image | None:
         rt = self.rt
         img = rt.find_image(image.image)
-        rt._record("ImageService", "ImageStatus", subject or image.image,
-                   rt.chain("ImageStatus", f"({image.image}: {'present' if img else 'not present'})", oci=False))
+        rt._record(
+            "ImageService",
+            "ImageStatus",
+            subject or image.image,
+            rt.chain("ImageStatus", f"({image.image}: {'present' if img else 'not present'})", oci=False),
+        )
         return img
 
     def ListImages(self) -> list[Image]:
@@ -735,5 +895,6 @@ class ImageService:
     def ImageFsInfo(self) -> list[FilesystemUsage]:
         used = sum(i.size for i in self.rt.images.values())
         mount = {"dockershim": "/var/lib/docker", "cri-o": "/var/lib/containers/storage"}.get(
-            self.rt.name, "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs")
+            self.rt.name, "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
+        )
         return [FilesystemUsage(self.rt._now_ns(), mount, used, len(self.rt.images) * 40)]

@@ -59,8 +59,9 @@ class Process(Protocol):
     @property
     def crash_backoff(self) -> ItemExponentialFailureRateLimiter: ...
 
-    def after(self, delay: float, work: Work, *, background: bool = False,
-              trace_name: str | None = None) -> Timer: ...
+    def after(
+        self, delay: float, work: Work, *, background: bool = False, trace_name: str | None = None
+    ) -> Timer: ...
 
 
 class Host(Protocol):
@@ -94,8 +95,17 @@ class Host(Protocol):
         """An API client acting as ``user`` from ``node`` (None: from outside every node)."""
         ...
 
-    def schedule(self, component: Process, delay: float, work: Work, *, background: bool = False,
-                 trace_name: str | None = None, when_stopped: bool = False, priority: int = 0) -> Timer:
+    def schedule(
+        self,
+        component: Process,
+        delay: float,
+        work: Work,
+        *,
+        background: bool = False,
+        trace_name: str | None = None,
+        when_stopped: bool = False,
+        priority: int = 0,
+    ) -> Timer:
         """Run ``work`` for ``component`` ``delay`` simulated seconds from now: the one way to schedule work.
 
         ``background`` work is periodic (heartbeats, resyncs) and does not keep the cluster

@@ -115,7 +115,10 @@ def probability(n: int) -> str:
 
 @dataclass(slots=True)
 class Rule:
-    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on (slots: there are many)."""
+    """One ``-A CHAIN ...`` line, with the fields :meth:`RuleTable.connect` matches on.
+
+    Slots: there are many.
+    """
 
     chain: str
     text: str
@@ -134,32 +137,62 @@ class Rule:
 
 #: The rules every node has whatever its Services: the builtin chains' jumps, KUBE-FORWARD, masquerading.
 _BASE_FILTER = (
-    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
-      for c in ("INPUT", "FORWARD", "OUTPUT")),
-    Rule("INPUT", '-m comment --comment "kubernetes externally-visible service portals" -j '
-                  "KUBE-EXTERNAL-SERVICES", "KUBE-EXTERNAL-SERVICES"),
+    *(
+        Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+        for c in ("INPUT", "FORWARD", "OUTPUT")
+    ),
+    Rule(
+        "INPUT",
+        '-m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+        "KUBE-EXTERNAL-SERVICES",
+    ),
     Rule("FORWARD", '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', "KUBE-FORWARD"),
     Rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID -j DROP", "DROP"),
-    Rule("KUBE-FORWARD", f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
-                         f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT", "ACCEPT"),
-    Rule("KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
-                         "--ctstate RELATED,ESTABLISHED -j ACCEPT", "ACCEPT"),
+    Rule(
+        "KUBE-FORWARD",
+        f'-m comment --comment "kubernetes forwarding rules" -m mark --mark '
+        f"{MASQ_MARK}/{MASQ_MARK} -j ACCEPT",
+        "ACCEPT",
+    ),
+    Rule(
+        "KUBE-FORWARD",
+        '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
+        "--ctstate RELATED,ESTABLISHED -j ACCEPT",
+        "ACCEPT",
+    ),
 )
 _BASE_NAT = (
-    *(Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
-      for c in ("PREROUTING", "OUTPUT")),
-    Rule("POSTROUTING", '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-         "KUBE-POSTROUTING"),
+    *(
+        Rule(c, '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES', "KUBE-SERVICES")
+        for c in ("PREROUTING", "OUTPUT")
+    ),
+    Rule(
+        "POSTROUTING",
+        '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+        "KUBE-POSTROUTING",
+    ),
     Rule("KUBE-MARK-MASQ", f"-j MARK --set-xmark {MASQ_MARK}/{MASQ_MARK}", "MARK"),
     Rule("KUBE-POSTROUTING", f"-m mark ! --mark {MASQ_MARK}/{MASQ_MARK} -j RETURN", "RETURN"),
     Rule("KUBE-POSTROUTING", f"-j MARK --set-xmark {MASQ_MARK}/0x0", "MARK"),
-    Rule("KUBE-POSTROUTING", '-m comment --comment "kubernetes service traffic requiring SNAT" '
-                             "-j MASQUERADE --random-fully", "MASQUERADE"),
+    Rule(
+        "KUBE-POSTROUTING",
+        '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+        "MASQUERADE",
+    ),
 )
-_NODEPORTS_JUMP = Rule("KUBE-SERVICES", f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL '
-                                        "-j KUBE-NODEPORTS", "KUBE-NODEPORTS", local=True)
-_BASE_FILTER_CHAINS = ("KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL",
-                       "KUBE-SERVICES")
+_NODEPORTS_JUMP = Rule(
+    "KUBE-SERVICES",
+    f'-m comment --comment "{NODEPORTS_COMMENT}" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    "KUBE-NODEPORTS",
+    local=True,
+)
+_BASE_FILTER_CHAINS = (
+    "KUBE-EXTERNAL-SERVICES",
+    "KUBE-FORWARD",
+    "KUBE-NODEPORTS",
+    "KUBE-PROXY-FIREWALL",
+    "KUBE-SERVICES",
+)
 _BASE_NAT_CHAINS = ("KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES")
 
 #: One Service port's rules, as ``_service_port_rules`` returns them: (filter, nat, nat chains, KUBE-SERVICES
@@ -178,7 +211,9 @@ class ServiceRules:
 
 
 def _service_rules(ports: tuple[PortRules, ...]) -> ServiceRules:
-    return ServiceRules(ports, sum(p[4][0] for p in ports), sum(p[4][1] for p in ports), sum(p[4][2] for p in ports))
+    return ServiceRules(
+        ports, sum(p[4][0] for p in ports), sum(p[4][1] for p in ports), sum(p[4][2] for p in ports)
+    )
 
 
 class RuleSet:
@@ -191,7 +226,9 @@ class RuleSet:
 
     __slots__ = ("_by_chain", "endpoints", "order", "rejects", "services", "svc_chains")
 
-    def __init__(self, services: dict[tuple[str, str], ServiceRules], order: list[tuple[str, str]] | None = None):
+    def __init__(
+        self, services: dict[tuple[str, str], ServiceRules], order: list[tuple[str, str]] | None = None
+    ):
         self.services = services
         self.order = sorted(services) if order is None else order
         values = services.values()
@@ -211,8 +248,11 @@ class RuleSet:
             if old is rules:
                 continue
             if old is not None:
-                svc_chains, endpoints, rejects = (svc_chains - old.svc_chains, endpoints - old.endpoints,
-                                                  rejects - old.rejects)
+                svc_chains, endpoints, rejects = (
+                    svc_chains - old.svc_chains,
+                    endpoints - old.endpoints,
+                    rejects - old.rejects,
+                )
             if rules is None:
                 if old is not None:
                     del services[key]
@@ -220,8 +260,11 @@ class RuleSet:
                 continue
             services[key] = rules
             members = members or old is None
-            svc_chains, endpoints, rejects = (svc_chains + rules.svc_chains, endpoints + rules.endpoints,
-                                              rejects + rules.rejects)
+            svc_chains, endpoints, rejects = (
+                svc_chains + rules.svc_chains,
+                endpoints + rules.endpoints,
+                rejects + rules.rejects,
+            )
         new.services = services
         new.order = sorted(services) if members else self.order
         new.svc_chains, new.endpoints, new.rejects = svc_chains, endpoints, rejects
@@ -256,7 +299,9 @@ class RuleSet:
         return out
 
     def chain(self, name: str, table: str) -> list[Rule]:
-        if self._by_chain is None:  # built once per RuleSet, on the first question (connect, a learner's look)
+        if (
+            self._by_chain is None
+        ):  # built once per RuleSet, on the first question (connect, a learner's look)
             by_chain: dict[tuple[str, str], list[Rule]] = {}
             for t, rules in (("filter", self.filter_rules()), ("nat", self.nat_rules())):
                 for r in rules:
@@ -279,8 +324,11 @@ class RuleTable:
         self.node, self.node_ip, self.synced_at, self.rules = node, node_ip, synced_at, rules
 
     def __repr__(self) -> str:
-        return (f"RuleTable(node={self.node!r}, synced_at={self.synced_at}, {self.rules.svc_chains} service ports "
-                f"with endpoints, {self.rules.endpoints} endpoints, {self.rules.rejects} REJECT)")
+        return (
+            f"RuleTable(node={self.node!r}, synced_at={self.synced_at}, "
+            f"{self.rules.svc_chains} service ports with endpoints, "
+            f"{self.rules.endpoints} endpoints, {self.rules.rejects} REJECT)"
+        )
 
     @property
     def filter_chains(self) -> list[str]:
@@ -306,8 +354,9 @@ class RuleTable:
         when = (EPOCH + timedelta(seconds=int(self.synced_at))).strftime("%a %b %e %H:%M:%S %Y")
         out: list[str] = []
         for table, builtins, chains, rules in (
-                ("filter", ("INPUT", "FORWARD", "OUTPUT"), self.filter_chains, self.filter),
-                ("nat", ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"), self.nat_chains, self.nat)):
+            ("filter", ("INPUT", "FORWARD", "OUTPUT"), self.filter_chains, self.filter),
+            ("nat", ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"), self.nat_chains, self.nat),
+        ):
             by_chain: dict[str, list[str]] = {}
             for r in rules:
                 by_chain.setdefault(r.chain, []).append(str(r))
@@ -321,17 +370,23 @@ class RuleTable:
             out.append(f"# Completed on {when}")
         return "\n".join(out) + "\n"
 
-    def connect(self, dst: str, port: int, protocol: str, rng: Any, *, local_ips: tuple[str, ...] = ()
-                ) -> ConnectResult:
+    def connect(
+        self, dst: str, port: int, protocol: str, rng: Any, *, local_ips: tuple[str, ...] = ()
+    ) -> ConnectResult:
         """Walk the chains as the kernel would for a new connection to ``dst:port``."""
         proto = protocol.lower()
         result = ConnectResult(self.node, f"{dst}:{port}/{protocol}")
         for r in self.filter:
-            if r.reject and r.proto == proto and r.dport == port and (
-                    r.dst == dst or (r.local and dst in local_ips)):
+            if (
+                r.reject
+                and r.proto == proto
+                and r.dport == port
+                and (r.dst == dst or (r.local and dst in local_ips))
+            ):
                 result.rules.append(str(r))
-                result.verdict = (f"REJECT (icmp-port-unreachable): {r.text.split(chr(34))[1]}: "
-                                  "connection refused")
+                result.verdict = (
+                    f"REJECT (icmp-port-unreachable): {r.text.split(chr(34))[1]}: connection refused"
+                )
                 return result
         chain = "KUBE-SERVICES"
         for _ in range(10):
@@ -353,8 +408,10 @@ class RuleTable:
                 taken = r
                 break
             if taken is None:
-                result.verdict = (f"no rule for {dst}:{port}/{protocol} in {chain} on {self.node}: the packet "
-                                  "leaves unchanged and nothing answers (connection timed out)")
+                result.verdict = (
+                    f"no rule for {dst}:{port}/{protocol} in {chain} on {self.node}: the packet "
+                    "leaves unchanged and nothing answers (connection timed out)"
+                )
                 return result
             result.rules.append(str(taken))
             if taken.dnat:
@@ -405,8 +462,16 @@ def _endpoints_for(slices: list[dict], port_name: str, protocol: str) -> list[st
 
 
 @functools.lru_cache(maxsize=8192)
-def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tuple[str, ...], node_port: int | None,
-                        lb_ips: tuple[str, ...], cluster_cidr: str) -> PortRules:
+def _service_port_rules(
+    spn: str,
+    proto: str,
+    ip: str,
+    port: int,
+    endpoints: tuple[str, ...],
+    node_port: int | None,
+    lb_ips: tuple[str, ...],
+    cluster_cidr: str,
+) -> PortRules:
     """One Service port's rules: (filter rules, nat rules, nat chains, KUBE-SERVICES jumps, the counts
     of its KUBE-SVC chains, KUBE-SEP chains and REJECT rules for the sync log line).
 
@@ -422,21 +487,49 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
     p = proto.lower()
     svc_chain = service_port_chain_name(spn, proto)
     ext_chain = external_chain_name(spn, proto)
-    match = f"-d {ip}/32 -p {p} -m comment --comment \"{spn} cluster IP\" -m {p} --dport {port}"
+    match = f'-d {ip}/32 -p {p} -m comment --comment "{spn} cluster IP" -m {p} --dport {port}'
     if not endpoints:
-        f(Rule("KUBE-SERVICES", f'-d {ip}/32 -p {p} -m comment --comment "{spn} has no endpoints" '
-                                f"-m {p} --dport {port} -j REJECT --reject-with icmp-port-unreachable",
-               "REJECT", dst=ip, proto=p, dport=port, reject=True))
+        f(
+            Rule(
+                "KUBE-SERVICES",
+                f'-d {ip}/32 -p {p} -m comment --comment "{spn} has no endpoints" '
+                f"-m {p} --dport {port} -j REJECT --reject-with icmp-port-unreachable",
+                "REJECT",
+                dst=ip,
+                proto=p,
+                dport=port,
+                reject=True,
+            )
+        )
         if node_port:
-            f(Rule("KUBE-EXTERNAL-SERVICES", f'-p {p} -m comment --comment "{spn} has no endpoints" '
-                                             f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
-                                             "-j REJECT --reject-with icmp-port-unreachable",
-                   "REJECT", proto=p, dport=node_port, local=True, reject=True))
+            f(
+                Rule(
+                    "KUBE-EXTERNAL-SERVICES",
+                    f'-p {p} -m comment --comment "{spn} has no endpoints" '
+                    f"-m addrtype --dst-type LOCAL -m {p} --dport {node_port} "
+                    "-j REJECT --reject-with icmp-port-unreachable",
+                    "REJECT",
+                    proto=p,
+                    dport=node_port,
+                    local=True,
+                    reject=True,
+                )
+            )
         return tuple(filters), (), (), (), (0, 0, len(filters))
     chains.append(svc_chain)
-    service_rules.append(Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip, proto=p, dport=port))
-    n(Rule(svc_chain, f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ", "KUBE-MARK-MASQ", dst=ip,
-           proto=p, dport=port))
+    service_rules.append(
+        Rule("KUBE-SERVICES", f"{match} -j {svc_chain}", svc_chain, dst=ip, proto=p, dport=port)
+    )
+    n(
+        Rule(
+            svc_chain,
+            f"! -s {cluster_cidr} {match} -j KUBE-MARK-MASQ",
+            "KUBE-MARK-MASQ",
+            dst=ip,
+            proto=p,
+            dport=port,
+        )
+    )
     for k, ep in enumerate(endpoints):
         left = len(endpoints) - k
         jump, sep, masq, dnat = _endpoint_rules(spn, proto, svc_chain, ep, max(1, left))
@@ -446,16 +539,38 @@ def _service_port_rules(spn: str, proto: str, ip: str, port: int, endpoints: tup
         n(dnat)
     if node_port or lb_ips:
         chains.append(ext_chain)
-        n(Rule(ext_chain, f'-m comment --comment "masquerade traffic for {spn} external destinations" '
-                          "-j KUBE-MARK-MASQ", "KUBE-MARK-MASQ"))
+        n(
+            Rule(
+                ext_chain,
+                f'-m comment --comment "masquerade traffic for {spn} external destinations" '
+                "-j KUBE-MARK-MASQ",
+                "KUBE-MARK-MASQ",
+            )
+        )
         n(Rule(ext_chain, f"-j {svc_chain}", svc_chain))
     for lb in lb_ips:
-        service_rules.append(Rule("KUBE-SERVICES", f'-d {lb}/32 -p {p} -m comment --comment '
-                                                   f'"{spn} loadbalancer IP" -m {p} --dport {port} '
-                                                   f"-j {ext_chain}", ext_chain, dst=lb, proto=p, dport=port))
+        service_rules.append(
+            Rule(
+                "KUBE-SERVICES",
+                f"-d {lb}/32 -p {p} -m comment --comment "
+                f'"{spn} loadbalancer IP" -m {p} --dport {port} '
+                f"-j {ext_chain}",
+                ext_chain,
+                dst=lb,
+                proto=p,
+                dport=port,
+            )
+        )
     if node_port:
-        n(Rule("KUBE-NODEPORTS", f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} '
-                                 f"-j {ext_chain}", ext_chain, proto=p, dport=node_port))
+        n(
+            Rule(
+                "KUBE-NODEPORTS",
+                f'-p {p} -m comment --comment "{spn}" -m {p} --dport {node_port} -j {ext_chain}',
+                ext_chain,
+                proto=p,
+                dport=node_port,
+            )
+        )
     return tuple(filters), tuple(nats), tuple(chains), tuple(service_rules), (1, len(endpoints), 0)
 
 
@@ -469,17 +584,31 @@ def _endpoint_rules(spn: str, proto: str, svc_chain: str, ep: str, left: int) ->
     p = proto.lower()
     sep = endpoint_chain_name(spn, proto, ep)
     stat = f"-m statistic --mode random --probability {probability(left)} " if left > 1 else ""
-    jump = Rule(svc_chain, f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}', sep,
-                probability=float(probability(left)) if left > 1 else None)
+    jump = Rule(
+        svc_chain,
+        f'-m comment --comment "{spn} -> {ep}" {stat}-j {sep}',
+        sep,
+        probability=float(probability(left)) if left > 1 else None,
+    )
     ep_ip = ep.rsplit(":", 1)[0]
     masq = Rule(sep, f'-s {ep_ip}/32 -m comment --comment "{spn}" -j KUBE-MARK-MASQ', "KUBE-MARK-MASQ")
-    dnat = Rule(sep, f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}', "DNAT",
-                proto=p, dnat=ep)
+    dnat = Rule(
+        sep,
+        f'-p {p} -m comment --comment "{spn}" -m {p} -j DNAT --to-destination {ep}',
+        "DNAT",
+        proto=p,
+        dnat=ep,
+    )
     return jump, sep, masq, dnat
 
 
-def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, protocol: str) -> tuple[str, ...]:
-    """``_endpoints_for``, remembered by the slices' uid and resourceVersion (one cluster's writes never repeat them)."""
+def _cached_endpoints(
+    memo: dict | None, slices: list[dict], port_name: str, protocol: str
+) -> tuple[str, ...]:
+    """``_endpoints_for``, remembered by the slices' uid and resourceVersion.
+
+    One cluster's writes never repeat them.
+    """
     ids = tuple((sl["metadata"].get("uid"), sl["metadata"].get("resourceVersion")) for sl in slices)
     if memo is None or not all(uid and rv for uid, rv in ids):
         return tuple(_endpoints_for(slices, port_name, protocol))
@@ -492,22 +621,29 @@ def _cached_endpoints(memo: dict | None, slices: list[dict], port_name: str, pro
     return found
 
 
-def _rules_of_service(svc: dict, slices: list[dict], cluster_cidr: str, memo: dict | None) -> ServiceRules | None:
+def _rules_of_service(
+    svc: dict, slices: list[dict], cluster_cidr: str, memo: dict | None
+) -> ServiceRules | None:
     """One Service's rules from its object and its EndpointSlices (None: it gets none, e.g. headless)."""
     spec = svc.get("spec") or {}
     ip = spec.get("clusterIP")
     if not ip or ip == "None" or spec.get("type") == "ExternalName":
         return None
     ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
-    lb_ips = tuple(i["ip"] for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-                   if i.get("ip"))
+    lb_ips = tuple(
+        i["ip"]
+        for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        if i.get("ip")
+    )
     ports = []
     for sp in spec.get("ports") or []:
         proto = sp.get("protocol", "TCP")
         spn = service_port_name(ns, name, sp.get("name") or "")
         endpoints = _cached_endpoints(memo, slices, sp.get("name") or "", proto)
         node_port = sp.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
-        ports.append(_service_port_rules(spn, proto, ip, sp["port"], endpoints, node_port, lb_ips, cluster_cidr))
+        ports.append(
+            _service_port_rules(spn, proto, ip, sp["port"], endpoints, node_port, lb_ips, cluster_cidr)
+        )
     return _service_rules(tuple(ports))
 
 
@@ -517,8 +653,15 @@ def _owner(sl: dict) -> tuple[str, str] | None:
     return (sl["metadata"]["namespace"], owner) if owner else None
 
 
-def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict], cluster_cidr: str,
-                now: float = 0.0, memo: dict | None = None) -> RuleTable:
+def build_rules(
+    node: str,
+    node_ip: str,
+    services: list[dict],
+    slices: list[dict],
+    cluster_cidr: str,
+    now: float = 0.0,
+    memo: dict | None = None,
+) -> RuleTable:
     """``syncProxyRules`` from scratch: the whole rule set for one node from Services and EndpointSlices.
 
     ``memo`` (one per cluster) keeps each Service port's endpoints between syncs and nodes.
@@ -538,7 +681,7 @@ def build_rules(node: str, node_ip: str, services: list[dict], slices: list[dict
 
 
 class RuleState:
-    """Incremental ``syncProxyRules``: the RuleSet of an informer pair's caches, redone only where they changed.
+    """Incremental ``syncProxyRules``: the RuleSet of an informer pair's caches, redone where they changed.
 
     The informers' handlers call :meth:`service_changed` and queue EndpointSlice changes in
     ``slice_changes`` (upstream's ``EndpointsChangeTracker``: a handler only records the change, the
@@ -549,8 +692,9 @@ class RuleState:
     EndpointSlices belong to which Service and redoes every Service (from shared, cached parts).
     """
 
-    def __init__(self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str,
-                 memo: dict | None = None):
+    def __init__(
+        self, services: dict[str, dict], slices: dict[str, dict], cluster_cidr: str, memo: dict | None = None
+    ):
         self.services, self.slices = services, slices  # the informers' stores, read at sync time
         self.cluster_cidr, self.memo = cluster_cidr, memo
         self.slice_keys: dict[tuple[str, str], set[str]] = {}  # Service -> its EndpointSlices' keys
@@ -622,7 +766,9 @@ class RuleState:
             svc = self.services.get(f"{ns}/{name}")
             rules = None
             if svc is not None:
-                slices = [self.slices[k] for k in sorted(self.slice_keys.get((ns, name), ())) if k in self.slices]
+                slices = [
+                    self.slices[k] for k in sorted(self.slice_keys.get((ns, name), ())) if k in self.slices
+                ]
                 rules = _rules_of_service(svc, slices, self.cluster_cidr, self.memo)
             updates[(ns, name)] = rules
         self.dirty.clear()
@@ -667,6 +813,7 @@ class RuleSetMemo:
 
 # --- the kube-proxy process -------------------------------------------------------------------------
 
+
 class KubeProxy(ContainerProgram):
     """The kube-proxy container of the ``kube-proxy`` DaemonSet Pod on one node.
 
@@ -690,7 +837,8 @@ class KubeProxy(ContainerProgram):
                 self.state.service_changed(obj)
             self.request_sync()
 
-        # Every kube-proxy gets every EndpointSlice event: its handlers only record the change for the next sync.
+        # Every kube-proxy gets every EndpointSlice event: its handlers only record the change for the
+        # next sync.
         def on_slice(old: dict | None, new: dict | None) -> None:
             if self.state is not None:
                 self.state.slice_changes.append((old, new))
@@ -703,15 +851,20 @@ class KubeProxy(ContainerProgram):
         def on_slice_delete(obj: dict) -> None:
             on_slice(obj, None)
 
-        services.add_event_handler(ResourceEventHandler(on_service, lambda o, n: on_service(n), on_service))
+        services.add_event_handler(
+            ResourceEventHandler(on_service, lambda _old, n: on_service(n), on_service)
+        )
         slices.add_event_handler(ResourceEventHandler(on_slice_add, on_slice, on_slice_delete))
 
     def _rule_state(self) -> RuleState:
         if self.state is None:
             net = self.host.network
-            self.state = RuleState(self.informers.informer("services").store,
-                                   self.informers.informer("endpointslices").store,
-                                   str(net.cluster_cidr), net.rule_sets.endpoints)
+            self.state = RuleState(
+                self.informers.informer("services").store,
+                self.informers.informer("endpointslices").store,
+                str(net.cluster_cidr),
+                net.rule_sets.endpoints,
+            )
         return self.state
 
     def on_synced(self) -> None:
@@ -736,18 +889,22 @@ class KubeProxy(ContainerProgram):
         key = (informers["services"].resource_version, informers["endpointslices"].resource_version)
         rules = self._rule_state().rules(net.rule_sets, key)
         net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
-        msg = (f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
-               f"endpoints, {rules.rejects} without endpoints (REJECT)")
+        msg = (
+            f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
+            f"endpoints, {rules.rejects} without endpoints (REJECT)"
+        )
         self.log(msg)
         return self.event(self.node, msg, verb="sync")
 
     def on_stop(self, machine_off: bool) -> None:
-        # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine loses them.
+        # The rules are kernel state: a crashed kube-proxy leaves them in place; a powered-off machine
+        # loses them.
         if machine_off:
             self.host.network.iptables.pop(self.node, None)
 
 
 # --- what a learner calls -----------------------------------------------------------------------------
+
 
 def iptables_save(cluster: NetworkView, node: str) -> str:
     """``iptables-save`` on ``node``: the rules kube-proxy last installed there."""
@@ -766,9 +923,12 @@ def connect(cluster: NetworkView, node: str, dst_ip: str, port: int, protocol: s
         return ConnectResult(node, f"{dst_ip}:{port}/{protocol}", verdict=f"node {node} is down: no rules")
     table = cluster.network.iptables.get(node)
     if table is None:
-        return ConnectResult(node, f"{dst_ip}:{port}/{protocol}",
-                             verdict=f"kube-proxy has not synced on {node}: no rule for {dst_ip}:{port} "
-                                     "(connection timed out)")
+        return ConnectResult(
+            node,
+            f"{dst_ip}:{port}/{protocol}",
+            verdict=f"kube-proxy has not synced on {node}: no rule for {dst_ip}:{port} "
+            "(connection timed out)",
+        )
     return table.connect(dst_ip, port, protocol, cluster.rng, local_ips=(cluster.network.node_ip(node),))
 
 

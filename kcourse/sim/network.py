@@ -52,8 +52,22 @@ from .trace import TRACE_WIDTH
 if TYPE_CHECKING:
     from .apiserver import APIServer
 
-__all__ = ["CLUSTER_DNS_IP", "DOMAIN", "DnsAnswer", "Hop", "Machine", "Network", "NetworkView", "Path", "Record",
-           "candidates", "machine_up", "reach", "resolve", "search_list"]
+__all__ = [
+    "CLUSTER_DNS_IP",
+    "DOMAIN",
+    "DnsAnswer",
+    "Hop",
+    "Machine",
+    "Network",
+    "NetworkView",
+    "Path",
+    "Record",
+    "candidates",
+    "machine_up",
+    "reach",
+    "resolve",
+    "search_list",
+]
 
 #: The kubelet's ``clusterDNS`` (the ``kube-dns`` Service's ClusterIP) and ``clusterDomain``, the records' TTL
 #: (the Corefile's ``ttl 30``) and the resolver's ``options ndots:5`` and ``attempts:2``.
@@ -67,9 +81,15 @@ ATTEMPTS = 2
 class Network:
     """Address allocation for nodes, Pods and Services."""
 
-    def __init__(self, rng: random.Random, cluster_cidr: str = "10.244.0.0/16",
-                 service_cidr: str = "10.96.0.0/12", node_cidr_mask: int = 24,
-                 node_network: str = "10.0.0.0/16", node_port_range: tuple[int, int] = (30000, 32767)):
+    def __init__(
+        self,
+        rng: random.Random,
+        cluster_cidr: str = "10.244.0.0/16",
+        service_cidr: str = "10.96.0.0/12",
+        node_cidr_mask: int = 24,
+        node_network: str = "10.0.0.0/16",
+        node_port_range: tuple[int, int] = (30000, 32767),
+    ):
         self.rng = rng
         self.cluster_cidr = ipaddress.ip_network(cluster_cidr)
         self.service_cidr = ipaddress.ip_network(service_cidr)
@@ -79,15 +99,15 @@ class Network:
         self._pod_cidrs = list(self.cluster_cidr.subnets(new_prefix=node_cidr_mask))
         self._cidrs_used_below = 1  # every podCIDR before this index is taken: allocation starts here
         self._cidrs_used: set[str] = set()  # node_cidrs' values, kept as they come and go
-        self.node_cidrs: dict[str, str] = {}        # node -> podCIDR
-        self.node_ips: dict[str, str] = {}          # node -> InternalIP
-        self.pod_ips: dict[str, str] = {}           # namespace/name -> IP
-        self._pod_ip_owner: dict[str, str] = {}     # IP -> namespace/name
-        self._next_host: dict[str, int] = {}        # node -> next host index to try
-        self.service_ips: dict[str, str] = {}       # IP -> namespace/name
-        self.node_ports: dict[int, str] = {}        # nodePort -> namespace/name
-        self.routes: dict[str, str] = {}            # podCIDR -> node (programmed by the route controller)
-        self.iptables: dict[str, Any] = {}          # node -> its kube-proxy rules (kubeproxy.RuleTable)
+        self.node_cidrs: dict[str, str] = {}  # node -> podCIDR
+        self.node_ips: dict[str, str] = {}  # node -> InternalIP
+        self.pod_ips: dict[str, str] = {}  # namespace/name -> IP
+        self._pod_ip_owner: dict[str, str] = {}  # IP -> namespace/name
+        self._next_host: dict[str, int] = {}  # node -> next host index to try
+        self.service_ips: dict[str, str] = {}  # IP -> namespace/name
+        self.node_ports: dict[int, str] = {}  # nodePort -> namespace/name
+        self.routes: dict[str, str] = {}  # podCIDR -> node (programmed by the route controller)
+        self.iptables: dict[str, Any] = {}  # node -> its kube-proxy rules (kubeproxy.RuleTable)
         #: The rule sets kube-proxies computed, for others with the same input (immutable, so safely shared).
         self.rule_sets = RuleSetMemo()
 
@@ -189,9 +209,16 @@ class Network:
                         for p in taken:
                             self.node_ports.pop(p, None)
                         self._release_ip(spec)
-                        raise invalid("Service", svc["metadata"]["name"], [Cause(
-                            f"spec.ports[{i}].nodePort", f"Invalid value: {want}: provided port is already "
-                            "allocated")])
+                        raise invalid(
+                            "Service",
+                            svc["metadata"]["name"],
+                            [
+                                Cause(
+                                    f"spec.ports[{i}].nodePort",
+                                    f"Invalid value: {want}: provided port is already allocated",
+                                )
+                            ],
+                        )
                 else:
                     lo, hi = self.node_port_range
                     free = [p for p in range(lo, hi + 1) if p not in self.node_ports]
@@ -206,18 +233,44 @@ class Network:
             try:
                 addr = ipaddress.ip_address(requested)
             except ValueError:
-                raise invalid("Service", name, [Cause("spec.clusterIPs[0]", f'Invalid value: "{requested}": must be '
-                                                      "a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")]
-                              ) from None
+                raise invalid(
+                    "Service",
+                    name,
+                    [
+                        Cause(
+                            "spec.clusterIPs[0]",
+                            f'Invalid value: "{requested}": must be '
+                            "a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                        )
+                    ],
+                ) from None
             if addr not in self.service_cidr:
-                raise invalid("Service", name, [Cause("spec.clusterIPs", f'Invalid value: []string{{"{requested}"}}: '
-                                                      f"failed to allocate IP {requested}: the provided IP "
-                                                      f"({requested}) is not in the valid range. The range of "
-                                                      f"valid IPs is {self.service_cidr}")])
+                raise invalid(
+                    "Service",
+                    name,
+                    [
+                        Cause(
+                            "spec.clusterIPs",
+                            f'Invalid value: []string{{"{requested}"}}: '
+                            f"failed to allocate IP {requested}: the provided IP "
+                            f"({requested}) is not in the valid range. The range of "
+                            f"valid IPs is {self.service_cidr}",
+                        )
+                    ],
+                )
             if requested in self.service_ips:
-                raise invalid("Service", name, [Cause("spec.clusterIPs", f'Invalid value: []string{{"{requested}"}}: '
-                                                      f"failed to allocate IP {requested}: provided IP is "
-                                                      "already allocated")])
+                raise invalid(
+                    "Service",
+                    name,
+                    [
+                        Cause(
+                            "spec.clusterIPs",
+                            f'Invalid value: []string{{"{requested}"}}: '
+                            f"failed to allocate IP {requested}: provided IP is "
+                            "already allocated",
+                        )
+                    ],
+                )
             return requested
         size = self.service_cidr.num_addresses
         for _ in range(64):
@@ -245,6 +298,7 @@ class Network:
 
 # --- following a packet ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Hop:
     """One step of a packet's path: where it is and what happened there."""
@@ -265,7 +319,7 @@ class Path:
     hops: list[Hop] = field(default_factory=list)
     ok: bool = False
     verdict: str = ""
-    endpoint: str | None = None     # the podIP:port finally reached
+    endpoint: str | None = None  # the podIP:port finally reached
 
     def hop(self, where: str, what: str) -> None:
         self.hops.append(Hop(where, what))
@@ -285,8 +339,14 @@ class Path:
 
 def _wrapped(prefix: str, text: str) -> list[str]:
     """``prefix`` then ``text``, wrapped at the trace width with the text's column kept."""
-    return textwrap.wrap(text, width=TRACE_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix),
-                         break_long_words=False, break_on_hyphens=False) or [prefix.rstrip()]
+    return textwrap.wrap(
+        text,
+        width=TRACE_WIDTH,
+        initial_indent=prefix,
+        subsequent_indent=" " * len(prefix),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [prefix.rstrip()]
 
 
 def _is_ip(text: str) -> bool:
@@ -381,12 +441,17 @@ def reach(cluster: NetworkView, from_pod: Any, to: str, port: int, protocol: str
         return path.fail(f'pod "{key}" not found')
     phase = (pod.get("status") or {}).get("phase", "Pending")
     if phase != "Running" or not node or not ip:
-        return path.fail(f"pod {key} is not Running (phase {phase}): it has no network namespace to send from")
+        return path.fail(
+            f"pod {key} is not Running (phase {phase}): it has no network namespace to send from"
+        )
     if not (cluster.machines.get(node) and cluster.machines[node].powered):
         return path.fail(f"pod {key}'s node {node} is down: its containers are gone")
     host_network = bool(pod["spec"].get("hostNetwork"))
-    path.hop(f"pod {key}", f"sends from {ip} (eth0)" + ("" if host_network else f" through its veth to the "
-                                                         f"cni0 bridge of {node}"))
+    path.hop(
+        f"pod {key}",
+        f"sends from {ip} (eth0)"
+        + ("" if host_network else f" through its veth to the cni0 bridge of {node}"),
+    )
     if not _is_ip(to):
         answer = resolve(cluster, to, "A", from_pod=key)
         for h in answer.hops:
@@ -441,15 +506,19 @@ def _deliver(cluster: NetworkView, path: Path, node: str, dst: str, port: int, p
     if owner != node:
         via = net.route_via(owner, cloud=cluster.cloud is not None)
         if via is None:
-            return path.fail(f"no route to {net.node_cidrs[owner]} (node {owner}): the route controller "
-                             "has not programmed it yet")
+            return path.fail(
+                f"no route to {net.node_cidrs[owner]} (node {owner}): the route controller "
+                "has not programmed it yet"
+            )
         path.hop(f"node {node}", f"route {net.node_cidrs[owner]} -> {owner} ({net.node_ip(owner)}) {via}")
         if not machine_up(cluster, node):
             return path.fail(f"node {node} is cut off from the network: connection timed out")
         if not machine_up(cluster, owner):
             state = "partitioned" if cluster.machines[owner].powered else "down"
             return path.fail(f"node {owner} is {state}: connection timed out")
-        path.hop(f"node {owner}", "receives it" + (" and decapsulates (flannel.1)" if "overlay" in via else ""))
+        path.hop(
+            f"node {owner}", "receives it" + (" and decapsulates (flannel.1)" if "overlay" in via else "")
+        )
     pod_key = net.pod_at(dst)
     if pod_key is None:
         return path.fail(f"no pod has IP {dst} on node {owner}: connection timed out")
@@ -458,8 +527,12 @@ def _deliver(cluster: NetworkView, path: Path, node: str, dst: str, port: int, p
     if pod is None or phase != "Running":
         return path.fail(f"pod {pod_key} ({dst}) is not Running (phase {phase}): connection refused")
     path.hop(f"node {owner}", f"cni0 bridge -> veth -> pod {pod_key} ({dst})")
-    declared = [p.get("containerPort") for c in pod["spec"].get("containers", []) for p in c.get("ports") or []
-                if p.get("protocol", "TCP") == protocol]
+    declared = [
+        p.get("containerPort")
+        for c in pod["spec"].get("containers", [])
+        for p in c.get("ports") or []
+        if p.get("protocol", "TCP") == protocol
+    ]
     if declared and port not in declared:
         return path.fail(f"pod {pod_key} has no container listening on {port}/{protocol}: connection refused")
     path.ok, path.endpoint = True, f"{dst}:{port}"
@@ -468,6 +541,7 @@ def _deliver(cluster: NetworkView, path: Path, node: str, dst: str, port: int, p
 
 
 # --- a Pod's DNS resolver --------------------------------------------------------------------------
+
 
 class DnsServer(Protocol):
     """A DNS server listening on a Pod IP (a CoreDNS replica of the DNS addon)."""
@@ -532,7 +606,6 @@ class DnsAnswer:
         return "\n".join(lines)
 
 
-
 def search_list(namespace: str) -> list[str]:
     """The ``search`` line the kubelet writes for a ClusterFirst Pod in ``namespace``."""
     return [f"{namespace}.svc.{DOMAIN}", f"svc.{DOMAIN}", DOMAIN]
@@ -579,12 +652,22 @@ def _ask(cluster: NetworkView, node: str, qname: str, qtype: str, out: DnsAnswer
         ip = res.endpoint.rsplit(":", 1)[0]
         server = servers.get(ip)
         owner = cluster.network.owner_node(ip)
-        reachable = owner is not None and (owner == node or (
-            cluster.machine_up(node) and cluster.machine_up(owner)
-            and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None))
+        reachable = owner is not None and (
+            owner == node
+            or (
+                cluster.machine_up(node)
+                and cluster.machine_up(owner)
+                and cluster.network.route_via(owner, cloud=cluster.cloud is not None) is not None
+            )
+        )
         if server is None or not server.ready() or not reachable:
-            out.hops.append(Hop(f"attempt {attempt}", f"no answer from {res.endpoint} (CoreDNS there is gone "
-                                                      "or unreachable): timed out after 5s"))
+            out.hops.append(
+                Hop(
+                    f"attempt {attempt}",
+                    f"no answer from {res.endpoint} (CoreDNS there is gone "
+                    "or unreachable): timed out after 5s",
+                )
+            )
             out.error = "connection timed out; no servers could be reached"
             continue
         out.hops.append(Hop(f"node {owner}", f"CoreDNS pod {server.pod_key} ({ip}) answers {qname} {qtype}"))
@@ -609,11 +692,17 @@ def resolve(cluster: NetworkView, name: str, rtype: str = "A", from_pod: Any = N
     host_net = bool((pod or {}).get("spec", {}).get("hostNetwork"))
     if policy == "Default" or (host_net and policy == "ClusterFirst"):
         out.rcode = "NXDOMAIN"
-        out.error = (f"dnsPolicy {policy}{' with hostNetwork' if host_net else ''}: the pod uses its node's "
-                     "resolver, which knows nothing of cluster.local")
+        out.error = (
+            f"dnsPolicy {policy}{' with hostNetwork' if host_net else ''}: the pod uses its node's "
+            "resolver, which knows nothing of cluster.local"
+        )
         return out
-    out.hops.append(Hop("resolv.conf", f"nameserver {CLUSTER_DNS_IP} search {' '.join(search_list(namespace))} "
-                                       f"options ndots:{NDOTS}"))
+    out.hops.append(
+        Hop(
+            "resolv.conf",
+            f"nameserver {CLUSTER_DNS_IP} search {' '.join(search_list(namespace))} options ndots:{NDOTS}",
+        )
+    )
     for qname in candidates(name, namespace):
         out.queries.append(f"QUESTION: {qname} IN {rtype}")
         got = _ask(cluster, node, qname, rtype, out)

@@ -45,8 +45,16 @@ if TYPE_CHECKING:
     from .apiserver import Client
     from .host import Host
 
-__all__ = ["NGINX_START", "ContainerProgram", "GenericProgram", "GuardedInformer", "ProgramContext",
-           "context_value", "ignores_sigterm", "lifetime"]
+__all__ = [
+    "NGINX_START",
+    "ContainerProgram",
+    "GenericProgram",
+    "GuardedInformer",
+    "ProgramContext",
+    "context_value",
+    "ignores_sigterm",
+    "lifetime",
+]
 
 NGINX_START = (
     "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
@@ -202,7 +210,7 @@ def _block(tokens: list[str], i: int) -> tuple[list[str], int]:
         elif starts and word in ("done", "fi", "esac"):
             depth -= 1
             if depth == 0:
-                return tokens[i:j + 1], j + 1
+                return tokens[i : j + 1], j + 1
         j += 1
     raise ValueError(f"unterminated {tokens[i]}")
 
@@ -213,7 +221,7 @@ def _loop_body(block: list[str]) -> list[str]:
 
 
 def _for_count(block: list[str]) -> int:
-    words = block[3:block.index("do")] if len(block) > 3 and block[2] == "in" else []
+    words = block[3 : block.index("do")] if len(block) > 3 and block[2] == "in" else []
     words = [w for w in words if w != ";"]
     seq = re.fullmatch(r"\$\(seq\s+(?:(\d+)\s+)?(\d+)\)", " ".join(words))
     if seq:
@@ -221,8 +229,9 @@ def _for_count(block: list[str]) -> int:
     return len(words)
 
 
-def _run(tokens: list[str], files: list[tuple[float, str, str]] | None = None,
-         start: float = 0.0) -> tuple[str, float, int]:
+def _run(
+    tokens: list[str], files: list[tuple[float, str, str]] | None = None, start: float = 0.0
+) -> tuple[str, float, int]:
     """``("done"|"exit"|"forever", seconds, status)`` of a statement list.
 
     ``files`` collects ``(time, "write"|"remove", path)`` for each ``touch``,
@@ -324,15 +333,22 @@ def exec_answer(argv: list[str], spec: dict, running_for: float, busybox: bool) 
         if prog == "cat":
             missing = [a for a in args if not exists(a)]
             if missing:
-                return 1, "".join(f"cat: can't open '{a}': No such file or directory\n" if busybox
-                                  else f"cat: {a}: No such file or directory\n" for a in missing)
+                return 1, "".join(
+                    f"cat: can't open '{a}': No such file or directory\n"
+                    if busybox
+                    else f"cat: {a}: No such file or directory\n"
+                    for a in missing
+                )
             return 0, ""
         if prog == "ls":
             missing = [a for a in args if not exists(a)]
             if missing:
                 return (1 if busybox else 2), "".join(
-                    f"ls: {a}: No such file or directory\n" if busybox
-                    else f"ls: cannot access '{a}': No such file or directory\n" for a in missing)
+                    f"ls: {a}: No such file or directory\n"
+                    if busybox
+                    else f"ls: cannot access '{a}': No such file or directory\n"
+                    for a in missing
+                )
             return 0, "".join(a + "\n" for a in args)
         if prog in ("test", "["):
             operands = [a for a in cmd[1:] if a != "]"]
@@ -370,7 +386,6 @@ def exec_answer(argv: list[str], spec: dict, running_for: float, busybox: bool) 
 def ignores_sigterm(spec: dict) -> bool:
     """A shell or ``sleep`` as PID 1 ignores SIGTERM, so it is killed only when the grace period ends."""
     return bool(re.search(r"\bsleep\b", _script(spec)))
-
 
 
 # --- the programs of kube-proxy and the addons ------------------------------------------------------
@@ -511,11 +526,14 @@ class ContainerProgram(Component):
         """What the program listens on: its image's endpoints (from the registry, through the context)."""
         return tuple(context_value(self.ctx, "serves", ()) or ())
 
-    def exec(self, argv: list[str], running_for: float) -> tuple[int, str]:
+    def exec(self, _argv: list[str], _running_for: float) -> tuple[int, str]:
         """An exec probe's command: a program with informers answers every command with success."""
         return 0, ""
 
     def ready(self) -> bool:
         """Would the container's readiness probe pass?  (Synced with the API server at least once.)"""
-        return self.running and any(i.has_synced for i in self.informers.informers.values()) \
-            if self.resources else self.running
+        return (
+            self.running and any(i.has_synced for i in self.informers.informers.values())
+            if self.resources
+            else self.running
+        )

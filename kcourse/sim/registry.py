@@ -41,25 +41,45 @@ from typing import Any
 
 from .cri import CriError, normalize_image
 
-__all__ = ["PULL_BANDWIDTH", "PULL_LATENCY", "Endpoint", "ImageReferenceError", "Manifest", "Registry",
-           "parse_reference"]
+__all__ = [
+    "PULL_BANDWIDTH",
+    "PULL_LATENCY",
+    "Endpoint",
+    "ImageReferenceError",
+    "Manifest",
+    "Registry",
+    "parse_reference",
+]
 
 #: Simulated registry bandwidth (bytes per second) and round-trip overhead of a pull.
 PULL_BANDWIDTH = 30_000_000
 PULL_LATENCY = 0.4
 #: Registry hosts a node can resolve besides those of the catalog (pushing to a host adds it).
-KNOWN_HOSTS = ("docker.io", "registry.k8s.io", "k8s.gcr.io", "gcr.io", "quay.io", "ghcr.io", "mcr.microsoft.com",
-               "public.ecr.aws", "cr.fluentbit.io")
+KNOWN_HOSTS = (
+    "docker.io",
+    "registry.k8s.io",
+    "k8s.gcr.io",
+    "gcr.io",
+    "quay.io",
+    "ghcr.io",
+    "mcr.microsoft.com",
+    "public.ecr.aws",
+    "cr.fluentbit.io",
+)
 PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "GRPC")
 
 # The grammar of github.com/distribution/reference (regexp.go), enough to tell a valid name.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*" \
-          r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_DOMAIN = (
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+)
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_REFERENCE = re.compile(rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
-                        rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$")
+_REFERENCE = re.compile(
+    rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+)
 
 
 class ImageReferenceError(ValueError):
@@ -90,7 +110,9 @@ def parse_reference(image: str) -> Reference:
     if not isinstance(image, str) or not image:
         raise ImageReferenceError("invalid reference format")
     if re.fullmatch(r"[a-f0-9]{64}", image):
-        raise ImageReferenceError(f"invalid repository name ({image}), cannot specify 64-byte hexadecimal strings")
+        raise ImageReferenceError(
+            f"invalid repository name ({image}), cannot specify 64-byte hexadecimal strings"
+        )
     first, _, rest = image.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
         domain, remainder = first, rest
@@ -143,9 +165,16 @@ class Endpoint:
         if not isinstance(paths, Mapping) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
             raise ValueError("paths must map paths that start with '/' to status codes")
         for path, answer in paths.items():
-            if not (_is_code(answer) or answer in ("healthy", "ready") or (
-                    isinstance(answer, Mapping) and _is_code(answer.get("status", 200))
-                    and _is_code(answer.get("then", 500)) and isinstance(answer.get("until", 0), (int, float)))):
+            if not (
+                _is_code(answer)
+                or answer in ("healthy", "ready")
+                or (
+                    isinstance(answer, Mapping)
+                    and _is_code(answer.get("status", 200))
+                    and _is_code(answer.get("then", 500))
+                    and isinstance(answer.get("until", 0), (int, float))
+                )
+            ):
                 raise ValueError(f"path {path} must answer a status code (100-599), not {answer!r}")
         default = d.get("default", 404)
         if not _is_code(default):
@@ -208,15 +237,18 @@ class Registry:
         for repo, entry in _catalog().items():
             serves = tuple(Endpoint.from_dict(e) for e in entry.get("serves") or [])
             self._serves[repo] = serves
-            self._repos[repo] = {tag: Manifest(repo, tag, t["digest"], t["size"], serves)
-                                 for tag, t in entry["tags"].items()}
+            self._repos[repo] = {
+                tag: Manifest(repo, tag, t["digest"], t["size"], serves) for tag, t in entry["tags"].items()
+            }
         self._hosts = set(KNOWN_HOSTS) | {r.split("/", 1)[0] for r in self._repos}
         self._failing: set[str] = set()
         self._pushes = 0
 
     # --- what a learner does -----------------------------------------------------------------
 
-    def push(self, image: str, size: int = 5_242_880, serves: list[Mapping[str, Any]] | None = None) -> Manifest:
+    def push(
+        self, image: str, size: int = 5_242_880, serves: list[Mapping[str, Any]] | None = None
+    ) -> Manifest:
         """Add ``image`` (``myapp:1.0``) as ``docker push`` would; returns its manifest.
 
         ``serves`` says what its program answers, e.g. ``[{"port": 8080, "paths": {"/": 200,
@@ -230,15 +262,24 @@ class Registry:
         except ImageReferenceError as err:
             raise ValueError(f'cannot push "{image}": {err}') from None
         if ref.digest:
-            raise ValueError(f'cannot push "{image}": push a tag (name:tag), the registry computes the digest')
+            raise ValueError(
+                f'cannot push "{image}": push a tag (name:tag), the registry computes the digest'
+            )
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ValueError(f"size must be a positive number of bytes, not {size!r}")
-        if serves is not None and (not isinstance(serves, list) or not all(isinstance(e, Mapping) for e in serves)):
+        if serves is not None and (
+            not isinstance(serves, list) or not all(isinstance(e, Mapping) for e in serves)
+        ):
             raise ValueError("serves must be a list of endpoints such as {'port': 8080, 'paths': {'/': 200}}")
-        endpoints = tuple(Endpoint.from_dict(e) for e in serves) if serves is not None else \
-            self._serves.get(ref.repository, ())
-        self._pushes += 1   # a new push of the same tag is a new manifest, with a new digest
-        manifest = Manifest(ref.repository, ref.tag, _digest(f"pushed {ref} {size} {self._pushes}"), size, endpoints)
+        endpoints = (
+            tuple(Endpoint.from_dict(e) for e in serves)
+            if serves is not None
+            else self._serves.get(ref.repository, ())
+        )
+        self._pushes += 1  # a new push of the same tag is a new manifest, with a new digest
+        manifest = Manifest(
+            ref.repository, ref.tag, _digest(f"pushed {ref} {size} {self._pushes}"), size, endpoints
+        )
         self._repos.setdefault(ref.repository, {})[ref.tag] = manifest
         if serves is not None or ref.repository not in self._serves:
             self._serves[ref.repository] = endpoints
@@ -301,11 +342,17 @@ class Registry:
             raise CriError("Unknown", f'failed to pull and unpack image "{image}": {err}') from None
         if ref.domain not in self._hosts:
             host = ref.domain.split(":", 1)[0]
-            raise CriError("Unknown", f'{prefix}: failed to do request: Head "https://{ref.domain}/v2/{ref.path}/'
-                                      f'manifests/{ref.digest or ref.tag}": dial tcp: lookup {host}: no such host')
+            raise CriError(
+                "Unknown",
+                f'{prefix}: failed to do request: Head "https://{ref.domain}/v2/{ref.path}/'
+                f'manifests/{ref.digest or ref.tag}": dial tcp: lookup {host}: no such host',
+            )
         if ref.repository not in self._repos and ref.domain == "docker.io":
-            raise CriError("Unknown", f"{prefix}: pull access denied, repository does not exist or may require "
-                                      "authorization: server message: insufficient_scope: authorization failed")
+            raise CriError(
+                "Unknown",
+                f"{prefix}: pull access denied, repository does not exist or may require "
+                "authorization: server message: insufficient_scope: authorization failed",
+            )
         manifest = self.lookup(image)
         if manifest is None:
             raise CriError("NotFound", f"{prefix}: {ref_text}: not found")

@@ -15,12 +15,19 @@ from kcourse.sim.cri import (
     normalize_image,
 )
 
-POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
-       "spec": {"nodeName": "worker-1", "containers": [{"name": "nginx", "image": "nginx:1.27"}]}}
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "web"},
+    "spec": {"nodeName": "worker-1", "containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+}
 
 CHAINS = {
     ("containerd", "runc"): "kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create",
-    ("dockershim", "runc"): "kubelet → dockershim → dockerd → containerd → containerd-shim-runc-v2 → runc create",
+    (
+        "dockershim",
+        "runc",
+    ): "kubelet → dockershim → dockerd → containerd → containerd-shim-runc-v2 → runc create",
     ("cri-o", "runc"): "kubelet → CRI-O → conmon → runc create",
     ("cri-o", "kata"): "kubelet → CRI-O → conmon → kata-runtime create (boots a lightweight VM",
 }
@@ -36,8 +43,14 @@ def test_a_pod_start_is_the_same_cri_calls_down_each_runtimes_chain(runtime, oci
     c.apply(POD)
     events = c.run_until_stable()
     calls = [e for e in events if e.component == runtime and e.key == "default/web"]
-    assert [e.message.split()[0] for e in calls] == \
-        ["RunPodSandbox", "PodSandboxStatus", "ImageStatus", "PullImage", "CreateContainer", "StartContainer"]
+    assert [e.message.split()[0] for e in calls] == [
+        "RunPodSandbox",
+        "PodSandboxStatus",
+        "ImageStatus",
+        "PullImage",
+        "CreateContainer",
+        "StartContainer",
+    ]
     assert calls[0].message.startswith(f"RunPodSandbox default/web: {CHAINS[(runtime, oci)]}")
     assert all(e.verb == "cri" and e.node == "worker-1" for e in calls)
 
@@ -59,11 +72,15 @@ def test_an_image_already_on_the_node_is_not_pulled_again():
 
 
 def test_node_reports_the_runtime_version_of_its_runtime():
-    c = kcourse.Cluster(masters=1, workers=2, runtimes={"worker-1": "cri-o", "worker-2": "dockershim"},
-                        addons=False, seed=0)
+    c = kcourse.Cluster(
+        masters=1, workers=2, runtimes={"worker-1": "cri-o", "worker-2": "dockershim"}, addons=False, seed=0
+    )
     versions = {n["metadata"]["name"]: n["status"]["nodeInfo"]["containerRuntimeVersion"] for n in c.nodes()}
-    assert versions == {"master-1": "containerd://1.7.24", "worker-1": "cri-o://1.32.0",
-                        "worker-2": "docker://20.10.24"}
+    assert versions == {
+        "master-1": "containerd://1.7.24",
+        "worker-1": "cri-o://1.32.0",
+        "worker-2": "docker://20.10.24",
+    }
 
 
 def test_sandbox_and_container_ids_are_64_hex_digits_and_states_follow_the_enum():
@@ -72,9 +89,13 @@ def test_sandbox_and_container_ids_are_64_hex_digits_and_states_follow_the_enum(
     c.run_until_stable()
     rt = c.kubelet("worker-1").cri
     [container] = rt.runtime_service.ListContainers()
-    assert re.fullmatch(r"[0-9a-f]{64}", container.id) and re.fullmatch(r"[0-9a-f]{64}", container.pod_sandbox_id)
+    assert re.fullmatch(r"[0-9a-f]{64}", container.id) and re.fullmatch(
+        r"[0-9a-f]{64}", container.pod_sandbox_id
+    )
     assert container.state is ContainerState.CONTAINER_RUNNING
-    assert rt.runtime_service.ContainerStatus(container.id).image_ref.startswith("docker.io/library/nginx@sha256:")
+    assert rt.runtime_service.ContainerStatus(container.id).image_ref.startswith(
+        "docker.io/library/nginx@sha256:"
+    )
 
 
 def test_version_and_status_answer_like_the_runtime():
@@ -82,8 +103,10 @@ def test_version_and_status_answer_like_the_runtime():
     rt = c.kubelet("worker-1").cri
     v = rt.runtime_service.Version()
     assert (v.runtime_name, v.runtime_version, v.runtime_api_version) == ("cri-o", "1.32.0", "v1")
-    assert [(x.type, x.status) for x in rt.runtime_service.Status().conditions] == \
-        [("RuntimeReady", True), ("NetworkReady", True)]
+    assert [(x.type, x.status) for x in rt.runtime_service.Status().conditions] == [
+        ("RuntimeReady", True),
+        ("NetworkReady", True),
+    ]
 
 
 def test_a_failing_image_fails_only_in_its_own_cluster():

@@ -52,14 +52,25 @@ class BareHost:
     def client(self, user: str, node: str | None = None) -> Client:
         return self.api.client(user, node)
 
-    def schedule(self, component: Process, delay: float, work: Work, *, background: bool = False,
-                 trace_name: str | None = None, when_stopped: bool = False, priority: int = 0) -> Timer:
+    def schedule(
+        self,
+        component: Process,
+        delay: float,
+        work: Work,
+        *,
+        background: bool = False,
+        trace_name: str | None = None,
+        when_stopped: bool = False,
+        priority: int = 0,
+    ) -> Timer:
         self.scheduled.append((component.name, delay, background))
 
         def action() -> Event | None:
             return work() if component.running or when_stopped else None
-        return self.clock.call_later(delay, action, component=trace_name or component.name,
-                                     background=background, priority=priority)
+
+        return self.clock.call_later(
+            delay, action, component=trace_name or component.name, background=background, priority=priority
+        )
 
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
         ev = Event(self.clock.now, component, node, verb or "sync", key, message)
@@ -98,8 +109,13 @@ def test_a_component_schedules_its_work_through_its_host_and_names_itself_on_the
     comp.after(1.5, lambda: comp.event("default/x", "ticked"), background=True)
     [ev] = run(host.clock)
     assert host.scheduled == [("ticker", 1.5, True)]
-    assert (ev.time, ev.component, ev.node, ev.key, ev.message) == (1.5, "ticker", "node-a", "default/x",
-                                                                    "ticked")
+    assert (ev.time, ev.component, ev.node, ev.key, ev.message) == (
+        1.5,
+        "ticker",
+        "node-a",
+        "default/x",
+        "ticked",
+    )
 
 
 def test_a_component_talks_to_the_api_server_its_host_gives_as_itself() -> None:
@@ -123,6 +139,7 @@ def test_a_stopped_component_loses_the_work_it_had_scheduled() -> None:
 def test_a_cluster_is_a_host_for_its_components() -> None:
     def uses(host: Host) -> Callable[[], bool]:
         return lambda: host.machine_up("worker-1") and host.powered("master-1")
+
     c = Cluster(workers=1, addons=False)
     assert uses(c)()
     c.partition_node("worker-1")
@@ -133,19 +150,30 @@ def test_a_cluster_is_a_host_for_its_components() -> None:
 
 
 def test_run_until_steps_until_the_condition_holds_and_stops_there(cluster: Cluster) -> None:
-    cluster.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                            "template": {"metadata": {"labels": {"app": "web"}},
-                                         "spec": {"containers": [{"name": "nginx",
-                                                                  "image": "nginx:1.27"}]}}}})
+    cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+                },
+            },
+        }
+    )
     steps = []
 
     def running() -> bool:
         return any(p["status"].get("phase") == "Running" for p in cluster.pods())
+
     assert cluster.run_until(running, cluster.now + 120, after_step=lambda: steps.append(cluster.now))
     assert running() and steps
     before = len(cluster.events)
-    assert cluster.run_until(running, cluster.now + 120)       # already true: not one more step
+    assert cluster.run_until(running, cluster.now + 120)  # already true: not one more step
     assert len(cluster.events) == before
 
 
@@ -172,8 +200,9 @@ def test_a_container_runtime_needs_of_its_host_only_the_clock_and_the_seeded_ran
     sandbox = PodSandboxConfig(PodSandboxMetadata("web", "uid-1", "default"))
     sid = rt.runtime_service.RunPodSandbox(RunPodSandboxRequest(sandbox), "10.244.1.2").pod_sandbox_id
     rt.image_service.PullImage(ImageSpec("nginx:1.27"), sandbox)
-    cid = rt.runtime_service.CreateContainer(sid, ContainerConfig(ContainerMetadata("nginx"),
-                                                                  ImageSpec("nginx:1.27")), sandbox)
+    cid = rt.runtime_service.CreateContainer(
+        sid, ContainerConfig(ContainerMetadata("nginx"), ImageSpec("nginx:1.27")), sandbox
+    )
     rt.runtime_service.StartContainer(cid)
 
     again = random.Random(BareHost.seed)
@@ -232,7 +261,7 @@ def test_a_container_program_runs_on_its_host_and_learns_from_it_whether_its_mac
     host.network.pod_ips["default/probe"] = "10.244.1.7"
     pod = {"metadata": {"name": "probe", "namespace": "default"}, "spec": {}}
     for off in (False, True):
-        program = Probe({"host": host, "node": "node-a", "pod": pod, "log": lambda line: None})
+        program = Probe({"host": host, "node": "node-a", "pod": pod, "log": lambda _line: None})
         assert (program.host, program.pod_ip) == (host, "10.244.1.7")
         program.start()
         host.down = {"node-a"} if off else set()

@@ -17,16 +17,31 @@ from kcourse.sim.kubeproxy import (
 
 
 def service(name="web", ip="10.96.0.50", ports=None, stype="ClusterIP", ns="default"):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": {"type": stype, "clusterIP": ip,
-                     "ports": ports or [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "type": stype,
+            "clusterIP": ip,
+            "ports": ports or [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}],
+        },
+    }
 
 
 def endpoint_slice(ips, name="web", ns="default", ready=True, port=8080, **cond):
-    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-            "metadata": {"name": f"{name}-abcde", "namespace": ns, "labels": {"kubernetes.io/service-name": name}},
-            "endpoints": [{"addresses": [ip], "conditions": {"ready": ready, **cond}} for ip in ips],
-            "ports": [{"name": "http", "port": port, "protocol": "TCP"}]}
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": {
+            "name": f"{name}-abcde",
+            "namespace": ns,
+            "labels": {"kubernetes.io/service-name": name},
+        },
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": ready, **cond}} for ip in ips],
+        "ports": [{"name": "http", "port": port, "protocol": "TCP"}],
+    }
 
 
 THREE = ["10.244.1.2", "10.244.2.2", "10.244.3.2"]
@@ -50,7 +65,9 @@ def test_three_endpoints_give_one_sep_each_with_probabilities_a_third_a_half_and
     table = rules([service()], [endpoint_slice(THREE)])
     svc = service_port_chain_name("default/web:http", "TCP")
     jumps = [r for r in table.chain(svc) if r.jump.startswith("KUBE-SEP-")]
-    assert [r.jump for r in jumps] == [endpoint_chain_name("default/web:http", "TCP", f"{ip}:8080") for ip in THREE]
+    assert [r.jump for r in jumps] == [
+        endpoint_chain_name("default/web:http", "TCP", f"{ip}:8080") for ip in THREE
+    ]
     assert "--probability 0.33333333349" in jumps[0].text
     assert "--probability 0.50000000000" in jumps[1].text
     assert "statistic" not in jumps[2].text
@@ -69,8 +86,10 @@ def test_iptables_save_has_tables_chain_declarations_rules_and_commit():
     svc = service_port_chain_name("default/web:http", "TCP")
     assert "*nat" in text and "*filter" in text and text.count("COMMIT") == 2
     assert f":{svc} - [0:0]" in text
-    assert (f'-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment "default/web:http cluster IP" '
-            f"-m tcp --dport 80 -j {svc}") in text
+    assert (
+        f'-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment "default/web:http cluster IP" '
+        f"-m tcp --dport 80 -j {svc}"
+    ) in text
     assert "-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000" in text
     assert "-j MASQUERADE --random-fully" in text
     assert text.count("KUBE-SEP-") >= 3 * 3
@@ -97,10 +116,20 @@ def test_service_without_endpoints_is_rejected():
 
 
 def test_not_ready_endpoints_get_no_rule():
-    table = rules([service()], [endpoint_slice(THREE[:1]), {**endpoint_slice(THREE[1:], ready=False),
-                                                             "metadata": {"name": "web-zzzzz", "namespace": "default",
-                                                                          "labels": {"kubernetes.io/service-name":
-                                                                                     "web"}}}])
+    table = rules(
+        [service()],
+        [
+            endpoint_slice(THREE[:1]),
+            {
+                **endpoint_slice(THREE[1:], ready=False),
+                "metadata": {
+                    "name": "web-zzzzz",
+                    "namespace": "default",
+                    "labels": {"kubernetes.io/service-name": "web"},
+                },
+            },
+        ],
+    )
     assert table.save().count("DNAT") == 1
 
 
@@ -110,13 +139,18 @@ def test_serving_terminating_endpoints_are_used_only_when_none_is_ready():
 
 
 def test_nodeport_goes_through_kube_nodeports_and_the_ext_chain():
-    svc = service(stype="NodePort", ports=[{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080,
-                                            "nodePort": 30080}])
+    svc = service(
+        stype="NodePort",
+        ports=[{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080}],
+    )
     table = rules([svc], [endpoint_slice(THREE[:1])])
     result = table.connect("10.0.0.11", 30080, "TCP", random.Random(0), local_ips=("10.0.0.11",))
     assert result.endpoint == "10.244.1.2:8080"
-    assert [r.split()[1] for r in result.rules][:3] == ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-EXT-" +
-                                                        service_port_chain_name("default/web:http", "TCP")[9:]]
+    assert [r.split()[1] for r in result.rules][:3] == [
+        "KUBE-SERVICES",
+        "KUBE-NODEPORTS",
+        "KUBE-EXT-" + service_port_chain_name("default/web:http", "TCP")[9:],
+    ]
 
 
 def test_headless_services_get_no_rules():
@@ -126,14 +160,23 @@ def test_headless_services_get_no_rules():
 
 # --- the program on a node -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def proxied():
     """A booted cluster with a kube-proxy program started on worker-1, and a selector-less Service."""
     c = kcourse.Cluster(seed=0, workers=2)
     lines = []
-    proxy = KubeProxy({"host": c, "node": "worker-1", "log": lines.append,
-                       "pod": {"metadata": {"name": "kube-proxy-test", "namespace": "kube-system"},
-                               "spec": {"hostNetwork": True}}})
+    proxy = KubeProxy(
+        {
+            "host": c,
+            "node": "worker-1",
+            "log": lines.append,
+            "pod": {
+                "metadata": {"name": "kube-proxy-test", "namespace": "kube-system"},
+                "spec": {"hostNetwork": True},
+            },
+        }
+    )
     proxy.start()
     c.api.create(service(ip="10.96.0.50"), user="test")
     c.api.create(endpoint_slice(THREE), user="test")

@@ -1,4 +1,4 @@
-"""kube-proxy's incremental sync and the cluster's rule-set memo: always the rules a from-scratch sync would write.
+"""kube-proxy's incremental sync and the cluster's rule-set memo: the rules a from-scratch sync would write.
 
 Each node's kube-proxy lists and watches Services and EndpointSlices on its own, as upstream's
 ``pkg/proxy/config`` (``NewServiceConfig``, ``NewEndpointSliceConfig``) does from its own informer
@@ -16,22 +16,39 @@ CIDR = "10.244.0.0/16"
 
 
 def service(name, ip, ports=(("http", 80),), ns="default", stype="ClusterIP"):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": {"type": stype, "clusterIP": ip,
-                     "ports": [{"name": n, "port": p, "protocol": "TCP", "nodePort": 30000 + p} for n, p in ports]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "type": stype,
+            "clusterIP": ip,
+            "ports": [{"name": n, "port": p, "protocol": "TCP", "nodePort": 30000 + p} for n, p in ports],
+        },
+    }
 
 
 def endpoint_slice(name, owner, ips, rv, ns="default", ready=True):
-    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-            "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}", "resourceVersion": str(rv),
-                         "labels": {"kubernetes.io/service-name": owner}},
-            "endpoints": [{"addresses": [ip], "conditions": {"ready": ready}} for ip in ips],
-            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": f"uid-{name}",
+            "resourceVersion": str(rv),
+            "labels": {"kubernetes.io/service-name": owner},
+        },
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": ready}} for ip in ips],
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+    }
 
 
 def from_scratch(services: dict, slices: dict) -> str:
-    return build_rules("n", "10.0.0.9", [services[k] for k in sorted(services)],
-                       [slices[k] for k in sorted(slices)], CIDR).save()
+    return build_rules(
+        "n", "10.0.0.9", [services[k] for k in sorted(services)], [slices[k] for k in sorted(slices)], CIDR
+    ).save()
 
 
 def test_incremental_rules_equal_a_from_scratch_build_after_every_change():
@@ -45,8 +62,13 @@ def test_incremental_rules_equal_a_from_scratch_build_after_every_change():
         if op < 0.25:
             name = rng.choice(names)
             ns = rng.choice(["default", "a-b"])
-            svc = service(name, f"10.96.0.{names.index(name) + 10}", ns=ns, stype=rng.choice(["ClusterIP", "NodePort"]),
-                          ports=rng.choice([(("http", 80),), (("http", 80), ("metrics", 90)), ()]))
+            svc = service(
+                name,
+                f"10.96.0.{names.index(name) + 10}",
+                ns=ns,
+                stype=rng.choice(["ClusterIP", "NodePort"]),
+                ports=rng.choice([(("http", 80),), (("http", 80), ("metrics", 90)), ()]),
+            )
             if rng.random() < 0.2:
                 svc["spec"]["clusterIP"] = "None"
             services[f"{ns}/{name}"] = svc
@@ -57,9 +79,14 @@ def test_incremental_rules_equal_a_from_scratch_build_after_every_change():
         elif op < 0.85:
             ns = rng.choice(["default", "a-b"])
             name = f"sl{rng.randrange(8)}"
-            new = endpoint_slice(name, rng.choice(names), [f"10.244.{rng.randrange(3)}.{rng.randrange(1, 6)}"
-                                                          for _ in range(rng.randrange(0, 5))],
-                                 step, ns=ns, ready=rng.random() < 0.8)
+            new = endpoint_slice(
+                name,
+                rng.choice(names),
+                [f"10.244.{rng.randrange(3)}.{rng.randrange(1, 6)}" for _ in range(rng.randrange(0, 5))],
+                step,
+                ns=ns,
+                ready=rng.random() < 0.8,
+            )
             old = slices.get(f"{ns}/{name}")
             slices[f"{ns}/{name}"] = new
             state.slice_changed(old, new)
@@ -73,7 +100,7 @@ def test_incremental_rules_equal_a_from_scratch_build_after_every_change():
 
 
 def test_a_kube_proxy_that_took_shared_rule_sets_computes_the_right_rules_when_it_misses():
-    """A follower takes the leader's RuleSets without working out what changed; its own sync after that is exact."""
+    """A follower takes the leader's RuleSets without working out what changed; its next sync is exact."""
     rng = random.Random(11)
     memo = RuleSetMemo()
     stores = {"leader": ({}, {}), "follower": ({}, {})}
@@ -87,8 +114,16 @@ def test_a_kube_proxy_that_took_shared_rule_sets_computes_the_right_rules_when_i
                 states[who].service_changed(svc)
         else:
             slice_name = f"sl{rng.randrange(6)}"
-            new = endpoint_slice(slice_name, name, [f"10.244.1.{rng.randrange(1, 9)}" for _ in range(rng.randrange(3))],
-                                 step) if rng.random() < 0.85 else None
+            new = (
+                endpoint_slice(
+                    slice_name,
+                    name,
+                    [f"10.244.1.{rng.randrange(1, 9)}" for _ in range(rng.randrange(3))],
+                    step,
+                )
+                if rng.random() < 0.85
+                else None
+            )
             for who, (_, slices) in stores.items():
                 old = slices.pop(f"default/{slice_name}", None)
                 if new is not None:
@@ -114,8 +149,13 @@ def test_an_unchanged_state_gives_the_same_rule_set_object():
 
 
 def test_a_tables_chains_are_its_rules_grouped_by_chain():
-    table = build_rules("n", "10.0.0.9", [service("web", "10.96.0.50"), service("db", "10.96.0.51")],
-                        [endpoint_slice("web-1", "web", ["10.244.1.2", "10.244.2.2"], 1)], CIDR)
+    table = build_rules(
+        "n",
+        "10.0.0.9",
+        [service("web", "10.96.0.50"), service("db", "10.96.0.51")],
+        [endpoint_slice("web-1", "web", ["10.244.1.2", "10.244.2.2"], 1)],
+        CIDR,
+    )
     for name in {r.chain for r in table.nat}:
         assert table.chain(name) == [r for r in table.nat if r.chain == name]
     for name in {r.chain for r in table.filter}:
@@ -136,7 +176,10 @@ def test_a_rule_state_takes_the_rule_set_computed_from_the_same_input_and_comput
 
 def test_the_memo_keeps_only_the_most_recent_rule_sets():
     memo = RuleSetMemo()
-    sets = [RuleState({}, {"default/s": endpoint_slice("s", "web", [], i)}, CIDR).rules() for i in range(memo.size + 1)]
+    sets = [
+        RuleState({}, {"default/s": endpoint_slice("s", "web", [], i)}, CIDR).rules()
+        for i in range(memo.size + 1)
+    ]
     for i, rules in enumerate(sets):
         memo.put((str(i), "1"), rules)
     assert memo.get(("0", "1")) is None
@@ -144,11 +187,15 @@ def test_the_memo_keeps_only_the_most_recent_rule_sets():
 
 
 def test_every_cluster_has_its_own_memo():
-    a, b = kcourse.Cluster(seed=0, workers=1, bootstrap=False), kcourse.Cluster(seed=0, workers=1, bootstrap=False)
+    a, b = (
+        kcourse.Cluster(seed=0, workers=1, bootstrap=False),
+        kcourse.Cluster(seed=0, workers=1, bootstrap=False),
+    )
     assert a.network.rule_sets is not b.network.rule_sets
 
 
 # --- kube-proxies in a running cluster -----------------------------------------------------------------
+
 
 def assert_rules_current(c, skip=()):
     """Every powered node's rules are what a from-scratch sync of the API server's objects would write."""
@@ -156,8 +203,14 @@ def assert_rules_current(c, skip=()):
         table = c.network.iptables.get(node)
         if not m.powered or table is None or node in skip:
             continue
-        want = build_rules(node, table.node_ip, c.api.items("services"), c.api.items("endpointslices"),
-                           str(c.network.cluster_cidr), table.synced_at)
+        want = build_rules(
+            node,
+            table.node_ip,
+            c.api.items("services"),
+            c.api.items("endpointslices"),
+            str(c.network.cluster_cidr),
+            table.synced_at,
+        )
         assert table.save() == want.save(), f"{node}'s rules drifted"
 
 
@@ -172,15 +225,23 @@ def web():
 
 @pytest.fixture
 def two():
-    """No addons: two kube-proxy programs started by hand, on worker-1 and worker-2, and a Service with endpoints."""
+    """No addons: two kube-proxy programs started by hand (worker-1, worker-2), a Service with endpoints."""
     c = kcourse.Cluster(seed=0, workers=2, addons=False)
     c.api.create(service("web", "10.96.0.50", stype="NodePort"), user="test")
     c.api.create(endpoint_slice("web-1", "web", ["10.244.1.2", "10.244.2.2"], 0), user="test")
     proxies = {}
     for node in ("worker-1", "worker-2"):
-        proxies[node] = KubeProxy({"host": c, "node": node, "log": lambda line: None,
-                                   "pod": {"metadata": {"name": f"kube-proxy-{node}", "namespace": "kube-system"},
-                                           "spec": {"hostNetwork": True}}})
+        proxies[node] = KubeProxy(
+            {
+                "host": c,
+                "node": node,
+                "log": lambda _line: None,
+                "pod": {
+                    "metadata": {"name": f"kube-proxy-{node}", "namespace": "kube-system"},
+                    "spec": {"hostNetwork": True},
+                },
+            }
+        )
         proxies[node].start()
     c.advance(2)
     return c, proxies
@@ -216,7 +277,9 @@ def test_a_cut_off_kube_proxy_keeps_its_stale_cache_and_rules_and_catches_up_aft
     cut, other = proxies["worker-1"], proxies["worker-2"]
     assert "default/web-2" in other.informers.informer("endpointslices").store
     assert "default/web-2" not in cut.informers.informer("endpointslices").store
-    assert iptables_save(c, "worker-1").count("-j KUBE-SEP-") < iptables_save(c, "worker-2").count("-j KUBE-SEP-")
+    assert iptables_save(c, "worker-1").count("-j KUBE-SEP-") < iptables_save(c, "worker-2").count(
+        "-j KUBE-SEP-"
+    )
     assert c.network.iptables["worker-1"].rules is not c.network.iptables["worker-2"].rules
     c.heal_partition("worker-1")
     c.advance(10)

@@ -14,8 +14,15 @@ def running_pod(c, name, node, ports=None, ns="default"):
     container = {"name": "app", "image": "nginx:1.27"}
     if ports:
         container["ports"] = [{"containerPort": p} for p in ports]
-    pod = c.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-                        "spec": {"nodeName": node, "containers": [container]}}, user="test")
+    pod = c.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"nodeName": node, "containers": [container]},
+        },
+        user="test",
+    )
     pod = dict(pod, status={"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]})
     c.api.update_status(pod, user="test")
     return ip
@@ -24,8 +31,11 @@ def running_pod(c, name, node, ports=None, ns="default"):
 @pytest.fixture
 def net():
     c = kcourse.Cluster(seed=0, workers=3, bootstrap=False, cloud=False)
-    ips = {"client": running_pod(c, "client", "worker-1"), "web-1": running_pod(c, "web-1", "worker-2", [80]),
-           "web-2": running_pod(c, "web-2", "worker-3", [80])}
+    ips = {
+        "client": running_pod(c, "client", "worker-1"),
+        "web-1": running_pod(c, "web-1", "worker-2", [80]),
+        "web-2": running_pod(c, "web-2", "worker-3", [80]),
+    }
     return c, ips
 
 
@@ -37,6 +47,7 @@ def test_every_node_gets_its_own_slash_24_inside_the_cluster_cidr():
 
 def test_pod_ips_are_unique_and_inside_their_nodes_pod_cidr():
     import ipaddress
+
     c = kcourse.Cluster(seed=0, bootstrap=False)
     got = {}
     for i in range(30):
@@ -102,11 +113,19 @@ def test_a_pod_that_is_not_running_cannot_send(net):
 
 def test_a_service_ip_is_dnated_by_the_source_nodes_rules(net):
     c, ips = net
-    svc = {"metadata": {"name": "web", "namespace": "default"},
-           "spec": {"clusterIP": "10.96.0.50", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}}
-    eps = {"metadata": {"name": "web-x", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
-           "endpoints": [{"addresses": [ips["web-1"]], "conditions": {"ready": True}}],
-           "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}
+    svc = {
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"clusterIP": "10.96.0.50", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]},
+    }
+    eps = {
+        "metadata": {
+            "name": "web-x",
+            "namespace": "default",
+            "labels": {"kubernetes.io/service-name": "web"},
+        },
+        "endpoints": [{"addresses": [ips["web-1"]], "conditions": {"ready": True}}],
+        "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+    }
     c.network.iptables["worker-1"] = build_rules("worker-1", "10.0.0.11", [svc], [eps], "10.244.0.0/16")
     path = reach(c, "client", "10.96.0.50", 8080)
     assert path.ok and path.endpoint == f"{ips['web-1']}:80"
@@ -115,8 +134,10 @@ def test_a_service_ip_is_dnated_by_the_source_nodes_rules(net):
 
 def test_a_service_without_endpoints_is_refused_at_the_source_node(net):
     c, _ = net
-    svc = {"metadata": {"name": "web", "namespace": "default"},
-           "spec": {"clusterIP": "10.96.0.50", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}}
+    svc = {
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"clusterIP": "10.96.0.50", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]},
+    }
     c.network.iptables["worker-1"] = build_rules("worker-1", "10.0.0.11", [svc], [], "10.244.0.0/16")
     assert "no endpoints" in reach(c, "client", "10.96.0.50", 80).verdict
 
@@ -131,12 +152,13 @@ def _imports(module: str) -> set[str]:
     """The kcourse.sim modules a module imports, resolved from its relative imports (lazy ones too)."""
     import ast
     from pathlib import Path
+
     path = Path(kcourse.__file__).parent / "sim" / (module.replace(".", "/") + ".py")
     package = ["sim", *module.split(".")[:-1]]
     out = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level:
-            base = package[:len(package) - node.level + 1]
+            base = package[: len(package) - node.level + 1]
             target = ".".join([*base, node.module] if node.module else base)
             out.update({target} if node.module else {f"{target}.{a.name}" for a in node.names})
     return out
@@ -144,7 +166,7 @@ def _imports(module: str) -> set[str]:
 
 @pytest.mark.parametrize("module", ["network", "kubeproxy", "programs"])
 def test_the_pod_network_and_kube_proxy_know_nothing_of_the_addons(module):
-    """The addons (CoreDNS, …) are workloads built on the network and kube-proxy, never the other way round."""
+    """The addons (CoreDNS, …) are workloads built on the network and kube-proxy, never the other way."""
     assert not {m for m in _imports(module) if m.startswith("sim.addons")}
 
 

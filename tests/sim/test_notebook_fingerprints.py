@@ -38,7 +38,8 @@ def test_notebook_matches_its_fingerprint(name: str) -> None:
     before = hashlib.sha256((NOTEBOOKS / f"{name}.ipynb").read_bytes()).hexdigest()
     sections = measure_notebook(name)
     assert hashlib.sha256((NOTEBOOKS / f"{name}.ipynb").read_bytes()).hexdigest() == before, (
-        "fingerprinting a notebook must not change its file")
+        "fingerprinting a notebook must not change its file"
+    )
     # A recording that missed a cluster would pass anything: every `kcourse.Cluster(` in the
     # notebook's code built one that was recorded (challenges and widgets may build more).
     recorded = sections["clusters"].count("\n") + 1 if sections["clusters"] else 0

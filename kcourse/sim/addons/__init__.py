@@ -31,9 +31,19 @@ from .dns import ClusterDNS, resolve
 from .logging import LogStore
 from .monitoring import MetricsStore
 
-__all__ = ["Addons", "ClusterDNS", "Dashboard", "LogStore", "MetricsStore", "ProgramFactory",
-           "dashboard_summary",
-           "install_addons", "kube_proxy_manifests", "register_programs", "resolve"]
+__all__ = [
+    "Addons",
+    "ClusterDNS",
+    "Dashboard",
+    "LogStore",
+    "MetricsStore",
+    "ProgramFactory",
+    "dashboard_summary",
+    "install_addons",
+    "kube_proxy_manifests",
+    "register_programs",
+    "resolve",
+]
 
 #: What the kubelet calls with a container's context to get the program its image runs.
 ProgramFactory = Callable[[Any], Any]
@@ -66,43 +76,76 @@ class Addons:
 def kube_proxy_manifests() -> list[dict]:
     """kube-proxy as kubeadm installs it: ServiceAccount, ConfigMap and a host-network DaemonSet."""
     from ..kubeproxy import IMAGE
+
     labels = {"k8s-app": "kube-proxy"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "kube-proxy",
-                                                                    "namespace": "kube-system"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-proxy",
-                                                               "namespace": "kube-system",
-                                                               "labels": {"app": "kube-proxy"}},
-         "data": {"config.conf": KUBE_PROXY_CONFIG}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet",
-         "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"selector": {"matchLabels": dict(labels)},
-                  "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-                  "template": {"metadata": {"labels": dict(labels)}, "spec": {
-                      "priorityClassName": "system-node-critical",
-                      "serviceAccountName": "kube-proxy",
-                      "hostNetwork": True,
-                      "tolerations": [{"operator": "Exists"}],
-                      "containers": [{
-                          "name": "kube-proxy", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
-                          "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
-                                      "--hostname-override=$(NODE_NAME)"],
-                          "env": [{"name": "NODE_NAME",
-                                   "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
-                          "securityContext": {"privileged": True},
-                          "volumeMounts": [{"name": "kube-proxy", "mountPath": "/var/lib/kube-proxy"},
-                                           {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
-                                           {"name": "lib-modules", "mountPath": "/lib/modules",
-                                            "readOnly": True}]}],
-                      "volumes": [{"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
-                                  {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock",
-                                                                        "type": "FileOrCreate"}},
-                                  {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}}]}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"app": "kube-proxy"}},
+            "data": {"config.conf": KUBE_PROXY_CONFIG},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "selector": {"matchLabels": dict(labels)},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "priorityClassName": "system-node-critical",
+                        "serviceAccountName": "kube-proxy",
+                        "hostNetwork": True,
+                        "tolerations": [{"operator": "Exists"}],
+                        "containers": [
+                            {
+                                "name": "kube-proxy",
+                                "image": IMAGE,
+                                "imagePullPolicy": "IfNotPresent",
+                                "command": [
+                                    "/usr/local/bin/kube-proxy",
+                                    "--config=/var/lib/kube-proxy/config.conf",
+                                    "--hostname-override=$(NODE_NAME)",
+                                ],
+                                "env": [
+                                    {
+                                        "name": "NODE_NAME",
+                                        "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}},
+                                    }
+                                ],
+                                "securityContext": {"privileged": True},
+                                "volumeMounts": [
+                                    {"name": "kube-proxy", "mountPath": "/var/lib/kube-proxy"},
+                                    {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
+                                    {"name": "lib-modules", "mountPath": "/lib/modules", "readOnly": True},
+                                ],
+                            }
+                        ],
+                        "volumes": [
+                            {"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
+                            {
+                                "name": "xtables-lock",
+                                "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"},
+                            },
+                            {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}},
+                        ],
+                    },
+                },
+            },
+        },
     ]
 
 
-def register_programs(programs: dict[str, ProgramFactory], addons: Addons | None = None,
-                      node_logs: NodeLogs | None = None) -> None:
+def register_programs(
+    programs: dict[str, ProgramFactory], addons: Addons | None = None, node_logs: NodeLogs | None = None
+) -> None:
     """Tell the simulation which program each addon image runs (by image repository).
 
     The programs report to ``addons``' stores (CoreDNS replicas to ``dns``, scrapes to
@@ -111,29 +154,43 @@ def register_programs(programs: dict[str, ProgramFactory], addons: Addons | None
     from ..kubeproxy import IMAGE as PROXY_IMAGE
     from ..kubeproxy import kube_proxy_program
     from . import dns, logging, monitoring
-    for image, factory in ((PROXY_IMAGE, kube_proxy_program),
-                           (dns.IMAGE, dns.coredns_program(addons.dns if addons else None)),
-                           (monitoring.IMAGE,
-                            monitoring.metrics_server_program(addons.metrics if addons else None)),
-                           (logging.IMAGE, logging.fluent_bit_program(addons.logs if addons else None,
-                                                                      node_logs))):
+
+    for image, factory in (
+        (PROXY_IMAGE, kube_proxy_program),
+        (dns.IMAGE, dns.coredns_program(addons.dns if addons else None)),
+        (monitoring.IMAGE, monitoring.metrics_server_program(addons.metrics if addons else None)),
+        (logging.IMAGE, logging.fluent_bit_program(addons.logs if addons else None, node_logs)),
+    ):
         programs[image.rsplit(":", 1)[0]] = factory
 
 
-def install_addons(api: APIServer, programs: dict[str, ProgramFactory], addons: Addons,
-                   node_logs: NodeLogs | None = None) -> Addons:
+def install_addons(
+    api: APIServer, programs: dict[str, ProgramFactory], addons: Addons, node_logs: NodeLogs | None = None
+) -> Addons:
     """Register the addons' programs and create kube-proxy and the addons through the API server."""
     from . import dashboard, dns, logging, monitoring
+
     register_programs(programs, addons, node_logs)
-    for obj in (*kube_proxy_manifests(), *dns.manifests(), *monitoring.manifests(), *logging.manifests(),
-                *dashboard.manifests()):
+    for obj in (
+        *kube_proxy_manifests(),
+        *dns.manifests(),
+        *monitoring.manifests(),
+        *logging.manifests(),
+        *dashboard.manifests(),
+    ):
         _create(api, obj)
     return addons
 
 
 def _create(api: APIServer, obj: dict[str, Any]) -> None:
     md = obj["metadata"]
-    resource = {"Namespace": "namespaces", "ServiceAccount": "serviceaccounts", "ConfigMap": "configmaps",
-                "Deployment": "deployments", "DaemonSet": "daemonsets", "Service": "services"}[obj["kind"]]
+    resource = {
+        "Namespace": "namespaces",
+        "ServiceAccount": "serviceaccounts",
+        "ConfigMap": "configmaps",
+        "Deployment": "deployments",
+        "DaemonSet": "daemonsets",
+        "Service": "services",
+    }[obj["kind"]]
     if api.peek(resource, md["name"], md.get("namespace")) is None:
         api.create(obj, user=INSTALLER)

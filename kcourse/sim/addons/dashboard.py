@@ -33,25 +33,50 @@ def manifests() -> list[dict]:
     labels = {"k8s-app": "kubernetes-dashboard"}
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
-        {"apiVersion": "v1", "kind": "ServiceAccount",
-         "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)},
-         "spec": {"replicas": 1, "revisionHistoryLimit": 10, "selector": {"matchLabels": dict(labels)},
-                  "template": {"metadata": {"labels": dict(labels)}, "spec": {
-                      "serviceAccountName": "kubernetes-dashboard",
-                      "tolerations": [{"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}],
-                      "containers": [{
-                          "name": "kubernetes-dashboard", "image": IMAGE, "imagePullPolicy": "Always",
-                          "args": ["--auto-generate-certificates", f"--namespace={NAMESPACE}"],
-                          "ports": [{"containerPort": 8443, "protocol": "TCP"}],
-                          "livenessProbe": {"httpGet": {"scheme": "HTTPS", "path": "/", "port": 8443},
-                                            "initialDelaySeconds": 30, "timeoutSeconds": 30},
-                          "volumeMounts": [{"name": "tmp-volume", "mountPath": "/tmp"}]}],
-                      "volumes": [{"name": "tmp-volume", "emptyDir": {}}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)},
-         "spec": {"selector": dict(labels), "ports": [{"port": 443, "targetPort": 8443}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)},
+            "spec": {
+                "replicas": 1,
+                "revisionHistoryLimit": 10,
+                "selector": {"matchLabels": dict(labels)},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "serviceAccountName": "kubernetes-dashboard",
+                        "tolerations": [{"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}],
+                        "containers": [
+                            {
+                                "name": "kubernetes-dashboard",
+                                "image": IMAGE,
+                                "imagePullPolicy": "Always",
+                                "args": ["--auto-generate-certificates", f"--namespace={NAMESPACE}"],
+                                "ports": [{"containerPort": 8443, "protocol": "TCP"}],
+                                "livenessProbe": {
+                                    "httpGet": {"scheme": "HTTPS", "path": "/", "port": 8443},
+                                    "initialDelaySeconds": 30,
+                                    "timeoutSeconds": 30,
+                                },
+                                "volumeMounts": [{"name": "tmp-volume", "mountPath": "/tmp"}],
+                            }
+                        ],
+                        "volumes": [{"name": "tmp-volume", "emptyDir": {}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "kubernetes-dashboard", "namespace": NAMESPACE, "labels": dict(labels)},
+            "spec": {"selector": dict(labels), "ports": [{"port": 443, "targetPort": 8443}]},
+        },
     ]
 
 
@@ -90,29 +115,50 @@ def _workloads(api: APIServer) -> list[dict[str, Any]]:
     rows = []
     for d in api.items("deployments", None):
         st = d.get("status") or {}
-        rows.append({"kind": "Deployment", "namespace": d["metadata"]["namespace"],
-                     "name": d["metadata"]["name"],
-                     "desired": d["spec"].get("replicas", 1), "ready": st.get("readyReplicas", 0)})
+        rows.append(
+            {
+                "kind": "Deployment",
+                "namespace": d["metadata"]["namespace"],
+                "name": d["metadata"]["name"],
+                "desired": d["spec"].get("replicas", 1),
+                "ready": st.get("readyReplicas", 0),
+            }
+        )
     for ds in api.items("daemonsets", None):
         st = ds.get("status") or {}
-        rows.append({"kind": "DaemonSet", "namespace": ds["metadata"]["namespace"],
-                     "name": ds["metadata"]["name"],
-                     "desired": st.get("desiredNumberScheduled", 0), "ready": st.get("numberReady", 0)})
+        rows.append(
+            {
+                "kind": "DaemonSet",
+                "namespace": ds["metadata"]["namespace"],
+                "name": ds["metadata"]["name"],
+                "desired": st.get("desiredNumberScheduled", 0),
+                "ready": st.get("numberReady", 0),
+            }
+        )
     for rs in api.items("replicasets", None):
         if rs["metadata"].get("ownerReferences"):
             continue
         st = rs.get("status") or {}
-        rows.append({"kind": "ReplicaSet", "namespace": rs["metadata"]["namespace"],
-                     "name": rs["metadata"]["name"],
-                     "desired": rs["spec"].get("replicas", 1), "ready": st.get("readyReplicas", 0)})
+        rows.append(
+            {
+                "kind": "ReplicaSet",
+                "namespace": rs["metadata"]["namespace"],
+                "name": rs["metadata"]["name"],
+                "desired": rs["spec"].get("replicas", 1),
+                "ready": st.get("readyReplicas", 0),
+            }
+        )
     for r in rows:
         r["health"] = "OK" if r["ready"] >= r["desired"] else "Degraded"
     return sorted(rows, key=lambda r: (r["namespace"], r["kind"], r["name"]))
 
 
 def dashboard_running(api: APIServer) -> bool:
-    return any((p.get("status") or {}).get("phase") == "Running" for p in api.items("pods", NAMESPACE)
-               if (p["metadata"].get("labels") or {}).get("k8s-app") == "kubernetes-dashboard")
+    return any(
+        (p.get("status") or {}).get("phase") == "Running"
+        for p in api.items("pods", NAMESPACE)
+        if (p["metadata"].get("labels") or {}).get("k8s-app") == "kubernetes-dashboard"
+    )
 
 
 def dashboard_summary(cluster: DashboardSource, warnings: int = 10) -> dict[str, Any]:
@@ -128,17 +174,25 @@ def dashboard_summary(cluster: DashboardSource, warnings: int = 10) -> dict[str,
         phases[phase] = phases.get(phase, 0) + 1
     events = [e for e in cluster.api.items("events", None) if e.get("type") == "Warning"]
     events.sort(key=lambda e: (e.get("lastTimestamp") or "", e["metadata"]["name"]))
-    recent = [{"last seen": e.get("lastTimestamp"),
-               "object": f"{e['involvedObject'].get('kind', '')}/{e['involvedObject'].get('name', '')}",
-               "reason": e.get("reason"), "message": e.get("message"), "count": e.get("count", 1)}
-              for e in events[-warnings:]][::-1]
+    recent = [
+        {
+            "last seen": e.get("lastTimestamp"),
+            "object": f"{e['involvedObject'].get('kind', '')}/{e['involvedObject'].get('name', '')}",
+            "reason": e.get("reason"),
+            "message": e.get("message"),
+            "count": e.get("count", 1),
+        }
+        for e in events[-warnings:]
+    ][::-1]
     ready_nodes = sum(1 for n in nodes if n["status"].startswith("Ready"))
     return {
-        "Cluster": {"name": cluster.name, "time": cluster.timestamp(),
-                    "dashboard": "serving" if dashboard_running(cluster.api) else "not running (no "
-                                                                                  "Dashboard pod)",
-                    "nodes ready": f"{ready_nodes}/{len(nodes)}",
-                    "metrics": "available" if metrics is not None else "not available"},
+        "Cluster": {
+            "name": cluster.name,
+            "time": cluster.timestamp(),
+            "dashboard": "serving" if dashboard_running(cluster.api) else "not running (no Dashboard pod)",
+            "nodes ready": f"{ready_nodes}/{len(nodes)}",
+            "metrics": "available" if metrics is not None else "not available",
+        },
         "Nodes": nodes,
         "Workloads": _workloads(cluster.api),
         "Pods by phase": phases,

@@ -79,47 +79,101 @@ def manifests() -> list[dict]:
     """CoreDNS as kubeadm installs it: ServiceAccount, ConfigMap, Deployment, Service ``kube-dns``."""
     labels = {"k8s-app": "kube-dns"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns",
-                                                                    "namespace": "kube-system"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
-         "data": {"Corefile": COREFILE}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"replicas": 2, "selector": {"matchLabels": dict(labels)},
-                  "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-                  "template": {"metadata": {"labels": dict(labels)}, "spec": {
-                      "priorityClassName": "system-cluster-critical",
-                      "serviceAccountName": "coredns",
-                      "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                      {"key": "node-role.kubernetes.io/control-plane",
-                                       "effect": "NoSchedule"}],
-                      "containers": [{
-                          "name": "coredns", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
-                          "args": ["-conf", "/etc/coredns/Corefile"],
-                          "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m",
-                                                                                    "memory": "70Mi"}},
-                          "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns",
-                                            "readOnly": True}],
-                          "ports": [{"containerPort": 53, "name": "dns", "protocol": "UDP"},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "coredns", "namespace": "kube-system"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "coredns", "namespace": "kube-system"},
+            "data": {"Corefile": COREFILE},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": dict(labels)},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "priorityClassName": "system-cluster-critical",
+                        "serviceAccountName": "coredns",
+                        "tolerations": [
+                            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+                            {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"},
+                        ],
+                        "containers": [
+                            {
+                                "name": "coredns",
+                                "image": IMAGE,
+                                "imagePullPolicy": "IfNotPresent",
+                                "args": ["-conf", "/etc/coredns/Corefile"],
+                                "resources": {
+                                    "limits": {"memory": "170Mi"},
+                                    "requests": {"cpu": "100m", "memory": "70Mi"},
+                                },
+                                "volumeMounts": [
+                                    {"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}
+                                ],
+                                "ports": [
+                                    {"containerPort": 53, "name": "dns", "protocol": "UDP"},
                                     {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
-                                    {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
-                          "livenessProbe": {"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
-                                            "initialDelaySeconds": 60, "timeoutSeconds": 5,
-                                            "successThreshold": 1,
-                                            "failureThreshold": 5},
-                          "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}}}],
-                      "dnsPolicy": "Default",
-                      "volumes": [{"name": "config-volume", "configMap": {
-                          "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                      "labels": {**labels, "kubernetes.io/cluster-service": "true",
-                                 "kubernetes.io/name": "CoreDNS"},
-                      "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
-         "spec": {"selector": dict(labels), "clusterIP": CLUSTER_DNS_IP,
-                  "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                            {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                            {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}},
+                                    {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
+                                ],
+                                "livenessProbe": {
+                                    "httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
+                                    "initialDelaySeconds": 60,
+                                    "timeoutSeconds": 5,
+                                    "successThreshold": 1,
+                                    "failureThreshold": 5,
+                                },
+                                "readinessProbe": {
+                                    "httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}
+                                },
+                            }
+                        ],
+                        "dnsPolicy": "Default",
+                        "volumes": [
+                            {
+                                "name": "config-volume",
+                                "configMap": {
+                                    "name": "coredns",
+                                    "items": [{"key": "Corefile", "path": "Corefile"}],
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kube-dns",
+                "namespace": "kube-system",
+                "labels": {
+                    **labels,
+                    "kubernetes.io/cluster-service": "true",
+                    "kubernetes.io/name": "CoreDNS",
+                },
+                "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+            },
+            "spec": {
+                "selector": dict(labels),
+                "clusterIP": CLUSTER_DNS_IP,
+                "ports": [
+                    {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                    {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                    {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+                ],
+            },
+        },
     ]
 
 
@@ -156,8 +210,10 @@ class CoreDNS(ContainerProgram):
         if dns is not None and self.pod_ip:
             dns.servers[self.pod_ip] = self
         self.log(".:53")
-        self.log("[INFO] plugin/reload: Running configuration SHA512 = "
-                 "591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908")
+        self.log(
+            "[INFO] plugin/reload: Running configuration SHA512 = "
+            "591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908"
+        )
         self.log("CoreDNS-1.11.3")
         self.log("linux/amd64, go1.21.11, a6338e9")
 
@@ -224,14 +280,18 @@ class CoreDNS(ContainerProgram):
                 return "NOERROR", [Record(fq, "A", ip)] if qtype == "A" else [], []
         return "NXDOMAIN", [], []
 
-    def _srv(self, fq: str, port_name: str, proto: str, svc_name: str, ns: str, qtype: str
-             ) -> tuple[str, list, list]:
+    def _srv(
+        self, fq: str, port_name: str, proto: str, svc_name: str, ns: str, qtype: str
+    ) -> tuple[str, list, list]:
         svc = self.services.get(f"{ns}/{svc_name}")
         if svc is None:
             return "NXDOMAIN", [], []
         spec = svc.get("spec") or {}
-        ports = [p for p in spec.get("ports") or []
-                 if port_name in ("*", p.get("name")) and proto in ("*", p.get("protocol", "TCP").lower())]
+        ports = [
+            p
+            for p in spec.get("ports") or []
+            if port_name in ("*", p.get("name")) and proto in ("*", p.get("protocol", "TCP").lower())
+        ]
         if not ports:
             return "NXDOMAIN", [], []
         if qtype != "SRV":

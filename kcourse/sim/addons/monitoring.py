@@ -36,7 +36,7 @@ __all__ = ["IMAGE", "RESOLUTION", "MetricsServer", "MetricsStore", "Sample", "ma
 IMAGE = "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
 RESOLUTION = 15.0
 MI = 1024 * 1024
-SYSTEM_CPU_M = 150          # kubelet, container runtime, kube-proxy's own share
+SYSTEM_CPU_M = 150  # kubelet, container runtime, kube-proxy's own share
 SYSTEM_MEMORY = 700 * MI
 
 
@@ -44,42 +44,74 @@ def manifests() -> list[dict]:
     """metrics-server as its release manifest installs it (RBAC and APIService left out)."""
     labels = {"k8s-app": "metrics-server"}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount",
-         "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"replicas": 1, "selector": {"matchLabels": dict(labels)},
-                  "strategy": {"rollingUpdate": {"maxUnavailable": 0}},
-                  "template": {"metadata": {"labels": dict(labels)}, "spec": {
-                      "priorityClassName": "system-cluster-critical",
-                      "serviceAccountName": "metrics-server",
-                      "containers": [{
-                          "name": "metrics-server", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
-                          "args": ["--cert-dir=/tmp", "--secure-port=10250",
-                                   "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-                                   "--kubelet-use-node-status-port", "--metric-resolution=15s"],
-                          "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
-                          "readinessProbe": {"httpGet": {"path": "/readyz", "port": "https",
-                                                         "scheme": "HTTPS"},
-                                             "initialDelaySeconds": 20, "periodSeconds": 10,
-                                             "failureThreshold": 3},
-                          "livenessProbe": {"httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
-                                            "periodSeconds": 10, "failureThreshold": 3},
-                          "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
-                          "volumeMounts": [{"name": "tmp-dir", "mountPath": "/tmp"}]}],
-                      "volumes": [{"name": "tmp-dir", "emptyDir": {}}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"selector": dict(labels),
-                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": dict(labels)},
+                "strategy": {"rollingUpdate": {"maxUnavailable": 0}},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "priorityClassName": "system-cluster-critical",
+                        "serviceAccountName": "metrics-server",
+                        "containers": [
+                            {
+                                "name": "metrics-server",
+                                "image": IMAGE,
+                                "imagePullPolicy": "IfNotPresent",
+                                "args": [
+                                    "--cert-dir=/tmp",
+                                    "--secure-port=10250",
+                                    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+                                    "--kubelet-use-node-status-port",
+                                    "--metric-resolution=15s",
+                                ],
+                                "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
+                                "readinessProbe": {
+                                    "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
+                                    "initialDelaySeconds": 20,
+                                    "periodSeconds": 10,
+                                    "failureThreshold": 3,
+                                },
+                                "livenessProbe": {
+                                    "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
+                                    "periodSeconds": 10,
+                                    "failureThreshold": 3,
+                                },
+                                "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
+                                "volumeMounts": [{"name": "tmp-dir", "mountPath": "/tmp"}],
+                            }
+                        ],
+                        "volumes": [{"name": "tmp-dir", "emptyDir": {}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "selector": dict(labels),
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
+            },
+        },
     ]
 
 
 @dataclass(frozen=True)
 class Sample:
     time: float
-    cpu: int          # millicores
-    memory: int       # bytes
+    cpu: int  # millicores
+    memory: int  # bytes
 
 
 class MetricsStore:
@@ -100,8 +132,14 @@ class MetricsStore:
     def record(self, kind: str, name: str, sample: Sample) -> None:
         self.samples.setdefault((kind, name), []).append(sample)
 
-    def series(self, kind: str, name: str, metric: str = "cpu", since: float | None = None,
-               until: float | None = None) -> list[tuple[float, int]]:
+    def series(
+        self,
+        kind: str,
+        name: str,
+        metric: str = "cpu",
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[tuple[float, int]]:
         """``[(time, value)]`` for a node (``kind="node"``) or pod (``"pod"``, name ``ns/name``).
 
         ``metric`` is ``cpu`` (millicores) or ``memory`` (bytes).
@@ -110,8 +148,11 @@ class MetricsStore:
             raise ValueError("metric must be 'cpu' or 'memory'")
         if kind == "pod" and "/" not in name:
             name = f"default/{name}"
-        return [(s.time, getattr(s, metric)) for s in self.samples.get((kind, name), [])
-                if (since is None or s.time >= since) and (until is None or s.time <= until)]
+        return [
+            (s.time, getattr(s, metric))
+            for s in self.samples.get((kind, name), [])
+            if (since is None or s.time >= since) and (until is None or s.time <= until)
+        ]
 
     @property
     def available(self) -> bool:
@@ -120,8 +161,11 @@ class MetricsStore:
 
     def _require(self, what: str) -> None:
         if not self.available:
-            raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request "
-                                                      f"(get {what}.metrics.k8s.io)")
+            raise ApiError(
+                503,
+                "ServiceUnavailable",
+                f"the server is currently unable to handle the request (get {what}.metrics.k8s.io)",
+            )
 
     def _latest(self, kind: str, name: str) -> Sample | None:
         got = self.samples.get((kind, name))
@@ -138,9 +182,15 @@ class MetricsStore:
             alloc = (node.get("status") or {}).get("allocatable") or self._node_capacity
             s = self._latest("node", name)
             cap_cpu, cap_mem = millicores(alloc.get("cpu", "0")), units(alloc.get("memory", "0"))
-            rows.append({"name": name, "cpu": s.cpu if s else None, "memory": s.memory if s else None,
-                         "cpu_percent": round(100 * s.cpu / cap_cpu) if s and cap_cpu else None,
-                         "memory_percent": round(100 * s.memory / cap_mem) if s and cap_mem else None})
+            rows.append(
+                {
+                    "name": name,
+                    "cpu": s.cpu if s else None,
+                    "memory": s.memory if s else None,
+                    "cpu_percent": round(100 * s.cpu / cap_cpu) if s and cap_cpu else None,
+                    "memory_percent": round(100 * s.memory / cap_mem) if s and cap_mem else None,
+                }
+            )
         return rows
 
     def top_pods(self, namespace: str | None = "default") -> list[dict[str, Any]]:
@@ -153,8 +203,9 @@ class MetricsStore:
                 continue
             s = self._latest(kind, name)
             if s is not None:
-                rows.append({"namespace": ns, "name": name.split("/", 1)[1], "cpu": s.cpu,
-                             "memory": s.memory})
+                rows.append(
+                    {"namespace": ns, "name": name.split("/", 1)[1], "cpu": s.cpu, "memory": s.memory}
+                )
         return rows
 
     def top_nodes_text(self) -> str:
@@ -165,8 +216,10 @@ class MetricsStore:
                 unknown = "<unknown>"
                 lines.append(f"{r['name']:<12} {unknown:<11} {unknown:<7} {unknown:<14} {unknown}")
             else:
-                lines.append(f"{r['name']:<12} {str(r['cpu']) + 'm':<11} {str(r['cpu_percent']) + '%':<7} "
-                             f"{str(r['memory'] // MI) + 'Mi':<14} {r['memory_percent']}%")
+                lines.append(
+                    f"{r['name']:<12} {str(r['cpu']) + 'm':<11} {str(r['cpu_percent']) + '%':<7} "
+                    f"{str(r['memory'] // MI) + 'Mi':<14} {r['memory_percent']}%"
+                )
         return "\n".join(lines)
 
 

@@ -130,15 +130,8 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         #: Started with ``--cloud-provider=external``: the Node waits for the cloud controller to
         #: initialize it.
         self.cloud_provider = cloud_provider
-        # The runtime reads only the host's clock and seeded rng (its parameter is still typed as the
-        # cluster).
-        self.cri = ContainerRuntime(
-            host,  # type: ignore[arg-type]
-            node,
-            runtime,
-            oci_runtime,
-            registry=registry,
-        )
+        # The runtime reads only the host's clock and seeded rng.
+        self.cri = ContainerRuntime(host, node, runtime, oci_runtime, registry=registry)
         self.status_manager = StatusManager(self)
         self.prober = ProberManager(self)
         self.pleg = GenericPLEG(self)
@@ -594,9 +587,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
             lines.append(f"{stamp} {stream} F {line}")
 
-        # A program reads only the host's services (the context's field is still typed as the cluster).
+        # A program reads only the host's services.
         ctx = ProgramContext(
-            self.host,  # type: ignore[arg-type]
+            self.host,
             self.node,
             p.namespace,
             p.name,

@@ -25,7 +25,7 @@ import numpy as np
 from ..labels import Selector
 from ..resources import object_key
 from .framework.types import LABEL_ZONE, NodeInfo, PodInfo
-from .node_table import NodeTable
+from .node_table import NodeTable, object_array
 
 __all__ = ["Cache"]
 
@@ -52,6 +52,7 @@ class Cache:
         self._list: list[NodeInfo] | None = None
         self._positions: dict[str, int] | None = None
         self._slots: np.ndarray | None = None
+        self._objects: np.ndarray | None = None
         #: The nodes' facts as columns, a row per node (what the cycle's array path reads).
         self.table = NodeTable()
         #: label group → node → pods of the group on it (terminating pods aside: ``countPodsMatchSelector``)
@@ -81,7 +82,7 @@ class Cache:
             if old_zone is not None:
                 self._zones[old_zone].remove(name)
             self._zones.setdefault(zone, []).append(name)
-            self._list = self._positions = self._slots = None
+            self._list = self._positions = self._slots = self._objects = None
 
     def remove_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
@@ -90,7 +91,7 @@ class Cache:
             return
         self._drop_images(ni)
         self._zones[_zone(ni.node)].remove(name)
-        self._list = self._positions = self._slots = None
+        self._list = self._positions = self._slots = self._objects = None
         if ni.pods:
             ni.node = None  # pods still bound to it: keep their accounting until they go
             self.table.set_absent(name)
@@ -185,8 +186,11 @@ class Cache:
         key = (namespace, tuple((k, op, tuple(v)) for k, op, v in selector.requirements))
         entry = self._selections.get(key)
         if entry is None:
-            groups = [g for g, labels in self._group_labels.items()
-                      if g[0] == namespace and selector.matches(labels)]
+            groups = [
+                g
+                for g, labels in self._group_labels.items()
+                if g[0] == namespace and selector.matches(labels)
+            ]
             entry = self._selections[key] = (selector, groups)
             if len(self._selections) > self.SELECTIONS_LIMIT:
                 self._selections.popitem(last=False)
@@ -212,6 +216,12 @@ class Cache:
         if self._slots is None:
             self._slots = self.table.slots_of(self.node_list())
         return self._slots
+
+    def node_objects(self) -> np.ndarray:
+        """``node_list()`` as an object array (a cycle picks its feasible nodes from it by row)."""
+        if self._objects is None:
+            self._objects = object_array(self.node_list())
+        return self._objects
 
     def nodes_named(self, names: Iterable[str]) -> list[NodeInfo]:
         """The named nodes in ``node_list`` order: a narrowed cycle (a DaemonSet pod's) walks those."""

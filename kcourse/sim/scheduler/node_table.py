@@ -37,7 +37,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .framework.types import NodeInfo
 
-__all__ = ["EXACT_LIMIT", "NodeTable", "NodeView"]
+__all__ = ["EXACT_LIMIT", "NodeTable", "NodeView", "object_array"]
 
 #: Integers below this are exact in float64, and ×100 of them fits int64: the arrays give Python's results.
 EXACT_LIMIT = 2**53
@@ -201,6 +201,13 @@ class NodeTable:
         return np.fromiter((slots[ni.name] for ni in nodes), dtype=np.intp, count=len(nodes))
 
 
+def object_array(items: list) -> np.ndarray:
+    """A one-dimensional object array of ``items`` (never a nested array, whatever the items are)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
 def _code(value: str | None, code_of: dict[str, int], values: list[str]) -> int:
     """The code of a label value (a new one gets the next code); -1 for no label."""
     if value is None:
@@ -219,10 +226,13 @@ class NodeView:
     gathered once, when a plugin first asks for it.
     """
 
-    def __init__(self, table: NodeTable, nodes: list[NodeInfo], slots: np.ndarray):
+    def __init__(
+        self, table: NodeTable, nodes: list[NodeInfo], slots: np.ndarray, objects: np.ndarray | None = None
+    ):
         self.table = table
         self.nodes = nodes
         self.slots = slots
+        self._objects = objects
         self._ints: np.ndarray | None = None
         self._flags: np.ndarray | None = None
 
@@ -241,9 +251,17 @@ class NodeView:
             self._flags = self.table.flags[:, self.slots]
         return self._flags[_FLAG_ROW[name]]
 
-    def subset(self, rows: np.ndarray, nodes: list[NodeInfo]) -> NodeView:
-        """The view over ``rows`` of this one (``nodes`` are their NodeInfos, in that order)."""
-        sub = NodeView(self.table, nodes, self.slots[rows])
+    @property
+    def objects(self) -> np.ndarray:
+        """``nodes`` as an object array, to pick many NodeInfos by row at once."""
+        if self._objects is None:
+            self._objects = object_array(self.nodes)
+        return self._objects
+
+    def subset(self, rows: np.ndarray) -> NodeView:
+        """The view over ``rows`` of this one, in that order."""
+        objects = self.objects[rows]
+        sub = NodeView(self.table, objects.tolist(), self.slots[rows], objects)
         if self._ints is not None:
             sub._ints = self._ints[:, rows]
         if self._flags is not None:

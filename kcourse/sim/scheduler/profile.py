@@ -39,17 +39,20 @@ class Profile:
     plugins: tuple[PluginSpec, ...]
 
 
-DEFAULT_PROFILE = Profile(DEFAULT_SCHEDULER_NAME, (
-    PluginSpec("PrioritySort"),
-    PluginSpec("NodeUnschedulable"),
-    PluginSpec("NodeName"),
-    PluginSpec("TaintToleration", 3),
-    PluginSpec("NodeAffinity", 2),
-    PluginSpec("NodePorts"),
-    PluginSpec("NodeResourcesFit", 1),
-    PluginSpec("PodTopologySpread", 2),
-    PluginSpec("DefaultPreemption"),
-    PluginSpec("NodeResourcesBalancedAllocation", 1),
-    PluginSpec("ImageLocality", 1),
-    PluginSpec("DefaultBinder"),
-))
+DEFAULT_PROFILE = Profile(
+    DEFAULT_SCHEDULER_NAME,
+    (
+        PluginSpec("PrioritySort"),
+        PluginSpec("NodeUnschedulable"),
+        PluginSpec("NodeName"),
+        PluginSpec("TaintToleration", 3),
+        PluginSpec("NodeAffinity", 2),
+        PluginSpec("NodePorts"),
+        PluginSpec("NodeResourcesFit", 1),
+        PluginSpec("PodTopologySpread", 2),
+        PluginSpec("DefaultPreemption"),
+        PluginSpec("NodeResourcesBalancedAllocation", 1),
+        PluginSpec("ImageLocality", 1),
+        PluginSpec("DefaultBinder"),
+    ),
+)

@@ -68,10 +68,15 @@ class QueuedPodInfo:
 
 def _is_pod_updated(old: dict, new: dict) -> bool:
     """``isPodUpdated``: did anything but status, resourceVersion, generation or finalizers change?"""
+
     def strip(p: dict) -> tuple:
-        md = {k: v for k, v in p["metadata"].items()
-              if k not in ("resourceVersion", "generation", "managedFields", "finalizers")}
+        md = {
+            k: v
+            for k, v in p["metadata"].items()
+            if k not in ("resourceVersion", "generation", "managedFields", "finalizers")
+        }
         return md, p.get("spec")
+
     return strip(old) != strip(new)
 
 
@@ -92,8 +97,14 @@ def node_scheduling_properties_change(old: dict, new: dict) -> set[ClusterEvent]
 class SchedulingQueue:
     """``PriorityQueue``: activeQ (a heap), backoffQ (timers) and unschedulablePods."""
 
-    def __init__(self, clock: Clock, framework: Framework, *,
-                 start_timer: Callable[[float, Callable[[], Any]], Any], on_active: Callable[[], None]):
+    def __init__(
+        self,
+        clock: Clock,
+        framework: Framework,
+        *,
+        start_timer: Callable[[float, Callable[[], Any]], Any],
+        on_active: Callable[[], None],
+    ):
         self.clock = clock
         self.framework = framework
         self._start_timer = start_timer
@@ -240,7 +251,8 @@ class SchedulingQueue:
         for key in sorted(self.unschedulable):
             pinfo = self.unschedulable[key]
             if not pinfo.unschedulable_plugins or any(
-                    events & plugin(p).events for p in pinfo.unschedulable_plugins):
+                events & plugin(p).events for p in pinfo.unschedulable_plugins
+            ):
                 self._move(pinfo)
                 moved += 1
         return moved
@@ -248,8 +260,11 @@ class SchedulingQueue:
     def flush_leftover(self) -> int:
         """Pods unschedulable for more than 5 minutes get another try anyway."""
         now = self.clock.now
-        stale = [p for _, p in sorted(self.unschedulable.items())
-                 if now - p.timestamp > POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION]
+        stale = [
+            p
+            for _, p in sorted(self.unschedulable.items())
+            if now - p.timestamp > POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION
+        ]
         for pinfo in stale:
             self._move(pinfo)
         return len(stale)

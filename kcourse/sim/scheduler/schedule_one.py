@@ -43,7 +43,12 @@ if TYPE_CHECKING:
     from .framework.runtime import Framework
 
 __all__ = [
-    "CycleResult", "find_nodes_that_fit_pod", "num_feasible_nodes_to_find", "schedule_pod", "select_host"]
+    "CycleResult",
+    "find_nodes_that_fit_pod",
+    "num_feasible_nodes_to_find",
+    "schedule_pod",
+    "select_host",
+]
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -75,11 +80,23 @@ class CycleResult:
     Bind) reads; the Scheduler drops it once the pod is bound or requeued.
     """
 
-    def __init__(self, node: str | None, feasible: int, evaluated: int, statuses: dict[str, Status],
-                 scores: dict[str, dict[str, int]] | None = None, total: dict[str, int] | None = None,
-                 message: str = "", unschedulable_plugins: set[str] | None = None,
-                 nominated: str | None = None, victims: list[PodInfo] | None = None, error: bool = False, *,
-                 scored: tuple[list[str], dict[str, array]] | None = None, state: CycleState | None = None):
+    def __init__(
+        self,
+        node: str | None,
+        feasible: int,
+        evaluated: int,
+        statuses: dict[str, Status],
+        scores: dict[str, dict[str, int]] | None = None,
+        total: dict[str, int] | None = None,
+        message: str = "",
+        unschedulable_plugins: set[str] | None = None,
+        nominated: str | None = None,
+        victims: list[PodInfo] | None = None,
+        error: bool = False,
+        *,
+        scored: tuple[list[str], dict[str, array]] | None = None,
+        state: CycleState | None = None,
+    ):
         self.node = node
         self.feasible = feasible
         self.evaluated = evaluated
@@ -99,8 +116,9 @@ class CycleResult:
     @cached_property
     def scores(self) -> dict[str, dict[str, int]]:
         names, columns = self._scored
-        return {name: {plugin: column[i] for plugin, column in columns.items()}
-                for i, name in enumerate(names)}
+        return {
+            name: {plugin: column[i] for plugin, column in columns.items()} for i, name in enumerate(names)
+        }
 
     @cached_property
     def total(self) -> dict[str, int]:
@@ -122,9 +140,15 @@ class CycleResult:
 
     def decision(self) -> dict:
         """What ``scheduler.decisions`` shows for this cycle."""
-        return {"node": self.node, "scores": self.scores, "total": self.total,
-                "filtered": {n: st.message() for n, st in sorted(self.statuses.items())},
-                "feasible": self.feasible, "evaluated": self.evaluated, "decided_by": self.decided_by}
+        return {
+            "node": self.node,
+            "scores": self.scores,
+            "total": self.total,
+            "filtered": {n: st.message() for n, st in sorted(self.statuses.items())},
+            "feasible": self.feasible,
+            "evaluated": self.evaluated,
+            "decided_by": self.decided_by,
+        }
 
 
 def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
@@ -132,8 +156,9 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
     all_nodes = fw.cache.node_list()
     state = CycleState(PodInfo(pod), all_nodes)
     if not all_nodes:
-        return CycleResult(None, 0, 0, {}, {}, {}, "no nodes available to schedule pods", error=True,
-                           state=state)
+        return CycleResult(
+            None, 0, 0, {}, {}, {}, "no nodes available to schedule pods", error=True, state=state
+        )
     pre_result, pre_status, narrowing = fw.run_pre_filter_plugins(state, pod)
     if not pre_status.ok:
         return _pre_filter_failure(fw, state, pod, pre_status)
@@ -159,23 +184,49 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         result, post_status = fw.run_post_filter_plugins(state, pod, full)
         post_message = "" if post_status.ok else post_status.message()
         message = fit_error_message(len(all_nodes), statuses, absent, post_message)
-        return CycleResult(None, 0, evaluated, full, {}, {}, message, plugins,
-                           result.nominated_node_name if result else None, result.victims if result else None,
-                           state=state)
+        return CycleResult(
+            None,
+            0,
+            evaluated,
+            full,
+            {},
+            {},
+            message,
+            plugins,
+            result.nominated_node_name if result else None,
+            result.victims if result else None,
+            state=state,
+        )
     if len(feasible) == 1:
         return CycleResult(feasible[0].name, 1, evaluated, statuses, {}, {}, state=state)
     state.node_view = feasible_view
     pre_score_status = fw.run_pre_score_plugins(state, pod, feasible)
     if not pre_score_status.ok:
-        return CycleResult(None, 0, evaluated, statuses, {}, {}, pre_score_status.message(), error=True,
-                           state=state)
+        return CycleResult(
+            None, 0, evaluated, statuses, {}, {}, pre_score_status.message(), error=True, state=state
+        )
     if feasible_view is not None:
         columns, totals = fw.run_score_arrays(state, pod, feasible_view)
     else:
         columns, totals = fw.run_score_plugins(state, pod, feasible)
-    compact = {plugin: array("i", column) for plugin, column in columns.items()}
-    return CycleResult(select_host(fw, feasible, totals), len(feasible), evaluated, statuses,
-                       scored=([ni.name for ni in feasible], compact), state=state)
+    compact = {plugin: _compact(column) for plugin, column in columns.items()}
+    return CycleResult(
+        select_host(fw, feasible, totals),
+        len(feasible),
+        evaluated,
+        statuses,
+        scored=([ni.name for ni in feasible], compact),
+        state=state,
+    )
+
+
+def _compact(column: list[int] | np.ndarray) -> array:
+    """One plugin's weighted scores as a compact int array (OverflowError past 32 bits, either way)."""
+    if isinstance(column, np.ndarray):
+        if not column.size or -(2**31) <= int(column.min()) and int(column.max()) < 2**31:
+            return array("i", column.astype(np.intc).tobytes())
+        column = column.tolist()
+    return array("i", column)
 
 
 def _pre_filter_failure(fw: Framework, state: CycleState, pod: dict, status: Status) -> CycleResult:
@@ -187,20 +238,32 @@ def _pre_filter_failure(fw: Framework, state: CycleState, pod: dict, status: Sta
     message = histogram_message(state.num_all_nodes, {}, status.message())
     if not post_status.ok and post_status.message():
         message += f" {post_status.message()}"
-    return CycleResult(None, 0, 0, full, {}, {}, message, {status.plugin},
-                       result.nominated_node_name if result else None, result.victims if result else None,
-                       state=state)
+    return CycleResult(
+        None,
+        0,
+        0,
+        full,
+        {},
+        {},
+        message,
+        {status.plugin},
+        result.nominated_node_name if result else None,
+        result.victims if result else None,
+        state=state,
+    )
 
 
-def find_nodes_that_fit_pod(fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo]
-                            ) -> tuple[list[NodeInfo], dict[str, Status]]:
+def find_nodes_that_fit_pod(
+    fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo]
+) -> tuple[list[NodeInfo], dict[str, Status]]:
     """``findNodesThatPassFilters``: Filter round-robin from ``next_start_node_index`` until enough fit."""
     feasible, statuses, _ = _find_nodes_that_fit(fw, state, pod, nodes, fw.node_view(state, nodes))
     return feasible, statuses
 
 
-def _find_nodes_that_fit(fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo],
-                         view: NodeView | None) -> tuple[list[NodeInfo], dict[str, Status], NodeView | None]:
+def _find_nodes_that_fit(
+    fw: Framework, state: CycleState, pod: dict, nodes: list[NodeInfo], view: NodeView | None
+) -> tuple[list[NodeInfo], dict[str, Status], NodeView | None]:
     """The feasible nodes, the rejected ones' statuses, and the view over the feasible (array path)."""
     n = len(nodes)
     if n == 0:
@@ -226,8 +289,9 @@ def _find_nodes_that_fit(fw: Framework, state: CycleState, pod: dict, nodes: lis
     return feasible, statuses, None
 
 
-def _walk_arrays(fw: Framework, state: CycleState, pod: dict, view: NodeView, sure: np.ndarray
-                 ) -> tuple[list[NodeInfo], dict[str, Status], NodeView]:
+def _walk_arrays(
+    fw: Framework, state: CycleState, pod: dict, view: NodeView, sure: np.ndarray
+) -> tuple[list[NodeInfo], dict[str, Status], NodeView]:
     """The same round-robin walk as the per-node loop, with the surely-feasible nodes counted in bulk.
 
     Only the nodes the arrays could not vouch for are filtered one by one, in walk order, so the
@@ -271,10 +335,9 @@ def _walk_arrays(fw: Framework, state: CycleState, pod: dict, view: NodeView, su
     positions = np.flatnonzero(sure[:stop])
     if checked:
         positions = np.sort(np.concatenate([positions, np.array(checked, dtype=positions.dtype)]))
-    rows = walk[positions]
-    feasible = [nodes[i] for i in rows.tolist()]
+    feasible_view = view.subset(walk[positions])
     fw.next_start_node_index = (start + stop) % n
-    return feasible, statuses, view.subset(rows, feasible)
+    return feasible_view.nodes, statuses, feasible_view
 
 
 def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:

@@ -99,8 +99,15 @@ def _by_selector_label(svc: dict) -> list[str]:
 class Scheduler(Component):
     """The kube-scheduler process on one control plane node."""
 
-    def __init__(self, host: Host, node: str, *, percentage_of_nodes_to_score: int = 0,
-                 decisions_limit: int = 1000, scheduler_name: str = DEFAULT_SCHEDULER_NAME):
+    def __init__(
+        self,
+        host: Host,
+        node: str,
+        *,
+        percentage_of_nodes_to_score: int = 0,
+        decisions_limit: int = 1000,
+        scheduler_name: str = DEFAULT_SCHEDULER_NAME,
+    ):
         super().__init__(host, "kube-scheduler", node)
         self.scheduler_name = scheduler_name
         self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
@@ -108,8 +115,9 @@ class Scheduler(Component):
         self.decisions = Decisions(decisions_limit)
         self.active = False
         self._build()
-        self.elector = LeaderElector(self, "kube-scheduler", on_started_leading=self._lead,
-                                     on_stopped_leading=self._follow)
+        self.elector = LeaderElector(
+            self, "kube-scheduler", on_started_leading=self._lead, on_stopped_leading=self._follow
+        )
 
     @property
     def is_leader(self) -> bool:
@@ -128,22 +136,30 @@ class Scheduler(Component):
 
     def _build(self) -> None:
         """Fresh informers, cache and queue: what a (re)started process has."""
-        self.pods = Informer(self.client, "pods",
-                             field_selector="status.phase!=Succeeded,status.phase!=Failed")
+        self.pods = Informer(
+            self.client, "pods", field_selector="status.phase!=Succeeded,status.phase!=Failed"
+        )
         self.nodes = Informer(self.client, "nodes")
         self.services = Informer(self.client, "services")
         self.replicasets = Informer(self.client, "replicasets")
         self.services.add_indexer("selector", _by_selector_label)
         self.cache = Cache()
-        self.framework = Framework(self.cache, self.rng, client=self.client,
-                                   percentage_of_nodes_to_score=self.percentage_of_nodes_to_score,
-                                   default_selector=self._default_selector)
-        self.queue = SchedulingQueue(self.clock, self.framework, start_timer=self._queue_timer,
-                                     on_active=self._wake)
+        self.framework = Framework(
+            self.cache,
+            self.rng,
+            client=self.client,
+            percentage_of_nodes_to_score=self.percentage_of_nodes_to_score,
+            default_selector=self._default_selector,
+        )
+        self.queue = SchedulingQueue(
+            self.clock, self.framework, start_timer=self._queue_timer, on_active=self._wake
+        )
         self.nodes.add_event_handler(
-            ResourceEventHandler(self._node_added, self._node_updated, self._node_deleted))
+            ResourceEventHandler(self._node_added, self._node_updated, self._node_deleted)
+        )
         self.pods.add_event_handler(
-            ResourceEventHandler(self._pod_added, self._pod_updated, self._pod_deleted))
+            ResourceEventHandler(self._pod_added, self._pod_updated, self._pod_deleted)
+        )
         self._cycle_timer: Any = None
         self._flush_timer: Any = None
         self._stale = False
@@ -246,7 +262,9 @@ class Scheduler(Component):
                 sel = (svc.get("spec") or {}).get("selector") or {}
                 if all(labels.get(key) == value for key, value in sel.items()):
                     merged.update(sel)
-        reqs: list[tuple[str, str, tuple[str, ...]]] = [(k, "=", (str(v),)) for k, v in sorted(merged.items())]
+        reqs: list[tuple[str, str, tuple[str, ...]]] = [
+            (k, "=", (str(v),)) for k, v in sorted(merged.items())
+        ]
         owner = controller_of(pod)
         if owner and owner.get("kind") == "ReplicaSet" and owner.get("apiVersion") == "apps/v1":
             rs = self.replicasets.get(f"{ns}/{owner['name']}")
@@ -265,9 +283,12 @@ class Scheduler(Component):
         self._flush_timer = self.after(UNSCHEDULABLE_FLUSH_PERIOD, self._flush, background=True)
         waiting = len(self.queue.unschedulable)
         moved = self.queue.flush_leftover()
-        return self.event("unschedulablePods", f"flushUnschedulablePodsLeftover: {moved} of {waiting} pod(s) "
-                          f"unschedulable for over {POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION:g}s moved back",
-                          verb="flush")
+        return self.event(
+            "unschedulablePods",
+            f"flushUnschedulablePodsLeftover: {moved} of {waiting} pod(s) "
+            f"unschedulable for over {POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION:g}s moved back",
+            verb="flush",
+        )
 
     def schedule_one(self) -> Event | None:
         """``scheduleOne``: pop a pod, find it a node, bind — or record why none fits."""
@@ -311,11 +332,17 @@ class Scheduler(Component):
         if not status.ok:
             self.framework.run_reserve_plugins_unreserve(state, pod, node)
             where = self.queue.add_unschedulable(pinfo, set(), error=True)
-            return self.event(key, f"binding {key} to {node} failed: {status.message()}; "
-                                   f"retrying from {where}")
+            return self.event(
+                key, f"binding {key} to {node} failed: {status.message()}; retrying from {where}"
+            )
         ns, name = pod["metadata"].get("namespace") or "default", pod["metadata"]["name"]
-        self.client.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}",
-                          source=self.scheduler_name)
+        self.client.event(
+            pod,
+            "Normal",
+            "Scheduled",
+            f"Successfully assigned {ns}/{name} to {node}",
+            source=self.scheduler_name,
+        )
         return self.event(key, f"bound {key} to {node}")
 
     def _fail(self, pinfo: QueuedPodInfo, result: CycleResult) -> Event:
@@ -351,13 +378,24 @@ class Scheduler(Component):
             try:
                 current = self.pods.get(v.key) or v.pod
                 marked = deep_copy(current)
-                set_condition(marked, "DisruptionTarget", "True", self.clock.now, "PreemptionByScheduler",
-                              f"{self.scheduler_name}: preempting to accommodate a higher priority pod")
+                set_condition(
+                    marked,
+                    "DisruptionTarget",
+                    "True",
+                    self.clock.now,
+                    "PreemptionByScheduler",
+                    f"{self.scheduler_name}: preempting to accommodate a higher priority pod",
+                )
                 self.client.update_status(marked)
                 self.client.delete("pods", name, ns)
             except (ApiError, Unreachable):
                 continue
-            self.client.event(v.pod, "Normal", "Preempted", f"Preempted by pod {uid} on node {node}",
-                              source=self.scheduler_name)
+            self.client.event(
+                v.pod,
+                "Normal",
+                "Preempted",
+                f"Preempted by pod {uid} on node {node}",
+                source=self.scheduler_name,
+            )
             names.append(v.key)
         return f"nominated {node}, preempting {', '.join(names)}"

@@ -154,6 +154,30 @@ def test_recreate_scales_the_old_replica_set_to_zero_first(lab):
     assert sorted(replica_sets(lab).values()) == [0, 3]
 
 
+def test_recreate_waits_for_terminating_old_pods_after_the_old_status_says_zero(lab):
+    """recreate.go oldPodsRunning: a Pod of an old ReplicaSet that has not finished holds the new one back."""
+    ctl, key = deploy(lab, strategy={"type": "Recreate"})
+    lab.settle()
+    [old] = replica_sets(lab)
+    edit(lab, lambda d: d["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.28"))
+    ctl.sync_handler(key)
+    rs_ctl = lab.controller("replicaset-controller")
+    rs_ctl.sync_handler(f"default/{old}")  # deletes the three Pods: terminating, still Running
+    rs_ctl.sync_handler(f"default/{old}")
+    assert lab.api.peek("replicasets", old, "default")["status"]["replicas"] == 0
+    assert "waiting for the old Pods to terminate" in ctl.sync_handler(key)
+    assert list(replica_sets(lab)) == [old]
+    terminating = [p for p in lab.pods() if p["metadata"].get("deletionTimestamp")]
+    assert len(terminating) == 3
+    for pod in terminating[:2]:
+        lab.api.delete("pods", pod["metadata"]["name"], "default", grace_period_seconds=0, user="kubelet")
+    last = deep_copy(lab.api.peek("pods", terminating[2]["metadata"]["name"], "default"))
+    last["status"]["phase"] = "Failed"  # a finished Pod no longer counts, even before it is gone
+    lab.api.update_status(last, user="kubelet")
+    assert "waiting for the old Pods" not in ctl.sync_handler(key)
+    assert len(replica_sets(lab)) == 2
+
+
 def test_scaling_mid_rollout_is_proportional(lab):
     ctl, key = deploy(lab, replicas=10)
     lab.settle()

@@ -145,3 +145,34 @@ def test_status_counts_what_a_sync_saw_before_its_own_creations(lab):
     assert lab.api.peek("replicasets", "web", "default")["status"] == {"replicas": 0, "observedGeneration": 1}
     ctl.sync_handler("default/web")
     assert lab.api.peek("replicasets", "web", "default")["status"]["replicas"] == 3
+
+
+def test_a_pod_in_another_namespace_naming_the_replicaset_as_controller_is_not_counted(lab):
+    """FilterPodsByOwner (pkg/controller/controller_utils.go) keeps the owner's namespace only."""
+    lab.create(workload("ReplicaSet", replicas=2))
+    ctl = lab.controller("replicaset-controller")
+    ctl.sync_handler("default/web")
+    rs = lab.api.peek("replicasets", "web", "default")
+    lab.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}})
+    ref = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "name": "web",
+        "uid": rs["metadata"]["uid"],
+        "controller": True,
+    }
+    lab.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "forged",
+                "namespace": "other",
+                "labels": {"app": "web"},
+                "ownerReferences": [ref],
+            },
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+        }
+    )
+    assert check_counters(ctl, "default/web")
+    assert ctl.sync_handler("default/web").startswith("desired 2, current 2: nothing to do")

@@ -21,8 +21,9 @@ from tests.sim.fingerprints.scenarios import SCENARIOS, golden_path, measure, wr
 
 def _cpu_seconds() -> float:
     """CPU time of this process and of the finished kernels it started."""
-    return time.process_time() + sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
-                                     for f in ("ru_utime", "ru_stime"))
+    return time.process_time() + sum(
+        getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in ("ru_utime", "ru_stime")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     only.add_argument("--notebooks", action="store_true", help="every chapter notebook, no scenario")
     args = parser.parse_args(argv)
     notebooks = notebook_names()
-    names = args.names or (([] if args.notebooks else sorted(SCENARIOS))
-                           + ([] if args.scenarios else notebooks))
+    names = args.names or (
+        ([] if args.notebooks else sorted(SCENARIOS)) + ([] if args.scenarios else notebooks)
+    )
     unknown = [n for n in names if n not in SCENARIOS and n not in notebooks]
     if unknown:
         parser.error(f"no scenario or notebook named {', '.join(unknown)}")
@@ -52,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             write_golden(name, sections)
             print(f"{name}: wrote {golden_path(name)}", file=sys.stderr)
         else:
-            print(f"{name}: {len(sections)} sections, {sum(len(t) for t in sections.values()):,} characters "
-                  f"in {time.monotonic() - started:.1f} s "
-                  f"({_cpu_seconds() - cpu:.1f} s of CPU, kernels included)",
-                  file=sys.stderr)
+            print(
+                f"{name}: {len(sections)} sections, {sum(len(t) for t in sections.values()):,} characters "
+                f"in {time.monotonic() - started:.1f} s "
+                f"({_cpu_seconds() - cpu:.1f} s of CPU, kernels included)",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -56,6 +56,7 @@ def notebook_names() -> list[str]:
 
 # --- inside the notebook's kernel ------------------------------------------------------------------
 
+
 def install(kube_cache: str) -> None:
     """Give every cluster built from now on a recording (run in the kernel before the first cell).
 
@@ -96,8 +97,11 @@ def cluster_sections(recording: Recording) -> dict[str, str]:
 
 def dump(path: str) -> None:
     """Write every recorded cluster's sections to ``path`` as JSON (run in the kernel after the last cell)."""
-    sections = {"clusters": "\n".join(f"cluster-{i} {type(r.cluster).__qualname__}"
-                                      for i, r in enumerate(_recordings, 1))}
+    sections = {
+        "clusters": "\n".join(
+            f"cluster-{i} {type(r.cluster).__qualname__}" for i, r in enumerate(_recordings, 1)
+        )
+    }
     for i, recording in enumerate(_recordings, 1):
         for name, text in cluster_sections(recording).items():
             sections[f"cluster-{i}/{name}"] = text
@@ -105,6 +109,7 @@ def dump(path: str) -> None:
 
 
 # --- in the test process ---------------------------------------------------------------------------
+
 
 def _execute_notebooks() -> ModuleType:
     """``scripts/execute_notebooks.py`` as a module (scripts/ is not a package)."""
@@ -122,11 +127,16 @@ def measure_notebook(name: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="kcourse-fingerprint-") as tmp:
         out = Path(tmp) / "sections.json"
         module = "tests.sim.fingerprints.notebooks"
-        nb.cells.insert(0, nbformat.v4.new_code_cell(
-            f"__import__('sys').path.insert(0, {str(REPO)!r})\n"
-            f"__import__({module!r}, fromlist=['install']).install({str(Path(tmp) / 'kube-cache')!r})"))
-        nb.cells.append(nbformat.v4.new_code_cell(
-            f"__import__({module!r}, fromlist=['dump']).dump({str(out)!r})"))
+        nb.cells.insert(
+            0,
+            nbformat.v4.new_code_cell(
+                f"__import__('sys').path.insert(0, {str(REPO)!r})\n"
+                f"__import__({module!r}, fromlist=['install']).install({str(Path(tmp) / 'kube-cache')!r})"
+            ),
+        )
+        nb.cells.append(
+            nbformat.v4.new_code_cell(f"__import__({module!r}, fromlist=['dump']).dump({str(out)!r})")
+        )
         copy = Path(tmp) / f"{name}.ipynb"
         nbformat.write(nb, copy)
         _execute_notebooks().execute(copy, cwd=NOTEBOOKS)

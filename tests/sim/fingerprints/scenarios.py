@@ -40,19 +40,37 @@ KUBECTL = (
 
 
 def deployment(name: str, replicas: int, image: str = "nginx:1.25", cpu: str = "100m") -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "web", "image": image,
-                                                           "ports": [{"containerPort": 80}],
-                                                           "resources": {"requests": {"cpu": cpu,
-                                                                                      "memory": "32Mi"}}}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "web",
+                            "image": image,
+                            "ports": [{"containerPort": 80}],
+                            "resources": {"requests": {"cpu": cpu, "memory": "32Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 def service(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]},
+    }
 
 
 def chapter(c: kcourse.Cluster) -> None:
@@ -93,6 +111,7 @@ def many(deployments: int, replicas: int) -> Callable[[kcourse.Cluster], None]:
             c.apply(service(f"app-{i:03d}"))
             c.apply(deployment(f"app-{i:03d}", replicas, cpu="10m"))
         c.run_until_stable(timeout=3_600)
+
     return run
 
 
@@ -100,10 +119,16 @@ def many(deployments: int, replicas: int) -> Callable[[kcourse.Cluster], None]:
 SCENARIOS: dict[str, tuple[dict, Callable[[kcourse.Cluster], None], tuple[str, ...]]] = {
     "chapter": ({"masters": 1, "workers": 3, "seed": 0}, chapter, ("master-1", "worker-1", "worker-3")),
     "notebook": ({"masters": 1, "workers": 3, "seed": 7}, notebook, ("worker-1",)),
-    "nodes40-pods1200": ({"masters": 1, "workers": 40, "seed": 3, "bootstrap": False},
-                         many(24, 50), ("worker-1", "worker-40")),
-    "nodes130-pods2600": ({"masters": 1, "workers": 130, "seed": 5, "bootstrap": False, "cloud": False},
-                          many(26, 100), ("worker-7",)),
+    "nodes40-pods1200": (
+        {"masters": 1, "workers": 40, "seed": 3, "bootstrap": False},
+        many(24, 50),
+        ("worker-1", "worker-40"),
+    ),
+    "nodes130-pods2600": (
+        {"masters": 1, "workers": 130, "seed": 5, "bootstrap": False, "cloud": False},
+        many(26, 100),
+        ("worker-7",),
+    ),
 }
 
 
@@ -128,16 +153,24 @@ class Recording:
 
     def listen(self, ev: kcourse.sim.component.Event) -> None:
         self.trace.append(ev.one_line())
-        self.requests.extend(f"{r.seq} {r.time:.3f} {r.user} {r.verb} {r.resource}/{r.subresource} "
-                             f"{r.namespace}/{r.name} {r.code}" for r in ev.requests)
+        self.requests.extend(
+            f"{r.seq} {r.time:.3f} {r.user} {r.verb} {r.resource}/{r.subresource} "
+            f"{r.namespace}/{r.name} {r.code}"
+            for r in ev.requests
+        )
 
     def sections(self, proxies: tuple[str, ...]) -> dict[str, str]:
         """Each section's full text now; ``proxies`` are the nodes whose iptables rules count."""
         c = self.cluster
-        etcd = [f"{kv.key} {kv.create_revision} {kv.mod_revision} {kv.version} "
-                f"{hashlib.sha256(kv.value).hexdigest()}" for kv in c.etcd.range("/", "\0")]
-        placement = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']} "
-                           f"{p['spec'].get('nodeName', '')}" for p in c.pods(None))
+        etcd = [
+            f"{kv.key} {kv.create_revision} {kv.mod_revision} {kv.version} "
+            f"{hashlib.sha256(kv.value).hexdigest()}"
+            for kv in c.etcd.range("/", "\0")
+        ]
+        placement = sorted(
+            f"{p['metadata']['namespace']}/{p['metadata']['name']} {p['spec'].get('nodeName', '')}"
+            for p in c.pods(None)
+        )
         sched = [line for line in self.trace if "kube-scheduler" in line]
         events = sorted(json.dumps(e, sort_keys=True) for e in c.api.items("events"))
         kubectl = [f"$ kubectl {cmd}\n{c.kubectl(cmd)}" for cmd in KUBECTL]
@@ -189,5 +222,6 @@ def assert_matches_golden(name: str, sections: dict[str, str]) -> None:
             out = ARTIFACTS / name / f"{section}.txt"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text)
-    assert not changed, (f"{name}: sections {', '.join(changed)} differ from the goldens; "
-                         f"full texts in {ARTIFACTS / name}")
+    assert not changed, (
+        f"{name}: sections {', '.join(changed)} differ from the goldens; full texts in {ARTIFACTS / name}"
+    )

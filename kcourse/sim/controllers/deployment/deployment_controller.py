@@ -33,8 +33,9 @@ class DeploymentController(Controller):
         self.rs_informer = self.informer("replicasets")
         self.pod_informer = self.informer("pods")
         # The controller-UID index serves ReplicaSets as it serves Pods: a sync reads its own and the orphans.
-        if POD_CONTROLLER_UID_INDEX not in self.rs_informer.indexers:
-            self.rs_informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
+        for informer in (self.rs_informer, self.pod_informer):
+            if POD_CONTROLLER_UID_INDEX not in informer.indexers:
+                informer.add_indexer(POD_CONTROLLER_UID_INDEX, pod_controller_uid_index)
         self.d_informer.add_event_handler(
             ResourceEventHandler(
                 on_add=self.enqueue, on_update=lambda _old, new: self.enqueue(new), on_delete=self.enqueue

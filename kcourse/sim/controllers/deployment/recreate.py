@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...objects import controller_of
+from ..controller_utils import POD_CONTROLLER_UID_INDEX
 from .util import (
     _active,
     _status,
@@ -39,14 +39,15 @@ def rollout_recreate(self: DeploymentController, d: dict, rs_list: list[dict]) -
 
 
 def old_pods_running(self: DeploymentController, old: list[dict]) -> bool:
+    """``oldPodsRunning``: an old ReplicaSet still counts replicas, or one of its Pods has not finished.
+
+    The old ReplicaSets' Pods come from the Pod informer's controller-UID index, so the check
+    costs what the old ReplicaSets own, not every Pod of the cluster.
+    """
     if sum(_status(rs, "replicas") for rs in old) > 0:
         return True
-    old_uids = {rs["metadata"]["uid"] for rs in old}
-    for pod in self.pod_informer.list():
-        ref = controller_of(pod) or {}
-        if ref.get("uid") in old_uids and (pod.get("status") or {}).get("phase") not in (
-            "Failed",
-            "Succeeded",
-        ):
-            return True
+    for uid in sorted({rs["metadata"]["uid"] for rs in old}):
+        for pod in self.pod_informer.by_index(POD_CONTROLLER_UID_INDEX, uid):
+            if (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
+                return True
     return False

@@ -27,8 +27,19 @@ __all__ = ["CycleState"]
 class CycleState:
     """One cycle's shared data: typed fields for the framework's, keyed entries for each plugin's."""
 
-    __slots__ = ("_data", "all_nodes", "filter_plugins", "get", "node_view", "num_all_nodes", "pod_info",
-                 "read", "skip_filter_plugins", "skip_score_plugins", "write")
+    __slots__ = (
+        "_data",
+        "all_nodes",
+        "filter_plugins",
+        "get",
+        "node_view",
+        "num_all_nodes",
+        "pod_info",
+        "read",
+        "skip_filter_plugins",
+        "skip_score_plugins",
+        "write",
+    )
 
     def __init__(self, pod_info: PodInfo, all_nodes: list[NodeInfo]):
         self.pod_info = pod_info

@@ -219,8 +219,9 @@ class PostFilterPlugin(Protocol):
 
     name: str
 
-    def post_filter(self, state: CycleState, pod: dict, statuses: dict[str, Status]
-                    ) -> tuple[PostFilterResult | None, Status]: ...
+    def post_filter(
+        self, state: CycleState, pod: dict, statuses: dict[str, Status]
+    ) -> tuple[PostFilterResult | None, Status]: ...
 
 
 @runtime_checkable

@@ -84,11 +84,17 @@ def _said_by(status: Status, plugin: str) -> Status:
 class Framework:
     """The plugins of one profile, placed on their extension points, and the cycle that runs them."""
 
-    def __init__(self, cache: Cache | None = None, rng: random.Random | None = None, *,
-                 percentage_of_nodes_to_score: int = 0,
-                 default_selector: Callable[[dict], Selector] | None = None, profile: Profile | None = None,
-                 registry: Mapping[str, Callable[[Framework], Plugin]] | None = None,
-                 client: Client | None = None):
+    def __init__(
+        self,
+        cache: Cache | None = None,
+        rng: random.Random | None = None,
+        *,
+        percentage_of_nodes_to_score: int = 0,
+        default_selector: Callable[[dict], Selector] | None = None,
+        profile: Profile | None = None,
+        registry: Mapping[str, Callable[[Framework], Plugin]] | None = None,
+        client: Client | None = None,
+    ):
         self.cache = cache or Cache()
         self.rng = rng
         self.client = client
@@ -102,8 +108,10 @@ class Framework:
         for spec in self.profile.plugins:
             factory = registry.get(spec.name)
             if factory is None:
-                raise ValueError(f'scheduler plugin "{spec.name}" of profile "{self.profile.scheduler_name}" '
-                                 f"is not in the registry")
+                raise ValueError(
+                    f'scheduler plugin "{spec.name}" of profile "{self.profile.scheduler_name}" '
+                    f"is not in the registry"
+                )
             plugin = factory(self)
             self.plugins.append(plugin)
             if isinstance(plugin, ScorePlugin):
@@ -119,10 +127,13 @@ class Framework:
         #: Each Score plugin with its NormalizeScore (if it has ScoreExtensions) and weight, worked out once.
         self._score_plan = [
             (p, p.normalize_score if isinstance(p, ScoreExtensions) else None, self.weights[p.name])
-            for p in self.score_plugins]
+            for p in self.score_plugins
+        ]
         if len(self.queue_sort_plugins) != 1:
-            raise ValueError(f'profile "{self.profile.scheduler_name}" needs exactly one queue sort plugin, '
-                             f"has {len(self.queue_sort_plugins)}")
+            raise ValueError(
+                f'profile "{self.profile.scheduler_name}" needs exactly one queue sort plugin, '
+                f"has {len(self.queue_sort_plugins)}"
+            )
         #: Where the next cycle's search for feasible nodes starts (``nextStartNodeIndex``).
         self.next_start_node_index = 0
         #: Decide the common case with array operations over the node table (False: node by node).
@@ -152,8 +163,9 @@ class Framework:
         """One scheduling cycle up to (not including) Reserve: the node to bind to, or why none fits."""
         return schedule_pod(self, pod)
 
-    def run_pre_filter_plugins(self, state: CycleState, pod: dict
-                               ) -> tuple[PreFilterResult | None, Status, list[str]]:
+    def run_pre_filter_plugins(
+        self, state: CycleState, pod: dict
+    ) -> tuple[PreFilterResult | None, Status, list[str]]:
         """PreFilter in order: the nodes the results narrow the cycle to, a rejection if any, who narrowed.
 
         A Skip leaves the plugin's Filter out of this cycle (``state.filter_plugins``).
@@ -174,7 +186,7 @@ class Framework:
                 answer = _said_by(answer, p.name)
                 # The PreFilters after this one did not run: their Filters have nothing to read (preemption's
                 # dry run leaves them out).
-                skip.update(later.name for later in self.pre_filter_plugins[i + 1:])
+                skip.update(later.name for later in self.pre_filter_plugins[i + 1 :])
                 state.filter_plugins = [f for f in self.filter_plugins if f.name not in skip]
                 return None, answer, [p.name]
         state.filter_plugins = [f for f in self.filter_plugins if f.name not in skip]
@@ -186,7 +198,9 @@ class Framework:
         for p in self.filter_plugins if plugins is None else plugins:
             st = p.filter(state, pod, ni)
             if st is not None and not st.ok:
-                if not st.rejected:  # a Filter can only accept or reject: anything else is an error, as upstream
+                if (
+                    not st.rejected
+                ):  # a Filter can only accept or reject: anything else is an error, as upstream
                     return Status(Code.ERROR, list(st.reasons), p.name)
                 st.plugin = p.name
                 return st
@@ -207,8 +221,9 @@ class Framework:
         if not all(0 <= v < EXACT_LIMIT for v in (*pi.requests.values(), *pi.non_zero.values())):
             return None
         cache = self.cache
-        slots = cache.node_slots() if nodes is state.all_nodes else cache.table.slots_of(nodes)
-        return NodeView(cache.table, nodes, slots)
+        if nodes is state.all_nodes:
+            return NodeView(cache.table, nodes, cache.node_slots(), cache.node_objects())
+        return NodeView(cache.table, nodes, cache.table.slots_of(nodes))
 
     def run_filter_arrays(self, state: CycleState, pod: dict, view: NodeView) -> np.ndarray | None:
         """Filter over the view at once: True where every Filter surely passes (the rest go node by node)."""
@@ -221,8 +236,9 @@ class Framework:
             sure &= mask
         return sure
 
-    def run_post_filter_plugins(self, state: CycleState, pod: dict, statuses: dict[str, Status]
-                                ) -> tuple[PostFilterResult | None, Status]:
+    def run_post_filter_plugins(
+        self, state: CycleState, pod: dict, statuses: dict[str, Status]
+    ) -> tuple[PostFilterResult | None, Status]:
         """PostFilter in order until one succeeds (or gives up for good); else the rejections, merged."""
         result: PostFilterResult | None = None
         reasons: list[str] = []
@@ -246,8 +262,9 @@ class Framework:
                 return _said_by(st, p.name)
         return _FEASIBLE
 
-    def run_score_plugins(self, state: CycleState, pod: dict, nodes: list[NodeInfo]
-                          ) -> tuple[dict[str, list[int]], list[int]]:
+    def run_score_plugins(
+        self, state: CycleState, pod: dict, nodes: list[NodeInfo]
+    ) -> tuple[dict[str, list[int]], list[int]]:
         """Score, NormalizeScore, × weight: one list per plugin over ``nodes``, and the totals per node."""
         columns: dict[str, list[int]] = {}
         skipped = state.skip_score_plugins
@@ -262,11 +279,13 @@ class Framework:
         totals = list(map(sum, zip(*columns.values()))) if columns else [0] * len(nodes)
         return columns, totals
 
-    def run_score_arrays(self, state: CycleState, pod: dict, view: NodeView
-                         ) -> tuple[dict[str, list[int]], list[int]]:
+    def run_score_arrays(
+        self, state: CycleState, pod: dict, view: NodeView
+    ) -> tuple[Mapping[str, np.ndarray | list[int]], list[int]]:
         """``run_score_plugins`` over the view's nodes with array operations where the plugins offer them.
 
-        A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path.
+        A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path;
+        its column is a list, the others' int64 arrays.
         """
         if view.flag("odd").any():
             return self.run_score_plugins(state, pod, view.nodes)
@@ -286,16 +305,14 @@ class Framework:
                 columns[p.name] = scores * weight
         if not columns:
             return {}, [0] * len(view)
-        lists = {name: col if isinstance(col, list) else col.tolist() for name, col in columns.items()}
         arrays = [col for col in columns.values() if isinstance(col, np.ndarray)]
         if len(arrays) == len(columns):
             total = np.zeros(len(view), dtype=np.int64)
             for col in arrays:
                 total += col
-            totals = total.tolist()
-        else:
-            totals = list(map(sum, zip(*lists.values())))
-        return lists, totals
+            return columns, total.tolist()
+        lists = [col if isinstance(col, list) else col.tolist() for col in columns.values()]
+        return columns, list(map(sum, zip(*lists)))
 
     # --- the binding cycle ---------------------------------------------------------------------------------
 

@@ -195,7 +195,8 @@ class NodeInfo:
         status = node.get("status") or {}
         alloc = status.get("allocatable") or status.get("capacity") or {}
         self.allocatable = {
-            "cpu": _millicores(alloc.get("cpu", 0)), "memory": _units(alloc.get("memory", 0)),
+            "cpu": _millicores(alloc.get("cpu", 0)),
+            "memory": _units(alloc.get("memory", 0)),
             "ephemeral-storage": _units(alloc.get("ephemeral-storage", 0)),
             "pods": _units(alloc.get("pods", 0)),
         }
@@ -263,8 +264,9 @@ def histogram_message(num_all_nodes: int, reasons: dict[str, int], pre_filter_ms
     return msg
 
 
-def fit_error_message(num_all_nodes: int, statuses: dict[str, Status], absent: Status | None = None,
-                      post_filter_msg: str = "") -> str:
+def fit_error_message(
+    num_all_nodes: int, statuses: dict[str, Status], absent: Status | None = None, post_filter_msg: str = ""
+) -> str:
     """The unschedulable message of a cycle, from each rejected node's status.
 
     ``absent`` stands for every node the cycle did not filter because PreFilter

@@ -35,7 +35,7 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     name = "NodeResourcesBalancedAllocation"
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         want = state.pod_info.requests
         cpu, memory = ni.allocatable["cpu"], ni.allocatable["memory"]
         if cpu == 0 or memory == 0:
@@ -45,7 +45,7 @@ class NodeResourcesBalancedAllocation(Plugin):
         std = abs((cpu_fraction - memory_fraction) / 2)
         return int((1 - std) * MAX_NODE_SCORE)
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray | None:
         """``score`` on every node at once; None (node by node) if a sum is too big to divide exactly."""
         want = state.pod_info.requests
         cpu, memory = nodes.column("alloc_cpu"), nodes.column("alloc_memory")
@@ -62,4 +62,6 @@ class NodeResourcesBalancedAllocation(Plugin):
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.ScorePlugin = …``).
 _implements: tuple[type[ScorePlugin], type[ScoreArrays]] = (
-    NodeResourcesBalancedAllocation, NodeResourcesBalancedAllocation)
+    NodeResourcesBalancedAllocation,
+    NodeResourcesBalancedAllocation,
+)

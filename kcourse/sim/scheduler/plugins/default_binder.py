@@ -24,7 +24,7 @@ class DefaultBinder(Plugin):
 
     name = "DefaultBinder"
 
-    def bind(self, state: CycleState, pod: dict, node_name: str) -> Status | None:
+    def bind(self, _state: CycleState, pod: dict, node_name: str) -> Status | None:
         fw = self.handle
         assert fw is not None and fw.client is not None
         md = pod["metadata"]

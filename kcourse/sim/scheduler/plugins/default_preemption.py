@@ -34,8 +34,9 @@ class DefaultPreemption(Plugin):
     MIN_CANDIDATE_NODES_PERCENTAGE = 10
     MIN_CANDIDATE_NODES_ABSOLUTE = 100
 
-    def post_filter(self, state: CycleState, pod: dict, statuses: dict[str, Status]
-                    ) -> tuple[PostFilterResult | None, Status]:
+    def post_filter(
+        self, state: CycleState, pod: dict, statuses: dict[str, Status]
+    ) -> tuple[PostFilterResult | None, Status]:
         """The node to nominate and its victims, or an Unschedulable status saying why not."""
         fw = self.handle
         assert fw is not None
@@ -48,15 +49,17 @@ class DefaultPreemption(Plugin):
             prio = state.pod_info.priority
             if ni is not None and any(p.terminating and p.priority < prio for p in ni.pods.values()):
                 return None, Status.unschedulable(
-                    "preemption: not eligible due to a terminating pod on the nominated node.")
+                    "preemption: not eligible due to a terminating pod on the nominated node."
+                )
         all_nodes = state.all_nodes
         potential = [ni for ni in all_nodes if (statuses.get(ni.name) or Status()).code != unresolvable]
         node_statuses: dict[str, Status] = {}
         candidates: list[tuple[NodeInfo, list[PodInfo]]] = []
         if potential:
             offset = fw.rng.randrange(len(potential)) if fw.rng is not None else 0
-            want = max(len(potential) * self.MIN_CANDIDATE_NODES_PERCENTAGE // 100,
-                       self.MIN_CANDIDATE_NODES_ABSOLUTE)
+            want = max(
+                len(potential) * self.MIN_CANDIDATE_NODES_PERCENTAGE // 100, self.MIN_CANDIDATE_NODES_ABSOLUTE
+            )
             for i in range(len(potential)):
                 ni = potential[(offset + i) % len(potential)]
                 victims, status = self._select_victims(state, pod, ni)
@@ -75,8 +78,10 @@ class DefaultPreemption(Plugin):
             if absent:
                 reasons["Preemption is not helpful for scheduling"] = absent
             return None, Status.unschedulable("preemption: " + histogram_message(len(all_nodes), reasons))
-        node, victims = min(candidates, key=lambda c: (
-            max(v.priority for v in c[1]), sum(v.priority for v in c[1]), len(c[1])))
+        node, victims = min(
+            candidates,
+            key=lambda c: (max(v.priority for v in c[1]), sum(v.priority for v in c[1]), len(c[1])),
+        )
         return PostFilterResult(node.name, victims), Status()
 
     def _select_victims(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[list[PodInfo], Status]:

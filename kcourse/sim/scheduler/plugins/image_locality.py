@@ -49,7 +49,7 @@ class ImageLocality(Plugin):
     MIN_THRESHOLD = 23 * MB
     MAX_CONTAINER_THRESHOLD = 1000 * MB
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status | None:
+    def pre_score(self, state: CycleState, pod: dict, _nodes: list[NodeInfo]) -> Status | None:
         """Each container's image and its spread (the share of nodes holding it): the same on every node."""
         spec = pod["spec"]
         containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
@@ -62,7 +62,7 @@ class ImageLocality(Plugin):
         state.write(_PRE_SCORE_KEY, (images, self.MAX_CONTAINER_THRESHOLD * len(containers)))
         return None
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         images, high = state.read(_PRE_SCORE_KEY)
         if high <= self.MIN_THRESHOLD:
             return 0
@@ -74,7 +74,7 @@ class ImageLocality(Plugin):
         total = min(max(total, self.MIN_THRESHOLD), high)
         return MAX_NODE_SCORE * (total - self.MIN_THRESHOLD) // (high - self.MIN_THRESHOLD)
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray | None:
         """``score`` on every node at once: image sizes × spread summed, clamped, scaled."""
         images, high = state.read(_PRE_SCORE_KEY)
         if high <= self.MIN_THRESHOLD:
@@ -93,4 +93,7 @@ class ImageLocality(Plugin):
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.ScorePlugin = …``).
 _implements: tuple[type[PreScorePlugin], type[ScorePlugin], type[ScoreArrays]] = (
-    ImageLocality, ImageLocality, ImageLocality)
+    ImageLocality,
+    ImageLocality,
+    ImageLocality,
+)

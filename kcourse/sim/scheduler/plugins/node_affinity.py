@@ -60,7 +60,7 @@ class NodeAffinity(Plugin):
     reason = "node(s) didn't match Pod's node affinity/selector"
     reason_conflict = "pod affinity terms conflict"
 
-    def pre_filter(self, state: CycleState, pod: dict) -> PreFilterResult | Status | None:
+    def pre_filter(self, _state: CycleState, pod: dict) -> PreFilterResult | Status | None:
         """Terms that all name nodes by ``matchFields`` narrow the cycle to those nodes (DaemonSet pods).
 
         A pod with neither ``nodeSelector`` nor required node affinity skips the Filter; terms
@@ -86,27 +86,35 @@ class NodeAffinity(Plugin):
             return Status.unresolvable(self.reason_conflict)
         return PreFilterResult(frozenset(names))
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, _state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         if ni.node is not None and required_node_affinity_matches(pod, ni.node):
             return None
         return Status.unresolvable(self.reason)
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status | None:
-        state.write(_PRE_SCORE_KEY, ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
-            "preferredDuringSchedulingIgnoredDuringExecution") or [])
+    def pre_score(self, state: CycleState, pod: dict, _nodes: list[NodeInfo]) -> Status | None:
+        state.write(
+            _PRE_SCORE_KEY,
+            ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "preferredDuringSchedulingIgnoredDuringExecution"
+            )
+            or [],
+        )
         return None
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         preferred = state.read(_PRE_SCORE_KEY)
         if not preferred:
             return 0
-        return sum(int(p.get("weight") or 0) for p in preferred
-                   if node_selector_term_matches(p.get("preference") or {}, ni.node or {"metadata": {}}))
+        return sum(
+            int(p.get("weight") or 0)
+            for p in preferred
+            if node_selector_term_matches(p.get("preference") or {}, ni.node or {"metadata": {}})
+        )
 
-    def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+    def normalize_score(self, _state: CycleState, _pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores)
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray | None:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray | None:
         """0 everywhere for a pod without preferred terms; otherwise None: scored node by node."""
         if state.read(_PRE_SCORE_KEY):
             return None
@@ -114,6 +122,11 @@ class NodeAffinity(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin],
-                   type[ScoreExtensions], type[ScoreArrays]] = (
-    NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)
+_implements: tuple[
+    type[PreFilterPlugin],
+    type[FilterPlugin],
+    type[PreScorePlugin],
+    type[ScorePlugin],
+    type[ScoreExtensions],
+    type[ScoreArrays],
+] = (NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity, NodeAffinity)

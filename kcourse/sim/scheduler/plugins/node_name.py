@@ -26,10 +26,10 @@ class NodeName(Plugin):
     events = frozenset({ClusterEvent.NODE_ADD})
     reason = "node(s) didn't match the requested node name"
 
-    def pre_filter(self, state: CycleState, pod: dict) -> Status | None:
+    def pre_filter(self, _state: CycleState, pod: dict) -> Status | None:
         return None if pod["spec"].get("nodeName") else SKIP
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, _state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         wanted = pod["spec"].get("nodeName")
         if wanted and wanted != ni.name:
             return Status.unresolvable(self.reason)

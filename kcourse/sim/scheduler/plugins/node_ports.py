@@ -24,10 +24,10 @@ class NodePorts(Plugin):
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.ASSIGNED_POD_DELETE})
     reason = "node(s) didn't have free ports for the requested pod ports"
 
-    def pre_filter(self, state: CycleState, pod: dict) -> Status | None:
+    def pre_filter(self, state: CycleState, _pod: dict) -> Status | None:
         return None if state.pod_info.host_ports else SKIP
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, state: CycleState, _pod: dict, ni: NodeInfo) -> Status | None:
         for port in state.pod_info.host_ports:
             if ports_conflict(ni.used_ports.keys(), port):
                 return Status.unschedulable(self.reason)

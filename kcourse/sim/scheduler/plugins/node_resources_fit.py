@@ -50,17 +50,20 @@ class NodeResourcesFit(Plugin):
     """Filter: requests must fit in allocatable minus requested.  Score: LeastAllocated (cpu, memory)."""
 
     name = "NodeResourcesFit"
-    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_ALLOCATABLE_CHANGE,
-                        ClusterEvent.ASSIGNED_POD_DELETE})
+    events = frozenset(
+        {ClusterEvent.NODE_ADD, ClusterEvent.NODE_ALLOCATABLE_CHANGE, ClusterEvent.ASSIGNED_POD_DELETE}
+    )
 
-    def pre_filter(self, state: CycleState, pod: dict) -> Status | None:
+    def pre_filter(self, state: CycleState, _pod: dict) -> Status | None:
         """The resources the pod requests at all: only those can be insufficient."""
         req = state.pod_info.requests
-        state.write(_PRE_FILTER_KEY, [(name, req[name]) for name in ("cpu", "memory", "ephemeral-storage")
-                                      if req[name] > 0])
+        state.write(
+            _PRE_FILTER_KEY,
+            [(name, req[name]) for name in ("cpu", "memory", "ephemeral-storage") if req[name] > 0],
+        )
         return None
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, state: CycleState, _pod: dict, ni: NodeInfo) -> Status | None:
         alloc, requested = ni.allocatable, ni.requested
         reasons = []
         if len(ni.pods) + 1 > alloc["pods"]:
@@ -70,7 +73,7 @@ class NodeResourcesFit(Plugin):
                 reasons.append(f"Insufficient {name}")
         return Status.unschedulable(*reasons) if reasons else None
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         want = state.pod_info.non_zero
         total = weights = 0
         for name in ("cpu", "memory"):
@@ -82,7 +85,7 @@ class NodeResourcesFit(Plugin):
             weights += 1
         return total // weights if weights else 0
 
-    def filter_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def filter_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """Nodes with room for one more pod and for each requested amount surely pass."""
         ok = nodes.column("pods") + 1 <= nodes.column("alloc_pods")
         for name, amount in state.read(_PRE_FILTER_KEY):
@@ -90,7 +93,7 @@ class NodeResourcesFit(Plugin):
             ok &= amount <= nodes.column(f"alloc_{column}") - nodes.column(f"requested_{column}")
         return ok
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """``score`` (LeastAllocated) on every node at once, with the same integer divisions."""
         want = state.pod_info.non_zero
         total = np.zeros(len(nodes), dtype=np.int64)
@@ -106,6 +109,6 @@ class NodeResourcesFit(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[ScorePlugin], type[FilterArrays],
-                   type[ScoreArrays]] = (
-    NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit)
+_implements: tuple[
+    type[PreFilterPlugin], type[FilterPlugin], type[ScorePlugin], type[FilterArrays], type[ScoreArrays]
+] = (NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit, NodeResourcesFit)

@@ -37,7 +37,7 @@ class NodeUnschedulable(Plugin):
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_TAINT_CHANGE})
     reason = "node(s) were unschedulable"
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, _state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         if not ni.unschedulable:
             return None
         taint = {"key": TAINT_UNSCHEDULABLE, "effect": "NoSchedule"}
@@ -45,7 +45,7 @@ class NodeUnschedulable(Plugin):
             return None
         return Status.unresolvable(self.reason)
 
-    def filter_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def filter_nodes(self, _state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """Nodes not cordoned surely pass; a cordoned one is checked against the pod's tolerations."""
         return ~nodes.flag("unschedulable")
 

@@ -86,8 +86,15 @@ class PodTopologySpread(Plugin):
     """Filter: DoNotSchedule constraints (skew ≤ maxSkew).  Score: ScheduleAnyway (and system defaults)."""
 
     name = "PodTopologySpread"
-    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_LABEL_CHANGE, ClusterEvent.ASSIGNED_POD_ADD,
-                        ClusterEvent.ASSIGNED_POD_UPDATE, ClusterEvent.ASSIGNED_POD_DELETE})
+    events = frozenset(
+        {
+            ClusterEvent.NODE_ADD,
+            ClusterEvent.NODE_LABEL_CHANGE,
+            ClusterEvent.ASSIGNED_POD_ADD,
+            ClusterEvent.ASSIGNED_POD_UPDATE,
+            ClusterEvent.ASSIGNED_POD_DELETE,
+        }
+    )
     reason = "node(s) didn't match pod topology spread constraints"
     reason_label = "node(s) didn't match pod topology spread constraints (missing required label)"
     SYSTEM_DEFAULTS = ((3, LABEL_HOSTNAME), (5, LABEL_ZONE))
@@ -96,9 +103,14 @@ class PodTopologySpread(Plugin):
         out = []
         for c in pod["spec"].get("topologySpreadConstraints") or []:
             if (c.get("whenUnsatisfiable") or "DoNotSchedule") == action:
-                out.append(SpreadConstraint(int(c.get("maxSkew") or 1), c["topologyKey"],
-                                            selector_from_spec(c.get("labelSelector")),
-                                            int(c.get("minDomains") or 1)))
+                out.append(
+                    SpreadConstraint(
+                        int(c.get("maxSkew") or 1),
+                        c["topologyKey"],
+                        selector_from_spec(c.get("labelSelector")),
+                        int(c.get("minDomains") or 1),
+                    )
+                )
         return out
 
     def _default_constraints(self, pod: dict) -> list[SpreadConstraint]:
@@ -107,8 +119,9 @@ class PodTopologySpread(Plugin):
             return []
         return [SpreadConstraint(skew, key, selector) for skew, key in self.SYSTEM_DEFAULTS]
 
-    def _eligible(self, pod: dict, ni: NodeInfo, constraints: list[SpreadConstraint],
-                  require_all: bool) -> bool:
+    def _eligible(
+        self, pod: dict, ni: NodeInfo, constraints: list[SpreadConstraint], require_all: bool
+    ) -> bool:
         if ni.node is None or not required_node_affinity_matches(pod, ni.node):
             return False
         return not require_all or all(c.topology_key in ni.labels for c in constraints)
@@ -131,13 +144,21 @@ class PodTopologySpread(Plugin):
                 value = ni.labels[c.topology_key]
                 counts[i][value] = counts[i].get(value, 0) + matching[i].get(ni.name, 0)
         labels = state.pod_info.labels
-        state.write(_PRE_FILTER_KEY, [
-            (c, per_domain, min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0,
-             1 if c.selector.matches(labels) else 0)
-            for c, per_domain in zip(constraints, counts)])
+        state.write(
+            _PRE_FILTER_KEY,
+            [
+                (
+                    c,
+                    per_domain,
+                    min(per_domain.values(), default=0) if len(per_domain) >= c.min_domains else 0,
+                    1 if c.selector.matches(labels) else 0,
+                )
+                for c, per_domain in zip(constraints, counts)
+            ],
+        )
         return None
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, state: CycleState, _pod: dict, ni: NodeInfo) -> Status | None:
         pre = state.get(_PRE_FILTER_KEY)
         if not pre:
             return None
@@ -162,8 +183,11 @@ class PodTopologySpread(Plugin):
             self._pre_score_arrays(state, constraints, explicit, view)
             return None
         require_all = explicit
-        ignored = {ni.name for ni in nodes if not all(c.topology_key in ni.labels for c in constraints)
-                   } if require_all else set()
+        ignored = (
+            {ni.name for ni in nodes if not all(c.topology_key in ni.labels for c in constraints)}
+            if require_all
+            else set()
+        )
         pairs: list[dict[str, int]] = [{} for _ in constraints]
         for i, c in enumerate(constraints):
             if c.topology_key == LABEL_HOSTNAME:
@@ -190,20 +214,23 @@ class PodTopologySpread(Plugin):
                     continue
                 # _eligible, its checks reordered: the cheap ones first.
                 if (any_node or required_node_affinity_matches(pod, holder.node)) and (
-                        not require_all or all(k in holder.labels for k in keys)):
+                    not require_all or all(k in holder.labels for k in keys)
+                ):
                     domains[value] += count
         terms = []
         for i, c in enumerate(constraints):
             host = c.topology_key == LABEL_HOSTNAME
             size = len(nodes) - len(ignored) if host else len(pairs[i])
-            terms.append((c.topology_key, host, matching[i] if host else pairs[i], math.log(size + 2),
-                          c.max_skew - 1))
+            terms.append(
+                (c.topology_key, host, matching[i] if host else pairs[i], math.log(size + 2), c.max_skew - 1)
+            )
         skips = [ni.name in ignored for ni in nodes] if ignored else None
         state.write(_PRE_SCORE_KEY, (terms, ignored, skips))
         return None
 
-    def _pre_score_arrays(self, state: CycleState, constraints: list[SpreadConstraint], require_all: bool,
-                          view: NodeView) -> None:
+    def _pre_score_arrays(
+        self, state: CycleState, constraints: list[SpreadConstraint], require_all: bool, view: NodeView
+    ) -> None:
         """``pre_score`` for a pod any node may take, from the node table: the same terms, and counts by node.
 
         Every node the table knows is a holder candidate (present, with every key when ``require_all``);
@@ -244,7 +271,7 @@ class PodTopologySpread(Plugin):
         state.write(_PRE_SCORE_KEY, (terms, ignored, skips))
         state.write(_PRE_SCORE_ARRAYS_KEY, per_node)
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         terms, ignored, _ = state.read(_PRE_SCORE_KEY)
         if ignored and ni.name in ignored:
             return 0
@@ -257,7 +284,7 @@ class PodTopologySpread(Plugin):
             total += count * weight + extra
         return _round_half_away(total)
 
-    def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+    def normalize_score(self, state: CycleState, _pod: dict, scores: list[int]) -> None:
         ignored = state.read(_PRE_SCORE_KEY)[2]
         valid = scores if ignored is None else [s for s, skip in zip(scores, ignored) if not skip]
         low, high = min(valid, default=0), max(valid, default=0)
@@ -269,7 +296,7 @@ class PodTopologySpread(Plugin):
             normalized = [0 if skip else s for s, skip in zip(normalized, ignored)]
         scores[:] = normalized
 
-    def score_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def score_nodes(self, state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """``score`` then ``normalize_score`` on every node at once, with the same float sums and rounding."""
         terms, _, skips = state.read(_PRE_SCORE_KEY)
         infos = nodes.nodes
@@ -280,11 +307,15 @@ class PodTopologySpread(Plugin):
             if per_node is not None:
                 count = per_node[i]
             elif host:
-                count = np.array([-1 if ni.labels.get(key) is None else counts.get(ni.name, 0)
-                                  for ni in infos], dtype=np.int64)
+                count = np.array(
+                    [-1 if ni.labels.get(key) is None else counts.get(ni.name, 0) for ni in infos],
+                    dtype=np.int64,
+                )
             else:
-                count = np.array([-1 if (v := ni.labels.get(key)) is None else counts.get(v, 0)
-                                  for ni in infos], dtype=np.int64)
+                count = np.array(
+                    [-1 if (v := ni.labels.get(key)) is None else counts.get(v, 0) for ni in infos],
+                    dtype=np.int64,
+                )
             total = total + np.where(count >= 0, count * weight + extra, 0.0)
         # Go's math.Round: halves away from zero.
         raw = np.where(total >= 0, np.floor(total + 0.5), -np.floor(-total + 0.5)).astype(np.int64)
@@ -301,7 +332,18 @@ class PodTopologySpread(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[PreFilterPlugin], type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin],
-                   type[ScoreExtensions], type[ScoreArrays]] = (
-    PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread, PodTopologySpread,
-    PodTopologySpread)
+_implements: tuple[
+    type[PreFilterPlugin],
+    type[FilterPlugin],
+    type[PreScorePlugin],
+    type[ScorePlugin],
+    type[ScoreExtensions],
+    type[ScoreArrays],
+] = (
+    PodTopologySpread,
+    PodTopologySpread,
+    PodTopologySpread,
+    PodTopologySpread,
+    PodTopologySpread,
+    PodTopologySpread,
+)

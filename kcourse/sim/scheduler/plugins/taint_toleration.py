@@ -50,32 +50,39 @@ class TaintToleration(Plugin):
     name = "TaintToleration"
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_TAINT_CHANGE})
 
-    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
+    def filter(self, _state: CycleState, pod: dict, ni: NodeInfo) -> Status | None:
         if not ni.hard_taints:
             return None
         tolerations = pod["spec"].get("tolerations") or []
         for taint in ni.hard_taints:
             if not tolerated(tolerations, taint):
-                return Status.unresolvable(f"node(s) had untolerated taint {{{taint.get('key')}: "
-                                           f"{taint.get('value') or ''}}}")
+                return Status.unresolvable(
+                    f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
+                )
         return None
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status | None:
+    def pre_score(self, state: CycleState, pod: dict, _nodes: list[NodeInfo]) -> Status | None:
         """The tolerations that can tolerate a PreferNoSchedule taint: the same on every node."""
-        state.write(_PRE_SCORE_KEY, [t for t in pod["spec"].get("tolerations") or []
-                                     if not t.get("effect") or t.get("effect") == "PreferNoSchedule"])
+        state.write(
+            _PRE_SCORE_KEY,
+            [
+                t
+                for t in pod["spec"].get("tolerations") or []
+                if not t.get("effect") or t.get("effect") == "PreferNoSchedule"
+            ],
+        )
         return None
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> int:
+    def score(self, state: CycleState, _pod: dict, ni: NodeInfo) -> int:
         if not ni.prefer_taints:
             return 0
         tolerations = state.read(_PRE_SCORE_KEY)
         return sum(1 for t in ni.prefer_taints if not tolerated(tolerations, t))
 
-    def normalize_score(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+    def normalize_score(self, _state: CycleState, _pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=True)
 
-    def filter_nodes(self, state: CycleState, pod: dict, nodes: NodeView) -> np.ndarray:
+    def filter_nodes(self, _state: CycleState, _pod: dict, nodes: NodeView) -> np.ndarray:
         """Nodes without NoSchedule/NoExecute taints surely pass; the others are checked one by one."""
         return ~nodes.flag("hard_taints")
 
@@ -92,6 +99,11 @@ class TaintToleration(Plugin):
 
 
 #: What the plugin implements, checked by the type checker (upstream: ``var _ framework.FilterPlugin = …``).
-_implements: tuple[type[FilterPlugin], type[PreScorePlugin], type[ScorePlugin], type[ScoreExtensions],
-                   type[FilterArrays], type[ScoreArrays]] = (
-    TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration)
+_implements: tuple[
+    type[FilterPlugin],
+    type[PreScorePlugin],
+    type[ScorePlugin],
+    type[ScoreExtensions],
+    type[FilterArrays],
+    type[ScoreArrays],
+] = (TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration, TaintToleration)
