@@ -31,8 +31,16 @@ class Timer:
 
     __slots__ = ("action", "background", "cancelled", "clock", "component", "due_ms", "priority", "seq")
 
-    def __init__(self, due_ms: int, priority: int, seq: int, action: Callable[[], Any], component: str = "",
-                 background: bool = False, clock: Clock | None = None):
+    def __init__(
+        self,
+        due_ms: int,
+        priority: int,
+        seq: int,
+        action: Callable[[], Any],
+        component: str = "",
+        background: bool = False,
+        clock: Clock | None = None,
+    ):
         self.due_ms = due_ms
         self.priority = priority
         self.seq = seq
@@ -43,8 +51,10 @@ class Timer:
         self.clock = clock
 
     def __repr__(self) -> str:
-        return (f"Timer(due_ms={self.due_ms}, priority={self.priority}, seq={self.seq}, "
-                f"component={self.component!r}, background={self.background}, cancelled={self.cancelled})")
+        return (
+            f"Timer(due_ms={self.due_ms}, priority={self.priority}, seq={self.seq}, "
+            f"component={self.component!r}, background={self.background}, cancelled={self.cancelled})"
+        )
 
     @property
     def due(self) -> float:
@@ -84,14 +94,33 @@ class Clock:
         """Simulated seconds since the cluster was created."""
         return self.now_ms / 1000
 
-    def call_later(self, delay: float, action: Callable[[], Any], *, component: str = "",
-                   priority: int = 0, background: bool = False) -> Timer:
+    def call_later(
+        self,
+        delay: float,
+        action: Callable[[], Any],
+        *,
+        component: str = "",
+        priority: int = 0,
+        background: bool = False,
+    ) -> Timer:
         """Run ``action`` ``delay`` simulated seconds from now."""
-        return self.call_at_ms(self.now_ms + max(0, round(delay * 1000)), action, component=component,
-                               priority=priority, background=background)
+        return self.call_at_ms(
+            self.now_ms + max(0, round(delay * 1000)),
+            action,
+            component=component,
+            priority=priority,
+            background=background,
+        )
 
-    def call_at_ms(self, due_ms: int, action: Callable[[], Any], *, component: str = "",
-                   priority: int = 0, background: bool = False) -> Timer:
+    def call_at_ms(
+        self,
+        due_ms: int,
+        action: Callable[[], Any],
+        *,
+        component: str = "",
+        priority: int = 0,
+        background: bool = False,
+    ) -> Timer:
         due_ms = max(due_ms, self.now_ms)
         seq = next(self._seq)
         timer = Timer(due_ms, priority, seq, action, component, background, self)

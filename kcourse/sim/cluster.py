@@ -57,7 +57,7 @@ class Machine:
     """A computer in the cluster (a VM of the fake cloud): what fails when a node fails."""
 
     name: str
-    role: str                       # "control-plane" or "worker"
+    role: str  # "control-plane" or "worker"
     runtime: str
     powered: bool = True
     partitioned: bool = False
@@ -108,25 +108,53 @@ class Cluster:
     successor of Clear Containers).  ``runtimes`` may set it per node.
     """
 
-    def __init__(self, masters: int = 1, workers: int = 3, runtime: str = "containerd", seed: int = 0, *,
-                 oci_runtime: str = "runc", runtimes: dict[str, str] | None = None, cloud: bool = True,
-                 addons: bool = True, record_events: bool = True, bootstrap: bool = True,
-                 node_cpu: str = "2", node_memory: str = "4Gi", max_pods: int = 110,
-                 trace_limit: int | None = None, etcd: Any = None, name: str = "kcourse",
-                 cluster_cidr: str = "10.244.0.0/16", strict: bool | None = None):
+    def __init__(
+        self,
+        masters: int = 1,
+        workers: int = 3,
+        runtime: str = "containerd",
+        seed: int = 0,
+        *,
+        oci_runtime: str = "runc",
+        runtimes: dict[str, str] | None = None,
+        cloud: bool = True,
+        addons: bool = True,
+        record_events: bool = True,
+        bootstrap: bool = True,
+        node_cpu: str = "2",
+        node_memory: str = "4Gi",
+        max_pods: int = 110,
+        trace_limit: int | None = None,
+        etcd: Any = None,
+        name: str = "kcourse",
+        cluster_cidr: str = "10.244.0.0/16",
+        strict: bool | None = None,
+    ):
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if masters < 1 or workers < 0:
             raise ValueError("a cluster needs at least one control plane node and zero or more workers")
         #: What this cluster was built from, so a view can build the same cluster again (a "Reset" button).
         self.init_args: dict[str, Any] = {
-            "masters": masters, "workers": workers, "runtime": runtime, "seed": seed,
+            "masters": masters,
+            "workers": workers,
+            "runtime": runtime,
+            "seed": seed,
             "oci_runtime": oci_runtime,
-            "runtimes": dict(runtimes) if runtimes else None, "cloud": cloud, "addons": addons,
-            "record_events": record_events, "bootstrap": bootstrap, "node_cpu": node_cpu,
-            "node_memory": node_memory, "max_pods": max_pods, "trace_limit": trace_limit, "etcd": etcd,
+            "runtimes": dict(runtimes) if runtimes else None,
+            "cloud": cloud,
+            "addons": addons,
+            "record_events": record_events,
+            "bootstrap": bootstrap,
+            "node_cpu": node_cpu,
+            "node_memory": node_memory,
+            "max_pods": max_pods,
+            "trace_limit": trace_limit,
+            "etcd": etcd,
             "name": name,
-            "cluster_cidr": cluster_cidr, "strict": strict}
+            "cluster_cidr": cluster_cidr,
+            "strict": strict,
+        }
         self.name = name
         #: Re-raise a component's failure instead of reporting it and carrying on (see ``STRICT``).
         self.strict = self.STRICT if strict is None else strict
@@ -138,6 +166,7 @@ class Cluster:
         self._reachability: dict[str | None, bool] = {}
         if isinstance(etcd, str):  # the URL of a real etcd server to persist to
             from .etcd_remote import SyncRemoteEtcd
+
             etcd = SyncRemoteEtcd(etcd)
         self.etcd = Etcd() if etcd is None else etcd
         if self.strict and hasattr(self.etcd, "cancel_failing_watchers"):
@@ -145,15 +174,26 @@ class Cluster:
             self.etcd.cancel_failing_watchers = False
         # ``--cluster-cidr``: kubeadm's /16 holds 255 nodes' /24 podCIDRs; a 5,000-node cluster needs a /11.
         self.network = Network(self.rng, cluster_cidr=cluster_cidr)
-        self.api = APIServer(self.etcd, self.clock, self.rng, record_events=record_events,
-                             allocator=self.network,
-                             reachable=self.reachable, report_failure=self.report_failure)
+        self.api = APIServer(
+            self.etcd,
+            self.clock,
+            self.rng,
+            record_events=record_events,
+            allocator=self.network,
+            reachable=self.reachable,
+            report_failure=self.report_failure,
+        )
         self.runtime = runtime
         self.oci_runtime = oci_runtime
-        self.node_capacity = {"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods),
-                              "ephemeral-storage": "20Gi"}
-        self.events: list[Event] | BoundedTrace = ([] if trace_limit is None
-                                                   else BoundedTrace(maxlen=trace_limit))
+        self.node_capacity = {
+            "cpu": node_cpu,
+            "memory": node_memory,
+            "pods": str(max_pods),
+            "ephemeral-storage": "20Gi",
+        }
+        self.events: list[Event] | BoundedTrace = (
+            [] if trace_limit is None else BoundedTrace(maxlen=trace_limit)
+        )
         self.trace_limit = trace_limit
         self.machines: dict[str, Machine] = {}
         #: Programs that container images run inside the simulation, by image repository
@@ -169,10 +209,12 @@ class Cluster:
         self._instant_ms, self._instant_events = -1, 0
         #: Serialises steps with requests from a served API (``serve()``): the simulation is single-threaded.
         self.lock = threading.RLock()
-        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver",
-                              background=True)
+        self.clock.call_later(
+            COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True
+        )
 
         from .cloud import FakeCloud
+
         self.cloud = FakeCloud(self.network) if cloud else None
         self._bootstrap_api_objects()
         runtimes = runtimes or {}
@@ -191,16 +233,28 @@ class Cluster:
     def _bootstrap_api_objects(self) -> None:
         """What kube-apiserver creates for itself on first start: the system namespaces and ``kubernetes``."""
         for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
-            self.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
-                            user="system:apiserver")
-        self.api.create({"apiVersion": "v1", "kind": "Service",
-                         "metadata": {"name": "kubernetes", "namespace": "default",
-                                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
-                         "spec": {"clusterIP": str(self.network.service_cidr.network_address + 1),
-                                  "ports": [{"name": "https", "port": 443, "protocol": "TCP",
-                                             "targetPort": 6443}]}}, user="system:apiserver")
+            self.api.create(
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, user="system:apiserver"
+            )
+        self.api.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "kubernetes",
+                    "namespace": "default",
+                    "labels": {"component": "apiserver", "provider": "kubernetes"},
+                },
+                "spec": {
+                    "clusterIP": str(self.network.service_cidr.network_address + 1),
+                    "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+                },
+            },
+            user="system:apiserver",
+        )
         # The scheduling/bootstrap-system-priority-classes post-start hook: the two system PriorityClasses.
         from .kinds.scheduling import SYSTEM_PRIORITY_CLASSES
+
         for pc in SYSTEM_PRIORITY_CLASSES:
             self.api.create(dict(pc), user="system:apiserver")
 
@@ -208,9 +262,13 @@ class Cluster:
         """What kubeadm and an operator do after ``kubeadm init``: kube-proxy and the addons, through the API
         server."""
         from .addons import Addons, ClusterDNS, Dashboard, LogStore, MetricsStore, install_addons, resolve
-        self.addons = Addons(ClusterDNS(lambda name, rtype, from_pod: resolve(self, name, rtype, from_pod)),
-                             MetricsStore(self.clock, lambda: self.api.items("nodes"), self.node_capacity),
-                             LogStore(), Dashboard(self))
+
+        self.addons = Addons(
+            ClusterDNS(lambda name, rtype, from_pod: resolve(self, name, rtype, from_pod)),
+            MetricsStore(self.clock, lambda: self.api.items("nodes"), self.node_capacity),
+            LogStore(),
+            Dashboard(self),
+        )
         install_addons(self.api, self.programs, self.addons, node_logs=self._node_logs)
 
     def _node_logs(self, node: str) -> dict[str, list[str]] | None:
@@ -221,18 +279,38 @@ class Cluster:
     def _reconcile_master_endpoints(self) -> None:
         """kube-apiserver's endpoint reconciler: ``default/kubernetes`` lists the running API servers."""
         ips = [self.network.node_ip(m.name) for m in self.machines.values() if m.is_master and m.powered]
-        subsets = [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"name": "https", "port": 6443,
-                                                                         "protocol": "TCP"}]}] if ips else []
-        slice_: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                  "metadata": {"name": "kubernetes", "namespace": "default",
-                               "labels": {"kubernetes.io/service-name": "kubernetes"}},
-                  "addressType": "IPv4",
-                  "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
-                  "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}
-        eps: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
-               "metadata": {"name": "kubernetes", "namespace": "default",
-                            "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-               "subsets": subsets}
+        subsets = (
+            [
+                {
+                    "addresses": [{"ip": ip} for ip in ips],
+                    "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+                }
+            ]
+            if ips
+            else []
+        )
+        slice_: dict[str, Any] = {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"kubernetes.io/service-name": "kubernetes"},
+            },
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+        }
+        eps: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+            },
+            "subsets": subsets,
+        }
         for obj, resource in ((eps, "endpoints"), (slice_, "endpointslices")):
             if not self.api.reachable(None):
                 return
@@ -245,20 +323,30 @@ class Cluster:
 
     def _add_machine(self, name: str, role: str, runtime: str) -> Machine:
         from .kubelet import Kubelet
+
         machine = Machine(name, role, runtime, on_change=self._reachability.clear)
         self.machines[name] = machine
         self._reachability.clear()
         self.network.node_ip(name)
         if self.cloud is not None:
             self.cloud.create_vm(name, role)
-        kubelet = Kubelet(self, name, runtime=runtime, oci_runtime=self.oci_runtime, role=role,
-                          registry=self.registry, programs=self.programs, capacity=self.node_capacity,
-                          cloud_provider=self.cloud is not None)
+        kubelet = Kubelet(
+            self,
+            name,
+            runtime=runtime,
+            oci_runtime=self.oci_runtime,
+            role=role,
+            registry=self.registry,
+            programs=self.programs,
+            capacity=self.node_capacity,
+            cloud_provider=self.cloud is not None,
+        )
         machine.components.append(kubelet)
         if machine.is_master:
             from .cloud import CloudControllerManager
             from .controllers import KubeControllerManager
             from .scheduler import Scheduler
+
             machine.components.append(Scheduler(self, name))
             machine.components.append(KubeControllerManager(self, name))
             if self.cloud is not None:
@@ -287,9 +375,17 @@ class Cluster:
         """An API client acting as ``user`` from ``node``: what a component talks to the cluster through."""
         return self.api.client(user, node)
 
-    def schedule(self, component: Process, delay: float, work: Work, *,
-                 background: bool = False, trace_name: str | None = None,
-                 when_stopped: bool = False, priority: int = 0) -> Timer:
+    def schedule(
+        self,
+        component: Process,
+        delay: float,
+        work: Work,
+        *,
+        background: bool = False,
+        trace_name: str | None = None,
+        when_stopped: bool = False,
+        priority: int = 0,
+    ) -> Timer:
         """Put a component's next piece of work on the clock (skipped if the process has stopped by then).
 
         ``when_stopped`` work runs even so: what a container does on its own, which the
@@ -308,11 +404,19 @@ class Cluster:
             if self.strict:
                 return work()
             return self._run_action(component, work, background, trace_name, when_stopped)
-        return self.clock.call_later(delay, action, component=trace_name or component.name,
-                                     background=background, priority=priority)
 
-    def _run_action(self, component: Process, work: Work, background: bool,
-                    trace_name: str | None, when_stopped: bool = False) -> Event | None:
+        return self.clock.call_later(
+            delay, action, component=trace_name or component.name, background=background, priority=priority
+        )
+
+    def _run_action(
+        self,
+        component: Process,
+        work: Work,
+        background: bool,
+        trace_name: str | None,
+        when_stopped: bool = False,
+    ) -> Event | None:
         """Run one action as ``wait.Until`` runs its function under ``HandleCrash``: a failure never kills
         the loop.
 
@@ -339,23 +443,36 @@ class Cluster:
             component.crash_backoff.forget(action_key(work))
         return ev
 
-    def _handle_crash(self, component: Process, work: Work, err: Exception,
-                      scheduled: list[Work], background: bool, trace_name: str | None,
-                      when_stopped: bool) -> Event:
+    def _handle_crash(
+        self,
+        component: Process,
+        work: Work,
+        err: Exception,
+        scheduled: list[Work],
+        background: bool,
+        trace_name: str | None,
+        when_stopped: bool,
+    ) -> Event:
         key = action_key(work)
         if any(action_key(w) == key for w in scheduled):
             then = "its next run is already scheduled"
         else:
             delay = component.crash_backoff.when(key)
             if when_stopped:
-                self.schedule(component, delay, work, background=background, trace_name=trace_name,
-                              when_stopped=True)
+                self.schedule(
+                    component, delay, work, background=background, trace_name=trace_name, when_stopped=True
+                )
             else:
                 component.after(delay, work, background=background, trace_name=trace_name)
             then = f"running it again in {delay * 1000:g}ms"
         name = getattr(work, "__name__", "action").strip("_<>") or "action"
-        return self.make_event(trace_name or component.name, component.node, name,
-                               f'Observed a panic: "{describe_error(err)}"; {then}', verb="error")
+        return self.make_event(
+            trace_name or component.name,
+            component.node,
+            name,
+            f'Observed a panic: "{describe_error(err)}"; {then}',
+            verb="error",
+        )
 
     def report_failure(self, component: str, node: str | None, key: str, where: str, err: Exception) -> None:
         """A failure outside any action of ``component`` (a watch handler it registered raised inside a
@@ -371,6 +488,7 @@ class Cluster:
 
         def report() -> Event:
             return self.make_event(component, node or "", key, message, verb="error")
+
         self.clock.call_later(0, report, component=component)
 
     def make_event(self, component: str, node: str, key: str, message: str, verb: str | None = None) -> Event:
@@ -395,13 +513,15 @@ class Cluster:
 
     def _compact_etcd(self) -> Event | None:
         """kube-apiserver's periodic etcd compaction (``--etcd-compaction-interval``), while one is up."""
-        self.clock.call_later(COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver",
-                              background=True)
+        self.clock.call_later(
+            COMPACTION_INTERVAL, self._compact_etcd, component="kube-apiserver", background=True
+        )
         master = next((m.name for m in self.machines.values() if m.is_master and m.powered), None)
         if master is None:
             return None  # every API server is down: nobody compacts
-        return self.make_event("kube-apiserver", master, "etcd", self.api.compactor.run_once(),
-                               verb="compact")
+        return self.make_event(
+            "kube-apiserver", master, "etcd", self.api.compactor.run_once(), verb="compact"
+        )
 
     def ready_components(self) -> list[str]:
         """Components with work due at the next instant: the learner may pick which one steps."""
@@ -450,9 +570,11 @@ class Cluster:
         if self.clock.now_ms == self._instant_ms:
             self._instant_events += 1
             if self._instant_events > self.MAX_EVENTS_PER_INSTANT:
-                raise RuntimeError(f"{self._instant_events} events at t={self.clock.now:.3f}s without time "
-                                   "passing; "
-                                   f"the last: {ev.one_line()}")
+                raise RuntimeError(
+                    f"{self._instant_events} events at t={self.clock.now:.3f}s without time "
+                    "passing; "
+                    f"the last: {ev.one_line()}"
+                )
         else:
             self._instant_ms, self._instant_events = self.clock.now_ms, 1
         self.events.append(ev)
@@ -463,8 +585,9 @@ class Cluster:
         """Call ``listener(event)`` after every step (views use it to refresh)."""
         self._event_listeners.append(listener)
 
-    def run_until(self, done: Callable[[], bool], deadline: float,
-                  after_step: Callable[[], None] | None = None) -> bool:
+    def run_until(
+        self, done: Callable[[], bool], deadline: float, after_step: Callable[[], None] | None = None
+    ) -> bool:
         """Step until ``done()`` holds; False once nothing is due by ``deadline`` (simulated seconds).
 
         What a client waiting on a condition does (``kubectl wait``, ``rollout status``, ``--wait``):
@@ -502,8 +625,9 @@ class Cluster:
         """Let ``seconds`` of simulated time pass, running everything that falls due."""
         return self.run(until=self.clock.now + seconds)
 
-    def run_until_stable(self, timeout: float = 900.0, max_steps: int | None = None,
-                         progress: bool = False) -> list[Event]:
+    def run_until_stable(
+        self, timeout: float = 900.0, max_steps: int | None = None, progress: bool = False
+    ) -> list[Event]:
         """Step until no component has pending work (periodic heartbeats aside), or ``timeout`` seconds pass.
 
         ``progress=True`` shows a bar of simulated seconds (``tqdm.auto``: a widget in a notebook, a line
@@ -542,8 +666,9 @@ class Cluster:
     FAULT_DETECTION_WINDOW = 60.0
 
     def _fault(self) -> None:
-        self._settle_until_ms = max(self._settle_until_ms,
-                                    self.clock.now_ms + round(self.FAULT_DETECTION_WINDOW * 1000))
+        self._settle_until_ms = max(
+            self._settle_until_ms, self.clock.now_ms + round(self.FAULT_DETECTION_WINDOW * 1000)
+        )
 
     def reachable(self, node: str | None) -> bool:
         """Can a process on ``node`` (None: a user's kubectl) reach a running API server?
@@ -659,8 +784,9 @@ class Cluster:
     def start_kubelet(self, name: str) -> None:
         self.kubelet(name).start()
 
-    def crash_container(self, pod: str, container: str | None = None, namespace: str = "default",
-                        exit_code: int = 1) -> None:
+    def crash_container(
+        self, pod: str, container: str | None = None, namespace: str = "default", exit_code: int = 1
+    ) -> None:
         """Make a running container exit with ``exit_code`` (the kubelet will notice and restart it)."""
         obj = self.api.peek("pods", pod, namespace)
         if obj is None or not obj["spec"].get("nodeName"):
@@ -704,6 +830,7 @@ class Cluster:
         from .manifests import load_manifests
         from .resources import by_kind
         from .serializer import decode
+
         with self.lock:
             objs = load_manifests(manifest)
             for obj in objs:
@@ -715,12 +842,14 @@ class Cluster:
     def kubectl(self, command: str) -> str:
         """Run a kubectl command line against the cluster and return what kubectl would print."""
         from .kubectl import Kubectl
+
         with self.lock:
             return Kubectl(self).run(command)
 
     def get(self, resource: str, name: str, namespace: str | None = "default") -> dict:
         """A deep copy of one object (404 raises :class:`kcourse.ApiError`)."""
         from .objects import deep_copy
+
         return deep_copy(self.api.get(resource, name, namespace, user="kubectl"))
 
     def pods(self, namespace: str | None = "default") -> list[dict]:
@@ -743,8 +872,10 @@ class Cluster:
 
     def __repr__(self) -> str:
         masters = sum(1 for m in self.machines.values() if m.is_master)
-        return (f"<Cluster {self.name!r}: {masters} control plane, {len(self.machines) - masters} workers, "
-                f"runtime={self.runtime}, seed={self.seed}, t={self.clock.now:.3f}s>")
+        return (
+            f"<Cluster {self.name!r}: {masters} control plane, {len(self.machines) - masters} workers, "
+            f"runtime={self.runtime}, seed={self.seed}, t={self.clock.now:.3f}s>"
+        )
 
     def trace(self, events: Iterable[Event] | None = None) -> str:
         """The trace as text, one line per event."""
@@ -754,6 +885,7 @@ class Cluster:
 def load_path(path: str | Path) -> str:
     """A manifest file's text, read as ``apply`` reads it: a regular file of at most 3 MiB, never blocking."""
     from .manifests import load_manifests, read_manifest_file
+
     data = read_manifest_file(path)
     try:
         return data.decode("utf-8")

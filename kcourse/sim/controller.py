@@ -66,8 +66,9 @@ class Controller:
     def _schedule_queued(self, delay: float, work: Callable[[], None], priority: int) -> Timer:
         """A delayed add of the queue, on the host's clock as this controller's (it runs even while the
         manager is stopped: the queue outlives a lost lease)."""
-        return self.host.schedule(self.manager, delay, work, trace_name=self.name, when_stopped=True,
-                                  priority=priority)
+        return self.host.schedule(
+            self.manager, delay, work, trace_name=self.name, when_stopped=True, priority=priority
+        )
 
     def informer(self, resource: str) -> Informer:
         return self.informers.informer(resource)
@@ -96,8 +97,9 @@ class Controller:
 
     def _wake(self) -> None:
         if self.active and self._timer is None and self.manager.running:
-            self._timer = self.manager.after(self.work_delay, self.process_next_work_item,
-                                             trace_name=self.name)
+            self._timer = self.manager.after(
+                self.work_delay, self.process_next_work_item, trace_name=self.name
+            )
 
     def process_next_work_item(self) -> Event | None:
         """get → sync_handler → forget, or add_rate_limited on failure; always done.
@@ -132,7 +134,9 @@ class Controller:
         line."""
         if self.max_retries is not None and self.queue.num_requeues(key) >= self.max_retries:
             self.queue.forget(key)
-            return (f"error syncing {key!r}: {error}; dropping it out of the queue after {self.max_retries} "
-                    "retries")
+            return (
+                f"error syncing {key!r}: {error}; dropping it out of the queue after {self.max_retries} "
+                "retries"
+            )
         self.queue.add_rate_limited(key)
         return f"error syncing {key!r}: {error}; requeuing (attempt {self.queue.num_requeues(key)})"

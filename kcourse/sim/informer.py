@@ -35,16 +35,27 @@ IndexFunc = Callable[[dict], list[str]]
 class ResourceEventHandler:
     """on_add(obj), on_update(old, new), on_delete(obj) — any may be None."""
 
-    def __init__(self, on_add: Handler | None = None, on_update: Handler | None = None,
-                 on_delete: Handler | None = None):
+    def __init__(
+        self,
+        on_add: Handler | None = None,
+        on_update: Handler | None = None,
+        on_delete: Handler | None = None,
+    ):
         self.on_add, self.on_update, self.on_delete = on_add, on_update, on_delete
 
 
 class Informer:
     """List-watch cache of one resource (optionally one namespace, or filtered by selectors)."""
 
-    def __init__(self, client: Client, resource: str, *, namespace: str | None = None,
-                 label_selector: str | None = None, field_selector: str | None = None):
+    def __init__(
+        self,
+        client: Client,
+        resource: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ):
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -92,8 +103,12 @@ class Informer:
 
     def start(self) -> None:
         """LIST, fill the cache, then WATCH from the list's resourceVersion."""
-        result = self.client.list(self.resource, self.namespace, label_selector=self.label_selector,
-                                  field_selector=self.field_selector)
+        result = self.client.list(
+            self.resource,
+            self.namespace,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
+        )
         fresh = {object_key(o): o for o in result["items"]}
         self._replace(fresh)
         self.resource_version = result["metadata"]["resourceVersion"]
@@ -101,10 +116,15 @@ class Informer:
         self._start_watch()
 
     def _start_watch(self) -> None:
-        self._watch = self.client.watch(self.resource, self._on_event, namespace=self.namespace,
-                                        resource_version=self.resource_version,
-                                        label_selector=self.label_selector, field_selector=self.field_selector,
-                                        allow_bookmarks=True)
+        self._watch = self.client.watch(
+            self.resource,
+            self._on_event,
+            namespace=self.namespace,
+            resource_version=self.resource_version,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
+            allow_bookmarks=True,
+        )
 
     def _replace(self, fresh: dict[str, dict]) -> None:
         """Reconcile the cache with a new LIST: deletes, adds and updates as events."""
@@ -113,8 +133,9 @@ class Informer:
             self._delete(key, old[key])
         for key in sorted(fresh):
             if key in old:
-                if old[key] is not fresh[key] and old[key]["metadata"].get("resourceVersion") != \
-                        fresh[key]["metadata"].get("resourceVersion"):
+                if old[key] is not fresh[key] and old[key]["metadata"].get("resourceVersion") != fresh[key][
+                    "metadata"
+                ].get("resourceVersion"):
                     self._update(key, old[key], fresh[key])
             else:
                 self._add(key, fresh[key])
@@ -166,7 +187,8 @@ class Informer:
             self._add(key, obj)
 
     def _failed(self, what: str, key: str, err: Exception) -> None:
-        """A handler or index function raised: report it (a strict cluster re-raises) and drop the notification."""
+        """A handler or index function raised: report it (a strict cluster re-raises) and drop the
+        notification."""
         report = self.client.server.report_failure
         if report is None:
             raise err
@@ -212,7 +234,8 @@ class Informer:
                     del index[value]
 
     def _reindex(self, key: str, old: dict, new: dict) -> None:
-        """Move ``key`` from ``old``'s index values to ``new``'s, touching only the indices whose values changed
+        """Move ``key`` from ``old``'s index values to ``new``'s, touching only the indices whose values
+        changed
         (most updates change a status, not a label, a node name or an owner)."""
         before = self._index_values(key, old)
         after = self._index_values(key, new)

@@ -61,7 +61,9 @@ class Selector:
 
 everything = Selector([])
 
-_TERM = re.compile(r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*(?:(==|=|!=)\s*([A-Za-z0-9._-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+_TERM = re.compile(
+    r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*(?:(==|=|!=)\s*([A-Za-z0-9._-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$"
+)
 
 
 def _split_terms(text: str) -> list[str]:
@@ -88,12 +90,15 @@ def parse_selector(text: str | None) -> Selector:
     for term in _split_terms(text):
         m = _TERM.match(term)
         if not m:
-            raise bad_request(f"unable to parse requirement: found '{term.strip()}', expected: in, notin, =, ==, "
-                              "!=, gt, lt")
+            raise bad_request(
+                f"unable to parse requirement: found '{term.strip()}', expected: in, notin, =, ==, !=, gt, lt"
+            )
         neg, key, op, value, setop, setvalues = m.groups()
         if len(key.rsplit("/", 1)[-1]) > 63:
-            raise bad_request(f'unable to parse requirement: <nil>: Invalid value: "{key}": name part must be no '
-                              "more than 63 characters")
+            raise bad_request(
+                f'unable to parse requirement: <nil>: Invalid value: "{key}": name part must be no '
+                "more than 63 characters"
+            )
         if neg:
             if op or setop:
                 raise bad_request(f"unable to parse requirement: {term.strip()}")
@@ -111,7 +116,9 @@ def selector_from_spec(spec: dict[str, Any] | None) -> Selector:
     """A workload's ``selector`` (``matchLabels`` and ``matchExpressions``) as a Selector."""
     if not spec:
         return Selector([("\0nothing", "in", ())])  # a nil selector selects nothing
-    reqs: list[Requirement] = [(k, "=", (str(v),)) for k, v in sorted((spec.get("matchLabels") or {}).items())]
+    reqs: list[Requirement] = [
+        (k, "=", (str(v),)) for k, v in sorted((spec.get("matchLabels") or {}).items())
+    ]
     ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
     for expr in spec.get("matchExpressions") or []:
         reqs.append((expr["key"], ops[expr["operator"]], tuple(expr.get("values") or ())))
@@ -130,7 +137,7 @@ def _get_path(obj: dict, path: str) -> str:
 def parse_field_selector(text: str | None) -> Callable[[dict], bool]:
     """A predicate for a ``--field-selector`` such as ``spec.nodeName=worker-1,status.phase!=Running``."""
     if not text:
-        return lambda obj: True
+        return lambda _obj: True
     checks: list[tuple[str, bool, str]] = []
     for term in text.split(","):
         m = re.match(r"^\s*([A-Za-z0-9.]+)\s*(==|=|!=)\s*(.*?)\s*$", term)

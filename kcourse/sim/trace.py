@@ -39,8 +39,14 @@ def trace_lines(event: Event, width: int = TRACE_WIDTH) -> list[str]:
     if len(head) > width:  # a very long object key: it leads the message instead
         head = f"{event.time:9.3f}s  {event.component:<26} {event.verb}"
         message = f"{event.key}: {message}"
-    body = textwrap.wrap(message, width=width, initial_indent=_MESSAGE_INDENT,
-                         subsequent_indent=_MESSAGE_INDENT, break_long_words=False, break_on_hyphens=False)
+    body = textwrap.wrap(
+        message,
+        width=width,
+        initial_indent=_MESSAGE_INDENT,
+        subsequent_indent=_MESSAGE_INDENT,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     return [head.rstrip(), *body]
 
 

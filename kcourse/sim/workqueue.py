@@ -26,8 +26,13 @@ from collections.abc import Callable, Hashable
 
 from .clock import Clock, Timer
 
-__all__ = ["BucketRateLimiter", "ItemExponentialFailureRateLimiter", "MaxOfRateLimiter", "WorkQueue",
-           "default_controller_rate_limiter"]
+__all__ = [
+    "BucketRateLimiter",
+    "ItemExponentialFailureRateLimiter",
+    "MaxOfRateLimiter",
+    "WorkQueue",
+    "default_controller_rate_limiter",
+]
 
 
 class ItemExponentialFailureRateLimiter:
@@ -40,7 +45,7 @@ class ItemExponentialFailureRateLimiter:
     def when(self, key: Hashable) -> float:
         n = self.failures.get(key, 0)
         self.failures[key] = n + 1
-        return min(self.base_delay * (2 ** n), self.max_delay)
+        return min(self.base_delay * (2**n), self.max_delay)
 
     def num_requeues(self, key: Hashable) -> int:
         return self.failures.get(key, 0)
@@ -50,7 +55,8 @@ class ItemExponentialFailureRateLimiter:
 
 
 class BucketRateLimiter:
-    """``golang.org/x/time/rate``'s token bucket on the simulated clock: ``qps`` tokens a second, ``burst`` at most.
+    """``golang.org/x/time/rate``'s token bucket on the simulated clock: ``qps`` tokens a second,
+    ``burst`` at most.
 
     Every ``when`` takes a token (the bucket may go into debt), and waits until the debt is
     paid: with 10 qps and a burst of 100, the 101st retry within an instant waits 100 ms.
@@ -62,7 +68,7 @@ class BucketRateLimiter:
         self._milli_tokens = burst * 1000
         self._last_ms = clock.now_ms
 
-    def when(self, key: Hashable) -> float:
+    def when(self, _key: Hashable) -> float:
         now = self.clock.now_ms
         if now > self._last_ms:
             self._milli_tokens = min(self.burst * 1000, self._milli_tokens + (now - self._last_ms) * self.qps)
@@ -72,7 +78,7 @@ class BucketRateLimiter:
             return 0.0
         return -(self._milli_tokens // self.qps) / 1000  # ceil(debt / rate), in whole milliseconds
 
-    def num_requeues(self, key: Hashable) -> int:
+    def num_requeues(self, _key: Hashable) -> int:
         return 0
 
     def forget(self, key: Hashable) -> None:
@@ -97,8 +103,11 @@ class MaxOfRateLimiter:
 
 
 def default_controller_rate_limiter(clock: Clock) -> MaxOfRateLimiter:
-    """``workqueue.DefaultControllerRateLimiter``: per-item 5 ms → 1000 s, overall 10 qps with a burst of 100."""
-    return MaxOfRateLimiter(ItemExponentialFailureRateLimiter(0.005, 1000.0), BucketRateLimiter(clock, 10, 100))
+    """``workqueue.DefaultControllerRateLimiter``: per-item 5 ms → 1000 s, overall 10 qps with a burst
+    of 100."""
+    return MaxOfRateLimiter(
+        ItemExponentialFailureRateLimiter(0.005, 1000.0), BucketRateLimiter(clock, 10, 100)
+    )
 
 
 RateLimiter = ItemExponentialFailureRateLimiter | BucketRateLimiter | MaxOfRateLimiter
@@ -113,8 +122,14 @@ class WorkQueue:
     the timer goes straight on ``clock``, named after the queue.
     """
 
-    def __init__(self, name: str, clock: Clock, on_ready: Callable[[], None] = lambda: None,
-                 rate_limiter: RateLimiter | None = None, schedule: Schedule | None = None):
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        on_ready: Callable[[], None] = lambda: None,
+        rate_limiter: RateLimiter | None = None,
+        schedule: Schedule | None = None,
+    ):
         self.name = name
         self.clock = clock
         self.on_ready = on_ready
@@ -132,8 +147,10 @@ class WorkQueue:
 
     def __repr__(self) -> str:
         """What a learner printing the queue wants to see: the keys waiting, in order."""
-        return (f"<WorkQueue {self.name}: queued={list(self._queue)} processing={sorted(self._processing)} "
-                f"waiting={sorted(self._waiting)}>")
+        return (
+            f"<WorkQueue {self.name}: queued={list(self._queue)} processing={sorted(self._processing)} "
+            f"waiting={sorted(self._waiting)}>"
+        )
 
     def add(self, key: str) -> None:
         """Queue ``key`` unless it is already waiting; if it is in flight, redo it after ``done``."""
@@ -184,13 +201,15 @@ class WorkQueue:
         self._waiting[key] = self._schedule(wait_ms / 1000, fire, -1)
 
     def cancel_after(self, key: str) -> None:
-        """Drop a delayed add of ``key`` that is no longer wanted (a deadline check after the goal was met)."""
+        """Drop a delayed add of ``key`` that is no longer wanted (a deadline check after the goal was
+        met)."""
         pending = self._waiting.pop(key, None)
         if pending is not None:
             pending.cancel()
 
     def add_rate_limited(self, key: str) -> None:
-        """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s (later if the bucket is empty)."""
+        """Retry ``key`` after its back-off: 5 ms, 10 ms, 20 ms … up to 1000 s (later if the bucket is
+        empty)."""
         self.add_after(key, self.rate_limiter.when(key))
 
     def forget(self, key: str) -> None:

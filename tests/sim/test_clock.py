@@ -68,8 +68,9 @@ def test_many_timers_due_together_run_by_priority_then_in_the_order_they_were_se
     timers = [clock.call_later(1, lambda i=i: ran.append(i), priority=i % 3 - 1) for i in range(30)]
     for t in timers[::4]:
         t.cancel()
-    assert [t.seq for t in clock.pending()] == [t.seq for p in (-1, 0, 1) for t in timers
-                                                 if t.priority == p and not t.cancelled]
+    assert [t.seq for t in clock.pending()] == [
+        t.seq for p in (-1, 0, 1) for t in timers if t.priority == p and not t.cancelled
+    ]
     while (t := clock.pop()) is not None:
         t.action()
     kept = [i for i in range(30) if i % 4]

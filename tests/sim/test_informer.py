@@ -28,10 +28,13 @@ def pod(name: str, node: str | None = None) -> dict:
 
 def recording(inf: Informer) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
-    inf.add_event_handler(ResourceEventHandler(
-        on_add=lambda o: seen.append(("add", o["metadata"]["name"])),
-        on_update=lambda old, new: seen.append(("update", new["metadata"]["name"])),
-        on_delete=lambda o: seen.append(("delete", o["metadata"]["name"]))))
+    inf.add_event_handler(
+        ResourceEventHandler(
+            on_add=lambda o: seen.append(("add", o["metadata"]["name"])),
+            on_update=lambda old, new: seen.append(("update", new["metadata"]["name"])),
+            on_delete=lambda o: seen.append(("delete", o["metadata"]["name"])),
+        )
+    )
     return seen
 
 

@@ -54,8 +54,28 @@ def test_every_object_a_scenario_stores_is_written_byte_for_byte_as_the_referenc
 
 def _floats() -> list[float]:
     rng = random.Random(0)
-    out = [0.0, -0.0, 1.0, 0.5, 1e-4, 1e-5, 9.999e-5, 1e-7, 1e-10, 2.5e-10, 1e15, 1e16, 1e17, 1e21, 1e22,
-           5e-324, 1.7976931348623157e308, 0.1 + 0.2, 123456789.125, 12345678901234567.0]
+    out = [
+        0.0,
+        -0.0,
+        1.0,
+        0.5,
+        1e-4,
+        1e-5,
+        9.999e-5,
+        1e-7,
+        1e-10,
+        2.5e-10,
+        1e15,
+        1e16,
+        1e17,
+        1e21,
+        1e22,
+        5e-324,
+        1.7976931348623157e308,
+        0.1 + 0.2,
+        123456789.125,
+        12345678901234567.0,
+    ]
     while len(out) < 20_000:
         f = struct.unpack("d", rng.getrandbits(64).to_bytes(8, "little"))[0]
         if math.isfinite(f):
@@ -82,10 +102,12 @@ HOSTILE = [
     {"quote": '"\\/"', "emoji": "\U0001f600", "bom": "\ufeff"},
     {"lone": "\ud800"},
     {"big": 2**63, "bigger": 2**64, "neg": -(2**63) - 1, "huge": 10**30, "u64": 2**64 - 1},
-    {1: "int key", True: "bool key", None: "none key", 2.5: "float key"},
+    {1: "int key", False: "bool key", None: "none key", 2.5: "float key"},
     {"tuple": (1, 2, (3,)), "nested": [[[[[]]]]], "empty": {}},
     {"number": Number("1" * 50), "float": _Float("1.50"), "bool": True, "obj": _Object(a=1)},
     {"text": "looks like a number :0.00001, and e-5 in a string", "name": "node-1"},
+    {"quoted": 'a "quote" and e-7', "f": 1e-7, "after": "node-1"},
+    {"f": [1e-5, 2.5e-7], "s": '\\"e-7'},
 ]
 
 
@@ -105,8 +127,11 @@ def test_an_object_read_back_from_bytes_written_past_the_api_is_written_with_the
     c = kcourse.Cluster(masters=1, workers=1, seed=0)
     c.run_until_stable()
     key = "/registry/configmaps/default/odd"
-    c.etcd.put(key, b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"odd","namespace":"default",'
-                    b'"uid":"u","creationTimestamp":"2025-01-01T09:00:00Z","labels":{"a":"b"}},"x":NaN}')
+    c.etcd.put(
+        key,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"odd","namespace":"default",'
+        b'"uid":"u","creationTimestamp":"2025-01-01T09:00:00Z","labels":{"a":"b"}},"x":NaN}',
+    )
     current = c.api.get("configmaps", "odd", "default")
     assert math.isnan(current["x"])
     c.api.delete("configmaps", "odd", "default", propagation_policy="Orphan")

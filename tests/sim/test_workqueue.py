@@ -57,7 +57,10 @@ def test_repr_lists_the_keys_in_order_without_a_memory_address():
     q.add("default/b")
     q.add("default/a")
     q.add_after("default/c", 5)
-    assert repr(q) == "<WorkQueue replicaset: queued=['default/b', 'default/a'] processing=[] waiting=['default/c']>"
+    assert (
+        repr(q)
+        == "<WorkQueue replicaset: queued=['default/b', 'default/a'] processing=[] waiting=['default/c']>"
+    )
 
 
 def test_a_controllers_retries_go_through_its_hosts_schedule_before_its_next_pass():

@@ -26,9 +26,17 @@ TRIGGER_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
 class WatchHandle:
     """A live watch; events go to ``handler(type, obj)``; ``stop()`` ends it."""
 
-    def __init__(self, server: APIServer, rt: ResourceType, handler: Callable[[str, dict], None],
-                 namespace: str | None, label_selector: str | None, field_selector: str | None,
-                 allow_bookmarks: bool, user: str):
+    def __init__(
+        self,
+        server: APIServer,
+        rt: ResourceType,
+        handler: Callable[[str, dict], None],
+        namespace: str | None,
+        label_selector: str | None,
+        field_selector: str | None,
+        allow_bookmarks: bool,
+        user: str,
+    ):
         self.server, self.rt, self.handler = server, rt, handler
         self.namespace = namespace
         self.labels = parse_selector(label_selector)
@@ -40,7 +48,7 @@ class WatchHandle:
         self.user = user
         self.stopped = False
         self.delivered = 0
-        self.seq = 0   # registration order: deliveries follow it
+        self.seq = 0  # registration order: deliveries follow it
         self.trigger = _trigger_value(field_selector, TRIGGER_FIELDS.get(rt.plural))
 
     def matches(self, obj: dict | None) -> bool:
@@ -52,7 +60,8 @@ class WatchHandle:
         return self.labels.matches(md.get("labels")) and self.fields(obj)
 
     def deliver(self, etype: str, obj: dict) -> None:
-        """Send one event; a handler that raises ends its own watch (its stream broke), never the writer's request."""
+        """Send one event; a handler that raises ends its own watch (its stream broke), never the
+        writer's request."""
         if not self.stopped:
             self.delivered += 1
             try:
@@ -81,4 +90,3 @@ def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
         if sep and not name.endswith("!") and name.strip() == field:
             return value.lstrip("=").strip()
     return None
-

@@ -18,7 +18,7 @@ from ..defaults import apply_defaults
 from ..errors import ApiError
 from ..etcd import Etcd, EtcdError, WatchEvent
 from ..labels import _get_path, parse_field_selector, parse_selector
-from ..objects import deep_copy, timestamp
+from ..objects import timestamp
 from ..record import NanoClock
 from ..resources import RESOURCES, ResourceType, by_kind, by_plural
 from ..serializer import check_field_validation, decode, json_kind
@@ -34,7 +34,8 @@ NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/
 
 
 class ServiceAllocator(Protocol):
-    """What hands out a Service's ClusterIP and NodePorts (kube-apiserver's service IP and port allocators)."""
+    """What hands out a Service's ClusterIP and NodePorts (kube-apiserver's service IP and port
+    allocators)."""
 
     def allocate_service(self, svc: dict) -> None: ...
 
@@ -44,10 +45,17 @@ class ServiceAllocator(Protocol):
 class APIServer:
     """The API server's storage and watch layers over one :class:`Etcd`."""
 
-    def __init__(self, etcd: Etcd, clock: Clock, rng: random.Random, *, record_events: bool = True,
-                 allocator: ServiceAllocator | None = None,
-                 reachable: Callable[[str | None], bool] | None = None,
-                 report_failure: Callable[[str, str | None, str, str, Exception], None] | None = None):
+    def __init__(
+        self,
+        etcd: Etcd,
+        clock: Clock,
+        rng: random.Random,
+        *,
+        record_events: bool = True,
+        allocator: ServiceAllocator | None = None,
+        reachable: Callable[[str | None], bool] | None = None,
+        report_failure: Callable[[str, str | None, str, str, Exception], None] | None = None,
+    ):
         self.etcd = etcd
         self.clock = clock
         self.rng = rng
@@ -55,7 +63,7 @@ class APIServer:
         #: ClusterIP and NodePort allocation (the cluster's network); None allocates nothing.
         self.allocator = allocator
         #: Can a process on a node (None: a user) reach a running API server?  Always, by default.
-        self.reachable: Callable[[str | None], bool] = reachable or (lambda node: True)
+        self.reachable: Callable[[str | None], bool] = reachable or (lambda _node: True)
         #: ``report_failure(component, node, key, where, err)``: a watcher's handler raised.
         self.report_failure = report_failure
         self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
@@ -85,9 +93,9 @@ class APIServer:
         """The resource whose longest prefix the key starts with: a few dict lookups, longest cut first."""
         end = key.rfind("/")
         while end > 0:
-            rt = self._by_prefix.get(key[:end + 1])
+            rt = self._by_prefix.get(key[: end + 1])
             if rt is not None:
-                return rt, key[end + 1:]
+                return rt, key[end + 1 :]
             end = key.rfind("/", 0, end)
         return None
 
@@ -123,8 +131,9 @@ class APIServer:
                 cache.pop(rest, None)
                 self._untyped[rt.plural].discard(rest)
                 if old is not None:
-                    gone = deep_copy(old)
-                    gone["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                    # The last version as the deletion's revision: only its metadata is new, the rest is
+                    # shared with the cached version (which nobody changes).
+                    gone = dict(old, metadata=dict(old["metadata"], resourceVersion=str(ev.kv.mod_revision)))
                     self._fan_out(rt, old, gone, "DELETED")
 
     def _woken(self, rt: ResourceType, old: dict | None, new: dict) -> list[WatchHandle]:
@@ -185,16 +194,37 @@ class APIServer:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return rt
 
-    def _record(self, user: str, verb: str, rt_plural: str, namespace: str | None, name: str, code: int,
-                subresource: str = "") -> None:
+    def _record(
+        self,
+        user: str,
+        verb: str,
+        rt_plural: str,
+        namespace: str | None,
+        name: str,
+        code: int,
+        subresource: str = "",
+    ) -> None:
         self.request_seq += 1
         self.request_counts[(verb, rt_plural)] += 1
-        self.recent_requests.append(Request(self.request_seq, self.clock.now, user, verb, rt_plural,
-                                            namespace or "", name, code, subresource))
+        self.recent_requests.append(
+            Request(
+                self.request_seq,
+                self.clock.now,
+                user,
+                verb,
+                rt_plural,
+                namespace or "",
+                name,
+                code,
+                subresource,
+            )
+        )
 
     def _check_reachable(self, node: str | None) -> None:
         if not self.reachable(node):
-            raise Unreachable(f"dial tcp: connect to the API server from {node or 'client'}: connection timed out")
+            raise Unreachable(
+                f"dial tcp: connect to the API server from {node or 'client'}: connection timed out"
+            )
 
     def _new_uid(self) -> str:
         self._uid_counter += 1
@@ -215,8 +245,10 @@ class APIServer:
         md = dict(obj["metadata"])
         md.pop("resourceVersion", None)  # the revision is etcd's, never stored inside the value
         stored["metadata"] = md
-        if self._untyped[rt.plural] and self._cache_key(rt, md.get("namespace"), md["name"]) in self._untyped[
-                rt.plural]:
+        if (
+            self._untyped[rt.plural]
+            and self._cache_key(rt, md.get("namespace"), md["name"]) in self._untyped[rt.plural]
+        ):
             return encode_reference(stored)
         return self.encode_value(stored)
 
@@ -226,7 +258,7 @@ class APIServer:
             data = self._encode(rt, obj)
         self._pending[key] = (data, obj)
         self.etcd.put(key, data)
-        return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1:]]
+        return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1 :]]
 
     def _cache_key(self, rt: ResourceType, namespace: str | None, name: str) -> str:
         return f"{namespace}/{name}" if rt.namespaced else name
@@ -260,8 +292,15 @@ class APIServer:
         rt = self.resource(resource)
         return self._cache[rt.plural].get(self._cache_key(rt, self._namespace_of(rt, namespace), name))
 
-    def list(self, resource: str, namespace: str | None = None, *, label_selector: str | None = None,
-             field_selector: str | None = None, user: str = "") -> dict:
+    def list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        user: str = "",
+    ) -> dict:
         """A ``<Kind>List`` with the current resourceVersion and matching items, sorted by key."""
         rt = self.resource(resource)
         labels = parse_selector(label_selector)
@@ -276,25 +315,52 @@ class APIServer:
             if labels.matches(md.get("labels")) and fields(obj):
                 items.append(obj)
         self._record(user, "list", rt.plural, namespace, "", 200)
-        return {"apiVersion": rt.api_version, "kind": f"{rt.kind}List",
-                "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
+        return {
+            "apiVersion": rt.api_version,
+            "kind": f"{rt.kind}List",
+            "metadata": {"resourceVersion": str(self.etcd.revision)},
+            "items": items,
+        }
 
     def items(self, resource: str, namespace: str | None = None) -> builtins.list[dict]:
         """Current objects of a resource without an API request (for views and tests that only look)."""
         rt = self.resource(resource)
         cache = self._cache[rt.plural]
-        return [cache[k] for k in sorted(cache)
-                if not namespace or not rt.namespaced or cache[k]["metadata"].get("namespace") == namespace]
+        return [
+            cache[k]
+            for k in sorted(cache)
+            if not namespace or not rt.namespaced or cache[k]["metadata"].get("namespace") == namespace
+        ]
 
     # --- watch -----------------------------------------------------------------------------------
 
-    def watch(self, resource: str, handler: Callable[[str, dict], None], *, namespace: str | None = None,
-              resource_version: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None, allow_bookmarks: bool = False, user: str = "") -> WatchHandle:
-        """Stream changes from ``resource_version`` (exclusive); unset or "0": the current state as ADDED first."""
+    def watch(
+        self,
+        resource: str,
+        handler: Callable[[str, dict], None],
+        *,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        allow_bookmarks: bool = False,
+        user: str = "",
+    ) -> WatchHandle:
+        """Stream changes from ``resource_version`` (exclusive).
+
+        Unset or "0": the current state as ADDED first.
+        """
         rt = self.resource(resource)
-        w = WatchHandle(self, rt, handler, namespace if rt.namespaced else None, label_selector, field_selector,
-                        allow_bookmarks, user)
+        w = WatchHandle(
+            self,
+            rt,
+            handler,
+            namespace if rt.namespaced else None,
+            label_selector,
+            field_selector,
+            allow_bookmarks,
+            user,
+        )
         if resource_version in (None, "", "0"):  # unset or "any": the cache's current state first, as ADDED
             for obj in self.items(resource, namespace):
                 if w.matches(obj):
@@ -324,8 +390,9 @@ class APIServer:
             # tombstone in etcd, so only a relist can tell the client about it.
             raise errors.gone(f"too old resource version: {rv} ({self.etcd.compact_revision})")
         try:
-            probe = self.etcd.watch(rt.etcd_prefix + "/", backlog.extend, prefix=True, start_revision=rv + 1,
-                                    prev_kv=True)
+            probe = self.etcd.watch(
+                rt.etcd_prefix + "/", backlog.extend, prefix=True, start_revision=rv + 1, prev_kv=True
+            )
         except EtcdError as e:
             raise errors.gone(f"too old resource version: {rv} ({e.compact_revision})") from None
         probe.cancel()
@@ -353,14 +420,23 @@ class APIServer:
         for rt in RESOURCES:
             for w in list(self._watchers[rt.plural]):
                 if w.allow_bookmarks:
-                    w.deliver("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version,
-                                           "metadata": {"resourceVersion": rv}})
+                    w.deliver(
+                        "BOOKMARK",
+                        {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": rv}},
+                    )
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def _prepare(self, obj: Any, field_validation: str | None, warnings: builtins.list[str] | None,
-                 options_kind: str = "CreateOptions", *, namespace: str | None = None,
-                 subresource: str | None = None) -> tuple[ResourceType, dict]:
+    def _prepare(
+        self,
+        obj: Any,
+        field_validation: str | None,
+        warnings: builtins.list[str] | None,
+        options_kind: str = "CreateOptions",
+        *,
+        namespace: str | None = None,
+        subresource: str | None = None,
+    ) -> tuple[ResourceType, dict]:
         """The request's kind, then its body decoded into that kind's types (:mod:`.serializer`).
 
         The result is the server's own, well-typed copy: defaulting and admission may change it.
@@ -371,27 +447,39 @@ class APIServer:
         """
         directive = check_field_validation(field_validation, options_kind)
         if not isinstance(obj, dict):
-            raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                     f"{json_kind(obj)} into Go value of type struct {{ APIVersion string "
-                                     '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
+            raise errors.bad_request(
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{json_kind(obj)} into Go value of type struct {{ APIVersion string "
+                '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            )
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         for field, value in (("apiVersion", api_version), ("kind", kind)):
             if value is not None and not isinstance(value, str):
-                raise errors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                         f"{json_kind(value)} into Go struct field .{field} of type string")
+                raise errors.bad_request(
+                    "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                    f"{json_kind(value)} into Go struct field .{field} of type string"
+                )
         if not kind:
             raise errors.bad_request("Object 'Kind' is missing in the request body")
         rt = by_kind(kind)
         if rt is None or api_version != rt.api_version:
             raise ApiError(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version or ""}"')
-        stored, unused = (None, ()) if subresource is None else self._unchangeable(rt, obj, namespace, subresource)
-        obj = decode(obj, directive, on_warning=None if warnings is None else warnings.append, stored=stored,
-                     unused=unused)
+        stored, unused = (
+            (None, ()) if subresource is None else self._unchangeable(rt, obj, namespace, subresource)
+        )
+        obj = decode(
+            obj,
+            directive,
+            on_warning=None if warnings is None else warnings.append,
+            stored=stored,
+            unused=unused,
+        )
         obj.setdefault("metadata", {})
         return rt, obj
 
-    def _unchangeable(self, rt: ResourceType, body: dict, namespace: str | None,
-                      subresource: str) -> tuple[dict | None, tuple[str, ...]]:
+    def _unchangeable(
+        self, rt: ResourceType, body: dict, namespace: str | None, subresource: str
+    ) -> tuple[dict | None, tuple[str, ...]]:
         """The stored version a body names, if the server built it, and the fields an update leaves alone.
 
         The status subresource takes only ``status`` from the body; a plain update keeps the stored
@@ -414,8 +502,16 @@ class APIServer:
             return current, ("status",)
         return None, ()
 
-    def create(self, obj: dict, *, namespace: str | None = None, user: str = "", dry_run: bool = False,
-               field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
+    def create(
+        self,
+        obj: dict,
+        *,
+        namespace: str | None = None,
+        user: str = "",
+        dry_run: bool = False,
+        field_validation: str | None = None,
+        warnings: builtins.list[str] | None = None,
+    ) -> dict:
         """Create an object: decode, defaults, validation, admission, then one etcd write.
 
         ``field_validation`` (``Strict``, ``Warn`` — the default, as when the query parameter is
@@ -430,16 +526,22 @@ class APIServer:
             if rt.namespaced:
                 ns = md.get("namespace") or namespace or "default"
                 if namespace and md.get("namespace") and md["namespace"] != namespace:
-                    raise errors.bad_request("the namespace of the provided object does not match the namespace "
-                                             "sent on the request")
+                    raise errors.bad_request(
+                        "the namespace of the provided object does not match the namespace "
+                        "sent on the request"
+                    )
                 md["namespace"] = ns
                 nsobj = self._cache["namespaces"].get(ns)
                 if nsobj is None:
                     raise errors.not_found("namespaces", ns)
                 if nsobj["status"].get("phase") == "Terminating":
-                    raise ApiError(403, "Forbidden", f'{rt.plural} "{md.get("name") or md.get("generateName")}" is '
-                                   f"forbidden: unable to create new content in namespace {ns} because it is being "
-                                   "terminated")
+                    raise ApiError(
+                        403,
+                        "Forbidden",
+                        f'{rt.plural} "{md.get("name") or md.get("generateName")}" is '
+                        f"forbidden: unable to create new content in namespace {ns} because it is being "
+                        "terminated",
+                    )
             else:
                 md.pop("namespace", None)
             requested = md.get("name") or md.get("generateName") or ""  # what an admission error quotes
@@ -453,7 +555,9 @@ class APIServer:
             apply_defaults(obj, rt)
             if rt.admit is not None:  # admission (Priority): after decoding and defaulting, before validation
                 rt.admit(obj, None, self.items, requested)
-            if rt.prepare_for_create is not None:  # the strategy needs the UID (a Job's selector): fill it first
+            if (
+                rt.prepare_for_create is not None
+            ):  # the strategy needs the UID (a Job's selector): fill it first
                 md["uid"] = self._new_uid()
                 rt.prepare_for_create(obj)
             validate(obj, rt)
@@ -493,9 +597,17 @@ class APIServer:
         if status is not None:
             obj["status"] = status
 
-    def update(self, obj: dict, *, subresource: str = "", user: str = "", namespace: str | None = None,
-               dry_run: bool = False, field_validation: str | None = None,
-               warnings: builtins.list[str] | None = None) -> dict:
+    def update(
+        self,
+        obj: dict,
+        *,
+        subresource: str = "",
+        user: str = "",
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_validation: str | None = None,
+        warnings: builtins.list[str] | None = None,
+    ) -> dict:
         """Replace an object (PUT), or its ``status`` subresource; 409 if ``resourceVersion`` is stale.
 
         The body is decoded as for :meth:`create`.
@@ -503,8 +615,9 @@ class APIServer:
         rt: ResourceType | None = None
         name = ""
         try:
-            rt, obj = self._prepare(obj, field_validation, warnings, "UpdateOptions", namespace=namespace,
-                                    subresource=subresource)
+            rt, obj = self._prepare(
+                obj, field_validation, warnings, "UpdateOptions", namespace=namespace, subresource=subresource
+            )
             md = obj["metadata"]
             name = md.get("name", "")
             ns = self._namespace_of(rt, md.get("namespace") or namespace)
@@ -556,8 +669,12 @@ class APIServer:
         if dry_run:  # everything a write would check, and what it would store, but no write
             md["resourceVersion"] = cmd["resourceVersion"]
             return new
-        if md.get("deletionTimestamp") and not md.get("finalizers") and rt.kind != "Pod" and not (
-                rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")):
+        if (
+            md.get("deletionTimestamp")
+            and not md.get("finalizers")
+            and rt.kind != "Pod"
+            and not (rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers"))
+        ):
             self._delete_now(rt, current)
             return new
         data = self._encode(rt, new)
@@ -569,9 +686,20 @@ class APIServer:
     def update_status(self, obj: dict, *, user: str = "") -> dict:
         return self.update(obj, subresource="status", user=user)
 
-    def patch(self, resource: str, name: str, patch: Any, *, namespace: str | None = None,
-              patch_type: str = "merge", subresource: str = "", user: str = "", dry_run: bool = False,
-              field_validation: str | None = None, warnings: builtins.list[str] | None = None) -> dict:
+    def patch(
+        self,
+        resource: str,
+        name: str,
+        patch: Any,
+        *,
+        namespace: str | None = None,
+        patch_type: str = "merge",
+        subresource: str = "",
+        user: str = "",
+        dry_run: bool = False,
+        field_validation: str | None = None,
+        warnings: builtins.list[str] | None = None,
+    ) -> dict:
         """PATCH: ``merge`` (RFC 7386), ``strategic`` (kubectl's default) or ``json`` (RFC 6902).
 
         The patched object is decoded as a body would be (:meth:`create`), so a patch cannot
@@ -588,9 +716,13 @@ class APIServer:
             elif patch_type == "json":
                 patched = _json_patch_or_422(current, patch)
             else:
-                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                               "accepted media types include: application/json-patch+json, "
-                               "application/merge-patch+json, application/apply-patch+yaml")
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - "
+                    "accepted media types include: application/json-patch+json, "
+                    "application/merge-patch+json, application/apply-patch+yaml",
+                )
             _, obj = self._prepare(patched, field_validation, warnings, "PatchOptions")
             # The patch's resourceVersion, if it names one, is a precondition; otherwise the current one.
             rv = obj["metadata"].get("resourceVersion") or current["metadata"]["resourceVersion"]
@@ -604,10 +736,18 @@ class APIServer:
         self._record(user, "patch", rt.plural, ns, name, 200, subresource)
         return stored
 
-    def delete(self, resource: str, name: str, namespace: str | None = None, *,
-               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
-               preconditions_uid: str | None = None, preconditions_resource_version: str | None = None,
-               user: str = "") -> dict:
+    def delete(
+        self,
+        resource: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        grace_period_seconds: int | None = None,
+        propagation_policy: str | None = None,
+        preconditions_uid: str | None = None,
+        preconditions_resource_version: str | None = None,
+        user: str = "",
+    ) -> dict:
         """Delete an object: Pods on a node terminate gracefully, others go at once (or wait for finalizers).
 
         ``preconditions_uid`` and ``preconditions_resource_version`` are DeleteOptions' preconditions:
@@ -635,10 +775,17 @@ class APIServer:
         if rt.kind == "Pod":
             spec_grace = current["spec"].get("terminationGracePeriodSeconds", 30)
             grace = spec_grace if grace is None else grace
-            if md.get("deletionTimestamp") and grace >= (md.get("deletionGracePeriodSeconds") or 0) and grace != 0:
+            if (
+                md.get("deletionTimestamp")
+                and grace >= (md.get("deletionGracePeriodSeconds") or 0)
+                and grace != 0
+            ):
                 return current  # already terminating
-            if current["spec"].get("nodeName") and grace > 0 and current["status"].get("phase") not in (
-                    "Succeeded", "Failed"):
+            if (
+                current["spec"].get("nodeName")
+                and grace > 0
+                and current["status"].get("phase") not in ("Succeeded", "Failed")
+            ):
                 return self._mark_deleting(rt, current, grace, finalizers)
             if finalizers:
                 return self._mark_deleting(rt, current, 0, finalizers)
@@ -646,7 +793,7 @@ class APIServer:
         if rt.kind == "Namespace":
             if md.get("deletionTimestamp"):
                 return current
-            new = deep_copy(current)
+            new = dict(current, metadata=dict(current["metadata"]), status=dict(current["status"]))
             new["metadata"]["deletionTimestamp"] = timestamp(self.clock.now)
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["status"]["phase"] = "Terminating"
@@ -655,9 +802,10 @@ class APIServer:
             return self._mark_deleting(rt, current, 0, finalizers)
         return self._delete_now(rt, current)
 
-    def _mark_deleting(self, rt: ResourceType, current: dict, grace: int,
-                       finalizers: builtins.list[str]) -> dict:
-        new = deep_copy(current)
+    def _mark_deleting(
+        self, rt: ResourceType, current: dict, grace: int, finalizers: builtins.list[str]
+    ) -> dict:
+        new = dict(current, metadata=dict(current["metadata"]))  # only the metadata changes: share the rest
         md = new["metadata"]
         md.setdefault("deletionTimestamp", timestamp(self.clock.now + grace))
         md["deletionGracePeriodSeconds"] = grace
@@ -678,16 +826,27 @@ class APIServer:
         try:
             pod = self._get(rt, namespace, pod_name)
             if pod["spec"].get("nodeName"):
-                raise errors.conflict("pods", pod_name, detail=f"pod {pod_name} is already assigned to node "
-                                      f'"{pod["spec"]["nodeName"]}"')
+                raise errors.conflict(
+                    "pods",
+                    pod_name,
+                    detail=f'pod {pod_name} is already assigned to node "{pod["spec"]["nodeName"]}"',
+                )
             if pod["metadata"].get("deletionTimestamp"):
                 raise errors.conflict("pods", pod_name, detail="pod is being deleted")
             # A new version sharing the unchanged parts with the cached one (which nobody mutates).
-            new = dict(pod, metadata=dict(pod["metadata"]), spec=dict(pod["spec"]), status=dict(pod["status"]))
+            new = dict(
+                pod, metadata=dict(pod["metadata"]), spec=dict(pod["spec"]), status=dict(pod["status"])
+            )
             new["spec"]["nodeName"] = node_name
             conditions = [c for c in new["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
-            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": timestamp(self.clock.now)})
+            conditions.append(
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": timestamp(self.clock.now),
+                }
+            )
             new["status"]["conditions"] = conditions
             stored = self._write(rt, new)
         except ApiError as e:
@@ -700,9 +859,10 @@ class APIServer:
 
     def events_for(self, obj: dict) -> builtins.list[dict]:
         uid = obj["metadata"].get("uid")
-        return sorted((e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
-                      key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]))
+        return sorted(
+            (e for e in self._cache["events"].values() if e["involvedObject"].get("uid") == uid),
+            key=lambda e: (e["firstTimestamp"], e["metadata"]["name"]),
+        )
 
     def client(self, user: str, node: str | None = None, field_validation: str | None = None) -> Client:
         return Client(self, user, node, field_validation)
-

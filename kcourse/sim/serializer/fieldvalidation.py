@@ -20,7 +20,8 @@ from .schema import _decoder
 FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Strict", "Warn")
 
 
-# --- the door -------------------------------------------------------------------------------------------------
+# --- the door -----------------------------------------------------------------------------------------------
+
 
 def check_field_validation(directive: str | None, options_kind: str = "CreateOptions") -> str:
     """The directive a request asks for: absent means ``Warn`` (``fieldValidation()`` in handlers/rest.go).
@@ -31,14 +32,30 @@ def check_field_validation(directive: str | None, options_kind: str = "CreateOpt
     if directive in (None, ""):
         return "Warn"
     if directive not in FIELD_VALIDATION_DIRECTIVES:
-        raise invalid(options_kind, "", [Cause("fieldValidation", f"Unsupported value: {go_quote(directive)}: "
-                                               'supported values: "", "Ignore", "Strict", "Warn"',
-                                               "FieldValueNotSupported")], "meta.k8s.io")
+        raise invalid(
+            options_kind,
+            "",
+            [
+                Cause(
+                    "fieldValidation",
+                    f"Unsupported value: {go_quote(directive)}: "
+                    'supported values: "", "Ignore", "Strict", "Warn"',
+                    "FieldValueNotSupported",
+                )
+            ],
+            "meta.k8s.io",
+        )
     return directive
 
 
-def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[[str], None] | None = None,
-           stored: dict | None = None, unused: Collection[str] = ()) -> dict:
+def decode(
+    obj: dict,
+    field_validation: str = "Strict",
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    stored: dict | None = None,
+    unused: Collection[str] = (),
+) -> dict:
     """Decode a request body (already parsed JSON/YAML, ``apiVersion`` and ``kind`` checked) into its kind.
 
     Returns a new, well-typed object.  Raises :class:`ApiError` 400 BadRequest for a type error,
@@ -54,7 +71,9 @@ def decode(obj: dict, field_validation: str = "Strict", *, on_warning: Callable[
     if stored is not None and unused and type(obj) is dict:
         same = [k for k in unused if k in obj and k in stored and _same(obj[k], stored[k])]
         if same:
-            out = decode({k: v for k, v in obj.items() if k not in same}, field_validation, on_warning=on_warning)
+            out = decode(
+                {k: v for k, v in obj.items() if k not in same}, field_validation, on_warning=on_warning
+            )
             out.update((k, stored[k]) for k in same)
             return out
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
@@ -102,4 +121,6 @@ def _same(value: Any, typed: Any) -> bool:
 
 def _bad(kind: str, version: str, message: str) -> ApiError:
     """``transformDecodeError`` (handlers/rest.go): the kind, its version, then the decoder's words."""
-    return ApiError(400, "BadRequest", f'{kind} in version "{version}" cannot be handled as a {kind}: {message}')
+    return ApiError(
+        400, "BadRequest", f'{kind} in version "{version}" cannot be handled as a {kind}: {message}'
+    )

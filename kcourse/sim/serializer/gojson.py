@@ -20,6 +20,7 @@ MAX_STRICT_ERRORS = 100
 
 # --- numbers and strings as Go writes them -----------------------------------------------------------------
 
+
 class Number(str):
     """A JSON number literal Python cannot hold as an ``int`` (4,300 digits and more): kept as its text."""
 
@@ -74,13 +75,16 @@ def _int_text(n: int) -> str:
         sign, n = ("-", -n) if n < 0 else ("", n)
         chunks = []
         while n:
-            n, rest = divmod(n, 10 ** 1000)
+            n, rest = divmod(n, 10**1000)
             chunks.append(rest)
         return sign + str(chunks[-1]) + "".join(f"{c:01000d}" for c in reversed(chunks[:-1]))
 
 
 def go_float_text(f: float) -> str:
-    """A float64 as Go's ``encoding/json`` writes it (what kubectl sends for a YAML float): ``1.0`` → ``1``."""
+    """A float64 as Go's ``encoding/json`` writes it (what kubectl sends for a YAML float).
+
+    ``1.0`` → ``1``.
+    """
     if isinstance(f, _Float):
         return f.text
     a = abs(f)
@@ -113,8 +117,11 @@ def go_quote(s: str) -> str:
         elif ch.isprintable() and not 0xD800 <= o <= 0xDFFF:
             out.append(ch)
         elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[ch])
+            out.append(
+                {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[
+                    ch
+                ]
+            )
         elif 0xD800 <= o <= 0xDFFF:
             out.append("\\ufffd")
         elif o < 0x20 or o == 0x7F:
@@ -157,7 +164,8 @@ def _key_text(k: Any) -> str:
     return str(k)
 
 
-# --- the decoding state ---------------------------------------------------------------------------------------
+# --- the decoding state -------------------------------------------------------------------------------------
+
 
 class _Abort(Exception):
     """An error from a type's own UnmarshalJSON: Go's decoder stops at once and returns it."""

@@ -40,11 +40,26 @@ _EXACT = orjson.OPT_PASSTHROUGH_SUBCLASS  # a subclass goes to ``default``, whic
 # with four zeros after the point, or an exponent of one digit.  Inside a string it is only a false
 # alarm (the reference then writes the object), never a miss.
 _SMALL_FLOAT = re.compile(rb"[:,\[]-?(?:0\.0000|\d+(?:\.\d+)?e-\d(?!\d))")
+# What any such token contains, found at memchr speed (a literal prefix): only then is the slower
+# pattern above searched for.
+_ONE_DIGIT_EXPONENT = re.compile(rb"e-\d(?!\d)")
 
 
 def encode_reference(obj: Any) -> bytes:
     """The stored text as the standard library writes it: compact separators, ASCII only."""
     return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _may_spell_a_float_otherwise(out: bytes) -> bool:
+    """Could ``out`` hold a float orjson spells otherwise (a cheap test before :data:`_SMALL_FLOAT`)?
+
+    A one-digit exponent inside a string (an even number of quotes before it, when no backslash
+    escapes a quote) is text both encoders write alike.
+    """
+    if b"0.0000" in out:
+        return True
+    escaped = b"\\" in out
+    return any(escaped or out.count(b'"', 0, m.start()) % 2 == 0 for m in _ONE_DIGIT_EXPONENT.finditer(out))
 
 
 def encode(obj: Any) -> bytes:
@@ -53,6 +68,8 @@ def encode(obj: Any) -> bytes:
         out = orjson.dumps(obj, option=_EXACT)
     except TypeError:  # orjson.JSONEncodeError: a big integer, a non-string key, a surrogate, a subclass
         return encode_reference(obj)
-    if not out.isascii() or b"\x7f" in out or _SMALL_FLOAT.search(out):
+    if not out.isascii() or b"\x7f" in out:
+        return encode_reference(obj)
+    if _may_spell_a_float_otherwise(out) and _SMALL_FLOAT.search(out):
         return encode_reference(obj)
     return bytes(memoryview(out))  # an exact-size copy: orjson's own result may keep a larger buffer
