@@ -86,23 +86,33 @@ def _go_json_message(e: json.JSONDecodeError) -> str:
         "Expecting value": "looking for beginning of value",
         "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
         "Expecting ':' delimiter": "after object key",
-        "Expecting ',' delimiter": "after object key:value pair" if _in_object(doc, pos) else "after array element",
+        "Expecting ',' delimiter": "after object key:value pair"
+        if _in_object(doc, pos)
+        else "after array element",
         "Extra data": "after top-level value",
     }.get(e.msg)
     if where is None:
         if e.msg.startswith("Invalid control character"):
             return f"invalid character {shown} in string literal"
         if e.msg.startswith("Invalid \\escape"):
-            return f"invalid character {_quote_char(doc[pos + 1:pos + 2] or ' ')} in string escape code"
+            return f"invalid character {_quote_char(doc[pos + 1 : pos + 2] or ' ')} in string escape code"
         if e.msg.startswith("Invalid \\uXXXX"):
-            bad = next((c for c in doc[pos + 2:pos + 6] if c not in "0123456789abcdefABCDEF"), " ")
+            bad = next((c for c in doc[pos + 2 : pos + 6] if c not in "0123456789abcdefABCDEF"), " ")
             return f"invalid character {_quote_char(bad)} in \\u hexadecimal character escape"
         return f"invalid JSON at offset {pos}: {e.msg.lower()}"
     return f"invalid character {shown} {where}"
 
 
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
-               "\\": "\\\\"}
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+}
 
 
 def _quote_char(c: str) -> str:
@@ -156,8 +166,9 @@ def decode_json(body: bytes) -> Any:
     if _depth_of_json_text(text) > MAX_DEPTH:
         raise DecodeError("exceeded max depth")
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
-                           object_pairs_hook=object_pairs)  # duplicate keys: for fieldValidation
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=object_pairs
+        )  # duplicate keys: for fieldValidation
     except json.JSONDecodeError as e:
         raise DecodeError(_go_json_message(e)) from None
     except RecursionError:
@@ -219,7 +230,9 @@ class _LoaderBase(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml
         return mapping
 
 
-_PARSER_BASES = (_Parser,) if _Parser is not None else (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+_PARSER_BASES = (
+    (_Parser,) if _Parser is not None else (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+)
 _Loader: Any = type("_Loader", (_LoaderBase, *_PARSER_BASES), {})
 
 _Loader.yaml_implicit_resolvers = {

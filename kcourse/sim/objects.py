@@ -36,10 +36,14 @@ def deep_copy(obj: Any) -> Any:
     """
     t = type(obj)
     if t is dict or (t is not list and isinstance(obj, dict)):
-        return {k: v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v)
-                for k, v in obj.items()}
+        return {
+            k: v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v)
+            for k, v in obj.items()
+        }
     if t is list or isinstance(obj, list):
-        return [v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v) for v in obj]
+        return [
+            v if (tv := type(v)) is str or tv is int or tv is bool or v is None else deep_copy(v) for v in obj
+        ]
     return obj
 
 
@@ -77,8 +81,15 @@ def condition(obj: dict, ctype: str) -> dict | None:
     return None
 
 
-def set_condition(obj: dict, ctype: str, status: str, now: float, reason: str = "", message: str = "",
-                  heartbeat: bool = False) -> bool:
+def set_condition(
+    obj: dict,
+    ctype: str,
+    status: str,
+    now: float,
+    reason: str = "",
+    message: str = "",
+    heartbeat: bool = False,
+) -> bool:
     """Set a condition on ``obj`` (a copy); keeps lastTransitionTime unless the status changes.
 
     Returns True when anything changed.
@@ -86,7 +97,9 @@ def set_condition(obj: dict, ctype: str, status: str, now: float, reason: str = 
     conditions = obj.setdefault("status", {}).setdefault("conditions", [])
     for c in conditions:
         if c.get("type") == ctype:
-            changed = c.get("status") != status or c.get("reason", "") != reason or c.get("message", "") != message
+            changed = (
+                c.get("status") != status or c.get("reason", "") != reason or c.get("message", "") != message
+            )
             if c.get("status") != status:
                 c["lastTransitionTime"] = timestamp(now)
             c["status"] = status
@@ -118,8 +131,14 @@ def set_condition(obj: dict, ctype: str, status: str, now: float, reason: str = 
 
 
 def owner_reference(owner: dict, controller: bool = True) -> dict:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": controller, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": controller,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controller_of(obj: dict) -> dict | None:

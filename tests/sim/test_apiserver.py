@@ -23,8 +23,12 @@ def api() -> APIServer:
 
 
 def pod(name: str = "web", image: str = "nginx:1.27", **spec) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "nginx", "image": image}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "nginx", "image": image}], **spec},
+    }
 
 
 def test_create_stores_under_the_registry_key_with_revision_as_resource_version(api):
@@ -37,8 +41,14 @@ def test_create_stores_under_the_registry_key_with_revision_as_resource_version(
 
 def test_nodes_live_under_minions_and_services_under_specs(api):
     api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}})
-    api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-                "spec": {"ports": [{"port": 80}]}})
+    api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"ports": [{"port": 80}]},
+        }
+    )
     assert api.etcd.get("/registry/minions/worker-1") is not None
     assert api.etcd.get("/registry/services/specs/default/web") is not None
 
@@ -50,8 +60,10 @@ def test_defaults_are_filled_in(api):
     assert spec["schedulerName"] == "default-scheduler"
     assert spec["terminationGracePeriodSeconds"] == 30
     assert spec["containers"][0]["imagePullPolicy"] == "IfNotPresent"
-    assert {t["key"] for t in spec["tolerations"]} == {"node.kubernetes.io/not-ready",
-                                                       "node.kubernetes.io/unreachable"}
+    assert {t["key"] for t in spec["tolerations"]} == {
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    }
     assert stored["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
 
 
@@ -68,38 +80,63 @@ def test_invalid_pod_is_refused_with_field_paths_and_nothing_is_written(api):
         api.create(bad)
     e = err.value
     assert e.code == 422 and e.reason == "Invalid"
-    assert [c.field for c in e.causes] == ["spec.containers[0].image", "spec.containers[0].ports[0].containerPort"]
-    assert str(e) == ('Pod "web" is invalid: [spec.containers[0].image: Required value, '
-                      "spec.containers[0].ports[0].containerPort: Invalid value: 70000: "
-                      "must be between 1 and 65535, inclusive]")
+    assert [c.field for c in e.causes] == [
+        "spec.containers[0].image",
+        "spec.containers[0].ports[0].containerPort",
+    ]
+    assert str(e) == (
+        'Pod "web" is invalid: [spec.containers[0].image: Required value, '
+        "spec.containers[0].ports[0].containerPort: Invalid value: 70000: "
+        "must be between 1 and 65535, inclusive]"
+    )
     assert api.etcd.revision == before
 
 
 def test_wrong_type_is_a_decode_error(api):
-    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-           "spec": {"replicas": "three"}}
+    bad = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": "three"},
+    }
     with pytest.raises(ApiError) as err:
         api.create(bad)
     assert err.value.code == 400
-    assert "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" in str(err.value)
+    assert "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" in str(
+        err.value
+    )
 
 
 def test_deployment_selector_must_match_template_labels(api):
-    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-           "spec": {"selector": {"matchLabels": {"app": "web"}},
-                    "template": {"metadata": {"labels": {"app": "api"}},
-                                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    bad = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "api"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            },
+        },
+    }
     with pytest.raises(ApiError) as err:
         api.create(bad)
-    assert str(err.value) == ('Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: '
-                              'map[string]string{"app":"api"}: `selector` does not match template `labels`')
+    assert str(err.value) == (
+        'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"api"}: `selector` does not match template `labels`'
+    )
 
 
 def test_duplicate_create_is_already_exists(api):
     api.create(pod())
     with pytest.raises(ApiError) as err:
         api.create(pod())
-    assert (err.value.code, err.value.reason, str(err.value)) == (409, "AlreadyExists", 'pods "web" already exists')
+    assert (err.value.code, err.value.reason, str(err.value)) == (
+        409,
+        "AlreadyExists",
+        'pods "web" already exists',
+    )
 
 
 def test_unknown_namespace_is_not_found(api):
@@ -119,8 +156,10 @@ def test_stale_update_is_a_conflict_and_changes_nothing(api):
     with pytest.raises(ApiError) as err:
         api.update(stale)
     assert err.value.code == 409
-    assert str(err.value) == ('Operation cannot be fulfilled on pods "web": the object has been modified; '
-                              "please apply your changes to the latest version and try again")
+    assert str(err.value) == (
+        'Operation cannot be fulfilled on pods "web": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
     assert api.etcd.revision == before
     assert api.get("pods", "web", "default")["metadata"]["labels"] == {"app": "v2"}
 
@@ -130,8 +169,11 @@ def test_plain_update_ignores_status_and_status_subresource_ignores_spec(api):
     changed = {**stored, "status": {"phase": "Running"}}
     assert api.update(changed)["status"]["phase"] == "Pending"
     current = api.get("pods", "web", "default")
-    new = {**current, "status": {**current["status"], "phase": "Running"},
-           "metadata": {**current["metadata"], "labels": {"x": "y"}}}
+    new = {
+        **current,
+        "status": {**current["status"], "phase": "Running"},
+        "metadata": {**current["metadata"], "labels": {"x": "y"}},
+    }
     result = api.update(new, subresource="status")
     assert result["status"]["phase"] == "Running"
     assert result["metadata"]["labels"] == {"app": "web"}
@@ -146,10 +188,21 @@ def test_pod_spec_is_immutable_except_image(api):
 
 
 def test_generation_bumps_only_on_spec_change(api):
-    d = api.create({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                             "template": {"metadata": {"labels": {"app": "web"}},
-                                          "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+    d = api.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                },
+            },
+        }
+    )
     assert d["metadata"]["generation"] == 1
     d2 = api.patch("deployments", "web", {"metadata": {"labels": {"a": "b"}}}, namespace="default")
     assert d2["metadata"]["generation"] == 1
@@ -161,10 +214,17 @@ def test_strategic_merge_patch_merges_containers_by_name(api):
     p = pod()
     p["spec"]["containers"].append({"name": "sidecar", "image": "busybox:1.36"})
     api.create(p)
-    patched = api.patch("pods", "web", {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.28"}]}},
-                        namespace="default", patch_type="strategic")
+    patched = api.patch(
+        "pods",
+        "web",
+        {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.28"}]}},
+        namespace="default",
+        patch_type="strategic",
+    )
     assert [(c["name"], c["image"]) for c in patched["spec"]["containers"]] == [
-        ("nginx", "nginx:1.28"), ("sidecar", "busybox:1.36")]
+        ("nginx", "nginx:1.28"),
+        ("sidecar", "busybox:1.36"),
+    ]
 
 
 def test_generate_name_uses_the_seeded_alphabet(api):
@@ -180,8 +240,11 @@ def test_watch_from_a_resource_version_replays_later_changes(api):
     api.create(pod("b"))
     api.delete("pods", "a", "default")
     seen = []
-    api.watch("pods", lambda t, o: seen.append((t, o["metadata"]["name"])),
-              resource_version=first["metadata"]["resourceVersion"])
+    api.watch(
+        "pods",
+        lambda t, o: seen.append((t, o["metadata"]["name"])),
+        resource_version=first["metadata"]["resourceVersion"],
+    )
     api.create(pod("c"))
     assert seen == [("ADDED", "b"), ("DELETED", "a"), ("ADDED", "c")]
 
@@ -200,8 +263,12 @@ def test_watch_from_a_compacted_version_is_410_gone(api):
 def test_field_selector_watch_sees_objects_enter_and_leave(api):
     api.create(pod("a"))
     seen = []
-    api.watch("pods", lambda t, o: seen.append(t), field_selector="spec.nodeName=worker-1",
-              resource_version=str(api.etcd.revision))
+    api.watch(
+        "pods",
+        lambda t, o: seen.append(t),
+        field_selector="spec.nodeName=worker-1",
+        resource_version=str(api.etcd.revision),
+    )
     api.bind("default", "a", "worker-1")
     api.delete("pods", "a", "default", grace_period_seconds=0)
     assert seen == ["ADDED", "DELETED"]
@@ -209,8 +276,12 @@ def test_field_selector_watch_sees_objects_enter_and_leave(api):
 
 def test_bookmarks_go_only_to_watchers_that_asked(api):
     got, plain = [], []
-    api.watch("pods", lambda t, o: got.append((t, o["metadata"]["resourceVersion"])), allow_bookmarks=True,
-              resource_version=str(api.etcd.revision))
+    api.watch(
+        "pods",
+        lambda t, o: got.append((t, o["metadata"]["resourceVersion"])),
+        allow_bookmarks=True,
+        resource_version=str(api.etcd.revision),
+    )
     api.watch("pods", lambda t, o: plain.append(t), resource_version=str(api.etcd.revision))
     api.send_bookmarks()
     assert got == [("BOOKMARK", str(api.etcd.revision))]
@@ -236,8 +307,14 @@ def test_binding_an_assigned_pod_conflicts(api):
 
 
 def test_service_gets_a_cluster_ip_inside_the_service_cidr(api):
-    svc = api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-                      "spec": {"ports": [{"port": 80}], "type": "NodePort"}})
+    svc = api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"ports": [{"port": 80}], "type": "NodePort"},
+        }
+    )
     assert svc["spec"]["clusterIP"].startswith("10.")
     assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767
 
@@ -245,9 +322,16 @@ def test_service_gets_a_cluster_ip_inside_the_service_cidr(api):
 def test_status_object_of_an_error_is_kubernetes_shaped(api):
     with pytest.raises(ApiError) as err:
         api.get("pods", "missing", "default")
-    assert err.value.status() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                  "message": 'pods "missing" not found', "reason": "NotFound",
-                                  "details": {"name": "missing", "kind": "pods"}, "code": 404}
+    assert err.value.status() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'pods "missing" not found',
+        "reason": "NotFound",
+        "details": {"name": "missing", "kind": "pods"},
+        "code": 404,
+    }
 
 
 def test_events_repeat_by_counting(api):
@@ -262,8 +346,12 @@ def test_events_repeat_by_counting(api):
 def test_watch_from_resource_version_zero_starts_with_the_current_state(api):
     api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}})
     seen = []
-    api.watch("configmaps", lambda etype, obj: seen.append((etype, obj["metadata"]["name"])),
-              namespace="default", resource_version="0")
+    api.watch(
+        "configmaps",
+        lambda etype, obj: seen.append((etype, obj["metadata"]["name"])),
+        namespace="default",
+        resource_version="0",
+    )
     api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "default"}})
     assert [s for s in seen if s[1] in ("a", "b")] == [("ADDED", "a"), ("ADDED", "b")]
 
@@ -313,15 +401,25 @@ def test_a_kubelet_cut_off_longer_than_the_history_relists_after_410():
 
 # --- preconditions come before validation ---------------------------------------------------------------------
 
-OPTIMISTIC_LOCK = ("the object has been modified; please apply your changes to the latest version and try "
-                   "again")
+OPTIMISTIC_LOCK = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 
 
 def _deployment(name: str = "web") -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
+    }
 
 
 def test_a_stale_put_that_also_breaks_validation_is_a_conflict_not_invalid(api):
@@ -361,8 +459,11 @@ def test_a_patch_naming_a_stale_resource_version_is_a_conflict_before_validation
     first = api.create(_deployment())
     api.patch("deployments", "web", {"metadata": {"labels": {"x": "y"}}})
     with pytest.raises(ApiError) as err:
-        api.patch("deployments", "web", {"metadata": {"resourceVersion": first["metadata"]["resourceVersion"]},
-                                         "spec": {"replicas": -1}})
+        api.patch(
+            "deployments",
+            "web",
+            {"metadata": {"resourceVersion": first["metadata"]["resourceVersion"]}, "spec": {"replicas": -1}},
+        )
     assert err.value.code == 409
     with pytest.raises(ApiError) as err:
         api.patch("deployments", "web", {"spec": {"replicas": -1}})
@@ -378,9 +479,11 @@ def test_a_put_for_a_recreated_object_fails_its_uid_precondition(api):
     body = dict(second, metadata=dict(second["metadata"], uid=first["metadata"]["uid"]))
     with pytest.raises(ApiError) as err:
         api.update(body)
-    assert str(err.value) == (f'Operation cannot be fulfilled on pods "web": Precondition failed: UID in '
-                              f'precondition: {first["metadata"]["uid"]}, UID in object meta: '
-                              f'{second["metadata"]["uid"]}')
+    assert str(err.value) == (
+        f'Operation cannot be fulfilled on pods "web": Precondition failed: UID in '
+        f"precondition: {first['metadata']['uid']}, UID in object meta: "
+        f"{second['metadata']['uid']}"
+    )
 
 
 def test_delete_preconditions_name_what_they_expected(api):
@@ -395,8 +498,10 @@ def test_delete_preconditions_name_what_they_expected(api):
     with pytest.raises(ApiError) as err:
         api.delete("deployments", "web", preconditions_resource_version=rv)
     assert err.value.code == 409
-    assert str(err.value) == (f'Operation cannot be fulfilled on deployments.apps "web": Precondition failed: '
-                              f'ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current}')
+    assert str(err.value) == (
+        f'Operation cannot be fulfilled on deployments.apps "web": Precondition failed: '
+        f"ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current}"
+    )
     api.delete("deployments", "web", preconditions_resource_version=current)
     assert api.peek("deployments", "web") is None
 
@@ -408,21 +513,30 @@ def test_environment_variables_need_a_name_of_printable_ascii_without_equals():
     c = kcourse.Cluster(seed=0)
 
     def pod(env: list) -> dict:
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "envy"},
-                "spec": {"containers": [{"name": "app", "image": "nginx:1.27", "env": env}]}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "envy"},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27", "env": env}]},
+        }
 
-    for env, want in (([{"value": "x"}], 'Pod "envy" is invalid: spec.containers[0].env[0].name: Required value'),
-                      ([{"name": "A", "value": "1"}, {"name": "KEY=1"}],
-                       ('Pod "envy" is invalid: spec.containers[0].env[1].name: Invalid value: "KEY=1": a valid '
-                       "environment variable name must consist only of printable ASCII characters other than '='")),
-                      ([{"name": "tab\there"}], "env[0].name: Invalid value")):
+    for env, want in (
+        ([{"value": "x"}], 'Pod "envy" is invalid: spec.containers[0].env[0].name: Required value'),
+        (
+            [{"name": "A", "value": "1"}, {"name": "KEY=1"}],
+            (
+                'Pod "envy" is invalid: spec.containers[0].env[1].name: Invalid value: "KEY=1": a valid '
+                "environment variable name must consist only of printable ASCII characters other than '='"
+            ),
+        ),
+        ([{"name": "tab\there"}], "env[0].name: Invalid value"),
+    ):
         with pytest.raises(kcourse.ApiError) as err:
             c.apply(pod(env))
         assert want in str(err.value)
         assert c.api.items("pods", "default") == []
     c.apply(pod([{"name": "1st.relaxed-name", "value": "ok"}]))  # allowed by the relaxed rule
     assert [p["metadata"]["name"] for p in c.api.items("pods", "default")] == ["envy"]
-
 
 
 def test_watchers_sharing_a_selector_each_get_every_change_in_registration_order(api):
@@ -432,23 +546,49 @@ def test_watchers_sharing_a_selector_each_get_every_change_in_registration_order
     api.create({**pod("a"), "metadata": {"name": "a", "labels": {"app": "db"}}})
     seen: list[tuple[str, str, str]] = []
     rv = str(api.etcd.revision)
-    for who, selector in (("w1", "app=web"), ("all", None), ("w2", "app=web"), ("not", "app!=web"),
-                          ("w3", "app=web")):
-        api.watch("pods", lambda t, o, who=who: seen.append((who, t, o["metadata"]["name"])),
-                  label_selector=selector, resource_version=rv)
+    for who, selector in (
+        ("w1", "app=web"),
+        ("all", None),
+        ("w2", "app=web"),
+        ("not", "app!=web"),
+        ("w3", "app=web"),
+    ):
+        api.watch(
+            "pods",
+            lambda t, o, who=who: seen.append((who, t, o["metadata"]["name"])),
+            label_selector=selector,
+            resource_version=rv,
+        )
     api.patch("pods", "a", {"metadata": {"labels": {"app": "web"}}}, namespace="default")
-    assert seen == [("w1", "ADDED", "a"), ("all", "MODIFIED", "a"), ("w2", "ADDED", "a"),
-                    ("not", "DELETED", "a"), ("w3", "ADDED", "a")]
+    assert seen == [
+        ("w1", "ADDED", "a"),
+        ("all", "MODIFIED", "a"),
+        ("w2", "ADDED", "a"),
+        ("not", "DELETED", "a"),
+        ("w3", "ADDED", "a"),
+    ]
     seen.clear()
     api.patch("pods", "a", {"metadata": {"labels": {"app": "db"}}}, namespace="default")
-    assert seen == [("w1", "DELETED", "a"), ("all", "MODIFIED", "a"), ("w2", "DELETED", "a"),
-                    ("not", "ADDED", "a"), ("w3", "DELETED", "a")]
+    assert seen == [
+        ("w1", "DELETED", "a"),
+        ("all", "MODIFIED", "a"),
+        ("w2", "DELETED", "a"),
+        ("not", "ADDED", "a"),
+        ("w3", "DELETED", "a"),
+    ]
     seen.clear()
     api.create(pod("b"))
     api.delete("pods", "b", "default", grace_period_seconds=0)
-    assert seen == [("w1", "ADDED", "b"), ("all", "ADDED", "b"), ("w2", "ADDED", "b"), ("w3", "ADDED", "b"),
-                    ("w1", "DELETED", "b"), ("all", "DELETED", "b"), ("w2", "DELETED", "b"),
-                    ("w3", "DELETED", "b")]
+    assert seen == [
+        ("w1", "ADDED", "b"),
+        ("all", "ADDED", "b"),
+        ("w2", "ADDED", "b"),
+        ("w3", "ADDED", "b"),
+        ("w1", "DELETED", "b"),
+        ("all", "DELETED", "b"),
+        ("w2", "DELETED", "b"),
+        ("w3", "DELETED", "b"),
+    ]
 
 
 def test_a_watcher_stopped_by_another_ones_handler_gets_nothing_more(api):
@@ -461,8 +601,9 @@ def test_a_watcher_stopped_by_another_ones_handler_gets_nothing_more(api):
         handles[1].stop()
 
     handles.append(api.watch("pods", first, label_selector="app=web", resource_version=rv))
-    handles.append(api.watch("pods", lambda t, o: seen.append("second"), label_selector="app=web",
-                             resource_version=rv))
+    handles.append(
+        api.watch("pods", lambda t, o: seen.append("second"), label_selector="app=web", resource_version=rv)
+    )
     api.create(pod("a"))
     api.create(pod("b"))
     assert seen == ["first", "first"]

@@ -15,14 +15,21 @@ MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
 
 def running_pods(c, label: str) -> list[dict]:
     key, _, value = label.partition("=")
-    return [p for p in c.api.items("pods", "default")
-            if p["metadata"].get("labels", {}).get(key) == value and p["status"].get("phase") == "Running"]
+    return [
+        p
+        for p in c.api.items("pods", "default")
+        if p["metadata"].get("labels", {}).get(key) == value and p["status"].get("phase") == "Running"
+    ]
 
 
 def test_a_booted_cluster_is_ready_and_stable(cluster):
     nodes = cluster.kubectl("get nodes").splitlines()
     assert [line.split()[:2] for line in nodes[1:]] == [
-        ["master-1", "Ready"], ["worker-1", "Ready"], ["worker-2", "Ready"], ["worker-3", "Ready"]]
+        ["master-1", "Ready"],
+        ["worker-1", "Ready"],
+        ["worker-2", "Ready"],
+        ["worker-3", "Ready"],
+    ]
     assert cluster.run_until_stable() == []  # nothing left to settle: only heartbeats remain
 
 
@@ -38,8 +45,10 @@ def test_a_deployment_of_three_runs_one_pod_on_each_worker(cluster):
 def test_scaling_up_and_down_follows_the_desired_count(cluster):
     cluster.apply((MANIFESTS / "nginx-deployment.yaml").read_text())
     cluster.run_until_stable()
-    assert cluster.kubectl("scale deployment nginx-deployment --replicas=5").strip() == \
-        "deployment.apps/nginx-deployment scaled"
+    assert (
+        cluster.kubectl("scale deployment nginx-deployment --replicas=5").strip()
+        == "deployment.apps/nginx-deployment scaled"
+    )
     cluster.run_until_stable()
     assert len(running_pods(cluster, "app=nginx")) == 5
     cluster.kubectl("scale deployment nginx-deployment --replicas=2")
@@ -58,8 +67,10 @@ def test_a_stale_update_is_refused_with_409_and_the_store_is_unchanged(cluster):
     with pytest.raises(ApiError) as err:
         cluster.api.update(old, user="kubectl")
     assert err.value.code == 409 and err.value.reason == "Conflict"
-    assert "the object has been modified; please apply your changes to the latest version and try again" \
+    assert (
+        "the object has been modified; please apply your changes to the latest version and try again"
         in err.value.message
+    )
     assert cluster.etcd.revision == revision
     assert cluster.api.peek("deployments", "nginx-deployment", "default")["spec"]["replicas"] == 4
 
@@ -67,12 +78,20 @@ def test_a_stale_update_is_refused_with_409_and_the_store_is_unchanged(cluster):
 def test_an_invalid_pod_is_refused_with_422_naming_the_field(cluster):
     revision = cluster.etcd.revision
     with pytest.raises(ApiError) as err:
-        cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "Bad_Name"},
-                       "spec": {"containers": [{"name": "app"}]}})
+        cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "Bad_Name"},
+                "spec": {"containers": [{"name": "app"}]},
+            }
+        )
     assert err.value.code == 422 and err.value.reason == "Invalid"
     assert 'Pod "Bad_Name" is invalid' in err.value.message
-    assert ("metadata.name" in err.value.message
-            and "spec.containers[0].image: Required value" in err.value.message)
+    assert (
+        "metadata.name" in err.value.message
+        and "spec.containers[0].image: Required value" in err.value.message
+    )
     assert cluster.etcd.revision == revision
 
 
@@ -121,9 +140,11 @@ def test_components_that_spin_without_time_passing_stop_with_a_clear_error(clust
     def spin():
         kubelet.after(0, spin)
         return kubelet.event("worker-1", "retrying at once")
+
     kubelet.after(0, spin)
-    with pytest.raises(RuntimeError,
-                       match=r"events at t=.* without time passing; the last: .*retrying at once"):
+    with pytest.raises(
+        RuntimeError, match=r"events at t=.* without time passing; the last: .*retrying at once"
+    ):
         cluster.run_until_stable()
 
 

@@ -37,7 +37,9 @@ def test_each_step_syncs_one_key_and_failures_retry_with_growing_back_off(bare):
     ctl.queue.add("default/a")
     times, messages = [], []
     for _ in range(20):
-        ev = bare.step(component="flaky-controller") if "flaky-controller" in bare.ready_components() else None
+        ev = (
+            bare.step(component="flaky-controller") if "flaky-controller" in bare.ready_components() else None
+        )
         if ev is None:
             timer = bare.clock.peek()
             bare.step()

@@ -17,8 +17,10 @@ from kcourse.sim.kubectl import Kubectl
 from kcourse.sim.kubectl.explain import word_wrap
 from kcourse.sim.kubectl.gosort import go_sort
 
-PENDING = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: pending\nspec:\n  nodeSelector: {disktype: ssd}\n"
-           "  containers:\n  - name: app\n    image: nginx:1.27\n")
+PENDING = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pending\nspec:\n  nodeSelector: {disktype: ssd}\n"
+    "  containers:\n  - name: app\n    image: nginx:1.27\n"
+)
 
 
 def _cluster() -> kcourse.Cluster:
@@ -82,11 +84,15 @@ def test_taint_adds_refuses_a_duplicate_overwrites_and_removes() -> None:
     assert k.run_full("taint nodes worker-1 gpu=yes:NoSchedule") == (0, "node/worker-1 tainted\n", "")
     revision = c.etcd.revision
     assert k.run_full("taint nodes worker-1 gpu=no:NoSchedule") == (
-        1, "", "error: node worker-1 already has gpu taint(s) with same effect(s) and --overwrite is false\n")
+        1,
+        "",
+        "error: node worker-1 already has gpu taint(s) with same effect(s) and --overwrite is false\n",
+    )
     assert c.etcd.revision == revision
     assert k.run_full("taint nodes worker-1 gpu=no:NoSchedule --overwrite")[1] == "node/worker-1 modified\n"
     assert c.get("nodes", "worker-1", None)["spec"]["taints"] == [
-        {"key": "gpu", "value": "no", "effect": "NoSchedule"}]
+        {"key": "gpu", "value": "no", "effect": "NoSchedule"}
+    ]
     assert k.run_full("taint nodes worker-1 gpu-")[1] == "node/worker-1 untainted\n"
     assert not c.get("nodes", "worker-1", None)["spec"].get("taints")
     assert k.run_full("taint nodes worker-1 gpu-") == (1, "", 'error: taint "gpu" not found\n')
@@ -115,9 +121,15 @@ def test_edit_reads_the_object_then_answers_that_the_editor_cannot_run() -> None
     c.kubectl("create configmap cfg --from-literal=a=b")
     assert Kubectl(c).run_full("edit cm cfg") == (1, "", 'error: unable to launch the editor "vi"\n')
     assert Kubectl(c, environ={"KUBE_EDITOR": "/usr/bin/nano"}).run_full("edit cm cfg") == (
-        1, "", 'error: there was a problem with the editor "/usr/bin/nano"\n')
+        1,
+        "",
+        'error: there was a problem with the editor "/usr/bin/nano"\n',
+    )
     assert Kubectl(c).run_full("edit cm nosuch") == (
-        1, "", 'Error from server (NotFound): configmaps "nosuch" not found\n')
+        1,
+        "",
+        'Error from server (NotFound): configmaps "nosuch" not found\n',
+    )
 
 
 def test_logs_follow_prints_what_exists_and_never_moves_the_clock() -> None:
@@ -137,14 +149,17 @@ def test_set_image_and_patch_change_the_template_and_print_kubectls_operations()
     c.kubectl("create deployment web --image=nginx:1.27")
     k = Kubectl(c)
     assert k.run_full("set image deployment/web nginx=nginx:1.28 --dry-run=client")[1] == (
-        "deployment.apps/web image updated (dry run)\n")
+        "deployment.apps/web image updated (dry run)\n"
+    )
     assert c.get("deployments", "web")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert k.run_full("set image deployment/web nginx=nginx:1.28")[1] == "deployment.apps/web image updated\n"
     assert c.get("deployments", "web")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
     assert k.run_full(["patch", "deployment", "web", "-p", '{"spec":{"replicas":3}}'])[1] == (
-        "deployment.apps/web patched\n")
+        "deployment.apps/web patched\n"
+    )
     assert k.run_full(["patch", "deployment", "web", "-p", '{"spec":{"replicas":3}}'])[1] == (
-        "deployment.apps/web patched (no change)\n")
+        "deployment.apps/web patched (no change)\n"
+    )
     assert c.get("deployments", "web")["spec"]["replicas"] == 3
 
 
@@ -153,9 +168,20 @@ def test_events_for_an_object_filters_by_kind_and_name_and_checks_types() -> Non
     c.apply(PENDING)
     c.run_until_stable()
     code, out, _ = Kubectl(c).run_full("events --for pod/pending")
-    assert code == 0 and out.splitlines()[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert code == 0 and out.splitlines()[0].split() == [
+        "LAST",
+        "SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ]
     assert all("Pod/pending" in line for line in out.splitlines()[1:]) and "FailedScheduling" in out
-    assert Kubectl(c).run_full("events --types=Bogus") == (1, "", "error: valid --types are Normal or Warning\n")
+    assert Kubectl(c).run_full("events --types=Bogus") == (
+        1,
+        "",
+        "error: valid --types are Normal or Warning\n",
+    )
 
 
 def test_create_deployment_takes_the_first_containers_command_after_the_dash():
@@ -164,12 +190,21 @@ def test_create_deployment_takes_the_first_containers_command_after_the_dash():
     container's command; several images with a command are refused in Validate).  Texts checked against
     the real kubectl v1.32 with ``--dry-run=client``."""
     c = kcourse.Cluster(seed=0)
-    assert c.kubectl("create deployment batch --image=busybox:1.36 -- sleep 3600") == "deployment.apps/batch created\n"
-    assert c.kubectl("get deploy batch -o jsonpath={.spec.template.spec.containers[0].command}") == '["sleep","3600"]'
+    assert (
+        c.kubectl("create deployment batch --image=busybox:1.36 -- sleep 3600")
+        == "deployment.apps/batch created\n"
+    )
+    assert (
+        c.kubectl("get deploy batch -o jsonpath={.spec.template.spec.containers[0].command}")
+        == '["sleep","3600"]'
+    )
     assert c.kubectl("create deployment b2 --image=busybox:1.36 --image=nginx:1.27 -- sleep 1") == (
-        "error: cannot specify multiple --image options and command\n")
+        "error: cannot specify multiple --image options and command\n"
+    )
     assert c.kubectl("create deployment --image=busybox:1.36 -- sleep 1").startswith(
-        "error: exactly one NAME is required, got 0\n")
+        "error: exactly one NAME is required, got 0\n"
+    )
     assert c.kubectl("create deployment a b --image=busybox:1.36").startswith(
-        "error: exactly one NAME is required, got 2\n")
+        "error: exactly one NAME is required, got 2\n"
+    )
     assert [d["metadata"]["name"] for d in c.api.items("deployments", "default")] == ["batch"]

@@ -24,7 +24,10 @@ def c() -> kcourse.Cluster:
 
 
 def test_apply_and_rollout_status(c):
-    assert c.kubectl(f"apply -f {MANIFESTS / 'nginx-deployment.yaml'}") == "deployment.apps/nginx-deployment created\n"
+    assert (
+        c.kubectl(f"apply -f {MANIFESTS / 'nginx-deployment.yaml'}")
+        == "deployment.apps/nginx-deployment created\n"
+    )
     out = c.kubectl("rollout status deployment/nginx-deployment")
     assert out.endswith('deployment "nginx-deployment" successfully rolled out\n')
     lines = c.kubectl("get pods -o wide").splitlines()

@@ -26,20 +26,30 @@ CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect":
 
 def node(name, cpu="2", memory="4Gi", pods="110", labels=None, taints=None, unschedulable=False, images=None):
     alloc = {"cpu": cpu, "memory": memory, "pods": pods}
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
-            "spec": {"taints": taints or [], **({"unschedulable": True} if unschedulable else {})},
-            "status": {"capacity": dict(alloc), "allocatable": alloc, "images": images or []}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "spec": {"taints": taints or [], **({"unschedulable": True} if unschedulable else {})},
+        "status": {"capacity": dict(alloc), "allocatable": alloc, "images": images or []},
+    }
 
 
 def pod(name, cpu=None, memory=None, node_name=None, labels=None, priority=0, image="nginx:1.25", **spec):
     requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
-    body = {"containers": [{"name": "c", "image": image, "resources": {"requests": requests}}],
-            "priority": priority, **spec}
+    body = {
+        "containers": [{"name": "c", "image": image, "resources": {"requests": requests}}],
+        "priority": priority,
+        **spec,
+    }
     if node_name:
         body["nodeName"] = node_name
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "default", "labels": labels or {}}, "spec": body}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "labels": labels or {}},
+        "spec": body,
+    }
 
 
 def framework(*nodes, pods=(), seed=0, **kw):
@@ -84,7 +94,9 @@ def test_prefilter_leaves_out_the_filters_with_nothing_to_check_for_a_plain_pod(
     assert skipped == {"NodeName", "NodeAffinity", "NodePorts", "PodTopologySpread"}
     picky = pod("c", nodeSelector={"disk": "ssd"})
     assert fw.plugin("NodeAffinity").pre_filter(state, picky) is None
-    assert fw.schedule(picky).message.startswith("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity")
+    assert fw.schedule(picky).message.startswith(
+        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity"
+    )
 
 
 def test_a_node_update_refreshes_what_filters_read():
@@ -117,32 +129,54 @@ def test_node_name_rejects_other_nodes():
 def test_taint_toleration_filter_names_the_untolerated_taint():
     fw = framework(node("m", taints=[CONTROL_PLANE_TAINT]))
     st = filter_status(fw, pod("a"), "m")
-    assert (st.plugin, st.reasons) == ("TaintToleration",
-                                       ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"])
-    tolerant = pod("b", tolerations=[{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
-                                      "effect": "NoSchedule"}])
+    assert (st.plugin, st.reasons) == (
+        "TaintToleration",
+        ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"],
+    )
+    tolerant = pod(
+        "b",
+        tolerations=[
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
+        ],
+    )
     assert filter_status(fw, tolerant, "m").ok
 
 
 def test_node_affinity_filter_checks_node_selector_expressions_and_match_fields():
     fw = framework(node("w1", labels={"disk": "ssd", "cores": "8"}), node("w2"))
     assert filter_status(fw, pod("a", nodeSelector={"disk": "ssd"}), "w2").reasons == [
-        "node(s) didn't match Pod's node affinity/selector"]
-    gt = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4"]}]}]}}}
+        "node(s) didn't match Pod's node affinity/selector"
+    ]
+    gt = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4"]}]}
+                ]
+            }
+        }
+    }
     assert filter_status(fw, pod("b", affinity=gt), "w1").ok
     assert not filter_status(fw, pod("b", affinity=gt), "w2").ok
 
 
 def test_daemonset_style_match_fields_narrow_the_cycle_to_one_node():
     fw = framework(node("w1"), node("w2"), node("w3"))
-    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w2"]}]}]}}}
+    affinity = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w2"]}]}
+                ]
+            }
+        }
+    }
     result = fw.schedule(pod("ds", affinity=affinity))
     assert (result.node, result.evaluated) == ("w2", 1)
     too_big = fw.schedule(pod("ds-big", cpu="3", affinity=affinity))
     assert too_big.message.startswith(
-        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. ")
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. "
+    )
 
 
 def test_node_ports_rejects_a_node_whose_host_port_is_taken():
@@ -151,7 +185,9 @@ def test_node_ports_rejects_a_node_whose_host_port_is_taken():
     fw = framework(node("w1"), node("w2"), pods=[busy])
     p = pod("new")
     p["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]
-    assert filter_status(fw, p, "w1").reasons == ["node(s) didn't have free ports for the requested pod ports"]
+    assert filter_status(fw, p, "w1").reasons == [
+        "node(s) didn't have free ports for the requested pod ports"
+    ]
     assert filter_status(fw, p, "w2").ok
 
 
@@ -163,16 +199,27 @@ def test_node_resources_fit_lists_every_insufficient_resource_and_too_many_pods(
 
 def test_pod_topology_spread_rejects_a_node_exceeding_max_skew():
     web = {"app": "web"}
-    fw = framework(node("w1"), node("w2"), node("bare", labels={}),
-                   pods=[pod("a", node_name="w1", labels=web), pod("b", node_name="w1", labels=web)])
+    fw = framework(
+        node("w1"),
+        node("w2"),
+        node("bare", labels={}),
+        pods=[pod("a", node_name="w1", labels=web), pod("b", node_name="w1", labels=web)],
+    )
     del fw.cache.nodes["bare"].node["metadata"]["labels"]["kubernetes.io/hostname"]
-    constraint = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
-                   "labelSelector": {"matchLabels": web}}]
+    constraint = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": web},
+        }
+    ]
     p = pod("c", labels=web, topologySpreadConstraints=constraint)
     assert filter_status(fw, p, "w1").reasons == ["node(s) didn't match pod topology spread constraints"]
     assert filter_status(fw, p, "w2").ok
     assert filter_status(fw, p, "bare").reasons == [
-        "node(s) didn't match pod topology spread constraints (missing required label)"]
+        "node(s) didn't match pod topology spread constraints (missing required label)"
+    ]
 
 
 # --- score plugins ----------------------------------------------------------------------------------------------
@@ -199,7 +246,10 @@ def test_balanced_allocation_is_one_minus_the_spread_of_the_fractions():
     fw = framework(node("w1"), node("w2", cpu="4"))
     s = scores(fw, pod("a", cpu="1", memory="512Mi"))
     # w1: cpu 0.5, memory 0.125 → std 0.1875 → 81; w2: cpu 0.25 → std 0.0625 → 93
-    assert (s["w1"]["NodeResourcesBalancedAllocation"], s["w2"]["NodeResourcesBalancedAllocation"]) == (81, 93)
+    assert (s["w1"]["NodeResourcesBalancedAllocation"], s["w2"]["NodeResourcesBalancedAllocation"]) == (
+        81,
+        93,
+    )
 
 
 def test_image_locality_scores_by_size_and_spread():
@@ -211,25 +261,46 @@ def test_image_locality_scores_by_size_and_spread():
 
 
 def test_taint_toleration_scores_untolerated_prefer_no_schedule_taints_down():
-    fw = framework(node("soft", taints=[{"key": "spot", "value": "true", "effect": "PreferNoSchedule"}]), node("w"))
+    fw = framework(
+        node("soft", taints=[{"key": "spot", "value": "true", "effect": "PreferNoSchedule"}]), node("w")
+    )
     s = scores(fw, pod("a"))
     assert (s["soft"]["TaintToleration"], s["w"]["TaintToleration"]) == (0, 300)
 
 
 def test_node_affinity_scores_preferred_terms_by_weight():
     fw = framework(node("ssd", labels={"disk": "ssd"}), node("hdd"))
-    preferred = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-        {"weight": 10, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}}]}}
+    preferred = {
+        "nodeAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 10,
+                    "preference": {
+                        "matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]
+                    },
+                }
+            ]
+        }
+    }
     s = scores(fw, pod("a", affinity=preferred))
     assert (s["ssd"]["NodeAffinity"], s["hdd"]["NodeAffinity"]) == (200, 0)
 
 
 def test_pod_topology_spread_scores_the_node_with_fewer_matching_pods_higher():
     web = {"app": "web"}
-    fw = framework(node("w1"), node("w2"),
-                   pods=[pod("a", node_name="w1", labels=web), pod("b", node_name="w1", labels=web)])
-    constraint = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-                   "labelSelector": {"matchLabels": web}}]
+    fw = framework(
+        node("w1"),
+        node("w2"),
+        pods=[pod("a", node_name="w1", labels=web), pod("b", node_name="w1", labels=web)],
+    )
+    constraint = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": web},
+        }
+    ]
     s = scores(fw, pod("c", labels=web, topologySpreadConstraints=constraint))
     assert (s["w1"]["PodTopologySpread"], s["w2"]["PodTopologySpread"]) == (0, 200)
 
@@ -252,22 +323,29 @@ def test_spreading_counts_follow_pods_bound_deleted_and_terminating():
 
 def test_system_default_spreading_applies_to_pods_a_service_selects():
     web = {"app": "web"}
-    fw = framework(node("w1"), node("w2"), pods=[pod("a", node_name="w1", labels=web)],
-                   default_selector=lambda p: Selector([("app", "=", ("web",))]))
+    fw = framework(
+        node("w1"),
+        node("w2"),
+        pods=[pod("a", node_name="w1", labels=web)],
+        default_selector=lambda p: Selector([("app", "=", ("web",))]),
+    )
     s = scores(fw, pod("b", labels=web))
     assert s["w2"]["PodTopologySpread"] > s["w1"]["PodTopologySpread"]
 
 
 def test_decided_by_is_the_plugin_with_the_largest_weighted_lead_over_the_runner_up():
-    result = CycleResult("w1", 2, 2, {}, {"w1": {"A": 100, "B": 90}, "w2": {"A": 95, "B": 50}},
-                         {"w1": 190, "w2": 145})
+    result = CycleResult(
+        "w1", 2, 2, {}, {"w1": {"A": 100, "B": 90}, "w2": {"A": 95, "B": 50}}, {"w1": 190, "w2": 145}
+    )
     assert result.decided_by == "B"
     tie = CycleResult("w1", 2, 2, {}, {"w1": {"A": 1}, "w2": {"A": 1}}, {"w1": 1, "w2": 1})
     assert tie.decided_by is None
 
 
 def test_ties_are_broken_with_the_seeded_rng():
-    chosen = {framework(node("w1"), node("w2"), node("w3"), seed=s).schedule(pod("a")).node for s in range(12)}
+    chosen = {
+        framework(node("w1"), node("w2"), node("w3"), seed=s).schedule(pod("a")).node for s in range(12)
+    }
     assert chosen == {"w1", "w2", "w3"}
 
 
@@ -276,9 +354,14 @@ def test_ties_are_broken_with_the_seeded_rng():
 
 def test_fit_error_reasons_are_sorted_as_strings_like_upstream():
     statuses = {f"n{i}": Status("Unschedulable", ["Insufficient cpu"]) for i in range(10)}
-    statuses |= {"m1": Status("Unschedulable", ["Insufficient memory"]),
-                 "m2": Status("Unschedulable", ["Insufficient memory"])}
-    assert fit_error_message(12, statuses) == "0/12 nodes are available: 10 Insufficient cpu, 2 Insufficient memory."
+    statuses |= {
+        "m1": Status("Unschedulable", ["Insufficient memory"]),
+        "m2": Status("Unschedulable", ["Insufficient memory"]),
+    }
+    assert (
+        fit_error_message(12, statuses)
+        == "0/12 nodes are available: 10 Insufficient cpu, 2 Insufficient memory."
+    )
 
 
 def test_decisions_keep_only_the_last_n_pods():
@@ -294,10 +377,17 @@ def test_a_recorded_cycle_reads_as_scores_per_node_and_plugin():
     d = Decisions()
     d.record("default/a", result)
     decision = d["default/a"]
-    assert decision["filtered"] == {"m": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"}
+    assert decision["filtered"] == {
+        "m": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
+    }
     assert list(decision["scores"]) == ["w1", "w2"]
-    assert list(decision["scores"]["w1"]) == ["TaintToleration", "NodeAffinity", "NodeResourcesFit",
-                                              "NodeResourcesBalancedAllocation", "ImageLocality"]
+    assert list(decision["scores"]["w1"]) == [
+        "TaintToleration",
+        "NodeAffinity",
+        "NodeResourcesFit",
+        "NodeResourcesBalancedAllocation",
+        "ImageLocality",
+    ]
     assert decision["total"] == {n: sum(s.values()) for n, s in decision["scores"].items()}
     assert (decision["node"], decision["feasible"], decision["evaluated"]) == ("w2", 2, 3)
     assert decision["decided_by"] == "NodeResourcesFit"
@@ -324,8 +414,14 @@ def small():
 
 
 def web_pod(name="web", cpu="100m", **meta):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, **meta},
-            "spec": {"containers": [{"name": "web", "image": "nginx:1.25", "resources": {"requests": {"cpu": cpu}}}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, **meta},
+        "spec": {
+            "containers": [{"name": "web", "image": "nginx:1.25", "resources": {"requests": {"cpu": cpu}}}]
+        },
+    }
 
 
 def scheduled_condition(c, name):
@@ -339,7 +435,9 @@ def test_a_pod_lands_on_a_worker_with_a_scheduled_event(small):
     assert where.startswith("worker-")
     events = [e for e in small.api.items("events", "default") if e["reason"] == "Scheduled"]
     assert [e["message"] for e in events] == [f"Successfully assigned default/web to {where}"]
-    assert any(e.component == "kube-scheduler" and e.message == f"bound default/web to {where}" for e in small.events)
+    assert any(
+        e.component == "kube-scheduler" and e.message == f"bound default/web to {where}" for e in small.events
+    )
 
 
 def test_a_pod_bigger_than_any_node_stays_pending_with_the_real_message(small):
@@ -347,11 +445,17 @@ def test_a_pod_bigger_than_any_node_stays_pending_with_the_real_message(small):
     small.run_until_stable()
     pod_ = small.get("pods", "big")
     cond = scheduled_condition(small, "big")
-    expected = ("0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
-                "3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, "
-                "3 No preemption victims found for incoming pod.")
+    expected = (
+        "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+        "3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, "
+        "3 No preemption victims found for incoming pod."
+    )
     assert (pod_["status"]["phase"], cond["status"], cond["reason"], cond["message"]) == (
-        "Pending", "False", "Unschedulable", expected)
+        "Pending",
+        "False",
+        "Unschedulable",
+        expected,
+    )
     failed = [e for e in small.api.items("events", "default") if e["reason"] == "FailedScheduling"]
     assert [(e["type"], e["message"]) for e in failed] == [("Warning", expected)]
 
@@ -421,8 +525,14 @@ def test_higher_priority_pods_are_popped_first(small):
     sched = small.scheduler
     sched.active = False  # hold the loop while both pods queue
     small.apply(web_pod("low"))
-    small.apply({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
-                 "value": 1000})  # the Priority admission plugin turns the class into spec.priority
+    small.apply(
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": "high"},
+            "value": 1000,
+        }
+    )  # the Priority admission plugin turns the class into spec.priority
     high = web_pod("high")
     high["spec"]["priorityClassName"] = "high"
     small.apply(high)
@@ -454,7 +564,7 @@ def test_the_scheduler_reports_its_events_as_default_scheduler(small):
     small.apply(web_pod())
     small.run_until_stable()
     [ev] = [e for e in small.api.items("events", "default") if e["reason"] == "Scheduled"]
-    assert ev["source"]["component"] == "default-scheduler"     # the profile's name, as kubectl shows it
+    assert ev["source"]["component"] == "default-scheduler"  # the profile's name, as kubectl shows it
     assert "  Normal  Scheduled  " in small.kubectl("describe pod web")
     assert "default-scheduler  Successfully assigned default/web" in small.kubectl("describe pod web")
 
@@ -464,16 +574,28 @@ def test_decisions_record_scores_filters_and_the_winner(small):
     small.run_until_stable()
     d = small.scheduler.decisions["default/web"]
     assert d["node"] == small.get("pods", "web")["spec"]["nodeName"]
-    assert d["filtered"] == {"master-1": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"}
+    assert d["filtered"] == {
+        "master-1": "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
+    }
     assert (d["feasible"], d["evaluated"]) == (3, 4)
     assert set(d["total"]) == {"worker-1", "worker-2", "worker-3"}
     assert d["total"][d["node"]] == max(d["total"].values())
 
 
 def test_default_spreading_selects_through_the_services_sharing_a_label_with_the_pod(small):
-    for name, selector in (("web", {"app": "web"}), ("db", {"app": "db"}), ("frontend", {"app": "web", "tier": "fe"})):
-        small.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-                     "spec": {"selector": selector, "ports": [{"port": 80}]}})
+    for name, selector in (
+        ("web", {"app": "web"}),
+        ("db", {"app": "db"}),
+        ("frontend", {"app": "web", "tier": "fe"}),
+    ):
+        small.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {"selector": selector, "ports": [{"port": 80}]},
+            }
+        )
     small.run_until_stable()
     fw = small.scheduler.framework
     assert str(fw.default_selector(web_pod(labels={"app": "web"}))) == "app=web"
@@ -486,8 +608,14 @@ def test_a_higher_priority_pod_preempts_a_lower_priority_one(small):
         small.apply(web_pod(f"filler-{i}", cpu="1500m"))
     small.run_until_stable()
     placed = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in small.pods()}
-    small.apply({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
-                 "value": 1000})  # the Priority admission plugin turns the class into spec.priority
+    small.apply(
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": "high"},
+            "value": 1000,
+        }
+    )  # the Priority admission plugin turns the class into spec.priority
     vip = web_pod("vip", cpu="1")
     vip["spec"]["priorityClassName"] = "high"
     small.apply(vip)
@@ -496,7 +624,7 @@ def test_a_higher_priority_pod_preempts_a_lower_priority_one(small):
     [preempted] = [e for e in small.api.items("events", "default") if e["reason"] == "Preempted"]
     victim = preempted["involvedObject"]["name"]
     assert placed[victim] == nominated and preempted["message"].endswith(f"on node {nominated}")
-    assert small.api.peek("pods", victim, "default") is None      # its kubelet stopped it gracefully
+    assert small.api.peek("pods", victim, "default") is None  # its kubelet stopped it gracefully
     assert small.get("pods", "vip")["spec"]["nodeName"] == nominated
 
 

@@ -62,21 +62,41 @@ EXTENSION_POINTS = {
     "ImageLocality": {PreScorePlugin, ScorePlugin},
     "DefaultBinder": {BindPlugin},
 }
-PROTOCOLS = (QueueSortPlugin, PreFilterPlugin, FilterPlugin, PostFilterPlugin, PreScorePlugin, ScorePlugin,
-             ScoreExtensions, ReservePlugin, BindPlugin)
+PROTOCOLS = (
+    QueueSortPlugin,
+    PreFilterPlugin,
+    FilterPlugin,
+    PostFilterPlugin,
+    PreScorePlugin,
+    ScorePlugin,
+    ScoreExtensions,
+    ReservePlugin,
+    BindPlugin,
+)
 
 
 def node(name, cpu="2", labels=None):
     alloc = {"cpu": cpu, "memory": "4Gi", "pods": "110"}
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
-            "spec": {}, "status": {"capacity": dict(alloc), "allocatable": alloc}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "spec": {},
+        "status": {"capacity": dict(alloc), "allocatable": alloc},
+    }
 
 
 def pod(name, cpu=None, **spec):
     requests = {"cpu": cpu} if cpu else {}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "uid": name},
-            "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": requests}}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "uid": name},
+        "spec": {
+            "containers": [{"name": "c", "image": "nginx", "resources": {"requests": requests}}],
+            **spec,
+        },
+    }
 
 
 def framework(*nodes, **kw):
@@ -101,20 +121,38 @@ def test_the_plugin_base_class_implements_no_extension_point():
 
 def test_the_framework_places_plugins_on_extension_points_by_protocol_in_profile_order():
     fw = framework()
-    assert [p.name for p in fw.filter_plugins] == ["NodeUnschedulable", "NodeName", "TaintToleration",
-                                                   "NodeAffinity", "NodePorts", "NodeResourcesFit",
-                                                   "PodTopologySpread"]
-    assert [p.name for p in fw.score_plugins] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit",
-                                                  "PodTopologySpread", "NodeResourcesBalancedAllocation",
-                                                  "ImageLocality"]
+    assert [p.name for p in fw.filter_plugins] == [
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+        "NodeAffinity",
+        "NodePorts",
+        "NodeResourcesFit",
+        "PodTopologySpread",
+    ]
+    assert [p.name for p in fw.score_plugins] == [
+        "TaintToleration",
+        "NodeAffinity",
+        "NodeResourcesFit",
+        "PodTopologySpread",
+        "NodeResourcesBalancedAllocation",
+        "ImageLocality",
+    ]
     assert [p.name for p in fw.post_filter_plugins] == ["DefaultPreemption"]
     assert [p.name for p in fw.bind_plugins] == ["DefaultBinder"]
     assert fw.queue_sort.name == "PrioritySort"
 
 
 def test_status_codes_are_upstreams():
-    assert [c.value for c in Code] == ["Success", "Error", "Unschedulable", "UnschedulableAndUnresolvable",
-                                       "Wait", "Skip", "Pending"]
+    assert [c.value for c in Code] == [
+        "Success",
+        "Error",
+        "Unschedulable",
+        "UnschedulableAndUnresolvable",
+        "Wait",
+        "Skip",
+        "Pending",
+    ]
     assert Status().ok and not Status().rejected
     assert Status.unresolvable("x").rejected and Status.unschedulable("x").rejected
     assert not Status.error("x").rejected and not Status.error("x").ok
@@ -146,17 +184,38 @@ def test_cycle_state_keeps_each_plugins_data_under_its_key():
 
 def test_the_default_profile_lists_upstreams_multipoint_plugins_in_order_with_their_weights():
     """``getDefaultPlugins`` (v1.32) minus the plugins this simulation does not model."""
-    upstream = ["SchedulingGates", "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration",
-                "NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeRestrictions", "NodeVolumeLimits",
-                "VolumeBinding", "VolumeZone", "PodTopologySpread", "InterPodAffinity", "DefaultPreemption",
-                "NodeResourcesBalancedAllocation", "ImageLocality", "DefaultBinder"]
+    upstream = [
+        "SchedulingGates",
+        "PrioritySort",
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+        "NodeAffinity",
+        "NodePorts",
+        "NodeResourcesFit",
+        "VolumeRestrictions",
+        "NodeVolumeLimits",
+        "VolumeBinding",
+        "VolumeZone",
+        "PodTopologySpread",
+        "InterPodAffinity",
+        "DefaultPreemption",
+        "NodeResourcesBalancedAllocation",
+        "ImageLocality",
+        "DefaultBinder",
+    ]
     names = [spec.name for spec in DEFAULT_PROFILE.plugins]
     assert names == [n for n in upstream if n in names]
     assert set(names) == set(EXTENSION_POINTS)
     assert DEFAULT_PROFILE.scheduler_name == "default-scheduler"
-    assert framework().weights == {"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
-                                   "PodTopologySpread": 2, "NodeResourcesBalancedAllocation": 1,
-                                   "ImageLocality": 1}
+    assert framework().weights == {
+        "TaintToleration": 3,
+        "NodeAffinity": 2,
+        "NodeResourcesFit": 1,
+        "PodTopologySpread": 2,
+        "NodeResourcesBalancedAllocation": 1,
+        "ImageLocality": 1,
+    }
 
 
 def test_the_registry_builds_every_profile_plugin_and_each_call_gives_a_fresh_registry():
@@ -197,8 +256,14 @@ def custom(*names):
 
 def test_a_plugin_of_ones_own_runs_at_its_extension_point_through_registry_and_profile():
     registry = new_in_tree_registry() | {"OnlyEven": OnlyEven}
-    fw = framework(node("w1"), node("w2"), node("w3"), node("w4"), registry=registry,
-                   profile=custom("OnlyEven", "NodeResourcesFit"))
+    fw = framework(
+        node("w1"),
+        node("w2"),
+        node("w3"),
+        node("w4"),
+        registry=registry,
+        profile=custom("OnlyEven", "NodeResourcesFit"),
+    )
     assert fw.schedule(pod("a")).node in {"w2", "w4"}
     too_big = fw.schedule(pod("b", cpu="3"))
     assert too_big.node is None
@@ -212,8 +277,10 @@ def test_a_pre_filter_rejection_is_every_nodes_status_and_reads_as_upstreams_fit
     result = fw.schedule(pod("a"))
     assert result.node is None and not result.error
     assert set(result.statuses) == {"w1", "w2"} and result.unschedulable_plugins == {"Closed"}
-    assert result.message == ("0/2 nodes are available: the cluster is closed. preemption: 0/2 nodes are "
-                              "available: 2 No preemption victims found for incoming pod.")
+    assert result.message == (
+        "0/2 nodes are available: the cluster is closed. preemption: 0/2 nodes are "
+        "available: 2 No preemption victims found for incoming pod."
+    )
 
 
 def test_post_filter_is_whatever_the_profile_names_not_a_plugin_called_by_name():
@@ -232,8 +299,10 @@ def test_no_module_of_the_scheduler_package_is_over_800_lines():
     assert {name: n for name, n in sizes.items() if n > 800} == {}
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in (PACKAGE / "plugins").glob("*.py")
-                                        if p.name not in ("__init__.py", "helper.py")))
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.name for p in (PACKAGE / "plugins").glob("*.py") if p.name not in ("__init__.py", "helper.py")),
+)
 def test_each_plugin_module_names_its_upstream_go_file(path):
     doc = ast.get_docstring(ast.parse((PACKAGE / "plugins" / path).read_text()))
     assert doc is not None and "pkg/scheduler/framework/plugins/" in doc and ".go" in doc
@@ -255,8 +324,9 @@ class FakeClock:
 def test_a_rejected_pod_is_requeued_only_by_an_event_its_rejecting_plugin_registered():
     fw = framework(node("w1"))
     activated = []
-    queue = SchedulingQueue(FakeClock(), fw, start_timer=lambda delay, work: None,
-                            on_active=lambda: activated.append(1))
+    queue = SchedulingQueue(
+        FakeClock(), fw, start_timer=lambda delay, work: None, on_active=lambda: activated.append(1)
+    )
     queue.add(pod("a", cpu="3"))
     pinfo = queue.pop()
     assert queue.add_unschedulable(pinfo, {"NodeResourcesFit"}) == "unschedulablePods"
@@ -283,14 +353,28 @@ def _affinities():
     terms = [{"matchExpressions": [e]} for e in expressions] + [{"matchFields": fields}, {}]
     yield {}
     yield {"nodeSelector": {"disk": "ssd"}}
-    yield {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}}}
+    yield {
+        "affinity": {
+            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}
+        }
+    }
     for a, b in itertools.combinations_with_replacement(terms, 2):
-        yield {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [a] if a == b else [a, b]}}}}
+        yield {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [a] if a == b else [a, b]
+                    }
+                }
+            }
+        }
 
 
-NODES = [node("n1", labels={"disk": "ssd", "cores": "8"}), node("n2", labels={"gpu": "a100", "cores": "2"}),
-         node("n3")]
+NODES = [
+    node("n1", labels={"disk": "ssd", "cores": "8"}),
+    node("n2", labels={"gpu": "a100", "cores": "2"}),
+    node("n3"),
+]
 
 
 @pytest.mark.parametrize("spec", list(_affinities()))
@@ -303,13 +387,21 @@ def test_the_daemonset_controller_and_the_scheduler_agree_on_where_a_pod_may_run
     for n in NODES:
         by_scheduler = plugin.filter(state, p, NodeInfo.build(n)) is None
         by_controller = node_should_run_daemon_pod(n, ds)[0]
-        assert by_scheduler == by_controller == nodeaffinity.required_node_affinity_matches(p, n), n["metadata"]
+        assert by_scheduler == by_controller == nodeaffinity.required_node_affinity_matches(p, n), n[
+            "metadata"
+        ]
 
 
 def test_after_a_pre_filter_rejection_preemption_tries_only_the_filters_whose_pre_filter_ran():
     registry = new_in_tree_registry() | {"Closed": Closed}
-    profile = Profile("custom", (PluginSpec("PrioritySort"), PluginSpec("Closed"),
-                                 *(s for s in DEFAULT_PROFILE.plugins if s.name != "PrioritySort")))
+    profile = Profile(
+        "custom",
+        (
+            PluginSpec("PrioritySort"),
+            PluginSpec("Closed"),
+            *(s for s in DEFAULT_PROFILE.plugins if s.name != "PrioritySort"),
+        ),
+    )
     fw = framework(node("w1"), registry=registry, profile=profile)
     fw.cache.add_pod({**pod("low", cpu="1"), "spec": {**pod("low", cpu="1")["spec"], "nodeName": "w1"}})
     result = fw.schedule(pod("high", cpu="1", priority=10))
@@ -322,15 +414,22 @@ def test_after_a_pre_filter_rejection_preemption_tries_only_the_filters_whose_pr
 def test_required_terms_naming_no_common_node_reject_the_pod_at_pre_filter_as_upstream():
     """``nodeaffinity/node_affinity.go`` PreFilter: ``errReasonConflict``, UnschedulableAndUnresolvable."""
     fw = framework(node("w1"), node("w2"))
-    names = [{"key": "metadata.name", "operator": "In", "values": ["w1"]},
-             {"key": "metadata.name", "operator": "In", "values": ["w2"]}]
-    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-        "nodeSelectorTerms": [{"matchFields": names}]}}}
+    names = [
+        {"key": "metadata.name", "operator": "In", "values": ["w1"]},
+        {"key": "metadata.name", "operator": "In", "values": ["w2"]},
+    ]
+    affinity = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchFields": names}]}
+        }
+    }
     result = fw.schedule(pod("ds", affinity=affinity))
     assert result.node is None and result.unschedulable_plugins == {"NodeAffinity"}
     assert {st.code for st in result.statuses.values()} == {Code.UNSCHEDULABLE_AND_UNRESOLVABLE}
-    assert result.message == ("0/2 nodes are available: pod affinity terms conflict. preemption: 0/2 nodes are "
-                              "available: 2 Preemption is not helpful for scheduling.")
+    assert result.message == (
+        "0/2 nodes are available: pod affinity terms conflict. preemption: 0/2 nodes are "
+        "available: 2 Preemption is not helpful for scheduling."
+    )
 
 
 class SkipsAtFilter(Plugin):
@@ -345,7 +444,8 @@ class SkipsAtFilter(Plugin):
 def test_a_filter_answering_neither_yes_nor_no_is_an_error_and_the_shared_skip_stays_untouched():
     registry = new_in_tree_registry() | {"SkipsAtFilter": SkipsAtFilter}
     fw = framework(node("w1"), registry=registry, profile=custom("SkipsAtFilter"))
-    status = fw.run_filter_plugins(CycleState(PodInfo(pod("a")), fw.cache.node_list()), pod("a"),
-                                   fw.cache.nodes["w1"])
+    status = fw.run_filter_plugins(
+        CycleState(PodInfo(pod("a")), fw.cache.node_list()), pod("a"), fw.cache.nodes["w1"]
+    )
     assert (status.code, status.plugin) == (Code.ERROR, "SkipsAtFilter")
     assert SKIP == Status(Code.SKIP) and SKIP.plugin == ""

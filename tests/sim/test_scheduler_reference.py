@@ -41,15 +41,27 @@ APPS = ("web", "api", "db")
 
 def matching(pods, node_name, selector, namespace):
     """``countPodsMatchSelector`` by walking the node's pods."""
-    return sum(1 for p in pods if p["spec"]["nodeName"] == node_name and not p["metadata"].get("deletionTimestamp")
-               and p["metadata"]["namespace"] == namespace and selector.matches(p["metadata"].get("labels")))
+    return sum(
+        1
+        for p in pods
+        if p["spec"]["nodeName"] == node_name
+        and not p["metadata"].get("deletionTimestamp")
+        and p["metadata"]["namespace"] == namespace
+        and selector.matches(p["metadata"].get("labels"))
+    )
 
 
 def constraints_of(pod, action):
-    return [(int(c.get("maxSkew") or 1), c["topologyKey"], selector_from_spec(c.get("labelSelector")),
-             int(c.get("minDomains") or 1))
-            for c in pod["spec"].get("topologySpreadConstraints") or []
-            if (c.get("whenUnsatisfiable") or "DoNotSchedule") == action]
+    return [
+        (
+            int(c.get("maxSkew") or 1),
+            c["topologyKey"],
+            selector_from_spec(c.get("labelSelector")),
+            int(c.get("minDomains") or 1),
+        )
+        for c in pod["spec"].get("topologySpreadConstraints") or []
+        if (c.get("whenUnsatisfiable") or "DoNotSchedule") == action
+    ]
 
 
 def reference_filter(node, pod, pods, all_nodes):
@@ -57,8 +69,9 @@ def reference_filter(node, pod, pods, all_nodes):
     spec, name = pod["spec"], node["metadata"]["name"]
     labels = node["metadata"].get("labels") or {}
     tolerations = spec.get("tolerations") or []
-    if node["spec"].get("unschedulable") and not tolerated(tolerations, {"key": TAINT_UNSCHEDULABLE,
-                                                                         "effect": "NoSchedule"}):
+    if node["spec"].get("unschedulable") and not tolerated(
+        tolerations, {"key": TAINT_UNSCHEDULABLE, "effect": "NoSchedule"}
+    ):
         return ["node(s) were unschedulable"]
     if spec.get("nodeName") and spec["nodeName"] != name:
         return ["node(s) didn't match the requested node name"]
@@ -72,7 +85,11 @@ def reference_filter(node, pod, pods, all_nodes):
     if any(ports_conflict(used, port) for port in PodInfo(pod).host_ports):
         return ["node(s) didn't have free ports for the requested pod ports"]
     alloc = node["status"]["allocatable"]
-    capacity = {"cpu": int(alloc["cpu"]) * 1000, "memory": int(alloc["memory"][:-2]) * MB, "ephemeral-storage": 0}
+    capacity = {
+        "cpu": int(alloc["cpu"]) * 1000,
+        "memory": int(alloc["memory"][:-2]) * MB,
+        "ephemeral-storage": 0,
+    }
     want = PodInfo(pod).requests
     reasons = ["Too many pods"] if len(on_node) + 1 > int(alloc["pods"]) else []
     for r in ("cpu", "memory", "ephemeral-storage"):
@@ -88,8 +105,9 @@ def reference_filter(node, pod, pods, all_nodes):
         for n in all_nodes:
             nl = n["metadata"].get("labels") or {}
             if required_node_affinity_matches(pod, n) and all(k in nl for k in keys):
-                domains[nl[key]] = domains.get(nl[key], 0) + matching(pods, n["metadata"]["name"], selector,
-                                                                        pod["metadata"]["namespace"])
+                domains[nl[key]] = domains.get(nl[key], 0) + matching(
+                    pods, n["metadata"]["name"], selector, pod["metadata"]["namespace"]
+                )
         low = min(domains.values(), default=0) if len(domains) >= min_domains else 0
         if domains.get(labels[key], 0) + selector.matches(pod["metadata"]["labels"]) - low > skew:
             return ["node(s) didn't match pod topology spread constraints"]
@@ -103,14 +121,24 @@ def reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nod
     out: dict[str, list[int]] = {}
 
     prefer = [t for t in spec.get("tolerations") or [] if t.get("effect") in (None, "", "PreferNoSchedule")]
-    raw = [sum(1 for t in n["spec"].get("taints") or []
-               if t["effect"] == "PreferNoSchedule" and not tolerated(prefer, t)) for n in feasible]
+    raw = [
+        sum(
+            1
+            for t in n["spec"].get("taints") or []
+            if t["effect"] == "PreferNoSchedule" and not tolerated(prefer, t)
+        )
+        for n in feasible
+    ]
     top = max(raw)
     out["TaintToleration"] = [3 * (MAX_NODE_SCORE - (MAX_NODE_SCORE * s // top if top else 0)) for s in raw]
 
     preferred = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "preferredDuringSchedulingIgnoredDuringExecution") or []
-    raw = [sum(p["weight"] for p in preferred if node_selector_term_matches(p["preference"], n)) for n in feasible]
+        "preferredDuringSchedulingIgnoredDuringExecution"
+    ) or []
+    raw = [
+        sum(p["weight"] for p in preferred if node_selector_term_matches(p["preference"], n))
+        for n in feasible
+    ]
     top = max(raw)
     out["NodeAffinity"] = [2 * (MAX_NODE_SCORE * s // top if top else 0) for s in raw]
 
@@ -129,16 +157,27 @@ def reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nod
         balanced.append(int((1 - abs((fractions[0] - fractions[1]) / 2)) * MAX_NODE_SCORE))
 
     explicit = bool(spec.get("topologySpreadConstraints"))
-    constraints = constraints_of(pod, "ScheduleAnyway") if explicit else [
-        (skew, key, default_selector(pod)) + (1,) for skew, key in ((3, LABEL_HOSTNAME), (5, LABEL_ZONE))]
+    constraints = (
+        constraints_of(pod, "ScheduleAnyway")
+        if explicit
+        else [
+            (skew, key, default_selector(pod)) + (1,) for skew, key in ((3, LABEL_HOSTNAME), (5, LABEL_ZONE))
+        ]
+    )
     if constraints and (explicit or not constraints[0][2].empty()):
         keys = [key for _, key, _, _ in constraints]
-        ignored = {n["metadata"]["name"] for n in feasible
-                   if explicit and not all(k in (n["metadata"].get("labels") or {}) for k in keys)}
+        ignored = {
+            n["metadata"]["name"]
+            for n in feasible
+            if explicit and not all(k in (n["metadata"].get("labels") or {}) for k in keys)
+        }
         raw, weights = [], []
         for _, key, _, _ in constraints:
-            domains = {(n["metadata"].get("labels") or {}).get(key) for n in feasible
-                       if n["metadata"]["name"] not in ignored} - {None}
+            domains = {
+                (n["metadata"].get("labels") or {}).get(key)
+                for n in feasible
+                if n["metadata"]["name"] not in ignored
+            } - {None}
             size = len(feasible) - len(ignored) if key == LABEL_HOSTNAME else len(domains)
             weights.append(math.log(size + 2))
         for n in feasible:
@@ -149,16 +188,23 @@ def reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nod
                 if key == LABEL_HOSTNAME:
                     count = matching(pods, n["metadata"]["name"], selector, ns)
                 else:
-                    count = sum(matching(pods, m["metadata"]["name"], selector, ns) for m in all_nodes
-                                if (m["metadata"].get("labels") or {}).get(key) == labels[key]
-                                and required_node_affinity_matches(pod, m)
-                                and (not explicit or all(k in (m["metadata"].get("labels") or {}) for k in keys)))
+                    count = sum(
+                        matching(pods, m["metadata"]["name"], selector, ns)
+                        for m in all_nodes
+                        if (m["metadata"].get("labels") or {}).get(key) == labels[key]
+                        and required_node_affinity_matches(pod, m)
+                        and (not explicit or all(k in (m["metadata"].get("labels") or {}) for k in keys))
+                    )
                 total += count * weight + (skew - 1)
             raw.append(math.floor(total + 0.5))
         valid = [s for s, name in zip(raw, names) if name not in ignored]
         low, high = min(valid, default=0), max(valid, default=0)
-        out["PodTopologySpread"] = [0 if name in ignored else 2 * (
-            MAX_NODE_SCORE if high == 0 else MAX_NODE_SCORE * (high + low - s) // high) for s, name in zip(raw, names)]
+        out["PodTopologySpread"] = [
+            0
+            if name in ignored
+            else 2 * (MAX_NODE_SCORE if high == 0 else MAX_NODE_SCORE * (high + low - s) // high)
+            for s, name in zip(raw, names)
+        ]
 
     out["NodeResourcesFit"] = least
     out["NodeResourcesBalancedAllocation"] = balanced
@@ -180,8 +226,12 @@ def reference_scores(feasible, pod, pods, all_nodes, default_selector, image_nod
 
 def reference_cycle(all_nodes, pod, pods, start, rng, default_selector, image_nodes):
     """One cycle, the long way: (node, feasible names, reasons per rejected node, scores, next start)."""
-    terms = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
-             .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms")
+    terms = (
+        ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+        or {}
+    ).get("nodeSelectorTerms")
     nodes = all_nodes
     if terms:  # a DaemonSet pod: only the nodes its terms name are walked
         named = {v for t in terms for f in t.get("matchFields") or [] for v in f["values"]}
@@ -230,44 +280,97 @@ def random_node(r, i, zones):
     if r.random() < 0.15:
         taints.append({"key": "spot", "value": "true", "effect": "PreferNoSchedule"})
     images = [{"names": ["nginx:1.25"], "sizeBytes": 300 * MB}] if r.random() < 0.5 else []
-    alloc = {"cpu": str(r.choice([1, 2, 4])), "memory": f"{r.choice([1024, 2048, 4096])}Mi", "pods": str(r.choice([3, 8, 110]))}
+    alloc = {
+        "cpu": str(r.choice([1, 2, 4])),
+        "memory": f"{r.choice([1024, 2048, 4096])}Mi",
+        "pods": str(r.choice([3, 8, 110])),
+    }
     spec = {"taints": taints, **({"unschedulable": True} if r.random() < 0.05 else {})}
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}, "spec": spec,
-            "status": {"allocatable": alloc, "capacity": dict(alloc), "images": images}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": spec,
+        "status": {"allocatable": alloc, "capacity": dict(alloc), "images": images},
+    }
 
 
 def random_pod(r, i, nodes):
     app = r.choice(APPS)
-    container = {"name": "c", "image": r.choice(["nginx:1.25", "redis:7"]),
-                 "resources": {"requests": {k: v for k, v in (("cpu", r.choice([None, "100m", "500m"])),
-                                                              ("memory", r.choice([None, "64Mi", "512Mi"])))
-                                            if v}}}
+    container = {
+        "name": "c",
+        "image": r.choice(["nginx:1.25", "redis:7"]),
+        "resources": {
+            "requests": {
+                k: v
+                for k, v in (
+                    ("cpu", r.choice([None, "100m", "500m"])),
+                    ("memory", r.choice([None, "64Mi", "512Mi"])),
+                )
+                if v
+            }
+        },
+    }
     if r.random() < 0.1:
         container["ports"] = [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]
-    spec = {"containers": [container], "priority": 0,
-            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}]}
+    spec = {
+        "containers": [container],
+        "priority": 0,
+        "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}],
+    }
     if r.random() < 0.1:
         spec["tolerations"].append({"key": "spot", "operator": "Exists"})
     if r.random() < 0.1:
         spec["nodeSelector"] = {"disk": "ssd"}
     if r.random() < 0.1:
-        spec["affinity"] = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 7, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}}]}}
+        spec["affinity"] = {
+            "nodeAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 7,
+                        "preference": {
+                            "matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]
+                        },
+                    }
+                ]
+            }
+        }
     if r.random() < 0.05:
         spec["nodeName"] = r.choice(nodes)["metadata"]["name"]
     elif r.random() < 0.05:  # a DaemonSet pod
-        spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [n["metadata"]["name"]]}]}
-            for n in r.sample(nodes, r.choice([1, 2]))]}}}
+        spec["affinity"] = {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchFields": [
+                                {"key": "metadata.name", "operator": "In", "values": [n["metadata"]["name"]]}
+                            ]
+                        }
+                        for n in r.sample(nodes, r.choice([1, 2]))
+                    ]
+                }
+            }
+        }
     if r.random() < 0.2:
         spec["topologySpreadConstraints"] = [
-            {"maxSkew": r.choice([1, 2]), "topologyKey": r.choice([LABEL_HOSTNAME, LABEL_ZONE]),
-             "whenUnsatisfiable": r.choice(["DoNotSchedule", "ScheduleAnyway"]),
-             "labelSelector": {"matchLabels": {"app": app}}}]
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"p{i}", "namespace": r.choice(["default", "default", "other"]),
-                         "labels": {"app": app, "tier": r.choice(["a", "b"])}},
-            "spec": spec}
+            {
+                "maxSkew": r.choice([1, 2]),
+                "topologyKey": r.choice([LABEL_HOSTNAME, LABEL_ZONE]),
+                "whenUnsatisfiable": r.choice(["DoNotSchedule", "ScheduleAnyway"]),
+                "labelSelector": {"matchLabels": {"app": app}},
+            }
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"p{i}",
+            "namespace": r.choice(["default", "default", "other"]),
+            "labels": {"app": app, "tier": r.choice(["a", "b"])},
+        },
+        "spec": spec,
+    }
 
 
 def by_app(pod):
@@ -292,11 +395,16 @@ def test_every_decision_matches_a_from_scratch_evaluation(seed, n_nodes, zones):
         start = fw.next_start_node_index
         result = fw.schedule(pod)
         node, feasible, reasons, scores, next_start = reference_cycle(
-            order, pod, bound, start, ref_rng, by_app, cache.image_nodes)
+            order, pod, bound, start, ref_rng, by_app, cache.image_nodes
+        )
         assert {n: st.message() for n, st in result.statuses.items() if n in reasons} == reasons
         if feasible:
             assert fw.next_start_node_index == next_start
-            assert (result.node, result.feasible, result.evaluated) == (node, len(feasible), len(feasible) + len(reasons))
+            assert (result.node, result.feasible, result.evaluated) == (
+                node,
+                len(feasible),
+                len(feasible) + len(reasons),
+            )
             assert result.scores == scores
             assert result.total == {name: sum(s.values()) for name, s in scores.items()}
             decisions.record(pod["metadata"]["name"], result)
@@ -325,7 +433,10 @@ def test_matching_counts_stay_equal_to_counting_from_scratch():
     for n in nodes:
         cache.add_node(n)
     selectors = [Selector([("app", "=", (app,))]) for app in APPS] + [
-        Selector([("tier", "in", ("a",))]), Selector([("app", "notin", ("web",))]), Selector([])]
+        Selector([("tier", "in", ("a",))]),
+        Selector([("app", "notin", ("web",))]),
+        Selector([]),
+    ]
     live: dict[str, dict] = {}
     for step in range(400):
         action = r.random()
@@ -348,6 +459,7 @@ def test_matching_counts_stay_equal_to_counting_from_scratch():
             live[key] = pod
             cache.add_pod(pod)
         selector, ns = r.choice(selectors), r.choice(["default", "other"])
-        expected = {n["metadata"]["name"]: matching(live.values(), n["metadata"]["name"], selector, ns)
-                    for n in nodes}
+        expected = {
+            n["metadata"]["name"]: matching(live.values(), n["metadata"]["name"], selector, ns) for n in nodes
+        }
         assert dict(cache.matching_counts(selector, ns)) == {k: v for k, v in expected.items() if v}

@@ -17,8 +17,9 @@ def test_equal_is_the_default_operator_and_compares_the_value():
 
 def test_an_empty_effect_matches_every_effect_and_a_set_one_only_itself():
     assert tolerates({"key": "node.kubernetes.io/not-ready", "operator": "Exists"}, NOT_READY)
-    assert not tolerates({"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"},
-                         NOT_READY)
+    assert not tolerates(
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"}, NOT_READY
+    )
 
 
 def test_exists_without_a_key_tolerates_every_taint():

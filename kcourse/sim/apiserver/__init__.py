@@ -47,6 +47,21 @@ from .patch import MERGE_KEYS, json_patch, merge_patch, strategic_merge_patch
 from .preconditions import check_preconditions
 from .server import NAME_SUFFIX_ALPHABET, APIServer, ServiceAllocator
 
-__all__ = ["COMPACTION_INTERVAL", "MERGE_KEYS", "NAME_SUFFIX_ALPHABET", "TRIGGER_FIELDS", "APIServer",
-           "Client", "Compactor", "Request", "ServiceAllocator", "Unreachable", "WatchHandle",
-           "check_preconditions", "json_patch", "merge_patch", "sorted_keys", "strategic_merge_patch"]
+__all__ = [
+    "COMPACTION_INTERVAL",
+    "MERGE_KEYS",
+    "NAME_SUFFIX_ALPHABET",
+    "TRIGGER_FIELDS",
+    "APIServer",
+    "Client",
+    "Compactor",
+    "Request",
+    "ServiceAllocator",
+    "Unreachable",
+    "WatchHandle",
+    "check_preconditions",
+    "json_patch",
+    "merge_patch",
+    "sorted_keys",
+    "strategic_merge_patch",
+]

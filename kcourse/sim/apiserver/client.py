@@ -43,8 +43,9 @@ class Client:
     when the caller's node cannot reach any API server.
     """
 
-    def __init__(self, server: APIServer, user: str, node: str | None = None,
-                 field_validation: str | None = None):
+    def __init__(
+        self, server: APIServer, user: str, node: str | None = None, field_validation: str | None = None
+    ):
         self.server, self.user, self.node = server, user, node
         # What the client sends as ``?fieldValidation=`` on writes: client-go sends nothing (the server's
         # ``Warn``), kubectl sends ``Strict``.
@@ -73,7 +74,9 @@ class Client:
         return self._ok().update(obj, user=self.user, **kw)
 
     def update_status(self, obj: dict) -> dict:
-        return self._ok().update(obj, subresource="status", user=self.user, field_validation=self.field_validation)
+        return self._ok().update(
+            obj, subresource="status", user=self.user, field_validation=self.field_validation
+        )
 
     def patch(self, resource: str, name: str, patch: Any, namespace: str | None = None, **kw: Any) -> dict:
         kw.setdefault("field_validation", self.field_validation)
@@ -85,8 +88,16 @@ class Client:
     def bind(self, namespace: str, pod_name: str, node_name: str) -> dict:
         return self._ok().bind(namespace, pod_name, node_name, user=self.user)
 
-    def event(self, involved: dict, etype: str, reason: str, message: str, *, source: str | None = None,
-              field_path: str = "") -> dict | None:
+    def event(
+        self,
+        involved: dict,
+        etype: str,
+        reason: str,
+        message: str,
+        *,
+        source: str | None = None,
+        field_path: str = "",
+    ) -> dict | None:
         """Record an Event through this process's recorder (client-go's ``EventRecorder``, see record.py).
 
         Best effort, as client-go's: a refused or unreachable write is dropped.  ``source`` is the

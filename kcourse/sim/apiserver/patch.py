@@ -27,9 +27,19 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 # Lists that strategic merge patch merges element-wise, and the key it matches elements by.
-MERGE_KEYS = {"containers": "name", "initContainers": "name", "ports": "containerPort", "env": "name",
-              "volumes": "name", "volumeMounts": "mountPath", "conditions": "type", "taints": "key",
-              "imagePullSecrets": "name", "ownerReferences": "uid", "addresses": "type"}
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ports": "containerPort",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "conditions": "type",
+    "taints": "key",
+    "imagePullSecrets": "name",
+    "ownerReferences": "uid",
+    "addresses": "type",
+}
 
 
 def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
@@ -42,7 +52,11 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
                 result = [r for r in result if r.get(key) != item.get(key)]
                 continue
             for i, existing in enumerate(result):
-                if isinstance(existing, dict) and isinstance(item, dict) and existing.get(key) == item.get(key):
+                if (
+                    isinstance(existing, dict)
+                    and isinstance(item, dict)
+                    and existing.get(key) == item.get(key)
+                ):
                     result[i] = strategic_merge_patch(existing, item)
                     break
             else:
@@ -76,8 +90,12 @@ def json_patch(target: Any, ops: list[dict]) -> Any:
         if kind == "test":
             cur = parent[int(last)] if isinstance(parent, list) else parent.get(last)
             if cur != op.get("value"):
-                raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
-                                      f"request: testing value {op['path']} failed")
+                raise errors.ApiError(
+                    422,
+                    "Invalid",
+                    f"the server rejected our request due to an error in our "
+                    f"request: testing value {op['path']} failed",
+                )
         elif kind in ("add", "replace"):
             if isinstance(parent, list):
                 idx = len(parent) if last == "-" else int(last)
@@ -106,6 +124,6 @@ def _json_patch_or_422(target: Any, ops: Any) -> Any:
     except ApiError:
         raise
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-        raise errors.ApiError(422, "Invalid", "the server rejected our request due to an error in our "
-                              "request") from None
-
+        raise errors.ApiError(
+            422, "Invalid", "the server rejected our request due to an error in our request"
+        ) from None

@@ -9,8 +9,9 @@ from .. import errors
 from ..resources import ResourceType
 
 
-def check_preconditions(rt: ResourceType, current: dict, uid: str | None, resource_version: str | None, *,
-                        stated: bool = False) -> None:
+def check_preconditions(
+    rt: ResourceType, current: dict, uid: str | None, resource_version: str | None, *, stated: bool = False
+) -> None:
     """The storage preconditions of a write, checked before anything validates it (409 Conflict).
 
     As ``GuaranteedUpdate`` (``apiserver/pkg/storage/etcd3/store.go``) and the generic registry's
@@ -20,10 +21,21 @@ def check_preconditions(rt: ResourceType, current: dict, uid: str | None, resour
     """
     md = current["metadata"]
     if uid and uid != md.get("uid"):
-        raise errors.conflict(rt.plural, md["name"], rt.group, f"Precondition failed: UID in precondition: {uid}, "
-                              f"UID in object meta: {md.get('uid')}")
+        raise errors.conflict(
+            rt.plural,
+            md["name"],
+            rt.group,
+            f"Precondition failed: UID in precondition: {uid}, UID in object meta: {md.get('uid')}",
+        )
     if resource_version and resource_version != md["resourceVersion"]:
-        raise errors.conflict(rt.plural, md["name"], rt.group, (
-            f"Precondition failed: ResourceVersion in precondition: {resource_version}, ResourceVersion in "
-            f"object meta: {md['resourceVersion']}") if stated else "")
-
+        raise errors.conflict(
+            rt.plural,
+            md["name"],
+            rt.group,
+            (
+                f"Precondition failed: ResourceVersion in precondition: {resource_version}, ResourceVersion in "
+                f"object meta: {md['resourceVersion']}"
+            )
+            if stated
+            else "",
+        )

@@ -81,6 +81,22 @@ from .gojson import (
 from .gotypes import QUANTITY_FORMAT_ERROR, QUANTITY_NUMERIC_ERROR, QUANTITY_SUFFIX_ERROR, quantity_error
 from .schema import kind_definition
 
-__all__ = ["FIELD_VALIDATION_DIRECTIVES", "MAX_STRICT_ERRORS", "QUANTITY_FORMAT_ERROR", "QUANTITY_NUMERIC_ERROR",
-           "QUANTITY_SUFFIX_ERROR", "Number", "check_field_validation", "decode", "go_field_path", "go_float_text",
-           "go_quote", "json_kind", "kind_definition", "loads", "object_pairs", "quantity_error", "strict_path"]
+__all__ = [
+    "FIELD_VALIDATION_DIRECTIVES",
+    "MAX_STRICT_ERRORS",
+    "QUANTITY_FORMAT_ERROR",
+    "QUANTITY_NUMERIC_ERROR",
+    "QUANTITY_SUFFIX_ERROR",
+    "Number",
+    "check_field_validation",
+    "decode",
+    "go_field_path",
+    "go_float_text",
+    "go_quote",
+    "json_kind",
+    "kind_definition",
+    "loads",
+    "object_pairs",
+    "quantity_error",
+    "strict_path",
+]

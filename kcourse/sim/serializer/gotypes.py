@@ -34,6 +34,7 @@ from .gojson import (
 
 # --- decoders, one per Go type --------------------------------------------------------------------------------
 
+
 class _Node:
     go = "interface {}"
 
@@ -212,7 +213,9 @@ class _IntOrString(_Node):
         return 0
 
 
-QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+QUANTITY_FORMAT_ERROR = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
 QUANTITY_NUMERIC_ERROR = "unable to parse numeric part of quantity"
 QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
 _QUANTITY_SUFFIXES = {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
@@ -295,14 +298,27 @@ class _Time(_Node):
             raise _Abort(_type_message(json_kind(v), "string", struct, at))
         text = str(v)
         if not _RFC3339.fullmatch(text):
-            raise _Abort(f'parsing time {go_quote(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
-                         f'{go_quote(_time_rest(text))} as {go_quote(_time_elem(text))}')
+            raise _Abort(
+                f'parsing time {go_quote(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
+                f"{go_quote(_time_rest(text))} as {go_quote(_time_elem(text))}"
+            )
         return text
 
 
-_TIME_LAYOUT = (("2006", r"\d{4}"), ("-", "-"), ("01", r"\d{2}"), ("-", "-"), ("02", r"\d{2}"), ("T", "T"),
-                ("15", r"\d{2}"), (":", ":"), ("04", r"\d{2}"), (":", ":"), ("05", r"\d{2}(\.\d+)?"),
-                ("Z07:00", r"(Z|[+-]\d{2}:\d{2})$"))
+_TIME_LAYOUT = (
+    ("2006", r"\d{4}"),
+    ("-", "-"),
+    ("01", r"\d{2}"),
+    ("-", "-"),
+    ("02", r"\d{2}"),
+    ("T", "T"),
+    ("15", r"\d{2}"),
+    (":", ":"),
+    ("04", r"\d{2}"),
+    (":", ":"),
+    ("05", r"\d{2}(\.\d+)?"),
+    ("Z07:00", r"(Z|[+-]\d{2}:\d{2})$"),
+)
 
 
 def _time_split(text: str) -> tuple[str, str]:
@@ -311,7 +327,7 @@ def _time_split(text: str) -> tuple[str, str]:
         m = re.match(pattern, rest)
         if not m:
             return rest, elem
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     return rest, ""
 
 
@@ -344,8 +360,12 @@ class _Slice(_Node):
             return out
         if v is None:
             return _DROP
-        st.type_error(json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number",
-                      self.go, struct, at)
+        st.type_error(
+            json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number",
+            self.go,
+            struct,
+            at,
+        )
         return _DROP
 
     def zero(self) -> Any:
@@ -360,8 +380,11 @@ class _Map(_Node):
     def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, dict):
             value = self.value
-            if type(value) is _String and not getattr(v, "duplicates", ()) and all(
-                    type(k) is str and type(x) is str for k, x in v.items()):
+            if (
+                type(value) is _String
+                and not getattr(v, "duplicates", ())
+                and all(type(k) is str and type(x) is str for k, x in v.items())
+            ):
                 return dict(v)  # labels, annotations, selectors: the common ``map[string]string``
             out = {}
             for k, x in v.items():
@@ -396,10 +419,12 @@ class _Struct(_Node):
     def _plain_fields(self) -> tuple[frozenset, frozenset, frozenset, frozenset]:
         """The fields whose well-typed values need no decoder call: strings, bools, int32s, int64s."""
         f = self.fields
-        self._plain = (frozenset(k for k, n in f.items() if type(n) is _String),
-                       frozenset(k for k, n in f.items() if type(n) is _Bool),
-                       frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 32),
-                       frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 64))
+        self._plain = (
+            frozenset(k for k, n in f.items() if type(n) is _String),
+            frozenset(k for k, n in f.items() if type(n) is _Bool),
+            frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 32),
+            frozenset(k for k, n in f.items() if type(n) is _Int and n.bits == 64),
+        )
         return self._plain
 
     def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
@@ -417,7 +442,8 @@ class _Struct(_Node):
                         continue
                 elif t is int:
                     if (k in int32s and -2147483648 <= x <= 2147483647) or (
-                            k in int64s and -9223372036854775808 <= x <= 9223372036854775807):
+                        k in int64s and -9223372036854775808 <= x <= 9223372036854775807
+                    ):
                         out[k] = x
                         continue
                 elif t is bool and k in bools:

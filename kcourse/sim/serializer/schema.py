@@ -35,24 +35,32 @@ _REF = "#/$defs/"
 # Go types the schema inlines or names only as "string": where the Go field has a named type, the decoder's
 # message names it (``types.go`` of core/v1, apps/v1, discovery/v1, storage/v1, meta/v1).
 _NAMED_STRINGS = {
-    "io.k8s.api.core.v1.Container": {"imagePullPolicy": "v1.PullPolicy",
-                                     "terminationMessagePolicy": "v1.TerminationMessagePolicy"},
+    "io.k8s.api.core.v1.Container": {
+        "imagePullPolicy": "v1.PullPolicy",
+        "terminationMessagePolicy": "v1.TerminationMessagePolicy",
+    },
     "io.k8s.api.core.v1.ContainerPort": {"protocol": "v1.Protocol"},
     "io.k8s.api.core.v1.ServicePort": {"protocol": "v1.Protocol"},
     "io.k8s.api.core.v1.EndpointPort": {"protocol": "v1.Protocol"},
     "io.k8s.api.discovery.v1.EndpointPort": {"protocol": "v1.Protocol"},
     "io.k8s.api.discovery.v1.EndpointSlice": {"addressType": "v1.AddressType"},
-    "io.k8s.api.core.v1.PodSpec": {"restartPolicy": "v1.RestartPolicy", "dnsPolicy": "v1.DNSPolicy",
-                                   "preemptionPolicy": "v1.PreemptionPolicy"},
+    "io.k8s.api.core.v1.PodSpec": {
+        "restartPolicy": "v1.RestartPolicy",
+        "dnsPolicy": "v1.DNSPolicy",
+        "preemptionPolicy": "v1.PreemptionPolicy",
+    },
     "io.k8s.api.core.v1.PodStatus": {"phase": "v1.PodPhase", "qosClass": "v1.PodQOSClass"},
     "io.k8s.api.core.v1.PodCondition": {"type": "v1.PodConditionType", "status": "v1.ConditionStatus"},
     "io.k8s.api.core.v1.NodeCondition": {"type": "v1.NodeConditionType", "status": "v1.ConditionStatus"},
     "io.k8s.api.core.v1.NodeAddress": {"type": "v1.NodeAddressType"},
     "io.k8s.api.core.v1.NamespaceStatus": {"phase": "v1.NamespacePhase"},
-    "io.k8s.api.core.v1.ServiceSpec": {"type": "v1.ServiceType", "sessionAffinity": "v1.ServiceAffinity",
-                                       "externalTrafficPolicy": "v1.ServiceExternalTrafficPolicy",
-                                       "internalTrafficPolicy": "v1.ServiceInternalTrafficPolicy",
-                                       "ipFamilyPolicy": "v1.IPFamilyPolicy"},
+    "io.k8s.api.core.v1.ServiceSpec": {
+        "type": "v1.ServiceType",
+        "sessionAffinity": "v1.ServiceAffinity",
+        "externalTrafficPolicy": "v1.ServiceExternalTrafficPolicy",
+        "internalTrafficPolicy": "v1.ServiceInternalTrafficPolicy",
+        "ipFamilyPolicy": "v1.IPFamilyPolicy",
+    },
     "io.k8s.api.core.v1.Toleration": {"operator": "v1.TolerationOperator", "effect": "v1.TaintEffect"},
     "io.k8s.api.core.v1.Taint": {"effect": "v1.TaintEffect"},
     "io.k8s.api.core.v1.Secret": {"type": "v1.SecretType"},
@@ -64,21 +72,28 @@ _NAMED_STRINGS = {
     "io.k8s.api.core.v1.ObjectReference": {"uid": "types.UID"},
     "io.k8s.api.apps.v1.DeploymentStrategy": {"type": "v1.DeploymentStrategyType"},
     "io.k8s.api.apps.v1.DaemonSetUpdateStrategy": {"type": "v1.DaemonSetUpdateStrategyType"},
-    "io.k8s.api.core.v1.PersistentVolumeSpec": {"persistentVolumeReclaimPolicy":
-                                                "v1.PersistentVolumeReclaimPolicy",
-                                                "volumeMode": "v1.PersistentVolumeMode"},
-    "io.k8s.api.storage.v1.StorageClass": {"reclaimPolicy": "v1.PersistentVolumeReclaimPolicy",
-                                           "volumeBindingMode": "v1.VolumeBindingMode"},
+    "io.k8s.api.core.v1.PersistentVolumeSpec": {
+        "persistentVolumeReclaimPolicy": "v1.PersistentVolumeReclaimPolicy",
+        "volumeMode": "v1.PersistentVolumeMode",
+    },
+    "io.k8s.api.storage.v1.StorageClass": {
+        "reclaimPolicy": "v1.PersistentVolumeReclaimPolicy",
+        "volumeBindingMode": "v1.VolumeBindingMode",
+    },
 }
 # Definitions whose Go type decodes any JSON at all (custom UnmarshalJSON keeping the raw bytes).
-_UNTYPED = {"io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1",
-            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON"}
+_UNTYPED = {
+    "io.k8s.apimachinery.pkg.runtime.RawExtension",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+}
 _INTSTR = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _TIMES = {"io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"}
 
 
 # --- compiling the schema -------------------------------------------------------------------------------------
+
 
 @functools.cache
 def _definitions() -> dict[str, dict]:
@@ -130,7 +145,7 @@ class _Compiler:
 
     def schema(self, s: dict, owner: str, field: str, named: str | None = None) -> _Node:
         if "$ref" in s:
-            return self.ref(s["$ref"][len(_REF):])
+            return self.ref(s["$ref"][len(_REF) :])
         types = _types(s)
         fmt = s.get("format")
         if "string" in types:

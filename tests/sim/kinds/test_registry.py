@@ -38,8 +38,12 @@ def test_discovery_lists_each_kinds_verbs_subresources_and_categories():
     """``/api/v1`` as kube-apiserver lists it: pods with binding, eviction, log and status; namespaces without
     deletecollection (``pkg/registry/core/namespace/storage``)."""
     listed = {r["name"]: r for r in discovery.api_resource_list("", "v1")["resources"]}
-    assert [n for n in listed if n.startswith("pods/")] == ["pods/binding", "pods/eviction", "pods/log",
-                                                           "pods/status"]
+    assert [n for n in listed if n.startswith("pods/")] == [
+        "pods/binding",
+        "pods/eviction",
+        "pods/log",
+        "pods/status",
+    ]
     assert listed["pods/eviction"]["group"] == "policy"
     assert "deletecollection" not in listed["namespaces"]["verbs"]
     assert listed["pods"]["categories"] == ["all"]
@@ -47,7 +51,10 @@ def test_discovery_lists_each_kinds_verbs_subresources_and_categories():
 
 
 def test_kubectl_get_all_follows_the_all_category_in_discovery_order():
-    in_order = [r["name"] for gv in discovery.group_versions()
-                for r in (discovery.api_resource_list(*gv) or {"resources": []})["resources"]
-                if "all" in r.get("categories", [])]
+    in_order = [
+        r["name"]
+        for gv in discovery.group_versions()
+        for r in (discovery.api_resource_list(*gv) or {"resources": []})["resources"]
+        if "all" in r.get("categories", [])
+    ]
     assert list(ALL) == in_order
