@@ -68,7 +68,7 @@ from typing import Any
 
 from ..apiserver import Unreachable
 from ..errors import ApiError
-from ..resources import ResourceType, by_plural, lookup
+from ..resources import ResourceType, lookup
 from . import apply as apply_cmd
 from . import clusterinfo as clusterinfo_cmd
 from . import create as create_cmd
@@ -444,7 +444,7 @@ class Kubectl:
         kinds: list[ResourceType] = []
         for part in positional[0].split(","):
             if part == "all":
-                kinds.extend(by_plural(p) for p in ALL)  # type: ignore[misc]
+                kinds.extend(ALL)
             elif part:
                 kinds.append(self._resource(part))
         show = "," in positional[0] or positional[0] == "all"

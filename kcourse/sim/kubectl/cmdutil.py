@@ -95,8 +95,8 @@ TEMPLATE_FORMATS = (
 )
 #: Flags cobra itself requires (``MarkFlagRequired``), checked before the command runs.
 REQUIRED = {"create deployment": ("image",), "run": ("image",), "scale": ("replicas",)}
-#: The ``all`` category, in discovery order.
-ALL = tuple(kind.plural for kind in category("all"))
+#: The ``all`` category's resource types, in discovery order.
+ALL = category("all")
 
 #: Flags that change nothing a learner can see in the simulated cluster: parsed and checked, then ignored.
 INERT = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ApiError
-from ..resources import by_plural
 from .cmdutil import (
     Args,
     KubectlError,
@@ -24,7 +23,7 @@ def _cmd_logs(self: Kubectl, args: Args) -> int:
     if not args.positional and args.get("selector"):
         # Every Pod the selector matches, one after the other (kubectl streams them concurrently, so the
         # real order of their lines depends on timing).
-        pods = self._list(by_plural("pods"), self._namespace(args), args.get("selector"))  # type: ignore[arg-type]
+        pods = self._list(self._resource("pods"), self._namespace(args), args.get("selector"))
         if not pods:
             self._eprint(f"No resources found in {self._namespace(args)} namespace.\n")
             return 0
