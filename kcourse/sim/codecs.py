@@ -182,7 +182,7 @@ def decode_json(body: bytes) -> Any:
     return value
 
 
-# --- YAML -----------------------------------------------------------------------------------------------------
+# --- YAML ---------------------------------------------------------------------------------------------------
 
 
 try:  # libyaml's scanner and parser, five times faster than PyYAML's own; the rest stays PyYAML's Python
