@@ -123,30 +123,37 @@ class KeyValue:
             object.__setattr__(self, name, item)
 
 
+def _stored(kv: KeyValue) -> bytes | _Packed:
+    """What a version's ``_value`` slot holds: its bytes, or their packed form."""
+    stored: bytes | _Packed = object.__getattribute__(kv, "_value")  # a slot; ``value`` is the field
+    return stored
+
+
 def _get_value(kv: KeyValue) -> bytes:
-    stored = kv._value  # type: ignore[attr-defined]
-    return stored if stored.__class__ is bytes else stored.unpack()
+    stored = _stored(kv)
+    return stored if isinstance(stored, bytes) else stored.unpack()
 
 
-def _set_value(kv: KeyValue, value: bytes) -> None:
-    object.__setattr__(kv, "_value", value)  # only the dataclass's own __init__ gets here (it is frozen)
+def _set_value(kv: KeyValue, value: bytes | _Packed) -> None:
+    object.__setattr__(kv, "_value", value)  # only its own __init__ and packing get here (it is frozen)
 
 
 # ``value`` is a field for the dataclass (its __init__, ==, hash, repr and ``dataclasses.replace`` use
-# it) and a property over the ``_value`` slot, which holds the bytes or their packed form.
-KeyValue.value = property(_get_value, _set_value)  # type: ignore[assignment]
+# it) and a property over the ``_value`` slot, which holds the bytes or their packed form.  It is set
+# after the class is made, where the type checker keeps seeing the field the dataclass made.
+type.__setattr__(KeyValue, "value", property(_get_value, _set_value))
 
 
 def _stored_len(kv: KeyValue) -> int:
     """The length of a version's value, without unpacking it."""
-    stored = kv._value  # type: ignore[attr-defined]
-    return len(stored) if stored.__class__ is bytes else stored.size
+    stored = _stored(kv)
+    return len(stored) if isinstance(stored, bytes) else stored.size
 
 
 def held_bytes(kv: KeyValue) -> int:
     """The bytes a version's value takes in memory here: its length, or its packed form's (for benchmarks)."""
-    stored = kv._value  # type: ignore[attr-defined]
-    return len(stored) if stored.__class__ is bytes else len(stored.data)
+    stored = _stored(kv)
+    return len(stored) if isinstance(stored, bytes) else len(stored.data)
 
 
 #: Every this many versions of a key, one is packed without a dictionary: unpacking any version then
@@ -170,14 +177,14 @@ class _Packed:
     __slots__ = ("base", "data", "size")
 
     def __init__(self, value: bytes, base: KeyValue | bytes):
-        packer = zlib.compressobj(1, zdict=base if base.__class__ is bytes else base.value)  # type: ignore[union-attr]
+        packer = zlib.compressobj(1, zdict=base if isinstance(base, bytes) else base.value)
         self.data = packer.compress(value) + packer.flush()
         self.base = base
         self.size = len(value)
 
     def unpack(self) -> bytes:
         base = self.base
-        unpacker = zlib.decompressobj(zdict=base if base.__class__ is bytes else base.value)  # type: ignore[union-attr]
+        unpacker = zlib.decompressobj(zdict=base if isinstance(base, bytes) else base.value)
         return unpacker.decompress(self.data) + unpacker.flush()
 
 
@@ -572,8 +579,8 @@ class Etcd:
 
     def _supersede(self, prev: KeyValue, by: KeyValue) -> None:
         """``prev`` is history from now on: queue it to be packed once newer history fills the budget."""
-        stored = prev._value  # type: ignore[attr-defined]
-        if prev.version and stored and stored.__class__ is bytes:  # not packed already as a cold latest
+        stored = _stored(prev)
+        if prev.version and stored and isinstance(stored, bytes):  # not packed already as a cold latest
             self._superseded.append((prev, by))
             self._superseded_bytes += len(stored)
 
@@ -597,16 +604,17 @@ class Etcd:
             value = old.value
             self._superseded_bytes -= len(value)
             if newer.version and newer.value and old.version % KEYFRAME_VERSIONS:
-                object.__setattr__(old, "_value", _Packed(value, newer))
+                _set_value(old, _Packed(value, newer))
             else:  # a keyframe, or its successor is a delete or empty: nothing to share with it
-                object.__setattr__(old, "_value", _Packed(value, self._sample(old, value)))
+                _set_value(old, _Packed(value, self._sample(old, value)))
         written, latest = self._written, self._latest
         while self._written_bytes > self.raw_latest_bytes and written:
             kv = written.popleft()
             self._written_bytes -= _stored_len(kv)
-            value = kv._value  # type: ignore[attr-defined]
-            if value.__class__ is bytes and latest.get(kv.key) is kv:  # superseded ones are the other queue's
-                object.__setattr__(kv, "_value", _Packed(value, self._sample(kv, value)))
+            stored = _stored(kv)
+            # superseded ones are the other queue's
+            if isinstance(stored, bytes) and latest.get(kv.key) is kv:
+                _set_value(kv, _Packed(stored, self._sample(kv, stored)))
 
     def _apply_put(self, key: str, value: bytes, rev: int) -> WatchEvent:
         prev = self._latest.get(key)

@@ -138,9 +138,13 @@ class Framework:
         self.next_start_node_index = 0
         #: Decide the common case with array operations over the node table (False: node by node).
         self.use_node_arrays = True
-        #: The plugins with an array form, found once (a Protocol check is slow on every cycle).
-        self._filter_arrays = {p.name for p in self.filter_plugins if isinstance(p, FilterArrays)}
-        self._score_arrays = {p.name for p in self.score_plugins if isinstance(p, ScoreArrays)}
+        #: The plugins with an array form by name, found once (a Protocol check is slow on every cycle).
+        self._filter_arrays: dict[str, FilterArrays] = {
+            p.name: p for p in self.filter_plugins if isinstance(p, FilterArrays)
+        }
+        self._score_arrays: dict[str, ScoreArrays] = {
+            p.name: p for p in self.score_plugins if isinstance(p, ScoreArrays)
+        }
 
     def plugin(self, name: str) -> Plugin:
         """The profile's plugin called ``name`` (KeyError when the profile has none)."""
@@ -229,8 +233,9 @@ class Framework:
         """Filter over the view at once: True where every Filter surely passes (the rest go node by node)."""
         plugins = self.filter_plugins if state.filter_plugins is None else state.filter_plugins
         sure = ~view.flag("odd")
+        arrays = self._filter_arrays
         for p in plugins:
-            mask = p.filter_nodes(state, pod, view)  # type: ignore[attr-defined]
+            mask = arrays[p.name].filter_nodes(state, pod, view)  # each has one: see filter_view
             if mask is None:
                 return None
             sure &= mask
@@ -294,7 +299,8 @@ class Framework:
         for p, normalize, weight in self._score_plan:
             if p.name in skipped:
                 continue
-            scores = p.score_nodes(state, pod, view) if p.name in self._score_arrays else None  # type: ignore[attr-defined]
+            plugin = self._score_arrays.get(p.name)
+            scores = None if plugin is None else plugin.score_nodes(state, pod, view)
             if scores is None or abs(weight) >= EXACT_LIMIT // 1024:
                 score = p.score
                 raw = [score(state, pod, ni) for ni in view.nodes]
