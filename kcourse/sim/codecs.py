@@ -182,7 +182,7 @@ def decode_json(body: bytes) -> Any:
     return value
 
 
-# --- YAML -----------------------------------------------------------------------------------------------------
+# --- YAML ---------------------------------------------------------------------------------------------------
 
 
 try:  # libyaml's scanner and parser, five times faster than PyYAML's own; the rest stays PyYAML's Python
@@ -199,12 +199,14 @@ class _LoaderBase(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml
     """
 
     def __init__(self, stream: str):
+        # The parser's bases are mixed in only below (``_Loader``), so to the type checker ``self`` is none.
+        parser: Any = self
         if _Parser is not None:
-            _Parser.__init__(self, stream)  # type: ignore[arg-type]
+            _Parser.__init__(parser, stream)
         else:
-            yaml.reader.Reader.__init__(self, stream)  # type: ignore[arg-type]
-            yaml.scanner.Scanner.__init__(self)  # type: ignore[arg-type]
-            yaml.parser.Parser.__init__(self)  # type: ignore[arg-type]
+            yaml.reader.Reader.__init__(parser, stream)
+            yaml.scanner.Scanner.__init__(parser)
+            yaml.parser.Parser.__init__(parser)
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)

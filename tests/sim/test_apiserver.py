@@ -399,7 +399,7 @@ def test_a_kubelet_cut_off_longer_than_the_history_relists_after_410():
     assert kubelet.node_informer.relists == 1
 
 
-# --- preconditions come before validation ---------------------------------------------------------------------
+# --- preconditions come before validation -------------------------------------------------------------------
 
 OPTIMISTIC_LOCK = (
     "the object has been modified; please apply your changes to the latest version and try again"

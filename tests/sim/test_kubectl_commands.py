@@ -153,10 +153,11 @@ def test_yaml_output_matches_kubectl_create_dry_run():
     # The text /usr/bin/kubectl v1.32 prints for `create deployment web --image=nginx:1.27 --replicas=2
     # --dry-run=client -o yaml`.
     assert to_yaml(obj) == (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n"
-        "  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  strategy: {}\n"
-        "  template:\n    metadata:\n      creationTimestamp: null\n      labels:\n        app: web\n    spec:\n"
-        "      containers:\n      - image: nginx:1.27\n        name: nginx\n        resources: {}\nstatus: {}\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: "
+        "web\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  strategy: "
+        "{}\n  template:\n    metadata:\n      creationTimestamp: null\n      labels:\n        app: web\n   "
+        " spec:\n      containers:\n      - image: nginx:1.27\n        name: nginx\n        resources: "
+        "{}\nstatus: {}\n"
     )
 
 
@@ -246,9 +247,10 @@ def test_get_pods_wide_shows_ip_node_and_none(c):
     )
     add_pod(c, "waiting", node=None)
     assert c.kubectl("get pods -o wide -n lab") == (
-        "NAME      READY   STATUS    RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS GATES\n"
-        "waiting   0/1     Pending   0          0s    <none>       <none>     <none>           <none>\n"
-        "web       1/1     Running   0          0s    10.244.1.5   worker-1   <none>           <none>\n"
+        "NAME      READY   STATUS    RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS "
+        "GATES\nwaiting   0/1     Pending   0          0s    <none>       <none>     <none>           "
+        "<none>\nweb       1/1     Running   0          0s    10.244.1.5   worker-1   <none>           "
+        "<none>\n"
     )
 
 
@@ -261,9 +263,9 @@ def test_deleted_pod_on_a_node_shows_terminating(c):
 def test_all_namespaces_adds_namespace_column(c):
     add_pod(c, "web", node=None)
     out = c.kubectl("get pods -A -l nothing!=x --field-selector metadata.namespace=lab")
-    assert (
-        out
-        == "NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE\nlab         web    0/1     Pending   0          0s\n"
+    assert out == (
+        "NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE\nlab         web    0/1     Pending   0    "
+        "      0s\n"
     )
 
 
@@ -327,7 +329,7 @@ def test_namespace_flag_forms(c):
     )
 
 
-# --- nodes -----------------------------------------------------------------------------------------------------
+# --- nodes --------------------------------------------------------------------------------------------------
 
 
 def test_get_nodes_status_roles_and_wide(c):
@@ -402,7 +404,7 @@ def test_drain_refuses_daemonset_pods_without_the_flag(c):
     assert err == "Warning: ignoring DaemonSet-managed Pods: lab/proxy\n"
 
 
-# --- apply, create, delete ---------------------------------------------------------------------------------------
+# --- apply, create, delete ----------------------------------------------------------------------------------
 
 
 def test_apply_creates_then_is_unchanged_then_configured(c, tmp_path):
@@ -476,8 +478,8 @@ def test_apply_into_a_namespace_and_mismatch(c, tmp_path):
         (MANIFESTS / "pod.yaml").read_text().replace("  name: nginx\n", "  name: x\n  namespace: other\n")
     )
     assert c.kubectl(f"apply -n lab -f {other}") == (
-        'error: the namespace from the provided object "other" does not match the namespace "lab". You must pass '
-        "'--namespace=other' to perform this operation.\n"
+        'error: the namespace from the provided object "other" does not match the namespace "lab". You '
+        "must pass '--namespace=other' to perform this operation.\n"
     )
     with pytest.raises(kcourse.ApiError, match="does not match the namespace"):
         c.apply(other, namespace="lab")
@@ -569,7 +571,7 @@ def test_service_table(c):
     ]
 
 
-# --- describe, events, rollout, misc ----------------------------------------------------------------------------
+# --- describe, events, rollout, misc ------------------------------------------------------------------------
 
 
 def test_describe_pod_layout(c):
@@ -628,7 +630,8 @@ def test_rollout_status_reads_the_deployment_status(c):
         subresource="status",
     )
     assert c.kubectl("rollout status deployment/nginx-deployment --watch=false") == (
-        'Waiting for deployment "nginx-deployment" rollout to finish: 1 of 3 updated replicas are available...\n'
+        'Waiting for deployment "nginx-deployment" rollout to finish: 1 of 3 updated replicas are '
+        "available...\n"
     )
     d = c.api.get("deployments", "nginx-deployment", "default")
     c.api.update({**d, "status": {**d["status"], "availableReplicas": 3}}, subresource="status")

@@ -1,8 +1,9 @@
 """The command-line layer: cobra's command search and pflag's parsing of valid command lines, typed.
 
-Each form here is one kubectl accepts (spf13/pflag ``flag.go``: ``--name=value``, ``--name value``, ``-n value``,
-``-nvalue``, ``-n=value``, bundled shorthands, ``--`` ending the flags; component-base's ``WordSepNormalizeFunc``
-reading ``_`` as ``-``; cobra ``command.go`` ``Find`` with aliases and flags before the subcommand).
+Each form here is one kubectl accepts (spf13/pflag ``flag.go``: ``--name=value``, ``--name value``, ``-n
+value``, ``-nvalue``, ``-n=value``, bundled shorthands, ``--`` ending the flags; component-base's
+``WordSepNormalizeFunc`` reading ``_`` as ``-``; cobra ``command.go`` ``Find`` with aliases and flags before
+the subcommand).
 """
 
 from __future__ import annotations

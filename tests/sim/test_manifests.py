@@ -1,4 +1,5 @@
-"""Reading manifests: real ones load as they are; unsafe or malformed ones are refused with kubectl's words."""
+"""Reading manifests: real ones load as they are; unsafe or malformed ones are refused with kubectl's
+words."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def test_unquoted_dates_become_rfc3339_timestamps_as_kubectl_sends_them():
 
 
 def test_yaml_1_1_words_and_odd_numbers_read_as_go_yaml_reads_them():
-    """``y``/``off`` are booleans; ``0x_``, ``1:20`` and a 400-digit integer stay strings (go-yaml v2 ``resolve``)."""
+    """``y``/``off`` are booleans; ``0x_``, ``1:20`` and a 400-digit integer stay strings (go-yaml v2
+    ``resolve``)."""
     [obj] = load_manifests(
         "apiVersion: v1\nkind: X\na: [y, off, 0x_, '1', 1:20, 0x1F, 010, 1_000, "
         + "9" * 400
@@ -100,8 +102,8 @@ def _error(text: str) -> str:
 
 def test_missing_api_version_and_kind_use_kubectls_validation_message():
     assert _error("metadata:\n  name: a\n") == (
-        'error validating "bad.yaml": error validating data: [apiVersion not set, kind not set]; if you choose to '
-        "ignore these errors, turn validation off with --validate=false"
+        'error validating "bad.yaml": error validating data: [apiVersion not set, kind not set]; if you '
+        "choose to ignore these errors, turn validation off with --validate=false"
     )
 
 

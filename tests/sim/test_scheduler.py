@@ -1,4 +1,5 @@
-"""kube-scheduler: plugins on hand-built node infos, the queue, a learner's pending pod, determinism, failover."""
+"""kube-scheduler: plugins on hand-built node infos, the queue, a learner's pending pod, determinism,
+failover."""
 
 import random
 
@@ -222,7 +223,7 @@ def test_pod_topology_spread_rejects_a_node_exceeding_max_skew():
     ]
 
 
-# --- score plugins ----------------------------------------------------------------------------------------------
+# --- score plugins ------------------------------------------------------------------------------------------
 
 
 def scores(fw, p):
@@ -349,7 +350,7 @@ def test_ties_are_broken_with_the_seeded_rng():
     assert chosen == {"w1", "w2", "w3"}
 
 
-# --- the unschedulable message ----------------------------------------------------------------------------------
+# --- the unschedulable message ------------------------------------------------------------------------------
 
 
 def test_fit_error_reasons_are_sorted_as_strings_like_upstream():
@@ -394,7 +395,7 @@ def test_a_recorded_cycle_reads_as_scores_per_node_and_plugin():
     assert dict(d) == {"default/a": decision}
 
 
-# --- the cluster: a learner's session ------------------------------------------------------------------------------
+# --- the cluster: a learner's session -----------------------------------------------------------------------
 
 
 def ensure_nodes(c, *nodes):
@@ -446,9 +447,9 @@ def test_a_pod_bigger_than_any_node_stays_pending_with_the_real_message(small):
     pod_ = small.get("pods", "big")
     cond = scheduled_condition(small, "big")
     expected = (
-        "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
-        "3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, "
-        "3 No preemption victims found for incoming pod."
+        "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: "
+        "}, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for "
+        "scheduling, 3 No preemption victims found for incoming pod."
     )
     assert (pod_["status"]["phase"], cond["status"], cond["reason"], cond["message"]) == (
         "Pending",
@@ -641,7 +642,7 @@ def test_same_seed_same_scheduling():
     assert run_scenario(3) == run_scenario(3)
 
 
-# --- leader election --------------------------------------------------------------------------------------------------
+# --- leader election ----------------------------------------------------------------------------------------
 
 
 def test_stopping_the_leaders_master_hands_scheduling_over_after_the_lease_expires():

@@ -106,7 +106,7 @@ def framework(*nodes, **kw):
     return Framework(cache, random.Random(0), **kw)
 
 
-# --- the contract --------------------------------------------------------------------------------------------------
+# --- the contract -------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(EXTENSION_POINTS))
@@ -179,7 +179,7 @@ def test_cycle_state_keeps_each_plugins_data_under_its_key():
         state.read("missing")
 
 
-# --- the registry and the default profile ------------------------------------------------------------------------
+# --- the registry and the default profile -------------------------------------------------------------------
 
 
 def test_the_default_profile_lists_upstreams_multipoint_plugins_in_order_with_their_weights():
@@ -290,7 +290,7 @@ def test_post_filter_is_whatever_the_profile_names_not_a_plugin_called_by_name()
     assert result.nominated is None and result.victims == []
 
 
-# --- the package's shape -------------------------------------------------------------------------------------------
+# --- the package's shape ------------------------------------------------------------------------------------
 
 
 def test_no_module_of_the_scheduler_package_is_over_800_lines():
@@ -314,7 +314,7 @@ def test_nothing_in_the_package_finds_plugins_with_hasattr():
         assert "hasattr(" not in p.read_text(), p
 
 
-# --- the queue's cluster events --------------------------------------------------------------------------------------
+# --- the queue's cluster events -----------------------------------------------------------------------------
 
 
 class FakeClock:
@@ -337,7 +337,7 @@ def test_a_rejected_pod_is_requeued_only_by_an_event_its_rejecting_plugin_regist
     assert queue.unschedulable_keys() == []
 
 
-# --- node affinity: one answer for the scheduler and the DaemonSet controller ----------------------------------------
+# --- node affinity: one answer for the scheduler and the DaemonSet controller -------------------------------
 
 
 def _affinities():

@@ -423,7 +423,7 @@ def test_every_decision_matches_a_from_scratch_evaluation(seed, n_nodes, zones):
                 cache.add_pod(gone)
 
 
-# --- the incremental counts ----------------------------------------------------------------------------------
+# --- the incremental counts ---------------------------------------------------------------------------------
 
 
 def test_matching_counts_stay_equal_to_counting_from_scratch():

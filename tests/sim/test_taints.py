@@ -1,4 +1,5 @@
-"""Taints and tolerations: the one ``ToleratesTaint`` the scheduler, taint manager and DaemonSet controller share."""
+"""Taints and tolerations: the one ``ToleratesTaint`` the scheduler, taint manager and DaemonSet controller
+share."""
 
 from kcourse.sim.taints import tolerated, tolerates
 

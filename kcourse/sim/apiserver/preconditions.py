@@ -33,8 +33,8 @@ def check_preconditions(
             md["name"],
             rt.group,
             (
-                f"Precondition failed: ResourceVersion in precondition: {resource_version}, ResourceVersion in "
-                f"object meta: {md['resourceVersion']}"
+                f"Precondition failed: ResourceVersion in precondition: {resource_version}, ResourceVersion "
+                f"in object meta: {md['resourceVersion']}"
             )
             if stated
             else "",

@@ -32,7 +32,7 @@ from .gojson import (
     json_kind,
 )
 
-# --- decoders, one per Go type --------------------------------------------------------------------------------
+# --- decoders, one per Go type ------------------------------------------------------------------------------
 
 
 class _Node:
@@ -48,7 +48,7 @@ class _Node:
 class _Untyped(_Node):
     """``interface{}``, ``runtime.RawExtension``, ``FieldsV1``: any JSON at all, kept as it came."""
 
-    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
+    def dec(self, v: Any, st: _State, _at: Any, _struct: str) -> Any:
         return _plain(v, st)
 
 
@@ -196,7 +196,7 @@ class _IntOrString(_Node):
 
     go = "intstr.IntOrString"
 
-    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
+    def dec(self, v: Any, _st: _State, at: Any, struct: str) -> Any:
         if isinstance(v, str) and not isinstance(v, Number):
             return str(v)
         if v is None:
@@ -263,7 +263,7 @@ class _Quantity(_Node):
 
     go = "resource.Quantity"
 
-    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
+    def dec(self, v: Any, _st: _State, _at: Any, _struct: str) -> Any:
         if v is None:
             return _DROP
         if isinstance(v, str) and not isinstance(v, Number):
@@ -291,7 +291,7 @@ class _Time(_Node):
     def __init__(self, go: str):
         self.go = go
 
-    def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
+    def dec(self, v: Any, _st: _State, at: Any, struct: str) -> Any:
         if v is None:
             return None  # the zero Time, which Go writes back as null (``creationTimestamp: null``)
         if not isinstance(v, str) or isinstance(v, Number):

@@ -92,7 +92,7 @@ _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _TIMES = {"io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"}
 
 
-# --- compiling the schema -------------------------------------------------------------------------------------
+# --- compiling the schema -----------------------------------------------------------------------------------
 
 
 @functools.cache
