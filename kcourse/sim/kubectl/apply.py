@@ -88,19 +88,24 @@ def apply(self: Kubectl, manifest: Any, namespace: str | None = None) -> Any:
     return results[0] if len(results) == 1 else results
 
 
+def _mapping_error(obj: dict, source: str) -> ApiError:
+    """The resource builder's error for an object of a kind the cluster does not serve (``mapper.go``)."""
+    return ApiError(
+        404,
+        "NotFound",
+        f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
+        f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
+        f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
+        "ensure CRDs are installed first",
+    )
+
+
 def _apply_one(
     self: Kubectl, obj: dict, namespace: str | None, source: str = "", dry: bool = False
 ) -> tuple[dict, str]:
     rt = by_kind(obj.get("kind", ""))
     if rt is None or obj.get("apiVersion") != rt.api_version:
-        raise ApiError(
-            404,
-            "NotFound",
-            f'resource mapping not found for name: "{obj.get("metadata", {}).get("name", "")}" '
-            f'namespace: "{(obj.get("metadata") or {}).get("namespace", "")}" from "{source or "STDIN"}": '
-            f'no matches for kind "{obj.get("kind")}" in version "{obj.get("apiVersion")}"\n'
-            "ensure CRDs are installed first",
-        )
+        raise _mapping_error(obj, source)
     ns = self._check_namespace(obj, namespace)
     modified = deep_copy(obj)
     md = modified.setdefault("metadata", {})
@@ -208,8 +213,10 @@ def _each_manifest(
         for obj in objs:
             rt = by_kind(obj.get("kind", ""))
             try:
+                if rt is None:  # an unknown kind: an error for this object, the others still run
+                    raise _mapping_error(obj, source)
                 ns = self._check_namespace(obj, args.get("namespace"))
-                line = act(obj, rt, ns)  # type: ignore[arg-type]
+                line = act(obj, rt, ns)
             except ApiError as e:
                 errors.append(with_source(e, verb, source))
                 continue
