@@ -324,9 +324,9 @@ class Cluster:
     def _add_machine(self, name: str, role: str, runtime: str) -> Machine:
         from .kubelet import Kubelet
 
-        machine = Machine(name, role, runtime, on_change=self._reachability.clear)
+        machine = Machine(name, role, runtime, on_change=self._forget_reachability)
         self.machines[name] = machine
-        self._reachability.clear()
+        self._forget_reachability()
         self.network.node_ip(name)
         if self.cloud is not None:
             self.cloud.create_vm(name, role)
@@ -680,6 +680,12 @@ class Cluster:
         if answer is None:
             answer = self._reachability[node] = self._reaches_api_server(node)
         return answer
+
+    def _forget_reachability(self) -> None:
+        # A method of the cluster's own, not the dict's ``clear``: a copy of the cluster
+        # (``copy.deepcopy``) rebinds a Python method to the copy, but shares a builtin one with the
+        # original, so the copy's machines would clear the original's answers and never its own.
+        self._reachability.clear()
 
     def _reaches_api_server(self, node: str | None) -> bool:
         for master in self.machines.values():

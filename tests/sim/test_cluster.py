@@ -177,3 +177,28 @@ def test_reachability_answers_follow_partitions_power_and_new_machines():
     assert not c.reachable(None) and not c.reachable("worker-1")
     c.recover_node("master-1")
     assert c.reachable(None) and c.reachable("worker-1") and not c.reachable("worker-9")
+
+
+def test_a_copied_cluster_forgets_its_own_reachability_answers():
+    """``reachable`` remembers its answers; a copy's machines must clear the copy's, not the original's.
+
+    The fault-schedule tests run every schedule on ``copy.deepcopy`` of a booted cluster: a stopped
+    master on the copy must make the copy's nodes lose the API server, and leave the original alone.
+    """
+    import copy
+
+    from kcourse.sim import Cluster
+    from tests.properties.harness import _closures_copied
+
+    original = Cluster(workers=1, seed=5, addons=False)
+    original.run_until_stable()
+    assert original.reachable("worker-1")
+    with _closures_copied():
+        clone = copy.deepcopy(original)
+    assert clone.reachable("worker-1")
+    master = next(name for name, m in clone.machines.items() if m.is_master)
+    clone.machines[master].powered = False
+    assert not clone.reachable("worker-1")
+    assert original.reachable("worker-1")
+    clone.machines[master].powered = True
+    assert clone.reachable("worker-1")
