@@ -13,9 +13,9 @@ services that every container runtime implements, defined by
 * **ImageService** — ``PullImage``, ``ImageStatus``, ``ListImages``,
   ``RemoveImage``, ``ImageFsInfo``.
 
-The request and response classes here are shaped like those protobuf
-messages (snake_case fields, ``ContainerState.CONTAINER_RUNNING`` …), so a
-learner can read them next to ``api.proto``.
+The request and response classes, shaped like those protobuf messages, live
+in :mod:`kcourse.sim.cri_api` (as upstream keeps them in ``k8s.io/cri-api``,
+apart from any runtime) and are re-exported here.
 
 Which program answers the calls is the node's choice, and each has its own
 chain down to the OCI runtime that finally creates the Linux namespaces and
@@ -54,9 +54,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .cri_api import (
+    Container,
+    ContainerConfig,
+    ContainerFilter,
+    ContainerMetadata,
+    ContainerState,
+    ContainerStatus,
+    CriError,
+    DNSConfig,
+    ExecSyncResponse,
+    FilesystemUsage,
+    Image,
+    ImageSpec,
+    KeyValue,
+    PodSandbox,
+    PodSandboxConfig,
+    PodSandboxFilter,
+    PodSandboxMetadata,
+    PodSandboxState,
+    PodSandboxStatus,
+    PortMapping,
+    RunPodSandboxRequest,
+    RunPodSandboxResponse,
+    RuntimeCondition,
+    RuntimeStatus,
+    VersionResponse,
+)
+from .reference import image_repository, normalize_image
 
 if TYPE_CHECKING:
     from .host import Host
@@ -101,238 +129,7 @@ __all__ = [
 SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
 
 
-class CriError(Exception):
-    """A failed CRI call (gRPC status), with the text the kubelet would show."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"rpc error: code = {code} desc = {message}")
-        self.code = code
-        self.desc = message
-
-
-# --- messages (runtime.v1) ---------------------------------------------------------------------
-
-
-@dataclass
-class PodSandboxMetadata:
-    name: str
-    uid: str
-    namespace: str
-    attempt: int = 0
-
-
-@dataclass
-class DNSConfig:
-    servers: list[str] = field(default_factory=list)
-    searches: list[str] = field(default_factory=list)
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PortMapping:
-    protocol: str = "TCP"
-    container_port: int = 0
-    host_port: int = 0
-    host_ip: str = ""
-
-
-@dataclass
-class PodSandboxConfig:
-    metadata: PodSandboxMetadata
-    hostname: str = ""
-    log_directory: str = ""
-    dns_config: DNSConfig | None = None
-    port_mappings: list[PortMapping] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    host_network: bool = False  # linux.security_context.namespace_options.network == NODE
-
-
-@dataclass
-class RunPodSandboxRequest:
-    config: PodSandboxConfig
-    runtime_handler: str = ""
-
-
-@dataclass
-class RunPodSandboxResponse:
-    pod_sandbox_id: str
-
-
-class PodSandboxState(Enum):
-    SANDBOX_READY = 0
-    SANDBOX_NOTREADY = 1
-
-
-@dataclass
-class PodSandboxStatus:
-    id: str
-    metadata: PodSandboxMetadata
-    state: PodSandboxState
-    created_at: int
-    ip: str = ""  # network.ip
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    runtime_handler: str = ""
-
-
-@dataclass
-class PodSandbox:
-    id: str
-    metadata: PodSandboxMetadata
-    state: PodSandboxState
-    created_at: int
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ContainerMetadata:
-    name: str
-    attempt: int = 0
-
-
-@dataclass
-class ImageSpec:
-    image: str
-
-
-@dataclass
-class KeyValue:
-    key: str
-    value: str
-
-
-@dataclass
-class ContainerConfig:
-    metadata: ContainerMetadata
-    image: ImageSpec
-    command: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    working_dir: str = ""
-    envs: list[KeyValue] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    log_path: str = ""
-
-
-class ContainerState(Enum):
-    CONTAINER_CREATED = 0
-    CONTAINER_RUNNING = 1
-    CONTAINER_EXITED = 2
-    CONTAINER_UNKNOWN = 3
-
-
-@dataclass
-class ContainerStatus:
-    id: str
-    metadata: ContainerMetadata
-    state: ContainerState
-    created_at: int
-    started_at: int = 0
-    finished_at: int = 0
-    exit_code: int = 0
-    image: ImageSpec | None = None
-    image_ref: str = ""
-    reason: str = ""
-    message: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    log_path: str = ""
-
-
-@dataclass
-class Container:
-    id: str
-    pod_sandbox_id: str
-    metadata: ContainerMetadata
-    image: ImageSpec
-    image_ref: str
-    state: ContainerState
-    created_at: int
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ContainerFilter:
-    id: str = ""
-    state: ContainerState | None = None
-    pod_sandbox_id: str = ""
-
-
-@dataclass
-class PodSandboxFilter:
-    id: str = ""
-    state: PodSandboxState | None = None
-
-
-@dataclass
-class ExecSyncResponse:
-    stdout: bytes = b""
-    stderr: bytes = b""
-    exit_code: int = 0
-
-
-@dataclass
-class VersionResponse:
-    version: str
-    runtime_name: str
-    runtime_version: str
-    runtime_api_version: str
-
-
-@dataclass
-class RuntimeCondition:
-    type: str
-    status: bool
-    reason: str = ""
-    message: str = ""
-
-
-@dataclass
-class RuntimeStatus:
-    conditions: list[RuntimeCondition]
-
-
-@dataclass
-class Image:
-    id: str
-    repo_tags: list[str]
-    repo_digests: list[str]
-    size: int
-
-
-@dataclass
-class FilesystemUsage:
-    timestamp: int
-    mountpoint: str
-    used_bytes: int
-    inodes_used: int
-
-
-# --- images and the registry -------------------------------------------------------------------
-
-
-def image_repository(image: str) -> str:
-    """``nginx:1.27`` → ``nginx``; ``registry.k8s.io/etcd:3.5.16-0`` → ``registry.k8s.io/etcd``.
-
-    No tag, no digest.
-    """
-    repo = image.split("@", 1)[0]
-    last = repo.rsplit("/", 1)
-    if ":" in last[-1]:
-        repo = repo[: len(repo) - len(last[-1]) + last[-1].index(":")]
-    return repo
-
-
-def normalize_image(image: str) -> str:
-    """The fully qualified reference a runtime resolves: ``nginx:1.27`` → ``docker.io/library/nginx:1.27``."""
-    ref = image if ("@" in image or ":" in image.rsplit("/", 1)[-1]) else image + ":latest"
-    first = ref.split("/", 1)[0]
-    if "/" not in ref:
-        return f"docker.io/library/{ref}"
-    if "." not in first and ":" not in first and first != "localhost":
-        return f"docker.io/{ref}"
-    return ref
+# --- digests and durations ---------------------------------------------------------------------
 
 
 def _digest(text: str) -> str:
