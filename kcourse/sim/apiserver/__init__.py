@@ -26,8 +26,8 @@ objects from decoded ones and are typed already, but checking costs little
 same events, same revisions) and keeps the promise that nothing in the store
 is malformed without an argument that every component, forever, gets it right.
 
-The package follows ``k8s.io/apiserver``: :mod:`.server` (the generic registry store's verbs, admission and
-the watch cache over etcd), :mod:`.cacher` (the watch cache's watchers and indexed triggers),
+The package follows ``k8s.io/apiserver``: :mod:`.server` (the generic registry store's verbs and
+admission), :mod:`.cacher` (the watch cache over etcd: its objects, watchers and indexed triggers),
 :mod:`.preconditions` (``GuaranteedUpdate``'s UID and resourceVersion checks), :mod:`.patch` (the PATCH
 verb's patch types), :mod:`.compactor` (the etcd compactor) and :mod:`.client` (the in-process clientset
 and the audit log's :class:`Request` record).

@@ -1,4 +1,9 @@
-"""The API server's storage and watch layers over one etcd (see :mod:`kcourse.sim.apiserver`).
+"""The API server's verbs over one etcd (see :mod:`kcourse.sim.apiserver`).
+
+:class:`APIServer` is the generic registry store (``k8s.io/apiserver/pkg/registry/generic/registry``):
+create, update, patch, delete and bind with their decoding, defaulting, admission, validation and
+optimistic concurrency, and the audit record of every request.  It reads from and watches through the
+watch cache it inherits (:class:`.cacher.Cacher`, upstream's ``storage/cacher``), which follows etcd.
 
 Simplified: see :mod:`kcourse.sim.apiserver`.
 """
@@ -6,7 +11,6 @@ Simplified: see :mod:`kcourse.sim.apiserver`.
 from __future__ import annotations
 
 import builtins
-import json
 import random
 from collections import Counter, deque
 from collections.abc import Callable
@@ -16,15 +20,15 @@ from .. import errors
 from ..clock import Clock
 from ..defaults import apply_defaults
 from ..errors import ApiError
-from ..etcd import Etcd, EtcdError, WatchEvent
-from ..labels import _get_path, parse_field_selector, parse_selector
+from ..etcd import Etcd
+from ..labels import parse_field_selector, parse_selector
 from ..objects import timestamp
 from ..record import NanoClock
-from ..resources import RESOURCES, ResourceType, by_kind, by_plural
+from ..resources import ResourceType, by_kind
 from ..serializer import check_field_validation, decode, json_kind
 from ..serializer.storage import encode, encode_reference
 from ..validation import validate, validate_update
-from .cacher import TRIGGER_FIELDS, WatchHandle
+from .cacher import Cacher, WatchHandle
 from .client import Client, Request, Unreachable
 from .compactor import Compactor
 from .patch import _json_patch_or_422, merge_patch, strategic_merge_patch
@@ -42,8 +46,8 @@ class ServiceAllocator(Protocol):
     def release_service(self, svc: dict) -> None: ...
 
 
-class APIServer:
-    """The API server's storage and watch layers over one :class:`Etcd`."""
+class APIServer(Cacher):
+    """The API server's registry store over one :class:`Etcd`, serving reads and watches from its cache."""
 
     def __init__(
         self,
@@ -66,16 +70,7 @@ class APIServer:
         self.reachable: Callable[[str | None], bool] = reachable or (lambda _node: True)
         #: ``report_failure(component, node, key, where, err)``: a watcher's handler raised.
         self.report_failure = report_failure
-        self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
-        self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
-        self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
-        self._untriggered: dict[str, list[WatchHandle]] = {r: [] for r in TRIGGER_FIELDS}
-        self._watch_seq = 0
-        self._by_prefix = {r.etcd_prefix + "/": r for r in RESOURCES}
-        self._pending: dict[str, tuple[bytes, dict]] = {}
-        #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
-        #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
-        self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
+        self._init_watch_cache()
         self._uid_counter = 0
         self.event_clock = NanoClock(clock)  # Event names: UnixNano of the simulated clock (record.py)
         self.request_seq = 0
@@ -87,112 +82,7 @@ class APIServer:
         self.encode_value: Callable[[Any], bytes] = encode
         self.etcd.watch("/registry/", self._on_etcd, prefix=True, prev_kv=True)
 
-    # --- the watch cache -----------------------------------------------------------------------
-
-    def _resource_of_key(self, key: str) -> tuple[ResourceType, str] | None:
-        """The resource whose longest prefix the key starts with: a few dict lookups, longest cut first."""
-        end = key.rfind("/")
-        while end > 0:
-            rt = self._by_prefix.get(key[: end + 1])
-            if rt is not None:
-                return rt, key[end + 1 :]
-            end = key.rfind("/", 0, end)
-        return None
-
-    def _decode(self, kv_key: str, value: bytes, mod_revision: int) -> tuple[dict, bool]:
-        """The object a PUT stored, and whether the server built it (else it is read back from the bytes)."""
-        pending = self._pending.pop(kv_key, None)
-        typed = pending is not None and pending[0] is value
-        obj = pending[1] if pending is not None and typed else json.loads(value)
-        obj["metadata"]["resourceVersion"] = str(mod_revision)
-        return obj, typed
-
-    def _on_etcd(self, events: list[WatchEvent]) -> None:
-        for ev in events:
-            found = self._resource_of_key(ev.kv.key)
-            if found is None:
-                continue
-            rt, rest = found
-            cache = self._cache[rt.plural]
-            old = cache.get(rest)
-            if ev.type == "PUT":
-                try:
-                    obj, typed = self._decode(ev.kv.key, ev.kv.value, ev.kv.mod_revision)
-                except (ValueError, TypeError, KeyError, AttributeError) as err:  # bytes written past the API
-                    if self.report_failure is None:
-                        raise
-                    self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
-                    continue
-                cache[rest] = obj
-                if not typed:
-                    self._untyped[rt.plural].add(rest)
-                self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
-            else:
-                cache.pop(rest, None)
-                self._untyped[rt.plural].discard(rest)
-                if old is not None:
-                    # The last version as the deletion's revision: only its metadata is new, the rest is
-                    # shared with the cached version (which nobody changes).
-                    gone = dict(old, metadata=dict(old["metadata"], resourceVersion=str(ev.kv.mod_revision)))
-                    self._fan_out(rt, old, gone, "DELETED")
-
-    def _woken(self, rt: ResourceType, old: dict | None, new: dict) -> list[WatchHandle]:
-        """The watchers an event can concern, in registration order (indexed triggers skip the rest)."""
-        index = self._triggered.get(rt.plural)
-        if not index:
-            return list(self._watchers[rt.plural])
-        field = TRIGGER_FIELDS[rt.plural]
-        values = {_get_path(new, field)}
-        if old is not None:
-            values.add(_get_path(old, field))
-        picked = list(self._untriggered[rt.plural])
-        for value in values:
-            picked.extend(index.get(value, ()))
-        picked.sort(key=lambda w: w.seq)
-        return picked
-
-    def _untrigger(self, w: WatchHandle) -> None:
-        if w.rt.plural not in TRIGGER_FIELDS:
-            return
-        if w.trigger is None:
-            self._untriggered[w.rt.plural].remove(w)
-            return
-        bucket = self._triggered[w.rt.plural][w.trigger]
-        bucket.remove(w)
-        if not bucket:
-            del self._triggered[w.rt.plural][w.trigger]
-
-    def _fan_out(self, rt: ResourceType, old: dict | None, new: dict, etype: str) -> None:
-        """Deliver one change to every watcher it concerns, in registration order.
-
-        A MODIFIED change is an ADDED to a watcher whose selector the object now enters and a
-        DELETED to one it leaves (``cacheWatcher``'s ``convertToWatchEvent``).  Whether the old
-        and new object match is worked out once per distinct selector, not once per watcher.
-        """
-        matched: dict[tuple, tuple[bool, bool]] = {}
-        modified = etype == "MODIFIED"
-        for w in self._woken(rt, old, new):
-            found = matched.get(w.match_key)
-            if found is None:
-                found = matched[w.match_key] = (modified and w.matches(old), w.matches(new))
-            was, now = found
-            if not modified:
-                if now:
-                    w.deliver(etype, new)
-            elif was and now:
-                w.deliver("MODIFIED", new)
-            elif now:
-                w.deliver("ADDED", new)
-            elif was:
-                w.deliver("DELETED", new)
-
     # --- helpers ---------------------------------------------------------------------------------
-
-    def resource(self, resource: str) -> ResourceType:
-        rt = by_plural(resource)
-        if rt is None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        return rt
 
     def _record(
         self,
@@ -260,20 +150,6 @@ class APIServer:
         self.etcd.put(key, data)
         return self._cache[rt.plural][key[len(rt.etcd_prefix) + 1 :]]
 
-    def _cache_key(self, rt: ResourceType, namespace: str | None, name: str) -> str:
-        return f"{namespace}/{name}" if rt.namespaced else name
-
-    def _get(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        obj = self._cache[rt.plural].get(self._cache_key(rt, namespace, name))
-        if obj is None:
-            raise errors.not_found(rt.plural, name, rt.group)
-        return obj
-
-    def _namespace_of(self, rt: ResourceType, namespace: str | None) -> str | None:
-        if not rt.namespaced:
-            return None
-        return namespace or "default"
-
     # --- reads -----------------------------------------------------------------------------------
 
     def get(self, resource: str, name: str, namespace: str | None = None, *, user: str = "") -> dict:
@@ -286,11 +162,6 @@ class APIServer:
             raise
         self._record(user, "get", rt.plural, namespace, name, 200)
         return obj
-
-    def peek(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
-        """Read the cache without an API request (for views that only look)."""
-        rt = self.resource(resource)
-        return self._cache[rt.plural].get(self._cache_key(rt, self._namespace_of(rt, namespace), name))
 
     def list(
         self,
@@ -321,16 +192,6 @@ class APIServer:
             "metadata": {"resourceVersion": str(self.etcd.revision)},
             "items": items,
         }
-
-    def items(self, resource: str, namespace: str | None = None) -> builtins.list[dict]:
-        """Current objects of a resource without an API request (for views and tests that only look)."""
-        rt = self.resource(resource)
-        cache = self._cache[rt.plural]
-        return [
-            cache[k]
-            for k in sorted(cache)
-            if not namespace or not rt.namespaced or cache[k]["metadata"].get("namespace") == namespace
-        ]
 
     # --- watch -----------------------------------------------------------------------------------
 
@@ -373,57 +234,8 @@ class APIServer:
             if rv < self.etcd.revision:
                 self._replay(rt, w, rv)
         self._record(user, "watch", rt.plural, namespace, "", 200)
-        self._watch_seq += 1
-        w.seq = self._watch_seq
-        self._watchers[rt.plural].append(w)
-        if w.trigger is not None and rt.plural in TRIGGER_FIELDS:
-            self._triggered[rt.plural].setdefault(w.trigger, []).append(w)
-        elif rt.plural in TRIGGER_FIELDS:
-            self._untriggered[rt.plural].append(w)
+        self._add_watcher(w)
         return w
-
-    def _replay(self, rt: ResourceType, w: WatchHandle, rv: int) -> None:
-        """Send what changed after ``rv`` from etcd's history, or 410 Gone if it was compacted."""
-        backlog: list[WatchEvent] = []
-        if rv < self.etcd.compact_revision:
-            # The client's version is itself compacted: a deletion right at the compaction point has lost its
-            # tombstone in etcd, so only a relist can tell the client about it.
-            raise errors.gone(f"too old resource version: {rv} ({self.etcd.compact_revision})")
-        try:
-            probe = self.etcd.watch(
-                rt.etcd_prefix + "/", backlog.extend, prefix=True, start_revision=rv + 1, prev_kv=True
-            )
-        except EtcdError as e:
-            raise errors.gone(f"too old resource version: {rv} ({e.compact_revision})") from None
-        probe.cancel()
-        for ev in backlog:
-            if ev.type == "PUT":
-                obj = json.loads(ev.kv.value)
-                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
-                old = None
-                if ev.prev_kv is not None:
-                    old = json.loads(ev.prev_kv.value)
-                    old["metadata"]["resourceVersion"] = str(ev.prev_kv.mod_revision)
-                if old is not None and w.matches(old):
-                    w.deliver("MODIFIED" if w.matches(obj) else "DELETED", obj)
-                elif w.matches(obj):
-                    w.deliver("ADDED", obj)
-            elif ev.prev_kv is not None:
-                obj = json.loads(ev.prev_kv.value)
-                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
-                if w.matches(obj):
-                    w.deliver("DELETED", obj)
-
-    def send_bookmarks(self) -> None:
-        """Tell every watcher that asked for bookmarks how far the store has got (BOOKMARK events)."""
-        rv = str(self.etcd.revision)
-        for rt in RESOURCES:
-            for w in list(self._watchers[rt.plural]):
-                if w.allow_bookmarks:
-                    w.deliver(
-                        "BOOKMARK",
-                        {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": rv}},
-                    )
 
     # --- writes ----------------------------------------------------------------------------------
 
