@@ -19,6 +19,7 @@ class Heartbeats(Component):
 
     def __init__(self, cluster: Any):
         super().__init__(cluster, "heartbeats", "master-1")
+        self.cluster = cluster
         self.alive: set[str] = set()
         self.start()
         self.after(10, self._renew, background=True)
