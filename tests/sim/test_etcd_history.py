@@ -295,3 +295,18 @@ def test_a_watch_from_an_old_revision_replays_what_live_watchers_were_sent(seed:
         assert [[e.prev_kv.value if e.prev_kv else None for e in b] for b in replayed] == [
             [e.prev_kv.value if e.prev_kv else None for e in b] for b in expected
         ]
+
+
+@pytest.mark.parametrize("size", [1, 40, 900, 9_000, 40_000])
+def test_values_of_every_size_read_back_across_zlib_window_sizes(size: int) -> None:
+    """A version is packed with a window sized to its dictionary and itself (zlib's 512 B up to 32 KB):
+    a one-byte value and an 80 KB one read back byte for byte, against their successor or a
+    sample, as every other version."""
+    plain, packed = _stores("both")
+    rng = random.Random(size)
+    for n in range(1, 40):
+        value = bytes(rng.choice(b"abcdefgh ") for _ in range(rng.randrange(size, 2 * size + 1)))
+        for etcd in (plain, packed):
+            etcd.put(f"/registry/leases/k{n % 3}", value)
+    assert _everything(packed) == _everything(plain)
+    assert sum(_packed(kv) for vs in packed._history.values() for kv in vs) > 30
