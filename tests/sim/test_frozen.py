@@ -175,6 +175,20 @@ def test_every_way_a_reader_gets_an_object_is_frozen(frozen_cluster: kcourse.Clu
     assert len(deleted) == 1 and is_frozen(deleted[0])
 
 
+def test_a_watch_replayed_from_history_sends_frozen_objects(frozen_cluster: kcourse.Cluster) -> None:
+    """A watch from an old resourceVersion is served from etcd's history; its informer shares those too."""
+    api = frozen_cluster.api.client("tester")
+    start = str(frozen_cluster.api.etcd.revision)
+    api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {"a": "1"}})
+    api.delete("configmaps", "cm", "default")
+    replayed: list[tuple[str, dict]] = []
+    api.watch("configmaps", lambda t, obj: replayed.append((t, obj)), resource_version=start)
+    assert [t for t, _ in replayed] == ["ADDED", "DELETED"]
+    assert all(is_frozen(obj) and is_frozen(obj["data"]) for _, obj in replayed)
+    with pytest.raises(SharedObjectMutation, match=r"ConfigMap default/cm: cannot remove data\.a"):
+        replayed[0][1]["data"].pop("a")
+
+
 def test_a_component_that_changes_a_shared_object_fails_at_that_line(frozen_cluster: kcourse.Cluster) -> None:
     """A watch handler changing what it was handed: a strict cluster (the tests') raises with the path,
     and the cache every other reader shares is left as etcd has it."""

@@ -259,6 +259,8 @@ class Cacher:
             if ev.type == "PUT":
                 obj = json.loads(ev.kv.value)
                 obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                if self.debug_freeze:  # the watcher's informer shares what it is sent
+                    obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 old = None
                 if ev.prev_kv is not None:
                     old = json.loads(ev.prev_kv.value)
@@ -270,6 +272,8 @@ class Cacher:
             elif ev.prev_kv is not None:
                 obj = json.loads(ev.prev_kv.value)
                 obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                if self.debug_freeze:
+                    obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 if w.matches(obj):
                     w.deliver("DELETED", obj)
 
