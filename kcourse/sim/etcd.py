@@ -410,7 +410,11 @@ class Etcd:
     # --- writes ------------------------------------------------------------------------------
 
     def _append(self, kv: KeyValue) -> None:
-        self._history[kv.key].append(kv)
+        versions = self._history.get(kv.key)
+        if versions is None:  # a new key: a list of one, as most Events stay (``append`` leaves room for 4)
+            self._history[kv.key] = [kv]
+        else:
+            versions.append(kv)
         self._dirty.add(kv.key)
         self._size += len(kv.key) + len(kv.value)
 
@@ -459,7 +463,6 @@ class Etcd:
             versions = self._history.get(key)
             if versions is None:
                 self._new_keys.append(key)
-                self._history[key] = []
             else:
                 key = versions[-1].key  # one string for every version of a key
             kv = KeyValue(key, value, rev, rev, 1)
