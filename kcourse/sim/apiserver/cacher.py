@@ -16,6 +16,7 @@ resources, not one ``Cacher`` per resource.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -98,6 +99,9 @@ class WatchHandle:
         if self in watchers:
             watchers.remove(self)
             self.server._untrigger(self)
+
+
+_registration = operator.attrgetter("seq")
 
 
 def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
@@ -201,10 +205,16 @@ class Cacher:
         values = {_get_path(new, field)}
         if old is not None:
             values.add(_get_path(old, field))
-        picked = list(self._untriggered[rt.plural])
-        for value in values:
-            picked.extend(index.get(value, ()))
-        picked.sort(key=lambda w: w.seq)
+        untriggered = self._untriggered[rt.plural]
+        buckets = [index[v] for v in values if v in index]
+        if not buckets:
+            return list(untriggered)
+        if len(buckets) == 1 and (not untriggered or untriggered[-1].seq < buckets[0][0].seq):
+            return untriggered + buckets[0]  # both in registration order already: no sort
+        picked = list(untriggered)
+        for bucket in buckets:
+            picked.extend(bucket)
+        picked.sort(key=_registration)
         return picked
 
     def _untrigger(self, w: WatchHandle) -> None:
