@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .. import errors
 from ..errors import ApiError
 from ..etcd import Etcd, EtcdError, WatchEvent
+from ..frozen import enabled_by_environment, freeze
 from ..labels import _get_path, parse_field_selector, parse_selector
 from ..resources import RESOURCES, ResourceType, by_plural
 
@@ -125,6 +126,8 @@ class Cacher:
         #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
         #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
         self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
+        #: The debug mode of :mod:`..frozen` (``KCOURSE_FREEZE=1``): every cached object is read-only.
+        self.debug_freeze = enabled_by_environment()
 
     def _add_watcher(self, w: WatchHandle) -> None:
         """Register a watch after its initial events: deliveries follow registration order."""
@@ -171,6 +174,8 @@ class Cacher:
                         raise
                     self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
                     continue
+                if self.debug_freeze:
+                    obj = freeze(obj, f"{rt.kind} {rest}")
                 cache[rest] = obj
                 if not typed:
                     self._untyped[rt.plural].add(rest)
@@ -182,6 +187,8 @@ class Cacher:
                     # The last version as the deletion's revision: only its metadata is new, the rest is
                     # shared with the cached version (which nobody changes).
                     gone = dict(old, metadata=dict(old["metadata"], resourceVersion=str(ev.kv.mod_revision)))
+                    if self.debug_freeze:
+                        gone = freeze(gone, f"{rt.kind} {rest}")
                     self._fan_out(rt, old, gone, "DELETED")
 
     def _woken(self, rt: ResourceType, old: dict | None, new: dict) -> list[WatchHandle]:
@@ -252,6 +259,8 @@ class Cacher:
             if ev.type == "PUT":
                 obj = json.loads(ev.kv.value)
                 obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                if self.debug_freeze:  # the watcher's informer shares what it is sent
+                    obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 old = None
                 if ev.prev_kv is not None:
                     old = json.loads(ev.prev_kv.value)
@@ -263,6 +272,8 @@ class Cacher:
             elif ev.prev_kv is not None:
                 obj = json.loads(ev.prev_kv.value)
                 obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                if self.debug_freeze:
+                    obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 if w.matches(obj):
                     w.deliver("DELETED", obj)
 
