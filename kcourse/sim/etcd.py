@@ -177,11 +177,7 @@ class _Packed:
     __slots__ = ("base", "data", "size")
 
     def __init__(self, value: bytes, base: KeyValue | bytes):
-        zdict = base if isinstance(base, bytes) else base.value
-        # A window just large enough for the dictionary and the value, and a hash table to match: setting
-        # up zlib's default 32 KB window and 64 KB table costs ten times what packing a 2 KB Pod does.
-        wbits = min(15, max(9, (len(zdict) + len(value) + 262).bit_length()))
-        packer = zlib.compressobj(1, zlib.DEFLATED, wbits, min(8, max(1, wbits - 8)), zdict=zdict)
+        packer = zlib.compressobj(1, zdict=base if isinstance(base, bytes) else base.value)
         self.data = packer.compress(value) + packer.flush()
         self.base = base
         self.size = len(value)
