@@ -607,3 +607,40 @@ def test_a_watcher_stopped_by_another_ones_handler_gets_nothing_more(api):
     api.create(pod("a"))
     api.create(pod("b"))
     assert seen == ["first", "first"]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("not a key!", "name part must consist of alphanumeric characters"),
+        ("a/b/c", "a qualified name must consist of alphanumeric characters"),
+        ("/name", "prefix part must be non-empty"),
+        ("Example.com/x", "prefix part a lowercase RFC 1123 subdomain"),
+        ("x" * 64, "name part must be no more than 63 characters"),
+    ],
+)
+def test_annotation_keys_are_qualified_names(api, key, message):
+    """ValidateAnnotations (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) checks each key with
+    IsQualifiedName after lowering its case (so ``Example.com/x`` passes, as upstream), and nothing is
+    written when it fails."""
+    body = pod()
+    body["metadata"]["annotations"] = {key: "v"}
+    if key == "Example.com/x":
+        assert api.create(body)["metadata"]["annotations"] == {key: "v"}
+        return
+    with pytest.raises(ApiError) as err:
+        api.create(body)
+    assert err.value.code == 422
+    assert f'metadata.annotations: Invalid value: "{key}": {message}' in str(err.value)
+    assert api.peek("pods", "web", "default") is None
+
+
+def test_annotations_fit_in_256_kib_together(api):
+    """ValidateAnnotationsSize: keys and values together, at most TotalAnnotationSizeLimitB (262144) bytes."""
+    body = pod()
+    body["metadata"]["annotations"] = {"a": "x" * 200_000, "b": "y" * 62_144}
+    with pytest.raises(ApiError) as err:
+        api.create(body)
+    assert "metadata.annotations: Too long: may not be more than 262144 bytes" in str(err.value)
+    body["metadata"]["annotations"]["b"] = "y" * 62_142
+    assert api.create(body)["metadata"]["annotations"]["a"] == "x" * 200_000
