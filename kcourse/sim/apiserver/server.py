@@ -382,7 +382,7 @@ class APIServer(Cacher):
             if rt.prepare_for_create is None:
                 md["uid"] = self._new_uid()
             md["creationTimestamp"] = timestamp(self.clock.now)
-            if "spec" in obj and rt.generation:
+            if rt.generation is not None:  # the strategy's PrepareForCreate
                 md["generation"] = 1
             self._order_fields(obj)
             if dry_run:
@@ -437,7 +437,7 @@ class APIServer(Cacher):
             # GuaranteedUpdate: the request's UID precondition, then its resourceVersion, before validation.
             check_preconditions(rt, current, md.get("uid"), md.get("resourceVersion"))
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, dry_run)
+            stored = self._commit_update(rt, current, new, dry_run, subresource)
         except ApiError as e:
             self._record(user, "update", rt.plural if rt else "", namespace, name, e.code, subresource)
             raise
@@ -451,6 +451,14 @@ class APIServer(Cacher):
             new = dict(current)
             new["metadata"] = dict(current["metadata"])
             new["status"] = obj.get("status", {})  # the decoded body is already the server's own copy
+            changed = [f for f in rt.status_metadata if obj["metadata"].get(f) != current["metadata"].get(f)]
+            for f in changed:
+                if obj["metadata"].get(f) is None:
+                    del new["metadata"][f]
+                else:
+                    new["metadata"][f] = obj["metadata"][f]
+            if changed:
+                validate(new, rt)
             return new
         new = obj
         new["metadata"]["namespace"] = current["metadata"].get("namespace")
@@ -467,7 +475,9 @@ class APIServer(Cacher):
         validate_update(new, current, rt)
         return new
 
-    def _commit_update(self, rt: ResourceType, current: dict, new: dict, dry_run: bool = False) -> dict:
+    def _commit_update(
+        self, rt: ResourceType, current: dict, new: dict, dry_run: bool = False, subresource: str = ""
+    ) -> dict:
         cmd, md = current["metadata"], new["metadata"]
         for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
             if field in cmd:
@@ -475,8 +485,11 @@ class APIServer(Cacher):
             else:
                 md.pop(field, None)
         md.pop("resourceVersion", None)
-        if "generation" in cmd:
-            md["generation"] = cmd["generation"] + (1 if new.get("spec") != current.get("spec") else 0)
+        if "generation" in cmd:  # rest.BeforeUpdate keeps the stored generation; the strategy may bump it
+            bump = subresource != "status" and rt.generation is not None and rt.generation(current, new)
+            md["generation"] = cmd["generation"] + (1 if bump else 0)
+        else:
+            md.pop("generation", None)
         self._order_fields(new)
         if dry_run:  # everything a write would check, and what it would store, but no write
             md["resourceVersion"] = cmd["resourceVersion"]
@@ -541,7 +554,7 @@ class APIServer(Cacher):
             obj["metadata"]["resourceVersion"] = rv
             check_preconditions(rt, current, None, rv)
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, dry_run)
+            stored = self._commit_update(rt, current, new, dry_run, subresource)
         except ApiError as e:
             self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
             raise
