@@ -759,6 +759,10 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _GoYamlDumper.add_representer(str, _represent_str)
+# A dict or list subclass (the read-only objects of the debug mode in ``kcourse.sim.frozen``) is written as
+# a plain one; exact dicts and lists never reach these.
+_GoYamlDumper.add_multi_representer(dict, yaml.SafeDumper.represent_dict)
+_GoYamlDumper.add_multi_representer(list, yaml.SafeDumper.represent_list)
 
 
 def to_yaml(obj: Any) -> str:
