@@ -37,6 +37,10 @@ from .preconditions import check_preconditions
 NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3
 
 
+#: Where a top-level field goes in kubectl's order (any other field: between metadata and spec).
+_FIELD_RANK = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 4, "status": 5}
+
+
 class ServiceAllocator(Protocol):
     """What hands out a Service's ClusterIP and NodePorts (kube-apiserver's service IP and port
     allocators)."""
@@ -402,7 +406,19 @@ class APIServer(Cacher):
 
     @staticmethod
     def _order_fields(obj: dict) -> None:
-        """apiVersion, kind, metadata, spec, status — the order kubectl shows."""
+        """apiVersion, kind, metadata, spec, status — the order kubectl shows.
+
+        Most bodies come in that order already (a decoded body keeps its order): those are left as they
+        are, since the fields' ranks never decrease along them.
+        """
+        last = 0
+        for k in obj:
+            rank = _FIELD_RANK.get(k, 3)
+            if rank < last:
+                break
+            last = rank
+        else:
+            return
         ordered = {k: obj.pop(k) for k in ("apiVersion", "kind", "metadata") if k in obj}
         rest = {k: obj.pop(k) for k in list(obj) if k not in ("spec", "status")}
         spec, status = obj.pop("spec", None), obj.pop("status", None)
