@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ErrorList",
     "go_repr",
+    "label_value_errors",
+    "qualified_name_errors",
     "validate",
     "validate_config_data",
     "validate_daemonset",
@@ -170,15 +172,22 @@ def qualified_name_errors(value: str) -> list[str]:
     return errs
 
 
+def label_value_errors(value: str) -> list[str]:
+    """``validation.IsValidLabelValue``: at most 63 characters, alphanumerics with ``-``, ``_`` and ``.``
+    inside."""
+    errs = ["must be no more than 63 characters"] if len(value) > 63 else []
+    if not LABEL_VALUE.match(value):
+        errs.append(MSG_LABEL_VALUE)
+    return errs
+
+
 def _validate_labels(errs: ErrorList, labels: dict | None, path: str) -> None:
     """``ValidateLabels``: each key a qualified name, each value a label value."""
     for key, value in sorted((labels or {}).items()):
         for msg in qualified_name_errors(key):
             errs.invalid(path, key, msg)
-        if len(value) > 63:
-            errs.invalid(path, value, "must be no more than 63 characters")
-        if not LABEL_VALUE.match(value):
-            errs.invalid(path, value, MSG_LABEL_VALUE)
+        for msg in label_value_errors(value):
+            errs.invalid(path, value, msg)
 
 
 def _validate_annotations(errs: ErrorList, annotations: dict | None, path: str) -> None:
