@@ -4,10 +4,11 @@ The API server hands every reader the object it keeps in its watch cache: ``get`
 process, every informer's watch event, every view.  Nothing is copied on the way, because nobody may
 change what they were handed (a writer builds a new version, sharing the parts it leaves alone with the
 old one: copy-on-write).  A component that breaks the rule corrupts the cache silently: every other
-reader sees a change that was never written to etcd.  client-go has the same rule ("objects returned by
-a lister must be treated as read-only") and the same debug aid: ``KUBE_CACHE_MUTATION_DETECTOR``
-(``client-go/tools/cache/mutation_detector.go``), which keeps a copy of each cached object and panics
-when one differs from it, naming the object.
+reader sees a change that was never written to etcd.  client-go has the same rule (every generated
+lister: "All objects returned here must be treated as read-only.") and a debug aid for it,
+``KUBE_CACHE_MUTATION_DETECTOR`` (``client-go/tools/cache/mutation_detector.go``; upstream's
+``hack/make-rules/test.sh`` turns it on "so that cache mutators will be found"), which keeps a copy of
+each cached object and panics, later, when one differs from its copy.
 
 Here the aid is stronger and cheaper to read: with the environment variable ``KCOURSE_FREEZE=1`` set when
 a cluster is built, every object entering the API server's cache is frozen — :class:`FrozenDict` and
@@ -20,8 +21,8 @@ default), nothing of this module runs: no wrapper types, no check on any path.
 
 Simplified: freezing builds frozen copies of the new parts of each version (the parts shared with the
 previous version are frozen already and kept), so it costs memory and time in the debug mode;
-a part shared between objects names the path where it was first frozen; ``dict.__init__`` called again
-on a frozen dict, and ``object.__setattr__``-level tricks, are not caught.
+a part shared between objects names the path where it was first frozen; calling ``dict``'s or ``list``'s
+own methods on a frozen one (``dict.__setitem__(obj, k, v)``) goes around the check, as in any Python.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ class FrozenDict(dict):
     _owner: str
     _path: str
 
+    def __init__(self, *_args: Any, **_kw: Any) -> None:  # only freeze() makes one, filled once
+        _refuse(getattr(self, "_owner", ""), getattr(self, "_path", ""), "refill")
+
     def _refuse_key(self, key: Any, what: str) -> NoReturn:
         _refuse(self._owner, child_path(self._path, key), what)
 
@@ -110,6 +114,9 @@ class FrozenList(list):
     __slots__ = ("_owner", "_path")
     _owner: str
     _path: str
+
+    def __init__(self, *_args: Any, **_kw: Any) -> None:  # only freeze() makes one, filled once
+        _refuse(getattr(self, "_owner", ""), getattr(self, "_path", ""), "refill")
 
     def _refuse_at(self, index: Any, what: str) -> NoReturn:
         at = f"{index.start}:{index.stop}" if isinstance(index, slice) else index
@@ -172,9 +179,11 @@ def freeze(obj: Any, owner: str = "", path: str = "") -> Any:
         return obj
     out: FrozenDict | FrozenList
     if isinstance(obj, dict):
-        out = FrozenDict({k: freeze(v, owner, child_path(path, k)) for k, v in obj.items()})
+        out = FrozenDict.__new__(FrozenDict)
+        dict.update(out, {k: freeze(v, owner, child_path(path, k)) for k, v in obj.items()})
     elif isinstance(obj, list):
-        out = FrozenList([freeze(v, owner, f"{path}[{i}]") for i, v in enumerate(obj)])
+        out = FrozenList.__new__(FrozenList)
+        list.extend(out, [freeze(v, owner, f"{path}[{i}]") for i, v in enumerate(obj)])
     else:
         return obj
     out._owner, out._path = owner, path

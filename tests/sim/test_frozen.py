@@ -1,7 +1,7 @@
 """The freeze debug mode (``KCOURSE_FREEZE=1``): cached objects are read-only, and say where one was changed.
 
-client-go's rule is that an object handed out by a cache is read-only (``tools/cache/thread_safe_store.go``:
-"the caller must not mutate the returned objects"), and its ``KUBE_CACHE_MUTATION_DETECTOR``
+client-go's rule is that an object handed out by a cache is read-only (every generated lister: "All objects
+returned here must be treated as read-only."), and its ``KUBE_CACHE_MUTATION_DETECTOR``
 (``tools/cache/mutation_detector.go``) finds a breach after the fact.  The debug mode stops one at the
 line that tries it, naming the object and the field path, and otherwise changes nothing: the same
 simulation byte for byte, the same JSON and YAML, copies that are writable.
@@ -82,6 +82,8 @@ MUTATIONS: list[tuple[str, Callable[[Any], Any], str]] = [
         "spec.containers[0].ports[0].containerPort",
     ),
     ("set", lambda p: p.__setitem__("status", {}), "status"),
+    ("refill", lambda p: p["metadata"].__init__({"name": "x"}), "metadata"),
+    ("refill", lambda p: p["status"]["podIPs"].__init__([]), "status.podIPs"),
 ]
 
 
