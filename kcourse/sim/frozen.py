@@ -199,5 +199,15 @@ def thaw(obj: Any) -> Any:
     return obj
 
 
+def as_plain(obj: Any) -> Any:
+    """orjson's ``default`` that writes a frozen dict or list as the plain one it is (and refuses the rest),
+    so an exact comparison of JSON texts takes the same path frozen or not."""
+    if type(obj) is FrozenDict:
+        return dict(obj)
+    if type(obj) is FrozenList:
+        return list(obj)
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
+
+
 def is_frozen(obj: Any) -> bool:
     return type(obj) is FrozenDict or type(obj) is FrozenList

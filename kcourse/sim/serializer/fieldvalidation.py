@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..errors import ApiError, Cause, invalid
+from ..frozen import FrozenDict, as_plain
 from .gojson import _Abort, _State, go_quote
 from .schema import _decoder
 
@@ -68,7 +69,7 @@ def decode(
     wrong, so it is not walked, and the result holds the stored value itself (shared: the caller must
     not change it, and does not, since the request cannot change that field).
     """
-    if stored is not None and unused and type(obj) is dict:
+    if stored is not None and unused and (type(obj) is dict or type(obj) is FrozenDict):
         same = [k for k in unused if k in obj and k in stored and _same(obj[k], stored[k])]
         if same:
             out = decode(
@@ -108,11 +109,11 @@ def _same(value: Any, typed: Any) -> bool:
     """
     if value is typed:
         return True
-    if type(value) is not dict:
+    if type(value) is not dict and type(value) is not FrozenDict:  # (a cached, read-only part: frozen.py)
         return False
     try:
-        text = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
-        if text != orjson.dumps(typed, option=orjson.OPT_PASSTHROUGH_SUBCLASS):
+        text = orjson.dumps(value, default=as_plain, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+        if text != orjson.dumps(typed, default=as_plain, option=orjson.OPT_PASSTHROUGH_SUBCLASS):
             return False
     except TypeError:  # orjson.JSONEncodeError
         return False
