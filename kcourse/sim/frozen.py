@@ -16,8 +16,11 @@ a cluster is built, every object entering the API server's cache is frozen — :
 :class:`SharedObjectMutation` at the very line that tries, naming the object and the field path
 (``Pod default/web-0: status.conditions[0].status``).  Reading is untouched: they are a ``dict`` and a
 ``list`` to ``isinstance``, ``==``, ``json.dumps``, ``orjson``; ``dict(x)``, ``x.copy()``,
-``copy.copy``, ``copy.deepcopy`` and :func:`.objects.deep_copy` give plain, writable copies.  Off (the
-default), nothing of this module runs: no wrapper types, no check on any path.
+``copy.copy``, ``copy.deepcopy`` and :func:`.objects.deep_copy` give plain, writable copies.  The mode
+must run the code it checks, so the write path's exact type tests take a frozen dict for a dict (the
+storage encoder and the decoder's comparison with the stored version write it with :func:`as_plain`).
+Off (the default: the API server reads the variable when it is built), no object is wrapped or frozen
+and no path does more than before.
 
 Simplified: freezing builds frozen copies of the new parts of each version (the parts shared with the
 previous version are frozen already and kept), so it costs memory and time in the debug mode;
