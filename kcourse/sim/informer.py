@@ -66,6 +66,19 @@ class Informer:
         self.indexers: dict[str, IndexFunc] = {}
         self.indices: dict[str, dict[str, set[str]]] = {}
         self.handlers: list[ResourceEventHandler] = []
+        # The handlers' callbacks by kind, in registration order: a delivery calls them without asking
+        # each handler which callbacks it has.
+        self._on_adds: tuple[Handler, ...] = ()
+        self._on_updates: tuple[Handler, ...] = ()
+        self._on_deletes: tuple[Handler, ...] = ()
+        #: Each key's index values as last computed (None where an index function raised): an update
+        #: computes only the new object's values, since the cached object's are known.
+        self._index_values_of: dict[str, builtins.list[builtins.list[str] | None]] = {}
+        #: ``guard(node)``: may this informer's process still reach the API server?  When it says no, an
+        #: arriving event breaks the watch instead (``on_lost``) — a node cut off from the control plane
+        #: hears nothing more.  None for an informer whose process cannot be cut off.
+        self._guard: Callable[[str | None], bool] | None = None
+        self._on_lost: Callable[[], None] | None = None
         self.resource_version = ""
         self.has_synced = False
         self.relists = 0
@@ -90,11 +103,15 @@ class Informer:
     def add_indexer(self, name: str, func: IndexFunc) -> None:
         self.indexers[name] = func
         self.indices[name] = {}
+        self._index_values_of = {}
         for key, obj in self.store.items():
             self._index(key, obj)
 
     def add_event_handler(self, handler: ResourceEventHandler) -> None:
         self.handlers.append(handler)
+        self._on_adds = tuple(h.on_add for h in self.handlers if h.on_add)
+        self._on_updates = tuple(h.on_update for h in self.handlers if h.on_update)
+        self._on_deletes = tuple(h.on_delete for h in self.handlers if h.on_delete)
         if self.has_synced and handler.on_add:
             for obj in self.list():
                 handler.on_add(obj)
@@ -169,22 +186,41 @@ class Informer:
             self.start()
 
     def _on_event(self, etype: str, obj: dict) -> None:
+        """One watch event: every delivery to every watcher comes through here, so the common case (an
+        update, no indexers) is written out inline."""
+        guard = self._guard
+        if guard is not None and not guard(self.client.node):
+            self._lost()
+            return
         md = obj["metadata"]
         rv = md.get("resourceVersion")
         if rv:
             self.resource_version = rv
         if etype == "BOOKMARK":
             return
-        ns = md.get("namespace")  # object_key, inline: every delivery to every watcher comes through here
+        ns = md.get("namespace")  # object_key, inline
         key = f"{ns}/{md.get('name')}" if ns else str(md.get("name"))
-        old = self.store.get(key)
+        store = self.store
+        old = store.get(key)
         if etype == "DELETED":
             if old is not None:
                 self._delete(key, obj)
-        elif old is not None:
-            self._update(key, old, obj)
-        else:
+        elif old is None:
             self._add(key, obj)
+        else:
+            if self.indexers:
+                self._reindex(key, old, obj)
+            store[key] = obj
+            for on_update in self._on_updates:
+                try:
+                    on_update(old, obj)
+                except Exception as err:  # noqa: BLE001 — reported by _failed
+                    self._failed("update handler", key, err)
+
+    def _lost(self) -> None:
+        """The guard said the process can no longer reach the API server: its watch is broken."""
+        if self._on_lost is not None:
+            self._on_lost()
 
     def _failed(self, what: str, key: str, err: Exception) -> None:
         """A handler or index function raised: report it (a strict cluster re-raises) and drop the
@@ -205,15 +241,25 @@ class Informer:
                 out.append(None)
         return out
 
+    def _known_index_values(self, key: str, obj: dict) -> builtins.list[builtins.list[str] | None]:
+        """``obj``'s index values, ``obj`` being the cached object of ``key``: those computed when it was
+        cached, unless an index function raised then (it is asked again, and reports again)."""
+        known = self._index_values_of.get(key)
+        if known is None or None in known:
+            return self._index_values(key, obj)
+        return known
+
     def _index(self, key: str, obj: dict) -> None:
-        for name, values in zip(self.indexers, self._index_values(key, obj), strict=True):
+        values_of = self._index_values_of[key] = self._index_values(key, obj)
+        for name, values in zip(self.indexers, values_of, strict=True):
             if values is not None:
                 self._add_to_index(name, key, values)
 
     def _unindex(self, key: str, obj: dict) -> None:
-        for name, values in zip(self.indexers, self._index_values(key, obj), strict=True):
+        for name, values in zip(self.indexers, self._known_index_values(key, obj), strict=True):
             if values is not None:
                 self._remove_from_index(name, key, values)
+        self._index_values_of.pop(key, None)
 
     def _add_to_index(self, name: str, key: str, values: builtins.list[str]) -> None:
         index = self.indices[name]
@@ -237,8 +283,8 @@ class Informer:
         """Move ``key`` from ``old``'s index values to ``new``'s, touching only the indices whose values
         changed
         (most updates change a status, not a label, a node name or an owner)."""
-        before = self._index_values(key, old)
-        after = self._index_values(key, new)
+        before = self._known_index_values(key, old)
+        after = self._index_values_of[key] = self._index_values(key, new)
         for name, was, now in zip(self.indexers, before, after, strict=True):
             if was == now:
                 continue
@@ -250,35 +296,34 @@ class Informer:
     def _add(self, key: str, obj: dict) -> None:
         self.store[key] = obj
         self._sorted_keys = None
-        self._index(key, obj)
-        for h in self.handlers:
-            if h.on_add:
-                try:
-                    h.on_add(obj)
-                except Exception as err:  # noqa: BLE001 — reported by _failed
-                    self._failed("add handler", key, err)
+        if self.indexers:
+            self._index(key, obj)
+        for on_add in self._on_adds:
+            try:
+                on_add(obj)
+            except Exception as err:  # noqa: BLE001 — reported by _failed
+                self._failed("add handler", key, err)
 
     def _update(self, key: str, old: dict, new: dict) -> None:
         if self.indexers:  # most informers have none, and every watch event comes through here
             self._reindex(key, old, new)
         self.store[key] = new
-        for h in self.handlers:
-            if h.on_update:
-                try:
-                    h.on_update(old, new)
-                except Exception as err:  # noqa: BLE001 — reported by _failed
-                    self._failed("update handler", key, err)
+        for on_update in self._on_updates:
+            try:
+                on_update(old, new)
+            except Exception as err:  # noqa: BLE001 — reported by _failed
+                self._failed("update handler", key, err)
 
     def _delete(self, key: str, obj: dict) -> None:
         old = self.store.pop(key)
         self._sorted_keys = None
-        self._unindex(key, old)
-        for h in self.handlers:
-            if h.on_delete:
-                try:
-                    h.on_delete(obj)
-                except Exception as err:  # noqa: BLE001 — reported by _failed
-                    self._failed("delete handler", key, err)
+        if self.indexers:
+            self._unindex(key, old)
+        for on_delete in self._on_deletes:
+            try:
+                on_delete(obj)
+            except Exception as err:  # noqa: BLE001 — reported by _failed
+                self._failed("delete handler", key, err)
 
 
 class SharedInformerFactory:

@@ -399,17 +399,18 @@ def context_value(ctx: Any, name: str, default: Any = None) -> Any:
 
 
 class GuardedInformer(Informer):
-    """An informer whose watch breaks when its node can no longer reach the API server."""
+    """An informer whose watch breaks when its node can no longer reach the API server.
+
+    Every event delivered to it first asks the cluster whether its node still reaches the API server
+    (the answer is remembered per node, so the question is a dictionary lookup); the check is the
+    informer's own guard, run inline with the delivery, since every kube-proxy gets every EndpointSlice
+    change.
+    """
 
     def __init__(self, client: Client, resource: str, on_lost: Callable[[], None], **kw: Any):
         super().__init__(client, resource, **kw)
+        self._guard = client.server.reachable
         self._on_lost = on_lost
-
-    def _on_event(self, etype: str, obj: dict) -> None:
-        if not self.client.server.reachable(self.client.node):
-            self._on_lost()
-            return
-        super()._on_event(etype, obj)
 
 
 class _GuardedFactory(SharedInformerFactory):

@@ -16,6 +16,7 @@ resources, not one ``Cacher`` per resource.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,8 @@ class WatchHandle:
         #: Watchers with the same key select the same objects: a fan-out matches an object once per key,
         #: not once per watcher (every node's kube-proxy watches EndpointSlices with one selector).
         self.match_key = (namespace, label_selector, field_selector)
+        #: No namespace, label or field to match: every object of the resource is selected.
+        self.everything = not namespace and self.labels.empty() and not field_selector
         self.allow_bookmarks = allow_bookmarks
         self.user = user
         self.stopped = False
@@ -66,6 +69,8 @@ class WatchHandle:
     def matches(self, obj: dict | None) -> bool:
         if obj is None:
             return False
+        if self.everything:
+            return True
         md = obj["metadata"]
         if self.namespace and md.get("namespace") != self.namespace:
             return False
@@ -78,12 +83,16 @@ class WatchHandle:
             self.delivered += 1
             try:
                 self.handler(etype, obj)
-            except Exception as err:
-                report = self.server.report_failure
-                if report is None:
-                    raise
-                self.stop()
-                report(self.user, None, self.rt.plural, "watch handler", err)
+            except Exception as err:  # noqa: BLE001 — re-raised when nobody takes reports
+                self.broke(err)
+
+    def broke(self, err: Exception) -> None:
+        """The handler raised: the stream is broken, reported (a strict cluster re-raises)."""
+        report = self.server.report_failure
+        if report is None:
+            raise err
+        self.stop()
+        report(self.user, None, self.rt.plural, "watch handler", err)
 
     def stop(self) -> None:
         self.stopped = True
@@ -91,6 +100,9 @@ class WatchHandle:
         if self in watchers:
             watchers.remove(self)
             self.server._untrigger(self)
+
+
+_registration = operator.attrgetter("seq")
 
 
 def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
@@ -200,10 +212,16 @@ class Cacher:
         values = {_get_path(new, field)}
         if old is not None:
             values.add(_get_path(old, field))
-        picked = list(self._untriggered[rt.plural])
-        for value in values:
-            picked.extend(index.get(value, ()))
-        picked.sort(key=lambda w: w.seq)
+        untriggered = self._untriggered[rt.plural]
+        buckets = [index[v] for v in values if v in index]
+        if not buckets:
+            return list(untriggered)
+        if len(buckets) == 1 and (not untriggered or untriggered[-1].seq < buckets[0][0].seq):
+            return untriggered + buckets[0]  # both in registration order already: no sort
+        picked = list(untriggered)
+        for bucket in buckets:
+            picked.extend(bucket)
+        picked.sort(key=_registration)
         return picked
 
     def _untrigger(self, w: WatchHandle) -> None:
@@ -224,22 +242,29 @@ class Cacher:
         DELETED to one it leaves (``cacheWatcher``'s ``convertToWatchEvent``).  Whether the old
         and new object match is worked out once per distinct selector, not once per watcher.
         """
-        matched: dict[tuple, tuple[bool, bool]] = {}
+        # What each distinct selector's watchers get: the event type to send, or None.
+        decided: dict[tuple, str | None] = {}
         modified = etype == "MODIFIED"
         for w in self._woken(rt, old, new):
-            found = matched.get(w.match_key)
-            if found is None:
-                found = matched[w.match_key] = (modified and w.matches(old), w.matches(new))
-            was, now = found
-            if not modified:
-                if now:
-                    w.deliver(etype, new)
-            elif was and now:
-                w.deliver("MODIFIED", new)
-            elif now:
-                w.deliver("ADDED", new)
-            elif was:
-                w.deliver("DELETED", new)
+            send = decided.get(w.match_key, "")
+            if send == "":
+                was = modified and w.matches(old)
+                now = w.matches(new)
+                if not modified:
+                    send = etype if now else None
+                elif was:
+                    send = "MODIFIED" if now else "DELETED"
+                else:
+                    send = "ADDED" if now else None
+                decided[w.match_key] = send
+            # ``WatchHandle.deliver``, inline: this loop runs once per watcher per change.
+            if send is None or w.stopped:
+                continue
+            w.delivered += 1
+            try:
+                w.handler(send, new)
+            except Exception as err:  # noqa: BLE001 — re-raised when nobody takes reports
+                w.broke(err)
 
     def _replay(self, rt: ResourceType, w: WatchHandle, rv: int) -> None:
         """Send what changed after ``rv`` from etcd's history, or 410 Gone if it was compacted."""

@@ -286,6 +286,10 @@ class APIServer(Cacher):
             on_warning=None if warnings is None else warnings.append,
             stored=stored,
             unused=unused,
+            # Nothing changes a decoded status (the subresource takes it as it is) or an object of a kind
+            # without defaulting and admission below its top-level fields and metadata: there the result
+            # may share what the body shares with the stored version.
+            share=subresource == "status" or (rt.default is None and rt.admit is None),
         )
         obj.setdefault("metadata", {})
         return rt, obj
@@ -313,7 +317,7 @@ class APIServer(Cacher):
             return current, tuple(k for k in body if k not in ("apiVersion", "kind", "status"))
         if rt.has_status and rt.kind != "Namespace":
             return current, ("status",)
-        return None, ()
+        return current, ()
 
     def create(
         self,

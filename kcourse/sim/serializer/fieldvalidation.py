@@ -15,10 +15,12 @@ import orjson
 
 from ..errors import ApiError, Cause, invalid
 from ..frozen import FrozenDict, as_plain
+from .compiled import compiled, compiled_sharing
 from .gojson import _Abort, _State, go_quote
 from .schema import _decoder
 
 FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Strict", "Warn")
+_NONE = object()
 
 
 # --- the door -----------------------------------------------------------------------------------------------
@@ -56,6 +58,8 @@ def decode(
     on_warning: Callable[[str], None] | None = None,
     stored: dict | None = None,
     unused: Collection[str] = (),
+    share: bool = False,
+    reference: bool = False,
 ) -> dict:
     """Decode a request body (already parsed JSON/YAML, ``apiVersion`` and ``kind`` checked) into its kind.
 
@@ -68,12 +72,27 @@ def decode(
     ``status`` of a plain update): such a field whose value is exactly the stored one's cannot be
     wrong, so it is not walked, and the result holds the stored value itself (shared: the caller must
     not change it, and does not, since the request cannot change that field).
+
+    With ``share``, any value of the body that *is* the object ``stored`` holds at the same place
+    (an in-process client's update shares what it did not change with the version it read) is taken
+    as it is, unwalked (:mod:`.compiled`): the result then shares it with ``stored``, so the caller
+    must change nothing below the result's top-level fields and ``metadata``.  A body whose
+    ``metadata`` is the stored version's own dict is walked whole, so the result's ``metadata`` is
+    always its own.
+
+    The body is walked by the compiled decoders (:mod:`.compiled`); ``reference`` walks it with the
+    interpreted decoders of :mod:`.gotypes` instead, which the compiled ones are tested against.
     """
     if stored is not None and unused and (type(obj) is dict or type(obj) is FrozenDict):
         same = [k for k in unused if k in obj and k in stored and _same(obj[k], stored[k])]
         if same:
             out = decode(
-                {k: v for k, v in obj.items() if k not in same}, field_validation, on_warning=on_warning
+                {k: v for k, v in obj.items() if k not in same},
+                field_validation,
+                on_warning=on_warning,
+                stored=stored if share else None,
+                share=share,
+                reference=reference,
             )
             out.update((k, stored[k]) for k in same)
             return out
@@ -84,7 +103,12 @@ def decode(
     version = api_version.rsplit("/", 1)[-1]
     st = _State(strict=field_validation != "Ignore")
     try:
-        out = root.dec(obj, st, None, "")
+        if reference:
+            out = root.dec(obj, st, None, "")
+        elif share and isinstance(stored, dict) and obj.get("metadata", _NONE) is not stored.get("metadata"):
+            out = compiled_sharing(root)(obj, st, None, "", stored)
+        else:
+            out = compiled(root)(obj, st, None, "")
     except _Abort as e:
         raise _bad(kind, version, str(e)) from None
     except RecursionError:

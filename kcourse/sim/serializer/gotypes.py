@@ -37,6 +37,9 @@ from .gojson import (
 
 class _Node:
     go = "interface {}"
+    #: Set on first use by :mod:`.compiled`: this type's compiled decoders.
+    compiled: Any
+    compiled_sharing: Any
 
     def dec(self, v: Any, st: _State, at: Any, struct: str) -> Any:
         raise NotImplementedError

@@ -1,0 +1,447 @@
+"""The typed decoders compiled once per Go type into specialised functions; the walk of :mod:`.gotypes`
+stays the reference.
+
+The reference walk asks the schema at every step: which node a field has, which of four frozensets its
+name is in, which decoder method to call, what the item type's zero is.  A body of a bulk kind (an
+EndpointSlice of a hundred endpoints, a Pod's status) repeats those questions thousands of times with the
+same answers.  Here each Go type is turned, on first use, into a closure that holds its answers: a
+struct's field name leads in one dictionary lookup to its category (a plain scalar taken as it is, or a
+decoder to call) and to the compiled function of its type; a slice or map calls its item's compiled
+function and appends the item's zero without asking.  Every step does what the reference does, in the
+same order, with the same texts, so results and errors are the same (``tests/sim/test_compiled_decoder.py``
+holds the two to each other over generated bodies of every kind).
+
+A second variant of each function walks a body *beside* a stored, well-typed version of it (the one an
+update replaces): a value that is the very object the stored version holds at the same place (identity,
+not equality) is well typed already, so it is taken as it is, not walked — as an in-process client's
+update shares what it did not change with the version it read.  That value then belongs to both versions:
+the caller may use it only where nothing changes what it decoded.
+
+Simplified: see :mod:`kcourse.sim.serializer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .gojson import _DROP, _key_text, _State, json_kind
+from .gotypes import _Bool, _Int, _Map, _Node, _plain, _Slice, _String, _Struct, _Untyped
+
+__all__ = ["compiled", "compiled_sharing"]
+
+#: ``f(value, state, at, struct)``: the value decoded, or ``_DROP``.
+Decoder = Callable[[Any, _State, Any, str], Any]
+#: ``f(value, state, at, struct, stored)``: the same, sharing what is ``stored``'s own object.
+SharingDecoder = Callable[[Any, _State, Any, str, Any], Any]
+
+_MISSING = object()  # a field the stored version does not have: nothing in a body is this object
+
+# A struct field's category: a well-typed value of the first five is taken without a call.
+_STRING, _INT32, _INT64, _BOOL, _STRINGS, _OTHER = 1, 2, 3, 4, 5, 0
+
+
+def _category(node: _Node) -> int:
+    if type(node) is _String:
+        return _STRING
+    if type(node) is _Bool:
+        return _BOOL
+    if type(node) is _Int:
+        return _INT32 if node.bits == 32 else _INT64
+    if type(node) is _Slice and type(node.item) is _String:
+        return _STRINGS
+    return _OTHER
+
+
+def _leaf(node: _Struct) -> bool:
+    """A struct of plain scalars only (an ObjectReference, a Pod condition, an endpoint's conditions)."""
+    return bool(node.fields) and all(
+        _category(sub) in (_STRING, _INT32, _INT64, _BOOL) for sub in node.fields.values()
+    )
+
+
+def compiled(node: _Node) -> Decoder:
+    """The compiled decoder of ``node``'s Go type (made once; recursive types refer to themselves)."""
+    fn = node.__dict__.get("compiled")
+    if fn is None:
+        fn = _compile(node)
+    return fn
+
+
+def compiled_sharing(node: _Node) -> SharingDecoder:
+    """The compiled decoder of ``node``'s Go type that shares what is the stored version's own object."""
+    fn = node.__dict__.get("compiled_sharing")
+    if fn is None:
+        fn = _compile_sharing(node)
+    return fn
+
+
+def _zero(node: _Node) -> tuple[bool, Any, bool]:
+    """``(skip, value, fresh)``: the item's zero value — none (skip the item), an immutable, or a new
+    ``{}`` / ``[]`` each time (``fresh``)."""
+    z = node.zero()
+    if z is _DROP:
+        return True, None, False
+    return False, z, isinstance(z, (dict, list))
+
+
+# --- plain: the body alone ----------------------------------------------------------------------------------
+
+
+def _compile(node: _Node) -> Decoder:
+    if isinstance(node, _Struct):
+        return _compile_struct(node)
+    if isinstance(node, _Slice):
+        return _compile_slice(node)
+    if isinstance(node, _Map):
+        return _compile_map(node)
+    if type(node) is _Untyped:
+
+        def dec_untyped(v: Any, st: _State, _at: Any, _struct: str) -> Any:
+            return _plain(v, st)
+
+        node.compiled = dec_untyped
+        return dec_untyped
+    fn = node.dec  # a scalar: the reference's own method is already specialised to its type
+    node.compiled = fn
+    return fn
+
+
+def _compile_struct(node: _Struct) -> Decoder:
+    name, go = node.name, node.go
+    leaf, exact, ints = _exact_types(node)
+    table: dict[str, tuple[int, Decoder]] = {}
+    get = table.get
+    fields = node.fields
+
+    def dec_struct(v: Any, st: _State, at: Any, struct: str) -> Any:
+        if not isinstance(v, dict):
+            if v is None:
+                return _DROP
+            st.type_error(json_kind(v), go, struct, at)
+            return _DROP
+        if leaf and type(v) is dict:
+            # Every field known and of its exact type, every integer in range: the reference would copy
+            # each value as it is, so a copy of the whole is the same object.
+            for k, x in v.items():
+                if exact(k) is not type(x):
+                    break
+            else:
+                for k, (lo, hi) in ints:
+                    if k in v and not lo <= v[k] <= hi:
+                        break
+                else:
+                    return dict(v)
+        out = {}
+        for k, x in v.items():
+            e = get(k)
+            if e is None:
+                if type(k) is not str:
+                    k = _key_text(k)
+                    e = get(k)
+                if e is None:
+                    st.strict_error("unknown field", (at, k, 0))
+                    continue
+            c, f = e
+            if c:
+                t = type(x)
+                if c == 1:
+                    if t is str:
+                        out[k] = x
+                        continue
+                elif t is int:
+                    if c == 2:
+                        if -2147483648 <= x <= 2147483647:
+                            out[k] = x
+                            continue
+                    elif c == 3 and -9223372036854775808 <= x <= 9223372036854775807:
+                        out[k] = x
+                        continue
+                elif c == 4:
+                    if t is bool:
+                        out[k] = x
+                        continue
+                elif c == 5 and t is list:
+                    for y in x:
+                        if type(y) is not str:
+                            break
+                    else:
+                        out[k] = list(x)  # a ``[]string``
+                        continue
+            d = f(x, st, (at, k, 0), name)
+            if d is not _DROP:
+                out[k] = d
+        if type(v) is not dict:
+            for k in getattr(v, "duplicates", ()):
+                if k in fields:
+                    st.strict_error("duplicate field", (at, k, 1))
+        return out
+
+    node.compiled = dec_struct  # before its fields: a type may contain itself
+    for field, sub in fields.items():
+        table[field] = (_category(sub), compiled(sub))
+    return dec_struct
+
+
+def _exact_types(node: _Struct) -> tuple[bool, Callable[[Any], Any], tuple[tuple[str, tuple[int, int]], ...]]:
+    """For a leaf struct: each field's exact Python type, and the ranges of its integer fields."""
+    types = {_STRING: str, _BOOL: bool, _INT32: int, _INT64: int}
+    exact = {k: types[_category(sub)] for k, sub in node.fields.items() if _category(sub) in types}
+    ints = tuple(
+        (k, (-(1 << (sub.bits - 1)), (1 << (sub.bits - 1)) - 1))
+        for k, sub in node.fields.items()
+        if type(sub) is _Int
+    )
+    return _leaf(node), exact.get, ints
+
+
+def _slice_type_error(v: Any, st: _State, at: Any, struct: str, go: str) -> Any:
+    if v is None:
+        return _DROP
+    st.type_error(
+        json_kind(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else "number", go, struct, at
+    )
+    return _DROP
+
+
+def _compile_slice(node: _Slice) -> Decoder:
+    go = node.go
+    strings = type(node.item) is _String
+    skip, zero, fresh = _zero(node.item)
+    item = compiled(node.item)
+    no_types: dict[str, type] = {}
+    leaf, exact, ints = (
+        _exact_types(node.item) if isinstance(node.item, _Struct) else (False, no_types.get, ())
+    )
+
+    def dec_slice(v: Any, st: _State, at: Any, struct: str) -> Any:
+        if not isinstance(v, (list, tuple)):
+            return _slice_type_error(v, st, at, struct, go)
+        if strings:
+            for x in v:
+                if type(x) is not str:
+                    break
+            else:
+                return list(v)  # the common ``[]string``: nothing to look at one by one
+        out = []
+        for i, x in enumerate(v):
+            if leaf and type(x) is dict:  # the struct's own shortcut, without a call
+                for k, y in x.items():
+                    if exact(k) is not type(y):
+                        break
+                else:
+                    for k, (lo, hi) in ints:
+                        if k in x and not lo <= x[k] <= hi:
+                            break
+                    else:
+                        out.append(dict(x))
+                        continue
+            d = item(x, st, (at, i, 2), struct)
+            if d is _DROP:
+                if skip:
+                    continue
+                d = type(zero)() if fresh else zero
+            out.append(d)
+        return out
+
+    node.compiled = dec_slice
+    return dec_slice
+
+
+def _compile_map(node: _Map) -> Decoder:
+    go = node.go
+    strings = type(node.value) is _String
+    skip, zero, fresh = _zero(node.value)
+    value = compiled(node.value)
+
+    def dec_map(v: Any, st: _State, at: Any, struct: str) -> Any:
+        if not isinstance(v, dict):
+            if v is None:
+                return _DROP
+            st.type_error(json_kind(v), go, struct, at)
+            return _DROP
+        dups = () if type(v) is dict else getattr(v, "duplicates", ())
+        if strings and not dups:
+            for k, x in v.items():
+                if type(k) is not str or type(x) is not str:
+                    break
+            else:
+                return dict(v)  # labels, annotations, selectors: the common ``map[string]string``
+        out = {}
+        for k, x in v.items():
+            k = _key_text(k)
+            d = value(x, st, (at, k, 1), struct)
+            if d is _DROP:
+                if skip:
+                    continue
+                d = type(zero)() if fresh else zero
+            out[k] = d
+        for k in dups:
+            st.strict_error("duplicate field", (at, k, 1))
+        return out
+
+    node.compiled = dec_map
+    return dec_map
+
+
+# --- sharing: the body beside the stored version ------------------------------------------------------------
+
+
+def _compile_sharing(node: _Node) -> SharingDecoder:
+    if isinstance(node, _Struct) and not _leaf(node):
+        return _sharing_struct(node)
+    if isinstance(node, _Slice):
+        return _sharing_slice(node)
+    if isinstance(node, _Map):
+        return _sharing_map(node)
+    plain = compiled(node)
+
+    def dec_scalar(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
+        return plain(v, st, at, struct)
+
+    node.compiled_sharing = dec_scalar
+    return dec_scalar
+
+
+def _sharing_struct(node: _Struct) -> SharingDecoder:
+    name = node.name
+    plain = compiled(node)
+    table: dict[str, tuple[int, Decoder, SharingDecoder]] = {}
+    get = table.get
+    fields = node.fields
+
+    def dec_struct(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
+        if not isinstance(stored, dict) or not isinstance(v, dict):
+            return plain(v, st, at, struct)
+        held = stored.get
+        out = {}
+        for k, x in v.items():
+            e = get(k)
+            if e is None:
+                if type(k) is not str:
+                    k = _key_text(k)
+                    e = get(k)
+                if e is None:
+                    st.strict_error("unknown field", (at, k, 0))
+                    continue
+            c, f, s = e
+            if c:
+                t = type(x)
+                if c == 1:
+                    if t is str:
+                        out[k] = x
+                        continue
+                elif t is int:
+                    if c == 2:
+                        if -2147483648 <= x <= 2147483647:
+                            out[k] = x
+                            continue
+                    elif c == 3 and -9223372036854775808 <= x <= 9223372036854775807:
+                        out[k] = x
+                        continue
+                elif c == 4:
+                    if t is bool:
+                        out[k] = x
+                        continue
+                elif c == 5 and t is list:
+                    for y in x:
+                        if type(y) is not str:
+                            break
+                    else:
+                        out[k] = list(x)  # a ``[]string``
+                        continue
+                d = f(x, st, (at, k, 0), name)
+            else:
+                o = held(k, _MISSING)
+                if x is o:
+                    out[k] = x  # the stored version's own value: well typed, nothing to walk
+                    continue
+                d = s(x, st, (at, k, 0), name, o)
+            if d is not _DROP:
+                out[k] = d
+        if type(v) is not dict:
+            for k in getattr(v, "duplicates", ()):
+                if k in fields:
+                    st.strict_error("duplicate field", (at, k, 1))
+        return out
+
+    node.compiled_sharing = dec_struct
+    for field, sub in fields.items():
+        table[field] = (_category(sub), compiled(sub), compiled_sharing(sub))
+    return dec_struct
+
+
+def _sharing_slice(node: _Slice) -> SharingDecoder:
+    plain = compiled(node)
+    skip, zero, fresh = _zero(node.item)
+    if type(node.item) is _String or not isinstance(node.item, (_Struct, _Slice, _Map)):
+        # Scalars: their walk is no dearer than the identity test.
+        def dec_scalars(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
+            return plain(v, st, at, struct)
+
+        node.compiled_sharing = dec_scalars
+        return dec_scalars
+    item_plain = compiled(node.item)
+    item = compiled_sharing(node.item)
+
+    def dec_slice(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
+        if not isinstance(stored, list) or not stored or not isinstance(v, (list, tuple)):
+            return plain(v, st, at, struct)
+        held = {id(x) for x in stored}  # every item of the stored list is a well-typed item
+        n = len(stored)
+        out = []
+        for i, x in enumerate(v):
+            if id(x) in held:
+                out.append(x)
+                continue
+            if i < n:  # a changed item may still share its parts with the one it replaced
+                d = item(x, st, (at, i, 2), struct, stored[i])
+            else:
+                d = item_plain(x, st, (at, i, 2), struct)
+            if d is _DROP:
+                if skip:
+                    continue
+                d = type(zero)() if fresh else zero
+            out.append(d)
+        return out
+
+    node.compiled_sharing = dec_slice
+    return dec_slice
+
+
+def _sharing_map(node: _Map) -> SharingDecoder:
+    plain = compiled(node)
+    skip, zero, fresh = _zero(node.value)
+    if not isinstance(node.value, (_Struct, _Slice, _Map)):
+
+        def dec_scalars(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
+            return plain(v, st, at, struct)
+
+        node.compiled_sharing = dec_scalars
+        return dec_scalars
+    value = compiled_sharing(node.value)
+
+    def dec_map(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
+        if not isinstance(stored, dict) or not isinstance(v, dict):
+            return plain(v, st, at, struct)
+        held = stored.get
+        out = {}
+        for k, x in v.items():
+            k = _key_text(k)
+            o = held(k, _MISSING)
+            if x is o:
+                out[k] = x
+                continue
+            d = value(x, st, (at, k, 1), struct, o)
+            if d is _DROP:
+                if skip:
+                    continue
+                d = type(zero)() if fresh else zero
+            out[k] = d
+        if type(v) is not dict:
+            for k in getattr(v, "duplicates", ()):
+                st.strict_error("duplicate field", (at, k, 1))
+        return out
+
+    node.compiled_sharing = dec_map
+    return dec_map
