@@ -36,6 +36,10 @@ cgroups:
 
 Every call is recorded (``ContainerRuntime.calls``) with the hop chain it
 travelled, so the kubelet can put it in the trace as a step of the runtime.
+The log keeps the last :data:`CALL_LOG_SIZE` calls of each runtime (as
+``crictl`` shows the runtime's state, not its history): the trace has
+already taken what it needs from each call, and a runtime that has run a
+node's Pods for hours would otherwise hold every call it ever answered.
 
 Image pulls go to the cluster's :class:`~kcourse.sim.registry.Registry`
 (each cluster owns one and hands it to every node's runtime): an image it
@@ -53,6 +57,7 @@ modern CRI-O would call ``containerd-shim-kata-v2`` instead of conmon.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -91,6 +96,7 @@ if TYPE_CHECKING:
     from .registry import Registry
 
 __all__ = [
+    "CALL_LOG_SIZE",
     "RUNTIME_INFO",
     "SANDBOX_IMAGE",
     "Container",
@@ -127,6 +133,8 @@ __all__ = [
 ]
 
 SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
+#: How many of its most recent CRI calls a runtime keeps in ``ContainerRuntime.calls``.
+CALL_LOG_SIZE = 64
 
 
 # --- digests and durations ---------------------------------------------------------------------
@@ -188,7 +196,7 @@ RUNTIME_INFO = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class CallRecord:
     """One CRI call as the trace shows it."""
 
@@ -203,7 +211,7 @@ class CallRecord:
         return f"{self.rpc} {self.subject}: {self.chain}"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sandbox:
     id: str
     config: PodSandboxConfig
@@ -213,7 +221,7 @@ class _Sandbox:
     handler: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Container:
     id: str
     sandbox_id: str
@@ -256,7 +264,8 @@ class ContainerRuntime:
         self.sandboxes: dict[str, _Sandbox] = {}
         self.containers: dict[str, _Container] = {}
         self.images: dict[str, Image] = {}
-        self.calls: list[CallRecord] = []
+        #: The last :data:`CALL_LOG_SIZE` calls, oldest first.
+        self.calls: deque[CallRecord] = deque(maxlen=CALL_LOG_SIZE)
         self.pod_cidr = ""
         self.runtime_service = RuntimeService(self)
         self.image_service = ImageService(self)

@@ -61,7 +61,7 @@ class CriError(Exception):
 # --- messages (runtime.v1) ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class PodSandboxMetadata:
     name: str
     uid: str
@@ -69,14 +69,14 @@ class PodSandboxMetadata:
     attempt: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class DNSConfig:
     servers: list[str] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
     options: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class PortMapping:
     protocol: str = "TCP"
     container_port: int = 0
@@ -84,7 +84,7 @@ class PortMapping:
     host_ip: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PodSandboxConfig:
     metadata: PodSandboxMetadata
     hostname: str = ""
@@ -96,13 +96,13 @@ class PodSandboxConfig:
     host_network: bool = False  # linux.security_context.namespace_options.network == NODE
 
 
-@dataclass
+@dataclass(slots=True)
 class RunPodSandboxRequest:
     config: PodSandboxConfig
     runtime_handler: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class RunPodSandboxResponse:
     pod_sandbox_id: str
 
@@ -112,7 +112,7 @@ class PodSandboxState(Enum):
     SANDBOX_NOTREADY = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class PodSandboxStatus:
     id: str
     metadata: PodSandboxMetadata
@@ -124,7 +124,7 @@ class PodSandboxStatus:
     runtime_handler: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PodSandbox:
     id: str
     metadata: PodSandboxMetadata
@@ -133,24 +133,24 @@ class PodSandbox:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerMetadata:
     name: str
     attempt: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ImageSpec:
     image: str
 
 
-@dataclass
+@dataclass(slots=True)
 class KeyValue:
     key: str
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerConfig:
     metadata: ContainerMetadata
     image: ImageSpec
@@ -170,7 +170,7 @@ class ContainerState(Enum):
     CONTAINER_UNKNOWN = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerStatus:
     id: str
     metadata: ContainerMetadata
@@ -188,7 +188,7 @@ class ContainerStatus:
     log_path: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Container:
     id: str
     pod_sandbox_id: str
@@ -200,27 +200,27 @@ class Container:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerFilter:
     id: str = ""
     state: ContainerState | None = None
     pod_sandbox_id: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PodSandboxFilter:
     id: str = ""
     state: PodSandboxState | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ExecSyncResponse:
     stdout: bytes = b""
     stderr: bytes = b""
     exit_code: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class VersionResponse:
     version: str
     runtime_name: str
@@ -228,7 +228,7 @@ class VersionResponse:
     runtime_api_version: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RuntimeCondition:
     type: str
     status: bool
@@ -236,12 +236,12 @@ class RuntimeCondition:
     message: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class RuntimeStatus:
     conditions: list[RuntimeCondition]
 
 
-@dataclass
+@dataclass(slots=True)
 class Image:
     id: str
     repo_tags: list[str]
@@ -249,7 +249,7 @@ class Image:
     size: int
 
 
-@dataclass
+@dataclass(slots=True)
 class FilesystemUsage:
     timestamp: int
     mountpoint: str

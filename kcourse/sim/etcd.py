@@ -177,7 +177,11 @@ class _Packed:
     __slots__ = ("base", "data", "size")
 
     def __init__(self, value: bytes, base: KeyValue | bytes):
-        packer = zlib.compressobj(1, zdict=base if isinstance(base, bytes) else base.value)
+        zdict = base if isinstance(base, bytes) else base.value
+        # A window just large enough for the dictionary and the value, and a hash table to match: setting
+        # up zlib's default 32 KB window and 64 KB table costs ten times what packing a 2 KB Pod does.
+        wbits = min(15, max(9, (len(zdict) + len(value) + 262).bit_length()))
+        packer = zlib.compressobj(1, zlib.DEFLATED, wbits, min(8, max(1, wbits - 8)), zdict=zdict)
         self.data = packer.compress(value) + packer.flush()
         self.base = base
         self.size = len(value)
@@ -280,8 +284,10 @@ class Etcd:
         self._keys: list[str] = []  # sorted keys with any history (but the new ones)
         self._new_keys: list[str] = []  # keys with history that _keys does not hold yet
         self._dirty: set[str] = set()  # keys that may hold versions a compaction drops
-        self._log_revs: list[int] = []  # revision of each logged event, for watches
-        self._log: list[WatchEvent] = []
+        #: The version each change since the compaction point wrote, in revision order (a delete's tombstone
+        #: for a delete): a watch from an old revision replays it.  The event's type and previous version
+        #: are read back from the key's history (:meth:`_logged_event`), not kept twice.
+        self._log: list[KeyValue] = []
         self._watchers: list[Watcher] = []
         self._size = 0
         #: Superseded versions not packed yet, oldest first, each with the version that superseded it.
@@ -404,7 +410,11 @@ class Etcd:
     # --- writes ------------------------------------------------------------------------------
 
     def _append(self, kv: KeyValue) -> None:
-        self._history[kv.key].append(kv)
+        versions = self._history.get(kv.key)
+        if versions is None:  # a new key: a list of one, as most Events stay (``append`` leaves room for 4)
+            self._history[kv.key] = [kv]
+        else:
+            versions.append(kv)
         self._dirty.add(kv.key)
         self._size += len(kv.key) + len(kv.value)
 
@@ -453,7 +463,6 @@ class Etcd:
             versions = self._history.get(key)
             if versions is None:
                 self._new_keys.append(key)
-                self._history[key] = []
             else:
                 key = versions[-1].key  # one string for every version of a key
             kv = KeyValue(key, value, rev, rev, 1)
@@ -478,8 +487,7 @@ class Etcd:
         if not events:
             return self.revision
         rev = self.revision
-        self._log_revs.extend([rev] * len(events))
-        self._log.extend(events)
+        self._log.extend([e.kv for e in events])
         for w in list(self._watchers):
             if rev < w.min_revision or w.cancelled:
                 continue
@@ -596,11 +604,9 @@ class Etcd:
                 del self._keys[bisect.bisect_left(self._keys, key)]
         elif gone:
             self._keys = [k for k in self._keys if k not in gone]
-        cut = bisect.bisect_left(self._log_revs, revision)
-        end = bisect.bisect_right(self._log_revs, revision)
-        kept = [ev for ev in self._log[cut:end] if ev.type == "PUT"]
-        self._log[:end] = kept
-        self._log_revs[:end] = [revision] * len(kept)
+        cut = bisect.bisect_left(self._log, revision, key=_mod_revision)
+        end = bisect.bisect_right(self._log, revision, key=_mod_revision)
+        self._log[:end] = [kv for kv in self._log[cut:end] if kv.version]  # the puts made at it
         self.compact_revision = revision
 
     # --- watch -------------------------------------------------------------------------------
@@ -632,26 +638,41 @@ class Etcd:
             raise EtcdError(ErrCompacted, self.compact_revision)
         w = Watcher(self, key, range_end, callback, prev_kv, min_revision=start_revision)
         if 0 < start_revision <= self.revision:
-            lo = bisect.bisect_left(self._log_revs, start_revision)
+            lo = bisect.bisect_left(self._log, start_revision, key=_mod_revision)
             batch: list[WatchEvent] = []
             batch_rev = 0
-            for rev, ev in zip(self._log_revs[lo:], self._log[lo:]):
-                if not w.matches(ev.kv.key):
+            for kv in self._log[lo:]:
+                if not w.matches(kv.key):
                     continue
+                rev = kv.mod_revision
                 if rev != batch_rev and batch:
                     w._deliver(batch)
                     batch = []
                     if w.cancelled:  # the callback raised on the history: the watch ends there
                         return w
-                if rev <= self.compact_revision and ev.prev_kv is not None:
-                    ev = WatchEvent(ev.type, ev.kv)
-                batch.append(ev)
+                batch.append(self._logged_event(kv))
                 batch_rev = rev
             if batch:
                 w._deliver(batch)
         if not w.cancelled:
             self._watchers.append(w)
         return w
+
+    def _logged_event(self, kv: KeyValue) -> WatchEvent:
+        """The event a logged version made, as the write delivered it (``prev_kv`` left out once compacted).
+
+        Its previous version is the one before it in the key's history: a put's, unless that was a delete
+        (a new life of the key has none), and a delete's.  A change after the compaction point still finds
+        it there, as compaction keeps each key's last version at or before that point unless it is a
+        delete.
+        """
+        etype = "PUT" if kv.version else "DELETE"
+        if kv.mod_revision <= self.compact_revision:
+            return WatchEvent(etype, kv)
+        versions = self._history[kv.key]
+        i = bisect.bisect_left(versions, kv.mod_revision, key=_mod_revision)
+        prev = versions[i - 1] if i > 0 and versions[i - 1].version else None
+        return WatchEvent(etype, kv, prev)
 
     def db_size(self) -> int:
         """Bytes of stored keys and values across all retained revisions (a stand-in for etcd's DB size)."""

@@ -41,7 +41,6 @@ two-way strategic merge patch is always ``{count, lastTimestamp, message}``, whi
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -131,23 +130,32 @@ class NanoClock:
 
 
 class _LRU:
-    """``k8s.io/utils/lru``: a bounded map that forgets the least recently used key."""
+    """``k8s.io/utils/lru``: a bounded map that forgets the least recently used key.
+
+    A plain dict keeps its keys in insertion order, so a use is a pop and a re-insert, and the least
+    recently used key is the first: an ``OrderedDict`` would keep a linked list beside the dict, about 60
+    bytes an entry, and a cluster's recorders hold hundreds of thousands of entries.
+    """
+
+    __slots__ = ("_data", "size")
 
     def __init__(self, size: int = MAX_LRU_CACHE_ENTRIES):
         self.size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._data: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any:
-        value = self._data.get(key)
+        data = self._data
+        value = data.pop(key, None)
         if value is not None:
-            self._data.move_to_end(key)
+            data[key] = value
         return value
 
     def add(self, key: Hashable, value: Any) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if len(self._data) > self.size:
-            self._data.popitem(last=False)
+        data = self._data
+        data.pop(key, None)
+        data[key] = value
+        if len(data) > self.size:
+            del data[next(iter(data))]
 
     def __len__(self) -> int:
         return len(self._data)

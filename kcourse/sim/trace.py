@@ -50,12 +50,14 @@ def trace_lines(event: Event, width: int = TRACE_WIDTH) -> list[str]:
     return [head.rstrip(), *body]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One action of one component: what the stepper shows a learner.
 
     ``requests`` are the API requests the action made, in order (the first
     write among them gives the ``verb`` when the component does not name one).
+    Slotted: a cluster keeps every event of its trace (or the newest
+    ``trace_limit``), so each one's dict would cost more than its fields.
     """
 
     time: float

@@ -8,6 +8,7 @@ import pytest
 
 import kcourse
 from kcourse.sim.cri import (
+    CALL_LOG_SIZE,
     ContainerRuntime,
     ContainerState,
     go_duration,
@@ -126,3 +127,18 @@ def test_image_names_and_durations_read_like_the_real_tools():
     assert image_repository("localhost:5000/app@sha256:ab") == "localhost:5000/app"
     assert normalize_image("nginx") == "docker.io/library/nginx:latest"
     assert (go_duration(2.5), go_duration(0.806), go_duration(75)) == ("2.5s", "806ms", "1m15s")
+
+
+def test_a_runtime_keeps_its_last_calls_and_the_trace_every_one():
+    """The call log is bounded (``CALL_LOG_SIZE``): a node that has run many Pods keeps its newest calls
+    in order, while the trace shows each call as it was made, the oldest included."""
+    c = small()
+    for i in range(12):
+        c.apply(dict(POD, metadata={"name": f"web-{i}"}))
+    events = c.run_until_stable()
+    rt = c.kubelet("worker-1").cri
+    traced = [e.message for e in events if e.component == "containerd" and e.verb == "cri"]
+    assert len(traced) > CALL_LOG_SIZE  # every Pod's calls were traced, more than the log keeps
+    assert len(rt.calls) == CALL_LOG_SIZE
+    assert [r.message for r in rt.calls][-10:] == traced[-10:]
+    assert rt.last_call is rt.calls[-1] and [r.time for r in rt.calls] == sorted(r.time for r in rt.calls)

@@ -20,7 +20,7 @@ import random
 import pytest
 
 import kcourse
-from kcourse.sim.etcd import KEYFRAME_VERSIONS, Etcd, KeyValue, WatchEvent
+from kcourse.sim.etcd import KEYFRAME_VERSIONS, Etcd, KeyValue, Op, WatchEvent
 from tests.sim.fingerprints.scenarios import digests, measure, read_golden
 
 #: (raw_history_bytes, raw_latest_bytes) of a store that packs: history only, latest only, both, a mix.
@@ -245,3 +245,68 @@ def test_a_cluster_reads_the_same_history_packed(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(Etcd, "RAW_HISTORY_BYTES", 0)
     monkeypatch.setattr(Etcd, "RAW_LATEST_BYTES", 3_000)
     assert run() == plain
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_watch_from_an_old_revision_replays_what_live_watchers_were_sent(seed: int) -> None:
+    """The log keeps each change's version only: type and ``prev_kv`` of a replayed event are read back.
+
+    etcd's ``watchableStore.syncWatchers`` replays unsynced watchers from the backend (``server/mvcc/
+    watchable_store.go``), with ``prev_kv`` read at ``mod_revision - 1`` (``server/etcdserver/api/v3rpc/
+    watch.go``): so a replay from any retained revision must give the batches a live watcher with
+    ``prev_kv`` got, puts and deletes, txns writing several keys, a key deleted and created again, except
+    that an event at or before the compaction point has no ``prev_kv`` and the deletes made at that very
+    revision are gone.
+    """
+    rng = random.Random(seed)
+    etcd = _store(*PACKING["mixed"])
+    live: list[list[WatchEvent]] = []
+    etcd.watch("/r/", live.append, prefix=True, prev_kv=True)
+    for step in range(600):
+        key, roll = f"/r/{rng.randrange(8)}", rng.random()
+        if roll < 0.12:
+            etcd.delete(key)
+        elif roll < 0.18:
+            etcd.delete("/r/", prefix=True)
+        elif roll < 0.26:
+            others = sorted({f"/r/{rng.randrange(8)}" for _ in range(3)})
+            etcd.txn(
+                [],
+                [Op("delete", k) if rng.random() < 0.3 else Op("put", k, f"{step}".encode()) for k in others],
+            )
+        elif roll < 0.29 and etcd.revision - 30 > etcd.compact_revision:
+            etcd.compact(etcd.revision - rng.randrange(1, 30))
+        else:
+            etcd.put(key, f"{step}:" + "v" * rng.randrange(1, 200))
+    assert etcd.compact_revision > 0
+    for start in range(etcd.compact_revision, etcd.revision + 1):
+        replayed: list[list[WatchEvent]] = []
+        etcd.watch("/r/", replayed.append, prefix=True, start_revision=start, prev_kv=True).cancel()
+        expected = []
+        for batch in live:
+            rev = batch[0].kv.mod_revision
+            if rev < start:
+                continue
+            if rev <= etcd.compact_revision:
+                batch = [WatchEvent(e.type, e.kv) for e in batch if e.type == "PUT"]
+            if batch:
+                expected.append(batch)
+        assert replayed == expected, start
+        assert [[e.prev_kv.value if e.prev_kv else None for e in b] for b in replayed] == [
+            [e.prev_kv.value if e.prev_kv else None for e in b] for b in expected
+        ]
+
+
+@pytest.mark.parametrize("size", [1, 40, 900, 9_000, 40_000])
+def test_values_of_every_size_read_back_across_zlib_window_sizes(size: int) -> None:
+    """A version is packed with a window sized to its dictionary and itself (zlib's 512 B up to 32 KB):
+    a one-byte value and an 80 KB one read back byte for byte, against their successor or a
+    sample, as every other version."""
+    plain, packed = _stores("both")
+    rng = random.Random(size)
+    for n in range(1, 40):
+        value = bytes(rng.choice(b"abcdefgh ") for _ in range(rng.randrange(size, 2 * size + 1)))
+        for etcd in (plain, packed):
+            etcd.put(f"/registry/leases/k{n % 3}", value)
+    assert _everything(packed) == _everything(plain)
+    assert sum(_packed(kv) for vs in packed._history.values() for kv in vs) > 30

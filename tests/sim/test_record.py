@@ -338,3 +338,47 @@ def test_an_object_without_a_reference_is_not_reported(bare):
         is None
     )
     assert bare.api.items("events", "default") == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_correlator_caches_forget_the_least_recently_used_key(seed):
+    """``k8s.io/utils/lru`` (``Cache.Get`` moves the entry to the front, ``Cache.Add`` evicts the oldest
+    once ``maxEntries`` is passed), against a reference model on random uses of a small cache."""
+    import random
+    from collections import OrderedDict
+
+    from kcourse.sim.record import _LRU
+
+    rng = random.Random(seed)
+    lru, model = _LRU(size=7), OrderedDict()
+    for step in range(2_000):
+        key = ("source", rng.randrange(12))
+        if rng.random() < 0.5:
+            got = lru.get(key)
+            assert got == model.get(key)
+            if key in model:
+                model.move_to_end(key)
+        else:
+            lru.add(key, step)
+            model[key] = step
+            model.move_to_end(key)
+            if len(model) > 7:
+                model.popitem(last=False)
+        assert len(lru) == len(model) and list(lru._data.items()) == list(model.items())
+
+
+def test_a_repeat_after_its_record_was_evicted_creates_a_new_event(bare):
+    """Once 4096 other events pushed an event's record out of the logger's LRU, a repeat of it is a new
+    Event (``eventObserve`` finds no last record), not a count + 1 patch."""
+    from kcourse.sim.record import MAX_LRU_CACHE_ENTRIES
+
+    obj = configmap(bare)
+    client = bare.client("test")
+    first = client.event(obj, "Normal", "Tick", "the message")
+    assert client.event(obj, "Normal", "Tick", "the message")["count"] == 2
+    for i in range(MAX_LRU_CACHE_ENTRIES):
+        other = configmap(bare, f"other-{i}")
+        client.event(other, "Normal", "Other", f"message {i}")
+    again = client.event(obj, "Normal", "Tick", "the message")
+    assert again is not None and again["count"] == 1
+    assert again["metadata"]["name"] != first["metadata"]["name"]

@@ -121,7 +121,7 @@ def manifests() -> list[dict]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogRecord:
     time: float
     node: str
@@ -161,7 +161,7 @@ def _parse_line(line: Any, default_time: float) -> tuple[float, str, str]:
     return default_time, "stdout", str(line)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Shipped:
     """What one flush read from one file: a range of the node's own list of lines, shared, not copied.
 
