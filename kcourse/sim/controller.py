@@ -38,7 +38,13 @@ from .workqueue import WorkQueue
 if TYPE_CHECKING:
     from .informer import Informer
 
-__all__ = ["Controller"]
+__all__ = ["Controller", "SyncError"]
+
+
+class SyncError(Exception):
+    """An error a sync returns on purpose, as a Go ``syncHandler`` returns ``err`` (an informer cache found
+    lagging, a precondition not met yet): retried with back-off like an API error, and never a bug, so a
+    ``strict`` cluster does not raise it."""
 
 
 class Controller:
@@ -117,7 +123,7 @@ class Controller:
         try:
             message = self.sync_handler(key)
             self.queue.forget(key)
-        except (ApiError, Unreachable) as err:
+        except (ApiError, Unreachable, SyncError) as err:
             message = self.handle_err(key, str(err))
         except Exception as err:
             if self.host.strict:

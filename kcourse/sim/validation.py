@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ErrorList",
     "go_repr",
+    "label_value_errors",
+    "qualified_name_errors",
     "validate",
     "validate_config_data",
     "validate_daemonset",
@@ -134,27 +136,75 @@ def _validate_name(
         errs.invalid(path, name, message)
 
 
+MSG_QUALIFIED_NAME = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+#: ``TotalAnnotationSizeLimitB``: keys and values of an object's annotations together.
+TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """``validation.IsQualifiedName`` (k8s.io/apimachinery/pkg/util/validation): an optional DNS subdomain
+    prefix and ``/``, then a name of at most 63 characters."""
+    errs = []
+    parts = value.split("/")
+    if len(parts) > 2:
+        whole = f"a qualified name {MSG_QUALIFIED_NAME} with an optional DNS subdomain prefix and '/'"
+        return [whole + " (e.g. 'example.com/MyName')"]
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            if len(prefix) > 253:
+                errs.append("prefix part must be no more than 253 characters")
+            if not DNS1123_SUBDOMAIN.match(prefix):
+                errs.append("prefix part " + MSG_SUBDOMAIN)
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    if not QUALIFIED_NAME.match(name):
+        errs.append("name part " + MSG_QUALIFIED_NAME)
+    return errs
+
+
+def label_value_errors(value: str) -> list[str]:
+    """``validation.IsValidLabelValue``: at most 63 characters, alphanumerics with ``-``, ``_`` and ``.``
+    inside."""
+    errs = ["must be no more than 63 characters"] if len(value) > 63 else []
+    if not LABEL_VALUE.match(value):
+        errs.append(MSG_LABEL_VALUE)
+    return errs
+
+
 def _validate_labels(errs: ErrorList, labels: dict | None, path: str) -> None:
+    """``ValidateLabels``: each key a qualified name, each value a label value."""
     for key, value in sorted((labels or {}).items()):
-        name = key.rsplit("/", 1)[-1]
-        prefix = key[: -len(name) - 1] if "/" in key else ""
-        if (
-            not name
-            or len(name) > 63
-            or not QUALIFIED_NAME.match(name)
-            or (prefix and not DNS1123_SUBDOMAIN.match(prefix))
-        ):
-            errs.invalid(
+        for msg in qualified_name_errors(key):
+            errs.invalid(path, key, msg)
+        for msg in label_value_errors(value):
+            errs.invalid(path, value, msg)
+
+
+def _validate_annotations(errs: ErrorList, annotations: dict | None, path: str) -> None:
+    """``ValidateAnnotations`` (k8s.io/apimachinery/pkg/api/validation/objectmeta.go): keys are qualified
+    names with case ignored, and all of them with their values fit in 256 KiB."""
+    for key in sorted(annotations or {}):
+        for msg in qualified_name_errors(key.lower()):
+            errs.invalid(path, key, msg)
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in (annotations or {}).items())
+    if size > TOTAL_ANNOTATION_SIZE_LIMIT:
+        errs.append(
+            Cause(
                 path,
-                key,
-                "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-                "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-                "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+                f"Too long: may not be more than {TOTAL_ANNOTATION_SIZE_LIMIT} bytes",
+                "FieldValueTooLong",
             )
-        if len(value) > 63:
-            errs.invalid(path, value, "must be no more than 63 characters")
-        elif not LABEL_VALUE.match(value):
-            errs.invalid(path, value, MSG_LABEL_VALUE)
+        )
 
 
 _NAME_FORMATS = {
@@ -169,6 +219,7 @@ def _validate_meta(errs: ErrorList, obj: dict, kind: Kind) -> None:
     pattern, message, max_len = _NAME_FORMATS[kind.name_format]
     _validate_name(errs, meta.get("name"), "metadata.name", pattern, message, max_len)
     _validate_labels(errs, meta.get("labels"), "metadata.labels")
+    _validate_annotations(errs, meta.get("annotations"), "metadata.annotations")
 
 
 # --- pods ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 
 import pytest
@@ -187,7 +188,12 @@ def test_pod_spec_is_immutable_except_image(api):
     assert err.value.code == 422 and "pod updates may not change fields" in str(err.value)
 
 
-def test_generation_bumps_only_on_spec_change(api):
+def test_generation_follows_each_kinds_strategy(api):
+    """metadata.generation is the REST strategy's: a Deployment's PrepareForCreate sets 1 and its
+    PrepareForUpdate bumps it on a change of spec or of annotations
+    (pkg/registry/apps/deployment/strategy.go), never on labels or a status write
+    (deploymentStatusStrategy keeps annotations but bumps nothing); a request cannot set it
+    (rest.BeforeUpdate in k8s.io/apiserver/pkg/registry/rest/update.go)."""
     d = api.create(
         {
             "apiVersion": "apps/v1",
@@ -208,6 +214,103 @@ def test_generation_bumps_only_on_spec_change(api):
     assert d2["metadata"]["generation"] == 1
     d3 = api.patch("deployments", "web", {"spec": {"replicas": 3}}, namespace="default")
     assert d3["metadata"]["generation"] == 2
+    d4 = api.patch("deployments", "web", {"metadata": {"annotations": {"team": "a"}}}, namespace="default")
+    assert d4["metadata"]["generation"] == 3
+    d4 = copy.deepcopy(d4)  # what the server returns is its own (shared) version: change a copy
+    d4["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "1"
+    d4["status"] = {"observedGeneration": 3}
+    d5 = api.update(d4, subresource="status")
+    assert d5["metadata"]["generation"] == 3 and d5["status"]["observedGeneration"] == 3
+    assert d5["metadata"]["annotations"] == {"team": "a", "deployment.kubernetes.io/revision": "1"}
+    d5 = copy.deepcopy(d5)
+    d5["metadata"]["generation"] = 40
+    d5["spec"]["replicas"] = 4
+    assert api.update(d5)["metadata"]["generation"] == 4
+
+
+def test_a_status_write_changes_no_other_metadata_and_validates_what_it_may_change(api):
+    """Only what a kind's status strategy keeps passes a status write: a Pod's status write leaves its
+    labels alone here, and a Deployment's annotations are validated as on any write."""
+    api.create(pod())
+    p = copy.deepcopy(api.get("pods", "web", "default"))
+    p["metadata"]["labels"] = {"app": "other"}
+    p["status"] = {"phase": "Pending"}
+    assert api.update(p, subresource="status")["metadata"]["labels"] == {"app": "web"}
+    d = api.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                },
+            },
+        }
+    )
+    d = copy.deepcopy(d)
+    d["metadata"]["annotations"] = {"not a key!": "x"}
+    with pytest.raises(ApiError) as err:
+        api.update(d, subresource="status")
+    assert err.value.code == 422 and "metadata.annotations" in str(err.value)
+    assert "annotations" not in api.get("deployments", "web", "default")["metadata"]
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}},
+        {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": "l"},
+            "spec": {"holderIdentity": "a", "leaseDurationSeconds": 15},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "c"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        },
+    ],
+    ids=["Service", "Lease", "PersistentVolumeClaim"],
+)
+def test_kinds_whose_strategy_keeps_no_generation_have_none(api, obj):
+    """Services, Leases and PersistentVolumeClaims have a spec but their strategies set no generation
+    (pkg/registry/coordination/lease/strategy.go, pkg/registry/core/service/strategy.go): a Lease renewed
+    every 10 s does not count generations."""
+    stored = copy.deepcopy(api.create(obj))
+    assert "generation" not in stored["metadata"]
+    stored["spec"] = dict(stored["spec"], **({"holderIdentity": "b"} if obj["kind"] == "Lease" else {}))
+    stored["metadata"]["labels"] = {"x": "y"}
+    assert "generation" not in api.update(stored)["metadata"]
+
+
+def test_an_endpoint_slice_counts_changes_of_anything_but_metadata_and_of_its_labels(api):
+    """pkg/registry/discovery/endpointslice/strategy.go: PrepareForCreate sets 1; PrepareForUpdate bumps on
+    any change outside metadata, or of the labels — the generation the EndpointSlice controller's tracker
+    compares."""
+    es = api.create(
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {"name": "web-abc", "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4",
+            "endpoints": [],
+        }
+    )
+    assert es["metadata"]["generation"] == 1
+    es = copy.deepcopy(es)
+    es["metadata"]["annotations"] = {"note": "x"}
+    es = copy.deepcopy(api.update(es))
+    assert es["metadata"]["generation"] == 1
+    es["endpoints"] = [{"addresses": ["10.244.1.5"]}]
+    es = copy.deepcopy(api.update(es))
+    assert es["metadata"]["generation"] == 2
+    es["metadata"]["labels"] = {"kubernetes.io/service-name": "api"}
+    assert api.update(es)["metadata"]["generation"] == 3
 
 
 def test_strategic_merge_patch_merges_containers_by_name(api):
@@ -607,3 +710,40 @@ def test_a_watcher_stopped_by_another_ones_handler_gets_nothing_more(api):
     api.create(pod("a"))
     api.create(pod("b"))
     assert seen == ["first", "first"]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("not a key!", "name part must consist of alphanumeric characters"),
+        ("a/b/c", "a qualified name must consist of alphanumeric characters"),
+        ("/name", "prefix part must be non-empty"),
+        ("Example.com/x", "prefix part a lowercase RFC 1123 subdomain"),
+        ("x" * 64, "name part must be no more than 63 characters"),
+    ],
+)
+def test_annotation_keys_are_qualified_names(api, key, message):
+    """ValidateAnnotations (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) checks each key with
+    IsQualifiedName after lowering its case (so ``Example.com/x`` passes, as upstream), and nothing is
+    written when it fails."""
+    body = pod()
+    body["metadata"]["annotations"] = {key: "v"}
+    if key == "Example.com/x":
+        assert api.create(body)["metadata"]["annotations"] == {key: "v"}
+        return
+    with pytest.raises(ApiError) as err:
+        api.create(body)
+    assert err.value.code == 422
+    assert f'metadata.annotations: Invalid value: "{key}": {message}' in str(err.value)
+    assert api.peek("pods", "web", "default") is None
+
+
+def test_annotations_fit_in_256_kib_together(api):
+    """ValidateAnnotationsSize: keys and values together, at most TotalAnnotationSizeLimitB (262144) bytes."""
+    body = pod()
+    body["metadata"]["annotations"] = {"a": "x" * 200_000, "b": "y" * 62_144}
+    with pytest.raises(ApiError) as err:
+        api.create(body)
+    assert "metadata.annotations: Too long: may not be more than 262144 bytes" in str(err.value)
+    body["metadata"]["annotations"]["b"] = "y" * 62_142
+    assert api.create(body)["metadata"]["annotations"]["a"] == "x" * 200_000

@@ -255,8 +255,9 @@ def _share_some(data: st.DataObject, stored: Any, node: _Node, depth: int) -> An
             out[data.draw(st.sampled_from(KEYS))] = _odd(data)
         return out
     if isinstance(node, _Slice) and isinstance(stored, list):
-        items = [_share_some(data, x, node.item, depth - 1) for x in stored]
-        if items and data.draw(st.booleans()):
+        items: list[Any] = [_share_some(data, x, node.item, depth - 1) for x in stored]
+        shuffle = data.draw(st.booleans())
+        if items and shuffle:
             items = data.draw(st.permutations(items))
         if data.draw(st.integers(0, 3)) == 0:
             items.insert(data.draw(st.integers(0, len(items))), _body(data, node.item, 2))
@@ -328,7 +329,7 @@ def test_every_kind_of_the_schema_compiles_and_decodes_its_stored_objects_to_the
 ) -> None:
     for obj in stored_objects:
         body = deep_copy(obj)
-        want = ("ok", sorted((k, _typed(x)) for k, x in obj.items()), [])
+        want: tuple[str, Any, list[str]] = ("ok", sorted((k, _typed(x)) for k, x in obj.items()), [])
         assert _outcome(body, "Strict") == want
         assert _outcome(body, "Strict", stored=obj, share=True) == want
 

@@ -38,6 +38,10 @@ from .preconditions import check_preconditions
 NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3
 
 
+#: Where a top-level field goes in kubectl's order (any other field: between metadata and spec).
+_FIELD_RANK = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 4, "status": 5}
+
+
 class ServiceAllocator(Protocol):
     """What hands out a Service's ClusterIP and NodePorts (kube-apiserver's service IP and port
     allocators)."""
@@ -387,7 +391,7 @@ class APIServer(Cacher):
             if rt.prepare_for_create is None:
                 md["uid"] = self._new_uid()
             md["creationTimestamp"] = timestamp(self.clock.now)
-            if "spec" in obj and rt.generation:
+            if rt.generation is not None:  # the strategy's PrepareForCreate
                 md["generation"] = 1
             self._order_fields(obj)
             if dry_run:
@@ -403,7 +407,19 @@ class APIServer(Cacher):
 
     @staticmethod
     def _order_fields(obj: dict) -> None:
-        """apiVersion, kind, metadata, spec, status — the order kubectl shows."""
+        """apiVersion, kind, metadata, spec, status — the order kubectl shows.
+
+        Most bodies come in that order already (a decoded body keeps its order): those are left as they
+        are, since the fields' ranks never decrease along them.
+        """
+        last = 0
+        for k in obj:
+            rank = _FIELD_RANK.get(k, 3)
+            if rank < last:
+                break
+            last = rank
+        else:
+            return
         ordered = {k: obj.pop(k) for k in ("apiVersion", "kind", "metadata") if k in obj}
         rest = {k: obj.pop(k) for k in list(obj) if k not in ("spec", "status")}
         spec, status = obj.pop("spec", None), obj.pop("status", None)
@@ -442,7 +458,7 @@ class APIServer(Cacher):
             # GuaranteedUpdate: the request's UID precondition, then its resourceVersion, before validation.
             check_preconditions(rt, current, md.get("uid"), md.get("resourceVersion"))
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, dry_run)
+            stored = self._commit_update(rt, current, new, dry_run, subresource)
         except ApiError as e:
             self._record(user, "update", rt.plural if rt else "", namespace, name, e.code, subresource)
             raise
@@ -456,6 +472,14 @@ class APIServer(Cacher):
             new = dict(current)
             new["metadata"] = dict(current["metadata"])
             new["status"] = obj.get("status", {})  # the decoded body is already the server's own copy
+            changed = [f for f in rt.status_metadata if obj["metadata"].get(f) != current["metadata"].get(f)]
+            for f in changed:
+                if obj["metadata"].get(f) is None:
+                    del new["metadata"][f]
+                else:
+                    new["metadata"][f] = obj["metadata"][f]
+            if changed:
+                validate(new, rt)
             return new
         new = obj
         new["metadata"]["namespace"] = current["metadata"].get("namespace")
@@ -472,7 +496,9 @@ class APIServer(Cacher):
         validate_update(new, current, rt)
         return new
 
-    def _commit_update(self, rt: ResourceType, current: dict, new: dict, dry_run: bool = False) -> dict:
+    def _commit_update(
+        self, rt: ResourceType, current: dict, new: dict, dry_run: bool = False, subresource: str = ""
+    ) -> dict:
         cmd, md = current["metadata"], new["metadata"]
         for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
             if field in cmd:
@@ -480,8 +506,11 @@ class APIServer(Cacher):
             else:
                 md.pop(field, None)
         md.pop("resourceVersion", None)
-        if "generation" in cmd:
-            md["generation"] = cmd["generation"] + (1 if new.get("spec") != current.get("spec") else 0)
+        if "generation" in cmd:  # rest.BeforeUpdate keeps the stored generation; the strategy may bump it
+            bump = subresource != "status" and rt.generation is not None and rt.generation(current, new)
+            md["generation"] = cmd["generation"] + (1 if bump else 0)
+        else:
+            md.pop("generation", None)
         self._order_fields(new)
         if dry_run:  # everything a write would check, and what it would store, but no write
             md["resourceVersion"] = cmd["resourceVersion"]
@@ -546,7 +575,7 @@ class APIServer(Cacher):
             obj["metadata"]["resourceVersion"] = rv
             check_preconditions(rt, current, None, rv)
             new = self._merge_update(rt, current, obj, subresource)
-            stored = self._commit_update(rt, current, new, dry_run)
+            stored = self._commit_update(rt, current, new, dry_run, subresource)
         except ApiError as e:
             self._record(user, "patch", rt.plural, ns, name, e.code, subresource)
             raise

@@ -375,11 +375,12 @@ class EndpointsController(Controller):
         return f"{verb} Endpoints {key}: {summary}"
 
     @staticmethod
-    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[int, ...]] | None:
-        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?, its IP's order).
+    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[str, str]] | None:
+        """A Pod's entry: (its ports' group, the ports, its address, listed as ready?, its sort key).
 
-        None if not listed.  The IP's order is kept with the entry so that a sync sorts addresses
-        without computing it again for every Pod.
+        None if not listed.  Addresses sort as upstream's ``LessEndpointAddress``
+        (``pkg/api/v1/endpoints/util.go``): by the IP's text, byte by byte — so ``10.244.1.10`` comes
+        before ``10.244.1.9`` — then by the Pod's UID.
         """
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         ip = pod["status"].get("podIP")
@@ -398,14 +399,12 @@ class EndpointsController(Controller):
         ]
         if svc["spec"].get("ports") and not ports:
             return None
-        return repr(ports), ports, address, publish or pod_is_ready(pod), ip_order(ip)
+        return repr(ports), ports, address, publish or pod_is_ready(pod), (ip, pod["metadata"].get("uid", ""))
 
     @staticmethod
     def _subsets(entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
-        """The subsets: one per group of resolved ports, addresses in IP order.
-
-        Pods with the same IP come by key.
-        """
+        """The subsets: one per group of resolved ports, addresses in the order of their IP's text, then
+        UID."""
         groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
         for pod_key in sorted(entries):
             group_key, ports, address, ready, order = entries[pod_key]

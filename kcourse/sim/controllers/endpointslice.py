@@ -35,6 +35,7 @@ not by themselves refresh endpoint zones.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..component import Component
@@ -51,6 +52,7 @@ from .endpoints import (
     target_ref,
     watch_service_pods,
 )
+from .endpointslice_tracker import EndpointSliceTracker, StaleInformerCache
 
 __all__ = ["MANAGED_BY", "MAX_ENDPOINTS_PER_SLICE", "EndpointSliceController"]
 
@@ -58,6 +60,9 @@ MAX_ENDPOINTS_PER_SLICE = 100
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 MANAGED_BY = "endpointslice-controller.k8s.io"
+#: ``endpointSliceChangeMinSyncDelay``: a slice changed by someone else queues its Service this much later,
+#: so that changes to several slices are handled in one sync.
+SLICE_CHANGE_MIN_SYNC_DELAY = 1.0
 
 
 def _slice_service_index(es: dict) -> list[str]:
@@ -65,6 +70,10 @@ def _slice_service_index(es: dict) -> list[str]:
     if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(SERVICE_NAME_LABEL):
         return []
     return [f"{es['metadata']['namespace']}/{labels[SERVICE_NAME_LABEL]}"]
+
+
+def _managed(es: dict) -> bool:
+    return (es["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
 
 
 def _zone(node: dict | None) -> str | None:
@@ -95,8 +104,13 @@ class EndpointSliceController(Controller):
         #: Service key -> (the Service, its entries' version, its slices' names and resourceVersions, the
         #: message) of the last sync that left the slices as its entries say.
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
+        self.tracker = EndpointSliceTracker()
+        #: Slice events that arrive while a sync is writing, handled when it returns (see sync_handler).
+        self._echoes: list[tuple[Callable[..., None], tuple[dict, ...]]] | None = None
         watch_service_pods(self, self.services, self.pods, self.members)
-        self.slices.add_event_handler(ResourceEventHandler(None, self._slice_updated, self._slice_changed))
+        self.slices.add_event_handler(
+            ResourceEventHandler(self._slice_added, self._slice_updated, self._slice_deleted)
+        )
         self.nodes.add_event_handler(
             ResourceEventHandler(self._node_changed, self._node_updated, self._node_changed)
         )
@@ -109,13 +123,44 @@ class EndpointSliceController(Controller):
         if _zone(old) != _zone(new):
             self.members.invalidate()
 
-    def _slice_changed(self, es: dict) -> None:
-        for key in _slice_service_index(es):
-            self.queue.add(key)
+    # The slice handlers queue a Service only for a change this controller did not make itself: the echo of
+    # its own write carries the generation it remembers (see endpointslice_tracker).
+
+    def _deferred(self, handler: Callable[..., None], *slices: dict) -> bool:
+        if self._echoes is None:
+            return False
+        self._echoes.append((handler, slices))
+        return True
+
+    def _queue_service_for(self, es: dict) -> None:
+        name = (es["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL)
+        if name:
+            self.queue.add_after(f"{es['metadata']['namespace']}/{name}", SLICE_CHANGE_MIN_SYNC_DELAY)
+
+    def _slice_added(self, es: dict) -> None:
+        if self._deferred(self._slice_added, es):
+            return
+        if _managed(es) and self.tracker.should_sync(es):
+            self._queue_service_for(es)
 
     def _slice_updated(self, old: dict, new: dict) -> None:
-        if old.get("endpoints") != new.get("endpoints") or old.get("ports") != new.get("ports"):
-            self._slice_changed(new)  # someone else changed a slice this controller manages
+        if self._deferred(self._slice_updated, old, new):
+            return
+        old_service = (old["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL)
+        if (new["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL) != old_service:
+            self.tracker.handle_deletion(
+                old
+            )  # gone from its old Service, whose next sync must not wait for it
+            self._queue_service_for(new)  # someone moved the slice to another Service: both must sync
+            self._queue_service_for(old)
+        elif _managed(old) != _managed(new) or (_managed(new) and self.tracker.should_sync(new)):
+            self._queue_service_for(new)
+
+    def _slice_deleted(self, es: dict) -> None:
+        if self._deferred(self._slice_deleted, es):
+            return
+        if _managed(es) and self.tracker.has(es) and not self.tracker.handle_deletion(es):
+            self._queue_service_for(es)  # a slice this controller still wanted is gone
 
     def _endpoint(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict, str, tuple[int, ...]] | None:
         """A Pod's entry: (its ports' group, the ports, its endpoint, the endpoint's key, its IP's order).
@@ -190,15 +235,36 @@ class EndpointSliceController(Controller):
         return labels
 
     def sync_handler(self, key: str) -> str | None:
+        """Sync one Service; the slice events its own writes cause are handled after it returns.
+
+        In the simulation an informer hears of a write before the write call returns, so the echo of a
+        slice this sync writes would reach the handlers before the tracker has recorded it.  A real
+        controller's informer hears of it later, over the watch; holding those events until the sync is
+        done gives the handlers the order they have upstream.
+        """
+        self._echoes = []
+        try:
+            return self._sync_service(key)
+        finally:
+            echoes, self._echoes = self._echoes, None
+            for handler, slices in echoes:
+                handler(*slices)
+
+    def _sync_service(self, key: str) -> str | None:
         svc = self.services.get(key)
         synced = self._in_sync.pop(key, None)
         if svc is None:
             self.members.forget(key)
+            self.tracker.delete_service(key)
             return f"service {key} is gone: its slices are left to the garbage collector"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             self.members.forget(key)
             return f"service {key} has no selector: its slices are not managed here"
-        existing = self.slices.by_index("service", key)
+        existing = [
+            es for es in self.slices.by_index("service", key) if not es["metadata"].get("deletionTimestamp")
+        ]
+        if self.tracker.stale_slices(key, existing):
+            raise StaleInformerCache("EndpointSlice informer cache is out of date")
         entries = self.members.entries(svc)
         version = self.members.version(key)
         if (
@@ -252,6 +318,7 @@ class EndpointSliceController(Controller):
         for es, ports, eps in plan:
             if es is None:
                 written = self.client.create(self._new_slice(svc, ports, eps))
+                self.tracker.update(written)
                 left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
                 created += 1
                 continue
@@ -266,10 +333,12 @@ class EndpointSliceController(Controller):
             written = self.client.update(
                 {**es, "metadata": {**es["metadata"], "labels": labels}, "endpoints": eps, "ports": ports}
             )
+            self.tracker.update(written)
             left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
             updated += 1
         for es in existing:
             if es["metadata"]["name"] not in used:
+                self.tracker.expect_deletion(es)
                 try:
                     self.client.delete("endpointslices", es["metadata"]["name"], es["metadata"]["namespace"])
                 except ApiError as err:

@@ -39,8 +39,11 @@ __all__ = [
     "by_kind",
     "by_plural",
     "category",
+    "content_or_labels_changed",
     "group_versions",
     "lookup",
+    "spec_changed",
+    "spec_or_annotations_changed",
 ]
 
 #: The verbs of a kind with the generic REST storage (``genericregistry.Store``).
@@ -76,6 +79,28 @@ class Printer:
     wide: tuple[str, ...] = ()
 
 
+def spec_changed(old: dict, new: dict) -> bool:
+    """Most workload strategies' rule (``pkg/registry/apps/replicaset/strategy.go`` and others): a change of
+    ``spec`` is a new generation; status and metadata writes are not."""
+    return old.get("spec") != new.get("spec")
+
+
+def spec_or_annotations_changed(old: dict, new: dict) -> bool:
+    """The Deployment strategy's rule (``pkg/registry/apps/deployment/strategy.go``): annotations count too,
+    because the controller copies them onto its ReplicaSets."""
+    annotations = (old["metadata"].get("annotations") or {}, new["metadata"].get("annotations") or {})
+    return spec_changed(old, new) or annotations[0] != annotations[1]
+
+
+def content_or_labels_changed(old: dict, new: dict) -> bool:
+    """The EndpointSlice strategy's rule (``pkg/registry/discovery/endpointslice/strategy.go``): anything but
+    metadata, or the labels, since a slice has no spec and no status."""
+    if (old["metadata"].get("labels") or {}) != (new["metadata"].get("labels") or {}):
+        return True
+    keys = (set(old) | set(new)) - {"metadata"}
+    return any(old.get(k) != new.get(k) for k in keys)
+
+
 @dataclass(frozen=True)
 class Kind:
     """Everything the simulation knows about one kind: REST mapping, storage, defaulting, validation,
@@ -94,8 +119,11 @@ class Kind:
     #: Subresources besides ``status`` (which :attr:`has_status` implies), in discovery's order.
     subresources: tuple[Subresource, ...] = ()
     categories: tuple[str, ...] = ()
-    #: Whether the server keeps ``metadata.generation`` (bumped on every change of ``spec``).
-    generation: bool = True
+    #: The REST strategy's rule for ``metadata.generation``: None for a kind that keeps none, else whether
+    #: an update ``(old, new)`` bumps it (a create sets 1). See :func:`spec_changed` and its siblings.
+    generation: Callable[[dict, dict], bool] | None = None
+    #: The metadata a ``status`` update may change besides status (its status strategy resets the rest).
+    status_metadata: tuple[str, ...] = ()
     #: How ``metadata.name`` is validated: ``subdomain`` (most kinds), ``label`` or ``dns1035``.
     name_format: str = "subdomain"
     #: Defaulting: fills in the server's own copy of a request in place.

@@ -11,7 +11,7 @@ Simplified: StatefulSet and ControllerRevision are not served.
 from __future__ import annotations
 
 from .. import defaults, validation
-from . import Kind, Printer, Subresource
+from . import Kind, Printer, Subresource, spec_changed, spec_or_annotations_changed
 
 __all__ = ["DAEMON_SET", "DEPLOYMENT", "REPLICA_SET"]
 
@@ -31,6 +31,10 @@ DEPLOYMENT = Kind(
     default=defaults.default_workload,
     validate=validation.validate_deployment,
     validate_update=validation.validate_selector_update,
+    generation=spec_or_annotations_changed,
+    # deploymentStatusStrategy resets spec and labels only: the controller's revision annotation rides on
+    # its status update.
+    status_metadata=("annotations",),
     printer=Printer(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), "_deployment_row", _WIDE),
     describe="describe_deployment",
     controllers=(
@@ -57,6 +61,7 @@ REPLICA_SET = Kind(
     default=defaults.default_workload,
     validate=validation.validate_replicaset,
     validate_update=validation.validate_selector_update,
+    generation=spec_changed,
     printer=Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), "_replicaset_row", _WIDE),
     describe="describe_replicaset",
     controllers=(
@@ -82,6 +87,7 @@ DAEMON_SET = Kind(
     default=defaults.default_workload,
     validate=validation.validate_daemonset,
     validate_update=validation.validate_selector_update,
+    generation=spec_changed,
     printer=Printer(
         ("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
         "_daemonset_row",

@@ -47,7 +47,7 @@ from ..validation import (
     validate_pod_spec,
     validate_selector_update,
 )
-from . import Kind, Printer
+from . import Kind, Printer, spec_changed
 
 __all__ = ["CONTROLLER_UID_LABEL", "JOB", "JOB_NAME_LABEL", "JOB_TRACKING_FINALIZER", "job_status"]
 
@@ -282,6 +282,7 @@ JOB = Kind(
     prepare_for_create=generate_selector,
     validate=validate_job,
     validate_update=validate_job_update,
+    generation=spec_changed,
     printer=Printer(
         ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), job_row, ("CONTAINERS", "IMAGES", "SELECTOR")
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Kind, Printer
+from . import Kind, Printer, content_or_labels_changed
 
 __all__ = ["ENDPOINT_SLICE"]
 
@@ -15,6 +15,7 @@ ENDPOINT_SLICE = Kind(
     "/registry/endpointslices",
     (),
     False,
+    generation=content_or_labels_changed,
     printer=Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), "_endpointslice_row"),
     describe="describe_endpointslice",
 )

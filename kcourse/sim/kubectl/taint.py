@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..validation import DNS1123_SUBDOMAIN, LABEL_VALUE, MSG_LABEL_VALUE, MSG_SUBDOMAIN, QUALIFIED_NAME
+from ..validation import label_value_errors, qualified_name_errors
 
 if TYPE_CHECKING:
     from . import Args, Kubectl
@@ -24,49 +24,6 @@ __all__ = ["parse_taint", "run_taint"]
 #: ``cmdutil.UsageErrorf``'s second line.
 _USAGE = "See 'kubectl taint -h' for help and examples\n"
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-_QUALIFIED = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-)
-
-
-def qualified_name_errors(value: str) -> list[str]:
-    """apimachinery ``validation.IsQualifiedName``."""
-    errs: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        elif len(prefix) > 253:
-            errs.append("prefix part must be no more than 253 characters")
-        elif not DNS1123_SUBDOMAIN.match(prefix):
-            errs.append("prefix part " + MSG_SUBDOMAIN)
-    else:
-        return [
-            (
-                f"a qualified name {_QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. "
-                "'example.com/MyName')"
-            )
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part must be no more than 63 characters")
-    if not QUALIFIED_NAME.match(name):
-        errs.append("name part " + _QUALIFIED)
-    return errs
-
-
-def label_value_errors(value: str) -> list[str]:
-    """apimachinery ``validation.IsValidLabelValue``."""
-    errs = ["must be no more than 63 characters"] if len(value) > 63 else []
-    if not LABEL_VALUE.match(value):
-        errs.append(MSG_LABEL_VALUE)
-    return errs
 
 
 def taint_text(t: dict) -> str:

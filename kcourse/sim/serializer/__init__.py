@@ -60,8 +60,10 @@ which the schema does not carry, come from a short table and default to
 
 The package follows apimachinery: :mod:`.gojson` (``encoding/json`` as Kubernetes forks it: reading JSON,
 Go's number and string texts, the decoder's state and error texts), :mod:`.gotypes` (the typed-field checks,
-one decoder per Go type), :mod:`.schema` (compiling the published schema into those decoders) and
-:mod:`.fieldvalidation` (the ``fieldValidation`` directives Strict, Warn and Ignore, and :func:`decode`).
+one decoder per Go type), :mod:`.schema` (compiling the published schema into those decoders),
+:mod:`.compiled` (each type's walk made once into a specialised function, with the walk of :mod:`.gotypes`
+as its reference) and :mod:`.fieldvalidation` (the ``fieldValidation`` directives Strict, Warn and Ignore,
+and :func:`decode`).
 """
 
 from __future__ import annotations

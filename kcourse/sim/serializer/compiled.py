@@ -37,8 +37,8 @@ SharingDecoder = Callable[[Any, _State, Any, str, Any], Any]
 
 _MISSING = object()  # a field the stored version does not have: nothing in a body is this object
 
-# A struct field's category: a well-typed value of the first five is taken without a call.
-_STRING, _INT32, _INT64, _BOOL, _STRINGS, _OTHER = 1, 2, 3, 4, 5, 0
+# A struct field's category: a well-typed value of the first six is taken without a call.
+_STRING, _INT32, _INT64, _BOOL, _STRINGS, _LEAF, _OTHER = 1, 2, 3, 4, 5, 6, 0
 
 
 def _category(node: _Node) -> int:
@@ -50,14 +50,14 @@ def _category(node: _Node) -> int:
         return _INT32 if node.bits == 32 else _INT64
     if type(node) is _Slice and type(node.item) is _String:
         return _STRINGS
+    if isinstance(node, _Struct) and _leaf(node):
+        return _LEAF
     return _OTHER
 
 
 def _leaf(node: _Struct) -> bool:
-    """A struct of plain scalars only (an ObjectReference, a Pod condition, an endpoint's conditions)."""
-    return bool(node.fields) and all(
-        _category(sub) in (_STRING, _INT32, _INT64, _BOOL) for sub in node.fields.values()
-    )
+    """A struct of plain scalars only (an ObjectReference, an endpoint's conditions, a port)."""
+    return bool(node.fields) and all(type(sub) in (_String, _Bool, _Int) for sub in node.fields.values())
 
 
 def compiled(node: _Node) -> Decoder:
@@ -110,7 +110,7 @@ def _compile(node: _Node) -> Decoder:
 def _compile_struct(node: _Struct) -> Decoder:
     name, go = node.name, node.go
     leaf, exact, ints = _exact_types(node)
-    table: dict[str, tuple[int, Decoder]] = {}
+    table: dict[str, tuple[int, Decoder, Any]] = {}
     get = table.get
     fields = node.fields
 
@@ -142,7 +142,7 @@ def _compile_struct(node: _Struct) -> Decoder:
                 if e is None:
                     st.strict_error("unknown field", (at, k, 0))
                     continue
-            c, f = e
+            c, f, a = e
             if c:
                 t = type(x)
                 if c == 1:
@@ -161,13 +161,26 @@ def _compile_struct(node: _Struct) -> Decoder:
                     if t is bool:
                         out[k] = x
                         continue
-                elif c == 5 and t is list:
-                    for y in x:
-                        if type(y) is not str:
+                elif c == 5:
+                    if t is list:
+                        for y in x:
+                            if type(y) is not str:
+                                break
+                        else:
+                            out[k] = list(x)  # a ``[]string``
+                            continue
+                elif c == 6 and t is dict:  # a leaf struct: its own shortcut, without a call
+                    child_exact, child_ints = a
+                    for kk, y in x.items():
+                        if child_exact(kk) is not type(y):
                             break
                     else:
-                        out[k] = list(x)  # a ``[]string``
-                        continue
+                        for kk, (lo, hi) in child_ints:
+                            if kk in x and not lo <= x[kk] <= hi:
+                                break
+                        else:
+                            out[k] = dict(x)
+                            continue
             d = f(x, st, (at, k, 0), name)
             if d is not _DROP:
                 out[k] = d
@@ -179,7 +192,12 @@ def _compile_struct(node: _Struct) -> Decoder:
 
     node.compiled = dec_struct  # before its fields: a type may contain itself
     for field, sub in fields.items():
-        table[field] = (_category(sub), compiled(sub))
+        c = _category(sub)
+        table[field] = (
+            c,
+            compiled(sub),
+            _exact_types(sub)[1:] if isinstance(sub, _Struct) and c == _LEAF else None,
+        )
     return dec_struct
 
 
@@ -287,13 +305,26 @@ def _compile_map(node: _Map) -> Decoder:
 # --- sharing: the body beside the stored version ------------------------------------------------------------
 
 
-def _compile_sharing(node: _Node) -> SharingDecoder:
-    if isinstance(node, _Struct) and not _leaf(node):
-        return _sharing_struct(node)
+def _walks_beside(node: _Node) -> bool:
+    """Does walking beside the stored value pay, below the identity test of the value as a whole?  Not for
+    scalars, leaf structs and lists or maps of scalars: their own walk is as cheap."""
+    if isinstance(node, _Struct):
+        return not _leaf(node)
     if isinstance(node, _Slice):
-        return _sharing_slice(node)
+        return isinstance(node.item, (_Struct, _Slice, _Map))
     if isinstance(node, _Map):
-        return _sharing_map(node)
+        return isinstance(node.value, (_Struct, _Slice, _Map))
+    return False
+
+
+def _compile_sharing(node: _Node) -> SharingDecoder:
+    if _walks_beside(node):
+        if isinstance(node, _Struct):
+            return _sharing_struct(node)
+        if isinstance(node, _Slice):
+            return _sharing_slice(node)
+        if isinstance(node, _Map):
+            return _sharing_map(node)
     plain = compiled(node)
 
     def dec_scalar(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
@@ -306,7 +337,7 @@ def _compile_sharing(node: _Node) -> SharingDecoder:
 def _sharing_struct(node: _Struct) -> SharingDecoder:
     name = node.name
     plain = compiled(node)
-    table: dict[str, tuple[int, Decoder, SharingDecoder]] = {}
+    table: dict[str, tuple[int, Decoder, Any]] = {}
     get = table.get
     fields = node.fields
 
@@ -324,7 +355,7 @@ def _sharing_struct(node: _Struct) -> SharingDecoder:
                 if e is None:
                     st.strict_error("unknown field", (at, k, 0))
                     continue
-            c, f, s = e
+            c, f, a = e
             if c:
                 t = type(x)
                 if c == 1:
@@ -343,20 +374,33 @@ def _sharing_struct(node: _Struct) -> SharingDecoder:
                     if t is bool:
                         out[k] = x
                         continue
-                elif c == 5 and t is list:
-                    for y in x:
-                        if type(y) is not str:
+                elif c == 5:
+                    if t is list:
+                        for y in x:
+                            if type(y) is not str:
+                                break
+                        else:
+                            out[k] = list(x)  # a ``[]string``
+                            continue
+                elif c == 6 and t is dict:  # a leaf struct: its own shortcut, without a call
+                    child_exact, child_ints = a
+                    for kk, y in x.items():
+                        if child_exact(kk) is not type(y):
                             break
                     else:
-                        out[k] = list(x)  # a ``[]string``
-                        continue
+                        for kk, (lo, hi) in child_ints:
+                            if kk in x and not lo <= x[kk] <= hi:
+                                break
+                        else:
+                            out[k] = dict(x)
+                            continue
                 d = f(x, st, (at, k, 0), name)
             else:
                 o = held(k, _MISSING)
                 if x is o:
                     out[k] = x  # the stored version's own value: well typed, nothing to walk
                     continue
-                d = s(x, st, (at, k, 0), name, o)
+                d = f(x, st, (at, k, 0), name) if a is None else a(x, st, (at, k, 0), name, o)
             if d is not _DROP:
                 out[k] = d
         if type(v) is not dict:
@@ -367,22 +411,26 @@ def _sharing_struct(node: _Struct) -> SharingDecoder:
 
     node.compiled_sharing = dec_struct
     for field, sub in fields.items():
-        table[field] = (_category(sub), compiled(sub), compiled_sharing(sub))
+        c = _category(sub)
+        # The third is the sharing decoder of a type worth walking beside the stored value, or a leaf
+        # struct's exact types.
+        table[field] = (
+            c,
+            compiled(sub),
+            _exact_types(sub)[1:]
+            if isinstance(sub, _Struct) and c == _LEAF
+            else compiled_sharing(sub)
+            if _walks_beside(sub)
+            else None,
+        )
     return dec_struct
 
 
 def _sharing_slice(node: _Slice) -> SharingDecoder:
     plain = compiled(node)
     skip, zero, fresh = _zero(node.item)
-    if type(node.item) is _String or not isinstance(node.item, (_Struct, _Slice, _Map)):
-        # Scalars: their walk is no dearer than the identity test.
-        def dec_scalars(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
-            return plain(v, st, at, struct)
-
-        node.compiled_sharing = dec_scalars
-        return dec_scalars
     item_plain = compiled(node.item)
-    item = compiled_sharing(node.item)
+    item = compiled_sharing(node.item) if _walks_beside(node.item) else None
 
     def dec_slice(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
         if not isinstance(stored, list) or not stored or not isinstance(v, (list, tuple)):
@@ -394,7 +442,7 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
             if id(x) in held:
                 out.append(x)
                 continue
-            if i < n:  # a changed item may still share its parts with the one it replaced
+            if i < n and item is not None:  # a changed item may share its parts with the one it replaced
                 d = item(x, st, (at, i, 2), struct, stored[i])
             else:
                 d = item_plain(x, st, (at, i, 2), struct)
@@ -412,14 +460,8 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
 def _sharing_map(node: _Map) -> SharingDecoder:
     plain = compiled(node)
     skip, zero, fresh = _zero(node.value)
-    if not isinstance(node.value, (_Struct, _Slice, _Map)):
-
-        def dec_scalars(v: Any, st: _State, at: Any, struct: str, _stored: Any) -> Any:
-            return plain(v, st, at, struct)
-
-        node.compiled_sharing = dec_scalars
-        return dec_scalars
-    value = compiled_sharing(node.value)
+    value_plain = compiled(node.value)
+    value = compiled_sharing(node.value) if _walks_beside(node.value) else None
 
     def dec_map(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
         if not isinstance(stored, dict) or not isinstance(v, dict):
@@ -432,7 +474,11 @@ def _sharing_map(node: _Map) -> SharingDecoder:
             if x is o:
                 out[k] = x
                 continue
-            d = value(x, st, (at, k, 1), struct, o)
+            d = (
+                value_plain(x, st, (at, k, 1), struct)
+                if value is None
+                else value(x, st, (at, k, 1), struct, o)
+            )
             if d is _DROP:
                 if skip:
                     continue

@@ -59,11 +59,12 @@ def test_surge_rounds_up_and_unavailable_rounds_down():
 def test_creates_a_replica_set_named_after_the_template_hash(lab):
     ctl, key = deploy(lab)
     message, actions = lab.actions(lambda: ctl.sync_handler(key), user="deployment-controller")
-    # The revision annotation, the Progressing condition, then the rollout status (Available) — as upstream.
+    # The revision annotation with the Progressing condition in one status update (upstream's getNewReplicaSet
+    # in pkg/controller/deployment/sync.go calls UpdateStatus for both: deploymentStatusStrategy keeps
+    # annotations), then the rollout status (Available).
     assert actions == [
         "create replicasets",
         "create events",
-        "update deployments",
         "update deployments/status",
         "update deployments/status",
     ]

@@ -45,6 +45,22 @@ def test_ready_pods_are_addresses_and_the_others_not_ready_addresses(web):
     assert subset["addresses"][0]["nodeName"] == "node-a"
 
 
+def test_addresses_sort_by_the_text_of_their_ip_as_upstream(web):
+    """LessEndpointAddress (pkg/api/v1/endpoints/util.go) compares IPs as bytes of their text, then the Pod
+    UIDs: 10.244.1.10 sorts before 10.244.1.8, as ``kubectl get endpoints`` shows on a real cluster."""
+    add_pod(
+        web,
+        "web-10",
+        "node-a",
+        labels={"app": "web"},
+        ip="10.244.1.10",
+        containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
+    )
+    web.run_until_stable()
+    [subset] = web.api.peek("endpoints", "web", "default")["subsets"]
+    assert [a["ip"] for a in subset["addresses"]] == ["10.244.1.10", "10.244.1.8", "10.244.1.9"]
+
+
 def test_a_named_target_port_is_resolved_through_the_container_ports(web):
     [subset] = web.api.peek("endpoints", "web", "default")["subsets"]
     assert subset["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP"}]

@@ -140,3 +140,87 @@ def test_an_unchanged_pods_endpoint_is_the_same_object_from_one_version_to_the_n
         after["default/web-2"][2]["conditions"]["ready"]
         and not before["default/web-2"][2]["conditions"]["ready"]
     )
+
+
+# --- its own writes are not news: the EndpointSlice tracker --------------------------------------------
+
+
+def syncs(c, key="default/web"):
+    return [e for e in c.events if e.component == "endpointslice-controller" and e.key == key]
+
+
+def test_the_echo_of_its_own_write_queues_nothing(web):
+    """Each write the controller makes comes back through its informer; upstream's handlers queue the Service
+    only for a slice whose generation is newer than the one the controller wrote
+    (pkg/controller/endpointslice/endpointslice_controller.go, onEndpointSliceUpdate / onEndpointSliceAdd;
+    k8s.io/endpointslice/util/endpointslice_tracker.go, ShouldSync).  So a Pod change is one sync, not a
+    sync and then an "up to date" one."""
+    before = len(syncs(web))
+    set_pod_status(web, "web-2", conditions=[{"type": "Ready", "status": "True"}])
+    web.run_until_stable()
+    after = syncs(web)[before:]
+    assert [e.message.rsplit(": ", 1)[-1] for e in after] == ["1 updated"]
+    [es] = slices(web)
+    assert es["metadata"]["generation"] == 2  # created at 1, one change of its endpoints since
+
+
+def test_creating_its_slice_queues_nothing_either(bare):
+    """onEndpointSliceAdd: a slice the tracker knows at this generation is the controller's own."""
+    bare.api.create(SERVICE, user="admin")
+    bare.run_until_stable()
+    assert len(syncs(bare)) == 1 and syncs(bare)[0].message.endswith("1 created")
+    assert slices(bare)[0]["metadata"]["generation"] == 1
+
+
+def test_a_slice_deleted_by_someone_else_is_recreated_a_second_later(web):
+    """onEndpointSliceDelete: a tracked slice whose deletion the controller did not expect queues its Service,
+    after endpointSliceChangeMinSyncDelay (1 s), as every slice-triggered sync."""
+    [es] = slices(web)
+    web.api.delete("endpointslices", es["metadata"]["name"], "default", user="admin")
+    deleted_at = web.now
+    web.run_until_stable()
+    [again] = slices(web)
+    assert again["metadata"]["name"] != es["metadata"]["name"]
+    [sync] = [e for e in syncs(web) if e.time > deleted_at]
+    assert sync.message.endswith("1 created") and round(sync.time - deleted_at, 3) >= 1.0
+
+
+def test_a_slice_moved_to_another_service_syncs_both(web):
+    """Changing the kubernetes.io/service-name label queues the old Service and the new one
+    (onEndpointSliceUpdate: generation does not cover the label, so it is checked by itself)."""
+    other = dict(SERVICE, metadata={"name": "api", "namespace": "default"})
+    web.api.create(other, user="admin")
+    web.run_until_stable()
+    [es] = slices(web)
+    labels = dict(es["metadata"]["labels"], **{"kubernetes.io/service-name": "api"})
+    web.api.update(dict(es, metadata=dict(es["metadata"], labels=labels)), user="admin")
+    web.run_until_stable()
+    # web gets a slice of its own again; api (the same selector) keeps exactly one with the same endpoints
+    for service in ("web", "api"):
+        [es] = slices(web, service)
+        assert [e["addresses"] for e in es["endpoints"]] == [["10.244.1.5"], ["10.244.1.6"]]
+
+
+def test_the_tracker_tells_a_lagging_cache():
+    """StaleSlices: a tracked slice missing from the cache, older there than written, or still there after
+    the controller deleted it, means the cache lags behind the controller's own writes
+    (k8s.io/endpointslice/util/endpointslice_tracker.go)."""
+    from kcourse.sim.controllers.endpointslice_tracker import EndpointSliceTracker
+
+    def es(uid, generation, service="web"):
+        labels = {"kubernetes.io/service-name": service}
+        return {"metadata": {"uid": uid, "namespace": "default", "labels": labels, "generation": generation}}
+
+    t = EndpointSliceTracker()
+    assert t.should_sync(es("a", 1)) and not t.stale_slices("default/web", [])
+    t.update(es("a", 2))
+    assert not t.should_sync(es("a", 2)) and t.should_sync(es("a", 3)) and not t.should_sync(es("a", 1))
+    assert t.stale_slices("default/web", [])  # written, not yet seen
+    assert t.stale_slices("default/web", [es("a", 1)])  # seen, but an older version
+    assert not t.stale_slices("default/web", [es("a", 2)])
+    t.expect_deletion(es("a", 2))
+    assert t.stale_slices("default/web", [es("a", 2)]) and not t.stale_slices("default/web", [])
+    assert t.handle_deletion(es("a", 2)) and not t.has(es("a", 2))
+    t.update(es("b", 1))
+    assert not t.handle_deletion(es("b", 1))  # deleted by someone else: the Service must sync
+    assert t.should_sync(es("b", 1, service="api"))  # another Service's slice is not tracked

@@ -41,11 +41,9 @@ if TYPE_CHECKING:
 
 
 def write_status(self: DeploymentController, d: dict, annotations_changed: bool = False) -> dict:
-    """Persist ``d``'s revision annotation (plain update) and status (status subresource)."""
+    """Persist ``d``'s status, and its revision annotation with it: one ``UpdateStatus``, as upstream's
+    ``getNewReplicaSet`` writes both (the status strategy keeps annotations, and bumps no generation)."""
     if annotations_changed:
-        stored = deep_copy(self.client.update(d))
-        stored["status"] = d.get("status") or {}
-        d = stored
         self._actions.append(f"set revision {(d['metadata'].get('annotations') or {}).get(REVISION)}")
     written = deep_copy(self.client.update_status(d))
     if "updated status" not in self._actions:  # the trace says a write happened, not "nothing to change"
