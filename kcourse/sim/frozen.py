@@ -4,10 +4,11 @@ The API server hands every reader the object it keeps in its watch cache: ``get`
 process, every informer's watch event, every view.  Nothing is copied on the way, because nobody may
 change what they were handed (a writer builds a new version, sharing the parts it leaves alone with the
 old one: copy-on-write).  A component that breaks the rule corrupts the cache silently: every other
-reader sees a change that was never written to etcd.  client-go has the same rule ("objects returned by
-a lister must be treated as read-only") and the same debug aid: ``KUBE_CACHE_MUTATION_DETECTOR``
-(``client-go/tools/cache/mutation_detector.go``), which keeps a copy of each cached object and panics
-when one differs from it, naming the object.
+reader sees a change that was never written to etcd.  client-go has the same rule (every generated
+lister: "All objects returned here must be treated as read-only.") and a debug aid for it,
+``KUBE_CACHE_MUTATION_DETECTOR`` (``client-go/tools/cache/mutation_detector.go``; upstream's
+``hack/make-rules/test.sh`` turns it on "so that cache mutators will be found"), which keeps a copy of
+each cached object and panics, later, when one differs from its copy.
 
 Here the aid is stronger and cheaper to read: with the environment variable ``KCOURSE_FREEZE=1`` set when
 a cluster is built, every object entering the API server's cache is frozen — :class:`FrozenDict` and
@@ -15,13 +16,16 @@ a cluster is built, every object entering the API server's cache is frozen — :
 :class:`SharedObjectMutation` at the very line that tries, naming the object and the field path
 (``Pod default/web-0: status.conditions[0].status``).  Reading is untouched: they are a ``dict`` and a
 ``list`` to ``isinstance``, ``==``, ``json.dumps``, ``orjson``; ``dict(x)``, ``x.copy()``,
-``copy.copy``, ``copy.deepcopy`` and :func:`.objects.deep_copy` give plain, writable copies.  Off (the
-default), nothing of this module runs: no wrapper types, no check on any path.
+``copy.copy``, ``copy.deepcopy`` and :func:`.objects.deep_copy` give plain, writable copies.  The mode
+must run the code it checks, so the write path's exact type tests take a frozen dict for a dict (the
+storage encoder and the decoder's comparison with the stored version write it with :func:`as_plain`).
+Off (the default: the API server reads the variable when it is built), no object is wrapped or frozen
+and no path does more than before.
 
 Simplified: freezing builds frozen copies of the new parts of each version (the parts shared with the
 previous version are frozen already and kept), so it costs memory and time in the debug mode;
-a part shared between objects names the path where it was first frozen; ``dict.__init__`` called again
-on a frozen dict, and ``object.__setattr__``-level tricks, are not caught.
+a part shared between objects names the path where it was first frozen; calling ``dict``'s or ``list``'s
+own methods on a frozen one (``dict.__setitem__(obj, k, v)``) goes around the check, as in any Python.
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ class FrozenDict(dict):
     _owner: str
     _path: str
 
+    def __init__(self, *_args: Any, **_kw: Any) -> None:  # only freeze() makes one, filled once
+        _refuse(getattr(self, "_owner", ""), getattr(self, "_path", ""), "refill")
+
     def _refuse_key(self, key: Any, what: str) -> NoReturn:
         _refuse(self._owner, child_path(self._path, key), what)
 
@@ -110,6 +117,9 @@ class FrozenList(list):
     __slots__ = ("_owner", "_path")
     _owner: str
     _path: str
+
+    def __init__(self, *_args: Any, **_kw: Any) -> None:  # only freeze() makes one, filled once
+        _refuse(getattr(self, "_owner", ""), getattr(self, "_path", ""), "refill")
 
     def _refuse_at(self, index: Any, what: str) -> NoReturn:
         at = f"{index.start}:{index.stop}" if isinstance(index, slice) else index
@@ -172,9 +182,11 @@ def freeze(obj: Any, owner: str = "", path: str = "") -> Any:
         return obj
     out: FrozenDict | FrozenList
     if isinstance(obj, dict):
-        out = FrozenDict({k: freeze(v, owner, child_path(path, k)) for k, v in obj.items()})
+        out = FrozenDict.__new__(FrozenDict)
+        dict.update(out, {k: freeze(v, owner, child_path(path, k)) for k, v in obj.items()})
     elif isinstance(obj, list):
-        out = FrozenList([freeze(v, owner, f"{path}[{i}]") for i, v in enumerate(obj)])
+        out = FrozenList.__new__(FrozenList)
+        list.extend(out, [freeze(v, owner, f"{path}[{i}]") for i, v in enumerate(obj)])
     else:
         return obj
     out._owner, out._path = owner, path
@@ -188,6 +200,16 @@ def thaw(obj: Any) -> Any:
     if isinstance(obj, list):
         return [thaw(v) for v in obj]
     return obj
+
+
+def as_plain(obj: Any) -> Any:
+    """orjson's ``default`` that writes a frozen dict or list as the plain one it is (and refuses the rest),
+    so an exact comparison of JSON texts takes the same path frozen or not."""
+    if type(obj) is FrozenDict:
+        return dict(obj)
+    if type(obj) is FrozenList:
+        return list(obj)
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
 
 
 def is_frozen(obj: Any) -> bool:

@@ -74,10 +74,10 @@ class Informer:
         #: Each key's index values as last computed (None where an index function raised): an update
         #: computes only the new object's values, since the cached object's are known.
         self._index_values_of: dict[str, builtins.list[builtins.list[str] | None]] = {}
-        #: ``guard(node)``: may this informer's process still reach the API server?  When it says no, an
-        #: arriving event breaks the watch instead (``on_lost``) — a node cut off from the control plane
-        #: hears nothing more.  None for an informer whose process cannot be cut off.
-        self._guard: Callable[[str | None], bool] | None = None
+        #: Guarded: every arriving event first asks the API server whether the client's node still
+        #: reaches it; when it does not, the watch breaks instead (``on_lost``) — a node cut off from
+        #: the control plane hears nothing more.  Off for an informer whose process cannot be cut off.
+        self._guarded = False
         self._on_lost: Callable[[], None] | None = None
         self.resource_version = ""
         self.has_synced = False
@@ -188,8 +188,7 @@ class Informer:
     def _on_event(self, etype: str, obj: dict) -> None:
         """One watch event: every delivery to every watcher comes through here, so the common case (an
         update, no indexers) is written out inline."""
-        guard = self._guard
-        if guard is not None and not guard(self.client.node):
+        if self._guarded and not self.client.server.reachable(self.client.node):
             self._lost()
             return
         md = obj["metadata"]

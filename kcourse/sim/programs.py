@@ -409,7 +409,7 @@ class GuardedInformer(Informer):
 
     def __init__(self, client: Client, resource: str, on_lost: Callable[[], None], **kw: Any):
         super().__init__(client, resource, **kw)
-        self._guard = client.server.reachable
+        self._guarded = True
         self._on_lost = on_lost
 
 

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcourse
+from kcourse.sim.frozen import FrozenDict, FrozenList
 from kcourse.sim.kinds import KINDS
 from kcourse.sim.objects import deep_copy
 from kcourse.sim.serializer import Number, decode
@@ -171,11 +172,13 @@ def _body(data: st.DataObject, node: _Node, depth: int) -> Any:
 
 
 def _typed(v: Any) -> Any:
-    """A value with its exact Python types spelled out (``1`` is not ``1.0`` nor ``True``)."""
+    """A value with its exact Python types spelled out (``1`` is not ``1.0`` nor ``True``); a read-only
+    dict or list of the freeze debug mode (``KCOURSE_FREEZE=1``) is the plain one it is."""
     if isinstance(v, dict):
-        return (type(v).__name__, [(_typed(k), _typed(x)) for k, x in v.items()])
+        name = "dict" if type(v) is FrozenDict else type(v).__name__
+        return (name, [(_typed(k), _typed(x)) for k, x in v.items()])
     if isinstance(v, (list, tuple)):
-        return (type(v).__name__, [_typed(x) for x in v])
+        return ("list" if type(v) is FrozenList else type(v).__name__, [_typed(x) for x in v])
     if isinstance(v, float) and math.isnan(v):
         return (type(v).__name__, "nan")
     return (type(v).__name__, v)

@@ -1,7 +1,7 @@
 """The freeze debug mode (``KCOURSE_FREEZE=1``): cached objects are read-only, and say where one was changed.
 
-client-go's rule is that an object handed out by a cache is read-only (``tools/cache/thread_safe_store.go``:
-"the caller must not mutate the returned objects"), and its ``KUBE_CACHE_MUTATION_DETECTOR``
+client-go's rule is that an object handed out by a cache is read-only (every generated lister: "All objects
+returned here must be treated as read-only."), and its ``KUBE_CACHE_MUTATION_DETECTOR``
 (``tools/cache/mutation_detector.go``) finds a breach after the fact.  The debug mode stops one at the
 line that tries it, naming the object and the field path, and otherwise changes nothing: the same
 simulation byte for byte, the same JSON and YAML, copies that are writable.
@@ -82,6 +82,8 @@ MUTATIONS: list[tuple[str, Callable[[Any], Any], str]] = [
         "spec.containers[0].ports[0].containerPort",
     ),
     ("set", lambda p: p.__setitem__("status", {}), "status"),
+    ("refill", lambda p: p["metadata"].__init__({"name": "x"}), "metadata"),
+    ("refill", lambda p: p["status"]["podIPs"].__init__([]), "status.podIPs"),
 ]
 
 
@@ -117,6 +119,22 @@ def test_reading_writing_out_and_copying_are_unchanged() -> None:
         shallow["metadata"] = {}
     assert type(list(pod["status"]["conditions"])) is list and type(pod["status"]["conditions"][:]) is list
     assert pod == plain  # none of that changed the frozen one
+
+
+def test_the_write_path_takes_the_same_shortcuts_frozen_or_not() -> None:
+    """The debug mode must run the code it checks: etcd's bytes come from the same orjson path, and an
+    update's unchangeable fields equal to the stored ones are shared, not walked, as when not frozen."""
+    from kcourse.sim.serializer import decode
+    from kcourse.sim.serializer.fieldvalidation import _same
+    from kcourse.sim.serializer.storage import encode, encode_reference
+
+    plain, pod = _pod(), freeze(_pod(), "Pod default/web-0")
+    assert encode(pod) == encode(plain) == encode_reference(plain)
+    assert _same(pod["spec"], plain["spec"]) and _same(plain["spec"], pod["spec"])
+    assert not _same(pod["spec"], dict(plain["spec"], containers=[]))
+    body = dict(deep_copy(plain), status={"phase": "Running"})
+    out = decode(body, None, stored=pod, unused=("metadata", "spec"))
+    assert out["spec"] is pod["spec"] and out["status"] == {"phase": "Running"}
 
 
 def test_freezing_keeps_what_is_frozen_already() -> None:
@@ -173,6 +191,20 @@ def test_every_way_a_reader_gets_an_object_is_frozen(frozen_cluster: kcourse.Clu
     api.watch("configmaps", lambda t, obj: deleted.append(obj) if t == "DELETED" else None)
     api.delete("configmaps", "cm", "default")
     assert len(deleted) == 1 and is_frozen(deleted[0])
+
+
+def test_an_update_built_from_the_cached_version_shares_its_unchanged_parts(
+    frozen_cluster: kcourse.Cluster,
+) -> None:
+    """A status update whose body is the cached Pod with a new status: the server finds the stored version
+    by the (frozen) metadata and keeps the spec it already holds, frozen or not."""
+    c = frozen_cluster
+    pod = next(p for p in c.api.items("pods") if p["spec"].get("nodeName"))
+    body = dict(pod, status=dict(pod["status"], message="checked"))
+    stored, unused = c.api._unchangeable(c.api.resource("pods"), body, None, "status")
+    assert stored is pod and "spec" in unused and "metadata" in unused
+    new = c.api.client("tester").update_status(body)
+    assert new["spec"] is pod["spec"] and new["status"]["message"] == "checked"
 
 
 def test_a_watch_replayed_from_history_sends_frozen_objects(frozen_cluster: kcourse.Cluster) -> None:

@@ -270,19 +270,19 @@ def _same_as_reference(new: Any, ref: Any, target: Any, patch: Any) -> None:
         assert not any(id(o) in patch_ids for o in _objects_in(new(target, patch)))
 
 
-@settings(max_examples=600, derandomize=True, deadline=None, database=None)
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
 @given(merge_patches())
 def test_merge_patch_matches_the_deep_copying_reference(case: tuple[Any, Any]) -> None:
     _same_as_reference(cow.merge_patch, ref_merge_patch, *case)
 
 
-@settings(max_examples=600, derandomize=True, deadline=None, database=None)
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
 @given(merge_patches())
 def test_strategic_merge_patch_matches_the_deep_copying_reference(case: tuple[Any, Any]) -> None:
     _same_as_reference(cow.strategic_merge_patch, ref_strategic_merge_patch, *case)
 
 
-@settings(max_examples=800, derandomize=True, deadline=None, database=None)
+@settings(max_examples=500, derandomize=True, deadline=None, database=None)
 @given(json_patches())
 def test_json_patch_matches_the_deep_copying_reference(case: tuple[Any, Any]) -> None:
     _same_as_reference(_json_patch_or_422, ref_json_patch_or_422, *case)

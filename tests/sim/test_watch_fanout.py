@@ -148,10 +148,10 @@ def test_an_update_asks_each_index_function_about_the_new_version_only(api):
 def test_a_guarded_informer_cut_off_from_the_api_server_breaks_its_watch_instead_of_applying_events(api):
     """The node's connection is gone: the event never arrives, the cache stays as it was (stale) and the
     process is told its watch broke, as a kube-proxy on a partitioned node is."""
-    cut_off: set[str | None] = set()
-    api.reachable = lambda node: node not in cut_off
     lost: list[str] = []
     inf = GuardedInformer(api.client("kube-proxy", node="w1"), "pods", lambda: lost.append("lost"))
+    cut_off: set[str | None] = set()
+    api.reachable = lambda node: node not in cut_off  # asked at each delivery, not when the informer was made
     seen: list[str] = []
     inf.add_event_handler(ResourceEventHandler(on_add=lambda o: seen.append(o["metadata"]["name"])))
     inf.start()

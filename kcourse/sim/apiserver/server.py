@@ -21,6 +21,7 @@ from ..clock import Clock
 from ..defaults import apply_defaults
 from ..errors import ApiError
 from ..etcd import Etcd
+from ..frozen import FrozenDict
 from ..labels import parse_field_selector, parse_selector
 from ..objects import timestamp
 from ..record import NanoClock
@@ -307,7 +308,7 @@ class APIServer(Cacher):
         stored object it finds, a field exactly equal to that well-typed object's is well typed too.
         """
         md = body.get("metadata")
-        if type(md) is not dict or type(md.get("name")) is not str:
+        if (type(md) is not dict and type(md) is not FrozenDict) or type(md.get("name")) is not str:
             return None, ()
         ns = md.get("namespace") or namespace
         if ns is not None and type(ns) is not str:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..errors import ApiError, Cause, invalid
+from ..frozen import FrozenDict, as_plain
 from .compiled import compiled, compiled_sharing
 from .gojson import _Abort, _State, go_quote
 from .schema import _decoder
@@ -82,7 +83,7 @@ def decode(
     The body is walked by the compiled decoders (:mod:`.compiled`); ``reference`` walks it with the
     interpreted decoders of :mod:`.gotypes` instead, which the compiled ones are tested against.
     """
-    if stored is not None and unused and type(obj) is dict:
+    if stored is not None and unused and (type(obj) is dict or type(obj) is FrozenDict):
         same = [k for k in unused if k in obj and k in stored and _same(obj[k], stored[k])]
         if same:
             out = decode(
@@ -132,11 +133,11 @@ def _same(value: Any, typed: Any) -> bool:
     """
     if value is typed:
         return True
-    if type(value) is not dict:
+    if type(value) is not dict and type(value) is not FrozenDict:  # (a cached, read-only part: frozen.py)
         return False
     try:
-        text = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
-        if text != orjson.dumps(typed, option=orjson.OPT_PASSTHROUGH_SUBCLASS):
+        text = orjson.dumps(value, default=as_plain, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+        if text != orjson.dumps(typed, default=as_plain, option=orjson.OPT_PASSTHROUGH_SUBCLASS):
             return False
     except TypeError:  # orjson.JSONEncodeError
         return False

@@ -33,9 +33,13 @@ from typing import Any
 
 import orjson
 
+from ..frozen import as_plain
+
 __all__ = ["encode", "encode_reference"]
 
-_EXACT = orjson.OPT_PASSTHROUGH_SUBCLASS  # a subclass goes to ``default``, which has none: refused
+# A subclass goes to ``default``, which refuses all but the read-only dicts and lists of the debug mode
+# (:func:`..frozen.as_plain`): those are written as the plain ones they are.
+_EXACT = orjson.OPT_PASSTHROUGH_SUBCLASS
 # A number token (after ``:``, ``,`` or ``[``) that orjson may spell otherwise than ``repr``: a decimal
 # with four zeros after the point, or an exponent of one digit.  Inside a string it is only a false
 # alarm (the reference then writes the object), never a miss.
@@ -65,7 +69,7 @@ def _may_spell_a_float_otherwise(out: bytes) -> bool:
 def encode(obj: Any) -> bytes:
     """The same bytes as :func:`encode_reference`, written by orjson wherever the two spell alike."""
     try:
-        out = orjson.dumps(obj, option=_EXACT)
+        out = orjson.dumps(obj, default=as_plain, option=_EXACT)
     except TypeError:  # orjson.JSONEncodeError: a big integer, a non-string key, a surrogate, a subclass
         return encode_reference(obj)
     if not out.isascii() or b"\x7f" in out:
