@@ -32,6 +32,10 @@ from .harness import (
     fresh_copy,
 )
 
+#: The whole derandomized run (1,000 schedules) takes about 7 minutes of a busy 2-core machine, above the
+#: suite's 10-minute hang guard once the machine is busier still: this module gets half an hour.
+pytestmark = pytest.mark.timeout(1800)
+
 APPS = ["web", "api"]
 IMAGES = ["nginx:1.25", "nginx:1.26"]
 
