@@ -26,6 +26,7 @@ from ..etcd import Etcd, EtcdError, WatchEvent
 from ..frozen import enabled_by_environment, freeze
 from ..labels import _get_path, parse_field_selector, parse_selector
 from ..resources import RESOURCES, ResourceType, by_plural
+from ..serializer import decode
 
 if TYPE_CHECKING:
     from .server import APIServer
@@ -166,7 +167,18 @@ class Cacher:
         """The object a PUT stored, and whether the server built it (else it is read back from the bytes)."""
         pending = self._pending.pop(kv_key, None)
         typed = pending is not None and pending[0] is value
-        obj = pending[1] if pending is not None and typed else json.loads(value)
+        if pending is not None and typed:
+            obj = pending[1]
+        else:
+            # Read as the real cacher reads bytes into Go types: a null is the field's zero value and an
+            # unknown field is dropped, so a controller sees what a request would have stored (a Deployment
+            # whose template held a null would otherwise never match the ReplicaSet made from it).  Bytes no
+            # Go type can hold stay as they are, for the components to survive.
+            obj = json.loads(value)
+            try:
+                obj = decode(obj, "Ignore")
+            except (ApiError, KeyError, TypeError, ValueError, AttributeError):
+                pass
         obj["metadata"]["resourceVersion"] = str(mod_revision)
         return obj, typed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 
 import pytest
 from test_replicaset import Lab, workload
@@ -384,3 +385,24 @@ def convergence(c) -> dict[str, int]:
         d["metadata"]["name"]: (d.get("status") or {}).get("availableReplicas", 0)
         for d in c.api.items("deployments", "default")
     }
+
+
+def test_a_null_written_past_the_api_is_read_as_go_reads_it_and_the_rollout_stays_put(bare):
+    """Bytes written straight into etcd reach the controllers as the watch cache decodes them into Go types
+    (k8s.io/apiserver/pkg/storage/cacher decodes every value with the scheme's codec): a ``"value": null``
+    is the empty string, which an env var omits.  Read raw instead, the Deployment's template never equals
+    the ReplicaSet the server stored from it, and the controller made a new ReplicaSet every sync."""
+    body = workload("Deployment", replicas=1)
+    body["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "MODE", "value": "x"}]
+    bare.api.create(body, user="admin")
+    bare.run_until_stable()
+    [rs] = bare.api.items("replicasets", "default")
+    key = "/registry/deployments/default/web"
+    stored = json.loads(bare.etcd.get(key).value)
+    stored["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "MODE", "value": None}]
+    bare.etcd.put(key, json.dumps(stored))
+    bare.run_until_stable(timeout=120)
+    names = [r["metadata"]["name"] for r in bare.api.items("replicasets", "default")]
+    assert len(names) == 2 and rs["metadata"]["name"] in names  # one rollout to the env var without a value
+    cached = bare.api.peek("deployments", "web", "default")
+    assert cached["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "MODE"}]
