@@ -169,18 +169,23 @@ class Cacher:
         typed = pending is not None and pending[0] is value
         if pending is not None and typed:
             obj = pending[1]
-        else:
-            # Read as the real cacher reads bytes into Go types: a null is the field's zero value and an
-            # unknown field is dropped, so a controller sees what a request would have stored (a Deployment
-            # whose template held a null would otherwise never match the ReplicaSet made from it).  Bytes no
-            # Go type can hold stay as they are, for the components to survive.
-            obj = json.loads(value)
-            try:
-                obj = decode(obj, "Ignore")
-            except (ApiError, KeyError, TypeError, ValueError, AttributeError):
-                pass
+            obj["metadata"]["resourceVersion"] = str(mod_revision)
+            return obj, True
+        return self._from_bytes(value, mod_revision), False
+
+    @staticmethod
+    def _from_bytes(value: bytes, mod_revision: int) -> dict:
+        """An object read back from etcd's bytes, as the real cacher reads them into Go types: a null is the
+        field's zero value and an unknown field is dropped, so a controller sees what a request would have
+        stored (a Deployment whose template held a null would otherwise never match the ReplicaSet made
+        from it).  Bytes no Go type can hold stay as they are, for the components to survive."""
+        obj = json.loads(value)
+        try:
+            obj = decode(obj, "Ignore")
+        except (ApiError, KeyError, TypeError, ValueError, AttributeError):
+            pass
         obj["metadata"]["resourceVersion"] = str(mod_revision)
-        return obj, typed
+        return obj
 
     def _on_etcd(self, events: list[WatchEvent]) -> None:
         for ev in events:
@@ -294,21 +299,18 @@ class Cacher:
         probe.cancel()
         for ev in backlog:
             if ev.type == "PUT":
-                obj = json.loads(ev.kv.value)
-                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                obj = self._from_bytes(ev.kv.value, ev.kv.mod_revision)
                 if self.debug_freeze:  # the watcher's informer shares what it is sent
                     obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 old = None
                 if ev.prev_kv is not None:
-                    old = json.loads(ev.prev_kv.value)
-                    old["metadata"]["resourceVersion"] = str(ev.prev_kv.mod_revision)
+                    old = self._from_bytes(ev.prev_kv.value, ev.prev_kv.mod_revision)
                 if old is not None and w.matches(old):
                     w.deliver("MODIFIED" if w.matches(obj) else "DELETED", obj)
                 elif w.matches(obj):
                     w.deliver("ADDED", obj)
             elif ev.prev_kv is not None:
-                obj = json.loads(ev.prev_kv.value)
-                obj["metadata"]["resourceVersion"] = str(ev.kv.mod_revision)
+                obj = self._from_bytes(ev.prev_kv.value, ev.kv.mod_revision)
                 if self.debug_freeze:
                     obj = freeze(obj, f"{rt.kind} {ev.kv.key[len(rt.etcd_prefix) + 1 :]}")
                 if w.matches(obj):
