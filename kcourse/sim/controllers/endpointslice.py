@@ -52,12 +52,11 @@ from .endpoints import (
     target_ref,
     watch_service_pods,
 )
-from .endpointslice_tracker import EndpointSliceTracker, StaleInformerCache
+from .endpointslice_tracker import SERVICE_NAME_LABEL, EndpointSliceTracker, StaleInformerCache, service_key
 
 __all__ = ["MANAGED_BY", "MAX_ENDPOINTS_PER_SLICE", "EndpointSliceController"]
 
 MAX_ENDPOINTS_PER_SLICE = 100
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 MANAGED_BY = "endpointslice-controller.k8s.io"
 #: ``endpointSliceChangeMinSyncDelay``: a slice changed by someone else queues its Service this much later,
@@ -133,9 +132,8 @@ class EndpointSliceController(Controller):
         return True
 
     def _queue_service_for(self, es: dict) -> None:
-        name = (es["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL)
-        if name:
-            self.queue.add_after(f"{es['metadata']['namespace']}/{name}", SLICE_CHANGE_MIN_SYNC_DELAY)
+        if (es["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL):
+            self.queue.add_after(service_key(es), SLICE_CHANGE_MIN_SYNC_DELAY)
 
     def _slice_added(self, es: dict) -> None:
         if self._deferred(self._slice_added, es):
