@@ -255,6 +255,20 @@ def read_response(sock: Any, timeout: float = 10.0) -> Response | None:
     return Response(status, lines[0], headers, rest)
 
 
+class _Replay:
+    """Bytes already read, offered to :func:`read_response` as a socket would offer them."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def settimeout(self, _timeout: float) -> None:
+        pass
+
+    def recv(self, n: int) -> bytes:
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+
 class Raw(Http):
     """Raw bytes over TLS to a served cluster: for what well-behaved clients never send."""
 
@@ -288,6 +302,54 @@ class Raw(Http):
         if close:
             lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n" + extra + "\r\n").encode()
+
+    def stream_body(
+        self, sock: ssl.SSLSocket, size: int, timeout: float = 30.0
+    ) -> tuple[Response | None, int, float]:
+        """Send up to ``size`` body bytes while watching for an early answer, on one thread.
+
+        An ``SSLSocket`` must not be read and written from two threads at once (OpenSSL's SSL
+        objects are not thread-safe), so this interleaves non-blocking sends and reads with
+        ``select``. It stops at the server's end of the connection and returns the response read,
+        the body bytes sent, and the seconds from the call to the answer's first byte.
+        """
+        import select
+
+        start = time.monotonic()
+        deadline = start + timeout
+        chunk = b"x" * 65536
+        received = bytearray()
+        first = None
+        sent = 0
+        writable = True
+        sock.setblocking(False)
+        try:
+            while time.monotonic() < deadline:
+                ready, can_write, _ = select.select(
+                    [sock], [sock] if writable and sent < size else [], [], 0.05
+                )
+                if ready or sock.pending():
+                    try:
+                        data = sock.recv(65536)
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        data = None
+                    except OSError:
+                        break  # reset after the answer: what was read stays read
+                    if data == b"":
+                        break
+                    if data:
+                        first = first if first is not None else time.monotonic() - start
+                        received += data
+                if can_write:
+                    try:
+                        sent += sock.send(chunk)
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        pass
+                    except OSError:
+                        writable = False  # the server closed its side; keep reading what it said
+        finally:
+            sock.setblocking(True)
+        return read_response(_Replay(bytes(received)), timeout), sent, first if first is not None else timeout
 
     def send(self, data: bytes, timeout: float = 10.0) -> Response | None:
         """Send ``data`` on a new connection and read one response."""
