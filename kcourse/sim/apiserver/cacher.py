@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..errors import ApiError
-from ..etcd import Etcd, EtcdError, WatchEvent
+from ..etcd import Etcd, EtcdError, KeyValue, WatchEvent
 from ..frozen import enabled_by_environment, freeze
 from ..labels import _get_path, parse_field_selector, parse_selector
 from ..resources import RESOURCES, ResourceType, by_plural
 from ..serializer import decode
+from ..serializer.storage import KeptAsStored
 
 if TYPE_CHECKING:
     from .server import APIServer
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 #: selector pins this field is woken only by objects whose old or new value is the one it asked for,
 #: so a kubelet's watch of its own Pods costs nothing when another node's Pod changes.
 TRIGGER_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
+
+#: Kinds written once and rarely read, whose cache keeps etcd's bytes and decodes them on each read
+#: (:class:`.serializer.storage.KeptAsStored`): a cluster's Events are then held once, by etcd.
+KEPT_AS_STORED = ("events",)
 
 
 class WatchHandle:
@@ -106,6 +111,12 @@ class WatchHandle:
 _registration = operator.attrgetter("seq")
 
 
+def _decodes_alike(obj: dict) -> bool:
+    """Does an object the server built decode from its stored bytes with its keys in the same order?  The
+    bytes hold no resourceVersion, so a read puts it last: it must be last already."""
+    return next(reversed(obj["metadata"])) == "resourceVersion"
+
+
 def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
     """The value an equality term of the selector requires for the resource's trigger field, if any."""
     if not field_selector or field is None:
@@ -129,7 +140,10 @@ class Cacher:
     report_failure: Callable[[str, str | None, str, str, Exception], None] | None
 
     def _init_watch_cache(self) -> None:
-        self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
+        self._cache: dict[str, dict[str, dict]] = {
+            r.plural: KeptAsStored(self._kept_reader(r)) if r.plural in KEPT_AS_STORED else {}
+            for r in RESOURCES
+        }
         self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
         self._triggered: dict[str, dict[str, list[WatchHandle]]] = {r: {} for r in TRIGGER_FIELDS}
         self._untriggered: dict[str, list[WatchHandle]] = {r: [] for r in TRIGGER_FIELDS}
@@ -173,6 +187,16 @@ class Cacher:
             return obj, True
         return self._from_bytes(value, mod_revision), False
 
+    def _kept_reader(self, rt: ResourceType) -> Callable[[str, KeyValue], dict]:
+        """How a :class:`KeptAsStored` cache reads a kept version: decoded as read back from etcd (the
+        bytes of an object the server built decode to an equal object, keys in the same order)."""
+
+        def read(rest: str, kv: KeyValue) -> dict:
+            obj = self._from_bytes(kv.value, kv.mod_revision)
+            return freeze(obj, f"{rt.kind} {rest}") if self.debug_freeze else obj
+
+        return read
+
     @staticmethod
     def _from_bytes(value: bytes, mod_revision: int) -> dict:
         """An object read back from etcd's bytes, as the real cacher reads them into Go types: a null is the
@@ -205,7 +229,10 @@ class Cacher:
                     continue
                 if self.debug_freeze:
                     obj = freeze(obj, f"{rt.kind} {rest}")
-                cache[rest] = obj
+                if typed and type(cache) is KeptAsStored and _decodes_alike(obj):
+                    cache.keep(rest, ev.kv, obj)  # held once, as etcd's bytes
+                else:
+                    cache[rest] = obj
                 if not typed:
                     self._untyped[rt.plural].add(rest)
                 self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
