@@ -27,6 +27,7 @@ from ..frozen import enabled_by_environment, freeze
 from ..labels import _get_path, parse_field_selector, parse_selector
 from ..resources import RESOURCES, ResourceType, by_plural
 from ..serializer import decode
+from ..serializer.shared import SharedParts
 from ..serializer.storage import KeptAsStored
 
 if TYPE_CHECKING:
@@ -153,6 +154,8 @@ class Cacher:
         #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
         #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
         self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
+        #: Parts of new versions held once across the cache (a ReplicaSet's Pods share their containers).
+        self._shared_parts = SharedParts()
         #: The debug mode of :mod:`..frozen` (``KCOURSE_FREEZE=1``): every cached object is read-only.
         self.debug_freeze = enabled_by_environment()
 
@@ -227,6 +230,8 @@ class Cacher:
                         raise
                     self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
                     continue
+                if typed:
+                    self._shared_parts.share(rt.plural, obj, old)
                 if self.debug_freeze:
                     obj = freeze(obj, f"{rt.kind} {rest}")
                 if typed and type(cache) is KeptAsStored and _decodes_alike(obj):
