@@ -230,10 +230,10 @@ class Cacher:
                         raise
                     self.report_failure("kube-apiserver", None, ev.kv.key, "watch cache's decoder", err)
                     continue
-                if typed:
-                    self._shared_parts.share(rt.plural, obj, old)
                 if self.debug_freeze:
                     obj = freeze(obj, f"{rt.kind} {rest}")
+                if typed:
+                    self._shared_parts.share(rt.plural, obj, old)
                 if typed and type(cache) is KeptAsStored and _decodes_alike(obj):
                     cache.keep(rest, ev.kv, obj)  # held once, as etcd's bytes
                 else:

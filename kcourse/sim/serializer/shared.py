@@ -16,8 +16,10 @@ new dicts is ever written to.  Two parts are the same content when their JSON te
 ``1.0`` and ``true`` stay apart); the table holds a hash of that text and compares the objects on a
 hit.
 
-Simplified: only parts two levels down are shared (``spec.containers``, not a container's ``ports``);
-a part shared between objects names the first object it was frozen in, in the freeze debug mode.
+In the freeze debug mode the parts are shared once frozen, so the mode checks what sharing relies on;
+a shared part's error then names the object it was first frozen in.
+
+Simplified: only parts two levels down are shared (``spec.containers``, not a container's ``ports``).
 """
 
 from __future__ import annotations
@@ -67,13 +69,13 @@ class SharedParts:
         held = self._held
         for field, sub in paths:
             parent = obj.get(field)
-            if type(parent) is not dict:
+            if not isinstance(parent, dict):
                 continue
             old_parent = old.get(field) if old is not None else None
             if parent is old_parent:
                 continue  # shared with the old version, and so already shared (and not ours to change)
             part = parent.get(sub)
-            if type(part) is not dict and type(part) is not list:
+            if not isinstance(part, (dict, list)):
                 continue
             if isinstance(old_parent, dict) and old_parent.get(sub) is part:
                 continue
@@ -83,7 +85,9 @@ class SharedParts:
                 continue
             found = held.pop(key, None)
             if found is not None and found == part:
-                parent[sub] = found
+                # ``dict``'s own method: in the freeze debug mode the new version is frozen already,
+                # and this parent, new in it, is still the server's own.
+                dict.__setitem__(parent, sub, found)
                 held[key] = found
                 continue
             held[key] = part if found is None else found  # a hash collision keeps the first
