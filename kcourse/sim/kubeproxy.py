@@ -32,10 +32,12 @@ port are built once and shared (by every node and every later sync), a
 node's table is an immutable :class:`RuleSet` of them, and a new RuleSet
 replaces only the Services whose object or EndpointSlices changed.  Each
 node's kube-proxy has its own Services and EndpointSlices informers, as on a
-real node, so a node cut off from the API server keeps stale rules; what
-nodes share is the result: the cluster's :class:`RuleSetMemo` hands the
-RuleSet one kube-proxy computed to every other whose informers stand at the
-same resourceVersions, so identical input on many nodes is worked out once.
+real node, so a node cut off from the API server keeps stale rules.  What
+connected nodes share is what is identical anyway: their informers' caches,
+held once while their watches are live (``share``, see :mod:`.informer`),
+and the result: the cluster's :class:`RuleSetMemo` hands the RuleSet one
+kube-proxy computed to every other whose informers stand at the same
+resourceVersions, so identical input on many nodes is worked out once.
 
 This module decides which rules a node needs (upstream's ``pkg/proxy/iptables/proxier.go``) and
 runs the process; the tables it writes them into, :class:`Rule`, :class:`RuleSet`,
@@ -48,7 +50,9 @@ LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
 resync are left out; one sync per batch of changes, at most one a second
 (``--iptables-min-sync-period``); packet counters stay ``[0:0]``; no Node
 informer (upstream's ``NodeConfig`` serves topology-aware routing and the
-node's podCIDR, neither of which is modelled).
+node's podCIDR, neither of which is modelled); connected nodes' identical
+informer caches are held once, and a sync reads what changed from the
+informers' change feeds rather than from per-event handlers.
 """
 
 from __future__ import annotations
