@@ -34,6 +34,7 @@ while it has not, it is served on its own as before.
 from __future__ import annotations
 
 import builtins
+import heapq
 from collections.abc import Callable
 from functools import partial
 
@@ -297,7 +298,7 @@ class Informer:
                     out.extend(log[start:])
                 else:
                     out = log[start:]
-            self._cursor = group.log_base + len(log)
+                self._cursor = group.moved(self._cursor)
         return out
 
     def notify_once(self, callback: Callable[[], None]) -> None:
@@ -346,7 +347,7 @@ class Informer:
         w.owner = self
         self._group = group
         self._rv_at = group.count
-        self._cursor = group.log_base + len(group.log)
+        self._cursor = group.placed()
         group.join(w)
         if self._waker is not None:
             self._waiting = True
@@ -361,6 +362,7 @@ class Informer:
         self._sorted_keys = group.sorted_keys
         start = self._cursor - group.log_base
         self._changes.extend(group.log[start:])
+        group.unplace(self._cursor)
         if self._waiting:
             self._waiting = False
             group.waiting.remove(self)
@@ -500,11 +502,10 @@ class InformerGroup(WatchGroup):
     server, exactly as that member's own guard would have.  A member that leaves takes a private copy
     of the store as it stood.
 
-    Simplified: the log keeps changes until every member has taken them, trimmed now and then.
+    The log keeps a change until every member has taken it: the group counts its members at each
+    place in the log, so when the last one leaves the oldest place the changes before the next are
+    dropped at once (the old versions they hold are freed as soon as each node's own list would be).
     """
-
-    #: Log entries before a trim is tried (at least one per member, so a trim costs O(1) per event).
-    trim_after = 1024
 
     def __init__(self, server: Cacher, probe: WatchHandle):
         super().__init__(server, probe)
@@ -513,10 +514,11 @@ class InformerGroup(WatchGroup):
         self.sorted_keys: builtins.list[str] | None = None
         self.resource_version = ""
         #: Every change since the slowest member took its changes; ``log_base`` is the index (counted
-        #: from the group's first change) of ``log[0]``.
+        #: from the group's first change) of ``log[0]``; ``_at`` how many members read from each index.
         self.log: builtins.list[tuple[dict | None, dict | None]] = []
         self.log_base = 0
-        self._trim_at = self.trim_after
+        self._at: dict[int, int] = {}
+        self._places: builtins.list[int] = []  # the places of ``_at``, a heap (some stale: not in ``_at``)
         #: Members with a ``notify_once`` callback (woken in registration order at the next change).
         self.waiting: builtins.list[Informer] = []
         self._epoch: int | None = None
@@ -537,7 +539,7 @@ class InformerGroup(WatchGroup):
         if not self.members:  # nobody reads the store any more: the next member brings its own
             self.log_base += len(self.log)
             self.log = []
-            self._trim_at = self.trim_after
+            self._at, self._places = {}, []
             self.store, self.sorted_keys = {}, None
             self.waiting = []
 
@@ -581,8 +583,6 @@ class InformerGroup(WatchGroup):
             store[key] = obj
             self.log.append((old, obj))
             what = "update handler"
-        if len(self.log) >= self._trim_at:
-            self._trim()
         waiting = self.waiting
         if waiting:
             self.waiting = []
@@ -597,14 +597,38 @@ class InformerGroup(WatchGroup):
                     work.append((_watch_seq(inf), partial(_wake, inf, waker, what, key)))
         return work
 
-    def _trim(self) -> None:
-        """Drop the changes every member has taken."""
-        low = min(w.owner._cursor for w in self.members)
-        drop = low - self.log_base
-        if drop > 0:
-            del self.log[:drop]
+    def placed(self) -> int:
+        """A member reads from the end of the log: its place."""
+        end = self.log_base + len(self.log)
+        at = self._at
+        if end in at:
+            at[end] += 1
+        else:
+            at[end] = 1
+            heapq.heappush(self._places, end)
+        return end
+
+    def moved(self, place: int) -> int:
+        """A member took every change from ``place`` on: its new place."""
+        end = self.placed()
+        self.unplace(place)
+        return end
+
+    def unplace(self, place: int) -> None:
+        """A member no longer reads from ``place``: drop what nobody reads any more."""
+        at = self._at
+        left = at[place] - 1
+        if left:
+            at[place] = left
+            return
+        del at[place]
+        if place == self.log_base:
+            places = self._places
+            while places and places[0] not in at:
+                heapq.heappop(places)
+            low = places[0] if places else self.log_base + len(self.log)
+            del self.log[: low - self.log_base]
             self.log_base = low
-        self._trim_at = len(self.log) + max(self.trim_after, len(self.members))
 
 
 def _watch_seq(inf: Informer) -> int:

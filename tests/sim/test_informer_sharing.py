@@ -267,3 +267,20 @@ def test_the_reachability_epoch_moves_with_partitions_and_power():
     c.heal_partition("worker-1")
     assert c.reachability_epoch() != during
     assert c.api.reachability_epoch() == c.reachability_epoch()
+
+
+def test_the_shared_change_log_drops_a_change_once_every_member_has_taken_it(bare):
+    client = bare.client("test")
+    a, b = (Informer(client, "configmaps", label_selector="tier", share="t") for _ in range(2))
+    a.start()
+    b.start()
+    group = groups(bare)["configmaps"]
+    for i in range(3):
+        bare.api.create(labelled(f"x{i}", "1"), namespace="default", user="test")
+    assert len(a.take_changes()) == 3 and len(group.log) == 3  # b has not taken them yet
+    bare.api.create(labelled("y", "1"), namespace="default", user="test")
+    assert len(b.take_changes()) == 4 and len(group.log) == 1  # only a's "y" is left
+    b.stop()
+    assert len(a.take_changes()) == 1 and group.log == []
+    bare.api.create(labelled("z", "1"), namespace="default", user="test")
+    assert [new["metadata"]["name"] for _, new in a.take_changes()] == ["z"] and group.log == []
