@@ -262,6 +262,11 @@ def _list_key(rt: ResourceType, namespace: str | None) -> str:
     return f"{rt.etcd_prefix}/{namespace}" if rt.namespaced and namespace else rt.etcd_prefix
 
 
+def _name_of(obj: dict) -> tuple[str | None, str]:
+    md = obj["metadata"]
+    return md.get("namespace"), md["name"]
+
+
 def _from_cache(
     api: Any,
     rt: ResourceType,
@@ -279,11 +284,12 @@ def _from_cache(
     if not limit or len(result["items"]) <= limit and empty_predicate:
         return result
     everything = api.items(rt.plural, namespace)
-    selected = {id(o) for o in result["items"]}
+    # By name, not identity: a cache kept as stored (Events) decodes a new, equal object on each read.
+    selected = {_name_of(o) for o in result["items"]}
     items: list[dict] = []
     has_more = False
     for i, obj in enumerate(everything):
-        if id(obj) in selected:
+        if _name_of(obj) in selected:
             items.append(obj)
         if len(items) >= limit:
             has_more = i < len(everything) - 1
