@@ -308,6 +308,10 @@ class EndpointsController(Controller):
         #: Service key -> (the Service, its entries' version, the Endpoints' resourceVersion, the summary) of
         #: the last sync that left the Endpoints as its entries say.
         self._in_sync: dict[str, tuple[dict, int, str, str]] = {}
+        #: Service key -> Pod key -> (the Pod entry's address, the equal address the API server stored for
+        #: it): a body puts the stored one back in its place, so the API server finds the address it already
+        #: holds (by identity) and neither decodes nor compares it again.
+        self._stored: dict[str, dict[str, tuple[dict, dict]]] = {}
         watch_service_pods(self, self.services, self.pods, self.members)
         self.endpoints.add_event_handler(ResourceEventHandler(on_delete=self._endpoints_deleted))
 
@@ -322,6 +326,7 @@ class EndpointsController(Controller):
         synced = self._in_sync.pop(key, None)
         if svc is None:
             self.members.forget(key)
+            self._stored.pop(key, None)
             if current is None:
                 return f"service {key} is gone"
             try:
@@ -332,6 +337,7 @@ class EndpointsController(Controller):
             return f"deleted Endpoints {key}: the service is gone"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             self.members.forget(key)
+            self._stored.pop(key, None)
             return f"service {key} has no selector: its Endpoints are not managed here"
         entries = self.members.entries(svc)
         version = self.members.version(key)
@@ -344,7 +350,8 @@ class EndpointsController(Controller):
         ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return f"Endpoints {key} up to date: {synced[3]}"
-        subsets, ready, not_ready, truncated = self._subsets(entries)
+        stored = self._stored.get(key, {})
+        subsets, ready, not_ready, truncated = self._subsets(entries, stored)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -357,6 +364,7 @@ class EndpointsController(Controller):
             and (current["metadata"].get("annotations") or {}) == annotations
         ):
             self._in_sync[key] = (svc, version, current["metadata"].get("resourceVersion", ""), summary)
+            self._stored[key] = self._remember(current, entries, stored)
             return f"Endpoints {key} up to date: {summary}"
         md: dict[str, Any] = {"name": name, "namespace": ns}
         if labels:
@@ -372,7 +380,30 @@ class EndpointsController(Controller):
             written = self.client.update(obj)
             verb = "updated"
         self._in_sync[key] = (svc, version, written["metadata"].get("resourceVersion", ""), summary)
+        self._stored[key] = self._remember(written, entries, stored)
         return f"{verb} Endpoints {key}: {summary}"
+
+    @staticmethod
+    def _remember(
+        eps: dict, entries: dict[str, Any], stored: dict[str, tuple[dict, dict]]
+    ) -> dict[str, tuple[dict, dict]]:
+        """Which stored address of ``eps`` (as written, or found up to date) equals which Pod entry's address,
+        for the next body to reuse (see ``_stored``)."""
+        now_stored: dict[str, tuple[dict, dict]] = {}
+        for subset in eps.get("subsets") or ():
+            for field in ("addresses", "notReadyAddresses"):
+                for got in subset.get(field) or ():
+                    ref = got.get("targetRef") or {}
+                    pod_key = f"{ref.get('namespace')}/{ref.get('name')}"
+                    entry = entries.get(pod_key)
+                    if entry is None:
+                        continue
+                    held = stored.get(pod_key)
+                    if held is not None and held[0] is entry[2] and held[1] is got:
+                        now_stored[pod_key] = held
+                    elif got == entry[2]:
+                        now_stored[pod_key] = (entry[2], got)
+        return now_stored
 
     @staticmethod
     def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[str, str]] | None:
@@ -402,12 +433,18 @@ class EndpointsController(Controller):
         return repr(ports), ports, address, publish or pod_is_ready(pod), (ip, pod["metadata"].get("uid", ""))
 
     @staticmethod
-    def _subsets(entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
+    def _subsets(
+        entries: dict[str, Any], stored: dict[str, tuple[dict, dict]] | None = None
+    ) -> tuple[list[dict], int, int, bool]:
         """The subsets: one per group of resolved ports, addresses in the order of their IP's text, then
-        UID."""
+        UID.  An address the API server already stores (``stored``, see ``_stored``) is taken in its place."""
         groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
+        stored = stored or {}
         for pod_key in sorted(entries):
             group_key, ports, address, ready, order = entries[pod_key]
+            held = stored.get(pod_key)
+            if held is not None and held[0] is address:
+                address = held[1]
             group = groups.setdefault(group_key, (ports, [], []))
             (group[1] if ready else group[2]).append((order, pod_key, address))
         subsets, ready, not_ready, kept = [], 0, 0, 0
