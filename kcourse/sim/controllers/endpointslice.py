@@ -45,6 +45,7 @@ from ..informer import ResourceEventHandler, SharedInformerFactory
 from ..objects import owner_reference
 from .endpoints import (
     ServicePods,
+    SharedPorts,
     endpoint_ports,
     ip_order,
     pod_is_ready,
@@ -100,6 +101,7 @@ class EndpointSliceController(Controller):
         if "service" not in self.slices.indexers:
             self.slices.add_indexer("service", _slice_service_index)
         self.members = ServicePods(self.pods, self._endpoint)
+        self.ports = SharedPorts(self._ports)
         #: Service key -> (the Service, its entries' version, its slices' names and resourceVersions, the
         #: message) of the last sync that left the slices as its entries say.
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
@@ -193,10 +195,16 @@ class EndpointSliceController(Controller):
             if zone:
                 ep["zone"] = zone
         ep["targetRef"] = target_ref(pod)
-        ports = endpoint_ports(svc, pod)
+        group, ports = self.ports.get(svc, pod)
         if svc["spec"].get("ports") and not ports:
             return None
-        return json.dumps(ports, sort_keys=True), ports, ep, _endpoint_key(ep), ip_order(ip)
+        return group, ports, ep, _endpoint_key(ep), ip_order(ip)
+
+    @staticmethod
+    def _ports(svc: dict, pod: dict) -> tuple[str, list[dict]]:
+        """The pod's ports as a slice lists them, with their grouping key."""
+        ports = endpoint_ports(svc, pod)
+        return json.dumps(ports, sort_keys=True), ports
 
     @staticmethod
     def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
@@ -277,11 +285,13 @@ class EndpointSliceController(Controller):
         synced = self._in_sync.pop(key, None)
         if svc is None:
             self.members.forget(key)
+            self.ports.forget(key)
             self._stored.pop(key, None)
             self.tracker.delete_service(key)
             return f"service {key} is gone: its slices are left to the garbage collector"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             self.members.forget(key)
+            self.ports.forget(key)
             self._stored.pop(key, None)
             return f"service {key} has no selector: its slices are not managed here"
         existing = [
@@ -324,7 +334,9 @@ class EndpointSliceController(Controller):
                     wanted_ep = remaining.pop(ep_key, None)
                     if wanted_ep is not None:
                         held = stored.get(ep_key)
-                        eps.append(ep if held is not None and held[0] is wanted_ep and held[1] is ep else wanted_ep)
+                        eps.append(
+                            ep if held is not None and held[0] is wanted_ep and held[1] is ep else wanted_ep
+                        )
                 kept.append((es, eps))
             rest = [ep for _, _, ep_key, ep in wanted if ep_key in remaining]
             for es, eps in kept:
