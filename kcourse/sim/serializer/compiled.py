@@ -15,7 +15,10 @@ A second variant of each function walks a body *beside* a stored, well-typed ver
 update replaces): a value that is the very object the stored version holds at the same place (identity,
 not equality) is well typed already, so it is taken as it is, not walked — as an in-process client's
 update shares what it did not change with the version it read.  That value then belongs to both versions:
-the caller may use it only where nothing changes what it decoded.
+the caller may use it only where nothing changes what it decoded.  A list item the client rebuilt is
+matched too, by its exact JSON text (orjson's, which tells ``1`` from ``1.0`` and ``True`` and refuses the
+decoder's subclasses): a controller that builds its hundred endpoints afresh for every write sends items
+equal to the stored ones, in any order, and each such item is the stored one, not walked again.
 
 Simplified: see :mod:`kcourse.sim.serializer`.
 """
@@ -25,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
+from ..frozen import as_plain
 from .gojson import _DROP, _key_text, _State, json_kind
 from .gotypes import _Bool, _Int, _Map, _Node, _plain, _Slice, _String, _Struct, _Untyped
 
@@ -35,6 +41,8 @@ Decoder = Callable[[Any, _State, Any, str], Any]
 #: ``f(value, state, at, struct, stored)``: the same, sharing what is ``stored``'s own object.
 SharingDecoder = Callable[[Any, _State, Any, str, Any], Any]
 
+_EXACT = orjson.OPT_PASSTHROUGH_SUBCLASS  # a subclass of str, int, dict or list is refused, not written
+dumps = orjson.dumps
 _MISSING = object()  # a field the stored version does not have: nothing in a body is this object
 
 # A struct field's category: a well-typed value of the first six is taken without a call.
@@ -438,10 +446,23 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
         held = {id(x) for x in stored}  # every item of the stored list is a well-typed item
         n = len(stored)
         out = []
+        texts: dict[bytes, Any] | None = None
         for i, x in enumerate(v):
             if id(x) in held:
                 out.append(x)
                 continue
+            if type(x) is dict:  # a rebuilt item exactly equal to a stored one is that one
+                if texts is None:
+                    texts = _texts(stored)
+                try:
+                    text = dumps(x, default=as_plain, option=_EXACT)
+                except TypeError:  # orjson.JSONEncodeError: not plain JSON, walked
+                    pass
+                else:
+                    o = texts.get(text)
+                    if o is not None and text.find(b"null") < 0:
+                        out.append(o)
+                        continue
             if i < n and item is not None:  # a changed item may share its parts with the one it replaced
                 d = item(x, st, (at, i, 2), struct, stored[i])
             else:
@@ -455,6 +476,26 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
 
     node.compiled_sharing = dec_slice
     return dec_slice
+
+
+def _texts(stored: list) -> dict[bytes, Any]:
+    """The stored list's items by their exact JSON text.
+
+    A body item of the same text — same keys in the same order, same values of the same Python types
+    (``1`` is not ``1.0``), nothing orjson refuses (the decoder's number and duplicate-key subclasses,
+    non-string keys, big integers) and no ``null`` (which ``NaN`` also writes) — decodes to an item
+    equal to the stored one, without warnings: the stored item itself stands for it.
+    """
+    try:
+        return {dumps(x, default=as_plain, option=_EXACT): x for x in stored}
+    except TypeError:
+        texts = {}
+        for x in stored:
+            try:
+                texts[dumps(x, default=as_plain, option=_EXACT)] = x
+            except TypeError:
+                pass
+        return texts
 
 
 def _sharing_map(node: _Map) -> SharingDecoder:
