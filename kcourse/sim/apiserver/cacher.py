@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..errors import ApiError
-from ..etcd import Etcd, EtcdError, WatchEvent
+from ..etcd import Etcd, EtcdError, KeyValue, WatchEvent
 from ..frozen import enabled_by_environment, freeze
 from ..labels import _get_path, parse_field_selector, parse_selector
 from ..resources import RESOURCES, ResourceType, by_plural
 from ..serializer import decode
+from ..serializer.shared import SharedParts
+from ..serializer.storage import KeptAsStored
 
 if TYPE_CHECKING:
     from .server import APIServer
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 #: selector pins this field is woken only by objects whose old or new value is the one it asked for,
 #: so a kubelet's watch of its own Pods costs nothing when another node's Pod changes.
 TRIGGER_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
+
+#: Kinds written once and rarely read, whose cache keeps etcd's bytes and decodes them on each read
+#: (:class:`.serializer.storage.KeptAsStored`): a cluster's Events are then held once, by etcd.
+KEPT_AS_STORED = ("events",)
 
 
 class WatchHandle:
@@ -213,6 +219,12 @@ def _no_handler(_etype: str, _obj: dict) -> None:
     """A group's probe is never registered: nothing is ever sent to it."""
 
 
+def _decodes_alike(obj: dict) -> bool:
+    """Does an object the server built decode from its stored bytes with its keys in the same order?  The
+    bytes hold no resourceVersion, so a read puts it last: it must be last already."""
+    return next(reversed(obj["metadata"])) == "resourceVersion"
+
+
 def _trigger_value(field_selector: str | None, field: str | None) -> str | None:
     """The value an equality term of the selector requires for the resource's trigger field, if any."""
     if not field_selector or field is None:
@@ -238,7 +250,10 @@ class Cacher:
     report_failure: Callable[[str, str | None, str, str, Exception], None] | None
 
     def _init_watch_cache(self) -> None:
-        self._cache: dict[str, dict[str, dict]] = {r.plural: {} for r in RESOURCES}
+        self._cache: dict[str, dict[str, dict]] = {
+            r.plural: KeptAsStored(self._kept_reader(r)) if r.plural in KEPT_AS_STORED else {}
+            for r in RESOURCES
+        }
         self._watchers: dict[str, list[WatchHandle]] = {r.plural: [] for r in RESOURCES}
         #: Per resource without triggers: the watches delivered one by one (not through a group), in
         #: registration order, and the groups that have members.
@@ -258,6 +273,8 @@ class Cacher:
         #: Cache keys whose object was read back from bytes written past the API (not decoded on the way in):
         #: until deleted, nothing of theirs is taken as well typed (:meth:`_prepare`).
         self._untyped: dict[str, set[str]] = {r.plural: set() for r in RESOURCES}
+        #: Parts of new versions held once across the cache (a ReplicaSet's Pods share their containers).
+        self._shared_parts = SharedParts()
         #: The debug mode of :mod:`..frozen` (``KCOURSE_FREEZE=1``): every cached object is read-only.
         self.debug_freeze = enabled_by_environment()
 
@@ -313,6 +330,16 @@ class Cacher:
             return obj, True
         return self._from_bytes(value, mod_revision), False
 
+    def _kept_reader(self, rt: ResourceType) -> Callable[[str, KeyValue], dict]:
+        """How a :class:`KeptAsStored` cache reads a kept version: decoded as read back from etcd (the
+        bytes of an object the server built decode to an equal object, keys in the same order)."""
+
+        def read(rest: str, kv: KeyValue) -> dict:
+            obj = self._from_bytes(kv.value, kv.mod_revision)
+            return freeze(obj, f"{rt.kind} {rest}") if self.debug_freeze else obj
+
+        return read
+
     @staticmethod
     def _from_bytes(value: bytes, mod_revision: int) -> dict:
         """An object read back from etcd's bytes, as the real cacher reads them into Go types: a null is the
@@ -345,7 +372,12 @@ class Cacher:
                     continue
                 if self.debug_freeze:
                     obj = freeze(obj, f"{rt.kind} {rest}")
-                cache[rest] = obj
+                if typed:
+                    self._shared_parts.share(rt.plural, obj, old)
+                if typed and type(cache) is KeptAsStored and _decodes_alike(obj):
+                    cache.keep(rest, ev.kv, obj)  # held once, as etcd's bytes
+                else:
+                    cache[rest] = obj
                 if not typed:
                     self._untyped[rt.plural].add(rest)
                 self._fan_out(rt, old, obj, "MODIFIED" if old is not None else "ADDED")
