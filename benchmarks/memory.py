@@ -89,9 +89,9 @@ class Walker:
             total += getsizeof(obj)
             if isinstance(obj, (str, bytes, int, float, bool, type(None))):
                 continue
-            if isinstance(obj, dict):
-                stack.extend(obj.keys())
-                stack.extend(obj.values())
+            if isinstance(obj, dict):  # ``dict``'s own views: a cache kept as stored holds etcd's versions
+                stack.extend(dict.keys(obj))
+                stack.extend(dict.values(obj))
             elif isinstance(obj, (list, tuple, set, frozenset, deque)):
                 stack.extend(obj)
             else:

@@ -161,6 +161,7 @@ class Cluster(Machines):
             reachable=self.reachable,
             report_failure=self.report_failure,
         )
+        self.api.reachability_epoch = self.reachability_epoch
         self.runtime = runtime
         self.oci_runtime = oci_runtime
         self.node_capacity = {

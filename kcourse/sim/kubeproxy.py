@@ -32,10 +32,12 @@ port are built once and shared (by every node and every later sync), a
 node's table is an immutable :class:`RuleSet` of them, and a new RuleSet
 replaces only the Services whose object or EndpointSlices changed.  Each
 node's kube-proxy has its own Services and EndpointSlices informers, as on a
-real node, so a node cut off from the API server keeps stale rules; what
-nodes share is the result: the cluster's :class:`RuleSetMemo` hands the
-RuleSet one kube-proxy computed to every other whose informers stand at the
-same resourceVersions, so identical input on many nodes is worked out once.
+real node, so a node cut off from the API server keeps stale rules.  What
+connected nodes share is what is identical anyway: their informers' caches,
+held once while their watches are live (``share``, see :mod:`.informer`),
+and the result: the cluster's :class:`RuleSetMemo` hands the RuleSet one
+kube-proxy computed to every other whose informers stand at the same
+resourceVersions, so identical input on many nodes is worked out once.
 
 This module decides which rules a node needs (upstream's ``pkg/proxy/iptables/proxier.go``) and
 runs the process; the tables it writes them into, :class:`Rule`, :class:`RuleSet`,
@@ -48,7 +50,9 @@ LoadBalancer ingress IPs; traffic policies (``Local``), session affinity,
 resync are left out; one sync per batch of changes, at most one a second
 (``--iptables-min-sync-period``); packet counters stay ``[0:0]``; no Node
 informer (upstream's ``NodeConfig`` serves topology-aware routing and the
-node's podCIDR, neither of which is modelled).
+node's podCIDR, neither of which is modelled); connected nodes' identical
+informer caches are held once, and a sync reads what changed from the
+informers' change feeds rather than from per-event handlers.
 """
 
 from __future__ import annotations
@@ -58,9 +62,8 @@ import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from .informer import ResourceEventHandler
 from .iptables import EMPTY_RULES, ConnectResult, PortRules, Rule, RuleSet, RuleTable, ServiceRules
-from .programs import ContainerProgram
+from .programs import ContainerProgram, GuardedInformer
 
 if TYPE_CHECKING:
     from .network import NetworkView
@@ -481,6 +484,20 @@ class RuleSetMemo:
     def __init__(self) -> None:
         self._rule_sets: dict[tuple[str, str], RuleSet] = {}
         self.endpoints: dict[tuple, tuple[str, ...]] = {}
+        self._messages: dict[tuple[int, int, int], str] = {}
+
+    def message(self, rules: RuleSet) -> str:
+        """kube-proxy's log line for a sync to ``rules``: one string for every node that logs it."""
+        counts = (rules.svc_chains, rules.endpoints, rules.rejects)
+        msg = self._messages.get(counts)
+        if msg is None:
+            if len(self._messages) >= 1024:
+                self._messages.clear()
+            msg = self._messages[counts] = (
+                f"synced iptables rules: {counts[0]} service ports with endpoints, {counts[1]} "
+                f"endpoints, {counts[2]} without endpoints (REJECT)"
+            )
+        return msg
 
     def get(self, key: tuple[str, str]) -> RuleSet | None:
         return self._rule_sets.get(key)
@@ -511,42 +528,42 @@ class KubeProxy(ContainerProgram):
         self._last_sync: float | None = None
         self._pending = False
         self.state: RuleState | None = None
-        services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
+        # Every kube-proxy gets every Service and EndpointSlice event, so its informers share one cache
+        # with every other node's while their watches are live (``share``: N identical caches held
+        # once), and instead of handlers that record each change, a sync takes the changes since the
+        # last one from the informers' change feeds (upstream's ``EndpointsChangeTracker`` likewise only
+        # records a change; the sync applies them).
+        for resource in self.resources:
+            self.informers.informers[resource] = GuardedInformer(
+                self.client, resource, self._lost, share=self.program_name
+            )
+        self._await_changes()
 
-        def on_service(obj: dict) -> None:
-            if self.state is not None:
-                self.state.service_changed(obj)
+    def _await_changes(self) -> None:
+        """No sync is pending: the next change to either cache asks for one."""
+        for inf in self.informers.informers.values():
+            inf.notify_once(self._changed)
+
+    def _changed(self) -> None:
+        if not self._pending:
             self.request_sync()
 
-        # Every kube-proxy gets every EndpointSlice event: its handlers only record the change for the
-        # next sync.
-        def on_slice(old: dict | None, new: dict | None) -> None:
-            if self.state is not None:
-                self.state.slice_changes.append((old, new))
-            if not self._pending:
-                self.request_sync()
-
-        def on_slice_add(obj: dict) -> None:
-            on_slice(None, obj)
-
-        def on_slice_delete(obj: dict) -> None:
-            on_slice(obj, None)
-
-        services.add_event_handler(
-            ResourceEventHandler(on_service, lambda _old, n: on_service(n), on_service)
-        )
-        slices.add_event_handler(ResourceEventHandler(on_slice_add, on_slice, on_slice_delete))
-
     def _rule_state(self) -> RuleState:
+        services, slices = self.informers.informer("services"), self.informers.informer("endpointslices")
         if self.state is None:
+            # What changed before the first sync is in the caches the state starts from.
+            services.take_changes()
+            slices.take_changes()
             net = self.host.network
-            self.state = RuleState(
-                self.informers.informer("services").store,
-                self.informers.informer("endpointslices").store,
-                str(net.cluster_cidr),
-                net.rule_sets.endpoints,
-            )
-        return self.state
+            cidr = str(net.cluster_cidr)
+            self.state = RuleState(services.store, slices.store, cidr, net.rule_sets.endpoints)
+            return self.state
+        state = self.state
+        state.services, state.slices = services.store, slices.store  # a shared cache, or a copy of it
+        for old, new in services.take_changes():
+            state.service_changed(new if new is not None else old)  # type: ignore[arg-type]
+        state.slice_changes.extend(slices.take_changes())
+        return state
 
     def on_synced(self) -> None:
         self.log(f"Using iptables Proxier on node {self.node}")
@@ -564,16 +581,14 @@ class KubeProxy(ContainerProgram):
     def sync_proxy_rules(self) -> Any:
         """Install the node's rule set from the informers' caches (iptables-restore of the changed chains)."""
         self._pending = False
+        self._await_changes()
         self._last_sync = self.clock.now
         net = self.host.network
         informers = self.informers.informers
         key = (informers["services"].resource_version, informers["endpointslices"].resource_version)
         rules = self._rule_state().rules(net.rule_sets, key)
         net.iptables[self.node] = RuleTable(self.node, net.node_ip(self.node), self.clock.now, rules)
-        msg = (
-            f"synced iptables rules: {rules.svc_chains} service ports with endpoints, {rules.endpoints} "
-            f"endpoints, {rules.rejects} without endpoints (REJECT)"
-        )
+        msg = net.rule_sets.message(rules)
         self.log(msg)
         return self.event(self.node, msg, verb="sync")
 

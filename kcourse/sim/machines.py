@@ -87,6 +87,9 @@ class Machines:
     cloud: FakeCloud | None
     _reachability: dict[str | None, bool]
     _settle_until_ms: int
+    #: Bumped whenever ``reachable``'s answers are forgotten: who remembers an answer (a group of
+    #: informers sharing one cache) asks again only when it has changed.
+    _reachability_epoch = 0
 
     def _reconcile_master_endpoints(self) -> None:
         raise NotImplementedError  # the cluster keeps the kubernetes Service's endpoints
@@ -116,6 +119,11 @@ class Machines:
         # (``copy.deepcopy``) rebinds a Python method to the copy, but shares a builtin one with the
         # original, so the copy's machines would clear the original's answers and never its own.
         self._reachability.clear()
+        self._reachability_epoch += 1
+
+    def reachability_epoch(self) -> int:
+        """A number that changes whenever an answer of :meth:`reachable` may have changed."""
+        return self._reachability_epoch
 
     def _reaches_api_server(self, node: str | None) -> bool:
         for master in self.machines.values():

@@ -29,7 +29,8 @@ them as they happened.  ``source.component`` is the name the upstream binary giv
 Each recording process keeps up to three of these small records per object it reports on, so
 a cluster of a thousand kubelets holds hundreds of thousands of them: they are slotted, and the
 aggregator keeps an object's few distinct messages in a tuple rather than a set (a one-message set
-takes four times the memory), while the keys share the strings of the Events they came from.
+takes four times the memory), while the keys share the strings of the Events they came from, and
+equal messages and field paths are one string.
 
 Simplified: an event is written at once (client-go queues it on a broadcaster and writes from a
 goroutine); when the API server cannot be reached the event is dropped (client-go retries 12 times,
@@ -41,6 +42,7 @@ two-way strategic merge patch is always ``{count, lastTimestamp, message}``, whi
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,6 +104,12 @@ def event_source(component: str, node: str | None = None) -> dict:
     """The ``source`` of the Events ``component`` (running on ``node``) records."""
     name, with_host = EVENT_SOURCES.get(component, (component, False))
     return {"component": name, "host": node} if with_host and node else {"component": name}
+
+
+def _shared(text: Any) -> Any:
+    """One string object for every equal message or field path (``Created container: web`` comes once a
+    Pod): the correlator's caches keep them, one entry per Event, for as long as upstream's LRUs would."""
+    return sys.intern(text) if type(text) is str else text
 
 
 class NanoClock:
@@ -469,7 +477,7 @@ class EventRecorder:
         if not md.get("namespace"):
             ref.pop("namespace")
         if field_path:
-            ref["fieldPath"] = field_path
+            ref["fieldPath"] = _shared(field_path)
         stamp = timestamp(self.clock.clock.now)
         return {
             "apiVersion": "v1",
@@ -480,7 +488,7 @@ class EventRecorder:
             },
             "involvedObject": ref,
             "reason": reason,
-            "message": message,
+            "message": _shared(message),
             "source": dict(self.source),
             "firstTimestamp": stamp,
             "lastTimestamp": stamp,

@@ -248,11 +248,13 @@ def two():
 
 
 def test_each_kube_proxy_lists_and_watches_with_its_own_informers(two):
+    """Each has its own informer and watch; while both watches are live the simulation holds their
+    identical caches once (``share``), and a cut-off one keeps its own copy (test_informer_sharing)."""
     _, proxies = two
     one, other = proxies["worker-1"], proxies["worker-2"]
     for resource in ("services", "endpointslices"):
         mine, theirs = one.informers.informer(resource), other.informers.informer(resource)
-        assert mine is not theirs and mine.store is not theirs.store
+        assert mine is not theirs and mine._watch is not theirs._watch
         assert mine.store == theirs.store and mine.connected and theirs.connected
     assert sorted(one.informers.informers) == ["endpointslices", "services"]
 

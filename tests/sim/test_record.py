@@ -382,3 +382,23 @@ def test_a_repeat_after_its_record_was_evicted_creates_a_new_event(bare):
     again = client.event(obj, "Normal", "Tick", "the message")
     assert again is not None and again["count"] == 1
     assert again["metadata"]["name"] != first["metadata"]["name"]
+
+
+def test_equal_messages_and_field_paths_are_one_string_in_the_recorders_caches(bare):
+    """A kubelet records ``Created container: web`` once a Pod: its correlator keeps each Event's message
+    (in getEventKey's key) for as long as the LRU keeps the entry, so equal messages are one object."""
+    client = bare.api.client("someone")
+    one, two = configmap(bare, "one"), configmap(bare, "two")
+    name = "web"
+    for obj in (one, two):  # each message and field path built afresh, as a kubelet builds them
+        client.event(
+            obj,
+            "Normal",
+            "Created",
+            f"Created container: {name}",
+            field_path=f"spec.containers{{{name}}}",
+        )
+    [recorder] = client._recorders.values()
+    keys = list(recorder.correlator.logger.cache._data)
+    assert len(keys) == 2 and keys[0][-1] is keys[1][-1]  # the message, held by both keys
+    assert keys[0][5] is keys[1][5] == "spec.containers{web}"

@@ -19,6 +19,11 @@ them, so the API server encodes such an object with the reference.
 orjson's result may keep a larger buffer than its bytes; :func:`encode` returns an exact-size copy,
 so a store of many small values does not hold kilobytes each.
 
+:class:`KeptAsStored` is the other direction: a watch cache for a kind written once and rarely read
+(Events: about seven a Pod, each read back only by ``kubectl get/describe events`` or a repeat's
+patch) keeps each object as etcd's own version of it and decodes those bytes again on every read, so
+a large cluster's Events are held once, as etcd holds them, not a second time as dicts.
+
 Simplified: the stored form is JSON (the real API server stores protobuf for built-in kinds), and
 it is Python's spelling of JSON, not Go's (Go escapes ``<``, ``>``, ``&``, U+2028 and U+2029 as
 ``\\u003c``…, and writes floats in its own shortest form): what the simulation stored before stays
@@ -29,13 +34,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
 from ..frozen import as_plain
 
-__all__ = ["encode", "encode_reference"]
+__all__ = ["KeptAsStored", "encode", "encode_reference"]
 
 # A subclass goes to ``default``, which refuses all but the read-only dicts and lists of the debug mode
 # (:func:`..frozen.as_plain`): those are written as the plain ones they are.
@@ -77,3 +83,65 @@ def encode(obj: Any) -> bytes:
     if _may_spell_a_float_otherwise(out) and _SMALL_FLOAT.search(out):
         return encode_reference(obj)
     return bytes(memoryview(out))  # an exact-size copy: orjson's own result may keep a larger buffer
+
+
+class KeptAsStored(dict):
+    """A watch cache whose objects are kept as what etcd stores, decoded again on each read.
+
+    A value is either an object (a ``dict``, as any cache holds it) or a stored version (etcd's
+    ``KeyValue``, shared with etcd's own latest version) that :meth:`keep` put there together with
+    the object the server built from it.  Every read — ``cache[key]``, ``get``, ``values``,
+    ``items``, ``pop`` — returns an object: the one last kept or read for that key while it is the
+    latest (so a write's caller and a repeat's patch see the very object the write made), else the
+    stored bytes decoded by ``decode``, which gives an equal object with its keys in the same order.
+    Only an object the decoder reproduces exactly may be kept this way: the caller keeps one it
+    built from a request, whose resourceVersion is its metadata's last field, and stores any other
+    as a dict.
+
+    Simplified: a read returns an equal object, not always the same one (nobody may change what
+    the cache returns, so only identity could tell); ``dict``'s own methods called on the cache
+    (``dict.values(cache)``, ``dict(cache)``) see the stored versions.
+    """
+
+    __slots__ = ("_decode", "_recent")
+
+    def __init__(self, decode: Callable[[str, Any], dict]):
+        super().__init__()
+        self._decode = decode  # (key, stored version) -> object
+        self._recent: tuple[str, Any, dict] | None = None  # (key, stored version, its object)
+
+    def keep(self, key: str, stored: Any, obj: dict) -> None:
+        """Hold ``obj`` as its stored version ``stored``; ``obj`` stays the answer until the next one."""
+        dict.__setitem__(self, key, stored)
+        self._recent = (key, stored, obj)
+
+    def _object(self, key: str, value: Any) -> dict:
+        if isinstance(value, dict):
+            return value
+        recent = self._recent
+        if recent is not None and recent[1] is value and recent[0] == key:
+            return recent[2]
+        obj = self._decode(key, value)
+        self._recent = (key, value, obj)
+        return obj
+
+    def __getitem__(self, key: str) -> dict:
+        return self._object(key, dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = dict.get(self, key, self)
+        return default if value is self else self._object(key, value)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = dict.pop(self, key, self)
+        if value is self:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        return self._object(key, value)
+
+    def values(self) -> Iterator[dict]:  # type: ignore[override]
+        return (self._object(k, v) for k, v in dict.items(self))
+
+    def items(self) -> Iterator[tuple[str, dict]]:  # type: ignore[override]
+        return ((k, self._object(k, v)) for k, v in dict.items(self))
