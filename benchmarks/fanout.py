@@ -6,6 +6,10 @@ server's cacher ``--changes`` new versions of one EndpointSlice and measures the
 fan-out alone (``time.process_time``): the watchers the change wakes, the informers' stores and handlers.
 The changes do not go through etcd, so nothing is written and the cluster is not stepped; compare trees
 by running this script with each tree on ``PYTHONPATH``, interleaved.  Prints one JSON object.
+
+``grouped`` counts the watchers served through a shared-cache group (every connected node's kube-proxy
+informers hold one cache, :class:`kcourse.sim.informer.InformerGroup`): for them one change is one
+delivery, whatever the number of nodes, and ``us_per_delivery`` is per watcher all the same.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ def measure(nodes: int, changes: int) -> dict:
     cache = api._cache["endpointslices"]
     obj = cache[min(cache)]
     watchers = len(api._watchers["endpointslices"])
+    grouped = sum(len(g.members) for g in getattr(api, "_live_groups", {}).get("endpointslices", ()))
     old = obj
     cpu = time.process_time()
     for i in range(changes):
@@ -43,6 +48,7 @@ def measure(nodes: int, changes: int) -> dict:
     return {
         "nodes": nodes,
         "watchers": watchers,
+        "grouped": grouped,
         "changes": changes,
         "fanout_cpu_s": round(cpu, 3),
         "us_per_delivery": round(cpu / changes / watchers * 1e6, 2),

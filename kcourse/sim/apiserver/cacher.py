@@ -525,9 +525,7 @@ class Cacher:
             for group in list(self._live_groups[rt.plural]):
                 if group.probe.allow_bookmarks:
                     group.count += 1
-                    work.extend(
-                        group.receive("BOOKMARK", _bookmark(rt, rv)) or ()
-                    )
+                    work.extend(group.receive("BOOKMARK", _bookmark(rt, rv)) or ())
             if work:
                 watchers = self._interleave(watchers, work)
             for w in watchers:

@@ -32,7 +32,7 @@ from ..apiserver import Unreachable
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
 from ..labels import Selector
-from ..objects import condition, controller_of, deep_copy, owner_reference, parse_timestamp
+from ..objects import condition, controller_of, owner_reference, parse_timestamp
 from ..resources import object_key
 
 if TYPE_CHECKING:
@@ -325,7 +325,11 @@ class PodControl:
 
     @staticmethod
     def pod_from_template(template: dict, owner: dict) -> dict:
-        """What ``GetPodFromTemplate`` builds: labels, annotations, finalizers and spec from the template."""
+        """What ``GetPodFromTemplate`` builds: labels, annotations, finalizers and spec from the template.
+
+        The spec is the template's own, not a copy (upstream deep-copies it): the Pod is only a request
+        body, which the API server decodes into its own new object, and nothing changes it on the way.
+        """
         tmeta = template.get("metadata") or {}
         md: dict[str, Any] = {
             "generateName": f"{owner['metadata']['name']}-",
@@ -341,7 +345,7 @@ class PodControl:
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": md,
-            "spec": deep_copy(template.get("spec") or {}),
+            "spec": template.get("spec") or {},
         }
 
     def create_pod(self, template: dict, owner: dict) -> dict:

@@ -50,14 +50,18 @@ __all__ = [
     "MAX_ENDPOINTS",
     "EndpointsController",
     "ServicePods",
+    "SharedPorts",
     "find_port",
     "pod_is_ready",
+    "ports_depend_on_pod",
     "selected_pods",
     "services_for_pod",
     "watch_service_pods",
 ]
 
 MAX_ENDPOINTS = 1000
+#: How many distinct label sets the Pod handlers remember the selecting Services of (see watch_service_pods).
+MAX_REMEMBERED_LABEL_SETS = 4096
 
 
 def _selects(selector: dict[str, str] | None, labels: dict[str, str] | None) -> bool:
@@ -150,6 +154,46 @@ def endpoint_ports(service: dict, pod: dict) -> list[dict]:
             port["appProtocol"] = sp["appProtocol"]
         out.append(port)
     return out
+
+
+def ports_depend_on_pod(service: dict) -> bool:
+    """Does some port's targetPort need the pod to resolve (a name, or none at all)?
+
+    A numeric targetPort resolves to itself on every pod (:func:`find_port`), so when all are numeric
+    every pod's :func:`endpoint_ports` are the same, and one list serves every endpoint of the Service.
+    """
+    for sp in service["spec"].get("ports") or []:
+        target = sp.get("targetPort", sp.get("port"))
+        if not (isinstance(target, int) or (isinstance(target, str) and target.isdigit())):
+            return True
+    return False
+
+
+class SharedPorts:
+    """Per Service, the ports its endpoints show, made once while they do not depend on the pod.
+
+    ``make(service, pod)`` builds them (any value, e.g. the ports with their grouping key); :meth:`get`
+    returns the value made for the current version of the Service when :func:`ports_depend_on_pod` says
+    every pod gets the same, else makes it for this pod.  Shared values are never modified.
+    """
+
+    def __init__(self, make: Callable[[dict, dict], Any]):
+        self._make = make
+        self._kept: dict[str, tuple[dict, Any]] = {}  # Service key -> (the Service, its value or None)
+
+    def get(self, service: dict, pod: dict) -> Any:
+        md = service["metadata"]
+        key = f"{md.get('namespace')}/{md.get('name')}"
+        kept = self._kept.get(key)
+        if kept is None or kept[0] is not service:
+            kept = self._kept[key] = (
+                service,
+                None if ports_depend_on_pod(service) else self._make(service, pod),
+            )
+        return self._make(service, pod) if kept[1] is None else kept[1]
+
+    def forget(self, service_key: str) -> None:
+        self._kept.pop(service_key, None)
 
 
 def target_ref(pod: dict) -> dict:
@@ -266,10 +310,29 @@ def watch_service_pods(
     """Handlers: a Service change queues it; a pod change queues the Services that select it (old and new).
 
     With ``members``, the pod is also marked changed for each of those Services.
+
+    The Pods of one template carry the same labels, so which Services select a set of labels is
+    remembered until the Service informer's next event (its resourceVersion moves with each one).
     """
+    selecting: dict[tuple, list[dict]] = {}  # (namespace, *the pod's labels) -> the Services that select them
+    seen_at = [services.resource_version]
+
+    def services_selecting(pod: dict) -> list[dict]:
+        md = pod["metadata"]
+        labels = md.get("labels")
+        if not labels:
+            return []
+        if seen_at[0] != services.resource_version or len(selecting) > MAX_REMEMBERED_LABEL_SETS:
+            selecting.clear()
+            seen_at[0] = services.resource_version
+        key = (md["namespace"], *labels.items())
+        found = selecting.get(key)
+        if found is None:
+            found = selecting[key] = services_for_pod(services, pod)
+        return found
 
     def on_pod(pod: dict) -> None:
-        for svc in services_for_pod(services, pod):
+        for svc in services_selecting(pod):
             controller.enqueue(svc)
             if members is not None:
                 md = svc["metadata"]
@@ -305,9 +368,14 @@ class EndpointsController(Controller):
         self.pods = self.informer("pods")
         self.endpoints = self.informer("endpoints")
         self.members = ServicePods(self.pods, self._address)
+        self.ports = SharedPorts(self._ports)
         #: Service key -> (the Service, its entries' version, the Endpoints' resourceVersion, the summary) of
         #: the last sync that left the Endpoints as its entries say.
         self._in_sync: dict[str, tuple[dict, int, str, str]] = {}
+        #: Service key -> Pod key -> (the Pod entry's address, the equal address the API server stored for
+        #: it): a body puts the stored one back in its place, so the API server finds the address it already
+        #: holds (by identity) and neither decodes nor compares it again.
+        self._stored: dict[str, dict[str, tuple[dict, dict]]] = {}
         watch_service_pods(self, self.services, self.pods, self.members)
         self.endpoints.add_event_handler(ResourceEventHandler(on_delete=self._endpoints_deleted))
 
@@ -322,6 +390,8 @@ class EndpointsController(Controller):
         synced = self._in_sync.pop(key, None)
         if svc is None:
             self.members.forget(key)
+            self.ports.forget(key)
+            self._stored.pop(key, None)
             if current is None:
                 return f"service {key} is gone"
             try:
@@ -332,6 +402,8 @@ class EndpointsController(Controller):
             return f"deleted Endpoints {key}: the service is gone"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             self.members.forget(key)
+            self.ports.forget(key)
+            self._stored.pop(key, None)
             return f"service {key} has no selector: its Endpoints are not managed here"
         entries = self.members.entries(svc)
         version = self.members.version(key)
@@ -344,7 +416,8 @@ class EndpointsController(Controller):
         ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return f"Endpoints {key} up to date: {synced[3]}"
-        subsets, ready, not_ready, truncated = self._subsets(entries)
+        stored = self._stored.get(key, {})
+        subsets, ready, not_ready, truncated = self._subsets(entries, stored)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -357,6 +430,7 @@ class EndpointsController(Controller):
             and (current["metadata"].get("annotations") or {}) == annotations
         ):
             self._in_sync[key] = (svc, version, current["metadata"].get("resourceVersion", ""), summary)
+            self._stored[key] = self._remember(current, entries, stored)
             return f"Endpoints {key} up to date: {summary}"
         md: dict[str, Any] = {"name": name, "namespace": ns}
         if labels:
@@ -372,10 +446,40 @@ class EndpointsController(Controller):
             written = self.client.update(obj)
             verb = "updated"
         self._in_sync[key] = (svc, version, written["metadata"].get("resourceVersion", ""), summary)
+        self._stored[key] = self._remember(written, entries, stored)
         return f"{verb} Endpoints {key}: {summary}"
 
     @staticmethod
-    def _address(svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[str, str]] | None:
+    def _remember(
+        eps: dict, entries: dict[str, Any], stored: dict[str, tuple[dict, dict]]
+    ) -> dict[str, tuple[dict, dict]]:
+        """Which stored address of ``eps`` (as written, or found up to date) equals which Pod entry's address,
+        for the next body to reuse (see ``_stored``)."""
+        now_stored: dict[str, tuple[dict, dict]] = {}
+        for subset in eps.get("subsets") or ():
+            for field in ("addresses", "notReadyAddresses"):
+                for got in subset.get(field) or ():
+                    ref = got.get("targetRef") or {}
+                    pod_key = f"{ref.get('namespace')}/{ref.get('name')}"
+                    entry = entries.get(pod_key)
+                    if entry is None:
+                        continue
+                    held = stored.get(pod_key)
+                    if held is not None and held[0] is entry[2] and held[1] is got:
+                        now_stored[pod_key] = held
+                    elif got == entry[2]:
+                        now_stored[pod_key] = (entry[2], got)
+        return now_stored
+
+    @staticmethod
+    def _ports(svc: dict, pod: dict) -> tuple[str, list[dict]]:
+        """The pod's ports as an Endpoints subset lists them (no empty names), with their grouping key."""
+        ports = [
+            {k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)
+        ]
+        return repr(ports), ports
+
+    def _address(self, svc: dict, pod: dict) -> tuple[str, list[dict], dict, bool, tuple[str, str]] | None:
         """A Pod's entry: (its ports' group, the ports, its address, listed as ready?, its sort key).
 
         None if not listed.  Addresses sort as upstream's ``LessEndpointAddress``
@@ -394,20 +498,24 @@ class EndpointsController(Controller):
         if pod["spec"].get("nodeName"):
             address["nodeName"] = pod["spec"]["nodeName"]
         address["targetRef"] = target_ref(pod)
-        ports = [
-            {k: v for k, v in p.items() if not (k == "name" and v == "")} for p in endpoint_ports(svc, pod)
-        ]
+        group, ports = self.ports.get(svc, pod)
         if svc["spec"].get("ports") and not ports:
             return None
-        return repr(ports), ports, address, publish or pod_is_ready(pod), (ip, pod["metadata"].get("uid", ""))
+        return group, ports, address, publish or pod_is_ready(pod), (ip, pod["metadata"].get("uid", ""))
 
     @staticmethod
-    def _subsets(entries: dict[str, Any]) -> tuple[list[dict], int, int, bool]:
+    def _subsets(
+        entries: dict[str, Any], stored: dict[str, tuple[dict, dict]] | None = None
+    ) -> tuple[list[dict], int, int, bool]:
         """The subsets: one per group of resolved ports, addresses in the order of their IP's text, then
-        UID."""
+        UID.  An address the API server already stores (``stored``, see ``_stored``) is taken in its place."""
         groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
+        stored = stored or {}
         for pod_key in sorted(entries):
             group_key, ports, address, ready, order = entries[pod_key]
+            held = stored.get(pod_key)
+            if held is not None and held[0] is address:
+                address = held[1]
             group = groups.setdefault(group_key, (ports, [], []))
             (group[1] if ready else group[2]).append((order, pod_key, address))
         subsets, ready, not_ready, kept = [], 0, 0, 0

@@ -45,6 +45,7 @@ from ..informer import ResourceEventHandler, SharedInformerFactory
 from ..objects import owner_reference
 from .endpoints import (
     ServicePods,
+    SharedPorts,
     endpoint_ports,
     ip_order,
     pod_is_ready,
@@ -100,10 +101,15 @@ class EndpointSliceController(Controller):
         if "service" not in self.slices.indexers:
             self.slices.add_indexer("service", _slice_service_index)
         self.members = ServicePods(self.pods, self._endpoint)
+        self.ports = SharedPorts(self._ports)
         #: Service key -> (the Service, its entries' version, its slices' names and resourceVersions, the
         #: message) of the last sync that left the slices as its entries say.
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
         self.tracker = EndpointSliceTracker()
+        #: Service key -> endpoint key -> (an entry's endpoint, the equal endpoint the API server stored for
+        #: it): a body puts the stored one back in its place, so the API server finds the endpoint it already
+        #: holds (by identity) and neither decodes nor compares it again.
+        self._stored: dict[str, dict[str, tuple[dict, dict]]] = {}
         #: Slice events that arrive while a sync is writing, handled when it returns (see sync_handler).
         self._echoes: list[tuple[Callable[..., None], tuple[dict, ...]]] | None = None
         watch_service_pods(self, self.services, self.pods, self.members)
@@ -189,10 +195,16 @@ class EndpointSliceController(Controller):
             if zone:
                 ep["zone"] = zone
         ep["targetRef"] = target_ref(pod)
-        ports = endpoint_ports(svc, pod)
+        group, ports = self.ports.get(svc, pod)
         if svc["spec"].get("ports") and not ports:
             return None
-        return json.dumps(ports, sort_keys=True), ports, ep, _endpoint_key(ep), ip_order(ip)
+        return group, ports, ep, _endpoint_key(ep), ip_order(ip)
+
+    @staticmethod
+    def _ports(svc: dict, pod: dict) -> tuple[str, list[dict]]:
+        """The pod's ports as a slice lists them, with their grouping key."""
+        ports = endpoint_ports(svc, pod)
+        return json.dumps(ports, sort_keys=True), ports
 
     @staticmethod
     def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
@@ -232,6 +244,26 @@ class EndpointSliceController(Controller):
             labels["service.kubernetes.io/headless"] = ""
         return labels
 
+    @staticmethod
+    def _remember(
+        es: dict,
+        wanted: dict[str, dict],
+        stored: dict[str, tuple[dict, dict]],
+        now_stored: dict[str, tuple[dict, dict]],
+    ) -> None:
+        """Record which stored endpoint of the slice ``es`` (as written, or found up to date) equals which
+        entry's endpoint, for the next body to reuse (see ``_stored``)."""
+        for got in es.get("endpoints") or ():
+            ep_key = _endpoint_key(got)
+            entry_ep = wanted.get(ep_key)
+            if entry_ep is None:
+                continue
+            held = stored.get(ep_key)
+            if held is not None and held[0] is entry_ep and held[1] is got:
+                now_stored[ep_key] = held
+            elif got == entry_ep:
+                now_stored[ep_key] = (entry_ep, got)
+
     def sync_handler(self, key: str) -> str | None:
         """Sync one Service; the slice events its own writes cause are handled after it returns.
 
@@ -253,10 +285,14 @@ class EndpointSliceController(Controller):
         synced = self._in_sync.pop(key, None)
         if svc is None:
             self.members.forget(key)
+            self.ports.forget(key)
+            self._stored.pop(key, None)
             self.tracker.delete_service(key)
             return f"service {key} is gone: its slices are left to the garbage collector"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             self.members.forget(key)
+            self.ports.forget(key)
+            self._stored.pop(key, None)
             return f"service {key} has no selector: its slices are not managed here"
         existing = [
             es for es in self.slices.by_index("service", key) if not es["metadata"].get("deletionTimestamp")
@@ -282,9 +318,12 @@ class EndpointSliceController(Controller):
         existing_ports = (
             [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
         )
+        stored = self._stored.get(key, {})
+        wanted_by_key: dict[str, dict] = {}
         for ports_key in sorted(groups):
             ports, wanted = groups[ports_key]
             remaining = {ep_key: ep for _, _, ep_key, ep in wanted}
+            wanted_by_key.update(remaining)
             kept = []
             for es, es_ports in zip(existing, existing_ports, strict=True):
                 if es_ports != ports_key:
@@ -292,8 +331,12 @@ class EndpointSliceController(Controller):
                 eps = []
                 for ep in es.get("endpoints") or []:
                     ep_key = _endpoint_key(ep)
-                    if ep_key in remaining:
-                        eps.append(remaining.pop(ep_key))
+                    wanted_ep = remaining.pop(ep_key, None)
+                    if wanted_ep is not None:
+                        held = stored.get(ep_key)
+                        eps.append(
+                            ep if held is not None and held[0] is wanted_ep and held[1] is ep else wanted_ep
+                        )
                 kept.append((es, eps))
             rest = [ep for _, _, ep_key, ep in wanted if ep_key in remaining]
             for es, eps in kept:
@@ -313,11 +356,13 @@ class EndpointSliceController(Controller):
                 used.add(placeholder["metadata"]["name"])
         created = updated = deleted = 0
         left: dict[str, str] = {}  # the slices as this sync leaves them: name -> resourceVersion
+        now_stored: dict[str, tuple[dict, dict]] = {}
         for es, ports, eps in plan:
             if es is None:
                 written = self.client.create(self._new_slice(svc, ports, eps))
                 self.tracker.update(written)
                 left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
+                self._remember(written, wanted_by_key, stored, now_stored)
                 created += 1
                 continue
             labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
@@ -327,13 +372,16 @@ class EndpointSliceController(Controller):
                 and es["metadata"].get("labels") == labels
             ):
                 left[es["metadata"]["name"]] = es["metadata"].get("resourceVersion")
+                self._remember(es, wanted_by_key, stored, now_stored)
                 continue
             written = self.client.update(
                 {**es, "metadata": {**es["metadata"], "labels": labels}, "endpoints": eps, "ports": ports}
             )
             self.tracker.update(written)
             left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
+            self._remember(written, wanted_by_key, stored, now_stored)
             updated += 1
+        self._stored[key] = now_stored
         for es in existing:
             if es["metadata"]["name"] not in used:
                 self.tracker.expect_deletion(es)

@@ -124,7 +124,7 @@ class GarbageCollector(Controller):
         uid = md.get("uid")
         if not uid:
             return
-        owners = [dict(r) for r in md.get("ownerReferences") or []]
+        refs = md.get("ownerReferences") or []
         deleting = bool(md.get("deletionTimestamp"))
         finalizers = md.get("finalizers") or []
         node = self.nodes.get(uid)
@@ -141,12 +141,13 @@ class GarbageCollector(Controller):
         else:
             old_owners = node.owners
             if (
-                old_owners == owners
+                old_owners == refs
                 and node.being_deleted == deleting
                 and node.deleting_dependents == (deleting and "foregroundDeletion" in finalizers)
                 and not (deleting and "orphan" in finalizers)
             ):
                 return  # nothing that matters to the graph changed (a status update, a heartbeat)
+        owners = [dict(r) for r in refs]  # the graph's own copies (copied only when they changed)
         node.owners = owners
         old_uids: set[Any] = {r.get("uid") for r in old_owners}
         new_uids: set[Any] = {r.get("uid") for r in owners}

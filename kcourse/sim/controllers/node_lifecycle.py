@@ -168,6 +168,27 @@ class NodeLifecycleController(Controller):
             str, tuple[str | None, str | None, float | None]
         ] = {}  # node -> (renewTime, beat, probe)
         self._tick: Timer | None = None
+        #: node -> (the Node as last read, its Ready condition, its zone): every tick reads every node, most
+        #: of them the same version as on the previous tick, so each version is searched once.
+        self._read: dict[str, tuple[dict, dict | None, str]] = {}
+
+    def _facts(self, node: dict) -> tuple[dict, dict | None, str]:
+        name = node["metadata"]["name"]
+        kept = self._read.get(name)
+        if kept is None or kept[0] is not node:
+            kept = self._read[name] = (node, condition(node, "Ready"), zone_of(node))
+        return kept
+
+    def _ready(self, node: dict) -> dict | None:
+        """The node's Ready condition (as :func:`condition`, once per version of the Node)."""
+        return self._facts(node)[1]
+
+    def _ready_status(self, node: dict) -> str | None:
+        c = self._facts(node)[1]
+        return None if c is None else c.get("status")
+
+    def _zone(self, node: dict) -> str:
+        return self._facts(node)[2]
 
     # handlers: only enqueue node names
     def _node_added(self, node: dict) -> None:
@@ -204,7 +225,7 @@ class NodeLifecycleController(Controller):
         name = node["metadata"]["name"]
         lease = self.leases.get(f"kube-node-lease/{name}")
         renew = lease["spec"].get("renewTime") if lease else None
-        ready = condition(node, "Ready")
+        ready = self._ready(node)
         beat = ready.get("lastHeartbeatTime") if ready else None
         cached = self._probes.get(name)
         if cached is not None and cached[0] == renew and cached[1] == beat:
@@ -216,7 +237,7 @@ class NodeLifecycleController(Controller):
 
     def _grace_expired(self, node: dict, now: float) -> str | None:
         """The reason to write Unknown now (NodeStatusUnknown / NodeStatusNeverUpdated), or None."""
-        ready = condition(node, "Ready")
+        ready = self._ready(node)
         if ready is None:
             created = parse_timestamp(node["metadata"]["creationTimestamp"])
             return "NodeStatusNeverUpdated" if now > created + self.node_startup_grace_period else None
@@ -231,7 +252,7 @@ class NodeLifecycleController(Controller):
 
     def _running_out(self, node: dict, now: float) -> bool:
         """True while a node's heartbeat is stale but its grace period has not run out yet."""
-        ready = condition(node, "Ready")
+        ready = self._ready(node)
         if ready is None:
             return True
         if ready.get("status") == "Unknown":
@@ -252,7 +273,7 @@ class NodeLifecycleController(Controller):
                 if reason is not None:
                     node = self._mark_unknown(node, reason)
                     notes.append(f"{name}: Ready=Unknown ({reason})")
-                status = _ready_status(node) or "Unknown"
+                status = self._ready_status(node) or "Unknown"
                 if self.observed_ready.get(name) == "True" and status != "True":
                     self.client.event(
                         node, "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady"
@@ -269,7 +290,7 @@ class NodeLifecycleController(Controller):
         )
         counts: dict[str, int] = {}
         for n in self.nodes.list():
-            s = {"True": "Ready", "False": "NotReady"}.get(_ready_status(n) or "", "Unknown")
+            s = {"True": "Ready", "False": "NotReady"}.get(self._ready_status(n) or "", "Unknown")
             counts[s] = counts.get(s, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no nodes"
         message = f"monitored node health: {summary}"
@@ -300,6 +321,7 @@ class NodeLifecycleController(Controller):
             )
             self.observed_ready.pop(name, None)
             self._probes.pop(name, None)
+            self._read.pop(name, None)
             notes.append(f"removed {name}")
         return notes
 
@@ -365,10 +387,10 @@ class NodeLifecycleController(Controller):
         """Recompute each zone's state; a change re-evaluates that zone's nodes."""
         zones: dict[str, list[dict]] = {}
         for node in self.nodes.list():
-            zones.setdefault(zone_of(node), []).append(node)
+            zones.setdefault(self._zone(node), []).append(node)
         states = {}
         for zone, nodes in sorted(zones.items()):
-            ready = sum(1 for n in nodes if _ready_status(n) == "True")
+            ready = sum(1 for n in nodes if self._ready_status(n) == "True")
             not_ready = len(nodes) - ready
             if ready == 0 and not_ready > 0:
                 states[zone] = FULL
@@ -401,7 +423,7 @@ class NodeLifecycleController(Controller):
             return 0.0
         state = self.zone_states.get(zone, NORMAL)
         if state == PARTIAL:
-            size = sum(1 for n in self.nodes.list() if zone_of(n) == zone)
+            size = sum(1 for n in self.nodes.list() if self._zone(n) == zone)
             return self.secondary_node_eviction_rate if size > self.large_cluster_size_threshold else 0.0
         return self.node_eviction_rate
 
