@@ -181,10 +181,9 @@ class NodeStatusMixin(Component):
                     ]
                 self.client.create(obj)
                 return self.event(key, "created the node lease", verb="create")
-            new = deep_copy(lease)
-            new["spec"]["renewTime"] = micro_timestamp(now)
-            new["spec"]["holderIdentity"] = self.node
-            self.client.update(new)
+            # A new version sharing what it leaves alone with the one read (which is never changed).
+            spec = {**lease["spec"], "renewTime": micro_timestamp(now), "holderIdentity": self.node}
+            self.client.update({**lease, "spec": spec})
         except Unreachable:
             return self.event(key, "failed to renew lease: the API server is unreachable", verb="renew")
         except ApiError as err:
@@ -204,9 +203,16 @@ class NodeStatusMixin(Component):
             self._schedule_node_status()
             return None
         now = self.clock.now
+        net_ready = bool(self.cri.pod_cidr)
+        images = [
+            {"names": sorted(i.repo_digests + i.repo_tags), "sizeBytes": i.size}
+            for i in sorted(self.cri.image_service.ListImages(), key=lambda i: -i.size)
+        ]
+        if now - self._last_status_post < NODE_STATUS_REPORT and self._unchanged(node, net_ready, images):
+            self._schedule_node_status()  # nothing to post: the new status is not even built
+            return None
         new = deep_copy(node)
         st = new.setdefault("status", {})
-        net_ready = bool(self.cri.pod_cidr)
         changed = False
         for ctype, reason, message in (
             ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -232,10 +238,6 @@ class NodeStatusMixin(Component):
         st["nodeInfo"] = self._node_info()
         if not st.get("addresses"):
             st["addresses"] = base["addresses"]
-        images = [
-            {"names": sorted(i.repo_digests + i.repo_tags), "sizeBytes": i.size}
-            for i in sorted(self.cri.image_service.ListImages(), key=lambda i: -i.size)
-        ]
         if st.get("images") != images:
             st["images"] = images
             changed = True
@@ -258,6 +260,18 @@ class NodeStatusMixin(Component):
             self.node_key,
             f"posted node status: Ready={ready}"
             + ("" if net_ready else f" ({reason}: waiting for spec.podCIDR)"),
+        )
+
+    def _unchanged(self, node: dict, net_ready: bool, images: list[dict]) -> bool:
+        """Would :meth:`_node_status` find nothing to post: every condition's status and the images as
+        the Node has them?  (Only a condition's status counts as a change; its heartbeat does not.)"""
+        return (
+            all(
+                self._cond_status(node, c) == "False"
+                for c in ("MemoryPressure", "DiskPressure", "PIDPressure")
+            )
+            and self._cond_status(node, "Ready") == ("True" if net_ready else "False")
+            and (node.get("status") or {}).get("images") == images
         )
 
     def _schedule_node_status(self) -> None:
