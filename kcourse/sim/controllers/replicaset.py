@@ -52,7 +52,7 @@ from ..controller import Controller
 from ..errors import ApiError
 from ..informer import ResourceEventHandler
 from ..labels import Selector, parse_selector, selector_from_spec
-from ..objects import controller_of, deep_copy
+from ..objects import controller_of
 from ..resources import object_key
 from .controller_utils import (
     POD_CONTROLLER_UID_INDEX,
@@ -371,7 +371,7 @@ class ReplicaSetController(Controller):
     def _status(
         self, rs: dict, replicas: int, fully_labeled: int, ready: int, available: int, error: Exception | None
     ) -> dict:
-        status = deep_copy(rs.get("status") or {})
+        status = dict(rs.get("status") or {})  # its conditions get a new list below, never changed
         status["replicas"] = replicas
         status["fullyLabeledReplicas"] = fully_labeled
         status["readyReplicas"] = ready
@@ -403,6 +403,6 @@ class ReplicaSetController(Controller):
         if status == current and current.get("observedGeneration") == generation:
             return rs
         status["observedGeneration"] = generation
-        copy = deep_copy(rs)
-        copy["status"] = status
-        return self.client.update_status(copy)
+        # The rest of the body is the cached ReplicaSet's own (never changed): the API server decodes a new
+        # object from it and finds the fields the status subresource cannot change by identity.
+        return self.client.update_status({**rs, "status": status})

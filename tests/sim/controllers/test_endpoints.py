@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nodekit import add_node, add_pod, kcm_controller, set_pod_status
 
-from kcourse.sim.controllers.endpoints import services_for_pod
+from kcourse.sim.controllers.endpoints import ports_depend_on_pod, services_for_pod
 from kcourse.sim.informer import Informer
 
 SERVICE = {
@@ -276,3 +276,56 @@ def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web)
             web.run_until_stable()
             svc = web.api.peek("services", "web", "default")
             assert ctrl.members.entries(svc) == ServicePods(ctrl.pods, ctrl._address).entries(svc), step
+
+
+def test_an_update_hands_back_the_addresses_the_api_server_already_stores_for_unchanged_pods(
+    web, monkeypatch
+):
+    """Unchanged addresses go back to the API server as the stored objects themselves, which its decoder
+    keeps without walking or encoding them (``kcourse/sim/serializer/compiled.py``)."""
+    client = kcm_controller(web, "endpoint-controller").client
+    bodies = []
+    monkeypatch.setattr(
+        client, "update", lambda obj, **kw: bodies.append(obj) or type(client).update(client, obj, **kw)
+    )
+    before = web.api.peek("endpoints", "web", "default")
+    set_pod_status(web, "web-3", conditions=[{"type": "Ready", "status": "True"}])
+    web.run_until_stable()
+    [body] = bodies
+    [old], [new] = before["subsets"], body["subsets"]
+    assert [a["targetRef"]["name"] for a in old["addresses"]] == ["web-2", "web-1"]
+    assert [a["targetRef"]["name"] for a in new["addresses"]] == ["web-3", "web-2", "web-1"]
+    assert new["addresses"][1] is old["addresses"][0] and new["addresses"][2] is old["addresses"][1]
+    assert new["addresses"][0] is not old["notReadyAddresses"][0]
+    after = web.api.peek("endpoints", "web", "default")
+    assert after["subsets"][0]["addresses"][1] is old["addresses"][0]
+
+
+def test_a_service_created_after_its_pods_hears_of_their_later_changes(web):
+    """The Pod handlers remember which Services select a set of labels: a new Service must not be missed."""
+    second = {**SERVICE, "metadata": {"name": "web-again", "namespace": "default"}}
+    web.api.create(second, user="admin")
+    web.run_until_stable()
+    eps = web.api.peek("endpoints", "web-again", "default")
+    assert [a["targetRef"]["name"] for a in eps["subsets"][0]["notReadyAddresses"]] == ["web-3"]
+    set_pod_status(web, "web-3", conditions=[{"type": "Ready", "status": "True"}])
+    web.run_until_stable()
+    eps = web.api.peek("endpoints", "web-again", "default")
+    assert "notReadyAddresses" not in eps["subsets"][0]
+    assert {a["targetRef"]["name"] for a in eps["subsets"][0]["addresses"]} == {"web-1", "web-2", "web-3"}
+
+
+@pytest.mark.parametrize(
+    ("port", "depends"),
+    [
+        ({"port": 80, "targetPort": 8080}, False),
+        ({"port": 80, "targetPort": "8080"}, False),
+        ({"port": 80}, False),  # targetPort defaults to the port: a number
+        ({"port": 80, "targetPort": "http"}, True),  # a name: each pod's container ports say
+        ({"name": "x"}, True),  # neither: find_port looks through the containers
+    ],
+)
+def test_only_numeric_target_ports_resolve_alike_on_every_pod(port, depends):
+    """``podutil.FindPort`` (``pkg/api/v1/pod/util.go``): a number is itself, a name needs the pod."""
+    service = {"metadata": {"name": "s", "namespace": "default"}, "spec": {"ports": [port]}}
+    assert ports_depend_on_pod(service) is depends

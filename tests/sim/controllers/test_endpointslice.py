@@ -224,3 +224,61 @@ def test_the_tracker_tells_a_lagging_cache():
     t.update(es("b", 1))
     assert not t.handle_deletion(es("b", 1))  # deleted by someone else: the Service must sync
     assert t.should_sync(es("b", 1, service="api"))  # another Service's slice is not tracked
+
+
+# --- what an update hands the API server ---------------------------------------------------------------
+
+
+def test_an_update_hands_back_the_endpoints_the_api_server_already_stores_for_unchanged_pods(
+    web, monkeypatch
+):
+    """An in-process update whose values *are* the stored version's own objects is decoded without walking
+    or encoding them (``kcourse/sim/serializer/compiled.py``, sharing): the body carries the stored endpoint
+    of an unchanged Pod, a new one only for the Pod that changed."""
+    client = kcm_controller(web, "endpointslice-controller").client
+    bodies = []
+    monkeypatch.setattr(
+        client, "update", lambda obj, **kw: bodies.append(obj) or type(client).update(client, obj, **kw)
+    )
+    [before] = slices(web)
+    pod = web.api.peek("pods", "web-2", "default")
+    set_pod_status(web, "web-2", conditions=[dict(pod["status"]["conditions"][0], status="True")])
+    web.run_until_stable()
+    [body] = bodies
+    [after] = slices(web)
+    assert [e["targetRef"]["name"] for e in body["endpoints"]] == ["web-1", "web-2"]
+    assert body["endpoints"][0] is before["endpoints"][0]  # web-1: unchanged, the stored object itself
+    assert body["endpoints"][1] is not before["endpoints"][1]
+    assert after["endpoints"][0] is before["endpoints"][0]
+    assert after["endpoints"][1]["conditions"] == {"ready": True, "serving": True, "terminating": False}
+
+
+def test_a_named_target_port_resolving_to_two_numbers_makes_two_slices(bare):
+    """``endpointslice/reconciler.go`` groups endpoints by their resolved ports: one slice per port set."""
+    add_node(bare, "node-a")
+    bare.api.create(SERVICE, user="admin")
+    for name, ip, port in (("web-1", "10.244.1.5", 8080), ("web-2", "10.244.1.6", 9090)):
+        containers = [
+            {"name": "app", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": port}]}
+        ]
+        add_pod(bare, name, "node-a", labels={"app": "web"}, ip=ip, containers=containers)
+    bare.run_until_stable()
+    got = sorted(
+        (s["ports"][0]["port"], [e["targetRef"]["name"] for e in s["endpoints"]]) for s in slices(bare)
+    )
+    assert got == [(8080, ["web-1"]), (9090, ["web-2"])]
+
+
+def test_endpoints_of_a_numeric_target_port_share_one_ports_list(bare):
+    add_node(bare, "node-a")
+    numeric = {**SERVICE, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}}
+    bare.api.create(numeric, user="admin")
+    for i in (1, 2, 3):
+        add_pod(bare, f"web-{i}", "node-a", labels={"app": "web"}, ip=f"10.244.1.{i}")
+    bare.run_until_stable()
+    entries = kcm_controller(bare, "endpointslice-controller").members.entries(
+        bare.api.peek("services", "web", "default")
+    )
+    assert len(entries) == 3 and len({id(entry[1]) for entry in entries.values()}) == 1
+    [es] = slices(bare)
+    assert es["ports"] == [{"name": "", "port": 8080, "protocol": "TCP"}]
