@@ -331,7 +331,7 @@ class Informer:
     def _join(self) -> None:
         """The watch has started: read the group's cache from now on, if it holds what this one does."""
         w = self._watch
-        if self.share is None or w is None or self.indexers or self._group is not None:
+        if self.share is None or w is None or w.stopped or self.indexers or self._group is not None:
             return
         server = self.client.server
         group = server.watch_group((self.share, self._guarded), partial(InformerGroup, server), w)
