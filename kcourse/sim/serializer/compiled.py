@@ -453,7 +453,7 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
                 continue
             if type(x) is dict:  # a rebuilt item exactly equal to a stored one is that one
                 if texts is None:
-                    texts = _texts(stored)
+                    texts = _texts(stored, v)
                 try:
                     text = dumps(x, default=as_plain, option=_EXACT)
                 except TypeError:  # orjson.JSONEncodeError: not plain JSON, walked
@@ -478,19 +478,22 @@ def _sharing_slice(node: _Slice) -> SharingDecoder:
     return dec_slice
 
 
-def _texts(stored: list) -> dict[bytes, Any]:
-    """The stored list's items by their exact JSON text.
+def _texts(stored: list, body: Any) -> dict[bytes, Any]:
+    """The stored list's items that the body does not hold as they are, by their exact JSON text.
 
     A body item of the same text — same keys in the same order, same values of the same Python types
     (``1`` is not ``1.0``), nothing orjson refuses (the decoder's number and duplicate-key subclasses,
     non-string keys, big integers) and no ``null`` (which ``NaN`` also writes) — decodes to an item
-    equal to the stored one, without warnings: the stored item itself stands for it.
+    equal to the stored one, without warnings: the stored item itself stands for it.  A client that
+    puts the stored items back into its body leaves only the replaced ones to write here.
     """
+    sent = {id(y) for y in body}
+    rest = [x for x in stored if id(x) not in sent]
     try:
-        return {dumps(x, default=as_plain, option=_EXACT): x for x in stored}
+        return {dumps(x, default=as_plain, option=_EXACT): x for x in rest}
     except TypeError:
         texts = {}
-        for x in stored:
+        for x in rest:
             try:
                 texts[dumps(x, default=as_plain, option=_EXACT)] = x
             except TypeError:
