@@ -262,11 +262,6 @@ def _list_key(rt: ResourceType, namespace: str | None) -> str:
     return f"{rt.etcd_prefix}/{namespace}" if rt.namespaced and namespace else rt.etcd_prefix
 
 
-def _name_of(obj: dict) -> tuple[str | None, str]:
-    md = obj["metadata"]
-    return md.get("namespace"), md["name"]
-
-
 def _from_cache(
     api: Any,
     rt: ResourceType,
@@ -284,12 +279,13 @@ def _from_cache(
     if not limit or len(result["items"]) <= limit and empty_predicate:
         return result
     everything = api.items(rt.plural, namespace)
-    # By name, not identity: a cache kept as stored (Events) decodes a new, equal object on each read.
-    selected = {_name_of(o) for o in result["items"]}
+    # Matched by name, not identity: a cache may hand out an equal object on each read (Events are
+    # decoded from etcd's bytes every time).
+    selected = {(o["metadata"].get("namespace"), o["metadata"]["name"]) for o in result["items"]}
     items: list[dict] = []
     has_more = False
     for i, obj in enumerate(everything):
-        if _name_of(obj) in selected:
+        if (obj["metadata"].get("namespace"), obj["metadata"]["name"]) in selected:
             items.append(obj)
         if len(items) >= limit:
             has_more = i < len(everything) - 1
