@@ -279,11 +279,13 @@ def _from_cache(
     if not limit or len(result["items"]) <= limit and empty_predicate:
         return result
     everything = api.items(rt.plural, namespace)
-    selected = {id(o) for o in result["items"]}
+    # Matched by name, not identity: a cache may hand out an equal object on each read (Events are
+    # decoded from etcd's bytes every time).
+    selected = {(o["metadata"].get("namespace"), o["metadata"]["name"]) for o in result["items"]}
     items: list[dict] = []
     has_more = False
     for i, obj in enumerate(everything):
-        if id(obj) in selected:
+        if (obj["metadata"].get("namespace"), obj["metadata"]["name"]) in selected:
             items.append(obj)
         if len(items) >= limit:
             has_more = i < len(everything) - 1
