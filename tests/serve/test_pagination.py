@@ -340,3 +340,21 @@ def test_an_exact_read_of_a_future_revision_is_etcds_error(served: Any) -> None:
         "GET", f"/api/v1/namespaces/pages/configmaps?resourceVersion={future}&resourceVersionMatch=Exact"
     )
     assert (code, status["message"]) == (500, "etcdserver: mvcc: required revision is a future revision")
+
+
+def test_a_limited_list_of_events_with_a_field_selector_returns_them(served: Any) -> None:
+    """``kubectl get events --field-selector=…`` and ``kubectl describe`` list Events with ``limit=500``:
+    the page is the watch cache's answer (cacher.go GetList), whichever copy of an Event the cache hands out
+    (Events are kept as etcd's bytes and decoded on each read)."""
+    cluster, _, http = served
+    every = cluster.api.list("events", "default")["items"]
+    assert every, "the booted cluster has Events in default"
+    name = every[0]["involvedObject"]["name"]
+    wanted = sorted(e["metadata"]["name"] for e in every if e["involvedObject"]["name"] == name)
+    code, body = http.json(
+        "GET", f"/api/v1/namespaces/default/events?limit=500&fieldSelector=involvedObject.name%3D{name}"
+    )
+    assert code == 200 and names(body) == wanted
+    code, body = http.json("GET", "/api/v1/namespaces/default/events?limit=1")
+    assert code == 200 and len(body["items"]) == 1 and body["items"][0] == every[0]
+    assert body["metadata"]["remainingItemCount"] == len(every) - 1
