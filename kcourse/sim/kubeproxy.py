@@ -561,7 +561,9 @@ class KubeProxy(ContainerProgram):
         state = self.state
         state.services, state.slices = services.store, slices.store  # a shared cache, or a copy of it
         for old, new in services.take_changes():
-            state.service_changed(new if new is not None else old)  # type: ignore[arg-type]
+            changed = new if new is not None else old
+            assert changed is not None  # a change has an old or a new object, or both
+            state.service_changed(changed)
         state.slice_changes.extend(slices.take_changes())
         return state
 
