@@ -62,6 +62,9 @@ LANGUAGE_INFO = {
     "pygments_lexer": "ipython3",
 }
 CELL_TIMEOUT = 600
+# How long to wait, once a cell has finished, for the rest of its output. nbclient's default of 4 s is short
+# on a loaded machine, and by default it then only logs a warning and stores the cell without that output.
+IOPUB_TIMEOUT = 120
 _UUID_HEX = re.compile(r"[0-9a-f]{32}")
 
 
@@ -88,6 +91,8 @@ def execute(path: Path, cwd: Path | None = None, bar: Any = None) -> nbformat.No
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
+        iopub_timeout=IOPUB_TIMEOUT,
+        raise_on_iopub_timeout=True,
         kernel_name="python3",
         resources={"metadata": {"path": str(cwd or path.parent)}},
         record_timing=False,
