@@ -27,11 +27,14 @@ Kubernetes.
 A sync costs what changed, not what the Service selects: :class:`ServicePods`
 keeps one entry per Service × Pod (what the Pod shows in the Service's
 object), redone only for the Pods whose events arrived since the last sync
-(upstream's reconcilers likewise compare per endpoint).  The object is built
-from those entries, so an unchanged Pod's entry is the same object from one
-version to the next; and when no entry changed and the Endpoints in the cache
-are the version this controller left, the sync knows it is up to date without
-building or comparing anything.
+(upstream's reconcilers likewise compare per endpoint), and
+:class:`OrderedEntries` keeps them sorted as the object lists them, moving
+only the changed ones.  The object is built from those entries, so an
+unchanged Pod's entry is the same object from one version to the next; after
+a write each new address is swapped for the equal one the API server stored,
+so the next body hands back what the server holds; and when no entry changed
+and the Endpoints in the cache are the version this controller left, the sync
+knows it is up to date without building or comparing anything.
 """
 
 from __future__ import annotations
@@ -215,7 +218,24 @@ def ip_order(ip: str) -> tuple[int, ...]:
     return tuple(int(x) for x in ip.split("."))
 
 
+#: The last few Pods whose signature was taken, with it: an update reaches the Pod handlers of both endpoint
+#: controllers with the same two objects, and its new Pod is the next update's old one.  Cached Pods are never
+#: modified (a new version is a new object), and holding them here keeps their identity unique.
+_SIGNED: list[tuple[dict, tuple]] = []
+
+
 def _pod_signature(pod: dict) -> tuple:
+    for held, signature in _SIGNED:
+        if held is pod:
+            return signature
+    signature = _signature(pod)
+    _SIGNED.append((pod, signature))
+    if len(_SIGNED) > 4:
+        del _SIGNED[0]
+    return signature
+
+
+def _signature(pod: dict) -> tuple:
     md, spec, status = pod["metadata"], pod["spec"], pod.get("status") or {}
     return (
         md.get("labels"),
@@ -393,11 +413,6 @@ class OrderedEntries:
         del items[at]
         if not any(group[1]):
             del self.groups[group_key]
-
-    def find(self, group_key: str, which: int, pod_key: str, entry: Any) -> tuple[list[tuple], int]:
-        """The list holding a Pod's item, and its index there."""
-        items = self.groups[group_key][1][which]
-        return items, bisect.bisect_left(items, self._place(pod_key, entry)[3][:2])
 
 
 def watch_service_pods(

@@ -22,9 +22,13 @@ that selects no pod keeps one empty placeholder slice.
 
 A sync costs what changed: the endpoints come from the Service × Pod entries
 of :class:`~kcourse.sim.controllers.endpoints.ServicePods` (redone only for
-Pods with events, or for every Pod of a node whose zone changed), and when no
-entry changed and the Service's slices in the cache are the versions this
-controller left, it is up to date without building or comparing anything.
+Pods with events, or for every Pod of a node whose zone changed), kept in
+order by :class:`~kcourse.sim.controllers.endpoints.OrderedEntries`; a slice
+as this controller left it (same resourceVersion) is known by its endpoints'
+keys without reading them again; a written endpoint is swapped for the one the
+API server stored, so the next body hands it back; and when no entry changed
+and the Service's slices in the cache are the versions this controller left,
+it is up to date without building or comparing anything.
 
 Simplified: the real reconciler weighs rewriting slices against creating
 new ones; this one keeps endpoints in the slice where they are, fills
@@ -115,8 +119,9 @@ class EndpointSliceController(Controller):
         #: next body hands that one back and the API server finds the endpoint it already holds (by
         #: identity) without decoding or comparing it again.
         self._ordered: dict[str, OrderedEntries] = {}
-        #: Service key -> slice name -> (its resourceVersion, its endpoints' keys) as the last sync left it.
-        self._slice_keys: dict[str, dict[str, tuple[str, list[str]]]] = {}
+        #: Service key -> slice name -> (its resourceVersion, its ports' group key, its endpoints' keys) as
+        #: the last sync left it.
+        self._slice_keys: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
         #: Slice events that arrive while a sync is writing, handled when it returns (see sync_handler).
         self._echoes: list[tuple[Callable[..., None], tuple[dict, ...]]] | None = None
         watch_service_pods(self, self.services, self.pods, self.members)
@@ -310,28 +315,32 @@ class EndpointSliceController(Controller):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return synced[3]
         groups = ordered.groups
-        # (existing slice or None, ports, endpoints, their group)
-        plan: list[tuple[dict | None, list[dict], list[dict], str]] = []
+        # (existing slice or None, ports, the endpoints' items, their group)
+        plan: list[tuple[dict | None, list[dict], list[tuple], str]] = []
         used: set[str] = set()
-        existing_ports = (
-            [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
-        )
-        most = self.max_endpoints_per_slice
         known = self._slice_keys.get(key, {})
-        keys_left: dict[str, tuple[str, list[str]]] = {}
+        existing_ports = []  # each slice's ports as a group key, and its endpoints' keys
+        for es in existing if groups else ():
+            md = es["metadata"]
+            was = known.get(md["name"])
+            if was is not None and was[0] == md.get("resourceVersion"):
+                existing_ports.append(was[1:])  # the slice as this controller left it
+            else:
+                existing_ports.append(
+                    (
+                        json.dumps(es.get("ports") or [], sort_keys=True),
+                        list(map(_endpoint_key, es.get("endpoints") or ())),
+                    )
+                )
+        most = self.max_endpoints_per_slice
+        keys_left: dict[str, tuple[str, str, list[str]]] = {}
         for ports_key in sorted(groups):
             ports, (wanted,) = groups[ports_key]
             remaining = dict(zip(map(_KEY, wanted), wanted))  # endpoint key -> item
             kept = []
-            for es, es_ports in zip(existing, existing_ports, strict=True):
+            for es, (es_ports, keys) in zip(existing, existing_ports, strict=True):
                 if es_ports != ports_key:
                     continue
-                md = es["metadata"]
-                was = known.get(md["name"])
-                if was is not None and was[0] == md.get("resourceVersion"):
-                    keys = was[1]  # the slice as this controller left it: its endpoints' keys are known
-                else:
-                    keys = list(map(_endpoint_key, es.get("endpoints") or ()))
                 kept.append((es, list(filter(None, map(remaining.pop, keys, itertools.repeat(None))))))
             rest = [item for item in wanted if item[2] in remaining] if remaining else []
             taken = 0
@@ -385,7 +394,12 @@ class EndpointSliceController(Controller):
             left[md["name"]] = md.get("resourceVersion")
             if items:
                 self._adopt(key, ordered, group_key, items, written)
-                keys_left[md["name"]] = (md.get("resourceVersion"), list(map(_KEY, items)))
+                stored_ports = written.get("ports") or []
+                keys_left[md["name"]] = (
+                    md.get("resourceVersion"),
+                    group_key if stored_ports == ports else json.dumps(stored_ports, sort_keys=True),
+                    list(map(_KEY, items)),
+                )
         self._slice_keys[key] = keys_left
         for es in existing:
             if es["metadata"]["name"] not in used:
