@@ -218,21 +218,20 @@ def ip_order(ip: str) -> tuple[int, ...]:
     return tuple(int(x) for x in ip.split("."))
 
 
-#: The last few Pods whose signature was taken, with it: an update reaches the Pod handlers of both endpoint
-#: controllers with the same two objects, and its new Pod is the next update's old one.  Cached Pods are never
-#: modified (a new version is a new object), and holding them here keeps their identity unique.
-_SIGNED: list[tuple[dict, tuple]] = []
+#: The last Pod update compared, (old, new, whether an endpoint shows a difference): an update reaches the Pod
+#: handlers of both endpoint controllers with the same two objects.  Cached Pods are never modified (a new
+#: version is a new object), and holding the two here keeps their identity unique.
+_LAST_COMPARED: list[Any] = [None, None, False]
 
 
-def _pod_signature(pod: dict) -> tuple:
-    for held, signature in _SIGNED:
-        if held is pod:
-            return signature
-    signature = _signature(pod)
-    _SIGNED.append((pod, signature))
-    if len(_SIGNED) > 4:
-        del _SIGNED[0]
-    return signature
+def _endpoints_differ(old: dict, new: dict) -> bool:
+    """``podEndpointsChanged``: does anything an endpoint shows differ between two versions of a Pod?"""
+    last = _LAST_COMPARED
+    if last[0] is old and last[1] is new:
+        return last[2]
+    differ = _signature(old) != _signature(new)
+    last[:] = old, new, differ
+    return differ
 
 
 def _signature(pod: dict) -> tuple:
@@ -453,8 +452,8 @@ def watch_service_pods(
                 )
 
     def on_pod_update(old: dict, new: dict) -> None:
-        if _pod_signature(old) == _pod_signature(new):
-            return  # podEndpointsChanged: nothing an endpoint shows has changed
+        if not _endpoints_differ(old, new):
+            return  # nothing an endpoint shows has changed
         if old["metadata"].get("labels") != new["metadata"].get("labels"):
             on_pod(old)
         on_pod(new)
