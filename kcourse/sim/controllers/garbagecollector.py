@@ -126,8 +126,17 @@ class GarbageCollector(Controller):
             return
         refs = md.get("ownerReferences") or []
         deleting = bool(md.get("deletionTimestamp"))
-        finalizers = md.get("finalizers") or []
         node = self.nodes.get(uid)
+        if (
+            not deleting
+            and node is not None
+            and not node.virtual
+            and not node.being_deleted
+            and not node.deleting_dependents
+            and node.owners == refs
+        ):
+            return  # the common case of the check below, without reading the finalizers
+        finalizers = md.get("finalizers") or []
         if node is None or node.virtual:
             resource_, ns, name = _identity(obj, resource)
             if node is None:
