@@ -15,9 +15,91 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from kcourse.sim.scheduler import Cache
+from kcourse.sim.scheduler.framework.types import NodeInfo
+from kcourse.sim.scheduler.schedule_one import (
+    _ARRAY_SELECT_MIN,
+    _select_ties,
+    _select_walk,
+    select_host,
+)
+
+
+class _Fw:
+    def __init__(self, rng):
+        self.rng = rng
+
+
+class OwnRandom(random.Random):
+    """A subclass drawing its own way (``random()`` only): ``randrange`` then never uses getrandbits."""
+
+    def random(self):
+        return super().random()
+
+
+def random_totals(r: random.Random) -> list[int]:
+    n = r.randrange(1, 400)
+    spread = r.choice([1, 2, 3, 5, 50, 10_000])
+    totals = [r.randrange(spread) for _ in range(n)]
+    if r.random() < 0.3:
+        totals.sort()
+    elif r.random() < 0.2:
+        totals.sort(reverse=True)
+    return totals
+
+
+@pytest.mark.parametrize("rng_class", [random.Random, OwnRandom])
+def test_the_array_selection_picks_and_draws_as_the_walk(rng_class):
+    r = random.Random(17)
+    for _ in range(3000):
+        totals = random_totals(r)
+        seed = r.randrange(2**32)
+        walk_rng, tie_rng = rng_class(seed), rng_class(seed)
+        chosen = _select_walk(totals, walk_rng)
+        assert _select_ties(np.array(totals, dtype=np.int64), tie_rng) == chosen
+        assert tie_rng.getstate() == walk_rng.getstate()
+        assert _select_ties(np.array(totals, dtype=np.int64), None) == _select_walk(totals, None)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_walk_draws_randrange_of_the_tie_count_at_each_tie(seed):
+    """Upstream's reservoir sampling, spelled out: the draws to make, in order, and the choice they give."""
+    totals = [3, 5, 5, 2, 5, 7, 7, 7, 1, 7]
+    draws = random.Random(seed)
+    got = [draws.randrange(n) for n in (2, 3, 2, 3, 4)]  # ties of 5 (rows 2, 4), then of 7 (rows 6, 7, 9)
+    expected = 5  # 7 took the lead at row 5
+    for row, draw in zip((6, 7, 9), got[2:]):
+        if draw == 0:
+            expected = row
+    walk_rng, tie_rng = random.Random(seed), random.Random(seed)
+    assert _select_walk(totals, walk_rng) == expected
+    assert _select_ties(np.array(totals, dtype=np.int64), tie_rng) == expected
+    assert walk_rng.getstate() == tie_rng.getstate() == draws.getstate()
+
+
+def test_select_host_takes_either_path_with_the_same_result():
+    r = random.Random(3)
+    for _ in range(400):
+        totals = [r.choice([10, 11, 11]) for _ in range(r.randrange(1, 3 * _ARRAY_SELECT_MIN))]
+        nodes = [NodeInfo(f"node-{i}") for i in range(len(totals))]
+        seed = r.randrange(2**32)
+        a, b = random.Random(seed), random.Random(seed)
+        as_list = select_host(_Fw(a), nodes, totals)
+        as_array = select_host(_Fw(b), nodes, np.array(totals, dtype=np.int64))
+        assert as_list == as_array == nodes[_select_walk(totals, random.Random(seed))].name
+        assert a.getstate() == b.getstate()
+
+
+def test_totals_beyond_int64_are_walked():
+    totals = [2**70, 2**70 + 1, 2**70 + 1] * _ARRAY_SELECT_MIN
+    nodes = [NodeInfo(f"n{i}") for i in range(len(totals))]
+    rng = random.Random(1)
+    assert select_host(_Fw(rng), nodes, totals) == nodes[_select_walk(totals, random.Random(1))].name
+    assert rng.getstate() != random.Random(1).getstate()
+
 
 # --- Cache.update_pod against remove + add ---------------------------------------------------------------
 

@@ -28,6 +28,7 @@ pods" is an Error status, as upstream.
 from __future__ import annotations
 
 import itertools
+import random
 from array import array
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -73,9 +74,10 @@ class CycleResult:
     """What one cycle decided (``ScheduleResult`` plus the diagnosis).
 
     ``scores`` (node → plugin → weighted score) and ``total`` (node → sum)
-    are built when first read: a cycle keeps one compact array per plugin
-    over the scored nodes (``scored``), as most results are never read plugin
-    by plugin, and ``scheduler.decisions`` holds a thousand of them.
+    are built when first read: a cycle keeps the scored NodeInfos (the list
+    it scored, not a copy of their names) and one compact array per plugin
+    over them (``scored``), as most results are never read plugin by plugin,
+    and ``scheduler.decisions`` holds a thousand of them.
     ``state`` is the cycle's CycleState, which the binding cycle (Reserve,
     Bind) reads; the Scheduler drops it once the pod is bound or requeued.
     """
@@ -94,7 +96,7 @@ class CycleResult:
         victims: list[PodInfo] | None = None,
         error: bool = False,
         *,
-        scored: tuple[list[str], dict[str, array]] | None = None,
+        scored: tuple[list[NodeInfo], dict[str, array]] | None = None,
         state: CycleState | None = None,
     ):
         self.node = node
@@ -115,15 +117,19 @@ class CycleResult:
 
     @cached_property
     def scores(self) -> dict[str, dict[str, int]]:
-        names, columns = self._scored
+        names, columns = self._scored_names(), self._scored[1]
         return {
             name: {plugin: column[i] for plugin, column in columns.items()} for i, name in enumerate(names)
         }
 
     @cached_property
     def total(self) -> dict[str, int]:
-        names, columns = self._scored
+        names, columns = self._scored_names(), self._scored[1]
         return dict(zip(names, map(sum, zip(*columns.values())))) if columns else dict.fromkeys(names, 0)
+
+    def _scored_names(self) -> list[str]:
+        """The scored nodes' names, in scoring order (a node's name never changes: read when asked)."""
+        return [ni.name for ni in self._scored[0]]
 
     @property
     def decided_by(self) -> str | None:
@@ -215,7 +221,7 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         len(feasible),
         evaluated,
         statuses,
-        scored=([ni.name for ni in feasible], compact),
+        scored=(feasible, compact),
         state=state,
     )
 
@@ -340,13 +346,36 @@ def _walk_arrays(
     return feasible_view.nodes, statuses, feasible_view
 
 
-def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:
-    """``selectHost``: highest total wins; ties by reservoir sampling (each tied node equally likely)."""
+def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int] | np.ndarray) -> str:
+    """``selectHost``: highest total wins; ties by reservoir sampling (each tied node equally likely).
+
+    Walking the totals in order, a total above the best so far takes the lead
+    and a total equal to it replaces the leader with probability 1/count (one
+    ``randrange(count)`` per tie, as upstream's ``rand.Intn(cntOfMaxScore)``).
+    Over a few hundred nodes the ties are found with array operations and only
+    they are walked (:func:`_select_ties`); both ways draw the same numbers.
+    """
+    rng = fw.rng
+    if len(totals) >= _ARRAY_SELECT_MIN:
+        try:
+            column = np.asarray(totals, dtype=np.int64)
+        except OverflowError:  # a total beyond int64 (odd nodes scored node by node): walk them
+            pass
+        else:
+            return nodes[_select_ties(column, rng)].name
+    return nodes[_select_walk(totals, rng)].name
+
+
+#: From this many scored nodes on, ``select_host`` finds the ties with numpy (below, a loop is cheaper).
+_ARRAY_SELECT_MIN = 32
+
+
+def _select_walk(totals: list[int] | np.ndarray, rng: random.Random | None) -> int:
+    """The reservoir sampling of ``select_host``, node by node: the row of the node chosen."""
     selected = 0
     best = totals[0]
     count = 1
-    rng = fw.rng
-    for i in range(1, len(nodes)):
+    for i in range(1, len(totals)):
         s = totals[i]
         if s > best:
             selected, best, count = i, s, 1
@@ -354,4 +383,47 @@ def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:
             count += 1
             if rng is not None and rng.randrange(count) == 0:
                 selected = i
-    return nodes[selected].name
+    return selected
+
+
+def _select_ties(totals: np.ndarray, rng: random.Random | None) -> int:
+    """``_select_walk`` visiting only the ties: the same choice, the same random numbers drawn.
+
+    A *lead* is a row whose total is above every earlier one (row 0 too); a
+    *tie* is a row equal to the best before it, and its ``count`` is how many
+    rows since the lead share that total, itself included.  The choice is the
+    last tie after the last lead that drew 0, else that lead.
+    """
+    running = np.maximum.accumulate(totals)
+    lead = np.empty(len(totals), dtype=bool)
+    lead[0] = True
+    np.greater(totals[1:], running[:-1], out=lead[1:])
+    last_lead = int(np.flatnonzero(lead)[-1])
+    if rng is None:
+        return last_lead
+    equal = totals == running  # the leads and the ties
+    ties = np.flatnonzero(equal & ~lead)
+    if not ties.size:
+        return last_lead
+    seen = np.cumsum(equal)  # leads and ties up to each row
+    at_lead = np.maximum.accumulate(np.where(lead, seen, 0))  # ... up to the row's lead
+    counts = (seen - at_lead + 1)[ties]
+    last_zero = -1
+    if type(rng) is random.Random:
+        # randrange(n) with one positive int is Random._randbelow(n), which for random.Random itself is
+        # _randbelow_with_getrandbits (CPython 3.11 random.py): k = n.bit_length() bits, redrawn until
+        # below n.  Done inline here, it is the same draws at a fraction of the calls' cost.
+        getrandbits = rng.getrandbits
+        for i, n in zip(ties.tolist(), counts.tolist()):
+            k = n.bit_length()
+            r = getrandbits(k)
+            while r >= n:
+                r = getrandbits(k)
+            if not r:
+                last_zero = i
+    else:  # a subclass may draw differently: ask it
+        randrange = rng.randrange
+        for i, n in zip(ties.tolist(), counts.tolist()):
+            if not randrange(n):
+                last_zero = i
+    return max(last_lead, last_zero)  # the last tie drawing 0 after the last lead, else that lead
