@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from kcourse.sim.scheduler import Cache
-from kcourse.sim.scheduler.framework.types import NodeInfo
+from kcourse.sim.scheduler.framework.types import NodeInfo, PodInfo
 from kcourse.sim.scheduler.schedule_one import (
     _ARRAY_SELECT_MIN,
     _select_ties,
@@ -216,3 +216,21 @@ def test_updating_a_bound_pod_leaves_the_cache_as_removing_and_adding_it(seed):
             for c in (plain, quick):
                 c.matching_counts(selector, "default")
         assert cache_facts(quick) == cache_facts(plain)
+
+
+def pod_info_facts(pi: PodInfo) -> tuple:
+    return tuple((name, getattr(pi, name)) for name in PodInfo.__slots__)
+
+
+def test_a_renewed_pod_info_is_the_pod_info_of_the_new_version():
+    """Shared facts when the spec object is shared, recomputed otherwise: PodInfo(new) either way."""
+    r = random.Random(9)
+    names = ["a", "b"]
+    for i in range(400):
+        old = pod(r, f"p{i}", names)
+        new = changed(r, old, names)
+        if r.random() < 0.1:
+            new["metadata"]["name"] = "other"
+        if r.random() < 0.1:
+            new["spec"] = dict(new["spec"], priority=7)
+        assert pod_info_facts(PodInfo(old).renewed(new)) == pod_info_facts(PodInfo(new))

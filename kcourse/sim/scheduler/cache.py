@@ -135,7 +135,7 @@ class Cache:
         if ni is None or old is None or old.host_ports:
             self.add_pod(pod)
             return
-        pi = PodInfo(pod)
+        pi = old.renewed(pod)
         if (
             pi.requests != old.requests
             or pi.non_zero != old.non_zero
