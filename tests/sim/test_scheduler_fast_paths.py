@@ -22,6 +22,8 @@ from kcourse.sim.scheduler import Cache
 from kcourse.sim.scheduler.framework.types import NodeInfo, PodInfo
 from kcourse.sim.scheduler.schedule_one import (
     _ARRAY_SELECT_MIN,
+    _compact,
+    _compact_columns,
     _select_ties,
     _select_walk,
     select_host,
@@ -99,6 +101,30 @@ def test_totals_beyond_int64_are_walked():
     rng = random.Random(1)
     assert select_host(_Fw(rng), nodes, totals) == nodes[_select_walk(totals, random.Random(1))].name
     assert rng.getstate() != random.Random(1).getstate()
+
+
+def test_the_score_columns_are_compacted_together_as_one_by_one():
+    r = random.Random(4)
+    for _ in range(300):
+        n = r.randrange(0, 50)
+        columns = {
+            f"P{i}": np.array([r.randrange(-300, 300) * r.choice([1, 7]) for _ in range(n)], dtype=np.int64)
+            for i in range(r.randrange(0, 5))
+        }
+        if columns and r.random() < 0.3:
+            columns["Listed"] = [r.randrange(100) for _ in range(n)]
+        together = _compact_columns(columns)
+        assert list(together) == list(columns)
+        assert together == {p: _compact(c) for p, c in columns.items()}
+
+
+@pytest.mark.parametrize("big", [2**31, -(2**31) - 1, 2**40])
+def test_a_score_beyond_32_bits_fails_the_same_together_or_alone(big):
+    columns = {"A": np.array([1, 2, 3], dtype=np.int64), "B": np.array([4, big, 6], dtype=np.int64)}
+    with pytest.raises(OverflowError):
+        _compact(columns["B"])
+    with pytest.raises(OverflowError):
+        _compact_columns(columns)
 
 
 # --- Cache.update_pod against remove + add ---------------------------------------------------------------

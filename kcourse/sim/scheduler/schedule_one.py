@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import random
 from array import array
+from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -215,7 +216,7 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         columns, totals = fw.run_score_arrays(state, pod, feasible_view)
     else:
         columns, totals = fw.run_score_plugins(state, pod, feasible)
-    compact = {plugin: _compact(column) for plugin, column in columns.items()}
+    compact = _compact_columns(columns)
     return CycleResult(
         select_host(fw, feasible, totals),
         len(feasible),
@@ -224,6 +225,16 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         scored=(feasible, compact),
         state=state,
     )
+
+
+def _compact_columns(columns: Mapping[str, list[int] | np.ndarray]) -> dict[str, array]:
+    """``_compact`` of every column; all arrays (the usual case) are checked and converted together."""
+    if columns and all(isinstance(column, np.ndarray) for column in columns.values()):
+        stacked = np.vstack(list(columns.values()))
+        if not stacked.size or -(2**31) <= int(stacked.min()) and int(stacked.max()) < 2**31:
+            rows = stacked.astype(np.intc)
+            return {plugin: array("i", row.tobytes()) for plugin, row in zip(columns, rows)}
+    return {plugin: _compact(column) for plugin, column in columns.items()}
 
 
 def _compact(column: list[int] | np.ndarray) -> array:
@@ -307,7 +318,8 @@ def _walk_arrays(
     n = len(nodes)
     want = num_feasible_nodes_to_find(n, fw.percentage_of_nodes_to_score)
     start = fw.next_start_node_index % n
-    walk = np.roll(np.arange(n), -start) if start else np.arange(n)  # walk position → row of the view
+    walk = np.arange(start, start + n)  # walk position → row of the view: start, …, n − 1, 0, …, start − 1
+    walk[n - start :] -= n
     sure = sure[walk]
     counted = np.cumsum(sure)  # surely-feasible nodes among walk positions 0..i
     statuses: dict[str, Status] = {}
