@@ -321,6 +321,11 @@ def _walk_arrays(
     walk = np.arange(start, start + n)  # walk position → row of the view: start, …, n − 1, 0, …, start − 1
     walk[n - start :] -= n
     sure = sure[walk]
+    stop = min(want, n)
+    if sure[:stop].all():  # the usual case: the first ``want`` nodes of the walk surely pass, and it stops
+        feasible_view = view.subset(walk[:stop])
+        fw.next_start_node_index = (start + stop) % n
+        return feasible_view.nodes, {}, feasible_view
     counted = np.cumsum(sure)  # surely-feasible nodes among walk positions 0..i
     statuses: dict[str, Status] = {}
     checked: list[int] = []  # walk positions filtered one by one that fit
