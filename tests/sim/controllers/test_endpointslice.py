@@ -291,8 +291,8 @@ def test_slices_kept_from_changes_hold_every_endpoint_once_and_keep_endpoints_wh
     endpoints where they are: ``staging/src/k8s.io/endpointslice/reconciler.go``)."""
     import random
 
-    from kcourse.sim.controllers.endpointslice import _place_endpoint
     from kcourse.sim.controllers.endpoints import OrderedEntries
+    from kcourse.sim.controllers.endpointslice import _place_endpoint
     from kcourse.sim.objects import timestamp
 
     rng = random.Random(3)
