@@ -584,7 +584,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.cri.runtime_service.StartContainer(c.cid)
         c.run(self.clock.now)
         c.ready = False
-        c.fails, c.oks = {}, {}
+        c.fails = c.oks = None  # the prober counts this instance afresh
         c.unhealthy = c.unready = False
         c.started = not c.spec.get("startupProbe")
         self.record(p, "Normal", "Started", f"Started container {c.name}", c)
