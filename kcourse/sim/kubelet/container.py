@@ -24,6 +24,7 @@ table); here one record per container holds them all.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -220,7 +221,8 @@ class PodRecord:
     _n_inits: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.namespace, self.name = self.key.split("/", 1)
+        namespace, self.name = self.key.split("/", 1)
+        self.namespace = sys.intern(namespace)  # one string for all the Pods of a namespace
         self.log_directory = f"/var/log/pods/{self.namespace}_{self.name}_{self.uid}"
         inits = tuple(c for c in self.ctrs.values() if c.init)
         self._ordered = inits + tuple(c for c in self.ctrs.values() if not c.init)
