@@ -110,18 +110,20 @@ def _attributes(obj: Any, stop: set[int]) -> list[tuple[str, Any]]:
     """An object's attributes, and one level down for those that are plain objects (a controller manager's
     controllers, a kubelet's managers), so a breakdown can name them."""
     out: list[tuple[str, Any]] = []
-    for name, value in vars(obj).items():
+    for name, value in _fields(obj):
         if id(value) in stop:
             continue
-        inner = getattr(value, "__dict__", None)
-        if (
-            isinstance(inner, dict)
-            and not isinstance(value, _SKIP)
-            and type(value).__module__.startswith("kcourse")
-        ):
-            out.extend((f"{name}.{k}", v) for k, v in inner.items() if id(v) not in stop)
+        if not isinstance(value, _SKIP) and type(value).__module__.startswith("kcourse"):
+            out.extend((f"{name}.{k}", v) for k, v in _fields(value) if id(v) not in stop)
         out.append((name, value))
     return out
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    """An object's attributes: its ``__dict__`` and its slots."""
+    inner = getattr(obj, "__dict__", None)
+    found = list(inner.items()) if isinstance(inner, dict) else []
+    return found + [(n, getattr(obj, n)) for n in _slots(type(obj)) if n != "__dict__" and hasattr(obj, n)]
 
 
 def _resource(key: str) -> str:

@@ -198,17 +198,26 @@ RUNTIME_INFO = {
 
 @dataclass(slots=True)
 class CallRecord:
-    """One CRI call as the trace shows it."""
+    """One CRI call as the trace shows it.
+
+    The chain is kept in two parts: the hops (one string per runtime, shared by all its calls) and
+    what this call did there, so a record holds only its own text.
+    """
 
     time: float
     service: str  # RuntimeService or ImageService
     rpc: str
     subject: str  # namespace/pod (or the image)
-    chain: str
+    hops: str  # ``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc``
+    detail: str = ""  # `` create (nginx 1a2b… from nginx:1.27)``: appended to the last hop
+
+    @property
+    def chain(self) -> str:
+        return self.hops + self.detail
 
     @property
     def message(self) -> str:
-        return f"{self.rpc} {self.subject}: {self.chain}"
+        return f"{self.rpc} {self.subject}: {self.hops}{self.detail}"
 
 
 @dataclass(slots=True)
@@ -219,6 +228,8 @@ class _Sandbox:
     created_at: int
     ip: str
     handler: str
+    #: ``namespace/name`` of its Pod: the subject of every call about the sandbox, made once.
+    subject: str = ""
 
 
 @dataclass(slots=True)
@@ -267,6 +278,9 @@ class ContainerRuntime:
         #: The last :data:`CALL_LOG_SIZE` calls, oldest first.
         self.calls: deque[CallRecord] = deque(maxlen=CALL_LOG_SIZE)
         self.pod_cidr = ""
+        hops = ("kubelet", *self.info.daemon_hops)
+        #: The chain of hops of a call that stops at the daemon, and of one that goes down to the OCI runtime.
+        self._hops = (" → ".join(hops), " → ".join((*hops, *self.info.shim_hops, self.oci)))
         self.runtime_service = RuntimeService(self)
         self.image_service = ImageService(self)
         sandbox = self.registry.resolve(SANDBOX_IMAGE)
@@ -299,15 +313,20 @@ class ContainerRuntime:
 
         ``_rpc`` names the call where it is made; every call travels the same hops.
         """
-        hops = ["kubelet", *self.info.daemon_hops]
-        if oci:
-            hops += [*self.info.shim_hops, self.oci + (f" {action}" if action else "")]
-        elif action:
-            hops[-1] += f" {action}"
-        return " → ".join(hops)
+        return self._hops[oci] + (f" {action}" if action else "")
 
-    def _record(self, service: str, rpc: str, subject: str, chain: str) -> CallRecord:
-        rec = CallRecord(self.host.clock.now, service, rpc, subject, chain)
+    def _record(
+        self, service: str, rpc: str, subject: str, action: str = "", oci: bool = True, tail: str = ""
+    ) -> CallRecord:
+        """Log a call whose chain is :meth:`chain` of ``action`` (and ``oci``), then ``tail``."""
+        rec = CallRecord(
+            self.host.clock.now,
+            service,
+            rpc,
+            subject,
+            self._hops[oci],
+            (f" {action}" if action else "") + tail,
+        )
         self.calls.append(rec)
         return rec
 
@@ -381,12 +400,12 @@ class RuntimeService:
 
     def Version(self, _version: str = "v1") -> VersionResponse:
         rt = self.rt
-        rt._record("RuntimeService", "Version", rt.node, rt.chain("Version", oci=False))
+        rt._record("RuntimeService", "Version", rt.node, oci=False)
         return VersionResponse("0.1.0", rt.info.runtime_name, rt.info.version, "v1")
 
     def Status(self) -> RuntimeStatus:
         rt = self.rt
-        rt._record("RuntimeService", "Status", rt.node, rt.chain("Status", oci=False))
+        rt._record("RuntimeService", "Status", rt.node, oci=False)
         net = bool(rt.pod_cidr)
         return RuntimeStatus(
             [
@@ -408,7 +427,8 @@ class RuntimeService:
             "RuntimeService",
             "UpdateRuntimeConfig",
             rt.node,
-            rt.chain("UpdateRuntimeConfig", f"(podCIDR {pod_cidr})", oci=False),
+            f"(podCIDR {pod_cidr})",
+            oci=False,
         )
 
     def RunPodSandbox(self, request: RunPodSandboxRequest, ip: str) -> RunPodSandboxResponse:
@@ -419,8 +439,9 @@ class RuntimeService:
         rt = self.rt
         sid = rt.new_id()
         cfg = request.config
+        subject = self._subject(cfg.metadata)
         rt.sandboxes[sid] = _Sandbox(
-            sid, cfg, PodSandboxState.SANDBOX_READY, rt._now_ns(), ip, request.runtime_handler
+            sid, cfg, PodSandboxState.SANDBOX_READY, rt._now_ns(), ip, request.runtime_handler, subject
         )
         if rt.oci_runtime == "kata":
             what = (
@@ -429,12 +450,7 @@ class RuntimeService:
         else:
             what = f"create ({SANDBOX_IMAGE.rsplit('/', 1)[-1]} sandbox {sid[:4]}…)"
         net = "host network" if cfg.host_network else f"CNI gave {ip}"
-        rt._record(
-            "RuntimeService",
-            "RunPodSandbox",
-            self._subject(cfg.metadata),
-            rt.chain("RunPodSandbox", what) + f"; {net}",
-        )
+        rt._record("RuntimeService", "RunPodSandbox", subject, what, tail=f"; {net}")
         return RunPodSandboxResponse(sid)
 
     def PodSandboxStatus(self, pod_sandbox_id: str) -> PodSandboxStatus:
@@ -443,8 +459,9 @@ class RuntimeService:
         rt._record(
             "RuntimeService",
             "PodSandboxStatus",
-            self._subject(s.config.metadata),
-            rt.chain("PodSandboxStatus", oci=False) + f" (sandbox {s.id[:4]}… {s.state.name}, IP {s.ip})",
+            s.subject,
+            oci=False,
+            tail=f" (sandbox {s.id[:4]}… {s.state.name}, IP {s.ip})",
         )
         return PodSandboxStatus(
             s.id,
@@ -473,10 +490,9 @@ class RuntimeService:
         rt._record(
             "RuntimeService",
             "StopPodSandbox",
-            self._subject(s.config.metadata),
-            rt.chain("StopPodSandbox", what) + "; CNI DEL releases the pod's IP"
-            if not s.config.host_network
-            else rt.chain("StopPodSandbox", what),
+            s.subject,
+            what,
+            tail="" if s.config.host_network else "; CNI DEL releases the pod's IP",
         )
 
     def RemovePodSandbox(self, pod_sandbox_id: str) -> None:
@@ -486,12 +502,7 @@ class RuntimeService:
             return  # removing a removed sandbox is not an error in CRI
         for cid in [c.id for c in rt.containers.values() if c.sandbox_id == s.id]:
             del rt.containers[cid]
-        rt._record(
-            "RuntimeService",
-            "RemovePodSandbox",
-            self._subject(s.config.metadata),
-            rt.chain("RemovePodSandbox", f"delete (sandbox {s.id[:4]}…)"),
-        )
+        rt._record("RuntimeService", "RemovePodSandbox", s.subject, f"delete (sandbox {s.id[:4]}…)")
 
     def ListPodSandbox(self, filter: PodSandboxFilter | None = None) -> list[PodSandbox]:
         out = []
@@ -507,7 +518,7 @@ class RuntimeService:
         self, pod_sandbox_id: str, config: ContainerConfig, sandbox_config: PodSandboxConfig
     ) -> str:
         rt = self.rt
-        self._sandbox(pod_sandbox_id)
+        sandbox = self._sandbox(pod_sandbox_id)
         img = rt.find_image(config.image.image)
         if img is None:
             raise CriError(
@@ -517,13 +528,13 @@ class RuntimeService:
         rt.containers[cid] = _Container(
             cid, pod_sandbox_id, config, img.repo_digests[0], ContainerState.CONTAINER_CREATED, rt._now_ns()
         )
+        meta = sandbox_config.metadata
+        same = sandbox.subject == f"{meta.namespace}/{meta.name}"
         rt._record(
             "RuntimeService",
             "CreateContainer",
-            self._subject(sandbox_config.metadata),
-            rt.chain(
-                "CreateContainer", f"create ({config.metadata.name} {cid[:4]}… from {config.image.image})"
-            ),
+            sandbox.subject if same else self._subject(meta),
+            f"create ({config.metadata.name} {cid[:4]}… from {config.image.image})",
         )
         return cid
 
@@ -531,13 +542,13 @@ class RuntimeService:
         rt = self.rt
         c = self._container(container_id)
         c.state, c.started_at = ContainerState.CONTAINER_RUNNING, rt._now_ns()
-        meta = rt.sandboxes[c.sandbox_id].config.metadata
+        subject = rt.sandboxes[c.sandbox_id].subject
         where = "inside the pod's VM" if rt.oci_runtime == "kata" else f"in sandbox {c.sandbox_id[:4]}…"
         rt._record(
             "RuntimeService",
             "StartContainer",
-            self._subject(meta),
-            rt.chain("StartContainer", f"start ({c.config.metadata.name} {c.id[:4]}… {where})"),
+            subject,
+            f"start ({c.config.metadata.name} {c.id[:4]}… {where})",
         )
 
     def StopContainer(
@@ -553,13 +564,10 @@ class RuntimeService:
             c.state, c.finished_at = ContainerState.CONTAINER_EXITED, rt._now_ns()
             c.exit_code = 137 if killed else exit_code
             c.reason = "Error" if c.exit_code else "Completed"
-        meta = rt.sandboxes[c.sandbox_id].config.metadata
+        subject = rt.sandboxes[c.sandbox_id].subject
         how = f"SIGTERM, SIGKILL after {timeout}s" if killed else "SIGTERM"
         rt._record(
-            "RuntimeService",
-            "StopContainer",
-            self._subject(meta),
-            rt.chain("StopContainer", f"kill ({c.config.metadata.name} {c.id[:4]}…: {how})"),
+            "RuntimeService", "StopContainer", subject, f"kill ({c.config.metadata.name} {c.id[:4]}…: {how})"
         )
 
     def RemoveContainer(self, container_id: str) -> None:
@@ -567,12 +575,12 @@ class RuntimeService:
         c = rt.containers.pop(container_id, None)
         if c is None:
             return
-        meta = rt.sandboxes[c.sandbox_id].config.metadata if c.sandbox_id in rt.sandboxes else None
+        sandbox = rt.sandboxes.get(c.sandbox_id)
         rt._record(
             "RuntimeService",
             "RemoveContainer",
-            self._subject(meta) if meta else c.id[:12],
-            rt.chain("RemoveContainer", f"delete ({c.config.metadata.name} {c.id[:4]}…)"),
+            sandbox.subject if sandbox is not None else c.id[:12],
+            f"delete ({c.config.metadata.name} {c.id[:4]}…)",
         )
 
     def ListContainers(self, filter: ContainerFilter | None = None) -> list[Container]:
@@ -633,12 +641,11 @@ class RuntimeService:
                 f"container is not created or running: checking if container "
                 f"{container_id} is running: container not running",
             )
-        meta = rt.sandboxes[c.sandbox_id].config.metadata
         rt._record(
             "RuntimeService",
             "ExecSync",
-            self._subject(meta),
-            rt.chain("ExecSync", f"exec ({' '.join(cmd)}, timeout {timeout}s)"),
+            rt.sandboxes[c.sandbox_id].subject,
+            f"exec ({' '.join(cmd)}, timeout {timeout}s)",
         )
         code, output = answer(cmd) if answer is not None else (0, "")
         return ExecSyncResponse(output.encode(), b"", code)
@@ -662,10 +669,7 @@ class ImageService:
             manifest = rt.registry.resolve(image.image)
         except CriError:
             rt._record(
-                "ImageService",
-                "PullImage",
-                subject,
-                rt.chain("PullImage", f"← registry: {image.image} not found", oci=False),
+                "ImageService", "PullImage", subject, f"← registry: {image.image} not found", oci=False
             )
             raise
         rt._store_image(image.image, manifest.repo_digest, manifest.size)
@@ -673,7 +677,8 @@ class ImageService:
             "ImageService",
             "PullImage",
             subject,
-            rt.chain("PullImage", f"← registry ({image.image}, {manifest.size} bytes)", oci=False),
+            f"← registry ({image.image}, {manifest.size} bytes)",
+            oci=False,
         )
         return manifest.repo_digest
 
@@ -684,7 +689,8 @@ class ImageService:
             "ImageService",
             "ImageStatus",
             subject or image.image,
-            rt.chain("ImageStatus", f"({image.image}: {'present' if img else 'not present'})", oci=False),
+            f"({image.image}: {'present' if img else 'not present'})",
+            oci=False,
         )
         return img
 
@@ -696,7 +702,7 @@ class ImageService:
         img = rt.find_image(image.image)
         if img is not None:
             rt.images = {k: v for k, v in rt.images.items() if v is not img}
-            rt._record("ImageService", "RemoveImage", image.image, rt.chain("RemoveImage", oci=False))
+            rt._record("ImageService", "RemoveImage", image.image, oci=False)
 
     def ImageFsInfo(self) -> list[FilesystemUsage]:
         used = sum(i.size for i in self.rt.images.values())

@@ -69,9 +69,13 @@ NGINX_START = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class ProgramContext:
-    """What a container's program gets: where it runs and how it writes its log."""
+    """What a container's program gets: where it runs and how it writes its log.
+
+    ``pod`` is the Pod as a registered program reads it (its name, uid, host network and IP when the
+    container started); None for a :class:`GenericProgram`, which reads nothing of it.
+    """
 
     host: Host
     node: str
@@ -79,7 +83,7 @@ class ProgramContext:
     pod_name: str
     container: str
     log: Callable[[str], None]
-    pod: dict
+    pod: dict | None
     spec: dict = field(default_factory=dict)
     #: What the image's program listens on (:class:`kcourse.sim.registry.Endpoint`), from the registry.
     serves: tuple = ()
@@ -87,6 +91,8 @@ class ProgramContext:
 
 class GenericProgram:
     """Any image without a registered program: a few deterministic log lines, healthy while running."""
+
+    __slots__ = ("ctx", "running")
 
     def __init__(self, ctx: ProgramContext):
         self.ctx = ctx

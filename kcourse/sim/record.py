@@ -143,13 +143,19 @@ class _LRU:
     A plain dict keeps its keys in insertion order, so a use is a pop and a re-insert, and the least
     recently used key is the first: an ``OrderedDict`` would keep a linked list beside the dict, about 60
     bytes an entry, and a cluster's recorders hold hundreds of thousands of entries.
+
+    A dict leaves a hole where a key was removed until it grows, and finding its first key walks over the
+    holes before it: a full cache that evicts on every new key (the scheduler's, one Event per Pod) would
+    walk thousands of them each time.  So every ``size // 4`` evictions the dict is copied, which leaves
+    the holes behind (the same keys in the same order).
     """
 
-    __slots__ = ("_data", "size")
+    __slots__ = ("_data", "_evicted", "size")
 
     def __init__(self, size: int = MAX_LRU_CACHE_ENTRIES):
         self.size = size
         self._data: dict[Hashable, Any] = {}
+        self._evicted = 0
 
     def get(self, key: Hashable) -> Any:
         data = self._data
@@ -159,11 +165,23 @@ class _LRU:
         return value
 
     def add(self, key: Hashable, value: Any) -> None:
+        self._data.pop(key, None)
+        self.put(key, value)
+
+    def take(self, key: Hashable) -> Any:
+        """Remove ``key`` and return its value (None if absent): with :meth:`put` after it, a ``Get`` and
+        an ``Add`` of one key in one move to the most recent end."""
+        return self._data.pop(key, None)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """``Add`` of a key that is not in the cache (just taken, or never there)."""
         data = self._data
-        data.pop(key, None)
         data[key] = value
         if len(data) > self.size:
             del data[next(iter(data))]
+            self._evicted += 1
+            if self._evicted >= self.size // 4:
+                self._data, self._evicted = dict(data), 0
 
     def __len__(self) -> int:
         return len(self._data)
@@ -270,13 +288,15 @@ class EventSourceObjectSpamFilter:
 
     def filter(self, ev: dict) -> bool:
         """True when ``ev`` must be dropped."""
-        key = spam_key(ev)
-        now = self.clock.clock.now
-        bucket = self.cache.get(key)
+        return self.filter_key(spam_key(ev), self.clock.clock.now)
+
+    def filter_key(self, key: tuple, now: float) -> bool:
+        """:meth:`filter` of an event whose :func:`spam_key` is ``key``."""
+        bucket = self.cache.take(key)
         if bucket is None:
             bucket = TokenBucket(self.qps, self.burst, now)
         skip = not bucket.try_accept(now)
-        self.cache.add(key, bucket)
+        self.cache.put(key, bucket)
         return skip
 
 
@@ -303,18 +323,24 @@ class EventAggregator:
 
     def aggregate(self, ev: dict) -> tuple[dict, tuple]:
         """``EventAggregate``: the event to write (``ev`` or an aggregate) and its key for the logger."""
-        now = self.clock.clock.now
         key, local = aggregate_key(ev)
-        record: _AggregateRecord | None = self.cache.get(key)
+        return self.aggregate_keyed(ev, key, local, None, self.clock.clock.now)
+
+    def aggregate_keyed(
+        self, ev: dict, key: tuple, local: str, ev_key: tuple | None, now: float
+    ) -> tuple[dict, tuple]:
+        """:meth:`aggregate` of an event whose :func:`aggregate_key` is ``(key, local)`` and whose
+        :func:`event_key` is ``ev_key`` (None: work it out when needed)."""
+        record: _AggregateRecord | None = self.cache.take(key)
         # A group last seen longer ago than the interval starts afresh (a new one has no timestamp).
         if record is None or now - record.last_timestamp > self.max_interval:
             record = _AggregateRecord((), now)
         if local not in record.local_keys:
             record.local_keys += (local,)
         record.last_timestamp = now
-        self.cache.add(key, record)
+        self.cache.put(key, record)
         if len(record.local_keys) < self.max_events:
-            return ev, event_key(ev)
+            return ev, event_key(ev) if ev_key is None else ev_key
         # Do not let the set grow past the maximum (upstream pops an arbitrary one; the smallest here).
         smallest = min(record.local_keys)
         record.local_keys = tuple(k for k in record.local_keys if k != smallest)
@@ -360,12 +386,16 @@ class EventLogger:
 
     def observe(self, ev: dict, key: Hashable) -> tuple[dict, dict | None]:
         """``eventObserve``: the event as it will be written, and the patch if it updates an old one."""
-        event = dict(ev, metadata=dict(ev["metadata"]))
-        last: _EventLog | None = self.cache.get(key)
+        return self.observe_own(dict(ev, metadata=dict(ev["metadata"])), key)
+
+    def observe_own(self, event: dict, key: Hashable) -> tuple[dict, dict | None]:
+        """:meth:`observe` of an event the caller built and gives up: it becomes the event to write."""
+        last: _EventLog | None = self.cache.take(key)
         patch = None
+        md = event["metadata"]
         if last is not None and last.count > 0:
-            event["metadata"]["name"] = last.name
-            event["metadata"]["resourceVersion"] = last.resource_version
+            md["name"] = last.name
+            md["resourceVersion"] = last.resource_version
             event["firstTimestamp"] = last.first_timestamp
             event["count"] = last.count + 1
             patch = {
@@ -373,22 +403,19 @@ class EventLogger:
                 "lastTimestamp": event["lastTimestamp"],
                 "message": event["message"],
             }
-        self.cache.add(
-            key,
-            _EventLog(
-                event["count"],
-                event["firstTimestamp"],
-                event["metadata"]["name"],
-                event["metadata"].get("resourceVersion", ""),
-            ),
+        self.cache.put(
+            key, _EventLog(event["count"], event["firstTimestamp"], md["name"], md.get("resourceVersion", ""))
         )
         return event, patch
 
     def update_state(self, ev: dict) -> None:
         """``updateState``: what the server returned (its name and resourceVersion) is the new truth."""
         md = ev["metadata"]
-        self.cache.add(
-            event_key(ev),
+        cache = self.cache
+        key = event_key(ev)
+        cache.take(key)
+        cache.put(
+            key,
             _EventLog(
                 ev.get("count") or 1,
                 ev.get("firstTimestamp") or "",
@@ -436,7 +463,12 @@ class EventSink(Protocol):
 
 
 class EventRecorder:
-    """``recorderImpl``: makes Events about objects and writes them through the correlator."""
+    """``recorderImpl``: makes Events about objects and writes them through the correlator.
+
+    :meth:`event` is :meth:`make_event` and :meth:`EventCorrelator.correlate` with each key worked out
+    once, from the values it puts in the Event rather than read back from it: an object's Events are
+    written by the thousand, and the three keys share all but three of their eleven strings.
+    """
 
     def __init__(self, sink: EventSink, source: dict, clock: NanoClock):
         self.sink, self.source, self.clock = sink, source, clock
@@ -457,66 +489,102 @@ class EventRecorder:
             or not obj.get("kind")
         ):
             return None  # "Could not construct reference, will not report event"
-        ev = self.make_event(obj, etype, reason, message, field_path)
-        result = self.correlator.correlate(ev)
-        if result.skip or result.event is None:
+        now = self.clock.clock.now
+        ev = self._make(obj, etype, reason, message, field_path, now)
+        ref, message = ev["involvedObject"], ev["message"]
+        # The keys of aggregate_key, event_key and spam_key, from what the Event was made of.
+        component, host = ev["reportingComponent"], ev["reportingInstance"]
+        kind, name, uid, api_version = ref["kind"], ref["name"], ref["uid"], ref["apiVersion"]
+        namespace = ref.get("namespace", "")
+        c = self.correlator
+        group = (component, host, kind, namespace, name, uid, api_version, etype, reason, component, host)
+        own_key = (
+            component,
+            host,
+            kind,
+            namespace,
+            name,
+            ref.get("fieldPath", ""),
+            uid,
+            api_version,
+            etype,
+            reason,
+            message,
+        )
+        event, key = c.aggregator.aggregate_keyed(ev, group, message, own_key, now)
+        event, patch = c.logger.observe_own(event, key)
+        # The spam filter comes last: a dropped repeat has still been counted by the logger (upstream too).
+        if c.spam_filter.filter_key((component, host, kind, namespace, name, uid, api_version, etype), now):
             return None
-        return self._record(result.event, result.patch)
+        return self._record(event, patch)
 
     def make_event(self, obj: dict, etype: str, reason: str, message: str, field_path: str = "") -> dict:
         """``makeEvent`` plus the source ``generateEvent`` sets."""
+        return self._make(obj, etype, reason, message, field_path, self.clock.clock.now)
+
+    def _make(self, obj: dict, etype: str, reason: str, message: str, field_path: str, now: float) -> dict:
         md = obj["metadata"]
-        ref = {
-            "kind": obj.get("kind"),
-            "namespace": md.get("namespace"),
-            "name": md["name"],
-            "uid": md.get("uid"),
-            "apiVersion": obj.get("apiVersion"),
-            "resourceVersion": md.get("resourceVersion"),
-        }
-        if not md.get("namespace"):
-            ref.pop("namespace")
+        name, namespace = md["name"], md.get("namespace")
+        if namespace:
+            ref = {
+                "kind": obj.get("kind"),
+                "namespace": namespace,
+                "name": name,
+                "uid": md.get("uid"),
+                "apiVersion": obj.get("apiVersion"),
+                "resourceVersion": md.get("resourceVersion"),
+            }
+        else:
+            ref = {
+                "kind": obj.get("kind"),
+                "name": name,
+                "uid": md.get("uid"),
+                "apiVersion": obj.get("apiVersion"),
+                "resourceVersion": md.get("resourceVersion"),
+            }
         if field_path:
             ref["fieldPath"] = _shared(field_path)
-        stamp = timestamp(self.clock.clock.now)
+        stamp = timestamp(now)
+        source = self.source
         return {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {
-                "name": f"{md['name']}.{self.clock.unix_nano():x}",
-                "namespace": md.get("namespace") or "default",
-            },
+            "metadata": {"name": f"{name}.{self.clock.unix_nano():x}", "namespace": namespace or "default"},
             "involvedObject": ref,
             "reason": reason,
             "message": _shared(message),
-            "source": dict(self.source),
+            "source": dict(source),
             "firstTimestamp": stamp,
             "lastTimestamp": stamp,
             "count": 1,
             "type": etype,
             "eventTime": None,
-            "reportingComponent": self.source["component"],
-            "reportingInstance": self.source.get("host", ""),
+            "reportingComponent": source["component"],
+            "reportingInstance": source.get("host", ""),
         }
 
     def _record(self, ev: dict, patch: dict | None) -> dict | None:
-        """``recordEvent``: PATCH a repeat (CREATE if it vanished), CREATE a new one; a refusal drops it."""
-        ns = ev["metadata"]["namespace"]
+        """``recordEvent``: PATCH a repeat (CREATE if it vanished), CREATE a new one; a refusal drops it.
+
+        ``ev`` is the recorder's own: a new one is the body of the create as it is.  The logger's new
+        record is filed under the :func:`event_key` of what the server stored, as upstream's."""
+        md = ev["metadata"]
+        ns = md["namespace"]
         stored: dict | None = None
         try:
             if patch is not None:
                 try:
-                    stored = self.sink.patch(
-                        "events", ev["metadata"]["name"], patch, ns, patch_type="strategic"
-                    )
+                    stored = self.sink.patch("events", md["name"], patch, ns, patch_type="strategic")
                 except ApiError as e:
                     if e.code != 404:
                         raise
             if stored is None:
-                new = dict(ev, metadata=dict(ev["metadata"]))
-                new["metadata"].pop("resourceVersion", None)
-                stored = self.sink.create(new, ns)
+                if "resourceVersion" in md:
+                    ev = dict(ev, metadata=dict(md))
+                    ev["metadata"].pop("resourceVersion")
+                stored = self.sink.create(ev, ns)
         except ApiError:
             return None  # AlreadyExists, a terminating namespace, invalid: "will not retry!"
         self.correlator.update_state(stored)
         return stored
+

@@ -35,7 +35,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -106,9 +106,18 @@ class Reference:
 
 
 def parse_reference(image: str) -> Reference:
-    """``ParseNormalizedNamed`` plus the default tag: raises :class:`ImageReferenceError` with its text."""
+    """``ParseNormalizedNamed`` plus the default tag: raises :class:`ImageReferenceError` with its text.
+
+    A name parses to the same (frozen) :class:`Reference` every time, so the last names parsed are
+    remembered: every Pod of a Deployment names the same image, at each of its kubelet's steps.
+    """
     if not isinstance(image, str) or not image:
         raise ImageReferenceError("invalid reference format")
+    return _parse_reference(image)
+
+
+@lru_cache(maxsize=1024)
+def _parse_reference(image: str) -> Reference:
     if re.fullmatch(r"[a-f0-9]{64}", image):
         raise ImageReferenceError(
             f"invalid repository name ({image}), cannot specify 64-byte hexadecimal strings"

@@ -36,7 +36,10 @@ building or comparing anything.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +52,7 @@ from ..objects import condition
 __all__ = [
     "MAX_ENDPOINTS",
     "EndpointsController",
+    "OrderedEntries",
     "ServicePods",
     "SharedPorts",
     "find_port",
@@ -232,8 +236,11 @@ class ServicePods:
     The Pod handlers call :meth:`pod_changed`; :meth:`entries` redoes the entries of those Pods
     only, or all of a Service's when the Service object itself changed (or :meth:`invalidate`
     said something every entry reads did).  An entry equal to the one it replaces is not replaced,
-    so an unchanged Pod's entry stays the same object; :meth:`version` moves only when one changes.
-    Entries are never modified once built: objects written from them share them safely.
+    so an unchanged Pod's entry stays the same object; :meth:`version` moves only when one changes,
+    and :attr:`changes` says which did in the last call (None: all were built afresh), so that an
+    ordered view of them (:class:`OrderedEntries`) follows without sorting again.
+    Entries are never modified once built: objects written from them share them safely.  An entry
+    may be swapped for an equal one (:meth:`adopt`: the same endpoint as the API server stores it).
     """
 
     def __init__(self, pods: Informer, entry: Callable[[dict, dict], Any]):
@@ -244,6 +251,9 @@ class ServicePods:
         self._changed: dict[str, set[str]] = {}  # Service key -> Pods with events since its last sync
         self._versions: dict[str, int] = {}
         self._epoch = 0
+        #: The last :meth:`entries` call's changes: (Pod key, the entry it had or None, the entry it has or
+        #: None) for each Pod whose entry was replaced, added or removed; None when all were built afresh.
+        self.changes: list[tuple[str, Any, Any]] | None = None
 
     def pod_changed(self, service_key: str, pod_key: str) -> None:
         self._changed.setdefault(service_key, set()).add(pod_key)
@@ -263,6 +273,16 @@ class ServicePods:
     def version(self, service_key: str) -> int:
         return self._versions.get(service_key, 0)
 
+    def entry_of(self, service_key: str, pod_key: str) -> Any:
+        entries = self._entries.get(service_key)
+        return None if entries is None else entries.get(pod_key)
+
+    def adopt(self, service_key: str, pod_key: str, entry: Any) -> None:
+        """Swap a Pod's entry for an equal one (its object as the API server stores it); not a change."""
+        entries = self._entries.get(service_key)
+        if entries is not None and pod_key in entries:
+            entries[pod_key] = entry
+
     def entries(self, svc: dict) -> dict[str, Any]:
         """The Service's entries by Pod key, brought up to date with the Pod events since the last call."""
         key = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
@@ -279,8 +299,10 @@ class ServicePods:
                     fresh[pk] = was if was is not None and was == entry else entry
             moved = old is None or fresh.keys() != old.keys() or any(fresh[k] is not old[k] for k in fresh)
             self._entries[key], self._built_for[key] = fresh, (svc, self._epoch)
+            self.changes = None
         else:
             fresh, moved = old, False
+            self.changes = changes_made = []
             ns, selector = svc["metadata"]["namespace"], svc["spec"].get("selector")
             for pk in changed:
                 pod = self.pods.get(pk)
@@ -295,13 +317,87 @@ class ServicePods:
                 if entry is None:
                     if was is not None:
                         del fresh[pk]
+                        changes_made.append((pk, was, None))
                         moved = True
                 elif was is None or was != entry:
                     fresh[pk] = entry
+                    changes_made.append((pk, was, entry))
                     moved = True
         if moved:
             self._versions[key] = self.version(key) + 1
         return fresh
+
+
+class OrderedEntries:
+    """A Service's entries grouped by their ports and in the order its object lists them, kept sorted from
+    the changes :class:`ServicePods` reports instead of sorted again at each sync.
+
+    ``place(pod_key, entry)`` says where an entry goes: (its ports' group key, the ports, which of the
+    group's ``lists`` it is in, its item — a tuple starting with its sort key and the Pod key, which
+    together are unique, so no comparison ever reaches the rest).  ``groups`` maps each group key to
+    (the ports, the lists); a group without entries is dropped.  ``version`` is the entries' version the
+    view was built for (see :meth:`ServicePods.version`).
+    """
+
+    def __init__(self, place: Callable[[str, Any], tuple[str, Any, int, tuple]], lists: int = 1):
+        self._place = place
+        self._lists = lists
+        self.groups: dict[str, tuple[Any, list[list[tuple]]]] = {}
+        self.version = -1
+
+    @classmethod
+    def follow(
+        cls,
+        view: OrderedEntries | None,
+        members: ServicePods,
+        entries: dict[str, Any],
+        before: int,
+        after: int,
+        place: Callable[[str, Any], tuple[str, Any, int, tuple]],
+        lists: int = 1,
+    ) -> OrderedEntries:
+        """``view`` brought to the entries just returned by ``members`` (whose version was ``before`` the
+        call and is ``after`` it): their changes applied, or a view built afresh."""
+        changes = members.changes
+        if view is None or changes is None or view.version != before:
+            view = cls(place, lists)
+            for pod_key in sorted(entries):
+                view._add(pod_key, entries[pod_key], False)
+            for _, group in view.groups.values():
+                for items in group:
+                    items.sort()
+        else:
+            for pod_key, was, now in changes:
+                if was is not None:
+                    view._remove(pod_key, was)
+                if now is not None:
+                    view._add(pod_key, now, True)
+        view.version = after
+        return view
+
+    def _add(self, pod_key: str, entry: Any, in_order: bool) -> None:
+        group_key, ports, which, item = self._place(pod_key, entry)
+        group = self.groups.get(group_key)
+        if group is None:
+            group = self.groups[group_key] = (ports, [[] for _ in range(self._lists)])
+        if in_order:
+            bisect.insort(group[1][which], item)
+        else:
+            group[1][which].append(item)
+
+    def _remove(self, pod_key: str, entry: Any) -> None:
+        group_key, _, which, item = self._place(pod_key, entry)
+        group = self.groups[group_key]
+        items = group[1][which]
+        at = bisect.bisect_left(items, item[:2])
+        del items[at]
+        if not any(group[1]):
+            del self.groups[group_key]
+
+    def find(self, group_key: str, which: int, pod_key: str, entry: Any) -> tuple[list[tuple], int]:
+        """The list holding a Pod's item, and its index there."""
+        items = self.groups[group_key][1][which]
+        return items, bisect.bisect_left(items, self._place(pod_key, entry)[3][:2])
 
 
 def watch_service_pods(
@@ -372,10 +468,11 @@ class EndpointsController(Controller):
         #: Service key -> (the Service, its entries' version, the Endpoints' resourceVersion, the summary) of
         #: the last sync that left the Endpoints as its entries say.
         self._in_sync: dict[str, tuple[dict, int, str, str]] = {}
-        #: Service key -> Pod key -> (the Pod entry's address, the equal address the API server stored for
-        #: it): a body puts the stored one back in its place, so the API server finds the address it already
-        #: holds (by identity) and neither decodes nor compares it again.
-        self._stored: dict[str, dict[str, tuple[dict, dict]]] = {}
+        #: Service key -> its entries by ports, ready and not ready, in address order.  After a write (or a
+        #: sync that finds the Endpoints up to date) an item's address is swapped for the equal one the API
+        #: server stores, so the next body hands that one back and the API server finds the address it
+        #: already holds (by identity) without decoding or comparing it again.
+        self._ordered: dict[str, OrderedEntries] = {}
         watch_service_pods(self, self.services, self.pods, self.members)
         self.endpoints.add_event_handler(ResourceEventHandler(on_delete=self._endpoints_deleted))
 
@@ -383,15 +480,18 @@ class EndpointsController(Controller):
         if self.services.get(f"{eps['metadata']['namespace']}/{eps['metadata']['name']}") is not None:
             self.enqueue(eps)
 
+    def _forget(self, key: str) -> None:
+        self.members.forget(key)
+        self.ports.forget(key)
+        self._ordered.pop(key, None)
+
     def sync_handler(self, key: str) -> str | None:
         ns, name = key.split("/", 1)
         svc = self.services.get(key)
         current = self.endpoints.get(key)
         synced = self._in_sync.pop(key, None)
         if svc is None:
-            self.members.forget(key)
-            self.ports.forget(key)
-            self._stored.pop(key, None)
+            self._forget(key)
             if current is None:
                 return f"service {key} is gone"
             try:
@@ -401,12 +501,14 @@ class EndpointsController(Controller):
                     raise
             return f"deleted Endpoints {key}: the service is gone"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
-            self.members.forget(key)
-            self.ports.forget(key)
-            self._stored.pop(key, None)
+            self._forget(key)
             return f"service {key} has no selector: its Endpoints are not managed here"
+        before = self.members.version(key)
         entries = self.members.entries(svc)
         version = self.members.version(key)
+        ordered = self._ordered[key] = OrderedEntries.follow(
+            self._ordered.get(key), self.members, entries, before, version, _place_address, 2
+        )
         if (
             synced is not None
             and synced[0] is svc
@@ -416,8 +518,7 @@ class EndpointsController(Controller):
         ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return f"Endpoints {key} up to date: {synced[3]}"
-        stored = self._stored.get(key, {})
-        subsets, ready, not_ready, truncated = self._subsets(entries, stored)
+        subsets, ready, not_ready, truncated, sources = self._subsets(ordered)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -430,7 +531,7 @@ class EndpointsController(Controller):
             and (current["metadata"].get("annotations") or {}) == annotations
         ):
             self._in_sync[key] = (svc, version, current["metadata"].get("resourceVersion", ""), summary)
-            self._stored[key] = self._remember(current, entries, stored)
+            self._adopt(key, current, subsets, sources)
             return f"Endpoints {key} up to date: {summary}"
         md: dict[str, Any] = {"name": name, "namespace": ns}
         if labels:
@@ -446,30 +547,27 @@ class EndpointsController(Controller):
             written = self.client.update(obj)
             verb = "updated"
         self._in_sync[key] = (svc, version, written["metadata"].get("resourceVersion", ""), summary)
-        self._stored[key] = self._remember(written, entries, stored)
+        self._adopt(key, written, subsets, sources)
         return f"{verb} Endpoints {key}: {summary}"
 
-    @staticmethod
-    def _remember(
-        eps: dict, entries: dict[str, Any], stored: dict[str, tuple[dict, dict]]
-    ) -> dict[str, tuple[dict, dict]]:
-        """Which stored address of ``eps`` (as written, or found up to date) equals which Pod entry's address,
-        for the next body to reuse (see ``_stored``)."""
-        now_stored: dict[str, tuple[dict, dict]] = {}
-        for subset in eps.get("subsets") or ():
-            for field in ("addresses", "notReadyAddresses"):
-                for got in subset.get(field) or ():
-                    ref = got.get("targetRef") or {}
-                    pod_key = f"{ref.get('namespace')}/{ref.get('name')}"
-                    entry = entries.get(pod_key)
-                    if entry is None:
-                        continue
-                    held = stored.get(pod_key)
-                    if held is not None and held[0] is entry[2] and held[1] is got:
-                        now_stored[pod_key] = held
-                    elif got == entry[2]:
-                        now_stored[pod_key] = (entry[2], got)
-        return now_stored
+    def _adopt(self, key: str, eps: dict, subsets: list[dict], sources: list[list[list[tuple]]]) -> None:
+        """Swap each address the body sent for the equal one ``eps`` (as written, or found up to date) stores
+        at the same place, in the ordered entries and in the Pod's entry (see ``_ordered``)."""
+        for sent, got, lists in zip(subsets, eps.get("subsets") or (), sources, strict=False):
+            for field, items in zip(("addresses", "notReadyAddresses"), lists, strict=True):
+                mine, theirs = sent.get(field), got.get(field)
+                if not mine or not theirs:
+                    continue
+                for at in itertools.compress(itertools.count(), map(operator.is_not, mine, theirs)):
+                    if at >= len(theirs):
+                        break
+                    address, stored = mine[at], theirs[at]
+                    if address == stored:
+                        order, pod_key, _ = items[at]
+                        items[at] = (order, pod_key, stored)
+                        entry = self.members.entry_of(key, pod_key)
+                        if entry is not None and entry[2] is address:
+                            self.members.adopt(key, pod_key, (*entry[:2], stored, *entry[3:]))
 
     @staticmethod
     def _ports(svc: dict, pod: dict) -> tuple[str, list[dict]]:
@@ -504,27 +602,16 @@ class EndpointsController(Controller):
         return group, ports, address, publish or pod_is_ready(pod), (ip, pod["metadata"].get("uid", ""))
 
     @staticmethod
-    def _subsets(
-        entries: dict[str, Any], stored: dict[str, tuple[dict, dict]] | None = None
-    ) -> tuple[list[dict], int, int, bool]:
+    def _subsets(ordered: OrderedEntries) -> tuple[list[dict], int, int, bool, list[list[list[tuple]]]]:
         """The subsets: one per group of resolved ports, addresses in the order of their IP's text, then
-        UID.  An address the API server already stores (``stored``, see ``_stored``) is taken in its place."""
-        groups: dict[str, tuple[list[dict], list[tuple], list[tuple]]] = {}
-        stored = stored or {}
-        for pod_key in sorted(entries):
-            group_key, ports, address, ready, order = entries[pod_key]
-            held = stored.get(pod_key)
-            if held is not None and held[0] is address:
-                address = held[1]
-            group = groups.setdefault(group_key, (ports, [], []))
-            (group[1] if ready else group[2]).append((order, pod_key, address))
-        subsets, ready, not_ready, kept = [], 0, 0, 0
+        UID; with, for each subset, the ordered lists (ready, not ready) its addresses come from."""
+        subsets, sources, ready, not_ready, kept = [], [], 0, 0, 0
         truncated = False
-        for _, (ports, ordered, not_ordered) in sorted(groups.items()):
-            ordered.sort()
-            not_ordered.sort()
-            addrs = [address for _, _, address in ordered]
-            not_addrs = [address for _, _, address in not_ordered]
+        groups = ordered.groups
+        for group_key in sorted(groups):
+            ports, lists = groups[group_key]
+            addrs = list(map(_ADDRESS, lists[0]))
+            not_addrs = list(map(_ADDRESS, lists[1]))
             room = MAX_ENDPOINTS - kept
             if len(addrs) + len(not_addrs) > room:
                 truncated = True
@@ -540,5 +627,15 @@ class EndpointsController(Controller):
                 subset["ports"] = ports
             if addrs or not_addrs:
                 subsets.append(subset)
+                sources.append(lists)
             ready, not_ready = ready + len(addrs), not_ready + len(not_addrs)
-        return subsets, ready, not_ready, truncated
+        return subsets, ready, not_ready, truncated, sources
+
+
+def _place_address(pod_key: str, entry: tuple) -> tuple[str, Any, int, tuple]:
+    """Where an Endpoints entry goes in its :class:`OrderedEntries`: ready or not, by address order."""
+    group_key, ports, address, ready, order = entry
+    return group_key, ports, 0 if ready else 1, (order, pod_key, address)
+
+
+_ADDRESS = operator.itemgetter(2)

@@ -34,7 +34,10 @@ not by themselves refresh endpoint zones.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +47,7 @@ from ..errors import ApiError
 from ..informer import ResourceEventHandler, SharedInformerFactory
 from ..objects import owner_reference
 from .endpoints import (
+    OrderedEntries,
     ServicePods,
     SharedPorts,
     endpoint_ports,
@@ -106,10 +110,13 @@ class EndpointSliceController(Controller):
         #: message) of the last sync that left the slices as its entries say.
         self._in_sync: dict[str, tuple[dict, int, dict[str, str], str]] = {}
         self.tracker = EndpointSliceTracker()
-        #: Service key -> endpoint key -> (an entry's endpoint, the equal endpoint the API server stored for
-        #: it): a body puts the stored one back in its place, so the API server finds the endpoint it already
-        #: holds (by identity) and neither decodes nor compares it again.
-        self._stored: dict[str, dict[str, tuple[dict, dict]]] = {}
+        #: Service key -> its entries by ports, in endpoint order.  After a write (or a sync that finds a
+        #: slice up to date) an item's endpoint is swapped for the equal one the API server stores, so the
+        #: next body hands that one back and the API server finds the endpoint it already holds (by
+        #: identity) without decoding or comparing it again.
+        self._ordered: dict[str, OrderedEntries] = {}
+        #: Service key -> slice name -> (its resourceVersion, its endpoints' keys) as the last sync left it.
+        self._slice_keys: dict[str, dict[str, tuple[str, list[str]]]] = {}
         #: Slice events that arrive while a sync is writing, handled when it returns (see sync_handler).
         self._echoes: list[tuple[Callable[..., None], tuple[dict, ...]]] | None = None
         watch_service_pods(self, self.services, self.pods, self.members)
@@ -206,20 +213,6 @@ class EndpointSliceController(Controller):
         ports = endpoint_ports(svc, pod)
         return json.dumps(ports, sort_keys=True), ports
 
-    @staticmethod
-    def _desired(entries: dict[str, Any]) -> dict[str, tuple[list[dict], list[tuple]]]:
-        """Endpoints grouped by resolved ports: {ports-json: (ports, [(IP order, Pod key, key, endpoint)])}.
-
-        Each group is in IP order, Pods with the same IP by key.
-        """
-        groups: dict[str, tuple[list[dict], list[tuple]]] = {}
-        for pod_key in sorted(entries):
-            group, ports, ep, ep_key, order = entries[pod_key]
-            groups.setdefault(group, (ports, []))[1].append((order, pod_key, ep_key, ep))
-        for _, eps in groups.values():
-            eps.sort()
-        return groups
-
     def _new_slice(self, svc: dict, ports: list[dict], endpoints: list[dict]) -> dict:
         return {
             "apiVersion": "discovery.k8s.io/v1",
@@ -244,25 +237,25 @@ class EndpointSliceController(Controller):
             labels["service.kubernetes.io/headless"] = ""
         return labels
 
-    @staticmethod
-    def _remember(
-        es: dict,
-        wanted: dict[str, dict],
-        stored: dict[str, tuple[dict, dict]],
-        now_stored: dict[str, tuple[dict, dict]],
-    ) -> None:
-        """Record which stored endpoint of the slice ``es`` (as written, or found up to date) equals which
-        entry's endpoint, for the next body to reuse (see ``_stored``)."""
-        for got in es.get("endpoints") or ():
-            ep_key = _endpoint_key(got)
-            entry_ep = wanted.get(ep_key)
-            if entry_ep is None:
+    def _adopt(self, key: str, ordered: OrderedEntries, group_key: str, sent: list[tuple], es: dict) -> None:
+        """Swap each endpoint the body sent (``sent``: their items) for the equal one the slice ``es`` (as
+        written, or found up to date) stores at the same place, in the ordered entries and in the Pod's entry
+        (see ``_ordered``).  Endpoints sent as stored already are passed over without a look."""
+        stored = es.get("endpoints") or ()
+        eps = list(map(_EP, sent))
+        items = ordered.groups[group_key][1][0]
+        for at in itertools.compress(itertools.count(), map(operator.is_not, eps, stored)):
+            if at >= len(stored):
+                break
+            item, got = sent[at], stored[at]
+            if item[3] != got:
                 continue
-            held = stored.get(ep_key)
-            if held is not None and held[0] is entry_ep and held[1] is got:
-                now_stored[ep_key] = held
-            elif got == entry_ep:
-                now_stored[ep_key] = (entry_ep, got)
+            where = bisect.bisect_left(items, item[:2])
+            if where < len(items) and items[where] is item:
+                items[where] = (*item[:3], got, item[4])
+            entry = self.members.entry_of(key, item[1])
+            if entry is not None and entry[2] is item[3]:
+                self.members.adopt(key, item[1], (*entry[:2], got, *entry[3:]))
 
     def sync_handler(self, key: str) -> str | None:
         """Sync one Service; the slice events its own writes cause are handled after it returns.
@@ -280,27 +273,33 @@ class EndpointSliceController(Controller):
             for handler, slices in echoes:
                 handler(*slices)
 
+    def _forget(self, key: str) -> None:
+        self.members.forget(key)
+        self.ports.forget(key)
+        self._ordered.pop(key, None)
+        self._slice_keys.pop(key, None)
+
     def _sync_service(self, key: str) -> str | None:
         svc = self.services.get(key)
         synced = self._in_sync.pop(key, None)
         if svc is None:
-            self.members.forget(key)
-            self.ports.forget(key)
-            self._stored.pop(key, None)
+            self._forget(key)
             self.tracker.delete_service(key)
             return f"service {key} is gone: its slices are left to the garbage collector"
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
-            self.members.forget(key)
-            self.ports.forget(key)
-            self._stored.pop(key, None)
+            self._forget(key)
             return f"service {key} has no selector: its slices are not managed here"
         existing = [
             es for es in self.slices.by_index("service", key) if not es["metadata"].get("deletionTimestamp")
         ]
         if self.tracker.stale_slices(key, existing):
             raise StaleInformerCache("EndpointSlice informer cache is out of date")
+        before = self.members.version(key)
         entries = self.members.entries(svc)
         version = self.members.version(key)
+        ordered = self._ordered[key] = OrderedEntries.follow(
+            self._ordered.get(key), self.members, entries, before, version, _place_endpoint
+        )
         if (
             synced is not None
             and synced[0] is svc
@@ -310,78 +309,84 @@ class EndpointSliceController(Controller):
         ):
             self._in_sync[key] = synced  # nothing changed on either side since: no need to build anything
             return synced[3]
-        groups = self._desired(entries)
-        plan: list[
-            tuple[dict | None, list[dict], list[dict]]
-        ] = []  # (existing slice or None, ports, endpoints)
+        groups = ordered.groups
+        # (existing slice or None, ports, endpoints, their group)
+        plan: list[tuple[dict | None, list[dict], list[dict], str]] = []
         used: set[str] = set()
         existing_ports = (
             [json.dumps(es.get("ports") or [], sort_keys=True) for es in existing] if groups else []
         )
-        stored = self._stored.get(key, {})
-        wanted_by_key: dict[str, dict] = {}
+        most = self.max_endpoints_per_slice
+        known = self._slice_keys.get(key, {})
+        keys_left: dict[str, tuple[str, list[str]]] = {}
         for ports_key in sorted(groups):
-            ports, wanted = groups[ports_key]
-            remaining = {ep_key: ep for _, _, ep_key, ep in wanted}
-            wanted_by_key.update(remaining)
+            ports, (wanted,) = groups[ports_key]
+            remaining = dict(zip(map(_KEY, wanted), wanted))  # endpoint key -> item
             kept = []
             for es, es_ports in zip(existing, existing_ports, strict=True):
                 if es_ports != ports_key:
                     continue
-                eps = []
-                for ep in es.get("endpoints") or []:
-                    ep_key = _endpoint_key(ep)
-                    wanted_ep = remaining.pop(ep_key, None)
-                    if wanted_ep is not None:
-                        held = stored.get(ep_key)
-                        eps.append(
-                            ep if held is not None and held[0] is wanted_ep and held[1] is ep else wanted_ep
-                        )
-                kept.append((es, eps))
-            rest = [ep for _, _, ep_key, ep in wanted if ep_key in remaining]
-            for es, eps in kept:
-                while rest and len(eps) < self.max_endpoints_per_slice:
-                    eps.append(rest.pop(0))
-                if eps:
-                    plan.append((es, ports, eps))
+                md = es["metadata"]
+                was = known.get(md["name"])
+                if was is not None and was[0] == md.get("resourceVersion"):
+                    keys = was[1]  # the slice as this controller left it: its endpoints' keys are known
+                else:
+                    keys = list(map(_endpoint_key, es.get("endpoints") or ()))
+                kept.append((es, list(filter(None, map(remaining.pop, keys, itertools.repeat(None))))))
+            rest = [item for item in wanted if item[2] in remaining] if remaining else []
+            taken = 0
+            for es, items in kept:
+                if taken < len(rest) and len(items) < most:
+                    more = rest[taken : taken + most - len(items)]
+                    items.extend(more)
+                    taken += len(more)
+                if items:
+                    plan.append((es, ports, items, ports_key))
                     used.add(es["metadata"]["name"])
-            for i in range(0, len(rest), self.max_endpoints_per_slice):
-                plan.append((None, ports, rest[i : i + self.max_endpoints_per_slice]))
+            for i in range(taken, len(rest), most):
+                plan.append((None, ports, rest[i : i + most], ports_key))
         if not groups:  # no endpoints: keep (or create) one empty placeholder slice
             placeholder = next(
                 (es for es in existing if not es.get("endpoints")), existing[0] if existing else None
             )
-            plan.append((placeholder, [], []))
+            plan.append((placeholder, [], [], ""))
             if placeholder is not None:
                 used.add(placeholder["metadata"]["name"])
-        created = updated = deleted = 0
+        created = updated = deleted = total = ready = 0
         left: dict[str, str] = {}  # the slices as this sync leaves them: name -> resourceVersion
-        now_stored: dict[str, tuple[dict, dict]] = {}
-        for es, ports, eps in plan:
+        for es, ports, items, group_key in plan:
+            eps = list(map(_EP, items))
+            total += len(eps)
+            ready += sum(map(_READY, items))
             if es is None:
                 written = self.client.create(self._new_slice(svc, ports, eps))
-                self.tracker.update(written)
-                left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
-                self._remember(written, wanted_by_key, stored, now_stored)
                 created += 1
-                continue
-            labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
-            if (
-                es.get("endpoints") == eps
-                and (es.get("ports") or []) == ports
-                and es["metadata"].get("labels") == labels
-            ):
-                left[es["metadata"]["name"]] = es["metadata"].get("resourceVersion")
-                self._remember(es, wanted_by_key, stored, now_stored)
-                continue
-            written = self.client.update(
-                {**es, "metadata": {**es["metadata"], "labels": labels}, "endpoints": eps, "ports": ports}
-            )
-            self.tracker.update(written)
-            left[written["metadata"]["name"]] = written["metadata"].get("resourceVersion")
-            self._remember(written, wanted_by_key, stored, now_stored)
-            updated += 1
-        self._stored[key] = now_stored
+            else:
+                labels = {**(es["metadata"].get("labels") or {}), **self._labels(svc)}
+                if (
+                    es.get("endpoints") == eps
+                    and (es.get("ports") or []) == ports
+                    and es["metadata"].get("labels") == labels
+                ):
+                    written = es
+                else:
+                    written = self.client.update(
+                        {
+                            **es,
+                            "metadata": {**es["metadata"], "labels": labels},
+                            "endpoints": eps,
+                            "ports": ports,
+                        }
+                    )
+                    updated += 1
+            if written is not es:
+                self.tracker.update(written)
+            md = written["metadata"]
+            left[md["name"]] = md.get("resourceVersion")
+            if items:
+                self._adopt(key, ordered, group_key, items, written)
+                keys_left[md["name"]] = (md.get("resourceVersion"), list(map(_KEY, items)))
+        self._slice_keys[key] = keys_left
         for es in existing:
             if es["metadata"]["name"] not in used:
                 self.tracker.expect_deletion(es)
@@ -391,8 +396,6 @@ class EndpointSliceController(Controller):
                     if err.code != 404:
                         raise
                 deleted += 1
-        total = sum(len(eps) for _, _, eps in plan)
-        ready = sum(1 for _, _, eps in plan for ep in eps if ep["conditions"]["ready"])
         changes = ", ".join(
             f"{n} {what}"
             for n, what in ((created, "created"), (updated, "updated"), (deleted, "deleted"))
@@ -401,3 +404,12 @@ class EndpointSliceController(Controller):
         summary = f"{len(plan)} slice(s) for {key}, {total} endpoint(s) ({ready} ready)"
         self._in_sync[key] = (svc, version, left, summary + ", up to date")
         return summary + (f": {changes}" if changes else ", up to date")
+
+
+def _place_endpoint(pod_key: str, entry: tuple) -> tuple[str, Any, int, tuple]:
+    """Where an EndpointSlice entry goes in its :class:`OrderedEntries`: by IP, then Pod key."""
+    group_key, ports, ep, ep_key, order = entry
+    return group_key, ports, 0, (order, pod_key, ep_key, ep, ep["conditions"]["ready"])
+
+
+_KEY, _EP, _READY = operator.itemgetter(2), operator.itemgetter(3), operator.itemgetter(4)

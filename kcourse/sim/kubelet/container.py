@@ -97,7 +97,7 @@ class Terminated:
 ContainerState = Waiting | Running | Terminated
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerRecord:
     """What the kubelet knows about one container of one of its Pods."""
 
@@ -168,7 +168,7 @@ class ContainerRecord:
         self.timers.clear()
 
 
-@dataclass
+@dataclass(slots=True)
 class PodRecord:
     """What the kubelet knows about one of its Pods: the sandbox, the containers, the pod worker's state.
 
@@ -203,6 +203,15 @@ class PodRecord:
     gone_from_api: bool = False
     deleted_sent: bool = False
     network_wait_logged: bool = False
+    #: Of the key, split once: every CRI config and Event of the Pod shares these strings.
+    namespace: str = field(init=False)
+    name: str = field(init=False)
+    #: ``/var/log/pods/<namespace>_<name>_<uid>``: where the runtime writes this Pod's container logs.
+    log_directory: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.namespace, self.name = self.key.split("/", 1)
+        self.log_directory = f"/var/log/pods/{self.namespace}_{self.name}_{self.uid}"
 
     def observe(self, pod: dict) -> None:
         """The informer delivered a version of the Pod: keep what the worker reads of it."""
@@ -227,25 +236,12 @@ class PodRecord:
         }
 
     @property
-    def namespace(self) -> str:
-        return self.key.split("/", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.key.split("/", 1)[1]
-
-    @property
     def host_network(self) -> bool:
         return bool(self.spec.get("hostNetwork"))
 
     @property
     def restart_policy(self) -> str:
         return self.spec.get("restartPolicy", "Always")
-
-    @property
-    def log_directory(self) -> str:
-        """``/var/log/pods/<namespace>_<name>_<uid>``: where the runtime writes this Pod's container logs."""
-        return f"/var/log/pods/{self.namespace}_{self.name}_{self.uid}"
 
     def ordered(self) -> list[ContainerRecord]:
         """Init containers first, in order, then the app containers."""

@@ -42,6 +42,8 @@ all containers of a Pod are stopped one after another, not in parallel.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +70,7 @@ from ..programs import GenericProgram, ProgramContext, ignores_sigterm, lifetime
 from ..resources import object_key
 from .container import ContainerRecord, PodRecord, Terminated, Waiting, should_restart, status_of
 from .images import BACKOFF_INITIAL, BACKOFF_MAX, ImageManager
-from .logs import ContainerLogsMixin
+from .logs import ContainerLogsMixin, LogFile
 from .node_status import DEFAULT_CAPACITY, KUBELET_VERSION, NodeStatusMixin
 from .pleg import GenericPLEG
 from .prober import ProberManager
@@ -96,6 +98,30 @@ DURATIONS = {
     "UpdateRuntimeConfig": 0.01,
 }
 KATA_EXTRA = {"RunPodSandbox": 1.5, "StartContainer": 0.1}
+
+
+#: Shared by every CRI config that has none: the runtime only reads them (a reader copies what it hands out).
+_NONE_LIST: list = []
+_NONE_DICT: dict = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _cluster_first_dns(namespace: str) -> DNSConfig:
+    """The sandbox's resolv.conf for ``dnsPolicy: ClusterFirst``: one per namespace, shared by its Pods."""
+    return DNSConfig(
+        ["10.96.0.10"], [f"{namespace}.svc.cluster.local", "svc.cluster.local", "cluster.local"], ["ndots:5"]
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _image_spec(image: str) -> ImageSpec:
+    return ImageSpec(image)
+
+
+@functools.lru_cache(maxsize=64)
+def _restart_count_annotations(count: int) -> dict[str, str]:
+    """A container config's annotations: the same dict for every container restarted ``count`` times."""
+    return {"io.kubernetes.container.restartCount": str(count)}
 
 
 def _lost_power(c: ContainerRecord) -> bool:
@@ -137,7 +163,10 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.pleg = GenericPLEG(self)
         self.image_manager = ImageManager(self)
         self.pods: dict[str, PodRecord] = {}
-        self.log_store: dict[str, list[str]] = {}
+        self.log_store: dict[str, LogFile] = {}
+        #: The last log line prefix made (time, stream, ``"<time> <stream> F "``): the lines a program
+        #: writes at one instant share it.
+        self._log_prefix: tuple[float, str, str] = (-1.0, "", "")
         self._links: dict[str, str] = {}
         self.pod_informer: Informer | None = None
         self.node_informer: Informer | None = None
@@ -435,34 +464,34 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         return self.event(key, rec.message if rec else "", verb="cri", component=self.runtime_name)
 
     def sandbox_config(self, p: PodRecord) -> PodSandboxConfig:
+        """generatePodSandboxConfig: what RunPodSandbox gets (and the runtime keeps while the sandbox lives).
+
+        What is the same for many Pods is shared, never copied: the DNS config of a namespace, the
+        empty port list and annotations, and the Pod's name strings from its record.
+        """
         spec = p.spec
         ports = [
             PortMapping(port.get("protocol", "TCP"), port.get("containerPort", 0), port.get("hostPort", 0))
             for c in spec.get("containers") or []
             for port in c.get("ports") or []
             if port.get("hostPort")
-        ]
+        ] or _NONE_LIST
         dns = None
         if not spec.get("hostNetwork") and spec.get("dnsPolicy", "ClusterFirst") == "ClusterFirst":
-            ns = p.namespace
-            dns = DNSConfig(
-                ["10.96.0.10"], [f"{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local"], ["ndots:5"]
-            )
+            dns = _cluster_first_dns(p.namespace)
         return PodSandboxConfig(
             PodSandboxMetadata(p.name, p.uid, p.namespace, max(p.sandbox_attempt, 0)),
             hostname=self.node if spec.get("hostNetwork") else p.name,
             log_directory=p.log_directory,
             dns_config=dns,
             port_mappings=ports,
-            labels=dict(
-                p.labels or {},
-                **{
-                    "io.kubernetes.pod.name": p.name,
-                    "io.kubernetes.pod.namespace": p.namespace,
-                    "io.kubernetes.pod.uid": p.uid,
-                },
-            ),
-            annotations=dict(p.annotations or {}),
+            labels={
+                **(p.labels or _NONE_DICT),
+                "io.kubernetes.pod.name": p.name,
+                "io.kubernetes.pod.namespace": p.namespace,
+                "io.kubernetes.pod.uid": p.uid,
+            },
+            annotations=dict(p.annotations) if p.annotations else _NONE_DICT,
             host_network=bool(spec.get("hostNetwork")),
         )
 
@@ -524,27 +553,29 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         ):
             c.restart_count += 1  # restartCount: how many times this container was started again
         attempt = c.attempts
-        log_path = f"{c.name}/{attempt}.log"
+        spec = c.spec
+        env = spec.get("env")
         cfg = ContainerConfig(
             ContainerMetadata(c.name, attempt),
-            ImageSpec(c.spec["image"]),
-            list(c.spec.get("command") or []),
-            list(c.spec.get("args") or []),
-            c.spec.get("workingDir", ""),
-            [KeyValue(e["name"], str(e.get("value", ""))) for e in c.spec.get("env") or []],
+            _image_spec(spec["image"]),
+            spec.get("command") or _NONE_LIST,  # the spec's own list, never mutated: shared, not copied
+            spec.get("args") or _NONE_LIST,
+            spec.get("workingDir", ""),
+            [KeyValue(e["name"], str(e.get("value", ""))) for e in env] if env else _NONE_LIST,
             {
                 "io.kubernetes.container.name": c.name,
                 "io.kubernetes.pod.name": p.name,
                 "io.kubernetes.pod.namespace": p.namespace,
                 "io.kubernetes.pod.uid": p.uid,
             },
-            {"io.kubernetes.container.restartCount": str(c.restart_count)},
-            log_path,
+            _restart_count_annotations(c.restart_count),
+            sys.intern(f"{c.name}/{attempt}.log"),
         )
         c.cid = self.cri.runtime_service.CreateContainer(p.sandbox_id, cfg, self.sandbox_config(p))
         c.attempts += 1
         pods_path = f"{p.log_directory}/{c.name}/{attempt}.log"
-        self.log_store.setdefault(pods_path, [])
+        if pods_path not in self.log_store:
+            self.log_store[pods_path] = LogFile()
         self._links[f"/var/log/containers/{p.name}_{p.namespace}_{c.name}-{c.cid}.log"] = pods_path
         self.record(p, "Normal", "Created", f"Created container: {c.name}", c)
         return self.cri_event(p.key)
@@ -581,13 +612,21 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def _start_program(self, p: PodRecord, c: ContainerRecord) -> None:
         path = f"{p.log_directory}/{c.name}/{c.attempts - 1}.log"
-        lines = self.log_store.setdefault(path, [])
+        lines = self.log_store.get(path)
+        if lines is None:
+            lines = self.log_store[path] = LogFile()
 
         def log(line: str, stream: str = "stdout") -> None:
-            stamp = micro_timestamp(self.clock.now).rstrip("Z") + "000Z"
-            lines.append(f"{stamp} {stream} F {line}")
+            now = self.clock.now
+            when, last_stream, prefix = self._log_prefix
+            if when != now or last_stream != stream:
+                stamp = micro_timestamp(now).rstrip("Z") + "000Z"
+                prefix = f"{stamp} {stream} F "
+                self._log_prefix = (now, stream, prefix)
+            lines.write(prefix, line if type(line) is str else f"{line}")
 
         # A program reads only the host's services.
+        factory = self._program_factory(c)
         ctx = ProgramContext(
             self.host,
             self.node,
@@ -595,11 +634,10 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
             p.name,
             c.name,
             log,
-            self._program_pod(p),
+            self._program_pod(p) if factory is not None else None,
             c.spec,
             self.cri.registry.serves(c.spec["image"]),
         )
-        factory = self._program_factory(c)
         c.program = factory(ctx) if factory is not None else GenericProgram(ctx)
         c.program.start()
 

@@ -8,7 +8,11 @@ shippers such as Fluent Bit tail.  ``kubectl logs`` goes through the API
 server to the kubelet's ``/containerLogs`` endpoint, which picks the
 instance as ``validateContainerLogStatus`` (``kubelet_pods.go``) does.
 
-These are methods of the kubelet, as upstream keeps them.
+These are methods of the kubelet, as upstream keeps them.  A file is a
+:class:`LogFile`: a sequence of its lines that keeps each line as the
+``<time> <stream> F `` prefix of the write it came from (one string for all
+the lines a program writes at one instant) and its text (often a constant
+of the program), joining them only when a line is read.
 
 Simplified: ``--since``, ``--limit-bytes`` and following are not modelled;
 logs are never rotated.
@@ -16,7 +20,8 @@ logs are never rotated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, overload
 
 from ..component import Component
 from ..errors import ApiError
@@ -25,18 +30,70 @@ from .container import ContainerRecord, PodRecord
 if TYPE_CHECKING:
     from .status import StatusManager
 
-__all__ = ["ContainerLogsMixin"]
+__all__ = ["ContainerLogsMixin", "LogFile"]
+
+
+class LogFile(Sequence[str]):
+    """One container log file: an append-only sequence of CRI log lines (``<time> <stream> F <text>``).
+
+    Reading a line (by index, slice or iteration) gives the same string the file holds; the lines
+    are kept as a prefix and a text each, so what many lines or many containers have in common is
+    held once.
+    """
+
+    __slots__ = ("_prefixes", "_texts")
+
+    def __init__(self) -> None:
+        self._prefixes: list[str] = []
+        self._texts: list[str] = []
+
+    def write(self, prefix: str, text: str) -> None:
+        """Append the line ``prefix + text`` (``prefix`` is ``"<time> <stream> F "``)."""
+        self._prefixes.append(prefix)
+        self._texts.append(text)
+
+    def append(self, line: str) -> None:
+        """Append a whole line."""
+        self.write("", line)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [a + b for a, b in zip(self._prefixes[index], self._texts[index], strict=True)]
+        return self._prefixes[index] + self._texts[index]
+
+    def __iter__(self) -> Iterator[str]:
+        for a, b in zip(self._prefixes, self._texts, strict=True):
+            yield a + b
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LogFile):
+            return list(self) == list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 class ContainerLogsMixin(Component):
     """The kubelet's log files and its ``/containerLogs`` endpoint."""
 
     pods: dict[str, PodRecord]
-    log_store: dict[str, list[str]]
+    log_store: dict[str, LogFile]
     _links: dict[str, str]
     status_manager: StatusManager
 
-    def log_files(self) -> dict[str, list[str]]:
+    def log_files(self) -> dict[str, LogFile]:
         """The node's ``/var/log/containers/*.log`` (symlinks into ``/var/log/pods``), for log shippers."""
         return {
             link: self.log_store[target]
@@ -112,7 +169,7 @@ class ContainerLogsMixin(Component):
             raise ApiError(
                 400, "BadRequest", f'container "{c.name}" in pod "{pod}" is waiting to start - no logs yet'
             )
-        lines = self.log_store[path]
+        lines: Sequence[str] = self.log_store[path]
         if tail is not None and tail >= 0:
             lines = lines[-tail:] if tail else []
         out = []

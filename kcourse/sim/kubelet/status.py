@@ -180,7 +180,8 @@ class StatusManager:
         """The Pod's conditions as ``generateAPIPodStatus`` sets them, in :data:`CONDITION_ORDER`.
 
         A condition keeps its ``lastTransitionTime`` unless its status changes (``set_condition``,
-        applied to copies); a condition that comes out equal is the old dict itself.
+        applied to a copy of a condition that changes); a condition that comes out equal is the old
+        dict itself, and one that would is not copied at all.
         """
         inits, mains = p.inits(), p.mains()
         initialized = all(c.succeeded for c in inits)
@@ -193,7 +194,7 @@ class StatusManager:
             "PodScheduled": "True",
         }
         not_ready = [c.name for c in mains if not c.ready]
-        holder: dict[str, Any] = {"kind": "Pod", "status": {"conditions": [dict(c) for c in old]}}
+        updated = list(old)
         for ctype in CONDITION_ORDER:
             reason = message = ""
             if ctype == "Initialized" and not initialized:
@@ -208,15 +209,31 @@ class StatusManager:
                 if phase in ("Succeeded", "Failed"):
                     reason = "PodCompleted"
                     message = ""
-            set_condition(holder, ctype, conds[ctype], now, reason, message)
-        updated: list[dict] = holder["status"]["conditions"]
-        for i, before in enumerate(old):
-            if updated[i] == before:
-                updated[i] = before
+            status = conds[ctype]
+            i = next((i for i, c in enumerate(updated) if c.get("type") == ctype), -1)
+            if i >= 0 and _unchanged(updated[i], status, reason, message):
+                continue  # set_condition would give an equal dict: keep the old one itself
+            copy = [dict(updated[i])] if i >= 0 else []
+            holder: dict[str, Any] = {"kind": "Pod", "status": {"conditions": copy}}
+            set_condition(holder, ctype, status, now, reason, message)
+            changed = holder["status"]["conditions"][0]
+            if i < 0:
+                updated.append(changed)
+            elif changed != updated[i]:
+                updated[i] = changed
         ordered = sorted(
             updated, key=lambda c: CONDITION_ORDER.index(c["type"]) if c["type"] in CONDITION_ORDER else 9
         )
         return old if len(ordered) == len(old) and all(a is b for a, b in zip(ordered, old)) else ordered
+
+
+def _unchanged(cond: dict, status: str, reason: str, message: str) -> bool:
+    """Would ``set_condition`` leave this condition equal to itself (status, reason and message kept)?"""
+    return (
+        cond.get("status") == status
+        and (bool(reason) and cond["reason"] == reason if "reason" in cond else not reason)
+        and (bool(message) and cond["message"] == message if "message" in cond else not message)
+    )
 
 
 def _shared(old_status: dict | None, field: str, value: Any) -> Any:

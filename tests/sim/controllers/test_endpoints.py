@@ -329,3 +329,69 @@ def test_only_numeric_target_ports_resolve_alike_on_every_pod(port, depends):
     """``podutil.FindPort`` (``pkg/api/v1/pod/util.go``): a number is itself, a name needs the pod."""
     service = {"metadata": {"name": "s", "namespace": "default"}, "spec": {"ports": [port]}}
     assert ports_depend_on_pod(service) is depends
+
+
+def test_the_ordered_entries_kept_from_changes_equal_a_fresh_sort_and_the_object_follows_them(web):
+    """Each sync applies only the changed entries to the sorted view it keeps (no sort of every Pod); after
+    any mix of Pods arriving, turning ready or not, relabelled and deleted, the view equals a view sorted
+    afresh from the entries, and the Endpoints list the addresses in ``LessEndpointAddress`` order
+    (``pkg/api/v1/endpoints/util.go``: the IP's text, then the UID)."""
+    import random
+
+    from kcourse.sim.controllers.endpoints import OrderedEntries, _place_address
+    from kcourse.sim.objects import timestamp
+
+    rng = random.Random(11)
+    ctrl = kcm_controller(web, "endpoint-controller")
+    for step in range(80):
+        name = f"web-{rng.randrange(1, 12)}"
+        pod = web.api.peek("pods", name, "default")
+        action = rng.random()
+        if pod is None:
+            add_pod(
+                web,
+                name,
+                "node-a",
+                labels={"app": rng.choice(["web", "web", "db"])},
+                ip=f"10.244.{rng.choice([1, 2])}.{rng.randrange(2, 120)}",
+                ready=rng.random() < 0.5,
+                containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
+            )
+        elif action < 0.5:
+            set_pod_status(
+                web,
+                name,
+                conditions=[
+                    {
+                        "type": "Ready",
+                        "status": rng.choice(["True", "False"]),
+                        "lastTransitionTime": timestamp(web.now),
+                    }
+                ],
+            )
+        elif action < 0.7:
+            web.api.update(
+                dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),
+                user="admin",
+            )
+        else:
+            web.api.delete("pods", name, "default", grace_period_seconds=0)
+        if step % 3 == 0:
+            web.run_until_stable()
+            svc = web.api.peek("services", "web", "default")
+            kept = ctrl._ordered["default/web"].groups
+            entries = ctrl.members.entries(svc)
+            fresh = OrderedEntries.follow(None, ctrl.members, entries, 0, 0, _place_address, 2).groups
+            assert kept == fresh, step
+            eps = web.api.peek("endpoints", "web", "default")
+            for subset in eps.get("subsets") or []:
+                for field in ("addresses", "notReadyAddresses"):
+                    order = [(a["ip"], a["targetRef"]["uid"]) for a in subset.get(field) or []]
+                    assert order == sorted(order), step
+            listed = {
+                a["targetRef"]["name"]
+                for subset in eps.get("subsets") or []
+                for field in ("addresses", "notReadyAddresses")
+                for a in subset.get(field) or []
+            }
+            assert listed == {key.split("/")[1] for key in entries}, step

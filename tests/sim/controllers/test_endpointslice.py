@@ -282,3 +282,73 @@ def test_endpoints_of_a_numeric_target_port_share_one_ports_list(bare):
     assert len(entries) == 3 and len({id(entry[1]) for entry in entries.values()}) == 1
     [es] = slices(bare)
     assert es["ports"] == [{"name": "", "port": 8080, "protocol": "TCP"}]
+
+
+def test_slices_kept_from_changes_hold_every_endpoint_once_and_keep_endpoints_where_they_are(bare):
+    """Pods of a Service of 150 come and go and change: each sync applies only the changed entries to the
+    view it keeps, and the slices still list each Pod with an IP exactly once, at most 100 per slice,
+    with every endpoint that stayed kept in the slice and place where it was (the reconciler keeps
+    endpoints where they are: ``staging/src/k8s.io/endpointslice/reconciler.go``)."""
+    import random
+
+    from kcourse.sim.controllers.endpointslice import _place_endpoint
+    from kcourse.sim.controllers.endpoints import OrderedEntries
+    from kcourse.sim.objects import timestamp
+
+    rng = random.Random(3)
+    add_node(bare, "node-a", zone="zone-b")
+    bare.api.create(SERVICE, user="admin")
+    for i in range(150):
+        add_pod(
+            bare,
+            f"web-{i}",
+            "node-a",
+            labels={"app": "web"},
+            ip=f"10.244.{i // 100}.{i % 100 + 2}",
+            containers=CONTAINERS,
+        )
+    bare.run_until_stable()
+    ctrl = kcm_controller(bare, "endpointslice-controller")
+    for step in range(60):
+        before = {
+            es["metadata"]["name"]: [e["targetRef"]["name"] for e in es["endpoints"]] for es in slices(bare)
+        }
+        for _ in range(rng.randrange(1, 4)):
+            name = f"web-{rng.randrange(0, 170)}"
+            pod = bare.api.peek("pods", name, "default")
+            if pod is None:
+                add_pod(
+                    bare,
+                    name,
+                    "node-a",
+                    labels={"app": "web"},
+                    ip=f"10.244.3.{step + 2}",
+                    containers=CONTAINERS,
+                )
+            elif rng.random() < 0.5:
+                set_pod_status(
+                    bare,
+                    name,
+                    conditions=[
+                        {
+                            "type": "Ready",
+                            "status": rng.choice(["True", "False"]),
+                            "lastTransitionTime": timestamp(bare.now),
+                        }
+                    ],
+                )
+            else:
+                bare.api.delete("pods", name, "default", grace_period_seconds=0)
+        bare.run_until_stable()
+        now = slices(bare)
+        listed = [e["targetRef"]["name"] for es in now for e in es["endpoints"]]
+        pods = {p["metadata"]["name"] for p in bare.api.items("pods", "default") if p["status"].get("podIP")}
+        assert sorted(listed) == sorted(pods) and all(len(es["endpoints"]) <= 100 for es in now), step
+        for es in now:
+            stayed = [e["targetRef"]["name"] for e in es["endpoints"] if e["targetRef"]["name"] in pods]
+            was = [n for n in before.get(es["metadata"]["name"], []) if n in pods]
+            assert stayed[: len(was)] == was, step
+        svc = bare.api.peek("services", "web", "default")
+        entries = ctrl.members.entries(svc)
+        fresh = OrderedEntries.follow(None, ctrl.members, entries, 0, 0, _place_endpoint).groups
+        assert ctrl._ordered["default/web"].groups == fresh, step

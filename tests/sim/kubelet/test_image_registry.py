@@ -154,3 +154,14 @@ def test_the_catalog_ships_with_the_package():
     ]
     assert any(fnmatch.fnmatch("data/images.json", g) for g in globs)
     assert (root / "kcourse" / "sim" / "data" / "images.json").is_file()
+
+
+def test_an_image_name_parses_to_the_same_reference_and_a_bad_one_fails_every_time():
+    assert parse_reference("nginx:1.27") is parse_reference("nginx:1.27")
+    assert str(parse_reference("nginx:1.27")) == "docker.io/library/nginx:1.27"
+    for bad in ("Nginx:1", "nginx::1", ""):
+        for _ in range(2):
+            with pytest.raises(ImageReferenceError, match="invalid reference format"):
+                parse_reference(bad)
+    with pytest.raises(ImageReferenceError, match="invalid reference format"):
+        parse_reference(["not", "a", "name"])  # type: ignore[arg-type]
