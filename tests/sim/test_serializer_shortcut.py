@@ -169,3 +169,40 @@ def test_duplicate_keys_read_from_json_text_are_never_taken_as_equal(stored: dic
     body = loads(twice)
     for fv in ("Strict", "Warn", "Ignore"):
         _same_answer(body, fv, stored, ("metadata", "spec"))
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-01-01T00:00:00",  # no zone
+        "2026-01-01 00:00:00Z",  # a space for the T
+        "yesterday",
+        "2026-1-01T00:00:00Z",
+        "",
+    ],
+)
+def test_a_timestamp_is_answered_as_the_full_walk_answers_it_after_good_ones_were_remembered(
+    stamp: str,
+) -> None:
+    """The compiled decoders take a timestamp text that parsed before without parsing it again
+    (``metav1.Time``'s UnmarshalJSON, ``apimachinery/pkg/apis/meta/v1/time.go``): a malformed one is
+    never among them, so after thousands of good ones it is still refused in ``time.Parse``'s words,
+    at either place a timestamp sits (ObjectMeta's, and a Pod condition's)."""
+    good = "2026-01-01T00:00:00Z"
+    for fv in ("Strict", "Warn"):
+        for at in ("metadata", "condition"):
+
+            def pod(ts: str, at: str = at) -> dict:
+                body: dict = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+                if at == "metadata":
+                    body["metadata"]["creationTimestamp"] = ts
+                else:
+                    condition = {"type": "Ready", "status": "True", "lastTransitionTime": ts}
+                    body["status"] = {"conditions": [condition]}
+                return body
+
+            assert _outcome(pod(good), fv) == _outcome(pod(good), fv, reference=True)
+            assert _outcome(pod(good), fv)[0] == "ok"
+            bad = _outcome(pod(stamp), fv)
+            assert bad == _outcome(pod(stamp), fv, reference=True)
+            assert bad[0] == "error" and "parsing time" in bad[1][2]  # type: ignore[index]

@@ -136,10 +136,12 @@ class APIServer(Cacher):
         An object of a key read back from bytes written past the API may hold what only the reference
         encoder spells right (``NaN``), so it takes that one.
         """
-        stored = dict(obj)
-        md = dict(obj["metadata"])
-        md.pop("resourceVersion", None)  # the revision is etcd's, never stored inside the value
-        stored["metadata"] = md
+        md = obj["metadata"]
+        stored = obj
+        if "resourceVersion" in md:  # the revision is etcd's, never stored inside the value
+            md = dict(md)
+            del md["resourceVersion"]
+            stored = dict(obj, metadata=md)
         if (
             self._untyped[rt.plural]
             and self._cache_key(rt, md.get("namespace"), md["name"]) in self._untyped[rt.plural]

@@ -117,6 +117,45 @@ class Cache:
         if not pi.terminating:
             self._count(pi, node, 1)
 
+    def update_pod(self, pod: dict) -> None:
+        """A bound pod changed (upstream's ``updatePod``: remove the old, add the new): ``add_pod``'s result.
+
+        Most updates of a bound pod are the kubelet's status writes, which
+        change nothing the cache sums or counts.  Then the new PodInfo takes
+        the old one's place without undoing and redoing the sums, the node's
+        table row and the label group's counts; only what removing and adding
+        again would reorder is reordered (the pod goes last among its node's
+        pods and in ``pod_nodes``; its node goes last in its group's nodes when
+        it held one pod of the group), so nothing can tell the two ways apart.
+        """
+        key = object_key(pod)
+        node = pod["spec"]["nodeName"]
+        ni = self.nodes.get(node) if self.pod_nodes.get(key) == node else None
+        old = ni.pods.get(key) if ni is not None and ni.node is not None else None
+        if ni is None or old is None or old.host_ports:
+            self.add_pod(pod)
+            return
+        pi = old.renewed(pod)
+        if (
+            pi.requests != old.requests
+            or pi.non_zero != old.non_zero
+            or pi.host_ports
+            or pi._group != old._group
+            or pi.terminating != old.terminating
+        ):
+            self.add_pod(pod)
+            return
+        counts = self.group_nodes.get(pi._group) if not pi.terminating else None
+        if counts is not None and counts[node] == 1:
+            if len(counts) == 1:  # the group's last pod: removing it drops the group, adding makes it anew
+                self.add_pod(pod)
+                return
+            del counts[node]
+            counts[node] = 1
+        del ni.pods[key], self.pod_nodes[key]
+        ni.pods[key] = pi
+        self.pod_nodes[key] = node
+
     def remove_pod(self, key: str) -> None:
         node = self.pod_nodes.pop(key, None)
         if node is None:

@@ -28,7 +28,9 @@ pods" is an Error status, as upstream.
 from __future__ import annotations
 
 import itertools
+import random
 from array import array
+from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -73,9 +75,10 @@ class CycleResult:
     """What one cycle decided (``ScheduleResult`` plus the diagnosis).
 
     ``scores`` (node → plugin → weighted score) and ``total`` (node → sum)
-    are built when first read: a cycle keeps one compact array per plugin
-    over the scored nodes (``scored``), as most results are never read plugin
-    by plugin, and ``scheduler.decisions`` holds a thousand of them.
+    are built when first read: a cycle keeps the scored NodeInfos (the list
+    it scored, not a copy of their names) and one compact array per plugin
+    over them (``scored``), as most results are never read plugin by plugin,
+    and ``scheduler.decisions`` holds a thousand of them.
     ``state`` is the cycle's CycleState, which the binding cycle (Reserve,
     Bind) reads; the Scheduler drops it once the pod is bound or requeued.
     """
@@ -94,7 +97,7 @@ class CycleResult:
         victims: list[PodInfo] | None = None,
         error: bool = False,
         *,
-        scored: tuple[list[str], dict[str, array]] | None = None,
+        scored: tuple[list[NodeInfo], dict[str, array]] | None = None,
         state: CycleState | None = None,
     ):
         self.node = node
@@ -115,15 +118,19 @@ class CycleResult:
 
     @cached_property
     def scores(self) -> dict[str, dict[str, int]]:
-        names, columns = self._scored
+        names, columns = self._scored_names(), self._scored[1]
         return {
             name: {plugin: column[i] for plugin, column in columns.items()} for i, name in enumerate(names)
         }
 
     @cached_property
     def total(self) -> dict[str, int]:
-        names, columns = self._scored
+        names, columns = self._scored_names(), self._scored[1]
         return dict(zip(names, map(sum, zip(*columns.values())))) if columns else dict.fromkeys(names, 0)
+
+    def _scored_names(self) -> list[str]:
+        """The scored nodes' names, in scoring order (a node's name never changes: read when asked)."""
+        return [ni.name for ni in self._scored[0]]
 
     @property
     def decided_by(self) -> str | None:
@@ -209,15 +216,25 @@ def schedule_pod(fw: Framework, pod: dict) -> CycleResult:
         columns, totals = fw.run_score_arrays(state, pod, feasible_view)
     else:
         columns, totals = fw.run_score_plugins(state, pod, feasible)
-    compact = {plugin: _compact(column) for plugin, column in columns.items()}
+    compact = _compact_columns(columns)
     return CycleResult(
         select_host(fw, feasible, totals),
         len(feasible),
         evaluated,
         statuses,
-        scored=([ni.name for ni in feasible], compact),
+        scored=(feasible, compact),
         state=state,
     )
+
+
+def _compact_columns(columns: Mapping[str, list[int] | np.ndarray]) -> dict[str, array]:
+    """``_compact`` of every column; all arrays (the usual case) are checked and converted together."""
+    if columns and all(isinstance(column, np.ndarray) for column in columns.values()):
+        stacked = np.vstack(list(columns.values()))
+        if not stacked.size or -(2**31) <= int(stacked.min()) and int(stacked.max()) < 2**31:
+            rows = stacked.astype(np.intc)
+            return {plugin: array("i", row.tobytes()) for plugin, row in zip(columns, rows)}
+    return {plugin: _compact(column) for plugin, column in columns.items()}
 
 
 def _compact(column: list[int] | np.ndarray) -> array:
@@ -301,8 +318,14 @@ def _walk_arrays(
     n = len(nodes)
     want = num_feasible_nodes_to_find(n, fw.percentage_of_nodes_to_score)
     start = fw.next_start_node_index % n
-    walk = np.roll(np.arange(n), -start) if start else np.arange(n)  # walk position → row of the view
+    walk = np.arange(start, start + n)  # walk position → row of the view: start, …, n − 1, 0, …, start − 1
+    walk[n - start :] -= n
     sure = sure[walk]
+    stop = min(want, n)
+    if sure[:stop].all():  # the usual case: the first ``want`` nodes of the walk surely pass, and it stops
+        feasible_view = view.subset(walk[:stop])
+        fw.next_start_node_index = (start + stop) % n
+        return feasible_view.nodes, {}, feasible_view
     counted = np.cumsum(sure)  # surely-feasible nodes among walk positions 0..i
     statuses: dict[str, Status] = {}
     checked: list[int] = []  # walk positions filtered one by one that fit
@@ -340,13 +363,36 @@ def _walk_arrays(
     return feasible_view.nodes, statuses, feasible_view
 
 
-def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:
-    """``selectHost``: highest total wins; ties by reservoir sampling (each tied node equally likely)."""
+def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int] | np.ndarray) -> str:
+    """``selectHost``: highest total wins; ties by reservoir sampling (each tied node equally likely).
+
+    Walking the totals in order, a total above the best so far takes the lead
+    and a total equal to it replaces the leader with probability 1/count (one
+    ``randrange(count)`` per tie, as upstream's ``rand.Intn(cntOfMaxScore)``).
+    Over a few hundred nodes the ties are found with array operations and only
+    they are walked (:func:`_select_ties`); both ways draw the same numbers.
+    """
+    rng = fw.rng
+    if len(totals) >= _ARRAY_SELECT_MIN:
+        try:
+            column = np.asarray(totals, dtype=np.int64)
+        except OverflowError:  # a total beyond int64 (odd nodes scored node by node): walk them
+            pass
+        else:
+            return nodes[_select_ties(column, rng)].name
+    return nodes[_select_walk(totals, rng)].name
+
+
+#: From this many scored nodes on, ``select_host`` finds the ties with numpy (below, a loop is cheaper).
+_ARRAY_SELECT_MIN = 32
+
+
+def _select_walk(totals: list[int] | np.ndarray, rng: random.Random | None) -> int:
+    """The reservoir sampling of ``select_host``, node by node: the row of the node chosen."""
     selected = 0
     best = totals[0]
     count = 1
-    rng = fw.rng
-    for i in range(1, len(nodes)):
+    for i in range(1, len(totals)):
         s = totals[i]
         if s > best:
             selected, best, count = i, s, 1
@@ -354,4 +400,47 @@ def select_host(fw: Framework, nodes: list[NodeInfo], totals: list[int]) -> str:
             count += 1
             if rng is not None and rng.randrange(count) == 0:
                 selected = i
-    return nodes[selected].name
+    return selected
+
+
+def _select_ties(totals: np.ndarray, rng: random.Random | None) -> int:
+    """``_select_walk`` visiting only the ties: the same choice, the same random numbers drawn.
+
+    A *lead* is a row whose total is above every earlier one (row 0 too); a
+    *tie* is a row equal to the best before it, and its ``count`` is how many
+    rows since the lead share that total, itself included.  The choice is the
+    last tie after the last lead that drew 0, else that lead.
+    """
+    running = np.maximum.accumulate(totals)
+    lead = np.empty(len(totals), dtype=bool)
+    lead[0] = True
+    np.greater(totals[1:], running[:-1], out=lead[1:])
+    last_lead = int(np.flatnonzero(lead)[-1])
+    if rng is None:
+        return last_lead
+    equal = totals == running  # the leads and the ties
+    ties = np.flatnonzero(equal & ~lead)
+    if not ties.size:
+        return last_lead
+    seen = np.cumsum(equal)  # leads and ties up to each row
+    at_lead = np.maximum.accumulate(np.where(lead, seen, 0))  # ... up to the row's lead
+    counts = (seen - at_lead + 1)[ties]
+    last_zero = -1
+    if type(rng) is random.Random:
+        # randrange(n) with one positive int is Random._randbelow(n), which for random.Random itself is
+        # _randbelow_with_getrandbits (CPython 3.11 random.py): k = n.bit_length() bits, redrawn until
+        # below n.  Done inline here, it is the same draws at a fraction of the calls' cost.
+        getrandbits = rng.getrandbits
+        for i, n in zip(ties.tolist(), counts.tolist()):
+            k = n.bit_length()
+            r = getrandbits(k)
+            while r >= n:
+                r = getrandbits(k)
+            if not r:
+                last_zero = i
+    else:  # a subclass may draw differently: ask it
+        randrange = rng.randrange
+        for i, n in zip(ties.tolist(), counts.tolist()):
+            if not randrange(n):
+                last_zero = i
+    return max(last_lead, last_zero)  # the last tie drawing 0 after the last lead, else that lead

@@ -235,7 +235,7 @@ class Scheduler(Component):
         key = object_key(new)
         if new["spec"].get("nodeName"):
             self.queue.delete(key)
-            self.cache.add_pod(new)
+            self.cache.update_pod(new)
             if not old["spec"].get("nodeName"):
                 self.queue.move_all({ClusterEvent.ASSIGNED_POD_ADD})
             elif old["metadata"].get("labels") != new["metadata"].get("labels"):

@@ -32,7 +32,7 @@ import orjson
 
 from ..frozen import as_plain
 from .gojson import _DROP, _key_text, _State, json_kind
-from .gotypes import _Bool, _Int, _Map, _Node, _plain, _Slice, _String, _Struct, _Untyped
+from .gotypes import _Bool, _Int, _Map, _Node, _plain, _Slice, _String, _Struct, _Time, _Untyped
 
 __all__ = ["compiled", "compiled_sharing"]
 
@@ -45,8 +45,10 @@ _EXACT = orjson.OPT_PASSTHROUGH_SUBCLASS  # a subclass of str, int, dict or list
 dumps = orjson.dumps
 _MISSING = object()  # a field the stored version does not have: nothing in a body is this object
 
-# A struct field's category: a well-typed value of the first six is taken without a call.
-_STRING, _INT32, _INT64, _BOOL, _STRINGS, _LEAF, _OTHER = 1, 2, 3, 4, 5, 6, 0
+# A struct field's category: a well-typed value of the first six is taken without a call, and so is a
+# timestamp (``metav1.Time``) whose text parsed before (:attr:`.gotypes._Time.accepted`).
+_STRING, _INT32, _INT64, _BOOL, _STRINGS, _LEAF, _TIME, _OTHER = 1, 2, 3, 4, 5, 6, 7, 0
+_ACCEPTED_TIMES = _Time.accepted  # one set for the process, cleared in place when full
 
 
 def _category(node: _Node) -> int:
@@ -60,6 +62,8 @@ def _category(node: _Node) -> int:
         return _STRINGS
     if isinstance(node, _Struct) and _leaf(node):
         return _LEAF
+    if type(node) is _Time:
+        return _TIME
     return _OTHER
 
 
@@ -121,6 +125,7 @@ def _compile_struct(node: _Struct) -> Decoder:
     table: dict[str, tuple[int, Decoder, Any]] = {}
     get = table.get
     fields = node.fields
+    accepted = _ACCEPTED_TIMES
 
     def dec_struct(v: Any, st: _State, at: Any, struct: str) -> Any:
         if not isinstance(v, dict):
@@ -189,6 +194,9 @@ def _compile_struct(node: _Struct) -> Decoder:
                         else:
                             out[k] = dict(x)
                             continue
+                elif c == 7 and t is str and x in accepted:
+                    out[k] = x
+                    continue
             d = f(x, st, (at, k, 0), name)
             if d is not _DROP:
                 out[k] = d
@@ -348,6 +356,7 @@ def _sharing_struct(node: _Struct) -> SharingDecoder:
     table: dict[str, tuple[int, Decoder, Any]] = {}
     get = table.get
     fields = node.fields
+    accepted = _ACCEPTED_TIMES
 
     def dec_struct(v: Any, st: _State, at: Any, struct: str, stored: Any) -> Any:
         if not isinstance(stored, dict) or not isinstance(v, dict):
@@ -402,6 +411,9 @@ def _sharing_struct(node: _Struct) -> SharingDecoder:
                         else:
                             out[k] = dict(x)
                             continue
+                elif c == 7 and t is str and x in accepted:
+                    out[k] = x
+                    continue
                 d = f(x, st, (at, k, 0), name)
             else:
                 o = held(k, _MISSING)

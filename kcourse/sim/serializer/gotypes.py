@@ -14,7 +14,7 @@ import binascii
 import functools
 import math
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from .gojson import (
     _DROP,
@@ -289,7 +289,15 @@ _RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+
 
 
 class _Time(_Node):
-    """``metav1.Time``: an RFC 3339 string (its UnmarshalJSON first reads a Go ``string``)."""
+    """``metav1.Time``: an RFC 3339 string (its UnmarshalJSON first reads a Go ``string``).
+
+    ``accepted`` holds texts that parsed: a cluster's writes stamp the same few seconds over and over,
+    so the compiled decoders take a known one without parsing it again (:mod:`.compiled`).
+    """
+
+    #: Texts known to parse (at most :attr:`ACCEPTED_SIZE`; then it starts again).
+    accepted: ClassVar[set[str]] = set()
+    ACCEPTED_SIZE = 1 << 12
 
     def __init__(self, go: str):
         self.go = go
@@ -305,6 +313,10 @@ class _Time(_Node):
                 f'parsing time {go_quote(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
                 f"{go_quote(_time_rest(text))} as {go_quote(_time_elem(text))}"
             )
+        accepted = _Time.accepted
+        if len(accepted) >= _Time.ACCEPTED_SIZE:
+            accepted.clear()
+        accepted.add(text)
         return text
 
 

@@ -286,11 +286,11 @@ class Framework:
 
     def run_score_arrays(
         self, state: CycleState, pod: dict, view: NodeView
-    ) -> tuple[Mapping[str, np.ndarray | list[int]], list[int]]:
+    ) -> tuple[Mapping[str, np.ndarray | list[int]], list[int] | np.ndarray]:
         """``run_score_plugins`` over the view's nodes with array operations where the plugins offer them.
 
         A plugin without ``score_nodes`` (or declining) is scored node by node, as in the per-node path;
-        its column is a list, the others' int64 arrays.
+        its column is a list, the others' int64 arrays (and then so are the totals).
         """
         if view.flag("odd").any():
             return self.run_score_plugins(state, pod, view.nodes)
@@ -316,7 +316,7 @@ class Framework:
             total = np.zeros(len(view), dtype=np.int64)
             for col in arrays:
                 total += col
-            return columns, total.tolist()
+            return columns, total
         lists = [col if isinstance(col, list) else col.tolist() for col in columns.values()]
         return columns, list(map(sum, zip(*lists)))
 

@@ -89,6 +89,30 @@ class PodInfo:
         self.terminating = bool(md.get("deletionTimestamp"))
         self._group = (self.namespace, tuple(sorted(self.labels.items())))
 
+    def renewed(self, pod: dict) -> PodInfo:
+        """The PodInfo of a newer version of this pod, ``PodInfo(pod)`` in effect.
+
+        A version sharing this one's ``spec`` object (the API server keeps an
+        unchanged spec as it was) with the same labels and deletion mark has
+        the same requests, ports, priority and group: only the pod changes.
+        """
+        md = pod["metadata"]
+        spec = pod.get("spec")
+        labels = md.get("labels") or {}
+        if (
+            spec is None
+            or spec is not self.pod.get("spec")
+            or labels != self.labels
+            or bool(md.get("deletionTimestamp")) != self.terminating
+            or object_key(pod) != self.key
+        ):
+            return PodInfo(pod)
+        pi = PodInfo.__new__(PodInfo)
+        pi.pod, pi.key, pi.namespace, pi.labels = pod, self.key, self.namespace, labels
+        pi.priority, pi.requests, pi.non_zero = self.priority, self.requests, self.non_zero
+        pi.host_ports, pi.terminating, pi._group = self.host_ports, self.terminating, self._group
+        return pi
+
 
 #: Quantities parsed once per distinct text: every update of a bound pod rebuilds its PodInfo.
 _millicores = lru_cache(maxsize=1024, typed=True)(millicores)
