@@ -436,9 +436,18 @@ class Informer:
         """Move ``key`` from ``old``'s index values to ``new``'s, touching only the indices whose values
         changed
         (most updates change a status, not a label, a node name or an owner)."""
-        before = self._known_index_values(key, old)
-        after = self._index_values_of[key] = self._index_values(key, new)
-        for name, was, now in zip(self.indexers, before, after, strict=True):
+        before = self._index_values_of.get(key)  # _known_index_values, inline: every update comes here
+        if before is None or None in before:
+            before = self._index_values(key, old)
+        after: builtins.list[builtins.list[str] | None] = []
+        for name, func in self.indexers.items():  # _index_values, inline
+            try:
+                after.append(func(new))
+            except Exception as err:  # noqa: BLE001 — reported by _failed; the object is left out of this index
+                self._failed(f"index {name!r}", key, err)
+                after.append(None)
+        self._index_values_of[key] = after
+        for name, was, now in zip(self.indexers, before, after):
             if was == now:
                 continue
             if was is not None:

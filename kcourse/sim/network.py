@@ -38,6 +38,7 @@ plane); a Pod "listens" on every port unless it declares containerPorts.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import random
 import textwrap
@@ -162,7 +163,7 @@ class Network:
         """host-local IPAM on ``node``: the next free address of the node's podCIDR."""
         if pod_key in self.pod_ips:
             return self.pod_ips[pod_key]
-        cidr = ipaddress.ip_network(self.node_cidrs[node])
+        cidr = _pod_network(self.node_cidrs[node])
         size = cidr.num_addresses
         start = self._next_host.get(node, 2)  # .0 network, .1 the node's bridge (cni0)
         for i in range(size - 3):
@@ -335,6 +336,12 @@ class Path:
             lines += _wrapped(f"  {i:>2}. {h.where:<28} ", h.what)
         lines += _wrapped("  OK: " if self.ok else "  FAILED: ", self.verdict)
         return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=8192)
+def _pod_network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A node's podCIDR, parsed once (the CNI's IPAM reads it for every Pod of the node)."""
+    return ipaddress.ip_network(cidr)
 
 
 def _wrapped(prefix: str, text: str) -> list[str]:

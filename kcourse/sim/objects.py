@@ -58,8 +58,14 @@ def _timestamp(whole: int) -> str:
 
 
 def micro_timestamp(seconds: float) -> str:
-    """RFC 3339 with microseconds, like metav1.MicroTime (Leases use it)."""
-    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 with microseconds, like metav1.MicroTime (Leases and the kubelet's log lines use it).
+
+    ``timedelta`` rounds the simulated seconds to whole microseconds; the text of the whole seconds
+    comes from :func:`_timestamp`'s cache and the microseconds are appended, as ``strftime``'s ``%f``
+    writes them, instead of formatting the whole instant each time.
+    """
+    delta = timedelta(seconds=seconds)
+    return f"{_timestamp(delta.days * 86400 + delta.seconds)[:-1]}.{delta.microseconds:06d}Z"
 
 
 @functools.lru_cache(maxsize=1 << 16)  # strptime is slow and controllers sort by the same few timestamps
@@ -97,10 +103,9 @@ def set_condition(
     conditions = obj.setdefault("status", {}).setdefault("conditions", [])
     for c in conditions:
         if c.get("type") == ctype:
-            changed = (
-                c.get("status") != status or c.get("reason", "") != reason or c.get("message", "") != message
-            )
-            if c.get("status") != status:
+            transition = c.get("status") != status
+            changed = transition or c.get("reason", "") != reason or c.get("message", "") != message
+            if transition:
                 c["lastTransitionTime"] = timestamp(now)
             c["status"] = status
             if reason:
@@ -112,9 +117,10 @@ def set_condition(
             else:
                 c.pop("message", None)
             if heartbeat:
-                if c.get("lastHeartbeatTime") != timestamp(now):
+                stamp = timestamp(now)
+                if c.get("lastHeartbeatTime") != stamp:
                     changed = True
-                c["lastHeartbeatTime"] = timestamp(now)
+                c["lastHeartbeatTime"] = stamp
             return changed
     new: dict[str, Any] = {"type": ctype, "status": status}
     if heartbeat:
@@ -143,7 +149,7 @@ def owner_reference(owner: dict, controller: bool = True) -> dict:
 
 def controller_of(obj: dict) -> dict | None:
     """The ownerReference marked ``controller: true``, if any."""
-    for ref in meta(obj).get("ownerReferences") or []:
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
         if ref.get("controller"):
             return ref
     return None

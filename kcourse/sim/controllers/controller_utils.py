@@ -173,7 +173,8 @@ class ActivePodCounts:
 
     def __init__(self, pod_informer: Any):
         self._groups: dict[tuple[str, str | None], OwnedPods] = {}
-        self._where: dict[str, tuple[tuple[str, str | None], tuple[tuple[str, str], ...]]] = {}
+        #: Per Pod key: its owner's record, its label set's key, and the labels mapping it was recorded with.
+        self._where: dict[str, tuple[tuple[str, str | None], tuple[tuple[str, str], ...], Any]] = {}
         pod_informer.add_event_handler(
             ResourceEventHandler(
                 on_add=self._observe, on_update=lambda _old, new: self._observe(new), on_delete=self._forget
@@ -191,28 +192,47 @@ class ActivePodCounts:
     def _observe(self, pod: dict) -> None:
         md = pod["metadata"]
         key = f"{md.get('namespace')}/{md.get('name')}"
-        self._remove(key)
+        try:
+            self._place(key, md, pod)
+        except Exception:  # an object it cannot read is not counted (the informer reports the error)
+            self._remove(key)
+            raise
+
+    def _place(self, key: str, md: Any, pod: dict) -> None:
+        """Record ``pod`` under its owner, label set and readiness, moving it only if one of them changed."""
         if not is_pod_active(pod):
+            self._remove(key)
             return
         ref = controller_of(pod)
         owner = None if ref is None else ref.get("uid")
         if ref is not None and not owner:
+            self._remove(key)
             return
         labels = md.get("labels")
-        label_key = tuple(sorted(labels.items())) if labels else ()
         group_key = (md.get("namespace"), owner)
-        group = self._groups.get(group_key)
-        if group is None:
-            group = self._groups[group_key] = OwnedPods()
-        group.keys.add(key)
-        if is_pod_ready(pod):
-            group.ready[key] = (condition(pod, "Ready") or {}).get("lastTransitionTime") or ""
-        entry = group.label_sets.get(label_key)
-        if entry is None:
-            group.label_sets[label_key] = [1, labels]
+        where = self._where.get(key)
+        if where is not None and where[0] == group_key and (where[2] is labels or where[2] == labels):
+            # Most updates are a status change: the Pod stays where it is; only its readiness may move.
+            group = self._groups[group_key]
         else:
-            entry[0] += 1
-        self._where[key] = (group_key, label_key)
+            self._remove(key)
+            label_key = tuple(sorted(labels.items())) if labels else ()
+            found = self._groups.get(group_key)
+            if found is None:
+                found = self._groups[group_key] = OwnedPods()
+            group = found
+            group.keys.add(key)
+            entry = group.label_sets.get(label_key)
+            if entry is None:
+                group.label_sets[label_key] = [1, labels]
+            else:
+                entry[0] += 1
+            self._where[key] = (group_key, label_key, labels)
+        ready = condition(pod, "Ready")
+        if ready is not None and ready.get("status") == "True":  # is_pod_ready
+            group.ready[key] = ready.get("lastTransitionTime") or ""
+        else:
+            group.ready.pop(key, None)
 
     def _forget(self, pod: dict) -> None:
         md = pod["metadata"]
@@ -222,7 +242,7 @@ class ActivePodCounts:
         where = self._where.pop(key, None)
         if where is None:
             return
-        group_key, label_key = where
+        group_key, label_key, _labels = where
         group = self._groups[group_key]
         group.keys.discard(key)
         group.ready.pop(key, None)

@@ -42,9 +42,14 @@ from ..resources import RESOURCES, by_kind, by_plural
 __all__ = ["GarbageCollector", "GraphNode"]
 
 
-@dataclass
+@dataclass(slots=True)
 class GraphNode:
-    """One object in the ownership graph (``node`` in graph.go)."""
+    """One object in the ownership graph (``node`` in graph.go).
+
+    ``owners`` is the object's ``ownerReferences`` list as the informer delivered it: cached objects are
+    never changed, so the graph shares the list instead of copying it (one graph node per object of the
+    cluster).
+    """
 
     uid: str
     resource: str
@@ -126,8 +131,17 @@ class GarbageCollector(Controller):
             return
         refs = md.get("ownerReferences") or []
         deleting = bool(md.get("deletionTimestamp"))
-        finalizers = md.get("finalizers") or []
         node = self.nodes.get(uid)
+        if (
+            not deleting
+            and node is not None
+            and not node.virtual
+            and not node.being_deleted
+            and not node.deleting_dependents
+            and node.owners == refs
+        ):
+            return  # the common case of the check below, without reading the finalizers
+        finalizers = md.get("finalizers") or []
         if node is None or node.virtual:
             resource_, ns, name = _identity(obj, resource)
             if node is None:
@@ -147,7 +161,7 @@ class GarbageCollector(Controller):
                 and not (deleting and "orphan" in finalizers)
             ):
                 return  # nothing that matters to the graph changed (a status update, a heartbeat)
-        owners = [dict(r) for r in refs]  # the graph's own copies (copied only when they changed)
+        owners = refs  # shared with the cached object, which nobody changes
         node.owners = owners
         old_uids: set[Any] = {r.get("uid") for r in old_owners}
         new_uids: set[Any] = {r.get("uid") for r in owners}

@@ -24,6 +24,7 @@ table); here one record per container holds them all.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """``state.waiting``: the container does not run, for ``reason``."""
 
@@ -58,7 +59,7 @@ class Waiting:
         return {"waiting": out}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Running:
     """``state.running``: the container's process runs since ``started_at`` (simulated seconds)."""
 
@@ -70,7 +71,7 @@ class Running:
         return {"running": {"startedAt": timestamp(self.started_at or 0)}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Terminated:
     """``state.terminated``: the process ended; ``container_id`` is filled once it is the ``lastState``."""
 
@@ -122,8 +123,9 @@ class ContainerRecord:
     # the prober's counters and what a learner made the program answer
     unhealthy: bool = False
     unready: bool = False
-    fails: dict[str, int] = field(default_factory=dict)
-    oks: dict[str, int] = field(default_factory=dict)
+    #: Consecutive failures and successes by probe kind, made at the first probe (most have none).
+    fails: dict[str, int] | None = None
+    oks: dict[str, int] | None = None
     # restarts
     backoff: float = 0.0
     not_before: float = 0.0  # back-off: no (re)start or pull before this time
@@ -161,6 +163,12 @@ class ContainerRecord:
         """Keep the terminated instance as ``lastState`` (with the ID of the container that ended)."""
         assert isinstance(self.current, Terminated)
         self.last = replace(self.current, container_id=self.cid_old or self.cid)
+
+    def probe_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The prober's counters of this instance: (failures, successes) in a row, by probe kind."""
+        if self.fails is None or self.oks is None:
+            self.fails, self.oks = {}, {}
+        return self.fails, self.oks
 
     def cancel_timers(self) -> None:
         for t in self.timers:
@@ -208,10 +216,17 @@ class PodRecord:
     name: str = field(init=False)
     #: ``/var/log/pods/<namespace>_<name>_<uid>``: where the runtime writes this Pod's container logs.
     log_directory: str = field(init=False)
+    #: The containers, init containers first (a Pod's containers never change): read at every step.
+    _ordered: tuple[ContainerRecord, ...] = field(init=False, repr=False, compare=False)
+    _n_inits: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.namespace, self.name = self.key.split("/", 1)
+        namespace, self.name = self.key.split("/", 1)
+        self.namespace = sys.intern(namespace)  # one string for all the Pods of a namespace
         self.log_directory = f"/var/log/pods/{self.namespace}_{self.name}_{self.uid}"
+        inits = tuple(c for c in self.ctrs.values() if c.init)
+        self._ordered = inits + tuple(c for c in self.ctrs.values() if not c.init)
+        self._n_inits = len(inits)
 
     def observe(self, pod: dict) -> None:
         """The informer delivered a version of the Pod: keep what the worker reads of it."""
@@ -243,15 +258,15 @@ class PodRecord:
     def restart_policy(self) -> str:
         return self.spec.get("restartPolicy", "Always")
 
-    def ordered(self) -> list[ContainerRecord]:
+    def ordered(self) -> tuple[ContainerRecord, ...]:
         """Init containers first, in order, then the app containers."""
-        return [c for c in self.ctrs.values() if c.init] + [c for c in self.ctrs.values() if not c.init]
+        return self._ordered
 
-    def inits(self) -> list[ContainerRecord]:
-        return [c for c in self.ctrs.values() if c.init]
+    def inits(self) -> tuple[ContainerRecord, ...]:
+        return self._ordered[: self._n_inits]
 
-    def mains(self) -> list[ContainerRecord]:
-        return [c for c in self.ctrs.values() if not c.init]
+    def mains(self) -> tuple[ContainerRecord, ...]:
+        return self._ordered[self._n_inits :]  # the tuple itself when there are no init containers
 
 
 def status_of(pod: dict, name: str, init: bool) -> dict | None:

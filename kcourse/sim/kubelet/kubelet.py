@@ -65,12 +65,11 @@ from ..cri import (
 )
 from ..errors import ApiError
 from ..informer import Informer, ResourceEventHandler
-from ..objects import micro_timestamp
 from ..programs import GenericProgram, ProgramContext, ignores_sigterm, lifetime
 from ..resources import object_key
 from .container import ContainerRecord, PodRecord, Terminated, Waiting, should_restart, status_of
 from .images import BACKOFF_INITIAL, BACKOFF_MAX, ImageManager
-from .logs import ContainerLogsMixin, LogFile
+from .logs import ContainerLogsMixin, LogFile, LogStamper
 from .node_status import DEFAULT_CAPACITY, KUBELET_VERSION, NodeStatusMixin
 from .pleg import GenericPLEG
 from .prober import ProberManager
@@ -164,9 +163,8 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.image_manager = ImageManager(self)
         self.pods: dict[str, PodRecord] = {}
         self.log_store: dict[str, LogFile] = {}
-        #: The last log line prefix made (time, stream, ``"<time> <stream> F "``): the lines a program
-        #: writes at one instant share it.
-        self._log_prefix: tuple[float, str, str] = (-1.0, "", "")
+        #: What stamps the containers' log lines (the lines written at one instant share a prefix).
+        self.log_stamper = LogStamper(host.clock)
         self._links: dict[str, str] = {}
         self.pod_informer: Informer | None = None
         self.node_informer: Informer | None = None
@@ -575,7 +573,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         c.attempts += 1
         pods_path = f"{p.log_directory}/{c.name}/{attempt}.log"
         if pods_path not in self.log_store:
-            self.log_store[pods_path] = LogFile()
+            self.log_store[pods_path] = LogFile(self.log_stamper)
         self._links[f"/var/log/containers/{p.name}_{p.namespace}_{c.name}-{c.cid}.log"] = pods_path
         self.record(p, "Normal", "Created", f"Created container: {c.name}", c)
         return self.cri_event(p.key)
@@ -584,7 +582,7 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
         self.cri.runtime_service.StartContainer(c.cid)
         c.run(self.clock.now)
         c.ready = False
-        c.fails, c.oks = {}, {}
+        c.fails = c.oks = None  # the prober counts this instance afresh
         c.unhealthy = c.unready = False
         c.started = not c.spec.get("startupProbe")
         self.record(p, "Normal", "Started", f"Started container {c.name}", c)
@@ -612,18 +610,9 @@ class Kubelet(NodeStatusMixin, StaticPodsMixin, ContainerLogsMixin, Component):
 
     def _start_program(self, p: PodRecord, c: ContainerRecord) -> None:
         path = f"{p.log_directory}/{c.name}/{c.attempts - 1}.log"
-        lines = self.log_store.get(path)
-        if lines is None:
-            lines = self.log_store[path] = LogFile()
-
-        def log(line: str, stream: str = "stdout") -> None:
-            now = self.clock.now
-            when, last_stream, prefix = self._log_prefix
-            if when != now or last_stream != stream:
-                stamp = micro_timestamp(now).rstrip("Z") + "000Z"
-                prefix = f"{stamp} {stream} F "
-                self._log_prefix = (now, stream, prefix)
-            lines.write(prefix, line if type(line) is str else f"{line}")
+        log = self.log_store.get(path)  # the file is the program's log(line, stream)
+        if log is None:
+            log = self.log_store[path] = LogFile(self.log_stamper)
 
         # A program reads only the host's services.
         factory = self._program_factory(c)

@@ -25,12 +25,37 @@ from typing import TYPE_CHECKING, overload
 
 from ..component import Component
 from ..errors import ApiError
+from ..objects import micro_timestamp
 from .container import ContainerRecord, PodRecord
 
 if TYPE_CHECKING:
+    from ..clock import Clock
     from .status import StatusManager
 
-__all__ = ["ContainerLogsMixin", "LogFile"]
+__all__ = ["ContainerLogsMixin", "LogFile", "LogStamper"]
+
+
+class LogStamper:
+    """The runtime's clock as its log lines show it: ``"<RFC3339Nano> <stream> F "``, made once per instant.
+
+    One per node: the lines its containers write at one instant (a program's start-up lines, or
+    several containers' at once) share the one prefix string.
+    """
+
+    __slots__ = ("_clock", "_last")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._last: tuple[float, str, str] = (-1.0, "", "")
+
+    def prefix(self, stream: str) -> str:
+        now = self._clock.now
+        when, last_stream, prefix = self._last
+        if when != now or last_stream != stream:
+            stamp = micro_timestamp(now).rstrip("Z") + "000Z"
+            prefix = f"{stamp} {stream} F "
+            self._last = (now, stream, prefix)
+        return prefix
 
 
 class LogFile(Sequence[str]):
@@ -38,14 +63,22 @@ class LogFile(Sequence[str]):
 
     Reading a line (by index, slice or iteration) gives the same string the file holds; the lines
     are kept as a prefix and a text each, so what many lines or many containers have in common is
-    held once.
+    held once.  Called as a program's ``log(line, stream)``, it writes the line stamped by the
+    node's :class:`LogStamper`.
     """
 
-    __slots__ = ("_prefixes", "_texts")
+    __slots__ = ("_prefixes", "_stamper", "_texts")
 
-    def __init__(self) -> None:
+    def __init__(self, stamper: LogStamper | None = None) -> None:
         self._prefixes: list[str] = []
         self._texts: list[str] = []
+        self._stamper = stamper
+
+    def __call__(self, line: str, stream: str = "stdout") -> None:
+        """The container writes ``line`` to ``stream`` now (the runtime stamps it)."""
+        if self._stamper is None:
+            raise TypeError("this log file has no clock to stamp its lines: write() them")
+        self.write(self._stamper.prefix(stream), line if type(line) is str else f"{line}")
 
     def write(self, prefix: str, text: str) -> None:
         """Append the line ``prefix + text`` (``prefix`` is ``"<time> <stream> F "``)."""

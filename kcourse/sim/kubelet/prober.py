@@ -107,10 +107,11 @@ class ProberManager:
         name = PROBE_NAMES[kind]
         ok, output, errored = self.run(p, c, kind, probe)
         ev: Event | None = None
+        fails, oks = c.probe_counts()
         if ok:
-            c.fails[kind] = 0
-            c.oks[kind] = c.oks.get(kind, 0) + 1
-            if c.oks[kind] >= probe.get("successThreshold", 1):
+            fails[kind] = 0
+            oks[kind] = oks.get(kind, 0) + 1
+            if oks[kind] >= probe.get("successThreshold", 1):
                 if kind == "startupProbe":
                     c.started = True
                     kl.status_manager.mark(p)
@@ -129,19 +130,19 @@ class ProberManager:
                     kl.status_manager.mark(p)
                     ev = kl.event(p.key, f"{name} probe of {c.name} succeeded: ready", verb="probe")
         else:
-            c.oks[kind] = 0
-            c.fails[kind] = c.fails.get(kind, 0) + 1
+            oks[kind] = 0
+            fails[kind] = fails.get(kind, 0) + 1
             verb = "errored" if errored else "failed"
             kl.record(p, "Warning", "Unhealthy", f"{name} probe {verb}: {output}", c)
             threshold = probe.get("failureThreshold", 3)
             # Count up to the threshold (what it takes to act); past it, a readiness probe just keeps failing.
-            count = f" ({c.fails[kind]}/{threshold})" if c.fails[kind] <= threshold else ""
+            count = f" ({fails[kind]}/{threshold})" if fails[kind] <= threshold else ""
             msg = f"{name} probe of {c.name} failed{count}"
-            if kind == "readinessProbe" and c.ready and c.fails[kind] >= threshold:
+            if kind == "readinessProbe" and c.ready and fails[kind] >= threshold:
                 c.ready = False
                 kl.status_manager.mark(p)
                 msg += ": not ready"
-            if kind in ("livenessProbe", "startupProbe") and c.fails[kind] >= threshold:
+            if kind in ("livenessProbe", "startupProbe") and fails[kind] >= threshold:
                 kl.record(
                     p,
                     "Normal",

@@ -38,6 +38,7 @@ __all__ = ["CONDITION_ORDER", "StatusManager"]
 
 #: The order kubectl shows a Pod's conditions in (the order the kubelet generates them).
 CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+_RANK = {ctype: i for i, ctype in enumerate(CONDITION_ORDER)}
 
 
 class StatusManager:
@@ -193,8 +194,12 @@ class StatusManager:
             "ContainersReady": "True" if all_ready else "False",
             "PodScheduled": "True",
         }
-        not_ready = [c.name for c in mains if not c.ready]
-        updated = list(old)
+        first: dict[str, int] = {}  # the position of the first condition of each type
+        for i, cond in enumerate(old):
+            ctype = cond.get("type")
+            if isinstance(ctype, str) and ctype not in first:
+                first[ctype] = i
+        updated: list[dict] | None = None  # a copy of ``old`` once something changes
         for ctype in CONDITION_ORDER:
             reason = message = ""
             if ctype == "Initialized" and not initialized:
@@ -205,26 +210,36 @@ class StatusManager:
                 )
             if ctype in ("Ready", "ContainersReady") and not all_ready:
                 reason = "ContainersNotReady"
-                message = f"containers with unready status: [{' '.join(not_ready)}]"
+                message = (
+                    "containers with unready status: [" + " ".join(c.name for c in mains if not c.ready) + "]"
+                )
                 if phase in ("Succeeded", "Failed"):
                     reason = "PodCompleted"
                     message = ""
             status = conds[ctype]
-            i = next((i for i, c in enumerate(updated) if c.get("type") == ctype), -1)
-            if i >= 0 and _unchanged(updated[i], status, reason, message):
+            i = first.get(ctype, -1)
+            if i >= 0 and _unchanged(old[i], status, reason, message):
                 continue  # set_condition would give an equal dict: keep the old one itself
-            copy = [dict(updated[i])] if i >= 0 else []
-            holder: dict[str, Any] = {"kind": "Pod", "status": {"conditions": copy}}
+            holder: dict[str, Any] = {
+                "kind": "Pod",
+                "status": {"conditions": [dict(old[i])] if i >= 0 else []},
+            }
             set_condition(holder, ctype, status, now, reason, message)
-            changed = holder["status"]["conditions"][0]
+            if updated is None:
+                updated = list(old)
             if i < 0:
-                updated.append(changed)
-            elif changed != updated[i]:
-                updated[i] = changed
-        ordered = sorted(
-            updated, key=lambda c: CONDITION_ORDER.index(c["type"]) if c["type"] in CONDITION_ORDER else 9
-        )
+                updated.append(holder["status"]["conditions"][0])
+            else:
+                updated[i] = holder["status"]["conditions"][0]
+        conditions = old if updated is None else updated
+        ordered = sorted(conditions, key=_rank)
         return old if len(ordered) == len(old) and all(a is b for a, b in zip(ordered, old)) else ordered
+
+
+def _rank(cond: dict) -> int:
+    """Where a condition goes in :data:`CONDITION_ORDER` (another type goes after them all)."""
+    ctype = cond["type"]
+    return _RANK.get(ctype, 9) if isinstance(ctype, str) else 9
 
 
 def _unchanged(cond: dict, status: str, reason: str, message: str) -> bool:

@@ -149,3 +149,19 @@ def test_a_log_file_reads_as_the_list_of_its_lines():
     with pytest.raises(IndexError):
         f[2]
     assert repr(f) == repr(list(f))
+
+
+def test_a_containers_program_writes_to_its_log_file_stamped_by_the_nodes_clock(cluster):
+    kl = cluster.kubelet("worker-1")
+    rec = kl.pods[next(k for k in kl.pods if k.startswith("lab/"))]
+    ctr = rec.ctrs["app"]
+    log = ctr.program.ctx.log
+    assert log is kl.log_store[f"{rec.log_directory}/app/0.log"]
+    before = len(log)
+    log("hello", "stderr")
+    log("again", "stderr")
+    assert len(log) == before + 2 and log[-1].endswith(" stderr F again")
+    assert log._prefixes[-1] is log._prefixes[-2]
+    assert log[-1].split(" ", 1)[0] == f"{log[-1][:26]}000Z" and log[-1].startswith("2025-")
+    with pytest.raises(TypeError, match="no clock"):
+        LogFile()("a line")

@@ -7,7 +7,7 @@ from typing import Any
 from ...controller import Controller
 from ...informer import ResourceEventHandler
 from ...labels import selector_from_spec
-from ...objects import controller_of, deep_copy
+from ...objects import controller_of
 from ..controller_utils import (
     POD_CONTROLLER_UID_INDEX,
     claim_objects,
@@ -18,6 +18,7 @@ from ..controller_utils import (
 from . import progress, recreate, rolling, sync
 from .util import (
     _condition,
+    writable,
 )
 
 
@@ -116,7 +117,7 @@ class DeploymentController(Controller):
         if cached is None:
             return f"Deployment {key} has been deleted"
         self._actions = []
-        d = deep_copy(cached)  # never modify the cache: work on a copy, write it back through the API
+        d = writable(cached)  # never modify the cache: work on a copy, write it back through the API
         rs_list = self._replica_sets_for(d)
         if d["metadata"].get("deletionTimestamp"):
             d = self._sync(d, rs_list, status_only=True)

@@ -31,6 +31,7 @@ from .util import (
     equal_ignore_hash,
     max_surge,
     max_unavailable,
+    writable,
 )
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def write_status(self: DeploymentController, d: dict, annotations_changed: bool 
     ``getNewReplicaSet`` writes both (the status strategy keeps annotations, and bumps no generation)."""
     if annotations_changed:
         self._actions.append(f"set revision {(d['metadata'].get('annotations') or {}).get(REVISION)}")
-    written = deep_copy(self.client.update_status(d))
+    written = writable(self.client.update_status(d))
     if "updated status" not in self._actions:  # the trace says a write happened, not "nothing to change"
         self._actions.append("updated status")
     return written
@@ -170,12 +171,12 @@ def get_new_replica_set(
     new_revision = str(max((_revision(rs) for rs in old), default=0) + 1)
     st = d.setdefault("status", {})
     if existing is not None:
-        rs_copy = deep_copy(existing)
+        rs_copy = writable(existing, spec=True)
         changed = self._set_new_rs_annotations(d, rs_copy, new_revision, True)
         min_ready = d["spec"].get("minReadySeconds") or 0
         if changed or (rs_copy["spec"].get("minReadySeconds") or 0) != min_ready:
             rs_copy["spec"]["minReadySeconds"] = min_ready
-            return d, deep_copy(self.client.update(rs_copy))
+            return d, writable(self.client.update(rs_copy), spec=True)
         revision = (rs_copy["metadata"].get("annotations") or {}).get(REVISION, "")
         annotations_changed = self._set_deployment_revision(d, revision)
         needs_update = annotations_changed
@@ -220,7 +221,7 @@ def get_new_replica_set(
     self._set_new_rs_annotations(d, rs, new_revision, False)
     already_exists = False
     try:
-        created = deep_copy(self.client.create(rs))
+        created = writable(self.client.create(rs), spec=True)
     except ApiError as err:
         if err.code == 409 and err.reason == "AlreadyExists":
             found = self.rs_informer.get(f"{d['metadata']['namespace']}/{name}")
@@ -229,7 +230,7 @@ def get_new_replica_set(
                 and (controller_of(found) or {}).get("uid") == d["metadata"]["uid"]
                 and equal_ignore_hash(found["spec"]["template"], d["spec"]["template"])
             ):
-                created, already_exists = deep_copy(found), True
+                created, already_exists = writable(found, spec=True), True
             else:
                 # A hash collision: count it, so the next hash differs (and the name with it).
                 st["collisionCount"] = st.get("collisionCount", 0) + 1
@@ -297,10 +298,10 @@ def scale(
     wanted = self._replicas_annotations(d)
     if not size_changed and all(ann.get(k) == v for k, v in wanted.items()):
         return False, rs
-    copy = deep_copy(rs)
+    copy = writable(rs, spec=True)
     copy["spec"]["replicas"] = new_scale
     copy["metadata"].setdefault("annotations", {}).update(wanted)
-    updated = deep_copy(self.client.update(copy))
+    updated = writable(self.client.update(copy), spec=True)
     if size_changed:
         self._record_scaling(
             d, op or ("up" if new_scale > old_scale else "down"), rs["metadata"]["name"], old_scale, new_scale
@@ -449,7 +450,7 @@ def calculate_status(self: DeploymentController, all_rss: list[dict], new: dict 
     if old_status.get("collisionCount") is not None:
         status["collisionCount"] = old_status["collisionCount"]
     if old_status.get("conditions"):
-        status["conditions"] = deep_copy(old_status["conditions"])
+        status["conditions"] = list(old_status["conditions"])  # replaced, never changed in place
     if available >= desired - max_unavailable(d):
         cond = self._new_condition(
             "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ...apiserver import NAME_SUFFIX_ALPHABET
-from ...objects import deep_copy, parse_timestamp
+from ...objects import parse_timestamp
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
@@ -146,16 +146,46 @@ def _int_annotation(rs: dict, name: str) -> int | None:
 
 
 def _without_hash(template: dict) -> dict:
-    t = deep_copy(template)
-    labels = (t.get("metadata") or {}).get("labels")
-    if labels:
-        labels.pop(POD_TEMPLATE_HASH, None)
-    return t
+    """``template`` without the ``pod-template-hash`` label: itself if it has none, else a new dict that
+    shares every part but the labels with it (nothing is changed, so nothing needs a deep copy)."""
+    labels = (template.get("metadata") or {}).get("labels")
+    if not labels or POD_TEMPLATE_HASH not in labels:
+        return template
+    return {
+        **template,
+        "metadata": {
+            **template["metadata"],
+            "labels": {k: v for k, v in labels.items() if k != POD_TEMPLATE_HASH},
+        },
+    }
 
 
 def equal_ignore_hash(a: dict, b: dict) -> bool:
     """Two templates are the same revision if they differ only in ``pod-template-hash``."""
     return _without_hash(a) == _without_hash(b)
+
+
+def writable(obj: dict, spec: bool = False) -> dict:
+    """A copy of a cached Deployment or ReplicaSet that the sync may change where it changes one.
+
+    The sync (as upstream's, which calls ``DeepCopy()``) never changes what the informer holds.  It
+    changes only the top level (``status`` is replaced), ``metadata`` (the ``annotations`` entry),
+    the annotations themselves, the status's own fields (its conditions list is replaced, never changed
+    in place) and, for a ReplicaSet, ``spec.replicas`` and ``spec.minReadySeconds``: those dicts are
+    copied, every other part (the template, managedFields, the conditions) is shared with the cached
+    object, which no one changes.
+    """
+    copy = dict(obj)
+    md = copy["metadata"] = dict(obj["metadata"])
+    annotations = md.get("annotations")
+    if annotations is not None:
+        md["annotations"] = dict(annotations)
+    status = obj.get("status")
+    if status is not None:
+        copy["status"] = dict(status)
+    if spec:
+        copy["spec"] = dict(obj["spec"])
+    return copy
 
 
 def _active(rss: list[dict]) -> list[dict]:
