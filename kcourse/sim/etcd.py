@@ -227,7 +227,7 @@ def _delta(value: bytes, base: bytes) -> tuple[int, bytes] | None:
     be shared: a few slice comparisons at memcmp speed.
     """
     n, m = len(value), len(base)
-    if n - m > DELTA_BYTES:  # longer by that much: the stretch is too (a shorter one may differ in little)
+    if abs(n - m) > DELTA_BYTES:
         return None
     shorter = min(n, m)
     lo, hi = 0, shorter  # the shared start is at least lo and at most hi bytes
@@ -238,18 +238,17 @@ def _delta(value: bytes, base: bytes) -> tuple[int, bytes] | None:
         else:
             hi = mid - 1
     head = lo
-    # The shared end, not overlapping the shared start, must be at least ``need`` bytes long for the
-    # stretch to be short enough: one comparison tells, before any bisection.
-    lo, hi = max(n - head - DELTA_BYTES, 0), shorter - head
-    if lo > hi or (lo and value[n - lo :] != base[m - lo :]):
-        return None
+    lo, hi = 0, shorter - head  # the shared end, not overlapping the shared start
     while lo < hi:
         mid = (lo + hi + 1) >> 1
         if value[n - mid : n - lo] == base[m - mid : m - lo]:
             lo = mid
         else:
             hi = mid - 1
-    return head, value[head : n - lo]
+    end = n - lo
+    if end - head > DELTA_BYTES:
+        return None
+    return head, value[head:end]
 
 
 @dataclass(frozen=True, slots=True)

@@ -366,16 +366,3 @@ def test_a_kept_stretch_rebuilds_the_version_whatever_the_two_share(seed: int) -
     assert _everything(packed) == _everything(plain)
     kinds = {kv._value.__class__.__name__ for vs in packed._history.values() for kv in vs}
     assert "_Delta" in kinds
-
-
-def test_a_version_whose_successor_only_added_a_long_stretch_is_kept_as_an_empty_stretch() -> None:
-    """An Endpoints object that gains ten addresses at once: the old version is the new one's start and
-    end, so it keeps (almost) nothing of its own; one that lost ten addresses is compressed as before."""
-    plain, packed = _stores()
-    for n in (5, 15, 25, 15, 5, 6):
-        for etcd in (plain, packed):
-            etcd.put("/registry/services/endpoints/default/web", _endpoints(n))
-    assert _everything(packed) == _everything(plain)
-    kept = [kv._value for kv in packed._history["/registry/services/endpoints/default/web"][:-1]]
-    assert [k.__class__.__name__ for k in kept] == ["_Delta", "_Delta", "_Packed", "_Packed", "_Delta"]
-    assert all(len(k.data) < 40 for k in kept[:2])
