@@ -120,13 +120,15 @@ class OwnedPods:
     """The active Pods of one owner (or a namespace's orphans): their keys, the ready ones, their label sets.
 
     ``ready`` maps each ready Pod's key to its Ready condition's ``lastTransitionTime`` ("" if it has
-    none); ``label_sets`` maps each distinct set of labels to ``[how many Pods carry it, the labels]``.
-    A ReplicaSet's Pods come from one template, so there is usually a single label set.
+    none); ``label_sets`` maps each distinct set of labels (its sorted items) to
+    ``[how many Pods carry it, the labels, that key]``.  A ReplicaSet's Pods come from one template, so
+    there is usually a single label set.  ``owner`` is the ``(namespace, owner UID)`` it is kept under.
     """
 
-    __slots__ = ("keys", "label_sets", "ready")
+    __slots__ = ("keys", "label_sets", "owner", "ready")
 
-    def __init__(self) -> None:
+    def __init__(self, owner: tuple[str, str | None] = ("", None)) -> None:
+        self.owner = owner
         self.keys: set[str] = set()
         self.ready: dict[str, str] = {}
         self.label_sets: dict[tuple[tuple[str, str], ...], list[Any]] = {}
@@ -140,7 +142,7 @@ class OwnedPods:
 
     def count_labeled(self, selector: Selector) -> int:
         """How many of these Pods carry labels the selector matches."""
-        return sum(count for count, labels in self.label_sets.values() if selector.matches(labels))
+        return sum(entry[0] for entry in self.label_sets.values() if selector.matches(entry[1]))
 
     def count_available(self, min_ready_seconds: int, now: float) -> int:
         """``is_pod_available`` over these Pods, from the Ready times recorded when they changed."""
@@ -173,8 +175,9 @@ class ActivePodCounts:
 
     def __init__(self, pod_informer: Any):
         self._groups: dict[tuple[str, str | None], OwnedPods] = {}
-        #: Per Pod key: its owner's record, its label set's key, and the labels mapping it was recorded with.
-        self._where: dict[str, tuple[tuple[str, str | None], tuple[tuple[str, str], ...], Any]] = {}
+        #: Per Pod key: its owner's record and its label set's entry there (one entry for every Pod of a
+        #: template: nothing per Pod but this pair).
+        self._where: dict[str, tuple[OwnedPods, list[Any]]] = {}
         pod_informer.add_event_handler(
             ResourceEventHandler(
                 on_add=self._observe, on_update=lambda _old, new: self._observe(new), on_delete=self._forget
@@ -211,23 +214,26 @@ class ActivePodCounts:
         labels = md.get("labels")
         group_key = (md.get("namespace"), owner)
         where = self._where.get(key)
-        if where is not None and where[0] == group_key and (where[2] is labels or where[2] == labels):
+        if (
+            where is not None
+            and where[0].owner == group_key
+            and (where[1][1] is labels or where[1][1] == labels)
+        ):
             # Most updates are a status change: the Pod stays where it is; only its readiness may move.
-            group = self._groups[group_key]
+            group = where[0]
         else:
             self._remove(key)
             label_key = tuple(sorted(labels.items())) if labels else ()
             found = self._groups.get(group_key)
             if found is None:
-                found = self._groups[group_key] = OwnedPods()
+                found = self._groups[group_key] = OwnedPods(group_key)
             group = found
             group.keys.add(key)
             entry = group.label_sets.get(label_key)
             if entry is None:
-                group.label_sets[label_key] = [1, labels]
-            else:
-                entry[0] += 1
-            self._where[key] = (group_key, label_key, labels)
+                entry = group.label_sets[label_key] = [0, labels, label_key]
+            entry[0] += 1
+            self._where[key] = (group, entry)
         ready = condition(pod, "Ready")
         if ready is not None and ready.get("status") == "True":  # is_pod_ready
             group.ready[key] = ready.get("lastTransitionTime") or ""
@@ -242,16 +248,14 @@ class ActivePodCounts:
         where = self._where.pop(key, None)
         if where is None:
             return
-        group_key, label_key, _labels = where
-        group = self._groups[group_key]
+        group, entry = where
         group.keys.discard(key)
         group.ready.pop(key, None)
-        entry = group.label_sets[label_key]
         entry[0] -= 1
         if not entry[0]:
-            del group.label_sets[label_key]
+            del group.label_sets[entry[2]]
         if not group.keys:
-            del self._groups[group_key]
+            del self._groups[group.owner]
 
 
 # --- expectations ----------------------------------------------------------------------------------

@@ -42,13 +42,17 @@ from ..resources import RESOURCES, by_kind, by_plural
 __all__ = ["GarbageCollector", "GraphNode"]
 
 
+_NO_DEPENDENTS: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class GraphNode:
     """One object in the ownership graph (``node`` in graph.go).
 
     ``owners`` is the object's ``ownerReferences`` list as the informer delivered it: cached objects are
     never changed, so the graph shares the list instead of copying it (one graph node per object of the
-    cluster).
+    cluster).  ``dependents`` is one shared empty set until the object has a dependent (most objects
+    never have one): add and discard them with :meth:`add_dependent` and :meth:`discard_dependent`.
     """
 
     uid: str
@@ -56,10 +60,20 @@ class GraphNode:
     namespace: str
     name: str
     owners: list[dict] = field(default_factory=list)
-    dependents: set[str] = field(default_factory=set)
+    dependents: set[str] | frozenset[str] = _NO_DEPENDENTS
     virtual: bool = False
     being_deleted: bool = False
     deleting_dependents: bool = False
+
+    def add_dependent(self, uid: str) -> None:
+        if isinstance(self.dependents, set):
+            self.dependents.add(uid)
+        else:
+            self.dependents = {uid}
+
+    def discard_dependent(self, uid: str) -> None:
+        if isinstance(self.dependents, set):
+            self.dependents.discard(uid)
 
     @property
     def key(self) -> str:
@@ -86,7 +100,8 @@ class GarbageCollector(Controller):
     def __init__(self, manager: Any, informers: Any):
         super().__init__(manager, informers)
         self.nodes: dict[str, GraphNode] = {}  # uid → node
-        self.by_key: dict[str, set[str]] = {}  # queue key → uids (a real object and maybe a virtual one)
+        #: queue key → uid, or uids when there are several (a real object and maybe a virtual one)
+        self.by_key: dict[str, str | set[str]] = {}
         for resource in self.WATCHED:
             self.informer(resource).add_event_handler(
                 ResourceEventHandler(
@@ -99,14 +114,24 @@ class GarbageCollector(Controller):
     # --- GraphBuilder: keep the graph in step with the informers ---------------------------------
 
     def _index(self, node: GraphNode) -> None:
-        self.by_key.setdefault(node.key, set()).add(node.uid)
+        key = node.key
+        uids = self.by_key.get(key)
+        if uids is None:
+            self.by_key[key] = node.uid  # one object per key, nearly always: no set for it
+        elif isinstance(uids, set):
+            uids.add(node.uid)
+        elif uids != node.uid:
+            self.by_key[key] = {uids, node.uid}
 
     def _unindex(self, node: GraphNode) -> None:
-        uids = self.by_key.get(node.key)
-        if uids is not None:
+        key = node.key
+        uids = self.by_key.get(key)
+        if isinstance(uids, set):
             uids.discard(node.uid)
             if not uids:
-                del self.by_key[node.key]
+                del self.by_key[key]
+        elif uids == node.uid:
+            del self.by_key[key]
 
     def _ensure_owner(self, ref: dict, namespace: str) -> GraphNode | None:
         """The owner's node; a virtual one (to be verified with a GET) if the graph has not seen it."""
@@ -168,13 +193,13 @@ class GarbageCollector(Controller):
         for gone in old_uids - new_uids:
             owner = self.nodes.get(gone)
             if owner is not None:
-                owner.dependents.discard(uid)
+                owner.discard_dependent(uid)
                 if owner.deleting_dependents:
                     self.queue.add(owner.key)  # one blocker fewer
         for ref in owners:
             owner = self._ensure_owner(ref, node.namespace)  # an unseen owner is verified with a GET
             if owner is not None:
-                owner.dependents.add(uid)
+                owner.add_dependent(uid)
         node.being_deleted = deleting
         if deleting and "foregroundDeletion" in finalizers:
             if not node.deleting_dependents:
@@ -202,7 +227,7 @@ class GarbageCollector(Controller):
         for ref in node.owners:
             owner = self.nodes.get(ref.get("uid", ""))
             if owner is not None:
-                owner.dependents.discard(node.uid)
+                owner.discard_dependent(node.uid)
                 if owner.deleting_dependents or owner.virtual:
                     self.queue.add(owner.key)
                 if owner.virtual and not owner.dependents:
@@ -212,7 +237,8 @@ class GarbageCollector(Controller):
     # --- the workers -----------------------------------------------------------------------------
 
     def sync_handler(self, key: str) -> str | None:
-        uids = sorted(self.by_key.get(key, ()))
+        held = self.by_key.get(key, ())
+        uids = [held] if isinstance(held, str) else sorted(held)
         if not uids:
             return f"{key} is no longer in the graph"
         return (
