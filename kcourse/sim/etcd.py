@@ -36,10 +36,7 @@ holding a large cluster's history does not hold it twice over:
 * a superseded version, once the plain bytes of superseded versions pass
   :attr:`Etcd.raw_history_bytes`, is compressed with zlib against the next
   version of the same key as a preset dictionary: the 60th rewrite of a
-  16 KB EndpointSlice costs a few hundred bytes rather than 16 KB; one that
-  differs from the next only in a short stretch (a Pod's phase, one
-  condition) is kept as that stretch (:data:`DELTA_BYTES`), which is smaller
-  still and far cheaper to make;
+  16 KB EndpointSlice costs a few hundred bytes rather than 16 KB;
 * a latest version written long ago (once the bytes written after it pass
   :attr:`Etcd.raw_latest_bytes`: an Event, a Pod that has settled) is
   compressed against a sample value of its directory (say
@@ -126,9 +123,9 @@ class KeyValue:
             object.__setattr__(self, name, item)
 
 
-def _stored(kv: KeyValue) -> bytes | _Packed | _Delta:
+def _stored(kv: KeyValue) -> bytes | _Packed:
     """What a version's ``_value`` slot holds: its bytes, or their packed form."""
-    stored: bytes | _Packed | _Delta = object.__getattribute__(kv, "_value")  # a slot; ``value`` is the field
+    stored: bytes | _Packed = object.__getattribute__(kv, "_value")  # a slot; ``value`` is the field
     return stored
 
 
@@ -137,7 +134,7 @@ def _get_value(kv: KeyValue) -> bytes:
     return stored if isinstance(stored, bytes) else stored.unpack()
 
 
-def _set_value(kv: KeyValue, value: bytes | _Packed | _Delta) -> None:
+def _set_value(kv: KeyValue, value: bytes | _Packed) -> None:
     object.__setattr__(kv, "_value", value)  # only its own __init__ and packing get here (it is frozen)
 
 
@@ -189,66 +186,6 @@ class _Packed:
         base = self.base
         unpacker = zlib.decompressobj(zdict=base if isinstance(base, bytes) else base.value)
         return unpacker.decompress(self.data) + unpacker.flush()
-
-
-#: A superseded version that differs from its successor in at most this many bytes, between the start and
-#: the end the two share, is kept as those bytes (:class:`_Delta`): zlib's output for such a change is
-#: larger (its header, checksum and codes alone take about 30 bytes), and making it costs a compressor's
-#: whole state (a quarter of a megabyte) where slicing costs nothing.
-DELTA_BYTES = 256
-
-
-class _Delta:
-    """A value kept as the stretch in which it differs from its successor (``base``, a :class:`KeyValue`).
-
-    The value is ``base``'s first ``head`` bytes, then ``data``, then ``base``'s last ones up to ``size``
-    in all.  Same interface as :class:`_Packed`.
-    """
-
-    __slots__ = ("base", "data", "head", "size")
-
-    def __init__(self, base: KeyValue, head: int, data: bytes, size: int):
-        self.base = base
-        self.head = head
-        self.data = data
-        self.size = size
-
-    def unpack(self) -> bytes:
-        base = self.base.value
-        head, data = self.head, self.data
-        tail = self.size - head - len(data)
-        return base[:head] + data + base[len(base) - tail :] if tail else base[:head] + data
-
-
-def _delta(value: bytes, base: bytes) -> tuple[int, bytes] | None:
-    """``(head, data)`` of ``value`` against ``base`` (see :class:`_Delta`), if ``data`` is short enough.
-
-    The shared start and end are found by bisection, comparing only the stretch not known yet to
-    be shared: a few slice comparisons at memcmp speed.
-    """
-    n, m = len(value), len(base)
-    if abs(n - m) > DELTA_BYTES:
-        return None
-    shorter = min(n, m)
-    lo, hi = 0, shorter  # the shared start is at least lo and at most hi bytes
-    while lo < hi:
-        mid = (lo + hi + 1) >> 1
-        if value[lo:mid] == base[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    head = lo
-    lo, hi = 0, shorter - head  # the shared end, not overlapping the shared start
-    while lo < hi:
-        mid = (lo + hi + 1) >> 1
-        if value[n - mid : n - lo] == base[m - mid : m - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    end = n - lo
-    if end - head > DELTA_BYTES:
-        return None
-    return head, value[head:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,13 +440,8 @@ class Etcd:
             old, newer = queue.popleft()
             value = old.value
             self._superseded_bytes -= len(value)
-            successor = newer.value if newer.version and old.version % KEYFRAME_VERSIONS else b""
-            if successor:
-                delta = _delta(value, successor)
-                if delta is not None:
-                    _set_value(old, _Delta(newer, delta[0], delta[1], len(value)))
-                else:
-                    _set_value(old, _Packed(value, newer))
+            if newer.version and newer.value and old.version % KEYFRAME_VERSIONS:
+                _set_value(old, _Packed(value, newer))
             else:  # a keyframe, or its successor is a delete or empty: nothing to share with it
                 _set_value(old, _Packed(value, self._sample(old, value)))
         written, latest = self._written, self._latest

@@ -587,4 +587,3 @@ class EventRecorder:
             return None  # AlreadyExists, a terminating namespace, invalid: "will not retry!"
         self.correlator.update_state(stored)
         return stored
-

@@ -20,7 +20,7 @@ import random
 import pytest
 
 import kcourse
-from kcourse.sim.etcd import DELTA_BYTES, KEYFRAME_VERSIONS, Etcd, KeyValue, Op, WatchEvent
+from kcourse.sim.etcd import KEYFRAME_VERSIONS, Etcd, KeyValue, Op, WatchEvent
 from tests.sim.fingerprints.scenarios import digests, measure, read_golden
 
 #: (raw_history_bytes, raw_latest_bytes) of a store that packs: history only, latest only, both, a mix.
@@ -309,60 +309,3 @@ def test_values_of_every_size_read_back_packed(size: int) -> None:
             etcd.put(f"/registry/leases/k{n % 3}", value)
     assert _everything(packed) == _everything(plain)
     assert sum(_packed(kv) for vs in packed._history.values() for kv in vs) > 30
-
-
-def _status_rewrite(n: int, phase: str) -> bytes:
-    """A Pod-like value whose rewrites change one short stretch (its phase and a counter)."""
-    return json.dumps(
-        {
-            "kind": "Pod",
-            "metadata": {"name": "web-0", "namespace": "default", "labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}] * 20},
-            "status": {"phase": phase, "restartCount": n},
-        },
-        separators=(",", ":"),
-    ).encode()
-
-
-def test_a_version_that_differs_from_its_successor_in_a_short_stretch_is_kept_as_that_stretch() -> None:
-    """A status rewrite changes a few bytes of a Pod: the superseded version holds those bytes, not a
-    compressed copy, and reads back byte for byte at every revision."""
-    plain, packed = _stores()
-    phases = ["Pending", "Running", "Succeeded", "Failed"]
-    for n in range(1, 40):
-        for etcd in (plain, packed):
-            etcd.put("/registry/pods/default/web-0", _status_rewrite(n, phases[n % 4]))
-    assert _everything(packed) == _everything(plain)
-    versions = packed._history["/registry/pods/default/web-0"]
-    kept = [kv._value for kv in versions if kv._value.__class__.__name__ == "_Delta"]
-    assert len(kept) >= 30  # all but the keyframes and the latest
-    assert all(len(d.data) <= DELTA_BYTES for d in kept)
-    assert sum(len(d.data) for d in kept) * 20 < sum(d.size for d in kept)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_a_kept_stretch_rebuilds_the_version_whatever_the_two_share(seed: int) -> None:
-    """Equal values, one a prefix or suffix of the other, a change at either end, repeated bytes that
-    make the shared start and end overlap: every version reads back as written."""
-    rng = random.Random(seed)
-    plain, packed = _stores()
-    value = bytes(rng.choice(b"ab") for _ in range(rng.randrange(0, 600)))
-    for n in range(60):
-        cut = rng.randrange(len(value) + 1)
-        edit = rng.choice(["insert", "delete", "replace", "same", "grow", "shrink"])
-        insert = bytes(rng.choice(b"abc") for _ in range(rng.randrange(0, 300)))
-        if edit == "insert":
-            value = value[:cut] + insert + value[cut:]
-        elif edit == "delete":
-            value = value[:cut] + value[cut + rng.randrange(0, 300) :]
-        elif edit == "replace":
-            value = value[:cut] + insert + value[cut + len(insert) :]
-        elif edit == "grow":
-            value = value + insert if n % 2 else insert + value
-        elif edit == "shrink":
-            value = value[cut:] if n % 2 else value[:cut]
-        for etcd in (plain, packed):
-            etcd.put(f"/registry/leases/k{n % 2}", value)
-    assert _everything(packed) == _everything(plain)
-    kinds = {kv._value.__class__.__name__ for vs in packed._history.values() for kv in vs}
-    assert "_Delta" in kinds

@@ -340,29 +340,38 @@ def test_an_object_without_a_reference_is_not_reported(bare):
     assert bare.api.items("events", "default") == []
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_the_correlator_caches_forget_the_least_recently_used_key(seed):
+@pytest.mark.parametrize(("seed", "size"), [(0, 7), (1, 7), (2, 7), (3, 64), (4, 64)])
+def test_the_correlator_caches_forget_the_least_recently_used_key(seed, size):
     """``k8s.io/utils/lru`` (``Cache.Get`` moves the entry to the front, ``Cache.Add`` evicts the oldest
-    once ``maxEntries`` is passed), against a reference model on random uses of a small cache."""
+    once ``maxEntries`` is passed), against a reference model on random uses of a small cache: through
+    ``get``/``add`` and through ``take``/``put`` (the recorder's read-then-write of one key), and across
+    the copies a full cache makes of itself every ``size // 4`` evictions."""
     import random
     from collections import OrderedDict
 
     from kcourse.sim.record import _LRU
 
     rng = random.Random(seed)
-    lru, model = _LRU(size=7), OrderedDict()
-    for step in range(2_000):
-        key = ("source", rng.randrange(12))
-        if rng.random() < 0.5:
+    lru, model = _LRU(size=size), OrderedDict()
+    for step in range(4_000):
+        key = ("source", rng.randrange(size * 2))
+        use = rng.random()
+        if use < 0.4:
             got = lru.get(key)
             assert got == model.get(key)
             if key in model:
                 model.move_to_end(key)
+        elif use < 0.7:
+            assert lru.take(key) == model.pop(key, None)
+            lru.put(key, step)
+            model[key] = step
+            if len(model) > size:
+                model.popitem(last=False)
         else:
             lru.add(key, step)
             model[key] = step
             model.move_to_end(key)
-            if len(model) > 7:
+            if len(model) > size:
                 model.popitem(last=False)
         assert len(lru) == len(model) and list(lru._data.items()) == list(model.items())
 
