@@ -138,7 +138,6 @@ def _resource(key: str) -> str:
 
 def _instances(*names: str) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {n: [] for n in names}
-    gc.unfreeze()  # what the event loop set aside (gc.freeze) is listed only once put back
     for obj in gc.get_objects():
         n = type(obj).__name__
         if n in found:

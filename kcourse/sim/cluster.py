@@ -81,31 +81,18 @@ class BoundedTrace(deque[Event]):
 
 #: The young generation's threshold while the event loop runs (CPython's default is 700 allocations).
 RUN_GC_THRESHOLD = 50_000
-#: The objects set aside after runs get a full collection once they have doubled since the last one,
-#: and grown by at least this many.
-FULL_COLLECTION_GROWTH = 1_000_000
 
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while the event loop runs many steps, and never walk what it keeps.
+    """Collect garbage less often while the event loop runs many steps.
 
     Every step allocates dicts by the hundred, so CPython's default threshold starts a young
     collection every few steps, and each one that gets promoted to an older generation walks the
-    millions of objects a big cluster keeps.  Raising the threshold for the loop's duration (and
-    putting it back after) trades a little memory held briefly for that time.
-
-    What survives a run is nearly all the cluster's state (stored objects, caches, history), which
-    is freed by reference counting when it goes, never by the collector: a scale run of 131,861
-    steps leaves no cyclic garbage at all.  Yet each run's end restores the low threshold, and the
-    collections that follow walked those survivors again and again, with full collections of the
-    whole heap as it grew: a tenth of the CPU at 1,000 nodes / 30,000 Pods.  So at the end of a run
-    the survivors are set aside (``gc.freeze``): later collections skip them, and reference counting
-    still frees them.  Anything the collector alone could free is not lost for good: once the set-aside
-    objects have doubled since the last full collection, they are put back and collected in full.
-
-    When the collector runs changes nothing simulated: no component keeps weak references or
-    finalizers, so the same seed gives the same trace either way.
+    millions of objects a big cluster keeps: a fifth of a scale run's CPU.  Raising the threshold
+    for the loop's duration (and putting it back after) trades a little memory held briefly for
+    that time.  When the collector runs changes nothing simulated: no component keeps weak
+    references or finalizers, so the same seed gives the same trace either way.
     """
     old = gc.get_threshold()
     gc.set_threshold(max(old[0], RUN_GC_THRESHOLD), old[1], old[2])
@@ -113,23 +100,6 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
-        _set_survivors_aside()
-
-
-class _SetAside:
-    """How many objects were set aside right after the last full collection (a process-wide count)."""
-
-    after_full = 0
-
-
-def _set_survivors_aside() -> None:
-    gc.freeze()
-    frozen = gc.get_freeze_count()
-    if frozen >= max(2 * _SetAside.after_full, _SetAside.after_full + FULL_COLLECTION_GROWTH):
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        _SetAside.after_full = gc.get_freeze_count()
 
 
 class Cluster(Machines):
