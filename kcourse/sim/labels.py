@@ -126,8 +126,13 @@ def selector_from_spec(spec: dict[str, Any] | None) -> Selector:
 
 
 def _get_path(obj: dict, path: str) -> str:
+    return _get_parts(obj, path.split("."))
+
+
+def _get_parts(obj: dict, parts: tuple[str, ...] | list[str]) -> str:
+    """The field at ``parts`` (a dotted path split once: a selector asks this of every watch event)."""
     cur: Any = obj
-    for part in path.split("."):
+    for part in parts:
         if not isinstance(cur, dict):
             return ""
         cur = cur.get(part)
@@ -146,16 +151,6 @@ def parse_field_selector(text: str | None) -> Callable[[dict], bool]:
         checks.append((tuple(m.group(1).split(".")), m.group(2) != "!=", m.group(3)))
 
     def predicate(obj: dict) -> bool:
-        # ``_get_path`` written out, the path split once: the API server asks this of every watch event
-        for parts, equal, value in checks:
-            cur: Any = obj
-            for part in parts:
-                if not isinstance(cur, dict):
-                    cur = ""
-                    break
-                cur = cur.get(part)
-            if (("" if cur is None else str(cur)) == value) != equal:
-                return False
-        return True
+        return all((_get_parts(obj, parts) == value) == equal for parts, equal, value in checks)
 
     return predicate

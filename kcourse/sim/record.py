@@ -216,16 +216,11 @@ def _ref(ev: dict) -> dict:
 
 def event_key(ev: dict) -> tuple:
     """``getEventKey``: source, object (with its fieldPath), type, reason and message."""
-    src, ref = ev.get("source") or {}, _ref(ev)
-    return (
+    src = ev.get("source") or {}
+    return _event_key(
         src.get("component", ""),
         src.get("host", ""),
-        ref.get("kind", ""),
-        ref.get("namespace", ""),
-        ref.get("name", ""),
-        ref.get("fieldPath", ""),
-        ref.get("uid", ""),
-        ref.get("apiVersion", ""),
+        _ref(ev),
         ev.get("type", ""),
         ev.get("reason", ""),
         ev.get("message", ""),
@@ -234,37 +229,78 @@ def event_key(ev: dict) -> tuple:
 
 def spam_key(ev: dict) -> tuple:
     """``getSpamKey``: source, object and type — not the reason, not the message."""
-    src, ref = ev.get("source") or {}, _ref(ev)
-    return (
+    src = ev.get("source") or {}
+    return _spam_key(src.get("component", ""), src.get("host", ""), _ref(ev), ev.get("type", ""))
+
+
+def aggregate_key(ev: dict) -> tuple[tuple, str]:
+    """``EventAggregatorByReasonFunc``: (the group of similar events, the message within the group)."""
+    src = ev.get("source") or {}
+    group = _aggregate_group(
         src.get("component", ""),
         src.get("host", ""),
+        _ref(ev),
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        ev.get("reportingComponent", ""),
+        ev.get("reportingInstance", ""),
+    )
+    return group, ev.get("message", "")
+
+
+def _event_key(component: str, host: str, ref: dict, etype: str, reason: str, message: str) -> tuple:
+    """:func:`event_key` of an Event made of these (the recorder has them before reading its Event back)."""
+    return (
+        component,
+        host,
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("fieldPath", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        etype,
+        reason,
+        message,
+    )
+
+
+def _spam_key(component: str, host: str, ref: dict, etype: str) -> tuple:
+    """:func:`spam_key` of an Event made of these."""
+    return (
+        component,
+        host,
         ref.get("kind", ""),
         ref.get("namespace", ""),
         ref.get("name", ""),
         ref.get("uid", ""),
         ref.get("apiVersion", ""),
-        ev.get("type", ""),
+        etype,
     )
 
 
-def aggregate_key(ev: dict) -> tuple[tuple, str]:
-    """``EventAggregatorByReasonFunc``: (the group of similar events, the message within the group)."""
-    src, ref = ev.get("source") or {}, _ref(ev)
+def _aggregate_group(
+    component: str,
+    host: str,
+    ref: dict,
+    etype: str,
+    reason: str,
+    reporting_component: str,
+    reporting_instance: str,
+) -> tuple:
+    """The group of :func:`aggregate_key` of an Event made of these."""
     return (
-        (
-            src.get("component", ""),
-            src.get("host", ""),
-            ref.get("kind", ""),
-            ref.get("namespace", ""),
-            ref.get("name", ""),
-            ref.get("uid", ""),
-            ref.get("apiVersion", ""),
-            ev.get("type", ""),
-            ev.get("reason", ""),
-            ev.get("reportingComponent", ""),
-            ev.get("reportingInstance", ""),
-        ),
-        ev.get("message", ""),
+        component,
+        host,
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        etype,
+        reason,
+        reporting_component,
+        reporting_instance,
     )
 
 
@@ -411,11 +447,8 @@ class EventLogger:
     def update_state(self, ev: dict) -> None:
         """``updateState``: what the server returned (its name and resourceVersion) is the new truth."""
         md = ev["metadata"]
-        cache = self.cache
-        key = event_key(ev)
-        cache.take(key)
-        cache.put(
-            key,
+        self.cache.add(
+            event_key(ev),
             _EventLog(
                 ev.get("count") or 1,
                 ev.get("firstTimestamp") or "",
@@ -494,27 +527,13 @@ class EventRecorder:
         ref, message = ev["involvedObject"], ev["message"]
         # The keys of aggregate_key, event_key and spam_key, from what the Event was made of.
         component, host = ev["reportingComponent"], ev["reportingInstance"]
-        kind, name, uid, api_version = ref["kind"], ref["name"], ref["uid"], ref["apiVersion"]
-        namespace = ref.get("namespace", "")
         c = self.correlator
-        group = (component, host, kind, namespace, name, uid, api_version, etype, reason, component, host)
-        own_key = (
-            component,
-            host,
-            kind,
-            namespace,
-            name,
-            ref.get("fieldPath", ""),
-            uid,
-            api_version,
-            etype,
-            reason,
-            message,
-        )
+        group = _aggregate_group(component, host, ref, etype, reason, component, host)
+        own_key = _event_key(component, host, ref, etype, reason, message)
         event, key = c.aggregator.aggregate_keyed(ev, group, message, own_key, now)
         event, patch = c.logger.observe_own(event, key)
         # The spam filter comes last: a dropped repeat has still been counted by the logger (upstream too).
-        if c.spam_filter.filter_key((component, host, kind, namespace, name, uid, api_version, etype), now):
+        if c.spam_filter.filter_key(_spam_key(component, host, ref, etype), now):
             return None
         return self._record(event, patch)
 
@@ -525,23 +544,15 @@ class EventRecorder:
     def _make(self, obj: dict, etype: str, reason: str, message: str, field_path: str, now: float) -> dict:
         md = obj["metadata"]
         name, namespace = md["name"], md.get("namespace")
+        ref: dict[str, Any] = {"kind": obj.get("kind")}
         if namespace:
-            ref = {
-                "kind": obj.get("kind"),
-                "namespace": namespace,
-                "name": name,
-                "uid": md.get("uid"),
-                "apiVersion": obj.get("apiVersion"),
-                "resourceVersion": md.get("resourceVersion"),
-            }
-        else:
-            ref = {
-                "kind": obj.get("kind"),
-                "name": name,
-                "uid": md.get("uid"),
-                "apiVersion": obj.get("apiVersion"),
-                "resourceVersion": md.get("resourceVersion"),
-            }
+            ref["namespace"] = namespace
+        ref.update(
+            name=name,
+            uid=md.get("uid"),
+            apiVersion=obj.get("apiVersion"),
+            resourceVersion=md.get("resourceVersion"),
+        )
         if field_path:
             ref["fieldPath"] = _shared(field_path)
         stamp = timestamp(now)
