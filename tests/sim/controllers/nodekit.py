@@ -134,6 +134,12 @@ def set_pod_status(cluster: Any, name: str, namespace: str = "default", **status
     return cluster.api.update_status(pod, user="kubelet")
 
 
+def set_pod_ready(cluster: Any, name: str, status: str, namespace: str = "default") -> dict:
+    """The Pod's conditions become one Ready condition with ``status`` ("True" or "False"), changed now."""
+    condition = {"type": "Ready", "status": status, "lastTransitionTime": timestamp(cluster.now)}
+    return set_pod_status(cluster, name, namespace, conditions=[condition])
+
+
 def kcm_controller(cluster: Any, name: str) -> Any:
     return cluster.machines["master-1"].component("kube-controller-manager").controller(name)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nodekit import add_node, add_pod, kcm_controller, set_pod_status
+from nodekit import add_node, add_pod, kcm_controller, set_pod_ready, set_pod_status
 
 from kcourse.sim.controllers.endpoints import ports_depend_on_pod, services_for_pod
 from kcourse.sim.informer import Informer
@@ -235,7 +235,6 @@ def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web)
     import random
 
     from kcourse.sim.controllers.endpoints import ServicePods
-    from kcourse.sim.objects import timestamp
 
     rng = random.Random(5)
     ctrl = kcm_controller(web, "endpoint-controller")
@@ -254,17 +253,7 @@ def test_kept_entries_match_a_rebuild_from_the_cache_after_many_pod_changes(web)
                 containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
             )
         elif action < 0.4:
-            set_pod_status(
-                web,
-                name,
-                conditions=[
-                    {
-                        "type": "Ready",
-                        "status": rng.choice(["True", "False"]),
-                        "lastTransitionTime": timestamp(web.now),
-                    }
-                ],
-            )
+            set_pod_ready(web, name, rng.choice(["True", "False"]))
         elif action < 0.7:
             web.api.update(
                 dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),
@@ -339,7 +328,6 @@ def test_the_ordered_entries_kept_from_changes_equal_a_fresh_sort_and_the_object
     import random
 
     from kcourse.sim.controllers.endpoints import OrderedEntries, _place_address
-    from kcourse.sim.objects import timestamp
 
     rng = random.Random(11)
     ctrl = kcm_controller(web, "endpoint-controller")
@@ -358,17 +346,7 @@ def test_the_ordered_entries_kept_from_changes_equal_a_fresh_sort_and_the_object
                 containers=[{"name": "app", "image": "nginx:1.27", "ports": PORTS}],
             )
         elif action < 0.5:
-            set_pod_status(
-                web,
-                name,
-                conditions=[
-                    {
-                        "type": "Ready",
-                        "status": rng.choice(["True", "False"]),
-                        "lastTransitionTime": timestamp(web.now),
-                    }
-                ],
-            )
+            set_pod_ready(web, name, rng.choice(["True", "False"]))
         elif action < 0.7:
             web.api.update(
                 dict(pod, metadata=dict(pod["metadata"], labels={"app": rng.choice(["web", "db"])})),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nodekit import add_node, add_pod, kcm_controller, set_pod_status
+from nodekit import add_node, add_pod, kcm_controller, set_pod_ready, set_pod_status
 
 SERVICE = {
     "apiVersion": "v1",
@@ -293,7 +293,6 @@ def test_slices_kept_from_changes_hold_every_endpoint_once_and_keep_endpoints_wh
 
     from kcourse.sim.controllers.endpoints import OrderedEntries
     from kcourse.sim.controllers.endpointslice import _place_endpoint
-    from kcourse.sim.objects import timestamp
 
     rng = random.Random(3)
     add_node(bare, "node-a", zone="zone-b")
@@ -326,17 +325,7 @@ def test_slices_kept_from_changes_hold_every_endpoint_once_and_keep_endpoints_wh
                     containers=CONTAINERS,
                 )
             elif rng.random() < 0.5:
-                set_pod_status(
-                    bare,
-                    name,
-                    conditions=[
-                        {
-                            "type": "Ready",
-                            "status": rng.choice(["True", "False"]),
-                            "lastTransitionTime": timestamp(bare.now),
-                        }
-                    ],
-                )
+                set_pod_ready(bare, name, rng.choice(["True", "False"]))
             else:
                 bare.api.delete("pods", name, "default", grace_period_seconds=0)
         bare.run_until_stable()
