@@ -308,17 +308,12 @@ class ContainerRuntime:
     def _now_ns(self) -> int:
         return self.host.clock.now_ms * 1_000_000
 
-    def chain(self, _rpc: str, action: str = "", oci: bool = True) -> str:
-        """``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc create (…)``.
-
-        ``_rpc`` names the call where it is made; every call travels the same hops.
-        """
-        return self._hops[oci] + (f" {action}" if action else "")
-
     def _record(
         self, service: str, rpc: str, subject: str, action: str = "", oci: bool = True, tail: str = ""
     ) -> CallRecord:
-        """Log a call whose chain is :meth:`chain` of ``action`` (and ``oci``), then ``tail``."""
+        """Log a call: ``kubelet → containerd (CRI plugin) → containerd-shim-runc-v2 → runc`` (down to the
+        OCI runtime, or only to the daemon without ``oci``), then `` action`` and ``tail``.  Every call
+        travels the same hops, so a record holds its runtime's one string of them."""
         rec = CallRecord(
             self.host.clock.now,
             service,

@@ -110,8 +110,10 @@ def test_a_call_record_keeps_its_runtimes_hops_once_and_reads_as_the_whole_chain
     start = next(r for r in oci if r.rpc == "StartContainer")
     assert start.chain == start.hops + start.detail and start.detail.startswith(" start (")
     assert start.message == f"StartContainer {start.subject}: {start.chain}"
-    assert rt.chain("Status", oci=False) == "kubelet → containerd (CRI plugin)"
-    assert rt.chain("RemoveImage", "now", oci=False) == "kubelet → containerd (CRI plugin) now"
+    rt.runtime_service.Status()
+    assert rt.calls[-1].chain == "kubelet → containerd (CRI plugin)"
+    removed = rt._record("ImageService", "RemoveImage", "nginx:1.27", "now", oci=False)
+    assert removed.chain == "kubelet → containerd (CRI plugin) now"
 
 
 def test_the_lines_a_program_writes_at_one_instant_share_one_prefix(cluster):
